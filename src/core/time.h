@@ -1,0 +1,44 @@
+/*
+ * time.h - UTC time in microseconds since the Unix epoch.
+ *
+ * floe keeps every timestamp as int64 microseconds UTC (Iceberg's
+ * timestamp/timestamptz unit); these helpers read the clock and convert
+ * to and from ISO-8601 text and civil dates, for any year 0001-9999,
+ * including instants before 1970.
+ */
+#ifndef FL_CORE_TIME_H
+#define FL_CORE_TIME_H
+
+#include "core/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FL_US_PER_SEC INT64_C(1000000)
+#define FL_US_PER_DAY INT64_C(86400000000)
+
+int64_t fl_time_now_us(void);
+/* Monotonic clock in microseconds, for durations. */
+int64_t fl_time_mono_us(void);
+
+/* Days since 1970-01-01 for a civil date (proleptic Gregorian). */
+int64_t fl_time_days_from_civil(int64_t y, unsigned m, unsigned d);
+void fl_time_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" into out (at least 32 bytes). */
+void fl_time_format_iso(int64_t us, char *out, size_t outsz);
+/* "YYYY-MM-DD" for days since the epoch. */
+void fl_time_format_date(int32_t days, char *out, size_t outsz);
+/* "HH:MM:SS.ffffff" for microseconds since midnight. */
+void fl_time_format_time(int64_t us, char *out, size_t outsz);
+
+/* Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.f{1,9}]]][Z|+HH:MM|-HH:MM]" into UTC
+ * microseconds. Without a zone the text is taken as UTC. The whole
+ * string (len bytes) must be consumed. FL_ERR_INVALID if it does not parse. */
+fl_err_t fl_time_parse_iso(const char *s, size_t len, int64_t *us);
+/* Parses "YYYY-MM-DD" into days since the epoch. */
+fl_err_t fl_time_parse_date(const char *s, size_t len, int32_t *days);
+/* Parses "HH:MM[:SS[.ffffff]]" into microseconds since midnight. */
+fl_err_t fl_time_parse_time(const char *s, size_t len, int64_t *us);
+
+#endif
