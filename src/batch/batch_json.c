@@ -1,0 +1,431 @@
+/*
+ * batch_json.c - JSON <-> batch rows, in Iceberg's single-value JSON forms.
+ *
+ * Input goes through jansson (tree per record, fine for tools); output is
+ * written straight into a byte buffer. Doubles print in the shortest
+ * form that reads back to the same bits, so a value survives
+ * JSON -> Parquet -> JSON exactly.
+ */
+#include "batch/batch_json.h"
+#include "core/time.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- decimals, uuids, hex ---- */
+
+fl_err_t fl_decimal_parse(const char *s, size_t len, int precision, int scale, __int128 *out) {
+    size_t i = 0;
+    int neg = 0, digits = 0, frac = 0, seen_dot = 0, any = 0;
+    __int128 v = 0;
+    if (i < len && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == '.' && !seen_dot) {
+            seen_dot = 1;
+            continue;
+        }
+        if (c < '0' || c > '9') return FL_ERR_INVALID;
+        any = 1;
+        if (seen_dot) {
+            if (frac >= scale) {
+                if (c != '0') return FL_ERR_RANGE; /* would lose digits */
+                continue;
+            }
+            frac++;
+        }
+        if (v == 0 && c == '0' && !seen_dot) continue; /* leading zeros */
+        v = v * 10 + (c - '0');
+        if (v != 0) digits++;
+        if (digits > 38) return FL_ERR_RANGE;
+    }
+    if (!any) return FL_ERR_INVALID;
+    for (; frac < scale; frac++) {
+        v *= 10;
+        if (v != 0) digits++;
+    }
+    /* digits counts significant digits of the unscaled value */
+    __int128 lim = 1;
+    for (int k = 0; k < precision; k++) lim *= 10;
+    if (v >= lim) return FL_ERR_RANGE;
+    *out = neg ? -v : v;
+    return FL_OK;
+}
+
+void fl_decimal_format(__int128 v, int scale, char *out, size_t outsz) {
+    char tmp[64];
+    int n = 0, neg = v < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    while (n <= scale) tmp[n++] = '0';
+    size_t o = 0;
+    if (neg && o + 1 < outsz) out[o++] = '-';
+    for (int k = n - 1; k >= 0 && o + 1 < outsz; k--) {
+        out[o++] = tmp[k];
+        if (k == scale && scale > 0 && o + 1 < outsz) out[o++] = '.';
+    }
+    out[o] = '\0';
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+fl_err_t fl_uuid_parse(const char *s, size_t len, uint8_t out[16]) {
+    if (len != 36) return FL_ERR_INVALID;
+    int k = 0;
+    for (size_t i = 0; i < 36;) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i++] != '-') return FL_ERR_INVALID;
+            continue;
+        }
+        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        if (hi < 0 || lo < 0) return FL_ERR_INVALID;
+        out[k++] = (uint8_t)(hi << 4 | lo);
+        i += 2;
+    }
+    return FL_OK;
+}
+
+void fl_uuid_format(const uint8_t in[16], char out[37]) {
+    static const char hx[] = "0123456789abcdef";
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+        out[o++] = hx[in[i] >> 4];
+        out[o++] = hx[in[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+/* ---- JSON -> row ---- */
+
+static fl_err_t bad(struct fl_error *err, const struct fl_field *f, const char *why) {
+    char type[48];
+    fl_type_format(f, type, sizeof(type));
+    return fl_errf(err, FL_ERR_INVALID, "field \"%s\" (%s): %s", f->name, type, why);
+}
+
+static fl_err_t get_int(json_t *j, int64_t lo, int64_t hi, int64_t *out) {
+    if (!json_is_integer(j)) return FL_ERR_INVALID;
+    json_int_t v = json_integer_value(j);
+    if (v < lo || v > hi) return FL_ERR_RANGE;
+    *out = v;
+    return FL_OK;
+}
+
+static fl_err_t get_double(json_t *j, double *out) {
+    if (json_is_real(j)) {
+        *out = json_real_value(j);
+        return FL_OK;
+    }
+    if (json_is_integer(j)) {
+        *out = (double)json_integer_value(j);
+        return FL_OK;
+    }
+    if (json_is_string(j)) {
+        const char *s = json_string_value(j);
+        if (strcmp(s, "NaN") == 0) *out = NAN;
+        else if (strcmp(s, "Infinity") == 0) *out = INFINITY;
+        else if (strcmp(s, "-Infinity") == 0) *out = -INFINITY;
+        else return FL_ERR_INVALID;
+        return FL_OK;
+    }
+    return FL_ERR_INVALID;
+}
+
+static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err) {
+    const struct fl_field *f = col->field;
+    int64_t iv;
+    double dv;
+    fl_err_t rc;
+    const char *s = json_is_string(j) ? json_string_value(j) : NULL;
+    size_t slen = s ? json_string_length(j) : 0;
+    switch (f->type) {
+    case FL_TYPE_BOOLEAN:
+        if (!json_is_boolean(j)) return bad(err, f, "expected true or false");
+        return fl_col_append_bool(col, json_is_true(j));
+    case FL_TYPE_INT:
+        if ((rc = get_int(j, INT32_MIN, INT32_MAX, &iv)))
+            return bad(err, f, rc == FL_ERR_RANGE ? "integer out of int range" : "expected an integer");
+        return fl_col_append_i32(col, (int32_t)iv);
+    case FL_TYPE_LONG:
+        if ((rc = get_int(j, INT64_MIN, INT64_MAX, &iv))) return bad(err, f, "expected an integer");
+        return fl_col_append_i64(col, iv);
+    case FL_TYPE_FLOAT:
+        if (get_double(j, &dv)) return bad(err, f, "expected a number, \"NaN\" or \"Infinity\"");
+        if (isfinite(dv) && fabs(dv) > 3.4028234663852886e38)
+            return bad(err, f, "number out of float range");
+        return fl_col_append_f32(col, (float)dv);
+    case FL_TYPE_DOUBLE:
+        if (get_double(j, &dv)) return bad(err, f, "expected a number, \"NaN\" or \"Infinity\"");
+        return fl_col_append_f64(col, dv);
+    case FL_TYPE_DECIMAL: {
+        __int128 d;
+        char tmp[64];
+        if (json_is_integer(j)) {
+            snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(j));
+            s = tmp;
+            slen = strlen(tmp);
+        } else if (json_is_real(j)) {
+            snprintf(tmp, sizeof(tmp), "%.*f", f->scale, json_real_value(j));
+            s = tmp;
+            slen = strlen(tmp);
+        }
+        if (!s) return bad(err, f, "expected a decimal string such as \"12.34\"");
+        rc = fl_decimal_parse(s, slen, f->precision, f->scale, &d);
+        if (rc == FL_ERR_RANGE) return bad(err, f, "decimal does not fit its precision and scale");
+        if (rc) return bad(err, f, "not a decimal number");
+        return fl_col_append_i128(col, d);
+    }
+    case FL_TYPE_DATE: {
+        int32_t days;
+        if (json_is_integer(j)) {
+            if (get_int(j, INT32_MIN, INT32_MAX, &iv)) return bad(err, f, "day number out of range");
+            return fl_col_append_i32(col, (int32_t)iv);
+        }
+        if (!s || fl_time_parse_date(s, slen, &days)) return bad(err, f, "expected a date YYYY-MM-DD");
+        return fl_col_append_i32(col, days);
+    }
+    case FL_TYPE_TIME: {
+        int64_t us;
+        if (json_is_integer(j)) {
+            if (get_int(j, 0, FL_US_PER_DAY - 1, &iv)) return bad(err, f, "time out of range");
+            return fl_col_append_i64(col, iv);
+        }
+        if (!s || fl_time_parse_time(s, slen, &us)) return bad(err, f, "expected a time HH:MM:SS[.ffffff]");
+        return fl_col_append_i64(col, us);
+    }
+    case FL_TYPE_TIMESTAMP:
+    case FL_TYPE_TIMESTAMPTZ: {
+        int64_t us;
+        if (json_is_integer(j)) return fl_col_append_i64(col, json_integer_value(j));
+        if (!s || fl_time_parse_iso(s, slen, &us))
+            return bad(err, f, "expected an ISO-8601 timestamp or microseconds since the epoch");
+        return fl_col_append_i64(col, us);
+    }
+    case FL_TYPE_STRING:
+        if (!s) return bad(err, f, "expected a string");
+        rc = fl_col_append_bytes(col, s, slen);
+        return rc ? fl_errf(err, rc, "field \"%s\": batch is full", f->name) : FL_OK;
+    case FL_TYPE_UUID: {
+        uint8_t u[16];
+        if (!s || fl_uuid_parse(s, slen, u)) return bad(err, f, "expected a uuid string");
+        return fl_col_append_bytes(col, u, 16);
+    }
+    case FL_TYPE_BINARY:
+    case FL_TYPE_FIXED: {
+        if (!s || slen % 2) return bad(err, f, "expected a hexadecimal string");
+        if (f->type == FL_TYPE_FIXED && slen / 2 != (size_t)f->length)
+            return bad(err, f, "hexadecimal string has the wrong length for fixed");
+        size_t n = slen / 2;
+        uint8_t stackbuf[256];
+        uint8_t *b = n <= sizeof(stackbuf) ? stackbuf : malloc(n);
+        if (!b) return FL_ERR_NOMEM;
+        for (size_t k = 0; k < n; k++) {
+            int hi = hexval(s[2 * k]), lo = hexval(s[2 * k + 1]);
+            if (hi < 0 || lo < 0) {
+                if (b != stackbuf) free(b);
+                return bad(err, f, "expected a hexadecimal string");
+            }
+            b[k] = (uint8_t)(hi << 4 | lo);
+        }
+        rc = fl_col_append_bytes(col, b, n);
+        if (b != stackbuf) free(b);
+        return rc ? fl_errf(err, rc, "field \"%s\": batch is full", f->name) : FL_OK;
+    }
+    default:
+        return bad(err, f, "type not supported");
+    }
+}
+
+fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t len,
+                              struct fl_error *err) {
+    json_error_t je;
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    if (!root) return fl_errf(err, FL_ERR_INVALID, "invalid JSON at column %d: %s", je.column, je.text);
+    fl_err_t rc = FL_OK;
+    if (!json_is_object(root)) {
+        rc = fl_errf(err, FL_ERR_INVALID, "record is not a JSON object");
+        goto out;
+    }
+    for (int i = 0; i < batch->ncols; i++) {
+        struct fl_col *col = &batch->cols[i];
+        json_t *j = json_object_get(root, col->field->name);
+        if (!j || json_is_null(j)) {
+            if (col->field->required) {
+                rc = fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is %s",
+                             col->field->name, j ? "null" : "missing");
+                break;
+            }
+            rc = fl_col_append_null(col);
+        } else {
+            rc = append_value(col, j, err);
+        }
+        if (rc) break;
+    }
+    if (rc == FL_OK) rc = fl_batch_end_row(batch);
+    if (rc) fl_batch_rollback_row(batch);
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* ---- row -> JSON ---- */
+
+static fl_err_t put_json_string(struct fl_buf *out, const uint8_t *s, size_t n) {
+    static const char hx[] = "0123456789abcdef";
+    fl_err_t rc = fl_buf_reserve(out, n + 2);
+    if (rc) return rc;
+    fl_buf_append_u8(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if (c == '"' || c == '\\') {
+            fl_buf_append_u8(out, '\\');
+            fl_buf_append_u8(out, c);
+        } else if (c < 0x20) {
+            char e[7] = {'\\', 'u', '0', '0', hx[c >> 4], hx[c & 15], 0};
+            if (c == '\n') fl_buf_append(out, "\\n", 2);
+            else if (c == '\t') fl_buf_append(out, "\\t", 2);
+            else if (c == '\r') fl_buf_append(out, "\\r", 2);
+            else fl_buf_append(out, e, 6);
+        } else {
+            rc = fl_buf_append_u8(out, c);
+            if (rc) return rc;
+        }
+    }
+    return fl_buf_append_u8(out, '"');
+}
+
+static void shortest_double(double v, char *out, size_t outsz) {
+    for (int p = 1; p <= 17; p++) {
+        snprintf(out, outsz, "%.*g", p, v);
+        if (strtod(out, NULL) == v) break;
+    }
+    /* keep it a JSON number that reads back as floating point */
+    if (!strpbrk(out, ".eE")) strncat(out, ".0", outsz - strlen(out) - 1);
+}
+
+static void shortest_float(float v, char *out, size_t outsz) {
+    for (int p = 1; p <= 9; p++) {
+        snprintf(out, outsz, "%.*g", p, (double)v);
+        if (strtof(out, NULL) == v) break;
+    }
+    if (!strpbrk(out, ".eE")) strncat(out, ".0", outsz - strlen(out) - 1);
+}
+
+fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_buf *out) {
+    const struct fl_field *f = col->field;
+    const uint8_t *p = col->width ? col->values + row * col->width : NULL;
+    char tmp[96];
+    switch (f->type) {
+    case FL_TYPE_BOOLEAN:
+        return fl_buf_append_str(out, p[0] ? "true" : "false");
+    case FL_TYPE_INT: {
+        int32_t v;
+        memcpy(&v, p, 4);
+        return fl_buf_printf(out, "%d", v);
+    }
+    case FL_TYPE_LONG: {
+        int64_t v;
+        memcpy(&v, p, 8);
+        return fl_buf_printf(out, "%lld", (long long)v);
+    }
+    case FL_TYPE_FLOAT:
+    case FL_TYPE_DOUBLE: {
+        double v;
+        if (f->type == FL_TYPE_FLOAT) {
+            float fv;
+            memcpy(&fv, p, 4);
+            v = fv;
+            if (isfinite(v)) shortest_float(fv, tmp, sizeof(tmp));
+        } else {
+            memcpy(&v, p, 8);
+            if (isfinite(v)) shortest_double(v, tmp, sizeof(tmp));
+        }
+        if (isnan(v)) return fl_buf_append_str(out, "\"NaN\"");
+        if (isinf(v)) return fl_buf_append_str(out, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+        return fl_buf_append_str(out, tmp);
+    }
+    case FL_TYPE_DECIMAL: {
+        __int128 v;
+        memcpy(&v, p, 16);
+        fl_decimal_format(v, f->scale, tmp, sizeof(tmp));
+        return fl_buf_printf(out, "\"%s\"", tmp);
+    }
+    case FL_TYPE_DATE: {
+        int32_t v;
+        memcpy(&v, p, 4);
+        fl_time_format_date(v, tmp, sizeof(tmp));
+        return fl_buf_printf(out, "\"%s\"", tmp);
+    }
+    case FL_TYPE_TIME: {
+        int64_t v;
+        memcpy(&v, p, 8);
+        fl_time_format_time(v, tmp, sizeof(tmp));
+        return fl_buf_printf(out, "\"%s\"", tmp);
+    }
+    case FL_TYPE_TIMESTAMP:
+    case FL_TYPE_TIMESTAMPTZ: {
+        int64_t v;
+        memcpy(&v, p, 8);
+        fl_time_format_iso(v, tmp, sizeof(tmp));
+        size_t n = strlen(tmp);
+        if (n && tmp[n - 1] == 'Z') tmp[n - 1] = '\0'; /* Iceberg: no zone for timestamp */
+        return fl_buf_printf(out, "\"%s%s\"", tmp, f->type == FL_TYPE_TIMESTAMPTZ ? "+00:00" : "");
+    }
+    case FL_TYPE_STRING: {
+        size_t n;
+        const uint8_t *s = fl_col_bytes(col, row, &n);
+        return put_json_string(out, s, n);
+    }
+    case FL_TYPE_UUID: {
+        char u[37];
+        fl_uuid_format(p, u);
+        return fl_buf_printf(out, "\"%s\"", u);
+    }
+    case FL_TYPE_BINARY:
+    case FL_TYPE_FIXED: {
+        static const char hx[] = "0123456789abcdef";
+        size_t n = col->width;
+        const uint8_t *s = p;
+        if (!s) s = fl_col_bytes(col, row, &n);
+        fl_err_t rc = fl_buf_reserve(out, 2 * n + 2);
+        if (rc) return rc;
+        fl_buf_append_u8(out, '"');
+        for (size_t i = 0; i < n; i++) {
+            fl_buf_append_u8(out, (uint8_t)hx[s[i] >> 4]);
+            fl_buf_append_u8(out, (uint8_t)hx[s[i] & 15]);
+        }
+        return fl_buf_append_u8(out, '"');
+    }
+    default:
+        return fl_buf_append_str(out, "null");
+    }
+}
+
+fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct fl_buf *out) {
+    fl_err_t rc = fl_buf_append_u8(out, '{');
+    for (int i = 0; i < batch->ncols && !rc; i++) {
+        const struct fl_col *col = &batch->cols[i];
+        if (i) fl_buf_append_u8(out, ',');
+        if ((rc = put_json_string(out, (const uint8_t *)col->field->name, strlen(col->field->name))))
+            break;
+        fl_buf_append_u8(out, ':');
+        if (fl_col_is_null(col, row))
+            rc = fl_buf_append_str(out, "null");
+        else
+            rc = fl_col_value_to_json(col, row, out);
+    }
+    if (!rc) rc = fl_buf_append_u8(out, '}');
+    return rc;
+}

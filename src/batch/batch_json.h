@@ -1,0 +1,46 @@
+/*
+ * batch_json.h - JSON records into batch rows and batch rows out as JSON.
+ *
+ * Values use Iceberg's JSON single-value serialization (format/spec.md,
+ * Appendix D): decimals as strings ("14.20"), dates "2017-11-16", times
+ * "22:31:08.123456", timestamps "2017-11-16T22:31:08.123456" and
+ * timestamptz with "+00:00", uuids in canonical text, binary and fixed as
+ * hexadecimal strings. JSON has no NaN or infinities: floats and doubles
+ * accept and print the strings "NaN", "Infinity" and "-Infinity".
+ * On input, numbers are also accepted for dates (days), times and
+ * timestamps (microseconds) and decimals; missing keys and JSON null are
+ * nulls; keys not in the schema are ignored.
+ *
+ * This path parses a tree per record (jansson) and is meant for tools and
+ * tests; the ingest hot path gets its own streaming decoder.
+ */
+#ifndef FL_BATCH_BATCH_JSON_H
+#define FL_BATCH_BATCH_JSON_H
+
+#include "batch/batch.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+/* Appends one JSON object (len bytes) as a row of batch. On error nothing
+ * is appended and err names the field and the reason. */
+fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t len,
+                              struct fl_error *err);
+
+/* Appends row `row` of batch as one JSON object (no newline) to out. */
+fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct fl_buf *out);
+
+/* Appends the JSON text of one value of col (not null) to out. */
+fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_buf *out);
+
+/* Parses a decimal text ("-12.340", "5", "1e3" not allowed) into an
+ * integer scaled by `scale`, refusing more than `precision` digits or
+ * fractional digits that would be lost. */
+fl_err_t fl_decimal_parse(const char *s, size_t len, int precision, int scale, __int128 *out);
+/* Formats an unscaled decimal with `scale` fractional digits. */
+void fl_decimal_format(__int128 v, int scale, char *out, size_t outsz);
+
+/* Canonical 8-4-4-4-12 uuid text <-> 16 bytes. */
+fl_err_t fl_uuid_parse(const char *s, size_t len, uint8_t out[16]);
+void fl_uuid_format(const uint8_t in[16], char out[37]);
+
+#endif
