@@ -1,0 +1,130 @@
+/*
+ * test_core.c - unit tests for src/core: errors, buffers, time, CRC32C,
+ * varints and zigzag.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/crc32c.h"
+#include "core/err.h"
+#include "core/time.h"
+#include "core/varint.h"
+
+#include <string.h>
+
+static void test_errf_keeps_first(void **state) {
+    (void)state;
+    struct fl_error e;
+    fl_err_clear(&e);
+    assert_int_equal(fl_errf(&e, FL_ERR_CORRUPT, "bad %d", 7), FL_ERR_CORRUPT);
+    assert_int_equal(fl_errf(&e, FL_ERR_IO, "later"), FL_ERR_IO);
+    assert_int_equal(e.code, FL_ERR_CORRUPT);
+    assert_string_equal(e.msg, "bad 7");
+    fl_err_prefix(&e, "file %s", "x");
+    assert_string_equal(e.msg, "file x: bad 7");
+    assert_string_equal(fl_err_name(FL_ERR_IO), "i/o error");
+    assert_int_equal(fl_errf(NULL, FL_ERR_LIMIT, "no buffer"), FL_ERR_LIMIT);
+}
+
+static void test_buf_cap(void **state) {
+    (void)state;
+    struct fl_buf b;
+    fl_buf_init(&b, 10);
+    assert_int_equal(fl_buf_append(&b, "hello", 5), FL_OK);
+    assert_int_equal(fl_buf_append(&b, "world", 5), FL_OK);
+    assert_int_equal(fl_buf_append_u8(&b, '!'), FL_ERR_LIMIT);
+    assert_int_equal(b.len, 10);
+    assert_memory_equal(b.data, "helloworld", 10);
+    fl_buf_reset(&b);
+    assert_int_equal(fl_buf_printf(&b, "%d-%s", 42, "x"), FL_OK);
+    assert_int_equal(b.len, 4);
+    assert_memory_equal(b.data, "42-x", 4);
+    assert_int_equal(fl_buf_append_le32(&b, 0x01020304), FL_OK);
+    assert_int_equal(b.data[4], 4);
+    assert_int_equal(b.data[7], 1);
+    fl_buf_fini(&b);
+}
+
+static void test_time_roundtrip(void **state) {
+    (void)state;
+    char s[40];
+    int64_t us;
+    fl_time_format_iso(0, s, sizeof(s));
+    assert_string_equal(s, "1970-01-01T00:00:00.000000Z");
+    fl_time_format_iso(-1, s, sizeof(s));
+    assert_string_equal(s, "1969-12-31T23:59:59.999999Z");
+    assert_int_equal(fl_time_parse_iso("1969-12-31T23:59:59.999999Z", 27, &us), FL_OK);
+    assert_int_equal(us, -1);
+    assert_int_equal(fl_time_parse_iso("2026-01-08 14:00:00+02:00", 25, &us), FL_OK);
+    fl_time_format_iso(us, s, sizeof(s));
+    assert_string_equal(s, "2026-01-08T12:00:00.000000Z");
+    assert_int_equal(fl_time_parse_iso("1900-02-29", 10, &us), FL_ERR_INVALID);
+    assert_int_equal(fl_time_parse_iso("2000-02-29", 10, &us), FL_OK);
+    assert_int_equal(fl_time_parse_iso("2000-02-29T25:00", 16, &us), FL_ERR_INVALID);
+    assert_int_equal(fl_time_parse_iso("2000-02-29x", 11, &us), FL_ERR_INVALID);
+    int32_t days;
+    assert_int_equal(fl_time_parse_date("0001-01-01", 10, &days), FL_OK);
+    assert_int_equal(days, -719162);
+    fl_time_format_date(days, s, sizeof(s));
+    assert_string_equal(s, "0001-01-01");
+    assert_int_equal(fl_time_parse_time("23:59:59.5", 10, &us), FL_OK);
+    assert_int_equal(us, INT64_C(86399500000));
+    fl_time_format_time(us, s, sizeof(s));
+    assert_string_equal(s, "23:59:59.500000");
+    /* every day of 400 years round-trips through civil form */
+    for (int64_t d = -200000; d < 200000; d += 7) {
+        int64_t y;
+        unsigned m, dd;
+        fl_time_civil_from_days(d, &y, &m, &dd);
+        assert_int_equal(fl_time_days_from_civil(y, m, dd), d);
+    }
+}
+
+static void test_crc32c_vectors(void **state) {
+    (void)state;
+    /* RFC 3720 B.4 test vectors */
+    uint8_t zeros[32] = {0}, ones[32], inc[32];
+    memset(ones, 0xff, 32);
+    for (int i = 0; i < 32; i++) inc[i] = (uint8_t)i;
+    assert_int_equal(fl_crc32c(0, zeros, 32), 0x8A9136AA);
+    assert_int_equal(fl_crc32c(0, ones, 32), 0x62A8AB43);
+    assert_int_equal(fl_crc32c(0, inc, 32), 0x46DD794E);
+    assert_int_equal(fl_crc32c(0, "123456789", 9), 0xE3069283);
+    /* incremental equals one-shot */
+    assert_int_equal(fl_crc32c(fl_crc32c(0, "1234", 4), "56789", 5), 0xE3069283);
+}
+
+static void test_varint(void **state) {
+    (void)state;
+    uint8_t b[FL_VARINT_MAX];
+    uint64_t v;
+    assert_int_equal(fl_varint_put_u64(b, 300), 2);
+    assert_int_equal(b[0], 0xac);
+    assert_int_equal(b[1], 0x02);
+    assert_int_equal(fl_varint_get_u64(b, 2, &v), 2);
+    assert_int_equal(v, 300);
+    assert_int_equal(fl_varint_get_u64(b, 1, &v), 0); /* truncated */
+    assert_int_equal(fl_varint_put_u64(b, UINT64_MAX), 10);
+    assert_int_equal(fl_varint_get_u64(b, 10, &v), 10);
+    assert_true(v == UINT64_MAX);
+    uint8_t over[11];
+    memset(over, 0xff, sizeof(over));
+    assert_int_equal(fl_varint_get_u64(over, 11, &v), 0); /* longer than 64 bits */
+    assert_int_equal(fl_zigzag_enc64(-1), 1);
+    assert_int_equal(fl_zigzag_enc64(1), 2);
+    assert_true(fl_zigzag_dec64(fl_zigzag_enc64(INT64_MIN)) == INT64_MIN);
+    assert_true(fl_zigzag_dec64(fl_zigzag_enc64(INT64_MAX)) == INT64_MAX);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errf_keeps_first), cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_time_roundtrip),   cmocka_unit_test(test_crc32c_vectors),
+        cmocka_unit_test(test_varint),
+    };
+    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
