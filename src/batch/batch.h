@@ -82,7 +82,7 @@ static inline bool fl_col_is_null(const struct fl_col *col, size_t row) {
 /* Pointer to the bytes of a variable-width value. */
 static inline const uint8_t *fl_col_bytes(const struct fl_col *col, size_t row, size_t *len) {
     *len = col->offsets[row + 1] - col->offsets[row];
-    return col->heap.data + col->offsets[row];
+    return col->heap.data ? col->heap.data + col->offsets[row] : (const uint8_t *)"";
 }
 
 #endif

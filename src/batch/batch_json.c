@@ -38,16 +38,15 @@ fl_err_t fl_decimal_parse(const char *s, size_t len, int precision, int scale, _
             frac++;
         }
         if (v == 0 && c == '0' && !seen_dot) continue; /* leading zeros */
+        if (v != 0 && ++digits >= 38) return FL_ERR_RANGE; /* 10^38 * 10 overflows */
         v = v * 10 + (c - '0');
-        if (v != 0) digits++;
-        if (digits > 38) return FL_ERR_RANGE;
     }
     if (!any) return FL_ERR_INVALID;
     for (; frac < scale; frac++) {
+        if (v != 0 && ++digits >= 38) return FL_ERR_RANGE;
         v *= 10;
-        if (v != 0) digits++;
     }
-    /* digits counts significant digits of the unscaled value */
+    /* v now holds at most 38 significant digits */
     __int128 lim = 1;
     for (int k = 0; k < precision; k++) lim *= 10;
     if (v >= lim) return FL_ERR_RANGE;
@@ -190,7 +189,8 @@ static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err
     case FL_TYPE_DATE: {
         int32_t days;
         if (json_is_integer(j)) {
-            if (get_int(j, INT32_MIN, INT32_MAX, &iv)) return bad(err, f, "day number out of range");
+            if (get_int(j, FL_DATE_MIN_DAYS, FL_DATE_MAX_DAYS, &iv))
+                return bad(err, f, "day number out of range (years 0001-9999)");
             return fl_col_append_i32(col, (int32_t)iv);
         }
         if (!s || fl_time_parse_date(s, slen, &days)) return bad(err, f, "expected a date YYYY-MM-DD");
@@ -208,7 +208,11 @@ static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err
     case FL_TYPE_TIMESTAMP:
     case FL_TYPE_TIMESTAMPTZ: {
         int64_t us;
-        if (json_is_integer(j)) return fl_col_append_i64(col, json_integer_value(j));
+        if (json_is_integer(j)) {
+            if (get_int(j, FL_TIME_MIN_US, FL_TIME_MAX_US, &iv))
+                return bad(err, f, "timestamp out of range (years 0001-9999)");
+            return fl_col_append_i64(col, iv);
+        }
         if (!s || fl_time_parse_iso(s, slen, &us))
             return bad(err, f, "expected an ISO-8601 timestamp or microseconds since the epoch");
         return fl_col_append_i64(col, us);

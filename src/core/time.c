@@ -91,7 +91,7 @@ static int parse_date_part(const char *s, size_t len, size_t *i, int64_t *days) 
     if (digits(s, len, i, 2, &m) || *i >= len || s[(*i)++] != '-') return -1;
     if (digits(s, len, i, 2, &d)) return -1;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return -1;
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return -1;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (m == 2 && d == 29 && !leap) return -1;
     *days = fl_time_days_from_civil(y, (unsigned)m, (unsigned)d);
@@ -144,6 +144,7 @@ fl_err_t fl_time_parse_iso(const char *s, size_t len, int64_t *us) {
     }
     if (i != len) return FL_ERR_INVALID;
     *us = days * FL_US_PER_DAY + tod - off;
+    if (*us < FL_TIME_MIN_US || *us > FL_TIME_MAX_US) return FL_ERR_INVALID;
     return FL_OK;
 }
 
