@@ -562,7 +562,7 @@ fl_err_t fl_pq_file_meta_parse(const uint8_t *data, size_t len, int64_t base,
     fl_err_t e = m ? parse_file_meta(&c, m) : limit(&c);
     if (e) {
         arena_free(c.a);
-        fl_err_prefix(err, "parquet footer: ");
+        fl_err_prefix(err, "parquet footer");
         return e;
     }
     m->arena = c.a;
@@ -732,7 +732,7 @@ fl_err_t fl_pq_column_index_parse(const uint8_t *data, size_t len, int64_t base,
         fl_pq_thrift_fail(&c.tr, "ColumnIndex lists of different lengths");
     if (c.tr.code) {
         arena_free(c.a);
-        fl_err_prefix(err, "parquet column index: ");
+        fl_err_prefix(err, "parquet column index");
         return c.tr.code;
     }
     ci->npages = (int)nnull;
@@ -790,7 +790,7 @@ fl_err_t fl_pq_offset_index_parse(const uint8_t *data, size_t len, int64_t base,
     if (!c.tr.code && !has_pages) missing(&c, "OffsetIndex", "page_locations");
     if (c.tr.code) {
         arena_free(c.a);
-        fl_err_prefix(err, "parquet offset index: ");
+        fl_err_prefix(err, "parquet offset index");
         return c.tr.code;
     }
     oi->arena = c.a;
