@@ -132,6 +132,11 @@ void fl_thrift_enc_struct_end(struct fl_thrift_enc *enc) {
     enc->depth--;
 }
 
+void fl_thrift_enc_struct_raw(struct fl_thrift_enc *enc, int16_t id, const void *body, size_t len) {
+    field_header(enc, id, FL_THRIFT_STRUCT);
+    put(enc, body, len);
+}
+
 void fl_thrift_enc_empty_struct(struct fl_thrift_enc *enc, int16_t id) {
     fl_thrift_enc_struct_begin(enc, id);
     fl_thrift_enc_struct_end(enc);

@@ -71,6 +71,9 @@ void fl_thrift_enc_string(struct fl_thrift_enc *enc, int16_t id, const char *s);
 /* Opens a struct (or union) field; close it with fl_thrift_enc_struct_end. */
 void fl_thrift_enc_struct_begin(struct fl_thrift_enc *enc, int16_t id);
 void fl_thrift_enc_struct_end(struct fl_thrift_enc *enc);
+/* A struct field whose body (fields and stop byte, as written by another
+ * encoder from its own top level) was serialized earlier. */
+void fl_thrift_enc_struct_raw(struct fl_thrift_enc *enc, int16_t id, const void *body, size_t len);
 /* An empty struct field (TypeDefinedOrder, StringType, ...). */
 void fl_thrift_enc_empty_struct(struct fl_thrift_enc *enc, int16_t id);
 /* Opens a list field of n elements of elem_type; the elements follow with
