@@ -369,7 +369,7 @@ describe('DuckDB writes, floe reads', () => {
 
   async function ensureTable() {
     if (tableReady) return;
-    await con.run(`create table src (${fields.map((f) => `"${f.name}" ${f.duck}${f.required ? ' NOT NULL' : ''}`).join(', ')})`);
+    await con.run(`create or replace table src (${fields.map((f) => `"${f.name}" ${f.duck}${f.required ? ' NOT NULL' : ''}`).join(', ')})`);
     for (let s = 0; s < data.rows.length; s += 200) {
       const values = data.rows.slice(s, s + 200)
         .map((row) => `(${row.map((v, c) => sqlLiteral(fields[c].ice, v)).join(', ')})`).join(',\n');

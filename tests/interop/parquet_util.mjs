@@ -517,15 +517,15 @@ export function sqlLiteral(ice, v) {
   const t = parseIceType(ice);
   switch (t.type) {
     case 'boolean': return v;
-    case 'int': return `${v}::INTEGER`;
-    case 'long': return `${v}::BIGINT`;
+    case 'int': return `(${v})::INTEGER`;
+    case 'long': return `(${v})::BIGINT`;
     case 'float': return `'${v}'::FLOAT`;
     case 'double': return `'${v}'::DOUBLE`;
     case 'decimal': return `'${v}'::DECIMAL(${t.precision},${t.scale})`;
-    case 'date': return `(date '1970-01-01' + ${v}::INTEGER)`;
-    case 'time': return `(time '00:00:00' + to_microseconds(${v}::BIGINT))`;
-    case 'timestamp': return `make_timestamp(${v}::BIGINT)`;
-    case 'timestamptz': return `make_timestamp(${v}::BIGINT)::TIMESTAMPTZ`;
+    case 'date': return `(date '1970-01-01' + (${v})::INTEGER)`;
+    case 'time': return `(time '00:00:00' + to_microseconds((${v})::BIGINT))`;
+    case 'timestamp': return `make_timestamp((${v})::BIGINT)`;
+    case 'timestamptz': return `make_timestamp((${v})::BIGINT)::TIMESTAMPTZ`;
     case 'string': return qstr(v);
     case 'binary': case 'fixed': return `from_hex('${v}')`;
     case 'uuid': return `'${v}'::UUID`;

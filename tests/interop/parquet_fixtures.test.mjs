@@ -1,0 +1,311 @@
+/*
+ * parquet_fixtures.test.mjs - floe reads apache/parquet-testing's files the
+ * way DuckDB does, and refuses its bad files without crashing.
+ *
+ * data/: every flat file (no group or repeated field, by DuckDB's
+ * parquet_schema) must be read by `floe parquet cat` with exactly the
+ * values DuckDB's read_parquet gives, column by column, compared as
+ * canonical texts of the Iceberg type floe maps each column to. Files
+ * with nested columns must be refused with an "unsupported" error, and
+ * their flat top-level columns must still be readable with --columns.
+ * The files floe does not read, or reads differently on purpose, are
+ * listed below with the reason; the lists are checked against the
+ * directory so a new file or a newly supported feature is noticed.
+ * bad_data/: every file is refused with exit code 1 and a message, never
+ * a crash or a sanitizer report. Truncated and bit-flipped copies of good
+ * files are refused or read, never a crash.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  FLOE_FIXTURES, canonDuck, canonFloe, crashed, diffRows, duckObjects, duckRows, floe, floeCat,
+  floeIcebergSchema, parseIceType, qid, qstr, rng, tmpDir,
+} from './parquet_util.mjs';
+
+const DATA = path.join(FLOE_FIXTURES, 'parquet-testing', 'data');
+const BAD = path.join(FLOE_FIXTURES, 'parquet-testing', 'bad_data');
+
+/* Files with nested (group or repeated) columns: floe batches are flat. */
+const NESTED = {
+  'datapage_v2.snappy.parquet': 'column e is a LIST',
+  'incorrect_map_schema.parquet': 'my_map is a MAP',
+  'large_string_map.brotli.parquet': 'arr is a MAP (and BROTLI, which floe does not decode)',
+  'list_columns.parquet': 'LIST columns',
+  'map_no_value.parquet': 'a MAP without value (DuckDB refuses it too)',
+  'nested_lists.snappy.parquet': 'nested LISTs',
+  'nested_maps.snappy.parquet': 'nested MAPs',
+  'nested_structs.rust.parquet': 'structs',
+  'nonnullable.impala.parquet': 'LIST, MAP and struct columns',
+  'null_list.parquet': 'a LIST column',
+  'nullable.impala.parquet': 'LIST, MAP and struct columns',
+  'nulls.snappy.parquet': 'a struct column',
+  'old_list_structure.parquet': 'a legacy 2-level LIST',
+  'repeated_no_annotation.parquet': 'a repeated group',
+  'repeated_primitive_no_list.parquet': 'repeated primitive columns',
+};
+
+/*
+ * Flat files with a feature floe does not read, each with the reason and
+ * the pattern its error must match. (Any crash still fails.)
+ */
+const UNSUPPORTED_FLAT = {};
+
+/*
+ * Flat files floe reads, but where values cannot be compared with DuckDB's
+ * as they are: Float16 (FIXED_LEN_BYTE_ARRAY(2) annotated FLOAT16) has no
+ * Iceberg type, so floe reads it as fixed[2] bytes while DuckDB decodes
+ * it to FLOAT. Their other columns are compared, and the Float16 columns
+ * are compared as the IEEE half-precision bits of DuckDB's value.
+ */
+const FLOAT16_FILES = new Set(['byte_stream_split_extended.gzip.parquet', 'float16_nonzeros_and_nans.parquet',
+  'float16_zeros_and_nans.parquet', 'floating_orders_nan_count.parquet']);
+
+/* Files whose page CRCs are wrong on purpose: a reader may check them (and refuse) or not. */
+const CORRUPT_CRC = new Set(['datapage_v1-corrupt-checksum.parquet', 'rle-dict-uncompressed-corrupt-checksum.parquet']);
+
+let inst, con, scratch;
+before(async () => {
+  inst = await DuckDBInstance.create(':memory:');
+  con = await inst.connect();
+  await con.run("SET TimeZone = 'UTC'");
+  scratch = tmpDir('floe-pq-fixtures-');
+});
+after(() => { if (scratch) fs.rmSync(scratch, { recursive: true, force: true }); });
+
+/* DuckDB's view of a file: is it nested, and its top-level columns with DuckDB types. */
+async function duckShape(file) {
+  const s = await duckObjects(con, `select name, type, num_children, repetition_type from parquet_schema(${qstr(file)})`);
+  /* Walk the flattened tree to find top-level elements. */
+  const top = [];
+  let nested = false;
+  let i = 1;
+  const skip = (idx) => { /* returns index after subtree */
+    const n = Number(s[idx].num_children ?? 0);
+    let j = idx + 1;
+    for (let k = 0; k < n; k++) j = skip(j);
+    return j;
+  };
+  while (i < s.length) {
+    const isGroup = Number(s[i].num_children ?? 0) > 0 || s[i].type === null;
+    const repeated = s[i].repetition_type === 'REPEATED';
+    if (isGroup || repeated) nested = true;
+    top.push({ name: s[i].name, flat: !isGroup && !repeated });
+    i = skip(i);
+  }
+  return { nested, top };
+}
+
+async function duckTypes(file) {
+  const d = await duckObjects(con, `describe select * from read_parquet(${qstr(file)})`);
+  return Object.fromEntries(d.map((x) => [x.column_name, x.column_type]));
+}
+
+/* IEEE binary16 bits (little-endian hex) of a JS number that is exactly representable. */
+function halfHex(x) {
+  let bits;
+  if (Number.isNaN(x)) bits = 0x7e00;
+  else if (x === Infinity) bits = 0x7c00;
+  else if (x === -Infinity) bits = 0xfc00;
+  else {
+    const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+    let a = Math.abs(x);
+    if (a === 0) bits = sign;
+    else if (a < 2 ** -14) bits = sign | Math.round(a / 2 ** -24);
+    else {
+      let e = Math.floor(Math.log2(a));
+      if (2 ** e > a) e--;
+      if (2 ** (e + 1) <= a) e++;
+      const m = Math.round((a / 2 ** e - 1) * 1024);
+      bits = sign | ((e + 15) << 10) | m;
+    }
+  }
+  return Buffer.from([bits & 0xff, bits >> 8]).toString('hex');
+}
+
+/*
+ * The DuckDB expression giving the canonical text of a column floe reads
+ * as Iceberg type `ice`, given DuckDB's own type for it.
+ */
+function oracleExpr(ice, duckType, name) {
+  const t = parseIceType(ice);
+  const c = qid(name);
+  if (t.type === 'string' && duckType === 'BLOB') return `decode(${c})`;
+  if ((t.type === 'binary' || t.type === 'fixed') && duckType === 'VARCHAR') return `lower(hex(encode(${c})))`;
+  if ((t.type === 'binary' || t.type === 'fixed') && duckType === 'FLOAT') return `cast(${c} as float)`; /* Float16 */
+  if (t.type === 'timestamp' || t.type === 'timestamptz') {
+    /* floe floors nanoseconds to microseconds */
+    if (/TIMESTAMP_NS/.test(duckType)) return `cast(floor(epoch_ns(${c}) / 1000)::bigint as varchar)`;
+    return `cast(epoch_us(${c}) as varchar)`;
+  }
+  if (t.type === 'time') return `cast(${c} as varchar)`;
+  if (t.type === 'date') return `cast(datediff('day', date '1970-01-01', ${c}) as varchar)`;
+  if (t.type === 'binary' || t.type === 'fixed') return `lower(hex(${c}))`;
+  if (t.type === 'float') return `cast(${c} as float)`;
+  if (t.type === 'double') return `cast(${c} as double)`;
+  return `cast(${c} as varchar)`;
+}
+
+function oracleCanon(ice, duckType, v) {
+  const t = parseIceType(ice);
+  if (v === null) return null;
+  if ((t.type === 'binary' || t.type === 'fixed') && duckType === 'FLOAT') return halfHex(v);
+  return canonDuck(ice, v);
+}
+
+/*
+ * Compares floe's reading of `file` (all columns, or `names`) with DuckDB's.
+ * Returns the list of differences.
+ */
+async function compareWithDuckDB(file, names) {
+  const ice = floeIcebergSchema(file);
+  let fields = ice.fields.map((f) => ({ name: f.name, ice: f.type }));
+  if (names) fields = names.map((n) => fields.find((f) => f.name === n));
+  const types = await duckTypes(file);
+  for (const f of fields) assert.ok(f.name in types, `floe column ${f.name} is not a DuckDB column (${Object.keys(types)})`);
+  const exprs = fields.map((f) => oracleExpr(f.ice, types[f.name], f.name)).join(', ');
+  const raw = await duckRows(con, `select ${exprs} from read_parquet(${qstr(file)}, file_row_number = true) order by file_row_number`);
+  const want = raw.map((row) => row.map((v, c) => oracleCanon(fields[c].ice, types[fields[c].name], v)));
+  const rows = floeCat(file, names ? ['--columns', names.join(',')] : []);
+  const got = rows.map((o) => fields.map((f) => canonFloe(f.ice, o[f.name])));
+  return diffRows(fields.map((f) => `${f.name} (${f.ice}; DuckDB ${types[f.name]})`), got, want);
+}
+
+const dataFiles = fs.readdirSync(DATA).filter((f) => f.endsWith('.parquet')).sort();
+
+describe('parquet-testing data/', () => {
+  test('the known lists match the directory', async () => {
+    const nested = [];
+    for (const f of dataFiles) {
+      let shape;
+      try { shape = await duckShape(path.join(DATA, f)); } catch { shape = { nested: true }; }
+      if (shape.nested) nested.push(f);
+    }
+    assert.deepEqual(nested.sort(), Object.keys(NESTED).sort(), 'files with nested columns (by DuckDB) vs NESTED');
+    for (const f of [...Object.keys(UNSUPPORTED_FLAT), ...FLOAT16_FILES, ...CORRUPT_CRC]) {
+      assert.ok(dataFiles.includes(f), `${f} is listed but not in ${DATA}`);
+    }
+  });
+
+  for (const f of dataFiles) {
+    const file = path.join(DATA, f);
+    if (NESTED[f]) {
+      test(`${f}: refused as unsupported (${NESTED[f]}), flat columns still read`, async () => {
+        const r = floe(['parquet', 'cat', file]);
+        assert.ok(!crashed(r), `crashed: ${r.status} ${r.signal}\n${r.stderr}`);
+        assert.equal(r.status, 1, `exit code ${r.status}, stderr: ${r.stderr}`);
+        assert.match(r.stderr, /unsupported|not supported/i, `the error should say unsupported: ${r.stderr}`);
+        let shape;
+        try { shape = await duckShape(file); } catch { return; /* DuckDB cannot read it either */ }
+        const flat = shape.top.filter((c) => c.flat).map((c) => c.name);
+        if (flat.length === 0) return;
+        const d = await compareWithDuckDB(file, flat);
+        assert.deepEqual(d, [], `${f} --columns ${flat}: floe differs from DuckDB:\n${d.join('\n')}`);
+      });
+      continue;
+    }
+    if (UNSUPPORTED_FLAT[f]) {
+      const [why, re] = UNSUPPORTED_FLAT[f];
+      test(`${f}: refused as unsupported (${why})`, () => {
+        const r = floe(['parquet', 'cat', file]);
+        assert.ok(!crashed(r), `crashed: ${r.status} ${r.signal}\n${r.stderr}`);
+        assert.equal(r.status, 1, `exit code ${r.status}, stderr: ${r.stderr}`);
+        assert.match(r.stderr, re, r.stderr);
+      });
+      continue;
+    }
+    test(`${f}: floe reads what DuckDB reads`, async () => {
+      if (CORRUPT_CRC.has(f)) {
+        const r = floe(['parquet', 'cat', file]);
+        assert.ok(!crashed(r), `crashed: ${r.status} ${r.signal}\n${r.stderr}`);
+        if (r.status !== 0) {
+          assert.equal(r.status, 1, r.stderr);
+          assert.match(r.stderr, /crc|checksum/i, `a refusal must name the checksum: ${r.stderr}`);
+          return;
+        }
+      }
+      const d = await compareWithDuckDB(file);
+      assert.deepEqual(d, [], `${f}: floe differs from DuckDB:\n${d.join('\n')}`);
+      /* meta and schema work on every file floe reads */
+      for (const sub of ['meta', 'schema']) {
+        const r = floe(['parquet', sub, file]);
+        assert.ok(!crashed(r) && r.status === 0, `floe parquet ${sub} ${f}: ${r.status} ${r.stderr}`);
+      }
+      const meta = JSON.parse(floe(['parquet', 'meta', file]).stdout);
+      const fm = await duckObjects(con, `select num_rows, num_row_groups from parquet_file_metadata(${qstr(file)})`);
+      assert.equal(String(meta.num_rows), fm[0].num_rows, 'floe parquet meta num_rows');
+    });
+  }
+
+  test('encrypted files are refused with a clear message', () => {
+    const enc = fs.readdirSync(DATA).filter((f) => f.endsWith('.parquet.encrypted')).sort();
+    assert.ok(enc.length > 0);
+    const problems = [];
+    for (const f of enc) {
+      const r = floe(['parquet', 'cat', path.join(DATA, f)]);
+      if (crashed(r)) problems.push(`${f}: crashed ${r.status} ${r.signal} ${r.stderr.slice(0, 300)}`);
+      else if (r.status !== 1) problems.push(`${f}: exit ${r.status}`);
+      else if (!/encrypt|unsupported/i.test(r.stderr)) problems.push(`${f}: message does not say encrypted/unsupported: ${r.stderr.trim()}`);
+    }
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+});
+
+describe('parquet-testing bad_data/', () => {
+  const bad = fs.readdirSync(BAD).filter((f) => f.endsWith('.parquet')).sort();
+  for (const f of bad) {
+    test(`${f} is refused cleanly`, () => {
+      const file = path.join(BAD, f);
+      const r = floe(['parquet', 'cat', file]);
+      assert.ok(!crashed(r), `crashed: ${r.status} ${r.signal}\n${r.stderr}`);
+      assert.equal(r.status, 1, `exit code ${r.status} (a bad file must be refused), stdout ${r.stdout.slice(0, 200)}, stderr ${r.stderr}`);
+      assert.match(r.stderr, /floe parquet: \S/, `a message is expected: ${r.stderr}`);
+      for (const sub of ['meta', 'schema']) {
+        const m = floe(['parquet', sub, file]);
+        assert.ok(!crashed(m), `floe parquet ${sub} crashed: ${m.status} ${m.signal}\n${m.stderr}`);
+        assert.ok(m.status === 0 || m.status === 1, `floe parquet ${sub}: exit ${m.status}`);
+      }
+    });
+  }
+});
+
+describe('damaged copies of good files', () => {
+  const SOURCES = ['alltypes_plain.snappy.parquet', 'delta_byte_array.parquet', 'rle-dict-snappy-checksum.parquet',
+    'datapage_v2_empty_datapage.snappy.parquet', 'lz4_raw_compressed_larger.parquet'];
+  for (const src of SOURCES) {
+    test(`${src}: truncated and bit-flipped copies never crash`, () => {
+      const bytes = fs.readFileSync(path.join(DATA, src));
+      const r = rng(bytes.length);
+      const problems = [];
+      const tryOne = (label, buf, mustFail) => {
+        const p = path.join(scratch, `${src}.${label}`);
+        fs.writeFileSync(p, buf);
+        const res = floe(['parquet', 'cat', p]);
+        if (crashed(res)) problems.push(`${label}: crashed ${res.status} ${res.signal} ${res.stderr.slice(0, 800)}`);
+        else if (res.status !== 0 && res.status !== 1) problems.push(`${label}: exit ${res.status}`);
+        else if (mustFail && res.status !== 1) problems.push(`${label}: a truncated file was read`);
+        else if (res.status === 1 && !res.stderr.trim()) problems.push(`${label}: refused without a message`);
+        fs.rmSync(p);
+      };
+      for (const cut of [0, 3, 4, 8, 12, bytes.length - 1, bytes.length - 4, bytes.length - 8, bytes.length - 9,
+        Math.floor(bytes.length / 2), bytes.length - 20]) {
+        if (cut >= 0 && cut < bytes.length) tryOne(`cut${cut}`, bytes.subarray(0, cut), true);
+      }
+      for (let k = 0; k < 24; k++) {
+        const b = Buffer.from(bytes);
+        const n = 1 + Math.floor(r() * 4);
+        /* half the flips land in the footer, where every byte drives the parse */
+        const footerLen = b.readUInt32LE(b.length - 8);
+        for (let j = 0; j < n; j++) {
+          const lo = k % 2 ? Math.max(4, b.length - 8 - footerLen) : 4;
+          const at = lo + Math.floor(r() * (b.length - 8 - lo));
+          b[at] ^= 1 << Math.floor(r() * 8);
+        }
+        tryOne(`flip${k}`, b, false);
+      }
+      assert.deepEqual(problems, [], problems.join('\n'));
+    });
+  }
+});
