@@ -195,7 +195,7 @@ static void test_rle_runs(void **state) {
 static size_t rle_decode(const uint8_t *p, size_t len, int w, uint32_t *out, size_t n) {
     size_t pos = 0, got = 0;
     while (got < n) {
-        uint64_t h;
+        uint64_t h = 0;
         size_t k = fl_varint_get_u64(p + pos, len - pos, &h);
         assert_true(k > 0);
         pos += k;
@@ -315,7 +315,7 @@ static void test_delta_spec_examples(void **state) {
 }
 
 static int64_t zz_get(const uint8_t *p, size_t len, size_t *pos) {
-    uint64_t v;
+    uint64_t v = 0;
     size_t k = fl_varint_get_u64(p + *pos, len - *pos, &v);
     assert_true(k > 0);
     *pos += k;
@@ -323,7 +323,7 @@ static int64_t zz_get(const uint8_t *p, size_t len, size_t *pos) {
 }
 
 static uint64_t uv_get(const uint8_t *p, size_t len, size_t *pos) {
-    uint64_t v;
+    uint64_t v = 0;
     size_t k = fl_varint_get_u64(p + *pos, len - *pos, &v);
     assert_true(k > 0);
     *pos += k;

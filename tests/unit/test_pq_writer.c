@@ -201,7 +201,7 @@ static void test_matrix(void **state) {
                 opts.page_size = 2048;
                 opts.row_group_size = 40000;
                 opts.dict_max = 4096;
-                struct fl_pq_kv kv[] = {{"iceberg.schema", "{}"}, {"floe.test", NULL}};
+                struct fl_pq_writer_kv kv[] = {{"iceberg.schema", "{}"}, {"floe.test", NULL}};
                 opts.kv = kv;
                 opts.nkv = 2;
                 struct fl_buf out;

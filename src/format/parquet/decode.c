@@ -93,15 +93,6 @@ static uint64_t get_bits(const uint8_t *base, uint64_t pos, int bw) {
 
 /* ---- RLE / bit-packed hybrid ---- */
 
-int fl_pq_bit_width(uint32_t max_level) {
-    int w = 0;
-    while (max_level) {
-        w++;
-        max_level >>= 1;
-    }
-    return w;
-}
-
 fl_err_t fl_pq_rle_init(struct fl_pq_rle *d, const uint8_t *data, size_t len, int bit_width,
                         struct fl_error *err) {
     memset(d, 0, sizeof(*d));

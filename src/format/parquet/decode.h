@@ -17,6 +17,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "format/parquet/bits.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -64,7 +65,7 @@ fl_err_t fl_pq_rle_init(struct fl_pq_rle *d, const uint8_t *data, size_t len, in
 fl_err_t fl_pq_rle_get(struct fl_pq_rle *d, uint32_t *out, size_t n, struct fl_error *err);
 
 /* Bits needed for values 0..max_level. */
-int fl_pq_bit_width(uint32_t max_level);
+/* fl_pq_bit_width() lives in format/parquet/bits.h */
 
 /* Levels of a v1 page in RLE (4-byte length prefix) or the deprecated
  * BIT_PACKED encoding; *used gets the bytes consumed. */

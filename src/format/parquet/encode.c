@@ -26,10 +26,6 @@
 
 #include <string.h>
 
-int fl_pq_bit_width(uint64_t max_value) {
-    return max_value ? 64 - __builtin_clzll(max_value) : 0;
-}
-
 fl_err_t fl_pq_plain_encode_bool(const uint8_t *v, size_t n, struct fl_buf *out) {
     fl_err_t err = fl_buf_reserve(out, (n + 7) / 8);
     if (err) return err;

@@ -13,13 +13,14 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "format/parquet/bits.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Bits needed to hold max_value (0 for 0). */
-int fl_pq_bit_width(uint64_t max_value);
+/* fl_pq_bit_width() lives in format/parquet/bits.h */
 
 /* PLAIN BOOLEAN: n values (bytes, nonzero = true) bit-packed LSB first,
  * the last byte zero-padded. */

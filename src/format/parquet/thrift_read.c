@@ -62,6 +62,16 @@ static fl_err_t get_byte(struct fl_pq_thrift_reader *tr, uint8_t *b) {
     return FL_OK;
 }
 
+static fl_err_t skip_value(struct fl_pq_thrift_reader *tr, int type, bool in_list);
+
+/* A field of a known id but another wire type: skipped, as Thrift's own
+ * generated readers do; FL_ERR_NOTFOUND (not sticky) tells the caller the
+ * field is absent. */
+static fl_err_t mismatch(struct fl_pq_thrift_reader *tr, int type) {
+    fl_err_t e = skip_value(tr, type, false);
+    return e ? e : FL_ERR_NOTFOUND;
+}
+
 fl_err_t fl_pq_thrift_struct_begin(struct fl_pq_thrift_reader *tr, struct fl_pq_thrift_struct *st) {
     if (tr->code) return tr->code;
     if (tr->depth >= FL_PQ_THRIFT_MAX_DEPTH) return fail(tr, "structs nested too deeply");
@@ -72,7 +82,7 @@ fl_err_t fl_pq_thrift_struct_begin(struct fl_pq_thrift_reader *tr, struct fl_pq_
 
 fl_err_t fl_pq_thrift_field_next(struct fl_pq_thrift_reader *tr, struct fl_pq_thrift_struct *st,
                                  int16_t *id, int *type) {
-    uint8_t b;
+    uint8_t b = 0;
     fl_err_t e = get_byte(tr, &b);
     if (e) return e;
     int t = b & 0x0f;
@@ -103,12 +113,12 @@ fl_err_t fl_pq_thrift_read_bool(struct fl_pq_thrift_reader *tr, int type, bool *
     if (tr->code) return tr->code;
     if (type == FL_PQ_TT_BOOL_TRUE) *v = true;
     else if (type == FL_PQ_TT_BOOL_FALSE) *v = false;
-    else return fail(tr, "expected a bool");
+    else return mismatch(tr, type);
     return FL_OK;
 }
 
 fl_err_t fl_pq_thrift_read_list_bool(struct fl_pq_thrift_reader *tr, bool *v) {
-    uint8_t b;
+    uint8_t b = 0;
     fl_err_t e = get_byte(tr, &b);
     if (e) return e;
     /* Writers use 1 for true and 2 (Thrift) or 0 (some others) for false. */
@@ -118,9 +128,9 @@ fl_err_t fl_pq_thrift_read_list_bool(struct fl_pq_thrift_reader *tr, bool *v) {
 }
 
 fl_err_t fl_pq_thrift_read_i8(struct fl_pq_thrift_reader *tr, int type, int8_t *v) {
-    uint8_t b;
+    uint8_t b = 0;
     if (tr->code) return tr->code;
-    if (type != FL_PQ_TT_I8) return fail(tr, "expected an i8");
+    if (type != FL_PQ_TT_I8) return mismatch(tr, type);
     fl_err_t e = get_byte(tr, &b);
     if (e) return e;
     *v = (int8_t)b;
@@ -130,7 +140,7 @@ fl_err_t fl_pq_thrift_read_i8(struct fl_pq_thrift_reader *tr, int type, int8_t *
 fl_err_t fl_pq_thrift_read_i16(struct fl_pq_thrift_reader *tr, int type, int16_t *v) {
     int64_t x;
     if (tr->code) return tr->code;
-    if (type != FL_PQ_TT_I16) return fail(tr, "expected an i16");
+    if (type != FL_PQ_TT_I16) return mismatch(tr, type);
     fl_err_t e = get_zigzag(tr, INT16_MIN, INT16_MAX, &x);
     if (e) return e;
     *v = (int16_t)x;
@@ -140,7 +150,7 @@ fl_err_t fl_pq_thrift_read_i16(struct fl_pq_thrift_reader *tr, int type, int16_t
 fl_err_t fl_pq_thrift_read_i32(struct fl_pq_thrift_reader *tr, int type, int32_t *v) {
     int64_t x;
     if (tr->code) return tr->code;
-    if (type != FL_PQ_TT_I32) return fail(tr, "expected an i32");
+    if (type != FL_PQ_TT_I32) return mismatch(tr, type);
     fl_err_t e = get_zigzag(tr, INT32_MIN, INT32_MAX, &x);
     if (e) return e;
     *v = (int32_t)x;
@@ -149,13 +159,13 @@ fl_err_t fl_pq_thrift_read_i32(struct fl_pq_thrift_reader *tr, int type, int32_t
 
 fl_err_t fl_pq_thrift_read_i64(struct fl_pq_thrift_reader *tr, int type, int64_t *v) {
     if (tr->code) return tr->code;
-    if (type != FL_PQ_TT_I64) return fail(tr, "expected an i64");
+    if (type != FL_PQ_TT_I64) return mismatch(tr, type);
     return get_zigzag(tr, INT64_MIN, INT64_MAX, v);
 }
 
 fl_err_t fl_pq_thrift_read_double(struct fl_pq_thrift_reader *tr, int type, double *v) {
     if (tr->code) return tr->code;
-    if (type != FL_PQ_TT_DOUBLE) return fail(tr, "expected a double");
+    if (type != FL_PQ_TT_DOUBLE) return mismatch(tr, type);
     if (tr->end - tr->p < 8) return fail(tr, "truncated double");
     uint64_t u = fl_le64(tr->p);
     memcpy(v, &u, 8);
@@ -167,7 +177,7 @@ fl_err_t fl_pq_thrift_read_binary(struct fl_pq_thrift_reader *tr, int type, cons
                                   size_t *len) {
     uint64_t n;
     if (tr->code) return tr->code;
-    if (type != FL_PQ_TT_BINARY) return fail(tr, "expected a string");
+    if (type != FL_PQ_TT_BINARY) return mismatch(tr, type);
     fl_err_t e = get_varint(tr, &n);
     if (e) return e;
     if (n > FL_PQ_THRIFT_MAX_BINARY) return fail(tr, "string longer than the 1 GiB cap");
@@ -180,9 +190,9 @@ fl_err_t fl_pq_thrift_read_binary(struct fl_pq_thrift_reader *tr, int type, cons
 
 fl_err_t fl_pq_thrift_list_begin(struct fl_pq_thrift_reader *tr, int type, int *elem_type,
                                  uint32_t *count) {
-    uint8_t b;
+    uint8_t b = 0;
     if (tr->code) return tr->code;
-    if (type != FL_PQ_TT_LIST && type != FL_PQ_TT_SET) return fail(tr, "expected a list");
+    if (type != FL_PQ_TT_LIST && type != FL_PQ_TT_SET) return mismatch(tr, type);
     fl_err_t e = get_byte(tr, &b);
     if (e) return e;
     uint64_t n = b >> 4;
@@ -217,7 +227,7 @@ static fl_err_t skip_struct(struct fl_pq_thrift_reader *tr) {
 /* Skips one value; list elements of bool type are one byte each, so the
  * element form is chosen by `in_list`. */
 static fl_err_t skip_value(struct fl_pq_thrift_reader *tr, int type, bool in_list) {
-    uint8_t b;
+    uint8_t b = 0;
     int64_t x;
     uint64_t n;
     const uint8_t *d;

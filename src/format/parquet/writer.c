@@ -531,9 +531,9 @@ static fl_err_t col_setup(struct fl_pq_writer *pqw, struct pqcol *col, const str
                        f->name);
     }
     fl_pq_enc_mode_t mode = pqw->opts.encoding;
-    col->use_dict = col->kind != K_BOOL && (mode == FL_PQ_ENC_AUTO || mode == FL_PQ_ENC_DICT);
+    col->use_dict = col->kind != K_BOOL && (mode == FL_PQ_MODE_AUTO || mode == FL_PQ_MODE_DICT);
     col->use_delta = (col->ptype == PT_INT32 || col->ptype == PT_INT64) &&
-                     (mode == FL_PQ_ENC_AUTO || mode == FL_PQ_ENC_DELTA);
+                     (mode == FL_PQ_MODE_AUTO || mode == FL_PQ_MODE_DELTA);
     col->dict_on = col->use_dict;
     fl_buf_init(&col->defs, FL_BUF_NOMAX);
     fl_buf_init(&col->vals, FL_BUF_NOMAX);
@@ -872,7 +872,7 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
             rc = fl_pq_delta_encode_i32((const int32_t *)(void *)col->vals.data, nv, page);
         else rc = fl_pq_delta_encode_i64((const int64_t *)(void *)col->vals.data, nv, page);
         e = E_DELTA;
-        if (!rc && pqw->opts.encoding == FL_PQ_ENC_AUTO && page->len - vstart >= col->vals.len) {
+        if (!rc && pqw->opts.encoding == FL_PQ_MODE_AUTO && page->len - vstart >= col->vals.len) {
             page->len = vstart;
             rc = fl_buf_append(page, col->vals.data, col->vals.len);
             e = E_PLAIN;
@@ -942,7 +942,7 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
     if (col->dict_on) {
         size_t db = fl_pq_dict_bytes(&col->dict);
         if (db > pqw->opts.dict_max ||
-            (pqw->opts.encoding == FL_PQ_ENC_AUTO && col->dict_raw_bytes &&
+            (pqw->opts.encoding == FL_PQ_MODE_AUTO && col->dict_raw_bytes &&
              db + col->dict_idx_bytes >= col->dict_raw_bytes))
             col->dict_on = false;
     }
@@ -1223,7 +1223,7 @@ void fl_pq_writer_opts_default(struct fl_pq_writer_opts *opts) {
     opts->page_size = (size_t)1 << 20;
     opts->row_group_size = (size_t)128 << 20;
     opts->dict_max = (size_t)1 << 20;
-    opts->encoding = FL_PQ_ENC_AUTO;
+    opts->encoding = FL_PQ_MODE_AUTO;
     opts->page_index = true;
     opts->stats_max_len = 64;
 }
@@ -1249,7 +1249,7 @@ static fl_err_t writer_create(const struct fl_schema *schema, const struct fl_pq
     if (!opts->page_size || opts->page_size > ((size_t)1 << 30) || !opts->row_group_size)
         return fl_errf(err, FL_ERR_INVALID, "parquet: page_size must be 1 byte to 1 GiB and "
                                             "row_group_size positive");
-    if (opts->encoding < FL_PQ_ENC_AUTO || opts->encoding > FL_PQ_ENC_DELTA)
+    if (opts->encoding < FL_PQ_MODE_AUTO || opts->encoding > FL_PQ_MODE_DELTA)
         return fl_errf(err, FL_ERR_INVALID, "parquet: unknown encoding mode %d", opts->encoding);
     if (opts->nkv < 0 || (opts->nkv && !opts->kv))
         return fl_errf(err, FL_ERR_INVALID, "parquet: bad key-value metadata");

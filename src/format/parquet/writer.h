@@ -22,17 +22,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct fl_pq_kv {
+struct fl_pq_writer_kv {
     const char *key;
     const char *value; /* may be NULL */
 };
 
 typedef enum {
-    FL_PQ_ENC_AUTO = 0, /* dictionary, falling back to PLAIN, or to DELTA_BINARY_PACKED for
+    FL_PQ_MODE_AUTO = 0, /* dictionary, falling back to PLAIN, or to DELTA_BINARY_PACKED for
                            INT32/INT64 pages where that is smaller */
-    FL_PQ_ENC_PLAIN,    /* PLAIN everywhere */
-    FL_PQ_ENC_DICT,     /* dictionary until dict_max, then PLAIN (booleans: PLAIN) */
-    FL_PQ_ENC_DELTA     /* DELTA_BINARY_PACKED for INT32/INT64 physical types, PLAIN otherwise */
+    FL_PQ_MODE_PLAIN,   /* PLAIN everywhere */
+    FL_PQ_MODE_DICT,     /* dictionary until dict_max, then PLAIN (booleans: PLAIN) */
+    FL_PQ_MODE_DELTA     /* DELTA_BINARY_PACKED for INT32/INT64 physical types, PLAIN otherwise */
 } fl_pq_enc_mode_t;
 
 struct fl_pq_writer_opts {
@@ -42,10 +42,10 @@ struct fl_pq_writer_opts {
     size_t page_size;          /* target uncompressed bytes of values per data page, 1 MiB */
     size_t row_group_size;     /* target bytes per row group, 128 MiB */
     size_t dict_max;           /* dictionary bytes before falling back to PLAIN, 1 MiB */
-    fl_pq_enc_mode_t encoding; /* default FL_PQ_ENC_AUTO */
+    fl_pq_enc_mode_t encoding; /* default FL_PQ_MODE_AUTO */
     bool page_index;           /* ColumnIndex and OffsetIndex, default true */
     size_t stats_max_len;      /* byte-array statistics truncation, default 64; 0 = never */
-    const struct fl_pq_kv *kv; /* key-value metadata, borrowed until fl_pq_writer_new returns */
+    const struct fl_pq_writer_kv *kv; /* key-value metadata, borrowed until fl_pq_writer_new returns */
     int nkv;
 };
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# e2e: the floe binary from the shell, as a user runs it: help, version,
+# usage errors, parquet write -> cat round trip, a refused record, meta
+# and schema output, and the demo.
+set -euo pipefail
+FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+
+check "version" '[ "$("$FLOE" --version)" = "floe 0.1.0" ]'
+check "help lists parquet" '"$FLOE" help | grep -q "parquet"'
+check "unknown command exits 2" '! "$FLOE" nosuch 2>/dev/null; [ "$("$FLOE" nosuch >/dev/null 2>&1; echo $?)" = 2 ]'
+check "parquet without args exits 2" '[ "$("$FLOE" parquet >/dev/null 2>&1; echo $?)" = 2 ]'
+
+cat > "$T/schema.json" <<'JSON'
+{"type":"struct","schema-id":0,"fields":[
+ {"id":1,"name":"city","required":true,"type":"string"},
+ {"id":2,"name":"temperature","required":false,"type":"double"},
+ {"id":3,"name":"ts","required":true,"type":"timestamp"}]}
+JSON
+cat > "$T/in.ndjson" <<'JSON'
+{"city":"Paris","temperature":21.5,"ts":"2026-01-08T14:00:00"}
+
+{"city":"Oslo","temperature":null,"ts":"1960-06-01T00:00:00.000001"}
+{"city":"","temperature":-0.0,"ts":0}
+JSON
+check "write" '"$FLOE" parquet write --schema "$T/schema.json" --codec snappy "$T/in.ndjson" "$T/out.parquet" 2>/dev/null'
+cat > "$T/expect.ndjson" <<'JSON'
+{"city":"Paris","temperature":21.5,"ts":"2026-01-08T14:00:00.000000"}
+{"city":"Oslo","temperature":null,"ts":"1960-06-01T00:00:00.000001"}
+{"city":"","temperature":-0.0,"ts":"1970-01-01T00:00:00.000000"}
+JSON
+check "cat round trip" '"$FLOE" parquet cat "$T/out.parquet" > "$T/got.ndjson" && diff -u "$T/expect.ndjson" "$T/got.ndjson"'
+check "cat --columns --limit" '[ "$("$FLOE" parquet cat --columns ts,city --limit 1 "$T/out.parquet")" = "{\"ts\":\"2026-01-08T14:00:00.000000\",\"city\":\"Paris\"}" ]'
+check "meta is JSON naming the codec" '"$FLOE" parquet meta "$T/out.parquet" | grep -q SNAPPY'
+check "schema shows field ids" '"$FLOE" parquet schema "$T/out.parquet" | grep -q "\"id\":3"'
+
+printf '{"city":"A","ts":"2026-01-01"}\n{"city":"B","temperature":"warm","ts":"2026-01-01"}\n' > "$T/bad.ndjson"
+set +e
+msg=$("$FLOE" parquet write --schema "$T/schema.json" "$T/bad.ndjson" "$T/bad.parquet" 2>&1); rc=$?
+set -e
+check "bad record exits 1" '[ $rc = 1 ]'
+check "bad record names line and field" 'echo "$msg" | grep -q "line 2" && echo "$msg" | grep -q "temperature"'
+check "bad record leaves no file" '! ls "$T"/bad.parquet* >/dev/null 2>&1'
+check "missing file is an error" '! "$FLOE" parquet cat "$T/nope.parquet" 2>/dev/null'
+head -c 100 "$T/out.parquet" > "$T/trunc.parquet"
+set +e; "$FLOE" parquet cat "$T/trunc.parquet" >/dev/null 2>&1; rc=$?; set -e
+check "truncated file exits 1" '[ $rc = 1 ]'
+check "demo runs" '"$FLOE" demo "$T/demo" > "$T/demo.out" && grep -q "read back 1000000 rows" "$T/demo.out"'
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
