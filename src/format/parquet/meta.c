@@ -112,7 +112,9 @@ static fl_err_t read_string(struct ctx *c, int t, const char **s, size_t *len) {
 
 static fl_err_t read_bin(struct ctx *c, int t, struct fl_pq_bin *b) {
     const char *s;
-    return read_string(c, t, &s, &b->len) ? c->tr.code : (b->data = (const uint8_t *)s, FL_OK);
+    fl_err_t e = read_string(c, t, &s, &b->len);
+    if (!e) b->data = (const uint8_t *)s;
+    return e;
 }
 
 static fl_err_t read_enum(struct ctx *c, int t, int *v) {
@@ -133,8 +135,15 @@ static fl_err_t list_of(struct ctx *c, int t, int want, uint32_t *n) {
     int et;
     fl_err_t e = fl_pq_thrift_list_begin(&c->tr, t, &et, n);
     if (e) return e;
-    if (et != want && !(want == FL_PQ_TT_BOOL_TRUE && et == FL_PQ_TT_BOOL_FALSE))
-        return fl_pq_thrift_fail(&c->tr, "list of an unexpected element type");
+    if (et != want && !(want == FL_PQ_TT_BOOL_TRUE && et == FL_PQ_TT_BOOL_FALSE)) {
+        /* another element type than ours: skip the list, as a mismatched field */
+        for (uint32_t i = 0; i < *n && !e; i++) {
+            e = et == FL_PQ_TT_BOOL_TRUE || et == FL_PQ_TT_BOOL_FALSE
+                    ? fl_pq_thrift_skip(&c->tr, FL_PQ_TT_I8)
+                    : fl_pq_thrift_skip(&c->tr, et);
+        }
+        return e ? e : FL_ERR_NOTFOUND;
+    }
     return FL_OK;
 }
 
@@ -198,7 +207,7 @@ static fl_err_t parse_kv_list(struct ctx *c, int t, struct fl_pq_kv **out, int *
 static fl_err_t parse_time_unit(struct ctx *c, int t, int *unit) {
     struct fl_pq_thrift_struct st;
     int16_t id;
-    if (t != FL_PQ_TT_STRUCT) return fl_pq_thrift_fail(&c->tr, "expected a struct");
+    if (t != FL_PQ_TT_STRUCT) return fl_pq_thrift_skip(&c->tr, t) ? c->tr.code : FL_ERR_NOTFOUND;
     FOR_FIELDS(c, st, id, t) {
         if (id >= 1 && id <= 3) *unit = id;
         fl_pq_thrift_skip(&c->tr, t);
@@ -238,7 +247,7 @@ static fl_err_t parse_logical_member(struct ctx *c, int16_t kind, struct fl_pq_l
 static fl_err_t parse_logical(struct ctx *c, int t, struct fl_pq_logical *lt) {
     struct fl_pq_thrift_struct st;
     int16_t id;
-    if (t != FL_PQ_TT_STRUCT) return fl_pq_thrift_fail(&c->tr, "expected a struct");
+    if (t != FL_PQ_TT_STRUCT) return fl_pq_thrift_skip(&c->tr, t) ? c->tr.code : FL_ERR_NOTFOUND;
     FOR_FIELDS(c, st, id, t) {
         bool known = (id >= 1 && id <= 8) || (id >= 10 && id <= 19);
         if (known && t == FL_PQ_TT_STRUCT) {
@@ -329,7 +338,7 @@ static fl_err_t parse_col_meta(struct ctx *c, struct fl_pq_col_meta *m) {
                 !fl_pq_thrift_read_i64(tr, t, &m->dictionary_page_offset);
             break;
         case 12:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_fail(tr, "expected a struct"); break; }
+            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
             m->has_stats = !parse_stats(c, &m->stats);
             break;
         case 14: m->has_bloom_filter = !fl_pq_thrift_read_i64(tr, t, &m->bloom_filter_offset); break;
@@ -356,7 +365,7 @@ static fl_err_t parse_column_chunk(struct ctx *c, struct fl_pq_column_chunk *cc)
         case 1: read_string(c, t, &cc->file_path, NULL); break;
         case 2: fl_pq_thrift_read_i64(tr, t, &cc->file_offset); break;
         case 3:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_fail(tr, "expected a struct"); break; }
+            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
             cc->has_meta_data = !parse_col_meta(c, &cc->meta);
             break;
         case 4: cc->has_offset_index = !fl_pq_thrift_read_i64(tr, t, &cc->offset_index_offset); break;
@@ -658,15 +667,15 @@ fl_err_t fl_pq_page_header_parse(const uint8_t *data, size_t len, int64_t base,
             break;
         }
         case 5:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_fail(tr, "expected a struct"); break; }
+            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
             h->has_data = !parse_data_page_header(&c, &h->data);
             break;
         case 7:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_fail(tr, "expected a struct"); break; }
+            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
             h->has_dict = !parse_dict_page_header(&c, &h->dict);
             break;
         case 8:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_fail(tr, "expected a struct"); break; }
+            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
             h->has_data_v2 = !parse_data_page_header_v2(&c, &h->data_v2);
             break;
         default: fl_pq_thrift_skip(tr, t);
@@ -683,7 +692,8 @@ fl_err_t fl_pq_page_header_parse(const uint8_t *data, size_t len, int64_t base,
 /* ---- ColumnIndex, OffsetIndex ---- */
 
 static fl_err_t parse_bin_list(struct ctx *c, int t, struct fl_pq_bin **out, uint32_t *n) {
-    if (list_of(c, t, FL_PQ_TT_BINARY, n)) return c->tr.code;
+    fl_err_t e = list_of(c, t, FL_PQ_TT_BINARY, n);
+    if (e) return e;
     *out = alloc_array(c, *n, sizeof(**out));
     if (!*out) return limit(c);
     for (uint32_t i = 0; i < *n; i++)
@@ -1032,7 +1042,8 @@ static fl_err_t stat_json(struct fl_buf *out, const struct fl_pq_schema_elem *el
         if (b->len != 12) break;
         int64_t nanos = (int64_t)fl_le64(b->data);
         int64_t jd = (int32_t)fl_le32(b->data + 8);
-        return json_time_us(out, (jd - 2440588) * FL_US_PER_DAY + floor_div(nanos, 1000), true);
+        uint64_t us = (uint64_t)(jd - 2440588) * (uint64_t)FL_US_PER_DAY + (uint64_t)floor_div(nanos, 1000);
+        return json_time_us(out, (int64_t)us, true);
     }
     case FL_PQ_FLOAT:
     case FL_PQ_DOUBLE: {

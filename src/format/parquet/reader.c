@@ -1099,7 +1099,11 @@ static fl_err_t append_value(struct fl_pq_reader *r, struct cursor *c, struct fl
     case CV_I96: {
         int64_t nanos = (int64_t)fl_le64(p);
         int64_t jd = (int32_t)fl_le32(p + 8);
-        e = fl_col_append_i64(col, (jd - 2440588) * (int64_t)86400000000 + floor_div(nanos, 1000));
+        /* wrapping arithmetic, as Spark's writer and reader use: a value
+         * written from micros beyond the nanosecond range round-trips */
+        uint64_t us = (uint64_t)(jd - 2440588) * UINT64_C(86400000000) +
+                      (uint64_t)floor_div(nanos, 1000);
+        e = fl_col_append_i64(col, (int64_t)us);
         break;
     }
     case CV_DEC_I32: e = fl_col_append_i128(col, (int32_t)fl_le32(p)); break;

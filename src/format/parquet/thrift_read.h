@@ -70,7 +70,9 @@ fl_err_t fl_pq_thrift_struct_begin(struct fl_pq_thrift_reader *tr, struct fl_pq_
 fl_err_t fl_pq_thrift_field_next(struct fl_pq_thrift_reader *tr, struct fl_pq_thrift_struct *st,
                                  int16_t *id, int *type);
 
-/* Scalars. Each checks the wire type it was given against what it reads. */
+/* Scalars. Each checks the wire type it was given: a value of another
+ * type is skipped and FL_ERR_NOTFOUND returned (not sticky), so a field
+ * whose type changed in a newer spec reads as absent. */
 fl_err_t fl_pq_thrift_read_bool(struct fl_pq_thrift_reader *tr, int type, bool *v);
 fl_err_t fl_pq_thrift_read_i8(struct fl_pq_thrift_reader *tr, int type, int8_t *v);
 fl_err_t fl_pq_thrift_read_i16(struct fl_pq_thrift_reader *tr, int type, int16_t *v);
