@@ -167,7 +167,7 @@ static void check_file_shape(const struct fl_buf *b, const struct fl_pq_file_res
     assert_memory_equal(b->data, "PAR1", 4);
     assert_memory_equal(b->data + b->len - 4, "PAR1", 4);
     uint32_t flen = fl_le32(b->data + b->len - 8);
-    assert_true(flen > 0 && flen < b->len - 12);
+    assert_true(flen > 0 && flen <= b->len - 12);
 }
 
 /* Reads the file back with floe's reader and compares every value with
@@ -451,6 +451,39 @@ static void test_stats_rules(void **state) {
     fl_pq_file_result_fini(&res), fl_buf_fini(&out);
 }
 
+static void test_empty(void **state) {
+    (void)state;
+    struct fl_schema *s = load_schema(ALL_TYPES);
+    struct fl_buf out;
+    fl_buf_init(&out, FL_BUF_NOMAX);
+    struct fl_pq_writer *pqw;
+    struct fl_error err = {0};
+    assert_int_equal(fl_pq_writer_new(s, NULL, mem_sink, &out, &pqw, &err), FL_OK);
+    struct fl_pq_file_result res;
+    assert_int_equal(fl_pq_writer_close(pqw, &res, &err), FL_OK);
+    check_file_shape(&out, &res);
+    assert_int_equal(res.record_count, 0);
+    assert_int_equal(res.nrow_groups, 0);
+    assert_false(res.cols[0].has_min_max);
+    struct fl_pq_reader *rd;
+    assert_int_equal(fl_pq_reader_open_mem(out.data, out.len, &rd, &err), FL_OK);
+    struct fl_batch *bt;
+    assert_int_equal(fl_pq_reader_next(rd, &bt, &err), FL_ERR_EOF);
+    fl_pq_reader_free(rd);
+    const char *dir = getenv("FLOE_PQ_OUT");
+    if (dir) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/empty.parquet", dir);
+        FILE *fp = fopen(path, "wb");
+        fwrite(out.data, 1, out.len, fp);
+        fclose(fp);
+    }
+    fl_pq_file_result_fini(&res);
+    fl_pq_writer_free(pqw);
+    fl_buf_fini(&out);
+    fl_schema_free(s);
+}
+
 static void test_errors(void **state) {
     (void)state;
     struct fl_error err = {0};
@@ -538,6 +571,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix),
         cmocka_unit_test(test_stats_rules),
+        cmocka_unit_test(test_empty),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_open_file),
     };

@@ -1114,10 +1114,12 @@ static fl_err_t chunk_write(struct fl_pq_writer *pqw, struct pqcol *col, struct 
     fl_thrift_enc_init(&enc, &pqw->meta);
     fl_thrift_enc_i32(&enc, 1, col->ptype);
     bool plain = col->dict_used || col->nenc[E_PLAIN];
-    size_t nencs = 1 + plain + (col->nenc[E_DICT] > 0) + (col->nenc[E_DELTA] > 0);
+    /* RLE: definition levels, and the level encodings v1 headers name */
+    bool rle = col->optional || pqw->opts.page_version == 1;
+    size_t nencs = plain + rle + (col->nenc[E_DICT] > 0) + (col->nenc[E_DELTA] > 0);
     fl_thrift_enc_list_begin(&enc, 2, FL_THRIFT_I32, nencs);
     if (plain) fl_thrift_enc_elem_i32(&enc, ENC_PLAIN);
-    fl_thrift_enc_elem_i32(&enc, ENC_RLE);
+    if (rle) fl_thrift_enc_elem_i32(&enc, ENC_RLE);
     if (col->nenc[E_DELTA]) fl_thrift_enc_elem_i32(&enc, ENC_DELTA);
     if (col->nenc[E_DICT]) fl_thrift_enc_elem_i32(&enc, ENC_RLE_DICT);
     fl_thrift_enc_list_begin(&enc, 3, FL_THRIFT_BINARY, 1);
