@@ -370,7 +370,7 @@ void fl_ice_transform_apply(const struct fl_ice_transform *t, const struct fl_co
 /* ---- partition paths ---- */
 
 /* java.net.URLEncoder (UTF-8): alnum and ".-*_" stay, space is '+', else %XX. */
-static fl_err_t put_escaped(struct fl_buf *out, const uint8_t *s, size_t n) {
+fl_err_t fl_ice_url_escape(struct fl_buf *out, const uint8_t *s, size_t n) {
     static const char hx[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
@@ -484,7 +484,7 @@ fl_err_t fl_ice_pval_to_path(const struct fl_ice_transform *t, const struct fl_i
             break;
         }
         case FL_TYPE_STRING:
-            return put_escaped(out, v->bytes, v->len);
+            return fl_ice_url_escape(out, v->bytes, v->len);
         case FL_TYPE_UUID: {
             static const char hx[] = "0123456789abcdef";
             size_t o = 0;
@@ -501,7 +501,7 @@ fl_err_t fl_ice_pval_to_path(const struct fl_ice_transform *t, const struct fl_i
             struct fl_buf b64;
             fl_buf_init(&b64, FL_BUF_NOMAX);
             base64(v->bytes, v->len, &b64);
-            fl_err_t rc = put_escaped(out, b64.data ? b64.data : (const uint8_t *)"", b64.len);
+            fl_err_t rc = fl_ice_url_escape(out, b64.data ? b64.data : (const uint8_t *)"", b64.len);
             fl_buf_fini(&b64);
             return rc;
         }
@@ -509,5 +509,5 @@ fl_err_t fl_ice_pval_to_path(const struct fl_ice_transform *t, const struct fl_i
             snprintf(s, sizeof(s), "%" PRId64, v->i64);
         }
     }
-    return put_escaped(out, (const uint8_t *)s, strlen(s));
+    return fl_ice_url_escape(out, (const uint8_t *)s, strlen(s));
 }

@@ -79,4 +79,8 @@ void fl_ice_transform_apply(const struct fl_ice_transform *t, const struct fl_co
 fl_err_t fl_ice_pval_to_path(const struct fl_ice_transform *t, const struct fl_ice_pval *v,
                              struct fl_buf *out);
 
+/* Appends s escaped as java.net.URLEncoder does (UTF-8): letters, digits
+ * and ".-*_" stay, space becomes '+', every other byte %XX. */
+fl_err_t fl_ice_url_escape(struct fl_buf *out, const uint8_t *s, size_t n);
+
 #endif

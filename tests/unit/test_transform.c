@@ -12,6 +12,7 @@
 #include "batch/batch.h"
 #include "batch/batch_json.h"
 #include "iceberg/schema.h"
+#include "iceberg/partition.h"
 #include "iceberg/transform.h"
 
 #include <stdlib.h>
@@ -177,12 +178,63 @@ static void test_check(void **state) {
     assert_int_equal(fl_ice_transform_check(&t, &fx->schema->fields[8], NULL), FL_OK);
 }
 
+static void test_spec_terms_json_path(void **state) {
+    struct fixture *fx = *state;
+    const char *terms[] = {"day(ts)", "bucket(4, s)", "truncate(3,s)", "i", "hours(tstz)"};
+    struct fl_ice_spec *spec = NULL;
+    struct fl_error err = {0};
+    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, terms, 5, 1000, &spec, &err), FL_OK);
+    assert_string_equal(spec->fields[0].name, "ts_day");
+    assert_string_equal(spec->fields[1].name, "s_bucket");
+    assert_string_equal(spec->fields[2].name, "s_trunc");
+    assert_string_equal(spec->fields[3].name, "i");
+    assert_string_equal(spec->fields[4].name, "tstz_hour");
+    assert_int_equal(fl_ice_spec_last_field_id(spec), 1004);
+    struct fl_buf b;
+    fl_buf_init(&b, 4096);
+    assert_int_equal(fl_ice_spec_to_json(spec, 0, &b), FL_OK);
+    struct fl_ice_spec *back = NULL;
+    assert_int_equal(fl_ice_spec_parse((char *)b.data, b.len, &back, &err), FL_OK);
+    assert_int_equal(back->nfields, 5);
+    assert_int_equal(back->fields[1].transform.kind, FL_ICE_XF_BUCKET);
+    assert_int_equal(back->fields[1].transform.param, 4);
+    assert_int_equal(back->fields[4].source_id, 7);
+    assert_int_equal(fl_ice_spec_bind(back, fx->schema, &err), FL_OK);
+    fl_buf_reset(&b);
+    struct fl_ice_pval vals[5];
+    fl_ice_spec_row_values(spec, fx->batch, 0, vals);
+    assert_int_equal(fl_ice_spec_path(spec, vals, &b), FL_OK);
+    fl_buf_append_u8(&b, 0);
+    assert_string_equal((char *)b.data,
+                        "ts_day=2017-11-16/s_bucket=1/s_trunc=ice/i=34/tstz_hour=2017-11-16-22");
+    fl_buf_fini(&b);
+    fl_ice_spec_free(back);
+    fl_ice_spec_free(spec);
+
+    const char *bad1[] = {"day(nope)"};
+    fl_err_clear(&err);
+    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, bad1, 1, 1000, &spec, &err), FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "no column"));
+    const char *bad2[] = {"hour(dt)"};
+    fl_err_clear(&err);
+    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, bad2, 1, 1000, &spec, &err), FL_ERR_INVALID);
+    const char *dup[] = {"i", "i"};
+    fl_err_clear(&err);
+    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, dup, 2, 1000, &spec, &err), FL_ERR_INVALID);
+    /* a v1 spec with only fields and no field ids */
+    const char *v1 = "[{\"name\":\"i\",\"transform\":\"identity\",\"source-id\":1}]";
+    assert_int_equal(fl_ice_spec_parse(v1, strlen(v1), &spec, &err), FL_OK);
+    assert_int_equal(spec->fields[0].field_id, 1000);
+    fl_ice_spec_free(spec);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spec_hash_vectors),
         cmocka_unit_test(test_bucket_truncate),
         cmocka_unit_test(test_time_transforms_and_paths),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_spec_terms_json_path),
     };
     return cmocka_run_group_tests_name("transform", tests, setup, teardown);
 }
