@@ -79,33 +79,6 @@ static int hexval(char c) {
     return -1;
 }
 
-fl_err_t fl_uuid_parse(const char *s, size_t len, uint8_t out[16]) {
-    if (len != 36) return FL_ERR_INVALID;
-    int k = 0;
-    for (size_t i = 0; i < 36;) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i++] != '-') return FL_ERR_INVALID;
-            continue;
-        }
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-        if (hi < 0 || lo < 0) return FL_ERR_INVALID;
-        out[k++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
-    }
-    return FL_OK;
-}
-
-void fl_uuid_format(const uint8_t in[16], char out[37]) {
-    static const char hx[] = "0123456789abcdef";
-    int o = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
-        out[o++] = hx[in[i] >> 4];
-        out[o++] = hx[in[i] & 15];
-    }
-    out[o] = '\0';
-}
-
 /* ---- JSON -> row ---- */
 
 static fl_err_t bad(struct fl_error *err, const struct fl_field *f, const char *why) {

@@ -20,6 +20,7 @@
 #include "batch/batch.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/uuid.h"
 
 /* Appends one JSON object (len bytes) as a row of batch. On error nothing
  * is appended and err names the field and the reason. */
@@ -39,8 +40,5 @@ fl_err_t fl_decimal_parse(const char *s, size_t len, int precision, int scale, _
 /* Formats an unscaled decimal with `scale` fractional digits. */
 void fl_decimal_format(__int128 v, int scale, char *out, size_t outsz);
 
-/* Canonical 8-4-4-4-12 uuid text <-> 16 bytes. */
-fl_err_t fl_uuid_parse(const char *s, size_t len, uint8_t out[16]);
-void fl_uuid_format(const uint8_t in[16], char out[37]);
 
 #endif

@@ -14,6 +14,7 @@
 #include "iceberg/transform.h"
 #include "core/endian.h"
 #include "core/time.h"
+#include "core/uuid.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -485,17 +486,9 @@ fl_err_t fl_ice_pval_to_path(const struct fl_ice_transform *t, const struct fl_i
         }
         case FL_TYPE_STRING:
             return fl_ice_url_escape(out, v->bytes, v->len);
-        case FL_TYPE_UUID: {
-            static const char hx[] = "0123456789abcdef";
-            size_t o = 0;
-            for (int i = 0; i < 16; i++) {
-                if (i == 4 || i == 6 || i == 8 || i == 10) s[o++] = '-';
-                s[o++] = hx[v->bytes[i] >> 4];
-                s[o++] = hx[v->bytes[i] & 15];
-            }
-            s[o] = '\0';
+        case FL_TYPE_UUID:
+            fl_uuid_format(v->bytes, s);
             break;
-        }
         case FL_TYPE_BINARY:
         case FL_TYPE_FIXED: {
             struct fl_buf b64;
