@@ -276,9 +276,8 @@ static int utf8_put(uint8_t *p, uint32_t cp) {
     return 4;
 }
 
-/* Splits v into code point starts; returns false if v is not well-formed
- * UTF-8 (then it is truncated as bytes). starts gets one entry per code
- * point up to the first that starts at or beyond limit. */
+/* True if v is well-formed UTF-8 (no overlongs, surrogates or code points
+ * past U+10FFFF); other strings are truncated as bytes. */
 static bool utf8_valid(const uint8_t *v, size_t len) {
     size_t i = 0;
     while (i < len) {
@@ -890,8 +889,16 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
     const uint8_t *cdata;
     size_t clen;
     size_t skip = v2 ? lv_len : 0;
-    rc = compress(pqw, page->data + skip, page->len - skip, &cdata, &clen, err);
-    if (rc) return rc;
+    /* an empty v2 values section (all nulls) is stored uncompressed: zero
+     * bytes, which no codec's framing can confuse */
+    bool compressed = pqw->opts.codec != FL_PQ_CODEC_UNCOMPRESSED && page->len > skip;
+    if (compressed) {
+        rc = compress(pqw, page->data + skip, page->len - skip, &cdata, &clen, err);
+        if (rc) return rc;
+    } else {
+        cdata = page->data + skip;
+        clen = page->len - skip;
+    }
     size_t comp_size = skip + clen;
     if (comp_size > PAGE_MAX_BYTES)
         return fl_errf(err, FL_ERR_LIMIT, "parquet: column %s: page over 2 GiB",
@@ -920,7 +927,7 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
         fl_thrift_enc_i32(&enc, 4, enc_value[e]);
         fl_thrift_enc_i32(&enc, 5, (int32_t)lv_len);
         fl_thrift_enc_i32(&enc, 6, 0);
-        fl_thrift_enc_bool(&enc, 7, pqw->opts.codec != FL_PQ_CODEC_UNCOMPRESSED);
+        fl_thrift_enc_bool(&enc, 7, compressed);
         enc_stats(pqw, &enc, col, &col->pst, 8);
         fl_thrift_enc_struct_end(&enc);
     }
