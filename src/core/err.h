@@ -21,6 +21,7 @@ typedef enum {
     FL_ERR_LIMIT,       /* a configured or hard cap was reached */
     FL_ERR_RANGE,       /* a value does not fit its type */
     FL_ERR_EOF,         /* clean end of input */
+    FL_ERR_EXISTS,      /* create-only write refused: the key/file exists */
     FL_ERR__COUNT
 } fl_err_t;
 
