@@ -359,6 +359,24 @@ describe('floe writes, DuckDB reads', () => {
     });
   }
 
+  test('140000 rows in several row groups, page index, filtered reads', async () => {
+    /* The writer checks row group size every 65536 rows, so this many rows
+     * make several row groups even when smaller sizes are not honoured. */
+    const fields = [ALL_FIELDS[17], ALL_FIELDS[20], ALL_FIELDS[4], ALL_FIELDS[11], ALL_FIELDS[13]];
+    const d = makeRows(fields, 140000, 23);
+    const file = floeWrite('many', fields, d.ndjson, ['--row-group-size', '65536', '--page-size', '8192', '--codec', 'zstd']);
+    const fm = await duckObjects(con, `select num_rows, num_row_groups from parquet_file_metadata(${qstr(file)})`);
+    assert.equal(fm[0].num_rows, '140000');
+    assert.ok(Number(fm[0].num_row_groups) >= 3, `expected at least 3 row groups, got ${fm[0].num_row_groups}`);
+    await checkValues(file, fields, d.rows);
+    await checkStats(file, fields, d.rows);
+    await checkSchema(file, fields);
+    const cnt = await duckObjects(con, `select count(*) as n, sum(req_l) as s from read_parquet(${qstr(file)})
+      where req_l >= 70000 and req_l < 70100`);
+    assert.equal(cnt[0].n, '100');
+    assert.equal(cnt[0].s, String((70000 + 70099) * 50));
+  });
+
   test('key/value metadata and an empty file', async () => {
     const file = floeWrite('kv', ALL_FIELDS, data.ndjson, ['--kv', 'floe.test=yes', '--kv', 'other=a=b']);
     const kv = await duckObjects(con, `select decode(key) as k, decode(value) as v from parquet_kv_metadata(${qstr(file)})`);
