@@ -6,6 +6,7 @@
  */
 #include "core/buf.h"
 #include "core/varint.h"
+#include "format/parquet/bounds.h"
 #include "format/parquet/encode.h"
 #include "format/parquet/thrift_write.h"
 
@@ -459,6 +460,50 @@ static void test_dict_bytes(void **state) {
     fl_pq_dict_fini(&dict);
 }
 
+/* ---- statistics bounds ---- */
+
+static void test_bounds(void **state) {
+    (void)state;
+    struct fl_buf b;
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    bool exact;
+    /* short values are kept */
+    fl_pq_bound_max(true, (const uint8_t *)"abc", 3, 4, &b, &exact);
+    assert_true(exact);
+    expect_bytes(&b, (const uint8_t *)"abc", 3);
+    /* binary: prefix, last byte below 0xff incremented */
+    const uint8_t bin[] = {0x01, 0xfe, 0xff, 0x00, 0x00};
+    fl_pq_bound_max(false, bin, 5, 3, &b, &exact);
+    assert_false(exact);
+    const uint8_t wbin[] = {0x01, 0xff};
+    expect_bytes(&b, wbin, 2);
+    fl_pq_bound_min(false, bin, 5, 3, &b, &exact);
+    assert_false(exact);
+    expect_bytes(&b, bin, 3);
+    /* all 0xff: nothing to increment, the value itself */
+    const uint8_t ff[] = {0xff, 0xff, 0xff};
+    fl_pq_bound_max(false, ff, 3, 2, &b, &exact);
+    assert_true(exact);
+    expect_bytes(&b, ff, 3);
+    /* UTF-8: U+007F becomes U+0080 (two bytes) */
+    fl_pq_bound_max(true, (const uint8_t *)"a\x7fzz", 4, 2, &b, &exact);
+    assert_false(exact);
+    expect_bytes(&b, (const uint8_t *)"a\xc2\x80", 3);
+    /* U+D7FF steps over the surrogates to U+E000 */
+    fl_pq_bound_max(true, (const uint8_t *)"\xed\x9f\xbfzz", 5, 3, &b, &exact);
+    expect_bytes(&b, (const uint8_t *)"\xee\x80\x80", 3);
+    /* a cut inside "é" (c3 a9) backs off to the boundary */
+    fl_pq_bound_min(true, (const uint8_t *)"a\xc3\xa9" "b", 4, 2, &b, &exact);
+    expect_bytes(&b, (const uint8_t *)"a", 1);
+    fl_pq_bound_max(true, (const uint8_t *)"a\xc3\xa9" "b", 4, 2, &b, &exact);
+    expect_bytes(&b, (const uint8_t *)"b", 1);
+    /* maxlen 0: never truncate */
+    fl_pq_bound_min(true, (const uint8_t *)"abcdef", 6, 0, &b, &exact);
+    assert_true(exact);
+    assert_int_equal(b.len, 6);
+    fl_buf_fini(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thrift_scalars),    cmocka_unit_test(test_thrift_nested),
@@ -467,7 +512,7 @@ int main(void) {
         cmocka_unit_test(test_rle_spec_example),  cmocka_unit_test(test_rle_runs),
         cmocka_unit_test(test_rle_roundtrip),     cmocka_unit_test(test_delta_spec_examples),
         cmocka_unit_test(test_delta_roundtrip),   cmocka_unit_test(test_dict_fixed),
-        cmocka_unit_test(test_dict_bytes),
+        cmocka_unit_test(test_dict_bytes),        cmocka_unit_test(test_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
