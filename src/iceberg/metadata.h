@@ -1,0 +1,129 @@
+/*
+ * metadata.h - Iceberg table metadata (format/spec.md, "Table Metadata"
+ * and Appendix C): the JSON document that names a table's schemas,
+ * partition specs, snapshots and refs.
+ *
+ * How it works: the parsed JSON document stays the source of truth, so
+ * fields floe does not model (statistics, encryption keys, unknown
+ * future fields) survive a read-modify-write by floe unchanged. Typed
+ * views (schemas, specs, snapshots, scalar fields) are rebuilt from the
+ * document after every change. Formats 1 and 2 are read; floe writes
+ * format 2 and upgrades v1 tables it commits to only when asked.
+ */
+#ifndef FL_ICEBERG_METADATA_H
+#define FL_ICEBERG_METADATA_H
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "iceberg/partition.h"
+#include "iceberg/schema.h"
+
+#include <stdint.h>
+
+#define FL_ICE_NO_SNAPSHOT INT64_C(-1)
+
+struct fl_ice_snapshot {
+    int64_t snapshot_id;
+    int64_t parent_id;       /* FL_ICE_NO_SNAPSHOT when none */
+    int64_t sequence_number; /* 0 for v1 tables */
+    int64_t timestamp_ms;
+    const char *manifest_list; /* NULL for v1 snapshots that list manifests */
+    int32_t schema_id;         /* -1 when absent */
+    const char *operation;     /* summary's operation, "" when absent */
+};
+
+struct fl_ice_meta {
+    int format_version;
+    char table_uuid[37];
+    const char *location;
+    int64_t last_sequence_number;
+    int64_t last_updated_ms;
+    int32_t last_column_id;
+    int32_t current_schema_id;
+    int32_t default_spec_id;
+    int32_t last_partition_id;
+    int32_t default_sort_order_id;
+    int64_t current_snapshot_id; /* FL_ICE_NO_SNAPSHOT when none */
+    struct fl_schema **schemas;
+    int nschemas;
+    struct fl_ice_spec **specs;
+    int nspecs;
+    struct fl_ice_snapshot *snapshots;
+    int nsnapshots;
+    void *doc; /* the JSON document (json_t *), owned */
+};
+
+/* A key/value pair for properties and snapshot summaries. */
+struct fl_ice_kv {
+    const char *key;
+    const char *value;
+};
+
+/* Parses table metadata JSON (or its gzip form, by magic); checks what readers rely on (format
+ * version 1 or 2, current schema and default spec exist, refs point at
+ * known snapshots). The caller owns *out. */
+fl_err_t fl_ice_meta_parse(const char *json, size_t len, struct fl_ice_meta **out,
+                           struct fl_error *err);
+
+/* New format-2 metadata for a table at location with schema (its ids
+ * kept as given), spec (NULL = unpartitioned) and properties. */
+fl_err_t fl_ice_meta_new(const struct fl_schema *schema, const struct fl_ice_spec *spec,
+                         const char *location, const struct fl_ice_kv *props, int nprops,
+                         int64_t now_ms, struct fl_ice_meta **out, struct fl_error *err);
+
+/* Appends the document as JSON (pretty if pretty != 0). */
+fl_err_t fl_ice_meta_to_json(const struct fl_ice_meta *meta, int pretty, struct fl_buf *out);
+void fl_ice_meta_free(struct fl_ice_meta *meta);
+
+const struct fl_schema *fl_ice_meta_schema(const struct fl_ice_meta *meta, int32_t schema_id);
+const struct fl_schema *fl_ice_meta_current_schema(const struct fl_ice_meta *meta);
+const struct fl_ice_spec *fl_ice_meta_spec(const struct fl_ice_meta *meta, int32_t spec_id);
+const struct fl_ice_spec *fl_ice_meta_default_spec(const struct fl_ice_meta *meta);
+const struct fl_ice_snapshot *fl_ice_meta_snapshot(const struct fl_ice_meta *meta, int64_t id);
+const struct fl_ice_snapshot *fl_ice_meta_current_snapshot(const struct fl_ice_meta *meta);
+/* The snapshot that was current at timestamp_ms (from the snapshot log,
+ * else the snapshots' own times); NULL when the table was empty then. */
+const struct fl_ice_snapshot *fl_ice_meta_snapshot_at(const struct fl_ice_meta *meta,
+                                                      int64_t timestamp_ms);
+/* Snapshot id a ref ("main", a branch or tag) points at, or FL_ICE_NO_SNAPSHOT. */
+int64_t fl_ice_meta_ref(const struct fl_ice_meta *meta, const char *name);
+const char *fl_ice_meta_property(const struct fl_ice_meta *meta, const char *key);
+const char *fl_ice_snapshot_summary(const struct fl_ice_meta *meta, int64_t snapshot_id,
+                                    const char *key);
+
+/* ---- changes, each followed by a rebuild of the typed views ----
+ * A change that fails leaves meta unusable: free it and start again from
+ * the metadata file. */
+
+struct fl_ice_new_snapshot {
+    int64_t snapshot_id;
+    int64_t parent_id; /* FL_ICE_NO_SNAPSHOT for the first */
+    int64_t timestamp_ms;
+    const char *manifest_list;
+    const char *operation; /* append, overwrite, delete, replace */
+    const struct fl_ice_kv *summary;
+    int nsummary;
+};
+
+/* Adds a snapshot with the next sequence number, points branch (NULL =
+ * "main") at it, and for main also current-snapshot-id and the snapshot
+ * log. *sequence_number receives the number assigned. */
+fl_err_t fl_ice_meta_add_snapshot(struct fl_ice_meta *meta, const struct fl_ice_new_snapshot *ns,
+                                  const char *branch, int64_t *sequence_number,
+                                  struct fl_error *err);
+/* Records the metadata file this version replaces in the metadata log. */
+fl_err_t fl_ice_meta_log_previous(struct fl_ice_meta *meta, const char *prev_location,
+                                  int64_t prev_updated_ms, int max_entries);
+fl_err_t fl_ice_meta_set_property(struct fl_ice_meta *meta, const char *key, const char *value);
+fl_err_t fl_ice_meta_remove_property(struct fl_ice_meta *meta, const char *key);
+/* Adds schema (with a new schema-id assigned) and, if set_current,
+ * makes it current; last-column-id grows to cover it. */
+fl_err_t fl_ice_meta_add_schema(struct fl_ice_meta *meta, const struct fl_schema *schema,
+                                int set_current, int32_t *schema_id, struct fl_error *err);
+/* Adds spec (new spec-id assigned) and, if set_default, makes it default. */
+fl_err_t fl_ice_meta_add_spec(struct fl_ice_meta *meta, const struct fl_ice_spec *spec,
+                              int set_default, int32_t *spec_id, struct fl_error *err);
+/* Sets last-updated-ms (done just before writing a new version). */
+void fl_ice_meta_touch(struct fl_ice_meta *meta, int64_t now_ms);
+
+#endif
