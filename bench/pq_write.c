@@ -180,7 +180,7 @@ int main(int argc, char **argv) {
            "\"file_bytes\":%lld,\"row_groups\":%d,\"peak_rss_mib\":%.1f,"
            "\"peak_rss_before_write_mib\":%.1f,\"write_added_peak_mib\":%.1f,"
            "\"generate_seconds\":%.3f,\"fsync\":%s,\"path\":\"%s\"}\n",
-           fl_pq_codec_name(opts.codec), nrows, seconds, size, res.nrow_groups,
+           codec_name, nrows, seconds, size, res.nrow_groups,
            (double)rss_after / 1024.0, (double)rss_before / 1024.0,
            (double)(rss_after - rss_before) / 1024.0, gen_seconds, no_fsync ? "false" : "true",
            out_path);
