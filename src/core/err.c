@@ -19,6 +19,7 @@ static const char *const err_names[FL_ERR__COUNT] = {
     [FL_ERR_RANGE] = "out of range",
     [FL_ERR_EOF] = "end of input",
     [FL_ERR_EXISTS] = "already exists",
+    [FL_ERR_CONFLICT] = "conflict",
 };
 
 const char *fl_err_name(fl_err_t code) {

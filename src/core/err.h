@@ -22,6 +22,7 @@ typedef enum {
     FL_ERR_RANGE,       /* a value does not fit its type */
     FL_ERR_EOF,         /* clean end of input */
     FL_ERR_EXISTS,      /* create-only write refused: the key/file exists */
+    FL_ERR_CONFLICT,    /* a compare-and-swap lost: someone else changed it first */
     FL_ERR__COUNT
 } fl_err_t;
 
