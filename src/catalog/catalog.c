@@ -1,0 +1,417 @@
+/*
+ * catalog.c - the SQL catalog's logic, written once for every backend.
+ *
+ * Tables and namespaces are rows of iceberg_tables and
+ * iceberg_namespace_properties, as JdbcCatalog and PyIceberg's
+ * SqlCatalog keep them: a namespace exists when it has a property row
+ * (created namespaces get "exists"="true", as both do) or holds a table.
+ * When floe creates the tables it adds JdbcCatalog's iceberg_type column
+ * ('TABLE'); catalogs created by PyIceberg lack it and are used as they
+ * are.
+ */
+#include "catalog/catalog.h"
+#include "catalog/catalog_int.h"
+#include "core/mem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct fl_catalog {
+    const struct fl_catalog_driver *drv;
+    void *conn;
+    char *name;
+    int has_type; /* iceberg_type column present */
+};
+
+static const char *const SCHEMA_SQL[] = {
+    "CREATE TABLE IF NOT EXISTS iceberg_tables ("
+    "catalog_name VARCHAR(255) NOT NULL, table_namespace VARCHAR(255) NOT NULL, "
+    "table_name VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), "
+    "previous_metadata_location VARCHAR(1000), iceberg_type VARCHAR(5), "
+    "PRIMARY KEY (catalog_name, table_namespace, table_name))",
+    "CREATE TABLE IF NOT EXISTS iceberg_namespace_properties ("
+    "catalog_name VARCHAR(255) NOT NULL, namespace VARCHAR(255) NOT NULL, "
+    "property_key VARCHAR(255) NOT NULL, property_value VARCHAR(1000), "
+    "PRIMARY KEY (catalog_name, namespace, property_key))",
+};
+
+fl_err_t fl_catalog_check_name(const char *what, const char *name, struct fl_error *err) {
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 255) return fl_errf(err, FL_ERR_INVALID, "%s name must be 1 to 255 bytes", what);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+            return fl_errf(err, FL_ERR_INVALID, "%s name \"%s\" contains '/', '\\' or a control character",
+                           what, name);
+    }
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return fl_errf(err, FL_ERR_INVALID, "%s name \"%s\" is not allowed", what, name);
+    return FL_OK;
+}
+
+static fl_err_t check_ns(const char *ns, struct fl_error *err) {
+    fl_err_t rc = fl_catalog_check_name("namespace", ns, err);
+    if (rc) return rc;
+    if (ns[0] == '.' || ns[strlen(ns) - 1] == '.' || strstr(ns, ".."))
+        return fl_errf(err, FL_ERR_INVALID, "namespace \"%s\" has an empty level", ns);
+    return FL_OK;
+}
+
+static fl_err_t check_table(const char *ns, const char *name, struct fl_error *err) {
+    fl_err_t rc = check_ns(ns, err);
+    return rc ? rc : fl_catalog_check_name("table", name, err);
+}
+
+static int row_found(void *ctx, const char *const *cols, int n) {
+    (void)cols;
+    (void)n;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_catalog **out,
+                         struct fl_error *err) {
+    const char *path = uri;
+    if (strncmp(uri, "sqlite:///", 10) == 0) path = uri + 9;
+    else if (strncmp(uri, "sqlite://", 9) == 0) path = uri + 9;
+    else if (strncmp(uri, "sqlite:", 7) == 0) path = uri + 7;
+    else if (strstr(uri, "://"))
+        return fl_errf(err, FL_ERR_UNSUPPORTED, "catalog URI \"%s\": only sqlite: is supported yet", uri);
+    if (!*path) return fl_errf(err, FL_ERR_INVALID, "catalog URI \"%s\" names no file", uri);
+    struct fl_catalog *cat = fl_calloc(1, sizeof(*cat));
+    cat->drv = &fl_catalog_sqlite_driver;
+    cat->name = fl_strdup(catalog_name);
+    fl_err_t rc = fl_catalog_sqlite_open(path, &cat->conn, err);
+    for (size_t i = 0; !rc && i < sizeof(SCHEMA_SQL) / sizeof(SCHEMA_SQL[0]); i++)
+        rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, err);
+    if (!rc) {
+        struct fl_error probe = {0};
+        cat->has_type = cat->drv->exec(cat->conn, "SELECT iceberg_type FROM iceberg_tables LIMIT 0",
+                                       NULL, 0, NULL, NULL, NULL, &probe) == FL_OK;
+    }
+    if (rc) {
+        fl_catalog_free(cat);
+        return rc;
+    }
+    *out = cat;
+    return FL_OK;
+}
+
+void fl_catalog_free(struct fl_catalog *cat) {
+    if (!cat) return;
+    if (cat->conn) cat->drv->close(cat->conn);
+    fl_free(cat->name);
+    fl_free(cat);
+}
+
+/* ---- namespaces ---- */
+
+fl_err_t fl_catalog_ns_exists(struct fl_catalog *cat, const char *ns, struct fl_error *err) {
+    fl_err_t rc = check_ns(ns, err);
+    if (rc) return rc;
+    char like[300];
+    snprintf(like, sizeof(like), "%s.%%", ns);
+    const char *p[] = {cat->name, ns, cat->name, ns, like};
+    int found = 0;
+    rc = cat->drv->exec(cat->conn,
+                        "SELECT 1 FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ? "
+                        "UNION ALL SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND "
+                        "(table_namespace = ? OR table_namespace LIKE ?) LIMIT 1",
+                        p, 5, row_found, &found, NULL, err);
+    if (rc) return rc;
+    return found ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", ns);
+}
+
+static fl_err_t put_props(struct fl_catalog *cat, const char *ns, const char *const *keys,
+                          const char *const *values, int n, struct fl_error *err) {
+    for (int i = 0; i < n; i++) {
+        fl_err_t rc;
+        if (values[i]) {
+            const char *p[] = {cat->name, ns, keys[i], values[i]};
+            long ch = 0;
+            rc = cat->drv->exec(cat->conn,
+                                "UPDATE iceberg_namespace_properties SET property_value = ? "
+                                "WHERE catalog_name = ? AND namespace = ? AND property_key = ?",
+                                (const char *const[]){values[i], cat->name, ns, keys[i]}, 4, NULL,
+                                NULL, &ch, err);
+            if (!rc && ch == 0)
+                rc = cat->drv->exec(cat->conn,
+                                    "INSERT INTO iceberg_namespace_properties "
+                                    "(catalog_name, namespace, property_key, property_value) "
+                                    "VALUES (?, ?, ?, ?)",
+                                    p, 4, NULL, NULL, NULL, err);
+        } else {
+            const char *p[] = {cat->name, ns, keys[i]};
+            rc = cat->drv->exec(cat->conn,
+                                "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? "
+                                "AND namespace = ? AND property_key = ?",
+                                p, 3, NULL, NULL, NULL, err);
+        }
+        if (rc) return rc;
+    }
+    return FL_OK;
+}
+
+fl_err_t fl_catalog_ns_create(struct fl_catalog *cat, const char *ns, const char *const *keys,
+                              const char *const *values, int nprops, struct fl_error *err) {
+    fl_err_t rc = check_ns(ns, err);
+    if (rc) return rc;
+    if ((rc = cat->drv->begin(cat->conn, err))) return rc;
+    struct fl_error probe = {0};
+    if (fl_catalog_ns_exists(cat, ns, &probe) == FL_OK) {
+        rc = fl_errf(err, FL_ERR_EXISTS, "namespace \"%s\" already exists", ns);
+        goto out;
+    }
+    static const char *const exists_k[] = {"exists"}, *const exists_v[] = {"true"};
+    rc = nprops > 0 ? put_props(cat, ns, keys, values, nprops, err)
+                    : put_props(cat, ns, exists_k, exists_v, 1, err);
+out:
+    if (rc) {
+        cat->drv->rollback(cat->conn);
+        return rc;
+    }
+    return cat->drv->commit(cat->conn, err);
+}
+
+fl_err_t fl_catalog_ns_drop(struct fl_catalog *cat, const char *ns, struct fl_error *err) {
+    fl_err_t rc = check_ns(ns, err);
+    if (rc) return rc;
+    if ((rc = cat->drv->begin(cat->conn, err))) return rc;
+    int has_tables = 0;
+    const char *p[] = {cat->name, ns};
+    rc = cat->drv->exec(cat->conn,
+                        "SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? LIMIT 1",
+                        p, 2, row_found, &has_tables, NULL, err);
+    if (!rc && has_tables)
+        rc = fl_errf(err, FL_ERR_INVALID, "namespace \"%s\" is not empty", ns);
+    long ch = 0;
+    if (!rc)
+        rc = cat->drv->exec(cat->conn,
+                            "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?",
+                            p, 2, NULL, NULL, &ch, err);
+    if (!rc && ch == 0) rc = fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", ns);
+    if (rc) {
+        cat->drv->rollback(cat->conn);
+        return rc;
+    }
+    return cat->drv->commit(cat->conn, err);
+}
+
+struct ns_list {
+    const char *parent;
+    size_t plen;
+    char **seen;
+    int nseen, cap;
+};
+
+static int ns_collect(void *ctx, const char *const *cols, int n) {
+    struct ns_list *l = ctx;
+    if (n < 1 || !cols[0]) return 0;
+    const char *ns = cols[0];
+    if (l->parent && (strncmp(ns, l->parent, l->plen) != 0 || ns[l->plen] != '.')) return 0;
+    /* the level right below parent: parent.child[.more] -> parent.child */
+    const char *start = l->parent ? ns + l->plen + 1 : ns;
+    const char *dot = strchr(start, '.');
+    size_t len = dot ? (size_t)(dot - ns) : strlen(ns);
+    for (int i = 0; i < l->nseen; i++)
+        if (strlen(l->seen[i]) == len && memcmp(l->seen[i], ns, len) == 0) return 0;
+    if (l->nseen == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->seen = fl_reallocarray(l->seen, (size_t)l->cap, sizeof(char *));
+    }
+    l->seen[l->nseen++] = fl_strndup(ns, len);
+    return 0;
+}
+
+fl_err_t fl_catalog_ns_list(struct fl_catalog *cat, const char *parent, fl_catalog_name_fn fn,
+                            void *ctx, struct fl_error *err) {
+    struct ns_list l = {.parent = parent, .plen = parent ? strlen(parent) : 0};
+    const char *p[] = {cat->name, cat->name};
+    fl_err_t rc = cat->drv->exec(cat->conn,
+                                 "SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = ? "
+                                 "UNION SELECT table_namespace FROM iceberg_tables WHERE catalog_name = ? "
+                                 "ORDER BY 1",
+                                 p, 2, ns_collect, &l, NULL, err);
+    for (int i = 0; i < l.nseen && !rc; i++)
+        if (fn(ctx, l.seen[i], NULL)) break;
+    for (int i = 0; i < l.nseen; i++) fl_free(l.seen[i]);
+    fl_free(l.seen);
+    return rc;
+}
+
+struct prop_ctx {
+    fl_catalog_prop_fn fn;
+    void *ctx;
+};
+
+static int prop_row(void *ctx, const char *const *cols, int n) {
+    struct prop_ctx *pc = ctx;
+    return n >= 2 ? pc->fn(pc->ctx, cols[0], cols[1] ? cols[1] : "") : 0;
+}
+
+fl_err_t fl_catalog_ns_props(struct fl_catalog *cat, const char *ns, fl_catalog_prop_fn fn,
+                             void *ctx, struct fl_error *err) {
+    fl_err_t rc = fl_catalog_ns_exists(cat, ns, err);
+    if (rc) return rc;
+    struct prop_ctx pc = {fn, ctx};
+    const char *p[] = {cat->name, ns};
+    return cat->drv->exec(cat->conn,
+                          "SELECT property_key, property_value FROM iceberg_namespace_properties "
+                          "WHERE catalog_name = ? AND namespace = ? ORDER BY property_key",
+                          p, 2, prop_row, &pc, NULL, err);
+}
+
+fl_err_t fl_catalog_ns_set_props(struct fl_catalog *cat, const char *ns, const char *const *keys,
+                                 const char *const *values, int n, struct fl_error *err) {
+    fl_err_t rc = cat->drv->begin(cat->conn, err);
+    if (rc) return rc;
+    rc = fl_catalog_ns_exists(cat, ns, err);
+    if (!rc) rc = put_props(cat, ns, keys, values, n, err);
+    if (rc) {
+        cat->drv->rollback(cat->conn);
+        return rc;
+    }
+    return cat->drv->commit(cat->conn, err);
+}
+
+/* ---- tables ---- */
+
+fl_err_t fl_catalog_table_create(struct fl_catalog *cat, const char *ns, const char *name,
+                                 const char *metadata_location, struct fl_error *err) {
+    fl_err_t rc = check_table(ns, name, err);
+    if (rc) return rc;
+    if ((rc = fl_catalog_ns_exists(cat, ns, err))) return rc;
+    const char *p[] = {cat->name, ns, name, metadata_location};
+    rc = cat->drv->exec(cat->conn,
+                        cat->has_type
+                            ? "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
+                              "metadata_location, previous_metadata_location, iceberg_type) "
+                              "VALUES (?, ?, ?, ?, NULL, 'TABLE')"
+                            : "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
+                              "metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, NULL)",
+                        p, 4, NULL, NULL, NULL, err);
+    if (rc == FL_ERR_EXISTS) {
+        fl_err_clear(err);
+        return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", ns, name);
+    }
+    return rc;
+}
+
+struct loc_ctx {
+    char *out;
+    size_t outsz;
+    int found;
+    int too_long;
+};
+
+static int loc_row(void *ctx, const char *const *cols, int n) {
+    struct loc_ctx *lc = ctx;
+    lc->found = 1;
+    const char *v = n > 0 && cols[0] ? cols[0] : "";
+    if (strlen(v) >= lc->outsz) lc->too_long = 1;
+    else memcpy(lc->out, v, strlen(v) + 1);
+    return 1;
+}
+
+fl_err_t fl_catalog_table_load(struct fl_catalog *cat, const char *ns, const char *name, char *out,
+                               size_t outsz, struct fl_error *err) {
+    fl_err_t rc = check_table(ns, name, err);
+    if (rc) return rc;
+    struct loc_ctx lc = {.out = out, .outsz = outsz};
+    const char *p[] = {cat->name, ns, name};
+    rc = cat->drv->exec(cat->conn,
+                        cat->has_type
+                            ? "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
+                              "table_namespace = ? AND table_name = ? AND "
+                              "(iceberg_type = 'TABLE' OR iceberg_type IS NULL)"
+                            : "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
+                              "table_namespace = ? AND table_name = ?",
+                        p, 3, loc_row, &lc, NULL, err);
+    if (rc) return rc;
+    if (!lc.found) return fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
+    if (lc.too_long) return fl_errf(err, FL_ERR_LIMIT, "table %s.%s: metadata location too long", ns, name);
+    return FL_OK;
+}
+
+fl_err_t fl_catalog_table_commit(struct fl_catalog *cat, const char *ns, const char *name,
+                                 const char *expected, const char *new_location,
+                                 struct fl_error *err) {
+    fl_err_t rc = check_table(ns, name, err);
+    if (rc) return rc;
+    const char *p[] = {new_location, expected, cat->name, ns, name, expected};
+    long ch = 0;
+    rc = cat->drv->exec(cat->conn,
+                        "UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ? "
+                        "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
+                        "metadata_location = ?",
+                        p, 6, NULL, NULL, &ch, err);
+    if (rc) return rc;
+    if (ch == 1) return FL_OK;
+    char cur[1024];
+    struct fl_error probe = {0};
+    if (fl_catalog_table_load(cat, ns, name, cur, sizeof(cur), &probe) == FL_ERR_NOTFOUND)
+        return fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
+    return fl_errf(err, FL_ERR_CONFLICT,
+                   "table %s.%s was changed by another writer (expected %s, found %s)", ns, name,
+                   expected, cur);
+}
+
+fl_err_t fl_catalog_table_drop(struct fl_catalog *cat, const char *ns, const char *name,
+                               struct fl_error *err) {
+    fl_err_t rc = check_table(ns, name, err);
+    if (rc) return rc;
+    const char *p[] = {cat->name, ns, name};
+    long ch = 0;
+    rc = cat->drv->exec(cat->conn,
+                        "DELETE FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? "
+                        "AND table_name = ?",
+                        p, 3, NULL, NULL, &ch, err);
+    if (rc) return rc;
+    return ch ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
+}
+
+fl_err_t fl_catalog_table_rename(struct fl_catalog *cat, const char *ns, const char *name,
+                                 const char *to_ns, const char *to_name, struct fl_error *err) {
+    fl_err_t rc = check_table(ns, name, err);
+    if (!rc) rc = check_table(to_ns, to_name, err);
+    if (!rc) rc = fl_catalog_ns_exists(cat, to_ns, err);
+    if (rc) return rc;
+    const char *p[] = {to_ns, to_name, cat->name, ns, name};
+    long ch = 0;
+    rc = cat->drv->exec(cat->conn,
+                        "UPDATE iceberg_tables SET table_namespace = ?, table_name = ? "
+                        "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?",
+                        p, 5, NULL, NULL, &ch, err);
+    if (rc == FL_ERR_EXISTS) {
+        fl_err_clear(err);
+        return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", to_ns, to_name);
+    }
+    if (rc) return rc;
+    return ch ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
+}
+
+struct name_ctx {
+    fl_catalog_name_fn fn;
+    void *ctx;
+};
+
+static int name_row(void *ctx, const char *const *cols, int n) {
+    struct name_ctx *nc = ctx;
+    return n >= 2 && cols[0] && cols[1] ? nc->fn(nc->ctx, cols[0], cols[1]) : 0;
+}
+
+fl_err_t fl_catalog_table_list(struct fl_catalog *cat, const char *ns, fl_catalog_name_fn fn,
+                               void *ctx, struct fl_error *err) {
+    fl_err_t rc = fl_catalog_ns_exists(cat, ns, err);
+    if (rc) return rc;
+    struct name_ctx nc = {fn, ctx};
+    const char *p[] = {cat->name, ns};
+    return cat->drv->exec(cat->conn,
+                          cat->has_type
+                              ? "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
+                                "catalog_name = ? AND table_namespace = ? AND "
+                                "(iceberg_type = 'TABLE' OR iceberg_type IS NULL) ORDER BY table_name"
+                              : "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
+                                "catalog_name = ? AND table_namespace = ? ORDER BY table_name",
+                          p, 2, name_row, &nc, NULL, err);
+}
