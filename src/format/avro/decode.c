@@ -22,13 +22,22 @@
 #define MAX_DEPTH (2 * FL_AVRO_SCHEMA_MAX_DEPTH + 8)
 
 fl_err_t fl_avro_get_long(struct fl_avro_in *in, int64_t *v) {
-    uint64_t u;
-    size_t n = fl_varint_get_u64(in->p, in->left, &u);
-    if (!n) return FL_ERR_CORRUPT;
-    in->p += n;
-    in->left -= n;
-    *v = fl_zigzag_dec64(u);
-    return FL_OK;
+    /* As Apache Avro's Java BinaryDecoder: at most 10 bytes; of the 10th
+     * only the lowest bit counts, higher bits are dropped rather than
+     * refused (a DuckDB test table carries such a 65-bit snapshot id, and
+     * Java, Spark and DuckDB read it). */
+    uint64_t u = 0;
+    for (size_t i = 0; i < in->left && i < FL_VARINT_MAX; i++) {
+        uint64_t b = in->p[i];
+        u |= (b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            in->p += i + 1;
+            in->left -= i + 1;
+            *v = fl_zigzag_dec64(u);
+            return FL_OK;
+        }
+    }
+    return FL_ERR_CORRUPT;
 }
 
 /* A length that fits the bytes left. */
