@@ -1,0 +1,78 @@
+/*
+ * datafile.h - Iceberg data_file records (format/spec.md, "Data File
+ * Fields"): what a manifest says about one Parquet file, including the
+ * per-column metrics and the lower/upper bounds in the spec's binary
+ * single-value serialization (Appendix D).
+ *
+ * The bounds come from the Parquet writer's file-level statistics and
+ * are re-encoded (decimals become minimal big-endian two's complement)
+ * and truncated the way Iceberg's default metrics mode truncate(16) does:
+ * strings to 16 code points, binary to 16 bytes, the lower bound a
+ * prefix, the upper bound a prefix with its last code point incremented.
+ */
+#ifndef FL_ICEBERG_DATAFILE_H
+#define FL_ICEBERG_DATAFILE_H
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "format/parquet/writer.h"
+#include "iceberg/partition.h"
+#include "iceberg/schema.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FL_ICE_METRICS_TRUNCATE 16
+
+typedef enum {
+    FL_ICE_CONTENT_DATA = 0,
+    FL_ICE_CONTENT_POSITION_DELETES = 1,
+    FL_ICE_CONTENT_EQUALITY_DELETES = 2
+} fl_ice_content_t;
+
+struct fl_ice_col_metrics {
+    int32_t field_id;
+    int64_t column_size;
+    int64_t value_count;
+    int64_t null_count;
+    int64_t nan_count; /* -1 when not a float/double column */
+    bool has_bounds;
+    uint8_t *lower, *upper; /* into the data file's arena */
+    size_t lower_len, upper_len;
+};
+
+struct fl_ice_data_file {
+    fl_ice_content_t content;
+    char *file_path;
+    const char *file_format; /* "PARQUET" */
+    int32_t spec_id;
+    struct fl_ice_pval *partition; /* one per spec field; bytes in the arena */
+    int npartition;
+    int64_t record_count;
+    int64_t file_size_in_bytes;
+    struct fl_ice_col_metrics *cols;
+    int ncols;
+    int32_t *equality_ids; /* equality deletes only */
+    int nequality;
+    struct fl_buf arena; /* owns bound and partition bytes */
+};
+
+/* Fills df from a closed Parquet writer's result for a file at path
+ * written under schema, with partition values vals of spec (NULL/0 for
+ * unpartitioned; byte values are copied). The caller owns df
+ * (fl_ice_data_file_fini). */
+fl_err_t fl_ice_data_file_from_parquet(struct fl_ice_data_file *df, const char *path,
+                                       const struct fl_schema *schema,
+                                       const struct fl_pq_file_result *res,
+                                       const struct fl_ice_spec *spec,
+                                       const struct fl_ice_pval *vals, struct fl_error *err);
+void fl_ice_data_file_fini(struct fl_ice_data_file *df);
+
+/* Appendix D: one value of a field (given in its Parquet statistics
+ * form: the physical type's plain encoding) as Iceberg bound bytes. */
+fl_err_t fl_ice_bound_from_parquet(const struct fl_field *field, const uint8_t *pq, size_t len,
+                                   struct fl_buf *out);
+/* Appendix D for a partition value or any single value. */
+fl_err_t fl_ice_pval_serialize(const struct fl_ice_pval *v, struct fl_buf *out);
+
+#endif
