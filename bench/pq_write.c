@@ -179,11 +179,11 @@ int main(int argc, char **argv) {
     printf("{\"tool\":\"floe\",\"codec\":\"%s\",\"threads\":1,\"rows\":%lld,\"seconds\":%.3f,"
            "\"file_bytes\":%lld,\"row_groups\":%d,\"peak_rss_mib\":%.1f,"
            "\"peak_rss_before_write_mib\":%.1f,\"write_added_peak_mib\":%.1f,"
-           "\"generate_seconds\":%.3f,\"fsync\":%s,\"path\":\"%s\"}\n",
+           "\"generate_seconds\":%.3f,\"fsync\":%s,\"row_group_target\":%zu,\"path\":\"%s\"}\n",
            codec_name, nrows, seconds, size, res.nrow_groups,
            (double)rss_after / 1024.0, (double)rss_before / 1024.0,
            (double)(rss_after - rss_before) / 1024.0, gen_seconds, no_fsync ? "false" : "true",
-           out_path);
+           opts.row_group_size, out_path);
     rc = 0;
 out:
     if (rc) fprintf(stderr, "pq_write: %s\n", err.msg[0] ? err.msg : fl_err_name(err.code));

@@ -18,6 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROWS=${ROWS:-10000000}
 REPEAT=${REPEAT:-3}
 OUT_DIR=${OUT_DIR:-$(mktemp -d /tmp/floe-bench.XXXXXX)}
+mkdir -p "$OUT_DIR"
 RESULTS=$OUT_DIR/results.ndjson
 : >"$RESULTS"
 
@@ -60,17 +61,25 @@ for codec in zstd snappy; do
   done
 done
 
+# Memory against the row group target: floe with 16 MiB row groups (the
+# default, 128 MiB, holds the whole file in one row group).
+"$BUILD_DIR/pq_write" --rows "$ROWS" --codec zstd --no-fsync --row-group-size 16777216 \
+  --out "$OUT_DIR/floe-zstd-rg16m.parquet" | tee -a "$RESULTS"
+
 echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "rows: $ROWS; median of $REPEAT runs; machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo
 jq -rs '
-  map(.tool = (if .fsync == true then "floe + fsync" else .tool end))
+  map(.tool = (if .fsync == true then "floe + fsync"
+               elif (.row_group_target // 134217728) != 134217728 then "floe, \(.row_group_target / 1048576) MiB row groups"
+               else .tool end))
   | group_by([.tool, .codec, .threads])
-  | map(sort_by(.seconds) | .[(length - 1) / 2 | floor])
+  | map(sort_by(.seconds) | .[(length - 1) / 2 | floor] + {min: .[0].seconds, max: .[-1].seconds})
   | sort_by([.codec, (.tool | test("floe") | not), .tool, .threads])
-  | (["| tool | codec | threads | seconds | Mrows/s | Mrows/s per thread | file MiB | row groups | peak RSS MiB | RSS before write MiB | added by write MiB |",
-      "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-     + map("| \(.tool) | \(.codec) | \(.threads) | \(.seconds) | \((.rows / .seconds / 1e6 * 100 | round) / 100) | \((.rows / .seconds / 1e6 / .threads * 100 | round) / 100) | \((.file_bytes / 1048576 * 10 | round) / 10) | \(.row_groups) | \(.peak_rss_mib) | \(.peak_rss_before_write_mib) | \(.write_added_peak_mib) |"))
+  | (["| tool | codec | threads | seconds (median) | min–max | Mrows/s | Mrows/s per thread | file MiB | row groups | peak RSS MiB | RSS before write MiB | added by write MiB |",
+      "|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+     + map("| \(.tool) | \(.codec) | \(.threads) | \(.seconds) | \(.min)–\(.max) | \((.rows / .seconds / 1e6 * 100 | round) / 100) | \((.rows / .seconds / 1e6 / .threads * 100 | round) / 100) | \((.file_bytes / 1048576 * 10 | round) / 10) | \(.row_groups) | \(.peak_rss_mib) | \(.peak_rss_before_write_mib) | \(.write_added_peak_mib) |"))
   | .[]' "$RESULTS"
 echo
 echo "raw results: $RESULTS"
