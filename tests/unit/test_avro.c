@@ -125,9 +125,8 @@ static void test_spec_encodings(void **state) {
         int64_t v;
         uint8_t bytes[3];
         size_t n;
-    } longs[] = {{0, {0x00}, 1},  {-1, {0x01}, 1},       {1, {0x02}, 1},
-                 {-2, {0x03}, 1}, {2, {0x04}, 1},        {-64, {0x7f}, 1},
-                 {64, {0x80, 0x01}, 2}, {-65, {0x81, 0x01}, 2}};
+    } longs[] = {{0, {0x00}, 1}, {-1, {0x01}, 1},  {1, {0x02}, 1},        {-2, {0x03}, 1},
+                 {2, {0x04}, 1}, {-64, {0x7f}, 1}, {64, {0x80, 0x01}, 2}, {-65, {0x81, 0x01}, 2}};
     struct fl_buf b;
     fl_buf_init(&b, 1 << 20);
     for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {
@@ -183,8 +182,9 @@ static void test_blocks(void **state) {
     struct fl_avro_value v;
     struct fl_error err = {0};
     static const uint8_t spec[] = {0x04, 0x06, 0x36, 0x00}; /* [3, 27] */
-    static const uint8_t neg[] = {0x03, 0x04, 0x06, 0x36, 0x01, 0x02, 0x02, 0x00}; /* -2 items
-        of 2 bytes, then one more block of 1, then 0 */
+    static const uint8_t neg[] = {0x03, 0x04, 0x06, 0x36, 0x01,
+                                  0x02, 0x02, 0x00}; /* -2 items
+of 2 bytes, then one more block of 1, then 0 */
     struct fl_avro_in in = {spec, sizeof(spec)};
     assert_int_equal(fl_avro_decode(&in, fl_avro_schema_root(s), &arena, &v, &err), 0);
     assert_int_equal(v.n, 2);
@@ -198,14 +198,12 @@ static void test_blocks(void **state) {
     /* a block size that lies */
     static const uint8_t lie[] = {0x03, 0x06, 0x06, 0x36, 0x00};
     in = (struct fl_avro_in){lie, sizeof(lie)};
-    assert_int_equal(fl_avro_decode(&in, fl_avro_schema_root(s), &arena, &v, &err),
-                     FL_ERR_CORRUPT);
+    assert_int_equal(fl_avro_decode(&in, fl_avro_schema_root(s), &arena, &v, &err), FL_ERR_CORRUPT);
     /* a count far beyond the bytes left */
     fl_err_clear(&err);
     static const uint8_t huge[] = {0xfe, 0xff, 0xff, 0xff, 0x0f, 0x02};
     in = (struct fl_avro_in){huge, sizeof(huge)};
-    assert_int_equal(fl_avro_decode(&in, fl_avro_schema_root(s), &arena, &v, &err),
-                     FL_ERR_CORRUPT);
+    assert_int_equal(fl_avro_decode(&in, fl_avro_schema_root(s), &arena, &v, &err), FL_ERR_CORRUPT);
     assert_non_null(strstr(err.msg, "count"));
     fl_avro_schema_free(s);
 
@@ -230,8 +228,7 @@ static void test_blocks(void **state) {
     s = parse_ok("\"int\"");
     static const uint8_t big[] = {0x80, 0x80, 0x80, 0x80, 0x10}; /* 2^32 zigzagged */
     in = (struct fl_avro_in){big, sizeof(big)};
-    assert_int_equal(fl_avro_decode(&in, fl_avro_schema_root(s), &arena, &v, &err),
-                     FL_ERR_CORRUPT);
+    assert_int_equal(fl_avro_decode(&in, fl_avro_schema_root(s), &arena, &v, &err), FL_ERR_CORRUPT);
     fl_avro_schema_free(s);
     fl_avro_arena_fini(&arena);
 }
@@ -316,8 +313,7 @@ static void test_schema_tree(void **state) {
         fl_avro_node_nonnull(fl_avro_node_field_by_id(root, 22, NULL)->type);
     assert_int_equal(counts->logical, FL_AVRO_LT_MAP);
     assert_int_equal(fl_avro_node_field(counts->items, "key", NULL)->field_id, 23);
-    assert_int_equal(fl_avro_node_field_by_id(counts->items, 24, NULL)->type->type,
-                     FL_AVRO_LONG);
+    assert_int_equal(fl_avro_node_field_by_id(counts->items, 24, NULL)->type->type, FL_AVRO_LONG);
     /* named references resolve to the same nodes */
     const struct fl_avro_node *again = fl_avro_node_field(root, "again", NULL)->type;
     assert_ptr_equal(again->branches[1], fl_avro_node_field(root, "fx", NULL)->type);
@@ -405,15 +401,16 @@ static void fill_all(struct fl_avro_arena *a, struct fl_avro_value *rec, int k) 
     char str[64];
     snprintf(str, sizeof(str), "s3://bucket/data/%05d-\xc3\xa9.parquet", k);
     assert_int_equal(fl_avro_value_set_string(a, fl_avro_value_field(rec, "s"), str), 0);
-    assert_int_equal(fl_avro_value_set_enum(fl_avro_value_field(rec, "e"),
-                                            k % 3 == 0 ? "RED" : k % 3 == 1 ? "GREEN" : "BLUE"),
+    assert_int_equal(fl_avro_value_set_enum(fl_avro_value_field(rec, "e"), k % 3 == 0   ? "RED"
+                                                                           : k % 3 == 1 ? "GREEN"
+                                                                                        : "BLUE"),
                      0);
     assert_int_equal(fl_avro_value_set_bytes(a, fl_avro_value_field(rec, "fx"), "abcd", 4), 0);
     assert_int_equal(fl_avro_value_set_int(fl_avro_value_field(rec, "date"), 17486 + k), 0);
     assert_int_equal(fl_avro_value_set_long(fl_avro_value_field(rec, "tm"), 81068000000), 0);
     assert_int_equal(fl_avro_value_set_long(fl_avro_value_field(rec, "ts"), 1510871468000000), 0);
-    assert_int_equal(fl_avro_value_set_bytes(a, fl_avro_value_field(rec, "dec"),
-                                             "\x00\x00\x05\x8c", 4), 0);
+    assert_int_equal(
+        fl_avro_value_set_bytes(a, fl_avro_value_field(rec, "dec"), "\x00\x00\x05\x8c", 4), 0);
     assert_int_equal(fl_avro_value_set_bytes(a, fl_avro_value_field(rec, "uuid"),
                                              "\xf7\x9c\x3e\x09\x67\x7c\x4b\xbd\xa4\x79\x3f\x34"
                                              "\x9c\xb7\x85\xe7",
@@ -569,8 +566,9 @@ static void test_roundtrip_codecs(void **state) {
 static void test_all_types_python(void **state) {
     (void)state;
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/tests/unit/avro_check.py describe %s/all_deflate.avro",
-             srcdir(), tmpdir);
+    snprintf(cmd, sizeof(cmd),
+             "/usr/bin/python3 %s/tests/unit/avro_check.py describe %s/all_deflate.avro", srcdir(),
+             tmpdir);
     char *out = run(cmd);
     json_error_t jerr;
     json_t *j = json_loads(out, 0, &jerr);
@@ -629,7 +627,8 @@ static void test_corrupt_files(void **state) {
         fl_err_t rc = fl_avro_reader_open(copy, len, &opts, &r, &err);
         if (!rc) {
             const struct fl_avro_value *rec;
-            while ((rc = fl_avro_reader_next(r, &rec, &err)) == FL_OK) {}
+            while ((rc = fl_avro_reader_next(r, &rec, &err)) == FL_OK) {
+            }
             fl_avro_reader_free(r);
         }
         if (pos >= len - 16) assert_int_equal(rc, FL_ERR_CORRUPT); /* last sync marker */
@@ -749,11 +748,12 @@ static void test_iceberg_fixtures(void **state) {
     found.paths = NULL;
     print_message("floe read %zu records from %zu Iceberg Avro files\n", total, files);
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/tests/unit/avro_check.py compare %s",
-             srcdir(), list);
+    snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/tests/unit/avro_check.py compare %s", srcdir(),
+             list);
     char *out = run(cmd);
     char want[32];
-    assert_int_equal(wide_files, 4); /* duckdb-iceberg equality_delete_{extra_column,cross_partition} */
+    assert_int_equal(wide_files,
+                     4); /* duckdb-iceberg equality_delete_{extra_column,cross_partition} */
     snprintf(want, sizeof(want), "ok %zu\n", files_compared);
     assert_string_equal(out, want);
     fl_free(out);
@@ -807,13 +807,14 @@ static void test_icebird_json(void **state) {
                     assert_int_equal(fl_avro_value_field(&cs->u.items[i], "value")->u.l,
                                      json_integer_value(json_object_get(e, "value")));
                 }
-                json_t *lb = json_object_get(json_array_get(json_object_get(wdf, "lower_bounds"), 1),
-                                             "value");
-                const struct fl_avro_value *lbv =
-                    fl_avro_value_field(&fl_avro_value_field(df, "lower_bounds")->u.items[1], "value");
+                json_t *lb = json_object_get(
+                    json_array_get(json_object_get(wdf, "lower_bounds"), 1), "value");
+                const struct fl_avro_value *lbv = fl_avro_value_field(
+                    &fl_avro_value_field(df, "lower_bounds")->u.items[1], "value");
                 assert_int_equal(lbv->u.bytes.len, json_array_size(lb));
                 for (size_t i = 0; i < lbv->u.bytes.len; i++)
-                    assert_int_equal(lbv->u.bytes.data[i], json_integer_value(json_array_get(lb, i)));
+                    assert_int_equal(lbv->u.bytes.data[i],
+                                     json_integer_value(json_array_get(lb, i)));
             } else {
                 assert_string_equal((char *)fl_avro_value_field(rec, "manifest_path")->u.bytes.data,
                                     json_string_value(json_object_get(w, "manifest_path")));
@@ -864,14 +865,16 @@ static void collect_ids(const struct fl_avro_node *n, json_t *ids, int depth) {
     }
 }
 
-static const char *META_KEYS[] = {"schema", "schema-id", "partition-spec", "partition-spec-id",
-                                  "format-version", "content"};
+static const char *META_KEYS[] = {
+    "schema", "schema-id", "partition-spec", "partition-spec-id", "format-version", "content"};
 static const char *META_VALS[] = {
     "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"VendorID\","
     "\"required\":false,\"type\":\"int\"}]}",
     "0",
     "[{\"name\":\"VendorID\",\"transform\":\"identity\",\"source-id\":1,\"field-id\":1000}]",
-    "0", "2", "data"};
+    "0",
+    "2",
+    "data"};
 
 static void check_description(const char *who, const char *out, const struct fl_avro_schema *s,
                               const char *codec) {
@@ -881,8 +884,8 @@ static void check_description(const char *who, const char *out, const struct fl_
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "codec")), codec);
     /* every id floe's parser sees, in the same order */
-    json_t *mine = json_pack("{s:[],s:[],s:[],s:[]}", "field-id", "element-id", "key-id",
-                             "value-id");
+    json_t *mine =
+        json_pack("{s:[],s:[],s:[],s:[]}", "field-id", "element-id", "key-id", "value-id");
     collect_ids(fl_avro_schema_root(s), mine, 0);
     json_t *theirs = json_object_get(j, "ids");
     if (!json_equal(mine, theirs)) {
@@ -913,8 +916,10 @@ static void check_description(const char *who, const char *out, const struct fl_
                     8656952484400131532LL);
         assert_int_equal(json_integer_value(json_object_get(df, "record_count")), 1000 + k);
         json_t *part = json_object_get(df, "partition");
-        if (k == 1) assert_true(json_is_null(json_object_get(part, "VendorID")));
-        else assert_int_equal(json_integer_value(json_object_get(part, "VendorID")), 2);
+        if (k == 1)
+            assert_true(json_is_null(json_object_get(part, "VendorID")));
+        else
+            assert_int_equal(json_integer_value(json_object_get(part, "VendorID")), 2);
         json_t *lb = json_array_get(json_object_get(df, "lower_bounds"), 0);
         assert_int_equal(json_integer_value(json_object_get(lb, "key")), 1);
         assert_string_equal(json_string_value(json_object_get(lb, "value")), "02000000");
@@ -958,7 +963,9 @@ static void test_independent_readers(void **state) {
                              0);
             fl_avro_value_set_string(&a, fl_avro_value_field_by_id(df, 101), "PARQUET");
             struct fl_avro_value *part = fl_avro_value_field(df, "partition");
-            if (k != 1) assert_int_equal(fl_avro_value_set_int(fl_avro_value_field(part, "VendorID"), 2), 0);
+            if (k != 1)
+                assert_int_equal(fl_avro_value_set_int(fl_avro_value_field(part, "VendorID"), 2),
+                                 0);
             assert_int_equal(
                 fl_avro_value_set_int(fl_avro_value_field(part, "tpep_pickup_datetime"), 19000), 0);
             fl_avro_value_set_long(fl_avro_value_field(df, "record_count"), 1000 + (int64_t)k);
@@ -1005,16 +1012,11 @@ static void test_independent_readers(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spec_encodings),
-        cmocka_unit_test(test_blocks),
-        cmocka_unit_test(test_schema_tree),
-        cmocka_unit_test(test_schema_errors),
-        cmocka_unit_test(test_setter_errors),
-        cmocka_unit_test(test_roundtrip_codecs),
-        cmocka_unit_test(test_all_types_python),
-        cmocka_unit_test(test_corrupt_files),
-        cmocka_unit_test(test_icebird_json),
-        cmocka_unit_test(test_iceberg_fixtures),
+        cmocka_unit_test(test_spec_encodings),      cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_schema_tree),         cmocka_unit_test(test_schema_errors),
+        cmocka_unit_test(test_setter_errors),       cmocka_unit_test(test_roundtrip_codecs),
+        cmocka_unit_test(test_all_types_python),    cmocka_unit_test(test_corrupt_files),
+        cmocka_unit_test(test_icebird_json),        cmocka_unit_test(test_iceberg_fixtures),
         cmocka_unit_test(test_independent_readers),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

@@ -118,8 +118,8 @@ static fl_err_t snappy_decompress_block(const uint8_t *src, size_t len, struct f
     uint32_t want = fl_be32(src + len);
     uint32_t have = (uint32_t)crc32(0L, out->data + out->len, (uInt)ulen);
     if (want != have)
-        return fl_errf(err, FL_ERR_CORRUPT, "avro snappy: CRC mismatch (%08x, computed %08x)",
-                       want, have);
+        return fl_errf(err, FL_ERR_CORRUPT, "avro snappy: CRC mismatch (%08x, computed %08x)", want,
+                       have);
     out->len += ulen;
     return FL_OK;
 }
@@ -167,8 +167,8 @@ static fl_err_t zstd_decompress_block(const uint8_t *src, size_t len, struct fl_
     return rc;
 }
 
-fl_err_t fl_avro_compress(fl_avro_codec_t codec, const uint8_t *src, size_t len,
-                          struct fl_buf *out, struct fl_error *err) {
+fl_err_t fl_avro_compress(fl_avro_codec_t codec, const uint8_t *src, size_t len, struct fl_buf *out,
+                          struct fl_error *err) {
     switch (codec) {
     case FL_AVRO_CODEC_NULL:
         if (fl_buf_append(out, src, len))

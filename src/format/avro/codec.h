@@ -26,8 +26,8 @@ int fl_avro_codec_parse(const char *name, size_t len);
 const char *fl_avro_codec_name(fl_avro_codec_t codec);
 
 /* Appends the compressed form of len bytes of src to out. */
-fl_err_t fl_avro_compress(fl_avro_codec_t codec, const uint8_t *src, size_t len,
-                          struct fl_buf *out, struct fl_error *err);
+fl_err_t fl_avro_compress(fl_avro_codec_t codec, const uint8_t *src, size_t len, struct fl_buf *out,
+                          struct fl_error *err);
 
 /* Appends the decompressed form of src to out; out's cap bounds the
  * result (FL_ERR_LIMIT). Malformed input, a bad snappy CRC or a

@@ -24,8 +24,8 @@
 #include <stdint.h>
 
 #define FL_AVRO_SYNC_SIZE 16
-#define FL_AVRO_FILE_MAX ((size_t)1 << 30)      /* whole file, both ways */
-#define FL_AVRO_BLOCK_BYTES ((size_t)64 << 10)  /* writer: flush a block past this */
+#define FL_AVRO_FILE_MAX ((size_t)1 << 30)     /* whole file, both ways */
+#define FL_AVRO_BLOCK_BYTES ((size_t)64 << 10) /* writer: flush a block past this */
 #define FL_AVRO_META_MAX_KEYS 1024
 
 struct fl_avro_writer;

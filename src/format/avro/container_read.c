@@ -38,9 +38,9 @@ struct fl_avro_reader {
     uint8_t sync[FL_AVRO_SYNC_SIZE];
     struct meta *meta;
     size_t nmeta;
-    struct fl_buf block;     /* decompressed data of the current block */
-    struct fl_avro_in in;    /* what is left of it */
-    int64_t records_left;    /* in the current block */
+    struct fl_buf block;  /* decompressed data of the current block */
+    struct fl_avro_in in; /* what is left of it */
+    int64_t records_left; /* in the current block */
     uint64_t block_no;
     struct fl_avro_arena arena;
     struct fl_avro_value rec;
@@ -249,8 +249,7 @@ static fl_err_t next_block(struct fl_avro_reader *r, struct fl_error *err) {
         return rc;
     }
     size_t min = fl_avro_schema_root(r->schema)->min_size;
-    if ((min && (uint64_t)count > r->block.len / min) ||
-        (!min && count > ZERO_SIZE_RECORDS_MAX))
+    if ((min && (uint64_t)count > r->block.len / min) || (!min && count > ZERO_SIZE_RECORDS_MAX))
         return fl_errf(err, FL_ERR_CORRUPT,
                        "avro container: block %llu: %lld records cannot fit in %zu bytes",
                        (unsigned long long)r->block_no, (long long)count, r->block.len);

@@ -45,8 +45,10 @@ static void random_sync(uint8_t *sync) {
     size_t got = 0;
     while (got < FL_AVRO_SYNC_SIZE) {
         ssize_t n = getrandom(sync + got, FL_AVRO_SYNC_SIZE - got, 0);
-        if (n > 0) got += (size_t)n;
-        else if (n < 0 && errno != EINTR) break;
+        if (n > 0)
+            got += (size_t)n;
+        else if (n < 0 && errno != EINTR)
+            break;
     }
     if (got < FL_AVRO_SYNC_SIZE) { /* no getrandom: anything unlikely to repeat */
         uintptr_t a = (uintptr_t)sync;

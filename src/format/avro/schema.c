@@ -69,15 +69,15 @@ static const struct {
     const char *name;
     fl_avro_type_t type;
     size_t min_size;
-} primitives[] = {{"null", FL_AVRO_NULL, 0},     {"boolean", FL_AVRO_BOOLEAN, 1},
-                  {"int", FL_AVRO_INT, 1},       {"long", FL_AVRO_LONG, 1},
-                  {"float", FL_AVRO_FLOAT, 4},   {"double", FL_AVRO_DOUBLE, 8},
-                  {"bytes", FL_AVRO_BYTES, 1},   {"string", FL_AVRO_STRING, 1}};
+} primitives[] = {{"null", FL_AVRO_NULL, 0},   {"boolean", FL_AVRO_BOOLEAN, 1},
+                  {"int", FL_AVRO_INT, 1},     {"long", FL_AVRO_LONG, 1},
+                  {"float", FL_AVRO_FLOAT, 4}, {"double", FL_AVRO_DOUBLE, 8},
+                  {"bytes", FL_AVRO_BYTES, 1}, {"string", FL_AVRO_STRING, 1}};
 
 const char *fl_avro_type_name(fl_avro_type_t type) {
-    static const char *const names[] = {"null",   "boolean", "int",  "long",  "float",
+    static const char *const names[] = {"null",   "boolean", "int",    "long",   "float",
                                         "double", "bytes",   "string", "record", "enum",
-                                        "array",  "map",     "union", "fixed"};
+                                        "array",  "map",     "union",  "fixed"};
     if ((unsigned)type >= sizeof(names) / sizeof(names[0])) return "?";
     return names[type];
 }
@@ -116,8 +116,7 @@ static const char *namespace_of(struct fl_avro_schema *s, const char *fullname) 
 static fl_err_t register_name(struct parser *ps, const char *fullname, struct fl_avro_node *n) {
     struct fl_avro_schema *s = ps->schema;
     if (lookup(s, fullname))
-        return fl_errf(ps->err, FL_ERR_INVALID, "avro schema: type \"%s\" defined twice",
-                       fullname);
+        return fl_errf(ps->err, FL_ERR_INVALID, "avro schema: type \"%s\" defined twice", fullname);
     if (s->nnames == s->names_cap) {
         s->names_cap = s->names_cap ? s->names_cap * 2 : 16;
         s->names = fl_reallocarray(s->names, s->names_cap, sizeof(*s->names));
@@ -144,7 +143,8 @@ static void parse_logical(json_t *obj, struct fl_avro_node *n) {
     const char *lt = json_string_value(json_object_get(obj, "logicalType"));
     if (!lt) return;
     fl_avro_type_t t = n->type;
-    if (strcmp(lt, "date") == 0 && t == FL_AVRO_INT) n->logical = FL_AVRO_LT_DATE;
+    if (strcmp(lt, "date") == 0 && t == FL_AVRO_INT)
+        n->logical = FL_AVRO_LT_DATE;
     else if (strcmp(lt, "time-millis") == 0 && t == FL_AVRO_INT)
         n->logical = FL_AVRO_LT_TIME_MILLIS;
     else if (strcmp(lt, "time-micros") == 0 && t == FL_AVRO_LONG)
@@ -236,8 +236,7 @@ static fl_err_t parse_record(struct parser *ps, json_t *obj, const char *ns, int
     return FL_OK;
 }
 
-static fl_err_t parse_enum(struct parser *ps, json_t *obj, const char *ns,
-                           struct fl_avro_node *n) {
+static fl_err_t parse_enum(struct parser *ps, json_t *obj, const char *ns, struct fl_avro_node *n) {
     const char *own_ns;
     fl_err_t rc = parse_name(ps, obj, ns, "enum", &n->name, &own_ns);
     if (!rc) rc = register_name(ps, n->name, n);
@@ -266,8 +265,7 @@ static fl_err_t parse_fixed(struct parser *ps, json_t *obj, const char *ns,
     if (!rc) rc = register_name(ps, n->name, n);
     if (rc) return rc;
     json_t *sz = json_object_get(obj, "size");
-    if (!json_is_integer(sz) || json_integer_value(sz) < 0 ||
-        json_integer_value(sz) > (1 << 20))
+    if (!json_is_integer(sz) || json_integer_value(sz) < 0 || json_integer_value(sz) > (1 << 20))
         return fl_errf(ps->err, FL_ERR_INVALID, "avro schema: fixed \"%s\": bad size", n->name);
     n->size = (size_t)json_integer_value(sz);
     n->min_size = n->size;
@@ -278,8 +276,7 @@ static fl_err_t parse_fixed(struct parser *ps, json_t *obj, const char *ns,
 static fl_err_t parse_union(struct parser *ps, json_t *arr, const char *ns, int depth,
                             struct fl_avro_node *n) {
     n->nbranches = json_array_size(arr);
-    if (n->nbranches == 0)
-        return fl_errf(ps->err, FL_ERR_INVALID, "avro schema: empty union");
+    if (n->nbranches == 0) return fl_errf(ps->err, FL_ERR_INVALID, "avro schema: empty union");
     n->branches = track(ps->schema, fl_calloc(n->nbranches, sizeof(*n->branches)));
     size_t min = SIZE_MAX;
     for (size_t i = 0; i < n->nbranches; i++) {
@@ -290,8 +287,8 @@ static fl_err_t parse_union(struct parser *ps, json_t *arr, const char *ns, int 
             return fl_errf(ps->err, FL_ERR_INVALID, "avro schema: union inside a union");
         for (size_t k = 0; k < i; k++) {
             struct fl_avro_node *o = n->branches[k];
-            bool named = b->type == FL_AVRO_RECORD || b->type == FL_AVRO_ENUM ||
-                         b->type == FL_AVRO_FIXED;
+            bool named =
+                b->type == FL_AVRO_RECORD || b->type == FL_AVRO_ENUM || b->type == FL_AVRO_FIXED;
             if (o->type == b->type && (!named || strcmp(o->name, b->name) == 0))
                 return fl_errf(ps->err, FL_ERR_INVALID, "avro schema: union has two %s branches",
                                fl_avro_type_name(b->type));
@@ -322,8 +319,7 @@ static fl_err_t parse_object(struct parser *ps, json_t *obj, const char *ns, int
     } else if (strcmp(t, "enum") == 0) {
         if ((rc = new_node(ps, FL_AVRO_ENUM, &n)) || (rc = parse_enum(ps, obj, ns, n))) return rc;
     } else if (strcmp(t, "fixed") == 0) {
-        if ((rc = new_node(ps, FL_AVRO_FIXED, &n)) || (rc = parse_fixed(ps, obj, ns, n)))
-            return rc;
+        if ((rc = new_node(ps, FL_AVRO_FIXED, &n)) || (rc = parse_fixed(ps, obj, ns, n))) return rc;
     } else if (strcmp(t, "array") == 0 || strcmp(t, "map") == 0) {
         bool arr = t[0] == 'a';
         json_t *ij = json_object_get(obj, arr ? "items" : "values");
@@ -379,7 +375,8 @@ static fl_err_t parse_type(struct parser *ps, json_t *j, const char *ns, int dep
         return rc ? rc : parse_union(ps, j, ns, depth, *out);
     }
     if (json_is_object(j)) return parse_object(ps, j, ns, depth, out);
-    return fl_errf(ps->err, FL_ERR_INVALID, "avro schema: a type must be a string, array or object");
+    return fl_errf(ps->err, FL_ERR_INVALID,
+                   "avro schema: a type must be a string, array or object");
 }
 
 fl_err_t fl_avro_schema_parse(const char *json, size_t len, struct fl_avro_schema **schemap,

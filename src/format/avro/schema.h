@@ -61,17 +61,17 @@ struct fl_avro_node;
 
 struct fl_avro_field {
     const char *name;
-    const char *doc;          /* NULL when absent */
-    int32_t field_id;         /* "field-id", FL_AVRO_NO_ID when absent */
-    bool has_default;         /* the JSON default itself is in the text */
+    const char *doc;  /* NULL when absent */
+    int32_t field_id; /* "field-id", FL_AVRO_NO_ID when absent */
+    bool has_default; /* the JSON default itself is in the text */
     struct fl_avro_node *type;
 };
 
 struct fl_avro_node {
     fl_avro_type_t type;
     fl_avro_logical_t logical;
-    const char *name;         /* full name of a record, enum, fixed; else NULL */
-    size_t min_size;          /* fewest bytes one datum of this type encodes to */
+    const char *name; /* full name of a record, enum, fixed; else NULL */
+    size_t min_size;  /* fewest bytes one datum of this type encodes to */
     /* record */
     size_t nfields;
     struct fl_avro_field *fields;

@@ -51,8 +51,7 @@ void fl_avro_arena_reset(struct fl_avro_arena *arena) {
 
 fl_err_t fl_avro_arena_alloc(struct fl_avro_arena *arena, size_t size, void **out) {
     size_t sz = (size + 15) & ~(size_t)15, total;
-    if (sz < size || !fl_add_ok(arena->used, sz, &total) || total > arena->max)
-        return FL_ERR_LIMIT;
+    if (sz < size || !fl_add_ok(arena->used, sz, &total) || total > arena->max) return FL_ERR_LIMIT;
     struct fl_avro_arena_chunk *c = arena->head;
     if (!c || c->size - c->used < sz) {
         size_t csize = sz > CHUNK_MIN ? sz : CHUNK_MIN;
@@ -76,9 +75,11 @@ fl_err_t fl_avro_arena_alloc(struct fl_avro_arena *arena, size_t size, void **ou
     return FL_OK;
 }
 
-static const struct fl_avro_node key_node = {
-    .type = FL_AVRO_STRING, .min_size = 1, .element_id = FL_AVRO_NO_ID,
-    .key_id = FL_AVRO_NO_ID, .value_id = FL_AVRO_NO_ID};
+static const struct fl_avro_node key_node = {.type = FL_AVRO_STRING,
+                                             .min_size = 1,
+                                             .element_id = FL_AVRO_NO_ID,
+                                             .key_id = FL_AVRO_NO_ID,
+                                             .value_id = FL_AVRO_NO_ID};
 
 const struct fl_avro_node *fl_avro_value_key_node(void) { return &key_node; }
 
@@ -228,8 +229,8 @@ fl_err_t fl_avro_value_set_double(struct fl_avro_value *val, double d) {
     return rc;
 }
 
-static fl_err_t copy_bytes(struct fl_avro_arena *arena, struct fl_avro_value *val,
-                           const void *data, size_t len) {
+static fl_err_t copy_bytes(struct fl_avro_arena *arena, struct fl_avro_value *val, const void *data,
+                           size_t len) {
     void *p;
     size_t sz;
     if (!fl_add_ok(len, 1, &sz)) return FL_ERR_LIMIT;

@@ -46,14 +46,14 @@ struct fl_avro_value {
     size_t n;                        /* record fields, array items, map entries */
     union {
         bool b;
-        int32_t i;  /* int, and the symbol index of an enum */
+        int32_t i; /* int, and the symbol index of an enum */
         int64_t l;
         float f;
         double d;
         struct {
             uint8_t *data;
             size_t len;
-        } bytes; /* bytes, string, fixed */
+        } bytes;                     /* bytes, string, fixed */
         struct fl_avro_value *items; /* record fields in schema order, array items */
         struct {
             struct fl_avro_value *keys; /* strings */
