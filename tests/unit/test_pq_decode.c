@@ -334,11 +334,20 @@ static void test_delta_binary(void **state) {
     fl_pq_vec_reset(&v, 4);
     assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, wrap, sizeof(wrap), 100, &v, &cnt, &used, &err), FL_OK);
     assert_int_equal((int32_t)fl_le32(v.data.data + 4), INT32_MIN);
-    /* malformed: bit width 33 for INT32, count beyond the page, block size 100,
-     * a first value beyond INT32, a truncated miniblock */
-    static const uint8_t w33[] = {0x80, 0x01, 0x04, 0x02, 0x00, 0x00, 33, 0, 0, 0};
+    /* INT32 deltas computed in 64 bits, as DuckDB writes them: first value
+     * INT32_MIN, min delta 2^32 - 1 (beyond INT32), bit width 33 (delta 0):
+     * the second value is INT32_MAX modulo 2^32 */
+    uint8_t w33[10 + 132] = {0x80, 0x01, 0x04, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f,
+                             0xfe, 0xff, 0xff, 0xff, 0x1f, 33, 0, 0, 0};
     fl_pq_vec_reset(&v, 4);
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, w33, sizeof(w33), 100, &v, &cnt, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, w33, sizeof(w33), 100, &v, &cnt, &used, &err), FL_OK);
+    assert_int_equal((int32_t)fl_le32(v.data.data), INT32_MIN);
+    assert_int_equal((int32_t)fl_le32(v.data.data + 4), INT32_MAX);
+    /* malformed: bit width 65, count beyond the page, block size 100,
+     * a first value beyond INT32, a truncated miniblock */
+    w33[14] = 65;
+    fl_pq_vec_reset(&v, 4);
+    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT64, w33, sizeof(w33), 100, &v, &cnt, &used, &err), FL_ERR_CORRUPT);
     err.code = FL_OK;
     assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT64, e1, sizeof(e1), 4, &v, &cnt, &used, &err), FL_ERR_CORRUPT);
     static const uint8_t b100[] = {0x64, 0x04, 0x01, 0x00};
