@@ -3,7 +3,7 @@
  *
  * Pure functions over a described request: no I/O, no clock, no
  * environment, so they can be checked exactly against AWS's published
- * test suite (tests/unit/test_sigv4.c) and, on the wire, against
+ * test suite (tests/unit/test_store_sigv4.c) and, on the wire, against
  * botocore (tests/e2e/store_s3.sh).
  */
 #ifndef FL_STORE_SIGV4_H

@@ -1,5 +1,5 @@
 /*
- * test_sigv4.c - src/store/sigv4.c against published vectors: AWS's
+ * test_store_sigv4.c - src/store/sigv4.c against published vectors: AWS's
  * Signature Version 4 test suite (aws-sig-v4-test-suite: get-vanilla and
  * friends, credentials AKIDEXAMPLE, 2015-08-30T12:36:00Z, service
  * "service") and the worked examples of the S3 API reference ("Signature
