@@ -258,6 +258,25 @@ static void test_schema_mapping(void **state) {
     assert_string_equal(tb, "decimal(25, 2)");
     fl_pq_reader_free(r);
 
+    /* nested columns are left out of the schema but keep their position
+     * for the ids; projecting one names it, the flat ones read */
+    r = open_ok("data/nested_lists.snappy.parquet");
+    struct fl_error err = {0};
+    int32_t nested = 1, flat = 2;
+    const char *nope = "nope";
+    assert_int_equal(fl_pq_reader_project_ids(r, &nested, 1, &err), FL_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "\"a\""));
+    err.code = FL_OK;
+    assert_int_equal(fl_pq_reader_project_names(r, &nope, 1, &err), FL_ERR_NOTFOUND);
+    assert_int_equal(fl_pq_reader_project_ids(r, &flat, 1, NULL), FL_OK);
+    struct table t;
+    err.code = FL_OK;
+    assert_int_equal(read_table(r, &t, &err), FL_OK);
+    assert_int_equal(t.nrows, 3);
+    assert_string_equal(at(&t, 0, 0), "1");
+    table_free(&t);
+    fl_pq_reader_free(r);
+
     r = open_ok("data/byte_array_decimal.parquet");
     s = fl_pq_reader_schema(r);
     assert_int_equal(s->fields[0].id, 6); /* a field id from the file */

@@ -455,12 +455,9 @@ fl_err_t fl_pq_reader_project_ids(struct fl_pq_reader *r, const int32_t *ids, in
     for (int i = 0; i < n && !e; i++) {
         idx[i] = fl_schema_index_by_id(r->schema, ids[i]);
         if (idx[i] >= 0) continue;
-        e = fl_errf(err, FL_ERR_NOTFOUND, "%s: no column with field id %d", rname(r), ids[i]);
-        for (int u = 0; u < r->nunsup; u++)
-            if (r->unsup[u].id == ids[i]) {
-                err->code = FL_OK;
-                e = unsup_err(r, &r->unsup[u], err);
-            }
+        for (int u = 0; u < r->nunsup && !e; u++)
+            if (r->unsup[u].id == ids[i]) e = unsup_err(r, &r->unsup[u], err);
+        if (!e) e = fl_errf(err, FL_ERR_NOTFOUND, "%s: no column with field id %d", rname(r), ids[i]);
     }
     if (!e) e = set_projection(r, idx, n, err);
     fl_free(idx);
