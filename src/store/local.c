@@ -41,8 +41,8 @@ struct local_store {
 struct local_writer {
     struct fl_store_writer base;
     int fd;
-    char *tmp;   /* temporary file's path */
-    char *path;  /* final path */
+    char *tmp;  /* temporary file's path */
+    char *path; /* final path */
 };
 
 /* ---- faultable system calls ---- */
@@ -106,8 +106,9 @@ static char *dir_of(const char *path) {
 
 static fl_err_t sys_err(const char *what, const char *path, struct fl_error *err) {
     int e = errno;
-    fl_err_t code = e == ENOENT ? FL_ERR_NOTFOUND : e == ENOSPC || e == EDQUOT ? FL_ERR_LIMIT
-                                                                               : FL_ERR_IO;
+    fl_err_t code = e == ENOENT                  ? FL_ERR_NOTFOUND
+                    : e == ENOSPC || e == EDQUOT ? FL_ERR_LIMIT
+                                                 : FL_ERR_IO;
     return fl_errf(err, code, "store: %s %s: %s", what, path, strerror(e));
 }
 
@@ -196,8 +197,8 @@ static fl_err_t write_all(struct local_store *ls, int fd, const void *data, size
 /* Moves the finished temporary file to path: rename, or link for
  * create-only, then fsync of the directory. On failure before the new
  * name exists the temporary file is removed. */
-static fl_err_t publish(struct local_store *ls, const char *tmp, const char *path,
-                        bool if_absent, struct fl_error *err) {
+static fl_err_t publish(struct local_store *ls, const char *tmp, const char *path, bool if_absent,
+                        struct fl_error *err) {
     if (!if_absent) {
         if (rename_fault(ls) || rename(tmp, path) != 0) {
             fl_err_t rc = sys_err("rename to", path, err);
@@ -417,8 +418,7 @@ static fl_err_t walk(struct list_acc *acc, int dfd, char *rel, size_t rlen, int 
             int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
             if (sub < 0) {
                 if (errno == ENOENT) continue;
-                rc = fl_errf(err, FL_ERR_IO, "store: open %s/%s: %s", root, rel,
-                             strerror(errno));
+                rc = fl_errf(err, FL_ERR_IO, "store: open %s/%s: %s", root, rel, strerror(errno));
                 break;
             }
             rc = walk(acc, sub, rel, rlen + nlen + 1, depth + 1, root, err);
@@ -445,8 +445,8 @@ static int entry_cmp(const void *a, const void *b) {
     return strcmp(((const struct list_entry *)a)->key, ((const struct list_entry *)b)->key);
 }
 
-static fl_err_t local_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb,
-                           void *ctx, struct fl_error *err) {
+static fl_err_t local_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
+                           struct fl_error *err) {
     struct local_store *ls = (struct local_store *)st;
     struct list_acc acc = {.prefix = prefix, .plen = strlen(prefix)};
     char *rel = fl_malloc(FL_STORE_KEY_MAX + 2);

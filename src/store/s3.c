@@ -68,10 +68,10 @@ struct s3_call {
     const char *query; /* URI-encoded, or NULL */
     const void *body;
     size_t body_len;
-    const char *range;       /* Range header value or NULL */
-    bool if_none_match;      /* If-None-Match: * */
-    struct fl_buf *resp;     /* where a 2xx body goes (NULL: dropped) */
-    size_t resp_max;         /* cap on the 2xx body, beyond: FL_ERR_LIMIT */
+    const char *range;   /* Range header value or NULL */
+    bool if_none_match;  /* If-None-Match: * */
+    struct fl_buf *resp; /* where a 2xx body goes (NULL: dropped) */
+    size_t resp_max;     /* cap on the 2xx body, beyond: FL_ERR_LIMIT */
     /* results */
     long status;
     unsigned attempts;
@@ -95,8 +95,10 @@ static CURL *handle_get(struct s3_store *s3) {
     pthread_mutex_lock(&s3->mu);
     if (s3->npool > 0) h = s3->pool[--s3->npool];
     pthread_mutex_unlock(&s3->mu);
-    if (h) curl_easy_reset(h); /* keeps its connection */
-    else h = curl_easy_init();
+    if (h)
+        curl_easy_reset(h); /* keeps its connection */
+    else
+        h = curl_easy_init();
     return h;
 }
 
@@ -306,8 +308,10 @@ static fl_err_t s3_call(struct s3_store *s3, struct s3_call *c, struct fl_error 
                   c->query && c->query[0] ? "?" : "", c->query ? c->query : "");
     fl_buf_append_u8(&url, 0);
     char payload_hash[65];
-    if (c->body_len) fl_sigv4_sha256_hex(c->body, c->body_len, payload_hash);
-    else memcpy(payload_hash, FL_SIGV4_EMPTY_SHA256, 65);
+    if (c->body_len)
+        fl_sigv4_sha256_hex(c->body, c->body_len, payload_hash);
+    else
+        memcpy(payload_hash, FL_SIGV4_EMPTY_SHA256, 65);
 
     CURL *h = handle_get(s3);
     fl_err_t rc = FL_OK;
@@ -348,8 +352,8 @@ static fl_err_t s3_call(struct s3_store *s3, struct s3_call *c, struct fl_error 
             goto out;
         }
         if (c->overflow) {
-            rc = fl_errf(err, FL_ERR_LIMIT, "s3 %s %s: response larger than %zu bytes",
-                         c->method, (const char *)url.data, c->resp_max);
+            rc = fl_errf(err, FL_ERR_LIMIT, "s3 %s %s: response larger than %zu bytes", c->method,
+                         (const char *)url.data, c->resp_max);
             if (c->resp) c->resp->len = c->resp_start;
             goto out;
         }
@@ -375,8 +379,8 @@ struct err_fields {
     char msg[256];
 };
 
-static fl_err_t err_cb(void *ctx, int depth, const char *parent, const char *name,
-                       const char *text, size_t len) {
+static fl_err_t err_cb(void *ctx, int depth, const char *parent, const char *name, const char *text,
+                       size_t len) {
     struct err_fields *f = ctx;
     (void)len;
     if (depth == 2 && strcmp(parent, "Error") == 0) {
@@ -397,10 +401,14 @@ static fl_err_t status_err(struct s3_store *s3, struct s3_call *c, const char *k
     struct err_fields f;
     parse_error(&c->errbody, &f);
     fl_err_t code = FL_ERR_IO;
-    if (c->status == 404) code = FL_ERR_NOTFOUND;
-    else if (c->status == 412) code = FL_ERR_EXISTS;
-    else if (c->status == 416) code = FL_ERR_RANGE;
-    else if (c->status == 400 || c->status == 403 || c->status == 401) code = FL_ERR_INVALID;
+    if (c->status == 404)
+        code = FL_ERR_NOTFOUND;
+    else if (c->status == 412)
+        code = FL_ERR_EXISTS;
+    else if (c->status == 416)
+        code = FL_ERR_RANGE;
+    else if (c->status == 400 || c->status == 403 || c->status == 401)
+        code = FL_ERR_INVALID;
     return fl_errf(err, code, "s3 %s s3://%s/%s: HTTP %ld%s%s%s%s (%u attempt%s)", c->method,
                    s3->bucket, key ? key : "", c->status, f.code[0] ? " " : "", f.code,
                    f.msg[0] ? ": " : "", f.msg, c->attempts, c->attempts == 1 ? "" : "s");
@@ -423,24 +431,26 @@ static fl_err_t s3_head(struct fl_store *st, const char *key, uint64_t *size,
     struct s3_call c = {.method = "HEAD", .key = k};
     fl_err_t rc = s3_call(s3, &c, err);
     if (!rc) {
-        if (c.status == 200) *size = c.content_length;
-        else rc = status_err(s3, &c, k, err);
+        if (c.status == 200)
+            *size = c.content_length;
+        else
+            rc = status_err(s3, &c, k, err);
     }
     fl_buf_fini(&c.errbody);
     fl_free(k);
     return rc;
 }
 
-static fl_err_t s3_get(struct fl_store *st, const char *key, bool whole, uint64_t off,
-                       size_t len, struct fl_buf *out, struct fl_error *err) {
+static fl_err_t s3_get(struct fl_store *st, const char *key, bool whole, uint64_t off, size_t len,
+                       struct fl_buf *out, struct fl_error *err) {
     struct s3_store *s3 = (struct s3_store *)st;
     char *k = full_key(s3, key);
     char range[64];
     if (!whole)
         snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)off,
                  (unsigned long long)(off + len - 1));
-    struct s3_call c = {.method = "GET", .key = k, .range = whole ? NULL : range,
-                        .resp = out, .resp_max = len};
+    struct s3_call c = {
+        .method = "GET", .key = k, .range = whole ? NULL : range, .resp = out, .resp_max = len};
     fl_err_t rc = s3_call(s3, &c, err);
     if (rc == FL_ERR_LIMIT && whole) {
         if (err) fl_err_clear(err);
@@ -480,8 +490,8 @@ static bool landed(struct s3_store *s3, const char *key, const void *data, size_
 
 static fl_err_t s3_put_full(struct s3_store *s3, const char *k, const void *data, size_t len,
                             bool if_absent, struct fl_error *err) {
-    struct s3_call c = {.method = "PUT", .key = k, .body = data, .body_len = len,
-                        .if_none_match = if_absent};
+    struct s3_call c = {
+        .method = "PUT", .key = k, .body = data, .body_len = len, .if_none_match = if_absent};
     fl_err_t rc = s3_call(s3, &c, err);
     if (!rc && c.status != 200) {
         if (c.status == 412 && if_absent && c.attempts > 1 &&
@@ -551,7 +561,8 @@ static fl_err_t list_cb(void *ctx, int depth, const char *parent, const char *na
         return FL_OK;
     }
     if (depth == 2) {
-        if (strcmp(name, "IsTruncated") == 0) p->truncated = strcmp(text, "true") == 0;
+        if (strcmp(name, "IsTruncated") == 0)
+            p->truncated = strcmp(text, "true") == 0;
         else if (strcmp(name, "NextContinuationToken") == 0) {
             fl_free(p->token);
             p->token = fl_strndup(text, len);
@@ -604,7 +615,9 @@ static fl_err_t s3_list(struct fl_store *st, const char *prefix, fl_store_list_f
         fl_buf_printf(&q, "list-type=2&max-keys=%u&prefix=", s3->page_size);
         fl_sigv4_uri_encode(&q, fp, strlen(fp), false);
         fl_buf_append_u8(&q, 0);
-        struct s3_call c = {.method = "GET", .query = (const char *)q.data, .resp = &body,
+        struct s3_call c = {.method = "GET",
+                            .query = (const char *)q.data,
+                            .resp = &body,
                             .resp_max = LIST_PAGE_MAX};
         rc = s3_call(s3, &c, err);
         if (!rc && c.status != 200) rc = status_err(s3, &c, fp, err);
@@ -683,7 +696,10 @@ static void uploadid_query(struct fl_buf *q, const char *id, unsigned part) {
 static fl_err_t mpu_create(struct s3_store *s3, struct s3_writer *w, struct fl_error *err) {
     struct fl_buf body;
     fl_buf_init(&body, ERR_BODY_MAX);
-    struct s3_call c = {.method = "POST", .key = w->key, .query = "uploads=", .resp = &body,
+    struct s3_call c = {.method = "POST",
+                        .key = w->key,
+                        .query = "uploads=",
+                        .resp = &body,
                         .resp_max = ERR_BODY_MAX};
     fl_err_t rc = s3_call(s3, &c, err);
     if (!rc && c.status != 200) rc = status_err(s3, &c, w->key, err);
@@ -711,8 +727,11 @@ static fl_err_t mpu_part(struct s3_store *s3, struct s3_writer *w, struct fl_err
     struct fl_buf q;
     fl_buf_init(&q, 4096);
     uploadid_query(&q, w->upload_id, (unsigned)w->nparts + 1);
-    struct s3_call c = {.method = "PUT", .key = w->key, .query = (const char *)q.data,
-                        .body = w->buf.data, .body_len = w->buf.len};
+    struct s3_call c = {.method = "PUT",
+                        .key = w->key,
+                        .query = (const char *)q.data,
+                        .body = w->buf.data,
+                        .body_len = w->buf.len};
     fl_err_t rc = s3_call(s3, &c, err);
     if (!rc && c.status != 200) rc = status_err(s3, &c, w->key, err);
     if (!rc && !c.etag[0])
@@ -733,10 +752,14 @@ static fl_err_t mpu_part(struct s3_store *s3, struct s3_writer *w, struct fl_err
 
 static void xml_escape(struct fl_buf *b, const char *s) {
     for (; *s; s++) {
-        if (*s == '&') fl_buf_append_str(b, "&amp;");
-        else if (*s == '<') fl_buf_append_str(b, "&lt;");
-        else if (*s == '>') fl_buf_append_str(b, "&gt;");
-        else fl_buf_append_u8(b, (uint8_t)*s);
+        if (*s == '&')
+            fl_buf_append_str(b, "&amp;");
+        else if (*s == '<')
+            fl_buf_append_str(b, "&lt;");
+        else if (*s == '>')
+            fl_buf_append_str(b, "&gt;");
+        else
+            fl_buf_append_u8(b, (uint8_t)*s);
     }
 }
 
@@ -764,8 +787,12 @@ static fl_err_t mpu_complete(struct s3_store *s3, struct s3_writer *w, struct fl
     }
     fl_buf_append_str(&xml, "</CompleteMultipartUpload>");
     uploadid_query(&q, w->upload_id, 0);
-    struct s3_call c = {.method = "POST", .key = w->key, .query = (const char *)q.data,
-                        .body = xml.data, .body_len = xml.len, .resp = &resp,
+    struct s3_call c = {.method = "POST",
+                        .key = w->key,
+                        .query = (const char *)q.data,
+                        .body = xml.data,
+                        .body_len = xml.len,
+                        .resp = &resp,
                         .resp_max = ERR_BODY_MAX};
     fl_err_t rc = s3_call(s3, &c, err);
     if (!rc && c.status != 200) rc = status_err(s3, &c, w->key, err);
@@ -812,8 +839,8 @@ static void writer_free(struct s3_writer *w) {
     fl_free(w);
 }
 
-static fl_err_t s3_writer_open(struct fl_store *st, const char *key,
-                               struct fl_store_writer **out, struct fl_error *err) {
+static fl_err_t s3_writer_open(struct fl_store *st, const char *key, struct fl_store_writer **out,
+                               struct fl_error *err) {
     (void)err;
     struct s3_store *s3 = (struct s3_store *)st;
     struct s3_writer *w = fl_calloc(1, sizeof(*w));
@@ -922,11 +949,10 @@ static bool bucket_ok(const char *b) {
     return b[0] != '-' && b[0] != '.' && b[n - 1] != '-' && b[n - 1] != '.';
 }
 
-fl_err_t fl_store_s3_open(const char *rest, const struct fl_store_opts *opts,
-                          struct fl_store **out, struct fl_error *err) {
+fl_err_t fl_store_s3_open(const char *rest, const struct fl_store_opts *opts, struct fl_store **out,
+                          struct fl_error *err) {
     pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return fl_errf(err, FL_ERR_IO, "s3: curl_global_init failed");
+    if (curl_init_rc != CURLE_OK) return fl_errf(err, FL_ERR_IO, "s3: curl_global_init failed");
     const char *slash = strchr(rest, '/');
     char *bucket = slash ? fl_strndup(rest, (size_t)(slash - rest)) : fl_strdup(rest);
     if (!bucket_ok(bucket)) {
@@ -1004,9 +1030,15 @@ fl_err_t fl_store_s3_open(const char *rest, const struct fl_store_opts *opts,
         snprintf(host, sizeof(host), "s3.%s.amazonaws.com", s3->region);
     }
     switch (opts->addressing) {
-    case FL_STORE_ADDR_PATH: s3->path_style = true; break;
-    case FL_STORE_ADDR_VHOST: s3->path_style = false; break;
-    default: s3->path_style = ep != NULL || strchr(bucket, '.') != NULL; break;
+    case FL_STORE_ADDR_PATH:
+        s3->path_style = true;
+        break;
+    case FL_STORE_ADDR_VHOST:
+        s3->path_style = false;
+        break;
+    default:
+        s3->path_style = ep != NULL || strchr(bucket, '.') != NULL;
+        break;
     }
     if (s3->path_style) {
         s3->authority = fl_strdup(host);
@@ -1050,8 +1082,13 @@ fl_err_t fl_store_s3_raw(struct fl_store *st, const char *method, const char *ke
     if (st->ops != &s3_ops) return fl_errf(err, FL_ERR_UNSUPPORTED, "s3: not an S3 store");
     struct s3_store *s3 = (struct s3_store *)st;
     char *k = key ? full_key(s3, key) : NULL;
-    struct s3_call c = {.method = method, .key = k, .query = query, .body = body,
-                        .body_len = len, .resp = resp, .resp_max = resp ? resp->max : 0};
+    struct s3_call c = {.method = method,
+                        .key = k,
+                        .query = query,
+                        .body = body,
+                        .body_len = len,
+                        .resp = resp,
+                        .resp_max = resp ? resp->max : 0};
     fl_err_t rc = s3_call(s3, &c, err);
     *status = c.status;
     if (resp && c.status >= 300) fl_buf_append(resp, c.errbody.data, c.errbody.len);

@@ -24,13 +24,13 @@ struct scan {
 };
 
 static fl_err_t bad(struct fl_error *err, const struct scan *s, const char *xml, const char *why) {
-    return fl_errf(err, FL_ERR_CORRUPT, "s3: malformed XML at byte %zu: %s",
-                   (size_t)(s->p - xml), why);
+    return fl_errf(err, FL_ERR_CORRUPT, "s3: malformed XML at byte %zu: %s", (size_t)(s->p - xml),
+                   why);
 }
 
 static bool name_char(char c) {
-    return c != '\0' && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '/' &&
-           c != '>' && c != '<' && c != '=' && c != '"' && c != '\'';
+    return c != '\0' && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '/' && c != '>' &&
+           c != '<' && c != '=' && c != '"' && c != '\'';
 }
 
 static fl_err_t utf8_put(struct fl_buf *b, uint32_t cp) {
@@ -61,7 +61,8 @@ static fl_err_t utf8_put(struct fl_buf *b, uint32_t cp) {
 
 /* Decodes an entity at s->p (which points at '&'). */
 static fl_err_t entity(struct scan *s) {
-    const char *semi = memchr(s->p, ';', (size_t)(s->end - s->p) < 12 ? (size_t)(s->end - s->p) : 12);
+    const char *semi =
+        memchr(s->p, ';', (size_t)(s->end - s->p) < 12 ? (size_t)(s->end - s->p) : 12);
     if (!semi) return FL_ERR_CORRUPT;
     const char *e = s->p + 1;
     size_t n = (size_t)(semi - e);
@@ -78,10 +79,14 @@ static fl_err_t entity(struct scan *s) {
         for (; i < n; i++) {
             char c = e[i];
             uint32_t d;
-            if (c >= '0' && c <= '9') d = (uint32_t)(c - '0');
-            else if (hex && c >= 'a' && c <= 'f') d = (uint32_t)(c - 'a' + 10);
-            else if (hex && c >= 'A' && c <= 'F') d = (uint32_t)(c - 'A' + 10);
-            else return FL_ERR_CORRUPT;
+            if (c >= '0' && c <= '9')
+                d = (uint32_t)(c - '0');
+            else if (hex && c >= 'a' && c <= 'f')
+                d = (uint32_t)(c - 'a' + 10);
+            else if (hex && c >= 'A' && c <= 'F')
+                d = (uint32_t)(c - 'A' + 10);
+            else
+                return FL_ERR_CORRUPT;
             cp = cp * (hex ? 16 : 10) + d;
             if (cp > 0x10ffff) return FL_ERR_CORRUPT;
         }
@@ -172,9 +177,12 @@ static fl_err_t scan_body(struct scan *s, const char *xml, fl_s3_xml_fn cb, void
         /* start tag: skip attributes, honoring quotes */
         char quote = 0;
         while (q < s->end && (quote || (*q != '>'))) {
-            if (quote && *q == quote) quote = 0;
-            else if (!quote && (*q == '"' || *q == '\'')) quote = *q;
-            else if (!quote && *q == '<') return bad(err, s, xml, "'<' in a tag");
+            if (quote && *q == quote)
+                quote = 0;
+            else if (!quote && (*q == '"' || *q == '\''))
+                quote = *q;
+            else if (!quote && *q == '<')
+                return bad(err, s, xml, "'<' in a tag");
             q++;
         }
         if (q >= s->end) return bad(err, s, xml, "unterminated tag");

@@ -172,7 +172,7 @@ fl_err_t fl_sigv4_sign(const struct fl_sigv4_req *req, char *auth, size_t auth_s
     if ((rc = canon_query(&cr, req->query, err))) goto out;
     for (size_t i = 0; i < req->nheaders; i++) {
         bool dup = i > 0 && strcmp(h[i].name, h[i - 1].name) == 0;
-        if (dup) { /* repeated header: values joined by ',' on one line */
+        if (dup) {    /* repeated header: values joined by ',' on one line */
             cr.len--; /* drop '\n' */
             fl_buf_append_u8(&cr, ',');
         } else {
@@ -195,14 +195,14 @@ fl_err_t fl_sigv4_sign(const struct fl_sigv4_req *req, char *auth, size_t auth_s
     fl_sigv4_sha256_hex(cr.data, cr.len, cr_hash);
     memcpy(date, req->amz_date, 8);
     date[8] = '\0';
-    int sn = snprintf(scope, sizeof(scope), "%s/%s/%s/aws4_request", date, req->region,
-                      req->service);
+    int sn =
+        snprintf(scope, sizeof(scope), "%s/%s/%s/aws4_request", date, req->region, req->service);
     if (sn < 0 || (size_t)sn >= sizeof(scope)) {
         rc = fl_errf(err, FL_ERR_INVALID, "sigv4: region or service too long");
         goto out;
     }
-    int stsn = snprintf(sts, sizeof(sts), "AWS4-HMAC-SHA256\n%s\n%s\n%s", req->amz_date, scope,
-                        cr_hash);
+    int stsn =
+        snprintf(sts, sizeof(sts), "AWS4-HMAC-SHA256\n%s\n%s\n%s", req->amz_date, scope, cr_hash);
 
     unsigned char k[32];
     size_t slen = strlen(req->secret_key);

@@ -10,8 +10,8 @@
 
 #include <string.h>
 
-fl_err_t fl_store_open(const char *uri, const struct fl_store_opts *opts,
-                       struct fl_store **out, struct fl_error *err) {
+fl_err_t fl_store_open(const char *uri, const struct fl_store_opts *opts, struct fl_store **out,
+                       struct fl_error *err) {
     static const struct fl_store_opts no_opts;
     *out = NULL;
     if (!uri) return fl_errf(err, FL_ERR_INVALID, "store: no URI");
@@ -50,14 +50,12 @@ fl_err_t fl_store_key_check(const char *key, struct fl_error *err) {
         const char *slash = strchr(p, '/');
         size_t clen = slash ? (size_t)(slash - p) : strlen(p);
         if (clen == 0)
-            return fl_errf(err, FL_ERR_INVALID, "store: key \"%.64s\" has an empty component",
-                           key);
+            return fl_errf(err, FL_ERR_INVALID, "store: key \"%.64s\" has an empty component", key);
         if ((clen == 1 && p[0] == '.') || (clen == 2 && p[0] == '.' && p[1] == '.'))
             return fl_errf(err, FL_ERR_INVALID, "store: key \"%.64s\" has a . or .. component",
                            key);
         if (clen >= 10 && memcmp(p, ".floe-tmp-", 10) == 0)
-            return fl_errf(err, FL_ERR_INVALID,
-                           "store: key \"%.64s\" names a temporary file", key);
+            return fl_errf(err, FL_ERR_INVALID, "store: key \"%.64s\" names a temporary file", key);
         if (!slash) break;
         p = slash + 1;
     }
@@ -79,8 +77,8 @@ fl_err_t fl_store_put(struct fl_store *st, const char *key, const void *data, si
     return st->ops->put(st, key, data, len, false, err);
 }
 
-fl_err_t fl_store_put_if_absent(struct fl_store *st, const char *key, const void *data,
-                                size_t len, struct fl_error *err) {
+fl_err_t fl_store_put_if_absent(struct fl_store *st, const char *key, const void *data, size_t len,
+                                struct fl_error *err) {
     fl_err_t rc = key_ok(st, key, err);
     if (rc) return rc;
     if (!data && len) return fl_errf(err, FL_ERR_INVALID, "store: put of NULL data");
@@ -105,8 +103,7 @@ fl_err_t fl_store_get_range(struct fl_store *st, const char *key, uint64_t off, 
     return st->ops->get(st, key, false, off, len, out, err);
 }
 
-fl_err_t fl_store_head(struct fl_store *st, const char *key, uint64_t *size,
-                       struct fl_error *err) {
+fl_err_t fl_store_head(struct fl_store *st, const char *key, uint64_t *size, struct fl_error *err) {
     fl_err_t rc = key_ok(st, key, err);
     if (rc) return rc;
     uint64_t dummy;
@@ -119,21 +116,21 @@ fl_err_t fl_store_delete(struct fl_store *st, const char *key, struct fl_error *
     return st->ops->del(st, key, err);
 }
 
-fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb,
-                       void *ctx, struct fl_error *err) {
+fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
+                       struct fl_error *err) {
     if (!prefix) prefix = "";
     size_t n = strnlen(prefix, FL_STORE_KEY_MAX + 1);
-    if (n > FL_STORE_KEY_MAX)
-        return fl_errf(err, FL_ERR_INVALID, "store: list prefix too long");
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)prefix[i] < 0x20 || prefix[i] == 0x7f || prefix[0] == '/')
-            return fl_errf(err, FL_ERR_INVALID, "store: bad list prefix \"%.64s\"", prefix);
+    if (n > FL_STORE_KEY_MAX) return fl_errf(err, FL_ERR_INVALID, "store: list prefix too long");
+    bool bad = prefix[0] == '/';
+    for (size_t i = 0; i < n && !bad; i++)
+        bad = (unsigned char)prefix[i] < 0x20 || prefix[i] == 0x7f;
+    if (bad) return fl_errf(err, FL_ERR_INVALID, "store: bad list prefix \"%.64s\"", prefix);
     if (!cb) return fl_errf(err, FL_ERR_INVALID, "store: list without callback");
     return st->ops->list(st, prefix, cb, ctx, err);
 }
 
-fl_err_t fl_store_writer_open(struct fl_store *st, const char *key,
-                              struct fl_store_writer **out, struct fl_error *err) {
+fl_err_t fl_store_writer_open(struct fl_store *st, const char *key, struct fl_store_writer **out,
+                              struct fl_error *err) {
     *out = NULL;
     fl_err_t rc = key_ok(st, key, err);
     if (rc) return rc;
@@ -142,8 +139,7 @@ fl_err_t fl_store_writer_open(struct fl_store *st, const char *key,
 
 fl_err_t fl_store_writer_write(struct fl_store_writer *w, const void *data, size_t len,
                                struct fl_error *err) {
-    if (w->failed)
-        return fl_errf(err, FL_ERR_INVALID, "store: write after a failed write");
+    if (w->failed) return fl_errf(err, FL_ERR_INVALID, "store: write after a failed write");
     if (len == 0) return FL_OK;
     if (!data) return fl_errf(err, FL_ERR_INVALID, "store: write of NULL data");
     fl_err_t rc = w->st->ops->writer_write(w, data, len, err);

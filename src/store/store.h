@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define FL_STORE_KEY_MAX 1024
-#define FL_STORE_PART_MIN ((size_t)5 << 20)      /* S3's smallest part */
+#define FL_STORE_PART_MIN ((size_t)5 << 20) /* S3's smallest part */
 #define FL_STORE_PART_DEFAULT ((size_t)8 << 20)
 
 struct fl_store;
@@ -38,10 +38,10 @@ struct fl_store_writer;
  */
 struct fl_store_faults {
     /* local */
-    unsigned short_writes;    /* nonzero: every write() moves at most half */
-    uint64_t enospc_after;    /* nonzero: bytes written before ENOSPC hits */
-    unsigned fsync_fail_at;   /* the Nth fsync() fails with EIO */
-    unsigned rename_fail_at;  /* the Nth rename()/link() fails with EIO */
+    unsigned short_writes;   /* nonzero: every write() moves at most half */
+    uint64_t enospc_after;   /* nonzero: bytes written before ENOSPC hits */
+    unsigned fsync_fail_at;  /* the Nth fsync() fails with EIO */
+    unsigned rename_fail_at; /* the Nth rename()/link() fails with EIO */
     /* S3: the next http_fail_count requests get http_fail_status
      * (default 500) without being sent; http_fail_timeout fakes a
      * timeout instead of a status */
@@ -66,23 +66,23 @@ enum fl_store_addressing {
  * AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL).
  */
 struct fl_store_opts {
-    const char *endpoint;      /* "http://127.0.0.1:9000"; default AWS */
-    const char *region;        /* default us-east-1 */
+    const char *endpoint; /* "http://127.0.0.1:9000"; default AWS */
+    const char *region;   /* default us-east-1 */
     const char *access_key;
     const char *secret_key;
     const char *session_token;
     enum fl_store_addressing addressing;
-    const char *resolve;       /* curl-style "host:port:addr" pin, e.g. for vhost tests */
-    size_t part_size;          /* multipart part size; default 8 MiB, at least 5 MiB */
-    unsigned list_page_size;   /* ListObjectsV2 max-keys; default 1000 */
-    unsigned max_retries;      /* retries after the first try; default 4 */
-    unsigned retry_base_ms;    /* first backoff ceiling; default 100 */
-    unsigned retry_max_ms;     /* backoff ceiling; default 5000 */
-    long connect_timeout_ms;   /* default 5000 */
-    long timeout_ms;           /* whole request; default 120000 */
+    const char *resolve;            /* curl-style "host:port:addr" pin, e.g. for vhost tests */
+    size_t part_size;               /* multipart part size; default 8 MiB, at least 5 MiB */
+    unsigned list_page_size;        /* ListObjectsV2 max-keys; default 1000 */
+    unsigned max_retries;           /* retries after the first try; default 4 */
+    unsigned retry_base_ms;         /* first backoff ceiling; default 100 */
+    unsigned retry_max_ms;          /* backoff ceiling; default 5000 */
+    long connect_timeout_ms;        /* default 5000 */
+    long timeout_ms;                /* whole request; default 120000 */
     bool head_before_put_if_absent; /* also HEAD first: for servers that
                                       ignore If-None-Match (s3rver); racy */
-    bool no_fsync;             /* local: skip fsync (tests, scratch) */
+    bool no_fsync;                  /* local: skip fsync (tests, scratch) */
     struct fl_store_faults *faults; /* tests only */
 };
 
@@ -92,8 +92,8 @@ typedef fl_err_t (*fl_store_list_fn)(void *ctx, const char *key, uint64_t size);
 
 /* Opens the store for uri ("file:///abs/dir", "s3://bucket[/prefix]").
  * opts may be NULL. A local root directory is created if missing. */
-fl_err_t fl_store_open(const char *uri, const struct fl_store_opts *opts,
-                       struct fl_store **out, struct fl_error *err);
+fl_err_t fl_store_open(const char *uri, const struct fl_store_opts *opts, struct fl_store **out,
+                       struct fl_error *err);
 void fl_store_free(struct fl_store *st);
 
 /* The URI the store was opened with, normalized ("s3://b/p/"). */
@@ -105,29 +105,28 @@ const char *fl_store_uri(const struct fl_store *st);
 fl_err_t fl_store_key_check(const char *key, struct fl_error *err);
 
 /* Writes data under key, replacing any old object, atomically. */
-fl_err_t fl_store_put(struct fl_store *st, const char *key, const void *data,
-                      size_t len, struct fl_error *err);
+fl_err_t fl_store_put(struct fl_store *st, const char *key, const void *data, size_t len,
+                      struct fl_error *err);
 /* As fl_store_put but fails with FL_ERR_EXISTS when key exists. */
-fl_err_t fl_store_put_if_absent(struct fl_store *st, const char *key,
-                                const void *data, size_t len, struct fl_error *err);
+fl_err_t fl_store_put_if_absent(struct fl_store *st, const char *key, const void *data, size_t len,
+                                struct fl_error *err);
 
 /* Appends the whole object to out (initialized by the caller). Fails with
  * FL_ERR_LIMIT, reading nothing, when it is larger than max bytes. */
-fl_err_t fl_store_get(struct fl_store *st, const char *key, struct fl_buf *out,
-                      size_t max, struct fl_error *err);
+fl_err_t fl_store_get(struct fl_store *st, const char *key, struct fl_buf *out, size_t max,
+                      struct fl_error *err);
 /* Appends bytes [off, off+len) to out, fewer at the end of the object;
  * FL_ERR_RANGE when off is at or past the end (and len > 0). */
-fl_err_t fl_store_get_range(struct fl_store *st, const char *key, uint64_t off,
-                            size_t len, struct fl_buf *out, struct fl_error *err);
+fl_err_t fl_store_get_range(struct fl_store *st, const char *key, uint64_t off, size_t len,
+                            struct fl_buf *out, struct fl_error *err);
 /* Size of the object; FL_ERR_NOTFOUND when absent. */
-fl_err_t fl_store_head(struct fl_store *st, const char *key, uint64_t *size,
-                       struct fl_error *err);
+fl_err_t fl_store_head(struct fl_store *st, const char *key, uint64_t *size, struct fl_error *err);
 /* Removes key; removing an absent key succeeds (as on S3). */
 fl_err_t fl_store_delete(struct fl_store *st, const char *key, struct fl_error *err);
 /* Calls cb for each key starting with prefix ("" for all), in byte order.
  * prefix is a string prefix, not a directory: "db/t/da" matches "db/t/data/x". */
-fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb,
-                       void *ctx, struct fl_error *err);
+fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
+                       struct fl_error *err);
 
 /* Streaming upload of a large object. Nothing is visible under key until
  * fl_store_writer_commit succeeds. commit and abort free the writer,
@@ -135,8 +134,8 @@ fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn
  * aborted. Local: temporary file, fsync, rename, fsync of the directory.
  * S3: one PUT up to part_size bytes, a multipart upload beyond, aborted
  * on failure. */
-fl_err_t fl_store_writer_open(struct fl_store *st, const char *key,
-                              struct fl_store_writer **out, struct fl_error *err);
+fl_err_t fl_store_writer_open(struct fl_store *st, const char *key, struct fl_store_writer **out,
+                              struct fl_error *err);
 fl_err_t fl_store_writer_write(struct fl_store_writer *w, const void *data, size_t len,
                                struct fl_error *err);
 fl_err_t fl_store_writer_commit(struct fl_store_writer *w, struct fl_error *err);

@@ -16,15 +16,14 @@ struct fl_store_ops {
     fl_err_t (*put)(struct fl_store *st, const char *key, const void *data, size_t len,
                     bool if_absent, struct fl_error *err);
     /* whole object when whole is true (len = cap), else a range */
-    fl_err_t (*get)(struct fl_store *st, const char *key, bool whole, uint64_t off,
-                    size_t len, struct fl_buf *out, struct fl_error *err);
-    fl_err_t (*head)(struct fl_store *st, const char *key, uint64_t *size,
-                     struct fl_error *err);
+    fl_err_t (*get)(struct fl_store *st, const char *key, bool whole, uint64_t off, size_t len,
+                    struct fl_buf *out, struct fl_error *err);
+    fl_err_t (*head)(struct fl_store *st, const char *key, uint64_t *size, struct fl_error *err);
     fl_err_t (*del)(struct fl_store *st, const char *key, struct fl_error *err);
-    fl_err_t (*list)(struct fl_store *st, const char *prefix, fl_store_list_fn cb,
-                     void *ctx, struct fl_error *err);
-    fl_err_t (*writer_open)(struct fl_store *st, const char *key,
-                            struct fl_store_writer **out, struct fl_error *err);
+    fl_err_t (*list)(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
+                     struct fl_error *err);
+    fl_err_t (*writer_open)(struct fl_store *st, const char *key, struct fl_store_writer **out,
+                            struct fl_error *err);
     fl_err_t (*writer_write)(struct fl_store_writer *w, const void *data, size_t len,
                              struct fl_error *err);
     fl_err_t (*writer_commit)(struct fl_store_writer *w, struct fl_error *err);

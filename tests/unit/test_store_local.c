@@ -101,13 +101,23 @@ static char *get_str(struct fl_store *st, const char *key) {
 static void test_keys(void **state) {
     (void)state;
     struct fl_error e;
-    const char *bad[] = {"", "/abs", "a//b", "a/", "../x", "a/../b", "a/./b", ".",
-                         "a\nb", "a\tb", "x/.floe-tmp-123", "\x7f"};
+    const char *bad[] = {"",
+                         "/abs",
+                         "a//b",
+                         "a/",
+                         "../x",
+                         "a/../b",
+                         "a/./b",
+                         ".",
+                         "a\nb",
+                         "a\tb",
+                         "x/.floe-tmp-123",
+                         "\x7f"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         fl_err_clear(&e);
         assert_int_equal(fl_store_key_check(bad[i], &e), FL_ERR_INVALID);
     }
-    const char *good[] = {"a", "db/t/data/00000-0-x.parquet", "a b/c%d", "..a/b..", ".hidden",
+    const char *good[] = {"a",  "db/t/data/00000-0-x.parquet", "a b/c%d", "..a/b..", ".hidden",
                           "é/ü"};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         fl_err_clear(&e);
@@ -296,8 +306,14 @@ static void test_list(void **state) {
     struct fixture *fx = *state;
     struct fl_error e;
     fl_err_clear(&e);
-    const char *keys[] = {"db/t/data/b.parquet", "db/t/data/a.parquet", "db/t/metadata/v1.json",
-                          "db/t-2/x", "db/t/data-old/z", "a-c", "a/b", "top"};
+    const char *keys[] = {"db/t/data/b.parquet",
+                          "db/t/data/a.parquet",
+                          "db/t/metadata/v1.json",
+                          "db/t-2/x",
+                          "db/t/data-old/z",
+                          "a-c",
+                          "a/b",
+                          "top"};
     for (size_t i = 0; i < 8; i++)
         assert_int_equal(fl_store_put(fx->st, keys[i], keys[i], strlen(keys[i]), &e), FL_OK);
     /* a stray temporary file and an empty directory are not objects */

@@ -69,10 +69,11 @@ static void test_open_parse(void **state) {
     (void)state;
     struct fl_error e;
     struct fl_store *st;
-    struct fl_store_opts o = {.endpoint = "http://127.0.0.1:1", .access_key = "a",
-                              .secret_key = "b"};
-    const char *bad[] = {"s3://", "s3://ab", "s3://Bad_Bucket/x", "s3://b-/x",
-                         "s3://bucket/a/../b", "s3://bucket/a//b"};
+    struct fl_store_opts o = {
+        .endpoint = "http://127.0.0.1:1", .access_key = "a", .secret_key = "b"};
+    const char *bad[] = {
+        "s3://",           "s3://ab", "s3://Bad_Bucket/x", "s3://b-/x", "s3://bucket/a/../b",
+        "s3://bucket/a//b"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         fl_err_clear(&e);
         assert_int_equal(fl_store_open(bad[i], &o, &st, &e), FL_ERR_INVALID);
@@ -99,12 +100,11 @@ struct xml_seen {
     char log[1024];
 };
 
-static fl_err_t xml_cb(void *ctx, int depth, const char *parent, const char *name,
-                       const char *text, size_t len) {
+static fl_err_t xml_cb(void *ctx, int depth, const char *parent, const char *name, const char *text,
+                       size_t len) {
     struct xml_seen *s = ctx;
     size_t n = strlen(s->log);
-    snprintf(s->log + n, sizeof(s->log) - n, "%d:%s/%s=%.*s;", depth, parent, name, (int)len,
-             text);
+    snprintf(s->log + n, sizeof(s->log) - n, "%d:%s/%s=%.*s;", depth, parent, name, (int)len, text);
     return FL_OK;
 }
 
@@ -122,10 +122,20 @@ static void test_xml(void **state) {
                                "A;3:Contents/Size=12;2:ListBucketResult/Contents=;"
                                "2:ListBucketResult/Empty=;2:ListBucketResult/D=<x>;"
                                "1:/ListBucketResult=;");
-    const char *bad[] = {"", "<a>", "<a></b>", "<a>&bogus;</a>", "<a>&#0;</a>", "<a>&#xD800;</a>",
-                         "<a/><b/>", "text<a/>", "<!DOCTYPE a [<!ENTITY x \"y\">]><a/>",
-                         "<a><![CDATA[x</a>", "<a x=\"></a>", "<a>&#99999999999;</a>",
-                         "</a>", "<>"};
+    const char *bad[] = {"",
+                         "<a>",
+                         "<a></b>",
+                         "<a>&bogus;</a>",
+                         "<a>&#0;</a>",
+                         "<a>&#xD800;</a>",
+                         "<a/><b/>",
+                         "text<a/>",
+                         "<!DOCTYPE a [<!ENTITY x \"y\">]><a/>",
+                         "<a><![CDATA[x</a>",
+                         "<a x=\"></a>",
+                         "<a>&#99999999999;</a>",
+                         "</a>",
+                         "<>"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         fl_err_clear(&e);
         memset(&s, 0, sizeof(s));
@@ -143,8 +153,11 @@ static void test_xml(void **state) {
 static void test_retries_exhausted_offline(void **state) {
     (void)state;
     struct fl_store_faults f = {.http_fail_count = 100, .http_fail_status = 503};
-    struct fl_store_opts o = {.endpoint = "http://127.0.0.1:1", .access_key = "a",
-                              .secret_key = "b", .max_retries = 2, .retry_base_ms = 1,
+    struct fl_store_opts o = {.endpoint = "http://127.0.0.1:1",
+                              .access_key = "a",
+                              .secret_key = "b",
+                              .max_retries = 2,
+                              .retry_base_ms = 1,
                               .faults = &f};
     struct fl_store *st = open_s3("s3://bucket/p", &o);
     struct fl_error e;
@@ -163,9 +176,9 @@ static void test_retries_exhausted_offline(void **state) {
 
 /* ---- against s3rver ---- */
 
-#define NEED(var)                                                                              \
-    do {                                                                                       \
-        if (!getenv(var)) skip();                                                              \
+#define NEED(var)                                                                                  \
+    do {                                                                                           \
+        if (!getenv(var)) skip();                                                                  \
     } while (0)
 
 struct listed {
@@ -283,7 +296,7 @@ static void test_s3_list_pages(void **state) {
      * tokens skip keys when a sibling sorts before '/' ("a-c" vs "a/b"),
      * so these keys avoid that; local tests check byte order with them */
     const char *keys[] = {"t/data/b", "t/data/a", "t/metadata/v1.json", "u/x", "t/dat/z",
-                          "c", "a/b"};
+                          "c",        "a/b"};
     for (int i = 0; i < 7; i++)
         assert_int_equal(fl_store_put(st, keys[i], keys[i], strlen(keys[i]), &e), FL_OK);
     struct listed l = {0};
@@ -499,8 +512,8 @@ static void raw_ok(struct fl_store *st, const char *method, const char *key, con
     long status = 0;
     struct fl_buf resp;
     fl_buf_init(&resp, 1 << 16);
-    fl_err_t rc = fl_store_s3_raw(st, method, key, query, body, body ? strlen(body) : 0, &status,
-                                  &resp, &e);
+    fl_err_t rc =
+        fl_store_s3_raw(st, method, key, query, body, body ? strlen(body) : 0, &status, &resp, &e);
     if (rc || status != 200)
         print_error("%s %s?%s: %ld %.*s %s\n", method, key ? key : "", query ? query : "", status,
                     (int)resp.len, (const char *)resp.data, e.msg);

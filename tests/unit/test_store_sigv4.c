@@ -18,7 +18,8 @@
 
 #include <string.h>
 
-#define SUITE_SCOPE "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+#define SUITE_SCOPE                                                                                \
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
 
 struct vec {
     const char *name, *method, *path, *query;
@@ -33,34 +34,67 @@ static const char sts_token[] =
     "ypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
 
 static const struct vec suite[] = {
-    {"get-vanilla", "GET", "/", "", {{0}}, SUITE_SCOPE
-     "SignedHeaders=host;x-amz-date, "
-     "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"post-vanilla", "POST", "/", "", {{0}}, SUITE_SCOPE
-     "SignedHeaders=host;x-amz-date, "
-     "Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
-    {"get-vanilla-query-order-key-case", "GET", "/", "Param2=value2&Param1=value1", {{0}},
+    {"get-vanilla",
+     "GET",
+     "/",
+     "",
+     {{0}},
+     SUITE_SCOPE "SignedHeaders=host;x-amz-date, "
+                 "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
+    {"post-vanilla",
+     "POST",
+     "/",
+     "",
+     {{0}},
+     SUITE_SCOPE "SignedHeaders=host;x-amz-date, "
+                 "Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
+    {"get-vanilla-query-order-key-case",
+     "GET",
+     "/",
+     "Param2=value2&Param1=value1",
+     {{0}},
      SUITE_SCOPE "SignedHeaders=host;x-amz-date, "
                  "Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
-    {"get-vanilla-query-order-value", "GET", "/", "Param1=value2&Param1=value1", {{0}},
+    {"get-vanilla-query-order-value",
+     "GET",
+     "/",
+     "Param1=value2&Param1=value1",
+     {{0}},
      SUITE_SCOPE "SignedHeaders=host;x-amz-date, "
                  "Signature=5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
-    {"get-unreserved", "GET",
-     "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "", {{0}},
+    {"get-unreserved",
+     "GET",
+     "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+     "",
+     {{0}},
      SUITE_SCOPE "SignedHeaders=host;x-amz-date, "
                  "Signature=07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
-    {"post-header-value-case", "POST", "/", "", {{"My-Header1", "VALUE1"}},
+    {"post-header-value-case",
+     "POST",
+     "/",
+     "",
+     {{"My-Header1", "VALUE1"}},
      SUITE_SCOPE "SignedHeaders=host;my-header1;x-amz-date, "
                  "Signature=cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d"},
-    {"get-header-value-trim", "GET", "/", "",
+    {"get-header-value-trim",
+     "GET",
+     "/",
+     "",
      {{"My-Header1", " value1"}, {"My-Header2", "\"a   b   c\""}},
      SUITE_SCOPE "SignedHeaders=host;my-header1;my-header2;x-amz-date, "
                  "Signature=acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
-    {"get-header-key-duplicate", "GET", "/", "",
+    {"get-header-key-duplicate",
+     "GET",
+     "/",
+     "",
      {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}},
      SUITE_SCOPE "SignedHeaders=host;my-header1;x-amz-date, "
                  "Signature=c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
-    {"post-sts-header-before", "POST", "/", "", {{"X-Amz-Security-Token", sts_token}},
+    {"post-sts-header-before",
+     "POST",
+     "/",
+     "",
+     {{"X-Amz-Security-Token", sts_token}},
      SUITE_SCOPE "SignedHeaders=host;x-amz-date;x-amz-security-token, "
                  "Signature=85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead"},
 };
@@ -141,7 +175,8 @@ static void s3_example(const char *method, const char *path, const char *query,
     const char *sig = strstr(auth, "Signature=");
     assert_non_null(sig);
     assert_string_equal(sig + 10, want_sig);
-    assert_non_null(strstr(auth, "Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"));
+    assert_non_null(
+        strstr(auth, "Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"));
 }
 
 static void test_s3_examples(void **state) {
