@@ -71,7 +71,7 @@ static fl_err_t parse_spec_json(json_t *js, struct fl_ice_spec **out, struct fl_
 static fl_err_t rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
     json_t *d = DOC(meta);
     fl_err_t rc;
-    int64_t v;
+    int64_t v = 0;
     views_free(meta);
     if (!json_is_object(d)) return fl_errf(err, FL_ERR_INVALID, "table metadata is not a JSON object");
     if ((rc = need_int(d, "format-version", &v, err))) return rc;

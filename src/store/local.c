@@ -289,7 +289,7 @@ static fl_err_t local_get(struct fl_store *st, const char *key, bool whole, uint
     struct local_store *ls = (struct local_store *)st;
     char *path = join(ls->root, key);
     int fd = -1;
-    uint64_t size;
+    uint64_t size = 0;
     fl_err_t rc = open_regular(path, &fd, &size, err);
     if (rc) goto out;
     if (whole) {

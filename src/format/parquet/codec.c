@@ -90,7 +90,7 @@ static fl_err_t gzip_decompress(const uint8_t *src, size_t len, uint8_t *dst, si
         }
         break;
     }
-    size_t got = zs.total_out;
+    size_t got = (size_t)(zs.next_out - dst); /* total_out restarts with each member */
     inflateEnd(&zs);
     if (zr != Z_STREAM_END || got != dst_len)
         return fl_errf(err, FL_ERR_CORRUPT, "gzip: corrupt page (zlib %d, %zu of %zu bytes)", zr,

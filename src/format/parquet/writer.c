@@ -64,7 +64,7 @@ typedef enum { K_BOOL, K_I32, K_I64, K_F32, K_F64, K_DEC32, K_DEC64, K_DECFIX, K
 enum { E_PLAIN, E_DICT, E_DELTA, E__N };
 static const int enc_value[E__N] = {ENC_PLAIN, ENC_RLE_DICT, ENC_DELTA};
 
-#define STEP_ROWS 65536             /* rows of a batch added before checking the row group */
+#define STEP_ROWS 1024              /* rows of a batch added before checking the row group */
 #define PAGE_MAX_ROWS (1u << 30)    /* num_values is an i32 */
 #define PAGE_MAX_BYTES ((size_t)INT32_MAX)
 
