@@ -147,6 +147,28 @@ fl_err_t fl_col_append_bytes(struct fl_col *col, const void *data, size_t len) {
     return FL_OK;
 }
 
+fl_err_t fl_col_append_from(struct fl_col *dst, const struct fl_col *src, size_t row) {
+    if (fl_col_is_null(src, row)) return fl_col_append_null(dst);
+    if (!src->width) {
+        size_t len;
+        const uint8_t *p = fl_col_bytes(src, row, &len);
+        return fl_col_append_bytes(dst, p, len);
+    }
+    const uint8_t *p = src->values + row * src->width;
+    if (dst->width == src->width) return fl_col_append_bytes(dst, p, src->width);
+    if (src->field->type == FL_TYPE_INT && dst->field->type == FL_TYPE_LONG) {
+        int32_t v;
+        memcpy(&v, p, 4);
+        return fl_col_append_i64(dst, v);
+    }
+    if (src->field->type == FL_TYPE_FLOAT && dst->field->type == FL_TYPE_DOUBLE) {
+        float v;
+        memcpy(&v, p, 4);
+        return fl_col_append_f64(dst, v);
+    }
+    return FL_ERR_INVALID;
+}
+
 fl_err_t fl_batch_end_row(struct fl_batch *batch) {
     for (int i = 0; i < batch->ncols; i++)
         if (batch->cols[i].len != batch->nrows + 1) return FL_ERR_INVALID;

@@ -69,6 +69,11 @@ fl_err_t fl_col_append_bytes(struct fl_col *col, const void *data, size_t len);
 /* Appends n nulls / n zero-filled slots without per-value calls. */
 fl_err_t fl_col_reserve(struct fl_col *col, size_t rows);
 
+/* Appends value `row` of src (null or not) to dst; both columns must be
+ * of the same type (widening int->long and float->double is allowed, as
+ * Iceberg schema evolution does). */
+fl_err_t fl_col_append_from(struct fl_col *dst, const struct fl_col *src, size_t row);
+
 /* Checks that every column has nrows + 1 values and advances nrows. */
 fl_err_t fl_batch_end_row(struct fl_batch *batch);
 /* Drops values appended to columns since the last end_row. */

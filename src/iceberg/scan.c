@@ -1,0 +1,381 @@
+/*
+ * scan.c - reading an Iceberg snapshot: plan the files from the manifest
+ * list and manifests, load the delete files that apply, read each data
+ * file's Parquet into batches of the table's current schema and drop the
+ * deleted rows.
+ *
+ * Delete rules (format/spec.md, "Scan Planning"): a position delete
+ * applies to data files whose data sequence number is <= its own; an
+ * equality delete to data files whose data sequence number is < its own.
+ * Columns are matched by field id, so renamed columns read by id and
+ * columns added after a file was written read as null; int->long and
+ * float->double widen.
+ */
+#include "core/mem.h"
+#include "format/parquet/reader.h"
+#include "iceberg/table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FILE_MAX ((size_t)2 << 30)
+#define MANIFEST_MAX ((size_t)512 << 20)
+#define POS_FILE_PATH_ID 2147483546
+#define POS_POS_ID 2147483545
+
+struct plan_file {
+    char *path;
+    int64_t seq;
+    int content;
+    int32_t *eq_ids;
+    int neq;
+};
+
+struct pos_delete {
+    char *path; /* data file */
+    int64_t pos;
+    int64_t seq;
+};
+
+struct eq_delete {
+    int64_t seq;
+    int32_t *ids;
+    int nids;
+    struct fl_schema *schema; /* of the delete rows */
+    struct fl_batch *rows;
+};
+
+struct fl_ice_scan {
+    struct fl_ice_table *tbl;
+    const struct fl_schema *schema; /* output: the current schema */
+    struct plan_file *files;
+    int nfiles, cap;
+    int ndata, ndeletes;
+    struct pos_delete *pos;
+    size_t npos, poscap;
+    struct eq_delete *eq;
+    int neq;
+    /* reading state */
+    int cur;
+    struct fl_buf data;
+    struct fl_pq_reader *r;
+    int *map;            /* output column -> reader batch column, -1 = null */
+    int64_t row_base;    /* position of the reader batch's first row in the file */
+    struct fl_batch *out;
+};
+
+static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry *e) {
+    if (sc->nfiles == sc->cap) {
+        sc->cap = sc->cap ? sc->cap * 2 : 32;
+        sc->files = fl_reallocarray(sc->files, (size_t)sc->cap, sizeof(*sc->files));
+    }
+    struct plan_file *pf = &sc->files[sc->nfiles++];
+    memset(pf, 0, sizeof(*pf));
+    pf->path = fl_strdup(e->df.file_path);
+    pf->seq = e->sequence_number;
+    pf->content = e->df.content;
+    if (e->df.nequality > 0) {
+        pf->eq_ids = fl_calloc((size_t)e->df.nequality, sizeof(int32_t));
+        memcpy(pf->eq_ids, e->df.equality_ids, sizeof(int32_t) * (size_t)e->df.nequality);
+        pf->neq = e->df.nequality;
+    }
+    if (pf->content == FL_ICE_CONTENT_DATA) sc->ndata++;
+    else sc->ndeletes++;
+}
+
+static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
+    if (e->status == FL_ICE_STATUS_DELETED) return 0;
+    plan_add(ctx, e);
+    return 0;
+}
+
+static fl_err_t get_object(struct fl_ice_scan *sc, const char *path, struct fl_buf *out, size_t max,
+                           struct fl_error *err) {
+    char key[FL_STORE_KEY_MAX + 1];
+    fl_err_t rc = fl_ice_table_key(sc->tbl, path, key, sizeof(key), err);
+    fl_buf_reset(out);
+    if (!rc) rc = fl_store_get(sc->tbl->store, key, out, max, err);
+    return rc;
+}
+
+void fl_ice_scan_free(struct fl_ice_scan *sc) {
+    if (!sc) return;
+    for (int i = 0; i < sc->nfiles; i++) {
+        fl_free(sc->files[i].path);
+        fl_free(sc->files[i].eq_ids);
+    }
+    fl_free(sc->files);
+    for (size_t i = 0; i < sc->npos; i++) fl_free(sc->pos[i].path);
+    fl_free(sc->pos);
+    for (int i = 0; i < sc->neq; i++) {
+        fl_free(sc->eq[i].ids);
+        fl_batch_free(sc->eq[i].rows);
+        fl_schema_free(sc->eq[i].schema);
+    }
+    fl_free(sc->eq);
+    fl_pq_reader_free(sc->r);
+    fl_buf_fini(&sc->data);
+    fl_free(sc->map);
+    fl_batch_free(sc->out);
+    fl_free(sc);
+}
+
+void fl_ice_scan_counts(const struct fl_ice_scan *sc, int *data_files, int *delete_files) {
+    if (data_files) *data_files = sc->ndata;
+    if (delete_files) *delete_files = sc->ndeletes;
+}
+
+static int pos_cmp(const void *a, const void *b) {
+    const struct pos_delete *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    if (c) return c;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Reads a delete file fully into the scan's delete sets. */
+static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file *pf,
+                                 struct fl_error *err) {
+    struct fl_buf b;
+    fl_buf_init(&b, FILE_MAX);
+    struct fl_pq_reader *r = NULL;
+    fl_err_t rc = get_object(sc, pf->path, &b, FILE_MAX, err);
+    if (!rc) rc = fl_pq_reader_open_mem(b.data, b.len, &r, err);
+    if (rc) goto out;
+    if (pf->content == FL_ICE_CONTENT_POSITION_DELETES) {
+        int32_t ids[2] = {POS_FILE_PATH_ID, POS_POS_ID};
+        if ((rc = fl_pq_reader_project_ids(r, ids, 2, err))) goto out;
+        for (;;) {
+            struct fl_batch *batch = NULL;
+            rc = fl_pq_reader_next(r, &batch, err);
+            if (rc == FL_ERR_EOF) {
+                rc = FL_OK;
+                break;
+            }
+            if (rc) goto out;
+            for (size_t i = 0; i < batch->nrows; i++) {
+                if (sc->npos == sc->poscap) {
+                    sc->poscap = sc->poscap ? sc->poscap * 2 : 1024;
+                    sc->pos = fl_reallocarray(sc->pos, sc->poscap, sizeof(*sc->pos));
+                }
+                size_t len;
+                const uint8_t *p = fl_col_bytes(&batch->cols[0], i, &len);
+                struct pos_delete *d = &sc->pos[sc->npos++];
+                d->path = fl_strndup((const char *)p, len);
+                memcpy(&d->pos, batch->cols[1].values + i * 8, 8);
+                d->seq = pf->seq;
+            }
+        }
+    } else {
+        if ((rc = fl_pq_reader_project_ids(r, pf->eq_ids, pf->neq, err))) goto out;
+        struct eq_delete ed = {.seq = pf->seq, .nids = pf->neq};
+        ed.ids = fl_calloc((size_t)pf->neq, sizeof(int32_t));
+        memcpy(ed.ids, pf->eq_ids, sizeof(int32_t) * (size_t)pf->neq);
+        ed.schema = NULL;
+        for (;;) {
+            struct fl_batch *batch = NULL;
+            rc = fl_pq_reader_next(r, &batch, err);
+            if (rc == FL_ERR_EOF) {
+                rc = FL_OK;
+                break;
+            }
+            if (rc) break;
+            if (!ed.schema) {
+                ed.schema = fl_schema_dup(batch->schema);
+                if ((rc = fl_batch_new(ed.schema, 0, &ed.rows, err))) break;
+            }
+            for (size_t i = 0; i < batch->nrows && !rc; i++) {
+                for (int c = 0; c < batch->ncols && !rc; c++)
+                    rc = fl_col_append_from(&ed.rows->cols[c], &batch->cols[c], i);
+                if (!rc) rc = fl_batch_end_row(ed.rows);
+            }
+        }
+        if (rc || !ed.rows) {
+            fl_free(ed.ids);
+            fl_batch_free(ed.rows);
+            fl_schema_free(ed.schema);
+        } else {
+            sc->eq = fl_reallocarray(sc->eq, (size_t)sc->neq + 1, sizeof(*sc->eq));
+            sc->eq[sc->neq++] = ed;
+        }
+    }
+out:
+    if (rc) fl_err_prefix(err, "delete file %s", pf->path);
+    fl_pq_reader_free(r);
+    fl_buf_fini(&b);
+    return rc;
+}
+
+fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct fl_ice_scan **out,
+                          struct fl_error *err) {
+    struct fl_ice_scan *sc = fl_calloc(1, sizeof(*sc));
+    sc->tbl = tbl;
+    sc->schema = fl_ice_meta_current_schema(tbl->meta);
+    sc->cur = -1;
+    fl_buf_init(&sc->data, FILE_MAX);
+    fl_err_t rc = fl_batch_new(sc->schema, 0, &sc->out, err);
+    const struct fl_ice_snapshot *snap = snapshot_id == FL_ICE_NO_SNAPSHOT
+                                             ? fl_ice_meta_current_snapshot(tbl->meta)
+                                             : fl_ice_meta_snapshot(tbl->meta, snapshot_id);
+    if (!rc && !snap && snapshot_id != FL_ICE_NO_SNAPSHOT)
+        rc = fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist", (long long)snapshot_id);
+    if (!rc && snap && !snap->manifest_list)
+        rc = fl_errf(err, FL_ERR_UNSUPPORTED, "snapshot %lld lists manifests without a manifest list",
+                     (long long)snap->snapshot_id);
+    struct fl_buf b;
+    fl_buf_init(&b, MANIFEST_MAX);
+    struct fl_ice_manifest_file *mfs = NULL;
+    int nmf = 0;
+    if (!rc && snap) {
+        rc = get_object(sc, snap->manifest_list, &b, MANIFEST_MAX, err);
+        if (!rc) rc = fl_ice_manifest_list_read(b.data, b.len, &mfs, &nmf, err);
+        for (int i = 0; i < nmf && !rc; i++) {
+            rc = get_object(sc, mfs[i].manifest_path, &b, MANIFEST_MAX, err);
+            if (!rc) rc = fl_ice_manifest_read(b.data, b.len, &mfs[i], on_entry, sc, err);
+            if (rc) fl_err_prefix(err, "manifest %s", mfs[i].manifest_path);
+        }
+    }
+    for (int i = 0; i < nmf; i++) fl_ice_manifest_file_fini(&mfs[i]);
+    fl_free(mfs);
+    fl_buf_fini(&b);
+    for (int i = 0; i < sc->nfiles && !rc; i++)
+        if (sc->files[i].content != FL_ICE_CONTENT_DATA) rc = load_delete_file(sc, &sc->files[i], err);
+    if (!rc && sc->npos) qsort(sc->pos, sc->npos, sizeof(*sc->pos), pos_cmp);
+    if (rc) {
+        fl_ice_scan_free(sc);
+        return rc;
+    }
+    *out = sc;
+    return FL_OK;
+}
+
+static bool pos_deleted(const struct fl_ice_scan *sc, const char *path, int64_t pos, int64_t seq) {
+    struct pos_delete key = {.path = (char *)path, .pos = pos};
+    size_t lo = 0, hi = sc->npos;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (pos_cmp(&sc->pos[mid], &key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    for (; lo < sc->npos && pos_cmp(&sc->pos[lo], &key) == 0; lo++)
+        if (sc->pos[lo].seq >= seq) return true;
+    return false;
+}
+
+static bool values_equal(const struct fl_col *a, size_t ra, const struct fl_col *b, size_t rb) {
+    bool na = fl_col_is_null(a, ra), nb = fl_col_is_null(b, rb);
+    if (na || nb) return na && nb;
+    if (!a->width || !b->width) {
+        size_t la, lb;
+        const uint8_t *pa = fl_col_bytes(a, ra, &la), *pb = fl_col_bytes(b, rb, &lb);
+        return la == lb && memcmp(pa, pb, la) == 0;
+    }
+    if (a->width == b->width) return memcmp(a->values + ra * a->width, b->values + rb * b->width, a->width) == 0;
+    int64_t x = 0, y = 0; /* int vs long after evolution */
+    if (a->width == 4) { int32_t t; memcpy(&t, a->values + ra * 4, 4); x = t; } else memcpy(&x, a->values + ra * 8, 8);
+    if (b->width == 4) { int32_t t; memcpy(&t, b->values + rb * 4, 4); y = t; } else memcpy(&y, b->values + rb * 8, 8);
+    return x == y;
+}
+
+static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batch, size_t row,
+                       int64_t seq) {
+    for (int d = 0; d < sc->neq; d++) {
+        const struct eq_delete *ed = &sc->eq[d];
+        if (ed->seq <= seq) continue;
+        int bcol[16];
+        int nk = ed->nids < 16 ? ed->nids : 16;
+        bool usable = true;
+        for (int k = 0; k < nk; k++) {
+            bcol[k] = -1;
+            for (int c = 0; c < batch->ncols; c++)
+                if (batch->cols[c].field->id == ed->rows->cols[k].field->id) bcol[k] = c;
+            if (bcol[k] < 0) usable = false;
+        }
+        if (!usable) continue;
+        for (size_t r = 0; r < ed->rows->nrows; r++) {
+            bool all = true;
+            for (int k = 0; k < nk && all; k++)
+                all = values_equal(&batch->cols[bcol[k]], row, &ed->rows->cols[k], r);
+            if (all) return true;
+        }
+    }
+    return false;
+}
+
+/* Opens data file i with the projection of the output schema it has. */
+static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
+    const struct plan_file *pf = &sc->files[i];
+    fl_pq_reader_free(sc->r);
+    sc->r = NULL;
+    fl_err_t rc = get_object(sc, pf->path, &sc->data, FILE_MAX, err);
+    if (!rc) rc = fl_pq_reader_open_mem(sc->data.data, sc->data.len, &sc->r, err);
+    if (rc) {
+        fl_err_prefix(err, "data file %s", pf->path);
+        return rc;
+    }
+    /* also need the equality-delete key columns, even if not in the output */
+    const struct fl_schema *fs = fl_pq_reader_schema(sc->r);
+    int32_t *ids = fl_calloc((size_t)sc->schema->nfields + 64, sizeof(int32_t));
+    int nids = 0;
+    fl_free(sc->map);
+    sc->map = fl_calloc((size_t)sc->schema->nfields + 1, sizeof(int));
+    for (int c = 0; c < sc->schema->nfields; c++) {
+        sc->map[c] = -1;
+        if (fl_schema_index_by_id(fs, sc->schema->fields[c].id) >= 0) {
+            sc->map[c] = nids;
+            ids[nids++] = sc->schema->fields[c].id;
+        }
+    }
+    for (int d = 0; d < sc->neq; d++)
+        for (int k = 0; k < sc->eq[d].nids && nids < sc->schema->nfields + 64; k++) {
+            int32_t id = sc->eq[d].ids[k];
+            bool have = false;
+            for (int j = 0; j < nids; j++) have |= ids[j] == id;
+            if (!have && fl_schema_index_by_id(fs, id) >= 0) ids[nids++] = id;
+        }
+    rc = fl_pq_reader_project_ids(sc->r, ids, nids, err);
+    fl_free(ids);
+    sc->row_base = 0;
+    if (rc) fl_err_prefix(err, "data file %s", pf->path);
+    return rc;
+}
+
+fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct fl_error *err) {
+    for (;;) {
+        if (!sc->r) {
+            do sc->cur++;
+            while (sc->cur < sc->nfiles && sc->files[sc->cur].content != FL_ICE_CONTENT_DATA);
+            if (sc->cur >= sc->nfiles) return FL_ERR_EOF;
+            fl_err_t rc = open_data(sc, sc->cur, err);
+            if (rc) return rc;
+        }
+        struct fl_batch *in = NULL;
+        fl_err_t rc = fl_pq_reader_next(sc->r, &in, err);
+        if (rc == FL_ERR_EOF) {
+            fl_pq_reader_free(sc->r);
+            sc->r = NULL;
+            continue;
+        }
+        if (rc) {
+            fl_err_prefix(err, "data file %s", sc->files[sc->cur].path);
+            return rc;
+        }
+        const struct plan_file *pf = &sc->files[sc->cur];
+        fl_batch_reset(sc->out);
+        for (size_t row = 0; row < in->nrows; row++) {
+            int64_t pos = sc->row_base + (int64_t)row;
+            if (sc->npos && pos_deleted(sc, pf->path, pos, pf->seq)) continue;
+            if (sc->neq && eq_deleted(sc, in, row, pf->seq)) continue;
+            for (int c = 0; c < sc->out->ncols && !rc; c++)
+                rc = sc->map[c] < 0 ? fl_col_append_null(&sc->out->cols[c])
+                                    : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
+            if (!rc) rc = fl_batch_end_row(sc->out);
+            if (rc)
+                return fl_errf(err, rc, "data file %s: row %lld does not fit the table schema",
+                               pf->path, (long long)pos);
+        }
+        sc->row_base += (int64_t)in->nrows;
+        if (sc->out->nrows == 0) continue;
+        *out = sc->out;
+        return FL_OK;
+    }
+}

@@ -1,0 +1,742 @@
+/*
+ * table.c - Iceberg tables: create, load, optimistic commits, appends.
+ * Scans live in scan.c. See table.h for how a commit works.
+ */
+#include "iceberg/table.h"
+#include "core/mem.h"
+#include "core/time.h"
+#include "core/uuid.h"
+#include "format/parquet/writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define METADATA_MAX ((size_t)256 << 20)
+#define MANIFEST_MAX ((size_t)512 << 20)
+#define COMMIT_RETRIES 6
+#define METADATA_LOG_MAX 100
+#define STAGE_ROWS 65536
+
+/* ---- paths ---- */
+
+static char *key_join(const char *prefix, const char *rest) {
+    size_t n = strlen(prefix) + strlen(rest) + 2;
+    char *k = fl_malloc(n);
+    snprintf(k, n, "%s%s%s", prefix, *prefix ? "/" : "", rest);
+    return k;
+}
+
+static char *uri_of_key(const struct fl_ice_table *tbl, const char *key) {
+    const char *root = fl_store_uri(tbl->store);
+    size_t rl = strlen(root);
+    while (rl && root[rl - 1] == '/') rl--;
+    size_t n = rl + strlen(key) + 2;
+    char *u = fl_malloc(n);
+    snprintf(u, n, "%.*s/%s", (int)rl, root, key);
+    return u;
+}
+
+fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out,
+                          size_t outsz, struct fl_error *err) {
+    const char *loc = tbl->meta ? tbl->meta->location : NULL;
+    size_t ll = loc ? strlen(loc) : 0;
+    while (ll && loc[ll - 1] == '/') ll--;
+    const char *root = fl_store_uri(tbl->store);
+    size_t rl = strlen(root);
+    while (rl && root[rl - 1] == '/') rl--;
+    int n;
+    if (ll && strncmp(path, loc, ll) == 0 && path[ll] == '/')
+        n = snprintf(out, outsz, "%s%s%s", tbl->key_prefix, *tbl->key_prefix ? "/" : "", path + ll + 1);
+    else if (strncmp(path, root, rl) == 0 && path[rl] == '/')
+        n = snprintf(out, outsz, "%s", path + rl + 1);
+    else
+        return fl_errf(err, FL_ERR_INVALID,
+                       "path %s is neither under the table location %.*s nor under the warehouse %s",
+                       path, (int)ll, loc ? loc : "", root);
+    if (n < 0 || (size_t)n >= outsz) return fl_errf(err, FL_ERR_LIMIT, "path %s too long", path);
+    return fl_store_key_check(out, err);
+}
+
+/* N of "NNNNN-uuid.metadata.json", "vN.metadata.json" (also .gz.); -1. */
+static int version_of(const char *location) {
+    const char *base = strrchr(location, '/');
+    base = base ? base + 1 : location;
+    if (!strstr(base, ".metadata.json")) return -1;
+    if (base[0] == 'v') base++;
+    char *end;
+    long v = strtol(base, &end, 10);
+    if (end == base || (*end != '-' && *end != '.') || v < 0 || v > 100000000) return -1;
+    return (int)v;
+}
+
+/* ---- loading ---- */
+
+void fl_ice_table_free(struct fl_ice_table *tbl) {
+    if (!tbl) return;
+    fl_free(tbl->ns);
+    fl_free(tbl->name);
+    fl_free(tbl->key_prefix);
+    fl_free(tbl->metadata_location);
+    fl_ice_meta_free(tbl->meta);
+    fl_free(tbl);
+}
+
+static fl_err_t load_meta_key(struct fl_ice_table *tbl, const char *key, struct fl_error *err) {
+    struct fl_buf b;
+    fl_buf_init(&b, METADATA_MAX);
+    fl_err_t rc = fl_store_get(tbl->store, key, &b, METADATA_MAX, err);
+    struct fl_ice_meta *meta = NULL;
+    if (!rc) rc = fl_ice_meta_parse((const char *)b.data, b.len, &meta, err);
+    fl_buf_fini(&b);
+    if (rc) {
+        fl_err_prefix(err, "%s", key);
+        return rc;
+    }
+    fl_ice_meta_free(tbl->meta);
+    tbl->meta = meta;
+    tbl->version = version_of(key);
+    return FL_OK;
+}
+
+static fl_err_t load_from_catalog(struct fl_ice_table *tbl, struct fl_error *err) {
+    char loc[FL_STORE_KEY_MAX + 512], key[FL_STORE_KEY_MAX + 1];
+    fl_err_t rc = fl_catalog_table_load(tbl->cat, tbl->ns, tbl->name, loc, sizeof(loc), err);
+    if (rc) return rc;
+    /* the metadata file lives under the table folder: key from the root */
+    const char *root = fl_store_uri(tbl->store);
+    size_t rl = strlen(root);
+    while (rl && root[rl - 1] == '/') rl--;
+    if (strncmp(loc, root, rl) == 0 && loc[rl] == '/') snprintf(key, sizeof(key), "%s", loc + rl + 1);
+    else return fl_errf(err, FL_ERR_INVALID, "table %s.%s: metadata %s is outside the warehouse %s",
+                        tbl->ns, tbl->name, loc, root);
+    if ((rc = load_meta_key(tbl, key, err))) return rc;
+    if (!tbl->key_prefix) {
+        /* the table folder: the metadata file's key minus /metadata/<file> */
+        char *m = strstr(key, "/metadata/");
+        if (m) *m = '\0';
+        else key[0] = '\0';
+        tbl->key_prefix = fl_strdup(key);
+    }
+    fl_free(tbl->metadata_location);
+    tbl->metadata_location = fl_strdup(loc);
+    return FL_OK;
+}
+
+fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_catalog *cat, const char *ns,
+                           const char *name, struct fl_ice_table **out, struct fl_error *err) {
+    struct fl_ice_table *tbl = fl_calloc(1, sizeof(*tbl));
+    tbl->store = st;
+    tbl->cat = cat;
+    tbl->ns = fl_strdup(ns);
+    tbl->name = fl_strdup(name);
+    fl_err_t rc = load_from_catalog(tbl, err);
+    if (rc) {
+        fl_ice_table_free(tbl);
+        return rc;
+    }
+    *out = tbl;
+    return FL_OK;
+}
+
+struct newest {
+    int best;
+    char key[FL_STORE_KEY_MAX + 1];
+};
+
+static fl_err_t pick_newest(void *ctx, const char *key, uint64_t size) {
+    (void)size;
+    struct newest *nw = ctx;
+    int v = version_of(key);
+    if (v > nw->best) {
+        nw->best = v;
+        snprintf(nw->key, sizeof(nw->key), "%s", key);
+    }
+    return FL_OK;
+}
+
+fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_ice_table **out,
+                                struct fl_error *err) {
+    struct fl_ice_table *tbl = fl_calloc(1, sizeof(*tbl));
+    tbl->store = st;
+    fl_err_t rc = FL_OK;
+    char mkey[FL_STORE_KEY_MAX + 1];
+    size_t kl = strlen(key);
+    while (kl && key[kl - 1] == '/') kl--;
+    if (kl > 14 && strncmp(key + kl - 14, ".metadata.json", 14) == 0) {
+        snprintf(mkey, sizeof(mkey), "%.*s", (int)kl, key);
+        char folder[FL_STORE_KEY_MAX + 1];
+        snprintf(folder, sizeof(folder), "%s", mkey);
+        char *m = strstr(folder, "/metadata/");
+        if (m) *m = '\0';
+        else folder[0] = '\0';
+        tbl->key_prefix = fl_strdup(folder);
+    } else {
+        tbl->key_prefix = fl_strndup(key, kl);
+        char hint[FL_STORE_KEY_MAX + 1];
+        snprintf(hint, sizeof(hint), "%s%smetadata/version-hint.text", tbl->key_prefix, kl ? "/" : "");
+        struct fl_buf hb;
+        fl_buf_init(&hb, 64);
+        struct fl_error probe = {0};
+        mkey[0] = '\0';
+        if (fl_store_get(st, hint, &hb, 64, &probe) == FL_OK) {
+            char num[65];
+            snprintf(num, sizeof(num), "%.*s", (int)hb.len, hb.data ? (char *)hb.data : "");
+            int v = atoi(num);
+            snprintf(mkey, sizeof(mkey), "%s%smetadata/v%d.metadata.json", tbl->key_prefix,
+                     kl ? "/" : "", v);
+            uint64_t sz;
+            if (v <= 0 || fl_store_head(st, mkey, &sz, &probe) != FL_OK) mkey[0] = '\0';
+        }
+        fl_buf_fini(&hb);
+        if (!mkey[0]) {
+            struct newest nw = {.best = -1};
+            char prefix[FL_STORE_KEY_MAX + 1];
+            snprintf(prefix, sizeof(prefix), "%s%smetadata/", tbl->key_prefix, kl ? "/" : "");
+            rc = fl_store_list(st, prefix, pick_newest, &nw, err);
+            if (!rc && nw.best < 0)
+                rc = fl_errf(err, FL_ERR_NOTFOUND, "no table metadata under %s", prefix);
+            if (!rc) snprintf(mkey, sizeof(mkey), "%s", nw.key);
+        }
+    }
+    if (!rc) rc = load_meta_key(tbl, mkey, err);
+    if (!rc) tbl->metadata_location = uri_of_key(tbl, mkey);
+    if (rc) {
+        fl_ice_table_free(tbl);
+        return rc;
+    }
+    *out = tbl;
+    return FL_OK;
+}
+
+fl_err_t fl_ice_table_refresh(struct fl_ice_table *tbl, struct fl_error *err) {
+    if (tbl->cat) return load_from_catalog(tbl, err);
+    struct fl_ice_table *fresh = NULL;
+    fl_err_t rc = fl_ice_table_load_path(tbl->store, tbl->key_prefix, &fresh, err);
+    if (rc) return rc;
+    fl_ice_meta_free(tbl->meta);
+    fl_free(tbl->metadata_location);
+    tbl->meta = fresh->meta;
+    tbl->metadata_location = fresh->metadata_location;
+    tbl->version = fresh->version;
+    fresh->meta = NULL;
+    fresh->metadata_location = NULL;
+    fl_ice_table_free(fresh);
+    return FL_OK;
+}
+
+/* ---- writing metadata versions ---- */
+
+/* Writes meta as version `version`: NNNNN-uuid.metadata.json (create-only).
+ * *loc gets its URI, *key its store key (both the caller's). */
+static fl_err_t write_metadata(struct fl_ice_table *tbl, const struct fl_ice_meta *meta,
+                               int version, char **loc, char **key, struct fl_error *err) {
+    struct fl_buf b;
+    fl_buf_init(&b, METADATA_MAX);
+    fl_err_t rc = fl_ice_meta_to_json(meta, 1, &b);
+    if (rc) {
+        fl_buf_fini(&b);
+        return fl_errf(err, rc, "table metadata too large");
+    }
+    char uuid[37], name[128];
+    fl_uuid_v4_text(uuid);
+    snprintf(name, sizeof(name), "metadata/%05d-%s.metadata.json", version, uuid);
+    *key = key_join(tbl->key_prefix, name);
+    rc = fl_store_put_if_absent(tbl->store, *key, b.data, b.len, err);
+    fl_buf_fini(&b);
+    if (rc) {
+        fl_free(*key);
+        *key = NULL;
+        return rc;
+    }
+    *loc = uri_of_key(tbl, *key);
+    return FL_OK;
+}
+
+/* The Hadoop-catalog view of a version: vN.metadata.json (create-only)
+ * and version-hint.text. For tables without a catalog the create-only
+ * vN write is the commit point. */
+static fl_err_t write_hadoop_version(struct fl_ice_table *tbl, const char *meta_key, int version,
+                                     struct fl_error *err) {
+    struct fl_buf b;
+    fl_buf_init(&b, METADATA_MAX);
+    fl_err_t rc = fl_store_get(tbl->store, meta_key, &b, METADATA_MAX, err);
+    char name[64];
+    snprintf(name, sizeof(name), "metadata/v%d.metadata.json", version);
+    char *vkey = key_join(tbl->key_prefix, name);
+    if (!rc) rc = fl_store_put_if_absent(tbl->store, vkey, b.data, b.len, err);
+    fl_free(vkey);
+    fl_buf_fini(&b);
+    if (rc) return rc;
+    char num[16];
+    int n = snprintf(num, sizeof(num), "%d", version);
+    char *hkey = key_join(tbl->key_prefix, "metadata/version-hint.text");
+    rc = fl_store_put(tbl->store, hkey, num, (size_t)n, err);
+    fl_free(hkey);
+    return rc;
+}
+
+static int ns_to_path(const char *ns, char *out, size_t outsz) {
+    int n = snprintf(out, outsz, "%s", ns);
+    for (char *p = out; *p; p++)
+        if (*p == '.') *p = '/';
+    return n;
+}
+
+fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const char *ns,
+                             const char *name, const struct fl_schema *schema,
+                             const struct fl_ice_spec *spec, const struct fl_ice_kv *props,
+                             int nprops, struct fl_ice_table **out, struct fl_error *err) {
+    fl_err_t rc = fl_catalog_check_name("table", name, err);
+    if (rc) return rc;
+    struct fl_error probe = {0};
+    if (fl_catalog_ns_exists(cat, ns, &probe) == FL_ERR_NOTFOUND) {
+        rc = fl_catalog_ns_create(cat, ns, NULL, NULL, 0, err);
+        if (rc && rc != FL_ERR_EXISTS) return rc;
+        fl_err_clear(err);
+    }
+    char nspath[512];
+    ns_to_path(ns, nspath, sizeof(nspath));
+    struct fl_ice_table *tbl = fl_calloc(1, sizeof(*tbl));
+    tbl->store = st;
+    tbl->cat = cat;
+    tbl->ns = fl_strdup(ns);
+    tbl->name = fl_strdup(name);
+    tbl->key_prefix = key_join(nspath, name);
+    char *location = uri_of_key(tbl, tbl->key_prefix);
+    char *key = NULL;
+    rc = fl_ice_meta_new(schema, spec, location, props, nprops, fl_time_now_us() / 1000, &tbl->meta, err);
+    fl_free(location);
+    if (!rc) rc = write_metadata(tbl, tbl->meta, 1, &tbl->metadata_location, &key, err);
+    if (!rc) {
+        rc = fl_catalog_table_create(cat, ns, name, tbl->metadata_location, err);
+        if (rc) fl_store_delete(st, key, NULL); /* unreferenced: remove it */
+    }
+    if (!rc) {
+        tbl->version = 1;
+        struct fl_error herr = {0};
+        write_hadoop_version(tbl, key, 1, &herr); /* best effort: the catalog already points here */
+    }
+    fl_free(key);
+    if (rc) {
+        fl_ice_table_free(tbl);
+        return rc;
+    }
+    *out = tbl;
+    return FL_OK;
+}
+
+/* ---- commits ---- */
+
+static int64_t new_snapshot_id(void) {
+    uint64_t v = 0;
+    while (v == 0) {
+        if (getrandom(&v, sizeof(v), 0) != sizeof(v)) v = (uint64_t)fl_time_now_us();
+        v &= INT64_MAX;
+    }
+    return (int64_t)v;
+}
+
+static int64_t summary_i64(const struct fl_ice_meta *meta, int64_t snap, const char *key) {
+    const char *v = snap == FL_ICE_NO_SNAPSHOT ? NULL : fl_ice_snapshot_summary(meta, snap, key);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* The parent snapshot's manifests (none for the first snapshot). */
+static fl_err_t parent_manifests(struct fl_ice_table *tbl, struct fl_ice_manifest_file **files,
+                                 int *n, struct fl_error *err) {
+    *files = NULL;
+    *n = 0;
+    const struct fl_ice_snapshot *s = fl_ice_meta_current_snapshot(tbl->meta);
+    if (!s) return FL_OK;
+    if (!s->manifest_list)
+        return fl_errf(err, FL_ERR_UNSUPPORTED, "snapshot %lld has no manifest list (format 1 manifests field)",
+                       (long long)s->snapshot_id);
+    char key[FL_STORE_KEY_MAX + 1];
+    fl_err_t rc = fl_ice_table_key(tbl, s->manifest_list, key, sizeof(key), err);
+    struct fl_buf b;
+    fl_buf_init(&b, MANIFEST_MAX);
+    if (!rc) rc = fl_store_get(tbl->store, key, &b, MANIFEST_MAX, err);
+    if (!rc) rc = fl_ice_manifest_list_read(b.data, b.len, files, n, err);
+    fl_buf_fini(&b);
+    return rc;
+}
+
+struct staged_manifest {
+    struct fl_ice_manifest_file mf;
+    int used;
+};
+
+fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice_data_file *files,
+                                   int n, const struct fl_ice_kv *summary, int nsummary,
+                                   int64_t *snapshot_id, struct fl_error *err) {
+    const struct fl_schema *schema = fl_ice_meta_current_schema(tbl->meta);
+    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
+    int64_t id = new_snapshot_id();
+    struct staged_manifest staged[2] = {0}; /* data, deletes */
+    struct fl_ice_manifest_entry *entries = fl_calloc((size_t)n + 1, sizeof(*entries));
+    fl_err_t rc = FL_OK;
+    int64_t added_records = 0, added_size = 0, added_data = 0, added_del = 0, added_pos = 0,
+            added_eq = 0;
+
+    /* 1. one manifest per content kind for the new files (reused across retries) */
+    for (int kind = 0; kind < 2 && !rc; kind++) {
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            bool is_del = files[i].content != FL_ICE_CONTENT_DATA;
+            if (is_del != (kind == 1)) continue;
+            if (files[i].spec_id != spec->spec_id) {
+                rc = fl_errf(err, FL_ERR_INVALID, "file %s was written for spec %d, table default is %d",
+                             files[i].file_path, files[i].spec_id, spec->spec_id);
+                break;
+            }
+            entries[k].status = FL_ICE_STATUS_ADDED;
+            entries[k].snapshot_id = id;
+            entries[k].sequence_number = FL_ICE_NULL_LONG;
+            entries[k].file_sequence_number = FL_ICE_NULL_LONG;
+            entries[k].df = files[i];
+            k++;
+        }
+        if (rc || k == 0) continue;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        rc = fl_ice_manifest_write(schema, spec, kind, entries, k, &data, &len, &staged[kind].mf, err);
+        if (rc) break;
+        char uuid[37], name[128];
+        fl_uuid_v4_text(uuid);
+        snprintf(name, sizeof(name), "metadata/%s-m%d.avro", uuid, kind);
+        char *mkey = key_join(tbl->key_prefix, name);
+        rc = fl_store_put(tbl->store, mkey, data, len, err);
+        staged[kind].mf.manifest_path = uri_of_key(tbl, mkey);
+        staged[kind].mf.added_snapshot_id = id;
+        staged[kind].used = 1;
+        fl_free(mkey);
+        fl_free(data);
+    }
+    for (int i = 0; i < n; i++) {
+        added_size += files[i].file_size_in_bytes;
+        if (files[i].content == FL_ICE_CONTENT_DATA) {
+            added_data++;
+            added_records += files[i].record_count;
+        } else {
+            added_del++;
+            if (files[i].content == FL_ICE_CONTENT_POSITION_DELETES) added_pos += files[i].record_count;
+            else added_eq += files[i].record_count;
+        }
+    }
+
+    /* 2. manifest list + metadata + compare-and-swap, retried on conflict */
+    for (int attempt = 0; !rc; attempt++) {
+        if (attempt > 0) {
+            if (attempt >= COMMIT_RETRIES) {
+                rc = fl_errf(err, FL_ERR_CONFLICT, "commit to %s gave up after %d conflicts",
+                             tbl->key_prefix, COMMIT_RETRIES);
+                break;
+            }
+            usleep((useconds_t)(1000 * (10 << attempt)));
+            if ((rc = fl_ice_table_refresh(tbl, err))) break;
+        }
+        const struct fl_ice_meta *base = tbl->meta;
+        int64_t parent = base->current_snapshot_id;
+        int64_t seq = base->last_sequence_number + 1;
+        struct fl_ice_manifest_file *old = NULL;
+        int nold = 0;
+        if ((rc = parent_manifests(tbl, &old, &nold, err))) break;
+        struct fl_ice_manifest_file *all = fl_calloc((size_t)nold + 2, sizeof(*all));
+        int nall = 0;
+        for (int kind = 0; kind < 2; kind++) {
+            if (!staged[kind].used) continue;
+            staged[kind].mf.sequence_number = seq;
+            staged[kind].mf.min_sequence_number = seq;
+            all[nall++] = staged[kind].mf; /* shallow: owned by staged */
+        }
+        for (int i = 0; i < nold; i++) all[nall++] = old[i];
+        uint8_t *ldata = NULL;
+        size_t llen = 0;
+        rc = fl_ice_manifest_list_write(id, parent, seq, all, nall, &ldata, &llen, err);
+        fl_free(all);
+        for (int i = 0; i < nold; i++) fl_ice_manifest_file_fini(&old[i]);
+        fl_free(old);
+        if (rc) break;
+        char uuid[37], name[160];
+        fl_uuid_v4_text(uuid);
+        snprintf(name, sizeof(name), "metadata/snap-%lld-%d-%s.avro", (long long)id, attempt + 1, uuid);
+        char *lkey = key_join(tbl->key_prefix, name);
+        rc = fl_store_put(tbl->store, lkey, ldata, llen, err);
+        char *lloc = uri_of_key(tbl, lkey);
+        fl_free(lkey);
+        fl_free(ldata);
+        if (rc) {
+            fl_free(lloc);
+            break;
+        }
+
+        /* new metadata from a copy of the base */
+        struct fl_buf mb;
+        fl_buf_init(&mb, METADATA_MAX);
+        struct fl_ice_meta *next = NULL;
+        rc = fl_ice_meta_to_json(base, 0, &mb);
+        if (!rc) rc = fl_ice_meta_parse((const char *)mb.data, mb.len, &next, err);
+        fl_buf_fini(&mb);
+        char nums[12][24];
+        struct fl_ice_kv kv[12 + 64];
+        int nk = 0;
+#define SUM(k, v) (snprintf(nums[nk], sizeof(nums[nk]), "%lld", (long long)(v)), kv[nk].key = (k), kv[nk].value = nums[nk], nk++)
+        SUM("added-data-files", added_data);
+        SUM("added-records", added_records);
+        SUM("added-files-size", added_size);
+        if (added_del) SUM("added-delete-files", added_del);
+        if (added_pos) SUM("added-position-deletes", added_pos);
+        if (added_eq) SUM("added-equality-deletes", added_eq);
+        SUM("total-records", summary_i64(base, parent, "total-records") + added_records);
+        SUM("total-files-size", summary_i64(base, parent, "total-files-size") + added_size);
+        SUM("total-data-files", summary_i64(base, parent, "total-data-files") + added_data);
+        SUM("total-delete-files", summary_i64(base, parent, "total-delete-files") + added_del);
+        SUM("total-position-deletes", summary_i64(base, parent, "total-position-deletes") + added_pos);
+        SUM("total-equality-deletes", summary_i64(base, parent, "total-equality-deletes") + added_eq);
+#undef SUM
+        for (int i = 0; i < nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++) kv[nk++] = summary[i];
+        struct fl_ice_new_snapshot ns = {.snapshot_id = id,
+                                         .parent_id = parent,
+                                         .timestamp_ms = fl_time_now_us() / 1000,
+                                         .manifest_list = lloc,
+                                         .operation = added_del ? "overwrite" : "append",
+                                         .summary = kv,
+                                         .nsummary = nk};
+        if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
+        fl_free(lloc);
+        if (!rc) fl_ice_meta_log_previous(next, tbl->metadata_location, base->last_updated_ms, METADATA_LOG_MAX);
+        int version = (tbl->version > 0 ? tbl->version : 0) + 1;
+        char *loc = NULL, *key = NULL;
+        if (!rc) rc = write_metadata(tbl, next, version, &loc, &key, err);
+        if (!rc) {
+            if (tbl->cat) {
+                rc = fl_catalog_table_commit(tbl->cat, tbl->ns, tbl->name, tbl->metadata_location, loc, err);
+                if (!rc) {
+                    struct fl_error herr = {0};
+                    write_hadoop_version(tbl, key, version, &herr);
+                }
+            } else {
+                rc = write_hadoop_version(tbl, key, version, err);
+                if (rc == FL_ERR_EXISTS) rc = FL_ERR_CONFLICT;
+            }
+            if (rc == FL_ERR_CONFLICT) {
+                fl_store_delete(tbl->store, key, NULL); /* never referenced */
+                fl_err_clear(err);
+                rc = FL_OK;
+                fl_free(loc);
+                fl_free(key);
+                fl_ice_meta_free(next);
+                continue;
+            }
+        }
+        if (!rc) {
+            fl_ice_meta_free(tbl->meta);
+            tbl->meta = next;
+            next = NULL;
+            fl_free(tbl->metadata_location);
+            tbl->metadata_location = loc;
+            loc = NULL;
+            tbl->version = version;
+            if (snapshot_id) *snapshot_id = id;
+        }
+        fl_free(loc);
+        fl_free(key);
+        fl_ice_meta_free(next);
+        break;
+    }
+    for (int kind = 0; kind < 2; kind++)
+        if (staged[kind].used) fl_ice_manifest_file_fini(&staged[kind].mf);
+    fl_free(entries);
+    return rc;
+}
+
+/* ---- appender ---- */
+
+struct part_slot {
+    char *path;                 /* partition path, "" when unpartitioned */
+    struct fl_ice_pval *vals;   /* bytes point into vbuf */
+    struct fl_buf vbuf;
+    struct fl_batch *stage;
+    struct fl_pq_writer *pqw;
+    struct fl_buf file;
+};
+
+struct fl_ice_appender {
+    struct fl_ice_table *tbl;
+    const struct fl_schema *schema;
+    const struct fl_ice_spec *spec;
+    struct part_slot *slots;
+    int nslots, cap;
+    struct fl_buf pathbuf;
+    struct fl_ice_pval *rowvals;
+};
+
+static fl_err_t sink_buf(void *ctx, const void *data, size_t len) {
+    return fl_buf_append(ctx, data, len);
+}
+
+fl_err_t fl_ice_appender_new(struct fl_ice_table *tbl, struct fl_ice_appender **out,
+                             struct fl_error *err) {
+    (void)err;
+    struct fl_ice_appender *ap = fl_calloc(1, sizeof(*ap));
+    ap->tbl = tbl;
+    ap->schema = fl_ice_meta_current_schema(tbl->meta);
+    ap->spec = fl_ice_meta_default_spec(tbl->meta);
+    fl_buf_init(&ap->pathbuf, 65536);
+    ap->rowvals = fl_calloc((size_t)ap->spec->nfields + 1, sizeof(*ap->rowvals));
+    *out = ap;
+    return FL_OK;
+}
+
+static void slot_fini(struct part_slot *s) {
+    fl_free(s->path);
+    fl_free(s->vals);
+    fl_buf_fini(&s->vbuf);
+    fl_batch_free(s->stage);
+    fl_pq_writer_free(s->pqw);
+    fl_buf_fini(&s->file);
+}
+
+void fl_ice_appender_free(struct fl_ice_appender *ap) {
+    if (!ap) return;
+    for (int i = 0; i < ap->nslots; i++) slot_fini(&ap->slots[i]);
+    fl_free(ap->slots);
+    fl_free(ap->rowvals);
+    fl_buf_fini(&ap->pathbuf);
+    fl_free(ap);
+}
+
+static fl_err_t slot_flush(struct fl_ice_appender *ap, struct part_slot *s, struct fl_error *err) {
+    if (!s->stage || s->stage->nrows == 0) return FL_OK;
+    fl_err_t rc;
+    if (!s->pqw) {
+        struct fl_pq_writer_opts opts;
+        fl_pq_writer_opts_default(&opts);
+        const char *codec = fl_ice_meta_property(ap->tbl->meta, "write.parquet.compression-codec");
+        if (codec && fl_pq_codec_parse(codec) >= 0) opts.codec = fl_pq_codec_parse(codec);
+        struct fl_buf sj;
+        fl_buf_init(&sj, FL_BUF_NOMAX);
+        fl_schema_to_json(ap->schema, &sj);
+        fl_buf_append_u8(&sj, 0);
+        struct fl_pq_writer_kv kv = {"iceberg.schema", (const char *)sj.data};
+        opts.kv = &kv;
+        opts.nkv = 1;
+        fl_buf_init(&s->file, FL_BUF_NOMAX);
+        rc = fl_pq_writer_new(ap->schema, &opts, sink_buf, &s->file, &s->pqw, err);
+        fl_buf_fini(&sj);
+        if (rc) return rc;
+    }
+    rc = fl_pq_writer_add_batch(s->pqw, s->stage, err);
+    fl_batch_reset(s->stage);
+    return rc;
+}
+
+static fl_err_t find_slot(struct fl_ice_appender *ap, const struct fl_batch *batch, size_t row,
+                          struct part_slot **out, struct fl_error *err) {
+    fl_buf_reset(&ap->pathbuf);
+    if (ap->spec->nfields > 0) {
+        fl_ice_spec_row_values(ap->spec, batch, row, ap->rowvals);
+        fl_err_t rc = fl_ice_spec_path(ap->spec, ap->rowvals, &ap->pathbuf);
+        if (rc) return fl_errf(err, rc, "partition path too long");
+    }
+    const char *p = ap->pathbuf.data ? (const char *)ap->pathbuf.data : "";
+    size_t pl = ap->pathbuf.len;
+    /* the last slot used is the likeliest */
+    for (int i = ap->nslots - 1; i >= 0; i--) {
+        struct part_slot *s = &ap->slots[i];
+        if (strlen(s->path) == pl && memcmp(s->path, p, pl) == 0) {
+            *out = s;
+            return FL_OK;
+        }
+    }
+    if (ap->nslots == ap->cap) {
+        ap->cap = ap->cap ? ap->cap * 2 : 8;
+        ap->slots = fl_reallocarray(ap->slots, (size_t)ap->cap, sizeof(*ap->slots));
+    }
+    struct part_slot *s = &ap->slots[ap->nslots++];
+    memset(s, 0, sizeof(*s));
+    s->path = fl_strndup(p, pl);
+    fl_buf_init(&s->vbuf, FL_BUF_NOMAX);
+    s->vals = fl_calloc((size_t)ap->spec->nfields + 1, sizeof(*s->vals));
+    size_t *offs = fl_calloc((size_t)ap->spec->nfields + 1, sizeof(size_t));
+    for (int k = 0; k < ap->spec->nfields; k++) {
+        s->vals[k] = ap->rowvals[k];
+        if (ap->rowvals[k].bytes && !ap->rowvals[k].is_null) {
+            offs[k] = s->vbuf.len;
+            fl_buf_append(&s->vbuf, ap->rowvals[k].bytes, ap->rowvals[k].len);
+        }
+    }
+    for (int k = 0; k < ap->spec->nfields; k++)
+        if (s->vals[k].bytes && !s->vals[k].is_null) s->vals[k].bytes = s->vbuf.data + offs[k];
+    fl_free(offs);
+    fl_err_t rc = fl_batch_new(ap->schema, 0, &s->stage, err);
+    if (rc) return rc;
+    *out = s;
+    return FL_OK;
+}
+
+fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *batch,
+                             struct fl_error *err) {
+    if (batch->ncols != ap->schema->nfields)
+        return fl_errf(err, FL_ERR_INVALID, "batch has %d columns, the table schema %d", batch->ncols,
+                       ap->schema->nfields);
+    for (int c = 0; c < batch->ncols; c++)
+        if (batch->cols[c].field->id != ap->schema->fields[c].id ||
+            batch->cols[c].field->type != ap->schema->fields[c].type)
+            return fl_errf(err, FL_ERR_INVALID, "batch column %d (\"%s\") does not match the table schema",
+                           c, batch->cols[c].field->name);
+    for (size_t row = 0; row < batch->nrows; row++) {
+        struct part_slot *s = NULL;
+        fl_err_t rc = find_slot(ap, batch, row, &s, err);
+        if (rc) return rc;
+        for (int c = 0; c < batch->ncols && !rc; c++)
+            rc = fl_col_append_from(&s->stage->cols[c], &batch->cols[c], row);
+        if (!rc) rc = fl_batch_end_row(s->stage);
+        if (!rc && s->stage->nrows >= STAGE_ROWS) rc = slot_flush(ap, s, err);
+        if (rc) return fl_errf(err, rc, "staging row %zu failed", row);
+    }
+    return FL_OK;
+}
+
+fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
+                                int nsummary, int64_t *snapshot_id, struct fl_error *err) {
+    if (snapshot_id) *snapshot_id = -1;
+    struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + 1, sizeof(*dfs));
+    int ndf = 0;
+    fl_err_t rc = FL_OK;
+    for (int i = 0; i < ap->nslots && !rc; i++) {
+        struct part_slot *s = &ap->slots[i];
+        if ((rc = slot_flush(ap, s, err))) break;
+        if (!s->pqw) continue;
+        struct fl_pq_file_result res = {0};
+        if ((rc = fl_pq_writer_close(s->pqw, &res, err))) break;
+        if (res.record_count == 0) {
+            fl_pq_file_result_fini(&res);
+            continue;
+        }
+        char uuid[37];
+        fl_uuid_v4_text(uuid);
+        size_t kl = strlen(s->path) + 64;
+        char *rel = fl_malloc(kl);
+        snprintf(rel, kl, "data/%s%s%s.parquet", s->path, *s->path ? "/" : "", uuid);
+        char *key = key_join(ap->tbl->key_prefix, rel);
+        fl_free(rel);
+        rc = fl_store_put(ap->tbl->store, key, s->file.data, s->file.len, err);
+        char *loc = uri_of_key(ap->tbl, key);
+        if (!rc)
+            rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ap->schema, &res, ap->spec, s->vals, err);
+        if (!rc) ndf++;
+        fl_free(loc);
+        fl_free(key);
+        fl_pq_file_result_fini(&res);
+    }
+    if (!rc && ndf > 0) rc = fl_ice_table_commit_files(ap->tbl, dfs, ndf, summary, nsummary, snapshot_id, err);
+    for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
+    fl_free(dfs);
+    for (int i = 0; i < ap->nslots; i++) slot_fini(&ap->slots[i]);
+    ap->nslots = 0;
+    return rc;
+}

@@ -1,0 +1,104 @@
+/*
+ * table.h - Iceberg tables: create, load, append with optimistic
+ * commits, and scans that apply position and equality deletes.
+ *
+ * How a commit works: data files are written first (never visible until
+ * referenced); then a manifest for the added files, a manifest list that
+ * carries the parent snapshot's manifests over, and a new metadata file
+ * are written under new unique names; the commit point is the catalog's
+ * compare-and-swap from the metadata location the writer started from
+ * (or, for a table without a catalog, creating vN.metadata.json, which
+ * fails if another writer made it first). On a conflict the writer
+ * reloads the new base and retries, reusing its data files and manifest.
+ * A failed commit leaves only unreferenced files, which readers never see.
+ *
+ * Every metadata version is written as NNNNN-<uuid>.metadata.json (the
+ * catalog's pointer) and as vN.metadata.json with metadata/version-hint.text
+ * holding N, so Hadoop-catalog readers (Spark's HadoopCatalog, icebird)
+ * find the current version too.
+ */
+#ifndef FL_ICEBERG_TABLE_H
+#define FL_ICEBERG_TABLE_H
+
+#include "batch/batch.h"
+#include "catalog/catalog.h"
+#include "core/err.h"
+#include "iceberg/datafile.h"
+#include "iceberg/manifest.h"
+#include "iceberg/metadata.h"
+#include "store/store.h"
+
+struct fl_ice_table {
+    struct fl_store *store;     /* borrowed */
+    struct fl_catalog *cat;     /* borrowed, NULL for path-only tables */
+    char *ns, *name;            /* NULL for path-only tables */
+    char *key_prefix;           /* store key of the table's folder, "" for the root */
+    char *metadata_location;    /* full URI of the current metadata file */
+    struct fl_ice_meta *meta;
+    int version;                /* N of the current metadata file */
+};
+
+/* Creates ns.name in the catalog (the namespace is created if missing)
+ * under the store's root at <ns levels>/<name>. */
+fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const char *ns,
+                             const char *name, const struct fl_schema *schema,
+                             const struct fl_ice_spec *spec, const struct fl_ice_kv *props,
+                             int nprops, struct fl_ice_table **out, struct fl_error *err);
+/* Loads the table the catalog names. */
+fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_catalog *cat, const char *ns,
+                           const char *name, struct fl_ice_table **out, struct fl_error *err);
+/* Loads a table from a store key: a table folder (its version-hint or
+ * newest metadata file) or a metadata file. Paths recorded in the
+ * metadata that start with its own location resolve under the folder, so
+ * moved or copied tables read as they are. */
+fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_ice_table **out,
+                                struct fl_error *err);
+/* Reloads the current version from the catalog or the folder. */
+fl_err_t fl_ice_table_refresh(struct fl_ice_table *tbl, struct fl_error *err);
+void fl_ice_table_free(struct fl_ice_table *tbl);
+
+/* The store key of an absolute path recorded in the table's metadata. */
+fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out,
+                          size_t outsz, struct fl_error *err);
+
+/* ---- writing ---- */
+
+struct fl_ice_appender;
+
+/* Stages rows for an append to tbl's current schema and default spec. */
+fl_err_t fl_ice_appender_new(struct fl_ice_table *tbl, struct fl_ice_appender **out,
+                             struct fl_error *err);
+/* Adds the rows of batch (whose schema must be the table's current one). */
+fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *batch,
+                             struct fl_error *err);
+/* Writes the staged rows as Parquet data files (one per partition) and
+ * commits them as one snapshot with summary (extra summary keys, e.g.
+ * the log offsets covered); *snapshot_id gets the new id (-1 when there
+ * were no rows: no snapshot is made). */
+fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
+                                int nsummary, int64_t *snapshot_id, struct fl_error *err);
+void fl_ice_appender_free(struct fl_ice_appender *ap);
+
+/* Commits already written files (data and/or delete files, each with
+ * its content type) as one snapshot: "append" when all are data files,
+ * else "overwrite" (row-level deletes). */
+fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice_data_file *files,
+                                   int n, const struct fl_ice_kv *summary, int nsummary,
+                                   int64_t *snapshot_id, struct fl_error *err);
+
+/* ---- reading ---- */
+
+struct fl_ice_scan;
+
+/* A scan of snapshot_id (FL_ICE_NO_SNAPSHOT = current) producing the
+ * table's current schema (columns added later read as null, renamed
+ * columns by id). */
+fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct fl_ice_scan **out,
+                          struct fl_error *err);
+/* Next batch (borrowed until the next call), FL_ERR_EOF at the end. */
+fl_err_t fl_ice_scan_next(struct fl_ice_scan *scan, struct fl_batch **out, struct fl_error *err);
+/* Planned files: data files to read and delete files applied. */
+void fl_ice_scan_counts(const struct fl_ice_scan *scan, int *data_files, int *delete_files);
+void fl_ice_scan_free(struct fl_ice_scan *scan);
+
+#endif
