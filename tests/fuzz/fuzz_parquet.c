@@ -24,7 +24,8 @@ static void read_all(struct fl_pq_reader *r) {
             volatile uint8_t sink = 0;
             for (size_t i = 0; i < b->nrows; i++) {
                 if (fl_col_is_null(col, i)) continue;
-                if (col->width) sink ^= col->values[i * col->width];
+                if (col->width)
+                    sink ^= col->values[i * col->width];
                 else {
                     size_t n;
                     const uint8_t *p = fl_col_bytes(col, i, &n);
@@ -60,8 +61,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fl_pq_reader_project_ids(r, ids, n, &err);
     for (int i = 0; i < s->nfields && i < 4; i++) {
         static const uint8_t lit[] = "m";
-        struct fl_pq_pred p = {.field_id = s->fields[i].id, .op = (fl_pq_pred_op_t)(i % 7),
-                               .i64 = 1, .f64 = 0.5, .i128 = 100, .bytes = lit, .len = 1};
+        struct fl_pq_pred p = {.field_id = s->fields[i].id,
+                               .op = (fl_pq_pred_op_t)(i % 7),
+                               .i64 = 1,
+                               .f64 = 0.5,
+                               .i128 = 100,
+                               .bytes = lit,
+                               .len = 1};
         fl_pq_reader_add_pred(r, &p, &err);
     }
     read_all(r);

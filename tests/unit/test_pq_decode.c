@@ -24,13 +24,14 @@ static void test_thrift_fields(void **state) {
      * form id), 41: list<i32> [1,2,3] (unknown: skipped), 42: map (skipped),
      * 43: struct { 1: double } (skipped), 44: i32 7 } */
     static const uint8_t b[] = {
-        0x15, 0x05,                   /* field 1 i32 zigzag(-3)=5 */
-        0x11,                         /* field 2 bool true */
-        0x38, 0x02, 'a', 'b',         /* field 5 (delta 3) binary */
-        0x06, 0x50, 0xd8, 0x04,       /* long form: type i64, id zigzag 40 = 80, value zigzag(300)=600 */
+        0x15, 0x05,             /* field 1 i32 zigzag(-3)=5 */
+        0x11,                   /* field 2 bool true */
+        0x38, 0x02, 'a',  'b',  /* field 5 (delta 3) binary */
+        0x06, 0x50, 0xd8, 0x04, /* long form: type i64, id zigzag 40 = 80, value zigzag(300)=600 */
         0x19, 0x35, 0x02, 0x04, 0x06, /* field 41 list of 3 i32 */
         0x1b, 0x01, 0x55, 0x02, 0x04, /* field 42 map<i32,i32> of 1 */
-        0x1c, 0x17, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x00, /* field 43 struct {1: double 1.0} */
+        0x1c, 0x17, 0,    0,    0,    0,
+        0,    0,    0xf0, 0x3f, 0x00, /* field 43 struct {1: double 1.0} */
         0x15, 0x0e,                   /* field 44 i32 7 */
         0x00};
     struct fl_pq_thrift_reader tr;
@@ -48,12 +49,34 @@ static void test_thrift_fields(void **state) {
     int seen = 0;
     while (!fl_pq_thrift_field_next(&tr, &st, &id, &t) && t != FL_PQ_TT_STOP) {
         switch (id) {
-        case 1: assert_int_equal(fl_pq_thrift_read_i32(&tr, t, &i32), FL_OK); assert_int_equal(i32, -3); seen |= 1; break;
-        case 2: assert_int_equal(fl_pq_thrift_read_bool(&tr, t, &bv), FL_OK); assert_true(bv); seen |= 2; break;
-        case 5: assert_int_equal(fl_pq_thrift_read_binary(&tr, t, &s, &n), FL_OK); assert_int_equal(n, 2); assert_memory_equal(s, "ab", 2); seen |= 4; break;
-        case 40: assert_int_equal(fl_pq_thrift_read_i64(&tr, t, &i64), FL_OK); assert_int_equal(i64, 300); seen |= 8; break;
-        case 44: assert_int_equal(fl_pq_thrift_read_i32(&tr, t, &i32), FL_OK); assert_int_equal(i32, 7); seen |= 16; break;
-        default: assert_int_equal(fl_pq_thrift_skip(&tr, t), FL_OK);
+        case 1:
+            assert_int_equal(fl_pq_thrift_read_i32(&tr, t, &i32), FL_OK);
+            assert_int_equal(i32, -3);
+            seen |= 1;
+            break;
+        case 2:
+            assert_int_equal(fl_pq_thrift_read_bool(&tr, t, &bv), FL_OK);
+            assert_true(bv);
+            seen |= 2;
+            break;
+        case 5:
+            assert_int_equal(fl_pq_thrift_read_binary(&tr, t, &s, &n), FL_OK);
+            assert_int_equal(n, 2);
+            assert_memory_equal(s, "ab", 2);
+            seen |= 4;
+            break;
+        case 40:
+            assert_int_equal(fl_pq_thrift_read_i64(&tr, t, &i64), FL_OK);
+            assert_int_equal(i64, 300);
+            seen |= 8;
+            break;
+        case 44:
+            assert_int_equal(fl_pq_thrift_read_i32(&tr, t, &i32), FL_OK);
+            assert_int_equal(i32, 7);
+            seen |= 16;
+            break;
+        default:
+            assert_int_equal(fl_pq_thrift_skip(&tr, t), FL_OK);
         }
     }
     assert_int_equal(tr.code, FL_OK);
@@ -90,7 +113,8 @@ static void test_thrift_malformed(void **state) {
     err.code = FL_OK;
     assert_int_equal(skip_all(s3, sizeof(s3), &err), FL_ERR_CORRUPT);
     /* an overlong varint */
-    static const uint8_t s4[] = {0x16, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0};
+    static const uint8_t s4[] = {0x16, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0x7f, 0};
     err.code = FL_OK;
     assert_int_equal(skip_all(s4, sizeof(s4), &err), FL_ERR_CORRUPT);
     /* i32 out of range */
@@ -122,10 +146,9 @@ static void test_page_header(void **state) {
     (void)state;
     /* PageHeader{1: DATA_PAGE, 2: 100, 3: 60, 4: crc -1, 5: DataPageHeader{
      * 1: 10, 2: RLE_DICTIONARY, 3: RLE, 4: RLE, 5: Statistics{...}}, 99: skipped} */
-    static const uint8_t b[] = {0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x78, 0x15, 0x01,
-                                0x1c, 0x15, 0x14, 0x15, 0x10, 0x15, 0x06, 0x15, 0x06,
-                                0x1c, 0x18, 0x01, 'z', 0x00, 0x00,
-                                0x05, 0xc6, 0x01, 0x02, 0x00};
+    static const uint8_t b[] = {0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x78, 0x15, 0x01, 0x1c,
+                                0x15, 0x14, 0x15, 0x10, 0x15, 0x06, 0x15, 0x06, 0x1c, 0x18,
+                                0x01, 'z',  0x00, 0x00, 0x05, 0xc6, 0x01, 0x02, 0x00};
     struct fl_pq_page_header h;
     struct fl_error err = {0};
     size_t used;
@@ -164,7 +187,8 @@ static void test_rle(void **state) {
     for (uint32_t i = 0; i < 8; i++) assert_int_equal(out[i], i);
     assert_int_equal(fl_pq_rle_get(&d, out, 1, &err), FL_ERR_CORRUPT);
     /* an RLE run of 5 x 300 (bit width 9: 2 value bytes), then 0..7 */
-    static const uint8_t mix[] = {0x0a, 0x2c, 0x01, 0x03, 0x00, 0x02, 0x08, 0x18, 0x40, 0xa0, 0x80, 0x81, 0x03};
+    static const uint8_t mix[] = {0x0a, 0x2c, 0x01, 0x03, 0x00, 0x02, 0x08,
+                                  0x18, 0x40, 0xa0, 0x80, 0x81, 0x03};
     assert_int_equal(fl_pq_rle_init(&d, mix, sizeof(mix), 9, &err), FL_OK);
     assert_int_equal(fl_pq_rle_get(&d, out, 13, &err), FL_OK);
     for (int i = 0; i < 5; i++) assert_int_equal(out[i], 300);
@@ -205,12 +229,14 @@ static void test_levels(void **state) {
     size_t used;
     /* deprecated BIT_PACKED, MSB first: 0..7 in 3 bits */
     static const uint8_t bp[] = {0x05, 0x39, 0x77};
-    assert_int_equal(fl_pq_decode_levels_v1(FL_PQ_ENC_BIT_PACKED, 7, bp, 3, 8, lv, &used, &err), FL_OK);
+    assert_int_equal(fl_pq_decode_levels_v1(FL_PQ_ENC_BIT_PACKED, 7, bp, 3, 8, lv, &used, &err),
+                     FL_OK);
     assert_int_equal(used, 3);
     for (int i = 0; i < 8; i++) assert_int_equal(lv[i], i);
     /* RLE with its 4-byte length: 3 x 1 then 2 x 0 */
     static const uint8_t rle[] = {0x04, 0, 0, 0, 0x06, 0x01, 0x04, 0x00, 0xee};
-    assert_int_equal(fl_pq_decode_levels_v1(FL_PQ_ENC_RLE, 1, rle, sizeof(rle), 5, lv, &used, &err), FL_OK);
+    assert_int_equal(fl_pq_decode_levels_v1(FL_PQ_ENC_RLE, 1, rle, sizeof(rle), 5, lv, &used, &err),
+                     FL_OK);
     assert_int_equal(used, 8);
     assert_memory_equal(lv, ((uint8_t[]){1, 1, 1, 0, 0}), 5);
     /* v2: no length */
@@ -218,7 +244,8 @@ static void test_levels(void **state) {
     assert_int_equal(lv[2], 1);
     /* a length beyond the page, a level above the max */
     static const uint8_t big[] = {0xff, 0, 0, 0, 0x06, 0x01};
-    assert_int_equal(fl_pq_decode_levels_v1(FL_PQ_ENC_RLE, 1, big, sizeof(big), 3, lv, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pq_decode_levels_v1(FL_PQ_ENC_RLE, 1, big, sizeof(big), 3, lv, &used, &err),
+                     FL_ERR_CORRUPT);
     static const uint8_t two[] = {0x06, 0x02};
     err.code = FL_OK;
     assert_int_equal(fl_pq_decode_levels_v2(1, two, 2, 3, lv, &err), FL_ERR_CORRUPT);
@@ -237,7 +264,8 @@ static void test_plain(void **state) {
     assert_int_equal(fl_pq_decode_plain(FL_PQ_INT32, 0, i32, 8, 2, &v, &used, &err), FL_OK);
     assert_int_equal(v.n, 2);
     assert_int_equal((int32_t)fl_le32(v.data.data + 4), -1);
-    assert_int_equal(fl_pq_decode_plain(FL_PQ_INT32, 0, i32, 8, 3, &v, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pq_decode_plain(FL_PQ_INT32, 0, i32, 8, 3, &v, &used, &err),
+                     FL_ERR_CORRUPT);
     /* booleans LSB first: 1,0,1,1,0,0,0,0,1 */
     static const uint8_t bools[] = {0x0d, 0x01};
     fl_pq_vec_reset(&v, 1);
@@ -256,7 +284,8 @@ static void test_plain(void **state) {
     assert_int_equal(n, 0);
     fl_pq_vec_reset(&v, 0);
     err.code = FL_OK;
-    assert_int_equal(fl_pq_decode_plain(FL_PQ_BYTE_ARRAY, 0, ba, sizeof(ba), 3, &v, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pq_decode_plain(FL_PQ_BYTE_ARRAY, 0, ba, sizeof(ba), 3, &v, &used, &err),
+                     FL_ERR_CORRUPT);
     /* INT96 and FIXED_LEN_BYTE_ARRAY keep their bytes */
     uint8_t i96[24];
     for (int i = 0; i < 24; i++) i96[i] = (uint8_t)i;
@@ -264,7 +293,8 @@ static void test_plain(void **state) {
     assert_int_equal(fl_pq_decode_plain(FL_PQ_INT96, 0, i96, 24, 2, &v, &used, &err), FL_OK);
     assert_memory_equal(v.data.data, i96, 24);
     fl_pq_vec_reset(&v, 3);
-    assert_int_equal(fl_pq_decode_plain(FL_PQ_FIXED_LEN_BYTE_ARRAY, 3, i96, 24, 8, &v, &used, &err), FL_OK);
+    assert_int_equal(fl_pq_decode_plain(FL_PQ_FIXED_LEN_BYTE_ARRAY, 3, i96, 24, 8, &v, &used, &err),
+                     FL_OK);
     assert_int_equal(v.n, 8);
     fl_pq_vec_fini(&v);
 }
@@ -277,7 +307,8 @@ static void test_dict(void **state) {
     fl_pq_vec_init(&out, 1 << 20);
     static const uint8_t dv[] = {1, 0, 0, 0, 'x', 2, 0, 0, 0, 'y', 'z'};
     fl_pq_vec_reset(&dict, 0);
-    assert_int_equal(fl_pq_decode_plain(FL_PQ_BYTE_ARRAY, 0, dv, sizeof(dv), 2, &dict, NULL, &err), FL_OK);
+    assert_int_equal(fl_pq_decode_plain(FL_PQ_BYTE_ARRAY, 0, dv, sizeof(dv), 2, &dict, NULL, &err),
+                     FL_OK);
     /* bit width 1, bit-packed 1,0,1,1,0,0,0,0 */
     static const uint8_t idx[] = {0x01, 0x03, 0x0d};
     fl_pq_vec_reset(&out, 0);
@@ -316,48 +347,64 @@ static void test_delta_binary(void **state) {
     /* Encodings.md example 1 (block 128 instead of 8): 1,2,3,4,5 */
     static const uint8_t e1[] = {0x80, 0x01, 0x04, 0x05, 0x02, 0x02, 0, 0, 0, 0};
     fl_pq_vec_reset(&v, 8);
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT64, e1, sizeof(e1), 100, &v, &cnt, &used, &err), FL_OK);
+    assert_int_equal(
+        fl_pq_decode_delta_binary(FL_PQ_INT64, e1, sizeof(e1), 100, &v, &cnt, &used, &err), FL_OK);
     assert_int_equal(cnt, 5);
     assert_int_equal(used, sizeof(e1));
     for (int i = 0; i < 5; i++) assert_int_equal((int64_t)fl_le64(v.data.data + 8 * i), i + 1);
     /* example 2: 7,5,3,1,2,3,4,5 (min delta -2, bit width 2) */
-    static const uint8_t e2[] = {0x80, 0x01, 0x04, 0x08, 0x0e, 0x03, 0x02, 0, 0, 0,
-                                 0xc0, 0x3f, 0, 0, 0, 0, 0, 0};
+    static const uint8_t e2[] = {0x80, 0x01, 0x04, 0x08, 0x0e, 0x03, 0x02, 0, 0,
+                                 0,    0xc0, 0x3f, 0,    0,    0,    0,    0, 0};
     static const int32_t want2[] = {7, 5, 3, 1, 2, 3, 4, 5};
     fl_pq_vec_reset(&v, 4);
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, e2, sizeof(e2), 100, &v, &cnt, &used, &err), FL_OK);
+    assert_int_equal(
+        fl_pq_decode_delta_binary(FL_PQ_INT32, e2, sizeof(e2), 100, &v, &cnt, &used, &err), FL_OK);
     assert_int_equal(cnt, 8);
     assert_int_equal(used, sizeof(e2));
     for (int i = 0; i < 8; i++) assert_int_equal((int32_t)fl_le32(v.data.data + 4 * i), want2[i]);
     /* INT32 wrap-around: INT32_MAX then INT32_MIN is a delta of +1 */
-    static const uint8_t wrap[] = {0x80, 0x01, 0x04, 0x02, 0xfe, 0xff, 0xff, 0xff, 0x0f, 0x02, 0, 0, 0, 0};
+    static const uint8_t wrap[] = {0x80, 0x01, 0x04, 0x02, 0xfe, 0xff, 0xff,
+                                   0xff, 0x0f, 0x02, 0,    0,    0,    0};
     fl_pq_vec_reset(&v, 4);
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, wrap, sizeof(wrap), 100, &v, &cnt, &used, &err), FL_OK);
+    assert_int_equal(
+        fl_pq_decode_delta_binary(FL_PQ_INT32, wrap, sizeof(wrap), 100, &v, &cnt, &used, &err),
+        FL_OK);
     assert_int_equal((int32_t)fl_le32(v.data.data + 4), INT32_MIN);
     /* INT32 deltas computed in 64 bits, as DuckDB writes them: first value
      * INT32_MIN, min delta 2^32 - 1 (beyond INT32), bit width 33 (delta 0):
      * the second value is INT32_MAX modulo 2^32 */
     uint8_t w33[10 + 132] = {0x80, 0x01, 0x04, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f,
-                             0xfe, 0xff, 0xff, 0xff, 0x1f, 33, 0, 0, 0};
+                             0xfe, 0xff, 0xff, 0xff, 0x1f, 33,   0,    0,    0};
     fl_pq_vec_reset(&v, 4);
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, w33, sizeof(w33), 100, &v, &cnt, &used, &err), FL_OK);
+    assert_int_equal(
+        fl_pq_decode_delta_binary(FL_PQ_INT32, w33, sizeof(w33), 100, &v, &cnt, &used, &err),
+        FL_OK);
     assert_int_equal((int32_t)fl_le32(v.data.data), INT32_MIN);
     assert_int_equal((int32_t)fl_le32(v.data.data + 4), INT32_MAX);
     /* malformed: bit width 65, count beyond the page, block size 100,
      * a first value beyond INT32, a truncated miniblock */
     w33[14] = 65;
     fl_pq_vec_reset(&v, 4);
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT64, w33, sizeof(w33), 100, &v, &cnt, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(
+        fl_pq_decode_delta_binary(FL_PQ_INT64, w33, sizeof(w33), 100, &v, &cnt, &used, &err),
+        FL_ERR_CORRUPT);
     err.code = FL_OK;
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT64, e1, sizeof(e1), 4, &v, &cnt, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(
+        fl_pq_decode_delta_binary(FL_PQ_INT64, e1, sizeof(e1), 4, &v, &cnt, &used, &err),
+        FL_ERR_CORRUPT);
     static const uint8_t b100[] = {0x64, 0x04, 0x01, 0x00};
     err.code = FL_OK;
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT64, b100, sizeof(b100), 4, &v, &cnt, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(
+        fl_pq_decode_delta_binary(FL_PQ_INT64, b100, sizeof(b100), 4, &v, &cnt, &used, &err),
+        FL_ERR_CORRUPT);
     static const uint8_t big[] = {0x80, 0x01, 0x04, 0x01, 0x80, 0x80, 0x80, 0x80, 0x10};
     err.code = FL_OK;
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, big, sizeof(big), 4, &v, &cnt, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(
+        fl_pq_decode_delta_binary(FL_PQ_INT32, big, sizeof(big), 4, &v, &cnt, &used, &err),
+        FL_ERR_CORRUPT);
     err.code = FL_OK;
-    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, e2, 11, 100, &v, &cnt, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pq_decode_delta_binary(FL_PQ_INT32, e2, 11, 100, &v, &cnt, &used, &err),
+                     FL_ERR_CORRUPT);
     fl_pq_vec_fini(&v);
 }
 
@@ -368,9 +415,10 @@ static void test_delta_strings(void **state) {
     size_t used, n;
     fl_pq_vec_init(&v, 1 << 20);
     /* "Hello", "World", "Foobar", "ABCDEF": lengths 5,5,6,6 */
-    static const uint8_t dl[] = {0x80, 0x01, 0x04, 0x04, 0x0a, 0x00, 0x01, 0, 0, 0, 0x02, 0, 0, 0,
-                                 'H', 'e', 'l', 'l', 'o', 'W', 'o', 'r', 'l', 'd', 'F', 'o', 'o',
-                                 'b', 'a', 'r', 'A', 'B', 'C', 'D', 'E', 'F'};
+    static const uint8_t dl[] = {0x80, 0x01, 0x04, 0x04, 0x0a, 0x00, 0x01, 0,   0,
+                                 0,    0x02, 0,    0,    0,    'H',  'e',  'l', 'l',
+                                 'o',  'W',  'o',  'r',  'l',  'd',  'F',  'o', 'o',
+                                 'b',  'a',  'r',  'A',  'B',  'C',  'D',  'E', 'F'};
     fl_pq_vec_reset(&v, 0);
     assert_int_equal(fl_pq_decode_delta_length(dl, sizeof(dl), 4, &v, &used, &err), FL_OK);
     assert_int_equal(used, sizeof(dl));
@@ -378,18 +426,19 @@ static void test_delta_strings(void **state) {
     assert_int_equal(n, 6);
     assert_memory_equal(p, "Foobar", 6);
     fl_pq_vec_reset(&v, 0);
-    assert_int_equal(fl_pq_decode_delta_length(dl, sizeof(dl) - 1, 4, &v, &used, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pq_decode_delta_length(dl, sizeof(dl) - 1, 4, &v, &used, &err),
+                     FL_ERR_CORRUPT);
     /* "axis", "axle", "babble", "babyhood": prefixes 0,2,0,3, suffixes 4,2,6,5 */
-    static const uint8_t db[] = {0x80, 0x01, 0x04, 0x04, 0x00, 0x03, 0x03, 0, 0, 0,
-                                 0x44, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                 0x80, 0x01, 0x04, 0x04, 0x08, 0x03, 0x03, 0, 0, 0,
-                                 0x70, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                 'a', 'x', 'i', 's', 'l', 'e', 'b', 'a', 'b', 'b', 'l', 'e',
-                                 'y', 'h', 'o', 'o', 'd'};
+    static const uint8_t db[] = {
+        0x80, 0x01, 0x04, 0x04, 0x00, 0x03, 0x03, 0,    0,    0,    0x44, 0x01, 0,    0,   0,   0,
+        0,    0,    0,    0,    0,    0,    0x80, 0x01, 0x04, 0x04, 0x08, 0x03, 0x03, 0,   0,   0,
+        0x70, 0x00, 0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    'a',  'x', 'i', 's',
+        'l',  'e',  'b',  'a',  'b',  'b',  'l',  'e',  'y',  'h',  'o',  'o',  'd'};
     static const char *want[] = {"axis", "axle", "babble", "babyhood"};
     fl_pq_vec_reset(&v, 0);
     err.code = FL_OK;
-    assert_int_equal(fl_pq_decode_delta_byte_array(FL_PQ_BYTE_ARRAY, 0, db, sizeof(db), 4, &v, &err), FL_OK);
+    assert_int_equal(
+        fl_pq_decode_delta_byte_array(FL_PQ_BYTE_ARRAY, 0, db, sizeof(db), 4, &v, &err), FL_OK);
     for (int i = 0; i < 4; i++) {
         p = fl_pq_vec_bytes(&v, (size_t)i, &n);
         assert_int_equal(n, strlen(want[i]));
@@ -397,14 +446,18 @@ static void test_delta_strings(void **state) {
     }
     /* as FIXED_LEN_BYTE_ARRAY(4) only the first two fit: the third fails */
     fl_pq_vec_reset(&v, 4);
-    assert_int_equal(fl_pq_decode_delta_byte_array(FL_PQ_FIXED_LEN_BYTE_ARRAY, 4, db, sizeof(db), 4, &v, &err), FL_ERR_CORRUPT);
+    assert_int_equal(
+        fl_pq_decode_delta_byte_array(FL_PQ_FIXED_LEN_BYTE_ARRAY, 4, db, sizeof(db), 4, &v, &err),
+        FL_ERR_CORRUPT);
     /* a first prefix of 1 is longer than the (empty) previous value */
     uint8_t bad[sizeof(db)];
     memcpy(bad, db, sizeof(db));
     bad[4] = 0x02;
     fl_pq_vec_reset(&v, 0);
     err.code = FL_OK;
-    assert_int_equal(fl_pq_decode_delta_byte_array(FL_PQ_BYTE_ARRAY, 0, bad, sizeof(bad), 4, &v, &err), FL_ERR_CORRUPT);
+    assert_int_equal(
+        fl_pq_decode_delta_byte_array(FL_PQ_BYTE_ARRAY, 0, bad, sizeof(bad), 4, &v, &err),
+        FL_ERR_CORRUPT);
     fl_pq_vec_fini(&v);
 }
 
@@ -414,20 +467,29 @@ static void test_byte_stream_split(void **state) {
     struct fl_error err = {0};
     fl_pq_vec_init(&v, 1 << 20);
     /* Encodings.md example */
-    static const uint8_t in[] = {0xaa, 0x00, 0xa3, 0xbb, 0x11, 0xb4, 0xcc, 0x22, 0xc5, 0xdd, 0x33, 0xd6};
-    static const uint8_t want[] = {0xaa, 0xbb, 0xcc, 0xdd, 0x00, 0x11, 0x22, 0x33, 0xa3, 0xb4, 0xc5, 0xd6};
+    static const uint8_t in[] = {0xaa, 0x00, 0xa3, 0xbb, 0x11, 0xb4,
+                                 0xcc, 0x22, 0xc5, 0xdd, 0x33, 0xd6};
+    static const uint8_t want[] = {0xaa, 0xbb, 0xcc, 0xdd, 0x00, 0x11,
+                                   0x22, 0x33, 0xa3, 0xb4, 0xc5, 0xd6};
     fl_pq_vec_reset(&v, 4);
-    assert_int_equal(fl_pq_decode_byte_stream_split(FL_PQ_FLOAT, 0, in, sizeof(in), 3, &v, &err), FL_OK);
+    assert_int_equal(fl_pq_decode_byte_stream_split(FL_PQ_FLOAT, 0, in, sizeof(in), 3, &v, &err),
+                     FL_OK);
     assert_memory_equal(v.data.data, want, sizeof(want));
     fl_pq_vec_reset(&v, 4);
-    assert_int_equal(fl_pq_decode_byte_stream_split(FL_PQ_INT32, 0, in, sizeof(in), 3, &v, &err), FL_OK);
+    assert_int_equal(fl_pq_decode_byte_stream_split(FL_PQ_INT32, 0, in, sizeof(in), 3, &v, &err),
+                     FL_OK);
     fl_pq_vec_reset(&v, 6);
-    assert_int_equal(fl_pq_decode_byte_stream_split(FL_PQ_FIXED_LEN_BYTE_ARRAY, 6, in, sizeof(in), 2, &v, &err), FL_OK);
+    assert_int_equal(
+        fl_pq_decode_byte_stream_split(FL_PQ_FIXED_LEN_BYTE_ARRAY, 6, in, sizeof(in), 2, &v, &err),
+        FL_OK);
     assert_int_equal(v.data.data[1], 0xa3);
     fl_pq_vec_reset(&v, 8);
-    assert_int_equal(fl_pq_decode_byte_stream_split(FL_PQ_DOUBLE, 0, in, sizeof(in), 2, &v, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pq_decode_byte_stream_split(FL_PQ_DOUBLE, 0, in, sizeof(in), 2, &v, &err),
+                     FL_ERR_CORRUPT);
     err.code = FL_OK;
-    assert_int_equal(fl_pq_decode_byte_stream_split(FL_PQ_BYTE_ARRAY, 0, in, sizeof(in), 2, &v, &err), FL_ERR_CORRUPT);
+    assert_int_equal(
+        fl_pq_decode_byte_stream_split(FL_PQ_BYTE_ARRAY, 0, in, sizeof(in), 2, &v, &err),
+        FL_ERR_CORRUPT);
     fl_pq_vec_fini(&v);
 }
 
@@ -438,7 +500,8 @@ static void test_vec_cap(void **state) {
     uint8_t zeros[64] = {0};
     fl_pq_vec_init(&v, 16);
     fl_pq_vec_reset(&v, 8);
-    assert_int_equal(fl_pq_decode_plain(FL_PQ_INT64, 0, zeros, 64, 8, &v, NULL, &err), FL_ERR_LIMIT);
+    assert_int_equal(fl_pq_decode_plain(FL_PQ_INT64, 0, zeros, 64, 8, &v, NULL, &err),
+                     FL_ERR_LIMIT);
     fl_pq_vec_fini(&v);
 }
 

@@ -45,7 +45,9 @@ static void cell(const struct fl_col *col, size_t i, char *out, size_t n) {
     }
     const uint8_t *p = col->values ? col->values + col->width * i : NULL;
     switch (col->field->type) {
-    case FL_TYPE_BOOLEAN: snprintf(out, n, "%s", p[0] ? "true" : "false"); break;
+    case FL_TYPE_BOOLEAN:
+        snprintf(out, n, "%s", p[0] ? "true" : "false");
+        break;
     case FL_TYPE_INT:
     case FL_TYPE_DATE: {
         int32_t v;
@@ -91,7 +93,8 @@ static void cell(const struct fl_col *col, size_t i, char *out, size_t n) {
         const uint8_t *b = p;
         if (!l) b = fl_col_bytes(col, i, &l);
         size_t o = 0;
-        for (size_t k = 0; k < l && o + 3 < n; k++) o += (size_t)snprintf(out + o, n - o, "%02x", b[k]);
+        for (size_t k = 0; k < l && o + 3 < n; k++)
+            o += (size_t)snprintf(out + o, n - o, "%02x", b[k]);
         out[o] = 0;
     }
     }
@@ -437,8 +440,9 @@ static void test_int96_and_misc(void **state) {
     (void)state;
     struct table t;
     read_all("data/int96_from_spark.parquet", &t);
-    static const char *want[] = {"1704141296123456", "1704070800000000", "253402225200000000",
-                                 "1735599600000000", "", "9089380393200000000"};
+    static const char *want[] = {
+        "1704141296123456",   "1704070800000000", "253402225200000000", "1735599600000000", "",
+        "9089380393200000000"};
     assert_int_equal(t.nrows, 6);
     for (size_t i = 0; i < 6; i++) assert_string_equal(at(&t, i, 0), want[i]);
     table_free(&t);
@@ -455,6 +459,15 @@ static void test_int96_and_misc(void **state) {
     table_free(&t);
     read_all("data/column_chunk_key_value_metadata.parquet", &t);
     assert_int_equal(t.nrows, 0);
+    table_free(&t);
+    /* a gzip page made of two concatenated gzip members: 1..513 */
+    read_all("data/concatenated_gzip_members.parquet", &t);
+    assert_int_equal(t.nrows, 513);
+    for (size_t i = 0; i < t.nrows; i++) {
+        char num[32];
+        snprintf(num, sizeof(num), "%zu", i + 1);
+        assert_string_equal(at(&t, i, 0), num);
+    }
     table_free(&t);
     read_all("data/unknown-logical-type.parquet", &t);
     assert_int_equal(t.nrows, 3);
@@ -575,12 +588,14 @@ static void test_null_pages(void **state) {
 
 static void test_bad_data(void **state) {
     (void)state;
-    static const char *files[] = {
-        "bad_data/PARQUET-1481.parquet",        "bad_data/ARROW-RS-GH-6229-DICTHEADER.parquet",
-        "bad_data/ARROW-RS-GH-6229-LEVELS.parquet", "bad_data/ARROW-GH-41321.parquet",
-        "bad_data/ARROW-GH-41317.parquet",      "bad_data/ARROW-GH-45185.parquet",
-        "bad_data/ARROW-GH-47662.parquet",      "data/nation.dict-malformed.parquet",
-        "data/concatenated_gzip_members.parquet"};
+    static const char *files[] = {"bad_data/PARQUET-1481.parquet",
+                                  "bad_data/ARROW-RS-GH-6229-DICTHEADER.parquet",
+                                  "bad_data/ARROW-RS-GH-6229-LEVELS.parquet",
+                                  "bad_data/ARROW-GH-41321.parquet",
+                                  "bad_data/ARROW-GH-41317.parquet",
+                                  "bad_data/ARROW-GH-45185.parquet",
+                                  "bad_data/ARROW-GH-47662.parquet",
+                                  "data/nation.dict-malformed.parquet"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         struct fl_pq_reader *r = NULL;
         struct fl_error err = {0};
@@ -638,13 +653,20 @@ static void test_truncations(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alltypes_plain), cmocka_unit_test(test_schema_mapping),
-        cmocka_unit_test(test_decimals),       cmocka_unit_test(test_delta_files),
-        cmocka_unit_test(test_byte_stream_split), cmocka_unit_test(test_checksums),
-        cmocka_unit_test(test_codecs),         cmocka_unit_test(test_page_v2),
-        cmocka_unit_test(test_int96_and_misc), cmocka_unit_test(test_meta_text),
-        cmocka_unit_test(test_predicates),     cmocka_unit_test(test_null_pages),
-        cmocka_unit_test(test_bad_data),       cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_alltypes_plain),
+        cmocka_unit_test(test_schema_mapping),
+        cmocka_unit_test(test_decimals),
+        cmocka_unit_test(test_delta_files),
+        cmocka_unit_test(test_byte_stream_split),
+        cmocka_unit_test(test_checksums),
+        cmocka_unit_test(test_codecs),
+        cmocka_unit_test(test_page_v2),
+        cmocka_unit_test(test_int96_and_misc),
+        cmocka_unit_test(test_meta_text),
+        cmocka_unit_test(test_predicates),
+        cmocka_unit_test(test_null_pages),
+        cmocka_unit_test(test_bad_data),
+        cmocka_unit_test(test_truncations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

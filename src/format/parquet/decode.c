@@ -38,14 +38,20 @@ void fl_pq_vec_fini(struct fl_pq_vec *v) {
 
 size_t fl_pq_phys_width(int ptype, int32_t type_len) {
     switch (ptype) {
-    case FL_PQ_BOOLEAN: return 1;
+    case FL_PQ_BOOLEAN:
+        return 1;
     case FL_PQ_INT32:
-    case FL_PQ_FLOAT: return 4;
+    case FL_PQ_FLOAT:
+        return 4;
     case FL_PQ_INT64:
-    case FL_PQ_DOUBLE: return 8;
-    case FL_PQ_INT96: return 12;
-    case FL_PQ_FIXED_LEN_BYTE_ARRAY: return type_len > 0 ? (size_t)type_len : 0;
-    default: return 0;
+    case FL_PQ_DOUBLE:
+        return 8;
+    case FL_PQ_INT96:
+        return 12;
+    case FL_PQ_FIXED_LEN_BYTE_ARRAY:
+        return type_len > 0 ? (size_t)type_len : 0;
+    default:
+        return 0;
     }
 }
 
@@ -106,8 +112,9 @@ fl_err_t fl_pq_rle_init(struct fl_pq_rle *d, const uint8_t *data, size_t len, in
 static fl_err_t rle_next_run(struct fl_pq_rle *d, struct fl_error *err) {
     uint64_t h;
     size_t k = fl_varint_get_u64(d->p, (size_t)(d->end - d->p), &h);
-    if (!k) return corrupt(err, d->p >= d->end ? "RLE data ends before its values"
-                                                : "bad RLE run header");
+    if (!k)
+        return corrupt(err,
+                       d->p >= d->end ? "RLE data ends before its values" : "bad RLE run header");
     d->p += k;
     if (h & 1) {
         uint64_t groups = h >> 1;
@@ -117,7 +124,8 @@ static fl_err_t rle_next_run(struct fl_pq_rle *d, struct fl_error *err) {
         size_t present = bytes < avail ? (size_t)bytes : avail;
         uint64_t values = groups * 8;
         /* A writer may cut the last run short; only whole values count. */
-        if (d->bit_width && present < bytes) values = (uint64_t)present * 8 / (uint64_t)d->bit_width;
+        if (d->bit_width && present < bytes)
+            values = (uint64_t)present * 8 / (uint64_t)d->bit_width;
         d->bp = d->p;
         d->bp_bytes = present;
         d->bp_pos = 0;
@@ -125,13 +133,15 @@ static fl_err_t rle_next_run(struct fl_pq_rle *d, struct fl_error *err) {
         d->p += present;
     } else {
         uint64_t cnt = h >> 1;
-        if (cnt == 0 || cnt > (uint64_t)INT32_MAX) return corrupt(err, "RLE run length out of range");
+        if (cnt == 0 || cnt > (uint64_t)INT32_MAX)
+            return corrupt(err, "RLE run length out of range");
         size_t vb = (size_t)(d->bit_width + 7) / 8;
         if ((size_t)(d->end - d->p) < vb) return corrupt(err, "RLE run value truncated");
         uint32_t v = 0;
         for (size_t i = 0; i < vb; i++) v |= (uint32_t)d->p[i] << (8 * i);
         d->p += vb;
-        if (d->bit_width < 32 && (v >> d->bit_width)) return corrupt(err, "RLE run value wider than its bit width");
+        if (d->bit_width < 32 && (v >> d->bit_width))
+            return corrupt(err, "RLE run value wider than its bit width");
         d->rle_value = v;
         d->rle_left = (uint32_t)cnt;
     }
@@ -174,7 +184,8 @@ static fl_err_t levels_rle(int max_level, const uint8_t *p, size_t len, size_t n
         size_t k = n - i < 512 ? n - i : 512;
         e = fl_pq_rle_get(&d, tmp, k, err);
         for (size_t j = 0; j < k && !e; j++) {
-            if (tmp[j] > (uint32_t)max_level) return corrupt(err, "level above the column's maximum");
+            if (tmp[j] > (uint32_t)max_level)
+                return corrupt(err, "level above the column's maximum");
             out[i + j] = (uint8_t)tmp[j];
         }
         i += k;
@@ -182,8 +193,8 @@ static fl_err_t levels_rle(int max_level, const uint8_t *p, size_t len, size_t n
     return e;
 }
 
-fl_err_t fl_pq_decode_levels_v1(int encoding, int max_level, const uint8_t *p, size_t len,
-                                size_t n, uint8_t *out, size_t *used, struct fl_error *err) {
+fl_err_t fl_pq_decode_levels_v1(int encoding, int max_level, const uint8_t *p, size_t len, size_t n,
+                                uint8_t *out, size_t *used, struct fl_error *err) {
     if (max_level < 0 || max_level > 255) return corrupt(err, "level out of range");
     if (encoding == FL_PQ_ENC_RLE) {
         if (len < 4) return corrupt(err, "levels length truncated");
@@ -212,8 +223,8 @@ fl_err_t fl_pq_decode_levels_v1(int encoding, int max_level, const uint8_t *p, s
     return fl_errf(err, FL_ERR_UNSUPPORTED, "level encoding %d is not supported", encoding);
 }
 
-fl_err_t fl_pq_decode_levels_v2(int max_level, const uint8_t *p, size_t len, size_t n,
-                                uint8_t *out, struct fl_error *err) {
+fl_err_t fl_pq_decode_levels_v2(int max_level, const uint8_t *p, size_t len, size_t n, uint8_t *out,
+                                struct fl_error *err) {
     if (max_level < 0 || max_level > 255) return corrupt(err, "level out of range");
     return levels_rle(max_level, p, len, n, out, err);
 }
@@ -244,7 +255,8 @@ fl_err_t fl_pq_decode_plain(int ptype, int32_t type_len, const uint8_t *p, size_
     } else {
         size_t w = fl_pq_phys_width(ptype, type_len);
         if (!w) return corrupt(err, "PLAIN value of unknown width");
-        if (!fl_mul_ok(n, w, &need) || need > len) return corrupt(err, "PLAIN values run past the page");
+        if (!fl_mul_ok(n, w, &need) || need > len)
+            return corrupt(err, "PLAIN values run past the page");
         uint8_t *o = vec_grow(out, n);
         if (!o) return too_big(err);
         if (need) memcpy(o, p, need);
@@ -273,7 +285,8 @@ fl_err_t fl_pq_decode_dict(const struct fl_pq_vec *dict, const uint8_t *p, size_
             uint8_t *o = vec_grow(out, k);
             if (!o) return too_big(err);
             for (size_t j = 0; j < k; j++)
-                memcpy(o + j * dict->width, dict->data.data + (size_t)idx[j] * dict->width, dict->width);
+                memcpy(o + j * dict->width, dict->data.data + (size_t)idx[j] * dict->width,
+                       dict->width);
         } else {
             for (size_t j = 0; j < k && !e; j++) {
                 size_t l;
@@ -389,15 +402,18 @@ fl_err_t fl_pq_decode_delta_binary(int ptype, const uint8_t *p, size_t len, size
     if (ptype != FL_PQ_INT32 && ptype != FL_PQ_INT64)
         return corrupt(err, "DELTA_BINARY_PACKED on a type other than INT32/INT64");
     fl_buf_init(&tmp, out->data.max);
-    fl_err_t e = delta_decode(ptype == FL_PQ_INT32 ? 32 : 64, p, len, max_n, &tmp, count, used, err);
+    fl_err_t e =
+        delta_decode(ptype == FL_PQ_INT32 ? 32 : 64, p, len, max_n, &tmp, count, used, err);
     if (!e) {
         uint8_t *o = vec_grow(out, *count);
         if (!o) e = too_big(err);
         for (size_t i = 0; !e && i < *count; i++) {
             int64_t v;
             memcpy(&v, tmp.data + i * 8, 8);
-            if (ptype == FL_PQ_INT32) fl_put_le32(o + i * 4, (uint32_t)(int32_t)v);
-            else fl_put_le64(o + i * 8, (uint64_t)v);
+            if (ptype == FL_PQ_INT32)
+                fl_put_le32(o + i * 4, (uint32_t)(int32_t)v);
+            else
+                fl_put_le64(o + i * 8, (uint64_t)v);
         }
     }
     fl_buf_fini(&tmp);
@@ -470,8 +486,10 @@ fl_err_t fl_pq_decode_delta_byte_array(int ptype, int32_t type_len, const uint8_
         prev_len = total;
         if (fixed) {
             uint8_t *o = vec_grow(out, 1);
-            if (!o) e = too_big(err);
-            else memcpy(o, val.data, total);
+            if (!o)
+                e = too_big(err);
+            else
+                memcpy(o, val.data, total);
         } else {
             e = vec_push_bytes(out, val.data, total, err);
         }
@@ -484,9 +502,8 @@ fl_err_t fl_pq_decode_delta_byte_array(int ptype, int32_t type_len, const uint8_
 
 /* ---- BYTE_STREAM_SPLIT ---- */
 
-fl_err_t fl_pq_decode_byte_stream_split(int ptype, int32_t type_len, const uint8_t *p,
-                                        size_t len, size_t n, struct fl_pq_vec *out,
-                                        struct fl_error *err) {
+fl_err_t fl_pq_decode_byte_stream_split(int ptype, int32_t type_len, const uint8_t *p, size_t len,
+                                        size_t n, struct fl_pq_vec *out, struct fl_error *err) {
     size_t k, need;
     if (ptype != FL_PQ_FLOAT && ptype != FL_PQ_DOUBLE && ptype != FL_PQ_INT32 &&
         ptype != FL_PQ_INT64 && ptype != FL_PQ_FIXED_LEN_BYTE_ARRAY)

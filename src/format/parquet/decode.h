@@ -50,12 +50,12 @@ size_t fl_pq_phys_width(int ptype, int32_t type_len);
 struct fl_pq_rle {
     const uint8_t *p, *end;
     int bit_width;
-    uint32_t rle_left;      /* values left in the current RLE run */
+    uint32_t rle_left; /* values left in the current RLE run */
     uint32_t rle_value;
-    uint32_t bp_left;       /* values left in the current bit-packed run */
-    const uint8_t *bp;      /* start of the bit-packed run's bytes */
-    size_t bp_bytes;        /* bytes of it present in the input */
-    uint64_t bp_pos;        /* next value's bit position in the run */
+    uint32_t bp_left;  /* values left in the current bit-packed run */
+    const uint8_t *bp; /* start of the bit-packed run's bytes */
+    size_t bp_bytes;   /* bytes of it present in the input */
+    uint64_t bp_pos;   /* next value's bit position in the run */
 };
 
 /* bit_width 0..32. */
@@ -69,11 +69,11 @@ fl_err_t fl_pq_rle_get(struct fl_pq_rle *d, uint32_t *out, size_t n, struct fl_e
 
 /* Levels of a v1 page in RLE (4-byte length prefix) or the deprecated
  * BIT_PACKED encoding; *used gets the bytes consumed. */
-fl_err_t fl_pq_decode_levels_v1(int encoding, int max_level, const uint8_t *p, size_t len,
-                                size_t n, uint8_t *out, size_t *used, struct fl_error *err);
+fl_err_t fl_pq_decode_levels_v1(int encoding, int max_level, const uint8_t *p, size_t len, size_t n,
+                                uint8_t *out, size_t *used, struct fl_error *err);
 /* Levels of a v2 page: RLE without a length prefix, exactly len bytes. */
-fl_err_t fl_pq_decode_levels_v2(int max_level, const uint8_t *p, size_t len, size_t n,
-                                uint8_t *out, struct fl_error *err);
+fl_err_t fl_pq_decode_levels_v2(int max_level, const uint8_t *p, size_t len, size_t n, uint8_t *out,
+                                struct fl_error *err);
 
 /* PLAIN: appends n values to out (reset to the type's width by the
  * caller); *used gets the bytes consumed (may be NULL). */
@@ -100,8 +100,7 @@ fl_err_t fl_pq_decode_delta_byte_array(int ptype, int32_t type_len, const uint8_
                                        size_t n, struct fl_pq_vec *out, struct fl_error *err);
 /* BYTE_STREAM_SPLIT for FLOAT, DOUBLE, INT32, INT64, FIXED_LEN_BYTE_ARRAY:
  * len must be exactly n times the value width. */
-fl_err_t fl_pq_decode_byte_stream_split(int ptype, int32_t type_len, const uint8_t *p,
-                                        size_t len, size_t n, struct fl_pq_vec *out,
-                                        struct fl_error *err);
+fl_err_t fl_pq_decode_byte_stream_split(int ptype, int32_t type_len, const uint8_t *p, size_t len,
+                                        size_t n, struct fl_pq_vec *out, struct fl_error *err);
 
 #endif

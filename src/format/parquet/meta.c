@@ -42,8 +42,10 @@ static struct fl_pq_arena *arena_new(size_t input_len) {
     /* Decoded structs are larger than their wire form, but not by more
      * than this factor in any valid file; a hostile one hits the cap. */
     a->cap = (size_t)1 << 20;
-    if (input_len < ((size_t)1 << 30) / 64) a->cap += input_len * 64;
-    else a->cap = (size_t)1 << 30;
+    if (input_len < ((size_t)1 << 30) / 64)
+        a->cap += input_len * 64;
+    else
+        a->cap = (size_t)1 << 30;
     return a;
 }
 
@@ -147,9 +149,9 @@ static fl_err_t list_of(struct ctx *c, int t, int want, uint32_t *n) {
     return FL_OK;
 }
 
-#define FOR_FIELDS(c, st, id, t)                                                     \
-    for (fl_err_t e_ = fl_pq_thrift_struct_begin(&(c)->tr, &(st));                  \
-         !e_ && !(e_ = fl_pq_thrift_field_next(&(c)->tr, &(st), &(id), &(t))) &&    \
+#define FOR_FIELDS(c, st, id, t)                                                                   \
+    for (fl_err_t e_ = fl_pq_thrift_struct_begin(&(c)->tr, &(st));                                 \
+         !e_ && !(e_ = fl_pq_thrift_field_next(&(c)->tr, &(st), &(id), &(t))) &&                   \
          (t) != FL_PQ_TT_STOP;)
 
 /* ---- Statistics, KeyValue ---- */
@@ -161,16 +163,35 @@ static fl_err_t parse_stats(struct ctx *c, struct fl_pq_stats *s) {
     struct fl_pq_thrift_reader *tr = &c->tr;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: s->has_max = !read_bin(c, t, &s->max); break;
-        case 2: s->has_min = !read_bin(c, t, &s->min); break;
-        case 3: s->has_null_count = !fl_pq_thrift_read_i64(tr, t, &s->null_count); break;
-        case 4: s->has_distinct_count = !fl_pq_thrift_read_i64(tr, t, &s->distinct_count); break;
-        case 5: s->has_max_value = !read_bin(c, t, &s->max_value); break;
-        case 6: s->has_min_value = !read_bin(c, t, &s->min_value); break;
-        case 7: s->has_is_max_exact = !fl_pq_thrift_read_bool(tr, t, &s->is_max_value_exact); break;
-        case 8: s->has_is_min_exact = !fl_pq_thrift_read_bool(tr, t, &s->is_min_value_exact); break;
-        case 9: s->has_nan_count = !fl_pq_thrift_read_i64(tr, t, &s->nan_count); break;
-        default: fl_pq_thrift_skip(tr, t);
+        case 1:
+            s->has_max = !read_bin(c, t, &s->max);
+            break;
+        case 2:
+            s->has_min = !read_bin(c, t, &s->min);
+            break;
+        case 3:
+            s->has_null_count = !fl_pq_thrift_read_i64(tr, t, &s->null_count);
+            break;
+        case 4:
+            s->has_distinct_count = !fl_pq_thrift_read_i64(tr, t, &s->distinct_count);
+            break;
+        case 5:
+            s->has_max_value = !read_bin(c, t, &s->max_value);
+            break;
+        case 6:
+            s->has_min_value = !read_bin(c, t, &s->min_value);
+            break;
+        case 7:
+            s->has_is_max_exact = !fl_pq_thrift_read_bool(tr, t, &s->is_max_value_exact);
+            break;
+        case 8:
+            s->has_is_min_exact = !fl_pq_thrift_read_bool(tr, t, &s->is_min_value_exact);
+            break;
+        case 9:
+            s->has_nan_count = !fl_pq_thrift_read_i64(tr, t, &s->nan_count);
+            break;
+        default:
+            fl_pq_thrift_skip(tr, t);
         }
     }
     return tr->code;
@@ -182,9 +203,12 @@ static fl_err_t parse_kv(struct ctx *c, struct fl_pq_kv *kv) {
     int t;
     bool has_key = false;
     FOR_FIELDS(c, st, id, t) {
-        if (id == 1) has_key = !read_string(c, t, &kv->key, &kv->key_len);
-        else if (id == 2) read_string(c, t, &kv->value, &kv->value_len);
-        else fl_pq_thrift_skip(&c->tr, t);
+        if (id == 1)
+            has_key = !read_string(c, t, &kv->key, &kv->key_len);
+        else if (id == 2)
+            read_string(c, t, &kv->value, &kv->value_len);
+        else
+            fl_pq_thrift_skip(&c->tr, t);
     }
     if (!c->tr.code && !has_key) return missing(c, "KeyValue", "key");
     return c->tr.code;
@@ -222,7 +246,8 @@ static fl_err_t parse_logical_member(struct ctx *c, int16_t kind, struct fl_pq_l
     struct fl_pq_thrift_reader *tr = &c->tr;
     bool has_a = false, has_b = false;
     FOR_FIELDS(c, st, id, t) {
-        if (kind == FL_PQ_LT_DECIMAL && id == 1) has_a = !fl_pq_thrift_read_i32(tr, t, &lt->scale);
+        if (kind == FL_PQ_LT_DECIMAL && id == 1)
+            has_a = !fl_pq_thrift_read_i32(tr, t, &lt->scale);
         else if (kind == FL_PQ_LT_DECIMAL && id == 2)
             has_b = !fl_pq_thrift_read_i32(tr, t, &lt->precision);
         else if ((kind == FL_PQ_LT_TIME || kind == FL_PQ_LT_TIMESTAMP) && id == 1)
@@ -235,11 +260,13 @@ static fl_err_t parse_logical_member(struct ctx *c, int16_t kind, struct fl_pq_l
             lt->bit_width = w;
         } else if (kind == FL_PQ_LT_INTEGER && id == 2)
             has_b = !fl_pq_thrift_read_bool(tr, t, &lt->is_signed);
-        else fl_pq_thrift_skip(tr, t);
+        else
+            fl_pq_thrift_skip(tr, t);
     }
     if (tr->code) return tr->code;
     if ((kind == FL_PQ_LT_DECIMAL || kind == FL_PQ_LT_TIME || kind == FL_PQ_LT_TIMESTAMP ||
-         kind == FL_PQ_LT_INTEGER) && !(has_a && has_b))
+         kind == FL_PQ_LT_INTEGER) &&
+        !(has_a && has_b))
         return missing(c, "LogicalType", "parameters");
     return FL_OK;
 }
@@ -271,17 +298,38 @@ static fl_err_t parse_schema_elem(struct ctx *c, struct fl_pq_schema_elem *el) {
     bool has_name = false;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: el->has_type = !read_enum(c, t, &el->type); break;
-        case 2: el->has_type_length = !fl_pq_thrift_read_i32(tr, t, &el->type_length); break;
-        case 3: el->has_repetition = !read_enum(c, t, &el->repetition); break;
-        case 4: has_name = !read_string(c, t, &el->name, NULL); break;
-        case 5: el->has_num_children = !fl_pq_thrift_read_i32(tr, t, &el->num_children); break;
-        case 6: el->has_converted = !read_enum(c, t, &el->converted); break;
-        case 7: el->has_scale = !fl_pq_thrift_read_i32(tr, t, &el->scale); break;
-        case 8: el->has_precision = !fl_pq_thrift_read_i32(tr, t, &el->precision); break;
-        case 9: el->has_field_id = !fl_pq_thrift_read_i32(tr, t, &el->field_id); break;
-        case 10: parse_logical(c, t, &el->logical); break;
-        default: fl_pq_thrift_skip(tr, t);
+        case 1:
+            el->has_type = !read_enum(c, t, &el->type);
+            break;
+        case 2:
+            el->has_type_length = !fl_pq_thrift_read_i32(tr, t, &el->type_length);
+            break;
+        case 3:
+            el->has_repetition = !read_enum(c, t, &el->repetition);
+            break;
+        case 4:
+            has_name = !read_string(c, t, &el->name, NULL);
+            break;
+        case 5:
+            el->has_num_children = !fl_pq_thrift_read_i32(tr, t, &el->num_children);
+            break;
+        case 6:
+            el->has_converted = !read_enum(c, t, &el->converted);
+            break;
+        case 7:
+            el->has_scale = !fl_pq_thrift_read_i32(tr, t, &el->scale);
+            break;
+        case 8:
+            el->has_precision = !fl_pq_thrift_read_i32(tr, t, &el->precision);
+            break;
+        case 9:
+            el->has_field_id = !fl_pq_thrift_read_i32(tr, t, &el->field_id);
+            break;
+        case 10:
+            parse_logical(c, t, &el->logical);
+            break;
+        default:
+            fl_pq_thrift_skip(tr, t);
         }
     }
     if (tr->code) return tr->code;
@@ -307,11 +355,16 @@ static fl_err_t parse_col_meta(struct ctx *c, struct fl_pq_col_meta *m) {
     m->bloom_filter_length = -1;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: if (!read_enum(c, t, &m->type)) have |= 1; break;
+        case 1:
+            if (!read_enum(c, t, &m->type)) have |= 1;
+            break;
         case 2:
             if (list_of(c, t, FL_PQ_TT_I32, &n)) break;
             m->encodings = alloc_array(c, n, sizeof(int));
-            if (!m->encodings) { limit(c); break; }
+            if (!m->encodings) {
+                limit(c);
+                break;
+            }
             for (uint32_t i = 0; i < n; i++) read_enum(c, FL_PQ_TT_I32, &m->encodings[i]);
             m->nencodings = (int)n;
             have |= 2;
@@ -319,17 +372,32 @@ static fl_err_t parse_col_meta(struct ctx *c, struct fl_pq_col_meta *m) {
         case 3:
             if (list_of(c, t, FL_PQ_TT_BINARY, &n)) break;
             m->path = alloc_array(c, n, sizeof(char *));
-            if (!m->path) { limit(c); break; }
+            if (!m->path) {
+                limit(c);
+                break;
+            }
             for (uint32_t i = 0; i < n; i++) read_string(c, FL_PQ_TT_BINARY, &m->path[i], NULL);
             m->npath = (int)n;
             have |= 4;
             break;
-        case 4: if (!read_enum(c, t, &m->codec)) have |= 8; break;
-        case 5: if (!fl_pq_thrift_read_i64(tr, t, &m->num_values)) have |= 16; break;
-        case 6: if (!fl_pq_thrift_read_i64(tr, t, &m->total_uncompressed_size)) have |= 32; break;
-        case 7: if (!fl_pq_thrift_read_i64(tr, t, &m->total_compressed_size)) have |= 64; break;
-        case 8: parse_kv_list(c, t, &m->kv, &m->nkv); break;
-        case 9: if (!fl_pq_thrift_read_i64(tr, t, &m->data_page_offset)) have |= 128; break;
+        case 4:
+            if (!read_enum(c, t, &m->codec)) have |= 8;
+            break;
+        case 5:
+            if (!fl_pq_thrift_read_i64(tr, t, &m->num_values)) have |= 16;
+            break;
+        case 6:
+            if (!fl_pq_thrift_read_i64(tr, t, &m->total_uncompressed_size)) have |= 32;
+            break;
+        case 7:
+            if (!fl_pq_thrift_read_i64(tr, t, &m->total_compressed_size)) have |= 64;
+            break;
+        case 8:
+            parse_kv_list(c, t, &m->kv, &m->nkv);
+            break;
+        case 9:
+            if (!fl_pq_thrift_read_i64(tr, t, &m->data_page_offset)) have |= 128;
+            break;
         case 10:
             m->has_index_page_offset = !fl_pq_thrift_read_i64(tr, t, &m->index_page_offset);
             break;
@@ -338,17 +406,30 @@ static fl_err_t parse_col_meta(struct ctx *c, struct fl_pq_col_meta *m) {
                 !fl_pq_thrift_read_i64(tr, t, &m->dictionary_page_offset);
             break;
         case 12:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
+            if (t != FL_PQ_TT_STRUCT) {
+                fl_pq_thrift_skip(tr, t);
+                break;
+            }
             m->has_stats = !parse_stats(c, &m->stats);
             break;
-        case 14: m->has_bloom_filter = !fl_pq_thrift_read_i64(tr, t, &m->bloom_filter_offset); break;
-        case 15: fl_pq_thrift_read_i32(tr, t, &m->bloom_filter_length); break;
-        default: fl_pq_thrift_skip(tr, t);
+        case 14:
+            m->has_bloom_filter = !fl_pq_thrift_read_i64(tr, t, &m->bloom_filter_offset);
+            break;
+        case 15:
+            fl_pq_thrift_read_i32(tr, t, &m->bloom_filter_length);
+            break;
+        default:
+            fl_pq_thrift_skip(tr, t);
         }
     }
     if (tr->code) return tr->code;
-    static const char *names[] = {"type", "encodings", "path_in_schema", "codec", "num_values",
-                                  "total_uncompressed_size", "total_compressed_size",
+    static const char *names[] = {"type",
+                                  "encodings",
+                                  "path_in_schema",
+                                  "codec",
+                                  "num_values",
+                                  "total_uncompressed_size",
+                                  "total_compressed_size",
                                   "data_page_offset"};
     for (int i = 0; i < 8; i++)
         if (!(have & (1u << i))) return missing(c, "ColumnMetaData", names[i]);
@@ -362,22 +443,38 @@ static fl_err_t parse_column_chunk(struct ctx *c, struct fl_pq_column_chunk *cc)
     struct fl_pq_thrift_reader *tr = &c->tr;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: read_string(c, t, &cc->file_path, NULL); break;
-        case 2: fl_pq_thrift_read_i64(tr, t, &cc->file_offset); break;
+        case 1:
+            read_string(c, t, &cc->file_path, NULL);
+            break;
+        case 2:
+            fl_pq_thrift_read_i64(tr, t, &cc->file_offset);
+            break;
         case 3:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
+            if (t != FL_PQ_TT_STRUCT) {
+                fl_pq_thrift_skip(tr, t);
+                break;
+            }
             cc->has_meta_data = !parse_col_meta(c, &cc->meta);
             break;
-        case 4: cc->has_offset_index = !fl_pq_thrift_read_i64(tr, t, &cc->offset_index_offset); break;
-        case 5: fl_pq_thrift_read_i32(tr, t, &cc->offset_index_length); break;
-        case 6: cc->has_column_index = !fl_pq_thrift_read_i64(tr, t, &cc->column_index_offset); break;
-        case 7: fl_pq_thrift_read_i32(tr, t, &cc->column_index_length); break;
+        case 4:
+            cc->has_offset_index = !fl_pq_thrift_read_i64(tr, t, &cc->offset_index_offset);
+            break;
+        case 5:
+            fl_pq_thrift_read_i32(tr, t, &cc->offset_index_length);
+            break;
+        case 6:
+            cc->has_column_index = !fl_pq_thrift_read_i64(tr, t, &cc->column_index_offset);
+            break;
+        case 7:
+            fl_pq_thrift_read_i32(tr, t, &cc->column_index_length);
+            break;
         case 8:
         case 9:
             cc->encrypted = true;
             fl_pq_thrift_skip(tr, t);
             break;
-        default: fl_pq_thrift_skip(tr, t);
+        default:
+            fl_pq_thrift_skip(tr, t);
         }
     }
     /* file_offset is required in the IDL but deprecated and left out by
@@ -397,26 +494,38 @@ static fl_err_t parse_row_group(struct ctx *c, struct fl_pq_row_group *rg) {
         case 1:
             if (list_of(c, t, FL_PQ_TT_STRUCT, &n)) break;
             rg->columns = alloc_array(c, n, sizeof(*rg->columns));
-            if (!rg->columns) { limit(c); break; }
+            if (!rg->columns) {
+                limit(c);
+                break;
+            }
             for (uint32_t i = 0; i < n; i++)
                 if (parse_column_chunk(c, &rg->columns[i])) break;
             rg->ncolumns = (int)n;
             has_cols = true;
             break;
-        case 2: fl_pq_thrift_read_i64(tr, t, &rg->total_byte_size); break;
-        case 3: has_rows = !fl_pq_thrift_read_i64(tr, t, &rg->num_rows); break;
+        case 2:
+            fl_pq_thrift_read_i64(tr, t, &rg->total_byte_size);
+            break;
+        case 3:
+            has_rows = !fl_pq_thrift_read_i64(tr, t, &rg->num_rows);
+            break;
         case 4:
             if (list_of(c, t, FL_PQ_TT_STRUCT, &n)) break;
             for (uint32_t i = 0; i < n; i++) fl_pq_thrift_skip(tr, FL_PQ_TT_STRUCT);
             rg->nsorting_columns = (int)n;
             break;
-        case 5: rg->has_file_offset = !fl_pq_thrift_read_i64(tr, t, &rg->file_offset); break;
+        case 5:
+            rg->has_file_offset = !fl_pq_thrift_read_i64(tr, t, &rg->file_offset);
+            break;
         case 6:
             rg->has_total_compressed_size =
                 !fl_pq_thrift_read_i64(tr, t, &rg->total_compressed_size);
             break;
-        case 7: rg->has_ordinal = !fl_pq_thrift_read_i16(tr, t, &rg->ordinal); break;
-        default: fl_pq_thrift_skip(tr, t);
+        case 7:
+            rg->has_ordinal = !fl_pq_thrift_read_i16(tr, t, &rg->ordinal);
+            break;
+        default:
+            fl_pq_thrift_skip(tr, t);
         }
     }
     if (tr->code) return tr->code;
@@ -500,8 +609,7 @@ static fl_err_t derive_schema(struct ctx *c, struct fl_pq_file_meta *m) {
     int idx = 1;
     fl_err_t e = walk_schema(c, m, 0, &idx, 1, 0, 0, 0, 0, NULL);
     if (e) return e;
-    if (idx != m->nschema)
-        return fl_pq_thrift_fail(&c->tr, "schema has elements outside its tree");
+    if (idx != m->nschema) return fl_pq_thrift_fail(&c->tr, "schema has elements outside its tree");
     return FL_OK;
 }
 
@@ -514,34 +622,51 @@ static fl_err_t parse_file_meta(struct ctx *c, struct fl_pq_file_meta *m) {
     uint32_t n;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: has_version = !fl_pq_thrift_read_i32(tr, t, &m->version); break;
+        case 1:
+            has_version = !fl_pq_thrift_read_i32(tr, t, &m->version);
+            break;
         case 2:
             if (list_of(c, t, FL_PQ_TT_STRUCT, &n)) break;
             m->schema = alloc_array(c, n, sizeof(*m->schema));
-            if (!m->schema) { limit(c); break; }
+            if (!m->schema) {
+                limit(c);
+                break;
+            }
             for (uint32_t i = 0; i < n; i++)
                 if (parse_schema_elem(c, &m->schema[i])) break;
             m->nschema = (int)n;
             has_schema = true;
             break;
-        case 3: has_rows = !fl_pq_thrift_read_i64(tr, t, &m->num_rows); break;
+        case 3:
+            has_rows = !fl_pq_thrift_read_i64(tr, t, &m->num_rows);
+            break;
         case 4:
             if (list_of(c, t, FL_PQ_TT_STRUCT, &n)) break;
             m->row_groups = alloc_array(c, n, sizeof(*m->row_groups));
-            if (!m->row_groups) { limit(c); break; }
+            if (!m->row_groups) {
+                limit(c);
+                break;
+            }
             for (uint32_t i = 0; i < n; i++)
                 if (parse_row_group(c, &m->row_groups[i])) break;
             m->nrow_groups = (int)n;
             has_rgs = true;
             break;
-        case 5: parse_kv_list(c, t, &m->kv, &m->nkv); break;
-        case 6: read_string(c, t, &m->created_by, NULL); break;
-        case 7: parse_column_orders(c, t, m); break;
+        case 5:
+            parse_kv_list(c, t, &m->kv, &m->nkv);
+            break;
+        case 6:
+            read_string(c, t, &m->created_by, NULL);
+            break;
+        case 7:
+            parse_column_orders(c, t, m);
+            break;
         case 8:
             m->encrypted = true;
             fl_pq_thrift_skip(tr, t);
             break;
-        default: fl_pq_thrift_skip(tr, t);
+        default:
+            fl_pq_thrift_skip(tr, t);
         }
     }
     if (tr->code) return tr->code;
@@ -592,11 +717,20 @@ static fl_err_t parse_data_page_header(struct ctx *c, struct fl_pq_data_page_hea
     unsigned have = 0;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: if (!fl_pq_thrift_read_i32(&c->tr, t, &h->num_values)) have |= 1; break;
-        case 2: if (!read_enum(c, t, &h->encoding)) have |= 2; break;
-        case 3: if (!read_enum(c, t, &h->def_encoding)) have |= 4; break;
-        case 4: if (!read_enum(c, t, &h->rep_encoding)) have |= 8; break;
-        default: fl_pq_thrift_skip(&c->tr, t);
+        case 1:
+            if (!fl_pq_thrift_read_i32(&c->tr, t, &h->num_values)) have |= 1;
+            break;
+        case 2:
+            if (!read_enum(c, t, &h->encoding)) have |= 2;
+            break;
+        case 3:
+            if (!read_enum(c, t, &h->def_encoding)) have |= 4;
+            break;
+        case 4:
+            if (!read_enum(c, t, &h->rep_encoding)) have |= 8;
+            break;
+        default:
+            fl_pq_thrift_skip(&c->tr, t);
         }
     }
     if (!c->tr.code && have != 15) return missing(c, "DataPageHeader", "fields");
@@ -610,10 +744,17 @@ static fl_err_t parse_dict_page_header(struct ctx *c, struct fl_pq_dict_page_hea
     unsigned have = 0;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: if (!fl_pq_thrift_read_i32(&c->tr, t, &h->num_values)) have |= 1; break;
-        case 2: if (!read_enum(c, t, &h->encoding)) have |= 2; break;
-        case 3: fl_pq_thrift_read_bool(&c->tr, t, &h->is_sorted); break;
-        default: fl_pq_thrift_skip(&c->tr, t);
+        case 1:
+            if (!fl_pq_thrift_read_i32(&c->tr, t, &h->num_values)) have |= 1;
+            break;
+        case 2:
+            if (!read_enum(c, t, &h->encoding)) have |= 2;
+            break;
+        case 3:
+            fl_pq_thrift_read_bool(&c->tr, t, &h->is_sorted);
+            break;
+        default:
+            fl_pq_thrift_skip(&c->tr, t);
         }
     }
     if (!c->tr.code && have != 3) return missing(c, "DictionaryPageHeader", "fields");
@@ -629,14 +770,29 @@ static fl_err_t parse_data_page_header_v2(struct ctx *c, struct fl_pq_data_page_
     h->is_compressed = true;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: if (!fl_pq_thrift_read_i32(tr, t, &h->num_values)) have |= 1; break;
-        case 2: if (!fl_pq_thrift_read_i32(tr, t, &h->num_nulls)) have |= 2; break;
-        case 3: if (!fl_pq_thrift_read_i32(tr, t, &h->num_rows)) have |= 4; break;
-        case 4: if (!read_enum(c, t, &h->encoding)) have |= 8; break;
-        case 5: if (!fl_pq_thrift_read_i32(tr, t, &h->def_levels_byte_length)) have |= 16; break;
-        case 6: if (!fl_pq_thrift_read_i32(tr, t, &h->rep_levels_byte_length)) have |= 32; break;
-        case 7: fl_pq_thrift_read_bool(tr, t, &h->is_compressed); break;
-        default: fl_pq_thrift_skip(tr, t);
+        case 1:
+            if (!fl_pq_thrift_read_i32(tr, t, &h->num_values)) have |= 1;
+            break;
+        case 2:
+            if (!fl_pq_thrift_read_i32(tr, t, &h->num_nulls)) have |= 2;
+            break;
+        case 3:
+            if (!fl_pq_thrift_read_i32(tr, t, &h->num_rows)) have |= 4;
+            break;
+        case 4:
+            if (!read_enum(c, t, &h->encoding)) have |= 8;
+            break;
+        case 5:
+            if (!fl_pq_thrift_read_i32(tr, t, &h->def_levels_byte_length)) have |= 16;
+            break;
+        case 6:
+            if (!fl_pq_thrift_read_i32(tr, t, &h->rep_levels_byte_length)) have |= 32;
+            break;
+        case 7:
+            fl_pq_thrift_read_bool(tr, t, &h->is_compressed);
+            break;
+        default:
+            fl_pq_thrift_skip(tr, t);
         }
     }
     if (!tr->code && have != 63) return missing(c, "DataPageHeaderV2", "fields");
@@ -657,9 +813,15 @@ fl_err_t fl_pq_page_header_parse(const uint8_t *data, size_t len, int64_t base,
     struct fl_pq_thrift_reader *tr = &c.tr;
     FOR_FIELDS(&c, st, id, t) {
         switch (id) {
-        case 1: if (!read_enum(&c, t, &h->type)) have |= 1; break;
-        case 2: if (!fl_pq_thrift_read_i32(tr, t, &h->uncompressed_page_size)) have |= 2; break;
-        case 3: if (!fl_pq_thrift_read_i32(tr, t, &h->compressed_page_size)) have |= 4; break;
+        case 1:
+            if (!read_enum(&c, t, &h->type)) have |= 1;
+            break;
+        case 2:
+            if (!fl_pq_thrift_read_i32(tr, t, &h->uncompressed_page_size)) have |= 2;
+            break;
+        case 3:
+            if (!fl_pq_thrift_read_i32(tr, t, &h->compressed_page_size)) have |= 4;
+            break;
         case 4: {
             int32_t crc;
             h->has_crc = !fl_pq_thrift_read_i32(tr, t, &crc);
@@ -667,18 +829,28 @@ fl_err_t fl_pq_page_header_parse(const uint8_t *data, size_t len, int64_t base,
             break;
         }
         case 5:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
+            if (t != FL_PQ_TT_STRUCT) {
+                fl_pq_thrift_skip(tr, t);
+                break;
+            }
             h->has_data = !parse_data_page_header(&c, &h->data);
             break;
         case 7:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
+            if (t != FL_PQ_TT_STRUCT) {
+                fl_pq_thrift_skip(tr, t);
+                break;
+            }
             h->has_dict = !parse_dict_page_header(&c, &h->dict);
             break;
         case 8:
-            if (t != FL_PQ_TT_STRUCT) { fl_pq_thrift_skip(tr, t); break; }
+            if (t != FL_PQ_TT_STRUCT) {
+                fl_pq_thrift_skip(tr, t);
+                break;
+            }
             h->has_data_v2 = !parse_data_page_header_v2(&c, &h->data_v2);
             break;
-        default: fl_pq_thrift_skip(tr, t);
+        default:
+            fl_pq_thrift_skip(tr, t);
         }
     }
     if (!tr->code && have != 7) missing(&c, "PageHeader", "type/sizes");
@@ -712,31 +884,47 @@ fl_err_t fl_pq_column_index_parse(const uint8_t *data, size_t len, int64_t base,
     fl_pq_thrift_reader_init(&c.tr, data, len, base, err);
     c.a = arena_new(len);
     struct fl_pq_column_index *ci = arena_alloc(c.a, sizeof(*ci));
-    if (!ci) limit(&c);
-    else FOR_FIELDS(&c, st, id, t) {
-        switch (id) {
-        case 1:
-            if (list_of(&c, t, FL_PQ_TT_BOOL_TRUE, &n)) break;
-            ci->null_pages = alloc_array(&c, n, sizeof(bool));
-            if (!ci->null_pages) { limit(&c); break; }
-            for (uint32_t i = 0; i < n; i++) fl_pq_thrift_read_list_bool(&c.tr, &ci->null_pages[i]);
-            nnull = n;
-            have |= 1;
-            break;
-        case 2: if (!parse_bin_list(&c, t, &ci->min_values, &nmin)) have |= 2; break;
-        case 3: if (!parse_bin_list(&c, t, &ci->max_values, &nmax)) have |= 4; break;
-        case 4: if (!read_enum(&c, t, &ci->boundary_order)) have |= 8; break;
-        case 5:
-            if (list_of(&c, t, FL_PQ_TT_I64, &n)) break;
-            ci->null_counts = alloc_array(&c, n, sizeof(int64_t));
-            if (!ci->null_counts) { limit(&c); break; }
-            for (uint32_t i = 0; i < n; i++)
-                fl_pq_thrift_read_i64(&c.tr, FL_PQ_TT_I64, &ci->null_counts[i]);
-            ncnt = n;
-            break;
-        default: fl_pq_thrift_skip(&c.tr, t);
+    if (!ci)
+        limit(&c);
+    else
+        FOR_FIELDS(&c, st, id, t) {
+            switch (id) {
+            case 1:
+                if (list_of(&c, t, FL_PQ_TT_BOOL_TRUE, &n)) break;
+                ci->null_pages = alloc_array(&c, n, sizeof(bool));
+                if (!ci->null_pages) {
+                    limit(&c);
+                    break;
+                }
+                for (uint32_t i = 0; i < n; i++)
+                    fl_pq_thrift_read_list_bool(&c.tr, &ci->null_pages[i]);
+                nnull = n;
+                have |= 1;
+                break;
+            case 2:
+                if (!parse_bin_list(&c, t, &ci->min_values, &nmin)) have |= 2;
+                break;
+            case 3:
+                if (!parse_bin_list(&c, t, &ci->max_values, &nmax)) have |= 4;
+                break;
+            case 4:
+                if (!read_enum(&c, t, &ci->boundary_order)) have |= 8;
+                break;
+            case 5:
+                if (list_of(&c, t, FL_PQ_TT_I64, &n)) break;
+                ci->null_counts = alloc_array(&c, n, sizeof(int64_t));
+                if (!ci->null_counts) {
+                    limit(&c);
+                    break;
+                }
+                for (uint32_t i = 0; i < n; i++)
+                    fl_pq_thrift_read_i64(&c.tr, FL_PQ_TT_I64, &ci->null_counts[i]);
+                ncnt = n;
+                break;
+            default:
+                fl_pq_thrift_skip(&c.tr, t);
+            }
         }
-    }
     if (!c.tr.code && have != 15) missing(&c, "ColumnIndex", "fields");
     if (!c.tr.code && (nmin != nnull || nmax != nnull || (ci->null_counts && ncnt != nnull)))
         fl_pq_thrift_fail(&c.tr, "ColumnIndex lists of different lengths");
@@ -762,10 +950,17 @@ static fl_err_t parse_page_location(struct ctx *c, struct fl_pq_page_location *p
     unsigned have = 0;
     FOR_FIELDS(c, st, id, t) {
         switch (id) {
-        case 1: if (!fl_pq_thrift_read_i64(&c->tr, t, &pl->offset)) have |= 1; break;
-        case 2: if (!fl_pq_thrift_read_i32(&c->tr, t, &pl->compressed_page_size)) have |= 2; break;
-        case 3: if (!fl_pq_thrift_read_i64(&c->tr, t, &pl->first_row_index)) have |= 4; break;
-        default: fl_pq_thrift_skip(&c->tr, t);
+        case 1:
+            if (!fl_pq_thrift_read_i64(&c->tr, t, &pl->offset)) have |= 1;
+            break;
+        case 2:
+            if (!fl_pq_thrift_read_i32(&c->tr, t, &pl->compressed_page_size)) have |= 2;
+            break;
+        case 3:
+            if (!fl_pq_thrift_read_i64(&c->tr, t, &pl->first_row_index)) have |= 4;
+            break;
+        default:
+            fl_pq_thrift_skip(&c->tr, t);
         }
     }
     if (!c->tr.code && have != 7) return missing(c, "PageLocation", "fields");
@@ -783,20 +978,25 @@ fl_err_t fl_pq_offset_index_parse(const uint8_t *data, size_t len, int64_t base,
     fl_pq_thrift_reader_init(&c.tr, data, len, base, err);
     c.a = arena_new(len);
     struct fl_pq_offset_index *oi = arena_alloc(c.a, sizeof(*oi));
-    if (!oi) limit(&c);
-    else FOR_FIELDS(&c, st, id, t) {
-        if (id == 1) {
-            if (list_of(&c, t, FL_PQ_TT_STRUCT, &n)) break;
-            oi->pages = alloc_array(&c, n, sizeof(*oi->pages));
-            if (!oi->pages) { limit(&c); break; }
-            for (uint32_t i = 0; i < n; i++)
-                if (parse_page_location(&c, &oi->pages[i])) break;
-            oi->npages = (int)n;
-            has_pages = true;
-        } else {
-            fl_pq_thrift_skip(&c.tr, t);
+    if (!oi)
+        limit(&c);
+    else
+        FOR_FIELDS(&c, st, id, t) {
+            if (id == 1) {
+                if (list_of(&c, t, FL_PQ_TT_STRUCT, &n)) break;
+                oi->pages = alloc_array(&c, n, sizeof(*oi->pages));
+                if (!oi->pages) {
+                    limit(&c);
+                    break;
+                }
+                for (uint32_t i = 0; i < n; i++)
+                    if (parse_page_location(&c, &oi->pages[i])) break;
+                oi->npages = (int)n;
+                has_pages = true;
+            } else {
+                fl_pq_thrift_skip(&c.tr, t);
+            }
         }
-    }
     if (!c.tr.code && !has_pages) missing(&c, "OffsetIndex", "page_locations");
     if (c.tr.code) {
         arena_free(c.a);
@@ -815,39 +1015,67 @@ void fl_pq_offset_index_free(struct fl_pq_offset_index *oi) {
 /* ---- names ---- */
 
 const char *fl_pq_type_name(int type) {
-    static const char *n[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE",
-                              "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+    static const char *n[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+                              "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
     return type >= 0 && type <= 7 ? n[type] : "UNKNOWN";
 }
 
 const char *fl_pq_encoding_name(int enc, char *scratch, size_t n) {
-    static const char *names[] = {"PLAIN", "GROUP_VAR_INT", "PLAIN_DICTIONARY", "RLE",
-                                  "BIT_PACKED", "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY",
-                                  "DELTA_BYTE_ARRAY", "RLE_DICTIONARY", "BYTE_STREAM_SPLIT", "ALP"};
+    static const char *names[] = {"PLAIN",
+                                  "GROUP_VAR_INT",
+                                  "PLAIN_DICTIONARY",
+                                  "RLE",
+                                  "BIT_PACKED",
+                                  "DELTA_BINARY_PACKED",
+                                  "DELTA_LENGTH_BYTE_ARRAY",
+                                  "DELTA_BYTE_ARRAY",
+                                  "RLE_DICTIONARY",
+                                  "BYTE_STREAM_SPLIT",
+                                  "ALP"};
     if (enc >= 0 && enc <= 10) return names[enc];
     snprintf(scratch, n, "UNKNOWN(%d)", enc);
     return scratch;
 }
 
 const char *fl_pq_converted_name(int ct) {
-    static const char *n[] = {"UTF8", "MAP", "MAP_KEY_VALUE", "LIST", "ENUM", "DECIMAL", "DATE",
-                              "TIME_MILLIS", "TIME_MICROS", "TIMESTAMP_MILLIS",
-                              "TIMESTAMP_MICROS", "UINT_8", "UINT_16", "UINT_32", "UINT_64",
-                              "INT_8", "INT_16", "INT_32", "INT_64", "JSON", "BSON", "INTERVAL"};
+    static const char *n[] = {"UTF8",
+                              "MAP",
+                              "MAP_KEY_VALUE",
+                              "LIST",
+                              "ENUM",
+                              "DECIMAL",
+                              "DATE",
+                              "TIME_MILLIS",
+                              "TIME_MICROS",
+                              "TIMESTAMP_MILLIS",
+                              "TIMESTAMP_MICROS",
+                              "UINT_8",
+                              "UINT_16",
+                              "UINT_32",
+                              "UINT_64",
+                              "INT_8",
+                              "INT_16",
+                              "INT_32",
+                              "INT_64",
+                              "JSON",
+                              "BSON",
+                              "INTERVAL"};
     return ct >= 0 && ct <= 21 ? n[ct] : "UNKNOWN";
 }
 
 static const char *unit_name(int unit) {
-    return unit == FL_PQ_UNIT_MILLIS ? "MILLIS"
+    return unit == FL_PQ_UNIT_MILLIS   ? "MILLIS"
            : unit == FL_PQ_UNIT_MICROS ? "MICROS"
-           : unit == FL_PQ_UNIT_NANOS ? "NANOS" : "?";
+           : unit == FL_PQ_UNIT_NANOS  ? "NANOS"
+                                       : "?";
 }
 
 /* Logical type text, or the converted type's name, or "" */
 static void logical_text(const struct fl_pq_schema_elem *el, char *out, size_t n) {
     const struct fl_pq_logical *lt = &el->logical;
-    static const char *simple[] = {NULL, "STRING", "MAP", "LIST", "ENUM", NULL, "DATE", NULL,
-                                   NULL, NULL, NULL, "UNKNOWN", "JSON", "BSON", "UUID",
+    static const char *simple[] = {NULL,      "STRING",  "MAP",      "LIST",      "ENUM",
+                                   NULL,      "DATE",    NULL,       NULL,        NULL,
+                                   NULL,      "UNKNOWN", "JSON",     "BSON",      "UUID",
                                    "FLOAT16", "VARIANT", "GEOMETRY", "GEOGRAPHY", "FILE"};
     out[0] = 0;
     switch (lt->kind) {
@@ -855,10 +1083,13 @@ static void logical_text(const struct fl_pq_schema_elem *el, char *out, size_t n
         if (el->has_converted) {
             if (el->converted == FL_PQ_CT_DECIMAL)
                 snprintf(out, n, "DECIMAL(%d,%d)", el->precision, el->scale);
-            else snprintf(out, n, "%s", fl_pq_converted_name(el->converted));
+            else
+                snprintf(out, n, "%s", fl_pq_converted_name(el->converted));
         }
         return;
-    case FL_PQ_LT_DECIMAL: snprintf(out, n, "DECIMAL(%d,%d)", lt->precision, lt->scale); return;
+    case FL_PQ_LT_DECIMAL:
+        snprintf(out, n, "DECIMAL(%d,%d)", lt->precision, lt->scale);
+        return;
     case FL_PQ_LT_TIME:
     case FL_PQ_LT_TIMESTAMP:
         snprintf(out, n, "%s(%s,%s)", lt->kind == FL_PQ_LT_TIME ? "TIME" : "TIMESTAMP",
@@ -867,9 +1098,12 @@ static void logical_text(const struct fl_pq_schema_elem *el, char *out, size_t n
     case FL_PQ_LT_INTEGER:
         snprintf(out, n, "INTEGER(%d,%s)", lt->bit_width, lt->is_signed ? "true" : "false");
         return;
-    case FL_PQ_LT_OTHER: snprintf(out, n, "UNKNOWN_LOGICAL_TYPE"); return;
+    case FL_PQ_LT_OTHER:
+        snprintf(out, n, "UNKNOWN_LOGICAL_TYPE");
+        return;
     default:
-        if (lt->kind > 0 && lt->kind < 20 && simple[lt->kind]) snprintf(out, n, "%s", simple[lt->kind]);
+        if (lt->kind > 0 && lt->kind < 20 && simple[lt->kind])
+            snprintf(out, n, "%s", simple[lt->kind]);
         return;
     }
 }
@@ -881,10 +1115,14 @@ static size_t utf8_char(const uint8_t *s, size_t n) {
     size_t len;
     uint32_t cp;
     if (c < 0x80) return 1;
-    if ((c & 0xe0) == 0xc0) len = 2, cp = c & 0x1f;
-    else if ((c & 0xf0) == 0xe0) len = 3, cp = c & 0x0f;
-    else if ((c & 0xf8) == 0xf0) len = 4, cp = c & 0x07;
-    else return 0;
+    if ((c & 0xe0) == 0xc0)
+        len = 2, cp = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+        len = 3, cp = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
     if (len > n) return 0;
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xc0) != 0x80) return 0;
@@ -981,13 +1219,16 @@ static int64_t floor_div(int64_t a, int64_t b) {
 
 static fl_err_t json_time_us(struct fl_buf *out, int64_t us, bool ts) {
     char tb[48];
-    if (ts) fl_time_format_iso(us, tb, sizeof(tb));
-    else fl_time_format_time(us, tb, sizeof(tb));
+    if (ts)
+        fl_time_format_iso(us, tb, sizeof(tb));
+    else
+        fl_time_format_time(us, tb, sizeof(tb));
     return json_str(out, tb, strlen(tb));
 }
 
 static int64_t to_micros(int64_t v, int unit) {
-    if (unit == FL_PQ_UNIT_MILLIS) return v > INT64_MAX / 1000 || v < INT64_MIN / 1000 ? v : v * 1000;
+    if (unit == FL_PQ_UNIT_MILLIS)
+        return v > INT64_MAX / 1000 || v < INT64_MIN / 1000 ? v : v * 1000;
     if (unit == FL_PQ_UNIT_NANOS) return floor_div(v, 1000);
     return v;
 }
@@ -997,7 +1238,8 @@ static fl_err_t stat_json(struct fl_buf *out, const struct fl_pq_schema_elem *el
                           const struct fl_pq_bin *b) {
     const struct fl_pq_logical *lt = &el->logical;
     int ct = el->has_converted ? el->converted : -1;
-    bool dec = lt->kind == FL_PQ_LT_DECIMAL || (lt->kind == FL_PQ_LT_NONE && ct == FL_PQ_CT_DECIMAL);
+    bool dec =
+        lt->kind == FL_PQ_LT_DECIMAL || (lt->kind == FL_PQ_LT_NONE && ct == FL_PQ_CT_DECIMAL);
     int scale = lt->kind == FL_PQ_LT_DECIMAL ? lt->scale : el->scale;
     char tb[80];
     switch (el->type) {
@@ -1015,7 +1257,8 @@ static fl_err_t stat_json(struct fl_buf *out, const struct fl_pq_schema_elem *el
             fl_time_format_date(v, tb, sizeof(tb));
             return json_str(out, tb, strlen(tb));
         }
-        if ((lt->kind == FL_PQ_LT_TIME && lt->unit == FL_PQ_UNIT_MILLIS) || ct == FL_PQ_CT_TIME_MILLIS)
+        if ((lt->kind == FL_PQ_LT_TIME && lt->unit == FL_PQ_UNIT_MILLIS) ||
+            ct == FL_PQ_CT_TIME_MILLIS)
             return json_time_us(out, (int64_t)v * 1000, false);
         if ((lt->kind == FL_PQ_LT_INTEGER && !lt->is_signed) ||
             (ct >= FL_PQ_CT_UINT_8 && ct <= FL_PQ_CT_UINT_32))
@@ -1042,7 +1285,8 @@ static fl_err_t stat_json(struct fl_buf *out, const struct fl_pq_schema_elem *el
         if (b->len != 12) break;
         int64_t nanos = (int64_t)fl_le64(b->data);
         int64_t jd = (int32_t)fl_le32(b->data + 8);
-        uint64_t us = (uint64_t)(jd - 2440588) * (uint64_t)FL_US_PER_DAY + (uint64_t)floor_div(nanos, 1000);
+        uint64_t us =
+            (uint64_t)(jd - 2440588) * (uint64_t)FL_US_PER_DAY + (uint64_t)floor_div(nanos, 1000);
         return json_time_us(out, (int64_t)us, true);
     }
     case FL_PQ_FLOAT:
@@ -1096,8 +1340,9 @@ static fl_err_t kv_json(struct fl_buf *out, const struct fl_pq_kv *kv, int n) {
         if (i) e = fl_buf_append_u8(out, ',');
         if (!e) e = json_str(out, kv[i].key, kv[i].key_len);
         if (!e) e = fl_buf_append_u8(out, ':');
-        if (!e) e = kv[i].value ? json_str(out, kv[i].value, kv[i].value_len)
-                                : fl_buf_append_str(out, "null");
+        if (!e)
+            e = kv[i].value ? json_str(out, kv[i].value, kv[i].value_len)
+                            : fl_buf_append_str(out, "null");
     }
     if (!e) e = fl_buf_append_u8(out, '}');
     return e;
@@ -1108,15 +1353,50 @@ static fl_err_t stats_json(struct fl_buf *out, const struct fl_pq_schema_elem *e
     fl_err_t e = fl_buf_append_u8(out, '{');
     const char *sep = "";
 #define SEP() (e = e ? e : fl_buf_append_str(out, sep), sep = ",")
-    if (s->has_null_count) { SEP(); if (!e) e = fl_buf_printf(out, "\"null_count\":%" PRId64, s->null_count); }
-    if (s->has_distinct_count) { SEP(); if (!e) e = fl_buf_printf(out, "\"distinct_count\":%" PRId64, s->distinct_count); }
-    if (s->has_nan_count) { SEP(); if (!e) e = fl_buf_printf(out, "\"nan_count\":%" PRId64, s->nan_count); }
-    if (s->has_min_value) { SEP(); if (!e) e = fl_buf_append_str(out, "\"min_value\":"); if (!e) e = stat_json(out, el, &s->min_value); }
-    if (s->has_max_value) { SEP(); if (!e) e = fl_buf_append_str(out, "\"max_value\":"); if (!e) e = stat_json(out, el, &s->max_value); }
-    if (s->has_is_min_exact) { SEP(); if (!e) e = fl_buf_printf(out, "\"is_min_value_exact\":%s", s->is_min_value_exact ? "true" : "false"); }
-    if (s->has_is_max_exact) { SEP(); if (!e) e = fl_buf_printf(out, "\"is_max_value_exact\":%s", s->is_max_value_exact ? "true" : "false"); }
-    if (s->has_min) { SEP(); if (!e) e = fl_buf_append_str(out, "\"min\":"); if (!e) e = stat_json(out, el, &s->min); }
-    if (s->has_max) { SEP(); if (!e) e = fl_buf_append_str(out, "\"max\":"); if (!e) e = stat_json(out, el, &s->max); }
+    if (s->has_null_count) {
+        SEP();
+        if (!e) e = fl_buf_printf(out, "\"null_count\":%" PRId64, s->null_count);
+    }
+    if (s->has_distinct_count) {
+        SEP();
+        if (!e) e = fl_buf_printf(out, "\"distinct_count\":%" PRId64, s->distinct_count);
+    }
+    if (s->has_nan_count) {
+        SEP();
+        if (!e) e = fl_buf_printf(out, "\"nan_count\":%" PRId64, s->nan_count);
+    }
+    if (s->has_min_value) {
+        SEP();
+        if (!e) e = fl_buf_append_str(out, "\"min_value\":");
+        if (!e) e = stat_json(out, el, &s->min_value);
+    }
+    if (s->has_max_value) {
+        SEP();
+        if (!e) e = fl_buf_append_str(out, "\"max_value\":");
+        if (!e) e = stat_json(out, el, &s->max_value);
+    }
+    if (s->has_is_min_exact) {
+        SEP();
+        if (!e)
+            e = fl_buf_printf(out, "\"is_min_value_exact\":%s",
+                              s->is_min_value_exact ? "true" : "false");
+    }
+    if (s->has_is_max_exact) {
+        SEP();
+        if (!e)
+            e = fl_buf_printf(out, "\"is_max_value_exact\":%s",
+                              s->is_max_value_exact ? "true" : "false");
+    }
+    if (s->has_min) {
+        SEP();
+        if (!e) e = fl_buf_append_str(out, "\"min\":");
+        if (!e) e = stat_json(out, el, &s->min);
+    }
+    if (s->has_max) {
+        SEP();
+        if (!e) e = fl_buf_append_str(out, "\"max\":");
+        if (!e) e = stat_json(out, el, &s->max);
+    }
 #undef SEP
     if (!e) e = fl_buf_append_u8(out, '}');
     return e;
@@ -1141,19 +1421,20 @@ static fl_err_t chunk_json(struct fl_buf *out, const struct fl_pq_file_meta *met
             e = fl_buf_printf(out, "%s\"%s\"", i ? "," : "",
                               fl_pq_encoding_name(m->encodings[i], scratch, sizeof(scratch)));
         const char *codec_names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
-                                     "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"};
+                                     "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
         if (!e) {
             if (m->codec >= 0 && m->codec <= 7)
                 e = fl_buf_printf(out, "],\"codec\":\"%s\"", codec_names[m->codec]);
-            else e = fl_buf_printf(out, "],\"codec\":\"UNKNOWN(%d)\"", m->codec);
+            else
+                e = fl_buf_printf(out, "],\"codec\":\"UNKNOWN(%d)\"", m->codec);
         }
         if (!e)
             e = fl_buf_printf(out,
                               ",\"num_values\":%" PRId64 ",\"total_compressed_size\":%" PRId64
                               ",\"total_uncompressed_size\":%" PRId64
                               ",\"data_page_offset\":%" PRId64,
-                              m->num_values, m->total_compressed_size,
-                              m->total_uncompressed_size, m->data_page_offset);
+                              m->num_values, m->total_compressed_size, m->total_uncompressed_size,
+                              m->data_page_offset);
         if (!e && m->has_dictionary_page_offset)
             e = fl_buf_printf(out, ",\"dictionary_page_offset\":%" PRId64,
                               m->dictionary_page_offset);
@@ -1176,8 +1457,8 @@ static fl_err_t chunk_json(struct fl_buf *out, const struct fl_pq_file_meta *met
 }
 
 fl_err_t fl_pq_meta_to_json(const struct fl_pq_file_meta *meta, struct fl_buf *out) {
-    fl_err_t e = fl_buf_printf(out, "{\"version\":%d,\"num_rows\":%" PRId64, meta->version,
-                               meta->num_rows);
+    fl_err_t e =
+        fl_buf_printf(out, "{\"version\":%d,\"num_rows\":%" PRId64, meta->version, meta->num_rows);
     if (!e && meta->created_by) {
         e = fl_buf_append_str(out, ",\"created_by\":");
         if (!e) e = json_str(out, meta->created_by, strlen(meta->created_by));
@@ -1194,7 +1475,8 @@ fl_err_t fl_pq_meta_to_json(const struct fl_pq_file_meta *meta, struct fl_buf *o
         e = fl_buf_printf(out, "%s{\"num_rows\":%" PRId64 ",\"total_byte_size\":%" PRId64,
                           r ? "," : "", rg->num_rows, rg->total_byte_size);
         if (!e && rg->has_total_compressed_size)
-            e = fl_buf_printf(out, ",\"total_compressed_size\":%" PRId64, rg->total_compressed_size);
+            e = fl_buf_printf(out, ",\"total_compressed_size\":%" PRId64,
+                              rg->total_compressed_size);
         if (!e) e = fl_buf_append_str(out, ",\"columns\":[");
         for (int c = 0; c < rg->ncolumns && !e; c++) {
             if (c) e = fl_buf_append_u8(out, ',');
@@ -1215,14 +1497,17 @@ static fl_err_t schema_text(const struct fl_pq_file_meta *meta, struct fl_buf *o
         char lt[80], tb[48];
         bool group = el->has_num_children && (el->num_children > 0 || !el->has_type);
         logical_text(el, lt, sizeof(lt));
-        if (group) snprintf(tb, sizeof(tb), "group");
+        if (group)
+            snprintf(tb, sizeof(tb), "group");
         else if (el->type == FL_PQ_FIXED_LEN_BYTE_ARRAY)
             snprintf(tb, sizeof(tb), "fixed_len_byte_array(%d)", el->type_length);
-        else if (el->type == FL_PQ_BYTE_ARRAY) snprintf(tb, sizeof(tb), "binary");
+        else if (el->type == FL_PQ_BYTE_ARRAY)
+            snprintf(tb, sizeof(tb), "binary");
         else {
             const char *n = fl_pq_type_name(el->type);
             size_t i = 0;
-            for (; n[i] && i + 1 < sizeof(tb); i++) tb[i] = (char)(n[i] >= 'A' && n[i] <= 'Z' ? n[i] + 32 : n[i]);
+            for (; n[i] && i + 1 < sizeof(tb); i++)
+                tb[i] = (char)(n[i] >= 'A' && n[i] <= 'Z' ? n[i] + 32 : n[i]);
             tb[i] = 0;
         }
         int rep = el->has_repetition ? el->repetition : FL_PQ_REQUIRED;

@@ -35,33 +35,77 @@ enum fl_pq_type {
 };
 enum fl_pq_repetition { FL_PQ_REQUIRED = 0, FL_PQ_OPTIONAL = 1, FL_PQ_REPEATED = 2 };
 enum fl_pq_converted {
-    FL_PQ_CT_UTF8 = 0, FL_PQ_CT_MAP = 1, FL_PQ_CT_MAP_KEY_VALUE = 2, FL_PQ_CT_LIST = 3,
-    FL_PQ_CT_ENUM = 4, FL_PQ_CT_DECIMAL = 5, FL_PQ_CT_DATE = 6, FL_PQ_CT_TIME_MILLIS = 7,
-    FL_PQ_CT_TIME_MICROS = 8, FL_PQ_CT_TIMESTAMP_MILLIS = 9, FL_PQ_CT_TIMESTAMP_MICROS = 10,
-    FL_PQ_CT_UINT_8 = 11, FL_PQ_CT_UINT_16 = 12, FL_PQ_CT_UINT_32 = 13, FL_PQ_CT_UINT_64 = 14,
-    FL_PQ_CT_INT_8 = 15, FL_PQ_CT_INT_16 = 16, FL_PQ_CT_INT_32 = 17, FL_PQ_CT_INT_64 = 18,
-    FL_PQ_CT_JSON = 19, FL_PQ_CT_BSON = 20, FL_PQ_CT_INTERVAL = 21
+    FL_PQ_CT_UTF8 = 0,
+    FL_PQ_CT_MAP = 1,
+    FL_PQ_CT_MAP_KEY_VALUE = 2,
+    FL_PQ_CT_LIST = 3,
+    FL_PQ_CT_ENUM = 4,
+    FL_PQ_CT_DECIMAL = 5,
+    FL_PQ_CT_DATE = 6,
+    FL_PQ_CT_TIME_MILLIS = 7,
+    FL_PQ_CT_TIME_MICROS = 8,
+    FL_PQ_CT_TIMESTAMP_MILLIS = 9,
+    FL_PQ_CT_TIMESTAMP_MICROS = 10,
+    FL_PQ_CT_UINT_8 = 11,
+    FL_PQ_CT_UINT_16 = 12,
+    FL_PQ_CT_UINT_32 = 13,
+    FL_PQ_CT_UINT_64 = 14,
+    FL_PQ_CT_INT_8 = 15,
+    FL_PQ_CT_INT_16 = 16,
+    FL_PQ_CT_INT_32 = 17,
+    FL_PQ_CT_INT_64 = 18,
+    FL_PQ_CT_JSON = 19,
+    FL_PQ_CT_BSON = 20,
+    FL_PQ_CT_INTERVAL = 21
 };
 enum fl_pq_encoding {
-    FL_PQ_ENC_PLAIN = 0, FL_PQ_ENC_PLAIN_DICTIONARY = 2, FL_PQ_ENC_RLE = 3,
-    FL_PQ_ENC_BIT_PACKED = 4, FL_PQ_ENC_DELTA_BINARY_PACKED = 5,
-    FL_PQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6, FL_PQ_ENC_DELTA_BYTE_ARRAY = 7,
-    FL_PQ_ENC_RLE_DICTIONARY = 8, FL_PQ_ENC_BYTE_STREAM_SPLIT = 9, FL_PQ_ENC_ALP = 10
+    FL_PQ_ENC_PLAIN = 0,
+    FL_PQ_ENC_PLAIN_DICTIONARY = 2,
+    FL_PQ_ENC_RLE = 3,
+    FL_PQ_ENC_BIT_PACKED = 4,
+    FL_PQ_ENC_DELTA_BINARY_PACKED = 5,
+    FL_PQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+    FL_PQ_ENC_DELTA_BYTE_ARRAY = 7,
+    FL_PQ_ENC_RLE_DICTIONARY = 8,
+    FL_PQ_ENC_BYTE_STREAM_SPLIT = 9,
+    FL_PQ_ENC_ALP = 10
 };
 enum fl_pq_page_type {
-    FL_PQ_PAGE_DATA = 0, FL_PQ_PAGE_INDEX = 1, FL_PQ_PAGE_DICTIONARY = 2, FL_PQ_PAGE_DATA_V2 = 3
+    FL_PQ_PAGE_DATA = 0,
+    FL_PQ_PAGE_INDEX = 1,
+    FL_PQ_PAGE_DICTIONARY = 2,
+    FL_PQ_PAGE_DATA_V2 = 3
 };
 /* LogicalType union members (field ids); NONE = absent, OTHER = a member
  * this reader does not know (a newer writer's). */
 enum fl_pq_logical_kind {
-    FL_PQ_LT_NONE = 0, FL_PQ_LT_STRING = 1, FL_PQ_LT_MAP = 2, FL_PQ_LT_LIST = 3,
-    FL_PQ_LT_ENUM = 4, FL_PQ_LT_DECIMAL = 5, FL_PQ_LT_DATE = 6, FL_PQ_LT_TIME = 7,
-    FL_PQ_LT_TIMESTAMP = 8, FL_PQ_LT_INTEGER = 10, FL_PQ_LT_UNKNOWN = 11, FL_PQ_LT_JSON = 12,
-    FL_PQ_LT_BSON = 13, FL_PQ_LT_UUID = 14, FL_PQ_LT_FLOAT16 = 15, FL_PQ_LT_VARIANT = 16,
-    FL_PQ_LT_GEOMETRY = 17, FL_PQ_LT_GEOGRAPHY = 18, FL_PQ_LT_FILE = 19, FL_PQ_LT_OTHER = 255
+    FL_PQ_LT_NONE = 0,
+    FL_PQ_LT_STRING = 1,
+    FL_PQ_LT_MAP = 2,
+    FL_PQ_LT_LIST = 3,
+    FL_PQ_LT_ENUM = 4,
+    FL_PQ_LT_DECIMAL = 5,
+    FL_PQ_LT_DATE = 6,
+    FL_PQ_LT_TIME = 7,
+    FL_PQ_LT_TIMESTAMP = 8,
+    FL_PQ_LT_INTEGER = 10,
+    FL_PQ_LT_UNKNOWN = 11,
+    FL_PQ_LT_JSON = 12,
+    FL_PQ_LT_BSON = 13,
+    FL_PQ_LT_UUID = 14,
+    FL_PQ_LT_FLOAT16 = 15,
+    FL_PQ_LT_VARIANT = 16,
+    FL_PQ_LT_GEOMETRY = 17,
+    FL_PQ_LT_GEOGRAPHY = 18,
+    FL_PQ_LT_FILE = 19,
+    FL_PQ_LT_OTHER = 255
 };
-enum fl_pq_time_unit { FL_PQ_UNIT_NONE = 0, FL_PQ_UNIT_MILLIS = 1, FL_PQ_UNIT_MICROS = 2,
-                       FL_PQ_UNIT_NANOS = 3 };
+enum fl_pq_time_unit {
+    FL_PQ_UNIT_NONE = 0,
+    FL_PQ_UNIT_MILLIS = 1,
+    FL_PQ_UNIT_MICROS = 2,
+    FL_PQ_UNIT_NANOS = 3
+};
 
 /* Bytes owned by the metadata's arena. */
 struct fl_pq_bin {
@@ -79,8 +123,8 @@ struct fl_pq_stats {
 };
 
 struct fl_pq_logical {
-    int kind;       /* enum fl_pq_logical_kind */
-    int32_t scale;  /* DECIMAL */
+    int kind;      /* enum fl_pq_logical_kind */
+    int32_t scale; /* DECIMAL */
     int32_t precision;
     bool utc;       /* TIME, TIMESTAMP: isAdjustedToUTC */
     int unit;       /* TIME, TIMESTAMP: enum fl_pq_time_unit */
@@ -92,11 +136,11 @@ struct fl_pq_schema_elem {
     const char *name;
     bool has_type, has_type_length, has_repetition, has_num_children;
     bool has_converted, has_scale, has_precision, has_field_id;
-    int type;       /* enum fl_pq_type */
+    int type; /* enum fl_pq_type */
     int32_t type_length;
     int repetition; /* enum fl_pq_repetition */
     int32_t num_children;
-    int converted;  /* enum fl_pq_converted */
+    int converted; /* enum fl_pq_converted */
     int32_t scale, precision, field_id;
     struct fl_pq_logical logical;
 };
@@ -170,7 +214,7 @@ struct fl_pq_file_meta {
     const char *created_by; /* NULL when absent */
     int *column_orders;     /* 1 = TYPE_ORDER, 0 = another (unknown) order */
     int ncolumn_orders;
-    bool encrypted;         /* encryption_algorithm present */
+    bool encrypted; /* encryption_algorithm present */
     /* Derived from the schema tree. */
     struct fl_pq_leaf *leaves;
     int nleaves;
@@ -209,7 +253,7 @@ struct fl_pq_column_index {
     int npages;
     bool *null_pages;
     struct fl_pq_bin *min_values, *max_values;
-    int boundary_order; /* 0 unordered, 1 ascending, 2 descending */
+    int boundary_order;   /* 0 unordered, 1 ascending, 2 descending */
     int64_t *null_counts; /* NULL when absent */
     struct fl_pq_arena *arena;
 };

@@ -38,8 +38,21 @@
 
 /* How a physical value becomes a batch value. */
 enum conv {
-    CV_BOOL, CV_I32, CV_U32, CV_I64, CV_I96, CV_TIME_MS, CV_NANOS, CV_MILLIS,
-    CV_DEC_I32, CV_DEC_I64, CV_DEC_BE, CV_F32, CV_F64, CV_BYTES, CV_FIXED
+    CV_BOOL,
+    CV_I32,
+    CV_U32,
+    CV_I64,
+    CV_I96,
+    CV_TIME_MS,
+    CV_NANOS,
+    CV_MILLIS,
+    CV_DEC_I32,
+    CV_DEC_I64,
+    CV_DEC_BE,
+    CV_F32,
+    CV_F64,
+    CV_BYTES,
+    CV_FIXED
 };
 
 struct unsup {
@@ -49,8 +62,8 @@ struct unsup {
 };
 
 struct cursor {
-    int f;       /* index in r->schema */
-    int leaf;    /* column chunk index */
+    int f;    /* index in r->schema */
+    int leaf; /* column chunk index */
     const char *name;
     int ptype;
     int32_t type_len;
@@ -61,8 +74,8 @@ struct cursor {
     size_t chunk_len;
     int64_t chunk_off; /* file position of chunk[0] */
     size_t pos;
-    int64_t num_rows;  /* rows in the row group */
-    int64_t next_row;  /* first row of the next unread page */
+    int64_t num_rows; /* rows in the row group */
+    int64_t next_row; /* first row of the next unread page */
     bool loaded;
     int64_t page_first;
     size_t page_n, page_i, val_i;
@@ -104,9 +117,7 @@ struct fl_pq_reader {
     struct fl_pq_read_stats stats;
 };
 
-static const char *rname(const struct fl_pq_reader *r) {
-    return r->path ? r->path : "parquet";
-}
+static const char *rname(const struct fl_pq_reader *r) { return r->path ? r->path : "parquet"; }
 
 /* ---- schema mapping ---- */
 
@@ -114,7 +125,8 @@ static fl_err_t map_type(const struct fl_pq_schema_elem *el, struct fl_field *f,
                          bool *uns, char *why, size_t whysz) {
     const struct fl_pq_logical *lt = &el->logical;
     int ct = el->has_converted ? el->converted : -1;
-    bool dec = lt->kind == FL_PQ_LT_DECIMAL || (lt->kind == FL_PQ_LT_NONE && ct == FL_PQ_CT_DECIMAL);
+    bool dec =
+        lt->kind == FL_PQ_LT_DECIMAL || (lt->kind == FL_PQ_LT_NONE && ct == FL_PQ_CT_DECIMAL);
     *uns = false;
     if (dec) {
         int32_t p = lt->kind == FL_PQ_LT_DECIMAL ? lt->precision : el->precision;
@@ -131,10 +143,16 @@ static fl_err_t map_type(const struct fl_pq_schema_elem *el, struct fl_field *f,
         f->precision = p;
         f->scale = s;
         switch (el->type) {
-        case FL_PQ_INT32: *conv = CV_DEC_I32; return FL_OK;
-        case FL_PQ_INT64: *conv = CV_DEC_I64; return FL_OK;
+        case FL_PQ_INT32:
+            *conv = CV_DEC_I32;
+            return FL_OK;
+        case FL_PQ_INT64:
+            *conv = CV_DEC_I64;
+            return FL_OK;
         case FL_PQ_BYTE_ARRAY:
-        case FL_PQ_FIXED_LEN_BYTE_ARRAY: *conv = CV_DEC_BE; break;
+        case FL_PQ_FIXED_LEN_BYTE_ARRAY:
+            *conv = CV_DEC_BE;
+            break;
         default:
             snprintf(why, whysz, "DECIMAL on %s", fl_pq_type_name(el->type));
             return FL_ERR_CORRUPT;
@@ -146,7 +164,10 @@ static fl_err_t map_type(const struct fl_pq_schema_elem *el, struct fl_field *f,
         return FL_OK;
     }
     switch (el->type) {
-    case FL_PQ_BOOLEAN: f->type = FL_TYPE_BOOLEAN; *conv = CV_BOOL; return FL_OK;
+    case FL_PQ_BOOLEAN:
+        f->type = FL_TYPE_BOOLEAN;
+        *conv = CV_BOOL;
+        return FL_OK;
     case FL_PQ_INT32:
         if (lt->kind == FL_PQ_LT_DATE || ct == FL_PQ_CT_DATE) {
             f->type = FL_TYPE_DATE;
@@ -172,12 +193,14 @@ static fl_err_t map_type(const struct fl_pq_schema_elem *el, struct fl_field *f,
         f->type = FL_TYPE_LONG;
         if (lt->kind == FL_PQ_LT_TIMESTAMP) {
             f->type = lt->utc ? FL_TYPE_TIMESTAMPTZ : FL_TYPE_TIMESTAMP;
-            *conv = lt->unit == FL_PQ_UNIT_MILLIS ? CV_MILLIS
-                    : lt->unit == FL_PQ_UNIT_NANOS ? CV_NANOS : CV_I64;
+            *conv = lt->unit == FL_PQ_UNIT_MILLIS  ? CV_MILLIS
+                    : lt->unit == FL_PQ_UNIT_NANOS ? CV_NANOS
+                                                   : CV_I64;
         } else if (lt->kind == FL_PQ_LT_TIME) {
             f->type = FL_TYPE_TIME;
-            *conv = lt->unit == FL_PQ_UNIT_NANOS ? CV_NANOS
-                    : lt->unit == FL_PQ_UNIT_MILLIS ? CV_MILLIS : CV_I64;
+            *conv = lt->unit == FL_PQ_UNIT_NANOS    ? CV_NANOS
+                    : lt->unit == FL_PQ_UNIT_MILLIS ? CV_MILLIS
+                                                    : CV_I64;
         } else if (lt->kind == FL_PQ_LT_NONE && ct == FL_PQ_CT_TIMESTAMP_MILLIS) {
             f->type = FL_TYPE_TIMESTAMPTZ;
             *conv = CV_MILLIS;
@@ -190,16 +213,26 @@ static fl_err_t map_type(const struct fl_pq_schema_elem *el, struct fl_field *f,
             *uns = true; /* read as its two's complement bits */
         }
         return FL_OK;
-    case FL_PQ_INT96: f->type = FL_TYPE_TIMESTAMP; *conv = CV_I96; return FL_OK;
-    case FL_PQ_FLOAT: f->type = FL_TYPE_FLOAT; *conv = CV_F32; return FL_OK;
-    case FL_PQ_DOUBLE: f->type = FL_TYPE_DOUBLE; *conv = CV_F64; return FL_OK;
+    case FL_PQ_INT96:
+        f->type = FL_TYPE_TIMESTAMP;
+        *conv = CV_I96;
+        return FL_OK;
+    case FL_PQ_FLOAT:
+        f->type = FL_TYPE_FLOAT;
+        *conv = CV_F32;
+        return FL_OK;
+    case FL_PQ_DOUBLE:
+        f->type = FL_TYPE_DOUBLE;
+        *conv = CV_F64;
+        return FL_OK;
     case FL_PQ_BYTE_ARRAY:
         *conv = CV_BYTES;
         if (lt->kind == FL_PQ_LT_STRING || lt->kind == FL_PQ_LT_ENUM || lt->kind == FL_PQ_LT_JSON ||
             (lt->kind == FL_PQ_LT_NONE &&
              (ct == FL_PQ_CT_UTF8 || ct == FL_PQ_CT_ENUM || ct == FL_PQ_CT_JSON)))
             f->type = FL_TYPE_STRING;
-        else f->type = FL_TYPE_BINARY;
+        else
+            f->type = FL_TYPE_BINARY;
         return FL_OK;
     case FL_PQ_FIXED_LEN_BYTE_ARRAY:
         if (el->type_length <= 0) {
@@ -238,8 +271,10 @@ static fl_err_t build_schema(struct fl_pq_reader *r, struct fl_error *err) {
     bool all_ids = ntop > 0;
     for (int k = 0; k < ntop; k++) {
         /* groups without leaves have no entry: find them by walking */
-        if (!top_nleaves[k]) all_ids = false;
-        else if (!m->schema[top_elem[k]].has_field_id) all_ids = false;
+        if (!top_nleaves[k])
+            all_ids = false;
+        else if (!m->schema[top_elem[k]].has_field_id)
+            all_ids = false;
     }
     r->schema = fl_calloc(1, sizeof(*r->schema));
     r->schema->fields = fl_calloc((size_t)ntop + 1, sizeof(struct fl_field));
@@ -306,7 +341,8 @@ static fl_err_t open_image(struct fl_pq_reader *r, struct fl_error *err) {
         return fl_errf(err, FL_ERR_CORRUPT, "%s: not a Parquet file (no PAR1 magic at the start)",
                        rname(r));
     if (memcmp(d + len - 4, "PARE", 4) == 0)
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "%s: encrypted footers are not supported", rname(r));
+        return fl_errf(err, FL_ERR_UNSUPPORTED, "%s: encrypted footers are not supported",
+                       rname(r));
     if (memcmp(d + len - 4, "PAR1", 4) != 0)
         return fl_errf(err, FL_ERR_CORRUPT, "%s: no PAR1 magic at the end (truncated file?)",
                        rname(r));
@@ -315,8 +351,8 @@ static fl_err_t open_image(struct fl_pq_reader *r, struct fl_error *err) {
         return fl_errf(err, FL_ERR_CORRUPT, "%s: footer length %zu does not fit a %zu-byte file",
                        rname(r), flen, len);
     r->footer_start = len - 8 - flen;
-    fl_err_t e = fl_pq_file_meta_parse(d + r->footer_start, flen, (int64_t)r->footer_start,
-                                       &r->meta, err);
+    fl_err_t e =
+        fl_pq_file_meta_parse(d + r->footer_start, flen, (int64_t)r->footer_start, &r->meta, err);
     if (e) {
         fl_err_prefix(err, "%s", rname(r));
         return e;
@@ -448,7 +484,8 @@ static fl_err_t set_projection(struct fl_pq_reader *r, const int *idx, int n,
 
 fl_err_t fl_pq_reader_project_ids(struct fl_pq_reader *r, const int32_t *ids, int n,
                                   struct fl_error *err) {
-    if (r->started) return fl_errf(err, FL_ERR_INVALID, "%s: projection after reading began", rname(r));
+    if (r->started)
+        return fl_errf(err, FL_ERR_INVALID, "%s: projection after reading began", rname(r));
     if (n < 0) return fl_errf(err, FL_ERR_INVALID, "negative column count");
     int *idx = fl_calloc((size_t)n + 1, sizeof(int));
     fl_err_t e = FL_OK;
@@ -457,7 +494,8 @@ fl_err_t fl_pq_reader_project_ids(struct fl_pq_reader *r, const int32_t *ids, in
         if (idx[i] >= 0) continue;
         for (int u = 0; u < r->nunsup && !e; u++)
             if (r->unsup[u].id == ids[i]) e = unsup_err(r, &r->unsup[u], err);
-        if (!e) e = fl_errf(err, FL_ERR_NOTFOUND, "%s: no column with field id %d", rname(r), ids[i]);
+        if (!e)
+            e = fl_errf(err, FL_ERR_NOTFOUND, "%s: no column with field id %d", rname(r), ids[i]);
     }
     if (!e) e = set_projection(r, idx, n, err);
     fl_free(idx);
@@ -466,7 +504,8 @@ fl_err_t fl_pq_reader_project_ids(struct fl_pq_reader *r, const int32_t *ids, in
 
 fl_err_t fl_pq_reader_project_names(struct fl_pq_reader *r, const char *const *names, int n,
                                     struct fl_error *err) {
-    if (r->started) return fl_errf(err, FL_ERR_INVALID, "%s: projection after reading began", rname(r));
+    if (r->started)
+        return fl_errf(err, FL_ERR_INVALID, "%s: projection after reading began", rname(r));
     if (n < 0) return fl_errf(err, FL_ERR_INVALID, "negative column count");
     int *idx = fl_calloc((size_t)n + 1, sizeof(int));
     fl_err_t e = FL_OK;
@@ -484,7 +523,8 @@ fl_err_t fl_pq_reader_project_names(struct fl_pq_reader *r, const char *const *n
 
 fl_err_t fl_pq_reader_add_pred(struct fl_pq_reader *r, const struct fl_pq_pred *pred,
                                struct fl_error *err) {
-    if (r->started) return fl_errf(err, FL_ERR_INVALID, "%s: predicate after reading began", rname(r));
+    if (r->started)
+        return fl_errf(err, FL_ERR_INVALID, "%s: predicate after reading began", rname(r));
     if (fl_schema_index_by_id(r->schema, pred->field_id) < 0)
         return fl_errf(err, FL_ERR_NOTFOUND, "%s: predicate on unknown field id %d", rname(r),
                        pred->field_id);
@@ -519,13 +559,26 @@ struct lit {
 
 static int lit_kind(int conv) {
     switch (conv) {
-    case CV_BOOL: case CV_I32: case CV_U32: case CV_I64: case CV_TIME_MS: case CV_NANOS:
+    case CV_BOOL:
+    case CV_I32:
+    case CV_U32:
+    case CV_I64:
+    case CV_TIME_MS:
+    case CV_NANOS:
     case CV_MILLIS:
         return LK_I64;
-    case CV_F32: case CV_F64: return LK_F64;
-    case CV_DEC_I32: case CV_DEC_I64: case CV_DEC_BE: return LK_I128;
-    case CV_BYTES: case CV_FIXED: return LK_BYTES;
-    default: return LK_NONE;
+    case CV_F32:
+    case CV_F64:
+        return LK_F64;
+    case CV_DEC_I32:
+    case CV_DEC_I64:
+    case CV_DEC_BE:
+        return LK_I128;
+    case CV_BYTES:
+    case CV_FIXED:
+        return LK_BYTES;
+    default:
+        return LK_NONE;
     }
 }
 
@@ -613,8 +666,12 @@ static bool stat_lit(const struct cursor *c, const struct fl_pq_bin *b, struct l
 /* sign of (stat - literal); false when incomparable */
 static bool lit_cmp(const struct lit *s, const struct fl_pq_pred *p, int *out) {
     switch (s->kind) {
-    case LK_I64: *out = (s->i64 > p->i64) - (s->i64 < p->i64); return true;
-    case LK_I128: *out = (s->i128 > p->i128) - (s->i128 < p->i128); return true;
+    case LK_I64:
+        *out = (s->i64 > p->i64) - (s->i64 < p->i64);
+        return true;
+    case LK_I128:
+        *out = (s->i128 > p->i128) - (s->i128 < p->i128);
+        return true;
     case LK_F64:
         if (isnan(p->f64)) return false;
         *out = (s->f64 > p->f64) - (s->f64 < p->f64);
@@ -626,7 +683,8 @@ static bool lit_cmp(const struct lit *s, const struct fl_pq_pred *p, int *out) {
         *out = (c > 0) - (c < 0);
         return true;
     }
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -641,20 +699,28 @@ static bool can_skip(const struct fl_pq_pred *p, const struct span_stats *s) {
     bool all_null = s->all_null || (s->has_nulls && s->null_count >= s->num_values);
     int c;
     switch (p->op) {
-    case FL_PQ_PRED_IS_NULL: return s->has_nulls && s->null_count == 0 && !s->all_null;
-    case FL_PQ_PRED_NOT_NULL: return all_null;
-    default: break;
+    case FL_PQ_PRED_IS_NULL:
+        return s->has_nulls && s->null_count == 0 && !s->all_null;
+    case FL_PQ_PRED_NOT_NULL:
+        return all_null;
+    default:
+        break;
     }
     if (all_null) return true;
     switch (p->op) {
     case FL_PQ_PRED_EQ:
         return (s->has_min && lit_cmp(&s->min, p, &c) && c > 0) ||
                (s->has_max && lit_cmp(&s->max, p, &c) && c < 0);
-    case FL_PQ_PRED_LT: return s->has_min && lit_cmp(&s->min, p, &c) && c >= 0;
-    case FL_PQ_PRED_LE: return s->has_min && lit_cmp(&s->min, p, &c) && c > 0;
-    case FL_PQ_PRED_GT: return s->has_max && lit_cmp(&s->max, p, &c) && c <= 0;
-    case FL_PQ_PRED_GE: return s->has_max && lit_cmp(&s->max, p, &c) && c < 0;
-    default: return false;
+    case FL_PQ_PRED_LT:
+        return s->has_min && lit_cmp(&s->min, p, &c) && c >= 0;
+    case FL_PQ_PRED_LE:
+        return s->has_min && lit_cmp(&s->min, p, &c) && c > 0;
+    case FL_PQ_PRED_GT:
+        return s->has_max && lit_cmp(&s->max, p, &c) && c <= 0;
+    case FL_PQ_PRED_GE:
+        return s->has_max && lit_cmp(&s->max, p, &c) && c < 0;
+    default:
+        return false;
     }
 }
 
@@ -732,8 +798,10 @@ static void ranges_intersect(struct fl_pq_reader *r, const int64_t *keep, int nk
             out[2 * n + 1] = b;
             n++;
         }
-        if (r->ranges[2 * i + 1] < keep[2 * j + 1]) i++;
-        else j++;
+        if (r->ranges[2 * i + 1] < keep[2 * j + 1])
+            i++;
+        else
+            j++;
     }
     fl_free(r->ranges);
     r->ranges = out;
@@ -758,18 +826,19 @@ static void page_ranges(struct fl_pq_reader *r, int rgi) {
         if (!cc->has_column_index || !cc->has_offset_index) continue;
         if (cc->column_index_offset < 0 || cc->column_index_length <= 0 ||
             cc->offset_index_offset < 0 || cc->offset_index_length <= 0 ||
-            (uint64_t)cc->column_index_offset + (uint64_t)cc->column_index_length > r->footer_start ||
+            (uint64_t)cc->column_index_offset + (uint64_t)cc->column_index_length >
+                r->footer_start ||
             (uint64_t)cc->offset_index_offset + (uint64_t)cc->offset_index_length > r->footer_start)
             continue;
         struct fl_pq_column_index *ci = NULL;
         struct fl_pq_offset_index *oi = NULL;
         struct fl_error ierr = {0};
         if (fl_pq_column_index_parse(r->data + cc->column_index_offset,
-                                     (size_t)cc->column_index_length, cc->column_index_offset,
-                                     &ci, &ierr) ||
+                                     (size_t)cc->column_index_length, cc->column_index_offset, &ci,
+                                     &ierr) ||
             fl_pq_offset_index_parse(r->data + cc->offset_index_offset,
-                                     (size_t)cc->offset_index_length, cc->offset_index_offset,
-                                     &oi, &ierr) ||
+                                     (size_t)cc->offset_index_length, cc->offset_index_offset, &oi,
+                                     &ierr) ||
             ci->npages != oi->npages || ci->npages == 0) {
             fl_pq_column_index_free(ci);
             fl_pq_offset_index_free(oi);
@@ -822,24 +891,25 @@ static void page_ranges(struct fl_pq_reader *r, int rgi) {
 /* Largest decompressed size we believe for a page of csz bytes. */
 static size_t page_cap(int codec, size_t csz) {
     size_t ratio = codec == FL_PQ_CODEC_UNCOMPRESSED ? 1
-                   : codec == FL_PQ_CODEC_SNAPPY    ? 64
-                   : codec == FL_PQ_CODEC_ZSTD      ? 65536
-                                                    : 2048;
+                   : codec == FL_PQ_CODEC_SNAPPY     ? 64
+                   : codec == FL_PQ_CODEC_ZSTD       ? 65536
+                                                     : 2048;
     size_t cap = (size_t)16 << 20;
-    if (csz < (FL_PQ_MAX_PAGE_BYTES - cap) / ratio) cap += csz * ratio;
-    else cap = FL_PQ_MAX_PAGE_BYTES;
+    if (csz < (FL_PQ_MAX_PAGE_BYTES - cap) / ratio)
+        cap += csz * ratio;
+    else
+        cap = FL_PQ_MAX_PAGE_BYTES;
     return cap;
 }
 
 /* Gives the (decompressed) bytes of a page section. */
 static fl_err_t section(struct fl_pq_reader *r, struct cursor *c, const uint8_t *src, size_t csz,
-                        size_t usz, bool compressed, const uint8_t **out,
-                        struct fl_error *err) {
+                        size_t usz, bool compressed, const uint8_t **out, struct fl_error *err) {
     (void)r;
     if (!compressed || c->codec == FL_PQ_CODEC_UNCOMPRESSED) {
         if (usz != csz)
-            return fl_errf(err, FL_ERR_CORRUPT, "uncompressed page of %zu bytes says it has %zu", csz,
-                           usz);
+            return fl_errf(err, FL_ERR_CORRUPT, "uncompressed page of %zu bytes says it has %zu",
+                           csz, usz);
         *out = src;
         return FL_OK;
     }
@@ -870,7 +940,8 @@ static fl_err_t decode_values(struct cursor *c, int enc, const uint8_t *p, size_
     case FL_PQ_ENC_PLAIN_DICTIONARY:
     case FL_PQ_ENC_RLE_DICTIONARY:
         if (!c->has_dict)
-            return fl_errf(err, FL_ERR_CORRUPT, "dictionary-encoded page without a dictionary page");
+            return fl_errf(err, FL_ERR_CORRUPT,
+                           "dictionary-encoded page without a dictionary page");
         return fl_pq_decode_dict(&c->dict, p, len, n, out, err);
     case FL_PQ_ENC_RLE:
         if (c->ptype != FL_PQ_BOOLEAN) break;
@@ -901,7 +972,8 @@ static fl_err_t read_dict_page(struct fl_pq_reader *r, struct cursor *c,
                                struct fl_error *err) {
     const uint8_t *p;
     if (!h->has_dict) return fl_errf(err, FL_ERR_CORRUPT, "dictionary page without its header");
-    if (c->has_dict) return fl_errf(err, FL_ERR_CORRUPT, "second dictionary page in a column chunk");
+    if (c->has_dict)
+        return fl_errf(err, FL_ERR_CORRUPT, "second dictionary page in a column chunk");
     if (h->dict.num_values < 0 || h->dict.num_values > FL_PQ_MAX_PAGE_VALUES)
         return fl_errf(err, FL_ERR_CORRUPT, "dictionary of %d values", h->dict.num_values);
     if (h->dict.encoding != FL_PQ_ENC_PLAIN && h->dict.encoding != FL_PQ_ENC_PLAIN_DICTIONARY)
@@ -925,7 +997,8 @@ static fl_err_t read_data_page(struct fl_pq_reader *r, struct cursor *c,
     int enc;
     fl_err_t e;
     fl_buf_reset(&c->defs);
-    if (c->max_def && !fl_buf_grow(&c->defs, n)) return fl_errf(err, FL_ERR_LIMIT, "page too large");
+    if (c->max_def && !fl_buf_grow(&c->defs, n))
+        return fl_errf(err, FL_ERR_LIMIT, "page too large");
     if (h->type == FL_PQ_PAGE_DATA) {
         enc = h->data.encoding;
         e = section(r, c, body, csz, usz, true, &p, err);
@@ -949,7 +1022,8 @@ static fl_err_t read_data_page(struct fl_pq_reader *r, struct cursor *c,
         if (rl + dl > csz || rl + dl > usz)
             return fl_errf(err, FL_ERR_CORRUPT, "levels longer than the page");
         if (v2->num_nulls < 0 || (size_t)v2->num_nulls > n)
-            return fl_errf(err, FL_ERR_CORRUPT, "page has %d nulls for %zu values", v2->num_nulls, n);
+            return fl_errf(err, FL_ERR_CORRUPT, "page has %d nulls for %zu values", v2->num_nulls,
+                           n);
         if (c->max_def) {
             e = fl_pq_decode_levels_v2(c->max_def, body + rl, dl, n, c->defs.data, err);
             if (e) return e;
@@ -1010,16 +1084,19 @@ static fl_err_t load_page(struct fl_pq_reader *r, struct cursor *c, int64_t targ
             if ((h.type == FL_PQ_PAGE_DATA && !h.has_data) ||
                 (h.type == FL_PQ_PAGE_DATA_V2 && !h.has_data_v2))
                 e = fl_errf(err, FL_ERR_CORRUPT, "data page without its header");
-            else if (h.type == FL_PQ_PAGE_DATA) n = h.data.num_values;
+            else if (h.type == FL_PQ_PAGE_DATA)
+                n = h.data.num_values;
             else {
                 n = h.data_v2.num_values;
                 if (h.data_v2.num_rows != n)
-                    e = fl_errf(err, FL_ERR_CORRUPT, "flat column page with %d rows for %lld values",
-                                h.data_v2.num_rows, (long long)n);
+                    e = fl_errf(err, FL_ERR_CORRUPT,
+                                "flat column page with %d rows for %lld values", h.data_v2.num_rows,
+                                (long long)n);
             }
             if (!e && (n < 0 || n > c->num_rows - c->next_row))
-                e = fl_errf(err, FL_ERR_CORRUPT, "page of %lld values beyond the row group's %lld rows",
-                            (long long)n, (long long)c->num_rows);
+                e = fl_errf(err, FL_ERR_CORRUPT,
+                            "page of %lld values beyond the row group's %lld rows", (long long)n,
+                            (long long)c->num_rows);
             if (!e && n > FL_PQ_MAX_PAGE_VALUES)
                 e = fl_errf(err, FL_ERR_LIMIT, "page of %lld values beyond the cap", (long long)n);
             if (!e && n > 0 && c->next_row + n > target) {
@@ -1061,7 +1138,8 @@ static fl_err_t cursor_seek(struct fl_pq_reader *r, struct cursor *c, int64_t ta
                 if (c->max_def)
                     for (size_t i = 0; i < skip; i++)
                         c->val_i += c->defs.data[c->page_i + i] == c->max_def;
-                else c->val_i += skip;
+                else
+                    c->val_i += skip;
                 c->page_i += skip;
                 return FL_OK;
             }
@@ -1072,19 +1150,31 @@ static fl_err_t cursor_seek(struct fl_pq_reader *r, struct cursor *c, int64_t ta
     }
 }
 
-static fl_err_t append_value(struct fl_pq_reader *r, struct cursor *c, struct fl_col *col,
-                             size_t i, struct fl_error *err) {
+static fl_err_t append_value(struct fl_pq_reader *r, struct cursor *c, struct fl_col *col, size_t i,
+                             struct fl_error *err) {
     const struct fl_pq_vec *v = &c->vals;
     const uint8_t *p = v->width ? v->data.data + i * v->width : NULL;
     size_t len;
     fl_err_t e;
     switch (c->conv) {
-    case CV_BOOL: e = fl_col_append_bool(col, p[0] != 0); break;
-    case CV_I32: e = fl_col_append_i32(col, (int32_t)fl_le32(p)); break;
-    case CV_U32: e = fl_col_append_i64(col, (int64_t)fl_le32(p)); break;
-    case CV_I64: e = fl_col_append_i64(col, (int64_t)fl_le64(p)); break;
-    case CV_TIME_MS: e = fl_col_append_i64(col, (int64_t)(int32_t)fl_le32(p) * 1000); break;
-    case CV_NANOS: e = fl_col_append_i64(col, floor_div((int64_t)fl_le64(p), 1000)); break;
+    case CV_BOOL:
+        e = fl_col_append_bool(col, p[0] != 0);
+        break;
+    case CV_I32:
+        e = fl_col_append_i32(col, (int32_t)fl_le32(p));
+        break;
+    case CV_U32:
+        e = fl_col_append_i64(col, (int64_t)fl_le32(p));
+        break;
+    case CV_I64:
+        e = fl_col_append_i64(col, (int64_t)fl_le64(p));
+        break;
+    case CV_TIME_MS:
+        e = fl_col_append_i64(col, (int64_t)(int32_t)fl_le32(p) * 1000);
+        break;
+    case CV_NANOS:
+        e = fl_col_append_i64(col, floor_div((int64_t)fl_le64(p), 1000));
+        break;
     case CV_MILLIS: {
         int64_t ms = (int64_t)fl_le64(p);
         if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
@@ -1098,19 +1188,26 @@ static fl_err_t append_value(struct fl_pq_reader *r, struct cursor *c, struct fl
         int64_t jd = (int32_t)fl_le32(p + 8);
         /* wrapping arithmetic, as Spark's writer and reader use: a value
          * written from micros beyond the nanosecond range round-trips */
-        uint64_t us = (uint64_t)(jd - 2440588) * UINT64_C(86400000000) +
-                      (uint64_t)floor_div(nanos, 1000);
+        uint64_t us =
+            (uint64_t)(jd - 2440588) * UINT64_C(86400000000) + (uint64_t)floor_div(nanos, 1000);
         e = fl_col_append_i64(col, (int64_t)us);
         break;
     }
-    case CV_DEC_I32: e = fl_col_append_i128(col, (int32_t)fl_le32(p)); break;
-    case CV_DEC_I64: e = fl_col_append_i128(col, (int64_t)fl_le64(p)); break;
+    case CV_DEC_I32:
+        e = fl_col_append_i128(col, (int32_t)fl_le32(p));
+        break;
+    case CV_DEC_I64:
+        e = fl_col_append_i128(col, (int64_t)fl_le64(p));
+        break;
     case CV_DEC_BE: {
         __int128 d;
-        if (!p) p = fl_pq_vec_bytes(v, i, &len);
-        else len = v->width;
+        if (!p)
+            p = fl_pq_vec_bytes(v, i, &len);
+        else
+            len = v->width;
         if (!be_i128(p, len, &d))
-            return fl_errf(err, FL_ERR_RANGE, "%s: column \"%s\": decimal of %zu bytes does not fit 128 bits",
+            return fl_errf(err, FL_ERR_RANGE,
+                           "%s: column \"%s\": decimal of %zu bytes does not fit 128 bits",
                            rname(r), c->name, len);
         e = fl_col_append_i128(col, d);
         break;
@@ -1133,11 +1230,15 @@ static fl_err_t append_value(struct fl_pq_reader *r, struct cursor *c, struct fl
         p = fl_pq_vec_bytes(v, i, &len);
         e = fl_col_append_bytes(col, p, len);
         break;
-    case CV_FIXED: e = fl_col_append_bytes(col, p, v->width); break;
-    default: e = FL_ERR_INVALID;
+    case CV_FIXED:
+        e = fl_col_append_bytes(col, p, v->width);
+        break;
+    default:
+        e = FL_ERR_INVALID;
     }
-    if (e) return fl_errf(err, e, "%s: column \"%s\": batch append failed (%s)", rname(r), c->name,
-                          fl_err_name(e));
+    if (e)
+        return fl_errf(err, e, "%s: column \"%s\": batch append failed (%s)", rname(r), c->name,
+                       fl_err_name(e));
     return FL_OK;
 }
 
@@ -1154,8 +1255,9 @@ static fl_err_t cursor_take(struct fl_pq_reader *r, struct cursor *c, int64_t ro
                 e = fl_col_append_null(col);
                 if (e) return fl_errf(err, e, "%s: batch append failed", rname(r));
                 if (col->field->required)
-                    return fl_errf(err, FL_ERR_CORRUPT, "%s: column \"%s\": null in a required column",
-                                   rname(r), c->name);
+                    return fl_errf(err, FL_ERR_CORRUPT,
+                                   "%s: column \"%s\": null in a required column", rname(r),
+                                   c->name);
             } else {
                 if (c->val_i >= c->vals.n)
                     return fl_errf(err, FL_ERR_CORRUPT, "%s: column \"%s\": page ran out of values",

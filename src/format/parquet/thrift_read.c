@@ -111,9 +111,12 @@ fl_err_t fl_pq_thrift_field_next(struct fl_pq_thrift_reader *tr, struct fl_pq_th
 
 fl_err_t fl_pq_thrift_read_bool(struct fl_pq_thrift_reader *tr, int type, bool *v) {
     if (tr->code) return tr->code;
-    if (type == FL_PQ_TT_BOOL_TRUE) *v = true;
-    else if (type == FL_PQ_TT_BOOL_FALSE) *v = false;
-    else return mismatch(tr, type);
+    if (type == FL_PQ_TT_BOOL_TRUE)
+        *v = true;
+    else if (type == FL_PQ_TT_BOOL_FALSE)
+        *v = false;
+    else
+        return mismatch(tr, type);
     return FL_OK;
 }
 
