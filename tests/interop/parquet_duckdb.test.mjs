@@ -260,7 +260,7 @@ async function checkSchema(file, fields) {
 /* The codec and the encodings parquet_metadata() reports for each column chunk. */
 async function checkEncodings(file, fields, encoding, codec) {
   const md = await duckObjects(con, `select row_group_id, path_in_schema, type, compression, encodings,
-    dictionary_page_offset from parquet_metadata(${qstr(file)})`);
+    dictionary_page_offset, num_values, stats_null_count from parquet_metadata(${qstr(file)})`);
   const problems = [];
   for (const m of md) {
     const where = `row group ${m.row_group_id} column ${m.path_in_schema} (${m.type})`;
@@ -272,6 +272,12 @@ async function checkEncodings(file, fields, encoding, codec) {
     const dict = has('RLE_DICTIONARY') || has('PLAIN_DICTIONARY');
     if (dict !== (m.dictionary_page_offset !== null)) problems.push(`${where}: encodings ${encs} but dictionary_page_offset ${m.dictionary_page_offset}`);
     const delta = has('DELTA_BINARY_PACKED') || has('DELTA_LENGTH_BYTE_ARRAY') || has('DELTA_BYTE_ARRAY');
+    /* a chunk whose values are all null encodes no value: no dictionary or delta to ask for */
+    const allNull = m.stats_null_count !== null && Number(m.stats_null_count) === Number(m.num_values);
+    if (allNull && (encoding === 'dict' || encoding === 'delta')) {
+      if (dict || delta) problems.push(`${where}: all-null chunk with value encodings ${encs}`);
+      continue;
+    }
     if (encoding === 'plain') {
       if (dict || delta || has('BYTE_STREAM_SPLIT')) problems.push(`${where}: asked plain, got ${encs}`);
       if (m.type !== 'BOOLEAN' && !has('PLAIN')) problems.push(`${where}: asked plain, PLAIN missing from ${encs}`);
