@@ -14,6 +14,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"parquet", fl_cli_parquet, "inspect, read and write Parquet files (schema, meta, cat, write)"},
+    {"table", fl_cli_table, "Iceberg tables: create, list, describe, append, scan, snapshots, files, drop"},
     {"demo", fl_cli_demo, "write a sample Parquet file and read it back: what floe does today"},
     {"help", NULL, "list commands"},
 };

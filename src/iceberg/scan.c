@@ -89,12 +89,41 @@ static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     return 0;
 }
 
+static fl_err_t table_get(struct fl_ice_table *tbl, const char *path, struct fl_buf *out,
+                          size_t max, struct fl_error *err) {
+    char key[FL_STORE_KEY_MAX + 1];
+    fl_err_t rc = fl_ice_table_key(tbl, path, key, sizeof(key), err);
+    fl_buf_reset(out);
+    if (!rc) rc = fl_store_get(tbl->store, key, out, max, err);
+    return rc;
+}
+
 static fl_err_t get_object(struct fl_ice_scan *sc, const char *path, struct fl_buf *out, size_t max,
                            struct fl_error *err) {
-    char key[FL_STORE_KEY_MAX + 1];
-    fl_err_t rc = fl_ice_table_key(sc->tbl, path, key, sizeof(key), err);
-    fl_buf_reset(out);
-    if (!rc) rc = fl_store_get(sc->tbl->store, key, out, max, err);
+    return table_get(sc->tbl, path, out, max, err);
+}
+
+fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id, fl_ice_entry_fn fn,
+                            void *ctx, struct fl_error *err) {
+    const struct fl_ice_snapshot *snap = fl_ice_meta_snapshot(tbl->meta, snapshot_id);
+    if (!snap) return fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist", (long long)snapshot_id);
+    if (!snap->manifest_list)
+        return fl_errf(err, FL_ERR_UNSUPPORTED, "snapshot %lld lists manifests without a manifest list",
+                       (long long)snapshot_id);
+    struct fl_buf b;
+    fl_buf_init(&b, MANIFEST_MAX);
+    struct fl_ice_manifest_file *mfs = NULL;
+    int nmf = 0;
+    fl_err_t rc = table_get(tbl, snap->manifest_list, &b, MANIFEST_MAX, err);
+    if (!rc) rc = fl_ice_manifest_list_read(b.data, b.len, &mfs, &nmf, err);
+    for (int i = 0; i < nmf && !rc; i++) {
+        rc = table_get(tbl, mfs[i].manifest_path, &b, MANIFEST_MAX, err);
+        if (!rc) rc = fl_ice_manifest_read(b.data, b.len, &mfs[i], fn, ctx, err);
+        if (rc) fl_err_prefix(err, "manifest %s", mfs[i].manifest_path);
+    }
+    for (int i = 0; i < nmf; i++) fl_ice_manifest_file_fini(&mfs[i]);
+    fl_free(mfs);
+    fl_buf_fini(&b);
     return rc;
 }
 
@@ -218,25 +247,7 @@ fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct 
                                              : fl_ice_meta_snapshot(tbl->meta, snapshot_id);
     if (!rc && !snap && snapshot_id != FL_ICE_NO_SNAPSHOT)
         rc = fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist", (long long)snapshot_id);
-    if (!rc && snap && !snap->manifest_list)
-        rc = fl_errf(err, FL_ERR_UNSUPPORTED, "snapshot %lld lists manifests without a manifest list",
-                     (long long)snap->snapshot_id);
-    struct fl_buf b;
-    fl_buf_init(&b, MANIFEST_MAX);
-    struct fl_ice_manifest_file *mfs = NULL;
-    int nmf = 0;
-    if (!rc && snap) {
-        rc = get_object(sc, snap->manifest_list, &b, MANIFEST_MAX, err);
-        if (!rc) rc = fl_ice_manifest_list_read(b.data, b.len, &mfs, &nmf, err);
-        for (int i = 0; i < nmf && !rc; i++) {
-            rc = get_object(sc, mfs[i].manifest_path, &b, MANIFEST_MAX, err);
-            if (!rc) rc = fl_ice_manifest_read(b.data, b.len, &mfs[i], on_entry, sc, err);
-            if (rc) fl_err_prefix(err, "manifest %s", mfs[i].manifest_path);
-        }
-    }
-    for (int i = 0; i < nmf; i++) fl_ice_manifest_file_fini(&mfs[i]);
-    fl_free(mfs);
-    fl_buf_fini(&b);
+    if (!rc && snap) rc = fl_ice_table_files(tbl, snap->snapshot_id, on_entry, sc, err);
     for (int i = 0; i < sc->nfiles && !rc; i++)
         if (sc->files[i].content != FL_ICE_CONTENT_DATA) rc = load_delete_file(sc, &sc->files[i], err);
     if (!rc && sc->npos) qsort(sc->pos, sc->npos, sizeof(*sc->pos), pos_cmp);

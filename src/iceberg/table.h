@@ -88,6 +88,11 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
 
 /* ---- reading ---- */
 
+/* Calls fn for every manifest entry of snapshot_id (live and deleted
+ * ones; entry->status tells), with inherited sequence numbers. */
+fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id, fl_ice_entry_fn fn,
+                            void *ctx, struct fl_error *err);
+
 struct fl_ice_scan;
 
 /* A scan of snapshot_id (FL_ICE_NO_SNAPSHOT = current) producing the

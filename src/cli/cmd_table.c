@@ -1,0 +1,718 @@
+/*
+ * cmd_table.c - `floe table ...`: Iceberg tables from the shell.
+ *
+ *   create NS.NAME --schema S.json [--partition TERM]... [--property K=V]...
+ *   list [NS] | describe T | history T | snapshots T | files T [--snapshot ID]
+ *   append T FILE.ndjson|FILE.parquet | scan T [--snapshot ID] [--where EXPR] [--limit N]
+ *   drop T [--purge]
+ *
+ * T is NS.NAME in the catalog, or a table folder or metadata file (a
+ * path or URI containing '/'), read without any catalog as DuckDB's
+ * iceberg_scan does; paths recorded under the table's own location
+ * resolve inside that folder, so moved or copied tables read as they are.
+ * The warehouse and catalog come from --warehouse/--catalog, else
+ * FLOE_WAREHOUSE/FLOE_CATALOG, else ./warehouse and its catalog.db.
+ */
+#include "batch/batch_json.h"
+#include "cli/cli.h"
+#include "core/mem.h"
+#include "core/time.h"
+#include "format/parquet/reader.h"
+#include "iceberg/table.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_TERMS 32
+#define APPEND_BATCH_ROWS 65536
+
+struct opts {
+    const char *warehouse, *catalog;
+    const char *schema, *where;
+    const char *terms[MAX_TERMS];
+    int nterms;
+    struct fl_ice_kv props[MAX_TERMS];
+    int nprops;
+    int64_t snapshot;
+    long long limit;
+    int purge;
+    const char *args[4];
+    int nargs;
+};
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: floe table [--warehouse URI] [--catalog URI] COMMAND ...\n"
+            "  create NS.NAME --schema SCHEMA.json [--partition 'day(ts)'|'bucket(16, id)'|COL]...\n"
+            "                 [--property KEY=VALUE]...\n"
+            "  list [NS]            describe T         history T        snapshots T\n"
+            "  files T [--snapshot ID]                 drop T [--purge]\n"
+            "  append T FILE.ndjson|FILE.parquet\n"
+            "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N]\n"
+            "T is NS.NAME, or a table folder or metadata file (path or URI) read without a catalog.\n"
+            "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
+            "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
+}
+
+static int fail(struct fl_error *err) {
+    fprintf(stderr, "floe table: %s\n", err->msg[0] ? err->msg : fl_err_name(err->code));
+    return 1;
+}
+
+/* "file:///abs" for a local path, the URI as it is otherwise. */
+static char *to_uri(const char *s) {
+    if (strstr(s, "://")) return fl_strdup(s);
+    char abs[PATH_MAX];
+    if (s[0] == '/') snprintf(abs, sizeof(abs), "%s", s);
+    else {
+        char cwd[PATH_MAX / 2];
+        if (!getcwd(cwd, sizeof(cwd))) cwd[0] = '\0';
+        snprintf(abs, sizeof(abs), "%s/%s", cwd, s);
+    }
+    size_t n = strlen(abs) + 8;
+    char *u = fl_malloc(n);
+    snprintf(u, n, "file://%s", abs);
+    return u;
+}
+
+struct env {
+    struct fl_store *store;
+    struct fl_catalog *cat;
+};
+
+static void env_fini(struct env *e) {
+    fl_catalog_free(e->cat);
+    fl_store_free(e->store);
+}
+
+static fl_err_t env_open(const struct opts *o, struct env *e, struct fl_error *err) {
+    memset(e, 0, sizeof(*e));
+    const char *wh = o->warehouse ? o->warehouse : getenv("FLOE_WAREHOUSE");
+    if (!wh) wh = "warehouse";
+    char *uri = to_uri(wh);
+    if (strncmp(uri, "file://", 7) == 0) mkdir(uri + 7, 0755);
+    struct fl_store_opts sopts = {0};
+    fl_err_t rc = fl_store_open(uri, &sopts, &e->store, err);
+    const char *cat = o->catalog ? o->catalog : getenv("FLOE_CATALOG");
+    char catbuf[PATH_MAX + 16];
+    if (!rc && !cat) {
+        if (strncmp(uri, "file://", 7) != 0)
+            rc = fl_errf(err, FL_ERR_INVALID, "a warehouse on %s needs --catalog (sqlite:PATH or postgresql://...)", uri);
+        else {
+            snprintf(catbuf, sizeof(catbuf), "sqlite://%s/catalog.db", uri + 7);
+            cat = catbuf;
+        }
+    }
+    if (!rc) rc = fl_catalog_open(cat, "floe", &e->cat, err);
+    fl_free(uri);
+    if (rc) env_fini(e);
+    return rc;
+}
+
+/* Splits "a.b.c" at the last dot into namespace and name. */
+static fl_err_t split_name(const char *t, char *ns, size_t nssz, char *name, size_t namesz,
+                           struct fl_error *err) {
+    const char *dot = strrchr(t, '.');
+    if (!dot || dot == t || !dot[1])
+        return fl_errf(err, FL_ERR_INVALID, "table \"%s\" must be NAMESPACE.NAME", t);
+    snprintf(ns, nssz, "%.*s", (int)(dot - t), t);
+    snprintf(name, namesz, "%s", dot + 1);
+    return FL_OK;
+}
+
+static int is_path(const char *t) { return strchr(t, '/') != NULL; }
+
+/* Opens T: from the catalog, or a folder/metadata file by path. The
+ * store for a path is opened on its parent; *own_store tells to free it. */
+static fl_err_t open_table(const struct opts *o, struct env *e, const char *t,
+                           struct fl_ice_table **out, struct fl_store **own_store,
+                           struct fl_error *err) {
+    *own_store = NULL;
+    if (!is_path(t)) {
+        char ns[256], name[256];
+        fl_err_t rc = split_name(t, ns, sizeof(ns), name, sizeof(name), err);
+        if (!rc) rc = env_open(o, e, err);
+        if (!rc) rc = fl_ice_table_load(e->store, e->cat, ns, name, out, err);
+        return rc;
+    }
+    char *uri = to_uri(t);
+    size_t n = strlen(uri);
+    while (n > 1 && uri[n - 1] == '/') uri[--n] = '\0';
+    /* the store sits on the table folder's parent: for a metadata file
+     * (<folder>/metadata/<file>) cut before the folder, else before the
+     * last path segment */
+    char *slash;
+    char *meta = strstr(uri, "/metadata/");
+    if (meta && strstr(meta, ".metadata.json")) {
+        *meta = '\0';
+        slash = strrchr(uri, '/');
+        *meta = '/';
+    } else {
+        slash = strrchr(uri, '/');
+    }
+    if (!slash || slash - uri < 8) {
+        fl_free(uri);
+        return fl_errf(err, FL_ERR_INVALID, "cannot find the table folder in \"%s\"", t);
+    }
+    *slash = '\0';
+    const char *key = slash + 1;
+    struct fl_store_opts sopts = {0};
+    fl_err_t rc = fl_store_open(uri, &sopts, own_store, err);
+    if (!rc) rc = fl_ice_table_load_path(*own_store, key, out, err);
+    fl_free(uri);
+    return rc;
+}
+
+static void print_json_str(FILE *f, const char *s) {
+    struct fl_buf b;
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    fl_buf_append_u8(&b, '"');
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\') fl_buf_printf(&b, "\\%c", c);
+        else if (c < 0x20) fl_buf_printf(&b, "\\u%04x", c);
+        else fl_buf_append_u8(&b, c);
+    }
+    fl_buf_append_u8(&b, '"');
+    fwrite(b.data, 1, b.len, f);
+    fl_buf_fini(&b);
+}
+
+/* ---- commands ---- */
+
+static int cmd_create(const struct opts *o) {
+    struct fl_error err = {0};
+    struct env e;
+    struct fl_schema *schema = NULL;
+    struct fl_ice_spec *spec = NULL;
+    struct fl_ice_table *tbl = NULL;
+    char ns[256], name[256];
+    int rc = 1;
+    if (!o->schema) {
+        fprintf(stderr, "floe table create: --schema SCHEMA.json is required\n");
+        return 2;
+    }
+    if (split_name(o->args[1], ns, sizeof(ns), name, sizeof(name), &err)) return fail(&err);
+    if (fl_schema_load(o->schema, &schema, &err)) return fail(&err);
+    if (fl_ice_spec_from_terms(schema, 0, o->terms, o->nterms, FL_ICE_PARTITION_FIELD_ID_START, &spec, &err))
+        goto out;
+    if (env_open(o, &e, &err)) goto out;
+    if (!fl_ice_table_create(e.store, e.cat, ns, name, schema, spec, o->props, o->nprops, &tbl, &err)) {
+        printf("created %s.%s at %s\n", ns, name, tbl->meta->location);
+        rc = 0;
+    }
+    fl_ice_table_free(tbl);
+    env_fini(&e);
+out:
+    if (rc) fail(&err);
+    fl_ice_spec_free(spec);
+    fl_schema_free(schema);
+    return rc;
+}
+
+static int print_name(void *ctx, const char *ns, const char *name) {
+    (void)ctx;
+    printf("%s%s%s\n", ns, name ? "." : "", name ? name : "");
+    return 0;
+}
+
+struct list_ctx {
+    struct fl_catalog *cat;
+    struct fl_error *err;
+    fl_err_t rc;
+};
+
+static int list_ns_tables(void *ctx, const char *ns, const char *name) {
+    (void)name;
+    struct list_ctx *lc = ctx;
+    fl_catalog_table_list(lc->cat, ns, print_name, NULL, lc->err);
+    fl_catalog_ns_list(lc->cat, ns, list_ns_tables, lc, lc->err);
+    return 0;
+}
+
+static int cmd_list(const struct opts *o) {
+    struct fl_error err = {0};
+    struct env e;
+    if (env_open(o, &e, &err)) return fail(&err);
+    fl_err_t rc;
+    if (o->nargs > 1) {
+        rc = fl_catalog_table_list(e.cat, o->args[1], print_name, NULL, &err);
+    } else {
+        struct list_ctx lc = {e.cat, &err, FL_OK};
+        rc = fl_catalog_ns_list(e.cat, NULL, list_ns_tables, &lc, &err);
+    }
+    env_fini(&e);
+    return rc ? fail(&err) : 0;
+}
+
+static int cmd_describe(struct fl_ice_table *tbl) {
+    const struct fl_ice_meta *m = tbl->meta;
+    struct fl_buf b;
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    fl_buf_printf(&b, "{\"location\":");
+    fwrite(b.data, 1, b.len, stdout);
+    fl_buf_reset(&b);
+    print_json_str(stdout, m->location);
+    printf(",\"metadata_location\":");
+    print_json_str(stdout, tbl->metadata_location);
+    printf(",\"format_version\":%d,\"table_uuid\":\"%s\",\"current_snapshot_id\":", m->format_version,
+           m->table_uuid);
+    if (m->current_snapshot_id == FL_ICE_NO_SNAPSHOT) printf("null");
+    else printf("%lld", (long long)m->current_snapshot_id);
+    printf(",\"snapshots\":%d,\"schema\":", m->nschemas ? m->nsnapshots : 0);
+    fl_schema_to_json(fl_ice_meta_current_schema(m), &b);
+    fl_buf_append_str(&b, ",\"partition_spec\":");
+    fl_ice_spec_to_json(fl_ice_meta_default_spec(m), 0, &b);
+    fwrite(b.data, 1, b.len, stdout);
+    const char *tr = fl_ice_snapshot_summary(m, m->current_snapshot_id, "total-records");
+    printf(",\"total_records\":%s}\n", tr ? tr : "0");
+    fl_buf_fini(&b);
+    return 0;
+}
+
+static int cmd_snapshots(struct fl_ice_table *tbl, int history) {
+    const struct fl_ice_meta *m = tbl->meta;
+    for (int i = 0; i < m->nsnapshots; i++) {
+        const struct fl_ice_snapshot *s = &m->snapshots[i];
+        char ts[40];
+        fl_time_format_iso(s->timestamp_ms * 1000, ts, sizeof(ts));
+        printf("{\"%s\":\"%s\",\"snapshot_id\":%lld,\"parent_id\":", history ? "made_current_at" : "committed_at",
+               ts, (long long)s->snapshot_id);
+        if (s->parent_id == FL_ICE_NO_SNAPSHOT) printf("null");
+        else printf("%lld", (long long)s->parent_id);
+        if (history) {
+            /* is the snapshot an ancestor of (or) the current one? */
+            int anc = 0;
+            int64_t cur = m->current_snapshot_id;
+            for (int guard = 0; cur != FL_ICE_NO_SNAPSHOT && guard <= m->nsnapshots; guard++) {
+                if (cur == s->snapshot_id) {
+                    anc = 1;
+                    break;
+                }
+                const struct fl_ice_snapshot *p = fl_ice_meta_snapshot(m, cur);
+                cur = p ? p->parent_id : FL_ICE_NO_SNAPSHOT;
+            }
+            printf(",\"is_current_ancestor\":%s}\n", anc ? "true" : "false");
+            continue;
+        }
+        printf(",\"operation\":\"%s\",\"sequence_number\":%lld,\"manifest_list\":", s->operation,
+               (long long)s->sequence_number);
+        print_json_str(stdout, s->manifest_list ? s->manifest_list : "");
+        static const char *const keys[] = {"added-data-files", "added-records", "total-records",
+                                           "total-data-files", "added-delete-files"};
+        printf(",\"summary\":{");
+        int first = 1;
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            const char *v = fl_ice_snapshot_summary(m, s->snapshot_id, keys[k]);
+            if (!v) continue;
+            printf("%s\"%s\":\"%s\"", first ? "" : ",", keys[k], v);
+            first = 0;
+        }
+        printf("}}\n");
+    }
+    return 0;
+}
+
+static void print_pval(const struct fl_ice_pval *v) {
+    if (v->is_null) {
+        printf("null");
+        return;
+    }
+    switch (v->type) {
+    case FL_TYPE_STRING: {
+        char *s = fl_strndup((const char *)v->bytes, v->len);
+        print_json_str(stdout, s);
+        fl_free(s);
+        return;
+    }
+    case FL_TYPE_FLOAT:
+    case FL_TYPE_DOUBLE: printf("%.17g", v->f64); return;
+    case FL_TYPE_BINARY:
+    case FL_TYPE_FIXED:
+    case FL_TYPE_UUID:
+        printf("\"");
+        for (size_t i = 0; i < v->len; i++) printf("%02x", v->bytes[i]);
+        printf("\"");
+        return;
+    case FL_TYPE_DATE: {
+        char d[16];
+        fl_time_format_date((int32_t)v->i64, d, sizeof(d));
+        printf("\"%s\"", d);
+        return;
+    }
+    default: printf("%lld", (long long)v->i64);
+    }
+}
+
+static int print_file(void *ctx, const struct fl_ice_manifest_entry *e) {
+    (void)ctx;
+    if (e->status == FL_ICE_STATUS_DELETED) return 0;
+    printf("{\"content\":%d,\"file_path\":", (int)e->df.content);
+    print_json_str(stdout, e->df.file_path);
+    printf(",\"file_format\":\"%s\",\"spec_id\":%d,\"partition\":[", e->df.file_format, e->df.spec_id);
+    for (int i = 0; i < e->df.npartition; i++) {
+        if (i) printf(",");
+        print_pval(&e->df.partition[i]);
+    }
+    printf("],\"record_count\":%lld,\"file_size_in_bytes\":%lld,\"sequence_number\":%lld}\n",
+           (long long)e->df.record_count, (long long)e->df.file_size_in_bytes,
+           (long long)e->sequence_number);
+    return 0;
+}
+
+static int cmd_files(struct fl_ice_table *tbl, int64_t snap) {
+    struct fl_error err = {0};
+    if (snap == FL_ICE_NO_SNAPSHOT) snap = tbl->meta->current_snapshot_id;
+    if (snap == FL_ICE_NO_SNAPSHOT) return 0;
+    return fl_ice_table_files(tbl, snap, print_file, NULL, &err) ? fail(&err) : 0;
+}
+
+static int cmd_append(struct fl_ice_table *tbl, const char *file) {
+    struct fl_error err = {0};
+    const struct fl_schema *schema = fl_ice_meta_current_schema(tbl->meta);
+    struct fl_batch *batch = NULL;
+    struct fl_ice_appender *ap = NULL;
+    struct fl_pq_reader *r = NULL;
+    FILE *in = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 1;
+    long long rows = 0;
+    size_t fl = strlen(file);
+    if (fl_ice_appender_new(tbl, &ap, &err)) goto out;
+    if (fl > 8 && strcmp(file + fl - 8, ".parquet") == 0) {
+        /* a Parquet file: its columns matched to the table's by id, else by name */
+        if (fl_pq_reader_open_file(file, &r, &err)) goto out;
+        if (fl_batch_new(schema, 0, &batch, &err)) goto out;
+        const struct fl_schema *fs = fl_pq_reader_schema(r);
+        int32_t ids[1024];
+        int map[1024];
+        int n = 0;
+        for (int c = 0; c < schema->nfields && c < 1024; c++) {
+            int k = fl_schema_index_by_id(fs, schema->fields[c].id);
+            if (k < 0 || strcmp(fs->fields[k].name, schema->fields[c].name) != 0)
+                k = fl_schema_index_by_name(fs, schema->fields[c].name);
+            map[c] = k < 0 ? -1 : n;
+            if (k >= 0) ids[n++] = fs->fields[k].id;
+        }
+        if (fl_pq_reader_project_ids(r, ids, n, &err)) goto out;
+        for (;;) {
+            struct fl_batch *in_b = NULL;
+            fl_err_t e = fl_pq_reader_next(r, &in_b, &err);
+            if (e == FL_ERR_EOF) break;
+            if (e) goto out;
+            for (size_t row = 0; row < in_b->nrows; row++) {
+                fl_err_t ce = FL_OK;
+                for (int c = 0; c < schema->nfields && !ce; c++) {
+                    if (map[c] < 0) {
+                        if (schema->fields[c].required) {
+                            fl_errf(&err, FL_ERR_INVALID, "%s has no column for required field \"%s\"", file,
+                                    schema->fields[c].name);
+                            goto out;
+                        }
+                        ce = fl_col_append_null(&batch->cols[c]);
+                    } else {
+                        ce = fl_col_append_from(&batch->cols[c], &in_b->cols[map[c]], row);
+                    }
+                }
+                if (!ce) ce = fl_batch_end_row(batch);
+                if (ce) {
+                    fl_errf(&err, ce, "%s row %lld: a value does not fit the table's column type", file, rows);
+                    goto out;
+                }
+                rows++;
+            }
+            if (fl_ice_appender_add(ap, batch, &err)) goto out;
+            fl_batch_reset(batch);
+        }
+    } else {
+        in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+        if (!in) {
+            fl_errf(&err, FL_ERR_IO, "%s: %s", file, strerror(errno));
+            goto out;
+        }
+        if (fl_batch_new(schema, 0, &batch, &err)) goto out;
+        ssize_t n;
+        long long lineno = 0;
+        while ((n = getline(&line, &cap, in)) >= 0) {
+            lineno++;
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+            if (n == 0) continue;
+            if (fl_batch_append_json(batch, line, (size_t)n, &err)) {
+                fl_err_prefix(&err, "%s line %lld", file, lineno);
+                goto out;
+            }
+            rows++;
+            if (batch->nrows == APPEND_BATCH_ROWS) {
+                if (fl_ice_appender_add(ap, batch, &err)) goto out;
+                fl_batch_reset(batch);
+            }
+        }
+        if (batch->nrows && fl_ice_appender_add(ap, batch, &err)) goto out;
+    }
+    int64_t snap = -1;
+    if (fl_ice_appender_commit(ap, NULL, 0, &snap, &err)) goto out;
+    if (snap < 0) printf("nothing to append: no rows, no snapshot\n");
+    else printf("appended %lld rows in snapshot %lld\n", rows, (long long)snap);
+    rc = 0;
+out:
+    if (rc) fail(&err);
+    if (in && in != stdin) fclose(in);
+    free(line);
+    fl_pq_reader_free(r);
+    fl_batch_free(batch);
+    fl_ice_appender_free(ap);
+    return rc;
+}
+
+/* ---- --where: col op literal [and ...], evaluated on the JSON value text ---- */
+
+struct cond {
+    int col;
+    char op[3];
+    char lit[256];
+    double num;
+    int is_num;
+};
+
+static int parse_where(const char *expr, const struct fl_schema *schema, struct cond *conds, int max,
+                       struct fl_error *err) {
+    int n = 0;
+    char *copy = fl_strdup(expr), *save = NULL;
+    /* split on " and " (case-insensitive) */
+    for (char *p = copy; *p; p++)
+        if ((p[0] == ' ') && (strncasecmp(p, " and ", 5) == 0)) {
+            p[0] = '\x01';
+            memmove(p + 1, p + 5, strlen(p + 5) + 1);
+        }
+    for (char *tok = strtok_r(copy, "\x01", &save); tok; tok = strtok_r(NULL, "\x01", &save)) {
+        if (n == max) break;
+        struct cond *c = &conds[n];
+        char name[128];
+        int pos = 0;
+        while (*tok == ' ') tok++;
+        if (sscanf(tok, "%127[A-Za-z0-9_] %2[=<>!] %n", name, c->op, &pos) < 2 || pos == 0) {
+            fl_errf(err, FL_ERR_INVALID, "--where: cannot read \"%s\" (want col op value)", tok);
+            n = -1;
+            break;
+        }
+        c->col = fl_schema_index_by_name(schema, name);
+        if (c->col < 0) {
+            fl_errf(err, FL_ERR_INVALID, "--where: no column \"%s\"", name);
+            n = -1;
+            break;
+        }
+        const char *v = tok + pos;
+        size_t vl = strlen(v);
+        while (vl && v[vl - 1] == ' ') vl--;
+        if (vl >= 2 && (v[0] == '\'' || v[0] == '"') && v[vl - 1] == v[0]) v++, vl -= 2;
+        snprintf(c->lit, sizeof(c->lit), "%.*s", (int)vl, v);
+        char *end;
+        c->num = strtod(c->lit, &end);
+        fl_type_id_t t = schema->fields[c->col].type;
+        c->is_num = *c->lit && !*end && (t == FL_TYPE_INT || t == FL_TYPE_LONG || t == FL_TYPE_FLOAT ||
+                                           t == FL_TYPE_DOUBLE || t == FL_TYPE_DECIMAL);
+        n++;
+    }
+    fl_free(copy);
+    return n;
+}
+
+static int cmp_ok(int c, const char *op) {
+    if (!strcmp(op, "=") || !strcmp(op, "==")) return c == 0;
+    if (!strcmp(op, "!=") || !strcmp(op, "<>")) return c != 0;
+    if (!strcmp(op, "<")) return c < 0;
+    if (!strcmp(op, "<=")) return c <= 0;
+    if (!strcmp(op, ">")) return c > 0;
+    if (!strcmp(op, ">=")) return c >= 0;
+    return 0;
+}
+
+static int row_matches(const struct fl_batch *b, size_t row, const struct cond *conds, int n,
+                       struct fl_buf *tmp) {
+    for (int i = 0; i < n; i++) {
+        const struct fl_col *col = &b->cols[conds[i].col];
+        if (fl_col_is_null(col, row)) return 0; /* SQL: comparisons with null are not true */
+        fl_buf_reset(tmp);
+        fl_col_value_to_json(col, row, tmp);
+        fl_buf_append_u8(tmp, 0);
+        char *s = (char *)tmp->data;
+        int c;
+        if (conds[i].is_num) {
+            double v = strtod(s[0] == '"' ? s + 1 : s, NULL);
+            c = (v > conds[i].num) - (v < conds[i].num);
+        } else {
+            size_t l = strlen(s);
+            if (l >= 2 && s[0] == '"') {
+                s[l - 1] = 0;
+                s++;
+            }
+            /* compare timestamps/dates by the literal's length prefix, so '2026-01-08' works */
+            size_t ll = strlen(conds[i].lit);
+            c = strncmp(s, conds[i].lit, ll);
+            if (c == 0 && strlen(s) > ll && col->field->type != FL_TYPE_TIMESTAMP &&
+                col->field->type != FL_TYPE_TIMESTAMPTZ)
+                c = 1;
+        }
+        if (!cmp_ok(c, conds[i].op)) return 0;
+    }
+    return 1;
+}
+
+static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
+    struct fl_error err = {0};
+    struct fl_ice_scan *sc = NULL;
+    struct cond conds[16];
+    int nc = 0;
+    if (o->where) {
+        nc = parse_where(o->where, fl_ice_meta_current_schema(tbl->meta), conds, 16, &err);
+        if (nc < 0) return fail(&err);
+    }
+    if (fl_ice_scan_open(tbl, o->snapshot, &sc, &err)) return fail(&err);
+    struct fl_buf out, tmp;
+    fl_buf_init(&out, FL_BUF_NOMAX);
+    fl_buf_init(&tmp, FL_BUF_NOMAX);
+    long long printed = 0;
+    int rc = 0;
+    for (;;) {
+        if (o->limit >= 0 && printed >= o->limit) break;
+        struct fl_batch *b = NULL;
+        fl_err_t e = fl_ice_scan_next(sc, &b, &err);
+        if (e == FL_ERR_EOF) break;
+        if (e) {
+            rc = fail(&err);
+            break;
+        }
+        for (size_t row = 0; row < b->nrows && (o->limit < 0 || printed < o->limit); row++) {
+            if (nc && !row_matches(b, row, conds, nc, &tmp)) continue;
+            fl_batch_row_to_json(b, row, &out);
+            fl_buf_append_u8(&out, '\n');
+            printed++;
+        }
+        fwrite(out.data, 1, out.len, stdout);
+        fl_buf_reset(&out);
+    }
+    fl_buf_fini(&out);
+    fl_buf_fini(&tmp);
+    fl_ice_scan_free(sc);
+    return rc;
+}
+
+struct key_list {
+    char **keys;
+    int n, cap;
+};
+
+static fl_err_t collect_key(void *ctx, const char *key, uint64_t size) {
+    (void)size;
+    struct key_list *kl = ctx;
+    if (kl->n == kl->cap) {
+        kl->cap = kl->cap ? kl->cap * 2 : 64;
+        kl->keys = fl_reallocarray(kl->keys, (size_t)kl->cap, sizeof(char *));
+    }
+    kl->keys[kl->n++] = fl_strdup(key);
+    return FL_OK;
+}
+
+static int cmd_drop(const struct opts *o) {
+    struct fl_error err = {0};
+    struct env e;
+    char ns[256], name[256];
+    if (split_name(o->args[1], ns, sizeof(ns), name, sizeof(name), &err)) return fail(&err);
+    if (env_open(o, &e, &err)) return fail(&err);
+    struct fl_ice_table *tbl = NULL;
+    char prefix[FL_STORE_KEY_MAX + 2] = "";
+    fl_err_t rc = FL_OK;
+    if (o->purge) {
+        rc = fl_ice_table_load(e.store, e.cat, ns, name, &tbl, &err);
+        if (!rc && tbl->key_prefix[0]) snprintf(prefix, sizeof(prefix), "%s/", tbl->key_prefix);
+        fl_ice_table_free(tbl);
+    }
+    if (!rc) rc = fl_catalog_table_drop(e.cat, ns, name, &err);
+    struct key_list kl = {0};
+    if (!rc && prefix[0]) {
+        /* the catalog no longer points at the table: remove its files */
+        rc = fl_store_list(e.store, prefix, collect_key, &kl, &err);
+        for (int i = 0; i < kl.n && !rc; i++) rc = fl_store_delete(e.store, kl.keys[i], &err);
+    }
+    for (int i = 0; i < kl.n; i++) fl_free(kl.keys[i]);
+    fl_free(kl.keys);
+    env_fini(&e);
+    if (rc) return fail(&err);
+    if (o->purge) printf("dropped %s.%s and removed %d files\n", ns, name, kl.n);
+    else printf("dropped %s.%s (its files stay in the warehouse)\n", ns, name);
+    return 0;
+}
+
+int fl_cli_table(int argc, char **argv) {
+    struct opts o = {.snapshot = FL_ICE_NO_SNAPSHOT, .limit = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--warehouse") && v) o.warehouse = argv[++i];
+        else if (!strcmp(a, "--catalog") && v) o.catalog = argv[++i];
+        else if (!strcmp(a, "--schema") && v) o.schema = argv[++i];
+        else if (!strcmp(a, "--where") && v) o.where = argv[++i];
+        else if (!strcmp(a, "--snapshot") && v) o.snapshot = strtoll(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--limit") && v) o.limit = atoll(argv[++i]);
+        else if (!strcmp(a, "--purge")) o.purge = 1;
+        else if (!strcmp(a, "--partition") && v && o.nterms < MAX_TERMS) o.terms[o.nterms++] = argv[++i];
+        else if (!strcmp(a, "--property") && v && o.nprops < MAX_TERMS) {
+            char *eq = strchr(argv[++i], '=');
+            if (!eq) {
+                fprintf(stderr, "floe table: --property wants KEY=VALUE\n");
+                return 2;
+            }
+            *eq = '\0';
+            o.props[o.nprops].key = argv[i];
+            o.props[o.nprops++].value = eq + 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "floe table: unknown option \"%s\"\n", a);
+            usage(stderr);
+            return 2;
+        } else if (o.nargs < 4) o.args[o.nargs++] = a;
+    }
+    if (o.nargs == 0) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = o.args[0];
+    if (!strcmp(cmd, "list")) return cmd_list(&o);
+    if (o.nargs < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(cmd, "create")) return cmd_create(&o);
+    if (!strcmp(cmd, "drop")) return cmd_drop(&o);
+    int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
+                !strcmp(cmd, "files") || !strcmp(cmd, "scan") || (!strcmp(cmd, "append") && o.nargs >= 3);
+    if (!known) {
+        usage(stderr);
+        return 2;
+    }
+    struct fl_error err = {0};
+    struct env e = {0};
+    struct fl_store *own = NULL;
+    struct fl_ice_table *tbl = NULL;
+    int rc;
+    if (open_table(&o, &e, o.args[1], &tbl, &own, &err)) rc = fail(&err);
+    else if (!strcmp(cmd, "describe")) rc = cmd_describe(tbl);
+    else if (!strcmp(cmd, "history")) rc = cmd_snapshots(tbl, 1);
+    else if (!strcmp(cmd, "snapshots")) rc = cmd_snapshots(tbl, 0);
+    else if (!strcmp(cmd, "files")) rc = cmd_files(tbl, o.snapshot);
+    else if (!strcmp(cmd, "scan")) rc = cmd_scan(tbl, &o);
+    else rc = cmd_append(tbl, o.args[2]);
+    fl_ice_table_free(tbl);
+    fl_store_free(own);
+    env_fini(&e);
+    return rc;
+}
