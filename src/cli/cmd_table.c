@@ -4,7 +4,7 @@
  *   create NS.NAME --schema S.json [--partition TERM]... [--property K=V]...
  *   list [NS] | describe T | history T | snapshots T | files T [--snapshot ID]
  *   append T FILE.ndjson|FILE.parquet | scan T [--snapshot ID] [--where EXPR] [--limit N]
- *   drop T [--purge]
+ *   delete T --where EXPR | drop T [--purge]
  *
  * T is NS.NAME in the catalog, or a table folder or metadata file (a
  * path or URI containing '/'), read without any catalog as DuckDB's
@@ -55,6 +55,7 @@ static void usage(FILE *f) {
             "  files T [--snapshot ID]                 drop T [--purge]\n"
             "  append T FILE.ndjson|FILE.parquet\n"
             "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N]\n"
+            "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
             "T is NS.NAME, or a table folder or metadata file (path or URI) read without a catalog.\n"
             "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
             "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
@@ -620,6 +621,37 @@ static fl_err_t collect_key(void *ctx, const char *key, uint64_t size) {
     return FL_OK;
 }
 
+struct where_ctx {
+    struct cond *conds;
+    int n;
+    struct fl_buf tmp;
+};
+
+static bool where_pred(void *ctx, const struct fl_batch *b, size_t row) {
+    struct where_ctx *wc = ctx;
+    return row_matches(b, row, wc->conds, wc->n, &wc->tmp);
+}
+
+static int cmd_delete(struct fl_ice_table *tbl, const struct opts *o) {
+    struct fl_error err = {0};
+    if (!o->where) {
+        fprintf(stderr, "floe table delete: --where is required (to delete every row, say so: --where 'col = col' is not supported)\n");
+        return 2;
+    }
+    struct cond conds[16];
+    int nc = parse_where(o->where, fl_ice_meta_current_schema(tbl->meta), conds, 16, &err);
+    if (nc < 0) return fail(&err);
+    struct where_ctx wc = {conds, nc, {0}};
+    fl_buf_init(&wc.tmp, FL_BUF_NOMAX);
+    int64_t n = 0, snap = -1;
+    fl_err_t rc = fl_ice_table_delete_where(tbl, where_pred, &wc, &n, &snap, &err);
+    fl_buf_fini(&wc.tmp);
+    if (rc) return fail(&err);
+    if (snap < 0) printf("no row matched: nothing deleted, no snapshot\n");
+    else printf("deleted %lld rows in snapshot %lld (position deletes)\n", (long long)n, (long long)snap);
+    return 0;
+}
+
 static int cmd_drop(const struct opts *o) {
     struct fl_error err = {0};
     struct env e;
@@ -694,7 +726,8 @@ int fl_cli_table(int argc, char **argv) {
     if (!strcmp(cmd, "create")) return cmd_create(&o);
     if (!strcmp(cmd, "drop")) return cmd_drop(&o);
     int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
-                !strcmp(cmd, "files") || !strcmp(cmd, "scan") || (!strcmp(cmd, "append") && o.nargs >= 3);
+                !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") ||
+                (!strcmp(cmd, "append") && o.nargs >= 3);
     if (!known) {
         usage(stderr);
         return 2;
@@ -710,6 +743,7 @@ int fl_cli_table(int argc, char **argv) {
     else if (!strcmp(cmd, "snapshots")) rc = cmd_snapshots(tbl, 0);
     else if (!strcmp(cmd, "files")) rc = cmd_files(tbl, o.snapshot);
     else if (!strcmp(cmd, "scan")) rc = cmd_scan(tbl, &o);
+    else if (!strcmp(cmd, "delete")) rc = cmd_delete(tbl, &o);
     else rc = cmd_append(tbl, o.args[2]);
     fl_ice_table_free(tbl);
     fl_store_free(own);

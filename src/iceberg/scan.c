@@ -62,6 +62,8 @@ struct fl_ice_scan {
     int *map;            /* output column -> reader batch column, -1 = null */
     int64_t row_base;    /* position of the reader batch's first row in the file */
     struct fl_batch *out;
+    int64_t *pos_out;    /* file position of each row of out */
+    size_t pos_cap;
 };
 
 static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry *e) {
@@ -146,7 +148,13 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     fl_buf_fini(&sc->data);
     fl_free(sc->map);
     fl_batch_free(sc->out);
+    fl_free(sc->pos_out);
     fl_free(sc);
+}
+
+const char *fl_ice_scan_position(const struct fl_ice_scan *sc, const int64_t **pos) {
+    *pos = sc->pos_out;
+    return sc->cur >= 0 && sc->cur < sc->nfiles ? sc->files[sc->cur].path : NULL;
 }
 
 void fl_ice_scan_counts(const struct fl_ice_scan *sc, int *data_files, int *delete_files) {
@@ -380,6 +388,13 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
                 rc = sc->map[c] < 0 ? fl_col_append_null(&sc->out->cols[c])
                                     : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
             if (!rc) rc = fl_batch_end_row(sc->out);
+            if (!rc) {
+                if (sc->out->nrows > sc->pos_cap) {
+                    sc->pos_cap = sc->pos_cap ? sc->pos_cap * 2 : 8192;
+                    sc->pos_out = fl_reallocarray(sc->pos_out, sc->pos_cap, sizeof(int64_t));
+                }
+                sc->pos_out[sc->out->nrows - 1] = pos;
+            }
             if (rc)
                 return fl_errf(err, rc, "data file %s: row %lld does not fit the table schema",
                                pf->path, (long long)pos);

@@ -29,7 +29,7 @@ static char *key_join(const char *prefix, const char *rest) {
     return k;
 }
 
-static char *uri_of_key(const struct fl_ice_table *tbl, const char *key) {
+char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key) {
     const char *root = fl_store_uri(tbl->store);
     size_t rl = strlen(root);
     while (rl && root[rl - 1] == '/') rl--;
@@ -48,11 +48,17 @@ fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char
     size_t rl = strlen(root);
     while (rl && root[rl - 1] == '/') rl--;
     int n;
-    if (ll && strncmp(path, loc, ll) == 0 && path[ll] == '/')
-        n = snprintf(out, outsz, "%s%s%s", tbl->key_prefix, *tbl->key_prefix ? "/" : "", path + ll + 1);
-    else if (strncmp(path, root, rl) == 0 && path[rl] == '/')
-        n = snprintf(out, outsz, "%s", path + rl + 1);
-    else
+    /* "a//b" in a recorded path (some writers join with an extra slash)
+     * names the same object as "a/b" */
+    if (ll && strncmp(path, loc, ll) == 0 && path[ll] == '/') {
+        const char *rest = path + ll;
+        while (*rest == '/') rest++;
+        n = snprintf(out, outsz, "%s%s%s", tbl->key_prefix, *tbl->key_prefix ? "/" : "", rest);
+    } else if (strncmp(path, root, rl) == 0 && path[rl] == '/') {
+        const char *rest = path + rl;
+        while (*rest == '/') rest++;
+        n = snprintf(out, outsz, "%s", rest);
+    } else
         return fl_errf(err, FL_ERR_INVALID,
                        "path %s is neither under the table location %.*s nor under the warehouse %s",
                        path, (int)ll, loc ? loc : "", root);
@@ -202,7 +208,7 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
         }
     }
     if (!rc) rc = load_meta_key(tbl, mkey, err);
-    if (!rc) tbl->metadata_location = uri_of_key(tbl, mkey);
+    if (!rc) tbl->metadata_location = fl_ice_table_uri(tbl, mkey);
     if (rc) {
         fl_ice_table_free(tbl);
         return rc;
@@ -251,7 +257,7 @@ static fl_err_t write_metadata(struct fl_ice_table *tbl, const struct fl_ice_met
         *key = NULL;
         return rc;
     }
-    *loc = uri_of_key(tbl, *key);
+    *loc = fl_ice_table_uri(tbl, *key);
     return FL_OK;
 }
 
@@ -305,7 +311,7 @@ fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const 
     tbl->ns = fl_strdup(ns);
     tbl->name = fl_strdup(name);
     tbl->key_prefix = key_join(nspath, name);
-    char *location = uri_of_key(tbl, tbl->key_prefix);
+    char *location = fl_ice_table_uri(tbl, tbl->key_prefix);
     char *key = NULL;
     rc = fl_ice_meta_new(schema, spec, location, props, nprops, fl_time_now_us() / 1000, &tbl->meta, err);
     fl_free(location);
@@ -409,7 +415,7 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
         snprintf(name, sizeof(name), "metadata/%s-m%d.avro", uuid, kind);
         char *mkey = key_join(tbl->key_prefix, name);
         rc = fl_store_put(tbl->store, mkey, data, len, err);
-        staged[kind].mf.manifest_path = uri_of_key(tbl, mkey);
+        staged[kind].mf.manifest_path = fl_ice_table_uri(tbl, mkey);
         staged[kind].mf.added_snapshot_id = id;
         staged[kind].used = 1;
         fl_free(mkey);
@@ -465,7 +471,7 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
         snprintf(name, sizeof(name), "metadata/snap-%lld-%d-%s.avro", (long long)id, attempt + 1, uuid);
         char *lkey = key_join(tbl->key_prefix, name);
         rc = fl_store_put(tbl->store, lkey, ldata, llen, err);
-        char *lloc = uri_of_key(tbl, lkey);
+        char *lloc = fl_ice_table_uri(tbl, lkey);
         fl_free(lkey);
         fl_free(ldata);
         if (rc) {
@@ -502,7 +508,7 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
                                          .parent_id = parent,
                                          .timestamp_ms = fl_time_now_us() / 1000,
                                          .manifest_list = lloc,
-                                         .operation = added_del ? "overwrite" : "append",
+                                         .operation = !added_del ? "append" : added_data ? "overwrite" : "delete",
                                          .summary = kv,
                                          .nsummary = nk};
         if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
@@ -725,7 +731,7 @@ fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_
         char *key = key_join(ap->tbl->key_prefix, rel);
         fl_free(rel);
         rc = fl_store_put(ap->tbl->store, key, s->file.data, s->file.len, err);
-        char *loc = uri_of_key(ap->tbl, key);
+        char *loc = fl_ice_table_uri(ap->tbl, key);
         if (!rc)
             rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ap->schema, &res, ap->spec, s->vals, err);
         if (!rc) ndf++;

@@ -57,6 +57,8 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
 fl_err_t fl_ice_table_refresh(struct fl_ice_table *tbl, struct fl_error *err);
 void fl_ice_table_free(struct fl_ice_table *tbl);
 
+/* The URI of a store key, as paths are recorded in metadata (caller frees). */
+char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key);
 /* The store key of an absolute path recorded in the table's metadata. */
 fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out,
                           size_t outsz, struct fl_error *err);
@@ -102,8 +104,25 @@ fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct 
                           struct fl_error *err);
 /* Next batch (borrowed until the next call), FL_ERR_EOF at the end. */
 fl_err_t fl_ice_scan_next(struct fl_ice_scan *scan, struct fl_batch **out, struct fl_error *err);
+/* Where the rows of the last batch come from: returns the data file's
+ * path and sets *pos to each row's position in it (valid until the next
+ * call). Row-level deletes are written from these. */
+const char *fl_ice_scan_position(const struct fl_ice_scan *scan, const int64_t **pos);
 /* Planned files: data files to read and delete files applied. */
 void fl_ice_scan_counts(const struct fl_ice_scan *scan, int *data_files, int *delete_files);
 void fl_ice_scan_free(struct fl_ice_scan *scan);
+
+/* ---- row-level deletes ---- */
+
+/* Decides whether row `row` of batch (in the current schema) is deleted. */
+typedef bool (*fl_ice_row_pred_fn)(void *ctx, const struct fl_batch *batch, size_t row);
+
+/* Deletes the rows of the current snapshot for which pred is true by
+ * writing position delete files (one per affected data file, in its
+ * partition) and committing them: the "delete"/"overwrite" the Iceberg
+ * v2 merge-on-read way. *deleted gets the row count; no snapshot is
+ * made (and *snapshot_id is -1) when nothing matched. */
+fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn pred, void *ctx,
+                                   int64_t *deleted, int64_t *snapshot_id, struct fl_error *err);
 
 #endif

@@ -61,6 +61,13 @@ static void append_rows(struct fl_ice_table *tbl, const char *const *rows, int n
     fl_batch_free(b);
 }
 
+static bool is_rome(void *ctx, const struct fl_batch *b, size_t row) {
+    (void)ctx;
+    size_t len;
+    const uint8_t *p = fl_col_bytes(&b->cols[0], row, &len);
+    return len == 4 && memcmp(p, "Rome", 4) == 0;
+}
+
 static void test_create_append_scan(void **state) {
     (void)state;
     char dir[] = "/tmp/floe-tbl-XXXXXX";
@@ -140,6 +147,19 @@ static void test_create_append_scan(void **state) {
     int64_t s4;
     append_rows(bypath, rows4, 1, &s4);
     assert_int_equal(bypath->version, 5);
+
+    /* row-level delete: position delete files, then every reader skips the rows */
+    int64_t deleted = 0, s5 = -1;
+    assert_int_equal(fl_ice_table_delete_where(bypath, is_rome, NULL, &deleted, &s5, &err), FL_OK);
+    assert_int_equal(deleted, 2);
+    assert_int_equal(scan_count(bypath, FL_ICE_NO_SNAPSHOT, &sum), 6);
+    assert_true(sum == 65.0);
+    assert_int_equal(scan_count(bypath, s4, NULL), 8); /* the snapshot before still has them */
+    assert_string_equal(fl_ice_meta_snapshot(bypath->meta, s5)->operation, "delete");
+    assert_string_equal(fl_ice_snapshot_summary(bypath->meta, s5, "added-position-deletes"), "2");
+    assert_int_equal(fl_ice_table_delete_where(bypath, is_rome, NULL, &deleted, &s5, &err), FL_OK);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(s5, -1);
 
     fl_ice_table_free(bypath);
     fl_ice_table_free(stale);

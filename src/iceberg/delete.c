@@ -1,0 +1,203 @@
+/*
+ * delete.c - row-level deletes as position delete files (format/spec.md,
+ * "Position Delete Files"): rows chosen by a predicate are recorded as
+ * (file_path, pos) pairs, sorted by path then position as the spec
+ * requires, written as one Parquet delete file per affected data file in
+ * that data file's partition, and committed in one snapshot. Readers
+ * (floe's scan, Spark, Trino, PyIceberg, icebird) then skip those rows.
+ */
+#include "core/mem.h"
+#include "core/uuid.h"
+#include "format/parquet/writer.h"
+#include "iceberg/table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char POS_SCHEMA[] =
+    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":2147483546,\"name\":\"file_path\",\"required\":true,\"type\":\"string\"},"
+    "{\"id\":2147483545,\"name\":\"pos\",\"required\":true,\"type\":\"long\"}]}";
+
+struct target {
+    char *path;
+    int64_t *pos;
+    size_t n, cap;
+    struct fl_ice_pval *part; /* copied from the data file's entry */
+    int npart;
+    struct fl_buf pbytes;
+    int found;
+};
+
+struct targets {
+    struct target *t;
+    int n, cap;
+};
+
+static struct target *target_for(struct targets *ts, const char *path) {
+    for (int i = ts->n - 1; i >= 0; i--)
+        if (strcmp(ts->t[i].path, path) == 0) return &ts->t[i];
+    if (ts->n == ts->cap) {
+        ts->cap = ts->cap ? ts->cap * 2 : 16;
+        ts->t = fl_reallocarray(ts->t, (size_t)ts->cap, sizeof(*ts->t));
+    }
+    struct target *t = &ts->t[ts->n++];
+    memset(t, 0, sizeof(*t));
+    t->path = fl_strdup(path);
+    fl_buf_init(&t->pbytes, FL_BUF_NOMAX);
+    return t;
+}
+
+static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
+    struct targets *ts = ctx;
+    if (e->status == FL_ICE_STATUS_DELETED || e->df.content != FL_ICE_CONTENT_DATA) return 0;
+    for (int i = 0; i < ts->n; i++) {
+        struct target *t = &ts->t[i];
+        if (t->found || strcmp(t->path, e->df.file_path) != 0) continue;
+        t->found = 1;
+        t->npart = e->df.npartition;
+        t->part = fl_calloc((size_t)t->npart + 1, sizeof(*t->part));
+        size_t *off = fl_calloc((size_t)t->npart + 1, sizeof(size_t));
+        for (int k = 0; k < t->npart; k++) {
+            t->part[k] = e->df.partition[k];
+            if (t->part[k].bytes) {
+                off[k] = t->pbytes.len;
+                fl_buf_append(&t->pbytes, t->part[k].bytes, t->part[k].len);
+            }
+        }
+        for (int k = 0; k < t->npart; k++)
+            if (t->part[k].bytes) t->part[k].bytes = t->pbytes.data + off[k];
+        fl_free(off);
+    }
+    return 0;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_target(const void *a, const void *b) {
+    return strcmp(((const struct target *)a)->path, ((const struct target *)b)->path);
+}
+
+static fl_err_t sink_buf(void *ctx, const void *data, size_t len) {
+    return fl_buf_append(ctx, data, len);
+}
+
+fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn pred, void *ctx,
+                                   int64_t *deleted, int64_t *snapshot_id, struct fl_error *err) {
+    *deleted = 0;
+    if (snapshot_id) *snapshot_id = -1;
+    struct targets ts = {0};
+    struct fl_ice_scan *sc = NULL;
+    struct fl_schema *ps = NULL;
+    struct fl_batch *pb = NULL;
+    struct fl_ice_data_file *dfs = NULL;
+    int ndf = 0;
+    fl_err_t rc = fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, err);
+    /* 1. find the rows */
+    while (!rc) {
+        struct fl_batch *b = NULL;
+        rc = fl_ice_scan_next(sc, &b, err);
+        if (rc == FL_ERR_EOF) {
+            rc = FL_OK;
+            break;
+        }
+        if (rc) break;
+        const int64_t *pos = NULL;
+        const char *path = fl_ice_scan_position(sc, &pos);
+        struct target *t = NULL;
+        for (size_t r = 0; r < b->nrows; r++) {
+            if (!pred(ctx, b, r)) continue;
+            if (!t) t = target_for(&ts, path);
+            if (t->n == t->cap) {
+                t->cap = t->cap ? t->cap * 2 : 256;
+                t->pos = fl_reallocarray(t->pos, t->cap, sizeof(int64_t));
+            }
+            t->pos[t->n++] = pos[r];
+            (*deleted)++;
+        }
+    }
+    fl_ice_scan_free(sc);
+    if (rc || ts.n == 0) goto out;
+    /* 2. the partition of each affected data file */
+    rc = fl_ice_table_files(tbl, tbl->meta->current_snapshot_id, on_entry, &ts, err);
+    if (rc) goto out;
+    qsort(ts.t, (size_t)ts.n, sizeof(*ts.t), cmp_target);
+    /* 3. one delete file per data file */
+    if ((rc = fl_schema_parse(POS_SCHEMA, sizeof(POS_SCHEMA) - 1, &ps, err))) goto out;
+    if ((rc = fl_batch_new(ps, 0, &pb, err))) goto out;
+    dfs = fl_calloc((size_t)ts.n, sizeof(*dfs));
+    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
+    for (int i = 0; i < ts.n && !rc; i++) {
+        struct target *t = &ts.t[i];
+        if (!t->found) {
+            rc = fl_errf(err, FL_ERR_CORRUPT, "data file %s is not in the current snapshot", t->path);
+            break;
+        }
+        if (t->npart != spec->nfields) {
+            rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                         "data file %s was written under another partition spec; deleting from it is not supported yet",
+                         t->path);
+            break;
+        }
+        qsort(t->pos, t->n, sizeof(int64_t), cmp_i64);
+        fl_batch_reset(pb);
+        for (size_t k = 0; k < t->n && !rc; k++) {
+            rc = fl_col_append_bytes(&pb->cols[0], t->path, strlen(t->path));
+            if (!rc) rc = fl_col_append_i64(&pb->cols[1], t->pos[k]);
+            if (!rc) rc = fl_batch_end_row(pb);
+        }
+        struct fl_pq_writer_opts opts;
+        fl_pq_writer_opts_default(&opts);
+        opts.stats_max_len = 0; /* exact file_path bounds let readers match the data file */
+        struct fl_buf file;
+        fl_buf_init(&file, FL_BUF_NOMAX);
+        struct fl_pq_writer *pqw = NULL;
+        struct fl_pq_file_result res = {0};
+        if (!rc) rc = fl_pq_writer_new(ps, &opts, sink_buf, &file, &pqw, err);
+        if (!rc) rc = fl_pq_writer_add_batch(pqw, pb, err);
+        if (!rc) rc = fl_pq_writer_close(pqw, &res, err);
+        fl_pq_writer_free(pqw);
+        if (!rc) {
+            char uuid[37], rel[128];
+            fl_uuid_v4_text(uuid);
+            snprintf(rel, sizeof(rel), "data/%s-deletes.parquet", uuid);
+            size_t kl = strlen(tbl->key_prefix) + strlen(rel) + 2;
+            char *key = fl_malloc(kl);
+            snprintf(key, kl, "%s%s%s", tbl->key_prefix, *tbl->key_prefix ? "/" : "", rel);
+            rc = fl_store_put(tbl->store, key, file.data, file.len, err);
+            char *loc = fl_ice_table_uri(tbl, key);
+            if (!rc) rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ps, &res, spec, t->part, err);
+            if (!rc) {
+                dfs[ndf].content = FL_ICE_CONTENT_POSITION_DELETES;
+                ndf++;
+            }
+            fl_free(loc);
+            fl_free(key);
+        }
+        fl_pq_file_result_fini(&res);
+        fl_buf_fini(&file);
+    }
+    if (!rc) {
+        char n[24];
+        snprintf(n, sizeof(n), "%lld", (long long)*deleted);
+        struct fl_ice_kv sum[] = {{"deleted-records", n}};
+        rc = fl_ice_table_commit_files(tbl, dfs, ndf, sum, 1, snapshot_id, err);
+    }
+out:
+    for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
+    fl_free(dfs);
+    for (int i = 0; i < ts.n; i++) {
+        fl_free(ts.t[i].path);
+        fl_free(ts.t[i].pos);
+        fl_free(ts.t[i].part);
+        fl_buf_fini(&ts.t[i].pbytes);
+    }
+    fl_free(ts.t);
+    fl_batch_free(pb);
+    fl_schema_free(ps);
+    return rc;
+}
