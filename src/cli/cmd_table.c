@@ -5,6 +5,7 @@
  *   list [NS] | describe T | history T | snapshots T | files T [--snapshot ID]
  *   append T FILE.ndjson|FILE.parquet | scan T [--snapshot ID] [--where EXPR] [--limit N]
  *   delete T --where EXPR | drop T [--purge]
+ *   alter T add-column|rename-column|drop-column|widen|partition-by|set|unset ...
  *
  * T is NS.NAME in the catalog, or a table folder or metadata file (a
  * path or URI containing '/'), read without any catalog as DuckDB's
@@ -18,6 +19,7 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "format/parquet/reader.h"
+#include "iceberg/evolve.h"
 #include "iceberg/table.h"
 
 #include <errno.h>
@@ -44,6 +46,8 @@ struct opts {
     int purge;
     const char *args[4];
     int nargs;
+    char **rest; /* alter: the words after T */
+    int nrest;
 };
 
 static void usage(FILE *f) {
@@ -56,6 +60,8 @@ static void usage(FILE *f) {
             "  append T FILE.ndjson|FILE.parquet\n"
             "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N]\n"
             "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
+            "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
+            "        | widen NAME long|double|decimal(P,S) | partition-by [TERM]... | set K=V... | unset K...\n"
             "T is NS.NAME, or a table folder or metadata file (path or URI) read without a catalog.\n"
             "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
             "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
@@ -652,6 +658,56 @@ static int cmd_delete(struct fl_ice_table *tbl, const struct opts *o) {
     return 0;
 }
 
+/* alter T add-column NAME TYPE [required] | rename-column OLD NEW |
+ * drop-column NAME | widen NAME TYPE | partition-by [TERM...] |
+ * set KEY=VALUE... | unset KEY... */
+static int cmd_alter(struct fl_ice_table *tbl, int argc, char **argv) {
+    struct fl_error err = {0};
+    if (argc < 1) {
+        usage(stderr);
+        return 2;
+    }
+    const char *what = argv[0];
+    fl_err_t rc;
+    struct fl_ice_schema_change ch = {0};
+    if (!strcmp(what, "add-column") && argc >= 3) {
+        ch = (struct fl_ice_schema_change){.kind = FL_ICE_ADD_COLUMN, .name = argv[1], .type = argv[2],
+                                           .required = argc >= 4 && !strcmp(argv[3], "required")};
+        rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
+    } else if (!strcmp(what, "rename-column") && argc >= 3) {
+        ch = (struct fl_ice_schema_change){.kind = FL_ICE_RENAME_COLUMN, .name = argv[1], .new_name = argv[2]};
+        rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
+    } else if (!strcmp(what, "drop-column") && argc >= 2) {
+        ch = (struct fl_ice_schema_change){.kind = FL_ICE_DROP_COLUMN, .name = argv[1]};
+        rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
+    } else if (!strcmp(what, "widen") && argc >= 3) {
+        ch = (struct fl_ice_schema_change){.kind = FL_ICE_WIDEN_COLUMN, .name = argv[1], .type = argv[2]};
+        rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
+    } else if (!strcmp(what, "partition-by")) {
+        rc = fl_ice_table_set_partitioning(tbl, (const char *const *)argv + 1, argc - 1, &err);
+    } else if ((!strcmp(what, "set") || !strcmp(what, "unset")) && argc >= 2) {
+        const char *keys[MAX_TERMS], *vals[MAX_TERMS];
+        int n = 0;
+        for (int i = 1; i < argc && n < MAX_TERMS; i++) {
+            char *eq = what[0] == 's' ? strchr(argv[i], '=') : NULL;
+            if (what[0] == 's' && !eq) {
+                fprintf(stderr, "floe table alter set: want KEY=VALUE, got \"%s\"\n", argv[i]);
+                return 2;
+            }
+            if (eq) *eq = '\0';
+            keys[n] = argv[i];
+            vals[n++] = eq ? eq + 1 : NULL;
+        }
+        rc = fl_ice_table_set_properties(tbl, keys, vals, n, &err);
+    } else {
+        usage(stderr);
+        return 2;
+    }
+    if (rc) return fail(&err);
+    printf("altered: metadata version %d\n", tbl->version);
+    return 0;
+}
+
 static int cmd_drop(const struct opts *o) {
     struct fl_error err = {0};
     struct env e;
@@ -711,7 +767,15 @@ int fl_cli_table(int argc, char **argv) {
             fprintf(stderr, "floe table: unknown option \"%s\"\n", a);
             usage(stderr);
             return 2;
-        } else if (o.nargs < 4) o.args[o.nargs++] = a;
+        } else if (o.nargs < 4) {
+            o.args[o.nargs++] = a;
+            /* alter takes the rest of the line as its own words */
+            if (o.nargs == 2 && !strcmp(o.args[0], "alter")) {
+                o.rest = argv + i + 1;
+                o.nrest = argc - i - 1;
+                break;
+            }
+        }
     }
     if (o.nargs == 0) {
         usage(stderr);
@@ -726,7 +790,7 @@ int fl_cli_table(int argc, char **argv) {
     if (!strcmp(cmd, "create")) return cmd_create(&o);
     if (!strcmp(cmd, "drop")) return cmd_drop(&o);
     int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
-                !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") ||
+                !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") || !strcmp(cmd, "alter") ||
                 (!strcmp(cmd, "append") && o.nargs >= 3);
     if (!known) {
         usage(stderr);
@@ -744,6 +808,7 @@ int fl_cli_table(int argc, char **argv) {
     else if (!strcmp(cmd, "files")) rc = cmd_files(tbl, o.snapshot);
     else if (!strcmp(cmd, "scan")) rc = cmd_scan(tbl, &o);
     else if (!strcmp(cmd, "delete")) rc = cmd_delete(tbl, &o);
+    else if (!strcmp(cmd, "alter")) rc = cmd_alter(tbl, o.nrest, o.rest);
     else rc = cmd_append(tbl, o.args[2]);
     fl_ice_table_free(tbl);
     fl_store_free(own);

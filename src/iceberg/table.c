@@ -375,6 +375,145 @@ struct staged_manifest {
     int used;
 };
 
+fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_fn change, void *ctx,
+                                  struct fl_error *err) {
+    fl_err_t rc = FL_OK;
+    for (int attempt = 0;; attempt++) {
+        if (attempt > 0) {
+            if (attempt >= COMMIT_RETRIES)
+                return fl_errf(err, FL_ERR_CONFLICT, "commit to %s gave up after %d conflicts",
+                               tbl->key_prefix, COMMIT_RETRIES);
+            usleep((useconds_t)(1000 * (10 << attempt)));
+            if ((rc = fl_ice_table_refresh(tbl, err))) return rc;
+        }
+        const struct fl_ice_meta *base = tbl->meta;
+        /* the change applies to a copy of the base */
+        struct fl_buf mb;
+        fl_buf_init(&mb, METADATA_MAX);
+        struct fl_ice_meta *next = NULL;
+        rc = fl_ice_meta_to_json(base, 0, &mb);
+        if (!rc) rc = fl_ice_meta_parse((const char *)mb.data, mb.len, &next, err);
+        fl_buf_fini(&mb);
+        if (!rc) rc = change(ctx, next, attempt, err);
+        if (!rc) {
+            fl_ice_meta_log_previous(next, tbl->metadata_location, base->last_updated_ms, METADATA_LOG_MAX);
+            fl_ice_meta_touch(next, fl_time_now_us() / 1000 > next->last_updated_ms
+                                        ? fl_time_now_us() / 1000
+                                        : next->last_updated_ms);
+        }
+        int version = (tbl->version > 0 ? tbl->version : 0) + 1;
+        char *loc = NULL, *key = NULL;
+        if (!rc) rc = write_metadata(tbl, next, version, &loc, &key, err);
+        if (!rc) {
+            if (tbl->cat) {
+                rc = fl_catalog_table_commit(tbl->cat, tbl->ns, tbl->name, tbl->metadata_location, loc, err);
+                if (!rc) {
+                    struct fl_error herr = {0};
+                    write_hadoop_version(tbl, key, version, &herr);
+                }
+            } else {
+                rc = write_hadoop_version(tbl, key, version, err);
+                if (rc == FL_ERR_EXISTS) rc = FL_ERR_CONFLICT;
+            }
+            if (rc == FL_ERR_CONFLICT) {
+                fl_store_delete(tbl->store, key, NULL); /* never referenced */
+                fl_err_clear(err);
+                fl_free(loc);
+                fl_free(key);
+                fl_ice_meta_free(next);
+                continue;
+            }
+        }
+        if (!rc) {
+            fl_ice_meta_free(tbl->meta);
+            tbl->meta = next;
+            next = NULL;
+            fl_free(tbl->metadata_location);
+            tbl->metadata_location = loc;
+            loc = NULL;
+            tbl->version = version;
+        }
+        fl_free(loc);
+        fl_free(key);
+        fl_ice_meta_free(next);
+        return rc;
+    }
+}
+
+struct files_change {
+    struct fl_ice_table *tbl;
+    struct staged_manifest *staged;
+    int64_t id;
+    const struct fl_ice_kv *summary;
+    int nsummary;
+    int64_t added_records, added_size, added_data, added_del, added_pos, added_eq;
+};
+
+/* Per attempt: the manifest list (the parent's manifests + ours) and the snapshot. */
+static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int attempt,
+                                   struct fl_error *err) {
+    struct files_change *fc = ctx;
+    struct fl_ice_table *tbl = fc->tbl;
+    int64_t parent = next->current_snapshot_id;
+    int64_t seq = next->last_sequence_number + 1;
+    struct fl_ice_manifest_file *old = NULL;
+    int nold = 0;
+    fl_err_t rc = parent_manifests(tbl, &old, &nold, err);
+    if (rc) return rc;
+    struct fl_ice_manifest_file *all = fl_calloc((size_t)nold + 2, sizeof(*all));
+    int nall = 0;
+    for (int kind = 0; kind < 2; kind++) {
+        if (!fc->staged[kind].used) continue;
+        fc->staged[kind].mf.sequence_number = seq;
+        fc->staged[kind].mf.min_sequence_number = seq;
+        all[nall++] = fc->staged[kind].mf; /* shallow: owned by staged */
+    }
+    for (int i = 0; i < nold; i++) all[nall++] = old[i];
+    uint8_t *ldata = NULL;
+    size_t llen = 0;
+    rc = fl_ice_manifest_list_write(fc->id, parent, seq, all, nall, &ldata, &llen, err);
+    fl_free(all);
+    for (int i = 0; i < nold; i++) fl_ice_manifest_file_fini(&old[i]);
+    fl_free(old);
+    if (rc) return rc;
+    char uuid[37], name[160];
+    fl_uuid_v4_text(uuid);
+    snprintf(name, sizeof(name), "metadata/snap-%lld-%d-%s.avro", (long long)fc->id, attempt + 1, uuid);
+    char *lkey = key_join(tbl->key_prefix, name);
+    rc = fl_store_put(tbl->store, lkey, ldata, llen, err);
+    char *lloc = fl_ice_table_uri(tbl, lkey);
+    fl_free(lkey);
+    fl_free(ldata);
+    char nums[12][24];
+    struct fl_ice_kv kv[12 + 64];
+    int nk = 0;
+#define SUM(k, v) (snprintf(nums[nk], sizeof(nums[nk]), "%lld", (long long)(v)), kv[nk].key = (k), kv[nk].value = nums[nk], nk++)
+    SUM("added-data-files", fc->added_data);
+    SUM("added-records", fc->added_records);
+    SUM("added-files-size", fc->added_size);
+    if (fc->added_del) SUM("added-delete-files", fc->added_del);
+    if (fc->added_pos) SUM("added-position-deletes", fc->added_pos);
+    if (fc->added_eq) SUM("added-equality-deletes", fc->added_eq);
+    SUM("total-records", summary_i64(next, parent, "total-records") + fc->added_records);
+    SUM("total-files-size", summary_i64(next, parent, "total-files-size") + fc->added_size);
+    SUM("total-data-files", summary_i64(next, parent, "total-data-files") + fc->added_data);
+    SUM("total-delete-files", summary_i64(next, parent, "total-delete-files") + fc->added_del);
+    SUM("total-position-deletes", summary_i64(next, parent, "total-position-deletes") + fc->added_pos);
+    SUM("total-equality-deletes", summary_i64(next, parent, "total-equality-deletes") + fc->added_eq);
+#undef SUM
+    for (int i = 0; i < fc->nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++) kv[nk++] = fc->summary[i];
+    struct fl_ice_new_snapshot ns = {.snapshot_id = fc->id,
+                                     .parent_id = parent,
+                                     .timestamp_ms = fl_time_now_us() / 1000,
+                                     .manifest_list = lloc,
+                                     .operation = !fc->added_del ? "append" : fc->added_data ? "overwrite" : "delete",
+                                     .summary = kv,
+                                     .nsummary = nk};
+    if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
+    fl_free(lloc);
+    return rc;
+}
+
 fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice_data_file *files,
                                    int n, const struct fl_ice_kv *summary, int nsummary,
                                    int64_t *snapshot_id, struct fl_error *err) {
@@ -433,126 +572,13 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
         }
     }
 
-    /* 2. manifest list + metadata + compare-and-swap, retried on conflict */
-    for (int attempt = 0; !rc; attempt++) {
-        if (attempt > 0) {
-            if (attempt >= COMMIT_RETRIES) {
-                rc = fl_errf(err, FL_ERR_CONFLICT, "commit to %s gave up after %d conflicts",
-                             tbl->key_prefix, COMMIT_RETRIES);
-                break;
-            }
-            usleep((useconds_t)(1000 * (10 << attempt)));
-            if ((rc = fl_ice_table_refresh(tbl, err))) break;
-        }
-        const struct fl_ice_meta *base = tbl->meta;
-        int64_t parent = base->current_snapshot_id;
-        int64_t seq = base->last_sequence_number + 1;
-        struct fl_ice_manifest_file *old = NULL;
-        int nold = 0;
-        if ((rc = parent_manifests(tbl, &old, &nold, err))) break;
-        struct fl_ice_manifest_file *all = fl_calloc((size_t)nold + 2, sizeof(*all));
-        int nall = 0;
-        for (int kind = 0; kind < 2; kind++) {
-            if (!staged[kind].used) continue;
-            staged[kind].mf.sequence_number = seq;
-            staged[kind].mf.min_sequence_number = seq;
-            all[nall++] = staged[kind].mf; /* shallow: owned by staged */
-        }
-        for (int i = 0; i < nold; i++) all[nall++] = old[i];
-        uint8_t *ldata = NULL;
-        size_t llen = 0;
-        rc = fl_ice_manifest_list_write(id, parent, seq, all, nall, &ldata, &llen, err);
-        fl_free(all);
-        for (int i = 0; i < nold; i++) fl_ice_manifest_file_fini(&old[i]);
-        fl_free(old);
-        if (rc) break;
-        char uuid[37], name[160];
-        fl_uuid_v4_text(uuid);
-        snprintf(name, sizeof(name), "metadata/snap-%lld-%d-%s.avro", (long long)id, attempt + 1, uuid);
-        char *lkey = key_join(tbl->key_prefix, name);
-        rc = fl_store_put(tbl->store, lkey, ldata, llen, err);
-        char *lloc = fl_ice_table_uri(tbl, lkey);
-        fl_free(lkey);
-        fl_free(ldata);
-        if (rc) {
-            fl_free(lloc);
-            break;
-        }
-
-        /* new metadata from a copy of the base */
-        struct fl_buf mb;
-        fl_buf_init(&mb, METADATA_MAX);
-        struct fl_ice_meta *next = NULL;
-        rc = fl_ice_meta_to_json(base, 0, &mb);
-        if (!rc) rc = fl_ice_meta_parse((const char *)mb.data, mb.len, &next, err);
-        fl_buf_fini(&mb);
-        char nums[12][24];
-        struct fl_ice_kv kv[12 + 64];
-        int nk = 0;
-#define SUM(k, v) (snprintf(nums[nk], sizeof(nums[nk]), "%lld", (long long)(v)), kv[nk].key = (k), kv[nk].value = nums[nk], nk++)
-        SUM("added-data-files", added_data);
-        SUM("added-records", added_records);
-        SUM("added-files-size", added_size);
-        if (added_del) SUM("added-delete-files", added_del);
-        if (added_pos) SUM("added-position-deletes", added_pos);
-        if (added_eq) SUM("added-equality-deletes", added_eq);
-        SUM("total-records", summary_i64(base, parent, "total-records") + added_records);
-        SUM("total-files-size", summary_i64(base, parent, "total-files-size") + added_size);
-        SUM("total-data-files", summary_i64(base, parent, "total-data-files") + added_data);
-        SUM("total-delete-files", summary_i64(base, parent, "total-delete-files") + added_del);
-        SUM("total-position-deletes", summary_i64(base, parent, "total-position-deletes") + added_pos);
-        SUM("total-equality-deletes", summary_i64(base, parent, "total-equality-deletes") + added_eq);
-#undef SUM
-        for (int i = 0; i < nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++) kv[nk++] = summary[i];
-        struct fl_ice_new_snapshot ns = {.snapshot_id = id,
-                                         .parent_id = parent,
-                                         .timestamp_ms = fl_time_now_us() / 1000,
-                                         .manifest_list = lloc,
-                                         .operation = !added_del ? "append" : added_data ? "overwrite" : "delete",
-                                         .summary = kv,
-                                         .nsummary = nk};
-        if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
-        fl_free(lloc);
-        if (!rc) fl_ice_meta_log_previous(next, tbl->metadata_location, base->last_updated_ms, METADATA_LOG_MAX);
-        int version = (tbl->version > 0 ? tbl->version : 0) + 1;
-        char *loc = NULL, *key = NULL;
-        if (!rc) rc = write_metadata(tbl, next, version, &loc, &key, err);
-        if (!rc) {
-            if (tbl->cat) {
-                rc = fl_catalog_table_commit(tbl->cat, tbl->ns, tbl->name, tbl->metadata_location, loc, err);
-                if (!rc) {
-                    struct fl_error herr = {0};
-                    write_hadoop_version(tbl, key, version, &herr);
-                }
-            } else {
-                rc = write_hadoop_version(tbl, key, version, err);
-                if (rc == FL_ERR_EXISTS) rc = FL_ERR_CONFLICT;
-            }
-            if (rc == FL_ERR_CONFLICT) {
-                fl_store_delete(tbl->store, key, NULL); /* never referenced */
-                fl_err_clear(err);
-                rc = FL_OK;
-                fl_free(loc);
-                fl_free(key);
-                fl_ice_meta_free(next);
-                continue;
-            }
-        }
-        if (!rc) {
-            fl_ice_meta_free(tbl->meta);
-            tbl->meta = next;
-            next = NULL;
-            fl_free(tbl->metadata_location);
-            tbl->metadata_location = loc;
-            loc = NULL;
-            tbl->version = version;
-            if (snapshot_id) *snapshot_id = id;
-        }
-        fl_free(loc);
-        fl_free(key);
-        fl_ice_meta_free(next);
-        break;
-    }
+    /* 2. manifest list + snapshot in new metadata, committed with retries */
+    struct files_change fc = {.tbl = tbl, .staged = staged, .id = id, .summary = summary,
+                              .nsummary = nsummary, .added_records = added_records,
+                              .added_size = added_size, .added_data = added_data,
+                              .added_del = added_del, .added_pos = added_pos, .added_eq = added_eq};
+    if (!rc) rc = fl_ice_table_commit_meta(tbl, files_change_apply, &fc, err);
+    if (!rc && snapshot_id) *snapshot_id = id;
     for (int kind = 0; kind < 2; kind++)
         if (staged[kind].used) fl_ice_manifest_file_fini(&staged[kind].mf);
     fl_free(entries);

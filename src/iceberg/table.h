@@ -81,6 +81,14 @@ fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_
                                 int nsummary, int64_t *snapshot_id, struct fl_error *err);
 void fl_ice_appender_free(struct fl_ice_appender *ap);
 
+/* Applies change to a copy of the current metadata (attempt counts the
+ * retries) and commits the result as the next version, reloading and
+ * retrying on a conflict. change must be safe to run more than once. */
+typedef fl_err_t (*fl_ice_meta_change_fn)(void *ctx, struct fl_ice_meta *next, int attempt,
+                                          struct fl_error *err);
+fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_fn change, void *ctx,
+                                  struct fl_error *err);
+
 /* Commits already written files (data and/or delete files, each with
  * its content type) as one snapshot: "append" when all are data files,
  * else "overwrite" (row-level deletes). */

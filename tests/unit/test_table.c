@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "batch/batch_json.h"
+#include "iceberg/evolve.h"
 #include "iceberg/table.h"
 
 #include <stdio.h>
@@ -160,6 +161,42 @@ static void test_create_append_scan(void **state) {
     assert_int_equal(fl_ice_table_delete_where(bypath, is_rome, NULL, &deleted, &s5, &err), FL_OK);
     assert_int_equal(deleted, 0);
     assert_int_equal(s5, -1);
+
+    /* schema evolution: add, rename, widen; old files read the new column as null */
+    struct fl_ice_schema_change ch[] = {
+        {.kind = FL_ICE_ADD_COLUMN, .name = "humidity", .type = "float"},
+        {.kind = FL_ICE_RENAME_COLUMN, .name = "temperature", .new_name = "temp_c"},
+    };
+    assert_int_equal(fl_ice_table_evolve_schema(bypath, ch, 2, &err), FL_OK);
+    const char *rows5[] = {"{\"city\":\"Nuuk\",\"temp_c\":-10.0,\"ts\":\"2026-01-12T00:00:00Z\",\"humidity\":0.5}"};
+    append_rows(bypath, rows5, 1, &s5);
+    struct fl_ice_schema_change widen = {.kind = FL_ICE_WIDEN_COLUMN, .name = "humidity", .type = "double"};
+    assert_int_equal(fl_ice_table_evolve_schema(bypath, &widen, 1, &err), FL_OK);
+    assert_int_equal(scan_count(bypath, FL_ICE_NO_SNAPSHOT, &sum), 7); /* column 1 is temp_c by id */
+    assert_true(sum == 55.0);
+    struct fl_ice_schema_change bad[] = {
+        {.kind = FL_ICE_DROP_COLUMN, .name = "city"},            /* a partition source */
+        {.kind = FL_ICE_WIDEN_COLUMN, .name = "temp_c", .type = "int"},
+        {.kind = FL_ICE_ADD_COLUMN, .name = "x", .type = "int", .required = true},
+        {.kind = FL_ICE_RENAME_COLUMN, .name = "ts", .new_name = "city"},
+    };
+    for (int i = 0; i < 4; i++) {
+        fl_err_clear(&err);
+        int v = bypath->version;
+        assert_int_not_equal(fl_ice_table_evolve_schema(bypath, &bad[i], 1, &err), FL_OK);
+        assert_int_equal(bypath->version, v);
+    }
+    fl_err_clear(&err);
+    /* partition evolution: new data goes to the new spec, old data stays readable */
+    const char *month[] = {"month(ts)"};
+    assert_int_equal(fl_ice_table_set_partitioning(bypath, month, 1, &err), FL_OK);
+    assert_int_equal(fl_ice_meta_default_spec(bypath->meta)->spec_id, 1);
+    assert_int_equal(fl_ice_meta_default_spec(bypath->meta)->fields[0].field_id, 1002);
+    append_rows(bypath, rows5, 1, &s5);
+    assert_int_equal(scan_count(bypath, FL_ICE_NO_SNAPSHOT, NULL), 8);
+    const char *k[] = {"owner"}, *v[] = {"ops"};
+    assert_int_equal(fl_ice_table_set_properties(bypath, k, v, 1, &err), FL_OK);
+    assert_string_equal(fl_ice_meta_property(bypath->meta, "owner"), "ops");
 
     fl_ice_table_free(bypath);
     fl_ice_table_free(stale);
