@@ -190,7 +190,7 @@ static void test_write_read_roundtrip(void **state) {
 static void test_java_written(void **state) {
     (void)state;
     struct fl_error err = {0};
-    size_t len;
+    size_t len = 0;
     uint8_t *list = slurp("icebird/snap-8656952484400131532-1-a85973e4-4009-4cba-875e-5278a2c6027d.avro", &len);
     struct fl_ice_manifest_file *files = NULL;
     int n = 0;

@@ -34,7 +34,7 @@ static fl_err_t parse_fixture(const char *rel, struct fl_ice_meta **out, struct 
     const char *root = getenv("FLOE_FIXTURES");
     char path[1024];
     snprintf(path, sizeof(path), "%s/iceberg/%s", root ? root : "../shared/fixtures", rel);
-    size_t len;
+    size_t len = 0;
     char *b = slurp(path, &len);
     if (!b) fail_msg("cannot read fixture %s", path);
     fl_err_t rc = fl_ice_meta_parse(b, len, out, err);
