@@ -8,13 +8,27 @@
  * When floe creates the tables it adds JdbcCatalog's iceberg_type column
  * ('TABLE'); catalogs created by PyIceberg lack it and are used as they
  * are.
+ *
+ * Concurrency: a commit is one UPDATE ... WHERE metadata_location =
+ * expected (atomic in every backend). Sequences that read, then write
+ * (namespace create and drop, table create and rename, property updates)
+ * run in one driver transaction through run_txn: SQLite serializes them
+ * with BEGIN IMMEDIATE; PostgreSQL runs them SERIALIZABLE and may abort
+ * one of two racing transactions (FL_ERR_CONFLICT from the driver), which
+ * run_txn then runs again from the start, so the loser sees the winner's
+ * result (e.g. "namespace already exists").
  */
 #include "catalog/catalog.h"
 #include "catalog/catalog_int.h"
 #include "core/mem.h"
 
+#include "core/time.h"
+
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct fl_catalog {
     const struct fl_catalog_driver *drv;
@@ -72,18 +86,29 @@ static int row_found(void *ctx, const char *const *cols, int n) {
 fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_catalog **out,
                          struct fl_error *err) {
     const char *path = uri;
-    if (strncmp(uri, "sqlite:///", 10) == 0) path = uri + 9;
+    int pg = strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
+    if (pg) path = uri;
+    else if (strncmp(uri, "sqlite:///", 10) == 0) path = uri + 9;
     else if (strncmp(uri, "sqlite://", 9) == 0) path = uri + 9;
     else if (strncmp(uri, "sqlite:", 7) == 0) path = uri + 7;
     else if (strstr(uri, "://"))
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "catalog URI \"%s\": only sqlite: is supported yet", uri);
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "catalog URI \"%s\": only sqlite: and postgresql:// are supported", uri);
     if (!*path) return fl_errf(err, FL_ERR_INVALID, "catalog URI \"%s\" names no file", uri);
     struct fl_catalog *cat = fl_calloc(1, sizeof(*cat));
-    cat->drv = &fl_catalog_sqlite_driver;
+    cat->drv = pg ? &fl_catalog_pg_driver : &fl_catalog_sqlite_driver;
     cat->name = fl_strdup(catalog_name);
-    fl_err_t rc = fl_catalog_sqlite_open(path, &cat->conn, err);
-    for (size_t i = 0; !rc && i < sizeof(SCHEMA_SQL) / sizeof(SCHEMA_SQL[0]); i++)
+    fl_err_t rc = pg ? fl_catalog_pg_open(uri, &cat->conn, err)
+                     : fl_catalog_sqlite_open(path, &cat->conn, err);
+    for (size_t i = 0; !rc && i < sizeof(SCHEMA_SQL) / sizeof(SCHEMA_SQL[0]); i++) {
         rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, err);
+        /* PostgreSQL: two workers creating the same table at once; the
+         * loser sees a unique violation in its catalogs, then the table. */
+        if (rc == FL_ERR_EXISTS) {
+            fl_err_clear(err);
+            rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, err);
+        }
+    }
     if (!rc) {
         struct fl_error probe = {0};
         cat->has_type = cat->drv->exec(cat->conn, "SELECT iceberg_type FROM iceberg_tables LIMIT 0",
@@ -122,6 +147,54 @@ fl_err_t fl_catalog_ns_exists(struct fl_catalog *cat, const char *ns, struct fl_
     return found ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", ns);
 }
 
+/* ---- transactions ---- */
+
+/* Attempts of one read-then-write transaction before giving up. */
+#define TXN_ATTEMPTS 30
+
+/* The arguments of every transaction body below. */
+struct txn_args {
+    const char *ns, *name;
+    const char *const *keys;
+    const char *const *values;
+    int n;
+    const char *loc;            /* table create */
+    const char *to_ns, *to_name; /* table rename */
+};
+
+typedef fl_err_t (*txn_body_fn)(struct fl_catalog *cat, const struct txn_args *a,
+                                struct fl_error *err);
+
+/* Sleeps 0.5 to 1 times min(2^attempt, 64) ms, jittered so that racing
+ * workers spread out instead of colliding again. */
+static void txn_backoff(int attempt, unsigned *seed) {
+    long cap_us = 1000L << (attempt < 6 ? attempt : 6);
+    long us = cap_us / 2 + (long)(rand_r(seed) % (unsigned)(cap_us / 2 + 1));
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Runs body in one transaction, again from begin() while the database
+ * aborts it for a serialization conflict; at most TXN_ATTEMPTS times. */
+static fl_err_t run_txn(struct fl_catalog *cat, txn_body_fn body, const struct txn_args *a,
+                        struct fl_error *err) {
+    unsigned seed = (unsigned)fl_time_mono_us() ^ (unsigned)(uintptr_t)a;
+    struct fl_error e = {0};
+    fl_err_t rc = FL_OK;
+    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+        if (attempt) txn_backoff(attempt, &seed);
+        fl_err_clear(&e);
+        rc = cat->drv->begin(cat->conn, &e);
+        if (rc) break;
+        rc = body(cat, a, &e);
+        if (rc) cat->drv->rollback(cat->conn);
+        else rc = cat->drv->commit(cat->conn, &e);
+        if (rc != FL_ERR_CONFLICT) break;
+    }
+    if (rc) fl_errf(err, rc, "%s", e.msg);
+    return rc;
+}
+
 static fl_err_t put_props(struct fl_catalog *cat, const char *ns, const char *const *keys,
                           const char *const *values, int n, struct fl_error *err) {
     for (int i = 0; i < n; i++) {
@@ -152,49 +225,47 @@ static fl_err_t put_props(struct fl_catalog *cat, const char *ns, const char *co
     return FL_OK;
 }
 
+static fl_err_t ns_create_txn(struct fl_catalog *cat, const struct txn_args *a,
+                              struct fl_error *err) {
+    struct fl_error probe = {0};
+    fl_err_t rc = fl_catalog_ns_exists(cat, a->ns, &probe);
+    if (rc == FL_OK) return fl_errf(err, FL_ERR_EXISTS, "namespace \"%s\" already exists", a->ns);
+    if (rc != FL_ERR_NOTFOUND) return fl_errf(err, rc, "%s", probe.msg);
+    static const char *const exists_k[] = {"exists"}, *const exists_v[] = {"true"};
+    return a->n > 0 ? put_props(cat, a->ns, a->keys, a->values, a->n, err)
+                    : put_props(cat, a->ns, exists_k, exists_v, 1, err);
+}
+
 fl_err_t fl_catalog_ns_create(struct fl_catalog *cat, const char *ns, const char *const *keys,
                               const char *const *values, int nprops, struct fl_error *err) {
     fl_err_t rc = check_ns(ns, err);
     if (rc) return rc;
-    if ((rc = cat->drv->begin(cat->conn, err))) return rc;
-    struct fl_error probe = {0};
-    if (fl_catalog_ns_exists(cat, ns, &probe) == FL_OK) {
-        rc = fl_errf(err, FL_ERR_EXISTS, "namespace \"%s\" already exists", ns);
-        goto out;
-    }
-    static const char *const exists_k[] = {"exists"}, *const exists_v[] = {"true"};
-    rc = nprops > 0 ? put_props(cat, ns, keys, values, nprops, err)
-                    : put_props(cat, ns, exists_k, exists_v, 1, err);
-out:
-    if (rc) {
-        cat->drv->rollback(cat->conn);
-        return rc;
-    }
-    return cat->drv->commit(cat->conn, err);
+    struct txn_args a = {.ns = ns, .keys = keys, .values = values, .n = nprops};
+    return run_txn(cat, ns_create_txn, &a, err);
+}
+
+static fl_err_t ns_drop_txn(struct fl_catalog *cat, const struct txn_args *a,
+                            struct fl_error *err) {
+    int has_tables = 0;
+    const char *p[] = {cat->name, a->ns};
+    fl_err_t rc = cat->drv->exec(
+        cat->conn, "SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? LIMIT 1",
+        p, 2, row_found, &has_tables, NULL, err);
+    if (rc) return rc;
+    if (has_tables) return fl_errf(err, FL_ERR_INVALID, "namespace \"%s\" is not empty", a->ns);
+    long ch = 0;
+    rc = cat->drv->exec(cat->conn,
+                        "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?",
+                        p, 2, NULL, NULL, &ch, err);
+    if (!rc && ch == 0) rc = fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", a->ns);
+    return rc;
 }
 
 fl_err_t fl_catalog_ns_drop(struct fl_catalog *cat, const char *ns, struct fl_error *err) {
     fl_err_t rc = check_ns(ns, err);
     if (rc) return rc;
-    if ((rc = cat->drv->begin(cat->conn, err))) return rc;
-    int has_tables = 0;
-    const char *p[] = {cat->name, ns};
-    rc = cat->drv->exec(cat->conn,
-                        "SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? LIMIT 1",
-                        p, 2, row_found, &has_tables, NULL, err);
-    if (!rc && has_tables)
-        rc = fl_errf(err, FL_ERR_INVALID, "namespace \"%s\" is not empty", ns);
-    long ch = 0;
-    if (!rc)
-        rc = cat->drv->exec(cat->conn,
-                            "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?",
-                            p, 2, NULL, NULL, &ch, err);
-    if (!rc && ch == 0) rc = fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", ns);
-    if (rc) {
-        cat->drv->rollback(cat->conn);
-        return rc;
-    }
-    return cat->drv->commit(cat->conn, err);
+    struct txn_args a = {.ns = ns};
+    return run_txn(cat, ns_drop_txn, &a, err);
 }
 
 struct ns_list {
@@ -261,27 +332,25 @@ fl_err_t fl_catalog_ns_props(struct fl_catalog *cat, const char *ns, fl_catalog_
                           p, 2, prop_row, &pc, NULL, err);
 }
 
+static fl_err_t ns_set_props_txn(struct fl_catalog *cat, const struct txn_args *a,
+                                 struct fl_error *err) {
+    fl_err_t rc = fl_catalog_ns_exists(cat, a->ns, err);
+    return rc ? rc : put_props(cat, a->ns, a->keys, a->values, a->n, err);
+}
+
 fl_err_t fl_catalog_ns_set_props(struct fl_catalog *cat, const char *ns, const char *const *keys,
                                  const char *const *values, int n, struct fl_error *err) {
-    fl_err_t rc = cat->drv->begin(cat->conn, err);
-    if (rc) return rc;
-    rc = fl_catalog_ns_exists(cat, ns, err);
-    if (!rc) rc = put_props(cat, ns, keys, values, n, err);
-    if (rc) {
-        cat->drv->rollback(cat->conn);
-        return rc;
-    }
-    return cat->drv->commit(cat->conn, err);
+    struct txn_args a = {.ns = ns, .keys = keys, .values = values, .n = n};
+    return run_txn(cat, ns_set_props_txn, &a, err);
 }
 
 /* ---- tables ---- */
 
-fl_err_t fl_catalog_table_create(struct fl_catalog *cat, const char *ns, const char *name,
-                                 const char *metadata_location, struct fl_error *err) {
-    fl_err_t rc = check_table(ns, name, err);
+static fl_err_t table_create_txn(struct fl_catalog *cat, const struct txn_args *a,
+                                 struct fl_error *err) {
+    fl_err_t rc = fl_catalog_ns_exists(cat, a->ns, err);
     if (rc) return rc;
-    if ((rc = fl_catalog_ns_exists(cat, ns, err))) return rc;
-    const char *p[] = {cat->name, ns, name, metadata_location};
+    const char *p[] = {cat->name, a->ns, a->name, a->loc};
     rc = cat->drv->exec(cat->conn,
                         cat->has_type
                             ? "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
@@ -292,9 +361,20 @@ fl_err_t fl_catalog_table_create(struct fl_catalog *cat, const char *ns, const c
                         p, 4, NULL, NULL, NULL, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
-        return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", ns, name);
+        return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", a->ns, a->name);
     }
     return rc;
+}
+
+/* In one transaction with the namespace check, so that a concurrent
+ * namespace drop either sees the table (not empty) or wins (no
+ * namespace). */
+fl_err_t fl_catalog_table_create(struct fl_catalog *cat, const char *ns, const char *name,
+                                 const char *metadata_location, struct fl_error *err) {
+    fl_err_t rc = check_table(ns, name, err);
+    if (rc) return rc;
+    struct txn_args a = {.ns = ns, .name = name, .loc = metadata_location};
+    return run_txn(cat, table_create_txn, &a, err);
 }
 
 struct loc_ctx {
@@ -370,13 +450,11 @@ fl_err_t fl_catalog_table_drop(struct fl_catalog *cat, const char *ns, const cha
     return ch ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
 }
 
-fl_err_t fl_catalog_table_rename(struct fl_catalog *cat, const char *ns, const char *name,
-                                 const char *to_ns, const char *to_name, struct fl_error *err) {
-    fl_err_t rc = check_table(ns, name, err);
-    if (!rc) rc = check_table(to_ns, to_name, err);
-    if (!rc) rc = fl_catalog_ns_exists(cat, to_ns, err);
+static fl_err_t table_rename_txn(struct fl_catalog *cat, const struct txn_args *a,
+                                 struct fl_error *err) {
+    fl_err_t rc = fl_catalog_ns_exists(cat, a->to_ns, err);
     if (rc) return rc;
-    const char *p[] = {to_ns, to_name, cat->name, ns, name};
+    const char *p[] = {a->to_ns, a->to_name, cat->name, a->ns, a->name};
     long ch = 0;
     rc = cat->drv->exec(cat->conn,
                         "UPDATE iceberg_tables SET table_namespace = ?, table_name = ? "
@@ -384,10 +462,19 @@ fl_err_t fl_catalog_table_rename(struct fl_catalog *cat, const char *ns, const c
                         p, 5, NULL, NULL, &ch, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
-        return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", to_ns, to_name);
+        return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", a->to_ns, a->to_name);
     }
     if (rc) return rc;
-    return ch ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
+    return ch ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", a->ns, a->name);
+}
+
+fl_err_t fl_catalog_table_rename(struct fl_catalog *cat, const char *ns, const char *name,
+                                 const char *to_ns, const char *to_name, struct fl_error *err) {
+    fl_err_t rc = check_table(ns, name, err);
+    if (!rc) rc = check_table(to_ns, to_name, err);
+    if (rc) return rc;
+    struct txn_args a = {.ns = ns, .name = name, .to_ns = to_ns, .to_name = to_name};
+    return run_txn(cat, table_rename_txn, &a, err);
 }
 
 struct name_ctx {

@@ -28,9 +28,11 @@ typedef int (*fl_catalog_name_fn)(void *ctx, const char *ns, const char *name);
 /* Called once per namespace property. */
 typedef int (*fl_catalog_prop_fn)(void *ctx, const char *key, const char *value);
 
-/* Opens the catalog at uri ("sqlite:///abs/path.db", "sqlite:relative.db"
- * or a plain file path) under catalog_name (JdbcCatalog's catalog_name
- * column, e.g. "floe"), creating its tables when missing. */
+/* Opens the catalog at uri ("sqlite:///abs/path.db", "sqlite:relative.db",
+ * a plain file path, or a libpq URI "postgresql://user@host:port/db" /
+ * "postgres://...") under catalog_name (JdbcCatalog's catalog_name
+ * column, e.g. "floe"), creating its tables when missing. A PostgreSQL
+ * catalog handle is one connection: one thread at a time. */
 fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_catalog **out,
                          struct fl_error *err);
 void fl_catalog_free(struct fl_catalog *cat);
