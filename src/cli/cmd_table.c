@@ -20,6 +20,7 @@
 #include "core/time.h"
 #include "format/parquet/reader.h"
 #include "iceberg/evolve.h"
+#include "iceberg/prune.h"
 #include "iceberg/table.h"
 
 #include <errno.h>
@@ -44,6 +45,7 @@ struct opts {
     int64_t snapshot;
     long long limit;
     int purge;
+    int stats;
     const char *args[4];
     int nargs;
     char **rest; /* alter: the words after T */
@@ -58,7 +60,7 @@ static void usage(FILE *f) {
             "  list [NS]            describe T         history T        snapshots T\n"
             "  files T [--snapshot ID]                 drop T [--purge]\n"
             "  append T FILE.ndjson|FILE.parquet\n"
-            "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N]\n"
+            "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N] [--stats]\n"
             "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
             "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
             "        | widen NAME long|double|decimal(P,S) | partition-by [TERM]... | set K=V... | unset K...\n"
@@ -377,7 +379,7 @@ static int cmd_files(struct fl_ice_table *tbl, int64_t snap) {
     struct fl_error err = {0};
     if (snap == FL_ICE_NO_SNAPSHOT) snap = tbl->meta->current_snapshot_id;
     if (snap == FL_ICE_NO_SNAPSHOT) return 0;
-    return fl_ice_table_files(tbl, snap, print_file, NULL, &err) ? fail(&err) : 0;
+    return fl_ice_table_files(tbl, snap, NULL, print_file, NULL, &err) ? fail(&err) : 0;
 }
 
 static int cmd_append(struct fl_ice_table *tbl, const char *file) {
@@ -478,113 +480,162 @@ out:
     return rc;
 }
 
-/* ---- --where: col op literal [and ...], evaluated on the JSON value text ---- */
+/* ---- --where: col op literal [and ...] ----
+ * Each literal becomes a one-row batch of its column's type (parsed as
+ * JSON rows are), so rows are compared by value, typed, and the same
+ * literals drive manifest, file, row-group and page pruning. */
 
-struct cond {
-    int col;
-    char op[3];
-    char lit[256];
-    double num;
-    int is_num;
+struct where {
+    struct fl_ice_pred preds[16];
+    int n;
+    struct fl_schema *schemas[16];
+    struct fl_batch *lits[16];
+    int cols[16]; /* column of each predicate in the table schema */
 };
 
-static int parse_where(const char *expr, const struct fl_schema *schema, struct cond *conds, int max,
-                       struct fl_error *err) {
-    int n = 0;
+static void where_fini(struct where *w) {
+    for (int i = 0; i < w->n; i++) {
+        fl_batch_free(w->lits[i]);
+        fl_schema_free(w->schemas[i]);
+    }
+    w->n = 0;
+}
+
+/* One JSON object {"v": literal} for a literal of field f. */
+static void literal_json(const struct fl_field *f, const char *v, size_t vl, int quoted,
+                         struct fl_buf *js) {
+    fl_buf_append_str(js, "{\"v\":");
+    bool bare = !quoted && (f->type == FL_TYPE_INT || f->type == FL_TYPE_LONG ||
+                            f->type == FL_TYPE_FLOAT || f->type == FL_TYPE_DOUBLE ||
+                            f->type == FL_TYPE_BOOLEAN);
+    if (!quoted && vl == 4 && !strncasecmp(v, "null", 4)) fl_buf_append_str(js, "null");
+    else if (bare) fl_buf_append(js, v, vl);
+    else {
+        fl_buf_append_u8(js, '"');
+        for (size_t k = 0; k < vl; k++) {
+            if (v[k] == '"' || v[k] == '\\') fl_buf_append_u8(js, '\\');
+            fl_buf_append_u8(js, (uint8_t)v[k]);
+        }
+        fl_buf_append_u8(js, '"');
+    }
+    fl_buf_append_u8(js, '}');
+}
+
+static fl_err_t parse_where(const char *expr, const struct fl_schema *schema, struct where *w,
+                            struct fl_error *err) {
+    static const struct {
+        const char *s;
+        fl_ice_op_t op;
+    } ops[] = {{"=", FL_ICE_OP_EQ}, {"==", FL_ICE_OP_EQ}, {"!=", FL_ICE_OP_NE}, {"<>", FL_ICE_OP_NE},
+               {"<", FL_ICE_OP_LT}, {"<=", FL_ICE_OP_LE}, {">", FL_ICE_OP_GT},  {">=", FL_ICE_OP_GE}};
+    memset(w, 0, sizeof(*w));
     char *copy = fl_strdup(expr), *save = NULL;
-    /* split on " and " (case-insensitive) */
+    fl_err_t rc = FL_OK;
     for (char *p = copy; *p; p++)
-        if ((p[0] == ' ') && (strncasecmp(p, " and ", 5) == 0)) {
+        if (p[0] == ' ' && strncasecmp(p, " and ", 5) == 0) {
             p[0] = '\x01';
             memmove(p + 1, p + 5, strlen(p + 5) + 1);
         }
-    for (char *tok = strtok_r(copy, "\x01", &save); tok; tok = strtok_r(NULL, "\x01", &save)) {
-        if (n == max) break;
-        struct cond *c = &conds[n];
-        char name[128];
-        int pos = 0;
-        while (*tok == ' ') tok++;
-        if (sscanf(tok, "%127[A-Za-z0-9_] %2[=<>!] %n", name, c->op, &pos) < 2 || pos == 0) {
-            fl_errf(err, FL_ERR_INVALID, "--where: cannot read \"%s\" (want col op value)", tok);
-            n = -1;
+    for (char *tok = strtok_r(copy, "\x01", &save); tok && !rc; tok = strtok_r(NULL, "\x01", &save)) {
+        if (w->n == 16) {
+            rc = fl_errf(err, FL_ERR_LIMIT, "--where: at most 16 conditions");
             break;
         }
-        c->col = fl_schema_index_by_name(schema, name);
-        if (c->col < 0) {
-            fl_errf(err, FL_ERR_INVALID, "--where: no column \"%s\"", name);
-            n = -1;
+        char name[128], op[3];
+        int pos = 0;
+        while (*tok == ' ') tok++;
+        if (sscanf(tok, "%127[A-Za-z0-9_] %2[=<>!] %n", name, op, &pos) < 2 || pos == 0) {
+            rc = fl_errf(err, FL_ERR_INVALID, "--where: cannot read \"%s\" (want col op value)", tok);
+            break;
+        }
+        int col = fl_schema_index_by_name(schema, name);
+        if (col < 0) {
+            rc = fl_errf(err, FL_ERR_INVALID, "--where: no column \"%s\"", name);
+            break;
+        }
+        int found = -1;
+        for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+            if (!strcmp(op, ops[k].s)) found = (int)k;
+        if (found < 0) {
+            rc = fl_errf(err, FL_ERR_INVALID, "--where: unknown operator \"%s\"", op);
             break;
         }
         const char *v = tok + pos;
         size_t vl = strlen(v);
         while (vl && v[vl - 1] == ' ') vl--;
-        if (vl >= 2 && (v[0] == '\'' || v[0] == '"') && v[vl - 1] == v[0]) v++, vl -= 2;
-        snprintf(c->lit, sizeof(c->lit), "%.*s", (int)vl, v);
-        char *end;
-        c->num = strtod(c->lit, &end);
-        fl_type_id_t t = schema->fields[c->col].type;
-        c->is_num = *c->lit && !*end && (t == FL_TYPE_INT || t == FL_TYPE_LONG || t == FL_TYPE_FLOAT ||
-                                           t == FL_TYPE_DOUBLE || t == FL_TYPE_DECIMAL);
-        n++;
+        int quoted = vl >= 2 && (v[0] == '\'' || v[0] == '"') && v[vl - 1] == v[0];
+        if (quoted) v++, vl -= 2;
+        /* a one-row batch of just this column, renamed "v", holds the literal */
+        const struct fl_field *f = &schema->fields[col];
+        struct fl_schema *ls = fl_schema_select(schema, &col, 1);
+        ls->fields[0].required = false;
+        fl_free(ls->fields[0].name);
+        ls->fields[0].name = fl_strdup("v");
+        w->schemas[w->n] = ls;
+        w->n++; /* owned from here, freed by where_fini */
+        if ((rc = fl_batch_new(ls, 1, &w->lits[w->n - 1], err))) break;
+        struct fl_buf js;
+        fl_buf_init(&js, 65536);
+        literal_json(f, v, vl, quoted, &js);
+        rc = fl_batch_append_json(w->lits[w->n - 1], (const char *)js.data, js.len, err);
+        fl_buf_fini(&js);
+        if (rc) {
+            fl_err_prefix(err, "--where %s", name);
+            break;
+        }
+        struct fl_ice_pred *p = &w->preds[w->n - 1];
+        p->field_id = f->id;
+        p->op = ops[found].op;
+        p->lit = &w->lits[w->n - 1]->cols[0];
+        p->row = 0;
+        if (fl_col_is_null(p->lit, 0))
+            p->op = p->op == FL_ICE_OP_NE ? FL_ICE_OP_NOT_NULL : FL_ICE_OP_IS_NULL;
+        w->cols[w->n - 1] = col;
     }
     fl_free(copy);
-    return n;
+    if (rc) where_fini(w);
+    return rc;
 }
 
-static int cmp_ok(int c, const char *op) {
-    if (!strcmp(op, "=") || !strcmp(op, "==")) return c == 0;
-    if (!strcmp(op, "!=") || !strcmp(op, "<>")) return c != 0;
-    if (!strcmp(op, "<")) return c < 0;
-    if (!strcmp(op, "<=")) return c <= 0;
-    if (!strcmp(op, ">")) return c > 0;
-    if (!strcmp(op, ">=")) return c >= 0;
-    return 0;
-}
-
-static int row_matches(const struct fl_batch *b, size_t row, const struct cond *conds, int n,
-                       struct fl_buf *tmp) {
-    for (int i = 0; i < n; i++) {
-        const struct fl_col *col = &b->cols[conds[i].col];
-        if (fl_col_is_null(col, row)) return 0; /* SQL: comparisons with null are not true */
-        fl_buf_reset(tmp);
-        fl_col_value_to_json(col, row, tmp);
-        fl_buf_append_u8(tmp, 0);
-        char *s = (char *)tmp->data;
-        int c;
-        if (conds[i].is_num) {
-            double v = strtod(s[0] == '"' ? s + 1 : s, NULL);
-            c = (v > conds[i].num) - (v < conds[i].num);
-        } else {
-            size_t l = strlen(s);
-            if (l >= 2 && s[0] == '"') {
-                s[l - 1] = 0;
-                s++;
-            }
-            /* compare timestamps/dates by the literal's length prefix, so '2026-01-08' works */
-            size_t ll = strlen(conds[i].lit);
-            c = strncmp(s, conds[i].lit, ll);
-            if (c == 0 && strlen(s) > ll && col->field->type != FL_TYPE_TIMESTAMP &&
-                col->field->type != FL_TYPE_TIMESTAMPTZ)
-                c = 1;
+/* SQL semantics: a comparison with null is not true; "= null" means IS NULL. */
+static bool row_matches(const struct fl_batch *b, size_t row, const struct where *w) {
+    struct fl_ice_transform id = {FL_ICE_XF_IDENTITY, 0};
+    for (int i = 0; i < w->n; i++) {
+        const struct fl_ice_pred *p = &w->preds[i];
+        const struct fl_col *col = &b->cols[w->cols[i]];
+        bool isnull = fl_col_is_null(col, row);
+        if (p->op == FL_ICE_OP_IS_NULL || p->op == FL_ICE_OP_NOT_NULL) {
+            if (isnull != (p->op == FL_ICE_OP_IS_NULL)) return false;
+            continue;
         }
-        if (!cmp_ok(c, conds[i].op)) return 0;
+        if (isnull) return false;
+        struct fl_ice_pval a, x;
+        fl_ice_transform_apply(&id, col, row, &a);
+        fl_ice_transform_apply(&id, p->lit, 0, &x);
+        int c = fl_ice_pval_cmp(&a, &x);
+        bool ok = p->op == FL_ICE_OP_EQ   ? c == 0
+                  : p->op == FL_ICE_OP_NE ? c != 0
+                  : p->op == FL_ICE_OP_LT ? c < 0
+                  : p->op == FL_ICE_OP_LE ? c <= 0
+                  : p->op == FL_ICE_OP_GT ? c > 0
+                                          : c >= 0;
+        if (!ok) return false;
     }
-    return 1;
+    return true;
 }
 
 static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
     struct fl_error err = {0};
     struct fl_ice_scan *sc = NULL;
-    struct cond conds[16];
-    int nc = 0;
-    if (o->where) {
-        nc = parse_where(o->where, fl_ice_meta_current_schema(tbl->meta), conds, 16, &err);
-        if (nc < 0) return fail(&err);
+    struct where w = {0};
+    if (o->where && parse_where(o->where, fl_ice_meta_current_schema(tbl->meta), &w, &err))
+        return fail(&err);
+    if (fl_ice_scan_open_where(tbl, o->snapshot, w.preds, w.n, &sc, &err)) {
+        where_fini(&w);
+        return fail(&err);
     }
-    if (fl_ice_scan_open(tbl, o->snapshot, &sc, &err)) return fail(&err);
-    struct fl_buf out, tmp;
+    struct fl_buf out;
     fl_buf_init(&out, FL_BUF_NOMAX);
-    fl_buf_init(&tmp, FL_BUF_NOMAX);
     long long printed = 0;
     int rc = 0;
     for (;;) {
@@ -597,7 +648,7 @@ static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
             break;
         }
         for (size_t row = 0; row < b->nrows && (o->limit < 0 || printed < o->limit); row++) {
-            if (nc && !row_matches(b, row, conds, nc, &tmp)) continue;
+            if (w.n && !row_matches(b, row, &w)) continue;
             fl_batch_row_to_json(b, row, &out);
             fl_buf_append_u8(&out, '\n');
             printed++;
@@ -605,9 +656,21 @@ static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
         fwrite(out.data, 1, out.len, stdout);
         fl_buf_reset(&out);
     }
+    if (o->stats) {
+        struct fl_ice_scan_stats st;
+        fl_ice_scan_stats(sc, &st);
+        fprintf(stderr,
+                "{\"manifests_planned\":%lld,\"manifests_skipped\":%lld,\"files_planned\":%lld,"
+                "\"files_skipped\":%lld,\"files_read\":%lld,\"row_groups_read\":%lld,"
+                "\"row_groups_skipped\":%lld,\"pages_skipped\":%lld,\"rows\":%lld}\n",
+                (long long)st.manifests_planned, (long long)st.manifests_skipped,
+                (long long)st.files_planned, (long long)st.files_skipped, (long long)st.files_read,
+                (long long)st.row_groups_read, (long long)st.row_groups_skipped,
+                (long long)st.pages_skipped, printed);
+    }
     fl_buf_fini(&out);
-    fl_buf_fini(&tmp);
     fl_ice_scan_free(sc);
+    where_fini(&w);
     return rc;
 }
 
@@ -627,31 +690,21 @@ static fl_err_t collect_key(void *ctx, const char *key, uint64_t size) {
     return FL_OK;
 }
 
-struct where_ctx {
-    struct cond *conds;
-    int n;
-    struct fl_buf tmp;
-};
-
 static bool where_pred(void *ctx, const struct fl_batch *b, size_t row) {
-    struct where_ctx *wc = ctx;
-    return row_matches(b, row, wc->conds, wc->n, &wc->tmp);
+    return row_matches(b, row, ctx);
 }
 
 static int cmd_delete(struct fl_ice_table *tbl, const struct opts *o) {
     struct fl_error err = {0};
     if (!o->where) {
-        fprintf(stderr, "floe table delete: --where is required (to delete every row, say so: --where 'col = col' is not supported)\n");
+        fprintf(stderr, "floe table delete: --where is required\n");
         return 2;
     }
-    struct cond conds[16];
-    int nc = parse_where(o->where, fl_ice_meta_current_schema(tbl->meta), conds, 16, &err);
-    if (nc < 0) return fail(&err);
-    struct where_ctx wc = {conds, nc, {0}};
-    fl_buf_init(&wc.tmp, FL_BUF_NOMAX);
+    struct where w;
+    if (parse_where(o->where, fl_ice_meta_current_schema(tbl->meta), &w, &err)) return fail(&err);
     int64_t n = 0, snap = -1;
-    fl_err_t rc = fl_ice_table_delete_where(tbl, where_pred, &wc, &n, &snap, &err);
-    fl_buf_fini(&wc.tmp);
+    fl_err_t rc = fl_ice_table_delete_where(tbl, where_pred, &w, &n, &snap, &err);
+    where_fini(&w);
     if (rc) return fail(&err);
     if (snap < 0) printf("no row matched: nothing deleted, no snapshot\n");
     else printf("deleted %lld rows in snapshot %lld (position deletes)\n", (long long)n, (long long)snap);
@@ -753,6 +806,7 @@ int fl_cli_table(int argc, char **argv) {
         else if (!strcmp(a, "--snapshot") && v) o.snapshot = strtoll(argv[++i], NULL, 10);
         else if (!strcmp(a, "--limit") && v) o.limit = atoll(argv[++i]);
         else if (!strcmp(a, "--purge")) o.purge = 1;
+        else if (!strcmp(a, "--stats")) o.stats = 1;
         else if (!strcmp(a, "--partition") && v && o.nterms < MAX_TERMS) o.terms[o.nterms++] = argv[++i];
         else if (!strcmp(a, "--property") && v && o.nprops < MAX_TERMS) {
             char *eq = strchr(argv[++i], '=');

@@ -123,7 +123,7 @@ fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn 
     fl_ice_scan_free(sc);
     if (rc || ts.n == 0) goto out;
     /* 2. the partition of each affected data file */
-    rc = fl_ice_table_files(tbl, tbl->meta->current_snapshot_id, on_entry, &ts, err);
+    rc = fl_ice_table_files(tbl, tbl->meta->current_snapshot_id, NULL, on_entry, &ts, err);
     if (rc) goto out;
     qsort(ts.t, (size_t)ts.n, sizeof(*ts.t), cmp_target);
     /* 3. one delete file per data file */

@@ -272,25 +272,6 @@ static fl_err_t fill_entry(struct fl_avro_arena *ar, struct fl_avro_value *rec,
     return rc;
 }
 
-/* Widens a partition summary with one value (bounds in Appendix D form,
- * compared in the value's own order). */
-static int pval_cmp(const struct fl_ice_pval *a, const struct fl_ice_pval *b) {
-    switch (a->type) {
-    case FL_TYPE_FLOAT:
-    case FL_TYPE_DOUBLE: return (a->f64 > b->f64) - (a->f64 < b->f64);
-    case FL_TYPE_DECIMAL: return (a->dec > b->dec) - (a->dec < b->dec);
-    case FL_TYPE_STRING:
-    case FL_TYPE_BINARY:
-    case FL_TYPE_UUID:
-    case FL_TYPE_FIXED: {
-        size_t n = a->len < b->len ? a->len : b->len;
-        int c = n ? memcmp(a->bytes, b->bytes, n) : 0;
-        return c ? c : (a->len > b->len) - (a->len < b->len);
-    }
-    default: return (a->i64 > b->i64) - (a->i64 < b->i64);
-    }
-}
-
 fl_err_t fl_ice_manifest_write(const struct fl_schema *schema, const struct fl_ice_spec *spec,
                                int content, const struct fl_ice_manifest_entry *entries, int n,
                                uint8_t **out, size_t *outlen, struct fl_ice_manifest_file *mf,
@@ -371,8 +352,8 @@ fl_err_t fl_ice_manifest_write(const struct fl_schema *schema, const struct fl_i
                 fs->contains_nan = true;
                 continue;
             }
-            if (!lo[k] || pval_cmp(v, lo[k]) < 0) lo[k] = v;
-            if (!hi[k] || pval_cmp(v, hi[k]) > 0) hi[k] = v;
+            if (!lo[k] || fl_ice_pval_cmp(v, lo[k]) < 0) lo[k] = v;
+            if (!hi[k] || fl_ice_pval_cmp(v, hi[k]) > 0) hi[k] = v;
         }
     }
     for (int k = 0; k < spec->nfields; k++) {

@@ -13,6 +13,7 @@
  */
 #include "core/mem.h"
 #include "format/parquet/reader.h"
+#include "iceberg/prune.h"
 #include "iceberg/table.h"
 
 #include <stdlib.h>
@@ -51,6 +52,9 @@ struct fl_ice_scan {
     struct plan_file *files;
     int nfiles, cap;
     int ndata, ndeletes;
+    const struct fl_ice_pred *preds; /* borrowed, for the scan's life */
+    int npreds;
+    struct fl_ice_scan_stats stats;
     struct pos_delete *pos;
     size_t npos, poscap;
     struct eq_delete *eq;
@@ -86,9 +90,29 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
 }
 
 static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
+    struct fl_ice_scan *sc = ctx;
     if (e->status == FL_ICE_STATUS_DELETED) return 0;
-    plan_add(ctx, e);
+    if (e->df.content == FL_ICE_CONTENT_DATA) {
+        sc->stats.files_planned++;
+        if (sc->npreds && !fl_ice_prune_file(sc->schema, fl_ice_meta_spec(sc->tbl->meta, e->df.spec_id),
+                                             &e->df, sc->preds, sc->npreds)) {
+            sc->stats.files_skipped++;
+            return 0;
+        }
+    }
+    plan_add(sc, e);
     return 0;
+}
+
+static bool keep_manifest(void *ctx, const struct fl_ice_manifest_file *mf) {
+    struct fl_ice_scan *sc = ctx;
+    sc->stats.manifests_planned++;
+    if (sc->npreds && !fl_ice_prune_manifest(sc->schema, fl_ice_meta_spec(sc->tbl->meta, mf->partition_spec_id),
+                                             mf, sc->preds, sc->npreds)) {
+        sc->stats.manifests_skipped++;
+        return false;
+    }
+    return true;
 }
 
 static fl_err_t table_get(struct fl_ice_table *tbl, const char *path, struct fl_buf *out,
@@ -105,8 +129,9 @@ static fl_err_t get_object(struct fl_ice_scan *sc, const char *path, struct fl_b
     return table_get(sc->tbl, path, out, max, err);
 }
 
-fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id, fl_ice_entry_fn fn,
-                            void *ctx, struct fl_error *err) {
+fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id,
+                            fl_ice_manifest_filter_fn keep, fl_ice_entry_fn fn, void *ctx,
+                            struct fl_error *err) {
     const struct fl_ice_snapshot *snap = fl_ice_meta_snapshot(tbl->meta, snapshot_id);
     if (!snap) return fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist", (long long)snapshot_id);
     if (!snap->manifest_list)
@@ -119,6 +144,7 @@ fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id, fl_ic
     fl_err_t rc = table_get(tbl, snap->manifest_list, &b, MANIFEST_MAX, err);
     if (!rc) rc = fl_ice_manifest_list_read(b.data, b.len, &mfs, &nmf, err);
     for (int i = 0; i < nmf && !rc; i++) {
+        if (keep && !keep(ctx, &mfs[i])) continue;
         rc = table_get(tbl, mfs[i].manifest_path, &b, MANIFEST_MAX, err);
         if (!rc) rc = fl_ice_manifest_read(b.data, b.len, &mfs[i], fn, ctx, err);
         if (rc) fl_err_prefix(err, "manifest %s", mfs[i].manifest_path);
@@ -160,6 +186,10 @@ const char *fl_ice_scan_position(const struct fl_ice_scan *sc, const int64_t **p
 void fl_ice_scan_counts(const struct fl_ice_scan *sc, int *data_files, int *delete_files) {
     if (data_files) *data_files = sc->ndata;
     if (delete_files) *delete_files = sc->ndeletes;
+}
+
+void fl_ice_scan_stats(const struct fl_ice_scan *sc, struct fl_ice_scan_stats *out) {
+    *out = sc->stats;
 }
 
 static int pos_cmp(const void *a, const void *b) {
@@ -244,8 +274,16 @@ out:
 
 fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct fl_ice_scan **out,
                           struct fl_error *err) {
+    return fl_ice_scan_open_where(tbl, snapshot_id, NULL, 0, out, err);
+}
+
+fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                const struct fl_ice_pred *preds, int npreds,
+                                struct fl_ice_scan **out, struct fl_error *err) {
     struct fl_ice_scan *sc = fl_calloc(1, sizeof(*sc));
     sc->tbl = tbl;
+    sc->preds = preds;
+    sc->npreds = npreds;
     sc->schema = fl_ice_meta_current_schema(tbl->meta);
     sc->cur = -1;
     fl_buf_init(&sc->data, FILE_MAX);
@@ -255,7 +293,7 @@ fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct 
                                              : fl_ice_meta_snapshot(tbl->meta, snapshot_id);
     if (!rc && !snap && snapshot_id != FL_ICE_NO_SNAPSHOT)
         rc = fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist", (long long)snapshot_id);
-    if (!rc && snap) rc = fl_ice_table_files(tbl, snap->snapshot_id, on_entry, sc, err);
+    if (!rc && snap) rc = fl_ice_table_files(tbl, snap->snapshot_id, keep_manifest, on_entry, sc, err);
     for (int i = 0; i < sc->nfiles && !rc; i++)
         if (sc->files[i].content != FL_ICE_CONTENT_DATA) rc = load_delete_file(sc, &sc->files[i], err);
     if (!rc && sc->npos) qsort(sc->pos, sc->npos, sizeof(*sc->pos), pos_cmp);
@@ -353,6 +391,31 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         }
     rc = fl_pq_reader_project_ids(sc->r, ids, nids, err);
     fl_free(ids);
+    /* the same predicates skip row groups and pages inside the file */
+    for (int k = 0; k < sc->npreds && !rc; k++) {
+        const struct fl_ice_pred *p = &sc->preds[k];
+        if (fl_schema_index_by_id(fs, p->field_id) < 0) continue;
+        struct fl_pq_pred pp = {.field_id = p->field_id};
+        static const int ops[] = {[FL_ICE_OP_EQ] = FL_PQ_PRED_EQ, [FL_ICE_OP_LT] = FL_PQ_PRED_LT,
+                                  [FL_ICE_OP_LE] = FL_PQ_PRED_LE, [FL_ICE_OP_GT] = FL_PQ_PRED_GT,
+                                  [FL_ICE_OP_GE] = FL_PQ_PRED_GE, [FL_ICE_OP_IS_NULL] = FL_PQ_PRED_IS_NULL,
+                                  [FL_ICE_OP_NOT_NULL] = FL_PQ_PRED_NOT_NULL, [FL_ICE_OP_NE] = -1};
+        if (ops[p->op] < 0) continue;
+        pp.op = (fl_pq_pred_op_t)ops[p->op];
+        /* the file's column must have the predicate's type (not an evolved one) */
+        const struct fl_field *ff = &fs->fields[fl_schema_index_by_id(fs, p->field_id)];
+        if (ff->type != p->lit->field->type) continue;
+        struct fl_ice_transform ident = {FL_ICE_XF_IDENTITY, 0};
+        struct fl_ice_pval v;
+        fl_ice_transform_apply(&ident, p->lit, p->row, &v);
+        if (v.is_null && p->op != FL_ICE_OP_IS_NULL && p->op != FL_ICE_OP_NOT_NULL) continue;
+        pp.i64 = v.i64;
+        pp.f64 = v.f64;
+        pp.i128 = v.dec;
+        pp.bytes = v.bytes;
+        pp.len = v.len;
+        rc = fl_pq_reader_add_pred(sc->r, &pp, err);
+    }
     sc->row_base = 0;
     if (rc) fl_err_prefix(err, "data file %s", pf->path);
     return rc;
@@ -370,6 +433,12 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
         struct fl_batch *in = NULL;
         fl_err_t rc = fl_pq_reader_next(sc->r, &in, err);
         if (rc == FL_ERR_EOF) {
+            struct fl_pq_read_stats rs;
+            fl_pq_reader_stats(sc->r, &rs);
+            sc->stats.row_groups_read += rs.row_groups_read;
+            sc->stats.row_groups_skipped += rs.row_groups_skipped;
+            sc->stats.pages_skipped += rs.pages_skipped;
+            sc->stats.files_read++;
             fl_pq_reader_free(sc->r);
             sc->r = NULL;
             continue;

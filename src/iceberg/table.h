@@ -98,10 +98,15 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
 
 /* ---- reading ---- */
 
+/* Decides whether a manifest of the list is read (false skips it). */
+typedef bool (*fl_ice_manifest_filter_fn)(void *ctx, const struct fl_ice_manifest_file *mf);
+
 /* Calls fn for every manifest entry of snapshot_id (live and deleted
- * ones; entry->status tells), with inherited sequence numbers. */
-fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id, fl_ice_entry_fn fn,
-                            void *ctx, struct fl_error *err);
+ * ones; entry->status tells), with inherited sequence numbers; keep (may
+ * be NULL) chooses the manifests to read. */
+fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id,
+                            fl_ice_manifest_filter_fn keep, fl_ice_entry_fn fn, void *ctx,
+                            struct fl_error *err);
 
 struct fl_ice_scan;
 
@@ -110,6 +115,22 @@ struct fl_ice_scan;
  * columns by id). */
 fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct fl_ice_scan **out,
                           struct fl_error *err);
+/* The same, reading only what may match all preds (borrowed for the
+ * scan's life): manifests, files, row groups and pages that cannot
+ * match are skipped. Rows are NOT filtered: the caller still tests them. */
+struct fl_ice_pred;
+fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                const struct fl_ice_pred *preds, int npreds,
+                                struct fl_ice_scan **out, struct fl_error *err);
+
+struct fl_ice_scan_stats {
+    int64_t manifests_planned, manifests_skipped;
+    int64_t files_planned, files_skipped, files_read;
+    int64_t row_groups_read, row_groups_skipped, pages_skipped;
+};
+/* What the scan read and skipped so far. */
+void fl_ice_scan_stats(const struct fl_ice_scan *scan, struct fl_ice_scan_stats *out);
+
 /* Next batch (borrowed until the next call), FL_ERR_EOF at the end. */
 fl_err_t fl_ice_scan_next(struct fl_ice_scan *scan, struct fl_batch **out, struct fl_error *err);
 /* Where the rows of the last batch come from: returns the data file's

@@ -368,6 +368,23 @@ void fl_ice_transform_apply(const struct fl_ice_transform *t, const struct fl_co
     }
 }
 
+int fl_ice_pval_cmp(const struct fl_ice_pval *a, const struct fl_ice_pval *b) {
+    switch (a->type) {
+    case FL_TYPE_FLOAT:
+    case FL_TYPE_DOUBLE: return (a->f64 > b->f64) - (a->f64 < b->f64);
+    case FL_TYPE_DECIMAL: return (a->dec > b->dec) - (a->dec < b->dec);
+    case FL_TYPE_STRING:
+    case FL_TYPE_BINARY:
+    case FL_TYPE_UUID:
+    case FL_TYPE_FIXED: {
+        size_t n = a->len < b->len ? a->len : b->len;
+        int c = n ? memcmp(a->bytes, b->bytes, n) : 0;
+        return c ? c : (a->len > b->len) - (a->len < b->len);
+    }
+    default: return (a->i64 > b->i64) - (a->i64 < b->i64);
+    }
+}
+
 /* ---- partition paths ---- */
 
 /* java.net.URLEncoder (UTF-8): alnum and ".-*_" stay, space is '+', else %XX. */

@@ -79,6 +79,11 @@ void fl_ice_transform_apply(const struct fl_ice_transform *t, const struct fl_co
 fl_err_t fl_ice_pval_to_path(const struct fl_ice_transform *t, const struct fl_ice_pval *v,
                              struct fl_buf *out);
 
+/* Orders two non-null values of one type: numbers numerically, bytes
+ * (strings, binary, uuid, fixed) as unsigned lexicographic, as Iceberg's
+ * comparators do. */
+int fl_ice_pval_cmp(const struct fl_ice_pval *a, const struct fl_ice_pval *b);
+
 /* Appends s escaped as java.net.URLEncoder does (UTF-8): letters, digits
  * and ".-*_" stay, space becomes '+', every other byte %XX. */
 fl_err_t fl_ice_url_escape(struct fl_buf *out, const uint8_t *s, size_t n);
