@@ -51,12 +51,13 @@ static const char *const SCHEMA_SQL[] = {
 
 fl_err_t fl_catalog_check_name(const char *what, const char *name, struct fl_error *err) {
     size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n > 255) return fl_errf(err, FL_ERR_INVALID, "%s name must be 1 to 255 bytes", what);
+    if (n == 0 || n > 255)
+        return fl_errf(err, FL_ERR_INVALID, "%s name must be 1 to 255 bytes", what);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
         if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
-            return fl_errf(err, FL_ERR_INVALID, "%s name \"%s\" contains '/', '\\' or a control character",
-                           what, name);
+            return fl_errf(err, FL_ERR_INVALID,
+                           "%s name \"%s\" contains '/', '\\' or a control character", what, name);
     }
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         return fl_errf(err, FL_ERR_INVALID, "%s name \"%s\" is not allowed", what, name);
@@ -87,10 +88,14 @@ fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_ca
                          struct fl_error *err) {
     const char *path = uri;
     int pg = strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
-    if (pg) path = uri;
-    else if (strncmp(uri, "sqlite:///", 10) == 0) path = uri + 9;
-    else if (strncmp(uri, "sqlite://", 9) == 0) path = uri + 9;
-    else if (strncmp(uri, "sqlite:", 7) == 0) path = uri + 7;
+    if (pg)
+        path = uri;
+    else if (strncmp(uri, "sqlite:///", 10) == 0)
+        path = uri + 9;
+    else if (strncmp(uri, "sqlite://", 9) == 0)
+        path = uri + 9;
+    else if (strncmp(uri, "sqlite:", 7) == 0)
+        path = uri + 7;
     else if (strstr(uri, "://"))
         return fl_errf(err, FL_ERR_UNSUPPORTED,
                        "catalog URI \"%s\": only sqlite: and postgresql:// are supported", uri);
@@ -138,11 +143,12 @@ fl_err_t fl_catalog_ns_exists(struct fl_catalog *cat, const char *ns, struct fl_
     snprintf(like, sizeof(like), "%s.%%", ns);
     const char *p[] = {cat->name, ns, cat->name, ns, like};
     int found = 0;
-    rc = cat->drv->exec(cat->conn,
-                        "SELECT 1 FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ? "
-                        "UNION ALL SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND "
-                        "(table_namespace = ? OR table_namespace LIKE ?) LIMIT 1",
-                        p, 5, row_found, &found, NULL, err);
+    rc = cat->drv->exec(
+        cat->conn,
+        "SELECT 1 FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ? "
+        "UNION ALL SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND "
+        "(table_namespace = ? OR table_namespace LIKE ?) LIMIT 1",
+        p, 5, row_found, &found, NULL, err);
     if (rc) return rc;
     return found ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", ns);
 }
@@ -158,7 +164,7 @@ struct txn_args {
     const char *const *keys;
     const char *const *values;
     int n;
-    const char *loc;            /* table create */
+    const char *loc;             /* table create */
     const char *to_ns, *to_name; /* table rename */
 };
 
@@ -187,8 +193,10 @@ static fl_err_t run_txn(struct fl_catalog *cat, txn_body_fn body, const struct t
         rc = cat->drv->begin(cat->conn, &e);
         if (rc) break;
         rc = body(cat, a, &e);
-        if (rc) cat->drv->rollback(cat->conn);
-        else rc = cat->drv->commit(cat->conn, &e);
+        if (rc)
+            cat->drv->rollback(cat->conn);
+        else
+            rc = cat->drv->commit(cat->conn, &e);
         if (rc != FL_ERR_CONFLICT) break;
     }
     if (rc) fl_errf(err, rc, "%s", e.msg);
@@ -249,15 +257,18 @@ static fl_err_t ns_drop_txn(struct fl_catalog *cat, const struct txn_args *a,
     int has_tables = 0;
     const char *p[] = {cat->name, a->ns};
     fl_err_t rc = cat->drv->exec(
-        cat->conn, "SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? LIMIT 1",
-        p, 2, row_found, &has_tables, NULL, err);
+        cat->conn,
+        "SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? LIMIT 1", p, 2,
+        row_found, &has_tables, NULL, err);
     if (rc) return rc;
     if (has_tables) return fl_errf(err, FL_ERR_INVALID, "namespace \"%s\" is not empty", a->ns);
     long ch = 0;
-    rc = cat->drv->exec(cat->conn,
-                        "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?",
-                        p, 2, NULL, NULL, &ch, err);
-    if (!rc && ch == 0) rc = fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", a->ns);
+    rc = cat->drv->exec(
+        cat->conn,
+        "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?", p, 2,
+        NULL, NULL, &ch, err);
+    if (!rc && ch == 0)
+        rc = fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", a->ns);
     return rc;
 }
 
@@ -298,11 +309,12 @@ fl_err_t fl_catalog_ns_list(struct fl_catalog *cat, const char *parent, fl_catal
                             void *ctx, struct fl_error *err) {
     struct ns_list l = {.parent = parent, .plen = parent ? strlen(parent) : 0};
     const char *p[] = {cat->name, cat->name};
-    fl_err_t rc = cat->drv->exec(cat->conn,
-                                 "SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = ? "
-                                 "UNION SELECT table_namespace FROM iceberg_tables WHERE catalog_name = ? "
-                                 "ORDER BY 1",
-                                 p, 2, ns_collect, &l, NULL, err);
+    fl_err_t rc =
+        cat->drv->exec(cat->conn,
+                       "SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = ? "
+                       "UNION SELECT table_namespace FROM iceberg_tables WHERE catalog_name = ? "
+                       "ORDER BY 1",
+                       p, 2, ns_collect, &l, NULL, err);
     for (int i = 0; i < l.nseen && !rc; i++)
         if (fn(ctx, l.seen[i], NULL)) break;
     for (int i = 0; i < l.nseen; i++) fl_free(l.seen[i]);
@@ -351,14 +363,14 @@ static fl_err_t table_create_txn(struct fl_catalog *cat, const struct txn_args *
     fl_err_t rc = fl_catalog_ns_exists(cat, a->ns, err);
     if (rc) return rc;
     const char *p[] = {cat->name, a->ns, a->name, a->loc};
-    rc = cat->drv->exec(cat->conn,
-                        cat->has_type
-                            ? "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
-                              "metadata_location, previous_metadata_location, iceberg_type) "
-                              "VALUES (?, ?, ?, ?, NULL, 'TABLE')"
-                            : "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
-                              "metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, NULL)",
-                        p, 4, NULL, NULL, NULL, err);
+    rc = cat->drv->exec(
+        cat->conn,
+        cat->has_type ? "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
+                        "metadata_location, previous_metadata_location, iceberg_type) "
+                        "VALUES (?, ?, ?, ?, NULL, 'TABLE')"
+                      : "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
+                        "metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, NULL)",
+        p, 4, NULL, NULL, NULL, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
         return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", a->ns, a->name);
@@ -388,8 +400,10 @@ static int loc_row(void *ctx, const char *const *cols, int n) {
     struct loc_ctx *lc = ctx;
     lc->found = 1;
     const char *v = n > 0 && cols[0] ? cols[0] : "";
-    if (strlen(v) >= lc->outsz) lc->too_long = 1;
-    else memcpy(lc->out, v, strlen(v) + 1);
+    if (strlen(v) >= lc->outsz)
+        lc->too_long = 1;
+    else
+        memcpy(lc->out, v, strlen(v) + 1);
     return 1;
 }
 
@@ -399,17 +413,18 @@ fl_err_t fl_catalog_table_load(struct fl_catalog *cat, const char *ns, const cha
     if (rc) return rc;
     struct loc_ctx lc = {.out = out, .outsz = outsz};
     const char *p[] = {cat->name, ns, name};
-    rc = cat->drv->exec(cat->conn,
-                        cat->has_type
-                            ? "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
-                              "table_namespace = ? AND table_name = ? AND "
-                              "(iceberg_type = 'TABLE' OR iceberg_type IS NULL)"
-                            : "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
-                              "table_namespace = ? AND table_name = ?",
-                        p, 3, loc_row, &lc, NULL, err);
+    rc = cat->drv->exec(
+        cat->conn,
+        cat->has_type ? "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
+                        "table_namespace = ? AND table_name = ? AND "
+                        "(iceberg_type = 'TABLE' OR iceberg_type IS NULL)"
+                      : "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
+                        "table_namespace = ? AND table_name = ?",
+        p, 3, loc_row, &lc, NULL, err);
     if (rc) return rc;
     if (!lc.found) return fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
-    if (lc.too_long) return fl_errf(err, FL_ERR_LIMIT, "table %s.%s: metadata location too long", ns, name);
+    if (lc.too_long)
+        return fl_errf(err, FL_ERR_LIMIT, "table %s.%s: metadata location too long", ns, name);
     return FL_OK;
 }
 
@@ -420,11 +435,12 @@ fl_err_t fl_catalog_table_commit(struct fl_catalog *cat, const char *ns, const c
     if (rc) return rc;
     const char *p[] = {new_location, expected, cat->name, ns, name, expected};
     long ch = 0;
-    rc = cat->drv->exec(cat->conn,
-                        "UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ? "
-                        "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
-                        "metadata_location = ?",
-                        p, 6, NULL, NULL, &ch, err);
+    rc = cat->drv->exec(
+        cat->conn,
+        "UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ? "
+        "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
+        "metadata_location = ?",
+        p, 6, NULL, NULL, &ch, err);
     if (rc) return rc;
     if (ch == 1) return FL_OK;
     char cur[1024];
@@ -493,12 +509,12 @@ fl_err_t fl_catalog_table_list(struct fl_catalog *cat, const char *ns, fl_catalo
     if (rc) return rc;
     struct name_ctx nc = {fn, ctx};
     const char *p[] = {cat->name, ns};
-    return cat->drv->exec(cat->conn,
-                          cat->has_type
-                              ? "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
-                                "catalog_name = ? AND table_namespace = ? AND "
-                                "(iceberg_type = 'TABLE' OR iceberg_type IS NULL) ORDER BY table_name"
-                              : "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
-                                "catalog_name = ? AND table_namespace = ? ORDER BY table_name",
-                          p, 2, name_row, &nc, NULL, err);
+    return cat->drv->exec(
+        cat->conn,
+        cat->has_type ? "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
+                        "catalog_name = ? AND table_namespace = ? AND "
+                        "(iceberg_type = 'TABLE' OR iceberg_type IS NULL) ORDER BY table_name"
+                      : "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
+                        "catalog_name = ? AND table_namespace = ? ORDER BY table_name",
+        p, 2, name_row, &nc, NULL, err);
 }

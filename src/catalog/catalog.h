@@ -56,8 +56,8 @@ fl_err_t fl_catalog_ns_set_props(struct fl_catalog *cat, const char *ns, const c
 fl_err_t fl_catalog_table_create(struct fl_catalog *cat, const char *ns, const char *name,
                                  const char *metadata_location, struct fl_error *err);
 /* The current metadata location into out (outsz bytes); FL_ERR_NOTFOUND. */
-fl_err_t fl_catalog_table_load(struct fl_catalog *cat, const char *ns, const char *name,
-                               char *out, size_t outsz, struct fl_error *err);
+fl_err_t fl_catalog_table_load(struct fl_catalog *cat, const char *ns, const char *name, char *out,
+                               size_t outsz, struct fl_error *err);
 /* Compare-and-swap from expected to new_location; FL_ERR_CONFLICT when
  * the table's location is no longer expected, FL_ERR_NOTFOUND if gone. */
 fl_err_t fl_catalog_table_commit(struct fl_catalog *cat, const char *ns, const char *name,

@@ -145,7 +145,8 @@ static fl_err_t pg_result_err(PGresult *res, PGconn *pg, struct fl_error *err) {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     fl_err_t code = FL_ERR_IO;
-    if (state && strcmp(state, "23505") == 0) code = FL_ERR_EXISTS;
+    if (state && strcmp(state, "23505") == 0)
+        code = FL_ERR_EXISTS;
     else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
         code = FL_ERR_CONFLICT;
     if (!msg) return pg_conn_err(pg, err, code, "query");

@@ -155,8 +155,8 @@ static void test_namespaces_tables_cas(void **state) {
 
     assert_int_equal(fl_catalog_ns_drop(a, "default", &err), FL_ERR_INVALID);
     fl_err_clear(&err);
-    assert_int_equal(
-        fl_catalog_table_rename(a, "default", "weather", "sales.eu", "weather2", &err), FL_OK);
+    assert_int_equal(fl_catalog_table_rename(a, "default", "weather", "sales.eu", "weather2", &err),
+                     FL_OK);
     assert_int_equal(fl_catalog_table_create(a, "sales.eu", "other", "o.json", &err), FL_OK);
     assert_int_equal(fl_catalog_table_rename(a, "sales.eu", "other", "sales.eu", "weather2", &err),
                      FL_ERR_EXISTS);
@@ -171,9 +171,8 @@ static void test_namespaces_tables_cas(void **state) {
     assert_int_equal(fl_catalog_table_drop(a, "sales.eu", "other", &err), FL_OK);
     assert_int_equal(fl_catalog_table_drop(b, "sales.eu", "weather2", &err), FL_ERR_NOTFOUND);
     fl_err_clear(&err);
-    assert_int_equal(
-        fl_catalog_table_commit(a, "sales.eu", "weather2", "m2.json", "m3.json", &err),
-        FL_ERR_NOTFOUND);
+    assert_int_equal(fl_catalog_table_commit(a, "sales.eu", "weather2", "m2.json", "m3.json", &err),
+                     FL_ERR_NOTFOUND);
     fl_err_clear(&err);
     assert_int_equal(fl_catalog_ns_drop(a, "default", &err), FL_OK);
     assert_int_equal(fl_catalog_ns_drop(b, "default", &err), FL_ERR_NOTFOUND);
@@ -184,9 +183,9 @@ static void test_namespaces_tables_cas(void **state) {
 
     /* a server that is not there: an error with libpq's message */
     struct fl_catalog *c = NULL;
-    assert_int_equal(fl_catalog_open("postgresql://127.0.0.1:1/none?connect_timeout=2", cn, &c,
-                                     &err),
-                     FL_ERR_IO);
+    assert_int_equal(
+        fl_catalog_open("postgresql://127.0.0.1:1/none?connect_timeout=2", cn, &c, &err),
+        FL_ERR_IO);
     assert_non_null(strstr(err.msg, "postgresql catalog: connect"));
     assert_null(c);
 }
@@ -199,11 +198,11 @@ struct race {
     pthread_barrier_t *bar;
     int id;
     int rounds;
-    int per;           /* counter: successful commits to make */
+    int per;            /* counter: successful commits to make */
     long ok, conflicts; /* counter results */
     int other;          /* an unexpected error code, 0 if none */
     char msg[FL_ERROR_MSG_MAX];
-    fl_err_t out[64];  /* per round result */
+    fl_err_t out[64]; /* per round result */
 };
 
 static void race_fail(struct race *r, fl_err_t rc, const struct fl_error *err) {
@@ -263,8 +262,8 @@ static void cas_race(const char *uri, const char *cn) {
     char loc[64];
     assert_int_equal(fl_catalog_table_load(cat, "db", "t", loc, sizeof(loc), &err), FL_OK);
     assert_string_equal(loc, "r30");
-    print_message("cas race %s: %d rounds, wins %d / %d\n", strncmp(uri, "postgres", 8) ? "sqlite" : "postgresql",
-                  ROUNDS, wins[0], wins[1]);
+    print_message("cas race %s: %d rounds, wins %d / %d\n",
+                  strncmp(uri, "postgres", 8) ? "sqlite" : "postgresql", ROUNDS, wins[0], wins[1]);
     fl_catalog_free(cat);
 }
 
@@ -299,9 +298,12 @@ static void *counter_worker(void *arg) {
         long v = strtol(cur + 1, NULL, 10);
         snprintf(next, sizeof(next), "v%ld", v + 1);
         rc = fl_catalog_table_commit(cat, "db", "counter", cur, next, &err);
-        if (rc == FL_OK) r->ok++;
-        else if (rc == FL_ERR_CONFLICT) r->conflicts++;
-        else race_fail(r, rc, &err);
+        if (rc == FL_OK)
+            r->ok++;
+        else if (rc == FL_ERR_CONFLICT)
+            r->conflicts++;
+        else
+            race_fail(r, rc, &err);
     }
     fl_catalog_free(cat);
     return NULL;
@@ -556,9 +558,8 @@ static void test_layout_interop(void **state) {
     struct fl_error err = {0};
     assert_int_equal(fl_catalog_open(uri, cn, &cat, &err), FL_OK);
     assert_int_equal(fl_catalog_ns_create(cat, "sales", NULL, NULL, 0, &err), FL_OK);
-    assert_int_equal(fl_catalog_table_create(cat, "sales", "orders", "s3://w/o/v1.metadata.json",
-                                             &err),
-                     FL_OK);
+    assert_int_equal(
+        fl_catalog_table_create(cat, "sales", "orders", "s3://w/o/v1.metadata.json", &err), FL_OK);
     assert_int_equal(fl_catalog_table_commit(cat, "sales", "orders", "s3://w/o/v1.metadata.json",
                                              "s3://w/o/v2.metadata.json", &err),
                      FL_OK);
