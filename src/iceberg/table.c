@@ -600,7 +600,7 @@ struct fl_ice_appender {
     struct fl_ice_table *tbl;
     const struct fl_schema *schema;
     const struct fl_ice_spec *spec;
-    struct part_slot *slots;
+    struct part_slot **slots; /* each slot stays put: its Parquet sink points into it */
     int nslots, cap;
     struct fl_buf pathbuf;
     struct fl_ice_pval *rowvals;
@@ -634,7 +634,10 @@ static void slot_fini(struct part_slot *s) {
 
 void fl_ice_appender_free(struct fl_ice_appender *ap) {
     if (!ap) return;
-    for (int i = 0; i < ap->nslots; i++) slot_fini(&ap->slots[i]);
+    for (int i = 0; i < ap->nslots; i++) {
+        slot_fini(ap->slots[i]);
+        fl_free(ap->slots[i]);
+    }
     fl_free(ap->slots);
     fl_free(ap->rowvals);
     fl_buf_fini(&ap->pathbuf);
@@ -666,30 +669,42 @@ static fl_err_t slot_flush(struct fl_ice_appender *ap, struct part_slot *s, stru
     return rc;
 }
 
+static bool same_vals(const struct fl_ice_pval *a, const struct fl_ice_pval *b, int n) {
+    for (int k = 0; k < n; k++) {
+        if (a[k].is_null != b[k].is_null) return false;
+        if (!a[k].is_null && fl_ice_pval_cmp(&a[k], &b[k]) != 0) return false;
+    }
+    return true;
+}
+
 static fl_err_t find_slot(struct fl_ice_appender *ap, const struct fl_batch *batch, size_t row,
                           struct part_slot **out, struct fl_error *err) {
+    int nf = ap->spec->nfields;
+    if (nf > 0) fl_ice_spec_row_values(ap->spec, batch, row, ap->rowvals);
+    /* by value, the last slot used first: rows of one partition come in runs */
+    for (int i = ap->nslots - 1; i >= 0; i--) {
+        struct part_slot *s = ap->slots[i];
+        if (same_vals(s->vals, ap->rowvals, nf)) {
+            /* move it to the end, where the next row looks first */
+            ap->slots[i] = ap->slots[ap->nslots - 1];
+            ap->slots[ap->nslots - 1] = s;
+            *out = s;
+            return FL_OK;
+        }
+    }
     fl_buf_reset(&ap->pathbuf);
-    if (ap->spec->nfields > 0) {
-        fl_ice_spec_row_values(ap->spec, batch, row, ap->rowvals);
+    if (nf > 0) {
         fl_err_t rc = fl_ice_spec_path(ap->spec, ap->rowvals, &ap->pathbuf);
         if (rc) return fl_errf(err, rc, "partition path too long");
     }
     const char *p = ap->pathbuf.data ? (const char *)ap->pathbuf.data : "";
     size_t pl = ap->pathbuf.len;
-    /* the last slot used is the likeliest */
-    for (int i = ap->nslots - 1; i >= 0; i--) {
-        struct part_slot *s = &ap->slots[i];
-        if (strlen(s->path) == pl && memcmp(s->path, p, pl) == 0) {
-            *out = s;
-            return FL_OK;
-        }
-    }
     if (ap->nslots == ap->cap) {
         ap->cap = ap->cap ? ap->cap * 2 : 8;
         ap->slots = fl_reallocarray(ap->slots, (size_t)ap->cap, sizeof(*ap->slots));
     }
-    struct part_slot *s = &ap->slots[ap->nslots++];
-    memset(s, 0, sizeof(*s));
+    struct part_slot *s = fl_calloc(1, sizeof(*s));
+    ap->slots[ap->nslots++] = s;
     s->path = fl_strndup(p, pl);
     fl_buf_init(&s->vbuf, FL_BUF_NOMAX);
     s->vals = fl_calloc((size_t)ap->spec->nfields + 1, sizeof(*s->vals));
@@ -740,7 +755,7 @@ fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_
     int ndf = 0;
     fl_err_t rc = FL_OK;
     for (int i = 0; i < ap->nslots && !rc; i++) {
-        struct part_slot *s = &ap->slots[i];
+        struct part_slot *s = ap->slots[i];
         if ((rc = slot_flush(ap, s, err))) break;
         if (!s->pqw) continue;
         struct fl_pq_file_result res = {0};
@@ -768,7 +783,10 @@ fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_
     if (!rc && ndf > 0) rc = fl_ice_table_commit_files(ap->tbl, dfs, ndf, summary, nsummary, snapshot_id, err);
     for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
     fl_free(dfs);
-    for (int i = 0; i < ap->nslots; i++) slot_fini(&ap->slots[i]);
+    for (int i = 0; i < ap->nslots; i++) {
+        slot_fini(ap->slots[i]);
+        fl_free(ap->slots[i]);
+    }
     ap->nslots = 0;
     return rc;
 }

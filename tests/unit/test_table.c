@@ -198,6 +198,20 @@ static void test_create_append_scan(void **state) {
     assert_int_equal(fl_ice_table_set_properties(bypath, k, v, 1, &err), FL_OK);
     assert_string_equal(fl_ice_meta_property(bypath->meta, "owner"), "ops");
 
+    /* many partitions, rows interleaved: slots are created and revisited */
+    const char *t2[] = {"city"};
+    assert_int_equal(fl_ice_table_set_partitioning(bypath, t2, 1, &err), FL_OK);
+    char many[40][128];
+    const char *mp[40];
+    for (int i = 0; i < 40; i++) {
+        snprintf(many[i], sizeof(many[i]), "{\"city\":\"c%02d\",\"temp_c\":1.0,\"ts\":\"2026-02-01T00:00:00Z\"}", i % 20);
+        mp[i] = many[i];
+    }
+    int64_t s6;
+    append_rows(bypath, mp, 40, &s6);
+    assert_string_equal(fl_ice_snapshot_summary(bypath->meta, s6, "added-data-files"), "20");
+    assert_int_equal(scan_count(bypath, FL_ICE_NO_SNAPSHOT, NULL), 48);
+
     fl_ice_table_free(bypath);
     fl_ice_table_free(stale);
     fl_ice_table_free(tbl);
