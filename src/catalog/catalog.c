@@ -106,13 +106,16 @@ fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_ca
     fl_err_t rc = pg ? fl_catalog_pg_open(uri, &cat->conn, err)
                      : fl_catalog_sqlite_open(path, &cat->conn, err);
     for (size_t i = 0; !rc && i < sizeof(SCHEMA_SQL) / sizeof(SCHEMA_SQL[0]); i++) {
-        rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, err);
-        /* PostgreSQL: two workers creating the same table at once; the
-         * loser sees a unique violation in its catalogs, then the table. */
-        if (rc == FL_ERR_EXISTS) {
-            fl_err_clear(err);
-            rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, err);
+        struct fl_error e = {0};
+        rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, &e);
+        /* PostgreSQL: of two workers creating the same table at once, the
+         * loser may get a duplicate-key error from the system catalogs;
+         * the winner has committed by then, so IF NOT EXISTS now holds. */
+        for (int retry = 0; rc == FL_ERR_EXISTS && retry < 3; retry++) {
+            fl_err_clear(&e);
+            rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, &e);
         }
+        if (rc) fl_errf(err, rc, "%s", e.msg);
     }
     if (!rc) {
         struct fl_error probe = {0};

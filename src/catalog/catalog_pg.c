@@ -17,8 +17,9 @@
  *   checked by PostgreSQL's serializable snapshot isolation. A
  *   serialization failure (SQLSTATE 40001) or deadlock (40P01) returns
  *   FL_ERR_CONFLICT, and catalog.c re-runs the whole transaction.
- * - A unique violation (23505) returns FL_ERR_EXISTS; any other failure
- *   FL_ERR_IO with the server's message.
+ * - A unique violation (23505) returns FL_ERR_EXISTS, as do 42P07 and
+ *   42710 (what the loser of two concurrent CREATE TABLE IF NOT EXISTS
+ *   may see); any other failure FL_ERR_IO with the server's message.
  * - Dropped connections: before each statement an idle connection is
  *   polled; if the server closed it (restart, pg_terminate_backend, an
  *   idle timeout) libpq sees the close and the driver reconnects once
@@ -145,7 +146,10 @@ static fl_err_t pg_result_err(PGresult *res, PGconn *pg, struct fl_error *err) {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     fl_err_t code = FL_ERR_IO;
-    if (state && strcmp(state, "23505") == 0)
+    /* unique_violation; duplicate_table and duplicate_object come from
+     * two workers creating the catalog's tables at the same moment */
+    if (state &&
+        (strcmp(state, "23505") == 0 || strcmp(state, "42P07") == 0 || strcmp(state, "42710") == 0))
         code = FL_ERR_EXISTS;
     else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
         code = FL_ERR_CONFLICT;

@@ -512,6 +512,55 @@ static void test_ns_drop_vs_table_create(void **state) {
     fl_catalog_free(cat);
 }
 
+/* Workers opening a catalog whose tables do not exist yet, at once: all
+ * succeed (PostgreSQL reports a unique violation to the loser of two
+ * concurrent CREATE TABLE IF NOT EXISTS; open retries it). */
+static void *open_worker(void *arg) {
+    struct race *r = arg;
+    struct fl_catalog *cat = NULL;
+    struct fl_error err = {0};
+    pthread_barrier_wait(r->bar);
+    fl_err_t rc = fl_catalog_open(r->uri, r->cat, &cat, &err);
+    if (rc) race_fail(r, rc, &err);
+    fl_catalog_free(cat);
+    return NULL;
+}
+
+static void test_concurrent_open(void **state) {
+    (void)state;
+    const char *uri = pg_uri();
+    if (!uri) skip();
+    enum { N = 4, ROUNDS = 5 };
+    PGconn *pg = raw_connect(uri);
+    for (int k = 0; k < ROUNDS; k++) {
+        char schema[64], sql[256], param[128], suri[1024];
+        snprintf(schema, sizeof(schema), "fresh_%ld_%d", (long)getpid(), k);
+        snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", schema);
+        raw_sql(pg, sql, 0, NULL);
+        snprintf(param, sizeof(param), "options=-csearch_path%%3D%s", schema);
+        uri_with(suri, sizeof(suri), uri, param);
+        pthread_barrier_t bar;
+        pthread_barrier_init(&bar, NULL, N);
+        struct race r[N];
+        pthread_t th[N];
+        for (int i = 0; i < N; i++) {
+            r[i] = (struct race){.uri = suri, .cat = "floe", .bar = &bar, .id = i};
+            assert_int_equal(pthread_create(&th[i], NULL, open_worker, &r[i]), 0);
+        }
+        for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
+        pthread_barrier_destroy(&bar);
+        for (int i = 0; i < N; i++) {
+            if (r[i].other) print_error("worker %d: %s\n", i, r[i].msg);
+            assert_int_equal(r[i].other, 0);
+        }
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = '%s'",
+                 schema);
+        assert_string_equal(raw_sql(pg, sql, 0, NULL), "2");
+    }
+    PQfinish(pg);
+}
+
 /* The server ends the catalog's connection; the next calls reconnect. */
 static void test_reconnect(void **state) {
     (void)state;
@@ -661,6 +710,7 @@ int main(void) {
         cmocka_unit_test(test_sqlite_races),
         cmocka_unit_test(test_ns_create_race),
         cmocka_unit_test(test_ns_drop_vs_table_create),
+        cmocka_unit_test(test_concurrent_open),
         cmocka_unit_test(test_reconnect),
         cmocka_unit_test(test_layout_interop),
     };
