@@ -3,7 +3,7 @@
  *
  *   create NS.NAME --schema S.json [--partition TERM]... [--property K=V]...
  *   list [NS] | describe T | history T | snapshots T | files T [--snapshot ID]
- *   append T FILE.ndjson|FILE.parquet | scan T [--snapshot ID] [--where EXPR] [--limit N]
+ *   append|overwrite T FILE.ndjson|FILE.parquet | compact T | scan T [--snapshot ID] [--where EXPR] [--limit N]
  *   delete T --where EXPR | drop T [--purge]
  *   alter T add-column|rename-column|drop-column|widen|partition-by|set|unset ...
  *
@@ -59,7 +59,8 @@ static void usage(FILE *f) {
             "                 [--property KEY=VALUE]...\n"
             "  list [NS]            describe T         history T        snapshots T\n"
             "  files T [--snapshot ID]                 drop T [--purge]\n"
-            "  append T FILE.ndjson|FILE.parquet\n"
+            "  append T FILE.ndjson|FILE.parquet       overwrite T FILE (replaces every row)\n"
+            "  compact T            (rewrites live rows, deletes applied, into new files: a replace snapshot)\n"
             "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N] [--stats]\n"
             "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
             "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
@@ -68,6 +69,8 @@ static void usage(FILE *f) {
             "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
             "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
 }
+
+static bool remove_all(void *ctx, const struct fl_ice_data_file *df);
 
 static int fail(struct fl_error *err) {
     fprintf(stderr, "floe table: %s\n", err->msg[0] ? err->msg : fl_err_name(err->code));
@@ -382,7 +385,7 @@ static int cmd_files(struct fl_ice_table *tbl, int64_t snap) {
     return fl_ice_table_files(tbl, snap, NULL, print_file, NULL, &err) ? fail(&err) : 0;
 }
 
-static int cmd_append(struct fl_ice_table *tbl, const char *file) {
+static int cmd_append(struct fl_ice_table *tbl, const char *file, int overwrite) {
     struct fl_error err = {0};
     const struct fl_schema *schema = fl_ice_meta_current_schema(tbl->meta);
     struct fl_batch *batch = NULL;
@@ -466,9 +469,14 @@ static int cmd_append(struct fl_ice_table *tbl, const char *file) {
         if (batch->nrows && fl_ice_appender_add(ap, batch, &err)) goto out;
     }
     int64_t snap = -1;
-    if (fl_ice_appender_commit(ap, NULL, 0, &snap, &err)) goto out;
-    if (snap < 0) printf("nothing to append: no rows, no snapshot\n");
-    else printf("appended %lld rows in snapshot %lld\n", rows, (long long)snap);
+    if (overwrite) {
+        if (fl_ice_appender_commit_replace(ap, remove_all, NULL, "overwrite", NULL, 0, &snap, &err)) goto out;
+        printf("overwrote the table with %lld rows in snapshot %lld\n", rows, (long long)snap);
+    } else {
+        if (fl_ice_appender_commit(ap, NULL, 0, &snap, &err)) goto out;
+        if (snap < 0) printf("nothing to append: no rows, no snapshot\n");
+        else printf("appended %lld rows in snapshot %lld\n", rows, (long long)snap);
+    }
     rc = 0;
 out:
     if (rc) fail(&err);
@@ -711,6 +719,48 @@ static int cmd_delete(struct fl_ice_table *tbl, const struct opts *o) {
     return 0;
 }
 
+static bool remove_all(void *ctx, const struct fl_ice_data_file *df) {
+    (void)ctx;
+    (void)df;
+    return true;
+}
+
+/* compact: rewrites the live rows (deletes applied) into new files in one
+ * "replace" snapshot that removes every data and delete file it read. */
+static int cmd_compact(struct fl_ice_table *tbl) {
+    struct fl_error err = {0};
+    struct fl_ice_scan *sc = NULL;
+    struct fl_ice_appender *ap = NULL;
+    int64_t rows = 0, snap = -1;
+    int ndata = 0, ndel = 0;
+    fl_err_t rc = fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err);
+    if (!rc) {
+        fl_ice_scan_counts(sc, &ndata, &ndel);
+        rc = fl_ice_appender_new(tbl, &ap, &err);
+    }
+    while (!rc) {
+        struct fl_batch *b = NULL;
+        rc = fl_ice_scan_next(sc, &b, &err);
+        if (rc == FL_ERR_EOF) {
+            rc = FL_OK;
+            break;
+        }
+        if (!rc) rc = fl_ice_appender_add(ap, b, &err);
+        if (!rc) rows += (int64_t)b->nrows;
+    }
+    if (!rc && ndata + ndel == 0) {
+        printf("nothing to compact\n");
+    } else if (!rc) {
+        rc = fl_ice_appender_commit_replace(ap, remove_all, NULL, "replace", NULL, 0, &snap, &err);
+        if (!rc)
+            printf("compacted %d data and %d delete files into snapshot %lld (%lld rows)\n", ndata, ndel,
+                   (long long)snap, (long long)rows);
+    }
+    fl_ice_scan_free(sc);
+    fl_ice_appender_free(ap);
+    return rc ? fail(&err) : 0;
+}
+
 /* alter T add-column NAME TYPE [required] | rename-column OLD NEW |
  * drop-column NAME | widen NAME TYPE | partition-by [TERM...] |
  * set KEY=VALUE... | unset KEY... */
@@ -845,7 +895,7 @@ int fl_cli_table(int argc, char **argv) {
     if (!strcmp(cmd, "drop")) return cmd_drop(&o);
     int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
                 !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") || !strcmp(cmd, "alter") ||
-                (!strcmp(cmd, "append") && o.nargs >= 3);
+                !strcmp(cmd, "compact") || ((!strcmp(cmd, "append") || !strcmp(cmd, "overwrite")) && o.nargs >= 3);
     if (!known) {
         usage(stderr);
         return 2;
@@ -863,7 +913,9 @@ int fl_cli_table(int argc, char **argv) {
     else if (!strcmp(cmd, "scan")) rc = cmd_scan(tbl, &o);
     else if (!strcmp(cmd, "delete")) rc = cmd_delete(tbl, &o);
     else if (!strcmp(cmd, "alter")) rc = cmd_alter(tbl, o.nrest, o.rest);
-    else rc = cmd_append(tbl, o.args[2]);
+    else if (!strcmp(cmd, "compact")) rc = cmd_compact(tbl);
+    else if (!strcmp(cmd, "overwrite")) rc = cmd_append(tbl, o.args[2], 1);
+    else rc = cmd_append(tbl, o.args[2], 0);
     fl_ice_table_free(tbl);
     fl_store_free(own);
     env_fini(&e);

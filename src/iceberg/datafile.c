@@ -110,6 +110,43 @@ void fl_ice_data_file_fini(struct fl_ice_data_file *df) {
     memset(df, 0, sizeof(*df));
 }
 
+void fl_ice_data_file_copy(struct fl_ice_data_file *dst, const struct fl_ice_data_file *src) {
+    *dst = *src;
+    fl_buf_init(&dst->arena, FL_BUF_NOMAX);
+    dst->file_path = fl_strdup(src->file_path);
+    dst->cols = fl_calloc((size_t)src->ncols + 1, sizeof(*dst->cols));
+    dst->partition = fl_calloc((size_t)src->npartition + 1, sizeof(*dst->partition));
+    dst->equality_ids = fl_calloc((size_t)src->nequality + 1, sizeof(int32_t));
+    if (src->nequality) memcpy(dst->equality_ids, src->equality_ids, sizeof(int32_t) * (size_t)src->nequality);
+    /* bytes first into the arena (it may move), pointers after */
+    size_t *off = fl_calloc((size_t)(2 * src->ncols + src->npartition) + 1, sizeof(size_t));
+    for (int i = 0; i < src->ncols; i++) {
+        dst->cols[i] = src->cols[i];
+        if (!src->cols[i].has_bounds) continue;
+        off[2 * i] = dst->arena.len;
+        fl_buf_append(&dst->arena, src->cols[i].lower, src->cols[i].lower_len);
+        off[2 * i + 1] = dst->arena.len;
+        fl_buf_append(&dst->arena, src->cols[i].upper, src->cols[i].upper_len);
+    }
+    size_t *poff = off + 2 * src->ncols;
+    for (int i = 0; i < src->npartition; i++) {
+        dst->partition[i] = src->partition[i];
+        if (src->partition[i].bytes && !src->partition[i].is_null) {
+            poff[i] = dst->arena.len;
+            fl_buf_append(&dst->arena, src->partition[i].bytes, src->partition[i].len);
+        }
+    }
+    for (int i = 0; i < src->ncols; i++)
+        if (src->cols[i].has_bounds) {
+            dst->cols[i].lower = dst->arena.data + off[2 * i];
+            dst->cols[i].upper = dst->arena.data + off[2 * i + 1];
+        }
+    for (int i = 0; i < src->npartition; i++)
+        if (src->partition[i].bytes && !src->partition[i].is_null)
+            dst->partition[i].bytes = dst->arena.data + poff[i];
+    fl_free(off);
+}
+
 fl_err_t fl_ice_data_file_from_parquet(struct fl_ice_data_file *df, const char *path,
                                        const struct fl_schema *schema,
                                        const struct fl_pq_file_result *res,

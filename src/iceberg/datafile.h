@@ -67,6 +67,8 @@ fl_err_t fl_ice_data_file_from_parquet(struct fl_ice_data_file *df, const char *
                                        const struct fl_ice_spec *spec,
                                        const struct fl_ice_pval *vals, struct fl_error *err);
 void fl_ice_data_file_fini(struct fl_ice_data_file *df);
+/* A deep copy of src (bounds, partition values and ids owned by dst). */
+void fl_ice_data_file_copy(struct fl_ice_data_file *dst, const struct fl_ice_data_file *src);
 
 /* Appendix D: one value of a field (given in its Parquet statistics
  * form: the physical type's plain encoding) as Iceberg bound bytes. */

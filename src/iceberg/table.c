@@ -447,7 +447,105 @@ struct files_change {
     const struct fl_ice_kv *summary;
     int nsummary;
     int64_t added_records, added_size, added_data, added_del, added_pos, added_eq;
+    /* replace/overwrite: which live files of the base to remove */
+    fl_ice_file_pred_fn remove;
+    void *remove_ctx;
+    const char *operation; /* NULL: derived */
+    /* per attempt: what the removals took away */
+    int64_t removed_records, removed_size, removed_data, removed_del, removed_pos, removed_eq;
 };
+
+struct collected {
+    struct fl_ice_manifest_entry *e;
+    int n, cap;
+    int nremoved;
+    struct files_change *fc;
+};
+
+static int collect_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
+    struct collected *c = ctx;
+    if (e->status == FL_ICE_STATUS_DELETED) return 0; /* deleted before: not carried on */
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->e = fl_reallocarray(c->e, (size_t)c->cap, sizeof(*c->e));
+    }
+    struct fl_ice_manifest_entry *d = &c->e[c->n++];
+    *d = *e;
+    fl_ice_data_file_copy(&d->df, &e->df);
+    struct files_change *fc = c->fc;
+    if (fc->remove(fc->remove_ctx, &e->df)) {
+        d->status = FL_ICE_STATUS_DELETED;
+        d->snapshot_id = fc->id;
+        c->nremoved++;
+        fc->removed_size += e->df.file_size_in_bytes;
+        if (e->df.content == FL_ICE_CONTENT_DATA) {
+            fc->removed_data++;
+            fc->removed_records += e->df.record_count;
+        } else {
+            fc->removed_del++;
+            if (e->df.content == FL_ICE_CONTENT_POSITION_DELETES) fc->removed_pos += e->df.record_count;
+            else fc->removed_eq += e->df.record_count;
+        }
+    } else {
+        d->status = FL_ICE_STATUS_EXISTING; /* sequence numbers stay explicit */
+    }
+    return 0;
+}
+
+/* Rewrites manifest mf when the removal predicate takes any of its live
+ * files: removed entries become DELETED, the rest EXISTING. *out gets the
+ * new manifest's record (or is untouched: *rewritten = 0). */
+static fl_err_t rewrite_manifest(struct files_change *fc, const struct fl_ice_manifest_file *mf,
+                                 int64_t seq, struct fl_ice_manifest_file *out, int *rewritten,
+                                 struct fl_error *err) {
+    struct fl_ice_table *tbl = fc->tbl;
+    *rewritten = 0;
+    struct collected c = {.fc = fc};
+    /* count only what this manifest's rewrite removes: keep totals to undo */
+    int64_t save[6] = {fc->removed_records, fc->removed_size, fc->removed_data,
+                       fc->removed_del,     fc->removed_pos,  fc->removed_eq};
+    char key[FL_STORE_KEY_MAX + 1];
+    struct fl_buf b;
+    fl_buf_init(&b, MANIFEST_MAX);
+    fl_err_t rc = fl_ice_table_key(tbl, mf->manifest_path, key, sizeof(key), err);
+    if (!rc) rc = fl_store_get(tbl->store, key, &b, MANIFEST_MAX, err);
+    if (!rc) rc = fl_ice_manifest_read(b.data, b.len, mf, collect_entry, &c, err);
+    fl_buf_fini(&b);
+    if (!rc && c.nremoved > 0) {
+        const struct fl_ice_spec *spec = fl_ice_meta_spec(tbl->meta, mf->partition_spec_id);
+        if (!spec) rc = fl_errf(err, FL_ERR_CORRUPT, "manifest %s names unknown spec %d", mf->manifest_path,
+                                mf->partition_spec_id);
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (!rc)
+            rc = fl_ice_manifest_write(fl_ice_meta_current_schema(tbl->meta), spec, mf->content, c.e, c.n,
+                                       &data, &len, out, err);
+        if (!rc) {
+            char uuid[37], name[128];
+            fl_uuid_v4_text(uuid);
+            snprintf(name, sizeof(name), "metadata/%s-r%d.avro", uuid, mf->content);
+            char *mkey = key_join(tbl->key_prefix, name);
+            rc = fl_store_put(tbl->store, mkey, data, len, err);
+            out->manifest_path = fl_ice_table_uri(tbl, mkey);
+            out->added_snapshot_id = fc->id;
+            out->sequence_number = seq;
+            int64_t minseq = seq;
+            for (int i = 0; i < c.n; i++)
+                if (c.e[i].status != FL_ICE_STATUS_DELETED && c.e[i].sequence_number < minseq)
+                    minseq = c.e[i].sequence_number;
+            out->min_sequence_number = minseq;
+            fl_free(mkey);
+            *rewritten = 1;
+        }
+        fl_free(data);
+    } else if (!rc) {
+        fc->removed_records = save[0], fc->removed_size = save[1], fc->removed_data = save[2];
+        fc->removed_del = save[3], fc->removed_pos = save[4], fc->removed_eq = save[5];
+    }
+    for (int i = 0; i < c.n; i++) fl_ice_data_file_fini(&c.e[i].df);
+    fl_free(c.e);
+    return rc;
+}
 
 /* Per attempt: the manifest list (the parent's manifests + ours) and the snapshot. */
 static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int attempt,
@@ -468,7 +566,24 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
         fc->staged[kind].mf.min_sequence_number = seq;
         all[nall++] = fc->staged[kind].mf; /* shallow: owned by staged */
     }
-    for (int i = 0; i < nold; i++) all[nall++] = old[i];
+    fc->removed_records = fc->removed_size = fc->removed_data = 0;
+    fc->removed_del = fc->removed_pos = fc->removed_eq = 0;
+    for (int i = 0; i < nold && !rc; i++) {
+        int rewritten = 0;
+        struct fl_ice_manifest_file nm;
+        if (fc->remove) rc = rewrite_manifest(fc, &old[i], seq, &nm, &rewritten, err);
+        if (rewritten) {
+            fl_ice_manifest_file_fini(&old[i]);
+            old[i] = nm; /* freed with the others below */
+        }
+        all[nall++] = old[i];
+    }
+    if (rc) {
+        fl_free(all);
+        for (int i = 0; i < nold; i++) fl_ice_manifest_file_fini(&old[i]);
+        fl_free(old);
+        return rc;
+    }
     uint8_t *ldata = NULL;
     size_t llen = 0;
     rc = fl_ice_manifest_list_write(fc->id, parent, seq, all, nall, &ldata, &llen, err);
@@ -484,8 +599,8 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     char *lloc = fl_ice_table_uri(tbl, lkey);
     fl_free(lkey);
     fl_free(ldata);
-    char nums[12][24];
-    struct fl_ice_kv kv[12 + 64];
+    char nums[20][24];
+    struct fl_ice_kv kv[20 + 64];
     int nk = 0;
 #define SUM(k, v) (snprintf(nums[nk], sizeof(nums[nk]), "%lld", (long long)(v)), kv[nk].key = (k), kv[nk].value = nums[nk], nk++)
     SUM("added-data-files", fc->added_data);
@@ -494,19 +609,27 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     if (fc->added_del) SUM("added-delete-files", fc->added_del);
     if (fc->added_pos) SUM("added-position-deletes", fc->added_pos);
     if (fc->added_eq) SUM("added-equality-deletes", fc->added_eq);
-    SUM("total-records", summary_i64(next, parent, "total-records") + fc->added_records);
-    SUM("total-files-size", summary_i64(next, parent, "total-files-size") + fc->added_size);
-    SUM("total-data-files", summary_i64(next, parent, "total-data-files") + fc->added_data);
-    SUM("total-delete-files", summary_i64(next, parent, "total-delete-files") + fc->added_del);
-    SUM("total-position-deletes", summary_i64(next, parent, "total-position-deletes") + fc->added_pos);
-    SUM("total-equality-deletes", summary_i64(next, parent, "total-equality-deletes") + fc->added_eq);
+    if (fc->removed_data) SUM("deleted-data-files", fc->removed_data);
+    if (fc->removed_records) SUM("deleted-records", fc->removed_records);
+    if (fc->removed_del) SUM("removed-delete-files", fc->removed_del);
+    if (fc->removed_pos) SUM("removed-position-deletes", fc->removed_pos);
+    if (fc->removed_eq) SUM("removed-equality-deletes", fc->removed_eq);
+    SUM("total-records", summary_i64(next, parent, "total-records") + fc->added_records - fc->removed_records);
+    SUM("total-files-size", summary_i64(next, parent, "total-files-size") + fc->added_size - fc->removed_size);
+    SUM("total-data-files", summary_i64(next, parent, "total-data-files") + fc->added_data - fc->removed_data);
+    SUM("total-delete-files", summary_i64(next, parent, "total-delete-files") + fc->added_del - fc->removed_del);
+    SUM("total-position-deletes", summary_i64(next, parent, "total-position-deletes") + fc->added_pos - fc->removed_pos);
+    SUM("total-equality-deletes", summary_i64(next, parent, "total-equality-deletes") + fc->added_eq - fc->removed_eq);
 #undef SUM
     for (int i = 0; i < fc->nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++) kv[nk++] = fc->summary[i];
     struct fl_ice_new_snapshot ns = {.snapshot_id = fc->id,
                                      .parent_id = parent,
                                      .timestamp_ms = fl_time_now_us() / 1000,
                                      .manifest_list = lloc,
-                                     .operation = !fc->added_del ? "append" : fc->added_data ? "overwrite" : "delete",
+                                     .operation = fc->operation ? fc->operation
+                                                  : !fc->added_del ? "append"
+                                                  : fc->added_data ? "overwrite"
+                                                                   : "delete",
                                      .summary = kv,
                                      .nsummary = nk};
     if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
@@ -517,6 +640,13 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
 fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice_data_file *files,
                                    int n, const struct fl_ice_kv *summary, int nsummary,
                                    int64_t *snapshot_id, struct fl_error *err) {
+    return fl_ice_table_replace(tbl, NULL, NULL, files, n, NULL, summary, nsummary, snapshot_id, err);
+}
+
+fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remove, void *remove_ctx,
+                              const struct fl_ice_data_file *files, int n, const char *operation,
+                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                              struct fl_error *err) {
     const struct fl_schema *schema = fl_ice_meta_current_schema(tbl->meta);
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     int64_t id = new_snapshot_id();
@@ -576,7 +706,8 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
     struct files_change fc = {.tbl = tbl, .staged = staged, .id = id, .summary = summary,
                               .nsummary = nsummary, .added_records = added_records,
                               .added_size = added_size, .added_data = added_data,
-                              .added_del = added_del, .added_pos = added_pos, .added_eq = added_eq};
+                              .added_del = added_del, .added_pos = added_pos, .added_eq = added_eq,
+                              .remove = remove, .remove_ctx = remove_ctx, .operation = operation};
     if (!rc) rc = fl_ice_table_commit_meta(tbl, files_change_apply, &fc, err);
     if (!rc && snapshot_id) *snapshot_id = id;
     for (int kind = 0; kind < 2; kind++)
@@ -750,6 +881,13 @@ fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *
 
 fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
                                 int nsummary, int64_t *snapshot_id, struct fl_error *err) {
+    return fl_ice_appender_commit_replace(ap, NULL, NULL, NULL, summary, nsummary, snapshot_id, err);
+}
+
+fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
+                                        void *remove_ctx, const char *operation,
+                                        const struct fl_ice_kv *summary, int nsummary,
+                                        int64_t *snapshot_id, struct fl_error *err) {
     if (snapshot_id) *snapshot_id = -1;
     struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + 1, sizeof(*dfs));
     int ndf = 0;
@@ -780,7 +918,9 @@ fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_
         fl_free(key);
         fl_pq_file_result_fini(&res);
     }
-    if (!rc && ndf > 0) rc = fl_ice_table_commit_files(ap->tbl, dfs, ndf, summary, nsummary, snapshot_id, err);
+    if (!rc && (ndf > 0 || remove))
+        rc = fl_ice_table_replace(ap->tbl, remove, remove_ctx, dfs, ndf, operation, summary, nsummary,
+                                  snapshot_id, err);
     for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
     fl_free(dfs);
     for (int i = 0; i < ap->nslots; i++) {

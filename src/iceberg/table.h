@@ -79,6 +79,13 @@ fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *
  * were no rows: no snapshot is made). */
 fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
                                 int nsummary, int64_t *snapshot_id, struct fl_error *err);
+/* The same, and in the same snapshot removes the live files `remove`
+ * picks (see fl_ice_table_replace): compaction and overwrite. */
+typedef bool (*fl_ice_file_pred_fn)(void *ctx, const struct fl_ice_data_file *df);
+fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
+                                        void *remove_ctx, const char *operation,
+                                        const struct fl_ice_kv *summary, int nsummary,
+                                        int64_t *snapshot_id, struct fl_error *err);
 void fl_ice_appender_free(struct fl_ice_appender *ap);
 
 /* Applies change to a copy of the current metadata (attempt counts the
@@ -88,6 +95,16 @@ typedef fl_err_t (*fl_ice_meta_change_fn)(void *ctx, struct fl_ice_meta *next, i
                                           struct fl_error *err);
 fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_fn change, void *ctx,
                                   struct fl_error *err);
+
+
+/* One snapshot that removes the live files `remove` picks (their
+ * manifests are rewritten: those entries DELETED, the rest EXISTING) and
+ * adds files: operation "replace" for a compaction that keeps the same
+ * rows, "overwrite" otherwise (NULL derives it from what is added). */
+fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remove, void *remove_ctx,
+                              const struct fl_ice_data_file *files, int n, const char *operation,
+                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                              struct fl_error *err);
 
 /* Commits already written files (data and/or delete files, each with
  * its content type) as one snapshot: "append" when all are data files,

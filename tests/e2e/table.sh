@@ -70,11 +70,17 @@ check "scan a metadata file" '[ "$("$FLOE" table scan "$V2" | wc -l)" = 500 ]'
 cp -r warehouse/weather/readings moved
 check "moved table reads" '[ "$("$FLOE" table scan "$T/moved" | wc -l)" = 761 ]'
 
+check "compact" '"$FLOE" table compact weather.readings | grep -q "compacted .* into snapshot .* (761 rows)"'
+check "compacted rows" '[ "$("$FLOE" table scan weather.readings | wc -l)" = 761 ] && ! "$FLOE" table files weather.readings | grep -q "\"content\":1"'
+check "replace snapshot" '"$FLOE" table snapshots weather.readings | tail -1 | grep -q "\"operation\":\"replace\""'
 check "files listed exist" '"$FLOE" table files weather.readings | python3 -c "
 import json,sys,os
 for l in sys.stdin:
     p=json.loads(l)[\"file_path\"]; assert os.path.exists(p[len(\"file://\"):]), p
 "'
+cp mar.ndjson over.ndjson
+check "overwrite" '"$FLOE" table overwrite weather.readings over.ndjson | grep -q "overwrote the table with 1 rows"'
+check "overwritten" '[ "$("$FLOE" table scan weather.readings | wc -l)" = 1 ] && "$FLOE" table describe weather.readings | grep -q "\"total_records\":1}"'
 check "drop --purge" '"$FLOE" table drop weather.readings --purge | grep -q "removed" && [ -z "$(find warehouse/weather -type f)" ]'
 check "dropped table is gone" '! "$FLOE" table scan weather.readings 2>/dev/null'
 
