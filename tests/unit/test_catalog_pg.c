@@ -4,8 +4,9 @@
  * a throwaway server and sets it): namespaces, properties, tables,
  * rename, drop, the compare-and-swap race, concurrent read-modify-CAS
  * counters (no lost updates; also through SQLite for comparison),
- * concurrent namespace create and drop-versus-table-create, reconnect
- * after the server dropped the connection, and the JdbcCatalog/PyIceberg
+ * concurrent namespace create and drop-versus-table-create, concurrent
+ * opens of a fresh catalog, reconnect after the server dropped an idle
+ * connection or one with a statement in flight, and the JdbcCatalog/PyIceberg
  * layout seen and written with plain SQL.
  *
  * Each test uses its own catalog_name (with the process id), so reruns
@@ -595,6 +596,88 @@ static void test_reconnect(void **state) {
     fl_catalog_free(cat);
 }
 
+/* A connection lost while a statement is in flight: the statement waits
+ * on a table lock held by another session, and the server ends the
+ * catalog's connection meanwhile. A SELECT is re-sent, a transaction is
+ * run again, a commit reports that its outcome is unknown. */
+struct inflight {
+    struct fl_catalog *cat;
+    int op; /* 0 load, 1 commit, 2 namespace create */
+    fl_err_t rc;
+    struct fl_error err;
+    char loc[64];
+};
+
+static void *inflight_worker(void *arg) {
+    struct inflight *f = arg;
+    if (f->op == 0)
+        f->rc = fl_catalog_table_load(f->cat, "db", "t", f->loc, sizeof(f->loc), &f->err);
+    else if (f->op == 1)
+        f->rc = fl_catalog_table_commit(f->cat, "db", "t", "a", "b", &f->err);
+    else
+        f->rc = fl_catalog_ns_create(f->cat, "db2", NULL, NULL, 0, &f->err);
+    return NULL;
+}
+
+static void test_lost_in_flight(void **state) {
+    (void)state;
+    const char *uri = pg_uri();
+    if (!uri) skip();
+    char cn[64], app[64], param[96], vuri[1024];
+    cat_name(cn, sizeof(cn), "inflight");
+    snprintf(app, sizeof(app), "floe_inflight_%ld", (long)getpid());
+    snprintf(param, sizeof(param), "application_name=%s", app);
+    uri_with(vuri, sizeof(vuri), uri, param);
+    struct fl_catalog *cat = NULL;
+    struct fl_error err = {0};
+    assert_int_equal(fl_catalog_open(vuri, cn, &cat, &err), FL_OK);
+    assert_int_equal(fl_catalog_ns_create(cat, "db", NULL, NULL, 0, &err), FL_OK);
+    assert_int_equal(fl_catalog_table_create(cat, "db", "t", "a", &err), FL_OK);
+    PGconn *locker = raw_connect(uri), *mon = raw_connect(uri);
+    const char *p[] = {app};
+    for (int op = 0; op < 3; op++) {
+        raw_sql(locker, "BEGIN", 0, NULL);
+        raw_sql(locker, "LOCK TABLE iceberg_tables IN ACCESS EXCLUSIVE MODE", 0, NULL);
+        struct inflight f = {.cat = cat, .op = op};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, inflight_worker, &f), 0);
+        int waiting = 0;
+        for (int i = 0; i < 500 && !waiting; i++) {
+            waiting = strcmp(raw_sql(mon,
+                                     "SELECT count(*) FROM pg_stat_activity WHERE "
+                                     "application_name = $1 AND wait_event_type = 'Lock'",
+                                     1, p),
+                             "1") == 0;
+            if (!waiting) usleep(10000);
+        }
+        assert_true(waiting);
+        assert_string_equal(raw_sql(mon,
+                                    "SELECT count(pg_terminate_backend(pid, 5000)) FROM "
+                                    "pg_stat_activity WHERE application_name = $1",
+                                    1, p),
+                            "1");
+        raw_sql(locker, "ROLLBACK", 0, NULL);
+        pthread_join(th, NULL);
+        if (op == 0) {
+            assert_int_equal(f.rc, FL_OK);
+            assert_string_equal(f.loc, "a");
+        } else if (op == 1) {
+            assert_int_equal(f.rc, FL_ERR_IO);
+            assert_non_null(strstr(f.err.msg, "may or may not have been applied"));
+            char loc[64];
+            assert_int_equal(fl_catalog_table_load(cat, "db", "t", loc, sizeof(loc), &err), FL_OK);
+            assert_string_equal(loc, "a"); /* the UPDATE never ran */
+        } else {
+            if (f.rc) print_error("%s\n", f.err.msg);
+            assert_int_equal(f.rc, FL_OK);
+            assert_int_equal(fl_catalog_ns_exists(cat, "db2", &err), FL_OK);
+        }
+    }
+    PQfinish(locker);
+    PQfinish(mon);
+    fl_catalog_free(cat);
+}
+
 /* ---- the layout, with plain SQL as JdbcCatalog and PyIceberg use it ---- */
 
 static void test_layout_interop(void **state) {
@@ -712,6 +795,7 @@ int main(void) {
         cmocka_unit_test(test_ns_drop_vs_table_create),
         cmocka_unit_test(test_concurrent_open),
         cmocka_unit_test(test_reconnect),
+        cmocka_unit_test(test_lost_in_flight),
         cmocka_unit_test(test_layout_interop),
     };
     return cmocka_run_group_tests_name("catalog_pg", tests, NULL, NULL);
