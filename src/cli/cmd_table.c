@@ -345,6 +345,12 @@ static void print_pval(const struct fl_ice_pval *v) {
     }
     case FL_TYPE_FLOAT:
     case FL_TYPE_DOUBLE: printf("%.17g", v->f64); return;
+    case FL_TYPE_DECIMAL: {
+        char d[64];
+        fl_decimal_format(v->dec, v->scale, d, sizeof(d));
+        printf("\"%s\"", d);
+        return;
+    }
     case FL_TYPE_BINARY:
     case FL_TYPE_FIXED:
     case FL_TYPE_UUID:

@@ -28,6 +28,10 @@ struct plan_file {
     char *path;
     int64_t seq;
     int content;
+    int32_t spec_id;
+    struct fl_ice_pval *part; /* bytes in pbytes */
+    int npart;
+    struct fl_buf pbytes;
     int32_t *eq_ids;
     int neq;
 };
@@ -63,7 +67,8 @@ struct fl_ice_scan {
     int cur;
     struct fl_buf data;
     struct fl_pq_reader *r;
-    int *map;            /* output column -> reader batch column, -1 = null */
+    int *map;            /* output column -> reader batch column, -1 = null, -2 = constant */
+    const struct fl_ice_pval **konst; /* -2 columns: the file's identity partition value */
     int64_t row_base;    /* position of the reader batch's first row in the file */
     struct fl_batch *out;
     int64_t *pos_out;    /* file position of each row of out */
@@ -80,6 +85,23 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
     pf->path = fl_strdup(e->df.file_path);
     pf->seq = e->sequence_number;
     pf->content = e->df.content;
+    pf->spec_id = e->df.spec_id;
+    /* partition values: identity ones stand in for columns a writer left
+     * out of the data file (as Spark does for identity partitions) */
+    fl_buf_init(&pf->pbytes, FL_BUF_NOMAX);
+    pf->npart = e->df.npartition;
+    pf->part = fl_calloc((size_t)pf->npart + 1, sizeof(*pf->part));
+    size_t *off = fl_calloc((size_t)pf->npart + 1, sizeof(size_t));
+    for (int k = 0; k < pf->npart; k++) {
+        pf->part[k] = e->df.partition[k];
+        if (pf->part[k].bytes && !pf->part[k].is_null) {
+            off[k] = pf->pbytes.len;
+            fl_buf_append(&pf->pbytes, pf->part[k].bytes, pf->part[k].len);
+        }
+    }
+    for (int k = 0; k < pf->npart; k++)
+        if (pf->part[k].bytes && !pf->part[k].is_null) pf->part[k].bytes = pf->pbytes.data + off[k];
+    fl_free(off);
     if (e->df.nequality > 0) {
         pf->eq_ids = fl_calloc((size_t)e->df.nequality, sizeof(int32_t));
         memcpy(pf->eq_ids, e->df.equality_ids, sizeof(int32_t) * (size_t)e->df.nequality);
@@ -160,6 +182,8 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     for (int i = 0; i < sc->nfiles; i++) {
         fl_free(sc->files[i].path);
         fl_free(sc->files[i].eq_ids);
+        fl_free(sc->files[i].part);
+        fl_buf_fini(&sc->files[i].pbytes);
     }
     fl_free(sc->files);
     for (size_t i = 0; i < sc->npos; i++) fl_free(sc->pos[i].path);
@@ -173,6 +197,7 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     fl_pq_reader_free(sc->r);
     fl_buf_fini(&sc->data);
     fl_free(sc->map);
+    fl_free(sc->konst);
     fl_batch_free(sc->out);
     fl_free(sc->pos_out);
     fl_free(sc);
@@ -358,6 +383,24 @@ static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batc
     return false;
 }
 
+/* Appends a partition value to a column of its (source) type. */
+static fl_err_t col_append_pval(struct fl_col *col, const struct fl_ice_pval *v) {
+    if (v->is_null) return fl_col_append_null(col);
+    switch (col->field->type) {
+    case FL_TYPE_BOOLEAN: return fl_col_append_bool(col, v->i64 != 0);
+    case FL_TYPE_INT:
+    case FL_TYPE_DATE: return fl_col_append_i32(col, (int32_t)v->i64);
+    case FL_TYPE_FLOAT: return fl_col_append_f32(col, (float)v->f64);
+    case FL_TYPE_DOUBLE: return fl_col_append_f64(col, v->f64);
+    case FL_TYPE_DECIMAL: return fl_col_append_i128(col, v->dec);
+    case FL_TYPE_STRING:
+    case FL_TYPE_BINARY:
+    case FL_TYPE_UUID:
+    case FL_TYPE_FIXED: return fl_col_append_bytes(col, v->bytes, v->len);
+    default: return fl_col_append_i64(col, v->i64);
+    }
+}
+
 /* Opens data file i with the projection of the output schema it has. */
 static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     const struct plan_file *pf = &sc->files[i];
@@ -374,13 +417,23 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     int32_t *ids = fl_calloc((size_t)sc->schema->nfields + 64, sizeof(int32_t));
     int nids = 0;
     fl_free(sc->map);
+    fl_free(sc->konst);
     sc->map = fl_calloc((size_t)sc->schema->nfields + 1, sizeof(int));
+    sc->konst = fl_calloc((size_t)sc->schema->nfields + 1, sizeof(*sc->konst));
+    const struct fl_ice_spec *fspec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
     for (int c = 0; c < sc->schema->nfields; c++) {
         sc->map[c] = -1;
         if (fl_schema_index_by_id(fs, sc->schema->fields[c].id) >= 0) {
             sc->map[c] = nids;
             ids[nids++] = sc->schema->fields[c].id;
+            continue;
         }
+        for (int k = 0; fspec && k < fspec->nfields && k < pf->npart; k++)
+            if (fspec->fields[k].source_id == sc->schema->fields[c].id &&
+                fspec->fields[k].transform.kind == FL_ICE_XF_IDENTITY) {
+                sc->map[c] = -2;
+                sc->konst[c] = &pf->part[k];
+            }
     }
     for (int d = 0; d < sc->neq; d++)
         for (int k = 0; k < sc->eq[d].nids && nids < sc->schema->nfields + 64; k++) {
@@ -454,8 +507,9 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
             if (sc->npos && pos_deleted(sc, pf->path, pos, pf->seq)) continue;
             if (sc->neq && eq_deleted(sc, in, row, pf->seq)) continue;
             for (int c = 0; c < sc->out->ncols && !rc; c++)
-                rc = sc->map[c] < 0 ? fl_col_append_null(&sc->out->cols[c])
-                                    : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
+                rc = sc->map[c] == -2 ? col_append_pval(&sc->out->cols[c], sc->konst[c])
+                     : sc->map[c] < 0 ? fl_col_append_null(&sc->out->cols[c])
+                                      : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
             if (!rc) rc = fl_batch_end_row(sc->out);
             if (!rc) {
                 if (sc->out->nrows > sc->pos_cap) {

@@ -359,8 +359,18 @@ void fl_ice_transform_apply(const struct fl_ice_transform *t, const struct fl_co
     default: {
         int64_t v = load_i64(col, row);
         if (t->kind == FL_ICE_XF_TRUNCATE) {
-            int64_t w = t->param;
-            v -= ((v % w) + w) % w;
+            /* v - (((v % W) + W) % W) in the column's own width, wrapping as
+             * Java's int and long arithmetic does (so INT_MIN and LONG_MIN
+             * truncate exactly as Iceberg Java computes them) */
+            if (col->width == 4) {
+                int32_t v32 = (int32_t)v, w = t->param;
+                int32_t s = (int32_t)((uint32_t)(v32 % w) + (uint32_t)w);
+                v = (int32_t)((uint32_t)v32 - (uint32_t)(s % w));
+            } else {
+                int64_t w = t->param;
+                int64_t s = (int64_t)((uint64_t)(v % w) + (uint64_t)w);
+                v = (int64_t)((uint64_t)v - (uint64_t)(s % w));
+            }
         }
         out->i64 = v;
         return;

@@ -99,6 +99,27 @@ static void test_bucket_truncate(void **state) {
     assert_int_equal(v.i64, -10);
     fl_ice_transform_apply(&t, &b->cols[1], 1, &v); /* 1 -> 0 */
     assert_int_equal(v.i64, 0);
+    /* wrapping like Java: INT_MIN truncated by 10 is 2147483646 (see Iceberg's TruncateFunction) */
+    {
+        struct fl_col c = b->cols[0];
+        int32_t mn = INT32_MIN;
+        uint8_t save[4];
+        memcpy(save, c.values, 4);
+        memcpy(b->cols[0].values, &mn, 4);
+        fl_ice_transform_apply(&t, &b->cols[0], 0, &v);
+        assert_int_equal(v.i64, 2147483646);
+        memcpy(b->cols[0].values, save, 4);
+        int64_t lmn = INT64_MIN;
+        memcpy(save, b->cols[1].values, 4);
+        int64_t lsave;
+        memcpy(&lsave, b->cols[1].values, 8);
+        memcpy(b->cols[1].values, &lmn, 8);
+        struct fl_ice_transform t100;
+        fl_ice_transform_parse("truncate[100]", &t100);
+        fl_ice_transform_apply(&t100, &b->cols[1], 0, &v); /* no UB: wraps */
+        assert_true(v.i64 == (int64_t)((uint64_t)INT64_MIN - 92u));
+        memcpy(b->cols[1].values, &lsave, 8);
+    }
     assert_int_equal(fl_ice_transform_parse("truncate[50]", &t), FL_OK);
     fl_ice_transform_apply(&t, &b->cols[2], 1, &v); /* 10.65 -> 10.50 */
     assert_true(v.dec == 1050);
