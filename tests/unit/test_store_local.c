@@ -265,7 +265,7 @@ static void test_put_if_absent_race(void **state) {
         }
     }
     assert_int_equal(wins, 1);
-    char want[16];
+    char want[32];
     snprintf(want, sizeof(want), "writer %d", won);
     char *s = get_str(st, "meta/v7.metadata.json");
     assert_string_equal(s, want);
