@@ -1,0 +1,129 @@
+/*
+ * ingest.h - floe's HTTP front door, independent of any socket: a router
+ * that turns one whole HTTP request (method, raw target, headers, body)
+ * into one reply, appending to the log through a table of backend
+ * functions. src/ingest/server.c feeds it from libmicrohttpd; the unit
+ * tests and the fuzz target feed it directly with an in-memory backend.
+ *
+ * Routes (docs/internals/ingest.md):
+ *   GET  /health                       {"status":"healthy"}
+ *   GET  /log?city=..&temperature=..   the seed's weather logger
+ *   POST /upload/file/{file_name}      the seed's file upload + pointer message
+ *   POST /topics/{topic}               Confluent REST Proxy v2 produce (and
+ *                                      a plain object, array or NDJSON)
+ * Every error reply is {"error_code":N,"message":"..."}; a reply is built
+ * only after the backend's append returned, i.e. the records are durable.
+ */
+#ifndef FL_INGEST_INGEST_H
+#define FL_INGEST_INGEST_H
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "log/log.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where the router stores things. All functions may be called from many
+ * threads at once. The production one (backend_log.c) wraps fl_log and
+ * fl_store; tests use an in-memory double. */
+struct fl_ingest_backend {
+    void *ctx;
+    /* Number of partitions of topic; when missing and create is true the
+     * topic is created with the defaults, else FL_ERR_NOTFOUND. */
+    fl_err_t (*topic_partitions)(void *ctx, const char *topic, bool create, int *partitions,
+                                 struct fl_error *err);
+    /* fl_log_append's contract: returns when durable; FL_ERR_LIMIT = 503. */
+    fl_err_t (*append)(void *ctx, const char *topic, int partition,
+                       const struct fl_log_record *recs, int n, int64_t *base_offset,
+                       struct fl_error *err);
+    /* Atomically writes (overwriting) a raw file under key in the warehouse. */
+    fl_err_t (*put_file)(void *ctx, const char *key, const void *data, size_t len,
+                         struct fl_error *err);
+};
+
+/* The kind of an uploaded file, chosen by the file name's prefix (the seed
+ * simulator's names: sessions_1.json, employees_4.json, clients_2.json). */
+struct fl_ingest_kind {
+    char *prefix; /* "sessions" matches "sessions_1.json" and "sessions.json" */
+    char *folder; /* "sessions" -> uploads/sessions/<file_name> */
+    char *topic;  /* "session_topic" */
+};
+
+#define FL_INGEST_KINDS_MAX 32
+
+struct fl_ingest_limits {
+    size_t header_bytes;    /* request line + headers (libmicrohttpd's memory limit); 16 KiB */
+    size_t body_bytes;      /* any request body; 8 MiB */
+    int records;            /* records in one POST /topics request; 10000 */
+    unsigned connections;   /* open connections; 1024 */
+    unsigned timeout_s;     /* idle/slow connection timeout; 30 */
+    unsigned threads;       /* server threads (each its own epoll loop); 16 */
+    unsigned retry_after_s; /* Retry-After of a 503; 1 */
+};
+
+struct fl_ingest_config {
+    struct fl_ingest_limits limits;
+    struct fl_ingest_kind kinds[FL_INGEST_KINDS_MAX];
+    int nkinds;
+    char *weather_topic;     /* GET /log's topic; "weather" */
+    bool auto_create_topics; /* POST /topics/{unknown}: create (true) or 404 */
+};
+
+/* Fills cfg with the defaults above and the seed's three kinds
+ * (sessions -> sessions/session_topic, employees -> employee_files/
+ * employee_topic, clients -> client_files/client_topic). */
+void fl_ingest_config_default(struct fl_ingest_config *cfg);
+/* Adds or replaces the kind for prefix (strings copied). FL_ERR_LIMIT when full,
+ * FL_ERR_INVALID for an empty prefix or a folder that is not a plain name. */
+fl_err_t fl_ingest_config_set_kind(struct fl_ingest_config *cfg, const char *prefix,
+                                   const char *folder, const char *topic, struct fl_error *err);
+/* Frees the strings of cfg. */
+void fl_ingest_config_fini(struct fl_ingest_config *cfg);
+
+struct fl_ingest_header {
+    const char *name; /* compared case-insensitively */
+    const char *value;
+};
+
+/* One whole request. All pointers belong to the caller. */
+struct fl_ingest_req {
+    const char *method;
+    const char *target; /* raw request target: "/log?city=New%20York&temperature=1" */
+    const struct fl_ingest_header *headers;
+    int nheaders;
+    const uint8_t *body;
+    size_t body_len;
+};
+
+/* A reply: status, JSON body (content_type may be changed), Retry-After. */
+struct fl_ingest_resp {
+    int status;
+    const char *content_type; /* static string */
+    unsigned retry_after_s;   /* 0 = no Retry-After header */
+    struct fl_buf body;
+};
+
+void fl_ingest_resp_init(struct fl_ingest_resp *resp);
+void fl_ingest_resp_fini(struct fl_ingest_resp *resp);
+
+struct fl_ingest;
+
+/* A router over backend (copied) with cfg (copied, kinds included). */
+fl_err_t fl_ingest_new(const struct fl_ingest_config *cfg, const struct fl_ingest_backend *backend,
+                       struct fl_ingest **out, struct fl_error *err);
+void fl_ingest_free(struct fl_ingest *ing);
+const struct fl_ingest_limits *fl_ingest_limits(const struct fl_ingest *ing);
+
+/* Answers one request into resp (initialized by the caller). Never fails:
+ * every problem becomes an error reply. Thread-safe. */
+void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                      struct fl_ingest_resp *resp);
+
+/* Fills resp with {"error_code":code,"message":msg} and status. Used by the
+ * server for refusals it decides before the router sees a request. */
+void fl_ingest_resp_error(struct fl_ingest_resp *resp, int status, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

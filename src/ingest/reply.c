@@ -1,0 +1,117 @@
+/*
+ * reply.c - replies: the response object, JSON string escaping, and the
+ * one error shape every route uses, {"error_code":N,"message":"..."}
+ * (the Confluent REST Proxy's), with the status it goes with.
+ */
+#include "ingest/ingest_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define REPLY_MAX ((size_t)64 << 20)
+
+void fl_ingest_resp_init(struct fl_ingest_resp *resp) {
+    resp->status = 500;
+    resp->content_type = "application/json";
+    resp->retry_after_s = 0;
+    fl_buf_init(&resp->body, REPLY_MAX);
+}
+
+void fl_ingest_resp_fini(struct fl_ingest_resp *resp) { fl_buf_fini(&resp->body); }
+
+const char *fl_ingest_req_header(const struct fl_ingest_req *req, const char *name) {
+    for (int i = 0; i < req->nheaders; i++)
+        if (req->headers[i].name && strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+fl_err_t fl_ingest_json_str(struct fl_buf *b, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    fl_err_t rc = fl_buf_append_u8(b, '"');
+    size_t run = 0; /* bytes copied as they are, flushed in one append */
+    for (size_t i = 0; i < len && rc == FL_OK; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            run++;
+            continue;
+        }
+        if (run) rc = fl_buf_append(b, s + i - run, run);
+        run = 0;
+        char esc[7] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        if (rc == FL_OK) rc = fl_buf_append(b, esc, n);
+    }
+    if (run && rc == FL_OK) rc = fl_buf_append(b, s + len - run, run);
+    if (rc == FL_OK) rc = fl_buf_append_u8(b, '"');
+    return rc;
+}
+
+void fl_ingest_resp_error(struct fl_ingest_resp *resp, int status, int code, const char *fmt, ...) {
+    char msg[FL_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    resp->status = status;
+    resp->content_type = "application/json";
+    fl_buf_reset(&resp->body);
+    fl_buf_printf(&resp->body, "{\"error_code\":%d,\"message\":", code);
+    fl_ingest_json_str(&resp->body, msg, strlen(msg));
+    fl_buf_append_u8(&resp->body, '}');
+}
+
+void fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
+                                  const struct fl_error *err) {
+    switch (err->code) {
+    case FL_ERR_LIMIT:
+        fl_ingest_resp_error(resp, 503, FL_INGEST_E_UNAVAILABLE, "log unavailable: %s", err->msg);
+        resp->retry_after_s = ing->cfg.limits.retry_after_s ? ing->cfg.limits.retry_after_s : 1;
+        break;
+    case FL_ERR_NOTFOUND:
+        fl_ingest_resp_error(resp, 404, FL_INGEST_E_TOPIC_NOT_FOUND, "%s", err->msg);
+        break;
+    case FL_ERR_INVALID:
+        fl_ingest_resp_error(resp, 413, FL_INGEST_E_TOO_LARGE, "%s", err->msg);
+        break;
+    default:
+        fl_ingest_resp_error(resp, 500, FL_INGEST_E_INTERNAL, "%s: %s", fl_err_name(err->code),
+                             err->msg);
+    }
+}
+
+int fl_ingest_topic_name_ok(const char *s, size_t len) {
+    if (len == 0 || len > 249) return 0;
+    if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.')) return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}

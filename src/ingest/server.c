@@ -1,0 +1,275 @@
+/*
+ * server.c - libmicrohttpd glue: sockets, limits and buffering; the
+ * router (router.c) decides every reply.
+ *
+ * How it works: MHD runs `threads` threads, each with its own epoll
+ * loop over its share of the connections (MHD_USE_EPOLL_INTERNAL_THREAD
+ * + MHD_OPTION_THREAD_POOL_SIZE). The URI log callback captures the raw
+ * request target (MHD would otherwise hand us a decoded path and parsed
+ * arguments) into a per-request struct; the access handler collects the
+ * body into a buffer capped at body_bytes and, when the request is
+ * complete, calls fl_ingest_handle on that thread. The handler blocks in
+ * fl_log_append until the records are durable; appends from many threads
+ * share one fsync (the log's group commit), so more threads means bigger
+ * groups. Limits: a Content-Length over the cap is answered 413 before
+ * the body is read; a chunked body over the cap is discarded and then
+ * answered 413 (and the connection dropped past four times the cap);
+ * header bytes are checked here (431 JSON) and MHD's per-connection memory
+ * limit bounds what it buffers before that; MHD's connection limit and
+ * per-connection timeout keep slow or idle clients from holding the
+ * server (a client trickling bytes occupies only its socket, not a
+ * thread).
+ */
+#include "ingest/server.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HEADERS_MAX 100
+
+struct fl_ingest_server {
+    struct MHD_Daemon *mhd;
+    struct fl_ingest *ing;
+    struct fl_ingest_limits lim;
+    uint16_t port;
+};
+
+struct request {
+    char *target;
+    struct fl_buf body;
+    int started;
+    int too_large;
+    size_t discarded;
+};
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con) {
+    (void)cls;
+    (void)con;
+    struct request *r = fl_calloc(1, sizeof(*r));
+    r->target = fl_strdup(uri ? uri : "");
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)con;
+    (void)toe;
+    struct request *r = *req_cls;
+    if (!r) return;
+    fl_buf_fini(&r->body);
+    fl_free(r->target);
+    fl_free(r);
+    *req_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n') line[--n] = 0;
+    fl_debug("http: %s", line);
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *con, struct fl_ingest_resp *resp) {
+    size_t len = 0;
+    uint8_t *data = fl_buf_detach(&resp->body, &len);
+    struct MHD_Response *mr =
+        MHD_create_response_from_buffer(len, data ? data : (uint8_t *)"", MHD_RESPMEM_MUST_COPY);
+    fl_free(data);
+    if (!mr) return MHD_NO;
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    if (resp->retry_after_s) {
+        char ra[16];
+        snprintf(ra, sizeof(ra), "%u", resp->retry_after_s);
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
+    enum MHD_Result ret = MHD_queue_response(con, (unsigned)resp->status, mr);
+    MHD_destroy_response(mr);
+    return ret;
+}
+
+struct header_walk {
+    struct fl_ingest_header h[HEADERS_MAX];
+    int n;
+    int overflow;
+    size_t bytes;
+};
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value) {
+    (void)kind;
+    struct header_walk *w = cls;
+    w->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    if (w->n == HEADERS_MAX) {
+        w->overflow = 1;
+        return MHD_YES;
+    }
+    w->h[w->n].name = key;
+    w->h[w->n].value = value ? value : "";
+    w->n++;
+    return MHD_YES;
+}
+
+static enum MHD_Result refuse(struct MHD_Connection *con, int status, int code, const char *what,
+                              size_t limit) {
+    struct fl_ingest_resp resp;
+    fl_ingest_resp_init(&resp);
+    fl_ingest_resp_error(&resp, status, code, "%s over %zu bytes", what, limit);
+    enum MHD_Result ret = send_resp(con, &resp);
+    fl_ingest_resp_fini(&resp);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls) {
+    (void)url;
+    (void)version;
+    struct fl_ingest_server *srv = cls;
+    struct request *r = *req_cls;
+    if (!r) return MHD_NO; /* cannot happen: on_uri always allocates */
+    if (!r->started) {
+        r->started = 1;
+        fl_buf_init(&r->body, srv->lim.body_bytes);
+        const char *cl =
+            MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end;
+            unsigned long long v = strtoull(cl, &end, 10);
+            if (v > srv->lim.body_bytes)
+                return refuse(con, 413, 41301, "request body", srv->lim.body_bytes);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!r->too_large && fl_buf_append(&r->body, upload_data, *upload_data_size) != FL_OK) {
+            r->too_large = 1;
+            fl_buf_fini(&r->body);
+        }
+        if (r->too_large) {
+            r->discarded += *upload_data_size;
+            if (r->discarded > 4 * srv->lim.body_bytes) return MHD_NO; /* drop the connection */
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->too_large) return refuse(con, 413, 41301, "request body", srv->lim.body_bytes);
+
+    struct header_walk hw = {.n = 0};
+    MHD_get_connection_values(con, MHD_HEADER_KIND, on_header, &hw);
+    hw.bytes += strlen(r->target) + strlen(method) + 12;
+    if (hw.overflow || hw.bytes > srv->lim.header_bytes)
+        return refuse(con, 431, 43101, "request line and headers (or 100 headers)",
+                      srv->lim.header_bytes);
+
+    struct fl_ingest_req req = {.method = method,
+                                .target = r->target,
+                                .headers = hw.h,
+                                .nheaders = hw.n,
+                                .body = r->body.data,
+                                .body_len = r->body.len};
+    struct fl_ingest_resp resp;
+    fl_ingest_resp_init(&resp);
+    fl_ingest_handle(srv->ing, &req, &resp);
+    enum MHD_Result ret = send_resp(con, &resp);
+    fl_ingest_resp_fini(&resp);
+    return ret;
+}
+
+static fl_err_t parse_listen(const char *listen, struct sockaddr_storage *ss,
+                             struct fl_error *err) {
+    char host[256];
+    const char *colon;
+    const char *h = listen;
+    size_t hlen;
+    memset(ss, 0, sizeof(*ss));
+    if (listen[0] == '[') {
+        const char *rb = strchr(listen, ']');
+        if (!rb || rb[1] != ':') goto bad;
+        h = listen + 1;
+        hlen = (size_t)(rb - h);
+        colon = rb + 1;
+    } else {
+        colon = strrchr(listen, ':');
+        if (!colon) goto bad;
+        hlen = (size_t)(colon - listen);
+    }
+    if (hlen >= sizeof(host)) goto bad;
+    memcpy(host, h, hlen);
+    host[hlen] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || colon[1] == 0 || port < 0 || port > 65535) goto bad;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (hlen == 0 || inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        if (hlen == 0) a4->sin_addr.s_addr = htonl(INADDR_ANY);
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        return FL_OK;
+    }
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        return FL_OK;
+    }
+bad:
+    return fl_errf(err, FL_ERR_INVALID, "listen address \"%s\" is not ADDR:PORT or [ADDR6]:PORT",
+                   listen);
+}
+
+fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
+                                struct fl_ingest_server **out, struct fl_error *err) {
+    struct sockaddr_storage ss;
+    fl_err_t rc = parse_listen(listen, &ss, err);
+    if (rc) return rc;
+    struct fl_ingest_server *srv = fl_calloc(1, sizeof(*srv));
+    srv->ing = ing;
+    srv->lim = *fl_ingest_limits(ing);
+    if (srv->lim.threads < 1) srv->lim.threads = 1;
+    /* MHD buffers the request line and headers in a per-connection pool
+     * that also holds read and write buffers; give it room beyond the
+     * header limit so that our check (431 with JSON) usually runs first */
+    size_t pool = srv->lim.header_bytes * 2 + 16384;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    srv->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)srv->lim.threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->lim.connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->lim.timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_END);
+    if (!srv->mhd) {
+        fl_free(srv);
+        return fl_errf(err, FL_ERR_IO, "cannot listen on %s (address in use or not local?)",
+                       listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    *out = srv;
+    return FL_OK;
+}
+
+uint16_t fl_ingest_server_port(const struct fl_ingest_server *srv) { return srv->port; }
+
+void fl_ingest_server_stop(struct fl_ingest_server *srv) {
+    if (!srv) return;
+    MHD_socket s = MHD_quiesce_daemon(srv->mhd);
+    MHD_stop_daemon(srv->mhd);
+    if (s != MHD_INVALID_SOCKET) close(s);
+    fl_free(srv);
+}
