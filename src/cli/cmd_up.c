@@ -1,0 +1,196 @@
+/*
+ * cmd_up.c - `floe up [-c FILE] [--listen ADDR:PORT] [--data DIR]`: runs
+ * floe. Opens the durable log (DIR/log) and the warehouse store
+ * (file://DIR/warehouse unless configured), ensures the seed topics
+ * (weather, session_topic, employee_topic, client_topic) and the
+ * configured ones, serves HTTP ingest until SIGINT or SIGTERM, then stops
+ * intake (requests in progress finish and are answered), closes the log
+ * cleanly and exits 0. The pipelines of later issues start here too.
+ */
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "ingest/backend_log.h"
+#include "ingest/ingest.h"
+#include "ingest/server.h"
+#include "log/log.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const SEED_TOPICS[] = {"weather", "session_topic", "employee_topic",
+                                          "client_topic"};
+
+static void up_usage(FILE *f) {
+    fprintf(f, "usage: floe up [-c FILE] [--listen ADDR:PORT] [--data DIR]\n"
+               "  -c FILE             YAML configuration (see docs/internals/ingest.md)\n"
+               "  --listen ADDR:PORT  HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
+               "  --data DIR          data directory: DIR/log, DIR/warehouse (default ./floe-data)\n");
+}
+
+/* The topic config for name: the log's defaults, then the config file's entry. */
+static void topic_cfg(const struct fl_config *cfg, const char *name,
+                      struct fl_log_topic_config *tc) {
+    fl_log_topic_config_default(tc);
+    for (int i = 0; i < cfg->ntopics; i++) {
+        const struct fl_config_topic *t = &cfg->topics[i];
+        if (strcmp(t->name, name)) continue;
+        if (t->partitions > 0) tc->partitions = (int)t->partitions;
+        if (t->sync >= 0) tc->sync = (fl_log_sync_t)t->sync;
+        if (t->flush_interval_ms > 0) tc->flush_interval_ms = t->flush_interval_ms;
+    }
+}
+
+static int mkdir_p(const char *dir) {
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp)) return -1;
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int fl_cli_up(int argc, char **argv) {
+    const char *conf_path = NULL, *listen_arg = NULL, *data_arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+            conf_path = argv[++i];
+        else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+            listen_arg = argv[++i];
+        else if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            data_arg = argv[++i];
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            up_usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "floe up: unknown argument \"%s\"\n", argv[i]);
+            up_usage(stderr);
+            return 2;
+        }
+    }
+
+    int status = 1;
+    struct fl_error err = {0};
+    struct fl_config cfg;
+    struct fl_ingest_config icfg;
+    struct fl_log *log = NULL;
+    struct fl_store *store = NULL;
+    struct fl_ingest *ing = NULL;
+    struct fl_ingest_server *srv = NULL;
+    struct fl_ingest_backend be = {0};
+    fl_config_init(&cfg);
+    fl_ingest_config_default(&icfg);
+    if (conf_path && fl_config_load(conf_path, &cfg, &err)) {
+        fprintf(stderr, "floe up: %s\n", err.msg);
+        status = 2;
+        goto out;
+    }
+    const char *data = data_arg ? data_arg : cfg.data_dir ? cfg.data_dir : "floe-data";
+    const char *listen_addr = listen_arg ? listen_arg : cfg.listen ? cfg.listen : "127.0.0.1:8080";
+    char absdata[PATH_MAX], logdir[PATH_MAX + 8], wh[PATH_MAX + 32];
+    if (mkdir_p(data) || !realpath(data, absdata)) {
+        fprintf(stderr, "floe up: data directory %s: %s\n", data, strerror(errno));
+        goto out;
+    }
+    snprintf(logdir, sizeof(logdir), "%s/log", absdata);
+    if (cfg.warehouse) snprintf(wh, sizeof(wh), "%s", cfg.warehouse);
+    else snprintf(wh, sizeof(wh), "file://%s/warehouse", absdata);
+
+    /* limits and upload kinds from the config file */
+    if (cfg.limits.header_bytes > 0) icfg.limits.header_bytes = (size_t)cfg.limits.header_bytes;
+    if (cfg.limits.body_bytes > 0) icfg.limits.body_bytes = (size_t)cfg.limits.body_bytes;
+    if (cfg.limits.records > 0) icfg.limits.records = (int)cfg.limits.records;
+    if (cfg.limits.connections > 0) icfg.limits.connections = (unsigned)cfg.limits.connections;
+    if (cfg.limits.timeout_s > 0) icfg.limits.timeout_s = (unsigned)cfg.limits.timeout_s;
+    if (cfg.limits.threads > 0) icfg.limits.threads = (unsigned)cfg.limits.threads;
+    if (cfg.auto_create_topics >= 0) icfg.auto_create_topics = cfg.auto_create_topics;
+    for (int i = 0; i < cfg.nuploads; i++)
+        if (fl_ingest_config_set_kind(&icfg, cfg.uploads[i].prefix, cfg.uploads[i].folder,
+                                      cfg.uploads[i].topic, &err)) {
+            fprintf(stderr, "floe up: %s: uploads: %s\n", conf_path, err.msg);
+            status = 2;
+            goto out;
+        }
+
+    struct fl_log_opts lopts;
+    memset(&lopts, 0, sizeof(lopts));
+    lopts.dir = logdir;
+    lopts.max_disk_bytes = cfg.max_disk_bytes >= 0 ? cfg.max_disk_bytes : -1;
+    lopts.min_free_bytes = cfg.min_free_bytes >= 0 ? cfg.min_free_bytes : INT64_C(64) << 20;
+    if (fl_log_open(&lopts, &log, &err)) {
+        fprintf(stderr, "floe up: log %s: %s\n", logdir, err.msg);
+        goto out;
+    }
+    if (fl_store_open(wh, NULL, &store, &err)) {
+        fprintf(stderr, "floe up: warehouse %s: %s\n", wh, err.msg);
+        goto out;
+    }
+    /* the seed topics, the upload kinds' topics and the configured ones */
+    struct fl_log_topic_config tc;
+    for (size_t i = 0; i < sizeof(SEED_TOPICS) / sizeof(SEED_TOPICS[0]); i++) {
+        topic_cfg(&cfg, SEED_TOPICS[i], &tc);
+        if (fl_log_topic_ensure(log, SEED_TOPICS[i], &tc, &err)) goto log_err;
+    }
+    for (int i = 0; i < icfg.nkinds; i++) {
+        topic_cfg(&cfg, icfg.kinds[i].topic, &tc);
+        if (fl_log_topic_ensure(log, icfg.kinds[i].topic, &tc, &err)) goto log_err;
+    }
+    for (int i = 0; i < cfg.ntopics; i++) {
+        topic_cfg(&cfg, cfg.topics[i].name, &tc);
+        if (fl_log_topic_ensure(log, cfg.topics[i].name, &tc, &err)) goto log_err;
+    }
+
+    /* SIGINT and SIGTERM are taken by sigwait below: block them before any
+     * server thread starts so that every thread inherits the mask */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct fl_log_topic_config defaults;
+    fl_log_topic_config_default(&defaults);
+    fl_ingest_backend_log_init(&be, log, store, &defaults);
+    if (fl_ingest_new(&icfg, &be, &ing, &err) ||
+        fl_ingest_server_start(ing, listen_addr, &srv, &err)) {
+        fprintf(stderr, "floe up: %s\n", err.msg);
+        goto out;
+    }
+    const char *colon = strrchr(listen_addr, ':');
+    printf("floe up: listening on http://%.*s:%u (log %s, warehouse %s)\n",
+           (int)(colon - listen_addr), listen_addr, fl_ingest_server_port(srv), logdir,
+           fl_store_uri(store));
+    fflush(stdout);
+    fl_info("floe up: serving on port %u", fl_ingest_server_port(srv));
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    fl_info("floe up: %s: stopping intake", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fl_ingest_server_stop(srv);
+    srv = NULL;
+    status = 0;
+    goto out;
+log_err:
+    fprintf(stderr, "floe up: topics: %s\n", err.msg);
+out:
+    fl_ingest_server_stop(srv);
+    fl_ingest_free(ing);
+    if (be.ctx) fl_ingest_backend_log_fini(&be);
+    if (log) fl_log_close(log);
+    fl_store_free(store);
+    fl_ingest_config_fini(&icfg);
+    fl_config_fini(&cfg);
+    if (status == 0) fl_info("floe up: log closed, bye");
+    return status;
+}

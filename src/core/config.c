@@ -1,0 +1,261 @@
+/*
+ * config.c - loading floe's YAML configuration with libyaml.
+ *
+ * How it works: libyaml builds the document tree (yaml_parser_load);
+ * one walker per section visits its mapping, matches each key against a
+ * table of known keys and converts the scalar, and any surprise - an
+ * unknown key, a sequence where a number belongs, a number out of range -
+ * fails with the file, the line (libyaml's marks are 0-based) and the
+ * dotted key. Values are checked for type and range here; meaning (is
+ * the address bindable, is the URI a store) is checked by their users.
+ */
+#include "core/config.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define CONFIG_TOPICS_MAX 1024
+#define CONFIG_UPLOADS_MAX 32
+
+struct walk {
+    const char *path;
+    yaml_document_t *doc;
+    struct fl_error *err;
+};
+
+void fl_config_init(struct fl_config *cfg) {
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->auto_create_topics = -1;
+    cfg->limits.header_bytes = cfg->limits.body_bytes = cfg->limits.records = -1;
+    cfg->limits.connections = cfg->limits.timeout_s = cfg->limits.threads = -1;
+    cfg->max_disk_bytes = cfg->min_free_bytes = -1;
+}
+
+void fl_config_fini(struct fl_config *cfg) {
+    fl_free(cfg->listen);
+    fl_free(cfg->data_dir);
+    fl_free(cfg->warehouse);
+    for (int i = 0; i < cfg->ntopics; i++) fl_free(cfg->topics[i].name);
+    fl_free(cfg->topics);
+    for (int i = 0; i < cfg->nuploads; i++) {
+        fl_free(cfg->uploads[i].prefix);
+        fl_free(cfg->uploads[i].folder);
+        fl_free(cfg->uploads[i].topic);
+    }
+    fl_free(cfg->uploads);
+    fl_config_init(cfg);
+}
+
+static fl_err_t fail(struct walk *w, const yaml_node_t *n, const char *key, const char *why) {
+    return fl_errf(w->err, FL_ERR_INVALID, "%s:%zu: %s: %s", w->path,
+                   n ? n->start_mark.line + 1 : 0, key, why);
+}
+
+static fl_err_t get_str(struct walk *w, yaml_node_t *n, const char *key, char **out) {
+    if (n->type != YAML_SCALAR_NODE) return fail(w, n, key, "expected a string");
+    if (n->data.scalar.length == 0 || n->data.scalar.length > 4096)
+        return fail(w, n, key, "expected 1 to 4096 characters");
+    if (memchr(n->data.scalar.value, 0, n->data.scalar.length))
+        return fail(w, n, key, "NUL character in the value");
+    fl_free(*out);
+    *out = fl_strndup((const char *)n->data.scalar.value, n->data.scalar.length);
+    return FL_OK;
+}
+
+static fl_err_t get_int(struct walk *w, yaml_node_t *n, const char *key, int64_t lo, int64_t hi,
+                        int64_t *out) {
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.length == 0 || n->data.scalar.length > 30)
+        return fail(w, n, key, "expected an integer");
+    char buf[32];
+    memcpy(buf, n->data.scalar.value, n->data.scalar.length);
+    buf[n->data.scalar.length] = 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (*end || errno) return fail(w, n, key, "expected an integer");
+    if (v < lo || v > hi) {
+        char why[96];
+        snprintf(why, sizeof(why), "%lld is out of range %lld..%lld", v, (long long)lo,
+                 (long long)hi);
+        return fail(w, n, key, why);
+    }
+    *out = v;
+    return FL_OK;
+}
+
+static fl_err_t get_bool(struct walk *w, yaml_node_t *n, const char *key, int *out) {
+    if (n->type == YAML_SCALAR_NODE) {
+        const char *s = (const char *)n->data.scalar.value;
+        if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) {
+            *out = 1;
+            return FL_OK;
+        }
+        if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off")) {
+            *out = 0;
+            return FL_OK;
+        }
+    }
+    return fail(w, n, key, "expected true or false");
+}
+
+/* Calls fn for each key/value pair of mapping n. */
+typedef fl_err_t (*pair_fn)(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                            yaml_node_t *v);
+static fl_err_t each_pair(struct walk *w, yaml_node_t *n, const char *where, pair_fn fn,
+                          void *ctx) {
+    if (n->type != YAML_MAPPING_NODE) return fail(w, n, where, "expected a mapping");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
+        if (!k || !v || k->type != YAML_SCALAR_NODE) return fail(w, k, where, "keys must be strings");
+        fl_err_t rc = fn(w, ctx, (const char *)k->data.scalar.value, k, v);
+        if (rc) return rc;
+    }
+    return FL_OK;
+}
+
+static fl_err_t unknown(struct walk *w, yaml_node_t *kn, const char *where, const char *key) {
+    char full[300];
+    snprintf(full, sizeof(full), "%s%s%.200s", where, *where ? "." : "", key);
+    return fail(w, kn, full, "unknown key");
+}
+
+static fl_err_t limits_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                            yaml_node_t *v) {
+    struct fl_config *cfg = ctx;
+    static const struct {
+        const char *name;
+        size_t off;
+        int64_t lo, hi;
+    } keys[] = {
+        {"header_bytes", offsetof(struct fl_config, limits.header_bytes), 1024, 1 << 20},
+        {"body_bytes", offsetof(struct fl_config, limits.body_bytes), 1, INT64_C(1) << 30},
+        {"records", offsetof(struct fl_config, limits.records), 1, 1000000},
+        {"connections", offsetof(struct fl_config, limits.connections), 1, 1000000},
+        {"timeout_s", offsetof(struct fl_config, limits.timeout_s), 1, 86400},
+        {"threads", offsetof(struct fl_config, limits.threads), 1, 1024},
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!strcmp(key, keys[i].name)) {
+            char full[64];
+            snprintf(full, sizeof(full), "limits.%s", key);
+            return get_int(w, v, full, keys[i].lo, keys[i].hi,
+                           (int64_t *)((char *)cfg + keys[i].off));
+        }
+    return unknown(w, kn, "limits", key);
+}
+
+static fl_err_t log_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                         yaml_node_t *v) {
+    struct fl_config *cfg = ctx;
+    if (!strcmp(key, "max_disk_bytes"))
+        return get_int(w, v, "log.max_disk_bytes", -1, INT64_MAX, &cfg->max_disk_bytes);
+    if (!strcmp(key, "min_free_bytes"))
+        return get_int(w, v, "log.min_free_bytes", 0, INT64_MAX, &cfg->min_free_bytes);
+    return unknown(w, kn, "log", key);
+}
+
+static fl_err_t topic_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                           yaml_node_t *v) {
+    struct fl_config_topic *t = ctx;
+    if (!strcmp(key, "name")) return get_str(w, v, "topics[].name", &t->name);
+    if (!strcmp(key, "partitions"))
+        return get_int(w, v, "topics[].partitions", 1, 10000, &t->partitions);
+    if (!strcmp(key, "flush_interval_ms"))
+        return get_int(w, v, "topics[].flush_interval_ms", 1, 3600000, &t->flush_interval_ms);
+    if (!strcmp(key, "sync")) {
+        static const char *const names[] = {"always", "interval", "never"};
+        for (int i = 0; i < 3; i++)
+            if (v->type == YAML_SCALAR_NODE && !strcmp((const char *)v->data.scalar.value, names[i])) {
+                t->sync = i;
+                return FL_OK;
+            }
+        return fail(w, v, "topics[].sync", "expected always, interval or never");
+    }
+    return unknown(w, kn, "topics[]", key);
+}
+
+static fl_err_t upload_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                            yaml_node_t *v) {
+    struct fl_config_upload *u = ctx;
+    if (!strcmp(key, "prefix")) return get_str(w, v, "uploads[].prefix", &u->prefix);
+    if (!strcmp(key, "folder")) return get_str(w, v, "uploads[].folder", &u->folder);
+    if (!strcmp(key, "topic")) return get_str(w, v, "uploads[].topic", &u->topic);
+    return unknown(w, kn, "uploads[]", key);
+}
+
+static fl_err_t topics_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *n) {
+    if (n->type != YAML_SEQUENCE_NODE) return fail(w, n, "topics", "expected a list");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        if (cfg->ntopics == CONFIG_TOPICS_MAX) return fail(w, item, "topics", "too many topics");
+        cfg->topics = fl_reallocarray(cfg->topics, (size_t)cfg->ntopics + 1, sizeof(*cfg->topics));
+        struct fl_config_topic *t = &cfg->topics[cfg->ntopics++];
+        *t = (struct fl_config_topic){.partitions = -1, .sync = -1, .flush_interval_ms = -1};
+        fl_err_t rc = each_pair(w, item, "topics[]", topic_pair, t);
+        if (rc) return rc;
+        if (!t->name) return fail(w, item, "topics[].name", "missing");
+    }
+    return FL_OK;
+}
+
+static fl_err_t uploads_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *n) {
+    if (n->type != YAML_SEQUENCE_NODE) return fail(w, n, "uploads", "expected a list");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        if (cfg->nuploads == CONFIG_UPLOADS_MAX) return fail(w, item, "uploads", "too many kinds");
+        cfg->uploads =
+            fl_reallocarray(cfg->uploads, (size_t)cfg->nuploads + 1, sizeof(*cfg->uploads));
+        struct fl_config_upload *u = &cfg->uploads[cfg->nuploads++];
+        memset(u, 0, sizeof(*u));
+        fl_err_t rc = each_pair(w, item, "uploads[]", upload_pair, u);
+        if (rc) return rc;
+        if (!u->prefix || !u->folder || !u->topic)
+            return fail(w, item, "uploads[]", "needs prefix, folder and topic");
+    }
+    return FL_OK;
+}
+
+static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                         yaml_node_t *v) {
+    struct fl_config *cfg = ctx;
+    if (!strcmp(key, "listen")) return get_str(w, v, key, &cfg->listen);
+    if (!strcmp(key, "data_dir")) return get_str(w, v, key, &cfg->data_dir);
+    if (!strcmp(key, "warehouse")) return get_str(w, v, key, &cfg->warehouse);
+    if (!strcmp(key, "auto_create_topics")) return get_bool(w, v, key, &cfg->auto_create_topics);
+    if (!strcmp(key, "limits")) return each_pair(w, v, key, limits_pair, cfg);
+    if (!strcmp(key, "log")) return each_pair(w, v, key, log_pair, cfg);
+    if (!strcmp(key, "topics")) return topics_seq(w, cfg, v);
+    if (!strcmp(key, "uploads")) return uploads_seq(w, cfg, v);
+    return unknown(w, kn, "", key);
+}
+
+fl_err_t fl_config_load(const char *path, struct fl_config *cfg, struct fl_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return fl_errf(err, FL_ERR_IO, "%s: %s", path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    fl_err_t rc = FL_OK;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = fl_errf(err, FL_ERR_INVALID, "%s:%zu: %s", path, parser.problem_mark.line + 1,
+                     parser.problem ? parser.problem : "YAML syntax error");
+        goto out_parser;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    struct walk w = {.path = path, .doc = &doc, .err = err};
+    if (root) /* an empty file is an empty configuration */
+        rc = each_pair(&w, root, "(top level)", top_pair, cfg);
+    yaml_document_delete(&doc);
+out_parser:
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}

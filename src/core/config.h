@@ -1,0 +1,64 @@
+/*
+ * config.h - floe's configuration file (YAML), as `floe up -c FILE` reads
+ * it. Small on purpose: the server's address, the data directory, the
+ * warehouse, HTTP limits, log limits, topics and upload kinds. The
+ * loader refuses unknown keys and wrong types with "FILE:LINE: key: why".
+ * Later issues add sections here (pipelines, tables); each section is
+ * one walker function in config.c.
+ *
+ *   listen: 127.0.0.1:8080
+ *   data_dir: /var/lib/floe          # log in DATA/log, warehouse DATA/warehouse
+ *   warehouse: s3://bucket/prefix    # default file://DATA/warehouse
+ *   auto_create_topics: true
+ *   limits: {header_bytes: 16384, body_bytes: 8388608, records: 10000,
+ *            connections: 1024, timeout_s: 30, threads: 16}
+ *   log: {max_disk_bytes: -1, min_free_bytes: 67108864}
+ *   topics:
+ *     - {name: weather, partitions: 1, sync: always, flush_interval_ms: 1000}
+ *   uploads:
+ *     - {prefix: session, folder: sessions, topic: session_topic}
+ */
+#ifndef FL_CORE_CONFIG_H
+#define FL_CORE_CONFIG_H
+
+#include "core/err.h"
+
+#include <stdint.h>
+
+/* Unset numbers are -1, unset strings NULL: the caller applies defaults. */
+struct fl_config_topic {
+    char *name;
+    int64_t partitions;
+    int sync; /* -1 unset, 0 always, 1 interval, 2 never (fl_log_sync_t's order) */
+    int64_t flush_interval_ms;
+};
+
+struct fl_config_upload {
+    char *prefix, *folder, *topic;
+};
+
+struct fl_config {
+    char *listen;
+    char *data_dir;
+    char *warehouse;
+    int auto_create_topics; /* -1 unset, 0, 1 */
+    struct {
+        int64_t header_bytes, body_bytes, records, connections, timeout_s, threads;
+    } limits;
+    int64_t max_disk_bytes, min_free_bytes;
+    struct fl_config_topic *topics;
+    int ntopics;
+    struct fl_config_upload *uploads;
+    int nuploads;
+};
+
+/* Everything unset. */
+void fl_config_init(struct fl_config *cfg);
+void fl_config_fini(struct fl_config *cfg);
+
+/* Reads the YAML file path into cfg (initialized by the caller; on a
+ * failure it holds what was read so far and must still be finied).
+ * FL_ERR_IO when unreadable, FL_ERR_INVALID with "path:line: key: why". */
+fl_err_t fl_config_load(const char *path, struct fl_config *cfg, struct fl_error *err);
+
+#endif
