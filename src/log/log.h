@@ -45,11 +45,37 @@ struct fl_log_topic_config {
 /* Fills cfg with the defaults above. */
 void fl_log_topic_config_default(struct fl_log_topic_config *cfg);
 
+/* Fault injection at the storage boundary, for tests (opts.faults; NULL
+ * in real use). Each counter, while > 0, makes the next operation of its
+ * kind fail and is decremented. */
+struct fl_log_faults {
+    int write_enospc; /* a segment write stores half the batch, then fails with ENOSPC */
+    int fsync_eio;    /* an fdatasync of a segment fails with EIO */
+};
+
 struct fl_log_opts {
     const char *dir;           /* the log's directory (created if missing) */
     int64_t max_disk_bytes;    /* all topics; appends fail with FL_ERR_LIMIT past it; -1 = no cap */
     int64_t min_free_bytes;    /* appends fail with FL_ERR_LIMIT when the disk has less free; default 64 MiB */
+    /* added: */
+    int64_t retention_check_ms; /* background retention period; 0 = default 5 s, < 0 = never (call fl_log_retention_run) */
+    struct fl_log_faults *faults; /* tests only */
 };
+
+/* Fills opts with the defaults: dir NULL, no disk cap, 64 MiB free,
+ * retention checked every 5 s. (A zeroed struct also works: a
+ * max_disk_bytes of 0 means no cap and min_free_bytes 0 no check.) */
+void fl_log_opts_default(struct fl_log_opts *opts);
+
+/* Runs retention (by age and size: whole non-active segments) and
+ * age-based segment roll on every partition now, as the background
+ * thread does every retention_check_ms. *removed (may be NULL) gets the
+ * number of segments deleted. */
+fl_err_t fl_log_retention_run(struct fl_log *log, int *removed, struct fl_error *err);
+
+/* Kafka's Utils.murmur2 (seed 0x9747b28c) of len bytes, as a signed
+ * 32-bit value; fl_log_partition_for_key is (murmur2 & 0x7fffffff) % n. */
+int32_t fl_log_murmur2(const uint8_t *data, size_t len);
 
 /* Opens (creating if needed) the log in opts->dir and recovers every
  * partition: scans the tail of each active segment, verifies CRCs,
@@ -136,6 +162,9 @@ struct fl_log_batch_iter {
     int64_t base_offset, base_timestamp;
     int32_t nrecords, index;
     const uint8_t *rec, *rec_end;
+    /* added: what decoding needs from the current batch's header */
+    int64_t max_timestamp;
+    int16_t attributes;
 };
 struct fl_log_decoded {
     int64_t offset;
@@ -146,6 +175,7 @@ struct fl_log_decoded {
     size_t value_len;
     int nheaders;
     const uint8_t *headers; /* raw, nheaders of them */
+    const uint8_t *headers_end; /* end of the record (fl_log_header_next in log/batch.h walks them) */
 };
 void fl_log_batch_iter_init(struct fl_log_batch_iter *it, const uint8_t *data, size_t len);
 /* FL_OK with *rec filled, FL_ERR_EOF at the end, FL_ERR_CORRUPT (with a

@@ -1,0 +1,163 @@
+/*
+ * log_int.h - the log's private structures, shared by the files of
+ * src/log/ (as SQLite's btreeInt.h): the log, topics, partitions and
+ * segments, and the functions one file of the log calls in another.
+ *
+ * Ownership and locks:
+ *   struct fl_log      owns the topic table (log->lock), the background
+ *                      thread, the disk-usage counter (atomic) and the
+ *                      consumer offsets (log->off_lock).
+ *   struct fl_log_topic is reference counted (refs under log->lock): a
+ *                      deleted topic is freed by its last user.
+ *   struct fl_log_part  one mutex (part->lock) guards its segment list,
+ *                      end offset, sizes and indexes; fsync runs outside
+ *                      it (group commit, see partition.c).
+ *   struct fl_log_seg   reference counted under part->lock, so a reader or
+ *                      a syncing thread keeps a segment that retention
+ *                      removes from the list until it is done with it.
+ */
+#ifndef FL_LOG_LOG_INT_H
+#define FL_LOG_LOG_INT_H
+
+#include "core/err.h"
+#include "log/log.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FL_LOG_INDEX_INTERVAL 4096 /* bytes between index entries */
+#define FL_LOG_NAME_MAX 249
+
+/* One entry of both indexes, in memory: the batch starting at pos has
+ * base offset seg->base + rel, and every record before it in the segment
+ * has a timestamp <= ts (-1 when none). On disk .index holds (rel, pos)
+ * and .timeindex (ts, rel), Kafka's entry formats. */
+struct fl_log_idx {
+    uint32_t rel;
+    uint32_t pos;
+    int64_t ts;
+};
+
+struct fl_log_seg {
+    int64_t base;        /* base offset: the file name */
+    int64_t end;         /* offset after its last record */
+    int64_t size;        /* bytes of whole, checked batches */
+    int64_t max_ts;      /* largest record timestamp, -1 when empty */
+    int64_t created_us;  /* when it became active (for segment_ms) */
+    int fd, idx_fd, tidx_fd;
+    struct fl_log_idx *idx;
+    int nidx, capidx;
+    int64_t last_idx_pos; /* position of the last indexed batch */
+    int refs;
+    bool dead;           /* removed from the list: free at the last unref */
+};
+
+struct fl_log_part {
+    struct fl_log *log;
+    struct fl_log_topic *topic;
+    int id;
+    char *dir;
+    pthread_mutex_t lock;
+    pthread_cond_t sync_cond;
+    struct fl_log_seg **segs; /* by base offset; the last is active */
+    int nsegs;
+    int64_t end;       /* next offset to write */
+    int64_t synced;    /* offsets below are fsynced (ALWAYS) or flushed */
+    int64_t visible;   /* readers see offsets below this */
+    bool syncing;      /* one thread is in fdatasync for the others */
+    bool dirty;        /* written since the last flush (INTERVAL) */
+    int64_t last_flush_us;
+    int failed_errno;  /* an fsync failed: refuse appends until reopened */
+};
+
+struct fl_log_topic {
+    char *name;
+    char *dir;
+    struct fl_log_topic_config cfg;
+    struct fl_log_part *parts;
+    int refs;
+    bool deleted;
+};
+
+struct fl_log_group_off {
+    char *group, *topic;
+    int partition;
+    int64_t offset;
+};
+
+struct fl_log {
+    char *dir;
+    struct fl_log_opts opts;
+    pthread_mutex_t lock;
+    struct fl_log_topic **topics;
+    int ntopics, captopics;
+    int64_t disk_bytes;     /* all segments and indexes; __atomic */
+    /* free-space cache: statvfs at most every 50 ms */
+    pthread_mutex_t space_lock;
+    int64_t free_bytes, free_at_us;
+    /* background thread: INTERVAL flushes and retention */
+    pthread_t bg;
+    bool bg_started, stopping;
+    pthread_cond_t bg_cond;
+    int64_t last_retention_us;
+    /* consumer offsets */
+    pthread_mutex_t off_lock;
+    struct fl_log_group_off *offs;
+    int noffs, capoffs;
+    struct fl_log_faults *faults;
+};
+
+/* segment.c */
+fl_err_t fl_log_seg_open(const char *dir, int64_t base, bool active, int64_t next_base,
+                         struct fl_log_seg **out, struct fl_error *err);
+fl_err_t fl_log_seg_create(const char *dir, int64_t base, struct fl_log_seg **out,
+                           struct fl_error *err);
+void fl_log_seg_free(struct fl_log_seg *seg);
+/* Appends a checked batch's bytes at seg->size; truncates back on failure. */
+fl_err_t fl_log_seg_write(struct fl_log_seg *seg, const uint8_t *batch, size_t len,
+                          int64_t last_offset, int64_t max_ts, struct fl_log_faults *faults,
+                          struct fl_error *err);
+/* Position to start scanning for offset (largest index entry <= it). */
+int64_t fl_log_seg_lookup(const struct fl_log_seg *seg, int64_t offset);
+/* Position to start scanning for the first record with ts >= ts_ms. */
+int64_t fl_log_seg_lookup_time(const struct fl_log_seg *seg, int64_t ts_ms);
+/* Appends the final time index entry of a segment that stops being active. */
+void fl_log_seg_seal(struct fl_log_seg *seg);
+/* Bytes of the segment and its indexes on disk. */
+int64_t fl_log_seg_disk_bytes(const struct fl_log_seg *seg);
+void fl_log_seg_unlink(const char *dir, int64_t base);
+void fl_log_seg_path(char *out, size_t outsz, const char *dir, int64_t base, const char *ext);
+
+/* partition.c */
+fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id,
+                          struct fl_error *err);
+void fl_log_part_close(struct fl_log_part *part);
+/* INTERVAL flush when due (background thread). */
+void fl_log_part_flush(struct fl_log_part *part, bool force);
+/* Retention and age roll for one partition; returns segments removed. */
+int fl_log_part_retention(struct fl_log_part *part, int64_t now_us);
+
+/* topic.c */
+struct fl_log_topic *fl_log_topic_get(struct fl_log *log, const char *name);
+void fl_log_topic_put(struct fl_log *log, struct fl_log_topic *topic);
+fl_err_t fl_log_topics_load(struct fl_log *log, struct fl_error *err);
+void fl_log_topic_free(struct fl_log_topic *topic);
+bool fl_log_name_valid(const char *name);
+
+/* offsets.c */
+fl_err_t fl_log_offsets_load(struct fl_log *log, struct fl_error *err);
+void fl_log_offsets_free(struct fl_log *log);
+/* Forgets a deleted topic's committed offsets. */
+void fl_log_offsets_drop_topic(struct fl_log *log, const char *topic);
+
+/* log.c */
+/* FL_ERR_LIMIT when writing bytes more would break a disk limit. */
+fl_err_t fl_log_space_check(struct fl_log *log, int64_t bytes, struct fl_error *err);
+void fl_log_space_add(struct fl_log *log, int64_t bytes);
+/* Writes path atomically: temp file, fsync, rename, fsync of the folder. */
+fl_err_t fl_log_file_put(const char *path, const void *data, size_t len, struct fl_error *err);
+fl_err_t fl_log_dir_sync(const char *dir, struct fl_error *err);
+void fl_log_rm_rf(const char *path);
+
+#endif

@@ -1,0 +1,348 @@
+/*
+ * topic.c - topics: names, configs persisted as topic.json, the topic
+ * table, create/ensure/delete/list/describe.
+ *
+ * Layout under the log's folder:
+ *   topics/<topic>/topic.json     partition count and config (jansson)
+ *   topics/<topic>/<p>/           partition p's segments (partition.c)
+ *   trash/                        staging for creates and deletes
+ * A topic is created in trash/ (topic.json written and fsynced there)
+ * and renamed into topics/ in one step, so a crash leaves either no
+ * topic or a whole one; a delete renames the folder into trash/ first,
+ * so a crash never leaves half a topic. trash/ is emptied at open.
+ *
+ * Topics are reference counted (log->lock): an append holds its topic,
+ * so a concurrent delete frees it, and removes its files, only after the
+ * last user is done.
+ */
+#include "log/log_int.h"
+
+#include "core/mem.h"
+#include "core/uuid.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_PARTITIONS 10000
+#define CONFIG_FILE_MAX 65536
+
+void fl_log_topic_config_default(struct fl_log_topic_config *cfg) {
+    cfg->partitions = 1;
+    cfg->sync = FL_LOG_SYNC_ALWAYS;
+    cfg->flush_interval_ms = 1000;
+    cfg->retention_ms = INT64_C(7) * 24 * 3600 * 1000;
+    cfg->retention_bytes = -1;
+    cfg->segment_bytes = INT64_C(64) << 20;
+    cfg->segment_ms = INT64_C(3600) * 1000;
+    cfg->max_append_bytes = INT64_C(8) << 20;
+}
+
+bool fl_log_name_valid(const char *name) {
+    if (!name) return false;
+    size_t n = strlen(name);
+    if (n < 1 || n > FL_LOG_NAME_MAX || !strcmp(name, ".") || !strcmp(name, "..")) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static fl_err_t config_check(const struct fl_log_topic_config *c, struct fl_error *err) {
+    if (c->partitions < 1 || c->partitions > MAX_PARTITIONS)
+        return fl_errf(err, FL_ERR_INVALID, "partitions must be 1..%d, not %d", MAX_PARTITIONS, c->partitions);
+    if (c->sync < FL_LOG_SYNC_ALWAYS || c->sync > FL_LOG_SYNC_NEVER)
+        return fl_errf(err, FL_ERR_INVALID, "unknown sync policy %d", (int)c->sync);
+    if (c->flush_interval_ms < 1)
+        return fl_errf(err, FL_ERR_INVALID, "flush_interval_ms must be >= 1");
+    if (c->retention_ms < -1 || c->retention_bytes < -1 || c->segment_ms < -1)
+        return fl_errf(err, FL_ERR_INVALID, "retention_ms, retention_bytes and segment_ms must be >= -1");
+    if (c->segment_bytes < 1024 || c->segment_bytes > (INT64_C(1) << 30))
+        return fl_errf(err, FL_ERR_INVALID, "segment_bytes must be 1 KiB..1 GiB");
+    if (c->max_append_bytes < 1024 || c->max_append_bytes > (INT64_C(1) << 30))
+        return fl_errf(err, FL_ERR_INVALID, "max_append_bytes must be 1 KiB..1 GiB");
+    return FL_OK;
+}
+
+static const char *sync_names[] = {"always", "interval", "never"};
+
+static char *config_json(const struct fl_log_topic_config *c) {
+    json_t *o = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "partitions", c->partitions,
+                          "sync", sync_names[c->sync], "flush_interval_ms", (json_int_t)c->flush_interval_ms,
+                          "retention_ms", (json_int_t)c->retention_ms, "retention_bytes",
+                          (json_int_t)c->retention_bytes, "segment_bytes", (json_int_t)c->segment_bytes,
+                          "segment_ms", (json_int_t)c->segment_ms, "max_append_bytes",
+                          (json_int_t)c->max_append_bytes);
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+static fl_err_t config_load(const char *path, struct fl_log_topic_config *c, struct fl_error *err) {
+    json_error_t je;
+    fl_log_topic_config_default(c);
+    json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!o || !json_is_object(o)) {
+        json_decref(o);
+        return fl_errf(err, FL_ERR_CORRUPT, "%s: %s", path, je.text);
+    }
+    json_t *v = json_object_get(o, "partitions");
+    if (json_is_integer(v) && json_integer_value(v) <= MAX_PARTITIONS && json_integer_value(v) >= 0)
+        c->partitions = (int)json_integer_value(v);
+    else c->partitions = 0;
+    v = json_object_get(o, "sync");
+    if (v) {
+        const char *s = json_string_value(v);
+        c->sync = (fl_log_sync_t)-1;
+        for (int i = 0; s && i < 3; i++)
+            if (!strcmp(s, sync_names[i])) c->sync = (fl_log_sync_t)i;
+    }
+    struct {
+        const char *k;
+        int64_t *dst;
+    } f[] = {{"flush_interval_ms", &c->flush_interval_ms}, {"retention_ms", &c->retention_ms},
+             {"retention_bytes", &c->retention_bytes},     {"segment_bytes", &c->segment_bytes},
+             {"segment_ms", &c->segment_ms},               {"max_append_bytes", &c->max_append_bytes}};
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        v = json_object_get(o, f[i].k);
+        if (json_is_integer(v)) *f[i].dst = json_integer_value(v);
+        else if (v) *f[i].dst = -2; /* refused by config_check */
+    }
+    json_decref(o);
+    fl_err_t rc = config_check(c, err);
+    if (rc) fl_err_prefix(err, "%s: ", path);
+    return rc;
+}
+
+static char *topic_dir(struct fl_log *log, const char *name) {
+    size_t n = strlen(log->dir) + strlen(name) + 16;
+    char *p = fl_malloc(n);
+    snprintf(p, n, "%s/topics/%s", log->dir, name);
+    return p;
+}
+
+void fl_log_topic_free(struct fl_log_topic *topic) {
+    if (!topic) return;
+    if (topic->parts)
+        for (int i = 0; i < topic->cfg.partitions; i++) fl_log_part_close(&topic->parts[i]);
+    if (topic->deleted && topic->dir) fl_log_rm_rf(topic->dir);
+    fl_free(topic->parts);
+    fl_free(topic->name);
+    fl_free(topic->dir);
+    fl_free(topic);
+}
+
+/* Opens the topic in dir (topic.json read) and its partitions. */
+static fl_err_t topic_open(struct fl_log *log, const char *name, struct fl_log_topic **out,
+                           struct fl_error *err) {
+    struct fl_log_topic *t = fl_calloc(1, sizeof(*t));
+    t->name = fl_strdup(name);
+    t->dir = topic_dir(log, name);
+    t->refs = 1;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/topic.json", t->dir);
+    fl_err_t rc = config_load(path, &t->cfg, err);
+    if (rc) goto out;
+    t->parts = fl_calloc((size_t)t->cfg.partitions, sizeof(*t->parts));
+    for (int i = 0; i < t->cfg.partitions && !rc; i++) rc = fl_log_part_open(log, t, i, err);
+    if (rc) goto out;
+    *out = t;
+    t = NULL;
+out:
+    fl_log_topic_free(t);
+    return rc;
+}
+
+/* @locks log->lock */
+static int find(struct fl_log *log, const char *name) {
+    for (int i = 0; i < log->ntopics; i++)
+        if (!strcmp(log->topics[i]->name, name)) return i;
+    return -1;
+}
+
+static void table_add(struct fl_log *log, struct fl_log_topic *t) {
+    if (log->ntopics == log->captopics) {
+        log->captopics = log->captopics ? log->captopics * 2 : 16;
+        log->topics = fl_reallocarray(log->topics, (size_t)log->captopics, sizeof(*log->topics));
+    }
+    log->topics[log->ntopics++] = t;
+}
+
+struct fl_log_topic *fl_log_topic_get(struct fl_log *log, const char *name) {
+    if (!name) return NULL;
+    pthread_mutex_lock(&log->lock);
+    int i = find(log, name);
+    struct fl_log_topic *t = i >= 0 ? log->topics[i] : NULL;
+    if (t) t->refs++;
+    pthread_mutex_unlock(&log->lock);
+    return t;
+}
+
+void fl_log_topic_put(struct fl_log *log, struct fl_log_topic *topic) {
+    pthread_mutex_lock(&log->lock);
+    int left = --topic->refs;
+    pthread_mutex_unlock(&log->lock);
+    if (left == 0) fl_log_topic_free(topic);
+}
+
+fl_err_t fl_log_topics_load(struct fl_log *log, struct fl_error *err) {
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/trash", log->dir);
+    fl_log_rm_rf(path);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
+    snprintf(path, sizeof(path), "%s/topics", log->dir);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
+    DIR *d = opendir(path);
+    if (!d) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
+    struct dirent *de;
+    fl_err_t rc = FL_OK;
+    while (!rc && (de = readdir(d)) != NULL) {
+        if (!fl_log_name_valid(de->d_name)) continue;
+        struct fl_log_topic *t;
+        rc = topic_open(log, de->d_name, &t, err);
+        if (!rc) table_add(log, t);
+    }
+    closedir(d);
+    return rc;
+}
+
+static fl_err_t topic_create(struct fl_log *log, const char *topic,
+                             const struct fl_log_topic_config *cfg, bool ensure,
+                             struct fl_error *err) {
+    if (!fl_log_name_valid(topic))
+        return fl_errf(err, FL_ERR_INVALID,
+                       "topic name \"%s\": 1..249 bytes of [a-zA-Z0-9._-], not . or ..", topic ? topic : "");
+    struct fl_log_topic_config c;
+    if (cfg) c = *cfg;
+    else fl_log_topic_config_default(&c);
+    fl_err_t rc = config_check(&c, err);
+    if (rc) return rc;
+    char tmp[4200], path[4300], uuid[37];
+    char *final = topic_dir(log, topic);
+    fl_uuid_v4_text(uuid);
+    snprintf(tmp, sizeof(tmp), "%s/trash/create-%s", log->dir, uuid);
+    char *json = NULL;
+    struct fl_log_topic *t = NULL;
+    pthread_mutex_lock(&log->lock);
+    if (find(log, topic) >= 0) {
+        rc = ensure ? FL_OK : fl_errf(err, FL_ERR_EXISTS, "topic \"%s\" exists", topic);
+        goto out;
+    }
+    if (mkdir(tmp, 0755) != 0) {
+        rc = fl_errf(err, FL_ERR_IO, "mkdir %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    json = config_json(&c);
+    snprintf(path, sizeof(path), "%s/topic.json", tmp);
+    rc = fl_log_file_put(path, json, strlen(json), err);
+    if (rc) goto out;
+    if (rename(tmp, final) != 0) {
+        rc = fl_errf(err, FL_ERR_IO, "rename %s to %s: %s", tmp, final, strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s/topics", log->dir);
+    rc = fl_log_dir_sync(path, err);
+    if (!rc) rc = topic_open(log, topic, &t, err);
+    if (!rc) {
+        table_add(log, t);
+        t = NULL;
+    }
+out:
+    pthread_mutex_unlock(&log->lock);
+    fl_log_rm_rf(tmp);
+    free(json);
+    fl_free(final);
+    return rc;
+}
+
+fl_err_t fl_log_topic_create(struct fl_log *log, const char *topic,
+                             const struct fl_log_topic_config *cfg, struct fl_error *err) {
+    return topic_create(log, topic, cfg, false, err);
+}
+
+fl_err_t fl_log_topic_ensure(struct fl_log *log, const char *topic,
+                             const struct fl_log_topic_config *cfg, struct fl_error *err) {
+    return topic_create(log, topic, cfg, true, err);
+}
+
+fl_err_t fl_log_topic_delete(struct fl_log *log, const char *topic, struct fl_error *err) {
+    char uuid[37], trash[4200], path[4200];
+    fl_uuid_v4_text(uuid);
+    snprintf(trash, sizeof(trash), "%s/trash/delete-%s", log->dir, uuid);
+    pthread_mutex_lock(&log->lock);
+    int i = topic ? find(log, topic) : -1;
+    if (i < 0) {
+        pthread_mutex_unlock(&log->lock);
+        return fl_errf(err, FL_ERR_NOTFOUND, "no topic \"%s\"", topic ? topic : "");
+    }
+    struct fl_log_topic *t = log->topics[i];
+    if (rename(t->dir, trash) != 0) {
+        pthread_mutex_unlock(&log->lock);
+        return fl_errf(err, FL_ERR_IO, "rename %s: %s", t->dir, strerror(errno));
+    }
+    snprintf(path, sizeof(path), "%s/topics", log->dir);
+    fl_err_t rc = fl_log_dir_sync(path, err);
+    memmove(log->topics + i, log->topics + i + 1, (size_t)(log->ntopics - i - 1) * sizeof(*log->topics));
+    log->ntopics--;
+    t->deleted = true;
+    fl_free(t->dir);
+    t->dir = fl_strdup(trash);
+    pthread_mutex_unlock(&log->lock);
+    fl_log_offsets_drop_topic(log, topic);
+    fl_log_topic_put(log, t);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+fl_err_t fl_log_topic_list(struct fl_log *log, int (*fn)(void *ctx, const char *topic), void *ctx,
+                           struct fl_error *err) {
+    (void)err;
+    pthread_mutex_lock(&log->lock);
+    int n = log->ntopics;
+    char **names = fl_calloc((size_t)n + 1, sizeof(*names));
+    for (int i = 0; i < n; i++) names[i] = fl_strdup(log->topics[i]->name);
+    pthread_mutex_unlock(&log->lock);
+    qsort(names, (size_t)n, sizeof(*names), cmp_str);
+    int stop = 0;
+    for (int i = 0; i < n; i++) {
+        if (!stop) stop = fn(ctx, names[i]);
+        fl_free(names[i]);
+    }
+    fl_free(names);
+    return FL_OK;
+}
+
+fl_err_t fl_log_topic_describe(struct fl_log *log, const char *topic, int *partitions,
+                               struct fl_log_topic_config *cfg, struct fl_log_partition_info *info,
+                               int ninfo, struct fl_error *err) {
+    struct fl_log_topic *t = fl_log_topic_get(log, topic);
+    if (!t) return fl_errf(err, FL_ERR_NOTFOUND, "no topic \"%s\"", topic ? topic : "");
+    if (partitions) *partitions = t->cfg.partitions;
+    if (cfg) *cfg = t->cfg;
+    for (int i = 0; info && i < ninfo && i < t->cfg.partitions; i++) {
+        struct fl_log_part *part = &t->parts[i];
+        pthread_mutex_lock(&part->lock);
+        info[i].start_offset = part->segs[0]->base;
+        info[i].end_offset = part->end;
+        info[i].segments = part->nsegs;
+        info[i].bytes = 0;
+        for (int k = 0; k < part->nsegs; k++) info[i].bytes += fl_log_seg_disk_bytes(part->segs[k]);
+        pthread_mutex_unlock(&part->lock);
+    }
+    fl_log_topic_put(log, t);
+    return FL_OK;
+}
