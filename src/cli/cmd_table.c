@@ -160,7 +160,7 @@ static fl_err_t open_table(const struct opts *o, struct env *e, const char *t,
      * (<folder>/metadata/<file>) cut before the folder, else before the
      * last path segment */
     char *slash;
-    char *meta = strstr(uri, "/metadata/");
+    char *meta = fl_ice_metadata_dir(uri);
     if (meta && strstr(meta, ".metadata.json")) {
         *meta = '\0';
         slash = strrchr(uri, '/');

@@ -78,6 +78,14 @@ static int version_of(const char *location) {
     return (int)v;
 }
 
+/* The last "/metadata/" in a metadata file's path: the table folder ends
+ * there (a namespace or table may itself be called "metadata"). */
+char *fl_ice_metadata_dir(char *path) {
+    char *last = NULL;
+    for (char *p = strstr(path, "/metadata/"); p; p = strstr(p + 1, "/metadata/")) last = p;
+    return last;
+}
+
 /* ---- loading ---- */
 
 void fl_ice_table_free(struct fl_ice_table *tbl) {
@@ -121,7 +129,7 @@ static fl_err_t load_from_catalog(struct fl_ice_table *tbl, struct fl_error *err
     if ((rc = load_meta_key(tbl, key, err))) return rc;
     if (!tbl->key_prefix) {
         /* the table folder: the metadata file's key minus /metadata/<file> */
-        char *m = strstr(key, "/metadata/");
+        char *m = fl_ice_metadata_dir(key);
         if (m) *m = '\0';
         else key[0] = '\0';
         tbl->key_prefix = fl_strdup(key);
@@ -175,7 +183,7 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
         snprintf(mkey, sizeof(mkey), "%.*s", (int)kl, key);
         char folder[FL_STORE_KEY_MAX + 1];
         snprintf(folder, sizeof(folder), "%s", mkey);
-        char *m = strstr(folder, "/metadata/");
+        char *m = fl_ice_metadata_dir(folder);
         if (m) *m = '\0';
         else folder[0] = '\0';
         tbl->key_prefix = fl_strdup(folder);

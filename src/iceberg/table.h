@@ -57,6 +57,8 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
 fl_err_t fl_ice_table_refresh(struct fl_ice_table *tbl, struct fl_error *err);
 void fl_ice_table_free(struct fl_ice_table *tbl);
 
+/* The last "/metadata/" in path (where the table folder ends), or NULL. */
+char *fl_ice_metadata_dir(char *path);
 /* The URI of a store key, as paths are recorded in metadata (caller frees). */
 char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key);
 /* The store key of an absolute path recorded in the table's metadata. */
