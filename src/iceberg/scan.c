@@ -258,6 +258,10 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
             }
         }
     } else {
+        if (pf->neq < 1 || pf->neq > 16) {
+            rc = fl_errf(err, FL_ERR_UNSUPPORTED, "equality deletes on %d columns (1 to 16 supported)", pf->neq);
+            goto out;
+        }
         if ((rc = fl_pq_reader_project_ids(r, pf->eq_ids, pf->neq, err))) goto out;
         struct eq_delete ed = {.seq = pf->seq, .nids = pf->neq};
         ed.ids = fl_calloc((size_t)pf->neq, sizeof(int32_t));
@@ -364,7 +368,7 @@ static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batc
         const struct eq_delete *ed = &sc->eq[d];
         if (ed->seq <= seq) continue;
         int bcol[16];
-        int nk = ed->nids < 16 ? ed->nids : 16;
+        int nk = ed->nids; /* 1..16, checked when the delete file was loaded */
         bool usable = true;
         for (int k = 0; k < nk; k++) {
             bcol[k] = -1;
