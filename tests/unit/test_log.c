@@ -1,0 +1,654 @@
+/*
+ * test_log.c - unit tests for src/log: the record batch v2 bytes (checked
+ * by hand against DefaultRecordBatch/DefaultRecord, CRC-32C from an
+ * independent bitwise implementation in Python), round trips through the
+ * iterator, Kafka's murmur2 vectors, appends and reads over several
+ * partitions, reads by offset and by time, segment roll, retention by
+ * size and age, consumer offsets across close/open, recovery from a torn
+ * tail cut at every byte of the last batch and from a bad CRC, group
+ * commit with concurrent appenders, disk limits and injected ENOSPC and
+ * fsync failures.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "log/batch.h"
+#include "log/log.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void rm_rf(const char *path) {
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+            char sub[1400];
+            snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+            rm_rf(sub);
+        }
+        closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+struct fx {
+    char dir[64];
+    struct fl_log_opts opts;
+    struct fl_log_faults faults;
+    struct fl_log *log;
+};
+
+static struct fl_log *reopen(struct fx *fx) {
+    if (fx->log) fl_log_close(fx->log);
+    fx->log = NULL;
+    struct fl_error e = {0};
+    fl_err_t rc = fl_log_open(&fx->opts, &fx->log, &e);
+    if (rc) fprintf(stderr, "open: %s\n", e.msg);
+    assert_int_equal(rc, FL_OK);
+    return fx->log;
+}
+
+static int setup(void **state) {
+    struct fx *fx = calloc(1, sizeof(*fx));
+    strcpy(fx->dir, "/tmp/floe-log-XXXXXX");
+    if (!mkdtemp(fx->dir)) return -1;
+    fl_log_opts_default(&fx->opts);
+    fx->opts.dir = fx->dir;
+    fx->opts.min_free_bytes = 0;
+    fx->opts.retention_check_ms = -1;
+    fx->opts.faults = &fx->faults;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state) {
+    struct fx *fx = *state;
+    fl_log_close(fx->log);
+    rm_rf(fx->dir);
+    free(fx);
+    return 0;
+}
+
+static void mkcfg(struct fl_log_topic_config *cfg, int parts, fl_log_sync_t sync) {
+    fl_log_topic_config_default(cfg);
+    cfg->partitions = parts;
+    cfg->sync = sync;
+}
+
+static void create(struct fx *fx, const char *t, const struct fl_log_topic_config *cfg) {
+    struct fl_error e = {0};
+    fl_err_t rc = fl_log_topic_create(fx->log, t, cfg, &e);
+    if (rc) fprintf(stderr, "create: %s\n", e.msg);
+    assert_int_equal(rc, FL_OK);
+}
+
+/* Appends one record "v<n>" keyed "k<n>" at timestamp ts; returns the offset. */
+static int64_t put(struct fx *fx, const char *t, int p, int n, int64_t ts) {
+    char k[32], v[64];
+    snprintf(k, sizeof(k), "k%d", n);
+    snprintf(v, sizeof(v), "value number %d", n);
+    struct fl_log_record r = {(const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), ts, NULL, 0};
+    int64_t off = -1;
+    struct fl_error e = {0};
+    fl_err_t rc = fl_log_append(fx->log, t, p, &r, 1, &off, &e);
+    if (rc) fprintf(stderr, "append: %s\n", e.msg);
+    assert_int_equal(rc, FL_OK);
+    return off;
+}
+
+/* Reads every record of a partition from `from`; checks offsets run
+ * on without gaps and values match put()'s; returns the count. */
+static int64_t read_all(struct fx *fx, const char *t, int p, int64_t from, int64_t *first_n) {
+    struct fl_buf buf;
+    fl_buf_init(&buf, 64 << 20);
+    int64_t off = from, count = 0, expect = from;
+    for (;;) {
+        fl_buf_reset(&buf);
+        int64_t next;
+        struct fl_error e = {0};
+        assert_int_equal(fl_log_read(fx->log, t, p, off, 3000, &buf, &next, &e), FL_OK);
+        if (buf.len == 0) break;
+        struct fl_log_batch_iter it;
+        struct fl_log_decoded d;
+        fl_log_batch_iter_init(&it, buf.data, buf.len);
+        fl_err_t rc;
+        while ((rc = fl_log_batch_iter_next(&it, &d, &e)) == FL_OK) {
+            if (d.offset < off) continue; /* the batch holding `off` may start before it */
+            assert_int_equal(d.offset, expect);
+            expect++;
+            int n;
+            assert_int_equal(sscanf((const char *)d.key, "k%d", &n), 1);
+            if (count == 0 && first_n) *first_n = n;
+            char v[64];
+            snprintf(v, sizeof(v), "value number %d", n);
+            assert_int_equal(d.value_len, strlen(v));
+            assert_memory_equal(d.value, v, d.value_len);
+            count++;
+        }
+        assert_int_equal(rc, FL_ERR_EOF);
+        assert_true(next > off);
+        off = next;
+    }
+    fl_buf_fini(&buf);
+    return count;
+}
+
+static void test_batch_bytes(void **state) {
+    (void)state;
+    static const uint8_t want[70] = {
+        0, 0, 0, 0, 0, 0, 0, 0,          /* baseOffset 0 */
+        0, 0, 0, 0x3a,                   /* batchLength 58 = 70 - 12 */
+        0, 0, 0, 0,                      /* partitionLeaderEpoch */
+        2,                               /* magic */
+        0x71, 0x6a, 0x61, 0x89,          /* CRC-32C of bytes 21..69 */
+        0, 0,                            /* attributes */
+        0, 0, 0, 0,                      /* lastOffsetDelta */
+        0, 0, 0, 0, 0, 0, 0x03, 0xe8,    /* baseTimestamp 1000 */
+        0, 0, 0, 0, 0, 0, 0x03, 0xe8,    /* maxTimestamp 1000 */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* producerId -1 */
+        0xff, 0xff,                      /* producerEpoch -1 */
+        0xff, 0xff, 0xff, 0xff,          /* baseSequence -1 */
+        0, 0, 0, 1,                      /* records 1 */
+        0x10,                            /* length 8 (zigzag 16) */
+        0,                               /* attributes */
+        0,                               /* timestampDelta 0 */
+        0,                               /* offsetDelta 0 */
+        0x02, 'k',                       /* key length 1, "k" */
+        0x02, 'v',                       /* value length 1, "v" */
+        0,                               /* no headers */
+    };
+    struct fl_log_record r = {(const uint8_t *)"k", 1, (const uint8_t *)"v", 1, 1000, NULL, 0};
+    struct fl_buf buf;
+    fl_buf_init(&buf, 1 << 20);
+    assert_int_equal(fl_log_batch_encode(&buf, 0, &r, 1, 5, NULL), FL_OK);
+    assert_int_equal(buf.len, sizeof(want));
+    assert_memory_equal(buf.data, want, sizeof(want));
+    struct fl_log_batch_hdr h;
+    assert_int_equal(fl_log_batch_check(buf.data, buf.len, &h, NULL), FL_OK);
+    /* one flipped bit anywhere under the CRC is caught */
+    buf.data[66] ^= 1;
+    assert_int_equal(fl_log_batch_check(buf.data, buf.len, &h, NULL), FL_ERR_CORRUPT);
+    fl_buf_fini(&buf);
+}
+
+static void test_batch_roundtrip(void **state) {
+    (void)state;
+    struct fl_log_header hs[2] = {{"h1", 2, (const uint8_t *)"x", 1}, {"h2", 2, NULL, 0}};
+    struct fl_log_record r[3] = {
+        {NULL, 0, (const uint8_t *)"a", 1, 5000, hs, 2},
+        {(const uint8_t *)"key", 3, NULL, 0, 4000, NULL, 0}, /* older than base: negative delta */
+        {(const uint8_t *)"", 0, (const uint8_t *)"", 0, -1, NULL, 0},
+    };
+    struct fl_buf buf;
+    fl_buf_init(&buf, 1 << 20);
+    assert_int_equal(fl_log_batch_encode(&buf, 42, r, 3, 9000, NULL), FL_OK);
+    size_t one = buf.len;
+    assert_int_equal(fl_log_batch_encode(&buf, 45, r + 1, 1, 9000, NULL), FL_OK);
+    struct fl_log_batch_hdr h;
+    fl_log_batch_hdr_parse(buf.data, &h);
+    assert_int_equal(h.base_offset, 42);
+    assert_int_equal(h.last_offset_delta, 2);
+    assert_int_equal(h.base_timestamp, 5000);
+    assert_int_equal(h.max_timestamp, 9000);
+    assert_int_equal(h.count, 3);
+    assert_int_equal(fl_log_batch_check(buf.data, one, &h, NULL), FL_OK);
+    struct fl_log_batch_iter it;
+    struct fl_log_decoded d;
+    struct fl_error e = {0};
+    fl_log_batch_iter_init(&it, buf.data, buf.len);
+    assert_int_equal(fl_log_batch_iter_next(&it, &d, &e), FL_OK);
+    assert_int_equal(d.offset, 42);
+    assert_int_equal(d.timestamp_ms, 5000);
+    assert_null(d.key);
+    assert_int_equal(d.value_len, 1);
+    assert_int_equal(d.nheaders, 2);
+    const uint8_t *hp = d.headers;
+    int hi = 0;
+    struct fl_log_header hh;
+    assert_int_equal(fl_log_header_next(&d, &hp, &hi, &hh), FL_OK);
+    assert_int_equal(hh.key_len, 2);
+    assert_memory_equal(hh.key, "h1", 2);
+    assert_memory_equal(hh.value, "x", 1);
+    assert_int_equal(fl_log_header_next(&d, &hp, &hi, &hh), FL_OK);
+    assert_null(hh.value);
+    assert_int_equal(fl_log_header_next(&d, &hp, &hi, &hh), FL_ERR_EOF);
+    assert_int_equal(fl_log_batch_iter_next(&it, &d, &e), FL_OK);
+    assert_int_equal(d.offset, 43);
+    assert_int_equal(d.timestamp_ms, 4000);
+    assert_memory_equal(d.key, "key", 3);
+    assert_null(d.value);
+    assert_int_equal(fl_log_batch_iter_next(&it, &d, &e), FL_OK);
+    assert_int_equal(d.offset, 44);
+    assert_int_equal(d.timestamp_ms, 9000);
+    assert_non_null(d.key);
+    assert_int_equal(d.key_len, 0);
+    assert_int_equal(fl_log_batch_iter_next(&it, &d, &e), FL_OK);
+    assert_int_equal(d.offset, 45);
+    assert_int_equal(fl_log_batch_iter_next(&it, &d, &e), FL_ERR_EOF);
+    /* a batch cut short at the end is the end, as in a fetch response */
+    fl_log_batch_iter_init(&it, buf.data, buf.len - 3);
+    for (int i = 0; i < 3; i++) assert_int_equal(fl_log_batch_iter_next(&it, &d, &e), FL_OK);
+    assert_int_equal(fl_log_batch_iter_next(&it, &d, &e), FL_ERR_EOF);
+    /* a corrupt one is an error, never a crash */
+    buf.data[30] ^= 0x40;
+    fl_log_batch_iter_init(&it, buf.data, buf.len);
+    assert_int_equal(fl_log_batch_iter_next(&it, &d, &e), FL_ERR_CORRUPT);
+    fl_buf_fini(&buf);
+}
+
+/* Vectors from Kafka's UtilsTest.testMurmur2 (apache/kafka,
+ * clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java). */
+static void test_murmur2(void **state) {
+    (void)state;
+    static const struct {
+        const char *s;
+        int32_t h;
+    } v[] = {{"21", -973932308},
+             {"foobar", -790332482},
+             {"a-little-bit-long-string", -985981536},
+             {"a-little-bit-longer-string", -1486304829},
+             {"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971},
+             {"abc", 479470107}};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        assert_int_equal(fl_log_murmur2((const uint8_t *)v[i].s, strlen(v[i].s)), v[i].h);
+    /* toPositive(h) % n: -973932308 & 0x7fffffff = 1173551340 */
+    assert_int_equal(fl_log_partition_for_key((const uint8_t *)"21", 2, 7), 1173551340 % 7);
+    assert_int_equal(fl_log_partition_for_key((const uint8_t *)"abc", 3, 10), 479470107 % 10);
+}
+
+static void test_partitions_roundtrip(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 3, FL_LOG_SYNC_NEVER);
+    create(fx, "t1", &cfg);
+    struct fl_error e = {0};
+    assert_int_equal(fl_log_topic_create(fx->log, "t1", &cfg, &e), FL_ERR_EXISTS);
+    assert_int_equal(fl_log_topic_ensure(fx->log, "t1", &cfg, NULL), FL_OK);
+    assert_int_equal(fl_log_topic_create(fx->log, "bad/name", &cfg, NULL), FL_ERR_INVALID);
+    assert_int_equal(fl_log_topic_create(fx->log, "..", &cfg, NULL), FL_ERR_INVALID);
+    for (int i = 0; i < 90; i++) assert_int_equal(put(fx, "t1", i % 3, i, -1), i / 3);
+    int64_t off;
+    assert_int_equal(fl_log_append(fx->log, "t1", 3, NULL, 0, &off, NULL), FL_ERR_INVALID);
+    struct fl_log_record r = {NULL, 0, NULL, 0, -1, NULL, 0};
+    assert_int_equal(fl_log_append(fx->log, "t1", 3, &r, 1, &off, NULL), FL_ERR_NOTFOUND);
+    assert_int_equal(fl_log_append(fx->log, "nope", 0, &r, 1, &off, NULL), FL_ERR_NOTFOUND);
+    for (int p = 0; p < 3; p++) assert_int_equal(read_all(fx, "t1", p, 0, NULL), 30);
+    reopen(fx);
+    for (int p = 0; p < 3; p++) {
+        int64_t first;
+        assert_int_equal(read_all(fx, "t1", p, 0, &first), 30);
+        assert_int_equal(first, p);
+        assert_int_equal(put(fx, "t1", p, 1000 + p, -1), 30);
+    }
+    int n;
+    struct fl_log_partition_info info[3];
+    assert_int_equal(fl_log_topic_describe(fx->log, "t1", &n, &cfg, info, 3, NULL), FL_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(cfg.sync, FL_LOG_SYNC_NEVER);
+    assert_int_equal(info[1].start_offset, 0);
+    assert_int_equal(info[1].end_offset, 31);
+    assert_int_equal(info[1].segments, 1);
+    struct fl_buf buf;
+    fl_buf_init(&buf, 1 << 20);
+    int64_t next;
+    assert_int_equal(fl_log_read(fx->log, "t1", 0, 32, 100, &buf, &next, NULL), FL_ERR_RANGE);
+    assert_int_equal(fl_log_read(fx->log, "t1", 0, 31, 100, &buf, &next, NULL), FL_OK);
+    assert_int_equal(buf.len, 0);
+    assert_int_equal(next, 31);
+    fl_buf_fini(&buf);
+    assert_int_equal(fl_log_topic_delete(fx->log, "t1", NULL), FL_OK);
+    assert_int_equal(fl_log_topic_delete(fx->log, "t1", NULL), FL_ERR_NOTFOUND);
+    reopen(fx);
+    assert_int_equal(fl_log_topic_describe(fx->log, "t1", &n, NULL, NULL, 0, NULL), FL_ERR_NOTFOUND);
+}
+
+static void test_offset_time_roll_retention(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 1, FL_LOG_SYNC_ALWAYS);
+    cfg.segment_bytes = 4096;
+    create(fx, "r", &cfg);
+    /* timestamps 1000, 1010, ...; every tenth record goes back in time */
+    for (int i = 0; i < 400; i++) put(fx, "r", 0, i, 1000 + 10 * i - (i % 10 == 9 ? 25 : 0));
+    struct fl_log_partition_info info;
+    int n;
+    assert_int_equal(fl_log_topic_describe(fx->log, "r", &n, NULL, &info, 1, NULL), FL_OK);
+    assert_true(info.segments >= 5);
+    assert_int_equal(info.end_offset, 400);
+    for (int pass = 0; pass < 2; pass++) {
+        /* every offset reads back from the batch that holds it */
+        for (int64_t o = 0; o < 400; o += 7) assert_int_equal(read_all(fx, "r", 0, o, NULL), 400 - o);
+        int64_t off;
+        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 0, &off, NULL), FL_OK);
+        assert_int_equal(off, 0);
+        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 1000 + 10 * 123, &off, NULL), FL_OK);
+        assert_int_equal(off, 123);
+        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 1000 + 10 * 123 + 1, &off, NULL), FL_OK);
+        assert_int_equal(off, 124);
+        /* record 129 is stamped 2265: the first at or after 2262 is 127 */
+        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 2262, &off, NULL), FL_OK);
+        assert_int_equal(off, 127);
+        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 999999, &off, NULL), FL_OK);
+        assert_int_equal(off, 400);
+        reopen(fx); /* the indexes read back (sealed segments) or rebuilt */
+    }
+    /* retention by size keeps at least retention_bytes, never the active */
+    struct fl_log_partition_info before = info;
+    fl_log_close(fx->log);
+    fx->log = NULL;
+    char path[200];
+    snprintf(path, sizeof(path), "%s/topics/r/topic.json", fx->dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "{\"partitions\":1,\"sync\":\"always\",\"segment_bytes\":4096,\"retention_bytes\":10000,\"retention_ms\":-1}");
+    fclose(f);
+    /* a lost index is rebuilt */
+    snprintf(path, sizeof(path), "%s/topics/r/0/00000000000000000000.index", fx->dir);
+    assert_int_equal(unlink(path), 0);
+    reopen(fx);
+    int removed;
+    assert_int_equal(fl_log_retention_run(fx->log, &removed, NULL), FL_OK);
+    assert_true(removed > 0);
+    assert_int_equal(fl_log_topic_describe(fx->log, "r", &n, NULL, &info, 1, NULL), FL_OK);
+    assert_int_equal(info.segments, before.segments - removed);
+    assert_true(info.start_offset > 0);
+    assert_true(info.bytes >= 10000);
+    int64_t first;
+    assert_int_equal(read_all(fx, "r", 0, info.start_offset, &first), 400 - info.start_offset);
+    assert_int_equal(first, info.start_offset);
+    struct fl_buf buf;
+    fl_buf_init(&buf, 1 << 20);
+    int64_t next;
+    assert_int_equal(fl_log_read(fx->log, "r", 0, info.start_offset - 1, 100, &buf, &next, NULL), FL_ERR_RANGE);
+    fl_buf_fini(&buf);
+    /* retention by age: every record is from 1970, so all but the active go */
+    f = fopen(path, "r");
+    (void)f;
+    if (f) fclose(f);
+    snprintf(path, sizeof(path), "%s/topics/r/topic.json", fx->dir);
+    fl_log_close(fx->log);
+    fx->log = NULL;
+    f = fopen(path, "w");
+    fprintf(f, "{\"partitions\":1,\"sync\":\"always\",\"segment_bytes\":4096,\"retention_ms\":86400000}");
+    fclose(f);
+    reopen(fx);
+    assert_int_equal(fl_log_retention_run(fx->log, &removed, NULL), FL_OK);
+    assert_int_equal(fl_log_topic_describe(fx->log, "r", &n, NULL, &info, 1, NULL), FL_OK);
+    assert_int_equal(info.segments, 1);
+    assert_int_equal(info.end_offset, 400);
+    assert_int_equal(put(fx, "r", 0, 400, -1), 400);
+    assert_int_equal(read_all(fx, "r", 0, info.start_offset, NULL), 401 - info.start_offset);
+}
+
+static void test_consumer_offsets(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 2, FL_LOG_SYNC_ALWAYS);
+    create(fx, "o", &cfg);
+    int64_t off;
+    assert_int_equal(fl_log_offset_fetch(fx->log, "g1", "o", 0, &off, NULL), FL_ERR_NOTFOUND);
+    assert_int_equal(fl_log_offset_commit(fx->log, "g1", "o", 0, 5, NULL), FL_OK);
+    assert_int_equal(fl_log_offset_commit(fx->log, "g1", "o", 1, 7, NULL), FL_OK);
+    assert_int_equal(fl_log_offset_commit(fx->log, "g1", "o", 0, 6, NULL), FL_OK);
+    assert_int_equal(fl_log_offset_commit(fx->log, "../weird group/..", "o", 0, 9, NULL), FL_OK);
+    reopen(fx);
+    assert_int_equal(fl_log_offset_fetch(fx->log, "g1", "o", 0, &off, NULL), FL_OK);
+    assert_int_equal(off, 6);
+    assert_int_equal(fl_log_offset_fetch(fx->log, "g1", "o", 1, &off, NULL), FL_OK);
+    assert_int_equal(off, 7);
+    assert_int_equal(fl_log_offset_fetch(fx->log, "../weird group/..", "o", 0, &off, NULL), FL_OK);
+    assert_int_equal(off, 9);
+    assert_int_equal(fl_log_offset_fetch(fx->log, "g2", "o", 0, &off, NULL), FL_ERR_NOTFOUND);
+}
+
+static int64_t file_size(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+static void copy_prefix(const char *from, const char *to, int64_t len) {
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char b[4096];
+    while (len > 0) {
+        size_t n = fread(b, 1, len < (int64_t)sizeof(b) ? (size_t)len : sizeof(b), in);
+        assert_true(n > 0);
+        fwrite(b, 1, n, out);
+        len -= (int64_t)n;
+    }
+    fclose(in);
+    fclose(out);
+}
+
+static void test_torn_tail(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 1, FL_LOG_SYNC_NEVER);
+    create(fx, "torn", &cfg);
+    char seg[200], save[200];
+    snprintf(seg, sizeof(seg), "%s/topics/torn/0/00000000000000000000.log", fx->dir);
+    snprintf(save, sizeof(save), "%s/saved.log", fx->dir);
+    /* enough batches for a few index entries before the last one */
+    for (int i = 0; i < 120; i++) put(fx, "torn", 0, i, 1000 + i);
+    int64_t last_start = file_size(seg);
+    struct fl_log_record r[3] = {
+        {(const uint8_t *)"k120", 4, (const uint8_t *)"value number 120", 16, 5000, NULL, 0},
+        {(const uint8_t *)"k121", 4, (const uint8_t *)"value number 121", 16, 5001, NULL, 0},
+        {(const uint8_t *)"k122", 4, (const uint8_t *)"value number 122", 16, 5002, NULL, 0},
+    };
+    int64_t off;
+    assert_int_equal(fl_log_append(fx->log, "torn", 0, r, 3, &off, NULL), FL_OK);
+    int64_t end = file_size(seg);
+    fl_log_close(fx->log);
+    fx->log = NULL;
+    copy_prefix(seg, save, end);
+    for (int64_t cut = last_start; cut <= end; cut++) {
+        copy_prefix(save, seg, cut);
+        reopen(fx);
+        int64_t want = cut == end ? 123 : 120;
+        struct fl_log_partition_info info;
+        assert_int_equal(fl_log_topic_describe(fx->log, "torn", NULL, NULL, &info, 1, NULL), FL_OK);
+        assert_int_equal(info.end_offset, want);
+        assert_int_equal(file_size(seg), cut == end ? end : last_start);
+        assert_int_equal(read_all(fx, "torn", 0, 0, NULL), want);
+        /* the next append continues right after the last whole batch */
+        if (cut % 16 == 0) {
+            assert_int_equal(put(fx, "torn", 0, (int)want, -1), want);
+            assert_int_equal(read_all(fx, "torn", 0, 0, NULL), want + 1);
+        }
+        fl_log_close(fx->log);
+        fx->log = NULL;
+    }
+    /* a flipped byte (a CRC mismatch) in the batch at the last index entry,
+     * then in the one after it: the good data ends right before it */
+    int64_t pos[130], nb = 0, p = 0;
+    FILE *f = fopen(save, "rb");
+    while (p < end) {
+        uint8_t h[12];
+        fseek(f, (long)p, SEEK_SET);
+        assert_int_equal(fread(h, 1, 12, f), 12);
+        pos[nb++] = p;
+        p += 12 + ((int64_t)h[8] << 24 | h[9] << 16 | h[10] << 8 | h[11]);
+    }
+    fclose(f);
+    assert_int_equal(nb, 121);
+    char idx[200];
+    snprintf(idx, sizeof(idx), "%s/topics/torn/0/00000000000000000000.index", fx->dir);
+    int64_t isz = file_size(idx);
+    assert_true(isz >= 16);
+    uint8_t ent[8];
+    f = fopen(idx, "rb");
+    fseek(f, (long)isz - 8, SEEK_SET);
+    assert_int_equal(fread(ent, 1, 8, f), 8);
+    fclose(f);
+    int64_t last_idx = (int64_t)ent[0] << 24 | ent[1] << 16 | ent[2] << 8 | ent[3];
+    assert_true(last_idx > 0 && last_idx < 119);
+    for (int k = 0; k < 2; k++) {
+        int64_t b = last_idx + k;
+        copy_prefix(save, seg, end);
+        f = fopen(seg, "r+b");
+        fseek(f, (long)pos[b] + 40, SEEK_SET);
+        fputc(0x55, f);
+        fclose(f);
+        reopen(fx);
+        struct fl_log_partition_info info;
+        assert_int_equal(fl_log_topic_describe(fx->log, "torn", NULL, NULL, &info, 1, NULL), FL_OK);
+        assert_int_equal(info.end_offset, b);
+        assert_int_equal(file_size(seg), pos[b]);
+        assert_int_equal(read_all(fx, "torn", 0, 0, NULL), b);
+        assert_int_equal(put(fx, "torn", 0, (int)b, -1), b);
+        assert_int_equal(read_all(fx, "torn", 0, 0, NULL), b + 1);
+        fl_log_close(fx->log);
+        fx->log = NULL;
+    }
+}
+
+struct thr {
+    struct fx *fx;
+    int id, n;
+    int64_t *offs;
+};
+
+static void *appender(void *arg) {
+    struct thr *t = arg;
+    for (int i = 0; i < t->n; i++) {
+        char k[32], v[64];
+        int tag = t->id * 100000 + i;
+        snprintf(k, sizeof(k), "k%d", tag);
+        snprintf(v, sizeof(v), "value number %d", tag);
+        struct fl_log_record r = {(const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), -1, NULL, 0};
+        if (fl_log_append(t->fx->log, "gc", t->id % 2, &r, 1, &t->offs[i], NULL) != FL_OK) t->offs[i] = -1;
+    }
+    return NULL;
+}
+
+static int cmp64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_group_commit(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 2, FL_LOG_SYNC_ALWAYS);
+    cfg.segment_bytes = 16384; /* rolls while others wait for an fsync */
+    create(fx, "gc", &cfg);
+    enum { T = 6, N = 150 };
+    struct thr th[T];
+    pthread_t tid[T];
+    for (int i = 0; i < T; i++) {
+        th[i] = (struct thr){fx, i, N, calloc(N, sizeof(int64_t))};
+        pthread_create(&tid[i], NULL, appender, &th[i]);
+    }
+    for (int i = 0; i < T; i++) pthread_join(tid[i], NULL);
+    for (int p = 0; p < 2; p++) {
+        int64_t all[T * N];
+        int k = 0;
+        for (int i = p; i < T; i += 2)
+            for (int j = 0; j < N; j++) all[k++] = th[i].offs[j];
+        qsort(all, (size_t)k, sizeof(all[0]), cmp64);
+        for (int j = 0; j < k; j++) assert_int_equal(all[j], j); /* unique and contiguous */
+        assert_int_equal(read_all(fx, "gc", p, 0, NULL), k);
+    }
+    /* each thread's records are in its own order */
+    reopen(fx);
+    for (int i = 0; i < T; i++) {
+        for (int j = 1; j < N; j++) assert_true(th[i].offs[j] > th[i].offs[j - 1]);
+        free(th[i].offs);
+    }
+    assert_int_equal(read_all(fx, "gc", 0, 0, NULL), T / 2 * N);
+}
+
+static void test_limits_and_faults(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 1, FL_LOG_SYNC_ALWAYS);
+    cfg.max_append_bytes = 2048;
+    create(fx, "lim", &cfg);
+    put(fx, "lim", 0, 0, -1);
+    char big[4096];
+    memset(big, 'x', sizeof(big));
+    struct fl_log_record r = {NULL, 0, (const uint8_t *)big, sizeof(big), -1, NULL, 0};
+    int64_t off;
+    struct fl_error e = {0};
+    assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, &e), FL_ERR_INVALID);
+    /* injected ENOSPC: half a batch hits the disk, is cut off, nothing acknowledged */
+    char seg[200];
+    snprintf(seg, sizeof(seg), "%s/topics/lim/0/00000000000000000000.log", fx->dir);
+    int64_t size = file_size(seg);
+    fx->faults.write_enospc = 1;
+    r.value_len = 1000;
+    assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, NULL), FL_ERR_LIMIT);
+    assert_int_equal(file_size(seg), size);
+    assert_int_equal(put(fx, "lim", 0, 1, -1), 1);
+    /* the disk cap: refused before writing */
+    fx->opts.max_disk_bytes = file_size(seg) + 100;
+    reopen(fx);
+    assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, NULL), FL_ERR_LIMIT);
+    fx->opts.max_disk_bytes = -1;
+    fx->opts.min_free_bytes = INT64_C(1) << 60; /* more than any disk has free */
+    reopen(fx);
+    assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, NULL), FL_ERR_LIMIT);
+    fx->opts.min_free_bytes = 0;
+    reopen(fx);
+    assert_int_equal(read_all(fx, "lim", 0, 0, NULL), 2);
+    /* a failed fsync: not acknowledged, and the partition refuses appends until reopened */
+    fx->faults.fsync_eio = 1;
+    assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, NULL), FL_ERR_IO);
+    assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, NULL), FL_ERR_IO);
+    reopen(fx);
+    assert_int_equal(put(fx, "lim", 0, 3, -1), 3); /* the unacknowledged one was recovered */
+}
+
+static void test_interval_policy(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 1, FL_LOG_SYNC_INTERVAL);
+    cfg.flush_interval_ms = 5;
+    create(fx, "iv", &cfg);
+    for (int i = 0; i < 50; i++) {
+        put(fx, "iv", 0, i, -1);
+        if (i % 10 == 0) usleep(10000);
+    }
+    assert_int_equal(read_all(fx, "iv", 0, 0, NULL), 50);
+    reopen(fx);
+    assert_int_equal(read_all(fx, "iv", 0, 0, NULL), 50);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_batch_bytes),
+        cmocka_unit_test(test_batch_roundtrip),
+        cmocka_unit_test(test_murmur2),
+        cmocka_unit_test_setup_teardown(test_partitions_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_offset_time_roll_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_consumer_offsets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits_and_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interval_policy, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
