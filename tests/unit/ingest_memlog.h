@@ -164,35 +164,4 @@ static void memlog_fini(struct memlog *ml) {
     pthread_mutex_destroy(&ml->mu);
 }
 
-/* Kafka's murmur2 partitioner, used only until src/log provides
- * fl_log_partition_for_key: weak, so the log's definition wins. */
-__attribute__((weak)) int fl_log_partition_for_key(const uint8_t *key, size_t len, int partitions);
-__attribute__((weak)) int fl_log_partition_for_key(const uint8_t *key, size_t len, int partitions) {
-    const uint32_t m = 0x5bd1e995;
-    uint32_t h = 0x9747b28c ^ (uint32_t)len;
-    size_t n4 = len / 4;
-    for (size_t i = 0; i < n4; i++) {
-        uint32_t k = (uint32_t)key[i * 4] | (uint32_t)key[i * 4 + 1] << 8 |
-                     (uint32_t)key[i * 4 + 2] << 16 | (uint32_t)key[i * 4 + 3] << 24;
-        k *= m;
-        k ^= k >> 24;
-        k *= m;
-        h *= m;
-        h ^= k;
-    }
-    switch (len % 4) {
-    case 3:
-        h ^= (uint32_t)key[(len & ~(size_t)3) + 2] << 16; /* fall through */
-    case 2:
-        h ^= (uint32_t)key[(len & ~(size_t)3) + 1] << 8; /* fall through */
-    case 1:
-        h ^= key[len & ~(size_t)3];
-        h *= m;
-    }
-    h ^= h >> 13;
-    h *= m;
-    h ^= h >> 15;
-    return (int)((h & 0x7fffffff) % (uint32_t)partitions);
-}
-
 #endif
