@@ -13,6 +13,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *help;
 } commands[] = {
+    {"topic", fl_cli_topic, "durable log topics: create, list, describe, tail, delete"},
     {"up", fl_cli_up, "run floe: the durable log and the HTTP ingest server (until SIGINT/SIGTERM)"},
     {"parquet", fl_cli_parquet, "inspect, read and write Parquet files (schema, meta, cat, write)"},
     {"table", fl_cli_table, "Iceberg tables: create, list, describe, append, scan, snapshots, files, drop"},

@@ -30,6 +30,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -169,7 +170,7 @@ static void put_all(struct fl_log *log, struct fl_log_topic **v, int n) {
 }
 
 fl_err_t fl_log_retention_run(struct fl_log *log, int *removed, struct fl_error *err) {
-    (void)err;
+    if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     int n, total = 0;
     struct fl_log_topic **v = get_all(log, &n);
     int64_t now = fl_time_now_us();
@@ -219,6 +220,7 @@ fl_err_t fl_log_open(const struct fl_log_opts *opts, struct fl_log **out, struct
     if (!opts || !opts->dir || !opts->dir[0])
         return fl_errf(err, FL_ERR_INVALID, "the log needs a directory");
     struct fl_log *log = fl_calloc(1, sizeof(*log));
+    log->lock_fd = -1;
     log->opts = *opts;
     if (log->opts.retention_check_ms == 0) log->opts.retention_check_ms = DEFAULT_RETENTION_CHECK_MS;
     log->dir = fl_strdup(opts->dir);
@@ -233,19 +235,36 @@ fl_err_t fl_log_open(const struct fl_log_opts *opts, struct fl_log **out, struct
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&log->bg_cond, &ca);
     pthread_condattr_destroy(&ca);
+    log->ro = opts->read_only;
+    log->lock_fd = -1;
     fl_err_t rc = FL_OK;
-    if (mkdir(log->dir, 0755) != 0 && errno != EEXIST) {
-        rc = fl_errf(err, FL_ERR_IO, "mkdir %s: %s", log->dir, strerror(errno));
-        goto out;
+    if (!log->ro) {
+        if (mkdir(log->dir, 0755) != 0 && errno != EEXIST) {
+            rc = fl_errf(err, FL_ERR_IO, "mkdir %s: %s", log->dir, strerror(errno));
+            goto out;
+        }
+        char path[4200];
+        snprintf(path, sizeof(path), "%s/.lock", log->dir);
+        log->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (log->lock_fd < 0) {
+            rc = fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (flock(log->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            rc = fl_errf(err, FL_ERR_CONFLICT, "another process has the log open for writing");
+            goto out;
+        }
     }
     rc = fl_log_topics_load(log, err);
     if (!rc) rc = fl_log_offsets_load(log, err);
-    if (rc) goto out;
+    if (rc || log->ro) goto done;
     if (pthread_create(&log->bg, NULL, bg_main, log) != 0) {
         rc = fl_errf(err, FL_ERR_IO, "cannot start the log's background thread");
         goto out;
     }
     log->bg_started = true;
+done:
+    if (rc) goto out;
     *out = log;
     log = NULL;
 out:
@@ -272,6 +291,7 @@ void fl_log_close(struct fl_log *log) {
     pthread_mutex_destroy(&log->space_lock);
     pthread_mutex_destroy(&log->off_lock);
     pthread_cond_destroy(&log->bg_cond);
+    if (log->lock_fd >= 0) close(log->lock_fd); /* releases the flock */
     fl_free(log->dir);
     fl_free(log);
 }

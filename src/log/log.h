@@ -60,6 +60,9 @@ struct fl_log_opts {
     /* added: */
     int64_t retention_check_ms; /* background retention period; 0 = default 5 s, < 0 = never (call fl_log_retention_run) */
     struct fl_log_faults *faults; /* tests only */
+    bool read_only;            /* for readers beside a running writer (floe topic tail/list/describe):
+                                  no recovery writes, no lock, no background thread; appends,
+                                  creates, deletes and commits fail with FL_ERR_INVALID */
 };
 
 /* Fills opts with the defaults: dir NULL, no disk cap, 64 MiB free,
@@ -80,7 +83,9 @@ int32_t fl_log_murmur2(const uint8_t *data, size_t len);
 /* Opens (creating if needed) the log in opts->dir and recovers every
  * partition: scans the tail of each active segment, verifies CRCs,
  * truncates a torn tail, rebuilds indexes that are behind. The caller
- * owns *out (fl_log_close). */
+ * owns *out (fl_log_close). One process at a time opens a log for
+ * writing (an exclusive flock on DIR/.lock): FL_ERR_CONFLICT otherwise.
+ * A read-only open sees the records whole at the time of the open. */
 fl_err_t fl_log_open(const struct fl_log_opts *opts, struct fl_log **out, struct fl_error *err);
 /* Flushes and fsyncs everything, closes files, frees. */
 void fl_log_close(struct fl_log *log);

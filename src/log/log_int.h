@@ -106,11 +106,15 @@ struct fl_log {
     struct fl_log_group_off *offs;
     int noffs, capoffs;
     struct fl_log_faults *faults;
+    bool ro;      /* opts.read_only */
+    int lock_fd;  /* DIR/.lock, flocked while open for writing */
 };
 
 /* segment.c */
-fl_err_t fl_log_seg_open(const char *dir, int64_t base, bool active, int64_t next_base,
+fl_err_t fl_log_seg_open(const char *dir, int64_t base, bool active, int64_t next_base, bool ro,
                          struct fl_log_seg **out, struct fl_error *err);
+/* An empty segment with no files (a read-only view of an empty partition). */
+struct fl_log_seg *fl_log_seg_empty(int64_t base);
 fl_err_t fl_log_seg_create(const char *dir, int64_t base, struct fl_log_seg **out,
                            struct fl_error *err);
 void fl_log_seg_free(struct fl_log_seg *seg);

@@ -84,9 +84,10 @@ static void load_file(struct fl_log *log, const char *path) {
 fl_err_t fl_log_offsets_load(struct fl_log *log, struct fl_error *err) {
     char path[4200];
     snprintf(path, sizeof(path), "%s/groups", log->dir);
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+    if (!log->ro && mkdir(path, 0755) != 0 && errno != EEXIST)
         return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
     DIR *d = opendir(path);
+    if (!d && log->ro) return FL_OK;
     if (!d) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
@@ -94,7 +95,7 @@ fl_err_t fl_log_offsets_load(struct fl_log *log, struct fl_error *err) {
         char file[4600];
         snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
         if (n > 4 && !strcmp(de->d_name + n - 4, ".tmp")) {
-            remove(file); /* a commit cut short: the previous file stands */
+            if (!log->ro) remove(file); /* a commit cut short: the previous file stands */
             continue;
         }
         struct stat st;
@@ -142,6 +143,7 @@ fl_err_t fl_log_offset_commit(struct fl_log *log, const char *group, const char 
     char fname[FILE_NAME_MAX + 8];
     if (!group || strlen(group) > GROUP_NAME_MAX || !encode_name(group, fname, sizeof(fname)))
         return fl_errf(err, FL_ERR_INVALID, "group name: 1..%d bytes", GROUP_NAME_MAX);
+    if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     if (!fl_log_name_valid(topic) || partition < 0 || offset < 0)
         return fl_errf(err, FL_ERR_INVALID, "offset commit: bad topic, partition or offset");
     pthread_mutex_lock(&log->off_lock);

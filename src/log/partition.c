@@ -103,9 +103,15 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
     int64_t *bases = NULL;
     size_t nb = 0;
     fl_err_t rc = FL_OK;
-    if (mkdir(part->dir, 0755) != 0 && errno != EEXIST)
+    bool ro = log->ro;
+    if (!ro && mkdir(part->dir, 0755) != 0 && errno != EEXIST)
         return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", part->dir, strerror(errno));
     DIR *d = opendir(part->dir);
+    if (!d && ro) {
+        segs_push(part, fl_log_seg_empty(0));
+        part->end = part->synced = part->visible = 0;
+        return FL_OK;
+    }
     if (!d) return fl_errf(err, FL_ERR_IO, "open %s: %s", part->dir, strerror(errno));
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
@@ -123,7 +129,7 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
         if (b < 0) continue;
         bool found = false;
         for (size_t i = 0; i < nb && !found; i++) found = bases[i] == b;
-        if (!found) {
+        if (!found && !ro) {
             char path[4200];
             snprintf(path, sizeof(path), "%s/%s", part->dir, de->d_name);
             unlink(path);
@@ -134,11 +140,13 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
     for (size_t i = 0; i < nb; i++) {
         struct fl_log_seg *seg;
         bool is_active = i + 1 == nb;
-        rc = fl_log_seg_open(part->dir, bases[i], is_active, is_active ? -1 : bases[i + 1], &seg, err);
+        rc = fl_log_seg_open(part->dir, bases[i], is_active, is_active ? -1 : bases[i + 1], ro, &seg,
+                             err);
         if (rc) goto out;
         segs_push(part, seg);
     }
-    if (nb == 0) {
+    if (nb == 0 && ro) segs_push(part, fl_log_seg_empty(0));
+    if (nb == 0 && !ro) {
         struct fl_log_seg *seg;
         rc = fl_log_seg_create(part->dir, 0, &seg, err);
         if (rc) goto out;
@@ -157,7 +165,7 @@ out:
 void fl_log_part_close(struct fl_log_part *part) {
     if (!part->dir) return;
     if (part->nsegs) {
-        if (!part->failed_errno) (void)!fdatasync(active(part)->fd);
+        if (!part->failed_errno && !part->log->ro) (void)!fdatasync(active(part)->fd);
         for (int i = 0; i < part->nsegs; i++) {
             fl_log_space_add(part->log, -fl_log_seg_disk_bytes(part->segs[i]));
             fl_log_seg_free(part->segs[i]);
@@ -244,6 +252,7 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
                        const struct fl_log_record *recs, int n, int64_t *base_offset,
                        struct fl_error *err) {
     if (!recs || n < 1) return fl_errf(err, FL_ERR_INVALID, "append of no records");
+    if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     struct fl_log_topic *t;
     fl_err_t rc = part_get(log, topic, partition, &t, err);
     if (rc) return rc;

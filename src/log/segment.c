@@ -241,25 +241,33 @@ static fl_err_t scan(struct fl_log_seg *seg, int64_t pos, int64_t expect, int64_
     return rc;
 }
 
-static fl_err_t open_files(struct fl_log_seg *seg, const char *dir, int flags, struct fl_error *err) {
+static fl_err_t open_files(struct fl_log_seg *seg, const char *dir, int flags, bool ro,
+                           struct fl_error *err) {
     char path[4096];
+    int mode = ro ? O_RDONLY : O_RDWR;
     fl_log_seg_path(path, sizeof(path), dir, seg->base, "log");
-    seg->fd = open(path, O_RDWR | O_CLOEXEC | flags, 0644);
+    seg->fd = open(path, mode | O_CLOEXEC | flags, 0644);
     if (seg->fd < 0) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
     fl_log_seg_path(path, sizeof(path), dir, seg->base, "index");
-    seg->idx_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    seg->idx_fd = open(path, mode | (ro ? 0 : O_CREAT) | O_CLOEXEC, 0644);
+    if (seg->idx_fd < 0 && !ro) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
     fl_log_seg_path(path, sizeof(path), dir, seg->base, "timeindex");
-    seg->tidx_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (seg->idx_fd < 0 || seg->tidx_fd < 0)
-        return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
+    seg->tidx_fd = open(path, mode | (ro ? 0 : O_CREAT) | O_CLOEXEC, 0644);
+    if (seg->tidx_fd < 0 && !ro) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
     return FL_OK;
+}
+
+struct fl_log_seg *fl_log_seg_empty(int64_t base) {
+    struct fl_log_seg *seg = fl_malloc(sizeof(*seg));
+    seg_init(seg, base);
+    return seg;
 }
 
 fl_err_t fl_log_seg_create(const char *dir, int64_t base, struct fl_log_seg **out,
                            struct fl_error *err) {
     struct fl_log_seg *seg = fl_malloc(sizeof(*seg));
     seg_init(seg, base);
-    fl_err_t rc = open_files(seg, dir, O_CREAT | O_TRUNC, err);
+    fl_err_t rc = open_files(seg, dir, O_CREAT | O_TRUNC, false, err);
     if (!rc) {
         (void)!ftruncate(seg->idx_fd, 0);
         (void)!ftruncate(seg->tidx_fd, 0);
@@ -272,14 +280,14 @@ fl_err_t fl_log_seg_create(const char *dir, int64_t base, struct fl_log_seg **ou
     return FL_OK;
 }
 
-fl_err_t fl_log_seg_open(const char *dir, int64_t base, bool active, int64_t next_base,
+fl_err_t fl_log_seg_open(const char *dir, int64_t base, bool active, int64_t next_base, bool ro,
                          struct fl_log_seg **out, struct fl_error *err) {
     struct fl_log_seg *seg = fl_malloc(sizeof(*seg));
     seg_init(seg, base);
     struct fl_buf buf;
     fl_buf_init(&buf, (size_t)SCAN_BATCH_MAX);
     struct stat st;
-    fl_err_t rc = open_files(seg, dir, 0, err);
+    fl_err_t rc = open_files(seg, dir, 0, ro, err);
     if (rc) goto out;
     if (fstat(seg->fd, &st) != 0) {
         rc = fl_errf(err, FL_ERR_IO, "stat segment %" PRId64 ": %s", base, strerror(errno));
@@ -323,6 +331,7 @@ fl_err_t fl_log_seg_open(const char *dir, int64_t base, bool active, int64_t nex
     }
     rc = scan(seg, pos, expect, ts_before, file_size, err);
     if (rc) goto out;
+    if (ro) goto done; /* a reader beside a writer: what is whole now, nothing written */
     if (active && seg->size != file_size) {
         if (ftruncate(seg->fd, seg->size) != 0) {
             rc = fl_errf(err, FL_ERR_IO, "truncate segment %" PRId64 ": %s", base, strerror(errno));

@@ -197,13 +197,16 @@ void fl_log_topic_put(struct fl_log *log, struct fl_log_topic *topic) {
 fl_err_t fl_log_topics_load(struct fl_log *log, struct fl_error *err) {
     char path[4200];
     snprintf(path, sizeof(path), "%s/trash", log->dir);
-    fl_log_rm_rf(path);
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
+    if (!log->ro) {
+        fl_log_rm_rf(path);
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
+    }
     snprintf(path, sizeof(path), "%s/topics", log->dir);
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+    if (!log->ro && mkdir(path, 0755) != 0 && errno != EEXIST)
         return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
     DIR *d = opendir(path);
+    if (!d && log->ro) return FL_OK;
     if (!d) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
     struct dirent *de;
     fl_err_t rc = FL_OK;
@@ -223,6 +226,7 @@ static fl_err_t topic_create(struct fl_log *log, const char *topic,
     if (!fl_log_name_valid(topic))
         return fl_errf(err, FL_ERR_INVALID,
                        "topic name \"%s\": 1..249 bytes of [a-zA-Z0-9._-], not . or ..", topic ? topic : "");
+    if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     struct fl_log_topic_config c;
     if (cfg) c = *cfg;
     else fl_log_topic_config_default(&c);
@@ -278,6 +282,7 @@ fl_err_t fl_log_topic_ensure(struct fl_log *log, const char *topic,
 
 fl_err_t fl_log_topic_delete(struct fl_log *log, const char *topic, struct fl_error *err) {
     char uuid[37], trash[4200], path[4200];
+    if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     fl_uuid_v4_text(uuid);
     snprintf(trash, sizeof(trash), "%s/trash/delete-%s", log->dir, uuid);
     pthread_mutex_lock(&log->lock);
