@@ -1,0 +1,52 @@
+/*
+ * sql.h - floe's SQL engine: a SQLite connection in which every table of
+ * the catalog is a virtual table over its Iceberg snapshot, next to its
+ * metadata tables (Trino's names: "t$snapshots", "t$history", "t$files",
+ * "t$manifests", "t$partitions", "t$refs").
+ *
+ * Names (docs/internals/sql.md): a table of the "default" namespace is
+ * `t`; a table of namespace ns is `ns.t` (ns is an attached in-memory
+ * schema; `"sales.eu".t` for dotted namespaces) and also `"ns.t"` (a
+ * TEMP table, always present, also when the attach limit of SQLite is
+ * reached). Time travel is the table-valued form: t(SNAPSHOT_ID) or
+ * t(NULL, AS_OF) where AS_OF is milliseconds or ISO-8601 text; these are
+ * the hidden columns _snapshot_id and _as_of.
+ */
+#ifndef FL_SQL_SQL_H
+#define FL_SQL_SQL_H
+
+#include "catalog/catalog.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "iceberg/table.h"
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct fl_sql;
+
+/* What the Iceberg scans of the statements since the last take read. */
+struct fl_sql_stats {
+    int64_t scans;       /* scans opened */
+    int64_t count_only;  /* of which answered from manifest record counts */
+    int64_t rows;        /* rows handed to SQLite */
+    struct fl_ice_scan_stats ice;
+};
+
+/* Opens an in-memory SQLite connection over the catalog's tables. The
+ * store and catalog are borrowed and must outlive *out. Tables that
+ * cannot be opened are left out; fl_sql_warnings says which and why. */
+fl_err_t fl_sql_open(struct fl_store *st, struct fl_catalog *cat, struct fl_sql **out,
+                     struct fl_error *err);
+void fl_sql_free(struct fl_sql *sql);
+/* The connection (owned by sql). */
+sqlite3 *fl_sql_db(struct fl_sql *sql);
+/* Problems met while opening, one a line ("" when none). */
+const char *fl_sql_warnings(const struct fl_sql *sql);
+/* Number of catalog tables made visible. */
+int fl_sql_table_count(const struct fl_sql *sql);
+/* Copies the scan counters into out and resets them. */
+void fl_sql_stats_take(struct fl_sql *sql, struct fl_sql_stats *out);
+
+#endif

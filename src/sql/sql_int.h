@@ -1,0 +1,30 @@
+/*
+ * sql_int.h - what the files of src/sql/ share: the environment the
+ * virtual table modules get as their client data, and their
+ * registration functions.
+ */
+#ifndef FL_SQL_SQL_INT_H
+#define FL_SQL_SQL_INT_H
+
+#include "sql/sql.h"
+#include "sql/sql_args.h"
+
+#include <sqlite3.h>
+
+struct fl_sql_env {
+    struct fl_store *store;  /* borrowed */
+    struct fl_catalog *cat;  /* borrowed */
+    struct fl_sql_stats stats;
+};
+
+/* Module "floe": USING floe('ns', 'table'), a table's rows. */
+int fl_sql_vtab_register(sqlite3 *db, struct fl_sql_env *env);
+/* Module "floe_meta": USING floe_meta('ns', 'table', 'snapshots'|...). */
+int fl_sql_meta_register(sqlite3 *db, struct fl_sql_env *env);
+
+/* Parses the module arguments argv[3..] into ns, name and (nkind > 0)
+ * the metadata kind; *errmsg gets an sqlite3_mprintf'd message. */
+int fl_sql_module_args(int argc, const char *const *argv, char *ns, char *name,
+                       fl_sql_meta_t *kind, int nkind, char **errmsg);
+
+#endif
