@@ -1,0 +1,364 @@
+/*
+ * pipeline.c - topic -> Iceberg table, exactly once (see pipeline.h).
+ *
+ * How a step works: for every partition, read record batches from the
+ * committed next offset, decode each record's JSON value into a row of
+ * the table's schema (records that do not fit go to the dead-letter
+ * topic, acknowledged there before the commit that skips them), then one
+ * appender commit whose snapshot summary carries the new offsets. A crash
+ * before the commit leaves the old offsets in the table: the step is
+ * redone from there. A crash after it: the offsets say so. The dead-letter
+ * topic may see a record twice after a crash (at-least-once there).
+ */
+#include "pipeline/pipeline.h"
+#include "batch/batch_json.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/time.h"
+#include "iceberg/table.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_BYTES ((size_t)4 << 20)
+#define MAX_PARTITIONS 1024
+
+struct fl_pipe {
+    struct fl_log *log;
+    struct fl_store *st;
+    struct fl_catalog *cat;
+    char *name, *topic, *ns, *table, *dlq;
+    int64_t interval_ms, max_records;
+    int npart;
+    int64_t *next; /* per partition: the next offset to consume */
+    struct fl_ice_table *tbl;
+    struct fl_pipe_stats stats;
+    pthread_t thread;
+    int running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+};
+
+static char *summary_key(const char *topic) {
+    size_t n = strlen(topic) + 16;
+    char *k = fl_malloc(n);
+    snprintf(k, n, "floe.offsets.%s", topic);
+    return k;
+}
+
+/* The offsets recorded by the table's current snapshot (0 when none). */
+static void load_offsets(struct fl_pipe *p) {
+    for (int i = 0; i < p->npart; i++) p->next[i] = 0;
+    char *key = summary_key(p->topic);
+    const char *v = fl_ice_snapshot_summary(p->tbl->meta, p->tbl->meta->current_snapshot_id, key);
+    /* the current snapshot may be someone else's: walk back to ours */
+    int64_t snap = p->tbl->meta->current_snapshot_id;
+    for (int guard = 0; !v && snap != FL_ICE_NO_SNAPSHOT && guard < p->tbl->meta->nsnapshots; guard++) {
+        const struct fl_ice_snapshot *s = fl_ice_meta_snapshot(p->tbl->meta, snap);
+        snap = s ? s->parent_id : FL_ICE_NO_SNAPSHOT;
+        if (snap != FL_ICE_NO_SNAPSHOT) v = fl_ice_snapshot_summary(p->tbl->meta, snap, key);
+    }
+    fl_free(key);
+    if (!v) return;
+    json_t *o = json_loads(v, 0, NULL);
+    const char *k;
+    json_t *jv;
+    json_object_foreach(o, k, jv) {
+        long part = strtol(k, NULL, 10);
+        if (part >= 0 && part < p->npart && json_is_integer(jv)) p->next[part] = json_integer_value(jv);
+    }
+    json_decref(o);
+}
+
+fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog *cat,
+                     const struct fl_pipe_config *cfg, struct fl_pipe **out, struct fl_error *err) {
+    struct fl_pipe *p = fl_calloc(1, sizeof(*p));
+    p->log = log;
+    p->st = st;
+    p->cat = cat;
+    p->name = fl_strdup(cfg->name ? cfg->name : cfg->topic);
+    p->topic = fl_strdup(cfg->topic);
+    p->ns = fl_strdup(cfg->ns);
+    p->table = fl_strdup(cfg->table);
+    if (cfg->dlq_topic) p->dlq = fl_strdup(cfg->dlq_topic);
+    else {
+        size_t n = strlen(cfg->topic) + 8;
+        p->dlq = fl_malloc(n);
+        snprintf(p->dlq, n, "%s.dlq", cfg->topic);
+    }
+    p->interval_ms = cfg->commit_interval_ms > 0 ? cfg->commit_interval_ms : 1000;
+    p->max_records = cfg->max_batch_records > 0 ? cfg->max_batch_records : 1000000;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    fl_err_t rc = fl_log_topic_describe(log, cfg->topic, &p->npart, NULL, NULL, 0, err);
+    if (!rc && (p->npart < 1 || p->npart > MAX_PARTITIONS))
+        rc = fl_errf(err, FL_ERR_LIMIT, "topic %s has %d partitions", cfg->topic, p->npart);
+    if (!rc) {
+        struct fl_log_topic_config dc;
+        fl_log_topic_config_default(&dc);
+        rc = fl_log_topic_ensure(log, p->dlq, &dc, err);
+    }
+    if (!rc) rc = fl_ice_table_load(st, cat, cfg->ns, cfg->table, &p->tbl, err);
+    if (!rc) {
+        p->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
+        load_offsets(p);
+    }
+    if (rc) {
+        fl_err_prefix(err, "pipeline %s", p->name);
+        fl_pipe_free(p);
+        return rc;
+    }
+    *out = p;
+    return FL_OK;
+}
+
+/* Sends one refused record to the dead-letter topic with where it came
+ * from and why, as JSON {"topic","partition","offset","timestamp","reason","value"}. */
+static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_decoded *rec,
+                            const char *reason, struct fl_error *err) {
+    json_t *o = json_object();
+    json_object_set_new(o, "topic", json_string(p->topic));
+    json_object_set_new(o, "partition", json_integer(part));
+    json_object_set_new(o, "offset", json_integer(rec->offset));
+    json_object_set_new(o, "timestamp", json_integer(rec->timestamp_ms));
+    json_object_set_new(o, "reason", json_string(reason));
+    json_object_set_new(o, "value", rec->value ? json_stringn((const char *)rec->value, rec->value_len)
+                                               : json_null());
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s) return fl_errf(err, FL_ERR_INVALID, "dead letter for %s/%d@%lld: value is not UTF-8 text",
+                           p->topic, part, (long long)rec->offset);
+    struct fl_log_record r = {.key = rec->key, .key_len = rec->key_len, .value = (const uint8_t *)s,
+                              .value_len = strlen(s), .timestamp_ms = -1};
+    int64_t off;
+    fl_err_t rc = fl_log_append(p->log, p->dlq, 0, &r, 1, &off, err);
+    free(s);
+    return rc;
+}
+
+/* Seed 001's hour stamps "2026-01-08-14" become ISO text for a timestamp column. */
+static const char *fix_hour_stamp(const char *s, char *buf, size_t bufsz) {
+    int y, mo, d, h, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d-%2d%n", &y, &mo, &d, &h, &n) == 4 && s[n] == '\0' && strlen(s) == 13) {
+        snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:00:00Z", y, mo, d, h);
+        return buf;
+    }
+    return s;
+}
+
+/* Decodes one record into a row: the value's JSON object by column name,
+ * plus derived columns. On failure *reason says why. */
+static fl_err_t decode_row(struct fl_pipe *p, struct fl_batch *b, int part,
+                           const struct fl_log_decoded *rec, int64_t now_us, char *reason,
+                           size_t reasonsz) {
+    json_error_t je;
+    if (!rec->value) {
+        snprintf(reason, reasonsz, "null value");
+        return FL_ERR_INVALID;
+    }
+    json_t *o = json_loadb((const char *)rec->value, rec->value_len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o)) {
+        snprintf(reason, reasonsz, "value is not a JSON object%s%s", o ? "" : ": ", o ? "" : je.text);
+        json_decref(o);
+        return FL_ERR_INVALID;
+    }
+    const struct fl_schema *s = b->schema;
+    char tsbuf[40];
+    for (int c = 0; c < s->nfields; c++) {
+        const struct fl_field *f = &s->fields[c];
+        json_t *v = NULL;
+        if (!strcmp(f->name, "_kafka_topic")) v = json_string(p->topic);
+        else if (!strcmp(f->name, "_kafka_partition")) v = json_integer(part);
+        else if (!strcmp(f->name, "_kafka_offset")) v = json_integer(rec->offset);
+        else if (!strcmp(f->name, "processed_timestamp") && !json_object_get(o, f->name)) v = json_integer(now_us);
+        else continue;
+        json_object_set_new(o, f->name, v);
+    }
+    for (int c = 0; c < s->nfields; c++) {
+        const struct fl_field *f = &s->fields[c];
+        json_t *v = json_object_get(o, f->name);
+        if ((f->type == FL_TYPE_TIMESTAMP || f->type == FL_TYPE_TIMESTAMPTZ) && json_is_string(v)) {
+            const char *fixed = fix_hour_stamp(json_string_value(v), tsbuf, sizeof(tsbuf));
+            if (fixed == tsbuf) json_object_set_new(o, f->name, json_string(tsbuf));
+        }
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    struct fl_error e = {0};
+    fl_err_t rc = text ? fl_batch_append_json(b, text, strlen(text), &e) : FL_ERR_NOMEM;
+    free(text);
+    if (rc) snprintf(reason, reasonsz, "%s", e.msg[0] ? e.msg : fl_err_name(rc));
+    return rc;
+}
+
+fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err) {
+    *records = 0;
+    const struct fl_schema *schema = fl_ice_meta_current_schema(p->tbl->meta);
+    struct fl_batch *b = NULL;
+    struct fl_ice_appender *ap = NULL;
+    struct fl_buf raw;
+    fl_buf_init(&raw, READ_BYTES * 4);
+    int64_t *next = fl_calloc((size_t)p->npart, sizeof(int64_t));
+    memcpy(next, p->next, sizeof(int64_t) * (size_t)p->npart);
+    int64_t consumed = 0, rows = 0, dlq = 0, now_us = fl_time_now_us();
+    fl_err_t rc = fl_batch_new(schema, 0, &b, err);
+    if (!rc) rc = fl_ice_appender_new(p->tbl, &ap, err);
+    for (int part = 0; part < p->npart && !rc; part++) {
+        while (!rc && consumed < p->max_records) {
+            int64_t after = next[part];
+            fl_buf_reset(&raw);
+            rc = fl_log_read(p->log, p->topic, part, next[part], READ_BYTES, &raw, &after, err);
+            if (rc == FL_ERR_RANGE) {
+                /* retention removed what we had not read: skip to the start, say so */
+                struct fl_log_partition_info info[MAX_PARTITIONS];
+                int np;
+                fl_err_clear(err);
+                rc = fl_log_topic_describe(p->log, p->topic, &np, NULL, info, MAX_PARTITIONS, err);
+                if (!rc && next[part] < info[part].start_offset) {
+                    fl_log(FL_LOG_WARN, "pipeline %s: %s/%d offsets %lld..%lld expired before they were read",
+                           p->name, p->topic, part, (long long)next[part],
+                           (long long)info[part].start_offset - 1);
+                    next[part] = info[part].start_offset;
+                    continue;
+                }
+                if (!rc) rc = fl_errf(err, FL_ERR_RANGE, "%s/%d: offset %lld is past the end", p->topic, part,
+                                      (long long)next[part]);
+                break;
+            }
+            if (rc || raw.len == 0) break;
+            struct fl_log_batch_iter it;
+            fl_log_batch_iter_init(&it, raw.data, raw.len);
+            struct fl_log_decoded rec;
+            fl_err_t ie;
+            while ((ie = fl_log_batch_iter_next(&it, &rec, err)) == FL_OK) {
+                if (rec.offset < next[part]) continue; /* the batch began before us */
+                char reason[FL_ERROR_MSG_MAX];
+                if (decode_row(p, b, part, &rec, now_us, reason, sizeof(reason)) == FL_OK) {
+                    rows++;
+                } else {
+                    if ((rc = dead_letter(p, part, &rec, reason, err))) break;
+                    dlq++;
+                }
+                next[part] = rec.offset + 1;
+                consumed++;
+                if (b->nrows >= 65536) {
+                    if ((rc = fl_ice_appender_add(ap, b, err))) break;
+                    fl_batch_reset(b);
+                }
+            }
+            if (!rc && ie != FL_ERR_EOF) rc = ie;
+            if (!rc && after > next[part]) next[part] = after;
+        }
+    }
+    if (!rc && b->nrows) rc = fl_ice_appender_add(ap, b, err);
+    if (!rc && consumed > 0) {
+        /* offsets travel in the same snapshot as the rows */
+        json_t *o = json_object();
+        for (int i = 0; i < p->npart; i++) {
+            char k[16];
+            snprintf(k, sizeof(k), "%d", i);
+            json_object_set_new(o, k, json_integer(next[i]));
+        }
+        char *ov = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(o);
+        char *key = summary_key(p->topic);
+        char nin[24];
+        snprintf(nin, sizeof(nin), "%lld", (long long)consumed);
+        struct fl_ice_kv sum[] = {{key, ov}, {"floe.pipeline", p->name}, {"floe.records-in", nin}};
+        int64_t snap = -1;
+        if (rows > 0) rc = fl_ice_appender_commit(ap, sum, 3, &snap, err);
+        else rc = fl_ice_table_commit_files(p->tbl, NULL, 0, sum, 3, &snap, err);
+        free(ov);
+        fl_free(key);
+        if (!rc) {
+            memcpy(p->next, next, sizeof(int64_t) * (size_t)p->npart);
+            pthread_mutex_lock(&p->mu);
+            p->stats.records_in += consumed;
+            p->stats.records_out += rows;
+            p->stats.records_dlq += dlq;
+            p->stats.commits++;
+            pthread_mutex_unlock(&p->mu);
+            *records = consumed;
+        }
+    }
+    if (rc) {
+        fl_err_prefix(err, "pipeline %s", p->name);
+        /* the table may have moved on (another writer): resume from its record */
+        struct fl_error rerr = {0};
+        if (fl_ice_table_refresh(p->tbl, &rerr) == FL_OK) load_offsets(p);
+    }
+    fl_free(next);
+    fl_buf_fini(&raw);
+    fl_ice_appender_free(ap);
+    fl_batch_free(b);
+    return rc;
+}
+
+static void *run(void *arg) {
+    struct fl_pipe *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        pthread_mutex_unlock(&p->mu);
+        int64_t n = 0;
+        struct fl_error err = {0};
+        if (fl_pipe_step(p, &n, &err)) fl_log(FL_LOG_ERROR, "%s", err.msg);
+        pthread_mutex_lock(&p->mu);
+        if (p->stop) break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = (int64_t)ts.tv_nsec + (p->interval_ms % 1000) * 1000000;
+        ts.tv_sec += (time_t)(p->interval_ms / 1000 + ns / 1000000000);
+        ts.tv_nsec = (long)(ns % 1000000000);
+        pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+    }
+    pthread_mutex_unlock(&p->mu);
+    /* graceful stop: what arrived until now is committed */
+    int64_t n = 0;
+    struct fl_error err = {0};
+    if (fl_pipe_step(p, &n, &err)) fl_log(FL_LOG_ERROR, "%s", err.msg);
+    return NULL;
+}
+
+fl_err_t fl_pipe_start(struct fl_pipe *p, struct fl_error *err) {
+    if (p->running) return FL_OK;
+    p->stop = 0;
+    if (pthread_create(&p->thread, NULL, run, p) != 0)
+        return fl_errf(err, FL_ERR_NOMEM, "pipeline %s: cannot start a thread", p->name);
+    p->running = 1;
+    return FL_OK;
+}
+
+void fl_pipe_stop(struct fl_pipe *p) {
+    if (!p->running) return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    p->running = 0;
+}
+
+void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {
+    pthread_mutex_lock((pthread_mutex_t *)&p->mu);
+    *out = p->stats;
+    pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
+}
+
+void fl_pipe_free(struct fl_pipe *p) {
+    if (!p) return;
+    fl_pipe_stop(p);
+    fl_ice_table_free(p->tbl);
+    fl_free(p->next);
+    fl_free(p->name);
+    fl_free(p->topic);
+    fl_free(p->ns);
+    fl_free(p->table);
+    fl_free(p->dlq);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    fl_free(p);
+}
