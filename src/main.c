@@ -17,6 +17,7 @@ static const struct {
     {"up", fl_cli_up, "run floe: the durable log and the HTTP ingest server (until SIGINT/SIGTERM)"},
     {"parquet", fl_cli_parquet, "inspect, read and write Parquet files (schema, meta, cat, write)"},
     {"table", fl_cli_table, "Iceberg tables: create, list, describe, append, scan, snapshots, files, drop"},
+    {"sql", fl_cli_sql, "SQL over the catalog's Iceberg tables and their metadata tables (SQLite)"},
     {"demo", fl_cli_demo, "write a sample Parquet file and read it back: what floe does today"},
     {"help", NULL, "list commands"},
 };
