@@ -4,6 +4,7 @@
  * (the Confluent REST Proxy's), with the status it goes with.
  */
 #include "ingest/ingest_int.h"
+#include "ingest/query.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,6 +78,19 @@ void fl_ingest_resp_error(struct fl_ingest_resp *resp, int status, int code, con
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* messages quote client bytes (cut by %.Ns, maybe mid-character):
+     * keep the reply valid JSON by turning broken UTF-8 into '?' */
+    for (size_t i = 0, n = strlen(msg); i < n;) {
+        size_t len = (unsigned char)msg[i] < 0x80   ? 1
+                     : (unsigned char)msg[i] < 0xE0 ? 2
+                     : (unsigned char)msg[i] < 0xF0 ? 3
+                                                    : 4;
+        if (len > n - i || !fl_ingest_utf8_valid((const uint8_t *)msg + i, len)) {
+            msg[i++] = '?';
+            continue;
+        }
+        i += len;
+    }
     resp->status = status;
     resp->content_type = "application/json";
     fl_buf_reset(&resp->body);

@@ -42,13 +42,13 @@ struct memlog {
     int appends;
 };
 
-static struct memtopic *memlog_find(struct memlog *ml, const char *topic) {
+static inline struct memtopic *memlog_find(struct memlog *ml, const char *topic) {
     for (int i = 0; i < ml->ntopics; i++)
         if (!strcmp(ml->t[i].name, topic)) return &ml->t[i];
     return NULL;
 }
 
-static struct memtopic *memlog_create(struct memlog *ml, const char *topic, int nparts) {
+static inline struct memtopic *memlog_create(struct memlog *ml, const char *topic, int nparts) {
     if (ml->ntopics == MEMLOG_TOPICS || strlen(topic) >= 256) return NULL;
     struct memtopic *t = &ml->t[ml->ntopics++];
     memset(t, 0, sizeof(*t));
@@ -57,8 +57,8 @@ static struct memtopic *memlog_create(struct memlog *ml, const char *topic, int 
     return t;
 }
 
-static fl_err_t memlog_partitions(void *ctx, const char *topic, bool create, int *partitions,
-                                  struct fl_error *err) {
+static inline fl_err_t memlog_partitions(void *ctx, const char *topic, bool create, int *partitions,
+                                         struct fl_error *err) {
     struct memlog *ml = ctx;
     fl_err_t rc = FL_OK;
     pthread_mutex_lock(&ml->mu);
@@ -72,7 +72,7 @@ static fl_err_t memlog_partitions(void *ctx, const char *topic, bool create, int
     return rc;
 }
 
-static char *memdup(const void *p, size_t n) {
+static inline char *memdup(const void *p, size_t n) {
     if (!p) return NULL;
     char *s = malloc(n + 1);
     memcpy(s, p, n);
@@ -80,9 +80,9 @@ static char *memdup(const void *p, size_t n) {
     return s;
 }
 
-static fl_err_t memlog_append(void *ctx, const char *topic, int partition,
-                              const struct fl_log_record *recs, int n, int64_t *base,
-                              struct fl_error *err) {
+static inline fl_err_t memlog_append(void *ctx, const char *topic, int partition,
+                                     const struct fl_log_record *recs, int n, int64_t *base,
+                                     struct fl_error *err) {
     struct memlog *ml = ctx;
     fl_err_t rc = FL_OK;
     pthread_mutex_lock(&ml->mu);
@@ -108,8 +108,8 @@ static fl_err_t memlog_append(void *ctx, const char *topic, int partition,
     return rc;
 }
 
-static fl_err_t memlog_put_file(void *ctx, const char *key, const void *data, size_t len,
-                                struct fl_error *err) {
+static inline fl_err_t memlog_put_file(void *ctx, const char *key, const void *data, size_t len,
+                                       struct fl_error *err) {
     struct memlog *ml = ctx;
     fl_err_t rc = FL_OK;
     pthread_mutex_lock(&ml->mu);
@@ -131,7 +131,7 @@ static fl_err_t memlog_put_file(void *ctx, const char *key, const void *data, si
     return rc;
 }
 
-static void memlog_init(struct memlog *ml, struct fl_ingest_backend *be) {
+static inline void memlog_init(struct memlog *ml, struct fl_ingest_backend *be) {
     memset(ml, 0, sizeof(*ml));
     pthread_mutex_init(&ml->mu, NULL);
     be->ctx = ml;
@@ -140,7 +140,7 @@ static void memlog_init(struct memlog *ml, struct fl_ingest_backend *be) {
     be->put_file = memlog_put_file;
 }
 
-static int memlog_count(struct memlog *ml, const char *topic) {
+static inline int memlog_count(struct memlog *ml, const char *topic) {
     struct memtopic *t = memlog_find(ml, topic);
     int n = 0;
     if (t)
@@ -148,7 +148,7 @@ static int memlog_count(struct memlog *ml, const char *topic) {
     return n;
 }
 
-static void memlog_fini(struct memlog *ml) {
+static inline void memlog_fini(struct memlog *ml) {
     for (int i = 0; i < ml->ntopics; i++)
         for (int p = 0; p < ml->t[i].nparts; p++) {
             for (int k = 0; k < ml->t[i].n[p]; k++) {
