@@ -226,7 +226,7 @@ fl_err_t fl_log_batch_check(const uint8_t *p, size_t len, struct fl_log_batch_hd
                             struct fl_error *err) {
     fl_err_t rc = hdr_check(p, len, h, err);
     if (rc) return rc;
-    const uint8_t *r, *end;
+    const uint8_t *r = NULL, *end = NULL;
     if ((h->attributes & FL_LOG_ATTR_CODEC_MASK) != 0) return FL_OK; /* CRC covers it */
     rc = records_of(p, h, &r, &end, err);
     if (rc) return rc;
@@ -276,7 +276,7 @@ fl_err_t fl_log_batch_iter_next(struct fl_log_batch_iter *it, struct fl_log_deco
         const uint8_t *batch = it->p;
         it->p += len;
         if (h.attributes & FL_LOG_ATTR_CONTROL) continue; /* transaction markers */
-        const uint8_t *r, *rend;
+        const uint8_t *r = NULL, *rend = NULL;
         rc = records_of(batch, &h, &r, &rend, err);
         if (rc) return rc;
         it->base_offset = h.base_offset;
