@@ -9,7 +9,7 @@
  * snapshot (omitted from SQLite's own test); =, <, <=, >, >=, IS NULL and
  * IS NOT NULL on data columns become pruning predicates (sql_pred.c; not
  * omitted, SQLite still tests every row); LIMIT/OFFSET stop the scan
- * early when no other term can reject rows. The plan travels to xFilter
+ * early when no other term can reject rows and there is no ORDER BY. The plan travels to xFilter
  * as idxStr (sql_args.c). Each cursor loads the table afresh at its
  * first xFilter, so a statement sees the catalog's current version and a
  * cursor never shares metadata with another. When no data column is
@@ -228,7 +228,8 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
         plan.has_asof = 1;
     }
     for (int k = 0; k < plan.ncons; k++) info->aConstraintUsage[cons_i[k]].argvIndex = ++argv;
-    if (others == 0 && limit_i >= 0) {
+    /* a LIMIT only counts rows in SQLite's order: not with an ORDER BY we do not satisfy */
+    if (others == 0 && limit_i >= 0 && info->nOrderBy == 0) {
         info->aConstraintUsage[limit_i].argvIndex = ++argv;
         plan.has_limit = 1;
         if (offset_i >= 0) {
