@@ -46,7 +46,7 @@ static void *work(void *arg) {
     const struct cfg *c = w->cfg;
     int part = w->id % c->partitions;
     struct fl_log_record *recs = fl_calloc((size_t)c->batch, sizeof(*recs));
-    char (*keys)[64] = fl_calloc((size_t)c->batch, 64);
+    char(*keys)[64] = fl_calloc((size_t)c->batch, 64);
     char *vals = fl_calloc((size_t)c->batch, (size_t)c->value_bytes + 64);
     for (long i = 0; !stop && (c->records < 0 || i < c->records); i += c->batch) {
         int n = 0;
@@ -57,8 +57,13 @@ static void *work(void *arg) {
             while (len < c->value_bytes - 2) v[len++] = 'x';
             v[len++] = '"';
             v[len++] = '}';
-            recs[n] = (struct fl_log_record){(const uint8_t *)keys[n], strlen(keys[n]),
-                                             (const uint8_t *)v, (size_t)len, -1, NULL, 0};
+            recs[n] = (struct fl_log_record){(const uint8_t *)keys[n],
+                                             strlen(keys[n]),
+                                             (const uint8_t *)v,
+                                             (size_t)len,
+                                             -1,
+                                             NULL,
+                                             0};
         }
         int64_t off, t0 = fl_time_mono_us();
         struct fl_error err = {0};
@@ -96,23 +101,36 @@ int main(int argc, char **argv) {
     struct cfg c = {NULL, "bench", "r", 1, 1, 1, 100, 0, -1, FL_LOG_SYNC_ALWAYS};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-        if (!strcmp(a, "--acks")) { c.acks = 1; continue; }
+        if (!strcmp(a, "--acks")) {
+            c.acks = 1;
+            continue;
+        }
         i++;
-        if (!strcmp(a, "--dir")) c.dir = v;
-        else if (!strcmp(a, "--topic")) c.topic = v;
-        else if (!strcmp(a, "--run")) c.run = v;
-        else if (!strcmp(a, "--partitions")) c.partitions = atoi(v);
-        else if (!strcmp(a, "--threads")) c.threads = atoi(v);
-        else if (!strcmp(a, "--batch")) c.batch = atoi(v);
-        else if (!strcmp(a, "--value-bytes")) c.value_bytes = atoi(v);
-        else if (!strcmp(a, "--records")) c.records = atol(v);
+        if (!strcmp(a, "--dir"))
+            c.dir = v;
+        else if (!strcmp(a, "--topic"))
+            c.topic = v;
+        else if (!strcmp(a, "--run"))
+            c.run = v;
+        else if (!strcmp(a, "--partitions"))
+            c.partitions = atoi(v);
+        else if (!strcmp(a, "--threads"))
+            c.threads = atoi(v);
+        else if (!strcmp(a, "--batch"))
+            c.batch = atoi(v);
+        else if (!strcmp(a, "--value-bytes"))
+            c.value_bytes = atoi(v);
+        else if (!strcmp(a, "--records"))
+            c.records = atol(v);
         else if (!strcmp(a, "--sync"))
-            c.sync = !strcmp(v, "never") ? FL_LOG_SYNC_NEVER
-                     : !strcmp(v, "interval") ? FL_LOG_SYNC_INTERVAL : FL_LOG_SYNC_ALWAYS;
+            c.sync = !strcmp(v, "never")      ? FL_LOG_SYNC_NEVER
+                     : !strcmp(v, "interval") ? FL_LOG_SYNC_INTERVAL
+                                              : FL_LOG_SYNC_ALWAYS;
         else {
-            fprintf(stderr, "usage: log_append --dir DIR [--topic T] [--partitions P] [--threads N]\n"
-                            "  [--records N] [--batch R] [--value-bytes B] [--sync always|interval|never]\n"
-                            "  [--run ID] [--acks]\n");
+            fprintf(stderr,
+                    "usage: log_append --dir DIR [--topic T] [--partitions P] [--threads N]\n"
+                    "  [--records N] [--batch R] [--value-bytes B] [--sync always|interval|never]\n"
+                    "  [--run ID] [--acks]\n");
             return 2;
         }
     }
@@ -175,7 +193,9 @@ int main(int argc, char **argv) {
                 "log_append: %ld records in %ld appends, %d threads, %d partitions, sync %s: "
                 "%.0f records/s, %.0f appends/s, latency p50 %lld us p99 %lld us max %lld us\n",
                 total, nlat, c.threads, c.partitions,
-                c.sync == FL_LOG_SYNC_ALWAYS ? "always" : c.sync == FL_LOG_SYNC_INTERVAL ? "interval" : "never",
+                c.sync == FL_LOG_SYNC_ALWAYS     ? "always"
+                : c.sync == FL_LOG_SYNC_INTERVAL ? "interval"
+                                                 : "never",
                 (double)total / secs, (double)nlat / secs, (long long)all[nlat / 2],
                 (long long)all[(nlat * 99) / 100], (long long)all[nlat - 1]);
     fl_free(all);

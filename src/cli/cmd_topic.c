@@ -53,13 +53,13 @@ struct topts {
 };
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: floe topic [--log-dir DIR] COMMAND ...\n"
-            "  create NAME [--partitions N] [--sync always|interval|never] [--retention-ms MS]\n"
-            "              [--retention-bytes B] [--segment-bytes B]\n"
-            "  list | describe NAME | delete NAME\n"
-            "  tail NAME [--partition P] [--from-beginning|--offset O|--time ISO] [--follow] [--max N]\n"
-            "The log is --log-dir, else $FLOE_LOG_DIR, else ./data/log.\n");
+    fprintf(f, "usage: floe topic [--log-dir DIR] COMMAND ...\n"
+               "  create NAME [--partitions N] [--sync always|interval|never] [--retention-ms MS]\n"
+               "              [--retention-bytes B] [--segment-bytes B]\n"
+               "  list | describe NAME | delete NAME\n"
+               "  tail NAME [--partition P] [--from-beginning|--offset O|--time ISO] [--follow] "
+               "[--max N]\n"
+               "The log is --log-dir, else $FLOE_LOG_DIR, else ./data/log.\n");
 }
 
 static int fail(const char *what, const struct fl_error *err) {
@@ -99,11 +99,15 @@ static int parse(int argc, char **argv, struct topts *o) {
                 return 2;
             }
             i++;
-            if (!strcmp(a, "--log-dir")) o->log_dir = v;
+            if (!strcmp(a, "--log-dir"))
+                o->log_dir = v;
             else if (!strcmp(a, "--sync")) {
-                if (!strcmp(v, "always")) o->cfg.sync = FL_LOG_SYNC_ALWAYS;
-                else if (!strcmp(v, "interval")) o->cfg.sync = FL_LOG_SYNC_INTERVAL;
-                else if (!strcmp(v, "never")) o->cfg.sync = FL_LOG_SYNC_NEVER;
+                if (!strcmp(v, "always"))
+                    o->cfg.sync = FL_LOG_SYNC_ALWAYS;
+                else if (!strcmp(v, "interval"))
+                    o->cfg.sync = FL_LOG_SYNC_INTERVAL;
+                else if (!strcmp(v, "never"))
+                    o->cfg.sync = FL_LOG_SYNC_NEVER;
                 else {
                     fprintf(stderr, "floe topic: --sync is always, interval or never\n");
                     return 2;
@@ -119,15 +123,21 @@ static int parse(int argc, char **argv, struct topts *o) {
             } else if (!num(v, &n)) {
                 fprintf(stderr, "floe topic: %s \"%s\" is not a number\n", a, v);
                 return 2;
-            } else if (!strcmp(a, "--partitions") && n >= 1 && n <= MAX_PARTS) o->cfg.partitions = (int)n;
-            else if (!strcmp(a, "--retention-ms")) o->cfg.retention_ms = n;
-            else if (!strcmp(a, "--retention-bytes")) o->cfg.retention_bytes = n;
-            else if (!strcmp(a, "--segment-bytes")) o->cfg.segment_bytes = n;
-            else if (!strcmp(a, "--partition") && n >= 0 && n < MAX_PARTS) o->partition = (int)n;
+            } else if (!strcmp(a, "--partitions") && n >= 1 && n <= MAX_PARTS)
+                o->cfg.partitions = (int)n;
+            else if (!strcmp(a, "--retention-ms"))
+                o->cfg.retention_ms = n;
+            else if (!strcmp(a, "--retention-bytes"))
+                o->cfg.retention_bytes = n;
+            else if (!strcmp(a, "--segment-bytes"))
+                o->cfg.segment_bytes = n;
+            else if (!strcmp(a, "--partition") && n >= 0 && n < MAX_PARTS)
+                o->partition = (int)n;
             else if (!strcmp(a, "--offset") && n >= 0) {
                 o->from = 2;
                 o->offset = n;
-            } else if (!strcmp(a, "--max") && n >= 0) o->max = n;
+            } else if (!strcmp(a, "--max") && n >= 0)
+                o->max = n;
             else {
                 fprintf(stderr, "floe topic: unknown option or bad value: %s %s\n", a, v);
                 return 2;
@@ -152,7 +162,8 @@ static int parse(int argc, char **argv, struct topts *o) {
     return -1;
 }
 
-static fl_err_t open_log(const struct topts *o, bool ro, struct fl_log **log, struct fl_error *err) {
+static fl_err_t open_log(const struct topts *o, bool ro, struct fl_log **log,
+                         struct fl_error *err) {
     const char *dir = o->log_dir ? o->log_dir : getenv("FLOE_LOG_DIR");
     if (!dir || !dir[0]) dir = "data/log";
     if (!ro) {
@@ -198,16 +209,18 @@ static int describe(struct fl_log *log, const char *name) {
     }
     json_t *parts = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(parts, json_pack("{s:i, s:I, s:I, s:I, s:i}", "partition", i,
-                                               "start_offset", (json_int_t)info[i].start_offset,
-                                               "end_offset", (json_int_t)info[i].end_offset, "bytes",
-                                               (json_int_t)info[i].bytes, "segments", info[i].segments));
-    json_t *o = json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "topic", name,
-                          "partitions", n, "sync", sync_name(cfg.sync), "flush_interval_ms",
-                          (json_int_t)cfg.flush_interval_ms, "retention_ms", (json_int_t)cfg.retention_ms,
-                          "retention_bytes", (json_int_t)cfg.retention_bytes, "segment_bytes",
-                          (json_int_t)cfg.segment_bytes, "segment_ms", (json_int_t)cfg.segment_ms,
-                          "max_append_bytes", (json_int_t)cfg.max_append_bytes, "partition_info", parts);
+        json_array_append_new(parts,
+                              json_pack("{s:i, s:I, s:I, s:I, s:i}", "partition", i, "start_offset",
+                                        (json_int_t)info[i].start_offset, "end_offset",
+                                        (json_int_t)info[i].end_offset, "bytes",
+                                        (json_int_t)info[i].bytes, "segments", info[i].segments));
+    json_t *o =
+        json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "topic", name, "partitions",
+                  n, "sync", sync_name(cfg.sync), "flush_interval_ms",
+                  (json_int_t)cfg.flush_interval_ms, "retention_ms", (json_int_t)cfg.retention_ms,
+                  "retention_bytes", (json_int_t)cfg.retention_bytes, "segment_bytes",
+                  (json_int_t)cfg.segment_bytes, "segment_ms", (json_int_t)cfg.segment_ms,
+                  "max_append_bytes", (json_int_t)cfg.max_append_bytes, "partition_info", parts);
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", s);
     free(s);
@@ -223,8 +236,11 @@ static json_t *bytes_str(const uint8_t *p, size_t len) {
     struct fl_buf b;
     fl_buf_init(&b, FL_BUF_NOMAX);
     for (size_t i = 0; i < len;) {
-        size_t n = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3
-                                                           : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
+        size_t n = p[i] < 0x80             ? 1
+                   : (p[i] & 0xe0) == 0xc0 ? 2
+                   : (p[i] & 0xf0) == 0xe0 ? 3
+                   : (p[i] & 0xf8) == 0xf0 ? 4
+                                           : 0;
         json_t *one = n && i + n <= len ? json_stringn((const char *)p + i, n) : NULL;
         if (one) {
             (void)fl_buf_append(&b, p + i, n);
@@ -256,10 +272,11 @@ static long long print_batches(const char *topic, int p, const struct fl_buf *bu
     fl_log_batch_iter_init(&it, buf->data, buf->len);
     while ((left < 0 || n < left) && (*rc = fl_log_batch_iter_next(&it, &d, err)) == FL_OK) {
         if (d.offset < from) continue;
-        json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:o, s:o}", "topic", topic, "partition", p, "offset",
-                              (json_int_t)d.offset, "timestamp", (json_int_t)d.timestamp_ms, "key",
-                              d.key ? bytes_str(d.key, d.key_len) : json_null(), "value",
-                              value_json(d.value, d.value_len));
+        json_t *o =
+            json_pack("{s:s, s:i, s:I, s:I, s:o, s:o}", "topic", topic, "partition", p, "offset",
+                      (json_int_t)d.offset, "timestamp", (json_int_t)d.timestamp_ms, "key",
+                      d.key ? bytes_str(d.key, d.key_len) : json_null(), "value",
+                      value_json(d.value, d.value_len));
         char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
         printf("%s\n", s);
         free(s);
@@ -293,10 +310,14 @@ static int tail(const struct topts *o) {
     (void)fl_log_topic_describe(log, o->name, &nparts, NULL, info, nparts, &err);
     pos = fl_calloc((size_t)nparts, sizeof(*pos));
     for (int p = 0; p < nparts; p++) {
-        if (o->from == 0) pos[p] = info[p].end_offset;
-        else if (o->from == 1) pos[p] = info[p].start_offset;
-        else if (o->from == 2) pos[p] = o->offset < info[p].start_offset ? info[p].start_offset
-                                      : o->offset > info[p].end_offset ? info[p].end_offset : o->offset;
+        if (o->from == 0)
+            pos[p] = info[p].end_offset;
+        else if (o->from == 1)
+            pos[p] = info[p].start_offset;
+        else if (o->from == 2)
+            pos[p] = o->offset < info[p].start_offset ? info[p].start_offset
+                     : o->offset > info[p].end_offset ? info[p].end_offset
+                                                      : o->offset;
         else if (fl_log_offset_for_time(log, o->name, p, o->time_ms, &pos[p], &err)) {
             fl_free(info);
             fail("tail", &err);
@@ -334,8 +355,8 @@ static int tail(const struct topts *o) {
                 goto out;
             }
             if (buf.len == 0) continue;
-            long long n = print_batches(o->name, p, &buf, pos[p], o->max < 0 ? -1 : o->max - printed,
-                                        &err, &rc);
+            long long n = print_batches(o->name, p, &buf, pos[p],
+                                        o->max < 0 ? -1 : o->max - printed, &err, &rc);
             if (rc) {
                 fail("tail", &err);
                 goto out;
@@ -397,7 +418,8 @@ int fl_cli_topic(int argc, char **argv) {
             status = 0;
         }
     } else {
-        if (fl_log_topic_delete(log, o.name, &err)) status = fail("delete", &err);
+        if (fl_log_topic_delete(log, o.name, &err))
+            status = fail("delete", &err);
         else {
             printf("deleted topic %s\n", o.name);
             status = 0;

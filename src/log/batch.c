@@ -30,7 +30,9 @@ static size_t vlen(int64_t v) {
     return n;
 }
 
-static uint8_t *put_v(uint8_t *p, int64_t v) { return p + fl_varint_put_u64(p, fl_zigzag_enc64(v)); }
+static uint8_t *put_v(uint8_t *p, int64_t v) {
+    return p + fl_varint_put_u64(p, fl_zigzag_enc64(v));
+}
 
 static uint8_t *put_bytes(uint8_t *p, const void *data, size_t len, int null) {
     if (null) return put_v(p, -1);
@@ -174,13 +176,15 @@ static bool record_parse(const uint8_t **pp, const uint8_t *end, const struct fl
     for (int64_t i = 0; i < nh; i++) {
         const uint8_t *x;
         size_t xl;
-        if (!get_field(&p, rend, false, &x, &xl) || !get_field(&p, rend, true, &x, &xl)) return false;
+        if (!get_field(&p, rend, false, &x, &xl) || !get_field(&p, rend, true, &x, &xl))
+            return false;
     }
     if (p != rend) return false;
     d->nheaders = (int)nh;
     d->headers_end = rend;
     d->offset = bh->base_offset + off_delta;
-    if (bh->attributes & FL_LOG_ATTR_LOG_APPEND_TIME) d->timestamp_ms = bh->max_timestamp;
+    if (bh->attributes & FL_LOG_ATTR_LOG_APPEND_TIME)
+        d->timestamp_ms = bh->max_timestamp;
     else if (__builtin_add_overflow(bh->base_timestamp, ts_delta, &d->timestamp_ms))
         return false;
     *pp = rend;
@@ -192,7 +196,8 @@ static fl_err_t records_of(const uint8_t *batch, const struct fl_log_batch_hdr *
                            const uint8_t **rec, const uint8_t **rec_end, struct fl_error *err) {
     int codec = h->attributes & FL_LOG_ATTR_CODEC_MASK;
     if (codec != 0)
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "batch at offset %lld: compression codec %d not supported yet",
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "batch at offset %lld: compression codec %d not supported yet",
                        (long long)h->base_offset, codec);
     *rec = batch + FL_LOG_BATCH_OVERHEAD;
     *rec_end = batch + FL_LOG_BATCH_LOG_OVERHEAD + h->length;

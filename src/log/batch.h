@@ -24,9 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FL_LOG_BATCH_OVERHEAD 61  /* the fixed header, RECORDS_OFFSET */
+#define FL_LOG_BATCH_OVERHEAD 61     /* the fixed header, RECORDS_OFFSET */
 #define FL_LOG_BATCH_LOG_OVERHEAD 12 /* baseOffset + batchLength */
-#define FL_LOG_BATCH_CRC_START 21 /* ATTRIBUTES_OFFSET */
+#define FL_LOG_BATCH_CRC_START 21    /* ATTRIBUTES_OFFSET */
 #define FL_LOG_ATTR_CODEC_MASK 0x07
 #define FL_LOG_ATTR_LOG_APPEND_TIME 0x08
 #define FL_LOG_ATTR_TRANSACTIONAL 0x10

@@ -60,8 +60,10 @@ void fl_log_rm_rf(const char *path) {
         char *sub = fl_malloc(n);
         snprintf(sub, n, "%s/%s", path, de->d_name);
         struct stat st;
-        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) fl_log_rm_rf(sub);
-        else unlink(sub);
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            fl_log_rm_rf(sub);
+        else
+            unlink(sub);
         fl_free(sub);
     }
     closedir(d);
@@ -130,8 +132,9 @@ fl_err_t fl_log_space_check(struct fl_log *log, int64_t bytes, struct fl_error *
     int64_t max = log->opts.max_disk_bytes;
     int64_t used = __atomic_load_n(&log->disk_bytes, __ATOMIC_RELAXED);
     if (max > 0 && used + bytes > max)
-        return fl_errf(err, FL_ERR_LIMIT, "log over its disk limit (%" PRId64 " of %" PRId64 " bytes used)",
-                       used, max);
+        return fl_errf(err, FL_ERR_LIMIT,
+                       "log over its disk limit (%" PRId64 " of %" PRId64 " bytes used)", used,
+                       max);
     int64_t min_free = log->opts.min_free_bytes;
     if (min_free <= 0) return FL_OK;
     int64_t now = fl_time_mono_us();
@@ -146,7 +149,8 @@ fl_err_t fl_log_space_check(struct fl_log *log, int64_t bytes, struct fl_error *
     int64_t free_bytes = log->free_bytes;
     pthread_mutex_unlock(&log->space_lock);
     if (free_bytes - bytes < min_free)
-        return fl_errf(err, FL_ERR_LIMIT, "disk nearly full (%" PRId64 " bytes free, %" PRId64 " kept free)",
+        return fl_errf(err, FL_ERR_LIMIT,
+                       "disk nearly full (%" PRId64 " bytes free, %" PRId64 " kept free)",
                        free_bytes, min_free);
     return FL_OK;
 }
@@ -175,7 +179,8 @@ fl_err_t fl_log_retention_run(struct fl_log *log, int *removed, struct fl_error 
     struct fl_log_topic **v = get_all(log, &n);
     int64_t now = fl_time_now_us();
     for (int i = 0; i < n; i++)
-        for (int p = 0; p < v[i]->cfg.partitions; p++) total += fl_log_part_retention(&v[i]->parts[p], now);
+        for (int p = 0; p < v[i]->cfg.partitions; p++)
+            total += fl_log_part_retention(&v[i]->parts[p], now);
     put_all(log, v, n);
     if (removed) *removed = total;
     return FL_OK;
@@ -202,7 +207,8 @@ static void *bg_main(void *arg) {
         struct fl_log_topic **v = get_all(log, &n);
         for (int i = 0; i < n; i++)
             if (v[i]->cfg.sync == FL_LOG_SYNC_INTERVAL)
-                for (int p = 0; p < v[i]->cfg.partitions; p++) fl_log_part_flush(&v[i]->parts[p], false);
+                for (int p = 0; p < v[i]->cfg.partitions; p++)
+                    fl_log_part_flush(&v[i]->parts[p], false);
         put_all(log, v, n);
         int64_t now = fl_time_mono_us();
         if (log->opts.retention_check_ms > 0 &&
@@ -222,7 +228,8 @@ fl_err_t fl_log_open(const struct fl_log_opts *opts, struct fl_log **out, struct
     struct fl_log *log = fl_calloc(1, sizeof(*log));
     log->lock_fd = -1;
     log->opts = *opts;
-    if (log->opts.retention_check_ms == 0) log->opts.retention_check_ms = DEFAULT_RETENTION_CHECK_MS;
+    if (log->opts.retention_check_ms == 0)
+        log->opts.retention_check_ms = DEFAULT_RETENTION_CHECK_MS;
     log->dir = fl_strdup(opts->dir);
     log->opts.dir = log->dir;
     log->faults = opts->faults;
@@ -305,7 +312,8 @@ int32_t fl_log_murmur2(const uint8_t *data, size_t len) {
     size_t n4 = len / 4;
     for (size_t i = 0; i < n4; i++) {
         const uint8_t *p = data + i * 4;
-        uint32_t k = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        uint32_t k =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         k *= m;
         k ^= k >> r;
         k *= m;

@@ -35,11 +35,11 @@ struct fl_log_topic_config {
     int partitions;            /* >= 1; default 1 */
     fl_log_sync_t sync;        /* default FL_LOG_SYNC_ALWAYS */
     int64_t flush_interval_ms; /* FL_LOG_SYNC_INTERVAL; default 1000 */
-    int64_t retention_ms;      /* delete whole segments older than this; -1 = forever (default 7 days) */
-    int64_t retention_bytes;   /* per partition; -1 = unlimited (default) */
-    int64_t segment_bytes;     /* roll a segment past this; default 64 MiB */
-    int64_t segment_ms;        /* roll a segment older than this; default 1 hour */
-    int64_t max_append_bytes;  /* largest batch one append may write; default 8 MiB */
+    int64_t retention_ms; /* delete whole segments older than this; -1 = forever (default 7 days) */
+    int64_t retention_bytes;  /* per partition; -1 = unlimited (default) */
+    int64_t segment_bytes;    /* roll a segment past this; default 64 MiB */
+    int64_t segment_ms;       /* roll a segment older than this; default 1 hour */
+    int64_t max_append_bytes; /* largest batch one append may write; default 8 MiB */
 };
 
 /* Fills cfg with the defaults above. */
@@ -54,15 +54,17 @@ struct fl_log_faults {
 };
 
 struct fl_log_opts {
-    const char *dir;           /* the log's directory (created if missing) */
-    int64_t max_disk_bytes;    /* all topics; appends fail with FL_ERR_LIMIT past it; -1 = no cap */
-    int64_t min_free_bytes;    /* appends fail with FL_ERR_LIMIT when the disk has less free; default 64 MiB */
+    const char *dir;        /* the log's directory (created if missing) */
+    int64_t max_disk_bytes; /* all topics; appends fail with FL_ERR_LIMIT past it; -1 = no cap */
+    int64_t min_free_bytes; /* appends fail with FL_ERR_LIMIT when the disk has less free; default
+                               64 MiB */
     /* added: */
-    int64_t retention_check_ms; /* background retention period; 0 = default 5 s, < 0 = never (call fl_log_retention_run) */
+    int64_t retention_check_ms;   /* background retention period; 0 = default 5 s, < 0 = never (call
+                                     fl_log_retention_run) */
     struct fl_log_faults *faults; /* tests only */
-    bool read_only;            /* for readers beside a running writer (floe topic tail/list/describe):
-                                  no recovery writes, no lock, no background thread; appends,
-                                  creates, deletes and commits fail with FL_ERR_INVALID */
+    bool read_only; /* for readers beside a running writer (floe topic tail/list/describe):
+                       no recovery writes, no lock, no background thread; appends,
+                       creates, deletes and commits fail with FL_ERR_INVALID */
 };
 
 /* Fills opts with the defaults: dir NULL, no disk cap, 64 MiB free,
@@ -156,13 +158,13 @@ fl_err_t fl_log_read(struct fl_log *log, const char *topic, int partition, int64
                      struct fl_error *err);
 
 /* The first offset whose record timestamp is >= ts_ms (the end offset if none). */
-fl_err_t fl_log_offset_for_time(struct fl_log *log, const char *topic, int partition,
-                                int64_t ts_ms, int64_t *offset, struct fl_error *err);
+fl_err_t fl_log_offset_for_time(struct fl_log *log, const char *topic, int partition, int64_t ts_ms,
+                                int64_t *offset, struct fl_error *err);
 
 /* Walking raw record batches (as fl_log_read returns them). Records are
  * decoded in place: pointers point into the batch bytes. */
 struct fl_log_batch_iter {
-    const uint8_t *p, *end;   /* remaining bytes */
+    const uint8_t *p, *end; /* remaining bytes */
     /* the current batch */
     int64_t base_offset, base_timestamp;
     int32_t nrecords, index;
@@ -174,13 +176,14 @@ struct fl_log_batch_iter {
 struct fl_log_decoded {
     int64_t offset;
     int64_t timestamp_ms;
-    const uint8_t *key;   /* NULL = null key */
+    const uint8_t *key; /* NULL = null key */
     size_t key_len;
     const uint8_t *value; /* NULL = null value */
     size_t value_len;
     int nheaders;
     const uint8_t *headers; /* raw, nheaders of them */
-    const uint8_t *headers_end; /* end of the record (fl_log_header_next in log/batch.h walks them) */
+    const uint8_t
+        *headers_end; /* end of the record (fl_log_header_next in log/batch.h walks them) */
 };
 void fl_log_batch_iter_init(struct fl_log_batch_iter *it, const uint8_t *data, size_t len);
 /* FL_OK with *rec filled, FL_ERR_EOF at the end, FL_ERR_CORRUPT (with a

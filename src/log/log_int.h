@@ -40,17 +40,17 @@ struct fl_log_idx {
 };
 
 struct fl_log_seg {
-    int64_t base;        /* base offset: the file name */
-    int64_t end;         /* offset after its last record */
-    int64_t size;        /* bytes of whole, checked batches */
-    int64_t max_ts;      /* largest record timestamp, -1 when empty */
-    int64_t created_us;  /* when it became active (for segment_ms) */
+    int64_t base;       /* base offset: the file name */
+    int64_t end;        /* offset after its last record */
+    int64_t size;       /* bytes of whole, checked batches */
+    int64_t max_ts;     /* largest record timestamp, -1 when empty */
+    int64_t created_us; /* when it became active (for segment_ms) */
     int fd, idx_fd, tidx_fd;
     struct fl_log_idx *idx;
     int nidx, capidx;
     int64_t last_idx_pos; /* position of the last indexed batch */
     int refs;
-    bool dead;           /* removed from the list: free at the last unref */
+    bool dead; /* removed from the list: free at the last unref */
 };
 
 struct fl_log_part {
@@ -62,13 +62,13 @@ struct fl_log_part {
     pthread_cond_t sync_cond;
     struct fl_log_seg **segs; /* by base offset; the last is active */
     int nsegs;
-    int64_t end;       /* next offset to write */
-    int64_t synced;    /* offsets below are fsynced (ALWAYS) or flushed */
-    int64_t visible;   /* readers see offsets below this */
-    bool syncing;      /* one thread is in fdatasync for the others */
-    bool dirty;        /* written since the last flush (INTERVAL) */
+    int64_t end;     /* next offset to write */
+    int64_t synced;  /* offsets below are fsynced (ALWAYS) or flushed */
+    int64_t visible; /* readers see offsets below this */
+    bool syncing;    /* one thread is in fdatasync for the others */
+    bool dirty;      /* written since the last flush (INTERVAL) */
     int64_t last_flush_us;
-    int failed_errno;  /* an fsync failed: refuse appends until reopened */
+    int failed_errno; /* an fsync failed: refuse appends until reopened */
 };
 
 struct fl_log_topic {
@@ -92,7 +92,7 @@ struct fl_log {
     pthread_mutex_t lock;
     struct fl_log_topic **topics;
     int ntopics, captopics;
-    int64_t disk_bytes;     /* all segments and indexes; __atomic */
+    int64_t disk_bytes; /* all segments and indexes; __atomic */
     /* free-space cache: statvfs at most every 50 ms */
     pthread_mutex_t space_lock;
     int64_t free_bytes, free_at_us;
@@ -106,8 +106,8 @@ struct fl_log {
     struct fl_log_group_off *offs;
     int noffs, capoffs;
     struct fl_log_faults *faults;
-    bool ro;      /* opts.read_only */
-    int lock_fd;  /* DIR/.lock, flocked while open for writing */
+    bool ro;     /* opts.read_only */
+    int lock_fd; /* DIR/.lock, flocked while open for writing */
 };
 
 /* segment.c */

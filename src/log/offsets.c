@@ -70,8 +70,7 @@ static void load_file(struct fl_log *log, const char *path) {
     const char *group = json_string_value(json_object_get(o, "group"));
     size_t i;
     json_t *e;
-    if (group && json_is_array(offs))
-        json_array_foreach(offs, i, e) {
+    if (group && json_is_array(offs)) json_array_foreach(offs, i, e) {
             const char *topic = json_string_value(json_object_get(e, "topic"));
             json_t *p = json_object_get(e, "partition"), *off = json_object_get(e, "offset");
             if (topic && json_is_integer(p) && json_is_integer(off) && json_integer_value(p) >= 0 &&
@@ -191,7 +190,8 @@ void fl_log_offsets_drop_topic(struct fl_log *log, const char *topic) {
     }
     for (int k = 0; k < ng; k++) {
         char fname[FILE_NAME_MAX + 8];
-        if (encode_name(groups[k], fname, sizeof(fname))) (void)group_save(log, groups[k], fname, NULL);
+        if (encode_name(groups[k], fname, sizeof(fname)))
+            (void)group_save(log, groups[k], fname, NULL);
         fl_free(groups[k]);
     }
     fl_free(groups);

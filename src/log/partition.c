@@ -140,8 +140,8 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
     for (size_t i = 0; i < nb; i++) {
         struct fl_log_seg *seg;
         bool is_active = i + 1 == nb;
-        rc = fl_log_seg_open(part->dir, bases[i], is_active, is_active ? -1 : bases[i + 1], ro, &seg,
-                             err);
+        rc = fl_log_seg_open(part->dir, bases[i], is_active, is_active ? -1 : bases[i + 1], ro,
+                             &seg, err);
         if (rc) goto out;
         segs_push(part, seg);
     }
@@ -155,7 +155,8 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
         if (rc) goto out;
     }
     part->end = part->synced = part->visible = active(part)->end;
-    for (int i = 0; i < part->nsegs; i++) fl_log_space_add(log, fl_log_seg_disk_bytes(part->segs[i]));
+    for (int i = 0; i < part->nsegs; i++)
+        fl_log_space_add(log, fl_log_seg_disk_bytes(part->segs[i]));
 out:
     fl_free(bases);
     if (rc) fl_err_prefix(err, "partition %s: ", part->dir);
@@ -227,8 +228,10 @@ static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, struct fl_e
         pthread_mutex_lock(&part->lock);
         seg_unref(seg);
         part->syncing = false;
-        if (r != 0) part->failed_errno = e;
-        else if (target > part->synced) part->synced = target;
+        if (r != 0)
+            part->failed_errno = e;
+        else if (target > part->synced)
+            part->synced = target;
         if (part->synced > part->visible) part->visible = part->synced;
         pthread_cond_broadcast(&part->sync_cond);
     }
@@ -261,8 +264,8 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
     fl_buf_init(&buf, (size_t)t->cfg.max_append_bytes);
     rc = fl_log_batch_encode(&buf, 0, recs, n, fl_time_now_us() / 1000, err);
     if (rc == FL_ERR_LIMIT)
-        rc = fl_errf(err, FL_ERR_INVALID, "batch of %d records over max_append_bytes (%" PRId64 ")", n,
-                     t->cfg.max_append_bytes);
+        rc = fl_errf(err, FL_ERR_INVALID, "batch of %d records over max_append_bytes (%" PRId64 ")",
+                     n, t->cfg.max_append_bytes);
     if (rc) goto out;
     rc = fl_log_space_check(log, (int64_t)buf.len, err);
     if (rc) goto out;
@@ -279,13 +282,16 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
         struct fl_log_seg *seg = active(part);
         int64_t base = part->end, before = fl_log_seg_disk_bytes(seg);
         fl_log_batch_set_base_offset(buf.data, base);
-        rc = fl_log_seg_write(seg, buf.data, buf.len, base + n - 1, h.max_timestamp, log->faults, err);
+        rc = fl_log_seg_write(seg, buf.data, buf.len, base + n - 1, h.max_timestamp, log->faults,
+                              err);
         if (!rc) {
             part->end = base + n;
             fl_log_space_add(log, fl_log_seg_disk_bytes(seg) - before);
             part->dirty = true;
-            if (t->cfg.sync == FL_LOG_SYNC_ALWAYS) rc = group_commit(part, part->end, err);
-            else part->visible = part->end;
+            if (t->cfg.sync == FL_LOG_SYNC_ALWAYS)
+                rc = group_commit(part, part->end, err);
+            else
+                part->visible = part->end;
             if (!rc) *base_offset = base;
         }
     }
@@ -353,8 +359,9 @@ fl_err_t fl_log_read(struct fl_log *log, const char *topic, int partition, int64
     int64_t start = part->segs[0]->base, visible = part->visible;
     if (offset < start || offset > visible) {
         pthread_mutex_unlock(&part->lock);
-        rc = fl_errf(err, FL_ERR_RANGE, "offset %" PRId64 " outside %s-%d's range [%" PRId64 ", %" PRId64 "]",
-                     offset, topic, partition, start, visible);
+        rc = fl_errf(err, FL_ERR_RANGE,
+                     "offset %" PRId64 " outside %s-%d's range [%" PRId64 ", %" PRId64 "]", offset,
+                     topic, partition, start, visible);
         goto out;
     }
     int64_t want = offset;
@@ -374,7 +381,9 @@ fl_err_t fl_log_read(struct fl_log *log, const char *topic, int partition, int64
                 if (got && got + (size_t)len > max_bytes) break;
                 uint8_t *dst = fl_buf_grow(out, (size_t)len);
                 if (!dst) {
-                    if (!got) rc = fl_errf(err, FL_ERR_LIMIT, "read buffer too small for a batch of %" PRId64 " bytes", len);
+                    if (!got)
+                        rc = fl_errf(err, FL_ERR_LIMIT,
+                                     "read buffer too small for a batch of %" PRId64 " bytes", len);
                     break;
                 }
                 if (read_at(seg->fd, dst, (size_t)len, pos) != 0) {
@@ -406,8 +415,8 @@ out:
     return rc;
 }
 
-fl_err_t fl_log_offset_for_time(struct fl_log *log, const char *topic, int partition,
-                                int64_t ts_ms, int64_t *offset, struct fl_error *err) {
+fl_err_t fl_log_offset_for_time(struct fl_log *log, const char *topic, int partition, int64_t ts_ms,
+                                int64_t *offset, struct fl_error *err) {
     struct fl_log_topic *t;
     fl_err_t rc = part_get(log, topic, partition, &t, err);
     if (rc) return rc;
@@ -477,8 +486,10 @@ void fl_log_part_flush(struct fl_log_part *part, bool force) {
     pthread_mutex_lock(&part->lock);
     seg_unref(seg);
     part->last_flush_us = now;
-    if (r != 0) part->failed_errno = e;
-    else if (target > part->synced) part->synced = target;
+    if (r != 0)
+        part->failed_errno = e;
+    else if (target > part->synced)
+        part->synced = target;
     pthread_mutex_unlock(&part->lock);
 }
 

@@ -134,7 +134,8 @@ void fl_log_seg_seal(struct fl_log_seg *seg) {
 static uint8_t *slurp(int fd, size_t *len) {
     struct stat st;
     *len = 0;
-    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > INDEX_FILE_MAX) return NULL;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > INDEX_FILE_MAX)
+        return NULL;
     uint8_t *p = fl_malloc((size_t)st.st_size);
     if (pread_all(fd, p, (size_t)st.st_size, 0) != 0) {
         fl_free(p);
@@ -250,10 +251,12 @@ static fl_err_t open_files(struct fl_log_seg *seg, const char *dir, int flags, b
     if (seg->fd < 0) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
     fl_log_seg_path(path, sizeof(path), dir, seg->base, "index");
     seg->idx_fd = open(path, mode | (ro ? 0 : O_CREAT) | O_CLOEXEC, 0644);
-    if (seg->idx_fd < 0 && !ro) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
+    if (seg->idx_fd < 0 && !ro)
+        return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
     fl_log_seg_path(path, sizeof(path), dir, seg->base, "timeindex");
     seg->tidx_fd = open(path, mode | (ro ? 0 : O_CREAT) | O_CLOEXEC, 0644);
-    if (seg->tidx_fd < 0 && !ro) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
+    if (seg->tidx_fd < 0 && !ro)
+        return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
     return FL_OK;
 }
 
@@ -371,12 +374,13 @@ fl_err_t fl_log_seg_write(struct fl_log_seg *seg, const uint8_t *batch, size_t l
         /* nothing of a failed batch may stay for recovery to find */
         (void)!ftruncate(seg->fd, pos);
         if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-            return fl_errf(err, FL_ERR_LIMIT, "disk full writing segment %" PRId64 ": %s", seg->base,
-                           strerror(e));
+            return fl_errf(err, FL_ERR_LIMIT, "disk full writing segment %" PRId64 ": %s",
+                           seg->base, strerror(e));
         return fl_errf(err, FL_ERR_IO, "write segment %" PRId64 ": %s", seg->base, strerror(e));
     }
     if (seg->last_idx_pos < 0 || pos - seg->last_idx_pos >= FL_LOG_INDEX_INTERVAL) {
-        idx_push(seg, (uint32_t)(fl_log_be64(batch) - (uint64_t)seg->base), (uint32_t)pos, seg->max_ts);
+        idx_push(seg, (uint32_t)(fl_log_be64(batch) - (uint64_t)seg->base), (uint32_t)pos,
+                 seg->max_ts);
         idx_write(seg, seg->nidx - 1);
     }
     seg->size = pos + (int64_t)len;

@@ -59,13 +59,15 @@ bool fl_log_name_valid(const char *name) {
 
 static fl_err_t config_check(const struct fl_log_topic_config *c, struct fl_error *err) {
     if (c->partitions < 1 || c->partitions > MAX_PARTITIONS)
-        return fl_errf(err, FL_ERR_INVALID, "partitions must be 1..%d, not %d", MAX_PARTITIONS, c->partitions);
+        return fl_errf(err, FL_ERR_INVALID, "partitions must be 1..%d, not %d", MAX_PARTITIONS,
+                       c->partitions);
     if (c->sync < FL_LOG_SYNC_ALWAYS || c->sync > FL_LOG_SYNC_NEVER)
         return fl_errf(err, FL_ERR_INVALID, "unknown sync policy %d", (int)c->sync);
     if (c->flush_interval_ms < 1)
         return fl_errf(err, FL_ERR_INVALID, "flush_interval_ms must be >= 1");
     if (c->retention_ms < -1 || c->retention_bytes < -1 || c->segment_ms < -1)
-        return fl_errf(err, FL_ERR_INVALID, "retention_ms, retention_bytes and segment_ms must be >= -1");
+        return fl_errf(err, FL_ERR_INVALID,
+                       "retention_ms, retention_bytes and segment_ms must be >= -1");
     if (c->segment_bytes < 1024 || c->segment_bytes > (INT64_C(1) << 30))
         return fl_errf(err, FL_ERR_INVALID, "segment_bytes must be 1 KiB..1 GiB");
     if (c->max_append_bytes < 1024 || c->max_append_bytes > (INT64_C(1) << 30))
@@ -76,12 +78,12 @@ static fl_err_t config_check(const struct fl_log_topic_config *c, struct fl_erro
 static const char *sync_names[] = {"always", "interval", "never"};
 
 static char *config_json(const struct fl_log_topic_config *c) {
-    json_t *o = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "partitions", c->partitions,
-                          "sync", sync_names[c->sync], "flush_interval_ms", (json_int_t)c->flush_interval_ms,
-                          "retention_ms", (json_int_t)c->retention_ms, "retention_bytes",
-                          (json_int_t)c->retention_bytes, "segment_bytes", (json_int_t)c->segment_bytes,
-                          "segment_ms", (json_int_t)c->segment_ms, "max_append_bytes",
-                          (json_int_t)c->max_append_bytes);
+    json_t *o = json_pack(
+        "{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "partitions", c->partitions, "sync",
+        sync_names[c->sync], "flush_interval_ms", (json_int_t)c->flush_interval_ms, "retention_ms",
+        (json_int_t)c->retention_ms, "retention_bytes", (json_int_t)c->retention_bytes,
+        "segment_bytes", (json_int_t)c->segment_bytes, "segment_ms", (json_int_t)c->segment_ms,
+        "max_append_bytes", (json_int_t)c->max_append_bytes);
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(o);
     return s;
@@ -98,7 +100,8 @@ static fl_err_t config_load(const char *path, struct fl_log_topic_config *c, str
     json_t *v = json_object_get(o, "partitions");
     if (json_is_integer(v) && json_integer_value(v) <= MAX_PARTITIONS && json_integer_value(v) >= 0)
         c->partitions = (int)json_integer_value(v);
-    else c->partitions = 0;
+    else
+        c->partitions = 0;
     v = json_object_get(o, "sync");
     if (v) {
         const char *s = json_string_value(v);
@@ -109,13 +112,18 @@ static fl_err_t config_load(const char *path, struct fl_log_topic_config *c, str
     struct {
         const char *k;
         int64_t *dst;
-    } f[] = {{"flush_interval_ms", &c->flush_interval_ms}, {"retention_ms", &c->retention_ms},
-             {"retention_bytes", &c->retention_bytes},     {"segment_bytes", &c->segment_bytes},
-             {"segment_ms", &c->segment_ms},               {"max_append_bytes", &c->max_append_bytes}};
+    } f[] = {{"flush_interval_ms", &c->flush_interval_ms},
+             {"retention_ms", &c->retention_ms},
+             {"retention_bytes", &c->retention_bytes},
+             {"segment_bytes", &c->segment_bytes},
+             {"segment_ms", &c->segment_ms},
+             {"max_append_bytes", &c->max_append_bytes}};
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         v = json_object_get(o, f[i].k);
-        if (json_is_integer(v)) *f[i].dst = json_integer_value(v);
-        else if (v) *f[i].dst = -2; /* refused by config_check */
+        if (json_is_integer(v))
+            *f[i].dst = json_integer_value(v);
+        else if (v)
+            *f[i].dst = -2; /* refused by config_check */
     }
     json_decref(o);
     fl_err_t rc = config_check(c, err);
@@ -225,11 +233,14 @@ static fl_err_t topic_create(struct fl_log *log, const char *topic,
                              struct fl_error *err) {
     if (!fl_log_name_valid(topic))
         return fl_errf(err, FL_ERR_INVALID,
-                       "topic name \"%s\": 1..249 bytes of [a-zA-Z0-9._-], not . or ..", topic ? topic : "");
+                       "topic name \"%s\": 1..249 bytes of [a-zA-Z0-9._-], not . or ..",
+                       topic ? topic : "");
     if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     struct fl_log_topic_config c;
-    if (cfg) c = *cfg;
-    else fl_log_topic_config_default(&c);
+    if (cfg)
+        c = *cfg;
+    else
+        fl_log_topic_config_default(&c);
     fl_err_t rc = config_check(&c, err);
     if (rc) return rc;
     char tmp[4200], path[4300], uuid[37];
@@ -298,7 +309,8 @@ fl_err_t fl_log_topic_delete(struct fl_log *log, const char *topic, struct fl_er
     }
     snprintf(path, sizeof(path), "%s/topics", log->dir);
     fl_err_t rc = fl_log_dir_sync(path, err);
-    memmove(log->topics + i, log->topics + i + 1, (size_t)(log->ntopics - i - 1) * sizeof(*log->topics));
+    memmove(log->topics + i, log->topics + i + 1,
+            (size_t)(log->ntopics - i - 1) * sizeof(*log->topics));
     log->ntopics--;
     t->deleted = true;
     fl_free(t->dir);

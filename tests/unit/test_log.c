@@ -102,7 +102,8 @@ static int64_t put(struct fx *fx, const char *t, int p, int n, int64_t ts) {
     char k[32], v[64];
     snprintf(k, sizeof(k), "k%d", n);
     snprintf(v, sizeof(v), "value number %d", n);
-    struct fl_log_record r = {(const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), ts, NULL, 0};
+    struct fl_log_record r = {
+        (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), ts, NULL, 0};
     int64_t off = -1;
     struct fl_error e = {0};
     fl_err_t rc = fl_log_append(fx->log, t, p, &r, 1, &off, &e);
@@ -151,26 +152,26 @@ static int64_t read_all(struct fx *fx, const char *t, int p, int64_t from, int64
 static void test_batch_bytes(void **state) {
     (void)state;
     static const uint8_t want[70] = {
-        0, 0, 0, 0, 0, 0, 0, 0,          /* baseOffset 0 */
-        0, 0, 0, 0x3a,                   /* batchLength 58 = 70 - 12 */
-        0, 0, 0, 0,                      /* partitionLeaderEpoch */
-        2,                               /* magic */
-        0x71, 0x6a, 0x61, 0x89,          /* CRC-32C of bytes 21..69 */
-        0, 0,                            /* attributes */
-        0, 0, 0, 0,                      /* lastOffsetDelta */
-        0, 0, 0, 0, 0, 0, 0x03, 0xe8,    /* baseTimestamp 1000 */
-        0, 0, 0, 0, 0, 0, 0x03, 0xe8,    /* maxTimestamp 1000 */
+        0,    0,    0,    0,    0,    0,    0,    0,    /* baseOffset 0 */
+        0,    0,    0,    0x3a,                         /* batchLength 58 = 70 - 12 */
+        0,    0,    0,    0,                            /* partitionLeaderEpoch */
+        2,                                              /* magic */
+        0x71, 0x6a, 0x61, 0x89,                         /* CRC-32C of bytes 21..69 */
+        0,    0,                                        /* attributes */
+        0,    0,    0,    0,                            /* lastOffsetDelta */
+        0,    0,    0,    0,    0,    0,    0x03, 0xe8, /* baseTimestamp 1000 */
+        0,    0,    0,    0,    0,    0,    0x03, 0xe8, /* maxTimestamp 1000 */
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* producerId -1 */
-        0xff, 0xff,                      /* producerEpoch -1 */
-        0xff, 0xff, 0xff, 0xff,          /* baseSequence -1 */
-        0, 0, 0, 1,                      /* records 1 */
-        0x10,                            /* length 8 (zigzag 16) */
-        0,                               /* attributes */
-        0,                               /* timestampDelta 0 */
-        0,                               /* offsetDelta 0 */
-        0x02, 'k',                       /* key length 1, "k" */
-        0x02, 'v',                       /* value length 1, "v" */
-        0,                               /* no headers */
+        0xff, 0xff,                                     /* producerEpoch -1 */
+        0xff, 0xff, 0xff, 0xff,                         /* baseSequence -1 */
+        0,    0,    0,    1,                            /* records 1 */
+        0x10,                                           /* length 8 (zigzag 16) */
+        0,                                              /* attributes */
+        0,                                              /* timestampDelta 0 */
+        0,                                              /* offsetDelta 0 */
+        0x02, 'k',                                      /* key length 1, "k" */
+        0x02, 'v',                                      /* value length 1, "v" */
+        0,                                              /* no headers */
     };
     struct fl_log_record r = {(const uint8_t *)"k", 1, (const uint8_t *)"v", 1, 1000, NULL, 0};
     struct fl_buf buf;
@@ -315,7 +316,8 @@ static void test_partitions_roundtrip(void **state) {
     assert_int_equal(fl_log_topic_delete(fx->log, "t1", NULL), FL_OK);
     assert_int_equal(fl_log_topic_delete(fx->log, "t1", NULL), FL_ERR_NOTFOUND);
     reopen(fx);
-    assert_int_equal(fl_log_topic_describe(fx->log, "t1", &n, NULL, NULL, 0, NULL), FL_ERR_NOTFOUND);
+    assert_int_equal(fl_log_topic_describe(fx->log, "t1", &n, NULL, NULL, 0, NULL),
+                     FL_ERR_NOTFOUND);
 }
 
 static void test_offset_time_roll_retention(void **state) {
@@ -334,13 +336,16 @@ static void test_offset_time_roll_retention(void **state) {
     assert_int_equal(info.end_offset, 400);
     for (int pass = 0; pass < 2; pass++) {
         /* every offset reads back from the batch that holds it */
-        for (int64_t o = 0; o < 400; o += 7) assert_int_equal(read_all(fx, "r", 0, o, NULL), 400 - o);
+        for (int64_t o = 0; o < 400; o += 7)
+            assert_int_equal(read_all(fx, "r", 0, o, NULL), 400 - o);
         int64_t off;
         assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 0, &off, NULL), FL_OK);
         assert_int_equal(off, 0);
-        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 1000 + 10 * 123, &off, NULL), FL_OK);
+        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 1000 + 10 * 123, &off, NULL),
+                         FL_OK);
         assert_int_equal(off, 123);
-        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 1000 + 10 * 123 + 1, &off, NULL), FL_OK);
+        assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 1000 + 10 * 123 + 1, &off, NULL),
+                         FL_OK);
         assert_int_equal(off, 124);
         /* record 129 is stamped 2265: the first at or after 2262 is 127 */
         assert_int_equal(fl_log_offset_for_time(fx->log, "r", 0, 2262, &off, NULL), FL_OK);
@@ -356,7 +361,8 @@ static void test_offset_time_roll_retention(void **state) {
     char path[200];
     snprintf(path, sizeof(path), "%s/topics/r/topic.json", fx->dir);
     FILE *f = fopen(path, "w");
-    fprintf(f, "{\"partitions\":1,\"sync\":\"always\",\"segment_bytes\":4096,\"retention_bytes\":10000,\"retention_ms\":-1}");
+    fprintf(f, "{\"partitions\":1,\"sync\":\"always\",\"segment_bytes\":4096,\"retention_bytes\":"
+               "10000,\"retention_ms\":-1}");
     fclose(f);
     /* a lost index is rebuilt */
     snprintf(path, sizeof(path), "%s/topics/r/0/00000000000000000000.index", fx->dir);
@@ -375,7 +381,8 @@ static void test_offset_time_roll_retention(void **state) {
     struct fl_buf buf;
     fl_buf_init(&buf, 1 << 20);
     int64_t next;
-    assert_int_equal(fl_log_read(fx->log, "r", 0, info.start_offset - 1, 100, &buf, &next, NULL), FL_ERR_RANGE);
+    assert_int_equal(fl_log_read(fx->log, "r", 0, info.start_offset - 1, 100, &buf, &next, NULL),
+                     FL_ERR_RANGE);
     fl_buf_fini(&buf);
     /* retention by age: every record is from 1970, so all but the active go */
     f = fopen(path, "r");
@@ -385,7 +392,9 @@ static void test_offset_time_roll_retention(void **state) {
     fl_log_close(fx->log);
     fx->log = NULL;
     f = fopen(path, "w");
-    fprintf(f, "{\"partitions\":1,\"sync\":\"always\",\"segment_bytes\":4096,\"retention_ms\":86400000}");
+    fprintf(
+        f,
+        "{\"partitions\":1,\"sync\":\"always\",\"segment_bytes\":4096,\"retention_ms\":86400000}");
     fclose(f);
     reopen(fx);
     assert_int_equal(fl_log_retention_run(fx->log, &removed, NULL), FL_OK);
@@ -535,8 +544,10 @@ static void *appender(void *arg) {
         int tag = t->id * 100000 + i;
         snprintf(k, sizeof(k), "k%d", tag);
         snprintf(v, sizeof(v), "value number %d", tag);
-        struct fl_log_record r = {(const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), -1, NULL, 0};
-        if (fl_log_append(t->fx->log, "gc", t->id % 2, &r, 1, &t->offs[i], NULL) != FL_OK) t->offs[i] = -1;
+        struct fl_log_record r = {
+            (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), -1, NULL, 0};
+        if (fl_log_append(t->fx->log, "gc", t->id % 2, &r, 1, &t->offs[i], NULL) != FL_OK)
+            t->offs[i] = -1;
     }
     return NULL;
 }
