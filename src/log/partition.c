@@ -152,6 +152,7 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
         if (rc) goto out;
         segs_push(part, seg);
         rc = fl_log_dir_sync(part->dir, err);
+        if (!rc) rc = fl_log_dir_sync(topic->dir, err); /* the partition's folder entry */
         if (rc) goto out;
     }
     part->end = part->synced = part->visible = active(part)->end;
