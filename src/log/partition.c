@@ -358,11 +358,13 @@ fl_err_t fl_log_read(struct fl_log *log, const char *topic, int partition, int64
     *next_offset = offset;
     pthread_mutex_lock(&part->lock);
     int64_t start = part->segs[0]->base, visible = part->visible;
-    if (offset < start || offset > visible) {
+    /* offsets written but not yet fsynced (ALWAYS) read as the end: nothing yet */
+    if (offset < start || offset > part->end) {
+        int64_t end = part->end;
         pthread_mutex_unlock(&part->lock);
         rc = fl_errf(err, FL_ERR_RANGE,
                      "offset %" PRId64 " outside %s-%d's range [%" PRId64 ", %" PRId64 "]", offset,
-                     topic, partition, start, visible);
+                     topic, partition, start, end);
         goto out;
     }
     int64_t want = offset;

@@ -648,6 +648,42 @@ static void test_interval_policy(void **state) {
     assert_int_equal(read_all(fx, "iv", 0, 0, NULL), 50);
 }
 
+static void test_read_only_and_lock(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 1, FL_LOG_SYNC_ALWAYS);
+    create(fx, "ro", &cfg);
+    for (int i = 0; i < 10; i++) put(fx, "ro", 0, i, -1);
+    /* a second writer is refused while the first holds the log */
+    struct fl_log *other = NULL;
+    struct fl_error e = {0};
+    assert_int_equal(fl_log_open(&fx->opts, &other, &e), FL_ERR_CONFLICT);
+    /* a reader beside it sees what is there and writes nothing */
+    struct fl_log_opts ro = fx->opts;
+    ro.read_only = true;
+    assert_int_equal(fl_log_open(&ro, &other, &e), FL_OK);
+    struct fl_log *writer = fx->log;
+    fx->log = other;
+    assert_int_equal(read_all(fx, "ro", 0, 0, NULL), 10);
+    struct fl_log_record r = {NULL, 0, NULL, 0, -1, NULL, 0};
+    int64_t off;
+    assert_int_equal(fl_log_append(other, "ro", 0, &r, 1, &off, NULL), FL_ERR_INVALID);
+    assert_int_equal(fl_log_topic_create(other, "x", &cfg, NULL), FL_ERR_INVALID);
+    assert_int_equal(fl_log_offset_commit(other, "g", "ro", 0, 1, NULL), FL_ERR_INVALID);
+    fx->log = writer;
+    put(fx, "ro", 0, 10, -1);
+    fl_log_close(other);
+    /* a reader of a folder with no log yet sees no topics */
+    char empty[96];
+    snprintf(empty, sizeof(empty), "%s/none", fx->dir);
+    ro.dir = empty;
+    assert_int_equal(fl_log_open(&ro, &other, &e), FL_OK);
+    int n;
+    assert_int_equal(fl_log_topic_describe(other, "ro", &n, NULL, NULL, 0, NULL), FL_ERR_NOTFOUND);
+    fl_log_close(other);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_bytes),
@@ -660,6 +696,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interval_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_and_lock, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
