@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "ingest/backend_log.h"
+#include "ingest/coalesce.h"
 #include "ingest/ingest.h"
 #include "ingest/server.h"
 #include "log/log.h"
@@ -29,10 +30,11 @@ static const char *const SEED_TOPICS[] = {"weather", "session_topic", "employee_
                                           "client_topic"};
 
 static void up_usage(FILE *f) {
-    fprintf(f, "usage: floe up [-c FILE] [--listen ADDR:PORT] [--data DIR]\n"
-               "  -c FILE             YAML configuration (see docs/internals/ingest.md)\n"
-               "  --listen ADDR:PORT  HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
-               "  --data DIR          data directory: DIR/log, DIR/warehouse (default ./floe-data)\n");
+    fprintf(f,
+            "usage: floe up [-c FILE] [--listen ADDR:PORT] [--data DIR]\n"
+            "  -c FILE             YAML configuration (see docs/internals/ingest.md)\n"
+            "  --listen ADDR:PORT  HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
+            "  --data DIR          data directory: DIR/log, DIR/warehouse (default ./floe-data)\n");
 }
 
 /* The topic config for name: the log's defaults, then the config file's entry. */
@@ -87,7 +89,7 @@ int fl_cli_up(int argc, char **argv) {
     struct fl_store *store = NULL;
     struct fl_ingest *ing = NULL;
     struct fl_ingest_server *srv = NULL;
-    struct fl_ingest_backend be = {0};
+    struct fl_ingest_backend be = {0}, co = {0};
     fl_config_init(&cfg);
     fl_ingest_config_default(&icfg);
     if (conf_path && fl_config_load(conf_path, &cfg, &err)) {
@@ -103,8 +105,10 @@ int fl_cli_up(int argc, char **argv) {
         goto out;
     }
     snprintf(logdir, sizeof(logdir), "%s/log", absdata);
-    if (cfg.warehouse) snprintf(wh, sizeof(wh), "%s", cfg.warehouse);
-    else snprintf(wh, sizeof(wh), "file://%s/warehouse", absdata);
+    if (cfg.warehouse)
+        snprintf(wh, sizeof(wh), "%s", cfg.warehouse);
+    else
+        snprintf(wh, sizeof(wh), "file://%s/warehouse", absdata);
 
     /* limits and upload kinds from the config file */
     if (cfg.limits.header_bytes > 0) icfg.limits.header_bytes = (size_t)cfg.limits.header_bytes;
@@ -162,7 +166,9 @@ int fl_cli_up(int argc, char **argv) {
     struct fl_log_topic_config defaults;
     fl_log_topic_config_default(&defaults);
     fl_ingest_backend_log_init(&be, log, store, &defaults);
-    if (fl_ingest_new(&icfg, &be, &ing, &err) ||
+    /* concurrent single-event requests share one log append (coalesce.c) */
+    fl_ingest_coalesce_init(&co, &be, (size_t)1 << 20);
+    if (fl_ingest_new(&icfg, &co, &ing, &err) ||
         fl_ingest_server_start(ing, listen_addr, &srv, &err)) {
         fprintf(stderr, "floe up: %s\n", err.msg);
         goto out;
@@ -186,6 +192,7 @@ log_err:
 out:
     fl_ingest_server_stop(srv);
     fl_ingest_free(ing);
+    if (co.ctx) fl_ingest_coalesce_fini(&co);
     if (be.ctx) fl_ingest_backend_log_fini(&be);
     if (log) fl_log_close(log);
     fl_store_free(store);

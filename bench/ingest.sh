@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# ingest.sh - HTTP ingest throughput and latency, floe beside the seed's
+# Flask logging server, in one run on this machine:
+#   1. floe: single events, GET /log?city=..&temperature=.. with keep-alive
+#   2. floe: batches of $BATCH events, POST /topics/weather (REST proxy v2)
+#   3. seed: the same GET /log against bench/seed_flask_server.py
+# floe runs `floe up` with sync: always (an event is acknowledged after
+# its fsync; concurrent requests share fsyncs). wrk reports requests/s
+# and the latency distribution; events/s = requests/s x events per
+# request. Env: FLOE_BIN (default build/floe), DUR (s, default 10),
+# CONNS (default 32), BATCH (default 100). The peer runs on Debian's
+# /usr/bin/python3 (python3-flask, python3-confluent-kafka).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FLOE=${FLOE_BIN:-build/floe}
+DUR=${DUR:-10}
+CONNS=${CONNS:-32}
+BATCH=${BATCH:-100}
+T=$(mktemp -d)
+FPID=
+SPID=
+cleanup() {
+    [ -n "$FPID" ] && kill "$FPID" 2>/dev/null || true
+    [ -n "$SPID" ] && kill "$SPID" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+cat >"$T/floe.yaml" <<'YAML'
+listen: 127.0.0.1:0
+limits: {threads: 32, connections: 1024, records: 10000}
+topics:
+  - {name: weather, partitions: 1, sync: always}
+YAML
+"$FLOE" up -c "$T/floe.yaml" --data "$T/data" >"$T/out" 2>"$T/err" &
+FPID=$!
+for _ in $(seq 100); do grep -q "listening on" "$T/out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/out")
+
+SPORT=$((PORT + 1))
+/usr/bin/python3 bench/seed_flask_server.py "$SPORT" >"$T/seed.out" 2>&1 &
+SPID=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SPORT/health" >/dev/null 2>&1 && break; sleep 0.1; done
+
+python3 - "$BATCH" >"$T/batch.lua" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+body = json.dumps({"records": [{"value": {"city": "Oslo", "temperature": "%d.5" % i, "ts": "2026-11-23-12"}} for i in range(n)]})
+print('wrk.method = "POST"')
+print('wrk.headers["Content-Type"] = "application/vnd.kafka.json.v2+json"')
+print("wrk.body = %s" % json.dumps(body))
+PY
+
+# run NAME EVENTS_PER_REQUEST wrk-args...: prints "NAME events/s p50 p99"
+run() {
+    local name=$1 per=$2 f=$T/wrk.$RANDOM
+    shift 2
+    wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$@" >"$f" 2>&1
+    python3 - "$f" "$name" "$per" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+def ms(label):
+    m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)\b" % label, t)
+    v = float(m.group(1))
+    return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+errs = re.search(r"Socket errors: (.*)", t)
+print("%-26s %12.0f events/s  p50 %7.2f ms  p99 %7.2f ms%s%s" % (
+    sys.argv[2], rps * int(sys.argv[3]), ms("50"), ms("99"),
+    "  NON-2XX %s" % non2xx.group(1) if non2xx else "",
+    "  socket errors: %s" % errs.group(1) if errs else ""))
+PY
+}
+
+echo "# $(date -u +%FT%TZ), $(nproc) cores, wrk -t2 -c$CONNS -d${DUR}s, floe sync=always"
+run "floe GET /log" 1 "http://127.0.0.1:$PORT/log?city=Oslo&temperature=3.5"
+run "floe POST /topics x$BATCH" "$BATCH" -s "$T/batch.lua" "http://127.0.0.1:$PORT/topics/weather"
+run "seed Flask GET /log" 1 "http://127.0.0.1:$SPORT/log?city=Oslo&temperature=3.5"
