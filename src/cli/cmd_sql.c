@@ -35,17 +35,18 @@ struct opts {
 };
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: floe sql [--warehouse URI] [--catalog URI] [--format table|csv|json|ndjson]\n"
-            "                [--no-header] [--timing] [--stats] [-f FILE | QUERY]\n"
-            "Runs SQL (SQLite's dialect) over the catalog's Iceberg tables: `t` for the default\n"
-            "namespace, `ns.t` or \"ns.t\" otherwise; metadata tables \"t$snapshots\", \"t$history\",\n"
-            "\"t$files\", \"t$manifests\", \"t$partitions\", \"t$refs\"; time travel t(SNAPSHOT_ID)\n"
-            "or t(NULL, 'YYYY-MM-DD HH:MM:SS'). Statements come from QUERY, -f FILE or stdin; with a\n"
-            "terminal on stdin, a prompt (.help lists its commands).\n"
-            "--stats prints each statement's Iceberg scan counters to stderr; --timing its time.\n"
-            "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
-            "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
+    fprintf(
+        f,
+        "usage: floe sql [--warehouse URI] [--catalog URI] [--format table|csv|json|ndjson]\n"
+        "                [--no-header] [--timing] [--stats] [-f FILE | QUERY]\n"
+        "Runs SQL (SQLite's dialect) over the catalog's Iceberg tables: `t` for the default\n"
+        "namespace, `ns.t` or \"ns.t\" otherwise; metadata tables \"t$snapshots\", \"t$history\",\n"
+        "\"t$files\", \"t$manifests\", \"t$partitions\", \"t$refs\"; time travel t(SNAPSHOT_ID)\n"
+        "or t(NULL, 'YYYY-MM-DD HH:MM:SS'). Statements come from QUERY, -f FILE or stdin; with a\n"
+        "terminal on stdin, a prompt (.help lists its commands).\n"
+        "--stats prints each statement's Iceberg scan counters to stderr; --timing its time.\n"
+        "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
+        "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
 }
 
 /* ---- warehouse and catalog (as floe table opens them) ---- */
@@ -53,7 +54,8 @@ static void usage(FILE *f) {
 static char *to_uri(const char *s) {
     if (strstr(s, "://")) return fl_strdup(s);
     char abs[PATH_MAX];
-    if (s[0] == '/') snprintf(abs, sizeof(abs), "%s", s);
+    if (s[0] == '/')
+        snprintf(abs, sizeof(abs), "%s", s);
     else {
         char cwd[PATH_MAX / 2];
         if (!getcwd(cwd, sizeof(cwd))) cwd[0] = '\0';
@@ -77,7 +79,9 @@ static fl_err_t env_open(const struct opts *o, struct fl_store **st, struct fl_c
     char catbuf[PATH_MAX + 16];
     if (!rc && !c) {
         if (strncmp(uri, "file://", 7) != 0)
-            rc = fl_errf(err, FL_ERR_INVALID, "a warehouse on %s needs --catalog (sqlite:PATH or postgresql://...)", uri);
+            rc =
+                fl_errf(err, FL_ERR_INVALID,
+                        "a warehouse on %s needs --catalog (sqlite:PATH or postgresql://...)", uri);
         else {
             snprintf(catbuf, sizeof(catbuf), "sqlite://%s/catalog.db", uri + 7);
             c = catbuf;
@@ -119,12 +123,14 @@ static void print_stats(struct fl_sql *sql) {
     fl_sql_stats_take(sql, &s);
     fprintf(stderr,
             "{\"scans\":%lld,\"count_only\":%lld,\"rows\":%lld,\"manifests_planned\":%lld,"
-            "\"manifests_skipped\":%lld,\"files_planned\":%lld,\"files_skipped\":%lld,\"files_read\":%lld,"
+            "\"manifests_skipped\":%lld,\"files_planned\":%lld,\"files_skipped\":%lld,\"files_"
+            "read\":%lld,"
             "\"row_groups_read\":%lld,\"row_groups_skipped\":%lld,\"pages_skipped\":%lld}\n",
-            (long long)s.scans, (long long)s.count_only, (long long)s.rows, (long long)s.ice.manifests_planned,
-            (long long)s.ice.manifests_skipped, (long long)s.ice.files_planned, (long long)s.ice.files_skipped,
-            (long long)s.ice.files_read, (long long)s.ice.row_groups_read, (long long)s.ice.row_groups_skipped,
-            (long long)s.ice.pages_skipped);
+            (long long)s.scans, (long long)s.count_only, (long long)s.rows,
+            (long long)s.ice.manifests_planned, (long long)s.ice.manifests_skipped,
+            (long long)s.ice.files_planned, (long long)s.ice.files_skipped,
+            (long long)s.ice.files_read, (long long)s.ice.row_groups_read,
+            (long long)s.ice.row_groups_skipped, (long long)s.ice.pages_skipped);
 }
 
 /* Runs every statement of text; stops at the first error (returns 1). */
@@ -156,14 +162,16 @@ static int run(struct fl_sql *sql, const char *text, const struct opts *o) {
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
             if (!began) fl_sql_out_begin(fo, stmt, &out), began = 1;
             if (fl_sql_out_row(fo, stmt, &out)) {
-                fprintf(stderr, "floe sql: too many rows for --format table; use csv, json or ndjson\n");
+                fprintf(stderr,
+                        "floe sql: too many rows for --format table; use csv, json or ndjson\n");
                 rc = SQLITE_ABORT;
                 break;
             }
             if (out.len > 65536) flush(&out);
         }
         if (rc == SQLITE_DONE) {
-            if (!began && sqlite3_column_count(stmt) > 0) fl_sql_out_begin(fo, stmt, &out), began = 1;
+            if (!began && sqlite3_column_count(stmt) > 0)
+                fl_sql_out_begin(fo, stmt, &out), began = 1;
             if (began) fl_sql_out_end(fo, &out);
             flush(&out);
         } else {
@@ -177,7 +185,8 @@ static int run(struct fl_sql *sql, const char *text, const struct opts *o) {
         fl_sql_out_free(fo);
         sqlite3_finalize(stmt);
         fflush(stdout);
-        if (o->timing) fprintf(stderr, "Run Time: %.3f s\n", (double)(fl_time_mono_us() - t0) / 1e6);
+        if (o->timing)
+            fprintf(stderr, "Run Time: %.3f s\n", (double)(fl_time_mono_us() - t0) / 1e6);
         if (o->stats) print_stats(sql);
         p = tail;
     }
@@ -206,13 +215,15 @@ static int repl_dot(struct fl_sql *sql, char *line, struct opts *o) {
     size_t al = strlen(arg);
     while (al && (arg[al - 1] == ' ' || arg[al - 1] == ';')) arg[--al] = '\0';
     if (!strcmp(line, ".quit") || !strcmp(line, ".exit")) return 1;
-    if (!strcmp(line, ".help")) repl_help();
+    if (!strcmp(line, ".help"))
+        repl_help();
     else if (!strcmp(line, ".tables")) {
-        char *q = sqlite3_mprintf(
-            "SELECT CASE WHEN schema IN ('main','temp') THEN name ELSE schema || '.' || name END AS name "
-            "FROM pragma_table_list WHERE type = 'virtual' AND name LIKE %Q AND (%d OR name NOT LIKE '%%$%%') "
-            "ORDER BY 1",
-            *arg ? arg : "%", *arg != 0);
+        char *q = sqlite3_mprintf("SELECT CASE WHEN schema IN ('main','temp') THEN name ELSE "
+                                  "schema || '.' || name END AS name "
+                                  "FROM pragma_table_list WHERE type = 'virtual' AND name LIKE %Q "
+                                  "AND (%d OR name NOT LIKE '%%$%%') "
+                                  "ORDER BY 1",
+                                  *arg ? arg : "%", *arg != 0);
         struct opts lo = *o;
         run(sql, q, &lo);
         sqlite3_free(q);
@@ -222,9 +233,12 @@ static int repl_dot(struct fl_sql *sql, char *line, struct opts *o) {
         sqlite3_free(q);
     } else if (!strcmp(line, ".format") || !strcmp(line, ".mode")) {
         if (fl_sql_fmt_parse(arg, &o->fmt)) fprintf(stderr, "formats: table, csv, json, ndjson\n");
-    } else if (!strcmp(line, ".timing")) o->timing = !strcmp(arg, "on");
-    else if (!strcmp(line, ".stats")) o->stats = !strcmp(arg, "on");
-    else fprintf(stderr, "unknown command %s (.help lists them)\n", line);
+    } else if (!strcmp(line, ".timing"))
+        o->timing = !strcmp(arg, "on");
+    else if (!strcmp(line, ".stats"))
+        o->stats = !strcmp(arg, "on");
+    else
+        fprintf(stderr, "unknown command %s (.help lists them)\n", line);
     return 0;
 }
 
@@ -235,7 +249,8 @@ static int repl(struct fl_sql *sql, struct opts *o) {
     using_history();
     stifle_history(1000);
     if (hist[0]) read_history(hist);
-    printf("floe sql %s: %d tables. .help for help, Ctrl-D to leave.\n", FLOE_VERSION, fl_sql_table_count(sql));
+    printf("floe sql %s: %d tables. .help for help, Ctrl-D to leave.\n", FLOE_VERSION,
+           fl_sql_table_count(sql));
     struct fl_buf stmt;
     fl_buf_init(&stmt, SCRIPT_MAX);
     for (;;) {
@@ -300,23 +315,30 @@ int fl_cli_sql(int argc, char **argv) {
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--warehouse") && v) o.warehouse = argv[++i];
-        else if (!strcmp(a, "--catalog") && v) o.catalog = argv[++i];
-        else if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && v) o.file = argv[++i];
+        } else if (!strcmp(a, "--warehouse") && v)
+            o.warehouse = argv[++i];
+        else if (!strcmp(a, "--catalog") && v)
+            o.catalog = argv[++i];
+        else if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && v)
+            o.file = argv[++i];
         else if (!strcmp(a, "--format") && v) {
             if (fl_sql_fmt_parse(argv[++i], &o.fmt)) {
                 fprintf(stderr, "floe sql: --format is table, csv, json or ndjson\n");
                 return 2;
             }
             o.fmt_set = 1;
-        } else if (!strcmp(a, "--no-header")) o.header = 0;
-        else if (!strcmp(a, "--timing")) o.timing = 1;
-        else if (!strcmp(a, "--stats")) o.stats = 1;
+        } else if (!strcmp(a, "--no-header"))
+            o.header = 0;
+        else if (!strcmp(a, "--timing"))
+            o.timing = 1;
+        else if (!strcmp(a, "--stats"))
+            o.stats = 1;
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "floe sql: unknown option \"%s\"\n", a);
             usage(stderr);
             return 2;
-        } else if (!o.query) o.query = a;
+        } else if (!o.query)
+            o.query = a;
         else {
             fprintf(stderr, "floe sql: give one QUERY (quote it)\n");
             return 2;
@@ -349,9 +371,12 @@ int fl_cli_sql(int argc, char **argv) {
     if (fl_sql_open(st, cat, &sql, &err)) goto out;
     const char *w = fl_sql_warnings(sql);
     if (w[0]) fprintf(stderr, "floe sql: tables left out:\n%s", w);
-    if (o.query) status = run(sql, o.query, &o);
-    else if (text) status = run(sql, text, &o);
-    else status = repl(sql, &o);
+    if (o.query)
+        status = run(sql, o.query, &o);
+    else if (text)
+        status = run(sql, text, &o);
+    else
+        status = repl(sql, &o);
     err.code = FL_OK;
 out:
     if (err.code) fprintf(stderr, "floe sql: %s\n", err.msg[0] ? err.msg : fl_err_name(err.code));

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const META_NAMES[FL_SQL_META__COUNT] = {"snapshots", "history", "files",
+static const char *const META_NAMES[FL_SQL_META__COUNT] = {"snapshots", "history",    "files",
                                                            "manifests", "partitions", "refs"};
 
 fl_sql_meta_t fl_sql_meta_parse(const char *s) {
@@ -37,16 +37,22 @@ fl_err_t fl_sql_dequote(const char *in, char *out, size_t outsz, struct fl_error
         size_t k = 1;
         for (; k < n; k++) {
             if (in[k] == close) {
-                if (close != ']' && k + 1 < n && in[k + 1] == close) k++; /* doubled quote */
-                else break;
+                if (close != ']' && k + 1 < n && in[k + 1] == close)
+                    k++; /* doubled quote */
+                else
+                    break;
             }
-            if (o + 1 >= outsz) return fl_errf(err, FL_ERR_INVALID, "name longer than %zu bytes", outsz - 1);
+            if (o + 1 >= outsz)
+                return fl_errf(err, FL_ERR_INVALID, "name longer than %zu bytes", outsz - 1);
             out[o++] = in[k];
         }
-        if (k != n - 1) return fl_errf(err, FL_ERR_INVALID, "unterminated or trailing text after a quoted name");
+        if (k != n - 1)
+            return fl_errf(err, FL_ERR_INVALID,
+                           "unterminated or trailing text after a quoted name");
     } else {
         for (size_t k = 0; k < n; k++) {
-            if (o + 1 >= outsz) return fl_errf(err, FL_ERR_INVALID, "name longer than %zu bytes", outsz - 1);
+            if (o + 1 >= outsz)
+                return fl_errf(err, FL_ERR_INVALID, "name longer than %zu bytes", outsz - 1);
             out[o++] = in[k];
         }
     }
@@ -74,7 +80,8 @@ fl_err_t fl_sql_quote_ident(const char *name, char *out, size_t outsz) {
 fl_err_t fl_sql_name_split(const char *full, char *ns, size_t nssz, char *name, size_t namesz,
                            fl_sql_meta_t *kind, struct fl_error *err) {
     size_t n = strlen(full);
-    if (n == 0 || n >= FL_SQL_NAME_MAX * 2) return fl_errf(err, FL_ERR_INVALID, "bad table name length");
+    if (n == 0 || n >= FL_SQL_NAME_MAX * 2)
+        return fl_errf(err, FL_ERR_INVALID, "bad table name length");
     const char *dot = strrchr(full, '.');
     const char *base = dot ? dot + 1 : full;
     size_t nslen = dot ? (size_t)(dot - full) : 0;
@@ -92,7 +99,8 @@ fl_err_t fl_sql_name_split(const char *full, char *ns, size_t nssz, char *name, 
         *kind = fl_sql_meta_parse(dollar + 1);
         if (*kind == FL_SQL_META_NONE)
             return fl_errf(err, FL_ERR_INVALID,
-                           "unknown metadata table \"$%.32s\" (snapshots, history, files, manifests, partitions, refs)",
+                           "unknown metadata table \"$%.32s\" (snapshots, history, files, "
+                           "manifests, partitions, refs)",
                            dollar + 1);
     }
     return FL_OK;
@@ -100,7 +108,8 @@ fl_err_t fl_sql_name_split(const char *full, char *ns, size_t nssz, char *name, 
 
 fl_err_t fl_sql_parse_as_of(const char *text, size_t len, int64_t *ms, struct fl_error *err) {
     char buf[64];
-    if (len == 0 || len >= sizeof(buf)) return fl_errf(err, FL_ERR_INVALID, "as-of time: empty or too long");
+    if (len == 0 || len >= sizeof(buf))
+        return fl_errf(err, FL_ERR_INVALID, "as-of time: empty or too long");
     memcpy(buf, text, len);
     buf[len] = '\0';
     char *end;
@@ -114,8 +123,10 @@ fl_err_t fl_sql_parse_as_of(const char *text, size_t len, int64_t *ms, struct fl
         /* a bare date means its midnight */
         int32_t days;
         if (fl_time_parse_date(buf, len, &days) != FL_OK)
-            return fl_errf(err, FL_ERR_INVALID,
-                           "as-of time \"%s\": want milliseconds or 'YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]'", buf);
+            return fl_errf(
+                err, FL_ERR_INVALID,
+                "as-of time \"%s\": want milliseconds or 'YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]'",
+                buf);
         us = (int64_t)days * FL_US_PER_DAY;
     }
     /* the floor in milliseconds, also before 1970 */

@@ -58,7 +58,7 @@ fl_err_t fl_sql_parse_as_of(const char *text, size_t len, int64_t *ms, struct fl
  * come in this order: snapshot id, as-of time, each constraint, limit,
  * offset (only those present). */
 struct fl_sql_plan {
-    uint64_t col_used;  /* sqlite3_index_info.colUsed */
+    uint64_t col_used; /* sqlite3_index_info.colUsed */
     int has_snap, has_asof, has_limit, has_offset;
     int count_only; /* no column needed: rows counted from manifests */
     int ncons;

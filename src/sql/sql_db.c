@@ -67,11 +67,11 @@ static int create(struct fl_sql *sql, const char *schema, const char *tname, con
                   const char *ns, const char *name, const char *kind) {
     char *q;
     if (kind)
-        q = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING %s('%q', '%q', '%q')", schema, tname,
-                            module, ns, name, kind);
+        q = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING %s('%q', '%q', '%q')", schema,
+                            tname, module, ns, name, kind);
     else
-        q = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING %s('%q', '%q')", schema, tname, module,
-                            ns, name);
+        q = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING %s('%q', '%q')", schema,
+                            tname, module, ns, name);
     if (!q) return SQLITE_NOMEM;
     char *msg = NULL;
     int rc = sqlite3_exec(sql->db, q, NULL, NULL, &msg);
@@ -111,14 +111,17 @@ fl_err_t fl_sql_open(struct fl_store *st, struct fl_catalog *cat, struct fl_sql 
     fl_buf_init(&sql->warnings, WARNINGS_MAX);
     struct name_list nl = {.cat = cat, .err = err};
     fl_err_t rc = FL_OK;
-    int src = sqlite3_open_v2(":memory:", &sql->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int src =
+        sqlite3_open_v2(":memory:", &sql->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (src) {
-        rc = fl_errf(err, FL_ERR_NOMEM, "sqlite: %s", sql->db ? sqlite3_errmsg(sql->db) : sqlite3_errstr(src));
+        rc = fl_errf(err, FL_ERR_NOMEM, "sqlite: %s",
+                     sql->db ? sqlite3_errmsg(sql->db) : sqlite3_errstr(src));
         goto out;
     }
     sqlite3_extended_result_codes(sql->db, 1);
     if (fl_sql_vtab_register(sql->db, &sql->env) || fl_sql_meta_register(sql->db, &sql->env)) {
-        rc = fl_errf(err, FL_ERR_NOMEM, "sqlite: cannot register modules: %s", sqlite3_errmsg(sql->db));
+        rc = fl_errf(err, FL_ERR_NOMEM, "sqlite: cannot register modules: %s",
+                     sqlite3_errmsg(sql->db));
         goto out;
     }
     rc = fl_catalog_ns_list(cat, NULL, walk_ns, &nl, err);

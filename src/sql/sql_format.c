@@ -49,7 +49,8 @@ void fl_sql_out_free(struct fl_sql_out *o) {
     if (!o) return;
     for (int i = 0; i < o->ncols; i++) fl_free(o->names[i]);
     fl_free(o->names);
-    for (size_t k = 0; o->cells && k < (size_t)o->nrows * (size_t)o->ncols; k++) fl_free(o->cells[k].s);
+    for (size_t k = 0; o->cells && k < (size_t)o->nrows * (size_t)o->ncols; k++)
+        fl_free(o->cells[k].s);
     fl_free(o->cells);
     fl_free(o);
 }
@@ -134,7 +135,8 @@ fl_err_t fl_sql_out_row(struct fl_sql_out *o, sqlite3_stmt *stmt, struct fl_buf 
             if (i) fl_buf_append_u8(out, ',');
             int t = sqlite3_column_type(stmt, i);
             if (t == SQLITE_NULL) continue;
-            if (t == SQLITE_BLOB) rc = hex(sqlite3_column_blob(stmt, i), (size_t)sqlite3_column_bytes(stmt, i), out);
+            if (t == SQLITE_BLOB)
+                rc = hex(sqlite3_column_blob(stmt, i), (size_t)sqlite3_column_bytes(stmt, i), out);
             else {
                 const char *s = (const char *)sqlite3_column_text(stmt, i);
                 rc = csv_field(s ? s : "", (size_t)sqlite3_column_bytes(stmt, i), out);
@@ -154,13 +156,19 @@ fl_err_t fl_sql_out_row(struct fl_sql_out *o, sqlite3_stmt *stmt, struct fl_buf 
         int t = sqlite3_column_type(stmt, i);
         const char *s;
         switch (t) {
-        case SQLITE_NULL: rc = fl_buf_append_str(out, "null"); break;
-        case SQLITE_INTEGER: rc = fl_buf_printf(out, "%lld", (long long)sqlite3_column_int64(stmt, i)); break;
+        case SQLITE_NULL:
+            rc = fl_buf_append_str(out, "null");
+            break;
+        case SQLITE_INTEGER:
+            rc = fl_buf_printf(out, "%lld", (long long)sqlite3_column_int64(stmt, i));
+            break;
         case SQLITE_FLOAT:
             s = (const char *)sqlite3_column_text(stmt, i);
             /* SQLite spells infinities "Inf"/"-Inf": not JSON numbers */
-            if (!s || strstr(s, "Inf")) rc = fl_sql_json_str(s ? s : "", s ? strlen(s) : 0, out);
-            else rc = fl_buf_append_str(out, s);
+            if (!s || strstr(s, "Inf"))
+                rc = fl_sql_json_str(s ? s : "", s ? strlen(s) : 0, out);
+            else
+                rc = fl_buf_append_str(out, s);
             break;
         case SQLITE_BLOB:
             fl_buf_append_u8(out, '"');

@@ -12,8 +12,8 @@
 #include <sqlite3.h>
 
 struct fl_sql_env {
-    struct fl_store *store;  /* borrowed */
-    struct fl_catalog *cat;  /* borrowed */
+    struct fl_store *store; /* borrowed */
+    struct fl_catalog *cat; /* borrowed */
     struct fl_sql_stats stats;
 };
 
@@ -24,7 +24,7 @@ int fl_sql_meta_register(sqlite3 *db, struct fl_sql_env *env);
 
 /* Parses the module arguments argv[3..] into ns, name and (nkind > 0)
  * the metadata kind; *errmsg gets an sqlite3_mprintf'd message. */
-int fl_sql_module_args(int argc, const char *const *argv, char *ns, char *name,
-                       fl_sql_meta_t *kind, int nkind, char **errmsg);
+int fl_sql_module_args(int argc, const char *const *argv, char *ns, char *name, fl_sql_meta_t *kind,
+                       int nkind, char **errmsg);
 
 #endif

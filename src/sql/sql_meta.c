@@ -25,21 +25,26 @@
 #define META_LIST_MAX ((size_t)512 << 20)
 
 static const char *const DECLS[FL_SQL_META__COUNT] = {
-    [FL_SQL_META_SNAPSHOTS] = "CREATE TABLE x(committed_at TIMESTAMPTZ, snapshot_id BIGINT, parent_id BIGINT, "
-                              "operation VARCHAR, manifest_list VARCHAR, summary JSON)",
-    [FL_SQL_META_HISTORY] = "CREATE TABLE x(made_current_at TIMESTAMPTZ, snapshot_id BIGINT, parent_id BIGINT, "
-                            "is_current_ancestor BOOLEAN)",
-    [FL_SQL_META_FILES] = "CREATE TABLE x(content INTEGER, file_path VARCHAR, file_format VARCHAR, spec_id INTEGER, "
-                          "partition JSON, record_count BIGINT, file_size_in_bytes BIGINT, column_sizes JSON, "
-                          "value_counts JSON, null_value_counts JSON, nan_value_counts JSON, lower_bounds JSON, "
-                          "upper_bounds JSON, equality_ids JSON)",
-    [FL_SQL_META_MANIFESTS] = "CREATE TABLE x(path VARCHAR, length BIGINT, partition_spec_id INTEGER, "
-                              "added_snapshot_id BIGINT, added_data_files_count INTEGER, added_rows_count BIGINT, "
-                              "existing_data_files_count INTEGER, existing_rows_count BIGINT, "
-                              "deleted_data_files_count INTEGER, deleted_rows_count BIGINT, "
-                              "partition_summaries JSON, content INTEGER)",
-    [FL_SQL_META_PARTITIONS] = "CREATE TABLE x(partition JSON, spec_id INTEGER, record_count BIGINT, "
-                               "file_count BIGINT, total_size BIGINT)",
+    [FL_SQL_META_SNAPSHOTS] =
+        "CREATE TABLE x(committed_at TIMESTAMPTZ, snapshot_id BIGINT, parent_id BIGINT, "
+        "operation VARCHAR, manifest_list VARCHAR, summary JSON)",
+    [FL_SQL_META_HISTORY] =
+        "CREATE TABLE x(made_current_at TIMESTAMPTZ, snapshot_id BIGINT, parent_id BIGINT, "
+        "is_current_ancestor BOOLEAN)",
+    [FL_SQL_META_FILES] =
+        "CREATE TABLE x(content INTEGER, file_path VARCHAR, file_format VARCHAR, spec_id INTEGER, "
+        "partition JSON, record_count BIGINT, file_size_in_bytes BIGINT, column_sizes JSON, "
+        "value_counts JSON, null_value_counts JSON, nan_value_counts JSON, lower_bounds JSON, "
+        "upper_bounds JSON, equality_ids JSON)",
+    [FL_SQL_META_MANIFESTS] =
+        "CREATE TABLE x(path VARCHAR, length BIGINT, partition_spec_id INTEGER, "
+        "added_snapshot_id BIGINT, added_data_files_count INTEGER, added_rows_count BIGINT, "
+        "existing_data_files_count INTEGER, existing_rows_count BIGINT, "
+        "deleted_data_files_count INTEGER, deleted_rows_count BIGINT, "
+        "partition_summaries JSON, content INTEGER)",
+    [FL_SQL_META_PARTITIONS] =
+        "CREATE TABLE x(partition JSON, spec_id INTEGER, record_count BIGINT, "
+        "file_count BIGINT, total_size BIGINT)",
     [FL_SQL_META_REFS] = "CREATE TABLE x(name VARCHAR, type VARCHAR, snapshot_id BIGINT, "
                          "max_reference_age_in_ms BIGINT, min_snapshots_to_keep INTEGER, "
                          "max_snapshot_age_in_ms BIGINT)",
@@ -82,7 +87,8 @@ static void begin_row(struct mcur *c) {
 }
 
 static struct mval *slot(struct mcur *c) {
-    return c->col < c->ncols ? &c->vals[(c->nrows - 1) * (size_t)c->ncols + (size_t)c->col++] : NULL;
+    return c->col < c->ncols ? &c->vals[(c->nrows - 1) * (size_t)c->ncols + (size_t)c->col++]
+                             : NULL;
 }
 
 static void put_null(struct mcur *c) {
@@ -96,8 +102,10 @@ static void put_int(struct mcur *c, int64_t i) {
 }
 
 static void put_id(struct mcur *c, int64_t id) {
-    if (id == FL_ICE_NO_SNAPSHOT || id == FL_ICE_NULL_LONG) put_null(c);
-    else put_int(c, id);
+    if (id == FL_ICE_NO_SNAPSHOT || id == FL_ICE_NULL_LONG)
+        put_null(c);
+    else
+        put_int(c, id);
 }
 
 static void put_text(struct mcur *c, const char *s, size_t n) {
@@ -106,8 +114,10 @@ static void put_text(struct mcur *c, const char *s, size_t n) {
 }
 
 static void put_str(struct mcur *c, const char *s) {
-    if (s) put_text(c, s, strlen(s));
-    else put_null(c);
+    if (s)
+        put_text(c, s, strlen(s));
+    else
+        put_null(c);
 }
 
 static void put_buf(struct mcur *c, struct fl_buf *b) {
@@ -206,8 +216,8 @@ static void rows_history(struct mcur *c, const struct fl_ice_meta *m) {
 }
 
 /* {"name": value, ...} of a file's partition tuple. */
-static void partition_json(const struct fl_ice_meta *m, int32_t spec_id, const struct fl_ice_pval *vals,
-                           int n, struct fl_buf *b) {
+static void partition_json(const struct fl_ice_meta *m, int32_t spec_id,
+                           const struct fl_ice_pval *vals, int n, struct fl_buf *b) {
     const struct fl_ice_spec *spec = fl_ice_meta_spec(m, spec_id);
     fl_buf_append_u8(b, '{');
     for (int k = 0; k < n; k++) {
@@ -228,8 +238,10 @@ static void metrics_json(const struct fl_schema *schema, const struct fl_ice_dat
     fl_buf_append_u8(b, '{');
     for (int k = 0; k < df->ncols; k++) {
         const struct fl_ice_col_metrics *cm = &df->cols[k];
-        int64_t v = which == M_SIZE ? cm->column_size : which == M_VALUES ? cm->value_count
-                    : which == M_NULLS ? cm->null_count : cm->nan_count;
+        int64_t v = which == M_SIZE     ? cm->column_size
+                    : which == M_VALUES ? cm->value_count
+                    : which == M_NULLS  ? cm->null_count
+                                        : cm->nan_count;
         if (which <= M_NANS && v < 0) continue;
         if (which >= M_LOWER && !cm->has_bounds) continue;
         if (!first) fl_buf_append_u8(b, ',');
@@ -281,7 +293,8 @@ static int on_file(void *ctx, const struct fl_ice_manifest_entry *e) {
     }
     if (df->nequality > 0) {
         fl_buf_append_u8(&fc->b, '[');
-        for (int k = 0; k < df->nequality; k++) fl_buf_printf(&fc->b, "%s%d", k ? "," : "", (int)df->equality_ids[k]);
+        for (int k = 0; k < df->nequality; k++)
+            fl_buf_printf(&fc->b, "%s%d", k ? "," : "", (int)df->equality_ids[k]);
         fl_buf_append_u8(&fc->b, ']');
         put_buf(c, &fc->b);
     } else {
@@ -332,7 +345,8 @@ static fl_err_t rows_manifests(struct mcur *c, struct fl_ice_table *tbl, struct 
     const struct fl_ice_snapshot *snap = fl_ice_meta_current_snapshot(m);
     if (!snap) return FL_OK;
     if (!snap->manifest_list)
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "the current snapshot has no manifest list (format 1 manifests)");
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "the current snapshot has no manifest list (format 1 manifests)");
     char key[FL_STORE_KEY_MAX + 1];
     struct fl_buf b, js;
     fl_buf_init(&b, META_LIST_MAX);
@@ -360,15 +374,17 @@ static fl_err_t rows_manifests(struct mcur *c, struct fl_ice_table *tbl, struct 
         fl_buf_append_u8(&js, '[');
         for (int k = 0; k < mf->npartitions; k++) {
             const struct fl_ice_field_summary *fs = &mf->partitions[k];
-            fl_buf_printf(&js, "%s{\"contains_null\":%s,\"contains_nan\":%s,\"lower_bound\":", k ? "," : "",
-                          fs->contains_null ? "true" : "false", fs->contains_nan ? "true" : "false");
+            fl_buf_printf(
+                &js, "%s{\"contains_null\":%s,\"contains_nan\":%s,\"lower_bound\":", k ? "," : "",
+                fs->contains_null ? "true" : "false", fs->contains_nan ? "true" : "false");
             struct fl_field res;
             memset(&res, 0, sizeof(res));
             int have_type = 0;
             if (spec && k < spec->nfields) {
                 int si = fl_schema_index_by_id(schema, spec->fields[k].source_id);
                 if (si >= 0) {
-                    fl_ice_transform_result_type(&spec->fields[k].transform, &schema->fields[si], &res);
+                    fl_ice_transform_result_type(&spec->fields[k].transform, &schema->fields[si],
+                                                 &res);
                     have_type = 1;
                 }
             }
@@ -376,10 +392,12 @@ static fl_err_t rows_manifests(struct mcur *c, struct fl_ice_table *tbl, struct 
                 const struct fl_buf *bb = side ? &fs->upper : &fs->lower;
                 struct fl_ice_pval pv;
                 if (side) fl_buf_append_str(&js, ",\"upper_bound\":");
-                if (!fs->has_bounds || !bb->len) fl_buf_append_str(&js, "null");
+                if (!fs->has_bounds || !bb->len)
+                    fl_buf_append_str(&js, "null");
                 else if (have_type && fl_ice_pval_from_bound(&res, bb->data, bb->len, &pv) == FL_OK)
                     fl_sql_pval_json(&pv, &js);
-                else fl_buf_append_str(&js, "null");
+                else
+                    fl_buf_append_str(&js, "null");
             }
             fl_buf_append_u8(&js, '}');
         }
@@ -415,11 +433,14 @@ static void rows_refs(struct mcur *c, const struct fl_ice_meta *m) {
         const char *t = json_string_value(json_object_get(r, "type"));
         put_str(c, t && !strcmp(t, "tag") ? "TAG" : "BRANCH");
         put_id(c, json_integer_value(json_object_get(r, "snapshot-id")));
-        static const char *const keys[] = {"max-ref-age-ms", "min-snapshots-to-keep", "max-snapshot-age-ms"};
+        static const char *const keys[] = {"max-ref-age-ms", "min-snapshots-to-keep",
+                                           "max-snapshot-age-ms"};
         for (int i = 0; i < 3; i++) {
             json_t *v = json_object_get(r, keys[i]);
-            if (json_is_integer(v)) put_int(c, json_integer_value(v));
-            else put_null(c);
+            if (json_is_integer(v))
+                put_int(c, json_integer_value(v));
+            else
+                put_null(c);
         }
     }
 }
@@ -487,21 +508,31 @@ static int mt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
     int64_t cur = m ? m->current_snapshot_id : FL_ICE_NO_SNAPSHOT;
     if (!rc) {
         switch (mt->kind) {
-        case FL_SQL_META_SNAPSHOTS: rows_snapshots(c, m); break;
-        case FL_SQL_META_HISTORY: rows_history(c, m); break;
-        case FL_SQL_META_REFS: rows_refs(c, m); break;
-        case FL_SQL_META_MANIFESTS: rc = rows_manifests(c, c->tbl, &err); break;
+        case FL_SQL_META_SNAPSHOTS:
+            rows_snapshots(c, m);
+            break;
+        case FL_SQL_META_HISTORY:
+            rows_history(c, m);
+            break;
+        case FL_SQL_META_REFS:
+            rows_refs(c, m);
+            break;
+        case FL_SQL_META_MANIFESTS:
+            rc = rows_manifests(c, c->tbl, &err);
+            break;
         case FL_SQL_META_FILES: {
             struct files_ctx fc = {c, m, {0}};
             fl_buf_init(&fc.b, FL_BUF_NOMAX);
-            if (cur != FL_ICE_NO_SNAPSHOT) rc = fl_ice_table_files(c->tbl, cur, NULL, on_file, &fc, &err);
+            if (cur != FL_ICE_NO_SNAPSHOT)
+                rc = fl_ice_table_files(c->tbl, cur, NULL, on_file, &fc, &err);
             fl_buf_fini(&fc.b);
             break;
         }
         case FL_SQL_META_PARTITIONS: {
             struct parts_ctx pc = {m, NULL, 0, 0, {0}};
             fl_buf_init(&pc.b, FL_BUF_NOMAX);
-            if (cur != FL_ICE_NO_SNAPSHOT) rc = fl_ice_table_files(c->tbl, cur, NULL, on_part_file, &pc, &err);
+            if (cur != FL_ICE_NO_SNAPSHOT)
+                rc = fl_ice_table_files(c->tbl, cur, NULL, on_part_file, &pc, &err);
             for (int k = 0; k < pc.n; k++) {
                 begin_row(c);
                 put_str(c, pc.g[k].key);
@@ -515,12 +546,14 @@ static int mt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
             fl_buf_fini(&pc.b);
             break;
         }
-        default: break;
+        default:
+            break;
         }
     }
     if (rc) {
         sqlite3_free(mt->base.zErrMsg);
-        mt->base.zErrMsg = sqlite3_mprintf("%s.%s$%s: %s", mt->ns, mt->name, fl_sql_meta_name(mt->kind), err.msg);
+        mt->base.zErrMsg =
+            sqlite3_mprintf("%s.%s$%s: %s", mt->ns, mt->name, fl_sql_meta_name(mt->kind), err.msg);
         return SQLITE_ERROR;
     }
     c->row = 0;
@@ -544,9 +577,12 @@ static int mt_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int i) {
         return SQLITE_OK;
     }
     const struct mval *v = &c->vals[c->row * (size_t)c->ncols + (size_t)i];
-    if (v->type == SQLITE_INTEGER) sqlite3_result_int64(ctx, v->i);
-    else if (v->type == SQLITE_TEXT) sqlite3_result_text(ctx, v->s, -1, SQLITE_TRANSIENT);
-    else sqlite3_result_null(ctx);
+    if (v->type == SQLITE_INTEGER)
+        sqlite3_result_int64(ctx, v->i);
+    else if (v->type == SQLITE_TEXT)
+        sqlite3_result_text(ctx, v->s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_null(ctx);
     return SQLITE_OK;
 }
 

@@ -49,14 +49,29 @@ void fl_sql_preds_fini(struct fl_sql_preds *ps) {
 
 static bool op_from_sqlite(int op, fl_ice_op_t *out) {
     switch (op) {
-    case SQLITE_INDEX_CONSTRAINT_EQ: *out = FL_ICE_OP_EQ; return true;
-    case SQLITE_INDEX_CONSTRAINT_LT: *out = FL_ICE_OP_LT; return true;
-    case SQLITE_INDEX_CONSTRAINT_LE: *out = FL_ICE_OP_LE; return true;
-    case SQLITE_INDEX_CONSTRAINT_GT: *out = FL_ICE_OP_GT; return true;
-    case SQLITE_INDEX_CONSTRAINT_GE: *out = FL_ICE_OP_GE; return true;
-    case SQLITE_INDEX_CONSTRAINT_ISNULL: *out = FL_ICE_OP_IS_NULL; return true;
-    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: *out = FL_ICE_OP_NOT_NULL; return true;
-    default: return false;
+    case SQLITE_INDEX_CONSTRAINT_EQ:
+        *out = FL_ICE_OP_EQ;
+        return true;
+    case SQLITE_INDEX_CONSTRAINT_LT:
+        *out = FL_ICE_OP_LT;
+        return true;
+    case SQLITE_INDEX_CONSTRAINT_LE:
+        *out = FL_ICE_OP_LE;
+        return true;
+    case SQLITE_INDEX_CONSTRAINT_GT:
+        *out = FL_ICE_OP_GT;
+        return true;
+    case SQLITE_INDEX_CONSTRAINT_GE:
+        *out = FL_ICE_OP_GE;
+        return true;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL:
+        *out = FL_ICE_OP_IS_NULL;
+        return true;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
+        *out = FL_ICE_OP_NOT_NULL;
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -105,10 +120,15 @@ static int numeric_lit(const struct fl_sql_lit *v, int64_t *i, double *f) {
 static bool relax(fl_ice_op_t *op) {
     switch (*op) {
     case FL_ICE_OP_LT:
-    case FL_ICE_OP_LE: *op = FL_ICE_OP_LE; return true;
+    case FL_ICE_OP_LE:
+        *op = FL_ICE_OP_LE;
+        return true;
     case FL_ICE_OP_GT:
-    case FL_ICE_OP_GE: *op = FL_ICE_OP_GE; return true;
-    default: return false; /* EQ with an inexact literal: cannot say */
+    case FL_ICE_OP_GE:
+        *op = FL_ICE_OP_GE;
+        return true;
+    default:
+        return false; /* EQ with an inexact literal: cannot say */
     }
 }
 
@@ -213,12 +233,17 @@ static const char TIME_MIN[] = "00:00:00.000000";
 /* Cuts that SQLite does not read as a number, at field boundaries. */
 static bool cut_ok(fl_type_id_t t, size_t n) {
     switch (t) {
-    case FL_TYPE_DATE: return n == 7 || n == 10;
-    case FL_TYPE_TIME: return n == 5 || n == 8 || (n >= 10 && n <= 15);
-    case FL_TYPE_TIMESTAMP: return n == 7 || n == 10 || n == 13 || n == 16 || n == 19 || (n >= 21 && n <= 26);
+    case FL_TYPE_DATE:
+        return n == 7 || n == 10;
+    case FL_TYPE_TIME:
+        return n == 5 || n == 8 || (n >= 10 && n <= 15);
+    case FL_TYPE_TIMESTAMP:
+        return n == 7 || n == 10 || n == 13 || n == 16 || n == 19 || (n >= 21 && n <= 26);
     case FL_TYPE_TIMESTAMPTZ:
-        return n == 7 || n == 10 || n == 13 || n == 16 || n == 19 || (n >= 21 && n <= 26) || n == 32;
-    default: return false;
+        return n == 7 || n == 10 || n == 13 || n == 16 || n == 19 || (n >= 21 && n <= 26) ||
+               n == 32;
+    default:
+        return false;
     }
 }
 
@@ -227,10 +252,14 @@ static bool temporal_lit(const struct fl_field *f, const struct fl_sql_lit *v, f
     if (v->type != SQLITE_TEXT) return false;
     const char *shape, *min;
     size_t full;
-    if (f->type == FL_TYPE_DATE) shape = DATE_SHAPE, min = DATE_MIN, full = 10;
-    else if (f->type == FL_TYPE_TIME) shape = TIME_SHAPE, min = TIME_MIN, full = 15;
-    else if (f->type == FL_TYPE_TIMESTAMP) shape = TS_SHAPE, min = TS_MIN, full = 26;
-    else shape = TS_SHAPE, min = TS_MIN, full = 32;
+    if (f->type == FL_TYPE_DATE)
+        shape = DATE_SHAPE, min = DATE_MIN, full = 10;
+    else if (f->type == FL_TYPE_TIME)
+        shape = TIME_SHAPE, min = TIME_MIN, full = 15;
+    else if (f->type == FL_TYPE_TIMESTAMP)
+        shape = TS_SHAPE, min = TS_MIN, full = 26;
+    else
+        shape = TS_SHAPE, min = TS_MIN, full = 32;
     size_t n = v->n;
     if (!cut_ok(f->type, n)) return false;
     char buf[40];
@@ -257,8 +286,10 @@ static bool temporal_lit(const struct fl_field *f, const struct fl_sql_lit *v, f
     if (n < full) {
         /* every value is longer than the literal: it is never equal, and
          * compares as the smallest completion does */
-        if (*op == FL_ICE_OP_LE) *op = FL_ICE_OP_LT;
-        else if (*op == FL_ICE_OP_GT) *op = FL_ICE_OP_GE;
+        if (*op == FL_ICE_OP_LE)
+            *op = FL_ICE_OP_LT;
+        else if (*op == FL_ICE_OP_GT)
+            *op = FL_ICE_OP_GE;
     }
     return true;
 }
@@ -275,21 +306,30 @@ static bool uuid_lit(const struct fl_sql_lit *v, struct tval *tv) {
 
 static fl_err_t append_value(struct fl_col *col, const struct fl_field *f, const struct tval *tv) {
     switch (f->type) {
-    case FL_TYPE_BOOLEAN: return fl_col_append_bool(col, tv->i64 != 0);
+    case FL_TYPE_BOOLEAN:
+        return fl_col_append_bool(col, tv->i64 != 0);
     case FL_TYPE_INT:
-    case FL_TYPE_DATE: return fl_col_append_i32(col, (int32_t)tv->i64);
+    case FL_TYPE_DATE:
+        return fl_col_append_i32(col, (int32_t)tv->i64);
     case FL_TYPE_LONG:
     case FL_TYPE_TIME:
     case FL_TYPE_TIMESTAMP:
-    case FL_TYPE_TIMESTAMPTZ: return fl_col_append_i64(col, tv->i64);
-    case FL_TYPE_FLOAT: return fl_col_append_f32(col, tv->f32);
-    case FL_TYPE_DOUBLE: return fl_col_append_f64(col, tv->f64);
-    case FL_TYPE_DECIMAL: return fl_col_append_i128(col, tv->dec);
-    case FL_TYPE_UUID: return fl_col_append_bytes(col, tv->bytes, 16);
+    case FL_TYPE_TIMESTAMPTZ:
+        return fl_col_append_i64(col, tv->i64);
+    case FL_TYPE_FLOAT:
+        return fl_col_append_f32(col, tv->f32);
+    case FL_TYPE_DOUBLE:
+        return fl_col_append_f64(col, tv->f64);
+    case FL_TYPE_DECIMAL:
+        return fl_col_append_i128(col, tv->dec);
+    case FL_TYPE_UUID:
+        return fl_col_append_bytes(col, tv->bytes, 16);
     case FL_TYPE_STRING:
     case FL_TYPE_BINARY:
-    case FL_TYPE_FIXED: return fl_col_append_bytes(col, tv->p, tv->n);
-    default: return FL_ERR_UNSUPPORTED;
+    case FL_TYPE_FIXED:
+        return fl_col_append_bytes(col, tv->p, tv->n);
+    default:
+        return FL_ERR_UNSUPPORTED;
     }
 }
 
@@ -315,15 +355,25 @@ bool fl_sql_preds_add(struct fl_sql_preds *ps, const struct fl_schema *schema, i
             break;
         }
         case FL_TYPE_INT:
-        case FL_TYPE_LONG: ok = integer_lit(f, v, &op, &tv); break;
+        case FL_TYPE_LONG:
+            ok = integer_lit(f, v, &op, &tv);
+            break;
         case FL_TYPE_FLOAT:
-        case FL_TYPE_DOUBLE: ok = float_lit(f, v, &op, &tv); break;
-        case FL_TYPE_DECIMAL: ok = decimal_lit(f, v, &op, &tv); break;
+        case FL_TYPE_DOUBLE:
+            ok = float_lit(f, v, &op, &tv);
+            break;
+        case FL_TYPE_DECIMAL:
+            ok = decimal_lit(f, v, &op, &tv);
+            break;
         case FL_TYPE_DATE:
         case FL_TYPE_TIME:
         case FL_TYPE_TIMESTAMP:
-        case FL_TYPE_TIMESTAMPTZ: ok = temporal_lit(f, v, &op, &tv); break;
-        case FL_TYPE_UUID: ok = uuid_lit(v, &tv); break;
+        case FL_TYPE_TIMESTAMPTZ:
+            ok = temporal_lit(f, v, &op, &tv);
+            break;
+        case FL_TYPE_UUID:
+            ok = uuid_lit(v, &tv);
+            break;
         case FL_TYPE_STRING:
             /* numbers compare as their text under the column's TEXT affinity */
             ok = v->type == SQLITE_TEXT || v->type == SQLITE_INTEGER || v->type == SQLITE_FLOAT;
@@ -341,7 +391,8 @@ bool fl_sql_preds_add(struct fl_sql_preds *ps, const struct fl_schema *schema, i
             tv.p = v->p;
             tv.n = v->n;
             break;
-        default: ok = false;
+        default:
+            ok = false;
         }
         if (!ok) return false;
     }

@@ -16,21 +16,51 @@
 
 void fl_sql_type_decl(const struct fl_field *f, char *out, size_t outsz) {
     switch (f->type) {
-    case FL_TYPE_BOOLEAN: snprintf(out, outsz, "BOOLEAN"); return;
-    case FL_TYPE_INT: snprintf(out, outsz, "INTEGER"); return;
-    case FL_TYPE_LONG: snprintf(out, outsz, "BIGINT"); return;
-    case FL_TYPE_FLOAT: snprintf(out, outsz, "REAL"); return;
-    case FL_TYPE_DOUBLE: snprintf(out, outsz, "DOUBLE"); return;
-    case FL_TYPE_DECIMAL: snprintf(out, outsz, "DECIMAL(%d,%d)", (int)f->precision, (int)f->scale); return;
-    case FL_TYPE_DATE: snprintf(out, outsz, "DATE"); return;
-    case FL_TYPE_TIME: snprintf(out, outsz, "TIME"); return;
-    case FL_TYPE_TIMESTAMP: snprintf(out, outsz, "TIMESTAMP"); return;
-    case FL_TYPE_TIMESTAMPTZ: snprintf(out, outsz, "TIMESTAMPTZ"); return;
-    case FL_TYPE_STRING: snprintf(out, outsz, "VARCHAR"); return;
-    case FL_TYPE_UUID: snprintf(out, outsz, "UUID"); return;
-    case FL_TYPE_BINARY: snprintf(out, outsz, "BLOB"); return;
-    case FL_TYPE_FIXED: snprintf(out, outsz, "BLOB"); return;
-    default: snprintf(out, outsz, "JSON"); return; /* nested: not readable yet */
+    case FL_TYPE_BOOLEAN:
+        snprintf(out, outsz, "BOOLEAN");
+        return;
+    case FL_TYPE_INT:
+        snprintf(out, outsz, "INTEGER");
+        return;
+    case FL_TYPE_LONG:
+        snprintf(out, outsz, "BIGINT");
+        return;
+    case FL_TYPE_FLOAT:
+        snprintf(out, outsz, "REAL");
+        return;
+    case FL_TYPE_DOUBLE:
+        snprintf(out, outsz, "DOUBLE");
+        return;
+    case FL_TYPE_DECIMAL:
+        snprintf(out, outsz, "DECIMAL(%d,%d)", (int)f->precision, (int)f->scale);
+        return;
+    case FL_TYPE_DATE:
+        snprintf(out, outsz, "DATE");
+        return;
+    case FL_TYPE_TIME:
+        snprintf(out, outsz, "TIME");
+        return;
+    case FL_TYPE_TIMESTAMP:
+        snprintf(out, outsz, "TIMESTAMP");
+        return;
+    case FL_TYPE_TIMESTAMPTZ:
+        snprintf(out, outsz, "TIMESTAMPTZ");
+        return;
+    case FL_TYPE_STRING:
+        snprintf(out, outsz, "VARCHAR");
+        return;
+    case FL_TYPE_UUID:
+        snprintf(out, outsz, "UUID");
+        return;
+    case FL_TYPE_BINARY:
+        snprintf(out, outsz, "BLOB");
+        return;
+    case FL_TYPE_FIXED:
+        snprintf(out, outsz, "BLOB");
+        return;
+    default:
+        snprintf(out, outsz, "JSON");
+        return; /* nested: not readable yet */
     }
 }
 
@@ -88,7 +118,8 @@ int fl_sql_value_text(const struct fl_col *col, size_t row, char *out, size_t ou
         snprintf(out, outsz, "%s", u);
         break;
     }
-    default: return -1;
+    default:
+        return -1;
     }
     return (int)strlen(out);
 }
@@ -100,7 +131,9 @@ void fl_sql_result_col(sqlite3_context *ctx, const struct fl_col *col, size_t ro
     }
     const uint8_t *v = col->width ? col->values + row * col->width : NULL;
     switch (col->field->type) {
-    case FL_TYPE_BOOLEAN: sqlite3_result_int(ctx, v[0] != 0); return;
+    case FL_TYPE_BOOLEAN:
+        sqlite3_result_int(ctx, v[0] != 0);
+        return;
     case FL_TYPE_INT: {
         int32_t x;
         memcpy(&x, v, 4);
@@ -137,12 +170,16 @@ void fl_sql_result_col(sqlite3_context *ctx, const struct fl_col *col, size_t ro
         sqlite3_result_blob64(ctx, p, len, SQLITE_TRANSIENT);
         return;
     }
-    case FL_TYPE_FIXED: sqlite3_result_blob64(ctx, v, col->width, SQLITE_TRANSIENT); return;
+    case FL_TYPE_FIXED:
+        sqlite3_result_blob64(ctx, v, col->width, SQLITE_TRANSIENT);
+        return;
     default: {
         char txt[FL_SQL_TEXT_MAX];
         int n = fl_sql_value_text(col, row, txt, sizeof(txt));
-        if (n < 0) sqlite3_result_null(ctx);
-        else sqlite3_result_text(ctx, txt, n, SQLITE_TRANSIENT);
+        if (n < 0)
+            sqlite3_result_null(ctx);
+        else
+            sqlite3_result_text(ctx, txt, n, SQLITE_TRANSIENT);
         return;
     }
     }
@@ -152,9 +189,12 @@ fl_err_t fl_sql_json_str(const char *s, size_t n, struct fl_buf *out) {
     fl_err_t rc = fl_buf_append_u8(out, '"');
     for (size_t k = 0; k < n && !rc; k++) {
         unsigned char c = (unsigned char)s[k];
-        if (c == '"' || c == '\\') rc = fl_buf_printf(out, "\\%c", c);
-        else if (c < 0x20) rc = fl_buf_printf(out, "\\u%04x", c);
-        else rc = fl_buf_append_u8(out, c);
+        if (c == '"' || c == '\\')
+            rc = fl_buf_printf(out, "\\%c", c);
+        else if (c < 0x20)
+            rc = fl_buf_printf(out, "\\u%04x", c);
+        else
+            rc = fl_buf_append_u8(out, c);
     }
     if (!rc) rc = fl_buf_append_u8(out, '"');
     return rc;
@@ -164,14 +204,20 @@ fl_err_t fl_sql_pval_json(const struct fl_ice_pval *v, struct fl_buf *out) {
     char t[FL_SQL_TEXT_MAX];
     if (v->is_null) return fl_buf_append_str(out, "null");
     switch (v->type) {
-    case FL_TYPE_BOOLEAN: return fl_buf_append_str(out, v->i64 ? "true" : "false");
+    case FL_TYPE_BOOLEAN:
+        return fl_buf_append_str(out, v->i64 ? "true" : "false");
     case FL_TYPE_INT:
-    case FL_TYPE_LONG: return fl_buf_printf(out, "%lld", (long long)v->i64);
+    case FL_TYPE_LONG:
+        return fl_buf_printf(out, "%lld", (long long)v->i64);
     case FL_TYPE_FLOAT:
     case FL_TYPE_DOUBLE:
         if (v->f64 != v->f64 || v->f64 > 1.7976931348623157e308 || v->f64 < -1.7976931348623157e308)
-            return fl_buf_printf(out, "\"%s\"", v->f64 != v->f64 ? "NaN" : v->f64 > 0 ? "Infinity" : "-Infinity");
-        return fl_buf_printf(out, "%.17g", v->type == FL_TYPE_FLOAT ? fl_sql_float_widen((float)v->f64) : v->f64);
+            return fl_buf_printf(out, "\"%s\"",
+                                 v->f64 != v->f64 ? "NaN"
+                                 : v->f64 > 0     ? "Infinity"
+                                                  : "-Infinity");
+        return fl_buf_printf(out, "%.17g",
+                             v->type == FL_TYPE_FLOAT ? fl_sql_float_widen((float)v->f64) : v->f64);
     case FL_TYPE_DECIMAL:
         fl_decimal_format(v->dec, v->scale, t, sizeof(t));
         return fl_buf_printf(out, "\"%s\"", t);
@@ -185,7 +231,8 @@ fl_err_t fl_sql_pval_json(const struct fl_ice_pval *v, struct fl_buf *out) {
     case FL_TYPE_TIMESTAMPTZ:
         fl_sql_format_timestamp(v->i64, v->type == FL_TYPE_TIMESTAMPTZ, t, sizeof(t));
         return fl_buf_printf(out, "\"%s\"", t);
-    case FL_TYPE_STRING: return fl_sql_json_str((const char *)v->bytes, v->len, out);
+    case FL_TYPE_STRING:
+        return fl_sql_json_str((const char *)v->bytes, v->len, out);
     case FL_TYPE_UUID:
         if (v->len == 16) {
             fl_uuid_format(v->bytes, t);

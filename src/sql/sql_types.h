@@ -46,7 +46,6 @@ int fl_sql_value_text(const struct fl_col *col, size_t row, char *out, size_t ou
 /* Sets the result of ctx to the value of col at row (NULL when null). */
 void fl_sql_result_col(sqlite3_context *ctx, const struct fl_col *col, size_t row);
 
-
 #include "core/buf.h"
 #include "iceberg/transform.h"
 

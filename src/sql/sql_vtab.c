@@ -47,11 +47,11 @@ struct cursor {
     int eof;
     int *map; /* declared column -> batch column, -1 = null */
     struct fl_sql_preds preds;
-    int counted;           /* stats of the scan already added */
+    int counted; /* stats of the scan already added */
     int count_only;
     int64_t count_total;
-    int64_t snap_id;       /* FL_ICE_NO_SNAPSHOT: current */
-    sqlite3_value *asof;   /* as given, for the hidden column */
+    int64_t snap_id;     /* FL_ICE_NO_SNAPSHOT: current */
+    sqlite3_value *asof; /* as given, for the hidden column */
     int have_snap_arg;
 };
 
@@ -61,8 +61,8 @@ static int set_err(sqlite3_vtab *vt, const struct fl_error *err) {
     return SQLITE_ERROR;
 }
 
-int fl_sql_module_args(int argc, const char *const *argv, char *ns, char *name,
-                       fl_sql_meta_t *kind, int nkind, char **errmsg) {
+int fl_sql_module_args(int argc, const char *const *argv, char *ns, char *name, fl_sql_meta_t *kind,
+                       int nkind, char **errmsg) {
     struct fl_error err = {0};
     int want = 3 + 2 + (nkind ? 1 : 0);
     if (argc != want) {
@@ -93,8 +93,8 @@ static int name_taken(const struct fl_schema *s, const char *n) {
     return 0;
 }
 
-static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                      sqlite3_vtab **out, char **errmsg) {
+static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                      char **errmsg) {
     struct fl_sql_env *env = aux;
     struct vtab *vt = sqlite3_malloc(sizeof(*vt));
     if (!vt) return SQLITE_NOMEM;
@@ -113,7 +113,8 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
         return SQLITE_ERROR;
     }
     vt->schema = fl_schema_dup(fl_ice_meta_current_schema(tbl->meta));
-    const char *tr = fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
+    const char *tr =
+        fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
     vt->est_rows = tr ? strtoll(tr, NULL, 10) : 1000000;
     if (vt->est_rows < 1) vt->est_rows = 1;
     fl_ice_table_free(tbl);
@@ -133,8 +134,10 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     }
     /* hidden columns for time travel, named so no data column hides them */
     char hs[64] = "_snapshot_id", ha[64] = "_as_of";
-    while (name_taken(vt->schema, hs) && strlen(hs) < 40) memmove(hs + 1, hs, strlen(hs) + 1), hs[0] = '_';
-    while (name_taken(vt->schema, ha) && strlen(ha) < 40) memmove(ha + 1, ha, strlen(ha) + 1), ha[0] = '_';
+    while (name_taken(vt->schema, hs) && strlen(hs) < 40)
+        memmove(hs + 1, hs, strlen(hs) + 1), hs[0] = '_';
+    while (name_taken(vt->schema, ha) && strlen(ha) < 40)
+        memmove(ha + 1, ha, strlen(ha) + 1), ha[0] = '_';
     fl_buf_printf(&b, "%s BIGINT HIDDEN, %s HIDDEN)", hs, ha);
     fl_buf_append_u8(&b, 0);
     vt->col_snap = vt->schema->nfields;
@@ -199,12 +202,15 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
             }
             /* a time-travel argument must be used: refuse plans without it */
             if (!c->usable) return SQLITE_CONSTRAINT;
-            if (c->iColumn == vt->col_snap) snap_i = i;
-            else asof_i = i;
+            if (c->iColumn == vt->col_snap)
+                snap_i = i;
+            else
+                asof_i = i;
             continue;
         }
         others++;
-        if (!c->usable || c->iColumn < 0 || !pushable_op(c->op) || plan.ncons >= FL_SQL_PREDS_MAX) continue;
+        if (!c->usable || c->iColumn < 0 || !pushable_op(c->op) || plan.ncons >= FL_SQL_PREDS_MAX)
+            continue;
         if (c->iColumn >= vt->schema->nfields) continue;
         if (text_mapped(vt->schema->fields[c->iColumn].type)) {
             const char *coll = sqlite3_vtab_collation(info, i);
@@ -238,8 +244,10 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
         }
     }
     /* no data column needed at all: rows can be counted from manifests */
-    uint64_t data_mask = vt->schema->nfields >= 63 ? ~(uint64_t)0 : (((uint64_t)1 << vt->schema->nfields) - 1);
-    if (vt->schema->nfields >= 63) data_mask &= ~(((uint64_t)1 << vt->col_snap) | ((uint64_t)1 << vt->col_asof));
+    uint64_t data_mask =
+        vt->schema->nfields >= 63 ? ~(uint64_t)0 : (((uint64_t)1 << vt->schema->nfields) - 1);
+    if (vt->schema->nfields >= 63)
+        data_mask &= ~(((uint64_t)1 << vt->col_snap) | ((uint64_t)1 << vt->col_asof));
     plan.count_only = (plan.col_used & data_mask) == 0;
     char buf[64 + 16 * FL_SQL_PREDS_MAX];
     if (fl_sql_plan_encode(&plan, buf, sizeof(buf))) return SQLITE_ERROR;
@@ -313,8 +321,10 @@ static int advance(struct cursor *cur, struct vtab *vt) {
         return SQLITE_OK;
     }
     if (cur->count_only) {
-        if (cur->emitted >= cur->count_total) cur->eof = 1;
-        else cur->emitted++, cur->rowid++;
+        if (cur->emitted >= cur->count_total)
+            cur->eof = 1;
+        else
+            cur->emitted++, cur->rowid++;
         return SQLITE_OK;
     }
     if (cur->batch && cur->row + 1 < cur->batch->nrows) {
@@ -388,7 +398,8 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
         fl_errf(&err, FL_ERR_INVALID, "internal: plan wants %d values, got %d", want, argc);
         return set_err(&vt->base, &err);
     }
-    if (!cur->tbl && fl_ice_table_load(vt->env->store, vt->env->cat, vt->ns, vt->name, &cur->tbl, &err))
+    if (!cur->tbl &&
+        fl_ice_table_load(vt->env->store, vt->env->cat, vt->ns, vt->name, &cur->tbl, &err))
         return set_err(&vt->base, &err);
     const struct fl_ice_meta *meta = cur->tbl->meta;
     int a = 0;
@@ -415,18 +426,23 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
         cur->asof = sqlite3_value_dup(v);
         if (sqlite3_value_type(v) != SQLITE_NULL) {
             if (cur->have_snap_arg) {
-                fl_errf(&err, FL_ERR_INVALID, "%s: give a snapshot id or an as-of time, not both", vt->name);
+                fl_errf(&err, FL_ERR_INVALID, "%s: give a snapshot id or an as-of time, not both",
+                        vt->name);
                 return set_err(&vt->base, &err);
             }
             int64_t ms;
-            if (sqlite3_value_type(v) == SQLITE_INTEGER) ms = sqlite3_value_int64(v);
+            if (sqlite3_value_type(v) == SQLITE_INTEGER)
+                ms = sqlite3_value_int64(v);
             else {
                 const char *t = (const char *)sqlite3_value_text(v);
-                if (fl_sql_parse_as_of(t ? t : "", t ? strlen(t) : 0, &ms, &err)) return set_err(&vt->base, &err);
+                if (fl_sql_parse_as_of(t ? t : "", t ? strlen(t) : 0, &ms, &err))
+                    return set_err(&vt->base, &err);
             }
             const struct fl_ice_snapshot *s = fl_ice_meta_snapshot_at(meta, ms);
-            if (s) cur->snap_id = s->snapshot_id, cur->have_snap_arg = 1;
-            else empty = 1;
+            if (s)
+                cur->snap_id = s->snapshot_id, cur->have_snap_arg = 1;
+            else
+                empty = 1;
         }
     }
     /* pruning predicates, in the table's schema of now (by field id) */
@@ -450,7 +466,8 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
     }
     /* declared columns into the scan's output columns */
     cur->map = fl_calloc((size_t)vt->schema->nfields + 1, sizeof(int));
-    for (int c = 0; c < vt->schema->nfields; c++) cur->map[c] = fl_schema_index_by_id(now, vt->schema->fields[c].id);
+    for (int c = 0; c < vt->schema->nfields; c++)
+        cur->map[c] = fl_schema_index_by_id(now, vt->schema->fields[c].id);
     vt->env->stats.scans++;
     if (empty) {
         cur->eof = 1;
@@ -459,7 +476,8 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
     int64_t sid = cur->snap_id != FL_ICE_NO_SNAPSHOT ? cur->snap_id : meta->current_snapshot_id;
     if (plan.count_only) {
         struct count_ctx cc = {0, 0};
-        if (sid != FL_ICE_NO_SNAPSHOT && fl_ice_table_files(cur->tbl, sid, NULL, count_entry, &cc, &err))
+        if (sid != FL_ICE_NO_SNAPSHOT &&
+            fl_ice_table_files(cur->tbl, sid, NULL, count_entry, &cc, &err))
             return set_err(&vt->base, &err);
         if (!cc.deletes) {
             cur->count_only = 1;
@@ -470,7 +488,8 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
             return advance(cur, vt);
         }
     }
-    if (fl_ice_scan_open_where(cur->tbl, cur->snap_id, cur->preds.preds, cur->preds.n, &cur->scan, &err))
+    if (fl_ice_scan_open_where(cur->tbl, cur->snap_id, cur->preds.preds, cur->preds.n, &cur->scan,
+                               &err))
         return set_err(&vt->base, &err);
     cur->eof = 0;
     return advance(cur, vt);
@@ -487,15 +506,19 @@ static int vt_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int i) {
     struct vtab *vt = (struct vtab *)base->pVtab;
     if (i == vt->col_snap) {
         int64_t sid = cur->have_snap_arg ? cur->snap_id
-                      : cur->tbl        ? cur->tbl->meta->current_snapshot_id
-                                        : FL_ICE_NO_SNAPSHOT;
-        if (sid == FL_ICE_NO_SNAPSHOT) sqlite3_result_null(ctx);
-        else sqlite3_result_int64(ctx, sid);
+                      : cur->tbl         ? cur->tbl->meta->current_snapshot_id
+                                         : FL_ICE_NO_SNAPSHOT;
+        if (sid == FL_ICE_NO_SNAPSHOT)
+            sqlite3_result_null(ctx);
+        else
+            sqlite3_result_int64(ctx, sid);
         return SQLITE_OK;
     }
     if (i == vt->col_asof) {
-        if (cur->asof) sqlite3_result_value(ctx, cur->asof);
-        else sqlite3_result_null(ctx);
+        if (cur->asof)
+            sqlite3_result_value(ctx, cur->asof);
+        else
+            sqlite3_result_null(ctx);
         return SQLITE_OK;
     }
     if (cur->count_only || !cur->batch || i < 0 || i >= vt->schema->nfields || cur->map[i] < 0) {

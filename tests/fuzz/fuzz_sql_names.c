@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char q[FL_SQL_NAME_MAX * 2 + 4];
     if (fl_sql_quote_ident(s, q, sizeof(q)) == FL_OK) {
         /* a quoted name dequotes to itself (names with NUL bytes end early) */
-        if (s[0] && fl_sql_dequote(q, out, sizeof(out), &err) == FL_OK && strcmp(out, s) != 0) abort();
+        if (s[0] && fl_sql_dequote(q, out, sizeof(out), &err) == FL_OK && strcmp(out, s) != 0)
+            abort();
     }
     fl_sql_meta_t kind;
     fl_sql_name_split(s, ns, sizeof(ns), name, sizeof(name), &kind, &err);
@@ -71,8 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (memcmp(&plan, &again, sizeof(plan)) != 0) abort();
     }
 
-    static const int ops[] = {SQLITE_INDEX_CONSTRAINT_EQ, SQLITE_INDEX_CONSTRAINT_LT, SQLITE_INDEX_CONSTRAINT_LE,
-                              SQLITE_INDEX_CONSTRAINT_GT, SQLITE_INDEX_CONSTRAINT_GE};
+    static const int ops[] = {SQLITE_INDEX_CONSTRAINT_EQ, SQLITE_INDEX_CONSTRAINT_LT,
+                              SQLITE_INDEX_CONSTRAINT_LE, SQLITE_INDEX_CONSTRAINT_GT,
+                              SQLITE_INDEX_CONSTRAINT_GE};
     struct fl_sql_preds ps;
     fl_sql_preds_init(&ps);
     for (int c = 0; c < schema->nfields; c++)

@@ -61,8 +61,9 @@ static int teardown(void **state) {
 static void test_decl(void **state) {
     (void)state;
     char t[48];
-    const char *want[] = {"INTEGER", "BIGINT", "DECIMAL(10,2)", "DATE", "TIMESTAMPTZ", "TIMESTAMP", "VARCHAR",
-                          "UUID", "REAL", "DOUBLE", "BLOB", "BOOLEAN", "DECIMAL(30,2)"};
+    const char *want[] = {"INTEGER",   "BIGINT",  "DECIMAL(10,2)", "DATE", "TIMESTAMPTZ",
+                          "TIMESTAMP", "VARCHAR", "UUID",          "REAL", "DOUBLE",
+                          "BLOB",      "BOOLEAN", "DECIMAL(30,2)"};
     for (int k = 0; k < schema->nfields; k++) {
         fl_sql_type_decl(&schema->fields[k], t, sizeof(t));
         assert_string_equal(t, want[k]);
@@ -100,32 +101,36 @@ static void test_cells(void **state) {
     struct fl_error err = {0};
     struct fl_batch *b = NULL;
     assert_int_equal(fl_batch_new(schema, 1, &b, &err), FL_OK);
-    const char *row = "{\"i\":-7,\"l\":9007199254740993,\"dec\":\"12.30\",\"dt\":\"2026-01-08\","
-                      "\"tstz\":\"2026-01-08T14:00:00Z\",\"ts\":\"2026-01-08T14:00:00.5\",\"s\":\"h\\u00e9\","
-                      "\"u\":\"123e4567-e89b-12d3-a456-426614174000\",\"f\":0.1,\"d\":2.5,\"bin\":\"00ff\","
-                      "\"b\":true}";
+    const char *row =
+        "{\"i\":-7,\"l\":9007199254740993,\"dec\":\"12.30\",\"dt\":\"2026-01-08\","
+        "\"tstz\":\"2026-01-08T14:00:00Z\",\"ts\":\"2026-01-08T14:00:00.5\",\"s\":\"h\\u00e9\","
+        "\"u\":\"123e4567-e89b-12d3-a456-426614174000\",\"f\":0.1,\"d\":2.5,\"bin\":\"00ff\","
+        "\"b\":true}";
     assert_int_equal(fl_batch_append_json(b, row, strlen(row), &err), FL_OK);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
     struct row_ctx rc = {b};
     sqlite3_create_function(db, "col", 1, SQLITE_UTF8, &rc, col_fn, NULL, NULL);
     sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT typeof(col(0)), col(0), col(1), col(2), col(3), col(4), col(5),"
-                                        " col(6), col(7), col(8), typeof(col(10)), hex(col(10)), col(11),"
-                                        " col(12) IS NULL, col(9)",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT typeof(col(0)), col(0), col(1), col(2), col(3), col(4), col(5),"
+                           " col(6), col(7), col(8), typeof(col(10)), hex(col(10)), col(11),"
+                           " col(12) IS NULL, col(9)",
+                           -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0), "integer");
     assert_int_equal(sqlite3_column_int(st, 1), -7);
     assert_true(sqlite3_column_int64(st, 2) == INT64_C(9007199254740993));
     assert_string_equal((const char *)sqlite3_column_text(st, 3), "12.30");
     assert_string_equal((const char *)sqlite3_column_text(st, 4), "2026-01-08");
-    assert_string_equal((const char *)sqlite3_column_text(st, 5), "2026-01-08 14:00:00.000000+00:00");
+    assert_string_equal((const char *)sqlite3_column_text(st, 5),
+                        "2026-01-08 14:00:00.000000+00:00");
     assert_string_equal((const char *)sqlite3_column_text(st, 6), "2026-01-08 14:00:00.500000");
     assert_string_equal((const char *)sqlite3_column_text(st, 7), "h\xc3\xa9");
-    assert_string_equal((const char *)sqlite3_column_text(st, 8), "123e4567-e89b-12d3-a456-426614174000");
+    assert_string_equal((const char *)sqlite3_column_text(st, 8),
+                        "123e4567-e89b-12d3-a456-426614174000");
     assert_true(sqlite3_column_double(st, 9) == 0.1);
     assert_string_equal((const char *)sqlite3_column_text(st, 10), "blob");
     assert_string_equal((const char *)sqlite3_column_text(st, 11), "00FF");
@@ -193,7 +198,8 @@ static void test_pred_integers(void **state) {
     assert_false(add(L, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("abc"), FL_ICE_OP_EQ, &v));
     assert_false(add(L, SQLITE_INDEX_CONSTRAINT_EQ, lit_text(" 42"), FL_ICE_OP_EQ, &v));
     /* out of an int's range: not pushed */
-    assert_false(add(I, SQLITE_INDEX_CONSTRAINT_LT, lit_int(INT64_C(10000000000)), FL_ICE_OP_LT, &v));
+    assert_false(
+        add(I, SQLITE_INDEX_CONSTRAINT_LT, lit_int(INT64_C(10000000000)), FL_ICE_OP_LT, &v));
     assert_true(add(B, SQLITE_INDEX_CONSTRAINT_EQ, lit_int(1), FL_ICE_OP_EQ, &v));
     assert_false(add(B, SQLITE_INDEX_CONSTRAINT_EQ, lit_int(2), FL_ICE_OP_EQ, &v));
     /* NULL right-hand sides and operators not handled */
@@ -245,20 +251,26 @@ static void test_pred_temporal(void **state) {
     struct fl_ice_pval v;
     int64_t h14;
     assert_int_equal(fl_time_parse_iso("2026-01-08T14:00:00Z", 20, &h14), FL_OK);
-    assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GE, lit_text("2026-01-08 14:00:00.000000+00:00"), FL_ICE_OP_GE, &v));
+    assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GE, lit_text("2026-01-08 14:00:00.000000+00:00"),
+                    FL_ICE_OP_GE, &v));
     assert_true(v.i64 == h14);
     /* a prefix is never equal to a value and orders as its smallest completion */
     assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08 14"), FL_ICE_OP_GE, &v));
     assert_true(v.i64 == h14);
-    assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_LE, lit_text("2026-01-08 14:00:00"), FL_ICE_OP_LT, &v));
+    assert_true(
+        add(TSTZ, SQLITE_INDEX_CONSTRAINT_LE, lit_text("2026-01-08 14:00:00"), FL_ICE_OP_LT, &v));
     assert_true(v.i64 == h14);
-    assert_true(add(TS, SQLITE_INDEX_CONSTRAINT_LT, lit_text("2026-01-08 14:00:00.5"), FL_ICE_OP_LT, &v));
+    assert_true(
+        add(TS, SQLITE_INDEX_CONSTRAINT_LT, lit_text("2026-01-08 14:00:00.5"), FL_ICE_OP_LT, &v));
     assert_true(v.i64 == h14 + 500000);
-    assert_true(add(TS, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("2026-01-08 14:00:00.000000"), FL_ICE_OP_EQ, &v));
+    assert_true(add(TS, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("2026-01-08 14:00:00.000000"),
+                    FL_ICE_OP_EQ, &v));
     /* spellings whose text order differs are not pushed */
-    assert_false(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08T14:00"), FL_ICE_OP_GE, &v));
+    assert_false(
+        add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08T14:00"), FL_ICE_OP_GE, &v));
     assert_false(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026"), FL_ICE_OP_GE, &v));
-    assert_false(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08 14:00:00Z"), FL_ICE_OP_GE, &v));
+    assert_false(
+        add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08 14:00:00Z"), FL_ICE_OP_GE, &v));
     assert_false(add(TS, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-02-30"), FL_ICE_OP_GE, &v));
     assert_false(add(TS, SQLITE_INDEX_CONSTRAINT_GT, lit_int(5), FL_ICE_OP_GT, &v));
     assert_true(add(DT, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("2026-01-08"), FL_ICE_OP_EQ, &v));
@@ -271,10 +283,13 @@ static void test_pred_bytes(void **state) {
     (void)state;
     struct fl_ice_pval v;
     assert_true(add(S, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("Oslo"), FL_ICE_OP_EQ, &v));
-    assert_true(add(S, SQLITE_INDEX_CONSTRAINT_GT, lit_int(5), FL_ICE_OP_GT, &v)); /* compared as '5' */
-    assert_true(add(U, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("123e4567-e89b-12d3-a456-426614174000"), FL_ICE_OP_EQ, &v));
+    assert_true(
+        add(S, SQLITE_INDEX_CONSTRAINT_GT, lit_int(5), FL_ICE_OP_GT, &v)); /* compared as '5' */
+    assert_true(add(U, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("123e4567-e89b-12d3-a456-426614174000"),
+                    FL_ICE_OP_EQ, &v));
     assert_int_equal(v.bytes[0], 0x12);
-    assert_false(add(U, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("123E4567-E89B-12D3-A456-426614174000"), FL_ICE_OP_EQ, &v));
+    assert_false(add(U, SQLITE_INDEX_CONSTRAINT_EQ,
+                     lit_text("123E4567-E89B-12D3-A456-426614174000"), FL_ICE_OP_EQ, &v));
     struct fl_sql_lit blob = {SQLITE_BLOB, 0, 0, (const uint8_t *)"\x00\xff", 2};
     assert_true(add(BIN, SQLITE_INDEX_CONSTRAINT_EQ, blob, FL_ICE_OP_EQ, &v));
     assert_false(add(BIN, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("x"), FL_ICE_OP_EQ, &v));
@@ -305,15 +320,21 @@ static void test_args(void **state) {
 
     char ns[64], name[64];
     fl_sql_meta_t kind;
-    assert_int_equal(fl_sql_name_split("sales.eu.orders$files", ns, sizeof(ns), name, sizeof(name), &kind, &err), FL_OK);
+    assert_int_equal(
+        fl_sql_name_split("sales.eu.orders$files", ns, sizeof(ns), name, sizeof(name), &kind, &err),
+        FL_OK);
     assert_string_equal(ns, "sales.eu");
     assert_string_equal(name, "orders");
     assert_int_equal(kind, FL_SQL_META_FILES);
-    assert_int_equal(fl_sql_name_split("t", ns, sizeof(ns), name, sizeof(name), &kind, &err), FL_OK);
+    assert_int_equal(fl_sql_name_split("t", ns, sizeof(ns), name, sizeof(name), &kind, &err),
+                     FL_OK);
     assert_string_equal(ns, "");
     assert_int_equal(kind, FL_SQL_META_NONE);
-    assert_int_equal(fl_sql_name_split("t$nope", ns, sizeof(ns), name, sizeof(name), &kind, &err), FL_ERR_INVALID);
-    assert_int_equal(fl_sql_name_split("ns.$files", ns, sizeof(ns), name, sizeof(name), &kind, &err), FL_ERR_INVALID);
+    assert_int_equal(fl_sql_name_split("t$nope", ns, sizeof(ns), name, sizeof(name), &kind, &err),
+                     FL_ERR_INVALID);
+    assert_int_equal(
+        fl_sql_name_split("ns.$files", ns, sizeof(ns), name, sizeof(name), &kind, &err),
+        FL_ERR_INVALID);
 
     int64_t ms;
     assert_int_equal(fl_sql_parse_as_of("1000", 4, &ms, &err), FL_OK);
@@ -327,7 +348,8 @@ static void test_args(void **state) {
 
 static void test_plan(void **state) {
     (void)state;
-    struct fl_sql_plan p = {.col_used = UINT64_C(0x8000000000000005), .has_snap = 1, .has_limit = 1, .ncons = 2};
+    struct fl_sql_plan p = {
+        .col_used = UINT64_C(0x8000000000000005), .has_snap = 1, .has_limit = 1, .ncons = 2};
     p.cons[0].col = 3;
     p.cons[0].op = SQLITE_INDEX_CONSTRAINT_GE;
     p.cons[1].col = 0;
@@ -344,8 +366,15 @@ static void test_plan(void **state) {
     assert_int_equal(q.cons[0].col, 3);
     assert_int_equal(q.cons[1].op, SQLITE_INDEX_CONSTRAINT_ISNULL);
     assert_int_equal(fl_sql_plan_encode(&p, buf, 8), FL_ERR_LIMIT);
-    const char *bad[] = {"", "x", "u;f00000;", "u1;f0000;", "u1;f00000;c1:", "u1;f00000;c:1;",
-                         "u11111111111111111;f00000;", "u1;f00002;", NULL};
+    const char *bad[] = {"",
+                         "x",
+                         "u;f00000;",
+                         "u1;f0000;",
+                         "u1;f00000;c1:",
+                         "u1;f00000;c:1;",
+                         "u11111111111111111;f00000;",
+                         "u1;f00002;",
+                         NULL};
     for (int k = 0; bad[k]; k++) assert_int_equal(fl_sql_plan_decode(bad[k], &q), FL_ERR_INVALID);
     assert_int_equal(fl_sql_plan_decode(NULL, &q), FL_ERR_INVALID);
 }
