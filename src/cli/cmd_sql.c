@@ -218,7 +218,7 @@ static int repl_dot(struct fl_sql *sql, char *line, struct opts *o) {
     if (!strcmp(line, ".help"))
         repl_help();
     else if (!strcmp(line, ".tables")) {
-        char *q = sqlite3_mprintf("SELECT CASE WHEN schema IN ('main','temp') THEN name ELSE "
+        char *q = sqlite3_mprintf("SELECT DISTINCT CASE WHEN schema IN ('main','temp') THEN name ELSE "
                                   "schema || '.' || name END AS name "
                                   "FROM pragma_table_list WHERE type = 'virtual' AND name LIKE %Q "
                                   "AND (%d OR name NOT LIKE '%%$%%') "
