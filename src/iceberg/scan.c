@@ -69,6 +69,7 @@ struct fl_ice_scan {
     struct fl_pq_reader *r;
     int *map;            /* output column -> reader batch column, -1 = null, -2 = constant */
     const struct fl_ice_pval **konst; /* -2 columns: the file's identity partition value */
+    bool *skip;          /* output columns not wanted (projection): read as null */
     int64_t row_base;    /* position of the reader batch's first row in the file */
     struct fl_batch *out;
     int64_t *pos_out;    /* file position of each row of out */
@@ -198,6 +199,7 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     fl_buf_fini(&sc->data);
     fl_free(sc->map);
     fl_free(sc->konst);
+    fl_free(sc->skip);
     fl_batch_free(sc->out);
     fl_free(sc->pos_out);
     fl_free(sc);
@@ -211,6 +213,20 @@ const char *fl_ice_scan_position(const struct fl_ice_scan *sc, const int64_t **p
 void fl_ice_scan_counts(const struct fl_ice_scan *sc, int *data_files, int *delete_files) {
     if (data_files) *data_files = sc->ndata;
     if (delete_files) *delete_files = sc->ndeletes;
+}
+
+fl_err_t fl_ice_scan_project_ids(struct fl_ice_scan *sc, const int32_t *ids, int n,
+                                 struct fl_error *err) {
+    if (sc->r || sc->cur >= 0)
+        return fl_errf(err, FL_ERR_INVALID, "projection must be set before the first batch");
+    fl_free(sc->skip);
+    sc->skip = fl_calloc((size_t)sc->schema->nfields + 1, sizeof(bool));
+    for (int c = 0; c < sc->schema->nfields; c++) {
+        sc->skip[c] = true;
+        for (int k = 0; k < n; k++)
+            if (ids[k] == sc->schema->fields[c].id) sc->skip[c] = false;
+    }
+    return FL_OK;
 }
 
 void fl_ice_scan_stats(const struct fl_ice_scan *sc, struct fl_ice_scan_stats *out) {
@@ -427,6 +443,7 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     const struct fl_ice_spec *fspec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
     for (int c = 0; c < sc->schema->nfields; c++) {
         sc->map[c] = -1;
+        if (sc->skip && sc->skip[c]) continue;
         if (fl_schema_index_by_id(fs, sc->schema->fields[c].id) >= 0) {
             sc->map[c] = nids;
             ids[nids++] = sc->schema->fields[c].id;

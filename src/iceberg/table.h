@@ -142,6 +142,12 @@ fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err);
 
+/* Reads only the columns with these field ids; the others of the output
+ * batch stay null (their Parquet columns are never decoded). Before the
+ * first fl_ice_scan_next. */
+fl_err_t fl_ice_scan_project_ids(struct fl_ice_scan *scan, const int32_t *ids, int n,
+                                 struct fl_error *err);
+
 struct fl_ice_scan_stats {
     int64_t manifests_planned, manifests_skipped;
     int64_t files_planned, files_skipped, files_read;

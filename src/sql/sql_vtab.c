@@ -491,6 +491,15 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
     if (fl_ice_scan_open_where(cur->tbl, cur->snap_id, cur->preds.preds, cur->preds.n, &cur->scan,
                                &err))
         return set_err(&vt->base, &err);
+    /* projection: only the columns the query uses are decoded (colUsed's
+     * bit 63 stands for every column from 63 on) */
+    int32_t *ids = fl_calloc((size_t)vt->schema->nfields + 1, sizeof(int32_t));
+    int nids = 0;
+    for (int c = 0; c < vt->schema->nfields; c++)
+        if (plan.col_used & ((uint64_t)1 << (c < 63 ? c : 63))) ids[nids++] = vt->schema->fields[c].id;
+    fl_err_t prc = fl_ice_scan_project_ids(cur->scan, ids, nids, &err);
+    fl_free(ids);
+    if (prc) return set_err(&vt->base, &err);
     cur->eof = 0;
     return advance(cur, vt);
 }
