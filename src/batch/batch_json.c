@@ -9,6 +9,7 @@
 #include "batch/batch_json.h"
 #include "core/time.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -87,7 +88,40 @@ static fl_err_t bad(struct fl_error *err, const struct fl_field *f, const char *
     return fl_errf(err, FL_ERR_INVALID, "field \"%s\" (%s): %s", f->name, type, why);
 }
 
+/* Numbers that producers send as strings ("21.5", as seed 001's logging
+ * server does) are taken when the whole string is the number. */
+static int numeric_string(json_t *j, double *d, long long *ll, int *is_int) {
+    if (!json_is_string(j)) return 0;
+    const char *s = json_string_value(j);
+    size_t n = json_string_length(j);
+    if (n == 0 || n > 64 || s[0] == ' ' || s[n - 1] == ' ') return 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end == '\0' && errno == 0) {
+        *ll = v;
+        *d = (double)v;
+        *is_int = 1;
+        return 1;
+    }
+    errno = 0;
+    double dv = strtod(s, &end);
+    if (*end != '\0' || errno != 0 || dv != dv) return 0; /* NaN text is handled by the caller */
+    *d = dv;
+    *is_int = 0;
+    return 1;
+}
+
 static fl_err_t get_int(json_t *j, int64_t lo, int64_t hi, int64_t *out) {
+    double d;
+    long long ll;
+    int is_int;
+    if (numeric_string(j, &d, &ll, &is_int)) {
+        if (!is_int) return FL_ERR_INVALID;
+        if (ll < lo || ll > hi) return FL_ERR_RANGE;
+        *out = ll;
+        return FL_OK;
+    }
     if (!json_is_integer(j)) return FL_ERR_INVALID;
     json_int_t v = json_integer_value(j);
     if (v < lo || v > hi) return FL_ERR_RANGE;
@@ -104,6 +138,9 @@ static fl_err_t get_double(json_t *j, double *out) {
         *out = (double)json_integer_value(j);
         return FL_OK;
     }
+    long long ll;
+    int is_int;
+    if (numeric_string(j, out, &ll, &is_int)) return FL_OK;
     if (json_is_string(j)) {
         const char *s = json_string_value(j);
         if (strcmp(s, "NaN") == 0) *out = NAN;

@@ -8,7 +8,8 @@
  * hexadecimal strings. JSON has no NaN or infinities: floats and doubles
  * accept and print the strings "NaN", "Infinity" and "-Infinity".
  * On input, numbers are also accepted for dates (days), times and
- * timestamps (microseconds) and decimals; missing keys and JSON null are
+ * timestamps (microseconds) and decimals, and numeric strings ("21.5")
+ * for numbers; missing keys and JSON null are
  * nulls; keys not in the schema are ignored.
  *
  * This path parses a tree per record (jansson) and is meant for tools and

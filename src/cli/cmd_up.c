@@ -9,6 +9,8 @@
  */
 #include "cli/cli.h"
 #include "core/config.h"
+#include "iceberg/table.h"
+#include "pipeline/pipeline.h"
 #include "core/log.h"
 #include "ingest/backend_log.h"
 #include "ingest/coalesce.h"
@@ -62,6 +64,41 @@ static int mkdir_p(const char *dir) {
     return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+/* Seed 001's weather events, as floe's built-in table: the event's own
+ * columns, when floe processed it, and where it sat in the log. */
+static const char WEATHER_SCHEMA[] =
+    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":1,\"name\":\"city\",\"required\":true,\"type\":\"string\"},"
+    "{\"id\":2,\"name\":\"temperature\",\"required\":false,\"type\":\"double\"},"
+    "{\"id\":3,\"name\":\"ts\",\"required\":true,\"type\":\"timestamptz\"},"
+    "{\"id\":4,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"},"
+    "{\"id\":5,\"name\":\"_kafka_topic\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":6,\"name\":\"_kafka_partition\",\"required\":false,\"type\":\"int\"},"
+    "{\"id\":7,\"name\":\"_kafka_offset\",\"required\":false,\"type\":\"long\"}]}";
+
+/* Creates default.weather (partitioned by day(ts)) when the catalog lacks it. */
+static fl_err_t ensure_weather_table(struct fl_store *st, struct fl_catalog *cat, struct fl_error *err) {
+    char loc[64];
+    struct fl_error probe = {0};
+    if (fl_catalog_table_load(cat, "default", "weather", loc, sizeof(loc), &probe) != FL_ERR_NOTFOUND)
+        return FL_OK; /* there (or a location too long for this buffer: there too) */
+    struct fl_schema *schema = NULL;
+    struct fl_ice_spec *spec = NULL;
+    struct fl_ice_table *tbl = NULL;
+    const char *terms[] = {"day(ts)"};
+    fl_err_t rc = fl_schema_parse(WEATHER_SCHEMA, sizeof(WEATHER_SCHEMA) - 1, &schema, err);
+    if (!rc) rc = fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec, err);
+    if (!rc) rc = fl_ice_table_create(st, cat, "default", "weather", schema, spec, NULL, 0, &tbl, err);
+    if (rc == FL_ERR_EXISTS) {
+        fl_err_clear(err);
+        rc = FL_OK;
+    }
+    fl_ice_table_free(tbl);
+    fl_ice_spec_free(spec);
+    fl_schema_free(schema);
+    return rc;
+}
+
 int fl_cli_up(int argc, char **argv) {
     const char *conf_path = NULL, *listen_arg = NULL, *data_arg = NULL;
     for (int i = 1; i < argc; i++) {
@@ -90,6 +127,9 @@ int fl_cli_up(int argc, char **argv) {
     struct fl_ingest *ing = NULL;
     struct fl_ingest_server *srv = NULL;
     struct fl_ingest_backend be = {0}, co = {0};
+    struct fl_catalog *cat = NULL;
+    struct fl_pipe *pipes[64] = {0};
+    int npipes = 0;
     fl_config_init(&cfg);
     fl_ingest_config_default(&icfg);
     if (conf_path && fl_config_load(conf_path, &cfg, &err)) {
@@ -155,13 +195,55 @@ int fl_cli_up(int argc, char **argv) {
     }
 
     /* SIGINT and SIGTERM are taken by sigwait below: block them before any
-     * server thread starts so that every thread inherits the mask */
+     * pipeline or server thread starts so that every thread inherits the mask */
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* the catalog and the pipelines from topics into Iceberg tables */
+    char caturi[PATH_MAX + 32];
+    if (cfg.catalog)
+        snprintf(caturi, sizeof(caturi), "%s", cfg.catalog);
+    else
+        snprintf(caturi, sizeof(caturi), "sqlite://%s/catalog.db", absdata);
+    if (fl_catalog_open(caturi, "floe", &cat, &err)) {
+        fprintf(stderr, "floe up: catalog %s: %s\n", caturi, err.msg);
+        goto out;
+    }
+    if (cfg.npipelines == 0 && ensure_weather_table(store, cat, &err)) {
+        fprintf(stderr, "floe up: table default.weather: %s\n", err.msg);
+        goto out;
+    }
+    int want = cfg.npipelines ? cfg.npipelines : 1;
+    for (int i = 0; i < want && npipes < 64; i++) {
+        /* without a pipelines section: the built-in weather -> default.weather */
+        const struct fl_config_pipeline *pl = cfg.npipelines ? &cfg.pipelines[i] : NULL;
+        char ns[256] = "default", name[256] = "weather";
+        if (pl) {
+            const char *dot = strrchr(pl->table, '.');
+            snprintf(ns, sizeof(ns), "%.*s", (int)(dot - pl->table), pl->table);
+            snprintf(name, sizeof(name), "%s", dot + 1);
+            topic_cfg(&cfg, pl->topic, &tc);
+            if (fl_log_topic_ensure(log, pl->topic, &tc, &err)) goto log_err;
+        }
+        struct fl_pipe_config pc = {.name = pl && pl->name ? pl->name : pl ? pl->topic : "weather",
+                                    .topic = pl ? pl->topic : "weather",
+                                    .ns = ns,
+                                    .table = name,
+                                    .commit_interval_ms = pl ? pl->commit_interval_ms : 1000};
+        if (fl_pipe_new(log, store, cat, &pc, &pipes[npipes], &err) ||
+            fl_pipe_start(pipes[npipes], &err)) {
+            fprintf(stderr, "floe up: %s\n", err.msg);
+            if (pipes[npipes]) npipes++;
+            goto out;
+        }
+        printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc.name, pc.topic, ns, name);
+        npipes++;
+    }
+
 
     struct fl_log_topic_config defaults;
     fl_log_topic_config_default(&defaults);
@@ -191,6 +273,9 @@ log_err:
     fprintf(stderr, "floe up: topics: %s\n", err.msg);
 out:
     fl_ingest_server_stop(srv);
+    /* intake is stopped: each pipeline commits what arrived, then stops */
+    for (int i = 0; i < npipes; i++) fl_pipe_free(pipes[i]);
+    fl_catalog_free(cat);
     fl_ingest_free(ing);
     if (co.ctx) fl_ingest_coalesce_fini(&co);
     if (be.ctx) fl_ingest_backend_log_fini(&be);

@@ -47,6 +47,13 @@ void fl_config_fini(struct fl_config *cfg) {
         fl_free(cfg->uploads[i].topic);
     }
     fl_free(cfg->uploads);
+    for (int i = 0; i < cfg->npipelines; i++) {
+        fl_free(cfg->pipelines[i].name);
+        fl_free(cfg->pipelines[i].topic);
+        fl_free(cfg->pipelines[i].table);
+    }
+    fl_free(cfg->pipelines);
+    fl_free(cfg->catalog);
     fl_config_init(cfg);
 }
 
@@ -222,6 +229,35 @@ static fl_err_t uploads_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *
     return FL_OK;
 }
 
+static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                              yaml_node_t *v) {
+    struct fl_config_pipeline *pl = ctx;
+    if (!strcmp(key, "name")) return get_str(w, v, "pipelines[].name", &pl->name);
+    if (!strcmp(key, "topic")) return get_str(w, v, "pipelines[].topic", &pl->topic);
+    if (!strcmp(key, "table")) return get_str(w, v, "pipelines[].table", &pl->table);
+    if (!strcmp(key, "commit_interval_ms"))
+        return get_int(w, v, "pipelines[].commit_interval_ms", 100, 3600000, &pl->commit_interval_ms);
+    return unknown(w, kn, "pipelines[]", key);
+}
+
+static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *n) {
+    if (n->type != YAML_SEQUENCE_NODE) return fail(w, n, "pipelines", "expected a list");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        if (cfg->npipelines == CONFIG_TOPICS_MAX) return fail(w, item, "pipelines", "too many pipelines");
+        cfg->pipelines =
+            fl_reallocarray(cfg->pipelines, (size_t)cfg->npipelines + 1, sizeof(*cfg->pipelines));
+        struct fl_config_pipeline *pl = &cfg->pipelines[cfg->npipelines++];
+        *pl = (struct fl_config_pipeline){.commit_interval_ms = -1};
+        fl_err_t rc = each_pair(w, item, "pipelines[]", pipeline_pair, pl);
+        if (rc) return rc;
+        if (!pl->topic || !pl->table) return fail(w, item, "pipelines[]", "needs topic and table");
+        if (!strchr(pl->table, '.')) return fail(w, item, "pipelines[].table", "must be NAMESPACE.NAME");
+    }
+    return FL_OK;
+}
+
 static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
                          yaml_node_t *v) {
     struct fl_config *cfg = ctx;
@@ -233,6 +269,8 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
     if (!strcmp(key, "log")) return each_pair(w, v, key, log_pair, cfg);
     if (!strcmp(key, "topics")) return topics_seq(w, cfg, v);
     if (!strcmp(key, "uploads")) return uploads_seq(w, cfg, v);
+    if (!strcmp(key, "catalog")) return get_str(w, v, key, &cfg->catalog);
+    if (!strcmp(key, "pipelines")) return pipelines_seq(w, cfg, v);
     return unknown(w, kn, "", key);
 }
 

@@ -17,6 +17,9 @@
  *     - {name: weather, partitions: 1, sync: always, flush_interval_ms: 1000}
  *   uploads:
  *     - {prefix: session, folder: sessions, topic: session_topic}
+ *   catalog: sqlite:/var/lib/floe/catalog.db   # or postgresql://...
+ *   pipelines:                       # topic -> Iceberg table, exactly once
+ *     - {name: weather, topic: weather, table: default.weather, commit_interval_ms: 1000}
  */
 #ifndef FL_CORE_CONFIG_H
 #define FL_CORE_CONFIG_H
@@ -37,6 +40,11 @@ struct fl_config_upload {
     char *prefix, *folder, *topic;
 };
 
+struct fl_config_pipeline {
+    char *name, *topic, *table; /* table: NS.NAME */
+    int64_t commit_interval_ms;
+};
+
 struct fl_config {
     char *listen;
     char *data_dir;
@@ -50,6 +58,9 @@ struct fl_config {
     int ntopics;
     struct fl_config_upload *uploads;
     int nuploads;
+    char *catalog;
+    struct fl_config_pipeline *pipelines;
+    int npipelines;
 };
 
 /* Everything unset. */
