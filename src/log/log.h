@@ -187,7 +187,9 @@ struct fl_log_decoded {
 };
 void fl_log_batch_iter_init(struct fl_log_batch_iter *it, const uint8_t *data, size_t len);
 /* FL_OK with *rec filled, FL_ERR_EOF at the end, FL_ERR_CORRUPT (with a
- * message) for a malformed batch or record; never reads past len. */
+ * message) for a malformed batch or record; never reads past len.
+ * (Added:) FL_ERR_UNSUPPORTED for a compressed batch (no codecs yet); the
+ * next call goes on with the batch after it. */
 fl_err_t fl_log_batch_iter_next(struct fl_log_batch_iter *it, struct fl_log_decoded *rec,
                                 struct fl_error *err);
 

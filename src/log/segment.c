@@ -115,11 +115,12 @@ static void idx_write(struct fl_log_seg *seg, int i) {
     if (seg->tidx_fd >= 0) (void)!pwrite_all(seg->tidx_fd, b, TIDX_ENTRY, (off_t)i * TIDX_ENTRY);
 }
 
-/* Rewrites both index files from memory. */
-static void idx_rewrite(struct fl_log_seg *seg) {
-    if (seg->idx_fd >= 0) (void)!ftruncate(seg->idx_fd, 0);
-    if (seg->tidx_fd >= 0) (void)!ftruncate(seg->tidx_fd, 0);
-    for (int i = 0; i < seg->nidx; i++) idx_write(seg, i);
+/* Rewrites both index files from memory from entry `from` on (the
+ * entries before it are on disk as they are in memory). */
+static void idx_rewrite(struct fl_log_seg *seg, int from) {
+    if (seg->idx_fd >= 0) (void)!ftruncate(seg->idx_fd, (off_t)from * IDX_ENTRY);
+    if (seg->tidx_fd >= 0) (void)!ftruncate(seg->tidx_fd, (off_t)from * TIDX_ENTRY);
+    for (int i = from; i < seg->nidx; i++) idx_write(seg, i);
 }
 
 void fl_log_seg_seal(struct fl_log_seg *seg) {
@@ -325,6 +326,7 @@ fl_err_t fl_log_seg_open(const char *dir, int64_t base, bool active, int64_t nex
     }
     seg->last_idx_pos = -1;
     int64_t pos = 0, expect = base, ts_before = -1;
+    int same = seg->nidx > 0 ? seg->nidx - 1 : 0; /* entries on disk that stay as they are */
     if (seg->nidx > 0) {
         struct fl_log_idx e = seg->idx[--seg->nidx]; /* scan() re-adds it */
         pos = e.pos;
@@ -345,9 +347,22 @@ fl_err_t fl_log_seg_open(const char *dir, int64_t base, bool active, int64_t nex
         rc = fl_errf(err, FL_ERR_IO, "fsync segment %" PRId64 ": %s", base, strerror(errno));
         goto out;
     }
-    idx_rewrite(seg);
+    idx_rewrite(seg, same);
     if (!active) fl_log_seg_seal(seg);
 done:
+    if (active && seg->size >= FL_LOG_BATCH_OVERHEAD) {
+        /* segment_ms counts from the first batch's max timestamp, as Kafka's
+         * roll does, so restarts do not keep a segment young forever */
+        uint8_t hd[FL_LOG_BATCH_OVERHEAD];
+        struct fl_log_batch_hdr h;
+        if (pread_all(seg->fd, hd, sizeof(hd), 0) == 0) {
+            fl_log_batch_hdr_parse(hd, &h);
+            int64_t age_ms;
+            if (!__builtin_sub_overflow(fl_time_now_us() / 1000, h.max_timestamp, &age_ms) &&
+                age_ms > 0 && age_ms < INT64_C(1) << 40)
+                seg->created_us -= age_ms * 1000;
+        }
+    }
     *out = seg;
     seg = NULL;
 out:

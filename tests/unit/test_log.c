@@ -270,6 +270,31 @@ static void test_murmur2(void **state) {
     /* toPositive(h) % n: -973932308 & 0x7fffffff = 1173551340 */
     assert_int_equal(fl_log_partition_for_key((const uint8_t *)"21", 2, 7), 1173551340 % 7);
     assert_int_equal(fl_log_partition_for_key((const uint8_t *)"abc", 3, 10), 479470107 % 10);
+    /* The partition librdkafka 2.0.2 (Debian's librdkafka1, the library
+     * under python3-confluent-kafka) picks with its "murmur2" partitioner,
+     * documented as Java-producer compatible: rd_kafka_msg_partitioner_murmur2
+     * called through Python ctypes for 7 and 1000 partitions. */
+    static const struct {
+        const char *k;
+        size_t len;
+        int p7, p1000;
+    } rd[] = {{"", 0, 2, 681},
+              {"a", 1, 5, 524},
+              {"ab", 2, 0, 434},
+              {"abc", 3, 4, 107},
+              {"abcd", 4, 5, 100},
+              {"Berlin", 6, 4, 229},
+              {"Paris", 5, 4, 708},
+              {"session-42", 10, 6, 230},
+              {"\xff\xfe\x00\x01", 4, 5, 769},
+              {"Z\xc3\xbcrich", 7, 2, 833},
+              {"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 33, 5, 449}};
+    for (size_t i = 0; i < sizeof(rd) / sizeof(rd[0]); i++) {
+        assert_int_equal(fl_log_partition_for_key((const uint8_t *)rd[i].k, rd[i].len, 7),
+                         rd[i].p7);
+        assert_int_equal(fl_log_partition_for_key((const uint8_t *)rd[i].k, rd[i].len, 1000),
+                         rd[i].p1000);
+    }
 }
 
 static void test_partitions_roundtrip(void **state) {
