@@ -32,6 +32,7 @@ listen: 127.0.0.1:0
 limits: {threads: 32, connections: 1024, records: 10000}
 topics:
   - {name: weather, partitions: 1, sync: always}
+pipelines: []   # ingest only: the log is what is measured
 YAML
 "$FLOE" up -c "$T/floe.yaml" --data "$T/data" >"$T/out" 2>"$T/err" &
 FPID=$!

@@ -213,14 +213,15 @@ int fl_cli_up(int argc, char **argv) {
         fprintf(stderr, "floe up: catalog %s: %s\n", caturi, err.msg);
         goto out;
     }
-    if (cfg.npipelines == 0 && ensure_weather_table(store, cat, &err)) {
+    bool builtin = !cfg.pipelines_given;
+    if (builtin && ensure_weather_table(store, cat, &err)) {
         fprintf(stderr, "floe up: table default.weather: %s\n", err.msg);
         goto out;
     }
-    int want = cfg.npipelines ? cfg.npipelines : 1;
+    int want = builtin ? 1 : cfg.npipelines;
     for (int i = 0; i < want && npipes < 64; i++) {
         /* without a pipelines section: the built-in weather -> default.weather */
-        const struct fl_config_pipeline *pl = cfg.npipelines ? &cfg.pipelines[i] : NULL;
+        const struct fl_config_pipeline *pl = builtin ? NULL : &cfg.pipelines[i];
         char ns[256] = "default", name[256] = "weather";
         if (pl) {
             const char *dot = strrchr(pl->table, '.');

@@ -242,6 +242,7 @@ static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_n
 
 static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *n) {
     if (n->type != YAML_SEQUENCE_NODE) return fail(w, n, "pipelines", "expected a list");
+    cfg->pipelines_given = 1;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);

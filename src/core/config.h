@@ -18,7 +18,7 @@
  *   uploads:
  *     - {prefix: session, folder: sessions, topic: session_topic}
  *   catalog: sqlite:/var/lib/floe/catalog.db   # or postgresql://...
- *   pipelines:                       # topic -> Iceberg table, exactly once
+ *   pipelines:                       # topic -> Iceberg table, exactly once; [] = none
  *     - {name: weather, topic: weather, table: default.weather, commit_interval_ms: 1000}
  */
 #ifndef FL_CORE_CONFIG_H
@@ -61,6 +61,7 @@ struct fl_config {
     char *catalog;
     struct fl_config_pipeline *pipelines;
     int npipelines;
+    int pipelines_given; /* the key was present (an empty list turns the built-in one off) */
 };
 
 /* Everything unset. */
