@@ -673,6 +673,86 @@ static void test_interval_policy(void **state) {
     assert_int_equal(read_all(fx, "iv", 0, 0, NULL), 50);
 }
 
+struct race {
+    struct fx *fx;
+    int done; /* __atomic */
+    long reads, errors;
+};
+
+static void *race_appender(void *arg) {
+    struct race *r = arg;
+    for (int i = 0; i < 1500; i++) put(r->fx, "race", 0, i, -1);
+    __atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* Reads from the partition's start to its end over and over while
+ * retention removes segments under it; offsets must run on without gaps. */
+static void *race_reader(void *arg) {
+    struct race *r = arg;
+    struct fl_buf buf;
+    fl_buf_init(&buf, 1 << 20);
+    while (!__atomic_load_n(&r->done, __ATOMIC_SEQ_CST)) {
+        struct fl_log_partition_info info;
+        if (fl_log_topic_describe(r->fx->log, "race", NULL, NULL, &info, 1, NULL) != FL_OK) break;
+        int64_t off = info.start_offset;
+        for (;;) {
+            fl_buf_reset(&buf);
+            int64_t next;
+            fl_err_t rc = fl_log_read(r->fx->log, "race", 0, off, 2000, &buf, &next, NULL);
+            if (rc == FL_ERR_RANGE) break; /* retention passed us: start over */
+            if (rc != FL_OK) {
+                r->errors++;
+                break;
+            }
+            if (buf.len == 0) break;
+            struct fl_log_batch_iter it;
+            struct fl_log_decoded d;
+            fl_log_batch_iter_init(&it, buf.data, buf.len);
+            int64_t expect = off;
+            while ((rc = fl_log_batch_iter_next(&it, &d, NULL)) == FL_OK) {
+                if (d.offset < off) continue;
+                if (d.offset != expect) r->errors++;
+                expect++;
+            }
+            if (rc != FL_ERR_EOF || next != expect) r->errors++;
+            off = next;
+            r->reads++;
+        }
+    }
+    fl_buf_fini(&buf);
+    return NULL;
+}
+
+static void test_read_during_retention(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 1, FL_LOG_SYNC_NEVER);
+    cfg.segment_bytes = 4096;
+    cfg.retention_bytes = 8192;
+    create(fx, "race", &cfg);
+    struct race r = {fx, 0, 0, 0};
+    pthread_t a, b;
+    pthread_create(&a, NULL, race_appender, &r);
+    pthread_create(&b, NULL, race_reader, &r);
+    int removed = 0;
+    while (!__atomic_load_n(&r.done, __ATOMIC_SEQ_CST)) {
+        int n;
+        assert_int_equal(fl_log_retention_run(fx->log, &n, NULL), FL_OK);
+        removed += n;
+    }
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    assert_int_equal(r.errors, 0);
+    assert_true(removed > 0);
+    assert_true(r.reads > 0);
+    struct fl_log_partition_info info;
+    assert_int_equal(fl_log_topic_describe(fx->log, "race", NULL, NULL, &info, 1, NULL), FL_OK);
+    assert_int_equal(info.end_offset, 1500);
+    assert_int_equal(read_all(fx, "race", 0, info.start_offset, NULL), 1500 - info.start_offset);
+}
+
 static void test_read_only_and_lock(void **state) {
     struct fx *fx = *state;
     reopen(fx);
@@ -722,6 +802,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_limits_and_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interval_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_and_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_during_retention, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
