@@ -29,11 +29,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 LOG=$T/log
 for round in $(seq 1 10); do
     "$APPEND" --dir "$LOG" --topic crash --partitions 2 --threads 4 --records 1000000 \
-        --batch $((round % 3 + 1)) --value-bytes 120 --run "r$round" --acks >"$T/acks$round" 2>"$T/err$round" &
+        --batch $((round % 3 + 1)) --value-bytes 24 --run "r$round" --acks >"$T/acks$round" 2>"$T/err$round" &
     pid=$!
     # let it get past open and recovery, then a random moment
     for _ in $(seq 1 50); do [ -s "$T/acks$round" ] && break; sleep 0.05; done
-    sleep "0.$((RANDOM % 9 + 1))"
+    sleep "0.$((RANDOM % 6 + 1))"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     pid=
