@@ -45,7 +45,8 @@ static uint8_t *put_bytes(uint8_t *p, const void *data, size_t len, int null) {
  * does not fit an int32. */
 static size_t body_size(const struct fl_log_record *r, int64_t ts_delta, int32_t off_delta) {
     const size_t cap = (size_t)INT32_MAX;
-    if (r->key_len > cap || r->value_len > cap || r->nheaders < 0) return 0;
+    if (r->key_len > cap || r->value_len > cap || r->nheaders < 0 || (r->nheaders && !r->headers))
+        return 0;
     size_t n = 1 + vlen(ts_delta) + vlen(off_delta);
     n += r->key ? vlen((int64_t)r->key_len) + r->key_len : 1;
     n += r->value ? vlen((int64_t)r->value_len) + r->value_len : 1;
@@ -74,7 +75,10 @@ fl_err_t fl_log_batch_encode(struct fl_buf *out, int64_t base_offset,
         int64_t ts = r->timestamp_ms >= 0 ? r->timestamp_ms : now_ms;
         if (ts > max_ts) max_ts = ts;
         size_t body = body_size(r, ts - base_ts, i);
-        if (!body) return fl_errf(err, FL_ERR_INVALID, "record %d: a length over 2 GiB", i);
+        if (!body)
+            return fl_errf(err, FL_ERR_INVALID,
+                           "record %d: a length over 2 GiB, a header without a key, or bad headers",
+                           i);
         uint8_t *p = fl_buf_grow(out, vlen((int64_t)body) + body);
         if (!p) return fl_errf(err, FL_ERR_LIMIT, "batch over the size limit");
         p = put_v(p, (int64_t)body);

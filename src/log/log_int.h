@@ -69,6 +69,7 @@ struct fl_log_part {
     bool dirty;      /* written since the last flush (INTERVAL) */
     int64_t last_flush_us;
     int failed_errno; /* an fsync failed: refuse appends until reopened */
+    bool counted;     /* its bytes are in log->disk_bytes */
 };
 
 struct fl_log_topic {

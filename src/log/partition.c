@@ -158,6 +158,7 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
     part->end = part->synced = part->visible = active(part)->end;
     for (int i = 0; i < part->nsegs; i++)
         fl_log_space_add(log, fl_log_seg_disk_bytes(part->segs[i]));
+    part->counted = true;
 out:
     fl_free(bases);
     if (rc) fl_err_prefix(err, "partition %s: ", part->dir);
@@ -169,7 +170,7 @@ void fl_log_part_close(struct fl_log_part *part) {
     if (part->nsegs) {
         if (!part->failed_errno && !part->log->ro) (void)!fdatasync(active(part)->fd);
         for (int i = 0; i < part->nsegs; i++) {
-            fl_log_space_add(part->log, -fl_log_seg_disk_bytes(part->segs[i]));
+            if (part->counted) fl_log_space_add(part->log, -fl_log_seg_disk_bytes(part->segs[i]));
             fl_log_seg_free(part->segs[i]);
         }
     }
