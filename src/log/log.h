@@ -51,6 +51,7 @@ void fl_log_topic_config_default(struct fl_log_topic_config *cfg);
 struct fl_log_faults {
     int write_enospc; /* a segment write stores half the batch, then fails with ENOSPC */
     int fsync_eio;    /* an fdatasync of a segment fails with EIO */
+    int fsync_enospc; /* (added) an fdatasync of a segment fails with ENOSPC */
 };
 
 struct fl_log_opts {

@@ -68,8 +68,10 @@ struct fl_log_part {
     bool syncing;    /* one thread is in fdatasync for the others */
     bool dirty;      /* written since the last flush (INTERVAL) */
     int64_t last_flush_us;
-    int failed_errno; /* an fsync failed: refuse appends until reopened */
-    bool counted;     /* its bytes are in log->disk_bytes */
+    int failed_errno;     /* an fsync failed: refuse appends until reopened */
+    bool counted;         /* its bytes are in log->disk_bytes */
+    int64_t synced_pos;   /* bytes of the active segment that are fsynced (ALWAYS) */
+    uint64_t trunc_epoch; /* bumped when unsynced appends are cut off (fsync ENOSPC) */
 };
 
 struct fl_log_topic {
@@ -123,6 +125,9 @@ void fl_log_seg_free(struct fl_log_seg *seg);
 fl_err_t fl_log_seg_write(struct fl_log_seg *seg, const uint8_t *batch, size_t len,
                           int64_t last_offset, int64_t max_ts, struct fl_log_faults *faults,
                           struct fl_error *err);
+/* Cuts the segment back to size bytes ending at offset end (dropping the
+ * index entries past it). */
+fl_err_t fl_log_seg_truncate(struct fl_log_seg *seg, int64_t size, int64_t end);
 /* Position to start scanning for offset (largest index entry <= it). */
 int64_t fl_log_seg_lookup(const struct fl_log_seg *seg, int64_t offset);
 /* Position to start scanning for the first record with ts >= ts_ms. */

@@ -54,6 +54,11 @@ static int do_sync(struct fl_log *log, int fd) {
         errno = EIO;
         return -1;
     }
+    if (f && __atomic_load_n(&f->fsync_enospc, __ATOMIC_SEQ_CST) > 0 &&
+        __atomic_sub_fetch(&f->fsync_enospc, 1, __ATOMIC_SEQ_CST) >= 0) {
+        errno = ENOSPC;
+        return -1;
+    }
     return fdatasync(fd);
 }
 
@@ -156,6 +161,7 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
         if (rc) goto out;
     }
     part->end = part->synced = part->visible = active(part)->end;
+    part->synced_pos = active(part)->size;
     for (int i = 0; i < part->nsegs; i++)
         fl_log_space_add(log, fl_log_seg_disk_bytes(part->segs[i]));
     part->counted = true;
@@ -197,6 +203,7 @@ static fl_err_t roll(struct fl_log_part *part, struct fl_error *err) {
     rc = fl_log_dir_sync(part->dir, err);
     if (rc) return rc;
     part->synced = part->end;
+    part->synced_pos = 0;
     if (part->topic->cfg.sync == FL_LOG_SYNC_ALWAYS) part->visible = part->synced;
     return FL_OK;
 }
@@ -212,7 +219,12 @@ static bool roll_due(const struct fl_log_part *part, int64_t add, int64_t now_mo
 /* Waits until offsets below `upto` are fsynced, running the fsync for the
  * group when no one else is. @locks part->lock (dropped while syncing) */
 static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, struct fl_error *err) {
+    uint64_t epoch = part->trunc_epoch;
     while (part->synced < upto) {
+        if (part->trunc_epoch != epoch)
+            return fl_errf(err, FL_ERR_LIMIT,
+                           "partition %s: disk full (fsync: %s); the records were not stored",
+                           part->dir, strerror(ENOSPC));
         if (part->failed_errno)
             return fl_errf(err, FL_ERR_IO, "partition %s: fsync failed (%s); reopen the log",
                            part->dir, strerror(part->failed_errno));
@@ -223,6 +235,7 @@ static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, struct fl_e
         part->syncing = true;
         int64_t target = part->end;
         struct fl_log_seg *seg = active(part);
+        int64_t target_pos = seg->size;
         seg->refs++;
         pthread_mutex_unlock(&part->lock);
         int r = do_sync(part->log, seg->fd);
@@ -230,10 +243,24 @@ static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, struct fl_e
         pthread_mutex_lock(&part->lock);
         seg_unref(seg);
         part->syncing = false;
-        if (r != 0)
+        if (r != 0 && (e == ENOSPC || e == EDQUOT) && seg == active(part)) {
+            /* The disk filled before the data reached it (delayed
+             * allocation). Cut the unsynced appends off: every one of them
+             * is still waiting here, and each returns FL_ERR_LIMIT. */
+            int64_t before = fl_log_seg_disk_bytes(seg);
+            if (fl_log_seg_truncate(seg, part->synced_pos, part->synced) != FL_OK) {
+                part->failed_errno = errno;
+            } else {
+                part->end = part->synced;
+                part->trunc_epoch++;
+                fl_log_space_add(part->log, fl_log_seg_disk_bytes(seg) - before);
+            }
+        } else if (r != 0) {
             part->failed_errno = e;
-        else if (target > part->synced)
+        } else if (target > part->synced) {
             part->synced = target;
+            if (seg == active(part)) part->synced_pos = target_pos;
+        }
         if (part->synced > part->visible) part->visible = part->synced;
         pthread_cond_broadcast(&part->sync_cond);
     }

@@ -404,6 +404,16 @@ fl_err_t fl_log_seg_write(struct fl_log_seg *seg, const uint8_t *batch, size_t l
     return FL_OK;
 }
 
+fl_err_t fl_log_seg_truncate(struct fl_log_seg *seg, int64_t size, int64_t end) {
+    if (ftruncate(seg->fd, size) != 0) return FL_ERR_IO;
+    seg->size = size;
+    seg->end = end;
+    while (seg->nidx > 0 && (int64_t)seg->idx[seg->nidx - 1].pos >= size) seg->nidx--;
+    seg->last_idx_pos = seg->nidx ? (int64_t)seg->idx[seg->nidx - 1].pos : -1;
+    idx_rewrite(seg, seg->nidx);
+    return FL_OK;
+}
+
 int64_t fl_log_seg_lookup(const struct fl_log_seg *seg, int64_t offset) {
     int lo = 0, hi = seg->nidx - 1, found = -1;
     int64_t rel = offset - seg->base;

@@ -615,6 +615,57 @@ static void test_group_commit(void **state) {
     assert_int_equal(read_all(fx, "gc", 0, 0, NULL), T / 2 * N);
 }
 
+/* Concurrent appenders while fdatasync fails with ENOSPC now and then:
+ * every append returns FL_OK or FL_ERR_LIMIT, and the partition holds
+ * exactly the acknowledged records, each at its acknowledged offset. */
+static void test_group_commit_enospc(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 2, FL_LOG_SYNC_ALWAYS);
+    create(fx, "gc", &cfg);
+    enum { T = 4, N = 100 };
+    struct thr th[T];
+    pthread_t tid[T];
+    fx->faults.fsync_enospc = 6;
+    for (int i = 0; i < T; i++) {
+        th[i] = (struct thr){fx, i, N, calloc(N, sizeof(int64_t))};
+        pthread_create(&tid[i], NULL, appender, &th[i]);
+    }
+    for (int i = 0; i < T; i++) pthread_join(tid[i], NULL);
+    assert_int_equal(fx->faults.fsync_enospc, 0);
+    reopen(fx);
+    struct fl_buf buf;
+    fl_buf_init(&buf, 64 << 20);
+    int failed = 0;
+    for (int p = 0; p < 2; p++) {
+        int acked = 0;
+        for (int i = p; i < T; i += 2)
+            for (int j = 0; j < N; j++) acked += th[i].offs[j] >= 0;
+        struct fl_log_partition_info info[2];
+        assert_int_equal(fl_log_topic_describe(fx->log, "gc", NULL, NULL, info, 2, NULL), FL_OK);
+        assert_int_equal(info[p].end_offset, acked);
+        fl_buf_reset(&buf);
+        int64_t next;
+        assert_int_equal(fl_log_read(fx->log, "gc", p, 0, 64 << 20, &buf, &next, NULL), FL_OK);
+        assert_int_equal(next, acked);
+        struct fl_log_batch_iter it;
+        struct fl_log_decoded d;
+        fl_log_batch_iter_init(&it, buf.data, buf.len);
+        while (fl_log_batch_iter_next(&it, &d, NULL) == FL_OK) {
+            int tag;
+            assert_int_equal(sscanf((const char *)d.key, "k%d", &tag), 1);
+            assert_int_equal(th[tag / 100000].offs[tag % 100000], d.offset);
+        }
+    }
+    for (int i = 0; i < T; i++) {
+        for (int j = 0; j < N; j++) failed += th[i].offs[j] < 0;
+        free(th[i].offs);
+    }
+    assert_true(failed >= 1);
+    fl_buf_fini(&buf);
+}
+
 static void test_limits_and_faults(void **state) {
     struct fx *fx = *state;
     reopen(fx);
@@ -649,12 +700,24 @@ static void test_limits_and_faults(void **state) {
     fx->opts.min_free_bytes = 0;
     reopen(fx);
     assert_int_equal(read_all(fx, "lim", 0, 0, NULL), 2);
+    /* ENOSPC from fdatasync (delayed allocation): the unsynced append is cut
+     * off and refused as a disk limit; the partition goes on */
+    int64_t before = file_size(seg);
+    fx->faults.fsync_enospc = 1;
+    assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, NULL), FL_ERR_LIMIT);
+    assert_int_equal(file_size(seg), before);
+    struct fl_log_partition_info info;
+    assert_int_equal(fl_log_topic_describe(fx->log, "lim", NULL, NULL, &info, 1, NULL), FL_OK);
+    assert_int_equal(info.end_offset, 2);
+    assert_int_equal(put(fx, "lim", 0, 2, -1), 2);
+    reopen(fx);
+    assert_int_equal(read_all(fx, "lim", 0, 0, NULL), 3);
     /* a failed fsync: not acknowledged, and the partition refuses appends until reopened */
     fx->faults.fsync_eio = 1;
     assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, NULL), FL_ERR_IO);
     assert_int_equal(fl_log_append(fx->log, "lim", 0, &r, 1, &off, NULL), FL_ERR_IO);
     reopen(fx);
-    assert_int_equal(put(fx, "lim", 0, 3, -1), 3); /* the unacknowledged one was recovered */
+    assert_int_equal(put(fx, "lim", 0, 4, -1), 4); /* the unacknowledged one was recovered */
 }
 
 static void test_interval_policy(void **state) {
@@ -800,6 +863,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_enospc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interval_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_and_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_during_retention, setup, teardown),
