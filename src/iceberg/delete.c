@@ -86,53 +86,28 @@ static fl_err_t sink_buf(void *ctx, const void *data, size_t len) {
     return fl_buf_append(ctx, data, len);
 }
 
-fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn pred, void *ctx,
-                                   int64_t *deleted, int64_t *snapshot_id, struct fl_error *err) {
-    *deleted = 0;
-    if (snapshot_id) *snapshot_id = -1;
-    struct targets ts = {0};
-    struct fl_ice_scan *sc = NULL;
+/* Writes one position delete file per data file of ts (whose positions
+ * are filled) into the store, without committing: *out gets the files
+ * (caller finis each and frees the array). */
+static fl_err_t write_targets(struct fl_ice_table *tbl, struct targets *ts,
+                              struct fl_ice_data_file **out, int *nout, struct fl_error *err) {
     struct fl_schema *ps = NULL;
     struct fl_batch *pb = NULL;
     struct fl_ice_data_file *dfs = NULL;
     int ndf = 0;
-    fl_err_t rc = fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, err);
-    /* 1. find the rows */
-    while (!rc) {
-        struct fl_batch *b = NULL;
-        rc = fl_ice_scan_next(sc, &b, err);
-        if (rc == FL_ERR_EOF) {
-            rc = FL_OK;
-            break;
-        }
-        if (rc) break;
-        const int64_t *pos = NULL;
-        const char *path = fl_ice_scan_position(sc, &pos);
-        struct target *t = NULL;
-        for (size_t r = 0; r < b->nrows; r++) {
-            if (!pred(ctx, b, r)) continue;
-            if (!t) t = target_for(&ts, path);
-            if (t->n == t->cap) {
-                t->cap = t->cap ? t->cap * 2 : 256;
-                t->pos = fl_reallocarray(t->pos, t->cap, sizeof(int64_t));
-            }
-            t->pos[t->n++] = pos[r];
-            (*deleted)++;
-        }
-    }
-    fl_ice_scan_free(sc);
-    if (rc || ts.n == 0) goto out;
-    /* 2. the partition of each affected data file */
-    rc = fl_ice_table_files(tbl, tbl->meta->current_snapshot_id, NULL, on_entry, &ts, err);
+    *out = NULL;
+    *nout = 0;
+    /* the partition of each affected data file */
+    fl_err_t rc = fl_ice_table_files(tbl, tbl->meta->current_snapshot_id, NULL, on_entry, ts, err);
     if (rc) goto out;
-    qsort(ts.t, (size_t)ts.n, sizeof(*ts.t), cmp_target);
-    /* 3. one delete file per data file */
+    qsort(ts->t, (size_t)ts->n, sizeof(*ts->t), cmp_target);
+    /* one delete file per data file */
     if ((rc = fl_schema_parse(POS_SCHEMA, sizeof(POS_SCHEMA) - 1, &ps, err))) goto out;
     if ((rc = fl_batch_new(ps, 0, &pb, err))) goto out;
-    dfs = fl_calloc((size_t)ts.n, sizeof(*dfs));
+    dfs = fl_calloc((size_t)ts->n + 1, sizeof(*dfs));
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
-    for (int i = 0; i < ts.n && !rc; i++) {
-        struct target *t = &ts.t[i];
+    for (int i = 0; i < ts->n && !rc; i++) {
+        struct target *t = &ts->t[i];
         if (!t->found) {
             rc = fl_errf(err, FL_ERR_CORRUPT, "data file %s is not in the current snapshot", t->path);
             break;
@@ -181,23 +156,90 @@ fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn 
         fl_pq_file_result_fini(&res);
         fl_buf_fini(&file);
     }
-    if (!rc) {
-        char n[24];
-        snprintf(n, sizeof(n), "%lld", (long long)*deleted);
-        struct fl_ice_kv sum[] = {{"deleted-records", n}};
-        rc = fl_ice_table_commit_files(tbl, dfs, ndf, sum, 1, snapshot_id, err);
+out:
+    if (rc) {
+        for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
+        fl_free(dfs);
+    } else {
+        *out = dfs;
+        *nout = ndf;
     }
+    fl_batch_free(pb);
+    fl_schema_free(ps);
+    return rc;
+}
+
+static void targets_fini(struct targets *ts) {
+    for (int i = 0; i < ts->n; i++) {
+        fl_free(ts->t[i].path);
+        fl_free(ts->t[i].pos);
+        fl_free(ts->t[i].part);
+        fl_buf_fini(&ts->t[i].pbytes);
+    }
+    fl_free(ts->t);
+}
+
+static void target_add(struct target *t, int64_t pos) {
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 256;
+        t->pos = fl_reallocarray(t->pos, t->cap, sizeof(int64_t));
+    }
+    t->pos[t->n++] = pos;
+}
+
+fl_err_t fl_ice_table_write_position_deletes(struct fl_ice_table *tbl, const char *const *paths,
+                                             const int64_t *pos, size_t n,
+                                             struct fl_ice_data_file **out, int *nout,
+                                             struct fl_error *err) {
+    struct targets ts = {0};
+    *out = NULL;
+    *nout = 0;
+    if (n == 0) return FL_OK;
+    for (size_t i = 0; i < n; i++) target_add(target_for(&ts, paths[i]), pos[i]);
+    fl_err_t rc = write_targets(tbl, &ts, out, nout, err);
+    targets_fini(&ts);
+    return rc;
+}
+
+fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn pred, void *ctx,
+                                   int64_t *deleted, int64_t *snapshot_id, struct fl_error *err) {
+    *deleted = 0;
+    if (snapshot_id) *snapshot_id = -1;
+    struct targets ts = {0};
+    struct fl_ice_scan *sc = NULL;
+    struct fl_ice_data_file *dfs = NULL;
+    int ndf = 0;
+    fl_err_t rc = fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, err);
+    /* 1. find the rows */
+    while (!rc) {
+        struct fl_batch *b = NULL;
+        rc = fl_ice_scan_next(sc, &b, err);
+        if (rc == FL_ERR_EOF) {
+            rc = FL_OK;
+            break;
+        }
+        if (rc) break;
+        const int64_t *pos = NULL;
+        const char *path = fl_ice_scan_position(sc, &pos);
+        struct target *t = NULL;
+        for (size_t r = 0; r < b->nrows; r++) {
+            if (!pred(ctx, b, r)) continue;
+            if (!t) t = target_for(&ts, path);
+            target_add(t, pos[r]);
+            (*deleted)++;
+        }
+    }
+    fl_ice_scan_free(sc);
+    if (rc || ts.n == 0) goto out;
+    /* 2. one delete file per data file, then one commit */
+    if ((rc = write_targets(tbl, &ts, &dfs, &ndf, err))) goto out;
+    char n[24];
+    snprintf(n, sizeof(n), "%lld", (long long)*deleted);
+    struct fl_ice_kv sum[] = {{"deleted-records", n}};
+    rc = fl_ice_table_commit_files(tbl, dfs, ndf, sum, 1, snapshot_id, err);
 out:
     for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
     fl_free(dfs);
-    for (int i = 0; i < ts.n; i++) {
-        fl_free(ts.t[i].path);
-        fl_free(ts.t[i].pos);
-        fl_free(ts.t[i].part);
-        fl_buf_fini(&ts.t[i].pbytes);
-    }
-    fl_free(ts.t);
-    fl_batch_free(pb);
-    fl_schema_free(ps);
+    targets_fini(&ts);
     return rc;
 }

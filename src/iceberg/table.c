@@ -887,6 +887,12 @@ fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *
     return FL_OK;
 }
 
+static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
+                                void *remove_ctx, const char *operation,
+                                const struct fl_ice_data_file *extra, int nextra,
+                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                                struct fl_error *err);
+
 fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
                                 int nsummary, int64_t *snapshot_id, struct fl_error *err) {
     return fl_ice_appender_commit_replace(ap, NULL, NULL, NULL, summary, nsummary, snapshot_id, err);
@@ -896,8 +902,25 @@ fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_
                                         void *remove_ctx, const char *operation,
                                         const struct fl_ice_kv *summary, int nsummary,
                                         int64_t *snapshot_id, struct fl_error *err) {
+    return appender_commit(ap, remove, remove_ctx, operation, NULL, 0, summary, nsummary, snapshot_id,
+                           err);
+}
+
+fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap, const struct fl_ice_data_file *extra,
+                                     int nextra, const struct fl_ice_kv *summary, int nsummary,
+                                     int64_t *snapshot_id, struct fl_error *err) {
+    return appender_commit(ap, NULL, NULL, NULL, extra, nextra, summary, nsummary, snapshot_id, err);
+}
+
+/* Writes the staged rows as data files, then one snapshot with them and
+ * the borrowed `extra` files (copied shallowly after the owned ones). */
+static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
+                                void *remove_ctx, const char *operation,
+                                const struct fl_ice_data_file *extra, int nextra,
+                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                                struct fl_error *err) {
     if (snapshot_id) *snapshot_id = -1;
-    struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + 1, sizeof(*dfs));
+    struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + (size_t)nextra + 1, sizeof(*dfs));
     int ndf = 0;
     fl_err_t rc = FL_OK;
     for (int i = 0; i < ap->nslots && !rc; i++) {
@@ -926,9 +949,10 @@ fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_
         fl_free(key);
         fl_pq_file_result_fini(&res);
     }
-    if (!rc && (ndf > 0 || remove))
-        rc = fl_ice_table_replace(ap->tbl, remove, remove_ctx, dfs, ndf, operation, summary, nsummary,
-                                  snapshot_id, err);
+    for (int i = 0; i < nextra; i++) dfs[ndf + i] = extra[i]; /* borrowed: not fini'd below */
+    if (!rc && (ndf + nextra > 0 || remove))
+        rc = fl_ice_table_replace(ap->tbl, remove, remove_ctx, dfs, ndf + nextra, operation, summary,
+                                  nsummary, snapshot_id, err);
     for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
     fl_free(dfs);
     for (int i = 0; i < ap->nslots; i++) {

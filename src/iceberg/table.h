@@ -88,6 +88,14 @@ fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_
                                         void *remove_ctx, const char *operation,
                                         const struct fl_ice_kv *summary, int nsummary,
                                         int64_t *snapshot_id, struct fl_error *err);
+/* The appender's rows and the already written files `extra` (e.g.
+ * position delete files from fl_ice_table_write_position_deletes,
+ * borrowed) as ONE snapshot: an upsert's inserts and deletes become
+ * visible together. No snapshot (and *snapshot_id -1) when there is
+ * nothing to commit. */
+fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap, const struct fl_ice_data_file *extra,
+                                     int nextra, const struct fl_ice_kv *summary, int nsummary,
+                                     int64_t *snapshot_id, struct fl_error *err);
 void fl_ice_appender_free(struct fl_ice_appender *ap);
 
 /* Applies change to a copy of the current metadata (attempt counts the
@@ -178,5 +186,15 @@ typedef bool (*fl_ice_row_pred_fn)(void *ctx, const struct fl_batch *batch, size
  * made (and *snapshot_id is -1) when nothing matched. */
 fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn pred, void *ctx,
                                    int64_t *deleted, int64_t *snapshot_id, struct fl_error *err);
+
+/* Writes position delete files for the n rows (paths[i], pos[i]) of the
+ * current snapshot's data files (one file per data file, in its
+ * partition) WITHOUT committing them: *out gets the files for a later
+ * commit (the caller finis each with fl_ice_data_file_fini and frees the
+ * array with fl_free). */
+fl_err_t fl_ice_table_write_position_deletes(struct fl_ice_table *tbl, const char *const *paths,
+                                             const int64_t *pos, size_t n,
+                                             struct fl_ice_data_file **out, int *nout,
+                                             struct fl_error *err);
 
 #endif

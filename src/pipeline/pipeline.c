@@ -9,6 +9,13 @@
  * before the commit leaves the old offsets in the table: the step is
  * redone from there. A crash after it: the offsets say so. The dead-letter
  * topic may see a record twice after a crash (at-least-once there).
+ *
+ * Per record: decode (the value's JSON object, or for decode "pointer"
+ * every object of the file it names), validate, derive columns, append
+ * to the step's batch. In upsert mode the whole step's batch is then
+ * planned against the table (upsert.c) and its rows, its position
+ * deletes and the offsets go into one snapshot, or into none when the
+ * plan is empty (see pipeline.h for why the offsets may then wait).
  */
 #include "pipeline/pipeline.h"
 #include "batch/batch_json.h"
@@ -16,6 +23,8 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "iceberg/table.h"
+#include "pipeline/pointer.h"
+#include "pipeline/upsert.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -35,6 +44,11 @@ struct fl_pipe {
     int npart;
     int64_t *next; /* per partition: the next offset to consume */
     struct fl_ice_table *tbl;
+    int decode;
+    size_t ptr_max;
+    int *keycols; /* upsert key: column indexes in the current schema */
+    int nkey;
+    struct fl_pipe_validator *val;
     struct fl_pipe_stats stats;
     pthread_t thread;
     int running;
@@ -74,6 +88,28 @@ static void load_offsets(struct fl_pipe *p) {
     json_decref(o);
 }
 
+/* The upsert key: the configured columns, else the table's identifier
+ * fields, else none (append). Key columns are implicitly required. */
+static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg, struct fl_error *err) {
+    const struct fl_schema *s = fl_ice_meta_current_schema(p->tbl->meta);
+    int n = cfg->nkey > 0 ? cfg->nkey : s->nidentifier;
+    if (n <= 0) return FL_OK;
+    p->keycols = fl_calloc((size_t)n, sizeof(int));
+    for (int k = 0; k < n; k++) {
+        int found = -1;
+        for (int c = 0; c < s->nfields && found < 0; c++)
+            if (cfg->nkey > 0 ? !strcmp(s->fields[c].name, cfg->key[k]) : s->fields[c].id == s->identifier_ids[k])
+                found = c;
+        if (found < 0 || s->fields[found].type == FL_TYPE_STRUCT || s->fields[found].type == FL_TYPE_LIST ||
+            s->fields[found].type == FL_TYPE_MAP)
+            return fl_errf(err, FL_ERR_INVALID, "key column %s is not a top-level primitive column of %s.%s",
+                           cfg->nkey > 0 ? cfg->key[k] : "(identifier field)", cfg->ns, cfg->table);
+        p->keycols[p->nkey++] = found;
+        fl_pipe_validator_require(p->val, s->fields[found].name);
+    }
+    return FL_OK;
+}
+
 fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog *cat,
                      const struct fl_pipe_config *cfg, struct fl_pipe **out, struct fl_error *err) {
     struct fl_pipe *p = fl_calloc(1, sizeof(*p));
@@ -107,6 +143,10 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
         p->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
         load_offsets(p);
     }
+    p->decode = cfg->decode;
+    p->ptr_max = cfg->pointer_max_bytes ? cfg->pointer_max_bytes : FL_PIPE_POINTER_MAX_BYTES;
+    p->val = fl_pipe_validator_new(&cfg->rules);
+    if (!rc) rc = resolve_key(p, cfg, err);
     if (rc) {
         fl_err_prefix(err, "pipeline %s", p->name);
         fl_pipe_free(p);
@@ -150,19 +190,12 @@ static const char *fix_hour_stamp(const char *s, char *buf, size_t bufsz) {
     return s;
 }
 
-/* Decodes one record into a row: the value's JSON object by column name,
- * plus derived columns. On failure *reason says why. */
-static fl_err_t decode_row(struct fl_pipe *p, struct fl_batch *b, int part,
-                           const struct fl_log_decoded *rec, int64_t now_us, char *reason,
+/* Validates the object o (taken over) and appends it as a row by column
+ * name, plus derived columns. On failure *reason says why. */
+static fl_err_t object_row(struct fl_pipe *p, struct fl_batch *b, int part,
+                           const struct fl_log_decoded *rec, json_t *o, int64_t now_us, char *reason,
                            size_t reasonsz) {
-    json_error_t je;
-    if (!rec->value) {
-        snprintf(reason, reasonsz, "null value");
-        return FL_ERR_INVALID;
-    }
-    json_t *o = json_loadb((const char *)rec->value, rec->value_len, JSON_REJECT_DUPLICATES, &je);
-    if (!json_is_object(o)) {
-        snprintf(reason, reasonsz, "value is not a JSON object%s%s", o ? "" : ": ", o ? "" : je.text);
+    if (!fl_pipe_validator_check(p->val, o, reason, reasonsz)) {
         json_decref(o);
         return FL_ERR_INVALID;
     }
@@ -193,6 +226,57 @@ static fl_err_t decode_row(struct fl_pipe *p, struct fl_batch *b, int part,
     free(text);
     if (rc) snprintf(reason, reasonsz, "%s", e.msg[0] ? e.msg : fl_err_name(rc));
     return rc;
+}
+
+/* Decodes one record into rows: its value's JSON object, or for a
+ * pointer record the objects of the file it names. Each refused object
+ * goes to the dead-letter topic with the record's position and why;
+ * *rows and *dlq count what went where. */
+static fl_err_t decode_record(struct fl_pipe *p, struct fl_batch *b, int part,
+                              const struct fl_log_decoded *rec, int64_t now_us, int64_t *rows,
+                              int64_t *dlq, struct fl_error *err) {
+    char reason[FL_ERROR_MSG_MAX];
+    json_error_t je;
+    if (p->decode == FL_PIPE_DECODE_POINTER) {
+        json_t *arr = NULL;
+        if (fl_pipe_pointer_load(p->st, rec->value, rec->value_len, p->ptr_max, &arr, reason,
+                                 sizeof(reason))) {
+            (*dlq)++;
+            return dead_letter(p, part, rec, reason, err);
+        }
+        size_t i;
+        json_t *el;
+        fl_err_t rc = FL_OK;
+        json_array_foreach(arr, i, el) {
+            char why[FL_ERROR_MSG_MAX - 64];
+            if (object_row(p, b, part, rec, json_incref(el), now_us, why, sizeof(why)) == FL_OK) {
+                (*rows)++;
+                continue;
+            }
+            snprintf(reason, sizeof(reason), "file object %zu: %s", i, why);
+            (*dlq)++;
+            if ((rc = dead_letter(p, part, rec, reason, err))) break;
+        }
+        json_decref(arr);
+        return rc;
+    }
+    if (!rec->value) {
+        (*dlq)++;
+        return dead_letter(p, part, rec, "null value", err);
+    }
+    json_t *o = json_loadb((const char *)rec->value, rec->value_len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o)) {
+        snprintf(reason, sizeof(reason), "value is not a JSON object%s%s", o ? "" : ": ", o ? "" : je.text);
+        json_decref(o);
+        (*dlq)++;
+        return dead_letter(p, part, rec, reason, err);
+    }
+    if (object_row(p, b, part, rec, o, now_us, reason, sizeof(reason)) == FL_OK) {
+        (*rows)++;
+        return FL_OK;
+    }
+    (*dlq)++;
+    return dead_letter(p, part, rec, reason, err);
 }
 
 fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err) {
@@ -236,16 +320,11 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             fl_err_t ie;
             while ((ie = fl_log_batch_iter_next(&it, &rec, err)) == FL_OK) {
                 if (rec.offset < next[part]) continue; /* the batch began before us */
-                char reason[FL_ERROR_MSG_MAX];
-                if (decode_row(p, b, part, &rec, now_us, reason, sizeof(reason)) == FL_OK) {
-                    rows++;
-                } else {
-                    if ((rc = dead_letter(p, part, &rec, reason, err))) break;
-                    dlq++;
-                }
+                if ((rc = decode_record(p, b, part, &rec, now_us, &rows, &dlq, err))) break;
                 next[part] = rec.offset + 1;
                 consumed++;
-                if (b->nrows >= 65536) {
+                /* an upsert plans the whole step at once (dedup across it) */
+                if (p->nkey == 0 && b->nrows >= 65536) {
                     if ((rc = fl_ice_appender_add(ap, b, err))) break;
                     fl_batch_reset(b);
                 }
@@ -254,8 +333,37 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             if (!rc && after > next[part]) next[part] = after;
         }
     }
-    if (!rc && b->nrows) rc = fl_ice_appender_add(ap, b, err);
-    if (!rc && consumed > 0) {
+    struct fl_pipe_upsert_plan plan = {0};
+    struct fl_ice_data_file *dels = NULL;
+    int ndels = 0;
+    /* append mode keeps its offsets-only commits (after dead letters) */
+    bool change = p->nkey == 0;
+    if (!rc && p->nkey > 0) {
+        rows = 0;
+        if (b->nrows) rc = fl_pipe_upsert_plan(p->tbl, b, p->keycols, p->nkey, &plan, err);
+        if (!rc && plan.ndel)
+            rc = fl_ice_table_write_position_deletes(p->tbl, (const char *const *)plan.paths, plan.pos,
+                                                     plan.ndel, &dels, &ndels, err);
+        if (!rc && plan.rows && plan.rows->nrows) {
+            rows = (int64_t)plan.rows->nrows;
+            rc = fl_ice_appender_add(ap, plan.rows, err);
+        }
+        change = rows > 0 || plan.ndel > 0;
+    } else if (!rc && b->nrows) {
+        rc = fl_ice_appender_add(ap, b, err);
+    }
+    if (!rc && consumed > 0 && !change) {
+        /* nothing changed: no snapshot; the offsets wait in memory for the
+         * next commit that changes something (pipeline.h says why) */
+        memcpy(p->next, next, sizeof(int64_t) * (size_t)p->npart);
+        pthread_mutex_lock(&p->mu);
+        p->stats.records_in += consumed;
+        p->stats.records_dlq += dlq;
+        p->stats.rows_unchanged += plan.unchanged;
+        p->stats.steps_no_change++;
+        pthread_mutex_unlock(&p->mu);
+        *records = consumed;
+    } else if (!rc && consumed > 0) {
         /* offsets travel in the same snapshot as the rows */
         json_t *o = json_object();
         for (int i = 0; i < p->npart; i++) {
@@ -270,7 +378,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         snprintf(nin, sizeof(nin), "%lld", (long long)consumed);
         struct fl_ice_kv sum[] = {{key, ov}, {"floe.pipeline", p->name}, {"floe.records-in", nin}};
         int64_t snap = -1;
-        if (rows > 0) rc = fl_ice_appender_commit(ap, sum, 3, &snap, err);
+        if (rows > 0 || ndels > 0) rc = fl_ice_appender_commit_with(ap, dels, ndels, sum, 3, &snap, err);
         else rc = fl_ice_table_commit_files(p->tbl, NULL, 0, sum, 3, &snap, err);
         free(ov);
         fl_free(key);
@@ -280,6 +388,8 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             p->stats.records_in += consumed;
             p->stats.records_out += rows;
             p->stats.records_dlq += dlq;
+            p->stats.rows_unchanged += plan.unchanged;
+            p->stats.rows_deleted += (int64_t)plan.ndel;
             p->stats.commits++;
             pthread_mutex_unlock(&p->mu);
             *records = consumed;
@@ -291,6 +401,9 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         struct fl_error rerr = {0};
         if (fl_ice_table_refresh(p->tbl, &rerr) == FL_OK) load_offsets(p);
     }
+    for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
+    fl_free(dels);
+    fl_pipe_upsert_plan_fini(&plan);
     fl_free(next);
     fl_buf_fini(&raw);
     fl_ice_appender_free(ap);
@@ -352,6 +465,8 @@ void fl_pipe_free(struct fl_pipe *p) {
     if (!p) return;
     fl_pipe_stop(p);
     fl_ice_table_free(p->tbl);
+    fl_pipe_validator_free(p->val);
+    fl_free(p->keycols);
     fl_free(p->next);
     fl_free(p->name);
     fl_free(p->topic);

@@ -10,8 +10,22 @@
  * seed's weather events carry), derives the _kafka_* columns and
  * processed_timestamp when the table has them, and sends records that do
  * not fit to the dead-letter topic "<topic>.dlq" with their source
- * position and reason. Later slices add map/validate steps, upserts and
- * windows.
+ * position and reason.
+ *
+ * Options: decode "pointer" (pointer.h: the value names a raw JSON file
+ * in the warehouse, fetched and decoded into one row per object);
+ * validate rules (validate.h: required columns, allowed values); and
+ * upsert by key (upsert.h: key columns, by default the table's
+ * identifier fields; without either the pipeline appends). An upsert
+ * step commits its appended rows, its position deletes and its offsets
+ * in ONE snapshot. A step that changes nothing (every record a no-op,
+ * deduplicated or dead-lettered) makes NO snapshot: its offsets are kept
+ * in memory only and go out with the next commit that changes something.
+ * After a restart those records are read again, which is safe because
+ * upserting the same values is idempotent (they are no-ops again, or,
+ * when a later record of the same key did change the table, that one is
+ * replayed after them in offset order); only the dead-letter topic may
+ * see its records again (at-least-once there, as after any crash).
  */
 #ifndef FL_PIPELINE_PIPELINE_H
 #define FL_PIPELINE_PIPELINE_H
@@ -19,6 +33,7 @@
 #include "catalog/catalog.h"
 #include "core/err.h"
 #include "log/log.h"
+#include "pipeline/validate.h"
 #include "store/store.h"
 
 #include <stdint.h>
@@ -30,10 +45,21 @@ struct fl_pipe_config {
     const char *dlq_topic;      /* NULL = "<topic>.dlq" */
     int64_t commit_interval_ms; /* default 1000 */
     int64_t max_batch_records;  /* commit early past this; default 1,000,000 */
+    int decode;                 /* FL_PIPE_DECODE_JSON (default) or FL_PIPE_DECODE_POINTER */
+    size_t pointer_max_bytes;   /* cap on a pointed-to file; 0 = 16 MiB */
+    const char *const *key;     /* upsert key columns; none: the table's identifier fields */
+    int nkey;
+    struct fl_pipe_rules rules; /* validate step; zeroed = none */
 };
+
+#define FL_PIPE_DECODE_JSON 0
+#define FL_PIPE_DECODE_POINTER 1
 
 struct fl_pipe_stats {
     int64_t records_in, records_out, records_dlq, commits;
+    int64_t rows_unchanged;  /* upsert: rows equal to the table's, dropped */
+    int64_t rows_deleted;    /* upsert: old rows replaced (position deletes) */
+    int64_t steps_no_change; /* steps that consumed records but made no snapshot */
 };
 
 struct fl_pipe;
@@ -42,10 +68,11 @@ struct fl_pipe;
  * Reads the table's last snapshot for the offsets to resume from. */
 fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog *cat,
                      const struct fl_pipe_config *cfg, struct fl_pipe **out, struct fl_error *err);
-/* Reads what the topic has past the committed offsets (up to
+/* Reads what the topic has past the consumed offsets (up to
  * max_batch_records), writes it to the table in one commit with the new
  * offsets, and returns; *records gets the number consumed (0: nothing new,
- * no snapshot). */
+ * no snapshot; an upsert step that changed nothing makes no snapshot
+ * either). */
 fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err);
 /* Runs steps every commit_interval_ms on a thread of its own until stop. */
 fl_err_t fl_pipe_start(struct fl_pipe *p, struct fl_error *err);

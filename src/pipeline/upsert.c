@@ -1,0 +1,240 @@
+/*
+ * upsert.c - the merge plan of a pipeline step (see upsert.h).
+ *
+ * How it works: each row's key is encoded as bytes (per key column: a
+ * null flag, then the value's length and bytes) into an open-addressing
+ * hash table that maps a key to its last row in the step. The table is
+ * then scanned (pruned to [min, max] of the first key column when it is a
+ * string or an integer), each live row's key looked up; for a match the
+ * row is compared with the new one, ignoring the derived columns, and
+ * either marks the new row unchanged or is scheduled for a position
+ * delete through fl_ice_scan_position. Memory is O(rows of the step).
+ */
+#include "pipeline/upsert.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "iceberg/prune.h"
+
+#include <string.h>
+
+struct slot {
+    uint64_t hash;
+    size_t off, len; /* key bytes in the arena */
+    int64_t row;     /* -1 = empty */
+};
+
+struct keymap {
+    struct slot *slots;
+    size_t cap, n;
+    struct fl_buf arena;
+};
+
+static uint64_t fnv(const uint8_t *p, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static void encode_key(const struct fl_batch *b, size_t row, const int *keycols, int nkey,
+                       struct fl_buf *out) {
+    fl_buf_reset(out);
+    for (int k = 0; k < nkey; k++) {
+        const struct fl_col *c = &b->cols[keycols[k]];
+        if (fl_col_is_null(c, row)) {
+            fl_buf_append_u8(out, 0);
+            continue;
+        }
+        fl_buf_append_u8(out, 1);
+        size_t len;
+        const uint8_t *v;
+        if (c->width) {
+            len = c->width;
+            v = c->values + row * c->width;
+        } else {
+            v = fl_col_bytes(c, row, &len);
+        }
+        uint32_t l32 = (uint32_t)len;
+        fl_buf_append(out, &l32, sizeof(l32));
+        fl_buf_append(out, v, len);
+    }
+}
+
+static struct slot *keymap_find(struct keymap *m, const struct fl_buf *key, uint64_t h) {
+    size_t i = (size_t)h & (m->cap - 1);
+    for (;;) {
+        struct slot *s = &m->slots[i];
+        if (s->row < 0) return s;
+        if (s->hash == h && s->len == key->len && !memcmp(m->arena.data + s->off, key->data, key->len))
+            return s;
+        i = (i + 1) & (m->cap - 1);
+    }
+}
+
+static void keymap_init(struct keymap *m, size_t rows) {
+    m->cap = 16;
+    while (m->cap < rows * 2 + 2) m->cap *= 2;
+    m->slots = fl_calloc(m->cap, sizeof(*m->slots));
+    for (size_t i = 0; i < m->cap; i++) m->slots[i].row = -1;
+    m->n = 0;
+    fl_buf_init(&m->arena, FL_BUF_NOMAX);
+}
+
+static void keymap_fini(struct keymap *m) {
+    fl_free(m->slots);
+    fl_buf_fini(&m->arena);
+}
+
+/* Derived columns differ on every delivery and do not make a change. */
+static bool derived(const struct fl_field *f) {
+    return !strcmp(f->name, "processed_timestamp") || !strncmp(f->name, "_kafka_", 7);
+}
+
+static bool col_eq(const struct fl_col *a, size_t ra, const struct fl_col *b, size_t rb) {
+    bool na = fl_col_is_null(a, ra), nb = fl_col_is_null(b, rb);
+    if (na || nb) return na == nb;
+    if (a->width != b->width) return false;
+    if (a->width) return !memcmp(a->values + ra * a->width, b->values + rb * b->width, a->width);
+    size_t la, lb;
+    const uint8_t *va = fl_col_bytes(a, ra, &la), *vb = fl_col_bytes(b, rb, &lb);
+    return la == lb && !memcmp(va, vb, la);
+}
+
+static bool rows_equal(const struct fl_batch *a, size_t ra, const struct fl_batch *b, size_t rb) {
+    if (a->ncols != b->ncols) return false;
+    for (int c = 0; c < a->ncols; c++) {
+        if (derived(a->cols[c].field)) continue;
+        if (a->cols[c].field->id != b->cols[c].field->id) return false;
+        if (!col_eq(&a->cols[c], ra, &b->cols[c], rb)) return false;
+    }
+    return true;
+}
+
+/* -1, 0, 1 for string (bytewise) or integer values of col; 2 = not comparable */
+static int col_cmp(const struct fl_col *c, size_t x, size_t y) {
+    switch (c->field->type) {
+    case FL_TYPE_STRING: {
+        size_t lx, ly;
+        const uint8_t *vx = fl_col_bytes(c, x, &lx), *vy = fl_col_bytes(c, y, &ly);
+        int r = memcmp(vx, vy, lx < ly ? lx : ly);
+        if (r) return r < 0 ? -1 : 1;
+        return (lx > ly) - (lx < ly);
+    }
+    case FL_TYPE_INT: {
+        int32_t a = ((const int32_t *)c->values)[x], b = ((const int32_t *)c->values)[y];
+        return (a > b) - (a < b);
+    }
+    case FL_TYPE_LONG: {
+        int64_t a = ((const int64_t *)c->values)[x], b = ((const int64_t *)c->values)[y];
+        return (a > b) - (a < b);
+    }
+    default:
+        return 2;
+    }
+}
+
+static void add_delete(struct fl_pipe_upsert_plan *plan, const char *path, int64_t pos) {
+    if (plan->ndel == plan->cap) {
+        plan->cap = plan->cap ? plan->cap * 2 : 64;
+        plan->paths = fl_reallocarray(plan->paths, plan->cap, sizeof(char *));
+        plan->pos = fl_reallocarray(plan->pos, plan->cap, sizeof(int64_t));
+    }
+    plan->paths[plan->ndel] = fl_strdup(path);
+    plan->pos[plan->ndel++] = pos;
+}
+
+fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in, const int *keycols,
+                             int nkey, struct fl_pipe_upsert_plan *plan, struct fl_error *err) {
+    memset(plan, 0, sizeof(*plan));
+    struct keymap m;
+    struct fl_buf key;
+    struct fl_ice_scan *sc = NULL;
+    uint8_t *keep = fl_calloc(in->nrows + 1, 1);
+    keymap_init(&m, in->nrows);
+    fl_buf_init(&key, FL_BUF_NOMAX);
+    fl_err_t rc = fl_batch_new(in->schema, in->nrows, &plan->rows, err);
+    if (rc) goto out;
+
+    /* 1. dedup within the step: the last row of a key wins */
+    for (size_t r = 0; r < in->nrows; r++) {
+        encode_key(in, r, keycols, nkey, &key);
+        uint64_t h = fnv(key.data, key.len);
+        struct slot *s = keymap_find(&m, &key, h);
+        if (s->row >= 0) {
+            keep[s->row] = 0;
+            plan->deduped++;
+        } else {
+            s->hash = h;
+            s->off = m.arena.len;
+            s->len = key.len;
+            fl_buf_append(&m.arena, key.data, key.len);
+            m.n++;
+        }
+        s->row = (int64_t)r;
+        keep[r] = 1;
+    }
+
+    /* 2. the existing rows of those keys */
+    if (in->nrows > 0 && tbl->meta->current_snapshot_id != FL_ICE_NO_SNAPSHOT) {
+        struct fl_ice_pred preds[2];
+        int npreds = 0;
+        const struct fl_col *k0 = &in->cols[keycols[0]];
+        size_t lo = SIZE_MAX, hi = SIZE_MAX;
+        bool comparable = col_cmp(k0, 0, 0) != 2;
+        for (size_t r = 0; comparable && r < in->nrows; r++) {
+            if (!keep[r] || fl_col_is_null(k0, r)) continue;
+            if (lo == SIZE_MAX || col_cmp(k0, r, lo) < 0) lo = r;
+            if (hi == SIZE_MAX || col_cmp(k0, r, hi) > 0) hi = r;
+        }
+        if (comparable && lo != SIZE_MAX) {
+            preds[0] = (struct fl_ice_pred){k0->field->id, FL_ICE_OP_GE, k0, lo};
+            preds[1] = (struct fl_ice_pred){k0->field->id, FL_ICE_OP_LE, k0, hi};
+            npreds = 2;
+        }
+        rc = fl_ice_scan_open_where(tbl, FL_ICE_NO_SNAPSHOT, preds, npreds, &sc, err);
+        while (!rc) {
+            struct fl_batch *b = NULL;
+            rc = fl_ice_scan_next(sc, &b, err);
+            if (rc == FL_ERR_EOF) {
+                rc = FL_OK;
+                break;
+            }
+            if (rc) break;
+            const int64_t *pos = NULL;
+            const char *path = fl_ice_scan_position(sc, &pos);
+            for (size_t r = 0; r < b->nrows; r++) {
+                encode_key(b, r, keycols, nkey, &key);
+                struct slot *s = keymap_find(&m, &key, fnv(key.data, key.len));
+                if (s->row < 0) continue;
+                size_t nr = (size_t)s->row;
+                if (keep[nr] && rows_equal(in, nr, b, r)) {
+                    keep[nr] = 0; /* the table has it already: no change */
+                    plan->unchanged++;
+                } else {
+                    add_delete(plan, path, pos[r]);
+                }
+            }
+        }
+    }
+
+    /* 3. the rows to append */
+    for (size_t r = 0; r < in->nrows && !rc; r++) {
+        if (!keep[r]) continue;
+        for (int c = 0; c < in->ncols && !rc; c++) rc = fl_col_append_from(&plan->rows->cols[c], &in->cols[c], r);
+        if (!rc) rc = fl_batch_end_row(plan->rows);
+        if (rc) rc = fl_errf(err, rc, "upsert: staging a row failed");
+    }
+out:
+    fl_ice_scan_free(sc);
+    fl_buf_fini(&key);
+    keymap_fini(&m);
+    fl_free(keep);
+    return rc;
+}
+
+void fl_pipe_upsert_plan_fini(struct fl_pipe_upsert_plan *plan) {
+    fl_batch_free(plan->rows);
+    for (size_t i = 0; i < plan->ndel; i++) fl_free(plan->paths[i]);
+    fl_free(plan->paths);
+    fl_free(plan->pos);
+    memset(plan, 0, sizeof(*plan));
+}

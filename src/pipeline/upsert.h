@@ -1,0 +1,38 @@
+/*
+ * upsert.h - MERGE by key for a pipeline step (update when matched,
+ * insert when not) the Iceberg v2 merge-on-read way: the step's rows are
+ * deduplicated by key (the last one wins: the latest offset), then the
+ * table is scanned for the keys (pruned by the first key column's range);
+ * an existing row equal to the new one in every column but the derived
+ * ones (processed_timestamp, _kafka_*) makes the new row a no-op, any
+ * other existing row of the key is deleted by position and the new row
+ * appended. The caller commits rows and deletes in one snapshot.
+ */
+#ifndef FL_PIPELINE_UPSERT_H
+#define FL_PIPELINE_UPSERT_H
+
+#include "batch/batch.h"
+#include "core/err.h"
+#include "iceberg/table.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fl_pipe_upsert_plan {
+    struct fl_batch *rows; /* to append (same schema as the input) */
+    char **paths;          /* position deletes: data file path ... */
+    int64_t *pos;          /* ... and row position, ndel of them */
+    size_t ndel, cap;
+    int64_t deduped;       /* input rows superseded within the step */
+    int64_t unchanged;     /* rows equal to what the table holds: dropped */
+};
+
+/* Plans the merge of in (rows in arrival order, the table's current
+ * schema) into tbl's current snapshot by the columns keycols (indexes
+ * into the schema). plan is initialized here; free it with
+ * fl_pipe_upsert_plan_fini. */
+fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in, const int *keycols,
+                             int nkey, struct fl_pipe_upsert_plan *plan, struct fl_error *err);
+void fl_pipe_upsert_plan_fini(struct fl_pipe_upsert_plan *plan);
+
+#endif
