@@ -5,7 +5,14 @@
  * (weather, session_topic, employee_topic, client_topic) and the
  * configured ones, serves HTTP ingest until SIGINT or SIGTERM, then stops
  * intake (requests in progress finish and are answered), closes the log
- * cleanly and exits 0. The pipelines of later issues start here too.
+ * cleanly and exits 0.
+ *
+ * Pipelines: the config's `pipelines:` list, or without one the
+ * built-in ones: weather -> default.weather (append), and seed 000's
+ * datalake: session_topic/employee_topic/client_topic carry pointer
+ * records to uploaded files, upserted by uuid into default.sessions
+ * (partitioned by status; status must be approved or resubmission),
+ * default.employees and default.clients.
  */
 #include "cli/cli.h"
 #include "core/config.h"
@@ -76,19 +83,47 @@ static const char WEATHER_SCHEMA[] =
     "{\"id\":6,\"name\":\"_kafka_partition\",\"required\":false,\"type\":\"int\"},"
     "{\"id\":7,\"name\":\"_kafka_offset\",\"required\":false,\"type\":\"long\"}]}";
 
-/* Creates default.weather (partitioned by day(ts)) when the catalog lacks it. */
-static fl_err_t ensure_weather_table(struct fl_store *st, struct fl_catalog *cat, struct fl_error *err) {
+/* Seed 000's tables. The seed shows the session records' fields (uuid,
+ * status, client_uuid, specialist_uuid); for employees and clients it
+ * shows only the uuid key, so their other columns are a choice (name,
+ * email, role): fields of a file that the table lacks are ignored. uuid
+ * is the identifier field (the upsert key) of all three. */
+static const char SESSIONS_SCHEMA[] =
+    "{\"type\":\"struct\",\"schema-id\":0,\"identifier-field-ids\":[1],\"fields\":["
+    "{\"id\":1,\"name\":\"uuid\",\"required\":true,\"type\":\"string\"},"
+    "{\"id\":2,\"name\":\"status\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":3,\"name\":\"client_uuid\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":4,\"name\":\"specialist_uuid\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":5,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
+static const char EMPLOYEES_SCHEMA[] =
+    "{\"type\":\"struct\",\"schema-id\":0,\"identifier-field-ids\":[1],\"fields\":["
+    "{\"id\":1,\"name\":\"uuid\",\"required\":true,\"type\":\"string\"},"
+    "{\"id\":2,\"name\":\"name\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":3,\"name\":\"email\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":4,\"name\":\"role\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":5,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
+static const char CLIENTS_SCHEMA[] =
+    "{\"type\":\"struct\",\"schema-id\":0,\"identifier-field-ids\":[1],\"fields\":["
+    "{\"id\":1,\"name\":\"uuid\",\"required\":true,\"type\":\"string\"},"
+    "{\"id\":2,\"name\":\"name\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":3,\"name\":\"email\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":4,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
+
+/* Creates default.<name> (partitioned by term, NULL = unpartitioned)
+ * when the catalog lacks it. */
+static fl_err_t ensure_table(struct fl_store *st, struct fl_catalog *cat, const char *name,
+                             const char *schema_json, const char *term, struct fl_error *err) {
     char loc[64];
     struct fl_error probe = {0};
-    if (fl_catalog_table_load(cat, "default", "weather", loc, sizeof(loc), &probe) != FL_ERR_NOTFOUND)
+    if (fl_catalog_table_load(cat, "default", name, loc, sizeof(loc), &probe) != FL_ERR_NOTFOUND)
         return FL_OK; /* there (or a location too long for this buffer: there too) */
     struct fl_schema *schema = NULL;
     struct fl_ice_spec *spec = NULL;
     struct fl_ice_table *tbl = NULL;
-    const char *terms[] = {"day(ts)"};
-    fl_err_t rc = fl_schema_parse(WEATHER_SCHEMA, sizeof(WEATHER_SCHEMA) - 1, &schema, err);
-    if (!rc) rc = fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec, err);
-    if (!rc) rc = fl_ice_table_create(st, cat, "default", "weather", schema, spec, NULL, 0, &tbl, err);
+    const char *terms[] = {term};
+    fl_err_t rc = fl_schema_parse(schema_json, strlen(schema_json), &schema, err);
+    if (!rc) rc = fl_ice_spec_from_terms(schema, 0, terms, term ? 1 : 0, FL_ICE_PARTITION_FIELD_ID_START, &spec, err);
+    if (!rc) rc = fl_ice_table_create(st, cat, "default", name, schema, spec, NULL, 0, &tbl, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
         rc = FL_OK;
@@ -98,6 +133,26 @@ static fl_err_t ensure_weather_table(struct fl_store *st, struct fl_catalog *cat
     fl_schema_free(schema);
     return rc;
 }
+
+/* The built-in pipelines (no `pipelines:` in the config). uuid, the
+ * identifier field, is the upsert key of the seed 000 tables. */
+static const char *const SESSION_STATUS[] = {"approved", "resubmission"};
+static const struct fl_pipe_allowed SESSION_ALLOWED[] = {{"status", SESSION_STATUS, 2}};
+static const char *const SESSION_REQUIRED[] = {"uuid", "status"};
+
+struct builtin_pipe {
+    const char *topic, *table, *schema, *term;
+    int decode;
+    struct fl_pipe_rules rules;
+};
+
+static const struct builtin_pipe BUILTIN[] = {
+    {"weather", "weather", WEATHER_SCHEMA, "day(ts)", FL_PIPE_DECODE_JSON, {0}},
+    {"session_topic", "sessions", SESSIONS_SCHEMA, "status", FL_PIPE_DECODE_POINTER,
+     {SESSION_REQUIRED, 2, SESSION_ALLOWED, 1}},
+    {"employee_topic", "employees", EMPLOYEES_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}},
+    {"client_topic", "clients", CLIENTS_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}},
+};
 
 int fl_cli_up(int argc, char **argv) {
     const char *conf_path = NULL, *listen_arg = NULL, *data_arg = NULL;
@@ -214,27 +269,48 @@ int fl_cli_up(int argc, char **argv) {
         goto out;
     }
     bool builtin = !cfg.pipelines_given;
-    if (builtin && ensure_weather_table(store, cat, &err)) {
-        fprintf(stderr, "floe up: table default.weather: %s\n", err.msg);
-        goto out;
-    }
-    int want = builtin ? 1 : cfg.npipelines;
+    for (size_t i = 0; builtin && i < sizeof(BUILTIN) / sizeof(BUILTIN[0]); i++)
+        if (ensure_table(store, cat, BUILTIN[i].table, BUILTIN[i].schema, BUILTIN[i].term, &err)) {
+            fprintf(stderr, "floe up: table default.%s: %s\n", BUILTIN[i].table, err.msg);
+            goto out;
+        }
+    int want = builtin ? (int)(sizeof(BUILTIN) / sizeof(BUILTIN[0])) : cfg.npipelines;
     for (int i = 0; i < want && npipes < 64; i++) {
-        /* without a pipelines section: the built-in weather -> default.weather */
+        /* without a pipelines section: the built-in ones */
         const struct fl_config_pipeline *pl = builtin ? NULL : &cfg.pipelines[i];
-        char ns[256] = "default", name[256] = "weather";
+        const struct builtin_pipe *bp = builtin ? &BUILTIN[i] : NULL;
+        char ns[256] = "default", name[256];
+        struct fl_pipe_allowed allowed[64];
+        struct fl_pipe_config pc = {.commit_interval_ms = 1000};
         if (pl) {
             const char *dot = strrchr(pl->table, '.');
             snprintf(ns, sizeof(ns), "%.*s", (int)(dot - pl->table), pl->table);
             snprintf(name, sizeof(name), "%s", dot + 1);
             topic_cfg(&cfg, pl->topic, &tc);
             if (fl_log_topic_ensure(log, pl->topic, &tc, &err)) goto log_err;
+            pc.name = pl->name ? pl->name : pl->topic;
+            pc.topic = pl->topic;
+            pc.commit_interval_ms = pl->commit_interval_ms;
+            pc.decode = pl->decode > 0 ? FL_PIPE_DECODE_POINTER : FL_PIPE_DECODE_JSON;
+            pc.key = (const char *const *)pl->key;
+            pc.nkey = pl->nkey;
+            pc.rules.required = (const char *const *)pl->required;
+            pc.rules.nrequired = pl->nrequired;
+            for (int k = 0; k < pl->nallowed && k < 64; k++)
+                allowed[k] = (struct fl_pipe_allowed){pl->allowed[k].col,
+                                                      (const char *const *)pl->allowed[k].values,
+                                                      pl->allowed[k].nvalues};
+            pc.rules.allowed = allowed;
+            pc.rules.nallowed = pl->nallowed < 64 ? pl->nallowed : 64;
+        } else {
+            snprintf(name, sizeof(name), "%s", bp->table);
+            pc.name = bp->topic;
+            pc.topic = bp->topic;
+            pc.decode = bp->decode;
+            pc.rules = bp->rules;
         }
-        struct fl_pipe_config pc = {.name = pl && pl->name ? pl->name : pl ? pl->topic : "weather",
-                                    .topic = pl ? pl->topic : "weather",
-                                    .ns = ns,
-                                    .table = name,
-                                    .commit_interval_ms = pl ? pl->commit_interval_ms : 1000};
+        pc.ns = ns;
+        pc.table = name;
         if (fl_pipe_new(log, store, cat, &pc, &pipes[npipes], &err) ||
             fl_pipe_start(pipes[npipes], &err)) {
             fprintf(stderr, "floe up: %s\n", err.msg);

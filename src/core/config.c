@@ -51,6 +51,17 @@ void fl_config_fini(struct fl_config *cfg) {
         fl_free(cfg->pipelines[i].name);
         fl_free(cfg->pipelines[i].topic);
         fl_free(cfg->pipelines[i].table);
+        struct fl_config_pipeline *pl = &cfg->pipelines[i];
+        for (int k = 0; k < pl->nkey; k++) fl_free(pl->key[k]);
+        fl_free(pl->key);
+        for (int k = 0; k < pl->nrequired; k++) fl_free(pl->required[k]);
+        fl_free(pl->required);
+        for (int k = 0; k < pl->nallowed; k++) {
+            for (int j = 0; j < pl->allowed[k].nvalues; j++) fl_free(pl->allowed[k].values[j]);
+            fl_free(pl->allowed[k].values);
+            fl_free(pl->allowed[k].col);
+        }
+        fl_free(pl->allowed);
     }
     fl_free(cfg->pipelines);
     fl_free(cfg->catalog);
@@ -229,6 +240,43 @@ static fl_err_t uploads_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *
     return FL_OK;
 }
 
+#define CONFIG_LIST_MAX 256
+
+/* A list of strings: [a, b] (or one scalar, as a list of one). */
+static fl_err_t get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out, int *nout) {
+    if (n->type == YAML_SCALAR_NODE) {
+        *out = fl_reallocarray(*out, (size_t)*nout + 1, sizeof(char *));
+        (*out)[*nout] = NULL;
+        fl_err_t rc = get_str(w, n, key, &(*out)[*nout]);
+        if (!rc) (*nout)++;
+        return rc;
+    }
+    if (n->type != YAML_SEQUENCE_NODE) return fail(w, n, key, "expected a list of strings");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        if (!item || item->type != YAML_SCALAR_NODE) return fail(w, item ? item : n, key, "expected a string");
+        if (*nout == CONFIG_LIST_MAX) return fail(w, item, key, "too many values");
+        *out = fl_reallocarray(*out, (size_t)*nout + 1, sizeof(char *));
+        (*out)[*nout] = NULL;
+        fl_err_t rc = get_str(w, item, key, &(*out)[*nout]);
+        if (rc) return rc;
+        (*nout)++;
+    }
+    return FL_OK;
+}
+
+static fl_err_t allowed_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                             yaml_node_t *v) {
+    (void)kn;
+    struct fl_config_pipeline *pl = ctx;
+    if (pl->nallowed == CONFIG_LIST_MAX) return fail(w, kn, "pipelines[].allowed", "too many columns");
+    pl->allowed = fl_reallocarray(pl->allowed, (size_t)pl->nallowed + 1, sizeof(*pl->allowed));
+    struct fl_config_allowed *a = &pl->allowed[pl->nallowed++];
+    memset(a, 0, sizeof(*a));
+    a->col = fl_strdup(key);
+    return get_str_list(w, v, "pipelines[].allowed", &a->values, &a->nvalues);
+}
+
 static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
                               yaml_node_t *v) {
     struct fl_config_pipeline *pl = ctx;
@@ -237,6 +285,17 @@ static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_n
     if (!strcmp(key, "table")) return get_str(w, v, "pipelines[].table", &pl->table);
     if (!strcmp(key, "commit_interval_ms"))
         return get_int(w, v, "pipelines[].commit_interval_ms", 100, 3600000, &pl->commit_interval_ms);
+    if (!strcmp(key, "decode")) {
+        const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+        if (!strcmp(s, "json")) pl->decode = 0;
+        else if (!strcmp(s, "pointer")) pl->decode = 1;
+        else return fail(w, v, "pipelines[].decode", "expected json or pointer");
+        return FL_OK;
+    }
+    if (!strcmp(key, "key")) return get_str_list(w, v, "pipelines[].key", &pl->key, &pl->nkey);
+    if (!strcmp(key, "required"))
+        return get_str_list(w, v, "pipelines[].required", &pl->required, &pl->nrequired);
+    if (!strcmp(key, "allowed")) return each_pair(w, v, "pipelines[].allowed", allowed_pair, pl);
     return unknown(w, kn, "pipelines[]", key);
 }
 
@@ -250,7 +309,7 @@ static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t
         cfg->pipelines =
             fl_reallocarray(cfg->pipelines, (size_t)cfg->npipelines + 1, sizeof(*cfg->pipelines));
         struct fl_config_pipeline *pl = &cfg->pipelines[cfg->npipelines++];
-        *pl = (struct fl_config_pipeline){.commit_interval_ms = -1};
+        *pl = (struct fl_config_pipeline){.commit_interval_ms = -1, .decode = -1};
         fl_err_t rc = each_pair(w, item, "pipelines[]", pipeline_pair, pl);
         if (rc) return rc;
         if (!pl->topic || !pl->table) return fail(w, item, "pipelines[]", "needs topic and table");

@@ -20,6 +20,13 @@
  *   catalog: sqlite:/var/lib/floe/catalog.db   # or postgresql://...
  *   pipelines:                       # topic -> Iceberg table, exactly once; [] = none
  *     - {name: weather, topic: weather, table: default.weather, commit_interval_ms: 1000}
+ *     - name: sessions                # seed 000: pointer records, validated, upserted
+ *       topic: session_topic
+ *       table: default.sessions
+ *       decode: pointer               # json (default) | pointer
+ *       key: [uuid]                   # upsert key; default the table's identifier fields
+ *       required: [uuid, status]      # non-null columns
+ *       allowed: {status: [approved, resubmission]}
  */
 #ifndef FL_CORE_CONFIG_H
 #define FL_CORE_CONFIG_H
@@ -40,9 +47,20 @@ struct fl_config_upload {
     char *prefix, *folder, *topic;
 };
 
+struct fl_config_allowed {
+    char *col;
+    char **values;
+    int nvalues;
+};
+
 struct fl_config_pipeline {
     char *name, *topic, *table; /* table: NS.NAME */
     int64_t commit_interval_ms;
+    int decode;                 /* -1 unset, 0 json, 1 pointer (FL_PIPE_DECODE_*'s values) */
+    char **key, **required;
+    int nkey, nrequired;
+    struct fl_config_allowed *allowed;
+    int nallowed;
 };
 
 struct fl_config {
