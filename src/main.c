@@ -18,6 +18,7 @@ static const struct {
     {"parquet", fl_cli_parquet, "inspect, read and write Parquet files (schema, meta, cat, write)"},
     {"table", fl_cli_table, "Iceberg tables: create, list, describe, append, scan, snapshots, files, drop"},
     {"sql", fl_cli_sql, "SQL over the catalog's Iceberg tables and their metadata tables (SQLite)"},
+    {"gen", fl_cli_gen, "the seeds' data generators against floe up (weather, datalake, clickstream, iot, ratings)"},
     {"demo", fl_cli_demo, "write a sample Parquet file and read it back: what floe does today"},
     {"help", NULL, "list commands"},
 };

@@ -9,6 +9,7 @@
 int fl_cli_parquet(int argc, char **argv);
 int fl_cli_demo(int argc, char **argv);
 int fl_cli_table(int argc, char **argv);
+int fl_cli_gen(int argc, char **argv);
 int fl_cli_sql(int argc, char **argv);
 int fl_cli_up(int argc, char **argv);
 int fl_cli_topic(int argc, char **argv);
