@@ -68,7 +68,7 @@ static fl_err_t parse_spec_json(json_t *js, struct fl_ice_spec **out, struct fl_
 }
 
 /* Rebuilds the typed views from the document and checks its invariants. */
-static fl_err_t rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
+fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
     json_t *d = DOC(meta);
     fl_err_t rc;
     int64_t v = 0;
@@ -233,7 +233,7 @@ fl_err_t fl_ice_meta_parse(const char *json, size_t len, struct fl_ice_meta **ou
                        je.column, je.text);
     struct fl_ice_meta *meta = fl_calloc(1, sizeof(*meta));
     meta->doc = doc;
-    fl_err_t rc = rebuild(meta, err);
+    fl_err_t rc = fl_ice_meta_rebuild(meta, err);
     if (rc) {
         fl_ice_meta_free(meta);
         return rc;
@@ -302,7 +302,7 @@ fl_err_t fl_ice_meta_new(const struct fl_schema *schema, const struct fl_ice_spe
     json_object_set_new(d, "metadata-log", json_array());
     struct fl_ice_meta *meta = fl_calloc(1, sizeof(*meta));
     meta->doc = d;
-    rc = rebuild(meta, err);
+    rc = fl_ice_meta_rebuild(meta, err);
     if (rc) {
         fl_ice_meta_free(meta);
         return rc;
@@ -446,7 +446,7 @@ fl_err_t fl_ice_meta_add_snapshot(struct fl_ice_meta *meta, const struct fl_ice_
     }
     json_object_set_new(d, "last-updated-ms", json_integer(ns->timestamp_ms));
     if (sequence_number) *sequence_number = seq;
-    return rebuild(meta, err);
+    return fl_ice_meta_rebuild(meta, err);
 }
 
 fl_err_t fl_ice_meta_log_previous(struct fl_ice_meta *meta, const char *prev_location,
@@ -483,7 +483,7 @@ fl_err_t fl_ice_meta_add_schema(struct fl_ice_meta *meta, const struct fl_schema
     if (maxid > meta->last_column_id) json_object_set_new(d, "last-column-id", json_integer(maxid));
     if (set_current) json_object_set_new(d, "current-schema-id", json_integer(id));
     if (schema_id) *schema_id = id;
-    return rebuild(meta, err);
+    return fl_ice_meta_rebuild(meta, err);
 }
 
 fl_err_t fl_ice_meta_add_spec(struct fl_ice_meta *meta, const struct fl_ice_spec *spec,
@@ -501,7 +501,7 @@ fl_err_t fl_ice_meta_add_spec(struct fl_ice_meta *meta, const struct fl_ice_spec
     if (last > meta->last_partition_id) json_object_set_new(d, "last-partition-id", json_integer(last));
     if (set_default) json_object_set_new(d, "default-spec-id", json_integer(id));
     if (spec_id) *spec_id = id;
-    return rebuild(meta, err);
+    return fl_ice_meta_rebuild(meta, err);
 }
 
 void fl_ice_meta_touch(struct fl_ice_meta *meta, int64_t now_ms) {

@@ -123,6 +123,19 @@ fl_err_t fl_ice_meta_add_schema(struct fl_ice_meta *meta, const struct fl_schema
 /* Adds spec (new spec-id assigned) and, if set_default, makes it default. */
 fl_err_t fl_ice_meta_add_spec(struct fl_ice_meta *meta, const struct fl_ice_spec *spec,
                               int set_default, int32_t *spec_id, struct fl_error *err);
+/* Rebuilds the typed views after the document (meta->doc) was changed
+ * directly, and checks its invariants. */
+fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err);
+
+/* The Iceberg REST catalog's table requirements and updates (apache/iceberg
+ * open-api/rest-catalog-open-api.yaml: TableRequirement, TableUpdate), one
+ * JSON object each (metadata_update.c). A requirement that does not hold
+ * is FL_ERR_CONFLICT; an unknown or malformed one FL_ERR_INVALID. */
+fl_err_t fl_ice_meta_check_requirement(const struct fl_ice_meta *meta, const char *json, size_t len,
+                                       struct fl_error *err);
+fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, size_t len,
+                                  struct fl_error *err);
+
 /* Sets last-updated-ms (done just before writing a new version). */
 void fl_ice_meta_touch(struct fl_ice_meta *meta, int64_t now_ms);
 
