@@ -52,6 +52,7 @@ void fl_ingest_backend_log_init(struct fl_ingest_backend *be, struct fl_log *log
     be->ctx = lb;
     be->topic_partitions = be_partitions;
     be->append = be_append;
+    be->append_async = NULL; /* the coalescer (coalesce.c) provides it */
     be->put_file = be_put_file;
 }
 

@@ -25,6 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The end of an append_async: rc FL_OK and base_offset when the records
+ * are durable, else the error (the log's append is all or nothing). */
+typedef void (*fl_ingest_append_cb)(void *arg, fl_err_t rc, int64_t base_offset,
+                                    const struct fl_error *err);
+
 /* Where the router stores things. All functions may be called from many
  * threads at once. The production one (backend_log.c) wraps fl_log and
  * fl_store; tests use an in-memory double. */
@@ -38,6 +43,13 @@ struct fl_ingest_backend {
     fl_err_t (*append)(void *ctx, const char *topic, int partition,
                        const struct fl_log_record *recs, int n, int64_t *base_offset,
                        struct fl_error *err);
+    /* Optional (NULL: the router blocks in append). Queues the append and
+     * returns at once; cb(arg, ...) runs exactly once, on another thread,
+     * when the records are durable or refused. recs and the bytes they
+     * point to are borrowed until cb runs. */
+    void (*append_async)(void *ctx, const char *topic, int partition,
+                         const struct fl_log_record *recs, int n, fl_ingest_append_cb cb,
+                         void *arg);
     /* Atomically writes (overwriting) a raw file under key in the warehouse. */
     fl_err_t (*put_file)(void *ctx, const char *key, const void *data, size_t len,
                          struct fl_error *err);
@@ -120,6 +132,20 @@ const struct fl_ingest_limits *fl_ingest_limits(const struct fl_ingest *ing);
  * every problem becomes an error reply. Thread-safe. */
 void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,
                       struct fl_ingest_resp *resp);
+
+/* A reply that waits for the log was filled in: see fl_ingest_handle_async. */
+typedef void (*fl_ingest_done_cb)(void *arg);
+
+/* Like fl_ingest_handle, but a route that appends (today GET /log, when
+ * the backend has append_async) does not wait for the log. Returns false
+ * when resp is complete on return (done is never called); true when the
+ * reply is pending: done(arg) is then called exactly once, from any
+ * thread and possibly before this returns, after resp is filled in.
+ * req is borrowed only for the call; resp must stay valid until done and
+ * is not touched after done. Lets a server answer many requests with few
+ * threads (server.c). */
+bool fl_ingest_handle_async(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                            struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg);
 
 /* Fills resp with {"error_code":code,"message":msg} and status. Used by the
  * server for refusals it decides before the router sees a request. */

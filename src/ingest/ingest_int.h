@@ -63,8 +63,10 @@ int fl_ingest_topic_name_ok(const char *s, size_t len);
 
 void fl_ingest_route_health(struct fl_ingest *ing, const struct fl_ingest_call *call,
                             struct fl_ingest_resp *resp);
-void fl_ingest_route_log(struct fl_ingest *ing, const struct fl_ingest_call *call,
-                         struct fl_ingest_resp *resp);
+/* done NULL: answers before returning (false). Else may return true and
+ * finish later through the backend's append_async (fl_ingest_handle_async). */
+bool fl_ingest_route_log(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                         struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg);
 void fl_ingest_route_upload(struct fl_ingest *ing, const struct fl_ingest_call *call,
                             const char *file_name, struct fl_ingest_resp *resp);
 void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *call,

@@ -102,8 +102,10 @@ static int prefixed(const char *path, size_t len, const char *prefix, const char
     return 1;
 }
 
-void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,
-                      struct fl_ingest_resp *resp) {
+/* Both entry points: done NULL answers before returning. */
+static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                     struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    bool pending = false;
     struct fl_error err = {0};
     struct fl_buf path;
     fl_buf_init(&path, PATH_MAX_BYTES);
@@ -136,7 +138,7 @@ void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,
         fl_ingest_route_topics(ing, &call, rest, resp);
     } else if (!strcmp(call.path, "/log")) {
         if (strcmp(m, "GET")) goto method;
-        fl_ingest_route_log(ing, &call, resp);
+        pending = fl_ingest_route_log(ing, &call, resp, done, arg);
     } else if (!strcmp(call.path, "/health")) {
         if (strcmp(m, "GET") && strcmp(m, "HEAD")) goto method;
         fl_ingest_route_health(ing, &call, resp);
@@ -150,4 +152,15 @@ method:
                          call.path);
 out:
     fl_buf_fini(&path);
+    return pending;
+}
+
+void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                      struct fl_ingest_resp *resp) {
+    dispatch(ing, req, resp, NULL, NULL);
+}
+
+bool fl_ingest_handle_async(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                            struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    return dispatch(ing, req, resp, done, arg);
 }

@@ -9,6 +9,7 @@
  */
 #include "ingest/ingest_int.h"
 #include "ingest/query.h"
+#include "core/mem.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,8 +31,47 @@ static int is_number(const char *s) {
     return *end == 0 && errno == 0 && isfinite(v);
 }
 
-void fl_ingest_route_log(struct fl_ingest *ing, const struct fl_ingest_call *call,
-                         struct fl_ingest_resp *resp) {
+/* The reply once the append returned: the seed's success body, or the
+ * backend's error. */
+static void finish(struct fl_ingest *ing, struct fl_ingest_resp *resp, const struct fl_buf *val,
+                   fl_err_t rc, const struct fl_error *err) {
+    if (rc) {
+        fl_ingest_resp_backend_error(ing, resp, err);
+        return;
+    }
+    resp->status = 200;
+    fl_buf_append_str(&resp->body,
+                      "{\"status\":\"success\",\"message\":\"Weather data logged\",\"data\":");
+    fl_buf_append(&resp->body, val->data, val->len);
+    fl_buf_append_u8(&resp->body, '}');
+}
+
+/* An event waiting in the backend's queue: owns the record's bytes until
+ * the append's callback, which answers and frees it. */
+struct pending {
+    struct fl_ingest *ing;
+    struct fl_ingest_resp *resp;
+    fl_ingest_done_cb done;
+    void *arg;
+    struct fl_buf val;
+    struct fl_log_record rec;
+};
+
+/* @locality the backend's appender thread */
+static void on_appended(void *arg, fl_err_t rc, int64_t base_offset, const struct fl_error *err) {
+    (void)base_offset;
+    struct pending *p = arg;
+    fl_ingest_done_cb done = p->done;
+    void *done_arg = p->arg;
+    finish(p->ing, p->resp, &p->val, rc, err);
+    fl_buf_fini(&p->val);
+    fl_free(p);
+    done(done_arg); /* last: resp belongs to the caller again */
+}
+
+bool fl_ingest_route_log(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                         struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    bool pending = false;
     struct fl_error err = {0};
     struct fl_buf city, temp, val;
     fl_buf_init(&city, PARAM_MAX);
@@ -77,19 +117,29 @@ void fl_ingest_route_log(struct fl_ingest *ing, const struct fl_ingest_call *cal
         goto out;
     }
     int partition = parts > 1 ? (int)(atomic_fetch_add(&ing->rr, 1) % (unsigned)parts) : 0;
+    if (done && ing->be.append_async) {
+        struct pending *p = fl_calloc(1, sizeof(*p));
+        p->ing = ing;
+        p->resp = resp;
+        p->done = done;
+        p->arg = arg;
+        p->val = val; /* moved: the buffer is p's now */
+        fl_buf_init(&val, 3 * PARAM_MAX);
+        p->rec = (struct fl_log_record){
+            .value = p->val.data, .value_len = p->val.len, .timestamp_ms = -1};
+        pending = true;
+        ing->be.append_async(ing->be.ctx, ing->cfg.weather_topic, partition, &p->rec, 1,
+                             on_appended, p);
+        goto out; /* p may be gone already */
+    }
     struct fl_log_record rec = {.value = val.data, .value_len = val.len, .timestamp_ms = -1};
     int64_t offset = 0;
-    if (ing->be.append(ing->be.ctx, ing->cfg.weather_topic, partition, &rec, 1, &offset, &err)) {
-        fl_ingest_resp_backend_error(ing, resp, &err);
-        goto out;
-    }
-    resp->status = 200;
-    fl_buf_append_str(&resp->body,
-                      "{\"status\":\"success\",\"message\":\"Weather data logged\",\"data\":");
-    fl_buf_append(&resp->body, val.data, val.len);
-    fl_buf_append_u8(&resp->body, '}');
+    fl_err_t rc =
+        ing->be.append(ing->be.ctx, ing->cfg.weather_topic, partition, &rec, 1, &offset, &err);
+    finish(ing, resp, &val, rc, &err);
 out:
     fl_buf_fini(&city);
     fl_buf_fini(&temp);
     fl_buf_fini(&val);
+    return pending;
 }

@@ -8,11 +8,27 @@
  * request target (MHD would otherwise hand us a decoded path and parsed
  * arguments) into a per-request struct; the access handler collects the
  * body into a buffer capped at body_bytes and, when the request is
- * complete, calls fl_ingest_handle on that thread. The handler blocks in
- * fl_log_append until the records are durable; appends from many threads
- * share one fsync (the log's group commit), so more threads means bigger
- * groups. Limits: a Content-Length over the cap is answered 413 before
- * the body is read; a chunked body over the cap is discarded and then
+ * complete, calls fl_ingest_handle_async on that thread.
+ *
+ * Waiting for the log without holding a thread: when the router says the
+ * reply is pending (GET /log: its event is queued in the coalescer,
+ * coalesce.c), the connection is suspended (MHD_ALLOW_SUSPEND_RESUME) and
+ * the thread goes on serving other connections. The coalescer's appender
+ * thread writes everything queued with one append and one fsync, the
+ * router fills the reply, and on_done resumes the connection; MHD then
+ * calls on_request again, which queues that reply. So a reply still goes
+ * out only after the record is durable, and a few threads serve any
+ * number of waiting requests. The race between the appender finishing
+ * and this thread suspending is settled by r->phase (RUNNING ->
+ * SUSPENDED here, -> DONE in on_done; whoever comes second resumes).
+ * Other routes (POST /topics, uploads) still block their thread in the
+ * append. Stopping: new requests of open keep-alive connections are
+ * answered on their thread (no more suspending), then the stop waits
+ * until no request may still be suspended (MHD must not be stopped with
+ * a suspended connection).
+ *
+ * Limits: a Content-Length over the cap is answered 413 before the body
+ * is read; a chunked body over the cap is discarded and then
  * answered 413 (and the connection dropped past four times the cap);
  * header bytes are checked here (431 JSON) and MHD's per-connection memory
  * limit bounds what it buffers before that; MHD's connection limit and
@@ -25,6 +41,8 @@
 #include "core/mem.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -42,22 +60,40 @@ struct fl_ingest_server {
     struct fl_ingest *ing;
     struct fl_ingest_limits lim;
     uint16_t port;
+    atomic_int pending;   /* requests that may be suspended */
+    atomic_bool stopping; /* no more suspending: answer on the thread */
 };
 
+/* r->phase: where a request whose reply may wait for the log is */
+enum { PHASE_NONE, PHASE_RUNNING, PHASE_SUSPENDED, PHASE_DONE };
+
 struct request {
+    struct fl_ingest_server *srv;
+    struct MHD_Connection *con;
     char *target;
     struct fl_buf body;
     int started;
     int too_large;
     size_t discarded;
+    atomic_int phase;
+    bool counted; /* counted in srv->pending */
+    bool has_resp;
+    struct fl_ingest_resp resp;
 };
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con) {
-    (void)cls;
-    (void)con;
     struct request *r = fl_calloc(1, sizeof(*r));
+    r->srv = cls;
+    r->con = con;
     r->target = fl_strdup(uri ? uri : "");
+    atomic_init(&r->phase, PHASE_NONE);
     return r;
+}
+
+static void uncount(struct request *r) {
+    if (!r->counted) return;
+    r->counted = false;
+    atomic_fetch_sub(&r->srv->pending, 1);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
@@ -67,6 +103,8 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
     (void)toe;
     struct request *r = *req_cls;
     if (!r) return;
+    uncount(r); /* the client went away after its reply was ready */
+    if (r->has_resp) fl_ingest_resp_fini(&r->resp);
     fl_buf_fini(&r->body);
     fl_free(r->target);
     fl_free(r);
@@ -134,6 +172,24 @@ static enum MHD_Result refuse(struct MHD_Connection *con, int status, int code, 
     return ret;
 }
 
+/* The router filled r->resp.
+ * @locality the coalescer's appender thread, or the MHD thread itself */
+static void on_done(void *arg) {
+    struct request *r = arg;
+    if (atomic_exchange(&r->phase, PHASE_DONE) == PHASE_SUSPENDED) MHD_resume_connection(r->con);
+    /* else on_request has not suspended yet and will see PHASE_DONE;
+     * either way r may be gone from here on */
+}
+
+/* Queues r->resp (complete) and forgets it. */
+static enum MHD_Result reply(struct request *r) {
+    enum MHD_Result ret = send_resp(r->con, &r->resp);
+    fl_ingest_resp_fini(&r->resp);
+    r->has_resp = false;
+    uncount(r);
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls) {
@@ -142,6 +198,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     struct fl_ingest_server *srv = cls;
     struct request *r = *req_cls;
     if (!r) return MHD_NO; /* cannot happen: on_uri always allocates */
+    /* called again after on_done resumed the connection */
+    if (r->has_resp && atomic_load(&r->phase) == PHASE_DONE) return reply(r);
     if (!r->started) {
         r->started = 1;
         fl_buf_init(&r->body, srv->lim.body_bytes);
@@ -182,12 +240,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
                                 .nheaders = hw.n,
                                 .body = r->body.data,
                                 .body_len = r->body.len};
-    struct fl_ingest_resp resp;
-    fl_ingest_resp_init(&resp);
-    fl_ingest_handle(srv->ing, &req, &resp);
-    enum MHD_Result ret = send_resp(con, &resp);
-    fl_ingest_resp_fini(&resp);
-    return ret;
+    fl_ingest_resp_init(&r->resp);
+    r->has_resp = true;
+    r->counted = true;
+    atomic_fetch_add(&srv->pending, 1);
+    /* counted before the stopping check, so that fl_ingest_server_stop
+     * either waits for this request or this request sees it stopping */
+    if (atomic_load(&srv->stopping)) {
+        uncount(r); /* never suspended: the stop need not wait for it */
+        fl_ingest_handle(srv->ing, &req, &r->resp);
+        return reply(r);
+    }
+    atomic_store(&r->phase, PHASE_RUNNING);
+    if (!fl_ingest_handle_async(srv->ing, &req, &r->resp, on_done, r)) return reply(r);
+    if (atomic_load(&r->phase) == PHASE_DONE) return reply(r); /* durable already */
+    MHD_suspend_connection(con);
+    int expect = PHASE_RUNNING;
+    if (!atomic_compare_exchange_strong(&r->phase, &expect, PHASE_SUSPENDED))
+        MHD_resume_connection(con); /* on_done came in between: we are called again */
+    return MHD_YES;
 }
 
 static fl_err_t parse_listen(const char *listen, struct sockaddr_storage *ss,
@@ -239,17 +310,23 @@ fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
     if (rc) return rc;
     struct fl_ingest_server *srv = fl_calloc(1, sizeof(*srv));
     srv->ing = ing;
+    atomic_init(&srv->pending, 0);
+    atomic_init(&srv->stopping, false);
     srv->lim = *fl_ingest_limits(ing);
     if (srv->lim.threads < 1) srv->lim.threads = 1;
     /* MHD buffers the request line and headers in a per-connection pool
      * that also holds read and write buffers; give it room beyond the
-     * header limit so that our check (431 with JSON) usually runs first */
-    size_t pool = srv->lim.header_bytes * 2 + 16384;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+     * header limit so that our check (431 with JSON) usually runs first.
+     * Not more: MHD 0.9.75 zeroes the whole pool before each request of a
+     * keep-alive connection (MHD_pool_reset), which at 2 x header_bytes +
+     * 16 KiB was a fifth of floe's CPU under single-event load */
+    size_t pool = srv->lim.header_bytes + 16384;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)srv->lim.threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->lim.connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->lim.timeout_s,
@@ -271,6 +348,14 @@ uint16_t fl_ingest_server_port(const struct fl_ingest_server *srv) { return srv-
 void fl_ingest_server_stop(struct fl_ingest_server *srv) {
     if (!srv) return;
     MHD_socket s = MHD_quiesce_daemon(srv->mhd);
+    /* requests in progress finish and are answered; MHD may not be
+     * stopped while a connection is suspended, and keep-alive clients
+     * may still send requests: from now on they block their thread */
+    atomic_store(&srv->stopping, true);
+    while (atomic_load(&srv->pending) > 0) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
     MHD_stop_daemon(srv->mhd);
     if (s != MHD_INVALID_SOCKET) close(s);
     fl_free(srv);

@@ -137,6 +137,7 @@ static inline void memlog_init(struct memlog *ml, struct fl_ingest_backend *be) 
     be->ctx = ml;
     be->topic_partitions = memlog_partitions;
     be->append = memlog_append;
+    be->append_async = NULL;
     be->put_file = memlog_put_file;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ingest/coalesce.h"
 #include "ingest/ingest.h"
 #include "ingest/multipart.h"
 #include "ingest/query.h"
@@ -19,6 +20,8 @@
 
 #include <jansson.h>
 #include <regex.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -514,6 +517,133 @@ static void test_no_autocreate(void **state) {
     memlog_fini(&ml);
 }
 
+/* ---- the coalescer's appender threads under fl_ingest_handle_async ---- */
+
+#define CO_THREADS 4
+#define CO_EVENTS 300
+
+struct co_env {
+    struct fl_ingest *ing;
+    atomic_int done;
+    struct fl_ingest_resp resp[CO_THREADS][CO_EVENTS];
+};
+
+struct co_arg {
+    struct co_env *ce;
+    int id;
+    int sync_ok; /* POSTs answered 200 (asserted on the main thread) */
+};
+
+static void co_done(void *arg) { atomic_fetch_add(&((struct co_env *)arg)->done, 1); }
+
+static void co_wait(struct co_env *ce, int n) {
+    for (int i = 0; i < 10000 && atomic_load(&ce->done) < n; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(atomic_load(&ce->done), n);
+}
+
+/* One client: CO_EVENTS async GET /log, every 30th followed by a blocking
+ * POST /topics/weather through the same coalescer. */
+static void *co_client(void *p) {
+    struct co_arg *a = p;
+    char target[128];
+    for (int j = 0; j < CO_EVENTS; j++) {
+        snprintf(target, sizeof(target), "/log?city=T%d&temperature=%d", a->id, j);
+        struct fl_ingest_req req = {.method = "GET", .target = target};
+        struct fl_ingest_resp *resp = &a->ce->resp[a->id][j];
+        if (!fl_ingest_handle_async(a->ce->ing, &req, resp, co_done, a->ce)) co_done(a->ce);
+        if (j % 30 == 0) {
+            struct fl_ingest_header h = {"Content-Type", "application/json"};
+            struct fl_ingest_req preq = {.method = "POST",
+                                         .target = "/topics/weather",
+                                         .headers = &h,
+                                         .nheaders = 1,
+                                         .body = (const uint8_t *)"{\"s\":1}",
+                                         .body_len = 7};
+            struct fl_ingest_resp presp;
+            fl_ingest_resp_init(&presp);
+            fl_ingest_handle(a->ce->ing, &preq, &presp);
+            if (presp.status == 200) a->sync_ok++;
+            fl_ingest_resp_fini(&presp);
+        }
+    }
+    return NULL;
+}
+
+static void test_coalesce_async(void **state) {
+    (void)state;
+    struct memlog ml;
+    struct fl_ingest_backend be, co;
+    memlog_init(&ml, &be);
+    fl_ingest_coalesce_init(&co, &be, 4096); /* small groups: many of them */
+    assert_non_null(co.append_async);
+    struct fl_ingest_config cfg;
+    fl_ingest_config_default(&cfg);
+    struct co_env *ce = calloc(1, sizeof(*ce));
+    assert_int_equal(fl_ingest_new(&cfg, &co, &ce->ing, NULL), FL_OK);
+    fl_ingest_config_fini(&cfg);
+    for (int i = 0; i < CO_THREADS; i++)
+        for (int j = 0; j < CO_EVENTS; j++) fl_ingest_resp_init(&ce->resp[i][j]);
+
+    pthread_t th[CO_THREADS];
+    struct co_arg args[CO_THREADS];
+    for (int i = 0; i < CO_THREADS; i++) {
+        args[i] = (struct co_arg){ce, i, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, co_client, &args[i]), 0);
+    }
+    for (int i = 0; i < CO_THREADS; i++) pthread_join(th[i], NULL);
+    co_wait(ce, CO_THREADS * CO_EVENTS);
+    for (int i = 0; i < CO_THREADS; i++) assert_int_equal(args[i].sync_ok, CO_EVENTS / 30);
+
+    /* every event answered 200 with its own data, stored once, and each
+     * client's events in the order it sent them */
+    for (int i = 0; i < CO_THREADS; i++)
+        for (int j = 0; j < CO_EVENTS; j++) {
+            char want[64];
+            snprintf(want, sizeof(want), "\"city\":\"T%d\",\"temperature\":\"%d\"", i, j);
+            assert_int_equal(ce->resp[i][j].status, 200);
+            fl_buf_append_u8(&ce->resp[i][j].body, 0);
+            assert_non_null(strstr((const char *)ce->resp[i][j].body.data, want));
+        }
+    struct memtopic *t = memlog_find(&ml, "weather");
+    assert_non_null(t);
+    assert_int_equal(t->n[0], CO_THREADS * CO_EVENTS + CO_THREADS * (CO_EVENTS / 30));
+    int next[CO_THREADS] = {0};
+    for (int k = 0; k < t->n[0]; k++) {
+        int id, temp;
+        if (sscanf(t->recs[0][k].value, "{\"city\":\"T%d\",\"temperature\":\"%d\"", &id, &temp) !=
+            2)
+            continue; /* a POST /topics record */
+        assert_true(id >= 0 && id < CO_THREADS);
+        assert_int_equal(temp, next[id]);
+        next[id]++;
+    }
+    for (int i = 0; i < CO_THREADS; i++) assert_int_equal(next[i], CO_EVENTS);
+
+    /* a failed append: 503, nothing stored */
+    int before = t->n[0];
+    ml.fail_append = FL_ERR_LIMIT;
+    atomic_store(&ce->done, 0);
+    struct fl_ingest_req req = {.method = "GET", .target = "/log?city=X&temperature=1"};
+    fl_ingest_resp_fini(&ce->resp[0][0]);
+    fl_ingest_resp_init(&ce->resp[0][0]);
+    assert_true(fl_ingest_handle_async(ce->ing, &req, &ce->resp[0][0], co_done, ce));
+    co_wait(ce, 1);
+    assert_int_equal(ce->resp[0][0].status, 503);
+    assert_int_equal(ce->resp[0][0].retry_after_s, 1);
+    ml.fail_append = 0;
+    assert_int_equal(t->n[0], before);
+
+    for (int i = 0; i < CO_THREADS; i++)
+        for (int j = 0; j < CO_EVENTS; j++) fl_ingest_resp_fini(&ce->resp[i][j]);
+    fl_ingest_free(ce->ing);
+    fl_ingest_coalesce_fini(&co);
+    memlog_fini(&ml);
+    free(ce);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8),
@@ -526,6 +656,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_upload_route, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_topics_route, env_setup, env_teardown),
         cmocka_unit_test(test_no_autocreate),
+        cmocka_unit_test(test_coalesce_async),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
