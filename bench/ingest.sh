@@ -45,7 +45,8 @@ FPID=$!
 for _ in $(seq 100); do grep -q "listening on" "$T/out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/out")
 
-SPORT=$((PORT + 1))
+# a free port for the seed (PORT + 1 may be held by a client socket)
+SPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 /usr/bin/python3 bench/seed_flask_server.py "$SPORT" >"$T/seed.out" 2>&1 &
 SPID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SPORT/health" >/dev/null 2>&1 && break; sleep 0.1; done
