@@ -16,6 +16,7 @@
  */
 #include "cli/cli.h"
 #include "core/config.h"
+#include "catalog/rest.h"
 #include "iceberg/table.h"
 #include "pipeline/pipeline.h"
 #include "core/log.h"
@@ -324,6 +325,9 @@ int fl_cli_up(int argc, char **argv) {
 
     struct fl_log_topic_config defaults;
     fl_log_topic_config_default(&defaults);
+    /* the Iceberg REST catalog for Trino, Spark, DuckDB, PyIceberg under /v1/ */
+    struct fl_rest rest = {.store = store, .cat = cat, .token = getenv("FLOE_REST_TOKEN")};
+    icfg.rest = &rest;
     fl_ingest_backend_log_init(&be, log, store, &defaults);
     /* concurrent single-event requests share one log append (coalesce.c) */
     fl_ingest_coalesce_init(&co, &be, (size_t)1 << 20);

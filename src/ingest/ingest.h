@@ -19,6 +19,8 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+
+struct fl_rest;
 #include "log/log.h"
 
 #include <stdbool.h>
@@ -81,6 +83,7 @@ struct fl_ingest_config {
     int nkinds;
     char *weather_topic;     /* GET /log's topic; "weather" */
     bool auto_create_topics; /* POST /topics/{unknown}: create (true) or 404 */
+    struct fl_rest *rest;    /* borrowed: the Iceberg REST catalog under /v1/ (NULL = off) */
 };
 
 /* Fills cfg with the defaults above and the seed's three kinds

@@ -6,6 +6,7 @@
  * the backend. Nothing here touches a socket, so the unit tests and the
  * fuzz target drive exactly the code the server runs.
  */
+#include "catalog/rest.h"
 #include "ingest/ingest_int.h"
 #include "ingest/query.h"
 #include "core/mem.h"
@@ -130,6 +131,17 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     }
     call.path = (const char *)path.data;
     call.path_len = path.len;
+    if (ing->cfg.rest && prefixed(call.path, call.path_len, "/v1/", &rest)) {
+        /* the Iceberg REST catalog parses its own (raw) path: %1F separates levels */
+        char *raw = fl_strndup(target, raw_len);
+        int status = 500;
+        fl_rest_handle(ing->cfg.rest, m, raw, call.query, fl_ingest_req_header(req, "Authorization"),
+                       (const char *)req->body, req->body_len, &status, &resp->body);
+        fl_free(raw);
+        resp->status = status;
+        resp->content_type = "application/json";
+        goto out;
+    }
     if (prefixed(call.path, call.path_len, "/upload/file/", &rest)) {
         if (strcmp(m, "POST") && strcmp(m, "PUT")) goto method;
         fl_ingest_route_upload(ing, &call, rest, resp);
