@@ -7,6 +7,7 @@
  * fuzz target drive exactly the code the server runs.
  */
 #include "catalog/rest.h"
+#include "sql/sql_http.h"
 #include "ingest/ingest_int.h"
 #include "ingest/query.h"
 #include "core/mem.h"
@@ -138,6 +139,15 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
         fl_rest_handle(ing->cfg.rest, m, raw, call.query, fl_ingest_req_header(req, "Authorization"),
                        (const char *)req->body, req->body_len, &status, &resp->body);
         fl_free(raw);
+        resp->status = status;
+        resp->content_type = "application/json";
+        goto out;
+    }
+    if (ing->cfg.rest && !strcmp(call.path, "/sql")) {
+        if (strcmp(m, "POST")) goto method;
+        int status = 500;
+        fl_sql_http_handle(ing->cfg.rest->store, ing->cfg.rest->cat, (const char *)req->body,
+                           req->body_len, &status, &resp->body);
         resp->status = status;
         resp->content_type = "application/json";
         goto out;
