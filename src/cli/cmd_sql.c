@@ -12,6 +12,7 @@
  * virtual tables (src/sql/, docs/internals/sql.md).
  */
 #include "cli/cli.h"
+#include "cli/warehouse.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "sql/sql.h"
@@ -47,49 +48,6 @@ static void usage(FILE *f) {
         "--stats prints each statement's Iceberg scan counters to stderr; --timing its time.\n"
         "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
         "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
-}
-
-/* ---- warehouse and catalog (as floe table opens them) ---- */
-
-static char *to_uri(const char *s) {
-    if (strstr(s, "://")) return fl_strdup(s);
-    char abs[PATH_MAX];
-    if (s[0] == '/')
-        snprintf(abs, sizeof(abs), "%s", s);
-    else {
-        char cwd[PATH_MAX / 2];
-        if (!getcwd(cwd, sizeof(cwd))) cwd[0] = '\0';
-        snprintf(abs, sizeof(abs), "%s/%s", cwd, s);
-    }
-    size_t n = strlen(abs) + 8;
-    char *u = fl_malloc(n);
-    snprintf(u, n, "file://%s", abs);
-    return u;
-}
-
-static fl_err_t env_open(const struct opts *o, struct fl_store **st, struct fl_catalog **cat,
-                         struct fl_error *err) {
-    const char *wh = o->warehouse ? o->warehouse : getenv("FLOE_WAREHOUSE");
-    if (!wh) wh = "warehouse";
-    char *uri = to_uri(wh);
-    if (strncmp(uri, "file://", 7) == 0) mkdir(uri + 7, 0755);
-    struct fl_store_opts sopts = {0};
-    fl_err_t rc = fl_store_open(uri, &sopts, st, err);
-    const char *c = o->catalog ? o->catalog : getenv("FLOE_CATALOG");
-    char catbuf[PATH_MAX + 16];
-    if (!rc && !c) {
-        if (strncmp(uri, "file://", 7) != 0)
-            rc =
-                fl_errf(err, FL_ERR_INVALID,
-                        "a warehouse on %s needs --catalog (sqlite:PATH or postgresql://...)", uri);
-        else {
-            snprintf(catbuf, sizeof(catbuf), "sqlite://%s/catalog.db", uri + 7);
-            c = catbuf;
-        }
-    }
-    if (!rc) rc = fl_catalog_open(c, "floe", cat, err);
-    fl_free(uri);
-    return rc;
 }
 
 /* ---- running statements ---- */
@@ -367,7 +325,7 @@ int fl_cli_sql(int argc, char **argv) {
     } else if (!o.query && !isatty(STDIN_FILENO)) {
         if (!(text = read_all(stdin, "stdin", &err))) goto out;
     }
-    if (env_open(&o, &st, &cat, &err)) goto out;
+    if (fl_cli_warehouse_open(o.warehouse, o.catalog, &st, &cat, &err)) goto out;
     if (fl_sql_open(st, cat, &sql, &err)) goto out;
     const char *w = fl_sql_warnings(sql);
     if (w[0]) fprintf(stderr, "floe sql: tables left out:\n%s", w);

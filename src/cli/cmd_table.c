@@ -16,6 +16,7 @@
  */
 #include "batch/batch_json.h"
 #include "cli/cli.h"
+#include "cli/warehouse.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "format/parquet/reader.h"
@@ -77,22 +78,6 @@ static int fail(struct fl_error *err) {
     return 1;
 }
 
-/* "file:///abs" for a local path, the URI as it is otherwise. */
-static char *to_uri(const char *s) {
-    if (strstr(s, "://")) return fl_strdup(s);
-    char abs[PATH_MAX];
-    if (s[0] == '/') snprintf(abs, sizeof(abs), "%s", s);
-    else {
-        char cwd[PATH_MAX / 2];
-        if (!getcwd(cwd, sizeof(cwd))) cwd[0] = '\0';
-        snprintf(abs, sizeof(abs), "%s/%s", cwd, s);
-    }
-    size_t n = strlen(abs) + 8;
-    char *u = fl_malloc(n);
-    snprintf(u, n, "file://%s", abs);
-    return u;
-}
-
 struct env {
     struct fl_store *store;
     struct fl_catalog *cat;
@@ -104,27 +89,7 @@ static void env_fini(struct env *e) {
 }
 
 static fl_err_t env_open(const struct opts *o, struct env *e, struct fl_error *err) {
-    memset(e, 0, sizeof(*e));
-    const char *wh = o->warehouse ? o->warehouse : getenv("FLOE_WAREHOUSE");
-    if (!wh) wh = "warehouse";
-    char *uri = to_uri(wh);
-    if (strncmp(uri, "file://", 7) == 0) mkdir(uri + 7, 0755);
-    struct fl_store_opts sopts = {0};
-    fl_err_t rc = fl_store_open(uri, &sopts, &e->store, err);
-    const char *cat = o->catalog ? o->catalog : getenv("FLOE_CATALOG");
-    char catbuf[PATH_MAX + 16];
-    if (!rc && !cat) {
-        if (strncmp(uri, "file://", 7) != 0)
-            rc = fl_errf(err, FL_ERR_INVALID, "a warehouse on %s needs --catalog (sqlite:PATH or postgresql://...)", uri);
-        else {
-            snprintf(catbuf, sizeof(catbuf), "sqlite://%s/catalog.db", uri + 7);
-            cat = catbuf;
-        }
-    }
-    if (!rc) rc = fl_catalog_open(cat, "floe", &e->cat, err);
-    fl_free(uri);
-    if (rc) env_fini(e);
-    return rc;
+    return fl_cli_warehouse_open(o->warehouse, o->catalog, &e->store, &e->cat, err);
 }
 
 /* Splits "a.b.c" at the last dot into namespace and name. */
@@ -153,7 +118,7 @@ static fl_err_t open_table(const struct opts *o, struct env *e, const char *t,
         if (!rc) rc = fl_ice_table_load(e->store, e->cat, ns, name, out, err);
         return rc;
     }
-    char *uri = to_uri(t);
+    char *uri = fl_cli_to_uri(t);
     size_t n = strlen(uri);
     while (n > 1 && uri[n - 1] == '/') uri[--n] = '\0';
     /* the store sits on the table folder's parent: for a metadata file
