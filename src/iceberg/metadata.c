@@ -7,7 +7,7 @@
  * after every change. 64-bit ids stay exact: jansson keeps integers as
  * long long.
  */
-#include "iceberg/metadata.h"
+#include "iceberg/metadata_int.h"
 #include "core/mem.h"
 #include "core/uuid.h"
 
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DOC(meta) ((json_t *)(meta)->doc)
+#define DOC(meta) FL_ICE_DOC(meta)
 #define FL_ICE_META_MAX (256 << 20)
 
 static void views_free(struct fl_ice_meta *meta) {
@@ -36,11 +36,6 @@ void fl_ice_meta_free(struct fl_ice_meta *meta) {
     views_free(meta);
     json_decref(DOC(meta));
     fl_free(meta);
-}
-
-static int64_t get_i64(json_t *o, const char *key, int64_t dflt) {
-    json_t *j = json_object_get(o, key);
-    return json_is_integer(j) ? (int64_t)json_integer_value(j) : dflt;
 }
 
 static fl_err_t need_int(json_t *o, const char *key, int64_t *v, struct fl_error *err) {
@@ -95,7 +90,7 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                 return fl_errf(err, FL_ERR_INVALID, "table metadata: \"%s\" is required in format 2",
                                v2_required[i]);
     }
-    meta->last_sequence_number = get_i64(d, "last-sequence-number", 0);
+    meta->last_sequence_number = fl_ice_doc_i64(d, "last-sequence-number", 0);
     if ((rc = need_int(d, "last-updated-ms", &meta->last_updated_ms, err))) return rc;
     if ((rc = need_int(d, "last-column-id", &v, err))) return rc;
     meta->last_column_id = (int32_t)v;
@@ -110,7 +105,7 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                 return rc;
             meta->nschemas++;
         }
-        meta->current_schema_id = (int32_t)get_i64(d, "current-schema-id", meta->schemas[0]->schema_id);
+        meta->current_schema_id = (int32_t)fl_ice_doc_i64(d, "current-schema-id", meta->schemas[0]->schema_id);
     } else if (json_is_object(json_object_get(d, "schema"))) {
         meta->schemas = fl_calloc(1, sizeof(*meta->schemas));
         if ((rc = parse_schema_json(json_object_get(d, "schema"), &meta->schemas[0], err))) return rc;
@@ -132,7 +127,7 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
             if ((rc = parse_spec_json(json_array_get(specs, i), &meta->specs[i], err))) return rc;
             meta->nspecs++;
         }
-        meta->default_spec_id = (int32_t)get_i64(d, "default-spec-id", meta->specs[0]->spec_id);
+        meta->default_spec_id = (int32_t)fl_ice_doc_i64(d, "default-spec-id", meta->specs[0]->spec_id);
     } else {
         json_t *old = json_object_get(d, "partition-spec");
         json_t *empty = json_array();
@@ -151,8 +146,8 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
         int32_t l = fl_ice_spec_last_field_id(meta->specs[i]);
         if (l > last_pid) last_pid = l;
     }
-    meta->last_partition_id = (int32_t)get_i64(d, "last-partition-id", last_pid);
-    meta->default_sort_order_id = (int32_t)get_i64(d, "default-sort-order-id", 0);
+    meta->last_partition_id = (int32_t)fl_ice_doc_i64(d, "last-partition-id", last_pid);
+    meta->default_sort_order_id = (int32_t)fl_ice_doc_i64(d, "default-sort-order-id", 0);
 
     /* snapshots */
     json_t *snaps = json_object_get(d, "snapshots");
@@ -164,12 +159,12 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
         if (!json_is_integer(json_object_get(js, "snapshot-id")) ||
             !json_is_integer(json_object_get(js, "timestamp-ms")))
             return fl_errf(err, FL_ERR_INVALID, "table metadata: snapshot %zu lacks snapshot-id or timestamp-ms", i);
-        s->snapshot_id = get_i64(js, "snapshot-id", 0);
-        s->parent_id = get_i64(js, "parent-snapshot-id", FL_ICE_NO_SNAPSHOT);
-        s->sequence_number = get_i64(js, "sequence-number", 0);
-        s->timestamp_ms = get_i64(js, "timestamp-ms", 0);
+        s->snapshot_id = fl_ice_doc_i64(js, "snapshot-id", 0);
+        s->parent_id = fl_ice_doc_i64(js, "parent-snapshot-id", FL_ICE_NO_SNAPSHOT);
+        s->sequence_number = fl_ice_doc_i64(js, "sequence-number", 0);
+        s->timestamp_ms = fl_ice_doc_i64(js, "timestamp-ms", 0);
         s->manifest_list = json_string_value(json_object_get(js, "manifest-list"));
-        s->schema_id = (int32_t)get_i64(js, "schema-id", -1);
+        s->schema_id = (int32_t)fl_ice_doc_i64(js, "schema-id", -1);
         const char *op = json_string_value(json_object_get(json_object_get(js, "summary"), "operation"));
         s->operation = op ? op : "";
         if (meta->format_version >= 2 && !s->manifest_list)
@@ -357,8 +352,8 @@ const struct fl_ice_snapshot *fl_ice_meta_snapshot_at(const struct fl_ice_meta *
     if (json_array_size(log) > 0) {
         for (size_t i = 0; i < json_array_size(log); i++) {
             json_t *e = json_array_get(log, i);
-            if (get_i64(e, "timestamp-ms", INT64_MAX) <= timestamp_ms)
-                found = get_i64(e, "snapshot-id", FL_ICE_NO_SNAPSHOT);
+            if (fl_ice_doc_i64(e, "timestamp-ms", INT64_MAX) <= timestamp_ms)
+                found = fl_ice_doc_i64(e, "snapshot-id", FL_ICE_NO_SNAPSHOT);
         }
         return found == FL_ICE_NO_SNAPSHOT ? NULL : fl_ice_meta_snapshot(meta, found);
     }
@@ -374,7 +369,7 @@ const struct fl_ice_snapshot *fl_ice_meta_snapshot_at(const struct fl_ice_meta *
 int64_t fl_ice_meta_ref(const struct fl_ice_meta *meta, const char *name) {
     json_t *refs = json_object_get(DOC(meta), "refs");
     json_t *r = json_object_get(refs, name);
-    if (r) return get_i64(r, "snapshot-id", FL_ICE_NO_SNAPSHOT);
+    if (r) return fl_ice_doc_i64(r, "snapshot-id", FL_ICE_NO_SNAPSHOT);
     if (strcmp(name, "main") == 0) {
         json_t *cur = json_object_get(DOC(meta), "current-snapshot-id");
         return json_is_integer(cur) ? (int64_t)json_integer_value(cur) : FL_ICE_NO_SNAPSHOT;
@@ -391,22 +386,13 @@ const char *fl_ice_snapshot_summary(const struct fl_ice_meta *meta, int64_t snap
     json_t *snaps = json_object_get(DOC(meta), "snapshots");
     for (size_t i = 0; i < json_array_size(snaps); i++) {
         json_t *s = json_array_get(snaps, i);
-        if (get_i64(s, "snapshot-id", FL_ICE_NO_SNAPSHOT) == snapshot_id)
+        if (fl_ice_doc_i64(s, "snapshot-id", FL_ICE_NO_SNAPSHOT) == snapshot_id)
             return json_string_value(json_object_get(json_object_get(s, "summary"), key));
     }
     return NULL;
 }
 
 /* ---- changes ---- */
-
-static json_t *obj_or_new(json_t *d, const char *key, int array) {
-    json_t *j = json_object_get(d, key);
-    if (array ? !json_is_array(j) : !json_is_object(j)) {
-        j = array ? json_array() : json_object();
-        json_object_set_new(d, key, j);
-    }
-    return j;
-}
 
 fl_err_t fl_ice_meta_add_snapshot(struct fl_ice_meta *meta, const struct fl_ice_new_snapshot *ns,
                                   const char *branch, int64_t *sequence_number,
@@ -431,18 +417,18 @@ fl_err_t fl_ice_meta_add_snapshot(struct fl_ice_meta *meta, const struct fl_ice_
     json_object_set_new(s, "summary", sum);
     json_object_set_new(s, "manifest-list", json_string(ns->manifest_list));
     json_object_set_new(s, "schema-id", json_integer(meta->current_schema_id));
-    json_array_append_new(obj_or_new(d, "snapshots", 1), s);
+    json_array_append_new(fl_ice_doc_member(d, "snapshots", 1), s);
     if (meta->format_version >= 2) json_object_set_new(d, "last-sequence-number", json_integer(seq));
     json_t *ref = json_object();
     json_object_set_new(ref, "snapshot-id", json_integer(ns->snapshot_id));
     json_object_set_new(ref, "type", json_string("branch"));
-    json_object_set_new(obj_or_new(d, "refs", 0), branch, ref);
+    json_object_set_new(fl_ice_doc_member(d, "refs", 0), branch, ref);
     if (strcmp(branch, "main") == 0) {
         json_object_set_new(d, "current-snapshot-id", json_integer(ns->snapshot_id));
         json_t *e = json_object();
         json_object_set_new(e, "timestamp-ms", json_integer(ns->timestamp_ms));
         json_object_set_new(e, "snapshot-id", json_integer(ns->snapshot_id));
-        json_array_append_new(obj_or_new(d, "snapshot-log", 1), e);
+        json_array_append_new(fl_ice_doc_member(d, "snapshot-log", 1), e);
     }
     json_object_set_new(d, "last-updated-ms", json_integer(ns->timestamp_ms));
     if (sequence_number) *sequence_number = seq;
@@ -451,7 +437,7 @@ fl_err_t fl_ice_meta_add_snapshot(struct fl_ice_meta *meta, const struct fl_ice_
 
 fl_err_t fl_ice_meta_log_previous(struct fl_ice_meta *meta, const char *prev_location,
                                   int64_t prev_updated_ms, int max_entries) {
-    json_t *log = obj_or_new(DOC(meta), "metadata-log", 1);
+    json_t *log = fl_ice_doc_member(DOC(meta), "metadata-log", 1);
     json_t *e = json_object();
     json_object_set_new(e, "timestamp-ms", json_integer(prev_updated_ms));
     json_object_set_new(e, "metadata-file", json_string(prev_location));
@@ -461,12 +447,12 @@ fl_err_t fl_ice_meta_log_previous(struct fl_ice_meta *meta, const char *prev_loc
 }
 
 fl_err_t fl_ice_meta_set_property(struct fl_ice_meta *meta, const char *key, const char *value) {
-    json_object_set_new(obj_or_new(DOC(meta), "properties", 0), key, json_string(value));
+    json_object_set_new(fl_ice_doc_member(DOC(meta), "properties", 0), key, json_string(value));
     return FL_OK;
 }
 
 fl_err_t fl_ice_meta_remove_property(struct fl_ice_meta *meta, const char *key) {
-    json_object_del(obj_or_new(DOC(meta), "properties", 0), key);
+    json_object_del(fl_ice_doc_member(DOC(meta), "properties", 0), key);
     return FL_OK;
 }
 
@@ -478,7 +464,7 @@ fl_err_t fl_ice_meta_add_schema(struct fl_ice_meta *meta, const struct fl_schema
         if (meta->schemas[i]->schema_id >= id) id = meta->schemas[i]->schema_id + 1;
     json_t *js = schema_to_jobj(schema);
     json_object_set_new(js, "schema-id", json_integer(id));
-    json_array_append_new(obj_or_new(d, "schemas", 1), js);
+    json_array_append_new(fl_ice_doc_member(d, "schemas", 1), js);
     int32_t maxid = fl_schema_max_field_id(schema);
     if (maxid > meta->last_column_id) json_object_set_new(d, "last-column-id", json_integer(maxid));
     if (set_current) json_object_set_new(d, "current-schema-id", json_integer(id));
@@ -496,7 +482,7 @@ fl_err_t fl_ice_meta_add_spec(struct fl_ice_meta *meta, const struct fl_ice_spec
         if (meta->specs[i]->spec_id >= id) id = meta->specs[i]->spec_id + 1;
     json_t *js = spec_to_jobj(spec);
     json_object_set_new(js, "spec-id", json_integer(id));
-    json_array_append_new(obj_or_new(d, "partition-specs", 1), js);
+    json_array_append_new(fl_ice_doc_member(d, "partition-specs", 1), js);
     int32_t last = fl_ice_spec_last_field_id(spec);
     if (last > meta->last_partition_id) json_object_set_new(d, "last-partition-id", json_integer(last));
     if (set_default) json_object_set_new(d, "default-spec-id", json_integer(id));

@@ -5,14 +5,14 @@
  * go through the same compare-and-swap (fl_ice_table_commit_meta), so a
  * requirement is re-checked on every retry against the newest base.
  */
-#include "iceberg/metadata.h"
+#include "iceberg/metadata_int.h"
 #include "core/time.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DOC(meta) ((json_t *)(meta)->doc)
+#define DOC(meta) FL_ICE_DOC(meta)
 
 static json_t *load(const char *json, size_t len, struct fl_error *err) {
     json_error_t je;
@@ -23,11 +23,6 @@ static json_t *load(const char *json, size_t len, struct fl_error *err) {
         return NULL;
     }
     return o;
-}
-
-static int64_t ival(json_t *o, const char *k, int64_t dflt) {
-    json_t *j = json_object_get(o, k);
-    return json_is_integer(j) ? (int64_t)json_integer_value(j) : dflt;
 }
 
 fl_err_t fl_ice_meta_check_requirement(const struct fl_ice_meta *meta, const char *json, size_t len,
@@ -82,21 +77,12 @@ fl_err_t fl_ice_meta_check_requirement(const struct fl_ice_meta *meta, const cha
     return rc;
 }
 
-static json_t *obj_or_new(json_t *d, const char *key, int array) {
-    json_t *j = json_object_get(d, key);
-    if (array ? !json_is_array(j) : !json_is_object(j)) {
-        j = array ? json_array() : json_object();
-        json_object_set_new(d, key, j);
-    }
-    return j;
-}
-
 /* The highest "<idkey>" in the array d[listkey] (-1 when empty). */
 static int64_t max_id(json_t *d, const char *listkey, const char *idkey) {
     int64_t m = -1;
     json_t *arr = json_object_get(d, listkey);
     for (size_t i = 0; i < json_array_size(arr); i++)
-        if (ival(json_array_get(arr, i), idkey, -1) > m) m = ival(json_array_get(arr, i), idkey, -1);
+        if (fl_ice_doc_i64(json_array_get(arr, i), idkey, -1) > m) m = fl_ice_doc_i64(json_array_get(arr, i), idkey, -1);
     return m;
 }
 
@@ -113,7 +99,7 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
         if (!json_is_string(u)) rc = fl_errf(err, FL_ERR_INVALID, "assign-uuid needs uuid");
         else json_object_set(d, "table-uuid", u);
     } else if (!strcmp(action, "upgrade-format-version")) {
-        int64_t v = ival(o, "format-version", -1);
+        int64_t v = fl_ice_doc_i64(o, "format-version", -1);
         if (v < meta->format_version || v > 2)
             rc = fl_errf(err, FL_ERR_INVALID, "cannot change format version %d to %lld", meta->format_version, (long long)v);
         else json_object_set_new(d, "format-version", json_integer(v));
@@ -124,12 +110,12 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
             json_t *copy = json_deep_copy(sc);
             int64_t id = max_id(d, "schemas", "schema-id") + 1;
             json_object_set_new(copy, "schema-id", json_integer(id));
-            json_array_append_new(obj_or_new(d, "schemas", 1), copy);
-            int64_t lc = ival(o, "last-column-id", -1);
+            json_array_append_new(fl_ice_doc_member(d, "schemas", 1), copy);
+            int64_t lc = fl_ice_doc_i64(o, "last-column-id", -1);
             if (lc > meta->last_column_id) json_object_set_new(d, "last-column-id", json_integer(lc));
         }
     } else if (!strcmp(action, "set-current-schema")) {
-        int64_t id = ival(o, "schema-id", -2);
+        int64_t id = fl_ice_doc_i64(o, "schema-id", -2);
         if (id == -1) id = max_id(d, "schemas", "schema-id"); /* -1: the last added (the highest id) */
         if (id < 0) rc = fl_errf(err, FL_ERR_INVALID, "set-current-schema: no schema to set");
         else json_object_set_new(d, "current-schema-id", json_integer(id));
@@ -140,15 +126,15 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
             json_t *copy = json_deep_copy(sp);
             int64_t id = max_id(d, "partition-specs", "spec-id") + 1;
             json_object_set_new(copy, "spec-id", json_integer(id));
-            json_array_append_new(obj_or_new(d, "partition-specs", 1), copy);
+            json_array_append_new(fl_ice_doc_member(d, "partition-specs", 1), copy);
             json_t *fields = json_object_get(copy, "fields");
             for (size_t i = 0; i < json_array_size(fields); i++) {
-                int64_t fid = ival(json_array_get(fields, i), "field-id", -1);
+                int64_t fid = fl_ice_doc_i64(json_array_get(fields, i), "field-id", -1);
                 if (fid > meta->last_partition_id) json_object_set_new(d, "last-partition-id", json_integer(fid));
             }
         }
     } else if (!strcmp(action, "set-default-spec")) {
-        int64_t id = ival(o, "spec-id", -2);
+        int64_t id = fl_ice_doc_i64(o, "spec-id", -2);
         if (id == -1) id = max_id(d, "partition-specs", "spec-id");
         if (id < 0) rc = fl_errf(err, FL_ERR_INVALID, "set-default-spec: no spec to set");
         else json_object_set_new(d, "default-spec-id", json_integer(id));
@@ -159,18 +145,18 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
             json_t *copy = json_deep_copy(so);
             int64_t id = json_array_size(json_object_get(copy, "fields")) ? max_id(d, "sort-orders", "order-id") + 1 : 0;
             json_object_set_new(copy, "order-id", json_integer(id));
-            if (id > 0) json_array_append_new(obj_or_new(d, "sort-orders", 1), copy);
+            if (id > 0) json_array_append_new(fl_ice_doc_member(d, "sort-orders", 1), copy);
             else json_decref(copy);
         }
     } else if (!strcmp(action, "set-default-sort-order")) {
-        int64_t id = ival(o, "sort-order-id", -2);
+        int64_t id = fl_ice_doc_i64(o, "sort-order-id", -2);
         if (id == -1) id = max_id(d, "sort-orders", "order-id");
         if (id < 0) rc = fl_errf(err, FL_ERR_INVALID, "set-default-sort-order: no order to set");
         else json_object_set_new(d, "default-sort-order-id", json_integer(id));
     } else if (!strcmp(action, "add-snapshot")) {
         json_t *sn = json_object_get(o, "snapshot");
-        int64_t id = ival(sn, "snapshot-id", -1);
-        int64_t seq = ival(sn, "sequence-number", 0);
+        int64_t id = fl_ice_doc_i64(sn, "snapshot-id", -1);
+        int64_t seq = fl_ice_doc_i64(sn, "sequence-number", 0);
         if (!json_is_object(sn) || id < 0 || !json_is_string(json_object_get(sn, "manifest-list")))
             rc = fl_errf(err, FL_ERR_INVALID, "add-snapshot needs a snapshot with snapshot-id and manifest-list");
         else if (fl_ice_meta_snapshot(meta, id))
@@ -179,13 +165,13 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
             rc = fl_errf(err, FL_ERR_CONFLICT, "Cannot add snapshot with sequence number %lld older than last sequence number %lld",
                          (long long)seq, (long long)meta->last_sequence_number);
         else {
-            json_array_append_new(obj_or_new(d, "snapshots", 1), json_deep_copy(sn));
+            json_array_append_new(fl_ice_doc_member(d, "snapshots", 1), json_deep_copy(sn));
             if (seq > meta->last_sequence_number) json_object_set_new(d, "last-sequence-number", json_integer(seq));
-            json_object_set_new(d, "last-updated-ms", json_integer(ival(sn, "timestamp-ms", fl_time_now_us() / 1000)));
+            json_object_set_new(d, "last-updated-ms", json_integer(fl_ice_doc_i64(sn, "timestamp-ms", fl_time_now_us() / 1000)));
         }
     } else if (!strcmp(action, "set-snapshot-ref")) {
         const char *name = json_string_value(json_object_get(o, "ref-name"));
-        int64_t id = ival(o, "snapshot-id", -1);
+        int64_t id = fl_ice_doc_i64(o, "snapshot-id", -1);
         const char *rtype = json_string_value(json_object_get(o, "type"));
         if (!name || id < 0 || !rtype || (strcmp(rtype, "branch") && strcmp(rtype, "tag")))
             rc = fl_errf(err, FL_ERR_INVALID, "set-snapshot-ref needs ref-name, snapshot-id and type branch|tag");
@@ -194,8 +180,8 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
             json_t *snaps = json_object_get(d, "snapshots");
             int64_t ts = -1;
             for (size_t i = 0; i < json_array_size(snaps); i++)
-                if (ival(json_array_get(snaps, i), "snapshot-id", -2) == id)
-                    ts = ival(json_array_get(snaps, i), "timestamp-ms", 0);
+                if (fl_ice_doc_i64(json_array_get(snaps, i), "snapshot-id", -2) == id)
+                    ts = fl_ice_doc_i64(json_array_get(snaps, i), "timestamp-ms", 0);
             if (ts < 0) rc = fl_errf(err, FL_ERR_INVALID, "snapshot %lld does not exist", (long long)id);
             else {
                 json_t *ref = json_object();
@@ -205,13 +191,13 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
                 for (int i = 0; i < 3; i++)
                     if (json_is_integer(json_object_get(o, extra[i])))
                         json_object_set(ref, extra[i], json_object_get(o, extra[i]));
-                json_object_set_new(obj_or_new(d, "refs", 0), name, ref);
+                json_object_set_new(fl_ice_doc_member(d, "refs", 0), name, ref);
                 if (!strcmp(name, "main")) {
                     json_object_set_new(d, "current-snapshot-id", json_integer(id));
                     json_t *e = json_object();
                     json_object_set_new(e, "timestamp-ms", json_integer(ts));
                     json_object_set_new(e, "snapshot-id", json_integer(id));
-                    json_array_append_new(obj_or_new(d, "snapshot-log", 1), e);
+                    json_array_append_new(fl_ice_doc_member(d, "snapshot-log", 1), e);
                 }
             }
         }
@@ -219,7 +205,7 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
         json_t *ids = json_object_get(o, "snapshot-ids");
         json_t *snaps = json_object_get(d, "snapshots");
         for (size_t i = json_array_size(snaps); i-- > 0;) {
-            int64_t sid = ival(json_array_get(snaps, i), "snapshot-id", -1);
+            int64_t sid = fl_ice_doc_i64(json_array_get(snaps, i), "snapshot-id", -1);
             for (size_t k = 0; k < json_array_size(ids); k++)
                 if (json_integer_value(json_array_get(ids, k)) == sid) {
                     if (sid == meta->current_snapshot_id) {
@@ -234,7 +220,7 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
         const char *name = json_string_value(json_object_get(o, "ref-name"));
         if (!name) rc = fl_errf(err, FL_ERR_INVALID, "remove-snapshot-ref needs ref-name");
         else {
-            json_object_del(obj_or_new(d, "refs", 0), name);
+            json_object_del(fl_ice_doc_member(d, "refs", 0), name);
             if (!strcmp(name, "main")) json_object_set_new(d, "current-snapshot-id", json_integer(-1));
         }
     } else if (!strcmp(action, "set-location")) {
@@ -247,14 +233,14 @@ fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, si
         json_t *v;
         if (!json_is_object(u)) rc = fl_errf(err, FL_ERR_INVALID, "set-properties needs updates");
         else
-            json_object_foreach(u, k, v) if (json_is_string(v)) json_object_set(obj_or_new(d, "properties", 0), k, v);
+            json_object_foreach(u, k, v) if (json_is_string(v)) json_object_set(fl_ice_doc_member(d, "properties", 0), k, v);
     } else if (!strcmp(action, "remove-properties")) {
         json_t *r = json_object_get(o, "removals");
         if (!json_is_array(r)) rc = fl_errf(err, FL_ERR_INVALID, "remove-properties needs removals");
         else
             for (size_t i = 0; i < json_array_size(r); i++)
                 if (json_is_string(json_array_get(r, i)))
-                    json_object_del(obj_or_new(d, "properties", 0), json_string_value(json_array_get(r, i)));
+                    json_object_del(fl_ice_doc_member(d, "properties", 0), json_string_value(json_array_get(r, i)));
     } else {
         rc = fl_errf(err, FL_ERR_INVALID, "unknown update action \"%s\"", action);
     }
