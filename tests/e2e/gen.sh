@@ -4,22 +4,8 @@
 # the datalake loop leaves 5/2/2 rows however many times the files are
 # re-sent, and the topic scenarios reach their topics.
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
-T=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-URL=http://127.0.0.1:$PORT
-W=(--warehouse "file://$T/d/warehouse" --catalog "sqlite://$T/d/catalog.db")
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
-"$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" >"$T/up.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && break; sleep 0.1; done
+. "$(dirname "$0")/lib/floe_up.bash"
+floe_up_start
 rows() { "$FLOE" table "${W[@]}" scan "default.$1" 2>/dev/null | wc -l; }
 wait_rows() { for _ in $(seq 60); do [ "$(rows "$1")" = "$2" ] && return 0; sleep 0.25; done; return 1; }
 

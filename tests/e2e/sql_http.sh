@@ -3,21 +3,8 @@
 # pipelines just committed; row limit, one read-only statement, errors
 # with a position, malformed bodies refused.
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
-T=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-URL=http://127.0.0.1:$PORT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
-"$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" >"$T/up.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && break; sleep 0.1; done
+. "$(dirname "$0")/lib/floe_up.bash"
+floe_up_start
 for c in Paris Oslo Paris Rome Paris; do curl -fs "$URL/log?city=$c&temperature=20" >/dev/null; done
 sql() { curl -s -o "$T/r.json" -w '%{http_code}' -X POST "$URL/sql" -d "$1"; }
 field() { python3 -c "import json,sys; v=json.load(open('$T/r.json'))$1; print(v if isinstance(v,(int,str)) and not isinstance(v,bool) else json.dumps(v))"; }

@@ -6,32 +6,14 @@
 # once (no offset twice, none missing), and a graceful stop commits what
 # arrived.
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
-T=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-URL=http://127.0.0.1:$PORT
-W=(--warehouse "file://$T/d/warehouse" --catalog "sqlite://$T/d/catalog.db")
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
-start() {
-    "$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" >>"$T/up.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    echo "floe up did not start" >&2; cat "$T/up.log" >&2; return 1
-}
+. "$(dirname "$0")/lib/floe_up.bash"
 rows() { "$FLOE" table "${W[@]}" scan default.weather 2>/dev/null | wc -l; }
 wait_rows() { # n: poll until the table has n rows (pipelines commit every second)
     for _ in $(seq 60); do [ "$(rows)" = "$1" ] && return 0; sleep 0.25; done
     return 1
 }
 
-start
+floe_up_start
 acked=0
 for i in $(seq 1 20); do
     curl -fs "$URL/log?city=c$((i % 4))&temperature=$i.5" >/dev/null && acked=$((acked + 1))
@@ -53,7 +35,7 @@ for round in 1 2 3; do
     kill -9 "$pid"; wait "$pid" 2>/dev/null || true
     wait "$loader" 2>/dev/null || true
     acked=$((acked + $(wc -l < "$T/acks.$round")))
-    start
+    floe_up_start
 done
 total=$(python3 - "$T" <<'PY'
 import sys, struct, os, glob

@@ -10,24 +10,9 @@
 # session file with a status that is not allowed goes to the dead-letter
 # topic, not to the table.
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
-T=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-URL=http://127.0.0.1:$PORT
-W=(--warehouse "file://$T/d/warehouse" --catalog "sqlite://$T/d/catalog.db")
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
+. "$(dirname "$0")/lib/floe_up.bash"
 
-"$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" >>"$T/up.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "$URL/health" >/dev/null || { cat "$T/up.log" >&2; exit 1; }
+floe_up_start
 
 # the seed's sample files (sessions as the seed shows them; employees and
 # clients with the built-in tables' chosen columns)
