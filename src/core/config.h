@@ -10,7 +10,7 @@
  *   data_dir: /var/lib/floe          # log in DATA/log, warehouse DATA/warehouse
  *   warehouse: s3://bucket/prefix    # default file://DATA/warehouse
  *   auto_create_topics: true
- *   limits: {header_bytes: 16384, body_bytes: 8388608, records: 10000,
+ *   limits: {header_bytes: 8192, body_bytes: 8388608, records: 10000,
  *            connections: 1024, timeout_s: 30, threads: 16}
  *   log: {max_disk_bytes: -1, min_free_bytes: 67108864}
  *   topics:

@@ -18,7 +18,7 @@
 
 void fl_ingest_config_default(struct fl_ingest_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->limits.header_bytes = 16 << 10;
+    cfg->limits.header_bytes = 8 << 10; /* as Apache, nginx and Jetty */
     cfg->limits.body_bytes = 8 << 20;
     cfg->limits.records = 10000;
     cfg->limits.connections = 1024;

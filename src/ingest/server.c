@@ -319,8 +319,9 @@ fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
      * header limit so that our check (431 with JSON) usually runs first.
      * Not more: MHD 0.9.75 zeroes the whole pool before each request of a
      * keep-alive connection (MHD_pool_reset), which at 2 x header_bytes +
-     * 16 KiB was a fifth of floe's CPU under single-event load */
-    size_t pool = srv->lim.header_bytes + 16384;
+     * 16 KiB was a fifth of floe's CPU under single-event load. 8 KiB
+     * beyond the headers holds the reply's header block and a body chunk */
+    size_t pool = srv->lim.header_bytes + 8192;
     unsigned flags =
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
