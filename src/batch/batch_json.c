@@ -1,8 +1,10 @@
 /*
  * batch_json.c - JSON <-> batch rows, in Iceberg's single-value JSON forms.
  *
- * Input goes through jansson (tree per record, fine for tools); output is
- * written straight into a byte buffer. Doubles print in the shortest
+ * Values go into columns through fl_col_append_jscalar, shared by the
+ * jansson path here (a tree per record, fine for tools) and the streaming
+ * decoder (json_decode.c, the pipelines' hot path). Output is written
+ * straight into a byte buffer. Doubles print in the shortest
  * form that reads back to the same bits, so a value survives
  * JSON -> Parquet -> JSON exactly.
  */
@@ -89,86 +91,97 @@ static fl_err_t bad(struct fl_error *err, const struct fl_field *f, const char *
 }
 
 /* Numbers that producers send as strings ("21.5", as seed 001's logging
- * server does) are taken when the whole string is the number. */
-static int numeric_string(json_t *j, double *d, long long *ll, int *is_int) {
-    if (!json_is_string(j)) return 0;
-    const char *s = json_string_value(j);
-    size_t n = json_string_length(j);
+ * server does) are taken when the whole string is the number. A number's
+ * own text is read the same way. */
+static int numeric_text(const char *s, size_t n, double *d, long long *ll, int *is_int) {
+    char tmp[72];
     if (n == 0 || n > 64 || s[0] == ' ' || s[n - 1] == ' ') return 0;
+    memcpy(tmp, s, n); /* s need not be NUL-terminated */
+    tmp[n] = 0;
+    if (memchr(tmp, 0, n)) return 0;
     char *end;
     errno = 0;
-    long long v = strtoll(s, &end, 10);
+    long long v = strtoll(tmp, &end, 10);
     if (*end == '\0' && errno == 0) {
         *ll = v;
         *d = (double)v;
         *is_int = 1;
         return 1;
     }
+    if (errno == ERANGE && *end == '\0') {
+        /* an integer beyond 64 bits: a number, not an int */
+        *ll = 0;
+        *is_int = -1;
+    } else {
+        *is_int = 0;
+    }
     errno = 0;
-    double dv = strtod(s, &end);
+    double dv = strtod(tmp, &end);
     if (*end != '\0' || errno != 0 || dv != dv) return 0; /* NaN text is handled by the caller */
     *d = dv;
-    *is_int = 0;
     return 1;
 }
 
-static fl_err_t get_int(json_t *j, int64_t lo, int64_t hi, int64_t *out) {
+static fl_err_t get_int(const struct fl_jscalar *j, int64_t lo, int64_t hi, int64_t *out) {
     double d;
     long long ll;
     int is_int;
-    if (numeric_string(j, &d, &ll, &is_int)) {
-        if (!is_int) return FL_ERR_INVALID;
-        if (ll < lo || ll > hi) return FL_ERR_RANGE;
-        *out = ll;
-        return FL_OK;
-    }
-    if (!json_is_integer(j)) return FL_ERR_INVALID;
-    json_int_t v = json_integer_value(j);
-    if (v < lo || v > hi) return FL_ERR_RANGE;
-    *out = v;
+    if (j->kind != FL_JS_NUMBER && j->kind != FL_JS_STRING) return FL_ERR_INVALID;
+    if (!numeric_text(j->s, j->len, &d, &ll, &is_int)) return FL_ERR_INVALID;
+    if (is_int < 0) return FL_ERR_RANGE;
+    if (!is_int) return FL_ERR_INVALID;
+    if (ll < lo || ll > hi) return FL_ERR_RANGE;
+    *out = ll;
     return FL_OK;
 }
 
-static fl_err_t get_double(json_t *j, double *out) {
-    if (json_is_real(j)) {
-        *out = json_real_value(j);
-        return FL_OK;
-    }
-    if (json_is_integer(j)) {
-        *out = (double)json_integer_value(j);
-        return FL_OK;
-    }
+static int text_is(const struct fl_jscalar *j, const char *lit) {
+    size_t n = strlen(lit);
+    return j->len == n && !memcmp(j->s, lit, n);
+}
+
+static fl_err_t get_double(const struct fl_jscalar *j, double *out) {
     long long ll;
     int is_int;
-    if (numeric_string(j, out, &ll, &is_int)) return FL_OK;
-    if (json_is_string(j)) {
-        const char *s = json_string_value(j);
-        if (strcmp(s, "NaN") == 0) *out = NAN;
-        else if (strcmp(s, "Infinity") == 0) *out = INFINITY;
-        else if (strcmp(s, "-Infinity") == 0) *out = -INFINITY;
+    if (j->kind == FL_JS_NUMBER || j->kind == FL_JS_STRING) {
+        if (numeric_text(j->s, j->len, out, &ll, &is_int)) return FL_OK;
+        if (j->kind == FL_JS_NUMBER) return FL_ERR_INVALID;
+        if (text_is(j, "NaN")) *out = NAN;
+        else if (text_is(j, "Infinity")) *out = INFINITY;
+        else if (text_is(j, "-Infinity")) *out = -INFINITY;
         else return FL_ERR_INVALID;
         return FL_OK;
     }
     return FL_ERR_INVALID;
 }
 
-static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err) {
+static int is_integer_text(const struct fl_jscalar *j) {
+    return j->kind == FL_JS_NUMBER && !memchr(j->s, '.', j->len) && !memchr(j->s, 'e', j->len) &&
+           !memchr(j->s, 'E', j->len);
+}
+
+fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, struct fl_error *err) {
     const struct fl_field *f = col->field;
     int64_t iv;
     double dv;
     fl_err_t rc;
-    const char *s = json_is_string(j) ? json_string_value(j) : NULL;
-    size_t slen = s ? json_string_length(j) : 0;
+    const char *s = j->kind == FL_JS_STRING ? j->s : NULL;
+    size_t slen = s ? j->len : 0;
+    if (j->kind == FL_JS_NULL) {
+        if (f->required) return fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is null", f->name);
+        return fl_col_append_null(col);
+    }
     switch (f->type) {
     case FL_TYPE_BOOLEAN:
-        if (!json_is_boolean(j)) return bad(err, f, "expected true or false");
-        return fl_col_append_bool(col, json_is_true(j));
+        if (j->kind != FL_JS_BOOL) return bad(err, f, "expected true or false");
+        return fl_col_append_bool(col, j->b);
     case FL_TYPE_INT:
         if ((rc = get_int(j, INT32_MIN, INT32_MAX, &iv)))
             return bad(err, f, rc == FL_ERR_RANGE ? "integer out of int range" : "expected an integer");
         return fl_col_append_i32(col, (int32_t)iv);
     case FL_TYPE_LONG:
-        if ((rc = get_int(j, INT64_MIN, INT64_MAX, &iv))) return bad(err, f, "expected an integer");
+        if ((rc = get_int(j, INT64_MIN, INT64_MAX, &iv)))
+            return bad(err, f, rc == FL_ERR_RANGE ? "integer out of long range" : "expected an integer");
         return fl_col_append_i64(col, iv);
     case FL_TYPE_FLOAT:
         if (get_double(j, &dv)) return bad(err, f, "expected a number, \"NaN\" or \"Infinity\"");
@@ -181,24 +194,25 @@ static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err
     case FL_TYPE_DECIMAL: {
         __int128 d;
         char tmp[64];
-        if (json_is_integer(j)) {
-            snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(j));
-            s = tmp;
-            slen = strlen(tmp);
-        } else if (json_is_real(j)) {
-            snprintf(tmp, sizeof(tmp), "%.*f", f->scale, json_real_value(j));
-            s = tmp;
-            slen = strlen(tmp);
+        if (j->kind == FL_JS_NUMBER) {
+            /* the number's text, exact; a float with more digits than the
+             * scale is rounded to it, as a JSON double would be */
+            rc = fl_decimal_parse(j->s, j->len, f->precision, f->scale, &d);
+            if (rc && !is_integer_text(j) && !get_double(j, &dv)) {
+                snprintf(tmp, sizeof(tmp), "%.*f", f->scale, dv);
+                rc = fl_decimal_parse(tmp, strlen(tmp), f->precision, f->scale, &d);
+            }
+        } else {
+            if (!s) return bad(err, f, "expected a decimal string such as \"12.34\"");
+            rc = fl_decimal_parse(s, slen, f->precision, f->scale, &d);
         }
-        if (!s) return bad(err, f, "expected a decimal string such as \"12.34\"");
-        rc = fl_decimal_parse(s, slen, f->precision, f->scale, &d);
         if (rc == FL_ERR_RANGE) return bad(err, f, "decimal does not fit its precision and scale");
         if (rc) return bad(err, f, "not a decimal number");
         return fl_col_append_i128(col, d);
     }
     case FL_TYPE_DATE: {
         int32_t days;
-        if (json_is_integer(j)) {
+        if (is_integer_text(j)) {
             if (get_int(j, FL_DATE_MIN_DAYS, FL_DATE_MAX_DAYS, &iv))
                 return bad(err, f, "day number out of range (years 0001-9999)");
             return fl_col_append_i32(col, (int32_t)iv);
@@ -208,7 +222,7 @@ static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err
     }
     case FL_TYPE_TIME: {
         int64_t us;
-        if (json_is_integer(j)) {
+        if (is_integer_text(j)) {
             if (get_int(j, 0, FL_US_PER_DAY - 1, &iv)) return bad(err, f, "time out of range");
             return fl_col_append_i64(col, iv);
         }
@@ -218,7 +232,7 @@ static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err
     case FL_TYPE_TIMESTAMP:
     case FL_TYPE_TIMESTAMPTZ: {
         int64_t us;
-        if (json_is_integer(j)) {
+        if (is_integer_text(j)) {
             if (get_int(j, FL_TIME_MIN_US, FL_TIME_MAX_US, &iv))
                 return bad(err, f, "timestamp out of range (years 0001-9999)");
             return fl_col_append_i64(col, iv);
@@ -242,7 +256,7 @@ static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err
         if (f->type == FL_TYPE_FIXED && slen / 2 != (size_t)f->length)
             return bad(err, f, "hexadecimal string has the wrong length for fixed");
         size_t n = slen / 2;
-        uint8_t stackbuf[256];
+        uint8_t stackbuf[256] = {0};
         uint8_t *b = n <= sizeof(stackbuf) ? stackbuf : malloc(n);
         if (!b) return FL_ERR_NOMEM;
         for (size_t k = 0; k < n; k++) {
@@ -262,6 +276,40 @@ static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err
     }
 }
 
+/* A jansson value as a scalar; numbers get their text in tmp. Objects
+ * and arrays are FL_JS_NESTED (refused by every flat column type). */
+static void scalar_of(json_t *j, struct fl_jscalar *out, char *tmp, size_t tmpsz) {
+    memset(out, 0, sizeof(*out));
+    if (!j || json_is_null(j)) {
+        out->kind = FL_JS_NULL;
+    } else if (json_is_boolean(j)) {
+        out->kind = FL_JS_BOOL;
+        out->b = json_is_true(j);
+    } else if (json_is_string(j)) {
+        out->kind = FL_JS_STRING;
+        out->s = json_string_value(j);
+        out->len = json_string_length(j);
+    } else if (json_is_integer(j)) {
+        out->kind = FL_JS_NUMBER;
+        out->len = (size_t)snprintf(tmp, tmpsz, "%lld", (long long)json_integer_value(j));
+        out->s = tmp;
+    } else if (json_is_real(j)) {
+        /* shortest text that reads back to the same double, with a '.' or
+         * exponent so that it stays a non-integer */
+        double v = json_real_value(j);
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(tmp, tmpsz, "%.*g", prec, v);
+            if (strtod(tmp, NULL) == v) break;
+        }
+        if (!strpbrk(tmp, ".eEni")) strncat(tmp, ".0", tmpsz - strlen(tmp) - 1);
+        out->kind = FL_JS_NUMBER;
+        out->s = tmp;
+        out->len = strlen(tmp);
+    } else {
+        out->kind = FL_JS_NESTED;
+    }
+}
+
 fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t len,
                               struct fl_error *err) {
     json_error_t je;
@@ -275,17 +323,15 @@ fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t l
     for (int i = 0; i < batch->ncols; i++) {
         struct fl_col *col = &batch->cols[i];
         json_t *j = json_object_get(root, col->field->name);
-        if (!j || json_is_null(j)) {
-            if (col->field->required) {
-                rc = fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is %s",
-                             col->field->name, j ? "null" : "missing");
-                break;
-            }
-            rc = fl_col_append_null(col);
-        } else {
-            rc = append_value(col, j, err);
+        if (!j && col->field->required) {
+            rc = fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is missing",
+                         col->field->name);
+            break;
         }
-        if (rc) break;
+        struct fl_jscalar sc;
+        char tmp[64];
+        scalar_of(j, &sc, tmp, sizeof(tmp));
+        if ((rc = fl_col_append_jscalar(col, &sc, err))) break;
     }
     if (rc == FL_OK) rc = fl_batch_end_row(batch);
     if (rc) fl_batch_rollback_row(batch);

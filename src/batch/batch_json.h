@@ -12,8 +12,9 @@
  * for numbers; missing keys and JSON null are
  * nulls; keys not in the schema are ignored.
  *
- * This path parses a tree per record (jansson) and is meant for tools and
- * tests; the ingest hot path gets its own streaming decoder.
+ * fl_batch_append_json parses a tree per record (jansson) and is meant for
+ * tools and tests; pipelines use the streaming decoder (json_decode.h).
+ * Both put values into columns with fl_col_append_jscalar.
  */
 #ifndef FL_BATCH_BATCH_JSON_H
 #define FL_BATCH_BATCH_JSON_H
@@ -22,6 +23,20 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/uuid.h"
+
+/* One JSON scalar as a parser saw it: numbers keep their text (exact for
+ * longs and decimals), strings are unescaped bytes (not NUL-terminated). */
+enum { FL_JS_NULL, FL_JS_BOOL, FL_JS_NUMBER, FL_JS_STRING, FL_JS_NESTED };
+struct fl_jscalar {
+    int kind;
+    int b;         /* FL_JS_BOOL */
+    const char *s; /* FL_JS_NUMBER, FL_JS_STRING */
+    size_t len;
+};
+
+/* Appends j to col (one value), converted to the column's type by the
+ * rules above; on error nothing is appended and err names the field. */
+fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, struct fl_error *err);
 
 /* Appends one JSON object (len bytes) as a row of batch. On error nothing
  * is appended and err names the field and the reason. */

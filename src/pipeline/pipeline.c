@@ -19,6 +19,7 @@
  */
 #include "pipeline/pipeline.h"
 #include "batch/batch_json.h"
+#include "batch/json_decode.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/time.h"
@@ -147,6 +148,7 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     p->ptr_max = cfg->pointer_max_bytes ? cfg->pointer_max_bytes : FL_PIPE_POINTER_MAX_BYTES;
     p->val = fl_pipe_validator_new(&cfg->rules);
     if (!rc) rc = resolve_key(p, cfg, err);
+    if (!rc) rc = fl_pipe_validator_bind(p->val, fl_ice_meta_current_schema(p->tbl->meta), err);
     if (rc) {
         fl_err_prefix(err, "pipeline %s", p->name);
         fl_pipe_free(p);
@@ -180,63 +182,84 @@ static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_dec
     return rc;
 }
 
-/* Seed 001's hour stamps "2026-01-08-14" become ISO text for a timestamp column. */
-static const char *fix_hour_stamp(const char *s, char *buf, size_t bufsz) {
-    int y, mo, d, h, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d-%2d%n", &y, &mo, &d, &h, &n) == 4 && s[n] == '\0' && strlen(s) == 13) {
-        snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:00:00Z", y, mo, d, h);
-        return buf;
-    }
-    return s;
+/* A column that floe derives for each record (_kafka_* always;
+ * processed_timestamp when the record has none). */
+#define DERIVE_NONE 0
+#define DERIVE_TOPIC 1
+#define DERIVE_PARTITION 2
+#define DERIVE_OFFSET 3
+#define DERIVE_PROCESSED 4
+
+static int derived_kind(const char *name) {
+    if (!strcmp(name, "_kafka_topic")) return DERIVE_TOPIC;
+    if (!strcmp(name, "_kafka_partition")) return DERIVE_PARTITION;
+    if (!strcmp(name, "_kafka_offset")) return DERIVE_OFFSET;
+    if (!strcmp(name, "processed_timestamp")) return DERIVE_PROCESSED;
+    return DERIVE_NONE;
 }
 
-/* Validates the object o (taken over) and appends it as a row by column
- * name, plus derived columns. On failure *reason says why. */
-static fl_err_t object_row(struct fl_pipe *p, struct fl_batch *b, int part,
-                           const struct fl_log_decoded *rec, json_t *o, int64_t now_us, char *reason,
-                           size_t reasonsz) {
-    if (!fl_pipe_validator_check(p->val, o, reason, reasonsz)) {
-        json_decref(o);
+/* The step's decoder for the table's current schema: derived columns
+ * left to the caller, hour stamps accepted for timestamps. */
+static fl_err_t step_decoder(struct fl_pipe *p, const struct fl_schema *s, struct fl_jdec **out,
+                             struct fl_error *err) {
+    fl_err_t rc = fl_jdec_new(s, out, err);
+    if (rc) return rc;
+    fl_jdec_hour_stamps(*out, true);
+    for (int c = 0; c < s->nfields; c++) {
+        int k = derived_kind(s->fields[c].name);
+        if (k != DERIVE_NONE)
+            fl_jdec_column_mode(*out, c, k == DERIVE_PROCESSED ? FL_JDEC_CALLER_DEFAULT : FL_JDEC_CALLER);
+    }
+    return fl_pipe_validator_bind(p->val, s, err);
+}
+
+/* Decimal text of v in buf (no printf on the hot path). */
+static size_t int_text(int64_t v, char *buf) {
+    char tmp[24];
+    size_t n = 0, k = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10));
+    if (v < 0) buf[k++] = '-';
+    while (n) buf[k++] = tmp[--n];
+    return k;
+}
+
+/* One JSON object (len bytes) as a row: decoded, derived columns added,
+ * validated. On failure the batch is unchanged and reason says why. */
+static fl_err_t object_row(struct fl_pipe *p, struct fl_jdec *dec, struct fl_batch *b, int part,
+                           const struct fl_log_decoded *rec, const void *json, size_t len,
+                           int64_t now_us, char *reason, size_t reasonsz) {
+    struct fl_error e = {0};
+    fl_err_t rc = fl_jdec_row(dec, b, json, len, &e);
+    for (int c = 0; !rc && c < b->ncols; c++) {
+        int k = derived_kind(b->cols[c].field->name);
+        if (k == DERIVE_NONE || (k == DERIVE_PROCESSED && fl_jdec_seen(dec, c))) continue;
+        char num[24];
+        struct fl_jscalar v = {.kind = FL_JS_NUMBER, .s = num};
+        if (k == DERIVE_TOPIC) v = (struct fl_jscalar){.kind = FL_JS_STRING, .s = p->topic, .len = strlen(p->topic)};
+        else v.len = int_text(k == DERIVE_PARTITION ? part : k == DERIVE_OFFSET ? rec->offset : now_us, num);
+        rc = fl_col_append_jscalar(&b->cols[c], &v, &e);
+    }
+    if (rc) {
+        fl_batch_rollback_row(b);
+        snprintf(reason, reasonsz, "%s", e.msg[0] ? e.msg : fl_err_name(rc));
+        return rc;
+    }
+    if (!fl_pipe_validator_check_row(p->val, b, b->nrows, reason, reasonsz)) {
+        fl_batch_rollback_row(b);
         return FL_ERR_INVALID;
     }
-    const struct fl_schema *s = b->schema;
-    char tsbuf[40];
-    for (int c = 0; c < s->nfields; c++) {
-        const struct fl_field *f = &s->fields[c];
-        json_t *v = NULL;
-        if (!strcmp(f->name, "_kafka_topic")) v = json_string(p->topic);
-        else if (!strcmp(f->name, "_kafka_partition")) v = json_integer(part);
-        else if (!strcmp(f->name, "_kafka_offset")) v = json_integer(rec->offset);
-        else if (!strcmp(f->name, "processed_timestamp") && !json_object_get(o, f->name)) v = json_integer(now_us);
-        else continue;
-        json_object_set_new(o, f->name, v);
-    }
-    for (int c = 0; c < s->nfields; c++) {
-        const struct fl_field *f = &s->fields[c];
-        json_t *v = json_object_get(o, f->name);
-        if ((f->type == FL_TYPE_TIMESTAMP || f->type == FL_TYPE_TIMESTAMPTZ) && json_is_string(v)) {
-            const char *fixed = fix_hour_stamp(json_string_value(v), tsbuf, sizeof(tsbuf));
-            if (fixed == tsbuf) json_object_set_new(o, f->name, json_string(tsbuf));
-        }
-    }
-    char *text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    struct fl_error e = {0};
-    fl_err_t rc = text ? fl_batch_append_json(b, text, strlen(text), &e) : FL_ERR_NOMEM;
-    free(text);
-    if (rc) snprintf(reason, reasonsz, "%s", e.msg[0] ? e.msg : fl_err_name(rc));
-    return rc;
+    return fl_batch_end_row(b);
 }
 
 /* Decodes one record into rows: its value's JSON object, or for a
  * pointer record the objects of the file it names. Each refused object
  * goes to the dead-letter topic with the record's position and why;
  * *rows and *dlq count what went where. */
-static fl_err_t decode_record(struct fl_pipe *p, struct fl_batch *b, int part,
+static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_batch *b, int part,
                               const struct fl_log_decoded *rec, int64_t now_us, int64_t *rows,
                               int64_t *dlq, struct fl_error *err) {
     char reason[FL_ERROR_MSG_MAX];
-    json_error_t je;
     if (p->decode == FL_PIPE_DECODE_POINTER) {
         json_t *arr = NULL;
         if (fl_pipe_pointer_load(p->st, rec->value, rec->value_len, p->ptr_max, &arr, reason,
@@ -249,7 +272,12 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_batch *b, int part,
         fl_err_t rc = FL_OK;
         json_array_foreach(arr, i, el) {
             char why[FL_ERROR_MSG_MAX - 64];
-            if (object_row(p, b, part, rec, json_incref(el), now_us, why, sizeof(why)) == FL_OK) {
+            char *text = json_is_object(el) ? json_dumps(el, JSON_COMPACT) : NULL;
+            fl_err_t orc = text ? object_row(p, dec, b, part, rec, text, strlen(text), now_us, why, sizeof(why))
+                                : FL_ERR_INVALID;
+            if (!text) snprintf(why, sizeof(why), "not a JSON object");
+            free(text);
+            if (orc == FL_OK) {
                 (*rows)++;
                 continue;
             }
@@ -264,14 +292,7 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_batch *b, int part,
         (*dlq)++;
         return dead_letter(p, part, rec, "null value", err);
     }
-    json_t *o = json_loadb((const char *)rec->value, rec->value_len, JSON_REJECT_DUPLICATES, &je);
-    if (!json_is_object(o)) {
-        snprintf(reason, sizeof(reason), "value is not a JSON object%s%s", o ? "" : ": ", o ? "" : je.text);
-        json_decref(o);
-        (*dlq)++;
-        return dead_letter(p, part, rec, reason, err);
-    }
-    if (object_row(p, b, part, rec, o, now_us, reason, sizeof(reason)) == FL_OK) {
+    if (object_row(p, dec, b, part, rec, rec->value, rec->value_len, now_us, reason, sizeof(reason)) == FL_OK) {
         (*rows)++;
         return FL_OK;
     }
@@ -289,7 +310,9 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     int64_t *next = fl_calloc((size_t)p->npart, sizeof(int64_t));
     memcpy(next, p->next, sizeof(int64_t) * (size_t)p->npart);
     int64_t consumed = 0, rows = 0, dlq = 0, now_us = fl_time_now_us();
+    struct fl_jdec *dec = NULL;
     fl_err_t rc = fl_batch_new(schema, 0, &b, err);
+    if (!rc) rc = step_decoder(p, schema, &dec, err);
     if (!rc) rc = fl_ice_appender_new(p->tbl, &ap, err);
     for (int part = 0; part < p->npart && !rc; part++) {
         while (!rc && consumed < p->max_records) {
@@ -320,7 +343,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             fl_err_t ie;
             while ((ie = fl_log_batch_iter_next(&it, &rec, err)) == FL_OK) {
                 if (rec.offset < next[part]) continue; /* the batch began before us */
-                if ((rc = decode_record(p, b, part, &rec, now_us, &rows, &dlq, err))) break;
+                if ((rc = decode_record(p, dec, b, part, &rec, now_us, &rows, &dlq, err))) break;
                 next[part] = rec.offset + 1;
                 consumed++;
                 /* an upsert plans the whole step at once (dedup across it) */
@@ -408,6 +431,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     fl_buf_fini(&raw);
     fl_ice_appender_free(ap);
     fl_batch_free(b);
+    fl_jdec_free(dec);
     return rc;
 }
 

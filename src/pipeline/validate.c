@@ -4,6 +4,8 @@
  * came from; checks run on the pipeline's thread without locks.
  */
 #include "pipeline/validate.h"
+#include "batch/batch_json.h"
+#include "core/buf.h"
 #include "core/mem.h"
 
 #include <stdio.h>
@@ -14,10 +16,12 @@ struct allowed {
     char *col;
     char **values;
     int nvalues;
+    int idx; /* column index once bound */
 };
 
 struct fl_pipe_validator {
     char **required;
+    int *required_idx; /* column indexes once bound */
     int nrequired;
     struct allowed *allowed;
     int nallowed;
@@ -46,40 +50,62 @@ void fl_pipe_validator_require(struct fl_pipe_validator *v, const char *col) {
     v->required[v->nrequired++] = fl_strdup(col);
 }
 
-/* The value as text for an allowed-values test; NULL for objects/arrays. */
-static char *value_text(json_t *jv) {
-    if (json_is_string(jv)) return fl_strdup(json_string_value(jv));
-    if (json_is_object(jv) || json_is_array(jv)) return NULL;
-    char *s = json_dumps(jv, JSON_ENCODE_ANY | JSON_COMPACT);
-    char *r = s ? fl_strdup(s) : NULL;
-    free(s);
-    return r;
+static int column_of(const struct fl_schema *schema, const char *name) {
+    for (int c = 0; c < schema->nfields; c++)
+        if (!strcmp(schema->fields[c].name, name)) return c;
+    return -1;
 }
 
-bool fl_pipe_validator_check(const struct fl_pipe_validator *v, json_t *obj, char *reason,
-                             size_t reasonsz) {
-    for (int i = 0; i < v->nrequired; i++) {
-        json_t *jv = json_object_get(obj, v->required[i]);
-        if (!jv || json_is_null(jv)) {
-            snprintf(reason, reasonsz, "validate: required column %s is %s", v->required[i],
-                     jv ? "null" : "missing");
+fl_err_t fl_pipe_validator_bind(struct fl_pipe_validator *v, const struct fl_schema *schema,
+                                struct fl_error *err) {
+    fl_free(v->required_idx);
+    v->required_idx = fl_calloc((size_t)v->nrequired + 1, sizeof(int));
+    for (int i = 0; i < v->nrequired; i++)
+        if ((v->required_idx[i] = column_of(schema, v->required[i])) < 0)
+            return fl_errf(err, FL_ERR_INVALID, "validate: required column %s is not a column of the table",
+                           v->required[i]);
+    for (int i = 0; i < v->nallowed; i++)
+        if ((v->allowed[i].idx = column_of(schema, v->allowed[i].col)) < 0)
+            return fl_errf(err, FL_ERR_INVALID, "validate: allowed values for %s, not a column of the table",
+                           v->allowed[i].col);
+    return FL_OK;
+}
+
+bool fl_pipe_validator_check_row(const struct fl_pipe_validator *v, const struct fl_batch *b,
+                                 size_t row, char *reason, size_t reasonsz) {
+    for (int i = 0; i < v->nrequired; i++)
+        if (fl_col_is_null(&b->cols[v->required_idx[i]], row)) {
+            snprintf(reason, reasonsz, "validate: required column %s is null (missing or JSON null)", v->required[i]);
             return false;
         }
-    }
     for (int i = 0; i < v->nallowed; i++) {
         const struct allowed *a = &v->allowed[i];
-        json_t *jv = json_object_get(obj, a->col);
-        if (!jv || json_is_null(jv)) continue; /* absence is the required rule's business */
-        char *t = value_text(jv);
-        bool ok = false;
-        for (int k = 0; t && k < a->nvalues && !ok; k++) ok = !strcmp(t, a->values[k]);
-        if (!ok) {
-            snprintf(reason, reasonsz, "validate: %s value \"%.100s\" is not an allowed value", a->col,
-                     t ? t : "(object)");
-            fl_free(t);
-            return false;
+        const struct fl_col *col = &b->cols[a->idx];
+        if (fl_col_is_null(col, row)) continue; /* absence is the required rule's business */
+        /* strings by content, other values by their JSON text */
+        struct fl_buf text;
+        fl_buf_init(&text, 1 << 16);
+        const uint8_t *p;
+        size_t n;
+        if (col->field->type == FL_TYPE_STRING) {
+            p = fl_col_bytes(col, row, &n);
+        } else {
+            fl_col_value_to_json(col, row, &text);
+            p = text.data;
+            n = text.len;
+            if (n >= 2 && p[0] == '"' && p[n - 1] == '"') { /* dates, uuids...: the text inside */
+                p++;
+                n -= 2;
+            }
         }
-        fl_free(t);
+        bool ok = false;
+        for (int k = 0; k < a->nvalues && !ok; k++)
+            ok = strlen(a->values[k]) == n && !memcmp(a->values[k], p, n);
+        if (!ok)
+            snprintf(reason, reasonsz, "validate: %s value \"%.*s\" is not an allowed value", a->col,
+                     (int)(n < 100 ? n : 100), (const char *)p);
+        fl_buf_fini(&text);
+        if (!ok) return false;
     }
     return true;
 }
@@ -88,6 +114,7 @@ void fl_pipe_validator_free(struct fl_pipe_validator *v) {
     if (!v) return;
     for (int i = 0; i < v->nrequired; i++) fl_free(v->required[i]);
     fl_free(v->required);
+    fl_free(v->required_idx);
     for (int i = 0; i < v->nallowed; i++) {
         for (int k = 0; k < v->allowed[i].nvalues; k++) fl_free(v->allowed[i].values[k]);
         fl_free(v->allowed[i].values);

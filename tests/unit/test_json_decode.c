@@ -1,0 +1,191 @@
+/*
+ * test_json_decode.c - the streaming JSON decoder (batch/json_decode.c):
+ * every type through the shared conversions, unknown and nested keys,
+ * errors that leave the batch and the decoder sound, caller columns, hour
+ * stamps, and agreement with the jansson path row for row.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "batch/batch.h"
+#include "batch/batch_json.h"
+#include "batch/json_decode.h"
+#include "iceberg/schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *SCHEMA =
+    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+    "{\"id\":2,\"name\":\"b\",\"required\":false,\"type\":\"boolean\"},"
+    "{\"id\":3,\"name\":\"i\",\"required\":false,\"type\":\"int\"},"
+    "{\"id\":4,\"name\":\"d\",\"required\":false,\"type\":\"double\"},"
+    "{\"id\":5,\"name\":\"dec\",\"required\":false,\"type\":\"decimal(10, 2)\"},"
+    "{\"id\":6,\"name\":\"dt\",\"required\":false,\"type\":\"date\"},"
+    "{\"id\":7,\"name\":\"ts\",\"required\":false,\"type\":\"timestamptz\"},"
+    "{\"id\":8,\"name\":\"s\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":9,\"name\":\"u\",\"required\":false,\"type\":\"uuid\"},"
+    "{\"id\":10,\"name\":\"bin\",\"required\":false,\"type\":\"binary\"},"
+    "{\"id\":11,\"name\":\"pos\",\"required\":false,\"type\":\"long\"},"
+    "{\"id\":12,\"name\":\"seen_at\",\"required\":false,\"type\":\"timestamptz\"}]}";
+
+struct fixture {
+    struct fl_schema *schema;
+    struct fl_batch *a, *b;
+    struct fl_jdec *d;
+};
+
+static int setup(void **state) {
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct fl_error e = {0};
+    assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &f->schema, &e), FL_OK);
+    assert_int_equal(fl_batch_new(f->schema, 0, &f->a, &e), FL_OK);
+    assert_int_equal(fl_batch_new(f->schema, 0, &f->b, &e), FL_OK);
+    assert_int_equal(fl_jdec_new(f->schema, &f->d, &e), FL_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    fl_jdec_free(f->d);
+    fl_batch_free(f->a);
+    fl_batch_free(f->b);
+    fl_schema_free(f->schema);
+    free(f);
+    return 0;
+}
+
+/* Decodes json as a whole row of f->a; returns the rc, err in e. */
+static fl_err_t row(struct fixture *f, const char *json, struct fl_error *e) {
+    memset(e, 0, sizeof(*e));
+    fl_err_t rc = fl_jdec_row(f->d, f->a, json, strlen(json), e);
+    if (!rc) rc = fl_batch_end_row(f->a);
+    return rc;
+}
+
+static void row_text(struct fl_batch *b, size_t r, char *out, size_t outsz) {
+    struct fl_buf t;
+    fl_buf_init(&t, FL_BUF_NOMAX);
+    assert_int_equal(fl_batch_row_to_json(b, r, &t), FL_OK);
+    snprintf(out, outsz, "%.*s", (int)t.len, (const char *)t.data);
+    fl_buf_fini(&t);
+}
+
+static void test_types_and_agreement(void **state) {
+    struct fixture *f = *state;
+    static const char *const OK[] = {
+        "{\"id\":1,\"b\":true,\"i\":-7,\"d\":0.1,\"dec\":\"12.34\",\"dt\":\"2026-01-08\","
+        "\"ts\":\"2026-01-08T14:00:00Z\",\"s\":\"caf\\u00e9 \\ud83d\\ude00\",\"u\":\"f79c3e09-677c-4bbd-a479-3f349cb785e7\","
+        "\"bin\":\"00ff\"}",
+        "{\"id\":\"42\",\"d\":\"21.5\",\"i\":\"3\"}",                      /* numeric strings */
+        "{\"id\":9223372036854775807,\"d\":\"NaN\",\"dec\":5,\"dt\":20000}", /* extremes, numbers */
+        "{\"id\":2,\"dec\":1.005,\"ts\":1767880800000000,\"s\":null}",       /* rounding to scale */
+        "  {\"unknown\":{\"a\":[1,{\"b\":[]}]},\"id\":3,\"other\":[\"x\"]}\n", /* nested, skipped */
+    };
+    char ta[512], tb[512];
+    for (size_t k = 0; k < sizeof(OK) / sizeof(OK[0]); k++) {
+        struct fl_error e;
+        fl_batch_reset(f->a);
+        fl_batch_reset(f->b);
+        if (row(f, OK[k], &e)) fail_msg("record %zu: %s", k, e.msg);
+        assert_int_equal(fl_batch_append_json(f->b, OK[k], strlen(OK[k]), &e), FL_OK);
+        row_text(f->a, 0, ta, sizeof(ta));
+        row_text(f->b, 0, tb, sizeof(tb));
+        assert_string_equal(ta, tb); /* the jansson path reads the same row */
+    }
+    fl_batch_reset(f->a);
+    struct fl_error e;
+    assert_int_equal(row(f, OK[0], &e), FL_OK);
+    row_text(f->a, 0, ta, sizeof(ta));
+    assert_non_null(strstr(ta, "\"s\":\"café 😀\""));
+    assert_non_null(strstr(ta, "\"dec\":\"12.34\""));
+}
+
+static void test_errors_leave_nothing(void **state) {
+    struct fixture *f = *state;
+    static const struct {
+        const char *json, *why;
+    } BAD[] = {
+        {"not json", "invalid JSON"},
+        {"{\"id\":1", "not closed"},
+        {"{\"id\":1}5", "bytes after the object"},
+        {"{\"id\":1} {\"id\":2}", "more than one JSON value"},
+        {"[1,2]", "not a JSON object"},
+        {"7", "not a JSON object"},
+        {"", "not a JSON object"},
+        {"{\"b\":true}", "\"id\": required field is missing"},
+        {"{\"id\":null}", "required field is null"},
+        {"{\"id\":1,\"id\":2}", "key appears twice"},
+        {"{\"id\":1,\"i\":3000000000}", "out of int range"},
+        {"{\"id\":1.5}", "expected an integer"},
+        {"{\"id\":1,\"s\":{\"x\":1}}", "not an object or array"},
+        {"{\"id\":1,\"dec\":\"123456789.1\"}", "precision"},
+        {"{\"id\":1,\"s\":\"\xff\"}", "invalid JSON"},
+        {"{\"id\":1,\"u\":\"nope\"}", "uuid"},
+    };
+    struct fl_error e;
+    fl_batch_reset(f->a);
+    assert_int_equal(row(f, "{\"id\":0}", &e), FL_OK);
+    for (size_t k = 0; k < sizeof(BAD) / sizeof(BAD[0]); k++) {
+        assert_int_not_equal(row(f, BAD[k].json, &e), FL_OK);
+        if (!strstr(e.msg, BAD[k].why)) fail_msg("record %zu: \"%s\" lacks \"%s\"", k, e.msg, BAD[k].why);
+        assert_int_equal(f->a->nrows, 1);
+        for (int c = 0; c < f->a->ncols; c++) assert_int_equal(f->a->cols[c].len, 1);
+        /* the decoder is sound for the next record */
+        assert_int_equal(row(f, "{\"id\":5,\"s\":\"after\"}", &e), FL_OK);
+        fl_batch_rollback_row(f->a);
+        f->a->nrows = 1;
+        for (int c = 0; c < f->a->ncols; c++) f->a->cols[c].len = 1;
+    }
+}
+
+static void test_caller_columns_and_hour_stamps(void **state) {
+    struct fixture *f = *state;
+    int pos = 10, seen_at = 11;
+    fl_jdec_column_mode(f->d, pos, FL_JDEC_CALLER);
+    fl_jdec_column_mode(f->d, seen_at, FL_JDEC_CALLER_DEFAULT);
+    fl_jdec_hour_stamps(f->d, true);
+    fl_batch_reset(f->a);
+    struct fl_error e = {0};
+    const char *r1 = "{\"id\":1,\"pos\":99,\"ts\":\"2026-01-08-14\"}";
+    assert_int_equal(fl_jdec_row(f->d, f->a, r1, strlen(r1), &e), FL_OK);
+    assert_false(fl_jdec_seen(f->d, seen_at)); /* absent: the caller's */
+    assert_int_equal(fl_col_append_i64(&f->a->cols[pos], 7), FL_OK);
+    assert_int_equal(fl_col_append_i64(&f->a->cols[seen_at], 1000), FL_OK);
+    assert_int_equal(fl_batch_end_row(f->a), FL_OK);
+    const char *r2 = "{\"id\":2,\"seen_at\":\"2026-01-01T00:00:00Z\",\"ts\":\"2026-01-08-1x\"}";
+    assert_int_not_equal(fl_jdec_row(f->d, f->a, r2, strlen(r2), &e), FL_OK); /* not an hour stamp */
+    const char *r3 = "{\"id\":3,\"seen_at\":\"2026-01-01T00:00:00Z\",\"seen_at2\":null}";
+    assert_int_equal(fl_jdec_row(f->d, f->a, r3, strlen(r3), &e), FL_OK);
+    assert_true(fl_jdec_seen(f->d, seen_at)); /* the record's own */
+    assert_int_equal(fl_col_append_i64(&f->a->cols[pos], 8), FL_OK);
+    assert_int_equal(fl_batch_end_row(f->a), FL_OK);
+    const char *r4 = "{\"id\":4,\"seen_at\":null}";
+    assert_int_equal(fl_jdec_row(f->d, f->a, r4, strlen(r4), &e), FL_OK);
+    assert_false(fl_jdec_seen(f->d, seen_at)); /* null: the caller's default applies */
+    assert_int_equal(fl_col_append_i64(&f->a->cols[pos], 9), FL_OK);
+    assert_int_equal(fl_col_append_i64(&f->a->cols[seen_at], 2000), FL_OK);
+    assert_int_equal(fl_batch_end_row(f->a), FL_OK);
+    char t[512];
+    row_text(f->a, 0, t, sizeof(t));
+    if (!strstr(t, "\"ts\":\"2026-01-08T14:00:00.000000+00:00\"")) fail_msg("%s", t);
+    assert_non_null(strstr(t, "\"pos\":7")); /* the record's "pos" ignored */
+    row_text(f->a, 1, t, sizeof(t));
+    assert_non_null(strstr(t, "\"seen_at\":\"2026-01-01T00:00:00.000000+00:00\""));
+    assert_int_equal(f->a->nrows, 3);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_types_and_agreement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_caller_columns_and_hour_stamps, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
