@@ -5,7 +5,7 @@
  * null flag, then the value's length and bytes) into an open-addressing
  * hash table that maps a key to its last row in the step. The table is
  * then scanned (pruned to [min, max] of the first key column when it is a
- * string or an integer), each live row's key looked up; for a match the
+ * string, an integer, a date or a timestamp), each live row's key looked up; for a match the
  * row is compared with the new one, ignoring the derived columns, and
  * either marks the new row unchanged or is scheduled for a position
  * delete through fl_ice_scan_position. Memory is O(rows of the step).
@@ -109,7 +109,7 @@ static bool rows_equal(const struct fl_batch *a, size_t ra, const struct fl_batc
     return true;
 }
 
-/* -1, 0, 1 for string (bytewise) or integer values of col; 2 = not comparable */
+/* -1, 0, 1 for string (bytewise), integer, date or timestamp values of col; 2 = not comparable */
 static int col_cmp(const struct fl_col *c, size_t x, size_t y) {
     switch (c->field->type) {
     case FL_TYPE_STRING: {
@@ -119,11 +119,14 @@ static int col_cmp(const struct fl_col *c, size_t x, size_t y) {
         if (r) return r < 0 ? -1 : 1;
         return (lx > ly) - (lx < ly);
     }
-    case FL_TYPE_INT: {
+    case FL_TYPE_INT:
+    case FL_TYPE_DATE: {
         int32_t a = ((const int32_t *)c->values)[x], b = ((const int32_t *)c->values)[y];
         return (a > b) - (a < b);
     }
-    case FL_TYPE_LONG: {
+    case FL_TYPE_LONG:
+    case FL_TYPE_TIMESTAMP:
+    case FL_TYPE_TIMESTAMPTZ: {
         int64_t a = ((const int64_t *)c->values)[x], b = ((const int64_t *)c->values)[y];
         return (a > b) - (a < b);
     }
