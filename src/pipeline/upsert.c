@@ -35,8 +35,8 @@ static uint64_t fnv(const uint8_t *p, size_t n) {
     return h;
 }
 
-static void encode_key(const struct fl_batch *b, size_t row, const int *keycols, int nkey,
-                       struct fl_buf *out) {
+void fl_pipe_key_encode(const struct fl_batch *b, size_t row, const int *keycols, int nkey,
+                        struct fl_buf *out) {
     fl_buf_reset(out);
     for (int k = 0; k < nkey; k++) {
         const struct fl_col *c = &b->cols[keycols[k]];
@@ -159,7 +159,7 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
 
     /* 1. dedup within the step: the last row of a key wins */
     for (size_t r = 0; r < in->nrows; r++) {
-        encode_key(in, r, keycols, nkey, &key);
+        fl_pipe_key_encode(in, r, keycols, nkey, &key);
         uint64_t h = fnv(key.data, key.len);
         struct slot *s = keymap_find(&m, &key, h);
         if (s->row >= 0) {
@@ -205,7 +205,7 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
             const int64_t *pos = NULL;
             const char *path = fl_ice_scan_position(sc, &pos);
             for (size_t r = 0; r < b->nrows; r++) {
-                encode_key(b, r, keycols, nkey, &key);
+                fl_pipe_key_encode(b, r, keycols, nkey, &key);
                 struct slot *s = keymap_find(&m, &key, fnv(key.data, key.len));
                 if (s->row < 0) continue;
                 size_t nr = (size_t)s->row;

@@ -2,8 +2,8 @@
  * window.c - event-time windows and their aggregates (see window.h).
  *
  * How it works: an open window is (group key bytes, start). The group key
- * is encoded as in upsert.c (per column a null flag, then the value's
- * length and bytes) into a reused buffer, and the window looked up in an
+ * is encoded by upsert.c's fl_pipe_key_encode (per column a null flag,
+ * then the value's length and bytes) into a reused buffer, and the window looked up in an
  * open-addressing hash table of indexes into a flat array of windows; a
  * window's key bytes live in one arena and its accumulators, one
  * (value, count) pair per aggregate, in one flat array. A record costs a
@@ -30,6 +30,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/time.h"
+#include "pipeline/upsert.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -319,26 +320,7 @@ size_t fl_pipe_window_open_count(const struct fl_pipe_window *w) { return w->nwi
 
 /* The group key of row `row` of b (columns cols[0..nkey)) into w->key. */
 static void encode_key(struct fl_pipe_window *w, const struct fl_batch *b, const int *cols, size_t row) {
-    fl_buf_reset(&w->key);
-    for (int k = 0; k < w->nkey; k++) {
-        const struct fl_col *c = &b->cols[cols[k]];
-        if (fl_col_is_null(c, row)) {
-            fl_buf_append_u8(&w->key, 0);
-            continue;
-        }
-        fl_buf_append_u8(&w->key, 1);
-        size_t len;
-        const uint8_t *v;
-        if (c->width) {
-            len = c->width;
-            v = c->values + row * c->width;
-        } else {
-            v = fl_col_bytes(c, row, &len);
-        }
-        uint32_t l32 = (uint32_t)len;
-        fl_buf_append(&w->key, &l32, sizeof(l32));
-        fl_buf_append(&w->key, v, len);
-    }
+    fl_pipe_key_encode(b, row, cols, w->nkey, &w->key);
 }
 
 static void rehash(struct fl_pipe_window *w, size_t nslots) {
