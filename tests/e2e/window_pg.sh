@@ -7,42 +7,13 @@
 # middle and a restart change nothing. Both tables must equal a
 # computation of its own here (python3) from the raw table default.weather
 # (every event, with its offset), and the late events must be exactly the
-# "late:" ones in weather.dlq. Starts a throwaway PostgreSQL as
-# catalog_pg.sh does; fails (does not skip) when PostgreSQL is missing.
+# "late:" ones in weather.dlq. A throwaway PostgreSQL from lib/pg_up.bash
+# (fails, does not skip, when PostgreSQL is missing).
 set -euo pipefail
 . "$(dirname "$0")/lib/floe_up.bash"
-PGBIN=${FLOE_PG_BIN:-/usr/lib/postgresql/15/bin}
-for b in initdb pg_ctl psql; do
-    if [ ! -x "$PGBIN/$b" ]; then
-        echo "window_pg: $PGBIN/$b missing: install PostgreSQL 15 (scripts/install-deps installs postgresql)" >&2
-        exit 1
-    fi
-done
-AS=()
-if [ "$(id -u)" -eq 0 ]; then
-    id postgres >/dev/null 2>&1 || { echo "window_pg: no postgres user (install postgresql)" >&2; exit 1; }
-    AS=(runuser -u postgres --)
-fi
-PGD=$(mktemp -d)
-[ ${#AS[@]} -gt 0 ] && chown postgres:postgres "$PGD"
-chmod 700 "$PGD"
-pg_started=0
-cleanup_all() {
-    if [ "$pg_started" = 1 ]; then
-        "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGD" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
-    fi
-    rm -rf "$PGD"
-    floe_up_cleanup
-}
-trap cleanup_all EXIT
-PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-timeout 60 "${AS[@]}" "$PGBIN/initdb" -D "$PGD" -U postgres -A trust --no-sync >"$T/initdb.log" 2>&1 || {
-    echo "window_pg: initdb failed" >&2; cat "$T/initdb.log" >&2; exit 1; }
-pg_started=1
-timeout 60 "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGD" -l "$PGD/server.log" -w -t 30 \
-    -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGD -c fsync=off" start >/dev/null || {
-    echo "window_pg: server did not start" >&2; tail -n 30 "$PGD/server.log" >&2; exit 1; }
-psql_() { timeout 30 "${AS[@]}" "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -q -v ON_ERROR_STOP=1 "$@"; }
+. "$(dirname "$0")/lib/pg_up.bash"
+trap 'pg_up_cleanup; floe_up_cleanup' EXIT
+pg_up_start
 psql_ -c "CREATE DATABASE analytics" postgres
 
 # the raw table, then floe up with the raw and the window pipelines
@@ -122,13 +93,12 @@ post 400 Denver 45 330 Miami 60 401 Denver 46.5
 check "window table catches up with the topic" 'wait_caught_up'
 # 4. PostgreSQL goes away: the pipeline retries and does not commit past
 #    what PostgreSQL has not taken; once it is back, it catches up
-"${AS[@]}" "$PGBIN/pg_ctl" -D "$PGD" -m fast -w -t 30 stop >/dev/null
+pg_up_stop
 before=$(committed)
 post 402 Denver 44 403 Boston 43
 sleep 2
 check "no Iceberg commit while PostgreSQL is down" '[ "$(committed)" = "$before" ]'
-timeout 60 "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGD" -l "$PGD/server.log" -w -t 30 \
-    -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGD -c fsync=off" start >/dev/null
+pg_up_start
 check "caught up after PostgreSQL is back" 'wait_caught_up'
 kill -TERM "$pid"; wait "$pid"; st=$?; pid=
 check "SIGTERM exits 0" '[ "$st" = 0 ]'
