@@ -12,7 +12,9 @@
  * datalake: session_topic/employee_topic/client_topic carry pointer
  * records to uploaded files, upserted by uuid into default.sessions
  * (partitioned by status; status must be approved or resubmission),
- * default.employees and default.clients.
+ * default.employees and default.clients; and seed 001's Flink job:
+ * weather -> default.weather_agg, 1-minute average temperature and
+ * count per city (pipeline/window.h).
  */
 #include "cli/cli.h"
 #include "core/config.h"
@@ -141,18 +143,30 @@ static const char *const SESSION_STATUS[] = {"approved", "resubmission"};
 static const struct fl_pipe_allowed SESSION_ALLOWED[] = {{"status", SESSION_STATUS, 2}};
 static const char *const SESSION_REQUIRED[] = {"uuid", "status"};
 
+/* Seed 001's Flink job: 1-minute tumbling windows per city over ts,
+ * average temperature and count, into default.weather_agg (created by
+ * the pipeline: its schema follows from the window). */
+static const char *const WEATHER_KEY[] = {"city"};
+static const struct fl_pipe_agg WEATHER_AGGS[] = {{FL_PIPE_AGG_AVG, "temperature", "avg_temperature"},
+                                                  {FL_PIPE_AGG_COUNT, "*", "record_count"}};
+static const struct fl_pipe_window_config WEATHER_WINDOW = {
+    .time_col = "ts", .key = WEATHER_KEY, .nkey = 1, .size_ms = 60000, .lateness_ms = 10000,
+    .aggs = WEATHER_AGGS, .naggs = 2};
+
 struct builtin_pipe {
     const char *topic, *table, *schema, *term;
     int decode;
     struct fl_pipe_rules rules;
+    const struct fl_pipe_window_config *window;
 };
 
 static const struct builtin_pipe BUILTIN[] = {
-    {"weather", "weather", WEATHER_SCHEMA, "day(ts)", FL_PIPE_DECODE_JSON, {0}},
+    {"weather", "weather", WEATHER_SCHEMA, "day(ts)", FL_PIPE_DECODE_JSON, {0}, NULL},
     {"session_topic", "sessions", SESSIONS_SCHEMA, "status", FL_PIPE_DECODE_POINTER,
-     {SESSION_REQUIRED, 2, SESSION_ALLOWED, 1}},
-    {"employee_topic", "employees", EMPLOYEES_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}},
-    {"client_topic", "clients", CLIENTS_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}},
+     {SESSION_REQUIRED, 2, SESSION_ALLOWED, 1}, NULL},
+    {"employee_topic", "employees", EMPLOYEES_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}, NULL},
+    {"client_topic", "clients", CLIENTS_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}, NULL},
+    {"weather", "weather_agg", NULL, NULL, FL_PIPE_DECODE_JSON, {0}, &WEATHER_WINDOW},
 };
 
 int fl_cli_up(int argc, char **argv) {
@@ -271,7 +285,7 @@ int fl_cli_up(int argc, char **argv) {
     }
     bool builtin = !cfg.pipelines_given;
     for (size_t i = 0; builtin && i < sizeof(BUILTIN) / sizeof(BUILTIN[0]); i++)
-        if (ensure_table(store, cat, BUILTIN[i].table, BUILTIN[i].schema, BUILTIN[i].term, &err)) {
+        if (BUILTIN[i].schema && ensure_table(store, cat, BUILTIN[i].table, BUILTIN[i].schema, BUILTIN[i].term, &err)) {
             fprintf(stderr, "floe up: table default.%s: %s\n", BUILTIN[i].table, err.msg);
             goto out;
         }
@@ -283,6 +297,8 @@ int fl_cli_up(int argc, char **argv) {
         char ns[256] = "default", name[256];
         struct fl_pipe_allowed allowed[64];
         struct fl_pipe_config pc = {.commit_interval_ms = 1000};
+        struct fl_pipe_agg aggs[32];
+        struct fl_pipe_window_config wc;
         if (pl) {
             const char *dot = strrchr(pl->table, '.');
             snprintf(ns, sizeof(ns), "%.*s", (int)(dot - pl->table), pl->table);
@@ -303,10 +319,20 @@ int fl_cli_up(int argc, char **argv) {
                                                       pl->allowed[k].nvalues};
             pc.rules.allowed = allowed;
             pc.rules.nallowed = pl->nallowed < 64 ? pl->nallowed : 64;
+            if (pl->window) {
+                const struct fl_config_window *cw = pl->window;
+                for (int k = 0; k < cw->naggs && k < 32; k++)
+                    aggs[k] = (struct fl_pipe_agg){(fl_pipe_agg_t)cw->aggs[k].fn, cw->aggs[k].col, cw->aggs[k].as};
+                wc = (struct fl_pipe_window_config){cw->time, (const char *const *)cw->key, cw->nkey, cw->size_ms,
+                                                    cw->slide_ms, cw->lateness_ms > 0 ? cw->lateness_ms : 0,
+                                                    aggs, cw->naggs, cw->pg_uri, cw->pg_table};
+                pc.window = &wc;
+            }
         } else {
             snprintf(name, sizeof(name), "%s", bp->table);
-            pc.name = bp->topic;
+            pc.name = bp->window ? bp->table : bp->topic;
             pc.topic = bp->topic;
+            pc.window = bp->window;
             pc.decode = bp->decode;
             pc.rules = bp->rules;
         }

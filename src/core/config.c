@@ -35,6 +35,21 @@ void fl_config_init(struct fl_config *cfg) {
     cfg->max_disk_bytes = cfg->min_free_bytes = -1;
 }
 
+static void window_free(struct fl_config_window *wn) {
+    if (!wn) return;
+    fl_free(wn->time);
+    for (int k = 0; k < wn->nkey; k++) fl_free(wn->key[k]);
+    fl_free(wn->key);
+    for (int k = 0; k < wn->naggs; k++) {
+        fl_free(wn->aggs[k].col);
+        fl_free(wn->aggs[k].as);
+    }
+    fl_free(wn->aggs);
+    fl_free(wn->pg_uri);
+    fl_free(wn->pg_table);
+    fl_free(wn);
+}
+
 void fl_config_fini(struct fl_config *cfg) {
     fl_free(cfg->listen);
     fl_free(cfg->data_dir);
@@ -62,6 +77,7 @@ void fl_config_fini(struct fl_config *cfg) {
             fl_free(pl->allowed[k].col);
         }
         fl_free(pl->allowed);
+        window_free(pl->window);
     }
     fl_free(cfg->pipelines);
     fl_free(cfg->catalog);
@@ -277,6 +293,111 @@ static fl_err_t allowed_pair(struct walk *w, void *ctx, const char *key, yaml_no
     return get_str_list(w, v, "pipelines[].allowed", &a->values, &a->nvalues);
 }
 
+/* ---- pipelines[].window ---- */
+
+/* A duration: an integer and a unit, ms, s, m, h or d ("90s", "1m"). */
+static fl_err_t get_duration(struct walk *w, yaml_node_t *n, const char *key, int64_t *out_ms) {
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    if (n->type == YAML_SCALAR_NODE && n->data.scalar.length > 0 && n->data.scalar.length < 24) {
+        const char *s = (const char *)n->data.scalar.value;
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        for (size_t i = 0; end != s && !errno && v >= 0 && i < sizeof(units) / sizeof(units[0]); i++)
+            if (!strcmp(end, units[i].unit)) {
+                if (v > INT64_C(366) * 86400000 / units[i].ms) return fail(w, n, key, "longer than a year");
+                *out_ms = v * units[i].ms;
+                return FL_OK;
+            }
+    }
+    return fail(w, n, key, "expected a duration such as 500ms, 10s, 1m, 1h or 1d");
+}
+
+static const char *const AGG_FNS[] = {"count", "sum", "avg", "min", "max"};
+
+static fl_err_t agg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn, yaml_node_t *v) {
+    struct fl_config_agg *a = ctx;
+    if (!strcmp(key, "as")) return get_str(w, v, "pipelines[].window.aggregates[].as", &a->as);
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(key, AGG_FNS[i])) {
+            if (a->col) return fail(w, kn, "pipelines[].window.aggregates[]", "one function per entry");
+            a->fn = i;
+            fl_err_t rc = get_str(w, v, "pipelines[].window.aggregates[]", &a->col);
+            if (!rc && i != 0 && !strcmp(a->col, "*"))
+                return fail(w, v, "pipelines[].window.aggregates[]", "only count takes \"*\"");
+            return rc;
+        }
+    return unknown(w, kn, "pipelines[].window.aggregates[]", key);
+}
+
+static fl_err_t aggs_seq(struct walk *w, struct fl_config_window *wn, yaml_node_t *n) {
+    const char *where = "pipelines[].window.aggregates";
+    if (n->type != YAML_SEQUENCE_NODE) return fail(w, n, where, "expected a list");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        if (wn->naggs == 32) return fail(w, item, where, "at most 32 aggregates");
+        wn->aggs = fl_reallocarray(wn->aggs, (size_t)wn->naggs + 1, sizeof(*wn->aggs));
+        struct fl_config_agg *a = &wn->aggs[wn->naggs++];
+        memset(a, 0, sizeof(*a));
+        fl_err_t rc = item ? each_pair(w, item, "pipelines[].window.aggregates[]", agg_pair, a)
+                           : fail(w, n, where, "bad entry");
+        if (rc) return rc;
+        if (!a->col) return fail(w, item, where, "needs one of count, sum, avg, min, max");
+        if (!a->as) { /* default name: avg_temperature, count */
+            size_t len = strlen(AGG_FNS[a->fn]) + strlen(a->col) + 2;
+            a->as = fl_malloc(len);
+            if (!strcmp(a->col, "*")) snprintf(a->as, len, "%s", AGG_FNS[a->fn]);
+            else snprintf(a->as, len, "%s_%s", AGG_FNS[a->fn], a->col);
+        }
+    }
+    if (wn->naggs == 0) return fail(w, n, where, "needs at least one aggregate");
+    return FL_OK;
+}
+
+static fl_err_t window_pg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn, yaml_node_t *v) {
+    struct fl_config_window *wn = ctx;
+    if (!strcmp(key, "uri")) return get_str(w, v, "pipelines[].window.postgres.uri", &wn->pg_uri);
+    if (!strcmp(key, "table")) return get_str(w, v, "pipelines[].window.postgres.table", &wn->pg_table);
+    return unknown(w, kn, "pipelines[].window.postgres", key);
+}
+
+static fl_err_t window_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn, yaml_node_t *v) {
+    struct fl_config_window *wn = ctx;
+    if (!strcmp(key, "time")) return get_str(w, v, "pipelines[].window.time", &wn->time);
+    if (!strcmp(key, "key")) return get_str_list(w, v, "pipelines[].window.key", &wn->key, &wn->nkey);
+    if (!strcmp(key, "size")) return get_duration(w, v, "pipelines[].window.size", &wn->size_ms);
+    if (!strcmp(key, "slide")) return get_duration(w, v, "pipelines[].window.slide", &wn->slide_ms);
+    if (!strcmp(key, "lateness")) return get_duration(w, v, "pipelines[].window.lateness", &wn->lateness_ms);
+    if (!strcmp(key, "aggregates")) return aggs_seq(w, wn, v);
+    if (!strcmp(key, "postgres")) {
+        fl_err_t rc = each_pair(w, v, "pipelines[].window.postgres", window_pg_pair, wn);
+        if (!rc && !wn->pg_uri) return fail(w, v, "pipelines[].window.postgres.uri", "missing");
+        return rc;
+    }
+    return unknown(w, kn, "pipelines[].window", key);
+}
+
+/* pipelines[].window: {time, key, size, slide, lateness, aggregates, postgres} */
+static fl_err_t window_map(struct walk *w, struct fl_config_pipeline *pl, yaml_node_t *n) {
+    if (pl->window) return fail(w, n, "pipelines[].window", "given twice");
+    struct fl_config_window *wn = fl_calloc(1, sizeof(*wn));
+    wn->size_ms = wn->slide_ms = wn->lateness_ms = -1;
+    pl->window = wn;
+    fl_err_t rc = each_pair(w, n, "pipelines[].window", window_pair, wn);
+    if (rc) return rc;
+    if (!wn->time) return fail(w, n, "pipelines[].window.time", "missing (the event time column)");
+    if (wn->size_ms <= 0) return fail(w, n, "pipelines[].window.size", "missing or zero");
+    if (!wn->naggs) return fail(w, n, "pipelines[].window.aggregates", "missing");
+    if (wn->slide_ms == 0 || (wn->slide_ms > 0 && (wn->slide_ms > wn->size_ms || wn->size_ms % wn->slide_ms)))
+        return fail(w, n, "pipelines[].window.slide", "must divide the size");
+    if (wn->slide_ms > 0 && wn->size_ms / wn->slide_ms > 1000)
+        return fail(w, n, "pipelines[].window.slide", "more than 1000 windows per record");
+    return FL_OK;
+}
+
 static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
                               yaml_node_t *v) {
     struct fl_config_pipeline *pl = ctx;
@@ -296,6 +417,7 @@ static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_n
     if (!strcmp(key, "required"))
         return get_str_list(w, v, "pipelines[].required", &pl->required, &pl->nrequired);
     if (!strcmp(key, "allowed")) return each_pair(w, v, "pipelines[].allowed", allowed_pair, pl);
+    if (!strcmp(key, "window")) return window_map(w, pl, v);
     return unknown(w, kn, "pipelines[]", key);
 }
 

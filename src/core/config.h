@@ -27,6 +27,19 @@
  *       key: [uuid]                   # upsert key; default the table's identifier fields
  *       required: [uuid, status]      # non-null columns
  *       allowed: {status: [approved, resubmission]}
+ *     - name: weather_agg             # seed 001's Flink job: windowed aggregates
+ *       topic: weather
+ *       table: default.weather_agg    # created when absent
+ *       window:
+ *         time: ts                    # event time column
+ *         key: [city]                 # group columns
+ *         size: 1m                    # durations: 500ms, 10s, 1m, 2h, 1d
+ *         slide: 1m                   # hopping when less than size; default size
+ *         lateness: 10s               # allowed lateness; default 0
+ *         aggregates:                 # count|sum|avg|min|max: column ("*" for count)
+ *           - {avg: temperature, as: avg_temperature}
+ *           - {count: "*", as: record_count}
+ *         postgres: {uri: "postgresql://u@host/db", table: weather}   # optional
  */
 #ifndef FL_CORE_CONFIG_H
 #define FL_CORE_CONFIG_H
@@ -53,6 +66,22 @@ struct fl_config_allowed {
     int nvalues;
 };
 
+/* A pipeline's window step (see pipeline/window.h). */
+struct fl_config_agg {
+    int fn;          /* FL_PIPE_AGG_*'s order: 0 count, 1 sum, 2 avg, 3 min, 4 max */
+    char *col, *as;  /* col "*" = count(*) */
+};
+
+struct fl_config_window {
+    char *time;
+    char **key;
+    int nkey;
+    int64_t size_ms, slide_ms, lateness_ms; /* slide -1 = size, lateness -1 = 0 */
+    struct fl_config_agg *aggs;
+    int naggs;
+    char *pg_uri, *pg_table;
+};
+
 struct fl_config_pipeline {
     char *name, *topic, *table; /* table: NS.NAME */
     int64_t commit_interval_ms;
@@ -61,6 +90,7 @@ struct fl_config_pipeline {
     int nkey, nrequired;
     struct fl_config_allowed *allowed;
     int nallowed;
+    struct fl_config_window *window; /* NULL = none */
 };
 
 struct fl_config {

@@ -23,9 +23,11 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/time.h"
+#include "iceberg/prune.h"
 #include "iceberg/table.h"
 #include "pipeline/pointer.h"
 #include "pipeline/upsert.h"
+#include "pipeline/window_pg.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -50,6 +52,10 @@ struct fl_pipe {
     int *keycols; /* upsert key: column indexes in the current schema */
     int nkey;
     struct fl_pipe_validator *val;
+    struct fl_pipe_window *win; /* window step, or NULL */
+    struct fl_schema *wout;     /* the result schema the window writes (a copy) */
+    struct fl_pipe_pg *pg;      /* its PostgreSQL sink, or NULL */
+    int win_stale;              /* a step failed: reload the windows first */
     struct fl_pipe_stats stats;
     pthread_t thread;
     int running;
@@ -65,19 +71,27 @@ static char *summary_key(const char *topic) {
     return k;
 }
 
+/* The latest snapshot of the current lineage whose summary records our
+ * offsets (the current one may be someone else's), or FL_ICE_NO_SNAPSHOT. */
+static int64_t our_snapshot(struct fl_pipe *p, const char **offsets) {
+    char *key = summary_key(p->topic);
+    int64_t snap = p->tbl->meta->current_snapshot_id;
+    const char *v = NULL;
+    for (int guard = 0; snap != FL_ICE_NO_SNAPSHOT && guard <= p->tbl->meta->nsnapshots; guard++) {
+        if ((v = fl_ice_snapshot_summary(p->tbl->meta, snap, key))) break;
+        const struct fl_ice_snapshot *s = fl_ice_meta_snapshot(p->tbl->meta, snap);
+        snap = s ? s->parent_id : FL_ICE_NO_SNAPSHOT;
+    }
+    fl_free(key);
+    *offsets = v;
+    return v ? snap : FL_ICE_NO_SNAPSHOT;
+}
+
 /* The offsets recorded by the table's current snapshot (0 when none). */
 static void load_offsets(struct fl_pipe *p) {
     for (int i = 0; i < p->npart; i++) p->next[i] = 0;
-    char *key = summary_key(p->topic);
-    const char *v = fl_ice_snapshot_summary(p->tbl->meta, p->tbl->meta->current_snapshot_id, key);
-    /* the current snapshot may be someone else's: walk back to ours */
-    int64_t snap = p->tbl->meta->current_snapshot_id;
-    for (int guard = 0; !v && snap != FL_ICE_NO_SNAPSHOT && guard < p->tbl->meta->nsnapshots; guard++) {
-        const struct fl_ice_snapshot *s = fl_ice_meta_snapshot(p->tbl->meta, snap);
-        snap = s ? s->parent_id : FL_ICE_NO_SNAPSHOT;
-        if (snap != FL_ICE_NO_SNAPSHOT) v = fl_ice_snapshot_summary(p->tbl->meta, snap, key);
-    }
-    fl_free(key);
+    const char *v = NULL;
+    our_snapshot(p, &v);
     if (!v) return;
     json_t *o = json_loads(v, 0, NULL);
     const char *k;
@@ -87,6 +101,91 @@ static void load_offsets(struct fl_pipe *p) {
         if (part >= 0 && part < p->npart && json_is_integer(jv)) p->next[part] = json_integer_value(jv);
     }
     json_decref(o);
+}
+
+/* The window step's state as of our last commit: the largest event time
+ * from its summary, then every still-open window from the table's rows
+ * (only files that may hold windows ending after the watermark are read). */
+static fl_err_t load_windows(struct fl_pipe *p, struct fl_error *err) {
+    fl_pipe_window_reset(p->win);
+    const char *v = NULL;
+    int64_t snap = our_snapshot(p, &v);
+    const char *mx = snap != FL_ICE_NO_SNAPSHOT
+                         ? fl_ice_snapshot_summary(p->tbl->meta, snap, FL_PIPE_WINDOW_SUMMARY_MAX_EVENT)
+                         : NULL;
+    if (!mx) return FL_OK; /* nothing committed yet */
+    char *end;
+    long long m = strtoll(mx, &end, 10);
+    if (*end || end == mx)
+        return fl_errf(err, FL_ERR_CORRUPT, "snapshot %lld: %s is not a number", (long long)snap,
+                       FL_PIPE_WINDOW_SUMMARY_MAX_EVENT);
+    fl_pipe_window_set_max_event(p->win, m);
+    int key[FL_PIPE_WINDOW_MAX_KEYS + 1];
+    fl_pipe_window_result_key(p->win, key);
+    const struct fl_schema *s = fl_ice_meta_current_schema(p->tbl->meta);
+    int endcol = fl_schema_index_by_name(s, "window_end");
+    struct fl_batch *lit = NULL;
+    struct fl_ice_scan *sc = NULL;
+    fl_err_t rc = fl_batch_new(s, 1, &lit, err);
+    for (int c = 0; !rc && c < lit->ncols; c++)
+        rc = c == endcol ? fl_col_append_i64(&lit->cols[c], fl_pipe_window_watermark(p->win))
+                         : fl_col_append_null(&lit->cols[c]);
+    if (!rc) rc = fl_batch_end_row(lit);
+    struct fl_ice_pred pred = {s->fields[endcol].id, FL_ICE_OP_GT, lit ? &lit->cols[endcol] : NULL, 0};
+    if (!rc) rc = fl_ice_scan_open_where(p->tbl, snap, &pred, 1, &sc, err);
+    while (!rc) {
+        struct fl_batch *b = NULL;
+        if ((rc = fl_ice_scan_next(sc, &b, err)) == FL_ERR_EOF) {
+            rc = FL_OK;
+            break;
+        }
+        for (size_t r = 0; !rc && b && r < b->nrows; r++) rc = fl_pipe_window_restore(p->win, b, r, err);
+    }
+    fl_ice_scan_free(sc);
+    fl_batch_free(lit);
+    if (rc) fl_err_prefix(err, "reloading the open windows of %s.%s", p->ns, p->table);
+    return rc;
+}
+
+/* Opens the window step: the result table (created when absent), the
+ * step over a copy of its schema, its upsert key, the state of our last
+ * commit, the PostgreSQL sink. */
+static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg, struct fl_error *err) {
+    fl_err_t rc = fl_pipe_window_config_check(cfg->window, err);
+    if (rc) return rc;
+    struct fl_error probe = {0};
+    rc = fl_ice_table_load(p->st, p->cat, cfg->ns, cfg->table, &p->tbl, &probe);
+    if (rc == FL_ERR_NOTFOUND) {
+        char *json = fl_pipe_window_table_schema(cfg->window);
+        struct fl_schema *schema = NULL;
+        struct fl_ice_spec *spec = NULL;
+        const char *terms[] = {"day(window_start)"};
+        rc = fl_schema_parse(json, strlen(json), &schema, err);
+        if (!rc) rc = fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec, err);
+        if (!rc) rc = fl_ice_table_create(p->st, p->cat, cfg->ns, cfg->table, schema, spec, NULL, 0, &p->tbl, err);
+        if (rc == FL_ERR_EXISTS) { /* someone else was first */
+            fl_err_clear(err);
+            rc = fl_ice_table_load(p->st, p->cat, cfg->ns, cfg->table, &p->tbl, err);
+        }
+        fl_ice_spec_free(spec);
+        fl_schema_free(schema);
+        fl_free(json);
+    } else if (rc) {
+        *err = probe;
+    }
+    if (rc) return rc;
+    p->wout = fl_schema_dup(fl_ice_meta_current_schema(p->tbl->meta));
+    rc = fl_pipe_window_new(cfg->window, p->wout, &p->win, err);
+    if (rc) return rc;
+    p->keycols = fl_calloc(FL_PIPE_WINDOW_MAX_KEYS + 1, sizeof(int));
+    p->nkey = fl_pipe_window_result_key(p->win, p->keycols);
+    for (int k = 0; k < cfg->window->nkey; k++) fl_pipe_validator_require(p->val, cfg->window->key[k]);
+    fl_pipe_validator_require(p->val, cfg->window->time_col);
+    rc = load_windows(p, err);
+    if (!rc && cfg->window->pg_uri)
+        rc = fl_pipe_pg_new(cfg->window->pg_uri, cfg->window->pg_table ? cfg->window->pg_table : cfg->table,
+                            cfg->window, p->wout, &p->pg, err);
+    return rc;
 }
 
 /* The upsert key: the configured columns, else the table's identifier
@@ -139,16 +238,20 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
         fl_log_topic_config_default(&dc);
         rc = fl_log_topic_ensure(log, p->dlq, &dc, err);
     }
-    if (!rc) rc = fl_ice_table_load(st, cat, cfg->ns, cfg->table, &p->tbl, err);
+    p->decode = cfg->decode;
+    p->ptr_max = cfg->pointer_max_bytes ? cfg->pointer_max_bytes : FL_PIPE_POINTER_MAX_BYTES;
+    p->val = fl_pipe_validator_new(&cfg->rules);
+    if (!rc && cfg->window) rc = open_window(p, cfg, err);
+    else if (!rc) rc = fl_ice_table_load(st, cat, cfg->ns, cfg->table, &p->tbl, err);
     if (!rc) {
         p->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
         load_offsets(p);
     }
-    p->decode = cfg->decode;
-    p->ptr_max = cfg->pointer_max_bytes ? cfg->pointer_max_bytes : FL_PIPE_POINTER_MAX_BYTES;
-    p->val = fl_pipe_validator_new(&cfg->rules);
-    if (!rc) rc = resolve_key(p, cfg, err);
-    if (!rc) rc = fl_pipe_validator_bind(p->val, fl_ice_meta_current_schema(p->tbl->meta), err);
+    if (!rc && !cfg->window) rc = resolve_key(p, cfg, err);
+    /* the rules name columns of what is decoded: the table's, or the window's input */
+    if (!rc)
+        rc = fl_pipe_validator_bind(p->val, p->win ? fl_pipe_window_input_schema(p->win)
+                                                   : fl_ice_meta_current_schema(p->tbl->meta), err);
     if (rc) {
         fl_err_prefix(err, "pipeline %s", p->name);
         fl_pipe_free(p);
@@ -300,16 +403,52 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_
     return dead_letter(p, part, rec, reason, err);
 }
 
+/* Feeds the rows decoded from rec (all of b) to the window step and
+ * empties b; a late row goes to the dead-letter topic with the reason. */
+static fl_err_t window_rows(struct fl_pipe *p, struct fl_batch *b, int part, const struct fl_log_decoded *rec,
+                            int64_t *dlq, int64_t *late, struct fl_error *err) {
+    fl_err_t rc = FL_OK;
+    char reason[FL_ERROR_MSG_MAX];
+    for (size_t r = 0; r < b->nrows && !rc; r++) {
+        if (fl_pipe_window_add(p->win, b, r, reason, sizeof(reason)) == FL_OK) continue;
+        (*dlq)++;
+        (*late)++;
+        rc = dead_letter(p, part, rec, reason, err);
+    }
+    fl_batch_reset(b);
+    return rc;
+}
+
+/* A window step's rows for the commit: the touched windows' current
+ * values, written to PostgreSQL first when there is a sink (absolute
+ * values: a crash before the Iceberg commit is repaired by the replay). */
+static fl_err_t window_result(struct fl_pipe *p, int64_t now_us, struct fl_batch **out, struct fl_error *err) {
+    size_t n = 0;
+    fl_err_t rc = fl_batch_new(p->wout, 0, out, err);
+    if (!rc) rc = fl_pipe_window_emit(p->win, *out, now_us, &n, err);
+    if (!rc && n > 0 && p->pg) rc = fl_pipe_pg_write(p->pg, *out, 10000, err);
+    return rc;
+}
+
 fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err) {
     *records = 0;
-    const struct fl_schema *schema = fl_ice_meta_current_schema(p->tbl->meta);
-    struct fl_batch *b = NULL;
+    if (p->win_stale) {
+        fl_err_t lrc = load_windows(p, err);
+        if (lrc) {
+            fl_err_prefix(err, "pipeline %s", p->name);
+            return lrc;
+        }
+        p->win_stale = 0;
+    }
+    const struct fl_schema *schema =
+        p->win ? fl_pipe_window_input_schema(p->win) : fl_ice_meta_current_schema(p->tbl->meta);
+    struct fl_batch *b = NULL, *wb = NULL;
     struct fl_ice_appender *ap = NULL;
     struct fl_buf raw;
     fl_buf_init(&raw, READ_BYTES * 4);
     int64_t *next = fl_calloc((size_t)p->npart, sizeof(int64_t));
     memcpy(next, p->next, sizeof(int64_t) * (size_t)p->npart);
-    int64_t consumed = 0, rows = 0, dlq = 0, now_us = fl_time_now_us();
+    int64_t consumed = 0, rows = 0, dlq = 0, late = 0, now_us = fl_time_now_us();
     struct fl_jdec *dec = NULL;
     fl_err_t rc = fl_batch_new(schema, 0, &b, err);
     if (!rc) rc = step_decoder(p, schema, &dec, err);
@@ -344,6 +483,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             while ((ie = fl_log_batch_iter_next(&it, &rec, err)) == FL_OK) {
                 if (rec.offset < next[part]) continue; /* the batch began before us */
                 if ((rc = decode_record(p, dec, b, part, &rec, now_us, &rows, &dlq, err))) break;
+                if (p->win && (rc = window_rows(p, b, part, &rec, &dlq, &late, err))) break;
                 next[part] = rec.offset + 1;
                 consumed++;
                 /* an upsert plans the whole step at once (dedup across it) */
@@ -361,6 +501,14 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     int ndels = 0;
     /* append mode keeps its offsets-only commits (after dead letters) */
     bool change = p->nkey == 0;
+    if (!rc && p->win) {
+        rc = window_result(p, now_us, &wb, err);
+        if (!rc) {
+            fl_batch_free(b);
+            b = wb; /* the windows are what the table receives */
+            wb = NULL;
+        }
+    }
     if (!rc && p->nkey > 0) {
         rows = 0;
         if (b->nrows) rc = fl_pipe_upsert_plan(p->tbl, b, p->keycols, p->nkey, &plan, err);
@@ -384,6 +532,11 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         p->stats.records_dlq += dlq;
         p->stats.rows_unchanged += plan.unchanged;
         p->stats.steps_no_change++;
+        p->stats.records_late += late;
+        if (p->win) {
+            fl_pipe_window_done(p->win);
+            p->stats.windows_open = (int64_t)fl_pipe_window_open_count(p->win);
+        }
         pthread_mutex_unlock(&p->mu);
         *records = consumed;
     } else if (!rc && consumed > 0) {
@@ -399,10 +552,22 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         char *key = summary_key(p->topic);
         char nin[24];
         snprintf(nin, sizeof(nin), "%lld", (long long)consumed);
-        struct fl_ice_kv sum[] = {{key, ov}, {"floe.pipeline", p->name}, {"floe.records-in", nin}};
+        char mx[24], wm[24];
+        struct fl_ice_kv sum[] = {{key, ov},
+                                  {"floe.pipeline", p->name},
+                                  {"floe.records-in", nin},
+                                  {FL_PIPE_WINDOW_SUMMARY_MAX_EVENT, mx},
+                                  {FL_PIPE_WINDOW_SUMMARY_WATERMARK, wm}};
+        int nsum = 3;
+        if (p->win && fl_pipe_window_max_event(p->win) != INT64_MIN) {
+            /* the watermark travels with the windows it closed */
+            snprintf(mx, sizeof(mx), "%lld", (long long)fl_pipe_window_max_event(p->win));
+            snprintf(wm, sizeof(wm), "%lld", (long long)fl_pipe_window_watermark(p->win));
+            nsum = 5;
+        }
         int64_t snap = -1;
-        if (rows > 0 || ndels > 0) rc = fl_ice_appender_commit_with(ap, dels, ndels, sum, 3, &snap, err);
-        else rc = fl_ice_table_commit_files(p->tbl, NULL, 0, sum, 3, &snap, err);
+        if (rows > 0 || ndels > 0) rc = fl_ice_appender_commit_with(ap, dels, ndels, sum, nsum, &snap, err);
+        else rc = fl_ice_table_commit_files(p->tbl, NULL, 0, sum, nsum, &snap, err);
         free(ov);
         fl_free(key);
         if (!rc) {
@@ -414,6 +579,11 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             p->stats.rows_unchanged += plan.unchanged;
             p->stats.rows_deleted += (int64_t)plan.ndel;
             p->stats.commits++;
+            p->stats.records_late += late;
+            if (p->win) {
+                fl_pipe_window_done(p->win);
+                p->stats.windows_open = (int64_t)fl_pipe_window_open_count(p->win);
+            }
             pthread_mutex_unlock(&p->mu);
             *records = consumed;
         }
@@ -423,6 +593,9 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         /* the table may have moved on (another writer): resume from its record */
         struct fl_error rerr = {0};
         if (fl_ice_table_refresh(p->tbl, &rerr) == FL_OK) load_offsets(p);
+        /* the windows took this step's records: back to the table's state
+         * before the next step reads them again */
+        p->win_stale = p->win != NULL;
     }
     for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
     fl_free(dels);
@@ -432,6 +605,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     fl_ice_appender_free(ap);
     fl_batch_free(b);
     fl_jdec_free(dec);
+    fl_batch_free(wb);
     return rc;
 }
 
@@ -490,6 +664,9 @@ void fl_pipe_free(struct fl_pipe *p) {
     fl_pipe_stop(p);
     fl_ice_table_free(p->tbl);
     fl_pipe_validator_free(p->val);
+    fl_pipe_pg_free(p->pg);
+    fl_pipe_window_free(p->win);
+    fl_schema_free(p->wout);
     fl_free(p->keycols);
     fl_free(p->next);
     fl_free(p->name);

@@ -26,6 +26,13 @@
  * when a later record of the same key did change the table, that one is
  * replayed after them in offset order); only the dead-letter topic may
  * see its records again (at-least-once there, as after any crash).
+ *
+ * With a window step (window.h) the records feed event-time windows and
+ * each commit upserts the touched windows' current values, with the
+ * offsets and the watermark (summary "floe.window.max-event-time") in the
+ * same snapshot; an optional PostgreSQL sink (window_pg.h) is written
+ * before that commit. A restart, or a failed step, reloads the open
+ * windows from the table and resumes from its offsets.
  */
 #ifndef FL_PIPELINE_PIPELINE_H
 #define FL_PIPELINE_PIPELINE_H
@@ -34,6 +41,7 @@
 #include "core/err.h"
 #include "log/log.h"
 #include "pipeline/validate.h"
+#include "pipeline/window.h"
 #include "store/store.h"
 
 #include <stdint.h>
@@ -50,6 +58,10 @@ struct fl_pipe_config {
     const char *const *key;     /* upsert key columns; none: the table's identifier fields */
     int nkey;
     struct fl_pipe_rules rules; /* validate step; zeroed = none */
+    /* window step (window.h): the table receives the windows' aggregates,
+     * upserted by (window_start, group columns), created when absent;
+     * NULL = rows go to the table as they are */
+    const struct fl_pipe_window_config *window;
 };
 
 #define FL_PIPE_DECODE_JSON 0
@@ -60,6 +72,8 @@ struct fl_pipe_stats {
     int64_t rows_unchanged;  /* upsert: rows equal to the table's, dropped */
     int64_t rows_deleted;    /* upsert: old rows replaced (position deletes) */
     int64_t steps_no_change; /* steps that consumed records but made no snapshot */
+    int64_t records_late;    /* window: late records (dead-lettered, also in records_dlq) */
+    int64_t windows_open;    /* window: open windows held in memory */
 };
 
 struct fl_pipe;

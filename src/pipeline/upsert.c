@@ -5,7 +5,7 @@
  * null flag, then the value's length and bytes) into an open-addressing
  * hash table that maps a key to its last row in the step. The table is
  * then scanned (pruned to [min, max] of the first key column when it is a
- * string or an integer), each live row's key looked up; for a match the
+ * string, an integer, a date or a timestamp), each live row's key looked up; for a match the
  * row is compared with the new one, ignoring the derived columns, and
  * either marks the new row unchanged or is scheduled for a position
  * delete through fl_ice_scan_position. Memory is O(rows of the step).
@@ -35,8 +35,8 @@ static uint64_t fnv(const uint8_t *p, size_t n) {
     return h;
 }
 
-static void encode_key(const struct fl_batch *b, size_t row, const int *keycols, int nkey,
-                       struct fl_buf *out) {
+void fl_pipe_key_encode(const struct fl_batch *b, size_t row, const int *keycols, int nkey,
+                        struct fl_buf *out) {
     fl_buf_reset(out);
     for (int k = 0; k < nkey; k++) {
         const struct fl_col *c = &b->cols[keycols[k]];
@@ -109,7 +109,7 @@ static bool rows_equal(const struct fl_batch *a, size_t ra, const struct fl_batc
     return true;
 }
 
-/* -1, 0, 1 for string (bytewise) or integer values of col; 2 = not comparable */
+/* -1, 0, 1 for string (bytewise), integer, date or timestamp values of col; 2 = not comparable */
 static int col_cmp(const struct fl_col *c, size_t x, size_t y) {
     switch (c->field->type) {
     case FL_TYPE_STRING: {
@@ -119,11 +119,14 @@ static int col_cmp(const struct fl_col *c, size_t x, size_t y) {
         if (r) return r < 0 ? -1 : 1;
         return (lx > ly) - (lx < ly);
     }
-    case FL_TYPE_INT: {
+    case FL_TYPE_INT:
+    case FL_TYPE_DATE: {
         int32_t a = ((const int32_t *)c->values)[x], b = ((const int32_t *)c->values)[y];
         return (a > b) - (a < b);
     }
-    case FL_TYPE_LONG: {
+    case FL_TYPE_LONG:
+    case FL_TYPE_TIMESTAMP:
+    case FL_TYPE_TIMESTAMPTZ: {
         int64_t a = ((const int64_t *)c->values)[x], b = ((const int64_t *)c->values)[y];
         return (a > b) - (a < b);
     }
@@ -156,7 +159,7 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
 
     /* 1. dedup within the step: the last row of a key wins */
     for (size_t r = 0; r < in->nrows; r++) {
-        encode_key(in, r, keycols, nkey, &key);
+        fl_pipe_key_encode(in, r, keycols, nkey, &key);
         uint64_t h = fnv(key.data, key.len);
         struct slot *s = keymap_find(&m, &key, h);
         if (s->row >= 0) {
@@ -202,7 +205,7 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
             const int64_t *pos = NULL;
             const char *path = fl_ice_scan_position(sc, &pos);
             for (size_t r = 0; r < b->nrows; r++) {
-                encode_key(b, r, keycols, nkey, &key);
+                fl_pipe_key_encode(b, r, keycols, nkey, &key);
                 struct slot *s = keymap_find(&m, &key, fnv(key.data, key.len));
                 if (s->row < 0) continue;
                 size_t nr = (size_t)s->row;

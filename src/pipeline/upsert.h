@@ -35,4 +35,11 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
                              int nkey, struct fl_pipe_upsert_plan *plan, struct fl_error *err);
 void fl_pipe_upsert_plan_fini(struct fl_pipe_upsert_plan *plan);
 
+/* Encodes the key of row `row` of b (columns keycols) into out, replacing
+ * its content: per column a null flag byte, then the value's length
+ * (uint32, host order) and bytes. Equal keys give equal bytes. Shared
+ * with the window step's group keys (window.c). */
+void fl_pipe_key_encode(const struct fl_batch *b, size_t row, const int *keycols, int nkey,
+                        struct fl_buf *out);
+
 #endif
