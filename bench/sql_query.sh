@@ -38,7 +38,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "table: $ROWS rows, $DAYS daily partitions, $(find "$D/wh" -name '*.parquet' | wc -l) data files, $(du -sh "$D/wh" | cut -f1)"
 median() { tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for name in Q1 Q2 Q3; do
-    sql=${!name}; [ $name = Q2 ] && sql=$Q2F
+    case $name in Q1) sql=$Q1 ;; Q2) sql=$Q2F ;; *) sql=$Q3 ;; esac
     times=""
     for _ in $(seq "$REPEAT"); do
         out=$("$FLOE" sql "${W[@]}" --format csv --no-header --timing --stats "$sql" 2>"$D/err")
@@ -51,5 +51,7 @@ node bench/duckdb_query.mjs query "$D/wh/default/weather/data/**/*.parquet" "$RE
     python3 -c '
 import json, sys
 for name, line in zip(["Q1", "Q2", "Q3"], sys.stdin):
-    r = json.loads(line); s = sorted(r["seconds"])
-    print(f"duckdb {name}: runs {\" \".join(f\"{x:.3f}\" for x in r[\"seconds\"])} s, median {s[len(s)//2]:.3f} s; result {r[\"result\"]}")'
+    r = json.loads(line)
+    s = sorted(r["seconds"])
+    runs = " ".join("%.3f" % x for x in r["seconds"])
+    print("duckdb %s: runs %s s, median %.3f s; result %s" % (name, runs, s[len(s) // 2], r["result"]))'
