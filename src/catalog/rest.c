@@ -7,7 +7,12 @@
  *   POST /v1/namespaces/{ns}/properties
  *   GET|POST /v1/namespaces/{ns}/tables
  *   HEAD|GET|DELETE|POST /v1/namespaces/{ns}/tables/{table}   (POST = commit)
+ *   POST /v1/namespaces/{ns}/register   (a metadata file inside the warehouse)
+ *   POST /v1/namespaces/{ns}/tables/{table}/metrics   (accepted, 204, not kept)
  *   POST /v1/tables/rename
+ * Lists (namespaces, tables) page with pageToken/pageSize: the token is
+ * the position of the next item, opaque to clients; "next-page-token" is
+ * set while more remain, null at the end (and without a pageToken).
  * Multi-level namespaces travel as levels joined by 0x1F (%1F) in paths
  * and are stored dotted ("a.b") in the catalog, as JdbcCatalog does.
  */
@@ -114,6 +119,65 @@ static int ns_from_json(json_t *arr, char *out, size_t outsz) {
     return 0;
 }
 
+/* The value of query parameter name (percent-decoded) into out; 1 when
+ * present, 0 when absent, -1 when malformed or too long. */
+static int query_param(const char *query, const char *name, char *out, size_t outsz, int decode) {
+    size_t nl = strlen(name);
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+            if (decode) return pct_decode(p + nl + 1, len - nl - 1, out, outsz) ? -1 : 1;
+            if (len - nl - 1 >= outsz) return -1;
+            memcpy(out, p + nl + 1, len - nl - 1);
+            out[len - nl - 1] = '\0';
+            return 1;
+        }
+        if (len == nl && !strncmp(p, name, nl)) return out[0] = '\0', 1;
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Replies {key: a page of items, "next-page-token": ...} by the query's
+ * pageToken and pageSize (the spec's PageToken: without a pageToken, all
+ * items and a null token; an empty pageToken starts paging); takes items. */
+static void page_reply(const char *query, const char *key, json_t *items, int *status,
+                       struct fl_buf *out) {
+    char tok[32] = "", size[32] = "";
+    int has_tok = query_param(query, "pageToken", tok, sizeof(tok), 1);
+    int has_size = query_param(query, "pageSize", size, sizeof(size), 1);
+    char *end;
+    long long from = 0, n = -1;
+    if (has_tok < 0 || has_size < 0) goto bad;
+    if (has_tok && tok[0]) {
+        from = strtoll(tok, &end, 10);
+        if (*end || from < 0) goto bad;
+    }
+    if (has_size) {
+        n = strtoll(size, &end, 10);
+        if (*end || n < 1) goto bad;
+    }
+    if (!has_tok) n = -1; /* no paging asked for: everything */
+    json_t *page = json_array();
+    size_t total = json_array_size(items);
+    size_t i = (size_t)from;
+    for (; i < total && (n < 0 || (long long)(i - (size_t)from) < n); i++)
+        json_array_append(page, json_array_get(items, i));
+    json_decref(items);
+    json_t *o = json_object();
+    json_object_set_new(o, key, page);
+    char next[32];
+    snprintf(next, sizeof(next), "%zu", i);
+    json_object_set_new(o, "next-page-token", i < total ? json_string(next) : json_null());
+    json_reply(status, out, 200, o);
+    return;
+bad:
+    json_decref(items);
+    error_reply(status, out, 400, "BadRequestException",
+                "pageToken must be a token this server returned and pageSize a positive integer");
+}
+
 static int add_ns(void *ctx, const char *ns, const char *name) {
     (void)name;
     json_array_append_new(ctx, ns_levels(ns));
@@ -204,6 +268,53 @@ static void create_table(struct fl_rest *rest, const char *ns, json_t *req, int 
     fl_schema_free(schema);
     free(stext);
     free(ptext);
+}
+
+/* POST /v1/namespaces/{ns}/register: RegisterTableRequest {name,
+ * metadata-location, overwrite}. The metadata file must be inside the
+ * warehouse and parse as table metadata; overwrite swaps an existing
+ * table's location by the same compare-and-swap as a commit. */
+static void register_table(struct fl_rest *rest, const char *ns, json_t *req, int *status,
+                           struct fl_buf *out) {
+    struct fl_error err = {0};
+    const char *name = json_string_value(json_object_get(req, "name"));
+    const char *loc = json_string_value(json_object_get(req, "metadata-location"));
+    json_t *ow = json_object_get(req, "overwrite");
+    if (!name || !loc || (ow && !json_is_boolean(ow))) {
+        error_reply(status, out, 400, "BadRequestException",
+                    "RegisterTableRequest needs name and metadata-location (and a boolean overwrite)");
+        return;
+    }
+    const char *root = fl_store_uri(rest->store);
+    size_t rl = strlen(root);
+    if (strncmp(loc, root, rl) || !loc[rl] || strstr(loc, "/../") || strstr(loc, "/./")) {
+        error_reply(status, out, 400, "BadRequestException",
+                    "metadata-location must be a metadata file inside the warehouse");
+        return;
+    }
+    struct fl_ice_table *tbl = NULL;
+    fl_err_t rc = fl_catalog_check_name("table", name, &err);
+    if (!rc) rc = fl_ice_table_load_path(rest->store, loc + rl, &tbl, &err);
+    if (rc == FL_ERR_NOTFOUND || rc == FL_ERR_CORRUPT || rc == FL_ERR_UNSUPPORTED)
+        rc = FL_ERR_INVALID; /* the request's file, not the table, is wrong */
+    fl_ice_table_free(tbl);
+    tbl = NULL;
+    if (!rc) rc = fl_catalog_ns_exists(rest->cat, ns, &err);
+    if (rc) {
+        fail(status, out, rc, &err, "NoSuchNamespaceException");
+        return;
+    }
+    rc = fl_catalog_table_create(rest->cat, ns, name, loc, &err);
+    if (rc == FL_ERR_EXISTS && json_is_true(ow)) {
+        char cur[4096];
+        fl_err_clear(&err);
+        rc = fl_catalog_table_load(rest->cat, ns, name, cur, sizeof(cur), &err);
+        if (!rc) rc = fl_catalog_table_commit(rest->cat, ns, name, cur, loc, &err);
+    }
+    if (!rc) rc = fl_ice_table_load(rest->store, rest->cat, ns, name, &tbl, &err);
+    if (rc) fail(status, out, rc, &err, "NoSuchTableException");
+    else json_reply(status, out, 200, load_result(tbl));
+    fl_ice_table_free(tbl);
 }
 
 static void table_route(struct fl_rest *rest, const char *method, const char *ns, const char *name,
@@ -299,31 +410,33 @@ void fl_rest_handle(struct fl_rest *rest, const char *method, const char *path, 
             ns_from_json(json_object_get(dst, "namespace"), dns, sizeof(dns))) {
             error_reply(status, out, 400, "BadRequestException", "RenameTableRequest needs source and destination");
         } else {
-            fl_err_t rc = fl_catalog_table_rename(rest->cat, sns, sn, dns, dn, &err);
+            fl_err_t rc = fl_catalog_ns_exists(rest->cat, dns, &err);
+            if (rc) {
+                fail(status, out, rc, &err, "NoSuchNamespaceException");
+                json_decref(req);
+                return;
+            }
+            rc = fl_catalog_table_rename(rest->cat, sns, sn, dns, dn, &err);
             if (rc) fail(status, out, rc, &err, "NoSuchTableException");
             else *status = 204;
         }
     } else if (nseg >= 1 && SEG(0, "namespaces")) {
         if (nseg == 1 && !strcmp(method, "GET")) {
-            char parent[512] = "";
-            const char *q = query ? strstr(query, "parent=") : NULL;
-            if (q && (q == query || q[-1] == '&')) {
-                const char *e = strchr(q + 7, '&');
-                if (ns_from_segment(q + 7, e ? (size_t)(e - q - 7) : strlen(q + 7), parent, sizeof(parent))) {
-                    error_reply(status, out, 400, "BadRequestException", "bad parent namespace");
-                    json_decref(req);
-                    return;
-                }
+            char parent[512] = "", raw[512];
+            int has = query_param(query, "parent", raw, sizeof(raw), 0);
+            if (has < 0 || (has && raw[0] && ns_from_segment(raw, strlen(raw), parent, sizeof(parent)))) {
+                error_reply(status, out, 400, "BadRequestException", "bad parent namespace");
+                json_decref(req);
+                return;
             }
             json_t *arr = json_array();
-            fl_err_t rc = fl_catalog_ns_list(rest->cat, parent[0] ? parent : NULL, add_ns, arr, &err);
+            fl_err_t rc = parent[0] ? fl_catalog_ns_exists(rest->cat, parent, &err) : FL_OK;
+            if (!rc) rc = fl_catalog_ns_list(rest->cat, parent[0] ? parent : NULL, add_ns, arr, &err);
             if (rc) {
                 json_decref(arr);
                 fail(status, out, rc, &err, "NoSuchNamespaceException");
             } else {
-                json_t *o = json_object();
-                json_object_set_new(o, "namespaces", arr);
-                json_reply(status, out, 200, o);
+                page_reply(query, "namespaces", arr, status, out);
             }
         } else if (nseg == 1 && !strcmp(method, "POST")) {
             if (ns_from_json(json_object_get(req, "namespace"), ns, sizeof(ns))) {
@@ -420,14 +533,25 @@ void fl_rest_handle(struct fl_rest *rest, const char *method, const char *path, 
                     json_decref(arr);
                     fail(status, out, rc, &err, "NoSuchNamespaceException");
                 } else {
-                    json_t *o = json_object();
-                    json_object_set_new(o, "identifiers", arr);
-                    json_reply(status, out, 200, o);
+                    page_reply(query, "identifiers", arr, status, out);
                 }
             } else if (!strcmp(method, "POST")) {
                 create_table(rest, ns, req, status, out);
             } else {
                 error_reply(status, out, 405, "BadRequestException", "method not allowed");
+            }
+        } else if (nseg == 3 && SEG(2, "register")) {
+            if (strcmp(method, "POST")) error_reply(status, out, 405, "BadRequestException", "method not allowed");
+            else register_table(rest, ns, req, status, out);
+        } else if (nseg == 5 && SEG(2, "tables") && SEG(4, "metrics") && !strcmp(method, "POST")) {
+            /* ReportMetricsRequest: accepted when the table exists; floe keeps no metrics */
+            if (pct_decode(seg[3], segl[3], name, sizeof(name)) || !name[0] || !json_is_object(req)) {
+                error_reply(status, out, 400, "BadRequestException", "ReportMetricsRequest needs a table and a body");
+            } else {
+                char loc[4096];
+                fl_err_t rc = fl_catalog_table_load(rest->cat, ns, name, loc, sizeof(loc), &err);
+                if (rc) fail(status, out, rc, &err, "NoSuchTableException");
+                else *status = 204;
             }
         } else if (nseg == 4 && SEG(2, "tables")) {
             if (pct_decode(seg[3], segl[3], name, sizeof(name)) || !name[0])

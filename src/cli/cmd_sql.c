@@ -1,8 +1,13 @@
 /*
  * cmd_sql.c - `floe sql`: SQL over the catalog's Iceberg tables.
  *
- *   floe sql [--warehouse URI] [--catalog URI] [--format table|csv|json|ndjson]
+ *   floe sql [--data DIR | --warehouse URI [--catalog URI]] [--format table|csv|json|ndjson]
  *            [--no-header] [--timing] [--stats] [-f FILE | QUERY]
+ *
+ * --data DIR reads what `floe up --data DIR` writes: DIR/warehouse,
+ * DIR/catalog.db, and the log DIR/log, whose topics are the tables
+ * topic.NAME (each statement opens the log read-only: safe beside a
+ * running floe up).
  *
  * The statements come from QUERY, from FILE, or from stdin; when stdin is
  * a terminal and neither is given, an interactive prompt with line
@@ -30,7 +35,7 @@
 #define SCRIPT_MAX ((size_t)64 << 20)
 
 struct opts {
-    const char *warehouse, *catalog, *file, *query;
+    const char *warehouse, *catalog, *file, *query, *data;
     fl_sql_fmt_t fmt;
     int fmt_set, header, timing, stats;
 };
@@ -38,13 +43,17 @@ struct opts {
 static void usage(FILE *f) {
     fprintf(
         f,
-        "usage: floe sql [--warehouse URI] [--catalog URI] [--format table|csv|json|ndjson]\n"
+        "usage: floe sql [--data DIR | --warehouse URI [--catalog URI]]\n"
+        "                [--format table|csv|json|ndjson]\n"
         "                [--no-header] [--timing] [--stats] [-f FILE | QUERY]\n"
         "Runs SQL (SQLite's dialect) over the catalog's Iceberg tables: `t` for the default\n"
         "namespace, `ns.t` or \"ns.t\" otherwise; metadata tables \"t$snapshots\", \"t$history\",\n"
         "\"t$files\", \"t$manifests\", \"t$partitions\", \"t$refs\"; time travel t(SNAPSHOT_ID)\n"
         "or t(NULL, 'YYYY-MM-DD HH:MM:SS'). Statements come from QUERY, -f FILE or stdin; with a\n"
         "terminal on stdin, a prompt (.help lists its commands).\n"
+        "--data DIR: the data directory of `floe up --data DIR` (DIR/warehouse, DIR/catalog.db)\n"
+        "and its log's topics as read-only tables topic.NAME (partition, offset, timestamp, key,\n"
+        "value, headers).\n"
         "--stats prints each statement's Iceberg scan counters to stderr; --timing its time.\n"
         "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
         "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
@@ -83,12 +92,14 @@ static void print_stats(struct fl_sql *sql) {
             "{\"scans\":%lld,\"count_only\":%lld,\"rows\":%lld,\"manifests_planned\":%lld,"
             "\"manifests_skipped\":%lld,\"files_planned\":%lld,\"files_skipped\":%lld,\"files_"
             "read\":%lld,"
-            "\"row_groups_read\":%lld,\"row_groups_skipped\":%lld,\"pages_skipped\":%lld}\n",
+            "\"row_groups_read\":%lld,\"row_groups_skipped\":%lld,\"pages_skipped\":%lld,"
+            "\"log_records\":%lld}\n",
             (long long)s.scans, (long long)s.count_only, (long long)s.rows,
             (long long)s.ice.manifests_planned, (long long)s.ice.manifests_skipped,
             (long long)s.ice.files_planned, (long long)s.ice.files_skipped,
             (long long)s.ice.files_read, (long long)s.ice.row_groups_read,
-            (long long)s.ice.row_groups_skipped, (long long)s.ice.pages_skipped);
+            (long long)s.ice.row_groups_skipped, (long long)s.ice.pages_skipped,
+            (long long)s.log_records);
 }
 
 /* Runs every statement of text; stops at the first error (returns 1). */
@@ -275,6 +286,8 @@ int fl_cli_sql(int argc, char **argv) {
             return 0;
         } else if (!strcmp(a, "--warehouse") && v)
             o.warehouse = argv[++i];
+        else if (!strcmp(a, "--data") && v)
+            o.data = argv[++i];
         else if (!strcmp(a, "--catalog") && v)
             o.catalog = argv[++i];
         else if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && v)
@@ -325,8 +338,21 @@ int fl_cli_sql(int argc, char **argv) {
     } else if (!o.query && !isatty(STDIN_FILENO)) {
         if (!(text = read_all(stdin, "stdin", &err))) goto out;
     }
+    char whbuf[PATH_MAX + 16], catbuf[PATH_MAX + 32], logdir[PATH_MAX + 8];
+    if (o.data) {
+        char abs[PATH_MAX];
+        if (!realpath(o.data, abs)) {
+            fprintf(stderr, "floe sql: --data %s: %s\n", o.data, strerror(errno));
+            goto out;
+        }
+        snprintf(whbuf, sizeof(whbuf), "%s/warehouse", abs);
+        snprintf(catbuf, sizeof(catbuf), "sqlite://%s/catalog.db", abs);
+        snprintf(logdir, sizeof(logdir), "%s/log", abs);
+        if (!o.warehouse) o.warehouse = whbuf;
+        if (!o.catalog) o.catalog = catbuf;
+    }
     if (fl_cli_warehouse_open(o.warehouse, o.catalog, &st, &cat, &err)) goto out;
-    if (fl_sql_open(st, cat, &sql, &err)) goto out;
+    if (fl_sql_open_log(st, cat, NULL, o.data ? logdir : NULL, &sql, &err)) goto out;
     const char *w = fl_sql_warnings(sql);
     if (w[0]) fprintf(stderr, "floe sql: tables left out:\n%s", w);
     if (o.query)

@@ -354,6 +354,7 @@ int fl_cli_up(int argc, char **argv) {
     /* the Iceberg REST catalog for Trino, Spark, DuckDB, PyIceberg under /v1/ */
     struct fl_rest rest = {.store = store, .cat = cat, .token = getenv("FLOE_REST_TOKEN")};
     icfg.rest = &rest;
+    icfg.sql_log = log; /* POST /sql sees the topics as topic.NAME */
     fl_ingest_backend_log_init(&be, log, store, &defaults);
     /* concurrent single-event requests share one log append (coalesce.c) */
     fl_ingest_coalesce_init(&co, &be, (size_t)1 << 20);

@@ -84,6 +84,7 @@ struct fl_ingest_config {
     char *weather_topic;     /* GET /log's topic; "weather" */
     bool auto_create_topics; /* POST /topics/{unknown}: create (true) or 404 */
     struct fl_rest *rest;    /* borrowed: the Iceberg REST catalog under /v1/ (NULL = off) */
+    struct fl_log *sql_log;  /* borrowed: its topics are tables for POST /sql (NULL = none) */
 };
 
 /* Fills cfg with the defaults above and the seed's three kinds

@@ -146,7 +146,8 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     if (ing->cfg.rest && !strcmp(call.path, "/sql")) {
         if (strcmp(m, "POST")) goto method;
         int status = 500;
-        fl_sql_http_handle(ing->cfg.rest->store, ing->cfg.rest->cat, (const char *)req->body,
+        fl_sql_http_handle(ing->cfg.rest->store, ing->cfg.rest->cat, ing->cfg.sql_log,
+                           (const char *)req->body,
                            req->body_len, &status, &resp->body);
         resp->status = status;
         resp->content_type = "application/json";

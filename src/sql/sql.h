@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "iceberg/table.h"
+#include "log/log.h"
 #include "store/store.h"
 
 #include <sqlite3.h>
@@ -31,6 +32,7 @@ struct fl_sql_stats {
     int64_t scans;      /* scans opened */
     int64_t count_only; /* of which answered from manifest record counts */
     int64_t rows;       /* rows handed to SQLite */
+    int64_t log_records; /* topic tables: records decoded from the log (pushdown reads fewer) */
     struct fl_ice_scan_stats ice;
 };
 
@@ -39,6 +41,14 @@ struct fl_sql_stats {
  * cannot be opened are left out; fl_sql_warnings says which and why. */
 fl_err_t fl_sql_open(struct fl_store *st, struct fl_catalog *cat, struct fl_sql **out,
                      struct fl_error *err);
+/* The same, with the log's topics as read-only tables `topic.NAME` (and
+ * "topic.NAME"): columns partition, offset, timestamp, key, value,
+ * headers. Either log (borrowed, shared by every statement: the process
+ * that owns the log) or log_dir (copied; each statement opens the log
+ * there read-only, beside a running writer); both NULL: no topics. A
+ * log_dir without a log in it is not an error: no topics. */
+fl_err_t fl_sql_open_log(struct fl_store *st, struct fl_catalog *cat, struct fl_log *log,
+                         const char *log_dir, struct fl_sql **out, struct fl_error *err);
 void fl_sql_free(struct fl_sql *sql);
 /* The connection (owned by sql). */
 sqlite3 *fl_sql_db(struct fl_sql *sql);

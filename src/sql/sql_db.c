@@ -12,6 +12,12 @@
  * only this form). Each data table comes with its six metadata tables
  * under the same prefix: "t$snapshots", ... A table that cannot be
  * opened is skipped and reported in the warnings.
+ *
+ * The log's topics (when a log is given) are the tables `topic.NAME`:
+ * the schema "topic" is attached first, so it is there whatever the
+ * number of namespaces, and each is also the TEMP table "topic.NAME".
+ * A namespace named "topic" shares the schema (a name clash is a
+ * warning).
  */
 #include "sql/sql_int.h"
 
@@ -19,6 +25,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define WARNINGS_MAX 8192
 
@@ -27,6 +34,7 @@ struct fl_sql {
     struct fl_sql_env env;
     struct fl_buf warnings;
     int ntables;
+    char *log_dir; /* env.log_dir */
 };
 
 struct name_list {
@@ -66,7 +74,10 @@ static void warn(struct fl_sql *sql, const char *schema, const char *tname, cons
 static int create(struct fl_sql *sql, const char *schema, const char *tname, const char *module,
                   const char *ns, const char *name, const char *kind) {
     char *q;
-    if (kind)
+    if (!name)
+        q = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING %s('%q')", schema, tname,
+                            module, ns);
+    else if (kind)
         q = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING %s('%q', '%q', '%q')", schema,
                             tname, module, ns, name, kind);
     else
@@ -103,11 +114,51 @@ static int attach(struct fl_sql *sql, const char *ns) {
     return rc;
 }
 
+static int add_topic(void *ctx, const char *topic) {
+    struct name_list *nl = ctx;
+    return add_table(nl, "topic", topic);
+}
+
+fl_err_t fl_sql_log_open_ro(const char *dir, struct fl_log **out, struct fl_error *err) {
+    struct fl_log_opts opts;
+    fl_log_opts_default(&opts);
+    opts.dir = dir;
+    opts.read_only = true;
+    opts.retention_check_ms = -1;
+    fl_err_t rc = fl_log_open(&opts, out, err);
+    if (rc) fl_err_prefix(err, "log %s: ", dir);
+    return rc;
+}
+
+/* The topics of log (or of the log in dir, opened read-only for the list). */
+static fl_err_t list_topics(struct fl_log *log, const char *dir, struct name_list *tl,
+                            struct fl_error *err) {
+    struct fl_log *own = NULL;
+    if (!log) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0) return FL_OK; /* no log yet: no topics */
+        fl_err_t rc = fl_sql_log_open_ro(dir, &own, err);
+        if (rc) return rc;
+        log = own;
+    }
+    fl_err_t rc = fl_log_topic_list(log, add_topic, tl, err);
+    if (own) fl_log_close(own);
+    return rc;
+}
+
 fl_err_t fl_sql_open(struct fl_store *st, struct fl_catalog *cat, struct fl_sql **out,
                      struct fl_error *err) {
+    return fl_sql_open_log(st, cat, NULL, NULL, out, err);
+}
+
+fl_err_t fl_sql_open_log(struct fl_store *st, struct fl_catalog *cat, struct fl_log *log,
+                         const char *log_dir, struct fl_sql **out, struct fl_error *err) {
     struct fl_sql *sql = fl_calloc(1, sizeof(*sql));
     sql->env.store = st;
     sql->env.cat = cat;
+    sql->env.log = log;
+    if (!log && log_dir) sql->env.log_dir = sql->log_dir = fl_strdup(log_dir);
+    struct name_list tl = {0};
     fl_buf_init(&sql->warnings, WARNINGS_MAX);
     struct name_list nl = {.cat = cat, .err = err};
     fl_err_t rc = FL_OK;
@@ -119,17 +170,27 @@ fl_err_t fl_sql_open(struct fl_store *st, struct fl_catalog *cat, struct fl_sql 
         goto out;
     }
     sqlite3_extended_result_codes(sql->db, 1);
-    if (fl_sql_vtab_register(sql->db, &sql->env) || fl_sql_meta_register(sql->db, &sql->env)) {
+    if (fl_sql_vtab_register(sql->db, &sql->env) || fl_sql_meta_register(sql->db, &sql->env) ||
+        fl_sql_topic_register(sql->db, &sql->env)) {
         rc = fl_errf(err, FL_ERR_NOMEM, "sqlite: cannot register modules: %s",
                      sqlite3_errmsg(sql->db));
         goto out;
     }
-    rc = fl_catalog_ns_list(cat, NULL, walk_ns, &nl, err);
+    if (log || log_dir) rc = list_topics(log, log_dir, &tl, err);
+    if (!rc) rc = fl_catalog_ns_list(cat, NULL, walk_ns, &nl, err);
     if (!rc) rc = nl.rc;
     if (rc) goto out;
-    /* namespaces in the order met, each attached once */
-    char **attached = fl_calloc((size_t)nl.n + 1, sizeof(char *));
+    /* namespaces in the order met, each attached once; "topic" first */
+    char **attached = fl_calloc((size_t)nl.n + 2, sizeof(char *));
     int natt = 0;
+    if (tl.n && !attach(sql, "topic")) attached[natt++] = (char *)"topic";
+    for (int i = 0; i < tl.n; i++) {
+        char full[FL_SQL_NAME_MAX * 2 + 2];
+        snprintf(full, sizeof(full), "topic.%s", tl.name[i]);
+        int ok = natt && !create(sql, "topic", tl.name[i], "floe_topic", tl.name[i], NULL, NULL);
+        ok |= !create(sql, "temp", full, "floe_topic", tl.name[i], NULL, NULL);
+        sql->ntables += ok;
+    }
     for (int i = 0; i < nl.n; i++) {
         const char *ns = nl.ns[i], *name = nl.name[i];
         int is_default = !strcmp(ns, "default");
@@ -148,6 +209,12 @@ fl_err_t fl_sql_open(struct fl_store *st, struct fl_catalog *cat, struct fl_sql 
     }
     fl_free(attached);
 out:
+    for (int i = 0; i < tl.n; i++) {
+        fl_free(tl.ns[i]);
+        fl_free(tl.name[i]);
+    }
+    fl_free(tl.ns);
+    fl_free(tl.name);
     for (int i = 0; i < nl.n; i++) {
         fl_free(nl.ns[i]);
         fl_free(nl.name[i]);
@@ -165,6 +232,7 @@ out:
 void fl_sql_free(struct fl_sql *sql) {
     if (!sql) return;
     sqlite3_close_v2(sql->db);
+    fl_free(sql->log_dir);
     fl_buf_fini(&sql->warnings);
     fl_free(sql);
 }

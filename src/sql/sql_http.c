@@ -34,8 +34,8 @@ static int past_deadline(void *arg) {
     return fl_time_mono_us() > *(const int64_t *)arg;
 }
 
-void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, const char *body, size_t len,
-                        int *status, struct fl_buf *out) {
+void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_log *log,
+                        const char *body, size_t len, int *status, struct fl_buf *out) {
     int64_t t0 = fl_time_mono_us();
     json_error_t je;
     json_t *req = json_loadb(body, len, 0, &je);
@@ -58,7 +58,7 @@ void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, const char 
     }
     struct fl_error err = {0};
     struct fl_sql *sql = NULL;
-    if (fl_sql_open(st, cat, &sql, &err)) {
+    if (fl_sql_open_log(st, cat, log, NULL, &sql, &err)) {
         error(status, out, 500, 50001, err.msg, -1);
         json_decref(req);
         return;

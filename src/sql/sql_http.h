@@ -12,15 +12,17 @@
 
 #include "catalog/catalog.h"
 #include "core/buf.h"
+#include "log/log.h"
 #include "store/store.h"
 
 #define FL_SQL_HTTP_LIMIT_MAX 100000
 #define FL_SQL_HTTP_TIMEOUT_MAX_MS 60000
 
-/* Runs the request's query over the catalog's tables (as they are now);
- * *status and out get the reply. Thread-safe: each call has its own
- * SQLite connection. */
-void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, const char *body, size_t len,
-                        int *status, struct fl_buf *out);
+/* Runs the request's query over the catalog's tables (as they are now)
+ * and, when log is not NULL, the log's topics (topic.NAME; the log is
+ * shared, borrowed); *status and out get the reply. Thread-safe: each
+ * call has its own SQLite connection. */
+void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_log *log,
+                        const char *body, size_t len, int *status, struct fl_buf *out);
 
 #endif

@@ -15,12 +15,21 @@ struct fl_sql_env {
     struct fl_store *store; /* borrowed */
     struct fl_catalog *cat; /* borrowed */
     struct fl_sql_stats stats;
+    struct fl_log *log;   /* borrowed, shared by all cursors (floe up); or NULL and: */
+    const char *log_dir;  /* each topic cursor opens the log here read-only (floe sql) */
 };
 
 /* Module "floe": USING floe('ns', 'table'), a table's rows. */
 int fl_sql_vtab_register(sqlite3 *db, struct fl_sql_env *env);
 /* Module "floe_meta": USING floe_meta('ns', 'table', 'snapshots'|...). */
 int fl_sql_meta_register(sqlite3 *db, struct fl_sql_env *env);
+
+/* Module "floe_topic": USING floe_topic('topic'), a topic of the log. */
+int fl_sql_topic_register(sqlite3 *db, struct fl_sql_env *env);
+
+/* Opens the log in dir read-only (beside a running writer, log.h); the
+ * caller closes *out. */
+fl_err_t fl_sql_log_open_ro(const char *dir, struct fl_log **out, struct fl_error *err);
 
 /* Parses the module arguments argv[3..] into ns, name and (nkind > 0)
  * the metadata kind; *errmsg gets an sqlite3_mprintf'd message. */

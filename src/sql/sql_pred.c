@@ -294,6 +294,21 @@ static bool temporal_lit(const struct fl_field *f, const struct fl_sql_lit *v, f
     return true;
 }
 
+bool fl_sql_temporal_bound(fl_type_id_t t, int op, const struct fl_sql_lit *v, int64_t *value,
+                           fl_ice_op_t *ice_op) {
+    struct fl_field f = {.type = t};
+    struct tval tv;
+    memset(&tv, 0, sizeof(tv));
+    if (t != FL_TYPE_DATE && t != FL_TYPE_TIME && t != FL_TYPE_TIMESTAMP &&
+        t != FL_TYPE_TIMESTAMPTZ)
+        return false;
+    if (!op_from_sqlite(op, ice_op) || *ice_op == FL_ICE_OP_IS_NULL ||
+        *ice_op == FL_ICE_OP_NOT_NULL || !temporal_lit(&f, v, ice_op, &tv))
+        return false;
+    *value = tv.i64;
+    return true;
+}
+
 static bool uuid_lit(const struct fl_sql_lit *v, struct tval *tv) {
     if (v->type != SQLITE_TEXT || v->n != 36) return false;
     for (size_t k = 0; k < 36; k++) {

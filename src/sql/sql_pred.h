@@ -52,4 +52,12 @@ void fl_sql_preds_fini(struct fl_sql_preds *ps);
 bool fl_sql_preds_add(struct fl_sql_preds *ps, const struct fl_schema *schema, int col, int op,
                       const struct fl_sql_lit *v);
 
+/* The bound a text literal v puts on a temporal column of type t (date,
+ * time, timestamp, timestamptz) under SQLite operator op (EQ, LT, LE,
+ * GT, GE), by the rules above: *value gets days (date) or microseconds,
+ * *ice_op the operator to use with it (a prefix such as '2026-01-08'
+ * turns <= into < and > into >=). false when v cannot be pushed. */
+bool fl_sql_temporal_bound(fl_type_id_t t, int op, const struct fl_sql_lit *v, int64_t *value,
+                           fl_ice_op_t *ice_op);
+
 #endif

@@ -8,7 +8,7 @@
  * Input: the first byte picks nothing; the whole input is tried by
  * every parser (as text, NUL-terminated copy), and as a constraint
  * literal (text and blob) against each column of a fixed schema with
- * each operator.
+ * each operator, and as a timestamp bound of the topic tables.
  */
 #include "core/mem.h"
 #include "iceberg/schema.h"
@@ -91,6 +91,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             fl_sql_preds_add(&ps, schema, c, ops[k], &inum);
             fl_sql_preds_add(&ps, schema, c, ops[k], &rnum);
             if (ps.n > FL_SQL_PREDS_MAX - 4) fl_sql_preds_fini(&ps);
+            /* the topic tables' timestamp bounds (sql_topic.c) */
+            int64_t tv;
+            fl_ice_op_t top;
+            if (fl_sql_temporal_bound(schema->fields[c].type, ops[k], &text, &tv, &top) &&
+                top != FL_ICE_OP_EQ && top != FL_ICE_OP_LT && top != FL_ICE_OP_LE &&
+                top != FL_ICE_OP_GT && top != FL_ICE_OP_GE)
+                abort();
         }
     fl_sql_preds_fini(&ps);
     fl_free(s);
