@@ -10,4 +10,5 @@ FLOE_REST_TOKEN=s3cret "$FLOE" up --data "$T/d2" --listen "127.0.0.1:$PORT2" >>"
 pid2=$!
 trap 'kill -9 $pid2 2>/dev/null || true; floe_up_cleanup' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT2/health" >/dev/null 2>&1 && break; sleep 0.1; done
-python3 "$(dirname "$0")/rest_openapi.py" "$URL" "http://127.0.0.1:$PORT2" s3cret
+# Debian's python3 with python3-yaml and python3-jsonschema (scripts/install-deps)
+/usr/bin/python3 "$(dirname "$0")/rest_openapi.py" "$URL" "http://127.0.0.1:$PORT2" s3cret
