@@ -262,6 +262,10 @@ static fl_err_t append_value(struct fl_col *col, json_t *j, struct fl_error *err
     }
 }
 
+fl_err_t fl_col_append_json(struct fl_col *col, json_t *value, struct fl_error *err) {
+    return append_value(col, value, err);
+}
+
 fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t len,
                               struct fl_error *err) {
     json_error_t je;

@@ -49,6 +49,7 @@ struct fl_pipe {
     int *keycols; /* upsert key: column indexes in the current schema */
     int nkey;
     struct fl_pipe_validator *val;
+    struct fl_pipe_map *map;
     struct fl_pipe_stats stats;
     pthread_t thread;
     int running;
@@ -105,9 +106,41 @@ static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg,
             return fl_errf(err, FL_ERR_INVALID, "key column %s is not a top-level primitive column of %s.%s",
                            cfg->nkey > 0 ? cfg->key[k] : "(identifier field)", cfg->ns, cfg->table);
         p->keycols[p->nkey++] = found;
-        fl_pipe_validator_require(p->val, s->fields[found].name);
+        const char *src = fl_pipe_map_source(p->map, s->fields[found].name);
+        if (src) fl_pipe_validator_require(p->val, src); /* a derived key is never null */
     }
     return FL_OK;
+}
+
+/* The validate rules name table columns; they check the record's fields
+ * those columns read (map.h), which a derived column has none of. */
+static struct fl_pipe_validator *validator_through_map(const struct fl_pipe_map *map,
+                                                       const struct fl_pipe_rules *rules) {
+    const char *req[256];
+    struct fl_pipe_allowed al[256];
+    struct fl_pipe_rules r = {req, 0, al, 0};
+    for (int i = 0; i < rules->nrequired && r.nrequired < 256; i++)
+        if ((req[r.nrequired] = fl_pipe_map_source(map, rules->required[i]))) r.nrequired++;
+    for (int i = 0; i < rules->nallowed && r.nallowed < 256; i++) {
+        al[r.nallowed] = rules->allowed[i];
+        if ((al[r.nallowed].col = fl_pipe_map_source(map, rules->allowed[i].col))) r.nallowed++;
+    }
+    return fl_pipe_validator_new(&r);
+}
+
+/* The table's state for floe status (the pipeline's thread, or before it runs). */
+static void note_table(struct fl_pipe *p) {
+    const struct fl_ice_meta *meta = p->tbl->meta;
+    const struct fl_ice_snapshot *snap = fl_ice_meta_snapshot(meta, meta->current_snapshot_id);
+    const char *files = fl_ice_snapshot_summary(meta, meta->current_snapshot_id, "total-data-files");
+    int64_t consumed = 0;
+    for (int i = 0; i < p->npart; i++) consumed += p->next[i];
+    pthread_mutex_lock(&p->mu);
+    p->stats.consumed = consumed;
+    p->stats.snapshots = meta->nsnapshots;
+    p->stats.last_commit_ms = snap ? snap->timestamp_ms : -1;
+    p->stats.data_files = files ? strtoll(files, NULL, 10) : 0;
+    pthread_mutex_unlock(&p->mu);
 }
 
 fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog *cat,
@@ -145,8 +178,10 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     }
     p->decode = cfg->decode;
     p->ptr_max = cfg->pointer_max_bytes ? cfg->pointer_max_bytes : FL_PIPE_POINTER_MAX_BYTES;
-    p->val = fl_pipe_validator_new(&cfg->rules);
+    if (!rc) rc = fl_pipe_map_new(fl_ice_meta_current_schema(p->tbl->meta), cfg->map, cfg->nmap, &p->map, err);
+    if (!rc) p->val = validator_through_map(p->map, &cfg->rules);
     if (!rc) rc = resolve_key(p, cfg, err);
+    if (!rc) note_table(p);
     if (rc) {
         fl_err_prefix(err, "pipeline %s", p->name);
         fl_pipe_free(p);
@@ -180,51 +215,17 @@ static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_dec
     return rc;
 }
 
-/* Seed 001's hour stamps "2026-01-08-14" become ISO text for a timestamp column. */
-static const char *fix_hour_stamp(const char *s, char *buf, size_t bufsz) {
-    int y, mo, d, h, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d-%2d%n", &y, &mo, &d, &h, &n) == 4 && s[n] == '\0' && strlen(s) == 13) {
-        snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:00:00Z", y, mo, d, h);
-        return buf;
-    }
-    return s;
-}
-
-/* Validates the object o (taken over) and appends it as a row by column
- * name, plus derived columns. On failure *reason says why. */
+/* Validates the object o (taken over) and appends it as a row through
+ * the map step. On failure *reason says why. */
 static fl_err_t object_row(struct fl_pipe *p, struct fl_batch *b, int part,
                            const struct fl_log_decoded *rec, json_t *o, int64_t now_us, char *reason,
                            size_t reasonsz) {
-    if (!fl_pipe_validator_check(p->val, o, reason, reasonsz)) {
-        json_decref(o);
-        return FL_ERR_INVALID;
+    fl_err_t rc = FL_ERR_INVALID;
+    if (fl_pipe_validator_check(p->val, o, reason, reasonsz)) {
+        struct fl_pipe_map_pos pos = {p->topic, part, rec->offset, now_us};
+        rc = fl_pipe_map_row(p->map, b, o, &pos, reason, reasonsz);
     }
-    const struct fl_schema *s = b->schema;
-    char tsbuf[40];
-    for (int c = 0; c < s->nfields; c++) {
-        const struct fl_field *f = &s->fields[c];
-        json_t *v = NULL;
-        if (!strcmp(f->name, "_kafka_topic")) v = json_string(p->topic);
-        else if (!strcmp(f->name, "_kafka_partition")) v = json_integer(part);
-        else if (!strcmp(f->name, "_kafka_offset")) v = json_integer(rec->offset);
-        else if (!strcmp(f->name, "processed_timestamp") && !json_object_get(o, f->name)) v = json_integer(now_us);
-        else continue;
-        json_object_set_new(o, f->name, v);
-    }
-    for (int c = 0; c < s->nfields; c++) {
-        const struct fl_field *f = &s->fields[c];
-        json_t *v = json_object_get(o, f->name);
-        if ((f->type == FL_TYPE_TIMESTAMP || f->type == FL_TYPE_TIMESTAMPTZ) && json_is_string(v)) {
-            const char *fixed = fix_hour_stamp(json_string_value(v), tsbuf, sizeof(tsbuf));
-            if (fixed == tsbuf) json_object_set_new(o, f->name, json_string(tsbuf));
-        }
-    }
-    char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    struct fl_error e = {0};
-    fl_err_t rc = text ? fl_batch_append_json(b, text, strlen(text), &e) : FL_ERR_NOMEM;
-    free(text);
-    if (rc) snprintf(reason, reasonsz, "%s", e.msg[0] ? e.msg : fl_err_name(rc));
     return rc;
 }
 
@@ -289,7 +290,8 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     int64_t *next = fl_calloc((size_t)p->npart, sizeof(int64_t));
     memcpy(next, p->next, sizeof(int64_t) * (size_t)p->npart);
     int64_t consumed = 0, rows = 0, dlq = 0, now_us = fl_time_now_us();
-    fl_err_t rc = fl_batch_new(schema, 0, &b, err);
+    fl_err_t rc = fl_pipe_map_bind(p->map, schema, err); /* the table may have evolved */
+    if (!rc) rc = fl_batch_new(schema, 0, &b, err);
     if (!rc) rc = fl_ice_appender_new(p->tbl, &ap, err);
     for (int part = 0; part < p->npart && !rc; part++) {
         while (!rc && consumed < p->max_records) {
@@ -403,6 +405,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     }
     for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
     fl_free(dels);
+    note_table(p);
     fl_pipe_upsert_plan_fini(&plan);
     fl_free(next);
     fl_buf_fini(&raw);
@@ -459,6 +462,19 @@ void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {
     pthread_mutex_lock((pthread_mutex_t *)&p->mu);
     *out = p->stats;
     pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
+    out->name = p->name;
+    out->topic = p->topic;
+    out->ns = p->ns;
+    out->table = p->table;
+    struct fl_log_partition_info info[64];
+    int np = 0;
+    struct fl_error e = {0};
+    out->lag = 0;
+    if (fl_log_topic_describe(p->log, p->topic, &np, NULL, info, 64, &e) == FL_OK) {
+        int64_t end = 0;
+        for (int i = 0; i < np && i < 64; i++) end += info[i].end_offset;
+        out->lag = end > out->consumed ? end - out->consumed : 0;
+    }
 }
 
 void fl_pipe_free(struct fl_pipe *p) {
@@ -466,6 +482,7 @@ void fl_pipe_free(struct fl_pipe *p) {
     fl_pipe_stop(p);
     fl_ice_table_free(p->tbl);
     fl_pipe_validator_free(p->val);
+    fl_pipe_map_free(p->map);
     fl_free(p->keycols);
     fl_free(p->next);
     fl_free(p->name);
