@@ -27,6 +27,11 @@
  *       key: [uuid]                   # upsert key; default the table's identifier fields
  *       required: [uuid, status]      # non-null columns
  *       allowed: {status: [approved, resubmission]}
+ *       map: [{derive: {column: dt, from: date(ts)}}]   # see below
+ *   tables:                          # created by floe up when missing; see below
+ *     - {name: t, schema: [{name: id, type: long, required: true}], identifier: [id]}
+ *
+ * docs/config.md describes every key.
  */
 #ifndef FL_CORE_CONFIG_H
 #define FL_CORE_CONFIG_H
