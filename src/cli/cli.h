@@ -13,5 +13,7 @@ int fl_cli_gen(int argc, char **argv);
 int fl_cli_sql(int argc, char **argv);
 int fl_cli_up(int argc, char **argv);
 int fl_cli_topic(int argc, char **argv);
+int fl_cli_config(int argc, char **argv);
+int fl_cli_status(int argc, char **argv);
 
 #endif

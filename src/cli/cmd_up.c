@@ -15,9 +15,15 @@
  * default.employees and default.clients; and seed 001's Flink job:
  * weather -> default.weather_agg, 1-minute average temperature and
  * count per city (pipeline/window.h).
+ *
+ * Tables: the config's `tables:` are created when the catalog lacks them
+ * (up_tables.c) before any pipeline starts. GET /status on the same port
+ * reports each pipeline's counters (floe status prints them).
  */
 #include "cli/cli.h"
+#include "cli/up_tables.h"
 #include "core/config.h"
+#include "core/time.h"
 #include "catalog/rest.h"
 #include "iceberg/table.h"
 #include "pipeline/pipeline.h"
@@ -30,6 +36,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -169,6 +176,51 @@ static const struct builtin_pipe BUILTIN[] = {
     {"weather", "weather_agg", NULL, NULL, FL_PIPE_DECODE_JSON, {0}, &WEATHER_WINDOW},
 };
 
+/* The config's tables: created when missing, checked when present. */
+static fl_err_t up_declared_tables(struct fl_store *st, struct fl_catalog *cat,
+                                   const struct fl_config *cfg, struct fl_error *err) {
+    for (int i = 0; i < cfg->ntables; i++) {
+        int created = 0;
+        fl_err_t rc = fl_up_table_ensure(st, cat, &cfg->tables[i], &created, err);
+        if (rc) return rc;
+        printf("floe up: table %s.%s %s\n", cfg->tables[i].ns, cfg->tables[i].name,
+               created ? "created" : "exists");
+    }
+    return FL_OK;
+}
+
+struct up_status {
+    struct fl_pipe **pipes;
+    int npipes;
+};
+
+/* GET /status (a server thread): {"pipelines":[{name, topic, table,
+ * records_in, rejected, committed, unchanged, commits, lag,
+ * last_commit_ms, last_commit, snapshots, files}]} */
+static void up_status_json(void *ctx, struct fl_buf *out) {
+    const struct up_status *us = ctx;
+    json_t *arr = json_array();
+    for (int i = 0; i < us->npipes; i++) {
+        struct fl_pipe_stats ps;
+        fl_pipe_get_stats(us->pipes[i], &ps);
+        char when[40] = "", table[600];
+        if (ps.last_commit_ms >= 0) fl_time_format_iso(ps.last_commit_ms * 1000, when, sizeof(when));
+        snprintf(table, sizeof(table), "%s.%s", ps.ns, ps.table);
+        json_array_append_new(
+            arr, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "name", ps.name, "topic",
+                           ps.topic, "table", table, "records_in", (json_int_t)ps.records_in, "rejected",
+                           (json_int_t)ps.records_dlq, "committed", (json_int_t)ps.records_out, "unchanged",
+                           (json_int_t)ps.rows_unchanged, "commits", (json_int_t)ps.commits, "lag",
+                           (json_int_t)ps.lag, "last_commit_ms", (json_int_t)ps.last_commit_ms, "last_commit",
+                           when, "snapshots", (json_int_t)ps.snapshots, "files", (json_int_t)ps.data_files));
+    }
+    json_t *o = json_pack("{s:o}", "pipelines", arr);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (text) fl_buf_append_str(out, text);
+    free(text);
+}
+
 int fl_cli_up(int argc, char **argv) {
     const char *conf_path = NULL, *listen_arg = NULL, *data_arg = NULL;
     for (int i = 1; i < argc; i++) {
@@ -283,6 +335,11 @@ int fl_cli_up(int argc, char **argv) {
         fprintf(stderr, "floe up: catalog %s: %s\n", caturi, err.msg);
         goto out;
     }
+    if (up_declared_tables(store, cat, &cfg, &err)) {
+        fprintf(stderr, "floe up: %s\n", err.msg);
+        status = 2;
+        goto out;
+    }
     bool builtin = !cfg.pipelines_given;
     for (size_t i = 0; builtin && i < sizeof(BUILTIN) / sizeof(BUILTIN[0]); i++)
         if (BUILTIN[i].schema && ensure_table(store, cat, BUILTIN[i].table, BUILTIN[i].schema, BUILTIN[i].term, &err)) {
@@ -296,6 +353,7 @@ int fl_cli_up(int argc, char **argv) {
         const struct builtin_pipe *bp = builtin ? &BUILTIN[i] : NULL;
         char ns[256] = "default", name[256];
         struct fl_pipe_allowed allowed[64];
+        struct fl_pipe_map_step steps[256];
         struct fl_pipe_config pc = {.commit_interval_ms = 1000};
         struct fl_pipe_agg aggs[32];
         struct fl_pipe_window_config wc;
@@ -309,6 +367,8 @@ int fl_cli_up(int argc, char **argv) {
             pc.topic = pl->topic;
             pc.commit_interval_ms = pl->commit_interval_ms;
             pc.decode = pl->decode > 0 ? FL_PIPE_DECODE_POINTER : FL_PIPE_DECODE_JSON;
+            pc.nmap = fl_up_map_steps(pl, steps, 256);
+            pc.map = steps;
             pc.key = (const char *const *)pl->key;
             pc.nkey = pl->nkey;
             pc.rules.required = (const char *const *)pl->required;
@@ -355,6 +415,9 @@ int fl_cli_up(int argc, char **argv) {
     struct fl_rest rest = {.store = store, .cat = cat, .token = getenv("FLOE_REST_TOKEN")};
     icfg.rest = &rest;
     icfg.sql_log = log; /* POST /sql sees the topics as topic.NAME */
+    struct up_status ustat = {pipes, npipes};
+    icfg.status = up_status_json;
+    icfg.status_ctx = &ustat;
     fl_ingest_backend_log_init(&be, log, store, &defaults);
     /* concurrent single-event requests share one log append (coalesce.c) */
     fl_ingest_coalesce_init(&co, &be, (size_t)1 << 20);

@@ -10,6 +10,7 @@
  * the address bindable, is the URI a store) is checked by their users.
  */
 #include "core/config.h"
+#include "core/config_int.h"
 #include "core/mem.h"
 
 #include <errno.h>
@@ -20,12 +21,6 @@
 
 #define CONFIG_TOPICS_MAX 1024
 #define CONFIG_UPLOADS_MAX 32
-
-struct walk {
-    const char *path;
-    yaml_document_t *doc;
-    struct fl_error *err;
-};
 
 void fl_config_init(struct fl_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
@@ -62,10 +57,12 @@ void fl_config_fini(struct fl_config *cfg) {
         fl_free(cfg->uploads[i].topic);
     }
     fl_free(cfg->uploads);
+    fl_config_tables_fini(cfg);
     for (int i = 0; i < cfg->npipelines; i++) {
         fl_free(cfg->pipelines[i].name);
         fl_free(cfg->pipelines[i].topic);
         fl_free(cfg->pipelines[i].table);
+        fl_config_map_fini(&cfg->pipelines[i]);
         struct fl_config_pipeline *pl = &cfg->pipelines[i];
         for (int k = 0; k < pl->nkey; k++) fl_free(pl->key[k]);
         fl_free(pl->key);
@@ -81,6 +78,7 @@ void fl_config_fini(struct fl_config *cfg) {
     }
     fl_free(cfg->pipelines);
     fl_free(cfg->catalog);
+    fl_free(cfg->path);
     fl_config_init(cfg);
 }
 
@@ -404,6 +402,7 @@ static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_n
     if (!strcmp(key, "name")) return get_str(w, v, "pipelines[].name", &pl->name);
     if (!strcmp(key, "topic")) return get_str(w, v, "pipelines[].topic", &pl->topic);
     if (!strcmp(key, "table")) return get_str(w, v, "pipelines[].table", &pl->table);
+    if (!strcmp(key, "map")) return fl_config_map_walk(w, pl, v);
     if (!strcmp(key, "commit_interval_ms"))
         return get_int(w, v, "pipelines[].commit_interval_ms", 100, 3600000, &pl->commit_interval_ms);
     if (!strcmp(key, "decode")) {
@@ -451,6 +450,7 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
     if (!strcmp(key, "log")) return each_pair(w, v, key, log_pair, cfg);
     if (!strcmp(key, "topics")) return topics_seq(w, cfg, v);
     if (!strcmp(key, "uploads")) return uploads_seq(w, cfg, v);
+    if (!strcmp(key, "tables")) return fl_config_tables_walk(w, cfg, v);
     if (!strcmp(key, "catalog")) return get_str(w, v, key, &cfg->catalog);
     if (!strcmp(key, "pipelines")) return pipelines_seq(w, cfg, v);
     return unknown(w, kn, "", key);
@@ -459,6 +459,8 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
 fl_err_t fl_config_load(const char *path, struct fl_config *cfg, struct fl_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return fl_errf(err, FL_ERR_IO, "%s: %s", path, strerror(errno));
+    fl_free(cfg->path);
+    cfg->path = fl_strdup(path);
     yaml_parser_t parser;
     yaml_document_t doc;
     fl_err_t rc = FL_OK;
@@ -478,4 +480,27 @@ out_parser:
     yaml_parser_delete(&parser);
     fclose(f);
     return rc;
+}
+
+/* ---- the walker for the other sections' files (config_int.h) ---- */
+
+fl_err_t fl_config_fail(struct walk *w, const yaml_node_t *n, const char *key, const char *why) {
+    return fail(w, n, key, why);
+}
+fl_err_t fl_config_get_str(struct walk *w, yaml_node_t *n, const char *key, char **out) {
+    return get_str(w, n, key, out);
+}
+fl_err_t fl_config_get_bool(struct walk *w, yaml_node_t *n, const char *key, int *out) {
+    return get_bool(w, n, key, out);
+}
+fl_err_t fl_config_get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out,
+                                int *nout) {
+    return get_str_list(w, n, key, out, nout);
+}
+fl_err_t fl_config_each_pair(struct walk *w, yaml_node_t *n, const char *where,
+                             fl_config_pair_fn fn, void *ctx) {
+    return each_pair(w, n, where, fn, ctx);
+}
+fl_err_t fl_config_unknown(struct walk *w, yaml_node_t *kn, const char *where, const char *key) {
+    return unknown(w, kn, where, key);
 }

@@ -40,6 +40,11 @@
  *           - {avg: temperature, as: avg_temperature}
  *           - {count: "*", as: record_count}
  *         postgres: {uri: "postgresql://u@host/db", table: weather}   # optional
+ *       map: [{derive: {column: dt, from: date(ts)}}]   # see below
+ *   tables:                          # created by floe up when missing; see below
+ *     - {name: t, schema: [{name: id, type: long, required: true}], identifier: [id]}
+ *
+ * docs/config.md describes every key.
  */
 #ifndef FL_CORE_CONFIG_H
 #define FL_CORE_CONFIG_H
@@ -82,15 +87,63 @@ struct fl_config_window {
     char *pg_uri, *pg_table;
 };
 
+/* A map step (config_tables.c), in the order written:
+ *   - rename: {from: KEY, to: COLUMN}
+ *   - cast: COLUMN | {column: COLUMN, unit: s|ms|us}
+ *   - derive: {column: COLUMN, from: now|topic|partition|offset|date(KEY)|hour(KEY)}
+ *   - derive: {column: COLUMN, value: CONSTANT} */
+#define FL_CONFIG_MAP_RENAME 0
+#define FL_CONFIG_MAP_CAST 1
+#define FL_CONFIG_MAP_DERIVE 2
+struct fl_config_map {
+    int kind;
+    char *column; /* rename: the new name; cast, derive: the column */
+    char *from;   /* rename: the old name; derive: what from; cast: unit */
+    char *value;  /* derive: a constant */
+    char *where;  /* "FILE:LINE" of the step, for errors found later */
+};
+
 struct fl_config_pipeline {
     char *name, *topic, *table; /* table: NS.NAME */
     int64_t commit_interval_ms;
     int decode;                 /* -1 unset, 0 json, 1 pointer (FL_PIPE_DECODE_*'s values) */
+    struct fl_config_map *map;  /* map steps, in order */
+    int nmap;
     char **key, **required;
     int nkey, nrequired;
     struct fl_config_allowed *allowed;
     int nallowed;
     struct fl_config_window *window; /* NULL = none */
+};
+
+/* A table floe up creates when the catalog lacks it (config_tables.c):
+ *   tables:
+ *     - namespace: default            # default "default"
+ *       name: ratings
+ *       schema:                       # ids 1, 2, ... in order; or schema_json: '{...}'
+ *         - {name: id, type: long, required: true}
+ *         - {name: amount, type: decimal(10,2)}
+ *       partition: [day(ts), bucket(16, id), status]
+ *       identifier: [id]              # the upsert key (Iceberg identifier fields)
+ *       properties: {write.format.default: parquet}
+ *       on_schema_change: add_columns # or fail (default) */
+struct fl_config_field {
+    char *name, *type;
+    int required;
+    char *where; /* "FILE:LINE" */
+};
+
+struct fl_config_table {
+    char *ns, *name;
+    struct fl_config_field *fields;
+    int nfields;
+    char *schema_json; /* instead of fields */
+    char **partition, **identifier;
+    int npartition, nidentifier;
+    char **prop_keys, **prop_values;
+    int nprops;
+    int add_columns; /* on_schema_change: 1 add_columns, 0 fail */
+    char *where;     /* "FILE:LINE" of the entry */
 };
 
 struct fl_config {
@@ -107,6 +160,9 @@ struct fl_config {
     struct fl_config_upload *uploads;
     int nuploads;
     char *catalog;
+    struct fl_config_table *tables; /* config_tables.c */
+    int ntables;
+    char *path; /* the file read, for messages */
     struct fl_config_pipeline *pipelines;
     int npipelines;
     int pipelines_given; /* the key was present (an empty list turns the built-in one off) */

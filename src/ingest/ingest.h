@@ -85,6 +85,10 @@ struct fl_ingest_config {
     bool auto_create_topics; /* POST /topics/{unknown}: create (true) or 404 */
     struct fl_rest *rest;    /* borrowed: the Iceberg REST catalog under /v1/ (NULL = off) */
     struct fl_log *sql_log;  /* borrowed: its topics are tables for POST /sql (NULL = none) */
+    /* GET /status: its JSON body, written by the owner (floe up: the
+     * pipelines' counters) on a server thread; NULL = no such route */
+    void (*status)(void *ctx, struct fl_buf *out);
+    void *status_ctx;
 };
 
 /* Fills cfg with the defaults above and the seed's three kinds

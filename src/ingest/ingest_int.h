@@ -61,6 +61,8 @@ void fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *
 /* Kafka's topic name rule: 1..249 bytes of [a-zA-Z0-9._-], not "." or "..". */
 int fl_ingest_topic_name_ok(const char *s, size_t len);
 
+void fl_ingest_route_status(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                            struct fl_ingest_resp *resp);
 void fl_ingest_route_health(struct fl_ingest *ing, const struct fl_ingest_call *call,
                             struct fl_ingest_resp *resp);
 /* done NULL: answers before returning (false). Else may return true and

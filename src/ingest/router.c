@@ -162,6 +162,9 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     } else if (!strcmp(call.path, "/log")) {
         if (strcmp(m, "GET")) goto method;
         pending = fl_ingest_route_log(ing, &call, resp, done, arg);
+    } else if (!strcmp(call.path, "/status") && ing->cfg.status) {
+        if (strcmp(m, "GET")) goto method;
+        fl_ingest_route_status(ing, &call, resp);
     } else if (!strcmp(call.path, "/health")) {
         if (strcmp(m, "GET") && strcmp(m, "HEAD")) goto method;
         fl_ingest_route_health(ing, &call, resp);

@@ -56,6 +56,7 @@ struct fl_pipe {
     struct fl_schema *wout;     /* the result schema the window writes (a copy) */
     struct fl_pipe_pg *pg;      /* its PostgreSQL sink, or NULL */
     int win_stale;              /* a step failed: reload the windows first */
+    struct fl_pipe_map *map;
     struct fl_pipe_stats stats;
     pthread_t thread;
     int running;
@@ -205,9 +206,24 @@ static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg,
             return fl_errf(err, FL_ERR_INVALID, "key column %s is not a top-level primitive column of %s.%s",
                            cfg->nkey > 0 ? cfg->key[k] : "(identifier field)", cfg->ns, cfg->table);
         p->keycols[p->nkey++] = found;
-        fl_pipe_validator_require(p->val, s->fields[found].name);
+        fl_pipe_validator_require(p->val, s->fields[found].name); /* checked on the decoded row */
     }
     return FL_OK;
+}
+
+/* The table's state for floe status (the pipeline's thread, or before it runs). */
+static void note_table(struct fl_pipe *p) {
+    const struct fl_ice_meta *meta = p->tbl->meta;
+    const struct fl_ice_snapshot *snap = fl_ice_meta_snapshot(meta, meta->current_snapshot_id);
+    const char *files = fl_ice_snapshot_summary(meta, meta->current_snapshot_id, "total-data-files");
+    int64_t consumed = 0;
+    for (int i = 0; i < p->npart; i++) consumed += p->next[i];
+    pthread_mutex_lock(&p->mu);
+    p->stats.consumed = consumed;
+    p->stats.snapshots = meta->nsnapshots;
+    p->stats.last_commit_ms = snap ? snap->timestamp_ms : -1;
+    p->stats.data_files = files ? strtoll(files, NULL, 10) : 0;
+    pthread_mutex_unlock(&p->mu);
 }
 
 fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog *cat,
@@ -248,10 +264,13 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
         load_offsets(p);
     }
     if (!rc && !cfg->window) rc = resolve_key(p, cfg, err);
-    /* the rules name columns of what is decoded: the table's, or the window's input */
-    if (!rc)
-        rc = fl_pipe_validator_bind(p->val, p->win ? fl_pipe_window_input_schema(p->win)
-                                                   : fl_ice_meta_current_schema(p->tbl->meta), err);
+    /* map steps and rules name columns of what is decoded: the table's,
+     * or the window's input */
+    const struct fl_schema *in =
+        rc ? NULL : p->win ? fl_pipe_window_input_schema(p->win) : fl_ice_meta_current_schema(p->tbl->meta);
+    if (!rc && cfg->nmap > 0) rc = fl_pipe_map_new(in, cfg->map, cfg->nmap, &p->map, err);
+    if (!rc) rc = fl_pipe_validator_bind(p->val, in, err);
+    if (!rc) note_table(p);
     if (rc) {
         fl_err_prefix(err, "pipeline %s", p->name);
         fl_pipe_free(p);
@@ -355,6 +374,23 @@ static fl_err_t object_row(struct fl_pipe *p, struct fl_jdec *dec, struct fl_bat
     return fl_batch_end_row(b);
 }
 
+/* A record object through the map steps (map.h: a jansson tree, then
+ * column by column into the row), then validated. On failure the batch
+ * is unchanged and reason says why. */
+static fl_err_t mapped_row(struct fl_pipe *p, struct fl_batch *b, int part,
+                           const struct fl_log_decoded *rec, json_t *o, int64_t now_us, char *reason,
+                           size_t reasonsz) {
+    struct fl_pipe_map_pos pos = {p->topic, part, rec->offset, now_us};
+    fl_err_t rc = fl_pipe_map_row(p->map, b, o, &pos, reason, reasonsz);
+    if (rc) return rc;
+    if (!fl_pipe_validator_check_row(p->val, b, b->nrows - 1, reason, reasonsz)) {
+        b->nrows--; /* take the ended row back */
+        fl_batch_rollback_row(b);
+        return FL_ERR_INVALID;
+    }
+    return FL_OK;
+}
+
 /* Decodes one record into rows: its value's JSON object, or for a
  * pointer record the objects of the file it names. Each refused object
  * goes to the dead-letter topic with the record's position and why;
@@ -375,11 +411,17 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_
         fl_err_t rc = FL_OK;
         json_array_foreach(arr, i, el) {
             char why[FL_ERROR_MSG_MAX - 64];
-            char *text = json_is_object(el) ? json_dumps(el, JSON_COMPACT) : NULL;
-            fl_err_t orc = text ? object_row(p, dec, b, part, rec, text, strlen(text), now_us, why, sizeof(why))
-                                : FL_ERR_INVALID;
-            if (!text) snprintf(why, sizeof(why), "not a JSON object");
-            free(text);
+            fl_err_t orc = FL_ERR_INVALID;
+            if (!json_is_object(el)) {
+                snprintf(why, sizeof(why), "not a JSON object");
+            } else if (p->map) {
+                orc = mapped_row(p, b, part, rec, el, now_us, why, sizeof(why));
+            } else {
+                char *text = json_dumps(el, JSON_COMPACT);
+                orc = text ? object_row(p, dec, b, part, rec, text, strlen(text), now_us, why, sizeof(why))
+                           : FL_ERR_NOMEM;
+                free(text);
+            }
             if (orc == FL_OK) {
                 (*rows)++;
                 continue;
@@ -395,7 +437,22 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_
         (*dlq)++;
         return dead_letter(p, part, rec, "null value", err);
     }
-    if (object_row(p, dec, b, part, rec, rec->value, rec->value_len, now_us, reason, sizeof(reason)) == FL_OK) {
+    fl_err_t orc;
+    if (p->map) {
+        /* map steps read a tree; without them the streaming decoder */
+        json_error_t je;
+        json_t *o = json_loadb((const char *)rec->value, rec->value_len, JSON_REJECT_DUPLICATES, &je);
+        if (json_is_object(o)) {
+            orc = mapped_row(p, b, part, rec, o, now_us, reason, sizeof(reason));
+        } else {
+            orc = FL_ERR_INVALID;
+            snprintf(reason, sizeof(reason), "value is not a JSON object%s%s", o ? "" : ": ", o ? "" : je.text);
+        }
+        json_decref(o);
+    } else {
+        orc = object_row(p, dec, b, part, rec, rec->value, rec->value_len, now_us, reason, sizeof(reason));
+    }
+    if (orc == FL_OK) {
         (*rows)++;
         return FL_OK;
     }
@@ -450,7 +507,8 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     memcpy(next, p->next, sizeof(int64_t) * (size_t)p->npart);
     int64_t consumed = 0, rows = 0, dlq = 0, late = 0, now_us = fl_time_now_us();
     struct fl_jdec *dec = NULL;
-    fl_err_t rc = fl_batch_new(schema, 0, &b, err);
+    fl_err_t rc = p->map ? fl_pipe_map_bind(p->map, schema, err) : FL_OK; /* the table may have evolved */
+    if (!rc) rc = fl_batch_new(schema, 0, &b, err);
     if (!rc) rc = step_decoder(p, schema, &dec, err);
     if (!rc) rc = fl_ice_appender_new(p->tbl, &ap, err);
     for (int part = 0; part < p->npart && !rc; part++) {
@@ -599,6 +657,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     }
     for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
     fl_free(dels);
+    note_table(p);
     fl_pipe_upsert_plan_fini(&plan);
     fl_free(next);
     fl_buf_fini(&raw);
@@ -657,6 +716,19 @@ void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {
     pthread_mutex_lock((pthread_mutex_t *)&p->mu);
     *out = p->stats;
     pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
+    out->name = p->name;
+    out->topic = p->topic;
+    out->ns = p->ns;
+    out->table = p->table;
+    struct fl_log_partition_info info[64];
+    int np = 0;
+    struct fl_error e = {0};
+    out->lag = 0;
+    if (fl_log_topic_describe(p->log, p->topic, &np, NULL, info, 64, &e) == FL_OK) {
+        int64_t end = 0;
+        for (int i = 0; i < np && i < 64; i++) end += info[i].end_offset;
+        out->lag = end > out->consumed ? end - out->consumed : 0;
+    }
 }
 
 void fl_pipe_free(struct fl_pipe *p) {
@@ -667,6 +739,7 @@ void fl_pipe_free(struct fl_pipe *p) {
     fl_pipe_pg_free(p->pg);
     fl_pipe_window_free(p->win);
     fl_schema_free(p->wout);
+    fl_pipe_map_free(p->map);
     fl_free(p->keycols);
     fl_free(p->next);
     fl_free(p->name);

@@ -40,6 +40,7 @@
 #include "catalog/catalog.h"
 #include "core/err.h"
 #include "log/log.h"
+#include "pipeline/map.h"
 #include "pipeline/validate.h"
 #include "pipeline/window.h"
 #include "store/store.h"
@@ -54,6 +55,8 @@ struct fl_pipe_config {
     int64_t commit_interval_ms; /* default 1000 */
     int64_t max_batch_records;  /* commit early past this; default 1,000,000 */
     int decode;                 /* FL_PIPE_DECODE_JSON (default) or FL_PIPE_DECODE_POINTER */
+    const struct fl_pipe_map_step *map; /* map steps (map.h), in order; rules and key name */
+    int nmap;                           /* table columns, looked up through the renames */
     size_t pointer_max_bytes;   /* cap on a pointed-to file; 0 = 16 MiB */
     const char *const *key;     /* upsert key columns; none: the table's identifier fields */
     int nkey;
@@ -74,6 +77,13 @@ struct fl_pipe_stats {
     int64_t steps_no_change; /* steps that consumed records but made no snapshot */
     int64_t records_late;    /* window: late records (dead-lettered, also in records_dlq) */
     int64_t windows_open;    /* window: open windows held in memory */
+    /* for floe status: as of the last step */
+    int64_t consumed;        /* sum over partitions of the next offset to consume */
+    int64_t lag;             /* log end offsets minus consumed (filled by fl_pipe_get_stats) */
+    int64_t last_commit_ms;  /* the table's current snapshot's time, -1 none */
+    int64_t snapshots;       /* the table's snapshots */
+    int64_t data_files;      /* its current snapshot's total-data-files */
+    const char *name, *topic, *ns, *table; /* the pipeline's, valid while it lives */
 };
 
 struct fl_pipe;
@@ -92,6 +102,8 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
 fl_err_t fl_pipe_start(struct fl_pipe *p, struct fl_error *err);
 /* Stops the thread after a last step (graceful: flush and commit). */
 void fl_pipe_stop(struct fl_pipe *p);
+/* Counters, the table's state and the lag (reads the log's end offsets);
+ * any thread. */
 void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out);
 void fl_pipe_free(struct fl_pipe *p);
 

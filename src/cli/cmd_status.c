@@ -1,0 +1,86 @@
+/*
+ * cmd_status.c - `floe status [--url URL]`: asks a running floe up for
+ * GET /status (libcurl) and prints one line per pipeline: records in,
+ * rejected (dead-lettered), committed rows, lag (log end offsets minus
+ * consumed), last commit time, snapshots and data files of its table.
+ * --json prints the reply as it came.
+ */
+#include "cli/cli.h"
+#include "core/buf.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STATUS_MAX_BYTES ((size_t)4 << 20)
+
+static size_t collect(char *p, size_t size, size_t n, void *ctx) {
+    struct fl_buf *b = ctx;
+    return fl_buf_append(b, p, size * n) ? 0 : size * n;
+}
+
+static long long geti(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
+
+int fl_cli_status(int argc, char **argv) {
+    const char *url = "http://127.0.0.1:8080";
+    int raw = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--url") && i + 1 < argc) url = argv[++i];
+        else if (!strcmp(argv[i], "--json")) raw = 1;
+        else {
+            fprintf(stderr, "usage: floe status [--url http://HOST:PORT] [--json]\n");
+            return !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ? 0 : 2;
+        }
+    }
+    char full[2048];
+    snprintf(full, sizeof(full), "%s/status", url);
+    struct fl_buf body;
+    fl_buf_init(&body, STATUS_MAX_BYTES);
+    CURL *c = curl_easy_init();
+    long code = 0;
+    int rc = 1;
+    curl_easy_setopt(c, CURLOPT_URL, full);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    json_t *o = NULL, *pipes;
+    if (cc != CURLE_OK) {
+        fprintf(stderr, "floe status: %s: %s\n", full, curl_easy_strerror(cc));
+        goto out;
+    }
+    if (code != 200) {
+        fprintf(stderr, "floe status: %s: HTTP %ld: %.*s\n", full, code, (int)body.len, (const char *)body.data);
+        goto out;
+    }
+    if (raw) {
+        printf("%.*s\n", (int)body.len, (const char *)body.data);
+        rc = 0;
+        goto out;
+    }
+    o = json_loadb((const char *)body.data, body.len, 0, NULL);
+    pipes = json_object_get(o, "pipelines");
+    if (!json_is_array(pipes)) {
+        fprintf(stderr, "floe status: %s: not a status reply\n", full);
+        goto out;
+    }
+    printf("%-16s %-28s %10s %9s %10s %8s %-20s %9s %6s\n", "PIPELINE", "TABLE", "IN", "REJECTED",
+           "COMMITTED", "LAG", "LAST COMMIT", "SNAPSHOTS", "FILES");
+    size_t i;
+    json_t *p;
+    json_array_foreach(pipes, i, p) {
+        const char *when = json_string_value(json_object_get(p, "last_commit"));
+        printf("%-16s %-28s %10lld %9lld %10lld %8lld %-20.19s %9lld %6lld\n",
+               json_string_value(json_object_get(p, "name")), json_string_value(json_object_get(p, "table")),
+               geti(p, "records_in"), geti(p, "rejected"), geti(p, "committed"), geti(p, "lag"),
+               when && *when ? when : "-", geti(p, "snapshots"), geti(p, "files"));
+    }
+    rc = 0;
+out:
+    json_decref(o);
+    fl_buf_fini(&body);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * config_int.h - what the files of the configuration loader share: the
+ * walk over libyaml's document tree and its typed getters, which fail
+ * with "FILE:LINE: key: why" (config.c), and the sections kept in files
+ * of their own (config_tables.c: tables and pipelines' map steps).
+ */
+#ifndef FL_CORE_CONFIG_INT_H
+#define FL_CORE_CONFIG_INT_H
+
+#include "core/config.h"
+
+#include <yaml.h>
+
+struct walk {
+    const char *path;
+    yaml_document_t *doc;
+    struct fl_error *err;
+};
+
+typedef fl_err_t (*fl_config_pair_fn)(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                                      yaml_node_t *v);
+
+fl_err_t fl_config_fail(struct walk *w, const yaml_node_t *n, const char *key, const char *why);
+fl_err_t fl_config_get_str(struct walk *w, yaml_node_t *n, const char *key, char **out);
+fl_err_t fl_config_get_bool(struct walk *w, yaml_node_t *n, const char *key, int *out);
+/* [a, b] or one scalar as a list of one. */
+fl_err_t fl_config_get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out,
+                                int *nout);
+fl_err_t fl_config_each_pair(struct walk *w, yaml_node_t *n, const char *where,
+                             fl_config_pair_fn fn, void *ctx);
+fl_err_t fl_config_unknown(struct walk *w, yaml_node_t *kn, const char *where, const char *key);
+
+/* config_tables.c */
+fl_err_t fl_config_tables_walk(struct walk *w, struct fl_config *cfg, yaml_node_t *n);
+void fl_config_tables_fini(struct fl_config *cfg);
+fl_err_t fl_config_map_walk(struct walk *w, struct fl_config_pipeline *pl, yaml_node_t *n);
+void fl_config_map_fini(struct fl_config_pipeline *pl);
+
+#endif
