@@ -150,14 +150,17 @@ static const char *const SESSION_STATUS[] = {"approved", "resubmission"};
 static const struct fl_pipe_allowed SESSION_ALLOWED[] = {{"status", SESSION_STATUS, 2}};
 static const char *const SESSION_REQUIRED[] = {"uuid", "status"};
 
-/* Seed 001's Flink job: 1-minute tumbling windows per city over ts,
- * average temperature and count, into default.weather_agg (created by
- * the pipeline: its schema follows from the window). */
+/* Seed 001's Flink job: 1-minute tumbling windows per city, average
+ * temperature and count, into default.weather_agg (created by the
+ * pipeline: its schema follows from the window). The event's ts is only
+ * its hour ("2026-01-08-14"), which would put a whole hour in its first
+ * minute, so the windows run on the log timestamp: when floe received
+ * the reading. */
 static const char *const WEATHER_KEY[] = {"city"};
 static const struct fl_pipe_agg WEATHER_AGGS[] = {{FL_PIPE_AGG_AVG, "temperature", "avg_temperature"},
                                                   {FL_PIPE_AGG_COUNT, "*", "record_count"}};
 static const struct fl_pipe_window_config WEATHER_WINDOW = {
-    .time_col = "ts", .key = WEATHER_KEY, .nkey = 1, .size_ms = 60000, .lateness_ms = 10000,
+    .time_col = "_kafka_timestamp", .key = WEATHER_KEY, .nkey = 1, .size_ms = 60000, .lateness_ms = 10000,
     .aggs = WEATHER_AGGS, .naggs = 2};
 
 struct builtin_pipe {

@@ -305,17 +305,21 @@ static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_dec
 }
 
 /* A column that floe derives for each record (_kafka_* always;
- * processed_timestamp when the record has none). */
+ * processed_timestamp when the record has none). _kafka_timestamp is the
+ * log record's timestamp: the producer's CreateTime, or for HTTP ingest
+ * the moment floe appended it (what the seed's logging server saw). */
 #define DERIVE_NONE 0
 #define DERIVE_TOPIC 1
 #define DERIVE_PARTITION 2
 #define DERIVE_OFFSET 3
 #define DERIVE_PROCESSED 4
+#define DERIVE_TIMESTAMP 5
 
 static int derived_kind(const char *name) {
     if (!strcmp(name, "_kafka_topic")) return DERIVE_TOPIC;
     if (!strcmp(name, "_kafka_partition")) return DERIVE_PARTITION;
     if (!strcmp(name, "_kafka_offset")) return DERIVE_OFFSET;
+    if (!strcmp(name, "_kafka_timestamp")) return DERIVE_TIMESTAMP;
     if (!strcmp(name, "processed_timestamp")) return DERIVE_PROCESSED;
     return DERIVE_NONE;
 }
@@ -359,6 +363,8 @@ static fl_err_t object_row(struct fl_pipe *p, struct fl_jdec *dec, struct fl_bat
         char num[24];
         struct fl_jscalar v = {.kind = FL_JS_NUMBER, .s = num};
         if (k == DERIVE_TOPIC) v = (struct fl_jscalar){.kind = FL_JS_STRING, .s = p->topic, .len = strlen(p->topic)};
+        else if (k == DERIVE_TIMESTAMP && rec->timestamp_ms < 0) v.kind = FL_JS_NULL;
+        else if (k == DERIVE_TIMESTAMP) v.len = int_text(rec->timestamp_ms * 1000, num);
         else v.len = int_text(k == DERIVE_PARTITION ? part : k == DERIVE_OFFSET ? rec->offset : now_us, num);
         rc = fl_col_append_jscalar(&b->cols[c], &v, &e);
     }

@@ -60,6 +60,9 @@ check "weather: events acknowledged ($n)" '[ -n "$n" ] && [ "$n" -gt 50 ]'
 check "weather: rows = acknowledged" 'wait_sql "select count(*) from weather" "$n"'
 check "weather: ts is the hour of arrival" '[ "$(sql "select count(*) from weather where ts not like \"%:00:00%\" or processed_timestamp is null or temperature is null")" = 0 ]'
 check "weather: hour(ts) partitions" '[ "$(sql "select count(*) from \"weather\$files\" where partition not like \"%ts_hour%\"")" = 0 ]'
+check "weather_agg: every reading counted once" 'wait_sql "select sum(record_count) from weather_agg" "$n"'
+check "weather_agg: every city" '[ "$(sql "select count(distinct city) from weather_agg")" = "$(sql "select count(distinct city) from weather")" ] && [ "$(sql "select count(distinct city) from weather")" -gt 1 ]'
+check "weather_agg: per city, the raw table's average" '[ "$(sql "select count(*) from weather_agg a join (select city, avg(temperature) t from weather group by city) r using (city) group by city having abs(sum(a.avg_temperature * a.record_count) / sum(a.record_count) - max(r.t)) > 1e-9")" = "" ]'
 restart_clean
 
 # ---- clickstream and iot (seed 002) ----
@@ -69,6 +72,9 @@ for s in clickstream iot; do
     check "$s: events acknowledged ($n)" '[ -n "$n" ] && [ "$n" -gt 100 ]'
     check "$s: rows = acknowledged" 'wait_sql "select count(*) from $s" "$n"'
     check "$s: dt = date(ts)" '[ "$(sql "select count(*) from $s where dt != substr(ts, 1, 10)")" = 0 ]'
+    if [ "$s" = clickstream ]; then
+        check "pageviews: per url and minute, the raw table's count" 'wait_sql "select count(*) from (select url, substr(ts, 1, 16) m, count(*) c from clickstream group by 1, 2) r left join clickstream_pageviews v on v.url = r.url and substr(v.window_start, 1, 16) = r.m where v.page_views is not r.c" 0'
+    fi
     check "$s: partitioned by dt" '[ "$(sql "select count(*) from \"$s\$files\" where partition not like \"%dt%\"")" = 0 ]'
     check "$s: 4 log partitions" '[ "$("$FLOE" topic describe "$s" --log-dir "$T/d/log" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"partitions\"])")" = 4 ]'
     check "$s: status lag 0" '"$FLOE" status --url "$URL" --json | grep -q "\"lag\":0"'
