@@ -56,7 +56,7 @@ echo "# $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg
 # --- 1. freshness --------------------------------------------------------
 D=$T/fresh
 start "$D"
-"$FLOE" gen weather --rate "$RATE" --duration "$DUR" --target "$URL" --threads 8 >"$T/gen.out" 2>&1 || true
+"$FLOE" gen weather --rate "$RATE" --duration "$DUR" --target "$URL" --threads 32 >"$T/gen.out" 2>&1 || true
 sleep 2 # the last commit
 fresh_hwm=$(hwm_kb)
 stop
