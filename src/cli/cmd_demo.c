@@ -7,8 +7,8 @@
  * temperature per city, computed from what was read. Then it appends the
  * same events to an Iceberg table partitioned by hour(ts) in DIR/warehouse
  * (SQLite catalog), reads it back, and runs a query for one hour that
- * touches one data file. Later issues replace this with `floe up` and
- * the built-in scenarios.
+ * touches one data file. (scripts/demo runs the whole path instead:
+ * `floe up` with the built-in scenarios.)
  */
 #include "batch/batch.h"
 #include "batch/batch_json.h"
