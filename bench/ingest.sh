@@ -13,7 +13,8 @@
 # its connection is suspended, so a thread a core would do for single
 # events; a POST /topics still holds its thread until durable, and 4
 # let more batches share an fsync: 320-350k events/s against 215-225k
-# with 2, single events the same). The peer runs on Debian's
+# with 2, single events the same). ROUNDS (default 3) repeats the three
+# loads and prints the median floe/seed ratio. The peer runs on Debian's
 # /usr/bin/python3 (python3-flask, python3-confluent-kafka).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ DUR=${DUR:-10}
 CONNS=${CONNS:-32}
 BATCH=${BATCH:-100}
 THREADS=${THREADS:-4}
+ROUNDS=${ROUNDS:-3}
 T=$(mktemp -d)
 FPID=
 SPID=
@@ -87,7 +89,21 @@ print("%-26s %12.0f events/s  p50 %7.2f ms  p99 %7.2f ms%s%s" % (
 PY
 }
 
-echo "# $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c$CONNS -d${DUR}s, floe sync=always, $THREADS threads"
-run "floe GET /log" 1 "http://127.0.0.1:$PORT/log?city=Oslo&temperature=3.5"
-run "floe POST /topics x$BATCH" "$BATCH" -s "$T/batch.lua" "http://127.0.0.1:$PORT/topics/weather"
-run "seed Flask GET /log" 1 "http://127.0.0.1:$SPORT/log?city=Oslo&temperature=3.5"
+# ROUNDS rounds, each floe then the seed back to back, so that both see
+# the same moment of this shared machine; the ratio per round, then the
+# median ratio over the rounds
+for r in $(seq "$ROUNDS"); do
+    echo "# round $r: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c$CONNS -d${DUR}s, floe sync=always, $THREADS threads"
+    run "floe GET /log" 1 "http://127.0.0.1:$PORT/log?city=Oslo&temperature=3.5" | tee -a "$T/floe.txt"
+    run "floe POST /topics x$BATCH" "$BATCH" -s "$T/batch.lua" "http://127.0.0.1:$PORT/topics/weather"
+    run "seed Flask GET /log" 1 "http://127.0.0.1:$SPORT/log?city=Oslo&temperature=3.5" | tee -a "$T/seed.txt"
+done
+python3 - "$T/floe.txt" "$T/seed.txt" <<'PY'
+import re, sys, statistics
+ev = lambda f: [float(re.search(r"\s([\d.]+) events/s", l).group(1)) for l in open(f)]
+p99 = lambda f: [float(re.search(r"p99\s+([\d.]+) ms", l).group(1)) for l in open(f)]
+fl, sd = ev(sys.argv[1]), ev(sys.argv[2])
+ratios = [a / b for a, b in zip(fl, sd)]
+print("single events, floe / seed per round: %s; median %.1fx; floe p99 median %.2f ms" % (
+    ", ".join("%.1fx" % r for r in ratios), statistics.median(ratios), statistics.median(p99(sys.argv[1]))))
+PY
