@@ -117,7 +117,10 @@ static int numeric_text(const char *s, size_t n, double *d, long long *ll, int *
     }
     errno = 0;
     double dv = strtod(tmp, &end);
-    if (*end != '\0' || errno != 0 || dv != dv) return 0; /* NaN text is handled by the caller */
+    if (*end != '\0' || dv != dv) return 0; /* NaN text is handled by the caller */
+    /* ERANGE on overflow refuses the number; on underflow (subnormals such
+     * as 5e-324, or 1e-400 -> 0) the value is kept, as jansson reads it */
+    if (errno == ERANGE && (dv == HUGE_VAL || dv == -HUGE_VAL)) return 0;
     *d = dv;
     return 1;
 }

@@ -2,7 +2,7 @@
  * test_json_decode.c - the streaming JSON decoder (batch/json_decode.c):
  * every type through the shared conversions, unknown and nested keys,
  * errors that leave the batch and the decoder sound, caller columns, hour
- * stamps, and agreement with the jansson path row for row.
+ * stamps, subnormal doubles (strtod's underflow ERANGE) kept, overflow refused, and agreement with the jansson path row for row.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,6 +87,9 @@ static void test_types_and_agreement(void **state) {
         "{\"id\":9223372036854775807,\"d\":\"NaN\",\"dec\":5,\"dt\":20000}", /* extremes, numbers */
         "{\"id\":2,\"dec\":1.005,\"ts\":1767880800000000,\"s\":null}",       /* rounding to scale */
         "  {\"unknown\":{\"a\":[1,{\"b\":[]}]},\"id\":3,\"other\":[\"x\"]}\n", /* nested, skipped */
+        "{\"id\":4,\"d\":5e-324}",                                     /* subnormal: ERANGE, kept */
+        "{\"id\":5,\"d\":\"-2.2250738585072e-309\"}",                    /* subnormal text */
+        "{\"id\":6,\"d\":1e-400}",                                     /* underflow to 0 */
     };
     char ta[512], tb[512];
     for (size_t k = 0; k < sizeof(OK) / sizeof(OK[0]); k++) {
@@ -128,6 +131,7 @@ static void test_errors_leave_nothing(void **state) {
         {"{\"id\":1,\"dec\":\"123456789.1\"}", "precision"},
         {"{\"id\":1,\"s\":\"\xff\"}", "invalid JSON"},
         {"{\"id\":1,\"u\":\"nope\"}", "uuid"},
+        {"{\"id\":1,\"d\":1e999}", "expected a number"},
     };
     struct fl_error e;
     fl_batch_reset(f->a);
