@@ -91,7 +91,8 @@ static int ident(const char *s, size_t *i) {
 int fl_sql_count_shape(const char *sql) {
     size_t i = 0;
     if (!sql || !keyword(sql, &i, "SELECT") || !keyword(sql, &i, "count") || !punct(sql, &i, '(') ||
-        !punct(sql, &i, '*') || !punct(sql, &i, ')') || !keyword(sql, &i, "FROM") || !ident(sql, &i))
+        !punct(sql, &i, '*') || !punct(sql, &i, ')') || !keyword(sql, &i, "FROM") ||
+        !ident(sql, &i))
         return 0;
     if (punct(sql, &i, '.') && !ident(sql, &i)) return 0;
     punct(sql, &i, ';');

@@ -82,9 +82,12 @@ static void test_text_forms(void **state) {
     assert_string_equal(t, "1969-12-31 23:59:59.999999");
     /* the digit-by-digit form equals the general one at the edges of
      * years 0001-9999, outside them, and on a spread of values between */
-    int64_t edge[] = {INT64_C(-62135596800000000), INT64_C(-62135596800000001),
-                      INT64_C(253402300799999999), INT64_C(253402300800000000),
-                      INT64_C(951782400000000) /* 2000-02-29 */, INT64_C(-86400000000)};
+    int64_t edge[] = {INT64_C(-62135596800000000),
+                      INT64_C(-62135596800000001),
+                      INT64_C(253402300799999999),
+                      INT64_C(253402300800000000),
+                      INT64_C(951782400000000) /* 2000-02-29 */,
+                      INT64_C(-86400000000)};
     uint64_t x = 88172645463325252u;
     for (int k = 0; k < 20000; k++) {
         int64_t us;
@@ -113,18 +116,32 @@ static void test_text_forms(void **state) {
 /* The statement shape the COUNT(*) shortcut answers, and near misses. */
 static void test_count_shape(void **state) {
     (void)state;
-    const char *yes[] = {"SELECT count(*) FROM t", "select COUNT ( * ) from t;",
-                         "SELECT count(*) FROM \"default\".t", "SELECT count(*) FROM [a b] -- x",
-                         "/* c */SELECT/**/count(*)FROM`t``x`;  ", "SELECT count(*) FROM \"ns.t\"",
+    const char *yes[] = {"SELECT count(*) FROM t",
+                         "select COUNT ( * ) from t;",
+                         "SELECT count(*) FROM \"default\".t",
+                         "SELECT count(*) FROM [a b] -- x",
+                         "/* c */SELECT/**/count(*)FROM`t``x`;  ",
+                         "SELECT count(*) FROM \"ns.t\"",
                          "SELECT count(*) FROM t /* unterminated"};
-    const char *no[] = {"SELECT count(*) FROM t WHERE x = 1", "SELECT count(*) FROM t LIMIT 0",
-                        "SELECT count(*) FROM t(123)", "SELECT count(1) FROM t",
-                        "SELECT count(*) + 1 FROM t", "SELECT count(*) FROM t, u",
-                        "SELECT count(*) FROM t GROUP BY x", "SELECT count(*) AS n FROM t",
-                        "SELECT count(*) FROM a.b.c", "SELECT count(*) FROM \"t", "SELECTcount(*) FROM t",
-                        "SELECT count(*) FROM 1t", "SELECT count(*) FROM t; SELECT 1", "", NULL};
-    for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++) assert_int_equal(fl_sql_count_shape(yes[k]), 1);
-    for (size_t k = 0; k < sizeof(no) / sizeof(no[0]); k++) assert_int_equal(fl_sql_count_shape(no[k]), 0);
+    const char *no[] = {"SELECT count(*) FROM t WHERE x = 1",
+                        "SELECT count(*) FROM t LIMIT 0",
+                        "SELECT count(*) FROM t(123)",
+                        "SELECT count(1) FROM t",
+                        "SELECT count(*) + 1 FROM t",
+                        "SELECT count(*) FROM t, u",
+                        "SELECT count(*) FROM t GROUP BY x",
+                        "SELECT count(*) AS n FROM t",
+                        "SELECT count(*) FROM a.b.c",
+                        "SELECT count(*) FROM \"t",
+                        "SELECTcount(*) FROM t",
+                        "SELECT count(*) FROM 1t",
+                        "SELECT count(*) FROM t; SELECT 1",
+                        "",
+                        NULL};
+    for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+        assert_int_equal(fl_sql_count_shape(yes[k]), 1);
+    for (size_t k = 0; k < sizeof(no) / sizeof(no[0]); k++)
+        assert_int_equal(fl_sql_count_shape(no[k]), 0);
 }
 
 /* One row of every type, read back through SQLite. */
@@ -424,11 +441,12 @@ static void test_plan(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decl),          cmocka_unit_test(test_text_forms), cmocka_unit_test(test_count_shape),
-        cmocka_unit_test(test_cells),         cmocka_unit_test(test_pred_integers),
-        cmocka_unit_test(test_pred_floats),   cmocka_unit_test(test_pred_decimals),
-        cmocka_unit_test(test_pred_temporal), cmocka_unit_test(test_pred_bytes),
-        cmocka_unit_test(test_args),          cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_decl),          cmocka_unit_test(test_text_forms),
+        cmocka_unit_test(test_count_shape),   cmocka_unit_test(test_cells),
+        cmocka_unit_test(test_pred_integers), cmocka_unit_test(test_pred_floats),
+        cmocka_unit_test(test_pred_decimals), cmocka_unit_test(test_pred_temporal),
+        cmocka_unit_test(test_pred_bytes),    cmocka_unit_test(test_args),
+        cmocka_unit_test(test_plan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
