@@ -59,4 +59,14 @@ int fl_sql_table_count(const struct fl_sql *sql);
 /* Copies the scan counters into out and resets them. */
 void fl_sql_stats_take(struct fl_sql *sql, struct fl_sql_stats *out);
 
+/* COUNT(*) without SQLite stepping rows (sql_count.c): when *stmt,
+ * prepared on sql's connection, is exactly `SELECT count(*) FROM t` and t
+ * is a floe table whose current snapshot has no delete files, *stmt is
+ * finalized and replaced by a one-row statement with the same column name
+ * and the sum of the manifests' record counts; returns 1. Otherwise
+ * returns 0 and leaves *stmt to run as it is (the general path). */
+int fl_sql_count_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt);
+/* 1 when text has the statement shape fl_sql_count_shortcut answers. */
+int fl_sql_count_shape(const char *text);
+
 #endif

@@ -239,6 +239,8 @@ void fl_sql_free(struct fl_sql *sql) {
 
 sqlite3 *fl_sql_db(struct fl_sql *sql) { return sql->db; }
 
+struct fl_sql_env *fl_sql_env_of(struct fl_sql *sql) { return &sql->env; }
+
 const char *fl_sql_warnings(const struct fl_sql *sql) {
     struct fl_sql *s = (struct fl_sql *)sql;
     if (fl_buf_append_u8(&s->warnings, 0)) return "";

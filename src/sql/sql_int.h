@@ -17,7 +17,17 @@ struct fl_sql_env {
     struct fl_sql_stats stats;
     struct fl_log *log;   /* borrowed, shared by all cursors (floe up); or NULL and: */
     const char *log_dir;  /* each topic cursor opens the log here read-only (floe sql) */
+    /* sql_count.c's probe: while set, every cursor's xFilter yields no
+     * row; a "floe" cursor that could answer the statement's COUNT(*)
+     * from manifests adds to probe_hits and leaves the count in
+     * probe_count, every other cursor adds to probe_misses. */
+    int count_probe;
+    int probe_hits, probe_misses;
+    int64_t probe_count;
 };
+
+/* The environment of sql (owned by sql). */
+struct fl_sql_env *fl_sql_env_of(struct fl_sql *sql);
 
 /* Module "floe": USING floe('ns', 'table'), a table's rows. */
 int fl_sql_vtab_register(sqlite3 *db, struct fl_sql_env *env);

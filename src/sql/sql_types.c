@@ -74,7 +74,16 @@ double fl_sql_float_widen(float f) {
     return (double)f;
 }
 
-void fl_sql_format_timestamp(int64_t us, int tz, char *out, size_t outsz) {
+/* Writes v as exactly n decimal digits at p (v < 10^n). */
+static void put_digits(char *p, unsigned v, int n) {
+    for (int k = n - 1; k >= 0; k--) {
+        p[k] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* The slow, general form: any year fl_time_format_iso prints. */
+static void format_timestamp_any(int64_t us, int tz, char *out, size_t outsz) {
     char iso[40];
     fl_time_format_iso(us, iso, sizeof(iso)); /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
     size_t n = strlen(iso);
@@ -82,6 +91,40 @@ void fl_sql_format_timestamp(int64_t us, int tz, char *out, size_t outsz) {
     char *t = strchr(iso, 'T');
     if (t) *t = ' ';
     snprintf(out, outsz, "%s%s", iso, tz ? "+00:00" : "");
+}
+
+/* Years 0001-9999 (every value SQLite's date functions read) are written
+ * digit by digit: this runs once per timestamp cell, and snprintf was
+ * most of a scan's time. Other years take the general path. */
+void fl_sql_format_timestamp(int64_t us, int tz, char *out, size_t outsz) {
+    if (us < INT64_C(-62135596800000000) || us > INT64_C(253402300799999999) || outsz < 33) {
+        format_timestamp_any(us, tz, out, outsz);
+        return;
+    }
+    int64_t days = us / FL_US_PER_DAY, rem = us % FL_US_PER_DAY;
+    if (rem < 0) rem += FL_US_PER_DAY, days--;
+    int64_t y;
+    unsigned m, d;
+    fl_time_civil_from_days(days, &y, &m, &d);
+    unsigned secs = (unsigned)(rem / FL_US_PER_SEC);
+    put_digits(out, (unsigned)y, 4);
+    out[4] = '-';
+    put_digits(out + 5, m, 2);
+    out[7] = '-';
+    put_digits(out + 8, d, 2);
+    out[10] = ' ';
+    put_digits(out + 11, secs / 3600, 2);
+    out[13] = ':';
+    put_digits(out + 14, secs / 60 % 60, 2);
+    out[16] = ':';
+    put_digits(out + 17, secs % 60, 2);
+    out[19] = '.';
+    put_digits(out + 20, (unsigned)(rem % FL_US_PER_SEC), 6);
+    if (tz) {
+        memcpy(out + 26, "+00:00", 7);
+    } else {
+        out[26] = '\0';
+    }
 }
 
 int fl_sql_value_text(const struct fl_col *col, size_t row, char *out, size_t outsz) {

@@ -367,6 +367,48 @@ static int count_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     return 0;
 }
 
+/* Sums the record counts of snapshot sid's live data files into *rows;
+ * *deletes is set when it has a live delete file (the sum is then not
+ * the table's row count). */
+static fl_err_t manifest_count(struct fl_ice_table *tbl, int64_t sid, int64_t *rows, int *deletes,
+                               struct fl_error *err) {
+    struct count_ctx cc = {0, 0};
+    fl_err_t rc = FL_OK;
+    if (sid != FL_ICE_NO_SNAPSHOT) rc = fl_ice_table_files(tbl, sid, NULL, count_entry, &cc, err);
+    *rows = cc.rows;
+    *deletes = cc.deletes;
+    return rc;
+}
+
+/* sql_count.c's probe (sql_int.h): yields no row; counts a hit only for a
+ * plain COUNT(*) of the current snapshot (no column used, no constraint,
+ * no LIMIT, no time travel) without delete files. */
+static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_plan *plan) {
+    struct fl_sql_env *env = vt->env;
+    struct fl_error err = {0};
+    cur->eof = 1;
+    if (!plan->count_only || plan->ncons || plan->has_limit || plan->has_offset || plan->has_snap ||
+        plan->has_asof) {
+        env->probe_misses++;
+        return SQLITE_OK;
+    }
+    if (!cur->tbl && fl_ice_table_load(env->store, env->cat, vt->ns, vt->name, &cur->tbl, &err))
+        return set_err(&vt->base, &err);
+    int64_t rows;
+    int deletes;
+    if (manifest_count(cur->tbl, cur->tbl->meta->current_snapshot_id, &rows, &deletes, &err))
+        return set_err(&vt->base, &err);
+    if (deletes) {
+        env->probe_misses++;
+        return SQLITE_OK;
+    }
+    env->probe_hits++;
+    env->probe_count = rows;
+    env->stats.scans++;
+    env->stats.count_only++;
+    return SQLITE_OK;
+}
+
 static void lit_from_value(sqlite3_value *v, struct fl_sql_lit *lit) {
     memset(lit, 0, sizeof(*lit));
     lit->type = sqlite3_value_type(v);
@@ -398,6 +440,7 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
         fl_errf(&err, FL_ERR_INVALID, "internal: plan wants %d values, got %d", want, argc);
         return set_err(&vt->base, &err);
     }
+    if (vt->env->count_probe) return count_probe(cur, vt, &plan);
     if (!cur->tbl &&
         fl_ice_table_load(vt->env->store, vt->env->cat, vt->ns, vt->name, &cur->tbl, &err))
         return set_err(&vt->base, &err);
@@ -475,15 +518,14 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
     }
     int64_t sid = cur->snap_id != FL_ICE_NO_SNAPSHOT ? cur->snap_id : meta->current_snapshot_id;
     if (plan.count_only) {
-        struct count_ctx cc = {0, 0};
-        if (sid != FL_ICE_NO_SNAPSHOT &&
-            fl_ice_table_files(cur->tbl, sid, NULL, count_entry, &cc, &err))
-            return set_err(&vt->base, &err);
-        if (!cc.deletes) {
+        int64_t rows;
+        int deletes;
+        if (manifest_count(cur->tbl, sid, &rows, &deletes, &err)) return set_err(&vt->base, &err);
+        if (!deletes) {
             cur->count_only = 1;
-            cur->count_total = cc.rows;
+            cur->count_total = rows;
             vt->env->stats.count_only++;
-            vt->env->stats.rows += cc.rows;
+            vt->env->stats.rows += rows;
             cur->eof = 0;
             return advance(cur, vt);
         }

@@ -13,6 +13,7 @@ for _ in $(seq 40); do
     sleep 0.25
 done
 check "count over the committed table" '[ "$(field "[\"rows\"][0][0]")" = 5 ]'
+check "count from manifests keeps the column name" '[ "$(field "[\"columns\"]")" = "[\"COUNT(*)\"]" ]'
 check "group by" '[ "$(sql "{\"query\":\"SELECT city, COUNT(*) FROM weather GROUP BY city ORDER BY 2 DESC\"}")" = 200 ] && [ "$(field "[\"rows\"][0]")" = "[\"Paris\", 3]" ]'
 check "columns named" '[ "$(field "[\"columns\"]")" = "[\"city\", \"COUNT(*)\"]" ]'
 check "row limit truncates" '[ "$(sql "{\"query\":\"SELECT * FROM weather\",\"limit\":2}")" = 200 ] && [ "$(field "[\"truncated\"]")" = true ] && [ "$(field "[\"rows\"].__len__()")" = 2 ]'

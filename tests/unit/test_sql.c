@@ -15,6 +15,7 @@
 #include "batch/batch_json.h"
 #include "core/time.h"
 #include "iceberg/schema.h"
+#include "sql/sql.h"
 #include "sql/sql_args.h"
 #include "sql/sql_pred.h"
 #include "sql/sql_types.h"
@@ -79,9 +80,68 @@ static void test_text_forms(void **state) {
     assert_string_equal(t, "2026-01-08 14:00:00.123456");
     fl_sql_format_timestamp(-1, 0, t, sizeof(t));
     assert_string_equal(t, "1969-12-31 23:59:59.999999");
+    /* the digit-by-digit form equals the general one at the edges of
+     * years 0001-9999, outside them, and on a spread of values between */
+    int64_t edge[] = {INT64_C(-62135596800000000),
+                      INT64_C(-62135596800000001),
+                      INT64_C(253402300799999999),
+                      INT64_C(253402300800000000),
+                      INT64_C(951782400000000) /* 2000-02-29 */,
+                      INT64_C(-86400000000)};
+    uint64_t x = 88172645463325252u;
+    for (int k = 0; k < 20000; k++) {
+        int64_t us;
+        if (k < (int)(sizeof(edge) / sizeof(edge[0]))) {
+            us = edge[k];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            us = (int64_t)(x % UINT64_C(316000000000000000)) - INT64_C(63000000000000000);
+        }
+        char iso[40], want[48];
+        fl_time_format_iso(us, iso, sizeof(iso));
+        size_t n = strlen(iso);
+        iso[n - 1] = '\0'; /* the Z */
+        *strchr(iso, 'T') = ' ';
+        for (int tz = 0; tz < 2; tz++) {
+            snprintf(want, sizeof(want), "%s%s", iso, tz ? "+00:00" : "");
+            fl_sql_format_timestamp(us, tz, t, sizeof(t));
+            assert_string_equal(t, want);
+        }
+    }
     assert_true(fl_sql_float_widen(0.1f) == 0.1);
     assert_true(fl_sql_float_widen(1.5f) == 1.5);
     assert_true(fl_sql_float_widen(3.4028235e38f) == 3.4028235e38);
+}
+
+/* The statement shape the COUNT(*) shortcut answers, and near misses. */
+static void test_count_shape(void **state) {
+    (void)state;
+    const char *yes[] = {"SELECT count(*) FROM t",
+                         "select COUNT ( * ) from t;",
+                         "SELECT count(*) FROM \"default\".t",
+                         "SELECT count(*) FROM [a b] -- x",
+                         "/* c */SELECT/**/count(*)FROM`t``x`;  ",
+                         "SELECT count(*) FROM \"ns.t\"",
+                         "SELECT count(*) FROM t /* unterminated"};
+    const char *no[] = {"SELECT count(*) FROM t WHERE x = 1",
+                        "SELECT count(*) FROM t LIMIT 0",
+                        "SELECT count(*) FROM t(123)",
+                        "SELECT count(1) FROM t",
+                        "SELECT count(*) + 1 FROM t",
+                        "SELECT count(*) FROM t, u",
+                        "SELECT count(*) FROM t GROUP BY x",
+                        "SELECT count(*) AS n FROM t",
+                        "SELECT count(*) FROM a.b.c",
+                        "SELECT count(*) FROM \"t",
+                        "SELECTcount(*) FROM t",
+                        "SELECT count(*) FROM 1t",
+                        "SELECT count(*) FROM t; SELECT 1",
+                        "",
+                        NULL};
+    for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+        assert_int_equal(fl_sql_count_shape(yes[k]), 1);
+    for (size_t k = 0; k < sizeof(no) / sizeof(no[0]); k++)
+        assert_int_equal(fl_sql_count_shape(no[k]), 0);
 }
 
 /* One row of every type, read back through SQLite. */
@@ -382,10 +442,11 @@ static void test_plan(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decl),          cmocka_unit_test(test_text_forms),
-        cmocka_unit_test(test_cells),         cmocka_unit_test(test_pred_integers),
-        cmocka_unit_test(test_pred_floats),   cmocka_unit_test(test_pred_decimals),
-        cmocka_unit_test(test_pred_temporal), cmocka_unit_test(test_pred_bytes),
-        cmocka_unit_test(test_args),          cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_count_shape),   cmocka_unit_test(test_cells),
+        cmocka_unit_test(test_pred_integers), cmocka_unit_test(test_pred_floats),
+        cmocka_unit_test(test_pred_decimals), cmocka_unit_test(test_pred_temporal),
+        cmocka_unit_test(test_pred_bytes),    cmocka_unit_test(test_args),
+        cmocka_unit_test(test_plan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
