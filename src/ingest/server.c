@@ -125,10 +125,14 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 static enum MHD_Result send_resp(struct MHD_Connection *con, struct fl_ingest_resp *resp) {
     size_t len = 0;
     uint8_t *data = fl_buf_detach(&resp->body, &len);
+    /* the body's buffer (malloc'ed) is handed over: MHD frees it */
     struct MHD_Response *mr =
-        MHD_create_response_from_buffer(len, data ? data : (uint8_t *)"", MHD_RESPMEM_MUST_COPY);
-    fl_free(data);
-    if (!mr) return MHD_NO;
+        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE)
+             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!mr) {
+        fl_free(data);
+        return MHD_NO;
+    }
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
     if (resp->retry_after_s) {
         char ra[16];
