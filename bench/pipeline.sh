@@ -233,4 +233,6 @@ YAML
 start "$D" "$T/map.yaml"; stop # creates the table
 preload "$D" ratings "$T/ratings_body.json"
 measure "map (ratings)" "$D" ratings "$T/map.yaml" ratings
+rows=$(sql "$D" 'SELECT count(*) AS n, count(dt) AS dt, min("timestamp") AS t0, max(customer_id) AS c FROM ratings')
+echo "  map table after the run: $rows (expected N rows, all with dt)"
 fi

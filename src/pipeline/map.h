@@ -66,9 +66,9 @@ struct fl_pipe_map_pos {
 
 struct fl_pipe_map;
 
-/* Compiles steps (copied; none is fine: the defaults above) against schema. FL_ERR_INVALID naming the
- * step's FILE:LINE when a step names no column of the table, a derived
- * value cannot fit its column's type, or a source is unknown. */
+/* Compiles steps (copied; none is fine: the defaults above) against schema. FL_ERR_INVALID naming
+ * the step's FILE:LINE when a step names no column of the table, a derived value cannot fit its
+ * column's type, or a source is unknown. */
 fl_err_t fl_pipe_map_new(const struct fl_schema *schema, const struct fl_pipe_map_step *steps,
                          int n, struct fl_pipe_map **out, struct fl_error *err);
 /* Recompiles for another schema (the table evolved); a no-op for the

@@ -74,8 +74,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct fl_error err = {0};
     if (!schema) {
         if (fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err)) abort();
-        if (fl_pipe_map_new(schema, STEPS, (int)(sizeof(STEPS) / sizeof(STEPS[0])), &map, &err)) abort();
-        if (fl_pipe_map_decoder(map, schema, &dec, &err) || fl_pipe_map_decoder(map, schema, &capped, &err))
+        if (fl_pipe_map_new(schema, STEPS, (int)(sizeof(STEPS) / sizeof(STEPS[0])), &map, &err))
+            abort();
+        if (fl_pipe_map_decoder(map, schema, &dec, &err) ||
+            fl_pipe_map_decoder(map, schema, &capped, &err))
             abort();
         fl_jdec_capture_limit(capped, 16);
         if (fl_batch_new(schema, 0, &a, &err) || fl_batch_new(schema, 0, &b, &err)) abort();
