@@ -12,6 +12,7 @@
 #include "core/time.h"
 
 #include <errno.h>
+#include <float.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -117,6 +118,9 @@ static int numeric_text(const char *s, size_t n, double *d, long long *ll, int *
     }
     errno = 0;
     double dv = strtod(tmp, &end);
+    /* underflow (5e-324, a subnormal, or below it) is still that number;
+     * overflow is not */
+    if (errno == ERANGE && fabs(dv) <= DBL_MIN) errno = 0;
     if (*end != '\0' || errno != 0 || dv != dv) return 0; /* NaN text is handled by the caller */
     *d = dv;
     return 1;
