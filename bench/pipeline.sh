@@ -15,8 +15,12 @@
 #      last event; floe's peak RSS (VmHWM) over the run.
 #   3. upsert throughput: the same with $N events over $KEYS keys into an
 #      upsert table (default.sessions, key uuid, JSON decode).
+#   4. map throughput: the same with $N ratings (seed 004-like) through a
+#      pipeline with map steps: rename, cast (epoch ms), date() of a field
+#      that is also a column, now, topic/partition/offset, a constant.
 # Env: FLOE_BIN (default build/floe), RATE (10000), DUR (20), N (2000000),
-# KEYS (100000), MAXB (max_batch_records, default floe's own).
+# KEYS (100000), MAXB (max_batch_records, default floe's own), RUNS (which
+# of fresh append upsert map to run; default all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLOE=$(realpath "${FLOE_BIN:-build/floe}")
@@ -24,6 +28,8 @@ RATE=${RATE:-10000}
 DUR=${DUR:-20}
 N=${N:-2000000}
 KEYS=${KEYS:-100000}
+RUNS=${RUNS:-fresh append upsert map}
+run() { case " $RUNS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 T=$(mktemp -d)
 FPID=
 cleanup() {
@@ -54,6 +60,7 @@ sql() { "$FLOE" sql --warehouse "file://$1/warehouse" --catalog "sqlite://$1/cat
 echo "# $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), floe $(git rev-parse --short HEAD)"
 
 # --- 1. freshness --------------------------------------------------------
+if run fresh; then
 D=$T/fresh
 start "$D"
 "$FLOE" gen weather --rate "$RATE" --duration "$DUR" --target "$URL" --threads 32 >"$T/gen.out" 2>&1 || true
@@ -92,6 +99,7 @@ print("freshness: %d events (%d acknowledged-in-log, %d visible), %d snapshots; 
     len(recs), len(recs), len(lat), len(snaps), q(.5), q(.99), lat[-1], int(sys.argv[3]) / 1024))
 print("  gen: " + (gen[-1] if gen else "?"))
 PY
+fi
 
 # --- 2/3. throughput from a preloaded topic ------------------------------
 # preload DATA TOPIC BODY: POSTs BODY.0 .. BODY.19 in turn (REST proxy v2
@@ -138,6 +146,7 @@ print(o.get("0", 0), t)')
     python3 -c "t = ${got#* } - $t0; print('%-20s %d events in %.2f s (floe up start to the covering commit): %.0f events/s; peak RSS %.1f MiB' % ('$name', $N, t, $N / t, $hwm / 1024))"
 }
 
+if run append; then
 python3 - "$T/weather_body.json" <<'PY'
 import json, sys
 cities = ["San Francisco", "New York", "Los Angeles", "Chicago", "Houston", "Phoenix", "Seattle", "Denver", "Miami", "Boston"]
@@ -149,7 +158,9 @@ D=$T/append
 start "$D"; stop # creates the built-in tables
 preload "$D" weather "$T/weather_body.json"
 measure "append (weather)" "$D" weather "" weather
+fi
 
+if run upsert; then
 python3 - "$T/session_body.json" "$KEYS" <<'PY'
 import json, sys, uuid
 keys = int(sys.argv[2])
@@ -171,3 +182,57 @@ YAML
 measure "upsert (sessions)" "$D" sessions "$T/upsert.yaml" sessions_json
 rows=$(sql "$D" 'SELECT count(*) AS n, count(DISTINCT uuid) AS k FROM sessions')
 echo "  upsert table after the run: $rows (expected min(N, KEYS) rows, one per key)"
+fi
+
+# --- 4. map steps ----------------------------------------------------------
+if run map; then
+python3 - "$T/ratings_body.json" <<'PY'
+import json, sys
+for j in range(20):
+    recs = [{"value": {"customer": (j * 10000 + i) % 5000, "branch_id": i % 7, "employee_id": i % 31, "treatment_id": i % 11,
+                       "rating_value": "%d.5" % (i % 5), "comment": "fine" if i % 3 else "could be better",
+                       "ts_ms": 1767225600000 + (j * 10000 + i) * 1000}} for i in range(10000)]
+    open("%s.%d" % (sys.argv[1], j), "w").write(json.dumps({"records": recs}))
+PY
+D=$T/map
+cat >"$T/map.yaml" <<YAML
+topics: [{name: ratings, partitions: 1}]
+tables:
+  - namespace: default
+    name: ratings
+    schema:
+      - {name: customer_id, type: int}
+      - {name: branch_id, type: int}
+      - {name: employee_id, type: int}
+      - {name: treatment_id, type: int}
+      - {name: rating_value, type: float}
+      - {name: comment, type: string}
+      - {name: timestamp, type: timestamp}
+      - {name: dt, type: date}
+      - {name: source, type: string}
+      - {name: processed_timestamp, type: timestamptz}
+      - {name: _kafka_topic, type: string}
+      - {name: _kafka_partition, type: int}
+      - {name: _kafka_offset, type: long}
+    partition: [day(timestamp)]
+pipelines:
+  - name: ratings
+    topic: ratings
+    table: default.ratings
+    map:
+      - rename: {from: customer, to: customer_id}
+      - rename: {from: ts_ms, to: timestamp}
+      - cast: {column: timestamp, unit: ms}
+      - derive: {column: dt, from: date(timestamp)}
+      - derive: {column: source, value: bench}
+      - derive: {column: processed_timestamp, from: now}
+      - derive: {column: _kafka_topic, from: topic}
+      - derive: {column: _kafka_partition, from: partition}
+      - derive: {column: _kafka_offset, from: offset}
+YAML
+start "$D" "$T/map.yaml"; stop # creates the table
+preload "$D" ratings "$T/ratings_body.json"
+measure "map (ratings)" "$D" ratings "$T/map.yaml" ratings
+rows=$(sql "$D" 'SELECT count(*) AS n, count(dt) AS dt, min("timestamp") AS t0, max(customer_id) AS c FROM ratings')
+echo "  map table after the run: $rows (expected N rows, all with dt)"
+fi

@@ -313,13 +313,6 @@ static void scalar_of(json_t *j, struct fl_jscalar *out, char *tmp, size_t tmpsz
     }
 }
 
-fl_err_t fl_col_append_json(struct fl_col *col, json_t *value, struct fl_error *err) {
-    struct fl_jscalar sc;
-    char tmp[64];
-    scalar_of(value, &sc, tmp, sizeof(tmp));
-    return fl_col_append_jscalar(col, &sc, err);
-}
-
 fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t len,
                               struct fl_error *err) {
     json_error_t je;

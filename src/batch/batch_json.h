@@ -43,12 +43,6 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
 fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t len,
                               struct fl_error *err);
 
-/* Appends one JSON value (a jansson json_t, not null) to col in the
- * forms above; on error nothing is appended and err names the field.
- * For callers that build rows column by column (pipeline/map.c). */
-struct json_t;
-fl_err_t fl_col_append_json(struct fl_col *col, struct json_t *value, struct fl_error *err);
-
 /* Appends row `row` of batch as one JSON object (no newline) to out. */
 fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct fl_buf *out);
 

@@ -1,12 +1,18 @@
 /*
  * json_decode.c - yajl events into a batch row (see json_decode.h).
  *
+ * Setup: each column has the key it reads (its name unless told
+ * otherwise) and each capture its key; they are hashed (open addressing)
+ * into key entries, each feeding a column, a capture or both, rebuilt
+ * whenever the setup changes - never per record.
+ *
  * State of one record: depth (0 outside the object, 1 at its keys,
- * deeper inside a skipped nested value), the column the last key named
- * (or -1: skip), and a generation stamp per column (seen[c] == gen: the
- * column got its value in this record; bumping gen clears every stamp at
- * once). A callback that finds an error stores it and returns 0, which
- * cancels the parse; the handle is then replaced.
+ * deeper inside a skipped nested value), the entry the last key named
+ * (or -1: skip), and generation stamps per column, entry and capture
+ * (seen[c] == gen: the column got its value in this record; bumping gen
+ * clears every stamp at once). Captured bytes go to one scratch buffer,
+ * emptied per record and capped. A callback that finds an error stores
+ * it and returns 0, which cancels the parse; the handle is then replaced.
  */
 #include "batch/json_decode.h"
 #include "batch/batch_json.h"
@@ -17,19 +23,42 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+/* A key the decoder acts on: it feeds a column, a capture, or both. */
+struct key {
+    const char *name; /* the column's or the capture's copy */
+    size_t len;
+    int col, cap;  /* or -1 */
+    uint32_t seen; /* gen of the record that had it */
+};
+
+struct cap {
+    int kind, b;
+    size_t off, len; /* bytes in the scratch buffer */
+    uint32_t gen;    /* gen of the record that had it */
+};
+
 struct fl_jdec {
     const struct fl_schema *schema;
     int ncols;
     int *mode;
+    char **ckey;              /* per column: the key it reads, or NULL */
+    fl_jdec_convert_fn *conv; /* per column: the caller's conversion, or NULL */
+    void **conv_arg;
     uint32_t *seen; /* per column: gen of the record that set it */
     uint32_t gen;
-    int *slots; /* open addressing over column names: column index or -1 */
+    struct key *keys;
+    int nkeys;
+    int *slots; /* open addressing over keys: key index or -1 */
     uint32_t nslots;
+    char **capkey;
+    struct cap *caps;
+    int ncaps;
+    struct fl_buf scratch; /* the captured bytes of the record */
     bool hour_stamps;
     yajl_handle h;
     /* the record being parsed */
     struct fl_batch *b;
-    int depth, col, started, done;
+    int depth, key, started, done; /* key: the last key's entry, or -1 (skip) */
     size_t end; /* bytes of the record up to the object's closing brace */
     fl_err_t rc;
     struct fl_error *err;
@@ -42,16 +71,46 @@ static uint32_t hash(const void *p, size_t n) {
     return h;
 }
 
-static int lookup(const struct fl_jdec *d, const unsigned char *key, size_t n) {
+/* The slot of key (n bytes): its entry's, or the empty one it would take. */
+static uint32_t slot_of(const struct fl_jdec *d, const void *key, size_t n) {
     for (uint32_t i = hash(key, n) & (d->nslots - 1);; i = (i + 1) & (d->nslots - 1)) {
-        int c = d->slots[i];
-        if (c < 0) return -1;
-        const char *name = d->schema->fields[c].name;
-        if (strlen(name) == n && !memcmp(name, key, n)) return c;
+        int k = d->slots[i];
+        if (k < 0 || (d->keys[k].len == n && !memcmp(d->keys[k].name, key, n))) return i;
     }
 }
 
-/* Stores the error (about column name, or the record when NULL) and
+static int lookup(const struct fl_jdec *d, const unsigned char *key, size_t n) {
+    return d->slots[slot_of(d, key, n)];
+}
+
+/* The entry of name, added when new. */
+static struct key *entry(struct fl_jdec *d, const char *name) {
+    size_t n = strlen(name);
+    uint32_t i = slot_of(d, name, n);
+    if (d->slots[i] >= 0) return &d->keys[d->slots[i]];
+    struct key *k = &d->keys[d->nkeys];
+    *k = (struct key){.name = name, .len = n, .col = -1, .cap = -1};
+    d->slots[i] = d->nkeys++;
+    return k;
+}
+
+/* Rebuilds the key table from the columns' keys and the captures (at
+ * setup only; records never allocate). */
+static void rebuild(struct fl_jdec *d) {
+    int max = d->ncols + d->ncaps;
+    d->nslots = 8;
+    while (d->nslots < 2u * (uint32_t)max) d->nslots <<= 1;
+    fl_free(d->slots);
+    d->slots = fl_malloc(d->nslots * sizeof(int));
+    for (uint32_t i = 0; i < d->nslots; i++) d->slots[i] = -1;
+    d->keys = fl_reallocarray(d->keys, (size_t)max + 1, sizeof(*d->keys));
+    d->nkeys = 0;
+    for (int c = 0; c < d->ncols; c++)
+        if (d->ckey[c] && d->mode[c] != FL_JDEC_CALLER) entry(d, d->ckey[c])->col = c;
+    for (int i = 0; i < d->ncaps; i++) entry(d, d->capkey[i])->cap = i;
+}
+
+/* Stores the error (about field name, or the record when NULL) and
  * cancels the parse. */
 static int fail(struct fl_jdec *d, const char *name, const char *why) {
     if (name) d->rc = fl_errf(d->err, FL_ERR_INVALID, "field \"%s\": %s", name, why);
@@ -59,32 +118,56 @@ static int fail(struct fl_jdec *d, const char *name, const char *why) {
     return 0;
 }
 
-/* A scalar at the current position: the column's value, or skipped. */
+/* Keeps a copy of v's bytes for the caller (fl_jdec_captured). */
+static int capture(struct fl_jdec *d, const struct key *k, const struct fl_jscalar *v) {
+    struct cap *cp = &d->caps[k->cap];
+    *cp = (struct cap){.kind = v->kind, .b = v->b, .off = d->scratch.len, .gen = d->gen};
+    if (v->kind != FL_JS_NUMBER && v->kind != FL_JS_STRING) return 1;
+    if (fl_buf_append(&d->scratch, v->s, v->len)) {
+        d->rc = fl_errf(d->err, FL_ERR_INVALID,
+                        "field \"%s\": too long to derive a column from (the values kept of one record "
+                        "are limited to %zu bytes)",
+                        k->name, d->scratch.max);
+        return 0;
+    }
+    cp->len = v->len;
+    return 1;
+}
+
+/* A scalar at the current position: captured, a column's value, or skipped. */
 static int on_scalar(struct fl_jdec *d, struct fl_jscalar *v) {
     if (d->depth == 0) return fail(d, NULL, "value is not a JSON object");
-    if (d->depth > 1 || d->col < 0) return 1;
-    int c = d->col;
-    d->col = -1;
+    if (d->depth > 1 || d->key < 0) return 1;
+    const struct key *k = &d->keys[d->key];
+    d->key = -1;
+    if (k->cap >= 0 && !capture(d, k, v)) return 0;
+    int c = k->col;
+    if (c < 0) return 1;
     if (v->kind == FL_JS_NULL && d->mode[c] == FL_JDEC_CALLER_DEFAULT) return 1;
     struct fl_col *col = &d->b->cols[c];
+    fl_err_t rc;
     char tmp[32];
-    if (d->hour_stamps && v->kind == FL_JS_STRING && v->len == 13 &&
-        (col->field->type == FL_TYPE_TIMESTAMP || col->field->type == FL_TYPE_TIMESTAMPTZ)) {
-        /* "2026-01-08-14" -> "2026-01-08T14:00:00Z" */
-        const char *s = v->s;
-        bool shape = s[4] == '-' && s[7] == '-' && s[10] == '-';
-        for (int i = 0; shape && i < 13; i++)
-            if (i != 4 && i != 7 && i != 10 && (s[i] < '0' || s[i] > '9')) shape = false;
-        if (shape) {
-            memcpy(tmp, s, 10);
-            tmp[10] = 'T';
-            memcpy(tmp + 11, s + 11, 2);
-            memcpy(tmp + 13, ":00:00Z", 7);
-            v->s = tmp;
-            v->len = 20;
+    if (d->conv[c] && v->kind != FL_JS_NULL) {
+        rc = d->conv[c](d->conv_arg[c], col, v, d->err);
+    } else {
+        if (d->hour_stamps && v->kind == FL_JS_STRING && v->len == 13 &&
+            (col->field->type == FL_TYPE_TIMESTAMP || col->field->type == FL_TYPE_TIMESTAMPTZ)) {
+            /* "2026-01-08-14" -> "2026-01-08T14:00:00Z" */
+            const char *s = v->s;
+            bool shape = s[4] == '-' && s[7] == '-' && s[10] == '-';
+            for (int i = 0; shape && i < 13; i++)
+                if (i != 4 && i != 7 && i != 10 && (s[i] < '0' || s[i] > '9')) shape = false;
+            if (shape) {
+                memcpy(tmp, s, 10);
+                tmp[10] = 'T';
+                memcpy(tmp + 11, s + 11, 2);
+                memcpy(tmp + 13, ":00:00Z", 7);
+                v->s = tmp;
+                v->len = 20;
+            }
         }
+        rc = fl_col_append_jscalar(col, v, d->err);
     }
-    fl_err_t rc = fl_col_append_jscalar(col, v, d->err);
     if (rc) {
         d->rc = rc;
         return 0;
@@ -112,12 +195,14 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n) {
 static int cb_key(void *ctx, const unsigned char *key, size_t n) {
     struct fl_jdec *d = ctx;
     if (d->depth != 1) return 1;
-    int c = lookup(d, key, n);
-    if (c >= 0 && d->mode[c] == FL_JDEC_CALLER) c = -1;
-    if (c >= 0 && d->seen[c] == d->gen)
-        return fail(d, d->schema->fields[c].name, "key appears twice");
-    if (c >= 0) d->seen[c] = d->gen; /* a repeat is caught even after a null */
-    d->col = c;
+    int e = lookup(d, key, n);
+    if (e >= 0) {
+        struct key *k = &d->keys[e];
+        if (k->seen == d->gen) return fail(d, k->name, "key appears twice");
+        k->seen = d->gen; /* a repeat is caught even after a null */
+        if (k->col >= 0) d->seen[k->col] = d->gen;
+    }
+    d->key = e;
     return 1;
 }
 
@@ -126,8 +211,10 @@ static int cb_open(void *ctx) {
     if (d->depth == 0) {
         if (d->started) return fail(d, NULL, "more than one JSON value");
         d->started = 1;
-    } else if (d->depth == 1 && d->col >= 0) {
-        return fail(d, d->schema->fields[d->col].name, "expected a scalar, not an object or array");
+    } else if (d->depth == 1 && d->key >= 0) {
+        const struct key *k = &d->keys[d->key];
+        return fail(d, k->col >= 0 ? d->schema->fields[k->col].name : k->name,
+                    "expected a scalar, not an object or array");
     }
     d->depth++;
     return 1;
@@ -143,7 +230,7 @@ static int cb_close(void *ctx) {
         d->done = 1;
         d->end = yajl_get_bytes_consumed(d->h);
     }
-    d->col = -1;
+    d->key = -1;
     return 1;
 }
 
@@ -173,17 +260,13 @@ fl_err_t fl_jdec_new(const struct fl_schema *schema, struct fl_jdec **out, struc
     d->ncols = schema->nfields;
     d->mode = fl_calloc((size_t)d->ncols + 1, sizeof(int));
     d->seen = fl_calloc((size_t)d->ncols + 1, sizeof(uint32_t));
+    d->ckey = fl_calloc((size_t)d->ncols + 1, sizeof(char *));
+    d->conv = fl_calloc((size_t)d->ncols + 1, sizeof(fl_jdec_convert_fn));
+    d->conv_arg = fl_calloc((size_t)d->ncols + 1, sizeof(void *));
+    for (int c = 0; c < d->ncols; c++) d->ckey[c] = fl_strdup(schema->fields[c].name);
     d->gen = 1;
-    d->nslots = 8;
-    while (d->nslots < 2u * (uint32_t)d->ncols) d->nslots <<= 1;
-    d->slots = fl_malloc(d->nslots * sizeof(int));
-    for (uint32_t i = 0; i < d->nslots; i++) d->slots[i] = -1;
-    for (int c = 0; c < d->ncols; c++) {
-        const char *name = schema->fields[c].name;
-        uint32_t i = hash(name, strlen(name)) & (d->nslots - 1);
-        while (d->slots[i] >= 0) i = (i + 1) & (d->nslots - 1);
-        d->slots[i] = c;
-    }
+    fl_buf_init(&d->scratch, FL_JDEC_CAPTURE_MAX);
+    rebuild(d);
     fl_err_t rc = new_handle(d, err);
     if (rc) {
         fl_jdec_free(d);
@@ -196,14 +279,70 @@ fl_err_t fl_jdec_new(const struct fl_schema *schema, struct fl_jdec **out, struc
 void fl_jdec_free(struct fl_jdec *d) {
     if (!d) return;
     if (d->h) yajl_free(d->h);
+    for (int c = 0; c < d->ncols; c++) fl_free(d->ckey[c]);
+    for (int i = 0; i < d->ncaps; i++) fl_free(d->capkey[i]);
+    fl_free(d->ckey);
+    fl_free(d->capkey);
+    fl_free(d->caps);
+    fl_free(d->conv);
+    fl_free(d->conv_arg);
     fl_free(d->mode);
     fl_free(d->seen);
+    fl_free(d->keys);
     fl_free(d->slots);
+    fl_buf_fini(&d->scratch);
     fl_free(d);
 }
 
 void fl_jdec_column_mode(struct fl_jdec *d, int col, int mode) {
-    if (col >= 0 && col < d->ncols) d->mode[col] = mode;
+    if (col < 0 || col >= d->ncols) return;
+    d->mode[col] = mode;
+    rebuild(d);
+}
+
+void fl_jdec_column_key(struct fl_jdec *d, int col, const char *key) {
+    if (col < 0 || col >= d->ncols) return;
+    char *copy = key ? fl_strdup(key) : NULL;
+    for (int c = 0; key && c < d->ncols; c++)
+        if (c != col && d->ckey[c] && !strcmp(d->ckey[c], key)) {
+            fl_free(d->ckey[c]);
+            d->ckey[c] = NULL;
+        }
+    fl_free(d->ckey[col]);
+    d->ckey[col] = copy;
+    rebuild(d);
+}
+
+void fl_jdec_column_convert(struct fl_jdec *d, int col, fl_jdec_convert_fn fn, void *arg) {
+    if (col < 0 || col >= d->ncols) return;
+    d->conv[col] = fn;
+    d->conv_arg[col] = arg;
+}
+
+int fl_jdec_capture(struct fl_jdec *d, const char *key) {
+    for (int i = 0; i < d->ncaps; i++)
+        if (!strcmp(d->capkey[i], key)) return i;
+    d->capkey = fl_reallocarray(d->capkey, (size_t)d->ncaps + 1, sizeof(char *));
+    d->caps = fl_reallocarray(d->caps, (size_t)d->ncaps + 1, sizeof(*d->caps));
+    d->capkey[d->ncaps] = fl_strdup(key);
+    d->caps[d->ncaps] = (struct cap){0};
+    d->ncaps++;
+    rebuild(d);
+    return d->ncaps - 1;
+}
+
+void fl_jdec_capture_limit(struct fl_jdec *d, size_t max) { d->scratch.max = max; }
+
+bool fl_jdec_captured(const struct fl_jdec *d, int i, struct fl_jscalar *out) {
+    *out = (struct fl_jscalar){.kind = FL_JS_NULL};
+    if (i < 0 || i >= d->ncaps || d->caps[i].gen != d->gen) return false;
+    const struct cap *cp = &d->caps[i];
+    out->kind = cp->kind;
+    out->b = cp->b;
+    out->s = (const char *)d->scratch.data + cp->off;
+    out->len = cp->len;
+    if (!d->scratch.data) out->s = "";
+    return true;
 }
 
 void fl_jdec_hour_stamps(struct fl_jdec *d, bool on) { d->hour_stamps = on; }
@@ -231,11 +370,14 @@ fl_err_t fl_jdec_row(struct fl_jdec *d, struct fl_batch *b, const void *json, si
                      struct fl_error *err) {
     if (++d->gen == 0) { /* wrapped: clear the stamps for real */
         memset(d->seen, 0, (size_t)d->ncols * sizeof(uint32_t));
+        for (int i = 0; i < d->nkeys; i++) d->keys[i].seen = 0;
+        for (int i = 0; i < d->ncaps; i++) d->caps[i].gen = 0;
         d->gen = 1;
     }
     d->b = b;
     d->depth = d->started = d->done = 0;
-    d->col = -1;
+    d->key = -1;
+    fl_buf_reset(&d->scratch);
     d->rc = FL_OK;
     d->err = err;
     /* the object ends at its closing brace; only whitespace may follow

@@ -5,11 +5,19 @@
  * name nobody mentioned reads the record field of its name; rename moves
  * a source to a new name and leaves the old name empty; cast marks a
  * source for lenient conversion; derive gives a name a computed source.
- * Each table column then takes the source its name ends with. Applying:
- * one pass over the columns, appending to the batch's columns directly.
+ * Each table column then takes the source its name ends with.
+ *
+ * Planning (at bind): which column reads which record key straight from
+ * the streaming decoder, and what the map appends itself after the
+ * decoder's row. Plain field columns claim their key first, then casts,
+ * date() and hour(); a key already claimed is captured instead (the
+ * decoder copies its scalar aside) and converted here after the row.
+ * Positions, the clock, constants and renamed-away columns are always
+ * appended here. Applying: fl_jdec_row, then one pass over that list.
  */
 #include "pipeline/map.h"
 #include "batch/batch_json.h"
+#include "batch/json_decode.h"
 #include "core/mem.h"
 #include "core/time.h"
 
@@ -28,6 +36,7 @@ enum src_kind {
     SRC_TOPIC,
     SRC_PARTITION,
     SRC_OFFSET,
+    SRC_TIMESTAMP, /* the log record's timestamp (_kafka_timestamp) */
     SRC_CONST,
     SRC_DATE_OF,  /* the day of the record field `key` */
     SRC_HOUR_OF   /* the record field `key`, an hour stamp */
@@ -40,6 +49,8 @@ struct src {
     int64_t unit_us;    /* cast: microseconds per unit of epoch numbers */
     struct fl_schema *ksch; /* CONST: the one column's schema and its one row */
     struct fl_batch *kval;
+    int direct;             /* the decoder appends it from the key */
+    int cap;                /* else: the capture of the key, or -1 */
 };
 
 struct name_src {
@@ -54,11 +65,14 @@ struct env {
 
 struct fl_pipe_map {
     struct fl_pipe_map_step *steps;
-    struct env names; /* the compiled names -> sources, for fl_pipe_map_source */
     int nsteps;
     int32_t schema_id;
     int ncols;
     struct src *cols; /* per column of the bound schema */
+    int *fill;        /* the columns the map appends after the decoder's row */
+    int nfill;
+    char **caps; /* the keys captured, in capture order */
+    int ncaps;
 };
 
 static void src_fini(struct src *s) {
@@ -70,9 +84,14 @@ static void src_fini(struct src *s) {
 
 static void cols_free(struct fl_pipe_map *m) {
     for (int i = 0; i < m->ncols; i++) src_fini(&m->cols[i]);
+    for (int i = 0; i < m->ncaps; i++) fl_free(m->caps[i]);
     fl_free(m->cols);
+    fl_free(m->fill);
+    fl_free(m->caps);
     m->cols = NULL;
-    m->ncols = 0;
+    m->fill = NULL;
+    m->caps = NULL;
+    m->ncols = m->nfill = m->ncaps = 0;
 }
 
 /* ---- compiling ---- */
@@ -163,6 +182,9 @@ static fl_err_t compile_derive(struct env *e, const struct fl_schema *schema,
     } else if (!strcmp(st->from, "offset")) {
         if (f->type != FL_TYPE_LONG) return step_err(err, st, "offset needs a long column, not %s", st->column);
         s.kind = SRC_OFFSET;
+    } else if (!strcmp(st->from, "timestamp")) {
+        if (!is_ts(f->type)) return step_err(err, st, "timestamp needs a timestamp column, not %s", st->column);
+        s.kind = SRC_TIMESTAMP;
     } else if (call_arg(st->from, "date", arg, sizeof(arg)) || call_arg(st->from, "hour", arg, sizeof(arg))) {
         int date = st->from[0] == 'd';
         if (date ? f->type != FL_TYPE_DATE && f->type != FL_TYPE_STRING : !is_ts(f->type))
@@ -174,30 +196,88 @@ static fl_err_t compile_derive(struct env *e, const struct fl_schema *schema,
         s.kind = date ? SRC_DATE_OF : SRC_HOUR_OF;
         s.key = in.key;
     } else {
-        return step_err(err, st, "unknown source \"%s\" (now, topic, partition, offset, date(FIELD), hour(FIELD))",
+        return step_err(err, st, "unknown source \"%s\" (now, topic, partition, offset, timestamp, date(FIELD), hour(FIELD))",
                         st->from);
     }
     env_set(e, st->column, s);
     return FL_OK;
 }
 
-/* A constant converted once into a one-row column of f's type. */
+/* Whether s is a JSON number (RFC 8259's grammar). */
+static int json_number(const char *s) {
+    if (*s == '-') s++;
+    if (*s == '0') s++;
+    else if (*s >= '1' && *s <= '9') while (*s >= '0' && *s <= '9') s++;
+    else return 0;
+    if (*s == '.') {
+        if (*++s < '0' || *s > '9') return 0;
+        while (*s >= '0' && *s <= '9') s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        if (*++s == '+' || *s == '-') s++;
+        if (*s < '0' || *s > '9') return 0;
+        while (*s >= '0' && *s <= '9') s++;
+    }
+    return *s == 0;
+}
+
+/* A constant converted once into a one-row column of f's type: text for
+ * a string column; else read as a JSON scalar (null, true, false, a
+ * number, a quoted string) or, failing that, as text. */
 static fl_err_t compile_const(struct src *s, const struct fl_schema *schema, int c,
                               const struct fl_pipe_map_step *st, struct fl_error *err) {
     s->ksch = fl_schema_select(schema, &c, 1);
     s->ksch->fields[0].required = false;
     fl_err_t rc = fl_batch_new(s->ksch, 1, &s->kval, err);
     if (rc) return rc;
-    json_t *j = NULL;
-    if (schema->fields[c].type != FL_TYPE_STRING)
-        j = json_loads(st->value, JSON_DECODE_ANY, NULL);
-    if (!j) j = json_string(st->value);
+    const char *v = st->value;
+    size_t n = strlen(v);
+    struct fl_jscalar j = {.kind = FL_JS_STRING, .s = v, .len = n};
+    if (schema->fields[c].type != FL_TYPE_STRING) {
+        if (!strcmp(v, "null")) j.kind = FL_JS_NULL;
+        else if (!strcmp(v, "true") || !strcmp(v, "false")) j = (struct fl_jscalar){.kind = FL_JS_BOOL, .b = v[0] == 't'};
+        else if (json_number(v)) j.kind = FL_JS_NUMBER;
+        else if (n >= 2 && v[0] == '"' && v[n - 1] == '"') j = (struct fl_jscalar){FL_JS_STRING, 0, v + 1, n - 2};
+    }
     struct fl_error e = {0};
-    rc = j ? fl_col_append_json(&s->kval->cols[0], j, &e) : FL_ERR_INVALID;
-    json_decref(j);
+    rc = fl_col_append_jscalar(&s->kval->cols[0], &j, &e);
     if (!rc) rc = fl_batch_end_row(s->kval);
-    if (rc) return step_err(err, st, "value does not fit: %s", e.msg[0] ? e.msg : "not UTF-8 text");
+    if (rc) return step_err(err, st, "value does not fit: %s", e.msg[0] ? e.msg : fl_err_name(rc));
     return FL_OK;
+}
+
+static int reads_key(const struct src *s) {
+    return s->kind == SRC_KEY || s->kind == SRC_KEY_NOW || s->kind == SRC_DATE_OF || s->kind == SRC_HOUR_OF;
+}
+
+/* Which columns the decoder fills from their key, which keys it
+ * captures, which columns the map appends (see the top of the file). */
+static void plan(struct fl_pipe_map *m) {
+    m->fill = fl_calloc((size_t)m->ncols + 1, sizeof(int));
+    m->caps = fl_calloc((size_t)m->ncols + 1, sizeof(char *));
+    for (int pass = 0; pass < 2; pass++) {
+        for (int c = 0; c < m->ncols; c++) {
+            struct src *s = &m->cols[c];
+            int plain = (s->kind == SRC_KEY || s->kind == SRC_KEY_NOW) && !s->cast;
+            if (!reads_key(s) || plain != (pass == 0)) continue;
+            int claimed = 0;
+            for (int o = 0; o < m->ncols && !claimed; o++)
+                claimed = m->cols[o].direct && !strcmp(m->cols[o].key, s->key);
+            s->cap = -1;
+            if (!claimed) {
+                s->direct = 1;
+                continue;
+            }
+            for (int i = 0; i < m->ncaps && s->cap < 0; i++)
+                if (!strcmp(m->caps[i], s->key)) s->cap = i;
+            if (s->cap < 0) {
+                s->cap = m->ncaps;
+                m->caps[m->ncaps++] = fl_strdup(s->key);
+            }
+        }
+    }
+    for (int c = 0; c < m->ncols; c++)
+        if (!m->cols[c].direct || m->cols[c].kind == SRC_KEY_NOW) m->fill[m->nfill++] = c;
 }
 
 fl_err_t fl_pipe_map_bind(struct fl_pipe_map *m, const struct fl_schema *schema,
@@ -251,6 +331,7 @@ fl_err_t fl_pipe_map_bind(struct fl_pipe_map *m, const struct fl_schema *schema,
             else if (!strcmp(f->name, "_kafka_partition") && (f->type == FL_TYPE_INT || f->type == FL_TYPE_LONG))
                 s->kind = SRC_PARTITION;
             else if (!strcmp(f->name, "_kafka_offset") && f->type == FL_TYPE_LONG) s->kind = SRC_OFFSET;
+            else if (!strcmp(f->name, "_kafka_timestamp") && is_ts(f->type)) s->kind = SRC_TIMESTAMP;
             else if (!strcmp(f->name, "processed_timestamp") && (is_ts(f->type) || f->type == FL_TYPE_LONG))
                 s->kind = SRC_KEY_NOW;
             if (s->kind == SRC_KEY || s->kind == SRC_KEY_NOW) s->key = fl_strdup(f->name);
@@ -263,8 +344,8 @@ fl_err_t fl_pipe_map_bind(struct fl_pipe_map *m, const struct fl_schema *schema,
             rc = compile_const(s, schema, c, st, err);
         }
     }
-    env_fini(&m->names);
-    m->names = e;
+    env_fini(&e);
+    if (!rc) plan(m);
     if (rc) cols_free(m);
     return rc;
 }
@@ -295,18 +376,9 @@ fl_err_t fl_pipe_map_new(const struct fl_schema *schema, const struct fl_pipe_ma
     return FL_OK;
 }
 
-const char *fl_pipe_map_source(const struct fl_pipe_map *m, const char *column) {
-    for (int i = 0; i < m->names.n; i++)
-        if (!strcmp(m->names.v[i].name, column))
-            return m->names.v[i].s.kind == SRC_KEY || m->names.v[i].s.kind == SRC_KEY_NOW ? m->names.v[i].s.key
-                                                                                            : NULL;
-    return column;
-}
-
 void fl_pipe_map_free(struct fl_pipe_map *m) {
     if (!m) return;
     cols_free(m);
-    env_fini(&m->names);
     for (int i = 0; i < m->nsteps; i++) {
         fl_free((char *)m->steps[i].column);
         fl_free((char *)m->steps[i].from);
@@ -332,114 +404,192 @@ static int parse_hour(const char *s, size_t len, int64_t *us) {
     return 1;
 }
 
+static int is_integer_text(const struct fl_jscalar *v) {
+    return v->kind == FL_JS_NUMBER && !memchr(v->s, '.', v->len) && !memchr(v->s, 'e', v->len) &&
+           !memchr(v->s, 'E', v->len);
+}
+
+/* v's text NUL-terminated in buf; 0 when it does not fit (or holds a
+ * NUL): no number is that long. */
+static int text_of(const struct fl_jscalar *v, char *buf, size_t bufsz) {
+    if (v->len >= bufsz || memchr(v->s, 0, v->len)) return 0;
+    memcpy(buf, v->s, v->len);
+    buf[v->len] = 0;
+    return 1;
+}
+
+/* The whole of text as a double (strtod's syntax). */
+static int text_double(const char *text, double *d) {
+    char *end;
+    errno = 0;
+    *d = strtod(text, &end);
+    return *text && !*end && !errno;
+}
+
+static int text_is(const struct fl_jscalar *v, const char *lit) {
+    return v->len == strlen(lit) && !memcmp(v->s, lit, v->len);
+}
+
 /* A timestamp in any form a record carries it: ISO text, an hour stamp,
- * or a number of unit_us microseconds. */
-static int value_us(json_t *j, int64_t unit_us, int64_t *us) {
-    if (json_is_string(j)) {
-        const char *s = json_string_value(j);
-        size_t n = json_string_length(j);
-        if (parse_hour(s, n, us) || !fl_time_parse_iso(s, n, us)) return 1;
+ * or a number (or numeric text) of unit_us microseconds. */
+static int value_us(const struct fl_jscalar *v, int64_t unit_us, int64_t *us) {
+    char text[64];
+    double d;
+    if (v->kind == FL_JS_STRING && (parse_hour(v->s, v->len, us) || !fl_time_parse_iso(v->s, v->len, us)))
+        return 1;
+    if ((v->kind != FL_JS_STRING && v->kind != FL_JS_NUMBER) || !text_of(v, text, sizeof(text))) return 0;
+    if (is_integer_text(v)) {
         char *end;
         errno = 0;
-        double d = strtod(s, &end);
-        if (n == 0 || *end || errno) return 0;
-        j = NULL;
-        double v = d * (double)unit_us;
-        if (!(v >= (double)FL_TIME_MIN_US && v <= (double)FL_TIME_MAX_US)) return 0;
-        *us = (int64_t)v;
+        long long i = strtoll(text, &end, 10);
+        if (*end || errno || i > FL_TIME_MAX_US / unit_us || i < FL_TIME_MIN_US / unit_us) return 0;
+        *us = i * unit_us;
         return 1;
     }
-    if (json_is_integer(j)) {
-        json_int_t v = json_integer_value(j);
-        if (v > FL_TIME_MAX_US / unit_us || v < FL_TIME_MIN_US / unit_us) return 0;
-        *us = v * unit_us;
-        return 1;
-    }
-    if (json_is_real(j)) {
-        double v = json_real_value(j) * (double)unit_us;
-        if (!(v >= (double)FL_TIME_MIN_US && v <= (double)FL_TIME_MAX_US)) return 0;
-        *us = (int64_t)v;
-        return 1;
-    }
-    return 0;
+    if (!text_double(text, &d)) return 0;
+    d *= (double)unit_us;
+    if (!(d >= (double)FL_TIME_MIN_US && d <= (double)FL_TIME_MAX_US)) return 0;
+    *us = (int64_t)d;
+    return 1;
 }
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
-static fl_err_t bad(const struct fl_field *f, const char *why, char *reason, size_t reasonsz) {
-    snprintf(reason, reasonsz, "map: column %s: %s", f->name, why);
-    return FL_ERR_INVALID;
+static fl_err_t bad(struct fl_error *err, const struct fl_field *f, const char *why) {
+    return fl_errf(err, FL_ERR_INVALID, "map: column %s: %s", f->name, why);
+}
+
+/* No step: the decoder's own rules (hour stamps are timestamps without
+ * asking, seed 001's ts). */
+static fl_err_t plain_append(struct fl_col *col, const struct fl_jscalar *v, struct fl_error *err) {
+    int64_t us;
+    if (is_ts(col->field->type) && v->kind == FL_JS_STRING && parse_hour(v->s, v->len, &us))
+        return fl_col_append_i64(col, us);
+    return fl_col_append_jscalar(col, v, err);
 }
 
 /* cast: the lenient conversions map.h lists; anything else as plain decode. */
-static fl_err_t cast_append(struct fl_col *col, json_t *j, int64_t unit_us, char *reason,
-                            size_t reasonsz) {
+static fl_err_t cast_append(struct fl_col *col, const struct fl_jscalar *v, int64_t unit_us,
+                            struct fl_error *err) {
     const struct fl_field *f = col->field;
     char buf[64];
+    double d;
+    int64_t us;
+    int32_t days;
     switch (f->type) {
     case FL_TYPE_STRING:
-        if (json_is_integer(j)) snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(j));
-        else if (json_is_real(j)) {
-            for (int p = 1; p <= 17; p++) {
-                snprintf(buf, sizeof(buf), "%.*g", p, json_real_value(j));
-                if (strtod(buf, NULL) == json_real_value(j)) break;
+        if (v->kind == FL_JS_BOOL) {
+            snprintf(buf, sizeof(buf), "%s", v->b ? "true" : "false");
+        } else if (v->kind == FL_JS_NUMBER) {
+            if (!text_of(v, buf, sizeof(buf))) return fl_col_append_bytes(col, v->s, v->len);
+            if (is_integer_text(v)) { /* as the number reads: "-0" -> "0" */
+                char *end;
+                errno = 0;
+                long long i = strtoll(buf, &end, 10);
+                if (!errno) snprintf(buf, sizeof(buf), "%lld", i);
+            } else if (text_double(buf, &d)) { /* the shortest text of the double */
+                for (int p = 1; p <= 17; p++) {
+                    snprintf(buf, sizeof(buf), "%.*g", p, d);
+                    if (strtod(buf, NULL) == d) break;
+                }
             }
-        } else if (json_is_boolean(j)) snprintf(buf, sizeof(buf), "%s", json_is_true(j) ? "true" : "false");
-        else break;
+        } else {
+            break;
+        }
         return fl_col_append_bytes(col, buf, strlen(buf));
     case FL_TYPE_BOOLEAN:
-        if (json_is_integer(j) && (json_integer_value(j) == 0 || json_integer_value(j) == 1))
-            return fl_col_append_bool(col, json_integer_value(j) == 1);
-        if (json_is_string(j)) {
-            const char *s = json_string_value(j);
-            if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes")) return fl_col_append_bool(col, true);
-            if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no")) return fl_col_append_bool(col, false);
-            return bad(f, "expected true/false, 1/0 or yes/no", reason, reasonsz);
+        if (is_integer_text(v) && (text_is(v, "0") || text_is(v, "1"))) return fl_col_append_bool(col, v->s[0] == '1');
+        if (v->kind == FL_JS_STRING) {
+            if (text_is(v, "true") || text_is(v, "1") || text_is(v, "yes")) return fl_col_append_bool(col, true);
+            if (text_is(v, "false") || text_is(v, "0") || text_is(v, "no")) return fl_col_append_bool(col, false);
+            return bad(err, f, "expected true/false, 1/0 or yes/no");
         }
         break;
     case FL_TYPE_INT:
     case FL_TYPE_LONG: {
-        double d;
-        if (json_is_real(j)) d = json_real_value(j);
-        else if (json_is_string(j)) {
-            char *end;
-            errno = 0;
-            d = strtod(json_string_value(j), &end);
-            if (*end || errno || !json_string_length(j)) return bad(f, "expected a number", reason, reasonsz);
-        } else break;
+        if (v->kind == FL_JS_STRING) {
+            if (!text_of(v, buf, sizeof(buf)) || !text_double(buf, &d)) return bad(err, f, "expected a number");
+        } else if (v->kind == FL_JS_NUMBER && !is_integer_text(v)) {
+            if (!text_of(v, buf, sizeof(buf)) || !text_double(buf, &d)) return bad(err, f, "not an integer in range");
+        } else {
+            break;
+        }
         double lo = f->type == FL_TYPE_INT ? -2147483648.0 : -9223372036854775808.0;
-        if (d != floor(d) || d < lo || d >= -lo) return bad(f, "not an integer in range", reason, reasonsz);
+        if (d != floor(d) || d < lo || d >= -lo) return bad(err, f, "not an integer in range");
         return f->type == FL_TYPE_INT ? fl_col_append_i32(col, (int32_t)d) : fl_col_append_i64(col, (int64_t)d);
     }
     case FL_TYPE_TIMESTAMP:
-    case FL_TYPE_TIMESTAMPTZ: {
-        int64_t us;
-        if (!value_us(j, unit_us, &us)) return bad(f, "expected a timestamp or an epoch number", reason, reasonsz);
+    case FL_TYPE_TIMESTAMPTZ:
+        if (!value_us(v, unit_us, &us)) return bad(err, f, "expected a timestamp or an epoch number");
         return fl_col_append_i64(col, us);
-    }
-    case FL_TYPE_DATE: {
-        int64_t us;
-        int32_t days;
-        if (json_is_string(j) && !fl_time_parse_date(json_string_value(j), json_string_length(j), &days))
-            return fl_col_append_i32(col, days);
-        if (json_is_string(j) && value_us(j, unit_us, &us))
+    case FL_TYPE_DATE:
+        if (v->kind == FL_JS_STRING && !fl_time_parse_date(v->s, v->len, &days)) return fl_col_append_i32(col, days);
+        if (v->kind == FL_JS_STRING && value_us(v, unit_us, &us))
             return fl_col_append_i32(col, (int32_t)floor_div(us, FL_US_PER_DAY));
         break;
-    }
     default:
         break;
     }
     struct fl_error e = {0};
-    fl_err_t rc = fl_col_append_json(col, j, &e);
-    if (rc) snprintf(reason, reasonsz, "map: cast: %s", e.msg);
+    fl_err_t rc = fl_col_append_jscalar(col, v, &e);
+    if (rc) fl_errf(err, rc, "map: cast: %s", e.msg[0] ? e.msg : fl_err_name(rc));
     return rc;
 }
 
-static fl_err_t append_src(const struct src *s, struct fl_col *col, json_t *o,
-                           const struct fl_pipe_map_pos *pos, char *reason, size_t reasonsz) {
+/* A non-null record value into its column by the column's source: the
+ * decoder's conversion hook, and the map's own for captured keys. */
+static fl_err_t convert(void *arg, struct fl_col *col, const struct fl_jscalar *v, struct fl_error *err) {
+    const struct src *s = arg;
     const struct fl_field *f = col->field;
-    json_t *j = s->key ? json_object_get(o, s->key) : NULL;
     int64_t us;
+    if (s->kind == SRC_DATE_OF) {
+        if (!value_us(v, 1, &us)) return bad(err, f, "date(): the field is not a timestamp");
+        int32_t days = (int32_t)floor_div(us, FL_US_PER_DAY);
+        if (f->type == FL_TYPE_DATE) return fl_col_append_i32(col, days);
+        char d[16];
+        fl_time_format_date(days, d, sizeof(d));
+        return fl_col_append_bytes(col, d, strlen(d));
+    }
+    if (s->kind == SRC_HOUR_OF) {
+        if (v->kind != FL_JS_STRING || !parse_hour(v->s, v->len, &us))
+            return bad(err, f, "hour(): expected an hour stamp YYYY-MM-DD-HH");
+        return fl_col_append_i64(col, us);
+    }
+    return s->cast ? cast_append(col, v, s->unit_us, err) : plain_append(col, v, err);
+}
+
+fl_err_t fl_pipe_map_decoder(const struct fl_pipe_map *m, const struct fl_schema *schema,
+                             struct fl_jdec **out, struct fl_error *err) {
+    if (!m->cols || schema->schema_id != m->schema_id || schema->nfields != m->ncols)
+        return fl_errf(err, FL_ERR_INVALID, "map: the decoder's schema is not the bound one");
+    struct fl_jdec *d = NULL;
+    fl_err_t rc = fl_jdec_new(schema, &d, err);
+    if (rc) return rc;
+    fl_jdec_hour_stamps(d, true);
+    for (int c = 0; c < m->ncols; c++) {
+        const struct src *s = &m->cols[c];
+        if (!s->direct) {
+            fl_jdec_column_key(d, c, NULL);
+            fl_jdec_column_mode(d, c, FL_JDEC_CALLER);
+            continue;
+        }
+        fl_jdec_column_key(d, c, s->key);
+        fl_jdec_column_mode(d, c, s->kind == SRC_KEY_NOW ? FL_JDEC_CALLER_DEFAULT : FL_JDEC_JSON);
+        if (s->cast || s->kind == SRC_DATE_OF || s->kind == SRC_HOUR_OF)
+            fl_jdec_column_convert(d, c, convert, (void *)s);
+    }
+    for (int i = 0; i < m->ncaps; i++) fl_jdec_capture(d, m->caps[i]);
+    *out = d;
+    return FL_OK;
+}
+
+/* Appends column c, one the map fills after the decoder's row. */
+static fl_err_t fill(const struct fl_pipe_map *m, int c, const struct fl_jdec *d, struct fl_col *col,
+                     const struct fl_pipe_map_pos *pos, struct fl_error *err) {
+    const struct src *s = &m->cols[c];
+    const struct fl_field *f = col->field;
+    struct fl_jscalar v = {.kind = FL_JS_NULL};
+    bool had = false;
     switch (s->kind) {
     case SRC_NOW:
         return fl_col_append_i64(col, pos->now_us);
@@ -450,56 +600,38 @@ static fl_err_t append_src(const struct src *s, struct fl_col *col, json_t *o,
                                       : fl_col_append_i64(col, pos->partition);
     case SRC_OFFSET:
         return fl_col_append_i64(col, pos->offset);
+    case SRC_TIMESTAMP:
+        return pos->timestamp_ms < 0 ? fl_col_append_null(col) : fl_col_append_i64(col, pos->timestamp_ms * 1000);
     case SRC_CONST:
         return fl_col_append_from(col, &s->kval->cols[0], 0);
     case SRC_KEY_NOW:
-        if (!j || json_is_null(j)) return fl_col_append_i64(col, pos->now_us);
+        if (s->direct) return fl_jdec_seen(d, c) ? FL_OK : fl_col_append_i64(col, pos->now_us);
+        if (!fl_jdec_captured(d, s->cap, &v) || v.kind == FL_JS_NULL) return fl_col_append_i64(col, pos->now_us);
+        return convert((void *)s, col, &v, err);
+    case SRC_NONE:
         break;
     default:
+        had = fl_jdec_captured(d, s->cap, &v);
+        if (v.kind != FL_JS_NULL) return convert((void *)s, col, &v, err);
         break;
     }
-    if (!j || json_is_null(j) || s->kind == SRC_NONE) {
-        if (!f->required) return fl_col_append_null(col);
-        snprintf(reason, reasonsz, "field \"%s\": required field is %s", f->name,
-                 s->kind == SRC_NONE ? "renamed away" : j ? "null" : "missing");
-        return FL_ERR_INVALID;
-    }
-    if (s->kind == SRC_DATE_OF) {
-        if (!value_us(j, 1, &us)) return bad(f, "date(): the field is not a timestamp", reason, reasonsz);
-        int32_t days = (int32_t)floor_div(us, FL_US_PER_DAY);
-        if (f->type == FL_TYPE_DATE) return fl_col_append_i32(col, days);
-        char d[16];
-        fl_time_format_date(days, d, sizeof(d));
-        return fl_col_append_bytes(col, d, strlen(d));
-    }
-    if (s->kind == SRC_HOUR_OF) {
-        if (!json_is_string(j) || !parse_hour(json_string_value(j), json_string_length(j), &us))
-            return bad(f, "hour(): expected an hour stamp YYYY-MM-DD-HH", reason, reasonsz);
-        return fl_col_append_i64(col, us);
-    }
-    if (s->cast) return cast_append(col, j, s->unit_us, reason, reasonsz);
-    /* hour stamps are timestamps without asking (seed 001's ts) */
-    if (is_ts(f->type) && json_is_string(j) && parse_hour(json_string_value(j), json_string_length(j), &us))
-        return fl_col_append_i64(col, us);
-    struct fl_error e = {0};
-    fl_err_t rc = fl_col_append_json(col, j, &e);
-    if (rc) snprintf(reason, reasonsz, "%s", e.msg[0] ? e.msg : fl_err_name(rc));
-    return rc;
+    if (!f->required) return fl_col_append_null(col);
+    return fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is %s", f->name,
+                   s->kind == SRC_NONE ? "renamed away" : had ? "null" : "missing");
 }
 
-fl_err_t fl_pipe_map_row(const struct fl_pipe_map *m, struct fl_batch *b, json_t *o,
-                         const struct fl_pipe_map_pos *pos, char *reason, size_t reasonsz) {
-    fl_err_t rc = FL_OK;
-    if (b->ncols != m->ncols) {
-        snprintf(reason, reasonsz, "map: the batch's schema is not the bound one");
-        return FL_ERR_INVALID;
+fl_err_t fl_pipe_map_row(const struct fl_pipe_map *m, struct fl_jdec *d, struct fl_batch *b,
+                         const void *json, size_t len, const struct fl_pipe_map_pos *pos,
+                         struct fl_error *err) {
+    if (b->ncols != m->ncols)
+        return fl_errf(err, FL_ERR_INVALID, "map: the batch's schema is not the bound one");
+    fl_err_clear(err);
+    fl_err_t rc = fl_jdec_row(d, b, json, len, err);
+    for (int i = 0; i < m->nfill && !rc; i++) {
+        int c = m->fill[i];
+        if ((rc = fill(m, c, d, &b->cols[c], pos, err)) && !err->msg[0])
+            fl_errf(err, rc, "column %s: %s", b->cols[c].field->name, fl_err_name(rc));
     }
-    for (int c = 0; c < b->ncols && !rc; c++) {
-        reason[0] = 0;
-        rc = append_src(&m->cols[c], &b->cols[c], o, pos, reason, reasonsz);
-        if (rc && !reason[0]) snprintf(reason, reasonsz, "column %s: %s", b->cols[c].field->name, fl_err_name(rc));
-    }
-    if (!rc) rc = fl_batch_end_row(b);
     if (rc) fl_batch_rollback_row(b);
     return rc;
 }

@@ -10,15 +10,15 @@
  * redone from there. A crash after it: the offsets say so. The dead-letter
  * topic may see a record twice after a crash (at-least-once there).
  *
- * Per record: decode (the value's JSON object, or for decode "pointer"
- * every object of the file it names), validate, derive columns, append
- * to the step's batch. In upsert mode the whole step's batch is then
+ * Per record: decode through the map (the value's JSON object, or for
+ * decode "pointer" every object of the file it names: one streaming
+ * parse into the row, the derived columns appended after it), validate,
+ * end the row in the step's batch. In upsert mode the whole step's batch is then
  * planned against the table (upsert.c) and its rows, its position
  * deletes and the offsets go into one snapshot, or into none when the
  * plan is empty (see pipeline.h for why the offsets may then wait).
  */
 #include "pipeline/pipeline.h"
-#include "batch/batch_json.h"
 #include "batch/json_decode.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -268,7 +268,7 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
      * or the window's input */
     const struct fl_schema *in =
         rc ? NULL : p->win ? fl_pipe_window_input_schema(p->win) : fl_ice_meta_current_schema(p->tbl->meta);
-    if (!rc && cfg->nmap > 0) rc = fl_pipe_map_new(in, cfg->map, cfg->nmap, &p->map, err);
+    if (!rc) rc = fl_pipe_map_new(in, cfg->map, cfg->nmap, &p->map, err);
     if (!rc) rc = fl_pipe_validator_bind(p->val, in, err);
     if (!rc) note_table(p);
     if (rc) {
@@ -304,72 +304,25 @@ static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_dec
     return rc;
 }
 
-/* A column that floe derives for each record (_kafka_* always;
- * processed_timestamp when the record has none). _kafka_timestamp is the
- * log record's timestamp: the producer's CreateTime, or for HTTP ingest
- * the moment floe appended it (what the seed's logging server saw). */
-#define DERIVE_NONE 0
-#define DERIVE_TOPIC 1
-#define DERIVE_PARTITION 2
-#define DERIVE_OFFSET 3
-#define DERIVE_PROCESSED 4
-#define DERIVE_TIMESTAMP 5
-
-static int derived_kind(const char *name) {
-    if (!strcmp(name, "_kafka_topic")) return DERIVE_TOPIC;
-    if (!strcmp(name, "_kafka_partition")) return DERIVE_PARTITION;
-    if (!strcmp(name, "_kafka_offset")) return DERIVE_OFFSET;
-    if (!strcmp(name, "_kafka_timestamp")) return DERIVE_TIMESTAMP;
-    if (!strcmp(name, "processed_timestamp")) return DERIVE_PROCESSED;
-    return DERIVE_NONE;
-}
-
-/* The step's decoder for the table's current schema: derived columns
- * left to the caller, hour stamps accepted for timestamps. */
+/* The step's decoder for the table's current schema, set up by the map
+ * (map.h: renames, conversions, the columns it derives). */
 static fl_err_t step_decoder(struct fl_pipe *p, const struct fl_schema *s, struct fl_jdec **out,
                              struct fl_error *err) {
-    fl_err_t rc = fl_jdec_new(s, out, err);
-    if (rc) return rc;
-    fl_jdec_hour_stamps(*out, true);
-    for (int c = 0; c < s->nfields; c++) {
-        int k = derived_kind(s->fields[c].name);
-        if (k != DERIVE_NONE)
-            fl_jdec_column_mode(*out, c, k == DERIVE_PROCESSED ? FL_JDEC_CALLER_DEFAULT : FL_JDEC_CALLER);
-    }
-    return fl_pipe_validator_bind(p->val, s, err);
+    fl_err_t rc = fl_pipe_map_decoder(p->map, s, out, err);
+    if (!rc) rc = fl_pipe_validator_bind(p->val, s, err);
+    return rc;
 }
 
-/* Decimal text of v in buf (no printf on the hot path). */
-static size_t int_text(int64_t v, char *buf) {
-    char tmp[24];
-    size_t n = 0, k = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10));
-    if (v < 0) buf[k++] = '-';
-    while (n) buf[k++] = tmp[--n];
-    return k;
-}
-
-/* One JSON object (len bytes) as a row: decoded, derived columns added,
- * validated. On failure the batch is unchanged and reason says why. */
+/* One JSON object (len bytes) as a row: decoded through the map (the
+ * record's fields, then the derived columns), validated. On failure the
+ * batch is unchanged and reason says why. */
 static fl_err_t object_row(struct fl_pipe *p, struct fl_jdec *dec, struct fl_batch *b, int part,
                            const struct fl_log_decoded *rec, const void *json, size_t len,
                            int64_t now_us, char *reason, size_t reasonsz) {
     struct fl_error e = {0};
-    fl_err_t rc = fl_jdec_row(dec, b, json, len, &e);
-    for (int c = 0; !rc && c < b->ncols; c++) {
-        int k = derived_kind(b->cols[c].field->name);
-        if (k == DERIVE_NONE || (k == DERIVE_PROCESSED && fl_jdec_seen(dec, c))) continue;
-        char num[24];
-        struct fl_jscalar v = {.kind = FL_JS_NUMBER, .s = num};
-        if (k == DERIVE_TOPIC) v = (struct fl_jscalar){.kind = FL_JS_STRING, .s = p->topic, .len = strlen(p->topic)};
-        else if (k == DERIVE_TIMESTAMP && rec->timestamp_ms < 0) v.kind = FL_JS_NULL;
-        else if (k == DERIVE_TIMESTAMP) v.len = int_text(rec->timestamp_ms * 1000, num);
-        else v.len = int_text(k == DERIVE_PARTITION ? part : k == DERIVE_OFFSET ? rec->offset : now_us, num);
-        rc = fl_col_append_jscalar(&b->cols[c], &v, &e);
-    }
+    struct fl_pipe_map_pos pos = {p->topic, part, rec->offset, now_us, rec->timestamp_ms};
+    fl_err_t rc = fl_pipe_map_row(p->map, dec, b, json, len, &pos, &e);
     if (rc) {
-        fl_batch_rollback_row(b);
         snprintf(reason, reasonsz, "%s", e.msg[0] ? e.msg : fl_err_name(rc));
         return rc;
     }
@@ -378,23 +331,6 @@ static fl_err_t object_row(struct fl_pipe *p, struct fl_jdec *dec, struct fl_bat
         return FL_ERR_INVALID;
     }
     return fl_batch_end_row(b);
-}
-
-/* A record object through the map steps (map.h: a jansson tree, then
- * column by column into the row), then validated. On failure the batch
- * is unchanged and reason says why. */
-static fl_err_t mapped_row(struct fl_pipe *p, struct fl_batch *b, int part,
-                           const struct fl_log_decoded *rec, json_t *o, int64_t now_us, char *reason,
-                           size_t reasonsz) {
-    struct fl_pipe_map_pos pos = {p->topic, part, rec->offset, now_us};
-    fl_err_t rc = fl_pipe_map_row(p->map, b, o, &pos, reason, reasonsz);
-    if (rc) return rc;
-    if (!fl_pipe_validator_check_row(p->val, b, b->nrows - 1, reason, reasonsz)) {
-        b->nrows--; /* take the ended row back */
-        fl_batch_rollback_row(b);
-        return FL_ERR_INVALID;
-    }
-    return FL_OK;
 }
 
 /* Decodes one record into rows: its value's JSON object, or for a
@@ -420,8 +356,6 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_
             fl_err_t orc = FL_ERR_INVALID;
             if (!json_is_object(el)) {
                 snprintf(why, sizeof(why), "not a JSON object");
-            } else if (p->map) {
-                orc = mapped_row(p, b, part, rec, el, now_us, why, sizeof(why));
             } else {
                 char *text = json_dumps(el, JSON_COMPACT);
                 orc = text ? object_row(p, dec, b, part, rec, text, strlen(text), now_us, why, sizeof(why))
@@ -443,21 +377,7 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_
         (*dlq)++;
         return dead_letter(p, part, rec, "null value", err);
     }
-    fl_err_t orc;
-    if (p->map) {
-        /* map steps read a tree; without them the streaming decoder */
-        json_error_t je;
-        json_t *o = json_loadb((const char *)rec->value, rec->value_len, JSON_REJECT_DUPLICATES, &je);
-        if (json_is_object(o)) {
-            orc = mapped_row(p, b, part, rec, o, now_us, reason, sizeof(reason));
-        } else {
-            orc = FL_ERR_INVALID;
-            snprintf(reason, sizeof(reason), "value is not a JSON object%s%s", o ? "" : ": ", o ? "" : je.text);
-        }
-        json_decref(o);
-    } else {
-        orc = object_row(p, dec, b, part, rec, rec->value, rec->value_len, now_us, reason, sizeof(reason));
-    }
+    fl_err_t orc = object_row(p, dec, b, part, rec, rec->value, rec->value_len, now_us, reason, sizeof(reason));
     if (orc == FL_OK) {
         (*rows)++;
         return FL_OK;
@@ -513,7 +433,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     memcpy(next, p->next, sizeof(int64_t) * (size_t)p->npart);
     int64_t consumed = 0, rows = 0, dlq = 0, late = 0, now_us = fl_time_now_us();
     struct fl_jdec *dec = NULL;
-    fl_err_t rc = p->map ? fl_pipe_map_bind(p->map, schema, err) : FL_OK; /* the table may have evolved */
+    fl_err_t rc = fl_pipe_map_bind(p->map, schema, err); /* the table may have evolved */
     if (!rc) rc = fl_batch_new(schema, 0, &b, err);
     if (!rc) rc = step_decoder(p, schema, &dec, err);
     if (!rc) rc = fl_ice_appender_new(p->tbl, &ap, err);

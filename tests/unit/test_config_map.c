@@ -4,8 +4,10 @@
  * mistakes are refused with the file, the line and the key (at load, or
  * when the schema or the steps are built); map steps applied to records
  * give the columns they promise (rename, cast, derive from the position,
- * the clock, date() and hour() of a field, a constant), and a bad value
- * is refused with the column named and nothing appended.
+ * the clock, date() and hour() of a field, a constant), all through the
+ * streaming decoder (renames of a key to a column whose own name is in
+ * the record too, captured keys and their cap), and a bad value is
+ * refused with the column named and nothing appended.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <cmocka.h>
 
 #include "batch/batch.h"
+#include "batch/json_decode.h"
 #include "cli/up_tables.h"
 #include "core/config.h"
 #include "core/time.h"
@@ -170,7 +173,8 @@ static const char MAP_SCHEMA[] =
     "{\"id\":10,\"name\":\"epoch\",\"required\":false,\"type\":\"timestamp\"},"
     "{\"id\":11,\"name\":\"_kafka_topic\",\"required\":false,\"type\":\"string\"},"
     "{\"id\":12,\"name\":\"_kafka_offset\",\"required\":false,\"type\":\"long\"},"
-    "{\"id\":13,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
+    "{\"id\":13,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"},"
+    "{\"id\":14,\"name\":\"_kafka_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
 
 static int64_t i64_at(const struct fl_batch *b, int c, size_t row) {
     int64_t v;
@@ -182,6 +186,20 @@ static void str_at(const struct fl_batch *b, int c, size_t row, char *out, size_
     size_t n;
     const uint8_t *p = fl_col_bytes(&b->cols[c], row, &n);
     snprintf(out, outsz, "%.*s", (int)n, (const char *)p);
+}
+
+/* Decodes json through the map into a new ended row of b. */
+static fl_err_t map_row(const struct fl_pipe_map *m, struct fl_jdec *d, struct fl_batch *b, const char *json,
+                        const struct fl_pipe_map_pos *pos, struct fl_error *err) {
+    fl_err_t rc = fl_pipe_map_row(m, d, b, json, strlen(json), pos, err);
+    if (!rc) rc = fl_batch_end_row(b);
+    return rc;
+}
+
+/* b has exactly n rows and nothing half-appended. */
+static void assert_rows(const struct fl_batch *b, size_t n) {
+    assert_int_equal(b->nrows, n);
+    for (int c = 0; c < b->ncols; c++) assert_int_equal(b->cols[c].len, n);
 }
 
 static void test_map_steps(void **state) {
@@ -203,22 +221,19 @@ static void test_map_steps(void **state) {
     };
     struct fl_pipe_map *m = NULL;
     assert_int_equal(fl_pipe_map_new(s, steps, 10, &m, &err), FL_OK);
-    /* validation rules name table columns: city reads the field town */
-    assert_string_equal(fl_pipe_map_source(m, "city"), "town");
-    assert_null(fl_pipe_map_source(m, "town"));
-    assert_null(fl_pipe_map_source(m, "dt"));
-    assert_string_equal(fl_pipe_map_source(m, "temperature"), "temperature");
+    struct fl_jdec *d = NULL;
+    assert_int_equal(fl_pipe_map_decoder(m, s, &d, &err), FL_OK);
 
     struct fl_batch *b = NULL;
     assert_int_equal(fl_batch_new(s, 0, &b, &err), FL_OK);
-    json_t *o = json_loads("{\"town\":\"Paris\",\"city\":\"ignored\",\"temperature\":\"21.5\",\"hour\":\"2026-01-08-14\","
-                           "\"event_time\":\"2026-01-08T23:59:59+00:00\",\"code\":42,\"n\":\"7.0\","
-                           "\"epoch\":1767225600000,\"_kafka_offset\":999}",
-                           0, NULL);
-    struct fl_pipe_map_pos pos = {"weather", 3, 1234, 1767225600123456};
-    char reason[256];
-    assert_int_equal(fl_pipe_map_row(m, b, o, &pos, reason, sizeof(reason)), FL_OK);
-    assert_int_equal(b->nrows, 1);
+    /* city reads town; the record's own "city" feeds nothing (not even a
+     * "key appears twice") */
+    const char *rec = "{\"town\":\"Paris\",\"city\":\"ignored\",\"temperature\":\"21.5\",\"hour\":\"2026-01-08-14\","
+                      "\"event_time\":\"2026-01-08T23:59:59+00:00\",\"code\":42,\"n\":\"7.0\","
+                      "\"epoch\":1767225600000,\"_kafka_offset\":999,\"nested\":{\"city\":[1,2]}}";
+    struct fl_pipe_map_pos pos = {"weather", 3, 1234, 1767225600123456, 1767225600123};
+    assert_int_equal(map_row(m, d, b, rec, &pos, &err), FL_OK);
+    assert_rows(b, 1);
     char txt[64];
     str_at(b, 0, 0, txt, sizeof(txt));
     assert_string_equal(txt, "Paris");
@@ -248,23 +263,41 @@ static void test_map_steps(void **state) {
     assert_string_equal(txt, "weather");
     assert_int_equal(i64_at(b, 11, 0), 1234);
     assert_int_equal(i64_at(b, 12, 0), pos.now_us);
-    json_decref(o);
+    assert_int_equal(i64_at(b, 13, 0), pos.timestamp_ms * 1000); /* the log record's timestamp */
 
-    /* a required column renamed away is missing; a bad hour stamp is named */
-    o = json_loads("{\"city\":\"Oslo\"}", 0, NULL);
-    assert_int_equal(fl_pipe_map_row(m, b, o, &pos, reason, sizeof(reason)), FL_ERR_INVALID);
-    assert_non_null(strstr(reason, "city"));
-    json_decref(o);
-    o = json_loads("{\"town\":\"Oslo\",\"hour\":\"2026-01-08T14\"}", 0, NULL);
-    assert_int_equal(fl_pipe_map_row(m, b, o, &pos, reason, sizeof(reason)), FL_ERR_INVALID);
-    assert_non_null(strstr(reason, "column ts: hour()"));
-    json_decref(o);
-    o = json_loads("{\"town\":\"Oslo\",\"n\":\"7.5\"}", 0, NULL);
-    assert_int_equal(fl_pipe_map_row(m, b, o, &pos, reason, sizeof(reason)), FL_ERR_INVALID);
-    assert_non_null(strstr(reason, "column n"));
-    json_decref(o);
-    assert_int_equal(b->nrows, 1); /* nothing appended by the refused rows */
-    for (int c = 0; c < b->ncols; c++) assert_int_equal(b->cols[c].len, 1);
+    /* key order does not matter; a record's processed_timestamp wins */
+    rec = "{\"processed_timestamp\":\"2026-02-01T00:00:00Z\",\"code\":4.50,\"epoch\":\"1.5\",\"town\":\"Oslo\"}";
+    assert_int_equal(map_row(m, d, b, rec, &pos, &err), FL_OK);
+    assert_rows(b, 2);
+    str_at(b, 6, 1, txt, sizeof(txt));
+    assert_string_equal(txt, "4.5");
+    assert_int_equal(i64_at(b, 9, 1), 1500); /* 1.5 ms */
+    fl_time_format_iso(i64_at(b, 12, 1), iso, sizeof(iso));
+    assert_string_equal(iso, "2026-02-01T00:00:00.000000Z");
+    assert_true(fl_col_is_null(&b->cols[3], 1)); /* no event_time: null dates */
+    assert_true(fl_col_is_null(&b->cols[4], 1));
+
+    /* a required column renamed away is missing; bad values are named;
+     * nothing of a refused record stays (refused in the decoder or after it) */
+    assert_int_equal(map_row(m, d, b, "{\"city\":\"Oslo\"}", &pos, &err), FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "city"));
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"hour\":\"2026-01-08T14\"}", &pos, &err), FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "column ts: hour()"));
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"n\":\"7.5\"}", &pos, &err), FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "column n"));
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"code\":1,\"event_time\":true}", &pos, &err),
+                     FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "column dt: date()"));
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"town\":\"Rome\"}", &pos, &err), FL_ERR_INVALID);
+    assert_string_equal(err.msg, "field \"town\": key appears twice");
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"event_time\":{}}", &pos, &err), FL_ERR_INVALID);
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"epoch\":\"soon\"}", &pos, &err), FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "column epoch: expected a timestamp or an epoch number"));
+    assert_rows(b, 2);
+    /* and the decoder is sound after them */
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\"}", &pos, &err), FL_OK);
+    assert_rows(b, 3);
+    fl_jdec_free(d);
     fl_batch_free(b);
     fl_pipe_map_free(m);
 
@@ -288,11 +321,114 @@ static void test_map_steps(void **state) {
     fl_schema_free(s);
 }
 
+static const char CAP_SCHEMA[] =
+    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":1,\"name\":\"ts\",\"required\":false,\"type\":\"timestamptz\"},"
+    "{\"id\":2,\"name\":\"dt\",\"required\":false,\"type\":\"date\"},"
+    "{\"id\":3,\"name\":\"stamp\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":4,\"name\":\"hr\",\"required\":false,\"type\":\"timestamptz\"},"
+    "{\"id\":5,\"name\":\"name\",\"required\":true,\"type\":\"string\"},"
+    "{\"id\":6,\"name\":\"n\",\"required\":false,\"type\":\"long\"},"
+    "{\"id\":7,\"name\":\"ok\",\"required\":false,\"type\":\"boolean\"},"
+    "{\"id\":8,\"name\":\"score\",\"required\":false,\"type\":\"int\"},"
+    "{\"id\":9,\"name\":\"_kafka_partition\",\"required\":false,\"type\":\"int\"},"
+    "{\"id\":10,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
+
+/* date() and hour() of keys that are columns too: the decoder captures
+ * them; the captures' cap; a record refused after the decoder's row;
+ * constants of several kinds; a map without steps. */
+static void test_map_captures(void **state) {
+    (void)state;
+    struct fl_error err = {0};
+    struct fl_schema *s = NULL;
+    assert_int_equal(fl_schema_parse(CAP_SCHEMA, strlen(CAP_SCHEMA), &s, &err), FL_OK);
+    const struct fl_pipe_map_step steps[] = {
+        {FL_PIPE_MAP_DERIVE, "dt", "date(ts)", NULL, "f:1"},
+        {FL_PIPE_MAP_DERIVE, "hr", "hour(stamp)", NULL, "f:2"},
+        {FL_PIPE_MAP_DERIVE, "ok", NULL, "true", "f:3"},
+        {FL_PIPE_MAP_DERIVE, "n", NULL, "42", "f:4"},
+        {FL_PIPE_MAP_CAST, "score", NULL, NULL, "f:5"},
+    };
+    struct fl_pipe_map *m = NULL;
+    struct fl_jdec *d = NULL;
+    struct fl_batch *b = NULL;
+    assert_int_equal(fl_pipe_map_new(s, steps, 5, &m, &err), FL_OK);
+    assert_int_equal(fl_pipe_map_decoder(m, s, &d, &err), FL_OK);
+    assert_int_equal(fl_batch_new(s, 0, &b, &err), FL_OK);
+    struct fl_pipe_map_pos pos = {"t", 5, 77, 1767225600123456, -1};
+    const char *r1 = "{\"ts\":\"2026-01-08T23:59:59Z\",\"stamp\":\"2026-01-08-14\",\"name\":\"a\",\"score\":\"3.0\","
+                     "\"n\":1,\"_kafka_partition\":9}";
+    assert_int_equal(map_row(m, d, b, r1, &pos, &err), FL_OK);
+    assert_rows(b, 1);
+    char txt[64], iso[40];
+    fl_time_format_iso(i64_at(b, 0, 0), iso, sizeof(iso));
+    assert_string_equal(iso, "2026-01-08T23:59:59.000000Z");
+    int32_t v32;
+    memcpy(&v32, b->cols[1].values, 4);
+    assert_int_equal(v32, fl_time_days_from_civil(2026, 1, 8));
+    str_at(b, 2, 0, txt, sizeof(txt));
+    assert_string_equal(txt, "2026-01-08-14"); /* the column keeps the text */
+    fl_time_format_iso(i64_at(b, 3, 0), iso, sizeof(iso));
+    assert_string_equal(iso, "2026-01-08T14:00:00.000000Z");
+    assert_int_equal(i64_at(b, 5, 0), 42); /* the constant, not the record's n */
+    assert_int_equal(b->cols[6].values[0], 1);
+    memcpy(&v32, b->cols[7].values, 4);
+    assert_int_equal(v32, 3);
+    memcpy(&v32, b->cols[8].values, 4);
+    assert_int_equal(v32, 5);
+    assert_int_equal(i64_at(b, 9, 0), pos.now_us);
+
+    /* refused after the decoder filled its columns: nothing stays */
+    const char *r2 = "{\"ts\":\"2026-01-08T00:00:00Z\",\"stamp\":\"later\",\"name\":\"b\",\"score\":2}";
+    assert_int_equal(map_row(m, d, b, r2, &pos, &err), FL_ERR_INVALID);
+    assert_string_equal(err.msg, "map: column hr: hour(): expected an hour stamp YYYY-MM-DD-HH");
+    assert_rows(b, 1);
+    assert_int_equal(map_row(m, d, b, "{\"ts\":1,\"score\":2}", &pos, &err), FL_ERR_INVALID);
+    assert_string_equal(err.msg, "field \"name\": required field is missing");
+    assert_rows(b, 1);
+
+    /* the captures' cap: 20 + 13 bytes are over 24 */
+    fl_jdec_capture_limit(d, 24);
+    assert_int_equal(map_row(m, d, b, r1, &pos, &err), FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "field \"stamp\": too long to derive a column from"));
+    assert_non_null(strstr(err.msg, "limited to 24 bytes"));
+    assert_rows(b, 1);
+    /* a captured number (microseconds), under the cap */
+    assert_int_equal(map_row(m, d, b, "{\"ts\":1767916799000000,\"name\":\"c\"}", &pos, &err), FL_OK);
+    assert_rows(b, 2);
+    memcpy(&v32, b->cols[1].values + 4, 4);
+    assert_int_equal(v32, fl_time_days_from_civil(2026, 1, 8));
+    assert_true(fl_col_is_null(&b->cols[3], 1));
+    fl_jdec_free(d);
+    fl_pipe_map_free(m);
+
+    /* no steps: every column by its name, _kafka_partition from the position */
+    fl_batch_reset(b);
+    assert_int_equal(fl_pipe_map_new(s, NULL, 0, &m, &err), FL_OK);
+    assert_int_equal(fl_pipe_map_decoder(m, s, &d, &err), FL_OK);
+    assert_int_equal(map_row(m, d, b, "{\"name\":\"x\",\"n\":1,\"_kafka_partition\":9,\"hr\":\"2026-01-08-14\"}",
+                             &pos, &err),
+                     FL_OK);
+    assert_int_equal(i64_at(b, 5, 0), 1);
+    fl_time_format_iso(i64_at(b, 3, 0), iso, sizeof(iso));
+    assert_string_equal(iso, "2026-01-08T14:00:00.000000Z"); /* hour stamps read as timestamps */
+    memcpy(&v32, b->cols[8].values, 4);
+    assert_int_equal(v32, 5);
+    assert_true(fl_col_is_null(&b->cols[1], 0));
+    assert_int_equal(map_row(m, d, b, "{\"name\":\"x\",\"score\":\"3.0\"}", &pos, &err), FL_ERR_INVALID);
+    assert_rows(b, 1);
+    fl_jdec_free(d);
+    fl_pipe_map_free(m);
+    fl_batch_free(b);
+    fl_schema_free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables_section),
         cmocka_unit_test(test_errors_name_line_and_key),
         cmocka_unit_test(test_map_steps),
+        cmocka_unit_test(test_map_captures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

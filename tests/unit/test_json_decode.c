@@ -2,7 +2,9 @@
  * test_json_decode.c - the streaming JSON decoder (batch/json_decode.c):
  * every type through the shared conversions, unknown and nested keys,
  * errors that leave the batch and the decoder sound, caller columns, hour
- * stamps, subnormal doubles (strtod's underflow ERANGE) kept, overflow refused, and agreement with the jansson path row for row.
+ * stamps, subnormal doubles (strtod's underflow ERANGE) kept, overflow
+ * refused, agreement with the jansson path row for row, and what a map
+ * drives: columns reading other keys, conversion hooks, captures.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -185,11 +187,70 @@ static void test_caller_columns_and_hour_stamps(void **state) {
     assert_int_equal(f->a->nrows, 3);
 }
 
+/* A hook that doubles longs (the map's casts work this way). */
+static fl_err_t twice(void *arg, struct fl_col *col, const struct fl_jscalar *v, struct fl_error *err) {
+    (*(int *)arg)++;
+    if (v->kind != FL_JS_NUMBER) return fl_errf(err, FL_ERR_INVALID, "twice: not a number");
+    return fl_col_append_i64(col, 2 * strtoll(v->s, NULL, 10));
+}
+
+/* Decodes json into a row of f->a, not ended. */
+static fl_err_t jrow(struct fixture *f, const char *json, struct fl_error *e) {
+    memset(e, 0, sizeof(*e));
+    return fl_jdec_row(f->d, f->a, json, strlen(json), e);
+}
+
+static void test_keys_hooks_captures(void **state) {
+    struct fixture *f = *state;
+    int s = 7, pos = 10, calls = 0;
+    fl_jdec_column_key(f->d, s, "name");  /* s reads "name"; "s" feeds nothing */
+    fl_jdec_column_key(f->d, pos, "id");  /* pos takes "id" from the column id */
+    fl_jdec_column_convert(f->d, pos, twice, &calls);
+    int c_s = fl_jdec_capture(f->d, "s"), c_id = fl_jdec_capture(f->d, "id");
+    assert_int_equal(c_s, 0);
+    assert_int_equal(c_id, 1);
+    assert_int_equal(fl_jdec_capture(f->d, "s"), 0);
+    fl_batch_reset(f->a);
+    struct fl_error e = {0};
+    /* id is required but no column reads "id" any more: missing */
+    assert_int_equal(jrow(f, "{\"s\":\"own\",\"name\":\"renamed\",\"id\":21}", &e), FL_ERR_INVALID);
+    assert_string_equal(e.msg, "field \"id\": required field is missing");
+    fl_jdec_column_key(f->d, 0, "ident");
+    assert_int_equal(jrow(f, "{\"ident\":1,\"s\":\"own\",\"name\":\"renamed\",\"id\":21}", &e),
+                     FL_OK);
+    assert_int_equal(fl_batch_end_row(f->a), FL_OK);
+    assert_int_equal(calls, 2); /* the refused record ran it too */
+    struct fl_jscalar v;
+    assert_true(fl_jdec_captured(f->d, c_s, &v));
+    assert_int_equal(v.kind, FL_JS_STRING);
+    assert_int_equal(v.len, 3);
+    assert_memory_equal(v.s, "own", 3);
+    assert_true(fl_jdec_captured(f->d, c_id, &v));
+    assert_int_equal(v.kind, FL_JS_NUMBER);
+    char t[512];
+    row_text(f->a, 0, t, sizeof(t));
+    if (!strstr(t, "\"s\":\"renamed\"") || !strstr(t, "\"pos\":42")) fail_msg("%s", t);
+    /* absent and null captures; a repeated captured key; the cap */
+    assert_int_equal(jrow(f, "{\"ident\":2,\"s\":null}", &e), FL_OK);
+    assert_true(fl_jdec_captured(f->d, c_s, &v));
+    assert_int_equal(v.kind, FL_JS_NULL);
+    assert_false(fl_jdec_captured(f->d, c_id, &v));
+    fl_batch_rollback_row(f->a);
+    assert_int_equal(jrow(f, "{\"ident\":2,\"s\":1,\"s\":2}", &e), FL_ERR_INVALID);
+    assert_string_equal(e.msg, "field \"s\": key appears twice");
+    fl_jdec_capture_limit(f->d, 4);
+    assert_int_equal(jrow(f, "{\"ident\":2,\"s\":\"abcde\"}", &e), FL_ERR_INVALID);
+    assert_non_null(strstr(e.msg, "field \"s\": too long"));
+    assert_int_equal(f->a->nrows, 1);
+    for (int c = 0; c < f->a->ncols; c++) assert_int_equal(f->a->cols[c].len, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_types_and_agreement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_caller_columns_and_hour_stamps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_hooks_captures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
