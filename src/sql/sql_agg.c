@@ -266,7 +266,8 @@ static uint64_t mix(uint64_t h, uint64_t v) {
 
 /* Text order of SQLite's BINARY collation: memcmp, then length. */
 static int text_cmp(const void *a, size_t an, const void *b, size_t bn) {
-    int c = memcmp(a, b, an < bn ? an : bn);
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0; /* an empty best value has no buffer */
     return c ? (c < 0 ? -1 : 1) : (an < bn ? -1 : an > bn);
 }
 
