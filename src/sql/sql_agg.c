@@ -2,8 +2,10 @@
  * sql_agg.c - single-table aggregate statements answered in C from the
  * table's decoded column batches, without SQLite stepping (and sorting)
  * a row per record:
- *   SELECT <g1..gk>, <aggregates> FROM t [GROUP BY g1..gk] [ORDER BY g..]
- * with count(*), count(c), sum(c), avg(c), min(c), max(c).
+ *   SELECT <g1..gk>, <aggregates> FROM t [WHERE <terms>] [GROUP BY g1..gk]
+ *   [ORDER BY g..]
+ * with count(*), count(c), sum(c), avg(c), min(c), max(c), and WHERE a
+ * conjunction of `c op literal` / `c IS [NOT] NULL`.
  *
  * How it works: as in sql_count.c, three checks must agree or the
  * statement runs unchanged (the general path):
@@ -14,31 +16,36 @@
  *      function hidden in one, a second table all add something);
  *   3. the copy is stepped with env->agg_probe set: the "floe" cursor
  *      SQLite's own name resolution opened reports its table and declared
- *      schema, when its plan has no constraint, LIMIT or time travel;
- *      any other cursor is a miss.
+ *      schema, when its plan has no LIMIT or time travel; any other
+ *      cursor is a miss.
  * The names are then resolved against that declared schema (as SQLite
  * resolved them: case-insensitively) and every column must have a type
  * whose SQLite values the aggregation reproduces exactly: boolean, int,
  * long (integers), double (NaN is NULL in SQLite), string (text, BINARY
  * collation). The table's current snapshot is scanned with the same
- * projection the cursor would use; a snapshot with delete files falls
- * back. Rows go into a hash table keyed by the group values; each
- * aggregate follows SQLite 3.40's func.c: sum/avg add doubles in scan
- * order with plain double addition (SQLite's GROUP BY sorter keeps scan
- * order within a group), integer sums that overflow fall back (SQLite
- * reports "integer overflow"), min/max keep the first of equal values,
- * count(c) skips NULLs. Groups come out sorted as SQLite's GROUP BY
- * sorter emits them (NULL first, integers by value, text by memcmp then
- * length) on the GROUP BY columns, or on the ORDER BY columns when given.
- * The result replaces the statement through "floe$rows" (sql_rows.c)
- * with the original column names.
+ * projection and pruning predicates (sql_pred.c) the cursor would use; a
+ * snapshot with delete files falls back. WHERE terms are tested on every
+ * row as SQLite's comparison would (term_ok lists the column and literal
+ * types for which that is exact; any other falls back). Rows go into a
+ * hash table keyed by the group values; each aggregate follows SQLite
+ * 3.40's func.c: sum/avg add doubles in scan order with plain double
+ * addition (SQLite's GROUP BY sorter keeps scan order within a group),
+ * integer sums that overflow fall back (SQLite reports "integer
+ * overflow"), min/max keep the first of equal values, count(c) skips
+ * NULLs. Groups come out sorted as SQLite's GROUP BY sorter emits them
+ * (NULL first, integers by value, text by memcmp then length) on the
+ * GROUP BY columns, or on the ORDER BY columns when given. The result
+ * replaces the statement through "floe$rows" (sql_rows.c) with the
+ * original column names.
  */
 #include "sql/sql_agg.h"
 
 #include "core/mem.h"
 #include "sql/sql_int.h"
 #include "sql/sql_lex.h"
+#include "sql/sql_pred.h"
 #include "sql/sql_rows.h"
+#include "sql/sql_types.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -89,6 +96,74 @@ static int parse_item(const char *s, size_t *i, struct fl_sql_agg_shape *out) {
     return fl_sql_lex_punct(s, i, ')');
 }
 
+/* A literal at s[*i]: an integer (optionally negative, no sign space, no
+ * fraction or exponent) or a '...' string. */
+static int parse_literal(const char *s, size_t *i, int *type, int64_t *v, char *text, size_t *n) {
+    size_t j = fl_sql_lex_space(s, *i);
+    if (s[j] == '\'') {
+        size_t k = 0;
+        for (j++;; j++) {
+            if (!s[j]) return 0;
+            if (s[j] == '\'') {
+                if (s[j + 1] != '\'') break;
+                j++;
+            }
+            if (k + 1 >= FL_SQL_NAME_MAX) return 0;
+            text[k++] = s[j];
+        }
+        text[k] = '\0';
+        *n = k;
+        *type = SQLITE_TEXT;
+        *i = j + 1;
+        return 1;
+    }
+    int neg = s[j] == '-';
+    if (neg) j++;
+    if (s[j] < '0' || s[j] > '9') return 0;
+    uint64_t u = 0;
+    for (; s[j] >= '0' && s[j] <= '9'; j++) {
+        if (u > (UINT64_MAX - 9) / 10) return 0;
+        u = u * 10 + (uint64_t)(s[j] - '0');
+    }
+    if (s[j] == '.' || s[j] == 'e' || s[j] == 'E' || u > (uint64_t)INT64_MAX) return 0;
+    *v = neg ? (int64_t)(0 - u) : (int64_t)u;
+    *type = SQLITE_INTEGER;
+    *i = j;
+    return 1;
+}
+
+/* One WHERE term at s[*i]: col op literal, or col IS [NOT] NULL. */
+static int parse_term(const char *s, size_t *i, struct fl_sql_agg_shape *out) {
+    if (out->nwhere >= FL_SQL_AGG_TERMS) return 0;
+    int k = out->nwhere++;
+    if (!fl_sql_lex_ident(s, i, out->where[k].col, FL_SQL_NAME_MAX)) return 0;
+    if (fl_sql_lex_keyword(s, i, "IS")) {
+        int not = fl_sql_lex_keyword(s, i, "NOT");
+        if (!fl_sql_lex_keyword(s, i, "NULL")) return 0;
+        out->where[k].op = not ? SQLITE_INDEX_CONSTRAINT_ISNOTNULL : SQLITE_INDEX_CONSTRAINT_ISNULL;
+        out->where[k].lit = SQLITE_NULL;
+        return 1;
+    }
+    size_t j = fl_sql_lex_space(s, *i);
+    int op;
+    if (s[j] == '=') {
+        op = SQLITE_INDEX_CONSTRAINT_EQ, j += s[j + 1] == '=' ? 2 : 1;
+    } else if (s[j] == '<') {
+        if (s[j + 1] == '>') return 0;
+        op = s[j + 1] == '=' ? SQLITE_INDEX_CONSTRAINT_LE : SQLITE_INDEX_CONSTRAINT_LT;
+        j += s[j + 1] == '=' ? 2 : 1;
+    } else if (s[j] == '>') {
+        op = s[j + 1] == '=' ? SQLITE_INDEX_CONSTRAINT_GE : SQLITE_INDEX_CONSTRAINT_GT;
+        j += s[j + 1] == '=' ? 2 : 1;
+    } else {
+        return 0;
+    }
+    *i = j;
+    out->where[k].op = op;
+    return parse_literal(s, i, &out->where[k].lit, &out->where[k].i, out->where[k].text,
+                         &out->where[k].n);
+}
+
 int fl_sql_agg_shape(const char *s, struct fl_sql_agg_shape *out) {
     size_t i = 0;
     memset(out, 0, sizeof(*out));
@@ -98,6 +173,11 @@ int fl_sql_agg_shape(const char *s, struct fl_sql_agg_shape *out) {
     } while (fl_sql_lex_punct(s, &i, ','));
     if (!fl_sql_lex_keyword(s, &i, "FROM") || !fl_sql_lex_ident(s, &i, NULL, 0)) return 0;
     if (fl_sql_lex_punct(s, &i, '.') && !fl_sql_lex_ident(s, &i, NULL, 0)) return 0;
+    if (fl_sql_lex_keyword(s, &i, "WHERE")) {
+        do {
+            if (!parse_term(s, &i, out)) return 0;
+        } while (fl_sql_lex_keyword(s, &i, "AND"));
+    }
     if (fl_sql_lex_keyword(s, &i, "GROUP")) {
         if (!fl_sql_lex_keyword(s, &i, "BY")) return 0;
         do {
@@ -144,6 +224,8 @@ static int named_in_shape(const struct fl_sql_agg_shape *sh, const char *col) {
     if (!col[0] || group_index(sh, col) >= 0) return 1;
     for (int k = 0; k < sh->nitems; k++)
         if (sqlite3_stricmp(sh->items[k].col, col) == 0) return 1;
+    for (int k = 0; k < sh->nwhere; k++)
+        if (sqlite3_stricmp(sh->where[k].col, col) == 0) return 1;
     return 0;
 }
 
@@ -200,7 +282,10 @@ struct agg {
     uint32_t *slots;     /* group index + 1, 0 = empty */
     struct fl_buf kheap; /* text of keys */
     struct key row[FL_SQL_AGG_KEYS];
-    int overflow; /* an integer sum overflowed: SQLite reports an error */
+    int overflow;                       /* an integer sum overflowed: SQLite reports an error */
+    struct use wcols[FL_SQL_AGG_TERMS]; /* per WHERE term */
+    uint8_t *sel;                       /* per row of a batch: passes WHERE */
+    size_t selcap;
 };
 
 static int type_ok(fl_sql_agg_fn_t fn, fl_type_id_t t) {
@@ -220,14 +305,14 @@ static int type_ok(fl_sql_agg_fn_t fn, fl_type_id_t t) {
  * first match; ambiguity falls back) and checks its type against the
  * current schema's. */
 static int resolve(const struct fl_schema *decl, const struct fl_schema *now, const char *name,
-                   fl_sql_agg_fn_t fn, struct use *u) {
+                   int (*ok)(fl_sql_agg_fn_t, fl_type_id_t), fl_sql_agg_fn_t fn, struct use *u) {
     int found = -1;
     for (int c = 0; c < decl->nfields; c++) {
         if (sqlite3_stricmp(decl->fields[c].name, name) != 0) continue;
         if (found >= 0) return 0;
         found = c;
     }
-    if (found < 0 || !type_ok(fn, decl->fields[found].type)) return 0;
+    if (found < 0 || (ok && !ok(fn, decl->fields[found].type))) return 0;
     int idx = fl_schema_index_by_id(now, decl->fields[found].id);
     if (idx < 0 || now->fields[idx].type != decl->fields[found].type) return 0;
     u->type = decl->fields[found].type;
@@ -393,13 +478,94 @@ static fl_err_t step(struct agg *ag, struct acc *a, fl_sql_agg_fn_t fn, const st
     return FL_OK;
 }
 
+static int temporal(fl_type_id_t t) {
+    return t == FL_TYPE_DATE || t == FL_TYPE_TIMESTAMP || t == FL_TYPE_TIMESTAMPTZ;
+}
+
+/* 1 when SQLite's comparison of a column of type t with the term's
+ * literal is reproduced exactly by term_true: integers with integers;
+ * doubles with integers a double holds exactly; text with text (BINARY);
+ * dates and timestamps (their text forms, which NUMERIC affinity leaves
+ * as text) with text that affinity leaves as text too (it starts
+ * "dddd-"); IS [NOT] NULL on the types above but temporal ones. */
+static int term_ok(const struct fl_sql_agg_shape *sh, int k, fl_type_id_t t) {
+    int integer = t == FL_TYPE_BOOLEAN || t == FL_TYPE_INT || t == FL_TYPE_LONG;
+    const char *x = sh->where[k].text;
+    switch (sh->where[k].lit) {
+    case SQLITE_NULL:
+        return integer || t == FL_TYPE_DOUBLE || t == FL_TYPE_STRING;
+    case SQLITE_INTEGER:
+        return integer || (t == FL_TYPE_DOUBLE && sh->where[k].i <= ((int64_t)1 << 53) &&
+                           sh->where[k].i >= -((int64_t)1 << 53));
+    default:
+        if (t == FL_TYPE_STRING) return 1;
+        return temporal(t) && sh->where[k].n >= 5 && x[0] >= '0' && x[0] <= '9' && x[1] >= '0' &&
+               x[1] <= '9' && x[2] >= '0' && x[2] <= '9' && x[3] >= '0' && x[3] <= '9' &&
+               x[4] == '-';
+    }
+}
+
+/* The term's truth on row r of col (type t), as SQLite's comparison. */
+static int term_true(const struct fl_sql_agg_shape *sh, int k, const struct fl_col *col,
+                     fl_type_id_t t, size_t r) {
+    int op = sh->where[k].op, null = is_null(col, t, r), cmp;
+    if (op == SQLITE_INDEX_CONSTRAINT_ISNULL) return null;
+    if (op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL) return !null;
+    if (null) return 0;
+    if (t == FL_TYPE_STRING) {
+        size_t n;
+        const uint8_t *p = fl_col_bytes(col, r, &n);
+        cmp = text_cmp(p, n, sh->where[k].text, sh->where[k].n);
+    } else if (temporal(t)) {
+        char buf[FL_SQL_TEXT_MAX];
+        int n = fl_sql_value_text(col, r, buf, sizeof(buf));
+        if (n < 0) return 0; /* NULL to SQLite */
+        cmp = text_cmp(buf, (size_t)n, sh->where[k].text, sh->where[k].n);
+    } else if (t == FL_TYPE_DOUBLE) {
+        double d = dbl_at(col, r), v = (double)sh->where[k].i;
+        cmp = d < v ? -1 : d > v;
+    } else {
+        int64_t v = int_at(col, r);
+        cmp = v < sh->where[k].i ? -1 : v > sh->where[k].i;
+    }
+    switch (op) {
+    case SQLITE_INDEX_CONSTRAINT_EQ:
+        return cmp == 0;
+    case SQLITE_INDEX_CONSTRAINT_LT:
+        return cmp < 0;
+    case SQLITE_INDEX_CONSTRAINT_LE:
+        return cmp <= 0;
+    case SQLITE_INDEX_CONSTRAINT_GT:
+        return cmp > 0;
+    default:
+        return cmp >= 0;
+    }
+}
+
+/* Marks in ag->sel the rows of b that pass every WHERE term. */
+static void select_rows(struct agg *ag, const struct fl_batch *b) {
+    if (b->nrows > ag->selcap) {
+        fl_free(ag->sel);
+        ag->selcap = b->nrows * 2;
+        ag->sel = fl_malloc(ag->selcap);
+    }
+    memset(ag->sel, 1, b->nrows);
+    for (int k = 0; k < ag->sh->nwhere; k++) {
+        const struct fl_col *col = &b->cols[ag->wcols[k].col];
+        for (size_t r = 0; r < b->nrows; r++)
+            if (ag->sel[r]) ag->sel[r] = (uint8_t)term_true(ag->sh, k, col, ag->wcols[k].type, r);
+    }
+}
+
 /* Aggregates one batch. */
 static fl_err_t add_batch(struct agg *ag, const struct fl_batch *b) {
     const struct fl_col *kc[FL_SQL_AGG_KEYS], *ac[FL_SQL_AGG_ITEMS];
     for (int k = 0; k < ag->nk; k++) kc[k] = &b->cols[ag->keys[k].col];
     for (int a = 0; a < ag->na; a++)
         ac[a] = ag->args[a].col >= 0 ? &b->cols[ag->args[a].col] : NULL;
+    if (ag->sh->nwhere) select_rows(ag, b);
     for (size_t r = 0; r < b->nrows; r++) {
+        if (ag->sh->nwhere && !ag->sel[r]) continue;
         uint64_t h = HASH_SEED;
         for (int k = 0; k < ag->nk; k++) {
             struct key *key = &ag->row[k];
@@ -516,6 +682,7 @@ static void agg_fini(struct agg *ag) {
     fl_free(ag->accs);
     fl_free(ag->ghash);
     fl_free(ag->slots);
+    fl_free(ag->sel);
     fl_buf_fini(&ag->kheap);
 }
 
@@ -526,6 +693,8 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
     struct fl_ice_scan *scan = NULL;
     struct fl_sql_rows *rows = NULL;
     struct agg ag;
+    struct fl_sql_preds preds;
+    fl_sql_preds_init(&preds);
     memset(&ag, 0, sizeof(ag));
     ag.sh = sh;
     fl_buf_init(&ag.kheap, FL_BUF_NOMAX);
@@ -534,11 +703,11 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
     if (fl_ice_table_load(env->store, env->cat, env->probe_ns, env->probe_name, &tbl, &err))
         goto out;
     const struct fl_schema *now = fl_ice_meta_current_schema(tbl->meta);
-    int32_t ids[FL_SQL_AGG_KEYS + FL_SQL_AGG_ITEMS];
+    int32_t ids[FL_SQL_AGG_KEYS + FL_SQL_AGG_ITEMS + FL_SQL_AGG_TERMS];
     int nids = 0;
     ag.nk = sh->ngroup;
     for (int k = 0; k < sh->ngroup; k++)
-        if (!resolve(env->probe_schema, now, sh->group[k], FL_SQL_AGG_COLUMN, &ag.keys[k]))
+        if (!resolve(env->probe_schema, now, sh->group[k], type_ok, FL_SQL_AGG_COLUMN, &ag.keys[k]))
             goto out;
     for (int it = 0; it < sh->nitems; it++) {
         fl_sql_agg_fn_t fn = sh->items[it].fn;
@@ -547,18 +716,36 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
         ag.fns[a] = fn;
         ag.args[a].col = -1;
         if (fn != FL_SQL_AGG_COUNT_STAR &&
-            !resolve(env->probe_schema, now, sh->items[it].col, fn, &ag.args[a]))
+            !resolve(env->probe_schema, now, sh->items[it].col, type_ok, fn, &ag.args[a]))
             goto out;
     }
-    for (int k = 0; k < ag.nk + ag.na; k++) {
-        const struct use *u = k < ag.nk ? &ag.keys[k] : &ag.args[k - ag.nk];
+    /* WHERE: exact per-row tests here, and pruning as the cursor's */
+    for (int k = 0; k < sh->nwhere; k++) {
+        if (!resolve(env->probe_schema, now, sh->where[k].col, NULL, FL_SQL_AGG_COLUMN,
+                     &ag.wcols[k]) ||
+            !term_ok(sh, k, ag.wcols[k].type))
+            goto out;
+        if (sh->where[k].lit == SQLITE_NULL) continue;
+        struct fl_sql_lit lit;
+        memset(&lit, 0, sizeof(lit));
+        lit.type = sh->where[k].lit;
+        lit.i = sh->where[k].i;
+        lit.p = (const uint8_t *)sh->where[k].text;
+        lit.n = sh->where[k].n;
+        fl_sql_preds_add(&preds, now, ag.wcols[k].col, sh->where[k].op, &lit);
+    }
+    for (int k = 0; k < ag.nk + ag.na + sh->nwhere; k++) {
+        const struct use *u = k < ag.nk           ? &ag.keys[k]
+                              : k < ag.nk + ag.na ? &ag.args[k - ag.nk]
+                                                  : &ag.wcols[k - ag.nk - ag.na];
         if (u->col < 0) continue;
         int32_t id = now->fields[u->col].id, dup = 0;
         for (int j = 0; j < nids; j++) dup |= ids[j] == id;
         if (!dup) ids[nids++] = id;
     }
     if (!nids) goto out; /* count(*) alone: sql_count.c's case */
-    if (fl_ice_scan_open_where(tbl, FL_ICE_NO_SNAPSHOT, NULL, 0, &scan, &err)) goto out;
+    if (fl_ice_scan_open_where(tbl, FL_ICE_NO_SNAPSHOT, preds.preds, preds.n, &scan, &err))
+        goto out;
     int ndata = 0, ndel = 0;
     fl_ice_scan_counts(scan, &ndata, &ndel);
     if (ndel || fl_ice_scan_project_ids(scan, ids, nids, &err)) goto out;
@@ -577,6 +764,7 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
 out:
     if (scan) fl_sql_stats_add_scan(env, scan);
     fl_ice_scan_free(scan);
+    fl_sql_preds_fini(&preds);
     fl_ice_table_free(tbl);
     agg_fini(&ag);
     return rows;

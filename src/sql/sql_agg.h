@@ -13,6 +13,7 @@
 
 #define FL_SQL_AGG_ITEMS 16 /* result columns at most */
 #define FL_SQL_AGG_KEYS 8   /* GROUP BY columns at most */
+#define FL_SQL_AGG_TERMS 8  /* WHERE terms at most */
 
 typedef enum {
     FL_SQL_AGG_COLUMN, /* a GROUP BY column */
@@ -33,13 +34,25 @@ struct fl_sql_agg_shape {
     } items[FL_SQL_AGG_ITEMS];
     char group[FL_SQL_AGG_KEYS][FL_SQL_NAME_MAX];
     int order[FL_SQL_AGG_KEYS]; /* ORDER BY as indexes into group */
+    int nwhere;
+    struct {
+        char col[FL_SQL_NAME_MAX];
+        int op;  /* SQLITE_INDEX_CONSTRAINT_EQ, _LT, _LE, _GT, _GE, _ISNULL, _ISNOTNULL */
+        int lit; /* SQLITE_INTEGER, SQLITE_TEXT; SQLITE_NULL for IS [NOT] NULL */
+        int64_t i;
+        char text[FL_SQL_NAME_MAX];
+        size_t n;
+    } where[FL_SQL_AGG_TERMS];
 };
 
 /* 1 when text is exactly
- *   SELECT item, ... FROM name [GROUP BY col, ...] [ORDER BY col [ASC], ...] [;]
+ *   SELECT item, ... FROM name [WHERE term AND ...] [GROUP BY col, ...]
+ *   [ORDER BY col [ASC], ...] [;]
  * where an item is a GROUP BY column or count(*), count(col), sum(col),
- * avg(col), min(col), max(col); the ORDER BY columns, if any, are the
- * GROUP BY columns in some order; fills *out. 0 for anything else. */
+ * avg(col), min(col), max(col); a term is `col op literal` (op one of
+ * =, ==, <, <=, >, >=; the literal an integer or a '...' string) or
+ * `col IS [NOT] NULL`; the ORDER BY columns, if any, are the GROUP BY
+ * columns in some order; fills *out. 0 for anything else. */
 int fl_sql_agg_shape(const char *text, struct fl_sql_agg_shape *out);
 
 /* When *stmt, prepared on sql's connection, has that shape over a floe

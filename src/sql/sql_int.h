@@ -25,7 +25,7 @@ struct fl_sql_env {
     int probe_hits, probe_misses;
     int64_t probe_count;
     /* sql_agg.c's probe (set together with count_probe): a "floe" cursor
-     * whose plan has no constraint, LIMIT, OFFSET or time travel counts a
+     * whose plan has no LIMIT, OFFSET or time travel counts a
      * hit and leaves its table's names and a copy of its declared schema
      * here (probe_schema is owned by the prober); others count a miss. */
     int agg_probe;

@@ -387,15 +387,16 @@ static fl_err_t manifest_count(struct fl_ice_table *tbl, int64_t sid, int64_t *r
 /* sql_count.c's probe (sql_int.h): yields no row; counts a hit only for a
  * plain COUNT(*) of the current snapshot (no column used, no constraint,
  * no LIMIT, no time travel) without delete files. sql_agg.c's probe
- * (agg_probe) counts a hit for any plan without constraint, LIMIT or time
- * travel and leaves the table's names and declared schema. */
+ * (agg_probe) counts a hit for any plan without LIMIT or time travel
+ * (its constraints are the statement's WHERE terms, which sql_agg.c tests
+ * itself) and leaves the table's names and declared schema. */
 static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_plan *plan) {
     struct fl_sql_env *env = vt->env;
     struct fl_error err = {0};
     cur->eof = 1;
     if (env->agg_probe) {
-        if (plan->ncons || plan->has_limit || plan->has_offset || plan->has_snap ||
-            plan->has_asof || env->probe_schema) {
+        if (plan->has_limit || plan->has_offset || plan->has_snap || plan->has_asof ||
+            env->probe_schema) {
             env->probe_misses++;
             return SQLITE_OK;
         }

@@ -171,11 +171,39 @@ static void test_agg_shape(void **state) {
     assert_int_equal(sh.order[1], 0);
     assert_int_equal(sh.items[2].fn, FL_SQL_AGG_SUM);
     assert_string_equal(sh.items[3].col, "y");
+    /* WHERE: a conjunction of column-op-literal terms */
+    assert_int_equal(fl_sql_agg_shape("SELECT count(*) FROM t WHERE ts >= '2024-02-01' AND "
+                                      "ts<'it''s' and n == -9223372036854775807 AND c IS NOT NULL "
+                                      "AND d is null AND e <= 0",
+                                      &sh),
+                     1);
+    assert_int_equal(sh.nwhere, 6);
+    assert_int_equal(sh.where[0].op, SQLITE_INDEX_CONSTRAINT_GE);
+    assert_int_equal(sh.where[0].lit, SQLITE_TEXT);
+    assert_string_equal(sh.where[0].text, "2024-02-01");
+    assert_int_equal(sh.where[1].op, SQLITE_INDEX_CONSTRAINT_LT);
+    assert_string_equal(sh.where[1].text, "it's");
+    assert_int_equal(sh.where[1].n, 4);
+    assert_int_equal(sh.where[2].op, SQLITE_INDEX_CONSTRAINT_EQ);
+    assert_int_equal(sh.where[2].lit, SQLITE_INTEGER);
+    assert_true(sh.where[2].i == -9223372036854775807LL);
+    assert_int_equal(sh.where[3].op, SQLITE_INDEX_CONSTRAINT_ISNOTNULL);
+    assert_int_equal(sh.where[4].op, SQLITE_INDEX_CONSTRAINT_ISNULL);
+    assert_int_equal(sh.where[5].op, SQLITE_INDEX_CONSTRAINT_LE);
     /* no GROUP BY: aggregates only */
     assert_int_equal(fl_sql_agg_shape("SELECT count(*), max(x) FROM t -- c", &sh), 1);
     assert_int_equal(sh.ngroup, 0);
     const char *no[] = {"SELECT city, count(*) FROM t GROUP BY city ORDER BY city DESC",
-                        "SELECT city, count(*) FROM t WHERE x = 1 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x != 1 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 1.5 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 1e3 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = - 1 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 1 OR y = 2 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE 1 = x GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 'a GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 9223372036854775808",
+                        "SELECT city, count(*) FROM t WHERE (x = 1) GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x IS 1 GROUP BY city",
                         "SELECT city, count(*) FROM t GROUP BY city HAVING count(*) > 1",
                         "SELECT city, count(*) FROM t GROUP BY city LIMIT 1",
                         "SELECT DISTINCT city FROM t GROUP BY city",
