@@ -51,7 +51,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_GROUPS ((size_t)1 << 22) /* more distinct groups fall back */
+/* groups x (keys + aggregates + 1) past this fall back (memory: each
+ * cell is a struct key or struct acc, under 80 bytes) */
+#define MAX_CELLS ((size_t)1 << 22)
 #define HASH_SEED 0x84222325cbf29ce4ULL
 
 static fl_sql_agg_fn_t fn_by_name(const char *n) {
@@ -367,7 +369,7 @@ static fl_err_t find_group(struct agg *ag, uint64_t h, size_t *out) {
     for (size_t s = h & mask;; s = (s + 1) & mask) {
         uint32_t g1 = ag->slots[s];
         if (!g1) {
-            if (ag->ngroups >= MAX_GROUPS) return FL_ERR_LIMIT;
+            if ((ag->ngroups + 1) * (size_t)(ag->nk + ag->na + 1) > MAX_CELLS) return FL_ERR_LIMIT;
             size_t g = ag->ngroups++;
             if (g == ag->gcap) {
                 ag->gcap = ag->gcap ? ag->gcap * 2 : 64;
@@ -749,7 +751,6 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
     int ndata = 0, ndel = 0;
     fl_ice_scan_counts(scan, &ndata, &ndel);
     if (ndel || fl_ice_scan_project_ids(scan, ids, nids, &err)) goto out;
-    env->stats.scans++;
     if (!sh->ngroup) { /* no GROUP BY: one group, also over no rows */
         size_t g;
         if (find_group(&ag, HASH_SEED, &g)) goto out;
@@ -762,7 +763,10 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
     }
     rows = finish(&ag);
 out:
-    if (scan) fl_sql_stats_add_scan(env, scan);
+    if (rows) { /* a scan abandoned to fall back is not counted */
+        env->stats.scans++;
+        fl_sql_stats_add_scan(env, scan);
+    }
     fl_ice_scan_free(scan);
     fl_sql_preds_fini(&preds);
     fl_ice_table_free(tbl);
