@@ -126,7 +126,7 @@ static int run(struct fl_sql *sql, const char *text, const struct opts *o) {
             p = tail;
             continue;
         }
-        fl_sql_count_shortcut(sql, &stmt);
+        fl_sql_shortcut(sql, &stmt);
         struct fl_sql_out *fo = fl_sql_out_new(o->fmt, o->header);
         int began = 0;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

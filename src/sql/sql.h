@@ -66,6 +66,12 @@ void fl_sql_stats_take(struct fl_sql *sql, struct fl_sql_stats *out);
  * and the sum of the manifests' record counts; returns 1. Otherwise
  * returns 0 and leaves *stmt to run as it is (the general path). */
 int fl_sql_count_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt);
+/* Tries each shortcut (fl_sql_count_shortcut, then fl_sql_agg_shortcut of
+ * sql_agg.h) on *stmt; returns 1 when one replaced it. */
+int fl_sql_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt);
+/* 0 when the environment has FLOE_SQL_NO_SHORTCUTS set (not "" or "0"):
+ * every statement then runs as written (tests compare both paths). */
+int fl_sql_shortcuts_enabled(void);
 /* 1 when text has the statement shape fl_sql_count_shortcut answers. */
 int fl_sql_count_shape(const char *text);
 

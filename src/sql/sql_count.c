@@ -22,81 +22,21 @@
  * so the result has the name, type and value the general path would give.
  */
 #include "sql/sql_int.h"
+#include "sql/sql_lex.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* Skips whitespace and comments from s[i]. */
-static size_t skip_space(const char *s, size_t i) {
-    for (;;) {
-        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f') {
-            i++;
-        } else if (s[i] == '-' && s[i + 1] == '-') {
-            while (s[i] && s[i] != '\n') i++;
-        } else if (s[i] == '/' && s[i + 1] == '*') {
-            const char *e = strstr(s + i + 2, "*/");
-            if (!e) return strlen(s); /* SQLite accepts an unterminated final comment */
-            i = (size_t)(e - s) + 2;
-        } else {
-            return i;
-        }
-    }
-}
-
-static int ident_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '$' || (unsigned char)c >= 0x80;
-}
-
-/* Matches keyword kw (case-insensitive, not followed by an identifier
- * character) at s[*i] after space; advances past it. */
-static int keyword(const char *s, size_t *i, const char *kw) {
-    size_t j = skip_space(s, *i), n = strlen(kw);
-    if (sqlite3_strnicmp(s + j, kw, (int)n) != 0 || ident_char(s[j + n])) return 0;
-    *i = j + n;
-    return 1;
-}
-
-static int punct(const char *s, size_t *i, char c) {
-    size_t j = skip_space(s, *i);
-    if (s[j] != c) return 0;
-    *i = j + 1;
-    return 1;
-}
-
-/* One identifier, bare or quoted ("", [], ``), at s[*i] after space. */
-static int ident(const char *s, size_t *i) {
-    size_t j = skip_space(s, *i);
-    char q = s[j] == '"' ? '"' : s[j] == '`' ? '`' : s[j] == '[' ? ']' : 0;
-    if (q) {
-        for (j++;; j++) {
-            if (!s[j]) return 0;
-            if (s[j] == q) {
-                if (q != ']' && s[j + 1] == q) {
-                    j++;
-                    continue;
-                }
-                break;
-            }
-        }
-        *i = j + 1;
-        return 1;
-    }
-    if (!ident_char(s[j]) || (s[j] >= '0' && s[j] <= '9')) return 0;
-    while (ident_char(s[j])) j++;
-    *i = j;
-    return 1;
-}
-
 int fl_sql_count_shape(const char *sql) {
     size_t i = 0;
-    if (!sql || !keyword(sql, &i, "SELECT") || !keyword(sql, &i, "count") || !punct(sql, &i, '(') ||
-        !punct(sql, &i, '*') || !punct(sql, &i, ')') || !keyword(sql, &i, "FROM") ||
-        !ident(sql, &i))
+    if (!sql || !fl_sql_lex_keyword(sql, &i, "SELECT") || !fl_sql_lex_keyword(sql, &i, "count") ||
+        !fl_sql_lex_punct(sql, &i, '(') || !fl_sql_lex_punct(sql, &i, '*') ||
+        !fl_sql_lex_punct(sql, &i, ')') || !fl_sql_lex_keyword(sql, &i, "FROM") ||
+        !fl_sql_lex_ident(sql, &i, NULL, 0))
         return 0;
-    if (punct(sql, &i, '.') && !ident(sql, &i)) return 0;
-    punct(sql, &i, ';');
-    return sql[skip_space(sql, i)] == '\0';
+    if (fl_sql_lex_punct(sql, &i, '.') && !fl_sql_lex_ident(sql, &i, NULL, 0)) return 0;
+    fl_sql_lex_punct(sql, &i, ';');
+    return sql[fl_sql_lex_space(sql, i)] == '\0';
 }
 
 struct auth_seen {
@@ -119,7 +59,7 @@ static int observe(void *ctx, int code, const char *a, const char *b, const char
 }
 
 int fl_sql_count_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt) {
-    if (!*stmt || !fl_sql_count_shape(sqlite3_sql(*stmt))) return 0;
+    if (!*stmt || !fl_sql_shortcuts_enabled() || !fl_sql_count_shape(sqlite3_sql(*stmt))) return 0;
     sqlite3 *db = fl_sql_db(sql);
     struct fl_sql_env *env = fl_sql_env_of(sql);
     struct auth_seen seen = {0, 0, 0, 0};

@@ -19,11 +19,13 @@
  * A namespace named "topic" shares the schema (a name clash is a
  * warning).
  */
+#include "sql/sql_agg.h"
 #include "sql/sql_int.h"
 
 #include "core/mem.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -171,7 +173,7 @@ fl_err_t fl_sql_open_log(struct fl_store *st, struct fl_catalog *cat, struct fl_
     }
     sqlite3_extended_result_codes(sql->db, 1);
     if (fl_sql_vtab_register(sql->db, &sql->env) || fl_sql_meta_register(sql->db, &sql->env) ||
-        fl_sql_topic_register(sql->db, &sql->env)) {
+        fl_sql_topic_register(sql->db, &sql->env) || fl_sql_rows_register(sql->db)) {
         rc = fl_errf(err, FL_ERR_NOMEM, "sqlite: cannot register modules: %s",
                      sqlite3_errmsg(sql->db));
         goto out;
@@ -238,6 +240,15 @@ void fl_sql_free(struct fl_sql *sql) {
 }
 
 sqlite3 *fl_sql_db(struct fl_sql *sql) { return sql->db; }
+
+int fl_sql_shortcuts_enabled(void) {
+    const char *e = getenv("FLOE_SQL_NO_SHORTCUTS");
+    return !e || !e[0] || strcmp(e, "0") == 0;
+}
+
+int fl_sql_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt) {
+    return fl_sql_count_shortcut(sql, stmt) || fl_sql_agg_shortcut(sql, stmt);
+}
 
 struct fl_sql_env *fl_sql_env_of(struct fl_sql *sql) { return &sql->env; }
 

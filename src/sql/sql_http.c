@@ -82,7 +82,7 @@ void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_l
         error(status, out, 400, 40004, "only read-only statements are allowed", -1);
         goto done;
     }
-    fl_sql_count_shortcut(sql, &stmt);
+    fl_sql_shortcut(sql, &stmt);
     json_t *cols = json_array(), *rows = json_array();
     int ncol = sqlite3_column_count(stmt);
     for (int c = 0; c < ncol; c++) json_array_append_new(cols, json_string(sqlite3_column_name(stmt, c)));

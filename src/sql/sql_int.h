@@ -15,8 +15,8 @@ struct fl_sql_env {
     struct fl_store *store; /* borrowed */
     struct fl_catalog *cat; /* borrowed */
     struct fl_sql_stats stats;
-    struct fl_log *log;   /* borrowed, shared by all cursors (floe up); or NULL and: */
-    const char *log_dir;  /* each topic cursor opens the log here read-only (floe sql) */
+    struct fl_log *log;  /* borrowed, shared by all cursors (floe up); or NULL and: */
+    const char *log_dir; /* each topic cursor opens the log here read-only (floe sql) */
     /* sql_count.c's probe: while set, every cursor's xFilter yields no
      * row; a "floe" cursor that could answer the statement's COUNT(*)
      * from manifests adds to probe_hits and leaves the count in
@@ -24,7 +24,19 @@ struct fl_sql_env {
     int count_probe;
     int probe_hits, probe_misses;
     int64_t probe_count;
+    /* sql_agg.c's probe (set together with count_probe): a "floe" cursor
+     * whose plan has no LIMIT, OFFSET or time travel counts a
+     * hit and leaves its table's names and a copy of its declared schema
+     * here (probe_schema is owned by the prober); others count a miss. */
+    int agg_probe;
+    char probe_ns[FL_SQL_NAME_MAX], probe_name[FL_SQL_NAME_MAX];
+    struct fl_schema *probe_schema;
 };
+
+/* Adds a finished (or abandoned) scan's counters to env->stats. */
+void fl_sql_stats_add_scan(struct fl_sql_env *env, const struct fl_ice_scan *scan);
+/* Module "floe$rows": rows computed before the statement ran (sql_rows.c). */
+int fl_sql_rows_register(sqlite3 *db);
 
 /* The environment of sql (owned by sql). */
 struct fl_sql_env *fl_sql_env_of(struct fl_sql *sql);

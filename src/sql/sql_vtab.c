@@ -270,19 +270,23 @@ static int vt_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
     return SQLITE_OK;
 }
 
+void fl_sql_stats_add_scan(struct fl_sql_env *env, const struct fl_ice_scan *scan) {
+    struct fl_ice_scan_stats st;
+    fl_ice_scan_stats(scan, &st);
+    env->stats.ice.manifests_planned += st.manifests_planned;
+    env->stats.ice.manifests_skipped += st.manifests_skipped;
+    env->stats.ice.files_planned += st.files_planned;
+    env->stats.ice.files_skipped += st.files_skipped;
+    env->stats.ice.files_read += st.files_read;
+    env->stats.ice.row_groups_read += st.row_groups_read;
+    env->stats.ice.row_groups_skipped += st.row_groups_skipped;
+    env->stats.ice.pages_skipped += st.pages_skipped;
+}
+
 /* Adds the finished (or abandoned) scan's counters to the environment. */
 static void scan_done(struct cursor *cur, struct fl_sql_env *env) {
     if (cur->scan && !cur->counted) {
-        struct fl_ice_scan_stats st;
-        fl_ice_scan_stats(cur->scan, &st);
-        env->stats.ice.manifests_planned += st.manifests_planned;
-        env->stats.ice.manifests_skipped += st.manifests_skipped;
-        env->stats.ice.files_planned += st.files_planned;
-        env->stats.ice.files_skipped += st.files_skipped;
-        env->stats.ice.files_read += st.files_read;
-        env->stats.ice.row_groups_read += st.row_groups_read;
-        env->stats.ice.row_groups_skipped += st.row_groups_skipped;
-        env->stats.ice.pages_skipped += st.pages_skipped;
+        fl_sql_stats_add_scan(env, cur->scan);
         cur->counted = 1;
     }
     fl_ice_scan_free(cur->scan);
@@ -382,11 +386,27 @@ static fl_err_t manifest_count(struct fl_ice_table *tbl, int64_t sid, int64_t *r
 
 /* sql_count.c's probe (sql_int.h): yields no row; counts a hit only for a
  * plain COUNT(*) of the current snapshot (no column used, no constraint,
- * no LIMIT, no time travel) without delete files. */
+ * no LIMIT, no time travel) without delete files. sql_agg.c's probe
+ * (agg_probe) counts a hit for any plan without LIMIT or time travel
+ * (its constraints are the statement's WHERE terms, which sql_agg.c tests
+ * itself) and leaves the table's names and declared schema. */
 static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_plan *plan) {
     struct fl_sql_env *env = vt->env;
     struct fl_error err = {0};
     cur->eof = 1;
+    if (env->agg_probe) {
+        if (plan->has_limit || plan->has_offset || plan->has_snap || plan->has_asof ||
+            env->probe_schema) {
+            env->probe_misses++;
+            return SQLITE_OK;
+        }
+        env->probe_schema = fl_schema_dup(vt->schema);
+        if (!env->probe_schema) return SQLITE_NOMEM;
+        memcpy(env->probe_ns, vt->ns, sizeof(env->probe_ns));
+        memcpy(env->probe_name, vt->name, sizeof(env->probe_name));
+        env->probe_hits++;
+        return SQLITE_OK;
+    }
     if (!plan->count_only || plan->ncons || plan->has_limit || plan->has_offset || plan->has_snap ||
         plan->has_asof) {
         env->probe_misses++;
@@ -538,7 +558,8 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
     int32_t *ids = fl_calloc((size_t)vt->schema->nfields + 1, sizeof(int32_t));
     int nids = 0;
     for (int c = 0; c < vt->schema->nfields; c++)
-        if (plan.col_used & ((uint64_t)1 << (c < 63 ? c : 63))) ids[nids++] = vt->schema->fields[c].id;
+        if (plan.col_used & ((uint64_t)1 << (c < 63 ? c : 63)))
+            ids[nids++] = vt->schema->fields[c].id;
     fl_err_t prc = fl_ice_scan_project_ids(cur->scan, ids, nids, &err);
     fl_free(ids);
     if (prc) return set_err(&vt->base, &err);

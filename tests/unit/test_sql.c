@@ -16,6 +16,7 @@
 #include "core/time.h"
 #include "iceberg/schema.h"
 #include "sql/sql.h"
+#include "sql/sql_agg.h"
 #include "sql/sql_args.h"
 #include "sql/sql_pred.h"
 #include "sql/sql_types.h"
@@ -142,6 +143,90 @@ static void test_count_shape(void **state) {
         assert_int_equal(fl_sql_count_shape(yes[k]), 1);
     for (size_t k = 0; k < sizeof(no) / sizeof(no[0]); k++)
         assert_int_equal(fl_sql_count_shape(no[k]), 0);
+}
+
+/* The statement shapes the aggregate shortcut answers, and near misses. */
+static void test_agg_shape(void **state) {
+    (void)state;
+    struct fl_sql_agg_shape sh;
+    assert_int_equal(
+        fl_sql_agg_shape("SELECT city, avg(temperature), count(*) FROM weather GROUP BY city", &sh),
+        1);
+    assert_int_equal(sh.nitems, 3);
+    assert_int_equal(sh.ngroup, 1);
+    assert_int_equal(sh.items[0].fn, FL_SQL_AGG_COLUMN);
+    assert_string_equal(sh.items[0].col, "city");
+    assert_int_equal(sh.items[1].fn, FL_SQL_AGG_AVG);
+    assert_string_equal(sh.items[1].col, "temperature");
+    assert_int_equal(sh.items[2].fn, FL_SQL_AGG_COUNT_STAR);
+    assert_int_equal(sh.order[0], 0);
+    /* ORDER BY a permutation of the GROUP BY columns */
+    assert_int_equal(fl_sql_agg_shape("select \"A b\", [c], SUM(x), min(`y`) from \"ns\".t "
+                                      "group by [c], \"a B\" order by \"A B\" asc, c;",
+                                      &sh),
+                     1);
+    assert_int_equal(sh.ngroup, 2);
+    assert_string_equal(sh.group[1], "a B");
+    assert_int_equal(sh.order[0], 1);
+    assert_int_equal(sh.order[1], 0);
+    assert_int_equal(sh.items[2].fn, FL_SQL_AGG_SUM);
+    assert_string_equal(sh.items[3].col, "y");
+    /* WHERE: a conjunction of column-op-literal terms */
+    assert_int_equal(fl_sql_agg_shape("SELECT count(*) FROM t WHERE ts >= '2024-02-01' AND "
+                                      "ts<'it''s' and n == -9223372036854775807 AND c IS NOT NULL "
+                                      "AND d is null AND e <= 0",
+                                      &sh),
+                     1);
+    assert_int_equal(sh.nwhere, 6);
+    assert_int_equal(sh.where[0].op, SQLITE_INDEX_CONSTRAINT_GE);
+    assert_int_equal(sh.where[0].lit, SQLITE_TEXT);
+    assert_string_equal(sh.where[0].text, "2024-02-01");
+    assert_int_equal(sh.where[1].op, SQLITE_INDEX_CONSTRAINT_LT);
+    assert_string_equal(sh.where[1].text, "it's");
+    assert_int_equal(sh.where[1].n, 4);
+    assert_int_equal(sh.where[2].op, SQLITE_INDEX_CONSTRAINT_EQ);
+    assert_int_equal(sh.where[2].lit, SQLITE_INTEGER);
+    assert_true(sh.where[2].i == -9223372036854775807LL);
+    assert_int_equal(sh.where[3].op, SQLITE_INDEX_CONSTRAINT_ISNOTNULL);
+    assert_int_equal(sh.where[4].op, SQLITE_INDEX_CONSTRAINT_ISNULL);
+    assert_int_equal(sh.where[5].op, SQLITE_INDEX_CONSTRAINT_LE);
+    /* no GROUP BY: aggregates only */
+    assert_int_equal(fl_sql_agg_shape("SELECT count(*), max(x) FROM t -- c", &sh), 1);
+    assert_int_equal(sh.ngroup, 0);
+    const char *no[] = {"SELECT city, count(*) FROM t GROUP BY city ORDER BY city DESC",
+                        "SELECT city, count(*) FROM t WHERE x != 1 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 1.5 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 1e3 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = - 1 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 1 OR y = 2 GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE 1 = x GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 'a GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x = 9223372036854775808",
+                        "SELECT city, count(*) FROM t WHERE (x = 1) GROUP BY city",
+                        "SELECT city, count(*) FROM t WHERE x IS 1 GROUP BY city",
+                        "SELECT city, count(*) FROM t GROUP BY city HAVING count(*) > 1",
+                        "SELECT city, count(*) FROM t GROUP BY city LIMIT 1",
+                        "SELECT DISTINCT city FROM t GROUP BY city",
+                        "SELECT city, count(DISTINCT x) FROM t GROUP BY city",
+                        "SELECT city, sum(x + 1) FROM t GROUP BY city",
+                        "SELECT city AS c, count(*) FROM t GROUP BY city",
+                        "SELECT city, count(*) FROM t",
+                        "SELECT city, n, count(*) FROM t GROUP BY city",
+                        "SELECT city, count(*) FROM t GROUP BY city, city",
+                        "SELECT city, count(*) FROM t GROUP BY city ORDER BY 1",
+                        "SELECT city, n FROM t GROUP BY city, n ORDER BY city",
+                        "SELECT city, count(*) FROM t GROUP BY city COLLATE NOCASE",
+                        "SELECT city, count(*) FROM t(1) GROUP BY city",
+                        "SELECT city, count(*) FROM t, u GROUP BY city",
+                        "SELECT city, count(*) FROM t x GROUP BY city",
+                        "SELECT city, total(x) FROM t GROUP BY city",
+                        "SELECT count(*) FROM t ORDER BY x",
+                        "SELECT city, count(*) FROM t GROUP BY city; SELECT 1",
+                        "SELECT 1, count(*) FROM t",
+                        "",
+                        NULL};
+    for (size_t k = 0; k < sizeof(no) / sizeof(no[0]); k++)
+        assert_int_equal(fl_sql_agg_shape(no[k], &sh), 0);
 }
 
 /* One row of every type, read back through SQLite. */
@@ -446,7 +531,7 @@ int main(void) {
         cmocka_unit_test(test_pred_integers), cmocka_unit_test(test_pred_floats),
         cmocka_unit_test(test_pred_decimals), cmocka_unit_test(test_pred_temporal),
         cmocka_unit_test(test_pred_bytes),    cmocka_unit_test(test_args),
-        cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_plan),          cmocka_unit_test(test_agg_shape),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
