@@ -52,6 +52,8 @@ struct fl_pipe {
     int *keycols; /* upsert key: column indexes in the current schema */
     int nkey;
     struct fl_pipe_validator *val;
+    struct dead_letter *pending; /* the step's dead letters, appended before its commit */
+    size_t npending, cpending;
     struct fl_pipe_window *win; /* window step, or NULL */
     struct fl_schema *wout;     /* the result schema the window writes (a copy) */
     struct fl_pipe_pg *pg;      /* its PostgreSQL sink, or NULL */
@@ -280,8 +282,19 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     return FL_OK;
 }
 
-/* Sends one refused record to the dead-letter topic with where it came
- * from and why, as JSON {"topic","partition","offset","timestamp","reason","value"}. */
+/* A dead letter waiting for the step's end: its JSON value and the
+ * source record's key (both owned). */
+struct dead_letter {
+    char *value;
+    uint8_t *key; /* NULL = null key */
+    size_t key_len;
+};
+
+/* Queues one refused record for the dead-letter topic with where it came
+ * from and why, as JSON {"topic","partition","offset","timestamp","reason",
+ * "value"} ("value_hex" when the value is not UTF-8 text). The step
+ * appends the queue in batches before its commit (flush_dead_letters):
+ * one fsync for all, not one per refused record. */
 static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_decoded *rec,
                             const char *reason, struct fl_error *err) {
     json_t *o = json_object();
@@ -289,18 +302,64 @@ static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_dec
     json_object_set_new(o, "partition", json_integer(part));
     json_object_set_new(o, "offset", json_integer(rec->offset));
     json_object_set_new(o, "timestamp", json_integer(rec->timestamp_ms));
-    json_object_set_new(o, "reason", json_string(reason));
-    json_object_set_new(o, "value", rec->value ? json_stringn((const char *)rec->value, rec->value_len)
-                                               : json_null());
-    char *s = json_dumps(o, JSON_COMPACT);
+    json_object_set_new(o, "reason", json_stringn(reason, strnlen(reason, FL_ERROR_MSG_MAX)));
+    json_t *v = rec->value ? json_stringn((const char *)rec->value, rec->value_len) : json_null();
+    if (v) {
+        json_object_set_new(o, "value", v);
+    } else { /* not UTF-8: the bytes in hex */
+        static const char hx[] = "0123456789abcdef";
+        char *h = fl_malloc(rec->value_len * 2 + 1);
+        for (size_t i = 0; i < rec->value_len; i++) {
+            h[2 * i] = hx[rec->value[i] >> 4];
+            h[2 * i + 1] = hx[rec->value[i] & 15];
+        }
+        json_object_set_new(o, "value_hex", json_stringn(h, rec->value_len * 2));
+        fl_free(h);
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    if (!s) return fl_errf(err, FL_ERR_INVALID, "dead letter for %s/%d@%lld: value is not UTF-8 text",
-                           p->topic, part, (long long)rec->offset);
-    struct fl_log_record r = {.key = rec->key, .key_len = rec->key_len, .value = (const uint8_t *)s,
-                              .value_len = strlen(s), .timestamp_ms = -1};
-    int64_t off;
-    fl_err_t rc = fl_log_append(p->log, p->dlq, 0, &r, 1, &off, err);
-    free(s);
+    if (!text) return fl_errf(err, FL_ERR_NOMEM, "dead letter for %s/%d@%lld", p->topic, part, (long long)rec->offset);
+    if (p->npending == p->cpending) {
+        p->cpending = p->cpending ? 2 * p->cpending : 64;
+        p->pending = fl_reallocarray(p->pending, p->cpending, sizeof(*p->pending));
+    }
+    struct dead_letter *d = &p->pending[p->npending++];
+    d->value = text;
+    d->key = rec->key ? fl_malloc(rec->key_len + 1) : NULL;
+    if (d->key) memcpy(d->key, rec->key, rec->key_len);
+    d->key_len = rec->key_len;
+    return FL_OK;
+}
+
+static void drop_dead_letters(struct fl_pipe *p) {
+    for (size_t i = 0; i < p->npending; i++) {
+        free(p->pending[i].value); /* jansson's */
+        fl_free(p->pending[i].key);
+    }
+    p->npending = 0;
+}
+
+/* Appends the queued dead letters, in order, in batches of at most 512
+ * records or 1 MiB; durable (under the dead-letter topic's policy)
+ * before the step's commit moves the offsets past their records. */
+static fl_err_t flush_dead_letters(struct fl_pipe *p, struct fl_error *err) {
+    struct fl_log_record recs[512];
+    fl_err_t rc = FL_OK;
+    for (size_t i = 0; i < p->npending && !rc;) {
+        int n = 0;
+        size_t bytes = 0;
+        while (i < p->npending && n < 512 && (n == 0 || bytes < ((size_t)1 << 20))) {
+            const struct dead_letter *d = &p->pending[i++];
+            size_t len = strlen(d->value);
+            recs[n++] = (struct fl_log_record){.key = d->key, .key_len = d->key_len,
+                                               .value = (const uint8_t *)d->value, .value_len = len,
+                                               .timestamp_ms = -1};
+            bytes += len + d->key_len;
+        }
+        int64_t off;
+        rc = fl_log_append(p->log, p->dlq, 0, recs, n, &off, err);
+    }
+    drop_dead_letters(p);
     return rc;
 }
 
@@ -480,6 +539,9 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             if (!rc && after > next[part]) next[part] = after;
         }
     }
+    /* the dead letters are durable before any commit moves past them */
+    if (!rc) rc = flush_dead_letters(p, err);
+    else drop_dead_letters(p);
     struct fl_pipe_upsert_plan plan = {0};
     struct fl_ice_data_file *dels = NULL;
     int ndels = 0;
@@ -662,6 +724,8 @@ void fl_pipe_free(struct fl_pipe *p) {
     fl_pipe_stop(p);
     fl_ice_table_free(p->tbl);
     fl_pipe_validator_free(p->val);
+    drop_dead_letters(p);
+    fl_free(p->pending);
     fl_pipe_pg_free(p->pg);
     fl_pipe_window_free(p->win);
     fl_schema_free(p->wout);

@@ -93,17 +93,18 @@ static void test_exactly_once(void **state) {
     }
     produce(log, "weather", 0, "not json");
     produce(log, "weather", 1, "{\"temperature\":1}"); /* city is required */
+    produce(log, "weather", 0, "{\"city\":\"\xff\"}");   /* not UTF-8: kept in hex */
 
     struct fl_pipe_config pc = {.name = "weather-to-iceberg", .topic = "weather", .ns = "default", .table = "weather"};
     struct fl_pipe *p = NULL;
     if (fl_pipe_new(log, st, cat, &pc, &p, &err)) fail_msg("%s", err.msg);
     int64_t n = 0;
     assert_int_equal(fl_pipe_step(p, &n, &err), FL_OK);
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 13);
     struct fl_pipe_stats ps;
     fl_pipe_get_stats(p, &ps);
     assert_int_equal(ps.records_out, 10);
-    assert_int_equal(ps.records_dlq, 2);
+    assert_int_equal(ps.records_dlq, 3);
     assert_int_equal(fl_pipe_step(p, &n, &err), FL_OK);
     assert_int_equal(n, 0); /* nothing new, no snapshot */
     fl_pipe_free(p);
@@ -114,9 +115,10 @@ static void test_exactly_once(void **state) {
     fl_buf_init(&raw, 1 << 20);
     int64_t next;
     assert_int_equal(fl_log_read(log, "weather.dlq", 0, 0, 1 << 20, &raw, &next, &err), FL_OK);
-    assert_int_equal(next, 2);
+    assert_int_equal(next, 3); /* the step's three dead letters, appended as one batch */
     assert_non_null(memmem(raw.data, raw.len, "not a JSON object", 17));
     assert_non_null(memmem(raw.data, raw.len, "required field is missing", 25));
+    assert_non_null(memmem(raw.data, raw.len, "\"value_hex\":\"7b2263697479223a22ff227d\"", 38));
     fl_buf_fini(&raw);
 
     /* a restarted pipeline resumes from the table's offsets: nothing twice */
