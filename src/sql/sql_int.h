@@ -24,7 +24,19 @@ struct fl_sql_env {
     int count_probe;
     int probe_hits, probe_misses;
     int64_t probe_count;
+    /* sql_tables.c: the tables loaded so far */
+    struct fl_sql_loaded *loaded;
+    int nloaded, caploaded;
 };
+
+/* Lends table ns.name: the one loaded before while the catalog still
+ * names its metadata file, else a fresh load (sql_tables.c). Give it
+ * back with fl_sql_table_return. */
+fl_err_t fl_sql_table_borrow(struct fl_sql_env *env, const char *ns, const char *name,
+                             struct fl_ice_table **out, struct fl_error *err);
+void fl_sql_table_return(struct fl_sql_env *env, struct fl_ice_table *tbl);
+/* Frees every loaded table; after the connection's last cursor closed. */
+void fl_sql_tables_free(struct fl_sql_env *env);
 
 /* The environment of sql (owned by sql). */
 struct fl_sql_env *fl_sql_env_of(struct fl_sql *sql);

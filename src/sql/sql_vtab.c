@@ -35,16 +35,11 @@ struct vtab {
     struct fl_schema *schema; /* declared columns, a copy */
     int col_snap, col_asof;   /* the hidden columns' indexes */
     int64_t est_rows;
-    /* the table as last loaded (at connect, then by cursors), lent to
-     * cursors while the catalog still names its metadata file */
-    struct fl_ice_table *tbl;
-    int tbl_users; /* cursors borrowing tbl */
 };
 
 struct cursor {
     sqlite3_vtab_cursor base;
-    struct fl_ice_table *tbl; /* vt's (tbl_shared) or the cursor's own */
-    int tbl_shared;
+    struct fl_ice_table *tbl; /* borrowed from the env (sql_tables.c) */
     struct fl_ice_scan *scan;
     struct fl_batch *batch; /* borrowed from scan */
     size_t row;
@@ -112,7 +107,7 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     }
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_load(env->store, env->cat, vt->ns, vt->name, &tbl, &err)) {
+    if (fl_sql_table_borrow(env, vt->ns, vt->name, &tbl, &err)) {
         *errmsg = sqlite3_mprintf("%s.%s: %s", vt->ns, vt->name, err.msg);
         sqlite3_free(vt);
         return SQLITE_ERROR;
@@ -122,7 +117,7 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
         fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
     vt->est_rows = tr ? strtoll(tr, NULL, 10) : 1000000;
     if (vt->est_rows < 1) vt->est_rows = 1;
-    vt->tbl = tbl; /* the statement that connects reads it next: no second parse */
+    fl_sql_table_return(env, tbl); /* kept loaded for the statement's cursors */
 
     struct fl_buf b;
     fl_buf_init(&b, FL_BUF_NOMAX);
@@ -164,7 +159,6 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 
 static int vt_disconnect(sqlite3_vtab *base) {
     struct vtab *vt = (struct vtab *)base;
-    fl_ice_table_free(vt->tbl); /* every cursor is closed by now */
     fl_schema_free(vt->schema);
     sqlite3_free(vt);
     return SQLITE_OK;
@@ -313,12 +307,9 @@ static void cursor_reset(struct cursor *cur, struct fl_sql_env *env) {
 
 static int vt_close(sqlite3_vtab_cursor *base) {
     struct cursor *cur = (struct cursor *)base;
-    struct vtab *vt = (struct vtab *)base->pVtab;
-    cursor_reset(cur, vt->env);
-    if (cur->tbl_shared)
-        vt->tbl_users--;
-    else
-        fl_ice_table_free(cur->tbl);
+    struct fl_sql_env *env = ((struct vtab *)base->pVtab)->env;
+    cursor_reset(cur, env);
+    fl_sql_table_return(env, cur->tbl);
     sqlite3_free(cur);
     return SQLITE_OK;
 }
@@ -390,39 +381,6 @@ static fl_err_t manifest_count(struct fl_ice_table *tbl, int64_t sid, int64_t *r
     return rc;
 }
 
-/* Gives the cursor its table: vt's when the catalog still names the
- * same metadata file (a catalog lookup instead of reading and parsing
- * the metadata JSON again), else a fresh load, kept in vt for the next
- * cursors when no cursor borrows vt's. */
-static fl_err_t cursor_table(struct vtab *vt, struct cursor *cur, struct fl_error *err) {
-    struct fl_sql_env *env = vt->env;
-    if (cur->tbl) return FL_OK;
-    if (vt->tbl && env->cat) {
-        char loc[FL_STORE_KEY_MAX + 512];
-        if (!fl_catalog_table_load(env->cat, vt->ns, vt->name, loc, sizeof(loc), err) &&
-            vt->tbl->metadata_location && strcmp(loc, vt->tbl->metadata_location) == 0) {
-            cur->tbl = vt->tbl;
-            cur->tbl_shared = 1;
-            vt->tbl_users++;
-            return FL_OK;
-        }
-        fl_err_clear(err);
-        if (vt->tbl_users == 0) {
-            fl_ice_table_free(vt->tbl);
-            vt->tbl = NULL;
-        }
-    }
-    fl_err_t rc = fl_ice_table_load(env->store, env->cat, vt->ns, vt->name, &cur->tbl, err);
-    if (rc) return rc;
-    cur->tbl_shared = 0;
-    if (!vt->tbl) {
-        vt->tbl = cur->tbl;
-        cur->tbl_shared = 1;
-        vt->tbl_users++;
-    }
-    return FL_OK;
-}
-
 /* sql_count.c's probe (sql_int.h): yields no row; counts a hit only for a
  * plain COUNT(*) of the current snapshot (no column used, no constraint,
  * no LIMIT, no time travel) without delete files. */
@@ -435,7 +393,8 @@ static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_
         env->probe_misses++;
         return SQLITE_OK;
     }
-    if (cursor_table(vt, cur, &err)) return set_err(&vt->base, &err);
+    if (!cur->tbl && fl_sql_table_borrow(env, vt->ns, vt->name, &cur->tbl, &err))
+        return set_err(&vt->base, &err);
     int64_t rows;
     int deletes;
     if (manifest_count(cur->tbl, cur->tbl->meta->current_snapshot_id, &rows, &deletes, &err))
@@ -483,7 +442,8 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
         return set_err(&vt->base, &err);
     }
     if (vt->env->count_probe) return count_probe(cur, vt, &plan);
-    if (cursor_table(vt, cur, &err)) return set_err(&vt->base, &err);
+    if (!cur->tbl && fl_sql_table_borrow(vt->env, vt->ns, vt->name, &cur->tbl, &err))
+        return set_err(&vt->base, &err);
     const struct fl_ice_meta *meta = cur->tbl->meta;
     int a = 0;
     cur->snap_id = FL_ICE_NO_SNAPSHOT;

@@ -1,9 +1,10 @@
 /*
- * test_sql_table_cache.c - the SQL virtual table lends the table it
- * loaded (at connect, then per cursor) to later cursors only while the
- * catalog still names the same metadata file: on one SQL connection a
- * statement after a commit sees the commit, a statement before it does
- * not, and two cursors of one table at once (a self-join) both read it.
+ * test_sql_table_cache.c - a SQL connection lends the tables it loaded
+ * (sql_tables.c) to later virtual tables and cursors only while the
+ * catalog still names the same metadata file: a statement after a commit
+ * sees the commit (rows, COUNT(*), a metadata table), a statement stepped
+ * across a commit keeps its version, and two cursors of one table at
+ * once (a self-join) both read it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +84,7 @@ static void test_statement_after_commit(void **state) {
         assert_int_equal(one_int(db, "SELECT count(*) FROM t"), i);
         assert_int_equal(one_int(db, "SELECT count(*) FROM t WHERE city >= 'c'"), i);
         assert_int_equal(one_int(db, "SELECT count(*) FROM t a JOIN t b ON a.city = b.city"), i);
+        assert_int_equal(one_int(db, "SELECT count(*) FROM \"t$snapshots\""), i);
     }
     /* a statement stepped across a commit keeps reading what it started on */
     sqlite3_stmt *stmt = NULL;
