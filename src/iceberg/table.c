@@ -3,6 +3,8 @@
  * Scans live in scan.c. See table.h for how a commit works.
  */
 #include "iceberg/table.h"
+#include "iceberg/merge.h"
+#include "iceberg/table_int.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "core/uuid.h"
@@ -378,6 +380,50 @@ static fl_err_t parent_manifests(struct fl_ice_table *tbl, struct fl_ice_manifes
     return rc;
 }
 
+fl_err_t fl_ice_table_read_manifest(struct fl_ice_table *tbl, const struct fl_ice_manifest_file *mf,
+                                    fl_ice_entry_fn fn, void *ctx, struct fl_error *err) {
+    char key[FL_STORE_KEY_MAX + 1];
+    struct fl_buf b;
+    fl_buf_init(&b, MANIFEST_MAX);
+    fl_err_t rc = fl_ice_table_key(tbl, mf->manifest_path, key, sizeof(key), err);
+    if (!rc) rc = fl_store_get(tbl->store, key, &b, MANIFEST_MAX, err);
+    if (!rc) rc = fl_ice_manifest_read(b.data, b.len, mf, fn, ctx, err);
+    fl_buf_fini(&b);
+    return rc;
+}
+
+fl_err_t fl_ice_table_put_manifest(struct fl_ice_table *tbl, const struct fl_ice_spec *spec, int content,
+                                   const struct fl_ice_manifest_entry *entries, int n, const char *tag,
+                                   int64_t snapshot_id, int64_t seq, struct fl_ice_manifest_file *out,
+                                   struct fl_error *err) {
+    uint8_t *data = NULL;
+    size_t len = 0;
+    fl_err_t rc = fl_ice_manifest_write(fl_ice_meta_current_schema(tbl->meta), spec, content, entries, n,
+                                        &data, &len, out, err);
+    if (!rc) {
+        char uuid[37], name[128];
+        fl_uuid_v4_text(uuid);
+        snprintf(name, sizeof(name), "metadata/%s-%s.avro", uuid, tag);
+        char *mkey = key_join(tbl->key_prefix, name);
+        rc = fl_store_put(tbl->store, mkey, data, len, err);
+        out->manifest_path = fl_ice_table_uri(tbl, mkey);
+        fl_free(mkey);
+    }
+    fl_free(data);
+    if (rc) {
+        fl_ice_manifest_file_fini(out);
+        return rc;
+    }
+    out->added_snapshot_id = snapshot_id;
+    out->sequence_number = seq;
+    out->min_sequence_number = seq;
+    for (int i = 0; i < n; i++)
+        if (entries[i].status != FL_ICE_STATUS_DELETED && entries[i].sequence_number != FL_ICE_NULL_LONG &&
+            entries[i].sequence_number < out->min_sequence_number)
+            out->min_sequence_number = entries[i].sequence_number;
+    return FL_OK;
+}
+
 struct staged_manifest {
     struct fl_ice_manifest_file mf;
     int used;
@@ -512,40 +558,15 @@ static fl_err_t rewrite_manifest(struct files_change *fc, const struct fl_ice_ma
     /* count only what this manifest's rewrite removes: keep totals to undo */
     int64_t save[6] = {fc->removed_records, fc->removed_size, fc->removed_data,
                        fc->removed_del,     fc->removed_pos,  fc->removed_eq};
-    char key[FL_STORE_KEY_MAX + 1];
-    struct fl_buf b;
-    fl_buf_init(&b, MANIFEST_MAX);
-    fl_err_t rc = fl_ice_table_key(tbl, mf->manifest_path, key, sizeof(key), err);
-    if (!rc) rc = fl_store_get(tbl->store, key, &b, MANIFEST_MAX, err);
-    if (!rc) rc = fl_ice_manifest_read(b.data, b.len, mf, collect_entry, &c, err);
-    fl_buf_fini(&b);
+    fl_err_t rc = fl_ice_table_read_manifest(tbl, mf, collect_entry, &c, err);
     if (!rc && c.nremoved > 0) {
         const struct fl_ice_spec *spec = fl_ice_meta_spec(tbl->meta, mf->partition_spec_id);
         if (!spec) rc = fl_errf(err, FL_ERR_CORRUPT, "manifest %s names unknown spec %d", mf->manifest_path,
                                 mf->partition_spec_id);
-        uint8_t *data = NULL;
-        size_t len = 0;
-        if (!rc)
-            rc = fl_ice_manifest_write(fl_ice_meta_current_schema(tbl->meta), spec, mf->content, c.e, c.n,
-                                       &data, &len, out, err);
-        if (!rc) {
-            char uuid[37], name[128];
-            fl_uuid_v4_text(uuid);
-            snprintf(name, sizeof(name), "metadata/%s-r%d.avro", uuid, mf->content);
-            char *mkey = key_join(tbl->key_prefix, name);
-            rc = fl_store_put(tbl->store, mkey, data, len, err);
-            out->manifest_path = fl_ice_table_uri(tbl, mkey);
-            out->added_snapshot_id = fc->id;
-            out->sequence_number = seq;
-            int64_t minseq = seq;
-            for (int i = 0; i < c.n; i++)
-                if (c.e[i].status != FL_ICE_STATUS_DELETED && c.e[i].sequence_number < minseq)
-                    minseq = c.e[i].sequence_number;
-            out->min_sequence_number = minseq;
-            fl_free(mkey);
-            *rewritten = 1;
-        }
-        fl_free(data);
+        char tag[8];
+        snprintf(tag, sizeof(tag), "r%d", mf->content);
+        if (!rc) rc = fl_ice_table_put_manifest(tbl, spec, mf->content, c.e, c.n, tag, fc->id, seq, out, err);
+        if (!rc) *rewritten = 1;
     } else if (!rc) {
         fc->removed_records = save[0], fc->removed_size = save[1], fc->removed_data = save[2];
         fc->removed_del = save[3], fc->removed_pos = save[4], fc->removed_eq = save[5];
@@ -592,9 +613,20 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
         fl_free(old);
         return rc;
     }
+    /* merge small manifests (Java's MergingSnapshotProducer) */
+    struct fl_ice_merge_opts mo;
+    fl_ice_merge_opts_from_meta(next, &mo);
+    struct fl_ice_manifest_file *list = NULL, *made = NULL;
+    int nlist = 0, nmade = 0;
+    rc = fl_ice_manifests_merge(tbl, &mo, fc->id, seq, all, nall, &list, &nlist, &made, &nmade, err);
     uint8_t *ldata = NULL;
     size_t llen = 0;
-    rc = fl_ice_manifest_list_write(fc->id, parent, seq, all, nall, &ldata, &llen, err);
+    int created = 0;
+    for (int i = 0; i < nlist; i++) created += list[i].added_snapshot_id == fc->id;
+    if (!rc) rc = fl_ice_manifest_list_write(fc->id, parent, seq, list, nlist, &ldata, &llen, err);
+    fl_free(list);
+    for (int i = 0; i < nmade; i++) fl_ice_manifest_file_fini(&made[i]);
+    fl_free(made);
     fl_free(all);
     for (int i = 0; i < nold; i++) fl_ice_manifest_file_fini(&old[i]);
     fl_free(old);
@@ -607,8 +639,8 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     char *lloc = fl_ice_table_uri(tbl, lkey);
     fl_free(lkey);
     fl_free(ldata);
-    char nums[20][24];
-    struct fl_ice_kv kv[20 + 64];
+    char nums[24][24];
+    struct fl_ice_kv kv[24 + 64];
     int nk = 0;
 #define SUM(k, v) (snprintf(nums[nk], sizeof(nums[nk]), "%lld", (long long)(v)), kv[nk].key = (k), kv[nk].value = nums[nk], nk++)
     SUM("added-data-files", fc->added_data);
@@ -628,6 +660,9 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     SUM("total-delete-files", summary_i64(next, parent, "total-delete-files") + fc->added_del - fc->removed_del);
     SUM("total-position-deletes", summary_i64(next, parent, "total-position-deletes") + fc->added_pos - fc->removed_pos);
     SUM("total-equality-deletes", summary_i64(next, parent, "total-equality-deletes") + fc->added_eq - fc->removed_eq);
+    SUM("manifests-created", created);
+    SUM("manifests-kept", nlist - created);
+    SUM("manifests-replaced", nold - (nlist - created));
 #undef SUM
     for (int i = 0; i < fc->nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++) kv[nk++] = fc->summary[i];
     struct fl_ice_new_snapshot ns = {.snapshot_id = fc->id,
@@ -655,7 +690,6 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
                               const struct fl_ice_data_file *files, int n, const char *operation,
                               const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
                               struct fl_error *err) {
-    const struct fl_schema *schema = fl_ice_meta_current_schema(tbl->meta);
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     int64_t id = new_snapshot_id();
     struct staged_manifest staged[2] = {0}; /* data, deletes */
@@ -683,20 +717,12 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
             k++;
         }
         if (rc || k == 0) continue;
-        uint8_t *data = NULL;
-        size_t len = 0;
-        rc = fl_ice_manifest_write(schema, spec, kind, entries, k, &data, &len, &staged[kind].mf, err);
+        char tag[8];
+        snprintf(tag, sizeof(tag), "m%d", kind);
+        /* sequence numbers are set per attempt */
+        rc = fl_ice_table_put_manifest(tbl, spec, kind, entries, k, tag, id, 0, &staged[kind].mf, err);
         if (rc) break;
-        char uuid[37], name[128];
-        fl_uuid_v4_text(uuid);
-        snprintf(name, sizeof(name), "metadata/%s-m%d.avro", uuid, kind);
-        char *mkey = key_join(tbl->key_prefix, name);
-        rc = fl_store_put(tbl->store, mkey, data, len, err);
-        staged[kind].mf.manifest_path = fl_ice_table_uri(tbl, mkey);
-        staged[kind].mf.added_snapshot_id = id;
         staged[kind].used = 1;
-        fl_free(mkey);
-        fl_free(data);
     }
     for (int i = 0; i < n; i++) {
         added_size += files[i].file_size_in_bytes;

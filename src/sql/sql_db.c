@@ -234,6 +234,7 @@ out:
 void fl_sql_free(struct fl_sql *sql) {
     if (!sql) return;
     sqlite3_close_v2(sql->db);
+    fl_sql_tables_free(&sql->env);
     fl_free(sql->log_dir);
     fl_buf_fini(&sql->warnings);
     fl_free(sql);

@@ -31,12 +31,24 @@ struct fl_sql_env {
     int agg_probe;
     char probe_ns[FL_SQL_NAME_MAX], probe_name[FL_SQL_NAME_MAX];
     struct fl_schema *probe_schema;
+    /* sql_tables.c: the tables loaded so far */
+    struct fl_sql_loaded *loaded;
+    int nloaded, caploaded;
 };
 
 /* Adds a finished (or abandoned) scan's counters to env->stats. */
 void fl_sql_stats_add_scan(struct fl_sql_env *env, const struct fl_ice_scan *scan);
 /* Module "floe$rows": rows computed before the statement ran (sql_rows.c). */
 int fl_sql_rows_register(sqlite3 *db);
+
+/* Lends table ns.name: the one loaded before while the catalog still
+ * names its metadata file, else a fresh load (sql_tables.c). Give it
+ * back with fl_sql_table_return. */
+fl_err_t fl_sql_table_borrow(struct fl_sql_env *env, const char *ns, const char *name,
+                             struct fl_ice_table **out, struct fl_error *err);
+void fl_sql_table_return(struct fl_sql_env *env, struct fl_ice_table *tbl);
+/* Frees every loaded table; after the connection's last cursor closed. */
+void fl_sql_tables_free(struct fl_sql_env *env);
 
 /* The environment of sql (owned by sql). */
 struct fl_sql_env *fl_sql_env_of(struct fl_sql *sql);

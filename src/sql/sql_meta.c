@@ -489,7 +489,7 @@ static int mt_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
 static int mt_close(sqlite3_vtab_cursor *base) {
     struct mcur *c = (struct mcur *)base;
     free_rows(c);
-    fl_ice_table_free(c->tbl);
+    fl_sql_table_return(((struct mtab *)base->pVtab)->env, c->tbl);
     sqlite3_free(c);
     return SQLITE_OK;
 }
@@ -501,13 +501,13 @@ static int mt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
     struct mtab *mt = (struct mtab *)base->pVtab;
     struct fl_error err = {0};
     free_rows(c);
-    fl_ice_table_free(c->tbl);
+    fl_sql_table_return(mt->env, c->tbl);
     c->tbl = NULL;
     if (mt->env->count_probe) { /* sql_count.c: not answerable from manifests */
         mt->env->probe_misses++;
         return SQLITE_OK;
     }
-    fl_err_t rc = fl_ice_table_load(mt->env->store, mt->env->cat, mt->ns, mt->name, &c->tbl, &err);
+    fl_err_t rc = fl_sql_table_borrow(mt->env, mt->ns, mt->name, &c->tbl, &err);
     const struct fl_ice_meta *m = rc ? NULL : c->tbl->meta;
     int64_t cur = m ? m->current_snapshot_id : FL_ICE_NO_SNAPSHOT;
     if (!rc) {

@@ -39,7 +39,7 @@ struct vtab {
 
 struct cursor {
     sqlite3_vtab_cursor base;
-    struct fl_ice_table *tbl;
+    struct fl_ice_table *tbl; /* borrowed from the env (sql_tables.c) */
     struct fl_ice_scan *scan;
     struct fl_batch *batch; /* borrowed from scan */
     size_t row;
@@ -107,7 +107,7 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     }
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_load(env->store, env->cat, vt->ns, vt->name, &tbl, &err)) {
+    if (fl_sql_table_borrow(env, vt->ns, vt->name, &tbl, &err)) {
         *errmsg = sqlite3_mprintf("%s.%s: %s", vt->ns, vt->name, err.msg);
         sqlite3_free(vt);
         return SQLITE_ERROR;
@@ -117,7 +117,7 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
         fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
     vt->est_rows = tr ? strtoll(tr, NULL, 10) : 1000000;
     if (vt->est_rows < 1) vt->est_rows = 1;
-    fl_ice_table_free(tbl);
+    fl_sql_table_return(env, tbl); /* kept loaded for the statement's cursors */
 
     struct fl_buf b;
     fl_buf_init(&b, FL_BUF_NOMAX);
@@ -311,8 +311,9 @@ static void cursor_reset(struct cursor *cur, struct fl_sql_env *env) {
 
 static int vt_close(sqlite3_vtab_cursor *base) {
     struct cursor *cur = (struct cursor *)base;
-    cursor_reset(cur, ((struct vtab *)base->pVtab)->env);
-    fl_ice_table_free(cur->tbl);
+    struct fl_sql_env *env = ((struct vtab *)base->pVtab)->env;
+    cursor_reset(cur, env);
+    fl_sql_table_return(env, cur->tbl);
     sqlite3_free(cur);
     return SQLITE_OK;
 }
@@ -412,7 +413,7 @@ static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_
         env->probe_misses++;
         return SQLITE_OK;
     }
-    if (!cur->tbl && fl_ice_table_load(env->store, env->cat, vt->ns, vt->name, &cur->tbl, &err))
+    if (!cur->tbl && fl_sql_table_borrow(env, vt->ns, vt->name, &cur->tbl, &err))
         return set_err(&vt->base, &err);
     int64_t rows;
     int deletes;
@@ -461,8 +462,7 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
         return set_err(&vt->base, &err);
     }
     if (vt->env->count_probe) return count_probe(cur, vt, &plan);
-    if (!cur->tbl &&
-        fl_ice_table_load(vt->env->store, vt->env->cat, vt->ns, vt->name, &cur->tbl, &err))
+    if (!cur->tbl && fl_sql_table_borrow(vt->env, vt->ns, vt->name, &cur->tbl, &err))
         return set_err(&vt->base, &err);
     const struct fl_ice_meta *meta = cur->tbl->meta;
     int a = 0;

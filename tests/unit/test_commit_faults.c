@@ -4,7 +4,9 @@
  * writes. Whatever fails, the invariant holds: the append reports success
  * exactly when its rows are visible, the table always opens at a committed
  * version with whole snapshots only, and the next commit (without faults)
- * succeeds.
+ * succeeds. The same again on a table that merges its manifests on every
+ * commit (commit.manifest.min-count-to-merge = 2), so the faults also hit
+ * the merged manifest's writes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,7 +94,7 @@ static fl_err_t append_with(struct env *e, struct fl_store_faults *faults, int r
     return rc;
 }
 
-static void setup_env(struct env *e) {
+static void setup_env(struct env *e, const struct fl_ice_kv *props, int nprops) {
     snprintf(e->dir, sizeof(e->dir), "/tmp/floe-faults-XXXXXX");
     assert_non_null(mkdtemp(e->dir));
     snprintf(e->uri, sizeof(e->uri), "file://%s/wh", e->dir);
@@ -108,7 +110,7 @@ static void setup_env(struct env *e) {
     assert_int_equal(fl_store_open(e->uri, &so, &st, &err), FL_OK);
     assert_int_equal(fl_catalog_open(e->caturi, "floe", &cat, &err), FL_OK);
     assert_int_equal(fl_ice_spec_from_terms(e->schema, 0, terms, 2, 1000, &spec, &err), FL_OK);
-    assert_int_equal(fl_ice_table_create(st, cat, "db", "t", e->schema, spec, NULL, 0, &tbl, &err), FL_OK);
+    assert_int_equal(fl_ice_table_create(st, cat, "db", "t", e->schema, spec, props, nprops, &tbl, &err), FL_OK);
     fl_ice_table_free(tbl);
     fl_ice_spec_free(spec);
     fl_catalog_free(cat);
@@ -122,10 +124,9 @@ static void teardown_env(struct env *e) {
     assert_int_equal(system(cmd), 0);
 }
 
-static void test_every_step_fails(void **state) {
-    (void)state;
+static void every_step_fails(const struct fl_ice_kv *props, int nprops) {
     struct env e;
-    setup_env(&e);
+    setup_env(&e, props, nprops);
     int64_t expect = 0;
     assert_int_equal(append_with(&e, NULL, 30, 1), FL_OK);
     expect += 30;
@@ -166,10 +167,38 @@ static void test_every_step_fails(void **state) {
     assert_int_equal(append_with(&e, NULL, 30, 7), FL_OK);
     expect += 30;
     assert_int_equal(count_rows(&e), expect);
+    if (nprops) { /* the last commit merged: one manifest, none kept */
+        struct fl_error err = {0};
+        struct fl_store *st = NULL;
+        struct fl_catalog *cat = NULL;
+        struct fl_ice_table *tbl = NULL;
+        struct fl_store_opts so = {0};
+        assert_int_equal(fl_store_open(e.uri, &so, &st, &err), FL_OK);
+        assert_int_equal(fl_catalog_open(e.caturi, "floe", &cat, &err), FL_OK);
+        assert_int_equal(fl_ice_table_load(st, cat, "db", "t", &tbl, &err), FL_OK);
+        int64_t cur = tbl->meta->current_snapshot_id;
+        assert_string_equal(fl_ice_snapshot_summary(tbl->meta, cur, "manifests-kept"), "0");
+        assert_string_equal(fl_ice_snapshot_summary(tbl->meta, cur, "manifests-created"), "1");
+        fl_ice_table_free(tbl);
+        fl_catalog_free(cat);
+        fl_store_free(st);
+    }
     teardown_env(&e);
 }
 
+static void test_every_step_fails(void **state) {
+    (void)state;
+    every_step_fails(NULL, 0);
+}
+
+static void test_every_step_fails_merging(void **state) {
+    (void)state;
+    struct fl_ice_kv merge[] = {{"commit.manifest.min-count-to-merge", "2"}};
+    every_step_fails(merge, 1);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_step_fails)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_step_fails),
+                                       cmocka_unit_test(test_every_step_fails_merging)};
     return cmocka_run_group_tests_name("commit_faults", tests, NULL, NULL);
 }
