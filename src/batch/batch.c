@@ -169,6 +169,32 @@ fl_err_t fl_col_append_from(struct fl_col *dst, const struct fl_col *src, size_t
     return FL_ERR_INVALID;
 }
 
+fl_err_t fl_col_append_rows(struct fl_col *dst, const struct fl_col *src, size_t start, size_t n) {
+    if (dst->width != src->width || (src->width && dst->field->type != src->field->type) ||
+        (src->null_count && src->validity)) {
+        /* conversions or nulls: value by value */
+        for (size_t r = start; r < start + n; r++) {
+            fl_err_t rc = fl_col_append_from(dst, src, r);
+            if (rc) return rc;
+        }
+        return FL_OK;
+    }
+    if (dst->len + n > dst->cap) col_grow(dst, dst->len + n);
+    if (src->width) {
+        memcpy(dst->values + dst->len * dst->width, src->values + start * src->width, n * src->width);
+    } else {
+        uint32_t base = src->offsets[start], end = src->offsets[start + n];
+        size_t at = dst->heap.len;
+        if (at + (end - base) > FL_BATCH_HEAP_MAX) return FL_ERR_LIMIT;
+        fl_err_t rc = fl_buf_append(&dst->heap, src->heap.data ? src->heap.data + base : NULL, end - base);
+        if (rc) return rc;
+        for (size_t i = 0; i < n; i++)
+            dst->offsets[dst->len + i + 1] = (uint32_t)(at + (src->offsets[start + i + 1] - base));
+    }
+    dst->len += n;
+    return FL_OK;
+}
+
 fl_err_t fl_batch_end_row(struct fl_batch *batch) {
     for (int i = 0; i < batch->ncols; i++)
         if (batch->cols[i].len != batch->nrows + 1) return FL_ERR_INVALID;

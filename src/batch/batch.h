@@ -73,6 +73,10 @@ fl_err_t fl_col_reserve(struct fl_col *col, size_t rows);
  * of the same type (widening int->long and float->double is allowed, as
  * Iceberg schema evolution does). */
 fl_err_t fl_col_append_from(struct fl_col *dst, const struct fl_col *src, size_t row);
+/* Appends rows [start, start + n) of src to dst, as n fl_col_append_from
+ * calls would, with one copy per column when no value needs converting
+ * and src has no null (the scan's common case). */
+fl_err_t fl_col_append_rows(struct fl_col *dst, const struct fl_col *src, size_t start, size_t n);
 
 /* Checks that every column has nrows + 1 values and advances nrows. */
 fl_err_t fl_batch_end_row(struct fl_batch *batch);

@@ -523,6 +523,32 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
         }
         const struct plan_file *pf = &sc->files[sc->cur];
         fl_batch_reset(sc->out);
+        if (!sc->npos && !sc->neq && in->nrows) {
+            /* no deletes: every row, a column at a time */
+            for (int c = 0; c < sc->out->ncols && !rc; c++) {
+                struct fl_col *oc = &sc->out->cols[c];
+                if (sc->map[c] >= 0) {
+                    rc = fl_col_append_rows(oc, &in->cols[sc->map[c]], 0, in->nrows);
+                    continue;
+                }
+                for (size_t row = 0; row < in->nrows && !rc; row++)
+                    rc = sc->map[c] == -2 ? col_append_pval(oc, sc->konst[c]) : fl_col_append_null(oc);
+            }
+            if (rc) {
+                fl_batch_reset(sc->out);
+                return fl_errf(err, rc, "data file %s: rows %lld.. do not fit the table schema", pf->path,
+                               (long long)sc->row_base);
+            }
+            sc->out->nrows = in->nrows;
+            if (in->nrows > sc->pos_cap) {
+                sc->pos_cap = in->nrows;
+                sc->pos_out = fl_reallocarray(sc->pos_out, sc->pos_cap, sizeof(int64_t));
+            }
+            for (size_t row = 0; row < in->nrows; row++) sc->pos_out[row] = sc->row_base + (int64_t)row;
+            sc->row_base += (int64_t)in->nrows;
+            *out = sc->out;
+            return FL_OK;
+        }
         for (size_t row = 0; row < in->nrows; row++) {
             int64_t pos = sc->row_base + (int64_t)row;
             if (sc->npos && pos_deleted(sc, pf->path, pos, pf->seq)) continue;

@@ -41,6 +41,7 @@
 #include "sql/sql_agg.h"
 
 #include "core/mem.h"
+#include "core/time.h"
 #include "sql/sql_int.h"
 #include "sql/sql_lex.h"
 #include "sql/sql_pred.h"
@@ -269,6 +270,11 @@ struct key {
 struct use {
     fl_type_id_t type;
     int col; /* index in the current schema (= the batch) */
+    /* a temporal column against a text literal: the values v (days or
+     * µs) whose text is >= the literal are v >= lo, those whose text is
+     * > it are v >= hi (see temporal_bounds) */
+    int bounded;
+    int64_t lo, hi;
 };
 
 struct agg {
@@ -484,6 +490,47 @@ static int temporal(fl_type_id_t t) {
     return t == FL_TYPE_DATE || t == FL_TYPE_TIMESTAMP || t == FL_TYPE_TIMESTAMPTZ;
 }
 
+/* The range of a temporal type in which its text has a fixed width
+ * (years 0001-9999), so that comparing texts compares values. */
+static void temporal_range(fl_type_id_t t, int64_t *min, int64_t *max) {
+    *min = t == FL_TYPE_DATE ? FL_DATE_MIN_DAYS : FL_TIME_MIN_US;
+    *max = t == FL_TYPE_DATE ? FL_DATE_MAX_DAYS : FL_TIME_MAX_US;
+}
+
+static int temporal_text(fl_type_id_t t, int64_t v, char *buf, size_t sz) {
+    if (t == FL_TYPE_DATE) fl_time_format_date((int32_t)v, buf, sz);
+    else fl_sql_format_timestamp(v, t == FL_TYPE_TIMESTAMPTZ, buf, sz);
+    return (int)strlen(buf);
+}
+
+/* The least v in the fixed-width range whose text compares with the
+ * literal >= 0 (strict: > 0), or max + 1: a binary search, valid because
+ * the text grows with the value there. */
+static int64_t temporal_bound(fl_type_id_t t, const char *lit, size_t n, int strict) {
+    int64_t lo, hi;
+    temporal_range(t, &lo, &hi);
+    hi++; /* [lo, hi): the answer */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        char buf[FL_SQL_TEXT_MAX];
+        int len = temporal_text(t, mid, buf, sizeof(buf));
+        int cmp = text_cmp(buf, (size_t)len, lit, n);
+        if (strict ? cmp > 0 : cmp >= 0) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Precomputes, for a temporal column compared with a text literal, the
+ * value bounds that replace formatting every row's value as text. */
+static void temporal_bounds(const struct fl_sql_agg_shape *sh, int k, struct use *u) {
+    u->bounded = 0;
+    if (!temporal(u->type) || sh->where[k].lit != SQLITE_TEXT) return;
+    u->lo = temporal_bound(u->type, sh->where[k].text, sh->where[k].n, 0);
+    u->hi = temporal_bound(u->type, sh->where[k].text, sh->where[k].n, 1);
+    u->bounded = 1;
+}
+
 /* 1 when SQLite's comparison of a column of type t with the term's
  * literal is reproduced exactly by term_true: integers with integers;
  * doubles with integers a double holds exactly; text with text (BINARY);
@@ -508,9 +555,11 @@ static int term_ok(const struct fl_sql_agg_shape *sh, int k, fl_type_id_t t) {
 }
 
 /* The term's truth on row r of col (type t), as SQLite's comparison. */
-static int term_true(const struct fl_sql_agg_shape *sh, int k, const struct fl_col *col,
-                     fl_type_id_t t, size_t r) {
+static int term_true(const struct fl_sql_agg_shape *sh, int k, const struct use *u,
+                     const struct fl_col *col, fl_type_id_t t, size_t r) {
     int op = sh->where[k].op, null = is_null(col, t, r), cmp;
+    int64_t min = 0, max = -1, tv;
+    if (temporal(t)) temporal_range(t, &min, &max);
     if (op == SQLITE_INDEX_CONSTRAINT_ISNULL) return null;
     if (op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL) return !null;
     if (null) return 0;
@@ -518,6 +567,8 @@ static int term_true(const struct fl_sql_agg_shape *sh, int k, const struct fl_c
         size_t n;
         const uint8_t *p = fl_col_bytes(col, r, &n);
         cmp = text_cmp(p, n, sh->where[k].text, sh->where[k].n);
+    } else if (temporal(t) && u->bounded && (tv = int_at(col, r)) >= min && tv <= max) {
+        cmp = tv < u->lo ? -1 : tv < u->hi ? 0 : 1; /* as the texts compare (temporal_bound) */
     } else if (temporal(t)) {
         char buf[FL_SQL_TEXT_MAX];
         int n = fl_sql_value_text(col, r, buf, sizeof(buf));
@@ -555,7 +606,7 @@ static void select_rows(struct agg *ag, const struct fl_batch *b) {
     for (int k = 0; k < ag->sh->nwhere; k++) {
         const struct fl_col *col = &b->cols[ag->wcols[k].col];
         for (size_t r = 0; r < b->nrows; r++)
-            if (ag->sel[r]) ag->sel[r] = (uint8_t)term_true(ag->sh, k, col, ag->wcols[k].type, r);
+            if (ag->sel[r]) ag->sel[r] = (uint8_t)term_true(ag->sh, k, &ag->wcols[k], col, ag->wcols[k].type, r);
     }
 }
 
@@ -727,6 +778,7 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
                      &ag.wcols[k]) ||
             !term_ok(sh, k, ag.wcols[k].type))
             goto out;
+        temporal_bounds(sh, k, &ag.wcols[k]);
         if (sh->where[k].lit == SQLITE_NULL) continue;
         struct fl_sql_lit lit;
         memset(&lit, 0, sizeof(lit));
