@@ -23,6 +23,10 @@ DUR=${DUR:-10}
 CONNS=${CONNS:-32}
 BATCH=${BATCH:-100}
 THREADS=${THREADS:-4}
+# wrk's threads (default 1): wrk runs on the same 2 cores as the server it
+# measures; one wrk thread drives all connections through epoll and
+# leaves the other core to the server under test, floe and the seed alike
+WRK_THREADS=${WRK_THREADS:-1}
 ROUNDS=${ROUNDS:-3}
 T=$(mktemp -d)
 FPID=
@@ -71,7 +75,7 @@ PY
 run() {
     local name=$1 per=$2 f=$T/wrk.$RANDOM
     shift 2
-    wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$@" >"$f" 2>&1
+    wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DUR}s" --latency "$@" >"$f" 2>&1
     python3 - "$f" "$name" "$per" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()
@@ -93,7 +97,7 @@ PY
 # the same moment of this shared machine; the ratio per round, then the
 # median ratio over the rounds
 for r in $(seq "$ROUNDS"); do
-    echo "# round $r: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c$CONNS -d${DUR}s, floe sync=always, $THREADS threads"
+    echo "# round $r: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t$WRK_THREADS -c$CONNS -d${DUR}s, floe sync=always, $THREADS threads"
     run "floe GET /log" 1 "http://127.0.0.1:$PORT/log?city=Oslo&temperature=3.5" | tee -a "$T/floe.txt"
     run "floe POST /topics x$BATCH" "$BATCH" -s "$T/batch.lua" "http://127.0.0.1:$PORT/topics/weather"
     run "seed Flask GET /log" 1 "http://127.0.0.1:$SPORT/log?city=Oslo&temperature=3.5" | tee -a "$T/seed.txt"
