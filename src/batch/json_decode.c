@@ -17,6 +17,7 @@
 #include "batch/json_decode.h"
 #include "batch/batch_json.h"
 #include "core/mem.h"
+#include "core/time.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -146,28 +147,20 @@ static int on_scalar(struct fl_jdec *d, struct fl_jscalar *v) {
     if (v->kind == FL_JS_NULL && d->mode[c] == FL_JDEC_CALLER_DEFAULT) return 1;
     struct fl_col *col = &d->b->cols[c];
     fl_err_t rc;
-    char tmp[32];
     if (d->conv[c] && v->kind != FL_JS_NULL) {
         rc = d->conv[c](d->conv_arg[c], col, v, d->err);
     } else {
-        if (d->hour_stamps && v->kind == FL_JS_STRING && v->len == 13 &&
-            (col->field->type == FL_TYPE_TIMESTAMP || col->field->type == FL_TYPE_TIMESTAMPTZ)) {
-            /* "2026-01-08-14" -> "2026-01-08T14:00:00Z" */
-            const char *s = v->s;
-            bool shape = s[4] == '-' && s[7] == '-' && s[10] == '-';
-            for (int i = 0; shape && i < 13; i++)
-                if (i != 4 && i != 7 && i != 10 && (s[i] < '0' || s[i] > '9')) shape = false;
-            if (shape) {
-                memcpy(tmp, s, 10);
-                tmp[10] = 'T';
-                memcpy(tmp + 11, s + 11, 2);
-                memcpy(tmp + 13, ":00:00Z", 7);
-                v->s = tmp;
-                v->len = 20;
-            }
+        int64_t us;
+        if (d->hour_stamps && v->kind == FL_JS_STRING &&
+            (col->field->type == FL_TYPE_TIMESTAMP || col->field->type == FL_TYPE_TIMESTAMPTZ) &&
+            !fl_time_parse_hour_stamp(v->s, v->len, &us)) {
+            /* "2026-01-08-14": the hour, UTC */
+            rc = fl_col_append_i64(col, us);
+            goto appended;
         }
         rc = fl_col_append_jscalar(col, v, d->err);
     }
+appended:
     if (rc) {
         d->rc = rc;
         return 0;

@@ -148,6 +148,18 @@ fl_err_t fl_time_parse_iso(const char *s, size_t len, int64_t *us) {
     return FL_OK;
 }
 
+fl_err_t fl_time_parse_hour_stamp(const char *s, size_t len, int64_t *us) {
+    if (len != 13 || s[4] != '-' || s[7] != '-' || s[10] != '-') return FL_ERR_INVALID;
+    for (size_t i = 0; i < len; i++)
+        if (i != 4 && i != 7 && i != 10 && (s[i] < '0' || s[i] > '9')) return FL_ERR_INVALID;
+    int32_t days;
+    if (fl_time_parse_date(s, 10, &days)) return FL_ERR_INVALID;
+    int h = (s[11] - '0') * 10 + (s[12] - '0');
+    if (h > 23) return FL_ERR_INVALID;
+    *us = (int64_t)days * FL_US_PER_DAY + (int64_t)h * 3600 * 1000000;
+    return FL_OK;
+}
+
 fl_err_t fl_time_parse_date(const char *s, size_t len, int32_t *days) {
     size_t i = 0;
     int64_t d;

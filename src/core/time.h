@@ -45,6 +45,9 @@ void fl_time_format_time(int64_t us, char *out, size_t outsz);
 fl_err_t fl_time_parse_iso(const char *s, size_t len, int64_t *us);
 /* Parses "YYYY-MM-DD" into days since the epoch. */
 fl_err_t fl_time_parse_date(const char *s, size_t len, int32_t *days);
+/* Parses an hour stamp "YYYY-MM-DD-HH" (seed 001's ts, UTC) into
+ * microseconds since the epoch. FL_ERR_INVALID for anything else. */
+fl_err_t fl_time_parse_hour_stamp(const char *s, size_t len, int64_t *us);
 /* Parses "HH:MM[:SS[.ffffff]]" into microseconds since midnight. */
 fl_err_t fl_time_parse_time(const char *s, size_t len, int64_t *us);
 

@@ -392,18 +392,6 @@ void fl_pipe_map_free(struct fl_pipe_map *m) {
 /* ---- applying ---- */
 
 /* Seed 001's hour stamps: "2026-01-08-14". */
-static int parse_hour(const char *s, size_t len, int64_t *us) {
-    if (len != 13 || s[4] != '-' || s[7] != '-' || s[10] != '-') return 0;
-    for (size_t i = 0; i < len; i++)
-        if (i != 4 && i != 7 && i != 10 && (s[i] < '0' || s[i] > '9')) return 0;
-    int32_t days;
-    if (fl_time_parse_date(s, 10, &days)) return 0;
-    int h = (s[11] - '0') * 10 + (s[12] - '0');
-    if (h > 23) return 0;
-    *us = (int64_t)days * FL_US_PER_DAY + (int64_t)h * 3600 * 1000000;
-    return 1;
-}
-
 static int is_integer_text(const struct fl_jscalar *v) {
     return v->kind == FL_JS_NUMBER && !memchr(v->s, '.', v->len) && !memchr(v->s, 'e', v->len) &&
            !memchr(v->s, 'E', v->len);
@@ -435,7 +423,7 @@ static int text_is(const struct fl_jscalar *v, const char *lit) {
 static int value_us(const struct fl_jscalar *v, int64_t unit_us, int64_t *us) {
     char text[64];
     double d;
-    if (v->kind == FL_JS_STRING && (parse_hour(v->s, v->len, us) || !fl_time_parse_iso(v->s, v->len, us)))
+    if (v->kind == FL_JS_STRING && (!fl_time_parse_hour_stamp(v->s, v->len, us) || !fl_time_parse_iso(v->s, v->len, us)))
         return 1;
     if ((v->kind != FL_JS_STRING && v->kind != FL_JS_NUMBER) || !text_of(v, text, sizeof(text))) return 0;
     if (is_integer_text(v)) {
@@ -463,7 +451,7 @@ static fl_err_t bad(struct fl_error *err, const struct fl_field *f, const char *
  * asking, seed 001's ts). */
 static fl_err_t plain_append(struct fl_col *col, const struct fl_jscalar *v, struct fl_error *err) {
     int64_t us;
-    if (is_ts(col->field->type) && v->kind == FL_JS_STRING && parse_hour(v->s, v->len, &us))
+    if (is_ts(col->field->type) && v->kind == FL_JS_STRING && !fl_time_parse_hour_stamp(v->s, v->len, &us))
         return fl_col_append_i64(col, us);
     return fl_col_append_jscalar(col, v, err);
 }
@@ -551,7 +539,7 @@ static fl_err_t convert(void *arg, struct fl_col *col, const struct fl_jscalar *
         return fl_col_append_bytes(col, d, strlen(d));
     }
     if (s->kind == SRC_HOUR_OF) {
-        if (v->kind != FL_JS_STRING || !parse_hour(v->s, v->len, &us))
+        if (v->kind != FL_JS_STRING || fl_time_parse_hour_stamp(v->s, v->len, &us))
             return bad(err, f, "hour(): expected an hour stamp YYYY-MM-DD-HH");
         return fl_col_append_i64(col, us);
     }
