@@ -21,7 +21,7 @@ demo:
 # FUZZ_SECONDS on a scratch copy of its seed corpus.
 fuzz:
 	CC=clang cmake -S . -B build-fuzz -DFLOE_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	cmake --build build-fuzz -j$(JOBS)
+	cmake --build build-fuzz -j$(JOBS) --target fuzzers
 	bash scripts/fuzz $(FUZZ_SECONDS)
 
 bench: build

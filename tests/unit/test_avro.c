@@ -868,8 +868,8 @@ static void collect_ids(const struct fl_avro_node *n, json_t *ids, int depth) {
 static const char *META_KEYS[] = {
     "schema", "schema-id", "partition-spec", "partition-spec-id", "format-version", "content"};
 static const char *META_VALS[] = {
-    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"VendorID\","
-    "\"required\":false,\"type\":\"int\"}]}",
+    ("{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"VendorID\","
+     "\"required\":false,\"type\":\"int\"}]}"),
     "0",
     "[{\"name\":\"VendorID\",\"transform\":\"identity\",\"source-id\":1,\"field-id\":1000}]",
     "0",
