@@ -147,20 +147,15 @@ static int on_scalar(struct fl_jdec *d, struct fl_jscalar *v) {
     if (v->kind == FL_JS_NULL && d->mode[c] == FL_JDEC_CALLER_DEFAULT) return 1;
     struct fl_col *col = &d->b->cols[c];
     fl_err_t rc;
-    if (d->conv[c] && v->kind != FL_JS_NULL) {
+    int64_t us;
+    if (d->conv[c] && v->kind != FL_JS_NULL)
         rc = d->conv[c](d->conv_arg[c], col, v, d->err);
-    } else {
-        int64_t us;
-        if (d->hour_stamps && v->kind == FL_JS_STRING &&
-            (col->field->type == FL_TYPE_TIMESTAMP || col->field->type == FL_TYPE_TIMESTAMPTZ) &&
-            !fl_time_parse_hour_stamp(v->s, v->len, &us)) {
-            /* "2026-01-08-14": the hour, UTC */
-            rc = fl_col_append_i64(col, us);
-            goto appended;
-        }
+    else if (d->hour_stamps && v->kind == FL_JS_STRING &&
+             (col->field->type == FL_TYPE_TIMESTAMP || col->field->type == FL_TYPE_TIMESTAMPTZ) &&
+             !fl_time_parse_hour_stamp(v->s, v->len, &us))
+        rc = fl_col_append_i64(col, us); /* "2026-01-08-14": the hour, UTC */
+    else
         rc = fl_col_append_jscalar(col, v, d->err);
-    }
-appended:
     if (rc) {
         d->rc = rc;
         return 0;
