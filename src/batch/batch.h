@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct fl_col {
     const struct fl_field *field; /* borrowed from the batch's schema */
@@ -89,6 +90,21 @@ static inline bool fl_col_is_null(const struct fl_col *col, size_t row) {
     return col->validity && !(col->validity[row >> 3] & (1u << (row & 7)));
 }
 /* Pointer to the bytes of a variable-width value. */
+/* The integer value of row `row` of a fixed-width integer-like column
+ * (boolean, int, date: 1 or 4 bytes; long, time, timestamps: 8). */
+static inline int64_t fl_col_int(const struct fl_col *col, size_t row) {
+    const uint8_t *p = col->values + row * col->width;
+    if (col->width == 1) return p[0] != 0;
+    if (col->width == 4) {
+        int32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    int64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
 static inline const uint8_t *fl_col_bytes(const struct fl_col *col, size_t row, size_t *len) {
     *len = col->offsets[row + 1] - col->offsets[row];
     return col->heap.data ? col->heap.data + col->offsets[row] : (const uint8_t *)"";

@@ -158,7 +158,7 @@ static fl_err_t get_double(const struct fl_jscalar *j, double *out) {
     return FL_ERR_INVALID;
 }
 
-static int is_integer_text(const struct fl_jscalar *j) {
+bool fl_jscalar_is_integer(const struct fl_jscalar *j) {
     return j->kind == FL_JS_NUMBER && !memchr(j->s, '.', j->len) && !memchr(j->s, 'e', j->len) &&
            !memchr(j->s, 'E', j->len);
 }
@@ -201,7 +201,7 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
             /* the number's text, exact; a float with more digits than the
              * scale is rounded to it, as a JSON double would be */
             rc = fl_decimal_parse(j->s, j->len, f->precision, f->scale, &d);
-            if (rc && !is_integer_text(j) && !get_double(j, &dv)) {
+            if (rc && !fl_jscalar_is_integer(j) && !get_double(j, &dv)) {
                 snprintf(tmp, sizeof(tmp), "%.*f", f->scale, dv);
                 rc = fl_decimal_parse(tmp, strlen(tmp), f->precision, f->scale, &d);
             }
@@ -215,7 +215,7 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
     }
     case FL_TYPE_DATE: {
         int32_t days;
-        if (is_integer_text(j)) {
+        if (fl_jscalar_is_integer(j)) {
             if (get_int(j, FL_DATE_MIN_DAYS, FL_DATE_MAX_DAYS, &iv))
                 return bad(err, f, "day number out of range (years 0001-9999)");
             return fl_col_append_i32(col, (int32_t)iv);
@@ -225,7 +225,7 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
     }
     case FL_TYPE_TIME: {
         int64_t us;
-        if (is_integer_text(j)) {
+        if (fl_jscalar_is_integer(j)) {
             if (get_int(j, 0, FL_US_PER_DAY - 1, &iv)) return bad(err, f, "time out of range");
             return fl_col_append_i64(col, iv);
         }
@@ -235,7 +235,7 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
     case FL_TYPE_TIMESTAMP:
     case FL_TYPE_TIMESTAMPTZ: {
         int64_t us;
-        if (is_integer_text(j)) {
+        if (fl_jscalar_is_integer(j)) {
             if (get_int(j, FL_TIME_MIN_US, FL_TIME_MAX_US, &iv))
                 return bad(err, f, "timestamp out of range (years 0001-9999)");
             return fl_col_append_i64(col, iv);

@@ -34,6 +34,9 @@ struct fl_jscalar {
     size_t len;
 };
 
+/* true for a number whose text has no fraction or exponent ("42", "-7"). */
+bool fl_jscalar_is_integer(const struct fl_jscalar *j);
+
 /* Appends j to col (one value), converted to the column's type by the
  * rules above; on error nothing is appended and err names the field. */
 fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, struct fl_error *err);

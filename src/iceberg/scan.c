@@ -372,10 +372,7 @@ static bool values_equal(const struct fl_col *a, size_t ra, const struct fl_col 
         return la == lb && memcmp(pa, pb, la) == 0;
     }
     if (a->width == b->width) return memcmp(a->values + ra * a->width, b->values + rb * b->width, a->width) == 0;
-    int64_t x = 0, y = 0; /* int vs long after evolution */
-    if (a->width == 4) { int32_t t; memcpy(&t, a->values + ra * 4, 4); x = t; } else memcpy(&x, a->values + ra * 8, 8);
-    if (b->width == 4) { int32_t t; memcpy(&t, b->values + rb * 4, 4); y = t; } else memcpy(&y, b->values + rb * 8, 8);
-    return x == y;
+    return fl_col_int(a, ra) == fl_col_int(b, rb); /* int vs long after evolution */
 }
 
 static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batch, size_t row,

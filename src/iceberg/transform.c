@@ -78,19 +78,6 @@ static size_t decimal_min_be(__int128 v, uint8_t out[16]) {
     return n;
 }
 
-static int64_t load_i64(const struct fl_col *col, size_t row) {
-    const uint8_t *p = col->values + row * col->width;
-    if (col->width == 4) {
-        int32_t v;
-        memcpy(&v, p, 4);
-        return v;
-    }
-    if (col->width == 1) return p[0];
-    int64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
 static __int128 load_i128(const struct fl_col *col, size_t row) {
     __int128 v;
     memcpy(&v, col->values + row * 16, 16);
@@ -108,7 +95,7 @@ int32_t fl_ice_hash_value(const struct fl_col *col, size_t row) {
     case FL_TYPE_TIMESTAMP:
     case FL_TYPE_TIMESTAMPTZ:
     case FL_TYPE_BOOLEAN:
-        fl_put_le64(b, (uint64_t)load_i64(col, row));
+        fl_put_le64(b, (uint64_t)fl_col_int(col, row));
         return (int32_t)fl_ice_murmur3_32(b, 8);
     case FL_TYPE_FLOAT:
     case FL_TYPE_DOUBLE: {
@@ -257,7 +244,7 @@ static int64_t floordiv64(int64_t a, int64_t b) {
 }
 
 static int64_t days_of(const struct fl_col *col, size_t row) {
-    int64_t v = load_i64(col, row);
+    int64_t v = fl_col_int(col, row);
     return col->field->type == FL_TYPE_DATE ? v : floordiv64(v, FL_US_PER_DAY);
 }
 
@@ -314,7 +301,7 @@ void fl_ice_transform_apply(const struct fl_ice_transform *t, const struct fl_co
         out->i64 = days_of(col, row);
         return;
     case FL_ICE_XF_HOUR:
-        out->i64 = floordiv64(load_i64(col, row), INT64_C(3600000000));
+        out->i64 = floordiv64(fl_col_int(col, row), INT64_C(3600000000));
         return;
     default:
         break;
@@ -357,7 +344,7 @@ void fl_ice_transform_apply(const struct fl_ice_transform *t, const struct fl_co
         out->len = col->width;
         return;
     default: {
-        int64_t v = load_i64(col, row);
+        int64_t v = fl_col_int(col, row);
         if (t->kind == FL_ICE_XF_TRUNCATE) {
             /* v - (((v % W) + W) % W) in the column's own width, wrapping as
              * Java's int and long arithmetic does (so INT_MIN and LONG_MIN

@@ -391,12 +391,6 @@ void fl_pipe_map_free(struct fl_pipe_map *m) {
 
 /* ---- applying ---- */
 
-/* Seed 001's hour stamps: "2026-01-08-14". */
-static int is_integer_text(const struct fl_jscalar *v) {
-    return v->kind == FL_JS_NUMBER && !memchr(v->s, '.', v->len) && !memchr(v->s, 'e', v->len) &&
-           !memchr(v->s, 'E', v->len);
-}
-
 /* v's text NUL-terminated in buf; 0 when it does not fit (or holds a
  * NUL): no number is that long. */
 static int text_of(const struct fl_jscalar *v, char *buf, size_t bufsz) {
@@ -426,7 +420,7 @@ static int value_us(const struct fl_jscalar *v, int64_t unit_us, int64_t *us) {
     if (v->kind == FL_JS_STRING && (!fl_time_parse_hour_stamp(v->s, v->len, us) || !fl_time_parse_iso(v->s, v->len, us)))
         return 1;
     if ((v->kind != FL_JS_STRING && v->kind != FL_JS_NUMBER) || !text_of(v, text, sizeof(text))) return 0;
-    if (is_integer_text(v)) {
+    if (fl_jscalar_is_integer(v)) {
         char *end;
         errno = 0;
         long long i = strtoll(text, &end, 10);
@@ -470,7 +464,7 @@ static fl_err_t cast_append(struct fl_col *col, const struct fl_jscalar *v, int6
             snprintf(buf, sizeof(buf), "%s", v->b ? "true" : "false");
         } else if (v->kind == FL_JS_NUMBER) {
             if (!text_of(v, buf, sizeof(buf))) return fl_col_append_bytes(col, v->s, v->len);
-            if (is_integer_text(v)) { /* as the number reads: "-0" -> "0" */
+            if (fl_jscalar_is_integer(v)) { /* as the number reads: "-0" -> "0" */
                 char *end;
                 errno = 0;
                 long long i = strtoll(buf, &end, 10);
@@ -486,7 +480,7 @@ static fl_err_t cast_append(struct fl_col *col, const struct fl_jscalar *v, int6
         }
         return fl_col_append_bytes(col, buf, strlen(buf));
     case FL_TYPE_BOOLEAN:
-        if (is_integer_text(v) && (text_is(v, "0") || text_is(v, "1"))) return fl_col_append_bool(col, v->s[0] == '1');
+        if (fl_jscalar_is_integer(v) && (text_is(v, "0") || text_is(v, "1"))) return fl_col_append_bool(col, v->s[0] == '1');
         if (v->kind == FL_JS_STRING) {
             if (text_is(v, "true") || text_is(v, "1") || text_is(v, "yes")) return fl_col_append_bool(col, true);
             if (text_is(v, "false") || text_is(v, "0") || text_is(v, "no")) return fl_col_append_bool(col, false);
@@ -497,7 +491,7 @@ static fl_err_t cast_append(struct fl_col *col, const struct fl_jscalar *v, int6
     case FL_TYPE_LONG: {
         if (v->kind == FL_JS_STRING) {
             if (!text_of(v, buf, sizeof(buf)) || !text_double(buf, &d)) return bad(err, f, "expected a number");
-        } else if (v->kind == FL_JS_NUMBER && !is_integer_text(v)) {
+        } else if (v->kind == FL_JS_NUMBER && !fl_jscalar_is_integer(v)) {
             if (!text_of(v, buf, sizeof(buf)) || !text_double(buf, &d)) return bad(err, f, "not an integer in range");
         } else {
             break;

@@ -275,6 +275,7 @@ struct use {
      * > it are v >= hi (see temporal_bounds) */
     int bounded;
     int64_t lo, hi;
+    int64_t min, max; /* the fixed-width range the bounds hold in */
 };
 
 struct agg {
@@ -326,19 +327,6 @@ static int resolve(const struct fl_schema *decl, const struct fl_schema *now, co
     u->type = decl->fields[found].type;
     u->col = idx;
     return 1;
-}
-
-static int64_t int_at(const struct fl_col *col, size_t r) {
-    const uint8_t *v = col->values + r * col->width;
-    if (col->width == 1) return v[0] != 0;
-    if (col->width == 4) {
-        int32_t x;
-        memcpy(&x, v, 4);
-        return x;
-    }
-    int64_t x;
-    memcpy(&x, v, 8);
-    return x;
 }
 
 static double dbl_at(const struct fl_col *col, size_t r) {
@@ -450,7 +438,7 @@ static fl_err_t step(struct agg *ag, struct acc *a, fl_sql_agg_fn_t fn, const st
             a->rsum += dbl_at(col, r);
             a->approx = 1;
         } else {
-            int64_t v = int_at(col, r);
+            int64_t v = fl_col_int(col, r);
             a->rsum += (double)v;
             if (!(a->approx | a->overflow) && __builtin_add_overflow(a->isum, v, &a->isum)) {
                 a->approx = a->overflow = 1;
@@ -478,7 +466,7 @@ static fl_err_t step(struct agg *ag, struct acc *a, fl_sql_agg_fn_t fn, const st
         cmp = !a->has ? want : d < a->bd ? -1 : d > a->bd;
         if (cmp == want) a->bd = d;
     } else {
-        int64_t v = int_at(col, r);
+        int64_t v = fl_col_int(col, r);
         cmp = !a->has ? want : v < a->bi ? -1 : v > a->bi;
         if (cmp == want) a->bi = v;
     }
@@ -526,6 +514,7 @@ static int64_t temporal_bound(fl_type_id_t t, const char *lit, size_t n, int str
 static void temporal_bounds(const struct fl_sql_agg_shape *sh, int k, struct use *u) {
     u->bounded = 0;
     if (!temporal(u->type) || sh->where[k].lit != SQLITE_TEXT) return;
+    temporal_range(u->type, &u->min, &u->max);
     u->lo = temporal_bound(u->type, sh->where[k].text, sh->where[k].n, 0);
     u->hi = temporal_bound(u->type, sh->where[k].text, sh->where[k].n, 1);
     u->bounded = 1;
@@ -558,8 +547,7 @@ static int term_ok(const struct fl_sql_agg_shape *sh, int k, fl_type_id_t t) {
 static int term_true(const struct fl_sql_agg_shape *sh, int k, const struct use *u,
                      const struct fl_col *col, fl_type_id_t t, size_t r) {
     int op = sh->where[k].op, null = is_null(col, t, r), cmp;
-    int64_t min = 0, max = -1, tv;
-    if (temporal(t)) temporal_range(t, &min, &max);
+    int64_t tv;
     if (op == SQLITE_INDEX_CONSTRAINT_ISNULL) return null;
     if (op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL) return !null;
     if (null) return 0;
@@ -567,7 +555,7 @@ static int term_true(const struct fl_sql_agg_shape *sh, int k, const struct use 
         size_t n;
         const uint8_t *p = fl_col_bytes(col, r, &n);
         cmp = text_cmp(p, n, sh->where[k].text, sh->where[k].n);
-    } else if (temporal(t) && u->bounded && (tv = int_at(col, r)) >= min && tv <= max) {
+    } else if (u->bounded && (tv = fl_col_int(col, r)) >= u->min && tv <= u->max) {
         cmp = tv < u->lo ? -1 : tv < u->hi ? 0 : 1; /* as the texts compare (temporal_bound) */
     } else if (temporal(t)) {
         char buf[FL_SQL_TEXT_MAX];
@@ -578,7 +566,7 @@ static int term_true(const struct fl_sql_agg_shape *sh, int k, const struct use 
         double d = dbl_at(col, r), v = (double)sh->where[k].i;
         cmp = d < v ? -1 : d > v;
     } else {
-        int64_t v = int_at(col, r);
+        int64_t v = fl_col_int(col, r);
         cmp = v < sh->where[k].i ? -1 : v > sh->where[k].i;
     }
     switch (op) {
@@ -632,7 +620,7 @@ static fl_err_t add_batch(struct agg *ag, const struct fl_batch *b) {
                 for (size_t j = 0; j < key->n; j++) x = (x ^ p[j]) * 0x100000001b3ULL;
                 h = mix(h, x);
             } else {
-                key->i = int_at(kc[k], r);
+                key->i = fl_col_int(kc[k], r);
                 h = mix(h, (uint64_t)key->i);
             }
         }
