@@ -41,8 +41,8 @@ static const char *SCHEMA_JSON =
     "{\"id\":4,\"name\":\"ts\",\"required\":false,\"type\":\"timestamp\"}]}";
 
 /* The same ten cities bench/duckdb_write.mjs uses, picked the same way. */
-static const char *CITIES[10] = {"Amsterdam", "Berlin",  "Copenhagen", "Dublin",    "Edinburgh",
-                                 "Frankfurt", "Geneva",  "Helsinki",   "Istanbul",  "Jakarta"};
+static const char *CITIES[10] = {"Amsterdam", "Berlin", "Copenhagen", "Dublin",   "Edinburgh",
+                                 "Frankfurt", "Geneva", "Helsinki",   "Istanbul", "Jakarta"};
 
 static long peak_rss_kib(void) {
     struct rusage ru;
@@ -84,17 +84,23 @@ int main(int argc, char **argv) {
     size_t row_group_size = 0;
     int no_fsync = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc) nrows = atoll(argv[++i]);
-        else if (strcmp(argv[i], "--codec") == 0 && i + 1 < argc) codec_name = argv[++i];
-        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch_rows = (size_t)atoll(argv[++i]);
+        if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
+            nrows = atoll(argv[++i]);
+        else if (strcmp(argv[i], "--codec") == 0 && i + 1 < argc)
+            codec_name = argv[++i];
+        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
+            batch_rows = (size_t)atoll(argv[++i]);
         else if (strcmp(argv[i], "--row-group-size") == 0 && i + 1 < argc)
             row_group_size = (size_t)atoll(argv[++i]);
-        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) out_path = argv[++i];
-        else if (strcmp(argv[i], "--no-fsync") == 0) no_fsync = 1;
+        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+            out_path = argv[++i];
+        else if (strcmp(argv[i], "--no-fsync") == 0)
+            no_fsync = 1;
         else {
-            fprintf(stderr,
-                    "usage: pq_write [--rows N] [--codec C] [--batch ROWS] [--row-group-size BYTES]\n"
-                    "                [--out PATH] [--no-fsync]\n");
+            fprintf(
+                stderr,
+                "usage: pq_write [--rows N] [--codec C] [--batch ROWS] [--row-group-size BYTES]\n"
+                "                [--out PATH] [--no-fsync]\n");
             return 2;
         }
     }
@@ -135,7 +141,8 @@ int main(int argc, char **argv) {
         struct fl_batch *batch = batches[b];
         for (size_t k = 0; k < batch_rows && row < nrows; k++, row++) {
             const char *city = CITIES[row % 10];
-            double temp = -20.0 + (double)(xorshift64(&seed) >> 11) * (1.0 / 9007199254740992.0) * 60.0;
+            double temp =
+                -20.0 + (double)(xorshift64(&seed) >> 11) * (1.0 / 9007199254740992.0) * 60.0;
             if (fl_col_append_i64(&batch->cols[0], row) ||
                 fl_col_append_bytes(&batch->cols[1], city, strlen(city)) ||
                 fl_col_append_f64(&batch->cols[2], temp) ||
@@ -180,10 +187,9 @@ int main(int argc, char **argv) {
            "\"file_bytes\":%lld,\"row_groups\":%d,\"peak_rss_mib\":%.1f,"
            "\"peak_rss_before_write_mib\":%.1f,\"write_added_peak_mib\":%.1f,"
            "\"generate_seconds\":%.3f,\"fsync\":%s,\"row_group_target\":%zu,\"path\":\"%s\"}\n",
-           codec_name, nrows, seconds, size, res.nrow_groups,
-           (double)rss_after / 1024.0, (double)rss_before / 1024.0,
-           (double)(rss_after - rss_before) / 1024.0, gen_seconds, no_fsync ? "false" : "true",
-           opts.row_group_size, out_path);
+           codec_name, nrows, seconds, size, res.nrow_groups, (double)rss_after / 1024.0,
+           (double)rss_before / 1024.0, (double)(rss_after - rss_before) / 1024.0, gen_seconds,
+           no_fsync ? "false" : "true", opts.row_group_size, out_path);
     rc = 0;
 out:
     if (rc) fprintf(stderr, "pq_write: %s\n", err.msg[0] ? err.msg : fl_err_name(err.code));

@@ -14,13 +14,18 @@ static const struct {
     const char *help;
 } commands[] = {
     {"topic", fl_cli_topic, "durable log topics: create, list, describe, tail, delete"},
-    {"up", fl_cli_up, "run floe: the durable log and the HTTP ingest server (until SIGINT/SIGTERM)"},
+    {"up", fl_cli_up,
+     "run floe: the durable log and the HTTP ingest server (until SIGINT/SIGTERM)"},
     {"parquet", fl_cli_parquet, "inspect, read and write Parquet files (schema, meta, cat, write)"},
-    {"table", fl_cli_table, "Iceberg tables: create, list, describe, append, scan, snapshots, files, drop"},
+    {"table", fl_cli_table,
+     "Iceberg tables: create, list, describe, append, scan, snapshots, files, drop"},
     {"sql", fl_cli_sql, "SQL over the catalog's Iceberg tables and their metadata tables (SQLite)"},
-    {"gen", fl_cli_gen, "the seeds' data generators against floe up (weather, datalake, clickstream, iot, ratings)"},
-    {"config", fl_cli_config, "check a configuration file, or show the effective one with defaults"},
-    {"status", fl_cli_status, "per pipeline of a running floe up: records in, rejected, committed, lag, commits"},
+    {"gen", fl_cli_gen,
+     "the seeds' data generators against floe up (weather, datalake, clickstream, iot, ratings)"},
+    {"config", fl_cli_config,
+     "check a configuration file, or show the effective one with defaults"},
+    {"status", fl_cli_status,
+     "per pipeline of a running floe up: records in, rejected, committed, lag, commits"},
     {"demo", fl_cli_demo, "write a sample Parquet file and read it back: what floe does today"},
     {"help", NULL, "list commands"},
 };

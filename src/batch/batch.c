@@ -115,7 +115,7 @@ fl_err_t fl_col_append_null(struct fl_col *col) {
     fl_err_t fn(struct fl_col *col, ctype v) {                                                     \
         if (col->width != sizeof(ctype)) return FL_ERR_INVALID;                                    \
         col_room(col);                                                                             \
-        memcpy(col->values + col->len * sizeof(ctype), &v, sizeof(ctype));                        \
+        memcpy(col->values + col->len * sizeof(ctype), &v, sizeof(ctype));                         \
         col->len++;                                                                                \
         return FL_OK;                                                                              \
     }
@@ -181,12 +181,14 @@ fl_err_t fl_col_append_rows(struct fl_col *dst, const struct fl_col *src, size_t
     }
     if (dst->len + n > dst->cap) col_grow(dst, dst->len + n);
     if (src->width) {
-        memcpy(dst->values + dst->len * dst->width, src->values + start * src->width, n * src->width);
+        memcpy(dst->values + dst->len * dst->width, src->values + start * src->width,
+               n * src->width);
     } else {
         uint32_t base = src->offsets[start], end = src->offsets[start + n];
         size_t at = dst->heap.len;
         if (at + (end - base) > FL_BATCH_HEAP_MAX) return FL_ERR_LIMIT;
-        fl_err_t rc = fl_buf_append(&dst->heap, src->heap.data ? src->heap.data + base : NULL, end - base);
+        fl_err_t rc =
+            fl_buf_append(&dst->heap, src->heap.data ? src->heap.data + base : NULL, end - base);
         if (rc) return rc;
         for (size_t i = 0; i < n; i++)
             dst->offsets[dst->len + i + 1] = (uint32_t)(at + (src->offsets[start + i + 1] - base));

@@ -31,10 +31,10 @@ struct fl_col {
     size_t len;                   /* values appended so far */
     size_t cap;                   /* rows allocated in values/validity */
     size_t null_count;
-    uint8_t *validity;            /* bitmap, NULL while the column has no null */
-    uint8_t *values;              /* fixed width: cap * width bytes */
-    uint32_t *offsets;            /* variable width: cap + 1 entries */
-    struct fl_buf heap;           /* variable width bytes */
+    uint8_t *validity;  /* bitmap, NULL while the column has no null */
+    uint8_t *values;    /* fixed width: cap * width bytes */
+    uint32_t *offsets;  /* variable width: cap + 1 entries */
+    struct fl_buf heap; /* variable width bytes */
 };
 
 struct fl_batch {

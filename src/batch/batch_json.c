@@ -40,7 +40,7 @@ fl_err_t fl_decimal_parse(const char *s, size_t len, int precision, int scale, _
             }
             frac++;
         }
-        if (v == 0 && c == '0' && !seen_dot) continue; /* leading zeros */
+        if (v == 0 && c == '0' && !seen_dot) continue;     /* leading zeros */
         if (v != 0 && ++digits >= 38) return FL_ERR_RANGE; /* 10^38 * 10 overflows */
         v = v * 10 + (c - '0');
     }
@@ -149,10 +149,14 @@ static fl_err_t get_double(const struct fl_jscalar *j, double *out) {
     if (j->kind == FL_JS_NUMBER || j->kind == FL_JS_STRING) {
         if (numeric_text(j->s, j->len, out, &ll, &is_int)) return FL_OK;
         if (j->kind == FL_JS_NUMBER) return FL_ERR_INVALID;
-        if (text_is(j, "NaN")) *out = NAN;
-        else if (text_is(j, "Infinity")) *out = INFINITY;
-        else if (text_is(j, "-Infinity")) *out = -INFINITY;
-        else return FL_ERR_INVALID;
+        if (text_is(j, "NaN"))
+            *out = NAN;
+        else if (text_is(j, "Infinity"))
+            *out = INFINITY;
+        else if (text_is(j, "-Infinity"))
+            *out = -INFINITY;
+        else
+            return FL_ERR_INVALID;
         return FL_OK;
     }
     return FL_ERR_INVALID;
@@ -163,7 +167,8 @@ bool fl_jscalar_is_integer(const struct fl_jscalar *j) {
            !memchr(j->s, 'E', j->len);
 }
 
-fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, struct fl_error *err) {
+fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j,
+                               struct fl_error *err) {
     const struct fl_field *f = col->field;
     int64_t iv;
     double dv;
@@ -171,7 +176,8 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
     const char *s = j->kind == FL_JS_STRING ? j->s : NULL;
     size_t slen = s ? j->len : 0;
     if (j->kind == FL_JS_NULL) {
-        if (f->required) return fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is null", f->name);
+        if (f->required)
+            return fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is null", f->name);
         return fl_col_append_null(col);
     }
     switch (f->type) {
@@ -180,11 +186,13 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
         return fl_col_append_bool(col, j->b);
     case FL_TYPE_INT:
         if ((rc = get_int(j, INT32_MIN, INT32_MAX, &iv)))
-            return bad(err, f, rc == FL_ERR_RANGE ? "integer out of int range" : "expected an integer");
+            return bad(err, f,
+                       rc == FL_ERR_RANGE ? "integer out of int range" : "expected an integer");
         return fl_col_append_i32(col, (int32_t)iv);
     case FL_TYPE_LONG:
         if ((rc = get_int(j, INT64_MIN, INT64_MAX, &iv)))
-            return bad(err, f, rc == FL_ERR_RANGE ? "integer out of long range" : "expected an integer");
+            return bad(err, f,
+                       rc == FL_ERR_RANGE ? "integer out of long range" : "expected an integer");
         return fl_col_append_i64(col, iv);
     case FL_TYPE_FLOAT:
         if (get_double(j, &dv)) return bad(err, f, "expected a number, \"NaN\" or \"Infinity\"");
@@ -220,7 +228,8 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
                 return bad(err, f, "day number out of range (years 0001-9999)");
             return fl_col_append_i32(col, (int32_t)iv);
         }
-        if (!s || fl_time_parse_date(s, slen, &days)) return bad(err, f, "expected a date YYYY-MM-DD");
+        if (!s || fl_time_parse_date(s, slen, &days))
+            return bad(err, f, "expected a date YYYY-MM-DD");
         return fl_col_append_i32(col, days);
     }
     case FL_TYPE_TIME: {
@@ -229,7 +238,8 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, s
             if (get_int(j, 0, FL_US_PER_DAY - 1, &iv)) return bad(err, f, "time out of range");
             return fl_col_append_i64(col, iv);
         }
-        if (!s || fl_time_parse_time(s, slen, &us)) return bad(err, f, "expected a time HH:MM:SS[.ffffff]");
+        if (!s || fl_time_parse_time(s, slen, &us))
+            return bad(err, f, "expected a time HH:MM:SS[.ffffff]");
         return fl_col_append_i64(col, us);
     }
     case FL_TYPE_TIMESTAMP:
@@ -317,7 +327,8 @@ fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t l
                               struct fl_error *err) {
     json_error_t je;
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
-    if (!root) return fl_errf(err, FL_ERR_INVALID, "invalid JSON at column %d: %s", je.column, je.text);
+    if (!root)
+        return fl_errf(err, FL_ERR_INVALID, "invalid JSON at column %d: %s", je.column, je.text);
     fl_err_t rc = FL_OK;
     if (!json_is_object(root)) {
         rc = fl_errf(err, FL_ERR_INVALID, "record is not a JSON object");
@@ -357,10 +368,14 @@ static fl_err_t put_json_string(struct fl_buf *out, const uint8_t *s, size_t n) 
             fl_buf_append_u8(out, c);
         } else if (c < 0x20) {
             char e[7] = {'\\', 'u', '0', '0', hx[c >> 4], hx[c & 15], 0};
-            if (c == '\n') fl_buf_append(out, "\\n", 2);
-            else if (c == '\t') fl_buf_append(out, "\\t", 2);
-            else if (c == '\r') fl_buf_append(out, "\\r", 2);
-            else fl_buf_append(out, e, 6);
+            if (c == '\n')
+                fl_buf_append(out, "\\n", 2);
+            else if (c == '\t')
+                fl_buf_append(out, "\\t", 2);
+            else if (c == '\r')
+                fl_buf_append(out, "\\r", 2);
+            else
+                fl_buf_append(out, e, 6);
         } else {
             rc = fl_buf_append_u8(out, c);
             if (rc) return rc;
@@ -481,7 +496,8 @@ fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct f
     for (int i = 0; i < batch->ncols && !rc; i++) {
         const struct fl_col *col = &batch->cols[i];
         if (i) fl_buf_append_u8(out, ',');
-        if ((rc = put_json_string(out, (const uint8_t *)col->field->name, strlen(col->field->name))))
+        if ((rc =
+                 put_json_string(out, (const uint8_t *)col->field->name, strlen(col->field->name))))
             break;
         fl_buf_append_u8(out, ':');
         if (fl_col_is_null(col, row))

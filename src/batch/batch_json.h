@@ -39,7 +39,8 @@ bool fl_jscalar_is_integer(const struct fl_jscalar *j);
 
 /* Appends j to col (one value), converted to the column's type by the
  * rules above; on error nothing is appended and err names the field. */
-fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j, struct fl_error *err);
+fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j,
+                               struct fl_error *err);
 
 /* Appends one JSON object (len bytes) as a row of batch. On error nothing
  * is appended and err names the field and the reason. */
@@ -58,6 +59,5 @@ fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_bu
 fl_err_t fl_decimal_parse(const char *s, size_t len, int precision, int scale, __int128 *out);
 /* Formats an unscaled decimal with `scale` fractional digits. */
 void fl_decimal_format(__int128 v, int scale, char *out, size_t outsz);
-
 
 #endif

@@ -60,7 +60,7 @@ struct fl_jdec {
     /* the record being parsed */
     struct fl_batch *b;
     int depth, key, started, done; /* key: the last key's entry, or -1 (skip) */
-    size_t end; /* bytes of the record up to the object's closing brace */
+    size_t end;                    /* bytes of the record up to the object's closing brace */
     fl_err_t rc;
     struct fl_error *err;
 };
@@ -114,8 +114,10 @@ static void rebuild(struct fl_jdec *d) {
 /* Stores the error (about field name, or the record when NULL) and
  * cancels the parse. */
 static int fail(struct fl_jdec *d, const char *name, const char *why) {
-    if (name) d->rc = fl_errf(d->err, FL_ERR_INVALID, "field \"%s\": %s", name, why);
-    else d->rc = fl_errf(d->err, FL_ERR_INVALID, "%s", why);
+    if (name)
+        d->rc = fl_errf(d->err, FL_ERR_INVALID, "field \"%s\": %s", name, why);
+    else
+        d->rc = fl_errf(d->err, FL_ERR_INVALID, "%s", why);
     return 0;
 }
 
@@ -125,10 +127,11 @@ static int capture(struct fl_jdec *d, const struct key *k, const struct fl_jscal
     *cp = (struct cap){.kind = v->kind, .b = v->b, .off = d->scratch.len, .gen = d->gen};
     if (v->kind != FL_JS_NUMBER && v->kind != FL_JS_STRING) return 1;
     if (fl_buf_append(&d->scratch, v->s, v->len)) {
-        d->rc = fl_errf(d->err, FL_ERR_INVALID,
-                        "field \"%s\": too long to derive a column from (the values kept of one record "
-                        "are limited to %zu bytes)",
-                        k->name, d->scratch.max);
+        d->rc =
+            fl_errf(d->err, FL_ERR_INVALID,
+                    "field \"%s\": too long to derive a column from (the values kept of one record "
+                    "are limited to %zu bytes)",
+                    k->name, d->scratch.max);
         return 0;
     }
     cp->len = v->len;
@@ -341,7 +344,8 @@ bool fl_jdec_seen(const struct fl_jdec *d, int col) {
 }
 
 /* The parser's own message for a broken record, on one line. */
-static fl_err_t syntax_error(struct fl_jdec *d, const void *json, size_t len, struct fl_error *err) {
+static fl_err_t syntax_error(struct fl_jdec *d, const void *json, size_t len,
+                             struct fl_error *err) {
     unsigned char *msg = yajl_get_error(d->h, 0, json, len);
     char text[160];
     snprintf(text, sizeof(text), "%s", msg ? (const char *)msg : "parse error");
@@ -377,13 +381,15 @@ fl_err_t fl_jdec_row(struct fl_jdec *d, struct fl_batch *b, const void *json, si
     for (size_t i = d->end; !rc && d->done && i < len; i++) {
         char c = ((const char *)json)[i];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-            rc = fl_errf(err, FL_ERR_INVALID, "invalid JSON: bytes after the object at byte %zu", i);
+            rc =
+                fl_errf(err, FL_ERR_INVALID, "invalid JSON: bytes after the object at byte %zu", i);
             d->done = 0; /* the handle holds them: replace it */
         }
     }
     if (!rc && !d->done)
-        rc = fl_errf(err, FL_ERR_INVALID, d->started ? "invalid JSON: the object is not closed"
-                                                     : "value is not a JSON object");
+        rc = fl_errf(err, FL_ERR_INVALID,
+                     d->started ? "invalid JSON: the object is not closed"
+                                : "value is not a JSON object");
     for (int c = 0; !rc && c < d->ncols; c++) {
         if (d->seen[c] == d->gen || d->mode[c] != FL_JDEC_JSON) continue;
         const struct fl_field *f = &d->schema->fields[c];
@@ -394,7 +400,8 @@ fl_err_t fl_jdec_row(struct fl_jdec *d, struct fl_batch *b, const void *json, si
     }
     /* a key seen with null for a CALLER_DEFAULT column left no value: not seen */
     for (int c = 0; !rc && c < d->ncols; c++)
-        if (d->mode[c] == FL_JDEC_CALLER_DEFAULT && d->seen[c] == d->gen && b->cols[c].len == b->nrows)
+        if (d->mode[c] == FL_JDEC_CALLER_DEFAULT && d->seen[c] == d->gen &&
+            b->cols[c].len == b->nrows)
             d->seen[c] = 0;
     if (rc) {
         fl_batch_rollback_row(b);

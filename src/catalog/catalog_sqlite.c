@@ -21,8 +21,8 @@ static fl_err_t sq_err(sqlite3 *db, struct fl_error *err, const char *what) {
 
 fl_err_t fl_catalog_sqlite_open(const char *path, void **conn, struct fl_error *err) {
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                            SQLITE_OPEN_FULLMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
     if (rc != SQLITE_OK) {
         fl_errf(err, FL_ERR_IO, "sqlite catalog %s: %s", path,
                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -90,7 +90,9 @@ static fl_err_t sq_begin(void *conn, struct fl_error *err) {
     return sq_simple(conn, "BEGIN IMMEDIATE", err);
 }
 
-static fl_err_t sq_commit(void *conn, struct fl_error *err) { return sq_simple(conn, "COMMIT", err); }
+static fl_err_t sq_commit(void *conn, struct fl_error *err) {
+    return sq_simple(conn, "COMMIT", err);
+}
 
 static void sq_rollback(void *conn) { sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL); }
 

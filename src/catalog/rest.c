@@ -26,7 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void error_reply(int *status, struct fl_buf *out, int code, const char *type, const char *msg) {
+static void error_reply(int *status, struct fl_buf *out, int code, const char *type,
+                        const char *msg) {
     json_t *o = json_object(), *e = json_object();
     json_object_set_new(e, "message", json_string(msg));
     json_object_set_new(e, "type", json_string(type));
@@ -54,12 +55,22 @@ static void fail(int *status, struct fl_buf *out, fl_err_t rc, const struct fl_e
                  const char *notfound_type) {
     const char *msg = err->msg[0] ? err->msg : fl_err_name(rc);
     switch (rc) {
-    case FL_ERR_NOTFOUND: error_reply(status, out, 404, notfound_type, msg); return;
-    case FL_ERR_EXISTS: error_reply(status, out, 409, "AlreadyExistsException", msg); return;
-    case FL_ERR_CONFLICT: error_reply(status, out, 409, "CommitFailedException", msg); return;
+    case FL_ERR_NOTFOUND:
+        error_reply(status, out, 404, notfound_type, msg);
+        return;
+    case FL_ERR_EXISTS:
+        error_reply(status, out, 409, "AlreadyExistsException", msg);
+        return;
+    case FL_ERR_CONFLICT:
+        error_reply(status, out, 409, "CommitFailedException", msg);
+        return;
     case FL_ERR_INVALID:
-    case FL_ERR_UNSUPPORTED: error_reply(status, out, 400, "BadRequestException", msg); return;
-    default: error_reply(status, out, 500, "ServiceFailureException", msg); return;
+    case FL_ERR_UNSUPPORTED:
+        error_reply(status, out, 400, "BadRequestException", msg);
+        return;
+    default:
+        error_reply(status, out, 500, "ServiceFailureException", msg);
+        return;
     }
 }
 
@@ -215,7 +226,8 @@ struct commit_ctx {
     json_t *requirements, *updates;
 };
 
-static fl_err_t apply_commit(void *ctx, struct fl_ice_meta *next, int attempt, struct fl_error *err) {
+static fl_err_t apply_commit(void *ctx, struct fl_ice_meta *next, int attempt,
+                             struct fl_error *err) {
     (void)attempt;
     struct commit_ctx *cc = ctx;
     fl_err_t rc = FL_OK;
@@ -238,7 +250,8 @@ static void create_table(struct fl_rest *rest, const char *ns, json_t *req, int 
     const char *name = json_string_value(json_object_get(req, "name"));
     json_t *js = json_object_get(req, "schema");
     if (!name || !json_is_object(js)) {
-        error_reply(status, out, 400, "BadRequestException", "CreateTableRequest needs name and schema");
+        error_reply(status, out, 400, "BadRequestException",
+                    "CreateTableRequest needs name and schema");
         return;
     }
     char *stext = json_dumps(js, JSON_COMPACT), *ptext = NULL;
@@ -255,14 +268,19 @@ static void create_table(struct fl_rest *rest, const char *ns, json_t *req, int 
     int np = 0;
     const char *k;
     json_t *v;
-    json_object_foreach(json_object_get(req, "properties"), k, v) if (np < 64 && json_is_string(v)) {
+    json_object_foreach(json_object_get(req, "properties"), k,
+                        v) if (np < 64 && json_is_string(v)) {
         props[np].key = k;
         props[np++].value = json_string_value(v);
     }
     if (!rc) rc = fl_catalog_ns_exists(rest->cat, ns, &err);
-    if (!rc) rc = fl_ice_table_create(rest->store, rest->cat, ns, name, schema, spec, props, np, &tbl, &err);
-    if (rc) fail(status, out, rc, &err, "NoSuchNamespaceException");
-    else json_reply(status, out, 200, load_result(tbl));
+    if (!rc)
+        rc = fl_ice_table_create(rest->store, rest->cat, ns, name, schema, spec, props, np, &tbl,
+                                 &err);
+    if (rc)
+        fail(status, out, rc, &err, "NoSuchNamespaceException");
+    else
+        json_reply(status, out, 200, load_result(tbl));
     fl_ice_table_free(tbl);
     fl_ice_spec_free(spec);
     fl_schema_free(schema);
@@ -281,8 +299,9 @@ static void register_table(struct fl_rest *rest, const char *ns, json_t *req, in
     const char *loc = json_string_value(json_object_get(req, "metadata-location"));
     json_t *ow = json_object_get(req, "overwrite");
     if (!name || !loc || (ow && !json_is_boolean(ow))) {
-        error_reply(status, out, 400, "BadRequestException",
-                    "RegisterTableRequest needs name and metadata-location (and a boolean overwrite)");
+        error_reply(
+            status, out, 400, "BadRequestException",
+            "RegisterTableRequest needs name and metadata-location (and a boolean overwrite)");
         return;
     }
     const char *root = fl_store_uri(rest->store);
@@ -312,8 +331,10 @@ static void register_table(struct fl_rest *rest, const char *ns, json_t *req, in
         if (!rc) rc = fl_catalog_table_commit(rest->cat, ns, name, cur, loc, &err);
     }
     if (!rc) rc = fl_ice_table_load(rest->store, rest->cat, ns, name, &tbl, &err);
-    if (rc) fail(status, out, rc, &err, "NoSuchTableException");
-    else json_reply(status, out, 200, load_result(tbl));
+    if (rc)
+        fail(status, out, rc, &err, "NoSuchTableException");
+    else
+        json_reply(status, out, 200, load_result(tbl));
     fl_ice_table_free(tbl);
 }
 
@@ -322,8 +343,10 @@ static void table_route(struct fl_rest *rest, const char *method, const char *ns
     struct fl_error err = {0};
     if (!strcmp(method, "DELETE")) {
         fl_err_t rc = fl_catalog_table_drop(rest->cat, ns, name, &err);
-        if (rc) fail(status, out, rc, &err, "NoSuchTableException");
-        else fl_buf_reset(out), *status = 204;
+        if (rc)
+            fail(status, out, rc, &err, "NoSuchTableException");
+        else
+            fl_buf_reset(out), *status = 204;
         return;
     }
     struct fl_ice_table *tbl = NULL;
@@ -338,12 +361,15 @@ static void table_route(struct fl_rest *rest, const char *method, const char *ns
     } else if (!strcmp(method, "GET")) {
         json_reply(status, out, 200, load_result(tbl));
     } else if (!strcmp(method, "POST")) {
-        struct commit_ctx cc = {json_object_get(req, "requirements"), json_object_get(req, "updates")};
+        struct commit_ctx cc = {json_object_get(req, "requirements"),
+                                json_object_get(req, "updates")};
         if (!json_is_array(cc.updates) || (cc.requirements && !json_is_array(cc.requirements))) {
-            error_reply(status, out, 400, "BadRequestException", "CommitTableRequest needs requirements and updates arrays");
+            error_reply(status, out, 400, "BadRequestException",
+                        "CommitTableRequest needs requirements and updates arrays");
         } else {
             rc = fl_ice_table_commit_meta(tbl, apply_commit, &cc, &err);
-            if (rc) fail(status, out, rc, &err, "NoSuchTableException");
+            if (rc)
+                fail(status, out, rc, &err, "NoSuchTableException");
             else {
                 json_t *o = load_result(tbl);
                 json_object_del(o, "config");
@@ -363,9 +389,10 @@ void fl_rest_handle(struct fl_rest *rest, const char *method, const char *path, 
     fl_buf_reset(out);
     if (rest->token) {
         size_t tl = strlen(rest->token);
-        if (!authorization || strncmp(authorization, "Bearer ", 7) || strlen(authorization + 7) != tl ||
-            strcmp(authorization + 7, rest->token)) {
-            error_reply(status, out, 401, "NotAuthorizedException", "Not authorized: a bearer token is required");
+        if (!authorization || strncmp(authorization, "Bearer ", 7) ||
+            strlen(authorization + 7) != tl || strcmp(authorization + 7, rest->token)) {
+            error_reply(status, out, 401, "NotAuthorizedException",
+                        "Not authorized: a bearer token is required");
             return;
         }
     }
@@ -408,7 +435,8 @@ void fl_rest_handle(struct fl_rest *rest, const char *method, const char *path, 
         const char *dn = json_string_value(json_object_get(dst, "name"));
         if (!sn || !dn || ns_from_json(json_object_get(src, "namespace"), sns, sizeof(sns)) ||
             ns_from_json(json_object_get(dst, "namespace"), dns, sizeof(dns))) {
-            error_reply(status, out, 400, "BadRequestException", "RenameTableRequest needs source and destination");
+            error_reply(status, out, 400, "BadRequestException",
+                        "RenameTableRequest needs source and destination");
         } else {
             fl_err_t rc = fl_catalog_ns_exists(rest->cat, dns, &err);
             if (rc) {
@@ -417,21 +445,25 @@ void fl_rest_handle(struct fl_rest *rest, const char *method, const char *path, 
                 return;
             }
             rc = fl_catalog_table_rename(rest->cat, sns, sn, dns, dn, &err);
-            if (rc) fail(status, out, rc, &err, "NoSuchTableException");
-            else *status = 204;
+            if (rc)
+                fail(status, out, rc, &err, "NoSuchTableException");
+            else
+                *status = 204;
         }
     } else if (nseg >= 1 && SEG(0, "namespaces")) {
         if (nseg == 1 && !strcmp(method, "GET")) {
             char parent[512] = "", raw[512];
             int has = query_param(query, "parent", raw, sizeof(raw), 0);
-            if (has < 0 || (has && raw[0] && ns_from_segment(raw, strlen(raw), parent, sizeof(parent)))) {
+            if (has < 0 ||
+                (has && raw[0] && ns_from_segment(raw, strlen(raw), parent, sizeof(parent)))) {
                 error_reply(status, out, 400, "BadRequestException", "bad parent namespace");
                 json_decref(req);
                 return;
             }
             json_t *arr = json_array();
             fl_err_t rc = parent[0] ? fl_catalog_ns_exists(rest->cat, parent, &err) : FL_OK;
-            if (!rc) rc = fl_catalog_ns_list(rest->cat, parent[0] ? parent : NULL, add_ns, arr, &err);
+            if (!rc)
+                rc = fl_catalog_ns_list(rest->cat, parent[0] ? parent : NULL, add_ns, arr, &err);
             if (rc) {
                 json_decref(arr);
                 fail(status, out, rc, &err, "NoSuchNamespaceException");
@@ -440,18 +472,21 @@ void fl_rest_handle(struct fl_rest *rest, const char *method, const char *path, 
             }
         } else if (nseg == 1 && !strcmp(method, "POST")) {
             if (ns_from_json(json_object_get(req, "namespace"), ns, sizeof(ns))) {
-                error_reply(status, out, 400, "BadRequestException", "CreateNamespaceRequest needs namespace levels without '.'");
+                error_reply(status, out, 400, "BadRequestException",
+                            "CreateNamespaceRequest needs namespace levels without '.'");
             } else {
                 const char *keys[64], *vals[64];
                 int n = 0;
                 const char *k;
                 json_t *v;
-                json_object_foreach(json_object_get(req, "properties"), k, v) if (n < 64 && json_is_string(v)) {
+                json_object_foreach(json_object_get(req, "properties"), k,
+                                    v) if (n < 64 && json_is_string(v)) {
                     keys[n] = k;
                     vals[n++] = json_string_value(v);
                 }
                 fl_err_t rc = fl_catalog_ns_create(rest->cat, ns, keys, vals, n, &err);
-                if (rc) fail(status, out, rc, &err, "NoSuchNamespaceException");
+                if (rc)
+                    fail(status, out, rc, &err, "NoSuchNamespaceException");
                 else {
                     json_t *o = json_object(), *props = json_object();
                     fl_catalog_ns_props(rest->cat, ns, add_prop, props, &err);
@@ -480,9 +515,12 @@ void fl_rest_handle(struct fl_rest *rest, const char *method, const char *path, 
                 }
             } else if (!strcmp(method, "DELETE")) {
                 fl_err_t rc = fl_catalog_ns_drop(rest->cat, ns, &err);
-                if (rc == FL_ERR_INVALID) error_reply(status, out, 409, "NamespaceNotEmptyException", err.msg);
-                else if (rc) fail(status, out, rc, &err, "NoSuchNamespaceException");
-                else *status = 204;
+                if (rc == FL_ERR_INVALID)
+                    error_reply(status, out, 409, "NamespaceNotEmptyException", err.msg);
+                else if (rc)
+                    fail(status, out, rc, &err, "NoSuchNamespaceException");
+                else
+                    *status = 204;
             } else {
                 error_reply(status, out, 405, "BadRequestException", "method not allowed");
             }
@@ -541,21 +579,28 @@ void fl_rest_handle(struct fl_rest *rest, const char *method, const char *path, 
                 error_reply(status, out, 405, "BadRequestException", "method not allowed");
             }
         } else if (nseg == 3 && SEG(2, "register")) {
-            if (strcmp(method, "POST")) error_reply(status, out, 405, "BadRequestException", "method not allowed");
-            else register_table(rest, ns, req, status, out);
+            if (strcmp(method, "POST"))
+                error_reply(status, out, 405, "BadRequestException", "method not allowed");
+            else
+                register_table(rest, ns, req, status, out);
         } else if (nseg == 5 && SEG(2, "tables") && SEG(4, "metrics") && !strcmp(method, "POST")) {
             /* ReportMetricsRequest: accepted when the table exists; floe keeps no metrics */
-            if (pct_decode(seg[3], segl[3], name, sizeof(name)) || !name[0] || !json_is_object(req)) {
-                error_reply(status, out, 400, "BadRequestException", "ReportMetricsRequest needs a table and a body");
+            if (pct_decode(seg[3], segl[3], name, sizeof(name)) || !name[0] ||
+                !json_is_object(req)) {
+                error_reply(status, out, 400, "BadRequestException",
+                            "ReportMetricsRequest needs a table and a body");
             } else {
                 char loc[4096];
                 fl_err_t rc = fl_catalog_table_load(rest->cat, ns, name, loc, sizeof(loc), &err);
-                if (rc) fail(status, out, rc, &err, "NoSuchTableException");
-                else *status = 204;
+                if (rc)
+                    fail(status, out, rc, &err, "NoSuchTableException");
+                else
+                    *status = 204;
             }
         } else if (nseg == 4 && SEG(2, "tables")) {
             if (pct_decode(seg[3], segl[3], name, sizeof(name)) || !name[0])
-                error_reply(status, out, 400, "BadRequestException", "malformed table name in the path");
+                error_reply(status, out, 400, "BadRequestException",
+                            "malformed table name in the path");
             else
                 table_route(rest, method, ns, name, req, status, out);
         } else {

@@ -18,9 +18,9 @@
 #include "store/store.h"
 
 struct fl_rest {
-    struct fl_store *store;   /* borrowed: the warehouse */
-    struct fl_catalog *cat;   /* borrowed */
-    const char *token;        /* when set, "Authorization: Bearer <token>" is required */
+    struct fl_store *store; /* borrowed: the warehouse */
+    struct fl_catalog *cat; /* borrowed */
+    const char *token;      /* when set, "Authorization: Bearer <token>" is required */
 };
 
 /* Handles one request under /v1/...; *status gets the HTTP status and out

@@ -24,14 +24,16 @@
 
 static void config_usage(FILE *f) {
     fprintf(f, "usage: floe config check FILE      validate a configuration (exit 0 or 1)\n"
-               "       floe config show [-c FILE]  the effective configuration, defaults applied, as YAML\n");
+               "       floe config show [-c FILE]  the effective configuration, defaults applied, "
+               "as YAML\n");
 }
 
 static const struct fl_config_table *declared(const struct fl_config *cfg, const char *nsname) {
     for (int i = 0; i < cfg->ntables; i++) {
         const struct fl_config_table *t = &cfg->tables[i];
         size_t n = strlen(t->ns);
-        if (!strncmp(nsname, t->ns, n) && nsname[n] == '.' && !strcmp(nsname + n + 1, t->name)) return t;
+        if (!strncmp(nsname, t->ns, n) && nsname[n] == '.' && !strcmp(nsname + n + 1, t->name))
+            return t;
     }
     return NULL;
 }
@@ -61,14 +63,18 @@ static int check(const char *path) {
         if (!rc) rc = fl_pipe_map_new(s, steps, n, &map, &err);
         for (int k = 0; !rc && k < pl->nkey; k++)
             if (fl_schema_index_by_name(s, pl->key[k]) < 0)
-                rc = fl_errf(&err, FL_ERR_INVALID, "%s: pipelines[%s].key: table %s has no column %s", path,
+                rc = fl_errf(&err, FL_ERR_INVALID,
+                             "%s: pipelines[%s].key: table %s has no column %s", path,
                              pl->name ? pl->name : pl->topic, pl->table, pl->key[k]);
         fl_pipe_map_free(map);
         fl_schema_free(s);
         fl_ice_spec_free(spec);
     }
-    if (rc) fprintf(stderr, "%s\n", err.msg);
-    else printf("%s: ok (%d topics, %d tables, %d pipelines)\n", path, cfg.ntopics, cfg.ntables, cfg.npipelines);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    else
+        printf("%s: ok (%d topics, %d tables, %d pipelines)\n", path, cfg.ntopics, cfg.ntables,
+               cfg.npipelines);
     fl_config_fini(&cfg);
     return rc ? 1 : 0;
 }
@@ -78,9 +84,12 @@ static void q(const char *s) {
     putchar('"');
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') printf("\\%c", c);
-        else if (c < 0x20) printf("\\x%02x", c);
-        else putchar(c);
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
     }
     putchar('"');
 }
@@ -125,27 +134,40 @@ static int show(const char *path) {
         return 1;
     }
     for (int i = 0; i < cfg.nuploads; i++)
-        fl_ingest_config_set_kind(&icfg, cfg.uploads[i].prefix, cfg.uploads[i].folder, cfg.uploads[i].topic, NULL);
+        fl_ingest_config_set_kind(&icfg, cfg.uploads[i].prefix, cfg.uploads[i].folder,
+                                  cfg.uploads[i].topic, NULL);
     const char *data = cfg.data_dir ? cfg.data_dir : "floe-data";
-    printf("# effective configuration%s%s (defaults filled in)\n", path ? " of " : "", path ? path : "");
+    printf("# effective configuration%s%s (defaults filled in)\n", path ? " of " : "",
+           path ? path : "");
     printf("listen: ");
     q(cfg.listen ? cfg.listen : "127.0.0.1:8080");
     printf("\ndata_dir: ");
     q(data);
     printf("\nwarehouse: ");
-    if (cfg.warehouse) q(cfg.warehouse);
-    else printf("\"file://%s/warehouse\"", data);
+    if (cfg.warehouse)
+        q(cfg.warehouse);
+    else
+        printf("\"file://%s/warehouse\"", data);
     printf("\ncatalog: ");
-    if (cfg.catalog) q(cfg.catalog);
-    else printf("\"sqlite://%s/catalog.db\"", data);
-    printf("\nauto_create_topics: %s\n", (cfg.auto_create_topics >= 0 ? cfg.auto_create_topics : icfg.auto_create_topics) ? "true" : "false");
-    printf("limits: {header_bytes: %lld, body_bytes: %lld, records: %lld, connections: %lld, timeout_s: %lld, threads: %lld}\n",
-           (long long)(cfg.limits.header_bytes > 0 ? cfg.limits.header_bytes : (int64_t)icfg.limits.header_bytes),
-           (long long)(cfg.limits.body_bytes > 0 ? cfg.limits.body_bytes : (int64_t)icfg.limits.body_bytes),
-           (long long)(cfg.limits.records > 0 ? cfg.limits.records : icfg.limits.records),
-           (long long)(cfg.limits.connections > 0 ? cfg.limits.connections : icfg.limits.connections),
-           (long long)(cfg.limits.timeout_s > 0 ? cfg.limits.timeout_s : icfg.limits.timeout_s),
-           (long long)(cfg.limits.threads > 0 ? cfg.limits.threads : icfg.limits.threads));
+    if (cfg.catalog)
+        q(cfg.catalog);
+    else
+        printf("\"sqlite://%s/catalog.db\"", data);
+    printf("\nauto_create_topics: %s\n",
+           (cfg.auto_create_topics >= 0 ? cfg.auto_create_topics : icfg.auto_create_topics)
+               ? "true"
+               : "false");
+    printf(
+        "limits: {header_bytes: %lld, body_bytes: %lld, records: %lld, connections: %lld, "
+        "timeout_s: %lld, threads: %lld}\n",
+        (long long)(cfg.limits.header_bytes > 0 ? cfg.limits.header_bytes
+                                                : (int64_t)icfg.limits.header_bytes),
+        (long long)(cfg.limits.body_bytes > 0 ? cfg.limits.body_bytes
+                                              : (int64_t)icfg.limits.body_bytes),
+        (long long)(cfg.limits.records > 0 ? cfg.limits.records : icfg.limits.records),
+        (long long)(cfg.limits.connections > 0 ? cfg.limits.connections : icfg.limits.connections),
+        (long long)(cfg.limits.timeout_s > 0 ? cfg.limits.timeout_s : icfg.limits.timeout_s),
+        (long long)(cfg.limits.threads > 0 ? cfg.limits.threads : icfg.limits.threads));
     printf("log: {max_disk_bytes: %lld, min_free_bytes: %lld}\n", (long long)cfg.max_disk_bytes,
            (long long)(cfg.min_free_bytes >= 0 ? cfg.min_free_bytes : INT64_C(64) << 20));
     /* the topics floe up makes: the seeds', the upload kinds', the configured and the pipelines' */
@@ -156,8 +178,10 @@ static int show(const char *path) {
     for (int pass = 0; pass < 4; pass++) {
         int n = pass == 0 ? 4 : pass == 1 ? icfg.nkinds : pass == 2 ? cfg.ntopics : cfg.npipelines;
         for (int i = 0; i < n; i++) {
-            const char *name = pass == 0 ? seed[i] : pass == 1 ? icfg.kinds[i].topic
-                             : pass == 2 ? cfg.topics[i].name : cfg.pipelines[i].topic;
+            const char *name = pass == 0   ? seed[i]
+                               : pass == 1 ? icfg.kinds[i].topic
+                               : pass == 2 ? cfg.topics[i].name
+                                           : cfg.pipelines[i].topic;
             int dup = 0;
             for (int k = 0; k < nseen && !dup; k++) dup = !strcmp(seen[k], name);
             if (dup || nseen == 2048) continue;
@@ -209,8 +233,10 @@ static int show(const char *path) {
         printf("}\n    on_schema_change: %s\n", t->add_columns ? "add_columns" : "fail");
     }
     if (!cfg.pipelines_given)
-        printf("# no pipelines: section: floe up runs its built-in pipelines (weather -> default.weather;\n"
-               "# session_topic, employee_topic, client_topic -> default.sessions, employees, clients)\n");
+        printf("# no pipelines: section: floe up runs its built-in pipelines (weather -> "
+               "default.weather;\n"
+               "# session_topic, employee_topic, client_topic -> default.sessions, employees, "
+               "clients)\n");
     else
         printf("pipelines:%s\n", cfg.npipelines ? "" : " []");
     for (int i = 0; i < cfg.npipelines; i++) {
@@ -270,7 +296,8 @@ int fl_cli_config(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "check")) return check(argv[2]);
     if (argc >= 2 && !strcmp(argv[1], "show")) {
         if (argc == 2) return show(NULL);
-        if (argc == 4 && (!strcmp(argv[2], "-c") || !strcmp(argv[2], "--config"))) return show(argv[3]);
+        if (argc == 4 && (!strcmp(argv[2], "-c") || !strcmp(argv[2], "--config")))
+            return show(argv[3]);
     }
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         config_usage(stdout);

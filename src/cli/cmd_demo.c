@@ -111,7 +111,8 @@ int fl_cli_demo(int argc, char **argv) {
     }
     const char *terms[] = {"hour(ts)"};
     if (fl_ice_spec_from_terms(schema, 0, terms, 1, 1000, &spec, &err)) goto out;
-    if (fl_ice_table_create(st, cat, "demo", "weather", schema, spec, NULL, 0, &tbl, &err)) goto out;
+    if (fl_ice_table_create(st, cat, "demo", "weather", schema, spec, NULL, 0, &tbl, &err))
+        goto out;
     if (fl_ice_appender_new(tbl, &ap, &err)) goto out;
 
     int64_t t0 = fl_time_mono_us();
@@ -170,7 +171,8 @@ int fl_cli_demo(int argc, char **argv) {
     printf("read back %lld rows (%lld without temperature) in %.0f ms; average per city:\n", rows,
            nulls, (double)(fl_time_mono_us() - t1) / 1000.0);
     for (int k = 0; k < NCITIES; k++)
-        printf("  %-8s %8lld events  %6.2f C\n", cities[k], cnt[k], cnt[k] ? sum[k] / (double)cnt[k] : 0.0);
+        printf("  %-8s %8lld events  %6.2f C\n", cities[k], cnt[k],
+               cnt[k] ? sum[k] / (double)cnt[k] : 0.0);
     printf("inspect it: floe parquet meta %s | floe parquet cat --limit 5 %s\n", path, path);
 
     int64_t t2 = fl_time_mono_us(), snap = -1;
@@ -193,10 +195,13 @@ int fl_cli_demo(int argc, char **argv) {
     struct fl_ice_scan_stats stats;
     fl_ice_scan_stats(sc, &stats);
     fl_ice_scan_free(sc);
-    printf("\nIceberg table demo.weather (partitioned by hour(ts)) at %s/demo/weather:\n"
-           "  committed snapshot %lld with %lld data files in %.0f ms; a full scan reads %lld rows\n",
-           wh, (long long)snap, (long long)stats.files_planned, (double)(t3 - t2) / 1000.0, (long long)total);
-    printf("  try: floe table --warehouse %s scan demo.weather --stats --where \"ts >= '2026-01-01T05:00:00Z' and ts < '2026-01-01T06:00:00Z'\"\n",
+    printf(
+        "\nIceberg table demo.weather (partitioned by hour(ts)) at %s/demo/weather:\n"
+        "  committed snapshot %lld with %lld data files in %.0f ms; a full scan reads %lld rows\n",
+        wh, (long long)snap, (long long)stats.files_planned, (double)(t3 - t2) / 1000.0,
+        (long long)total);
+    printf("  try: floe table --warehouse %s scan demo.weather --stats --where \"ts >= "
+           "'2026-01-01T05:00:00Z' and ts < '2026-01-01T06:00:00Z'\"\n",
            wh);
     rc = 0;
 out:

@@ -6,8 +6,9 @@
  *   datalake    seed 000: the same 5 session, 2 employee and 2 client files
  *               uploaded in a loop (multipart field "file")
  *   clickstream seed 002: POST /topics/clickstream {event_id,user_id,url,referrer,ua,ts}
- *   iot         seed 002: POST /topics/iot {device_id,site,temp_c,humidity,battery,signal_strength,ts}
- *   ratings     seed 004: POST /topics/nail_salon_ratings {customer_id,...,timestamp}
+ *   iot         seed 002: POST /topics/iot
+ * {device_id,site,temp_c,humidity,battery,signal_strength,ts} ratings     seed 004: POST
+ * /topics/nail_salon_ratings {customer_id,...,timestamp}
  *
  * Threads share the rate evenly and keep a schedule (no burst after a
  * stall); the main thread prints the achieved rate every 2 seconds. The
@@ -30,8 +31,8 @@
 static const char *const CITIES[] = {"San Francisco", "New York", "Los Angeles", "Chicago",
                                      "Houston",       "Phoenix",  "Seattle",     "Denver",
                                      "Miami",         "Boston"};
-static const char *const URLS[] = {"/", "/products", "/products/42", "/cart", "/checkout",
-                                   "/search?q=floe", "/about", "/blog/iceberg"};
+static const char *const URLS[] = {"/",         "/products",      "/products/42", "/cart",
+                                   "/checkout", "/search?q=floe", "/about",       "/blog/iceberg"};
 static const char *const COMMENTS[] = {"Excellent service!", "Great nails", "Okay", "Too slow",
                                        "Will come back"};
 
@@ -78,13 +79,15 @@ static void datalake_file(long long i, char *name, size_t namesz, char *body, si
                  k + 1, k % 2 ? "resubmission" : "approved", k % 2 + 1, k % 2 + 1);
     } else if (k < 7) {
         snprintf(name, namesz, "employees_%d.json", k - 4);
-        snprintf(body, bodysz,
-                 "{\"uuid\":\"employee-%d\",\"name\":\"Specialist %d\",\"email\":\"s%d@example.com\","
-                 "\"role\":\"specialist\"}",
-                 k - 4, k - 4, k - 4);
+        snprintf(
+            body, bodysz,
+            "{\"uuid\":\"employee-%d\",\"name\":\"Specialist %d\",\"email\":\"s%d@example.com\","
+            "\"role\":\"specialist\"}",
+            k - 4, k - 4, k - 4);
     } else {
         snprintf(name, namesz, "clients_%d.json", k - 6);
-        snprintf(body, bodysz, "{\"uuid\":\"client-%d\",\"name\":\"Client %d\",\"email\":\"c%d@example.com\"}",
+        snprintf(body, bodysz,
+                 "{\"uuid\":\"client-%d\",\"name\":\"Client %d\",\"email\":\"c%d@example.com\"}",
                  k - 6, k - 6, k - 6);
     }
 }
@@ -132,7 +135,8 @@ static int send_one(struct worker *w, CURL *c, long long seq) {
             unsigned user = (unsigned)(rnd(&w->rng) % 5000);
             snprintf(key, sizeof(key), "user-%u", user);
             snprintf(value, sizeof(value),
-                     "{\"event_id\":\"e-%d-%lld\",\"user_id\":\"user-%u\",\"url\":\"%s\",\"referrer\":\"%s\","
+                     "{\"event_id\":\"e-%d-%lld\",\"user_id\":\"user-%u\",\"url\":\"%s\","
+                     "\"referrer\":\"%s\","
                      "\"ua\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"ts\":\"%s\"}",
                      w->id, seq, user, URLS[rnd(&w->rng) % 8], URLS[rnd(&w->rng) % 8], ts);
         } else if (g->kind == GEN_IOT) {
@@ -141,7 +145,8 @@ static int send_one(struct worker *w, CURL *c, long long seq) {
             unsigned dev = (unsigned)(rnd(&w->rng) % 200);
             snprintf(key, sizeof(key), "device-%u", dev);
             snprintf(value, sizeof(value),
-                     "{\"device_id\":\"device-%u\",\"site\":\"site-%u\",\"temp_c\":%.2f,\"humidity\":%.2f,"
+                     "{\"device_id\":\"device-%u\",\"site\":\"site-%u\",\"temp_c\":%.2f,"
+                     "\"humidity\":%.2f,"
                      "\"battery\":%.2f,\"signal_strength\":%d,\"ts\":\"%s\"}",
                      dev, dev % 10, 15.0 + (double)(rnd(&w->rng) % 2000) / 100.0,
                      (double)(rnd(&w->rng) % 10000) / 100.0, (double)(rnd(&w->rng) % 1000) / 10.0,
@@ -195,18 +200,21 @@ static void *work(void *arg) {
         }
         if (atomic_load(&g->stop)) break;
         long long seq = i * g->threads + w->id;
-        if (send_one(w, c, seq)) atomic_fetch_add(&g->ok, 1);
-        else atomic_fetch_add(&g->failed, 1);
+        if (send_one(w, c, seq))
+            atomic_fetch_add(&g->ok, 1);
+        else
+            atomic_fetch_add(&g->failed, 1);
     }
     curl_easy_cleanup(c);
     return NULL;
 }
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: floe gen weather|datalake|clickstream|iot|ratings [--rate N] [--duration S]\n"
-               "                [--target URL] [--threads N]\n"
-               "defaults: --rate 100 requests/s (0 = as fast as possible), --duration 10 s (0 = until\n"
-               "interrupted), --target http://127.0.0.1:8080, --threads 4\n");
+    fprintf(
+        f, "usage: floe gen weather|datalake|clickstream|iot|ratings [--rate N] [--duration S]\n"
+           "                [--target URL] [--threads N]\n"
+           "defaults: --rate 100 requests/s (0 = as fast as possible), --duration 10 s (0 = until\n"
+           "interrupted), --target http://127.0.0.1:8080, --threads 4\n");
 }
 
 int fl_cli_gen(int argc, char **argv) {
@@ -219,14 +227,19 @@ int fl_cli_gen(int argc, char **argv) {
     const char *scenario = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--rate") && i + 1 < argc) g.rate = atof(argv[++i]);
-        else if (!strcmp(a, "--duration") && i + 1 < argc) g.duration_s = atof(argv[++i]);
-        else if (!strcmp(a, "--target") && i + 1 < argc) g.target = argv[++i];
-        else if (!strcmp(a, "--threads") && i + 1 < argc) g.threads = atoi(argv[++i]);
+        if (!strcmp(a, "--rate") && i + 1 < argc)
+            g.rate = atof(argv[++i]);
+        else if (!strcmp(a, "--duration") && i + 1 < argc)
+            g.duration_s = atof(argv[++i]);
+        else if (!strcmp(a, "--target") && i + 1 < argc)
+            g.target = argv[++i];
+        else if (!strcmp(a, "--threads") && i + 1 < argc)
+            g.threads = atoi(argv[++i]);
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
-        } else if (a[0] != '-' && !scenario) scenario = a;
+        } else if (a[0] != '-' && !scenario)
+            scenario = a;
         else {
             usage(stderr);
             return 2;
@@ -236,7 +249,8 @@ int fl_cli_gen(int argc, char **argv) {
     int kind = -1;
     for (int k = 0; scenario && k < 5; k++)
         if (!strcmp(scenario, names[k])) kind = k;
-    if (kind < 0 || g.threads < 1 || g.threads > GEN_THREADS_MAX || g.rate < 0 || g.duration_s < 0) {
+    if (kind < 0 || g.threads < 1 || g.threads > GEN_THREADS_MAX || g.rate < 0 ||
+        g.duration_s < 0) {
         usage(stderr);
         return 2;
     }
@@ -246,7 +260,8 @@ int fl_cli_gen(int argc, char **argv) {
     struct worker ws[GEN_THREADS_MAX];
     g.start_us = fl_time_mono_us();
     for (int i = 0; i < g.threads; i++) {
-        ws[i] = (struct worker){.g = &g, .id = i, .rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(i + 1) * 7919};
+        ws[i] = (struct worker){
+            .g = &g, .id = i, .rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(i + 1) * 7919};
         pthread_create(&th[i], NULL, work, &ws[i]);
     }
     long long last = 0;
@@ -268,8 +283,8 @@ int fl_cli_gen(int argc, char **argv) {
     for (int i = 0; i < g.threads; i++) pthread_join(th[i], NULL);
     double secs = (double)(fl_time_mono_us() - g.start_us) / 1e6;
     long long ok = atomic_load(&g.ok), failed = atomic_load(&g.failed);
-    printf("gen %s: %lld requests ok, %lld failed in %.1f s (%.0f req/s)\n", names[kind], ok, failed, secs,
-           (double)ok / secs);
+    printf("gen %s: %lld requests ok, %lld failed in %.1f s (%.0f req/s)\n", names[kind], ok,
+           failed, secs, (double)ok / secs);
     curl_global_cleanup();
     return failed ? 1 : 0;
 }

@@ -28,15 +28,16 @@
 #define NDJSON_LINE_MAX (64u << 20)
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: floe parquet schema FILE\n"
-            "       floe parquet meta FILE\n"
-            "       floe parquet cat [--columns a,b,...] [--limit N] FILE\n"
-            "       floe parquet write --schema SCHEMA.json [--codec C] [--page-version 1|2]\n"
-            "                          [--encoding auto|plain|dict|delta] [--page-size BYTES]\n"
-            "                          [--row-group-size BYTES] [--dict-max BYTES] [--no-page-index]\n"
-            "                          [--kv KEY=VALUE]... IN.ndjson|- OUT.parquet\n"
-            "codecs: uncompressed, snappy, gzip, zstd (default), lz4_raw\n");
+    fprintf(
+        f,
+        "usage: floe parquet schema FILE\n"
+        "       floe parquet meta FILE\n"
+        "       floe parquet cat [--columns a,b,...] [--limit N] FILE\n"
+        "       floe parquet write --schema SCHEMA.json [--codec C] [--page-version 1|2]\n"
+        "                          [--encoding auto|plain|dict|delta] [--page-size BYTES]\n"
+        "                          [--row-group-size BYTES] [--dict-max BYTES] [--no-page-index]\n"
+        "                          [--kv KEY=VALUE]... IN.ndjson|- OUT.parquet\n"
+        "codecs: uncompressed, snappy, gzip, zstd (default), lz4_raw\n");
 }
 
 static int fail(struct fl_error *err) {
@@ -99,12 +100,15 @@ static int cmd_cat(int argc, char **argv) {
     const char *columns = NULL, *path = NULL;
     long long limit = -1;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--columns") == 0 && i + 1 < argc) columns = argv[++i];
-        else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) limit = atoll(argv[++i]);
+        if (strcmp(argv[i], "--columns") == 0 && i + 1 < argc)
+            columns = argv[++i];
+        else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
+            limit = atoll(argv[++i]);
         else if (argv[i][0] == '-' && argv[i][1]) {
             usage(stderr);
             return 2;
-        } else path = argv[i];
+        } else
+            path = argv[i];
     }
     if (!path) {
         usage(stderr);
@@ -155,9 +159,12 @@ static int parse_size(const char *s, size_t *out) {
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
     if (end == s) return -1;
-    if (*end == 'k' || *end == 'K') v <<= 10, end++;
-    else if (*end == 'm' || *end == 'M') v <<= 20, end++;
-    else if (*end == 'g' || *end == 'G') v <<= 30, end++;
+    if (*end == 'k' || *end == 'K')
+        v <<= 10, end++;
+    else if (*end == 'm' || *end == 'M')
+        v <<= 20, end++;
+    else if (*end == 'g' || *end == 'G')
+        v <<= 30, end++;
     if (*end || v == 0) return -1;
     *out = (size_t)v;
     return 0;
@@ -172,7 +179,8 @@ static int cmd_write(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--schema") == 0 && v) schema_path = argv[++i];
+        if (strcmp(a, "--schema") == 0 && v)
+            schema_path = argv[++i];
         else if (strcmp(a, "--codec") == 0 && v) {
             opts.codec = fl_pq_codec_parse(argv[++i]);
             if (opts.codec < 0) {
@@ -187,24 +195,32 @@ static int cmd_write(int argc, char **argv) {
             }
         } else if (strcmp(a, "--encoding") == 0 && v) {
             i++;
-            if (strcmp(v, "auto") == 0) opts.encoding = FL_PQ_MODE_AUTO;
-            else if (strcmp(v, "plain") == 0) opts.encoding = FL_PQ_MODE_PLAIN;
-            else if (strcmp(v, "dict") == 0) opts.encoding = FL_PQ_MODE_DICT;
-            else if (strcmp(v, "delta") == 0) opts.encoding = FL_PQ_MODE_DELTA;
+            if (strcmp(v, "auto") == 0)
+                opts.encoding = FL_PQ_MODE_AUTO;
+            else if (strcmp(v, "plain") == 0)
+                opts.encoding = FL_PQ_MODE_PLAIN;
+            else if (strcmp(v, "dict") == 0)
+                opts.encoding = FL_PQ_MODE_DICT;
+            else if (strcmp(v, "delta") == 0)
+                opts.encoding = FL_PQ_MODE_DELTA;
             else {
                 fprintf(stderr, "floe parquet: unknown encoding \"%s\"\n", v);
                 return 2;
             }
         } else if ((strcmp(a, "--page-size") == 0 || strcmp(a, "--row-group-size") == 0 ||
-                    strcmp(a, "--dict-max") == 0) && v) {
+                    strcmp(a, "--dict-max") == 0) &&
+                   v) {
             size_t sz;
             if (parse_size(argv[++i], &sz)) {
                 fprintf(stderr, "floe parquet: bad size \"%s\" for %s\n", v, a);
                 return 2;
             }
-            if (strcmp(a, "--page-size") == 0) opts.page_size = sz;
-            else if (strcmp(a, "--row-group-size") == 0) opts.row_group_size = sz;
-            else opts.dict_max = sz;
+            if (strcmp(a, "--page-size") == 0)
+                opts.page_size = sz;
+            else if (strcmp(a, "--row-group-size") == 0)
+                opts.row_group_size = sz;
+            else
+                opts.dict_max = sz;
         } else if (strcmp(a, "--no-page-index") == 0) {
             opts.page_index = false;
         } else if (strcmp(a, "--kv") == 0 && v) {
@@ -219,8 +235,10 @@ static int cmd_write(int argc, char **argv) {
         } else if (a[0] == '-' && a[1]) {
             usage(stderr);
             return 2;
-        } else if (!in_path) in_path = a;
-        else if (!out_path) out_path = a;
+        } else if (!in_path)
+            in_path = a;
+        else if (!out_path)
+            out_path = a;
         else {
             usage(stderr);
             return 2;

@@ -188,12 +188,13 @@ static int repl_dot(struct fl_sql *sql, char *line, struct opts *o) {
     if (!strcmp(line, ".help"))
         repl_help();
     else if (!strcmp(line, ".tables")) {
-        char *q = sqlite3_mprintf("SELECT DISTINCT CASE WHEN schema IN ('main','temp') THEN name ELSE "
-                                  "schema || '.' || name END AS name "
-                                  "FROM pragma_table_list WHERE type = 'virtual' AND name LIKE %Q "
-                                  "AND (%d OR name NOT LIKE '%%$%%') "
-                                  "ORDER BY 1",
-                                  *arg ? arg : "%", *arg != 0);
+        char *q =
+            sqlite3_mprintf("SELECT DISTINCT CASE WHEN schema IN ('main','temp') THEN name ELSE "
+                            "schema || '.' || name END AS name "
+                            "FROM pragma_table_list WHERE type = 'virtual' AND name LIKE %Q "
+                            "AND (%d OR name NOT LIKE '%%$%%') "
+                            "ORDER BY 1",
+                            *arg ? arg : "%", *arg != 0);
         struct opts lo = *o;
         run(sql, q, &lo);
         sqlite3_free(q);

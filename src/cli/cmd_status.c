@@ -20,14 +20,18 @@ static size_t collect(char *p, size_t size, size_t n, void *ctx) {
     return fl_buf_append(b, p, size * n) ? 0 : size * n;
 }
 
-static long long geti(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
+static long long geti(json_t *o, const char *k) {
+    return (long long)json_integer_value(json_object_get(o, k));
+}
 
 int fl_cli_status(int argc, char **argv) {
     const char *url = "http://127.0.0.1:8080";
     int raw = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--url") && i + 1 < argc) url = argv[++i];
-        else if (!strcmp(argv[i], "--json")) raw = 1;
+        if (!strcmp(argv[i], "--url") && i + 1 < argc)
+            url = argv[++i];
+        else if (!strcmp(argv[i], "--json"))
+            raw = 1;
         else {
             fprintf(stderr, "usage: floe status [--url http://HOST:PORT] [--json]\n");
             return !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ? 0 : 2;
@@ -53,7 +57,8 @@ int fl_cli_status(int argc, char **argv) {
         goto out;
     }
     if (code != 200) {
-        fprintf(stderr, "floe status: %s: HTTP %ld: %.*s\n", full, code, (int)body.len, (const char *)body.data);
+        fprintf(stderr, "floe status: %s: HTTP %ld: %.*s\n", full, code, (int)body.len,
+                (const char *)body.data);
         goto out;
     }
     if (raw) {
@@ -74,8 +79,9 @@ int fl_cli_status(int argc, char **argv) {
     json_array_foreach(pipes, i, p) {
         const char *when = json_string_value(json_object_get(p, "last_commit"));
         printf("%-16s %-28s %10lld %9lld %10lld %8lld %-20.19s %9lld %6lld\n",
-               json_string_value(json_object_get(p, "name")), json_string_value(json_object_get(p, "table")),
-               geti(p, "records_in"), geti(p, "rejected"), geti(p, "committed"), geti(p, "lag"),
+               json_string_value(json_object_get(p, "name")),
+               json_string_value(json_object_get(p, "table")), geti(p, "records_in"),
+               geti(p, "rejected"), geti(p, "committed"), geti(p, "lag"),
                when && *when ? when : "-", geti(p, "snapshots"), geti(p, "files"));
     }
     rc = 0;

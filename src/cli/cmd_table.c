@@ -3,9 +3,9 @@
  *
  *   create NS.NAME --schema S.json [--partition TERM]... [--property K=V]...
  *   list [NS] | describe T | history T | snapshots T | files T [--snapshot ID]
- *   append|overwrite T FILE.ndjson|FILE.parquet | compact T | scan T [--snapshot ID] [--where EXPR] [--limit N]
- *   delete T --where EXPR | drop T [--purge]
- *   alter T add-column|rename-column|drop-column|widen|partition-by|set|unset ...
+ *   append|overwrite T FILE.ndjson|FILE.parquet | compact T | scan T [--snapshot ID] [--where EXPR]
+ * [--limit N] delete T --where EXPR | drop T [--purge] alter T
+ * add-column|rename-column|drop-column|widen|partition-by|set|unset ...
  *
  * T is NS.NAME in the catalog, or a table folder or metadata file (a
  * path or URI containing '/'), read without any catalog as DuckDB's
@@ -54,21 +54,24 @@ struct opts {
 };
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: floe table [--warehouse URI] [--catalog URI] COMMAND ...\n"
-            "  create NS.NAME --schema SCHEMA.json [--partition 'day(ts)'|'bucket(16, id)'|COL]...\n"
-            "                 [--property KEY=VALUE]...\n"
-            "  list [NS]            describe T         history T        snapshots T\n"
-            "  files T [--snapshot ID]                 drop T [--purge]\n"
-            "  append T FILE.ndjson|FILE.parquet       overwrite T FILE (replaces every row)\n"
-            "  compact T            (rewrites live rows, deletes applied, into new files: a replace snapshot)\n"
-            "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N] [--stats]\n"
-            "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
-            "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
-            "        | widen NAME long|double|decimal(P,S) | partition-by [TERM]... | set K=V... | unset K...\n"
-            "T is NS.NAME, or a table folder or metadata file (path or URI) read without a catalog.\n"
-            "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
-            "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
+    fprintf(
+        f,
+        "usage: floe table [--warehouse URI] [--catalog URI] COMMAND ...\n"
+        "  create NS.NAME --schema SCHEMA.json [--partition 'day(ts)'|'bucket(16, id)'|COL]...\n"
+        "                 [--property KEY=VALUE]...\n"
+        "  list [NS]            describe T         history T        snapshots T\n"
+        "  files T [--snapshot ID]                 drop T [--purge]\n"
+        "  append T FILE.ndjson|FILE.parquet       overwrite T FILE (replaces every row)\n"
+        "  compact T            (rewrites live rows, deletes applied, into new files: a replace "
+        "snapshot)\n"
+        "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N] [--stats]\n"
+        "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
+        "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
+        "        | widen NAME long|double|decimal(P,S) | partition-by [TERM]... | set K=V... | "
+        "unset K...\n"
+        "T is NS.NAME, or a table folder or metadata file (path or URI) read without a catalog.\n"
+        "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
+        "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
 }
 
 static bool remove_all(void *ctx, const struct fl_ice_data_file *df);
@@ -152,9 +155,12 @@ static void print_json_str(FILE *f, const char *s) {
     fl_buf_append_u8(&b, '"');
     for (const char *p = s; *p; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\') fl_buf_printf(&b, "\\%c", c);
-        else if (c < 0x20) fl_buf_printf(&b, "\\u%04x", c);
-        else fl_buf_append_u8(&b, c);
+        if (c == '"' || c == '\\')
+            fl_buf_printf(&b, "\\%c", c);
+        else if (c < 0x20)
+            fl_buf_printf(&b, "\\u%04x", c);
+        else
+            fl_buf_append_u8(&b, c);
     }
     fl_buf_append_u8(&b, '"');
     fwrite(b.data, 1, b.len, f);
@@ -177,10 +183,12 @@ static int cmd_create(const struct opts *o) {
     }
     if (split_name(o->args[1], ns, sizeof(ns), name, sizeof(name), &err)) return fail(&err);
     if (fl_schema_load(o->schema, &schema, &err)) return fail(&err);
-    if (fl_ice_spec_from_terms(schema, 0, o->terms, o->nterms, FL_ICE_PARTITION_FIELD_ID_START, &spec, &err))
+    if (fl_ice_spec_from_terms(schema, 0, o->terms, o->nterms, FL_ICE_PARTITION_FIELD_ID_START,
+                               &spec, &err))
         goto out;
     if (env_open(o, &e, &err)) goto out;
-    if (!fl_ice_table_create(e.store, e.cat, ns, name, schema, spec, o->props, o->nprops, &tbl, &err)) {
+    if (!fl_ice_table_create(e.store, e.cat, ns, name, schema, spec, o->props, o->nprops, &tbl,
+                             &err)) {
         printf("created %s.%s at %s\n", ns, name, tbl->meta->location);
         rc = 0;
     }
@@ -238,10 +246,12 @@ static int cmd_describe(struct fl_ice_table *tbl) {
     print_json_str(stdout, m->location);
     printf(",\"metadata_location\":");
     print_json_str(stdout, tbl->metadata_location);
-    printf(",\"format_version\":%d,\"table_uuid\":\"%s\",\"current_snapshot_id\":", m->format_version,
-           m->table_uuid);
-    if (m->current_snapshot_id == FL_ICE_NO_SNAPSHOT) printf("null");
-    else printf("%lld", (long long)m->current_snapshot_id);
+    printf(",\"format_version\":%d,\"table_uuid\":\"%s\",\"current_snapshot_id\":",
+           m->format_version, m->table_uuid);
+    if (m->current_snapshot_id == FL_ICE_NO_SNAPSHOT)
+        printf("null");
+    else
+        printf("%lld", (long long)m->current_snapshot_id);
     printf(",\"snapshots\":%d,\"schema\":", m->nschemas ? m->nsnapshots : 0);
     fl_schema_to_json(fl_ice_meta_current_schema(m), &b);
     fl_buf_append_str(&b, ",\"partition_spec\":");
@@ -259,10 +269,12 @@ static int cmd_snapshots(struct fl_ice_table *tbl, int history) {
         const struct fl_ice_snapshot *s = &m->snapshots[i];
         char ts[40];
         fl_time_format_iso(s->timestamp_ms * 1000, ts, sizeof(ts));
-        printf("{\"%s\":\"%s\",\"snapshot_id\":%lld,\"parent_id\":", history ? "made_current_at" : "committed_at",
-               ts, (long long)s->snapshot_id);
-        if (s->parent_id == FL_ICE_NO_SNAPSHOT) printf("null");
-        else printf("%lld", (long long)s->parent_id);
+        printf("{\"%s\":\"%s\",\"snapshot_id\":%lld,\"parent_id\":",
+               history ? "made_current_at" : "committed_at", ts, (long long)s->snapshot_id);
+        if (s->parent_id == FL_ICE_NO_SNAPSHOT)
+            printf("null");
+        else
+            printf("%lld", (long long)s->parent_id);
         if (history) {
             /* is the snapshot an ancestor of (or) the current one? */
             int anc = 0;
@@ -309,7 +321,9 @@ static void print_pval(const struct fl_ice_pval *v) {
         return;
     }
     case FL_TYPE_FLOAT:
-    case FL_TYPE_DOUBLE: printf("%.17g", v->f64); return;
+    case FL_TYPE_DOUBLE:
+        printf("%.17g", v->f64);
+        return;
     case FL_TYPE_DECIMAL: {
         char d[64];
         fl_decimal_format(v->dec, v->scale, d, sizeof(d));
@@ -329,7 +343,8 @@ static void print_pval(const struct fl_ice_pval *v) {
         printf("\"%s\"", d);
         return;
     }
-    default: printf("%lld", (long long)v->i64);
+    default:
+        printf("%lld", (long long)v->i64);
     }
 }
 
@@ -338,7 +353,8 @@ static int print_file(void *ctx, const struct fl_ice_manifest_entry *e) {
     if (e->status == FL_ICE_STATUS_DELETED) return 0;
     printf("{\"content\":%d,\"file_path\":", (int)e->df.content);
     print_json_str(stdout, e->df.file_path);
-    printf(",\"file_format\":\"%s\",\"spec_id\":%d,\"partition\":[", e->df.file_format, e->df.spec_id);
+    printf(",\"file_format\":\"%s\",\"spec_id\":%d,\"partition\":[", e->df.file_format,
+           e->df.spec_id);
     for (int i = 0; i < e->df.npartition; i++) {
         if (i) printf(",");
         print_pval(&e->df.partition[i]);
@@ -395,7 +411,8 @@ static int cmd_append(struct fl_ice_table *tbl, const char *file, int overwrite)
                 for (int c = 0; c < schema->nfields && !ce; c++) {
                     if (map[c] < 0) {
                         if (schema->fields[c].required) {
-                            fl_errf(&err, FL_ERR_INVALID, "%s has no column for required field \"%s\"", file,
+                            fl_errf(&err, FL_ERR_INVALID,
+                                    "%s has no column for required field \"%s\"", file,
                                     schema->fields[c].name);
                             goto out;
                         }
@@ -406,7 +423,8 @@ static int cmd_append(struct fl_ice_table *tbl, const char *file, int overwrite)
                 }
                 if (!ce) ce = fl_batch_end_row(batch);
                 if (ce) {
-                    fl_errf(&err, ce, "%s row %lld: a value does not fit the table's column type", file, rows);
+                    fl_errf(&err, ce, "%s row %lld: a value does not fit the table's column type",
+                            file, rows);
                     goto out;
                 }
                 rows++;
@@ -441,12 +459,15 @@ static int cmd_append(struct fl_ice_table *tbl, const char *file, int overwrite)
     }
     int64_t snap = -1;
     if (overwrite) {
-        if (fl_ice_appender_commit_replace(ap, remove_all, NULL, "overwrite", NULL, 0, &snap, &err)) goto out;
+        if (fl_ice_appender_commit_replace(ap, remove_all, NULL, "overwrite", NULL, 0, &snap, &err))
+            goto out;
         printf("overwrote the table with %lld rows in snapshot %lld\n", rows, (long long)snap);
     } else {
         if (fl_ice_appender_commit(ap, NULL, 0, &snap, &err)) goto out;
-        if (snap < 0) printf("nothing to append: no rows, no snapshot\n");
-        else printf("appended %lld rows in snapshot %lld\n", rows, (long long)snap);
+        if (snap < 0)
+            printf("nothing to append: no rows, no snapshot\n");
+        else
+            printf("appended %lld rows in snapshot %lld\n", rows, (long long)snap);
     }
     rc = 0;
 out:
@@ -484,11 +505,13 @@ static void where_fini(struct where *w) {
 static void literal_json(const struct fl_field *f, const char *v, size_t vl, int quoted,
                          struct fl_buf *js) {
     fl_buf_append_str(js, "{\"v\":");
-    bool bare = !quoted && (f->type == FL_TYPE_INT || f->type == FL_TYPE_LONG ||
-                            f->type == FL_TYPE_FLOAT || f->type == FL_TYPE_DOUBLE ||
-                            f->type == FL_TYPE_BOOLEAN);
-    if (!quoted && vl == 4 && !strncasecmp(v, "null", 4)) fl_buf_append_str(js, "null");
-    else if (bare) fl_buf_append(js, v, vl);
+    bool bare =
+        !quoted && (f->type == FL_TYPE_INT || f->type == FL_TYPE_LONG || f->type == FL_TYPE_FLOAT ||
+                    f->type == FL_TYPE_DOUBLE || f->type == FL_TYPE_BOOLEAN);
+    if (!quoted && vl == 4 && !strncasecmp(v, "null", 4))
+        fl_buf_append_str(js, "null");
+    else if (bare)
+        fl_buf_append(js, v, vl);
     else {
         fl_buf_append_u8(js, '"');
         for (size_t k = 0; k < vl; k++) {
@@ -505,8 +528,9 @@ static fl_err_t parse_where(const char *expr, const struct fl_schema *schema, st
     static const struct {
         const char *s;
         fl_ice_op_t op;
-    } ops[] = {{"=", FL_ICE_OP_EQ}, {"==", FL_ICE_OP_EQ}, {"!=", FL_ICE_OP_NE}, {"<>", FL_ICE_OP_NE},
-               {"<", FL_ICE_OP_LT}, {"<=", FL_ICE_OP_LE}, {">", FL_ICE_OP_GT},  {">=", FL_ICE_OP_GE}};
+    } ops[] = {{"=", FL_ICE_OP_EQ},  {"==", FL_ICE_OP_EQ}, {"!=", FL_ICE_OP_NE},
+               {"<>", FL_ICE_OP_NE}, {"<", FL_ICE_OP_LT},  {"<=", FL_ICE_OP_LE},
+               {">", FL_ICE_OP_GT},  {">=", FL_ICE_OP_GE}};
     memset(w, 0, sizeof(*w));
     char *copy = fl_strdup(expr), *save = NULL;
     fl_err_t rc = FL_OK;
@@ -515,7 +539,8 @@ static fl_err_t parse_where(const char *expr, const struct fl_schema *schema, st
             p[0] = '\x01';
             memmove(p + 1, p + 5, strlen(p + 5) + 1);
         }
-    for (char *tok = strtok_r(copy, "\x01", &save); tok && !rc; tok = strtok_r(NULL, "\x01", &save)) {
+    for (char *tok = strtok_r(copy, "\x01", &save); tok && !rc;
+         tok = strtok_r(NULL, "\x01", &save)) {
         if (w->n == 16) {
             rc = fl_errf(err, FL_ERR_LIMIT, "--where: at most 16 conditions");
             break;
@@ -524,7 +549,8 @@ static fl_err_t parse_where(const char *expr, const struct fl_schema *schema, st
         int pos = 0;
         while (*tok == ' ') tok++;
         if (sscanf(tok, "%127[A-Za-z0-9_] %2[=<>!] %n", name, op, &pos) < 2 || pos == 0) {
-            rc = fl_errf(err, FL_ERR_INVALID, "--where: cannot read \"%s\" (want col op value)", tok);
+            rc = fl_errf(err, FL_ERR_INVALID, "--where: cannot read \"%s\" (want col op value)",
+                         tok);
             break;
         }
         int col = fl_schema_index_by_name(schema, name);
@@ -685,8 +711,11 @@ static int cmd_delete(struct fl_ice_table *tbl, const struct opts *o) {
     fl_err_t rc = fl_ice_table_delete_where(tbl, where_pred, &w, &n, &snap, &err);
     where_fini(&w);
     if (rc) return fail(&err);
-    if (snap < 0) printf("no row matched: nothing deleted, no snapshot\n");
-    else printf("deleted %lld rows in snapshot %lld (position deletes)\n", (long long)n, (long long)snap);
+    if (snap < 0)
+        printf("no row matched: nothing deleted, no snapshot\n");
+    else
+        printf("deleted %lld rows in snapshot %lld (position deletes)\n", (long long)n,
+               (long long)snap);
     return 0;
 }
 
@@ -724,8 +753,8 @@ static int cmd_compact(struct fl_ice_table *tbl) {
     } else if (!rc) {
         rc = fl_ice_appender_commit_replace(ap, remove_all, NULL, "replace", NULL, 0, &snap, &err);
         if (!rc)
-            printf("compacted %d data and %d delete files into snapshot %lld (%lld rows)\n", ndata, ndel,
-                   (long long)snap, (long long)rows);
+            printf("compacted %d data and %d delete files into snapshot %lld (%lld rows)\n", ndata,
+                   ndel, (long long)snap, (long long)rows);
     }
     fl_ice_scan_free(sc);
     fl_ice_appender_free(ap);
@@ -745,17 +774,21 @@ static int cmd_alter(struct fl_ice_table *tbl, int argc, char **argv) {
     fl_err_t rc;
     struct fl_ice_schema_change ch = {0};
     if (!strcmp(what, "add-column") && argc >= 3) {
-        ch = (struct fl_ice_schema_change){.kind = FL_ICE_ADD_COLUMN, .name = argv[1], .type = argv[2],
+        ch = (struct fl_ice_schema_change){.kind = FL_ICE_ADD_COLUMN,
+                                           .name = argv[1],
+                                           .type = argv[2],
                                            .required = argc >= 4 && !strcmp(argv[3], "required")};
         rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
     } else if (!strcmp(what, "rename-column") && argc >= 3) {
-        ch = (struct fl_ice_schema_change){.kind = FL_ICE_RENAME_COLUMN, .name = argv[1], .new_name = argv[2]};
+        ch = (struct fl_ice_schema_change){
+            .kind = FL_ICE_RENAME_COLUMN, .name = argv[1], .new_name = argv[2]};
         rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
     } else if (!strcmp(what, "drop-column") && argc >= 2) {
         ch = (struct fl_ice_schema_change){.kind = FL_ICE_DROP_COLUMN, .name = argv[1]};
         rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
     } else if (!strcmp(what, "widen") && argc >= 3) {
-        ch = (struct fl_ice_schema_change){.kind = FL_ICE_WIDEN_COLUMN, .name = argv[1], .type = argv[2]};
+        ch = (struct fl_ice_schema_change){
+            .kind = FL_ICE_WIDEN_COLUMN, .name = argv[1], .type = argv[2]};
         rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
     } else if (!strcmp(what, "partition-by")) {
         rc = fl_ice_table_set_partitioning(tbl, (const char *const *)argv + 1, argc - 1, &err);
@@ -807,8 +840,10 @@ static int cmd_drop(const struct opts *o) {
     fl_free(kl.keys);
     env_fini(&e);
     if (rc) return fail(&err);
-    if (o->purge) printf("dropped %s.%s and removed %d files\n", ns, name, kl.n);
-    else printf("dropped %s.%s (its files stay in the warehouse)\n", ns, name);
+    if (o->purge)
+        printf("dropped %s.%s and removed %d files\n", ns, name, kl.n);
+    else
+        printf("dropped %s.%s (its files stay in the warehouse)\n", ns, name);
     return 0;
 }
 
@@ -820,15 +855,24 @@ int fl_cli_table(int argc, char **argv) {
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--warehouse") && v) o.warehouse = argv[++i];
-        else if (!strcmp(a, "--catalog") && v) o.catalog = argv[++i];
-        else if (!strcmp(a, "--schema") && v) o.schema = argv[++i];
-        else if (!strcmp(a, "--where") && v) o.where = argv[++i];
-        else if (!strcmp(a, "--snapshot") && v) o.snapshot = strtoll(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--limit") && v) o.limit = atoll(argv[++i]);
-        else if (!strcmp(a, "--purge")) o.purge = 1;
-        else if (!strcmp(a, "--stats")) o.stats = 1;
-        else if (!strcmp(a, "--partition") && v && o.nterms < MAX_TERMS) o.terms[o.nterms++] = argv[++i];
+        } else if (!strcmp(a, "--warehouse") && v)
+            o.warehouse = argv[++i];
+        else if (!strcmp(a, "--catalog") && v)
+            o.catalog = argv[++i];
+        else if (!strcmp(a, "--schema") && v)
+            o.schema = argv[++i];
+        else if (!strcmp(a, "--where") && v)
+            o.where = argv[++i];
+        else if (!strcmp(a, "--snapshot") && v)
+            o.snapshot = strtoll(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--limit") && v)
+            o.limit = atoll(argv[++i]);
+        else if (!strcmp(a, "--purge"))
+            o.purge = 1;
+        else if (!strcmp(a, "--stats"))
+            o.stats = 1;
+        else if (!strcmp(a, "--partition") && v && o.nterms < MAX_TERMS)
+            o.terms[o.nterms++] = argv[++i];
         else if (!strcmp(a, "--property") && v && o.nprops < MAX_TERMS) {
             char *eq = strchr(argv[++i], '=');
             if (!eq) {
@@ -865,8 +909,9 @@ int fl_cli_table(int argc, char **argv) {
     if (!strcmp(cmd, "create")) return cmd_create(&o);
     if (!strcmp(cmd, "drop")) return cmd_drop(&o);
     int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
-                !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") || !strcmp(cmd, "alter") ||
-                !strcmp(cmd, "compact") || ((!strcmp(cmd, "append") || !strcmp(cmd, "overwrite")) && o.nargs >= 3);
+                !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") ||
+                !strcmp(cmd, "alter") || !strcmp(cmd, "compact") ||
+                ((!strcmp(cmd, "append") || !strcmp(cmd, "overwrite")) && o.nargs >= 3);
     if (!known) {
         usage(stderr);
         return 2;
@@ -876,17 +921,28 @@ int fl_cli_table(int argc, char **argv) {
     struct fl_store *own = NULL;
     struct fl_ice_table *tbl = NULL;
     int rc;
-    if (open_table(&o, &e, o.args[1], &tbl, &own, &err)) rc = fail(&err);
-    else if (!strcmp(cmd, "describe")) rc = cmd_describe(tbl);
-    else if (!strcmp(cmd, "history")) rc = cmd_snapshots(tbl, 1);
-    else if (!strcmp(cmd, "snapshots")) rc = cmd_snapshots(tbl, 0);
-    else if (!strcmp(cmd, "files")) rc = cmd_files(tbl, o.snapshot);
-    else if (!strcmp(cmd, "scan")) rc = cmd_scan(tbl, &o);
-    else if (!strcmp(cmd, "delete")) rc = cmd_delete(tbl, &o);
-    else if (!strcmp(cmd, "alter")) rc = cmd_alter(tbl, o.nrest, o.rest);
-    else if (!strcmp(cmd, "compact")) rc = cmd_compact(tbl);
-    else if (!strcmp(cmd, "overwrite")) rc = cmd_append(tbl, o.args[2], 1);
-    else rc = cmd_append(tbl, o.args[2], 0);
+    if (open_table(&o, &e, o.args[1], &tbl, &own, &err))
+        rc = fail(&err);
+    else if (!strcmp(cmd, "describe"))
+        rc = cmd_describe(tbl);
+    else if (!strcmp(cmd, "history"))
+        rc = cmd_snapshots(tbl, 1);
+    else if (!strcmp(cmd, "snapshots"))
+        rc = cmd_snapshots(tbl, 0);
+    else if (!strcmp(cmd, "files"))
+        rc = cmd_files(tbl, o.snapshot);
+    else if (!strcmp(cmd, "scan"))
+        rc = cmd_scan(tbl, &o);
+    else if (!strcmp(cmd, "delete"))
+        rc = cmd_delete(tbl, &o);
+    else if (!strcmp(cmd, "alter"))
+        rc = cmd_alter(tbl, o.nrest, o.rest);
+    else if (!strcmp(cmd, "compact"))
+        rc = cmd_compact(tbl);
+    else if (!strcmp(cmd, "overwrite"))
+        rc = cmd_append(tbl, o.args[2], 1);
+    else
+        rc = cmd_append(tbl, o.args[2], 0);
     fl_ice_table_free(tbl);
     fl_store_free(own);
     env_fini(&e);

@@ -132,7 +132,9 @@ static fl_err_t ensure_table(struct fl_store *st, struct fl_catalog *cat, const 
     struct fl_ice_table *tbl = NULL;
     const char *terms[] = {term};
     fl_err_t rc = fl_schema_parse(schema_json, strlen(schema_json), &schema, err);
-    if (!rc) rc = fl_ice_spec_from_terms(schema, 0, terms, term ? 1 : 0, FL_ICE_PARTITION_FIELD_ID_START, &spec, err);
+    if (!rc)
+        rc = fl_ice_spec_from_terms(schema, 0, terms, term ? 1 : 0, FL_ICE_PARTITION_FIELD_ID_START,
+                                    &spec, err);
     if (!rc) rc = fl_ice_table_create(st, cat, "default", name, schema, spec, NULL, 0, &tbl, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
@@ -157,11 +159,15 @@ static const char *const SESSION_REQUIRED[] = {"uuid", "status"};
  * minute, so the windows run on the log timestamp: when floe received
  * the reading. */
 static const char *const WEATHER_KEY[] = {"city"};
-static const struct fl_pipe_agg WEATHER_AGGS[] = {{FL_PIPE_AGG_AVG, "temperature", "avg_temperature"},
-                                                  {FL_PIPE_AGG_COUNT, "*", "record_count"}};
-static const struct fl_pipe_window_config WEATHER_WINDOW = {
-    .time_col = "_kafka_timestamp", .key = WEATHER_KEY, .nkey = 1, .size_ms = 60000, .lateness_ms = 10000,
-    .aggs = WEATHER_AGGS, .naggs = 2};
+static const struct fl_pipe_agg WEATHER_AGGS[] = {
+    {FL_PIPE_AGG_AVG, "temperature", "avg_temperature"}, {FL_PIPE_AGG_COUNT, "*", "record_count"}};
+static const struct fl_pipe_window_config WEATHER_WINDOW = {.time_col = "_kafka_timestamp",
+                                                            .key = WEATHER_KEY,
+                                                            .nkey = 1,
+                                                            .size_ms = 60000,
+                                                            .lateness_ms = 10000,
+                                                            .aggs = WEATHER_AGGS,
+                                                            .naggs = 2};
 
 struct builtin_pipe {
     const char *topic, *table, *schema, *term;
@@ -172,8 +178,13 @@ struct builtin_pipe {
 
 static const struct builtin_pipe BUILTIN[] = {
     {"weather", "weather", WEATHER_SCHEMA, "day(ts)", FL_PIPE_DECODE_JSON, {0}, NULL},
-    {"session_topic", "sessions", SESSIONS_SCHEMA, "status", FL_PIPE_DECODE_POINTER,
-     {SESSION_REQUIRED, 2, SESSION_ALLOWED, 1}, NULL},
+    {"session_topic",
+     "sessions",
+     SESSIONS_SCHEMA,
+     "status",
+     FL_PIPE_DECODE_POINTER,
+     {SESSION_REQUIRED, 2, SESSION_ALLOWED, 1},
+     NULL},
     {"employee_topic", "employees", EMPLOYEES_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}, NULL},
     {"client_topic", "clients", CLIENTS_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}, NULL},
     {"weather", "weather_agg", NULL, NULL, FL_PIPE_DECODE_JSON, {0}, &WEATHER_WINDOW},
@@ -207,15 +218,18 @@ static void up_status_json(void *ctx, struct fl_buf *out) {
         struct fl_pipe_stats ps;
         fl_pipe_get_stats(us->pipes[i], &ps);
         char when[40] = "", table[600];
-        if (ps.last_commit_ms >= 0) fl_time_format_iso(ps.last_commit_ms * 1000, when, sizeof(when));
+        if (ps.last_commit_ms >= 0)
+            fl_time_format_iso(ps.last_commit_ms * 1000, when, sizeof(when));
         snprintf(table, sizeof(table), "%s.%s", ps.ns, ps.table);
         json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "name", ps.name, "topic",
-                           ps.topic, "table", table, "records_in", (json_int_t)ps.records_in, "rejected",
-                           (json_int_t)ps.records_dlq, "committed", (json_int_t)ps.records_out, "unchanged",
-                           (json_int_t)ps.rows_unchanged, "commits", (json_int_t)ps.commits, "lag",
-                           (json_int_t)ps.lag, "last_commit_ms", (json_int_t)ps.last_commit_ms, "last_commit",
-                           when, "snapshots", (json_int_t)ps.snapshots, "files", (json_int_t)ps.data_files));
+            arr,
+            json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "name", ps.name,
+                      "topic", ps.topic, "table", table, "records_in", (json_int_t)ps.records_in,
+                      "rejected", (json_int_t)ps.records_dlq, "committed",
+                      (json_int_t)ps.records_out, "unchanged", (json_int_t)ps.rows_unchanged,
+                      "commits", (json_int_t)ps.commits, "lag", (json_int_t)ps.lag,
+                      "last_commit_ms", (json_int_t)ps.last_commit_ms, "last_commit", when,
+                      "snapshots", (json_int_t)ps.snapshots, "files", (json_int_t)ps.data_files));
     }
     json_t *o = json_pack("{s:o}", "pipelines", arr);
     char *text = json_dumps(o, JSON_COMPACT);
@@ -345,7 +359,8 @@ int fl_cli_up(int argc, char **argv) {
     }
     bool builtin = !cfg.pipelines_given;
     for (size_t i = 0; builtin && i < sizeof(BUILTIN) / sizeof(BUILTIN[0]); i++)
-        if (BUILTIN[i].schema && ensure_table(store, cat, BUILTIN[i].table, BUILTIN[i].schema, BUILTIN[i].term, &err)) {
+        if (BUILTIN[i].schema &&
+            ensure_table(store, cat, BUILTIN[i].table, BUILTIN[i].schema, BUILTIN[i].term, &err)) {
             fprintf(stderr, "floe up: table default.%s: %s\n", BUILTIN[i].table, err.msg);
             goto out;
         }
@@ -385,10 +400,14 @@ int fl_cli_up(int argc, char **argv) {
             if (pl->window) {
                 const struct fl_config_window *cw = pl->window;
                 for (int k = 0; k < cw->naggs && k < 32; k++)
-                    aggs[k] = (struct fl_pipe_agg){(fl_pipe_agg_t)cw->aggs[k].fn, cw->aggs[k].col, cw->aggs[k].as};
-                wc = (struct fl_pipe_window_config){cw->time, (const char *const *)cw->key, cw->nkey, cw->size_ms,
-                                                    cw->slide_ms, cw->lateness_ms > 0 ? cw->lateness_ms : 0,
-                                                    aggs, cw->naggs, cw->pg_uri, cw->pg_table};
+                    aggs[k] = (struct fl_pipe_agg){(fl_pipe_agg_t)cw->aggs[k].fn, cw->aggs[k].col,
+                                                   cw->aggs[k].as};
+                wc = (struct fl_pipe_window_config){
+                    cw->time,     (const char *const *)cw->key,
+                    cw->nkey,     cw->size_ms,
+                    cw->slide_ms, cw->lateness_ms > 0 ? cw->lateness_ms : 0,
+                    aggs,         cw->naggs,
+                    cw->pg_uri,   cw->pg_table};
                 pc.window = &wc;
             }
         } else {
@@ -410,7 +429,6 @@ int fl_cli_up(int argc, char **argv) {
         printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc.name, pc.topic, ns, name);
         npipes++;
     }
-
 
     struct fl_log_topic_config defaults;
     fl_log_topic_config_default(&defaults);

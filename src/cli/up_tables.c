@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *where(const struct fl_config_table *t) { return t->where ? t->where : "(config)"; }
+static const char *where(const struct fl_config_table *t) {
+    return t->where ? t->where : "(config)";
+}
 
 static fl_err_t declared_schema(const struct fl_config_table *t, struct fl_schema **out,
                                 struct fl_error *err) {
@@ -33,11 +35,12 @@ static fl_err_t declared_schema(const struct fl_config_table *t, struct fl_schem
         struct fl_field probe = {0};
         if (fl_type_parse(f->type, &probe)) {
             json_decref(fields);
-            return fl_errf(err, FL_ERR_INVALID,
-                           "%s: tables[].schema[].type: \"%s\" is not an Iceberg primitive type (boolean, "
-                           "int, long, float, double, decimal(P,S), date, time, timestamp, timestamptz, "
-                           "string, uuid, fixed[L], binary)",
-                           f->where ? f->where : where(t), f->type);
+            return fl_errf(
+                err, FL_ERR_INVALID,
+                "%s: tables[].schema[].type: \"%s\" is not an Iceberg primitive type (boolean, "
+                "int, long, float, double, decimal(P,S), date, time, timestamp, timestamptz, "
+                "string, uuid, fixed[L], binary)",
+                f->where ? f->where : where(t), f->type);
         }
         json_array_append_new(fields, json_pack("{s:i,s:s,s:b,s:s}", "id", i + 1, "name", f->name,
                                                 "required", f->required, "type", f->type));
@@ -63,14 +66,15 @@ fl_err_t fl_up_table_build(const struct fl_config_table *t, struct fl_schema **s
         for (int i = 0; i < t->nidentifier && !rc; i++) {
             int c = fl_schema_index_by_name(s, t->identifier[i]);
             if (c < 0)
-                rc = fl_errf(err, FL_ERR_INVALID, "%s: tables[%s].identifier: no column %s", where(t), t->name,
-                             t->identifier[i]);
+                rc = fl_errf(err, FL_ERR_INVALID, "%s: tables[%s].identifier: no column %s",
+                             where(t), t->name, t->identifier[i]);
             else if (!s->fields[c].required || !fl_type_is_primitive(s->fields[c].type) ||
                      s->fields[c].type == FL_TYPE_FLOAT || s->fields[c].type == FL_TYPE_DOUBLE)
-                rc = fl_errf(err, FL_ERR_INVALID,
-                             "%s: tables[%s].identifier: %s must be a required column of a primitive type "
-                             "other than float and double (Iceberg's rule for identifier fields)",
-                             where(t), t->name, t->identifier[i]);
+                rc = fl_errf(
+                    err, FL_ERR_INVALID,
+                    "%s: tables[%s].identifier: %s must be a required column of a primitive type "
+                    "other than float and double (Iceberg's rule for identifier fields)",
+                    where(t), t->name, t->identifier[i]);
             else
                 s->identifier_ids[s->nidentifier++] = s->fields[c].id;
         }
@@ -100,23 +104,26 @@ static fl_err_t compare(const struct fl_config_table *t, const struct fl_schema 
         fl_type_format(w, wt, sizeof(wt));
         if (c < 0) {
             if (!t->add_columns)
-                return fl_errf(err, FL_ERR_INVALID,
-                               "%s: table %s.%s exists without column %s (%s) that the config declares; "
-                               "add `on_schema_change: add_columns` to the table's entry to add it, or "
-                               "change the config to the table's schema",
-                               where(t), t->ns, t->name, w->name, wt);
-            add[(*nadd)++] = (struct fl_ice_schema_change){FL_ICE_ADD_COLUMN, w->name, NULL, NULL, w->required};
+                return fl_errf(
+                    err, FL_ERR_INVALID,
+                    "%s: table %s.%s exists without column %s (%s) that the config declares; "
+                    "add `on_schema_change: add_columns` to the table's entry to add it, or "
+                    "change the config to the table's schema",
+                    where(t), t->ns, t->name, w->name, wt);
+            add[(*nadd)++] =
+                (struct fl_ice_schema_change){FL_ICE_ADD_COLUMN, w->name, NULL, NULL, w->required};
             continue;
         }
         const struct fl_field *h = &have->fields[c];
         fl_type_format(h, ht, sizeof(ht));
         if (strcmp(wt, ht) || w->required != h->required)
-            return fl_errf(err, FL_ERR_INVALID,
-                           "%s: table %s.%s exists with column %s as %s%s, the config declares %s%s; floe "
-                           "does not change a column's type or nullability at startup (use floe table "
-                           "alter, or change the config)",
-                           where(t), t->ns, t->name, w->name, h->required ? "required " : "", ht,
-                           w->required ? "required " : "", wt);
+            return fl_errf(
+                err, FL_ERR_INVALID,
+                "%s: table %s.%s exists with column %s as %s%s, the config declares %s%s; floe "
+                "does not change a column's type or nullability at startup (use floe table "
+                "alter, or change the config)",
+                where(t), t->ns, t->name, w->name, h->required ? "required " : "", ht,
+                w->required ? "required " : "", wt);
     }
     return FL_OK;
 }
@@ -134,7 +141,8 @@ fl_err_t fl_up_table_ensure(struct fl_store *st, struct fl_catalog *cat,
     if (rc == FL_ERR_NOTFOUND) {
         fl_err_clear(err);
         int n = t->nprops < 256 ? t->nprops : 256;
-        for (int i = 0; i < n; i++) props[i] = (struct fl_ice_kv){t->prop_keys[i], t->prop_values[i]};
+        for (int i = 0; i < n; i++)
+            props[i] = (struct fl_ice_kv){t->prop_keys[i], t->prop_values[i]};
         rc = fl_ice_table_create(st, cat, t->ns, t->name, schema, spec, props, n, &tbl, err);
         if (!rc) *created = 1;
         if (rc == FL_ERR_EXISTS) { /* another process made it first: compare with theirs */
@@ -144,7 +152,7 @@ fl_err_t fl_up_table_ensure(struct fl_store *st, struct fl_catalog *cat,
     }
     if (!rc && !*created) {
         struct fl_ice_schema_change *add = fl_calloc((size_t)schema->nfields + 1, sizeof(*add));
-        char (*types)[64] = fl_calloc((size_t)schema->nfields + 1, 64);
+        char(*types)[64] = fl_calloc((size_t)schema->nfields + 1, 64);
         int nadd = 0;
         rc = compare(t, schema, fl_ice_meta_current_schema(tbl->meta), add, &nadd, err);
         for (int i = 0; i < nadd; i++) {

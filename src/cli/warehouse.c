@@ -42,8 +42,9 @@ fl_err_t fl_cli_warehouse_open(const char *warehouse, const char *catalog, struc
     char catbuf[PATH_MAX + 16];
     if (!rc && !c) {
         if (strncmp(uri, "file://", 7) != 0) {
-            rc = fl_errf(err, FL_ERR_INVALID,
-                         "a warehouse on %s needs --catalog (sqlite:PATH or postgresql://...)", uri);
+            rc =
+                fl_errf(err, FL_ERR_INVALID,
+                        "a warehouse on %s needs --catalog (sqlite:PATH or postgresql://...)", uri);
         } else {
             snprintf(catbuf, sizeof(catbuf), "sqlite://%s/catalog.db", uri + 7);
             c = catbuf;

@@ -143,7 +143,8 @@ static fl_err_t each_pair(struct walk *w, yaml_node_t *n, const char *where, pai
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
-        if (!k || !v || k->type != YAML_SCALAR_NODE) return fail(w, k, where, "keys must be strings");
+        if (!k || !v || k->type != YAML_SCALAR_NODE)
+            return fail(w, k, where, "keys must be strings");
         fl_err_t rc = fn(w, ctx, (const char *)k->data.scalar.value, k, v);
         if (rc) return rc;
     }
@@ -202,7 +203,8 @@ static fl_err_t topic_pair(struct walk *w, void *ctx, const char *key, yaml_node
     if (!strcmp(key, "sync")) {
         static const char *const names[] = {"always", "interval", "never"};
         for (int i = 0; i < 3; i++)
-            if (v->type == YAML_SCALAR_NODE && !strcmp((const char *)v->data.scalar.value, names[i])) {
+            if (v->type == YAML_SCALAR_NODE &&
+                !strcmp((const char *)v->data.scalar.value, names[i])) {
                 t->sync = i;
                 return FL_OK;
             }
@@ -257,7 +259,8 @@ static fl_err_t uploads_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *
 #define CONFIG_LIST_MAX 256
 
 /* A list of strings: [a, b] (or one scalar, as a list of one). */
-static fl_err_t get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out, int *nout) {
+static fl_err_t get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out,
+                             int *nout) {
     if (n->type == YAML_SCALAR_NODE) {
         *out = fl_reallocarray(*out, (size_t)*nout + 1, sizeof(char *));
         (*out)[*nout] = NULL;
@@ -266,9 +269,11 @@ static fl_err_t get_str_list(struct walk *w, yaml_node_t *n, const char *key, ch
         return rc;
     }
     if (n->type != YAML_SEQUENCE_NODE) return fail(w, n, key, "expected a list of strings");
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (!item || item->type != YAML_SCALAR_NODE) return fail(w, item ? item : n, key, "expected a string");
+        if (!item || item->type != YAML_SCALAR_NODE)
+            return fail(w, item ? item : n, key, "expected a string");
         if (*nout == CONFIG_LIST_MAX) return fail(w, item, key, "too many values");
         *out = fl_reallocarray(*out, (size_t)*nout + 1, sizeof(char *));
         (*out)[*nout] = NULL;
@@ -283,7 +288,8 @@ static fl_err_t allowed_pair(struct walk *w, void *ctx, const char *key, yaml_no
                              yaml_node_t *v) {
     (void)kn;
     struct fl_config_pipeline *pl = ctx;
-    if (pl->nallowed == CONFIG_LIST_MAX) return fail(w, kn, "pipelines[].allowed", "too many columns");
+    if (pl->nallowed == CONFIG_LIST_MAX)
+        return fail(w, kn, "pipelines[].allowed", "too many columns");
     pl->allowed = fl_reallocarray(pl->allowed, (size_t)pl->nallowed + 1, sizeof(*pl->allowed));
     struct fl_config_allowed *a = &pl->allowed[pl->nallowed++];
     memset(a, 0, sizeof(*a));
@@ -304,9 +310,11 @@ static fl_err_t get_duration(struct walk *w, yaml_node_t *n, const char *key, in
         char *end;
         errno = 0;
         long long v = strtoll(s, &end, 10);
-        for (size_t i = 0; end != s && !errno && v >= 0 && i < sizeof(units) / sizeof(units[0]); i++)
+        for (size_t i = 0; end != s && !errno && v >= 0 && i < sizeof(units) / sizeof(units[0]);
+             i++)
             if (!strcmp(end, units[i].unit)) {
-                if (v > INT64_C(366) * 86400000 / units[i].ms) return fail(w, n, key, "longer than a year");
+                if (v > INT64_C(366) * 86400000 / units[i].ms)
+                    return fail(w, n, key, "longer than a year");
                 *out_ms = v * units[i].ms;
                 return FL_OK;
             }
@@ -316,12 +324,14 @@ static fl_err_t get_duration(struct walk *w, yaml_node_t *n, const char *key, in
 
 static const char *const AGG_FNS[] = {"count", "sum", "avg", "min", "max"};
 
-static fl_err_t agg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn, yaml_node_t *v) {
+static fl_err_t agg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                         yaml_node_t *v) {
     struct fl_config_agg *a = ctx;
     if (!strcmp(key, "as")) return get_str(w, v, "pipelines[].window.aggregates[].as", &a->as);
     for (int i = 0; i < 5; i++)
         if (!strcmp(key, AGG_FNS[i])) {
-            if (a->col) return fail(w, kn, "pipelines[].window.aggregates[]", "one function per entry");
+            if (a->col)
+                return fail(w, kn, "pipelines[].window.aggregates[]", "one function per entry");
             a->fn = i;
             fl_err_t rc = get_str(w, v, "pipelines[].window.aggregates[]", &a->col);
             if (!rc && i != 0 && !strcmp(a->col, "*"))
@@ -334,7 +344,8 @@ static fl_err_t agg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
 static fl_err_t aggs_seq(struct walk *w, struct fl_config_window *wn, yaml_node_t *n) {
     const char *where = "pipelines[].window.aggregates";
     if (n->type != YAML_SEQUENCE_NODE) return fail(w, n, where, "expected a list");
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
         if (wn->naggs == 32) return fail(w, item, where, "at most 32 aggregates");
         wn->aggs = fl_reallocarray(wn->aggs, (size_t)wn->naggs + 1, sizeof(*wn->aggs));
@@ -347,28 +358,35 @@ static fl_err_t aggs_seq(struct walk *w, struct fl_config_window *wn, yaml_node_
         if (!a->as) { /* default name: avg_temperature, count */
             size_t len = strlen(AGG_FNS[a->fn]) + strlen(a->col) + 2;
             a->as = fl_malloc(len);
-            if (!strcmp(a->col, "*")) snprintf(a->as, len, "%s", AGG_FNS[a->fn]);
-            else snprintf(a->as, len, "%s_%s", AGG_FNS[a->fn], a->col);
+            if (!strcmp(a->col, "*"))
+                snprintf(a->as, len, "%s", AGG_FNS[a->fn]);
+            else
+                snprintf(a->as, len, "%s_%s", AGG_FNS[a->fn], a->col);
         }
     }
     if (wn->naggs == 0) return fail(w, n, where, "needs at least one aggregate");
     return FL_OK;
 }
 
-static fl_err_t window_pg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn, yaml_node_t *v) {
+static fl_err_t window_pg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                               yaml_node_t *v) {
     struct fl_config_window *wn = ctx;
     if (!strcmp(key, "uri")) return get_str(w, v, "pipelines[].window.postgres.uri", &wn->pg_uri);
-    if (!strcmp(key, "table")) return get_str(w, v, "pipelines[].window.postgres.table", &wn->pg_table);
+    if (!strcmp(key, "table"))
+        return get_str(w, v, "pipelines[].window.postgres.table", &wn->pg_table);
     return unknown(w, kn, "pipelines[].window.postgres", key);
 }
 
-static fl_err_t window_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn, yaml_node_t *v) {
+static fl_err_t window_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                            yaml_node_t *v) {
     struct fl_config_window *wn = ctx;
     if (!strcmp(key, "time")) return get_str(w, v, "pipelines[].window.time", &wn->time);
-    if (!strcmp(key, "key")) return get_str_list(w, v, "pipelines[].window.key", &wn->key, &wn->nkey);
+    if (!strcmp(key, "key"))
+        return get_str_list(w, v, "pipelines[].window.key", &wn->key, &wn->nkey);
     if (!strcmp(key, "size")) return get_duration(w, v, "pipelines[].window.size", &wn->size_ms);
     if (!strcmp(key, "slide")) return get_duration(w, v, "pipelines[].window.slide", &wn->slide_ms);
-    if (!strcmp(key, "lateness")) return get_duration(w, v, "pipelines[].window.lateness", &wn->lateness_ms);
+    if (!strcmp(key, "lateness"))
+        return get_duration(w, v, "pipelines[].window.lateness", &wn->lateness_ms);
     if (!strcmp(key, "aggregates")) return aggs_seq(w, wn, v);
     if (!strcmp(key, "postgres")) {
         fl_err_t rc = each_pair(w, v, "pipelines[].window.postgres", window_pg_pair, wn);
@@ -389,7 +407,8 @@ static fl_err_t window_map(struct walk *w, struct fl_config_pipeline *pl, yaml_n
     if (!wn->time) return fail(w, n, "pipelines[].window.time", "missing (the event time column)");
     if (wn->size_ms <= 0) return fail(w, n, "pipelines[].window.size", "missing or zero");
     if (!wn->naggs) return fail(w, n, "pipelines[].window.aggregates", "missing");
-    if (wn->slide_ms == 0 || (wn->slide_ms > 0 && (wn->slide_ms > wn->size_ms || wn->size_ms % wn->slide_ms)))
+    if (wn->slide_ms == 0 ||
+        (wn->slide_ms > 0 && (wn->slide_ms > wn->size_ms || wn->size_ms % wn->slide_ms)))
         return fail(w, n, "pipelines[].window.slide", "must divide the size");
     if (wn->slide_ms > 0 && wn->size_ms / wn->slide_ms > 1000)
         return fail(w, n, "pipelines[].window.slide", "more than 1000 windows per record");
@@ -404,12 +423,16 @@ static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_n
     if (!strcmp(key, "table")) return get_str(w, v, "pipelines[].table", &pl->table);
     if (!strcmp(key, "map")) return fl_config_map_walk(w, pl, v);
     if (!strcmp(key, "commit_interval_ms"))
-        return get_int(w, v, "pipelines[].commit_interval_ms", 100, 3600000, &pl->commit_interval_ms);
+        return get_int(w, v, "pipelines[].commit_interval_ms", 100, 3600000,
+                       &pl->commit_interval_ms);
     if (!strcmp(key, "decode")) {
         const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
-        if (!strcmp(s, "json")) pl->decode = 0;
-        else if (!strcmp(s, "pointer")) pl->decode = 1;
-        else return fail(w, v, "pipelines[].decode", "expected json or pointer");
+        if (!strcmp(s, "json"))
+            pl->decode = 0;
+        else if (!strcmp(s, "pointer"))
+            pl->decode = 1;
+        else
+            return fail(w, v, "pipelines[].decode", "expected json or pointer");
         return FL_OK;
     }
     if (!strcmp(key, "key")) return get_str_list(w, v, "pipelines[].key", &pl->key, &pl->nkey);
@@ -426,7 +449,8 @@ static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (cfg->npipelines == CONFIG_TOPICS_MAX) return fail(w, item, "pipelines", "too many pipelines");
+        if (cfg->npipelines == CONFIG_TOPICS_MAX)
+            return fail(w, item, "pipelines", "too many pipelines");
         cfg->pipelines =
             fl_reallocarray(cfg->pipelines, (size_t)cfg->npipelines + 1, sizeof(*cfg->pipelines));
         struct fl_config_pipeline *pl = &cfg->pipelines[cfg->npipelines++];
@@ -434,7 +458,8 @@ static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t
         fl_err_t rc = each_pair(w, item, "pipelines[]", pipeline_pair, pl);
         if (rc) return rc;
         if (!pl->topic || !pl->table) return fail(w, item, "pipelines[]", "needs topic and table");
-        if (!strchr(pl->table, '.')) return fail(w, item, "pipelines[].table", "must be NAMESPACE.NAME");
+        if (!strchr(pl->table, '.'))
+            return fail(w, item, "pipelines[].table", "must be NAMESPACE.NAME");
     }
     return FL_OK;
 }

@@ -73,8 +73,8 @@ struct fl_config_allowed {
 
 /* A pipeline's window step (see pipeline/window.h). */
 struct fl_config_agg {
-    int fn;          /* FL_PIPE_AGG_*'s order: 0 count, 1 sum, 2 avg, 3 min, 4 max */
-    char *col, *as;  /* col "*" = count(*) */
+    int fn;         /* FL_PIPE_AGG_*'s order: 0 count, 1 sum, 2 avg, 3 min, 4 max */
+    char *col, *as; /* col "*" = count(*) */
 };
 
 struct fl_config_window {
@@ -106,8 +106,8 @@ struct fl_config_map {
 struct fl_config_pipeline {
     char *name, *topic, *table; /* table: NS.NAME */
     int64_t commit_interval_ms;
-    int decode;                 /* -1 unset, 0 json, 1 pointer (FL_PIPE_DECODE_*'s values) */
-    struct fl_config_map *map;  /* map steps, in order */
+    int decode;                /* -1 unset, 0 json, 1 pointer (FL_PIPE_DECODE_*'s values) */
+    struct fl_config_map *map; /* map steps, in order */
     int nmap;
     char **key, **required;
     int nkey, nrequired;

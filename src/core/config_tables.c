@@ -48,16 +48,19 @@ static fl_err_t field_pair(struct walk *w, void *ctx, const char *key, yaml_node
 static fl_err_t fields_seq(struct walk *w, struct fl_config_table *t, yaml_node_t *n) {
     if (n->type != YAML_SEQUENCE_NODE)
         return fl_config_fail(w, n, "tables[].schema", "expected a list of {name, type, required}");
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (t->nfields == FIELDS_MAX) return fl_config_fail(w, item, "tables[].schema", "too many columns");
+        if (t->nfields == FIELDS_MAX)
+            return fl_config_fail(w, item, "tables[].schema", "too many columns");
         t->fields = fl_reallocarray(t->fields, (size_t)t->nfields + 1, sizeof(*t->fields));
         struct fl_config_field *f = &t->fields[t->nfields++];
         memset(f, 0, sizeof(*f));
         f->where = where_of(w, item);
         fl_err_t rc = fl_config_each_pair(w, item, "tables[].schema[]", field_pair, f);
         if (rc) return rc;
-        if (!f->name || !f->type) return fl_config_fail(w, item, "tables[].schema[]", "needs name and type");
+        if (!f->name || !f->type)
+            return fl_config_fail(w, item, "tables[].schema[]", "needs name and type");
         for (int k = 0; k + 1 < t->nfields; k++)
             if (!strcmp(t->fields[k].name, f->name))
                 return fl_config_fail(w, item, "tables[].schema[].name", "duplicate column name");
@@ -69,7 +72,8 @@ static fl_err_t prop_pair(struct walk *w, void *ctx, const char *key, yaml_node_
                           yaml_node_t *v) {
     (void)kn;
     struct fl_config_table *t = ctx;
-    if (t->nprops == FIELDS_MAX) return fl_config_fail(w, v, "tables[].properties", "too many properties");
+    if (t->nprops == FIELDS_MAX)
+        return fl_config_fail(w, v, "tables[].properties", "too many properties");
     t->prop_keys = fl_reallocarray(t->prop_keys, (size_t)t->nprops + 1, sizeof(char *));
     t->prop_values = fl_reallocarray(t->prop_values, (size_t)t->nprops + 1, sizeof(char *));
     t->prop_keys[t->nprops] = fl_strdup(key);
@@ -90,12 +94,17 @@ static fl_err_t table_pair(struct walk *w, void *ctx, const char *key, yaml_node
         return fl_config_get_str_list(w, v, "tables[].partition", &t->partition, &t->npartition);
     if (!strcmp(key, "identifier"))
         return fl_config_get_str_list(w, v, "tables[].identifier", &t->identifier, &t->nidentifier);
-    if (!strcmp(key, "properties")) return fl_config_each_pair(w, v, "tables[].properties", prop_pair, t);
+    if (!strcmp(key, "properties"))
+        return fl_config_each_pair(w, v, "tables[].properties", prop_pair, t);
     if (!strcmp(key, "on_schema_change")) {
         const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
-        if (!strcmp(s, "add_columns")) t->add_columns = 1;
-        else if (!strcmp(s, "fail")) t->add_columns = 0;
-        else return fl_config_fail(w, v, "tables[].on_schema_change", "expected add_columns or fail");
+        if (!strcmp(s, "add_columns"))
+            t->add_columns = 1;
+        else if (!strcmp(s, "fail"))
+            t->add_columns = 0;
+        else
+            return fl_config_fail(w, v, "tables[].on_schema_change",
+                                  "expected add_columns or fail");
         return FL_OK;
     }
     return fl_config_unknown(w, kn, "tables[]", key);
@@ -103,7 +112,8 @@ static fl_err_t table_pair(struct walk *w, void *ctx, const char *key, yaml_node
 
 fl_err_t fl_config_tables_walk(struct walk *w, struct fl_config *cfg, yaml_node_t *n) {
     if (n->type != YAML_SEQUENCE_NODE) return fl_config_fail(w, n, "tables", "expected a list");
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
         if (cfg->ntables == TABLES_MAX) return fl_config_fail(w, item, "tables", "too many tables");
         cfg->tables = fl_reallocarray(cfg->tables, (size_t)cfg->ntables + 1, sizeof(*cfg->tables));
@@ -115,7 +125,8 @@ fl_err_t fl_config_tables_walk(struct walk *w, struct fl_config *cfg, yaml_node_
         if (!t->name) return fl_config_fail(w, item, "tables[].name", "missing");
         if (!t->ns) t->ns = fl_strdup("default");
         if (!t->nfields == !t->schema_json)
-            return fl_config_fail(w, item, "tables[]", "needs exactly one of schema and schema_json");
+            return fl_config_fail(w, item, "tables[]",
+                                  "needs exactly one of schema and schema_json");
         for (int k = 0; k + 1 < cfg->ntables; k++)
             if (!strcmp(cfg->tables[k].ns, t->ns) && !strcmp(cfg->tables[k].name, t->name))
                 return fl_config_fail(w, item, "tables[].name", "the table is declared twice");
@@ -206,14 +217,18 @@ static fl_err_t step_pair(struct walk *w, void *ctx, const char *key, yaml_node_
 }
 
 fl_err_t fl_config_map_walk(struct walk *w, struct fl_config_pipeline *pl, yaml_node_t *n) {
-    if (n->type != YAML_SEQUENCE_NODE) return fl_config_fail(w, n, "pipelines[].map", "expected a list");
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fl_config_fail(w, n, "pipelines[].map", "expected a list");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (pl->nmap == MAP_STEPS_MAX) return fl_config_fail(w, item, "pipelines[].map", "too many steps");
+        if (pl->nmap == MAP_STEPS_MAX)
+            return fl_config_fail(w, item, "pipelines[].map", "too many steps");
         pl->map = fl_reallocarray(pl->map, (size_t)pl->nmap + 1, sizeof(*pl->map));
         struct fl_config_map *m = &pl->map[pl->nmap++];
         memset(m, 0, sizeof(*m));
-        if (item->type != YAML_MAPPING_NODE || item->data.mapping.pairs.top - item->data.mapping.pairs.start != 1)
+        if (item->type != YAML_MAPPING_NODE ||
+            item->data.mapping.pairs.top - item->data.mapping.pairs.start != 1)
             return fl_config_fail(w, item, "pipelines[].map[]",
                                   "each step is one of rename: {...}, cast: ... or derive: {...}");
         fl_err_t rc = fl_config_each_pair(w, item, "pipelines[].map[]", step_pair, m);

@@ -22,8 +22,7 @@ fl_log_level_t fl_log_get_level(void);
 /* Parses "debug", "info", "warn", "error", "off"; -1 if unknown. */
 int fl_log_level_parse(const char *s);
 
-void fl_log(fl_log_level_t level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void fl_log(fl_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define fl_debug(...) fl_log(FL_LOG_DEBUG, __VA_ARGS__)
 #define fl_info(...) fl_log(FL_LOG_INFO, __VA_ARGS__)

@@ -19,8 +19,8 @@
 
 /* The range floe accepts from text and JSON: 0001-01-01 to 9999-12-31,
  * the years four digits can spell (and every engine reads). */
-#define FL_DATE_MIN_DAYS INT32_C(-719162)     /* 0001-01-01 */
-#define FL_DATE_MAX_DAYS INT32_C(2932896)     /* 9999-12-31 */
+#define FL_DATE_MIN_DAYS INT32_C(-719162) /* 0001-01-01 */
+#define FL_DATE_MAX_DAYS INT32_C(2932896) /* 9999-12-31 */
 #define FL_TIME_MIN_US (INT64_C(-719162) * FL_US_PER_DAY)
 #define FL_TIME_MAX_US (INT64_C(2932897) * FL_US_PER_DAY - 1)
 

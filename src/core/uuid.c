@@ -55,4 +55,3 @@ void fl_uuid_format(const uint8_t in[16], char out[37]) {
     }
     out[o] = '\0';
 }
-

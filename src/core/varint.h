@@ -42,8 +42,6 @@ static inline size_t fl_varint_get_u64(const uint8_t *p, size_t avail, uint64_t 
 static inline uint64_t fl_zigzag_enc64(int64_t v) {
     return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
-static inline int64_t fl_zigzag_dec64(uint64_t v) {
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
+static inline int64_t fl_zigzag_dec64(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 #endif

@@ -15,7 +15,8 @@ static fl_err_t put_decimal(__int128 v, struct fl_buf *out) {
     unsigned __int128 u = (unsigned __int128)v;
     for (int i = 15; i >= 0; i--, u >>= 8) be[i] = (uint8_t)u;
     int s = 0;
-    while (s < 15 && ((be[s] == 0x00 && !(be[s + 1] & 0x80)) || (be[s] == 0xff && (be[s + 1] & 0x80))))
+    while (s < 15 &&
+           ((be[s] == 0x00 && !(be[s + 1] & 0x80)) || (be[s] == 0xff && (be[s + 1] & 0x80))))
         s++;
     return fl_buf_append(out, be + s, (size_t)(16 - s));
 }
@@ -117,7 +118,8 @@ void fl_ice_data_file_copy(struct fl_ice_data_file *dst, const struct fl_ice_dat
     dst->cols = fl_calloc((size_t)src->ncols + 1, sizeof(*dst->cols));
     dst->partition = fl_calloc((size_t)src->npartition + 1, sizeof(*dst->partition));
     dst->equality_ids = fl_calloc((size_t)src->nequality + 1, sizeof(int32_t));
-    if (src->nequality) memcpy(dst->equality_ids, src->equality_ids, sizeof(int32_t) * (size_t)src->nequality);
+    if (src->nequality)
+        memcpy(dst->equality_ids, src->equality_ids, sizeof(int32_t) * (size_t)src->nequality);
     /* bytes first into the arena (it may move), pointers after */
     size_t *off = fl_calloc((size_t)(2 * src->ncols + src->npartition) + 1, sizeof(size_t));
     for (int i = 0; i < src->ncols; i++) {
@@ -191,8 +193,9 @@ fl_err_t fl_ice_data_file_from_parquet(struct fl_ice_data_file *df, const char *
             size_t vlen = which ? cr->max_len : cr->min_len;
             fl_buf_reset(&tmp);
             if (is_var) {
-                size_t keep = is_str ? utf8_prefix_len(v, vlen, FL_ICE_METRICS_TRUNCATE)
-                                     : (vlen < FL_ICE_METRICS_TRUNCATE ? vlen : FL_ICE_METRICS_TRUNCATE);
+                size_t keep =
+                    is_str ? utf8_prefix_len(v, vlen, FL_ICE_METRICS_TRUNCATE)
+                           : (vlen < FL_ICE_METRICS_TRUNCATE ? vlen : FL_ICE_METRICS_TRUNCATE);
                 bool exact;
                 if (keep >= vlen) {
                     /* short enough; a max the writer rounded up stays a valid bound */
@@ -203,15 +206,18 @@ fl_err_t fl_ice_data_file_from_parquet(struct fl_ice_data_file *df, const char *
                     fl_pq_bound_min(is_str, v, vlen, keep, &tmp, &exact);
                 }
             } else if (fl_ice_bound_from_parquet(f, v, vlen, &tmp)) {
-                rc = fl_errf(err, FL_ERR_CORRUPT, "data file %s: column \"%s\" has a malformed %s bound",
-                             path, f->name, which ? "upper" : "lower");
+                rc = fl_errf(err, FL_ERR_CORRUPT,
+                             "data file %s: column \"%s\" has a malformed %s bound", path, f->name,
+                             which ? "upper" : "lower");
                 break;
             }
             size_t *off = which ? &hi_off[i] : &lo_off[i];
             *off = df->arena.len;
             fl_buf_append(&df->arena, tmp.data ? tmp.data : (const uint8_t *)"", tmp.len);
-            if (which) m->upper_len = tmp.len;
-            else m->lower_len = tmp.len;
+            if (which)
+                m->upper_len = tmp.len;
+            else
+                m->lower_len = tmp.len;
         }
         m->has_bounds = true;
     }

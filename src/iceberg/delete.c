@@ -109,12 +109,14 @@ static fl_err_t write_targets(struct fl_ice_table *tbl, struct targets *ts,
     for (int i = 0; i < ts->n && !rc; i++) {
         struct target *t = &ts->t[i];
         if (!t->found) {
-            rc = fl_errf(err, FL_ERR_CORRUPT, "data file %s is not in the current snapshot", t->path);
+            rc = fl_errf(err, FL_ERR_CORRUPT, "data file %s is not in the current snapshot",
+                         t->path);
             break;
         }
         if (t->npart != spec->nfields) {
             rc = fl_errf(err, FL_ERR_UNSUPPORTED,
-                         "data file %s was written under another partition spec; deleting from it is not supported yet",
+                         "data file %s was written under another partition spec; deleting from it "
+                         "is not supported yet",
                          t->path);
             break;
         }
@@ -145,7 +147,8 @@ static fl_err_t write_targets(struct fl_ice_table *tbl, struct targets *ts,
             snprintf(key, kl, "%s%s%s", tbl->key_prefix, *tbl->key_prefix ? "/" : "", rel);
             rc = fl_store_put(tbl->store, key, file.data, file.len, err);
             char *loc = fl_ice_table_uri(tbl, key);
-            if (!rc) rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ps, &res, spec, t->part, err);
+            if (!rc)
+                rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ps, &res, spec, t->part, err);
             if (!rc) {
                 dfs[ndf].content = FL_ICE_CONTENT_POSITION_DELETES;
                 ndf++;

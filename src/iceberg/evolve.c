@@ -8,9 +8,9 @@
  * columns get fresh ids above last-column-id and read as null from older
  * files; the only type changes are int->long, float->double and a wider
  * decimal precision with the same scale. A column a partition field or an
- * identifier field uses (in any spec, current or past) cannot be dropped. Partition evolution adds a
- * spec and makes it the default; fields equal to an earlier spec's
- * (same source and transform) keep that field's id, as Iceberg Java does.
+ * identifier field uses (in any spec, current or past) cannot be dropped. Partition evolution adds
+ * a spec and makes it the default; fields equal to an earlier spec's (same source and transform)
+ * keep that field's id, as Iceberg Java does.
  */
 #include "core/mem.h"
 #include "iceberg/evolve.h"
@@ -22,7 +22,8 @@ struct schema_ctx {
     int n;
 };
 
-static fl_err_t apply_schema(void *ctx, struct fl_ice_meta *next, int attempt, struct fl_error *err) {
+static fl_err_t apply_schema(void *ctx, struct fl_ice_meta *next, int attempt,
+                             struct fl_error *err) {
     (void)attempt;
     struct schema_ctx *sc = ctx;
     const struct fl_schema *cur = fl_ice_meta_current_schema(next);
@@ -40,13 +41,16 @@ static fl_err_t apply_schema(void *ctx, struct fl_ice_meta *next, int attempt, s
             }
             struct fl_field f = {0};
             if (fl_type_parse(c->type, &f)) {
-                rc = fl_errf(err, FL_ERR_INVALID, "column \"%s\": unknown type \"%s\"", c->name, c->type);
+                rc = fl_errf(err, FL_ERR_INVALID, "column \"%s\": unknown type \"%s\"", c->name,
+                             c->type);
                 break;
             }
             if (c->required && next->nsnapshots > 0) {
-                rc = fl_errf(err, FL_ERR_INVALID,
-                             "column \"%s\": a required column cannot be added to a table with data "
-                             "(older rows would have no value); add it as optional", c->name);
+                rc =
+                    fl_errf(err, FL_ERR_INVALID,
+                            "column \"%s\": a required column cannot be added to a table with data "
+                            "(older rows would have no value); add it as optional",
+                            c->name);
                 break;
             }
             f.id = ++next_id;
@@ -57,10 +61,12 @@ static fl_err_t apply_schema(void *ctx, struct fl_ice_meta *next, int attempt, s
             break;
         }
         case FL_ICE_RENAME_COLUMN:
-            if (idx < 0) rc = fl_errf(err, FL_ERR_NOTFOUND, "no column \"%s\"", c->name);
+            if (idx < 0)
+                rc = fl_errf(err, FL_ERR_NOTFOUND, "no column \"%s\"", c->name);
             else if (fl_schema_index_by_name(s, c->new_name) >= 0)
                 rc = fl_errf(err, FL_ERR_EXISTS, "column \"%s\" already exists", c->new_name);
-            else if (!c->new_name[0]) rc = fl_errf(err, FL_ERR_INVALID, "a column name cannot be empty");
+            else if (!c->new_name[0])
+                rc = fl_errf(err, FL_ERR_INVALID, "a column name cannot be empty");
             else {
                 fl_free(s->fields[idx].name);
                 s->fields[idx].name = fl_strdup(c->new_name);
@@ -74,15 +80,17 @@ static fl_err_t apply_schema(void *ctx, struct fl_ice_meta *next, int attempt, s
             int32_t id = s->fields[idx].id;
             for (int k = 0; k < s->nidentifier; k++)
                 if (s->identifier_ids[k] == id)
-                    rc = fl_errf(err, FL_ERR_INVALID, "column \"%s\" is an identifier field", c->name);
+                    rc = fl_errf(err, FL_ERR_INVALID, "column \"%s\" is an identifier field",
+                                 c->name);
             /* every spec, not only the default: older manifests still name it */
             for (int sp = 0; sp < next->nspecs && !rc; sp++) {
                 const struct fl_ice_spec *spec = next->specs[sp];
                 for (int k = 0; k < spec->nfields && !rc; k++)
                     if (spec->fields[k].source_id == id)
-                        rc = fl_errf(err, FL_ERR_INVALID,
-                                     "column \"%s\" is the source of partition field \"%s\" (spec %d)",
-                                     c->name, spec->fields[k].name, spec->spec_id);
+                        rc = fl_errf(
+                            err, FL_ERR_INVALID,
+                            "column \"%s\" is the source of partition field \"%s\" (spec %d)",
+                            c->name, spec->fields[k].name, spec->spec_id);
             }
             if (rc) break;
             /* keep the other fields: rebuild through select */
@@ -189,13 +197,16 @@ struct props_ctx {
     int n;
 };
 
-static fl_err_t apply_props(void *ctx, struct fl_ice_meta *next, int attempt, struct fl_error *err) {
+static fl_err_t apply_props(void *ctx, struct fl_ice_meta *next, int attempt,
+                            struct fl_error *err) {
     (void)attempt;
     (void)err;
     struct props_ctx *pc = ctx;
     for (int i = 0; i < pc->n; i++) {
-        if (pc->values[i]) fl_ice_meta_set_property(next, pc->keys[i], pc->values[i]);
-        else fl_ice_meta_remove_property(next, pc->keys[i]);
+        if (pc->values[i])
+            fl_ice_meta_set_property(next, pc->keys[i], pc->values[i]);
+        else
+            fl_ice_meta_remove_property(next, pc->keys[i]);
     }
     return FL_OK;
 }

@@ -44,26 +44,48 @@ static int decimal_bytes(int precision) {
 
 static void avro_type_of(const struct fl_field *f, struct fl_buf *b) {
     switch (f->type) {
-    case FL_TYPE_BOOLEAN: fl_buf_append_str(b, "\"boolean\""); break;
-    case FL_TYPE_INT: fl_buf_append_str(b, "\"int\""); break;
-    case FL_TYPE_LONG: fl_buf_append_str(b, "\"long\""); break;
-    case FL_TYPE_FLOAT: fl_buf_append_str(b, "\"float\""); break;
-    case FL_TYPE_DOUBLE: fl_buf_append_str(b, "\"double\""); break;
-    case FL_TYPE_DATE: fl_buf_append_str(b, "{\"type\":\"int\",\"logicalType\":\"date\"}"); break;
-    case FL_TYPE_TIME: fl_buf_append_str(b, "{\"type\":\"long\",\"logicalType\":\"time-micros\"}"); break;
+    case FL_TYPE_BOOLEAN:
+        fl_buf_append_str(b, "\"boolean\"");
+        break;
+    case FL_TYPE_INT:
+        fl_buf_append_str(b, "\"int\"");
+        break;
+    case FL_TYPE_LONG:
+        fl_buf_append_str(b, "\"long\"");
+        break;
+    case FL_TYPE_FLOAT:
+        fl_buf_append_str(b, "\"float\"");
+        break;
+    case FL_TYPE_DOUBLE:
+        fl_buf_append_str(b, "\"double\"");
+        break;
+    case FL_TYPE_DATE:
+        fl_buf_append_str(b, "{\"type\":\"int\",\"logicalType\":\"date\"}");
+        break;
+    case FL_TYPE_TIME:
+        fl_buf_append_str(b, "{\"type\":\"long\",\"logicalType\":\"time-micros\"}");
+        break;
     case FL_TYPE_TIMESTAMP:
-        fl_buf_append_str(b, "{\"type\":\"long\",\"logicalType\":\"timestamp-micros\",\"adjust-to-utc\":false}");
+        fl_buf_append_str(
+            b, "{\"type\":\"long\",\"logicalType\":\"timestamp-micros\",\"adjust-to-utc\":false}");
         break;
     case FL_TYPE_TIMESTAMPTZ:
-        fl_buf_append_str(b, "{\"type\":\"long\",\"logicalType\":\"timestamp-micros\",\"adjust-to-utc\":true}");
+        fl_buf_append_str(
+            b, "{\"type\":\"long\",\"logicalType\":\"timestamp-micros\",\"adjust-to-utc\":true}");
         break;
-    case FL_TYPE_STRING: fl_buf_append_str(b, "\"string\""); break;
-    case FL_TYPE_BINARY: fl_buf_append_str(b, "\"bytes\""); break;
+    case FL_TYPE_STRING:
+        fl_buf_append_str(b, "\"string\"");
+        break;
+    case FL_TYPE_BINARY:
+        fl_buf_append_str(b, "\"bytes\"");
+        break;
     case FL_TYPE_UUID:
-        fl_buf_append_str(b, "{\"type\":\"fixed\",\"name\":\"uuid_fixed\",\"size\":16,\"logicalType\":\"uuid\"}");
+        fl_buf_append_str(
+            b, "{\"type\":\"fixed\",\"name\":\"uuid_fixed\",\"size\":16,\"logicalType\":\"uuid\"}");
         break;
     case FL_TYPE_FIXED:
-        fl_buf_printf(b, "{\"type\":\"fixed\",\"name\":\"fixed_%d\",\"size\":%d}", f->length, f->length);
+        fl_buf_printf(b, "{\"type\":\"fixed\",\"name\":\"fixed_%d\",\"size\":%d}", f->length,
+                      f->length);
         break;
     case FL_TYPE_DECIMAL:
         fl_buf_printf(b,
@@ -71,7 +93,9 @@ static void avro_type_of(const struct fl_field *f, struct fl_buf *b) {
                       "\"decimal\",\"precision\":%d,\"scale\":%d}",
                       f->precision, f->scale, decimal_bytes(f->precision), f->precision, f->scale);
         break;
-    default: fl_buf_append_str(b, "\"null\""); break;
+    default:
+        fl_buf_append_str(b, "\"null\"");
+        break;
     }
 }
 
@@ -87,17 +111,23 @@ static void map_field(struct fl_buf *b, const char *name, int id, int kid, int v
 
 static void entry_schema(const struct fl_schema *schema, const struct fl_ice_spec *spec,
                          struct fl_buf *b) {
-    fl_buf_append_str(b,
-                      "{\"type\":\"record\",\"name\":\"manifest_entry\",\"fields\":["
-                      "{\"name\":\"status\",\"type\":\"int\",\"field-id\":0},"
-                      "{\"name\":\"snapshot_id\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":1},"
-                      "{\"name\":\"sequence_number\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":3},"
-                      "{\"name\":\"file_sequence_number\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":4},"
-                      "{\"name\":\"data_file\",\"type\":{\"type\":\"record\",\"name\":\"r2\",\"fields\":["
-                      "{\"name\":\"content\",\"type\":\"int\",\"doc\":\"Contents of the file: 0=data, 1=position deletes, 2=equality deletes\",\"field-id\":134},"
-                      "{\"name\":\"file_path\",\"type\":\"string\",\"doc\":\"Location URI with FS scheme\",\"field-id\":100},"
-                      "{\"name\":\"file_format\",\"type\":\"string\",\"doc\":\"File format name: avro, orc, or parquet\",\"field-id\":101},"
-                      "{\"name\":\"partition\",\"type\":{\"type\":\"record\",\"name\":\"r102\",\"fields\":[");
+    fl_buf_append_str(
+        b,
+        "{\"type\":\"record\",\"name\":\"manifest_entry\",\"fields\":["
+        "{\"name\":\"status\",\"type\":\"int\",\"field-id\":0},"
+        "{\"name\":\"snapshot_id\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":1},"
+        "{\"name\":\"sequence_number\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-id\":"
+        "3},"
+        "{\"name\":\"file_sequence_number\",\"type\":[\"null\",\"long\"],\"default\":null,\"field-"
+        "id\":4},"
+        "{\"name\":\"data_file\",\"type\":{\"type\":\"record\",\"name\":\"r2\",\"fields\":["
+        "{\"name\":\"content\",\"type\":\"int\",\"doc\":\"Contents of the file: 0=data, 1=position "
+        "deletes, 2=equality deletes\",\"field-id\":134},"
+        "{\"name\":\"file_path\",\"type\":\"string\",\"doc\":\"Location URI with FS "
+        "scheme\",\"field-id\":100},"
+        "{\"name\":\"file_format\",\"type\":\"string\",\"doc\":\"File format name: avro, orc, or "
+        "parquet\",\"field-id\":101},"
+        "{\"name\":\"partition\",\"type\":{\"type\":\"record\",\"name\":\"r102\",\"fields\":[");
     for (int i = 0; i < spec->nfields; i++) {
         const struct fl_ice_part_field *pf = &spec->fields[i];
         int idx = fl_schema_index_by_id(schema, pf->source_id);
@@ -108,10 +138,13 @@ static void entry_schema(const struct fl_schema *schema, const struct fl_ice_spe
         avro_type_of(&rt, b);
         fl_buf_printf(b, "],\"default\":null,\"field-id\":%d}", pf->field_id);
     }
-    fl_buf_append_str(b,
-                      "]},\"doc\":\"Partition data tuple, schema based on the partition spec\",\"field-id\":102},"
-                      "{\"name\":\"record_count\",\"type\":\"long\",\"doc\":\"Number of records in the file\",\"field-id\":103},"
-                      "{\"name\":\"file_size_in_bytes\",\"type\":\"long\",\"doc\":\"Total file size in bytes\",\"field-id\":104},");
+    fl_buf_append_str(
+        b,
+        "]},\"doc\":\"Partition data tuple, schema based on the partition spec\",\"field-id\":102},"
+        "{\"name\":\"record_count\",\"type\":\"long\",\"doc\":\"Number of records in the "
+        "file\",\"field-id\":103},"
+        "{\"name\":\"file_size_in_bytes\",\"type\":\"long\",\"doc\":\"Total file size in "
+        "bytes\",\"field-id\":104},");
     map_field(b, "column_sizes", 108, 117, 118, "long");
     fl_buf_append_u8(b, ',');
     map_field(b, "value_counts", 109, 119, 120, "long");
@@ -123,36 +156,60 @@ static void entry_schema(const struct fl_schema *schema, const struct fl_ice_spe
     map_field(b, "lower_bounds", 125, 126, 127, "bytes");
     fl_buf_append_u8(b, ',');
     map_field(b, "upper_bounds", 128, 129, 130, "bytes");
-    fl_buf_append_str(b,
-                      ",{\"name\":\"key_metadata\",\"type\":[\"null\",\"bytes\"],\"default\":null,\"field-id\":131},"
-                      "{\"name\":\"split_offsets\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"long\",\"element-id\":133}],\"default\":null,\"field-id\":132},"
-                      "{\"name\":\"equality_ids\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"int\",\"element-id\":136}],\"default\":null,\"field-id\":135},"
-                      "{\"name\":\"sort_order_id\",\"type\":[\"null\",\"int\"],\"default\":null,\"field-id\":140}"
-                      "]},\"field-id\":2}]}");
+    fl_buf_append_str(
+        b,
+        ",{\"name\":\"key_metadata\",\"type\":[\"null\",\"bytes\"],\"default\":null,\"field-id\":"
+        "131},"
+        "{\"name\":\"split_offsets\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"long\","
+        "\"element-id\":133}],\"default\":null,\"field-id\":132},"
+        "{\"name\":\"equality_ids\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"int\","
+        "\"element-id\":136}],\"default\":null,\"field-id\":135},"
+        "{\"name\":\"sort_order_id\",\"type\":[\"null\",\"int\"],\"default\":null,\"field-id\":140}"
+        "]},\"field-id\":2}]}");
 }
 
 static const char MANIFEST_LIST_SCHEMA[] =
     "{\"type\":\"record\",\"name\":\"manifest_file\",\"fields\":["
-    "{\"name\":\"manifest_path\",\"type\":\"string\",\"doc\":\"Location URI with FS scheme\",\"field-id\":500},"
-    "{\"name\":\"manifest_length\",\"type\":\"long\",\"doc\":\"Total file size in bytes\",\"field-id\":501},"
-    "{\"name\":\"partition_spec_id\",\"type\":\"int\",\"doc\":\"Spec ID used to write\",\"field-id\":502},"
-    "{\"name\":\"content\",\"type\":\"int\",\"doc\":\"Contents of the manifest: 0=data, 1=deletes\",\"field-id\":517},"
-    "{\"name\":\"sequence_number\",\"type\":\"long\",\"doc\":\"Sequence number when the manifest was added\",\"field-id\":515},"
-    "{\"name\":\"min_sequence_number\",\"type\":\"long\",\"doc\":\"Lowest sequence number in the manifest\",\"field-id\":516},"
-    "{\"name\":\"added_snapshot_id\",\"type\":\"long\",\"doc\":\"Snapshot ID that added the manifest\",\"field-id\":503},"
-    "{\"name\":\"added_files_count\",\"type\":\"int\",\"doc\":\"Added entry count\",\"field-id\":504},"
-    "{\"name\":\"existing_files_count\",\"type\":\"int\",\"doc\":\"Existing entry count\",\"field-id\":505},"
-    "{\"name\":\"deleted_files_count\",\"type\":\"int\",\"doc\":\"Deleted entry count\",\"field-id\":506},"
-    "{\"name\":\"added_rows_count\",\"type\":\"long\",\"doc\":\"Added rows count\",\"field-id\":512},"
-    "{\"name\":\"existing_rows_count\",\"type\":\"long\",\"doc\":\"Existing rows count\",\"field-id\":513},"
-    "{\"name\":\"deleted_rows_count\",\"type\":\"long\",\"doc\":\"Deleted rows count\",\"field-id\":514},"
-    "{\"name\":\"partitions\",\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"r508\",\"fields\":["
-    "{\"name\":\"contains_null\",\"type\":\"boolean\",\"doc\":\"True if any file has a null partition value\",\"field-id\":509},"
-    "{\"name\":\"contains_nan\",\"type\":[\"null\",\"boolean\"],\"doc\":\"True if any file has a nan partition value\",\"default\":null,\"field-id\":518},"
-    "{\"name\":\"lower_bound\",\"type\":[\"null\",\"bytes\"],\"doc\":\"Partition lower bound for all files\",\"default\":null,\"field-id\":510},"
-    "{\"name\":\"upper_bound\",\"type\":[\"null\",\"bytes\"],\"doc\":\"Partition upper bound for all files\",\"default\":null,\"field-id\":511}"
-    "]},\"element-id\":508}],\"doc\":\"Summary for each partition\",\"default\":null,\"field-id\":507},"
-    "{\"name\":\"key_metadata\",\"type\":[\"null\",\"bytes\"],\"doc\":\"Encryption key metadata blob\",\"default\":null,\"field-id\":519}"
+    "{\"name\":\"manifest_path\",\"type\":\"string\",\"doc\":\"Location URI with FS "
+    "scheme\",\"field-id\":500},"
+    "{\"name\":\"manifest_length\",\"type\":\"long\",\"doc\":\"Total file size in "
+    "bytes\",\"field-id\":501},"
+    "{\"name\":\"partition_spec_id\",\"type\":\"int\",\"doc\":\"Spec ID used to "
+    "write\",\"field-id\":502},"
+    "{\"name\":\"content\",\"type\":\"int\",\"doc\":\"Contents of the manifest: 0=data, "
+    "1=deletes\",\"field-id\":517},"
+    "{\"name\":\"sequence_number\",\"type\":\"long\",\"doc\":\"Sequence number when the manifest "
+    "was added\",\"field-id\":515},"
+    "{\"name\":\"min_sequence_number\",\"type\":\"long\",\"doc\":\"Lowest sequence number in the "
+    "manifest\",\"field-id\":516},"
+    "{\"name\":\"added_snapshot_id\",\"type\":\"long\",\"doc\":\"Snapshot ID that added the "
+    "manifest\",\"field-id\":503},"
+    "{\"name\":\"added_files_count\",\"type\":\"int\",\"doc\":\"Added entry "
+    "count\",\"field-id\":504},"
+    "{\"name\":\"existing_files_count\",\"type\":\"int\",\"doc\":\"Existing entry "
+    "count\",\"field-id\":505},"
+    "{\"name\":\"deleted_files_count\",\"type\":\"int\",\"doc\":\"Deleted entry "
+    "count\",\"field-id\":506},"
+    "{\"name\":\"added_rows_count\",\"type\":\"long\",\"doc\":\"Added rows "
+    "count\",\"field-id\":512},"
+    "{\"name\":\"existing_rows_count\",\"type\":\"long\",\"doc\":\"Existing rows "
+    "count\",\"field-id\":513},"
+    "{\"name\":\"deleted_rows_count\",\"type\":\"long\",\"doc\":\"Deleted rows "
+    "count\",\"field-id\":514},"
+    "{\"name\":\"partitions\",\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"type\":"
+    "\"record\",\"name\":\"r508\",\"fields\":["
+    "{\"name\":\"contains_null\",\"type\":\"boolean\",\"doc\":\"True if any file has a null "
+    "partition value\",\"field-id\":509},"
+    "{\"name\":\"contains_nan\",\"type\":[\"null\",\"boolean\"],\"doc\":\"True if any file has a "
+    "nan partition value\",\"default\":null,\"field-id\":518},"
+    "{\"name\":\"lower_bound\",\"type\":[\"null\",\"bytes\"],\"doc\":\"Partition lower bound for "
+    "all files\",\"default\":null,\"field-id\":510},"
+    "{\"name\":\"upper_bound\",\"type\":[\"null\",\"bytes\"],\"doc\":\"Partition upper bound for "
+    "all files\",\"default\":null,\"field-id\":511}"
+    "]},\"element-id\":508}],\"doc\":\"Summary for each "
+    "partition\",\"default\":null,\"field-id\":507},"
+    "{\"name\":\"key_metadata\",\"type\":[\"null\",\"bytes\"],\"doc\":\"Encryption key metadata "
+    "blob\",\"default\":null,\"field-id\":519}"
     "]}";
 
 /* ---- value helpers ---- */
@@ -170,8 +227,10 @@ static fl_err_t set_long_map(struct fl_avro_arena *ar, struct fl_avro_value *slo
     size_t k = 0;
     for (int i = 0; i < df->ncols && !rc; i++) {
         const struct fl_ice_col_metrics *m = &df->cols[i];
-        int64_t v = which == 0 ? m->column_size : which == 1 ? m->value_count
-                  : which == 2 ? m->null_count : m->nan_count;
+        int64_t v = which == 0   ? m->column_size
+                    : which == 1 ? m->value_count
+                    : which == 2 ? m->null_count
+                                 : m->nan_count;
         if (which == 3 && m->nan_count < 0) continue;
         struct fl_avro_value *item = &slot->u.items[k++];
         rc = fl_avro_value_set_int(fl_avro_value_field(item, "key"), m->field_id);
@@ -204,11 +263,15 @@ static fl_err_t set_pval(struct fl_avro_arena *ar, struct fl_avro_value *slot,
                          const struct fl_ice_pval *v) {
     if (v->is_null) return fl_avro_value_set_null(slot);
     switch (v->type) {
-    case FL_TYPE_BOOLEAN: return fl_avro_value_set_bool(slot, v->i64 != 0);
+    case FL_TYPE_BOOLEAN:
+        return fl_avro_value_set_bool(slot, v->i64 != 0);
     case FL_TYPE_INT:
-    case FL_TYPE_DATE: return fl_avro_value_set_int(slot, (int32_t)v->i64);
-    case FL_TYPE_FLOAT: return fl_avro_value_set_float(slot, (float)v->f64);
-    case FL_TYPE_DOUBLE: return fl_avro_value_set_double(slot, v->f64);
+    case FL_TYPE_DATE:
+        return fl_avro_value_set_int(slot, (int32_t)v->i64);
+    case FL_TYPE_FLOAT:
+        return fl_avro_value_set_float(slot, (float)v->f64);
+    case FL_TYPE_DOUBLE:
+        return fl_avro_value_set_double(slot, v->f64);
     case FL_TYPE_STRING: {
         char *s = NULL;
         fl_err_t rc = fl_avro_arena_alloc(ar, v->len + 1, (void **)&s);
@@ -219,7 +282,8 @@ static fl_err_t set_pval(struct fl_avro_arena *ar, struct fl_avro_value *slot,
     }
     case FL_TYPE_BINARY:
     case FL_TYPE_UUID:
-    case FL_TYPE_FIXED: return fl_avro_value_set_bytes(ar, slot, v->bytes, v->len);
+    case FL_TYPE_FIXED:
+        return fl_avro_value_set_bytes(ar, slot, v->bytes, v->len);
     case FL_TYPE_DECIMAL: {
         /* Avro decimal on fixed: big-endian two's complement, sign-extended to the size */
         const struct fl_avro_node *fx = NULL;
@@ -231,7 +295,8 @@ static fl_err_t set_pval(struct fl_avro_arena *ar, struct fl_avro_value *slot,
         for (int i = 15; i >= 0; i--, u >>= 8) be[i] = (uint8_t)u;
         return fl_avro_value_set_bytes(ar, slot, be + 16 - fx->size, fx->size);
     }
-    default: return fl_avro_value_set_long(slot, v->i64);
+    default:
+        return fl_avro_value_set_long(slot, v->i64);
     }
 }
 
@@ -249,7 +314,8 @@ static fl_err_t fill_entry(struct fl_avro_arena *ar, struct fl_avro_value *rec,
     if (!rc) rc = fl_avro_value_set_string(ar, FIELD(d, 100), df->file_path);
     if (!rc) rc = fl_avro_value_set_string(ar, FIELD(d, 101), df->file_format);
     struct fl_avro_value *part = FIELD(d, 102);
-    for (int i = 0; i < df->npartition && !rc; i++) rc = set_pval(ar, &part->u.items[i], &df->partition[i]);
+    for (int i = 0; i < df->npartition && !rc; i++)
+        rc = set_pval(ar, &part->u.items[i], &df->partition[i]);
     if (!rc) rc = fl_avro_value_set_long(FIELD(d, 103), df->record_count);
     if (!rc) rc = fl_avro_value_set_long(FIELD(d, 104), df->file_size_in_bytes);
     if (df->content == FL_ICE_CONTENT_DATA || df->ncols > 0) {
@@ -318,8 +384,9 @@ fl_err_t fl_ice_manifest_write(const struct fl_schema *schema, const struct fl_i
     for (int i = 0; i < n; i++) {
         const struct fl_ice_manifest_entry *e = &entries[i];
         if (e->df.npartition != spec->nfields) {
-            rc = fl_errf(err, FL_ERR_INVALID, "manifest: %s has %d partition values, spec %d has %d",
-                         e->df.file_path, e->df.npartition, spec->spec_id, spec->nfields);
+            rc =
+                fl_errf(err, FL_ERR_INVALID, "manifest: %s has %d partition values, spec %d has %d",
+                        e->df.file_path, e->df.npartition, spec->spec_id, spec->nfields);
             goto out;
         }
         struct fl_avro_value rec;
@@ -386,7 +453,8 @@ fl_err_t fl_ice_manifest_list_write(int64_t snapshot_id, int64_t parent_id, int6
     struct fl_avro_writer *w = NULL;
     struct fl_avro_arena ar;
     fl_avro_arena_init(&ar, MANIFEST_ARENA_MAX);
-    fl_err_t rc = fl_avro_schema_parse(MANIFEST_LIST_SCHEMA, sizeof(MANIFEST_LIST_SCHEMA) - 1, &as, err);
+    fl_err_t rc =
+        fl_avro_schema_parse(MANIFEST_LIST_SCHEMA, sizeof(MANIFEST_LIST_SCHEMA) - 1, &as, err);
     if (!rc) rc = fl_avro_writer_new(as, FL_AVRO_CODEC_DEFLATE, &w, err);
     char num[32];
     if (!rc) {
@@ -432,7 +500,9 @@ fl_err_t fl_ice_manifest_list_write(int64_t snapshot_id, int64_t parent_id, int6
             if (!rc) rc = fl_avro_value_set_bool(FIELD(it, 518), fs->contains_nan);
             if (!rc && fs->has_bounds) {
                 rc = fl_avro_value_set_bytes(&ar, FIELD(it, 510), fs->lower.data, fs->lower.len);
-                if (!rc) rc = fl_avro_value_set_bytes(&ar, FIELD(it, 511), fs->upper.data, fs->upper.len);
+                if (!rc)
+                    rc =
+                        fl_avro_value_set_bytes(&ar, FIELD(it, 511), fs->upper.data, fs->upper.len);
             }
         }
         if (rc) {
@@ -548,9 +618,9 @@ static void pval_from_avro(const struct fl_avro_value *v, struct fl_ice_pval *ou
         return;
     case FL_AVRO_LONG:
         out->type = t->logical == FL_AVRO_LT_TIME_MICROS ? FL_TYPE_TIME
-                  : t->logical == FL_AVRO_LT_TIMESTAMP_MICROS
-                      ? (t->adjust_to_utc ? FL_TYPE_TIMESTAMPTZ : FL_TYPE_TIMESTAMP)
-                      : FL_TYPE_LONG;
+                    : t->logical == FL_AVRO_LT_TIMESTAMP_MICROS
+                        ? (t->adjust_to_utc ? FL_TYPE_TIMESTAMPTZ : FL_TYPE_TIMESTAMP)
+                        : FL_TYPE_LONG;
         out->i64 = v->u.l;
         return;
     case FL_AVRO_FLOAT:
@@ -569,7 +639,8 @@ static void pval_from_avro(const struct fl_avro_value *v, struct fl_ice_pval *ou
     case FL_AVRO_BYTES:
     case FL_AVRO_FIXED:
         if (t->logical == FL_AVRO_LT_DECIMAL && v->u.bytes.len <= 16) {
-            unsigned __int128 u = (v->u.bytes.len && (v->u.bytes.data[0] & 0x80)) ? ~(unsigned __int128)0 : 0;
+            unsigned __int128 u =
+                (v->u.bytes.len && (v->u.bytes.data[0] & 0x80)) ? ~(unsigned __int128)0 : 0;
             for (size_t i = 0; i < v->u.bytes.len; i++) u = (u << 8) | v->u.bytes.data[i];
             out->type = FL_TYPE_DECIMAL;
             out->scale = t->scale;
@@ -577,7 +648,7 @@ static void pval_from_avro(const struct fl_avro_value *v, struct fl_ice_pval *ou
             return;
         }
         out->type = t->logical == FL_AVRO_LT_UUID ? FL_TYPE_UUID
-                  : t->type == FL_AVRO_FIXED      ? FL_TYPE_FIXED
+                    : t->type == FL_AVRO_FIXED    ? FL_TYPE_FIXED
                                                   : FL_TYPE_BINARY;
         out->bytes = v->u.bytes.data;
         out->len = v->u.bytes.len;
@@ -615,10 +686,18 @@ static void read_map(struct metrics_acc *a, const struct fl_avro_value *slot, in
         if (!k || !v || k->type->type != FL_AVRO_INT) continue;
         struct fl_ice_col_metrics *m = metrics_for(a, k->u.i);
         switch (which) {
-        case 0: m->column_size = get_long(v, -1); break;
-        case 1: m->value_count = get_long(v, -1); break;
-        case 2: m->null_count = get_long(v, -1); break;
-        case 3: m->nan_count = get_long(v, -1); break;
+        case 0:
+            m->column_size = get_long(v, -1);
+            break;
+        case 1:
+            m->value_count = get_long(v, -1);
+            break;
+        case 2:
+            m->null_count = get_long(v, -1);
+            break;
+        case 3:
+            m->nan_count = get_long(v, -1);
+            break;
         case 4:
             m->lower = v->u.bytes.data;
             m->lower_len = v->u.bytes.len;
@@ -632,8 +711,9 @@ static void read_map(struct metrics_acc *a, const struct fl_avro_value *slot, in
     }
 }
 
-fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len, const struct fl_ice_manifest_file *mf,
-                              fl_ice_entry_fn fn, void *ctx, struct fl_error *err) {
+fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len,
+                              const struct fl_ice_manifest_file *mf, fl_ice_entry_fn fn, void *ctx,
+                              struct fl_error *err) {
     struct fl_avro_reader *r = NULL;
     fl_err_t rc = fl_avro_reader_open(data, len, NULL, &r, err);
     if (rc) return rc;
@@ -666,7 +746,8 @@ fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len, const struct fl_i
         if (e.snapshot_id == FL_ICE_NULL_LONG && mf) e.snapshot_id = mf->added_snapshot_id;
         if (e.status == FL_ICE_STATUS_ADDED && mf) {
             if (e.sequence_number == FL_ICE_NULL_LONG) e.sequence_number = mf->sequence_number;
-            if (e.file_sequence_number == FL_ICE_NULL_LONG) e.file_sequence_number = mf->sequence_number;
+            if (e.file_sequence_number == FL_ICE_NULL_LONG)
+                e.file_sequence_number = mf->sequence_number;
         }
         if (e.sequence_number == FL_ICE_NULL_LONG) e.sequence_number = 0; /* v1 */
         fl_free(path);

@@ -86,7 +86,8 @@ typedef int (*fl_ice_entry_fn)(void *ctx, const struct fl_ice_manifest_entry *en
 
 /* Reads a manifest whose list record is mf (for inheritance); partition
  * values take their types from the manifest's own Avro schema. */
-fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len, const struct fl_ice_manifest_file *mf,
-                              fl_ice_entry_fn fn, void *ctx, struct fl_error *err);
+fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len,
+                              const struct fl_ice_manifest_file *mf, fl_ice_entry_fn fn, void *ctx,
+                              struct fl_error *err);
 
 #endif

@@ -68,27 +68,32 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
     fl_err_t rc;
     int64_t v = 0;
     views_free(meta);
-    if (!json_is_object(d)) return fl_errf(err, FL_ERR_INVALID, "table metadata is not a JSON object");
+    if (!json_is_object(d))
+        return fl_errf(err, FL_ERR_INVALID, "table metadata is not a JSON object");
     if ((rc = need_int(d, "format-version", &v, err))) return rc;
     if (v < 1 || v > 2)
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "table metadata format-version %lld is not supported (1 or 2)",
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "table metadata format-version %lld is not supported (1 or 2)",
                        (long long)v);
     meta->format_version = (int)v;
     const char *uuid = json_string_value(json_object_get(d, "table-uuid"));
     snprintf(meta->table_uuid, sizeof(meta->table_uuid), "%s", uuid ? uuid : "");
     if (meta->format_version >= 2 && !uuid)
-        return fl_errf(err, FL_ERR_INVALID, "table metadata: \"table-uuid\" is required in format 2");
+        return fl_errf(err, FL_ERR_INVALID,
+                       "table metadata: \"table-uuid\" is required in format 2");
     meta->location = json_string_value(json_object_get(d, "location"));
-    if (!meta->location) return fl_errf(err, FL_ERR_INVALID, "table metadata: \"location\" is required");
+    if (!meta->location)
+        return fl_errf(err, FL_ERR_INVALID, "table metadata: \"location\" is required");
     if (meta->format_version >= 2) {
         /* fields format 2 makes required, which v1 readers may default */
-        static const char *const v2_required[] = {
-            "last-sequence-number", "schemas",       "current-schema-id",     "partition-specs",
-            "default-spec-id",      "last-partition-id", "sort-orders", "default-sort-order-id"};
+        static const char *const v2_required[] = {"last-sequence-number", "schemas",
+                                                  "current-schema-id",    "partition-specs",
+                                                  "default-spec-id",      "last-partition-id",
+                                                  "sort-orders",          "default-sort-order-id"};
         for (size_t i = 0; i < sizeof(v2_required) / sizeof(v2_required[0]); i++)
             if (!json_object_get(d, v2_required[i]))
-                return fl_errf(err, FL_ERR_INVALID, "table metadata: \"%s\" is required in format 2",
-                               v2_required[i]);
+                return fl_errf(err, FL_ERR_INVALID,
+                               "table metadata: \"%s\" is required in format 2", v2_required[i]);
     }
     meta->last_sequence_number = fl_ice_doc_i64(d, "last-sequence-number", 0);
     if ((rc = need_int(d, "last-updated-ms", &meta->last_updated_ms, err))) return rc;
@@ -105,10 +110,12 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                 return rc;
             meta->nschemas++;
         }
-        meta->current_schema_id = (int32_t)fl_ice_doc_i64(d, "current-schema-id", meta->schemas[0]->schema_id);
+        meta->current_schema_id =
+            (int32_t)fl_ice_doc_i64(d, "current-schema-id", meta->schemas[0]->schema_id);
     } else if (json_is_object(json_object_get(d, "schema"))) {
         meta->schemas = fl_calloc(1, sizeof(*meta->schemas));
-        if ((rc = parse_schema_json(json_object_get(d, "schema"), &meta->schemas[0], err))) return rc;
+        if ((rc = parse_schema_json(json_object_get(d, "schema"), &meta->schemas[0], err)))
+            return rc;
         meta->nschemas = 1;
         meta->current_schema_id = meta->schemas[0]->schema_id;
     } else {
@@ -127,7 +134,8 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
             if ((rc = parse_spec_json(json_array_get(specs, i), &meta->specs[i], err))) return rc;
             meta->nspecs++;
         }
-        meta->default_spec_id = (int32_t)fl_ice_doc_i64(d, "default-spec-id", meta->specs[0]->spec_id);
+        meta->default_spec_id =
+            (int32_t)fl_ice_doc_i64(d, "default-spec-id", meta->specs[0]->spec_id);
     } else {
         json_t *old = json_object_get(d, "partition-spec");
         json_t *empty = json_array();
@@ -158,28 +166,34 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
         struct fl_ice_snapshot *s = &meta->snapshots[i];
         if (!json_is_integer(json_object_get(js, "snapshot-id")) ||
             !json_is_integer(json_object_get(js, "timestamp-ms")))
-            return fl_errf(err, FL_ERR_INVALID, "table metadata: snapshot %zu lacks snapshot-id or timestamp-ms", i);
+            return fl_errf(err, FL_ERR_INVALID,
+                           "table metadata: snapshot %zu lacks snapshot-id or timestamp-ms", i);
         s->snapshot_id = fl_ice_doc_i64(js, "snapshot-id", 0);
         s->parent_id = fl_ice_doc_i64(js, "parent-snapshot-id", FL_ICE_NO_SNAPSHOT);
         s->sequence_number = fl_ice_doc_i64(js, "sequence-number", 0);
         s->timestamp_ms = fl_ice_doc_i64(js, "timestamp-ms", 0);
         s->manifest_list = json_string_value(json_object_get(js, "manifest-list"));
         s->schema_id = (int32_t)fl_ice_doc_i64(js, "schema-id", -1);
-        const char *op = json_string_value(json_object_get(json_object_get(js, "summary"), "operation"));
+        const char *op =
+            json_string_value(json_object_get(json_object_get(js, "summary"), "operation"));
         s->operation = op ? op : "";
         if (meta->format_version >= 2 && !s->manifest_list)
-            return fl_errf(err, FL_ERR_INVALID, "table metadata: snapshot %lld has no manifest-list",
+            return fl_errf(err, FL_ERR_INVALID,
+                           "table metadata: snapshot %lld has no manifest-list",
                            (long long)s->snapshot_id);
         meta->nsnapshots++;
     }
     json_t *cur = json_object_get(d, "current-snapshot-id");
-    meta->current_snapshot_id = json_is_integer(cur) ? (int64_t)json_integer_value(cur) : FL_ICE_NO_SNAPSHOT;
+    meta->current_snapshot_id =
+        json_is_integer(cur) ? (int64_t)json_integer_value(cur) : FL_ICE_NO_SNAPSHOT;
     int64_t main_ref = fl_ice_meta_ref(meta, "main");
-    if (json_is_object(json_object_get(d, "refs")) && json_object_get(json_object_get(d, "refs"), "main"))
+    if (json_is_object(json_object_get(d, "refs")) &&
+        json_object_get(json_object_get(d, "refs"), "main"))
         meta->current_snapshot_id = main_ref; /* refs win, as the spec says they must agree */
     if (meta->current_snapshot_id != FL_ICE_NO_SNAPSHOT &&
         !fl_ice_meta_snapshot(meta, meta->current_snapshot_id))
-        return fl_errf(err, FL_ERR_INVALID, "table metadata: current snapshot %lld is not in snapshots",
+        return fl_errf(err, FL_ERR_INVALID,
+                       "table metadata: current snapshot %lld is not in snapshots",
                        (long long)meta->current_snapshot_id);
     return FL_OK;
 }
@@ -196,7 +210,8 @@ static fl_err_t gunzip(const uint8_t *src, size_t len, struct fl_buf *out, struc
     while (zr != Z_STREAM_END) {
         if (fl_buf_reserve(out, 65536)) {
             inflateEnd(&zs);
-            return fl_errf(err, FL_ERR_LIMIT, "gzip metadata larger than %d MiB", FL_ICE_META_MAX >> 20);
+            return fl_errf(err, FL_ERR_LIMIT, "gzip metadata larger than %d MiB",
+                           FL_ICE_META_MAX >> 20);
         }
         zs.next_out = out->data + out->len;
         zs.avail_out = (uInt)(out->cap - out->len);
@@ -287,7 +302,8 @@ fl_err_t fl_ice_meta_new(const struct fl_schema *schema, const struct fl_ice_spe
     json_array_append_new(orders, unsorted);
     json_object_set_new(d, "sort-orders", orders);
     json_t *jp = json_object();
-    for (int i = 0; i < nprops; i++) json_object_set_new(jp, props[i].key, json_string(props[i].value));
+    for (int i = 0; i < nprops; i++)
+        json_object_set_new(jp, props[i].key, json_string(props[i].value));
     json_object_set_new(d, "properties", jp);
     json_object_set_new(d, "current-snapshot-id", json_integer(-1));
     json_object_set_new(d, "refs", json_object());
@@ -400,9 +416,11 @@ fl_err_t fl_ice_meta_add_snapshot(struct fl_ice_meta *meta, const struct fl_ice_
     json_t *d = DOC(meta);
     if (!branch) branch = "main";
     if (fl_ice_meta_snapshot(meta, ns->snapshot_id))
-        return fl_errf(err, FL_ERR_INVALID, "snapshot id %lld already exists", (long long)ns->snapshot_id);
+        return fl_errf(err, FL_ERR_INVALID, "snapshot id %lld already exists",
+                       (long long)ns->snapshot_id);
     if (ns->parent_id != FL_ICE_NO_SNAPSHOT && !fl_ice_meta_snapshot(meta, ns->parent_id))
-        return fl_errf(err, FL_ERR_INVALID, "parent snapshot %lld does not exist", (long long)ns->parent_id);
+        return fl_errf(err, FL_ERR_INVALID, "parent snapshot %lld does not exist",
+                       (long long)ns->parent_id);
     int64_t seq = meta->format_version >= 2 ? meta->last_sequence_number + 1 : 0;
     json_t *s = json_object();
     if (meta->format_version >= 2) json_object_set_new(s, "sequence-number", json_integer(seq));
@@ -418,7 +436,8 @@ fl_err_t fl_ice_meta_add_snapshot(struct fl_ice_meta *meta, const struct fl_ice_
     json_object_set_new(s, "manifest-list", json_string(ns->manifest_list));
     json_object_set_new(s, "schema-id", json_integer(meta->current_schema_id));
     json_array_append_new(fl_ice_doc_member(d, "snapshots", 1), s);
-    if (meta->format_version >= 2) json_object_set_new(d, "last-sequence-number", json_integer(seq));
+    if (meta->format_version >= 2)
+        json_object_set_new(d, "last-sequence-number", json_integer(seq));
     json_t *ref = json_object();
     json_object_set_new(ref, "snapshot-id", json_integer(ns->snapshot_id));
     json_object_set_new(ref, "type", json_string("branch"));
@@ -484,7 +503,8 @@ fl_err_t fl_ice_meta_add_spec(struct fl_ice_meta *meta, const struct fl_ice_spec
     json_object_set_new(js, "spec-id", json_integer(id));
     json_array_append_new(fl_ice_doc_member(d, "partition-specs", 1), js);
     int32_t last = fl_ice_spec_last_field_id(spec);
-    if (last > meta->last_partition_id) json_object_set_new(d, "last-partition-id", json_integer(last));
+    if (last > meta->last_partition_id)
+        json_object_set_new(d, "last-partition-id", json_integer(last));
     if (set_default) json_object_set_new(d, "default-spec-id", json_integer(id));
     if (spec_id) *spec_id = id;
     return fl_ice_meta_rebuild(meta, err);

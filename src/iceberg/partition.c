@@ -84,8 +84,8 @@ fl_err_t fl_ice_spec_parse(const char *json, size_t len, struct fl_ice_spec **ou
         pf->name = fl_strdup(name);
         spec->nfields = (int)i + 1;
         if (fl_ice_transform_parse(xf, &pf->transform)) {
-            rc = fl_errf(err, FL_ERR_UNSUPPORTED, "partition field \"%s\": unknown transform \"%s\"",
-                         name, xf);
+            rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                         "partition field \"%s\": unknown transform \"%s\"", name, xf);
             goto out;
         }
     }
@@ -117,14 +117,22 @@ fl_err_t fl_ice_spec_bind(const struct fl_ice_spec *spec, const struct fl_schema
 
 static const char *default_suffix(fl_ice_xf_kind_t kind) {
     switch (kind) {
-    case FL_ICE_XF_BUCKET: return "_bucket";
-    case FL_ICE_XF_TRUNCATE: return "_trunc";
-    case FL_ICE_XF_YEAR: return "_year";
-    case FL_ICE_XF_MONTH: return "_month";
-    case FL_ICE_XF_DAY: return "_day";
-    case FL_ICE_XF_HOUR: return "_hour";
-    case FL_ICE_XF_VOID: return "_null";
-    default: return "";
+    case FL_ICE_XF_BUCKET:
+        return "_bucket";
+    case FL_ICE_XF_TRUNCATE:
+        return "_trunc";
+    case FL_ICE_XF_YEAR:
+        return "_year";
+    case FL_ICE_XF_MONTH:
+        return "_month";
+    case FL_ICE_XF_DAY:
+        return "_day";
+    case FL_ICE_XF_HOUR:
+        return "_hour";
+    case FL_ICE_XF_VOID:
+        return "_null";
+    default:
+        return "";
     }
 }
 
@@ -179,8 +187,8 @@ fl_err_t fl_ice_spec_from_terms(const struct fl_schema *schema, int32_t spec_id,
     for (int i = 0; i < nterms; i++) {
         char xf[64], col[256];
         if (parse_term(terms[i], xf, sizeof(xf), col, sizeof(col))) {
-            rc = fl_errf(err, FL_ERR_INVALID, "partition term \"%s\" is not col, f(col) or f(N, col)",
-                         terms[i]);
+            rc = fl_errf(err, FL_ERR_INVALID,
+                         "partition term \"%s\" is not col, f(col) or f(N, col)", terms[i]);
             break;
         }
         struct fl_ice_part_field *pf = &spec->fields[i];

@@ -121,7 +121,8 @@ bool fl_ice_prune_file(const struct fl_schema *schema, const struct fl_ice_spec 
         int idx = fl_schema_index_by_id(schema, p->field_id);
         const struct fl_ice_col_metrics *m = metrics(df, p->field_id);
         if (idx < 0 || !m) continue;
-        bool all_null = m->value_count >= 0 && m->null_count >= 0 && m->null_count == m->value_count;
+        bool all_null =
+            m->value_count >= 0 && m->null_count >= 0 && m->null_count == m->value_count;
         if (p->op == FL_ICE_OP_IS_NULL && m->null_count == 0) return false;
         if (p->op == FL_ICE_OP_NOT_NULL && all_null) return false;
         if (!is_cmp(p->op)) continue;
@@ -152,7 +153,8 @@ bool fl_ice_prune_manifest(const struct fl_schema *schema, const struct fl_ice_s
             const struct fl_ice_field_summary *fs = &mf->partitions[k];
             if (p->op == FL_ICE_OP_IS_NULL && !fs->contains_null) return false;
             if (!is_cmp(p->op) || !fs->has_bounds) continue;
-            if (pf->transform.kind == FL_ICE_XF_BUCKET) continue; /* summaries of hashes say little */
+            if (pf->transform.kind == FL_ICE_XF_BUCKET)
+                continue; /* summaries of hashes say little */
             if (!monotonic(pf->transform.kind)) continue;
             int idx = fl_schema_index_by_id(schema, pf->source_id);
             if (idx < 0) continue;
@@ -164,7 +166,8 @@ bool fl_ice_prune_manifest(const struct fl_schema *schema, const struct fl_ice_s
                 continue;
             fl_ice_transform_apply(&pf->transform, p->lit, p->row, &t);
             if (t.is_null || t.type != lo.type) continue;
-            if (!range_may(&lo, &hi, p->op, &t, pf->transform.kind == FL_ICE_XF_IDENTITY)) return false;
+            if (!range_may(&lo, &hi, p->op, &t, pf->transform.kind == FL_ICE_XF_IDENTITY))
+                return false;
         }
     }
     return true;

@@ -67,12 +67,12 @@ struct fl_ice_scan {
     int cur;
     struct fl_buf data;
     struct fl_pq_reader *r;
-    int *map;            /* output column -> reader batch column, -1 = null, -2 = constant */
+    int *map; /* output column -> reader batch column, -1 = null, -2 = constant */
     const struct fl_ice_pval **konst; /* -2 columns: the file's identity partition value */
-    bool *skip;          /* output columns not wanted (projection): read as null */
-    int64_t row_base;    /* position of the reader batch's first row in the file */
+    bool *skip;                       /* output columns not wanted (projection): read as null */
+    int64_t row_base;                 /* position of the reader batch's first row in the file */
     struct fl_batch *out;
-    int64_t *pos_out;    /* file position of each row of out */
+    int64_t *pos_out; /* file position of each row of out */
     size_t pos_cap;
 };
 
@@ -108,8 +108,10 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
         memcpy(pf->eq_ids, e->df.equality_ids, sizeof(int32_t) * (size_t)e->df.nequality);
         pf->neq = e->df.nequality;
     }
-    if (pf->content == FL_ICE_CONTENT_DATA) sc->ndata++;
-    else sc->ndeletes++;
+    if (pf->content == FL_ICE_CONTENT_DATA)
+        sc->ndata++;
+    else
+        sc->ndeletes++;
 }
 
 static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
@@ -117,8 +119,9 @@ static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     if (e->status == FL_ICE_STATUS_DELETED) return 0;
     if (e->df.content == FL_ICE_CONTENT_DATA) {
         sc->stats.files_planned++;
-        if (sc->npreds && !fl_ice_prune_file(sc->schema, fl_ice_meta_spec(sc->tbl->meta, e->df.spec_id),
-                                             &e->df, sc->preds, sc->npreds)) {
+        if (sc->npreds &&
+            !fl_ice_prune_file(sc->schema, fl_ice_meta_spec(sc->tbl->meta, e->df.spec_id), &e->df,
+                               sc->preds, sc->npreds)) {
             sc->stats.files_skipped++;
             return 0;
         }
@@ -130,8 +133,9 @@ static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
 static bool keep_manifest(void *ctx, const struct fl_ice_manifest_file *mf) {
     struct fl_ice_scan *sc = ctx;
     sc->stats.manifests_planned++;
-    if (sc->npreds && !fl_ice_prune_manifest(sc->schema, fl_ice_meta_spec(sc->tbl->meta, mf->partition_spec_id),
-                                             mf, sc->preds, sc->npreds)) {
+    if (sc->npreds &&
+        !fl_ice_prune_manifest(sc->schema, fl_ice_meta_spec(sc->tbl->meta, mf->partition_spec_id),
+                               mf, sc->preds, sc->npreds)) {
         sc->stats.manifests_skipped++;
         return false;
     }
@@ -156,9 +160,12 @@ fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id,
                             fl_ice_manifest_filter_fn keep, fl_ice_entry_fn fn, void *ctx,
                             struct fl_error *err) {
     const struct fl_ice_snapshot *snap = fl_ice_meta_snapshot(tbl->meta, snapshot_id);
-    if (!snap) return fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist", (long long)snapshot_id);
+    if (!snap)
+        return fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist",
+                       (long long)snapshot_id);
     if (!snap->manifest_list)
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "snapshot %lld lists manifests without a manifest list",
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "snapshot %lld lists manifests without a manifest list",
                        (long long)snapshot_id);
     struct fl_buf b;
     fl_buf_init(&b, MANIFEST_MAX);
@@ -275,7 +282,8 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
         }
     } else {
         if (pf->neq < 1 || pf->neq > 16) {
-            rc = fl_errf(err, FL_ERR_UNSUPPORTED, "equality deletes on %d columns (1 to 16 supported)", pf->neq);
+            rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                         "equality deletes on %d columns (1 to 16 supported)", pf->neq);
             goto out;
         }
         if ((rc = fl_pq_reader_project_ids(r, pf->eq_ids, pf->neq, err))) goto out;
@@ -338,9 +346,11 @@ fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                              : fl_ice_meta_snapshot(tbl->meta, snapshot_id);
     if (!rc && !snap && snapshot_id != FL_ICE_NO_SNAPSHOT)
         rc = fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist", (long long)snapshot_id);
-    if (!rc && snap) rc = fl_ice_table_files(tbl, snap->snapshot_id, keep_manifest, on_entry, sc, err);
+    if (!rc && snap)
+        rc = fl_ice_table_files(tbl, snap->snapshot_id, keep_manifest, on_entry, sc, err);
     for (int i = 0; i < sc->nfiles && !rc; i++)
-        if (sc->files[i].content != FL_ICE_CONTENT_DATA) rc = load_delete_file(sc, &sc->files[i], err);
+        if (sc->files[i].content != FL_ICE_CONTENT_DATA)
+            rc = load_delete_file(sc, &sc->files[i], err);
     if (!rc && sc->npos) qsort(sc->pos, sc->npos, sizeof(*sc->pos), pos_cmp);
     if (rc) {
         fl_ice_scan_free(sc);
@@ -355,8 +365,10 @@ static bool pos_deleted(const struct fl_ice_scan *sc, const char *path, int64_t 
     size_t lo = 0, hi = sc->npos;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (pos_cmp(&sc->pos[mid], &key) < 0) lo = mid + 1;
-        else hi = mid;
+        if (pos_cmp(&sc->pos[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     for (; lo < sc->npos && pos_cmp(&sc->pos[lo], &key) == 0; lo++)
         if (sc->pos[lo].seq >= seq) return true;
@@ -371,7 +383,8 @@ static bool values_equal(const struct fl_col *a, size_t ra, const struct fl_col 
         const uint8_t *pa = fl_col_bytes(a, ra, &la), *pb = fl_col_bytes(b, rb, &lb);
         return la == lb && memcmp(pa, pb, la) == 0;
     }
-    if (a->width == b->width) return memcmp(a->values + ra * a->width, b->values + rb * b->width, a->width) == 0;
+    if (a->width == b->width)
+        return memcmp(a->values + ra * a->width, b->values + rb * b->width, a->width) == 0;
     return fl_col_int(a, ra) == fl_col_int(b, rb); /* int vs long after evolution */
 }
 
@@ -404,17 +417,24 @@ static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batc
 static fl_err_t col_append_pval(struct fl_col *col, const struct fl_ice_pval *v) {
     if (v->is_null) return fl_col_append_null(col);
     switch (col->field->type) {
-    case FL_TYPE_BOOLEAN: return fl_col_append_bool(col, v->i64 != 0);
+    case FL_TYPE_BOOLEAN:
+        return fl_col_append_bool(col, v->i64 != 0);
     case FL_TYPE_INT:
-    case FL_TYPE_DATE: return fl_col_append_i32(col, (int32_t)v->i64);
-    case FL_TYPE_FLOAT: return fl_col_append_f32(col, (float)v->f64);
-    case FL_TYPE_DOUBLE: return fl_col_append_f64(col, v->f64);
-    case FL_TYPE_DECIMAL: return fl_col_append_i128(col, v->dec);
+    case FL_TYPE_DATE:
+        return fl_col_append_i32(col, (int32_t)v->i64);
+    case FL_TYPE_FLOAT:
+        return fl_col_append_f32(col, (float)v->f64);
+    case FL_TYPE_DOUBLE:
+        return fl_col_append_f64(col, v->f64);
+    case FL_TYPE_DECIMAL:
+        return fl_col_append_i128(col, v->dec);
     case FL_TYPE_STRING:
     case FL_TYPE_BINARY:
     case FL_TYPE_UUID:
-    case FL_TYPE_FIXED: return fl_col_append_bytes(col, v->bytes, v->len);
-    default: return fl_col_append_i64(col, v->i64);
+    case FL_TYPE_FIXED:
+        return fl_col_append_bytes(col, v->bytes, v->len);
+    default:
+        return fl_col_append_i64(col, v->i64);
     }
 }
 
@@ -467,10 +487,14 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         const struct fl_ice_pred *p = &sc->preds[k];
         if (fl_schema_index_by_id(fs, p->field_id) < 0) continue;
         struct fl_pq_pred pp = {.field_id = p->field_id};
-        static const int ops[] = {[FL_ICE_OP_EQ] = FL_PQ_PRED_EQ, [FL_ICE_OP_LT] = FL_PQ_PRED_LT,
-                                  [FL_ICE_OP_LE] = FL_PQ_PRED_LE, [FL_ICE_OP_GT] = FL_PQ_PRED_GT,
-                                  [FL_ICE_OP_GE] = FL_PQ_PRED_GE, [FL_ICE_OP_IS_NULL] = FL_PQ_PRED_IS_NULL,
-                                  [FL_ICE_OP_NOT_NULL] = FL_PQ_PRED_NOT_NULL, [FL_ICE_OP_NE] = -1};
+        static const int ops[] = {[FL_ICE_OP_EQ] = FL_PQ_PRED_EQ,
+                                  [FL_ICE_OP_LT] = FL_PQ_PRED_LT,
+                                  [FL_ICE_OP_LE] = FL_PQ_PRED_LE,
+                                  [FL_ICE_OP_GT] = FL_PQ_PRED_GT,
+                                  [FL_ICE_OP_GE] = FL_PQ_PRED_GE,
+                                  [FL_ICE_OP_IS_NULL] = FL_PQ_PRED_IS_NULL,
+                                  [FL_ICE_OP_NOT_NULL] = FL_PQ_PRED_NOT_NULL,
+                                  [FL_ICE_OP_NE] = -1};
         if (ops[p->op] < 0) continue;
         pp.op = (fl_pq_pred_op_t)ops[p->op];
         /* the file's column must have the predicate's type (not an evolved one) */
@@ -529,19 +553,21 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
                     continue;
                 }
                 for (size_t row = 0; row < in->nrows && !rc; row++)
-                    rc = sc->map[c] == -2 ? col_append_pval(oc, sc->konst[c]) : fl_col_append_null(oc);
+                    rc = sc->map[c] == -2 ? col_append_pval(oc, sc->konst[c])
+                                          : fl_col_append_null(oc);
             }
             if (rc) {
                 fl_batch_reset(sc->out);
-                return fl_errf(err, rc, "data file %s: rows %lld.. do not fit the table schema", pf->path,
-                               (long long)sc->row_base);
+                return fl_errf(err, rc, "data file %s: rows %lld.. do not fit the table schema",
+                               pf->path, (long long)sc->row_base);
             }
             sc->out->nrows = in->nrows;
             if (in->nrows > sc->pos_cap) {
                 sc->pos_cap = in->nrows;
                 sc->pos_out = fl_reallocarray(sc->pos_out, sc->pos_cap, sizeof(int64_t));
             }
-            for (size_t row = 0; row < in->nrows; row++) sc->pos_out[row] = sc->row_base + (int64_t)row;
+            for (size_t row = 0; row < in->nrows; row++)
+                sc->pos_out[row] = sc->row_base + (int64_t)row;
             sc->row_base += (int64_t)in->nrows;
             *out = sc->out;
             return FL_OK;
@@ -552,8 +578,9 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
             if (sc->neq && eq_deleted(sc, in, row, pf->seq)) continue;
             for (int c = 0; c < sc->out->ncols && !rc; c++)
                 rc = sc->map[c] == -2 ? col_append_pval(&sc->out->cols[c], sc->konst[c])
-                     : sc->map[c] < 0 ? fl_col_append_null(&sc->out->cols[c])
-                                      : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
+                     : sc->map[c] < 0
+                         ? fl_col_append_null(&sc->out->cols[c])
+                         : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
             if (!rc) rc = fl_batch_end_row(sc->out);
             if (!rc) {
                 if (sc->out->nrows > sc->pos_cap) {

@@ -23,12 +23,18 @@ static const struct {
     const char *name;
     fl_type_id_t type;
 } prim_names[] = {
-    {"boolean", FL_TYPE_BOOLEAN}, {"int", FL_TYPE_INT},
-    {"long", FL_TYPE_LONG},       {"float", FL_TYPE_FLOAT},
-    {"double", FL_TYPE_DOUBLE},   {"date", FL_TYPE_DATE},
-    {"time", FL_TYPE_TIME},       {"timestamp", FL_TYPE_TIMESTAMP},
-    {"timestamptz", FL_TYPE_TIMESTAMPTZ}, {"string", FL_TYPE_STRING},
-    {"binary", FL_TYPE_BINARY},   {"uuid", FL_TYPE_UUID},
+    {"boolean", FL_TYPE_BOOLEAN},
+    {"int", FL_TYPE_INT},
+    {"long", FL_TYPE_LONG},
+    {"float", FL_TYPE_FLOAT},
+    {"double", FL_TYPE_DOUBLE},
+    {"date", FL_TYPE_DATE},
+    {"time", FL_TYPE_TIME},
+    {"timestamp", FL_TYPE_TIMESTAMP},
+    {"timestamptz", FL_TYPE_TIMESTAMPTZ},
+    {"string", FL_TYPE_STRING},
+    {"binary", FL_TYPE_BINARY},
+    {"uuid", FL_TYPE_UUID},
 };
 
 bool fl_type_is_primitive(fl_type_id_t type) {
@@ -90,19 +96,25 @@ void fl_type_format(const struct fl_field *field, char *out, size_t outsz) {
 
 size_t fl_type_width(const struct fl_field *field) {
     switch (field->type) {
-    case FL_TYPE_BOOLEAN: return 1;
+    case FL_TYPE_BOOLEAN:
+        return 1;
     case FL_TYPE_INT:
     case FL_TYPE_DATE:
-    case FL_TYPE_FLOAT: return 4;
+    case FL_TYPE_FLOAT:
+        return 4;
     case FL_TYPE_LONG:
     case FL_TYPE_TIME:
     case FL_TYPE_TIMESTAMP:
     case FL_TYPE_TIMESTAMPTZ:
-    case FL_TYPE_DOUBLE: return 8;
+    case FL_TYPE_DOUBLE:
+        return 8;
     case FL_TYPE_DECIMAL:
-    case FL_TYPE_UUID: return 16;
-    case FL_TYPE_FIXED: return (size_t)field->length;
-    default: return 0;
+    case FL_TYPE_UUID:
+        return 16;
+    case FL_TYPE_FIXED:
+        return (size_t)field->length;
+    default:
+        return 0;
     }
 }
 
@@ -236,7 +248,8 @@ static fl_err_t parse_type(struct parse_ctx *pc, json_t *jt, struct fl_field *f,
         f->type = FL_TYPE_MAP;
         f->children = fl_calloc(2, sizeof(*f->children));
         f->nchildren = 2;
-        fl_err_t rc = parse_child(pc, jt, &f->children[0], "key", "key-id", "key", NULL, what, depth);
+        fl_err_t rc =
+            parse_child(pc, jt, &f->children[0], "key", "key-id", "key", NULL, what, depth);
         if (rc) return rc;
         return parse_child(pc, jt, &f->children[1], "value", "value-id", "value", "value-required",
                            what, depth);
@@ -325,8 +338,8 @@ fl_err_t fl_schema_parse(const char *json, size_t len, struct fl_schema **out,
     json_error_t je;
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
-        return fl_errf(err, FL_ERR_INVALID, "schema JSON line %d column %d: %s", je.line,
-                       je.column, je.text);
+        return fl_errf(err, FL_ERR_INVALID, "schema JSON line %d column %d: %s", je.line, je.column,
+                       je.text);
     fl_err_t rc = schema_from_json(root, out, err);
     json_decref(root);
     return rc;
@@ -440,8 +453,8 @@ struct fl_schema *fl_schema_select(const struct fl_schema *schema, const int *fi
     s->nfields = n;
     for (int i = 0; i < n; i++) field_copy(&s->fields[i], &schema->fields[field_idx[i]]);
     int k = 0;
-    s->identifier_ids = fl_calloc(schema->nidentifier ? (size_t)schema->nidentifier : 1,
-                                  sizeof(int32_t));
+    s->identifier_ids =
+        fl_calloc(schema->nidentifier ? (size_t)schema->nidentifier : 1, sizeof(int32_t));
     for (int i = 0; i < schema->nidentifier; i++)
         if (fl_schema_index_by_id(s, schema->identifier_ids[i]) >= 0)
             s->identifier_ids[k++] = schema->identifier_ids[i];

@@ -41,8 +41,8 @@ char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key) {
     return u;
 }
 
-fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out,
-                          size_t outsz, struct fl_error *err) {
+fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
+                          struct fl_error *err) {
     const char *loc = tbl->meta ? tbl->meta->location : NULL;
     size_t ll = loc ? strlen(loc) : 0;
     while (ll && loc[ll - 1] == '/') ll--;
@@ -61,9 +61,10 @@ fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char
         while (*rest == '/') rest++;
         n = snprintf(out, outsz, "%s", rest);
     } else
-        return fl_errf(err, FL_ERR_INVALID,
-                       "path %s is neither under the table location %.*s nor under the warehouse %s",
-                       path, (int)ll, loc ? loc : "", root);
+        return fl_errf(
+            err, FL_ERR_INVALID,
+            "path %s is neither under the table location %.*s nor under the warehouse %s", path,
+            (int)ll, loc ? loc : "", root);
     if (n < 0 || (size_t)n >= outsz) return fl_errf(err, FL_ERR_LIMIT, "path %s too long", path);
     return fl_store_key_check(out, err);
 }
@@ -125,15 +126,19 @@ static fl_err_t load_from_catalog(struct fl_ice_table *tbl, struct fl_error *err
     const char *root = fl_store_uri(tbl->store);
     size_t rl = strlen(root);
     while (rl && root[rl - 1] == '/') rl--;
-    if (strncmp(loc, root, rl) == 0 && loc[rl] == '/') snprintf(key, sizeof(key), "%s", loc + rl + 1);
-    else return fl_errf(err, FL_ERR_INVALID, "table %s.%s: metadata %s is outside the warehouse %s",
-                        tbl->ns, tbl->name, loc, root);
+    if (strncmp(loc, root, rl) == 0 && loc[rl] == '/')
+        snprintf(key, sizeof(key), "%s", loc + rl + 1);
+    else
+        return fl_errf(err, FL_ERR_INVALID, "table %s.%s: metadata %s is outside the warehouse %s",
+                       tbl->ns, tbl->name, loc, root);
     if ((rc = load_meta_key(tbl, key, err))) return rc;
     if (!tbl->key_prefix) {
         /* the table folder: the metadata file's key minus /metadata/<file> */
         char *m = fl_ice_metadata_dir(key);
-        if (m) *m = '\0';
-        else key[0] = '\0';
+        if (m)
+            *m = '\0';
+        else
+            key[0] = '\0';
         tbl->key_prefix = fl_strdup(key);
     }
     fl_free(tbl->metadata_location);
@@ -186,13 +191,16 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
         char folder[FL_STORE_KEY_MAX + 1];
         snprintf(folder, sizeof(folder), "%s", mkey);
         char *m = fl_ice_metadata_dir(folder);
-        if (m) *m = '\0';
-        else folder[0] = '\0';
+        if (m)
+            *m = '\0';
+        else
+            folder[0] = '\0';
         tbl->key_prefix = fl_strdup(folder);
     } else {
         tbl->key_prefix = fl_strndup(key, kl);
         char hint[FL_STORE_KEY_MAX + 1];
-        snprintf(hint, sizeof(hint), "%s%smetadata/version-hint.text", tbl->key_prefix, kl ? "/" : "");
+        snprintf(hint, sizeof(hint), "%s%smetadata/version-hint.text", tbl->key_prefix,
+                 kl ? "/" : "");
         struct fl_buf hb;
         fl_buf_init(&hb, 64);
         struct fl_error probe = {0};
@@ -323,7 +331,8 @@ fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const 
     tbl->key_prefix = key_join(nspath, name);
     char *location = fl_ice_table_uri(tbl, tbl->key_prefix);
     char *key = NULL;
-    rc = fl_ice_meta_new(schema, spec, location, props, nprops, fl_time_now_us() / 1000, &tbl->meta, err);
+    rc = fl_ice_meta_new(schema, spec, location, props, nprops, fl_time_now_us() / 1000, &tbl->meta,
+                         err);
     fl_free(location);
     if (!rc) rc = write_metadata(tbl, tbl->meta, 1, &tbl->metadata_location, &key, err);
     if (!rc) {
@@ -368,7 +377,8 @@ static fl_err_t parent_manifests(struct fl_ice_table *tbl, struct fl_ice_manifes
     const struct fl_ice_snapshot *s = fl_ice_meta_current_snapshot(tbl->meta);
     if (!s) return FL_OK;
     if (!s->manifest_list)
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "snapshot %lld has no manifest list (format 1 manifests field)",
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "snapshot %lld has no manifest list (format 1 manifests field)",
                        (long long)s->snapshot_id);
     char key[FL_STORE_KEY_MAX + 1];
     fl_err_t rc = fl_ice_table_key(tbl, s->manifest_list, key, sizeof(key), err);
@@ -392,14 +402,14 @@ fl_err_t fl_ice_table_read_manifest(struct fl_ice_table *tbl, const struct fl_ic
     return rc;
 }
 
-fl_err_t fl_ice_table_put_manifest(struct fl_ice_table *tbl, const struct fl_ice_spec *spec, int content,
-                                   const struct fl_ice_manifest_entry *entries, int n, const char *tag,
-                                   int64_t snapshot_id, int64_t seq, struct fl_ice_manifest_file *out,
-                                   struct fl_error *err) {
+fl_err_t fl_ice_table_put_manifest(struct fl_ice_table *tbl, const struct fl_ice_spec *spec,
+                                   int content, const struct fl_ice_manifest_entry *entries, int n,
+                                   const char *tag, int64_t snapshot_id, int64_t seq,
+                                   struct fl_ice_manifest_file *out, struct fl_error *err) {
     uint8_t *data = NULL;
     size_t len = 0;
-    fl_err_t rc = fl_ice_manifest_write(fl_ice_meta_current_schema(tbl->meta), spec, content, entries, n,
-                                        &data, &len, out, err);
+    fl_err_t rc = fl_ice_manifest_write(fl_ice_meta_current_schema(tbl->meta), spec, content,
+                                        entries, n, &data, &len, out, err);
     if (!rc) {
         char uuid[37], name[128];
         fl_uuid_v4_text(uuid);
@@ -418,7 +428,8 @@ fl_err_t fl_ice_table_put_manifest(struct fl_ice_table *tbl, const struct fl_ice
     out->sequence_number = seq;
     out->min_sequence_number = seq;
     for (int i = 0; i < n; i++)
-        if (entries[i].status != FL_ICE_STATUS_DELETED && entries[i].sequence_number != FL_ICE_NULL_LONG &&
+        if (entries[i].status != FL_ICE_STATUS_DELETED &&
+            entries[i].sequence_number != FL_ICE_NULL_LONG &&
             entries[i].sequence_number < out->min_sequence_number)
             out->min_sequence_number = entries[i].sequence_number;
     return FL_OK;
@@ -450,7 +461,8 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
         fl_buf_fini(&mb);
         if (!rc) rc = change(ctx, next, attempt, err);
         if (!rc) {
-            fl_ice_meta_log_previous(next, tbl->metadata_location, base->last_updated_ms, METADATA_LOG_MAX);
+            fl_ice_meta_log_previous(next, tbl->metadata_location, base->last_updated_ms,
+                                     METADATA_LOG_MAX);
             fl_ice_meta_touch(next, fl_time_now_us() / 1000 > next->last_updated_ms
                                         ? fl_time_now_us() / 1000
                                         : next->last_updated_ms);
@@ -460,7 +472,8 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
         if (!rc) rc = write_metadata(tbl, next, version, &loc, &key, err);
         if (!rc) {
             if (tbl->cat) {
-                rc = fl_catalog_table_commit(tbl->cat, tbl->ns, tbl->name, tbl->metadata_location, loc, err);
+                rc = fl_catalog_table_commit(tbl->cat, tbl->ns, tbl->name, tbl->metadata_location,
+                                             loc, err);
                 if (!rc) {
                     struct fl_error herr = {0};
                     write_hadoop_version(tbl, key, version, &herr);
@@ -537,8 +550,10 @@ static int collect_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
             fc->removed_records += e->df.record_count;
         } else {
             fc->removed_del++;
-            if (e->df.content == FL_ICE_CONTENT_POSITION_DELETES) fc->removed_pos += e->df.record_count;
-            else fc->removed_eq += e->df.record_count;
+            if (e->df.content == FL_ICE_CONTENT_POSITION_DELETES)
+                fc->removed_pos += e->df.record_count;
+            else
+                fc->removed_eq += e->df.record_count;
         }
     } else {
         d->status = FL_ICE_STATUS_EXISTING; /* sequence numbers stay explicit */
@@ -561,11 +576,14 @@ static fl_err_t rewrite_manifest(struct files_change *fc, const struct fl_ice_ma
     fl_err_t rc = fl_ice_table_read_manifest(tbl, mf, collect_entry, &c, err);
     if (!rc && c.nremoved > 0) {
         const struct fl_ice_spec *spec = fl_ice_meta_spec(tbl->meta, mf->partition_spec_id);
-        if (!spec) rc = fl_errf(err, FL_ERR_CORRUPT, "manifest %s names unknown spec %d", mf->manifest_path,
-                                mf->partition_spec_id);
+        if (!spec)
+            rc = fl_errf(err, FL_ERR_CORRUPT, "manifest %s names unknown spec %d",
+                         mf->manifest_path, mf->partition_spec_id);
         char tag[8];
         snprintf(tag, sizeof(tag), "r%d", mf->content);
-        if (!rc) rc = fl_ice_table_put_manifest(tbl, spec, mf->content, c.e, c.n, tag, fc->id, seq, out, err);
+        if (!rc)
+            rc = fl_ice_table_put_manifest(tbl, spec, mf->content, c.e, c.n, tag, fc->id, seq, out,
+                                           err);
         if (!rc) *rewritten = 1;
     } else if (!rc) {
         fc->removed_records = save[0], fc->removed_size = save[1], fc->removed_data = save[2];
@@ -618,7 +636,8 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     fl_ice_merge_opts_from_meta(next, &mo);
     struct fl_ice_manifest_file *list = NULL, *made = NULL;
     int nlist = 0, nmade = 0;
-    rc = fl_ice_manifests_merge(tbl, &mo, fc->id, seq, all, nall, &list, &nlist, &made, &nmade, err);
+    rc =
+        fl_ice_manifests_merge(tbl, &mo, fc->id, seq, all, nall, &list, &nlist, &made, &nmade, err);
     uint8_t *ldata = NULL;
     size_t llen = 0;
     int created = 0;
@@ -633,7 +652,8 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     if (rc) return rc;
     char uuid[37], name[160];
     fl_uuid_v4_text(uuid);
-    snprintf(name, sizeof(name), "metadata/snap-%lld-%d-%s.avro", (long long)fc->id, attempt + 1, uuid);
+    snprintf(name, sizeof(name), "metadata/snap-%lld-%d-%s.avro", (long long)fc->id, attempt + 1,
+             uuid);
     char *lkey = key_join(tbl->key_prefix, name);
     rc = fl_store_put(tbl->store, lkey, ldata, llen, err);
     char *lloc = fl_ice_table_uri(tbl, lkey);
@@ -642,7 +662,9 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     char nums[24][24];
     struct fl_ice_kv kv[24 + 64];
     int nk = 0;
-#define SUM(k, v) (snprintf(nums[nk], sizeof(nums[nk]), "%lld", (long long)(v)), kv[nk].key = (k), kv[nk].value = nums[nk], nk++)
+#define SUM(k, v)                                                                                  \
+    (snprintf(nums[nk], sizeof(nums[nk]), "%lld", (long long)(v)), kv[nk].key = (k),               \
+     kv[nk].value = nums[nk], nk++)
     SUM("added-data-files", fc->added_data);
     SUM("added-records", fc->added_records);
     SUM("added-files-size", fc->added_size);
@@ -654,22 +676,29 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     if (fc->removed_del) SUM("removed-delete-files", fc->removed_del);
     if (fc->removed_pos) SUM("removed-position-deletes", fc->removed_pos);
     if (fc->removed_eq) SUM("removed-equality-deletes", fc->removed_eq);
-    SUM("total-records", summary_i64(next, parent, "total-records") + fc->added_records - fc->removed_records);
-    SUM("total-files-size", summary_i64(next, parent, "total-files-size") + fc->added_size - fc->removed_size);
-    SUM("total-data-files", summary_i64(next, parent, "total-data-files") + fc->added_data - fc->removed_data);
-    SUM("total-delete-files", summary_i64(next, parent, "total-delete-files") + fc->added_del - fc->removed_del);
-    SUM("total-position-deletes", summary_i64(next, parent, "total-position-deletes") + fc->added_pos - fc->removed_pos);
-    SUM("total-equality-deletes", summary_i64(next, parent, "total-equality-deletes") + fc->added_eq - fc->removed_eq);
+    SUM("total-records",
+        summary_i64(next, parent, "total-records") + fc->added_records - fc->removed_records);
+    SUM("total-files-size",
+        summary_i64(next, parent, "total-files-size") + fc->added_size - fc->removed_size);
+    SUM("total-data-files",
+        summary_i64(next, parent, "total-data-files") + fc->added_data - fc->removed_data);
+    SUM("total-delete-files",
+        summary_i64(next, parent, "total-delete-files") + fc->added_del - fc->removed_del);
+    SUM("total-position-deletes",
+        summary_i64(next, parent, "total-position-deletes") + fc->added_pos - fc->removed_pos);
+    SUM("total-equality-deletes",
+        summary_i64(next, parent, "total-equality-deletes") + fc->added_eq - fc->removed_eq);
     SUM("manifests-created", created);
     SUM("manifests-kept", nlist - created);
     SUM("manifests-replaced", nold - (nlist - created));
 #undef SUM
-    for (int i = 0; i < fc->nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++) kv[nk++] = fc->summary[i];
+    for (int i = 0; i < fc->nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++)
+        kv[nk++] = fc->summary[i];
     struct fl_ice_new_snapshot ns = {.snapshot_id = fc->id,
                                      .parent_id = parent,
                                      .timestamp_ms = fl_time_now_us() / 1000,
                                      .manifest_list = lloc,
-                                     .operation = fc->operation ? fc->operation
+                                     .operation = fc->operation    ? fc->operation
                                                   : !fc->added_del ? "append"
                                                   : fc->added_data ? "overwrite"
                                                                    : "delete",
@@ -683,13 +712,14 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
 fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice_data_file *files,
                                    int n, const struct fl_ice_kv *summary, int nsummary,
                                    int64_t *snapshot_id, struct fl_error *err) {
-    return fl_ice_table_replace(tbl, NULL, NULL, files, n, NULL, summary, nsummary, snapshot_id, err);
+    return fl_ice_table_replace(tbl, NULL, NULL, files, n, NULL, summary, nsummary, snapshot_id,
+                                err);
 }
 
-fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remove, void *remove_ctx,
-                              const struct fl_ice_data_file *files, int n, const char *operation,
-                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                              struct fl_error *err) {
+fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remove,
+                              void *remove_ctx, const struct fl_ice_data_file *files, int n,
+                              const char *operation, const struct fl_ice_kv *summary, int nsummary,
+                              int64_t *snapshot_id, struct fl_error *err) {
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     int64_t id = new_snapshot_id();
     struct staged_manifest staged[2] = {0}; /* data, deletes */
@@ -705,7 +735,8 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
             bool is_del = files[i].content != FL_ICE_CONTENT_DATA;
             if (is_del != (kind == 1)) continue;
             if (files[i].spec_id != spec->spec_id) {
-                rc = fl_errf(err, FL_ERR_INVALID, "file %s was written for spec %d, table default is %d",
+                rc = fl_errf(err, FL_ERR_INVALID,
+                             "file %s was written for spec %d, table default is %d",
                              files[i].file_path, files[i].spec_id, spec->spec_id);
                 break;
             }
@@ -720,7 +751,8 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
         char tag[8];
         snprintf(tag, sizeof(tag), "m%d", kind);
         /* sequence numbers are set per attempt */
-        rc = fl_ice_table_put_manifest(tbl, spec, kind, entries, k, tag, id, 0, &staged[kind].mf, err);
+        rc = fl_ice_table_put_manifest(tbl, spec, kind, entries, k, tag, id, 0, &staged[kind].mf,
+                                       err);
         if (rc) break;
         staged[kind].used = 1;
     }
@@ -731,17 +763,28 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
             added_records += files[i].record_count;
         } else {
             added_del++;
-            if (files[i].content == FL_ICE_CONTENT_POSITION_DELETES) added_pos += files[i].record_count;
-            else added_eq += files[i].record_count;
+            if (files[i].content == FL_ICE_CONTENT_POSITION_DELETES)
+                added_pos += files[i].record_count;
+            else
+                added_eq += files[i].record_count;
         }
     }
 
     /* 2. manifest list + snapshot in new metadata, committed with retries */
-    struct files_change fc = {.tbl = tbl, .staged = staged, .id = id, .summary = summary,
-                              .nsummary = nsummary, .added_records = added_records,
-                              .added_size = added_size, .added_data = added_data,
-                              .added_del = added_del, .added_pos = added_pos, .added_eq = added_eq,
-                              .remove = remove, .remove_ctx = remove_ctx, .operation = operation};
+    struct files_change fc = {.tbl = tbl,
+                              .staged = staged,
+                              .id = id,
+                              .summary = summary,
+                              .nsummary = nsummary,
+                              .added_records = added_records,
+                              .added_size = added_size,
+                              .added_data = added_data,
+                              .added_del = added_del,
+                              .added_pos = added_pos,
+                              .added_eq = added_eq,
+                              .remove = remove,
+                              .remove_ctx = remove_ctx,
+                              .operation = operation};
     if (!rc) rc = fl_ice_table_commit_meta(tbl, files_change_apply, &fc, err);
     if (!rc && snapshot_id) *snapshot_id = id;
     for (int kind = 0; kind < 2; kind++)
@@ -753,8 +796,8 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
 /* ---- appender ---- */
 
 struct part_slot {
-    char *path;                 /* partition path, "" when unpartitioned */
-    struct fl_ice_pval *vals;   /* bytes point into vbuf */
+    char *path;               /* partition path, "" when unpartitioned */
+    struct fl_ice_pval *vals; /* bytes point into vbuf */
     struct fl_buf vbuf;
     struct fl_batch *stage;
     struct fl_pq_writer *pqw;
@@ -893,13 +936,14 @@ static fl_err_t find_slot(struct fl_ice_appender *ap, const struct fl_batch *bat
 fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *batch,
                              struct fl_error *err) {
     if (batch->ncols != ap->schema->nfields)
-        return fl_errf(err, FL_ERR_INVALID, "batch has %d columns, the table schema %d", batch->ncols,
-                       ap->schema->nfields);
+        return fl_errf(err, FL_ERR_INVALID, "batch has %d columns, the table schema %d",
+                       batch->ncols, ap->schema->nfields);
     for (int c = 0; c < batch->ncols; c++)
         if (batch->cols[c].field->id != ap->schema->fields[c].id ||
             batch->cols[c].field->type != ap->schema->fields[c].type)
-            return fl_errf(err, FL_ERR_INVALID, "batch column %d (\"%s\") does not match the table schema",
-                           c, batch->cols[c].field->name);
+            return fl_errf(err, FL_ERR_INVALID,
+                           "batch column %d (\"%s\") does not match the table schema", c,
+                           batch->cols[c].field->name);
     for (size_t row = 0; row < batch->nrows; row++) {
         struct part_slot *s = NULL;
         fl_err_t rc = find_slot(ap, batch, row, &s, err);
@@ -921,21 +965,24 @@ static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn 
 
 fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
                                 int nsummary, int64_t *snapshot_id, struct fl_error *err) {
-    return fl_ice_appender_commit_replace(ap, NULL, NULL, NULL, summary, nsummary, snapshot_id, err);
+    return fl_ice_appender_commit_replace(ap, NULL, NULL, NULL, summary, nsummary, snapshot_id,
+                                          err);
 }
 
 fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
                                         void *remove_ctx, const char *operation,
                                         const struct fl_ice_kv *summary, int nsummary,
                                         int64_t *snapshot_id, struct fl_error *err) {
-    return appender_commit(ap, remove, remove_ctx, operation, NULL, 0, summary, nsummary, snapshot_id,
-                           err);
+    return appender_commit(ap, remove, remove_ctx, operation, NULL, 0, summary, nsummary,
+                           snapshot_id, err);
 }
 
-fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap, const struct fl_ice_data_file *extra,
-                                     int nextra, const struct fl_ice_kv *summary, int nsummary,
+fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
+                                     const struct fl_ice_data_file *extra, int nextra,
+                                     const struct fl_ice_kv *summary, int nsummary,
                                      int64_t *snapshot_id, struct fl_error *err) {
-    return appender_commit(ap, NULL, NULL, NULL, extra, nextra, summary, nsummary, snapshot_id, err);
+    return appender_commit(ap, NULL, NULL, NULL, extra, nextra, summary, nsummary, snapshot_id,
+                           err);
 }
 
 /* Writes the staged rows as data files, then one snapshot with them and
@@ -969,7 +1016,8 @@ static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn 
         rc = fl_store_put(ap->tbl->store, key, s->file.data, s->file.len, err);
         char *loc = fl_ice_table_uri(ap->tbl, key);
         if (!rc)
-            rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ap->schema, &res, ap->spec, s->vals, err);
+            rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ap->schema, &res, ap->spec, s->vals,
+                                               err);
         if (!rc) ndf++;
         fl_free(loc);
         fl_free(key);
@@ -977,8 +1025,8 @@ static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn 
     }
     for (int i = 0; i < nextra; i++) dfs[ndf + i] = extra[i]; /* borrowed: not fini'd below */
     if (!rc && (ndf + nextra > 0 || remove))
-        rc = fl_ice_table_replace(ap->tbl, remove, remove_ctx, dfs, ndf + nextra, operation, summary,
-                                  nsummary, snapshot_id, err);
+        rc = fl_ice_table_replace(ap->tbl, remove, remove_ctx, dfs, ndf + nextra, operation,
+                                  summary, nsummary, snapshot_id, err);
     for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
     fl_free(dfs);
     for (int i = 0; i < ap->nslots; i++) {

@@ -29,13 +29,13 @@
 #include "store/store.h"
 
 struct fl_ice_table {
-    struct fl_store *store;     /* borrowed */
-    struct fl_catalog *cat;     /* borrowed, NULL for path-only tables */
-    char *ns, *name;            /* NULL for path-only tables */
-    char *key_prefix;           /* store key of the table's folder, "" for the root */
-    char *metadata_location;    /* full URI of the current metadata file */
+    struct fl_store *store;  /* borrowed */
+    struct fl_catalog *cat;  /* borrowed, NULL for path-only tables */
+    char *ns, *name;         /* NULL for path-only tables */
+    char *key_prefix;        /* store key of the table's folder, "" for the root */
+    char *metadata_location; /* full URI of the current metadata file */
     struct fl_ice_meta *meta;
-    int version;                /* N of the current metadata file */
+    int version; /* N of the current metadata file */
 };
 
 /* Creates ns.name in the catalog (the namespace is created if missing)
@@ -62,8 +62,8 @@ char *fl_ice_metadata_dir(char *path);
 /* The URI of a store key, as paths are recorded in metadata (caller frees). */
 char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key);
 /* The store key of an absolute path recorded in the table's metadata. */
-fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out,
-                          size_t outsz, struct fl_error *err);
+fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
+                          struct fl_error *err);
 
 /* ---- writing ---- */
 
@@ -93,8 +93,9 @@ fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_
  * borrowed) as ONE snapshot: an upsert's inserts and deletes become
  * visible together. No snapshot (and *snapshot_id -1) when there is
  * nothing to commit. */
-fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap, const struct fl_ice_data_file *extra,
-                                     int nextra, const struct fl_ice_kv *summary, int nsummary,
+fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
+                                     const struct fl_ice_data_file *extra, int nextra,
+                                     const struct fl_ice_kv *summary, int nsummary,
                                      int64_t *snapshot_id, struct fl_error *err);
 void fl_ice_appender_free(struct fl_ice_appender *ap);
 
@@ -106,15 +107,14 @@ typedef fl_err_t (*fl_ice_meta_change_fn)(void *ctx, struct fl_ice_meta *next, i
 fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_fn change, void *ctx,
                                   struct fl_error *err);
 
-
 /* One snapshot that removes the live files `remove` picks (their
  * manifests are rewritten: those entries DELETED, the rest EXISTING) and
  * adds files: operation "replace" for a compaction that keeps the same
  * rows, "overwrite" otherwise (NULL derives it from what is added). */
-fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remove, void *remove_ctx,
-                              const struct fl_ice_data_file *files, int n, const char *operation,
-                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                              struct fl_error *err);
+fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remove,
+                              void *remove_ctx, const struct fl_ice_data_file *files, int n,
+                              const char *operation, const struct fl_ice_kv *summary, int nsummary,
+                              int64_t *snapshot_id, struct fl_error *err);
 
 /* Commits already written files (data and/or delete files, each with
  * its content type) as one snapshot: "append" when all are data files,

@@ -42,8 +42,10 @@ uint32_t fl_ice_murmur3_32(const void *data, size_t len) {
     const uint8_t *tail = p + nblocks * 4;
     uint32_t k = 0;
     switch (len & 3) {
-    case 3: k ^= (uint32_t)tail[2] << 16; /* fall through */
-    case 2: k ^= (uint32_t)tail[1] << 8;  /* fall through */
+    case 3:
+        k ^= (uint32_t)tail[2] << 16; /* fall through */
+    case 2:
+        k ^= (uint32_t)tail[1] << 8; /* fall through */
     case 1:
         k ^= tail[0];
         k *= c1;
@@ -108,7 +110,8 @@ int32_t fl_ice_hash_value(const struct fl_col *col, size_t row) {
             memcpy(&d, col->values + row * 8, 8);
         }
         uint64_t bits;
-        if (d != d) bits = UINT64_C(0x7ff8000000000000);
+        if (d != d)
+            bits = UINT64_C(0x7ff8000000000000);
         else {
             if (d == 0) d = 0.0; /* -0.0 hashes as 0.0 */
             memcpy(&bits, &d, 8);
@@ -368,8 +371,10 @@ void fl_ice_transform_apply(const struct fl_ice_transform *t, const struct fl_co
 int fl_ice_pval_cmp(const struct fl_ice_pval *a, const struct fl_ice_pval *b) {
     switch (a->type) {
     case FL_TYPE_FLOAT:
-    case FL_TYPE_DOUBLE: return (a->f64 > b->f64) - (a->f64 < b->f64);
-    case FL_TYPE_DECIMAL: return (a->dec > b->dec) - (a->dec < b->dec);
+    case FL_TYPE_DOUBLE:
+        return (a->f64 > b->f64) - (a->f64 < b->f64);
+    case FL_TYPE_DECIMAL:
+        return (a->dec > b->dec) - (a->dec < b->dec);
     case FL_TYPE_STRING:
     case FL_TYPE_BINARY:
     case FL_TYPE_UUID:
@@ -378,7 +383,8 @@ int fl_ice_pval_cmp(const struct fl_ice_pval *a, const struct fl_ice_pval *b) {
         int c = n ? memcmp(a->bytes, b->bytes, n) : 0;
         return c ? c : (a->len > b->len) - (a->len < b->len);
     }
-    default: return (a->i64 > b->i64) - (a->i64 < b->i64);
+    default:
+        return (a->i64 > b->i64) - (a->i64 < b->i64);
     }
 }
 
@@ -410,10 +416,14 @@ static void java_time(int64_t us_of_day, char *out, size_t outsz) {
     int64_t secs = us_of_day / FL_US_PER_SEC;
     int frac = (int)(us_of_day % FL_US_PER_SEC);
     int h = (int)(secs / 3600), m = (int)(secs / 60 % 60), s = (int)(secs % 60);
-    if (frac == 0 && s == 0) snprintf(out, outsz, "%02d:%02d", h, m);
-    else if (frac == 0) snprintf(out, outsz, "%02d:%02d:%02d", h, m, s);
-    else if (frac % 1000 == 0) snprintf(out, outsz, "%02d:%02d:%02d.%03d", h, m, s, frac / 1000);
-    else snprintf(out, outsz, "%02d:%02d:%02d.%06d", h, m, s, frac);
+    if (frac == 0 && s == 0)
+        snprintf(out, outsz, "%02d:%02d", h, m);
+    else if (frac == 0)
+        snprintf(out, outsz, "%02d:%02d:%02d", h, m, s);
+    else if (frac % 1000 == 0)
+        snprintf(out, outsz, "%02d:%02d:%02d.%03d", h, m, s, frac / 1000);
+    else
+        snprintf(out, outsz, "%02d:%02d:%02d.%06d", h, m, s, frac);
 }
 
 static void base64(const uint8_t *s, size_t n, struct fl_buf *out) {
@@ -465,8 +475,8 @@ fl_err_t fl_ice_pval_to_path(const struct fl_ice_transform *t, const struct fl_i
         case FL_TYPE_DECIMAL: {
             /* BigDecimal.toString of the unscaled value and scale */
             char digits[64];
-            unsigned __int128 u = v->dec < 0 ? (unsigned __int128)(-(v->dec + 1)) + 1
-                                             : (unsigned __int128)v->dec;
+            unsigned __int128 u =
+                v->dec < 0 ? (unsigned __int128)(-(v->dec + 1)) + 1 : (unsigned __int128)v->dec;
             int n = 0;
             do {
                 digits[n++] = (char)('0' + (int)(u % 10));
@@ -508,7 +518,8 @@ fl_err_t fl_ice_pval_to_path(const struct fl_ice_transform *t, const struct fl_i
             struct fl_buf b64;
             fl_buf_init(&b64, FL_BUF_NOMAX);
             base64(v->bytes, v->len, &b64);
-            fl_err_t rc = fl_ice_url_escape(out, b64.data ? b64.data : (const uint8_t *)"", b64.len);
+            fl_err_t rc =
+                fl_ice_url_escape(out, b64.data ? b64.data : (const uint8_t *)"", b64.len);
             fl_buf_fini(&b64);
             return rc;
         }

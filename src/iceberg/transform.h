@@ -40,14 +40,14 @@ struct fl_ice_transform {
 /* A partition value. bytes point into the source column or into buf. */
 struct fl_ice_pval {
     bool is_null;
-    fl_type_id_t type; /* result type */
-    int32_t scale;     /* decimals */
-    int64_t i64;       /* boolean, int, long, date, time, timestamps */
-    double f64;        /* float, double */
-    __int128 dec;      /* decimal unscaled */
+    fl_type_id_t type;    /* result type */
+    int32_t scale;        /* decimals */
+    int64_t i64;          /* boolean, int, long, date, time, timestamps */
+    double f64;           /* float, double */
+    __int128 dec;         /* decimal unscaled */
     const uint8_t *bytes; /* string, binary, fixed, uuid */
     size_t len;
-    uint8_t buf[16];   /* owns short byte results (uuid, fixed <= 16) */
+    uint8_t buf[16]; /* owns short byte results (uuid, fixed <= 16) */
 };
 
 /* Parses "identity", "bucket[16]", "truncate[10]", "year", "month",

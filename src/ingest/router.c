@@ -136,8 +136,9 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
         /* the Iceberg REST catalog parses its own (raw) path: %1F separates levels */
         char *raw = fl_strndup(target, raw_len);
         int status = 500;
-        fl_rest_handle(ing->cfg.rest, m, raw, call.query, fl_ingest_req_header(req, "Authorization"),
-                       (const char *)req->body, req->body_len, &status, &resp->body);
+        fl_rest_handle(ing->cfg.rest, m, raw, call.query,
+                       fl_ingest_req_header(req, "Authorization"), (const char *)req->body,
+                       req->body_len, &status, &resp->body);
         fl_free(raw);
         resp->status = status;
         resp->content_type = "application/json";
@@ -147,8 +148,7 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
         if (strcmp(m, "POST")) goto method;
         int status = 500;
         fl_sql_http_handle(ing->cfg.rest->store, ing->cfg.rest->cat, ing->cfg.sql_log,
-                           (const char *)req->body,
-                           req->body_len, &status, &resp->body);
+                           (const char *)req->body, req->body_len, &status, &resp->body);
         resp->status = status;
         resp->content_type = "application/json";
         goto out;

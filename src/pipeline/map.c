@@ -29,28 +29,28 @@
 #include <string.h>
 
 enum src_kind {
-    SRC_NONE,     /* renamed away: null */
-    SRC_KEY,      /* the record field `key` */
-    SRC_KEY_NOW,  /* the record field, else the processing time (processed_timestamp) */
+    SRC_NONE,    /* renamed away: null */
+    SRC_KEY,     /* the record field `key` */
+    SRC_KEY_NOW, /* the record field, else the processing time (processed_timestamp) */
     SRC_NOW,
     SRC_TOPIC,
     SRC_PARTITION,
     SRC_OFFSET,
     SRC_TIMESTAMP, /* the log record's timestamp (_kafka_timestamp) */
     SRC_CONST,
-    SRC_DATE_OF,  /* the day of the record field `key` */
-    SRC_HOUR_OF   /* the record field `key`, an hour stamp */
+    SRC_DATE_OF, /* the day of the record field `key` */
+    SRC_HOUR_OF  /* the record field `key`, an hour stamp */
 };
 
 struct src {
     enum src_kind kind;
-    char *key;          /* record field, for KEY, KEY_NOW, DATE_OF, HOUR_OF */
-    int cast;           /* lenient conversion to the column's type */
-    int64_t unit_us;    /* cast: microseconds per unit of epoch numbers */
+    char *key;              /* record field, for KEY, KEY_NOW, DATE_OF, HOUR_OF */
+    int cast;               /* lenient conversion to the column's type */
+    int64_t unit_us;        /* cast: microseconds per unit of epoch numbers */
     struct fl_schema *ksch; /* CONST: the one column's schema and its one row */
     struct fl_batch *kval;
-    int direct;             /* the decoder appends it from the key */
-    int cap;                /* else: the capture of the key, or -1 */
+    int direct; /* the decoder appends it from the key */
+    int cap;    /* else: the capture of the key, or -1 */
 };
 
 struct name_src {
@@ -173,30 +173,39 @@ static fl_err_t compile_derive(struct env *e, const struct fl_schema *schema,
             return step_err(err, st, "now needs a timestamp or long column, not %s", st->column);
         s.kind = SRC_NOW;
     } else if (!strcmp(st->from, "topic")) {
-        if (f->type != FL_TYPE_STRING) return step_err(err, st, "topic needs a string column, not %s", st->column);
+        if (f->type != FL_TYPE_STRING)
+            return step_err(err, st, "topic needs a string column, not %s", st->column);
         s.kind = SRC_TOPIC;
     } else if (!strcmp(st->from, "partition")) {
         if (f->type != FL_TYPE_INT && f->type != FL_TYPE_LONG)
             return step_err(err, st, "partition needs an int or long column, not %s", st->column);
         s.kind = SRC_PARTITION;
     } else if (!strcmp(st->from, "offset")) {
-        if (f->type != FL_TYPE_LONG) return step_err(err, st, "offset needs a long column, not %s", st->column);
+        if (f->type != FL_TYPE_LONG)
+            return step_err(err, st, "offset needs a long column, not %s", st->column);
         s.kind = SRC_OFFSET;
     } else if (!strcmp(st->from, "timestamp")) {
-        if (!is_ts(f->type)) return step_err(err, st, "timestamp needs a timestamp column, not %s", st->column);
+        if (!is_ts(f->type))
+            return step_err(err, st, "timestamp needs a timestamp column, not %s", st->column);
         s.kind = SRC_TIMESTAMP;
-    } else if (call_arg(st->from, "date", arg, sizeof(arg)) || call_arg(st->from, "hour", arg, sizeof(arg))) {
+    } else if (call_arg(st->from, "date", arg, sizeof(arg)) ||
+               call_arg(st->from, "hour", arg, sizeof(arg))) {
         int date = st->from[0] == 'd';
         if (date ? f->type != FL_TYPE_DATE && f->type != FL_TYPE_STRING : !is_ts(f->type))
-            return step_err(err, st, date ? "date() needs a date or string column, not %s"
-                                          : "hour() needs a timestamp column, not %s", st->column);
+            return step_err(err, st,
+                            date ? "date() needs a date or string column, not %s"
+                                 : "hour() needs a timestamp column, not %s",
+                            st->column);
         struct src in = env_get(e, arg);
         if (in.kind != SRC_KEY && in.kind != SRC_KEY_NOW)
-            return step_err(err, st, "%s is not a field of the record (derived or renamed away)", arg);
+            return step_err(err, st, "%s is not a field of the record (derived or renamed away)",
+                            arg);
         s.kind = date ? SRC_DATE_OF : SRC_HOUR_OF;
         s.key = in.key;
     } else {
-        return step_err(err, st, "unknown source \"%s\" (now, topic, partition, offset, timestamp, date(FIELD), hour(FIELD))",
+        return step_err(err, st,
+                        "unknown source \"%s\" (now, topic, partition, offset, timestamp, "
+                        "date(FIELD), hour(FIELD))",
                         st->from);
     }
     env_set(e, st->column, s);
@@ -206,9 +215,12 @@ static fl_err_t compile_derive(struct env *e, const struct fl_schema *schema,
 /* Whether s is a JSON number (RFC 8259's grammar). */
 static int json_number(const char *s) {
     if (*s == '-') s++;
-    if (*s == '0') s++;
-    else if (*s >= '1' && *s <= '9') while (*s >= '0' && *s <= '9') s++;
-    else return 0;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (*s >= '0' && *s <= '9') s++;
+    else
+        return 0;
     if (*s == '.') {
         if (*++s < '0' || *s > '9') return 0;
         while (*s >= '0' && *s <= '9') s++;
@@ -234,10 +246,14 @@ static fl_err_t compile_const(struct src *s, const struct fl_schema *schema, int
     size_t n = strlen(v);
     struct fl_jscalar j = {.kind = FL_JS_STRING, .s = v, .len = n};
     if (schema->fields[c].type != FL_TYPE_STRING) {
-        if (!strcmp(v, "null")) j.kind = FL_JS_NULL;
-        else if (!strcmp(v, "true") || !strcmp(v, "false")) j = (struct fl_jscalar){.kind = FL_JS_BOOL, .b = v[0] == 't'};
-        else if (json_number(v)) j.kind = FL_JS_NUMBER;
-        else if (n >= 2 && v[0] == '"' && v[n - 1] == '"') j = (struct fl_jscalar){FL_JS_STRING, 0, v + 1, n - 2};
+        if (!strcmp(v, "null"))
+            j.kind = FL_JS_NULL;
+        else if (!strcmp(v, "true") || !strcmp(v, "false"))
+            j = (struct fl_jscalar){.kind = FL_JS_BOOL, .b = v[0] == 't'};
+        else if (json_number(v))
+            j.kind = FL_JS_NUMBER;
+        else if (n >= 2 && v[0] == '"' && v[n - 1] == '"')
+            j = (struct fl_jscalar){FL_JS_STRING, 0, v + 1, n - 2};
     }
     struct fl_error e = {0};
     rc = fl_col_append_jscalar(&s->kval->cols[0], &j, &e);
@@ -247,7 +263,8 @@ static fl_err_t compile_const(struct src *s, const struct fl_schema *schema, int
 }
 
 static int reads_key(const struct src *s) {
-    return s->kind == SRC_KEY || s->kind == SRC_KEY_NOW || s->kind == SRC_DATE_OF || s->kind == SRC_HOUR_OF;
+    return s->kind == SRC_KEY || s->kind == SRC_KEY_NOW || s->kind == SRC_DATE_OF ||
+           s->kind == SRC_HOUR_OF;
 }
 
 /* Which columns the decoder fills from their key, which keys it
@@ -304,7 +321,9 @@ fl_err_t fl_pipe_map_bind(struct fl_pipe_map *m, const struct fl_schema *schema,
                 char *key = s.key ? fl_strdup(s.key) : NULL;
                 s.key = key;
                 s.cast = 1;
-                s.unit_us = !st->from || !strcmp(st->from, "s") ? 1000000 : !strcmp(st->from, "ms") ? 1000 : 1;
+                s.unit_us = !st->from || !strcmp(st->from, "s") ? 1000000
+                            : !strcmp(st->from, "ms")           ? 1000
+                                                                : 1;
                 env_set(&e, st->column, s);
                 fl_free(key);
             }
@@ -327,19 +346,25 @@ fl_err_t fl_pipe_map_bind(struct fl_pipe_map *m, const struct fl_schema *schema,
         } else {
             /* the defaults: seed 004's bronze columns */
             s->kind = SRC_KEY;
-            if (!strcmp(f->name, "_kafka_topic") && f->type == FL_TYPE_STRING) s->kind = SRC_TOPIC;
-            else if (!strcmp(f->name, "_kafka_partition") && (f->type == FL_TYPE_INT || f->type == FL_TYPE_LONG))
+            if (!strcmp(f->name, "_kafka_topic") && f->type == FL_TYPE_STRING)
+                s->kind = SRC_TOPIC;
+            else if (!strcmp(f->name, "_kafka_partition") &&
+                     (f->type == FL_TYPE_INT || f->type == FL_TYPE_LONG))
                 s->kind = SRC_PARTITION;
-            else if (!strcmp(f->name, "_kafka_offset") && f->type == FL_TYPE_LONG) s->kind = SRC_OFFSET;
-            else if (!strcmp(f->name, "_kafka_timestamp") && is_ts(f->type)) s->kind = SRC_TIMESTAMP;
-            else if (!strcmp(f->name, "processed_timestamp") && (is_ts(f->type) || f->type == FL_TYPE_LONG))
+            else if (!strcmp(f->name, "_kafka_offset") && f->type == FL_TYPE_LONG)
+                s->kind = SRC_OFFSET;
+            else if (!strcmp(f->name, "_kafka_timestamp") && is_ts(f->type))
+                s->kind = SRC_TIMESTAMP;
+            else if (!strcmp(f->name, "processed_timestamp") &&
+                     (is_ts(f->type) || f->type == FL_TYPE_LONG))
                 s->kind = SRC_KEY_NOW;
             if (s->kind == SRC_KEY || s->kind == SRC_KEY_NOW) s->key = fl_strdup(f->name);
         }
         if (s->kind == SRC_CONST) {
             const struct fl_pipe_map_step *st = NULL;
             for (int i = m->nsteps - 1; i >= 0 && !st; i--)
-                if (m->steps[i].kind == FL_PIPE_MAP_DERIVE && m->steps[i].value && !strcmp(m->steps[i].column, f->name))
+                if (m->steps[i].kind == FL_PIPE_MAP_DERIVE && m->steps[i].value &&
+                    !strcmp(m->steps[i].column, f->name))
                     st = &m->steps[i];
             rc = compile_const(s, schema, c, st, err);
         }
@@ -359,12 +384,12 @@ fl_err_t fl_pipe_map_new(const struct fl_schema *schema, const struct fl_pipe_ma
         if (!s->column || (s->kind == FL_PIPE_MAP_RENAME && !s->from) ||
             (s->kind == FL_PIPE_MAP_DERIVE && !s->from == !s->value)) {
             fl_pipe_map_free(m);
-            return fl_errf(err, FL_ERR_INVALID, "%s%smap step %d is incomplete", s->where ? s->where : "",
-                           s->where ? ": " : "", i + 1);
+            return fl_errf(err, FL_ERR_INVALID, "%s%smap step %d is incomplete",
+                           s->where ? s->where : "", s->where ? ": " : "", i + 1);
         }
-        m->steps[i] = (struct fl_pipe_map_step){s->kind, fl_strdup(s->column), s->from ? fl_strdup(s->from) : NULL,
-                                                s->value ? fl_strdup(s->value) : NULL,
-                                                s->where ? fl_strdup(s->where) : NULL};
+        m->steps[i] = (struct fl_pipe_map_step){
+            s->kind, fl_strdup(s->column), s->from ? fl_strdup(s->from) : NULL,
+            s->value ? fl_strdup(s->value) : NULL, s->where ? fl_strdup(s->where) : NULL};
         m->nsteps++;
     }
     fl_err_t rc = fl_pipe_map_bind(m, schema, err);
@@ -417,9 +442,11 @@ static int text_is(const struct fl_jscalar *v, const char *lit) {
 static int value_us(const struct fl_jscalar *v, int64_t unit_us, int64_t *us) {
     char text[64];
     double d;
-    if (v->kind == FL_JS_STRING && (!fl_time_parse_hour_stamp(v->s, v->len, us) || !fl_time_parse_iso(v->s, v->len, us)))
+    if (v->kind == FL_JS_STRING &&
+        (!fl_time_parse_hour_stamp(v->s, v->len, us) || !fl_time_parse_iso(v->s, v->len, us)))
         return 1;
-    if ((v->kind != FL_JS_STRING && v->kind != FL_JS_NUMBER) || !text_of(v, text, sizeof(text))) return 0;
+    if ((v->kind != FL_JS_STRING && v->kind != FL_JS_NUMBER) || !text_of(v, text, sizeof(text)))
+        return 0;
     if (fl_jscalar_is_integer(v)) {
         char *end;
         errno = 0;
@@ -435,7 +462,9 @@ static int value_us(const struct fl_jscalar *v, int64_t unit_us, int64_t *us) {
     return 1;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+static int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 
 static fl_err_t bad(struct fl_error *err, const struct fl_field *f, const char *why) {
     return fl_errf(err, FL_ERR_INVALID, "map: column %s: %s", f->name, why);
@@ -445,7 +474,8 @@ static fl_err_t bad(struct fl_error *err, const struct fl_field *f, const char *
  * asking, seed 001's ts). */
 static fl_err_t plain_append(struct fl_col *col, const struct fl_jscalar *v, struct fl_error *err) {
     int64_t us;
-    if (is_ts(col->field->type) && v->kind == FL_JS_STRING && !fl_time_parse_hour_stamp(v->s, v->len, &us))
+    if (is_ts(col->field->type) && v->kind == FL_JS_STRING &&
+        !fl_time_parse_hour_stamp(v->s, v->len, &us))
         return fl_col_append_i64(col, us);
     return fl_col_append_jscalar(col, v, err);
 }
@@ -480,32 +510,40 @@ static fl_err_t cast_append(struct fl_col *col, const struct fl_jscalar *v, int6
         }
         return fl_col_append_bytes(col, buf, strlen(buf));
     case FL_TYPE_BOOLEAN:
-        if (fl_jscalar_is_integer(v) && (text_is(v, "0") || text_is(v, "1"))) return fl_col_append_bool(col, v->s[0] == '1');
+        if (fl_jscalar_is_integer(v) && (text_is(v, "0") || text_is(v, "1")))
+            return fl_col_append_bool(col, v->s[0] == '1');
         if (v->kind == FL_JS_STRING) {
-            if (text_is(v, "true") || text_is(v, "1") || text_is(v, "yes")) return fl_col_append_bool(col, true);
-            if (text_is(v, "false") || text_is(v, "0") || text_is(v, "no")) return fl_col_append_bool(col, false);
+            if (text_is(v, "true") || text_is(v, "1") || text_is(v, "yes"))
+                return fl_col_append_bool(col, true);
+            if (text_is(v, "false") || text_is(v, "0") || text_is(v, "no"))
+                return fl_col_append_bool(col, false);
             return bad(err, f, "expected true/false, 1/0 or yes/no");
         }
         break;
     case FL_TYPE_INT:
     case FL_TYPE_LONG: {
         if (v->kind == FL_JS_STRING) {
-            if (!text_of(v, buf, sizeof(buf)) || !text_double(buf, &d)) return bad(err, f, "expected a number");
+            if (!text_of(v, buf, sizeof(buf)) || !text_double(buf, &d))
+                return bad(err, f, "expected a number");
         } else if (v->kind == FL_JS_NUMBER && !fl_jscalar_is_integer(v)) {
-            if (!text_of(v, buf, sizeof(buf)) || !text_double(buf, &d)) return bad(err, f, "not an integer in range");
+            if (!text_of(v, buf, sizeof(buf)) || !text_double(buf, &d))
+                return bad(err, f, "not an integer in range");
         } else {
             break;
         }
         double lo = f->type == FL_TYPE_INT ? -2147483648.0 : -9223372036854775808.0;
         if (d != floor(d) || d < lo || d >= -lo) return bad(err, f, "not an integer in range");
-        return f->type == FL_TYPE_INT ? fl_col_append_i32(col, (int32_t)d) : fl_col_append_i64(col, (int64_t)d);
+        return f->type == FL_TYPE_INT ? fl_col_append_i32(col, (int32_t)d)
+                                      : fl_col_append_i64(col, (int64_t)d);
     }
     case FL_TYPE_TIMESTAMP:
     case FL_TYPE_TIMESTAMPTZ:
-        if (!value_us(v, unit_us, &us)) return bad(err, f, "expected a timestamp or an epoch number");
+        if (!value_us(v, unit_us, &us))
+            return bad(err, f, "expected a timestamp or an epoch number");
         return fl_col_append_i64(col, us);
     case FL_TYPE_DATE:
-        if (v->kind == FL_JS_STRING && !fl_time_parse_date(v->s, v->len, &days)) return fl_col_append_i32(col, days);
+        if (v->kind == FL_JS_STRING && !fl_time_parse_date(v->s, v->len, &days))
+            return fl_col_append_i32(col, days);
         if (v->kind == FL_JS_STRING && value_us(v, unit_us, &us))
             return fl_col_append_i32(col, (int32_t)floor_div(us, FL_US_PER_DAY));
         break;
@@ -520,7 +558,8 @@ static fl_err_t cast_append(struct fl_col *col, const struct fl_jscalar *v, int6
 
 /* A non-null record value into its column by the column's source: the
  * decoder's conversion hook, and the map's own for captured keys. */
-static fl_err_t convert(void *arg, struct fl_col *col, const struct fl_jscalar *v, struct fl_error *err) {
+static fl_err_t convert(void *arg, struct fl_col *col, const struct fl_jscalar *v,
+                        struct fl_error *err) {
     const struct src *s = arg;
     const struct fl_field *f = col->field;
     int64_t us;
@@ -566,8 +605,8 @@ fl_err_t fl_pipe_map_decoder(const struct fl_pipe_map *m, const struct fl_schema
 }
 
 /* Appends column c, one the map fills after the decoder's row. */
-static fl_err_t fill(const struct fl_pipe_map *m, int c, const struct fl_jdec *d, struct fl_col *col,
-                     const struct fl_pipe_map_pos *pos, struct fl_error *err) {
+static fl_err_t fill(const struct fl_pipe_map *m, int c, const struct fl_jdec *d,
+                     struct fl_col *col, const struct fl_pipe_map_pos *pos, struct fl_error *err) {
     const struct src *s = &m->cols[c];
     const struct fl_field *f = col->field;
     struct fl_jscalar v = {.kind = FL_JS_NULL};
@@ -583,12 +622,14 @@ static fl_err_t fill(const struct fl_pipe_map *m, int c, const struct fl_jdec *d
     case SRC_OFFSET:
         return fl_col_append_i64(col, pos->offset);
     case SRC_TIMESTAMP:
-        return pos->timestamp_ms < 0 ? fl_col_append_null(col) : fl_col_append_i64(col, pos->timestamp_ms * 1000);
+        return pos->timestamp_ms < 0 ? fl_col_append_null(col)
+                                     : fl_col_append_i64(col, pos->timestamp_ms * 1000);
     case SRC_CONST:
         return fl_col_append_from(col, &s->kval->cols[0], 0);
     case SRC_KEY_NOW:
         if (s->direct) return fl_jdec_seen(d, c) ? FL_OK : fl_col_append_i64(col, pos->now_us);
-        if (!fl_jdec_captured(d, s->cap, &v) || v.kind == FL_JS_NULL) return fl_col_append_i64(col, pos->now_us);
+        if (!fl_jdec_captured(d, s->cap, &v) || v.kind == FL_JS_NULL)
+            return fl_col_append_i64(col, pos->now_us);
         return convert((void *)s, col, &v, err);
     case SRC_NONE:
         break;
@@ -599,7 +640,9 @@ static fl_err_t fill(const struct fl_pipe_map *m, int c, const struct fl_jdec *d
     }
     if (!f->required) return fl_col_append_null(col);
     return fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is %s", f->name,
-                   s->kind == SRC_NONE ? "renamed away" : had ? "null" : "missing");
+                   s->kind == SRC_NONE ? "renamed away"
+                   : had               ? "null"
+                                       : "missing");
 }
 
 fl_err_t fl_pipe_map_row(const struct fl_pipe_map *m, struct fl_jdec *d, struct fl_batch *b,

@@ -101,7 +101,8 @@ static void load_offsets(struct fl_pipe *p) {
     json_t *jv;
     json_object_foreach(o, k, jv) {
         long part = strtol(k, NULL, 10);
-        if (part >= 0 && part < p->npart && json_is_integer(jv)) p->next[part] = json_integer_value(jv);
+        if (part >= 0 && part < p->npart && json_is_integer(jv))
+            p->next[part] = json_integer_value(jv);
     }
     json_decref(o);
 }
@@ -113,9 +114,10 @@ static fl_err_t load_windows(struct fl_pipe *p, struct fl_error *err) {
     fl_pipe_window_reset(p->win);
     const char *v = NULL;
     int64_t snap = our_snapshot(p, &v);
-    const char *mx = snap != FL_ICE_NO_SNAPSHOT
-                         ? fl_ice_snapshot_summary(p->tbl->meta, snap, FL_PIPE_WINDOW_SUMMARY_MAX_EVENT)
-                         : NULL;
+    const char *mx =
+        snap != FL_ICE_NO_SNAPSHOT
+            ? fl_ice_snapshot_summary(p->tbl->meta, snap, FL_PIPE_WINDOW_SUMMARY_MAX_EVENT)
+            : NULL;
     if (!mx) return FL_OK; /* nothing committed yet */
     char *end;
     long long m = strtoll(mx, &end, 10);
@@ -134,7 +136,8 @@ static fl_err_t load_windows(struct fl_pipe *p, struct fl_error *err) {
         rc = c == endcol ? fl_col_append_i64(&lit->cols[c], fl_pipe_window_watermark(p->win))
                          : fl_col_append_null(&lit->cols[c]);
     if (!rc) rc = fl_batch_end_row(lit);
-    struct fl_ice_pred pred = {s->fields[endcol].id, FL_ICE_OP_GT, lit ? &lit->cols[endcol] : NULL, 0};
+    struct fl_ice_pred pred = {s->fields[endcol].id, FL_ICE_OP_GT, lit ? &lit->cols[endcol] : NULL,
+                               0};
     if (!rc) rc = fl_ice_scan_open_where(p->tbl, snap, &pred, 1, &sc, err);
     while (!rc) {
         struct fl_batch *b = NULL;
@@ -142,7 +145,8 @@ static fl_err_t load_windows(struct fl_pipe *p, struct fl_error *err) {
             rc = FL_OK;
             break;
         }
-        for (size_t r = 0; !rc && b && r < b->nrows; r++) rc = fl_pipe_window_restore(p->win, b, r, err);
+        for (size_t r = 0; !rc && b && r < b->nrows; r++)
+            rc = fl_pipe_window_restore(p->win, b, r, err);
     }
     fl_ice_scan_free(sc);
     fl_batch_free(lit);
@@ -153,7 +157,8 @@ static fl_err_t load_windows(struct fl_pipe *p, struct fl_error *err) {
 /* Opens the window step: the result table (created when absent), the
  * step over a copy of its schema, its upsert key, the state of our last
  * commit, the PostgreSQL sink. */
-static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg, struct fl_error *err) {
+static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg,
+                            struct fl_error *err) {
     fl_err_t rc = fl_pipe_window_config_check(cfg->window, err);
     if (rc) return rc;
     struct fl_error probe = {0};
@@ -164,8 +169,12 @@ static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg,
         struct fl_ice_spec *spec = NULL;
         const char *terms[] = {"day(window_start)"};
         rc = fl_schema_parse(json, strlen(json), &schema, err);
-        if (!rc) rc = fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec, err);
-        if (!rc) rc = fl_ice_table_create(p->st, p->cat, cfg->ns, cfg->table, schema, spec, NULL, 0, &p->tbl, err);
+        if (!rc)
+            rc = fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec,
+                                        err);
+        if (!rc)
+            rc = fl_ice_table_create(p->st, p->cat, cfg->ns, cfg->table, schema, spec, NULL, 0,
+                                     &p->tbl, err);
         if (rc == FL_ERR_EXISTS) { /* someone else was first */
             fl_err_clear(err);
             rc = fl_ice_table_load(p->st, p->cat, cfg->ns, cfg->table, &p->tbl, err);
@@ -182,18 +191,21 @@ static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg,
     if (rc) return rc;
     p->keycols = fl_calloc(FL_PIPE_WINDOW_MAX_KEYS + 1, sizeof(int));
     p->nkey = fl_pipe_window_result_key(p->win, p->keycols);
-    for (int k = 0; k < cfg->window->nkey; k++) fl_pipe_validator_require(p->val, cfg->window->key[k]);
+    for (int k = 0; k < cfg->window->nkey; k++)
+        fl_pipe_validator_require(p->val, cfg->window->key[k]);
     fl_pipe_validator_require(p->val, cfg->window->time_col);
     rc = load_windows(p, err);
     if (!rc && cfg->window->pg_uri)
-        rc = fl_pipe_pg_new(cfg->window->pg_uri, cfg->window->pg_table ? cfg->window->pg_table : cfg->table,
-                            cfg->window, p->wout, &p->pg, err);
+        rc = fl_pipe_pg_new(cfg->window->pg_uri,
+                            cfg->window->pg_table ? cfg->window->pg_table : cfg->table, cfg->window,
+                            p->wout, &p->pg, err);
     return rc;
 }
 
 /* The upsert key: the configured columns, else the table's identifier
  * fields, else none (append). Key columns are implicitly required. */
-static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg, struct fl_error *err) {
+static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg,
+                            struct fl_error *err) {
     const struct fl_schema *s = fl_ice_meta_current_schema(p->tbl->meta);
     int n = cfg->nkey > 0 ? cfg->nkey : s->nidentifier;
     if (n <= 0) return FL_OK;
@@ -201,11 +213,13 @@ static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg,
     for (int k = 0; k < n; k++) {
         int found = -1;
         for (int c = 0; c < s->nfields && found < 0; c++)
-            if (cfg->nkey > 0 ? !strcmp(s->fields[c].name, cfg->key[k]) : s->fields[c].id == s->identifier_ids[k])
+            if (cfg->nkey > 0 ? !strcmp(s->fields[c].name, cfg->key[k])
+                              : s->fields[c].id == s->identifier_ids[k])
                 found = c;
-        if (found < 0 || s->fields[found].type == FL_TYPE_STRUCT || s->fields[found].type == FL_TYPE_LIST ||
-            s->fields[found].type == FL_TYPE_MAP)
-            return fl_errf(err, FL_ERR_INVALID, "key column %s is not a top-level primitive column of %s.%s",
+        if (found < 0 || s->fields[found].type == FL_TYPE_STRUCT ||
+            s->fields[found].type == FL_TYPE_LIST || s->fields[found].type == FL_TYPE_MAP)
+            return fl_errf(err, FL_ERR_INVALID,
+                           "key column %s is not a top-level primitive column of %s.%s",
                            cfg->nkey > 0 ? cfg->key[k] : "(identifier field)", cfg->ns, cfg->table);
         p->keycols[p->nkey++] = found;
         fl_pipe_validator_require(p->val, s->fields[found].name); /* checked on the decoded row */
@@ -217,7 +231,8 @@ static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg,
 static void note_table(struct fl_pipe *p) {
     const struct fl_ice_meta *meta = p->tbl->meta;
     const struct fl_ice_snapshot *snap = fl_ice_meta_snapshot(meta, meta->current_snapshot_id);
-    const char *files = fl_ice_snapshot_summary(meta, meta->current_snapshot_id, "total-data-files");
+    const char *files =
+        fl_ice_snapshot_summary(meta, meta->current_snapshot_id, "total-data-files");
     int64_t consumed = 0;
     for (int i = 0; i < p->npart; i++) consumed += p->next[i];
     pthread_mutex_lock(&p->mu);
@@ -238,7 +253,8 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     p->topic = fl_strdup(cfg->topic);
     p->ns = fl_strdup(cfg->ns);
     p->table = fl_strdup(cfg->table);
-    if (cfg->dlq_topic) p->dlq = fl_strdup(cfg->dlq_topic);
+    if (cfg->dlq_topic)
+        p->dlq = fl_strdup(cfg->dlq_topic);
     else {
         size_t n = strlen(cfg->topic) + 8;
         p->dlq = fl_malloc(n);
@@ -259,8 +275,10 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     p->decode = cfg->decode;
     p->ptr_max = cfg->pointer_max_bytes ? cfg->pointer_max_bytes : FL_PIPE_POINTER_MAX_BYTES;
     p->val = fl_pipe_validator_new(&cfg->rules);
-    if (!rc && cfg->window) rc = open_window(p, cfg, err);
-    else if (!rc) rc = fl_ice_table_load(st, cat, cfg->ns, cfg->table, &p->tbl, err);
+    if (!rc && cfg->window)
+        rc = open_window(p, cfg, err);
+    else if (!rc)
+        rc = fl_ice_table_load(st, cat, cfg->ns, cfg->table, &p->tbl, err);
     if (!rc) {
         p->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
         load_offsets(p);
@@ -268,8 +286,9 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     if (!rc && !cfg->window) rc = resolve_key(p, cfg, err);
     /* map steps and rules name columns of what is decoded: the table's,
      * or the window's input */
-    const struct fl_schema *in =
-        rc ? NULL : p->win ? fl_pipe_window_input_schema(p->win) : fl_ice_meta_current_schema(p->tbl->meta);
+    const struct fl_schema *in = rc       ? NULL
+                                 : p->win ? fl_pipe_window_input_schema(p->win)
+                                          : fl_ice_meta_current_schema(p->tbl->meta);
     if (!rc) rc = fl_pipe_map_new(in, cfg->map, cfg->nmap, &p->map, err);
     if (!rc) rc = fl_pipe_validator_bind(p->val, in, err);
     if (!rc) note_table(p);
@@ -318,7 +337,9 @@ static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_dec
     }
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    if (!text) return fl_errf(err, FL_ERR_NOMEM, "dead letter for %s/%d@%lld", p->topic, part, (long long)rec->offset);
+    if (!text)
+        return fl_errf(err, FL_ERR_NOMEM, "dead letter for %s/%d@%lld", p->topic, part,
+                       (long long)rec->offset);
     if (p->npending == p->cpending) {
         p->cpending = p->cpending ? 2 * p->cpending : 64;
         p->pending = fl_reallocarray(p->pending, p->cpending, sizeof(*p->pending));
@@ -351,8 +372,10 @@ static fl_err_t flush_dead_letters(struct fl_pipe *p, struct fl_error *err) {
         while (i < p->npending && n < 512 && (n == 0 || bytes < ((size_t)1 << 20))) {
             const struct dead_letter *d = &p->pending[i++];
             size_t len = strlen(d->value);
-            recs[n++] = (struct fl_log_record){.key = d->key, .key_len = d->key_len,
-                                               .value = (const uint8_t *)d->value, .value_len = len,
+            recs[n++] = (struct fl_log_record){.key = d->key,
+                                               .key_len = d->key_len,
+                                               .value = (const uint8_t *)d->value,
+                                               .value_len = len,
                                                .timestamp_ms = -1};
             bytes += len + d->key_len;
         }
@@ -417,7 +440,8 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_
                 snprintf(why, sizeof(why), "not a JSON object");
             } else {
                 char *text = json_dumps(el, JSON_COMPACT);
-                orc = text ? object_row(p, dec, b, part, rec, text, strlen(text), now_us, why, sizeof(why))
+                orc = text ? object_row(p, dec, b, part, rec, text, strlen(text), now_us, why,
+                                        sizeof(why))
                            : FL_ERR_NOMEM;
                 free(text);
             }
@@ -436,7 +460,8 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_
         (*dlq)++;
         return dead_letter(p, part, rec, "null value", err);
     }
-    fl_err_t orc = object_row(p, dec, b, part, rec, rec->value, rec->value_len, now_us, reason, sizeof(reason));
+    fl_err_t orc = object_row(p, dec, b, part, rec, rec->value, rec->value_len, now_us, reason,
+                              sizeof(reason));
     if (orc == FL_OK) {
         (*rows)++;
         return FL_OK;
@@ -447,8 +472,9 @@ static fl_err_t decode_record(struct fl_pipe *p, struct fl_jdec *dec, struct fl_
 
 /* Feeds the rows decoded from rec (all of b) to the window step and
  * empties b; a late row goes to the dead-letter topic with the reason. */
-static fl_err_t window_rows(struct fl_pipe *p, struct fl_batch *b, int part, const struct fl_log_decoded *rec,
-                            int64_t *dlq, int64_t *late, struct fl_error *err) {
+static fl_err_t window_rows(struct fl_pipe *p, struct fl_batch *b, int part,
+                            const struct fl_log_decoded *rec, int64_t *dlq, int64_t *late,
+                            struct fl_error *err) {
     fl_err_t rc = FL_OK;
     char reason[FL_ERROR_MSG_MAX];
     for (size_t r = 0; r < b->nrows && !rc; r++) {
@@ -464,7 +490,8 @@ static fl_err_t window_rows(struct fl_pipe *p, struct fl_batch *b, int part, con
 /* A window step's rows for the commit: the touched windows' current
  * values, written to PostgreSQL first when there is a sink (absolute
  * values: a crash before the Iceberg commit is repaired by the replay). */
-static fl_err_t window_result(struct fl_pipe *p, int64_t now_us, struct fl_batch **out, struct fl_error *err) {
+static fl_err_t window_result(struct fl_pipe *p, int64_t now_us, struct fl_batch **out,
+                              struct fl_error *err) {
     size_t n = 0;
     fl_err_t rc = fl_batch_new(p->wout, 0, out, err);
     if (!rc) rc = fl_pipe_window_emit(p->win, *out, now_us, &n, err);
@@ -508,14 +535,16 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
                 fl_err_clear(err);
                 rc = fl_log_topic_describe(p->log, p->topic, &np, NULL, info, MAX_PARTITIONS, err);
                 if (!rc && next[part] < info[part].start_offset) {
-                    fl_log(FL_LOG_WARN, "pipeline %s: %s/%d offsets %lld..%lld expired before they were read",
+                    fl_log(FL_LOG_WARN,
+                           "pipeline %s: %s/%d offsets %lld..%lld expired before they were read",
                            p->name, p->topic, part, (long long)next[part],
                            (long long)info[part].start_offset - 1);
                     next[part] = info[part].start_offset;
                     continue;
                 }
-                if (!rc) rc = fl_errf(err, FL_ERR_RANGE, "%s/%d: offset %lld is past the end", p->topic, part,
-                                      (long long)next[part]);
+                if (!rc)
+                    rc = fl_errf(err, FL_ERR_RANGE, "%s/%d: offset %lld is past the end", p->topic,
+                                 part, (long long)next[part]);
                 break;
             }
             if (rc || raw.len == 0) break;
@@ -540,8 +569,10 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         }
     }
     /* the dead letters are durable before any commit moves past them */
-    if (!rc) rc = flush_dead_letters(p, err);
-    else drop_dead_letters(p);
+    if (!rc)
+        rc = flush_dead_letters(p, err);
+    else
+        drop_dead_letters(p);
     struct fl_pipe_upsert_plan plan = {0};
     struct fl_ice_data_file *dels = NULL;
     int ndels = 0;
@@ -559,8 +590,8 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         rows = 0;
         if (b->nrows) rc = fl_pipe_upsert_plan(p->tbl, b, p->keycols, p->nkey, &plan, err);
         if (!rc && plan.ndel)
-            rc = fl_ice_table_write_position_deletes(p->tbl, (const char *const *)plan.paths, plan.pos,
-                                                     plan.ndel, &dels, &ndels, err);
+            rc = fl_ice_table_write_position_deletes(p->tbl, (const char *const *)plan.paths,
+                                                     plan.pos, plan.ndel, &dels, &ndels, err);
         if (!rc && plan.rows && plan.rows->nrows) {
             rows = (int64_t)plan.rows->nrows;
             rc = fl_ice_appender_add(ap, plan.rows, err);
@@ -612,8 +643,10 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             nsum = 5;
         }
         int64_t snap = -1;
-        if (rows > 0 || ndels > 0) rc = fl_ice_appender_commit_with(ap, dels, ndels, sum, nsum, &snap, err);
-        else rc = fl_ice_table_commit_files(p->tbl, NULL, 0, sum, nsum, &snap, err);
+        if (rows > 0 || ndels > 0)
+            rc = fl_ice_appender_commit_with(ap, dels, ndels, sum, nsum, &snap, err);
+        else
+            rc = fl_ice_table_commit_files(p->tbl, NULL, 0, sum, nsum, &snap, err);
         free(ov);
         fl_free(key);
         if (!rc) {

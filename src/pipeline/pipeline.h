@@ -57,8 +57,8 @@ struct fl_pipe_config {
     int decode;                 /* FL_PIPE_DECODE_JSON (default) or FL_PIPE_DECODE_POINTER */
     const struct fl_pipe_map_step *map; /* map steps (map.h), in order; rules and key name */
     int nmap;                           /* table columns, looked up through the renames */
-    size_t pointer_max_bytes;   /* cap on a pointed-to file; 0 = 16 MiB */
-    const char *const *key;     /* upsert key columns; none: the table's identifier fields */
+    size_t pointer_max_bytes;           /* cap on a pointed-to file; 0 = 16 MiB */
+    const char *const *key; /* upsert key columns; none: the table's identifier fields */
     int nkey;
     struct fl_pipe_rules rules; /* validate step; zeroed = none */
     /* window step (window.h): the table receives the windows' aggregates,
@@ -78,11 +78,11 @@ struct fl_pipe_stats {
     int64_t records_late;    /* window: late records (dead-lettered, also in records_dlq) */
     int64_t windows_open;    /* window: open windows held in memory */
     /* for floe status: as of the last step */
-    int64_t consumed;        /* sum over partitions of the next offset to consume */
-    int64_t lag;             /* log end offsets minus consumed (filled by fl_pipe_get_stats) */
-    int64_t last_commit_ms;  /* the table's current snapshot's time, -1 none */
-    int64_t snapshots;       /* the table's snapshots */
-    int64_t data_files;      /* its current snapshot's total-data-files */
+    int64_t consumed;       /* sum over partitions of the next offset to consume */
+    int64_t lag;            /* log end offsets minus consumed (filled by fl_pipe_get_stats) */
+    int64_t last_commit_ms; /* the table's current snapshot's time, -1 none */
+    int64_t snapshots;      /* the table's snapshots */
+    int64_t data_files;     /* its current snapshot's total-data-files */
     const char *name, *topic, *ns, *table; /* the pipeline's, valid while it lives */
 };
 

@@ -49,7 +49,8 @@ fl_err_t fl_pipe_pointer_load(struct fl_store *st, const uint8_t *value, size_t 
     const char *path = json_string_value(jp);
     struct fl_error ke = {0};
     if (!path_ok(path) || fl_store_key_check(path, &ke)) {
-        snprintf(reason, reasonsz, "pointer file_path \"%.200s\" is not a relative store path", path);
+        snprintf(reason, reasonsz, "pointer file_path \"%.200s\" is not a relative store path",
+                 path);
         json_decref(ptr);
         return FL_ERR_INVALID;
     }
@@ -59,7 +60,9 @@ fl_err_t fl_pipe_pointer_load(struct fl_store *st, const uint8_t *value, size_t 
     fl_err_t rc = fl_store_get(st, path, &buf, max_bytes, &e);
     if (rc) {
         snprintf(reason, reasonsz, "pointer file %.200s: %s", path,
-                 rc == FL_ERR_NOTFOUND ? "not found" : e.msg[0] ? e.msg : fl_err_name(rc));
+                 rc == FL_ERR_NOTFOUND ? "not found"
+                 : e.msg[0]            ? e.msg
+                                       : fl_err_name(rc));
         goto out;
     }
     json_t *doc = json_loadb((const char *)buf.data, buf.len, JSON_REJECT_DUPLICATES, &je);
@@ -79,7 +82,8 @@ fl_err_t fl_pipe_pointer_load(struct fl_store *st, const uint8_t *value, size_t 
     json_t *el;
     json_array_foreach(doc, i, el) {
         if (!json_is_object(el)) {
-            snprintf(reason, reasonsz, "pointer file %.200s: element %zu is not an object", path, i);
+            snprintf(reason, reasonsz, "pointer file %.200s: element %zu is not an object", path,
+                     i);
             json_decref(doc);
             rc = FL_ERR_INVALID;
             goto out;

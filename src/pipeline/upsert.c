@@ -64,7 +64,8 @@ static struct slot *keymap_find(struct keymap *m, const struct fl_buf *key, uint
     for (;;) {
         struct slot *s = &m->slots[i];
         if (s->row < 0) return s;
-        if (s->hash == h && s->len == key->len && !memcmp(m->arena.data + s->off, key->data, key->len))
+        if (s->hash == h && s->len == key->len &&
+            !memcmp(m->arena.data + s->off, key->data, key->len))
             return s;
         i = (i + 1) & (m->cap - 1);
     }
@@ -145,8 +146,9 @@ static void add_delete(struct fl_pipe_upsert_plan *plan, const char *path, int64
     plan->pos[plan->ndel++] = pos;
 }
 
-fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in, const int *keycols,
-                             int nkey, struct fl_pipe_upsert_plan *plan, struct fl_error *err) {
+fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in,
+                             const int *keycols, int nkey, struct fl_pipe_upsert_plan *plan,
+                             struct fl_error *err) {
     memset(plan, 0, sizeof(*plan));
     struct keymap m;
     struct fl_buf key;
@@ -222,7 +224,8 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
     /* 3. the rows to append */
     for (size_t r = 0; r < in->nrows && !rc; r++) {
         if (!keep[r]) continue;
-        for (int c = 0; c < in->ncols && !rc; c++) rc = fl_col_append_from(&plan->rows->cols[c], &in->cols[c], r);
+        for (int c = 0; c < in->ncols && !rc; c++)
+            rc = fl_col_append_from(&plan->rows->cols[c], &in->cols[c], r);
         if (!rc) rc = fl_batch_end_row(plan->rows);
         if (rc) rc = fl_errf(err, rc, "upsert: staging a row failed");
     }

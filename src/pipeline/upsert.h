@@ -23,16 +23,17 @@ struct fl_pipe_upsert_plan {
     char **paths;          /* position deletes: data file path ... */
     int64_t *pos;          /* ... and row position, ndel of them */
     size_t ndel, cap;
-    int64_t deduped;       /* input rows superseded within the step */
-    int64_t unchanged;     /* rows equal to what the table holds: dropped */
+    int64_t deduped;   /* input rows superseded within the step */
+    int64_t unchanged; /* rows equal to what the table holds: dropped */
 };
 
 /* Plans the merge of in (rows in arrival order, the table's current
  * schema) into tbl's current snapshot by the columns keycols (indexes
  * into the schema). plan is initialized here; free it with
  * fl_pipe_upsert_plan_fini. */
-fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in, const int *keycols,
-                             int nkey, struct fl_pipe_upsert_plan *plan, struct fl_error *err);
+fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in,
+                             const int *keycols, int nkey, struct fl_pipe_upsert_plan *plan,
+                             struct fl_error *err);
 void fl_pipe_upsert_plan_fini(struct fl_pipe_upsert_plan *plan);
 
 /* Encodes the key of row `row` of b (columns keycols) into out, replacing

@@ -62,11 +62,13 @@ fl_err_t fl_pipe_validator_bind(struct fl_pipe_validator *v, const struct fl_sch
     v->required_idx = fl_calloc((size_t)v->nrequired + 1, sizeof(int));
     for (int i = 0; i < v->nrequired; i++)
         if ((v->required_idx[i] = column_of(schema, v->required[i])) < 0)
-            return fl_errf(err, FL_ERR_INVALID, "validate: required column %s is not a column of the table",
+            return fl_errf(err, FL_ERR_INVALID,
+                           "validate: required column %s is not a column of the table",
                            v->required[i]);
     for (int i = 0; i < v->nallowed; i++)
         if ((v->allowed[i].idx = column_of(schema, v->allowed[i].col)) < 0)
-            return fl_errf(err, FL_ERR_INVALID, "validate: allowed values for %s, not a column of the table",
+            return fl_errf(err, FL_ERR_INVALID,
+                           "validate: allowed values for %s, not a column of the table",
                            v->allowed[i].col);
     return FL_OK;
 }
@@ -75,7 +77,8 @@ bool fl_pipe_validator_check_row(const struct fl_pipe_validator *v, const struct
                                  size_t row, char *reason, size_t reasonsz) {
     for (int i = 0; i < v->nrequired; i++)
         if (fl_col_is_null(&b->cols[v->required_idx[i]], row)) {
-            snprintf(reason, reasonsz, "validate: required column %s is null (missing or JSON null)", v->required[i]);
+            snprintf(reason, reasonsz,
+                     "validate: required column %s is null (missing or JSON null)", v->required[i]);
             return false;
         }
     for (int i = 0; i < v->nallowed; i++) {
@@ -102,8 +105,8 @@ bool fl_pipe_validator_check_row(const struct fl_pipe_validator *v, const struct
         for (int k = 0; k < a->nvalues && !ok; k++)
             ok = strlen(a->values[k]) == n && !memcmp(a->values[k], p, n);
         if (!ok)
-            snprintf(reason, reasonsz, "validate: %s value \"%.*s\" is not an allowed value", a->col,
-                     (int)(n < 100 ? n : 100), (const char *)p);
+            snprintf(reason, reasonsz, "validate: %s value \"%.*s\" is not an allowed value",
+                     a->col, (int)(n < 100 ? n : 100), (const char *)p);
         fl_buf_fini(&text);
         if (!ok) return false;
     }

@@ -52,12 +52,13 @@ struct fl_pipe_window {
     int64_t size, slide, lateness; /* microseconds */
     int nkey, naggs;
     fl_pipe_agg_t fn[FL_PIPE_WINDOW_MAX_AGGS];
-    int in_val[FL_PIPE_WINDOW_MAX_AGGS];  /* input column of each aggregate, -1 = count(*) */
-    int in_time;                          /* input column of the event time */
+    int in_val[FL_PIPE_WINDOW_MAX_AGGS]; /* input column of each aggregate, -1 = count(*) */
+    int in_time;                         /* input column of the event time */
     /* result table columns */
     const struct fl_schema *out;
     int out_key[FL_PIPE_WINDOW_MAX_KEYS], out_start, out_end, out_updated;
-    int out_agg[FL_PIPE_WINDOW_MAX_AGGS], out_sum[FL_PIPE_WINDOW_MAX_AGGS], out_cnt[FL_PIPE_WINDOW_MAX_AGGS];
+    int out_agg[FL_PIPE_WINDOW_MAX_AGGS], out_sum[FL_PIPE_WINDOW_MAX_AGGS],
+        out_cnt[FL_PIPE_WINDOW_MAX_AGGS];
     struct fl_schema *in; /* owned */
     /* state */
     int64_t max_event;
@@ -95,8 +96,10 @@ static const char *const AGG_NAMES[] = {"count", "sum", "avg", "min", "max"};
 
 static bool count_star(const struct fl_pipe_agg *a) { return !a->col || !strcmp(a->col, "*"); }
 
-fl_err_t fl_pipe_window_config_check(const struct fl_pipe_window_config *cfg, struct fl_error *err) {
-    if (!cfg->time_col || !*cfg->time_col) return fl_errf(err, FL_ERR_INVALID, "window: time column missing");
+fl_err_t fl_pipe_window_config_check(const struct fl_pipe_window_config *cfg,
+                                     struct fl_error *err) {
+    if (!cfg->time_col || !*cfg->time_col)
+        return fl_errf(err, FL_ERR_INVALID, "window: time column missing");
     if (cfg->size_ms <= 0) return fl_errf(err, FL_ERR_INVALID, "window: size must be positive");
     int64_t slide = cfg->slide_ms > 0 ? cfg->slide_ms : cfg->size_ms;
     if (slide > cfg->size_ms || cfg->size_ms % slide != 0)
@@ -108,34 +111,43 @@ fl_err_t fl_pipe_window_config_check(const struct fl_pipe_window_config *cfg, st
     if (cfg->size_ms > INT64_C(366) * 86400000 || cfg->lateness_ms > INT64_C(366) * 86400000)
         return fl_errf(err, FL_ERR_LIMIT, "window: size and lateness are limited to a year");
     if (cfg->nkey < 0 || cfg->nkey > FL_PIPE_WINDOW_MAX_KEYS)
-        return fl_errf(err, FL_ERR_LIMIT, "window: at most %d key columns", FL_PIPE_WINDOW_MAX_KEYS);
+        return fl_errf(err, FL_ERR_LIMIT, "window: at most %d key columns",
+                       FL_PIPE_WINDOW_MAX_KEYS);
     if (cfg->naggs < 1 || cfg->naggs > FL_PIPE_WINDOW_MAX_AGGS)
         return fl_errf(err, FL_ERR_INVALID, "window: 1 to %d aggregates", FL_PIPE_WINDOW_MAX_AGGS);
     static const char *const reserved[] = {"window_start", "window_end", "last_updated"};
     for (int i = 0; i < cfg->nkey; i++) {
         for (int j = 0; j < 3; j++)
             if (!strcmp(cfg->key[i], reserved[j]))
-                return fl_errf(err, FL_ERR_INVALID, "window: key column %s is a result column name", cfg->key[i]);
+                return fl_errf(err, FL_ERR_INVALID, "window: key column %s is a result column name",
+                               cfg->key[i]);
         if (!strcmp(cfg->key[i], cfg->time_col))
-            return fl_errf(err, FL_ERR_INVALID, "window: key column %s is the time column", cfg->key[i]);
+            return fl_errf(err, FL_ERR_INVALID, "window: key column %s is the time column",
+                           cfg->key[i]);
     }
     for (int i = 0; i < cfg->naggs; i++) {
         const struct fl_pipe_agg *a = &cfg->aggs[i];
-        if ((unsigned)a->fn > FL_PIPE_AGG_MAX) return fl_errf(err, FL_ERR_INVALID, "window: unknown aggregate");
+        if ((unsigned)a->fn > FL_PIPE_AGG_MAX)
+            return fl_errf(err, FL_ERR_INVALID, "window: unknown aggregate");
         if (!a->as || !*a->as || strlen(a->as) > 200)
-            return fl_errf(err, FL_ERR_INVALID, "window: aggregate %s needs an output name (as)", AGG_NAMES[a->fn]);
+            return fl_errf(err, FL_ERR_INVALID, "window: aggregate %s needs an output name (as)",
+                           AGG_NAMES[a->fn]);
         if (count_star(a) && a->fn != FL_PIPE_AGG_COUNT)
-            return fl_errf(err, FL_ERR_INVALID, "window: %s(*) is not an aggregate: name a column", AGG_NAMES[a->fn]);
+            return fl_errf(err, FL_ERR_INVALID, "window: %s(*) is not an aggregate: name a column",
+                           AGG_NAMES[a->fn]);
         if (!count_star(a) && a->fn != FL_PIPE_AGG_COUNT) {
             if (!strcmp(a->col, cfg->time_col))
-                return fl_errf(err, FL_ERR_INVALID, "window: %s over the time column", AGG_NAMES[a->fn]);
+                return fl_errf(err, FL_ERR_INVALID, "window: %s over the time column",
+                               AGG_NAMES[a->fn]);
             for (int k = 0; k < cfg->nkey; k++)
                 if (!strcmp(a->col, cfg->key[k]))
-                    return fl_errf(err, FL_ERR_INVALID, "window: %s over the key column %s", AGG_NAMES[a->fn], a->col);
+                    return fl_errf(err, FL_ERR_INVALID, "window: %s over the key column %s",
+                                   AGG_NAMES[a->fn], a->col);
         }
         for (int j = 0; j < 3; j++)
             if (!strcmp(a->as, reserved[j]))
-                return fl_errf(err, FL_ERR_INVALID, "window: output %s is a result column name", a->as);
+                return fl_errf(err, FL_ERR_INVALID, "window: output %s is a result column name",
+                               a->as);
         for (int k = 0; k < cfg->nkey; k++)
             if (!strcmp(a->as, cfg->key[k]))
                 return fl_errf(err, FL_ERR_INVALID, "window: output %s is a key column", a->as);
@@ -152,20 +164,30 @@ char *fl_pipe_window_table_schema(const struct fl_pipe_window_config *cfg) {
     int id = 1;
     fl_buf_append_str(&b, "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[");
     for (int i = 0; i < cfg->nkey; i++)
-        fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s\",\"required\":false,\"type\":\"string\"},", id++,
-                      cfg->key[i]);
-    fl_buf_printf(&b, "{\"id\":%d,\"name\":\"window_start\",\"required\":true,\"type\":\"timestamptz\"},", id++);
-    fl_buf_printf(&b, "{\"id\":%d,\"name\":\"window_end\",\"required\":true,\"type\":\"timestamptz\"},", id++);
+        fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s\",\"required\":false,\"type\":\"string\"},",
+                      id++, cfg->key[i]);
+    fl_buf_printf(
+        &b, "{\"id\":%d,\"name\":\"window_start\",\"required\":true,\"type\":\"timestamptz\"},",
+        id++);
+    fl_buf_printf(&b,
+                  "{\"id\":%d,\"name\":\"window_end\",\"required\":true,\"type\":\"timestamptz\"},",
+                  id++);
     for (int i = 0; i < cfg->naggs; i++) {
         const struct fl_pipe_agg *a = &cfg->aggs[i];
-        fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s\",\"required\":false,\"type\":\"%s\"},", id++, a->as,
-                      a->fn == FL_PIPE_AGG_COUNT ? "long" : "double");
+        fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s\",\"required\":false,\"type\":\"%s\"},", id++,
+                      a->as, a->fn == FL_PIPE_AGG_COUNT ? "long" : "double");
         if (a->fn == FL_PIPE_AGG_AVG) {
-            fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s_sum\",\"required\":false,\"type\":\"double\"},", id++, a->as);
-            fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s_count\",\"required\":false,\"type\":\"long\"},", id++, a->as);
+            fl_buf_printf(&b,
+                          "{\"id\":%d,\"name\":\"%s_sum\",\"required\":false,\"type\":\"double\"},",
+                          id++, a->as);
+            fl_buf_printf(&b,
+                          "{\"id\":%d,\"name\":\"%s_count\",\"required\":false,\"type\":\"long\"},",
+                          id++, a->as);
         }
     }
-    fl_buf_printf(&b, "{\"id\":%d,\"name\":\"last_updated\",\"required\":false,\"type\":\"timestamptz\"}]}", id);
+    fl_buf_printf(
+        &b, "{\"id\":%d,\"name\":\"last_updated\",\"required\":false,\"type\":\"timestamptz\"}]}",
+        id);
     fl_buf_append_u8(&b, 0);
     size_t n;
     return (char *)fl_buf_detach(&b, &n);
@@ -181,7 +203,8 @@ static int find_col(const struct fl_schema *s, const char *name) {
 static fl_err_t out_col(const struct fl_schema *out, const char *name, bool (*ok)(fl_type_id_t),
                         const char *want, int *idx, struct fl_error *err) {
     *idx = find_col(out, name);
-    if (*idx < 0) return fl_errf(err, FL_ERR_INVALID, "window: the result table has no column %s", name);
+    if (*idx < 0)
+        return fl_errf(err, FL_ERR_INVALID, "window: the result table has no column %s", name);
     if (!ok(out->fields[*idx].type))
         return fl_errf(err, FL_ERR_INVALID, "window: result column %s must be %s", name, want);
     return FL_OK;
@@ -197,20 +220,25 @@ static fl_err_t build_input(struct fl_pipe_window *w, const struct fl_pipe_windo
                             struct fl_error *err) {
     struct fl_buf b;
     fl_buf_init(&b, FL_BUF_NOMAX);
-    static const char *const tn[] = {[FL_TYPE_STRING] = "string", [FL_TYPE_INT] = "int", [FL_TYPE_LONG] = "long",
-                                     [FL_TYPE_DATE] = "date", [FL_TYPE_BOOLEAN] = "boolean",
-                                     [FL_TYPE_TIMESTAMP] = "timestamp", [FL_TYPE_TIMESTAMPTZ] = "timestamptz"};
+    static const char *const tn[] = {[FL_TYPE_STRING] = "string",
+                                     [FL_TYPE_INT] = "int",
+                                     [FL_TYPE_LONG] = "long",
+                                     [FL_TYPE_DATE] = "date",
+                                     [FL_TYPE_BOOLEAN] = "boolean",
+                                     [FL_TYPE_TIMESTAMP] = "timestamp",
+                                     [FL_TYPE_TIMESTAMPTZ] = "timestamptz"};
     const char *names[FL_PIPE_WINDOW_MAX_KEYS + 1 + FL_PIPE_WINDOW_MAX_AGGS];
     int n = 0;
     fl_buf_append_str(&b, "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[");
     for (int i = 0; i < cfg->nkey; i++) {
         names[n++] = cfg->key[i];
-        fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s\",\"required\":false,\"type\":\"%s\"},", n, cfg->key[i],
-                      tn[w->out->fields[w->out_key[i]].type]);
+        fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s\",\"required\":false,\"type\":\"%s\"},", n,
+                      cfg->key[i], tn[w->out->fields[w->out_key[i]].type]);
     }
     names[n++] = cfg->time_col;
     w->in_time = n - 1;
-    fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s\",\"required\":true,\"type\":\"timestamptz\"}", n, cfg->time_col);
+    fl_buf_printf(&b, "{\"id\":%d,\"name\":\"%s\",\"required\":true,\"type\":\"timestamptz\"}", n,
+                  cfg->time_col);
     for (int a = 0; a < cfg->naggs; a++) {
         w->in_val[a] = -1;
         if (count_star(&cfg->aggs[a])) continue;
@@ -253,10 +281,13 @@ fl_err_t fl_pipe_window_new(const struct fl_pipe_window_config *cfg, const struc
     for (int i = 0; i < cfg->nkey && !rc; i++) {
         w->out_key[i] = find_col(out, cfg->key[i]);
         if (w->out_key[i] < 0)
-            rc = fl_errf(err, FL_ERR_INVALID, "window: the result table has no key column %s", cfg->key[i]);
-        else if (!key_type_ok(out->fields[w->out_key[i]].type))
-            rc = fl_errf(err, FL_ERR_INVALID, "window: key column %s must be a string, integer, date, boolean or timestamp",
+            rc = fl_errf(err, FL_ERR_INVALID, "window: the result table has no key column %s",
                          cfg->key[i]);
+        else if (!key_type_ok(out->fields[w->out_key[i]].type))
+            rc = fl_errf(
+                err, FL_ERR_INVALID,
+                "window: key column %s must be a string, integer, date, boolean or timestamp",
+                cfg->key[i]);
     }
     if (!rc) rc = out_col(out, "window_start", is_ts, "a timestamp", &w->out_start, err);
     if (!rc) rc = out_col(out, "window_end", is_ts, "a timestamp", &w->out_end, err);
@@ -272,17 +303,21 @@ fl_err_t fl_pipe_window_new(const struct fl_pipe_window_config *cfg, const struc
         if (!rc && g->fn == FL_PIPE_AGG_AVG) {
             char n[256];
             snprintf(n, sizeof(n), "%s_sum", g->as);
-            rc = out_col(out, n, is_double, "a double (the avg's running sum)", &w->out_sum[a], err);
+            rc =
+                out_col(out, n, is_double, "a double (the avg's running sum)", &w->out_sum[a], err);
             snprintf(n, sizeof(n), "%s_count", g->as);
-            if (!rc) rc = out_col(out, n, is_long, "a long (the avg's running count)", &w->out_cnt[a], err);
+            if (!rc)
+                rc = out_col(out, n, is_long, "a long (the avg's running count)", &w->out_cnt[a],
+                             err);
         }
     }
     if (!rc) rc = build_input(w, cfg, err);
     for (int a = 0; a < cfg->naggs && !rc; a++) {
         int c = w->in_val[a];
-        if (c >= 0 && cfg->aggs[a].fn != FL_PIPE_AGG_COUNT && !numeric_agg_type(w->in->fields[c].type))
-            rc = fl_errf(err, FL_ERR_INVALID, "window: %s(%s): not a numeric column", AGG_NAMES[cfg->aggs[a].fn],
-                         cfg->aggs[a].col);
+        if (c >= 0 && cfg->aggs[a].fn != FL_PIPE_AGG_COUNT &&
+            !numeric_agg_type(w->in->fields[c].type))
+            rc = fl_errf(err, FL_ERR_INVALID, "window: %s(%s): not a numeric column",
+                         AGG_NAMES[cfg->aggs[a].fn], cfg->aggs[a].col);
     }
     if (rc) {
         fl_pipe_window_free(w);
@@ -303,7 +338,9 @@ void fl_pipe_window_free(struct fl_pipe_window *w) {
     fl_free(w);
 }
 
-const struct fl_schema *fl_pipe_window_input_schema(const struct fl_pipe_window *w) { return w->in; }
+const struct fl_schema *fl_pipe_window_input_schema(const struct fl_pipe_window *w) {
+    return w->in;
+}
 
 int fl_pipe_window_result_key(const struct fl_pipe_window *w, int *cols) {
     cols[0] = w->out_start;
@@ -319,7 +356,8 @@ int64_t fl_pipe_window_watermark(const struct fl_pipe_window *w) {
 size_t fl_pipe_window_open_count(const struct fl_pipe_window *w) { return w->nwin; }
 
 /* The group key of row `row` of b (columns cols[0..nkey)) into w->key. */
-static void encode_key(struct fl_pipe_window *w, const struct fl_batch *b, const int *cols, size_t row) {
+static void encode_key(struct fl_pipe_window *w, const struct fl_batch *b, const int *cols,
+                       size_t row) {
     fl_pipe_key_encode(b, row, cols, w->nkey, &w->key);
 }
 
@@ -358,10 +396,14 @@ static size_t window_get(struct fl_pipe_window *w, int64_t start) {
 
 static double value_of(const struct fl_col *c, size_t row) {
     switch (c->field->type) {
-    case FL_TYPE_INT: return ((const int32_t *)c->values)[row];
-    case FL_TYPE_LONG: return (double)((const int64_t *)c->values)[row];
-    case FL_TYPE_FLOAT: return ((const float *)c->values)[row];
-    default: return ((const double *)c->values)[row];
+    case FL_TYPE_INT:
+        return ((const int32_t *)c->values)[row];
+    case FL_TYPE_LONG:
+        return (double)((const int64_t *)c->values)[row];
+    case FL_TYPE_FLOAT:
+        return ((const float *)c->values)[row];
+    default:
+        return ((const double *)c->values)[row];
     }
 }
 
@@ -382,18 +424,25 @@ static void accumulate(struct fl_pipe_window *w, size_t wi, const struct fl_batc
         double x = value_of(col, row);
         switch (w->fn[k]) {
         case FL_PIPE_AGG_SUM:
-        case FL_PIPE_AGG_AVG: a[k].v = a[k].n ? a[k].v + x : x; break;
-        case FL_PIPE_AGG_MIN: a[k].v = a[k].n && !(x < a[k].v) ? a[k].v : x; break;
-        case FL_PIPE_AGG_MAX: a[k].v = a[k].n && !(x > a[k].v) ? a[k].v : x; break;
-        default: break;
+        case FL_PIPE_AGG_AVG:
+            a[k].v = a[k].n ? a[k].v + x : x;
+            break;
+        case FL_PIPE_AGG_MIN:
+            a[k].v = a[k].n && !(x < a[k].v) ? a[k].v : x;
+            break;
+        case FL_PIPE_AGG_MAX:
+            a[k].v = a[k].n && !(x > a[k].v) ? a[k].v : x;
+            break;
+        default:
+            break;
         }
         a[k].n++;
     }
     w->wins[wi].touched = 1;
 }
 
-fl_err_t fl_pipe_window_add(struct fl_pipe_window *w, const struct fl_batch *in, size_t row, char *reason,
-                            size_t reasonsz) {
+fl_err_t fl_pipe_window_add(struct fl_pipe_window *w, const struct fl_batch *in, size_t row,
+                            char *reason, size_t reasonsz) {
     const struct fl_col *tc = &in->cols[w->in_time];
     if (fl_col_is_null(tc, row)) {
         snprintf(reason, reasonsz, "window: no event time (%s)", tc->field->name);
@@ -409,7 +458,8 @@ fl_err_t fl_pipe_window_add(struct fl_pipe_window *w, const struct fl_batch *in,
         fl_time_format_iso(wm, wms, sizeof(wms));
         fl_time_format_iso(last + w->size, ws, sizeof(ws));
         snprintf(reason, reasonsz,
-                 "late: event time %s is behind the watermark %s (max event time minus %lld ms lateness); "
+                 "late: event time %s is behind the watermark %s (max event time minus %lld ms "
+                 "lateness); "
                  "its last window closed at %s",
                  ts, wms, (long long)(w->lateness / 1000), ws);
         return FL_ERR_RANGE;
@@ -435,15 +485,23 @@ static fl_err_t append_key_value(struct fl_col *col, const uint8_t **p) {
     int32_t i32;
     int64_t i64;
     switch (col->width) {
-    case 0: return fl_col_append_bytes(col, v, len);
-    case 1: return fl_col_append_bool(col, *v != 0);
-    case 4: memcpy(&i32, v, 4); return fl_col_append_i32(col, i32);
-    case 8: memcpy(&i64, v, 8); return fl_col_append_i64(col, i64);
-    default: return FL_ERR_INVALID;
+    case 0:
+        return fl_col_append_bytes(col, v, len);
+    case 1:
+        return fl_col_append_bool(col, *v != 0);
+    case 4:
+        memcpy(&i32, v, 4);
+        return fl_col_append_i32(col, i32);
+    case 8:
+        memcpy(&i64, v, 8);
+        return fl_col_append_i64(col, i64);
+    default:
+        return FL_ERR_INVALID;
     }
 }
 
-static fl_err_t emit_one(struct fl_pipe_window *w, size_t wi, struct fl_batch *out, int64_t now_us) {
+static fl_err_t emit_one(struct fl_pipe_window *w, size_t wi, struct fl_batch *out,
+                         int64_t now_us) {
     const struct win *x = &w->wins[wi];
     const struct acc *a = &w->accs[wi * (size_t)w->naggs];
     const uint8_t *p = w->arena.data + x->koff;
@@ -460,9 +518,13 @@ static fl_err_t emit_one(struct fl_pipe_window *w, size_t wi, struct fl_batch *o
     for (int k = 0; k < w->naggs && !rc; k++) {
         struct fl_col *c = &out->cols[w->out_agg[k]];
         owned[w->out_agg[k]] = 1;
-        if (w->fn[k] == FL_PIPE_AGG_COUNT) rc = fl_col_append_i64(c, a[k].n);
-        else if (a[k].n == 0) rc = fl_col_append_null(c);
-        else rc = fl_col_append_f64(c, w->fn[k] == FL_PIPE_AGG_AVG ? a[k].v / (double)a[k].n : a[k].v);
+        if (w->fn[k] == FL_PIPE_AGG_COUNT)
+            rc = fl_col_append_i64(c, a[k].n);
+        else if (a[k].n == 0)
+            rc = fl_col_append_null(c);
+        else
+            rc = fl_col_append_f64(c,
+                                   w->fn[k] == FL_PIPE_AGG_AVG ? a[k].v / (double)a[k].n : a[k].v);
         if (!rc && w->fn[k] == FL_PIPE_AGG_AVG) {
             owned[w->out_sum[k]] = owned[w->out_cnt[k]] = 1;
             rc = a[k].n ? fl_col_append_f64(&out->cols[w->out_sum[k]], a[k].v)
@@ -481,14 +543,16 @@ static fl_err_t emit_one(struct fl_pipe_window *w, size_t wi, struct fl_batch *o
     return rc;
 }
 
-fl_err_t fl_pipe_window_emit(struct fl_pipe_window *w, struct fl_batch *out, int64_t now_us, size_t *rows,
-                             struct fl_error *err) {
+fl_err_t fl_pipe_window_emit(struct fl_pipe_window *w, struct fl_batch *out, int64_t now_us,
+                             size_t *rows, struct fl_error *err) {
     *rows = 0;
-    if (out->ncols > 1024) return fl_errf(err, FL_ERR_LIMIT, "window: result table has over 1024 columns");
+    if (out->ncols > 1024)
+        return fl_errf(err, FL_ERR_LIMIT, "window: result table has over 1024 columns");
     for (size_t i = 0; i < w->nwin; i++) {
         if (!w->wins[i].touched) continue;
         fl_err_t rc = emit_one(w, i, out, now_us);
-        if (rc) return fl_errf(err, rc, "window: writing a result row failed (%s)", fl_err_name(rc));
+        if (rc)
+            return fl_errf(err, rc, "window: writing a result row failed (%s)", fl_err_name(rc));
         (*rows)++;
     }
     return FL_OK;
@@ -524,17 +588,21 @@ void fl_pipe_window_reset(struct fl_pipe_window *w) {
 }
 
 static double col_double(const struct fl_col *c, size_t row) {
-    return c->field->type == FL_TYPE_LONG ? (double)((const int64_t *)c->values)[row] : value_of(c, row);
+    return c->field->type == FL_TYPE_LONG ? (double)((const int64_t *)c->values)[row]
+                                          : value_of(c, row);
 }
 
 fl_err_t fl_pipe_window_restore(struct fl_pipe_window *w, const struct fl_batch *b, size_t row,
                                 struct fl_error *err) {
     const struct fl_col *sc = &b->cols[w->out_start];
-    if (fl_col_is_null(sc, row)) return fl_errf(err, FL_ERR_CORRUPT, "window: result row without window_start");
+    if (fl_col_is_null(sc, row))
+        return fl_errf(err, FL_ERR_CORRUPT, "window: result row without window_start");
     int64_t start = ((const int64_t *)sc->values)[row];
     if (start + w->size <= fl_pipe_window_watermark(w)) return FL_OK; /* closed */
     if (floor_div(start, w->slide) * w->slide != start)
-        return fl_errf(err, FL_ERR_INVALID, "window: a result row starts off the window grid (was the size or slide changed?)");
+        return fl_errf(
+            err, FL_ERR_INVALID,
+            "window: a result row starts off the window grid (was the size or slide changed?)");
     encode_key(w, b, w->out_key, row);
     size_t wi = window_get(w, start);
     struct acc *a = &w->accs[wi * (size_t)w->naggs];

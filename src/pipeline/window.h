@@ -30,7 +30,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { FL_PIPE_AGG_COUNT, FL_PIPE_AGG_SUM, FL_PIPE_AGG_AVG, FL_PIPE_AGG_MIN, FL_PIPE_AGG_MAX } fl_pipe_agg_t;
+typedef enum {
+    FL_PIPE_AGG_COUNT,
+    FL_PIPE_AGG_SUM,
+    FL_PIPE_AGG_AVG,
+    FL_PIPE_AGG_MIN,
+    FL_PIPE_AGG_MAX
+} fl_pipe_agg_t;
 
 struct fl_pipe_agg {
     fl_pipe_agg_t fn;
@@ -39,16 +45,16 @@ struct fl_pipe_agg {
 };
 
 struct fl_pipe_window_config {
-    const char *time_col;     /* event time: a timestamp (ISO text, hour stamp or micros) */
-    const char *const *key;   /* group columns (0 = one group) */
+    const char *time_col;   /* event time: a timestamp (ISO text, hour stamp or micros) */
+    const char *const *key; /* group columns (0 = one group) */
     int nkey;
-    int64_t size_ms;          /* window length */
-    int64_t slide_ms;         /* hop; 0 or size = tumbling; must divide size */
-    int64_t lateness_ms;      /* allowed lateness, >= 0 */
+    int64_t size_ms;     /* window length */
+    int64_t slide_ms;    /* hop; 0 or size = tumbling; must divide size */
+    int64_t lateness_ms; /* allowed lateness, >= 0 */
     const struct fl_pipe_agg *aggs;
     int naggs;
-    const char *pg_uri;       /* optional PostgreSQL sink (window_pg.h) */
-    const char *pg_table;     /* its table; default: the Iceberg table's name */
+    const char *pg_uri;   /* optional PostgreSQL sink (window_pg.h) */
+    const char *pg_table; /* its table; default: the Iceberg table's name */
 };
 
 #define FL_PIPE_WINDOW_MAX_KEYS 16

@@ -33,8 +33,8 @@ struct fl_pipe_pg {
     PGconn *conn;
     char *create_sql, *insert_sql;
     int ncols;
-    int src[PG_COLS_MAX];    /* result-schema column of each parameter */
-    struct fl_buf vals;      /* the text of one row's parameters */
+    int src[PG_COLS_MAX]; /* result-schema column of each parameter */
+    struct fl_buf vals;   /* the text of one row's parameters */
 };
 
 static void ignore_notice(void *arg, const char *message) {
@@ -54,23 +54,33 @@ static fl_err_t conn_err(PGconn *c, struct fl_error *err, const char *what) {
 static void put_ident(struct fl_buf *b, const char *name, bool dotted) {
     fl_buf_append_u8(b, '"');
     for (const char *p = name; *p; p++) {
-        if (*p == '"') fl_buf_append_str(b, "\"\"");
-        else if (*p == '.' && dotted) fl_buf_append_str(b, "\".\"");
-        else fl_buf_append_u8(b, (uint8_t)*p);
+        if (*p == '"')
+            fl_buf_append_str(b, "\"\"");
+        else if (*p == '.' && dotted)
+            fl_buf_append_str(b, "\".\"");
+        else
+            fl_buf_append_u8(b, (uint8_t)*p);
     }
     fl_buf_append_u8(b, '"');
 }
 
 static const char *pg_type(const struct fl_field *f) {
     switch (f->type) {
-    case FL_TYPE_INT: return "INTEGER";
-    case FL_TYPE_LONG: return "BIGINT";
-    case FL_TYPE_DOUBLE: return "DOUBLE PRECISION";
-    case FL_TYPE_DATE: return "DATE";
-    case FL_TYPE_BOOLEAN: return "BOOLEAN";
+    case FL_TYPE_INT:
+        return "INTEGER";
+    case FL_TYPE_LONG:
+        return "BIGINT";
+    case FL_TYPE_DOUBLE:
+        return "DOUBLE PRECISION";
+    case FL_TYPE_DATE:
+        return "DATE";
+    case FL_TYPE_BOOLEAN:
+        return "BOOLEAN";
     case FL_TYPE_TIMESTAMP:
-    case FL_TYPE_TIMESTAMPTZ: return "TIMESTAMP";
-    default: return "TEXT";
+    case FL_TYPE_TIMESTAMPTZ:
+        return "TIMESTAMP";
+    default:
+        return "TEXT";
     }
 }
 
@@ -81,7 +91,8 @@ static int col_of(const struct fl_schema *s, const char *name) {
 }
 
 fl_err_t fl_pipe_pg_new(const char *uri, const char *table, const struct fl_pipe_window_config *cfg,
-                        const struct fl_schema *out, struct fl_pipe_pg **pgp, struct fl_error *err) {
+                        const struct fl_schema *out, struct fl_pipe_pg **pgp,
+                        struct fl_error *err) {
     /* seed 001's order: keys, value aggregates, window_start, window_end, counts, last_updated */
     const char *names[PG_COLS_MAX];
     int n = 0;
@@ -100,7 +111,8 @@ fl_err_t fl_pipe_pg_new(const char *uri, const char *table, const struct fl_pipe
     for (int i = 0; i < n; i++)
         if ((pg->src[i] = col_of(out, names[i])) < 0) {
             fl_pipe_pg_free(pg);
-            return fl_errf(err, FL_ERR_INVALID, "postgresql sink: the result table has no column %s", names[i]);
+            return fl_errf(err, FL_ERR_INVALID,
+                           "postgresql sink: the result table has no column %s", names[i]);
         }
     struct fl_buf c, ins, set;
     fl_buf_init(&c, FL_BUF_NOMAX);
@@ -154,11 +166,13 @@ fl_err_t fl_pipe_pg_new(const char *uri, const char *table, const struct fl_pipe
     return FL_OK;
 }
 
-static fl_err_t exec_ok(struct fl_pipe_pg *pg, PGresult *res, struct fl_error *err, const char *what) {
+static fl_err_t exec_ok(struct fl_pipe_pg *pg, PGresult *res, struct fl_error *err,
+                        const char *what) {
     fl_err_t rc = FL_OK;
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-        rc = m ? fl_errf(err, FL_ERR_IO, "postgresql sink: %s: %s", what, m) : conn_err(pg->conn, err, what);
+        rc = m ? fl_errf(err, FL_ERR_IO, "postgresql sink: %s: %s", what, m)
+               : conn_err(pg->conn, err, what);
     }
     PQclear(res);
     return rc;
@@ -169,7 +183,9 @@ static fl_err_t connect_prepare(struct fl_pipe_pg *pg, struct fl_error *err) {
     if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) return conn_err(pg->conn, err, "connect");
     PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
     fl_err_t rc = exec_ok(pg, PQexec(pg->conn, pg->create_sql), err, "creating the table");
-    if (!rc) rc = exec_ok(pg, PQprepare(pg->conn, PG_STMT, pg->insert_sql, pg->ncols, NULL), err, "prepare");
+    if (!rc)
+        rc = exec_ok(pg, PQprepare(pg->conn, PG_STMT, pg->insert_sql, pg->ncols, NULL), err,
+                     "prepare");
     return rc;
 }
 
@@ -186,10 +202,18 @@ static ptrdiff_t put_value(struct fl_pipe_pg *pg, const struct fl_col *c, size_t
         v = fl_col_bytes(c, row, &len);
         fl_buf_append(&pg->vals, v, len);
         break;
-    case FL_TYPE_INT: fl_buf_printf(&pg->vals, "%d", ((const int32_t *)c->values)[row]); break;
-    case FL_TYPE_LONG: fl_buf_printf(&pg->vals, "%lld", (long long)((const int64_t *)c->values)[row]); break;
-    case FL_TYPE_DOUBLE: fl_buf_printf(&pg->vals, "%.17g", ((const double *)c->values)[row]); break;
-    case FL_TYPE_BOOLEAN: fl_buf_append_str(&pg->vals, c->values[row] ? "true" : "false"); break;
+    case FL_TYPE_INT:
+        fl_buf_printf(&pg->vals, "%d", ((const int32_t *)c->values)[row]);
+        break;
+    case FL_TYPE_LONG:
+        fl_buf_printf(&pg->vals, "%lld", (long long)((const int64_t *)c->values)[row]);
+        break;
+    case FL_TYPE_DOUBLE:
+        fl_buf_printf(&pg->vals, "%.17g", ((const double *)c->values)[row]);
+        break;
+    case FL_TYPE_BOOLEAN:
+        fl_buf_append_str(&pg->vals, c->values[row] ? "true" : "false");
+        break;
     case FL_TYPE_DATE:
         fl_time_format_date(((const int32_t *)c->values)[row], tmp, sizeof(tmp));
         fl_buf_append_str(&pg->vals, tmp);
@@ -214,8 +238,10 @@ static fl_err_t write_once(struct fl_pipe_pg *pg, const struct fl_batch *b, stru
     for (size_t r = 0; r < b->nrows && !rc; r++) {
         fl_buf_reset(&pg->vals);
         for (int i = 0; i < pg->ncols; i++) off[i] = put_value(pg, &b->cols[pg->src[i]], r);
-        for (int i = 0; i < pg->ncols; i++) params[i] = off[i] < 0 ? NULL : (const char *)pg->vals.data + off[i];
-        rc = exec_ok(pg, PQexecPrepared(pg->conn, PG_STMT, pg->ncols, params, NULL, NULL, 0), err, "upsert");
+        for (int i = 0; i < pg->ncols; i++)
+            params[i] = off[i] < 0 ? NULL : (const char *)pg->vals.data + off[i];
+        rc = exec_ok(pg, PQexecPrepared(pg->conn, PG_STMT, pg->ncols, params, NULL, NULL, 0), err,
+                     "upsert");
     }
     if (!rc) return exec_ok(pg, PQexec(pg->conn, "COMMIT"), err, "COMMIT");
     if (PQstatus(pg->conn) == CONNECTION_OK) PQclear(PQexec(pg->conn, "ROLLBACK"));
@@ -227,7 +253,8 @@ static void sleep_ms(int64_t ms) {
     nanosleep(&ts, NULL);
 }
 
-fl_err_t fl_pipe_pg_write(struct fl_pipe_pg *pg, const struct fl_batch *b, int64_t retry_ms, struct fl_error *err) {
+fl_err_t fl_pipe_pg_write(struct fl_pipe_pg *pg, const struct fl_batch *b, int64_t retry_ms,
+                          struct fl_error *err) {
     if (b->nrows == 0) return FL_OK;
     int64_t deadline = fl_time_mono_us() + retry_ms * 1000, backoff = 100;
     for (;;) {

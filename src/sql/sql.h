@@ -29,9 +29,9 @@ struct fl_sql;
 
 /* What the Iceberg scans of the statements since the last take read. */
 struct fl_sql_stats {
-    int64_t scans;      /* scans opened */
-    int64_t count_only; /* of which answered from manifest record counts */
-    int64_t rows;       /* rows handed to SQLite */
+    int64_t scans;       /* scans opened */
+    int64_t count_only;  /* of which answered from manifest record counts */
+    int64_t rows;        /* rows handed to SQLite */
     int64_t log_records; /* topic tables: records decoded from the log (pushdown reads fewer) */
     struct fl_ice_scan_stats ice;
 };

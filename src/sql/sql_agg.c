@@ -486,8 +486,10 @@ static void temporal_range(fl_type_id_t t, int64_t *min, int64_t *max) {
 }
 
 static int temporal_text(fl_type_id_t t, int64_t v, char *buf, size_t sz) {
-    if (t == FL_TYPE_DATE) fl_time_format_date((int32_t)v, buf, sz);
-    else fl_sql_format_timestamp(v, t == FL_TYPE_TIMESTAMPTZ, buf, sz);
+    if (t == FL_TYPE_DATE)
+        fl_time_format_date((int32_t)v, buf, sz);
+    else
+        fl_sql_format_timestamp(v, t == FL_TYPE_TIMESTAMPTZ, buf, sz);
     return (int)strlen(buf);
 }
 
@@ -503,8 +505,10 @@ static int64_t temporal_bound(fl_type_id_t t, const char *lit, size_t n, int str
         char buf[FL_SQL_TEXT_MAX];
         int len = temporal_text(t, mid, buf, sizeof(buf));
         int cmp = text_cmp(buf, (size_t)len, lit, n);
-        if (strict ? cmp > 0 : cmp >= 0) hi = mid;
-        else lo = mid + 1;
+        if (strict ? cmp > 0 : cmp >= 0)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     return lo;
 }
@@ -594,7 +598,9 @@ static void select_rows(struct agg *ag, const struct fl_batch *b) {
     for (int k = 0; k < ag->sh->nwhere; k++) {
         const struct fl_col *col = &b->cols[ag->wcols[k].col];
         for (size_t r = 0; r < b->nrows; r++)
-            if (ag->sel[r]) ag->sel[r] = (uint8_t)term_true(ag->sh, k, &ag->wcols[k], col, ag->wcols[k].type, r);
+            if (ag->sel[r])
+                ag->sel[r] =
+                    (uint8_t)term_true(ag->sh, k, &ag->wcols[k], col, ag->wcols[k].type, r);
     }
 }
 

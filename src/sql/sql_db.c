@@ -251,7 +251,9 @@ int fl_sql_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt) {
     return fl_sql_count_shortcut(sql, stmt) || fl_sql_agg_shortcut(sql, stmt);
 }
 
-struct fl_sql_env *fl_sql_env_of(struct fl_sql *sql) { return &sql->env; }
+struct fl_sql_env *fl_sql_env_of(struct fl_sql *sql) {
+    return &sql->env;
+}
 
 const char *fl_sql_warnings(const struct fl_sql *sql) {
     struct fl_sql *s = (struct fl_sql *)sql;

@@ -22,7 +22,8 @@ static void reply(int *status, struct fl_buf *out, int code, json_t *o) {
     *status = code;
 }
 
-static void error(int *status, struct fl_buf *out, int code, int ecode, const char *msg, int offset) {
+static void error(int *status, struct fl_buf *out, int code, int ecode, const char *msg,
+                  int offset) {
     json_t *o = json_object();
     json_object_set_new(o, "error_code", json_integer(ecode));
     json_object_set_new(o, "message", json_string(msg));
@@ -30,9 +31,7 @@ static void error(int *status, struct fl_buf *out, int code, int ecode, const ch
     reply(status, out, code, o);
 }
 
-static int past_deadline(void *arg) {
-    return fl_time_mono_us() > *(const int64_t *)arg;
-}
+static int past_deadline(void *arg) { return fl_time_mono_us() > *(const int64_t *)arg; }
 
 void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_log *log,
                         const char *body, size_t len, int *status, struct fl_buf *out) {
@@ -51,7 +50,8 @@ void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_l
     json_int_t timeout = json_is_integer(json_object_get(req, "timeout_ms"))
                              ? json_integer_value(json_object_get(req, "timeout_ms"))
                              : 10000;
-    if (limit < 0 || limit > FL_SQL_HTTP_LIMIT_MAX || timeout < 1 || timeout > FL_SQL_HTTP_TIMEOUT_MAX_MS) {
+    if (limit < 0 || limit > FL_SQL_HTTP_LIMIT_MAX || timeout < 1 ||
+        timeout > FL_SQL_HTTP_TIMEOUT_MAX_MS) {
         error(status, out, 400, 40001, "limit must be 0..100000 and timeout_ms 1..60000", -1);
         json_decref(req);
         return;
@@ -85,7 +85,8 @@ void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_l
     fl_sql_shortcut(sql, &stmt);
     json_t *cols = json_array(), *rows = json_array();
     int ncol = sqlite3_column_count(stmt);
-    for (int c = 0; c < ncol; c++) json_array_append_new(cols, json_string(sqlite3_column_name(stmt, c)));
+    for (int c = 0; c < ncol; c++)
+        json_array_append_new(cols, json_string(sqlite3_column_name(stmt, c)));
     json_int_t n = 0;
     int truncated = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -96,8 +97,12 @@ void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_l
         json_t *row = json_array();
         for (int c = 0; c < ncol; c++) {
             switch (sqlite3_column_type(stmt, c)) {
-            case SQLITE_INTEGER: json_array_append_new(row, json_integer(sqlite3_column_int64(stmt, c))); break;
-            case SQLITE_FLOAT: json_array_append_new(row, json_real(sqlite3_column_double(stmt, c))); break;
+            case SQLITE_INTEGER:
+                json_array_append_new(row, json_integer(sqlite3_column_int64(stmt, c)));
+                break;
+            case SQLITE_FLOAT:
+                json_array_append_new(row, json_real(sqlite3_column_double(stmt, c)));
+                break;
             case SQLITE_TEXT:
                 json_array_append_new(row, json_stringn((const char *)sqlite3_column_text(stmt, c),
                                                         (size_t)sqlite3_column_bytes(stmt, c)));
@@ -112,7 +117,8 @@ void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_l
                 free(hex);
                 break;
             }
-            default: json_array_append_new(row, json_null());
+            default:
+                json_array_append_new(row, json_null());
             }
         }
         json_array_append_new(rows, row);
@@ -121,8 +127,10 @@ void fl_sql_http_handle(struct fl_store *st, struct fl_catalog *cat, struct fl_l
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         json_decref(cols);
         json_decref(rows);
-        if (rc == SQLITE_INTERRUPT) error(status, out, 408, 40801, "the query ran past timeout_ms", -1);
-        else error(status, out, 400, 40005, sqlite3_errmsg(db), -1);
+        if (rc == SQLITE_INTERRUPT)
+            error(status, out, 408, 40801, "the query ran past timeout_ms", -1);
+        else
+            error(status, out, 400, 40005, sqlite3_errmsg(db), -1);
         goto done;
     }
     json_t *o = json_object();

@@ -52,18 +52,18 @@ struct vtab {
 
 struct cursor {
     sqlite3_vtab_cursor base;
-    struct fl_log *log;   /* env->log, or owned */
+    struct fl_log *log; /* env->log, or owned */
     int own_log;
-    int nparts, part;     /* partitions; the one being read */
-    int part_lo, part_hi; /* partitions to read: [lo, hi) */
-    int64_t off_lo, off_hi, ts_lo; /* bounds common to every partition; ts_lo < 0: none */
+    int nparts, part;                   /* partitions; the one being read */
+    int part_lo, part_hi;               /* partitions to read: [lo, hi) */
+    int64_t off_lo, off_hi, ts_lo;      /* bounds common to every partition; ts_lo < 0: none */
     struct fl_log_partition_info *info; /* nparts, at xFilter */
     int64_t pos, stop; /* the current partition: first offset wanted, end (exclusive) */
     int64_t next;      /* the offset after the batches read so far */
-    struct fl_buf buf;    /* whole batches, reused */
+    struct fl_buf buf; /* whole batches, reused */
     struct fl_log_batch_iter it;
     struct fl_log_decoded rec;
-    struct fl_buf hdrs;   /* headers of the current row as JSON, reused */
+    struct fl_buf hdrs; /* headers of the current row as JSON, reused */
     int hdrs_done;
     int64_t rowid;
     int64_t decoded; /* records decoded, for the stats */
@@ -199,13 +199,23 @@ static void int_bound(int op, sqlite3_value *v, int64_t *lo, int64_t *hi) {
         double fl = floor(d), ce = ceil(d);
         switch (op) {
         case SQLITE_INDEX_CONSTRAINT_EQ:
-            if (fl != d) a = 0, b = 0; /* no integer equals it */
-            else a = (int64_t)d, b = (int64_t)d + 1;
+            if (fl != d)
+                a = 0, b = 0; /* no integer equals it */
+            else
+                a = (int64_t)d, b = (int64_t)d + 1;
             break;
-        case SQLITE_INDEX_CONSTRAINT_GT: a = (int64_t)fl + 1, b = INT64_MAX; break;
-        case SQLITE_INDEX_CONSTRAINT_GE: a = (int64_t)ce, b = INT64_MAX; break;
-        case SQLITE_INDEX_CONSTRAINT_LT: a = INT64_MIN, b = (int64_t)ce; break;
-        default: a = INT64_MIN, b = (int64_t)fl + 1; break; /* LE */
+        case SQLITE_INDEX_CONSTRAINT_GT:
+            a = (int64_t)fl + 1, b = INT64_MAX;
+            break;
+        case SQLITE_INDEX_CONSTRAINT_GE:
+            a = (int64_t)ce, b = INT64_MAX;
+            break;
+        case SQLITE_INDEX_CONSTRAINT_LT:
+            a = INT64_MIN, b = (int64_t)ce;
+            break;
+        default:
+            a = INT64_MIN, b = (int64_t)fl + 1;
+            break; /* LE */
         }
     } else
         return; /* text or blob: SQLite's comparison rules, not ours */
@@ -282,14 +292,15 @@ static fl_err_t advance(struct cursor *cur, struct fl_error *err) {
             if (rc == FL_ERR_RANGE) {
                 /* retention removed the segment under us: go on at the new start */
                 fl_err_clear(err);
-                rc = fl_log_topic_describe(cur->log, topic, NULL, NULL, cur->info, cur->nparts,
-                                           err);
+                rc =
+                    fl_log_topic_describe(cur->log, topic, NULL, NULL, cur->info, cur->nparts, err);
                 if (!rc && from < cur->info[cur->part].start_offset) {
                     cur->pos = cur->next = cur->info[cur->part].start_offset;
                     continue;
                 }
-                if (!rc) rc = fl_errf(err, FL_ERR_RANGE, "partition %d: offset %lld not readable",
-                                      cur->part, (long long)from);
+                if (!rc)
+                    rc = fl_errf(err, FL_ERR_RANGE, "partition %d: offset %lld not readable",
+                                 cur->part, (long long)from);
             } else if (!rc && (cur->buf.len == 0 || cur->next <= from)) {
                 rc = next_partition(cur, err); /* the end came earlier than described */
             } else if (!rc) {
@@ -407,8 +418,12 @@ static int vt_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int i) {
     struct cursor *cur = (struct cursor *)base;
     const struct fl_log_decoded *r = &cur->rec;
     switch (i) {
-    case COL_PARTITION: sqlite3_result_int(ctx, cur->part); break;
-    case COL_OFFSET: sqlite3_result_int64(ctx, r->offset); break;
+    case COL_PARTITION:
+        sqlite3_result_int(ctx, cur->part);
+        break;
+    case COL_OFFSET:
+        sqlite3_result_int64(ctx, r->offset);
+        break;
     case COL_TIMESTAMP: {
         char t[40];
         fl_sql_format_timestamp(r->timestamp_ms * 1000, 1, t, sizeof(t));
@@ -436,7 +451,8 @@ static int vt_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int i) {
         sqlite3_result_text(ctx, (const char *)cur->hdrs.data, (int)cur->hdrs.len,
                             SQLITE_TRANSIENT);
         break;
-    default: sqlite3_result_null(ctx);
+    default:
+        sqlite3_result_null(ctx);
     }
     return SQLITE_OK;
 }

@@ -70,14 +70,19 @@ static void make(void) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!cat || ++runs % REMAKE == 0) {
-        if (cat) drop();
-        else atexit(drop);
+        if (cat)
+            drop();
+        else
+            atexit(drop);
         make();
     }
     if (size < 1) return 0;
-    static const char *paths[] = {"/v1/namespaces",           "/v1/namespaces/ns/properties",
-                                  "/v1/namespaces/ns/tables", "/v1/namespaces/ns/tables/t",
-                                  "/v1/namespaces/ns/register", "/v1/tables/rename",
+    static const char *paths[] = {"/v1/namespaces",
+                                  "/v1/namespaces/ns/properties",
+                                  "/v1/namespaces/ns/tables",
+                                  "/v1/namespaces/ns/tables/t",
+                                  "/v1/namespaces/ns/register",
+                                  "/v1/tables/rename",
                                   "/v1/namespaces"};
     int route = data[0] % 7;
     const char *body = (const char *)data + 1;

@@ -77,14 +77,16 @@ static void test_namespaces_tables_cas(void **state) {
     fl_err_clear(&err);
 
     assert_int_equal(fl_catalog_table_create(a, "default", "weather", "m0.json", &err), FL_OK);
-    assert_int_equal(fl_catalog_table_create(b, "default", "weather", "m0.json", &err), FL_ERR_EXISTS);
+    assert_int_equal(fl_catalog_table_create(b, "default", "weather", "m0.json", &err),
+                     FL_ERR_EXISTS);
     fl_err_clear(&err);
     char loc[256];
     assert_int_equal(fl_catalog_table_load(b, "default", "weather", loc, sizeof(loc), &err), FL_OK);
     assert_string_equal(loc, "m0.json");
 
     /* both writers start from m0; exactly one commit wins */
-    assert_int_equal(fl_catalog_table_commit(a, "default", "weather", "m0.json", "m1a.json", &err), FL_OK);
+    assert_int_equal(fl_catalog_table_commit(a, "default", "weather", "m0.json", "m1a.json", &err),
+                     FL_OK);
     assert_int_equal(fl_catalog_table_commit(b, "default", "weather", "m0.json", "m1b.json", &err),
                      FL_ERR_CONFLICT);
     assert_non_null(strstr(err.msg, "m1a.json"));
@@ -92,11 +94,13 @@ static void test_namespaces_tables_cas(void **state) {
     assert_int_equal(fl_catalog_table_load(b, "default", "weather", loc, sizeof(loc), &err), FL_OK);
     assert_string_equal(loc, "m1a.json");
     /* the loser retries on the new base */
-    assert_int_equal(fl_catalog_table_commit(b, "default", "weather", "m1a.json", "m2.json", &err), FL_OK);
+    assert_int_equal(fl_catalog_table_commit(b, "default", "weather", "m1a.json", "m2.json", &err),
+                     FL_OK);
 
     assert_int_equal(fl_catalog_ns_drop(a, "default", &err), FL_ERR_INVALID);
     fl_err_clear(&err);
-    assert_int_equal(fl_catalog_table_rename(a, "default", "weather", "sales.eu", "weather2", &err), FL_OK);
+    assert_int_equal(fl_catalog_table_rename(a, "default", "weather", "sales.eu", "weather2", &err),
+                     FL_OK);
     memset(&n, 0, sizeof(n));
     assert_int_equal(fl_catalog_table_list(a, "sales.eu", collect, &n, &err), FL_OK);
     assert_string_equal(n.buf, "sales.eu.weather2;");
@@ -120,7 +124,8 @@ static void test_pyiceberg_catalog(void **state) {
     (void)state;
     const char *root = getenv("FLOE_FIXTURES");
     char src[1024], cmd[2048];
-    snprintf(src, sizeof(src), "%s/iceberg/duckdb-iceberg/persistent/add_columns_with_defaults/pyiceberg_catalog.db",
+    snprintf(src, sizeof(src),
+             "%s/iceberg/duckdb-iceberg/persistent/add_columns_with_defaults/pyiceberg_catalog.db",
              root ? root : "../shared/fixtures");
     char dir[] = "/tmp/floe-pycat-XXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -133,8 +138,9 @@ static void test_pyiceberg_catalog(void **state) {
     assert_int_equal(fl_catalog_open(uri, "default", &c, &err), FL_OK);
     assert_int_equal(fl_catalog_ns_exists(c, "default", &err), FL_OK);
     char loc[1024];
-    assert_int_equal(fl_catalog_table_load(c, "default", "add_columns_with_defaults", loc, sizeof(loc), &err),
-                     FL_OK);
+    assert_int_equal(
+        fl_catalog_table_load(c, "default", "add_columns_with_defaults", loc, sizeof(loc), &err),
+        FL_OK);
     assert_non_null(strstr(loc, "00003-3f1801a5-7dfb-4072-b14a-39cd12f9279b.metadata.json"));
     /* a table floe adds is visible with PyIceberg's layout (no iceberg_type column) */
     assert_int_equal(fl_catalog_table_create(c, "default", "from_floe", "m.json", &err), FL_OK);

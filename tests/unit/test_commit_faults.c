@@ -42,9 +42,11 @@ static int64_t count_rows(struct env *e) {
     struct fl_store_opts so = {0};
     if (fl_store_open(e->uri, &so, &st, &err)) fail_msg("store: %s", err.msg);
     if (fl_catalog_open(e->caturi, "floe", &cat, &err)) fail_msg("catalog: %s", err.msg);
-    if (fl_ice_table_load(st, cat, "db", "t", &tbl, &err)) fail_msg("load after fault: %s", err.msg);
+    if (fl_ice_table_load(st, cat, "db", "t", &tbl, &err))
+        fail_msg("load after fault: %s", err.msg);
     struct fl_ice_scan *sc = NULL;
-    if (fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err)) fail_msg("scan after fault: %s", err.msg);
+    if (fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err))
+        fail_msg("scan after fault: %s", err.msg);
     int64_t n = 0;
     for (;;) {
         struct fl_batch *b = NULL;
@@ -54,7 +56,8 @@ static int64_t count_rows(struct env *e) {
         n += (int64_t)b->nrows;
     }
     /* the summary agrees with the rows: snapshots are whole */
-    const char *tr = fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
+    const char *tr =
+        fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
     assert_int_equal(tr ? strtoll(tr, NULL, 10) : 0, n);
     fl_ice_scan_free(sc);
     fl_ice_table_free(tbl);
@@ -78,8 +81,8 @@ static fl_err_t append_with(struct env *e, struct fl_store_faults *faults, int r
     if (!rc) rc = fl_batch_new(e->schema, 0, &b, &err);
     for (int i = 0; i < rows && !rc; i++) {
         char js[160];
-        snprintf(js, sizeof(js), "{\"city\":\"c%d\",\"n\":%d,\"ts\":\"2026-01-%02dT00:00:00Z\"}", i % 3, i,
-                 day);
+        snprintf(js, sizeof(js), "{\"city\":\"c%d\",\"n\":%d,\"ts\":\"2026-01-%02dT00:00:00Z\"}",
+                 i % 3, i, day);
         rc = fl_batch_append_json(b, js, strlen(js), &err);
     }
     if (!rc) rc = fl_ice_appender_new(tbl, &ap, &err);
@@ -110,7 +113,8 @@ static void setup_env(struct env *e, const struct fl_ice_kv *props, int nprops) 
     assert_int_equal(fl_store_open(e->uri, &so, &st, &err), FL_OK);
     assert_int_equal(fl_catalog_open(e->caturi, "floe", &cat, &err), FL_OK);
     assert_int_equal(fl_ice_spec_from_terms(e->schema, 0, terms, 2, 1000, &spec, &err), FL_OK);
-    assert_int_equal(fl_ice_table_create(st, cat, "db", "t", e->schema, spec, props, nprops, &tbl, &err), FL_OK);
+    assert_int_equal(
+        fl_ice_table_create(st, cat, "db", "t", e->schema, spec, props, nprops, &tbl, &err), FL_OK);
     fl_ice_table_free(tbl);
     fl_ice_spec_free(spec);
     fl_catalog_free(cat);
@@ -140,26 +144,34 @@ static void every_step_fails(const struct fl_ice_kv *props, int nprops) {
     for (unsigned k = 1; k <= probe.fsyncs + 1; k++) {
         struct fl_store_faults f = {.fsync_fail_at = k};
         fl_err_t rc = append_with(&e, &f, 9, 3);
-        if (rc == FL_OK) expect += 9, succeeded++;
-        else failed++;
+        if (rc == FL_OK)
+            expect += 9, succeeded++;
+        else
+            failed++;
         assert_int_equal(count_rows(&e), expect);
     }
     for (unsigned k = 1; k <= probe.renames + 1; k++) {
         struct fl_store_faults f = {.rename_fail_at = k};
         fl_err_t rc = append_with(&e, &f, 9, 4);
-        if (rc == FL_OK) expect += 9, succeeded++;
-        else failed++;
+        if (rc == FL_OK)
+            expect += 9, succeeded++;
+        else
+            failed++;
         assert_int_equal(count_rows(&e), expect);
     }
-    for (uint64_t bytes = 100; bytes < probe.bytes_written + 5000; bytes += probe.bytes_written / 7 + 1) {
+    for (uint64_t bytes = 100; bytes < probe.bytes_written + 5000;
+         bytes += probe.bytes_written / 7 + 1) {
         struct fl_store_faults f = {.enospc_after = bytes};
         fl_err_t rc = append_with(&e, &f, 9, 5);
-        if (rc == FL_OK) expect += 9, succeeded++;
-        else failed++;
+        if (rc == FL_OK)
+            expect += 9, succeeded++;
+        else
+            failed++;
         assert_int_equal(count_rows(&e), expect);
     }
     struct fl_store_faults shortw = {.short_writes = 1};
-    assert_int_equal(append_with(&e, &shortw, 9, 6), FL_OK); /* short writes are retried, not errors */
+    assert_int_equal(append_with(&e, &shortw, 9, 6),
+                     FL_OK); /* short writes are retried, not errors */
     expect += 9;
     assert_int_equal(count_rows(&e), expect);
     /* faults really hit, and the table goes on after every one of them */

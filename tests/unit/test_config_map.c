@@ -105,9 +105,10 @@ static void test_errors_name_line_and_key(void **state) {
     (void)state;
     struct fl_config cfg;
     char msg[512];
-    assert_int_equal(load("tables:\n  - name: t\n    schema:\n      - {name: a, type: int, colour: red}\n",
-                          &cfg, msg, sizeof(msg)),
-                     FL_ERR_INVALID);
+    assert_int_equal(
+        load("tables:\n  - name: t\n    schema:\n      - {name: a, type: int, colour: red}\n", &cfg,
+             msg, sizeof(msg)),
+        FL_ERR_INVALID);
     assert_string_equal(msg, ":4: tables[].schema[].colour: unknown key");
     fl_config_fini(&cfg);
 
@@ -115,15 +116,17 @@ static void test_errors_name_line_and_key(void **state) {
     assert_non_null(strstr(msg, ":2: tables[]: needs exactly one of schema and schema_json"));
     fl_config_fini(&cfg);
 
-    assert_int_equal(load("pipelines:\n  - topic: a\n    table: d.t\n    map:\n      - explode: x\n", &cfg,
-                          msg, sizeof(msg)),
-                     FL_ERR_INVALID);
+    assert_int_equal(
+        load("pipelines:\n  - topic: a\n    table: d.t\n    map:\n      - explode: x\n", &cfg, msg,
+             sizeof(msg)),
+        FL_ERR_INVALID);
     assert_string_equal(msg, ":5: pipelines[].map[].explode: unknown key");
     fl_config_fini(&cfg);
 
-    assert_int_equal(load("pipelines:\n  - topic: a\n    table: d.t\n    map:\n      - derive: {column: x}\n",
-                          &cfg, msg, sizeof(msg)),
-                     FL_ERR_INVALID);
+    assert_int_equal(
+        load("pipelines:\n  - topic: a\n    table: d.t\n    map:\n      - derive: {column: x}\n",
+             &cfg, msg, sizeof(msg)),
+        FL_ERR_INVALID);
     assert_non_null(strstr(msg, ":5: map[].derive: needs column and one of from and value"));
     fl_config_fini(&cfg);
 
@@ -137,7 +140,8 @@ static void test_errors_name_line_and_key(void **state) {
                      FL_OK);
     fl_err_clear(&err);
     assert_int_equal(fl_up_table_build(&cfg.tables[0], &s, &spec, &err), FL_ERR_INVALID);
-    assert_non_null(strstr(err.msg, ":5: tables[].schema[].type: \"varchar\" is not an Iceberg primitive type"));
+    assert_non_null(strstr(
+        err.msg, ":5: tables[].schema[].type: \"varchar\" is not an Iceberg primitive type"));
     fl_config_fini(&cfg);
 
     /* a partition term on a column that is not there; an optional identifier */
@@ -189,8 +193,8 @@ static void str_at(const struct fl_batch *b, int c, size_t row, char *out, size_
 }
 
 /* Decodes json through the map into a new ended row of b. */
-static fl_err_t map_row(const struct fl_pipe_map *m, struct fl_jdec *d, struct fl_batch *b, const char *json,
-                        const struct fl_pipe_map_pos *pos, struct fl_error *err) {
+static fl_err_t map_row(const struct fl_pipe_map *m, struct fl_jdec *d, struct fl_batch *b,
+                        const char *json, const struct fl_pipe_map_pos *pos, struct fl_error *err) {
     fl_err_t rc = fl_pipe_map_row(m, d, b, json, strlen(json), pos, err);
     if (!rc) rc = fl_batch_end_row(b);
     return rc;
@@ -228,7 +232,8 @@ static void test_map_steps(void **state) {
     assert_int_equal(fl_batch_new(s, 0, &b, &err), FL_OK);
     /* city reads town; the record's own "city" feeds nothing (not even a
      * "key appears twice") */
-    const char *rec = "{\"town\":\"Paris\",\"city\":\"ignored\",\"temperature\":\"21.5\",\"hour\":\"2026-01-08-14\","
+    const char *rec = "{\"town\":\"Paris\",\"city\":\"ignored\",\"temperature\":\"21.5\",\"hour\":"
+                      "\"2026-01-08-14\","
                       "\"event_time\":\"2026-01-08T23:59:59+00:00\",\"code\":42,\"n\":\"7.0\","
                       "\"epoch\":1767225600000,\"_kafka_offset\":999,\"nested\":{\"city\":[1,2]}}";
     struct fl_pipe_map_pos pos = {"weather", 3, 1234, 1767225600123456, 1767225600123};
@@ -266,7 +271,8 @@ static void test_map_steps(void **state) {
     assert_int_equal(i64_at(b, 13, 0), pos.timestamp_ms * 1000); /* the log record's timestamp */
 
     /* key order does not matter; a record's processed_timestamp wins */
-    rec = "{\"processed_timestamp\":\"2026-02-01T00:00:00Z\",\"code\":4.50,\"epoch\":\"1.5\",\"town\":\"Oslo\"}";
+    rec = "{\"processed_timestamp\":\"2026-02-01T00:00:00Z\",\"code\":4.50,\"epoch\":\"1.5\","
+          "\"town\":\"Oslo\"}";
     assert_int_equal(map_row(m, d, b, rec, &pos, &err), FL_OK);
     assert_rows(b, 2);
     str_at(b, 6, 1, txt, sizeof(txt));
@@ -281,17 +287,23 @@ static void test_map_steps(void **state) {
      * nothing of a refused record stays (refused in the decoder or after it) */
     assert_int_equal(map_row(m, d, b, "{\"city\":\"Oslo\"}", &pos, &err), FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "city"));
-    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"hour\":\"2026-01-08T14\"}", &pos, &err), FL_ERR_INVALID);
-    assert_non_null(strstr(err.msg, "column ts: hour()"));
-    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"n\":\"7.5\"}", &pos, &err), FL_ERR_INVALID);
-    assert_non_null(strstr(err.msg, "column n"));
-    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"code\":1,\"event_time\":true}", &pos, &err),
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"hour\":\"2026-01-08T14\"}", &pos, &err),
                      FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "column ts: hour()"));
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"n\":\"7.5\"}", &pos, &err),
+                     FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "column n"));
+    assert_int_equal(
+        map_row(m, d, b, "{\"town\":\"Oslo\",\"code\":1,\"event_time\":true}", &pos, &err),
+        FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "column dt: date()"));
-    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"town\":\"Rome\"}", &pos, &err), FL_ERR_INVALID);
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"town\":\"Rome\"}", &pos, &err),
+                     FL_ERR_INVALID);
     assert_string_equal(err.msg, "field \"town\": key appears twice");
-    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"event_time\":{}}", &pos, &err), FL_ERR_INVALID);
-    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"epoch\":\"soon\"}", &pos, &err), FL_ERR_INVALID);
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"event_time\":{}}", &pos, &err),
+                     FL_ERR_INVALID);
+    assert_int_equal(map_row(m, d, b, "{\"town\":\"Oslo\",\"epoch\":\"soon\"}", &pos, &err),
+                     FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "column epoch: expected a timestamp or an epoch number"));
     assert_rows(b, 2);
     /* and the decoder is sound after them */
@@ -310,11 +322,13 @@ static void test_map_steps(void **state) {
     fl_err_clear(&err);
     assert_int_equal(fl_pipe_map_new(s, bad2, 1, &m, &err), FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "x.yaml:13: map step derive: value does not fit"));
-    const struct fl_pipe_map_step bad3[] = {{FL_PIPE_MAP_DERIVE, "city", "offset", NULL, "x.yaml:14"}};
+    const struct fl_pipe_map_step bad3[] = {
+        {FL_PIPE_MAP_DERIVE, "city", "offset", NULL, "x.yaml:14"}};
     fl_err_clear(&err);
     assert_int_equal(fl_pipe_map_new(s, bad3, 1, &m, &err), FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "offset needs a long column"));
-    const struct fl_pipe_map_step bad4[] = {{FL_PIPE_MAP_DERIVE, "ts", "yesterday", NULL, "x.yaml:15"}};
+    const struct fl_pipe_map_step bad4[] = {
+        {FL_PIPE_MAP_DERIVE, "ts", "yesterday", NULL, "x.yaml:15"}};
     fl_err_clear(&err);
     assert_int_equal(fl_pipe_map_new(s, bad4, 1, &m, &err), FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "unknown source \"yesterday\""));
@@ -356,7 +370,8 @@ static void test_map_captures(void **state) {
     assert_int_equal(fl_pipe_map_decoder(m, s, &d, &err), FL_OK);
     assert_int_equal(fl_batch_new(s, 0, &b, &err), FL_OK);
     struct fl_pipe_map_pos pos = {"t", 5, 77, 1767225600123456, -1};
-    const char *r1 = "{\"ts\":\"2026-01-08T23:59:59Z\",\"stamp\":\"2026-01-08-14\",\"name\":\"a\",\"score\":\"3.0\","
+    const char *r1 = "{\"ts\":\"2026-01-08T23:59:59Z\",\"stamp\":\"2026-01-08-14\",\"name\":\"a\","
+                     "\"score\":\"3.0\","
                      "\"n\":1,\"_kafka_partition\":9}";
     assert_int_equal(map_row(m, d, b, r1, &pos, &err), FL_OK);
     assert_rows(b, 1);
@@ -379,7 +394,8 @@ static void test_map_captures(void **state) {
     assert_int_equal(i64_at(b, 9, 0), pos.now_us);
 
     /* refused after the decoder filled its columns: nothing stays */
-    const char *r2 = "{\"ts\":\"2026-01-08T00:00:00Z\",\"stamp\":\"later\",\"name\":\"b\",\"score\":2}";
+    const char *r2 =
+        "{\"ts\":\"2026-01-08T00:00:00Z\",\"stamp\":\"later\",\"name\":\"b\",\"score\":2}";
     assert_int_equal(map_row(m, d, b, r2, &pos, &err), FL_ERR_INVALID);
     assert_string_equal(err.msg, "map: column hr: hour(): expected an hour stamp YYYY-MM-DD-HH");
     assert_rows(b, 1);
@@ -394,7 +410,8 @@ static void test_map_captures(void **state) {
     assert_non_null(strstr(err.msg, "limited to 24 bytes"));
     assert_rows(b, 1);
     /* a captured number (microseconds), under the cap */
-    assert_int_equal(map_row(m, d, b, "{\"ts\":1767916799000000,\"name\":\"c\"}", &pos, &err), FL_OK);
+    assert_int_equal(map_row(m, d, b, "{\"ts\":1767916799000000,\"name\":\"c\"}", &pos, &err),
+                     FL_OK);
     assert_rows(b, 2);
     memcpy(&v32, b->cols[1].values + 4, 4);
     assert_int_equal(v32, fl_time_days_from_civil(2026, 1, 8));
@@ -406,16 +423,18 @@ static void test_map_captures(void **state) {
     fl_batch_reset(b);
     assert_int_equal(fl_pipe_map_new(s, NULL, 0, &m, &err), FL_OK);
     assert_int_equal(fl_pipe_map_decoder(m, s, &d, &err), FL_OK);
-    assert_int_equal(map_row(m, d, b, "{\"name\":\"x\",\"n\":1,\"_kafka_partition\":9,\"hr\":\"2026-01-08-14\"}",
-                             &pos, &err),
-                     FL_OK);
+    assert_int_equal(
+        map_row(m, d, b, "{\"name\":\"x\",\"n\":1,\"_kafka_partition\":9,\"hr\":\"2026-01-08-14\"}",
+                &pos, &err),
+        FL_OK);
     assert_int_equal(i64_at(b, 5, 0), 1);
     fl_time_format_iso(i64_at(b, 3, 0), iso, sizeof(iso));
     assert_string_equal(iso, "2026-01-08T14:00:00.000000Z"); /* hour stamps read as timestamps */
     memcpy(&v32, b->cols[8].values, 4);
     assert_int_equal(v32, 5);
     assert_true(fl_col_is_null(&b->cols[1], 0));
-    assert_int_equal(map_row(m, d, b, "{\"name\":\"x\",\"score\":\"3.0\"}", &pos, &err), FL_ERR_INVALID);
+    assert_int_equal(map_row(m, d, b, "{\"name\":\"x\",\"score\":\"3.0\"}", &pos, &err),
+                     FL_ERR_INVALID);
     assert_rows(b, 1);
     fl_jdec_free(d);
     fl_pipe_map_free(m);

@@ -38,7 +38,9 @@ static void test_from_parquet(void **state) {
     assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
     assert_int_equal(fl_batch_new(schema, 0, &batch, &err), FL_OK);
     const char *rows[] = {
-        "{\"id\":5,\"price\":\"-1.50\",\"name\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9zz\",\"t\":\"NaN\",\"city\":\"Paris\"}",
+        "{\"id\":5,\"price\":\"-1.50\",\"name\":"
+        "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9zz\",\"t\":\"NaN\",\"city\":\"Paris\"}",
         "{\"id\":-7,\"price\":\"300.00\",\"name\":\"abc\",\"t\":2.5,\"city\":\"Paris\"}",
         "{\"id\":9,\"city\":\"Paris\"}",
     };
@@ -60,8 +62,8 @@ static void test_from_parquet(void **state) {
     struct fl_ice_pval pv[1];
     fl_ice_spec_row_values(spec, batch, 0, pv);
     struct fl_ice_data_file df;
-    assert_int_equal(fl_ice_data_file_from_parquet(&df, "s3://wh/t/data/city=Paris/a.parquet", schema,
-                                                   &res, spec, pv, &err),
+    assert_int_equal(fl_ice_data_file_from_parquet(&df, "s3://wh/t/data/city=Paris/a.parquet",
+                                                   schema, &res, spec, pv, &err),
                      FL_OK);
     fl_batch_reset(batch); /* the data file must not point into the batch */
     assert_int_equal(df.record_count, 3);
@@ -74,7 +76,8 @@ static void test_from_parquet(void **state) {
     int64_t lo;
     memcpy(&lo, df.cols[0].lower, 8);
     assert_int_equal(lo, -7);
-    /* price: decimal(10,2) is INT64 in Parquet; bounds are minimal big-endian: -150 = ff 6a, 30000 = 75 30 */
+    /* price: decimal(10,2) is INT64 in Parquet; bounds are minimal big-endian: -150 = ff 6a, 30000
+     * = 75 30 */
     assert_int_equal(df.cols[1].lower_len, 2);
     assert_int_equal(df.cols[1].lower[0], 0xff);
     assert_int_equal(df.cols[1].lower[1], 0x6a);

@@ -83,15 +83,16 @@ static void test_types_and_agreement(void **state) {
     struct fixture *f = *state;
     static const char *const OK[] = {
         "{\"id\":1,\"b\":true,\"i\":-7,\"d\":0.1,\"dec\":\"12.34\",\"dt\":\"2026-01-08\","
-        "\"ts\":\"2026-01-08T14:00:00Z\",\"s\":\"caf\\u00e9 \\ud83d\\ude00\",\"u\":\"f79c3e09-677c-4bbd-a479-3f349cb785e7\","
+        "\"ts\":\"2026-01-08T14:00:00Z\",\"s\":\"caf\\u00e9 "
+        "\\ud83d\\ude00\",\"u\":\"f79c3e09-677c-4bbd-a479-3f349cb785e7\","
         "\"bin\":\"00ff\"}",
-        "{\"id\":\"42\",\"d\":\"21.5\",\"i\":\"3\"}",                      /* numeric strings */
+        "{\"id\":\"42\",\"d\":\"21.5\",\"i\":\"3\"}",                        /* numeric strings */
         "{\"id\":9223372036854775807,\"d\":\"NaN\",\"dec\":5,\"dt\":20000}", /* extremes, numbers */
         "{\"id\":2,\"dec\":1.005,\"ts\":1767880800000000,\"s\":null}",       /* rounding to scale */
         "  {\"unknown\":{\"a\":[1,{\"b\":[]}]},\"id\":3,\"other\":[\"x\"]}\n", /* nested, skipped */
-        "{\"id\":4,\"d\":5e-324}",                                     /* subnormal: ERANGE, kept */
-        "{\"id\":5,\"d\":\"-2.2250738585072e-309\"}",                    /* subnormal text */
-        "{\"id\":6,\"d\":1e-400}",                                     /* underflow to 0 */
+        "{\"id\":4,\"d\":5e-324}",                    /* subnormal: ERANGE, kept */
+        "{\"id\":5,\"d\":\"-2.2250738585072e-309\"}", /* subnormal text */
+        "{\"id\":6,\"d\":1e-400}",                    /* underflow to 0 */
     };
     char ta[512], tb[512];
     for (size_t k = 0; k < sizeof(OK) / sizeof(OK[0]); k++) {
@@ -140,7 +141,8 @@ static void test_errors_leave_nothing(void **state) {
     assert_int_equal(row(f, "{\"id\":0}", &e), FL_OK);
     for (size_t k = 0; k < sizeof(BAD) / sizeof(BAD[0]); k++) {
         assert_int_not_equal(row(f, BAD[k].json, &e), FL_OK);
-        if (!strstr(e.msg, BAD[k].why)) fail_msg("record %zu: \"%s\" lacks \"%s\"", k, e.msg, BAD[k].why);
+        if (!strstr(e.msg, BAD[k].why))
+            fail_msg("record %zu: \"%s\" lacks \"%s\"", k, e.msg, BAD[k].why);
         assert_int_equal(f->a->nrows, 1);
         for (int c = 0; c < f->a->ncols; c++) assert_int_equal(f->a->cols[c].len, 1);
         /* the decoder is sound for the next record */
@@ -166,7 +168,8 @@ static void test_caller_columns_and_hour_stamps(void **state) {
     assert_int_equal(fl_col_append_i64(&f->a->cols[seen_at], 1000), FL_OK);
     assert_int_equal(fl_batch_end_row(f->a), FL_OK);
     const char *r2 = "{\"id\":2,\"seen_at\":\"2026-01-01T00:00:00Z\",\"ts\":\"2026-01-08-1x\"}";
-    assert_int_not_equal(fl_jdec_row(f->d, f->a, r2, strlen(r2), &e), FL_OK); /* not an hour stamp */
+    assert_int_not_equal(fl_jdec_row(f->d, f->a, r2, strlen(r2), &e),
+                         FL_OK); /* not an hour stamp */
     const char *r3 = "{\"id\":3,\"seen_at\":\"2026-01-01T00:00:00Z\",\"seen_at2\":null}";
     assert_int_equal(fl_jdec_row(f->d, f->a, r3, strlen(r3), &e), FL_OK);
     assert_true(fl_jdec_seen(f->d, seen_at)); /* the record's own */
@@ -188,7 +191,8 @@ static void test_caller_columns_and_hour_stamps(void **state) {
 }
 
 /* A hook that doubles longs (the map's casts work this way). */
-static fl_err_t twice(void *arg, struct fl_col *col, const struct fl_jscalar *v, struct fl_error *err) {
+static fl_err_t twice(void *arg, struct fl_col *col, const struct fl_jscalar *v,
+                      struct fl_error *err) {
     (*(int *)arg)++;
     if (v->kind != FL_JS_NUMBER) return fl_errf(err, FL_ERR_INVALID, "twice: not a number");
     return fl_col_append_i64(col, 2 * strtoll(v->s, NULL, 10));
@@ -203,8 +207,8 @@ static fl_err_t jrow(struct fixture *f, const char *json, struct fl_error *e) {
 static void test_keys_hooks_captures(void **state) {
     struct fixture *f = *state;
     int s = 7, pos = 10, calls = 0;
-    fl_jdec_column_key(f->d, s, "name");  /* s reads "name"; "s" feeds nothing */
-    fl_jdec_column_key(f->d, pos, "id");  /* pos takes "id" from the column id */
+    fl_jdec_column_key(f->d, s, "name"); /* s reads "name"; "s" feeds nothing */
+    fl_jdec_column_key(f->d, pos, "id"); /* pos takes "id" from the column id */
     fl_jdec_column_convert(f->d, pos, twice, &calls);
     int c_s = fl_jdec_capture(f->d, "s"), c_id = fl_jdec_capture(f->d, "id");
     assert_int_equal(c_s, 0);

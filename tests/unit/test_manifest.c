@@ -125,7 +125,8 @@ static void test_write_read_roundtrip(void **state) {
     uint8_t *m = NULL;
     size_t mlen = 0;
     struct fl_ice_manifest_file mf;
-    assert_int_equal(fl_ice_manifest_write(schema, spec, 0, entries, 3, &m, &mlen, &mf, &err), FL_OK);
+    assert_int_equal(fl_ice_manifest_write(schema, spec, 0, entries, 3, &m, &mlen, &mf, &err),
+                     FL_OK);
     assert_int_equal(mf.added_files_count, 3);
     assert_int_equal(mf.added_rows_count, 60);
     assert_int_equal(mf.npartitions, 2);
@@ -191,7 +192,8 @@ static void test_java_written(void **state) {
     (void)state;
     struct fl_error err = {0};
     size_t len = 0;
-    uint8_t *list = slurp("icebird/snap-8656952484400131532-1-a85973e4-4009-4cba-875e-5278a2c6027d.avro", &len);
+    uint8_t *list =
+        slurp("icebird/snap-8656952484400131532-1-a85973e4-4009-4cba-875e-5278a2c6027d.avro", &len);
     struct fl_ice_manifest_file *files = NULL;
     int n = 0;
     assert_int_equal(fl_ice_manifest_list_read(list, len, &files, &n, &err), FL_OK);

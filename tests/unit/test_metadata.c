@@ -58,8 +58,8 @@ static void test_new_snapshot_roundtrip(void **state) {
     const char *terms[] = {"hour(ts)", "city"};
     assert_int_equal(fl_ice_spec_from_terms(schema, 0, terms, 2, 1000, &spec, &err), FL_OK);
     struct fl_ice_kv props[] = {{"write.parquet.compression-codec", "zstd"}};
-    assert_int_equal(fl_ice_meta_new(schema, spec, "file:///wh/db/weather", props, 1,
-                                     1767225600000, &meta, &err),
+    assert_int_equal(fl_ice_meta_new(schema, spec, "file:///wh/db/weather", props, 1, 1767225600000,
+                                     &meta, &err),
                      FL_OK);
     assert_int_equal(meta->format_version, 2);
     assert_int_equal(strlen(meta->table_uuid), 36);
@@ -105,7 +105,8 @@ static void test_new_snapshot_roundtrip(void **state) {
     assert_non_null(s);
     assert_int_equal(s->sequence_number, 1);
     assert_string_equal(s->operation, "append");
-    assert_string_equal(fl_ice_snapshot_summary(back, s->snapshot_id, "floe.offsets"), "weather:0:0-9");
+    assert_string_equal(fl_ice_snapshot_summary(back, s->snapshot_id, "floe.offsets"),
+                        "weather:0:0-9");
     assert_string_equal(fl_ice_meta_property(back, "owner"), "floe");
     assert_int_equal(fl_ice_meta_snapshot_at(back, 1767225601500)->snapshot_id, s->snapshot_id);
     assert_null(fl_ice_meta_snapshot_at(back, 1767225600500));
@@ -114,7 +115,8 @@ static void test_new_snapshot_roundtrip(void **state) {
     /* schema evolution: a new schema with one more column becomes current */
     struct fl_schema *s2 = NULL;
     const char *SCHEMA2 =
-        "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"city\",\"required\":true,\"type\":\"string\"},"
+        "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"city\",\"required\":true,\"type\":"
+        "\"string\"},"
         "{\"id\":2,\"name\":\"temperature\",\"required\":false,\"type\":\"double\"},"
         "{\"id\":3,\"name\":\"ts\",\"required\":true,\"type\":\"timestamptz\"},"
         "{\"id\":4,\"name\":\"humidity\",\"required\":false,\"type\":\"float\"}]}";
@@ -138,26 +140,42 @@ static void test_fixtures_from_other_engines(void **state) {
     struct fl_ice_meta *m = NULL;
     struct fl_error err = {0};
     /* Iceberg Java API (icebird java/bunnies), v4: position deletes */
-    assert_int_equal(parse_fixture("icebird/hyperparam-iceberg/java/bunnies/metadata/v4.metadata.json", &m, &err), FL_OK);
+    assert_int_equal(
+        parse_fixture("icebird/hyperparam-iceberg/java/bunnies/metadata/v4.metadata.json", &m,
+                      &err),
+        FL_OK);
     assert_int_equal(m->format_version, 2);
     assert_int_equal(m->current_snapshot_id, INT64_C(6458828015811002920));
     assert_int_equal(m->nschemas, 2);
     fl_ice_meta_free(m);
     /* Spark, Hive-style identity partitions with two specs */
-    assert_int_equal(parse_fixture("duckdb-iceberg/persistent/hive_partitioned_table/metadata/v4.metadata.json", &m, &err), FL_OK);
+    assert_int_equal(
+        parse_fixture("duckdb-iceberg/persistent/hive_partitioned_table/metadata/v4.metadata.json",
+                      &m, &err),
+        FL_OK);
     assert_int_equal(m->nspecs, 2);
     fl_ice_meta_free(m);
     /* format 1 from Spark 4 */
-    assert_int_equal(parse_fixture("duckdb-iceberg/persistent/iceberg_v1_deprecated/default/legacy_v1/metadata/v2.metadata.json", &m, &err), FL_OK);
+    assert_int_equal(parse_fixture("duckdb-iceberg/persistent/iceberg_v1_deprecated/default/"
+                                   "legacy_v1/metadata/v2.metadata.json",
+                                   &m, &err),
+                     FL_OK);
     assert_int_equal(m->format_version, 1);
     assert_int_equal(m->current_snapshot_id, INT64_C(2456114553637229296));
     fl_ice_meta_free(m);
     /* gzip-compressed metadata */
-    assert_int_equal(parse_fixture("duckdb-iceberg/persistent/iceberg/lineitem_iceberg_gz/metadata/v2.gz.metadata.json", &m, &err), FL_OK);
+    assert_int_equal(
+        parse_fixture(
+            "duckdb-iceberg/persistent/iceberg/lineitem_iceberg_gz/metadata/v2.gz.metadata.json",
+            &m, &err),
+        FL_OK);
     assert_int_equal(m->nsnapshots, 1);
     fl_ice_meta_free(m);
     /* Athena */
-    assert_int_equal(parse_fixture("icebird/hyperparam-iceberg/athena/example/metadata/00001-aaf0d033-d06b-43c7-be60-67f83abd4aca.metadata.json", &m, &err), FL_OK);
+    assert_int_equal(parse_fixture("icebird/hyperparam-iceberg/athena/example/metadata/"
+                                   "00001-aaf0d033-d06b-43c7-be60-67f83abd4aca.metadata.json",
+                                   &m, &err),
+                     FL_OK);
     fl_ice_meta_free(m);
     /* iceberg-rust's valid and invalid documents */
     const char *valid[] = {"TableMetadataV2Valid.json", "TableMetadataV2ValidMinimal.json",
@@ -169,12 +187,10 @@ static void test_fixtures_from_other_engines(void **state) {
         if (parse_fixture(rel, &m, &err)) fail_msg("%s: %s", valid[i], err.msg);
         fl_ice_meta_free(m);
     }
-    const char *invalid[] = {"TableMetadataUnsupportedVersion.json",
-                             "TableMetadataV2CurrentSchemaNotFound.json",
-                             "TableMetadataV2MissingLastPartitionId.json",
-                             "TableMetadataV2MissingPartitionSpecs.json",
-                             "TableMetadataV2MissingSchemas.json",
-                             "TableMetadataV2MissingSortOrder.json"};
+    const char *invalid[] = {
+        "TableMetadataUnsupportedVersion.json",       "TableMetadataV2CurrentSchemaNotFound.json",
+        "TableMetadataV2MissingLastPartitionId.json", "TableMetadataV2MissingPartitionSpecs.json",
+        "TableMetadataV2MissingSchemas.json",         "TableMetadataV2MissingSortOrder.json"};
     for (size_t i = 0; i < 6; i++) {
         char rel[256];
         snprintf(rel, sizeof(rel), "iceberg-rust/table_metadata/%s", invalid[i]);

@@ -30,7 +30,8 @@ static const char *SCHEMA =
 
 static void produce(struct fl_log *log, const char *topic, int part, const char *value) {
     struct fl_error err = {0};
-    struct fl_log_record r = {.value = (const uint8_t *)value, .value_len = strlen(value), .timestamp_ms = -1};
+    struct fl_log_record r = {
+        .value = (const uint8_t *)value, .value_len = strlen(value), .timestamp_ms = -1};
     int64_t off;
     if (fl_log_append(log, topic, part, &r, 1, &off, &err)) fail_msg("append: %s", err.msg);
 }
@@ -82,20 +83,24 @@ static void test_exactly_once(void **state) {
     assert_int_equal(fl_store_open(uri, &so, &st, &err), FL_OK);
     assert_int_equal(fl_catalog_open(caturi, "floe", &cat, &err), FL_OK);
     assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
-    assert_int_equal(fl_ice_table_create(st, cat, "default", "weather", schema, NULL, NULL, 0, &tbl, &err), FL_OK);
+    assert_int_equal(
+        fl_ice_table_create(st, cat, "default", "weather", schema, NULL, NULL, 0, &tbl, &err),
+        FL_OK);
     fl_ice_table_free(tbl);
 
     /* seed 001's events: ts as YYYY-MM-DD-HH */
     for (int i = 0; i < 10; i++) {
         char v[128];
-        snprintf(v, sizeof(v), "{\"city\":\"c%d\",\"temperature\":%d.5,\"ts\":\"2026-01-08-%02d\"}", i, i, i);
+        snprintf(v, sizeof(v), "{\"city\":\"c%d\",\"temperature\":%d.5,\"ts\":\"2026-01-08-%02d\"}",
+                 i, i, i);
         produce(log, "weather", i % 2, v);
     }
     produce(log, "weather", 0, "not json");
     produce(log, "weather", 1, "{\"temperature\":1}"); /* city is required */
-    produce(log, "weather", 0, "{\"city\":\"\xff\"}");   /* not UTF-8: kept in hex */
+    produce(log, "weather", 0, "{\"city\":\"\xff\"}"); /* not UTF-8: kept in hex */
 
-    struct fl_pipe_config pc = {.name = "weather-to-iceberg", .topic = "weather", .ns = "default", .table = "weather"};
+    struct fl_pipe_config pc = {
+        .name = "weather-to-iceberg", .topic = "weather", .ns = "default", .table = "weather"};
     struct fl_pipe *p = NULL;
     if (fl_pipe_new(log, st, cat, &pc, &p, &err)) fail_msg("%s", err.msg);
     int64_t n = 0;
@@ -124,7 +129,8 @@ static void test_exactly_once(void **state) {
     /* a restarted pipeline resumes from the table's offsets: nothing twice */
     for (int i = 10; i < 15; i++) {
         char v[128];
-        snprintf(v, sizeof(v), "{\"city\":\"c%d\",\"temperature\":1,\"ts\":\"2026-01-08T00:00:00Z\"}", i);
+        snprintf(v, sizeof(v),
+                 "{\"city\":\"c%d\",\"temperature\":1,\"ts\":\"2026-01-08T00:00:00Z\"}", i);
         produce(log, "weather", i % 2, v);
     }
     assert_int_equal(fl_pipe_new(log, st, cat, &pc, &p, &err), FL_OK);

@@ -34,7 +34,8 @@ static const char *SCHEMA =
 
 static void produce(struct fl_log *log, const char *value) {
     struct fl_error err = {0};
-    struct fl_log_record r = {.value = (const uint8_t *)value, .value_len = strlen(value), .timestamp_ms = -1};
+    struct fl_log_record r = {
+        .value = (const uint8_t *)value, .value_len = strlen(value), .timestamp_ms = -1};
     int64_t off;
     if (fl_log_append(log, "session_topic", 0, &r, 1, &off, &err)) fail_msg("append: %s", err.msg);
 }
@@ -46,14 +47,15 @@ static void put(struct fl_store *st, const char *key, const char *text) {
 
 static void pointer(struct fl_log *log, const char *name) {
     char v[256];
-    snprintf(v, sizeof(v), "{\"file_name\":\"%s\",\"file_path\":\"uploads/sessions/%s\"}", name, name);
+    snprintf(v, sizeof(v), "{\"file_name\":\"%s\",\"file_path\":\"uploads/sessions/%s\"}", name,
+             name);
     produce(log, v);
 }
 
 /* Rows of default.sessions; *status_of_a gets the status of uuid "a"
  * and *count_a how many rows it has; *snaps the snapshot count. */
-static int64_t table_rows(struct fl_store *st, struct fl_catalog *cat, char *status_of_a, int *count_a,
-                          int *snaps) {
+static int64_t table_rows(struct fl_store *st, struct fl_catalog *cat, char *status_of_a,
+                          int *count_a, int *snaps) {
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
     if (fl_ice_table_load(st, cat, "default", "sessions", &tbl, &err)) fail_msg("%s", err.msg);
@@ -90,8 +92,10 @@ static void step(struct fl_pipe *p, int64_t want) {
     assert_int_equal(n, want);
 }
 
-static const char *A1 = "{\"uuid\":\"a\",\"status\":\"approved\",\"client_uuid\":\"c1\",\"specialist_uuid\":\"s1\"}";
-static const char *A2 = "{\"uuid\":\"a\",\"status\":\"resubmission\",\"client_uuid\":\"c1\",\"specialist_uuid\":\"s1\"}";
+static const char *A1 =
+    "{\"uuid\":\"a\",\"status\":\"approved\",\"client_uuid\":\"c1\",\"specialist_uuid\":\"s1\"}";
+static const char *A2 = "{\"uuid\":\"a\",\"status\":\"resubmission\",\"client_uuid\":\"c1\","
+                        "\"specialist_uuid\":\"s1\"}";
 
 static void test_upsert(void **state) {
     (void)state;
@@ -120,8 +124,12 @@ static void test_upsert(void **state) {
     assert_int_equal(fl_catalog_open(caturi, "floe", &cat, &err), FL_OK);
     assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
     const char *terms[] = {"status"};
-    assert_int_equal(fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec, &err), FL_OK);
-    assert_int_equal(fl_ice_table_create(st, cat, "default", "sessions", schema, spec, NULL, 0, &tbl, &err), FL_OK);
+    assert_int_equal(
+        fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec, &err),
+        FL_OK);
+    assert_int_equal(
+        fl_ice_table_create(st, cat, "default", "sessions", schema, spec, NULL, 0, &tbl, &err),
+        FL_OK);
     fl_ice_table_free(tbl);
     fl_ice_spec_free(spec);
     fl_schema_free(schema);
@@ -129,19 +137,29 @@ static void test_upsert(void **state) {
     /* the raw files: one object, an array of two, refused ones */
     put(st, "uploads/sessions/s1.json", A1);
     put(st, "uploads/sessions/s2.json",
-        "[{\"uuid\":\"b\",\"status\":\"approved\",\"client_uuid\":\"c2\",\"specialist_uuid\":\"s1\"},"
-        "{\"uuid\":\"c\",\"status\":\"resubmission\",\"client_uuid\":\"c3\",\"specialist_uuid\":\"s2\"}]");
-    put(st, "uploads/sessions/bad.json", "{\"uuid\":\"d\",\"status\":\"bogus\",\"client_uuid\":\"c4\"}");
-    put(st, "uploads/sessions/nul.json", "{\"uuid\":\"e\",\"status\":\"approved\",\"client_uuid\":null}");
+        "[{\"uuid\":\"b\",\"status\":\"approved\",\"client_uuid\":\"c2\",\"specialist_uuid\":"
+        "\"s1\"},"
+        "{\"uuid\":\"c\",\"status\":\"resubmission\",\"client_uuid\":\"c3\",\"specialist_uuid\":"
+        "\"s2\"}]");
+    put(st, "uploads/sessions/bad.json",
+        "{\"uuid\":\"d\",\"status\":\"bogus\",\"client_uuid\":\"c4\"}");
+    put(st, "uploads/sessions/nul.json",
+        "{\"uuid\":\"e\",\"status\":\"approved\",\"client_uuid\":null}");
     put(st, "uploads/sessions/junk.json", "not json");
 
     const char *req[] = {"client_uuid"};
     const char *ok[] = {"approved", "resubmission"};
     struct fl_pipe_allowed al = {"status", ok, 2};
     const char *key[] = {"uuid"};
-    struct fl_pipe_config pc = {.name = "sessions", .topic = "session_topic", .ns = "default", .table = "sessions",
-                                .decode = FL_PIPE_DECODE_POINTER, .key = key, .nkey = 1,
-                                .rules = {.required = req, .nrequired = 1, .allowed = &al, .nallowed = 1}};
+    struct fl_pipe_config pc = {
+        .name = "sessions",
+        .topic = "session_topic",
+        .ns = "default",
+        .table = "sessions",
+        .decode = FL_PIPE_DECODE_POINTER,
+        .key = key,
+        .nkey = 1,
+        .rules = {.required = req, .nrequired = 1, .allowed = &al, .nallowed = 1}};
     struct fl_pipe *p = NULL;
     if (fl_pipe_new(log, st, cat, &pc, &p, &err)) fail_msg("%s", err.msg);
 
@@ -167,7 +185,8 @@ static void test_upsert(void **state) {
     struct fl_buf raw;
     fl_buf_init(&raw, 1 << 20);
     int64_t next;
-    assert_int_equal(fl_log_read(log, "session_topic.dlq", 0, 0, 1 << 20, &raw, &next, &err), FL_OK);
+    assert_int_equal(fl_log_read(log, "session_topic.dlq", 0, 0, 1 << 20, &raw, &next, &err),
+                     FL_OK);
     assert_int_equal(next, 6);
     assert_non_null(memmem(raw.data, raw.len, "not an allowed value", 20));
     assert_non_null(memmem(raw.data, raw.len, "required column client_uuid is null", 35));
@@ -219,7 +238,8 @@ static void test_upsert(void **state) {
     assert_int_equal(snaps, 2);
     assert_int_equal(ca, 1);
     /* a new uuid shows up in the next commit */
-    put(st, "uploads/sessions/s3.json", "{\"uuid\":\"f\",\"status\":\"approved\",\"client_uuid\":\"c9\"}");
+    put(st, "uploads/sessions/s3.json",
+        "{\"uuid\":\"f\",\"status\":\"approved\",\"client_uuid\":\"c9\"}");
     pointer(log, "s3.json");
     step(p, 1);
     assert_int_equal(table_rows(st, cat, sa, &ca, &snaps), 4);
@@ -260,14 +280,16 @@ static void test_identifier_key(void **state) {
     assert_int_equal(fl_store_open(uri, &so, &st, &err), FL_OK);
     assert_int_equal(fl_catalog_open(caturi, "floe", &cat, &err), FL_OK);
     assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
-    assert_int_equal(fl_ice_table_create(st, cat, "default", "sessions", schema, NULL, NULL, 0, &tbl, &err), FL_OK);
+    assert_int_equal(
+        fl_ice_table_create(st, cat, "default", "sessions", schema, NULL, NULL, 0, &tbl, &err),
+        FL_OK);
     fl_ice_table_free(tbl);
     fl_schema_free(schema);
     struct fl_pipe_config pc = {.topic = "session_topic", .ns = "default", .table = "sessions"};
     struct fl_pipe *p = NULL;
     if (fl_pipe_new(log, st, cat, &pc, &p, &err)) fail_msg("%s", err.msg);
     produce(log, A1);
-    produce(log, A2); /* the later offset wins within the step */
+    produce(log, A2);                          /* the later offset wins within the step */
     produce(log, "{\"status\":\"approved\"}"); /* no key: dead letter */
     step(p, 3);
     char sa[32] = "";

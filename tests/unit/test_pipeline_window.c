@@ -29,12 +29,10 @@
 #define S (INT64_C(1000000)) /* a second in microseconds */
 
 static const char *const KEY[] = {"city"};
-static const struct fl_pipe_agg AGGS[] = {{FL_PIPE_AGG_AVG, "temperature", "avg_t"},
-                                          {FL_PIPE_AGG_COUNT, "*", "n"},
-                                          {FL_PIPE_AGG_SUM, "temperature", "sum_t"},
-                                          {FL_PIPE_AGG_MIN, "temperature", "min_t"},
-                                          {FL_PIPE_AGG_MAX, "temperature", "max_t"},
-                                          {FL_PIPE_AGG_COUNT, "temperature", "n_t"}};
+static const struct fl_pipe_agg AGGS[] = {
+    {FL_PIPE_AGG_AVG, "temperature", "avg_t"}, {FL_PIPE_AGG_COUNT, "*", "n"},
+    {FL_PIPE_AGG_SUM, "temperature", "sum_t"}, {FL_PIPE_AGG_MIN, "temperature", "min_t"},
+    {FL_PIPE_AGG_MAX, "temperature", "max_t"}, {FL_PIPE_AGG_COUNT, "temperature", "n_t"}};
 
 struct fixture {
     struct fl_pipe_window_config cfg;
@@ -45,8 +43,13 @@ struct fixture {
 
 static void fx_init(struct fixture *fx, int64_t size_ms, int64_t slide_ms, int64_t lateness_ms) {
     memset(fx, 0, sizeof(*fx));
-    fx->cfg = (struct fl_pipe_window_config){.time_col = "ts", .key = KEY, .nkey = 1, .size_ms = size_ms,
-                                             .slide_ms = slide_ms, .lateness_ms = lateness_ms, .aggs = AGGS,
+    fx->cfg = (struct fl_pipe_window_config){.time_col = "ts",
+                                             .key = KEY,
+                                             .nkey = 1,
+                                             .size_ms = size_ms,
+                                             .slide_ms = slide_ms,
+                                             .lateness_ms = lateness_ms,
+                                             .aggs = AGGS,
                                              .naggs = 6};
     struct fl_error err = {0};
     char *json = fl_pipe_window_table_schema(&fx->cfg);
@@ -63,7 +66,8 @@ static void fx_fini(struct fixture *fx) {
 }
 
 /* Adds one event (t in seconds); returns the window's verdict. */
-static fl_err_t add(struct fixture *fx, const char *city, double t_s, const char *temp, char *reason) {
+static fl_err_t add(struct fixture *fx, const char *city, double t_s, const char *temp,
+                    char *reason) {
     char json[256];
     snprintf(json, sizeof(json), "{\"city\":\"%s\",\"ts\":%lld,\"temperature\":%s}", city,
              (long long)(t_s * 1e6), temp);
@@ -127,12 +131,15 @@ static void test_tumbling(void **state) {
     fx_init(&fx, 60000, 0, 0);
     assert_int_equal(add(&fx, "a", 10, "1.5", NULL), FL_OK);
     assert_int_equal(add(&fx, "a", 59.999, "2.5", NULL), FL_OK);
-    assert_int_equal(add(&fx, "b", 30, "null", NULL), FL_OK); /* counted by count(*), not by the others */
-    assert_int_equal(add(&fx, "a", 60, "-4", NULL), FL_OK);   /* the next window: [60, 120) */
-    assert_int_equal(add(&fx, "a", -1, "7", NULL), FL_ERR_RANGE); /* [-60, 0) closed at watermark 60 */
+    assert_int_equal(add(&fx, "b", 30, "null", NULL),
+                     FL_OK); /* counted by count(*), not by the others */
+    assert_int_equal(add(&fx, "a", 60, "-4", NULL), FL_OK); /* the next window: [60, 120) */
+    assert_int_equal(add(&fx, "a", -1, "7", NULL),
+                     FL_ERR_RANGE); /* [-60, 0) closed at watermark 60 */
     struct row rows[8];
     assert_int_equal(emit_rows(&fx, rows, 8), 3);
-    const struct row *a0 = find(rows, 3, "a", 0), *a1 = find(rows, 3, "a", 60), *b0 = find(rows, 3, "b", 0);
+    const struct row *a0 = find(rows, 3, "a", 0), *a1 = find(rows, 3, "a", 60),
+                     *b0 = find(rows, 3, "b", 0);
     assert_non_null(a0);
     assert_non_null(a1);
     assert_non_null(b0);
@@ -151,8 +158,8 @@ static void test_hopping(void **state) {
     (void)state;
     struct fixture fx;
     fx_init(&fx, 60000, 20000, 1000000); /* 1 min windows every 20 s; lateness large */
-    assert_int_equal(add(&fx, "a", 70, "1", NULL), FL_OK); /* in [20,80) [40,100) [60,120) */
-    assert_int_equal(add(&fx, "a", 45, "3", NULL), FL_OK); /* in [0,60) [20,80) [40,100) */
+    assert_int_equal(add(&fx, "a", 70, "1", NULL), FL_OK);  /* in [20,80) [40,100) [60,120) */
+    assert_int_equal(add(&fx, "a", 45, "3", NULL), FL_OK);  /* in [0,60) [20,80) [40,100) */
     assert_int_equal(add(&fx, "a", -5, "10", NULL), FL_OK); /* in [-60,0) [-40,20) [-20,40) */
     struct row rows[16];
     int n = emit_rows(&fx, rows, 16);
@@ -175,11 +182,13 @@ static void test_watermark_late_evict(void **state) {
     struct fixture fx;
     fx_init(&fx, 60000, 0, 10000); /* tumbling 1 min, 10 s lateness */
     char reason[512];
-    assert_int_equal(add(&fx, "a", 100, "1", reason), FL_OK);  /* [60,120) */
-    assert_int_equal(add(&fx, "a", 125, "1", reason), FL_OK);  /* watermark 115: [60,120) still open */
-    assert_int_equal(add(&fx, "a", 119, "5", reason), FL_OK);  /* out of order, within lateness */
+    assert_int_equal(add(&fx, "a", 100, "1", reason), FL_OK); /* [60,120) */
+    assert_int_equal(add(&fx, "a", 125, "1", reason),
+                     FL_OK); /* watermark 115: [60,120) still open */
+    assert_int_equal(add(&fx, "a", 119, "5", reason), FL_OK); /* out of order, within lateness */
     assert_int_equal(fl_pipe_window_watermark(fx.w), 115 * S);
-    assert_int_equal(add(&fx, "b", 200, "1", reason), FL_OK);  /* watermark 190 closes [60,120) and [120,180) */
+    assert_int_equal(add(&fx, "b", 200, "1", reason),
+                     FL_OK); /* watermark 190 closes [60,120) and [120,180) */
     assert_int_equal(add(&fx, "a", 170, "9", reason), FL_ERR_RANGE);
     assert_non_null(strstr(reason, "late: "));
     assert_non_null(strstr(reason, "watermark"));
@@ -256,11 +265,13 @@ static void test_restore(void **state) {
     fl_pipe_window_reset(b.w);
     assert_int_equal(fl_pipe_window_open_count(b.w), 0);
     fl_pipe_window_set_max_event(b.w, mx);
-    for (size_t r = 0; r < rows->nrows; r++) assert_int_equal(fl_pipe_window_restore(b.w, rows, r, &err), FL_OK);
+    for (size_t r = 0; r < rows->nrows; r++)
+        assert_int_equal(fl_pipe_window_restore(b.w, rows, r, &err), FL_OK);
     fl_batch_free(rows);
     /* both go on; a's windows are renamed "y" in b: compare by start */
     fl_pipe_window_done(a.w);
-    for (int i = 5; i < 10; i++) assert_int_equal(add(&a, "x", ts[i], vals[i], NULL), add(&b, "y", ts[i], vals[i], NULL));
+    for (int i = 5; i < 10; i++)
+        assert_int_equal(add(&a, "x", ts[i], vals[i], NULL), add(&b, "y", ts[i], vals[i], NULL));
     struct row ra[16], rb[16];
     int na = emit_rows(&a, ra, 16), nb = emit_rows(&b, rb, 16);
     assert_true(na > 0);
@@ -269,7 +280,8 @@ static void test_restore(void **state) {
         assert_non_null(o);
         assert_int_equal(o->n, ra[i].n);
         assert_int_equal(o->n_t, ra[i].n_t);
-        assert_true(o->avg == ra[i].avg && o->sum == ra[i].sum && o->min == ra[i].min && o->max == ra[i].max);
+        assert_true(o->avg == ra[i].avg && o->sum == ra[i].sum && o->min == ra[i].min &&
+                    o->max == ra[i].max);
     }
     fx_fini(&a);
     fx_fini(&b);
@@ -277,8 +289,13 @@ static void test_restore(void **state) {
 
 static void test_config_check(void **state) {
     (void)state;
-    struct fl_pipe_window_config c = {.time_col = "ts", .key = KEY, .nkey = 1, .size_ms = 60000, .slide_ms = 25000,
-                                      .aggs = AGGS, .naggs = 2};
+    struct fl_pipe_window_config c = {.time_col = "ts",
+                                      .key = KEY,
+                                      .nkey = 1,
+                                      .size_ms = 60000,
+                                      .slide_ms = 25000,
+                                      .aggs = AGGS,
+                                      .naggs = 2};
     struct fl_error err = {0};
     assert_int_equal(fl_pipe_window_config_check(&c, &err), FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "divide"));
@@ -335,15 +352,18 @@ static void produce_event(struct env *e, int i) {
     static const char *const cities[] = {"Denver", "Miami", "Boston"};
     int64_t t = 1767880800 + i * 5 - (i % 3) * 12 - (i % 7 == 6 ? 120 : 0);
     char v[160];
-    snprintf(v, sizeof(v), "{\"city\":\"%s\",\"temperature\":\"%d.%d\",\"ts\":%lld}", cities[i % 3], 40 + i % 50,
-             i % 10, (long long)t * 1000000);
-    struct fl_log_record r = {.value = (const uint8_t *)v, .value_len = strlen(v), .timestamp_ms = -1};
+    snprintf(v, sizeof(v), "{\"city\":\"%s\",\"temperature\":\"%d.%d\",\"ts\":%lld}", cities[i % 3],
+             40 + i % 50, i % 10, (long long)t * 1000000);
+    struct fl_log_record r = {
+        .value = (const uint8_t *)v, .value_len = strlen(v), .timestamp_ms = -1};
     int64_t off;
     struct fl_error err = {0};
     if (fl_log_append(e->log, "weather", 0, &r, 1, &off, &err)) fail_msg("%s", err.msg);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* The table's rows as sorted text lines, without last_updated. */
 static char *table_text(struct env *e) {
@@ -366,10 +386,12 @@ static char *table_text(struct env *e) {
             for (int c = 0; c < b->ncols; c++) {
                 if (c == up) continue;
                 const struct fl_col *col = &b->cols[c];
-                if (fl_col_is_null(col, r)) fl_buf_append_str(&t, "null");
+                if (fl_col_is_null(col, r))
+                    fl_buf_append_str(&t, "null");
                 else if (col->width == 8 && col->field->type == FL_TYPE_DOUBLE)
                     fl_buf_printf(&t, "%.17g", ((double *)col->values)[r]);
-                else if (col->width == 8) fl_buf_printf(&t, "%lld", (long long)((int64_t *)col->values)[r]);
+                else if (col->width == 8)
+                    fl_buf_printf(&t, "%lld", (long long)((int64_t *)col->values)[r]);
                 else {
                     size_t len;
                     const uint8_t *v = fl_col_bytes(col, r, &len);
@@ -404,9 +426,16 @@ static char *run_pipeline(int restart_every, int64_t *late_out) {
     static const struct fl_pipe_agg aggs[] = {{FL_PIPE_AGG_AVG, "temperature", "avg_temperature"},
                                               {FL_PIPE_AGG_COUNT, "*", "record_count"},
                                               {FL_PIPE_AGG_MAX, "temperature", "max_temperature"}};
-    struct fl_pipe_window_config wc = {.time_col = "ts", .key = KEY, .nkey = 1, .size_ms = 60000,
-                                       .slide_ms = 30000, .lateness_ms = 10000, .aggs = aggs, .naggs = 3};
-    struct fl_pipe_config pc = {.name = "agg", .topic = "weather", .ns = "default", .table = "agg", .window = &wc};
+    struct fl_pipe_window_config wc = {.time_col = "ts",
+                                       .key = KEY,
+                                       .nkey = 1,
+                                       .size_ms = 60000,
+                                       .slide_ms = 30000,
+                                       .lateness_ms = 10000,
+                                       .aggs = aggs,
+                                       .naggs = 3};
+    struct fl_pipe_config pc = {
+        .name = "agg", .topic = "weather", .ns = "default", .table = "agg", .window = &wc};
     struct fl_error err = {0};
     struct fl_pipe *p = NULL;
     int64_t late = 0;
@@ -449,7 +478,8 @@ static void test_pipeline_restart_same_rows(void **state) {
         f = fopen("/tmp/floe-win-restarted.txt", "w");
         fputs(restarted, f);
         fclose(f);
-        fail_msg("a restart changed the rows: diff /tmp/floe-win-once.txt /tmp/floe-win-restarted.txt");
+        fail_msg(
+            "a restart changed the rows: diff /tmp/floe-win-once.txt /tmp/floe-win-restarted.txt");
     }
     assert_true(late0 > 0);
     assert_int_equal(late0, late1);
@@ -498,16 +528,20 @@ static void test_config_yaml(void **state) {
     static const struct {
         const char *yaml, *want;
     } bad[] = {
-        {"pipelines:\n  - {topic: w, table: a.b, window: {time: ts, size: 1m, aggregates: [{avg: t}], slide: 25s}}\n",
+        {"pipelines:\n  - {topic: w, table: a.b, window: {time: ts, size: 1m, aggregates: [{avg: "
+         "t}], slide: 25s}}\n",
          ":2: pipelines[].window.slide: must divide"},
         {"pipelines:\n  - topic: w\n    table: a.b\n    window:\n      time: ts\n      size: 60\n",
          ":6: pipelines[].window.size: expected a duration"},
-        {"pipelines:\n  - topic: w\n    table: a.b\n    window:\n      time: ts\n      size: 1m\n      aggregates:\n"
+        {"pipelines:\n  - topic: w\n    table: a.b\n    window:\n      time: ts\n      size: 1m\n  "
+         "    aggregates:\n"
          "        - {median: t}\n",
          ":8: pipelines[].window.aggregates[].median: unknown key"},
-        {"pipelines:\n  - topic: w\n    table: a.b\n    window: {size: 1m, aggregates: [{count: \"*\"}]}\n",
+        {"pipelines:\n  - topic: w\n    table: a.b\n    window: {size: 1m, aggregates: [{count: "
+         "\"*\"}]}\n",
          ":4: pipelines[].window.time: missing"},
-        {"pipelines:\n  - topic: w\n    table: a.b\n    window: {time: ts, size: 1m, aggregates: [{sum: \"*\"}]}\n",
+        {"pipelines:\n  - topic: w\n    table: a.b\n    window: {time: ts, size: 1m, aggregates: "
+         "[{sum: \"*\"}]}\n",
          "only count takes"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -517,7 +551,8 @@ static void test_config_yaml(void **state) {
         fl_config_init(&cfg);
         memset(&err, 0, sizeof(err));
         assert_int_equal(fl_config_load(path, &cfg, &err), FL_ERR_INVALID);
-        if (!strstr(err.msg, bad[i].want)) fail_msg("case %zu: got \"%s\", want \"%s\"", i, err.msg, bad[i].want);
+        if (!strstr(err.msg, bad[i].want))
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, err.msg, bad[i].want);
         fl_config_fini(&cfg);
     }
     unlink(path);

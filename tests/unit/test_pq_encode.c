@@ -43,10 +43,10 @@ static void test_thrift_scalars(void **state) {
     fl_thrift_enc_i16(&enc, 23, 300);       /* 0x14 zigzag(300)=600: d8 04 */
     fl_thrift_enc_double(&enc, 24, 1.0);    /* 0x17 00..f0 3f */
     assert_int_equal(fl_thrift_enc_finish(&enc), FL_OK);
-    const uint8_t want[] = {0x15, 0x02, 0x11, 0x12, 0x18, 0x03, 'a',  'b',  'c',  0x06, 0x28,
-                            0x01, 0x16, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                            0x01, 0x13, 0xfe, 0x14, 0xd8, 0x04, 0x17, 0,    0,    0,    0,
-                            0,    0,    0xf0, 0x3f, 0x00};
+    const uint8_t want[] = {0x15, 0x02, 0x11, 0x12, 0x18, 0x03, 'a',  'b',  'c',  0x06,
+                            0x28, 0x01, 0x16, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                            0xff, 0xff, 0x01, 0x13, 0xfe, 0x14, 0xd8, 0x04, 0x17, 0,
+                            0,    0,    0,    0,    0,    0xf0, 0x3f, 0x00};
     expect_bytes(&b, want, sizeof(want));
     fl_buf_fini(&b);
 }
@@ -57,27 +57,27 @@ static void test_thrift_nested(void **state) {
     fl_buf_init(&b, FL_BUF_NOMAX);
     struct fl_thrift_enc enc;
     fl_thrift_enc_init(&enc, &b);
-    fl_thrift_enc_i32(&enc, 5, 0);           /* 0x55 00 */
-    fl_thrift_enc_i32(&enc, 3, 7);           /* negative delta: 0x05 06 0e */
-    fl_thrift_enc_struct_begin(&enc, 4);     /* 0x1c */
-    fl_thrift_enc_i32(&enc, 1, 5);           /* 0x15 0a */
-    fl_thrift_enc_empty_struct(&enc, 2);     /* 0x1c 00 */
-    fl_thrift_enc_struct_end(&enc);          /* 00 */
+    fl_thrift_enc_i32(&enc, 5, 0);                       /* 0x55 00 */
+    fl_thrift_enc_i32(&enc, 3, 7);                       /* negative delta: 0x05 06 0e */
+    fl_thrift_enc_struct_begin(&enc, 4);                 /* 0x1c */
+    fl_thrift_enc_i32(&enc, 1, 5);                       /* 0x15 0a */
+    fl_thrift_enc_empty_struct(&enc, 2);                 /* 0x1c 00 */
+    fl_thrift_enc_struct_end(&enc);                      /* 00 */
     fl_thrift_enc_list_begin(&enc, 5, FL_THRIFT_I32, 3); /* 0x19 0x35 */
     fl_thrift_enc_elem_i32(&enc, 1);
     fl_thrift_enc_elem_i32(&enc, -1);
-    fl_thrift_enc_elem_i32(&enc, 2);         /* 02 01 04 */
+    fl_thrift_enc_elem_i32(&enc, 2);                        /* 02 01 04 */
     fl_thrift_enc_list_begin(&enc, 6, FL_THRIFT_STRUCT, 1); /* 0x19 0x1c */
     fl_thrift_enc_elem_struct_begin(&enc);
-    fl_thrift_enc_bool(&enc, 1, true);       /* 0x11 */
-    fl_thrift_enc_struct_end(&enc);          /* 00 */
+    fl_thrift_enc_bool(&enc, 1, true);                    /* 0x11 */
+    fl_thrift_enc_struct_end(&enc);                       /* 00 */
     fl_thrift_enc_list_begin(&enc, 7, FL_THRIFT_BOOL, 2); /* 0x19 0x22 */
     fl_thrift_enc_elem_bool(&enc, true);
-    fl_thrift_enc_elem_bool(&enc, false);    /* 01 00 */
+    fl_thrift_enc_elem_bool(&enc, false); /* 01 00 */
     assert_int_equal(fl_thrift_enc_finish(&enc), FL_OK);
-    const uint8_t want[] = {0x55, 0x00, 0x05, 0x06, 0x0e, 0x1c, 0x15, 0x0a, 0x1c, 0x00, 0x00,
-                            0x19, 0x35, 0x02, 0x01, 0x04, 0x19, 0x1c, 0x11, 0x00, 0x19, 0x22,
-                            0x01, 0x00, 0x00};
+    const uint8_t want[] = {0x55, 0x00, 0x05, 0x06, 0x0e, 0x1c, 0x15, 0x0a, 0x1c,
+                            0x00, 0x00, 0x19, 0x35, 0x02, 0x01, 0x04, 0x19, 0x1c,
+                            0x11, 0x00, 0x19, 0x22, 0x01, 0x00, 0x00};
     expect_bytes(&b, want, sizeof(want));
     fl_buf_fini(&b);
 }
@@ -88,7 +88,7 @@ static void test_thrift_long_list(void **state) {
     fl_buf_init(&b, FL_BUF_NOMAX);
     struct fl_thrift_enc enc;
     fl_thrift_enc_init(&enc, &b);
-    fl_thrift_enc_list_begin(&enc, 1, FL_THRIFT_I64, 20); /* 0x19 0xf6 0x14 */
+    fl_thrift_enc_list_begin(&enc, 1, FL_THRIFT_I64, 20);             /* 0x19 0xf6 0x14 */
     for (int i = 0; i < 20; i++) fl_thrift_enc_elem_i64(&enc, 50399); /* zigzag 100798 */
     fl_thrift_enc_list_begin(&enc, 2, FL_THRIFT_BINARY, 0);           /* 0x19 0x08 */
     assert_int_equal(fl_thrift_enc_finish(&enc), FL_OK);
@@ -213,8 +213,10 @@ static size_t rle_decode(const uint8_t *p, size_t len, int w, uint32_t *out, siz
                 uint32_t x = w ? (uint32_t)(acc & ((1ull << w) - 1)) : 0;
                 acc = w ? acc >> w : acc;
                 bits -= w;
-                if (got < n) out[got++] = x;
-                else assert_int_equal(x, 0); /* padding must be zero */
+                if (got < n)
+                    out[got++] = x;
+                else
+                    assert_int_equal(x, 0); /* padding must be zero */
             }
         } else {
             size_t cnt = (size_t)(h >> 1);
@@ -249,8 +251,10 @@ static void test_rle_roundtrip(void **state) {
             uint32_t mask = w == 32 ? UINT32_MAX : (uint32_t)((1ull << w) - 1);
             for (size_t i = 0; i < n; i++) {
                 /* runs of random length mixed with noise */
-                if (i && rnd() % 4) v[i] = v[i - 1];
-                else v[i] = (uint32_t)rnd() & mask;
+                if (i && rnd() % 4)
+                    v[i] = v[i - 1];
+                else
+                    v[i] = (uint32_t)rnd() & mask;
             }
             fl_buf_reset(&b);
             assert_int_equal(fl_pq_rle_encode_u32(v, n, w, &b), FL_OK);
@@ -377,10 +381,18 @@ static void test_delta_roundtrip(void **state) {
         size_t n = trial < 3 ? (size_t)trial : 1 + rnd() % N;
         for (size_t i = 0; i < n; i++) {
             switch (trial % 4) {
-            case 0: v[i] = (int64_t)rnd(); break;                           /* full range */
-            case 1: v[i] = 1700000000000000ll + (int64_t)i * 1000 + (int64_t)(rnd() % 7); break;
-            case 2: v[i] = (rnd() & 1) ? INT64_MIN : INT64_MAX; break;       /* extremes */
-            default: v[i] = -(int64_t)i * 86400000000ll; break;             /* before 1970 */
+            case 0:
+                v[i] = (int64_t)rnd();
+                break; /* full range */
+            case 1:
+                v[i] = 1700000000000000ll + (int64_t)i * 1000 + (int64_t)(rnd() % 7);
+                break;
+            case 2:
+                v[i] = (rnd() & 1) ? INT64_MIN : INT64_MAX;
+                break; /* extremes */
+            default:
+                v[i] = -(int64_t)i * 86400000000ll;
+                break; /* before 1970 */
             }
         }
         fl_buf_reset(&b);
@@ -493,9 +505,15 @@ static void test_bounds(void **state) {
     fl_pq_bound_max(true, (const uint8_t *)"\xed\x9f\xbfzz", 5, 3, &b, &exact);
     expect_bytes(&b, (const uint8_t *)"\xee\x80\x80", 3);
     /* a cut inside "é" (c3 a9) backs off to the boundary */
-    fl_pq_bound_min(true, (const uint8_t *)"a\xc3\xa9" "b", 4, 2, &b, &exact);
+    fl_pq_bound_min(true,
+                    (const uint8_t *)"a\xc3\xa9"
+                                     "b",
+                    4, 2, &b, &exact);
     expect_bytes(&b, (const uint8_t *)"a", 1);
-    fl_pq_bound_max(true, (const uint8_t *)"a\xc3\xa9" "b", 4, 2, &b, &exact);
+    fl_pq_bound_max(true,
+                    (const uint8_t *)"a\xc3\xa9"
+                                     "b",
+                    4, 2, &b, &exact);
     expect_bytes(&b, (const uint8_t *)"b", 1);
     /* maxlen 0: never truncate */
     fl_pq_bound_min(true, (const uint8_t *)"abcdef", 6, 0, &b, &exact);
@@ -506,13 +524,13 @@ static void test_bounds(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_thrift_scalars),    cmocka_unit_test(test_thrift_nested),
-        cmocka_unit_test(test_thrift_long_list),  cmocka_unit_test(test_thrift_limits),
-        cmocka_unit_test(test_bit_width),         cmocka_unit_test(test_plain_bool),
-        cmocka_unit_test(test_rle_spec_example),  cmocka_unit_test(test_rle_runs),
-        cmocka_unit_test(test_rle_roundtrip),     cmocka_unit_test(test_delta_spec_examples),
-        cmocka_unit_test(test_delta_roundtrip),   cmocka_unit_test(test_dict_fixed),
-        cmocka_unit_test(test_dict_bytes),        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_thrift_scalars),   cmocka_unit_test(test_thrift_nested),
+        cmocka_unit_test(test_thrift_long_list), cmocka_unit_test(test_thrift_limits),
+        cmocka_unit_test(test_bit_width),        cmocka_unit_test(test_plain_bool),
+        cmocka_unit_test(test_rle_spec_example), cmocka_unit_test(test_rle_runs),
+        cmocka_unit_test(test_rle_roundtrip),    cmocka_unit_test(test_delta_spec_examples),
+        cmocka_unit_test(test_delta_roundtrip),  cmocka_unit_test(test_dict_fixed),
+        cmocka_unit_test(test_dict_bytes),       cmocka_unit_test(test_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

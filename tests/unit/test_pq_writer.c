@@ -63,51 +63,66 @@ static void gen_row(struct fl_batch *bt, int64_t i) {
     uint8_t bytes[16];
     assert_int_equal(fl_col_append_i64(&c[0], i), FL_OK);
     assert_int_equal(fl_col_append_bool(&c[1], i % 3 == 0), FL_OK);
-    if (i % 7 == 0) fl_col_append_null(&c[2]);
+    if (i % 7 == 0)
+        fl_col_append_null(&c[2]);
     else
         fl_col_append_i32(&c[2], i % 11 == 1   ? INT32_MIN
                                  : i % 11 == 2 ? INT32_MAX
                                                : (int32_t)(i * 37 - 50000));
-    if (i % 13 == 0) fl_col_append_null(&c[3]);
+    if (i % 13 == 0)
+        fl_col_append_null(&c[3]);
     else
         fl_col_append_i64(&c[3], i % 13 == 1   ? INT64_MIN
                                  : i % 13 == 2 ? INT64_MAX
                                                : i * 1000003 - 500000000);
-    if (i % 5 == 0) fl_col_append_null(&c[4]);
+    if (i % 5 == 0)
+        fl_col_append_null(&c[4]);
     else
         fl_col_append_f32(&c[4], i % 17 == 1   ? NAN
                                  : i % 17 == 2 ? -0.0f
                                  : i % 17 == 3 ? INFINITY
                                                : (float)((double)(i % 100) * 0.25 - 10));
-    if (i % 6 == 0) fl_col_append_null(&c[5]);
+    if (i % 6 == 0)
+        fl_col_append_null(&c[5]);
     else
         fl_col_append_f64(&c[5], i % 19 == 1   ? NAN
                                  : i % 19 == 2 ? -0.0
                                  : i % 19 == 3 ? -INFINITY
                                  : i % 19 == 4 ? 1e308
                                                : (double)i * 0.5 - 100);
-    if (i % 8 == 0) fl_col_append_null(&c[6]);
-    else fl_col_append_i128(&c[6], (i * 104729) % 1999999999 - 999999999);
+    if (i % 8 == 0)
+        fl_col_append_null(&c[6]);
+    else
+        fl_col_append_i128(&c[6], (i * 104729) % 1999999999 - 999999999);
     fl_col_append_i128(&c[7], i % 10 == 1   ? -999999999999999999ll
                               : i % 10 == 2 ? 999999999999999999ll
                                             : i * 1000000007 - 7);
-    if (i % 9 == 0) fl_col_append_null(&c[8]);
+    if (i % 9 == 0)
+        fl_col_append_null(&c[8]);
     else {
         __int128 v = i % 23 == 1   ? -(pow10_128(38) - 1)
                      : i % 23 == 2 ? pow10_128(38) - 1
                                    : ((__int128)i * pow10_128(25) + i * 7) * (i % 2 ? 1 : -1);
         fl_col_append_i128(&c[8], v);
     }
-    if (i % 4 == 1) fl_col_append_null(&c[9]);
-    else fl_col_append_i128(&c[9], (__int128)i * 1000000000000007ll * (i % 2 ? 1 : -1));
-    if (i % 4 == 0) fl_col_append_null(&c[10]);
-    else fl_col_append_i32(&c[10], (int32_t)(i * 37 - 20000));
+    if (i % 4 == 1)
+        fl_col_append_null(&c[9]);
+    else
+        fl_col_append_i128(&c[9], (__int128)i * 1000000000000007ll * (i % 2 ? 1 : -1));
+    if (i % 4 == 0)
+        fl_col_append_null(&c[10]);
+    else
+        fl_col_append_i32(&c[10], (int32_t)(i * 37 - 20000));
     fl_col_append_i64(&c[11], (i * 1000003) % 86400000000ll);
-    if (i % 10 == 5) fl_col_append_null(&c[12]);
-    else fl_col_append_i64(&c[12], i * 25200000000ll - 1000000000000000ll);
+    if (i % 10 == 5)
+        fl_col_append_null(&c[12]);
+    else
+        fl_col_append_i64(&c[12], i * 25200000000ll - 1000000000000000ll);
     fl_col_append_i64(&c[13], i * 1000 - 5000000);
-    if (i % 10 == 3) fl_col_append_null(&c[14]);
-    else if (i % 9 == 0) fl_col_append_bytes(&c[14], "", 0);
+    if (i % 10 == 3)
+        fl_col_append_null(&c[14]);
+    else if (i % 9 == 0)
+        fl_col_append_bytes(&c[14], "", 0);
     else if (i % 50 == 7) {
         size_t n = 0;
         for (int k = 0; k < 40; k++) sbuf[n++] = (char)0xc3, sbuf[n++] = (char)0xa9; /* é */
@@ -117,12 +132,14 @@ static void gen_row(struct fl_batch *bt, int64_t i) {
         int n = snprintf(sbuf, sizeof(sbuf), "city_%lld", (long long)(i % 10));
         fl_col_append_bytes(&c[14], sbuf, (size_t)n);
     }
-    if (i % 12 == 11) fl_col_append_null(&c[15]);
+    if (i % 12 == 11)
+        fl_col_append_null(&c[15]);
     else {
         bytes[0] = (uint8_t)i, bytes[1] = (uint8_t)(i >> 8), bytes[2] = 0xff, bytes[3] = 0;
         fl_col_append_bytes(&c[15], bytes, (size_t)(i % 5));
     }
-    if (i % 15 == 0) fl_col_append_null(&c[16]);
+    if (i % 15 == 0)
+        fl_col_append_null(&c[16]);
     else {
         for (int k = 0; k < 8; k++) bytes[k] = (uint8_t)((uint64_t)i >> (56 - 8 * k));
         static const uint8_t tail[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
@@ -202,7 +219,8 @@ static void roundtrip(const struct fl_buf *file, const struct fl_batch *want) {
                         fail_msg("col %d (%s) row %zu differs", c, exp->field->name, row + i);
                 } else {
                     size_t gl, el;
-                    const uint8_t *g = fl_col_bytes(got, i, &gl), *e = fl_col_bytes(exp, row + i, &el);
+                    const uint8_t *g = fl_col_bytes(got, i, &gl),
+                                  *e = fl_col_bytes(exp, row + i, &el);
                     if (gl != el || (el && memcmp(g, e, el)))
                         fail_msg("col %d (%s) row %zu differs", c, exp->field->name, row + i);
                 }
@@ -361,12 +379,12 @@ static void write_one(const char *type, bool required, size_t n, fill_fn fill,
     fl_schema_free(schema);
 }
 
-static void fill_zeros(struct fl_col *col, size_t i) {
-    fl_col_append_f64(col, i % 2 ? 0.0 : -0.0);
-}
+static void fill_zeros(struct fl_col *col, size_t i) { fl_col_append_f64(col, i % 2 ? 0.0 : -0.0); }
 static void fill_nans(struct fl_col *col, size_t i) {
-    if (i % 3 == 0) fl_col_append_null(col);
-    else fl_col_append_f32(col, NAN);
+    if (i % 3 == 0)
+        fl_col_append_null(col);
+    else
+        fl_col_append_f32(col, NAN);
 }
 static void fill_nulls(struct fl_col *col, size_t i) {
     (void)i;
@@ -569,10 +587,8 @@ static void test_open_file(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matrix),
-        cmocka_unit_test(test_stats_rules),
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_matrix),    cmocka_unit_test(test_stats_rules),
+        cmocka_unit_test(test_empty),     cmocka_unit_test(test_errors),
         cmocka_unit_test(test_open_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

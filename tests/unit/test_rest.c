@@ -28,8 +28,10 @@ struct env {
     struct fl_buf out;
 };
 
-static json_t *call(struct env *e, const char *method, const char *path, const char *body, int *status) {
-    fl_rest_handle(&e->rest, method, path, NULL, NULL, body, body ? strlen(body) : 0, status, &e->out);
+static json_t *call(struct env *e, const char *method, const char *path, const char *body,
+                    int *status) {
+    fl_rest_handle(&e->rest, method, path, NULL, NULL, body, body ? strlen(body) : 0, status,
+                   &e->out);
     if (e->out.len == 0) return NULL;
     json_t *j = json_loadb((const char *)e->out.data, e->out.len, 0, NULL);
     assert_non_null(j);
@@ -63,13 +65,16 @@ static void test_rest_catalog(void **state) {
     assert_true(json_is_object(json_object_get(j, "defaults")));
     json_decref(j);
 
-    j = call(&e, "POST", "/v1/namespaces", "{\"namespace\":[\"sales\",\"eu\"],\"properties\":{\"owner\":\"ops\"}}", &st);
+    j = call(&e, "POST", "/v1/namespaces",
+             "{\"namespace\":[\"sales\",\"eu\"],\"properties\":{\"owner\":\"ops\"}}", &st);
     assert_int_equal(st, 200);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "properties"), "owner")), "ops");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "properties"), "owner")), "ops");
     json_decref(j);
     j = call(&e, "POST", "/v1/namespaces", "{\"namespace\":[\"sales\",\"eu\"]}", &st);
     assert_int_equal(st, 409);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "type")), "AlreadyExistsException");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "type")),
+                        "AlreadyExistsException");
     json_decref(j);
     j = call(&e, "GET", "/v1/namespaces/sales%1Feu", NULL, &st);
     assert_int_equal(st, 200);
@@ -85,7 +90,8 @@ static void test_rest_catalog(void **state) {
         "{\"name\":\"orders\",\"schema\":{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
         "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
         "{\"id\":2,\"name\":\"ts\",\"required\":true,\"type\":\"timestamptz\"}]},"
-        "\"partition-spec\":{\"spec-id\":0,\"fields\":[{\"name\":\"ts_day\",\"transform\":\"day\",\"source-id\":2,\"field-id\":1000}]},"
+        "\"partition-spec\":{\"spec-id\":0,\"fields\":[{\"name\":\"ts_day\",\"transform\":\"day\","
+        "\"source-id\":2,\"field-id\":1000}]},"
         "\"properties\":{\"write.format.default\":\"parquet\"}}";
     j = call(&e, "POST", "/v1/namespaces/sales%1Feu/tables", create, &st);
     assert_int_equal(st, 200);
@@ -113,31 +119,37 @@ static void test_rest_catalog(void **state) {
              uuid);
     j = call(&e, "POST", "/v1/namespaces/sales%1Feu/tables/orders", body, &st);
     assert_int_equal(st, 409);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "type")), "CommitFailedException");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "type")),
+                        "CommitFailedException");
     json_decref(j);
     j = call(&e, "GET", "/v1/namespaces/sales%1Feu/tables/orders", NULL, &st);
-    assert_null(json_object_get(json_object_get(json_object_get(j, "metadata"), "properties"), "k"));
+    assert_null(
+        json_object_get(json_object_get(json_object_get(j, "metadata"), "properties"), "k"));
     json_decref(j);
     /* the same with the right base wins, and changes the schema too */
     snprintf(body, sizeof(body),
-             "{\"requirements\":[{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"main\",\"snapshot-id\":%lld},"
+             "{\"requirements\":[{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"main\",\"snapshot-"
+             "id\":%lld},"
              "{\"type\":\"assert-current-schema-id\",\"current-schema-id\":0}],"
              "\"updates\":[{\"action\":\"set-properties\",\"updates\":{\"k\":\"v\"}},"
              "{\"action\":\"add-schema\",\"schema\":{\"type\":\"struct\",\"fields\":["
              "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
              "{\"id\":2,\"name\":\"ts\",\"required\":true,\"type\":\"timestamptz\"},"
-             "{\"id\":3,\"name\":\"note\",\"required\":false,\"type\":\"string\"}]},\"last-column-id\":3},"
+             "{\"id\":3,\"name\":\"note\",\"required\":false,\"type\":\"string\"}]},\"last-column-"
+             "id\":3},"
              "{\"action\":\"set-current-schema\",\"schema-id\":-1}]}",
              (long long)s1);
     j = call(&e, "POST", "/v1/namespaces/sales%1Feu/tables/orders", body, &st);
     assert_int_equal(st, 200);
     meta = json_object_get(j, "metadata");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(meta, "properties"), "k")), "v");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(meta, "properties"), "k")), "v");
     assert_int_equal(json_integer_value(json_object_get(meta, "current-schema-id")), 1);
     assert_int_equal(json_integer_value(json_object_get(meta, "last-column-id")), 3);
     json_decref(j);
     /* unknown updates are 400; malformed bodies too */
-    j = call(&e, "POST", "/v1/namespaces/sales%1Feu/tables/orders", "{\"updates\":[{\"action\":\"frobnicate\"}]}", &st);
+    j = call(&e, "POST", "/v1/namespaces/sales%1Feu/tables/orders",
+             "{\"updates\":[{\"action\":\"frobnicate\"}]}", &st);
     assert_int_equal(st, 400);
     json_decref(j);
     j = call(&e, "POST", "/v1/namespaces", "[1,2", &st);
@@ -148,7 +160,8 @@ static void test_rest_catalog(void **state) {
     json_decref(j);
     j = call(&e, "POST", "/v1/tables/rename",
              "{\"source\":{\"namespace\":[\"sales\",\"eu\"],\"name\":\"orders\"},"
-             "\"destination\":{\"namespace\":[\"archive\"],\"name\":\"orders_2026\"}}", &st);
+             "\"destination\":{\"namespace\":[\"archive\"],\"name\":\"orders_2026\"}}",
+             &st);
     assert_int_equal(st, 204);
     json_decref(j);
     assert_int_equal(status_of(&e, "DELETE", "/v1/namespaces/archive"), 409); /* not empty */

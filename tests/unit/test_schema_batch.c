@@ -68,9 +68,12 @@ static void test_schema_nested_and_errors(void **state) {
     struct fl_error e = {0};
     const char *nested =
         "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"l\",\"required\":false,"
-        "\"type\":{\"type\":\"list\",\"element-id\":2,\"element\":\"string\",\"element-required\":true}},"
-        "{\"id\":3,\"name\":\"m\",\"required\":true,\"type\":{\"type\":\"map\",\"key-id\":4,\"key\":\"string\","
-        "\"value-id\":5,\"value\":{\"type\":\"struct\",\"fields\":[{\"id\":6,\"name\":\"x\",\"required\":false,\"type\":\"int\"}]},"
+        "\"type\":{\"type\":\"list\",\"element-id\":2,\"element\":\"string\",\"element-required\":"
+        "true}},"
+        "{\"id\":3,\"name\":\"m\",\"required\":true,\"type\":{\"type\":\"map\",\"key-id\":4,"
+        "\"key\":\"string\","
+        "\"value-id\":5,\"value\":{\"type\":\"struct\",\"fields\":[{\"id\":6,\"name\":\"x\","
+        "\"required\":false,\"type\":\"int\"}]},"
         "\"value-required\":false}}]}";
     assert_int_equal(fl_schema_parse(nested, strlen(nested), &s, &e), FL_OK);
     assert_int_equal(fl_schema_max_field_id(s), 6);
@@ -79,12 +82,14 @@ static void test_schema_nested_and_errors(void **state) {
     assert_int_equal(fl_batch_new(s, 0, &batch, &e), FL_ERR_UNSUPPORTED);
     fl_schema_free(s);
 
-    const char *dup = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"a\",\"required\":true,\"type\":\"int\"},"
+    const char *dup = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"a\",\"required\":true,"
+                      "\"type\":\"int\"},"
                       "{\"id\":1,\"name\":\"b\",\"required\":true,\"type\":\"int\"}]}";
     fl_err_clear(&e);
     assert_int_equal(fl_schema_parse(dup, strlen(dup), &s, &e), FL_ERR_INVALID);
     assert_non_null(strstr(e.msg, "field id 1"));
-    const char *badtype = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"a\",\"required\":true,\"type\":\"decimal(40,2)\"}]}";
+    const char *badtype = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"a\",\"required\":"
+                          "true,\"type\":\"decimal(40,2)\"}]}";
     fl_err_clear(&e);
     assert_int_equal(fl_schema_parse(badtype, strlen(badtype), &s, &e), FL_ERR_INVALID);
     assert_non_null(strstr(e.msg, "field \"a\""));
@@ -102,7 +107,8 @@ static void test_json_rows(void **state) {
     const char *row1 =
         "{\"id\":-9223372036854775808,\"b\":true,\"i\":-2147483648,\"f\":\"NaN\",\"d\":-0.0,"
         "\"dec\":\"-12.30\",\"dt\":\"1969-12-31\",\"t\":\"00:00:00.000001\","
-        "\"ts\":\"1900-01-01T00:00:00\",\"tstz\":\"2026-01-08T14:00:00+01:00\",\"s\":\"a\\\"\\n\\u00e9\","
+        "\"ts\":\"1900-01-01T00:00:00\",\"tstz\":\"2026-01-08T14:00:00+01:00\",\"s\":"
+        "\"a\\\"\\n\\u00e9\","
         "\"bin\":\"00ff\",\"u\":\"f79c3e09-677c-4bbd-a479-3f349cb785e7\",\"fx\":\"010203\"}";
     const char *row2 = "{\"id\":1,\"s\":\"\"}";
     assert_int_equal(fl_batch_append_json(batch, row1, strlen(row1), &e), FL_OK);
@@ -128,18 +134,21 @@ static void test_json_rows(void **state) {
     fl_buf_init(&b, FL_BUF_NOMAX);
     assert_int_equal(fl_batch_row_to_json(batch, 0, &b), FL_OK);
     fl_buf_append_u8(&b, 0);
-    assert_string_equal((char *)b.data,
-                        "{\"id\":-9223372036854775808,\"b\":true,\"i\":-2147483648,\"f\":\"NaN\","
-                        "\"d\":-0.0,\"dec\":\"-12.30\",\"dt\":\"1969-12-31\",\"t\":\"00:00:00.000001\","
-                        "\"ts\":\"1900-01-01T00:00:00.000000\",\"tstz\":\"2026-01-08T13:00:00.000000+00:00\","
-                        "\"s\":\"a\\\"\\n\xc3\xa9\",\"bin\":\"00ff\",\"u\":\"f79c3e09-677c-4bbd-a479-3f349cb785e7\","
-                        "\"fx\":\"010203\"}");
+    assert_string_equal(
+        (char *)b.data,
+        "{\"id\":-9223372036854775808,\"b\":true,\"i\":-2147483648,\"f\":\"NaN\","
+        "\"d\":-0.0,\"dec\":\"-12.30\",\"dt\":\"1969-12-31\",\"t\":\"00:00:00.000001\","
+        "\"ts\":\"1900-01-01T00:00:00.000000\",\"tstz\":\"2026-01-08T13:00:00.000000+00:00\","
+        "\"s\":\"a\\\"\\n\xc3\xa9\",\"bin\":\"00ff\",\"u\":\"f79c3e09-677c-4bbd-a479-"
+        "3f349cb785e7\","
+        "\"fx\":\"010203\"}");
     fl_buf_reset(&b);
     assert_int_equal(fl_batch_row_to_json(batch, 1, &b), FL_OK);
     fl_buf_append_u8(&b, 0);
-    assert_string_equal((char *)b.data,
-                        "{\"id\":1,\"b\":null,\"i\":null,\"f\":null,\"d\":null,\"dec\":null,\"dt\":null,"
-                        "\"t\":null,\"ts\":null,\"tstz\":null,\"s\":\"\",\"bin\":null,\"u\":null,\"fx\":null}");
+    assert_string_equal(
+        (char *)b.data,
+        "{\"id\":1,\"b\":null,\"i\":null,\"f\":null,\"d\":null,\"dec\":null,\"dt\":null,"
+        "\"t\":null,\"ts\":null,\"tstz\":null,\"s\":\"\",\"bin\":null,\"u\":null,\"fx\":null}");
     fl_batch_reset(batch);
     assert_int_equal(batch->nrows, 0);
     assert_int_equal(batch->cols[1].null_count, 0);
@@ -174,14 +183,14 @@ static void test_decimal_text(void **state) {
  * value path for nulls and widening. */
 static void test_append_rows(void **state) {
     (void)state;
-    static const char *SRC =
-        "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"i\",\"required\":false,\"type\":\"int\"},"
-        "{\"id\":2,\"name\":\"s\",\"required\":false,\"type\":\"string\"},"
-        "{\"id\":3,\"name\":\"d\",\"required\":false,\"type\":\"double\"}]}";
-    static const char *DST =
-        "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"i\",\"required\":false,\"type\":\"long\"},"
-        "{\"id\":2,\"name\":\"s\",\"required\":false,\"type\":\"string\"},"
-        "{\"id\":3,\"name\":\"d\",\"required\":false,\"type\":\"double\"}]}";
+    static const char *SRC = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"i\","
+                             "\"required\":false,\"type\":\"int\"},"
+                             "{\"id\":2,\"name\":\"s\",\"required\":false,\"type\":\"string\"},"
+                             "{\"id\":3,\"name\":\"d\",\"required\":false,\"type\":\"double\"}]}";
+    static const char *DST = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"i\","
+                             "\"required\":false,\"type\":\"long\"},"
+                             "{\"id\":2,\"name\":\"s\",\"required\":false,\"type\":\"string\"},"
+                             "{\"id\":3,\"name\":\"d\",\"required\":false,\"type\":\"double\"}]}";
     struct fl_error e = {0};
     struct fl_schema *ss = NULL, *ds = NULL;
     struct fl_batch *src = NULL, *bulk = NULL, *one = NULL;
@@ -194,8 +203,11 @@ static void test_append_rows(void **state) {
         fl_batch_reset(src);
         for (int r = 0; r < 1000; r++) {
             char j[96];
-            if (pass && r == 500) snprintf(j, sizeof(j), "{\"i\":%d,\"s\":\"v%d\"}", r, r);
-            else snprintf(j, sizeof(j), "{\"i\":%d,\"s\":\"%.*s\",\"d\":%d.25}", r, r % 7, "abcdefg", r);
+            if (pass && r == 500)
+                snprintf(j, sizeof(j), "{\"i\":%d,\"s\":\"v%d\"}", r, r);
+            else
+                snprintf(j, sizeof(j), "{\"i\":%d,\"s\":\"%.*s\",\"d\":%d.25}", r, r % 7, "abcdefg",
+                         r);
             assert_int_equal(fl_batch_append_json(src, j, strlen(j), &e), FL_OK);
         }
         /* something before, so that offsets must be rebased */
@@ -204,10 +216,12 @@ static void test_append_rows(void **state) {
         fl_batch_reset(one);
         assert_int_equal(fl_batch_append_json(bulk, pre, strlen(pre), &e), FL_OK);
         assert_int_equal(fl_batch_append_json(one, pre, strlen(pre), &e), FL_OK);
-        for (int c = 0; c < 3; c++) assert_int_equal(fl_col_append_rows(&bulk->cols[c], &src->cols[c], 100, 800), FL_OK);
+        for (int c = 0; c < 3; c++)
+            assert_int_equal(fl_col_append_rows(&bulk->cols[c], &src->cols[c], 100, 800), FL_OK);
         bulk->nrows += 800;
         for (size_t r = 100; r < 900; r++) {
-            for (int c = 0; c < 3; c++) assert_int_equal(fl_col_append_from(&one->cols[c], &src->cols[c], r), FL_OK);
+            for (int c = 0; c < 3; c++)
+                assert_int_equal(fl_col_append_from(&one->cols[c], &src->cols[c], r), FL_OK);
             assert_int_equal(fl_batch_end_row(one), FL_OK);
         }
         assert_int_equal(bulk->nrows, one->nrows);
@@ -233,8 +247,10 @@ static void test_append_rows(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_rows),
-        cmocka_unit_test(test_schema_roundtrip), cmocka_unit_test(test_schema_nested_and_errors),
-        cmocka_unit_test(test_json_rows), cmocka_unit_test(test_decimal_text),
+        cmocka_unit_test(test_schema_roundtrip),
+        cmocka_unit_test(test_schema_nested_and_errors),
+        cmocka_unit_test(test_json_rows),
+        cmocka_unit_test(test_decimal_text),
     };
     return cmocka_run_group_tests_name("schema_batch", tests, NULL, NULL);
 }

@@ -22,16 +22,18 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *SCHEMA = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
-                            "{\"id\":1,\"name\":\"city\",\"required\":true,\"type\":\"string\"},"
-                            "{\"id\":2,\"name\":\"ts\",\"required\":true,\"type\":\"timestamptz\"}]}";
+static const char *SCHEMA =
+    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":1,\"name\":\"city\",\"required\":true,\"type\":\"string\"},"
+    "{\"id\":2,\"name\":\"ts\",\"required\":true,\"type\":\"timestamptz\"}]}";
 
 static void append_row(struct fl_ice_table *tbl, int i) {
     struct fl_error err = {0};
     struct fl_batch *b = NULL;
     struct fl_ice_appender *ap = NULL;
     char row[128];
-    snprintf(row, sizeof(row), "{\"city\":\"c%d\",\"ts\":\"2026-01-%02dT00:00:00Z\"}", i, 1 + i % 28);
+    snprintf(row, sizeof(row), "{\"city\":\"c%d\",\"ts\":\"2026-01-%02dT00:00:00Z\"}", i,
+             1 + i % 28);
     assert_int_equal(fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &b, &err), FL_OK);
     assert_int_equal(fl_batch_append_json(b, row, strlen(row), &err), FL_OK);
     assert_int_equal(fl_ice_appender_new(tbl, &ap, &err), FL_OK);
@@ -44,7 +46,8 @@ static void append_row(struct fl_ice_table *tbl, int i) {
 
 static int64_t one_int(sqlite3 *db, const char *sql) {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
     if (sqlite3_step(st) != SQLITE_ROW) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
     int64_t v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);

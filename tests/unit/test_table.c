@@ -93,8 +93,9 @@ static void test_create_append_scan(void **state) {
     assert_int_equal(tbl->version, 1);
     assert_int_equal(scan_count(tbl, FL_ICE_NO_SNAPSHOT, NULL), 0);
     fl_err_clear(&err);
-    assert_int_equal(fl_ice_table_create(st, cat, "default", "weather", schema, spec, NULL, 0, &tbl, &err),
-                     FL_ERR_EXISTS);
+    assert_int_equal(
+        fl_ice_table_create(st, cat, "default", "weather", schema, spec, NULL, 0, &tbl, &err),
+        FL_ERR_EXISTS);
     fl_err_clear(&err);
 
     const char *rows1[] = {
@@ -114,8 +115,10 @@ static void test_create_append_scan(void **state) {
     uint64_t sz;
     char key[512];
     assert_int_equal(fl_ice_table_key(tbl, tbl->metadata_location, key, sizeof(key), &err), FL_OK);
-    assert_int_equal(fl_store_head(st, "default/weather/metadata/version-hint.text", &sz, &err), FL_OK);
-    assert_int_equal(fl_store_head(st, "default/weather/metadata/v2.metadata.json", &sz, &err), FL_OK);
+    assert_int_equal(fl_store_head(st, "default/weather/metadata/version-hint.text", &sz, &err),
+                     FL_OK);
+    assert_int_equal(fl_store_head(st, "default/weather/metadata/v2.metadata.json", &sz, &err),
+                     FL_OK);
     assert_string_equal(fl_ice_snapshot_summary(tbl->meta, s1, "added-data-files"), "4");
     assert_string_equal(fl_ice_snapshot_summary(tbl->meta, s1, "total-records"), "4");
     assert_string_equal(fl_ice_snapshot_summary(tbl->meta, s1, "floe.source"), "test");
@@ -123,10 +126,12 @@ static void test_create_append_scan(void **state) {
     /* a second handle, loaded now, goes stale when the first commits again */
     struct fl_ice_table *stale = NULL;
     assert_int_equal(fl_ice_table_load(st, cat, "default", "weather", &stale, &err), FL_OK);
-    const char *rows2[] = {"{\"city\":\"Rome\",\"temperature\":15.0,\"ts\":\"2026-01-10T00:00:00Z\"}"};
+    const char *rows2[] = {
+        "{\"city\":\"Rome\",\"temperature\":15.0,\"ts\":\"2026-01-10T00:00:00Z\"}"};
     append_rows(tbl, rows2, 1, &s2);
-    const char *rows3[] = {"{\"city\":\"Rome\",\"temperature\":16.0,\"ts\":\"2026-01-10T01:00:00Z\"}",
-                           "{\"city\":\"Lima\",\"temperature\":25.0,\"ts\":\"2026-01-10T02:00:00Z\"}"};
+    const char *rows3[] = {
+        "{\"city\":\"Rome\",\"temperature\":16.0,\"ts\":\"2026-01-10T01:00:00Z\"}",
+        "{\"city\":\"Lima\",\"temperature\":25.0,\"ts\":\"2026-01-10T02:00:00Z\"}"};
     append_rows(stale, rows3, 2, &s3); /* loses the CAS, reloads, retries */
     assert_int_equal(stale->version, 4);
     assert_int_equal(scan_count(stale, FL_ICE_NO_SNAPSHOT, &sum), 7);
@@ -144,7 +149,8 @@ static void test_create_append_scan(void **state) {
     assert_int_equal(fl_ice_table_load_path(st, "default/weather", &bypath, &err), FL_OK);
     assert_int_equal(bypath->version, 4);
     assert_int_equal(scan_count(bypath, FL_ICE_NO_SNAPSHOT, NULL), 7);
-    const char *rows4[] = {"{\"city\":\"Kyiv\",\"temperature\":1.0,\"ts\":\"2026-01-11T00:00:00Z\"}"};
+    const char *rows4[] = {
+        "{\"city\":\"Kyiv\",\"temperature\":1.0,\"ts\":\"2026-01-11T00:00:00Z\"}"};
     int64_t s4;
     append_rows(bypath, rows4, 1, &s4);
     assert_int_equal(bypath->version, 5);
@@ -168,14 +174,17 @@ static void test_create_append_scan(void **state) {
         {.kind = FL_ICE_RENAME_COLUMN, .name = "temperature", .new_name = "temp_c"},
     };
     assert_int_equal(fl_ice_table_evolve_schema(bypath, ch, 2, &err), FL_OK);
-    const char *rows5[] = {"{\"city\":\"Nuuk\",\"temp_c\":-10.0,\"ts\":\"2026-01-12T00:00:00Z\",\"humidity\":0.5}"};
+    const char *rows5[] = {
+        "{\"city\":\"Nuuk\",\"temp_c\":-10.0,\"ts\":\"2026-01-12T00:00:00Z\",\"humidity\":0.5}"};
     append_rows(bypath, rows5, 1, &s5);
-    struct fl_ice_schema_change widen = {.kind = FL_ICE_WIDEN_COLUMN, .name = "humidity", .type = "double"};
+    struct fl_ice_schema_change widen = {
+        .kind = FL_ICE_WIDEN_COLUMN, .name = "humidity", .type = "double"};
     assert_int_equal(fl_ice_table_evolve_schema(bypath, &widen, 1, &err), FL_OK);
-    assert_int_equal(scan_count(bypath, FL_ICE_NO_SNAPSHOT, &sum), 7); /* column 1 is temp_c by id */
+    assert_int_equal(scan_count(bypath, FL_ICE_NO_SNAPSHOT, &sum),
+                     7); /* column 1 is temp_c by id */
     assert_true(sum == 55.0);
     struct fl_ice_schema_change bad[] = {
-        {.kind = FL_ICE_DROP_COLUMN, .name = "city"},            /* a partition source */
+        {.kind = FL_ICE_DROP_COLUMN, .name = "city"}, /* a partition source */
         {.kind = FL_ICE_WIDEN_COLUMN, .name = "temp_c", .type = "int"},
         {.kind = FL_ICE_ADD_COLUMN, .name = "x", .type = "int", .required = true},
         {.kind = FL_ICE_RENAME_COLUMN, .name = "ts", .new_name = "city"},
@@ -204,7 +213,8 @@ static void test_create_append_scan(void **state) {
     char many[40][128];
     const char *mp[40];
     for (int i = 0; i < 40; i++) {
-        snprintf(many[i], sizeof(many[i]), "{\"city\":\"c%02d\",\"temp_c\":1.0,\"ts\":\"2026-02-01T00:00:00Z\"}", i % 20);
+        snprintf(many[i], sizeof(many[i]),
+                 "{\"city\":\"c%02d\",\"temp_c\":1.0,\"ts\":\"2026-02-01T00:00:00Z\"}", i % 20);
         mp[i] = many[i];
     }
     int64_t s6;
@@ -227,13 +237,16 @@ static void test_create_append_scan(void **state) {
 static int64_t fixture_count(const char *root_rel, const char *table_key, const char *meta_file) {
     const char *root = getenv("FLOE_FIXTURES");
     char uri[1024], key[512];
-    snprintf(uri, sizeof(uri), "file://%s/iceberg/%s", root ? root : "/work/shared/fixtures", root_rel);
+    snprintf(uri, sizeof(uri), "file://%s/iceberg/%s", root ? root : "/work/shared/fixtures",
+             root_rel);
     struct fl_error err = {0};
     struct fl_store *st = NULL;
     struct fl_store_opts sopts = {0};
     if (fl_store_open(uri, &sopts, &st, &err)) fail_msg("store %s: %s", uri, err.msg);
-    if (meta_file) snprintf(key, sizeof(key), "%s/metadata/%s", table_key, meta_file);
-    else snprintf(key, sizeof(key), "%s", table_key);
+    if (meta_file)
+        snprintf(key, sizeof(key), "%s/metadata/%s", table_key, meta_file);
+    else
+        snprintf(key, sizeof(key), "%s", table_key);
     struct fl_ice_table *tbl = NULL;
     if (fl_ice_table_load_path(st, key, &tbl, &err)) fail_msg("load %s: %s", key, err.msg);
     int64_t n = scan_count(tbl, FL_ICE_NO_SNAPSHOT, NULL);
@@ -244,17 +257,25 @@ static int64_t fixture_count(const char *root_rel, const char *table_key, const 
 
 static void test_tables_from_other_engines(void **state) {
     (void)state;
-    /* icebird/EXPECTED.md: java/bunnies v2: 21, v4 (6 position deletes): 15, v5 (eq delete + reinsert): 15 */
-    assert_int_equal(fixture_count("icebird/hyperparam-iceberg", "java/bunnies", "v2.metadata.json"), 21);
-    assert_int_equal(fixture_count("icebird/hyperparam-iceberg", "java/bunnies", "v4.metadata.json"), 15);
+    /* icebird/EXPECTED.md: java/bunnies v2: 21, v4 (6 position deletes): 15, v5 (eq delete +
+     * reinsert): 15 */
+    assert_int_equal(
+        fixture_count("icebird/hyperparam-iceberg", "java/bunnies", "v2.metadata.json"), 21);
+    assert_int_equal(
+        fixture_count("icebird/hyperparam-iceberg", "java/bunnies", "v4.metadata.json"), 15);
     assert_int_equal(fixture_count("icebird/hyperparam-iceberg", "java/bunnies", NULL), 15);
     /* spark/bunnies merge-on-read: v3 (1 position delete): 20 */
-    assert_int_equal(fixture_count("icebird/hyperparam-iceberg", "spark/bunnies", "v3.metadata.json"), 20);
+    assert_int_equal(
+        fixture_count("icebird/hyperparam-iceberg", "spark/bunnies", "v3.metadata.json"), 20);
     /* spark/rename_column: 4 rows, bucket + identity(date) partitions */
     assert_int_equal(fixture_count("icebird/hyperparam-iceberg", "spark/rename_column", NULL), 4);
     /* duckdb-iceberg equality_deletes (Spark 3.5): 2 rows; partitioned: 3 rows */
-    assert_int_equal(fixture_count("duckdb-iceberg/persistent/equality_deletes/warehouse", "mydb/mytable", NULL), 2);
-    assert_int_equal(fixture_count("duckdb-iceberg/persistent/equality_deletes/warehouse", "mydb/mytable_partitioned", NULL), 3);
+    assert_int_equal(
+        fixture_count("duckdb-iceberg/persistent/equality_deletes/warehouse", "mydb/mytable", NULL),
+        2);
+    assert_int_equal(fixture_count("duckdb-iceberg/persistent/equality_deletes/warehouse",
+                                   "mydb/mytable_partitioned", NULL),
+                     3);
 }
 
 int main(void) {

@@ -46,7 +46,8 @@ static int setup(void **state) {
         "{\"i\":34,\"l\":34,\"dec\":\"14.20\",\"dt\":\"2017-11-16\",\"t\":\"22:31:08\","
         "\"ts\":\"2017-11-16T22:31:08\",\"tstz\":\"2017-11-16T14:31:08-08:00\",\"s\":\"iceberg\","
         "\"u\":\"f79c3e09-677c-4bbd-a479-3f349cb785e7\",\"fx\":\"00010203\",\"bin\":\"00010203\"}",
-        "{\"i\":-1,\"l\":1,\"dec\":\"10.65\",\"dt\":\"1969-12-31\",\"ts\":\"1969-12-31T23:59:59.999999\","
+        "{\"i\":-1,\"l\":1,\"dec\":\"10.65\",\"dt\":\"1969-12-31\",\"ts\":\"1969-12-31T23:59:59."
+        "999999\","
         "\"s\":\"\xc3\xa9t\xc3\xa9 x\"}",
         "{}",
     };
@@ -234,14 +235,17 @@ static void test_spec_terms_json_path(void **state) {
 
     const char *bad1[] = {"day(nope)"};
     fl_err_clear(&err);
-    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, bad1, 1, 1000, &spec, &err), FL_ERR_INVALID);
+    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, bad1, 1, 1000, &spec, &err),
+                     FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "no column"));
     const char *bad2[] = {"hour(dt)"};
     fl_err_clear(&err);
-    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, bad2, 1, 1000, &spec, &err), FL_ERR_INVALID);
+    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, bad2, 1, 1000, &spec, &err),
+                     FL_ERR_INVALID);
     const char *dup[] = {"i", "i"};
     fl_err_clear(&err);
-    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, dup, 2, 1000, &spec, &err), FL_ERR_INVALID);
+    assert_int_equal(fl_ice_spec_from_terms(fx->schema, 0, dup, 2, 1000, &spec, &err),
+                     FL_ERR_INVALID);
     /* a v1 spec with only fields and no field ids */
     const char *v1 = "[{\"name\":\"i\",\"transform\":\"identity\",\"source-id\":1}]";
     assert_int_equal(fl_ice_spec_parse(v1, strlen(v1), &spec, &err), FL_OK);
@@ -251,10 +255,8 @@ static void test_spec_terms_json_path(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spec_hash_vectors),
-        cmocka_unit_test(test_bucket_truncate),
-        cmocka_unit_test(test_time_transforms_and_paths),
-        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_spec_hash_vectors),         cmocka_unit_test(test_bucket_truncate),
+        cmocka_unit_test(test_time_transforms_and_paths), cmocka_unit_test(test_check),
         cmocka_unit_test(test_spec_terms_json_path),
     };
     return cmocka_run_group_tests_name("transform", tests, setup, teardown);

@@ -76,7 +76,7 @@ static bool utf8_valid(const uint8_t *v, size_t len) {
 /* Writes a lower bound of v of at most maxlen bytes (a prefix; for valid
  * UTF-8, cut on a character boundary). */
 void fl_pq_bound_min(bool is_string, const uint8_t *v, size_t len, size_t maxlen,
-                      struct fl_buf *out, bool *exact) {
+                     struct fl_buf *out, bool *exact) {
     if (!maxlen || len <= maxlen) {
         buf_set(out, v, len);
         *exact = true;
@@ -93,7 +93,7 @@ void fl_pq_bound_min(bool is_string, const uint8_t *v, size_t len, size_t maxlen
  * incrementable unit (a byte, or for valid UTF-8 a code point) is
  * incremented and the rest dropped; v itself when nothing can be. */
 void fl_pq_bound_max(bool is_string, const uint8_t *v, size_t len, size_t maxlen,
-                      struct fl_buf *out, bool *exact) {
+                     struct fl_buf *out, bool *exact) {
     *exact = true;
     if (!maxlen || len <= maxlen) {
         buf_set(out, v, len);
@@ -133,4 +133,3 @@ void fl_pq_bound_max(bool is_string, const uint8_t *v, size_t len, size_t maxlen
     }
     buf_set(out, v, len);
 }
-

@@ -101,7 +101,8 @@ static fl_err_t gzip_decompress(const uint8_t *src, size_t len, uint8_t *dst, si
 fl_err_t fl_pq_compress(int codec, int level, const uint8_t *src, size_t len, struct fl_buf *out,
                         struct fl_error *err) {
     fl_err_t rc;
-    if (len > (size_t)INT32_MAX) return fl_errf(err, FL_ERR_LIMIT, "page of %zu bytes too large", len);
+    if (len > (size_t)INT32_MAX)
+        return fl_errf(err, FL_ERR_LIMIT, "page of %zu bytes too large", len);
     switch (codec) {
     case FL_PQ_CODEC_UNCOMPRESSED:
         rc = fl_buf_append(out, src, len);
@@ -122,17 +123,17 @@ fl_err_t fl_pq_compress(int codec, int level, const uint8_t *src, size_t len, st
         size_t bound = ZSTD_compressBound(len);
         if ((rc = fl_buf_reserve(out, bound))) return fl_errf(err, rc, "zstd: page too large");
         size_t n = ZSTD_compress(out->data + out->len, bound, src, len, level ? level : 3);
-        if (ZSTD_isError(n))
-            return fl_errf(err, FL_ERR_INVALID, "zstd: %s", ZSTD_getErrorName(n));
+        if (ZSTD_isError(n)) return fl_errf(err, FL_ERR_INVALID, "zstd: %s", ZSTD_getErrorName(n));
         out->len += n;
         return FL_OK;
     }
     case FL_PQ_CODEC_LZ4_RAW: {
         int bound = LZ4_compressBound((int)len);
         if (bound <= 0) return fl_errf(err, FL_ERR_LIMIT, "lz4: page too large");
-        if ((rc = fl_buf_reserve(out, (size_t)bound))) return fl_errf(err, rc, "lz4: page too large");
-        int n = LZ4_compress_default((const char *)src, (char *)out->data + out->len, (int)len,
-                                     bound);
+        if ((rc = fl_buf_reserve(out, (size_t)bound)))
+            return fl_errf(err, rc, "lz4: page too large");
+        int n =
+            LZ4_compress_default((const char *)src, (char *)out->data + out->len, (int)len, bound);
         if (n <= 0) return fl_errf(err, FL_ERR_INVALID, "lz4: compression failed");
         out->len += (size_t)n;
         return FL_OK;
@@ -151,7 +152,8 @@ static int lz4_hadoop(const uint8_t *src, size_t len, uint8_t *dst, size_t dst_l
         uint32_t raw = fl_be32(src + in), comp = fl_be32(src + in + 4);
         in += 8;
         if (comp > len - in || raw > dst_len - outp) return -1;
-        int n = LZ4_decompress_safe((const char *)src + in, (char *)dst + outp, (int)comp, (int)raw);
+        int n =
+            LZ4_decompress_safe((const char *)src + in, (char *)dst + outp, (int)comp, (int)raw);
         if (n < 0 || (uint32_t)n != raw) return -1;
         in += comp;
         outp += raw;
@@ -174,8 +176,7 @@ fl_err_t fl_pq_decompress(int codec, const uint8_t *src, size_t len, uint8_t *ds
         size_t n;
         if (snappy_uncompressed_length((const char *)src, len, &n) != SNAPPY_OK || n != dst_len)
             return fl_errf(err, FL_ERR_CORRUPT, "snappy: corrupt page header");
-        if (snappy_uncompress((const char *)src, len, (char *)dst, &n) != SNAPPY_OK ||
-            n != dst_len)
+        if (snappy_uncompress((const char *)src, len, (char *)dst, &n) != SNAPPY_OK || n != dst_len)
             return fl_errf(err, FL_ERR_CORRUPT, "snappy: corrupt page");
         return FL_OK;
     }
@@ -186,8 +187,7 @@ fl_err_t fl_pq_decompress(int codec, const uint8_t *src, size_t len, uint8_t *ds
         if (!dctx) return fl_errf(err, FL_ERR_NOMEM, "zstd: no context");
         size_t n = ZSTD_decompressDCtx(dctx, dst, dst_len, src, len);
         ZSTD_freeDCtx(dctx);
-        if (ZSTD_isError(n))
-            return fl_errf(err, FL_ERR_CORRUPT, "zstd: %s", ZSTD_getErrorName(n));
+        if (ZSTD_isError(n)) return fl_errf(err, FL_ERR_CORRUPT, "zstd: %s", ZSTD_getErrorName(n));
         if (n != dst_len)
             return fl_errf(err, FL_ERR_CORRUPT, "zstd: page gave %zu bytes, header says %zu", n,
                            dst_len);

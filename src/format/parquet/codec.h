@@ -31,12 +31,12 @@ int fl_pq_codec_parse(const char *name);
 const char *fl_pq_codec_name(int codec);
 
 /* Appends the compressed form of src to out. level 0 = codec default. */
-fl_err_t fl_pq_compress(int codec, int level, const uint8_t *src, size_t len,
-                        struct fl_buf *out, struct fl_error *err);
+fl_err_t fl_pq_compress(int codec, int level, const uint8_t *src, size_t len, struct fl_buf *out,
+                        struct fl_error *err);
 
 /* Decompresses src into dst, which must be exactly dst_len bytes (the
  * page header's uncompressed size); anything else is FL_ERR_CORRUPT. */
-fl_err_t fl_pq_decompress(int codec, const uint8_t *src, size_t len, uint8_t *dst,
-                          size_t dst_len, struct fl_error *err);
+fl_err_t fl_pq_decompress(int codec, const uint8_t *src, size_t len, uint8_t *dst, size_t dst_len,
+                          struct fl_error *err);
 
 #endif

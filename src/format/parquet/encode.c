@@ -61,7 +61,7 @@ static fl_err_t rle_run(uint32_t value, size_t count, int w, struct fl_buf *out)
 
 /* Accessors and run scanners of the three input kinds. */
 #define GET_ARR(src, i) ((uint32_t)(src)[i])
-#define GET_BIT(src, i) ((uint32_t)((src)[(i) >> 3] >> ((i) & 7)) & 1u)
+#define GET_BIT(src, i) ((uint32_t)((src)[(i) >> 3] >> ((i)&7)) & 1u)
 
 static inline size_t run_end_u32(const uint32_t *v, size_t i, size_t n) {
     uint32_t x = v[i];
@@ -89,57 +89,57 @@ static inline size_t run_end_bits(const uint8_t *b, size_t i, size_t n) {
     return j;
 }
 
-#define DEFINE_RLE_ENCODER(NAME, SRC_T, GET, RUN_END)                                          \
-    static fl_err_t NAME##_bitpacked(SRC_T src, size_t start, size_t count, int w,             \
-                                     struct fl_buf *out) {                                     \
-        size_t groups = (count + 7) / 8;                                                       \
-        fl_err_t err = put_varint(out, (uint64_t)groups << 1 | 1);                             \
-        if (err) return err;                                                                   \
-        size_t nbytes = groups * (size_t)w;                                                    \
-        err = fl_buf_reserve(out, nbytes);                                                     \
-        if (err) return err;                                                                   \
-        uint8_t *p = out->data + out->len;                                                     \
-        uint64_t acc = 0;                                                                      \
-        int bits = 0;                                                                          \
-        size_t end = start + count;                                                            \
-        for (size_t i = start; i < start + groups * 8; i++) {                                  \
-            uint64_t x = i < end ? GET(src, i) : 0;                                            \
-            acc |= x << bits;                                                                  \
-            bits += w;                                                                         \
-            while (bits >= 8) {                                                                \
-                *p++ = (uint8_t)acc;                                                           \
-                acc >>= 8;                                                                     \
-                bits -= 8;                                                                     \
-            }                                                                                  \
-        }                                                                                      \
-        out->len += nbytes;                                                                    \
-        return FL_OK;                                                                          \
-    }                                                                                          \
-    static fl_err_t NAME(SRC_T src, size_t n, int w, struct fl_buf *out) {                     \
-        fl_err_t err = FL_OK;                                                                  \
-        size_t lit = 0, i = 0;                                                                 \
-        while (i < n) {                                                                        \
-            uint32_t x = GET(src, i);                                                          \
-            size_t j = RUN_END(src, i, n);                                                     \
-            size_t r = j - i;                                                                  \
-            if (r >= 8) {                                                                      \
-                size_t nlit = i - lit;                                                         \
-                size_t pad = (8 - nlit % 8) % 8;                                               \
-                if (nlit == 0 || r - pad >= 8) {                                               \
-                    if (nlit) {                                                                \
-                        err = NAME##_bitpacked(src, lit, nlit + pad, w, out);                  \
-                        if (err) return err;                                                   \
-                        r -= pad;                                                              \
-                    }                                                                          \
-                    err = rle_run(x, r, w, out);                                               \
-                    if (err) return err;                                                       \
-                    lit = j;                                                                   \
-                }                                                                              \
-            }                                                                                  \
-            i = j;                                                                             \
-        }                                                                                      \
-        if (lit < n) err = NAME##_bitpacked(src, lit, n - lit, w, out);                        \
-        return err;                                                                            \
+#define DEFINE_RLE_ENCODER(NAME, SRC_T, GET, RUN_END)                                              \
+    static fl_err_t NAME##_bitpacked(SRC_T src, size_t start, size_t count, int w,                 \
+                                     struct fl_buf *out) {                                         \
+        size_t groups = (count + 7) / 8;                                                           \
+        fl_err_t err = put_varint(out, (uint64_t)groups << 1 | 1);                                 \
+        if (err) return err;                                                                       \
+        size_t nbytes = groups * (size_t)w;                                                        \
+        err = fl_buf_reserve(out, nbytes);                                                         \
+        if (err) return err;                                                                       \
+        uint8_t *p = out->data + out->len;                                                         \
+        uint64_t acc = 0;                                                                          \
+        int bits = 0;                                                                              \
+        size_t end = start + count;                                                                \
+        for (size_t i = start; i < start + groups * 8; i++) {                                      \
+            uint64_t x = i < end ? GET(src, i) : 0;                                                \
+            acc |= x << bits;                                                                      \
+            bits += w;                                                                             \
+            while (bits >= 8) {                                                                    \
+                *p++ = (uint8_t)acc;                                                               \
+                acc >>= 8;                                                                         \
+                bits -= 8;                                                                         \
+            }                                                                                      \
+        }                                                                                          \
+        out->len += nbytes;                                                                        \
+        return FL_OK;                                                                              \
+    }                                                                                              \
+    static fl_err_t NAME(SRC_T src, size_t n, int w, struct fl_buf *out) {                         \
+        fl_err_t err = FL_OK;                                                                      \
+        size_t lit = 0, i = 0;                                                                     \
+        while (i < n) {                                                                            \
+            uint32_t x = GET(src, i);                                                              \
+            size_t j = RUN_END(src, i, n);                                                         \
+            size_t r = j - i;                                                                      \
+            if (r >= 8) {                                                                          \
+                size_t nlit = i - lit;                                                             \
+                size_t pad = (8 - nlit % 8) % 8;                                                   \
+                if (nlit == 0 || r - pad >= 8) {                                                   \
+                    if (nlit) {                                                                    \
+                        err = NAME##_bitpacked(src, lit, nlit + pad, w, out);                      \
+                        if (err) return err;                                                       \
+                        r -= pad;                                                                  \
+                    }                                                                              \
+                    err = rle_run(x, r, w, out);                                                   \
+                    if (err) return err;                                                           \
+                    lit = j;                                                                       \
+                }                                                                                  \
+            }                                                                                      \
+            i = j;                                                                                 \
+        }                                                                                          \
+        if (lit < n) err = NAME##_bitpacked(src, lit, n - lit, w, out);                            \
+        return err;                                                                                \
     }
 
 DEFINE_RLE_ENCODER(rle_u32, const uint32_t *, GET_ARR, run_end_u32)
@@ -400,11 +400,16 @@ put_fixed_w(struct fl_pq_dict *dict, const uint8_t *vals, size_t n, uint32_t *id
 fl_err_t fl_pq_dict_put_fixed(struct fl_pq_dict *dict, const uint8_t *vals, size_t n,
                               uint32_t *idx) {
     switch (dict->width) {
-    case 0: return FL_ERR_INVALID;
-    case 4: return put_fixed_w(dict, vals, n, idx, 4);
-    case 8: return put_fixed_w(dict, vals, n, idx, 8);
-    case 16: return put_fixed_w(dict, vals, n, idx, 16);
-    default: return put_fixed_w(dict, vals, n, idx, dict->width);
+    case 0:
+        return FL_ERR_INVALID;
+    case 4:
+        return put_fixed_w(dict, vals, n, idx, 4);
+    case 8:
+        return put_fixed_w(dict, vals, n, idx, 8);
+    case 16:
+        return put_fixed_w(dict, vals, n, idx, 16);
+    default:
+        return put_fixed_w(dict, vals, n, idx, dict->width);
     }
 }
 

@@ -54,13 +54,13 @@ fl_err_t fl_pq_delta_encode_i64_geom(const int64_t *v, size_t n, size_t block_si
  * their 4-byte length prefix.
  */
 struct fl_pq_dict {
-    size_t width;      /* bytes per value, 0 = byte array */
-    uint32_t n;        /* entries */
-    uint32_t mask;     /* slots - 1 */
-    uint32_t *slots;   /* entry index + 1, 0 = empty */
-    uint32_t *hashes;  /* per entry */
-    size_t *offs;      /* byte arrays: offset of each entry's length prefix */
-    size_t ecap;       /* entries allocated in hashes/offs */
+    size_t width;         /* bytes per value, 0 = byte array */
+    uint32_t n;           /* entries */
+    uint32_t mask;        /* slots - 1 */
+    uint32_t *slots;      /* entry index + 1, 0 = empty */
+    uint32_t *hashes;     /* per entry */
+    size_t *offs;         /* byte arrays: offset of each entry's length prefix */
+    size_t ecap;          /* entries allocated in hashes/offs */
     struct fl_buf values; /* PLAIN-encoded entries */
 };
 

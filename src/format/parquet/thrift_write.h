@@ -48,9 +48,9 @@ typedef enum {
 
 struct fl_thrift_enc {
     struct fl_buf *out;
-    int depth;                          /* open structs */
-    int16_t last[FL_THRIFT_ENC_DEPTH];  /* last field id per open struct */
-    fl_err_t err;                       /* first failure, sticky */
+    int depth;                         /* open structs */
+    int16_t last[FL_THRIFT_ENC_DEPTH]; /* last field id per open struct */
+    fl_err_t err;                      /* first failure, sticky */
 };
 
 /* Starts encoding into out (borrowed); the top-level struct is open. */

@@ -47,25 +47,49 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "the writer copies little-endian batch values as PLAIN bytes");
 
 /* parquet.thrift enums */
-enum { PT_BOOLEAN = 0, PT_INT32 = 1, PT_INT64 = 2, PT_FLOAT = 4, PT_DOUBLE = 5, PT_BYTE_ARRAY = 6,
-       PT_FLBA = 7 };
-enum { CT_UTF8 = 0, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MICROS = 8, CT_TIMESTAMP_MICROS = 10,
-       CT_INT_32 = 17, CT_INT_64 = 18 };
+enum {
+    PT_BOOLEAN = 0,
+    PT_INT32 = 1,
+    PT_INT64 = 2,
+    PT_FLOAT = 4,
+    PT_DOUBLE = 5,
+    PT_BYTE_ARRAY = 6,
+    PT_FLBA = 7
+};
+enum {
+    CT_UTF8 = 0,
+    CT_DECIMAL = 5,
+    CT_DATE = 6,
+    CT_TIME_MICROS = 8,
+    CT_TIMESTAMP_MICROS = 10,
+    CT_INT_32 = 17,
+    CT_INT_64 = 18
+};
 enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_DELTA = 5, ENC_RLE_DICT = 8 };
 enum { PAGE_DATA = 0, PAGE_DICT = 2, PAGE_DATA_V2 = 3 };
 enum { REP_REQUIRED = 0, REP_OPTIONAL = 1 };
 enum { ORDER_UNORDERED = 0, ORDER_ASC = 1, ORDER_DESC = 2 };
 
 /* Value kinds: how a batch column maps to a physical type. */
-typedef enum { K_BOOL, K_I32, K_I64, K_F32, K_F64, K_DEC32, K_DEC64, K_DECFIX, K_FIXED,
-               K_BYTES } kind_t;
+typedef enum {
+    K_BOOL,
+    K_I32,
+    K_I64,
+    K_F32,
+    K_F64,
+    K_DEC32,
+    K_DEC64,
+    K_DECFIX,
+    K_FIXED,
+    K_BYTES
+} kind_t;
 
 /* Encodings counted per chunk for encoding_stats. */
 enum { E_PLAIN, E_DICT, E_DELTA, E__N };
 static const int enc_value[E__N] = {ENC_PLAIN, ENC_RLE_DICT, ENC_DELTA};
 
-#define STEP_ROWS 1024              /* rows of a batch added before checking the row group */
-#define PAGE_MAX_ROWS (1u << 30)    /* num_values is an i32 */
+#define STEP_ROWS 1024           /* rows of a batch added before checking the row group */
+#define PAGE_MAX_ROWS (1u << 30) /* num_values is an i32 */
 #define PAGE_MAX_BYTES ((size_t)INT32_MAX)
 
 struct stats {
@@ -91,8 +115,8 @@ struct pqcol {
     const struct fl_field *field;
     kind_t kind;
     int ptype;
-    size_t pw;   /* PLAIN bytes per value (booleans: 1 before packing) */
-    size_t sw;   /* bytes per value in the batch */
+    size_t pw; /* PLAIN bytes per value (booleans: 1 before packing) */
+    size_t sw; /* bytes per value in the batch */
     bool optional;
     bool use_dict;  /* dictionary tried at the start of each chunk */
     bool use_delta; /* DELTA_BINARY_PACKED tried (AUTO) or forced (DELTA) */
@@ -192,7 +216,8 @@ static bool kind_is_int(kind_t k) {
 }
 
 static void stats_upd_i(struct stats *st, int64_t mn, int64_t mx) {
-    if (!st->has) st->imin = mn, st->imax = mx, st->has = true;
+    if (!st->has)
+        st->imin = mn, st->imax = mx, st->has = true;
     else {
         if (mn < st->imin) st->imin = mn;
         if (mx > st->imax) st->imax = mx;
@@ -200,7 +225,8 @@ static void stats_upd_i(struct stats *st, int64_t mn, int64_t mx) {
 }
 
 static void stats_upd_d(struct stats *st, double mn, double mx) {
-    if (!st->has) st->dmin = mn, st->dmax = mx, st->has = true;
+    if (!st->has)
+        st->dmin = mn, st->dmax = mx, st->has = true;
     else {
         if (mn < st->dmin) st->dmin = mn;
         if (mx > st->dmax) st->dmax = mx;
@@ -208,7 +234,8 @@ static void stats_upd_d(struct stats *st, double mn, double mx) {
 }
 
 static void stats_upd_q(struct stats *st, __int128 mn, __int128 mx) {
-    if (!st->has) st->qmin = mn, st->qmax = mx, st->has = true;
+    if (!st->has)
+        st->qmin = mn, st->qmax = mx, st->has = true;
     else {
         if (mn < st->qmin) st->qmin = mn;
         if (mx > st->qmax) st->qmax = mx;
@@ -231,10 +258,14 @@ static void stats_merge(kind_t kind, struct stats *dst, const struct stats *src)
     dst->nulls += src->nulls;
     dst->nans += src->nans;
     if (!src->has) return;
-    if (kind_is_int(kind)) stats_upd_i(dst, src->imin, src->imax);
-    else if (kind == K_F32 || kind == K_F64) stats_upd_d(dst, src->dmin, src->dmax);
-    else if (kind == K_DECFIX) stats_upd_q(dst, src->qmin, src->qmax);
-    else stats_upd_b(dst, src->bmin.data, src->bmin.len, src->bmax.data, src->bmax.len);
+    if (kind_is_int(kind))
+        stats_upd_i(dst, src->imin, src->imax);
+    else if (kind == K_F32 || kind == K_F64)
+        stats_upd_d(dst, src->dmin, src->dmax);
+    else if (kind == K_DECFIX)
+        stats_upd_q(dst, src->qmin, src->qmax);
+    else
+        stats_upd_b(dst, src->bmin.data, src->bmin.len, src->bmax.data, src->bmax.len);
 }
 
 /* ---- statistics bytes and truncation ---- */
@@ -290,8 +321,10 @@ static void stat_bytes(const struct fl_pq_writer *pqw, const struct pqcol *col,
     case K_BYTES: {
         const struct fl_buf *v = want_max ? &st->bmax : &st->bmin;
         bool is_string = col->field->type == FL_TYPE_STRING;
-        if (want_max) fl_pq_bound_max(is_string, v->data, v->len, pqw->opts.stats_max_len, out, exact);
-        else fl_pq_bound_min(is_string, v->data, v->len, pqw->opts.stats_max_len, out, exact);
+        if (want_max)
+            fl_pq_bound_max(is_string, v->data, v->len, pqw->opts.stats_max_len, out, exact);
+        else
+            fl_pq_bound_min(is_string, v->data, v->len, pqw->opts.stats_max_len, out, exact);
         break;
     }
     }
@@ -300,7 +333,8 @@ static void stat_bytes(const struct fl_pq_writer *pqw, const struct pqcol *col,
 /* Compares two serialized statistics values of a column's kind. */
 static int stat_cmp(kind_t kind, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
     switch (kind) {
-    case K_BOOL: return (a[0] > b[0]) - (a[0] < b[0]);
+    case K_BOOL:
+        return (a[0] > b[0]) - (a[0] < b[0]);
     case K_I32:
     case K_DEC32: {
         int32_t x = (int32_t)fl_le32(a), y = (int32_t)fl_le32(b);
@@ -327,7 +361,8 @@ static int stat_cmp(kind_t kind, const uint8_t *a, size_t alen, const uint8_t *b
         if (sa != sb) return (sa > sb) - (sa < sb);
         return bytes_cmp(a, alen, b, blen);
     }
-    default: return bytes_cmp(a, alen, b, blen);
+    default:
+        return bytes_cmp(a, alen, b, blen);
     }
 }
 
@@ -353,8 +388,9 @@ static void enc_stats(struct fl_pq_writer *pqw, struct fl_thrift_enc *enc, const
 static fl_err_t emit(struct fl_pq_writer *pqw, const void *data, size_t len, struct fl_error *err) {
     if (!len) return FL_OK;
     fl_err_t rc = pqw->sink(pqw->sink_ctx, data, len);
-    if (rc) return fl_errf(err, rc, "parquet: writing %zu bytes at offset %lld failed", len,
-                           (long long)pqw->pos);
+    if (rc)
+        return fl_errf(err, rc, "parquet: writing %zu bytes at offset %lld failed", len,
+                       (long long)pqw->pos);
     pqw->pos += (int64_t)len;
     return FL_OK;
 }
@@ -381,27 +417,45 @@ static fl_err_t col_setup(struct fl_pq_writer *pqw, struct pqcol *col, const str
     col->field = f;
     col->optional = !f->required;
     switch (f->type) {
-    case FL_TYPE_BOOLEAN: col->kind = K_BOOL, col->ptype = PT_BOOLEAN, col->pw = 1, col->sw = 1; break;
+    case FL_TYPE_BOOLEAN:
+        col->kind = K_BOOL, col->ptype = PT_BOOLEAN, col->pw = 1, col->sw = 1;
+        break;
     case FL_TYPE_INT:
-    case FL_TYPE_DATE: col->kind = K_I32, col->ptype = PT_INT32, col->pw = 4, col->sw = 4; break;
+    case FL_TYPE_DATE:
+        col->kind = K_I32, col->ptype = PT_INT32, col->pw = 4, col->sw = 4;
+        break;
     case FL_TYPE_LONG:
     case FL_TYPE_TIME:
     case FL_TYPE_TIMESTAMP:
-    case FL_TYPE_TIMESTAMPTZ: col->kind = K_I64, col->ptype = PT_INT64, col->pw = 8, col->sw = 8; break;
-    case FL_TYPE_FLOAT: col->kind = K_F32, col->ptype = PT_FLOAT, col->pw = 4, col->sw = 4; break;
-    case FL_TYPE_DOUBLE: col->kind = K_F64, col->ptype = PT_DOUBLE, col->pw = 8, col->sw = 8; break;
+    case FL_TYPE_TIMESTAMPTZ:
+        col->kind = K_I64, col->ptype = PT_INT64, col->pw = 8, col->sw = 8;
+        break;
+    case FL_TYPE_FLOAT:
+        col->kind = K_F32, col->ptype = PT_FLOAT, col->pw = 4, col->sw = 4;
+        break;
+    case FL_TYPE_DOUBLE:
+        col->kind = K_F64, col->ptype = PT_DOUBLE, col->pw = 8, col->sw = 8;
+        break;
     case FL_TYPE_DECIMAL:
         if (f->precision < 1 || f->precision > 38 || f->scale < 0 || f->scale > f->precision)
-            return fl_errf(err, FL_ERR_INVALID, "parquet: column %s: bad decimal(%d, %d)",
-                           f->name, f->precision, f->scale);
+            return fl_errf(err, FL_ERR_INVALID, "parquet: column %s: bad decimal(%d, %d)", f->name,
+                           f->precision, f->scale);
         col->sw = 16;
-        if (f->precision <= 9) col->kind = K_DEC32, col->ptype = PT_INT32, col->pw = 4;
-        else if (f->precision <= 18) col->kind = K_DEC64, col->ptype = PT_INT64, col->pw = 8;
-        else col->kind = K_DECFIX, col->ptype = PT_FLBA, col->pw = (size_t)decfix_bytes(f->precision);
+        if (f->precision <= 9)
+            col->kind = K_DEC32, col->ptype = PT_INT32, col->pw = 4;
+        else if (f->precision <= 18)
+            col->kind = K_DEC64, col->ptype = PT_INT64, col->pw = 8;
+        else
+            col->kind = K_DECFIX, col->ptype = PT_FLBA,
+            col->pw = (size_t)decfix_bytes(f->precision);
         break;
     case FL_TYPE_STRING:
-    case FL_TYPE_BINARY: col->kind = K_BYTES, col->ptype = PT_BYTE_ARRAY, col->pw = 0, col->sw = 0; break;
-    case FL_TYPE_UUID: col->kind = K_FIXED, col->ptype = PT_FLBA, col->pw = 16, col->sw = 16; break;
+    case FL_TYPE_BINARY:
+        col->kind = K_BYTES, col->ptype = PT_BYTE_ARRAY, col->pw = 0, col->sw = 0;
+        break;
+    case FL_TYPE_UUID:
+        col->kind = K_FIXED, col->ptype = PT_FLBA, col->pw = 16, col->sw = 16;
+        break;
     case FL_TYPE_FIXED:
         if (f->length < 1)
             return fl_errf(err, FL_ERR_INVALID, "parquet: column %s: bad fixed[%d]", f->name,
@@ -410,8 +464,7 @@ static fl_err_t col_setup(struct fl_pq_writer *pqw, struct pqcol *col, const str
         break;
     default:
         return fl_errf(err, FL_ERR_UNSUPPORTED,
-                       "parquet: column %s: nested types are not supported by the writer",
-                       f->name);
+                       "parquet: column %s: nested types are not supported by the writer", f->name);
     }
     fl_pq_enc_mode_t mode = pqw->opts.encoding;
     col->use_dict = col->kind != K_BOOL && (mode == FL_PQ_MODE_AUTO || mode == FL_PQ_MODE_DICT);
@@ -464,7 +517,8 @@ static fl_err_t append_bytes(struct pqcol *col, const struct fl_col *bc, size_t 
     const uint8_t *mn = NULL, *mx = NULL;
     size_t mnlen = 0, mxlen = 0;
     fl_err_t rc = FL_OK;
-    if (col->dict_on) idx_reserve(col, nv);
+    if (col->dict_on)
+        idx_reserve(col, nv);
     else {
         size_t heap = bc->offsets[r0 + n] - bc->offsets[r0];
         rc = fl_buf_reserve(&col->vals, heap + 4 * nv);
@@ -475,7 +529,8 @@ static fl_err_t append_bytes(struct pqcol *col, const struct fl_col *bc, size_t 
         if (fl_col_is_null(bc, r)) continue;
         size_t len;
         const uint8_t *v = fl_col_bytes(bc, r, &len);
-        if (!mn) mn = mx = v, mnlen = mxlen = len;
+        if (!mn)
+            mn = mx = v, mnlen = mxlen = len;
         else {
             if (bytes_cmp(v, len, mn, mnlen) < 0) mn = v, mnlen = len;
             if (bytes_cmp(v, len, mx, mxlen) > 0) mx = v, mxlen = len;
@@ -508,7 +563,8 @@ static fl_err_t col_append(struct fl_pq_writer *pqw, struct pqcol *col, const st
     if (col->optional) {
         uint8_t *d = fl_buf_grow(&col->defs, n);
         if (!d) return fl_errf(err, FL_ERR_LIMIT, "parquet: page too large");
-        if (!nulls) memset(d, 1, n);
+        if (!nulls)
+            memset(d, 1, n);
         else
             for (size_t i = 0; i < n; i++) d[i] = !fl_col_is_null(bc, r0 + i);
     }
@@ -521,7 +577,8 @@ static fl_err_t col_append(struct fl_pq_writer *pqw, struct pqcol *col, const st
     fl_err_t rc;
     if (col->kind == K_BYTES) {
         rc = append_bytes(col, bc, r0, n, nv);
-        if (rc) return fl_errf(err, rc, "parquet: column %s: %s", col->field->name, fl_err_name(rc));
+        if (rc)
+            return fl_errf(err, rc, "parquet: column %s: %s", col->field->name, fl_err_name(rc));
         return FL_OK;
     }
 
@@ -556,14 +613,17 @@ static fl_err_t col_append(struct fl_pq_writer *pqw, struct pqcol *col, const st
                     for (int b = 0; b < nb; b++) out[b] = (uint8_t)(u >> (8 * (nb - 1 - b)));
                 }
                 out += col->pw;
-                if (first) qmn = qmx = q, first = false;
+                if (first)
+                    qmn = qmx = q, first = false;
                 else {
                     if (q < qmn) qmn = q;
                     if (q > qmx) qmx = q;
                 }
             }
-            if (k == K_DECFIX) stats_upd_q(&col->pst, qmn, qmx);
-            else stats_upd_i(&col->pst, (int64_t)qmn, (int64_t)qmx);
+            if (k == K_DECFIX)
+                stats_upd_q(&col->pst, qmn, qmx);
+            else
+                stats_upd_i(&col->pst, (int64_t)qmn, (int64_t)qmx);
         } else {
             for (size_t r = r0; r < r0 + n; r++) {
                 if (fl_col_is_null(bc, r)) continue;
@@ -578,8 +638,10 @@ static fl_err_t col_append(struct fl_pq_writer *pqw, struct pqcol *col, const st
     case K_BOOL: {
         bool any0 = false, any1 = false;
         for (size_t i = 0; i < nv; i++) {
-            if (pv[i]) any1 = true;
-            else any0 = true;
+            if (pv[i])
+                any1 = true;
+            else
+                any0 = true;
         }
         stats_upd_i(&col->pst, any0 ? 0 : 1, any1 ? 1 : 0);
         break;
@@ -641,15 +703,17 @@ static fl_err_t col_append(struct fl_pq_writer *pqw, struct pqcol *col, const st
         stats_upd_b(&col->pst, mn, w, mx, w);
         break;
     }
-    default: break; /* decimals: done while converting */
+    default:
+        break; /* decimals: done while converting */
     }
 
     /* values */
     if (col->dict_on) {
         idx_reserve(col, nv);
         rc = fl_pq_dict_put_fixed(&col->dict, pv, nv, col->idx + col->nidx);
-        if (rc) return fl_errf(err, rc, "parquet: column %s: dictionary: %s", col->field->name,
-                               fl_err_name(rc));
+        if (rc)
+            return fl_errf(err, rc, "parquet: column %s: dictionary: %s", col->field->name,
+                           fl_err_name(rc));
         col->nidx += nv;
     } else {
         rc = fl_buf_append(&col->vals, pv, nv * col->pw);
@@ -753,7 +817,8 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
     } else if (col->use_delta && !col->dict_on && nv) {
         if (col->ptype == PT_INT32)
             rc = fl_pq_delta_encode_i32((const int32_t *)(void *)col->vals.data, nv, page);
-        else rc = fl_pq_delta_encode_i64((const int64_t *)(void *)col->vals.data, nv, page);
+        else
+            rc = fl_pq_delta_encode_i64((const int64_t *)(void *)col->vals.data, nv, page);
         e = E_DELTA;
         if (!rc && pqw->opts.encoding == FL_PQ_MODE_AUTO && page->len - vstart >= col->vals.len) {
             page->len = vstart;
@@ -766,8 +831,7 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
     }
     if (rc) goto fail;
     if (page->len > PAGE_MAX_BYTES)
-        return fl_errf(err, FL_ERR_LIMIT, "parquet: column %s: page over 2 GiB",
-                       col->field->name);
+        return fl_errf(err, FL_ERR_LIMIT, "parquet: column %s: page over 2 GiB", col->field->name);
 
     /* compression: v1 compresses levels and values, v2 values only */
     const uint8_t *cdata;
@@ -785,8 +849,7 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
     }
     size_t comp_size = skip + clen;
     if (comp_size > PAGE_MAX_BYTES)
-        return fl_errf(err, FL_ERR_LIMIT, "parquet: column %s: page over 2 GiB",
-                       col->field->name);
+        return fl_errf(err, FL_ERR_LIMIT, "parquet: column %s: page over 2 GiB", col->field->name);
 
     /* page header */
     struct fl_thrift_enc enc;
@@ -1140,8 +1203,9 @@ static fl_err_t writer_create(const struct fl_schema *schema, const struct fl_pq
         return fl_errf(err, FL_ERR_INVALID, "parquet: page_version must be 1 or 2, not %d",
                        opts->page_version);
     if (!opts->page_size || opts->page_size > ((size_t)1 << 30) || !opts->row_group_size)
-        return fl_errf(err, FL_ERR_INVALID, "parquet: page_size must be 1 byte to 1 GiB and "
-                                            "row_group_size positive");
+        return fl_errf(err, FL_ERR_INVALID,
+                       "parquet: page_size must be 1 byte to 1 GiB and "
+                       "row_group_size positive");
     if (opts->encoding < FL_PQ_MODE_AUTO || opts->encoding > FL_PQ_MODE_DELTA)
         return fl_errf(err, FL_ERR_INVALID, "parquet: unknown encoding mode %d", opts->encoding);
     if (opts->nkv < 0 || (opts->nkv && !opts->kv))
@@ -1226,8 +1290,8 @@ static bool same_type(const struct fl_field *a, const struct fl_field *b) {
 fl_err_t fl_pq_writer_add_batch(struct fl_pq_writer *pqw, const struct fl_batch *batch,
                                 struct fl_error *err) {
     if (pqw->failed || pqw->closed)
-        return fl_errf(err, pqw->failed ? pqw->failed : FL_ERR_INVALID,
-                       "parquet: writer %s", pqw->closed ? "is closed" : "failed earlier");
+        return fl_errf(err, pqw->failed ? pqw->failed : FL_ERR_INVALID, "parquet: writer %s",
+                       pqw->closed ? "is closed" : "failed earlier");
     if (batch->ncols != pqw->ncols)
         return fl_errf(err, FL_ERR_INVALID, "parquet: batch has %d columns, file has %d",
                        batch->ncols, pqw->ncols);
@@ -1272,15 +1336,30 @@ static void enc_schema(struct fl_pq_writer *pqw, struct fl_thrift_enc *enc) {
         const struct fl_field *f = col->field;
         int ct = -1;
         switch (f->type) {
-        case FL_TYPE_INT: ct = CT_INT_32; break;
-        case FL_TYPE_LONG: ct = CT_INT_64; break;
-        case FL_TYPE_DECIMAL: ct = CT_DECIMAL; break;
-        case FL_TYPE_DATE: ct = CT_DATE; break;
-        case FL_TYPE_TIME: ct = CT_TIME_MICROS; break;
+        case FL_TYPE_INT:
+            ct = CT_INT_32;
+            break;
+        case FL_TYPE_LONG:
+            ct = CT_INT_64;
+            break;
+        case FL_TYPE_DECIMAL:
+            ct = CT_DECIMAL;
+            break;
+        case FL_TYPE_DATE:
+            ct = CT_DATE;
+            break;
+        case FL_TYPE_TIME:
+            ct = CT_TIME_MICROS;
+            break;
         case FL_TYPE_TIMESTAMP:
-        case FL_TYPE_TIMESTAMPTZ: ct = CT_TIMESTAMP_MICROS; break;
-        case FL_TYPE_STRING: ct = CT_UTF8; break;
-        default: break;
+        case FL_TYPE_TIMESTAMPTZ:
+            ct = CT_TIMESTAMP_MICROS;
+            break;
+        case FL_TYPE_STRING:
+            ct = CT_UTF8;
+            break;
+        default:
+            break;
         }
         fl_thrift_enc_elem_struct_begin(enc);
         fl_thrift_enc_i32(enc, 1, col->ptype);
@@ -1332,7 +1411,8 @@ static void enc_schema(struct fl_pq_writer *pqw, struct fl_thrift_enc *enc) {
             fl_thrift_enc_struct_end(enc);
             fl_thrift_enc_struct_end(enc);
             break;
-        default: break;
+        default:
+            break;
         }
         fl_thrift_enc_struct_end(enc);
     }
@@ -1440,8 +1520,8 @@ fl_err_t fl_pq_writer_close(struct fl_pq_writer *pqw, struct fl_pq_file_result *
                             struct fl_error *err) {
     if (res) memset(res, 0, sizeof(*res));
     if (pqw->failed || pqw->closed)
-        return fl_errf(err, pqw->failed ? pqw->failed : FL_ERR_INVALID,
-                       "parquet: writer %s", pqw->closed ? "is closed" : "failed earlier");
+        return fl_errf(err, pqw->failed ? pqw->failed : FL_ERR_INVALID, "parquet: writer %s",
+                       pqw->closed ? "is closed" : "failed earlier");
     fl_err_t rc = rg_flush(pqw, err);
     if (!rc) rc = write_tail(pqw, err);
     if (!rc && pqw->fd >= 0) {

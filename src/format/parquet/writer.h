@@ -30,7 +30,7 @@ struct fl_pq_writer_kv {
 typedef enum {
     FL_PQ_MODE_AUTO = 0, /* dictionary, falling back to PLAIN, or to DELTA_BINARY_PACKED for
                            INT32/INT64 pages where that is smaller */
-    FL_PQ_MODE_PLAIN,   /* PLAIN everywhere */
+    FL_PQ_MODE_PLAIN,    /* PLAIN everywhere */
     FL_PQ_MODE_DICT,     /* dictionary until dict_max, then PLAIN (booleans: PLAIN) */
     FL_PQ_MODE_DELTA     /* DELTA_BINARY_PACKED for INT32/INT64 physical types, PLAIN otherwise */
 } fl_pq_enc_mode_t;
@@ -45,7 +45,8 @@ struct fl_pq_writer_opts {
     fl_pq_enc_mode_t encoding; /* default FL_PQ_MODE_AUTO */
     bool page_index;           /* ColumnIndex and OffsetIndex, default true */
     size_t stats_max_len;      /* byte-array statistics truncation, default 64; 0 = never */
-    const struct fl_pq_writer_kv *kv; /* key-value metadata, borrowed until fl_pq_writer_new returns */
+    const struct fl_pq_writer_kv
+        *kv; /* key-value metadata, borrowed until fl_pq_writer_new returns */
     int nkv;
 };
 
