@@ -21,7 +21,7 @@
 #include "core/time.h"
 #include "format/parquet/codec.h"
 #include "format/parquet/writer.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -18,7 +18,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "iceberg/partition.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 #include "pipeline/map.h"
 #include "store/store.h"
 

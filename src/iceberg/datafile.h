@@ -17,7 +17,7 @@
 #include "core/err.h"
 #include "format/parquet/writer.h"
 #include "iceberg/partition.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -16,7 +16,7 @@
 #include "core/err.h"
 #include "iceberg/datafile.h"
 #include "iceberg/partition.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdbool.h>
 #include <stdint.h>

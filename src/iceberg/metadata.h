@@ -16,7 +16,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "iceberg/partition.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdint.h>
 

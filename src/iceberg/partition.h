@@ -10,7 +10,7 @@
 #include "batch/batch.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 #include "iceberg/transform.h"
 
 #include <stdint.h>

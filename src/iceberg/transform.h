@@ -15,7 +15,7 @@
 #include "batch/batch.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -25,7 +25,7 @@
 
 #include "batch/batch.h"
 #include "core/err.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -14,7 +14,7 @@
 
 #include "batch/batch.h"
 #include "iceberg/prune.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -19,7 +19,7 @@
 #define FL_SQL_SQL_TYPES_H
 
 #include "batch/batch.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <sqlite3.h>
 #include <stddef.h>

@@ -15,7 +15,7 @@
 #include "catalog/catalog.h"
 #include "catalog/rest.h"
 #include "core/buf.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 #include "iceberg/table.h"
 #include "store/store.h"
 

@@ -4,7 +4,7 @@
  * that parses again.
  */
 #include "core/buf.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
  * each operator, and as a timestamp bound of the topic tables.
  */
 #include "core/mem.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 #include "sql/sql_args.h"
 #include "sql/sql_pred.h"
 

@@ -15,7 +15,7 @@
 #include "batch/batch.h"
 #include "batch/batch_json.h"
 #include "batch/json_decode.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 #include "format/parquet/codec.h"
 #include "format/parquet/reader.h"
 #include "format/parquet/writer.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <math.h>
 #include <setjmp.h>

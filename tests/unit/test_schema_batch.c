@@ -10,7 +10,7 @@
 
 #include "batch/batch.h"
 #include "batch/batch_json.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <math.h>
 #include <stdio.h>

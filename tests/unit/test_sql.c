@@ -14,7 +14,7 @@
 #include "batch/batch.h"
 #include "batch/batch_json.h"
 #include "core/time.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 #include "sql/sql.h"
 #include "sql/sql_agg.h"
 #include "sql/sql_args.h"

@@ -11,7 +11,7 @@
 
 #include "batch/batch.h"
 #include "batch/batch_json.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 #include "iceberg/partition.h"
 #include "iceberg/transform.h"
 

@@ -22,7 +22,7 @@
 #include "batch/batch.h"
 #include "core/err.h"
 #include "format/parquet/meta.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -16,7 +16,7 @@
 #include "batch/batch.h"
 #include "core/err.h"
 #include "format/parquet/codec.h"
-#include "iceberg/schema.h"
+#include "core/schema.h"
 
 #include <stdbool.h>
 #include <stddef.h>

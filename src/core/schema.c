@@ -8,7 +8,7 @@
  * element/key/value ids. Every field id must be positive and unique,
  * every name non-empty and unique among its siblings.
  */
-#include "iceberg/schema.h"
+#include "core/schema.h"
 #include "core/mem.h"
 
 #include <jansson.h>

@@ -1,5 +1,7 @@
 /*
- * schema.h - Iceberg schemas: field ids, names, types, required flags.
+ * schema.h - the type system: Iceberg schemas (field ids, names, types,
+ * required flags), on the core floor so that batch/, format/ and iceberg/
+ * all stand on it.
  *
  * One representation serves the table metadata, the columnar batches and
  * the Parquet files: a struct fl_schema is read from and written as
@@ -9,8 +11,8 @@
  * Nested types (struct, list, map) are parsed and printed; batches and
  * Parquet support flat schemas of primitive fields for now.
  */
-#ifndef FL_ICEBERG_SCHEMA_H
-#define FL_ICEBERG_SCHEMA_H
+#ifndef FL_CORE_SCHEMA_H
+#define FL_CORE_SCHEMA_H
 
 #include "core/buf.h"
 #include "core/err.h"
