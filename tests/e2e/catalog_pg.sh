@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # e2e: the SQL catalog on a real PostgreSQL 15. Starts a throwaway server
 # on a free loopback port (lib/pg_up.bash: initdb into a temp dir owned by
-# postgres, as ../shared/interop/README.md shows), creates a database, runs
+# postgres), creates a database, runs
 # tests/unit/test_catalog_pg (built beside FLOE_BIN) with FLOE_PG_URI set,
 # then has four floe processes append to one table through the catalog
 # at once (every row and snapshot must arrive), and stops the server on

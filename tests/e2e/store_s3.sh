@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # e2e: floe's S3 store against servers no one here wrote, on loopback:
 # s3rver (npm, S3 semantics: objects, ranges, pages, multipart, vhost)
-# and sigv4_check.py (Debian's botocore recomputes every signature).
+# and lib/sigv4_check.py (Debian's botocore recomputes every signature).
 # Runs tests/unit/test_store_s3 (built beside FLOE_BIN) with their
 # endpoints, then requires that every request the checker saw got
 # "200 MATCH" except the one deliberately signed with a wrong secret.
@@ -11,10 +11,10 @@ FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
 SRC=${FLOE_SRC:?FLOE_SRC must point at the source tree}
 BIN=$(dirname "$FLOE")/test_store_s3
 S3RVER=$SRC/tests/interop/node_modules/s3rver/bin/s3rver.js
-CHECK=$SRC/../shared/interop/sigv4_check.py
+CHECK=$SRC/tests/e2e/lib/sigv4_check.py
 [ -x "$BIN" ] || { echo "store_s3: $BIN not built" >&2; exit 1; }
-if [ ! -f "$S3RVER" ] || [ ! -f "$CHECK" ] || ! /usr/bin/python3 -c 'import botocore' 2>/dev/null; then
-    echo "store_s3: SKIP (needs s3rver in tests/interop, $CHECK and python3-botocore; run scripts/install-deps)"
+if [ ! -f "$S3RVER" ] || ! /usr/bin/python3 -c 'import botocore' 2>/dev/null; then
+    echo "store_s3: SKIP (needs s3rver in tests/interop and python3-botocore; run scripts/install-deps)"
     [ -z "${CI:-}" ] || exit 1 # CI installs them: a skip there would hide a broken set-up
     exit 0
 fi

@@ -1,6 +1,6 @@
 /*
  * iceberg_fixtures.test.mjs - floe reads Iceberg tables written by other
- * engines ($FLOE_FIXTURES/iceberg: Iceberg Java, Spark, Athena from
+ * engines (tests/fixtures/iceberg: Iceberg Java, Spark, Athena from
  * hyparam/icebird; Spark and PyIceberg tables from duckdb/duckdb-iceberg)
  * with `floe table scan <table folder | metadata file>` and must return
  * the row counts and values their authors state (EXPECTED.md).
@@ -15,9 +15,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { crashed, floe, ndjson } from './iceberg_util.mjs';
+import { crashed, floe, FLOE_FIXTURES, ndjson } from './iceberg_util.mjs';
 
-const FIX = path.join(process.env.FLOE_FIXTURES, 'iceberg');
+const FIX = path.join(FLOE_FIXTURES, 'iceberg');
 const IB = path.join(FIX, 'icebird', 'hyperparam-iceberg');
 const DI = path.join(FIX, 'duckdb-iceberg', 'persistent');
 

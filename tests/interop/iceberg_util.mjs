@@ -17,10 +17,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  ALL_FIELDS, canonFloe, crashed, floe, icebergSchemaJson, makeRows, parseJsonExact, JNum,
+  ALL_FIELDS, canonFloe, crashed, floe, FLOE_FIXTURES, icebergSchemaJson, makeRows, parseJsonExact, JNum,
 } from './parquet_util.mjs';
 
-export { ALL_FIELDS, canonFloe, crashed, floe, makeRows, parseJsonExact, JNum };
+export { ALL_FIELDS, canonFloe, crashed, floe, FLOE_FIXTURES, makeRows, parseJsonExact, JNum };
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 

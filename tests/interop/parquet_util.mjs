@@ -21,9 +21,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const FLOE_BIN = process.env.FLOE_BIN;
-export const FLOE_FIXTURES = process.env.FLOE_FIXTURES;
+/* Test data other tools wrote, vendored in the repository (tests/fixtures/README.md). */
+export const FLOE_FIXTURES = process.env.FLOE_FIXTURES
+  || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
 /* A number kept as its JSON source text. */
 export class JNum {

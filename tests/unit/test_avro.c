@@ -32,13 +32,9 @@
 #include "format/avro/encode.h"
 #include "format/avro/schema.h"
 #include "format/avro/value.h"
+#include "fixtures.h"
 
 /* ---- helpers ---- */
-
-static const char *fixtures(void) {
-    const char *f = getenv("FLOE_FIXTURES");
-    return f ? f : "../shared/fixtures";
-}
 
 static const char *srcdir(void) {
     const char *s = getenv("FLOE_SRC");
@@ -676,7 +672,7 @@ static int find_cb(const char *path, const struct stat *sb, int flag, struct FTW
 static void test_iceberg_fixtures(void **state) {
     (void)state;
     char dir[512];
-    snprintf(dir, sizeof(dir), "%s/iceberg", fixtures());
+    snprintf(dir, sizeof(dir), "%s/iceberg", fixtures_dir());
     found.n = 0;
     assert_int_equal(nftw(dir, find_cb, 16, FTW_PHYS), 0);
     assert_true(found.n >= 100);
@@ -767,11 +763,11 @@ static void test_icebird_json(void **state) {
         "snap-8656952484400131532-1-a85973e4-4009-4cba-875e-5278a2c6027d"};
     for (int f = 0; f < 2; f++) {
         char path[512];
-        snprintf(path, sizeof(path), "%s/iceberg/icebird/%s.json", fixtures(), names[f]);
+        snprintf(path, sizeof(path), "%s/iceberg/icebird/%s.json", fixtures_dir(), names[f]);
         json_error_t jerr;
         json_t *want = json_load_file(path, 0, &jerr);
         assert_non_null(want);
-        snprintf(path, sizeof(path), "%s/iceberg/icebird/%s.avro", fixtures(), names[f]);
+        snprintf(path, sizeof(path), "%s/iceberg/icebird/%s.avro", fixtures_dir(), names[f]);
         struct fl_avro_reader *r;
         struct fl_error err = {0};
         assert_int_equal(fl_avro_reader_open_file(path, NULL, &r, &err), 0);
@@ -934,7 +930,7 @@ static void test_independent_readers(void **state) {
     (void)state;
     char path[512];
     snprintf(path, sizeof(path), "%s/iceberg/iceberg-rust/avro_schema_manifest_entry.json",
-             fixtures());
+             fixtures_dir());
     size_t slen;
     char *text = slurp(path, &slen);
     assert_non_null(text);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "catalog/catalog.h"
+#include "fixtures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,11 +123,10 @@ static void test_namespaces_tables_cas(void **state) {
 
 static void test_pyiceberg_catalog(void **state) {
     (void)state;
-    const char *root = getenv("FLOE_FIXTURES");
     char src[1024], cmd[2048];
     snprintf(src, sizeof(src),
              "%s/iceberg/duckdb-iceberg/persistent/add_columns_with_defaults/pyiceberg_catalog.db",
-             root ? root : "../shared/fixtures");
+             fixtures_dir());
     char dir[] = "/tmp/floe-pycat-XXXXXX";
     assert_non_null(mkdtemp(dir));
     snprintf(cmd, sizeof(cmd), "cp '%s' %s/cat.db", src, dir);

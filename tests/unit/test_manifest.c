@@ -13,15 +13,15 @@
 
 #include "core/mem.h"
 #include "iceberg/manifest.h"
+#include "fixtures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static uint8_t *slurp(const char *rel, size_t *len) {
-    const char *root = getenv("FLOE_FIXTURES");
     char path[1024];
-    snprintf(path, sizeof(path), "%s/iceberg/%s", root ? root : "../shared/fixtures", rel);
+    snprintf(path, sizeof(path), "%s/iceberg/%s", fixtures_dir(), rel);
     FILE *f = fopen(path, "rb");
     if (!f) fail_msg("cannot open %s", path);
     fseek(f, 0, SEEK_END);

@@ -1,7 +1,7 @@
 /*
  * test_metadata.c - Iceberg table metadata: build, add snapshots, print
  * and read back; and read the metadata files written by Spark, Java,
- * PyIceberg and Athena in the shared fixtures, refusing the invalid ones
+ * PyIceberg and Athena in tests/fixtures, refusing the invalid ones
  * iceberg-rust's test suite marks invalid.
  */
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 
 #include "iceberg/metadata.h"
 #include "iceberg/partition.h"
+#include "fixtures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +32,8 @@ static char *slurp(const char *path, size_t *len) {
 }
 
 static fl_err_t parse_fixture(const char *rel, struct fl_ice_meta **out, struct fl_error *err) {
-    const char *root = getenv("FLOE_FIXTURES");
     char path[1024];
-    snprintf(path, sizeof(path), "%s/iceberg/%s", root ? root : "../shared/fixtures", rel);
+    snprintf(path, sizeof(path), "%s/iceberg/%s", fixtures_dir(), rel);
     size_t len = 0;
     char *b = slurp(path, &len);
     if (!b) fail_msg("cannot read fixture %s", path);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "format/parquet/reader.h"
+#include "fixtures.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,10 +21,8 @@
 static char *fixture(const char *rel) {
     static char path[4][1024];
     static int k;
-    const char *root = getenv("FLOE_FIXTURES");
-    if (!root) root = "../shared/fixtures";
     k = (k + 1) % 4;
-    snprintf(path[k], sizeof(path[k]), "%s/parquet-testing/%s", root, rel);
+    snprintf(path[k], sizeof(path[k]), "%s/parquet-testing/%s", fixtures_dir(), rel);
     return path[k];
 }
 

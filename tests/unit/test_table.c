@@ -15,6 +15,7 @@
 #include "batch/batch_json.h"
 #include "iceberg/evolve.h"
 #include "iceberg/table.h"
+#include "fixtures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,10 +236,8 @@ static void test_create_append_scan(void **state) {
 }
 
 static int64_t fixture_count(const char *root_rel, const char *table_key, const char *meta_file) {
-    const char *root = getenv("FLOE_FIXTURES");
     char uri[1024], key[512];
-    snprintf(uri, sizeof(uri), "file://%s/iceberg/%s", root ? root : "/work/shared/fixtures",
-             root_rel);
+    snprintf(uri, sizeof(uri), "file://%s/iceberg/%s", fixtures_dir(), root_rel);
     struct fl_error err = {0};
     struct fl_store *st = NULL;
     struct fl_store_opts sopts = {0};
