@@ -55,12 +55,17 @@ size_t fl_pq_phys_width(int ptype, int32_t type_len) {
     }
 }
 
+/* These return their code itself, not fl_errf's value, so that the
+ * compiler sees each failure path return non-zero (and does not warn that
+ * a value the failed read left unset may be used after it). */
 static fl_err_t corrupt(struct fl_error *err, const char *what) {
-    return fl_errf(err, FL_ERR_CORRUPT, "%s", what);
+    fl_errf(err, FL_ERR_CORRUPT, "%s", what);
+    return FL_ERR_CORRUPT;
 }
 
 static fl_err_t too_big(struct fl_error *err) {
-    return fl_errf(err, FL_ERR_LIMIT, "decoded page is larger than the reader's cap");
+    fl_errf(err, FL_ERR_LIMIT, "decoded page is larger than the reader's cap");
+    return FL_ERR_LIMIT;
 }
 
 /* Room for count fixed-width values at the end of v. */

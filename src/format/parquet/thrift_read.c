@@ -26,11 +26,15 @@ void fl_pq_thrift_reader_init(struct fl_pq_thrift_reader *tr, const uint8_t *dat
     tr->code = FL_OK;
 }
 
+/* Returns FL_ERR_CORRUPT itself rather than fl_errf's value, so that the
+ * compiler sees every failure path return non-zero (and does not warn
+ * that a value the failed read left unset may be used). */
 static fl_err_t fail(struct fl_pq_thrift_reader *tr, const char *what) {
     if (tr->code) return tr->code;
     tr->code = FL_ERR_CORRUPT;
-    return fl_errf(tr->err, FL_ERR_CORRUPT, "thrift: %s at byte %lld", what,
-                   (long long)(tr->base + (int64_t)(tr->p - tr->start)));
+    fl_errf(tr->err, FL_ERR_CORRUPT, "thrift: %s at byte %lld", what,
+            (long long)(tr->base + (int64_t)(tr->p - tr->start)));
+    return FL_ERR_CORRUPT;
 }
 
 fl_err_t fl_pq_thrift_fail(struct fl_pq_thrift_reader *tr, const char *what) {
