@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build test demo fuzz bench format clean
+.PHONY: all build test demo fuzz bench format layers clean
 
 all: build
 
@@ -28,6 +28,9 @@ fuzz:
 
 bench: build
 	bash bench/run.sh
+
+layers:
+	/usr/bin/python3 scripts/check-layers
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
