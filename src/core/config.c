@@ -19,9 +19,6 @@
 #include <string.h>
 #include <yaml.h>
 
-#define CONFIG_TOPICS_MAX 1024
-#define CONFIG_UPLOADS_MAX 32
-
 void fl_config_init(struct fl_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->auto_create_topics = -1;
@@ -85,6 +82,14 @@ void fl_config_fini(struct fl_config *cfg) {
 static fl_err_t fail(struct walk *w, const yaml_node_t *n, const char *key, const char *why) {
     return fl_errf(w->err, FL_ERR_INVALID, "%s:%zu: %s: %s", w->path,
                    n ? n->start_mark.line + 1 : 0, key, why);
+}
+
+/* "FILE:LINE: key: too many WHAT (at most MAX)", at the first entry past it. */
+static fl_err_t too_many(struct walk *w, const yaml_node_t *n, const char *key, const char *what,
+                         int max) {
+    char why[96];
+    snprintf(why, sizeof(why), "too many %s (at most %d)", what, max);
+    return fail(w, n, key, why);
 }
 
 static fl_err_t get_str(struct walk *w, yaml_node_t *n, const char *key, char **out) {
@@ -227,7 +232,8 @@ static fl_err_t topics_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *n
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (cfg->ntopics == CONFIG_TOPICS_MAX) return fail(w, item, "topics", "too many topics");
+        if (cfg->ntopics == FL_CONFIG_TOPICS_MAX)
+            return too_many(w, item, "topics", "topics", FL_CONFIG_TOPICS_MAX);
         cfg->topics = fl_reallocarray(cfg->topics, (size_t)cfg->ntopics + 1, sizeof(*cfg->topics));
         struct fl_config_topic *t = &cfg->topics[cfg->ntopics++];
         *t = (struct fl_config_topic){.partitions = -1, .sync = -1, .flush_interval_ms = -1};
@@ -243,7 +249,8 @@ static fl_err_t uploads_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (cfg->nuploads == CONFIG_UPLOADS_MAX) return fail(w, item, "uploads", "too many kinds");
+        if (cfg->nuploads == FL_CONFIG_UPLOADS_MAX)
+            return too_many(w, item, "uploads", "upload kinds", FL_CONFIG_UPLOADS_MAX);
         cfg->uploads =
             fl_reallocarray(cfg->uploads, (size_t)cfg->nuploads + 1, sizeof(*cfg->uploads));
         struct fl_config_upload *u = &cfg->uploads[cfg->nuploads++];
@@ -255,8 +262,6 @@ static fl_err_t uploads_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *
     }
     return FL_OK;
 }
-
-#define CONFIG_LIST_MAX 256
 
 /* A list of strings: [a, b] (or one scalar, as a list of one). */
 static fl_err_t get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out,
@@ -274,7 +279,8 @@ static fl_err_t get_str_list(struct walk *w, yaml_node_t *n, const char *key, ch
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
         if (!item || item->type != YAML_SCALAR_NODE)
             return fail(w, item ? item : n, key, "expected a string");
-        if (*nout == CONFIG_LIST_MAX) return fail(w, item, key, "too many values");
+        if (*nout == FL_CONFIG_LIST_MAX)
+            return too_many(w, item, key, "values", FL_CONFIG_LIST_MAX);
         *out = fl_reallocarray(*out, (size_t)*nout + 1, sizeof(char *));
         (*out)[*nout] = NULL;
         fl_err_t rc = get_str(w, item, key, &(*out)[*nout]);
@@ -288,8 +294,8 @@ static fl_err_t allowed_pair(struct walk *w, void *ctx, const char *key, yaml_no
                              yaml_node_t *v) {
     (void)kn;
     struct fl_config_pipeline *pl = ctx;
-    if (pl->nallowed == CONFIG_LIST_MAX)
-        return fail(w, kn, "pipelines[].allowed", "too many columns");
+    if (pl->nallowed == FL_CONFIG_ALLOWED_MAX)
+        return too_many(w, kn, "pipelines[].allowed", "columns", FL_CONFIG_ALLOWED_MAX);
     pl->allowed = fl_reallocarray(pl->allowed, (size_t)pl->nallowed + 1, sizeof(*pl->allowed));
     struct fl_config_allowed *a = &pl->allowed[pl->nallowed++];
     memset(a, 0, sizeof(*a));
@@ -347,7 +353,8 @@ static fl_err_t aggs_seq(struct walk *w, struct fl_config_window *wn, yaml_node_
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (wn->naggs == 32) return fail(w, item, where, "at most 32 aggregates");
+        if (wn->naggs == FL_CONFIG_AGGS_MAX)
+            return too_many(w, item, where, "aggregates", FL_CONFIG_AGGS_MAX);
         wn->aggs = fl_reallocarray(wn->aggs, (size_t)wn->naggs + 1, sizeof(*wn->aggs));
         struct fl_config_agg *a = &wn->aggs[wn->naggs++];
         memset(a, 0, sizeof(*a));
@@ -381,8 +388,12 @@ static fl_err_t window_pair(struct walk *w, void *ctx, const char *key, yaml_nod
                             yaml_node_t *v) {
     struct fl_config_window *wn = ctx;
     if (!strcmp(key, "time")) return get_str(w, v, "pipelines[].window.time", &wn->time);
-    if (!strcmp(key, "key"))
-        return get_str_list(w, v, "pipelines[].window.key", &wn->key, &wn->nkey);
+    if (!strcmp(key, "key")) {
+        fl_err_t rc = get_str_list(w, v, "pipelines[].window.key", &wn->key, &wn->nkey);
+        if (!rc && wn->nkey > FL_CONFIG_WINDOW_KEYS_MAX)
+            return too_many(w, v, "pipelines[].window.key", "columns", FL_CONFIG_WINDOW_KEYS_MAX);
+        return rc;
+    }
     if (!strcmp(key, "size")) return get_duration(w, v, "pipelines[].window.size", &wn->size_ms);
     if (!strcmp(key, "slide")) return get_duration(w, v, "pipelines[].window.slide", &wn->slide_ms);
     if (!strcmp(key, "lateness"))
@@ -449,8 +460,8 @@ static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (cfg->npipelines == CONFIG_TOPICS_MAX)
-            return fail(w, item, "pipelines", "too many pipelines");
+        if (cfg->npipelines == FL_CONFIG_PIPELINES_MAX)
+            return too_many(w, item, "pipelines", "pipelines", FL_CONFIG_PIPELINES_MAX);
         cfg->pipelines =
             fl_reallocarray(cfg->pipelines, (size_t)cfg->npipelines + 1, sizeof(*cfg->pipelines));
         struct fl_config_pipeline *pl = &cfg->pipelines[cfg->npipelines++];
@@ -511,6 +522,10 @@ out_parser:
 
 fl_err_t fl_config_fail(struct walk *w, const yaml_node_t *n, const char *key, const char *why) {
     return fail(w, n, key, why);
+}
+fl_err_t fl_config_too_many(struct walk *w, const yaml_node_t *n, const char *key, const char *what,
+                            int max) {
+    return too_many(w, n, key, what, max);
 }
 fl_err_t fl_config_get_str(struct walk *w, yaml_node_t *n, const char *key, char **out) {
     return get_str(w, n, key, out);

@@ -53,6 +53,20 @@
 
 #include <stdint.h>
 
+/* The limits of a configuration file, each in this one place: input past
+ * one is refused at load with "FILE:LINE: key: too many ... (at most N)",
+ * and floe up and floe config show keep everything the loader accepts. */
+#define FL_CONFIG_TOPICS_MAX 1024
+#define FL_CONFIG_UPLOADS_MAX 32 /* upload kinds (ingest.h's FL_INGEST_KINDS_MAX) */
+#define FL_CONFIG_PIPELINES_MAX 1024
+#define FL_CONFIG_LIST_MAX 256    /* strings in a list: key, required, partition, ... */
+#define FL_CONFIG_ALLOWED_MAX 256 /* columns with allowed values in one pipeline */
+#define FL_CONFIG_AGGS_MAX 32     /* a window's aggregates (window.h's FL_PIPE_WINDOW_MAX_AGGS) */
+#define FL_CONFIG_WINDOW_KEYS_MAX 16 /* a window's group columns (FL_PIPE_WINDOW_MAX_KEYS) */
+#define FL_CONFIG_MAP_STEPS_MAX 256  /* a pipeline's map steps */
+#define FL_CONFIG_TABLES_MAX 1024
+#define FL_CONFIG_FIELDS_MAX 4096 /* a table's columns, and its properties */
+
 /* Unset numbers are -1, unset strings NULL: the caller applies defaults. */
 struct fl_config_topic {
     char *name;
