@@ -492,29 +492,142 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
     return unknown(w, kn, "", key);
 }
 
-fl_err_t fl_config_load(const char *path, struct fl_config *cfg, struct fl_error *err) {
+/* ---- plain values cut at a comma inside [ ] or { } ----
+ *
+ * YAML ends a plain (unquoted) scalar at every "," inside a flow
+ * collection (YAML 1.2, 7.3.3: ns-plain-safe-in excludes the flow
+ * indicators , [ ] { }), so [day(ts), bucket(16, id)] is three items, the
+ * second "bucket(16", and {name: a, type: decimal(10,2)} has a key "2)".
+ * No name, type or term of floe opens a parenthesis it does not close, so
+ * a plain scalar inside a flow collection that does was cut: it is
+ * refused at its line with the value as written and the quoting that
+ * keeps it whole. Block style (one key or item a line) has no such cut. */
+
+static int opens_more(const yaml_node_t *n) {
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return 0;
+    int depth = 0;
+    for (size_t i = 0; i < n->data.scalar.length; i++)
+        if (n->data.scalar.value[i] == '(')
+            depth++;
+        else if (n->data.scalar.value[i] == ')' && depth > 0)
+            depth--;
+    return depth > 0;
+}
+
+static fl_err_t cut_at_comma(struct walk *w, const yaml_node_t *n, const char *key) {
+    char written[200], why[512];
+    size_t k = 0;
+    int depth = 0;
+    for (size_t i = n->start_mark.index; i < w->srclen && k + 1 < sizeof(written); i++) {
+        char c = w->src[i];
+        if (c == '\n' || c == '\r') break;
+        written[k++] = c;
+        if (c == '(') depth++;
+        if (c == ')' && --depth == 0) break;
+    }
+    written[k] = 0;
+    snprintf(why, sizeof(why),
+             "\"%.*s\" was cut at a comma: inside [ ] or { } YAML ends an unquoted value at "
+             "each comma; quote it: '%s'",
+             (int)(n->data.scalar.length < 100 ? n->data.scalar.length : 100),
+             (const char *)n->data.scalar.value, written);
+    return fail(w, n, key, why);
+}
+
+/* Checks n and below; key is n's dotted name ("tables[].partition"). */
+static fl_err_t flow_check(struct walk *w, yaml_node_t *n, const char *key, int depth) {
+    if (!n || depth > 64) return FL_OK;
+    char sub[300];
+    if (n->type == YAML_SEQUENCE_NODE) {
+        int flow = n->data.sequence.style == YAML_FLOW_SEQUENCE_STYLE;
+        snprintf(sub, sizeof(sub), "%s[]", key);
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+             it++) {
+            yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+            if (flow && item && opens_more(item)) return cut_at_comma(w, item, key);
+            fl_err_t rc = flow_check(w, item, sub, depth + 1);
+            if (rc) return rc;
+        }
+    } else if (n->type == YAML_MAPPING_NODE) {
+        int flow = n->data.mapping.style == YAML_FLOW_MAPPING_STYLE;
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+             p++) {
+            yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+            yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
+            const char *name =
+                k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?";
+            snprintf(sub, sizeof(sub), "%s%s%.100s", key, *key ? "." : "", name);
+            if (flow && k && opens_more(k)) return cut_at_comma(w, k, key);
+            if (flow && v && opens_more(v)) return cut_at_comma(w, v, sub);
+            fl_err_t rc = flow_check(w, v, sub, depth + 1);
+            if (rc) return rc;
+        }
+    }
+    return FL_OK;
+}
+
+/* The whole file, at most FL_CONFIG_FILE_MAX bytes, NUL-terminated. */
+static fl_err_t read_file(const char *path, char **out, size_t *len, struct fl_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return fl_errf(err, FL_ERR_IO, "%s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = fl_malloc(cap);
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+        if (n + 1 == cap) {
+            if (cap > FL_CONFIG_FILE_MAX) break;
+            cap *= 2;
+            buf = fl_realloc(buf, cap);
+        }
+    }
+    fl_err_t rc = FL_OK;
+    if (ferror(f))
+        rc = fl_errf(err, FL_ERR_IO, "%s: read error", path);
+    else if (n > FL_CONFIG_FILE_MAX)
+        rc = fl_errf(err, FL_ERR_INVALID, "%s: larger than %d bytes", path, FL_CONFIG_FILE_MAX);
+    fclose(f);
+    if (rc) {
+        fl_free(buf);
+        return rc;
+    }
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return FL_OK;
+}
+
+fl_err_t fl_config_load(const char *path, struct fl_config *cfg, struct fl_error *err) {
+    char *src = NULL;
+    size_t srclen = 0;
+    fl_err_t rc = read_file(path, &src, &srclen, err);
+    if (rc) return rc;
     fl_free(cfg->path);
     cfg->path = fl_strdup(path);
     yaml_parser_t parser;
     yaml_document_t doc;
-    fl_err_t rc = FL_OK;
     yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)src, srclen);
     if (!yaml_parser_load(&parser, &doc)) {
-        rc = fl_errf(err, FL_ERR_INVALID, "%s:%zu: %s", path, parser.problem_mark.line + 1,
-                     parser.problem ? parser.problem : "YAML syntax error");
+        /* "did not find expected ',' or ']'": most often a [ ] { } or , unquoted */
+        int flow = parser.context && strstr(parser.context, "flow");
+        rc = fl_errf(err, FL_ERR_INVALID, "%s:%zu: %s%s", path, parser.problem_mark.line + 1,
+                     parser.problem ? parser.problem : "YAML syntax error",
+                     flow ? " (inside [ ] or { } quote a value that holds , [ ] { }, as "
+                            "'fixed[16]' or 'decimal(10,2)')"
+                          : "");
         goto out_parser;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    struct walk w = {.path = path, .doc = &doc, .err = err};
-    if (root) /* an empty file is an empty configuration */
+    struct walk w = {.path = path, .src = src, .srclen = srclen, .doc = &doc, .err = err};
+    if (root) rc = flow_check(&w, root, "", 0);
+    if (root && !rc) /* an empty file is an empty configuration */
         rc = each_pair(&w, root, "(top level)", top_pair, cfg);
     yaml_document_delete(&doc);
 out_parser:
     yaml_parser_delete(&parser);
-    fclose(f);
+    fl_free(src);
     return rc;
 }
 

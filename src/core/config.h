@@ -56,6 +56,7 @@
 /* The limits of a configuration file, each in this one place: input past
  * one is refused at load with "FILE:LINE: key: too many ... (at most N)",
  * and floe up and floe config show keep everything the loader accepts. */
+#define FL_CONFIG_FILE_MAX (64 << 20) /* bytes of the file */
 #define FL_CONFIG_TOPICS_MAX 1024
 #define FL_CONFIG_UPLOADS_MAX 32 /* upload kinds (ingest.h's FL_INGEST_KINDS_MAX) */
 #define FL_CONFIG_PIPELINES_MAX 1024
@@ -136,8 +137,8 @@ struct fl_config_pipeline {
  *       name: ratings
  *       schema:                       # ids 1, 2, ... in order; or schema_json: '{...}'
  *         - {name: id, type: long, required: true}
- *         - {name: amount, type: decimal(10,2)}
- *       partition: [day(ts), bucket(16, id), status]
+ *         - {name: amount, type: 'decimal(10,2)'}   # quoted in { }: docs/config.md
+ *       partition: [day(ts), 'bucket(16, id)', status]
  *       identifier: [id]              # the upsert key (Iceberg identifier fields)
  *       properties: {write.format.default: parquet}
  *       on_schema_change: add_columns # or fail (default) */

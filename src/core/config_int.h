@@ -13,6 +13,8 @@
 
 struct walk {
     const char *path;
+    const char *src; /* the file's text, srclen bytes (for messages that quote it) */
+    size_t srclen;
     yaml_document_t *doc;
     struct fl_error *err;
 };
