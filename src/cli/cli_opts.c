@@ -27,7 +27,7 @@ static fl_err_t store(const struct fl_cli_opt *o, const char *v, struct fl_error
     errno = 0;
     switch (o->kind) {
     case FL_CLI_FLAG:
-        *(int *)o->target = 1;
+        *(int *)o->target = o->lo ? (int)o->lo : 1;
         return FL_OK;
     case FL_CLI_STR:
         *(const char **)o->target = v;
@@ -112,7 +112,6 @@ int fl_cli_opts(const char *cmd, const struct fl_cli_opt *opts, int argc, char *
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "floe %s: %s\n", cmd, err.msg);
-    usage(stderr);
+    fprintf(stderr, "floe %s: %s (floe %s --help lists the options)\n", cmd, err.msg, cmd);
     return 2;
 }

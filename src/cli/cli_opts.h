@@ -3,11 +3,11 @@
  * describes its options in a table (name, alias, kind, target, range)
  * and gets the same answers for the same mistakes everywhere:
  *
- *   floe topic: unknown option "--xyz"
- *   floe topic: option --partitions needs a value
- *   floe topic: option --partitions needs a number, got "d1"
- *   floe topic: option --partitions: 0 is out of range 1..10000
- *   floe topic: unexpected argument "x"
+ *   floe topic: unknown option "--xyz" (floe topic --help lists the options)
+ *   floe topic: option --partitions needs a value (...)
+ *   floe topic: option --partitions needs a number, got "d1" (...)
+ *   floe topic: option --partitions: 0 is out of range 1..10000 (...)
+ *   floe topic: unexpected argument "x" (...)
  *
  * Options may come before, between and after the positional arguments;
  * "--NAME=VALUE" is the same as "--NAME VALUE"; "--" ends the options;
@@ -22,7 +22,7 @@
 #include <stdio.h>
 
 enum fl_cli_opt_kind {
-    FL_CLI_FLAG, /* no value: *(int *)target = 1 */
+    FL_CLI_FLAG, /* no value: *(int *)target = lo, or 1 when lo is 0 */
     FL_CLI_STR,  /* *(const char **)target = the value (argv's, not copied) */
     FL_CLI_INT,  /* *(int64_t *)target = the value, an integer in lo..hi (lo == hi: any) */
     FL_CLI_NUM,  /* *(double *)target = the value, a finite number */
@@ -47,7 +47,8 @@ int fl_cli_opts_parse(const struct fl_cli_opt *opts, int argc, char **argv, cons
 
 /* fl_cli_opts_parse for the command cmd ("topic"): returns -1 to go on;
  * else the exit code after printing: 0 and usage to stdout for --help, 2
- * and "floe CMD: why" and usage to stderr for a usage error. */
+ * and "floe CMD: why (floe CMD --help lists the options)" to stderr for a
+ * usage error. */
 int fl_cli_opts(const char *cmd, const struct fl_cli_opt *opts, int argc, char **argv,
                 const char **pos, int maxpos, int *npos, void (*usage)(FILE *f));
 

@@ -13,6 +13,7 @@
  * pipelines) - as YAML that check accepts again.
  */
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/up_plan.h"
 #include "cli/up_tables.h"
 #include "core/mem.h"
@@ -280,16 +281,20 @@ static int show(const char *path) {
 }
 
 int fl_cli_config(int argc, char **argv) {
-    if (argc >= 3 && !strcmp(argv[1], "check")) return check(argv[2]);
-    if (argc >= 2 && !strcmp(argv[1], "show")) {
-        if (argc == 2) return show(NULL);
-        if (argc == 4 && (!strcmp(argv[2], "-c") || !strcmp(argv[2], "--config")))
-            return show(argv[3]);
-    }
-    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        config_usage(stdout);
-        return 0;
-    }
+    const char *conf = NULL, *pos[2];
+    int npos;
+    const struct fl_cli_opt opts[] = {
+        {.name = "--config", .alias = "-c", .kind = FL_CLI_STR, .target = &conf}, {0}};
+    int rc = fl_cli_opts("config", opts, argc, argv, pos, 2, &npos, config_usage);
+    if (rc >= 0) return rc;
+    const char *what = npos ? pos[0] : "";
+    if (!strcmp(what, "check") && npos == 2 && !conf) return check(pos[1]);
+    if (!strcmp(what, "show") && npos == 1) return show(conf);
+    if (!strcmp(what, "check") || !strcmp(what, "show"))
+        fprintf(stderr, "floe config %s: %s\n", what,
+                what[0] == 'c' ? "needs one FILE (and no -c)" : "takes no FILE; -c FILE");
+    else if (npos)
+        fprintf(stderr, "floe config: unknown command \"%s\"\n", what);
     config_usage(stderr);
     return 2;
 }

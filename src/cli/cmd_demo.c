@@ -13,6 +13,7 @@
 #include "batch/batch.h"
 #include "batch/batch_json.h"
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "core/buf.h"
 #include "core/time.h"
 #include "format/parquet/reader.h"
@@ -53,8 +54,17 @@ static fl_err_t demo_rm(void *ctx, const char *key, uint64_t size) {
     return fl_store_delete(ctx, key, NULL);
 }
 
+static void demo_usage(FILE *f) {
+    fprintf(f, "usage: floe demo [DIR]   (default /tmp/floe-demo)\n");
+}
+
 int fl_cli_demo(int argc, char **argv) {
-    const char *dir = argc > 1 ? argv[1] : "/tmp/floe-demo";
+    const char *pos[1];
+    int npos;
+    const struct fl_cli_opt none[] = {{0}};
+    int orc = fl_cli_opts("demo", none, argc, argv, pos, 1, &npos, demo_usage);
+    if (orc >= 0) return orc;
+    const char *dir = npos ? pos[0] : "/tmp/floe-demo";
     char path[4096];
     struct fl_error err = {0};
     struct fl_schema *schema = NULL;
