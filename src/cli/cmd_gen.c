@@ -252,6 +252,10 @@ int fl_cli_gen(int argc, char **argv) {
         usage(stderr);
         return 2;
     }
+    if (strlen(g.target) > 900) {
+        fprintf(stderr, "floe gen: --target longer than 900 characters\n");
+        return 2;
+    }
     if (g.rate < 0 || g.duration_s < 0) {
         fprintf(stderr, "floe gen: --rate and --duration are >= 0\n");
         return 2;

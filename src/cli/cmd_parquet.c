@@ -256,7 +256,11 @@ static int cmd_write(int argc, char **argv) {
     size_t linecap = 0;
     int rc = 1;
     char tmp_path[4096];
-    snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-%d", out_path, (int)getpid());
+    if (snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-%d", out_path, (int)getpid()) >=
+        (int)sizeof(tmp_path)) {
+        fprintf(stderr, "floe parquet write: output path too long\n");
+        return 2;
+    }
 
     if (fl_schema_load(schema_path, &schema, &err)) goto out;
     if (fl_batch_new(schema, WRITE_BATCH_ROWS, &batch, &err)) goto out;

@@ -217,7 +217,8 @@ static int repl_dot(struct fl_sql *sql, char *line, struct opts *o) {
 static int repl(struct fl_sql *sql, struct opts *o) {
     char hist[PATH_MAX] = "";
     const char *home = getenv("HOME");
-    if (home) snprintf(hist, sizeof(hist), "%s/.floe_sql_history", home);
+    if (home && snprintf(hist, sizeof(hist), "%s/.floe_sql_history", home) >= (int)sizeof(hist))
+        hist[0] = '\0'; /* a $HOME too long: no history rather than another file's */
     using_history();
     stifle_history(1000);
     if (hist[0]) read_history(hist);

@@ -38,7 +38,10 @@ int fl_cli_status(int argc, char **argv) {
     int orc = fl_cli_opts("status", opts, argc, argv, pos, 0, &npos, status_usage);
     if (orc >= 0) return orc;
     char full[2048];
-    snprintf(full, sizeof(full), "%s/status", url);
+    if (snprintf(full, sizeof(full), "%s/status", url) >= (int)sizeof(full)) {
+        fprintf(stderr, "floe status: --url too long\n");
+        return 2;
+    }
     struct fl_buf body;
     fl_buf_init(&body, STATUS_MAX_BYTES);
     CURL *c = curl_easy_init();

@@ -102,8 +102,9 @@ static fl_err_t split_name(const char *t, char *ns, size_t nssz, char *name, siz
     const char *dot = strrchr(t, '.');
     if (!dot || dot == t || !dot[1])
         return fl_errf(err, FL_ERR_INVALID, "table \"%s\" must be NAMESPACE.NAME", t);
-    snprintf(ns, nssz, "%.*s", (int)(dot - t), t);
-    snprintf(name, namesz, "%s", dot + 1);
+    if (snprintf(ns, nssz, "%.*s", (int)(dot - t), t) >= (int)nssz ||
+        snprintf(name, namesz, "%s", dot + 1) >= (int)namesz)
+        return fl_errf(err, FL_ERR_INVALID, "table \"%.200s\": namespace or name too long", t);
     return FL_OK;
 }
 

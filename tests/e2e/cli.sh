@@ -72,6 +72,10 @@ check "a flag with a value" 'usage_err "floe sql: option --timing takes no value
 check "an extra argument" 'usage_err "floe status: unexpected argument \"x\"" status x'
 check "--help exits 0 on stdout" '"$FLOE" topic --help | grep -q "usage: floe topic" && "$FLOE" up -h | grep -q "usage: floe up"'
 check "--name=value works" '"$FLOE" topic --log-dir="$T/l" create t9 --partitions=2 | grep -q "2 partitions"'
+# a path or name that does not fit its buffer is refused, never cut
+long=$(printf 'a%.0s' $(seq 300))
+check "table name too long: refused" '! "$FLOE" table --warehouse "$T/wh" describe "$long.t" 2> "$T/uerr" && grep -q "namespace or name too long" "$T/uerr"'
+check "status --url too long: refused" 'usage_err "floe status: --url too long" status --url "http://$long$long$long$long$long$long$long"'
 check "demo runs" '"$FLOE" demo "$T/demo" > "$T/demo.out" && grep -q "read back 1000000 rows" "$T/demo.out"'
 
 echo "cli: $pass passed, $fail failed"
