@@ -7,14 +7,13 @@
  * intake (requests in progress finish and are answered), closes the log
  * cleanly and exits 0.
  *
- * Pipelines: the config's `pipelines:` list, or without one the
- * built-in ones: weather -> default.weather (append), and seed 000's
- * datalake: session_topic/employee_topic/client_topic carry pointer
- * records to uploaded files, upserted by uuid into default.sessions
- * (partitioned by status; status must be approved or resubmission),
- * default.employees and default.clients; and seed 001's Flink job:
- * weather -> default.weather_agg, 1-minute average temperature and
- * count per city (pipeline/window.h).
+ * What to run is the up plan (up_plan.c): the config file, the command
+ * line and every default, the same plan `floe config show` prints. This
+ * file runs it in phases, one function each: make the plan (and the data
+ * directory), open the log and ensure the topics, start the pipelines
+ * (catalog, tables, pipeline threads), start the server, wait for a
+ * signal, stop. Without a `pipelines:` section the plan holds the
+ * built-in pipelines of seeds 000 and 001 (see up_plan.c).
  *
  * Tables: the config's `tables:` are created when the catalog lacks them
  * (up_tables.c) before any pipeline starts. GET /status on the same port
