@@ -1,10 +1,11 @@
 /*
  * cmd_config.c - `floe config check FILE` and `floe config show [-c FILE]`.
  *
- * check loads the file as floe up does and goes one step further
- * without touching any data: every declared table's schema, identifier
- * and partition terms are built, and every pipeline's map steps are
- * compiled against its table when the file declares that table. Exit 0
+ * check builds the plan floe up would run (up_plan.h: the file loaded,
+ * upload kinds merged) and goes one step further without touching any
+ * data: every declared table's schema, identifier and partition terms
+ * are built, and every pipeline's map steps are compiled against its
+ * table when the file declares that table. Exit 0
  * when all is well, 1 with "FILE:LINE: key: why" otherwise.
  *
  * show prints the plan floe up would run (up_plan.h) - the file's
@@ -16,7 +17,6 @@
 #include "cli/cli_opts.h"
 #include "cli/up_plan.h"
 #include "cli/up_tables.h"
-#include "core/mem.h"
 #include "core/config.h"
 #include "pipeline/map.h"
 
@@ -29,54 +29,55 @@ static void config_usage(FILE *f) {
                "as YAML\n");
 }
 
-static const struct fl_config_table *declared(const struct fl_config *cfg, const char *nsname) {
-    for (int i = 0; i < cfg->ntables; i++) {
-        const struct fl_config_table *t = &cfg->tables[i];
-        size_t n = strlen(t->ns);
-        if (!strncmp(nsname, t->ns, n) && nsname[n] == '.' && !strcmp(nsname + n + 1, t->name))
-            return t;
-    }
+static const struct fl_config_table *declared(const struct fl_config *cfg, const char *ns,
+                                              const char *name) {
+    for (int i = 0; i < cfg->ntables; i++)
+        if (!strcmp(cfg->tables[i].ns, ns) && !strcmp(cfg->tables[i].name, name))
+            return &cfg->tables[i];
     return NULL;
 }
 
+/* A pipeline's map steps and key against its table when the file declares it. */
+static fl_err_t check_pipe(const char *path, const struct fl_config *cfg,
+                           const struct fl_pipe_config *pc, struct fl_error *err) {
+    const struct fl_config_table *t = declared(cfg, pc->ns, pc->table);
+    if (!t) return FL_OK; /* a table already in the catalog: checked when floe up opens it */
+    struct fl_schema *s = NULL;
+    struct fl_ice_spec *spec = NULL;
+    struct fl_pipe_map *map = NULL;
+    fl_err_t rc = fl_up_table_build(t, &s, &spec, err);
+    if (!rc) rc = fl_pipe_map_new(s, pc->map, pc->nmap, &map, err);
+    for (int k = 0; !rc && k < pc->nkey; k++)
+        if (fl_schema_index_by_name(s, pc->key[k]) < 0)
+            rc = fl_errf(err, FL_ERR_INVALID, "%s: pipelines[%s].key: table %s.%s has no column %s",
+                         path, pc->name, pc->ns, pc->table, pc->key[k]);
+    fl_pipe_map_free(map);
+    fl_schema_free(s);
+    fl_ice_spec_free(spec);
+    return rc;
+}
+
+/* The plan floe up would run, built and checked without touching data. */
 static int check(const char *path) {
-    struct fl_config cfg;
+    struct fl_up_plan plan;
     struct fl_error err = {0};
-    fl_config_init(&cfg);
-    fl_err_t rc = fl_config_load(path, &cfg, &err);
-    for (int i = 0; !rc && i < cfg.ntables; i++) {
+    fl_err_t rc = fl_up_plan_build(&plan, path, NULL, NULL, &err);
+    const struct fl_config *cfg = &plan.cfg;
+    for (int i = 0; !rc && i < cfg->ntables; i++) {
         struct fl_schema *s = NULL;
         struct fl_ice_spec *spec = NULL;
-        rc = fl_up_table_build(&cfg.tables[i], &s, &spec, &err);
+        rc = fl_up_table_build(&cfg->tables[i], &s, &spec, &err);
         fl_schema_free(s);
         fl_ice_spec_free(spec);
     }
-    for (int i = 0; !rc && i < cfg.npipelines; i++) {
-        const struct fl_config_pipeline *pl = &cfg.pipelines[i];
-        const struct fl_config_table *t = declared(&cfg, pl->table);
-        if (!t) continue; /* a table already in the catalog: checked when floe up opens it */
-        struct fl_schema *s = NULL;
-        struct fl_ice_spec *spec = NULL;
-        struct fl_pipe_map *map = NULL;
-        struct fl_pipe_map_step *steps = fl_up_map_steps(pl);
-        rc = fl_up_table_build(t, &s, &spec, &err);
-        if (!rc) rc = fl_pipe_map_new(s, steps, pl->nmap, &map, &err);
-        for (int k = 0; !rc && k < pl->nkey; k++)
-            if (fl_schema_index_by_name(s, pl->key[k]) < 0)
-                rc = fl_errf(&err, FL_ERR_INVALID,
-                             "%s: pipelines[%s].key: table %s has no column %s", path,
-                             pl->name ? pl->name : pl->topic, pl->table, pl->key[k]);
-        fl_pipe_map_free(map);
-        fl_free(steps);
-        fl_schema_free(s);
-        fl_ice_spec_free(spec);
-    }
+    for (int i = 0; !rc && !plan.builtin && i < plan.npipes; i++)
+        rc = check_pipe(path, cfg, &plan.pipes[i].pc, &err);
     if (rc)
         fprintf(stderr, "%s\n", err.msg);
     else
-        printf("%s: ok (%d topics, %d tables, %d pipelines)\n", path, cfg.ntopics, cfg.ntables,
-               cfg.npipelines);
-    fl_config_fini(&cfg);
+        printf("%s: ok (%d topics, %d tables, %d pipelines)\n", path, cfg->ntopics, cfg->ntables,
+               cfg->npipelines);
+    fl_up_plan_fini(&plan);
     return rc ? 1 : 0;
 }
 

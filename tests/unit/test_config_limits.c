@@ -2,7 +2,7 @@
  * test_config_limits.c - every limit of the configuration file at the
  * limit and one past it: the loader accepts exactly the maximum (of
  * pipelines, topics, allowed-value columns, values in a list, window
- * keys and aggregates, map steps) and refuses one more with
+ * keys and aggregates, map steps, upload kinds) and refuses one more with
  * "FILE:LINE: key: too many ... (at most N)" at the entry past it; and
  * the up plan that `floe up` runs and `floe config show` prints keeps
  * everything the loader accepted (no second, smaller cap).
@@ -222,6 +222,49 @@ static void test_map_steps(void **state) {
     fl_buf_fini(&b);
 }
 
+/* "uploads:" and n kinds with new prefixes. */
+static void uploads_yaml(struct fl_buf *b, int n) {
+    add(b, "uploads:\n");
+    for (int i = 1; i <= n; i++) add(b, "  - {prefix: p%d, folder: f%d, topic: t%d}\n", i, i, i);
+}
+
+/* The loader takes 32 kinds; with the three built-in ones (ingest.h)
+ * the plan - and so check, show and floe up - refuses more than 32. */
+static void test_uploads(void **state) {
+    (void)state;
+    struct fl_buf b;
+    struct fl_config cfg;
+    char msg[512], path[64];
+    struct fl_up_plan plan;
+    struct fl_error err = {0};
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    uploads_yaml(&b, FL_CONFIG_UPLOADS_MAX);
+    assert_int_equal(load(&b, &cfg, msg, sizeof(msg)), FL_OK);
+    assert_int_equal(cfg.nuploads, FL_CONFIG_UPLOADS_MAX);
+    fl_config_fini(&cfg);
+    write_tmp(&b, path, sizeof(path));
+    assert_int_equal(fl_up_plan_build(&plan, path, NULL, NULL, &err), FL_ERR_LIMIT);
+    assert_non_null(strstr(err.msg, ": uploads: more than 32 upload kinds"));
+    fl_up_plan_fini(&plan);
+    unlink(path);
+
+    fl_buf_reset(&b);
+    uploads_yaml(&b, FL_INGEST_KINDS_MAX - 3);
+    write_tmp(&b, path, sizeof(path));
+    assert_int_equal(fl_up_plan_build(&plan, path, NULL, NULL, &err), FL_OK);
+    assert_int_equal(plan.icfg.nkinds, FL_INGEST_KINDS_MAX);
+    assert_int_equal(plan.ntopics, 4 + FL_INGEST_KINDS_MAX - 3);
+    fl_up_plan_fini(&plan);
+    unlink(path);
+
+    fl_buf_reset(&b);
+    uploads_yaml(&b, FL_CONFIG_UPLOADS_MAX + 1);
+    assert_int_equal(load(&b, &cfg, msg, sizeof(msg)), FL_ERR_INVALID);
+    assert_string_equal(msg, ":34: uploads: too many upload kinds (at most 32)");
+    fl_config_fini(&cfg);
+    fl_buf_fini(&b);
+}
+
 /* Defaults are filled once: the plan of no file, and overrides. */
 static void test_plan_defaults(void **state) {
     (void)state;
@@ -248,9 +291,10 @@ static void test_plan_defaults(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pipelines), cmocka_unit_test(test_topics),
-        cmocka_unit_test(test_allowed),   cmocka_unit_test(test_window),
-        cmocka_unit_test(test_map_steps), cmocka_unit_test(test_plan_defaults),
+        cmocka_unit_test(test_pipelines),     cmocka_unit_test(test_topics),
+        cmocka_unit_test(test_allowed),       cmocka_unit_test(test_window),
+        cmocka_unit_test(test_map_steps),     cmocka_unit_test(test_uploads),
+        cmocka_unit_test(test_plan_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
