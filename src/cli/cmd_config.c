@@ -1,22 +1,23 @@
 /*
  * cmd_config.c - `floe config check FILE` and `floe config show [-c FILE]`.
  *
- * check loads the file as floe up does and goes one step further
- * without touching any data: every declared table's schema, identifier
- * and partition terms are built, and every pipeline's map steps are
- * compiled against its table when the file declares that table. Exit 0
+ * check builds the plan floe up would run (up_plan.h: the file loaded,
+ * upload kinds merged) and goes one step further without touching any
+ * data: every declared table's schema, identifier and partition terms
+ * are built, and every pipeline's map steps are compiled against its
+ * table when the file declares that table. Exit 0
  * when all is well, 1 with "FILE:LINE: key: why" otherwise.
  *
- * show prints the configuration floe up would run with - the file's
+ * show prints the plan floe up would run (up_plan.h) - the file's
  * values and every default filled in (listen, data_dir, warehouse,
- * catalog, limits, log, each topic's settings, upload kinds) - as YAML
- * that check accepts again.
+ * catalog, limits, log, each topic's settings, upload kinds, tables,
+ * pipelines) - as YAML that check accepts again.
  */
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
+#include "cli/up_plan.h"
 #include "cli/up_tables.h"
 #include "core/config.h"
-#include "ingest/ingest.h"
-#include "log/log.h"
 #include "pipeline/map.h"
 
 #include <stdio.h>
@@ -28,54 +29,55 @@ static void config_usage(FILE *f) {
                "as YAML\n");
 }
 
-static const struct fl_config_table *declared(const struct fl_config *cfg, const char *nsname) {
-    for (int i = 0; i < cfg->ntables; i++) {
-        const struct fl_config_table *t = &cfg->tables[i];
-        size_t n = strlen(t->ns);
-        if (!strncmp(nsname, t->ns, n) && nsname[n] == '.' && !strcmp(nsname + n + 1, t->name))
-            return t;
-    }
+static const struct fl_config_table *declared(const struct fl_config *cfg, const char *ns,
+                                              const char *name) {
+    for (int i = 0; i < cfg->ntables; i++)
+        if (!strcmp(cfg->tables[i].ns, ns) && !strcmp(cfg->tables[i].name, name))
+            return &cfg->tables[i];
     return NULL;
 }
 
+/* A pipeline's map steps and key against its table when the file declares it. */
+static fl_err_t check_pipe(const char *path, const struct fl_config *cfg,
+                           const struct fl_pipe_config *pc, struct fl_error *err) {
+    const struct fl_config_table *t = declared(cfg, pc->ns, pc->table);
+    if (!t) return FL_OK; /* a table already in the catalog: checked when floe up opens it */
+    struct fl_schema *s = NULL;
+    struct fl_ice_spec *spec = NULL;
+    struct fl_pipe_map *map = NULL;
+    fl_err_t rc = fl_up_table_build(t, &s, &spec, err);
+    if (!rc) rc = fl_pipe_map_new(s, pc->map, pc->nmap, &map, err);
+    for (int k = 0; !rc && k < pc->nkey; k++)
+        if (fl_schema_index_by_name(s, pc->key[k]) < 0)
+            rc = fl_errf(err, FL_ERR_INVALID, "%s: pipelines[%s].key: table %s.%s has no column %s",
+                         path, pc->name, pc->ns, pc->table, pc->key[k]);
+    fl_pipe_map_free(map);
+    fl_schema_free(s);
+    fl_ice_spec_free(spec);
+    return rc;
+}
+
+/* The plan floe up would run, built and checked without touching data. */
 static int check(const char *path) {
-    struct fl_config cfg;
+    struct fl_up_plan plan;
     struct fl_error err = {0};
-    fl_config_init(&cfg);
-    fl_err_t rc = fl_config_load(path, &cfg, &err);
-    for (int i = 0; !rc && i < cfg.ntables; i++) {
+    fl_err_t rc = fl_up_plan_build(&plan, path, NULL, NULL, &err);
+    const struct fl_config *cfg = &plan.cfg;
+    for (int i = 0; !rc && i < cfg->ntables; i++) {
         struct fl_schema *s = NULL;
         struct fl_ice_spec *spec = NULL;
-        rc = fl_up_table_build(&cfg.tables[i], &s, &spec, &err);
+        rc = fl_up_table_build(&cfg->tables[i], &s, &spec, &err);
         fl_schema_free(s);
         fl_ice_spec_free(spec);
     }
-    for (int i = 0; !rc && i < cfg.npipelines; i++) {
-        const struct fl_config_pipeline *pl = &cfg.pipelines[i];
-        const struct fl_config_table *t = declared(&cfg, pl->table);
-        if (!t) continue; /* a table already in the catalog: checked when floe up opens it */
-        struct fl_schema *s = NULL;
-        struct fl_ice_spec *spec = NULL;
-        struct fl_pipe_map *map = NULL;
-        struct fl_pipe_map_step steps[256];
-        int n = fl_up_map_steps(pl, steps, 256);
-        rc = fl_up_table_build(t, &s, &spec, &err);
-        if (!rc) rc = fl_pipe_map_new(s, steps, n, &map, &err);
-        for (int k = 0; !rc && k < pl->nkey; k++)
-            if (fl_schema_index_by_name(s, pl->key[k]) < 0)
-                rc = fl_errf(&err, FL_ERR_INVALID,
-                             "%s: pipelines[%s].key: table %s has no column %s", path,
-                             pl->name ? pl->name : pl->topic, pl->table, pl->key[k]);
-        fl_pipe_map_free(map);
-        fl_schema_free(s);
-        fl_ice_spec_free(spec);
-    }
+    for (int i = 0; !rc && !plan.builtin && i < plan.npipes; i++)
+        rc = check_pipe(path, cfg, &plan.pipes[i].pc, &err);
     if (rc)
         fprintf(stderr, "%s\n", err.msg);
     else
-        printf("%s: ok (%d topics, %d tables, %d pipelines)\n", path, cfg.ntopics, cfg.ntables,
-               cfg.npipelines);
-    fl_config_fini(&cfg);
+        printf("%s: ok (%d topics, %d tables, %d pipelines)\n", path, cfg->ntopics, cfg->ntables,
+               cfg->npipelines);
+    fl_up_plan_fini(&plan);
     return rc ? 1 : 0;
 }
 
@@ -94,7 +96,7 @@ static void q(const char *s) {
     putchar('"');
 }
 
-static void qlist(const char *key, char **v, int n) {
+static void qlist(const char *key, const char *const *v, int n) {
     if (*key) printf("%s: ", key);
     printf("[");
     for (int i = 0; i < n; i++) {
@@ -104,104 +106,49 @@ static void qlist(const char *key, char **v, int n) {
     printf("]");
 }
 
-static void show_topic(const struct fl_config *cfg, const char *name) {
-    static const char *const sync[] = {"always", "interval", "never"};
-    struct fl_log_topic_config tc;
-    fl_log_topic_config_default(&tc);
-    for (int i = 0; i < cfg->ntopics; i++) {
-        const struct fl_config_topic *t = &cfg->topics[i];
-        if (strcmp(t->name, name)) continue;
-        if (t->partitions > 0) tc.partitions = (int)t->partitions;
-        if (t->sync >= 0) tc.sync = (fl_log_sync_t)t->sync;
-        if (t->flush_interval_ms > 0) tc.flush_interval_ms = t->flush_interval_ms;
-    }
-    printf("  - {name: ");
-    q(name);
-    printf(", partitions: %d, sync: %s, flush_interval_ms: %lld}\n", tc.partitions, sync[tc.sync],
-           (long long)tc.flush_interval_ms);
-}
-
-static int show(const char *path) {
-    struct fl_config cfg;
-    struct fl_error err = {0};
-    struct fl_ingest_config icfg;
-    fl_config_init(&cfg);
-    fl_ingest_config_default(&icfg);
-    if (path && fl_config_load(path, &cfg, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        fl_config_fini(&cfg);
-        fl_ingest_config_fini(&icfg);
-        return 1;
-    }
-    for (int i = 0; i < cfg.nuploads; i++)
-        fl_ingest_config_set_kind(&icfg, cfg.uploads[i].prefix, cfg.uploads[i].folder,
-                                  cfg.uploads[i].topic, NULL);
-    const char *data = cfg.data_dir ? cfg.data_dir : "floe-data";
-    printf("# effective configuration%s%s (defaults filled in)\n", path ? " of " : "",
-           path ? path : "");
+static void show_top(const struct fl_up_plan *plan) {
+    const struct fl_ingest_config *icfg = &plan->icfg;
     printf("listen: ");
-    q(cfg.listen ? cfg.listen : "127.0.0.1:8080");
+    q(plan->listen);
     printf("\ndata_dir: ");
-    q(data);
+    q(plan->data_dir);
     printf("\nwarehouse: ");
-    if (cfg.warehouse)
-        q(cfg.warehouse);
-    else
-        printf("\"file://%s/warehouse\"", data);
+    q(plan->warehouse);
     printf("\ncatalog: ");
-    if (cfg.catalog)
-        q(cfg.catalog);
-    else
-        printf("\"sqlite://%s/catalog.db\"", data);
-    printf("\nauto_create_topics: %s\n",
-           (cfg.auto_create_topics >= 0 ? cfg.auto_create_topics : icfg.auto_create_topics)
-               ? "true"
-               : "false");
-    printf(
-        "limits: {header_bytes: %lld, body_bytes: %lld, records: %lld, connections: %lld, "
-        "timeout_s: %lld, threads: %lld}\n",
-        (long long)(cfg.limits.header_bytes > 0 ? cfg.limits.header_bytes
-                                                : (int64_t)icfg.limits.header_bytes),
-        (long long)(cfg.limits.body_bytes > 0 ? cfg.limits.body_bytes
-                                              : (int64_t)icfg.limits.body_bytes),
-        (long long)(cfg.limits.records > 0 ? cfg.limits.records : icfg.limits.records),
-        (long long)(cfg.limits.connections > 0 ? cfg.limits.connections : icfg.limits.connections),
-        (long long)(cfg.limits.timeout_s > 0 ? cfg.limits.timeout_s : icfg.limits.timeout_s),
-        (long long)(cfg.limits.threads > 0 ? cfg.limits.threads : icfg.limits.threads));
-    printf("log: {max_disk_bytes: %lld, min_free_bytes: %lld}\n", (long long)cfg.max_disk_bytes,
-           (long long)(cfg.min_free_bytes >= 0 ? cfg.min_free_bytes : INT64_C(64) << 20));
+    q(plan->catalog);
+    printf("\nauto_create_topics: %s\n", icfg->auto_create_topics ? "true" : "false");
+    printf("limits: {header_bytes: %zu, body_bytes: %zu, records: %d, connections: %u, "
+           "timeout_s: %u, threads: %u}\n",
+           icfg->limits.header_bytes, icfg->limits.body_bytes, icfg->limits.records,
+           icfg->limits.connections, icfg->limits.timeout_s, icfg->limits.threads);
+    printf("log: {max_disk_bytes: %lld, min_free_bytes: %lld}\n", (long long)plan->max_disk_bytes,
+           (long long)plan->min_free_bytes);
     /* the topics floe up makes: the seeds', the upload kinds', the configured and the pipelines' */
+    static const char *const sync[] = {"always", "interval", "never"};
     printf("topics:\n");
-    const char *seen[2048];
-    int nseen = 0;
-    const char *seed[] = {"weather", "session_topic", "employee_topic", "client_topic"};
-    for (int pass = 0; pass < 4; pass++) {
-        int n = pass == 0 ? 4 : pass == 1 ? icfg.nkinds : pass == 2 ? cfg.ntopics : cfg.npipelines;
-        for (int i = 0; i < n; i++) {
-            const char *name = pass == 0   ? seed[i]
-                               : pass == 1 ? icfg.kinds[i].topic
-                               : pass == 2 ? cfg.topics[i].name
-                                           : cfg.pipelines[i].topic;
-            int dup = 0;
-            for (int k = 0; k < nseen && !dup; k++) dup = !strcmp(seen[k], name);
-            if (dup || nseen == 2048) continue;
-            seen[nseen++] = name;
-            show_topic(&cfg, name);
-        }
+    for (int i = 0; i < plan->ntopics; i++) {
+        const struct fl_up_topic *t = &plan->topics[i];
+        printf("  - {name: ");
+        q(t->name);
+        printf(", partitions: %d, sync: %s, flush_interval_ms: %lld}\n", t->tc.partitions,
+               sync[t->tc.sync], (long long)t->tc.flush_interval_ms);
     }
     printf("uploads:\n");
-    for (int i = 0; i < icfg.nkinds; i++) {
+    for (int i = 0; i < icfg->nkinds; i++) {
         printf("  - {prefix: ");
-        q(icfg.kinds[i].prefix);
+        q(icfg->kinds[i].prefix);
         printf(", folder: ");
-        q(icfg.kinds[i].folder);
+        q(icfg->kinds[i].folder);
         printf(", topic: ");
-        q(icfg.kinds[i].topic);
+        q(icfg->kinds[i].topic);
         printf("}\n");
     }
-    printf("tables:%s\n", cfg.ntables ? "" : " []");
-    for (int i = 0; i < cfg.ntables; i++) {
-        const struct fl_config_table *t = &cfg.tables[i];
+}
+
+static void show_tables(const struct fl_config *cfg) {
+    printf("tables:%s\n", cfg->ntables ? "" : " []");
+    for (int i = 0; i < cfg->ntables; i++) {
+        const struct fl_config_table *t = &cfg->tables[i];
         printf("  - namespace: ");
         q(t->ns);
         printf("\n    name: ");
@@ -220,9 +167,9 @@ static int show(const char *path) {
             }
         }
         printf("    ");
-        qlist("partition", t->partition, t->npartition);
+        qlist("partition", (const char *const *)t->partition, t->npartition);
         printf("\n    ");
-        qlist("identifier", t->identifier, t->nidentifier);
+        qlist("identifier", (const char *const *)t->identifier, t->nidentifier);
         printf("\n    properties: {");
         for (int k = 0; k < t->nprops; k++) {
             if (k) printf(", ");
@@ -232,77 +179,123 @@ static int show(const char *path) {
         }
         printf("}\n    on_schema_change: %s\n", t->add_columns ? "add_columns" : "fail");
     }
-    if (!cfg.pipelines_given)
-        printf("# no pipelines: section: floe up runs its built-in pipelines (weather -> "
-               "default.weather;\n"
-               "# session_topic, employee_topic, client_topic -> default.sessions, employees, "
-               "clients)\n");
-    else
-        printf("pipelines:%s\n", cfg.npipelines ? "" : " []");
-    for (int i = 0; i < cfg.npipelines; i++) {
-        const struct fl_config_pipeline *pl = &cfg.pipelines[i];
-        static const char *const kinds[] = {"rename", "cast", "derive"};
-        printf("  - name: ");
-        q(pl->name ? pl->name : pl->topic);
-        printf("\n    topic: ");
-        q(pl->topic);
-        printf("\n    table: ");
-        q(pl->table);
-        printf("\n    commit_interval_ms: %lld\n    decode: %s\n",
-               (long long)(pl->commit_interval_ms > 0 ? pl->commit_interval_ms : 1000),
-               pl->decode > 0 ? "pointer" : "json");
-        printf("    # dead letters go to the topic %s.dlq\n", pl->topic);
-        printf("    ");
-        qlist("key", pl->key, pl->nkey);
-        printf("%s\n    ", pl->nkey ? "" : "  # none: the table's identifier fields, else append");
-        qlist("required", pl->required, pl->nrequired);
-        printf("\n    allowed: {");
-        for (int k = 0; k < pl->nallowed; k++) {
-            if (k) printf(", ");
-            q(pl->allowed[k].col);
-            printf(": ");
-            qlist("", pl->allowed[k].values, pl->allowed[k].nvalues);
-        }
-        printf("}\n    map:%s\n", pl->nmap ? "" : " []");
-        for (int k = 0; k < pl->nmap; k++) {
-            const struct fl_config_map *m = &pl->map[k];
-            printf("      - %s: {", kinds[m->kind]);
-            if (m->kind == FL_CONFIG_MAP_RENAME) {
-                printf("from: ");
-                q(m->from);
-                printf(", to: ");
-                q(m->column);
-            } else {
-                printf("column: ");
-                q(m->column);
-                if (m->from) {
-                    printf(m->kind == FL_CONFIG_MAP_CAST ? ", unit: " : ", from: ");
-                    q(m->from);
-                }
-                if (m->value) {
-                    printf(", value: ");
-                    q(m->value);
-                }
-            }
-            printf("}\n");
-        }
+}
+
+static void show_window(const struct fl_pipe_window_config *wc) {
+    static const char *const fns[] = {"count", "sum", "avg", "min", "max"};
+    printf("    window:\n      time: ");
+    q(wc->time_col);
+    printf("\n      ");
+    qlist("key", wc->key, wc->nkey);
+    printf("\n      size: %lldms\n", (long long)wc->size_ms);
+    if (wc->slide_ms > 0) printf("      slide: %lldms\n", (long long)wc->slide_ms);
+    printf("      lateness: %lldms\n      aggregates:\n", (long long)wc->lateness_ms);
+    for (int k = 0; k < wc->naggs; k++) {
+        printf("        - {%s: ", fns[wc->aggs[k].fn]);
+        q(wc->aggs[k].col);
+        printf(", as: ");
+        q(wc->aggs[k].as);
+        printf("}\n");
     }
-    fl_config_fini(&cfg);
-    fl_ingest_config_fini(&icfg);
+    if (wc->pg_uri) {
+        printf("      postgres: {uri: ");
+        q(wc->pg_uri);
+        if (wc->pg_table) {
+            printf(", table: ");
+            q(wc->pg_table);
+        }
+        printf("}\n");
+    }
+}
+
+static void show_pipe(const struct fl_up_pipe *up) {
+    static const char *const kinds[] = {"rename", "cast", "derive"};
+    const struct fl_pipe_config *pc = &up->pc;
+    printf("  - name: ");
+    q(pc->name);
+    printf("\n    topic: ");
+    q(pc->topic);
+    printf("\n    table: \"%s.%s\"", pc->ns, pc->table);
+    printf("\n    commit_interval_ms: %lld\n    decode: %s\n", (long long)pc->commit_interval_ms,
+           pc->decode == FL_PIPE_DECODE_POINTER ? "pointer" : "json");
+    printf("    # dead letters go to the topic %s.dlq\n", pc->topic);
+    printf("    ");
+    qlist("key", pc->key, pc->nkey);
+    printf("%s\n    ", pc->nkey ? "" : "  # none: the table's identifier fields, else append");
+    qlist("required", pc->rules.required, pc->rules.nrequired);
+    printf("\n    allowed: {");
+    for (int k = 0; k < pc->rules.nallowed; k++) {
+        if (k) printf(", ");
+        q(pc->rules.allowed[k].col);
+        printf(": ");
+        qlist("", pc->rules.allowed[k].values, pc->rules.allowed[k].nvalues);
+    }
+    printf("}\n    map:%s\n", pc->nmap ? "" : " []");
+    for (int k = 0; k < pc->nmap; k++) {
+        const struct fl_pipe_map_step *m = &pc->map[k];
+        printf("      - %s: {", kinds[m->kind]);
+        if (m->kind == FL_CONFIG_MAP_RENAME) {
+            printf("from: ");
+            q(m->from);
+            printf(", to: ");
+            q(m->column);
+        } else {
+            printf("column: ");
+            q(m->column);
+            if (m->from) {
+                printf(m->kind == FL_CONFIG_MAP_CAST ? ", unit: " : ", from: ");
+                q(m->from);
+            }
+            if (m->value) {
+                printf(", value: ");
+                q(m->value);
+            }
+        }
+        printf("}\n");
+    }
+    if (pc->window) show_window(pc->window);
+}
+
+static int show(const char *path) {
+    struct fl_up_plan plan;
+    struct fl_error err = {0};
+    if (fl_up_plan_build(&plan, path, NULL, NULL, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        fl_up_plan_fini(&plan);
+        return 1;
+    }
+    printf("# effective configuration%s%s (defaults filled in)\n", path ? " of " : "",
+           path ? path : "");
+    show_top(&plan);
+    show_tables(&plan.cfg);
+    if (plan.builtin) {
+        printf("# no pipelines: section: floe up runs its built-in pipelines:\n");
+        for (int i = 0; i < plan.npipes; i++)
+            printf("#   %s: topic %s -> table %s.%s\n", plan.pipes[i].pc.name,
+                   plan.pipes[i].pc.topic, plan.pipes[i].pc.ns, plan.pipes[i].pc.table);
+    } else {
+        printf("pipelines:%s\n", plan.npipes ? "" : " []");
+        for (int i = 0; i < plan.npipes; i++) show_pipe(&plan.pipes[i]);
+    }
+    fl_up_plan_fini(&plan);
     return 0;
 }
 
 int fl_cli_config(int argc, char **argv) {
-    if (argc >= 3 && !strcmp(argv[1], "check")) return check(argv[2]);
-    if (argc >= 2 && !strcmp(argv[1], "show")) {
-        if (argc == 2) return show(NULL);
-        if (argc == 4 && (!strcmp(argv[2], "-c") || !strcmp(argv[2], "--config")))
-            return show(argv[3]);
-    }
-    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        config_usage(stdout);
-        return 0;
-    }
+    const char *conf = NULL, *pos[2];
+    int npos;
+    const struct fl_cli_opt opts[] = {
+        {.name = "--config", .alias = "-c", .kind = FL_CLI_STR, .target = &conf}, {0}};
+    int rc = fl_cli_opts("config", opts, argc, argv, pos, 2, &npos, config_usage);
+    if (rc >= 0) return rc;
+    const char *what = npos ? pos[0] : "";
+    if (!strcmp(what, "check") && npos == 2 && !conf) return check(pos[1]);
+    if (!strcmp(what, "show") && npos == 1) return show(conf);
+    if (!strcmp(what, "check") || !strcmp(what, "show"))
+        fprintf(stderr, "floe config %s: %s\n", what,
+                what[0] == 'c' ? "needs one FILE (and no -c)" : "takes no FILE; -c FILE");
+    else if (npos)
+        fprintf(stderr, "floe config: unknown command \"%s\"\n", what);
     config_usage(stderr);
     return 2;
 }

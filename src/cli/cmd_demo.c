@@ -13,6 +13,7 @@
 #include "batch/batch.h"
 #include "batch/batch_json.h"
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "core/buf.h"
 #include "core/time.h"
 #include "format/parquet/reader.h"
@@ -53,8 +54,17 @@ static fl_err_t demo_rm(void *ctx, const char *key, uint64_t size) {
     return fl_store_delete(ctx, key, NULL);
 }
 
+static void demo_usage(FILE *f) {
+    fprintf(f, "usage: floe demo [DIR]   (default /tmp/floe-demo)\n");
+}
+
 int fl_cli_demo(int argc, char **argv) {
-    const char *dir = argc > 1 ? argv[1] : "/tmp/floe-demo";
+    const char *pos[1];
+    int npos;
+    const struct fl_cli_opt none[] = {{0}};
+    int orc = fl_cli_opts("demo", none, argc, argv, pos, 1, &npos, demo_usage);
+    if (orc >= 0) return orc;
+    const char *dir = npos ? pos[0] : "/tmp/floe-demo";
     char path[4096];
     struct fl_error err = {0};
     struct fl_schema *schema = NULL;
@@ -75,7 +85,10 @@ int fl_cli_demo(int argc, char **argv) {
         fl_errf(&err, FL_ERR_IO, "mkdir %s: %s", dir, strerror(errno));
         goto out;
     }
-    snprintf(path, sizeof(path), "%s/weather.parquet", dir);
+    if (snprintf(path, sizeof(path), "%s/weather.parquet", dir) >= (int)sizeof(path)) {
+        fl_errf(&err, FL_ERR_INVALID, "%s: path too long", dir);
+        goto out;
+    }
     if (fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err)) goto out;
     if (fl_batch_new(schema, DEMO_BATCH, &batch, &err)) goto out;
     struct fl_pq_writer_opts opts;
@@ -83,15 +96,18 @@ int fl_cli_demo(int argc, char **argv) {
     if (fl_pq_writer_open_file(path, schema, &opts, &pqw, &err)) goto out;
 
     /* the Iceberg table the same events go to, recreated on every run */
-    char wh[4096 + 16], caturi[4096 + 32];
-    snprintf(wh, sizeof(wh), "file://%s%s/warehouse", dir[0] == '/' ? "" : "./", dir);
-    if (dir[0] != '/') {
-        char cwd[2048];
-        if (!getcwd(cwd, sizeof(cwd))) cwd[0] = 0;
-        snprintf(wh, sizeof(wh), "file://%s/%s/warehouse", cwd, dir);
+    char wh[4096 + 16], caturi[4096 + 32], cwd[2048] = "";
+    if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+        fl_errf(&err, FL_ERR_IO, "getcwd: %s", strerror(errno));
+        goto out;
+    }
+    int n = snprintf(wh, sizeof(wh), "file://%s%s%s/warehouse", cwd, cwd[0] ? "/" : "", dir);
+    if (n >= (int)sizeof(wh) ||
+        snprintf(caturi, sizeof(caturi), "sqlite://%s/catalog.db", wh + 7) >= (int)sizeof(caturi)) {
+        fl_errf(&err, FL_ERR_INVALID, "%s: path too long", dir);
+        goto out;
     }
     mkdir(wh + 7, 0755);
-    snprintf(caturi, sizeof(caturi), "sqlite://%s/catalog.db", wh + 7);
     struct fl_store_opts sopts = {0};
     if (fl_store_open(wh, &sopts, &st, &err)) goto out;
     if (fl_catalog_open(caturi, "floe", &cat, &err)) goto out;
@@ -102,10 +118,11 @@ int fl_cli_demo(int argc, char **argv) {
             struct fl_ice_table *old = NULL;
             if (fl_ice_table_load(st, cat, "demo", "weather", &old, &ignore) == FL_OK) {
                 char prefix[1100];
-                snprintf(prefix, sizeof(prefix), "%s/", old->key_prefix);
+                int cut =
+                    snprintf(prefix, sizeof(prefix), "%s/", old->key_prefix) >= (int)sizeof(prefix);
                 fl_ice_table_free(old);
                 fl_catalog_table_drop(cat, "demo", "weather", &ignore);
-                fl_store_list(st, prefix, demo_rm, st, &ignore);
+                if (!cut) fl_store_list(st, prefix, demo_rm, st, &ignore);
             }
         }
     }

@@ -15,6 +15,7 @@
  * exit status is 1 when any request failed.
  */
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "core/time.h"
 
 #include <curl/curl.h>
@@ -224,34 +225,39 @@ int fl_cli_gen(int argc, char **argv) {
     g.duration_s = 10;
     g.threads = 4;
     g.target = "http://127.0.0.1:8080";
-    const char *scenario = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--rate") && i + 1 < argc)
-            g.rate = atof(argv[++i]);
-        else if (!strcmp(a, "--duration") && i + 1 < argc)
-            g.duration_s = atof(argv[++i]);
-        else if (!strcmp(a, "--target") && i + 1 < argc)
-            g.target = argv[++i];
-        else if (!strcmp(a, "--threads") && i + 1 < argc)
-            g.threads = atoi(argv[++i]);
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (a[0] != '-' && !scenario)
-            scenario = a;
-        else {
-            usage(stderr);
-            return 2;
-        }
-    }
+    int64_t threads = g.threads;
+    const char *pos[1];
+    int npos;
+    const struct fl_cli_opt opts[] = {
+        {.name = "--rate", .kind = FL_CLI_NUM, .target = &g.rate},
+        {.name = "--duration", .kind = FL_CLI_NUM, .target = &g.duration_s},
+        {.name = "--target", .kind = FL_CLI_STR, .target = &g.target},
+        {.name = "--threads",
+         .kind = FL_CLI_INT,
+         .target = &threads,
+         .lo = 1,
+         .hi = GEN_THREADS_MAX},
+        {0}};
+    int orc = fl_cli_opts("gen", opts, argc, argv, pos, 1, &npos, usage);
+    if (orc >= 0) return orc;
+    g.threads = (int)threads;
+    const char *scenario = npos ? pos[0] : NULL;
     static const char *const names[] = {"weather", "datalake", "clickstream", "iot", "ratings"};
     int kind = -1;
     for (int k = 0; scenario && k < 5; k++)
         if (!strcmp(scenario, names[k])) kind = k;
-    if (kind < 0 || g.threads < 1 || g.threads > GEN_THREADS_MAX || g.rate < 0 ||
-        g.duration_s < 0) {
+    if (kind < 0) {
+        fprintf(stderr, "floe gen: %s%s%s\n", scenario ? "unknown scenario \"" : "needs a scenario",
+                scenario ? scenario : "", scenario ? "\"" : "");
         usage(stderr);
+        return 2;
+    }
+    if (strlen(g.target) > 900) {
+        fprintf(stderr, "floe gen: --target longer than 900 characters\n");
+        return 2;
+    }
+    if (g.rate < 0 || g.duration_s < 0) {
+        fprintf(stderr, "floe gen: --rate and --duration are >= 0\n");
         return 2;
     }
     g.kind = (gen_kind_t)kind;

@@ -11,6 +11,7 @@
 #include "batch/batch.h"
 #include "batch/batch_json.h"
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "format/parquet/codec.h"
@@ -97,23 +98,20 @@ static char **split_names(const char *s, int *n) {
 }
 
 static int cmd_cat(int argc, char **argv) {
-    const char *columns = NULL, *path = NULL;
-    long long limit = -1;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--columns") == 0 && i + 1 < argc)
-            columns = argv[++i];
-        else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
-            limit = atoll(argv[++i]);
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            usage(stderr);
-            return 2;
-        } else
-            path = argv[i];
-    }
-    if (!path) {
+    const char *columns = NULL, *path = NULL, *pos[1];
+    int64_t limit = -1;
+    int npos;
+    const struct fl_cli_opt opts[] = {
+        {.name = "--columns", .kind = FL_CLI_STR, .target = &columns},
+        {.name = "--limit", .kind = FL_CLI_INT, .target = &limit, .lo = 0, .hi = INT64_MAX},
+        {0}};
+    int orc = fl_cli_opts("parquet cat", opts, argc, argv, pos, 1, &npos, usage);
+    if (orc >= 0) return orc;
+    if (!npos) {
         usage(stderr);
         return 2;
     }
+    path = pos[0];
     struct fl_error err = {0};
     struct fl_pq_reader *r = NULL;
     struct fl_buf out;
@@ -170,84 +168,82 @@ static int parse_size(const char *s, size_t *out) {
     return 0;
 }
 
+static fl_err_t opt_codec(void *target, const char *v, struct fl_error *err) {
+    struct fl_pq_writer_opts *opts = target;
+    opts->codec = fl_pq_codec_parse(v);
+    if (opts->codec < 0) return fl_errf(err, FL_ERR_INVALID, "unknown codec \"%s\"", v);
+    return FL_OK;
+}
+
+static fl_err_t opt_encoding(void *target, const char *v, struct fl_error *err) {
+    static const char *const names[] = {"auto", "plain", "dict", "delta"};
+    static const fl_pq_enc_mode_t modes[] = {FL_PQ_MODE_AUTO, FL_PQ_MODE_PLAIN, FL_PQ_MODE_DICT,
+                                             FL_PQ_MODE_DELTA};
+    struct fl_pq_writer_opts *opts = target;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(v, names[i])) {
+            opts->encoding = modes[i];
+            return FL_OK;
+        }
+    return fl_errf(err, FL_ERR_INVALID, "expected auto, plain, dict or delta, got \"%s\"", v);
+}
+
+static fl_err_t opt_size(void *target, const char *v, struct fl_error *err) {
+    if (parse_size(v, target))
+        return fl_errf(err, FL_ERR_INVALID, "needs a size (as 8192, 64k, 1m), got \"%s\"", v);
+    return FL_OK;
+}
+
+struct kvs {
+    struct fl_pq_writer_kv kv[64];
+    int nkv;
+};
+
+/* KEY=VALUE: split in argv's own string */
+static fl_err_t opt_kv(void *target, const char *v, struct fl_error *err) {
+    struct kvs *k = target;
+    char *eq = strchr(v, '=');
+    if (!eq || k->nkv == 64)
+        return fl_errf(err, FL_ERR_INVALID, "wants KEY=VALUE (at most 64), got \"%s\"", v);
+    *eq = '\0';
+    k->kv[k->nkv].key = v;
+    k->kv[k->nkv++].value = eq + 1;
+    return FL_OK;
+}
+
 static int cmd_write(int argc, char **argv) {
-    const char *schema_path = NULL, *in_path = NULL, *out_path = NULL;
+    const char *schema_path = NULL, *in_path = NULL, *out_path = NULL, *pos[2];
     struct fl_pq_writer_opts opts;
     fl_pq_writer_opts_default(&opts);
-    struct fl_pq_writer_kv kv[64];
-    int nkv = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--schema") == 0 && v)
-            schema_path = argv[++i];
-        else if (strcmp(a, "--codec") == 0 && v) {
-            opts.codec = fl_pq_codec_parse(argv[++i]);
-            if (opts.codec < 0) {
-                fprintf(stderr, "floe parquet: unknown codec \"%s\"\n", v);
-                return 2;
-            }
-        } else if (strcmp(a, "--page-version") == 0 && v) {
-            opts.page_version = atoi(argv[++i]);
-            if (opts.page_version != 1 && opts.page_version != 2) {
-                fprintf(stderr, "floe parquet: --page-version is 1 or 2\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--encoding") == 0 && v) {
-            i++;
-            if (strcmp(v, "auto") == 0)
-                opts.encoding = FL_PQ_MODE_AUTO;
-            else if (strcmp(v, "plain") == 0)
-                opts.encoding = FL_PQ_MODE_PLAIN;
-            else if (strcmp(v, "dict") == 0)
-                opts.encoding = FL_PQ_MODE_DICT;
-            else if (strcmp(v, "delta") == 0)
-                opts.encoding = FL_PQ_MODE_DELTA;
-            else {
-                fprintf(stderr, "floe parquet: unknown encoding \"%s\"\n", v);
-                return 2;
-            }
-        } else if ((strcmp(a, "--page-size") == 0 || strcmp(a, "--row-group-size") == 0 ||
-                    strcmp(a, "--dict-max") == 0) &&
-                   v) {
-            size_t sz;
-            if (parse_size(argv[++i], &sz)) {
-                fprintf(stderr, "floe parquet: bad size \"%s\" for %s\n", v, a);
-                return 2;
-            }
-            if (strcmp(a, "--page-size") == 0)
-                opts.page_size = sz;
-            else if (strcmp(a, "--row-group-size") == 0)
-                opts.row_group_size = sz;
-            else
-                opts.dict_max = sz;
-        } else if (strcmp(a, "--no-page-index") == 0) {
-            opts.page_index = false;
-        } else if (strcmp(a, "--kv") == 0 && v) {
-            char *eq = strchr(argv[++i], '=');
-            if (!eq || nkv == 64) {
-                fprintf(stderr, "floe parquet: --kv wants KEY=VALUE (at most 64)\n");
-                return 2;
-            }
-            *eq = '\0';
-            kv[nkv].key = argv[i];
-            kv[nkv++].value = eq + 1;
-        } else if (a[0] == '-' && a[1]) {
-            usage(stderr);
-            return 2;
-        } else if (!in_path)
-            in_path = a;
-        else if (!out_path)
-            out_path = a;
-        else {
-            usage(stderr);
-            return 2;
-        }
-    }
+    struct kvs kvs = {.nkv = 0};
+    int64_t page_version = opts.page_version;
+    int no_page_index = 0, npos;
+    const struct fl_cli_opt table[] = {
+        {.name = "--schema", .kind = FL_CLI_STR, .target = &schema_path},
+        {.name = "--codec", .kind = FL_CLI_FN, .target = &opts, .fn = opt_codec},
+        {.name = "--page-version", .kind = FL_CLI_INT, .target = &page_version, .lo = 1, .hi = 2},
+        {.name = "--encoding", .kind = FL_CLI_FN, .target = &opts, .fn = opt_encoding},
+        {.name = "--page-size", .kind = FL_CLI_FN, .target = &opts.page_size, .fn = opt_size},
+        {.name = "--row-group-size",
+         .kind = FL_CLI_FN,
+         .target = &opts.row_group_size,
+         .fn = opt_size},
+        {.name = "--dict-max", .kind = FL_CLI_FN, .target = &opts.dict_max, .fn = opt_size},
+        {.name = "--no-page-index", .kind = FL_CLI_FLAG, .target = &no_page_index},
+        {.name = "--kv", .kind = FL_CLI_FN, .target = &kvs, .fn = opt_kv},
+        {0}};
+    int orc = fl_cli_opts("parquet write", table, argc, argv, pos, 2, &npos, usage);
+    if (orc >= 0) return orc;
+    opts.page_version = (int)page_version;
+    if (no_page_index) opts.page_index = false;
+    in_path = npos > 0 ? pos[0] : NULL;
+    out_path = npos > 1 ? pos[1] : NULL;
     if (!schema_path || !in_path || !out_path) {
         usage(stderr);
         return 2;
     }
+    struct fl_pq_writer_kv *kv = kvs.kv;
+    int nkv = kvs.nkv;
     opts.kv = kv;
     opts.nkv = nkv;
 
@@ -260,7 +256,11 @@ static int cmd_write(int argc, char **argv) {
     size_t linecap = 0;
     int rc = 1;
     char tmp_path[4096];
-    snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-%d", out_path, (int)getpid());
+    if (snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-%d", out_path, (int)getpid()) >=
+        (int)sizeof(tmp_path)) {
+        fprintf(stderr, "floe parquet write: output path too long\n");
+        return 2;
+    }
 
     if (fl_schema_load(schema_path, &schema, &err)) goto out;
     if (fl_batch_new(schema, WRITE_BATCH_ROWS, &batch, &err)) goto out;
@@ -327,8 +327,14 @@ int fl_cli_parquet(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    if (strcmp(sub, "schema") == 0 && argc == 3) return cmd_schema(argv[2]);
-    if (strcmp(sub, "meta") == 0 && argc == 3) return cmd_meta(argv[2]);
+    if (strcmp(sub, "schema") == 0 || strcmp(sub, "meta") == 0) {
+        const struct fl_cli_opt none[] = {{0}};
+        const char *pos[1];
+        int npos, orc = fl_cli_opts(sub[0] == 's' ? "parquet schema" : "parquet meta", none,
+                                    argc - 1, argv + 1, pos, 1, &npos, usage);
+        if (orc >= 0) return orc;
+        if (npos == 1) return sub[0] == 's' ? cmd_schema(pos[0]) : cmd_meta(pos[0]);
+    }
     if (strcmp(sub, "cat") == 0) return cmd_cat(argc - 1, argv + 1);
     if (strcmp(sub, "write") == 0) return cmd_write(argc - 1, argv + 1);
     usage(stderr);

@@ -17,6 +17,7 @@
  * virtual tables (src/sql/, docs/internals/sql.md).
  */
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/warehouse.h"
 #include "core/mem.h"
 #include "core/time.h"
@@ -216,7 +217,8 @@ static int repl_dot(struct fl_sql *sql, char *line, struct opts *o) {
 static int repl(struct fl_sql *sql, struct opts *o) {
     char hist[PATH_MAX] = "";
     const char *home = getenv("HOME");
-    if (home) snprintf(hist, sizeof(hist), "%s/.floe_sql_history", home);
+    if (home && snprintf(hist, sizeof(hist), "%s/.floe_sql_history", home) >= (int)sizeof(hist))
+        hist[0] = '\0'; /* a $HOME too long: no history rather than another file's */
     using_history();
     stifle_history(1000);
     if (hist[0]) read_history(hist);
@@ -278,45 +280,36 @@ static char *read_all(FILE *f, const char *what, struct fl_error *err) {
     return s;
 }
 
+static fl_err_t opt_format(void *target, const char *v, struct fl_error *err) {
+    struct opts *o = target;
+    if (fl_sql_fmt_parse(v, &o->fmt))
+        return fl_errf(err, FL_ERR_INVALID, "expected table, csv, json or ndjson, got \"%s\"", v);
+    o->fmt_set = 1;
+    return FL_OK;
+}
+
 int fl_cli_sql(int argc, char **argv) {
     struct opts o = {.header = 1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--warehouse") && v)
-            o.warehouse = argv[++i];
-        else if (!strcmp(a, "--data") && v)
-            o.data = argv[++i];
-        else if (!strcmp(a, "--catalog") && v)
-            o.catalog = argv[++i];
-        else if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && v)
-            o.file = argv[++i];
-        else if (!strcmp(a, "--format") && v) {
-            if (fl_sql_fmt_parse(argv[++i], &o.fmt)) {
-                fprintf(stderr, "floe sql: --format is table, csv, json or ndjson\n");
-                return 2;
-            }
-            o.fmt_set = 1;
-        } else if (!strcmp(a, "--no-header"))
-            o.header = 0;
-        else if (!strcmp(a, "--timing"))
-            o.timing = 1;
-        else if (!strcmp(a, "--stats"))
-            o.stats = 1;
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "floe sql: unknown option \"%s\"\n", a);
-            usage(stderr);
-            return 2;
-        } else if (!o.query)
-            o.query = a;
-        else {
-            fprintf(stderr, "floe sql: give one QUERY (quote it)\n");
-            return 2;
-        }
+    int no_header = 0, npos;
+    const char *pos[2];
+    const struct fl_cli_opt opts[] = {
+        {.name = "--warehouse", .kind = FL_CLI_STR, .target = &o.warehouse},
+        {.name = "--data", .kind = FL_CLI_STR, .target = &o.data},
+        {.name = "--catalog", .kind = FL_CLI_STR, .target = &o.catalog},
+        {.name = "--file", .alias = "-f", .kind = FL_CLI_STR, .target = &o.file},
+        {.name = "--format", .kind = FL_CLI_FN, .target = &o, .fn = opt_format},
+        {.name = "--no-header", .kind = FL_CLI_FLAG, .target = &no_header},
+        {.name = "--timing", .kind = FL_CLI_FLAG, .target = &o.timing},
+        {.name = "--stats", .kind = FL_CLI_FLAG, .target = &o.stats},
+        {0}};
+    int orc = fl_cli_opts("sql", opts, argc, argv, pos, 2, &npos, usage);
+    if (orc >= 0) return orc;
+    if (npos > 1) {
+        fprintf(stderr, "floe sql: give one QUERY (quote it)\n");
+        return 2;
     }
+    o.query = npos ? pos[0] : NULL;
+    o.header = !no_header;
     if (o.query && o.file) {
         fprintf(stderr, "floe sql: give QUERY or -f FILE, not both\n");
         return 2;

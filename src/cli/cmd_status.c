@@ -6,6 +6,7 @@
  * --json prints the reply as it came.
  */
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "core/buf.h"
 
 #include <curl/curl.h>
@@ -24,21 +25,23 @@ static long long geti(json_t *o, const char *k) {
     return (long long)json_integer_value(json_object_get(o, k));
 }
 
+static void status_usage(FILE *f) {
+    fprintf(f, "usage: floe status [--url http://HOST:PORT] [--json]\n");
+}
+
 int fl_cli_status(int argc, char **argv) {
-    const char *url = "http://127.0.0.1:8080";
-    int raw = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--url") && i + 1 < argc)
-            url = argv[++i];
-        else if (!strcmp(argv[i], "--json"))
-            raw = 1;
-        else {
-            fprintf(stderr, "usage: floe status [--url http://HOST:PORT] [--json]\n");
-            return !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ? 0 : 2;
-        }
-    }
+    const char *url = "http://127.0.0.1:8080", *pos[1];
+    int raw = 0, npos;
+    const struct fl_cli_opt opts[] = {{.name = "--url", .kind = FL_CLI_STR, .target = &url},
+                                      {.name = "--json", .kind = FL_CLI_FLAG, .target = &raw},
+                                      {0}};
+    int orc = fl_cli_opts("status", opts, argc, argv, pos, 0, &npos, status_usage);
+    if (orc >= 0) return orc;
     char full[2048];
-    snprintf(full, sizeof(full), "%s/status", url);
+    if (snprintf(full, sizeof(full), "%s/status", url) >= (int)sizeof(full)) {
+        fprintf(stderr, "floe status: --url too long\n");
+        return 2;
+    }
     struct fl_buf body;
     fl_buf_init(&body, STATUS_MAX_BYTES);
     CURL *c = curl_easy_init();

@@ -16,6 +16,7 @@
  */
 #include "batch/batch_json.h"
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/warehouse.h"
 #include "core/mem.h"
 #include "core/time.h"
@@ -44,7 +45,7 @@ struct opts {
     struct fl_ice_kv props[MAX_TERMS];
     int nprops;
     int64_t snapshot;
-    long long limit;
+    int64_t limit;
     int purge;
     int stats;
     const char *args[4];
@@ -101,8 +102,9 @@ static fl_err_t split_name(const char *t, char *ns, size_t nssz, char *name, siz
     const char *dot = strrchr(t, '.');
     if (!dot || dot == t || !dot[1])
         return fl_errf(err, FL_ERR_INVALID, "table \"%s\" must be NAMESPACE.NAME", t);
-    snprintf(ns, nssz, "%.*s", (int)(dot - t), t);
-    snprintf(name, namesz, "%s", dot + 1);
+    if (snprintf(ns, nssz, "%.*s", (int)(dot - t), t) >= (int)nssz ||
+        snprintf(name, namesz, "%s", dot + 1) >= (int)namesz)
+        return fl_errf(err, FL_ERR_INVALID, "table \"%.200s\": namespace or name too long", t);
     return FL_OK;
 }
 
@@ -847,58 +849,65 @@ static int cmd_drop(const struct opts *o) {
     return 0;
 }
 
+static fl_err_t opt_partition(void *target, const char *v, struct fl_error *err) {
+    struct opts *o = target;
+    if (o->nterms == MAX_TERMS)
+        return fl_errf(err, FL_ERR_INVALID, "at most %d partition terms", MAX_TERMS);
+    o->terms[o->nterms++] = v;
+    return FL_OK;
+}
+
+/* KEY=VALUE: split in argv's own string */
+static fl_err_t opt_property(void *target, const char *v, struct fl_error *err) {
+    struct opts *o = target;
+    char *eq = strchr(v, '=');
+    if (!eq) return fl_errf(err, FL_ERR_INVALID, "wants KEY=VALUE, got \"%s\"", v);
+    if (o->nprops == MAX_TERMS)
+        return fl_errf(err, FL_ERR_INVALID, "at most %d properties", MAX_TERMS);
+    *eq = '\0';
+    o->props[o->nprops].key = v;
+    o->props[o->nprops++].value = eq + 1;
+    return FL_OK;
+}
+
+/* The positional words a command takes at most (alter: its own words). */
+static int max_words(const char *cmd) {
+    if (!strcmp(cmd, "alter")) return 3 + MAX_TERMS;
+    if (!strcmp(cmd, "append") || !strcmp(cmd, "overwrite")) return 3;
+    return 2;
+}
+
 int fl_cli_table(int argc, char **argv) {
     struct opts o = {.snapshot = FL_ICE_NO_SNAPSHOT, .limit = -1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--warehouse") && v)
-            o.warehouse = argv[++i];
-        else if (!strcmp(a, "--catalog") && v)
-            o.catalog = argv[++i];
-        else if (!strcmp(a, "--schema") && v)
-            o.schema = argv[++i];
-        else if (!strcmp(a, "--where") && v)
-            o.where = argv[++i];
-        else if (!strcmp(a, "--snapshot") && v)
-            o.snapshot = strtoll(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--limit") && v)
-            o.limit = atoll(argv[++i]);
-        else if (!strcmp(a, "--purge"))
-            o.purge = 1;
-        else if (!strcmp(a, "--stats"))
-            o.stats = 1;
-        else if (!strcmp(a, "--partition") && v && o.nterms < MAX_TERMS)
-            o.terms[o.nterms++] = argv[++i];
-        else if (!strcmp(a, "--property") && v && o.nprops < MAX_TERMS) {
-            char *eq = strchr(argv[++i], '=');
-            if (!eq) {
-                fprintf(stderr, "floe table: --property wants KEY=VALUE\n");
-                return 2;
-            }
-            *eq = '\0';
-            o.props[o.nprops].key = argv[i];
-            o.props[o.nprops++].value = eq + 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "floe table: unknown option \"%s\"\n", a);
-            usage(stderr);
-            return 2;
-        } else if (o.nargs < 4) {
-            o.args[o.nargs++] = a;
-            /* alter takes the rest of the line as its own words */
-            if (o.nargs == 2 && !strcmp(o.args[0], "alter")) {
-                o.rest = argv + i + 1;
-                o.nrest = argc - i - 1;
-                break;
-            }
-        }
-    }
-    if (o.nargs == 0) {
+    const char *pos[3 + MAX_TERMS];
+    int npos;
+    const struct fl_cli_opt opts[] = {
+        {.name = "--warehouse", .kind = FL_CLI_STR, .target = &o.warehouse},
+        {.name = "--catalog", .kind = FL_CLI_STR, .target = &o.catalog},
+        {.name = "--schema", .kind = FL_CLI_STR, .target = &o.schema},
+        {.name = "--where", .kind = FL_CLI_STR, .target = &o.where},
+        {.name = "--snapshot", .kind = FL_CLI_INT, .target = &o.snapshot},
+        {.name = "--limit", .kind = FL_CLI_INT, .target = &o.limit, .lo = 0, .hi = INT64_MAX},
+        {.name = "--purge", .kind = FL_CLI_FLAG, .target = &o.purge},
+        {.name = "--stats", .kind = FL_CLI_FLAG, .target = &o.stats},
+        {.name = "--partition", .kind = FL_CLI_FN, .target = &o, .fn = opt_partition},
+        {.name = "--property", .kind = FL_CLI_FN, .target = &o, .fn = opt_property},
+        {0}};
+    int orc = fl_cli_opts("table", opts, argc, argv, pos, 3 + MAX_TERMS, &npos, usage);
+    if (orc >= 0) return orc;
+    if (npos == 0) {
         usage(stderr);
         return 2;
+    }
+    if (npos > max_words(pos[0])) {
+        fprintf(stderr, "floe table %s: unexpected argument \"%s\"\n", pos[0],
+                pos[max_words(pos[0])]);
+        return 2;
+    }
+    for (o.nargs = 0; o.nargs < npos && o.nargs < 4; o.nargs++) o.args[o.nargs] = pos[o.nargs];
+    if (!strcmp(pos[0], "alter") && npos > 2) { /* alter takes the rest as its own words */
+        o.rest = (char **)pos + 2;
+        o.nrest = npos - 2;
     }
     const char *cmd = o.args[0];
     if (!strcmp(cmd, "list")) return cmd_list(&o);

@@ -18,6 +18,7 @@
  * read-only view) until interrupted.
  */
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/time.h"
@@ -49,7 +50,7 @@ struct topts {
     int from;      /* 0 end, 1 beginning, 2 offset, 3 time */
     int64_t offset, time_ms;
     int follow;
-    long long max;
+    int64_t max;
 };
 
 static void usage(FILE *f) {
@@ -68,89 +69,76 @@ static int fail(const char *what, const struct fl_error *err) {
     return 1;
 }
 
-static bool num(const char *s, int64_t *v) {
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || end == s || *end) return false;
-    *v = x;
-    return true;
+static fl_err_t opt_sync(void *target, const char *v, struct fl_error *err) {
+    static const char *const names[] = {"always", "interval", "never"};
+    static const fl_log_sync_t modes[] = {FL_LOG_SYNC_ALWAYS, FL_LOG_SYNC_INTERVAL,
+                                          FL_LOG_SYNC_NEVER};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(v, names[i])) {
+            *(fl_log_sync_t *)target = modes[i];
+            return FL_OK;
+        }
+    return fl_errf(err, FL_ERR_INVALID, "expected always, interval or never, got \"%s\"", v);
 }
 
+static fl_err_t opt_time(void *target, const char *v, struct fl_error *err) {
+    struct topts *o = target;
+    int64_t us;
+    if (fl_time_parse_iso(v, strlen(v), &us) != FL_OK)
+        return fl_errf(err, FL_ERR_INVALID, "\"%s\" is not an ISO-8601 time", v);
+    o->from = 3;
+    o->time_ms = us / 1000;
+    return FL_OK;
+}
+
+static fl_err_t opt_offset(void *target, const char *v, struct fl_error *err) {
+    struct topts *o = target;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || *end || x < 0)
+        return fl_errf(err, FL_ERR_INVALID, "needs an offset (a number >= 0), got \"%s\"", v);
+    o->from = 2;
+    o->offset = x;
+    return FL_OK;
+}
+
+/* Returns -1 to go on, else the exit code. */
 static int parse(int argc, char **argv, struct topts *o) {
     memset(o, 0, sizeof(*o));
     fl_log_topic_config_default(&o->cfg);
-    o->partition = -1;
+    int64_t partitions = o->cfg.partitions, partition = -1;
     o->max = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int64_t n;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--follow") || !strcmp(a, "-f")) {
-            o->follow = 1;
-        } else if (!strcmp(a, "--from-beginning")) {
-            o->from = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            if (!v) {
-                fprintf(stderr, "floe topic: %s needs a value\n", a);
-                return 2;
-            }
-            i++;
-            if (!strcmp(a, "--log-dir"))
-                o->log_dir = v;
-            else if (!strcmp(a, "--sync")) {
-                if (!strcmp(v, "always"))
-                    o->cfg.sync = FL_LOG_SYNC_ALWAYS;
-                else if (!strcmp(v, "interval"))
-                    o->cfg.sync = FL_LOG_SYNC_INTERVAL;
-                else if (!strcmp(v, "never"))
-                    o->cfg.sync = FL_LOG_SYNC_NEVER;
-                else {
-                    fprintf(stderr, "floe topic: --sync is always, interval or never\n");
-                    return 2;
-                }
-            } else if (!strcmp(a, "--time")) {
-                int64_t us;
-                if (fl_time_parse_iso(v, strlen(v), &us) != FL_OK) {
-                    fprintf(stderr, "floe topic: --time \"%s\" is not an ISO-8601 time\n", v);
-                    return 2;
-                }
-                o->from = 3;
-                o->time_ms = us / 1000;
-            } else if (!num(v, &n)) {
-                fprintf(stderr, "floe topic: %s \"%s\" is not a number\n", a, v);
-                return 2;
-            } else if (!strcmp(a, "--partitions") && n >= 1 && n <= MAX_PARTS)
-                o->cfg.partitions = (int)n;
-            else if (!strcmp(a, "--retention-ms"))
-                o->cfg.retention_ms = n;
-            else if (!strcmp(a, "--retention-bytes"))
-                o->cfg.retention_bytes = n;
-            else if (!strcmp(a, "--segment-bytes"))
-                o->cfg.segment_bytes = n;
-            else if (!strcmp(a, "--partition") && n >= 0 && n < MAX_PARTS)
-                o->partition = (int)n;
-            else if (!strcmp(a, "--offset") && n >= 0) {
-                o->from = 2;
-                o->offset = n;
-            } else if (!strcmp(a, "--max") && n >= 0)
-                o->max = n;
-            else {
-                fprintf(stderr, "floe topic: unknown option or bad value: %s %s\n", a, v);
-                return 2;
-            }
-        } else if (!o->cmd) {
-            o->cmd = a;
-        } else if (!o->name) {
-            o->name = a;
-        } else {
-            fprintf(stderr, "floe topic: unexpected argument \"%s\"\n", a);
-            return 2;
-        }
-    }
+    const struct fl_cli_opt opts[] = {
+        {.name = "--log-dir", .kind = FL_CLI_STR, .target = &o->log_dir},
+        {.name = "--follow", .alias = "-f", .kind = FL_CLI_FLAG, .target = &o->follow},
+        {.name = "--from-beginning", .kind = FL_CLI_FLAG, .target = &o->from, .lo = 1},
+        {.name = "--offset", .kind = FL_CLI_FN, .target = o, .fn = opt_offset},
+        {.name = "--time", .kind = FL_CLI_FN, .target = o, .fn = opt_time},
+        {.name = "--sync", .kind = FL_CLI_FN, .target = &o->cfg.sync, .fn = opt_sync},
+        {.name = "--partitions",
+         .kind = FL_CLI_INT,
+         .target = &partitions,
+         .lo = 1,
+         .hi = MAX_PARTS},
+        {.name = "--retention-ms", .kind = FL_CLI_INT, .target = &o->cfg.retention_ms},
+        {.name = "--retention-bytes", .kind = FL_CLI_INT, .target = &o->cfg.retention_bytes},
+        {.name = "--segment-bytes", .kind = FL_CLI_INT, .target = &o->cfg.segment_bytes},
+        {.name = "--partition",
+         .kind = FL_CLI_INT,
+         .target = &partition,
+         .lo = 0,
+         .hi = MAX_PARTS - 1},
+        {.name = "--max", .kind = FL_CLI_INT, .target = &o->max, .lo = 0, .hi = INT64_MAX},
+        {0}};
+    const char *pos[2];
+    int npos;
+    int rc = fl_cli_opts("topic", opts, argc, argv, pos, 2, &npos, usage);
+    if (rc >= 0) return rc;
+    o->cfg.partitions = (int)partitions;
+    o->partition = (int)partition;
+    o->cmd = npos > 0 ? pos[0] : NULL;
+    o->name = npos > 1 ? pos[1] : NULL;
     if (!o->cmd) {
         usage(stderr);
         return 2;

@@ -7,27 +7,28 @@
  * intake (requests in progress finish and are answered), closes the log
  * cleanly and exits 0.
  *
- * Pipelines: the config's `pipelines:` list, or without one the
- * built-in ones: weather -> default.weather (append), and seed 000's
- * datalake: session_topic/employee_topic/client_topic carry pointer
- * records to uploaded files, upserted by uuid into default.sessions
- * (partitioned by status; status must be approved or resubmission),
- * default.employees and default.clients; and seed 001's Flink job:
- * weather -> default.weather_agg, 1-minute average temperature and
- * count per city (pipeline/window.h).
+ * What to run is the up plan (up_plan.c): the config file, the command
+ * line and every default, the same plan `floe config show` prints. This
+ * file runs it in phases, one function each: make the plan (and the data
+ * directory), open the log and ensure the topics, start the pipelines
+ * (catalog, tables, pipeline threads), start the server, wait for a
+ * signal, stop. Without a `pipelines:` section the plan holds the
+ * built-in pipelines of seeds 000 and 001 (see up_plan.c).
  *
  * Tables: the config's `tables:` are created when the catalog lacks them
  * (up_tables.c) before any pipeline starts. GET /status on the same port
  * reports each pipeline's counters (floe status prints them).
  */
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
+#include "cli/up_plan.h"
 #include "cli/up_tables.h"
-#include "core/config.h"
 #include "core/time.h"
 #include "catalog/rest.h"
 #include "iceberg/table.h"
 #include "pipeline/pipeline.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "ingest/backend_log.h"
 #include "ingest/coalesce.h"
 #include "ingest/ingest.h"
@@ -45,33 +46,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const SEED_TOPICS[] = {"weather", "session_topic", "employee_topic",
-                                          "client_topic"};
-
 static void up_usage(FILE *f) {
     fprintf(f,
             "usage: floe up [-c FILE] [--listen ADDR:PORT] [--data DIR]\n"
-            "  -c FILE             YAML configuration (see docs/internals/ingest.md)\n"
+            "  -c FILE             YAML configuration (see docs/config.md)\n"
             "  --listen ADDR:PORT  HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
             "  --data DIR          data directory: DIR/log, DIR/warehouse (default ./floe-data)\n");
 }
 
-/* The topic config for name: the log's defaults, then the config file's entry. */
-static void topic_cfg(const struct fl_config *cfg, const char *name,
-                      struct fl_log_topic_config *tc) {
-    fl_log_topic_config_default(tc);
-    for (int i = 0; i < cfg->ntopics; i++) {
-        const struct fl_config_topic *t = &cfg->topics[i];
-        if (strcmp(t->name, name)) continue;
-        if (t->partitions > 0) tc->partitions = (int)t->partitions;
-        if (t->sync >= 0) tc->sync = (fl_log_sync_t)t->sync;
-        if (t->flush_interval_ms > 0) tc->flush_interval_ms = t->flush_interval_ms;
-    }
-}
-
 static int mkdir_p(const char *dir) {
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp)) return -1;
+    if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
@@ -80,44 +68,6 @@ static int mkdir_p(const char *dir) {
         }
     return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }
-
-/* Seed 001's weather events, as floe's built-in table: the event's own
- * columns, when floe processed it, and where it sat in the log. */
-static const char WEATHER_SCHEMA[] =
-    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
-    "{\"id\":1,\"name\":\"city\",\"required\":true,\"type\":\"string\"},"
-    "{\"id\":2,\"name\":\"temperature\",\"required\":false,\"type\":\"double\"},"
-    "{\"id\":3,\"name\":\"ts\",\"required\":true,\"type\":\"timestamptz\"},"
-    "{\"id\":4,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"},"
-    "{\"id\":5,\"name\":\"_kafka_topic\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":6,\"name\":\"_kafka_partition\",\"required\":false,\"type\":\"int\"},"
-    "{\"id\":7,\"name\":\"_kafka_offset\",\"required\":false,\"type\":\"long\"}]}";
-
-/* Seed 000's tables. The seed shows the session records' fields (uuid,
- * status, client_uuid, specialist_uuid); for employees and clients it
- * shows only the uuid key, so their other columns are a choice (name,
- * email, role): fields of a file that the table lacks are ignored. uuid
- * is the identifier field (the upsert key) of all three. */
-static const char SESSIONS_SCHEMA[] =
-    "{\"type\":\"struct\",\"schema-id\":0,\"identifier-field-ids\":[1],\"fields\":["
-    "{\"id\":1,\"name\":\"uuid\",\"required\":true,\"type\":\"string\"},"
-    "{\"id\":2,\"name\":\"status\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":3,\"name\":\"client_uuid\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":4,\"name\":\"specialist_uuid\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":5,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
-static const char EMPLOYEES_SCHEMA[] =
-    "{\"type\":\"struct\",\"schema-id\":0,\"identifier-field-ids\":[1],\"fields\":["
-    "{\"id\":1,\"name\":\"uuid\",\"required\":true,\"type\":\"string\"},"
-    "{\"id\":2,\"name\":\"name\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":3,\"name\":\"email\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":4,\"name\":\"role\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":5,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
-static const char CLIENTS_SCHEMA[] =
-    "{\"type\":\"struct\",\"schema-id\":0,\"identifier-field-ids\":[1],\"fields\":["
-    "{\"id\":1,\"name\":\"uuid\",\"required\":true,\"type\":\"string\"},"
-    "{\"id\":2,\"name\":\"name\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":3,\"name\":\"email\",\"required\":false,\"type\":\"string\"},"
-    "{\"id\":4,\"name\":\"processed_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
 
 /* Creates default.<name> (partitioned by term, NULL = unpartitioned)
  * when the catalog lacks it. */
@@ -146,51 +96,6 @@ static fl_err_t ensure_table(struct fl_store *st, struct fl_catalog *cat, const 
     return rc;
 }
 
-/* The built-in pipelines (no `pipelines:` in the config). uuid, the
- * identifier field, is the upsert key of the seed 000 tables. */
-static const char *const SESSION_STATUS[] = {"approved", "resubmission"};
-static const struct fl_pipe_allowed SESSION_ALLOWED[] = {{"status", SESSION_STATUS, 2}};
-static const char *const SESSION_REQUIRED[] = {"uuid", "status"};
-
-/* Seed 001's Flink job: 1-minute tumbling windows per city, average
- * temperature and count, into default.weather_agg (created by the
- * pipeline: its schema follows from the window). The event's ts is only
- * its hour ("2026-01-08-14"), which would put a whole hour in its first
- * minute, so the windows run on the log timestamp: when floe received
- * the reading. */
-static const char *const WEATHER_KEY[] = {"city"};
-static const struct fl_pipe_agg WEATHER_AGGS[] = {
-    {FL_PIPE_AGG_AVG, "temperature", "avg_temperature"}, {FL_PIPE_AGG_COUNT, "*", "record_count"}};
-static const struct fl_pipe_window_config WEATHER_WINDOW = {.time_col = "_kafka_timestamp",
-                                                            .key = WEATHER_KEY,
-                                                            .nkey = 1,
-                                                            .size_ms = 60000,
-                                                            .lateness_ms = 10000,
-                                                            .aggs = WEATHER_AGGS,
-                                                            .naggs = 2};
-
-struct builtin_pipe {
-    const char *topic, *table, *schema, *term;
-    int decode;
-    struct fl_pipe_rules rules;
-    const struct fl_pipe_window_config *window;
-};
-
-static const struct builtin_pipe BUILTIN[] = {
-    {"weather", "weather", WEATHER_SCHEMA, "day(ts)", FL_PIPE_DECODE_JSON, {0}, NULL},
-    {"session_topic",
-     "sessions",
-     SESSIONS_SCHEMA,
-     "status",
-     FL_PIPE_DECODE_POINTER,
-     {SESSION_REQUIRED, 2, SESSION_ALLOWED, 1},
-     NULL},
-    {"employee_topic", "employees", EMPLOYEES_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}, NULL},
-    {"client_topic", "clients", CLIENTS_SCHEMA, NULL, FL_PIPE_DECODE_POINTER, {0}, NULL},
-    {"weather", "weather_agg", NULL, NULL, FL_PIPE_DECODE_JSON, {0}, &WEATHER_WINDOW},
-};
-
-/* The config's tables: created when missing, checked when present. */
 static fl_err_t up_declared_tables(struct fl_store *st, struct fl_catalog *cat,
                                    const struct fl_config *cfg, struct fl_error *err) {
     for (int i = 0; i < cfg->ntables; i++) {
@@ -238,243 +143,183 @@ static void up_status_json(void *ctx, struct fl_buf *out) {
     free(text);
 }
 
-int fl_cli_up(int argc, char **argv) {
-    const char *conf_path = NULL, *listen_arg = NULL, *data_arg = NULL;
-    for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
-            conf_path = argv[++i];
-        else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
-            listen_arg = argv[++i];
-        else if (!strcmp(argv[i], "--data") && i + 1 < argc)
-            data_arg = argv[++i];
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            up_usage(stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "floe up: unknown argument \"%s\"\n", argv[i]);
-            up_usage(stderr);
-            return 2;
-        }
-    }
-
-    int status = 1;
-    struct fl_error err = {0};
-    struct fl_config cfg;
-    struct fl_ingest_config icfg;
-    struct fl_log *log = NULL;
-    struct fl_store *store = NULL;
-    struct fl_ingest *ing = NULL;
-    struct fl_ingest_server *srv = NULL;
-    struct fl_ingest_backend be = {0}, co = {0};
-    struct fl_catalog *cat = NULL;
-    struct fl_pipe *pipes[64] = {0};
-    int npipes = 0;
-    fl_config_init(&cfg);
-    fl_ingest_config_default(&icfg);
-    if (conf_path && fl_config_load(conf_path, &cfg, &err)) {
-        fprintf(stderr, "floe up: %s\n", err.msg);
-        status = 2;
-        goto out;
-    }
-    const char *data = data_arg ? data_arg : cfg.data_dir ? cfg.data_dir : "floe-data";
-    const char *listen_addr = listen_arg ? listen_arg : cfg.listen ? cfg.listen : "127.0.0.1:8080";
-    char absdata[PATH_MAX], logdir[PATH_MAX + 8], wh[PATH_MAX + 32];
-    if (mkdir_p(data) || !realpath(data, absdata)) {
-        fprintf(stderr, "floe up: data directory %s: %s\n", data, strerror(errno));
-        goto out;
-    }
-    snprintf(logdir, sizeof(logdir), "%s/log", absdata);
-    if (cfg.warehouse)
-        snprintf(wh, sizeof(wh), "%s", cfg.warehouse);
-    else
-        snprintf(wh, sizeof(wh), "file://%s/warehouse", absdata);
-
-    /* limits and upload kinds from the config file */
-    if (cfg.limits.header_bytes > 0) icfg.limits.header_bytes = (size_t)cfg.limits.header_bytes;
-    if (cfg.limits.body_bytes > 0) icfg.limits.body_bytes = (size_t)cfg.limits.body_bytes;
-    if (cfg.limits.records > 0) icfg.limits.records = (int)cfg.limits.records;
-    if (cfg.limits.connections > 0) icfg.limits.connections = (unsigned)cfg.limits.connections;
-    if (cfg.limits.timeout_s > 0) icfg.limits.timeout_s = (unsigned)cfg.limits.timeout_s;
-    if (cfg.limits.threads > 0) icfg.limits.threads = (unsigned)cfg.limits.threads;
-    if (cfg.auto_create_topics >= 0) icfg.auto_create_topics = cfg.auto_create_topics;
-    for (int i = 0; i < cfg.nuploads; i++)
-        if (fl_ingest_config_set_kind(&icfg, cfg.uploads[i].prefix, cfg.uploads[i].folder,
-                                      cfg.uploads[i].topic, &err)) {
-            fprintf(stderr, "floe up: %s: uploads: %s\n", conf_path, err.msg);
-            status = 2;
-            goto out;
-        }
-
-    struct fl_log_opts lopts;
-    memset(&lopts, 0, sizeof(lopts));
-    lopts.dir = logdir;
-    lopts.max_disk_bytes = cfg.max_disk_bytes >= 0 ? cfg.max_disk_bytes : -1;
-    lopts.min_free_bytes = cfg.min_free_bytes >= 0 ? cfg.min_free_bytes : INT64_C(64) << 20;
-    if (fl_log_open(&lopts, &log, &err)) {
-        fprintf(stderr, "floe up: log %s: %s\n", logdir, err.msg);
-        goto out;
-    }
-    if (fl_store_open(wh, NULL, &store, &err)) {
-        fprintf(stderr, "floe up: warehouse %s: %s\n", wh, err.msg);
-        goto out;
-    }
-    /* the seed topics, the upload kinds' topics and the configured ones */
-    struct fl_log_topic_config tc;
-    for (size_t i = 0; i < sizeof(SEED_TOPICS) / sizeof(SEED_TOPICS[0]); i++) {
-        topic_cfg(&cfg, SEED_TOPICS[i], &tc);
-        if (fl_log_topic_ensure(log, SEED_TOPICS[i], &tc, &err)) goto log_err;
-    }
-    for (int i = 0; i < icfg.nkinds; i++) {
-        topic_cfg(&cfg, icfg.kinds[i].topic, &tc);
-        if (fl_log_topic_ensure(log, icfg.kinds[i].topic, &tc, &err)) goto log_err;
-    }
-    for (int i = 0; i < cfg.ntopics; i++) {
-        topic_cfg(&cfg, cfg.topics[i].name, &tc);
-        if (fl_log_topic_ensure(log, cfg.topics[i].name, &tc, &err)) goto log_err;
-    }
-
-    /* SIGINT and SIGTERM are taken by sigwait below: block them before any
-     * pipeline or server thread starts so that every thread inherits the mask */
+/* What floe up holds while it runs; each phase below fills a part and
+ * up_stop frees whatever was made. */
+struct up {
+    struct fl_up_plan plan;
+    char logdir[PATH_MAX + 8];
+    struct fl_log *log;
+    struct fl_store *store;
+    struct fl_catalog *cat;
+    struct fl_pipe **pipes;
+    int npipes;
+    struct up_status ustat;
+    struct fl_rest rest;
+    struct fl_ingest_backend be, co;
+    struct fl_ingest *ing;
+    struct fl_ingest_server *srv;
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    struct fl_error err;
+};
+
+/* Phase 1: the plan, and the data directory made and made absolute. */
+static int up_make_plan(struct up *u, const char *conf, const char *listen, const char *data) {
+    if (fl_up_plan_build(&u->plan, conf, listen, data, &u->err)) {
+        fprintf(stderr, "floe up: %s\n", u->err.msg);
+        return 2;
+    }
+    char absdata[PATH_MAX];
+    if (mkdir_p(u->plan.data_dir) || !realpath(u->plan.data_dir, absdata)) {
+        fprintf(stderr, "floe up: data directory %s: %s\n", u->plan.data_dir, strerror(errno));
+        return 1;
+    }
+    fl_up_plan_set_data_dir(&u->plan, absdata);
+    if (snprintf(u->logdir, sizeof(u->logdir), "%s/log", absdata) >= (int)sizeof(u->logdir)) {
+        fprintf(stderr, "floe up: data directory %s: path too long\n", absdata);
+        return 1;
+    }
+    return 0;
+}
+
+/* Phase 2: the log, the warehouse store and every topic of the plan. */
+static int up_open_log(struct up *u) {
+    struct fl_log_opts lopts = {.dir = u->logdir,
+                                .max_disk_bytes = u->plan.max_disk_bytes,
+                                .min_free_bytes = u->plan.min_free_bytes};
+    if (fl_log_open(&lopts, &u->log, &u->err)) {
+        fprintf(stderr, "floe up: log %s: %s\n", u->logdir, u->err.msg);
+        return 1;
+    }
+    if (fl_store_open(u->plan.warehouse, NULL, &u->store, &u->err)) {
+        fprintf(stderr, "floe up: warehouse %s: %s\n", u->plan.warehouse, u->err.msg);
+        return 1;
+    }
+    for (int i = 0; i < u->plan.ntopics; i++)
+        if (fl_log_topic_ensure(u->log, u->plan.topics[i].name, &u->plan.topics[i].tc, &u->err)) {
+            fprintf(stderr, "floe up: topics: %s\n", u->err.msg);
+            return 1;
+        }
+    return 0;
+}
+
+/* Phase 3: the catalog, the declared and built-in tables, and the
+ * pipelines from topics into Iceberg tables (their threads start here). */
+static int up_start_pipelines(struct up *u) {
+    /* SIGINT and SIGTERM are taken by sigwait (up_wait): block them before
+     * any pipeline or server thread starts so that every thread inherits the mask */
+    sigemptyset(&u->sigs);
+    sigaddset(&u->sigs, SIGINT);
+    sigaddset(&u->sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &u->sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* the catalog and the pipelines from topics into Iceberg tables */
-    char caturi[PATH_MAX + 32];
-    if (cfg.catalog)
-        snprintf(caturi, sizeof(caturi), "%s", cfg.catalog);
-    else
-        snprintf(caturi, sizeof(caturi), "sqlite://%s/catalog.db", absdata);
-    if (fl_catalog_open(caturi, "floe", &cat, &err)) {
-        fprintf(stderr, "floe up: catalog %s: %s\n", caturi, err.msg);
-        goto out;
+    if (fl_catalog_open(u->plan.catalog, "floe", &u->cat, &u->err)) {
+        fprintf(stderr, "floe up: catalog %s: %s\n", u->plan.catalog, u->err.msg);
+        return 1;
     }
-    if (up_declared_tables(store, cat, &cfg, &err)) {
-        fprintf(stderr, "floe up: %s\n", err.msg);
-        status = 2;
-        goto out;
+    if (up_declared_tables(u->store, u->cat, &u->plan.cfg, &u->err)) {
+        fprintf(stderr, "floe up: %s\n", u->err.msg);
+        return 2;
     }
-    bool builtin = !cfg.pipelines_given;
-    for (size_t i = 0; builtin && i < sizeof(BUILTIN) / sizeof(BUILTIN[0]); i++)
-        if (BUILTIN[i].schema &&
-            ensure_table(store, cat, BUILTIN[i].table, BUILTIN[i].schema, BUILTIN[i].term, &err)) {
-            fprintf(stderr, "floe up: table default.%s: %s\n", BUILTIN[i].table, err.msg);
-            goto out;
+    for (int i = 0; i < u->plan.npipes; i++) {
+        const struct fl_up_pipe *up = &u->plan.pipes[i];
+        if (up->schema_json &&
+            ensure_table(u->store, u->cat, up->table, up->schema_json, up->term, &u->err)) {
+            fprintf(stderr, "floe up: table default.%s: %s\n", up->table, u->err.msg);
+            return 1;
         }
-    int want = builtin ? (int)(sizeof(BUILTIN) / sizeof(BUILTIN[0])) : cfg.npipelines;
-    for (int i = 0; i < want && npipes < 64; i++) {
-        /* without a pipelines section: the built-in ones */
-        const struct fl_config_pipeline *pl = builtin ? NULL : &cfg.pipelines[i];
-        const struct builtin_pipe *bp = builtin ? &BUILTIN[i] : NULL;
-        char ns[256] = "default", name[256];
-        struct fl_pipe_allowed allowed[64];
-        struct fl_pipe_map_step steps[256];
-        struct fl_pipe_config pc = {.commit_interval_ms = 1000};
-        struct fl_pipe_agg aggs[32];
-        struct fl_pipe_window_config wc;
-        if (pl) {
-            const char *dot = strrchr(pl->table, '.');
-            snprintf(ns, sizeof(ns), "%.*s", (int)(dot - pl->table), pl->table);
-            snprintf(name, sizeof(name), "%s", dot + 1);
-            topic_cfg(&cfg, pl->topic, &tc);
-            if (fl_log_topic_ensure(log, pl->topic, &tc, &err)) goto log_err;
-            pc.name = pl->name ? pl->name : pl->topic;
-            pc.topic = pl->topic;
-            pc.commit_interval_ms = pl->commit_interval_ms;
-            pc.decode = pl->decode > 0 ? FL_PIPE_DECODE_POINTER : FL_PIPE_DECODE_JSON;
-            pc.nmap = fl_up_map_steps(pl, steps, 256);
-            pc.map = steps;
-            pc.key = (const char *const *)pl->key;
-            pc.nkey = pl->nkey;
-            pc.rules.required = (const char *const *)pl->required;
-            pc.rules.nrequired = pl->nrequired;
-            for (int k = 0; k < pl->nallowed && k < 64; k++)
-                allowed[k] = (struct fl_pipe_allowed){pl->allowed[k].col,
-                                                      (const char *const *)pl->allowed[k].values,
-                                                      pl->allowed[k].nvalues};
-            pc.rules.allowed = allowed;
-            pc.rules.nallowed = pl->nallowed < 64 ? pl->nallowed : 64;
-            if (pl->window) {
-                const struct fl_config_window *cw = pl->window;
-                for (int k = 0; k < cw->naggs && k < 32; k++)
-                    aggs[k] = (struct fl_pipe_agg){(fl_pipe_agg_t)cw->aggs[k].fn, cw->aggs[k].col,
-                                                   cw->aggs[k].as};
-                wc = (struct fl_pipe_window_config){
-                    cw->time,     (const char *const *)cw->key,
-                    cw->nkey,     cw->size_ms,
-                    cw->slide_ms, cw->lateness_ms > 0 ? cw->lateness_ms : 0,
-                    aggs,         cw->naggs,
-                    cw->pg_uri,   cw->pg_table};
-                pc.window = &wc;
-            }
-        } else {
-            snprintf(name, sizeof(name), "%s", bp->table);
-            pc.name = bp->window ? bp->table : bp->topic;
-            pc.topic = bp->topic;
-            pc.window = bp->window;
-            pc.decode = bp->decode;
-            pc.rules = bp->rules;
-        }
-        pc.ns = ns;
-        pc.table = name;
-        if (fl_pipe_new(log, store, cat, &pc, &pipes[npipes], &err) ||
-            fl_pipe_start(pipes[npipes], &err)) {
-            fprintf(stderr, "floe up: %s\n", err.msg);
-            if (pipes[npipes]) npipes++;
-            goto out;
-        }
-        printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc.name, pc.topic, ns, name);
-        npipes++;
     }
+    if (u->plan.npipes > 0) u->pipes = fl_calloc((size_t)u->plan.npipes, sizeof(*u->pipes));
+    for (int i = 0; i < u->plan.npipes; i++) {
+        const struct fl_pipe_config *pc = &u->plan.pipes[i].pc;
+        fl_err_t rc = fl_pipe_new(u->log, u->store, u->cat, pc, &u->pipes[i], &u->err);
+        if (u->pipes[i]) u->npipes++;
+        if (!rc) rc = fl_pipe_start(u->pipes[i], &u->err);
+        if (rc) {
+            fprintf(stderr, "floe up: %s\n", u->err.msg);
+            return 1;
+        }
+        printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc->name, pc->topic, pc->ns,
+               pc->table);
+    }
+    return 0;
+}
 
+/* Phase 4: HTTP ingest, the REST catalog, POST /sql and GET /status on
+ * one port. */
+static int up_start_server(struct up *u) {
     struct fl_log_topic_config defaults;
     fl_log_topic_config_default(&defaults);
+    struct fl_ingest_config *icfg = &u->plan.icfg;
     /* the Iceberg REST catalog for Trino, Spark, DuckDB, PyIceberg under /v1/ */
-    struct fl_rest rest = {.store = store, .cat = cat, .token = getenv("FLOE_REST_TOKEN")};
-    icfg.rest = &rest;
-    icfg.sql_log = log; /* POST /sql sees the topics as topic.NAME */
-    struct up_status ustat = {pipes, npipes};
-    icfg.status = up_status_json;
-    icfg.status_ctx = &ustat;
-    fl_ingest_backend_log_init(&be, log, store, &defaults);
+    u->rest =
+        (struct fl_rest){.store = u->store, .cat = u->cat, .token = getenv("FLOE_REST_TOKEN")};
+    icfg->rest = &u->rest;
+    icfg->sql_log = u->log; /* POST /sql sees the topics as topic.NAME */
+    u->ustat = (struct up_status){u->pipes, u->npipes};
+    icfg->status = up_status_json;
+    icfg->status_ctx = &u->ustat;
+    fl_ingest_backend_log_init(&u->be, u->log, u->store, &defaults);
     /* concurrent single-event requests share one log append (coalesce.c) */
-    fl_ingest_coalesce_init(&co, &be, (size_t)1 << 20);
-    if (fl_ingest_new(&icfg, &co, &ing, &err) ||
-        fl_ingest_server_start(ing, listen_addr, &srv, &err)) {
-        fprintf(stderr, "floe up: %s\n", err.msg);
-        goto out;
+    fl_ingest_coalesce_init(&u->co, &u->be, (size_t)1 << 20);
+    if (fl_ingest_new(icfg, &u->co, &u->ing, &u->err) ||
+        fl_ingest_server_start(u->ing, u->plan.listen, &u->srv, &u->err)) {
+        fprintf(stderr, "floe up: %s\n", u->err.msg);
+        return 1;
     }
-    const char *colon = strrchr(listen_addr, ':');
+    const char *addr = u->plan.listen, *colon = strrchr(addr, ':');
     printf("floe up: listening on http://%.*s:%u (log %s, warehouse %s)\n",
-           (int)(colon - listen_addr), listen_addr, fl_ingest_server_port(srv), logdir,
-           fl_store_uri(store));
+           (int)(colon ? colon - addr : 0), addr, fl_ingest_server_port(u->srv), u->logdir,
+           fl_store_uri(u->store));
     fflush(stdout);
-    fl_info("floe up: serving on port %u", fl_ingest_server_port(srv));
+    fl_info("floe up: serving on port %u", fl_ingest_server_port(u->srv));
+    return 0;
+}
 
+/* Phase 5: until SIGINT or SIGTERM; then intake stops (requests in
+ * progress finish and are answered). */
+static void up_wait(struct up *u) {
     int sig = 0;
-    sigwait(&sigs, &sig);
+    sigwait(&u->sigs, &sig);
     fl_info("floe up: %s: stopping intake", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    fl_ingest_server_stop(srv);
-    srv = NULL;
-    status = 0;
-    goto out;
-log_err:
-    fprintf(stderr, "floe up: topics: %s\n", err.msg);
-out:
-    fl_ingest_server_stop(srv);
+    fl_ingest_server_stop(u->srv);
+    u->srv = NULL;
+}
+
+/* Phase 6: whatever was started, stopped in reverse order. */
+static void up_stop(struct up *u) {
+    fl_ingest_server_stop(u->srv);
     /* intake is stopped: each pipeline commits what arrived, then stops */
-    for (int i = 0; i < npipes; i++) fl_pipe_free(pipes[i]);
-    fl_catalog_free(cat);
-    fl_ingest_free(ing);
-    if (co.ctx) fl_ingest_coalesce_fini(&co);
-    if (be.ctx) fl_ingest_backend_log_fini(&be);
-    if (log) fl_log_close(log);
-    fl_store_free(store);
-    fl_ingest_config_fini(&icfg);
-    fl_config_fini(&cfg);
+    for (int i = 0; i < u->npipes; i++) fl_pipe_free(u->pipes[i]);
+    fl_free(u->pipes);
+    fl_catalog_free(u->cat);
+    fl_ingest_free(u->ing);
+    if (u->co.ctx) fl_ingest_coalesce_fini(&u->co);
+    if (u->be.ctx) fl_ingest_backend_log_fini(&u->be);
+    if (u->log) fl_log_close(u->log);
+    fl_store_free(u->store);
+    fl_up_plan_fini(&u->plan);
+}
+
+int fl_cli_up(int argc, char **argv) {
+    const char *conf = NULL, *listen = NULL, *data = NULL, *pos[1];
+    int npos;
+    const struct fl_cli_opt opts[] = {
+        {.name = "--config", .alias = "-c", .kind = FL_CLI_STR, .target = &conf},
+        {.name = "--listen", .kind = FL_CLI_STR, .target = &listen},
+        {.name = "--data", .kind = FL_CLI_STR, .target = &data},
+        {0}};
+    int rc = fl_cli_opts("up", opts, argc, argv, pos, 0, &npos, up_usage);
+    if (rc >= 0) return rc;
+
+    struct up *u = fl_calloc(1, sizeof(*u));
+    int status = up_make_plan(u, conf, listen, data);
+    if (!status) status = up_open_log(u);
+    if (!status) status = up_start_pipelines(u);
+    if (!status) status = up_start_server(u);
+    if (!status) up_wait(u);
+    up_stop(u);
+    fl_free(u);
     if (status == 0) fl_info("floe up: log closed, bye");
     return status;
 }

@@ -173,11 +173,12 @@ fl_err_t fl_up_table_ensure(struct fl_store *st, struct fl_catalog *cat,
     return rc;
 }
 
-int fl_up_map_steps(const struct fl_config_pipeline *pl, struct fl_pipe_map_step *out, int max) {
-    int n = 0;
-    for (int i = 0; i < pl->nmap && n < max; i++, n++) {
+struct fl_pipe_map_step *fl_up_map_steps(const struct fl_config_pipeline *pl) {
+    if (pl->nmap == 0) return NULL;
+    struct fl_pipe_map_step *out = fl_calloc((size_t)pl->nmap, sizeof(*out));
+    for (int i = 0; i < pl->nmap; i++) {
         const struct fl_config_map *m = &pl->map[i];
-        out[n] = (struct fl_pipe_map_step){m->kind, m->column, m->from, m->value, m->where};
+        out[i] = (struct fl_pipe_map_step){m->kind, m->column, m->from, m->value, m->where};
     }
-    return n;
+    return out;
 }

@@ -30,8 +30,8 @@ fl_err_t fl_up_table_build(const struct fl_config_table *t, struct fl_schema **s
 fl_err_t fl_up_table_ensure(struct fl_store *st, struct fl_catalog *cat,
                             const struct fl_config_table *t, int *created, struct fl_error *err);
 
-/* pl's map steps as the pipeline takes them (pointing into pl); returns
- * how many (at most max). */
-int fl_up_map_steps(const struct fl_config_pipeline *pl, struct fl_pipe_map_step *out, int max);
+/* pl's pl->nmap map steps as the pipeline takes them (pointing into pl),
+ * in an array the caller frees (NULL when there are none). */
+struct fl_pipe_map_step *fl_up_map_steps(const struct fl_config_pipeline *pl);
 
 #endif

@@ -14,17 +14,11 @@
 
 char *fl_cli_to_uri(const char *s) {
     if (strstr(s, "://")) return fl_strdup(s);
-    char abs[PATH_MAX];
-    if (s[0] == '/') {
-        snprintf(abs, sizeof(abs), "%s", s);
-    } else {
-        char cwd[PATH_MAX / 2];
-        if (!getcwd(cwd, sizeof(cwd))) cwd[0] = '\0';
-        snprintf(abs, sizeof(abs), "%s/%s", cwd, s);
-    }
-    size_t n = strlen(abs) + 8;
+    char *cwd = s[0] == '/' ? NULL : getcwd(NULL, 0); /* sized by getcwd: no cut */
+    size_t n = strlen("file://") + (cwd ? strlen(cwd) + 1 : 0) + strlen(s) + 1;
     char *u = fl_malloc(n);
-    snprintf(u, n, "file://%s", abs);
+    snprintf(u, n, "file://%s%s%s", cwd ? cwd : "", cwd ? "/" : "", s);
+    free(cwd);
     return u;
 }
 
@@ -45,8 +39,11 @@ fl_err_t fl_cli_warehouse_open(const char *warehouse, const char *catalog, struc
             rc =
                 fl_errf(err, FL_ERR_INVALID,
                         "a warehouse on %s needs --catalog (sqlite:PATH or postgresql://...)", uri);
+        } else if (snprintf(catbuf, sizeof(catbuf), "sqlite://%s/catalog.db", uri + 7) >=
+                   (int)sizeof(catbuf)) {
+            rc = fl_errf(err, FL_ERR_INVALID, "warehouse path too long for its catalog: %.200s...",
+                         uri);
         } else {
-            snprintf(catbuf, sizeof(catbuf), "sqlite://%s/catalog.db", uri + 7);
             c = catbuf;
         }
     }

@@ -19,9 +19,6 @@
 #include <string.h>
 #include <yaml.h>
 
-#define CONFIG_TOPICS_MAX 1024
-#define CONFIG_UPLOADS_MAX 32
-
 void fl_config_init(struct fl_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->auto_create_topics = -1;
@@ -85,6 +82,14 @@ void fl_config_fini(struct fl_config *cfg) {
 static fl_err_t fail(struct walk *w, const yaml_node_t *n, const char *key, const char *why) {
     return fl_errf(w->err, FL_ERR_INVALID, "%s:%zu: %s: %s", w->path,
                    n ? n->start_mark.line + 1 : 0, key, why);
+}
+
+/* "FILE:LINE: key: too many WHAT (at most MAX)", at the first entry past it. */
+static fl_err_t too_many(struct walk *w, const yaml_node_t *n, const char *key, const char *what,
+                         int max) {
+    char why[96];
+    snprintf(why, sizeof(why), "too many %s (at most %d)", what, max);
+    return fail(w, n, key, why);
 }
 
 static fl_err_t get_str(struct walk *w, yaml_node_t *n, const char *key, char **out) {
@@ -227,7 +232,8 @@ static fl_err_t topics_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *n
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (cfg->ntopics == CONFIG_TOPICS_MAX) return fail(w, item, "topics", "too many topics");
+        if (cfg->ntopics == FL_CONFIG_TOPICS_MAX)
+            return too_many(w, item, "topics", "topics", FL_CONFIG_TOPICS_MAX);
         cfg->topics = fl_reallocarray(cfg->topics, (size_t)cfg->ntopics + 1, sizeof(*cfg->topics));
         struct fl_config_topic *t = &cfg->topics[cfg->ntopics++];
         *t = (struct fl_config_topic){.partitions = -1, .sync = -1, .flush_interval_ms = -1};
@@ -243,7 +249,8 @@ static fl_err_t uploads_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (cfg->nuploads == CONFIG_UPLOADS_MAX) return fail(w, item, "uploads", "too many kinds");
+        if (cfg->nuploads == FL_CONFIG_UPLOADS_MAX)
+            return too_many(w, item, "uploads", "upload kinds", FL_CONFIG_UPLOADS_MAX);
         cfg->uploads =
             fl_reallocarray(cfg->uploads, (size_t)cfg->nuploads + 1, sizeof(*cfg->uploads));
         struct fl_config_upload *u = &cfg->uploads[cfg->nuploads++];
@@ -255,8 +262,6 @@ static fl_err_t uploads_seq(struct walk *w, struct fl_config *cfg, yaml_node_t *
     }
     return FL_OK;
 }
-
-#define CONFIG_LIST_MAX 256
 
 /* A list of strings: [a, b] (or one scalar, as a list of one). */
 static fl_err_t get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out,
@@ -274,7 +279,8 @@ static fl_err_t get_str_list(struct walk *w, yaml_node_t *n, const char *key, ch
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
         if (!item || item->type != YAML_SCALAR_NODE)
             return fail(w, item ? item : n, key, "expected a string");
-        if (*nout == CONFIG_LIST_MAX) return fail(w, item, key, "too many values");
+        if (*nout == FL_CONFIG_LIST_MAX)
+            return too_many(w, item, key, "values", FL_CONFIG_LIST_MAX);
         *out = fl_reallocarray(*out, (size_t)*nout + 1, sizeof(char *));
         (*out)[*nout] = NULL;
         fl_err_t rc = get_str(w, item, key, &(*out)[*nout]);
@@ -288,8 +294,8 @@ static fl_err_t allowed_pair(struct walk *w, void *ctx, const char *key, yaml_no
                              yaml_node_t *v) {
     (void)kn;
     struct fl_config_pipeline *pl = ctx;
-    if (pl->nallowed == CONFIG_LIST_MAX)
-        return fail(w, kn, "pipelines[].allowed", "too many columns");
+    if (pl->nallowed == FL_CONFIG_ALLOWED_MAX)
+        return too_many(w, kn, "pipelines[].allowed", "columns", FL_CONFIG_ALLOWED_MAX);
     pl->allowed = fl_reallocarray(pl->allowed, (size_t)pl->nallowed + 1, sizeof(*pl->allowed));
     struct fl_config_allowed *a = &pl->allowed[pl->nallowed++];
     memset(a, 0, sizeof(*a));
@@ -347,7 +353,8 @@ static fl_err_t aggs_seq(struct walk *w, struct fl_config_window *wn, yaml_node_
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (wn->naggs == 32) return fail(w, item, where, "at most 32 aggregates");
+        if (wn->naggs == FL_CONFIG_AGGS_MAX)
+            return too_many(w, item, where, "aggregates", FL_CONFIG_AGGS_MAX);
         wn->aggs = fl_reallocarray(wn->aggs, (size_t)wn->naggs + 1, sizeof(*wn->aggs));
         struct fl_config_agg *a = &wn->aggs[wn->naggs++];
         memset(a, 0, sizeof(*a));
@@ -381,8 +388,12 @@ static fl_err_t window_pair(struct walk *w, void *ctx, const char *key, yaml_nod
                             yaml_node_t *v) {
     struct fl_config_window *wn = ctx;
     if (!strcmp(key, "time")) return get_str(w, v, "pipelines[].window.time", &wn->time);
-    if (!strcmp(key, "key"))
-        return get_str_list(w, v, "pipelines[].window.key", &wn->key, &wn->nkey);
+    if (!strcmp(key, "key")) {
+        fl_err_t rc = get_str_list(w, v, "pipelines[].window.key", &wn->key, &wn->nkey);
+        if (!rc && wn->nkey > FL_CONFIG_WINDOW_KEYS_MAX)
+            return too_many(w, v, "pipelines[].window.key", "columns", FL_CONFIG_WINDOW_KEYS_MAX);
+        return rc;
+    }
     if (!strcmp(key, "size")) return get_duration(w, v, "pipelines[].window.size", &wn->size_ms);
     if (!strcmp(key, "slide")) return get_duration(w, v, "pipelines[].window.slide", &wn->slide_ms);
     if (!strcmp(key, "lateness"))
@@ -449,8 +460,8 @@ static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (cfg->npipelines == CONFIG_TOPICS_MAX)
-            return fail(w, item, "pipelines", "too many pipelines");
+        if (cfg->npipelines == FL_CONFIG_PIPELINES_MAX)
+            return too_many(w, item, "pipelines", "pipelines", FL_CONFIG_PIPELINES_MAX);
         cfg->pipelines =
             fl_reallocarray(cfg->pipelines, (size_t)cfg->npipelines + 1, sizeof(*cfg->pipelines));
         struct fl_config_pipeline *pl = &cfg->pipelines[cfg->npipelines++];
@@ -481,29 +492,142 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
     return unknown(w, kn, "", key);
 }
 
-fl_err_t fl_config_load(const char *path, struct fl_config *cfg, struct fl_error *err) {
+/* ---- plain values cut at a comma inside [ ] or { } ----
+ *
+ * YAML ends a plain (unquoted) scalar at every "," inside a flow
+ * collection (YAML 1.2, 7.3.3: ns-plain-safe-in excludes the flow
+ * indicators , [ ] { }), so [day(ts), bucket(16, id)] is three items, the
+ * second "bucket(16", and {name: a, type: decimal(10,2)} has a key "2)".
+ * No name, type or term of floe opens a parenthesis it does not close, so
+ * a plain scalar inside a flow collection that does was cut: it is
+ * refused at its line with the value as written and the quoting that
+ * keeps it whole. Block style (one key or item a line) has no such cut. */
+
+static int opens_more(const yaml_node_t *n) {
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return 0;
+    int depth = 0;
+    for (size_t i = 0; i < n->data.scalar.length; i++)
+        if (n->data.scalar.value[i] == '(')
+            depth++;
+        else if (n->data.scalar.value[i] == ')' && depth > 0)
+            depth--;
+    return depth > 0;
+}
+
+static fl_err_t cut_at_comma(struct walk *w, const yaml_node_t *n, const char *key) {
+    char written[200], why[512];
+    size_t k = 0;
+    int depth = 0;
+    for (size_t i = n->start_mark.index; i < w->srclen && k + 1 < sizeof(written); i++) {
+        char c = w->src[i];
+        if (c == '\n' || c == '\r') break;
+        written[k++] = c;
+        if (c == '(') depth++;
+        if (c == ')' && --depth == 0) break;
+    }
+    written[k] = 0;
+    snprintf(why, sizeof(why),
+             "\"%.*s\" was cut at a comma: inside [ ] or { } YAML ends an unquoted value at "
+             "each comma; quote it: '%s'",
+             (int)(n->data.scalar.length < 100 ? n->data.scalar.length : 100),
+             (const char *)n->data.scalar.value, written);
+    return fail(w, n, key, why);
+}
+
+/* Checks n and below; key is n's dotted name ("tables[].partition"). */
+static fl_err_t flow_check(struct walk *w, yaml_node_t *n, const char *key, int depth) {
+    if (!n || depth > 64) return FL_OK;
+    char sub[300];
+    if (n->type == YAML_SEQUENCE_NODE) {
+        int flow = n->data.sequence.style == YAML_FLOW_SEQUENCE_STYLE;
+        snprintf(sub, sizeof(sub), "%s[]", key);
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+             it++) {
+            yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+            if (flow && item && opens_more(item)) return cut_at_comma(w, item, key);
+            fl_err_t rc = flow_check(w, item, sub, depth + 1);
+            if (rc) return rc;
+        }
+    } else if (n->type == YAML_MAPPING_NODE) {
+        int flow = n->data.mapping.style == YAML_FLOW_MAPPING_STYLE;
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+             p++) {
+            yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+            yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
+            const char *name =
+                k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?";
+            snprintf(sub, sizeof(sub), "%s%s%.100s", key, *key ? "." : "", name);
+            if (flow && k && opens_more(k)) return cut_at_comma(w, k, key);
+            if (flow && v && opens_more(v)) return cut_at_comma(w, v, sub);
+            fl_err_t rc = flow_check(w, v, sub, depth + 1);
+            if (rc) return rc;
+        }
+    }
+    return FL_OK;
+}
+
+/* The whole file, at most FL_CONFIG_FILE_MAX bytes, NUL-terminated. */
+static fl_err_t read_file(const char *path, char **out, size_t *len, struct fl_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return fl_errf(err, FL_ERR_IO, "%s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = fl_malloc(cap);
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+        if (n + 1 == cap) {
+            if (cap > FL_CONFIG_FILE_MAX) break;
+            cap *= 2;
+            buf = fl_realloc(buf, cap);
+        }
+    }
+    fl_err_t rc = FL_OK;
+    if (ferror(f))
+        rc = fl_errf(err, FL_ERR_IO, "%s: read error", path);
+    else if (n > FL_CONFIG_FILE_MAX)
+        rc = fl_errf(err, FL_ERR_INVALID, "%s: larger than %d bytes", path, FL_CONFIG_FILE_MAX);
+    fclose(f);
+    if (rc) {
+        fl_free(buf);
+        return rc;
+    }
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return FL_OK;
+}
+
+fl_err_t fl_config_load(const char *path, struct fl_config *cfg, struct fl_error *err) {
+    char *src = NULL;
+    size_t srclen = 0;
+    fl_err_t rc = read_file(path, &src, &srclen, err);
+    if (rc) return rc;
     fl_free(cfg->path);
     cfg->path = fl_strdup(path);
     yaml_parser_t parser;
     yaml_document_t doc;
-    fl_err_t rc = FL_OK;
     yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)src, srclen);
     if (!yaml_parser_load(&parser, &doc)) {
-        rc = fl_errf(err, FL_ERR_INVALID, "%s:%zu: %s", path, parser.problem_mark.line + 1,
-                     parser.problem ? parser.problem : "YAML syntax error");
+        /* "did not find expected ',' or ']'": most often a [ ] { } or , unquoted */
+        int flow = parser.context && strstr(parser.context, "flow");
+        rc = fl_errf(err, FL_ERR_INVALID, "%s:%zu: %s%s", path, parser.problem_mark.line + 1,
+                     parser.problem ? parser.problem : "YAML syntax error",
+                     flow ? " (inside [ ] or { } quote a value that holds , [ ] { }, as "
+                            "'fixed[16]' or 'decimal(10,2)')"
+                          : "");
         goto out_parser;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    struct walk w = {.path = path, .doc = &doc, .err = err};
-    if (root) /* an empty file is an empty configuration */
+    struct walk w = {.path = path, .src = src, .srclen = srclen, .doc = &doc, .err = err};
+    if (root) rc = flow_check(&w, root, "", 0);
+    if (root && !rc) /* an empty file is an empty configuration */
         rc = each_pair(&w, root, "(top level)", top_pair, cfg);
     yaml_document_delete(&doc);
 out_parser:
     yaml_parser_delete(&parser);
-    fclose(f);
+    fl_free(src);
     return rc;
 }
 
@@ -511,6 +635,10 @@ out_parser:
 
 fl_err_t fl_config_fail(struct walk *w, const yaml_node_t *n, const char *key, const char *why) {
     return fail(w, n, key, why);
+}
+fl_err_t fl_config_too_many(struct walk *w, const yaml_node_t *n, const char *key, const char *what,
+                            int max) {
+    return too_many(w, n, key, what, max);
 }
 fl_err_t fl_config_get_str(struct walk *w, yaml_node_t *n, const char *key, char **out) {
     return get_str(w, n, key, out);

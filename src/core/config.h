@@ -53,6 +53,21 @@
 
 #include <stdint.h>
 
+/* The limits of a configuration file, each in this one place: input past
+ * one is refused at load with "FILE:LINE: key: too many ... (at most N)",
+ * and floe up and floe config show keep everything the loader accepts. */
+#define FL_CONFIG_FILE_MAX (64 << 20) /* bytes of the file */
+#define FL_CONFIG_TOPICS_MAX 1024
+#define FL_CONFIG_UPLOADS_MAX 32 /* upload kinds (ingest.h's FL_INGEST_KINDS_MAX) */
+#define FL_CONFIG_PIPELINES_MAX 1024
+#define FL_CONFIG_LIST_MAX 256    /* strings in a list: key, required, partition, ... */
+#define FL_CONFIG_ALLOWED_MAX 256 /* columns with allowed values in one pipeline */
+#define FL_CONFIG_AGGS_MAX 32     /* a window's aggregates (window.h's FL_PIPE_WINDOW_MAX_AGGS) */
+#define FL_CONFIG_WINDOW_KEYS_MAX 16 /* a window's group columns (FL_PIPE_WINDOW_MAX_KEYS) */
+#define FL_CONFIG_MAP_STEPS_MAX 256  /* a pipeline's map steps */
+#define FL_CONFIG_TABLES_MAX 1024
+#define FL_CONFIG_FIELDS_MAX 4096 /* a table's columns, and its properties */
+
 /* Unset numbers are -1, unset strings NULL: the caller applies defaults. */
 struct fl_config_topic {
     char *name;
@@ -122,8 +137,8 @@ struct fl_config_pipeline {
  *       name: ratings
  *       schema:                       # ids 1, 2, ... in order; or schema_json: '{...}'
  *         - {name: id, type: long, required: true}
- *         - {name: amount, type: decimal(10,2)}
- *       partition: [day(ts), bucket(16, id), status]
+ *         - {name: amount, type: 'decimal(10,2)'}   # quoted in { }: docs/config.md
+ *       partition: [day(ts), 'bucket(16, id)', status]
  *       identifier: [id]              # the upsert key (Iceberg identifier fields)
  *       properties: {write.format.default: parquet}
  *       on_schema_change: add_columns # or fail (default) */

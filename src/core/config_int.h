@@ -13,6 +13,8 @@
 
 struct walk {
     const char *path;
+    const char *src; /* the file's text, srclen bytes (for messages that quote it) */
+    size_t srclen;
     yaml_document_t *doc;
     struct fl_error *err;
 };
@@ -21,6 +23,9 @@ typedef fl_err_t (*fl_config_pair_fn)(struct walk *w, void *ctx, const char *key
                                       yaml_node_t *v);
 
 fl_err_t fl_config_fail(struct walk *w, const yaml_node_t *n, const char *key, const char *why);
+/* "key: too many WHAT (at most MAX)" at n. */
+fl_err_t fl_config_too_many(struct walk *w, const yaml_node_t *n, const char *key, const char *what,
+                            int max);
 fl_err_t fl_config_get_str(struct walk *w, yaml_node_t *n, const char *key, char **out);
 fl_err_t fl_config_get_bool(struct walk *w, yaml_node_t *n, const char *key, int *out);
 /* [a, b] or one scalar as a list of one. */

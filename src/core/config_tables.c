@@ -18,10 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TABLES_MAX 1024
-#define FIELDS_MAX 4096
-#define MAP_STEPS_MAX 256
-
 static char *where_of(struct walk *w, const yaml_node_t *n) {
     char buf[4200];
     snprintf(buf, sizeof(buf), "%s:%zu", w->path, n->start_mark.line + 1);
@@ -51,8 +47,8 @@ static fl_err_t fields_seq(struct walk *w, struct fl_config_table *t, yaml_node_
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (t->nfields == FIELDS_MAX)
-            return fl_config_fail(w, item, "tables[].schema", "too many columns");
+        if (t->nfields == FL_CONFIG_FIELDS_MAX)
+            return fl_config_too_many(w, item, "tables[].schema", "columns", FL_CONFIG_FIELDS_MAX);
         t->fields = fl_reallocarray(t->fields, (size_t)t->nfields + 1, sizeof(*t->fields));
         struct fl_config_field *f = &t->fields[t->nfields++];
         memset(f, 0, sizeof(*f));
@@ -72,8 +68,8 @@ static fl_err_t prop_pair(struct walk *w, void *ctx, const char *key, yaml_node_
                           yaml_node_t *v) {
     (void)kn;
     struct fl_config_table *t = ctx;
-    if (t->nprops == FIELDS_MAX)
-        return fl_config_fail(w, v, "tables[].properties", "too many properties");
+    if (t->nprops == FL_CONFIG_FIELDS_MAX)
+        return fl_config_too_many(w, v, "tables[].properties", "properties", FL_CONFIG_FIELDS_MAX);
     t->prop_keys = fl_reallocarray(t->prop_keys, (size_t)t->nprops + 1, sizeof(char *));
     t->prop_values = fl_reallocarray(t->prop_values, (size_t)t->nprops + 1, sizeof(char *));
     t->prop_keys[t->nprops] = fl_strdup(key);
@@ -115,7 +111,8 @@ fl_err_t fl_config_tables_walk(struct walk *w, struct fl_config *cfg, yaml_node_
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (cfg->ntables == TABLES_MAX) return fl_config_fail(w, item, "tables", "too many tables");
+        if (cfg->ntables == FL_CONFIG_TABLES_MAX)
+            return fl_config_too_many(w, item, "tables", "tables", FL_CONFIG_TABLES_MAX);
         cfg->tables = fl_reallocarray(cfg->tables, (size_t)cfg->ntables + 1, sizeof(*cfg->tables));
         struct fl_config_table *t = &cfg->tables[cfg->ntables++];
         memset(t, 0, sizeof(*t));
@@ -222,8 +219,8 @@ fl_err_t fl_config_map_walk(struct walk *w, struct fl_config_pipeline *pl, yaml_
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (pl->nmap == MAP_STEPS_MAX)
-            return fl_config_fail(w, item, "pipelines[].map", "too many steps");
+        if (pl->nmap == FL_CONFIG_MAP_STEPS_MAX)
+            return fl_config_too_many(w, item, "pipelines[].map", "steps", FL_CONFIG_MAP_STEPS_MAX);
         pl->map = fl_reallocarray(pl->map, (size_t)pl->nmap + 1, sizeof(*pl->map));
         struct fl_config_map *m = &pl->map[pl->nmap++];
         memset(m, 0, sizeof(*m));

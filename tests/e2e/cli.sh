@@ -50,6 +50,32 @@ check "missing file is an error" '! "$FLOE" parquet cat "$T/nope.parquet" 2>/dev
 head -c 100 "$T/out.parquet" > "$T/trunc.parquet"
 set +e; "$FLOE" parquet cat "$T/trunc.parquet" >/dev/null 2>&1; rc=$?; set -e
 check "truncated file exits 1" '[ $rc = 1 ]'
+# one option parser for every subcommand: the same words for the same mistake
+usage_err() { # expected-message command...: exit 2 and the message on stderr
+    local want=$1; shift
+    set +e; "$FLOE" "$@" >/dev/null 2> "$T/uerr"; local st=$?; set -e
+    [ "$st" = 2 ] && grep -qF "$want" "$T/uerr" || { echo "  got exit $st: $(cat "$T/uerr")" >&2; false; }
+}
+for cmd in "topic create t" "table list" "parquet cat x.parquet" "parquet write a b" "sql" "gen weather" \
+           "up" "config show" "status" "demo"; do
+    # shellcheck disable=SC2086
+    check "unknown option: $cmd" "usage_err 'floe ${cmd%% *}' $cmd --data-dir d1 && grep -qF 'unknown option \"--data-dir\" (floe ' \"\$T/uerr\""
+done
+check "topic --data d1: unknown option, not a number" 'usage_err "floe topic: unknown option \"--data\"" topic --log-dir "$T/l" create t1 --data d1'
+check "a number option says so" 'usage_err "floe topic: option --partitions needs a number, got \"d1\"" topic --log-dir "$T/l" create t1 --partitions d1'
+check "a range" 'usage_err "floe topic: option --partitions: 0 is out of range 1..10000" topic --log-dir "$T/l" create t1 --partitions 0'
+check "gen --threads" 'usage_err "floe gen: option --threads needs a number, got \"x\"" gen weather --threads x'
+check "table --limit" 'usage_err "floe table: option --limit needs a number, got \"ten\"" table scan default.t --limit ten'
+check "sql --format" 'usage_err "floe sql: option --format: expected table, csv, json or ndjson, got \"xml\"" sql --format xml "select 1"'
+check "a value missing" 'usage_err "floe up: option --listen needs a value" up --listen'
+check "a flag with a value" 'usage_err "floe sql: option --timing takes no value" sql --timing=yes "select 1"'
+check "an extra argument" 'usage_err "floe status: unexpected argument \"x\"" status x'
+check "--help exits 0 on stdout" '"$FLOE" topic --help | grep -q "usage: floe topic" && "$FLOE" up -h | grep -q "usage: floe up"'
+check "--name=value works" '"$FLOE" topic --log-dir="$T/l" create t9 --partitions=2 | grep -q "2 partitions"'
+# a path or name that does not fit its buffer is refused, never cut
+long=$(printf 'a%.0s' $(seq 300))
+check "table name too long: refused" '! "$FLOE" table --warehouse "$T/wh" describe "$long.t" 2> "$T/uerr" && grep -q "namespace or name too long" "$T/uerr"'
+check "status --url too long: refused" 'usage_err "floe status: --url too long" status --url "http://$long$long$long$long$long$long$long"'
 check "demo runs" '"$FLOE" demo "$T/demo" > "$T/demo.out" && grep -q "read back 1000000 rows" "$T/demo.out"'
 
 echo "cli: $pass passed, $fail failed"

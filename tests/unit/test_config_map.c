@@ -130,6 +130,33 @@ static void test_errors_name_line_and_key(void **state) {
     assert_non_null(strstr(msg, ":5: map[].derive: needs column and one of from and value"));
     fl_config_fini(&cfg);
 
+    /* inside [ ] and { } YAML cuts an unquoted value at each comma: the cut
+     * value is refused at its line with the quoting that keeps it whole */
+    assert_int_equal(load("tables:\n  - name: t\n    schema:\n"
+                          "      - {name: a, type: decimal(10,2)}\n",
+                          &cfg, msg, sizeof(msg)),
+                     FL_ERR_INVALID);
+    assert_string_equal(msg, ":4: tables[].schema[].type: \"decimal(10\" was cut at a comma: "
+                             "inside [ ] or { } YAML ends an unquoted value at each comma; "
+                             "quote it: 'decimal(10,2)'");
+    fl_config_fini(&cfg);
+    assert_int_equal(load("tables:\n  - name: t\n    schema_json: '{}'\n"
+                          "    partition: [day(ts),\n      bucket(16, id)]\n",
+                          &cfg, msg, sizeof(msg)),
+                     FL_ERR_INVALID);
+    assert_string_equal(msg, ":5: tables[].partition: \"bucket(16\" was cut at a comma: "
+                             "inside [ ] or { } YAML ends an unquoted value at each comma; "
+                             "quote it: 'bucket(16, id)'");
+    fl_config_fini(&cfg);
+    /* quoted, or block style: whole */
+    assert_int_equal(load("tables:\n  - name: t\n    schema_json: '{}'\n"
+                          "    partition:\n      - bucket(16, id)\n      - 'truncate(4, s)'\n",
+                          &cfg, msg, sizeof(msg)),
+                     FL_OK);
+    assert_string_equal(cfg.tables[0].partition[0], "bucket(16, id)");
+    assert_string_equal(cfg.tables[0].partition[1], "truncate(4, s)");
+    fl_config_fini(&cfg);
+
     /* a type that is no Iceberg type: refused when the schema is built, at its line */
     struct fl_error err = {0};
     struct fl_schema *s = NULL;
