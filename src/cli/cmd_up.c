@@ -24,7 +24,7 @@
 #include "cli/up_tables.h"
 #include "core/config.h"
 #include "core/time.h"
-#include "catalog/rest.h"
+#include "ingest/routes_rest.h"
 #include "iceberg/table.h"
 #include "pipeline/pipeline.h"
 #include "core/log.h"
@@ -435,7 +435,8 @@ int fl_cli_up(int argc, char **argv) {
     /* the Iceberg REST catalog for Trino, Spark, DuckDB, PyIceberg under /v1/ */
     struct fl_rest rest = {.store = store, .cat = cat, .token = getenv("FLOE_REST_TOKEN")};
     icfg.rest = &rest;
-    icfg.sql_log = log; /* POST /sql sees the topics as topic.NAME */
+    /* POST /sql over the tables and the topics (topic.NAME), REST catalog or not */
+    icfg.sql = (struct fl_ingest_sql){.store = store, .cat = cat, .log = log};
     struct up_status ustat = {pipes, npipes};
     icfg.status = up_status_json;
     icfg.status_ctx = &ustat;
