@@ -78,6 +78,8 @@ fl_err_t fl_ingest_json_str(struct fl_buf *b, const char *s, size_t len) {
 /* The one error reply: the code's status and shape (errors.h), the
  * message, and members (pre-encoded JSON members, or NULL) beside it. */
 static void resp_verror(struct fl_ingest_resp *resp, fl_ingest_ecode_t code, const char *members,
+                        const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static void resp_verror(struct fl_ingest_resp *resp, fl_ingest_ecode_t code, const char *members,
                         const char *fmt, va_list ap) {
     const struct fl_ingest_errdef *def = fl_ingest_err_def(code);
     char msg[FL_ERROR_MSG_MAX];

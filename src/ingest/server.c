@@ -243,7 +243,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     hw.bytes += strlen(r->target) + strlen(method) + 12;
     if (hw.overflow || hw.bytes > srv->lim.header_bytes)
         return refuse(con, FL_INGEST_E_HEADERS_TOO_LARGE,
-                      "request line and headers (or 100 headers)", srv->lim.header_bytes);
+                      "request line and headers (header_bytes; at most 100 headers)",
+                      srv->lim.header_bytes);
 
     struct fl_ingest_req req = {.method = method,
                                 .target = r->target,
