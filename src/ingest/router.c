@@ -248,6 +248,9 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     else if (!method_ok(r->methods, m))
         fl_ingest_resp_error(resp, FL_INGEST_E_METHOD, "method %.16s not allowed for %.200s", m,
                              call.path);
+    else if (req->body_len > ing->cfg.limits.body_bytes) /* the server refuses it first */
+        fl_ingest_resp_error(resp, FL_INGEST_E_TOO_LARGE, "body over body_bytes (%zu bytes)",
+                             ing->cfg.limits.body_bytes);
     else
         pending = r->fn(ing, &call, rest, resp, done, arg);
 out:

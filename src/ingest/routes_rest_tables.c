@@ -26,9 +26,9 @@ void fl_rest_table_list(struct rest_call *c) {
     if (rc) {
         json_decref(arr);
         fl_rest_fail(c, rc, &err, FL_INGEST_E_ICE_NO_NAMESPACE);
-        return;
+    } else {
+        fl_rest_page_reply(c, "identifiers", arr);
     }
-    fl_rest_page_reply(c, "identifiers", arr);
 }
 
 /* POST /v1/namespaces/{ns}/tables: CreateTableRequest {name, schema,
@@ -160,13 +160,11 @@ void fl_rest_table_drop(struct rest_call *c) {
 void fl_rest_table_metrics(struct rest_call *c) {
     struct fl_error err = {0};
     char loc[4096];
-    if (!json_is_object(c->body)) {
+    fl_err_t rc = FL_OK;
+    if (!json_is_object(c->body))
         fl_ingest_resp_error(c->resp, FL_INGEST_E_ICE_BAD_REQUEST,
                              "ReportMetricsRequest needs a body");
-        return;
-    }
-    fl_err_t rc = fl_catalog_table_load(c->rest->cat, c->ns, c->name, loc, sizeof(loc), &err);
-    if (rc)
+    else if ((rc = fl_catalog_table_load(c->rest->cat, c->ns, c->name, loc, sizeof(loc), &err)))
         fl_rest_fail(c, rc, &err, FL_INGEST_E_ICE_NO_TABLE);
     else
         fl_rest_no_content(c);
@@ -176,6 +174,7 @@ void fl_rest_table_metrics(struct rest_call *c) {
 void fl_rest_table_rename(struct rest_call *c) {
     struct fl_error err = {0};
     char sns[REST_NS_MAX], dns[REST_NS_MAX];
+    fl_err_t rc;
     json_t *src = json_object_get(c->body, "source"),
            *dst = json_object_get(c->body, "destination");
     const char *sn = json_string_value(json_object_get(src, "name"));
@@ -184,16 +183,11 @@ void fl_rest_table_rename(struct rest_call *c) {
         fl_rest_ns_from_json(json_object_get(dst, "namespace"), dns, sizeof(dns))) {
         fl_ingest_resp_error(c->resp, FL_INGEST_E_ICE_BAD_REQUEST,
                              "RenameTableRequest needs source and destination");
-        return;
-    }
-    fl_err_t rc = fl_catalog_ns_exists(c->rest->cat, dns, &err);
-    if (rc) {
+    } else if ((rc = fl_catalog_ns_exists(c->rest->cat, dns, &err))) {
         fl_rest_fail(c, rc, &err, FL_INGEST_E_ICE_NO_NAMESPACE);
-        return;
-    }
-    rc = fl_catalog_table_rename(c->rest->cat, sns, sn, dns, dn, &err);
-    if (rc)
+    } else if ((rc = fl_catalog_table_rename(c->rest->cat, sns, sn, dns, dn, &err))) {
         fl_rest_fail(c, rc, &err, FL_INGEST_E_ICE_NO_TABLE);
-    else
+    } else {
         fl_rest_no_content(c);
+    }
 }

@@ -43,11 +43,6 @@ void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *
         fl_ingest_resp_error(resp, FL_INGEST_E_EMPTY_BODY, "empty body");
         goto out;
     }
-    if (req->body_len > ing->cfg.limits.body_bytes) {
-        fl_ingest_resp_error(resp, FL_INGEST_E_TOO_LARGE, "body over %zu bytes",
-                             ing->cfg.limits.body_bytes);
-        goto out;
-    }
     fl_err_t rc = fl_ingest_records_parse(kind, req->body, req->body_len, ing->cfg.limits.records,
                                           &recs, &err);
     if (rc == FL_ERR_LIMIT) {
