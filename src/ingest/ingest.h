@@ -21,14 +21,14 @@
 #ifndef FL_INGEST_INGEST_H
 #define FL_INGEST_INGEST_H
 
-#include "catalog/catalog.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "ingest/errors.h"
 #include "log/log.h"
-#include "store/store.h"
 
-struct fl_rest;
+struct fl_rest;    /* ingest/routes_rest.h */
+struct fl_store;   /* store/store.h */
+struct fl_catalog; /* catalog/catalog.h */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,7 +84,7 @@ struct fl_ingest_limits {
     int records;          /* records in one POST /topics request; 10000 */
     unsigned connections; /* open connections; 1024 */
     unsigned timeout_s;   /* idle/slow connection timeout; 30 */
-    unsigned threads;     /* server threads (each its own epoll loop); 16 */
+    unsigned threads;     /* server threads (each its own poll() loop); 16 */
     unsigned retry_after_s; /* Retry-After of a 503; 1 */
 };
 
