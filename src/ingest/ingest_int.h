@@ -44,9 +44,10 @@ void fl_ingest_resp_json(struct fl_ingest_resp *resp, int status, json_t *o);
 
 /* The error reply for a failed backend call: 503 + Retry-After for
  * FL_ERR_LIMIT, 404 for FL_ERR_NOTFOUND, 413 for FL_ERR_INVALID (over
- * max_append_bytes), else 500; err's message is the reply's. */
-void fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
-                                  const struct fl_error *err);
+ * max_append_bytes), else 500; err's message is the reply's. Returns the
+ * code it answered with. */
+fl_ingest_ecode_t fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
+                                               const struct fl_error *err);
 
 /* Kafka's topic name rule: 1..249 bytes of [a-zA-Z0-9._-], not "." or "..". */
 int fl_ingest_topic_name_ok(const char *s, size_t len);

@@ -141,23 +141,21 @@ void fl_ingest_resp_json(struct fl_ingest_resp *resp, int status, json_t *o) {
     free(s);
 }
 
-void fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
-                                  const struct fl_error *err) {
-    switch (err->code) {
-    case FL_ERR_LIMIT:
-        fl_ingest_resp_error(resp, FL_INGEST_E_UNAVAILABLE, "log unavailable: %s", err->msg);
+fl_ingest_ecode_t fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
+                                               const struct fl_error *err) {
+    fl_ingest_ecode_t code = err->code == FL_ERR_LIMIT      ? FL_INGEST_E_UNAVAILABLE
+                             : err->code == FL_ERR_NOTFOUND ? FL_INGEST_E_TOPIC_NOT_FOUND
+                             : err->code == FL_ERR_INVALID  ? FL_INGEST_E_TOO_LARGE
+                                                            : FL_INGEST_E_INTERNAL;
+    if (code == FL_INGEST_E_UNAVAILABLE) {
+        fl_ingest_resp_error(resp, code, "log unavailable: %s", err->msg);
         resp->retry_after_s = ing->cfg.limits.retry_after_s ? ing->cfg.limits.retry_after_s : 1;
-        break;
-    case FL_ERR_NOTFOUND:
-        fl_ingest_resp_error(resp, FL_INGEST_E_TOPIC_NOT_FOUND, "%s", err->msg);
-        break;
-    case FL_ERR_INVALID:
-        fl_ingest_resp_error(resp, FL_INGEST_E_TOO_LARGE, "%s", err->msg);
-        break;
-    default:
-        fl_ingest_resp_error(resp, FL_INGEST_E_INTERNAL, "%s: %s", fl_err_name(err->code),
-                             err->msg);
+    } else if (code == FL_INGEST_E_INTERNAL) {
+        fl_ingest_resp_error(resp, code, "%s: %s", fl_err_name(err->code), err->msg);
+    } else {
+        fl_ingest_resp_error(resp, code, "%s", err->msg);
     }
+    return code;
 }
 
 int fl_ingest_topic_name_ok(const char *s, size_t len) {

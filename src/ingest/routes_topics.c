@@ -109,8 +109,9 @@ void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *
         for (int i = 0, k = 0; i < recs.n; i++)
             if (part[i] == p) offs[i] = base < 0 ? -1 : base + k++;
     }
+    fl_ingest_ecode_t code = FL_INGEST_E_INTERNAL;
     if (failed)
-        fl_ingest_resp_backend_error(ing, resp, &first);
+        code = fl_ingest_resp_backend_error(ing, resp, &first);
     else
         resp->status = 200;
     /* the error reply keeps error_code and message and adds the offsets, so
@@ -127,7 +128,7 @@ void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *
             fl_buf_printf(&resp->body,
                           "%s{\"partition\":%d,\"offset\":null,\"error_code\":%d,"
                           "\"error\":\"not stored\"}",
-                          i ? "," : "", part[i], resp->status * 100 + 1);
+                          i ? "," : "", part[i], (int)code);
     }
     fl_buf_append_str(&resp->body, "],\"key_schema_id\":null,\"value_schema_id\":null}");
 out:
