@@ -131,13 +131,14 @@ void fl_ingest_resp_json(struct fl_ingest_resp *resp, int status, json_t *o) {
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     fl_buf_reset(&resp->body);
-    if (!s) {
-        fl_ingest_resp_error(resp, FL_INGEST_E_INTERNAL, "out of memory writing the reply");
-        return;
+    if (!s || fl_buf_append_str(&resp->body, s) != FL_OK) {
+        /* never a cut reply: over REPLY_MAX (POST /sql: ask for fewer rows) */
+        fl_ingest_resp_error(resp, FL_INGEST_E_INTERNAL, "reply over %zu bytes or out of memory",
+                             (size_t)REPLY_MAX);
+    } else {
+        resp->status = status;
+        resp->content_type = "application/json";
     }
-    resp->status = status;
-    resp->content_type = "application/json";
-    fl_buf_append_str(&resp->body, s);
     free(s);
 }
 
