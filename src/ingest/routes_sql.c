@@ -16,13 +16,16 @@
  * connection is made defensive, and an authorizer (sqlite3_set_authorizer)
  * allows only reads: SELECT, reading columns, recursive CTEs, functions
  * but those that touch files or load code, and the introspection pragmas
- * of INTROSPECT (also as table-valued functions, pragma_table_info('t')). Everything else - ATTACH
- * and DETACH (which sqlite3_stmt_readonly calls read-only: ATTACH creates a file), PRAGMA, INSERT,
- * UPDATE, DELETE, CREATE, DROP, ALTER, transactions, savepoints, ANALYZE, REINDEX - is refused
- * while compiling, and the reply says which action was. sqlite3_stmt_readonly stays as a second
- * check, and the maintenance statements (REINDEX, VACUUM, ANALYZE), whose
- * whole-database forms reach no authorizer action, are refused by name. The statement runs under a
- * row limit and a deadline enforced by SQLite's progress handler.
+ * of INTROSPECT (also as table-valued functions, pragma_table_info('t')).
+ * Everything else - ATTACH and DETACH (which sqlite3_stmt_readonly calls
+ * read-only: ATTACH creates a file), other pragmas, INSERT, UPDATE,
+ * DELETE, CREATE, DROP, ALTER, transactions, savepoints, ANALYZE - is
+ * refused while compiling, and the reply says which action was.
+ * sqlite3_stmt_readonly stays as a second check, and the maintenance
+ * statements (REINDEX, VACUUM, ANALYZE), whose whole-database forms reach
+ * no authorizer action, are refused by their first word. The statement
+ * runs under a row limit and a deadline enforced by SQLite's progress
+ * handler.
  */
 #include "ingest/ingest_int.h"
 #include "core/time.h"
@@ -195,10 +198,19 @@ static json_t *row_json(sqlite3_stmt *stmt, int ncol) {
     return row;
 }
 
-/* The first word of a statement (for a refusal that has no authorizer action). */
+/* The first word of a statement, after blanks and comments (for a
+ * refusal that has no authorizer action). */
 static void first_word(const char *sql, char *out, size_t outsz) {
-    sql += strspn(sql, " \t\r\n(");
-    size_t n = strcspn(sql, " \t\r\n;(");
+    for (;;) {
+        sql += strspn(sql, " \t\r\n(");
+        if (sql[0] == '-' && sql[1] == '-')
+            sql += strcspn(sql, "\n");
+        else if (sql[0] == '/' && sql[1] == '*' && strstr(sql + 2, "*/"))
+            sql = strstr(sql + 2, "*/") + 2;
+        else
+            break;
+    }
+    size_t n = strcspn(sql, " \t\r\n;(-/");
     snprintf(out, outsz, "%.*s", (int)(n < 40 ? n : 40), sql);
 }
 

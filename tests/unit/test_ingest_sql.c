@@ -180,6 +180,7 @@ static void test_sql_refusals(void **state) {
         {"SAVEPOINT s", "SAVEPOINT"},
         {"RELEASE s", "SAVEPOINT"},
         {"REINDEX", "REINDEX"},
+        {"/* a */ -- b\n REINDEX", "REINDEX"},
         {"ANALYZE", "sqlite_stat1"}, /* it would create its statistics table */
         {"VACUUM", "VACUUM"},
         {vacuum, "VACUUM"},
