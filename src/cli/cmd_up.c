@@ -24,7 +24,7 @@
 #include "cli/up_plan.h"
 #include "cli/up_tables.h"
 #include "core/time.h"
-#include "catalog/rest.h"
+#include "ingest/routes_rest.h"
 #include "iceberg/table.h"
 #include "pipeline/pipeline.h"
 #include "core/log.h"
@@ -255,7 +255,8 @@ static int up_start_server(struct up *u) {
     u->rest =
         (struct fl_rest){.store = u->store, .cat = u->cat, .token = getenv("FLOE_REST_TOKEN")};
     icfg->rest = &u->rest;
-    icfg->sql_log = u->log; /* POST /sql sees the topics as topic.NAME */
+    /* POST /sql over the tables and the topics (topic.NAME), REST catalog or not */
+    icfg->sql = (struct fl_ingest_sql){.store = u->store, .cat = u->cat, .log = u->log};
     u->ustat = (struct up_status){u->pipes, u->npipes};
     icfg->status = up_status_json;
     icfg->status_ctx = &u->ustat;

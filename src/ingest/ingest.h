@@ -11,17 +11,24 @@
  *   POST /upload/file/{file_name}      the seed's file upload + pointer message
  *   POST /topics/{topic}               Confluent REST Proxy v2 produce (and
  *                                      a plain object, array or NDJSON)
- * Every error reply is {"error_code":N,"message":"..."}; a reply is built
- * only after the backend's append returned, i.e. the records are durable.
+ *   POST /sql                          one read-only SQL statement (routes_sql.c)
+ *   /v1/...                            the Iceberg REST catalog (routes_rest.c)
+ *   GET  /status                       the owner's JSON (floe up: pipelines)
+ * Every error reply comes from the one table of codes (errors.h); a reply
+ * to an append is built only after the backend's append returned, i.e.
+ * the records are durable.
  */
 #ifndef FL_INGEST_INGEST_H
 #define FL_INGEST_INGEST_H
 
 #include "core/buf.h"
 #include "core/err.h"
-
-struct fl_rest;
+#include "ingest/errors.h"
 #include "log/log.h"
+
+struct fl_rest;    /* ingest/routes_rest.h */
+struct fl_store;   /* store/store.h */
+struct fl_catalog; /* catalog/catalog.h */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,13 +74,17 @@ struct fl_ingest_kind {
 
 #define FL_INGEST_KINDS_MAX 32
 
+/* The default of limits.header_bytes (request line + headers), as Apache,
+ * nginx and Jetty; the one place it is set (docs/config.md says the same). */
+#define FL_INGEST_HEADER_BYTES_DEFAULT ((size_t)8 << 10)
+
 struct fl_ingest_limits {
-    size_t header_bytes;    /* request line + headers (libmicrohttpd's memory limit); 16 KiB */
-    size_t body_bytes;      /* any request body; 8 MiB */
-    int records;            /* records in one POST /topics request; 10000 */
-    unsigned connections;   /* open connections; 1024 */
-    unsigned timeout_s;     /* idle/slow connection timeout; 30 */
-    unsigned threads;       /* server threads (each its own epoll loop); 16 */
+    size_t header_bytes;  /* request line + headers; FL_INGEST_HEADER_BYTES_DEFAULT; past it 431 */
+    size_t body_bytes;    /* any request body; 8 MiB */
+    int records;          /* records in one POST /topics request; 10000 */
+    unsigned connections; /* open connections; 1024 */
+    unsigned timeout_s;   /* idle/slow connection timeout; 30 */
+    unsigned threads;     /* server threads (each its own poll() loop); 16 */
     unsigned retry_after_s; /* Retry-After of a 503; 1 */
 };
 
@@ -81,10 +92,14 @@ struct fl_ingest_config {
     struct fl_ingest_limits limits;
     struct fl_ingest_kind kinds[FL_INGEST_KINDS_MAX];
     int nkinds;
-    char *weather_topic;     /* GET /log's topic; "weather" */
-    bool auto_create_topics; /* POST /topics/{unknown}: create (true) or 404 */
-    struct fl_rest *rest;    /* borrowed: the Iceberg REST catalog under /v1/ (NULL = off) */
-    struct fl_log *sql_log;  /* borrowed: its topics are tables for POST /sql (NULL = none) */
+    char *weather_topic;        /* GET /log's topic; "weather" */
+    bool auto_create_topics;    /* POST /topics/{unknown}: create (true) or 404 */
+    struct fl_rest *rest;       /* borrowed: the Iceberg REST catalog under /v1/ (NULL = off) */
+    struct fl_ingest_sql {      /* POST /sql (store NULL = off), whether or not rest is on */
+        struct fl_store *store; /* borrowed: the warehouse */
+        struct fl_catalog *cat; /* borrowed: its tables are SQL tables */
+        struct fl_log *log;     /* borrowed: its topics are tables topic.NAME (NULL = none) */
+    } sql;
     /* GET /status: its JSON body, written by the owner (floe up: the
      * pipelines' counters) on a server thread; NULL = no such route */
     void (*status)(void *ctx, struct fl_buf *out);
@@ -155,9 +170,11 @@ typedef void (*fl_ingest_done_cb)(void *arg);
 bool fl_ingest_handle_async(struct fl_ingest *ing, const struct fl_ingest_req *req,
                             struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg);
 
-/* Fills resp with {"error_code":code,"message":msg} and status. Used by the
- * server for refusals it decides before the router sees a request. */
-void fl_ingest_resp_error(struct fl_ingest_resp *resp, int status, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Fills resp with the error reply of code (errors.h): its status, and
+ * {"error_code":code,"message":msg} (or the Iceberg ErrorModel for the
+ * /v1/ codes). The one error helper of every route, and of the server for
+ * refusals it decides before the router sees a request. */
+void fl_ingest_resp_error(struct fl_ingest_resp *resp, fl_ingest_ecode_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

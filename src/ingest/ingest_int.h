@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "ingest/ingest.h"
 
+#include <jansson.h>
 #include <stdatomic.h>
 
 struct fl_ingest {
@@ -26,37 +27,27 @@ struct fl_ingest_call {
     size_t query_len;
 };
 
-/* REST-proxy-style error codes: HTTP status * 100 + a detail. */
-#define FL_INGEST_E_BAD_REQUEST 40001
-#define FL_INGEST_E_BAD_NAME 40002
-#define FL_INGEST_E_MISSING_PARAM 40003
-#define FL_INGEST_E_NOT_A_NUMBER 40004
-#define FL_INGEST_E_EMPTY_BODY 40005
-#define FL_INGEST_E_NOT_JSON 40006
-#define FL_INGEST_E_BAD_MULTIPART 40007
-#define FL_INGEST_E_UNKNOWN_KIND 40008
-#define FL_INGEST_E_NOT_FOUND 40400
-#define FL_INGEST_E_TOPIC_NOT_FOUND 40401
-#define FL_INGEST_E_PARTITION_NOT_FOUND 40402
-#define FL_INGEST_E_METHOD 40501
-#define FL_INGEST_E_TOO_LARGE 41301
-#define FL_INGEST_E_TOO_MANY 41302
-#define FL_INGEST_E_MEDIA_TYPE 41501
-#define FL_INGEST_E_INVALID_RECORDS 42201
-#define FL_INGEST_E_INTERNAL 50001
-#define FL_INGEST_E_UNAVAILABLE 50301
-
 /* Value of header name (case-insensitive), NULL when absent. */
 const char *fl_ingest_req_header(const struct fl_ingest_req *req, const char *name);
 
 /* Appends s[0..len) as a JSON string literal (quotes included). */
 fl_err_t fl_ingest_json_str(struct fl_buf *b, const char *s, size_t len);
 
+/* fl_ingest_resp_error with members, pre-encoded JSON members such as
+ * "\"offset\":12" (or NULL), beside the message. */
+void fl_ingest_resp_error_with(struct fl_ingest_resp *resp, fl_ingest_ecode_t code,
+                               const char *members, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A JSON reply with status: takes o (its reference is dropped). */
+void fl_ingest_resp_json(struct fl_ingest_resp *resp, int status, json_t *o);
+
 /* The error reply for a failed backend call: 503 + Retry-After for
  * FL_ERR_LIMIT, 404 for FL_ERR_NOTFOUND, 413 for FL_ERR_INVALID (over
- * max_append_bytes), else 500; err's message is the reply's. */
-void fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
-                                  const struct fl_error *err);
+ * max_append_bytes), else 500; err's message is the reply's. Returns the
+ * code it answered with. */
+fl_ingest_ecode_t fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
+                                               const struct fl_error *err);
 
 /* Kafka's topic name rule: 1..249 bytes of [a-zA-Z0-9._-], not "." or "..". */
 int fl_ingest_topic_name_ok(const char *s, size_t len);
@@ -73,5 +64,12 @@ void fl_ingest_route_upload(struct fl_ingest *ing, const struct fl_ingest_call *
                             const char *file_name, struct fl_ingest_resp *resp);
 void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *call,
                             const char *topic, struct fl_ingest_resp *resp);
+/* POST /sql (routes_sql.c) */
+void fl_ingest_route_sql(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                         struct fl_ingest_resp *resp);
+/* /v1/... (routes_rest.c): raw_path is the undecoded path (%1F separates
+ * namespace levels) */
+void fl_ingest_route_rest(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                          const char *raw_path, struct fl_ingest_resp *resp);
 
 #endif

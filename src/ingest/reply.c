@@ -1,13 +1,16 @@
 /*
- * reply.c - replies: the response object, JSON string escaping, and the
- * one error shape every route uses, {"error_code":N,"message":"..."}
- * (the Confluent REST Proxy's), with the status it goes with.
+ * reply.c - replies: the response object, JSON string escaping, a JSON
+ * reply, and the one error helper every route uses: the code's status
+ * and body shape come from the table of errors.h ({"error_code":N,
+ * "message":"..."}, the Confluent REST Proxy's, or the Iceberg REST
+ * spec's {"error":{...}} under /v1/).
  */
 #include "ingest/ingest_int.h"
 #include "ingest/query.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -72,12 +75,15 @@ fl_err_t fl_ingest_json_str(struct fl_buf *b, const char *s, size_t len) {
     return rc;
 }
 
-void fl_ingest_resp_error(struct fl_ingest_resp *resp, int status, int code, const char *fmt, ...) {
+/* The one error reply: the code's status and shape (errors.h), the
+ * message, and members (pre-encoded JSON members, or NULL) beside it. */
+static void resp_verror(struct fl_ingest_resp *resp, fl_ingest_ecode_t code, const char *members,
+                        const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static void resp_verror(struct fl_ingest_resp *resp, fl_ingest_ecode_t code, const char *members,
+                        const char *fmt, va_list ap) {
+    const struct fl_ingest_errdef *def = fl_ingest_err_def(code);
     char msg[FL_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     /* messages quote client bytes (cut by %.Ns, maybe mid-character):
      * keep the reply valid JSON by turning broken UTF-8 into '?' */
     for (size_t i = 0, n = strlen(msg); i < n;) {
@@ -91,31 +97,66 @@ void fl_ingest_resp_error(struct fl_ingest_resp *resp, int status, int code, con
         }
         i += len;
     }
-    resp->status = status;
+    resp->status = def->status;
     resp->content_type = "application/json";
     fl_buf_reset(&resp->body);
-    fl_buf_printf(&resp->body, "{\"error_code\":%d,\"message\":", code);
+    if (def->type) /* the Iceberg REST spec's ErrorModel */
+        fl_buf_printf(&resp->body,
+                      "{\"error\":{\"type\":\"%s\",\"code\":%d,\"message\":", def->type,
+                      def->status);
+    else
+        fl_buf_printf(&resp->body, "{\"error_code\":%d,\"message\":", (int)def->code);
     fl_ingest_json_str(&resp->body, msg, strlen(msg));
-    fl_buf_append_u8(&resp->body, '}');
+    if (members && *members) fl_buf_printf(&resp->body, ",%s", members);
+    fl_buf_append_str(&resp->body, def->type ? "}}" : "}");
 }
 
-void fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
-                                  const struct fl_error *err) {
-    switch (err->code) {
-    case FL_ERR_LIMIT:
-        fl_ingest_resp_error(resp, 503, FL_INGEST_E_UNAVAILABLE, "log unavailable: %s", err->msg);
-        resp->retry_after_s = ing->cfg.limits.retry_after_s ? ing->cfg.limits.retry_after_s : 1;
-        break;
-    case FL_ERR_NOTFOUND:
-        fl_ingest_resp_error(resp, 404, FL_INGEST_E_TOPIC_NOT_FOUND, "%s", err->msg);
-        break;
-    case FL_ERR_INVALID:
-        fl_ingest_resp_error(resp, 413, FL_INGEST_E_TOO_LARGE, "%s", err->msg);
-        break;
-    default:
-        fl_ingest_resp_error(resp, 500, FL_INGEST_E_INTERNAL, "%s: %s", fl_err_name(err->code),
-                             err->msg);
+void fl_ingest_resp_error(struct fl_ingest_resp *resp, fl_ingest_ecode_t code, const char *fmt,
+                          ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    resp_verror(resp, code, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void fl_ingest_resp_error_with(struct fl_ingest_resp *resp, fl_ingest_ecode_t code,
+                               const char *members, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    resp_verror(resp, code, members, fmt, ap);
+    va_end(ap);
+}
+
+void fl_ingest_resp_json(struct fl_ingest_resp *resp, int status, json_t *o) {
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    fl_buf_reset(&resp->body);
+    if (!s || fl_buf_append_str(&resp->body, s) != FL_OK) {
+        /* never a cut reply: over REPLY_MAX (POST /sql: ask for fewer rows) */
+        fl_ingest_resp_error(resp, FL_INGEST_E_INTERNAL, "reply over %zu bytes or out of memory",
+                             (size_t)REPLY_MAX);
+    } else {
+        resp->status = status;
+        resp->content_type = "application/json";
     }
+    free(s);
+}
+
+fl_ingest_ecode_t fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_ingest_resp *resp,
+                                               const struct fl_error *err) {
+    fl_ingest_ecode_t code = err->code == FL_ERR_LIMIT      ? FL_INGEST_E_UNAVAILABLE
+                             : err->code == FL_ERR_NOTFOUND ? FL_INGEST_E_TOPIC_NOT_FOUND
+                             : err->code == FL_ERR_INVALID  ? FL_INGEST_E_TOO_LARGE
+                                                            : FL_INGEST_E_INTERNAL;
+    if (code == FL_INGEST_E_UNAVAILABLE) {
+        fl_ingest_resp_error(resp, code, "log unavailable: %s", err->msg);
+        resp->retry_after_s = ing->cfg.limits.retry_after_s ? ing->cfg.limits.retry_after_s : 1;
+    } else if (code == FL_INGEST_E_INTERNAL) {
+        fl_ingest_resp_error(resp, code, "%s: %s", fl_err_name(err->code), err->msg);
+    } else {
+        fl_ingest_resp_error(resp, code, "%s", err->msg);
+    }
+    return code;
 }
 
 int fl_ingest_topic_name_ok(const char *s, size_t len) {

@@ -2,12 +2,11 @@
  * router.c - the ingest router: configuration, and one request in, one
  * reply out. How it works: the raw target is split at '?', the path is
  * percent-decoded (refusing bad escapes, NUL and invalid UTF-8) and
- * matched against the four routes; the route parses the rest and calls
- * the backend. Nothing here touches a socket, so the unit tests and the
+ * matched against the table of routes (ROUTES: path or prefix, methods,
+ * what must be configured); the route parses the rest and calls the
+ * backend or the catalog. Nothing here touches a socket, so the unit tests and the
  * fuzz target drive exactly the code the server runs.
  */
-#include "catalog/rest.h"
-#include "sql/sql_http.h"
 #include "ingest/ingest_int.h"
 #include "ingest/query.h"
 #include "core/mem.h"
@@ -18,7 +17,7 @@
 
 void fl_ingest_config_default(struct fl_ingest_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->limits.header_bytes = 8 << 10; /* as Apache, nginx and Jetty */
+    cfg->limits.header_bytes = FL_INGEST_HEADER_BYTES_DEFAULT;
     cfg->limits.body_bytes = 8 << 20;
     cfg->limits.records = 10000;
     cfg->limits.connections = 1024;
@@ -97,11 +96,118 @@ const struct fl_ingest_limits *fl_ingest_limits(const struct fl_ingest *ing) {
     return &ing->cfg.limits;
 }
 
-static int prefixed(const char *path, size_t len, const char *prefix, const char **rest) {
-    size_t n = strlen(prefix);
-    if (len < n || memcmp(path, prefix, n) != 0) return 0;
-    *rest = path + n;
-    return 1;
+/* Every route has this shape; done NULL: answer before returning. */
+typedef bool (*route_fn)(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                         struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg);
+
+static bool r_rest(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                   struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    /* the Iceberg REST catalog parses its own (raw) path: %1F separates levels */
+    const char *target = call->req->target;
+    char *raw = fl_strndup(target, strcspn(target, "?"));
+    fl_ingest_route_rest(ing, call, raw, resp);
+    fl_free(raw);
+    return false;
+}
+
+static bool r_sql(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                  struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_sql(ing, call, resp);
+    return false;
+}
+
+static bool r_upload(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                     struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)done, (void)arg;
+    fl_ingest_route_upload(ing, call, rest, resp);
+    return false;
+}
+
+static bool r_topics(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                     struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)done, (void)arg;
+    fl_ingest_route_topics(ing, call, rest, resp);
+    return false;
+}
+
+static bool r_log(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                  struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest;
+    return fl_ingest_route_log(ing, call, resp, done, arg);
+}
+
+static bool r_status(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                     struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_status(ing, call, resp);
+    return false;
+}
+
+static bool r_health(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                     struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_health(ing, call, resp);
+    return false;
+}
+
+/* What a route needs configured to be served. */
+enum need { NEED_NOTHING, NEED_REST, NEED_SQL, NEED_STATUS };
+
+/* The routes, first match wins. methods: space-separated; NULL = any (the
+ * route answers 405 itself). */
+static const struct route {
+    const char *path;
+    bool prefix; /* path is a prefix; the route gets what follows it */
+    const char *methods;
+    enum need need;
+    route_fn fn;
+} ROUTES[] = {
+    {"/v1/", true, NULL, NEED_REST, r_rest},
+    {"/sql", false, "POST", NEED_SQL, r_sql},
+    {"/upload/file/", true, "POST PUT", NEED_NOTHING, r_upload},
+    {"/topics/", true, "POST", NEED_NOTHING, r_topics},
+    {"/log", false, "GET", NEED_NOTHING, r_log},
+    {"/status", false, "GET", NEED_STATUS, r_status},
+    {"/health", false, "GET HEAD", NEED_NOTHING, r_health},
+};
+
+static bool served(const struct fl_ingest *ing, enum need need) {
+    switch (need) {
+    case NEED_REST:
+        return ing->cfg.rest != NULL;
+    case NEED_SQL:
+        return ing->cfg.sql.store != NULL && ing->cfg.sql.cat != NULL;
+    case NEED_STATUS:
+        return ing->cfg.status != NULL;
+    default:
+        return true;
+    }
+}
+
+/* The route for path, *rest what follows a prefix; NULL when none. */
+static const struct route *route_find(const struct fl_ingest *ing, const char *path, size_t len,
+                                      const char **rest) {
+    for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++) {
+        const struct route *r = &ROUTES[i];
+        size_t n = strlen(r->path);
+        if (!served(ing, r->need) || len < n || memcmp(path, r->path, n) != 0) continue;
+        if (!r->prefix && len != n) continue;
+        *rest = path + n;
+        return r;
+    }
+    return NULL;
+}
+
+static bool method_ok(const char *methods, const char *m) {
+    size_t ml = strlen(m);
+    for (const char *p = methods; p && *p;) {
+        size_t n = strcspn(p, " ");
+        if (n == ml && !memcmp(p, m, n)) return true;
+        p += n + (p[n] == ' ');
+    }
+    return methods == NULL;
 }
 
 /* Both entry points: done NULL answers before returning. */
@@ -116,66 +222,37 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     const char *target = req->target ? req->target : "";
     const char *q = strchr(target, '?');
     size_t raw_len = q ? (size_t)(q - target) : strlen(target);
+    struct fl_ingest_req whole = *req;
+    whole.target = target;
+    whole.method = req->method ? req->method : "";
     struct fl_ingest_call call = {
-        .req = req, .query = q ? q + 1 : "", .query_len = q ? strlen(q + 1) : 0};
-    const char *m = req->method ? req->method : "";
-    const char *rest;
+        .req = &whole, .query = q ? q + 1 : "", .query_len = q ? strlen(q + 1) : 0};
+    const char *m = whole.method;
+    const char *rest = NULL;
     if (target[0] != '/') {
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_BAD_REQUEST,
-                             "request target must start with /");
+        fl_ingest_resp_error(resp, FL_INGEST_E_BAD_REQUEST, "request target must start with /");
         goto out;
     }
     if (fl_ingest_url_decode(target, raw_len, false, &path, &err)) {
-        fl_ingest_resp_error(resp, err.code == FL_ERR_LIMIT ? 414 : 400, FL_INGEST_E_BAD_REQUEST,
-                             "request path: %s", err.msg);
+        fl_ingest_resp_error(
+            resp, err.code == FL_ERR_LIMIT ? FL_INGEST_E_URI_TOO_LONG : FL_INGEST_E_BAD_REQUEST,
+            "request path: %s", err.msg);
         goto out;
     }
     call.path = (const char *)path.data;
     call.path_len = path.len;
-    if (ing->cfg.rest && prefixed(call.path, call.path_len, "/v1/", &rest)) {
-        /* the Iceberg REST catalog parses its own (raw) path: %1F separates levels */
-        char *raw = fl_strndup(target, raw_len);
-        int status = 500;
-        fl_rest_handle(ing->cfg.rest, m, raw, call.query,
-                       fl_ingest_req_header(req, "Authorization"), (const char *)req->body,
-                       req->body_len, &status, &resp->body);
-        fl_free(raw);
-        resp->status = status;
-        resp->content_type = "application/json";
-        goto out;
-    }
-    if (ing->cfg.rest && !strcmp(call.path, "/sql")) {
-        if (strcmp(m, "POST")) goto method;
-        int status = 500;
-        fl_sql_http_handle(ing->cfg.rest->store, ing->cfg.rest->cat, ing->cfg.sql_log,
-                           (const char *)req->body, req->body_len, &status, &resp->body);
-        resp->status = status;
-        resp->content_type = "application/json";
-        goto out;
-    }
-    if (prefixed(call.path, call.path_len, "/upload/file/", &rest)) {
-        if (strcmp(m, "POST") && strcmp(m, "PUT")) goto method;
-        fl_ingest_route_upload(ing, &call, rest, resp);
-    } else if (prefixed(call.path, call.path_len, "/topics/", &rest)) {
-        if (strcmp(m, "POST")) goto method;
-        fl_ingest_route_topics(ing, &call, rest, resp);
-    } else if (!strcmp(call.path, "/log")) {
-        if (strcmp(m, "GET")) goto method;
-        pending = fl_ingest_route_log(ing, &call, resp, done, arg);
-    } else if (!strcmp(call.path, "/status") && ing->cfg.status) {
-        if (strcmp(m, "GET")) goto method;
-        fl_ingest_route_status(ing, &call, resp);
-    } else if (!strcmp(call.path, "/health")) {
-        if (strcmp(m, "GET") && strcmp(m, "HEAD")) goto method;
-        fl_ingest_route_health(ing, &call, resp);
-    } else {
-        fl_ingest_resp_error(resp, 404, FL_INGEST_E_NOT_FOUND, "no route for %s %.200s", m,
+    const struct route *r = route_find(ing, call.path, call.path_len, &rest);
+    if (!r)
+        fl_ingest_resp_error(resp, FL_INGEST_E_NOT_FOUND, "no route for %.16s %.200s", m,
                              call.path);
-    }
-    goto out;
-method:
-    fl_ingest_resp_error(resp, 405, FL_INGEST_E_METHOD, "method %.16s not allowed for %.200s", m,
-                         call.path);
+    else if (!method_ok(r->methods, m))
+        fl_ingest_resp_error(resp, FL_INGEST_E_METHOD, "method %.16s not allowed for %.200s", m,
+                             call.path);
+    else if (req->body_len > ing->cfg.limits.body_bytes) /* the server refuses it first */
+        fl_ingest_resp_error(resp, FL_INGEST_E_TOO_LARGE, "body over body_bytes (%zu bytes)",
+                             ing->cfg.limits.body_bytes);
+    else
+        pending = r->fn(ing, &call, rest, resp, done, arg);
 out:
     fl_buf_fini(&path);
     return pending;

@@ -82,20 +82,21 @@ bool fl_ingest_route_log(struct fl_ingest *ing, const struct fl_ingest_call *cal
     for (int i = 0; i < 2; i++) {
         fl_err_t rc = fl_ingest_query_get(call->query, call->query_len, names[i], bufs[i], &err);
         if (rc == FL_ERR_NOTFOUND || (rc == FL_OK && bufs[i]->len == 0)) {
-            fl_ingest_resp_error(resp, 400, FL_INGEST_E_MISSING_PARAM,
+            fl_ingest_resp_error(resp, FL_INGEST_E_MISSING_PARAM,
                                  "missing query parameter \"%s\" (GET /log?city=..&temperature=..)",
                                  names[i]);
             goto out;
         }
         if (rc) {
-            fl_ingest_resp_error(resp, rc == FL_ERR_LIMIT ? 414 : 400, FL_INGEST_E_BAD_REQUEST,
-                                 "query parameter \"%s\": %s", names[i],
-                                 rc == FL_ERR_LIMIT ? "longer than 4096 bytes" : err.msg);
+            fl_ingest_resp_error(
+                resp, rc == FL_ERR_LIMIT ? FL_INGEST_E_URI_TOO_LONG : FL_INGEST_E_BAD_REQUEST,
+                "query parameter \"%s\": %s", names[i],
+                rc == FL_ERR_LIMIT ? "longer than 4096 bytes" : err.msg);
             goto out;
         }
     }
     if (!is_number((const char *)temp.data)) {
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_NOT_A_NUMBER,
+        fl_ingest_resp_error(resp, FL_INGEST_E_NOT_A_NUMBER,
                              "temperature \"%.64s\" is not a number", (const char *)temp.data);
         goto out;
     }

@@ -30,40 +30,35 @@ void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *
     struct fl_log_record *batch = NULL;
     size_t tlen = call->path_len - (size_t)(topic - call->path);
     if (!fl_ingest_topic_name_ok(topic, tlen)) {
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_BAD_NAME,
+        fl_ingest_resp_error(resp, FL_INGEST_E_BAD_NAME,
                              "invalid topic name: 1..249 characters of [a-zA-Z0-9._-]");
         goto out;
     }
     fl_ingest_body_t kind;
     if (fl_ingest_body_kind(fl_ingest_req_header(req, "Content-Type"), &kind, &err)) {
-        fl_ingest_resp_error(resp, 415, FL_INGEST_E_MEDIA_TYPE, "%s", err.msg);
+        fl_ingest_resp_error(resp, FL_INGEST_E_MEDIA_TYPE, "%s", err.msg);
         goto out;
     }
     if (req->body_len == 0) {
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_EMPTY_BODY, "empty body");
-        goto out;
-    }
-    if (req->body_len > ing->cfg.limits.body_bytes) {
-        fl_ingest_resp_error(resp, 413, FL_INGEST_E_TOO_LARGE, "body over %zu bytes",
-                             ing->cfg.limits.body_bytes);
+        fl_ingest_resp_error(resp, FL_INGEST_E_EMPTY_BODY, "empty body");
         goto out;
     }
     fl_err_t rc = fl_ingest_records_parse(kind, req->body, req->body_len, ing->cfg.limits.records,
                                           &recs, &err);
     if (rc == FL_ERR_LIMIT) {
-        fl_ingest_resp_error(resp, 413, FL_INGEST_E_TOO_MANY, "%s", err.msg);
+        fl_ingest_resp_error(resp, FL_INGEST_E_TOO_MANY, "%s", err.msg);
         goto out;
     }
     if (rc) {
-        fl_ingest_resp_error(resp, rc == FL_ERR_NOMEM ? 500 : 422, FL_INGEST_E_INVALID_RECORDS,
-                             "%s", err.msg);
+        fl_ingest_resp_error(
+            resp, rc == FL_ERR_NOMEM ? FL_INGEST_E_INTERNAL : FL_INGEST_E_INVALID_RECORDS, "%s",
+            err.msg);
         goto out;
     }
     int nparts = 0;
     if (ing->be.topic_partitions(ing->be.ctx, topic, ing->cfg.auto_create_topics, &nparts, &err)) {
         if (err.code == FL_ERR_NOTFOUND)
-            fl_ingest_resp_error(resp, 404, FL_INGEST_E_TOPIC_NOT_FOUND, "Topic %s not found.",
-                                 topic);
+            fl_ingest_resp_error(resp, FL_INGEST_E_TOPIC_NOT_FOUND, "Topic %s not found.", topic);
         else
             fl_ingest_resp_backend_error(ing, resp, &err);
         goto out;
@@ -77,7 +72,7 @@ void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *
         const struct fl_ingest_rec *r = &recs.v[i];
         if (r->partition >= 0) {
             if (r->partition >= nparts) {
-                fl_ingest_resp_error(resp, 404, FL_INGEST_E_PARTITION_NOT_FOUND,
+                fl_ingest_resp_error(resp, FL_INGEST_E_PARTITION_NOT_FOUND,
                                      "Partition %d of topic %s not found (it has %d).",
                                      r->partition, topic, nparts);
                 goto out;
@@ -114,8 +109,9 @@ void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *
         for (int i = 0, k = 0; i < recs.n; i++)
             if (part[i] == p) offs[i] = base < 0 ? -1 : base + k++;
     }
+    fl_ingest_ecode_t code = FL_INGEST_E_INTERNAL;
     if (failed)
-        fl_ingest_resp_backend_error(ing, resp, &first);
+        code = fl_ingest_resp_backend_error(ing, resp, &first);
     else
         resp->status = 200;
     /* the error reply keeps error_code and message and adds the offsets, so
@@ -132,7 +128,7 @@ void fl_ingest_route_topics(struct fl_ingest *ing, const struct fl_ingest_call *
             fl_buf_printf(&resp->body,
                           "%s{\"partition\":%d,\"offset\":null,\"error_code\":%d,"
                           "\"error\":\"not stored\"}",
-                          i ? "," : "", part[i], resp->status * 100 + 1);
+                          i ? "," : "", part[i], (int)code);
     }
     fl_buf_append_str(&resp->body, "],\"key_schema_id\":null,\"value_schema_id\":null}");
 out:

@@ -55,7 +55,7 @@ void fl_ingest_route_upload(struct fl_ingest *ing, const struct fl_ingest_call *
     size_t nlen = call->path_len - (size_t)(file_name - call->path);
     const char *why = bad_name(file_name, nlen);
     if (why) {
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_BAD_NAME, "%s", why);
+        fl_ingest_resp_error(resp, FL_INGEST_E_BAD_NAME, "%s", why);
         goto out;
     }
     const struct fl_ingest_kind *kind = kind_for(ing, file_name);
@@ -66,7 +66,7 @@ void fl_ingest_route_upload(struct fl_ingest *ing, const struct fl_ingest_call *
             snprintf(known + k, sizeof(known) - k, "%s%s*", i ? ", " : "",
                      ing->cfg.kinds[i].prefix);
         }
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_UNKNOWN_KIND,
+        fl_ingest_resp_error(resp, FL_INGEST_E_UNKNOWN_KIND,
                              "file name \"%s\" matches no upload kind (%s)", file_name, known);
         goto out;
     }
@@ -78,7 +78,7 @@ void fl_ingest_route_upload(struct fl_ingest *ing, const struct fl_ingest_call *
         char boundary[FL_INGEST_BOUNDARY_MAX + 1];
         fl_err_t rc = fl_ingest_multipart_boundary(ct, boundary, &err);
         if (rc == FL_ERR_UNSUPPORTED) {
-            fl_ingest_resp_error(resp, 415, FL_INGEST_E_MEDIA_TYPE,
+            fl_ingest_resp_error(resp, FL_INGEST_E_MEDIA_TYPE,
                                  "Content-Type \"%.100s\": use multipart/form-data", ct);
             goto out;
         }
@@ -86,7 +86,7 @@ void fl_ingest_route_upload(struct fl_ingest *ing, const struct fl_ingest_call *
             rc = fl_ingest_multipart_field(req->body, req->body_len, boundary, "file", &data, &len,
                                            &err);
         if (rc) {
-            fl_ingest_resp_error(resp, 400, FL_INGEST_E_BAD_MULTIPART, "%s", err.msg);
+            fl_ingest_resp_error(resp, FL_INGEST_E_BAD_MULTIPART, "%s", err.msg);
             goto out;
         }
     } else if (ct) {
@@ -98,7 +98,7 @@ void fl_ingest_route_upload(struct fl_ingest *ing, const struct fl_ingest_call *
             ok |= strlen(raw_types[i]) == n && strncasecmp(ct, raw_types[i], n) == 0;
         if (!ok) {
             fl_ingest_resp_error(
-                resp, 415, FL_INGEST_E_MEDIA_TYPE,
+                resp, FL_INGEST_E_MEDIA_TYPE,
                 "Content-Type \"%.100s\" is not supported: send multipart/form-data "
                 "with a \"file\" field, or the JSON file as application/json",
                 ct);
@@ -106,22 +106,22 @@ void fl_ingest_route_upload(struct fl_ingest *ing, const struct fl_ingest_call *
         }
     }
     if (len == 0) {
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_EMPTY_BODY, "the file is empty");
+        fl_ingest_resp_error(resp, FL_INGEST_E_EMPTY_BODY, "the file is empty");
         goto out;
     }
     if (len > ing->cfg.limits.body_bytes) {
-        fl_ingest_resp_error(resp, 413, FL_INGEST_E_TOO_LARGE, "the file is over %zu bytes",
+        fl_ingest_resp_error(resp, FL_INGEST_E_TOO_LARGE, "the file is over %zu bytes",
                              ing->cfg.limits.body_bytes);
         goto out;
     }
     if (!fl_ingest_utf8_valid(data, len)) {
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_NOT_JSON, "the file is not valid UTF-8");
+        fl_ingest_resp_error(resp, FL_INGEST_E_NOT_JSON, "the file is not valid UTF-8");
         goto out;
     }
     json_error_t jerr;
     json_t *doc = json_loadb((const char *)data, len, JSON_DECODE_ANY, &jerr);
     if (!doc) {
-        fl_ingest_resp_error(resp, 400, FL_INGEST_E_NOT_JSON,
+        fl_ingest_resp_error(resp, FL_INGEST_E_NOT_JSON,
                              "the file is not JSON: %s at line %d column %d", jerr.text, jerr.line,
                              jerr.column);
         goto out;

@@ -172,11 +172,11 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
-static enum MHD_Result refuse(struct MHD_Connection *con, int status, int code, const char *what,
+static enum MHD_Result refuse(struct MHD_Connection *con, fl_ingest_ecode_t code, const char *what,
                               size_t limit) {
     struct fl_ingest_resp resp;
     fl_ingest_resp_init(&resp);
-    fl_ingest_resp_error(&resp, status, code, "%s over %zu bytes", what, limit);
+    fl_ingest_resp_error(&resp, code, "%s over the limit of %zu bytes", what, limit);
     enum MHD_Result ret = send_resp(con, &resp);
     fl_ingest_resp_fini(&resp);
     return ret;
@@ -219,7 +219,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             char *end;
             unsigned long long v = strtoull(cl, &end, 10);
             if (v > srv->lim.body_bytes)
-                return refuse(con, 413, 41301, "request body", srv->lim.body_bytes);
+                return refuse(con, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
         }
         return MHD_YES;
     }
@@ -235,13 +235,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (r->too_large) return refuse(con, 413, 41301, "request body", srv->lim.body_bytes);
+    if (r->too_large)
+        return refuse(con, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
 
     struct header_walk hw = {.n = 0};
     MHD_get_connection_values(con, MHD_HEADER_KIND, on_header, &hw);
     hw.bytes += strlen(r->target) + strlen(method) + 12;
     if (hw.overflow || hw.bytes > srv->lim.header_bytes)
-        return refuse(con, 431, 43101, "request line and headers (or 100 headers)",
+        return refuse(con, FL_INGEST_E_HEADERS_TOO_LARGE,
+                      "request line and headers (header_bytes; at most 100 headers)",
                       srv->lim.header_bytes);
 
     struct fl_ingest_req req = {.method = method,

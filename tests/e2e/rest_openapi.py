@@ -210,6 +210,20 @@ except urllib.error.HTTPError as e:
     d = json.loads(e.read())
     check("unknown update: 400", e.code == 400, str(e.code))
     valid("#/components/schemas/IcebergErrorResponse", d, "unknown update reply")
+# a member of the wrong type is 400, never read as 0: the "snapshot-id": "123"
+# (sent raw: the document's schema would refuse it before it left)
+for bad in ({"type": "assert-ref-snapshot-id", "ref": "main", "snapshot-id": "123"},
+            {"type": "assert-current-schema-id", "current-schema-id": "0"}):
+    req = urllib.request.Request(URL + P + f"/namespaces/{mp}/tables/owed", method="POST",
+                                 data=json.dumps({"requirements": [bad], "updates": []}).encode())
+    try:
+        urllib.request.urlopen(req)
+        check(bad["type"] + " with a string: 400", False)
+    except urllib.error.HTTPError as e:
+        d = json.loads(e.read())
+        check(bad["type"] + " with a string: 400", e.code == 400 and d["error"]["type"] == "BadRequestException",
+              f"{e.code} {d}")
+        valid("#/components/schemas/IcebergErrorResponse", d, "typed member reply")
 call("post", TBL1 + "/metrics", P + f"/namespaces/{mp}/tables/owed/metrics",
      {"report-type": "commit-report", "table-name": "accounting.tax.owed", "snapshot-id": 1,
       "sequence-number": 1, "operation": "append", "metrics": {}}, expect=204)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # e2e: POST /sql on floe up's port: JSON in, rows out, over the tables the
 # pipelines just committed; row limit, one read-only statement, errors
-# with a position, malformed bodies refused.
+# with a position, malformed bodies refused; every action that is not a
+# read refused with 403 40301 naming it, and ATTACH / VACUUM INTO create
+# no file (docs/internals/sql.md, "POST /sql is read-only").
 set -euo pipefail
 . "$(dirname "$0")/lib/floe_up.bash"
 floe_up_start
@@ -19,9 +21,30 @@ check "columns named" '[ "$(field "[\"columns\"]")" = "[\"city\", \"COUNT(*)\"]"
 check "row limit truncates" '[ "$(sql "{\"query\":\"SELECT * FROM weather\",\"limit\":2}")" = 200 ] && [ "$(field "[\"truncated\"]")" = true ] && [ "$(field "[\"rows\"].__len__()")" = 2 ]'
 check "metadata tables" '[ "$(sql "{\"query\":\"SELECT COUNT(*) FROM \\\"weather\$snapshots\\\"\"}")" = 200 ]'
 check "syntax error with offset" '[ "$(sql "{\"query\":\"SELECT city FROM weather WHER 1\"}")" = 400 ] && [ "$(field "[\"offset\"]")" -gt 0 ]'
-check "writes refused" '[ "$(sql "{\"query\":\"DELETE FROM weather\"}")" = 400 ]'
-check "two statements refused" '[ "$(sql "{\"query\":\"SELECT 1; SELECT 2\"}")" = 400 ]'
-check "bad body" '[ "$(sql "not json")" = 400 ]'
+check "writes refused" '[ "$(sql "{\"query\":\"DELETE FROM weather\"}")" = 400 ] && [ "$(field "[\"error_code\"]")" = 40010 ]'
+check "two statements refused" '[ "$(sql "{\"query\":\"SELECT 1; SELECT 2\"}")" = 400 ] && [ "$(field "[\"error_code\"]")" = 40011 ]'
+check "bad body" '[ "$(sql "not json")" = 400 ] && [ "$(field "[\"error_code\"]")" = 40001 ]'
+# refused: 403 40301, the message names what; no file appears
+q() { python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$1"; }
+refused() { [ "$(sql "$(q "$1")")" = 403 ] && [ "$(field "[\"error_code\"]")" = 40301 ] && field "[\"message\"]" | grep -qF -- "$2"; }
+mkdir -p "$T/out"
+check "ATTACH refused" 'refused "ATTACH '"'"'$T/out/x.db'"'"' AS x" "ATTACH '"'"'$T/out/x.db'"'"'"'
+check "ATTACH uri refused" 'refused "ATTACH '"'"'file:$T/out/u.db?mode=rwc'"'"' AS u" ATTACH'
+check "VACUUM INTO refused" 'refused "VACUUM INTO '"'"'$T/out/v.db'"'"'" VACUUM'
+check "DETACH refused" 'refused "DETACH \"default\"" DETACH'
+check "PRAGMA write refused" 'refused "PRAGMA writable_schema = 1" "PRAGMA '"'"'writable_schema'"'"'"'
+check "PRAGMA read refused" 'refused "PRAGMA user_version" "PRAGMA '"'"'user_version'"'"'"'
+check "load_extension refused" 'refused "SELECT load_extension('"'"'/tmp/x'"'"')" load_extension'
+check "CREATE refused" 'refused "CREATE TEMP TABLE w(a)" "CREATE TEMP TABLE"'
+check "INSERT refused" 'refused "INSERT INTO weather SELECT * FROM weather" INSERT'
+check "DROP refused" 'refused "DROP TABLE weather" DROP'
+check "BEGIN refused" 'refused "BEGIN" transaction'
+check "SAVEPOINT refused" 'refused "SAVEPOINT s" SAVEPOINT'
+check "ANALYZE refused" 'refused "ANALYZE" refused'
+check "REINDEX refused" 'refused "REINDEX" REINDEX'
+check "no file created" '[ -z "$(ls -A "$T/out")" ] && ! ls "$T"/d/*.db 2>/dev/null | grep -qv catalog.db'
+check "introspection pragma allowed" '[ "$(sql "$(q "PRAGMA table_info(weather)")")" = 200 ]'
+check "table still reads" '[ "$(sql "{\"query\":\"SELECT COUNT(*) FROM weather\"}")" = 200 ] && [ "$(field "[\"rows\"][0][0]")" = 5 ]'
 check "GET not allowed" '[ "$(curl -s -o /dev/null -w "%{http_code}" "$URL/sql")" = 405 ]'
 kill -TERM "$pid"; wait "$pid"; pid=
 echo "sql_http: $pass passed, $fail failed"

@@ -4,7 +4,8 @@
  * header lines, an empty line, the body) and handed to fl_ingest_handle
  * directly, without sockets, over the in-memory backend of the unit tests.
  * Checks: every reply is JSON with a status, every error reply has
- * error_code and message, and a refused request appended nothing.
+ * error_code and message, its code is in the one table (errors.h) with
+ * that status, and a refused request appended nothing.
  */
 #include "ingest/ingest.h"
 #include "../unit/ingest_memlog.h"
@@ -97,7 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *j = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
     if (!j) abort();
     if (resp.status >= 400) {
-        if (!json_is_integer(json_object_get(j, "error_code"))) abort();
+        json_t *code = json_object_get(j, "error_code");
+        if (!json_is_integer(code)) abort();
+        const struct fl_ingest_errdef *def =
+            fl_ingest_err_def((fl_ingest_ecode_t)json_integer_value(code));
+        if (def->code != json_integer_value(code) || def->status != resp.status) abort();
         if (!json_is_string(json_object_get(j, "message"))) abort();
         if (ml.appends != before) abort(); /* refused, yet appended */
     }

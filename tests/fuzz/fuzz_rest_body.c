@@ -1,7 +1,7 @@
 /*
  * fuzz_rest_body.c - libFuzzer target: the Iceberg REST catalog's request
  * bodies and query strings, through the server's own entry point
- * (fl_rest_handle) over a real catalog and warehouse in a scratch
+ * (fl_ingest_rest_handle, src/ingest/routes_rest.c) over a real catalog and warehouse in a scratch
  * folder: create namespace, namespace properties, create table, commit
  * (requirements and updates), register, rename, and list with
  * parent/pageToken/pageSize. No input may crash, leak, or get a reply
@@ -13,10 +13,10 @@
  * every REMAKE inputs so successful commits do not fill the disk.
  */
 #include "catalog/catalog.h"
-#include "catalog/rest.h"
 #include "core/buf.h"
 #include "core/schema.h"
 #include "iceberg/table.h"
+#include "ingest/routes_rest.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -95,19 +95,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         len = 0;
     }
     struct fl_rest rest = {.store = st, .cat = cat, .token = NULL};
-    struct fl_buf out;
-    fl_buf_init(&out, FL_BUF_NOMAX);
-    int status = 0;
-    fl_rest_handle(&rest, route == 6 ? "GET" : "POST", paths[route], query, NULL, body, len,
-                   &status, &out);
+    struct fl_ingest_resp out;
+    fl_ingest_resp_init(&out);
+    fl_ingest_rest_handle(&rest, route == 6 ? "GET" : "POST", paths[route], query, NULL,
+                          (const uint8_t *)body, len, &out);
+    int status = out.status;
     if (status < 200 || status > 599) abort();
     if (status != 204) {
-        json_t *j = json_loadb((const char *)out.data, out.len, 0, NULL);
+        json_t *j = json_loadb((const char *)out.body.data, out.body.len, 0, NULL);
         if (!json_is_object(j)) abort();
-        if (status >= 400 && !json_is_object(json_object_get(j, "error"))) abort();
+        /* the spec's ErrorModel: message, type, and code = the status */
+        json_t *e = json_object_get(j, "error");
+        if (status >= 400 && (!json_is_string(json_object_get(e, "message")) ||
+                              !json_is_string(json_object_get(e, "type")) ||
+                              json_integer_value(json_object_get(e, "code")) != status))
+            abort();
         json_decref(j);
     }
-    fl_buf_fini(&out);
+    fl_ingest_resp_fini(&out);
     free(query);
     return 0;
 }

@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <time.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_utf8(void **state) {
@@ -481,6 +482,22 @@ static void test_topics_route(void **state) {
         assert_error(e, bad[i].status, bad[i].code);
     }
     assert_int_equal(total(e), before);
+    /* the router's body cap (body_bytes, 4096 here), for every route: at it
+     * the route decides, one byte past it 413 41301 naming the limit */
+    char *big = malloc(4097);
+    memset(big, ' ', 4097);
+    big[0] = '{', big[4095] = '}';
+    call(e, "POST", "/topics/weather", "application/json", big, 4096);
+    assert_int_equal(e->resp.status, 200);
+    static const char *const targets[] = {"/topics/weather", "/upload/file/sessions_1.json",
+                                          "/health"};
+    for (size_t i = 0; i < 3; i++) {
+        call(e, i == 2 ? "GET" : "POST", targets[i], "application/json", big, 4097);
+        assert_error(e, 413, 41301);
+        assert_non_null(strstr(body(e), "4096"));
+    }
+    free(big);
+    before = total(e);
     e->ml.fail_append = FL_ERR_LIMIT;
     call(e, "POST", "/topics/weather", "application/json", "{}", 2);
     assert_error(e, 503, 50301);
@@ -644,8 +661,45 @@ static void test_coalesce_async(void **state) {
     free(ce);
 }
 
+/* The one table of error codes: each code once, its status its first
+ * three digits, a meaning, and a row in docs/internals/ingest.md. */
+static void test_error_table(void **state) {
+    (void)state;
+    int n = 0;
+    const struct fl_ingest_errdef *t = fl_ingest_err_table(&n);
+    assert_true(n > 20);
+    const char *src = getenv("FLOE_SRC");
+    char path[512], *doc = NULL;
+    snprintf(path, sizeof(path), "%s/docs/internals/ingest.md", src ? src : ".");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    doc = calloc(1, 1 << 20);
+    size_t len = fread(doc, 1, (1 << 20) - 1, f);
+    fclose(f);
+    assert_true(len > 0);
+    for (int i = 0; i < n; i++) {
+        for (int k = i + 1; k < n; k++) assert_int_not_equal(t[i].code, t[k].code);
+        assert_int_equal(t[i].status, (int)t[i].code / 100);
+        assert_non_null(t[i].meaning);
+        assert_ptr_equal(fl_ingest_err_def(t[i].code), &t[i]);
+        char row[32];
+        snprintf(row, sizeof(row), "| %d | %d |", t[i].status, (int)t[i].code);
+        if (!strstr(doc, row)) fail_msg("docs/internals/ingest.md has no row \"%s\"", row);
+    }
+    free(doc);
+    /* an unknown code (a bug) answers as the internal error */
+    assert_int_equal(fl_ingest_err_def((fl_ingest_ecode_t)12345)->code, FL_INGEST_E_INTERNAL);
+    /* the header limit has one default, the one documented */
+    struct fl_ingest_config cfg;
+    fl_ingest_config_default(&cfg);
+    assert_int_equal(cfg.limits.header_bytes, FL_INGEST_HEADER_BYTES_DEFAULT);
+    assert_int_equal(FL_INGEST_HEADER_BYTES_DEFAULT, 8192);
+    fl_ingest_config_fini(&cfg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_table),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_url_decode),
         cmocka_unit_test(test_query),

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "catalog/rest.h"
+#include "ingest/routes_rest.h"
 #include "iceberg/table.h"
 
 #include <jansson.h>
@@ -25,17 +25,56 @@ struct env {
     struct fl_store *st;
     struct fl_catalog *cat;
     struct fl_rest rest;
-    struct fl_buf out;
+    struct fl_ingest_resp out;
 };
+
+static json_t *call_auth(struct env *e, const char *method, const char *path, const char *auth,
+                         const char *body, int *status) {
+    fl_ingest_rest_handle(&e->rest, method, path, NULL, auth, (const uint8_t *)body,
+                          body ? strlen(body) : 0, &e->out);
+    *status = e->out.status;
+    if (e->out.body.len == 0) return NULL;
+    json_t *j = json_loadb((const char *)e->out.body.data, e->out.body.len, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
 
 static json_t *call(struct env *e, const char *method, const char *path, const char *body,
                     int *status) {
-    fl_rest_handle(&e->rest, method, path, NULL, NULL, body, body ? strlen(body) : 0, status,
-                   &e->out);
-    if (e->out.len == 0) return NULL;
-    json_t *j = json_loadb((const char *)e->out.data, e->out.len, 0, NULL);
-    assert_non_null(j);
-    return j;
+    return call_auth(e, method, path, NULL, body, status);
+}
+
+/* The spec's ErrorModel: {"error":{"message","type","code"}}, code the status. */
+static void assert_error(json_t *j, int status, const char *type) {
+    json_t *e = json_object_get(j, "error");
+    assert_non_null(json_string_value(json_object_get(e, "message")));
+    assert_int_equal(json_integer_value(json_object_get(e, "code")), status);
+    assert_string_equal(json_string_value(json_object_get(e, "type")), type);
+    json_decref(j);
+}
+
+static void env_open(struct env *e) {
+    memset(e, 0, sizeof(*e));
+    snprintf(e->dir, sizeof(e->dir), "/tmp/floe-rest-XXXXXX");
+    assert_non_null(mkdtemp(e->dir));
+    char uri[128], cat[128];
+    snprintf(uri, sizeof(uri), "file://%s/wh", e->dir);
+    snprintf(cat, sizeof(cat), "sqlite://%s/cat.db", e->dir);
+    struct fl_error err = {0};
+    struct fl_store_opts so = {0};
+    assert_int_equal(fl_store_open(uri, &so, &e->st, &err), FL_OK);
+    assert_int_equal(fl_catalog_open(cat, "floe", &e->cat, &err), FL_OK);
+    e->rest = (struct fl_rest){.store = e->st, .cat = e->cat};
+    fl_ingest_resp_init(&e->out);
+}
+
+static void env_close(struct env *e) {
+    fl_ingest_resp_fini(&e->out);
+    fl_catalog_free(e->cat);
+    fl_store_free(e->st);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 /* For calls whose status is all that matters. */
@@ -47,18 +86,9 @@ static int status_of(struct env *e, const char *method, const char *path) {
 
 static void test_rest_catalog(void **state) {
     (void)state;
-    struct env e = {0};
-    snprintf(e.dir, sizeof(e.dir), "/tmp/floe-rest-XXXXXX");
-    assert_non_null(mkdtemp(e.dir));
-    char uri[128], cat[128];
-    snprintf(uri, sizeof(uri), "file://%s/wh", e.dir);
-    snprintf(cat, sizeof(cat), "sqlite://%s/cat.db", e.dir);
+    struct env e;
+    env_open(&e);
     struct fl_error err = {0};
-    struct fl_store_opts so = {0};
-    assert_int_equal(fl_store_open(uri, &so, &e.st, &err), FL_OK);
-    assert_int_equal(fl_catalog_open(cat, "floe", &e.cat, &err), FL_OK);
-    e.rest = (struct fl_rest){.store = e.st, .cat = e.cat};
-    fl_buf_init(&e.out, FL_BUF_NOMAX);
     int st;
     json_t *j = call(&e, "GET", "/v1/config", NULL, &st);
     assert_int_equal(st, 200);
@@ -170,21 +200,182 @@ static void test_rest_catalog(void **state) {
 
     /* bearer tokens */
     e.rest.token = "s3cret";
-    fl_rest_handle(&e.rest, "GET", "/v1/config", NULL, NULL, NULL, 0, &st, &e.out);
-    assert_int_equal(st, 401);
-    fl_rest_handle(&e.rest, "GET", "/v1/config", NULL, "Bearer s3cret", NULL, 0, &st, &e.out);
+    assert_error(call_auth(&e, "GET", "/v1/config", NULL, NULL, &st), 401,
+                 "NotAuthorizedException");
+    assert_error(call_auth(&e, "GET", "/v1/config", "Bearer s3cre", NULL, &st), 401,
+                 "NotAuthorizedException");
+    json_decref(call_auth(&e, "GET", "/v1/config", "Bearer s3cret", NULL, &st));
     assert_int_equal(st, 200);
 
     fl_ice_table_free(tbl);
-    fl_buf_fini(&e.out);
-    fl_catalog_free(e.cat);
-    fl_store_free(e.st);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", e.dir);
-    assert_int_equal(system(cmd), 0);
+    env_close(&e);
+}
+
+static const char *CREATE_T =
+    "{\"name\":\"t\",\"schema\":{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"}]}}";
+
+/* The route table: a known path with another method is 405, an unknown
+ * path 404, a bad name in the path 400; each in the spec's ErrorModel. */
+static void test_rest_routes(void **state) {
+    (void)state;
+    struct env e;
+    env_open(&e);
+    int st;
+    assert_error(call(&e, "DELETE", "/v1/config", NULL, &st), 405, "BadRequestException");
+    assert_error(call(&e, "GET", "/v1/tables/rename", NULL, &st), 405, "BadRequestException");
+    assert_error(call(&e, "GET", "/v1/nope", NULL, &st), 404, "NoSuchRouteException");
+    assert_error(call(&e, "GET", "/v1/namespaces/a/tables/b/c/d", NULL, &st), 404,
+                 "NoSuchRouteException");
+    assert_error(call(&e, "GET", "/v1/namespaces/a%ZZ", NULL, &st), 400, "BadRequestException");
+    assert_error(call(&e, "GET", "/v1/namespaces/a.b", NULL, &st), 400, "BadRequestException");
+    assert_error(call(&e, "GET", "/v1/namespaces/a%1F%1Fb", NULL, &st), 400, "BadRequestException");
+    assert_error(call(&e, "GET", "/v1/namespaces/", NULL, &st), 400, "BadRequestException");
+    assert_error(call(&e, "GET", "/v1/namespaces/nope/tables/t", NULL, &st), 404,
+                 "NoSuchTableException");
+    assert_error(call(&e, "GET", "/v1/namespaces/nope", NULL, &st), 404,
+                 "NoSuchNamespaceException");
+    /* a property value that is not a string is refused, not dropped */
+    assert_error(
+        call(&e, "POST", "/v1/namespaces", "{\"namespace\":[\"n\"],\"properties\":{\"a\":1}}", &st),
+        400, "BadRequestException");
+    json_decref(call(&e, "POST", "/v1/namespaces", "{\"namespace\":[\"n\"]}", &st));
+    assert_int_equal(st, 200);
+    assert_error(call(&e, "POST", "/v1/namespaces/n/properties", "{\"removals\":[1]}", &st), 400,
+                 "BadRequestException");
+    assert_error(call(&e, "POST", "/v1/namespaces/n/tables",
+                      "{\"name\":\"t\",\"schema\":{\"type\":\"struct\",\"fields\":[]},"
+                      "\"properties\":{\"k\":true}}",
+                      &st),
+                 400, "BadRequestException");
+    env_close(&e);
+}
+
+/* Every typed member of a requirement or update is checked before the
+ * commit: a string where the spec has an integer is 400, never read as 0. */
+static void test_rest_commit_types(void **state) {
+    (void)state;
+    struct env e;
+    env_open(&e);
+    int st;
+    json_decref(call(&e, "POST", "/v1/namespaces", "{\"namespace\":[\"n\"]}", &st));
+    json_decref(call(&e, "POST", "/v1/namespaces/n/tables", CREATE_T, &st));
+    assert_int_equal(st, 200);
+    static const char *const bad[] = {
+        /* the case: "123" was read as 0, i.e. as no snapshot */
+        "{\"requirements\":[{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"main\","
+        "\"snapshot-id\":\"123\"}],\"updates\":[]}",
+        "{\"requirements\":[{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"main\","
+        "\"snapshot-id\":1.5}],\"updates\":[]}",
+        "{\"requirements\":[{\"type\":\"assert-ref-snapshot-id\",\"ref\":7,"
+        "\"snapshot-id\":null}],\"updates\":[]}",
+        "{\"requirements\":[{\"type\":\"assert-current-schema-id\",\"current-schema-id\":\"0\"}],"
+        "\"updates\":[]}",
+        "{\"requirements\":[{\"type\":\"assert-table-uuid\",\"uuid\":1}],\"updates\":[]}",
+        "{\"requirements\":[\"assert-create\"],\"updates\":[]}",
+        "{\"updates\":[{\"action\":\"upgrade-format-version\",\"format-version\":\"2\"}]}",
+        "{\"updates\":[{\"action\":\"add-schema\",\"schema\":{\"type\":\"struct\",\"fields\":[]},"
+        "\"last-column-id\":\"3\"}]}",
+        "{\"updates\":[{\"action\":\"set-current-schema\",\"schema-id\":\"-1\"}]}",
+        "{\"updates\":[{\"action\":\"set-default-spec\",\"spec-id\":true}]}",
+        "{\"updates\":[{\"action\":\"set-default-sort-order\",\"sort-order-id\":\"0\"}]}",
+        "{\"updates\":[{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":\"5\","
+        "\"manifest-list\":\"x\"}}]}",
+        "{\"updates\":[{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":5,"
+        "\"sequence-number\":\"1\",\"manifest-list\":\"x\"}}]}",
+        "{\"updates\":[{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":5,"
+        "\"timestamp-ms\":\"1\",\"manifest-list\":\"x\"}}]}",
+        "{\"updates\":[{\"action\":\"set-snapshot-ref\",\"ref-name\":\"main\",\"type\":\"branch\","
+        "\"snapshot-id\":\"5\"}]}",
+        "{\"updates\":[{\"action\":\"set-snapshot-ref\",\"ref-name\":\"main\",\"type\":\"branch\","
+        "\"snapshot-id\":5,\"max-ref-age-ms\":\"1\"}]}",
+        "{\"updates\":[{\"action\":\"remove-snapshots\",\"snapshot-ids\":[\"5\"]}]}",
+        "{\"updates\":[{\"action\":\"set-properties\",\"updates\":{\"k\":1}}]}",
+        "{\"updates\":[{\"action\":\"remove-properties\",\"removals\":[1]}]}",
+        "{\"updates\":[{\"action\":\"set-location\",\"location\":[]}]}",
+        "{\"updates\":[{\"noaction\":1}]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *j = call(&e, "POST", "/v1/namespaces/n/tables/t", bad[i], &st);
+        if (st != 400) fail_msg("%s -> %d", bad[i], st);
+        assert_error(j, 400, "BadRequestException");
+    }
+    /* nothing was applied; the integer forms still commit */
+    json_t *j = call(&e, "POST", "/v1/namespaces/n/tables/t",
+                     "{\"requirements\":[{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"main\","
+                     "\"snapshot-id\":null}],"
+                     "\"updates\":[{\"action\":\"set-properties\",\"updates\":{\"k\":\"v\"}}]}",
+                     &st);
+    assert_int_equal(st, 200);
+    json_t *meta = json_object_get(j, "metadata");
+    assert_int_equal(json_integer_value(json_object_get(meta, "format-version")), 2);
+    assert_int_equal(json_integer_value(json_object_get(meta, "current-schema-id")), 0);
+    json_decref(j);
+    env_close(&e);
+}
+
+/* {"namespace":[ns],"properties":{"k0":"v",...}} with n properties */
+static char *ns_body(const char *ns, int n) {
+    struct fl_buf b;
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    fl_buf_printf(&b, "{\"namespace\":[\"%s\"],\"properties\":{", ns);
+    for (int i = 0; i < n; i++) fl_buf_printf(&b, "%s\"k%d\":\"v%d\"", i ? "," : "", i, i);
+    fl_buf_append_str(&b, "}}");
+    fl_buf_append_u8(&b, 0);
+    return (char *)b.data;
+}
+
+/* Namespace properties and property updates have no fixed count: 64 and
+ * 65 (the old cap and past it), 128 and 129, and 1000 are all kept. */
+static void test_rest_no_property_cap(void **state) {
+    (void)state;
+    struct env e;
+    env_open(&e);
+    int st;
+    static const int counts[] = {64, 65, 1000};
+    for (size_t i = 0; i < 3; i++) {
+        char ns[16];
+        snprintf(ns, sizeof(ns), "p%d", counts[i]);
+        char *body = ns_body(ns, counts[i]);
+        json_t *j = call(&e, "POST", "/v1/namespaces", body, &st);
+        free(body);
+        assert_int_equal(st, 200);
+        assert_int_equal(json_object_size(json_object_get(j, "properties")), counts[i]);
+        json_decref(j);
+    }
+    /* updates: 64 removals + 64 updates (128), 64 + 65 (129), 500 + 500 */
+    static const int upd[][2] = {{64, 64}, {64, 65}, {500, 500}};
+    for (size_t i = 0; i < 3; i++) {
+        json_decref(call(&e, "POST", "/v1/namespaces", "{\"namespace\":[\"u\"]}", &st));
+        char *create = ns_body("u", upd[i][0]);
+        json_decref(call(&e, "DELETE", "/v1/namespaces/u", NULL, &st));
+        json_decref(call(&e, "POST", "/v1/namespaces", create, &st));
+        free(create);
+        assert_int_equal(st, 200);
+        struct fl_buf b;
+        fl_buf_init(&b, FL_BUF_NOMAX);
+        fl_buf_append_str(&b, "{\"removals\":[");
+        for (int k = 0; k < upd[i][0]; k++) fl_buf_printf(&b, "%s\"k%d\"", k ? "," : "", k);
+        fl_buf_append_str(&b, "],\"updates\":{");
+        for (int k = 0; k < upd[i][1]; k++) fl_buf_printf(&b, "%s\"n%d\":\"w\"", k ? "," : "", k);
+        fl_buf_append_str(&b, "}}");
+        fl_buf_append_u8(&b, 0);
+        json_t *j = call(&e, "POST", "/v1/namespaces/u/properties", (const char *)b.data, &st);
+        fl_buf_fini(&b);
+        assert_int_equal(st, 200);
+        assert_int_equal(json_array_size(json_object_get(j, "removed")), upd[i][0]);
+        assert_int_equal(json_array_size(json_object_get(j, "updated")), upd[i][1]);
+        json_decref(j);
+        j = call(&e, "GET", "/v1/namespaces/u", NULL, &st);
+        assert_int_equal(json_object_size(json_object_get(j, "properties")), upd[i][1]);
+        json_decref(j);
+    }
+    env_close(&e);
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_rest_catalog)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rest_catalog), cmocka_unit_test(test_rest_routes),
+        cmocka_unit_test(test_rest_commit_types), cmocka_unit_test(test_rest_no_property_cap)};
     return cmocka_run_group_tests_name("rest", tests, NULL, NULL);
 }
