@@ -30,7 +30,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_PARTITIONS 10000
 #define CONFIG_FILE_MAX 65536
 
 void fl_log_topic_config_default(struct fl_log_topic_config *cfg) {
@@ -58,9 +57,9 @@ bool fl_log_name_valid(const char *name) {
 }
 
 static fl_err_t config_check(const struct fl_log_topic_config *c, struct fl_error *err) {
-    if (c->partitions < 1 || c->partitions > MAX_PARTITIONS)
-        return fl_errf(err, FL_ERR_INVALID, "partitions must be 1..%d, not %d", MAX_PARTITIONS,
-                       c->partitions);
+    if (c->partitions < 1 || c->partitions > FL_LOG_MAX_PARTITIONS)
+        return fl_errf(err, FL_ERR_INVALID, "partitions must be 1..%d, not %d",
+                       FL_LOG_MAX_PARTITIONS, c->partitions);
     if (c->sync < FL_LOG_SYNC_ALWAYS || c->sync > FL_LOG_SYNC_NEVER)
         return fl_errf(err, FL_ERR_INVALID, "unknown sync policy %d", (int)c->sync);
     if (c->flush_interval_ms < 1)
@@ -98,7 +97,8 @@ static fl_err_t config_load(const char *path, struct fl_log_topic_config *c, str
         return fl_errf(err, FL_ERR_CORRUPT, "%s: %s", path, je.text);
     }
     json_t *v = json_object_get(o, "partitions");
-    if (json_is_integer(v) && json_integer_value(v) <= MAX_PARTITIONS && json_integer_value(v) >= 0)
+    if (json_is_integer(v) && json_integer_value(v) <= FL_LOG_MAX_PARTITIONS &&
+        json_integer_value(v) >= 0)
         c->partitions = (int)json_integer_value(v);
     else
         c->partitions = 0;

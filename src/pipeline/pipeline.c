@@ -36,7 +36,6 @@
 #include <string.h>
 
 #define READ_BYTES ((size_t)4 << 20)
-#define MAX_PARTITIONS 1024
 
 struct fl_pipe {
     struct fl_log *log;
@@ -88,6 +87,23 @@ static int64_t our_snapshot(struct fl_pipe *p, const char **offsets) {
     fl_free(key);
     *offsets = v;
     return v ? snap : FL_ICE_NO_SNAPSHOT;
+}
+
+/* Every partition's offsets, in an array sized from the topic itself
+ * (no fixed cap): *info (the caller frees it) gets *np entries. */
+static fl_err_t describe_partitions(struct fl_log *log, const char *topic,
+                                    struct fl_log_partition_info **info, int *np,
+                                    struct fl_error *err) {
+    int n = 0;
+    *info = NULL;
+    *np = 0;
+    fl_err_t rc = fl_log_topic_describe(log, topic, &n, NULL, NULL, 0, err);
+    if (rc || n < 1) return rc;
+    int cap = n;
+    *info = fl_calloc((size_t)cap, sizeof(**info));
+    rc = fl_log_topic_describe(log, topic, &n, NULL, *info, cap, err);
+    *np = rc ? 0 : (n < cap ? n : cap); /* the topic may have been recreated meanwhile */
+    return rc;
 }
 
 /* The offsets recorded by the table's current snapshot (0 when none). */
@@ -265,7 +281,7 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     fl_err_t rc = fl_log_topic_describe(log, cfg->topic, &p->npart, NULL, NULL, 0, err);
-    if (!rc && (p->npart < 1 || p->npart > MAX_PARTITIONS))
+    if (!rc && (p->npart < 1 || p->npart > FL_LOG_MAX_PARTITIONS))
         rc = fl_errf(err, FL_ERR_LIMIT, "topic %s has %d partitions", cfg->topic, p->npart);
     if (!rc) {
         struct fl_log_topic_config dc;
@@ -530,16 +546,17 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
             rc = fl_log_read(p->log, p->topic, part, next[part], READ_BYTES, &raw, &after, err);
             if (rc == FL_ERR_RANGE) {
                 /* retention removed what we had not read: skip to the start, say so */
-                struct fl_log_partition_info info[MAX_PARTITIONS];
-                int np;
+                struct fl_log_partition_info *info = NULL;
+                int np = 0;
                 fl_err_clear(err);
-                rc = fl_log_topic_describe(p->log, p->topic, &np, NULL, info, MAX_PARTITIONS, err);
-                if (!rc && next[part] < info[part].start_offset) {
+                rc = describe_partitions(p->log, p->topic, &info, &np, err);
+                int64_t start = !rc && part < np ? info[part].start_offset : -1;
+                fl_free(info);
+                if (!rc && next[part] < start) {
                     fl_log(FL_LOG_WARN,
                            "pipeline %s: %s/%d offsets %lld..%lld expired before they were read",
-                           p->name, p->topic, part, (long long)next[part],
-                           (long long)info[part].start_offset - 1);
-                    next[part] = info[part].start_offset;
+                           p->name, p->topic, part, (long long)next[part], (long long)start - 1);
+                    next[part] = start;
                     continue;
                 }
                 if (!rc)
@@ -741,15 +758,16 @@ void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {
     out->topic = p->topic;
     out->ns = p->ns;
     out->table = p->table;
-    struct fl_log_partition_info info[64];
+    struct fl_log_partition_info *info = NULL;
     int np = 0;
     struct fl_error e = {0};
     out->lag = 0;
-    if (fl_log_topic_describe(p->log, p->topic, &np, NULL, info, 64, &e) == FL_OK) {
+    if (describe_partitions(p->log, p->topic, &info, &np, &e) == FL_OK) {
         int64_t end = 0;
-        for (int i = 0; i < np && i < 64; i++) end += info[i].end_offset;
+        for (int i = 0; i < np; i++) end += info[i].end_offset;
         out->lag = end > out->consumed ? end - out->consumed : 0;
     }
+    fl_free(info);
 }
 
 void fl_pipe_free(struct fl_pipe *p) {
