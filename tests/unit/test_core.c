@@ -49,6 +49,64 @@ static void test_buf_cap(void **state) {
     fl_buf_fini(&b);
 }
 
+/* An epoch number's unit told by its magnitude: each unit on both sides
+ * of its thresholds (1e11, 1e14, 1e17), fractions, negatives, the range. */
+static void test_time_epoch_guess(void **state) {
+    (void)state;
+    static const struct {
+        int64_t v, us;
+    } CASES[] = {
+        {0, 0},
+        {1, 1000000},                                           /* seconds */
+        {-1, -1000000},                                         /* a second before 1970 */
+        {1767780000, INT64_C(1767780000000000)},                /* seed 002's instant, in s */
+        {INT64_C(99999999999), INT64_C(99999999999000000)},     /* 1e11 - 1: still seconds (5138) */
+        {INT64_C(100000000000), INT64_C(100000000000000)},      /* 1e11: milliseconds (1973) */
+        {INT64_C(1767780000000), INT64_C(1767780000000000)},    /* seed 002's ms */
+        {INT64_C(99999999999999), INT64_C(99999999999999000)},  /* 1e14 - 1: ms */
+        {INT64_C(100000000000000), INT64_C(100000000000000)},   /* 1e14: microseconds */
+        {INT64_C(1767780000000000), INT64_C(1767780000000000)}, /* in us */
+        {INT64_C(99999999999999999), INT64_C(99999999999999999)},  /* 1e17 - 1: us */
+        {INT64_C(100000000000000000), INT64_C(100000000000000)},   /* 1e17: nanoseconds */
+        {INT64_C(1767780000000000000), INT64_C(1767780000000000)}, /* in ns */
+        {INT64_C(1767780000000001999), INT64_C(1767780000000001)}, /* ns truncated */
+        {-INT64_C(100000000000000001), -INT64_C(100000000000001)}, /* floor before 1970 */
+        {INT64_MAX, INT64_MAX / 1000},                             /* 2262 in ns */
+    };
+    int64_t us;
+    char iso[40];
+    for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
+        us = 0;
+        if (fl_time_epoch_guess_us(CASES[i].v, &us) != FL_OK || us != CASES[i].us)
+            fail_msg("case %zu: %lld -> %lld, not %lld", i, (long long)CASES[i].v, (long long)us,
+                     (long long)CASES[i].us);
+    }
+    assert_int_equal(fl_time_epoch_guess_us(INT64_C(1767780000000), &us), FL_OK);
+    fl_time_format_iso(us, iso, sizeof(iso));
+    assert_string_equal(iso, "2026-01-07T10:00:00.000000Z"); /* not 1970-01-21 */
+    /* seconds before 0001-01-01: a range error, not a wrapped year */
+    assert_int_equal(fl_time_epoch_guess_us(-INT64_C(99999999999), &us), FL_ERR_RANGE);
+    assert_int_equal(fl_time_epoch_guess_us(-INT64_C(62135596800), &us), FL_OK); /* 0001-01-01 */
+    assert_int_equal(fl_time_epoch_guess_us(-INT64_C(62135596801), &us), FL_ERR_RANGE);
+    assert_int_equal(fl_time_epoch_guess_us(INT64_MIN, &us), FL_OK); /* ns: 1677 */
+    /* fractions */
+    assert_int_equal(fl_time_epoch_guess_us_double(1767780000.5, &us), FL_OK);
+    assert_int_equal(us, INT64_C(1767780000500000));
+    assert_int_equal(fl_time_epoch_guess_us_double(1767780000000.25, &us), FL_OK);
+    assert_int_equal(us, INT64_C(1767780000000250));
+    assert_int_equal(fl_time_epoch_guess_us_double(99999999999.5, &us), FL_OK); /* seconds */
+    assert_int_equal(us, INT64_C(99999999999500000));
+    assert_int_equal(fl_time_epoch_guess_us_double(1e11, &us), FL_OK); /* ms */
+    assert_int_equal(us, INT64_C(100000000000000));
+    assert_int_equal(fl_time_epoch_guess_us_double(-0.5, &us), FL_OK);
+    assert_int_equal(us, -500000);
+    assert_int_equal(fl_time_epoch_guess_us_double(1.767780000e18, &us), FL_OK); /* ns */
+    assert_int_equal(us, INT64_C(1767780000000000));
+    assert_int_equal(fl_time_epoch_guess_us_double(-1e12 * 1e3, &us), FL_OK);
+    assert_int_equal(fl_time_epoch_guess_us_double(1e300, &us), FL_ERR_RANGE);
+    assert_int_equal(fl_time_epoch_guess_us_double(0.0 / 0.0, &us), FL_ERR_RANGE);
+}
+
 static void test_time_roundtrip(void **state) {
     (void)state;
     char s[40];
@@ -123,8 +181,8 @@ static void test_varint(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_errf_keeps_first), cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_time_roundtrip),   cmocka_unit_test(test_crc32c_vectors),
-        cmocka_unit_test(test_varint),
+        cmocka_unit_test(test_time_roundtrip),   cmocka_unit_test(test_time_epoch_guess),
+        cmocka_unit_test(test_crc32c_vectors),   cmocka_unit_test(test_varint),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
