@@ -5,6 +5,7 @@
 #include "iceberg/table.h"
 #include "iceberg/merge.h"
 #include "iceberg/table_int.h"
+#include "core/fileio.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "core/uuid.h"
@@ -186,8 +187,9 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
     char mkey[FL_STORE_KEY_MAX + 1];
     size_t kl = strlen(key);
     while (kl && key[kl - 1] == '/') kl--;
+    mkey[0] = '\0';
     if (kl > 14 && strncmp(key + kl - 14, ".metadata.json", 14) == 0) {
-        snprintf(mkey, sizeof(mkey), "%.*s", (int)kl, key);
+        rc = fl_path_fmt(mkey, sizeof(mkey), err, "%.*s", (int)kl, key);
         char folder[FL_STORE_KEY_MAX + 1];
         snprintf(folder, sizeof(folder), "%s", mkey);
         char *m = fl_ice_metadata_dir(folder);
@@ -199,27 +201,29 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
     } else {
         tbl->key_prefix = fl_strndup(key, kl);
         char hint[FL_STORE_KEY_MAX + 1];
-        snprintf(hint, sizeof(hint), "%s%smetadata/version-hint.text", tbl->key_prefix,
-                 kl ? "/" : "");
         struct fl_buf hb;
         fl_buf_init(&hb, 64);
         struct fl_error probe = {0};
-        mkey[0] = '\0';
-        if (fl_store_get(st, hint, &hb, 64, &probe) == FL_OK) {
+        rc = fl_path_fmt(hint, sizeof(hint), err, "%s%smetadata/version-hint.text",
+                         tbl->key_prefix, kl ? "/" : "");
+        if (!rc && fl_store_get(st, hint, &hb, 64, &probe) == FL_OK) {
             char num[65];
             snprintf(num, sizeof(num), "%.*s", (int)hb.len, hb.data ? (char *)hb.data : "");
             int v = atoi(num);
-            snprintf(mkey, sizeof(mkey), "%s%smetadata/v%d.metadata.json", tbl->key_prefix,
-                     kl ? "/" : "", v);
             uint64_t sz;
-            if (v <= 0 || fl_store_head(st, mkey, &sz, &probe) != FL_OK) mkey[0] = '\0';
+            if (v <= 0 ||
+                fl_path_fmt(mkey, sizeof(mkey), NULL, "%s%smetadata/v%d.metadata.json",
+                            tbl->key_prefix, kl ? "/" : "", v) ||
+                fl_store_head(st, mkey, &sz, &probe) != FL_OK)
+                mkey[0] = '\0';
         }
         fl_buf_fini(&hb);
-        if (!mkey[0]) {
+        if (!rc && !mkey[0]) {
             struct newest nw = {.best = -1};
             char prefix[FL_STORE_KEY_MAX + 1];
-            snprintf(prefix, sizeof(prefix), "%s%smetadata/", tbl->key_prefix, kl ? "/" : "");
-            rc = fl_store_list(st, prefix, pick_newest, &nw, err);
+            rc = fl_path_fmt(prefix, sizeof(prefix), err, "%s%smetadata/", tbl->key_prefix,
+                             kl ? "/" : "");
+            if (!rc) rc = fl_store_list(st, prefix, pick_newest, &nw, err);
             if (!rc && nw.best < 0)
                 rc = fl_errf(err, FL_ERR_NOTFOUND, "no table metadata under %s", prefix);
             if (!rc) snprintf(mkey, sizeof(mkey), "%s", nw.key);
@@ -302,11 +306,12 @@ static fl_err_t write_hadoop_version(struct fl_ice_table *tbl, const char *meta_
     return rc;
 }
 
-static int ns_to_path(const char *ns, char *out, size_t outsz) {
-    int n = snprintf(out, outsz, "%s", ns);
+/* The namespace's folder: "a.b" -> "a/b"; FL_ERR_LIMIT when too long. */
+static fl_err_t ns_to_path(const char *ns, char *out, size_t outsz, struct fl_error *err) {
+    fl_err_t rc = fl_path_fmt(out, outsz, err, "%s", ns);
     for (char *p = out; *p; p++)
         if (*p == '.') *p = '/';
-    return n;
+    return rc;
 }
 
 fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const char *ns,
@@ -321,8 +326,8 @@ fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const 
         if (rc && rc != FL_ERR_EXISTS) return rc;
         fl_err_clear(err);
     }
-    char nspath[512];
-    ns_to_path(ns, nspath, sizeof(nspath));
+    char nspath[FL_STORE_KEY_MAX + 1];
+    if ((rc = ns_to_path(ns, nspath, sizeof(nspath), err))) return rc;
     struct fl_ice_table *tbl = fl_calloc(1, sizeof(*tbl));
     tbl->store = st;
     tbl->cat = cat;
