@@ -131,6 +131,14 @@ static void load_offsets(struct fl_pipe *p) {
     json_decref(o);
 }
 
+static fl_err_t restore_windows(void *win, const struct fl_batch *b, const char *path,
+                                const int64_t *pos, struct fl_error *err) {
+    (void)path, (void)pos;
+    fl_err_t rc = FL_OK;
+    for (size_t r = 0; !rc && r < b->nrows; r++) rc = fl_pipe_window_restore(win, b, r, err);
+    return rc;
+}
+
 /* The window step's state as of our last commit: the largest event time
  * from its summary, then every still-open window from the table's rows
  * (only files that may hold windows ending after the watermark are read). */
@@ -163,15 +171,7 @@ static fl_err_t load_windows(struct fl_pipe *p, struct fl_error *err) {
     struct fl_ice_pred pred = {s->fields[endcol].id, FL_ICE_OP_GT, lit ? &lit->cols[endcol] : NULL,
                                0};
     if (!rc) rc = fl_ice_scan_open_where(p->tbl, snap, &pred, 1, &sc, err);
-    while (!rc) {
-        struct fl_batch *b = NULL;
-        if ((rc = fl_ice_scan_next(sc, &b, err)) == FL_ERR_EOF) {
-            rc = FL_OK;
-            break;
-        }
-        for (size_t r = 0; !rc && b && r < b->nrows; r++)
-            rc = fl_pipe_window_restore(p->win, b, r, err);
-    }
+    if (!rc) rc = fl_ice_scan_each(sc, restore_windows, p->win, err);
     fl_ice_scan_free(sc);
     fl_batch_free(lit);
     if (rc) fl_err_prefix(err, "reloading the open windows of %s.%s", p->ns, p->table);
