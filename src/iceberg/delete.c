@@ -10,6 +10,7 @@
 #include "core/uuid.h"
 #include "format/parquet/writer.h"
 #include "iceberg/table.h"
+#include "iceberg/table_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,9 +143,7 @@ static fl_err_t write_targets(struct fl_ice_table *tbl, struct targets *ts,
             char uuid[37], rel[128];
             fl_uuid_v4_text(uuid);
             snprintf(rel, sizeof(rel), "data/%s-deletes.parquet", uuid);
-            size_t kl = strlen(tbl->key_prefix) + strlen(rel) + 2;
-            char *key = fl_malloc(kl);
-            snprintf(key, kl, "%s%s%s", tbl->key_prefix, *tbl->key_prefix ? "/" : "", rel);
+            char *key = fl_ice_table_child_key(tbl, rel);
             rc = fl_store_put(tbl->store, key, file.data, file.len, err);
             char *loc = fl_ice_table_uri(tbl, key);
             if (!rc)
