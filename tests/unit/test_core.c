@@ -11,10 +11,14 @@
 #include "core/buf.h"
 #include "core/crc32c.h"
 #include "core/err.h"
+#include "core/fileio.h"
 #include "core/time.h"
 #include "core/varint.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void test_errf_keeps_first(void **state) {
     (void)state;
@@ -107,6 +111,55 @@ static void test_time_epoch_guess(void **state) {
     assert_int_equal(fl_time_epoch_guess_us_double(0.0 / 0.0, &us), FL_ERR_RANGE);
 }
 
+/* A write that takes at most 3 bytes, and none once *left is used up. */
+static ssize_t short_write(void *ctx, int fd, const void *data, size_t len) {
+    int *left = ctx;
+    if (*left <= 0) return 0;
+    size_t n = len < 3 ? len : 3;
+    if ((int)n > *left) n = (size_t)*left;
+    *left -= (int)n;
+    return write(fd, data, n);
+}
+
+/* Paths at their buffer's size and one past it; whole writes through
+ * short writes; a write that stops is ENOSPC; whole reads and the end. */
+static void test_fileio(void **state) {
+    (void)state;
+    char buf[8];
+    struct fl_error e = {0};
+    assert_int_equal(fl_path_fmt(buf, sizeof(buf), &e, "%s/%s", "abc", "xyz"), FL_OK);
+    assert_string_equal(buf, "abc/xyz"); /* 7 bytes and the NUL: the limit */
+    assert_int_equal(fl_path_fmt(buf, sizeof(buf), &e, "%s/%s", "abc", "wxyz"), FL_ERR_LIMIT);
+    assert_string_equal(buf, ""); /* never the shortened "abc/wxy" */
+    assert_non_null(strstr(e.msg, "is 8 bytes, over the limit of 7"));
+    assert_int_equal(fl_path_fmt(buf, sizeof(buf), NULL, "%s", "12345678"), FL_ERR_LIMIT);
+
+    char tmpl[] = "/tmp/floe-fileio-XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    unlink(tmpl);
+    const char text[] = "0123456789abcdef";
+    int left = 100;
+    assert_int_equal(fl_write_all_fn(fd, text, 16, -1, short_write, &left), 0);
+    assert_int_equal(left, 84);
+    assert_int_equal(fl_write_all(fd, "XY", 2, 4), 0); /* pwrite at 4 */
+    left = 5;
+    errno = 0;
+    assert_int_equal(fl_write_all_fn(fd, text, 16, -1, short_write, &left), -1);
+    assert_int_equal(errno, ENOSPC);
+    char got[32];
+    size_t n = 0;
+    assert_int_equal(fl_read_full(fd, got, 16, 0, &n), 0);
+    assert_int_equal(n, 16);
+    assert_memory_equal(got, "0123XY6789abcdef", 16);
+    assert_int_equal(fl_read_full(fd, got, 32, 0, &n), 1); /* the end of the file */
+    assert_int_equal(n, 21);
+    assert_memory_equal(got + 16, "01234", 5);
+    close(fd);
+    assert_int_equal(fl_read_full(fd, got, 4, 0, &n), -1);
+    assert_int_equal(errno, EBADF);
+}
+
 static void test_time_roundtrip(void **state) {
     (void)state;
     char s[40];
@@ -182,7 +235,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_errf_keeps_first), cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_time_roundtrip),   cmocka_unit_test(test_time_epoch_guess),
-        cmocka_unit_test(test_crc32c_vectors),   cmocka_unit_test(test_varint),
+        cmocka_unit_test(test_fileio),           cmocka_unit_test(test_crc32c_vectors),
+        cmocka_unit_test(test_varint),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
