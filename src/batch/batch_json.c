@@ -225,7 +225,9 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j,
         int32_t days;
         if (fl_jscalar_is_integer(j)) {
             if (get_int(j, FL_DATE_MIN_DAYS, FL_DATE_MAX_DAYS, &iv))
-                return bad(err, f, "day number out of range (years 0001-9999)");
+                return bad(err, f,
+                           "day number out of range (years 0001-9999; an epoch time in seconds "
+                           "or milliseconds wants a timestamp column, or derive date(FIELD))");
             return fl_col_append_i32(col, (int32_t)iv);
         }
         if (!s || fl_time_parse_date(s, slen, &days))
@@ -244,14 +246,23 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j,
     }
     case FL_TYPE_TIMESTAMP:
     case FL_TYPE_TIMESTAMPTZ: {
+        /* a number is epoch time in the unit its magnitude tells
+         * (fl_time_epoch_guess_us): seed 002's milliseconds are 2026 */
         int64_t us;
         if (fl_jscalar_is_integer(j)) {
-            if (get_int(j, FL_TIME_MIN_US, FL_TIME_MAX_US, &iv))
-                return bad(err, f, "timestamp out of range (years 0001-9999)");
-            return fl_col_append_i64(col, iv);
+            if (get_int(j, INT64_MIN, INT64_MAX, &iv) || fl_time_epoch_guess_us(iv, &us))
+                return bad(err, f, "epoch number out of range (years 0001-9999)");
+            return fl_col_append_i64(col, us);
+        }
+        if (j->kind == FL_JS_NUMBER) {
+            if (get_double(j, &dv) || fl_time_epoch_guess_us_double(dv, &us))
+                return bad(err, f, "epoch number out of range (years 0001-9999)");
+            return fl_col_append_i64(col, us);
         }
         if (!s || fl_time_parse_iso(s, slen, &us))
-            return bad(err, f, "expected an ISO-8601 timestamp or microseconds since the epoch");
+            return bad(err, f,
+                       "expected an ISO-8601 timestamp or an epoch number (seconds, "
+                       "milliseconds, microseconds or nanoseconds, told by its magnitude)");
         return fl_col_append_i64(col, us);
     }
     case FL_TYPE_STRING:

@@ -7,9 +7,11 @@
  * timestamptz with "+00:00", uuids in canonical text, binary and fixed as
  * hexadecimal strings. JSON has no NaN or infinities: floats and doubles
  * accept and print the strings "NaN", "Infinity" and "-Infinity".
- * On input, numbers are also accepted for dates (days), times and
- * timestamps (microseconds) and decimals, and numeric strings ("21.5")
- * for numbers; missing keys and JSON null are
+ * On input, numbers are also accepted for dates (days), times
+ * (microseconds), timestamps (epoch time in the unit the number's
+ * magnitude tells: s, ms, us or ns, fl_time_epoch_guess_us) and
+ * decimals, and numeric strings ("21.5") for numbers; missing keys and
+ * JSON null are
  * nulls; keys not in the schema are ignored.
  *
  * fl_batch_append_json parses a tree per record (jansson) and is meant for

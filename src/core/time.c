@@ -168,6 +168,42 @@ fl_err_t fl_time_parse_date(const char *s, size_t len, int32_t *days) {
     return FL_OK;
 }
 
+/* The magnitudes where fl_time_epoch_guess_us moves to the next unit. */
+#define EPOCH_S_BELOW 1e11
+#define EPOCH_MS_BELOW 1e14
+#define EPOCH_US_BELOW 1e17
+
+fl_err_t fl_time_epoch_guess_us(int64_t v, int64_t *us) {
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    int64_t r;
+    if (m < (uint64_t)EPOCH_S_BELOW)
+        r = v * FL_US_PER_SEC;
+    else if (m < (uint64_t)EPOCH_MS_BELOW)
+        r = v * 1000;
+    else if (m < (uint64_t)EPOCH_US_BELOW)
+        r = v;
+    else
+        r = v / 1000 - (v % 1000 < 0); /* floor: a nanosecond before 1970 is in its microsecond */
+    if (r < FL_TIME_MIN_US || r > FL_TIME_MAX_US) return FL_ERR_RANGE;
+    *us = r;
+    return FL_OK;
+}
+
+fl_err_t fl_time_epoch_guess_us_double(double v, int64_t *us) {
+    double m = v < 0 ? -v : v, r;
+    if (m < EPOCH_S_BELOW)
+        r = v * 1e6;
+    else if (m < EPOCH_MS_BELOW)
+        r = v * 1e3;
+    else if (m < EPOCH_US_BELOW)
+        r = v;
+    else
+        r = v / 1e3;
+    if (!(r >= (double)FL_TIME_MIN_US && r <= (double)FL_TIME_MAX_US)) return FL_ERR_RANGE;
+    *us = (int64_t)(r < 0 ? r - 0.5 : r + 0.5);
+    return FL_OK;
+}
+
 fl_err_t fl_time_parse_time(const char *s, size_t len, int64_t *us) {
     size_t i = 0;
     if (parse_time_part(s, len, &i, us) || i != len) return FL_ERR_INVALID;

@@ -51,4 +51,20 @@ fl_err_t fl_time_parse_hour_stamp(const char *s, size_t len, int64_t *us);
 /* Parses "HH:MM[:SS[.ffffff]]" into microseconds since midnight. */
 fl_err_t fl_time_parse_time(const char *s, size_t len, int64_t *us);
 
+/* An epoch number whose unit nobody said (a JSON number for a timestamp
+ * column), as microseconds. Its magnitude |v| tells the unit; each range
+ * reaches the year 5138 in its unit and starts where the one before ends:
+ *   |v| < 1e11   seconds       (1e11 s is 5138-11-16)
+ *   |v| < 1e14   milliseconds  (from 1e11 ms, 1973-03-03)
+ *   |v| < 1e17   microseconds  (from 1973-03-03)
+ *   otherwise    nanoseconds   (from 1973-03-03; int64 ends in 2262),
+ *                truncated to the microsecond (towards the past).
+ * So any instant from 1973-03-03 to 5138 reads right in any of the four
+ * units; seed 002's 1767780000000 (ms) is 2026-01-07T10:00:00Z.
+ * FL_ERR_RANGE outside 0001-01-01..9999-12-31. */
+fl_err_t fl_time_epoch_guess_us(int64_t v, int64_t *us);
+/* The same for a number with a fraction (1767780000.5 seconds), rounded
+ * to the nearest microsecond; FL_ERR_RANGE also for NaN and infinities. */
+fl_err_t fl_time_epoch_guess_us_double(double v, int64_t *us);
+
 #endif

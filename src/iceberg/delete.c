@@ -10,6 +10,7 @@
 #include "core/uuid.h"
 #include "format/parquet/writer.h"
 #include "iceberg/table.h"
+#include "iceberg/table_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,9 +143,7 @@ static fl_err_t write_targets(struct fl_ice_table *tbl, struct targets *ts,
             char uuid[37], rel[128];
             fl_uuid_v4_text(uuid);
             snprintf(rel, sizeof(rel), "data/%s-deletes.parquet", uuid);
-            size_t kl = strlen(tbl->key_prefix) + strlen(rel) + 2;
-            char *key = fl_malloc(kl);
-            snprintf(key, kl, "%s%s%s", tbl->key_prefix, *tbl->key_prefix ? "/" : "", rel);
+            char *key = fl_ice_table_child_key(tbl, rel);
             rc = fl_store_put(tbl->store, key, file.data, file.len, err);
             char *loc = fl_ice_table_uri(tbl, key);
             if (!rc)
@@ -204,6 +203,28 @@ fl_err_t fl_ice_table_write_position_deletes(struct fl_ice_table *tbl, const cha
     return rc;
 }
 
+/* The rows a delete_where takes, collected per data file. */
+struct find {
+    fl_ice_row_pred_fn pred;
+    void *ctx;
+    struct targets *ts;
+    int64_t *deleted;
+};
+
+static fl_err_t find_rows(void *ctx, const struct fl_batch *b, const char *path, const int64_t *pos,
+                          struct fl_error *err) {
+    (void)err;
+    struct find *f = ctx;
+    struct target *t = NULL;
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (!f->pred(f->ctx, b, r)) continue;
+        if (!t) t = target_for(f->ts, path);
+        target_add(t, pos[r]);
+        (*f->deleted)++;
+    }
+    return FL_OK;
+}
+
 fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn pred, void *ctx,
                                    int64_t *deleted, int64_t *snapshot_id, struct fl_error *err) {
     *deleted = 0;
@@ -214,24 +235,8 @@ fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn 
     int ndf = 0;
     fl_err_t rc = fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, err);
     /* 1. find the rows */
-    while (!rc) {
-        struct fl_batch *b = NULL;
-        rc = fl_ice_scan_next(sc, &b, err);
-        if (rc == FL_ERR_EOF) {
-            rc = FL_OK;
-            break;
-        }
-        if (rc) break;
-        const int64_t *pos = NULL;
-        const char *path = fl_ice_scan_position(sc, &pos);
-        struct target *t = NULL;
-        for (size_t r = 0; r < b->nrows; r++) {
-            if (!pred(ctx, b, r)) continue;
-            if (!t) t = target_for(&ts, path);
-            target_add(t, pos[r]);
-            (*deleted)++;
-        }
-    }
+    struct find f = {pred, ctx, &ts, deleted};
+    if (!rc) rc = fl_ice_scan_each(sc, find_rows, &f, err);
     fl_ice_scan_free(sc);
     if (rc || ts.n == 0) goto out;
     /* 2. one delete file per data file, then one commit */

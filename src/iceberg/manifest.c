@@ -8,10 +8,16 @@
  * the container writer frame it; the file metadata carries schema,
  * schema-id, partition-spec, partition-spec-id, format-version and
  * content, as Java does. Readers look every field up by field-id.
+ *
+ * The end of the file reads and writes them where a table keeps them
+ * (table_int.h): the current snapshot's manifest list, a manifest a list
+ * names, a new manifest or manifest list under the table's metadata/.
  */
 #include "iceberg/manifest.h"
+#include "iceberg/table_int.h"
 #include "core/endian.h"
 #include "core/mem.h"
+#include "core/uuid.h"
 #include "format/avro/container.h"
 
 #include <math.h>
@@ -20,6 +26,7 @@
 #include <strings.h>
 
 #define MANIFEST_ARENA_MAX ((size_t)256 << 20)
+#define MANIFEST_MAX ((size_t)512 << 20) /* the largest manifest or list read from the store */
 
 void fl_ice_manifest_file_fini(struct fl_ice_manifest_file *mf) {
     fl_free(mf->manifest_path);
@@ -794,5 +801,94 @@ fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len,
     fl_free(pvals);
     fl_free(acc.cols);
     fl_avro_reader_free(r);
+    return rc;
+}
+
+/* ---- a table's manifests in its store ---- */
+
+fl_err_t fl_ice_table_manifests(struct fl_ice_table *tbl, struct fl_ice_manifest_file **files,
+                                int *n, struct fl_error *err) {
+    *files = NULL;
+    *n = 0;
+    const struct fl_ice_snapshot *s = fl_ice_meta_current_snapshot(tbl->meta);
+    if (!s) return FL_OK;
+    if (!s->manifest_list)
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "snapshot %lld has no manifest list (format 1 manifests field)",
+                       (long long)s->snapshot_id);
+    char key[FL_STORE_KEY_MAX + 1];
+    fl_err_t rc = fl_ice_table_key(tbl, s->manifest_list, key, sizeof(key), err);
+    struct fl_buf b;
+    fl_buf_init(&b, MANIFEST_MAX);
+    if (!rc) rc = fl_store_get(tbl->store, key, &b, MANIFEST_MAX, err);
+    if (!rc) rc = fl_ice_manifest_list_read(b.data, b.len, files, n, err);
+    fl_buf_fini(&b);
+    return rc;
+}
+
+fl_err_t fl_ice_table_read_manifest(struct fl_ice_table *tbl, const struct fl_ice_manifest_file *mf,
+                                    fl_ice_entry_fn fn, void *ctx, struct fl_error *err) {
+    char key[FL_STORE_KEY_MAX + 1];
+    struct fl_buf b;
+    fl_buf_init(&b, MANIFEST_MAX);
+    fl_err_t rc = fl_ice_table_key(tbl, mf->manifest_path, key, sizeof(key), err);
+    if (!rc) rc = fl_store_get(tbl->store, key, &b, MANIFEST_MAX, err);
+    if (!rc) rc = fl_ice_manifest_read(b.data, b.len, mf, fn, ctx, err);
+    fl_buf_fini(&b);
+    return rc;
+}
+
+fl_err_t fl_ice_table_put_manifest(struct fl_ice_table *tbl, const struct fl_ice_spec *spec,
+                                   int content, const struct fl_ice_manifest_entry *entries, int n,
+                                   const char *tag, int64_t snapshot_id, int64_t seq,
+                                   struct fl_ice_manifest_file *out, struct fl_error *err) {
+    uint8_t *data = NULL;
+    size_t len = 0;
+    fl_err_t rc = fl_ice_manifest_write(fl_ice_meta_current_schema(tbl->meta), spec, content,
+                                        entries, n, &data, &len, out, err);
+    if (!rc) {
+        char uuid[37], name[128];
+        fl_uuid_v4_text(uuid);
+        snprintf(name, sizeof(name), "metadata/%s-%s.avro", uuid, tag);
+        char *mkey = fl_ice_table_child_key(tbl, name);
+        rc = fl_store_put(tbl->store, mkey, data, len, err);
+        out->manifest_path = fl_ice_table_uri(tbl, mkey);
+        fl_free(mkey);
+    }
+    fl_free(data);
+    if (rc) {
+        fl_ice_manifest_file_fini(out);
+        return rc;
+    }
+    out->added_snapshot_id = snapshot_id;
+    out->sequence_number = seq;
+    out->min_sequence_number = seq;
+    for (int i = 0; i < n; i++)
+        if (entries[i].status != FL_ICE_STATUS_DELETED &&
+            entries[i].sequence_number != FL_ICE_NULL_LONG &&
+            entries[i].sequence_number < out->min_sequence_number)
+            out->min_sequence_number = entries[i].sequence_number;
+    return FL_OK;
+}
+
+fl_err_t fl_ice_table_put_manifest_list(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                        int64_t parent_id, int64_t seq, int attempt,
+                                        const struct fl_ice_manifest_file *list, int n, char **loc,
+                                        struct fl_error *err) {
+    *loc = NULL;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    fl_err_t rc =
+        fl_ice_manifest_list_write(snapshot_id, parent_id, seq, list, n, &data, &len, err);
+    if (rc) return rc;
+    char uuid[37], name[160];
+    fl_uuid_v4_text(uuid);
+    snprintf(name, sizeof(name), "metadata/snap-%lld-%d-%s.avro", (long long)snapshot_id,
+             attempt + 1, uuid);
+    char *key = fl_ice_table_child_key(tbl, name);
+    rc = fl_store_put(tbl->store, key, data, len, err);
+    if (!rc) *loc = fl_ice_table_uri(tbl, key);
+    fl_free(key);
+    fl_free(data);
     return rc;
 }

@@ -217,6 +217,19 @@ const char *fl_ice_scan_position(const struct fl_ice_scan *sc, const int64_t **p
     return sc->cur >= 0 && sc->cur < sc->nfiles ? sc->files[sc->cur].path : NULL;
 }
 
+fl_err_t fl_ice_scan_each(struct fl_ice_scan *sc, fl_ice_scan_batch_fn fn, void *ctx,
+                          struct fl_error *err) {
+    for (;;) {
+        struct fl_batch *b = NULL;
+        fl_err_t rc = fl_ice_scan_next(sc, &b, err);
+        if (rc == FL_ERR_EOF) return FL_OK;
+        if (rc) return rc;
+        const int64_t *pos = NULL;
+        const char *path = fl_ice_scan_position(sc, &pos);
+        if ((rc = fn(ctx, b, path, pos, err))) return rc;
+    }
+}
+
 void fl_ice_scan_counts(const struct fl_ice_scan *sc, int *data_files, int *delete_files) {
     if (data_files) *data_files = sc->ndata;
     if (delete_files) *delete_files = sc->ndeletes;

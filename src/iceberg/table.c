@@ -1,14 +1,16 @@
 /*
- * table.c - Iceberg tables: create, load, optimistic commits, appends.
- * Scans live in scan.c. See table.h for how a commit works.
+ * table.c - Iceberg tables: create, load, optimistic commits (a new
+ * metadata version, or a snapshot of added and removed files). Manifests
+ * are read and written in manifest.c, the appender that makes data files
+ * lives in append.c, scans in scan.c. See table.h for how a commit works.
  */
 #include "iceberg/table.h"
 #include "iceberg/merge.h"
 #include "iceberg/table_int.h"
+#include "core/fileio.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "core/uuid.h"
-#include "format/parquet/writer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +19,8 @@
 #include <unistd.h>
 
 #define METADATA_MAX ((size_t)256 << 20)
-#define MANIFEST_MAX ((size_t)512 << 20)
 #define COMMIT_RETRIES 6
 #define METADATA_LOG_MAX 100
-#define STAGE_ROWS 65536
 
 /* ---- paths ---- */
 
@@ -29,6 +29,10 @@ static char *key_join(const char *prefix, const char *rest) {
     char *k = fl_malloc(n);
     snprintf(k, n, "%s%s%s", prefix, *prefix ? "/" : "", rest);
     return k;
+}
+
+char *fl_ice_table_child_key(const struct fl_ice_table *tbl, const char *rel) {
+    return key_join(tbl->key_prefix, rel);
 }
 
 char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key) {
@@ -186,8 +190,9 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
     char mkey[FL_STORE_KEY_MAX + 1];
     size_t kl = strlen(key);
     while (kl && key[kl - 1] == '/') kl--;
+    mkey[0] = '\0';
     if (kl > 14 && strncmp(key + kl - 14, ".metadata.json", 14) == 0) {
-        snprintf(mkey, sizeof(mkey), "%.*s", (int)kl, key);
+        rc = fl_path_fmt(mkey, sizeof(mkey), err, "%.*s", (int)kl, key);
         char folder[FL_STORE_KEY_MAX + 1];
         snprintf(folder, sizeof(folder), "%s", mkey);
         char *m = fl_ice_metadata_dir(folder);
@@ -199,27 +204,29 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
     } else {
         tbl->key_prefix = fl_strndup(key, kl);
         char hint[FL_STORE_KEY_MAX + 1];
-        snprintf(hint, sizeof(hint), "%s%smetadata/version-hint.text", tbl->key_prefix,
-                 kl ? "/" : "");
         struct fl_buf hb;
         fl_buf_init(&hb, 64);
         struct fl_error probe = {0};
-        mkey[0] = '\0';
-        if (fl_store_get(st, hint, &hb, 64, &probe) == FL_OK) {
+        rc = fl_path_fmt(hint, sizeof(hint), err, "%s%smetadata/version-hint.text", tbl->key_prefix,
+                         kl ? "/" : "");
+        if (!rc && fl_store_get(st, hint, &hb, 64, &probe) == FL_OK) {
             char num[65];
             snprintf(num, sizeof(num), "%.*s", (int)hb.len, hb.data ? (char *)hb.data : "");
             int v = atoi(num);
-            snprintf(mkey, sizeof(mkey), "%s%smetadata/v%d.metadata.json", tbl->key_prefix,
-                     kl ? "/" : "", v);
             uint64_t sz;
-            if (v <= 0 || fl_store_head(st, mkey, &sz, &probe) != FL_OK) mkey[0] = '\0';
+            if (v <= 0 ||
+                fl_path_fmt(mkey, sizeof(mkey), NULL, "%s%smetadata/v%d.metadata.json",
+                            tbl->key_prefix, kl ? "/" : "", v) ||
+                fl_store_head(st, mkey, &sz, &probe) != FL_OK)
+                mkey[0] = '\0';
         }
         fl_buf_fini(&hb);
-        if (!mkey[0]) {
+        if (!rc && !mkey[0]) {
             struct newest nw = {.best = -1};
             char prefix[FL_STORE_KEY_MAX + 1];
-            snprintf(prefix, sizeof(prefix), "%s%smetadata/", tbl->key_prefix, kl ? "/" : "");
-            rc = fl_store_list(st, prefix, pick_newest, &nw, err);
+            rc = fl_path_fmt(prefix, sizeof(prefix), err, "%s%smetadata/", tbl->key_prefix,
+                             kl ? "/" : "");
+            if (!rc) rc = fl_store_list(st, prefix, pick_newest, &nw, err);
             if (!rc && nw.best < 0)
                 rc = fl_errf(err, FL_ERR_NOTFOUND, "no table metadata under %s", prefix);
             if (!rc) snprintf(mkey, sizeof(mkey), "%s", nw.key);
@@ -302,11 +309,12 @@ static fl_err_t write_hadoop_version(struct fl_ice_table *tbl, const char *meta_
     return rc;
 }
 
-static int ns_to_path(const char *ns, char *out, size_t outsz) {
-    int n = snprintf(out, outsz, "%s", ns);
+/* The namespace's folder: "a.b" -> "a/b"; FL_ERR_LIMIT when too long. */
+static fl_err_t ns_to_path(const char *ns, char *out, size_t outsz, struct fl_error *err) {
+    fl_err_t rc = fl_path_fmt(out, outsz, err, "%s", ns);
     for (char *p = out; *p; p++)
         if (*p == '.') *p = '/';
-    return n;
+    return rc;
 }
 
 fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const char *ns,
@@ -321,8 +329,8 @@ fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const 
         if (rc && rc != FL_ERR_EXISTS) return rc;
         fl_err_clear(err);
     }
-    char nspath[512];
-    ns_to_path(ns, nspath, sizeof(nspath));
+    char nspath[FL_STORE_KEY_MAX + 1];
+    if ((rc = ns_to_path(ns, nspath, sizeof(nspath), err))) return rc;
     struct fl_ice_table *tbl = fl_calloc(1, sizeof(*tbl));
     tbl->store = st;
     tbl->cat = cat;
@@ -367,72 +375,6 @@ static int64_t new_snapshot_id(void) {
 static int64_t summary_i64(const struct fl_ice_meta *meta, int64_t snap, const char *key) {
     const char *v = snap == FL_ICE_NO_SNAPSHOT ? NULL : fl_ice_snapshot_summary(meta, snap, key);
     return v ? strtoll(v, NULL, 10) : 0;
-}
-
-/* The parent snapshot's manifests (none for the first snapshot). */
-static fl_err_t parent_manifests(struct fl_ice_table *tbl, struct fl_ice_manifest_file **files,
-                                 int *n, struct fl_error *err) {
-    *files = NULL;
-    *n = 0;
-    const struct fl_ice_snapshot *s = fl_ice_meta_current_snapshot(tbl->meta);
-    if (!s) return FL_OK;
-    if (!s->manifest_list)
-        return fl_errf(err, FL_ERR_UNSUPPORTED,
-                       "snapshot %lld has no manifest list (format 1 manifests field)",
-                       (long long)s->snapshot_id);
-    char key[FL_STORE_KEY_MAX + 1];
-    fl_err_t rc = fl_ice_table_key(tbl, s->manifest_list, key, sizeof(key), err);
-    struct fl_buf b;
-    fl_buf_init(&b, MANIFEST_MAX);
-    if (!rc) rc = fl_store_get(tbl->store, key, &b, MANIFEST_MAX, err);
-    if (!rc) rc = fl_ice_manifest_list_read(b.data, b.len, files, n, err);
-    fl_buf_fini(&b);
-    return rc;
-}
-
-fl_err_t fl_ice_table_read_manifest(struct fl_ice_table *tbl, const struct fl_ice_manifest_file *mf,
-                                    fl_ice_entry_fn fn, void *ctx, struct fl_error *err) {
-    char key[FL_STORE_KEY_MAX + 1];
-    struct fl_buf b;
-    fl_buf_init(&b, MANIFEST_MAX);
-    fl_err_t rc = fl_ice_table_key(tbl, mf->manifest_path, key, sizeof(key), err);
-    if (!rc) rc = fl_store_get(tbl->store, key, &b, MANIFEST_MAX, err);
-    if (!rc) rc = fl_ice_manifest_read(b.data, b.len, mf, fn, ctx, err);
-    fl_buf_fini(&b);
-    return rc;
-}
-
-fl_err_t fl_ice_table_put_manifest(struct fl_ice_table *tbl, const struct fl_ice_spec *spec,
-                                   int content, const struct fl_ice_manifest_entry *entries, int n,
-                                   const char *tag, int64_t snapshot_id, int64_t seq,
-                                   struct fl_ice_manifest_file *out, struct fl_error *err) {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    fl_err_t rc = fl_ice_manifest_write(fl_ice_meta_current_schema(tbl->meta), spec, content,
-                                        entries, n, &data, &len, out, err);
-    if (!rc) {
-        char uuid[37], name[128];
-        fl_uuid_v4_text(uuid);
-        snprintf(name, sizeof(name), "metadata/%s-%s.avro", uuid, tag);
-        char *mkey = key_join(tbl->key_prefix, name);
-        rc = fl_store_put(tbl->store, mkey, data, len, err);
-        out->manifest_path = fl_ice_table_uri(tbl, mkey);
-        fl_free(mkey);
-    }
-    fl_free(data);
-    if (rc) {
-        fl_ice_manifest_file_fini(out);
-        return rc;
-    }
-    out->added_snapshot_id = snapshot_id;
-    out->sequence_number = seq;
-    out->min_sequence_number = seq;
-    for (int i = 0; i < n; i++)
-        if (entries[i].status != FL_ICE_STATUS_DELETED &&
-            entries[i].sequence_number != FL_ICE_NULL_LONG &&
-            entries[i].sequence_number < out->min_sequence_number)
-            out->min_sequence_number = entries[i].sequence_number;
-    return FL_OK;
 }
 
 struct staged_manifest {
@@ -603,7 +545,7 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     int64_t seq = next->last_sequence_number + 1;
     struct fl_ice_manifest_file *old = NULL;
     int nold = 0;
-    fl_err_t rc = parent_manifests(tbl, &old, &nold, err);
+    fl_err_t rc = fl_ice_table_manifests(tbl, &old, &nold, err);
     if (rc) return rc;
     struct fl_ice_manifest_file *all = fl_calloc((size_t)nold + 2, sizeof(*all));
     int nall = 0;
@@ -638,11 +580,12 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     int nlist = 0, nmade = 0;
     rc =
         fl_ice_manifests_merge(tbl, &mo, fc->id, seq, all, nall, &list, &nlist, &made, &nmade, err);
-    uint8_t *ldata = NULL;
-    size_t llen = 0;
+    char *lloc = NULL;
     int created = 0;
     for (int i = 0; i < nlist; i++) created += list[i].added_snapshot_id == fc->id;
-    if (!rc) rc = fl_ice_manifest_list_write(fc->id, parent, seq, list, nlist, &ldata, &llen, err);
+    if (!rc)
+        rc = fl_ice_table_put_manifest_list(tbl, fc->id, parent, seq, attempt, list, nlist, &lloc,
+                                            err);
     fl_free(list);
     for (int i = 0; i < nmade; i++) fl_ice_manifest_file_fini(&made[i]);
     fl_free(made);
@@ -650,15 +593,6 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     for (int i = 0; i < nold; i++) fl_ice_manifest_file_fini(&old[i]);
     fl_free(old);
     if (rc) return rc;
-    char uuid[37], name[160];
-    fl_uuid_v4_text(uuid);
-    snprintf(name, sizeof(name), "metadata/snap-%lld-%d-%s.avro", (long long)fc->id, attempt + 1,
-             uuid);
-    char *lkey = key_join(tbl->key_prefix, name);
-    rc = fl_store_put(tbl->store, lkey, ldata, llen, err);
-    char *lloc = fl_ice_table_uri(tbl, lkey);
-    fl_free(lkey);
-    fl_free(ldata);
     char nums[24][24];
     struct fl_ice_kv kv[24 + 64];
     int nk = 0;
@@ -790,249 +724,5 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
     for (int kind = 0; kind < 2; kind++)
         if (staged[kind].used) fl_ice_manifest_file_fini(&staged[kind].mf);
     fl_free(entries);
-    return rc;
-}
-
-/* ---- appender ---- */
-
-struct part_slot {
-    char *path;               /* partition path, "" when unpartitioned */
-    struct fl_ice_pval *vals; /* bytes point into vbuf */
-    struct fl_buf vbuf;
-    struct fl_batch *stage;
-    struct fl_pq_writer *pqw;
-    struct fl_buf file;
-};
-
-struct fl_ice_appender {
-    struct fl_ice_table *tbl;
-    const struct fl_schema *schema;
-    const struct fl_ice_spec *spec;
-    struct part_slot **slots; /* each slot stays put: its Parquet sink points into it */
-    int nslots, cap;
-    struct fl_buf pathbuf;
-    struct fl_ice_pval *rowvals;
-};
-
-static fl_err_t sink_buf(void *ctx, const void *data, size_t len) {
-    return fl_buf_append(ctx, data, len);
-}
-
-fl_err_t fl_ice_appender_new(struct fl_ice_table *tbl, struct fl_ice_appender **out,
-                             struct fl_error *err) {
-    (void)err;
-    struct fl_ice_appender *ap = fl_calloc(1, sizeof(*ap));
-    ap->tbl = tbl;
-    ap->schema = fl_ice_meta_current_schema(tbl->meta);
-    ap->spec = fl_ice_meta_default_spec(tbl->meta);
-    fl_buf_init(&ap->pathbuf, 65536);
-    ap->rowvals = fl_calloc((size_t)ap->spec->nfields + 1, sizeof(*ap->rowvals));
-    *out = ap;
-    return FL_OK;
-}
-
-static void slot_fini(struct part_slot *s) {
-    fl_free(s->path);
-    fl_free(s->vals);
-    fl_buf_fini(&s->vbuf);
-    fl_batch_free(s->stage);
-    fl_pq_writer_free(s->pqw);
-    fl_buf_fini(&s->file);
-}
-
-void fl_ice_appender_free(struct fl_ice_appender *ap) {
-    if (!ap) return;
-    for (int i = 0; i < ap->nslots; i++) {
-        slot_fini(ap->slots[i]);
-        fl_free(ap->slots[i]);
-    }
-    fl_free(ap->slots);
-    fl_free(ap->rowvals);
-    fl_buf_fini(&ap->pathbuf);
-    fl_free(ap);
-}
-
-static fl_err_t slot_flush(struct fl_ice_appender *ap, struct part_slot *s, struct fl_error *err) {
-    if (!s->stage || s->stage->nrows == 0) return FL_OK;
-    fl_err_t rc;
-    if (!s->pqw) {
-        struct fl_pq_writer_opts opts;
-        fl_pq_writer_opts_default(&opts);
-        const char *codec = fl_ice_meta_property(ap->tbl->meta, "write.parquet.compression-codec");
-        if (codec && fl_pq_codec_parse(codec) >= 0) opts.codec = fl_pq_codec_parse(codec);
-        struct fl_buf sj;
-        fl_buf_init(&sj, FL_BUF_NOMAX);
-        fl_schema_to_json(ap->schema, &sj);
-        fl_buf_append_u8(&sj, 0);
-        struct fl_pq_writer_kv kv = {"iceberg.schema", (const char *)sj.data};
-        opts.kv = &kv;
-        opts.nkv = 1;
-        fl_buf_init(&s->file, FL_BUF_NOMAX);
-        rc = fl_pq_writer_new(ap->schema, &opts, sink_buf, &s->file, &s->pqw, err);
-        fl_buf_fini(&sj);
-        if (rc) return rc;
-    }
-    rc = fl_pq_writer_add_batch(s->pqw, s->stage, err);
-    fl_batch_reset(s->stage);
-    return rc;
-}
-
-static bool same_vals(const struct fl_ice_pval *a, const struct fl_ice_pval *b, int n) {
-    for (int k = 0; k < n; k++) {
-        if (a[k].is_null != b[k].is_null) return false;
-        if (!a[k].is_null && fl_ice_pval_cmp(&a[k], &b[k]) != 0) return false;
-    }
-    return true;
-}
-
-static fl_err_t find_slot(struct fl_ice_appender *ap, const struct fl_batch *batch, size_t row,
-                          struct part_slot **out, struct fl_error *err) {
-    int nf = ap->spec->nfields;
-    if (nf > 0) fl_ice_spec_row_values(ap->spec, batch, row, ap->rowvals);
-    /* by value, the last slot used first: rows of one partition come in runs */
-    for (int i = ap->nslots - 1; i >= 0; i--) {
-        struct part_slot *s = ap->slots[i];
-        if (same_vals(s->vals, ap->rowvals, nf)) {
-            /* move it to the end, where the next row looks first */
-            ap->slots[i] = ap->slots[ap->nslots - 1];
-            ap->slots[ap->nslots - 1] = s;
-            *out = s;
-            return FL_OK;
-        }
-    }
-    fl_buf_reset(&ap->pathbuf);
-    if (nf > 0) {
-        fl_err_t rc = fl_ice_spec_path(ap->spec, ap->rowvals, &ap->pathbuf);
-        if (rc) return fl_errf(err, rc, "partition path too long");
-    }
-    const char *p = ap->pathbuf.data ? (const char *)ap->pathbuf.data : "";
-    size_t pl = ap->pathbuf.len;
-    if (ap->nslots == ap->cap) {
-        ap->cap = ap->cap ? ap->cap * 2 : 8;
-        ap->slots = fl_reallocarray(ap->slots, (size_t)ap->cap, sizeof(*ap->slots));
-    }
-    struct part_slot *s = fl_calloc(1, sizeof(*s));
-    ap->slots[ap->nslots++] = s;
-    s->path = fl_strndup(p, pl);
-    fl_buf_init(&s->vbuf, FL_BUF_NOMAX);
-    s->vals = fl_calloc((size_t)ap->spec->nfields + 1, sizeof(*s->vals));
-    size_t *offs = fl_calloc((size_t)ap->spec->nfields + 1, sizeof(size_t));
-    for (int k = 0; k < ap->spec->nfields; k++) {
-        s->vals[k] = ap->rowvals[k];
-        if (ap->rowvals[k].bytes && !ap->rowvals[k].is_null) {
-            offs[k] = s->vbuf.len;
-            fl_buf_append(&s->vbuf, ap->rowvals[k].bytes, ap->rowvals[k].len);
-        }
-    }
-    for (int k = 0; k < ap->spec->nfields; k++)
-        if (s->vals[k].bytes && !s->vals[k].is_null) s->vals[k].bytes = s->vbuf.data + offs[k];
-    fl_free(offs);
-    fl_err_t rc = fl_batch_new(ap->schema, 0, &s->stage, err);
-    if (rc) return rc;
-    *out = s;
-    return FL_OK;
-}
-
-fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *batch,
-                             struct fl_error *err) {
-    if (batch->ncols != ap->schema->nfields)
-        return fl_errf(err, FL_ERR_INVALID, "batch has %d columns, the table schema %d",
-                       batch->ncols, ap->schema->nfields);
-    for (int c = 0; c < batch->ncols; c++)
-        if (batch->cols[c].field->id != ap->schema->fields[c].id ||
-            batch->cols[c].field->type != ap->schema->fields[c].type)
-            return fl_errf(err, FL_ERR_INVALID,
-                           "batch column %d (\"%s\") does not match the table schema", c,
-                           batch->cols[c].field->name);
-    for (size_t row = 0; row < batch->nrows; row++) {
-        struct part_slot *s = NULL;
-        fl_err_t rc = find_slot(ap, batch, row, &s, err);
-        if (rc) return rc;
-        for (int c = 0; c < batch->ncols && !rc; c++)
-            rc = fl_col_append_from(&s->stage->cols[c], &batch->cols[c], row);
-        if (!rc) rc = fl_batch_end_row(s->stage);
-        if (!rc && s->stage->nrows >= STAGE_ROWS) rc = slot_flush(ap, s, err);
-        if (rc) return fl_errf(err, rc, "staging row %zu failed", row);
-    }
-    return FL_OK;
-}
-
-static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
-                                void *remove_ctx, const char *operation,
-                                const struct fl_ice_data_file *extra, int nextra,
-                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                                struct fl_error *err);
-
-fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
-                                int nsummary, int64_t *snapshot_id, struct fl_error *err) {
-    return fl_ice_appender_commit_replace(ap, NULL, NULL, NULL, summary, nsummary, snapshot_id,
-                                          err);
-}
-
-fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
-                                        void *remove_ctx, const char *operation,
-                                        const struct fl_ice_kv *summary, int nsummary,
-                                        int64_t *snapshot_id, struct fl_error *err) {
-    return appender_commit(ap, remove, remove_ctx, operation, NULL, 0, summary, nsummary,
-                           snapshot_id, err);
-}
-
-fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
-                                     const struct fl_ice_data_file *extra, int nextra,
-                                     const struct fl_ice_kv *summary, int nsummary,
-                                     int64_t *snapshot_id, struct fl_error *err) {
-    return appender_commit(ap, NULL, NULL, NULL, extra, nextra, summary, nsummary, snapshot_id,
-                           err);
-}
-
-/* Writes the staged rows as data files, then one snapshot with them and
- * the borrowed `extra` files (copied shallowly after the owned ones). */
-static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
-                                void *remove_ctx, const char *operation,
-                                const struct fl_ice_data_file *extra, int nextra,
-                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                                struct fl_error *err) {
-    if (snapshot_id) *snapshot_id = -1;
-    struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + (size_t)nextra + 1, sizeof(*dfs));
-    int ndf = 0;
-    fl_err_t rc = FL_OK;
-    for (int i = 0; i < ap->nslots && !rc; i++) {
-        struct part_slot *s = ap->slots[i];
-        if ((rc = slot_flush(ap, s, err))) break;
-        if (!s->pqw) continue;
-        struct fl_pq_file_result res = {0};
-        if ((rc = fl_pq_writer_close(s->pqw, &res, err))) break;
-        if (res.record_count == 0) {
-            fl_pq_file_result_fini(&res);
-            continue;
-        }
-        char uuid[37];
-        fl_uuid_v4_text(uuid);
-        size_t kl = strlen(s->path) + 64;
-        char *rel = fl_malloc(kl);
-        snprintf(rel, kl, "data/%s%s%s.parquet", s->path, *s->path ? "/" : "", uuid);
-        char *key = key_join(ap->tbl->key_prefix, rel);
-        fl_free(rel);
-        rc = fl_store_put(ap->tbl->store, key, s->file.data, s->file.len, err);
-        char *loc = fl_ice_table_uri(ap->tbl, key);
-        if (!rc)
-            rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ap->schema, &res, ap->spec, s->vals,
-                                               err);
-        if (!rc) ndf++;
-        fl_free(loc);
-        fl_free(key);
-        fl_pq_file_result_fini(&res);
-    }
-    for (int i = 0; i < nextra; i++) dfs[ndf + i] = extra[i]; /* borrowed: not fini'd below */
-    if (!rc && (ndf + nextra > 0 || remove))
-        rc = fl_ice_table_replace(ap->tbl, remove, remove_ctx, dfs, ndf + nextra, operation,
-                                  summary, nsummary, snapshot_id, err);
-    for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
-    fl_free(dfs);
-    for (int i = 0; i < ap->nslots; i++) {
-        slot_fini(ap->slots[i]);
-        fl_free(ap->slots[i]);
-    }
-    ap->nslots = 0;
     return rc;
 }

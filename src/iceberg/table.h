@@ -170,6 +170,17 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *scan, struct fl_batch **out, struc
  * path and sets *pos to each row's position in it (valid until the next
  * call). Row-level deletes are written from these. */
 const char *fl_ice_scan_position(const struct fl_ice_scan *scan, const int64_t **pos);
+/* What fl_ice_scan_each calls per batch: the batch (borrowed), the data
+ * file its rows come from and each row's position in it (as
+ * fl_ice_scan_position gives them). Anything but FL_OK stops the scan and
+ * is returned. */
+typedef fl_err_t (*fl_ice_scan_batch_fn)(void *ctx, const struct fl_batch *b, const char *path,
+                                         const int64_t *pos, struct fl_error *err);
+/* Runs the open scan to its end, calling fn for each batch: the one loop
+ * over fl_ice_scan_next and fl_ice_scan_position. FL_OK at the end, else
+ * the scan's error or fn's. */
+fl_err_t fl_ice_scan_each(struct fl_ice_scan *scan, fl_ice_scan_batch_fn fn, void *ctx,
+                          struct fl_error *err);
 /* Planned files: data files to read and delete files applied. */
 void fl_ice_scan_counts(const struct fl_ice_scan *scan, int *data_files, int *delete_files);
 void fl_ice_scan_free(struct fl_ice_scan *scan);

@@ -1,12 +1,21 @@
 /*
  * table_int.h - what the files of src/iceberg/ that take part in a
- * commit share about a table's manifests: reading one a manifest list
- * names, and writing a new one into the table's metadata folder.
+ * commit share about a table: the keys of its files, and its manifests
+ * (manifest.c): reading one a manifest list names, writing a new one or
+ * a manifest list into the table's metadata folder.
  */
 #ifndef FL_ICEBERG_TABLE_INT_H
 #define FL_ICEBERG_TABLE_INT_H
 
 #include "iceberg/table.h"
+
+/* The key of rel ("data/x.parquet") under the table's folder (fl_free it). */
+char *fl_ice_table_child_key(const struct fl_ice_table *tbl, const char *rel);
+
+/* The manifests of the table's current snapshot, from its manifest list
+ * (none for a table without snapshots); the caller finis and frees them. */
+fl_err_t fl_ice_table_manifests(struct fl_ice_table *tbl, struct fl_ice_manifest_file **files,
+                                int *n, struct fl_error *err);
 
 /* Calls fn for each entry of the manifest mf names, with the values it
  * inherits from mf (snapshot id, sequence numbers). */
@@ -23,5 +32,13 @@ fl_err_t fl_ice_table_put_manifest(struct fl_ice_table *tbl, const struct fl_ice
                                    int content, const struct fl_ice_manifest_entry *entries, int n,
                                    const char *tag, int64_t snapshot_id, int64_t seq,
                                    struct fl_ice_manifest_file *out, struct fl_error *err);
+
+/* Writes the manifest list of snapshot snapshot_id (parent_id, sequence
+ * number seq) as metadata/snap-<id>-<attempt + 1>-<uuid>.avro; *loc gets
+ * its URI (fl_free it). Unreferenced until a commit names it. */
+fl_err_t fl_ice_table_put_manifest_list(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                        int64_t parent_id, int64_t seq, int attempt,
+                                        const struct fl_ice_manifest_file *list, int n, char **loc,
+                                        struct fl_error *err);
 
 #endif

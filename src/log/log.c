@@ -21,6 +21,7 @@
  */
 #include "log/log_int.h"
 
+#include "core/fileio.h"
 #include "core/mem.h"
 #include "core/time.h"
 
@@ -80,6 +81,15 @@ fl_err_t fl_log_dir_sync(const char *dir, struct fl_error *err) {
     return FL_OK;
 }
 
+fl_err_t fl_log_dir_open(const struct fl_log *log, const char *path, DIR **d,
+                         struct fl_error *err) {
+    if (!log->ro && mkdir(path, 0755) != 0 && errno != EEXIST)
+        return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
+    *d = opendir(path);
+    if (!*d && !log->ro) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
+    return FL_OK;
+}
+
 fl_err_t fl_log_file_put(const char *path, const void *data, size_t len, struct fl_error *err) {
     size_t n = strlen(path) + 16;
     char *tmp = fl_malloc(n);
@@ -90,19 +100,9 @@ fl_err_t fl_log_file_put(const char *path, const void *data, size_t len, struct 
         rc = fl_errf(err, FL_ERR_IO, "create %s: %s", tmp, strerror(errno));
         goto out;
     }
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) {
-            rc = fl_errf(err, errno == ENOSPC ? FL_ERR_LIMIT : FL_ERR_IO, "write %s: %s", tmp,
-                         strerror(errno));
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
+    if (fl_write_all(fd, data, len, -1) != 0)
+        rc = fl_errf(err, errno == ENOSPC ? FL_ERR_LIMIT : FL_ERR_IO, "write %s: %s", tmp,
+                     strerror(errno));
     if (!rc && fsync(fd) != 0) rc = fl_errf(err, FL_ERR_IO, "fsync %s: %s", tmp, strerror(errno));
     close(fd);
     if (!rc && rename(tmp, path) != 0)
@@ -250,8 +250,8 @@ fl_err_t fl_log_open(const struct fl_log_opts *opts, struct fl_log **out, struct
             rc = fl_errf(err, FL_ERR_IO, "mkdir %s: %s", log->dir, strerror(errno));
             goto out;
         }
-        char path[4200];
-        snprintf(path, sizeof(path), "%s/.lock", log->dir);
+        char path[FL_PATH_MAX];
+        if ((rc = fl_path_fmt(path, sizeof(path), err, "%s/.lock", log->dir))) goto out;
         log->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (log->lock_fd < 0) {
             rc = fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
@@ -276,7 +276,8 @@ done:
     log = NULL;
 out:
     if (log) {
-        if (rc) fl_err_prefix(err, "log %s: ", log->dir);
+        /* the start of the folder: the message after it must still show */
+        if (rc) fl_err_prefix(err, "log %.120s%s: ", log->dir, strlen(log->dir) > 120 ? "..." : "");
         fl_log_close(log);
     }
     return rc;

@@ -31,8 +31,12 @@ typedef enum {
     FL_LOG_SYNC_NEVER       /* benchmarks only */
 } fl_log_sync_t;
 
+/* The most partitions a topic may have: the one limit, for the log and
+ * for everything that reads a topic whole (pipelines). */
+#define FL_LOG_MAX_PARTITIONS 10000
+
 struct fl_log_topic_config {
-    int partitions;            /* >= 1; default 1 */
+    int partitions;            /* 1..FL_LOG_MAX_PARTITIONS; default 1 */
     fl_log_sync_t sync;        /* default FL_LOG_SYNC_ALWAYS */
     int64_t flush_interval_ms; /* FL_LOG_SYNC_INTERVAL; default 1000 */
     int64_t retention_ms; /* delete whole segments older than this; -1 = forever (default 7 days) */

@@ -22,6 +22,7 @@
 #include "core/err.h"
 #include "log/log.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -137,7 +138,10 @@ void fl_log_seg_seal(struct fl_log_seg *seg);
 /* Bytes of the segment and its indexes on disk. */
 int64_t fl_log_seg_disk_bytes(const struct fl_log_seg *seg);
 void fl_log_seg_unlink(const char *dir, int64_t base);
-void fl_log_seg_path(char *out, size_t outsz, const char *dir, int64_t base, const char *ext);
+/* dir/<base in 20 digits>.ext into out (FL_PATH_MAX bytes); FL_ERR_LIMIT
+ * when it does not fit (err may be NULL). */
+fl_err_t fl_log_seg_path(char *out, size_t outsz, const char *dir, int64_t base, const char *ext,
+                         struct fl_error *err);
 
 /* partition.c */
 fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id,
@@ -168,6 +172,11 @@ void fl_log_space_add(struct fl_log *log, int64_t bytes);
 /* Writes path atomically: temp file, fsync, rename, fsync of the folder. */
 fl_err_t fl_log_file_put(const char *path, const void *data, size_t len, struct fl_error *err);
 fl_err_t fl_log_dir_sync(const char *dir, struct fl_error *err);
+/* Opens the folder path of the log (a topic's, a partition's, groups/)
+ * for reading its entries, creating it first unless the log is
+ * read-only. *d is NULL with FL_OK when a read-only log has no such
+ * folder (nothing was written there yet). */
+fl_err_t fl_log_dir_open(const struct fl_log *log, const char *path, DIR **d, struct fl_error *err);
 void fl_log_rm_rf(const char *path);
 
 #endif

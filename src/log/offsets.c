@@ -13,6 +13,7 @@
  */
 #include "log/log_int.h"
 
+#include "core/fileio.h"
 #include "core/mem.h"
 
 #include <dirent.h>
@@ -81,18 +82,16 @@ static void load_file(struct fl_log *log, const char *path) {
 }
 
 fl_err_t fl_log_offsets_load(struct fl_log *log, struct fl_error *err) {
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/groups", log->dir);
-    if (!log->ro && mkdir(path, 0755) != 0 && errno != EEXIST)
-        return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
-    DIR *d = opendir(path);
-    if (!d && log->ro) return FL_OK;
-    if (!d) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
+    char path[FL_PATH_MAX];
+    DIR *d = NULL;
+    fl_err_t rc = fl_path_fmt(path, sizeof(path), err, "%s/groups", log->dir);
+    if (!rc) rc = fl_log_dir_open(log, path, &d, err);
+    if (rc || !d) return rc;
     struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
+    while (!rc && (de = readdir(d)) != NULL) {
         size_t n = strlen(de->d_name);
-        char file[4600];
-        snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+        char file[FL_PATH_MAX];
+        if ((rc = fl_path_fmt(file, sizeof(file), err, "%s/%s", path, de->d_name))) break;
         if (n > 4 && !strcmp(de->d_name + n - 4, ".tmp")) {
             if (!log->ro) remove(file); /* a commit cut short: the previous file stands */
             continue;
@@ -103,7 +102,7 @@ fl_err_t fl_log_offsets_load(struct fl_log *log, struct fl_error *err) {
             load_file(log, file);
     }
     closedir(d);
-    return FL_OK;
+    return rc;
 }
 
 void fl_log_offsets_free(struct fl_log *log) {
@@ -129,10 +128,10 @@ static fl_err_t group_save(struct fl_log *log, const char *group, const char *fn
     json_t *o = json_pack("{s:s, s:o}", "group", group, "offsets", arr);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/groups/%s.json", log->dir, fname);
-    fl_err_t rc = s ? fl_log_file_put(path, s, strlen(s), err)
+    char path[FL_PATH_MAX];
+    fl_err_t rc = s ? fl_path_fmt(path, sizeof(path), err, "%s/groups/%s.json", log->dir, fname)
                     : fl_errf(err, FL_ERR_INVALID, "group \"%s\" cannot be written as JSON", group);
+    if (!rc) rc = fl_log_file_put(path, s, strlen(s), err);
     free(s);
     return rc;
 }

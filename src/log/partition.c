@@ -35,6 +35,7 @@
 #include "log/batch.h"
 #include "log/log_int.h"
 
+#include "core/fileio.h"
 #include "core/mem.h"
 #include "core/time.h"
 
@@ -109,15 +110,13 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
     size_t nb = 0;
     fl_err_t rc = FL_OK;
     bool ro = log->ro;
-    if (!ro && mkdir(part->dir, 0755) != 0 && errno != EEXIST)
-        return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", part->dir, strerror(errno));
-    DIR *d = opendir(part->dir);
-    if (!d && ro) {
+    DIR *d = NULL;
+    if ((rc = fl_log_dir_open(log, part->dir, &d, err))) return rc;
+    if (!d) { /* read-only, and nothing written yet */
         segs_push(part, fl_log_seg_empty(0));
         part->end = part->synced = part->visible = 0;
         return FL_OK;
     }
-    if (!d) return fl_errf(err, FL_ERR_IO, "open %s: %s", part->dir, strerror(errno));
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         int64_t b = parse_name(de->d_name, "log");
@@ -134,11 +133,9 @@ fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id
         if (b < 0) continue;
         bool found = false;
         for (size_t i = 0; i < nb && !found; i++) found = bases[i] == b;
-        if (!found && !ro) {
-            char path[4200];
-            snprintf(path, sizeof(path), "%s/%s", part->dir, de->d_name);
+        char path[FL_PATH_MAX];
+        if (!found && !ro && !fl_path_fmt(path, sizeof(path), NULL, "%s/%s", part->dir, de->d_name))
             unlink(path);
-        }
     }
     closedir(d);
     if (nb) qsort(bases, nb, sizeof(*bases), cmp_i64);
@@ -347,17 +344,9 @@ static int seg_find(const struct fl_log_part *part, int64_t offset) {
     return found;
 }
 
+/* Exactly len bytes at pos; a short file is an error too. */
 static int read_at(int fd, void *p, size_t len, int64_t pos) {
-    uint8_t *b = p;
-    while (len) {
-        ssize_t r = pread(fd, b, len, pos);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1;
-        b += r;
-        len -= (size_t)r;
-        pos += r;
-    }
-    return 0;
+    return fl_read_full(fd, p, len, pos, NULL) == 0 ? 0 : -1;
 }
 
 /* Reads one batch's fixed header at pos, bounded by limit. */

@@ -23,6 +23,7 @@
 #include "log/batch.h"
 #include "log/log_int.h"
 
+#include "core/fileio.h"
 #include "core/endian.h"
 #include "core/mem.h"
 #include "core/time.h"
@@ -40,8 +41,9 @@
 #define INDEX_FILE_MAX (64 << 20)
 #define SCAN_BATCH_MAX ((int64_t)1 << 30)
 
-void fl_log_seg_path(char *out, size_t outsz, const char *dir, int64_t base, const char *ext) {
-    snprintf(out, outsz, "%s/%020" PRId64 ".%s", dir, base, ext);
+fl_err_t fl_log_seg_path(char *out, size_t outsz, const char *dir, int64_t base, const char *ext,
+                         struct fl_error *err) {
+    return fl_path_fmt(out, outsz, err, "%s/%020" PRId64 ".%s", dir, base, ext);
 }
 
 static void seg_init(struct fl_log_seg *seg, int64_t base) {
@@ -71,48 +73,16 @@ static void idx_push(struct fl_log_seg *seg, uint32_t rel, uint32_t pos, int64_t
     seg->last_idx_pos = pos;
 }
 
-static int pwrite_all(int fd, const void *data, size_t len, off_t off) {
-    const uint8_t *p = data;
-    while (len) {
-        ssize_t w = pwrite(fd, p, len, off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-        off += w;
-    }
-    return 0;
-}
-
-/* Reads exactly len bytes at off; 1 at a short file, -1 on error. */
-static int pread_all(int fd, void *data, size_t len, off_t off) {
-    uint8_t *p = data;
-    while (len) {
-        ssize_t r = pread(fd, p, len, off);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        if (r == 0) return 1;
-        p += r;
-        len -= (size_t)r;
-        off += r;
-    }
-    return 0;
-}
-
 /* Writes entry i of both indexes to their files (best effort: the
  * indexes are rebuilt at open when they are behind). */
 static void idx_write(struct fl_log_seg *seg, int i) {
     uint8_t b[TIDX_ENTRY];
     fl_put_be32(b, seg->idx[i].rel);
     fl_put_be32(b + 4, seg->idx[i].pos);
-    if (seg->idx_fd >= 0) (void)!pwrite_all(seg->idx_fd, b, IDX_ENTRY, (off_t)i * IDX_ENTRY);
+    if (seg->idx_fd >= 0) (void)!fl_write_all(seg->idx_fd, b, IDX_ENTRY, (off_t)i * IDX_ENTRY);
     fl_log_put_be64(b, (uint64_t)seg->idx[i].ts);
     fl_put_be32(b + 8, seg->idx[i].rel);
-    if (seg->tidx_fd >= 0) (void)!pwrite_all(seg->tidx_fd, b, TIDX_ENTRY, (off_t)i * TIDX_ENTRY);
+    if (seg->tidx_fd >= 0) (void)!fl_write_all(seg->tidx_fd, b, TIDX_ENTRY, (off_t)i * TIDX_ENTRY);
 }
 
 /* Rewrites both index files from memory from entry `from` on (the
@@ -128,7 +98,7 @@ void fl_log_seg_seal(struct fl_log_seg *seg) {
     fl_log_put_be64(b, (uint64_t)seg->max_ts);
     fl_put_be32(b + 8, (uint32_t)(seg->end - seg->base));
     if (seg->tidx_fd >= 0)
-        (void)!pwrite_all(seg->tidx_fd, b, TIDX_ENTRY, (off_t)seg->nidx * TIDX_ENTRY);
+        (void)!fl_write_all(seg->tidx_fd, b, TIDX_ENTRY, (off_t)seg->nidx * TIDX_ENTRY);
 }
 
 /* Reads a whole index file (at most INDEX_FILE_MAX) into *out. */
@@ -138,7 +108,7 @@ static uint8_t *slurp(int fd, size_t *len) {
     if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > INDEX_FILE_MAX)
         return NULL;
     uint8_t *p = fl_malloc((size_t)st.st_size);
-    if (pread_all(fd, p, (size_t)st.st_size, 0) != 0) {
+    if (fl_read_full(fd, p, (size_t)st.st_size, 0, NULL) != 0) {
         fl_free(p);
         return NULL;
     }
@@ -188,7 +158,7 @@ static fl_err_t batch_at(int fd, int64_t pos, int64_t file_size, int64_t expect,
     uint8_t hd[FL_LOG_BATCH_LOG_OVERHEAD];
     fl_buf_reset(buf);
     if (file_size - pos < FL_LOG_BATCH_OVERHEAD) return FL_ERR_EOF;
-    int r = pread_all(fd, hd, sizeof(hd), pos);
+    int r = fl_read_full(fd, hd, sizeof(hd), pos, NULL);
     if (r < 0) return fl_errf(err, FL_ERR_IO, "read segment: %s", strerror(errno));
     if (r > 0) return FL_ERR_EOF;
     int64_t len = (int64_t)fl_be32(hd + 8) + FL_LOG_BATCH_LOG_OVERHEAD;
@@ -197,7 +167,7 @@ static fl_err_t batch_at(int fd, int64_t pos, int64_t file_size, int64_t expect,
     if (len > file_size - pos) return FL_ERR_EOF; /* torn */
     fl_buf_reset(buf);
     if (!fl_buf_grow(buf, (size_t)len)) return FL_ERR_CORRUPT;
-    r = pread_all(fd, buf->data, (size_t)len, pos);
+    r = fl_read_full(fd, buf->data, (size_t)len, pos, NULL);
     if (r < 0) return fl_errf(err, FL_ERR_IO, "read segment: %s", strerror(errno));
     if (r > 0) return FL_ERR_EOF;
     struct fl_error e2 = {0};
@@ -245,16 +215,19 @@ static fl_err_t scan(struct fl_log_seg *seg, int64_t pos, int64_t expect, int64_
 
 static fl_err_t open_files(struct fl_log_seg *seg, const char *dir, int flags, bool ro,
                            struct fl_error *err) {
-    char path[4096];
+    char path[FL_PATH_MAX];
     int mode = ro ? O_RDONLY : O_RDWR;
-    fl_log_seg_path(path, sizeof(path), dir, seg->base, "log");
+    /* the longest of the three names first: none is opened unless all fit */
+    fl_err_t rc = fl_log_seg_path(path, sizeof(path), dir, seg->base, "timeindex", err);
+    if (!rc) rc = fl_log_seg_path(path, sizeof(path), dir, seg->base, "log", err);
+    if (rc) return rc;
     seg->fd = open(path, mode | O_CLOEXEC | flags, 0644);
     if (seg->fd < 0) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
-    fl_log_seg_path(path, sizeof(path), dir, seg->base, "index");
+    fl_log_seg_path(path, sizeof(path), dir, seg->base, "index", NULL);
     seg->idx_fd = open(path, mode | (ro ? 0 : O_CREAT) | O_CLOEXEC, 0644);
     if (seg->idx_fd < 0 && !ro)
         return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
-    fl_log_seg_path(path, sizeof(path), dir, seg->base, "timeindex");
+    fl_log_seg_path(path, sizeof(path), dir, seg->base, "timeindex", NULL);
     seg->tidx_fd = open(path, mode | (ro ? 0 : O_CREAT) | O_CLOEXEC, 0644);
     if (seg->tidx_fd < 0 && !ro)
         return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
@@ -355,7 +328,7 @@ done:
          * roll does, so restarts do not keep a segment young forever */
         uint8_t hd[FL_LOG_BATCH_OVERHEAD];
         struct fl_log_batch_hdr h;
-        if (pread_all(seg->fd, hd, sizeof(hd), 0) == 0) {
+        if (fl_read_full(seg->fd, hd, sizeof(hd), 0, NULL) == 0) {
             fl_log_batch_hdr_parse(hd, &h);
             int64_t age_ms;
             if (!__builtin_sub_overflow(fl_time_now_us() / 1000, h.max_timestamp, &age_ms) &&
@@ -378,10 +351,10 @@ fl_err_t fl_log_seg_write(struct fl_log_seg *seg, const uint8_t *batch, size_t l
     int fail = 0;
     if (faults && __atomic_load_n(&faults->write_enospc, __ATOMIC_SEQ_CST) > 0 &&
         __atomic_sub_fetch(&faults->write_enospc, 1, __ATOMIC_SEQ_CST) >= 0) {
-        (void)!pwrite_all(seg->fd, batch, len / 2, pos);
+        (void)!fl_write_all(seg->fd, batch, len / 2, pos);
         errno = ENOSPC;
         fail = 1;
-    } else if (pwrite_all(seg->fd, batch, len, pos) != 0) {
+    } else if (fl_write_all(seg->fd, batch, len, pos) != 0) {
         fail = 1;
     }
     if (fail) {
@@ -449,12 +422,9 @@ int64_t fl_log_seg_disk_bytes(const struct fl_log_seg *seg) {
 }
 
 void fl_log_seg_unlink(const char *dir, int64_t base) {
-    char path[4096];
+    char path[FL_PATH_MAX];
     /* the .log first: index files without it are removed at open */
-    fl_log_seg_path(path, sizeof(path), dir, base, "log");
-    unlink(path);
-    fl_log_seg_path(path, sizeof(path), dir, base, "index");
-    unlink(path);
-    fl_log_seg_path(path, sizeof(path), dir, base, "timeindex");
-    unlink(path);
+    static const char *const ext[] = {"log", "index", "timeindex"};
+    for (int i = 0; i < 3; i++)
+        if (!fl_log_seg_path(path, sizeof(path), dir, base, ext[i], NULL)) unlink(path);
 }

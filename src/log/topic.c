@@ -17,6 +17,7 @@
  */
 #include "log/log_int.h"
 
+#include "core/fileio.h"
 #include "core/mem.h"
 #include "core/uuid.h"
 
@@ -30,7 +31,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_PARTITIONS 10000
 #define CONFIG_FILE_MAX 65536
 
 void fl_log_topic_config_default(struct fl_log_topic_config *cfg) {
@@ -58,9 +58,9 @@ bool fl_log_name_valid(const char *name) {
 }
 
 static fl_err_t config_check(const struct fl_log_topic_config *c, struct fl_error *err) {
-    if (c->partitions < 1 || c->partitions > MAX_PARTITIONS)
-        return fl_errf(err, FL_ERR_INVALID, "partitions must be 1..%d, not %d", MAX_PARTITIONS,
-                       c->partitions);
+    if (c->partitions < 1 || c->partitions > FL_LOG_MAX_PARTITIONS)
+        return fl_errf(err, FL_ERR_INVALID, "partitions must be 1..%d, not %d",
+                       FL_LOG_MAX_PARTITIONS, c->partitions);
     if (c->sync < FL_LOG_SYNC_ALWAYS || c->sync > FL_LOG_SYNC_NEVER)
         return fl_errf(err, FL_ERR_INVALID, "unknown sync policy %d", (int)c->sync);
     if (c->flush_interval_ms < 1)
@@ -98,7 +98,8 @@ static fl_err_t config_load(const char *path, struct fl_log_topic_config *c, str
         return fl_errf(err, FL_ERR_CORRUPT, "%s: %s", path, je.text);
     }
     json_t *v = json_object_get(o, "partitions");
-    if (json_is_integer(v) && json_integer_value(v) <= MAX_PARTITIONS && json_integer_value(v) >= 0)
+    if (json_is_integer(v) && json_integer_value(v) <= FL_LOG_MAX_PARTITIONS &&
+        json_integer_value(v) >= 0)
         c->partitions = (int)json_integer_value(v);
     else
         c->partitions = 0;
@@ -156,9 +157,9 @@ static fl_err_t topic_open(struct fl_log *log, const char *name, struct fl_log_t
     t->name = fl_strdup(name);
     t->dir = topic_dir(log, name);
     t->refs = 1;
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/topic.json", t->dir);
-    fl_err_t rc = config_load(path, &t->cfg, err);
+    char path[FL_PATH_MAX];
+    fl_err_t rc = fl_path_fmt(path, sizeof(path), err, "%s/topic.json", t->dir);
+    if (!rc) rc = config_load(path, &t->cfg, err);
     if (rc) goto out;
     t->parts = fl_calloc((size_t)t->cfg.partitions, sizeof(*t->parts));
     for (int i = 0; i < t->cfg.partitions && !rc; i++) rc = fl_log_part_open(log, t, i, err);
@@ -203,21 +204,19 @@ void fl_log_topic_put(struct fl_log *log, struct fl_log_topic *topic) {
 }
 
 fl_err_t fl_log_topics_load(struct fl_log *log, struct fl_error *err) {
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/trash", log->dir);
+    char path[FL_PATH_MAX];
+    fl_err_t rc = fl_path_fmt(path, sizeof(path), err, "%s/trash", log->dir);
+    if (rc) return rc;
     if (!log->ro) {
         fl_log_rm_rf(path);
         if (mkdir(path, 0755) != 0 && errno != EEXIST)
             return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
     }
-    snprintf(path, sizeof(path), "%s/topics", log->dir);
-    if (!log->ro && mkdir(path, 0755) != 0 && errno != EEXIST)
-        return fl_errf(err, FL_ERR_IO, "mkdir %s: %s", path, strerror(errno));
-    DIR *d = opendir(path);
-    if (!d && log->ro) return FL_OK;
-    if (!d) return fl_errf(err, FL_ERR_IO, "open %s: %s", path, strerror(errno));
+    DIR *d = NULL;
+    if (!rc) rc = fl_path_fmt(path, sizeof(path), err, "%s/topics", log->dir);
+    if (!rc) rc = fl_log_dir_open(log, path, &d, err);
+    if (rc || !d) return rc;
     struct dirent *de;
-    fl_err_t rc = FL_OK;
     while (!rc && (de = readdir(d)) != NULL) {
         if (!fl_log_name_valid(de->d_name)) continue;
         struct fl_log_topic *t;
@@ -243,10 +242,13 @@ static fl_err_t topic_create(struct fl_log *log, const char *topic,
         fl_log_topic_config_default(&c);
     fl_err_t rc = config_check(&c, err);
     if (rc) return rc;
-    char tmp[4200], path[4300], uuid[37];
-    char *final = topic_dir(log, topic);
+    char tmp[FL_PATH_MAX], path[FL_PATH_MAX], uuid[37];
     fl_uuid_v4_text(uuid);
-    snprintf(tmp, sizeof(tmp), "%s/trash/create-%s", log->dir, uuid);
+    if ((rc = fl_path_fmt(tmp, sizeof(tmp), err, "%s/trash/create-%s", log->dir, uuid)) ||
+        (rc = fl_path_fmt(path, sizeof(path), err, "%s/topics/%s/%d/%020d.timeindex", log->dir,
+                          topic, c.partitions - 1, 0)))
+        return rc; /* the longest path the topic will have, checked before anything is made */
+    char *final = topic_dir(log, topic);
     char *json = NULL;
     struct fl_log_topic *t = NULL;
     pthread_mutex_lock(&log->lock);
@@ -259,15 +261,15 @@ static fl_err_t topic_create(struct fl_log *log, const char *topic,
         goto out;
     }
     json = config_json(&c);
-    snprintf(path, sizeof(path), "%s/topic.json", tmp);
-    rc = fl_log_file_put(path, json, strlen(json), err);
+    rc = fl_path_fmt(path, sizeof(path), err, "%s/topic.json", tmp);
+    if (!rc) rc = fl_log_file_put(path, json, strlen(json), err);
     if (rc) goto out;
     if (rename(tmp, final) != 0) {
         rc = fl_errf(err, FL_ERR_IO, "rename %s to %s: %s", tmp, final, strerror(errno));
         goto out;
     }
-    snprintf(path, sizeof(path), "%s/topics", log->dir);
-    rc = fl_log_dir_sync(path, err);
+    rc = fl_path_fmt(path, sizeof(path), err, "%s/topics", log->dir);
+    if (!rc) rc = fl_log_dir_sync(path, err);
     if (!rc) rc = topic_open(log, topic, &t, err);
     if (!rc) {
         table_add(log, t);
@@ -292,10 +294,12 @@ fl_err_t fl_log_topic_ensure(struct fl_log *log, const char *topic,
 }
 
 fl_err_t fl_log_topic_delete(struct fl_log *log, const char *topic, struct fl_error *err) {
-    char uuid[37], trash[4200], path[4200];
+    char uuid[37], trash[FL_PATH_MAX], path[FL_PATH_MAX];
     if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     fl_uuid_v4_text(uuid);
-    snprintf(trash, sizeof(trash), "%s/trash/delete-%s", log->dir, uuid);
+    fl_err_t rc = fl_path_fmt(trash, sizeof(trash), err, "%s/trash/delete-%s", log->dir, uuid);
+    if (!rc) rc = fl_path_fmt(path, sizeof(path), err, "%s/topics", log->dir);
+    if (rc) return rc;
     pthread_mutex_lock(&log->lock);
     int i = topic ? find(log, topic) : -1;
     if (i < 0) {
@@ -307,8 +311,7 @@ fl_err_t fl_log_topic_delete(struct fl_log *log, const char *topic, struct fl_er
         pthread_mutex_unlock(&log->lock);
         return fl_errf(err, FL_ERR_IO, "rename %s: %s", t->dir, strerror(errno));
     }
-    snprintf(path, sizeof(path), "%s/topics", log->dir);
-    fl_err_t rc = fl_log_dir_sync(path, err);
+    rc = fl_log_dir_sync(path, err);
     memmove(log->topics + i, log->topics + i + 1,
             (size_t)(log->ntopics - i - 1) * sizeof(*log->topics));
     log->ntopics--;

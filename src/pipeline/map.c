@@ -438,7 +438,8 @@ static int text_is(const struct fl_jscalar *v, const char *lit) {
 }
 
 /* A timestamp in any form a record carries it: ISO text, an hour stamp,
- * or a number (or numeric text) of unit_us microseconds. */
+ * or a number (or numeric text) of unit_us microseconds; unit_us 0: of
+ * the unit its magnitude tells (fl_time_epoch_guess_us). */
 static int value_us(const struct fl_jscalar *v, int64_t unit_us, int64_t *us) {
     char text[64];
     double d;
@@ -451,11 +452,14 @@ static int value_us(const struct fl_jscalar *v, int64_t unit_us, int64_t *us) {
         char *end;
         errno = 0;
         long long i = strtoll(text, &end, 10);
-        if (*end || errno || i > FL_TIME_MAX_US / unit_us || i < FL_TIME_MIN_US / unit_us) return 0;
+        if (*end || errno) return 0;
+        if (unit_us == 0) return fl_time_epoch_guess_us(i, us) == FL_OK;
+        if (i > FL_TIME_MAX_US / unit_us || i < FL_TIME_MIN_US / unit_us) return 0;
         *us = i * unit_us;
         return 1;
     }
     if (!text_double(text, &d)) return 0;
+    if (unit_us == 0) return fl_time_epoch_guess_us_double(d, us) == FL_OK;
     d *= (double)unit_us;
     if (!(d >= (double)FL_TIME_MIN_US && d <= (double)FL_TIME_MAX_US)) return 0;
     *us = (int64_t)d;
@@ -564,7 +568,7 @@ static fl_err_t convert(void *arg, struct fl_col *col, const struct fl_jscalar *
     const struct fl_field *f = col->field;
     int64_t us;
     if (s->kind == SRC_DATE_OF) {
-        if (!value_us(v, 1, &us)) return bad(err, f, "date(): the field is not a timestamp");
+        if (!value_us(v, 0, &us)) return bad(err, f, "date(): the field is not a timestamp");
         int32_t days = (int32_t)floor_div(us, FL_US_PER_DAY);
         if (f->type == FL_TYPE_DATE) return fl_col_append_i32(col, days);
         char d[16];

@@ -17,6 +17,14 @@
  * planned against the table (upsert.c) and its rows, its position
  * deletes and the offsets go into one snapshot, or into none when the
  * plan is empty (see pipeline.h for why the offsets may then wait).
+ *
+ * fl_pipe_step is its phases, one function each, over one struct step:
+ * step_open (windows, map, batch, decoder, appender), step_read (every
+ * partition, each read handed to step_decode), step_plan (dead letters
+ * made durable, windows, the upsert plan or the appended rows),
+ * step_commit (one snapshot with the offsets), then step_account moves
+ * the offsets and writes the stats, once for a step with or without a
+ * snapshot.
  */
 #include "pipeline/pipeline.h"
 #include "batch/json_decode.h"
@@ -36,7 +44,6 @@
 #include <string.h>
 
 #define READ_BYTES ((size_t)4 << 20)
-#define MAX_PARTITIONS 1024
 
 struct fl_pipe {
     struct fl_log *log;
@@ -90,6 +97,23 @@ static int64_t our_snapshot(struct fl_pipe *p, const char **offsets) {
     return v ? snap : FL_ICE_NO_SNAPSHOT;
 }
 
+/* Every partition's offsets, in an array sized from the topic itself
+ * (no fixed cap): *info (the caller frees it) gets *np entries. */
+static fl_err_t describe_partitions(struct fl_log *log, const char *topic,
+                                    struct fl_log_partition_info **info, int *np,
+                                    struct fl_error *err) {
+    int n = 0;
+    *info = NULL;
+    *np = 0;
+    fl_err_t rc = fl_log_topic_describe(log, topic, &n, NULL, NULL, 0, err);
+    if (rc || n < 1) return rc;
+    int cap = n;
+    *info = fl_calloc((size_t)cap, sizeof(**info));
+    rc = fl_log_topic_describe(log, topic, &n, NULL, *info, cap, err);
+    *np = rc ? 0 : (n < cap ? n : cap); /* the topic may have been recreated meanwhile */
+    return rc;
+}
+
 /* The offsets recorded by the table's current snapshot (0 when none). */
 static void load_offsets(struct fl_pipe *p) {
     for (int i = 0; i < p->npart; i++) p->next[i] = 0;
@@ -105,6 +129,14 @@ static void load_offsets(struct fl_pipe *p) {
             p->next[part] = json_integer_value(jv);
     }
     json_decref(o);
+}
+
+static fl_err_t restore_windows(void *win, const struct fl_batch *b, const char *path,
+                                const int64_t *pos, struct fl_error *err) {
+    (void)path, (void)pos;
+    fl_err_t rc = FL_OK;
+    for (size_t r = 0; !rc && r < b->nrows; r++) rc = fl_pipe_window_restore(win, b, r, err);
+    return rc;
 }
 
 /* The window step's state as of our last commit: the largest event time
@@ -139,15 +171,7 @@ static fl_err_t load_windows(struct fl_pipe *p, struct fl_error *err) {
     struct fl_ice_pred pred = {s->fields[endcol].id, FL_ICE_OP_GT, lit ? &lit->cols[endcol] : NULL,
                                0};
     if (!rc) rc = fl_ice_scan_open_where(p->tbl, snap, &pred, 1, &sc, err);
-    while (!rc) {
-        struct fl_batch *b = NULL;
-        if ((rc = fl_ice_scan_next(sc, &b, err)) == FL_ERR_EOF) {
-            rc = FL_OK;
-            break;
-        }
-        for (size_t r = 0; !rc && b && r < b->nrows; r++)
-            rc = fl_pipe_window_restore(p->win, b, r, err);
-    }
+    if (!rc) rc = fl_ice_scan_each(sc, restore_windows, p->win, err);
     fl_ice_scan_free(sc);
     fl_batch_free(lit);
     if (rc) fl_err_prefix(err, "reloading the open windows of %s.%s", p->ns, p->table);
@@ -265,7 +289,7 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     fl_err_t rc = fl_log_topic_describe(log, cfg->topic, &p->npart, NULL, NULL, 0, err);
-    if (!rc && (p->npart < 1 || p->npart > MAX_PARTITIONS))
+    if (!rc && (p->npart < 1 || p->npart > FL_LOG_MAX_PARTITIONS))
         rc = fl_errf(err, FL_ERR_LIMIT, "topic %s has %d partitions", cfg->topic, p->npart);
     if (!rc) {
         struct fl_log_topic_config dc;
@@ -499,173 +523,224 @@ static fl_err_t window_result(struct fl_pipe *p, int64_t now_us, struct fl_batch
     return rc;
 }
 
-fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err) {
-    *records = 0;
+/* One step's working state, from its read to its commit. */
+struct step {
+    const struct fl_schema *schema; /* what is decoded: the table's, or the window's input */
+    struct fl_batch *b;             /* the decoded rows; after plan, what the table receives */
+    struct fl_jdec *dec;
+    struct fl_ice_appender *ap;
+    struct fl_buf raw;
+    int64_t *next; /* per partition: the next offset once this step commits */
+    int64_t consumed, rows, dlq, late, now_us;
+    struct fl_pipe_upsert_plan plan;
+    struct fl_ice_data_file *dels; /* upsert: the position delete files written */
+    int ndels;
+    bool change; /* the step makes a snapshot (append mode: whenever it consumed) */
+};
+
+/* Opens the step: the windows reloaded after a failed step, the map
+ * bound to the (maybe evolved) schema, the batch, decoder and appender. */
+static fl_err_t step_open(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    fl_buf_init(&s->raw, READ_BYTES * 4);
+    s->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
+    memcpy(s->next, p->next, sizeof(int64_t) * (size_t)p->npart);
+    s->now_us = fl_time_now_us();
     if (p->win_stale) {
-        fl_err_t lrc = load_windows(p, err);
-        if (lrc) {
-            fl_err_prefix(err, "pipeline %s", p->name);
-            return lrc;
-        }
+        fl_err_t rc = load_windows(p, err);
+        if (rc) return rc;
         p->win_stale = 0;
     }
-    const struct fl_schema *schema =
+    s->schema =
         p->win ? fl_pipe_window_input_schema(p->win) : fl_ice_meta_current_schema(p->tbl->meta);
-    struct fl_batch *b = NULL, *wb = NULL;
-    struct fl_ice_appender *ap = NULL;
-    struct fl_buf raw;
-    fl_buf_init(&raw, READ_BYTES * 4);
-    int64_t *next = fl_calloc((size_t)p->npart, sizeof(int64_t));
-    memcpy(next, p->next, sizeof(int64_t) * (size_t)p->npart);
-    int64_t consumed = 0, rows = 0, dlq = 0, late = 0, now_us = fl_time_now_us();
-    struct fl_jdec *dec = NULL;
-    fl_err_t rc = fl_pipe_map_bind(p->map, schema, err); /* the table may have evolved */
-    if (!rc) rc = fl_batch_new(schema, 0, &b, err);
-    if (!rc) rc = step_decoder(p, schema, &dec, err);
-    if (!rc) rc = fl_ice_appender_new(p->tbl, &ap, err);
-    for (int part = 0; part < p->npart && !rc; part++) {
-        while (!rc && consumed < p->max_records) {
-            int64_t after = next[part];
-            fl_buf_reset(&raw);
-            rc = fl_log_read(p->log, p->topic, part, next[part], READ_BYTES, &raw, &after, err);
-            if (rc == FL_ERR_RANGE) {
-                /* retention removed what we had not read: skip to the start, say so */
-                struct fl_log_partition_info info[MAX_PARTITIONS];
-                int np;
-                fl_err_clear(err);
-                rc = fl_log_topic_describe(p->log, p->topic, &np, NULL, info, MAX_PARTITIONS, err);
-                if (!rc && next[part] < info[part].start_offset) {
-                    fl_log(FL_LOG_WARN,
-                           "pipeline %s: %s/%d offsets %lld..%lld expired before they were read",
-                           p->name, p->topic, part, (long long)next[part],
-                           (long long)info[part].start_offset - 1);
-                    next[part] = info[part].start_offset;
-                    continue;
-                }
-                if (!rc)
-                    rc = fl_errf(err, FL_ERR_RANGE, "%s/%d: offset %lld is past the end", p->topic,
-                                 part, (long long)next[part]);
-                break;
-            }
-            if (rc || raw.len == 0) break;
-            struct fl_log_batch_iter it;
-            fl_log_batch_iter_init(&it, raw.data, raw.len);
-            struct fl_log_decoded rec;
-            fl_err_t ie;
-            while ((ie = fl_log_batch_iter_next(&it, &rec, err)) == FL_OK) {
-                if (rec.offset < next[part]) continue; /* the batch began before us */
-                if ((rc = decode_record(p, dec, b, part, &rec, now_us, &rows, &dlq, err))) break;
-                if (p->win && (rc = window_rows(p, b, part, &rec, &dlq, &late, err))) break;
-                next[part] = rec.offset + 1;
-                consumed++;
-                /* an upsert plans the whole step at once (dedup across it) */
-                if (p->nkey == 0 && b->nrows >= 65536) {
-                    if ((rc = fl_ice_appender_add(ap, b, err))) break;
-                    fl_batch_reset(b);
-                }
-            }
-            if (!rc && ie != FL_ERR_EOF) rc = ie;
-            if (!rc && after > next[part]) next[part] = after;
+    fl_err_t rc = fl_pipe_map_bind(p->map, s->schema, err); /* the table may have evolved */
+    if (!rc) rc = fl_batch_new(s->schema, 0, &s->b, err);
+    if (!rc) rc = step_decoder(p, s->schema, &s->dec, err);
+    if (!rc) rc = fl_ice_appender_new(p->tbl, &s->ap, err);
+    return rc;
+}
+
+static void step_close(struct step *s) {
+    for (int i = 0; i < s->ndels; i++) fl_ice_data_file_fini(&s->dels[i]);
+    fl_free(s->dels);
+    fl_pipe_upsert_plan_fini(&s->plan);
+    fl_free(s->next);
+    fl_buf_fini(&s->raw);
+    fl_ice_appender_free(s->ap);
+    fl_batch_free(s->b);
+    fl_jdec_free(s->dec);
+}
+
+/* Decode: the records of one read (s->raw) of partition part into rows,
+ * dead letters and window updates; append mode hands full batches to the
+ * appender as it goes (an upsert plans the whole step at once, for dedup
+ * across it). */
+static fl_err_t step_decode(struct fl_pipe *p, struct step *s, int part, struct fl_error *err) {
+    struct fl_log_batch_iter it;
+    fl_log_batch_iter_init(&it, s->raw.data, s->raw.len);
+    struct fl_log_decoded rec;
+    fl_err_t rc = FL_OK, ie;
+    while ((ie = fl_log_batch_iter_next(&it, &rec, err)) == FL_OK) {
+        if (rec.offset < s->next[part]) continue; /* the batch began before us */
+        if ((rc = decode_record(p, s->dec, s->b, part, &rec, s->now_us, &s->rows, &s->dlq, err)))
+            break;
+        if (p->win && (rc = window_rows(p, s->b, part, &rec, &s->dlq, &s->late, err))) break;
+        s->next[part] = rec.offset + 1;
+        s->consumed++;
+        if (p->nkey == 0 && s->b->nrows >= 65536) {
+            if ((rc = fl_ice_appender_add(s->ap, s->b, err))) break;
+            fl_batch_reset(s->b);
         }
     }
-    /* the dead letters are durable before any commit moves past them */
+    return rc ? rc : ie != FL_ERR_EOF ? ie : FL_OK;
+}
+
+/* Where a partition's reading resumes when retention removed offsets we
+ * had not read: its first stored offset, said in the log. FL_ERR_RANGE
+ * when the offset is past the end instead. */
+static fl_err_t skip_expired(struct fl_pipe *p, struct step *s, int part, struct fl_error *err) {
+    struct fl_log_partition_info *info = NULL;
+    int np = 0;
+    fl_err_clear(err);
+    fl_err_t rc = describe_partitions(p->log, p->topic, &info, &np, err);
+    int64_t start = !rc && part < np ? info[part].start_offset : -1;
+    fl_free(info);
+    if (rc) return rc;
+    if (s->next[part] >= start)
+        return fl_errf(err, FL_ERR_RANGE, "%s/%d: offset %lld is past the end", p->topic, part,
+                       (long long)s->next[part]);
+    fl_log(FL_LOG_WARN, "pipeline %s: %s/%d offsets %lld..%lld expired before they were read",
+           p->name, p->topic, part, (long long)s->next[part], (long long)start - 1);
+    s->next[part] = start;
+    return FL_OK;
+}
+
+/* Read: every partition from the step's next offset, up to the step's
+ * record cap, each read decoded as it comes. */
+static fl_err_t step_read(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    fl_err_t rc = FL_OK;
+    for (int part = 0; part < p->npart && !rc; part++) {
+        while (!rc && s->consumed < p->max_records) {
+            int64_t after = s->next[part];
+            fl_buf_reset(&s->raw);
+            rc = fl_log_read(p->log, p->topic, part, s->next[part], READ_BYTES, &s->raw, &after,
+                             err);
+            if (rc == FL_ERR_RANGE) {
+                rc = skip_expired(p, s, part, err);
+                if (rc) break;
+                continue;
+            }
+            if (rc || s->raw.len == 0) break;
+            rc = step_decode(p, s, part, err);
+            if (!rc && after > s->next[part]) s->next[part] = after;
+        }
+    }
+    return rc;
+}
+
+/* Plan: the dead letters made durable before any commit moves past
+ * them; the windows' result in place of the rows; an upsert's plan (its
+ * position deletes written, its rows to the appender) or the appended
+ * rows; whether the step changes the table. */
+static fl_err_t step_plan(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    fl_err_t rc = flush_dead_letters(p, err);
+    s->change = p->nkey == 0; /* append mode keeps its offsets-only commits */
+    if (!rc && p->win) {
+        struct fl_batch *wb = NULL;
+        rc = window_result(p, s->now_us, &wb, err);
+        if (!rc) {
+            fl_batch_free(s->b);
+            s->b = wb; /* the windows are what the table receives */
+        } else {
+            fl_batch_free(wb);
+        }
+    }
+    if (rc) return rc;
+    if (p->nkey == 0) return s->b->nrows ? fl_ice_appender_add(s->ap, s->b, err) : FL_OK;
+    s->rows = 0;
+    if (s->b->nrows) rc = fl_pipe_upsert_plan(p->tbl, s->b, p->keycols, p->nkey, &s->plan, err);
+    if (!rc && s->plan.ndel)
+        rc = fl_ice_table_write_position_deletes(p->tbl, (const char *const *)s->plan.paths,
+                                                 s->plan.pos, s->plan.ndel, &s->dels, &s->ndels,
+                                                 err);
+    if (!rc && s->plan.rows && s->plan.rows->nrows) {
+        s->rows = (int64_t)s->plan.rows->nrows;
+        rc = fl_ice_appender_add(s->ap, s->plan.rows, err);
+    }
+    s->change = s->rows > 0 || s->plan.ndel > 0;
+    return rc;
+}
+
+/* Commit: the rows, the deletes and the offsets in one snapshot (the
+ * offsets travel in its summary); the window watermark with the windows
+ * it closed. */
+static fl_err_t step_commit(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    json_t *o = json_object();
+    for (int i = 0; i < p->npart; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "%d", i);
+        json_object_set_new(o, k, json_integer(s->next[i]));
+    }
+    char *ov = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    char *key = summary_key(p->topic);
+    char nin[24], mx[24], wm[24];
+    snprintf(nin, sizeof(nin), "%lld", (long long)s->consumed);
+    struct fl_ice_kv sum[] = {{key, ov},
+                              {"floe.pipeline", p->name},
+                              {"floe.records-in", nin},
+                              {FL_PIPE_WINDOW_SUMMARY_MAX_EVENT, mx},
+                              {FL_PIPE_WINDOW_SUMMARY_WATERMARK, wm}};
+    int nsum = 3;
+    if (p->win && fl_pipe_window_max_event(p->win) != INT64_MIN) {
+        snprintf(mx, sizeof(mx), "%lld", (long long)fl_pipe_window_max_event(p->win));
+        snprintf(wm, sizeof(wm), "%lld", (long long)fl_pipe_window_watermark(p->win));
+        nsum = 5;
+    }
+    int64_t snap = -1;
+    fl_err_t rc = s->rows > 0 || s->ndels > 0
+                      ? fl_ice_appender_commit_with(s->ap, s->dels, s->ndels, sum, nsum, &snap, err)
+                      : fl_ice_table_commit_files(p->tbl, NULL, 0, sum, nsum, &snap, err);
+    free(ov);
+    fl_free(key);
+    return rc;
+}
+
+/* The step's offsets become the pipeline's, and its counts the stats. A
+ * step without a snapshot keeps its offsets in memory until the next
+ * commit that changes something (pipeline.h says why). */
+static void step_account(struct fl_pipe *p, const struct step *s) {
+    memcpy(p->next, s->next, sizeof(int64_t) * (size_t)p->npart);
+    pthread_mutex_lock(&p->mu);
+    p->stats.records_in += s->consumed;
+    p->stats.records_out += s->change ? s->rows : 0;
+    p->stats.records_dlq += s->dlq;
+    p->stats.rows_unchanged += s->plan.unchanged;
+    p->stats.rows_deleted += (int64_t)s->plan.ndel;
+    p->stats.records_late += s->late;
+    if (s->change)
+        p->stats.commits++;
+    else
+        p->stats.steps_no_change++;
+    if (p->win) {
+        fl_pipe_window_done(p->win);
+        p->stats.windows_open = (int64_t)fl_pipe_window_open_count(p->win);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err) {
+    *records = 0;
+    struct step s = {0};
+    fl_err_t rc = step_open(p, &s, err);
+    if (!rc) rc = step_read(p, &s, err);
     if (!rc)
-        rc = flush_dead_letters(p, err);
+        rc = step_plan(p, &s, err);
     else
         drop_dead_letters(p);
-    struct fl_pipe_upsert_plan plan = {0};
-    struct fl_ice_data_file *dels = NULL;
-    int ndels = 0;
-    /* append mode keeps its offsets-only commits (after dead letters) */
-    bool change = p->nkey == 0;
-    if (!rc && p->win) {
-        rc = window_result(p, now_us, &wb, err);
-        if (!rc) {
-            fl_batch_free(b);
-            b = wb; /* the windows are what the table receives */
-            wb = NULL;
-        }
-    }
-    if (!rc && p->nkey > 0) {
-        rows = 0;
-        if (b->nrows) rc = fl_pipe_upsert_plan(p->tbl, b, p->keycols, p->nkey, &plan, err);
-        if (!rc && plan.ndel)
-            rc = fl_ice_table_write_position_deletes(p->tbl, (const char *const *)plan.paths,
-                                                     plan.pos, plan.ndel, &dels, &ndels, err);
-        if (!rc && plan.rows && plan.rows->nrows) {
-            rows = (int64_t)plan.rows->nrows;
-            rc = fl_ice_appender_add(ap, plan.rows, err);
-        }
-        change = rows > 0 || plan.ndel > 0;
-    } else if (!rc && b->nrows) {
-        rc = fl_ice_appender_add(ap, b, err);
-    }
-    if (!rc && consumed > 0 && !change) {
-        /* nothing changed: no snapshot; the offsets wait in memory for the
-         * next commit that changes something (pipeline.h says why) */
-        memcpy(p->next, next, sizeof(int64_t) * (size_t)p->npart);
-        pthread_mutex_lock(&p->mu);
-        p->stats.records_in += consumed;
-        p->stats.records_dlq += dlq;
-        p->stats.rows_unchanged += plan.unchanged;
-        p->stats.steps_no_change++;
-        p->stats.records_late += late;
-        if (p->win) {
-            fl_pipe_window_done(p->win);
-            p->stats.windows_open = (int64_t)fl_pipe_window_open_count(p->win);
-        }
-        pthread_mutex_unlock(&p->mu);
-        *records = consumed;
-    } else if (!rc && consumed > 0) {
-        /* offsets travel in the same snapshot as the rows */
-        json_t *o = json_object();
-        for (int i = 0; i < p->npart; i++) {
-            char k[16];
-            snprintf(k, sizeof(k), "%d", i);
-            json_object_set_new(o, k, json_integer(next[i]));
-        }
-        char *ov = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-        json_decref(o);
-        char *key = summary_key(p->topic);
-        char nin[24];
-        snprintf(nin, sizeof(nin), "%lld", (long long)consumed);
-        char mx[24], wm[24];
-        struct fl_ice_kv sum[] = {{key, ov},
-                                  {"floe.pipeline", p->name},
-                                  {"floe.records-in", nin},
-                                  {FL_PIPE_WINDOW_SUMMARY_MAX_EVENT, mx},
-                                  {FL_PIPE_WINDOW_SUMMARY_WATERMARK, wm}};
-        int nsum = 3;
-        if (p->win && fl_pipe_window_max_event(p->win) != INT64_MIN) {
-            /* the watermark travels with the windows it closed */
-            snprintf(mx, sizeof(mx), "%lld", (long long)fl_pipe_window_max_event(p->win));
-            snprintf(wm, sizeof(wm), "%lld", (long long)fl_pipe_window_watermark(p->win));
-            nsum = 5;
-        }
-        int64_t snap = -1;
-        if (rows > 0 || ndels > 0)
-            rc = fl_ice_appender_commit_with(ap, dels, ndels, sum, nsum, &snap, err);
-        else
-            rc = fl_ice_table_commit_files(p->tbl, NULL, 0, sum, nsum, &snap, err);
-        free(ov);
-        fl_free(key);
-        if (!rc) {
-            memcpy(p->next, next, sizeof(int64_t) * (size_t)p->npart);
-            pthread_mutex_lock(&p->mu);
-            p->stats.records_in += consumed;
-            p->stats.records_out += rows;
-            p->stats.records_dlq += dlq;
-            p->stats.rows_unchanged += plan.unchanged;
-            p->stats.rows_deleted += (int64_t)plan.ndel;
-            p->stats.commits++;
-            p->stats.records_late += late;
-            if (p->win) {
-                fl_pipe_window_done(p->win);
-                p->stats.windows_open = (int64_t)fl_pipe_window_open_count(p->win);
-            }
-            pthread_mutex_unlock(&p->mu);
-            *records = consumed;
-        }
+    if (!rc && s.consumed > 0 && s.change) rc = step_commit(p, &s, err);
+    if (!rc && s.consumed > 0) {
+        step_account(p, &s);
+        *records = s.consumed;
     }
     if (rc) {
         fl_err_prefix(err, "pipeline %s", p->name);
@@ -676,16 +751,8 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
          * before the next step reads them again */
         p->win_stale = p->win != NULL;
     }
-    for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
-    fl_free(dels);
     note_table(p);
-    fl_pipe_upsert_plan_fini(&plan);
-    fl_free(next);
-    fl_buf_fini(&raw);
-    fl_ice_appender_free(ap);
-    fl_batch_free(b);
-    fl_jdec_free(dec);
-    fl_batch_free(wb);
+    step_close(&s);
     return rc;
 }
 
@@ -741,15 +808,16 @@ void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {
     out->topic = p->topic;
     out->ns = p->ns;
     out->table = p->table;
-    struct fl_log_partition_info info[64];
+    struct fl_log_partition_info *info = NULL;
     int np = 0;
     struct fl_error e = {0};
     out->lag = 0;
-    if (fl_log_topic_describe(p->log, p->topic, &np, NULL, info, 64, &e) == FL_OK) {
+    if (describe_partitions(p->log, p->topic, &info, &np, &e) == FL_OK) {
         int64_t end = 0;
-        for (int i = 0; i < np && i < 64; i++) end += info[i].end_offset;
+        for (int i = 0; i < np; i++) end += info[i].end_offset;
         out->lag = end > out->consumed ? end - out->consumed : 0;
     }
+    fl_free(info);
 }
 
 void fl_pipe_free(struct fl_pipe *p) {

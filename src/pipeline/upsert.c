@@ -8,7 +8,8 @@
  * string, an integer, a date or a timestamp), each live row's key looked up; for a match the
  * row is compared with the new one, ignoring the derived columns, and
  * either marks the new row unchanged or is scheduled for a position
- * delete through fl_ice_scan_position. Memory is O(rows of the step).
+ * delete at the position fl_ice_scan_each gives it. Memory is O(rows of
+ * the step).
  */
 #include "pipeline/upsert.h"
 #include "core/buf.h"
@@ -146,6 +147,38 @@ static void add_delete(struct fl_pipe_upsert_plan *plan, const char *path, int64
     plan->pos[plan->ndel++] = pos;
 }
 
+/* Step 2 of a plan: what the table holds of the step's keys. */
+struct existing {
+    const struct fl_batch *in;
+    const int *keycols;
+    int nkey;
+    struct keymap *m;
+    struct fl_buf *key; /* scratch */
+    uint8_t *keep;
+    struct fl_pipe_upsert_plan *plan;
+};
+
+/* A scanned batch's rows of the step's keys: equal to the step's row
+ * (nothing to change), else deleted at their position. */
+static fl_err_t existing_rows(void *ctx, const struct fl_batch *b, const char *path,
+                              const int64_t *pos, struct fl_error *err) {
+    (void)err;
+    struct existing *x = ctx;
+    for (size_t r = 0; r < b->nrows; r++) {
+        fl_pipe_key_encode(b, r, x->keycols, x->nkey, x->key);
+        struct slot *s = keymap_find(x->m, x->key, fnv(x->key->data, x->key->len));
+        if (s->row < 0) continue;
+        size_t nr = (size_t)s->row;
+        if (x->keep[nr] && rows_equal(x->in, nr, b, r)) {
+            x->keep[nr] = 0; /* the table has it already: no change */
+            x->plan->unchanged++;
+        } else {
+            add_delete(x->plan, path, pos[r]);
+        }
+    }
+    return FL_OK;
+}
+
 fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in,
                              const int *keycols, int nkey, struct fl_pipe_upsert_plan *plan,
                              struct fl_error *err) {
@@ -196,29 +229,8 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
             npreds = 2;
         }
         rc = fl_ice_scan_open_where(tbl, FL_ICE_NO_SNAPSHOT, preds, npreds, &sc, err);
-        while (!rc) {
-            struct fl_batch *b = NULL;
-            rc = fl_ice_scan_next(sc, &b, err);
-            if (rc == FL_ERR_EOF) {
-                rc = FL_OK;
-                break;
-            }
-            if (rc) break;
-            const int64_t *pos = NULL;
-            const char *path = fl_ice_scan_position(sc, &pos);
-            for (size_t r = 0; r < b->nrows; r++) {
-                fl_pipe_key_encode(b, r, keycols, nkey, &key);
-                struct slot *s = keymap_find(&m, &key, fnv(key.data, key.len));
-                if (s->row < 0) continue;
-                size_t nr = (size_t)s->row;
-                if (keep[nr] && rows_equal(in, nr, b, r)) {
-                    keep[nr] = 0; /* the table has it already: no change */
-                    plan->unchanged++;
-                } else {
-                    add_delete(plan, path, pos[r]);
-                }
-            }
-        }
+        struct existing ex = {in, keycols, nkey, &m, &key, keep, plan};
+        if (!rc) rc = fl_ice_scan_each(sc, existing_rows, &ex, err);
     }
 
     /* 3. the rows to append */

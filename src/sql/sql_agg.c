@@ -640,6 +640,12 @@ static fl_err_t add_batch(struct agg *ag, const struct fl_batch *b) {
     return FL_OK;
 }
 
+static fl_err_t scan_batch(void *ag, const struct fl_batch *b, const char *path, const int64_t *pos,
+                           struct fl_error *err) {
+    (void)path, (void)pos, (void)err;
+    return add_batch(ag, b);
+}
+
 struct order_item {
     const struct agg *ag;
     size_t g;
@@ -801,12 +807,7 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
         size_t g;
         if (find_group(&ag, HASH_SEED, &g)) goto out;
     }
-    for (;;) {
-        struct fl_batch *b = NULL;
-        fl_err_t rc = fl_ice_scan_next(scan, &b, &err);
-        if (rc == FL_ERR_EOF) break;
-        if (rc || add_batch(&ag, b)) goto out;
-    }
+    if (fl_ice_scan_each(scan, scan_batch, &ag, &err)) goto out;
     rows = finish(&ag);
 out:
     if (rows) { /* a scan abandoned to fall back is not counted */

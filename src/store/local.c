@@ -15,6 +15,7 @@
  * order as S3 does. Reads use pread. Faults from struct fl_store_faults
  * are injected in the wrappers around write, fsync, rename and link.
  */
+#include "core/fileio.h"
 #include "core/mem.h"
 #include "store/store_int.h"
 
@@ -175,22 +176,13 @@ static fl_err_t tmp_create(const char *dir, char **tmp, int *fdp, struct fl_erro
     return fl_errf(err, FL_ERR_IO, "store: no free temporary name in %s", dir);
 }
 
+static ssize_t xwrite_fn(void *ls, int fd, const void *buf, size_t len) {
+    return xwrite(ls, fd, buf, len);
+}
+
 static fl_err_t write_all(struct local_store *ls, int fd, const void *data, size_t len,
                           const char *path, struct fl_error *err) {
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t n = xwrite(ls, fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return sys_err("write", path, err);
-        }
-        if (n == 0) {
-            errno = ENOSPC;
-            return sys_err("write", path, err);
-        }
-        p += n;
-        len -= (size_t)n;
-    }
+    if (fl_write_all_fn(fd, data, len, -1, xwrite_fn, ls) != 0) return sys_err("write", path, err);
     return FL_OK;
 }
 
@@ -312,17 +304,8 @@ static fl_err_t local_get(struct fl_store *st, const char *key, bool whole, uint
         rc = fl_errf(err, FL_ERR_LIMIT, "store: %s: %zu bytes do not fit the buffer", path, len);
         goto out;
     }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = pread(fd, dst + got, len - got, (off_t)(off + got));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            rc = sys_err("read", path, err);
-            break;
-        }
-        if (n == 0) break; /* truncated under us: return what is there */
-        got += (size_t)n;
-    }
+    size_t got = 0; /* a file truncated under us: what is there */
+    if (fl_read_full(fd, dst, len, (int64_t)off, &got) < 0) rc = sys_err("read", path, err);
     out->len -= len - got;
 out:
     if (fd >= 0) close(fd);

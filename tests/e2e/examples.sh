@@ -7,7 +7,8 @@
 #                same files keep coming, a new uuid in the next commit
 #   weather      rows = acknowledged events, ts from the hour stamp, hour(ts) partitions
 #   clickstream  rows = acknowledged events, dt = date(ts), partitioned by dt
-#   iot          the same, over 4 log partitions
+#   iot          the same, over 4 log partitions; ts in epoch milliseconds
+#                (seed 002's own form) lands on its day
 #   ratings      rows = acknowledged events, day(timestamp) partitions, _kafka_* =
 #                the record's position (unique offsets), processed_timestamp set
 # and `floe status` reports each pipeline's counters.
@@ -78,6 +79,12 @@ for s in clickstream iot; do
     check "$s: partitioned by dt" '[ "$(sql "select count(*) from \"$s\$files\" where partition not like \"%dt%\"")" = 0 ]'
     check "$s: 4 log partitions" '[ "$("$FLOE" topic describe "$s" --log-dir "$T/d/log" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"partitions\"])")" = 4 ]'
     check "$s: status lag 0" '"$FLOE" status --url "$URL" --json | grep -q "\"lag\":0"'
+    if [ "$s" = iot ]; then # seed 002 sends ts in epoch milliseconds: 2026, not 1970-01-21
+        curl -fs -H 'Content-Type: application/vnd.kafka.json.v2+json' \
+            -d '{"records":[{"value":{"device_id":"seed002-ms","site":"a","ts":1767780000000}}]}' \
+            "$URL/topics/iot" >/dev/null
+        check "iot: ts in epoch ms lands on its day" 'wait_sql "select ts || \" \" || dt from iot where device_id = \"seed002-ms\"" "2026-01-07 10:00:00.000000+00:00 2026-01-07"'
+    fi
     restart_clean
 done
 

@@ -395,7 +395,10 @@ const EXTREMES = {
   time: ['00:00:00.000000', '23:59:59.999999', '12:00:00.000001'].map((x) => [`"${x}"`, timeTextToMicros(x).toString()]),
   timestamp: ['0001-01-01T00:00:00.000000', '9999-12-31T23:59:59.999999', '1969-12-31T23:59:59.999999',
     '1970-01-01T00:00:00.000000', '1582-10-04T12:34:56.789012']
-    .map((x) => [`"${x}"`, tsTextToMicros(x).toString()]).concat([['-1', '-1'], ['1700000000123456', '1700000000123456']]),
+    .map((x) => [`"${x}"`, tsTextToMicros(x).toString()])
+    /* epoch numbers: the unit told by the magnitude (< 1e11 s, < 1e14 ms, < 1e17 us, else ns) */
+    .concat([['-1', '-1000000'], ['1767780000000', '1767780000000000'], ['1700000000123456', '1700000000123456'],
+      ['1767780000000001999', '1767780000000001']]),
   timestamptz: ['0001-01-01T00:00:00.000000+00:00', '9999-12-31T23:59:59.999999+00:00', '1969-12-31T23:59:59.999999+00:00',
     '1900-01-01T00:00:00.000001+00:00'].map((x) => [`"${x}"`, tsTextToMicros(x).toString()]),
   string: ['', 'a', 'z'.repeat(100), 'héllo wörld ✓ 日本語 🎉', 'é'.repeat(40), '\n\t"\\ quote', ' ', 'A'.repeat(65),
@@ -427,7 +430,8 @@ function randomValue(ice, r) {
     case 'time': { const v = BigInt(Math.floor(r() * 86400e6)); return r() < 0.5 ? [v.toString(), v.toString()] : [`"${microsToTimeText(v)}"`, v.toString()]; }
     case 'timestamp': case 'timestamptz': {
       const v = BigInt(Math.floor((r() - 0.3) * 3e15));
-      if (r() < 0.5) return [v.toString(), v.toString()];
+      /* a number is read as microseconds only from 1e14 (1973) up: its magnitude tells the unit */
+      if (r() < 0.5 && (v >= 100000000000000n || v <= -100000000000000n)) return [v.toString(), v.toString()];
       return [`"${microsToTsText(v)}${t.type === 'timestamptz' ? '+00:00' : ''}"`, v.toString()];
     }
     case 'string': {

@@ -469,12 +469,45 @@ static void test_map_captures(void **state) {
     fl_schema_free(s);
 }
 
+/* Seed 002: iot events carry ts in epoch milliseconds; the table's ts
+ * and the dt derived from it land on 2026-01-07, not 1970-01-21. */
+static void test_map_epoch_ms(void **state) {
+    (void)state;
+    struct fl_error err = {0};
+    struct fl_schema *s = NULL;
+    assert_int_equal(fl_schema_parse(CAP_SCHEMA, strlen(CAP_SCHEMA), &s, &err), FL_OK);
+    const struct fl_pipe_map_step steps[] = {{FL_PIPE_MAP_DERIVE, "dt", "date(ts)", NULL, "f:1"}};
+    struct fl_pipe_map *m = NULL;
+    struct fl_jdec *d = NULL;
+    struct fl_batch *b = NULL;
+    assert_int_equal(fl_pipe_map_new(s, steps, 1, &m, &err), FL_OK);
+    assert_int_equal(fl_pipe_map_decoder(m, s, &d, &err), FL_OK);
+    assert_int_equal(fl_batch_new(s, 0, &b, &err), FL_OK);
+    struct fl_pipe_map_pos pos = {"iot", 0, 0, 1767225600123456, -1};
+    const char *rec = "{\"device_id\":\"d-1\",\"site\":\"plant-a\",\"temp_c\":21.5,"
+                      "\"ts\":1767780000000,\"name\":\"iot\"}";
+    if (map_row(m, d, b, rec, &pos, &err)) fail_msg("%s", err.msg);
+    char iso[40];
+    fl_time_format_iso(i64_at(b, 0, 0), iso, sizeof(iso));
+    assert_string_equal(iso, "2026-01-07T10:00:00.000000Z");
+    int32_t v32;
+    memcpy(&v32, b->cols[1].values, 4);
+    assert_int_equal(v32, fl_time_days_from_civil(2026, 1, 7));
+    /* a date() of a number that is no instant: refused with the reason */
+    assert_int_equal(map_row(m, d, b, "{\"ts\":1e300,\"name\":\"x\"}", &pos, &err), FL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "out of range"));
+    assert_rows(b, 1);
+    fl_jdec_free(d);
+    fl_pipe_map_free(m);
+    fl_batch_free(b);
+    fl_schema_free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tables_section),
-        cmocka_unit_test(test_errors_name_line_and_key),
-        cmocka_unit_test(test_map_steps),
-        cmocka_unit_test(test_map_captures),
+        cmocka_unit_test(test_tables_section), cmocka_unit_test(test_errors_name_line_and_key),
+        cmocka_unit_test(test_map_steps),      cmocka_unit_test(test_map_captures),
+        cmocka_unit_test(test_map_epoch_ms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,10 +11,14 @@
 #include "core/buf.h"
 #include "core/crc32c.h"
 #include "core/err.h"
+#include "core/fileio.h"
 #include "core/time.h"
 #include "core/varint.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void test_errf_keeps_first(void **state) {
     (void)state;
@@ -47,6 +51,113 @@ static void test_buf_cap(void **state) {
     assert_int_equal(b.data[4], 4);
     assert_int_equal(b.data[7], 1);
     fl_buf_fini(&b);
+}
+
+/* An epoch number's unit told by its magnitude: each unit on both sides
+ * of its thresholds (1e11, 1e14, 1e17), fractions, negatives, the range. */
+static void test_time_epoch_guess(void **state) {
+    (void)state;
+    static const struct {
+        int64_t v, us;
+    } CASES[] = {
+        {0, 0},
+        {1, 1000000},                                           /* seconds */
+        {-1, -1000000},                                         /* a second before 1970 */
+        {1767780000, INT64_C(1767780000000000)},                /* seed 002's instant, in s */
+        {INT64_C(99999999999), INT64_C(99999999999000000)},     /* 1e11 - 1: still seconds (5138) */
+        {INT64_C(100000000000), INT64_C(100000000000000)},      /* 1e11: milliseconds (1973) */
+        {INT64_C(1767780000000), INT64_C(1767780000000000)},    /* seed 002's ms */
+        {INT64_C(99999999999999), INT64_C(99999999999999000)},  /* 1e14 - 1: ms */
+        {INT64_C(100000000000000), INT64_C(100000000000000)},   /* 1e14: microseconds */
+        {INT64_C(1767780000000000), INT64_C(1767780000000000)}, /* in us */
+        {INT64_C(99999999999999999), INT64_C(99999999999999999)},  /* 1e17 - 1: us */
+        {INT64_C(100000000000000000), INT64_C(100000000000000)},   /* 1e17: nanoseconds */
+        {INT64_C(1767780000000000000), INT64_C(1767780000000000)}, /* in ns */
+        {INT64_C(1767780000000001999), INT64_C(1767780000000001)}, /* ns truncated */
+        {-INT64_C(100000000000000001), -INT64_C(100000000000001)}, /* floor before 1970 */
+        {INT64_MAX, INT64_MAX / 1000},                             /* 2262 in ns */
+    };
+    int64_t us;
+    char iso[40];
+    for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
+        us = 0;
+        if (fl_time_epoch_guess_us(CASES[i].v, &us) != FL_OK || us != CASES[i].us)
+            fail_msg("case %zu: %lld -> %lld, not %lld", i, (long long)CASES[i].v, (long long)us,
+                     (long long)CASES[i].us);
+    }
+    assert_int_equal(fl_time_epoch_guess_us(INT64_C(1767780000000), &us), FL_OK);
+    fl_time_format_iso(us, iso, sizeof(iso));
+    assert_string_equal(iso, "2026-01-07T10:00:00.000000Z"); /* not 1970-01-21 */
+    /* seconds before 0001-01-01: a range error, not a wrapped year */
+    assert_int_equal(fl_time_epoch_guess_us(-INT64_C(99999999999), &us), FL_ERR_RANGE);
+    assert_int_equal(fl_time_epoch_guess_us(-INT64_C(62135596800), &us), FL_OK); /* 0001-01-01 */
+    assert_int_equal(fl_time_epoch_guess_us(-INT64_C(62135596801), &us), FL_ERR_RANGE);
+    assert_int_equal(fl_time_epoch_guess_us(INT64_MIN, &us), FL_OK); /* ns: 1677 */
+    /* fractions */
+    assert_int_equal(fl_time_epoch_guess_us_double(1767780000.5, &us), FL_OK);
+    assert_int_equal(us, INT64_C(1767780000500000));
+    assert_int_equal(fl_time_epoch_guess_us_double(1767780000000.25, &us), FL_OK);
+    assert_int_equal(us, INT64_C(1767780000000250));
+    assert_int_equal(fl_time_epoch_guess_us_double(99999999999.5, &us), FL_OK); /* seconds */
+    assert_int_equal(us, INT64_C(99999999999500000));
+    assert_int_equal(fl_time_epoch_guess_us_double(1e11, &us), FL_OK); /* ms */
+    assert_int_equal(us, INT64_C(100000000000000));
+    assert_int_equal(fl_time_epoch_guess_us_double(-0.5, &us), FL_OK);
+    assert_int_equal(us, -500000);
+    assert_int_equal(fl_time_epoch_guess_us_double(1.767780000e18, &us), FL_OK); /* ns */
+    assert_int_equal(us, INT64_C(1767780000000000));
+    assert_int_equal(fl_time_epoch_guess_us_double(-1e12 * 1e3, &us), FL_OK);
+    assert_int_equal(fl_time_epoch_guess_us_double(1e300, &us), FL_ERR_RANGE);
+    assert_int_equal(fl_time_epoch_guess_us_double(0.0 / 0.0, &us), FL_ERR_RANGE);
+}
+
+/* A write that takes at most 3 bytes, and none once *left is used up. */
+static ssize_t short_write(void *ctx, int fd, const void *data, size_t len) {
+    int *left = ctx;
+    if (*left <= 0) return 0;
+    size_t n = len < 3 ? len : 3;
+    if ((int)n > *left) n = (size_t)*left;
+    *left -= (int)n;
+    return write(fd, data, n);
+}
+
+/* Paths at their buffer's size and one past it; whole writes through
+ * short writes; a write that stops is ENOSPC; whole reads and the end. */
+static void test_fileio(void **state) {
+    (void)state;
+    char buf[8];
+    struct fl_error e = {0};
+    assert_int_equal(fl_path_fmt(buf, sizeof(buf), &e, "%s/%s", "abc", "xyz"), FL_OK);
+    assert_string_equal(buf, "abc/xyz"); /* 7 bytes and the NUL: the limit */
+    assert_int_equal(fl_path_fmt(buf, sizeof(buf), &e, "%s/%s", "abc", "wxyz"), FL_ERR_LIMIT);
+    assert_string_equal(buf, ""); /* never the shortened "abc/wxy" */
+    assert_non_null(strstr(e.msg, "is 8 bytes, over the limit of 7"));
+    assert_int_equal(fl_path_fmt(buf, sizeof(buf), NULL, "%s", "12345678"), FL_ERR_LIMIT);
+
+    char tmpl[] = "/tmp/floe-fileio-XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    unlink(tmpl);
+    const char text[] = "0123456789abcdef";
+    int left = 100;
+    assert_int_equal(fl_write_all_fn(fd, text, 16, -1, short_write, &left), 0);
+    assert_int_equal(left, 84);
+    assert_int_equal(fl_write_all(fd, "XY", 2, 4), 0); /* pwrite at 4 */
+    left = 5;
+    errno = 0;
+    assert_int_equal(fl_write_all_fn(fd, text, 16, -1, short_write, &left), -1);
+    assert_int_equal(errno, ENOSPC);
+    char got[32];
+    size_t n = 0;
+    assert_int_equal(fl_read_full(fd, got, 16, 0, &n), 0);
+    assert_int_equal(n, 16);
+    assert_memory_equal(got, "0123XY6789abcdef", 16);
+    assert_int_equal(fl_read_full(fd, got, 32, 0, &n), 1); /* the end of the file */
+    assert_int_equal(n, 21);
+    assert_memory_equal(got + 16, "01234", 5);
+    close(fd);
+    assert_int_equal(fl_read_full(fd, got, 4, 0, &n), -1);
+    assert_int_equal(errno, EBADF);
 }
 
 static void test_time_roundtrip(void **state) {
@@ -123,7 +234,8 @@ static void test_varint(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_errf_keeps_first), cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_time_roundtrip),   cmocka_unit_test(test_crc32c_vectors),
+        cmocka_unit_test(test_time_roundtrip),   cmocka_unit_test(test_time_epoch_guess),
+        cmocka_unit_test(test_fileio),           cmocka_unit_test(test_crc32c_vectors),
         cmocka_unit_test(test_varint),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

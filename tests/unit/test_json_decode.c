@@ -113,6 +113,42 @@ static void test_types_and_agreement(void **state) {
     assert_non_null(strstr(ta, "\"dec\":\"12.34\""));
 }
 
+/* A number for a timestamp column is epoch time in the unit its
+ * magnitude tells (seconds, ms, us, ns), on both decode paths; a number
+ * that is no instant is refused, never a silent 1970. */
+static void test_epoch_numbers(void **state) {
+    struct fixture *f = *state;
+    static const char *const SAME[] = {
+        "1767780000",   "1767780000000", "1767780000000000", "1767780000000000000",
+        "1767780000.0", "1.76778e12", /* seed 002's ms, in every unit and form */
+    };
+    char ta[512], tb[512];
+    for (size_t k = 0; k < sizeof(SAME) / sizeof(SAME[0]); k++) {
+        char json[128];
+        struct fl_error e;
+        snprintf(json, sizeof(json), "{\"id\":1,\"ts\":%s}", SAME[k]);
+        fl_batch_reset(f->a);
+        fl_batch_reset(f->b);
+        if (row(f, json, &e)) fail_msg("%s: %s", SAME[k], e.msg);
+        assert_int_equal(fl_batch_append_json(f->b, json, strlen(json), &e), FL_OK);
+        row_text(f->a, 0, ta, sizeof(ta));
+        row_text(f->b, 0, tb, sizeof(tb));
+        assert_string_equal(ta, tb);
+        if (!strstr(ta, "\"ts\":\"2026-01-07T10:00:00.000000+00:00\""))
+            fail_msg("%s: %s", SAME[k], ta);
+    }
+    static const char *const BAD[] = {"{\"id\":1,\"ts\":-99999999999}", "{\"id\":1,\"ts\":1e300}",
+                                      "{\"id\":1,\"ts\":99999999999999999999}"};
+    for (size_t k = 0; k < sizeof(BAD) / sizeof(BAD[0]); k++) {
+        struct fl_error e;
+        fl_batch_reset(f->a);
+        assert_int_equal(row(f, BAD[k], &e), FL_ERR_INVALID);
+        if (!strstr(e.msg, "epoch number out of range (years 0001-9999)"))
+            fail_msg("%s: %s", BAD[k], e.msg);
+        assert_int_not_equal(fl_batch_append_json(f->b, BAD[k], strlen(BAD[k]), &e), FL_OK);
+    }
+}
+
 static void test_errors_leave_nothing(void **state) {
     struct fixture *f = *state;
     static const struct {
@@ -252,6 +288,7 @@ static void test_keys_hooks_captures(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_types_and_agreement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_epoch_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_caller_columns_and_hour_stamps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_hooks_captures, setup, teardown),

@@ -21,6 +21,7 @@
 #include "log/log.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -35,7 +36,7 @@ static void rm_rf(const char *path) {
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
             if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-            char sub[1400];
+            char sub[4400]; /* test_long_paths goes near PATH_MAX */
             snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
             rm_rf(sub);
         }
@@ -852,6 +853,59 @@ static void test_read_only_and_lock(void **state) {
     fl_log_close(other);
 }
 
+/* A folder path + "/" + name of total length len under base: nested
+ * folders of at most 200 bytes a name, created; the path into out. */
+static void deep_dir(const char *base, size_t len, char *out, size_t outsz) {
+    snprintf(out, outsz, "%s", base);
+    while (strlen(out) < len) {
+        size_t n = strlen(out), add = len - n - 1;
+        if (add > 200) add = 200;
+        if (add == 0) add = 1, out[n - 1] = 'x'; /* never a trailing "/" */
+        out[n] = '/';
+        memset(out + n + 1, 'd', add);
+        out[n + 1 + add] = 0;
+        assert_true(mkdir(out, 0755) == 0 || errno == EEXIST);
+    }
+}
+
+/* A path that would not fit PATH_MAX is an error naming it, never a
+ * file at a shortened path: a topic whose segment index would be 4097
+ * bytes long (the old code created "...00000000000000000000.ind"), and
+ * a log folder too long for its lock file. */
+static void test_long_paths(void **state) {
+    struct fx *fx = *state;
+    char dir[4200];
+    deep_dir(fx->dir, 3860, dir, sizeof(dir));
+    struct fl_log_opts o = fx->opts;
+    o.dir = dir;
+    struct fl_log *log = NULL;
+    struct fl_error e = {0};
+    assert_int_equal(fl_log_open(&o, &log, &e), FL_OK);
+    char topic[201];
+    memset(topic, 'a', 200);
+    topic[200] = 0;
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 1, FL_LOG_SYNC_ALWAYS);
+    assert_int_equal(fl_log_topic_create(log, topic, &cfg, &e), FL_ERR_LIMIT);
+    assert_non_null(strstr(e.msg, "over the limit of 4095"));
+    char path[4500];
+    snprintf(path, sizeof(path), "%s/topics/%s", dir, topic);
+    struct stat st;
+    assert_int_equal(stat(path, &st), -1); /* nothing was made */
+    /* a shorter name fits: the same folder works */
+    topic[100] = 0;
+    fl_err_clear(&e);
+    assert_int_equal(fl_log_topic_create(log, topic, &cfg, &e), FL_OK);
+    fl_log_close(log);
+
+    char longer[4200];
+    deep_dir(fx->dir, 4090, longer, sizeof(longer));
+    o.dir = longer;
+    fl_err_clear(&e);
+    assert_int_equal(fl_log_open(&o, &log, &e), FL_ERR_LIMIT);
+    if (!strstr(e.msg, "over the limit")) fail_msg("%s", e.msg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_bytes),
@@ -867,6 +921,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_interval_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_and_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_during_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_paths, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,36 +57,66 @@ static int64_t table_rows(struct fl_store *st, struct fl_catalog *cat, int64_t *
     return n;
 }
 
-static void test_exactly_once(void **state) {
-    (void)state;
-    char dir[] = "/tmp/floe-pipe-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+/* A log, a warehouse and a catalog in a fresh temporary folder, and the
+ * weather schema. */
+struct env {
+    char dir[64];
+    struct fl_log *log;
+    struct fl_store *st;
+    struct fl_catalog *cat;
+    struct fl_schema *schema;
+};
+
+static void env_open(struct env *e) {
+    snprintf(e->dir, sizeof(e->dir), "/tmp/floe-pipe-XXXXXX");
+    assert_non_null(mkdtemp(e->dir));
     char logdir[128], uri[128], caturi[128];
-    snprintf(logdir, sizeof(logdir), "%s/log", dir);
-    snprintf(uri, sizeof(uri), "file://%s/wh", dir);
-    snprintf(caturi, sizeof(caturi), "sqlite://%s/cat.db", dir);
+    snprintf(logdir, sizeof(logdir), "%s/log", e->dir);
+    snprintf(uri, sizeof(uri), "file://%s/wh", e->dir);
+    snprintf(caturi, sizeof(caturi), "sqlite://%s/cat.db", e->dir);
     struct fl_error err = {0};
-    struct fl_log *log = NULL;
     struct fl_log_opts lo;
     fl_log_opts_default(&lo);
     lo.dir = logdir;
-    assert_int_equal(fl_log_open(&lo, &log, &err), FL_OK);
+    struct fl_store_opts so = {0};
+    assert_int_equal(fl_log_open(&lo, &e->log, &err), FL_OK);
+    assert_int_equal(fl_store_open(uri, &so, &e->st, &err), FL_OK);
+    assert_int_equal(fl_catalog_open(caturi, "floe", &e->cat, &err), FL_OK);
+    assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &e->schema, &err), FL_OK);
+}
+
+static void env_close(struct env *e) {
+    fl_schema_free(e->schema);
+    fl_catalog_free(e->cat);
+    fl_store_free(e->st);
+    fl_log_close(e->log);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A topic of nparts partitions and an empty table of the weather schema. */
+static void topic_and_table(struct env *e, const char *topic, int nparts, const char *table) {
+    struct fl_error err = {0};
     struct fl_log_topic_config tc;
     fl_log_topic_config_default(&tc);
-    tc.partitions = 2;
-    assert_int_equal(fl_log_topic_create(log, "weather", &tc, &err), FL_OK);
-    struct fl_store *st = NULL;
-    struct fl_catalog *cat = NULL;
-    struct fl_schema *schema = NULL;
+    tc.partitions = nparts;
+    assert_int_equal(fl_log_topic_create(e->log, topic, &tc, &err), FL_OK);
     struct fl_ice_table *tbl = NULL;
-    struct fl_store_opts so = {0};
-    assert_int_equal(fl_store_open(uri, &so, &st, &err), FL_OK);
-    assert_int_equal(fl_catalog_open(caturi, "floe", &cat, &err), FL_OK);
-    assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
-    assert_int_equal(
-        fl_ice_table_create(st, cat, "default", "weather", schema, NULL, NULL, 0, &tbl, &err),
-        FL_OK);
+    if (fl_ice_table_create(e->st, e->cat, "default", table, e->schema, NULL, NULL, 0, &tbl, &err))
+        fail_msg("%s", err.msg);
     fl_ice_table_free(tbl);
+}
+
+static void test_exactly_once(void **state) {
+    (void)state;
+    struct env e;
+    env_open(&e);
+    struct fl_log *log = e.log;
+    struct fl_store *st = e.st;
+    struct fl_catalog *cat = e.cat;
+    struct fl_error err = {0};
+    topic_and_table(&e, "weather", 2, "weather");
 
     /* seed 001's events: ts as YYYY-MM-DD-HH */
     for (int i = 0; i < 10; i++) {
@@ -147,17 +177,44 @@ static void test_exactly_once(void **state) {
     fl_pipe_stop(p);
     assert_int_equal(table_rows(st, cat, NULL), 35);
     fl_pipe_free(p);
+    env_close(&e);
+}
 
-    fl_schema_free(schema);
-    fl_catalog_free(cat);
-    fl_store_free(st);
-    fl_log_close(log);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+/* The lag counts every partition, however many the topic has: at 64
+ * (the size of the fixed array it once used), past it (65) and well past
+ * it (200); records in the last partition are counted, then consumed. */
+static void test_lag_every_partition(void **state) {
+    (void)state;
+    struct env e;
+    env_open(&e);
+    struct fl_error err = {0};
+    const int widths[] = {64, 65, 200};
+    for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+        char topic[32];
+        snprintf(topic, sizeof(topic), "wide%d", widths[w]);
+        topic_and_table(&e, topic, widths[w], topic);
+        struct fl_pipe_config pc = {.topic = topic, .ns = "default", .table = topic};
+        struct fl_pipe *p = NULL;
+        if (fl_pipe_new(e.log, e.st, e.cat, &pc, &p, &err)) fail_msg("%s", err.msg);
+        const char *ev = "{\"city\":\"x\",\"ts\":\"2026-01-08T00:00:00Z\"}";
+        produce(e.log, topic, 0, ev);
+        for (int i = 0; i < 3; i++) produce(e.log, topic, widths[w] - 1, ev);
+        struct fl_pipe_stats ps;
+        fl_pipe_get_stats(p, &ps);
+        assert_int_equal(ps.lag, 4); /* the last partition's three count */
+        int64_t n = 0;
+        assert_int_equal(fl_pipe_step(p, &n, &err), FL_OK);
+        assert_int_equal(n, 4);
+        fl_pipe_get_stats(p, &ps);
+        assert_int_equal(ps.consumed, 4);
+        assert_int_equal(ps.lag, 0);
+        fl_pipe_free(p);
+    }
+    env_close(&e);
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exactly_once)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exactly_once),
+                                       cmocka_unit_test(test_lag_every_partition)};
     return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
 }

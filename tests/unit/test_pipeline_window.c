@@ -69,8 +69,9 @@ static void fx_fini(struct fixture *fx) {
 static fl_err_t add(struct fixture *fx, const char *city, double t_s, const char *temp,
                     char *reason) {
     char json[256];
-    snprintf(json, sizeof(json), "{\"city\":\"%s\",\"ts\":%lld,\"temperature\":%s}", city,
-             (long long)(t_s * 1e6), temp);
+    /* epoch seconds with a fraction (a number's unit is told by its magnitude) */
+    snprintf(json, sizeof(json), "{\"city\":\"%s\",\"ts\":%.6f,\"temperature\":%s}", city, t_s,
+             temp);
     struct fl_error err = {0};
     fl_batch_reset(fx->in);
     if (fl_batch_append_json(fx->in, json, strlen(json), &err)) fail_msg("%s", err.msg);

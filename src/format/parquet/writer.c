@@ -26,6 +26,7 @@
  */
 #include "format/parquet/writer.h"
 
+#include "core/fileio.h"
 #include "core/endian.h"
 #include "core/mem.h"
 #include "format/parquet/bounds.h"
@@ -397,17 +398,7 @@ static fl_err_t emit(struct fl_pq_writer *pqw, const void *data, size_t len, str
 
 static fl_err_t fd_sink(void *ctx, const void *data, size_t len) {
     struct fl_pq_writer *pqw = ctx;
-    const uint8_t *p = data;
-    while (len) {
-        ssize_t n = write(pqw->fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return FL_ERR_IO;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return FL_OK;
+    return fl_write_all(pqw->fd, data, len, -1) == 0 ? FL_OK : FL_ERR_IO;
 }
 
 /* ---- columns ---- */
