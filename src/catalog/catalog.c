@@ -20,10 +20,12 @@
  */
 #include "catalog/catalog.h"
 #include "catalog/catalog_int.h"
+#include "core/fileio.h"
 #include "core/mem.h"
-
 #include "core/time.h"
+#include "iceberg/table_ops.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 #include <time.h>
 
 struct fl_catalog {
+    struct fl_ice_catalog ice; /* the table operations iceberg/ commits through */
     const struct fl_catalog_driver *drv;
     void *conn;
     char *name;
@@ -49,23 +52,8 @@ static const char *const SCHEMA_SQL[] = {
     "PRIMARY KEY (catalog_name, namespace, property_key))",
 };
 
-fl_err_t fl_catalog_check_name(const char *what, const char *name, struct fl_error *err) {
-    size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n > 255)
-        return fl_errf(err, FL_ERR_INVALID, "%s name must be 1 to 255 bytes", what);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
-            return fl_errf(err, FL_ERR_INVALID,
-                           "%s name \"%s\" contains '/', '\\' or a control character", what, name);
-    }
-    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return fl_errf(err, FL_ERR_INVALID, "%s name \"%s\" is not allowed", what, name);
-    return FL_OK;
-}
-
 static fl_err_t check_ns(const char *ns, struct fl_error *err) {
-    fl_err_t rc = fl_catalog_check_name("namespace", ns, err);
+    fl_err_t rc = fl_path_check_name("namespace", ns, err);
     if (rc) return rc;
     if (ns[0] == '.' || ns[strlen(ns) - 1] == '.' || strstr(ns, ".."))
         return fl_errf(err, FL_ERR_INVALID, "namespace \"%s\" has an empty level", ns);
@@ -74,7 +62,7 @@ static fl_err_t check_ns(const char *ns, struct fl_error *err) {
 
 static fl_err_t check_table(const char *ns, const char *name, struct fl_error *err) {
     fl_err_t rc = check_ns(ns, err);
-    return rc ? rc : fl_catalog_check_name("table", name, err);
+    return rc ? rc : fl_path_check_name("table", name, err);
 }
 
 static int row_found(void *ctx, const char *const *cols, int n) {
@@ -82,6 +70,51 @@ static int row_found(void *ctx, const char *const *cols, int n) {
     (void)n;
     *(int *)ctx = 1;
     return 1;
+}
+
+/* ---- the table operations iceberg/ commits through ---- */
+
+static struct fl_catalog *cat_of(struct fl_ice_catalog *icat) {
+    return (struct fl_catalog *)(void *)((char *)icat - offsetof(struct fl_catalog, ice));
+}
+
+static fl_err_t ice_load(struct fl_ice_catalog *icat, const char *ns, const char *name, char *out,
+                         size_t outsz, struct fl_error *err) {
+    return fl_catalog_table_load(cat_of(icat), ns, name, out, outsz, err);
+}
+
+static fl_err_t ice_ns_ensure(struct fl_ice_catalog *icat, const char *ns, struct fl_error *err) {
+    struct fl_catalog *cat = cat_of(icat);
+    fl_err_t rc = fl_catalog_ns_exists(cat, ns, err);
+    if (rc != FL_ERR_NOTFOUND) return rc;
+    fl_err_clear(err);
+    rc = fl_catalog_ns_create(cat, ns, NULL, NULL, 0, err);
+    if (rc == FL_ERR_EXISTS) { /* another writer created it first */
+        fl_err_clear(err);
+        rc = FL_OK;
+    }
+    return rc;
+}
+
+static fl_err_t ice_create(struct fl_ice_catalog *icat, const char *ns, const char *name,
+                           const char *location, struct fl_error *err) {
+    return fl_catalog_table_create(cat_of(icat), ns, name, location, err);
+}
+
+static fl_err_t ice_commit(struct fl_ice_catalog *icat, const char *ns, const char *name,
+                           const char *expected, const char *location, struct fl_error *err) {
+    return fl_catalog_table_commit(cat_of(icat), ns, name, expected, location, err);
+}
+
+static const struct fl_ice_catalog_ops ice_ops = {
+    .load = ice_load,
+    .ns_ensure = ice_ns_ensure,
+    .create = ice_create,
+    .commit = ice_commit,
+};
+
+struct fl_ice_catalog *fl_catalog_ice(struct fl_catalog *cat) {
+    return cat ? &cat->ice : NULL;
 }
 
 fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_catalog **out,
@@ -101,6 +134,7 @@ fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_ca
                        "catalog URI \"%s\": only sqlite: and postgresql:// are supported", uri);
     if (!*path) return fl_errf(err, FL_ERR_INVALID, "catalog URI \"%s\" names no file", uri);
     struct fl_catalog *cat = fl_calloc(1, sizeof(*cat));
+    cat->ice.ops = &ice_ops;
     cat->drv = pg ? &fl_catalog_pg_driver : &fl_catalog_sqlite_driver;
     cat->name = fl_strdup(catalog_name);
     fl_err_t rc = pg ? fl_catalog_pg_open(uri, &cat->conn, err)

@@ -12,7 +12,13 @@
  * from; losing it returns FL_ERR_CONFLICT and changes nothing.
  *
  * Namespaces are dotted strings ("sales.eu"), as JdbcCatalog stores
- * multi-level namespaces.
+ * multi-level namespaces; each level and each table name passes
+ * fl_path_check_name (core/fileio.h), since they become folders.
+ *
+ * Iceberg tables reach the catalog through the table operations iceberg/
+ * defines (iceberg/table_ops.h): a struct fl_catalog embeds a struct
+ * fl_ice_catalog whose ops load, register and compare-and-swap a table's
+ * metadata location; fl_catalog_ice hands it out.
  */
 #ifndef FL_CATALOG_CATALOG_H
 #define FL_CATALOG_CATALOG_H
@@ -22,6 +28,7 @@
 #include <stddef.h>
 
 struct fl_catalog;
+struct fl_ice_catalog;
 
 /* Called once per namespace or table name; a non-zero return stops. */
 typedef int (*fl_catalog_name_fn)(void *ctx, const char *ns, const char *name);
@@ -70,8 +77,9 @@ fl_err_t fl_catalog_table_rename(struct fl_catalog *cat, const char *ns, const c
 fl_err_t fl_catalog_table_list(struct fl_catalog *cat, const char *ns, fl_catalog_name_fn fn,
                                void *ctx, struct fl_error *err);
 
-/* Checks a namespace or table name: non-empty, <= 255 bytes, no control
- * characters, no '/' (names become path segments). */
-fl_err_t fl_catalog_check_name(const char *what, const char *name, struct fl_error *err);
+/* The catalog as Iceberg tables use it (iceberg/table_ops.h): pass it to
+ * fl_ice_table_load and fl_ice_table_create. Borrowed, valid while cat
+ * is; NULL when cat is NULL (tables opened by path have no catalog). */
+struct fl_ice_catalog *fl_catalog_ice(struct fl_catalog *cat);
 
 #endif

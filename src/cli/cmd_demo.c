@@ -12,6 +12,7 @@
  */
 #include "batch/batch.h"
 #include "batch/batch_json.h"
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
 #include "core/buf.h"
@@ -116,7 +117,7 @@ int fl_cli_demo(int argc, char **argv) {
         char prev[4096];
         if (fl_catalog_table_load(cat, "demo", "weather", prev, sizeof(prev), &ignore) == FL_OK) {
             struct fl_ice_table *old = NULL;
-            if (fl_ice_table_load(st, cat, "demo", "weather", &old, &ignore) == FL_OK) {
+            if (!fl_ice_table_load(st, fl_catalog_ice(cat), "demo", "weather", &old, &ignore)) {
                 char prefix[1100];
                 int cut =
                     snprintf(prefix, sizeof(prefix), "%s/", old->key_prefix) >= (int)sizeof(prefix);
@@ -128,7 +129,8 @@ int fl_cli_demo(int argc, char **argv) {
     }
     const char *terms[] = {"hour(ts)"};
     if (fl_ice_spec_from_terms(schema, 0, terms, 1, 1000, &spec, &err)) goto out;
-    if (fl_ice_table_create(st, cat, "demo", "weather", schema, spec, NULL, 0, &tbl, &err))
+    if (fl_ice_table_create(st, fl_catalog_ice(cat), "demo", "weather", schema, spec, NULL, 0, &tbl,
+                            &err))
         goto out;
     if (fl_ice_appender_new(tbl, &ap, &err)) goto out;
 

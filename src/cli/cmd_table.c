@@ -120,7 +120,7 @@ static fl_err_t open_table(const struct opts *o, struct env *e, const char *t,
         char ns[256], name[256];
         fl_err_t rc = split_name(t, ns, sizeof(ns), name, sizeof(name), err);
         if (!rc) rc = env_open(o, e, err);
-        if (!rc) rc = fl_ice_table_load(e->store, e->cat, ns, name, out, err);
+        if (!rc) rc = fl_ice_table_load(e->store, fl_catalog_ice(e->cat), ns, name, out, err);
         return rc;
     }
     char *uri = fl_cli_to_uri(t);
@@ -189,8 +189,8 @@ static int cmd_create(const struct opts *o) {
                                &spec, &err))
         goto out;
     if (env_open(o, &e, &err)) goto out;
-    if (!fl_ice_table_create(e.store, e.cat, ns, name, schema, spec, o->props, o->nprops, &tbl,
-                             &err)) {
+    if (!fl_ice_table_create(e.store, fl_catalog_ice(e.cat), ns, name, schema, spec, o->props,
+                             o->nprops, &tbl, &err)) {
         printf("created %s.%s at %s\n", ns, name, tbl->meta->location);
         rc = 0;
     }
@@ -827,7 +827,7 @@ static int cmd_drop(const struct opts *o) {
     char prefix[FL_STORE_KEY_MAX + 2] = "";
     fl_err_t rc = FL_OK;
     if (o->purge) {
-        rc = fl_ice_table_load(e.store, e.cat, ns, name, &tbl, &err);
+        rc = fl_ice_table_load(e.store, fl_catalog_ice(e.cat), ns, name, &tbl, &err);
         if (!rc && tbl->key_prefix[0]) snprintf(prefix, sizeof(prefix), "%s/", tbl->key_prefix);
         fl_ice_table_free(tbl);
     }

@@ -85,7 +85,9 @@ static fl_err_t ensure_table(struct fl_store *st, struct fl_catalog *cat, const 
     if (!rc)
         rc = fl_ice_spec_from_terms(schema, 0, terms, term ? 1 : 0, FL_ICE_PARTITION_FIELD_ID_START,
                                     &spec, err);
-    if (!rc) rc = fl_ice_table_create(st, cat, "default", name, schema, spec, NULL, 0, &tbl, err);
+    if (!rc)
+        rc = fl_ice_table_create(st, fl_catalog_ice(cat), "default", name, schema, spec, NULL, 0,
+                                 &tbl, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
         rc = FL_OK;

@@ -137,17 +137,18 @@ fl_err_t fl_up_table_ensure(struct fl_store *st, struct fl_catalog *cat,
     *created = 0;
     fl_err_t rc = fl_up_table_build(t, &schema, &spec, err);
     if (rc) return rc;
-    rc = fl_ice_table_load(st, cat, t->ns, t->name, &tbl, err);
+    rc = fl_ice_table_load(st, fl_catalog_ice(cat), t->ns, t->name, &tbl, err);
     if (rc == FL_ERR_NOTFOUND) {
         fl_err_clear(err);
         int n = t->nprops < 256 ? t->nprops : 256;
         for (int i = 0; i < n; i++)
             props[i] = (struct fl_ice_kv){t->prop_keys[i], t->prop_values[i]};
-        rc = fl_ice_table_create(st, cat, t->ns, t->name, schema, spec, props, n, &tbl, err);
+        rc = fl_ice_table_create(st, fl_catalog_ice(cat), t->ns, t->name, schema, spec, props, n,
+                                 &tbl, err);
         if (!rc) *created = 1;
         if (rc == FL_ERR_EXISTS) { /* another process made it first: compare with theirs */
             fl_err_clear(err);
-            rc = fl_ice_table_load(st, cat, t->ns, t->name, &tbl, err);
+            rc = fl_ice_table_load(st, fl_catalog_ice(cat), t->ns, t->name, &tbl, err);
         }
     }
     if (!rc && !*created) {

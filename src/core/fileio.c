@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 fl_err_t fl_path_fmt(char *buf, size_t size, struct fl_error *err, const char *fmt, ...) {
@@ -19,6 +20,21 @@ fl_err_t fl_path_fmt(char *buf, size_t size, struct fl_error *err, const char *f
                           buf, n, size ? size - 1 : 0);
     if (size) buf[0] = '\0';
     return rc;
+}
+
+fl_err_t fl_path_check_name(const char *what, const char *name, struct fl_error *err) {
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 255)
+        return fl_errf(err, FL_ERR_INVALID, "%s name must be 1 to 255 bytes", what);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+            return fl_errf(err, FL_ERR_INVALID,
+                           "%s name \"%s\" contains '/', '\\' or a control character", what, name);
+    }
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return fl_errf(err, FL_ERR_INVALID, "%s name \"%s\" is not allowed", what, name);
+    return FL_OK;
 }
 
 int fl_write_all_fn(int fd, const void *data, size_t len, int64_t off, fl_write_fn fn, void *ctx) {

@@ -1,12 +1,14 @@
 /*
  * fileio.h - paths in fixed buffers, and whole reads and writes.
  *
- * Owns the two things every floor that touches files did its own way:
- * formatting a path into a fixed buffer (an error when it does not fit,
- * never a shortened path that names another file), and moving a whole
- * buffer through write/pwrite and read/pread, retried on EINTR and short
- * transfers. The callers keep their own error messages: these return
- * errno-style results and the caller names the file.
+ * Owns what every floor that touches files did its own way: formatting
+ * a path into a fixed buffer (an error when it does not fit, never a
+ * shortened path that names another file), checking a name that becomes
+ * one segment of a path (a namespace level, a table's folder), and
+ * moving a whole buffer through write/pwrite and read/pread, retried on
+ * EINTR and short transfers. The callers keep their own error messages:
+ * the I/O helpers return errno-style results and the caller names the
+ * file.
  */
 #ifndef FL_CORE_FILEIO_H
 #define FL_CORE_FILEIO_H
@@ -27,6 +29,12 @@
  * a file at a truncated path. err may be NULL. */
 fl_err_t fl_path_fmt(char *buf, size_t size, struct fl_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Checks a name that becomes one path segment (a namespace level or a
+ * table name, in the catalog and as a table's folder): 1 to 255 bytes
+ * (NAME_MAX), no '/', '\\' or control character, not "." or "..".
+ * FL_ERR_INVALID with a message naming what (e.g. "table") otherwise. */
+fl_err_t fl_path_check_name(const char *what, const char *name, struct fl_error *err);
 
 /* One write of at most len bytes, as write(2) returns (a test's fault
  * injection may pass its own to fl_write_all_fn). */

@@ -124,7 +124,7 @@ static fl_err_t load_meta_key(struct fl_ice_table *tbl, const char *key, struct 
 
 static fl_err_t load_from_catalog(struct fl_ice_table *tbl, struct fl_error *err) {
     char loc[FL_STORE_KEY_MAX + 512], key[FL_STORE_KEY_MAX + 1];
-    fl_err_t rc = fl_catalog_table_load(tbl->cat, tbl->ns, tbl->name, loc, sizeof(loc), err);
+    fl_err_t rc = tbl->icat->ops->load(tbl->icat, tbl->ns, tbl->name, loc, sizeof(loc), err);
     if (rc) return rc;
     /* the metadata file lives under the table folder: key from the root */
     const char *root = fl_store_uri(tbl->store);
@@ -150,11 +150,14 @@ static fl_err_t load_from_catalog(struct fl_ice_table *tbl, struct fl_error *err
     return FL_OK;
 }
 
-fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_catalog *cat, const char *ns,
+fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_ice_catalog *icat, const char *ns,
                            const char *name, struct fl_ice_table **out, struct fl_error *err) {
+    if (!icat)
+        return fl_errf(err, FL_ERR_INVALID, "table %s.%s: loading a table by name needs a catalog",
+                       ns, name);
     struct fl_ice_table *tbl = fl_calloc(1, sizeof(*tbl));
     tbl->store = st;
-    tbl->cat = cat;
+    tbl->icat = icat;
     tbl->ns = fl_strdup(ns);
     tbl->name = fl_strdup(name);
     fl_err_t rc = load_from_catalog(tbl, err);
@@ -243,7 +246,7 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
 }
 
 fl_err_t fl_ice_table_refresh(struct fl_ice_table *tbl, struct fl_error *err) {
-    if (tbl->cat) return load_from_catalog(tbl, err);
+    if (tbl->icat) return load_from_catalog(tbl, err);
     struct fl_ice_table *fresh = NULL;
     fl_err_t rc = fl_ice_table_load_path(tbl->store, tbl->key_prefix, &fresh, err);
     if (rc) return rc;
@@ -317,23 +320,22 @@ static fl_err_t ns_to_path(const char *ns, char *out, size_t outsz, struct fl_er
     return rc;
 }
 
-fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const char *ns,
+fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_ice_catalog *icat, const char *ns,
                              const char *name, const struct fl_schema *schema,
                              const struct fl_ice_spec *spec, const struct fl_ice_kv *props,
                              int nprops, struct fl_ice_table **out, struct fl_error *err) {
-    fl_err_t rc = fl_catalog_check_name("table", name, err);
+    if (!icat)
+        return fl_errf(err, FL_ERR_INVALID, "table %s.%s: creating a table needs a catalog", ns,
+                       name);
+    /* both names become folders: check them before anything is written */
+    fl_err_t rc = fl_path_check_name("table", name, err);
+    if (!rc) rc = icat->ops->ns_ensure(icat, ns, err);
     if (rc) return rc;
-    struct fl_error probe = {0};
-    if (fl_catalog_ns_exists(cat, ns, &probe) == FL_ERR_NOTFOUND) {
-        rc = fl_catalog_ns_create(cat, ns, NULL, NULL, 0, err);
-        if (rc && rc != FL_ERR_EXISTS) return rc;
-        fl_err_clear(err);
-    }
     char nspath[FL_STORE_KEY_MAX + 1];
     if ((rc = ns_to_path(ns, nspath, sizeof(nspath), err))) return rc;
     struct fl_ice_table *tbl = fl_calloc(1, sizeof(*tbl));
     tbl->store = st;
-    tbl->cat = cat;
+    tbl->icat = icat;
     tbl->ns = fl_strdup(ns);
     tbl->name = fl_strdup(name);
     tbl->key_prefix = key_join(nspath, name);
@@ -344,7 +346,7 @@ fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const 
     fl_free(location);
     if (!rc) rc = write_metadata(tbl, tbl->meta, 1, &tbl->metadata_location, &key, err);
     if (!rc) {
-        rc = fl_catalog_table_create(cat, ns, name, tbl->metadata_location, err);
+        rc = icat->ops->create(icat, ns, name, tbl->metadata_location, err);
         if (rc) fl_store_delete(st, key, NULL); /* unreferenced: remove it */
     }
     if (!rc) {
@@ -413,9 +415,9 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
         char *loc = NULL, *key = NULL;
         if (!rc) rc = write_metadata(tbl, next, version, &loc, &key, err);
         if (!rc) {
-            if (tbl->cat) {
-                rc = fl_catalog_table_commit(tbl->cat, tbl->ns, tbl->name, tbl->metadata_location,
-                                             loc, err);
+            if (tbl->icat) {
+                rc = tbl->icat->ops->commit(tbl->icat, tbl->ns, tbl->name, tbl->metadata_location,
+                                            loc, err);
                 if (!rc) {
                     struct fl_error herr = {0};
                     write_hadoop_version(tbl, key, version, &herr);

@@ -6,7 +6,8 @@
  * referenced); then a manifest for the added files, a manifest list that
  * carries the parent snapshot's manifests over, and a new metadata file
  * are written under new unique names; the commit point is the catalog's
- * compare-and-swap from the metadata location the writer started from
+ * compare-and-swap (the commit op of iceberg/table_ops.h, which each
+ * catalog implements) from the metadata location the writer started from
  * (or, for a table without a catalog, creating vN.metadata.json, which
  * fails if another writer made it first). On a conflict the writer
  * reloads the new base and retries, reusing its data files and manifest.
@@ -21,31 +22,33 @@
 #define FL_ICEBERG_TABLE_H
 
 #include "batch/batch.h"
-#include "catalog/catalog.h"
 #include "core/err.h"
 #include "iceberg/datafile.h"
 #include "iceberg/manifest.h"
 #include "iceberg/metadata.h"
+#include "iceberg/table_ops.h"
 #include "store/store.h"
 
 struct fl_ice_table {
-    struct fl_store *store;  /* borrowed */
-    struct fl_catalog *cat;  /* borrowed, NULL for path-only tables */
-    char *ns, *name;         /* NULL for path-only tables */
-    char *key_prefix;        /* store key of the table's folder, "" for the root */
-    char *metadata_location; /* full URI of the current metadata file */
+    struct fl_store *store;      /* borrowed */
+    struct fl_ice_catalog *icat; /* borrowed, NULL for path-only tables */
+    char *ns, *name;             /* NULL for path-only tables */
+    char *key_prefix;            /* store key of the table's folder, "" for the root */
+    char *metadata_location;     /* full URI of the current metadata file */
     struct fl_ice_meta *meta;
     int version; /* N of the current metadata file */
 };
 
-/* Creates ns.name in the catalog (the namespace is created if missing)
- * under the store's root at <ns levels>/<name>. */
-fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_catalog *cat, const char *ns,
+/* Creates ns.name in the catalog icat (the namespace is created if
+ * missing) under the store's root at <ns levels>/<name>; FL_ERR_INVALID
+ * without a catalog. A struct fl_catalog gives its icat with
+ * fl_catalog_ice. */
+fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_ice_catalog *icat, const char *ns,
                              const char *name, const struct fl_schema *schema,
                              const struct fl_ice_spec *spec, const struct fl_ice_kv *props,
                              int nprops, struct fl_ice_table **out, struct fl_error *err);
-/* Loads the table the catalog names. */
-fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_catalog *cat, const char *ns,
+/* Loads the table the catalog icat names. */
+fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_ice_catalog *icat, const char *ns,
                            const char *name, struct fl_ice_table **out, struct fl_error *err);
 /* Loads a table from a store key: a table folder (its version-hint or
  * newest metadata file) or a metadata file. Paths recorded in the

@@ -172,7 +172,8 @@ void fl_rest_table_commit(struct rest_call *c) {
     struct fl_ice_table *tbl = NULL;
     struct commit_ctx cc = {json_object_get(c->body, "requirements"),
                             json_object_get(c->body, "updates")};
-    fl_err_t rc = fl_ice_table_load(c->rest->store, c->rest->cat, c->ns, c->name, &tbl, &err);
+    fl_err_t rc =
+        fl_ice_table_load(c->rest->store, fl_catalog_ice(c->rest->cat), c->ns, c->name, &tbl, &err);
     if (!rc &&
         (!json_is_array(cc.updates) || (cc.requirements && !json_is_array(cc.requirements)))) {
         fl_ingest_resp_error(c->resp, FL_INGEST_E_ICE_BAD_REQUEST,

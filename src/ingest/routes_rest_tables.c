@@ -5,6 +5,7 @@
  * routes_rest_commit.c.
  */
 #include "ingest/routes_rest_int.h"
+#include "core/fileio.h"
 #include "core/mem.h"
 
 #include <stdlib.h>
@@ -64,8 +65,8 @@ void fl_rest_table_create(struct rest_call *c) {
     }
     if (!rc) rc = fl_catalog_ns_exists(c->rest->cat, c->ns, &err);
     if (!rc)
-        rc = fl_ice_table_create(c->rest->store, c->rest->cat, c->ns, name, schema, spec, props, np,
-                                 &tbl, &err);
+        rc = fl_ice_table_create(c->rest->store, fl_catalog_ice(c->rest->cat), c->ns, name, schema,
+                                 spec, props, np, &tbl, &err);
     if (rc)
         fl_rest_fail(c, rc, &err, FL_INGEST_E_ICE_NO_NAMESPACE);
     else
@@ -104,7 +105,7 @@ void fl_rest_table_register(struct rest_call *c) {
                              "metadata-location must be a metadata file inside the warehouse");
         goto out;
     }
-    fl_err_t rc = fl_catalog_check_name("table", name, &err);
+    fl_err_t rc = fl_path_check_name("table", name, &err);
     if (!rc) rc = fl_ice_table_load_path(c->rest->store, loc + rl, &tbl, &err);
     if (rc == FL_ERR_NOTFOUND || rc == FL_ERR_CORRUPT || rc == FL_ERR_UNSUPPORTED)
         rc = FL_ERR_INVALID; /* the request's file, not the table, is wrong */
@@ -122,7 +123,9 @@ void fl_rest_table_register(struct rest_call *c) {
         rc = fl_catalog_table_load(c->rest->cat, c->ns, name, cur, sizeof(cur), &err);
         if (!rc) rc = fl_catalog_table_commit(c->rest->cat, c->ns, name, cur, loc, &err);
     }
-    if (!rc) rc = fl_ice_table_load(c->rest->store, c->rest->cat, c->ns, name, &tbl, &err);
+    if (!rc)
+        rc = fl_ice_table_load(c->rest->store, fl_catalog_ice(c->rest->cat), c->ns, name, &tbl,
+                               &err);
     if (rc)
         fl_rest_fail(c, rc, &err, FL_INGEST_E_ICE_NO_TABLE);
     else
@@ -135,7 +138,8 @@ out:
 void fl_rest_table_load(struct rest_call *c) {
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
-    fl_err_t rc = fl_ice_table_load(c->rest->store, c->rest->cat, c->ns, c->name, &tbl, &err);
+    fl_err_t rc =
+        fl_ice_table_load(c->rest->store, fl_catalog_ice(c->rest->cat), c->ns, c->name, &tbl, &err);
     if (rc)
         fl_rest_fail(c, rc, &err, FL_INGEST_E_ICE_NO_TABLE);
     else if (!strcmp(c->method, "HEAD"))

@@ -186,7 +186,7 @@ static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg,
     fl_err_t rc = fl_pipe_window_config_check(cfg->window, err);
     if (rc) return rc;
     struct fl_error probe = {0};
-    rc = fl_ice_table_load(p->st, p->cat, cfg->ns, cfg->table, &p->tbl, &probe);
+    rc = fl_ice_table_load(p->st, fl_catalog_ice(p->cat), cfg->ns, cfg->table, &p->tbl, &probe);
     if (rc == FL_ERR_NOTFOUND) {
         char *json = fl_pipe_window_table_schema(cfg->window);
         struct fl_schema *schema = NULL;
@@ -197,11 +197,12 @@ static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg,
             rc = fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec,
                                         err);
         if (!rc)
-            rc = fl_ice_table_create(p->st, p->cat, cfg->ns, cfg->table, schema, spec, NULL, 0,
-                                     &p->tbl, err);
+            rc = fl_ice_table_create(p->st, fl_catalog_ice(p->cat), cfg->ns, cfg->table, schema,
+                                     spec, NULL, 0, &p->tbl, err);
         if (rc == FL_ERR_EXISTS) { /* someone else was first */
             fl_err_clear(err);
-            rc = fl_ice_table_load(p->st, p->cat, cfg->ns, cfg->table, &p->tbl, err);
+            rc =
+                fl_ice_table_load(p->st, fl_catalog_ice(p->cat), cfg->ns, cfg->table, &p->tbl, err);
         }
         fl_ice_spec_free(spec);
         fl_schema_free(schema);
@@ -302,7 +303,7 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     if (!rc && cfg->window)
         rc = open_window(p, cfg, err);
     else if (!rc)
-        rc = fl_ice_table_load(st, cat, cfg->ns, cfg->table, &p->tbl, err);
+        rc = fl_ice_table_load(st, fl_catalog_ice(cat), cfg->ns, cfg->table, &p->tbl, err);
     if (!rc) {
         p->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
         load_offsets(p);

@@ -753,7 +753,8 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
     fl_buf_init(&ag.kheap, FL_BUF_NOMAX);
     ag.slots_cap = 64;
     ag.slots = fl_calloc(ag.slots_cap, sizeof(*ag.slots));
-    if (fl_ice_table_load(env->store, env->cat, env->probe_ns, env->probe_name, &tbl, &err))
+    if (fl_ice_table_load(env->store, fl_catalog_ice(env->cat), env->probe_ns, env->probe_name,
+                          &tbl, &err))
         goto out;
     const struct fl_schema *now = fl_ice_meta_current_schema(tbl->meta);
     int32_t ids[FL_SQL_AGG_KEYS + FL_SQL_AGG_ITEMS + FL_SQL_AGG_TERMS];

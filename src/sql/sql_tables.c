@@ -54,7 +54,7 @@ fl_err_t fl_sql_table_borrow(struct fl_sql_env *env, const char *ns, const char 
         }
     }
     struct fl_ice_table *tbl = NULL;
-    fl_err_t rc = fl_ice_table_load(env->store, env->cat, ns, name, &tbl, err);
+    fl_err_t rc = fl_ice_table_load(env->store, fl_catalog_ice(env->cat), ns, name, &tbl, err);
     if (rc) return rc;
     if (l) { /* superseded */
         if (l->users == 0)

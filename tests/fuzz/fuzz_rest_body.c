@@ -62,7 +62,7 @@ static void make(void) {
     struct fl_schema *sc = NULL;
     struct fl_ice_table *tbl = NULL;
     if (fl_schema_parse(schema, strlen(schema), &sc, &err) ||
-        fl_ice_table_create(st, cat, "ns", "t", sc, NULL, NULL, 0, &tbl, &err))
+        fl_ice_table_create(st, fl_catalog_ice(cat), "ns", "t", sc, NULL, NULL, 0, &tbl, &err))
         abort();
     fl_ice_table_free(tbl);
     fl_schema_free(sc);

@@ -8,6 +8,7 @@
  * refusal (403) names what it refused. tests/fuzz/sql_http.dict gives the
  * fuzzer the words of the refused actions.
  */
+#include "catalog/catalog.h"
 #include "core/schema.h"
 #include "iceberg/table.h"
 #include "ingest/ingest.h"
@@ -56,7 +57,7 @@ static void setup(void) {
     struct fl_schema *sc = NULL;
     struct fl_ice_table *tbl = NULL;
     if (fl_schema_parse(schema, strlen(schema), &sc, &err) ||
-        fl_ice_table_create(st, cat, "default", "t", sc, NULL, NULL, 0, &tbl, &err))
+        fl_ice_table_create(st, fl_catalog_ice(cat), "default", "t", sc, NULL, NULL, 0, &tbl, &err))
         abort();
     fl_ice_table_free(tbl);
     fl_schema_free(sc);

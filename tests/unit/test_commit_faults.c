@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "batch/batch_json.h"
+#include "catalog/catalog.h"
 #include "iceberg/table.h"
 
 #include <stdio.h>
@@ -42,7 +43,7 @@ static int64_t count_rows(struct env *e) {
     struct fl_store_opts so = {0};
     if (fl_store_open(e->uri, &so, &st, &err)) fail_msg("store: %s", err.msg);
     if (fl_catalog_open(e->caturi, "floe", &cat, &err)) fail_msg("catalog: %s", err.msg);
-    if (fl_ice_table_load(st, cat, "db", "t", &tbl, &err))
+    if (fl_ice_table_load(st, fl_catalog_ice(cat), "db", "t", &tbl, &err))
         fail_msg("load after fault: %s", err.msg);
     struct fl_ice_scan *sc = NULL;
     if (fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err))
@@ -77,7 +78,7 @@ static fl_err_t append_with(struct env *e, struct fl_store_faults *faults, int r
     struct fl_store_opts so = {.faults = faults};
     fl_err_t rc = fl_store_open(e->uri, &so, &st, &err);
     if (!rc) rc = fl_catalog_open(e->caturi, "floe", &cat, &err);
-    if (!rc) rc = fl_ice_table_load(st, cat, "db", "t", &tbl, &err);
+    if (!rc) rc = fl_ice_table_load(st, fl_catalog_ice(cat), "db", "t", &tbl, &err);
     if (!rc) rc = fl_batch_new(e->schema, 0, &b, &err);
     for (int i = 0; i < rows && !rc; i++) {
         char js[160];
@@ -113,8 +114,9 @@ static void setup_env(struct env *e, const struct fl_ice_kv *props, int nprops) 
     assert_int_equal(fl_store_open(e->uri, &so, &st, &err), FL_OK);
     assert_int_equal(fl_catalog_open(e->caturi, "floe", &cat, &err), FL_OK);
     assert_int_equal(fl_ice_spec_from_terms(e->schema, 0, terms, 2, 1000, &spec, &err), FL_OK);
-    assert_int_equal(
-        fl_ice_table_create(st, cat, "db", "t", e->schema, spec, props, nprops, &tbl, &err), FL_OK);
+    assert_int_equal(fl_ice_table_create(st, fl_catalog_ice(cat), "db", "t", e->schema, spec, props,
+                                         nprops, &tbl, &err),
+                     FL_OK);
     fl_ice_table_free(tbl);
     fl_ice_spec_free(spec);
     fl_catalog_free(cat);
@@ -187,7 +189,7 @@ static void every_step_fails(const struct fl_ice_kv *props, int nprops) {
         struct fl_store_opts so = {0};
         assert_int_equal(fl_store_open(e.uri, &so, &st, &err), FL_OK);
         assert_int_equal(fl_catalog_open(e.caturi, "floe", &cat, &err), FL_OK);
-        assert_int_equal(fl_ice_table_load(st, cat, "db", "t", &tbl, &err), FL_OK);
+        assert_int_equal(fl_ice_table_load(st, fl_catalog_ice(cat), "db", "t", &tbl, &err), FL_OK);
         int64_t cur = tbl->meta->current_snapshot_id;
         assert_string_equal(fl_ice_snapshot_summary(tbl->meta, cur, "manifests-kept"), "0");
         assert_string_equal(fl_ice_snapshot_summary(tbl->meta, cur, "manifests-created"), "1");

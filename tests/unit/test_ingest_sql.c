@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "catalog/catalog.h"
 #include "core/schema.h"
 #include "iceberg/table.h"
 #include "ingest/ingest.h"
@@ -49,8 +50,9 @@ static int env_setup(void **state) {
     struct fl_schema *sc = NULL;
     struct fl_ice_table *tbl = NULL;
     assert_int_equal(fl_schema_parse(schema, strlen(schema), &sc, &err), FL_OK);
-    assert_int_equal(
-        fl_ice_table_create(e->st, e->cat, "default", "t", sc, NULL, NULL, 0, &tbl, &err), FL_OK);
+    assert_int_equal(fl_ice_table_create(e->st, fl_catalog_ice(e->cat), "default", "t", sc, NULL,
+                                         NULL, 0, &tbl, &err),
+                     FL_OK);
     fl_ice_table_free(tbl);
     fl_schema_free(sc);
     memlog_init(&e->ml, &e->be);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "batch/batch_json.h"
+#include "catalog/catalog.h"
 #include "iceberg/evolve.h"
 #include "iceberg/merge.h"
 #include "iceberg/table.h"
@@ -141,8 +142,8 @@ static void open_table(struct fixture *fx, const struct fl_ice_kv *props, int np
     assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
     const char *terms[] = {"day(ts)"};
     assert_int_equal(fl_ice_spec_from_terms(schema, 0, terms, 1, 1000, &spec, &err), FL_OK);
-    if (fl_ice_table_create(fx->st, fx->cat, "default", "weather", schema, spec, props, nprops,
-                            &fx->tbl, &err))
+    if (fl_ice_table_create(fx->st, fl_catalog_ice(fx->cat), "default", "weather", schema, spec,
+                            props, nprops, &fx->tbl, &err))
         fail_msg("create: %s", err.msg);
     fl_schema_free(schema);
     fl_ice_spec_free(spec);

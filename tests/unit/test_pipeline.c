@@ -39,7 +39,8 @@ static void produce(struct fl_log *log, const char *topic, int part, const char 
 static int64_t table_rows(struct fl_store *st, struct fl_catalog *cat, int64_t *max_offset_p1) {
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_load(st, cat, "default", "weather", &tbl, &err)) fail_msg("%s", err.msg);
+    if (fl_ice_table_load(st, fl_catalog_ice(cat), "default", "weather", &tbl, &err))
+        fail_msg("%s", err.msg);
     struct fl_ice_scan *sc = NULL;
     assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
     int64_t n = 0, sum = 0;
@@ -103,7 +104,8 @@ static void topic_and_table(struct env *e, const char *topic, int nparts, const 
     tc.partitions = nparts;
     assert_int_equal(fl_log_topic_create(e->log, topic, &tc, &err), FL_OK);
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_create(e->st, e->cat, "default", table, e->schema, NULL, NULL, 0, &tbl, &err))
+    if (fl_ice_table_create(e->st, fl_catalog_ice(e->cat), "default", table, e->schema, NULL, NULL,
+                            0, &tbl, &err))
         fail_msg("%s", err.msg);
     fl_ice_table_free(tbl);
 }

@@ -58,7 +58,8 @@ static int64_t table_rows(struct fl_store *st, struct fl_catalog *cat, char *sta
                           int *count_a, int *snaps) {
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_load(st, cat, "default", "sessions", &tbl, &err)) fail_msg("%s", err.msg);
+    if (fl_ice_table_load(st, fl_catalog_ice(cat), "default", "sessions", &tbl, &err))
+        fail_msg("%s", err.msg);
     *snaps = tbl->meta->nsnapshots;
     struct fl_ice_scan *sc = NULL;
     assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
@@ -127,9 +128,9 @@ static void test_upsert(void **state) {
     assert_int_equal(
         fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec, &err),
         FL_OK);
-    assert_int_equal(
-        fl_ice_table_create(st, cat, "default", "sessions", schema, spec, NULL, 0, &tbl, &err),
-        FL_OK);
+    assert_int_equal(fl_ice_table_create(st, fl_catalog_ice(cat), "default", "sessions", schema,
+                                         spec, NULL, 0, &tbl, &err),
+                     FL_OK);
     fl_ice_table_free(tbl);
     fl_ice_spec_free(spec);
     fl_schema_free(schema);
@@ -280,9 +281,9 @@ static void test_identifier_key(void **state) {
     assert_int_equal(fl_store_open(uri, &so, &st, &err), FL_OK);
     assert_int_equal(fl_catalog_open(caturi, "floe", &cat, &err), FL_OK);
     assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
-    assert_int_equal(
-        fl_ice_table_create(st, cat, "default", "sessions", schema, NULL, NULL, 0, &tbl, &err),
-        FL_OK);
+    assert_int_equal(fl_ice_table_create(st, fl_catalog_ice(cat), "default", "sessions", schema,
+                                         NULL, NULL, 0, &tbl, &err),
+                     FL_OK);
     fl_ice_table_free(tbl);
     fl_schema_free(schema);
     struct fl_pipe_config pc = {.topic = "session_topic", .ns = "default", .table = "sessions"};

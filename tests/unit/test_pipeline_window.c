@@ -370,7 +370,8 @@ static int cmp_str(const void *a, const void *b) {
 static char *table_text(struct env *e) {
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_load(e->st, e->cat, "default", "agg", &tbl, &err)) fail_msg("%s", err.msg);
+    if (fl_ice_table_load(e->st, fl_catalog_ice(e->cat), "default", "agg", &tbl, &err))
+        fail_msg("%s", err.msg);
     struct fl_ice_scan *sc = NULL;
     assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
     char **lines = NULL;

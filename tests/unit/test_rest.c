@@ -138,7 +138,8 @@ static void test_rest_catalog(void **state) {
 
     /* floe appends; an outside commit that assumed the empty table loses */
     struct fl_ice_table *tbl = NULL;
-    assert_int_equal(fl_ice_table_load(e.st, e.cat, "sales.eu", "orders", &tbl, &err), FL_OK);
+    assert_int_equal(
+        fl_ice_table_load(e.st, fl_catalog_ice(e.cat), "sales.eu", "orders", &tbl, &err), FL_OK);
     int64_t s1 = -1;
     assert_int_equal(fl_ice_table_commit_files(tbl, NULL, 0, NULL, 0, &s1, &err), FL_OK);
     char body[1024];

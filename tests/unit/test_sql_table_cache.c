@@ -70,7 +70,8 @@ static void test_statement_after_commit(void **state) {
     assert_int_equal(fl_catalog_open(caturi, "floe", &cat, &err), FL_OK);
     assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_create(st, cat, "default", "t", schema, NULL, NULL, 0, &tbl, &err))
+    if (fl_ice_table_create(st, fl_catalog_ice(cat), "default", "t", schema, NULL, NULL, 0, &tbl,
+                            &err))
         fail_msg("create: %s", err.msg);
     append_row(tbl, 1);
     append_row(tbl, 2);

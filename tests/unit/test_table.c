@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "batch/batch_json.h"
+#include "catalog/catalog.h"
 #include "iceberg/evolve.h"
 #include "iceberg/table.h"
 #include "fixtures.h"
@@ -89,14 +90,15 @@ static void test_create_append_scan(void **state) {
     const char *terms[] = {"day(ts)", "city"};
     assert_int_equal(fl_ice_spec_from_terms(schema, 0, terms, 2, 1000, &spec, &err), FL_OK);
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_create(st, cat, "default", "weather", schema, spec, NULL, 0, &tbl, &err))
+    if (fl_ice_table_create(st, fl_catalog_ice(cat), "default", "weather", schema, spec, NULL, 0,
+                            &tbl, &err))
         fail_msg("create: %s", err.msg);
     assert_int_equal(tbl->version, 1);
     assert_int_equal(scan_count(tbl, FL_ICE_NO_SNAPSHOT, NULL), 0);
     fl_err_clear(&err);
-    assert_int_equal(
-        fl_ice_table_create(st, cat, "default", "weather", schema, spec, NULL, 0, &tbl, &err),
-        FL_ERR_EXISTS);
+    assert_int_equal(fl_ice_table_create(st, fl_catalog_ice(cat), "default", "weather", schema,
+                                         spec, NULL, 0, &tbl, &err),
+                     FL_ERR_EXISTS);
     fl_err_clear(&err);
 
     const char *rows1[] = {
@@ -126,7 +128,8 @@ static void test_create_append_scan(void **state) {
 
     /* a second handle, loaded now, goes stale when the first commits again */
     struct fl_ice_table *stale = NULL;
-    assert_int_equal(fl_ice_table_load(st, cat, "default", "weather", &stale, &err), FL_OK);
+    assert_int_equal(fl_ice_table_load(st, fl_catalog_ice(cat), "default", "weather", &stale, &err),
+                     FL_OK);
     const char *rows2[] = {
         "{\"city\":\"Rome\",\"temperature\":15.0,\"ts\":\"2026-01-10T00:00:00Z\"}"};
     append_rows(tbl, rows2, 1, &s2);
