@@ -9,8 +9,9 @@
  * compare-and-swap of that location. iceberg/ defines the operations and
  * includes nothing from catalog/; a catalog (catalog/catalog.c, the SQL
  * catalog) embeds struct fl_ice_catalog and fills in the table of
- * function pointers, so the dependency runs from catalog up to iceberg
- * and never back down. A table opened by path has no catalog (NULL).
+ * function pointers, so catalog/ depends on iceberg/, the floor below
+ * it, and never the other way. A table opened by path has no catalog
+ * (NULL).
  */
 #ifndef FL_ICEBERG_TABLE_OPS_H
 #define FL_ICEBERG_TABLE_OPS_H
