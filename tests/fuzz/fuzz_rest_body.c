@@ -12,12 +12,8 @@
  * (or the query string for the list). The scratch catalog is remade
  * every REMAKE inputs so successful commits do not fill the disk.
  */
-#include "catalog/catalog.h"
-#include "core/buf.h"
-#include "core/schema.h"
-#include "iceberg/table.h"
 #include "ingest/routes_rest.h"
-#include "store/store.h"
+#include "fuzz_table_env.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -30,51 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define REMAKE 500
 
-static char dir[64];
-static struct fl_store *st;
-static struct fl_catalog *cat;
+static struct fuzz_table_env env;
 static int runs;
 
-static void drop(void) {
-    fl_catalog_free(cat);
-    fl_store_free(st);
-    cat = NULL;
-    st = NULL;
-    if (dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        if (system(cmd)) abort();
-    }
-}
-
-static void make(void) {
-    struct fl_error err = {0};
-    snprintf(dir, sizeof(dir), "/tmp/fuzz_rest_XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    char uri[128];
-    snprintf(uri, sizeof(uri), "file://%s/wh", dir);
-    if (fl_store_open(uri, NULL, &st, &err)) abort();
-    snprintf(uri, sizeof(uri), "sqlite://%s/catalog.db", dir);
-    if (fl_catalog_open(uri, "floe", &cat, &err)) abort();
-    const char *schema = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
-                         "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
-                         "{\"id\":2,\"name\":\"s\",\"required\":false,\"type\":\"string\"}]}";
-    struct fl_schema *sc = NULL;
-    struct fl_ice_table *tbl = NULL;
-    if (fl_schema_parse(schema, strlen(schema), &sc, &err) ||
-        fl_ice_table_create(st, fl_catalog_ice(cat), "ns", "t", sc, NULL, NULL, 0, &tbl, &err))
-        abort();
-    fl_ice_table_free(tbl);
-    fl_schema_free(sc);
-}
+static void drop(void) { fuzz_table_env_drop(&env); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (!cat || ++runs % REMAKE == 0) {
-        if (cat)
+    if (!env.cat || ++runs % REMAKE == 0) {
+        if (env.cat)
             drop();
         else
             atexit(drop);
-        make();
+        fuzz_table_env_make(&env, "fuzz_rest_", "ns");
     }
     if (size < 1) return 0;
     static const char *paths[] = {"/v1/namespaces",
@@ -94,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         query[len] = '\0';
         len = 0;
     }
-    struct fl_rest rest = {.store = st, .cat = cat, .token = NULL};
+    struct fl_rest rest = {.store = env.st, .cat = env.cat, .token = NULL};
     struct fl_ingest_resp out;
     fl_ingest_resp_init(&out);
     fl_ingest_rest_handle(&rest, route == 6 ? "GET" : "POST", paths[route], query, NULL,

@@ -8,10 +8,8 @@
  * refusal (403) names what it refused. tests/fuzz/sql_http.dict gives the
  * fuzzer the words of the refused actions.
  */
-#include "catalog/catalog.h"
-#include "core/schema.h"
-#include "iceberg/table.h"
 #include "ingest/ingest.h"
+#include "fuzz_table_env.h"
 #include "../unit/ingest_memlog.h"
 
 #include <dirent.h>
@@ -25,9 +23,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64], cwd[96];
-static struct fl_store *st;
-static struct fl_catalog *cat;
+static char cwd[96];
+static struct fuzz_table_env env;
 static struct memlog ml;
 static struct fl_ingest_backend be;
 static struct fl_ingest *ing;
@@ -35,39 +32,19 @@ static struct fl_ingest *ing;
 static void drop(void) {
     fl_ingest_free(ing);
     memlog_fini(&ml);
-    fl_catalog_free(cat);
-    fl_store_free(st);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd)) abort();
+    fuzz_table_env_drop(&env);
 }
 
 static void setup(void) {
     struct fl_error err = {0};
-    snprintf(dir, sizeof(dir), "/tmp/fuzz_sql_http_XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    char uri[128];
-    snprintf(uri, sizeof(uri), "file://%s/wh", dir);
-    if (fl_store_open(uri, NULL, &st, &err)) abort();
-    snprintf(uri, sizeof(uri), "sqlite://%s/catalog.db", dir);
-    if (fl_catalog_open(uri, "floe", &cat, &err)) abort();
-    const char *schema = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
-                         "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
-                         "{\"id\":2,\"name\":\"s\",\"required\":false,\"type\":\"string\"}]}";
-    struct fl_schema *sc = NULL;
-    struct fl_ice_table *tbl = NULL;
-    if (fl_schema_parse(schema, strlen(schema), &sc, &err) ||
-        fl_ice_table_create(st, fl_catalog_ice(cat), "default", "t", sc, NULL, NULL, 0, &tbl, &err))
-        abort();
-    fl_ice_table_free(tbl);
-    fl_schema_free(sc);
+    fuzz_table_env_make(&env, "fuzz_sql_http_", "default");
     memlog_init(&ml, &be);
     struct fl_ingest_config cfg;
     fl_ingest_config_default(&cfg);
-    cfg.sql = (struct fl_ingest_sql){.store = st, .cat = cat, .log = NULL};
+    cfg.sql = (struct fl_ingest_sql){.store = env.st, .cat = env.cat, .log = NULL};
     if (fl_ingest_new(&cfg, &be, &ing, &err)) abort();
     fl_ingest_config_fini(&cfg);
-    snprintf(cwd, sizeof(cwd), "%s/cwd", dir);
+    snprintf(cwd, sizeof(cwd), "%s/cwd", env.dir);
     if (mkdir(cwd, 0700) || chdir(cwd)) abort();
     atexit(drop);
 }
