@@ -55,6 +55,14 @@ static fl_err_t demo_rm(void *ctx, const char *key, uint64_t size) {
     return fl_store_delete(ctx, key, NULL);
 }
 
+/* fl_ice_scan_each's callback: adds the batch's rows to *(int64_t *)ctx. */
+static fl_err_t count_rows(void *ctx, const struct fl_batch *b, const char *path,
+                           const int64_t *pos, struct fl_error *err) {
+    (void)path, (void)pos, (void)err;
+    *(int64_t *)ctx += (int64_t)b->nrows;
+    return FL_OK;
+}
+
 static void demo_usage(FILE *f) {
     fprintf(f, "usage: floe demo [DIR]   (default /tmp/floe-demo)\n");
 }
@@ -201,15 +209,9 @@ int fl_cli_demo(int argc, char **argv) {
     struct fl_ice_scan *sc = NULL;
     if (fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err)) goto out;
     int64_t total = 0;
-    for (;;) {
-        struct fl_batch *b = NULL;
-        fl_err_t e = fl_ice_scan_next(sc, &b, &err);
-        if (e == FL_ERR_EOF) break;
-        if (e) {
-            fl_ice_scan_free(sc);
-            goto out;
-        }
-        total += (int64_t)b->nrows;
+    if (fl_ice_scan_each(sc, count_rows, &total, &err)) {
+        fl_ice_scan_free(sc);
+        goto out;
     }
     struct fl_ice_scan_stats stats;
     fl_ice_scan_stats(sc, &stats);

@@ -631,6 +631,30 @@ static bool row_matches(const struct fl_batch *b, size_t row, const struct where
     return true;
 }
 
+/* What scan prints: rows matching where, up to limit (-1: all). */
+struct scan_print {
+    const struct where *w;
+    long long limit, printed;
+    struct fl_buf out;
+};
+
+/* fl_ice_scan_each's callback: prints the batch's matching rows as JSON
+ * lines; FL_ERR_EOF (not an error: cmd_scan stops there) at the limit. */
+static fl_err_t print_rows(void *ctx, const struct fl_batch *b, const char *path,
+                           const int64_t *pos, struct fl_error *err) {
+    (void)path, (void)pos, (void)err;
+    struct scan_print *sp = ctx;
+    for (size_t row = 0; row < b->nrows && (sp->limit < 0 || sp->printed < sp->limit); row++) {
+        if (sp->w->n && !row_matches(b, row, sp->w)) continue;
+        fl_batch_row_to_json(b, row, &sp->out);
+        fl_buf_append_u8(&sp->out, '\n');
+        sp->printed++;
+    }
+    fwrite(sp->out.data, 1, sp->out.len, stdout);
+    fl_buf_reset(&sp->out);
+    return sp->limit >= 0 && sp->printed >= sp->limit ? FL_ERR_EOF : FL_OK;
+}
+
 static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
     struct fl_error err = {0};
     struct fl_ice_scan *sc = NULL;
@@ -641,28 +665,12 @@ static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
         where_fini(&w);
         return fail(&err);
     }
-    struct fl_buf out;
-    fl_buf_init(&out, FL_BUF_NOMAX);
-    long long printed = 0;
+    struct scan_print sp = {.w = &w, .limit = o->limit};
+    fl_buf_init(&sp.out, FL_BUF_NOMAX);
     int rc = 0;
-    for (;;) {
-        if (o->limit >= 0 && printed >= o->limit) break;
-        struct fl_batch *b = NULL;
-        fl_err_t e = fl_ice_scan_next(sc, &b, &err);
-        if (e == FL_ERR_EOF) break;
-        if (e) {
-            rc = fail(&err);
-            break;
-        }
-        for (size_t row = 0; row < b->nrows && (o->limit < 0 || printed < o->limit); row++) {
-            if (w.n && !row_matches(b, row, &w)) continue;
-            fl_batch_row_to_json(b, row, &out);
-            fl_buf_append_u8(&out, '\n');
-            printed++;
-        }
-        fwrite(out.data, 1, out.len, stdout);
-        fl_buf_reset(&out);
-    }
+    fl_err_t e = o->limit == 0 ? FL_OK : fl_ice_scan_each(sc, print_rows, &sp, &err);
+    if (e && e != FL_ERR_EOF) rc = fail(&err);
+    long long printed = sp.printed;
     if (o->stats) {
         struct fl_ice_scan_stats st;
         fl_ice_scan_stats(sc, &st);
@@ -675,7 +683,7 @@ static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
                 (long long)st.row_groups_read, (long long)st.row_groups_skipped,
                 (long long)st.pages_skipped, printed);
     }
-    fl_buf_fini(&out);
+    fl_buf_fini(&sp.out);
     fl_ice_scan_free(sc);
     where_fini(&w);
     return rc;
@@ -727,36 +735,43 @@ static bool remove_all(void *ctx, const struct fl_ice_data_file *df) {
     return true;
 }
 
+struct compact_ctx {
+    struct fl_ice_appender *ap;
+    int64_t rows;
+};
+
+/* fl_ice_scan_each's callback for compact: stages each live batch. */
+static fl_err_t compact_batch(void *ctx, const struct fl_batch *b, const char *path,
+                              const int64_t *pos, struct fl_error *err) {
+    (void)path, (void)pos;
+    struct compact_ctx *cc = ctx;
+    fl_err_t rc = fl_ice_appender_add(cc->ap, b, err);
+    if (!rc) cc->rows += (int64_t)b->nrows;
+    return rc;
+}
+
 /* compact: rewrites the live rows (deletes applied) into new files in one
  * "replace" snapshot that removes every data and delete file it read. */
 static int cmd_compact(struct fl_ice_table *tbl) {
     struct fl_error err = {0};
     struct fl_ice_scan *sc = NULL;
     struct fl_ice_appender *ap = NULL;
-    int64_t rows = 0, snap = -1;
+    int64_t snap = -1;
     int ndata = 0, ndel = 0;
     fl_err_t rc = fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err);
     if (!rc) {
         fl_ice_scan_counts(sc, &ndata, &ndel);
         rc = fl_ice_appender_new(tbl, &ap, &err);
     }
-    while (!rc) {
-        struct fl_batch *b = NULL;
-        rc = fl_ice_scan_next(sc, &b, &err);
-        if (rc == FL_ERR_EOF) {
-            rc = FL_OK;
-            break;
-        }
-        if (!rc) rc = fl_ice_appender_add(ap, b, &err);
-        if (!rc) rows += (int64_t)b->nrows;
-    }
+    struct compact_ctx cc = {ap, 0};
+    if (!rc) rc = fl_ice_scan_each(sc, compact_batch, &cc, &err);
     if (!rc && ndata + ndel == 0) {
         printf("nothing to compact\n");
     } else if (!rc) {
         rc = fl_ice_appender_commit_replace(ap, remove_all, NULL, "replace", NULL, 0, &snap, &err);
         if (!rc)
             printf("compacted %d data and %d delete files into snapshot %lld (%lld rows)\n", ndata,
-                   ndel, (long long)snap, (long long)rows);
+                   ndel, (long long)snap, (long long)cc.rows);
     }
     fl_ice_scan_free(sc);
     fl_ice_appender_free(ap);

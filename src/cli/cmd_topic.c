@@ -33,7 +33,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_PARTS 10000
 #define POLL_US 200000
 
 static volatile sig_atomic_t interrupted;
@@ -120,7 +119,7 @@ static int parse(int argc, char **argv, struct topts *o) {
          .kind = FL_CLI_INT,
          .target = &partitions,
          .lo = 1,
-         .hi = MAX_PARTS},
+         .hi = FL_LOG_MAX_PARTITIONS},
         {.name = "--retention-ms", .kind = FL_CLI_INT, .target = &o->cfg.retention_ms},
         {.name = "--retention-bytes", .kind = FL_CLI_INT, .target = &o->cfg.retention_bytes},
         {.name = "--segment-bytes", .kind = FL_CLI_INT, .target = &o->cfg.segment_bytes},
@@ -128,7 +127,7 @@ static int parse(int argc, char **argv, struct topts *o) {
          .kind = FL_CLI_INT,
          .target = &partition,
          .lo = 0,
-         .hi = MAX_PARTS - 1},
+         .hi = FL_LOG_MAX_PARTITIONS - 1},
         {.name = "--max", .kind = FL_CLI_INT, .target = &o->max, .lo = 0, .hi = INT64_MAX},
         {0}};
     const char *pos[2];

@@ -202,7 +202,7 @@ static fl_err_t topic_pair(struct walk *w, void *ctx, const char *key, yaml_node
     struct fl_config_topic *t = ctx;
     if (!strcmp(key, "name")) return get_str(w, v, "topics[].name", &t->name);
     if (!strcmp(key, "partitions"))
-        return get_int(w, v, "topics[].partitions", 1, 10000, &t->partitions);
+        return get_int(w, v, "topics[].partitions", 1, FL_CONFIG_PARTITIONS_MAX, &t->partitions);
     if (!strcmp(key, "flush_interval_ms"))
         return get_int(w, v, "topics[].flush_interval_ms", 1, 3600000, &t->flush_interval_ms);
     if (!strcmp(key, "sync")) {

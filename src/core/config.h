@@ -58,6 +58,9 @@
  * and floe up and floe config show keep everything the loader accepts. */
 #define FL_CONFIG_FILE_MAX (64 << 20) /* bytes of the file */
 #define FL_CONFIG_TOPICS_MAX 1024
+/* a topic's partitions: the log's limit too (log.h's FL_LOG_MAX_PARTITIONS
+ * is this), so a config the loader accepts is one the log can open */
+#define FL_CONFIG_PARTITIONS_MAX 10000
 #define FL_CONFIG_UPLOADS_MAX 32 /* upload kinds (ingest.h's FL_INGEST_KINDS_MAX) */
 #define FL_CONFIG_PIPELINES_MAX 1024
 #define FL_CONFIG_LIST_MAX 256    /* strings in a list: key, required, partition, ... */

@@ -5,11 +5,15 @@
  * struct fl_ice_meta point into it (strings) or are built from it
  * (schemas, specs, snapshots) by rebuild(), which runs after parsing and
  * after every change. 64-bit ids stay exact: jansson keeps integers as
- * long long.
+ * long long. Every integer member is read with fl_ice_json_i64 here, so
+ * one of another type (the string "123") is an error naming it, from
+ * whichever engine wrote the file; the lookups after rebuild
+ * (fl_ice_doc_i64) read only members it has checked.
  */
 #include "iceberg/metadata_int.h"
 #include "core/mem.h"
 #include "core/uuid.h"
+#include "iceberg/json_member.h"
 
 #include <jansson.h>
 #include <zlib.h>
@@ -38,11 +42,41 @@ void fl_ice_meta_free(struct fl_ice_meta *meta) {
     fl_free(meta);
 }
 
-static fl_err_t need_int(json_t *o, const char *key, int64_t *v, struct fl_error *err) {
-    json_t *j = json_object_get(o, key);
-    if (!json_is_integer(j))
-        return fl_errf(err, FL_ERR_INVALID, "table metadata: \"%s\" must be an integer", key);
-    *v = (int64_t)json_integer_value(j);
+#define WHAT "table metadata"
+
+/* d[key], a required integer member of the metadata. */
+static fl_err_t need_int(json_t *d, const char *key, int64_t *v, struct fl_error *err) {
+    return fl_ice_json_i64(d, WHAT, key, FL_ICE_JSON_REQUIRED, 0, v, err);
+}
+
+/* d[key], an optional one (dflt when absent). */
+static fl_err_t opt_int(json_t *d, const char *key, int64_t dflt, int64_t *v,
+                        struct fl_error *err) {
+    return fl_ice_json_i64(d, WHAT, key, FL_ICE_JSON_OPTIONAL, dflt, v, err);
+}
+
+/* Checks the members fl_ice_meta_ref and fl_ice_meta_snapshot_at read
+ * later: each ref's and each snapshot-log entry's integers. */
+static fl_err_t check_refs_and_log(json_t *d, struct fl_error *err) {
+    const char *name;
+    json_t *r, *log = json_object_get(d, "snapshot-log");
+    int64_t v;
+    fl_err_t rc = FL_OK;
+    json_object_foreach(json_object_get(d, "refs"), name, r) {
+        char what[96];
+        snprintf(what, sizeof(what), WHAT ": ref %.60s", name);
+        if ((rc = fl_ice_json_i64(r, what, "snapshot-id", FL_ICE_JSON_REQUIRED, 0, &v, err)))
+            return rc;
+    }
+    for (size_t i = 0; i < json_array_size(log); i++) {
+        json_t *e = json_array_get(log, i);
+        rc = fl_ice_json_i64(e, WHAT ": snapshot-log", "snapshot-id", FL_ICE_JSON_REQUIRED, 0, &v,
+                             err);
+        if (!rc)
+            rc = fl_ice_json_i64(e, WHAT ": snapshot-log", "timestamp-ms", FL_ICE_JSON_REQUIRED, 0,
+                                 &v, err);
+        if (rc) return rc;
+    }
     return FL_OK;
 }
 
@@ -95,7 +129,7 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                 return fl_errf(err, FL_ERR_INVALID,
                                "table metadata: \"%s\" is required in format 2", v2_required[i]);
     }
-    meta->last_sequence_number = fl_ice_doc_i64(d, "last-sequence-number", 0);
+    if ((rc = opt_int(d, "last-sequence-number", 0, &meta->last_sequence_number, err))) return rc;
     if ((rc = need_int(d, "last-updated-ms", &meta->last_updated_ms, err))) return rc;
     if ((rc = need_int(d, "last-column-id", &v, err))) return rc;
     meta->last_column_id = (int32_t)v;
@@ -110,8 +144,8 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                 return rc;
             meta->nschemas++;
         }
-        meta->current_schema_id =
-            (int32_t)fl_ice_doc_i64(d, "current-schema-id", meta->schemas[0]->schema_id);
+        if ((rc = opt_int(d, "current-schema-id", meta->schemas[0]->schema_id, &v, err))) return rc;
+        meta->current_schema_id = (int32_t)v;
     } else if (json_is_object(json_object_get(d, "schema"))) {
         meta->schemas = fl_calloc(1, sizeof(*meta->schemas));
         if ((rc = parse_schema_json(json_object_get(d, "schema"), &meta->schemas[0], err)))
@@ -134,8 +168,8 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
             if ((rc = parse_spec_json(json_array_get(specs, i), &meta->specs[i], err))) return rc;
             meta->nspecs++;
         }
-        meta->default_spec_id =
-            (int32_t)fl_ice_doc_i64(d, "default-spec-id", meta->specs[0]->spec_id);
+        if ((rc = opt_int(d, "default-spec-id", meta->specs[0]->spec_id, &v, err))) return rc;
+        meta->default_spec_id = (int32_t)v;
     } else {
         json_t *old = json_object_get(d, "partition-spec");
         json_t *empty = json_array();
@@ -154,8 +188,10 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
         int32_t l = fl_ice_spec_last_field_id(meta->specs[i]);
         if (l > last_pid) last_pid = l;
     }
-    meta->last_partition_id = (int32_t)fl_ice_doc_i64(d, "last-partition-id", last_pid);
-    meta->default_sort_order_id = (int32_t)fl_ice_doc_i64(d, "default-sort-order-id", 0);
+    if ((rc = opt_int(d, "last-partition-id", last_pid, &v, err))) return rc;
+    meta->last_partition_id = (int32_t)v;
+    if ((rc = opt_int(d, "default-sort-order-id", 0, &v, err))) return rc;
+    meta->default_sort_order_id = (int32_t)v;
 
     /* snapshots */
     json_t *snaps = json_object_get(d, "snapshots");
@@ -164,16 +200,23 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
     for (size_t i = 0; i < ns; i++) {
         json_t *js = json_array_get(snaps, i);
         struct fl_ice_snapshot *s = &meta->snapshots[i];
-        if (!json_is_integer(json_object_get(js, "snapshot-id")) ||
-            !json_is_integer(json_object_get(js, "timestamp-ms")))
-            return fl_errf(err, FL_ERR_INVALID,
-                           "table metadata: snapshot %zu lacks snapshot-id or timestamp-ms", i);
-        s->snapshot_id = fl_ice_doc_i64(js, "snapshot-id", 0);
-        s->parent_id = fl_ice_doc_i64(js, "parent-snapshot-id", FL_ICE_NO_SNAPSHOT);
-        s->sequence_number = fl_ice_doc_i64(js, "sequence-number", 0);
-        s->timestamp_ms = fl_ice_doc_i64(js, "timestamp-ms", 0);
+        char what[64];
+        snprintf(what, sizeof(what), WHAT ": snapshot %zu", i);
+        rc =
+            fl_ice_json_i64(js, what, "snapshot-id", FL_ICE_JSON_REQUIRED, 0, &s->snapshot_id, err);
+        if (!rc)
+            rc = fl_ice_json_i64(js, what, "timestamp-ms", FL_ICE_JSON_REQUIRED, 0,
+                                 &s->timestamp_ms, err);
+        if (!rc)
+            rc = fl_ice_json_i64(js, what, "parent-snapshot-id", FL_ICE_JSON_NULLABLE,
+                                 FL_ICE_NO_SNAPSHOT, &s->parent_id, err);
+        if (!rc)
+            rc = fl_ice_json_i64(js, what, "sequence-number", FL_ICE_JSON_OPTIONAL, 0,
+                                 &s->sequence_number, err);
+        if (!rc) rc = fl_ice_json_i64(js, what, "schema-id", FL_ICE_JSON_OPTIONAL, -1, &v, err);
+        if (rc) return rc;
+        s->schema_id = (int32_t)v;
         s->manifest_list = json_string_value(json_object_get(js, "manifest-list"));
-        s->schema_id = (int32_t)fl_ice_doc_i64(js, "schema-id", -1);
         const char *op =
             json_string_value(json_object_get(json_object_get(js, "summary"), "operation"));
         s->operation = op ? op : "";
@@ -183,9 +226,10 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                            (long long)s->snapshot_id);
         meta->nsnapshots++;
     }
-    json_t *cur = json_object_get(d, "current-snapshot-id");
-    meta->current_snapshot_id =
-        json_is_integer(cur) ? (int64_t)json_integer_value(cur) : FL_ICE_NO_SNAPSHOT;
+    if ((rc = fl_ice_json_i64(d, WHAT, "current-snapshot-id", FL_ICE_JSON_NULLABLE,
+                              FL_ICE_NO_SNAPSHOT, &meta->current_snapshot_id, err)) ||
+        (rc = check_refs_and_log(d, err)))
+        return rc;
     int64_t main_ref = fl_ice_meta_ref(meta, "main");
     if (json_is_object(json_object_get(d, "refs")) &&
         json_object_get(json_object_get(d, "refs"), "main"))

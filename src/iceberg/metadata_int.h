@@ -23,7 +23,9 @@ static inline json_t *fl_ice_doc_member(json_t *d, const char *key, int array) {
     return j;
 }
 
-/* o[key] as an integer, dflt when absent or not an integer. */
+/* o[key] as an integer, dflt when absent or not an integer: only for
+ * members fl_ice_meta_rebuild has checked with fl_ice_json_i64 (read
+ * anything else, from a file or a request, with that). */
 static inline int64_t fl_ice_doc_i64(json_t *o, const char *key, int64_t dflt) {
     json_t *j = json_object_get(o, key);
     return json_is_integer(j) ? (int64_t)json_integer_value(j) : dflt;

@@ -4,9 +4,16 @@
  * applied to table metadata. Commits from outside engines and floe's own
  * go through the same compare-and-swap (fl_ice_table_commit_meta), so a
  * requirement is re-checked on every retry against the newest base.
+ *
+ * Every integer member is read with fl_ice_json_i64 (json_member.h), and
+ * an update reads all of its members before it changes anything: a
+ * snapshot id written as the string "123" is FL_ERR_INVALID naming the
+ * member, with the metadata left as it was - whoever the caller (the
+ * REST route, which checks types first too, the CLI, a pipeline).
  */
 #include "iceberg/metadata_int.h"
 #include "core/time.h"
+#include "iceberg/json_member.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -43,18 +50,19 @@ fl_err_t fl_ice_meta_check_requirement(const struct fl_ice_meta *meta, const cha
                          meta->table_uuid);
     } else if (!strcmp(type, "assert-ref-snapshot-id")) {
         const char *ref = json_string_value(json_object_get(o, "ref"));
-        json_t *want = json_object_get(o, "snapshot-id");
+        int64_t want = FL_ICE_NO_SNAPSHOT; /* null (or absent): the ref must not exist */
         int64_t have = ref ? fl_ice_meta_ref(meta, ref) : FL_ICE_NO_SNAPSHOT;
-        if (!ref)
-            rc = fl_errf(err, FL_ERR_INVALID, "assert-ref-snapshot-id needs ref");
-        else if (json_is_null(want) || !want) {
-            if (have != FL_ICE_NO_SNAPSHOT)
-                rc = fl_errf(err, FL_ERR_CONFLICT,
-                             "Requirement failed: branch or tag %s was created concurrently", ref);
-        } else if (have != (int64_t)json_integer_value(want))
+        if (!ref) rc = fl_errf(err, FL_ERR_INVALID, "assert-ref-snapshot-id needs ref");
+        if (!rc)
+            rc = fl_ice_json_i64(o, type, "snapshot-id", FL_ICE_JSON_NULLABLE, FL_ICE_NO_SNAPSHOT,
+                                 &want, err);
+        if (!rc && want == FL_ICE_NO_SNAPSHOT && have != FL_ICE_NO_SNAPSHOT)
+            rc = fl_errf(err, FL_ERR_CONFLICT,
+                         "Requirement failed: branch or tag %s was created concurrently", ref);
+        else if (!rc && have != want)
             rc = fl_errf(err, FL_ERR_CONFLICT,
                          "Requirement failed: %s has changed: expected id %lld != %lld", ref,
-                         (long long)json_integer_value(want), (long long)have);
+                         (long long)want, (long long)have);
     } else {
         static const struct {
             const char *type, *key;
@@ -74,227 +82,333 @@ fl_err_t fl_ice_meta_check_requirement(const struct fl_ice_meta *meta, const cha
                            : k == 2 ? meta->last_partition_id
                            : k == 3 ? meta->default_spec_id
                                     : meta->default_sort_order_id;
-            json_t *w = json_object_get(o, ints[k].key);
-            if (!json_is_integer(w))
-                rc = fl_errf(err, FL_ERR_INVALID, "%s needs %s", type, ints[k].key);
-            else if (json_integer_value(w) != have)
+            int64_t want = 0;
+            rc = fl_ice_json_i64(o, type, ints[k].key, FL_ICE_JSON_REQUIRED, 0, &want, err);
+            if (!rc && want != have)
                 rc = fl_errf(err, FL_ERR_CONFLICT,
                              "Requirement failed: %s changed: expected %lld != %lld", ints[k].key,
-                             (long long)json_integer_value(w), (long long)have);
+                             (long long)want, (long long)have);
         }
     }
     json_decref(o);
     return rc;
 }
 
-/* The highest "<idkey>" in the array d[listkey] (-1 when empty). */
-static int64_t max_id(json_t *d, const char *listkey, const char *idkey) {
-    int64_t m = -1;
+/* The highest "<idkey>" in the array d[listkey] into *m (-1 when empty). */
+static fl_err_t max_id(json_t *d, const char *listkey, const char *idkey, int64_t *m,
+                       struct fl_error *err) {
+    *m = -1;
     json_t *arr = json_object_get(d, listkey);
-    for (size_t i = 0; i < json_array_size(arr); i++)
-        if (fl_ice_doc_i64(json_array_get(arr, i), idkey, -1) > m)
-            m = fl_ice_doc_i64(json_array_get(arr, i), idkey, -1);
-    return m;
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        int64_t id = -1;
+        fl_err_t rc = fl_ice_json_i64(json_array_get(arr, i), listkey, idkey, FL_ICE_JSON_REQUIRED,
+                                      -1, &id, err);
+        if (rc) return rc;
+        if (id > *m) *m = id;
+    }
+    return FL_OK;
 }
+
+/* One TableUpdate action: reads every member of o (the update; a is its
+ * action) first, then changes d, the document of meta. */
+typedef fl_err_t (*update_fn)(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                              struct fl_error *err);
+
+static fl_err_t assign_uuid(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                            struct fl_error *err) {
+    (void)meta;
+    json_t *u = json_object_get(o, "uuid");
+    if (!json_is_string(u)) return fl_errf(err, FL_ERR_INVALID, "%s needs uuid", a);
+    json_object_set(d, "table-uuid", u);
+    return FL_OK;
+}
+
+static fl_err_t upgrade_format_version(struct fl_ice_meta *meta, json_t *d, json_t *o,
+                                       const char *a, struct fl_error *err) {
+    int64_t v = 0;
+    fl_err_t rc = fl_ice_json_i64(o, a, "format-version", FL_ICE_JSON_REQUIRED, 0, &v, err);
+    if (rc) return rc;
+    if (v < meta->format_version || v > 2)
+        return fl_errf(err, FL_ERR_INVALID, "cannot change format version %d to %lld",
+                       meta->format_version, (long long)v);
+    json_object_set_new(d, "format-version", json_integer(v));
+    return FL_OK;
+}
+
+static fl_err_t add_schema(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                           struct fl_error *err) {
+    json_t *sc = json_object_get(o, "schema");
+    int64_t last = -1, id = -1;
+    if (!json_is_object(sc)) return fl_errf(err, FL_ERR_INVALID, "%s needs schema", a);
+    fl_err_t rc = fl_ice_json_i64(o, a, "last-column-id", FL_ICE_JSON_OPTIONAL, -1, &last, err);
+    if (!rc) rc = max_id(d, "schemas", "schema-id", &id, err);
+    if (rc) return rc;
+    json_t *copy = json_deep_copy(sc);
+    json_object_set_new(copy, "schema-id", json_integer(id + 1));
+    json_array_append_new(fl_ice_doc_member(d, "schemas", 1), copy);
+    if (last > meta->last_column_id) json_object_set_new(d, "last-column-id", json_integer(last));
+    return FL_OK;
+}
+
+/* set-current-schema, set-default-spec, set-default-sort-order: o[key]
+ * into d[dkey]; -1 means the last added (the highest id in d[listkey]). */
+static fl_err_t set_default(json_t *d, json_t *o, const char *a, const char *key,
+                            const char *listkey, const char *idkey, const char *dkey,
+                            struct fl_error *err) {
+    int64_t id = -1;
+    fl_err_t rc = fl_ice_json_i64(o, a, key, FL_ICE_JSON_REQUIRED, -1, &id, err);
+    if (!rc && id == -1) rc = max_id(d, listkey, idkey, &id, err);
+    if (rc) return rc;
+    if (id < 0) return fl_errf(err, FL_ERR_INVALID, "%s: nothing to set (%lld)", a, (long long)id);
+    json_object_set_new(d, dkey, json_integer(id));
+    return FL_OK;
+}
+
+static fl_err_t set_current_schema(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                                   struct fl_error *err) {
+    (void)meta;
+    return set_default(d, o, a, "schema-id", "schemas", "schema-id", "current-schema-id", err);
+}
+
+static fl_err_t set_default_spec(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                                 struct fl_error *err) {
+    (void)meta;
+    return set_default(d, o, a, "spec-id", "partition-specs", "spec-id", "default-spec-id", err);
+}
+
+static fl_err_t set_default_sort_order(struct fl_ice_meta *meta, json_t *d, json_t *o,
+                                       const char *a, struct fl_error *err) {
+    (void)meta;
+    return set_default(d, o, a, "sort-order-id", "sort-orders", "order-id", "default-sort-order-id",
+                       err);
+}
+
+static fl_err_t add_spec(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                         struct fl_error *err) {
+    json_t *sp = json_object_get(o, "spec");
+    if (!json_is_object(sp)) return fl_errf(err, FL_ERR_INVALID, "%s needs spec", a);
+    int64_t id = -1, last = meta->last_partition_id;
+    fl_err_t rc = max_id(d, "partition-specs", "spec-id", &id, err);
+    json_t *fields = json_object_get(sp, "fields");
+    for (size_t i = 0; !rc && i < json_array_size(fields); i++) {
+        int64_t fid = -1;
+        rc = fl_ice_json_i64(json_array_get(fields, i), a, "field-id", FL_ICE_JSON_OPTIONAL, -1,
+                             &fid, err);
+        if (fid > last) last = fid;
+    }
+    if (rc) return rc;
+    json_t *copy = json_deep_copy(sp);
+    json_object_set_new(copy, "spec-id", json_integer(id + 1));
+    json_array_append_new(fl_ice_doc_member(d, "partition-specs", 1), copy);
+    if (last > meta->last_partition_id)
+        json_object_set_new(d, "last-partition-id", json_integer(last));
+    return FL_OK;
+}
+
+static fl_err_t add_sort_order(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                               struct fl_error *err) {
+    (void)meta;
+    json_t *so = json_object_get(o, "sort-order");
+    if (!json_is_object(so)) return fl_errf(err, FL_ERR_INVALID, "%s needs sort-order", a);
+    if (!json_array_size(json_object_get(so, "fields"))) return FL_OK; /* unsorted: order 0 */
+    int64_t id = -1;
+    fl_err_t rc = max_id(d, "sort-orders", "order-id", &id, err);
+    if (rc) return rc;
+    json_t *copy = json_deep_copy(so);
+    json_object_set_new(copy, "order-id", json_integer((id > 0 ? id : 0) + 1)); /* 0: unsorted */
+    json_array_append_new(fl_ice_doc_member(d, "sort-orders", 1), copy);
+    return FL_OK;
+}
+
+static fl_err_t add_snapshot(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                             struct fl_error *err) {
+    json_t *sn = json_object_get(o, "snapshot");
+    int64_t id = -1, seq = 0, ts = 0, any = 0;
+    if (!json_is_object(sn) || !json_is_string(json_object_get(sn, "manifest-list")))
+        return fl_errf(err, FL_ERR_INVALID,
+                       "%s needs a snapshot with snapshot-id and manifest-list", a);
+    fl_err_t rc = fl_ice_json_i64(sn, a, "snapshot-id", FL_ICE_JSON_REQUIRED, -1, &id, err);
+    if (!rc) rc = fl_ice_json_i64(sn, a, "sequence-number", FL_ICE_JSON_OPTIONAL, 0, &seq, err);
+    if (!rc)
+        rc = fl_ice_json_i64(sn, a, "timestamp-ms", FL_ICE_JSON_OPTIONAL, fl_time_now_us() / 1000,
+                             &ts, err);
+    if (!rc) rc = fl_ice_json_i64(sn, a, "parent-snapshot-id", FL_ICE_JSON_NULLABLE, -1, &any, err);
+    if (!rc) rc = fl_ice_json_i64(sn, a, "schema-id", FL_ICE_JSON_OPTIONAL, -1, &any, err);
+    if (rc) return rc;
+    if (id < 0)
+        return fl_errf(err, FL_ERR_INVALID, "%s: snapshot-id %lld is negative", a, (long long)id);
+    if (fl_ice_meta_snapshot(meta, id))
+        return fl_errf(err, FL_ERR_INVALID, "snapshot %lld already exists", (long long)id);
+    if (meta->format_version >= 2 && seq <= meta->last_sequence_number && meta->nsnapshots > 0)
+        return fl_errf(err, FL_ERR_CONFLICT,
+                       "Cannot add snapshot with sequence number %lld older than last sequence "
+                       "number %lld",
+                       (long long)seq, (long long)meta->last_sequence_number);
+    json_array_append_new(fl_ice_doc_member(d, "snapshots", 1), json_deep_copy(sn));
+    if (seq > meta->last_sequence_number)
+        json_object_set_new(d, "last-sequence-number", json_integer(seq));
+    json_object_set_new(d, "last-updated-ms", json_integer(ts));
+    return FL_OK;
+}
+
+/* The timestamp of snapshot id in the document (which may have been
+ * added by this same commit), or -1 when there is none. */
+static fl_err_t snapshot_ts(json_t *d, int64_t id, int64_t *ts, struct fl_error *err) {
+    json_t *snaps = json_object_get(d, "snapshots");
+    *ts = -1;
+    for (size_t i = 0; i < json_array_size(snaps); i++) {
+        json_t *s = json_array_get(snaps, i);
+        int64_t sid = -1;
+        fl_err_t rc =
+            fl_ice_json_i64(s, "snapshots", "snapshot-id", FL_ICE_JSON_REQUIRED, -1, &sid, err);
+        if (!rc && sid == id)
+            rc = fl_ice_json_i64(s, "snapshots", "timestamp-ms", FL_ICE_JSON_OPTIONAL, 0, ts, err);
+        if (rc) return rc;
+    }
+    return FL_OK;
+}
+
+static fl_err_t set_snapshot_ref(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                                 struct fl_error *err) {
+    (void)meta;
+    static const char *const extra[] = {"max-ref-age-ms", "max-snapshot-age-ms",
+                                        "min-snapshots-to-keep"};
+    const char *name = json_string_value(json_object_get(o, "ref-name"));
+    const char *rtype = json_string_value(json_object_get(o, "type"));
+    int64_t id = -1, ts = -1, x[3];
+    if (!name || !rtype || (strcmp(rtype, "branch") && strcmp(rtype, "tag")))
+        return fl_errf(err, FL_ERR_INVALID, "%s needs ref-name, snapshot-id and type branch|tag",
+                       a);
+    fl_err_t rc = fl_ice_json_i64(o, a, "snapshot-id", FL_ICE_JSON_REQUIRED, -1, &id, err);
+    for (int i = 0; i < 3 && !rc; i++)
+        rc = fl_ice_json_i64(o, a, extra[i], FL_ICE_JSON_OPTIONAL, -1, &x[i], err);
+    if (!rc) rc = snapshot_ts(d, id, &ts, err);
+    if (rc) return rc;
+    if (ts < 0) return fl_errf(err, FL_ERR_INVALID, "snapshot %lld does not exist", (long long)id);
+    json_t *ref = json_object();
+    json_object_set_new(ref, "snapshot-id", json_integer(id));
+    json_object_set_new(ref, "type", json_string(rtype));
+    for (int i = 0; i < 3; i++)
+        if (json_object_get(o, extra[i])) json_object_set_new(ref, extra[i], json_integer(x[i]));
+    json_object_set_new(fl_ice_doc_member(d, "refs", 0), name, ref);
+    if (!strcmp(name, "main")) {
+        json_object_set_new(d, "current-snapshot-id", json_integer(id));
+        json_t *e = json_object();
+        json_object_set_new(e, "timestamp-ms", json_integer(ts));
+        json_object_set_new(e, "snapshot-id", json_integer(id));
+        json_array_append_new(fl_ice_doc_member(d, "snapshot-log", 1), e);
+    }
+    return FL_OK;
+}
+
+static fl_err_t remove_snapshots(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                                 struct fl_error *err) {
+    json_t *ids = json_object_get(o, "snapshot-ids");
+    if (!json_is_array(ids))
+        return fl_errf(err, FL_ERR_INVALID, "%s: \"snapshot-ids\" must be an array of integers", a);
+    for (size_t k = 0; k < json_array_size(ids); k++) {
+        json_t *v = json_array_get(ids, k);
+        if (!json_is_integer(v))
+            return fl_errf(err, FL_ERR_INVALID, "%s: \"snapshot-ids\" must be an array of integers",
+                           a);
+        if ((int64_t)json_integer_value(v) == meta->current_snapshot_id &&
+            fl_ice_meta_snapshot(meta, meta->current_snapshot_id))
+            return fl_errf(err, FL_ERR_INVALID, "cannot remove the current snapshot %lld",
+                           (long long)meta->current_snapshot_id);
+    }
+    json_t *snaps = json_object_get(d, "snapshots");
+    for (size_t i = json_array_size(snaps); i-- > 0;) {
+        int64_t sid = -1;
+        fl_err_t rc = fl_ice_json_i64(json_array_get(snaps, i), "snapshots", "snapshot-id",
+                                      FL_ICE_JSON_REQUIRED, -1, &sid, err);
+        if (rc) return rc;
+        for (size_t k = 0; k < json_array_size(ids); k++)
+            if ((int64_t)json_integer_value(json_array_get(ids, k)) == sid) {
+                json_array_remove(snaps, i);
+                break;
+            }
+    }
+    return FL_OK;
+}
+
+static fl_err_t remove_snapshot_ref(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                                    struct fl_error *err) {
+    (void)meta;
+    const char *name = json_string_value(json_object_get(o, "ref-name"));
+    if (!name) return fl_errf(err, FL_ERR_INVALID, "%s needs ref-name", a);
+    json_object_del(fl_ice_doc_member(d, "refs", 0), name);
+    if (!strcmp(name, "main")) json_object_set_new(d, "current-snapshot-id", json_integer(-1));
+    return FL_OK;
+}
+
+static fl_err_t set_location(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                             struct fl_error *err) {
+    (void)meta;
+    json_t *l = json_object_get(o, "location");
+    if (!json_is_string(l)) return fl_errf(err, FL_ERR_INVALID, "%s needs location", a);
+    json_object_set(d, "location", l);
+    return FL_OK;
+}
+
+static fl_err_t set_properties(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                               struct fl_error *err) {
+    (void)meta;
+    json_t *u = json_object_get(o, "updates");
+    const char *k;
+    json_t *v;
+    if (!json_is_object(u)) return fl_errf(err, FL_ERR_INVALID, "%s needs updates", a);
+    json_object_foreach(u, k, v) if (json_is_string(v))
+        json_object_set(fl_ice_doc_member(d, "properties", 0), k, v);
+    return FL_OK;
+}
+
+static fl_err_t remove_properties(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
+                                  struct fl_error *err) {
+    (void)meta;
+    json_t *r = json_object_get(o, "removals");
+    if (!json_is_array(r)) return fl_errf(err, FL_ERR_INVALID, "%s needs removals", a);
+    for (size_t i = 0; i < json_array_size(r); i++)
+        if (json_is_string(json_array_get(r, i)))
+            json_object_del(fl_ice_doc_member(d, "properties", 0),
+                            json_string_value(json_array_get(r, i)));
+    return FL_OK;
+}
+
+static const struct {
+    const char *action;
+    update_fn fn;
+} UPDATES[] = {
+    {"assign-uuid", assign_uuid},
+    {"upgrade-format-version", upgrade_format_version},
+    {"add-schema", add_schema},
+    {"set-current-schema", set_current_schema},
+    {"add-spec", add_spec},
+    {"set-default-spec", set_default_spec},
+    {"add-sort-order", add_sort_order},
+    {"set-default-sort-order", set_default_sort_order},
+    {"add-snapshot", add_snapshot},
+    {"set-snapshot-ref", set_snapshot_ref},
+    {"remove-snapshots", remove_snapshots},
+    {"remove-snapshot-ref", remove_snapshot_ref},
+    {"set-location", set_location},
+    {"set-properties", set_properties},
+    {"remove-properties", remove_properties},
+};
 
 fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, size_t len,
                                   struct fl_error *err) {
     json_t *o = load(json, len, err);
     if (!o) return FL_ERR_INVALID;
-    json_t *d = DOC(meta);
     const char *action = json_string_value(json_object_get(o, "action"));
     fl_err_t rc = FL_OK;
+    size_t k = 0, n = sizeof(UPDATES) / sizeof(UPDATES[0]);
+    while (action && k < n && strcmp(action, UPDATES[k].action)) k++;
     if (!action)
         rc = fl_errf(err, FL_ERR_INVALID, "update without an action");
-    else if (!strcmp(action, "assign-uuid")) {
-        json_t *u = json_object_get(o, "uuid");
-        if (!json_is_string(u))
-            rc = fl_errf(err, FL_ERR_INVALID, "assign-uuid needs uuid");
-        else
-            json_object_set(d, "table-uuid", u);
-    } else if (!strcmp(action, "upgrade-format-version")) {
-        int64_t v = fl_ice_doc_i64(o, "format-version", -1);
-        if (v < meta->format_version || v > 2)
-            rc = fl_errf(err, FL_ERR_INVALID, "cannot change format version %d to %lld",
-                         meta->format_version, (long long)v);
-        else
-            json_object_set_new(d, "format-version", json_integer(v));
-    } else if (!strcmp(action, "add-schema")) {
-        json_t *sc = json_object_get(o, "schema");
-        if (!json_is_object(sc))
-            rc = fl_errf(err, FL_ERR_INVALID, "add-schema needs schema");
-        else {
-            json_t *copy = json_deep_copy(sc);
-            int64_t id = max_id(d, "schemas", "schema-id") + 1;
-            json_object_set_new(copy, "schema-id", json_integer(id));
-            json_array_append_new(fl_ice_doc_member(d, "schemas", 1), copy);
-            int64_t lc = fl_ice_doc_i64(o, "last-column-id", -1);
-            if (lc > meta->last_column_id)
-                json_object_set_new(d, "last-column-id", json_integer(lc));
-        }
-    } else if (!strcmp(action, "set-current-schema")) {
-        int64_t id = fl_ice_doc_i64(o, "schema-id", -2);
-        if (id == -1)
-            id = max_id(d, "schemas", "schema-id"); /* -1: the last added (the highest id) */
-        if (id < 0)
-            rc = fl_errf(err, FL_ERR_INVALID, "set-current-schema: no schema to set");
-        else
-            json_object_set_new(d, "current-schema-id", json_integer(id));
-    } else if (!strcmp(action, "add-spec")) {
-        json_t *sp = json_object_get(o, "spec");
-        if (!json_is_object(sp))
-            rc = fl_errf(err, FL_ERR_INVALID, "add-spec needs spec");
-        else {
-            json_t *copy = json_deep_copy(sp);
-            int64_t id = max_id(d, "partition-specs", "spec-id") + 1;
-            json_object_set_new(copy, "spec-id", json_integer(id));
-            json_array_append_new(fl_ice_doc_member(d, "partition-specs", 1), copy);
-            json_t *fields = json_object_get(copy, "fields");
-            for (size_t i = 0; i < json_array_size(fields); i++) {
-                int64_t fid = fl_ice_doc_i64(json_array_get(fields, i), "field-id", -1);
-                if (fid > meta->last_partition_id)
-                    json_object_set_new(d, "last-partition-id", json_integer(fid));
-            }
-        }
-    } else if (!strcmp(action, "set-default-spec")) {
-        int64_t id = fl_ice_doc_i64(o, "spec-id", -2);
-        if (id == -1) id = max_id(d, "partition-specs", "spec-id");
-        if (id < 0)
-            rc = fl_errf(err, FL_ERR_INVALID, "set-default-spec: no spec to set");
-        else
-            json_object_set_new(d, "default-spec-id", json_integer(id));
-    } else if (!strcmp(action, "add-sort-order")) {
-        json_t *so = json_object_get(o, "sort-order");
-        if (!json_is_object(so))
-            rc = fl_errf(err, FL_ERR_INVALID, "add-sort-order needs sort-order");
-        else {
-            json_t *copy = json_deep_copy(so);
-            int64_t id = json_array_size(json_object_get(copy, "fields"))
-                             ? max_id(d, "sort-orders", "order-id") + 1
-                             : 0;
-            json_object_set_new(copy, "order-id", json_integer(id));
-            if (id > 0)
-                json_array_append_new(fl_ice_doc_member(d, "sort-orders", 1), copy);
-            else
-                json_decref(copy);
-        }
-    } else if (!strcmp(action, "set-default-sort-order")) {
-        int64_t id = fl_ice_doc_i64(o, "sort-order-id", -2);
-        if (id == -1) id = max_id(d, "sort-orders", "order-id");
-        if (id < 0)
-            rc = fl_errf(err, FL_ERR_INVALID, "set-default-sort-order: no order to set");
-        else
-            json_object_set_new(d, "default-sort-order-id", json_integer(id));
-    } else if (!strcmp(action, "add-snapshot")) {
-        json_t *sn = json_object_get(o, "snapshot");
-        int64_t id = fl_ice_doc_i64(sn, "snapshot-id", -1);
-        int64_t seq = fl_ice_doc_i64(sn, "sequence-number", 0);
-        if (!json_is_object(sn) || id < 0 || !json_is_string(json_object_get(sn, "manifest-list")))
-            rc = fl_errf(err, FL_ERR_INVALID,
-                         "add-snapshot needs a snapshot with snapshot-id and manifest-list");
-        else if (fl_ice_meta_snapshot(meta, id))
-            rc = fl_errf(err, FL_ERR_INVALID, "snapshot %lld already exists", (long long)id);
-        else if (meta->format_version >= 2 && seq <= meta->last_sequence_number &&
-                 meta->nsnapshots > 0)
-            rc = fl_errf(err, FL_ERR_CONFLICT,
-                         "Cannot add snapshot with sequence number %lld older than last sequence "
-                         "number %lld",
-                         (long long)seq, (long long)meta->last_sequence_number);
-        else {
-            json_array_append_new(fl_ice_doc_member(d, "snapshots", 1), json_deep_copy(sn));
-            if (seq > meta->last_sequence_number)
-                json_object_set_new(d, "last-sequence-number", json_integer(seq));
-            json_object_set_new(
-                d, "last-updated-ms",
-                json_integer(fl_ice_doc_i64(sn, "timestamp-ms", fl_time_now_us() / 1000)));
-        }
-    } else if (!strcmp(action, "set-snapshot-ref")) {
-        const char *name = json_string_value(json_object_get(o, "ref-name"));
-        int64_t id = fl_ice_doc_i64(o, "snapshot-id", -1);
-        const char *rtype = json_string_value(json_object_get(o, "type"));
-        if (!name || id < 0 || !rtype || (strcmp(rtype, "branch") && strcmp(rtype, "tag")))
-            rc = fl_errf(err, FL_ERR_INVALID,
-                         "set-snapshot-ref needs ref-name, snapshot-id and type branch|tag");
-        else {
-            /* the snapshot may have been added by this same commit: look in the document */
-            json_t *snaps = json_object_get(d, "snapshots");
-            int64_t ts = -1;
-            for (size_t i = 0; i < json_array_size(snaps); i++)
-                if (fl_ice_doc_i64(json_array_get(snaps, i), "snapshot-id", -2) == id)
-                    ts = fl_ice_doc_i64(json_array_get(snaps, i), "timestamp-ms", 0);
-            if (ts < 0)
-                rc = fl_errf(err, FL_ERR_INVALID, "snapshot %lld does not exist", (long long)id);
-            else {
-                json_t *ref = json_object();
-                json_object_set_new(ref, "snapshot-id", json_integer(id));
-                json_object_set_new(ref, "type", json_string(rtype));
-                static const char *const extra[] = {"max-ref-age-ms", "max-snapshot-age-ms",
-                                                    "min-snapshots-to-keep"};
-                for (int i = 0; i < 3; i++)
-                    if (json_is_integer(json_object_get(o, extra[i])))
-                        json_object_set(ref, extra[i], json_object_get(o, extra[i]));
-                json_object_set_new(fl_ice_doc_member(d, "refs", 0), name, ref);
-                if (!strcmp(name, "main")) {
-                    json_object_set_new(d, "current-snapshot-id", json_integer(id));
-                    json_t *e = json_object();
-                    json_object_set_new(e, "timestamp-ms", json_integer(ts));
-                    json_object_set_new(e, "snapshot-id", json_integer(id));
-                    json_array_append_new(fl_ice_doc_member(d, "snapshot-log", 1), e);
-                }
-            }
-        }
-    } else if (!strcmp(action, "remove-snapshots")) {
-        json_t *ids = json_object_get(o, "snapshot-ids");
-        json_t *snaps = json_object_get(d, "snapshots");
-        for (size_t i = json_array_size(snaps); i-- > 0;) {
-            int64_t sid = fl_ice_doc_i64(json_array_get(snaps, i), "snapshot-id", -1);
-            for (size_t k = 0; k < json_array_size(ids); k++)
-                if (json_integer_value(json_array_get(ids, k)) == sid) {
-                    if (sid == meta->current_snapshot_id) {
-                        rc = fl_errf(err, FL_ERR_INVALID, "cannot remove the current snapshot %lld",
-                                     (long long)sid);
-                        break;
-                    }
-                    json_array_remove(snaps, i);
-                    break;
-                }
-        }
-    } else if (!strcmp(action, "remove-snapshot-ref")) {
-        const char *name = json_string_value(json_object_get(o, "ref-name"));
-        if (!name)
-            rc = fl_errf(err, FL_ERR_INVALID, "remove-snapshot-ref needs ref-name");
-        else {
-            json_object_del(fl_ice_doc_member(d, "refs", 0), name);
-            if (!strcmp(name, "main"))
-                json_object_set_new(d, "current-snapshot-id", json_integer(-1));
-        }
-    } else if (!strcmp(action, "set-location")) {
-        json_t *l = json_object_get(o, "location");
-        if (!json_is_string(l))
-            rc = fl_errf(err, FL_ERR_INVALID, "set-location needs location");
-        else
-            json_object_set(d, "location", l);
-    } else if (!strcmp(action, "set-properties")) {
-        json_t *u = json_object_get(o, "updates");
-        const char *k;
-        json_t *v;
-        if (!json_is_object(u))
-            rc = fl_errf(err, FL_ERR_INVALID, "set-properties needs updates");
-        else
-            json_object_foreach(u, k, v) if (json_is_string(v))
-                json_object_set(fl_ice_doc_member(d, "properties", 0), k, v);
-    } else if (!strcmp(action, "remove-properties")) {
-        json_t *r = json_object_get(o, "removals");
-        if (!json_is_array(r))
-            rc = fl_errf(err, FL_ERR_INVALID, "remove-properties needs removals");
-        else
-            for (size_t i = 0; i < json_array_size(r); i++)
-                if (json_is_string(json_array_get(r, i)))
-                    json_object_del(fl_ice_doc_member(d, "properties", 0),
-                                    json_string_value(json_array_get(r, i)));
-    } else {
+    else if (k == n)
         rc = fl_errf(err, FL_ERR_INVALID, "unknown update action \"%s\"", action);
-    }
+    else
+        rc = UPDATES[k].fn(meta, DOC(meta), o, action, err);
     json_decref(o);
     if (!rc) rc = fl_ice_meta_rebuild(meta, err);
     return rc;

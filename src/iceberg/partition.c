@@ -4,6 +4,7 @@
  */
 #include "iceberg/partition.h"
 #include "core/mem.h"
+#include "iceberg/json_member.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -48,12 +49,10 @@ fl_err_t fl_ice_spec_parse(const char *json, size_t len, struct fl_ice_spec **ou
     fl_err_t rc = FL_OK;
     json_t *jf = json_is_array(root) ? root : json_object_get(root, "fields");
     if (json_is_object(root)) {
-        json_t *jid = json_object_get(root, "spec-id");
-        if (jid && !json_is_integer(jid)) {
-            rc = fl_errf(err, FL_ERR_INVALID, "partition spec: \"spec-id\" must be an integer");
-            goto out;
-        }
-        spec->spec_id = (int32_t)json_integer_value(jid);
+        int64_t id = 0;
+        rc = fl_ice_json_i64(root, "partition spec", "spec-id", FL_ICE_JSON_OPTIONAL, 0, &id, err);
+        if (rc) goto out;
+        spec->spec_id = (int32_t)id;
     }
     if (!json_is_array(jf)) {
         rc = fl_errf(err, FL_ERR_INVALID, "partition spec: \"fields\" must be an array");
@@ -68,7 +67,6 @@ fl_err_t fl_ice_spec_parse(const char *json, size_t len, struct fl_ice_spec **ou
             json_t *ids = json_object_get(f, "source-ids");
             if (json_array_size(ids) == 1) src = json_array_get(ids, 0);
         }
-        json_t *fid = json_object_get(f, "field-id");
         const char *name = json_string_value(json_object_get(f, "name"));
         const char *xf = json_string_value(json_object_get(f, "transform"));
         if (!json_is_integer(src) || !name || !*name || !xf) {
@@ -76,11 +74,14 @@ fl_err_t fl_ice_spec_parse(const char *json, size_t len, struct fl_ice_spec **ou
                          "partition field %zu needs source-id, name and transform", i);
             goto out;
         }
+        /* v1 specs may omit field ids: Java assigns 1000, 1001, ... */
+        int64_t fid = 0;
+        rc = fl_ice_json_i64(f, "partition field", "field-id", FL_ICE_JSON_OPTIONAL,
+                             FL_ICE_PARTITION_FIELD_ID_START + (int64_t)i, &fid, err);
+        if (rc) goto out;
         struct fl_ice_part_field *pf = &spec->fields[i];
         pf->source_id = (int32_t)json_integer_value(src);
-        /* v1 specs may omit field ids: Java assigns 1000, 1001, ... */
-        pf->field_id = json_is_integer(fid) ? (int32_t)json_integer_value(fid)
-                                            : FL_ICE_PARTITION_FIELD_ID_START + (int32_t)i;
+        pf->field_id = (int32_t)fid;
         pf->name = fl_strdup(name);
         spec->nfields = (int)i + 1;
         if (fl_ice_transform_parse(xf, &pf->transform)) {

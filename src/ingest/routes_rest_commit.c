@@ -13,6 +13,7 @@
  * iceberg/metadata_update.c checks and applies them on each attempt.
  */
 #include "ingest/routes_rest_int.h"
+#include "iceberg/json_member.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,7 @@ static const struct field {
 };
 
 static const char *const TYPE_NAMES[] = {
-    [F_INT] = "an integer",
-    [F_INT_OR_NULL] = "an integer or null",
+    /* F_INT, F_INT_OR_NULL: fl_ice_json_i64 words them */
     [F_STRING] = "a string",
     [F_OBJECT] = "an object",
     [F_INT_ARRAY] = "an array of integers",
@@ -95,9 +95,8 @@ static int is_string(const json_t *v) { return json_is_string(v); }
 static bool typed(json_t *v, enum ftype t) {
     switch (t) {
     case F_INT:
-        return json_is_integer(v);
     case F_INT_OR_NULL:
-        return json_is_integer(v) || json_is_null(v);
+        return false; /* member_ok reads these with fl_ice_json_i64 */
     case F_STRING:
         return json_is_string(v);
     case F_OBJECT:
@@ -113,9 +112,20 @@ static bool typed(json_t *v, enum ftype t) {
 }
 
 /* The checked accessor: true when o[key] is absent or of type t; else
- * the reply is a 400 naming kind, key and the type. */
+ * the reply is a 400 naming kind, key and the type. Integers are read by
+ * iceberg's fl_ice_json_i64, the accessor metadata_update.c reads them
+ * with, so both refuse the same members with the same words. */
 static bool member_ok(struct rest_call *c, json_t *o, const char *kind, const char *key,
                       enum ftype t) {
+    if (t == F_INT || t == F_INT_OR_NULL) {
+        struct fl_error err = {0};
+        int64_t i;
+        if (!fl_ice_json_i64(o, kind, key, t == F_INT ? FL_ICE_JSON_OPTIONAL : FL_ICE_JSON_NULLABLE,
+                             0, &i, &err))
+            return true;
+        fl_ingest_resp_error(c->resp, FL_INGEST_E_ICE_BAD_REQUEST, "%s", err.msg);
+        return false;
+    }
     json_t *v = json_object_get(o, key);
     if (!v || typed(v, t)) return true;
     fl_ingest_resp_error(c->resp, FL_INGEST_E_ICE_BAD_REQUEST, "%.60s: \"%.60s\" must be %s", kind,

@@ -17,6 +17,7 @@
 #define FL_LOG_LOG_H
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/err.h"
 
 #include <stdbool.h>
@@ -32,8 +33,9 @@ typedef enum {
 } fl_log_sync_t;
 
 /* The most partitions a topic may have: the one limit, for the log and
- * for everything that reads a topic whole (pipelines). */
-#define FL_LOG_MAX_PARTITIONS 10000
+ * for everything that reads a topic whole (pipelines). Written once, on
+ * the core floor, where the config loader checks it too. */
+#define FL_LOG_MAX_PARTITIONS FL_CONFIG_PARTITIONS_MAX
 
 struct fl_log_topic_config {
     int partitions;            /* 1..FL_LOG_MAX_PARTITIONS; default 1 */

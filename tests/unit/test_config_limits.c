@@ -1,8 +1,8 @@
 /*
  * test_config_limits.c - every limit of the configuration file at the
  * limit and one past it: the loader accepts exactly the maximum (of
- * pipelines, topics, allowed-value columns, values in a list, window
- * keys and aggregates, map steps, upload kinds) and refuses one more with
+ * pipelines, topics, a topic's partitions, allowed-value columns, values
+ * in a list, window keys and aggregates, map steps, upload kinds) and refuses one more with
  * "FILE:LINE: key: too many ... (at most N)" at the entry past it; and
  * the up plan that `floe up` runs and `floe config show` prints keeps
  * everything the loader accepted (no second, smaller cap).
@@ -16,6 +16,7 @@
 #include "cli/up_plan.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "log/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,26 @@ static void test_topics(void **state) {
     add(&b, "  - {name: one_more}\n");
     assert_int_equal(load(&b, &cfg, msg, sizeof(msg)), FL_ERR_INVALID);
     assert_string_equal(msg, ":1026: topics: too many topics (at most 1024)");
+    fl_config_fini(&cfg);
+    fl_buf_fini(&b);
+}
+
+/* A topic's partitions: the loader's limit is the log's (one number). */
+static void test_partitions(void **state) {
+    (void)state;
+    struct fl_buf b;
+    struct fl_config cfg;
+    char msg[512];
+    assert_int_equal(FL_LOG_MAX_PARTITIONS, FL_CONFIG_PARTITIONS_MAX);
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    add(&b, "topics:\n  - {name: t, partitions: %d}\n", FL_CONFIG_PARTITIONS_MAX);
+    assert_int_equal(load(&b, &cfg, msg, sizeof(msg)), FL_OK);
+    assert_int_equal(cfg.topics[0].partitions, 10000);
+    fl_config_fini(&cfg);
+    fl_buf_reset(&b);
+    add(&b, "topics:\n  - {name: t, partitions: %d}\n", FL_CONFIG_PARTITIONS_MAX + 1);
+    assert_int_equal(load(&b, &cfg, msg, sizeof(msg)), FL_ERR_INVALID);
+    assert_string_equal(msg, ":2: topics[].partitions: 10001 is out of range 1..10000");
     fl_config_fini(&cfg);
     fl_buf_fini(&b);
 }
@@ -291,10 +312,10 @@ static void test_plan_defaults(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pipelines),     cmocka_unit_test(test_topics),
-        cmocka_unit_test(test_allowed),       cmocka_unit_test(test_window),
-        cmocka_unit_test(test_map_steps),     cmocka_unit_test(test_uploads),
-        cmocka_unit_test(test_plan_defaults),
+        cmocka_unit_test(test_pipelines),  cmocka_unit_test(test_topics),
+        cmocka_unit_test(test_partitions), cmocka_unit_test(test_allowed),
+        cmocka_unit_test(test_window),     cmocka_unit_test(test_map_steps),
+        cmocka_unit_test(test_uploads),    cmocka_unit_test(test_plan_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

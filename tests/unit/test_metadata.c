@@ -2,7 +2,9 @@
  * test_metadata.c - Iceberg table metadata: build, add snapshots, print
  * and read back; and read the metadata files written by Spark, Java,
  * PyIceberg and Athena in tests/fixtures, refusing the invalid ones
- * iceberg-rust's test suite marks invalid.
+ * iceberg-rust's test suite marks invalid; and commit requirements and
+ * updates applied without the REST route in front (as the CLI and
+ * pipelines do), whose integer members are type-checked all the same.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,6 +137,145 @@ static void test_new_snapshot_roundtrip(void **state) {
     fl_schema_free(schema);
 }
 
+/* A format-2 table with snapshot 42 on main. */
+static struct fl_ice_meta *meta_with_snapshot(void) {
+    struct fl_schema *schema = NULL;
+    struct fl_ice_spec *spec = NULL;
+    struct fl_ice_meta *meta = NULL;
+    struct fl_error err = {0};
+    assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
+    assert_int_equal(fl_ice_spec_from_terms(schema, 0, NULL, 0, 1000, &spec, &err), FL_OK);
+    assert_int_equal(
+        fl_ice_meta_new(schema, spec, "file:///wh/db/t", NULL, 0, 1767225600000, &meta, &err),
+        FL_OK);
+    struct fl_ice_new_snapshot ns = {.snapshot_id = 42,
+                                     .parent_id = FL_ICE_NO_SNAPSHOT,
+                                     .timestamp_ms = 1767225601000,
+                                     .manifest_list = "file:///wh/db/t/metadata/snap-42.avro",
+                                     .operation = "append"};
+    int64_t seq = 0;
+    assert_int_equal(fl_ice_meta_add_snapshot(meta, &ns, NULL, &seq, &err), FL_OK);
+    fl_ice_spec_free(spec);
+    fl_schema_free(schema);
+    return meta;
+}
+
+static char *meta_json(const struct fl_ice_meta *meta) {
+    struct fl_buf b;
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    assert_int_equal(fl_ice_meta_to_json(meta, 0, &b), FL_OK);
+    char *s = strndup((const char *)b.data, b.len);
+    fl_buf_fini(&b);
+    return s;
+}
+
+/* An integer member of another type - the string "123" - is refused with
+ * its name, and nothing is applied: never read as 0 (or dropped). */
+static void test_update_member_types(void **state) {
+    (void)state;
+    struct fl_ice_meta *meta = meta_with_snapshot();
+    char *before = meta_json(meta);
+    static const struct {
+        const char *json, *msg;
+    } bad[] = {
+        {"{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":\"123\","
+         "\"timestamp-ms\":1767225602000,\"sequence-number\":2,\"manifest-list\":\"x\"}}",
+         "add-snapshot: \"snapshot-id\" must be an integer"},
+        {"{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":43,"
+         "\"sequence-number\":\"2\",\"manifest-list\":\"x\"}}",
+         "add-snapshot: \"sequence-number\" must be an integer"},
+        {"{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":43,\"sequence-number\":2,"
+         "\"timestamp-ms\":\"1\",\"manifest-list\":\"x\"}}",
+         "add-snapshot: \"timestamp-ms\" must be an integer"},
+        {"{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":43,\"sequence-number\":2,"
+         "\"parent-snapshot-id\":\"42\",\"manifest-list\":\"x\"}}",
+         "add-snapshot: \"parent-snapshot-id\" must be an integer or null"},
+        {"{\"action\":\"set-snapshot-ref\",\"ref-name\":\"main\",\"type\":\"branch\","
+         "\"snapshot-id\":\"42\"}",
+         "set-snapshot-ref: \"snapshot-id\" must be an integer"},
+        {"{\"action\":\"set-snapshot-ref\",\"ref-name\":\"t1\",\"type\":\"tag\"}",
+         "set-snapshot-ref: \"snapshot-id\" is required"},
+        {"{\"action\":\"set-snapshot-ref\",\"ref-name\":\"t1\",\"type\":\"tag\","
+         "\"snapshot-id\":42,\"max-ref-age-ms\":\"1000\"}",
+         "set-snapshot-ref: \"max-ref-age-ms\" must be an integer"},
+        {"{\"action\":\"upgrade-format-version\",\"format-version\":\"2\"}",
+         "upgrade-format-version: \"format-version\" must be an integer"},
+        {"{\"action\":\"add-schema\",\"schema\":{\"type\":\"struct\",\"fields\":[]},"
+         "\"last-column-id\":\"3\"}",
+         "add-schema: \"last-column-id\" must be an integer"},
+        {"{\"action\":\"set-current-schema\",\"schema-id\":\"0\"}",
+         "set-current-schema: \"schema-id\" must be an integer"},
+        {"{\"action\":\"set-default-spec\",\"spec-id\":0.0}",
+         "set-default-spec: \"spec-id\" must be an integer"},
+        {"{\"action\":\"set-default-sort-order\",\"sort-order-id\":true}",
+         "set-default-sort-order: \"sort-order-id\" must be an integer"},
+        {"{\"action\":\"add-spec\",\"spec\":{\"fields\":[{\"source-id\":1,\"field-id\":\"1000\","
+         "\"name\":\"city\",\"transform\":\"identity\"}]}}",
+         "add-spec: \"field-id\" must be an integer"},
+        {"{\"action\":\"remove-snapshots\",\"snapshot-ids\":[\"42\"]}",
+         "remove-snapshots: \"snapshot-ids\" must be an array of integers"},
+        {"{\"action\":\"remove-snapshots\",\"snapshot-ids\":[1,42]}",
+         "cannot remove the current snapshot 42"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct fl_error err = {0};
+        fl_err_t rc = fl_ice_meta_apply_update(meta, bad[i].json, strlen(bad[i].json), &err);
+        if (rc != FL_ERR_INVALID || strcmp(err.msg, bad[i].msg))
+            fail_msg("%s -> %d \"%s\", want \"%s\"", bad[i].json, rc, err.msg, bad[i].msg);
+        char *after = meta_json(meta);
+        if (strcmp(before, after)) fail_msg("%s changed the metadata", bad[i].json);
+        free(after);
+    }
+    assert_int_equal(fl_ice_meta_ref(meta, "main"), 42);
+
+    /* requirements: the "123" is not "no snapshot" */
+    struct fl_error err = {0};
+    const char *req =
+        "{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"main\",\"snapshot-id\":\"42\"}";
+    assert_int_equal(fl_ice_meta_check_requirement(meta, req, strlen(req), &err), FL_ERR_INVALID);
+    assert_string_equal(err.msg,
+                        "assert-ref-snapshot-id: \"snapshot-id\" must be an integer or null");
+    fl_err_clear(&err);
+    req = "{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"main\",\"snapshot-id\":42}";
+    assert_int_equal(fl_ice_meta_check_requirement(meta, req, strlen(req), &err), FL_OK);
+    req = "{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"main\",\"snapshot-id\":null}";
+    assert_int_equal(fl_ice_meta_check_requirement(meta, req, strlen(req), &err), FL_ERR_CONFLICT);
+    fl_err_clear(&err);
+    req = "{\"type\":\"assert-ref-snapshot-id\",\"ref\":\"t9\",\"snapshot-id\":null}";
+    assert_int_equal(fl_ice_meta_check_requirement(meta, req, strlen(req), &err), FL_OK);
+    req = "{\"type\":\"assert-current-schema-id\",\"current-schema-id\":\"0\"}";
+    assert_int_equal(fl_ice_meta_check_requirement(meta, req, strlen(req), &err), FL_ERR_INVALID);
+    assert_string_equal(err.msg,
+                        "assert-current-schema-id: \"current-schema-id\" must be an integer");
+
+    /* the integer forms apply */
+    const char *up = "{\"action\":\"set-snapshot-ref\",\"ref-name\":\"t1\",\"type\":\"tag\","
+                     "\"snapshot-id\":42,\"max-ref-age-ms\":1000}";
+    fl_err_clear(&err);
+    assert_int_equal(fl_ice_meta_apply_update(meta, up, strlen(up), &err), FL_OK);
+    assert_int_equal(fl_ice_meta_ref(meta, "t1"), 42);
+    char *after = meta_json(meta);
+    assert_non_null(
+        strstr(after, "\"t1\":{\"snapshot-id\":42,\"type\":\"tag\",\"max-ref-age-ms\":1000}"));
+
+    /* and a metadata file whose current-snapshot-id is a string is refused */
+    char *p = strstr(after, "\"current-snapshot-id\":42");
+    assert_non_null(p);
+    struct fl_buf b;
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    fl_buf_append(&b, after, (size_t)(p - after));
+    fl_buf_append_str(&b, "\"current-snapshot-id\":\"42\"");
+    fl_buf_append_str(&b, p + strlen("\"current-snapshot-id\":42"));
+    struct fl_ice_meta *back = NULL;
+    assert_int_equal(fl_ice_meta_parse((const char *)b.data, b.len, &back, &err), FL_ERR_INVALID);
+    assert_string_equal(err.msg,
+                        "table metadata: \"current-snapshot-id\" must be an integer or null");
+    fl_buf_fini(&b);
+    free(after);
+    free(before);
+    fl_ice_meta_free(meta);
+}
+
 static void test_fixtures_from_other_engines(void **state) {
     (void)state;
     struct fl_ice_meta *m = NULL;
@@ -208,6 +349,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_snapshot_roundtrip),
         cmocka_unit_test(test_fixtures_from_other_engines),
+        cmocka_unit_test(test_update_member_types),
     };
     return cmocka_run_group_tests_name("metadata", tests, NULL, NULL);
 }
