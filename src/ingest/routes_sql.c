@@ -24,7 +24,8 @@
  * sqlite3_stmt_readonly stays as a second check, and the maintenance
  * statements (REINDEX, VACUUM, ANALYZE), whose whole-database forms reach
  * no authorizer action, are refused by their first word. The statement
- * runs under a row limit and a deadline enforced by SQLite's progress
+ * runs under a row limit, a cap on the size of any value it makes
+ * (SQLITE_LIMIT_LENGTH) and a deadline enforced by SQLite's progress
  * handler.
  */
 #include "ingest/ingest_int.h"
@@ -38,6 +39,11 @@
 
 #define SQL_LIMIT_MAX 100000
 #define SQL_TIMEOUT_MAX_MS 60000
+/* The largest string or blob a statement may make (SQLite's default is
+ * 1 GB): zeroblob(1e9) or a runaway group_concat fails with "string or
+ * blob too big" instead of taking the memory. Each value is also bounded
+ * by the reply cap when it is sent. */
+#define SQL_VALUE_MAX (16 << 20)
 
 /* Pragmas that only describe the schema: none has a form that writes. */
 static const char *const INTROSPECT[] = {
@@ -253,6 +259,7 @@ void fl_ingest_route_sql(struct fl_ingest *ing, const struct fl_ingest_call *cal
     sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
     sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_set_authorizer(db, authorize, &guard);
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, SQL_VALUE_MAX);
     int64_t deadline = t0 + (int64_t)timeout * 1000;
     sqlite3_progress_handler(db, 1000, past_deadline, &deadline);
     const char *tail = NULL;

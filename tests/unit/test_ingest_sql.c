@@ -228,6 +228,12 @@ static void test_sql_errors(void **state) {
     assert_int_equal(code(e), 40011);
     assert_int_equal(sql(e, "SELECT json('{')"), 400);
     assert_int_equal(code(e), 40012);
+    /* a value past the 16 MiB cap fails instead of taking the memory */
+    assert_int_equal(sql(e, "SELECT length(zeroblob(16 * 1024 * 1024))"), 200);
+    assert_int_equal(sql(e, "SELECT length(zeroblob(16 * 1024 * 1024 + 1))"), 400);
+    assert_int_equal(code(e), 40012);
+    assert_int_equal(sql(e, "SELECT length(zeroblob(1000000000))"), 400);
+    assert_int_equal(code(e), 40012);
     assert_int_equal(post(e, "POST", "/sql", "not json"), 400);
     assert_int_equal(code(e), 40001);
     assert_int_equal(post(e, "POST", "/sql", "{\"query\":\"SELECT 1\",\"limit\":\"5\"}"), 400);
