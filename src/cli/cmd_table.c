@@ -21,6 +21,7 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "format/parquet/reader.h"
+#include "iceberg/retention.h"
 #include "iceberg/evolve.h"
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
@@ -189,8 +190,9 @@ static int cmd_create(const struct opts *o) {
                                &spec, &err))
         goto out;
     if (env_open(o, &e, &err)) goto out;
-    if (!fl_ice_table_create(e.store, e.cat, ns, name, schema, spec, o->props, o->nprops, &tbl,
-                             &err)) {
+    struct fl_ice_kv props[MAX_TERMS + 2]; /* the user's, then floe's defaults */
+    int nprops = fl_ice_floe_table_props(o->props, o->nprops, props, MAX_TERMS + 2);
+    if (!fl_ice_table_create(e.store, e.cat, ns, name, schema, spec, props, nprops, &tbl, &err)) {
         printf("created %s.%s at %s\n", ns, name, tbl->meta->location);
         rc = 0;
     }

@@ -6,6 +6,7 @@
  */
 #include "iceberg/table.h"
 #include "iceberg/merge.h"
+#include "iceberg/retention.h"
 #include "iceberg/table_int.h"
 #include "core/fileio.h"
 #include "core/mem.h"
@@ -20,7 +21,6 @@
 
 #define METADATA_MAX ((size_t)256 << 20)
 #define COMMIT_RETRIES 6
-#define METADATA_LOG_MAX 100
 
 /* ---- paths ---- */
 
@@ -404,7 +404,7 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
         if (!rc) rc = change(ctx, next, attempt, err);
         if (!rc) {
             fl_ice_meta_log_previous(next, tbl->metadata_location, base->last_updated_ms,
-                                     METADATA_LOG_MAX);
+                                     fl_ice_retention_log_max(next));
             fl_ice_meta_touch(next, fl_time_now_us() / 1000 > next->last_updated_ms
                                         ? fl_time_now_us() / 1000
                                         : next->last_updated_ms);
@@ -434,6 +434,7 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
             }
         }
         if (!rc) {
+            fl_ice_retention_after_commit(tbl, tbl->meta, next); /* durable and visible now */
             fl_ice_meta_free(tbl->meta);
             tbl->meta = next;
             next = NULL;
@@ -628,6 +629,8 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
 #undef SUM
     for (int i = 0; i < fc->nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++)
         kv[nk++] = fc->summary[i];
+    struct fl_ice_kv *sum = NULL;
+    nk = fl_ice_summary_carry(next, parent, kv, nk, &sum);
     struct fl_ice_new_snapshot ns = {.snapshot_id = fc->id,
                                      .parent_id = parent,
                                      .timestamp_ms = fl_time_now_us() / 1000,
@@ -636,9 +639,10 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
                                                   : !fc->added_del ? "append"
                                                   : fc->added_data ? "overwrite"
                                                                    : "delete",
-                                     .summary = kv,
+                                     .summary = sum,
                                      .nsummary = nk};
     if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
+    fl_free(sum);
     fl_free(lloc);
     return rc;
 }
