@@ -157,6 +157,9 @@ int fl_ice_meta_refs(const struct fl_ice_meta *meta, struct fl_ice_ref *out, int
  * cap, borrowed until meta changes); returns how many there are. */
 int fl_ice_snapshot_summary_prefixed(const struct fl_ice_meta *meta, int64_t snapshot_id,
                                      const char *prefix, struct fl_ice_kv *out, int cap);
+/* The same for the snapshot at index i of meta->snapshots. */
+int fl_ice_snapshot_summary_prefixed_at(const struct fl_ice_meta *meta, int i, const char *prefix,
+                                        struct fl_ice_kv *out, int cap);
 /* The metadata-file of each metadata-log entry, oldest first (up to
  * cap, borrowed until meta changes); returns how many there are. */
 int fl_ice_meta_log_files(const struct fl_ice_meta *meta, const char **out, int cap);
