@@ -11,8 +11,9 @@
  *     from the table properties and the caller's --older-than and
  *     --retain-last; snapshots no ref reaches that are younger than the
  *     default age; and for each pipeline the newest ancestor of main
- *     with its floe.offsets.* entry), and everything else plus the
- *     caller's explicit ids to expire.
+ *     with its floe.offsets.* entry, with the snapshots between it and
+ *     main's head, which the pipeline walks to find it), and everything
+ *     else plus the caller's explicit ids to expire.
  *  2. commit: the plan is made again inside fl_ice_table_commit_meta's
  *     change function, on the fresh metadata of each attempt, so a
  *     conflicting commit is never undone; the change records the
@@ -160,25 +161,33 @@ static void reach_branch(struct plan *pl, int64_t head) {
 }
 
 /* Keeps, for each pipeline, the newest ancestor of main that records its
- * offsets: the one a restarting pipeline resumes from. Returns the index
- * of a snapshot kept this way that is among ids (-1 when none). */
+ * offsets (the one a restarting pipeline resumes from) and every
+ * snapshot between it and main's head, since the pipeline finds it by
+ * walking parents. Returns the index of a snapshot kept this way that is
+ * among ids (-1 when none). */
 static int keep_offsets(struct plan *pl, int64_t head, const int64_t *ids, int nids) {
     struct strset seen = {0};
-    int n = pl->meta->nsnapshots, clash = -1;
-    for (int i = snap_find(pl->ix, n, head), guard = 0; i >= 0 && guard <= n; guard++) {
-        int64_t sid = pl->meta->snapshots[i].snapshot_id;
+    int n = pl->meta->nsnapshots, clash = -1, depth = 0, deepest = -1;
+    int *path = fl_calloc((size_t)n + 1, sizeof(*path));
+    for (int i = snap_find(pl->ix, n, head); i >= 0 && depth < n; depth++) {
+        path[depth] = i;
         int nk = fl_ice_snapshot_summary_prefixed_at(pl->meta, i, "floe.offsets.", NULL, 0);
         struct fl_ice_kv *kv = fl_calloc((size_t)nk + 1, sizeof(*kv));
         fl_ice_snapshot_summary_prefixed_at(pl->meta, i, "floe.offsets.", kv, nk);
         for (int k = 0; k < nk; k++) {
             if (strset_has(&seen, kv[k].key)) continue;
             strset_add(&seen, kv[k].key);
-            pl->keep[i] = 1;
-            if (clash < 0 && id_in(sid, ids, nids)) clash = i;
+            deepest = depth;
         }
         fl_free(kv);
         i = snap_find(pl->ix, n, pl->meta->snapshots[i].parent_id);
     }
+    for (int d = 0; d <= deepest; d++) {
+        pl->keep[path[d]] = 1;
+        if (clash < 0 && id_in(pl->meta->snapshots[path[d]].snapshot_id, ids, nids))
+            clash = path[d];
+    }
+    fl_free(path);
     strset_fini(&seen);
     return clash;
 }

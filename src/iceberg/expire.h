@@ -47,7 +47,8 @@ struct fl_ice_expire_result {
  * a retained branch keeps (younger than its max-snapshot-age, or among
  * its min-snapshots-to-keep newest), that is not an unreferenced
  * snapshot younger than the default age, and that is not the newest
- * ancestor of main holding a pipeline's offsets (floe.offsets.*); plus
+ * ancestor of main holding a pipeline's offsets (floe.offsets.*) or
+ * between it and main's head; plus
  * opts->ids. An id in opts->ids that a retained ref names, or that holds
  * pipeline offsets, is FL_ERR_INVALID. Fills res->expired and res->refs
  * only. */
