@@ -299,6 +299,18 @@ static void plan_reset(struct fl_ice_expire_result *res) {
 
 /* ---- 2. commit ---- */
 
+/* Refuses, before any change, a table whose files the cleanup could not
+ * follow. */
+static fl_err_t lists_check(const struct fl_ice_meta *meta, struct fl_error *err) {
+    for (int i = 0; i < meta->nsnapshots; i++)
+        if (!meta->snapshots[i].manifest_list)
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "snapshot %lld lists its manifests inline (format 1): floe's expiry "
+                           "follows manifest lists only; nothing was changed",
+                           (long long)meta->snapshots[i].snapshot_id);
+    return FL_OK;
+}
+
 /* The manifest lists of meta's snapshots, those in ids (sorted) or not. */
 static void lists_of(const struct fl_ice_meta *meta, const int64_t *ids, int nids, int in,
                      struct strset *out) {
@@ -321,7 +333,8 @@ static fl_err_t expire_apply(void *ctx, struct fl_ice_meta *next, int attempt,
     struct expire_change *x = ctx;
     plan_reset(x->res);
     strset_fini(&x->expired_lists);
-    fl_err_t rc = fl_ice_expire_plan(next, x->opts, x->res, err);
+    fl_err_t rc = lists_check(next, err);
+    if (!rc) rc = fl_ice_expire_plan(next, x->opts, x->res, err);
     if (rc) return rc;
     lists_of(next, x->res->expired, x->res->nexpired, 1, &x->expired_lists);
     return fl_ice_meta_remove_snapshots(next, x->res->expired, x->res->nexpired,
@@ -474,7 +487,8 @@ fl_err_t fl_ice_table_expire(struct fl_ice_table *tbl, const struct fl_ice_expir
     memset(res, 0, sizeof(*res));
     struct strset retained = {0};
     struct expire_change x = {.opts = opts, .res = res};
-    fl_err_t rc = fl_ice_expire_plan(tbl->meta, opts, res, err);
+    fl_err_t rc = lists_check(tbl->meta, err);
+    if (!rc) rc = fl_ice_expire_plan(tbl->meta, opts, res, err);
     if (rc) goto out;
     if (opts->dry_run) {
         lists_of(tbl->meta, res->expired, res->nexpired, 1, &x.expired_lists);

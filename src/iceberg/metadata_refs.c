@@ -10,7 +10,8 @@
  * the snapshot-log the way Iceberg Java's TableMetadata builder does: an
  * entry for a removed snapshot drops every entry before it too, so the
  * log stays an unbroken history of main that only names snapshots that
- * exist.
+ * exist; the statistics files of removed snapshots leave the metadata
+ * with them (the files themselves are left for orphan cleanup).
  */
 #include "iceberg/metadata_int.h"
 #include "core/mem.h"
@@ -127,6 +128,14 @@ fl_err_t fl_ice_meta_remove_snapshots(struct fl_ice_meta *meta, const int64_t *i
         if (!id_in(fl_ice_doc_i64(json_array_get(all, i), "snapshot-id", -1), ids, nids))
             json_array_append(snaps, json_array_get(all, i));
     json_object_set_new(d, "snapshots", snaps);
+    /* statistics of removed snapshots go with them, as in Java's builder */
+    static const char *const stats[] = {"statistics", "partition-statistics"};
+    for (int k = 0; k < 2; k++) {
+        json_t *st = json_object_get(d, stats[k]);
+        for (size_t i = json_array_size(st); i-- > 0;)
+            if (id_in(fl_ice_doc_i64(json_array_get(st, i), "snapshot-id", -1), ids, nids))
+                json_array_remove(st, i);
+    }
     /* the snapshot-log keeps only the entries after the last removed one */
     size_t nleft = json_array_size(snaps);
     left = fl_calloc(nleft + 1, sizeof(*left));
