@@ -434,6 +434,35 @@ static void test_files_shared_kept_expired_deleted(void **state) {
     env_close(&e);
 }
 
+/* An expiry from a stale handle loses the swap to an append, plans again on
+ * the fresh table, and keeps the append's snapshot and files. */
+static void test_expire_retries_on_conflict(void **state) {
+    (void)state;
+    struct env e;
+    env_open(&e);
+    struct fl_error err = {0};
+    struct fl_ice_table *tbl = table_new(&e, "c", NULL, 0);
+    for (int i = 0; i < 4; i++) append_city(tbl, "x");
+    struct fl_ice_table *stale = NULL;
+    assert_int_equal(fl_ice_table_load(e.st, e.cat, "default", "c", &stale, &err), FL_OK);
+    int64_t late = append_city(tbl, "late"); /* stale does not know it */
+    struct fl_ice_expire_opts o = {.older_than_ms = fl_time_now_us() / 1000 + 1000,
+                                   .retain_last = 1};
+    struct fl_ice_expire_result res;
+    assert_int_equal(fl_ice_table_expire(stale, &o, &res, &err), FL_OK);
+    assert_int_equal(res.nexpired, 4);
+    assert_int_equal(res.retained, 1);
+    assert_int_equal(res.data_files, 0); /* every file is still live in the append's snapshot */
+    fl_ice_expire_result_fini(&res);
+    assert_int_equal(stale->meta->current_snapshot_id, late);
+    assert_int_equal(fl_ice_table_refresh(tbl, &err), FL_OK);
+    assert_int_equal(tbl->meta->nsnapshots, 1);
+    assert_int_equal(rows(tbl, FL_ICE_NO_SNAPSHOT), 5);
+    fl_ice_table_free(stale);
+    fl_ice_table_free(tbl);
+    env_close(&e);
+}
+
 static int log_len(struct fl_ice_table *tbl) { return fl_ice_meta_log_files(tbl->meta, NULL, 0); }
 
 static void test_delete_after_commit(void **state) {
@@ -581,6 +610,7 @@ int main(void) {
         cmocka_unit_test(test_plan_keeps_pipeline_offsets),
         cmocka_unit_test(test_remove_snapshots_trims_log),
         cmocka_unit_test(test_files_shared_kept_expired_deleted),
+        cmocka_unit_test(test_expire_retries_on_conflict),
         cmocka_unit_test(test_delete_after_commit),
         cmocka_unit_test(test_pipeline_offsets_survive),
     };
