@@ -375,12 +375,19 @@ static int collect_live(void *ctx, const struct fl_ice_manifest_entry *e) {
     return 0;
 }
 
-/* The manifests the lists name: *paths gets each path; when mfs is set,
- * the distinct records too (for reading them). */
+static int mf_cmp(const void *a, const void *b) {
+    return strcmp(((const struct fl_ice_manifest_file *)a)->manifest_path,
+                  ((const struct fl_ice_manifest_file *)b)->manifest_path);
+}
+
+/* The distinct manifests the lists name: *keep (*nkeep, sorted by path;
+ * the caller frees them with free_list) and their paths in *paths. A
+ * list that is gone is skipped when skip_missing, else an error. */
 static fl_err_t manifests_of(struct fl_ice_table *tbl, struct strset *lists, struct strset *paths,
                              struct fl_ice_manifest_file **keep, int *nkeep, int skip_missing,
                              struct fl_error *err) {
     fl_err_t rc = FL_OK;
+    int cap = 0;
     for (int l = 0; l < lists->n && !rc; l++) {
         struct fl_ice_manifest_file *mfs = NULL;
         int nmf = 0;
@@ -390,17 +397,28 @@ static fl_err_t manifests_of(struct fl_ice_table *tbl, struct strset *lists, str
             rc = FL_OK;
             continue;
         }
+        if (!rc && *nkeep + nmf > cap) {
+            cap = (*nkeep + nmf) * 2;
+            *keep = fl_reallocarray(*keep, (size_t)cap, sizeof(**keep));
+        }
         for (int i = 0; i < nmf && !rc; i++) {
-            if (strset_has(paths, mfs[i].manifest_path)) continue;
-            strset_add(paths, mfs[i].manifest_path);
-            if (keep) {
-                *keep = fl_reallocarray(*keep, (size_t)*nkeep + 1, sizeof(**keep));
-                (*keep)[(*nkeep)++] = mfs[i];
-                memset(&mfs[i], 0, sizeof(mfs[i]));
-            }
+            (*keep)[(*nkeep)++] = mfs[i];
+            memset(&mfs[i], 0, sizeof(mfs[i]));
         }
         free_list(mfs, nmf);
     }
+    /* one sort, then the duplicates (most lists share most manifests) go */
+    if (*nkeep) qsort(*keep, (size_t)*nkeep, sizeof(**keep), mf_cmp);
+    int w = 0;
+    for (int i = 0; i < *nkeep; i++) {
+        if (w && strcmp((*keep)[w - 1].manifest_path, (*keep)[i].manifest_path) == 0) {
+            fl_ice_manifest_file_fini(&(*keep)[i]);
+            continue;
+        }
+        (*keep)[w++] = (*keep)[i];
+        strset_add(paths, (*keep)[i].manifest_path);
+    }
+    *nkeep = w;
     return rc;
 }
 
