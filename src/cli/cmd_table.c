@@ -23,10 +23,10 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "format/parquet/reader.h"
-#include "iceberg/retention.h"
 #include "iceberg/evolve.h"
 #include "iceberg/expire.h"
 #include "iceberg/prune.h"
+#include "iceberg/retention.h"
 #include "iceberg/table.h"
 
 #include <errno.h>

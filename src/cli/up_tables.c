@@ -10,8 +10,8 @@
  */
 #include "cli/up_tables.h"
 #include "core/mem.h"
-#include "iceberg/retention.h"
 #include "iceberg/evolve.h"
+#include "iceberg/retention.h"
 #include "iceberg/table.h"
 
 #include <jansson.h>

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- the plan, on hand-written metadata ---- */
@@ -455,6 +456,22 @@ static void test_delete_after_commit(void **state) {
     assert_int_equal(fl_ice_table_load_path(e.st, "default/kept", &by_path, &err), FL_OK);
     assert_int_equal(rows(by_path, FL_ICE_NO_SNAPSHOT), 8);
     fl_ice_table_free(by_path);
+
+    /* a metadata file that cannot be deleted (a directory stands in its
+     * place): the commit still succeeds; the file is left for orphan cleanup */
+    char stuck[1200], inner[1300], key[1024];
+    assert_int_equal(fl_ice_table_key(tbl, logged[0], key, sizeof(key), &err), FL_OK);
+    snprintf(stuck, sizeof(stuck), "%s/wh/%s", e.dir, key);
+    assert_int_equal(unlink(stuck), 0);
+    assert_int_equal(mkdir(stuck, 0755), 0);
+    snprintf(inner, sizeof(inner), "%s/x", stuck);
+    FILE *f = fopen(inner, "w");
+    assert_non_null(f);
+    fclose(f);
+    append_city(tbl, "x");
+    assert_int_equal(log_len(tbl), 3);
+    assert_int_equal(access(inner, F_OK), 0);
+    assert_int_equal(rows(tbl, FL_ICE_NO_SNAPSHOT), 9);
     fl_ice_table_free(tbl);
 
     /* Iceberg's defaults (a table someone else made): keep 100, delete none */
