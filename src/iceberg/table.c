@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "core/uuid.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,17 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
                             tbl->key_prefix, kl ? "/" : "", v) ||
                 fl_store_head(st, mkey, &sz, &probe) != FL_OK)
                 mkey[0] = '\0';
+            /* a writer that died between creating vN+1 (its commit point) and
+             * the hint: newer versions exist, as Java's HadoopTableOperations
+             * probes for */
+            char next[FL_STORE_KEY_MAX + 1];
+            while (mkey[0] && v < INT_MAX &&
+                   !fl_path_fmt(next, sizeof(next), NULL, "%s%smetadata/v%d.metadata.json",
+                                tbl->key_prefix, kl ? "/" : "", v + 1) &&
+                   fl_store_head(st, next, &sz, &probe) == FL_OK) {
+                v++;
+                memcpy(mkey, next, sizeof(mkey));
+            }
         }
         fl_buf_fini(&hb);
         if (!rc && !mkey[0]) {
