@@ -4,6 +4,7 @@
  *   create NS.NAME --schema S.json [--partition TERM]... [--property K=V]...
  *   list [NS] | describe T | history T | snapshots T | files T [--snapshot ID]
  *   append|overwrite T FILE.ndjson|FILE.parquet | compact T | scan T [--snapshot ID] [--where EXPR]
+ *   expire T [--older-than TS] [--retain-last N] [--snapshot-id ID]... [--dry-run]
  * [--limit N] delete T --where EXPR | drop T [--purge] alter T
  * add-column|rename-column|drop-column|widen|partition-by|set|unset ...
  *
@@ -17,12 +18,15 @@
 #include "batch/batch_json.h"
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
+#include "cli/table_expire.h"
 #include "cli/warehouse.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "format/parquet/reader.h"
 #include "iceberg/evolve.h"
+#include "iceberg/expire.h"
 #include "iceberg/prune.h"
+#include "iceberg/retention.h"
 #include "iceberg/table.h"
 
 #include <errno.h>
@@ -52,6 +56,7 @@ struct opts {
     int nargs;
     char **rest; /* alter: the words after T */
     int nrest;
+    struct fl_cli_expire_args expire;
 };
 
 static void usage(FILE *f) {
@@ -67,6 +72,9 @@ static void usage(FILE *f) {
         "snapshot)\n"
         "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N] [--stats]\n"
         "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
+        "  expire T [--older-than TS|now] [--retain-last N] [--snapshot-id ID]... [--dry-run]\n"
+        "           (snapshot expiry: defaults from history.expire.*, then deletes the files\n"
+        "           only expired snapshots reach)\n"
         "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
         "        | widen NAME long|double|decimal(P,S) | partition-by [TERM]... | set K=V... | "
         "unset K...\n"
@@ -189,8 +197,10 @@ static int cmd_create(const struct opts *o) {
                                &spec, &err))
         goto out;
     if (env_open(o, &e, &err)) goto out;
-    if (!fl_ice_table_create(e.store, fl_catalog_ice(e.cat), ns, name, schema, spec, o->props,
-                             o->nprops, &tbl, &err)) {
+    struct fl_ice_kv props[MAX_TERMS + 2]; /* the user's, then floe's defaults */
+    int nprops = fl_ice_floe_table_props(o->props, o->nprops, props, MAX_TERMS + 2);
+    if (!fl_ice_table_create(e.store, fl_catalog_ice(e.cat), ns, name, schema, spec, props, nprops,
+                             &tbl, &err)) {
         printf("created %s.%s at %s\n", ns, name, tbl->meta->location);
         rc = 0;
     }
@@ -893,7 +903,9 @@ static int max_words(const char *cmd) {
 }
 
 int fl_cli_table(int argc, char **argv) {
-    struct opts o = {.snapshot = FL_ICE_NO_SNAPSHOT, .limit = -1};
+    struct opts o = {.snapshot = FL_ICE_NO_SNAPSHOT,
+                     .limit = -1,
+                     .expire = {.older_than_ms = FL_ICE_EXPIRE_UNSET}};
     const char *pos[3 + MAX_TERMS];
     int npos;
     const struct fl_cli_opt opts[] = {
@@ -907,6 +919,20 @@ int fl_cli_table(int argc, char **argv) {
         {.name = "--stats", .kind = FL_CLI_FLAG, .target = &o.stats},
         {.name = "--partition", .kind = FL_CLI_FN, .target = &o, .fn = opt_partition},
         {.name = "--property", .kind = FL_CLI_FN, .target = &o, .fn = opt_property},
+        {.name = "--older-than",
+         .kind = FL_CLI_FN,
+         .target = &o.expire,
+         .fn = fl_cli_expire_opt_older_than},
+        {.name = "--retain-last",
+         .kind = FL_CLI_INT,
+         .target = &o.expire.retain_last,
+         .lo = 1,
+         .hi = INT32_MAX},
+        {.name = "--snapshot-id",
+         .kind = FL_CLI_FN,
+         .target = &o.expire,
+         .fn = fl_cli_expire_opt_snapshot_id},
+        {.name = "--dry-run", .kind = FL_CLI_FLAG, .target = &o.expire.dry_run},
         {0}};
     int orc = fl_cli_opts("table", opts, argc, argv, pos, 3 + MAX_TERMS, &npos, usage);
     if (orc >= 0) return orc;
@@ -934,7 +960,7 @@ int fl_cli_table(int argc, char **argv) {
     if (!strcmp(cmd, "drop")) return cmd_drop(&o);
     int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
                 !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") ||
-                !strcmp(cmd, "alter") || !strcmp(cmd, "compact") ||
+                !strcmp(cmd, "alter") || !strcmp(cmd, "compact") || !strcmp(cmd, "expire") ||
                 ((!strcmp(cmd, "append") || !strcmp(cmd, "overwrite")) && o.nargs >= 3);
     if (!known) {
         usage(stderr);
@@ -963,6 +989,8 @@ int fl_cli_table(int argc, char **argv) {
         rc = cmd_alter(tbl, o.nrest, o.rest);
     else if (!strcmp(cmd, "compact"))
         rc = cmd_compact(tbl);
+    else if (!strcmp(cmd, "expire"))
+        rc = fl_cli_table_expire(tbl, &o.expire);
     else if (!strcmp(cmd, "overwrite"))
         rc = cmd_append(tbl, o.args[2], 1);
     else

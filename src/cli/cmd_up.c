@@ -25,6 +25,7 @@
 #include "cli/up_tables.h"
 #include "core/time.h"
 #include "ingest/routes_rest.h"
+#include "iceberg/retention.h"
 #include "iceberg/table.h"
 #include "pipeline/pipeline.h"
 #include "core/log.h"
@@ -85,9 +86,11 @@ static fl_err_t ensure_table(struct fl_store *st, struct fl_catalog *cat, const 
     if (!rc)
         rc = fl_ice_spec_from_terms(schema, 0, terms, term ? 1 : 0, FL_ICE_PARTITION_FIELD_ID_START,
                                     &spec, err);
+    struct fl_ice_kv props[2];
+    int nprops = fl_ice_floe_table_props(NULL, 0, props, 2);
     if (!rc)
-        rc = fl_ice_table_create(st, fl_catalog_ice(cat), "default", name, schema, spec, NULL, 0,
-                                 &tbl, err);
+        rc = fl_ice_table_create(st, fl_catalog_ice(cat), "default", name, schema, spec, props,
+                                 nprops, &tbl, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
         rc = FL_OK;

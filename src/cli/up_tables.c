@@ -11,6 +11,7 @@
 #include "cli/up_tables.h"
 #include "core/mem.h"
 #include "iceberg/evolve.h"
+#include "iceberg/retention.h"
 #include "iceberg/table.h"
 
 #include <jansson.h>
@@ -143,6 +144,7 @@ fl_err_t fl_up_table_ensure(struct fl_store *st, struct fl_catalog *cat,
         int n = t->nprops < 256 ? t->nprops : 256;
         for (int i = 0; i < n; i++)
             props[i] = (struct fl_ice_kv){t->prop_keys[i], t->prop_values[i]};
+        n = fl_ice_floe_table_props(props, n, props, 256);
         rc = fl_ice_table_create(st, fl_catalog_ice(cat), t->ns, t->name, schema, spec, props, n,
                                  &tbl, err);
         if (!rc) *created = 1;

@@ -18,6 +18,7 @@
 #include "iceberg/partition.h"
 #include "core/schema.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FL_ICE_NO_SNAPSHOT INT64_C(-1)
@@ -135,6 +136,38 @@ fl_err_t fl_ice_meta_check_requirement(const struct fl_ice_meta *meta, const cha
                                        struct fl_error *err);
 fl_err_t fl_ice_meta_apply_update(struct fl_ice_meta *meta, const char *json, size_t len,
                                   struct fl_error *err);
+
+/* ---- refs and snapshot removal (metadata_refs.c) ---- */
+
+/* A branch or tag with its own retention (-1 where the ref sets none). */
+struct fl_ice_ref {
+    const char *name; /* borrowed from meta until its next change */
+    int64_t snapshot_id;
+    bool is_tag;
+    int64_t max_ref_age_ms;
+    int64_t max_snapshot_age_ms;
+    int64_t min_snapshots_to_keep;
+};
+
+/* Fills out with up to cap refs (main is synthesized from
+ * current-snapshot-id when the document has no refs) and returns how
+ * many there are (may exceed cap: call again with more room). */
+int fl_ice_meta_refs(const struct fl_ice_meta *meta, struct fl_ice_ref *out, int cap);
+/* The summary entries of snapshot_id whose key starts with prefix (up to
+ * cap, borrowed until meta changes); returns how many there are. */
+int fl_ice_snapshot_summary_prefixed(const struct fl_ice_meta *meta, int64_t snapshot_id,
+                                     const char *prefix, struct fl_ice_kv *out, int cap);
+/* The same for the snapshot at index i of meta->snapshots. */
+int fl_ice_snapshot_summary_prefixed_at(const struct fl_ice_meta *meta, int i, const char *prefix,
+                                        struct fl_ice_kv *out, int cap);
+/* The metadata-file of each metadata-log entry, oldest first (up to
+ * cap, borrowed until meta changes); returns how many there are. */
+int fl_ice_meta_log_files(const struct fl_ice_meta *meta, const char **out, int cap);
+/* Removes refs (never main) and then snapshots ids (none current or
+ * still named by a ref: FL_ERR_INVALID), and trims the snapshot-log to
+ * the entries after the last removed snapshot, as Iceberg Java does. */
+fl_err_t fl_ice_meta_remove_snapshots(struct fl_ice_meta *meta, const int64_t *ids, int nids,
+                                      const char *const *refs, int nrefs, struct fl_error *err);
 
 /* Sets last-updated-ms (done just before writing a new version). */
 void fl_ice_meta_touch(struct fl_ice_meta *meta, int64_t now_ms);

@@ -6,12 +6,14 @@
  */
 #include "iceberg/table.h"
 #include "iceberg/merge.h"
+#include "iceberg/retention.h"
 #include "iceberg/table_int.h"
 #include "core/fileio.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "core/uuid.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,6 @@
 
 #define METADATA_MAX ((size_t)256 << 20)
 #define COMMIT_RETRIES 6
-#define METADATA_LOG_MAX 100
 
 /* ---- paths ---- */
 
@@ -222,6 +223,17 @@ fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_
                             tbl->key_prefix, kl ? "/" : "", v) ||
                 fl_store_head(st, mkey, &sz, &probe) != FL_OK)
                 mkey[0] = '\0';
+            /* a writer that died between creating vN+1 (its commit point) and
+             * the hint: newer versions exist, as Java's HadoopTableOperations
+             * probes for */
+            char next[FL_STORE_KEY_MAX + 1];
+            while (mkey[0] && v < INT_MAX &&
+                   !fl_path_fmt(next, sizeof(next), NULL, "%s%smetadata/v%d.metadata.json",
+                                tbl->key_prefix, kl ? "/" : "", v + 1) &&
+                   fl_store_head(st, next, &sz, &probe) == FL_OK) {
+                v++;
+                memcpy(mkey, next, sizeof(mkey));
+            }
         }
         fl_buf_fini(&hb);
         if (!rc && !mkey[0]) {
@@ -406,7 +418,7 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
         if (!rc) rc = change(ctx, next, attempt, err);
         if (!rc) {
             fl_ice_meta_log_previous(next, tbl->metadata_location, base->last_updated_ms,
-                                     METADATA_LOG_MAX);
+                                     fl_ice_retention_log_max(next));
             fl_ice_meta_touch(next, fl_time_now_us() / 1000 > next->last_updated_ms
                                         ? fl_time_now_us() / 1000
                                         : next->last_updated_ms);
@@ -436,6 +448,7 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
             }
         }
         if (!rc) {
+            fl_ice_retention_after_commit(tbl, tbl->meta, next); /* durable and visible now */
             fl_ice_meta_free(tbl->meta);
             tbl->meta = next;
             next = NULL;
@@ -630,6 +643,8 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
 #undef SUM
     for (int i = 0; i < fc->nsummary && nk < (int)(sizeof(kv) / sizeof(kv[0])); i++)
         kv[nk++] = fc->summary[i];
+    struct fl_ice_kv *sum = NULL;
+    nk = fl_ice_summary_carry(next, parent, kv, nk, &sum);
     struct fl_ice_new_snapshot ns = {.snapshot_id = fc->id,
                                      .parent_id = parent,
                                      .timestamp_ms = fl_time_now_us() / 1000,
@@ -638,9 +653,10 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
                                                   : !fc->added_del ? "append"
                                                   : fc->added_data ? "overwrite"
                                                                    : "delete",
-                                     .summary = kv,
+                                     .summary = sum,
                                      .nsummary = nk};
     if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
+    fl_free(sum);
     fl_free(lloc);
     return rc;
 }

@@ -32,6 +32,7 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "iceberg/prune.h"
+#include "iceberg/retention.h"
 #include "iceberg/table.h"
 #include "pipeline/pointer.h"
 #include "pipeline/upsert.h"
@@ -196,9 +197,11 @@ static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg,
         if (!rc)
             rc = fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec,
                                         err);
+        struct fl_ice_kv props[2];
+        int nprops = fl_ice_floe_table_props(NULL, 0, props, 2);
         if (!rc)
             rc = fl_ice_table_create(p->st, fl_catalog_ice(p->cat), cfg->ns, cfg->table, schema,
-                                     spec, NULL, 0, &p->tbl, err);
+                                     spec, props, nprops, &p->tbl, err);
         if (rc == FL_ERR_EXISTS) { /* someone else was first */
             fl_err_clear(err);
             rc =

@@ -14,6 +14,7 @@
 #include "iceberg/table.h"
 #include "log/log.h"
 #include "pipeline/pipeline.h"
+#include "pipe_env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,41 +61,9 @@ static int64_t table_rows(struct fl_store *st, struct fl_catalog *cat, int64_t *
 
 /* A log, a warehouse and a catalog in a fresh temporary folder, and the
  * weather schema. */
-struct env {
-    char dir[64];
-    struct fl_log *log;
-    struct fl_store *st;
-    struct fl_catalog *cat;
-    struct fl_schema *schema;
-};
+static void env_open(struct env *e) { pipe_env_open(e, "floe-pipe", SCHEMA); }
 
-static void env_open(struct env *e) {
-    snprintf(e->dir, sizeof(e->dir), "/tmp/floe-pipe-XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
-    char logdir[128], uri[128], caturi[128];
-    snprintf(logdir, sizeof(logdir), "%s/log", e->dir);
-    snprintf(uri, sizeof(uri), "file://%s/wh", e->dir);
-    snprintf(caturi, sizeof(caturi), "sqlite://%s/cat.db", e->dir);
-    struct fl_error err = {0};
-    struct fl_log_opts lo;
-    fl_log_opts_default(&lo);
-    lo.dir = logdir;
-    struct fl_store_opts so = {0};
-    assert_int_equal(fl_log_open(&lo, &e->log, &err), FL_OK);
-    assert_int_equal(fl_store_open(uri, &so, &e->st, &err), FL_OK);
-    assert_int_equal(fl_catalog_open(caturi, "floe", &e->cat, &err), FL_OK);
-    assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &e->schema, &err), FL_OK);
-}
-
-static void env_close(struct env *e) {
-    fl_schema_free(e->schema);
-    fl_catalog_free(e->cat);
-    fl_store_free(e->st);
-    fl_log_close(e->log);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-    assert_int_equal(system(cmd), 0);
-}
+static void env_close(struct env *e) { pipe_env_close(e); }
 
 /* A topic of nparts partitions and an empty table of the weather schema. */
 static void topic_and_table(struct env *e, const char *topic, int nparts, const char *table) {
