@@ -15,11 +15,11 @@
  *     warehouse, stops everything before a single delete.
  *  2. candidates: every object the store lists under the table's folder
  *     (temporary files of the local backend included), with its size and
- *     modification time. A metadata file whose version is that of the
- *     current or a logged one (the vN.metadata.json twin floe writes
- *     beside NNNNN-<uuid>.metadata.json) or newer than the current one
- *     (a commit in flight, or one a reader's pointer will name next) is
- *     kept without looking at its age.
+ *     modification time. The vN.metadata.json twin floe writes beside
+ *     each referenced NNNNN-<uuid>.metadata.json is referenced too; a
+ *     metadata file newer than the current version (a commit in flight,
+ *     or one a reader's version-hint will name next) is kept without
+ *     looking at its age.
  *  3. orphans: candidates not referenced and last modified before the
  *     cutoff are deleted, after the listing is complete. The age rule is
  *     what keeps a commit in flight safe: its new files exist before the
@@ -44,7 +44,7 @@ struct refs {
     char **keys;
     int n, cap;
     int current;   /* the current metadata version (-1 when its name has none) */
-    int *versions; /* metadata versions kept: current and logged */
+    int *versions; /* metadata versions kept whole (named vN.metadata.json) */
     int nversions;
     char *bad; /* the first referenced path that resolves to no key */
 };
@@ -89,9 +89,24 @@ static void reach_cb(void *ctx, const char *path, enum fl_ice_reach_kind kind) {
     refs_add(ctx, path);
 }
 
+/* A referenced metadata file's twin: floe writes each version as
+ * NNNNN-<uuid>.metadata.json and vN.metadata.json. The vN twin of a
+ * NNNNN name is kept by name; a vN name (a table opened by path) does
+ * not say which NNNNN-<uuid> file is its twin (a catalog may point at
+ * it), so every file of version N is kept. */
 static void refs_version(struct refs *r, const char *path) {
     int v = fl_ice_metadata_version(path);
     if (v < 0) return;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (base[0] != 'v') {
+        char rel[64];
+        snprintf(rel, sizeof(rel), "metadata/v%d.metadata.json", v);
+        char *twin = fl_ice_table_child_key(r->tbl, rel);
+        refs_push(r, twin);
+        fl_free(twin);
+        return;
+    }
     r->versions = fl_reallocarray(r->versions, (size_t)r->nversions + 1, sizeof(*r->versions));
     r->versions[r->nversions++] = v;
 }
@@ -133,7 +148,7 @@ static int refs_has(const struct refs *r, const char *key) {
 }
 
 /* A metadata file directly in the table's metadata/ folder whose version
- * is kept: the current or a logged one, or newer than the current. */
+ * is kept whole, or newer than the current one. */
 static int metadata_kept(const struct refs *r, const char *key) {
     size_t pl = strlen(r->tbl->key_prefix);
     const char *rel = key + pl + (pl ? 1 : 0);

@@ -44,9 +44,9 @@ struct fl_ice_orphan_result {
 /* Deletes the orphans under tbl's folder: every object listed there
  * (temporary files included) that the current metadata does not
  * reference and that was last modified before opts->older_than_ms.
- * Referenced: the current metadata file, every metadata-log file, every
- * metadata file of the same version as those or newer (vN twins, a
- * commit in flight), version-hint.text, the statistics files the
+ * Referenced: the current metadata file, every metadata-log file and
+ * their vN.metadata.json twins, every metadata file newer than the
+ * current one, version-hint.text, the statistics files the
  * metadata names, and every manifest list, manifest, data and delete
  * file of every snapshot (fl_ice_table_reachable), compared as store
  * keys (fl_ice_table_key). If any of that cannot be read nothing is

@@ -223,6 +223,16 @@ static void test_clean_table(void **state) {
     put(&e, "default/t/data/fresh.parquet", "written by a commit in flight");
     put(&e, "default/t2/data/x.parquet", "another table whose name shares the prefix");
     put(&e, "default/other.bin", "outside any table");
+    /* a lost attempt at a logged version; one at the next version (in flight) */
+    char lost[256], next[256];
+    snprintf(lost, sizeof(lost),
+             "default/t/metadata/%05d-00000000-0000-4000-8000-000000000000.metadata.json",
+             tbl->version - 1);
+    snprintf(next, sizeof(next),
+             "default/t/metadata/%05d-00000000-0000-4000-8000-000000000001.metadata.json",
+             tbl->version + 1);
+    put(&e, lost, "{}");
+    put(&e, next, "{}");
     char p[1024], target[1024];
     path_of(&e, "default/t/data/.floe-tmp-crashed", p, sizeof(p));
     FILE *f = fopen(p, "w");
@@ -248,6 +258,7 @@ static void test_clean_table(void **state) {
     want[nwant++] = "default/t/data/never-committed.parquet";
     want[nwant++] = "default/t/data/.floe-tmp-crashed";
     want[nwant++] = list1;
+    want[nwant++] = lost;
     for (int i = 0; i < mo.n; i++) want[nwant++] = mo.keys[i];
 
     int64_t before[8], ids[8];
@@ -288,6 +299,7 @@ static void test_clean_table(void **state) {
         assert_true(has(&e, p));
     }
     assert_true(has(&e, "default/t/metadata/version-hint.text"));
+    assert_true(has(&e, next));
 
     /* every retained snapshot reads what it read, from a fresh load too */
     struct fl_ice_table *again = NULL;
