@@ -40,8 +40,8 @@ TB=wh/db/t
 # an interrupted expiry: keep copies of what it deletes, put them back after
 cp -r $TB/metadata saved_meta
 "$FLOE" table expire db.t --older-than now --retain-last 3 >/dev/null
-CRASH_LIST=$(cd saved_meta && ls snap-*.avro | while read -r f; do [ -e "../$TB/metadata/$f" ] || echo "$f"; done | head -1)
-CRASH_MANIFEST=$(cd saved_meta && ls *-m*.avro | while read -r f; do [ -e "../$TB/metadata/$f" ] || echo "$f"; done | head -1)
+CRASH_LIST=$(cd saved_meta && ls snap-*.avro | while read -r f; do [ -e "../$TB/metadata/$f" ] || echo "$f"; done | sed -n 1p)
+CRASH_MANIFEST=$(cd saved_meta && ls *-m*.avro | while read -r f; do [ -e "../$TB/metadata/$f" ] || echo "$f"; done | sed -n 1p)
 check "the expiry deleted a manifest list and a manifest" '[ -n "$CRASH_LIST" ] && [ -n "$CRASH_MANIFEST" ]'
 cp "saved_meta/$CRASH_LIST" "saved_meta/$CRASH_MANIFEST" $TB/metadata/
 
@@ -61,7 +61,7 @@ for l in sys.stdin:
 
 # strays
 V=$(cat $TB/metadata/version-hint.text)
-DATA1=$(ls $TB/data/*.parquet | head -1)
+DATA1=$(ls $TB/data/*.parquet | sed -n 1p)
 cp "$DATA1" $TB/data/never-committed.parquet
 LOST=$(printf '%05d-00000000-0000-4000-8000-000000000000.metadata.json' $((V - 1)))
 echo '{}' > "$TB/metadata/$LOST"
