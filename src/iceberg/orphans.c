@@ -177,7 +177,9 @@ struct sweep {
 };
 
 static void res_add(struct fl_ice_orphan_result *res, const struct fl_store_obj *obj) {
-    res->files = fl_reallocarray(res->files, (size_t)res->nfiles + 1, sizeof(*res->files));
+    int n = res->nfiles; /* room doubles at 16, 32, 64 ... */
+    if (n == 0 || (n >= 16 && (n & (n - 1)) == 0))
+        res->files = fl_reallocarray(res->files, n ? (size_t)n * 2 : 16, sizeof(*res->files));
     res->files[res->nfiles++] = (struct fl_ice_orphan_file){.key = fl_strdup(obj->key),
                                                             .size = obj->size,
                                                             .mtime_ms = obj->mtime_ms,
