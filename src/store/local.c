@@ -13,8 +13,9 @@
  * Listing walks the tree with readdir, skips temporary files (unless the
  * caller asks for them: orphan cleanup), directories and anything that
  * is not a regular file (a symbolic link is neither reported nor
- * followed), and sorts the keys in byte order as S3 does. Reads use pread. Faults from struct
- * fl_store_faults are injected in the wrappers around write, fsync, rename and link.
+ * followed), and sorts the keys in byte order as S3 does. Reads use
+ * pread. Faults from struct fl_store_faults are injected in the wrappers
+ * around write, fsync, rename and link.
  */
 #include "core/fileio.h"
 #include "core/mem.h"

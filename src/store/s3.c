@@ -547,7 +547,7 @@ struct list_page {
     void *ctx;
     char *key; /* of the current <Contents> */
     uint64_t size;
-    int64_t mtime_ms; /* its LastModified, 0 when absent */
+    int64_t mtime_ms; /* its LastModified; INT64_MAX (unknown: never old) when absent */
     bool have_size;
     bool truncated;
     char *token;
@@ -577,7 +577,7 @@ static fl_err_t list_cb(void *ctx, int depth, const char *parent, const char *na
             fl_free(p->key);
             p->key = NULL;
             p->have_size = false;
-            p->mtime_ms = 0;
+            p->mtime_ms = INT64_MAX;
             if (rc) p->cb_rc = rc;
             return rc;
         }
@@ -607,7 +607,7 @@ static fl_err_t s3_scan(struct fl_store *st, const char *prefix, unsigned flags,
     (void)flags; /* S3 has no temporary objects */
     struct s3_store *s3 = (struct s3_store *)st;
     char *fp = full_key(s3, prefix);
-    struct list_page p = {.s3 = s3, .cb = cb, .ctx = ctx};
+    struct list_page p = {.s3 = s3, .cb = cb, .ctx = ctx, .mtime_ms = INT64_MAX};
     struct fl_buf q, body;
     fl_buf_init(&q, 16384);
     fl_buf_init(&body, LIST_PAGE_MAX);

@@ -94,7 +94,8 @@ typedef fl_err_t (*fl_store_list_fn)(void *ctx, const char *key, uint64_t size);
 struct fl_store_obj {
     const char *key;
     uint64_t size;
-    int64_t mtime_ms; /* last modification (S3: LastModified), ms since the epoch */
+    int64_t mtime_ms; /* last modification (S3: LastModified), ms since the
+                         epoch; INT64_MAX when the store does not say */
     bool temp;        /* a ".floe-tmp-*" file of a local write that never finished */
 };
 typedef fl_err_t (*fl_store_scan_fn)(void *ctx, const struct fl_store_obj *obj);
