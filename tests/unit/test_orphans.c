@@ -62,7 +62,8 @@ static int64_t rows(struct fl_ice_table *tbl, int64_t snap) { return table_env_r
 
 /* the local path of a store key */
 static void path_of(struct env *e, const char *key, char *out, size_t outsz) {
-    snprintf(out, outsz, "%s/wh/%s", e->dir, key);
+    int n = snprintf(out, outsz, "%s/wh/%s", e->dir, key);
+    assert_true(n > 0 && (size_t)n < outsz);
 }
 
 static void put(struct env *e, const char *key, const char *body) {
