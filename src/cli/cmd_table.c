@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
 #include "cli/table_expire.h"
+#include "cli/table_orphans.h"
 #include "cli/warehouse.h"
 #include "core/mem.h"
 #include "core/time.h"
@@ -57,6 +58,7 @@ struct opts {
     char **rest; /* alter: the words after T */
     int nrest;
     struct fl_cli_expire_args expire;
+    int uploads; /* clean-orphans: also the warehouse's uploads/ */
 };
 
 static void usage(FILE *f) {
@@ -75,6 +77,9 @@ static void usage(FILE *f) {
         "  expire T [--older-than TS|now] [--retain-last N] [--snapshot-id ID]... [--dry-run]\n"
         "           (snapshot expiry: defaults from history.expire.*, then deletes the files\n"
         "           only expired snapshots reach)\n"
+        "  clean-orphans [T] [--older-than DURATION|TS] [--uploads] [--dry-run]\n"
+        "           (deletes unreferenced files older than 3d under T's folder; --uploads: the\n"
+        "           temporary files killed uploads left under the warehouse's uploads/)\n"
         "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
         "        | widen NAME long|double|decimal(P,S) | partition-by [TERM]... | set K=V... | "
         "unset K...\n"
@@ -895,6 +900,15 @@ static fl_err_t opt_property(void *target, const char *v, struct fl_error *err) 
     return FL_OK;
 }
 
+/* clean-orphans: tbl's orphans (tbl may be NULL) and, with --uploads,
+ * the warehouse's upload leftovers. */
+static int cmd_clean_orphans(const struct opts *o, struct env *e, struct fl_ice_table *tbl) {
+    struct fl_error err = {0};
+    if (o->uploads && !e->store && env_open(o, e, &err)) return fail(&err);
+    return fl_cli_table_clean_orphans(tbl, o->uploads ? e->store : NULL, o->expire.older_than_ms,
+                                      o->expire.dry_run);
+}
+
 /* The positional words a command takes at most (alter: its own words). */
 static int max_words(const char *cmd) {
     if (!strcmp(cmd, "alter")) return 3 + MAX_TERMS;
@@ -933,6 +947,7 @@ int fl_cli_table(int argc, char **argv) {
          .target = &o.expire,
          .fn = fl_cli_expire_opt_snapshot_id},
         {.name = "--dry-run", .kind = FL_CLI_FLAG, .target = &o.expire.dry_run},
+        {.name = "--uploads", .kind = FL_CLI_FLAG, .target = &o.uploads},
         {0}};
     int orc = fl_cli_opts("table", opts, argc, argv, pos, 3 + MAX_TERMS, &npos, usage);
     if (orc >= 0) return orc;
@@ -952,6 +967,12 @@ int fl_cli_table(int argc, char **argv) {
     }
     const char *cmd = o.args[0];
     if (!strcmp(cmd, "list")) return cmd_list(&o);
+    if (!strcmp(cmd, "clean-orphans") && o.nargs < 2 && o.uploads) {
+        struct env ue = {0};
+        int urc = cmd_clean_orphans(&o, &ue, NULL);
+        env_fini(&ue);
+        return urc;
+    }
     if (o.nargs < 2) {
         usage(stderr);
         return 2;
@@ -961,6 +982,7 @@ int fl_cli_table(int argc, char **argv) {
     int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
                 !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") ||
                 !strcmp(cmd, "alter") || !strcmp(cmd, "compact") || !strcmp(cmd, "expire") ||
+                !strcmp(cmd, "clean-orphans") ||
                 ((!strcmp(cmd, "append") || !strcmp(cmd, "overwrite")) && o.nargs >= 3);
     if (!known) {
         usage(stderr);
@@ -991,6 +1013,8 @@ int fl_cli_table(int argc, char **argv) {
         rc = cmd_compact(tbl);
     else if (!strcmp(cmd, "expire"))
         rc = fl_cli_table_expire(tbl, &o.expire);
+    else if (!strcmp(cmd, "clean-orphans"))
+        rc = cmd_clean_orphans(&o, &e, tbl);
     else if (!strcmp(cmd, "overwrite"))
         rc = cmd_append(tbl, o.args[2], 1);
     else

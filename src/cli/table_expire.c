@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "iceberg/expire.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,21 @@ fl_err_t fl_cli_expire_opt_older_than(void *target, const char *v, struct fl_err
         a->older_than_ms = ms;
         return FL_OK;
     }
+    /* a duration back from now: 90s, 15m, 12h, 3d */
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    for (size_t u = 0; end != v && ms >= 0 && u < sizeof(units) / sizeof(units[0]); u++)
+        if (!strcmp(end, units[u].unit) && ms <= INT64_MAX / 2 / units[u].ms) {
+            a->older_than_ms = fl_time_now_us() / 1000 - ms * units[u].ms;
+            return FL_OK;
+        }
     if (fl_time_parse_iso(v, strlen(v), &us))
         return fl_errf(err, FL_ERR_INVALID,
-                       "wants an ISO-8601 time, epoch milliseconds or now, got \"%s\"", v);
+                       "wants an ISO-8601 time, epoch milliseconds, now or a duration (3d, 12h, "
+                       "0s), got \"%s\"",
+                       v);
     a->older_than_ms = us / 1000;
     return FL_OK;
 }

@@ -21,7 +21,8 @@ struct fl_cli_expire_args {
 };
 
 /* --older-than TS: ISO-8601 ("2026-12-01T00:00:00Z"), epoch
- * milliseconds, or "now"; target is a struct fl_cli_expire_args. */
+ * milliseconds, "now", or a duration back from now ("3d", "12h", "15m",
+ * "90s", "0s"); target is a struct fl_cli_expire_args. */
 fl_err_t fl_cli_expire_opt_older_than(void *target, const char *v, struct fl_error *err);
 /* --snapshot-id ID, repeatable. */
 fl_err_t fl_cli_expire_opt_snapshot_id(void *target, const char *v, struct fl_error *err);

@@ -526,3 +526,41 @@ out:
     strset_fini(&x.expired_lists);
     return rc;
 }
+
+/* ---- reachability for orphan cleanup ---- */
+
+struct reach_all {
+    fl_ice_reach_fn fn;
+    void *ctx;
+};
+
+static int collect_any(void *ctx, const struct fl_ice_manifest_entry *e) {
+    struct reach_all *r = ctx;
+    r->fn(r->ctx, e->df.file_path,
+          e->df.content == FL_ICE_CONTENT_DATA ? FL_ICE_REACH_DATA : FL_ICE_REACH_DELETES);
+    return 0;
+}
+
+fl_err_t fl_ice_table_reachable(struct fl_ice_table *tbl, fl_ice_reach_fn fn, void *ctx,
+                                struct fl_error *err) {
+    struct strset lists = {0}, manifests = {0};
+    struct fl_ice_manifest_file *mfs = NULL;
+    int nmf = 0;
+    struct reach_all r = {fn, ctx};
+    fl_err_t rc = lists_check(tbl->meta, err);
+    if (!rc) {
+        lists_of(tbl->meta, NULL, 0, 0, &lists);
+        strset_sort(&lists);
+        rc = manifests_of(tbl, &lists, &manifests, &mfs, &nmf, 0, err);
+    }
+    for (int i = 0; i < lists.n && !rc; i++) fn(ctx, lists.s[i], FL_ICE_REACH_MANIFEST_LIST);
+    for (int i = 0; i < nmf && !rc; i++) {
+        fn(ctx, mfs[i].manifest_path, FL_ICE_REACH_MANIFEST);
+        rc = fl_ice_table_read_manifest(tbl, &mfs[i], collect_any, &r, err);
+        if (rc) fl_err_prefix(err, "manifest %s", mfs[i].manifest_path);
+    }
+    free_list(mfs, nmf);
+    strset_fini(&lists);
+    strset_fini(&manifests);
+    return rc;
+}

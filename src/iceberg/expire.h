@@ -70,4 +70,24 @@ fl_err_t fl_ice_table_expire(struct fl_ice_table *tbl, const struct fl_ice_expir
 
 void fl_ice_expire_result_fini(struct fl_ice_expire_result *res);
 
+/* The kinds of file fl_ice_table_reachable reports. */
+enum fl_ice_reach_kind {
+    FL_ICE_REACH_MANIFEST_LIST,
+    FL_ICE_REACH_MANIFEST,
+    FL_ICE_REACH_DATA,
+    FL_ICE_REACH_DELETES
+};
+typedef void (*fl_ice_reach_fn)(void *ctx, const char *path, enum fl_ice_reach_kind kind);
+
+/* Calls fn (path as recorded, valid during the call) for every file the
+ * snapshots of tbl's metadata reach, through the walk expiry's cleanup
+ * uses: each manifest list, each manifest they list, each data and
+ * delete file those manifests name whatever the entry's status (a
+ * DELETED entry's file may still be read through an older manifest).
+ * A list or manifest that cannot be read, or a format 1 snapshot
+ * without a manifest list, is an error: the caller must not take what
+ * was reported for the whole. */
+fl_err_t fl_ice_table_reachable(struct fl_ice_table *tbl, fl_ice_reach_fn fn, void *ctx,
+                                struct fl_error *err);
+
 #endif

@@ -163,6 +163,10 @@ int fl_ice_snapshot_summary_prefixed_at(const struct fl_ice_meta *meta, int i, c
 /* The metadata-file of each metadata-log entry, oldest first (up to
  * cap, borrowed until meta changes); returns how many there are. */
 int fl_ice_meta_log_files(const struct fl_ice_meta *meta, const char **out, int cap);
+/* The statistics-path of each statistics and partition-statistics entry
+ * (Puffin and partition stats files; up to cap, borrowed until meta
+ * changes); returns how many there are. */
+int fl_ice_meta_stats_files(const struct fl_ice_meta *meta, const char **out, int cap);
 /* Removes refs (never main) and then snapshots ids (none current or
  * still named by a ref: FL_ERR_INVALID), and trims the snapshot-log to
  * the entries after the last removed snapshot, as Iceberg Java does. */

@@ -171,3 +171,19 @@ int fl_ice_meta_log_files(const struct fl_ice_meta *meta, const char **out, int 
     }
     return n;
 }
+
+int fl_ice_meta_stats_files(const struct fl_ice_meta *meta, const char **out, int cap) {
+    static const char *const kinds[] = {"statistics", "partition-statistics"};
+    int n = 0;
+    for (int k = 0; k < 2; k++) {
+        json_t *st = json_object_get(DOC(meta), kinds[k]);
+        for (size_t i = 0; i < json_array_size(st); i++) {
+            const char *f =
+                json_string_value(json_object_get(json_array_get(st, i), "statistics-path"));
+            if (!f) continue;
+            if (n < cap) out[n] = f;
+            n++;
+        }
+    }
+    return n;
+}

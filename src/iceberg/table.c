@@ -46,36 +46,71 @@ char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key) {
     return u;
 }
 
+/* The one spelling of a location that fl_ice_table_key compares (fl_free
+ * it): Hadoop's "s3a://" and "s3n://" are "s3://"; "file:/x",
+ * "file://localhost/x" and a bare absolute "/x" are "file:///x". */
+static char *canon_uri(const char *p) {
+    const char *scheme = "", *rest = p;
+    if (!strncmp(p, "s3a://", 6) || !strncmp(p, "s3n://", 6)) {
+        scheme = "s3://";
+        rest = p + 6;
+    } else if (!strncmp(p, "file://localhost/", 17)) {
+        scheme = "file://";
+        rest = p + 16;
+    } else if (!strncmp(p, "file:/", 6) && p[6] != '/') {
+        scheme = "file://";
+        rest = p + 5;
+    } else if (p[0] == '/') {
+        scheme = "file://";
+    }
+    size_t n = strlen(scheme) + strlen(rest) + 1;
+    char *c = fl_malloc(n);
+    snprintf(c, n, "%s%s", scheme, rest);
+    return c;
+}
+
 fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
                           struct fl_error *err) {
-    const char *loc = tbl->meta ? tbl->meta->location : NULL;
+    char *cpath = canon_uri(path);
+    char *cloc = tbl->meta && tbl->meta->location ? canon_uri(tbl->meta->location) : NULL;
+    char *croot = canon_uri(fl_store_uri(tbl->store));
+    const char *loc = cloc, *root = croot;
     size_t ll = loc ? strlen(loc) : 0;
     while (ll && loc[ll - 1] == '/') ll--;
-    const char *root = fl_store_uri(tbl->store);
     size_t rl = strlen(root);
     while (rl && root[rl - 1] == '/') rl--;
     int n;
+    fl_err_t rc = FL_OK;
     /* "a//b" in a recorded path (some writers join with an extra slash)
      * names the same object as "a/b" */
-    if (ll && strncmp(path, loc, ll) == 0 && path[ll] == '/') {
-        const char *rest = path + ll;
+    if (ll && strncmp(cpath, loc, ll) == 0 && cpath[ll] == '/') {
+        const char *rest = cpath + ll;
         while (*rest == '/') rest++;
         n = snprintf(out, outsz, "%s%s%s", tbl->key_prefix, *tbl->key_prefix ? "/" : "", rest);
-    } else if (strncmp(path, root, rl) == 0 && path[rl] == '/') {
-        const char *rest = path + rl;
+    } else if (strncmp(cpath, root, rl) == 0 && cpath[rl] == '/') {
+        const char *rest = cpath + rl;
         while (*rest == '/') rest++;
         n = snprintf(out, outsz, "%s", rest);
-    } else
-        return fl_errf(
-            err, FL_ERR_INVALID,
-            "path %s is neither under the table location %.*s nor under the warehouse %s", path,
-            (int)ll, loc ? loc : "", root);
-    if (n < 0 || (size_t)n >= outsz) return fl_errf(err, FL_ERR_LIMIT, "path %s too long", path);
-    return fl_store_key_check(out, err);
+    } else {
+        rc = fl_errf(err, FL_ERR_INVALID,
+                     "path %s is neither under the table location %s nor under the warehouse %s",
+                     path, tbl->meta && tbl->meta->location ? tbl->meta->location : "",
+                     fl_store_uri(tbl->store));
+        goto out;
+    }
+    if (n < 0 || (size_t)n >= outsz) {
+        rc = fl_errf(err, FL_ERR_LIMIT, "path %s too long", path);
+        goto out;
+    }
+    rc = fl_store_key_check(out, err);
+out:
+    fl_free(cpath);
+    fl_free(cloc);
+    fl_free(croot);
+    return rc;
 }
 
-/* N of "NNNNN-uuid.metadata.json", "vN.metadata.json" (also .gz.); -1. */
-static int version_of(const char *location) {
+int fl_ice_metadata_version(const char *location) {
     const char *base = strrchr(location, '/');
     base = base ? base + 1 : location;
     if (!strstr(base, ".metadata.json")) return -1;
@@ -119,7 +154,7 @@ static fl_err_t load_meta_key(struct fl_ice_table *tbl, const char *key, struct 
     }
     fl_ice_meta_free(tbl->meta);
     tbl->meta = meta;
-    tbl->version = version_of(key);
+    tbl->version = fl_ice_metadata_version(key);
     return FL_OK;
 }
 
@@ -178,7 +213,7 @@ struct newest {
 static fl_err_t pick_newest(void *ctx, const char *key, uint64_t size) {
     (void)size;
     struct newest *nw = ctx;
-    int v = version_of(key);
+    int v = fl_ice_metadata_version(key);
     if (v > nw->best) {
         nw->best = v;
         snprintf(nw->key, sizeof(nw->key), "%s", key);

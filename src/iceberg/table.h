@@ -62,9 +62,16 @@ void fl_ice_table_free(struct fl_ice_table *tbl);
 
 /* The last "/metadata/" in path (where the table folder ends), or NULL. */
 char *fl_ice_metadata_dir(char *path);
+/* N of a metadata file named "NNNNN-<uuid>.metadata.json" or
+ * "vN.metadata.json" (also .gz.), -1 for any other name. */
+int fl_ice_metadata_version(const char *location);
 /* The URI of a store key, as paths are recorded in metadata (caller frees). */
 char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key);
-/* The store key of an absolute path recorded in the table's metadata. */
+/* The store key of a path recorded in the table's metadata: under the
+ * table location or else under the warehouse, compared after one
+ * spelling of each (s3a:// and s3n:// are s3://; file:/x,
+ * file://localhost/x and /x are file:///x). FL_ERR_INVALID for a path
+ * outside both. */
 fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
                           struct fl_error *err);
 

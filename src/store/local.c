@@ -10,10 +10,12 @@
  * Any failure before the rename unlinks the temporary file, so a failed
  * write leaves neither an object nor a temporary file. Directories are
  * created as needed and each new one is made durable in its parent.
- * Listing walks the tree with readdir, skips temporary files, directories
- * and anything that is not a regular file, and sorts the keys in byte
- * order as S3 does. Reads use pread. Faults from struct fl_store_faults
- * are injected in the wrappers around write, fsync, rename and link.
+ * Listing walks the tree with readdir, skips temporary files (unless the
+ * caller asks for them: orphan cleanup), directories and anything that
+ * is not a regular file (a symbolic link is neither reported nor
+ * followed), and sorts the keys in byte order as S3 does. Reads use
+ * pread. Faults from struct fl_store_faults are injected in the wrappers
+ * around write, fsync, rename and link.
  */
 #include "core/fileio.h"
 #include "core/mem.h"
@@ -352,11 +354,14 @@ static fl_err_t local_del(struct fl_store *st, const char *key, struct fl_error 
 struct list_entry {
     char *key;
     uint64_t size;
+    int64_t mtime_ms;
+    bool temp;
 };
 
 struct list_acc {
     const char *prefix;
     size_t plen;
+    unsigned flags;
     struct list_entry *v;
     size_t n, cap;
 };
@@ -382,7 +387,8 @@ static fl_err_t walk(struct list_acc *acc, int dfd, char *rel, size_t rlen, int 
     while ((errno = 0, de = readdir(d)) != NULL) {
         const char *name = de->d_name;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
-        if (strncmp(name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) == 0) continue;
+        bool temp = strncmp(name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) == 0;
+        if (temp && !(acc->flags & FL_STORE_SCAN_TEMP)) continue;
         size_t nlen = strlen(name);
         if (rlen + nlen + 1 > FL_STORE_KEY_MAX) continue; /* cannot be a key */
         memcpy(rel + rlen, name, nlen + 1);
@@ -394,6 +400,7 @@ static fl_err_t walk(struct list_acc *acc, int dfd, char *rel, size_t rlen, int 
             break;
         }
         if (S_ISDIR(sb.st_mode)) {
+            if (temp) continue;
             if (depth >= LIST_DEPTH_MAX) continue;
             rel[rlen + nlen] = '/';
             rel[rlen + nlen + 1] = '\0';
@@ -414,6 +421,9 @@ static fl_err_t walk(struct list_acc *acc, int dfd, char *rel, size_t rlen, int 
             }
             acc->v[acc->n].key = fl_strndup(rel, rlen + nlen);
             acc->v[acc->n].size = (uint64_t)sb.st_size;
+            acc->v[acc->n].mtime_ms =
+                (int64_t)sb.st_mtim.tv_sec * 1000 + (int64_t)sb.st_mtim.tv_nsec / 1000000;
+            acc->v[acc->n].temp = temp;
             acc->n++;
         }
     }
@@ -428,10 +438,10 @@ static int entry_cmp(const void *a, const void *b) {
     return strcmp(((const struct list_entry *)a)->key, ((const struct list_entry *)b)->key);
 }
 
-static fl_err_t local_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
-                           struct fl_error *err) {
+static fl_err_t local_scan(struct fl_store *st, const char *prefix, unsigned flags,
+                           fl_store_scan_fn cb, void *ctx, struct fl_error *err) {
     struct local_store *ls = (struct local_store *)st;
-    struct list_acc acc = {.prefix = prefix, .plen = strlen(prefix)};
+    struct list_acc acc = {.prefix = prefix, .plen = strlen(prefix), .flags = flags};
     char *rel = fl_malloc(FL_STORE_KEY_MAX + 2);
     /* start at the deepest directory the prefix names */
     const char *slash = strrchr(prefix, '/');
@@ -448,7 +458,11 @@ static fl_err_t local_list(struct fl_store *st, const char *prefix, fl_store_lis
     }
     if (!rc) {
         if (acc.n) qsort(acc.v, acc.n, sizeof(*acc.v), entry_cmp);
-        for (size_t i = 0; i < acc.n && !rc; i++) rc = cb(ctx, acc.v[i].key, acc.v[i].size);
+        for (size_t i = 0; i < acc.n && !rc; i++) {
+            struct fl_store_obj obj = {acc.v[i].key, acc.v[i].size, acc.v[i].mtime_ms,
+                                       acc.v[i].temp};
+            rc = cb(ctx, &obj);
+        }
     }
     for (size_t i = 0; i < acc.n; i++) fl_free(acc.v[i].key);
     fl_free(acc.v);
@@ -540,7 +554,7 @@ static const struct fl_store_ops local_ops = {
     .get = local_get,
     .head = local_head,
     .del = local_del,
-    .list = local_list,
+    .scan = local_scan,
     .writer_open = local_writer_open,
     .writer_write = local_writer_write,
     .writer_commit = local_writer_commit,

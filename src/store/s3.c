@@ -22,6 +22,7 @@
 #include "store/s3.h"
 
 #include "core/mem.h"
+#include "core/time.h"
 #include "store/s3_xml.h"
 #include "store/sigv4.h"
 #include "store/store_int.h"
@@ -542,10 +543,11 @@ static fl_err_t s3_del(struct fl_store *st, const char *key, struct fl_error *er
 
 struct list_page {
     struct s3_store *s3;
-    fl_store_list_fn cb;
+    fl_store_scan_fn cb;
     void *ctx;
     char *key; /* of the current <Contents> */
     uint64_t size;
+    int64_t mtime_ms; /* its LastModified; INT64_MAX (unknown: never old) when absent */
     bool have_size;
     bool truncated;
     char *token;
@@ -570,10 +572,12 @@ static fl_err_t list_cb(void *ctx, int depth, const char *parent, const char *na
             if (!p->key || !p->have_size) return FL_ERR_CORRUPT;
             size_t plen = strlen(p->s3->prefix);
             if (strncmp(p->key, p->s3->prefix, plen) != 0) return FL_ERR_CORRUPT;
-            fl_err_t rc = p->cb(p->ctx, p->key + plen, p->size);
+            struct fl_store_obj obj = {p->key + plen, p->size, p->mtime_ms, false};
+            fl_err_t rc = p->cb(p->ctx, &obj);
             fl_free(p->key);
             p->key = NULL;
             p->have_size = false;
+            p->mtime_ms = INT64_MAX;
             if (rc) p->cb_rc = rc;
             return rc;
         }
@@ -589,16 +593,21 @@ static fl_err_t list_cb(void *ctx, int depth, const char *parent, const char *na
             p->size = strtoull(text, &end, 10);
             if (errno || end == text || *end || text[0] == '-') return FL_ERR_CORRUPT;
             p->have_size = true;
+        } else if (strcmp(name, "LastModified") == 0) {
+            int64_t us;
+            if (fl_time_parse_iso(text, len, &us)) return FL_ERR_CORRUPT;
+            p->mtime_ms = us / 1000;
         }
     }
     return FL_OK;
 }
 
-static fl_err_t s3_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
-                        struct fl_error *err) {
+static fl_err_t s3_scan(struct fl_store *st, const char *prefix, unsigned flags,
+                        fl_store_scan_fn cb, void *ctx, struct fl_error *err) {
+    (void)flags; /* S3 has no temporary objects */
     struct s3_store *s3 = (struct s3_store *)st;
     char *fp = full_key(s3, prefix);
-    struct list_page p = {.s3 = s3, .cb = cb, .ctx = ctx};
+    struct list_page p = {.s3 = s3, .cb = cb, .ctx = ctx, .mtime_ms = INT64_MAX};
     struct fl_buf q, body;
     fl_buf_init(&q, 16384);
     fl_buf_init(&body, LIST_PAGE_MAX);
@@ -921,7 +930,7 @@ static const struct fl_store_ops s3_ops = {
     .get = s3_get,
     .head = s3_head,
     .del = s3_del,
-    .list = s3_list,
+    .scan = s3_scan,
     .writer_open = s3_writer_open,
     .writer_write = s3_writer_write,
     .writer_commit = s3_writer_commit,

@@ -116,17 +116,65 @@ fl_err_t fl_store_delete(struct fl_store *st, const char *key, struct fl_error *
     return st->ops->del(st, key, err);
 }
 
-fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
-                       struct fl_error *err) {
-    if (!prefix) prefix = "";
+static fl_err_t prefix_ok(const char *prefix, struct fl_error *err) {
     size_t n = strnlen(prefix, FL_STORE_KEY_MAX + 1);
     if (n > FL_STORE_KEY_MAX) return fl_errf(err, FL_ERR_INVALID, "store: list prefix too long");
     bool bad = prefix[0] == '/';
     for (size_t i = 0; i < n && !bad; i++)
         bad = (unsigned char)prefix[i] < 0x20 || prefix[i] == 0x7f;
     if (bad) return fl_errf(err, FL_ERR_INVALID, "store: bad list prefix \"%.64s\"", prefix);
+    return FL_OK;
+}
+
+struct list_adapter {
+    fl_store_list_fn cb;
+    void *ctx;
+};
+
+static fl_err_t list_adapt(void *ctx, const struct fl_store_obj *obj) {
+    struct list_adapter *a = ctx;
+    return a->cb(a->ctx, obj->key, obj->size);
+}
+
+fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
+                       struct fl_error *err) {
+    if (!prefix) prefix = "";
+    fl_err_t rc = prefix_ok(prefix, err);
+    if (rc) return rc;
     if (!cb) return fl_errf(err, FL_ERR_INVALID, "store: list without callback");
-    return st->ops->list(st, prefix, cb, ctx, err);
+    struct list_adapter a = {cb, ctx};
+    return st->ops->scan(st, prefix, 0, list_adapt, &a, err);
+}
+
+fl_err_t fl_store_scan(struct fl_store *st, const char *prefix, unsigned flags, fl_store_scan_fn cb,
+                       void *ctx, struct fl_error *err) {
+    if (!prefix) prefix = "";
+    fl_err_t rc = prefix_ok(prefix, err);
+    if (rc) return rc;
+    if (!cb) return fl_errf(err, FL_ERR_INVALID, "store: list without callback");
+    return st->ops->scan(st, prefix, flags, cb, ctx, err);
+}
+
+fl_err_t fl_store_delete_temp(struct fl_store *st, const char *key, struct fl_error *err) {
+    const char *base = key ? strrchr(key, '/') : NULL;
+    base = base ? base + 1 : key;
+    if (!base || strncmp(base, ".floe-tmp-", 10) != 0 || !base[10])
+        return fl_errf(err, FL_ERR_INVALID, "store: \"%.64s\" is not a temporary file",
+                       key ? key : "");
+    /* the rest must be a valid key: check it with an ordinary last name */
+    char probe[FL_STORE_KEY_MAX + 1];
+    size_t dlen = (size_t)(base - key);
+    if (dlen + 1 > FL_STORE_KEY_MAX) return fl_errf(err, FL_ERR_INVALID, "store: key too long");
+    memcpy(probe, key, dlen);
+    memcpy(probe + dlen, "t", 2);
+    fl_err_t rc = key_ok(st, probe, err);
+    if (!rc && strnlen(key, FL_STORE_KEY_MAX + 1) > FL_STORE_KEY_MAX)
+        rc = fl_errf(err, FL_ERR_INVALID, "store: key longer than %d bytes", FL_STORE_KEY_MAX);
+    for (const char *p = base; !rc && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/')
+            rc = fl_errf(err, FL_ERR_INVALID, "store: bad temporary file name");
+    if (rc) return rc;
+    return st->ops->del(st, key, err);
 }
 
 fl_err_t fl_store_writer_open(struct fl_store *st, const char *key, struct fl_store_writer **out,

@@ -90,6 +90,18 @@ struct fl_store_opts {
  * returned by fl_store_list. key is valid during the call only. */
 typedef fl_err_t (*fl_store_list_fn)(void *ctx, const char *key, uint64_t size);
 
+/* One object as fl_store_scan reports it (valid during the call only). */
+struct fl_store_obj {
+    const char *key;
+    uint64_t size;
+    int64_t mtime_ms; /* last modification (S3: LastModified), ms since the
+                         epoch; INT64_MAX when the store does not say */
+    bool temp;        /* a ".floe-tmp-*" file of a local write that never finished */
+};
+typedef fl_err_t (*fl_store_scan_fn)(void *ctx, const struct fl_store_obj *obj);
+
+#define FL_STORE_SCAN_TEMP 1u /* also report the local backend's temporary files */
+
 /* Opens the store for uri ("file:///abs/dir", "s3://bucket[/prefix]").
  * opts may be NULL. A local root directory is created if missing. */
 fl_err_t fl_store_open(const char *uri, const struct fl_store_opts *opts, struct fl_store **out,
@@ -127,6 +139,17 @@ fl_err_t fl_store_delete(struct fl_store *st, const char *key, struct fl_error *
  * prefix is a string prefix, not a directory: "db/t/da" matches "db/t/data/x". */
 fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
                        struct fl_error *err);
+/* As fl_store_list, with each object's modification time; with
+ * FL_STORE_SCAN_TEMP in flags the local backend also reports its
+ * temporary files (obj->temp), which a process killed during a write
+ * leaves behind (S3 has none: an unfinished upload is never an object).
+ * Symbolic links and other non-regular files are never reported, and
+ * the walk never follows a link into another directory. */
+fl_err_t fl_store_scan(struct fl_store *st, const char *prefix, unsigned flags, fl_store_scan_fn cb,
+                       void *ctx, struct fl_error *err);
+/* Removes a temporary file fl_store_scan reported: key must be a valid
+ * key whose last component starts with ".floe-tmp-". */
+fl_err_t fl_store_delete_temp(struct fl_store *st, const char *key, struct fl_error *err);
 
 /* Streaming upload of a large object. Nothing is visible under key until
  * fl_store_writer_commit succeeds. commit and abort free the writer,

@@ -20,8 +20,9 @@ struct fl_store_ops {
                     struct fl_buf *out, struct fl_error *err);
     fl_err_t (*head)(struct fl_store *st, const char *key, uint64_t *size, struct fl_error *err);
     fl_err_t (*del)(struct fl_store *st, const char *key, struct fl_error *err);
-    fl_err_t (*list)(struct fl_store *st, const char *prefix, fl_store_list_fn cb, void *ctx,
-                     struct fl_error *err);
+    /* every object under prefix in byte order (FL_STORE_SCAN_* flags) */
+    fl_err_t (*scan)(struct fl_store *st, const char *prefix, unsigned flags, fl_store_scan_fn cb,
+                     void *ctx, struct fl_error *err);
     fl_err_t (*writer_open)(struct fl_store *st, const char *key, struct fl_store_writer **out,
                             struct fl_error *err);
     fl_err_t (*writer_write)(struct fl_store_writer *w, const void *data, size_t len,

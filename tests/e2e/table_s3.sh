@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # e2e: an Iceberg table whose warehouse is on S3 (s3rver from npm on
 # loopback, credentials and endpoint from the standard AWS_* variables):
-# create, append twice, scan with pruning, delete, read by s3:// path.
+# create, append twice, scan with pruning, delete, read by s3:// path,
+# clean orphans (ListObjectsV2 with LastModified).
 # Free port, bounded in time, server stopped on any exit.
 set -euo pipefail
 FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
@@ -55,6 +56,19 @@ check "after delete" '[ "$("$FLOE" table "${W[@]}" scan default.weather | wc -l)
 check "files are s3 URIs" '"$FLOE" table "${W[@]}" files default.weather | grep -q "\"file_path\":\"s3://warehouse/lake/default/weather/data/"'
 check "objects landed in the bucket" '[ -n "$(find "$T/s3/warehouse" -name "*.parquet*" | head -1)" ]'
 check "read by s3 path, no catalog" '[ "$("$FLOE" table scan s3://warehouse/lake/default/weather | wc -l)" = 2 ]'
+
+# orphan cleanup through ListObjectsV2: a stray object goes, the table reads the same
+/usr/bin/python3 - <<'PY'
+import os, botocore.session
+c = botocore.session.get_session().create_client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+c.put_object(Bucket="warehouse", Key="lake/default/weather/data/stray.parquet", Body=b"PAR1")
+c.put_object(Bucket="warehouse", Key="lake/default/weather2/x.parquet", Body=b"PAR1")
+PY
+check "clean-orphans: a fresh stray is too young by default" '"$FLOE" table "${W[@]}" clean-orphans default.weather | grep -q "deleted 0 files.*1 unreferenced but too young"'
+check "clean-orphans --older-than 0s --dry-run lists it" '"$FLOE" table "${W[@]}" clean-orphans default.weather --older-than 0s --dry-run | grep -q "^s3://warehouse/lake/default/weather/data/stray.parquet	4 bytes"'
+check "clean-orphans --older-than 0s deletes it alone" '"$FLOE" table "${W[@]}" clean-orphans default.weather --older-than 0s | grep -q "deleted 1 files, 4 bytes"'
+check "the table reads the same" '[ "$("$FLOE" table "${W[@]}" scan default.weather | wc -l)" = 2 ]'
+check "the sibling object stays" '"$FLOE" table "${W[@]}" clean-orphans default.weather --older-than 0s | grep -q "deleted 0 files" && [ -n "$(find "$T/s3/warehouse" -path "*weather2*" | sed -n 1p)" ]'
 
 echo "table_s3: $pass passed, $fail failed"
 [ "$fail" = 0 ]

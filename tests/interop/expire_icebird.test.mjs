@@ -15,6 +15,9 @@
  * metadata file, the same rows as before; the files only expired
  * snapshots reached (the pre-compaction data files among them) are gone
  * from disk, and what the retained snapshots name is all there.
+ * Then aged strays (a data file never committed, a lost manifest, an old
+ * metadata file) go with `floe table clean-orphans --older-than 1d` and
+ * icebird reads every retained snapshot the same again.
  * Snapshots are matched by manifest list: icebird parses the metadata
  * with JSON.parse, which rounds 64-bit ids.
  */
@@ -110,6 +113,28 @@ test('icebird reads every retained snapshot with the same rows before and after 
   assert.equal(after.snaps.get(after.current).rows.length, 38); /* 39 appended, 1 deleted */
   assert.ok(files(path.join(dir, 'data')).length < dataBefore);
   /* every file a retained snapshot names is there */
+  const names = floeOk(['table', '--warehouse', wh, 'files', T]).stdout;
+  for (const p of names.match(/file:\/\/[^"]+/g) || []) assert.ok(fs.existsSync(fileURLToPath(p)), `${p} is gone`);
+});
+
+test('icebird reads every retained snapshot with the same rows after orphan cleanup', async () => {
+  const dir = tableDir(wh, T);
+  const before = await readAll();
+  /* strays of a crash, ten days old, and every file of the table as old */
+  const data = files(path.join(dir, 'data')).filter((f) => f.endsWith('.parquet'));
+  fs.copyFileSync(path.join(dir, 'data', data[0]), path.join(dir, 'data', 'never-committed.parquet'));
+  fs.writeFileSync(path.join(dir, 'metadata', '00000-00000000-0000-4000-8000-000000000000.metadata.json'), '{}');
+  fs.writeFileSync(path.join(dir, 'metadata', 'lost-m0.avro'), 'x');
+  const old = new Date(Date.now() - 10 * 86400e3);
+  for (const f of files(dir)) fs.utimesSync(path.join(dir, f), old, old);
+
+  const r = floeOk(['table', '--warehouse', wh, 'clean-orphans', T, '--older-than', '1d']);
+  assert.match(r.stdout, /^table: deleted 3 files/, r.stdout);
+  const after = await readAll();
+  assert.equal(after.current, before.current);
+  assert.equal(after.snaps.size, before.snaps.size);
+  for (const [list, { id, rows }] of after.snaps)
+    assert.deepEqual(rows, before.snaps.get(list).rows, `snapshot ${id} reads other rows after orphan cleanup`);
   const names = floeOk(['table', '--warehouse', wh, 'files', T]).stdout;
   for (const p of names.match(/file:\/\/[^"]+/g) || []) assert.ok(fs.existsSync(fileURLToPath(p)), `${p} is gone`);
 });

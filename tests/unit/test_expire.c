@@ -26,6 +26,7 @@
 #include "log/log.h"
 #include "pipeline/pipeline.h"
 #include "pipe_env.h"
+#include "table_env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,34 +261,12 @@ static struct fl_ice_table *table_new(struct env *e, const char *name,
 }
 
 static int64_t append_city(struct fl_ice_table *tbl, const char *city) {
-    struct fl_error err = {0};
-    struct fl_batch *b = NULL;
-    struct fl_ice_appender *ap = NULL;
     char row[128];
     snprintf(row, sizeof(row), "{\"city\":\"%s\",\"temperature\":1.5,\"ts\":0}", city);
-    assert_int_equal(fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &b, &err), FL_OK);
-    if (fl_batch_append_json(b, row, strlen(row), &err)) fail_msg("%s", err.msg);
-    assert_int_equal(fl_ice_appender_new(tbl, &ap, &err), FL_OK);
-    if (fl_ice_appender_add(ap, b, &err)) fail_msg("add: %s", err.msg);
-    int64_t snap = -1;
-    if (fl_ice_appender_commit(ap, NULL, 0, &snap, &err)) fail_msg("commit: %s", err.msg);
-    fl_ice_appender_free(ap);
-    fl_batch_free(b);
-    return snap;
+    return table_env_append(tbl, row);
 }
 
-static int64_t rows(struct fl_ice_table *tbl, int64_t snap) {
-    struct fl_ice_scan *sc = NULL;
-    struct fl_error err = {0};
-    if (fl_ice_scan_open(tbl, snap, &sc, &err)) fail_msg("scan: %s", err.msg);
-    int64_t n = 0;
-    struct fl_batch *b = NULL;
-    fl_err_t rc;
-    while ((rc = fl_ice_scan_next(sc, &b, &err)) == FL_OK) n += (int64_t)b->nrows;
-    assert_int_equal(rc, FL_ERR_EOF);
-    fl_ice_scan_free(sc);
-    return n;
-}
+static int64_t rows(struct fl_ice_table *tbl, int64_t snap) { return table_env_rows(tbl, snap); }
 
 struct live {
     char paths[16][512];

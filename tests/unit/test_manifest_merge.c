@@ -19,6 +19,7 @@
 #include "iceberg/evolve.h"
 #include "iceberg/merge.h"
 #include "iceberg/table.h"
+#include "table_env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,22 +50,11 @@ static int64_t scan_count(struct fl_ice_table *tbl, int64_t snap) {
 
 /* Appends one row on day 10 + day of January 2026; returns the snapshot. */
 static int64_t append_day(struct fl_ice_table *tbl, int day) {
-    struct fl_error err = {0};
-    struct fl_batch *b = NULL;
-    struct fl_ice_appender *ap = NULL;
     char row[160];
     snprintf(row, sizeof(row),
              "{\"city\":\"C%d\",\"temperature\":%d.0,\"ts\":\"2026-01-%02dT12:00:00Z\"}", day, day,
              10 + day);
-    assert_int_equal(fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &b, &err), FL_OK);
-    if (fl_batch_append_json(b, row, strlen(row), &err)) fail_msg("%s", err.msg);
-    assert_int_equal(fl_ice_appender_new(tbl, &ap, &err), FL_OK);
-    if (fl_ice_appender_add(ap, b, &err)) fail_msg("add: %s", err.msg);
-    int64_t snap = -1;
-    if (fl_ice_appender_commit(ap, NULL, 0, &snap, &err)) fail_msg("commit: %s", err.msg);
-    fl_ice_appender_free(ap);
-    fl_batch_free(b);
-    return snap;
+    return table_env_append(tbl, row);
 }
 
 /* What one snapshot's manifest list and entries hold. */

@@ -280,6 +280,14 @@ static void test_s3_put_if_absent(void **state) {
     fl_store_free(st);
 }
 
+/* the least and greatest modification time scanned */
+static fl_err_t scan_cb(void *ctx, const struct fl_store_obj *obj) {
+    int64_t *span = ctx;
+    if (obj->mtime_ms < span[0]) span[0] = obj->mtime_ms;
+    if (obj->mtime_ms > span[1]) span[1] = obj->mtime_ms;
+    return FL_OK;
+}
+
 static void test_s3_list_pages(void **state) {
     (void)state;
     NEED("FLOE_S3_ENDPOINT");
@@ -316,6 +324,11 @@ static void test_s3_list_pages(void **state) {
     memset(&l, 0, sizeof(l));
     assert_int_equal(fl_store_list(st, "nothing/", list_cb, &l, &e), FL_OK);
     assert_int_equal(l.n, 0);
+    /* fl_store_scan: LastModified as the modification time, every page */
+    int64_t span[2] = {INT64_MAX, 0};
+    assert_int_equal(fl_store_scan(st, "", 0, scan_cb, span, &e), FL_OK);
+    int64_t now = (int64_t)time(NULL) * 1000;
+    assert_true(span[0] > now - 600000 && span[1] < now + 600000);
     fl_store_free(st);
 }
 
