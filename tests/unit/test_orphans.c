@@ -47,7 +47,8 @@ static struct fl_ice_table *table_new(struct env *e, const char *name) {
         {"write.metadata.previous-versions-max", "2"}};
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_create(e->st, e->cat, "default", name, e->schema, NULL, props, 2, &tbl, &err))
+    if (fl_ice_table_create(e->st, fl_catalog_ice(e->cat), "default", name, e->schema, NULL, props,
+                            2, &tbl, &err))
         fail_msg("create: %s", err.msg);
     return tbl;
 }
@@ -282,7 +283,8 @@ static void test_clean_table(void **state) {
 
     /* every retained snapshot reads what it read, from a fresh load too */
     struct fl_ice_table *again = NULL;
-    assert_int_equal(fl_ice_table_load(e.st, e.cat, "default", "t", &again, &err), FL_OK);
+    assert_int_equal(fl_ice_table_load(e.st, fl_catalog_ice(e.cat), "default", "t", &again, &err),
+                     FL_OK);
     for (int i = 0; i < nsnap; i++) {
         assert_int_equal(rows(tbl, ids[i]), before[i]);
         assert_int_equal(rows(again, ids[i]), before[i]);
