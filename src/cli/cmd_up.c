@@ -155,7 +155,9 @@ static json_t *maint_status_json(struct fl_maint *m) {
 
 /* GET /status (a server thread): {"pipelines":[{name, topic, table,
  * records_in, rejected, committed, unchanged, commits, lag,
- * last_commit_ms, last_commit, snapshots, files}]} */
+ * last_commit_ms, last_commit, snapshots, files, commit_ms_avg,
+ * commit_ms_p50, commit_ms_p99, commit_ms_max, commit_conflicts}],
+ * "tables": maint_status_json} */
 static void up_status_json(void *ctx, struct fl_buf *out) {
     const struct up_status *us = ctx;
     json_t *arr = json_array();
@@ -175,6 +177,14 @@ static void up_status_json(void *ctx, struct fl_buf *out) {
                       "commits", (json_int_t)ps.commits, "lag", (json_int_t)ps.lag,
                       "last_commit_ms", (json_int_t)ps.last_commit_ms, "last_commit", when,
                       "snapshots", (json_int_t)ps.snapshots, "files", (json_int_t)ps.data_files));
+        json_t *last = json_array_get(arr, json_array_size(arr) - 1);
+        json_object_update_new(
+            last, json_pack("{s:I,s:I,s:I,s:I,s:I}", "commit_ms_avg",
+                            (json_int_t)(ps.commits ? ps.commit_us_total / 1000 / ps.commits : 0),
+                            "commit_ms_p50", (json_int_t)ps.commit_ms_p50, "commit_ms_p99",
+                            (json_int_t)ps.commit_ms_p99, "commit_ms_max",
+                            (json_int_t)(ps.commit_us_max / 1000), "commit_conflicts",
+                            (json_int_t)ps.commit_conflicts));
     }
     json_t *o = json_pack("{s:o,s:o}", "pipelines", arr, "tables", maint_status_json(us->maint));
     char *text = json_dumps(o, JSON_COMPACT);
