@@ -34,6 +34,9 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -185,6 +188,11 @@ static void run_table(struct fl_maint *m, struct mtable *t) {
     struct fl_error merr = {0};
     fl_err_t mrc = tbl ? measure(m, tbl, &t->t.pol, &now, &merr) : FL_OK;
     fl_ice_table_free(tbl);
+#ifdef __GLIBC__
+    /* the run's metadata and manifests are freed: give the pages back, or
+     * this thread's malloc arena keeps its high-water mark as RSS */
+    malloc_trim(0);
+#endif
     int64_t took_ms = (fl_time_mono_us() - t0) / 1000;
 
     pthread_mutex_lock(&m->mu);
