@@ -42,9 +42,15 @@ fl_err_t fl_catalog_sqlite_open(const char *path, void **conn, struct fl_error *
     return FL_OK;
 }
 
-static fl_err_t sq_exec(void *conn, const char *sql, const char *const *params, int nparams,
-                        fl_catalog_row_fn row, void *ctx, long *changes, struct fl_error *err) {
-    sqlite3 *db = conn;
+/* One statement under the connection's mutex: the connection is shared by
+ * floe up's threads (pipelines, maintenance, REST), and without the lock
+ * sqlite3_changes could count another thread's statement, so that a
+ * commit whose compare-and-swap succeeded read 0 rows changed, reported
+ * a conflict and deleted the metadata file the catalog now names (found
+ * by e2e/up_maintenance.sh: a pipeline and expiry committing at once). */
+static fl_err_t sq_exec_locked(sqlite3 *db, const char *sql, const char *const *params, int nparams,
+                               fl_catalog_row_fn row, void *ctx, long *changes,
+                               struct fl_error *err) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return sq_err(db, err, "prepare");
     for (int i = 0; i < nparams; i++) {
@@ -72,6 +78,15 @@ static fl_err_t sq_exec(void *conn, const char *sql, const char *const *params, 
     }
     if (changes) *changes = sqlite3_changes(db);
     sqlite3_finalize(st);
+    return rc;
+}
+
+static fl_err_t sq_exec(void *conn, const char *sql, const char *const *params, int nparams,
+                        fl_catalog_row_fn row, void *ctx, long *changes, struct fl_error *err) {
+    sqlite3 *db = conn;
+    sqlite3_mutex_enter(sqlite3_db_mutex(db)); /* recursive under SQLITE_OPEN_FULLMUTEX */
+    fl_err_t rc = sq_exec_locked(db, sql, params, nparams, row, ctx, changes, err);
+    sqlite3_mutex_leave(sqlite3_db_mutex(db));
     return rc;
 }
 

@@ -256,6 +256,79 @@ static void show_pipe(const struct fl_up_pipe *up) {
     if (pc->window) show_window(pc->window);
 }
 
+/* A duration as the loader reads it back: the largest unit that divides it. */
+static void dur(const char *key, int64_t ms, const char *end) {
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (ms % units[i].ms == 0) {
+            printf("%s%s%lld%s%s", key, *key ? ": " : "", (long long)(ms / units[i].ms),
+                   units[i].unit, end);
+            return;
+        }
+}
+
+/* The top-level block as written (its unset keys stay unset, so that a
+ * table's own history.expire.* properties keep winning over defaults),
+ * then each table's effective policy from the plan, as comments. */
+static void show_maint(const struct fl_up_plan *plan) {
+    const struct fl_config_maint *m = &plan->cfg.maint;
+    if (m->given) {
+        printf("maintenance:\n");
+        if (m->enabled >= 0) printf("  enabled: %s\n", m->enabled ? "true" : "false");
+        if (m->interval_ms > 0) dur("  interval", m->interval_ms, "\n");
+        if (m->max_snapshot_age_ms > 0 || m->min_snapshots > 0 || m->max_ref_age_ms > 0) {
+            printf("  expire:\n");
+            if (m->max_snapshot_age_ms > 0)
+                dur("    max_snapshot_age", m->max_snapshot_age_ms, "\n");
+            if (m->min_snapshots > 0)
+                printf("    min_snapshots_to_keep: %lld\n", (long long)m->min_snapshots);
+            if (m->max_ref_age_ms > 0) dur("    max_ref_age", m->max_ref_age_ms, "\n");
+        }
+        if (m->compact_enabled >= 0 || m->target_file_size > 0 || m->min_input_files > 0) {
+            printf("  compact:\n");
+            if (m->compact_enabled >= 0)
+                printf("    enabled: %s\n", m->compact_enabled ? "true" : "false");
+            if (m->target_file_size > 0)
+                printf("    target_file_size: %lld\n", (long long)m->target_file_size);
+            if (m->min_input_files > 0)
+                printf("    min_input_files: %lld\n", (long long)m->min_input_files);
+        }
+        if (m->clean_enabled >= 0 || m->clean_older_than_ms > 0) {
+            printf("  clean:\n");
+            if (m->clean_enabled >= 0)
+                printf("    enabled: %s\n", m->clean_enabled ? "true" : "false");
+            if (m->clean_older_than_ms > 0) dur("    older_than", m->clean_older_than_ms, "\n");
+        }
+    }
+    printf("# maintenance per table (effective; * = a default, which the table's own\n"
+           "# history.expire.* or write.target-file-size-bytes property overrides):\n");
+    for (int i = 0; i < plan->nmaint; i++) {
+        const struct fl_maint_policy *p = &plan->maint[i].pol;
+        printf("#   %s.%s: {enabled: %s, ", plan->maint[i].ns, plan->maint[i].name,
+               p->enabled ? "true" : "false");
+        dur("interval", p->interval_ms, "");
+        printf(", expire: {");
+        dur("max_snapshot_age", p->max_snapshot_age_ms, "");
+        printf("%s, min_snapshots_to_keep: %lld%s, max_ref_age: ",
+               p->set & FL_MAINT_SET_MAX_SNAPSHOT_AGE ? "" : "*", (long long)p->min_snapshots,
+               p->set & FL_MAINT_SET_MIN_SNAPSHOTS ? "" : "*");
+        if (p->max_ref_age_ms > 0)
+            dur("", p->max_ref_age_ms, "");
+        else
+            printf("forever*");
+        printf("}, compact: {enabled: %s (not in this build), target_file_size: %lld%s, "
+               "min_input_files: %lld}, clean: {enabled: %s (not in this build), ",
+               p->compact ? "true" : "false", (long long)p->target_file_size,
+               p->set & FL_MAINT_SET_TARGET_FILE_SIZE ? "" : "*", (long long)p->min_input_files,
+               p->clean ? "true" : "false");
+        dur("older_than", p->clean_older_than_ms, "");
+        printf("}}\n");
+    }
+}
+
 static int show(const char *path) {
     struct fl_up_plan plan;
     struct fl_error err = {0};
@@ -268,6 +341,7 @@ static int show(const char *path) {
            path ? path : "");
     show_top(&plan);
     show_tables(&plan.cfg);
+    show_maint(&plan);
     if (plan.builtin) {
         printf("# no pipelines: section: floe up runs its built-in pipelines:\n");
         for (int i = 0; i < plan.npipes; i++)

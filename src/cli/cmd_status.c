@@ -2,8 +2,11 @@
  * cmd_status.c - `floe status [--url URL]`: asks a running floe up for
  * GET /status (libcurl) and prints one line per pipeline: records in,
  * rejected (dead-lettered), committed rows, lag (log end offsets minus
- * consumed), last commit time, snapshots and data files of its table.
- * --json prints the reply as it came.
+ * consumed), last commit time, snapshots and data files of its table;
+ * then one line per table floe writes: snapshots kept, live data files,
+ * small ones (under a quarter of the target file size), files under
+ * metadata/, and the last maintenance run (time, expired snapshots,
+ * deleted files, result). --json prints the reply as it came.
  */
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
@@ -23,6 +26,31 @@ static size_t collect(char *p, size_t size, size_t n, void *ctx) {
 
 static long long geti(json_t *o, const char *k) {
     return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The tables as of their last maintenance run (-1: none yet). */
+static void show_tables(json_t *tables) {
+    if (!json_is_array(tables) || !json_array_size(tables)) return;
+    printf("\n%-28s %9s %6s %6s %9s %-20s %8s %8s %s\n", "TABLE", "SNAPSHOTS", "FILES", "SMALL",
+           "METADATA", "LAST MAINTENANCE", "EXPIRED", "DELETED", "RESULT");
+    size_t i;
+    json_t *t;
+    json_array_foreach(tables, i, t) {
+        const char *when = json_string_value(json_object_get(t, "last_run"));
+        const char *res = json_string_value(json_object_get(t, "result"));
+        int on = json_is_true(json_object_get(t, "maintenance"));
+        if (geti(t, "last_run_ms") < 0) {
+            printf("%-28s %9s %6s %6s %9s %-20s %8s %8s %s\n",
+                   json_string_value(json_object_get(t, "table")), "-", "-", "-", "-",
+                   on ? "not yet" : "off", "-", "-", "");
+            continue;
+        }
+        printf("%-28s %9lld %6lld %6lld %9lld %-20.19s %8lld %8lld %s (%lld ms)\n",
+               json_string_value(json_object_get(t, "table")), geti(t, "snapshots"),
+               geti(t, "data_files"), geti(t, "small_files"), geti(t, "metadata_files"),
+               when && *when ? when : "-", geti(t, "expired"), geti(t, "deleted"), res ? res : "",
+               geti(t, "duration_ms"));
+    }
 }
 
 static void status_usage(FILE *f) {
@@ -87,6 +115,7 @@ int fl_cli_status(int argc, char **argv) {
                geti(p, "rejected"), geti(p, "committed"), geti(p, "lag"),
                when && *when ? when : "-", geti(p, "snapshots"), geti(p, "files"));
     }
+    show_tables(json_object_get(o, "tables"));
     rc = 0;
 out:
     json_decref(o);

@@ -27,6 +27,7 @@
 #include "ingest/routes_rest.h"
 #include "iceberg/retention.h"
 #include "iceberg/table.h"
+#include "pipeline/maintain.h"
 #include "pipeline/pipeline.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -116,11 +117,47 @@ static fl_err_t up_declared_tables(struct fl_store *st, struct fl_catalog *cat,
 struct up_status {
     struct fl_pipe **pipes;
     int npipes;
+    struct fl_maint *maint;
 };
+
+/* {"tables":[{table, maintenance, snapshots, data_files, small_files,
+ * small_file_bytes, target_file_size, metadata_files, last_run,
+ * last_run_ms, duration_ms, runs, expired, deleted, expired_total,
+ * deleted_total, errors, result}]}: as of each table's last maintenance
+ * run (-1 before the first) */
+static json_t *maint_status_json(struct fl_maint *m) {
+    json_t *arr = json_array();
+    for (int i = 0; i < fl_maint_count(m); i++) {
+        struct fl_maint_stats s;
+        fl_maint_get(m, i, &s);
+        char when[40] = "", table[600];
+        if (s.last_run_ms >= 0) fl_time_format_iso(s.last_run_ms * 1000, when, sizeof(when));
+        snprintf(table, sizeof(table), "%s.%s", s.ns, s.name);
+        const char *result = s.last_run_ms < 0 ? "" : s.last_error[0] ? s.last_error : "ok";
+        json_t *o = json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I}", "table", table, "maintenance",
+                              s.enabled, "snapshots", (json_int_t)s.snapshots, "data_files",
+                              (json_int_t)s.data_files, "small_files", (json_int_t)s.small_files,
+                              "small_file_bytes", (json_int_t)s.small_file_bytes,
+                              "target_file_size", (json_int_t)s.target_file_size, "metadata_files",
+                              (json_int_t)s.metadata_files);
+        json_object_update_new(
+            o,
+            json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "last_run", when, "last_run_ms",
+                      (json_int_t)s.last_run_ms, "duration_ms", (json_int_t)s.last_duration_ms,
+                      "runs", (json_int_t)s.runs, "expired", (json_int_t)s.last_expired, "deleted",
+                      (json_int_t)s.last_deleted, "expired_total", (json_int_t)s.expired_total,
+                      "deleted_total", (json_int_t)s.deleted_total, "errors", (json_int_t)s.errors,
+                      "result", result));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
 
 /* GET /status (a server thread): {"pipelines":[{name, topic, table,
  * records_in, rejected, committed, unchanged, commits, lag,
- * last_commit_ms, last_commit, snapshots, files}]} */
+ * last_commit_ms, last_commit, snapshots, files, commit_ms_avg,
+ * commit_ms_p50, commit_ms_p99, commit_ms_max, commit_conflicts}],
+ * "tables": maint_status_json} */
 static void up_status_json(void *ctx, struct fl_buf *out) {
     const struct up_status *us = ctx;
     json_t *arr = json_array();
@@ -140,8 +177,16 @@ static void up_status_json(void *ctx, struct fl_buf *out) {
                       "commits", (json_int_t)ps.commits, "lag", (json_int_t)ps.lag,
                       "last_commit_ms", (json_int_t)ps.last_commit_ms, "last_commit", when,
                       "snapshots", (json_int_t)ps.snapshots, "files", (json_int_t)ps.data_files));
+        json_t *last = json_array_get(arr, json_array_size(arr) - 1);
+        json_object_update_new(
+            last, json_pack("{s:I,s:I,s:I,s:I,s:I}", "commit_ms_avg",
+                            (json_int_t)(ps.commits ? ps.commit_us_total / 1000 / ps.commits : 0),
+                            "commit_ms_p50", (json_int_t)ps.commit_ms_p50, "commit_ms_p99",
+                            (json_int_t)ps.commit_ms_p99, "commit_ms_max",
+                            (json_int_t)(ps.commit_us_max / 1000), "commit_conflicts",
+                            (json_int_t)ps.commit_conflicts));
     }
-    json_t *o = json_pack("{s:o}", "pipelines", arr);
+    json_t *o = json_pack("{s:o,s:o}", "pipelines", arr, "tables", maint_status_json(us->maint));
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (text) fl_buf_append_str(out, text);
@@ -158,6 +203,7 @@ struct up {
     struct fl_catalog *cat;
     struct fl_pipe **pipes;
     int npipes;
+    struct fl_maint *maint;
     struct up_status ustat;
     struct fl_rest rest;
     struct fl_ingest_backend be, co;
@@ -207,6 +253,19 @@ static int up_open_log(struct up *u) {
     return 0;
 }
 
+/* Phase 3b: the maintenance thread over every table floe writes. */
+static int up_start_maint(struct up *u) {
+    if (fl_maint_new(u->store, u->cat, u->plan.maint, u->plan.nmaint, &u->maint, &u->err) ||
+        fl_maint_start(u->maint, &u->err)) {
+        fprintf(stderr, "floe up: %s\n", u->err.msg);
+        return 1;
+    }
+    int on = 0;
+    for (int i = 0; i < u->plan.nmaint; i++) on += u->plan.maint[i].pol.enabled;
+    printf("floe up: maintenance: %d of %d tables\n", on, u->plan.nmaint);
+    return 0;
+}
+
 /* Phase 3: the catalog, the declared and built-in tables, and the
  * pipelines from topics into Iceberg tables (their threads start here). */
 static int up_start_pipelines(struct up *u) {
@@ -247,7 +306,7 @@ static int up_start_pipelines(struct up *u) {
         printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc->name, pc->topic, pc->ns,
                pc->table);
     }
-    return 0;
+    return up_start_maint(u);
 }
 
 /* Phase 4: HTTP ingest, the REST catalog, POST /sql and GET /status on
@@ -262,7 +321,7 @@ static int up_start_server(struct up *u) {
     icfg->rest = &u->rest;
     /* POST /sql over the tables and the topics (topic.NAME), REST catalog or not */
     icfg->sql = (struct fl_ingest_sql){.store = u->store, .cat = u->cat, .log = u->log};
-    u->ustat = (struct up_status){u->pipes, u->npipes};
+    u->ustat = (struct up_status){u->pipes, u->npipes, u->maint};
     icfg->status = up_status_json;
     icfg->status_ctx = &u->ustat;
     fl_ingest_backend_log_init(&u->be, u->log, u->store, &defaults);
@@ -295,6 +354,8 @@ static void up_wait(struct up *u) {
 /* Phase 6: whatever was started, stopped in reverse order. */
 static void up_stop(struct up *u) {
     fl_ingest_server_stop(u->srv);
+    /* maintenance first: the action in flight finishes, nothing new starts */
+    fl_maint_free(u->maint);
     /* intake is stopped: each pipeline commits what arrived, then stops */
     for (int i = 0; i < u->npipes; i++) fl_pipe_free(u->pipes[i]);
     fl_free(u->pipes);

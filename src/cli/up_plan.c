@@ -252,7 +252,7 @@ fl_err_t fl_up_plan_build(struct fl_up_plan *plan, const char *conf_path, const 
     for (int i = 0; i < icfg->nkinds; i++) add_topic(plan, icfg->kinds[i].topic);
     for (int i = 0; i < cfg->ntopics; i++) add_topic(plan, cfg->topics[i].name);
     for (int i = 0; i < plan->npipes; i++) add_topic(plan, plan->pipes[i].pc.topic);
-    return FL_OK;
+    return fl_up_plan_maint(plan, err);
 }
 
 void fl_up_plan_set_data_dir(struct fl_up_plan *plan, const char *dir) {
@@ -277,6 +277,7 @@ void fl_up_plan_fini(struct fl_up_plan *plan) {
         fl_free(up->aggs);
     }
     fl_free(plan->pipes);
+    fl_free(plan->maint);
     fl_free(plan->topics);
     fl_free(plan->listen);
     fl_free(plan->data_dir);

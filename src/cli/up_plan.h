@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "ingest/ingest.h"
 #include "log/log.h"
+#include "pipeline/maintain.h"
 #include "pipeline/pipeline.h"
 
 /* A topic floe up ensures: the log's defaults, then the config's entry. */
@@ -53,6 +54,11 @@ struct fl_up_plan {
     struct fl_up_pipe *pipes;
     int npipes;
     int builtin; /* no `pipelines:` section: pipes are the built-in ones */
+    /* every table floe writes (the pipelines' targets and the declared
+     * tables, each once) with its effective maintenance policy; names
+     * borrowed from the plan (up_maint.c) */
+    struct fl_maint_table *maint;
+    int nmaint;
 };
 
 /* Builds the plan of conf_path (NULL: none) with the command line's
@@ -68,5 +74,10 @@ fl_err_t fl_up_plan_build(struct fl_up_plan *plan, const char *conf_path, const 
 void fl_up_plan_set_data_dir(struct fl_up_plan *plan, const char *dir);
 
 void fl_up_plan_fini(struct fl_up_plan *plan);
+
+/* up_maint.c: fills plan->maint from the config's maintenance blocks
+ * (a table's own, then the top level's, then floe's defaults).
+ * FL_ERR_INVALID with FILE:LINE when one table gets two blocks. */
+fl_err_t fl_up_plan_maint(struct fl_up_plan *plan, struct fl_error *err);
 
 #endif

@@ -25,6 +25,7 @@ void fl_config_init(struct fl_config *cfg) {
     cfg->limits.header_bytes = cfg->limits.body_bytes = cfg->limits.records = -1;
     cfg->limits.connections = cfg->limits.timeout_s = cfg->limits.threads = -1;
     cfg->max_disk_bytes = cfg->min_free_bytes = -1;
+    cfg->maint = (struct fl_config_maint)FL_CONFIG_MAINT_UNSET;
 }
 
 static void window_free(struct fl_config_window *wn) {
@@ -72,10 +73,12 @@ void fl_config_fini(struct fl_config *cfg) {
         }
         fl_free(pl->allowed);
         window_free(pl->window);
+        fl_config_maint_fini(&pl->maint);
     }
     fl_free(cfg->pipelines);
     fl_free(cfg->catalog);
     fl_free(cfg->path);
+    fl_config_maint_fini(&cfg->maint);
     fl_config_init(cfg);
 }
 
@@ -450,6 +453,8 @@ static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_n
     if (!strcmp(key, "required"))
         return get_str_list(w, v, "pipelines[].required", &pl->required, &pl->nrequired);
     if (!strcmp(key, "allowed")) return each_pair(w, v, "pipelines[].allowed", allowed_pair, pl);
+    if (!strcmp(key, "maintenance"))
+        return fl_config_maint_walk(w, &pl->maint, "pipelines[].maintenance", v);
     if (!strcmp(key, "window")) return window_map(w, pl, v);
     return unknown(w, kn, "pipelines[]", key);
 }
@@ -465,7 +470,8 @@ static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t
         cfg->pipelines =
             fl_reallocarray(cfg->pipelines, (size_t)cfg->npipelines + 1, sizeof(*cfg->pipelines));
         struct fl_config_pipeline *pl = &cfg->pipelines[cfg->npipelines++];
-        *pl = (struct fl_config_pipeline){.commit_interval_ms = -1, .decode = -1};
+        *pl = (struct fl_config_pipeline){
+            .commit_interval_ms = -1, .decode = -1, .maint = FL_CONFIG_MAINT_UNSET};
         fl_err_t rc = each_pair(w, item, "pipelines[]", pipeline_pair, pl);
         if (rc) return rc;
         if (!pl->topic || !pl->table) return fail(w, item, "pipelines[]", "needs topic and table");
@@ -489,6 +495,7 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
     if (!strcmp(key, "tables")) return fl_config_tables_walk(w, cfg, v);
     if (!strcmp(key, "catalog")) return get_str(w, v, key, &cfg->catalog);
     if (!strcmp(key, "pipelines")) return pipelines_seq(w, cfg, v);
+    if (!strcmp(key, "maintenance")) return fl_config_maint_walk(w, &cfg->maint, key, v);
     return unknown(w, kn, "", key);
 }
 
@@ -649,6 +656,13 @@ fl_err_t fl_config_get_bool(struct walk *w, yaml_node_t *n, const char *key, int
 fl_err_t fl_config_get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out,
                                 int *nout) {
     return get_str_list(w, n, key, out, nout);
+}
+fl_err_t fl_config_get_int(struct walk *w, yaml_node_t *n, const char *key, int64_t lo, int64_t hi,
+                           int64_t *out) {
+    return get_int(w, n, key, lo, hi, out);
+}
+fl_err_t fl_config_get_duration(struct walk *w, yaml_node_t *n, const char *key, int64_t *out_ms) {
+    return get_duration(w, n, key, out_ms);
 }
 fl_err_t fl_config_each_pair(struct walk *w, yaml_node_t *n, const char *where,
                              fl_config_pair_fn fn, void *ctx) {

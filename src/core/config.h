@@ -72,6 +72,31 @@
 #define FL_CONFIG_FIELDS_MAX 4096 /* a table's columns, and its properties */
 
 /* Unset numbers are -1, unset strings NULL: the caller applies defaults. */
+
+/* A `maintenance:` block (config_maint.c): at the top level the default
+ * of every table floe writes, under tables[] or pipelines[] that table's
+ * own (its keys win one by one). Durations in ms, sizes in bytes. The
+ * loader refuses a policy that could expire every snapshot:
+ * min_snapshots_to_keep below 1, a zero or negative age or interval.
+ *   maintenance:
+ *     enabled: true
+ *     interval: 60s
+ *     expire: {max_snapshot_age: 3m, min_snapshots_to_keep: 1, max_ref_age: 7d}
+ *     compact: {enabled: true, target_file_size: 128MiB, min_input_files: 5}
+ *     clean: {enabled: true, older_than: 3d} */
+struct fl_config_maint {
+    int given; /* the block was present */
+    int enabled;
+    int64_t interval_ms;
+    int64_t max_snapshot_age_ms, min_snapshots, max_ref_age_ms;
+    int compact_enabled;
+    int64_t target_file_size, min_input_files;
+    int clean_enabled;
+    int64_t clean_older_than_ms;
+    char *where; /* "FILE:LINE" of the block */
+};
+#define FL_CONFIG_MAINT_UNSET                                                                      \
+    { 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, NULL }
 struct fl_config_topic {
     char *name;
     int64_t partitions;
@@ -132,6 +157,7 @@ struct fl_config_pipeline {
     struct fl_config_allowed *allowed;
     int nallowed;
     struct fl_config_window *window; /* NULL = none */
+    struct fl_config_maint maint;    /* the target table's */
 };
 
 /* A table floe up creates when the catalog lacks it (config_tables.c):
@@ -162,6 +188,7 @@ struct fl_config_table {
     int nprops;
     int add_columns; /* on_schema_change: 1 add_columns, 0 fail */
     char *where;     /* "FILE:LINE" of the entry */
+    struct fl_config_maint maint;
 };
 
 struct fl_config {
@@ -184,6 +211,7 @@ struct fl_config {
     struct fl_config_pipeline *pipelines;
     int npipelines;
     int pipelines_given; /* the key was present (an empty list turns the built-in one off) */
+    struct fl_config_maint maint; /* the top level's: every table's default */
 };
 
 /* Everything unset. */

@@ -31,6 +31,10 @@ fl_err_t fl_config_get_bool(struct walk *w, yaml_node_t *n, const char *key, int
 /* [a, b] or one scalar as a list of one. */
 fl_err_t fl_config_get_str_list(struct walk *w, yaml_node_t *n, const char *key, char ***out,
                                 int *nout);
+fl_err_t fl_config_get_int(struct walk *w, yaml_node_t *n, const char *key, int64_t lo, int64_t hi,
+                           int64_t *out);
+/* "500ms", "10s", "1m", "2h", "1d": at most a year. */
+fl_err_t fl_config_get_duration(struct walk *w, yaml_node_t *n, const char *key, int64_t *out_ms);
 fl_err_t fl_config_each_pair(struct walk *w, yaml_node_t *n, const char *where,
                              fl_config_pair_fn fn, void *ctx);
 fl_err_t fl_config_unknown(struct walk *w, yaml_node_t *kn, const char *where, const char *key);
@@ -40,5 +44,11 @@ fl_err_t fl_config_tables_walk(struct walk *w, struct fl_config *cfg, yaml_node_
 void fl_config_tables_fini(struct fl_config *cfg);
 fl_err_t fl_config_map_walk(struct walk *w, struct fl_config_pipeline *pl, yaml_node_t *n);
 void fl_config_map_fini(struct fl_config_pipeline *pl);
+
+/* config_maint.c: a maintenance block at n into m (where: "maintenance",
+ * "tables[].maintenance", ...) */
+fl_err_t fl_config_maint_walk(struct walk *w, struct fl_config_maint *m, const char *where,
+                              yaml_node_t *n);
+void fl_config_maint_fini(struct fl_config_maint *m);
 
 #endif

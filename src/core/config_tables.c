@@ -92,6 +92,8 @@ static fl_err_t table_pair(struct walk *w, void *ctx, const char *key, yaml_node
         return fl_config_get_str_list(w, v, "tables[].identifier", &t->identifier, &t->nidentifier);
     if (!strcmp(key, "properties"))
         return fl_config_each_pair(w, v, "tables[].properties", prop_pair, t);
+    if (!strcmp(key, "maintenance"))
+        return fl_config_maint_walk(w, &t->maint, "tables[].maintenance", v);
     if (!strcmp(key, "on_schema_change")) {
         const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
         if (!strcmp(s, "add_columns"))
@@ -116,6 +118,7 @@ fl_err_t fl_config_tables_walk(struct walk *w, struct fl_config *cfg, yaml_node_
         cfg->tables = fl_reallocarray(cfg->tables, (size_t)cfg->ntables + 1, sizeof(*cfg->tables));
         struct fl_config_table *t = &cfg->tables[cfg->ntables++];
         memset(t, 0, sizeof(*t));
+        t->maint = (struct fl_config_maint)FL_CONFIG_MAINT_UNSET;
         t->where = where_of(w, item);
         fl_err_t rc = fl_config_each_pair(w, item, "tables[]", table_pair, t);
         if (rc) return rc;
@@ -148,6 +151,7 @@ void fl_config_tables_fini(struct fl_config *cfg) {
         free_list(t->prop_keys, t->nprops);
         free_list(t->prop_values, t->nprops);
         fl_free(t->where);
+        fl_config_maint_fini(&t->maint);
     }
     fl_free(cfg->tables);
     cfg->tables = NULL;

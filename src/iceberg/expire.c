@@ -200,7 +200,9 @@ fl_err_t fl_ice_expire_plan(const struct fl_ice_meta *meta, const struct fl_ice_
         opts->older_than_ms != FL_ICE_EXPIRE_UNSET ? opts->older_than_ms : now - max_age;
     int64_t min_keep =
         opts->retain_last >= 1 ? opts->retain_last : prop_i64(meta, FL_ICE_PROP_MIN_SNAPSHOTS, 1);
-    int64_t max_ref_age = prop_i64(meta, FL_ICE_PROP_MAX_REF_AGE, INT64_MAX);
+    int64_t max_ref_age = opts->max_ref_age_ms >= 1
+                              ? opts->max_ref_age_ms
+                              : prop_i64(meta, FL_ICE_PROP_MAX_REF_AGE, INT64_MAX);
     int n = meta->nsnapshots;
     struct plan pl = {.meta = meta,
                       .ix = fl_calloc((size_t)n + 1, sizeof(*pl.ix)),

@@ -21,10 +21,11 @@
 #define FL_ICE_EXPIRE_UNSET INT64_MIN
 
 struct fl_ice_expire_opts {
-    int64_t now_ms;        /* 0: the clock */
-    int64_t older_than_ms; /* FL_ICE_EXPIRE_UNSET: now - history.expire.max-snapshot-age-ms */
-    int64_t retain_last;   /* < 1: history.expire.min-snapshots-to-keep */
-    const int64_t *ids;    /* snapshots to expire whatever their age (borrowed) */
+    int64_t now_ms;         /* 0: the clock */
+    int64_t older_than_ms;  /* FL_ICE_EXPIRE_UNSET: now - history.expire.max-snapshot-age-ms */
+    int64_t retain_last;    /* < 1: history.expire.min-snapshots-to-keep */
+    int64_t max_ref_age_ms; /* < 1: history.expire.max-ref-age-ms (a ref's own age wins) */
+    const int64_t *ids;     /* snapshots to expire whatever their age (borrowed) */
     int nids;
     bool dry_run; /* compute and list, change nothing */
 };

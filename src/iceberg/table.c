@@ -439,6 +439,8 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
             if (attempt >= COMMIT_RETRIES)
                 return fl_errf(err, FL_ERR_CONFLICT, "commit to %s gave up after %d conflicts",
                                tbl->key_prefix, COMMIT_RETRIES);
+            tbl->conflicts++;
+            tbl->conflicts++;
             usleep((useconds_t)(1000 * (10 << attempt)));
             if ((rc = fl_ice_table_refresh(tbl, err))) return rc;
         }

@@ -36,7 +36,8 @@ struct fl_ice_table {
     char *key_prefix;            /* store key of the table's folder, "" for the root */
     char *metadata_location;     /* full URI of the current metadata file */
     struct fl_ice_meta *meta;
-    int version; /* N of the current metadata file */
+    int version;       /* N of the current metadata file */
+    int64_t conflicts; /* commits retried after another writer committed first */
 };
 
 /* Creates ns.name in the catalog icat (the namespace is created if

@@ -55,6 +55,7 @@ struct fl_pipe {
     int npart;
     int64_t *next; /* per partition: the next offset to consume */
     struct fl_ice_table *tbl;
+    uint32_t commit_hist[FL_PIPE_COMMIT_HIST_MS + 1]; /* commits per ms of latency; mu */
     int decode;
     size_t ptr_max;
     int *keycols; /* upsert key: column indexes in the current schema */
@@ -732,6 +733,26 @@ static void step_account(struct fl_pipe *p, const struct step *s) {
     pthread_mutex_unlock(&p->mu);
 }
 
+/* Commit latency and conflicts, for floe status (the pipeline's thread). */
+static void note_commit_time(struct fl_pipe *p, int64_t us) {
+    int64_t ms = us / 1000;
+    pthread_mutex_lock(&p->mu);
+    p->stats.commit_us_total += us;
+    if (us > p->stats.commit_us_max) p->stats.commit_us_max = us;
+    p->commit_hist[ms < FL_PIPE_COMMIT_HIST_MS ? ms : FL_PIPE_COMMIT_HIST_MS]++;
+    p->stats.commit_conflicts = p->tbl->conflicts;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The latency under which frac of the commits fall, in ms; mu held. */
+static int64_t commit_quantile(const struct fl_pipe *p, double frac) {
+    uint64_t n = 0, seen = 0;
+    for (int i = 0; i <= FL_PIPE_COMMIT_HIST_MS; i++) n += p->commit_hist[i];
+    for (int i = 0; n && i <= FL_PIPE_COMMIT_HIST_MS; i++)
+        if ((seen += p->commit_hist[i]) >= (uint64_t)(frac * (double)n)) return i;
+    return 0;
+}
+
 fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err) {
     *records = 0;
     struct step s = {0};
@@ -741,7 +762,11 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         rc = step_plan(p, &s, err);
     else
         drop_dead_letters(p);
-    if (!rc && s.consumed > 0 && s.change) rc = step_commit(p, &s, err);
+    if (!rc && s.consumed > 0 && s.change) {
+        int64_t t0 = fl_time_mono_us();
+        rc = step_commit(p, &s, err);
+        note_commit_time(p, fl_time_mono_us() - t0);
+    }
     if (!rc && s.consumed > 0) {
         step_account(p, &s);
         *records = s.consumed;
@@ -807,6 +832,8 @@ void fl_pipe_stop(struct fl_pipe *p) {
 void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {
     pthread_mutex_lock((pthread_mutex_t *)&p->mu);
     *out = p->stats;
+    out->commit_ms_p50 = commit_quantile(p, 0.5);
+    out->commit_ms_p99 = commit_quantile(p, 0.99);
     pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
     out->name = p->name;
     out->topic = p->topic;

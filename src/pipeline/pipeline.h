@@ -83,8 +83,14 @@ struct fl_pipe_stats {
     int64_t last_commit_ms; /* the table's current snapshot's time, -1 none */
     int64_t snapshots;      /* the table's snapshots */
     int64_t data_files;     /* its current snapshot's total-data-files */
+    /* commit latency (the snapshot commit of a step, retries included) */
+    int64_t commit_us_total, commit_us_max;
+    int64_t commit_ms_p50, commit_ms_p99; /* 1 ms buckets, FL_PIPE_COMMIT_HIST_MS at most */
+    int64_t commit_conflicts; /* retries after another writer (maintenance) committed first */
     const char *name, *topic, *ns, *table; /* the pipeline's, valid while it lives */
 };
+
+#define FL_PIPE_COMMIT_HIST_MS 2000 /* latencies past it count in its last bucket */
 
 struct fl_pipe;
 
