@@ -522,7 +522,9 @@ static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
             g->state = FL_ICE_GROUP_COMMITTED;
         }
     }
-    if (rc) delete_written(p->tbl, &w); /* never referenced */
+    /* on any other error the written files stay: a commit whose outcome
+     * is unknown (a catalog that timed out) may reference them; orphan
+     * cleanup removes them if not */
     for (int i = 0; i < w.nout; i++) fl_ice_data_file_fini(&w.out[i]);
     fl_free(w.out);
     str_list_free(gc.data, gc.ndata);
@@ -566,10 +568,9 @@ static struct fl_ice_compact_partition *part_for(struct fl_ice_compact_result *r
  * false: before the run). Partitions are those groups touched. */
 static fl_err_t count_parts(struct fl_ice_table *tbl, struct fl_ice_compact_result *res, bool after,
                             struct fl_error *err) {
-    struct plan p = {.tbl = tbl};
+    struct plan p = {.tbl = tbl, .err = err};
     const struct fl_ice_snapshot *cur = fl_ice_meta_current_snapshot(tbl->meta);
     fl_err_t rc = cur ? fl_ice_table_files(tbl, cur->snapshot_id, NULL, on_entry, &p, err) : FL_OK;
-    p.err = err;
     if (!rc) rc = p.rc;
     for (int i = 0; i < p.n && !rc; i++) {
         bool touched = false;

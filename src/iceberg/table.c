@@ -478,6 +478,7 @@ struct files_change {
     int64_t data_seq;
     fl_ice_rewrite_validate_fn validate;
     void *validate_ctx;
+    bool invalid; /* validate refused: nothing of this commit is referenced */
     /* per attempt: what the removals took away */
     int64_t removed_records, removed_size, removed_data, removed_del, removed_pos, removed_eq;
 };
@@ -564,6 +565,7 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     struct fl_ice_manifest_file *old = NULL;
     int nold = 0;
     fl_err_t rc = fc->validate ? fc->validate(fc->validate_ctx, tbl, err) : FL_OK;
+    if (rc) fc->invalid = true;
     if (!rc) rc = fl_ice_table_manifests(tbl, &old, &nold, err);
     if (rc) return rc;
     struct fl_ice_manifest_file *all = fl_calloc((size_t)nold + 2, sizeof(*all));
@@ -772,7 +774,7 @@ static fl_err_t replace_files(struct fl_ice_table *tbl, const struct fl_ice_rewr
     for (int kind = 0; kind < 2; kind++) {
         if (!staged[kind].used) continue;
         char key[FL_STORE_KEY_MAX + 1];
-        if (rc && rw->validate && /* an abandoned rewrite leaves no manifest behind */
+        if (rc && fc.invalid && /* a refused rewrite leaves no manifest behind */
             !fl_ice_table_key(tbl, staged[kind].mf.manifest_path, key, sizeof(key), NULL))
             fl_store_delete(tbl->store, key, NULL);
         fl_ice_manifest_file_fini(&staged[kind].mf);
