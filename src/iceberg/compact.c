@@ -511,6 +511,11 @@ static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
                                     .validate = validate,
                                     .validate_ctx = &gc};
         rc = fl_ice_table_rewrite(p->tbl, &rw, w.out, w.nout, sum, 2, &g->snapshot_id, err);
+        if (rc == FL_ERR_CONFLICT && !gc.abandoned) {
+            /* every compare-and-swap lost to other writers: not committed */
+            gc.abandoned = true;
+            snprintf(gc.why, sizeof(gc.why), "%.120s", err->msg);
+        }
         if (rc && gc.abandoned) {
             fl_err_clear(err);
             rc = FL_OK;

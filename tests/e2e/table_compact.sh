@@ -4,7 +4,8 @@
 # changes nothing; the compaction leaves one data file per partition and
 # no position delete file, `floe table scan` gives the same rows and
 # `floe sql` the same COUNT(*) and SUM as before; a second run has
-# nothing to do; bad option values are refused.
+# nothing to do; bad option values are refused; and compaction run again
+# and again beside a writer appending one row per commit loses no row.
 set -euo pipefail
 FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
 T=$(mktemp -d)
@@ -51,6 +52,22 @@ check "nothing left to do" '"$FLOE" table compact default.ev | grep -q "nothing 
 check "--partition narrows" '"$FLOE" table compact default.ev --all --dry-run --partition city=Oslo | grep -c -- "-> planned" | grep -q "^1$"'
 check "bad target refused" '! "$FLOE" table compact default.ev --target-size 0 2>/dev/null'
 check "bad min-input-files refused" '! "$FLOE" table compact default.ev --min-input-files x 2>/dev/null'
+
+# beside a writer: 40 appends (one commit each) while compaction runs
+# again and again; every append commits and every row is there
+(for i in $(seq 1001 1040); do
+    printf '{"id":%d,"city":"%s","v":1.0}\n' "$i" "$([ $((i % 2)) = 0 ] && echo Oslo || echo Rome)" > w$i.ndjson
+    "$FLOE" table append default.ev w$i.ndjson >/dev/null || echo "append $i failed" >> writer.err
+done; touch writer.done) &
+runs=0
+while [ ! -e writer.done ]; do
+    "$FLOE" table compact default.ev --min-input-files 2 >> loop.txt 2>&1 || echo "compact failed" >> loop.err
+    runs=$((runs + 1))
+done
+wait
+check "every append committed beside compaction" '[ ! -s writer.err ] && [ ! -e loop.err ]'
+check "compaction ran beside the writer" '[ "$runs" -ge 2 ] && grep -q "committed" loop.txt'
+check "every row once" '[ "$("$FLOE" table scan default.ev | wc -l)" = 239 ] && [ "$(q "SELECT COUNT(DISTINCT id) FROM ev")" = 239 ]'
 
 echo "table_compact: $pass passed, $fail failed"
 [ "$fail" = 0 ]
