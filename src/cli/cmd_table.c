@@ -3,8 +3,8 @@
  *
  *   create NS.NAME --schema S.json [--partition TERM]... [--property K=V]...
  *   list [NS] | describe T | history T | snapshots T | files T [--snapshot ID]
- *   append|overwrite T FILE.ndjson|FILE.parquet | compact T | scan T [--snapshot ID] [--where EXPR]
- *   expire T [--older-than TS] [--retain-last N] [--snapshot-id ID]... [--dry-run]
+ *   append|overwrite T FILE.ndjson|FILE.parquet | compact T [OPTS] | scan T [--snapshot ID]
+ * [--where EXPR] expire T [--older-than TS] [--retain-last N] [--snapshot-id ID]... [--dry-run]
  * [--limit N] delete T --where EXPR | drop T [--purge] alter T
  * add-column|rename-column|drop-column|widen|partition-by|set|unset ...
  *
@@ -18,6 +18,7 @@
 #include "batch/batch_json.h"
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
+#include "cli/table_compact.h"
 #include "cli/table_expire.h"
 #include "cli/table_orphans.h"
 #include "cli/warehouse.h"
@@ -59,6 +60,7 @@ struct opts {
     int nrest;
     struct fl_cli_expire_args expire;
     int uploads; /* clean-orphans: also the warehouse's uploads/ */
+    struct fl_cli_compact_args compact;
 };
 
 static void usage(FILE *f) {
@@ -70,8 +72,9 @@ static void usage(FILE *f) {
         "  list [NS]            describe T         history T        snapshots T\n"
         "  files T [--snapshot ID]                 drop T [--purge]\n"
         "  append T FILE.ndjson|FILE.parquet       overwrite T FILE (replaces every row)\n"
-        "  compact T            (rewrites live rows, deletes applied, into new files: a replace "
-        "snapshot)\n"
+        "  compact T [--target-size BYTES] [--min-input-files N] [--partition PATH] [--all]\n"
+        "            [--dry-run]  (bin-pack per partition, deletes applied: a replace snapshot\n"
+        "            per group)\n"
         "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N] [--stats]\n"
         "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
         "  expire T [--older-than TS|now] [--retain-last N] [--snapshot-id ID]... [--dry-run]\n"
@@ -750,49 +753,6 @@ static bool remove_all(void *ctx, const struct fl_ice_data_file *df) {
     return true;
 }
 
-struct compact_ctx {
-    struct fl_ice_appender *ap;
-    int64_t rows;
-};
-
-/* fl_ice_scan_each's callback for compact: stages each live batch. */
-static fl_err_t compact_batch(void *ctx, const struct fl_batch *b, const char *path,
-                              const int64_t *pos, struct fl_error *err) {
-    (void)path, (void)pos;
-    struct compact_ctx *cc = ctx;
-    fl_err_t rc = fl_ice_appender_add(cc->ap, b, err);
-    if (!rc) cc->rows += (int64_t)b->nrows;
-    return rc;
-}
-
-/* compact: rewrites the live rows (deletes applied) into new files in one
- * "replace" snapshot that removes every data and delete file it read. */
-static int cmd_compact(struct fl_ice_table *tbl) {
-    struct fl_error err = {0};
-    struct fl_ice_scan *sc = NULL;
-    struct fl_ice_appender *ap = NULL;
-    int64_t snap = -1;
-    int ndata = 0, ndel = 0;
-    fl_err_t rc = fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err);
-    if (!rc) {
-        fl_ice_scan_counts(sc, &ndata, &ndel);
-        rc = fl_ice_appender_new(tbl, &ap, &err);
-    }
-    struct compact_ctx cc = {ap, 0};
-    if (!rc) rc = fl_ice_scan_each(sc, compact_batch, &cc, &err);
-    if (!rc && ndata + ndel == 0) {
-        printf("nothing to compact\n");
-    } else if (!rc) {
-        rc = fl_ice_appender_commit_replace(ap, remove_all, NULL, "replace", NULL, 0, &snap, &err);
-        if (!rc)
-            printf("compacted %d data and %d delete files into snapshot %lld (%lld rows)\n", ndata,
-                   ndel, (long long)snap, (long long)cc.rows);
-    }
-    fl_ice_scan_free(sc);
-    fl_ice_appender_free(ap);
-    return rc ? fail(&err) : 0;
-}
-
 /* alter T add-column NAME TYPE [required] | rename-column OLD NEW |
  * drop-column NAME | widen NAME TYPE | partition-by [TERM...] |
  * set KEY=VALUE... | unset KEY... */
@@ -948,6 +908,17 @@ int fl_cli_table(int argc, char **argv) {
          .fn = fl_cli_expire_opt_snapshot_id},
         {.name = "--dry-run", .kind = FL_CLI_FLAG, .target = &o.expire.dry_run},
         {.name = "--uploads", .kind = FL_CLI_FLAG, .target = &o.uploads},
+        {.name = "--target-size",
+         .kind = FL_CLI_INT,
+         .target = &o.compact.target_size,
+         .lo = 1,
+         .hi = INT64_MAX},
+        {.name = "--min-input-files",
+         .kind = FL_CLI_INT,
+         .target = &o.compact.min_input_files,
+         .lo = 1,
+         .hi = INT32_MAX},
+        {.name = "--all", .kind = FL_CLI_FLAG, .target = &o.compact.all},
         {0}};
     int orc = fl_cli_opts("table", opts, argc, argv, pos, 3 + MAX_TERMS, &npos, usage);
     if (orc >= 0) return orc;
@@ -1010,7 +981,7 @@ int fl_cli_table(int argc, char **argv) {
     else if (!strcmp(cmd, "alter"))
         rc = cmd_alter(tbl, o.nrest, o.rest);
     else if (!strcmp(cmd, "compact"))
-        rc = cmd_compact(tbl);
+        rc = fl_cli_table_compact(tbl, &o.compact, o.nterms ? o.terms[0] : NULL, o.expire.dry_run);
     else if (!strcmp(cmd, "expire"))
         rc = fl_cli_table_expire(tbl, &o.expire);
     else if (!strcmp(cmd, "clean-orphans"))

@@ -212,16 +212,10 @@ fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
                            err);
 }
 
-/* Writes the staged rows as data files, then one snapshot with them and
- * the borrowed `extra` files (copied shallowly after the owned ones). */
-static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
-                                void *remove_ctx, const char *operation,
-                                const struct fl_ice_data_file *extra, int nextra,
-                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                                struct fl_error *err) {
-    if (snapshot_id) *snapshot_id = -1;
-    struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + (size_t)nextra + 1, sizeof(*dfs));
-    int ndf = 0;
+/* Closes every slot's writer and puts its file: dfs gets the files
+ * (room for ap->nslots), *ndf their count. The slots stay. */
+static fl_err_t write_slots(struct fl_ice_appender *ap, struct fl_ice_data_file *dfs, int *ndf,
+                            struct fl_error *err) {
     fl_err_t rc = FL_OK;
     for (int i = 0; i < ap->nslots && !rc; i++) {
         struct part_slot *s = ap->slots[i];
@@ -243,23 +237,57 @@ static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn 
         rc = fl_store_put(ap->tbl->store, key, s->file.data, s->file.len, err);
         char *loc = fl_ice_table_uri(ap->tbl, key);
         if (!rc)
-            rc = fl_ice_data_file_from_parquet(&dfs[ndf], loc, ap->schema, &res, ap->spec, s->vals,
+            rc = fl_ice_data_file_from_parquet(&dfs[*ndf], loc, ap->schema, &res, ap->spec, s->vals,
                                                err);
-        if (!rc) ndf++;
+        if (!rc) (*ndf)++;
         fl_free(loc);
         fl_free(key);
         fl_pq_file_result_fini(&res);
     }
+    return rc;
+}
+
+static void slots_clear(struct fl_ice_appender *ap) {
+    for (int i = 0; i < ap->nslots; i++) {
+        slot_fini(ap->slots[i]);
+        fl_free(ap->slots[i]);
+    }
+    ap->nslots = 0;
+}
+
+fl_err_t fl_ice_appender_write(struct fl_ice_appender *ap, struct fl_ice_data_file **out, int *nout,
+                               struct fl_error *err) {
+    struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + 1, sizeof(*dfs));
+    int ndf = 0;
+    fl_err_t rc = write_slots(ap, dfs, &ndf, err);
+    slots_clear(ap);
+    if (rc) {
+        for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
+        fl_free(dfs);
+        return rc;
+    }
+    *out = dfs;
+    *nout = ndf;
+    return FL_OK;
+}
+
+/* Writes the staged rows as data files, then one snapshot with them and
+ * the borrowed `extra` files (copied shallowly after the owned ones). */
+static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
+                                void *remove_ctx, const char *operation,
+                                const struct fl_ice_data_file *extra, int nextra,
+                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                                struct fl_error *err) {
+    if (snapshot_id) *snapshot_id = -1;
+    struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + (size_t)nextra + 1, sizeof(*dfs));
+    int ndf = 0;
+    fl_err_t rc = write_slots(ap, dfs, &ndf, err);
     for (int i = 0; i < nextra; i++) dfs[ndf + i] = extra[i]; /* borrowed: not fini'd below */
     if (!rc && (ndf + nextra > 0 || remove))
         rc = fl_ice_table_replace(ap->tbl, remove, remove_ctx, dfs, ndf + nextra, operation,
                                   summary, nsummary, snapshot_id, err);
     for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
     fl_free(dfs);
-    for (int i = 0; i < ap->nslots; i++) {
-        slot_fini(ap->slots[i]);
-        fl_free(ap->slots[i]);
-    }
-    ap->nslots = 0;
+    slots_clear(ap);
     return rc;
 }

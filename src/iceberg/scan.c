@@ -57,6 +57,8 @@ struct fl_ice_scan {
     int nfiles, cap;
     int ndata, ndeletes;
     const struct fl_ice_pred *preds; /* borrowed, for the scan's life */
+    fl_ice_file_pred_fn keep;        /* NULL: every file */
+    void *keep_ctx;
     int npreds;
     struct fl_ice_scan_stats stats;
     struct pos_delete *pos;
@@ -117,6 +119,7 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
 static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     struct fl_ice_scan *sc = ctx;
     if (e->status == FL_ICE_STATUS_DELETED) return 0;
+    if (sc->keep && !sc->keep(sc->keep_ctx, &e->df)) return 0;
     if (e->df.content == FL_ICE_CONTENT_DATA) {
         sc->stats.files_planned++;
         if (sc->npreds &&
@@ -343,11 +346,29 @@ fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct 
     return fl_ice_scan_open_where(tbl, snapshot_id, NULL, 0, out, err);
 }
 
+static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id,
+                          const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
+                          void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err);
+
 fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err) {
+    return scan_open(tbl, snapshot_id, preds, npreds, NULL, NULL, out, err);
+}
+
+fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                fl_ice_file_pred_fn keep, void *keep_ctx, struct fl_ice_scan **out,
+                                struct fl_error *err) {
+    return scan_open(tbl, snapshot_id, NULL, 0, keep, keep_ctx, out, err);
+}
+
+static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id,
+                          const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
+                          void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err) {
     struct fl_ice_scan *sc = fl_calloc(1, sizeof(*sc));
     sc->tbl = tbl;
+    sc->keep = keep;
+    sc->keep_ctx = keep_ctx;
     sc->preds = preds;
     sc->npreds = npreds;
     sc->schema = fl_ice_meta_current_schema(tbl->meta);

@@ -512,6 +512,12 @@ struct files_change {
     fl_ice_file_pred_fn remove;
     void *remove_ctx;
     const char *operation; /* NULL: derived */
+    /* rewrite: explicit data sequence number of the added data files
+     * (FL_ICE_NULL_LONG: inherit), and a check of the fresh base */
+    int64_t data_seq;
+    fl_ice_rewrite_validate_fn validate;
+    void *validate_ctx;
+    bool invalid; /* validate refused: nothing of this commit is referenced */
     /* per attempt: what the removals took away */
     int64_t removed_records, removed_size, removed_data, removed_del, removed_pos, removed_eq;
 };
@@ -597,14 +603,18 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     int64_t seq = next->last_sequence_number + 1;
     struct fl_ice_manifest_file *old = NULL;
     int nold = 0;
-    fl_err_t rc = fl_ice_table_manifests(tbl, &old, &nold, err);
+    fl_err_t rc = fc->validate ? fc->validate(fc->validate_ctx, tbl, err) : FL_OK;
+    if (rc) fc->invalid = true;
+    if (!rc) rc = fl_ice_table_manifests(tbl, &old, &nold, err);
     if (rc) return rc;
     struct fl_ice_manifest_file *all = fl_calloc((size_t)nold + 2, sizeof(*all));
     int nall = 0;
     for (int kind = 0; kind < 2; kind++) {
         if (!fc->staged[kind].used) continue;
         fc->staged[kind].mf.sequence_number = seq;
-        fc->staged[kind].mf.min_sequence_number = seq;
+        fc->staged[kind].mf.min_sequence_number =
+            kind == 0 && fc->data_seq != FL_ICE_NULL_LONG && fc->data_seq < seq ? fc->data_seq
+                                                                                : seq;
         all[nall++] = fc->staged[kind].mf; /* shallow: owned by staged */
     }
     fc->removed_records = fc->removed_size = fc->removed_data = 0;
@@ -705,10 +715,31 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
                                 err);
 }
 
+static fl_err_t replace_files(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
+                              const struct fl_ice_data_file *files, int n, const char *operation,
+                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                              struct fl_error *err);
+
 fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remove,
                               void *remove_ctx, const struct fl_ice_data_file *files, int n,
                               const char *operation, const struct fl_ice_kv *summary, int nsummary,
                               int64_t *snapshot_id, struct fl_error *err) {
+    struct fl_ice_rewrite rw = {
+        .remove = remove, .remove_ctx = remove_ctx, .data_sequence_number = FL_ICE_NULL_LONG};
+    return replace_files(tbl, &rw, files, n, operation, summary, nsummary, snapshot_id, err);
+}
+
+fl_err_t fl_ice_table_rewrite(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
+                              const struct fl_ice_data_file *files, int n,
+                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                              struct fl_error *err) {
+    return replace_files(tbl, rw, files, n, "replace", summary, nsummary, snapshot_id, err);
+}
+
+static fl_err_t replace_files(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
+                              const struct fl_ice_data_file *files, int n, const char *operation,
+                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                              struct fl_error *err) {
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     int64_t id = new_snapshot_id();
     struct staged_manifest staged[2] = {0}; /* data, deletes */
@@ -731,7 +762,7 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
             }
             entries[k].status = FL_ICE_STATUS_ADDED;
             entries[k].snapshot_id = id;
-            entries[k].sequence_number = FL_ICE_NULL_LONG;
+            entries[k].sequence_number = kind == 0 ? rw->data_sequence_number : FL_ICE_NULL_LONG;
             entries[k].file_sequence_number = FL_ICE_NULL_LONG;
             entries[k].df = files[i];
             k++;
@@ -771,13 +802,22 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
                               .added_del = added_del,
                               .added_pos = added_pos,
                               .added_eq = added_eq,
-                              .remove = remove,
-                              .remove_ctx = remove_ctx,
-                              .operation = operation};
+                              .remove = rw->remove,
+                              .remove_ctx = rw->remove_ctx,
+                              .operation = operation,
+                              .data_seq = rw->data_sequence_number,
+                              .validate = rw->validate,
+                              .validate_ctx = rw->validate_ctx};
     if (!rc) rc = fl_ice_table_commit_meta(tbl, files_change_apply, &fc, err);
     if (!rc && snapshot_id) *snapshot_id = id;
-    for (int kind = 0; kind < 2; kind++)
-        if (staged[kind].used) fl_ice_manifest_file_fini(&staged[kind].mf);
+    for (int kind = 0; kind < 2; kind++) {
+        if (!staged[kind].used) continue;
+        char key[FL_STORE_KEY_MAX + 1];
+        if (rc && fc.invalid && /* a refused rewrite leaves no manifest behind */
+            !fl_ice_table_key(tbl, staged[kind].mf.manifest_path, key, sizeof(key), NULL))
+            fl_store_delete(tbl->store, key, NULL);
+        fl_ice_manifest_file_fini(&staged[kind].mf);
+    }
     fl_free(entries);
     return rc;
 }

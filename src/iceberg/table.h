@@ -108,6 +108,12 @@ fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
                                      const struct fl_ice_data_file *extra, int nextra,
                                      const struct fl_ice_kv *summary, int nsummary,
                                      int64_t *snapshot_id, struct fl_error *err);
+/* Writes the staged rows as data files (one per partition) WITHOUT
+ * committing them: *out gets the files (the caller finis each and frees
+ * the array; the files are orphans until a commit names them). The
+ * appender then starts over. */
+fl_err_t fl_ice_appender_write(struct fl_ice_appender *ap, struct fl_ice_data_file **out, int *nout,
+                               struct fl_error *err);
 void fl_ice_appender_free(struct fl_ice_appender *ap);
 
 /* Applies change to a copy of the current metadata (attempt counts the
@@ -126,6 +132,28 @@ fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remo
                               void *remove_ctx, const struct fl_ice_data_file *files, int n,
                               const char *operation, const struct fl_ice_kv *summary, int nsummary,
                               int64_t *snapshot_id, struct fl_error *err);
+
+/* A rewrite (compaction): which live files it removes, the data sequence
+ * number its added data files carry (FL_ICE_NULL_LONG: the commit's own,
+ * inherited), and validate, called on each attempt with tbl refreshed to
+ * the base the attempt builds on, before anything is written: an error
+ * from it ends the commit (nothing of the attempt stays) and is returned. */
+typedef fl_err_t (*fl_ice_rewrite_validate_fn)(void *ctx, struct fl_ice_table *tbl,
+                                               struct fl_error *err);
+struct fl_ice_rewrite {
+    fl_ice_file_pred_fn remove;
+    void *remove_ctx;
+    int64_t data_sequence_number;
+    fl_ice_rewrite_validate_fn validate;
+    void *validate_ctx;
+};
+/* One "replace" snapshot that removes what rw->remove picks and adds
+ * files (data files of the default spec), as fl_ice_table_replace, with
+ * rw's sequence number and validation. */
+fl_err_t fl_ice_table_rewrite(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
+                              const struct fl_ice_data_file *files, int n,
+                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                              struct fl_error *err);
 
 /* Commits already written files (data and/or delete files, each with
  * its content type) as one snapshot: "append" when all are data files,
@@ -160,6 +188,12 @@ struct fl_ice_pred;
 fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err);
+
+/* The same, planning only the manifest entries keep accepts (data and
+ * delete files alike): a scan of some files of a snapshot. */
+fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                fl_ice_file_pred_fn keep, void *keep_ctx, struct fl_ice_scan **out,
+                                struct fl_error *err);
 
 /* Reads only the columns with these field ids; the others of the output
  * batch stay null (their Parquet columns are never decoded). Before the

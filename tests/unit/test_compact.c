@@ -1,0 +1,412 @@
+/*
+ * test_compact.c - bin-pack compaction (iceberg/compact.c) on real
+ * tables partitioned by city: small files per partition become one file
+ * per partition with the same rows (position and equality deletes
+ * applied, the position delete files gone), one replace snapshot per
+ * partition's group with the starting sequence number; and, from a
+ * second handle between the plan and the commit (the before_commit
+ * hook): an append is kept, a position delete against a file of the
+ * group abandons the group and the retry applies it, an equality delete
+ * still applies to the rewritten rows, a removed file abandons its
+ * group. A dry run changes nothing; a newer format is refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "batch/batch_json.h"
+#include "core/mem.h"
+#include "iceberg/compact.h"
+#include "iceberg/table.h"
+#include "log/log.h"
+#include "pipe_env.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *SCHEMA = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                            "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+                            "{\"id\":2,\"name\":\"city\",\"required\":false,\"type\":\"string\"}]}";
+
+static struct fl_ice_table *table_new(struct env *e) {
+    struct fl_error err = {0};
+    struct fl_ice_table *tbl = NULL;
+    struct fl_ice_spec *spec = NULL;
+    const char *terms[] = {"city"};
+    if (fl_ice_spec_from_terms(e->schema, 0, terms, 1, 1000, &spec, &err)) fail_msg("%s", err.msg);
+    if (fl_ice_table_create(e->st, fl_catalog_ice(e->cat), "db", "t", e->schema, spec, NULL, 0,
+                            &tbl, &err))
+        fail_msg("create: %s", err.msg);
+    fl_ice_spec_free(spec);
+    return tbl;
+}
+
+static struct fl_ice_table *table_load(struct env *e) {
+    struct fl_error err = {0};
+    struct fl_ice_table *tbl = NULL;
+    if (fl_ice_table_load(e->st, fl_catalog_ice(e->cat), "db", "t", &tbl, &err))
+        fail_msg("load: %s", err.msg);
+    return tbl;
+}
+
+static struct fl_batch *row_batch(struct fl_ice_table *tbl, int64_t id, const char *city) {
+    struct fl_error err = {0};
+    struct fl_batch *b = NULL;
+    char row[128];
+    snprintf(row, sizeof(row), "{\"id\":%lld,\"city\":\"%s\"}", (long long)id, city);
+    assert_int_equal(fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &b, &err), FL_OK);
+    if (fl_batch_append_json(b, row, strlen(row), &err)) fail_msg("%s", err.msg);
+    return b;
+}
+
+static void append(struct fl_ice_table *tbl, int64_t id, const char *city) {
+    struct fl_error err = {0};
+    struct fl_batch *b = row_batch(tbl, id, city);
+    struct fl_ice_appender *ap = NULL;
+    assert_int_equal(fl_ice_appender_new(tbl, &ap, &err), FL_OK);
+    if (fl_ice_appender_add(ap, b, &err)) fail_msg("add: %s", err.msg);
+    if (fl_ice_appender_commit(ap, NULL, 0, NULL, &err)) fail_msg("commit: %s", err.msg);
+    fl_ice_appender_free(ap);
+    fl_batch_free(b);
+}
+
+static bool id_is(void *ctx, const struct fl_batch *b, size_t row) {
+    int64_t v;
+    memcpy(&v, b->cols[0].values + row * 8, 8);
+    return v == *(int64_t *)ctx;
+}
+
+static void delete_id(struct fl_ice_table *tbl, int64_t id) {
+    struct fl_error err = {0};
+    int64_t n = 0, snap = -1;
+    if (fl_ice_table_delete_where(tbl, id_is, &id, &n, &snap, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(n, 1);
+}
+
+static fl_err_t sink(void *ctx, const void *data, size_t len) {
+    return fl_buf_append(ctx, data, len);
+}
+
+/* An equality delete on id (field 1) for the row (id, city), in city's
+ * partition, committed as its own snapshot. */
+static void eq_delete(struct fl_ice_table *tbl, int64_t id, const char *city) {
+    struct fl_error err = {0};
+    struct fl_batch *b = row_batch(tbl, id, city);
+    const struct fl_schema *schema = fl_ice_meta_current_schema(tbl->meta);
+    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
+    struct fl_ice_pval vals[2];
+    fl_ice_spec_row_values(spec, b, 0, vals);
+    struct fl_buf file;
+    fl_buf_init(&file, FL_BUF_NOMAX);
+    struct fl_pq_writer_opts opts;
+    fl_pq_writer_opts_default(&opts);
+    struct fl_pq_writer *pqw = NULL;
+    struct fl_pq_file_result res = {0};
+    assert_int_equal(fl_pq_writer_new(schema, &opts, sink, &file, &pqw, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_add_batch(pqw, b, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_close(pqw, &res, &err), FL_OK);
+    char key[256];
+    snprintf(key, sizeof(key), "db/t/data/city=%s/eq-%lld.parquet", city, (long long)id);
+    assert_int_equal(fl_store_put(tbl->store, key, file.data, file.len, &err), FL_OK);
+    char *loc = fl_ice_table_uri(tbl, key);
+    struct fl_ice_data_file df;
+    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, schema, &res, spec, vals, &err),
+                     FL_OK);
+    df.content = FL_ICE_CONTENT_EQUALITY_DELETES;
+    df.equality_ids = fl_calloc(1, sizeof(int32_t));
+    df.equality_ids[0] = 1;
+    df.nequality = 1;
+    if (fl_ice_table_commit_files(tbl, &df, 1, NULL, 0, NULL, &err)) fail_msg("%s", err.msg);
+    fl_ice_data_file_fini(&df);
+    fl_free(loc);
+    fl_pq_file_result_fini(&res);
+    fl_pq_writer_free(pqw);
+    fl_buf_fini(&file);
+    fl_batch_free(b);
+}
+
+/* The ids of the current snapshot, sorted, as "1,2,3". */
+static const char *ids(struct fl_ice_table *tbl) {
+    static char out[4096];
+    int64_t v[512];
+    int n = 0;
+    struct fl_ice_scan *sc = NULL;
+    struct fl_error err = {0};
+    if (fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err)) fail_msg("scan: %s", err.msg);
+    struct fl_batch *b = NULL;
+    fl_err_t rc;
+    while ((rc = fl_ice_scan_next(sc, &b, &err)) == FL_OK)
+        for (size_t r = 0; r < b->nrows && n < 512; r++)
+            memcpy(&v[n++], b->cols[0].values + r * 8, 8);
+    assert_int_equal(rc, FL_ERR_EOF);
+    fl_ice_scan_free(sc);
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            int64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%lld", i ? "," : "",
+                 (long long)v[i]);
+    return out;
+}
+
+struct counts {
+    int data, pos, eq;
+};
+
+static int count_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
+    struct counts *c = ctx;
+    if (e->status == FL_ICE_STATUS_DELETED) return 0;
+    if (e->df.content == FL_ICE_CONTENT_DATA) c->data++;
+    if (e->df.content == FL_ICE_CONTENT_POSITION_DELETES) c->pos++;
+    if (e->df.content == FL_ICE_CONTENT_EQUALITY_DELETES) c->eq++;
+    return 0;
+}
+
+static struct counts live(struct fl_ice_table *tbl) {
+    struct counts c = {0};
+    struct fl_error err = {0};
+    const struct fl_ice_snapshot *s = fl_ice_meta_current_snapshot(tbl->meta);
+    if (fl_ice_table_files(tbl, s->snapshot_id, NULL, count_entry, &c, &err))
+        fail_msg("%s", err.msg);
+    return c;
+}
+
+/* ids 1..12 in a, 101..112 in b: 12 one-row files per partition */
+static void fill(struct fl_ice_table *tbl) {
+    for (int i = 1; i <= 12; i++) {
+        append(tbl, i, "a");
+        append(tbl, 100 + i, "b");
+    }
+}
+
+static void compact(struct fl_ice_table *tbl, struct fl_ice_compact_opts *o,
+                    struct fl_ice_compact_result *res) {
+    struct fl_error err = {0};
+    if (fl_ice_table_compact(tbl, o, res, &err)) fail_msg("compact: %s", err.msg);
+}
+
+static void test_compact_rows(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-compact", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e);
+    fill(tbl);
+    delete_id(tbl, 3);
+    eq_delete(tbl, 8, "a");
+    const char *want = "1,2,4,5,6,7,9,10,11,12,101,102,103,104,105,106,107,108,109,110,111,112";
+    assert_string_equal(ids(tbl), want);
+    int64_t seq0 = fl_ice_meta_current_snapshot(tbl->meta)->sequence_number;
+    struct fl_ice_compact_opts o = {0};
+    struct fl_ice_compact_result res;
+    compact(tbl, &o, &res);
+    assert_int_equal(res.ngroups, 2); /* one per partition */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(res.groups[i].state, FL_ICE_GROUP_COMMITTED);
+        assert_int_equal(res.groups[i].nfiles, 12);
+        assert_int_equal(res.groups[i].nout, 1);
+    }
+    assert_string_equal(res.groups[0].partition, "city=a");
+    assert_int_equal(res.groups[0].out_records, 10);
+    assert_int_equal(res.groups[0].ndeletes_removed, 1);
+    assert_int_equal(res.nparts, 2);
+    assert_int_equal(res.parts[0].files_before, 12);
+    assert_int_equal(res.parts[0].files_after, 1);
+    assert_string_equal(ids(tbl), want);
+    struct counts c = live(tbl);
+    assert_int_equal(c.data, 2);
+    assert_int_equal(c.pos, 0); /* named only compacted files: removed */
+    assert_int_equal(c.eq, 1);  /* equality deletes stay (expiry removes them later) */
+    /* the new files carry the starting sequence number; one replace per group */
+    const struct fl_ice_snapshot *cur = fl_ice_meta_current_snapshot(tbl->meta);
+    assert_string_equal(cur->operation, "replace");
+    assert_int_equal(cur->sequence_number, seq0 + 2);
+    assert_int_equal(res.groups[1].snapshot_id, cur->snapshot_id);
+    fl_ice_compact_result_fini(&res);
+    /* a second run has nothing to do */
+    compact(tbl, &o, &res);
+    assert_int_equal(res.ngroups, 0);
+    fl_ice_compact_result_fini(&res);
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
+static void test_compact_dry_run_and_refusal(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-compact", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e);
+    fill(tbl);
+    char *loc = fl_strdup(tbl->metadata_location);
+    struct fl_ice_compact_opts o = {.dry_run = true};
+    struct fl_ice_compact_result res;
+    compact(tbl, &o, &res);
+    assert_int_equal(res.ngroups, 2);
+    assert_int_equal(res.groups[0].state, FL_ICE_GROUP_PLANNED);
+    fl_ice_compact_result_fini(&res);
+    assert_int_equal(fl_ice_table_refresh(tbl, &(struct fl_error){0}), FL_OK);
+    assert_string_equal(tbl->metadata_location, loc);
+    assert_int_equal(live(tbl).data, 24);
+    /* --partition and --min-input-files */
+    struct fl_ice_compact_opts o2 = {.dry_run = true, .partition = "city=b"};
+    compact(tbl, &o2, &res);
+    assert_int_equal(res.ngroups, 1);
+    assert_string_equal(res.groups[0].partition, "city=b");
+    fl_ice_compact_result_fini(&res);
+    struct fl_ice_compact_opts o3 = {.dry_run = true, .min_input_files = 13};
+    compact(tbl, &o3, &res);
+    assert_int_equal(res.ngroups, 0);
+    fl_ice_compact_result_fini(&res);
+    /* a format it does not know: refused before any change */
+    tbl->meta->format_version = 3;
+    struct fl_error err = {0};
+    assert_int_equal(fl_ice_table_compact(tbl, &o, &res, &err), FL_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "format version 3"));
+    fl_ice_compact_result_fini(&res);
+    fl_free(loc);
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
+/* ---- a second writer between the plan and the commit ---- */
+
+enum what { APPEND, POS_DELETE, EQ_DELETE, REMOVE_FILE };
+
+struct hook {
+    struct env *e;
+    enum what what;
+    int calls;
+};
+
+static bool remove_one(void *ctx, const struct fl_ice_data_file *df) {
+    int *done = ctx;
+    if (*done || df->content != FL_ICE_CONTENT_DATA || !strstr(df->file_path, "city=a"))
+        return false;
+    *done = 1;
+    return true;
+}
+
+static fl_err_t before_commit(void *ctx, int group, struct fl_error *err) {
+    (void)err;
+    struct hook *h = ctx;
+    if (group != 0 || h->calls++ > 0) return FL_OK; /* once, while group 0 (city=a) waits */
+    struct fl_ice_table *other = table_load(h->e);
+    struct fl_error e2 = {0};
+    int done = 0;
+    switch (h->what) {
+    case APPEND:
+        append(other, 50, "a");
+        break;
+    case POS_DELETE:
+        delete_id(other, 5);
+        break;
+    case EQ_DELETE:
+        eq_delete(other, 6, "a");
+        break;
+    case REMOVE_FILE:
+        if (fl_ice_table_replace(other, remove_one, &done, NULL, 0, "delete", NULL, 0, NULL, &e2))
+            fail_msg("%s", e2.msg);
+        break;
+    }
+    fl_ice_table_free(other);
+    return FL_OK;
+}
+
+static void concurrent(enum what what, struct fl_ice_compact_result *res, char *ids_out,
+                       struct counts *c) {
+    struct env e;
+    pipe_env_open(&e, "floe-compact", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e);
+    fill(tbl);
+    struct hook h = {.e = &e, .what = what};
+    struct fl_ice_compact_opts o = {.before_commit = before_commit, .hook_ctx = &h};
+    compact(tbl, &o, res);
+    snprintf(ids_out, 4096, "%s", ids(tbl));
+    *c = live(tbl);
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
+static void test_concurrent_append_kept(void **state) {
+    (void)state;
+    struct fl_ice_compact_result res;
+    char got[4096];
+    struct counts c;
+    concurrent(APPEND, &res, got, &c);
+    assert_int_equal(res.groups[0].state, FL_ICE_GROUP_COMMITTED);
+    assert_int_equal(res.groups[1].state, FL_ICE_GROUP_COMMITTED);
+    assert_string_equal(got, "1,2,3,4,5,6,7,8,9,10,11,12,50,101,102,103,104,105,106,107,108,109,"
+                             "110,111,112");
+    assert_int_equal(c.data, 3); /* two compacted, the append's */
+    fl_ice_compact_result_fini(&res);
+}
+
+static void test_concurrent_position_delete_not_lost(void **state) {
+    (void)state;
+    struct fl_ice_compact_result res;
+    char got[4096];
+    struct counts c;
+    concurrent(POS_DELETE, &res, got, &c);
+    /* the group of city=a is abandoned, b commits, then a retry of a
+     * planned from the fresh table applies the delete */
+    assert_int_equal(res.ngroups, 3);
+    assert_int_equal(res.groups[0].state, FL_ICE_GROUP_ABANDONED);
+    assert_non_null(strstr(res.groups[0].why, "position deletes"));
+    assert_int_equal(res.groups[1].state, FL_ICE_GROUP_COMMITTED);
+    assert_int_equal(res.groups[2].round, 1);
+    assert_int_equal(res.groups[2].state, FL_ICE_GROUP_COMMITTED);
+    assert_string_equal(got, "1,2,3,4,6,7,8,9,10,11,12,101,102,103,104,105,106,107,108,109,110,"
+                             "111,112");
+    assert_int_equal(c.data, 2);
+    assert_int_equal(c.pos, 0);
+    fl_ice_compact_result_fini(&res);
+}
+
+static void test_concurrent_equality_delete_applies(void **state) {
+    (void)state;
+    struct fl_ice_compact_result res;
+    char got[4096];
+    struct counts c;
+    concurrent(EQ_DELETE, &res, got, &c);
+    assert_int_equal(res.groups[0].state, FL_ICE_GROUP_COMMITTED);
+    assert_int_equal(res.groups[0].out_records, 12); /* written before the delete */
+    /* ... yet id 6 stays deleted: the new file keeps the starting sequence number */
+    assert_string_equal(got, "1,2,3,4,5,7,8,9,10,11,12,101,102,103,104,105,106,107,108,109,110,"
+                             "111,112");
+    fl_ice_compact_result_fini(&res);
+}
+
+static void test_concurrent_removal_abandons(void **state) {
+    (void)state;
+    struct fl_ice_compact_result res;
+    char got[4096];
+    struct counts c;
+    concurrent(REMOVE_FILE, &res, got, &c);
+    assert_int_equal(res.ngroups, 2);
+    assert_int_equal(res.groups[0].state, FL_ICE_GROUP_ABANDONED);
+    assert_non_null(strstr(res.groups[0].why, "removed"));
+    assert_int_equal(res.groups[1].state, FL_ICE_GROUP_COMMITTED);
+    assert_int_equal(c.data, 11 + 1); /* a's 11 files as they were, b's one */
+    int n = 1;
+    for (const char *p = got; *p; p++) n += *p == ',';
+    assert_int_equal(n, 23); /* the removed file's row is gone, nothing else */
+    fl_ice_compact_result_fini(&res);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compact_rows),
+        cmocka_unit_test(test_compact_dry_run_and_refusal),
+        cmocka_unit_test(test_concurrent_append_kept),
+        cmocka_unit_test(test_concurrent_position_delete_not_lost),
+        cmocka_unit_test(test_concurrent_equality_delete_applies),
+        cmocka_unit_test(test_concurrent_removal_abandons),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
