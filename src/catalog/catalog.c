@@ -17,6 +17,15 @@
  * one of two racing transactions (FL_ERR_CONFLICT from the driver), which
  * run_txn then runs again from the start, so the loser sees the winner's
  * result (e.g. "namespace already exists").
+ *
+ * Threads: one catalog (one connection) is shared by floe up's threads -
+ * pipelines, maintenance, the REST catalog - and neither SQLite's nor
+ * libpq's connection may carry two threads' statements or transactions
+ * at once (a statement of one thread would run inside another's
+ * transaction, and SQLite's sqlite3_changes would count the wrong
+ * UPDATE). So every statement (cat_exec) and every whole transaction
+ * (run_txn, from begin to commit or rollback) holds the catalog's
+ * recursive mutex; run_txn's backoff sleeps outside it.
  */
 #include "catalog/catalog.h"
 #include "catalog/catalog_int.h"
@@ -25,6 +34,7 @@
 #include "core/time.h"
 #include "iceberg/table_ops.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,8 +47,19 @@ struct fl_catalog {
     const struct fl_catalog_driver *drv;
     void *conn;
     char *name;
-    int has_type; /* iceberg_type column present */
+    int has_type;       /* iceberg_type column present */
+    pthread_mutex_t mu; /* recursive: one thread's statement or transaction at a time */
 };
+
+/* One statement on the shared connection, under the catalog's mutex. */
+static fl_err_t cat_exec(struct fl_catalog *cat, const char *sql, const char *const *params,
+                         int nparams, fl_catalog_row_fn row, void *ctx, long *changes,
+                         struct fl_error *err) {
+    pthread_mutex_lock(&cat->mu);
+    fl_err_t rc = cat->drv->exec(cat->conn, sql, params, nparams, row, ctx, changes, err);
+    pthread_mutex_unlock(&cat->mu);
+    return rc;
+}
 
 static const char *const SCHEMA_SQL[] = {
     "CREATE TABLE IF NOT EXISTS iceberg_tables ("
@@ -135,26 +156,31 @@ fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_ca
     if (!*path) return fl_errf(err, FL_ERR_INVALID, "catalog URI \"%s\" names no file", uri);
     struct fl_catalog *cat = fl_calloc(1, sizeof(*cat));
     cat->ice.ops = &ice_ops;
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&cat->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
     cat->drv = pg ? &fl_catalog_pg_driver : &fl_catalog_sqlite_driver;
     cat->name = fl_strdup(catalog_name);
     fl_err_t rc = pg ? fl_catalog_pg_open(uri, &cat->conn, err)
                      : fl_catalog_sqlite_open(path, &cat->conn, err);
     for (size_t i = 0; !rc && i < sizeof(SCHEMA_SQL) / sizeof(SCHEMA_SQL[0]); i++) {
         struct fl_error e = {0};
-        rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, &e);
+        rc = cat_exec(cat, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, &e);
         /* PostgreSQL: of two workers creating the same table at once, the
          * loser may get a duplicate-key error from the system catalogs;
          * the winner has committed by then, so IF NOT EXISTS now holds. */
         for (int retry = 0; rc == FL_ERR_EXISTS && retry < 3; retry++) {
             fl_err_clear(&e);
-            rc = cat->drv->exec(cat->conn, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, &e);
+            rc = cat_exec(cat, SCHEMA_SQL[i], NULL, 0, NULL, NULL, NULL, &e);
         }
         if (rc) fl_errf(err, rc, "%s", e.msg);
     }
     if (!rc) {
         struct fl_error probe = {0};
-        cat->has_type = cat->drv->exec(cat->conn, "SELECT iceberg_type FROM iceberg_tables LIMIT 0",
-                                       NULL, 0, NULL, NULL, NULL, &probe) == FL_OK;
+        cat->has_type = cat_exec(cat, "SELECT iceberg_type FROM iceberg_tables LIMIT 0", NULL, 0,
+                                 NULL, NULL, NULL, &probe) == FL_OK;
     }
     if (rc) {
         fl_catalog_free(cat);
@@ -167,6 +193,7 @@ fl_err_t fl_catalog_open(const char *uri, const char *catalog_name, struct fl_ca
 void fl_catalog_free(struct fl_catalog *cat) {
     if (!cat) return;
     if (cat->conn) cat->drv->close(cat->conn);
+    pthread_mutex_destroy(&cat->mu);
     fl_free(cat->name);
     fl_free(cat);
 }
@@ -180,8 +207,8 @@ fl_err_t fl_catalog_ns_exists(struct fl_catalog *cat, const char *ns, struct fl_
     snprintf(like, sizeof(like), "%s.%%", ns);
     const char *p[] = {cat->name, ns, cat->name, ns, like};
     int found = 0;
-    rc = cat->drv->exec(
-        cat->conn,
+    rc = cat_exec(
+        cat,
         "SELECT 1 FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ? "
         "UNION ALL SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND "
         "(table_namespace = ? OR table_namespace LIKE ?) LIMIT 1",
@@ -227,13 +254,16 @@ static fl_err_t run_txn(struct fl_catalog *cat, txn_body_fn body, const struct t
     for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
         if (attempt) txn_backoff(attempt, &seed);
         fl_err_clear(&e);
+        pthread_mutex_lock(&cat->mu);
         rc = cat->drv->begin(cat->conn, &e);
-        if (rc) break;
-        rc = body(cat, a, &e);
-        if (rc)
-            cat->drv->rollback(cat->conn);
-        else
-            rc = cat->drv->commit(cat->conn, &e);
+        if (!rc) {
+            rc = body(cat, a, &e);
+            if (rc)
+                cat->drv->rollback(cat->conn);
+            else
+                rc = cat->drv->commit(cat->conn, &e);
+        }
+        pthread_mutex_unlock(&cat->mu);
         if (rc != FL_ERR_CONFLICT) break;
     }
     if (rc) fl_errf(err, rc, "%s", e.msg);
@@ -247,23 +277,23 @@ static fl_err_t put_props(struct fl_catalog *cat, const char *ns, const char *co
         if (values[i]) {
             const char *p[] = {cat->name, ns, keys[i], values[i]};
             long ch = 0;
-            rc = cat->drv->exec(cat->conn,
-                                "UPDATE iceberg_namespace_properties SET property_value = ? "
-                                "WHERE catalog_name = ? AND namespace = ? AND property_key = ?",
-                                (const char *const[]){values[i], cat->name, ns, keys[i]}, 4, NULL,
-                                NULL, &ch, err);
+            rc = cat_exec(cat,
+                          "UPDATE iceberg_namespace_properties SET property_value = ? "
+                          "WHERE catalog_name = ? AND namespace = ? AND property_key = ?",
+                          (const char *const[]){values[i], cat->name, ns, keys[i]}, 4, NULL, NULL,
+                          &ch, err);
             if (!rc && ch == 0)
-                rc = cat->drv->exec(cat->conn,
-                                    "INSERT INTO iceberg_namespace_properties "
-                                    "(catalog_name, namespace, property_key, property_value) "
-                                    "VALUES (?, ?, ?, ?)",
-                                    p, 4, NULL, NULL, NULL, err);
+                rc = cat_exec(cat,
+                              "INSERT INTO iceberg_namespace_properties "
+                              "(catalog_name, namespace, property_key, property_value) "
+                              "VALUES (?, ?, ?, ?)",
+                              p, 4, NULL, NULL, NULL, err);
         } else {
             const char *p[] = {cat->name, ns, keys[i]};
-            rc = cat->drv->exec(cat->conn,
-                                "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? "
-                                "AND namespace = ? AND property_key = ?",
-                                p, 3, NULL, NULL, NULL, err);
+            rc = cat_exec(cat,
+                          "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? "
+                          "AND namespace = ? AND property_key = ?",
+                          p, 3, NULL, NULL, NULL, err);
         }
         if (rc) return rc;
     }
@@ -293,17 +323,15 @@ static fl_err_t ns_drop_txn(struct fl_catalog *cat, const struct txn_args *a,
                             struct fl_error *err) {
     int has_tables = 0;
     const char *p[] = {cat->name, a->ns};
-    fl_err_t rc = cat->drv->exec(
-        cat->conn,
-        "SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? LIMIT 1", p, 2,
-        row_found, &has_tables, NULL, err);
+    fl_err_t rc = cat_exec(
+        cat, "SELECT 1 FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? LIMIT 1",
+        p, 2, row_found, &has_tables, NULL, err);
     if (rc) return rc;
     if (has_tables) return fl_errf(err, FL_ERR_INVALID, "namespace \"%s\" is not empty", a->ns);
     long ch = 0;
-    rc = cat->drv->exec(
-        cat->conn,
-        "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?", p, 2,
-        NULL, NULL, &ch, err);
+    rc = cat_exec(
+        cat, "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?", p,
+        2, NULL, NULL, &ch, err);
     if (!rc && ch == 0)
         rc = fl_errf(err, FL_ERR_NOTFOUND, "namespace \"%s\" does not exist", a->ns);
     return rc;
@@ -347,11 +375,11 @@ fl_err_t fl_catalog_ns_list(struct fl_catalog *cat, const char *parent, fl_catal
     struct ns_list l = {.parent = parent, .plen = parent ? strlen(parent) : 0};
     const char *p[] = {cat->name, cat->name};
     fl_err_t rc =
-        cat->drv->exec(cat->conn,
-                       "SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = ? "
-                       "UNION SELECT table_namespace FROM iceberg_tables WHERE catalog_name = ? "
-                       "ORDER BY 1",
-                       p, 2, ns_collect, &l, NULL, err);
+        cat_exec(cat,
+                 "SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = ? "
+                 "UNION SELECT table_namespace FROM iceberg_tables WHERE catalog_name = ? "
+                 "ORDER BY 1",
+                 p, 2, ns_collect, &l, NULL, err);
     for (int i = 0; i < l.nseen && !rc; i++)
         if (fn(ctx, l.seen[i], NULL)) break;
     for (int i = 0; i < l.nseen; i++) fl_free(l.seen[i]);
@@ -375,10 +403,10 @@ fl_err_t fl_catalog_ns_props(struct fl_catalog *cat, const char *ns, fl_catalog_
     if (rc) return rc;
     struct prop_ctx pc = {fn, ctx};
     const char *p[] = {cat->name, ns};
-    return cat->drv->exec(cat->conn,
-                          "SELECT property_key, property_value FROM iceberg_namespace_properties "
-                          "WHERE catalog_name = ? AND namespace = ? ORDER BY property_key",
-                          p, 2, prop_row, &pc, NULL, err);
+    return cat_exec(cat,
+                    "SELECT property_key, property_value FROM iceberg_namespace_properties "
+                    "WHERE catalog_name = ? AND namespace = ? ORDER BY property_key",
+                    p, 2, prop_row, &pc, NULL, err);
 }
 
 static fl_err_t ns_set_props_txn(struct fl_catalog *cat, const struct txn_args *a,
@@ -400,14 +428,14 @@ static fl_err_t table_create_txn(struct fl_catalog *cat, const struct txn_args *
     fl_err_t rc = fl_catalog_ns_exists(cat, a->ns, err);
     if (rc) return rc;
     const char *p[] = {cat->name, a->ns, a->name, a->loc};
-    rc = cat->drv->exec(
-        cat->conn,
-        cat->has_type ? "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
+    rc = cat_exec(cat,
+                  cat->has_type
+                      ? "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
                         "metadata_location, previous_metadata_location, iceberg_type) "
                         "VALUES (?, ?, ?, ?, NULL, 'TABLE')"
                       : "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
                         "metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, NULL)",
-        p, 4, NULL, NULL, NULL, err);
+                  p, 4, NULL, NULL, NULL, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
         return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", a->ns, a->name);
@@ -450,14 +478,14 @@ fl_err_t fl_catalog_table_load(struct fl_catalog *cat, const char *ns, const cha
     if (rc) return rc;
     struct loc_ctx lc = {.out = out, .outsz = outsz};
     const char *p[] = {cat->name, ns, name};
-    rc = cat->drv->exec(
-        cat->conn,
-        cat->has_type ? "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
+    rc = cat_exec(cat,
+                  cat->has_type
+                      ? "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
                         "table_namespace = ? AND table_name = ? AND "
                         "(iceberg_type = 'TABLE' OR iceberg_type IS NULL)"
                       : "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
                         "table_namespace = ? AND table_name = ?",
-        p, 3, loc_row, &lc, NULL, err);
+                  p, 3, loc_row, &lc, NULL, err);
     if (rc) return rc;
     if (!lc.found) return fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
     if (lc.too_long)
@@ -472,12 +500,11 @@ fl_err_t fl_catalog_table_commit(struct fl_catalog *cat, const char *ns, const c
     if (rc) return rc;
     const char *p[] = {new_location, expected, cat->name, ns, name, expected};
     long ch = 0;
-    rc = cat->drv->exec(
-        cat->conn,
-        "UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ? "
-        "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
-        "metadata_location = ?",
-        p, 6, NULL, NULL, &ch, err);
+    rc = cat_exec(cat,
+                  "UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ? "
+                  "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
+                  "metadata_location = ?",
+                  p, 6, NULL, NULL, &ch, err);
     if (rc) return rc;
     if (ch == 1) return FL_OK;
     char cur[1024];
@@ -495,10 +522,10 @@ fl_err_t fl_catalog_table_drop(struct fl_catalog *cat, const char *ns, const cha
     if (rc) return rc;
     const char *p[] = {cat->name, ns, name};
     long ch = 0;
-    rc = cat->drv->exec(cat->conn,
-                        "DELETE FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? "
-                        "AND table_name = ?",
-                        p, 3, NULL, NULL, &ch, err);
+    rc = cat_exec(cat,
+                  "DELETE FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? "
+                  "AND table_name = ?",
+                  p, 3, NULL, NULL, &ch, err);
     if (rc) return rc;
     return ch ? FL_OK : fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist", ns, name);
 }
@@ -509,10 +536,10 @@ static fl_err_t table_rename_txn(struct fl_catalog *cat, const struct txn_args *
     if (rc) return rc;
     const char *p[] = {a->to_ns, a->to_name, cat->name, a->ns, a->name};
     long ch = 0;
-    rc = cat->drv->exec(cat->conn,
-                        "UPDATE iceberg_tables SET table_namespace = ?, table_name = ? "
-                        "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?",
-                        p, 5, NULL, NULL, &ch, err);
+    rc = cat_exec(cat,
+                  "UPDATE iceberg_tables SET table_namespace = ?, table_name = ? "
+                  "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?",
+                  p, 5, NULL, NULL, &ch, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
         return fl_errf(err, FL_ERR_EXISTS, "table %s.%s already exists", a->to_ns, a->to_name);
@@ -546,12 +573,12 @@ fl_err_t fl_catalog_table_list(struct fl_catalog *cat, const char *ns, fl_catalo
     if (rc) return rc;
     struct name_ctx nc = {fn, ctx};
     const char *p[] = {cat->name, ns};
-    return cat->drv->exec(
-        cat->conn,
-        cat->has_type ? "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
-                        "catalog_name = ? AND table_namespace = ? AND "
-                        "(iceberg_type = 'TABLE' OR iceberg_type IS NULL) ORDER BY table_name"
-                      : "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
-                        "catalog_name = ? AND table_namespace = ? ORDER BY table_name",
-        p, 2, name_row, &nc, NULL, err);
+    return cat_exec(cat,
+                    cat->has_type
+                        ? "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
+                          "catalog_name = ? AND table_namespace = ? AND "
+                          "(iceberg_type = 'TABLE' OR iceberg_type IS NULL) ORDER BY table_name"
+                        : "SELECT table_namespace, table_name FROM iceberg_tables WHERE "
+                          "catalog_name = ? AND table_namespace = ? ORDER BY table_name",
+                    p, 2, name_row, &nc, NULL, err);
 }
