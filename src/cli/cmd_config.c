@@ -319,8 +319,8 @@ static void show_maint(const struct fl_up_plan *plan) {
             dur("", p->max_ref_age_ms, "");
         else
             printf("forever*");
-        printf("}, compact: {enabled: %s (not in this build), target_file_size: %lld%s, "
-               "min_input_files: %lld}, clean: {enabled: %s (not in this build), ",
+        printf("}, compact: {enabled: %s, target_file_size: %lld%s, "
+               "min_input_files: %lld}, clean: {enabled: %s, ",
                p->compact ? "true" : "false", (long long)p->target_file_size,
                p->set & FL_MAINT_SET_TARGET_FILE_SIZE ? "" : "*", (long long)p->min_input_files,
                p->clean ? "true" : "false");

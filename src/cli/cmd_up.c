@@ -148,6 +148,8 @@ static json_t *maint_status_json(struct fl_maint *m) {
                       (json_int_t)s.last_deleted, "expired_total", (json_int_t)s.expired_total,
                       "deleted_total", (json_int_t)s.deleted_total, "errors", (json_int_t)s.errors,
                       "result", result));
+        json_object_update_new(o, json_pack("{s:I,s:I}", "compacted", (json_int_t)s.last_compacted,
+                                            "compacted_total", (json_int_t)s.compacted_total));
         json_array_append_new(arr, o);
     }
     return arr;

@@ -4,7 +4,7 @@
  * How it works: one thread, one table at a time, one action at a time.
  * Each table is due every policy interval; the thread takes the table
  * due soonest, loads it fresh from the catalog, runs its actions in
- * order (ACTIONS below: expire, then compact and clean once they land),
+ * order (ACTIONS below: expire, then compact, then clean at most hourly),
  * measures the table (snapshots, live data files, small ones, files
  * under metadata/), records the run and frees the table, so that nothing
  * it read stays in memory between runs. After every table it pauses for
@@ -29,7 +29,9 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/time.h"
+#include "iceberg/compact.h"
 #include "iceberg/expire.h"
+#include "iceberg/orphans.h"
 #include "iceberg/table.h"
 
 #include <pthread.h>
@@ -45,7 +47,8 @@
 
 struct mtable {
     struct fl_maint_table t;
-    int64_t due_us; /* monotonic */
+    int64_t due_us;                          /* monotonic */
+    int64_t action_due_us[FL_MAINT_ACTIONS]; /* monotonic: an action with a cadence waits */
     struct fl_maint_stats st;
 };
 
@@ -63,14 +66,15 @@ struct fl_maint {
 
 /* One run's outcome for one table, as the actions fill it in. */
 struct run {
-    int64_t expired, deleted;
+    int64_t expired, deleted, compacted;
 };
 
 /* An action of the policy: enabled for a table, and how it runs (NULL:
  * not in this build; floe up says so once at start and never pretends
- * it ran). Compaction and orphan cleanup plug in here. */
+ * it ran). */
 struct action {
     const char *name;
+    int64_t every_ms; /* at most this often per table (0: every run) */
     bool (*enabled)(const struct fl_maint_policy *pol);
     fl_err_t (*run)(struct fl_ice_table *tbl, const struct fl_maint_policy *pol, struct run *r,
                     struct fl_error *err);
@@ -101,6 +105,37 @@ static fl_err_t act_expire(struct fl_ice_table *tbl, const struct fl_maint_polic
     return rc;
 }
 
+/* Compact with the policy: bin-pack per partition (iceberg/compact.c),
+ * each group its own replace snapshot validated against what the
+ * pipelines committed meanwhile; an abandoned group is not an error. The
+ * target size: the YAML's if it set one, else the table's
+ * write.target-file-size-bytes, else the policy's default. */
+static fl_err_t act_compact(struct fl_ice_table *tbl, const struct fl_maint_policy *pol,
+                            struct run *r, struct fl_error *err) {
+    struct fl_ice_compact_opts opts = {.min_input_files = (int)pol->min_input_files};
+    if ((pol->set & FL_MAINT_SET_TARGET_FILE_SIZE) || !prop_set(tbl, PROP_TARGET_FILE_SIZE))
+        opts.target_size = pol->target_file_size;
+    struct fl_ice_compact_result res;
+    fl_err_t rc = fl_ice_table_compact(tbl, &opts, &res, err);
+    for (int i = 0; i < res.ngroups; i++)
+        if (res.groups[i].state == FL_ICE_GROUP_COMMITTED) r->compacted += res.groups[i].nfiles;
+    fl_ice_compact_result_fini(&res);
+    return rc;
+}
+
+/* Delete the table's orphans older than the policy's age
+ * (iceberg/orphans.c). */
+static fl_err_t act_clean(struct fl_ice_table *tbl, const struct fl_maint_policy *pol,
+                          struct run *r, struct fl_error *err) {
+    struct fl_ice_orphan_opts opts = {.now_ms = fl_time_now_us() / 1000};
+    opts.older_than_ms = opts.now_ms - pol->clean_older_than_ms;
+    struct fl_ice_orphan_result res;
+    fl_err_t rc = fl_ice_table_clean_orphans(tbl, &opts, &res, err);
+    r->deleted += res.nfiles;
+    fl_ice_orphan_result_fini(&res);
+    return rc;
+}
+
 static bool on_always(const struct fl_maint_policy *pol) {
     (void)pol;
     return true;
@@ -111,11 +146,12 @@ static bool on_clean(const struct fl_maint_policy *pol) { return pol->clean; }
 /* In this order: expiry first, so that compaction rewrites only what is
  * kept and orphan cleanup sees the files expiry could not delete. */
 static const struct action ACTIONS[] = {
-    {"expire", on_always, act_expire},
-    {"compact", on_compact, NULL}, /* iceberg/compact.h once merged */
-    {"clean", on_clean, NULL},     /* iceberg/orphans.h once merged */
+    {"expire", 0, on_always, act_expire},
+    {"compact", FL_MAINT_COMPACT_EVERY_MS, on_compact, act_compact},
+    {"clean", FL_MAINT_CLEAN_EVERY_MS, on_clean, act_clean},
 };
 #define NACTIONS ((int)(sizeof(ACTIONS) / sizeof(ACTIONS[0])))
+_Static_assert(NACTIONS == FL_MAINT_ACTIONS, "one due time per action");
 
 /* ---- measuring a table ---- */
 
@@ -182,9 +218,12 @@ static void run_table(struct fl_maint *m, struct mtable *t) {
     struct run r = {0};
     struct fl_maint_stats now = {0};
     fl_err_t rc = fl_ice_table_load(m->st, fl_catalog_ice(m->cat), t->t.ns, t->t.name, &tbl, &err);
-    for (int a = 0; !rc && a < NACTIONS; a++)
-        if (ACTIONS[a].run && ACTIONS[a].enabled(&t->t.pol))
-            rc = ACTIONS[a].run(tbl, &t->t.pol, &r, &err);
+    for (int a = 0; !rc && a < NACTIONS; a++) {
+        if (!ACTIONS[a].run || !ACTIONS[a].enabled(&t->t.pol)) continue;
+        if (t0 < t->action_due_us[a]) continue; /* its cadence: not yet */
+        t->action_due_us[a] = t0 + ACTIONS[a].every_ms * 1000;
+        rc = ACTIONS[a].run(tbl, &t->t.pol, &r, &err);
+    }
     struct fl_error merr = {0};
     fl_err_t mrc = tbl ? measure(m, tbl, &t->t.pol, &now, &merr) : FL_OK;
     fl_ice_table_free(tbl);
@@ -204,6 +243,8 @@ static void run_table(struct fl_maint *m, struct mtable *t) {
     s->last_deleted = r.deleted;
     s->expired_total += r.expired;
     s->deleted_total += r.deleted;
+    s->last_compacted = r.compacted;
+    s->compacted_total += r.compacted;
     if (tbl && !mrc) {
         s->snapshots = now.snapshots;
         s->data_files = now.data_files;
@@ -283,6 +324,10 @@ fl_err_t fl_maint_new(struct fl_store *st, struct fl_catalog *cat,
         /* the first run one interval after start, staggered so that tables
          * with one interval do not all fall due together */
         t->due_us = now + tables[i].pol.interval_ms * 1000 * (i + 1) / n;
+        /* the costly actions first fall due one cadence after start: a
+         * restart runs the cheap expiry first instead of a compaction of
+         * everything written since the last run */
+        for (int a = 0; a < NACTIONS; a++) t->action_due_us[a] = now + ACTIONS[a].every_ms * 1000;
         t->st.ns = t->t.ns;
         t->st.name = t->t.name;
         t->st.enabled = t->t.pol.enabled;

@@ -7,6 +7,7 @@
 #ifndef FL_PIPELINE_MAINTAIN_H
 #define FL_PIPELINE_MAINTAIN_H
 
+#include "iceberg/compact.h"
 #include "catalog/catalog.h"
 #include "core/err.h"
 #include "store/store.h"
@@ -21,15 +22,27 @@
 /* property; 3 minutes of 1 s commits keep the newest metadata.json near
  * 200 KB (about 1 KB a snapshot) */
 #define FL_MAINT_DEFAULT_MAX_SNAPSHOT_AGE_MS INT64_C(180000)
-#define FL_MAINT_DEFAULT_MIN_SNAPSHOTS 1                       /* property; Iceberg's */
-#define FL_MAINT_DEFAULT_MAX_REF_AGE_MS 0                      /* property; 0: forever, Iceberg's */
-#define FL_MAINT_DEFAULT_TARGET_FILE_SIZE (INT64_C(512) << 20) /* property; Iceberg's */
-#define FL_MAINT_DEFAULT_MIN_INPUT_FILES 5                     /* Iceberg's RewriteDataFiles */
+#define FL_MAINT_DEFAULT_MIN_SNAPSHOTS 1  /* property; Iceberg's */
+#define FL_MAINT_DEFAULT_MAX_REF_AGE_MS 0 /* property; 0: forever, Iceberg's */
+/* property; compaction's own default (iceberg/compact.h: 128 MiB, not
+ * Iceberg's 512 MiB, since floe builds each output file in memory) */
+#define FL_MAINT_DEFAULT_TARGET_FILE_SIZE FL_ICE_COMPACT_TARGET_DEFAULT
+#define FL_MAINT_DEFAULT_MIN_INPUT_FILES 5                      /* Iceberg's RewriteDataFiles */
 #define FL_MAINT_DEFAULT_CLEAN_OLDER_THAN_MS INT64_C(259200000) /* 3 days, Java's */
 /* the pause after each action: at least this, and at least the action's
  * own duration, so maintenance takes at most half of one core and of the
  * store's bandwidth over any stretch */
 #define FL_MAINT_PAUSE_MIN_MS 200
+/* The actions (expire, compact, clean) and how often each may run per
+ * table, whatever the interval: expiry every run (it is cheap and keeps
+ * metadata bounded); compaction at most every minute (it reads and
+ * rewrites data: a minute of 1-second commits is ~60 small files per
+ * partition, so a partition stays near the issue's 64 files); orphan
+ * cleanup at most hourly (it lists the whole table folder, and its safety
+ * age is days anyway). */
+#define FL_MAINT_ACTIONS 3
+#define FL_MAINT_COMPACT_EVERY_MS 60000
+#define FL_MAINT_CLEAN_EVERY_MS 3600000
 /* a data file under target_file_size / this is "small" in floe status */
 #define FL_MAINT_SMALL_DIVISOR 4
 
@@ -65,6 +78,7 @@ struct fl_maint_stats {
     int64_t runs, last_run_ms, last_duration_ms;
     int64_t last_expired, last_deleted; /* snapshots expired, files deleted by the last run */
     int64_t expired_total, deleted_total;
+    int64_t last_compacted, compacted_total; /* data files compaction rewrote */
     int64_t errors;
     char last_error[256]; /* "" when the last run succeeded */
     /* the table after the last run */
