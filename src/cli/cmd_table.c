@@ -20,6 +20,7 @@
 #include "cli/cli_opts.h"
 #include "cli/table_compact.h"
 #include "cli/table_expire.h"
+#include "cli/table_maintain.h"
 #include "cli/table_orphans.h"
 #include "cli/warehouse.h"
 #include "core/mem.h"
@@ -83,6 +84,7 @@ static void usage(FILE *f) {
         "  clean-orphans [T] [--older-than DURATION|TS] [--uploads] [--dry-run]\n"
         "           (deletes unreferenced files older than 3d under T's folder; --uploads: the\n"
         "           temporary files killed uploads left under the warehouse's uploads/)\n"
+        "  maintain T [--dry-run]  (expire, compact, clean-orphans in turn with their defaults)\n"
         "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
         "        | widen NAME long|double|decimal(P,S) | partition-by [TERM]... | set K=V... | "
         "unset K...\n"
@@ -953,7 +955,7 @@ int fl_cli_table(int argc, char **argv) {
     int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
                 !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") ||
                 !strcmp(cmd, "alter") || !strcmp(cmd, "compact") || !strcmp(cmd, "expire") ||
-                !strcmp(cmd, "clean-orphans") ||
+                !strcmp(cmd, "clean-orphans") || !strcmp(cmd, "maintain") ||
                 ((!strcmp(cmd, "append") || !strcmp(cmd, "overwrite")) && o.nargs >= 3);
     if (!known) {
         usage(stderr);
@@ -986,6 +988,8 @@ int fl_cli_table(int argc, char **argv) {
         rc = fl_cli_table_expire(tbl, &o.expire);
     else if (!strcmp(cmd, "clean-orphans"))
         rc = cmd_clean_orphans(&o, &e, tbl);
+    else if (!strcmp(cmd, "maintain"))
+        rc = fl_cli_table_maintain(tbl, &o.expire, &o.compact, o.nterms || o.uploads);
     else if (!strcmp(cmd, "overwrite"))
         rc = cmd_append(tbl, o.args[2], 1);
     else
