@@ -11,29 +11,12 @@
 #    partition and the same rows.
 # The copies are read by path (no catalog).
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
-snap_ids() { "$FLOE" table snapshots "$1" | python3 -c '
-import json, sys
-for l in sys.stdin:
-    print(json.loads(l)["snapshot_id"])'; }
+. "$(dirname "$0")/lib/table_cli.bash"
 
-cat > s.json <<'JSON'
-{"type":"struct","schema-id":0,"fields":[
- {"id":1,"name":"id","required":true,"type":"long"},
- {"id":2,"name":"city","required":false,"type":"string"}]}
-JSON
 export FLOE_WAREHOUSE=$T/orig/wh
 "$FLOE" table create db.t --schema s.json --partition city >/dev/null
-for i in $(seq 1 30); do
-    printf '{"id":%d,"city":"c%d"}\n' "$i" $((i % 3)) > r.ndjson
-    "$FLOE" table append db.t r.ndjson >/dev/null
-done
+for i in $(seq 1 30); do append_row db.t "$i" "c$((i % 3))"; done
 "$FLOE" table delete db.t --where "id = 4" >/dev/null
 unset FLOE_WAREHOUSE
 SRC=$T/orig/wh/db/t

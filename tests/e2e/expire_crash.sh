@@ -13,38 +13,19 @@
 # The copies are read by path (no catalog): paths recorded under the
 # original location resolve inside the copy.
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
+. "$(dirname "$0")/lib/table_cli.bash"
 
-cat > s.json <<'JSON'
-{"type":"struct","schema-id":0,"fields":[
- {"id":1,"name":"id","required":true,"type":"long"},
- {"id":2,"name":"city","required":false,"type":"string"}]}
-JSON
 export FLOE_WAREHOUSE=$T/orig/wh
 "$FLOE" table create db.t --schema s.json >/dev/null
-for i in $(seq 1 60); do
-    printf '{"id":%d,"city":"c%d"}\n' "$i" $((i % 5)) > r.ndjson
-    "$FLOE" table append db.t r.ndjson >/dev/null
-done
+for i in $(seq 1 60); do append_row db.t "$i" "c$((i % 5))"; done
 "$FLOE" table compact db.t >/dev/null
-for i in 61 62; do
-    printf '{"id":%d,"city":"late"}\n' "$i" > r.ndjson
-    "$FLOE" table append db.t r.ndjson >/dev/null
-done
+for i in 61 62; do append_row db.t "$i" late; done
 unset FLOE_WAREHOUSE
 SRC=$T/orig/wh/db/t
 "$FLOE" table scan "$SRC" | sort > rows.txt
 # every snapshot's row count before
-"$FLOE" table snapshots "$SRC" | python3 -c '
-import json, sys
-for l in sys.stdin:
-    print(json.loads(l)["snapshot_id"])' > snaps.txt
+snap_ids "$SRC" > snaps.txt
 while read -r s; do echo "$s $("$FLOE" table scan "$SRC" --snapshot "$s" | wc -l)"; done < snaps.txt > counts.txt
 
 # the table at $1 reads as before and names no missing file
@@ -52,10 +33,7 @@ consistent() {
     local t=$1
     [ "$("$FLOE" table scan "$t" | sort | md5sum)" = "$(md5sum < rows.txt)" ] || return 1
     local ids n
-    ids=$("$FLOE" table snapshots "$t" | python3 -c '
-import json, sys
-for l in sys.stdin:
-    print(json.loads(l)["snapshot_id"])')
+    ids=$(snap_ids "$t")
     n=$(echo "$ids" | wc -l)
     [ "$n" = 63 ] || [ "$n" = 2 ] || { echo "$n snapshots" >&2; return 1; }
     for s in $ids; do

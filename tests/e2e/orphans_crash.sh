@@ -13,30 +13,14 @@
 # The copies are read by path (no catalog): paths recorded under the
 # original location resolve inside the copy.
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
+. "$(dirname "$0")/lib/table_cli.bash"
 
-cat > s.json <<'JSON'
-{"type":"struct","schema-id":0,"fields":[
- {"id":1,"name":"id","required":true,"type":"long"},
- {"id":2,"name":"city","required":false,"type":"string"}]}
-JSON
 export FLOE_WAREHOUSE=$T/orig/wh
 "$FLOE" table create db.t --schema s.json >/dev/null
-for i in $(seq 1 30); do
-    printf '{"id":%d,"city":"c%d"}\n' "$i" $((i % 5)) > r.ndjson
-    "$FLOE" table append db.t r.ndjson >/dev/null
-done
+for i in $(seq 1 30); do append_row db.t "$i" "c$((i % 5))"; done
 "$FLOE" table compact db.t >/dev/null
-for i in 31 32; do
-    printf '{"id":%d,"city":"late"}\n' "$i" > r.ndjson
-    "$FLOE" table append db.t r.ndjson >/dev/null
-done
+for i in 31 32; do append_row db.t "$i" late; done
 "$FLOE" table expire db.t --older-than now --retain-last 3 >/dev/null
 unset FLOE_WAREHOUSE
 SRC=$T/orig/wh/db/t
@@ -47,11 +31,7 @@ for i in $(seq 1 100); do echo '{}' > "$SRC/metadata/00001-stray-$i.metadata.jso
 find "$T/orig" -type f -exec touch -d '10 days ago' {} +
 (cd "$SRC" && find . -type f | sort) > all_files.txt
 
-snaps() { "$FLOE" table snapshots "$1" | python3 -c '
-import json, sys
-for l in sys.stdin:
-    print(json.loads(l)["snapshot_id"])'; }
-counts() { for s in $(snaps "$1"); do echo "$s $("$FLOE" table scan "$1" --snapshot "$s" | wc -l)"; done; }
+counts() { for s in $(snap_ids "$1"); do echo "$s $("$FLOE" table scan "$1" --snapshot "$s" | wc -l)"; done; }
 counts "$SRC" > counts.txt
 check "3 snapshots" '[ "$(wc -l < counts.txt)" = 3 ]'
 

@@ -7,27 +7,14 @@
 # deletes the 60 small files; the options of the single commands are
 # refused; the same works by path.
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+. "$(dirname "$0")/lib/table_cli.bash"
 export FLOE_WAREHOUSE=$T/wh
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
 count() { find "$1" -type f -name "$2" | wc -l; }
 live() { "$FLOE" table files db.t | grep -c '"content":0' || true; }
 latest() { ls -t wh/db/t/metadata/*-*.metadata.json | head -1; }
 
-cat > s.json <<'JSON'
-{"type":"struct","schema-id":0,"fields":[
- {"id":1,"name":"id","required":true,"type":"long"},
- {"id":2,"name":"city","required":false,"type":"string"}]}
-JSON
 "$FLOE" table create db.t --schema s.json >/dev/null
-for i in $(seq 1 60); do
-    printf '{"id":%d,"city":"c%d"}\n' "$i" $((i % 5)) > r.ndjson
-    "$FLOE" table append db.t r.ndjson >/dev/null
-done
+for i in $(seq 1 60); do append_row db.t "$i" "c$((i % 5))"; done
 "$FLOE" table alter db.t set history.expire.max-snapshot-age-ms=1 >/dev/null
 "$FLOE" table scan db.t | sort > before.txt
 check "60 rows, 60 data files" '[ "$(wc -l < before.txt)" = 60 ] && [ "$(live)" = 60 ]'

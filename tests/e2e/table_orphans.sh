@@ -13,29 +13,13 @@
 # -9 during POST /upload/file leaves under the warehouse's uploads/, by
 # the same age rule, never a real upload.
 set -euo pipefail
-FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+. "$(dirname "$0")/lib/table_cli.bash"
 export FLOE_WAREHOUSE=$T/wh
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
 
-cat > s.json <<'JSON'
-{"type":"struct","schema-id":0,"fields":[
- {"id":1,"name":"id","required":true,"type":"long"},
- {"id":2,"name":"city","required":false,"type":"string"}]}
-JSON
 "$FLOE" table create db.t --schema s.json >/dev/null
-for i in $(seq 1 8); do
-    printf '{"id":%d,"city":"c%d"}\n' "$i" $((i % 3)) > r.ndjson
-    "$FLOE" table append db.t r.ndjson >/dev/null
-done
+for i in $(seq 1 8); do append_row db.t "$i" "c$((i % 3))"; done
 "$FLOE" table compact db.t >/dev/null
-for i in 9 10; do
-    printf '{"id":%d,"city":"late"}\n' "$i" > r.ndjson
-    "$FLOE" table append db.t r.ndjson >/dev/null
-done
+for i in 9 10; do append_row db.t "$i" late; done
 TB=wh/db/t
 # an interrupted expiry: keep copies of what it deletes, put them back after
 cp -r $TB/metadata saved_meta
@@ -45,11 +29,7 @@ CRASH_MANIFEST=$(cd saved_meta && ls *-m*.avro | while read -r f; do [ -e "../$T
 check "the expiry deleted a manifest list and a manifest" '[ -n "$CRASH_LIST" ] && [ -n "$CRASH_MANIFEST" ]'
 cp "saved_meta/$CRASH_LIST" "saved_meta/$CRASH_MANIFEST" $TB/metadata/
 
-snaps() { "$FLOE" table snapshots "$1" | python3 -c '
-import json, sys
-for l in sys.stdin:
-    print(json.loads(l)["snapshot_id"])'; }
-counts() { for s in $(snaps "$1"); do echo "$s $("$FLOE" table scan "$1" --snapshot "$s" | wc -l)"; done; }
+counts() { for s in $(snap_ids "$1"); do echo "$s $("$FLOE" table scan "$1" --snapshot "$s" | wc -l)"; done; }
 counts db.t > counts_before.txt
 check "3 snapshots kept" '[ "$(wc -l < counts_before.txt)" = 3 ]'
 files_exist() { "$FLOE" table files "$1" | python3 -c '
