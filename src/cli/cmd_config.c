@@ -287,7 +287,8 @@ static void show_maint(const struct fl_up_plan *plan) {
                 printf("    min_snapshots_to_keep: %lld\n", (long long)m->min_snapshots);
             if (m->max_ref_age_ms > 0) dur("    max_ref_age", m->max_ref_age_ms, "\n");
         }
-        if (m->compact_enabled >= 0 || m->target_file_size > 0 || m->min_input_files > 0) {
+        if (m->compact_enabled >= 0 || m->target_file_size > 0 || m->min_input_files > 0 ||
+            m->compact_every_ms > 0) {
             printf("  compact:\n");
             if (m->compact_enabled >= 0)
                 printf("    enabled: %s\n", m->compact_enabled ? "true" : "false");
@@ -295,12 +296,14 @@ static void show_maint(const struct fl_up_plan *plan) {
                 printf("    target_file_size: %lld\n", (long long)m->target_file_size);
             if (m->min_input_files > 0)
                 printf("    min_input_files: %lld\n", (long long)m->min_input_files);
+            if (m->compact_every_ms > 0) dur("    every", m->compact_every_ms, "\n");
         }
-        if (m->clean_enabled >= 0 || m->clean_older_than_ms > 0) {
+        if (m->clean_enabled >= 0 || m->clean_older_than_ms > 0 || m->clean_every_ms > 0) {
             printf("  clean:\n");
             if (m->clean_enabled >= 0)
                 printf("    enabled: %s\n", m->clean_enabled ? "true" : "false");
             if (m->clean_older_than_ms > 0) dur("    older_than", m->clean_older_than_ms, "\n");
+            if (m->clean_every_ms > 0) dur("    every", m->clean_every_ms, "\n");
         }
     }
     printf("# maintenance per table (effective; * = a default, which the table's own\n"
@@ -320,11 +323,13 @@ static void show_maint(const struct fl_up_plan *plan) {
         else
             printf("forever*");
         printf("}, compact: {enabled: %s, target_file_size: %lld%s, "
-               "min_input_files: %lld}, clean: {enabled: %s, ",
+               "min_input_files: %lld, ",
                p->compact ? "true" : "false", (long long)p->target_file_size,
-               p->set & FL_MAINT_SET_TARGET_FILE_SIZE ? "" : "*", (long long)p->min_input_files,
-               p->clean ? "true" : "false");
-        dur("older_than", p->clean_older_than_ms, "");
+               p->set & FL_MAINT_SET_TARGET_FILE_SIZE ? "" : "*", (long long)p->min_input_files);
+        dur("every", p->compact_every_ms, "");
+        printf("}, clean: {enabled: %s, ", p->clean ? "true" : "false");
+        dur("older_than", p->clean_older_than_ms, ", ");
+        dur("every", p->clean_every_ms, "");
         printf("}}\n");
     }
 }

@@ -158,7 +158,8 @@ static json_t *maint_status_json(struct fl_maint *m) {
 /* GET /status (a server thread): {"pipelines":[{name, topic, table,
  * records_in, rejected, committed, unchanged, commits, lag,
  * last_commit_ms, last_commit, snapshots, files, commit_ms_avg,
- * commit_ms_p50, commit_ms_p99, commit_ms_max, commit_conflicts}],
+ * commit_ms_p50, commit_ms_p99, commit_ms_max, commit_conflicts,
+ * commit_ms_hist}],
  * "tables": maint_status_json} */
 static void up_status_json(void *ctx, struct fl_buf *out) {
     const struct up_status *us = ctx;
@@ -187,6 +188,16 @@ static void up_status_json(void *ctx, struct fl_buf *out) {
                             (json_int_t)ps.commit_ms_p99, "commit_ms_max",
                             (json_int_t)(ps.commit_us_max / 1000), "commit_conflicts",
                             (json_int_t)ps.commit_conflicts));
+        /* the latency histogram, for windows between two polls: [[ms, commits], ...]
+         * with the empty buckets left out */
+        int64_t *hist = fl_calloc(FL_PIPE_COMMIT_HIST_MS + 1, sizeof(*hist));
+        int nh = fl_pipe_commit_hist(us->pipes[i], hist, FL_PIPE_COMMIT_HIST_MS + 1);
+        json_t *h = json_array();
+        for (int b = 0; b < nh; b++)
+            if (hist[b])
+                json_array_append_new(h, json_pack("[I,I]", (json_int_t)b, (json_int_t)hist[b]));
+        fl_free(hist);
+        json_object_set_new(last, "commit_ms_hist", h);
     }
     json_t *o = json_pack("{s:o,s:o}", "pipelines", arr, "tables", maint_status_json(us->maint));
     char *text = json_dumps(o, JSON_COMPACT);

@@ -41,8 +41,10 @@ static void merge(struct fl_maint_policy *pol, const struct fl_config_maint *own
     pol->compact = PICK(compact_enabled, 1) != 0;
     pol->target_file_size = PICK(target_file_size, FL_MAINT_DEFAULT_TARGET_FILE_SIZE);
     pol->min_input_files = PICK(min_input_files, FL_MAINT_DEFAULT_MIN_INPUT_FILES);
+    pol->compact_every_ms = PICK(compact_every_ms, FL_MAINT_DEFAULT_COMPACT_EVERY_MS);
     pol->clean = PICK(clean_enabled, 1) != 0;
     pol->clean_older_than_ms = PICK(clean_older_than_ms, FL_MAINT_DEFAULT_CLEAN_OLDER_THAN_MS);
+    pol->clean_every_ms = PICK(clean_every_ms, FL_MAINT_DEFAULT_CLEAN_EVERY_MS);
     pol->set = 0;
     if (PICK(max_snapshot_age_ms, -1) >= 0) pol->set |= FL_MAINT_SET_MAX_SNAPSHOT_AGE;
     if (PICK(min_snapshots, -1) >= 0) pol->set |= FL_MAINT_SET_MIN_SNAPSHOTS;

@@ -437,7 +437,7 @@ static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_n
     if (!strcmp(key, "table")) return get_str(w, v, "pipelines[].table", &pl->table);
     if (!strcmp(key, "map")) return fl_config_map_walk(w, pl, v);
     if (!strcmp(key, "commit_interval_ms"))
-        return get_int(w, v, "pipelines[].commit_interval_ms", 100, 3600000,
+        return get_int(w, v, "pipelines[].commit_interval_ms", 10, 3600000,
                        &pl->commit_interval_ms);
     if (!strcmp(key, "decode")) {
         const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";

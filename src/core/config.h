@@ -82,8 +82,8 @@
  *     enabled: true
  *     interval: 60s
  *     expire: {max_snapshot_age: 3m, min_snapshots_to_keep: 1, max_ref_age: 7d}
- *     compact: {enabled: true, target_file_size: 128MiB, min_input_files: 5}
- *     clean: {enabled: true, older_than: 3d} */
+ *     compact: {enabled: true, target_file_size: 128MiB, min_input_files: 5, every: 1m}
+ *     clean: {enabled: true, older_than: 3d, every: 1h} */
 struct fl_config_maint {
     int given; /* the block was present */
     int enabled;
@@ -91,12 +91,13 @@ struct fl_config_maint {
     int64_t max_snapshot_age_ms, min_snapshots, max_ref_age_ms;
     int compact_enabled;
     int64_t target_file_size, min_input_files;
+    int64_t compact_every_ms;
     int clean_enabled;
-    int64_t clean_older_than_ms;
+    int64_t clean_older_than_ms, clean_every_ms;
     char *where; /* "FILE:LINE" of the block */
 };
 #define FL_CONFIG_MAINT_UNSET                                                                      \
-    { 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, NULL }
+    { 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, NULL }
 struct fl_config_topic {
     char *name;
     int64_t partitions;

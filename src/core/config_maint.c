@@ -53,6 +53,13 @@ static fl_err_t get_age(struct walk *w, yaml_node_t *n, const char *key, const c
     return rc;
 }
 
+/* An action's cadence: 1s or more. */
+static fl_err_t get_every(struct walk *w, yaml_node_t *n, const char *key, int64_t *out_ms) {
+    fl_err_t rc = get_age(w, n, key, "must be positive", out_ms);
+    if (!rc && *out_ms < 1000) return fl_config_fail(w, n, key, "at least 1s");
+    return rc;
+}
+
 static const char EXPIRES_ALL[] = "must be positive: a zero or negative age could expire every "
                                   "snapshot";
 
@@ -85,6 +92,8 @@ static fl_err_t compact_pair(struct walk *w, void *ctx, const char *key, yaml_no
     if (!strcmp(key, "min_input_files"))
         return fl_config_get_int(w, v, "maintenance.compact.min_input_files", 2, 100000,
                                  &m->min_input_files);
+    if (!strcmp(key, "every"))
+        return get_every(w, v, "maintenance.compact.every", &m->compact_every_ms);
     return fl_config_unknown(w, kn, "maintenance.compact", key);
 }
 
@@ -98,6 +107,8 @@ static fl_err_t clean_pair(struct walk *w, void *ctx, const char *key, yaml_node
                        "must be positive: a file younger than any age may belong to a commit "
                        "in flight",
                        &m->clean_older_than_ms);
+    if (!strcmp(key, "every"))
+        return get_every(w, v, "maintenance.clean.every", &m->clean_every_ms);
     return fl_config_unknown(w, kn, "maintenance.clean", key);
 }
 
@@ -106,12 +117,7 @@ static fl_err_t maint_pair(struct walk *w, void *ctx, const char *key, yaml_node
     struct fl_config_maint *m = ctx;
     if (!strcmp(key, "enabled"))
         return fl_config_get_bool(w, v, "maintenance.enabled", &m->enabled);
-    if (!strcmp(key, "interval")) {
-        fl_err_t rc = get_age(w, v, "maintenance.interval", "must be positive", &m->interval_ms);
-        if (!rc && m->interval_ms < 1000)
-            return fl_config_fail(w, v, "maintenance.interval", "at least 1s");
-        return rc;
-    }
+    if (!strcmp(key, "interval")) return get_every(w, v, "maintenance.interval", &m->interval_ms);
     if (!strcmp(key, "expire"))
         return fl_config_each_pair(w, v, "maintenance.expire", expire_pair, m);
     if (!strcmp(key, "compact"))

@@ -501,6 +501,32 @@ fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_f
     }
 }
 
+/* A list of file paths (owned copies). */
+struct paths {
+    char **v;
+    int n, cap;
+};
+
+static void paths_push(struct paths *ps, const char *path) {
+    if (ps->n == ps->cap) {
+        ps->cap = ps->cap ? ps->cap * 2 : 8;
+        ps->v = fl_reallocarray(ps->v, (size_t)ps->cap, sizeof(*ps->v));
+    }
+    ps->v[ps->n++] = fl_strdup(path);
+}
+
+static bool paths_has(const struct paths *ps, const char *path) {
+    for (int i = 0; i < ps->n; i++)
+        if (!strcmp(ps->v[i], path)) return true;
+    return false;
+}
+
+static void paths_clear(struct paths *ps) {
+    for (int i = 0; i < ps->n; i++) fl_free(ps->v[i]);
+    fl_free(ps->v);
+    *ps = (struct paths){0};
+}
+
 struct files_change {
     struct fl_ice_table *tbl;
     struct staged_manifest *staged;
@@ -517,10 +543,35 @@ struct files_change {
     int64_t data_seq;
     fl_ice_rewrite_validate_fn validate;
     void *validate_ctx;
-    bool invalid; /* validate refused: nothing of this commit is referenced */
+    bool invalid;      /* validate refused: nothing of this commit is referenced */
+    bool apply_failed; /* the last attempt's change failed: nothing of it is referenced */
     /* per attempt: what the removals took away */
     int64_t removed_records, removed_size, removed_data, removed_del, removed_pos, removed_eq;
+    /* per attempt: the files it wrote (its manifest list, rewritten and
+     * merged manifests) and the manifest paths of its list */
+    struct paths written, listed;
 };
+
+/* Deletes the store objects named by ps (best effort: a file left
+ * behind is an orphan for clean-orphans, never a broken table) and
+ * empties ps. */
+static void delete_paths(struct fl_ice_table *tbl, struct paths *ps) {
+    for (int i = 0; i < ps->n; i++) {
+        char key[FL_STORE_KEY_MAX + 1];
+        if (!fl_ice_table_key(tbl, ps->v[i], key, sizeof(key), NULL))
+            fl_store_delete(tbl->store, key, NULL);
+    }
+    paths_clear(ps);
+}
+
+/* A manifest of an older snapshot with no live entry (only DELETED
+ * ones, as a replace leaves behind) is not carried into a new snapshot,
+ * as Iceberg Java's MergingSnapshotProducer does: the snapshot that
+ * deleted the files keeps it, and expiry deletes it with that snapshot. */
+static bool manifest_is_dead(const struct fl_ice_manifest_file *mf) {
+    return mf->added_files_count == 0 && mf->existing_files_count == 0 &&
+           mf->deleted_files_count > 0;
+}
 
 struct collected {
     struct fl_ice_manifest_entry *e;
@@ -603,6 +654,11 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     int64_t seq = next->last_sequence_number + 1;
     struct fl_ice_manifest_file *old = NULL;
     int nold = 0;
+    /* a new attempt: the last one lost its compare-and-swap, so nothing it
+     * wrote is referenced (Iceberg Java's cleanUncommitted) */
+    delete_paths(tbl, &fc->written);
+    paths_clear(&fc->listed);
+    fc->apply_failed = true; /* until this attempt's snapshot is built */
     fl_err_t rc = fc->validate ? fc->validate(fc->validate_ctx, tbl, err) : FL_OK;
     if (rc) fc->invalid = true;
     if (!rc) rc = fl_ice_table_manifests(tbl, &old, &nold, err);
@@ -622,8 +678,10 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     for (int i = 0; i < nold && !rc; i++) {
         int rewritten = 0;
         struct fl_ice_manifest_file nm;
+        if (manifest_is_dead(&old[i])) continue;
         if (fc->remove) rc = rewrite_manifest(fc, &old[i], seq, &nm, &rewritten, err);
         if (rewritten) {
+            paths_push(&fc->written, nm.manifest_path);
             fl_ice_manifest_file_fini(&old[i]);
             old[i] = nm; /* freed with the others below */
         }
@@ -644,10 +702,18 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
         fl_ice_manifests_merge(tbl, &mo, fc->id, seq, all, nall, &list, &nlist, &made, &nmade, err);
     char *lloc = NULL;
     int created = 0;
-    for (int i = 0; i < nlist; i++) created += list[i].added_snapshot_id == fc->id;
+    for (int i = 0; i < nmade; i++) paths_push(&fc->written, made[i].manifest_path);
+    for (int i = 0; i < nlist; i++) {
+        created += list[i].added_snapshot_id == fc->id;
+        paths_push(&fc->listed, list[i].manifest_path);
+    }
     if (!rc)
         rc = fl_ice_table_put_manifest_list(tbl, fc->id, parent, seq, attempt, list, nlist, &lloc,
                                             err);
+    if (!rc) { /* the list is referenced by the snapshot built from it */
+        paths_push(&fc->written, lloc);
+        paths_push(&fc->listed, lloc);
+    }
     fl_free(list);
     for (int i = 0; i < nmade; i++) fl_ice_manifest_file_fini(&made[i]);
     fl_free(made);
@@ -703,9 +769,32 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
                                      .summary = sum,
                                      .nsummary = nk};
     if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
+    if (!rc) fc->apply_failed = false;
     fl_free(sum);
     fl_free(lloc);
     return rc;
+}
+
+/* After the commit: what this commit wrote and no committed snapshot
+ * references goes. Committed: the staged and rewritten manifests that
+ * the merge folded into others. Not committed because the change failed
+ * or every attempt lost its compare-and-swap: everything, the staged
+ * manifests too. Any other failure (the catalog's answer lost) may have
+ * committed: nothing is deleted, orphan cleanup finds it later. */
+static void files_change_cleanup(struct files_change *fc, fl_err_t rc) {
+    struct fl_ice_table *tbl = fc->tbl;
+    for (int kind = 0; kind < 2; kind++)
+        if (fc->staged[kind].used) paths_push(&fc->written, fc->staged[kind].mf.manifest_path);
+    if (!rc) {
+        struct paths unused = {0};
+        for (int i = 0; i < fc->written.n; i++)
+            if (!paths_has(&fc->listed, fc->written.v[i])) paths_push(&unused, fc->written.v[i]);
+        delete_paths(tbl, &unused);
+    } else if (fc->invalid || fc->apply_failed || rc == FL_ERR_CONFLICT) {
+        delete_paths(tbl, &fc->written);
+    }
+    paths_clear(&fc->written);
+    paths_clear(&fc->listed);
 }
 
 fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice_data_file *files,
@@ -808,16 +897,13 @@ static fl_err_t replace_files(struct fl_ice_table *tbl, const struct fl_ice_rewr
                               .data_seq = rw->data_sequence_number,
                               .validate = rw->validate,
                               .validate_ctx = rw->validate_ctx};
-    if (!rc) rc = fl_ice_table_commit_meta(tbl, files_change_apply, &fc, err);
-    if (!rc && snapshot_id) *snapshot_id = id;
-    for (int kind = 0; kind < 2; kind++) {
-        if (!staged[kind].used) continue;
-        char key[FL_STORE_KEY_MAX + 1];
-        if (rc && fc.invalid && /* a refused rewrite leaves no manifest behind */
-            !fl_ice_table_key(tbl, staged[kind].mf.manifest_path, key, sizeof(key), NULL))
-            fl_store_delete(tbl->store, key, NULL);
-        fl_ice_manifest_file_fini(&staged[kind].mf);
+    if (!rc) {
+        rc = fl_ice_table_commit_meta(tbl, files_change_apply, &fc, err);
+        files_change_cleanup(&fc, rc);
     }
+    if (!rc && snapshot_id) *snapshot_id = id;
+    for (int kind = 0; kind < 2; kind++)
+        if (staged[kind].used) fl_ice_manifest_file_fini(&staged[kind].mf);
     fl_free(entries);
     return rc;
 }

@@ -74,7 +74,8 @@ struct run {
  * it ran). */
 struct action {
     const char *name;
-    int64_t every_ms; /* at most this often per table (0: every run) */
+    /* at most this often per table (NULL: every run) */
+    int64_t (*every_ms)(const struct fl_maint_policy *pol);
     bool (*enabled)(const struct fl_maint_policy *pol);
     fl_err_t (*run)(struct fl_ice_table *tbl, const struct fl_maint_policy *pol, struct run *r,
                     struct fl_error *err);
@@ -142,16 +143,22 @@ static bool on_always(const struct fl_maint_policy *pol) {
 }
 static bool on_compact(const struct fl_maint_policy *pol) { return pol->compact; }
 static bool on_clean(const struct fl_maint_policy *pol) { return pol->clean; }
+static int64_t compact_every(const struct fl_maint_policy *pol) { return pol->compact_every_ms; }
+static int64_t clean_every(const struct fl_maint_policy *pol) { return pol->clean_every_ms; }
 
 /* In this order: expiry first, so that compaction rewrites only what is
  * kept and orphan cleanup sees the files expiry could not delete. */
 static const struct action ACTIONS[] = {
-    {"expire", 0, on_always, act_expire},
-    {"compact", FL_MAINT_COMPACT_EVERY_MS, on_compact, act_compact},
-    {"clean", FL_MAINT_CLEAN_EVERY_MS, on_clean, act_clean},
+    {"expire", NULL, on_always, act_expire},
+    {"compact", compact_every, on_compact, act_compact},
+    {"clean", clean_every, on_clean, act_clean},
 };
 #define NACTIONS ((int)(sizeof(ACTIONS) / sizeof(ACTIONS[0])))
 _Static_assert(NACTIONS == FL_MAINT_ACTIONS, "one due time per action");
+
+static int64_t action_every_ms(int a, const struct fl_maint_policy *pol) {
+    return ACTIONS[a].every_ms ? ACTIONS[a].every_ms(pol) : 0;
+}
 
 /* ---- measuring a table ---- */
 
@@ -221,7 +228,7 @@ static void run_table(struct fl_maint *m, struct mtable *t) {
     for (int a = 0; !rc && a < NACTIONS; a++) {
         if (!ACTIONS[a].run || !ACTIONS[a].enabled(&t->t.pol)) continue;
         if (t0 < t->action_due_us[a]) continue; /* its cadence: not yet */
-        t->action_due_us[a] = t0 + ACTIONS[a].every_ms * 1000;
+        t->action_due_us[a] = t0 + action_every_ms(a, &t->t.pol) * 1000;
         rc = ACTIONS[a].run(tbl, &t->t.pol, &r, &err);
     }
     struct fl_error merr = {0};
@@ -327,7 +334,8 @@ fl_err_t fl_maint_new(struct fl_store *st, struct fl_catalog *cat,
         /* the costly actions first fall due one cadence after start: a
          * restart runs the cheap expiry first instead of a compaction of
          * everything written since the last run */
-        for (int a = 0; a < NACTIONS; a++) t->action_due_us[a] = now + ACTIONS[a].every_ms * 1000;
+        for (int a = 0; a < NACTIONS; a++)
+            t->action_due_us[a] = now + action_every_ms(a, &t->t.pol) * 1000;
         t->st.ns = t->t.ns;
         t->st.name = t->t.name;
         t->st.enabled = t->t.pol.enabled;

@@ -34,15 +34,15 @@
  * store's bandwidth over any stretch */
 #define FL_MAINT_PAUSE_MIN_MS 200
 /* The actions (expire, compact, clean) and how often each may run per
- * table, whatever the interval: expiry every run (it is cheap and keeps
- * metadata bounded); compaction at most every minute (it reads and
- * rewrites data: a minute of 1-second commits is ~60 small files per
- * partition, so a partition stays near the issue's 64 files); orphan
- * cleanup at most hourly (it lists the whole table folder, and its safety
- * age is days anyway). */
+ * table by default (compact.every, clean.every), whatever the interval:
+ * expiry every run (it is cheap and keeps metadata bounded); compaction
+ * at most every minute (it reads and rewrites data: a minute of 1-second
+ * commits is ~60 small files per partition, so a partition stays near
+ * the issue's 64 files); orphan cleanup at most hourly (it lists the
+ * whole table folder, and its safety age is days anyway). */
 #define FL_MAINT_ACTIONS 3
-#define FL_MAINT_COMPACT_EVERY_MS 60000
-#define FL_MAINT_CLEAN_EVERY_MS 3600000
+#define FL_MAINT_DEFAULT_COMPACT_EVERY_MS INT64_C(60000)
+#define FL_MAINT_DEFAULT_CLEAN_EVERY_MS INT64_C(3600000)
 /* a data file under target_file_size / this is "small" in floe status */
 #define FL_MAINT_SMALL_DIVISOR 4
 
@@ -59,9 +59,9 @@ struct fl_maint_policy {
     int64_t interval_ms;
     int64_t max_snapshot_age_ms, min_snapshots, max_ref_age_ms; /* max_ref_age 0: forever */
     bool compact;
-    int64_t target_file_size, min_input_files;
+    int64_t target_file_size, min_input_files, compact_every_ms;
     bool clean;
-    int64_t clean_older_than_ms;
+    int64_t clean_older_than_ms, clean_every_ms;
     unsigned set; /* FL_MAINT_SET_* */
 };
 

@@ -790,16 +790,19 @@ static void *run(void *arg) {
     pthread_mutex_lock(&p->mu);
     while (!p->stop) {
         pthread_mutex_unlock(&p->mu);
-        int64_t n = 0;
-        struct fl_error err = {0};
-        if (fl_pipe_step(p, &n, &err)) fl_log(FL_LOG_ERROR, "%s", err.msg);
-        pthread_mutex_lock(&p->mu);
-        if (p->stop) break;
+        /* a step starts every interval (fixed rate): the next one is due
+         * one interval after this one started, or at once when this one
+         * took longer (no burst to catch up) */
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         int64_t ns = (int64_t)ts.tv_nsec + (p->interval_ms % 1000) * 1000000;
         ts.tv_sec += (time_t)(p->interval_ms / 1000 + ns / 1000000000);
         ts.tv_nsec = (long)(ns % 1000000000);
+        int64_t n = 0;
+        struct fl_error err = {0};
+        if (fl_pipe_step(p, &n, &err)) fl_log(FL_LOG_ERROR, "%s", err.msg);
+        pthread_mutex_lock(&p->mu);
+        if (p->stop) break;
         pthread_cond_timedwait(&p->cv, &p->mu, &ts);
     }
     pthread_mutex_unlock(&p->mu);
@@ -827,6 +830,14 @@ void fl_pipe_stop(struct fl_pipe *p) {
     pthread_mutex_unlock(&p->mu);
     pthread_join(p->thread, NULL);
     p->running = 0;
+}
+
+int fl_pipe_commit_hist(const struct fl_pipe *p, int64_t *counts, int n) {
+    pthread_mutex_lock((pthread_mutex_t *)&p->mu);
+    int i = 0;
+    for (; i < n && i <= FL_PIPE_COMMIT_HIST_MS; i++) counts[i] = p->commit_hist[i];
+    pthread_mutex_unlock((pthread_mutex_t *)&p->mu);
+    return i;
 }
 
 void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {

@@ -111,6 +111,10 @@ void fl_pipe_stop(struct fl_pipe *p);
 /* Counters, the table's state and the lag (reads the log's end offsets);
  * any thread. */
 void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out);
+/* The commit latency histogram since start: counts[i] = commits that took
+ * i ms (the last bucket, FL_PIPE_COMMIT_HIST_MS, holds every longer one).
+ * Copies min(n, FL_PIPE_COMMIT_HIST_MS + 1) buckets and returns how many. */
+int fl_pipe_commit_hist(const struct fl_pipe *p, int64_t *counts, int n);
 void fl_pipe_free(struct fl_pipe *p);
 
 #endif

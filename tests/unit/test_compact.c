@@ -19,7 +19,9 @@
 #include "batch/batch_json.h"
 #include "core/mem.h"
 #include "iceberg/compact.h"
+#include "iceberg/orphans.h"
 #include "iceberg/table.h"
+#include "iceberg/table_int.h"
 #include "log/log.h"
 #include "pipe_env.h"
 
@@ -318,6 +320,33 @@ static fl_err_t before_commit(void *ctx, int group, struct fl_error *err) {
     return FL_OK;
 }
 
+/* Files under the table's folder that no metadata references, whatever
+ * their age: what a commit left behind. */
+static int unreferenced(struct fl_ice_table *tbl) {
+    struct fl_error err = {0};
+    struct fl_ice_orphan_opts o = {.older_than_ms = INT64_MAX / 2, .dry_run = true};
+    struct fl_ice_orphan_result res;
+    if (fl_ice_table_clean_orphans(tbl, &o, &res, &err)) fail_msg("%s", err.msg);
+    for (int i = 0; i < res.nfiles; i++) print_message("unreferenced: %s\n", res.files[i].key);
+    int n = res.nfiles;
+    fl_ice_orphan_result_fini(&res);
+    return n;
+}
+
+/* The current snapshot's manifests without a live entry. */
+static int dead_manifests(struct fl_ice_table *tbl) {
+    struct fl_error err = {0};
+    struct fl_ice_manifest_file *mf = NULL;
+    int n = 0, dead = 0;
+    if (fl_ice_table_manifests(tbl, &mf, &n, &err)) fail_msg("%s", err.msg);
+    for (int i = 0; i < n; i++) {
+        dead += mf[i].added_files_count == 0 && mf[i].existing_files_count == 0;
+        fl_ice_manifest_file_fini(&mf[i]);
+    }
+    fl_free(mf);
+    return dead;
+}
+
 static void concurrent(enum what what, struct fl_ice_compact_result *res, char *ids_out,
                        struct counts *c) {
     struct env e;
@@ -329,6 +358,34 @@ static void concurrent(enum what what, struct fl_ice_compact_result *res, char *
     compact(tbl, &o, res);
     snprintf(ids_out, 4096, "%s", ids(tbl));
     *c = live(tbl);
+    /* the attempts that lost to the concurrent commit left nothing behind */
+    assert_int_equal(unreferenced(tbl), 0);
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
+/* A replace's manifests that hold only DELETED entries stay in its own
+ * snapshot and are not carried into the next (Iceberg Java's rule), so
+ * compaction does not leave dead manifests in every later scan. */
+static void test_dead_manifests_dropped(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-compact", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e);
+    fill(tbl);
+    struct fl_ice_compact_opts o = {0};
+    struct fl_ice_compact_result res;
+    compact(tbl, &o, &res);
+    fl_ice_compact_result_fini(&res);
+    compact(tbl, &o, &res); /* nothing left to do */
+    fl_ice_compact_result_fini(&res);
+    assert_true(dead_manifests(tbl) > 0);
+    const char *want = "1,2,3,4,5,6,7,8,9,10,11,12,101,102,103,104,105,106,107,108,109,110,111,"
+                       "112,113";
+    append(tbl, 113, "b");
+    assert_int_equal(dead_manifests(tbl), 0);
+    assert_string_equal(ids(tbl), want);
+    assert_int_equal(unreferenced(tbl), 0);
     fl_ice_table_free(tbl);
     pipe_env_close(&e);
 }
@@ -403,6 +460,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compact_rows),
         cmocka_unit_test(test_compact_dry_run_and_refusal),
+        cmocka_unit_test(test_dead_manifests_dropped),
         cmocka_unit_test(test_concurrent_append_kept),
         cmocka_unit_test(test_concurrent_position_delete_not_lost),
         cmocka_unit_test(test_concurrent_equality_delete_applies),

@@ -89,19 +89,20 @@ static void test_merge(void **state) {
     struct fl_up_plan plan;
     char msg[512];
     char text[2048];
-    snprintf(text, sizeof(text),
-             "maintenance:\n"
-             "  interval: 10s\n"
-             "  expire: {max_snapshot_age: 1h, min_snapshots_to_keep: 5, max_ref_age: 7d}\n"
-             "  compact: {enabled: false, target_file_size: 128MiB, min_input_files: 8}\n"
-             "  clean: {older_than: 1d}\n"
-             "%s"
-             "    maintenance: {interval: 1m, expire: {min_snapshots_to_keep: 2}}\n"
-             "pipelines:\n"
-             "  - topic: t\n"
-             "    table: default.c\n"
-             "    maintenance: {enabled: false}\n",
-             TABLES);
+    snprintf(
+        text, sizeof(text),
+        "maintenance:\n"
+        "  interval: 10s\n"
+        "  expire: {max_snapshot_age: 1h, min_snapshots_to_keep: 5, max_ref_age: 7d}\n"
+        "  compact: {enabled: false, target_file_size: 128MiB, min_input_files: 8, every: 5m}\n"
+        "  clean: {older_than: 1d, every: 2h}\n"
+        "%s"
+        "    maintenance: {interval: 1m, expire: {min_snapshots_to_keep: 2}}\n"
+        "pipelines:\n"
+        "  - topic: t\n"
+        "    table: default.c\n"
+        "    maintenance: {enabled: false}\n",
+        TABLES);
     assert_int_equal(plan_of(text, &plan, msg, sizeof(msg)), FL_OK);
     const struct fl_maint_policy *a = pol_of(&plan, "a"), *b = pol_of(&plan, "b"),
                                  *c = pol_of(&plan, "c");
@@ -119,6 +120,8 @@ static void test_merge(void **state) {
     assert_int_equal(a->min_input_files, 8);
     assert_true(a->clean);
     assert_int_equal(a->clean_older_than_ms, 86400000);
+    assert_int_equal(a->compact_every_ms, 300000);
+    assert_int_equal(a->clean_every_ms, 7200000);
     assert_int_equal(a->set, FL_MAINT_SET_MAX_SNAPSHOT_AGE | FL_MAINT_SET_MIN_SNAPSHOTS |
                                  FL_MAINT_SET_MAX_REF_AGE | FL_MAINT_SET_TARGET_FILE_SIZE);
     /* b: its own keys over the top level's */
@@ -128,6 +131,13 @@ static void test_merge(void **state) {
     /* c: a pipeline's target, turned off there */
     assert_false(c->enabled);
     assert_int_equal(c->interval_ms, 10000);
+    fl_up_plan_fini(&plan);
+    /* nothing set: floe's cadences */
+    assert_int_equal(plan_of(TABLES, &plan, msg, sizeof(msg)), FL_OK);
+    a = pol_of(&plan, "a");
+    assert_non_null(a);
+    assert_int_equal(a->compact_every_ms, FL_MAINT_DEFAULT_COMPACT_EVERY_MS);
+    assert_int_equal(a->clean_every_ms, FL_MAINT_DEFAULT_CLEAN_EVERY_MS);
     fl_up_plan_fini(&plan);
 }
 
@@ -147,6 +157,9 @@ static void test_refused(void **state) {
             ":2: maintenance.expire.max_ref_age: must be positive");
     refused("maintenance: {interval: 0s}\n", ":1: maintenance.interval: must be positive");
     refused("maintenance: {interval: 500ms}\n", ":1: maintenance.interval: at least 1s");
+    refused("maintenance: {compact: {every: 900ms}}\n",
+            ":1: maintenance.compact.every: at least 1s");
+    refused("maintenance: {clean: {every: 0s}}\n", ":1: maintenance.clean.every: must be positive");
     refused("maintenance: {clean: {older_than: 0s}}\n",
             ":1: maintenance.clean.older_than: must be positive");
     refused("maintenance: {compact: {target_file_size: 12 bananas}}\n",

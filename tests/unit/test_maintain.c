@@ -55,7 +55,9 @@ static struct fl_maint_policy policy(int64_t age_ms, int64_t min_keep, unsigned 
                                     .min_snapshots = min_keep,
                                     .target_file_size = FL_MAINT_DEFAULT_TARGET_FILE_SIZE,
                                     .min_input_files = 5,
+                                    .compact_every_ms = FL_MAINT_DEFAULT_COMPACT_EVERY_MS,
                                     .clean_older_than_ms = FL_MAINT_DEFAULT_CLEAN_OLDER_THAN_MS,
+                                    .clean_every_ms = FL_MAINT_DEFAULT_CLEAN_EVERY_MS,
                                     .set = set};
 }
 
