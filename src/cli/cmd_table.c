@@ -207,8 +207,8 @@ static int cmd_create(const struct opts *o) {
                                &spec, &err))
         goto out;
     if (env_open(o, &e, &err)) goto out;
-    struct fl_ice_kv props[MAX_TERMS + 2]; /* the user's, then floe's defaults */
-    int nprops = fl_ice_floe_table_props(o->props, o->nprops, props, MAX_TERMS + 2);
+    struct fl_ice_kv props[MAX_TERMS + FL_ICE_FLOE_PROPS]; /* the user's, then floe's defaults */
+    int nprops = fl_ice_floe_table_props(o->props, o->nprops, props, MAX_TERMS + FL_ICE_FLOE_PROPS);
     if (!fl_ice_table_create(e.store, fl_catalog_ice(e.cat), ns, name, schema, spec, props, nprops,
                              &tbl, &err)) {
         printf("created %s.%s at %s\n", ns, name, tbl->meta->location);

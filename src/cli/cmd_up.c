@@ -87,8 +87,8 @@ static fl_err_t ensure_table(struct fl_store *st, struct fl_catalog *cat, const 
     if (!rc)
         rc = fl_ice_spec_from_terms(schema, 0, terms, term ? 1 : 0, FL_ICE_PARTITION_FIELD_ID_START,
                                     &spec, err);
-    struct fl_ice_kv props[2];
-    int nprops = fl_ice_floe_table_props(NULL, 0, props, 2);
+    struct fl_ice_kv props[FL_ICE_FLOE_PROPS];
+    int nprops = fl_ice_floe_table_props(NULL, 0, props, FL_ICE_FLOE_PROPS);
     if (!rc)
         rc = fl_ice_table_create(st, fl_catalog_ice(cat), "default", name, schema, spec, props,
                                  nprops, &tbl, err);

@@ -134,19 +134,21 @@ fl_err_t fl_up_table_ensure(struct fl_store *st, struct fl_catalog *cat,
     struct fl_schema *schema = NULL;
     struct fl_ice_spec *spec = NULL;
     struct fl_ice_table *tbl = NULL;
-    struct fl_ice_kv props[256];
     *created = 0;
     fl_err_t rc = fl_up_table_build(t, &schema, &spec, err);
     if (rc) return rc;
     rc = fl_ice_table_load(st, fl_catalog_ice(cat), t->ns, t->name, &tbl, err);
     if (rc == FL_ERR_NOTFOUND) {
         fl_err_clear(err);
-        int n = t->nprops < 256 ? t->nprops : 256;
-        for (int i = 0; i < n; i++)
+        /* every property the YAML gives (the loader caps them), and floe's defaults */
+        int cap = t->nprops + FL_ICE_FLOE_PROPS;
+        struct fl_ice_kv *props = fl_calloc((size_t)cap, sizeof(*props));
+        for (int i = 0; i < t->nprops; i++)
             props[i] = (struct fl_ice_kv){t->prop_keys[i], t->prop_values[i]};
-        n = fl_ice_floe_table_props(props, n, props, 256);
+        int n = fl_ice_floe_table_props(props, t->nprops, props, cap);
         rc = fl_ice_table_create(st, fl_catalog_ice(cat), t->ns, t->name, schema, spec, props, n,
                                  &tbl, err);
+        fl_free(props);
         if (!rc) *created = 1;
         if (rc == FL_ERR_EXISTS) { /* another process made it first: compare with theirs */
             fl_err_clear(err);

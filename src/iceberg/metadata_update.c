@@ -12,6 +12,7 @@
  * REST route, which checks types first too, the CLI, a pipeline).
  */
 #include "iceberg/metadata_int.h"
+#include "core/mem.h"
 #include "core/time.h"
 #include "iceberg/json_member.h"
 
@@ -301,34 +302,45 @@ static fl_err_t set_snapshot_ref(struct fl_ice_meta *meta, json_t *d, json_t *o,
     return FL_OK;
 }
 
+/* As Java's TableMetadata.Builder.removeSnapshots: the snapshots go, a
+ * branch or tag left pointing at one of them goes too (main's current
+ * snapshot is refused instead), and the snapshot-log keeps only what
+ * follows the last removed entry (fl_ice_meta_remove_snapshots). */
 static fl_err_t remove_snapshots(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,
                                  struct fl_error *err) {
     json_t *ids = json_object_get(o, "snapshot-ids");
     if (!json_is_array(ids))
         return fl_errf(err, FL_ERR_INVALID, "%s: \"snapshot-ids\" must be an array of integers", a);
-    for (size_t k = 0; k < json_array_size(ids); k++) {
-        json_t *v = json_array_get(ids, k);
-        if (!json_is_integer(v))
-            return fl_errf(err, FL_ERR_INVALID, "%s: \"snapshot-ids\" must be an array of integers",
-                           a);
-        if ((int64_t)json_integer_value(v) == meta->current_snapshot_id &&
-            fl_ice_meta_snapshot(meta, meta->current_snapshot_id))
-            return fl_errf(err, FL_ERR_INVALID, "cannot remove the current snapshot %lld",
-                           (long long)meta->current_snapshot_id);
+    size_t n = json_array_size(ids);
+    int64_t *v = fl_calloc(n + 1, sizeof(*v));
+    fl_err_t rc = FL_OK;
+    for (size_t k = 0; k < n && !rc; k++) {
+        json_t *x = json_array_get(ids, k);
+        if (!json_is_integer(x))
+            rc = fl_errf(err, FL_ERR_INVALID, "%s: \"snapshot-ids\" must be an array of integers",
+                         a);
+        else if ((v[k] = (int64_t)json_integer_value(x)) == meta->current_snapshot_id &&
+                 fl_ice_meta_snapshot(meta, meta->current_snapshot_id))
+            rc = fl_errf(err, FL_ERR_INVALID, "cannot remove the current snapshot %lld",
+                         (long long)meta->current_snapshot_id);
     }
-    json_t *snaps = json_object_get(d, "snapshots");
-    for (size_t i = json_array_size(snaps); i-- > 0;) {
-        int64_t sid = -1;
-        fl_err_t rc = fl_ice_json_i64(json_array_get(snaps, i), "snapshots", "snapshot-id",
-                                      FL_ICE_JSON_REQUIRED, -1, &sid, err);
-        if (rc) return rc;
-        for (size_t k = 0; k < json_array_size(ids); k++)
-            if ((int64_t)json_integer_value(json_array_get(ids, k)) == sid) {
-                json_array_remove(snaps, i);
+    const char **dangling =
+        fl_calloc(json_object_size(json_object_get(d, "refs")) + 1, sizeof(*dangling));
+    int nd = 0;
+    const char *name;
+    json_t *r;
+    json_object_foreach(json_object_get(d, "refs"), name, r) {
+        int64_t sid = fl_ice_doc_i64(r, "snapshot-id", FL_ICE_NO_SNAPSHOT);
+        for (size_t k = 0; k < n; k++)
+            if (v[k] == sid && strcmp(name, "main") != 0) {
+                dangling[nd++] = name;
                 break;
             }
     }
-    return FL_OK;
+    if (!rc) rc = fl_ice_meta_remove_snapshots(meta, v, (int)n, dangling, nd, err);
+    fl_free(dangling);
+    fl_free(v);
+    return rc;
 }
 
 static fl_err_t remove_snapshot_ref(struct fl_ice_meta *meta, json_t *d, json_t *o, const char *a,

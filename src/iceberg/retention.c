@@ -51,6 +51,7 @@ int fl_ice_floe_table_props(const struct fl_ice_kv *props, int n, struct fl_ice_
         {FL_ICE_PROP_DELETE_AFTER_COMMIT, "true"},
         {FL_ICE_PROP_PREVIOUS_VERSIONS_MAX, FL_ICE_FLOE_PREVIOUS_VERSIONS_MAX},
     };
+    _Static_assert(sizeof(defaults) / sizeof(defaults[0]) == FL_ICE_FLOE_PROPS, "one count");
     int k = 0;
     for (int i = 0; i < n && k < cap; i++) out[k++] = props[i];
     for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]) && k < cap; d++) {

@@ -30,8 +30,10 @@ struct fl_ice_table;
 int fl_ice_retention_log_max(const struct fl_ice_meta *meta);
 
 /* Properties for a table floe creates: props (borrowed, they win) plus
- * floe's defaults for the keys props leaves out. Returns the count
- * written to out (at most cap). */
+ * floe's defaults (FL_ICE_FLOE_PROPS of them) for the keys props leaves
+ * out. Returns the count written to out (at most cap: give it n +
+ * FL_ICE_FLOE_PROPS). */
+#define FL_ICE_FLOE_PROPS 2
 int fl_ice_floe_table_props(const struct fl_ice_kv *props, int n, struct fl_ice_kv *out, int cap);
 
 /* After the commit from base (at base_location) to next is durable and

@@ -198,8 +198,8 @@ static fl_err_t open_window(struct fl_pipe *p, const struct fl_pipe_config *cfg,
         if (!rc)
             rc = fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec,
                                         err);
-        struct fl_ice_kv props[2];
-        int nprops = fl_ice_floe_table_props(NULL, 0, props, 2);
+        struct fl_ice_kv props[FL_ICE_FLOE_PROPS];
+        int nprops = fl_ice_floe_table_props(NULL, 0, props, FL_ICE_FLOE_PROPS);
         if (!rc)
             rc = fl_ice_table_create(p->st, fl_catalog_ice(p->cat), cfg->ns, cfg->table, schema,
                                      spec, props, nprops, &p->tbl, err);

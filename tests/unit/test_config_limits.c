@@ -2,8 +2,9 @@
  * test_config_limits.c - every limit of the configuration file at the
  * limit and one past it: the loader accepts exactly the maximum (of
  * pipelines, topics, a topic's partitions, allowed-value columns, values
- * in a list, window keys and aggregates, map steps, upload kinds) and refuses one more with
- * "FILE:LINE: key: too many ... (at most N)" at the entry past it; and
+ * in a list, window keys and aggregates, map steps, upload kinds, a
+ * table's properties) and refuses one more with "FILE:LINE: key: too
+ * many ... (at most N)" at the entry past it; and
  * the up plan that `floe up` runs and `floe config show` prints keeps
  * everything the loader accepted (no second, smaller cap).
  */
@@ -14,9 +15,13 @@
 #include <cmocka.h>
 
 #include "cli/up_plan.h"
+#include "cli/up_tables.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "iceberg/metadata.h"
+#include "iceberg/table.h"
 #include "log/log.h"
+#include "pipe_env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +292,41 @@ static void test_uploads(void **state) {
 }
 
 /* Defaults are filled once: the plan of no file, and overrides. */
+/* A table's properties: the loader's cap, and floe up creates the table
+ * with every one of them (plus floe's retention defaults). */
+static void test_table_properties(void **state) {
+    (void)state;
+    struct fl_buf b;
+    struct fl_config cfg;
+    char msg[512];
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    add(&b, "tables:\n  - name: t\n    schema: [{name: id, type: long}]\n    properties:\n");
+    for (int i = 1; i <= FL_CONFIG_FIELDS_MAX; i++) add(&b, "      p.%d: 'v%d'\n", i, i);
+    assert_int_equal(load(&b, &cfg, msg, sizeof(msg)), FL_OK);
+    assert_int_equal(cfg.tables[0].nprops, FL_CONFIG_FIELDS_MAX);
+    struct env e;
+    pipe_env_open(&e, "floe-limits", "{\"type\":\"struct\",\"fields\":[]}");
+    struct fl_error err = {0};
+    int created = 0;
+    if (fl_up_table_ensure(e.st, e.cat, &cfg.tables[0], &created, &err)) fail_msg("%s", err.msg);
+    assert_true(created);
+    struct fl_ice_table *tbl = NULL;
+    assert_int_equal(fl_ice_table_load(e.st, fl_catalog_ice(e.cat), "default", "t", &tbl, &err),
+                     FL_OK);
+    assert_string_equal(fl_ice_meta_property(tbl->meta, "p.1"), "v1");
+    assert_string_equal(fl_ice_meta_property(tbl->meta, "p.4096"), "v4096");
+    assert_string_equal(
+        fl_ice_meta_property(tbl->meta, "write.metadata.delete-after-commit.enabled"), "true");
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+    fl_config_fini(&cfg);
+    add(&b, "      p.x: 'one too many'\n");
+    assert_int_equal(load(&b, &cfg, msg, sizeof(msg)), FL_ERR_INVALID);
+    assert_non_null(strstr(msg, "tables[].properties: too many properties (at most 4096)"));
+    fl_config_fini(&cfg);
+    fl_buf_fini(&b);
+}
+
 static void test_plan_defaults(void **state) {
     (void)state;
     struct fl_up_plan plan;
@@ -312,10 +352,11 @@ static void test_plan_defaults(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pipelines),  cmocka_unit_test(test_topics),
-        cmocka_unit_test(test_partitions), cmocka_unit_test(test_allowed),
-        cmocka_unit_test(test_window),     cmocka_unit_test(test_map_steps),
-        cmocka_unit_test(test_uploads),    cmocka_unit_test(test_plan_defaults),
+        cmocka_unit_test(test_pipelines),        cmocka_unit_test(test_topics),
+        cmocka_unit_test(test_partitions),       cmocka_unit_test(test_allowed),
+        cmocka_unit_test(test_window),           cmocka_unit_test(test_map_steps),
+        cmocka_unit_test(test_uploads),          cmocka_unit_test(test_plan_defaults),
+        cmocka_unit_test(test_table_properties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

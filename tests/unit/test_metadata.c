@@ -169,6 +169,41 @@ static char *meta_json(const struct fl_ice_meta *meta) {
     return s;
 }
 
+/* The REST update remove-snapshots as Java's builder applies it: the
+ * snapshot goes, a tag left pointing at it goes, and the snapshot-log
+ * keeps only the entries after it. */
+static void test_update_remove_snapshots(void **state) {
+    (void)state;
+    struct fl_ice_meta *meta = meta_with_snapshot();
+    struct fl_error err = {0};
+    struct fl_ice_new_snapshot ns = {.snapshot_id = 43,
+                                     .parent_id = 42,
+                                     .timestamp_ms = 1767225602000,
+                                     .manifest_list = "file:///wh/db/t/metadata/snap-43.avro",
+                                     .operation = "append"};
+    int64_t seq = 0;
+    assert_int_equal(fl_ice_meta_add_snapshot(meta, &ns, NULL, &seq, &err), FL_OK);
+    const char *tag = "{\"action\":\"set-snapshot-ref\",\"ref-name\":\"t1\",\"type\":\"tag\","
+                      "\"snapshot-id\":42}";
+    assert_int_equal(fl_ice_meta_apply_update(meta, tag, strlen(tag), &err), FL_OK);
+    char *before = meta_json(meta);
+    assert_non_null(strstr(before, "\"snapshot-log\":[{\"timestamp-ms\":1767225601000,"
+                                   "\"snapshot-id\":42}"));
+    free(before);
+    const char *up = "{\"action\":\"remove-snapshots\",\"snapshot-ids\":[42]}";
+    if (fl_ice_meta_apply_update(meta, up, strlen(up), &err)) fail_msg("%s", err.msg);
+    assert_int_equal(meta->nsnapshots, 1);
+    assert_int_equal(meta->snapshots[0].snapshot_id, 43);
+    assert_int_equal(fl_ice_meta_ref(meta, "t1"), FL_ICE_NO_SNAPSHOT);
+    assert_int_equal(fl_ice_meta_ref(meta, "main"), 43);
+    char *after = meta_json(meta);
+    assert_null(strstr(after, "\"snapshot-id\":42"));
+    assert_non_null(strstr(after, "\"snapshot-log\":[{\"timestamp-ms\":1767225602000,"
+                                  "\"snapshot-id\":43}]"));
+    free(after);
+    fl_ice_meta_free(meta);
+}
+
 /* An integer member of another type - the string "123" - is refused with
  * its name, and nothing is applied: never read as 0 (or dropped). */
 static void test_update_member_types(void **state) {
@@ -350,6 +385,7 @@ int main(void) {
         cmocka_unit_test(test_new_snapshot_roundtrip),
         cmocka_unit_test(test_fixtures_from_other_engines),
         cmocka_unit_test(test_update_member_types),
+        cmocka_unit_test(test_update_remove_snapshots),
     };
     return cmocka_run_group_tests_name("metadata", tests, NULL, NULL);
 }
