@@ -184,11 +184,10 @@ fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *
     return FL_OK;
 }
 
-static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
-                                void *remove_ctx, const char *operation,
-                                const struct fl_ice_data_file *extra, int nextra,
-                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                                struct fl_error *err);
+static fl_err_t appender_commit(struct fl_ice_appender *ap, const struct fl_ice_rewrite *rw,
+                                const char *operation, const struct fl_ice_data_file *extra,
+                                int nextra, const struct fl_ice_kv *summary, int nsummary,
+                                int64_t *snapshot_id, struct fl_error *err);
 
 fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
                                 int nsummary, int64_t *snapshot_id, struct fl_error *err) {
@@ -200,16 +199,25 @@ fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_
                                         void *remove_ctx, const char *operation,
                                         const struct fl_ice_kv *summary, int nsummary,
                                         int64_t *snapshot_id, struct fl_error *err) {
-    return appender_commit(ap, remove, remove_ctx, operation, NULL, 0, summary, nsummary,
-                           snapshot_id, err);
+    struct fl_ice_rewrite rw = {
+        .remove = remove, .remove_ctx = remove_ctx, .data_sequence_number = FL_ICE_NULL_LONG};
+    return appender_commit(ap, &rw, operation, NULL, 0, summary, nsummary, snapshot_id, err);
 }
 
 fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
-                                     const struct fl_ice_data_file *extra, int nextra,
+                                     const struct fl_ice_data_file *extra, int nextra, int64_t base,
+                                     const char *const *refs, int nrefs,
                                      const struct fl_ice_kv *summary, int nsummary,
                                      int64_t *snapshot_id, struct fl_error *err) {
-    return appender_commit(ap, NULL, NULL, NULL, extra, nextra, summary, nsummary, snapshot_id,
-                           err);
+    struct fl_ice_delta_check dc;
+    fl_ice_delta_check_init(&dc, base, refs, nrefs);
+    struct fl_ice_rewrite rw = {.data_sequence_number = FL_ICE_NULL_LONG,
+                                .validate = nrefs ? fl_ice_delta_validate : NULL,
+                                .validate_ctx = &dc};
+    fl_err_t rc =
+        appender_commit(ap, &rw, NULL, extra, nextra, summary, nsummary, snapshot_id, err);
+    fl_ice_delta_check_fini(&dc);
+    return rc;
 }
 
 /* Closes every slot's writer and puts its file: dfs gets the files
@@ -273,19 +281,24 @@ fl_err_t fl_ice_appender_write(struct fl_ice_appender *ap, struct fl_ice_data_fi
 
 /* Writes the staged rows as data files, then one snapshot with them and
  * the borrowed `extra` files (copied shallowly after the owned ones). */
-static fl_err_t appender_commit(struct fl_ice_appender *ap, fl_ice_file_pred_fn remove,
-                                void *remove_ctx, const char *operation,
-                                const struct fl_ice_data_file *extra, int nextra,
-                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                                struct fl_error *err) {
+static fl_err_t appender_commit(struct fl_ice_appender *ap, const struct fl_ice_rewrite *rw,
+                                const char *operation, const struct fl_ice_data_file *extra,
+                                int nextra, const struct fl_ice_kv *summary, int nsummary,
+                                int64_t *snapshot_id, struct fl_error *err) {
     if (snapshot_id) *snapshot_id = -1;
     struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + (size_t)nextra + 1, sizeof(*dfs));
     int ndf = 0;
     fl_err_t rc = write_slots(ap, dfs, &ndf, err);
     for (int i = 0; i < nextra; i++) dfs[ndf + i] = extra[i]; /* borrowed: not fini'd below */
-    if (!rc && (ndf + nextra > 0 || remove))
-        rc = fl_ice_table_replace(ap->tbl, remove, remove_ctx, dfs, ndf + nextra, operation,
-                                  summary, nsummary, snapshot_id, err);
+    if (!rc && (ndf + nextra > 0 || rw->remove))
+        rc = fl_ice_table_commit_rw(ap->tbl, rw, dfs, ndf + nextra, operation, summary, nsummary,
+                                    snapshot_id, err);
+    if (rc == FL_ERR_CONFLICT) /* refused or lost every attempt: nothing names them */
+        for (int i = 0; i < ndf; i++) {
+            char key[FL_STORE_KEY_MAX + 1];
+            if (!fl_ice_table_key(ap->tbl, dfs[i].file_path, key, sizeof(key), NULL))
+                fl_store_delete(ap->tbl->store, key, NULL);
+        }
     for (int i = 0; i < ndf; i++) fl_ice_data_file_fini(&dfs[i]);
     fl_free(dfs);
     slots_clear(ap);

@@ -5,6 +5,7 @@
  * lives in append.c, scans in scan.c. See table.h for how a commit works.
  */
 #include "iceberg/table.h"
+#include "iceberg/commit_lock.h"
 #include "iceberg/merge.h"
 #include "iceberg/retention.h"
 #include "iceberg/table_int.h"
@@ -431,15 +432,32 @@ struct staged_manifest {
     int used;
 };
 
+static fl_err_t commit_attempts(struct fl_ice_table *tbl, fl_ice_meta_change_fn change, void *ctx,
+                                struct fl_error *err);
+
+/* One commit of the table at a time in this process (commit_lock.h); a
+ * handle behind what this process last committed catches up first. */
 fl_err_t fl_ice_table_commit_meta(struct fl_ice_table *tbl, fl_ice_meta_change_fn change, void *ctx,
                                   struct fl_error *err) {
+    struct fl_ice_commit_lock *cl = fl_ice_commit_lock_acquire(tbl->store, tbl->key_prefix);
+    const char *last = fl_ice_commit_lock_location(cl);
+    fl_err_t rc = FL_OK;
+    if (last && tbl->metadata_location && strcmp(last, tbl->metadata_location) != 0)
+        rc = fl_ice_table_refresh(tbl, err);
+    if (!rc) rc = commit_attempts(tbl, change, ctx, err);
+    if (!rc) fl_ice_commit_lock_set_location(cl, tbl->metadata_location);
+    fl_ice_commit_lock_release(cl);
+    return rc;
+}
+
+static fl_err_t commit_attempts(struct fl_ice_table *tbl, fl_ice_meta_change_fn change, void *ctx,
+                                struct fl_error *err) {
     fl_err_t rc = FL_OK;
     for (int attempt = 0;; attempt++) {
         if (attempt > 0) {
             if (attempt >= COMMIT_RETRIES)
                 return fl_errf(err, FL_ERR_CONFLICT, "commit to %s gave up after %d conflicts",
                                tbl->key_prefix, COMMIT_RETRIES);
-            tbl->conflicts++;
             tbl->conflicts++;
             usleep((useconds_t)(1000 * (10 << attempt)));
             if ((rc = fl_ice_table_refresh(tbl, err))) return rc;
@@ -804,31 +822,28 @@ fl_err_t fl_ice_table_commit_files(struct fl_ice_table *tbl, const struct fl_ice
                                 err);
 }
 
-static fl_err_t replace_files(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
-                              const struct fl_ice_data_file *files, int n, const char *operation,
-                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                              struct fl_error *err);
-
 fl_err_t fl_ice_table_replace(struct fl_ice_table *tbl, fl_ice_file_pred_fn remove,
                               void *remove_ctx, const struct fl_ice_data_file *files, int n,
                               const char *operation, const struct fl_ice_kv *summary, int nsummary,
                               int64_t *snapshot_id, struct fl_error *err) {
     struct fl_ice_rewrite rw = {
         .remove = remove, .remove_ctx = remove_ctx, .data_sequence_number = FL_ICE_NULL_LONG};
-    return replace_files(tbl, &rw, files, n, operation, summary, nsummary, snapshot_id, err);
+    return fl_ice_table_commit_rw(tbl, &rw, files, n, operation, summary, nsummary, snapshot_id,
+                                  err);
 }
 
 fl_err_t fl_ice_table_rewrite(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
                               const struct fl_ice_data_file *files, int n,
                               const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
                               struct fl_error *err) {
-    return replace_files(tbl, rw, files, n, "replace", summary, nsummary, snapshot_id, err);
+    return fl_ice_table_commit_rw(tbl, rw, files, n, "replace", summary, nsummary, snapshot_id,
+                                  err);
 }
 
-static fl_err_t replace_files(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
-                              const struct fl_ice_data_file *files, int n, const char *operation,
-                              const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
-                              struct fl_error *err) {
+fl_err_t fl_ice_table_commit_rw(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
+                                const struct fl_ice_data_file *files, int n, const char *operation,
+                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                                struct fl_error *err) {
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     int64_t id = new_snapshot_id();
     struct staged_manifest staged[2] = {0}; /* data, deletes */

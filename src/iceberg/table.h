@@ -103,9 +103,18 @@ fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_
  * position delete files from fl_ice_table_write_position_deletes,
  * borrowed) as ONE snapshot: an upsert's inserts and deletes become
  * visible together. No snapshot (and *snapshot_id -1) when there is
- * nothing to commit. */
+ * nothing to commit.
+ * The deletes were planned against snapshot `base` and name the data
+ * files refs[0..nrefs) (duplicates allowed): each commit attempt checks,
+ * on the fresh table, that every one is still live when a snapshot
+ * other than an append was committed since base (a compaction replacing
+ * a file the deletes name would otherwise make them name nothing, and
+ * the old rows would come back in the compacted file). A removed one
+ * fails the commit with FL_ERR_CONFLICT, nothing of it referenced (Java's
+ * RowDelta.validateDataFilesExist); the caller plans again. */
 fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
-                                     const struct fl_ice_data_file *extra, int nextra,
+                                     const struct fl_ice_data_file *extra, int nextra, int64_t base,
+                                     const char *const *refs, int nrefs,
                                      const struct fl_ice_kv *summary, int nsummary,
                                      int64_t *snapshot_id, struct fl_error *err);
 /* Writes the staged rows as data files (one per partition) WITHOUT

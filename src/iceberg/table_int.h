@@ -41,4 +41,26 @@ fl_err_t fl_ice_table_put_manifest_list(struct fl_ice_table *tbl, int64_t snapsh
                                         const struct fl_ice_manifest_file *list, int n, char **loc,
                                         struct fl_error *err);
 
+/* One snapshot adding files and removing what rw->remove picks, with
+ * rw's data sequence number and per-attempt validation; operation NULL:
+ * derived from what it adds (fl_ice_table_replace and _rewrite are this
+ * with a fixed rw). */
+fl_err_t fl_ice_table_commit_rw(struct fl_ice_table *tbl, const struct fl_ice_rewrite *rw,
+                                const struct fl_ice_data_file *files, int n, const char *operation,
+                                const struct fl_ice_kv *summary, int nsummary, int64_t *snapshot_id,
+                                struct fl_error *err);
+
+/* Row-delta validation (delta.c): the data files refs names are still
+ * live in tbl's fresh base, checked only when a snapshot other than an
+ * append was committed since base. FL_ERR_CONFLICT when one is gone. */
+struct fl_ice_delta_check {
+    int64_t base;
+    char **refs; /* sorted, distinct (fl_ice_delta_check_init) */
+    int nrefs;
+};
+void fl_ice_delta_check_init(struct fl_ice_delta_check *dc, int64_t base, const char *const *refs,
+                             int nrefs);
+void fl_ice_delta_check_fini(struct fl_ice_delta_check *dc);
+fl_err_t fl_ice_delta_validate(void *dc, struct fl_ice_table *tbl, struct fl_error *err);
+
 #endif

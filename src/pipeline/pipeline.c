@@ -539,6 +539,7 @@ struct step {
     int64_t consumed, rows, dlq, late, now_us;
     struct fl_pipe_upsert_plan plan;
     struct fl_ice_data_file *dels; /* upsert: the position delete files written */
+    int64_t plan_base;             /* upsert: the snapshot the plan read */
     int ndels;
     bool change; /* the step makes a snapshot (append mode: whenever it consumed) */
 };
@@ -662,6 +663,7 @@ static fl_err_t step_plan(struct fl_pipe *p, struct step *s, struct fl_error *er
     if (rc) return rc;
     if (p->nkey == 0) return s->b->nrows ? fl_ice_appender_add(s->ap, s->b, err) : FL_OK;
     s->rows = 0;
+    s->plan_base = p->tbl->meta->current_snapshot_id; /* what the deletes are planned on */
     if (s->b->nrows) rc = fl_pipe_upsert_plan(p->tbl, s->b, p->keycols, p->nkey, &s->plan, err);
     if (!rc && s->plan.ndel)
         rc = fl_ice_table_write_position_deletes(p->tbl, (const char *const *)s->plan.paths,
@@ -703,7 +705,9 @@ static fl_err_t step_commit(struct fl_pipe *p, struct step *s, struct fl_error *
     }
     int64_t snap = -1;
     fl_err_t rc = s->rows > 0 || s->ndels > 0
-                      ? fl_ice_appender_commit_with(s->ap, s->dels, s->ndels, sum, nsum, &snap, err)
+                      ? fl_ice_appender_commit_with(s->ap, s->dels, s->ndels, s->plan_base,
+                                                    (const char *const *)s->plan.paths,
+                                                    (int)s->plan.ndel, sum, nsum, &snap, err)
                       : fl_ice_table_commit_files(p->tbl, NULL, 0, sum, nsum, &snap, err);
     free(ov);
     fl_free(key);

@@ -2,7 +2,9 @@
 # e2e: issue 11 item 6, maintenance in `floe up` beside live pipelines.
 # floe up runs the exactly-once test's three pipelines (an append table,
 # an upsert table, map steps) at commit_interval_ms: 100 with a
-# maintenance policy of a 2 s interval and a 3 s max snapshot age, while
+# maintenance policy of a 2 s interval and a 3 s max snapshot age (the
+# upsert table: 1 s, 2 s, and compaction at most every 2 s, orphan
+# cleanup every 4 s), while
 # exactly_produce.py POSTs records for ~20 s (one kill -9 partway, then
 # a restart on the same data directory). Checks: the snapshots of every
 # table and the files under its metadata/ folder stay bounded while the
@@ -27,6 +29,7 @@ topics:
 maintenance:
   interval: 2s
   expire: {max_snapshot_age: 3s, min_snapshots_to_keep: 2}
+  compact: {every: 10m}
 tables:
   - name: xo_events
     schema:
@@ -45,7 +48,11 @@ tables:
       - {name: _kafka_partition, type: int}
       - {name: _kafka_offset, type: long}
     identifier: [uuid]
-    maintenance: {interval: 1s, expire: {max_snapshot_age: 2s}}
+    maintenance:
+      interval: 1s
+      expire: {max_snapshot_age: 2s}
+      compact: {every: 2s, min_input_files: 2}
+      clean: {every: 4s, older_than: 1h}
   - name: xo_ratings
     schema:
       - {name: id, type: string}
@@ -125,9 +132,25 @@ for _ in $(seq $((LOAD / 3))); do sleep 1; sample; done
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=
 wait "$producer" 2>/dev/null || true; producer=
 floe_up_start -c "$T/xo.yaml"
-produce final "$T/acks" $((LOAD * 2 / 3))
-for _ in $(seq $((LOAD * 2 / 3))); do sleep 1; sample; done
-wait "$producer"; producer=
+# the producer goes on until every table has had two maintenance runs
+# and the upsert table a compaction while it was writing (at most 40 s
+# past the load: a loaded machine under AddressSanitizer runs maintenance
+# slowly)
+maintained() {
+    curl -fs "$URL/status" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["tables"]
+sys.exit(0 if len(t) == 3 and all(x["runs"] >= 2 for x in t) and
+         all(x["compacted_total"] > 0 for x in t if x["table"] == "default.xo_accounts") else 1)'
+}
+produce final "$T/acks" $((LOAD * 2 / 3 + 40))
+for i in $(seq $((LOAD * 2 / 3 + 40))); do
+    sleep 1; sample
+    [ "$i" -ge $((LOAD * 2 / 3)) ] && maintained && break
+done
+check "maintenance ran, and compacted the upsert table, while the producers wrote" maintained
+kill "$producer" 2>/dev/null || true
+wait "$producer" 2>/dev/null || true; producer=
 check "producers saw only 200 replies" '! grep -q . "$T/producer.err"'
 check "the pipelines catch up" 'for _ in $(seq 120); do caught_up && break; sleep 0.25; done; caught_up'
 sleep 3; sample
@@ -136,17 +159,21 @@ curl -fs "$URL/status" > "$T/status.json"
 echo "max (table, metadata files, snapshots) over the run:"
 sort -k1,1 -k3,3n "$T/samples" | awk '{m[$1]=($2>m[$1]?$2:m[$1]); s[$1]=($3>s[$1]?$3:s[$1])} END {for (t in m) print "  " t, m[t], s[t]}'
 # 10 commits/s at most per table: 3 s of age + 2 s of interval + a run's
-# pause is about 60 snapshots; the metadata folder holds 20 previous
-# versions (x2 names), the kept snapshots' manifest lists and manifests
-check "snapshots stay bounded (<= 90 per table)" "awk '\$3 > 90 {exit 1}' '$T/samples'"
-check "metadata/ files stay bounded (<= 400 per table)" "awk '\$2 > 400 {exit 1}' '$T/samples'"
+# pause is about 60 snapshots on a quiet machine; the metadata folder
+# holds 20 previous versions (x2 names), the kept snapshots' manifest
+# lists and manifests. On a machine loaded to a load average of 11 (seen
+# here, AddressSanitizer) runs take up to 3 s and the three tables' runs
+# and pauses come round every 6 to 8 s: up to 98 snapshots were measured.
+# Without expiry a table passes 300 snapshots in this run.
+check "snapshots stay bounded (<= 150 per table)" "awk '\$3 > 150 {exit 1}' '$T/samples'"
+check "metadata/ files stay bounded (<= 500 per table)" "awk '\$2 > 500 {exit 1}' '$T/samples'"
 check "GET /status shows maintenance runs that expired snapshots" 'python3 -c "
 import json, sys
 t = json.load(open(sys.argv[1]))[\"tables\"]
 assert len(t) == 3, t
 for x in t:
     assert x[\"runs\"] >= 2 and x[\"result\"] == \"ok\" and x[\"expired_total\"] > 0, x
-    assert 0 < x[\"snapshots\"] <= 90 and x[\"data_files\"] > 0 and x[\"metadata_files\"] > 0, x
+    assert 0 < x[\"snapshots\"] <= 150 and x[\"data_files\"] > 0 and x[\"metadata_files\"] > 0, x
     assert x[\"small_files\"] == x[\"data_files\"], x  # streaming files, all under 128 MiB
 " "$T/status.json"'
 check "floe status prints the last maintenance run" \
@@ -166,11 +193,20 @@ t0=$(date +%s%N); kill -TERM "$pid"; st=0; wait "$pid" || st=$?; pid=
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "SIGTERM to exit: $ms ms"
 check "SIGTERM exits 0 within 5 s" '[ "$st" = 0 ] && [ "$ms" -lt 5000 ]'
-# compaction and orphan cleanup first fall due 60 s and 1 h after start
-# (maintain.h), past this run: compaction beside a live writer is
-# tested by test_compact and e2e/table_compact.sh
-check "compaction and cleanup are enabled in the effective policy" \
-    '"$FLOE" config show -c "$T/xo.yaml" > "$T/show.txt" && grep -q "compact: {enabled: true" "$T/show.txt" && grep -q "clean: {enabled: true" "$T/show.txt"'
+# compaction every 2 s ran beside the upsert pipeline's commits and
+# position deletes; orphan cleanup ran too, with a safety age of an hour
+# that nothing here reaches; the other tables compact at most every
+# 10 minutes, past this run, so that the test measures expiry's bounds
+check "compaction and cleanup in the effective policy" \
+    '"$FLOE" config show -c "$T/xo.yaml" > "$T/show.txt" &&
+     grep -q "xo_accounts: .*compact: {enabled: true, target_file_size: 134217728\*, min_input_files: 2, every: 2s}, clean: {enabled: true, older_than: 1h, every: 4s}" "$T/show.txt" &&
+     grep -q "xo_events: .*compact: {enabled: true, target_file_size: 134217728\*, min_input_files: 5, every: 10m}, clean: {enabled: true, older_than: 3d, every: 1h}" "$T/show.txt"'
+check "compaction rewrote the upsert table's files beside its live pipeline" 'python3 -c "
+import json, sys
+for x in json.load(open(sys.argv[1]))[\"tables\"]:
+    print(\"  %s: %d runs, %d data files compacted, %d live\" % (x[\"table\"], x[\"runs\"], x[\"compacted_total\"], x[\"data_files\"]))
+    assert x[\"table\"] != \"default.xo_accounts\" or x[\"compacted_total\"] > 0, x
+" "$T/status.json"'
 check "no sanitizer report" '! grep -q "ERROR: AddressSanitizer\|runtime error:" "$T/up.log"'
 check "every acknowledged record exactly once beside expiry" \
     'python3 "$SRC/tests/e2e/exactly_check.py" "$FLOE" "$T/d" "$T/acks"'

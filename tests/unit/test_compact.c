@@ -25,6 +25,7 @@
 #include "log/log.h"
 #include "pipe_env.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,6 +391,157 @@ static void test_dead_manifests_dropped(void **state) {
     pipe_env_close(&e);
 }
 
+/* One thread's appends through its own handle (no cmocka in threads). */
+struct appender_thread {
+    struct env *e;
+    int first, n;
+    int64_t conflicts;
+    char error[600];
+};
+
+static void *append_thread(void *arg) {
+    struct appender_thread *a = arg;
+    struct fl_error err = {0};
+    struct fl_ice_table *tbl = NULL;
+    if (fl_ice_table_load(a->e->st, fl_catalog_ice(a->e->cat), "db", "t", &tbl, &err)) {
+        snprintf(a->error, sizeof(a->error), "load: %s", err.msg);
+        return NULL;
+    }
+    for (int i = 0; i < a->n && !a->error[0]; i++) {
+        char row[64];
+        snprintf(row, sizeof(row), "{\"id\":%d,\"city\":\"c\"}", a->first + i);
+        struct fl_batch *b = NULL;
+        struct fl_ice_appender *ap = NULL;
+        if (fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &b, &err) ||
+            fl_batch_append_json(b, row, strlen(row), &err) ||
+            fl_ice_appender_new(tbl, &ap, &err) || fl_ice_appender_add(ap, b, &err) ||
+            fl_ice_appender_commit(ap, NULL, 0, NULL, &err))
+            snprintf(a->error, sizeof(a->error), "%s", err.msg);
+        fl_ice_appender_free(ap);
+        fl_batch_free(b);
+    }
+    a->conflicts = tbl->conflicts;
+    fl_ice_table_free(tbl);
+    return NULL;
+}
+
+/* Handles of one table in one process commit one at a time under its
+ * commit lock (commit_lock.h): a handle behind another's commit catches
+ * up before its attempt instead of losing the compare-and-swap, so four
+ * threads appending at once all land, none retried. */
+static void test_commit_lock(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-compact", SCHEMA);
+    struct fl_ice_table *a = table_new(&e), *b = table_load(&e);
+    append(a, 1, "a");
+    append(b, 2, "b"); /* b was loaded before a's commit */
+    assert_int_equal(a->conflicts + b->conflicts, 0);
+    assert_string_equal(ids(b), "1,2");
+    pthread_t th[4];
+    struct appender_thread at[4];
+    for (int i = 0; i < 4; i++) {
+        at[i] = (struct appender_thread){.e = &e, .first = 100 * (i + 1), .n = 10};
+        assert_int_equal(pthread_create(&th[i], NULL, append_thread, &at[i]), 0);
+    }
+    int64_t conflicts = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        if (at[i].error[0]) fail_msg("thread %d: %s", i, at[i].error);
+        conflicts += at[i].conflicts;
+    }
+    assert_int_equal(conflicts, 0);
+    struct fl_error err = {0};
+    assert_int_equal(fl_ice_table_refresh(b, &err), FL_OK);
+    assert_int_equal(live(b).data, 42); /* one file an append */
+    fl_ice_table_free(a);
+    fl_ice_table_free(b);
+    pipe_env_close(&e);
+}
+
+/* The path of a live data file of partition city=<city>. */
+struct pick {
+    const char *city;
+    char path[512];
+};
+
+static int pick_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
+    struct pick *pk = ctx;
+    char part[32];
+    snprintf(part, sizeof(part), "city=%s/", pk->city);
+    if (!pk->path[0] && e->status != FL_ICE_STATUS_DELETED &&
+        e->df.content == FL_ICE_CONTENT_DATA && strstr(e->df.file_path, part))
+        snprintf(pk->path, sizeof(pk->path), "%s", e->df.file_path);
+    return 0;
+}
+
+/* An upsert's row delta planned on snapshot base: a position delete of
+ * row 0 of path and one new row, committed through tbl. */
+static fl_err_t row_delta(struct fl_ice_table *tbl, int64_t base, const char *path, int64_t id,
+                          struct fl_error *err) {
+    struct fl_ice_data_file *dels = NULL;
+    int ndels = 0;
+    int64_t pos = 0;
+    const char *paths[] = {path};
+    if (fl_ice_table_write_position_deletes(tbl, paths, &pos, 1, &dels, &ndels, err))
+        fail_msg("%s", err->msg);
+    struct fl_batch *b = row_batch(tbl, id, "a");
+    struct fl_ice_appender *ap = NULL;
+    assert_int_equal(fl_ice_appender_new(tbl, &ap, err), FL_OK);
+    assert_int_equal(fl_ice_appender_add(ap, b, err), FL_OK);
+    fl_err_t rc = fl_ice_appender_commit_with(ap, dels, ndels, base, paths, 1, NULL, 0, NULL, err);
+    fl_ice_appender_free(ap);
+    fl_batch_free(b);
+    for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
+    fl_free(dels);
+    return rc;
+}
+
+/* Row deltas are validated against removals since their plan: appends
+ * in between pass, a compaction that replaced the file the deletes name
+ * refuses the commit (FL_ERR_CONFLICT) and leaves the table as it was. */
+static void test_row_delta_validated(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-compact", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e);
+    fill(tbl);
+    struct fl_error err = {0};
+    struct pick pa = {.city = "a"};
+    const struct fl_ice_snapshot *cur = fl_ice_meta_current_snapshot(tbl->meta);
+    assert_int_equal(fl_ice_table_files(tbl, cur->snapshot_id, NULL, pick_entry, &pa, &err), FL_OK);
+    assert_true(pa.path[0]);
+    /* planned, then another writer appends: the delta lands */
+    int64_t base = cur->snapshot_id;
+    struct fl_ice_table *other = table_load(&e);
+    append(other, 200, "b");
+    assert_int_equal(row_delta(tbl, base, pa.path, 300, &err), FL_OK);
+    /* planned, then a compaction replaces the file: refused */
+    struct pick pb = {.city = "a"};
+    assert_int_equal(fl_ice_table_refresh(tbl, &err), FL_OK);
+    cur = fl_ice_meta_current_snapshot(tbl->meta);
+    assert_int_equal(fl_ice_table_files(tbl, cur->snapshot_id, NULL, pick_entry, &pb, &err), FL_OK);
+    base = cur->snapshot_id;
+    assert_int_equal(fl_ice_table_refresh(other, &err), FL_OK);
+    struct fl_ice_compact_opts o = {0};
+    struct fl_ice_compact_result res;
+    compact(other, &o, &res);
+    fl_ice_compact_result_fini(&res);
+    char got[4096];
+    snprintf(got, sizeof(got), "%s", ids(other));
+    int commas = 0;
+    for (const char *c = got; *c; c++) commas += *c == ',';
+    assert_int_equal(commas + 1, 24 + 2 - 1); /* fill, 200, 300, one row deleted */
+    assert_non_null(strstr(got, ",200,300"));
+    assert_int_equal(row_delta(tbl, base, pb.path, 400, &err), FL_ERR_CONFLICT);
+    assert_non_null(strstr(err.msg, "were removed since the plan"));
+    assert_string_equal(ids(tbl), got);
+    assert_int_equal(unreferenced(tbl), 1); /* the refused delta's delete file, for clean-orphans */
+    fl_ice_table_free(other);
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
 static void test_concurrent_append_kept(void **state) {
     (void)state;
     struct fl_ice_compact_result res;
@@ -461,6 +613,8 @@ int main(void) {
         cmocka_unit_test(test_compact_rows),
         cmocka_unit_test(test_compact_dry_run_and_refusal),
         cmocka_unit_test(test_dead_manifests_dropped),
+        cmocka_unit_test(test_commit_lock),
+        cmocka_unit_test(test_row_delta_validated),
         cmocka_unit_test(test_concurrent_append_kept),
         cmocka_unit_test(test_concurrent_position_delete_not_lost),
         cmocka_unit_test(test_concurrent_equality_delete_applies),
