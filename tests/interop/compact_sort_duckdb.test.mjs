@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describeAvro } from './avro_check.mjs';
-import { floeOk, ndjson, tableDir } from './iceberg_util.mjs';
+import { floeOk, ndjson, tableDir, writeSchema } from './iceberg_util.mjs';
 import { qstr, rng, tmpDir } from './parquet_util.mjs';
 
 let tmp, wh, compactOut;
@@ -38,14 +38,7 @@ const key = (r) => `${r.id}|${r.city}`;
 before(() => {
   tmp = tmpDir('floe-compact-sort-');
   wh = path.join(tmp, 'wh');
-  const schema = path.join(tmp, 'schema.json');
-  fs.writeFileSync(schema, JSON.stringify({
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'city', required: false, type: 'string' },
-      { id: 3, name: 'ts', required: true, type: 'timestamp' },
-    ],
-  }));
+  const schema = writeSchema(tmp, [['id', 'long', true], ['city', 'string'], ['ts', 'timestamp', true]]);
   const ft = (...a) => floeOk(['table', '--warehouse', wh, ...a]);
   ft('create', T, '--schema', schema, '--partition', 'day(ts)');
   const ids = Array.from({ length: N }, (_, i) => i + 1);
