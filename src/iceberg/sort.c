@@ -130,6 +130,9 @@ static fl_err_t parse_term(const char *term, char *expr, size_t exprsz, struct f
                            struct fl_error *err) {
     while (isspace((unsigned char)*term)) term++;
     const char *end = strchr(term, '(') ? strchr(term, ')') : NULL;
+    if (strchr(term, '(') && !end)
+        return fl_errf(err, FL_ERR_INVALID, "sort term \"%s\" is not col, f(col) or f(N, col)",
+                       term);
     if (end)
         end++;
     else
@@ -186,17 +189,25 @@ fl_err_t fl_ice_sort_order_from_terms(const struct fl_schema *schema, const char
         char expr[TERM_MAX];
         struct fl_ice_sort_field *f = &so->fields[i];
         rc = parse_term(terms[i], expr, sizeof(expr), f, err);
-        /* the expression as a one-term partition spec: its column and transform */
-        struct fl_ice_spec *spec = NULL;
-        const char *one = expr;
-        if (!rc) rc = fl_ice_spec_from_terms(schema, 0, &one, 1, 1000, &spec, err);
+        char xf[64], col[TERM_MAX];
+        int idx = -1;
+        if (!rc && fl_ice_term_parse(expr, xf, sizeof(xf), col, sizeof(col)))
+            rc = fl_errf(err, FL_ERR_INVALID, "sort term \"%s\" is not col, f(col) or f(N, col)",
+                         terms[i]);
+        else if (!rc && fl_ice_transform_parse(xf, &f->transform))
+            rc = fl_errf(err, FL_ERR_INVALID, "sort term \"%s\": unknown transform", terms[i]);
+        else if (!rc && (idx = fl_schema_index_by_name(schema, col)) < 0)
+            rc = fl_errf(err, FL_ERR_INVALID, "sort term \"%s\": no column \"%s\"", terms[i], col);
+        if (!rc && !fl_type_is_primitive(schema->fields[idx].type))
+            rc = fl_errf(err, FL_ERR_INVALID, "sort term \"%s\": \"%s\" is not a primitive column",
+                         terms[i], col);
+        if (!rc && (rc = fl_ice_transform_check(&f->transform, &schema->fields[idx], err)))
+            fl_err_prefix(err, "sort term \"%s\"", terms[i]);
         if (rc) break;
-        f->source_id = spec->fields[0].source_id;
-        f->transform = spec->fields[0].transform;
-        fl_ice_spec_free(spec);
+        f->source_id = schema->fields[idx].id;
+        f->col = idx;
         so->nfields++;
     }
-    if (!rc) rc = bind(so, schema, err);
     if (rc) {
         fl_ice_sort_order_free(so);
         return rc;
