@@ -2,7 +2,8 @@
  * test_compact_sort.c - sort orders (iceberg/sort.c) and compaction that
  * honours them (iceberg/compact.c): terms into orders and their JSON;
  * a batch's rows ordered asc and desc, nulls first and last, by two
- * keys, through a transform, floats in Java's total order; compaction of
+ * keys, through a transform, floats in Java's total order, 5000 random
+ * rows in order and stable; compaction of
  * shuffled one-row files under the table's default order writes the rows
  * in that order with sort_order_id in each manifest entry, and a group
  * of several files into consecutive ranges of the order; an order with
@@ -165,6 +166,66 @@ static void test_perm_orders(void **state) {
     }
     const char *t8[] = {"score nulls last"};
     expect_order(schema, b, t8, 1, "5,4,3,1,2,6");
+    fl_batch_free(b);
+    fl_schema_free(schema);
+}
+
+/* 5000 random rows (few distinct values, nulls) by two keys: perm is a
+ * permutation, in order, and stable (ties keep their row order). */
+static void test_perm_random(void **state) {
+    (void)state;
+    struct fl_schema *schema = NULL;
+    struct fl_error err = {0};
+    assert_int_equal(fl_schema_parse(SCHEMA, strlen(SCHEMA), &schema, &err), FL_OK);
+    struct fl_batch *b = NULL;
+    assert_int_equal(fl_batch_new(schema, 0, &b, &err), FL_OK);
+    enum { N = 5000 };
+    srand(5);
+    for (int i = 0; i < N; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "k%d", rand() % 7);
+        assert_int_equal(fl_col_append_i64(&b->cols[0], i), FL_OK);
+        assert_int_equal(rand() % 9 ? fl_col_append_bytes(&b->cols[1], name, strlen(name))
+                                    : fl_col_append_null(&b->cols[1]),
+                         FL_OK);
+        assert_int_equal(rand() % 11 ? fl_col_append_f64(&b->cols[2], (double)(rand() % 13) - 6)
+                                     : fl_col_append_null(&b->cols[2]),
+                         FL_OK);
+        assert_int_equal(fl_col_append_null(&b->cols[3]), FL_OK);
+        assert_int_equal(fl_batch_end_row(b), FL_OK);
+    }
+    const char *terms[] = {"name desc nulls first", "score nulls last"};
+    struct fl_ice_sort_order *so = order_of(schema, terms, 2);
+    uint32_t *perm = fl_calloc(N, sizeof(*perm)), *tmp = fl_calloc(N, sizeof(*tmp));
+    char *seen = fl_calloc(N, 1);
+    fl_ice_sort_perm(so, b, perm, tmp);
+    for (int i = 0; i < N; i++) {
+        assert_true(perm[i] < N && !seen[perm[i]]);
+        seen[perm[i]] = 1;
+        if (i == 0) continue;
+        uint32_t x = perm[i - 1], y = perm[i];
+        const struct fl_col *nc = &b->cols[1], *sc = &b->cols[2];
+        bool xn = fl_col_is_null(nc, x), yn = fl_col_is_null(nc, y);
+        int c = xn || yn ? (xn ? -1 : 0) + (yn ? 1 : 0) : 0;
+        if (!xn && !yn) {
+            size_t xl, yl;
+            const uint8_t *xp = fl_col_bytes(nc, x, &xl), *yp = fl_col_bytes(nc, y, &yl);
+            c = -memcmp(xp, yp, xl < yl ? xl : yl); /* "k<digit>": one length */
+        }
+        assert_true(c <= 0); /* name desc, nulls first */
+        if (c < 0) continue;
+        bool xs = fl_col_is_null(sc, x), ys = fl_col_is_null(sc, y);
+        double xv, yv;
+        memcpy(&xv, sc->values + x * 8, 8);
+        memcpy(&yv, sc->values + y * 8, 8);
+        int d = xs || ys ? (xs ? 1 : 0) - (ys ? 1 : 0) : (xv > yv) - (xv < yv);
+        assert_true(d <= 0);            /* score asc, nulls last */
+        if (d == 0) assert_true(x < y); /* stable */
+    }
+    fl_free(seen);
+    fl_free(perm);
+    fl_free(tmp);
+    fl_ice_sort_order_free(so);
     fl_batch_free(b);
     fl_schema_free(schema);
 }
@@ -427,6 +488,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_terms_and_json),
         cmocka_unit_test(test_perm_orders),
+        cmocka_unit_test(test_perm_random),
         cmocka_unit_test(test_compact_sorted),
         cmocka_unit_test(test_compact_sorted_files),
         cmocka_unit_test(test_unknown_transform_refused),
