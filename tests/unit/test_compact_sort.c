@@ -3,11 +3,11 @@
  * honours them (iceberg/compact.c): terms into orders and their JSON;
  * a batch's rows ordered asc and desc, nulls first and last, by two
  * keys, through a transform, floats in Java's total order, 5000 random
- * rows in order and stable; compaction of
- * shuffled one-row files under the table's default order writes the rows
- * in that order with sort_order_id in each manifest entry, and a group
- * of several files into consecutive ranges of the order; an order with
- * an unknown transform refuses the run before anything is written.
+ * rows in order and stable; compaction of shuffled one-row files under
+ * the table's default order writes the rows in that order with
+ * sort_order_id in each manifest entry, and a group of several files
+ * into consecutive ranges of the order; an order with an unknown
+ * transform refuses the run before anything is written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
