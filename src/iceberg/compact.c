@@ -411,7 +411,7 @@ struct writer {
     int64_t rows_per_file, staged;
     struct fl_ice_data_file *out;
     int nout;
-    /* sorting (so != NULL): a file's rows staged, then ordered */
+    /* sorting (so != NULL): the group's rows staged, then ordered */
     const struct fl_ice_sort_order *so;
     struct fl_batch *stage, *chunk;
     uint32_t *perm, *tmp;
@@ -501,7 +501,7 @@ static fl_err_t writer_flush(struct writer *w, struct fl_error *err) {
     return rc;
 }
 
-/* Stages b's rows to be sorted with the rest of the file's. */
+/* Stages b's rows to be sorted with the rest of the group's. */
 static fl_err_t stage_add(struct writer *w, const struct fl_batch *b, struct fl_error *err) {
     fl_err_t rc = w->stage ? FL_OK : fl_batch_new(b->schema, 0, &w->stage, err);
     for (int c = 0; c < b->ncols && !rc; c++)

@@ -69,6 +69,9 @@ static fl_err_t parse_field(json_t *jf, int32_t order_id, int i, struct fl_ice_s
     int64_t sid = 0;
     fl_err_t rc = fl_ice_json_i64(jf, what, "source-id", FL_ICE_JSON_REQUIRED, 0, &sid, err);
     if (rc) return rc;
+    if (sid < 0 || sid > INT32_MAX)
+        return fl_errf(err, FL_ERR_CORRUPT, "%s: source-id %lld is not a field id", what,
+                       (long long)sid);
     f->source_id = (int32_t)sid;
     const char *xf = json_string_value(json_object_get(jf, "transform"));
     const char *dir = json_string_value(json_object_get(jf, "direction"));
