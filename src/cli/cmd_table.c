@@ -6,7 +6,7 @@
  *   append|overwrite T FILE.ndjson|FILE.parquet | compact T [OPTS] | scan T [--snapshot ID]
  * [--where EXPR] expire T [--older-than TS] [--retain-last N] [--snapshot-id ID]... [--dry-run]
  * [--limit N] delete T --where EXPR | drop T [--purge] alter T
- * add-column|rename-column|drop-column|widen|partition-by|set|unset ...
+ * add-column|rename-column|drop-column|widen|partition-by|sort-by|set|unset ...
  *
  * T is NS.NAME in the catalog, or a table folder or metadata file (a
  * path or URI containing '/'), read without any catalog as DuckDB's
@@ -88,6 +88,7 @@ static void usage(FILE *f) {
         "  alter T add-column NAME TYPE [required] | rename-column OLD NEW | drop-column NAME\n"
         "        | widen NAME long|double|decimal(P,S) | partition-by [TERM]... | set K=V... | "
         "unset K...\n"
+        "        | sort-by ['TERM [asc|desc] [nulls first|last]']...  (the order compact writes)\n"
         "T is NS.NAME, or a table folder or metadata file (path or URI) read without a catalog.\n"
         "Defaults: --warehouse $FLOE_WAREHOUSE or ./warehouse, --catalog $FLOE_CATALOG or\n"
         "sqlite:<warehouse>/catalog.db for a local warehouse.\n");
@@ -278,6 +279,7 @@ static int cmd_describe(struct fl_ice_table *tbl) {
     fl_schema_to_json(fl_ice_meta_current_schema(m), &b);
     fl_buf_append_str(&b, ",\"partition_spec\":");
     fl_ice_spec_to_json(fl_ice_meta_default_spec(m), 0, &b);
+    fl_buf_printf(&b, ",\"default_sort_order_id\":%d", (int)m->default_sort_order_id);
     fwrite(b.data, 1, b.len, stdout);
     const char *tr = fl_ice_snapshot_summary(m, m->current_snapshot_id, "total-records");
     printf(",\"total_records\":%s}\n", tr ? tr : "0");
@@ -757,7 +759,7 @@ static bool remove_all(void *ctx, const struct fl_ice_data_file *df) {
 
 /* alter T add-column NAME TYPE [required] | rename-column OLD NEW |
  * drop-column NAME | widen NAME TYPE | partition-by [TERM...] |
- * set KEY=VALUE... | unset KEY... */
+ * sort-by [TERM...] | set KEY=VALUE... | unset KEY... */
 static int cmd_alter(struct fl_ice_table *tbl, int argc, char **argv) {
     struct fl_error err = {0};
     if (argc < 1) {
@@ -786,6 +788,8 @@ static int cmd_alter(struct fl_ice_table *tbl, int argc, char **argv) {
         rc = fl_ice_table_evolve_schema(tbl, &ch, 1, &err);
     } else if (!strcmp(what, "partition-by")) {
         rc = fl_ice_table_set_partitioning(tbl, (const char *const *)argv + 1, argc - 1, &err);
+    } else if (!strcmp(what, "sort-by")) {
+        rc = fl_ice_table_set_sort_order(tbl, (const char *const *)argv + 1, argc - 1, &err);
     } else if ((!strcmp(what, "set") || !strcmp(what, "unset")) && argc >= 2) {
         const char *keys[MAX_TERMS], *vals[MAX_TERMS];
         int n = 0;

@@ -26,8 +26,9 @@ int fl_cli_table_compact(struct fl_ice_table *tbl, const struct fl_cli_compact_a
     struct fl_ice_compact_result res;
     struct fl_error err = {0};
     fl_err_t rc = fl_ice_table_compact(tbl, &opts, &res, &err);
-    if (res.sort_order_ignored)
-        printf("note: the table's sort order is not applied (floe has no sorter yet)\n");
+    if (res.sort_order_id != 0)
+        printf("rows of each written file sorted by the table's sort order %d\n",
+               (int)res.sort_order_id);
     int committed = 0, abandoned = 0, files_in = 0, files_out = 0, dels = 0;
     int64_t rows = 0, last = -1;
     for (int i = 0; i < res.ngroups; i++) {

@@ -16,7 +16,17 @@
  *    (their position and equality deletes applied) and write the rows
  *    with an appender into files of the table's default spec, a new file
  *    each time the rows reach target-size worth (estimated from the
- *    input's bytes per row).
+ *    input's bytes per row). When the table's default sort order is not
+ *    the unsorted order 0, the group's rows are staged in one batch
+ *    first, ordered by it (sort.c: a permutation of row indexes over the
+ *    columns, then gathered a column at a time), and written in that
+ *    order, so the group's files hold consecutive ranges of the order as
+ *    Java's sort rewrite (a range shuffle) makes them; each file's
+ *    manifest entry records the order's id (sort_order_id). A group
+ *    whose rows pass SORT_MEM_MAX in memory is sorted in runs of that
+ *    size (each file still sorted; the runs' files overlap). An order
+ *    floe cannot apply (unknown transform, a column gone) refuses the
+ *    run before anything is written.
  * 3. Commit one "replace" snapshot per group (fl_ice_table_rewrite): it
  *    removes the group's data files and the position delete files that
  *    name only them, and adds the new files with data sequence number
@@ -30,11 +40,11 @@
  * The commit is the ordinary optimistic one (a metadata swap, retried
  * on a lost compare-and-swap), so a pipeline committing the same table
  * never waits for a compaction: at worst one of its attempts retries.
- * The table's sort order is not applied (floe has no sorter yet).
  */
 #include "iceberg/compact.h"
 #include "core/mem.h"
 #include "format/parquet/reader.h"
+#include "iceberg/sort.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +53,11 @@
 #define POS_FILE_PATH_ID 2147483546
 #define DELETE_FILE_MAX ((size_t)512 << 20)
 #define ROUNDS 2
+/* sorting: a group's rows are ordered in memory; past this size each
+ * run of rows is sorted on its own */
+#define SORT_MEM_MAX ((size_t)256 << 20)
+#define SORT_ROWS_MAX ((size_t)1 << 30)
+#define SORT_CHUNK 65536
 
 struct cfile {
     struct fl_ice_data_file df;
@@ -396,19 +411,104 @@ struct writer {
     int64_t rows_per_file, staged;
     struct fl_ice_data_file *out;
     int nout;
+    /* sorting (so != NULL): the group's rows staged, then ordered */
+    const struct fl_ice_sort_order *so;
+    struct fl_batch *stage, *chunk;
+    uint32_t *perm, *tmp;
+    size_t permcap;
 };
 
-static fl_err_t writer_flush(struct writer *w, struct fl_error *err) {
+static void writer_fini(struct writer *w) {
+    fl_batch_free(w->stage);
+    fl_batch_free(w->chunk);
+    fl_free(w->perm);
+    fl_free(w->tmp);
+    w->stage = w->chunk = NULL;
+    w->perm = w->tmp = NULL;
+    w->permcap = 0;
+}
+
+/* Bytes the staged rows take in memory. */
+static size_t stage_bytes(const struct fl_batch *b) {
+    size_t n = 0;
+    for (int c = 0; c < b->ncols; c++) {
+        const struct fl_col *col = &b->cols[c];
+        n += col->width ? col->len * col->width : col->heap.len + col->len * sizeof(uint32_t);
+    }
+    return n;
+}
+
+/* Closes the appender's files (one per partition) into w->out. */
+static fl_err_t writer_close_files(struct writer *w, struct fl_error *err) {
     struct fl_ice_data_file *dfs = NULL;
     int n = 0;
     fl_err_t rc = fl_ice_appender_write(w->ap, &dfs, &n, err);
     if (rc) return rc;
     w->out = fl_reallocarray(w->out, (size_t)w->nout + (size_t)n + 1, sizeof(*w->out));
+    for (int i = 0; i < n; i++) dfs[i].sort_order_id = w->so ? w->so->order_id : 0;
     memcpy(w->out + w->nout, dfs, sizeof(*dfs) * (size_t)n);
     w->nout += n;
     fl_free(dfs);
-    w->staged = 0;
     return FL_OK;
+}
+
+/* Orders the staged rows by the sort order and hands them to the
+ * appender in that order, at most SORT_CHUNK rows at a time, closing
+ * the files every rows_per_file rows: the files of one sorted run hold
+ * consecutive ranges of the order. */
+static fl_err_t stage_sorted(struct writer *w, struct fl_error *err) {
+    struct fl_batch *st = w->stage;
+    size_t n = st->nrows;
+    if (n > w->permcap) {
+        fl_free(w->perm);
+        fl_free(w->tmp);
+        w->perm = fl_reallocarray(NULL, n, sizeof(*w->perm));
+        w->tmp = fl_reallocarray(NULL, n, sizeof(*w->tmp));
+        w->permcap = n;
+    }
+    fl_ice_sort_perm(w->so, st, w->perm, w->tmp);
+    fl_err_t rc = FL_OK;
+    if (!w->chunk) rc = fl_batch_new(st->schema, SORT_CHUNK, &w->chunk, err);
+    size_t in_file = 0, per_file = (size_t)w->rows_per_file;
+    for (size_t lo = 0; lo < n && !rc;) {
+        size_t hi = lo + SORT_CHUNK < n ? lo + SORT_CHUNK : n;
+        if (hi - lo > per_file - in_file) hi = lo + (per_file - in_file);
+        fl_batch_reset(w->chunk);
+        /* gather, a column at a time */
+        for (int c = 0; c < st->ncols && !rc; c++)
+            for (size_t i = lo; i < hi && !rc; i++)
+                rc = fl_col_append_from(&w->chunk->cols[c], &st->cols[c], w->perm[i]);
+        if (!rc) rc = fl_batch_seal(w->chunk);
+        if (!rc) rc = fl_ice_appender_add(w->ap, w->chunk, err);
+        in_file += hi - lo;
+        lo = hi;
+        if (!rc && in_file == per_file) {
+            rc = writer_close_files(w, err);
+            in_file = 0;
+        }
+    }
+    fl_batch_reset(st);
+    if (rc && !err->msg[0]) fl_errf(err, rc, "sorting the rows of a group failed");
+    return rc;
+}
+
+/* Writes what is staged: without a sort order, the appender's file(s);
+ * with one, the staged rows sorted into files of rows_per_file rows. */
+static fl_err_t writer_flush(struct writer *w, struct fl_error *err) {
+    fl_err_t rc = w->so && w->stage ? stage_sorted(w, err) : FL_OK;
+    if (!rc) rc = writer_close_files(w, err);
+    w->staged = 0;
+    return rc;
+}
+
+/* Stages b's rows to be sorted with the rest of the group's. */
+static fl_err_t stage_add(struct writer *w, const struct fl_batch *b, struct fl_error *err) {
+    fl_err_t rc = w->stage ? FL_OK : fl_batch_new(b->schema, 0, &w->stage, err);
+    for (int c = 0; c < b->ncols && !rc; c++)
+        rc = fl_col_append_rows(&w->stage->cols[c], &b->cols[c], 0, b->nrows);
+    if (!rc) rc = fl_batch_seal(w->stage);
+    if (rc && !err->msg[0]) fl_errf(err, rc, "staging rows to sort failed");
+    return rc;
 }
 
 static fl_err_t write_batch(void *ctx, const struct fl_batch *b, const char *path,
@@ -416,9 +516,13 @@ static fl_err_t write_batch(void *ctx, const struct fl_batch *b, const char *pat
     (void)path;
     (void)pos;
     struct writer *w = ctx;
-    fl_err_t rc = fl_ice_appender_add(w->ap, b, err);
+    fl_err_t rc = w->so ? stage_add(w, b, err) : fl_ice_appender_add(w->ap, b, err);
     w->staged += (int64_t)b->nrows;
-    if (!rc && w->staged >= w->rows_per_file) rc = writer_flush(w, err);
+    /* sorting: the whole group is staged, up to the memory cap */
+    bool full =
+        w->so ? !rc && (stage_bytes(w->stage) >= SORT_MEM_MAX || w->stage->nrows >= SORT_ROWS_MAX)
+              : w->staged >= w->rows_per_file;
+    if (!rc && full) rc = writer_flush(w, err);
     return rc;
 }
 
@@ -441,6 +545,7 @@ static fl_err_t group_write(struct group_ctx *gc, int64_t snap, struct writer *w
     fl_ice_scan_free(sc);
     fl_ice_appender_free(w->ap);
     w->ap = NULL;
+    writer_fini(w);
     return rc;
 }
 
@@ -452,8 +557,9 @@ static void str_list_free(char **v, int n) {
 /* Rewrites and commits group gi; a failed validation abandons it (the
  * result says why) and is not an error. */
 static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
-                          const struct limits *lim, const struct fl_ice_compact_opts *o,
-                          struct fl_ice_compact_result *res, struct fl_error *err) {
+                          const struct limits *lim, const struct fl_ice_sort_order *so,
+                          const struct fl_ice_compact_opts *o, struct fl_ice_compact_result *res,
+                          struct fl_error *err) {
     struct fl_ice_compact_group *g = &res->groups[gi];
     struct group_ctx gc = {.p = p, .gi = gi, .seq0 = seq0};
     const char *key = NULL;
@@ -488,7 +594,7 @@ static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
     }
     qsort(gc.remove, (size_t)gc.nremove, sizeof(char *), str_cmp);
 
-    struct writer w = {0};
+    struct writer w = {.so = so};
     double bpr = g->records > 0 ? (double)g->bytes / (double)g->records : 1.0;
     w.rows_per_file = (int64_t)((double)lim->target / (bpr > 0 ? bpr : 1.0));
     if (w.rows_per_file < 1) w.rows_per_file = 1;
@@ -605,8 +711,8 @@ fl_err_t fl_ice_table_compact(struct fl_ice_table *tbl, const struct fl_ice_comp
     struct limits lim;
     limits_from(tbl, o, &lim);
     res->target_size = lim.target;
-    res->sort_order_ignored = tbl->meta->default_sort_order_id != 0;
     fl_err_t rc = FL_OK;
+    struct fl_ice_sort_order *so = NULL;
     char **retry = NULL;
     int nretry = 0;
     for (int round = 0; round < ROUNDS && !rc; round++) {
@@ -615,6 +721,15 @@ fl_err_t fl_ice_table_compact(struct fl_ice_table *tbl, const struct fl_ice_comp
         const struct fl_ice_snapshot *s0 = fl_ice_meta_current_snapshot(tbl->meta);
         if (!s0) break;
         int64_t snap = s0->snapshot_id, seq0 = s0->sequence_number;
+        /* the default sort order, bound to this round's schema: one floe
+         * cannot apply refuses the run before anything is written */
+        fl_ice_sort_order_free(so);
+        so = NULL;
+        if ((rc = fl_ice_sort_order_default(tbl->meta, &so, err))) {
+            fl_err_prefix(err, "compaction refused");
+            break;
+        }
+        res->sort_order_id = so ? so->order_id : 0;
         if (round == 0) {
             res->start_snapshot_id = snap;
             res->start_sequence_number = seq0;
@@ -628,7 +743,7 @@ fl_err_t fl_ice_table_compact(struct fl_ice_table *tbl, const struct fl_ice_comp
         retry = NULL;
         nretry = 0;
         for (int gi = first; gi < res->ngroups && !rc && !o->dry_run; gi++) {
-            rc = group_run(&p, gi, snap, seq0, &lim, o, res, err);
+            rc = group_run(&p, gi, snap, seq0, &lim, so, o, res, err);
             if (!rc && res->groups[gi].state == FL_ICE_GROUP_ABANDONED && round + 1 < ROUNDS &&
                 strstr(res->groups[gi].why, "position deletes")) {
                 char k[64 + 1024];
@@ -642,6 +757,7 @@ fl_err_t fl_ice_table_compact(struct fl_ice_table *tbl, const struct fl_ice_comp
         plan_fini(&p);
     }
     str_list_free(retry, nretry);
+    fl_ice_sort_order_free(so);
     if (!rc && !o->dry_run && res->ngroups > 0) rc = count_parts(tbl, res, true, err);
     if (o->dry_run)
         for (int i = 0; i < res->nparts; i++) {

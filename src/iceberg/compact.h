@@ -3,8 +3,9 @@
  * RewriteDataFiles with the bin-pack strategy and partial progress): per
  * partition, small data files and files with deletes attached are
  * grouped and each group is rewritten, its deletes applied, into files
- * near the target size, committed as one "replace" snapshot per group
- * that validates against what was committed since the plan.
+ * near the target size (in the table's sort order, if it has one),
+ * committed as one "replace" snapshot per group that validates against
+ * what was committed since the plan.
  */
 #ifndef FL_ICEBERG_COMPACT_H
 #define FL_ICEBERG_COMPACT_H
@@ -66,7 +67,8 @@ struct fl_ice_compact_partition {
 struct fl_ice_compact_result {
     int64_t start_snapshot_id, start_sequence_number;
     int64_t target_size;
-    bool sort_order_ignored; /* the table has a sort order; floe has no sorter yet */
+    int32_t sort_order_id; /* the order the written files' rows are in (the table's default); 0
+                              unsorted */
     struct fl_ice_compact_group *groups;
     int ngroups;
     struct fl_ice_compact_partition *parts;
@@ -74,10 +76,11 @@ struct fl_ice_compact_result {
 };
 
 /* Plans against the current snapshot and (unless dry_run) rewrites and
- * commits each group; a group whose validation fails is abandoned (its
- * written files deleted) and the others go on. Refuses, before any
- * change, a format version above 2, an unknown content kind and a data
- * file that is not Parquet. res is filled even on error (fini it). */
+ * commits each group, its rows in the table's default sort order; a
+ * group whose validation fails is abandoned (its written files deleted)
+ * and the others go on. Refuses, before any change, a format version
+ * above 2, an unknown content kind, a data file that is not Parquet and
+ * a sort order floe cannot apply (FL_ERR_UNSUPPORTED). res is filled even on error (fini it). */
 fl_err_t fl_ice_table_compact(struct fl_ice_table *tbl, const struct fl_ice_compact_opts *opts,
                               struct fl_ice_compact_result *res, struct fl_error *err);
 void fl_ice_compact_result_fini(struct fl_ice_compact_result *res);

@@ -54,7 +54,8 @@ struct fl_ice_data_file {
     int ncols;
     int32_t *equality_ids; /* equality deletes only */
     int nequality;
-    struct fl_buf arena; /* owns bound and partition bytes */
+    int32_t sort_order_id; /* data and equality delete files: the order the rows are in, 0 none */
+    struct fl_buf arena;   /* owns bound and partition bytes */
 };
 
 /* Fills df from a closed Parquet writer's result for a file at path

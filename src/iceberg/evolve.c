@@ -10,11 +10,17 @@
  * decimal precision with the same scale. A column a partition field or an
  * identifier field uses (in any spec, current or past) cannot be dropped. Partition evolution adds
  * a spec and makes it the default; fields equal to an earlier spec's (same source and transform)
- * keep that field's id, as Iceberg Java does.
+ * keep that field's id, as Iceberg Java does. A new sort order is added
+ * and made the default, or an equal earlier one (same fields) made the
+ * default again, as Java's ReplaceSortOrder does; no terms select the
+ * unsorted order 0.
  */
 #include "core/mem.h"
 #include "iceberg/evolve.h"
+#include "iceberg/metadata_int.h"
+#include "iceberg/sort.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct schema_ctx {
@@ -215,4 +221,55 @@ fl_err_t fl_ice_table_set_properties(struct fl_ice_table *tbl, const char *const
                                      const char *const *values, int n, struct fl_error *err) {
     struct props_ctx pc = {keys, values, n};
     return fl_ice_table_commit_meta(tbl, apply_props, &pc, err);
+}
+
+struct order_ctx {
+    const char *const *terms;
+    int n;
+};
+
+static fl_err_t apply_order(void *ctx, struct fl_ice_meta *next, int attempt,
+                            struct fl_error *err) {
+    (void)attempt;
+    struct order_ctx *oc = ctx;
+    json_t *d = FL_ICE_DOC(next);
+    if (oc->n == 0) {
+        json_object_set_new(d, "default-sort-order-id", json_integer(0));
+        return fl_ice_meta_rebuild(next, err);
+    }
+    struct fl_ice_sort_order *so = NULL;
+    fl_err_t rc =
+        fl_ice_sort_order_from_terms(fl_ice_meta_current_schema(next), oc->terms, oc->n, &so, err);
+    if (rc) return rc;
+    struct fl_buf b;
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    rc = fl_ice_sort_order_to_json(so, &b);
+    fl_ice_sort_order_free(so);
+    json_t *jo = rc ? NULL : json_loadb((const char *)b.data, b.len, 0, NULL);
+    fl_buf_fini(&b);
+    if (!jo) return fl_errf(err, FL_ERR_NOMEM, "sort order JSON");
+    json_t *orders = fl_ice_doc_member(d, "sort-orders", 1);
+    int64_t id = -1, max = 0;
+    for (size_t i = 0; i < json_array_size(orders); i++) {
+        json_t *o = json_array_get(orders, i);
+        json_t *jid = json_object_get(o, "order-id");
+        int64_t oid = json_is_integer(jid) ? (int64_t)json_integer_value(jid) : 0;
+        if (oid > max) max = oid;
+        if (id < 0 && json_equal(json_object_get(o, "fields"), json_object_get(jo, "fields")))
+            id = oid;
+    }
+    if (id < 0) {
+        id = max + 1;
+        json_object_set_new(jo, "order-id", json_integer(id));
+        json_array_append(orders, jo);
+    }
+    json_decref(jo);
+    json_object_set_new(d, "default-sort-order-id", json_integer(id));
+    return fl_ice_meta_rebuild(next, err);
+}
+
+fl_err_t fl_ice_table_set_sort_order(struct fl_ice_table *tbl, const char *const *terms, int n,
+                                     struct fl_error *err) {
+    struct order_ctx oc = {terms, n};
+    return fl_ice_table_commit_meta(tbl, apply_order, &oc, err);
 }

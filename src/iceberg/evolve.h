@@ -31,6 +31,12 @@ fl_err_t fl_ice_table_evolve_schema(struct fl_ice_table *tbl, const struct fl_ic
  * none = unpartitioned), made the default for new data. */
 fl_err_t fl_ice_table_set_partitioning(struct fl_ice_table *tbl, const char *const *terms, int n,
                                        struct fl_error *err);
+/* Makes the sort order of terms ("id", "day(ts) desc", "name asc nulls
+ * last": fl_ice_sort_order_from_terms) the table's default, reusing an
+ * equal order's id; no terms = unsorted (order 0). Compaction then
+ * writes its rows in that order. */
+fl_err_t fl_ice_table_set_sort_order(struct fl_ice_table *tbl, const char *const *terms, int n,
+                                     struct fl_error *err);
 /* Sets (value != NULL) or removes (value == NULL) table properties. */
 fl_err_t fl_ice_table_set_properties(struct fl_ice_table *tbl, const char *const *keys,
                                      const char *const *values, int n, struct fl_error *err);

@@ -341,7 +341,7 @@ static fl_err_t fill_entry(struct fl_avro_arena *ar, struct fl_avro_value *rec,
             rc = fl_avro_value_set_int(&eq->u.items[i], df->equality_ids[i]);
     }
     if (!rc && df->content != FL_ICE_CONTENT_POSITION_DELETES)
-        rc = fl_avro_value_set_int(FIELD(d, 140), 0);
+        rc = fl_avro_value_set_int(FIELD(d, 140), df->sort_order_id);
     return rc;
 }
 
@@ -794,6 +794,7 @@ fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len,
             e.df.equality_ids = eq;
             e.df.nequality = (int)eqv->n;
         }
+        e.df.sort_order_id = (int32_t)get_long(FIELD(d, 140), 0);
         if (fn(ctx, &e)) break;
     }
     fl_free(eq);

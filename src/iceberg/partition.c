@@ -139,7 +139,7 @@ static const char *default_suffix(fl_ice_xf_kind_t kind) {
 
 /* Parses one term: "col", "day(col)", "bucket(16, col)", "truncate(4,col)";
  * also the spec's spellings "years/months/days/hours". */
-static fl_err_t parse_term(const char *term, char *xf, size_t xfsz, char *col, size_t colsz) {
+fl_err_t fl_ice_term_parse(const char *term, char *xf, size_t xfsz, char *col, size_t colsz) {
     const char *open = strchr(term, '(');
     if (!open) {
         snprintf(xf, xfsz, "identity");
@@ -187,7 +187,7 @@ fl_err_t fl_ice_spec_from_terms(const struct fl_schema *schema, int32_t spec_id,
     fl_err_t rc = FL_OK;
     for (int i = 0; i < nterms; i++) {
         char xf[64], col[256];
-        if (parse_term(terms[i], xf, sizeof(xf), col, sizeof(col))) {
+        if (fl_ice_term_parse(terms[i], xf, sizeof(xf), col, sizeof(col))) {
             rc = fl_errf(err, FL_ERR_INVALID,
                          "partition term \"%s\" is not col, f(col) or f(N, col)", terms[i]);
             break;

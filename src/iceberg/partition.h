@@ -42,6 +42,10 @@ fl_err_t fl_ice_spec_parse(const char *json, size_t len, struct fl_ice_spec **ou
 fl_err_t fl_ice_spec_from_terms(const struct fl_schema *schema, int32_t spec_id,
                                 const char *const *terms, int nterms, int32_t first_field_id,
                                 struct fl_ice_spec **out, struct fl_error *err);
+/* One such term into the spec's transform text ("day", "bucket[16]",
+ * "identity") and the column name; FL_ERR_INVALID when it is not col,
+ * f(col) or f(N, col). Partition and sort order terms alike. */
+fl_err_t fl_ice_term_parse(const char *term, char *xf, size_t xfsz, char *col, size_t colsz);
 /* Checks every source id exists in schema and takes its transform. */
 fl_err_t fl_ice_spec_bind(const struct fl_ice_spec *spec, const struct fl_schema *schema,
                           struct fl_error *err);

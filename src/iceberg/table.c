@@ -372,6 +372,15 @@ fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_ice_catalog *icat, c
                              const char *name, const struct fl_schema *schema,
                              const struct fl_ice_spec *spec, const struct fl_ice_kv *props,
                              int nprops, struct fl_ice_table **out, struct fl_error *err) {
+    return fl_ice_table_create_with(st, icat, ns, name, schema, spec, props, nprops, NULL, 0, out,
+                                    err);
+}
+
+fl_err_t fl_ice_table_create_with(struct fl_store *st, struct fl_ice_catalog *icat, const char *ns,
+                                  const char *name, const struct fl_schema *schema,
+                                  const struct fl_ice_spec *spec, const struct fl_ice_kv *props,
+                                  int nprops, const char *const *updates, int nupdates,
+                                  struct fl_ice_table **out, struct fl_error *err) {
     if (!icat)
         return fl_errf(err, FL_ERR_INVALID, "table %s.%s: creating a table needs a catalog", ns,
                        name);
@@ -392,6 +401,8 @@ fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_ice_catalog *icat, c
     rc = fl_ice_meta_new(schema, spec, location, props, nprops, fl_time_now_us() / 1000, &tbl->meta,
                          err);
     fl_free(location);
+    for (int i = 0; i < nupdates && !rc; i++)
+        rc = fl_ice_meta_apply_update(tbl->meta, updates[i], strlen(updates[i]), err);
     if (!rc) rc = write_metadata(tbl, tbl->meta, 1, &tbl->metadata_location, &key, err);
     if (!rc) {
         rc = icat->ops->create(icat, ns, name, tbl->metadata_location, err);

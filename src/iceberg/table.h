@@ -48,6 +48,16 @@ fl_err_t fl_ice_table_create(struct fl_store *st, struct fl_ice_catalog *icat, c
                              const char *name, const struct fl_schema *schema,
                              const struct fl_ice_spec *spec, const struct fl_ice_kv *props,
                              int nprops, struct fl_ice_table **out, struct fl_error *err);
+/* The same, with REST TableUpdate objects (JSON texts, see
+ * fl_ice_meta_apply_update) applied to the new metadata before its first
+ * version is written: a CreateTableRequest's write-order becomes the
+ * table's default sort order in that first version. An update that
+ * fails creates nothing. */
+fl_err_t fl_ice_table_create_with(struct fl_store *st, struct fl_ice_catalog *icat, const char *ns,
+                                  const char *name, const struct fl_schema *schema,
+                                  const struct fl_ice_spec *spec, const struct fl_ice_kv *props,
+                                  int nprops, const char *const *updates, int nupdates,
+                                  struct fl_ice_table **out, struct fl_error *err);
 /* Loads the table the catalog icat names. */
 fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_ice_catalog *icat, const char *ns,
                            const char *name, struct fl_ice_table **out, struct fl_error *err);

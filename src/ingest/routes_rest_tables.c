@@ -32,13 +32,28 @@ void fl_rest_table_list(struct rest_call *c) {
     }
 }
 
+/* A CreateTableRequest's write-order with fields as the updates that
+ * add it and make it the default (into upd[0..1], freed by the caller);
+ * how many. */
+static int write_order_updates(json_t *wo, char **upd) {
+    if (!json_is_object(wo) || json_array_size(json_object_get(wo, "fields")) == 0) return 0;
+    json_t *add = json_pack("{s:s, s:O}", "action", "add-sort-order", "sort-order", wo);
+    upd[0] = add ? json_dumps(add, JSON_COMPACT) : NULL;
+    json_decref(add);
+    upd[1] = strdup("{\"action\":\"set-default-sort-order\",\"sort-order-id\":-1}");
+    return 2;
+}
+
 /* POST /v1/namespaces/{ns}/tables: CreateTableRequest {name, schema,
- * partition-spec, properties} */
+ * partition-spec, write-order, properties} */
 void fl_rest_table_create(struct rest_call *c) {
     struct fl_error err = {0};
     const char *name = json_string_value(json_object_get(c->body, "name"));
     json_t *js = json_object_get(c->body, "schema");
     json_t *jp = json_object_get(c->body, "partition-spec");
+    json_t *jw = json_object_get(c->body, "write-order");
+    char *upd[2] = {NULL, NULL};
+    int nupd = 0;
     char *stext = NULL, *ptext = NULL;
     struct fl_schema *schema = NULL;
     struct fl_ice_spec *spec = NULL;
@@ -46,10 +61,11 @@ void fl_rest_table_create(struct rest_call *c) {
     const char **keys = NULL, **vals = NULL;
     struct fl_ice_kv *props = NULL;
     int np = 0;
-    if (!name || !json_is_object(js) || (jp && !json_is_object(jp) && !json_is_null(jp))) {
+    if (!name || !json_is_object(js) || (jp && !json_is_object(jp) && !json_is_null(jp)) ||
+        (jw && !json_is_object(jw) && !json_is_null(jw))) {
         fl_ingest_resp_error(c->resp, FL_INGEST_E_ICE_BAD_REQUEST,
                              "CreateTableRequest needs name and schema (and an object "
-                             "partition-spec)");
+                             "partition-spec and write-order)");
         goto out;
     }
     if (fl_rest_string_map(c, json_object_get(c->body, "properties"), "properties", &keys, &vals,
@@ -64,9 +80,14 @@ void fl_rest_table_create(struct rest_call *c) {
         rc = ptext ? fl_ice_spec_parse(ptext, strlen(ptext), &spec, &err) : FL_ERR_NOMEM;
     }
     if (!rc) rc = fl_catalog_ns_exists(c->rest->cat, c->ns, &err);
+    if (!rc) {
+        nupd = write_order_updates(jw, upd);
+        if (nupd && (!upd[0] || !upd[1])) rc = fl_errf(&err, FL_ERR_NOMEM, "write-order");
+    }
     if (!rc)
-        rc = fl_ice_table_create(c->rest->store, fl_catalog_ice(c->rest->cat), c->ns, name, schema,
-                                 spec, props, np, &tbl, &err);
+        rc = fl_ice_table_create_with(c->rest->store, fl_catalog_ice(c->rest->cat), c->ns, name,
+                                      schema, spec, props, np, (const char *const *)upd, nupd, &tbl,
+                                      &err);
     if (rc)
         fl_rest_fail(c, rc, &err, FL_INGEST_E_ICE_NO_NAMESPACE);
     else
@@ -77,6 +98,8 @@ out:
     fl_schema_free(schema);
     free(stext);
     free(ptext);
+    free(upd[0]);
+    free(upd[1]);
     fl_free(keys);
     fl_free(vals);
     fl_free(props);

@@ -15,27 +15,21 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { icebergMetadata, icebergRead } from 'icebird';
+import { icebergMetadata } from 'icebird';
 import { describeAvro } from './avro_check.mjs';
-import { bagDiff, floeOk, JNum, mapFetch, ndjson, startHttpServer } from './iceberg_util.mjs';
+import { bagDiff, floeOk, icebirdSnapshotRows, JNum, ndjson, serveWarehouse, writeSchema } from './iceberg_util.mjs';
 import { qstr, tmpDir } from './parquet_util.mjs';
 
-let tmp, wh, server, restoreFetch, compactOut;
+let tmp, wh, server, compactOut;
 const T = 'db.events';
 const local = (p) => fileURLToPath(p);
 
 before(async () => {
   tmp = tmpDir('floe-compact-');
   wh = path.join(tmp, 'wh');
-  const schema = path.join(tmp, 'schema.json');
-  fs.writeFileSync(schema, JSON.stringify({
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'city', required: false, type: 'string' },
-    ],
-  }));
+  const schema = writeSchema(tmp, [['id', 'long', true], ['city', 'string']]);
   const ft = (...a) => floeOk(['table', '--warehouse', wh, ...a]);
   ft('create', T, '--schema', schema, '--partition', 'city');
   const f = path.join(tmp, 'rows.ndjson');
@@ -45,12 +39,10 @@ before(async () => {
   }
   ft('delete', T, '--where', 'id = 5');
   compactOut = ft('compact', T).stdout;
-  server = await startHttpServer(wh);
-  restoreFetch = mapFetch({ [pathToFileURL(wh).href + '/']: server.url + '/' });
+  server = await serveWarehouse(wh);
 });
 
 after(async () => {
-  if (restoreFetch) restoreFetch();
   if (server) await server.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -71,10 +63,7 @@ test('icebird reads the compacted table and every older snapshot as floe does', 
   for (const s of snaps) {
     const id = s.snapshot_id instanceof JNum ? s.snapshot_id.text : String(s.snapshot_id);
     const floeRows = sorted(ndjson(floeOk(['table', '--warehouse', wh, 'scan', T, '--snapshot', id]).stdout).map(tuple));
-    const snap = meta.snapshots.find((m) => m['manifest-list'] === s.manifest_list);
-    assert.ok(snap, `snapshot ${id} is not in the metadata icebird read`);
-    const asOf = { ...meta, 'current-snapshot-id': snap['snapshot-id'] };
-    const ice = sorted((await icebergRead({ tableUrl, metadata: asOf })).map((r) => `${r.id}|${r.city}`));
+    const ice = sorted((await icebirdSnapshotRows(tableUrl, meta, s.manifest_list)).map((r) => `${r.id}|${r.city}`));
     assert.equal(ice.join('\n'), floeRows.join('\n'), `snapshot ${id}: icebird != floe:\n${bagDiff(ice, floeRows)}`);
     current = floeRows;
   }

@@ -25,24 +25,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { icebergMetadata, icebergRead } from 'icebird';
-import { bagDiff, floeOk, JNum, mapFetch, ndjson, startHttpServer, tableDir } from './iceberg_util.mjs';
+import { fileURLToPath } from 'node:url';
+import { icebergMetadata } from 'icebird';
+import {
+  bagDiff, floeOk, icebirdSnapshotRows, JNum, ndjson, serveWarehouse, tableDir, writeSchema,
+} from './iceberg_util.mjs';
 import { tmpDir } from './parquet_util.mjs';
 
-let tmp, wh, server, restoreFetch;
+let tmp, wh, server;
 const T = 'db.events';
 
 before(async () => {
   tmp = tmpDir('floe-expire-');
   wh = path.join(tmp, 'wh');
-  const schema = path.join(tmp, 'schema.json');
-  fs.writeFileSync(schema, JSON.stringify({
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'city', required: false, type: 'string' },
-    ],
-  }));
+  const schema = writeSchema(tmp, [['id', 'long', true], ['city', 'string']]);
   const ft = (...a) => floeOk(['table', '--warehouse', wh, ...a]);
   ft('create', T, '--schema', schema);
   let id = 0;
@@ -55,12 +51,10 @@ before(async () => {
   ft('compact', T);
   ft('delete', T, '--where', 'id = 5');
   for (let i = 0; i < 3; i++) append();
-  server = await startHttpServer(wh);
-  restoreFetch = mapFetch({ [pathToFileURL(wh).href + '/']: server.url + '/' });
+  server = await serveWarehouse(wh);
 });
 
 after(async () => {
-  if (restoreFetch) restoreFetch();
   if (server) await server.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -77,10 +71,7 @@ async function readAll() {
   for (const s of snaps) {
     const id = s.snapshot_id instanceof JNum ? s.snapshot_id.text : String(s.snapshot_id);
     const floeRows = sorted(ndjson(floeOk(['table', '--warehouse', wh, 'scan', T, '--snapshot', id]).stdout).map(tuple));
-    const snap = meta.snapshots.find((m) => m['manifest-list'] === s.manifest_list);
-    assert.ok(snap, `snapshot ${id} is not in the metadata icebird read`);
-    const asOf = { ...meta, 'current-snapshot-id': snap['snapshot-id'] };
-    const ice = sorted((await icebergRead({ tableUrl, metadata: asOf })).map((r) => `${r.id}|${r.city}`));
+    const ice = sorted((await icebirdSnapshotRows(tableUrl, meta, s.manifest_list)).map((r) => `${r.id}|${r.city}`));
     assert.equal(ice.join('\n'), floeRows.join('\n'), `snapshot ${id}: icebird != floe:\n${bagDiff(ice, floeRows)}`);
     out.set(s.manifest_list, { id, rows: floeRows });
   }

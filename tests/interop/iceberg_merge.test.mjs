@@ -17,28 +17,22 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { icebergRead } from 'icebird';
 import { describeAvro } from './avro_check.mjs';
-import { floeOk, mapFetch, parseJsonExact, startHttpServer, tableDir } from './iceberg_util.mjs';
+import { floeOk, parseJsonExact, serveWarehouse, tableDir, writeSchema } from './iceberg_util.mjs';
 import { qstr, tmpDir } from './parquet_util.mjs';
 
 const ROWS = 7; /* rows per append, each append a day of its own */
 const APPENDS = 5;
-let tmp, wh, dir, server, restoreFetch;
+let tmp, wh, dir, server;
 const snaps = []; /* snapshot id (text) of append i */
 
 before(async () => {
   tmp = tmpDir('floe-merge-');
   wh = path.join(tmp, 'wh');
-  const schema = path.join(tmp, 'schema.json');
-  fs.writeFileSync(schema, JSON.stringify({
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'city', required: false, type: 'string' },
-      { id: 2, name: 'temperature', required: false, type: 'double' },
-      { id: 3, name: 'ts', required: false, type: 'timestamp' }],
-  }));
+  const schema = writeSchema(tmp, [['city', 'string'], ['temperature', 'double'], ['ts', 'timestamp']]);
   floeOk(['table', '--warehouse', wh, 'create', 'm.weather', '--schema', schema, '--partition', 'day(ts)',
     '--property', 'commit.manifest.min-count-to-merge=3']);
   for (let a = 0; a < APPENDS; a++) {
@@ -51,12 +45,10 @@ before(async () => {
     snaps.push(/in snapshot (-?\d+)/.exec(out)[1]);
   }
   dir = tableDir(wh, 'm.weather');
-  server = await startHttpServer(wh);
-  restoreFetch = mapFetch({ [pathToFileURL(wh).href + '/']: server.url + '/' });
+  server = await serveWarehouse(wh);
 });
 
 after(async () => {
-  if (restoreFetch) restoreFetch();
   if (server) await server.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });

@@ -15,7 +15,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { icebergRead } from 'icebird';
 import {
   ALL_FIELDS, canonFloe, crashed, floe, FLOE_FIXTURES, icebergSchemaJson, makeRows, parseJsonExact, JNum,
 } from './parquet_util.mjs';
@@ -120,6 +121,54 @@ export function startHttpServer(root) {
     child.stderr.on('data', (d) => { out += d; });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`http-server exited ${code}: ${out}`)); });
   });
+}
+
+/*
+ * Serves warehouse wh (a local folder) with startHttpServer and maps the
+ * file:// URLs recorded under it to the server (mapFetch), as every
+ * icebird test needs. Resolves to {url, stop}; stop() restores fetch and
+ * stops the server (safe to call on a half-started one).
+ */
+export async function serveWarehouse(wh) {
+  const server = await startHttpServer(wh);
+  const restore = mapFetch({ [pathToFileURL(wh).href + '/']: server.url + '/' });
+  return { url: server.url, stop: async () => { restore(); await server.stop(); } };
+}
+
+/*
+ * Writes a table schema file into dir (as `floe table create --schema`
+ * takes it): fields are [name, type, required?], ids 1, 2, ... in order.
+ * Returns its path.
+ */
+export function writeSchema(dir, fields, file = 'schema.json') {
+  const p = path.join(dir, file);
+  fs.writeFileSync(p, JSON.stringify({
+    type: 'struct', 'schema-id': 0,
+    fields: fields.map(([name, type, required], i) => ({ id: i + 1, name, required: !!required, type })),
+  }));
+  return p;
+}
+
+/*
+ * The rows icebird reads from the snapshot of metadata `meta` (as
+ * icebergMetadata returned it) whose manifest list is `list`: the
+ * metadata with current-snapshot-id set to that snapshot, which icebird
+ * then follows. Snapshots are matched by manifest list because icebird
+ * parses the metadata with JSON.parse, which rounds 64-bit ids. A
+ * snapshot without any data manifest (an offsets-only commit before the
+ * first row) is one icebird refuses ("No data manifest files found"):
+ * it reads as no rows.
+ */
+export async function icebirdSnapshotRows(tableUrl, meta, list) {
+  const snap = meta.snapshots.find((s) => s['manifest-list'] === list);
+  if (!snap) throw new Error(`no snapshot with manifest list ${list} in the metadata icebird read`);
+  const asOf = { ...meta, 'current-snapshot-id': snap['snapshot-id'], snapshots: [snap] };
+  try {
+    return await icebergRead({ tableUrl, metadata: asOf });
+  } catch (e) {
+    if (/No data manifest files found/.test(e.message)) return [];
+    throw e;
+  }
 }
 
 /*

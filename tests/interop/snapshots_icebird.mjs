@@ -21,9 +21,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { icebergMetadata, icebergRead } from 'icebird';
-import { bagDiff, floeOk, JNum, mapFetch, parseJsonExact, startHttpServer } from './iceberg_util.mjs';
+import { bagDiff, floeOk, JNum, parseJsonExact, serveWarehouse } from './iceberg_util.mjs';
 
 const [data, ...specs] = process.argv.slice(2);
 if (!data || !specs.length) {
@@ -35,8 +34,7 @@ const sql = (q) => floeOk(['sql', '--data', data, '--format', 'ndjson', q]).stdo
   .split('\n').filter((l) => l.length).map(parseJsonExact);
 const bag = (vals) => vals.map((v) => String(v)).sort();
 
-const server = await startHttpServer(wh);
-const restore = mapFetch({ [pathToFileURL(wh).href + '/']: server.url + '/' });
+const server = await serveWarehouse(wh);
 let failed = false;
 try {
   for (const spec of specs) {
@@ -74,7 +72,6 @@ try {
     console.log(`${table}: ${snaps.length} snapshots read by icebird (${empty} offsets-only), ${rows} rows in all, each as floe reads it`);
   }
 } finally {
-  restore();
   await server.stop();
 }
 process.exit(failed ? 1 : 0);

@@ -374,9 +374,60 @@ static void test_rest_no_property_cap(void **state) {
     env_close(&e);
 }
 
+/* A CreateTableRequest's write-order (PyIceberg's sort_order, Trino's
+ * sorted_by) is the new table's default sort order from its first
+ * metadata version on; an empty one leaves it unsorted, a malformed one
+ * is refused and creates nothing. */
+static void test_rest_create_write_order(void **state) {
+    (void)state;
+    struct env e;
+    env_open(&e);
+    int st;
+    json_decref(call(&e, "POST", "/v1/namespaces", "{\"namespace\":[\"s\"]}", &st));
+#define CREATE(name, extra)                                                                        \
+    "{\"name\":\"" name "\",\"schema\":{\"type\":\"struct\",\"schema-id\":0,\"fields\":["          \
+    "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"                              \
+    "{\"id\":2,\"name\":\"city\",\"required\":false,\"type\":\"string\"}]}" extra "}"
+    json_t *j = call(&e, "POST", "/v1/namespaces/s/tables",
+                     CREATE("sorted", ",\"write-order\":{\"order-id\":1,\"fields\":[{"
+                                      "\"transform\":\"identity\",\"source-id\":2,\"direction\":"
+                                      "\"desc\",\"null-order\":\"nulls-last\"}]}"),
+                     &st);
+    assert_int_equal(st, 200);
+    json_t *meta = json_object_get(j, "metadata");
+    assert_int_equal(json_integer_value(json_object_get(meta, "default-sort-order-id")), 1);
+    json_t *orders = json_object_get(meta, "sort-orders");
+    assert_int_equal(json_array_size(orders), 2); /* 0 unsorted, 1 */
+    json_t *f = json_array_get(json_object_get(json_array_get(orders, 1), "fields"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "direction")), "desc");
+    json_decref(j);
+    /* the first version has it: what floe's compaction reads */
+    struct fl_error err = {0};
+    struct fl_ice_table *tbl = NULL;
+    assert_int_equal(fl_ice_table_load(e.st, fl_catalog_ice(e.cat), "s", "sorted", &tbl, &err),
+                     FL_OK);
+    assert_int_equal(tbl->version, 1);
+    assert_int_equal(tbl->meta->default_sort_order_id, 1);
+    fl_ice_table_free(tbl);
+    j = call(&e, "POST", "/v1/namespaces/s/tables",
+             CREATE("unsorted", ",\"write-order\":{\"order-id\":0,\"fields\":[]}"), &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(j, "metadata"), "default-sort-order-id")),
+                     0);
+    json_decref(j);
+    assert_error(
+        call(&e, "POST", "/v1/namespaces/s/tables", CREATE("bad", ",\"write-order\":[1]"), &st),
+        400, "BadRequestException");
+    assert_int_equal(status_of(&e, "HEAD", "/v1/namespaces/s/tables/bad"), 404);
+    env_close(&e);
+}
+#undef CREATE
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rest_catalog), cmocka_unit_test(test_rest_routes),
-        cmocka_unit_test(test_rest_commit_types), cmocka_unit_test(test_rest_no_property_cap)};
+        cmocka_unit_test(test_rest_commit_types), cmocka_unit_test(test_rest_no_property_cap),
+        cmocka_unit_test(test_rest_create_write_order)};
     return cmocka_run_group_tests_name("rest", tests, NULL, NULL);
 }
