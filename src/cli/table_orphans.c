@@ -27,11 +27,17 @@ static void report(const char *what, const char *root, const struct fl_ice_orpha
            what, dry_run ? "would delete" : "deleted", res->nfiles, res->bytes, res->scanned,
            res->referenced, res->young);
     printf(res->failed ? "; %d could not be deleted\n" : "\n", res->failed);
+    if (res->uploads_unlisted)
+        printf("%s: the store does not list incomplete multipart uploads: none looked at\n", what);
     if (!dry_run) return;
     for (int i = 0; i < res->nfiles; i++) {
         int64_t age = (now_ms - res->files[i].mtime_ms) / 1000;
-        printf("%.*s/%s\t%" PRIu64 " bytes\tage %" PRId64 "s\n", (int)rl, root, res->files[i].key,
-               res->files[i].size, age < 0 ? 0 : age);
+        if (res->files[i].upload_id)
+            printf("%.*s/%s\tincomplete multipart upload %s\tage %" PRId64 "s\n", (int)rl, root,
+                   res->files[i].key, res->files[i].upload_id, age < 0 ? 0 : age);
+        else
+            printf("%.*s/%s\t%" PRIu64 " bytes\tage %" PRId64 "s\n", (int)rl, root,
+                   res->files[i].key, res->files[i].size, age < 0 ? 0 : age);
     }
 }
 

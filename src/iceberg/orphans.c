@@ -26,6 +26,10 @@
  *     metadata that names them, and they are younger than the cutoff.
  *     The listing never leaves the table's folder (keys under
  *     "<folder>/") and never follows a symbolic link.
+ * On S3 the incomplete multipart uploads under the folder (a process
+ * killed during a large upload leaves one, billed until aborted) are
+ * listed too and aborted when initiated before the cutoff; a server that
+ * cannot list them (HTTP 501) is noted in the result, not an error.
  */
 #include "iceberg/orphans.h"
 #include "iceberg/expire.h"
@@ -186,6 +190,22 @@ static void res_add(struct fl_ice_orphan_result *res, const struct fl_store_obj 
                                                             .temp = obj->temp};
 }
 
+/* Incomplete multipart uploads (S3) under the prefix: whatever the
+ * table references, an upload never finished is not one of its files;
+ * one initiated before the cutoff belongs to no write in flight. */
+static fl_err_t upload_cb(void *ctx, const char *key, const char *upload_id, int64_t initiated_ms) {
+    struct sweep *sw = ctx;
+    sw->res->scanned++;
+    if (initiated_ms >= sw->cutoff) {
+        sw->res->young++;
+        return FL_OK;
+    }
+    struct fl_store_obj obj = {.key = key, .size = 0, .mtime_ms = initiated_ms, .temp = true};
+    res_add(sw->res, &obj);
+    sw->res->files[sw->res->nfiles - 1].upload_id = fl_strdup(upload_id);
+    return FL_OK;
+}
+
 static fl_err_t sweep_cb(void *ctx, const struct fl_store_obj *obj) {
     struct sweep *sw = ctx;
     if (!sw->refs && !obj->temp) return FL_OK;
@@ -217,16 +237,26 @@ static fl_err_t sweep(struct fl_store *st, const char *prefix, const struct refs
                       struct fl_error *err) {
     struct sweep sw = {.refs = refs, .cutoff = cutoff_of(opts), .res = res};
     fl_err_t rc = fl_store_scan(st, prefix, FL_STORE_SCAN_TEMP, sweep_cb, &sw, err);
+    if (!rc) {
+        struct fl_error ue = {0};
+        fl_err_t urc = fl_store_uploads(st, prefix, upload_cb, &sw, &ue);
+        if (urc == FL_ERR_UNSUPPORTED)
+            res->uploads_unlisted = true;
+        else if (urc)
+            rc = fl_errf(err, urc, "%s", ue.msg);
+    }
     if (rc || opts->dry_run) goto out;
     int w = 0;
     for (int i = 0; i < res->nfiles; i++) {
         struct fl_ice_orphan_file *f = &res->files[i];
         struct fl_error e = {0};
-        fl_err_t drc =
-            f->temp ? fl_store_delete_temp(st, f->key, &e) : fl_store_delete(st, f->key, &e);
+        fl_err_t drc = f->upload_id ? fl_store_abort_upload(st, f->key, f->upload_id, &e)
+                       : f->temp    ? fl_store_delete_temp(st, f->key, &e)
+                                    : fl_store_delete(st, f->key, &e);
         if (drc) {
             res->failed++;
             fl_free(f->key);
+            fl_free(f->upload_id);
             continue;
         }
         res->files[w++] = *f;
@@ -272,7 +302,10 @@ fl_err_t fl_ice_clean_temp_files(struct fl_store *st, const char *prefix,
 }
 
 void fl_ice_orphan_result_fini(struct fl_ice_orphan_result *res) {
-    for (int i = 0; i < res->nfiles; i++) fl_free(res->files[i].key);
+    for (int i = 0; i < res->nfiles; i++) {
+        fl_free(res->files[i].key);
+        fl_free(res->files[i].upload_id);
+    }
     fl_free(res->files);
     memset(res, 0, sizeof(*res));
 }

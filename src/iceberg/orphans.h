@@ -29,16 +29,20 @@ struct fl_ice_orphan_file {
     uint64_t size;
     int64_t mtime_ms;
     bool temp; /* a temporary file of a write that never finished */
+    /* an incomplete S3 multipart upload under key (size 0, mtime its
+     * initiation): aborted rather than deleted; NULL for a file */
+    char *upload_id;
 };
 
 struct fl_ice_orphan_result {
     struct fl_ice_orphan_file *files; /* deleted (or, dry, that would be) */
     int nfiles;
-    uint64_t bytes;     /* their sizes */
-    int64_t scanned;    /* objects listed */
-    int64_t referenced; /* of them, referenced (kept) */
-    int64_t young;      /* unreferenced but not older than the cutoff (kept) */
-    int failed;         /* deletes that failed (not in files) */
+    uint64_t bytes;        /* their sizes */
+    int64_t scanned;       /* objects listed */
+    int64_t referenced;    /* of them, referenced (kept) */
+    int64_t young;         /* unreferenced but not older than the cutoff (kept) */
+    bool uploads_unlisted; /* the store could not list multipart uploads (none looked at) */
+    int failed;            /* deletes that failed (not in files) */
 };
 
 /* Deletes the orphans under tbl's folder: every object listed there

@@ -840,6 +840,166 @@ static void mpu_abort(struct s3_store *s3, struct s3_writer *w) {
     fl_buf_fini(&q);
 }
 
+/* ---- incomplete multipart uploads: list and abort ---- */
+
+struct uploads_page {
+    const char *strip; /* the store's prefix, cut from each key */
+    fl_store_upload_fn cb;
+    void *ctx;
+    char *key, *id;
+    int64_t initiated_ms;
+    bool truncated, root_ok;
+    char *next_key, *next_id;
+    fl_err_t cb_rc;
+};
+
+static fl_err_t uploads_cb(void *ctx, int depth, const char *parent, const char *name,
+                           const char *text, size_t len) {
+    struct uploads_page *p = ctx;
+    if (depth == 1) {
+        p->root_ok = strcmp(name, "ListMultipartUploadsResult") == 0;
+        return FL_OK;
+    }
+    if (depth == 2) {
+        char **slot = !strcmp(name, "NextKeyMarker")        ? &p->next_key
+                      : !strcmp(name, "NextUploadIdMarker") ? &p->next_id
+                                                            : NULL;
+        if (slot) {
+            fl_free(*slot);
+            *slot = fl_strndup(text, len);
+        } else if (!strcmp(name, "IsTruncated")) {
+            p->truncated = strcmp(text, "true") == 0;
+        } else if (!strcmp(name, "Upload")) {
+            size_t plen = strlen(p->strip);
+            if (!p->key || !p->id || !p->id[0] || strncmp(p->key, p->strip, plen) != 0)
+                return FL_ERR_CORRUPT;
+            fl_err_t rc = p->cb(p->ctx, p->key + plen, p->id, p->initiated_ms);
+            fl_free(p->key);
+            fl_free(p->id);
+            p->key = p->id = NULL;
+            p->initiated_ms = INT64_MAX;
+            if (rc) p->cb_rc = rc;
+            return rc;
+        }
+        return FL_OK;
+    }
+    if (depth == 3 && strcmp(parent, "Upload") == 0) {
+        if (!strcmp(name, "Key")) {
+            fl_free(p->key);
+            p->key = fl_strndup(text, len);
+        } else if (!strcmp(name, "UploadId")) {
+            fl_free(p->id);
+            p->id = fl_strndup(text, len);
+        } else if (!strcmp(name, "Initiated")) {
+            int64_t us;
+            if (fl_time_parse_iso(text, len, &us)) return FL_ERR_CORRUPT;
+            p->initiated_ms = us / 1000;
+        }
+    }
+    return FL_OK;
+}
+
+fl_err_t fl_s3_uploads_parse(const char *xml, size_t len, const char *strip, fl_store_upload_fn cb,
+                             void *ctx, bool *truncated, char **next_key, char **next_id,
+                             struct fl_error *err) {
+    struct uploads_page p = {.strip = strip, .cb = cb, .ctx = ctx, .initiated_ms = INT64_MAX};
+    fl_err_t rc = fl_s3_xml_scan(xml, len, uploads_cb, &p, err);
+    if (rc && rc == p.cb_rc) {
+        /* the callback's own error */
+    } else if (rc || !p.root_ok) {
+        rc = fl_errf(err, FL_ERR_CORRUPT, "s3: unexpected ListMultipartUploads reply");
+    }
+    *truncated = p.truncated;
+    *next_key = p.next_key;
+    *next_id = p.next_id;
+    fl_free(p.key);
+    fl_free(p.id);
+    return rc;
+}
+
+static fl_err_t s3_uploads(struct fl_store *st, const char *prefix, fl_store_upload_fn cb,
+                           void *ctx, struct fl_error *err) {
+    struct s3_store *s3 = (struct s3_store *)st;
+    char *fp = full_key(s3, prefix);
+    char *kmark = NULL, *imark = NULL;
+    struct fl_buf q, body;
+    fl_buf_init(&q, 16384);
+    fl_buf_init(&body, LIST_PAGE_MAX);
+    fl_err_t rc = FL_OK;
+    for (;;) {
+        fl_buf_reset(&q);
+        fl_buf_reset(&body);
+        /* parameters in sorted order, as they are signed */
+        if (kmark) {
+            fl_buf_append_str(&q, "key-marker=");
+            fl_sigv4_uri_encode(&q, kmark, strlen(kmark), false);
+            fl_buf_append_u8(&q, '&');
+        }
+        fl_buf_append_str(&q, "prefix=");
+        fl_sigv4_uri_encode(&q, fp, strlen(fp), false);
+        if (imark) {
+            fl_buf_append_str(&q, "&upload-id-marker=");
+            fl_sigv4_uri_encode(&q, imark, strlen(imark), false);
+        }
+        fl_buf_append_str(&q, "&uploads=");
+        fl_buf_append_u8(&q, 0);
+        struct s3_call c = {.method = "GET",
+                            .query = (const char *)q.data,
+                            .resp = &body,
+                            .resp_max = LIST_PAGE_MAX};
+        rc = s3_call(s3, &c, err);
+        if (!rc && c.status == 501)
+            rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                         "s3 s3://%s: the server does not list multipart uploads (HTTP 501)",
+                         s3->bucket);
+        else if (!rc && c.status != 200)
+            rc = status_err(s3, &c, fp, err);
+        fl_buf_fini(&c.errbody);
+        if (rc) break;
+        bool truncated = false;
+        char *nk = NULL, *ni = NULL;
+        rc = fl_s3_uploads_parse((const char *)body.data, body.len, s3->prefix, cb, ctx, &truncated,
+                                 &nk, &ni, err);
+        bool moved =
+            nk && (!kmark || strcmp(nk, kmark) != 0 || !imark || !ni || strcmp(ni, imark) != 0);
+        fl_free(kmark);
+        fl_free(imark);
+        kmark = nk;
+        imark = ni;
+        if (rc || !truncated) break;
+        if (!moved) {
+            rc = fl_errf(err, FL_ERR_CORRUPT,
+                         "s3 uploads s3://%s/%s: truncated page without new markers", s3->bucket,
+                         fp);
+            break;
+        }
+    }
+    fl_free(kmark);
+    fl_free(imark);
+    fl_buf_fini(&q);
+    fl_buf_fini(&body);
+    fl_free(fp);
+    return rc;
+}
+
+static fl_err_t s3_abort_upload(struct fl_store *st, const char *key, const char *upload_id,
+                                struct fl_error *err) {
+    struct s3_store *s3 = (struct s3_store *)st;
+    char *k = full_key(s3, key);
+    struct fl_buf q;
+    fl_buf_init(&q, 4096);
+    uploadid_query(&q, upload_id, 0);
+    struct s3_call c = {.method = "DELETE", .key = k, .query = (const char *)q.data};
+    fl_err_t rc = s3_call(s3, &c, err);
+    /* 204 aborted; 404 NoSuchUpload: already gone */
+    if (!rc && c.status != 204 && c.status != 200 && c.status != 404)
+        rc = status_err(s3, &c, k, err);
+    fl_buf_fini(&c.errbody);
+    fl_buf_fini(&q);
+    fl_free(k);
+    return rc;
+}
+
 static void writer_free(struct s3_writer *w) {
     fl_buf_fini(&w->buf);
     fl_free(w->upload_id);
@@ -935,6 +1095,8 @@ static const struct fl_store_ops s3_ops = {
     .writer_write = s3_writer_write,
     .writer_commit = s3_writer_commit,
     .writer_abort = s3_writer_abort,
+    .uploads = s3_uploads,
+    .abort_upload = s3_abort_upload,
     .free = s3_free,
 };
 

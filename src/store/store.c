@@ -155,6 +155,27 @@ fl_err_t fl_store_scan(struct fl_store *st, const char *prefix, unsigned flags, 
     return st->ops->scan(st, prefix, flags, cb, ctx, err);
 }
 
+fl_err_t fl_store_uploads(struct fl_store *st, const char *prefix, fl_store_upload_fn cb, void *ctx,
+                          struct fl_error *err) {
+    if (!prefix) prefix = "";
+    fl_err_t rc = prefix_ok(prefix, err);
+    if (rc) return rc;
+    if (!cb) return fl_errf(err, FL_ERR_INVALID, "store: uploads without callback");
+    return st->ops->uploads ? st->ops->uploads(st, prefix, cb, ctx, err) : FL_OK;
+}
+
+fl_err_t fl_store_abort_upload(struct fl_store *st, const char *key, const char *upload_id,
+                               struct fl_error *err) {
+    fl_err_t rc = key_ok(st, key, err);
+    if (rc) return rc;
+    if (!upload_id || !upload_id[0] || strlen(upload_id) > 1024)
+        return fl_errf(err, FL_ERR_INVALID, "store: bad upload id");
+    if (!st->ops->abort_upload)
+        return fl_errf(err, FL_ERR_UNSUPPORTED, "store: %s has no multipart uploads",
+                       st->ops->scheme);
+    return st->ops->abort_upload(st, key, upload_id, err);
+}
+
 fl_err_t fl_store_delete_temp(struct fl_store *st, const char *key, struct fl_error *err) {
     const char *base = key ? strrchr(key, '/') : NULL;
     base = base ? base + 1 : key;

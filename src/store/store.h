@@ -147,6 +147,22 @@ fl_err_t fl_store_list(struct fl_store *st, const char *prefix, fl_store_list_fn
  * the walk never follows a link into another directory. */
 fl_err_t fl_store_scan(struct fl_store *st, const char *prefix, unsigned flags, fl_store_scan_fn cb,
                        void *ctx, struct fl_error *err);
+/* An incomplete multipart upload: what a process killed during a large
+ * S3 upload leaves behind. It is never an object, but S3 bills its parts
+ * until it is aborted. key relative to the store; initiated_ms epoch ms
+ * (INT64_MAX when the server did not say: never old). */
+typedef fl_err_t (*fl_store_upload_fn)(void *ctx, const char *key, const char *upload_id,
+                                       int64_t initiated_ms);
+/* Calls cb for each incomplete multipart upload under prefix (S3's
+ * ListMultipartUploads, every page); a store without multipart uploads
+ * (local) has none. FL_ERR_UNSUPPORTED when the server does not
+ * implement the listing (some S3 look-alikes). */
+fl_err_t fl_store_uploads(struct fl_store *st, const char *prefix, fl_store_upload_fn cb, void *ctx,
+                          struct fl_error *err);
+/* Aborts one (S3's AbortMultipartUpload); aborting one that is gone
+ * succeeds. */
+fl_err_t fl_store_abort_upload(struct fl_store *st, const char *key, const char *upload_id,
+                               struct fl_error *err);
 /* Removes a temporary file fl_store_scan reported: key must be a valid
  * key whose last component starts with ".floe-tmp-". */
 fl_err_t fl_store_delete_temp(struct fl_store *st, const char *key, struct fl_error *err);

@@ -29,6 +29,12 @@ struct fl_store_ops {
                              struct fl_error *err);
     fl_err_t (*writer_commit)(struct fl_store_writer *w, struct fl_error *err);
     void (*writer_abort)(struct fl_store_writer *w);
+    /* incomplete multipart uploads under prefix, and aborting one (NULL:
+     * the backend has none) */
+    fl_err_t (*uploads)(struct fl_store *st, const char *prefix, fl_store_upload_fn cb, void *ctx,
+                        struct fl_error *err);
+    fl_err_t (*abort_upload)(struct fl_store *st, const char *key, const char *upload_id,
+                             struct fl_error *err);
     void (*free)(struct fl_store *st);
 };
 
