@@ -70,9 +70,56 @@ static char *canon_uri(const char *p) {
     return c;
 }
 
+/* Length of "scheme://authority" in a canonical URI u ("s3://bucket",
+ * "hdfs://namenode:8020"; "file://" has an empty authority), 0 when u
+ * has none. */
+static size_t uri_authority_len(const char *u) {
+    const char *sep = strstr(u, "://");
+    if (!sep) return 0;
+    for (const char *c = u; c < sep; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '+' || *c == '-' ||
+              *c == '.'))
+            return 0;
+    const char *slash = strchr(sep + 3, '/');
+    return slash ? (size_t)(slash - u) : strlen(u);
+}
+
+/* path in the one spelling, read against the table location loc (raw,
+ * may be NULL) as Hadoop qualifies paths against the default file
+ * system: a bare "/x" names "/x" on the location's file system
+ * ("hdfs://namenode:8020/x" for a table in hdfs://namenode:8020/...),
+ * and when the location itself is a bare path, an "hdfs://any-host/x"
+ * names "/x" (Hive and Impala record either spelling for the same
+ * file). fl_free the result. */
+static char *canon_path(const char *path, const char *loc) {
+    char *c = canon_uri(path);
+    if (!loc) return c;
+    if (path[0] == '/' && loc[0] != '/') {
+        char *cl = canon_uri(loc);
+        size_t al = uri_authority_len(cl);
+        if (al && strncmp(cl, "file://", 7) != 0) {
+            size_t n = al + strlen(path) + 1;
+            char *q = fl_malloc(n);
+            snprintf(q, n, "%.*s%s", (int)al, cl, path);
+            fl_free(c);
+            c = q;
+        }
+        fl_free(cl);
+    } else if (loc[0] == '/' && strncmp(c, "hdfs://", 7) == 0) {
+        size_t al = uri_authority_len(c);
+        const char *rest = c + al;
+        size_t n = strlen("file://") + strlen(rest) + 1;
+        char *q = fl_malloc(n);
+        snprintf(q, n, "file://%s", rest);
+        fl_free(c);
+        c = q;
+    }
+    return c;
+}
+
 fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
                           struct fl_error *err) {
-    char *cpath = canon_uri(path);
+    char *cpath = canon_path(path, tbl->meta ? tbl->meta->location : NULL);
     char *cloc = tbl->meta && tbl->meta->location ? canon_uri(tbl->meta->location) : NULL;
     char *croot = canon_uri(fl_store_uri(tbl->store));
     const char *loc = cloc, *root = croot;

@@ -81,8 +81,11 @@ char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key);
 /* The store key of a path recorded in the table's metadata: under the
  * table location or else under the warehouse, compared after one
  * spelling of each (s3a:// and s3n:// are s3://; file:/x,
- * file://localhost/x and /x are file:///x). FL_ERR_INVALID for a path
- * outside both. */
+ * file://localhost/x and /x are file:///x; a bare /x in a table whose
+ * location names a file system, as hdfs://namenode:8020/..., is /x on
+ * that file system, and hdfs://host/x in a table with a bare location is
+ * /x). FL_ERR_INVALID for a path outside both. Scans match position
+ * delete rows to data files by this key. */
 fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
                           struct fl_error *err);
 
