@@ -681,9 +681,11 @@ static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
     struct fl_error err = {0};
     struct fl_ice_scan *sc = NULL;
     struct where w = {0};
-    if (o->where && parse_where(o->where, fl_ice_meta_current_schema(tbl->meta), &w, &err))
+    /* --snapshot is time travel: that snapshot's schema, its column names */
+    if (o->where &&
+        parse_where(o->where, fl_ice_meta_snapshot_schema(tbl->meta, o->snapshot), &w, &err))
         return fail(&err);
-    if (fl_ice_scan_open_where(tbl, o->snapshot, w.preds, w.n, &sc, &err)) {
+    if (fl_ice_scan_open_as_of(tbl, o->snapshot, w.preds, w.n, &sc, &err)) {
         where_fini(&w);
         return fail(&err);
     }

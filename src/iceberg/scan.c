@@ -1,8 +1,8 @@
 /*
  * scan.c - reading an Iceberg snapshot: plan the files from the manifest
  * list and manifests, load the delete files that apply, read each data
- * file's Parquet into batches of the table's current schema and drop the
- * deleted rows.
+ * file's Parquet into batches of the table's current schema (time
+ * travel: of the snapshot's schema-id) and drop the deleted rows.
  *
  * Delete rules (format/spec.md, "Scan Planning"): a position delete
  * applies to data files whose data sequence number is <= its own; an
@@ -58,7 +58,7 @@ struct eq_delete {
 
 struct fl_ice_scan {
     struct fl_ice_table *tbl;
-    const struct fl_schema *schema; /* output: the current schema */
+    const struct fl_schema *schema; /* output: the current schema, or the snapshot's (as of) */
     struct plan_file *files;
     int nfiles, cap;
     int ndata, ndeletes;
@@ -385,23 +385,31 @@ fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct 
     return fl_ice_scan_open_where(tbl, snapshot_id, NULL, 0, out, err);
 }
 
-static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id,
+static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as_of,
                           const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
                           void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err);
 
 fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err) {
-    return scan_open(tbl, snapshot_id, preds, npreds, NULL, NULL, out, err);
+    return scan_open(tbl, snapshot_id, false, preds, npreds, NULL, NULL, out, err);
+}
+
+fl_err_t fl_ice_scan_open_as_of(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                const struct fl_ice_pred *preds, int npreds,
+                                struct fl_ice_scan **out, struct fl_error *err) {
+    return scan_open(tbl, snapshot_id, true, preds, npreds, NULL, NULL, out, err);
 }
 
 fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 fl_ice_file_pred_fn keep, void *keep_ctx, struct fl_ice_scan **out,
                                 struct fl_error *err) {
-    return scan_open(tbl, snapshot_id, NULL, 0, keep, keep_ctx, out, err);
+    return scan_open(tbl, snapshot_id, false, NULL, 0, keep, keep_ctx, out, err);
 }
 
-static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id,
+const struct fl_schema *fl_ice_scan_schema(const struct fl_ice_scan *sc) { return sc->schema; }
+
+static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as_of,
                           const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
                           void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err) {
     struct fl_ice_scan *sc = fl_calloc(1, sizeof(*sc));
@@ -410,7 +418,8 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id,
     sc->keep_ctx = keep_ctx;
     sc->preds = preds;
     sc->npreds = npreds;
-    sc->schema = fl_ice_meta_current_schema(tbl->meta);
+    sc->schema = as_of ? fl_ice_meta_snapshot_schema(tbl->meta, snapshot_id)
+                       : fl_ice_meta_current_schema(tbl->meta);
     sc->cur = -1;
     fl_buf_init(&sc->data, FILE_MAX);
     fl_err_t rc = fl_batch_new(sc->schema, 0, &sc->out, err);

@@ -211,6 +211,15 @@ fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err);
 
+/* Time travel: the same as fl_ice_scan_open_where, producing the
+ * schema snapshot_id was written with (fl_ice_meta_snapshot_schema)
+ * instead of the current one. */
+fl_err_t fl_ice_scan_open_as_of(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                const struct fl_ice_pred *preds, int npreds,
+                                struct fl_ice_scan **out, struct fl_error *err);
+/* The schema of the batches scan produces (owned by the table's metadata). */
+const struct fl_schema *fl_ice_scan_schema(const struct fl_ice_scan *scan);
+
 /* The same, planning only the manifest entries keep accepts (data and
  * delete files alike): a scan of some files of a snapshot. */
 fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,

@@ -550,9 +550,14 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
             return advance(cur, vt);
         }
     }
-    if (fl_ice_scan_open_where(cur->tbl, cur->snap_id, cur->preds.preds, cur->preds.n, &cur->scan,
+    if (fl_ice_scan_open_as_of(cur->tbl, cur->snap_id, cur->preds.preds, cur->preds.n, &cur->scan,
                                &err))
         return set_err(&vt->base, &err);
+    /* time travel reads the snapshot's schema: declared columns it lacks
+     * (added later) are null, renamed ones map by field id */
+    const struct fl_schema *ss = fl_ice_scan_schema(cur->scan);
+    for (int c = 0; c < vt->schema->nfields; c++)
+        cur->map[c] = fl_schema_index_by_id(ss, vt->schema->fields[c].id);
     /* projection: only the columns the query uses are decoded (colUsed's
      * bit 63 stands for every column from 63 on) */
     int32_t *ids = fl_calloc((size_t)vt->schema->nfields + 1, sizeof(int32_t));
