@@ -69,6 +69,11 @@ int fl_sql_count_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt);
 /* Tries each shortcut (fl_sql_count_shortcut, then fl_sql_agg_shortcut of
  * sql_agg.h) on *stmt; returns 1 when one replaced it. */
 int fl_sql_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt);
+/* A copy of the statements' text for sqlite3_prepare (fl_free it), with
+ * Trino's typed literals (TIMESTAMP '...', DATE '...') made plain
+ * strings, which date and timestamp columns compare as values
+ * (sql_time.c). The same length: error offsets hold in the original. */
+char *fl_sql_text_dup(const char *text);
 /* 0 when the environment has FLOE_SQL_NO_SHORTCUTS set (not "" or "0"):
  * every statement then runs as written (tests compare both paths). */
 int fl_sql_shortcuts_enabled(void);

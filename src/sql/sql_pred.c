@@ -6,8 +6,10 @@
  * numeric columns read numeric-looking text as numbers; text-mapped
  * types compare as text). When the conversion is inexact the operator is
  * relaxed to a non-strict one around the nearest value, which keeps
- * every row SQLite could accept. For the fixed-width text forms of
- * dates, times and timestamps, a literal that is a prefix of the form
+ * every row SQLite could accept. A table's dates, times and timestamps
+ * compare as values (their collation, sql_time.c): the literal is read
+ * as an instant and pushed exactly. A topic's timestamp compares as text
+ * (fl_sql_temporal_bound): a literal that is a prefix of its fixed form
  * cut at a field boundary ('2026-01-08 14') compares to every value as
  * its smallest completion does, with '<=' becoming '<' and '>' becoming
  * '>='; any other spelling ('2026-01-08T14:00') is not pushed.
@@ -18,6 +20,7 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "core/uuid.h"
+#include "sql/sql_time.h"
 #include "sql/sql_types.h"
 
 #include <errno.h>
@@ -294,6 +297,25 @@ static bool temporal_lit(const struct fl_field *f, const struct fl_sql_lit *v, f
     return true;
 }
 
+/* A literal against a date/time/timestamp(tz) column of a table: the
+ * column's collation (sql_time.c) compares the instants, so the literal
+ * is read as one (fl_sql_time_parse) and pushed exactly; a date column
+ * takes the day, relaxed when the instant is not a midnight. Text that
+ * does not parse sorts after every value: not pushed. */
+static bool temporal_value_lit(const struct fl_field *f, const struct fl_sql_lit *v,
+                               fl_ice_op_t *op, struct tval *tv) {
+    int64_t us;
+    if (v->type != SQLITE_TEXT || !fl_sql_time_parse((const char *)v->p, v->n, &us)) return false;
+    if (f->type != FL_TYPE_DATE) {
+        tv->i64 = us;
+        return true;
+    }
+    int64_t days = us >= 0 ? us / FL_US_PER_DAY : -((-us + FL_US_PER_DAY - 1) / FL_US_PER_DAY);
+    tv->i64 = days;
+    /* rows are midnights: below the instant means <= its day, above >= its day */
+    return days * FL_US_PER_DAY == us || relax(op);
+}
+
 bool fl_sql_temporal_bound(fl_type_id_t t, int op, const struct fl_sql_lit *v, int64_t *value,
                            fl_ice_op_t *ice_op) {
     struct fl_field f = {.type = t};
@@ -384,7 +406,7 @@ bool fl_sql_preds_add(struct fl_sql_preds *ps, const struct fl_schema *schema, i
         case FL_TYPE_TIME:
         case FL_TYPE_TIMESTAMP:
         case FL_TYPE_TIMESTAMPTZ:
-            ok = temporal_lit(f, v, &op, &tv);
+            ok = temporal_value_lit(f, v, &op, &tv);
             break;
         case FL_TYPE_UUID:
             ok = uuid_lit(v, &tv);

@@ -22,6 +22,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "sql/sql_pred.h"
+#include "sql/sql_time.h"
 #include "sql/sql_types.h"
 
 #include <stdio.h>
@@ -130,7 +131,10 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
             break;
         }
         fl_sql_type_decl(&vt->schema->fields[i], type, sizeof(type));
-        fl_buf_printf(&b, "%s %s, ", q, type);
+        /* dates and timestamps compare as values (sql_time.c) */
+        fl_buf_printf(
+            &b, "%s %s%s, ", q, type,
+            fl_sql_time_typed(vt->schema->fields[i].type) ? " COLLATE " FL_SQL_TIME_COLLATION : "");
     }
     /* hidden columns for time travel, named so no data column hides them */
     char hs[64] = "_snapshot_id", ha[64] = "_as_of";
@@ -213,8 +217,13 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
             continue;
         if (c->iColumn >= vt->schema->nfields) continue;
         if (text_mapped(vt->schema->fields[c->iColumn].type)) {
+            /* pushed as SQLite compares: strings and uuids by BINARY,
+             * dates and timestamps by value (their declared collation) */
             const char *coll = sqlite3_vtab_collation(info, i);
-            if (coll && sqlite3_stricmp(coll, "BINARY") != 0) continue;
+            const char *want = fl_sql_time_typed(vt->schema->fields[c->iColumn].type)
+                                   ? FL_SQL_TIME_COLLATION
+                                   : "BINARY";
+            if (coll ? sqlite3_stricmp(coll, want) != 0 : strcmp(want, "BINARY") != 0) continue;
         }
         cons_i[plan.ncons] = i;
         plan.cons[plan.ncons].col = c->iColumn;
