@@ -146,29 +146,7 @@ static fl_err_t open_table(const struct opts *o, struct env *e, const char *t,
         return rc;
     }
     char *uri = fl_cli_to_uri(t);
-    size_t n = strlen(uri);
-    while (n > 1 && uri[n - 1] == '/') uri[--n] = '\0';
-    /* the store sits on the table folder's parent: for a metadata file
-     * (<folder>/metadata/<file>) cut before the folder, else before the
-     * last path segment */
-    char *slash;
-    char *meta = fl_ice_metadata_dir(uri);
-    if (meta && strstr(meta, ".metadata.json")) {
-        *meta = '\0';
-        slash = strrchr(uri, '/');
-        *meta = '/';
-    } else {
-        slash = strrchr(uri, '/');
-    }
-    if (!slash || slash - uri < 8) {
-        fl_free(uri);
-        return fl_errf(err, FL_ERR_INVALID, "cannot find the table folder in \"%s\"", t);
-    }
-    *slash = '\0';
-    const char *key = slash + 1;
-    struct fl_store_opts sopts = {0};
-    fl_err_t rc = fl_store_open(uri, &sopts, own_store, err);
-    if (!rc) rc = fl_ice_table_load_path(*own_store, key, out, err);
+    fl_err_t rc = fl_ice_table_open_uri(uri, own_store, out, err);
     fl_free(uri);
     return rc;
 }

@@ -177,6 +177,37 @@ char *fl_ice_metadata_dir(char *path) {
     return last;
 }
 
+fl_err_t fl_ice_table_open_uri(const char *uri_in, struct fl_store **own, struct fl_ice_table **out,
+                               struct fl_error *err) {
+    *own = NULL;
+    char *uri = fl_strdup(uri_in);
+    size_t n = strlen(uri);
+    while (n > 1 && uri[n - 1] == '/') uri[--n] = '\0';
+    /* the store sits on the table folder's parent: for a metadata file
+     * (<folder>/metadata/<file>) cut before the folder, else before the
+     * last path segment */
+    char *slash;
+    char *meta = fl_ice_metadata_dir(uri);
+    if (meta && strstr(meta, ".metadata.json")) {
+        *meta = '\0';
+        slash = strrchr(uri, '/');
+        *meta = '/';
+    } else {
+        slash = strrchr(uri, '/');
+    }
+    if (!slash || slash - uri < 8) {
+        fl_free(uri);
+        return fl_errf(err, FL_ERR_INVALID, "cannot find the table folder in \"%s\"", uri_in);
+    }
+    *slash = '\0';
+    const char *key = slash + 1;
+    struct fl_store_opts sopts = {0};
+    fl_err_t rc = fl_store_open(uri, &sopts, own, err);
+    if (!rc) rc = fl_ice_table_load_path(*own, key, out, err);
+    fl_free(uri);
+    return rc;
+}
+
 /* ---- loading ---- */
 
 void fl_ice_table_free(struct fl_ice_table *tbl) {

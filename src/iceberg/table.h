@@ -65,6 +65,11 @@ fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_ice_catalog *icat, con
  * newest metadata file) or a metadata file. Paths recorded in the
  * metadata that start with its own location resolve under the folder, so
  * moved or copied tables read as they are. */
+/* Opens the table folder or metadata file at uri (file://..., s3://...)
+ * without a catalog: a store on the folder's parent (*own, the caller
+ * frees it after the table) and fl_ice_table_load_path under it. */
+fl_err_t fl_ice_table_open_uri(const char *uri, struct fl_store **own, struct fl_ice_table **out,
+                               struct fl_error *err);
 fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_ice_table **out,
                                 struct fl_error *err);
 /* Reloads the current version from the catalog or the folder. */

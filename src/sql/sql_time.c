@@ -84,16 +84,17 @@ int fl_sql_time_register(sqlite3 *db) {
                                        NULL);
 }
 
-static int word_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '$' || (unsigned char)c >= 0x80;
-}
-
-/* The word at s+i equals w (case-insensitively): its end, else 0. */
+/* The word s[i..] equals w (case-insensitively): its end, else 0. */
 static size_t word_is(const char *s, size_t i, const char *w) {
     size_t n = strlen(w);
-    if (sqlite3_strnicmp(s + i, w, (int)n) != 0 || word_char(s[i + n])) return 0;
-    return i + n;
+    size_t k = i;
+    if (sqlite3_strnicmp(s + i, w, (int)n) != 0) return 0;
+    k += n;
+    char c = s[k];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+        c == '$' || (unsigned char)c >= 0x80)
+        return 0;
+    return k;
 }
 
 /* After a type word ending at i: the quote of its literal, or 0. */
@@ -109,53 +110,24 @@ static size_t literal_after(const char *s, size_t i, int zoned) {
     return s[j] == '\'' ? j : 0;
 }
 
-void fl_sql_time_literals(char *s) {
-    size_t i = 0;
-    char prev = 0; /* the last character of the previous token */
-    while (s[i]) {
-        size_t j = fl_sql_lex_space(s, i);
-        if (j != i) {
-            i = j;
-            continue;
-        }
-        char c = s[i];
-        if (c == '\'' || c == '"' || c == '`' || c == '[') {
-            char close = c == '[' ? ']' : c;
-            for (i++; s[i]; i++)
-                if (s[i] == close) {
-                    if (close != ']' && s[i + 1] == close) {
-                        i++;
-                        continue;
-                    }
-                    i++;
-                    break;
-                }
-            prev = close;
-            continue;
-        }
-        if (!word_char(c)) {
-            prev = c;
-            i++;
-            continue;
-        }
-        size_t end = i;
-        while (word_char(s[end])) end++;
-        size_t e, q = 0;
-        if (prev != '.') {
-            if ((e = word_is(s, i, "TIMESTAMP")) || (e = word_is(s, i, "TIME")))
-                q = literal_after(s, e, 1);
-            else if ((e = word_is(s, i, "DATE")))
-                q = literal_after(s, e, 0);
-        }
-        if (q) {
-            memset(s + i, ' ', q - i);
-            i = q;
-            continue;
-        }
-        prev = s[end - 1];
-        i = end;
-    }
+/* fl_sql_lex_words' callback: blanks a type word and what follows it up
+ * to its literal's quote. */
+static size_t blank_type_word(void *ctx, const char *s, size_t i, size_t end, char prev) {
+    char *w = ctx;
+    size_t e, q = 0;
+    if (prev == '.') return end;
+    if (end - i == 9 && (e = word_is(s, i, "TIMESTAMP")))
+        q = literal_after(s, e, 1);
+    else if (end - i == 4 && (e = word_is(s, i, "TIME")))
+        q = literal_after(s, e, 1);
+    else if (end - i == 4 && (e = word_is(s, i, "DATE")))
+        q = literal_after(s, e, 0);
+    if (!q) return end;
+    memset(w + i, ' ', q - i);
+    return q;
 }
+
+void fl_sql_time_literals(char *s) { fl_sql_lex_words(s, blank_type_word, s); }
 
 char *fl_sql_text_dup(const char *text) {
     char *s = fl_strdup(text);
