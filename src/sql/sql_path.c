@@ -13,14 +13,17 @@
  * fl_ice_table_open_uri, a store of its own on the table folder's parent
  * (sql_tables.c), as `floe table scan PATH` does, and everything else
  * (pushdown, time travel, the shortcuts, metadata) works as for catalog
- * tables. The rewritten text is longer than the original: error offsets
- * after a call are off by a few characters.
+ * tables. Trino's FOR VERSION|TIMESTAMP AS OF clauses are rewritten in
+ * the same pass (sql_travel.c). The rewritten text differs in length
+ * from the original: error offsets after a rewrite are off by a few
+ * characters.
  */
 #include "core/mem.h"
 #include "sql/sql.h"
 #include "sql/sql_args.h"
 #include "sql/sql_int.h"
 #include "sql/sql_lex.h"
+#include "sql/sql_travel.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -30,8 +33,9 @@
 #define CALLS_MAX 16
 
 struct call {
-    size_t start, end; /* the call's text */
-    char *path;        /* the literal, unescaped */
+    size_t start, end;       /* the text replaced */
+    char *path;              /* iceberg_scan: the literal, unescaped; NULL: a time travel */
+    struct fl_sql_travel tr; /* FOR VERSION|TIMESTAMP AS OF (sql_travel.c) */
 };
 
 struct calls {
@@ -40,9 +44,24 @@ struct calls {
     int too_many;
 };
 
-/* fl_sql_lex_words' callback: records iceberg_scan('...') calls. */
+/* fl_sql_lex_words' callback: records iceberg_scan('...') calls and
+ * time-travel clauses. */
 static size_t on_word(void *ctx, const char *s, size_t i, size_t end, char prev) {
     struct calls *cs = ctx;
+    struct fl_sql_travel tr;
+    size_t te = fl_sql_travel_match(s, i, end, &tr);
+    if (te && (cs->n == 0 || tr.start >= cs->c[cs->n - 1].end)) {
+        if (cs->n == CALLS_MAX) {
+            cs->too_many = 1;
+            return te;
+        }
+        cs->c[cs->n].start = tr.start;
+        cs->c[cs->n].end = te;
+        cs->c[cs->n].path = NULL;
+        cs->c[cs->n].tr = tr;
+        cs->n++;
+        return te;
+    }
     if (prev == '.' || end - i != 12 || sqlite3_strnicmp(s + i, "iceberg_scan", 12) != 0)
         return end;
     size_t j = end;
@@ -129,7 +148,15 @@ fl_err_t fl_sql_text_prepare(struct fl_sql *sql, const char *text, char **out,
     fl_buf_init(&b, FL_BUF_NOMAX);
     size_t at = 0;
     for (int k = 0; k < cs.n && !rc; k++) {
-        char uri[FL_SQL_NAME_MAX], tname[FL_SQL_NAME_MAX + 16], q[2 * sizeof(tname) + 4];
+        char uri[FL_SQL_NAME_MAX], tname[FL_SQL_NAME_MAX + 16], q[4 * FL_SQL_NAME_MAX + 80];
+        if (!cs.c[k].path) {
+            rc = fl_sql_travel_declare(sql, &cs.c[k].tr, q, sizeof(q), err);
+            if (rc) break;
+            fl_buf_append(&b, s + at, cs.c[k].start - at);
+            fl_buf_append_str(&b, q);
+            at = cs.c[k].end;
+            continue;
+        }
         rc = path_uri(cs.c[k].path, uri, sizeof(uri), err);
         if (!rc) snprintf(tname, sizeof(tname), "iceberg_scan(%s)", uri);
         if (!rc) rc = declare(fl_sql_db(sql), cs.c[k].path, tname, uri, err);

@@ -36,6 +36,7 @@ struct vtab {
     struct fl_schema *schema; /* declared columns, a copy */
     int col_snap, col_asof;   /* the hidden columns' indexes */
     int64_t est_rows;
+    int64_t fixed_snap; /* USING floe(ns, t, ID) (FOR VERSION AS OF): that snapshot */
 };
 
 struct cursor {
@@ -101,7 +102,18 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     if (!vt) return SQLITE_NOMEM;
     memset(vt, 0, sizeof(*vt));
     vt->env = env;
-    int rc = fl_sql_module_args(argc, argv, vt->ns, vt->name, NULL, 0, errmsg);
+    vt->fixed_snap = FL_ICE_NO_SNAPSHOT;
+    /* a third argument: the snapshot of a FOR VERSION AS OF (sql_travel.c) */
+    int rc = fl_sql_module_args(argc == 6 ? 5 : argc, argv, vt->ns, vt->name, NULL, 0, errmsg);
+    if (!rc && argc == 6) {
+        char sbuf[32], *end;
+        struct fl_error aerr = {0};
+        if (fl_sql_dequote(argv[5], sbuf, sizeof(sbuf), &aerr) ||
+            (vt->fixed_snap = strtoll(sbuf, &end, 10), *end || !sbuf[0])) {
+            *errmsg = sqlite3_mprintf("%s: bad snapshot id %s", argv[0], argv[5]);
+            rc = SQLITE_ERROR;
+        }
+    }
     if (rc) {
         sqlite3_free(vt);
         return rc;
@@ -113,7 +125,15 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
         sqlite3_free(vt);
         return SQLITE_ERROR;
     }
-    vt->schema = fl_schema_dup(fl_ice_meta_current_schema(tbl->meta));
+    if (vt->fixed_snap != FL_ICE_NO_SNAPSHOT && !fl_ice_meta_snapshot(tbl->meta, vt->fixed_snap)) {
+        *errmsg = sqlite3_mprintf("%s.%s has no snapshot %lld", vt->ns, vt->name,
+                                  (long long)vt->fixed_snap);
+        fl_sql_table_return(env, tbl);
+        sqlite3_free(vt);
+        return SQLITE_ERROR;
+    }
+    /* time travel declares the columns of its snapshot's schema */
+    vt->schema = fl_schema_dup(fl_ice_meta_snapshot_schema(tbl->meta, vt->fixed_snap));
     const char *tr =
         fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
     vt->est_rows = tr ? strtoll(tr, NULL, 10) : 1000000;
@@ -406,7 +426,7 @@ static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_
     cur->eof = 1;
     if (env->agg_probe) {
         if (plan->has_limit || plan->has_offset || plan->has_snap || plan->has_asof ||
-            env->probe_schema) {
+            vt->fixed_snap != FL_ICE_NO_SNAPSHOT || env->probe_schema) {
             env->probe_misses++;
             return SQLITE_OK;
         }
@@ -418,7 +438,7 @@ static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_
         return SQLITE_OK;
     }
     if (!plan->count_only || plan->ncons || plan->has_limit || plan->has_offset || plan->has_snap ||
-        plan->has_asof) {
+        plan->has_asof || vt->fixed_snap != FL_ICE_NO_SNAPSHOT) {
         env->probe_misses++;
         return SQLITE_OK;
     }
@@ -516,6 +536,20 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
             else
                 empty = 1;
         }
+    }
+    if (vt->fixed_snap != FL_ICE_NO_SNAPSHOT) {
+        if (cur->have_snap_arg || empty) {
+            fl_errf(&err, FL_ERR_INVALID, "%s: already FOR VERSION AS OF %lld", vt->name,
+                    (long long)vt->fixed_snap);
+            return set_err(&vt->base, &err);
+        }
+        if (!fl_ice_meta_snapshot(meta, vt->fixed_snap)) {
+            fl_errf(&err, FL_ERR_NOTFOUND, "%s.%s has no snapshot %lld", vt->ns, vt->name,
+                    (long long)vt->fixed_snap);
+            return set_err(&vt->base, &err);
+        }
+        cur->snap_id = vt->fixed_snap;
+        cur->have_snap_arg = 1;
     }
     /* pruning predicates, in the table's schema of now (by field id) */
     const struct fl_schema *now = fl_ice_meta_current_schema(meta);

@@ -4,6 +4,7 @@
 # rename-column, `floe table scan --snapshot` of the first snapshot shows
 # the old column names and not the added column, and its --where names
 # the old column; the current snapshot shows the new schema. In floe sql,
+# Trino's `FOR VERSION|TIMESTAMP AS OF` shows the snapshot's columns too;
 # t(ID) keeps the table's declared columns (SQLite fixes a virtual table's
 # columns), so the added column reads as null there.
 set -euo pipefail
@@ -39,6 +40,19 @@ check "current snapshot with the current schema" \
     '[ "$("$FLOE" table scan db.t --where "id = 1")" = "{\"id\":1,\"town\":\"Oslo\",\"score\":null}" ]'
 check "sql time travel" \
     '[ "$("$FLOE" sql --format csv "select id, town, score from db.t($S1)" | tail -1)" = "1,Oslo," ]'
+
+# Trino's FOR VERSION AS OF: the snapshot's own columns in floe sql too
+check "sql for version as of" \
+    '[ "$("$FLOE" sql --format csv "select * from db.t for version as of $S1")" = "$(printf "id,city\n1,Oslo")" ]'
+check "sql count of that snapshot (no shortcut to the current)" \
+    '[ "$("$FLOE" sql --format csv "select count(*) from db.t FOR VERSION AS OF $S1" | tail -1)" = 1 ]'
+check "sql where on the old name" \
+    '[ "$("$FLOE" sql --format csv "select id from \"db\".\"t\" for version as of $S1 where city = '"'"'Oslo'"'"'" | tail -1)" = 1 ]'
+check "sql for timestamp as of now: the newest" \
+    '[ "$("$FLOE" sql --format csv "select count(*) from db.t for timestamp as of '"'"'2999-01-01'"'"'" | tail -1)" = 2 ]'
+check "sql before the first snapshot is an error" \
+    '! "$FLOE" sql "select * from db.t for timestamp as of '"'"'2000-01-01'"'"'" 2>/dev/null'
+check "sql unknown snapshot is an error" '! "$FLOE" sql "select * from db.t for version as of 42" 2>/dev/null'
 
 # a snapshot without schema-id (written before it existed) says nothing of
 # the schema of its time: the current one is used

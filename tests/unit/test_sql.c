@@ -21,6 +21,7 @@
 #include "sql/sql_args.h"
 #include "sql/sql_pred.h"
 #include "sql/sql_time.h"
+#include "sql/sql_travel.h"
 #include "sql/sql_types.h"
 
 #include <sqlite3.h>
@@ -473,6 +474,30 @@ static void test_time_literals(void **state) {
     assert_false(fl_sql_time_parse("soon", 4, &us));
 }
 
+/* Trino's time-travel clauses found with the table reference before them. */
+static void test_travel_match(void **state) {
+    (void)state;
+    struct fl_sql_travel t;
+    const char *a = "select * from t for version as of 12 where x";
+    assert_int_equal(fl_sql_travel_match(a, 16, 19, &t), 36);
+    assert_int_equal(t.start, 14);
+    assert_string_equal(t.name, "t");
+    assert_string_equal(t.schema, "");
+    assert_string_equal(t.value, "12");
+    assert_false(t.by_time);
+    const char *b = "from \"db\" . \"t x\" FOR TIMESTAMP AS OF '2021-01-01 10:00'";
+    assert_int_equal(fl_sql_travel_match(b, 18, 21, &t), strlen(b));
+    assert_int_equal(t.start, 5);
+    assert_string_equal(t.schema, "db");
+    assert_string_equal(t.name, "t x");
+    assert_true(t.by_time);
+    assert_string_equal(t.value, "2021-01-01 10:00");
+    assert_int_equal(fl_sql_travel_match("for version as of 1", 0, 3, &t), 0);
+    assert_int_equal(fl_sql_travel_match("t for version as of x", 2, 5, &t), 0);
+    assert_int_equal(fl_sql_travel_match("t for update", 2, 5, &t), 0);
+    assert_int_equal(fl_sql_travel_match("f(1) for version as of 1", 5, 8, &t), 0);
+}
+
 static void test_pred_bytes(void **state) {
     (void)state;
     struct fl_ice_pval v;
@@ -579,9 +604,9 @@ int main(void) {
         cmocka_unit_test(test_count_shape),   cmocka_unit_test(test_cells),
         cmocka_unit_test(test_pred_integers), cmocka_unit_test(test_pred_floats),
         cmocka_unit_test(test_pred_decimals), cmocka_unit_test(test_pred_temporal),
-        cmocka_unit_test(test_time_literals), cmocka_unit_test(test_pred_bytes),
-        cmocka_unit_test(test_args),          cmocka_unit_test(test_plan),
-        cmocka_unit_test(test_agg_shape),
+        cmocka_unit_test(test_time_literals), cmocka_unit_test(test_travel_match),
+        cmocka_unit_test(test_pred_bytes),    cmocka_unit_test(test_args),
+        cmocka_unit_test(test_plan),          cmocka_unit_test(test_agg_shape),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
