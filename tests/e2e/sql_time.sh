@@ -79,6 +79,10 @@ check "order by value" '[ "$(q "select id from ev order by ts desc limit 1")" = 
 check "a string that is not a time: no row, no error" '[ "$(count "ts = '"'"'soon'"'"'")" = 0 ]'
 check "TIMESTAMP inside a string is left alone" \
     '[ "$(q "select '"'"'TIMESTAMP '"'"''"'"'x'"'"''"'"''"'"'")" = "TIMESTAMP '"'"'x'"'"'" ]'
+check "metadata tables too" \
+    '[ "$(q "select count(*) from \"ev\$snapshots\" where committed_at > TIMESTAMP '"'"'2000-01-01 00:00:00'"'"'")" = 3 ]'
+check "history too" \
+    '[ "$(q "select count(*) from \"ev\$history\" where made_current_at < '"'"'2000-01-01'"'"'")" = 0 ]'
 # pruning: one day of three read, through the pushed value predicate
 stats=$(FLOE_SQL_NO_SHORTCUTS=1 "$FLOE" sql --stats --format csv "select id from ev where ts = TIMESTAMP '2021-01-10 12:00:00'" 2>&1 >/dev/null)
 check "pruned to one file" 'echo "$stats" | grep -q "\"files_read\":1"'
