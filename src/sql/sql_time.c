@@ -65,7 +65,8 @@ static int same_fixed_form(const unsigned char *a, const unsigned char *b, int n
 }
 
 static int binary_cmp(const void *a, int na, const void *b, int nb) {
-    int c = memcmp(a, b, (size_t)(na < nb ? na : nb));
+    int m = na < nb ? na : nb;
+    int c = m > 0 ? memcmp(a, b, (size_t)m) : 0;
     return c ? c : (na > nb) - (na < nb);
 }
 
