@@ -104,8 +104,16 @@ static void print_stats(struct fl_sql *sql) {
 }
 
 /* Runs every statement of text; stops at the first error (returns 1). */
-static int run(struct fl_sql *sql, const char *text, const struct opts *o) {
+static int run(struct fl_sql *sql, const char *orig, const struct opts *o) {
     sqlite3 *db = fl_sql_db(sql);
+    char *text = NULL;
+    struct fl_error err = {0};
+    if (fl_sql_text_prepare(sql, orig, &text, &err)) {
+        fprintf(stderr, "floe sql: %s\n", err.msg);
+        return 1;
+    }
+    /* error offsets hold in orig unless iceberg_scan calls were rewritten */
+    const char *shown = strlen(text) == strlen(orig) ? orig : text;
     const char *p = text;
     struct fl_buf out;
     fl_buf_init(&out, FL_BUF_NOMAX);
@@ -119,7 +127,7 @@ static int run(struct fl_sql *sql, const char *text, const struct opts *o) {
         int rc = sqlite3_prepare_v2(db, p, -1, &stmt, &tail);
         if (rc != SQLITE_OK) {
             int off = sqlite3_error_offset(db);
-            report_error(text, sqlite3_errmsg(db), off < 0 ? -1 : (int)(p - text) + off);
+            report_error(shown, sqlite3_errmsg(db), off < 0 ? -1 : (int)(p - text) + off);
             status = 1;
             break;
         }
@@ -149,7 +157,7 @@ static int run(struct fl_sql *sql, const char *text, const struct opts *o) {
             flush(&out);
             if (rc != SQLITE_ABORT) {
                 int off = sqlite3_error_offset(db);
-                report_error(text, sqlite3_errmsg(db), off < 0 ? -1 : (int)(p - text) + off);
+                report_error(shown, sqlite3_errmsg(db), off < 0 ? -1 : (int)(p - text) + off);
             }
             status = 1;
         }
@@ -162,6 +170,7 @@ static int run(struct fl_sql *sql, const char *text, const struct opts *o) {
         p = tail;
     }
     fl_buf_fini(&out);
+    fl_free(text);
     return status;
 }
 

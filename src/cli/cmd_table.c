@@ -5,7 +5,8 @@
  *   list [NS] | describe T | history T | snapshots T | files T [--snapshot ID]
  *   append|overwrite T FILE.ndjson|FILE.parquet | compact T [OPTS] | scan T [--snapshot ID]
  * [--where EXPR] expire T [--older-than TS] [--retain-last N] [--snapshot-id ID]... [--dry-run]
- * [--limit N] delete T --where EXPR | drop T [--purge] alter T
+ * [--limit N] delete T --where EXPR | drop T [--purge] | register NS.NAME PATH
+ * | unregister T | alter T
  * add-column|rename-column|drop-column|widen|partition-by|sort-by|set|unset ...
  *
  * T is NS.NAME in the catalog, or a table folder or metadata file (a
@@ -72,6 +73,8 @@ static void usage(FILE *f) {
         "                 [--property KEY=VALUE]...\n"
         "  list [NS]            describe T         history T        snapshots T\n"
         "  files T [--snapshot ID]                 drop T [--purge]\n"
+        "  register NS.NAME FOLDER|METADATA.json   (the catalog points at a table folder of the\n"
+        "            warehouse)                    unregister T  (the files stay)\n"
         "  append T FILE.ndjson|FILE.parquet       overwrite T FILE (replaces every row)\n"
         "  compact T [--target-size BYTES] [--min-input-files N] [--partition PATH] [--all]\n"
         "            [--dry-run]  (bin-pack per partition, deletes applied: a replace snapshot\n"
@@ -143,29 +146,7 @@ static fl_err_t open_table(const struct opts *o, struct env *e, const char *t,
         return rc;
     }
     char *uri = fl_cli_to_uri(t);
-    size_t n = strlen(uri);
-    while (n > 1 && uri[n - 1] == '/') uri[--n] = '\0';
-    /* the store sits on the table folder's parent: for a metadata file
-     * (<folder>/metadata/<file>) cut before the folder, else before the
-     * last path segment */
-    char *slash;
-    char *meta = fl_ice_metadata_dir(uri);
-    if (meta && strstr(meta, ".metadata.json")) {
-        *meta = '\0';
-        slash = strrchr(uri, '/');
-        *meta = '/';
-    } else {
-        slash = strrchr(uri, '/');
-    }
-    if (!slash || slash - uri < 8) {
-        fl_free(uri);
-        return fl_errf(err, FL_ERR_INVALID, "cannot find the table folder in \"%s\"", t);
-    }
-    *slash = '\0';
-    const char *key = slash + 1;
-    struct fl_store_opts sopts = {0};
-    fl_err_t rc = fl_store_open(uri, &sopts, own_store, err);
-    if (!rc) rc = fl_ice_table_load_path(*own_store, key, out, err);
+    fl_err_t rc = fl_ice_table_open_uri(uri, own_store, out, err);
     fl_free(uri);
     return rc;
 }
@@ -681,9 +662,11 @@ static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
     struct fl_error err = {0};
     struct fl_ice_scan *sc = NULL;
     struct where w = {0};
-    if (o->where && parse_where(o->where, fl_ice_meta_current_schema(tbl->meta), &w, &err))
+    /* --snapshot is time travel: that snapshot's schema, its column names */
+    if (o->where &&
+        parse_where(o->where, fl_ice_meta_snapshot_schema(tbl->meta, o->snapshot), &w, &err))
         return fail(&err);
-    if (fl_ice_scan_open_where(tbl, o->snapshot, w.preds, w.n, &sc, &err)) {
+    if (fl_ice_scan_open_as_of(tbl, o->snapshot, w.preds, w.n, &sc, &err)) {
         where_fini(&w);
         return fail(&err);
     }
@@ -818,6 +801,10 @@ static int cmd_drop(const struct opts *o) {
     struct env e;
     char ns[256], name[256];
     if (split_name(o->args[1], ns, sizeof(ns), name, sizeof(name), &err)) return fail(&err);
+    if (o->purge && !strcmp(o->args[0], "unregister")) {
+        fl_errf(&err, FL_ERR_INVALID, "unregister leaves the files alone: use drop --purge");
+        return fail(&err);
+    }
     if (env_open(o, &e, &err)) return fail(&err);
     struct fl_ice_table *tbl = NULL;
     char prefix[FL_STORE_KEY_MAX + 2] = "";
@@ -829,6 +816,11 @@ static int cmd_drop(const struct opts *o) {
     }
     if (!rc) rc = fl_catalog_table_drop(e.cat, ns, name, &err);
     struct key_list kl = {0};
+    if (!rc && !strcmp(o->args[0], "unregister")) {
+        env_fini(&e);
+        printf("unregistered %s.%s (its files stay where they are)\n", ns, name);
+        return 0;
+    }
     if (!rc && prefix[0]) {
         /* the catalog no longer points at the table: remove its files */
         rc = fl_store_list(e.store, prefix, collect_key, &kl, &err);
@@ -843,6 +835,42 @@ static int cmd_drop(const struct opts *o) {
     else
         printf("dropped %s.%s (its files stay in the warehouse)\n", ns, name);
     return 0;
+}
+
+/* register NS.NAME PATH: the catalog points ns.name at the current
+ * metadata file of the table folder (or metadata file) PATH, which must
+ * be in the warehouse; nothing is written to the table. */
+static int cmd_register(const struct opts *o) {
+    struct fl_error err = {0};
+    struct env e = {0};
+    char ns[256], name[256];
+    struct fl_store *own = NULL;
+    struct fl_ice_table *tbl = NULL, *back = NULL;
+    fl_err_t rc = split_name(o->args[1], ns, sizeof(ns), name, sizeof(name), &err);
+    if (!rc && !is_path(o->args[2]))
+        rc = fl_errf(&err, FL_ERR_INVALID,
+                     "register: \"%s\" is not a table folder or metadata file", o->args[2]);
+    if (!rc) rc = open_table(o, &e, o->args[2], &tbl, &own, &err);
+    if (!rc) rc = env_open(o, &e, &err);
+    struct fl_ice_catalog *icat = rc ? NULL : fl_catalog_ice(e.cat);
+    if (!rc) rc = icat->ops->ns_ensure(icat, ns, &err);
+    if (!rc) rc = fl_catalog_table_create(e.cat, ns, name, tbl->metadata_location, &err);
+    if (!rc) {
+        /* the warehouse must reach it, or the name would point nowhere */
+        struct fl_error lerr = {0};
+        if (fl_ice_table_load(e.store, icat, ns, name, &back, &lerr)) {
+            fl_catalog_table_drop(e.cat, ns, name, NULL);
+            rc = fl_errf(&err, FL_ERR_INVALID,
+                         "register: %s is not readable from the warehouse %s: %s",
+                         tbl->metadata_location, fl_store_uri(e.store), lerr.msg);
+        }
+    }
+    if (!rc) printf("registered %s.%s at %s\n", ns, name, tbl->metadata_location);
+    fl_ice_table_free(back);
+    fl_ice_table_free(tbl);
+    fl_store_free(own);
+    env_fini(&e);
+    return rc ? fail(&err) : 0;
 }
 
 static fl_err_t opt_partition(void *target, const char *v, struct fl_error *err) {
@@ -878,7 +906,7 @@ static int cmd_clean_orphans(const struct opts *o, struct env *e, struct fl_ice_
 /* The positional words a command takes at most (alter: its own words). */
 static int max_words(const char *cmd) {
     if (!strcmp(cmd, "alter")) return 3 + MAX_TERMS;
-    if (!strcmp(cmd, "append") || !strcmp(cmd, "overwrite")) return 3;
+    if (!strcmp(cmd, "append") || !strcmp(cmd, "overwrite") || !strcmp(cmd, "register")) return 3;
     return 2;
 }
 
@@ -955,7 +983,8 @@ int fl_cli_table(int argc, char **argv) {
         return 2;
     }
     if (!strcmp(cmd, "create")) return cmd_create(&o);
-    if (!strcmp(cmd, "drop")) return cmd_drop(&o);
+    if (!strcmp(cmd, "drop") || !strcmp(cmd, "unregister")) return cmd_drop(&o);
+    if (!strcmp(cmd, "register") && o.nargs >= 3) return cmd_register(&o);
     int known = !strcmp(cmd, "describe") || !strcmp(cmd, "history") || !strcmp(cmd, "snapshots") ||
                 !strcmp(cmd, "files") || !strcmp(cmd, "scan") || !strcmp(cmd, "delete") ||
                 !strcmp(cmd, "alter") || !strcmp(cmd, "compact") || !strcmp(cmd, "expire") ||

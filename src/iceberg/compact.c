@@ -64,7 +64,8 @@ struct cfile {
     int64_t seq;
     char *key;   /* "<spec id>/<partition path>" */
     char *ppath; /* partition path */
-    char **refs; /* position deletes: the data files named, sorted */
+    char **refs; /* position deletes: the store keys of the data files named, sorted */
+    char *fkey;  /* data files: the store key of df.file_path (or it, unresolvable) */
     int nrefs;
     int ndel;  /* data files: delete files that apply */
     int group; /* data files: group index, -1 none */
@@ -74,7 +75,7 @@ struct plan {
     struct fl_ice_table *tbl;
     struct cfile *f;
     int n, cap;
-    char **paths; /* live data file paths, sorted */
+    char **paths; /* live data files' store keys (cfile.fkey), sorted */
     int npaths;
     fl_err_t rc;
     struct fl_error *err;
@@ -88,8 +89,18 @@ static bool in_sorted(char **v, int n, const char *s) {
     return n > 0 && bsearch(&s, v, (size_t)n, sizeof(char *), str_cmp) != NULL;
 }
 
+/* The store key of a recorded path (fl_ice_table_key), or the path when
+ * it has none: position delete rows and manifests may spell one file
+ * differently (hdfs://nn/x against /x, s3a:// against s3://); keys match
+ * as the scan matches them. fl_free it. */
+static char *path_key_dup(struct fl_ice_table *tbl, const char *path) {
+    char key[FL_STORE_KEY_MAX + 1];
+    return fl_strdup(fl_ice_table_key(tbl, path, key, sizeof(key), NULL) == FL_OK ? key : path);
+}
+
 static void cfile_fini(struct cfile *c) {
     fl_ice_data_file_fini(&c->df);
+    fl_free(c->fkey);
     fl_free(c->key);
     fl_free(c->ppath);
     for (int i = 0; i < c->nrefs; i++) fl_free(c->refs[i]);
@@ -132,7 +143,9 @@ static fl_err_t delete_refs(struct fl_ice_table *tbl, const char *path, char ***
                 cap = cap ? cap * 2 : 4;
                 v = fl_reallocarray(v, (size_t)cap, sizeof(*v));
             }
-            v[n++] = fl_strndup((const char *)p, len);
+            char *raw = fl_strndup((const char *)p, len);
+            v[n++] = path_key_dup(tbl, raw);
+            fl_free(raw);
         }
     }
     fl_pq_reader_free(r);
@@ -214,7 +227,10 @@ static fl_err_t plan_load(struct plan *p, int64_t snap, struct fl_error *err) {
     if (rc) return rc;
     p->paths = fl_calloc((size_t)p->n + 1, sizeof(char *));
     for (int i = 0; i < p->n; i++)
-        if (p->f[i].df.content == FL_ICE_CONTENT_DATA) p->paths[p->npaths++] = p->f[i].df.file_path;
+        if (p->f[i].df.content == FL_ICE_CONTENT_DATA) {
+            p->f[i].fkey = path_key_dup(p->tbl, p->f[i].df.file_path);
+            p->paths[p->npaths++] = p->f[i].fkey;
+        }
     qsort(p->paths, (size_t)p->npaths, sizeof(char *), str_cmp);
     /* deletes that apply (format/spec.md, "Scan Planning") */
     for (int d = 0; d < p->n; d++) {
@@ -225,8 +241,7 @@ static fl_err_t plan_load(struct plan *p, int64_t snap, struct fl_error *err) {
             struct cfile *c = &p->f[i];
             if (c->df.content != FL_ICE_CONTENT_DATA) continue;
             if (del->df.content == FL_ICE_CONTENT_POSITION_DELETES) {
-                if (del->seq >= c->seq && in_sorted(del->refs, del->nrefs, c->df.file_path))
-                    c->ndel++;
+                if (del->seq >= c->seq && in_sorted(del->refs, del->nrefs, c->fkey)) c->ndel++;
             } else if (del->seq > c->seq && (global || !strcmp(del->key, c->key))) {
                 c->ndel++;
             }
@@ -326,7 +341,8 @@ struct group_ctx {
     int gi;
     char **data; /* the group's data file paths, sorted */
     int ndata;
-    char **remove; /* data + position delete files to remove, sorted */
+    char **data_keys; /* their store keys (cfile.fkey), sorted */
+    char **remove;    /* data + position delete files to remove, sorted */
     int nremove;
     const char *key;
     int64_t seq0;
@@ -368,7 +384,7 @@ static int validate_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     int nrefs = 0;
     gc->rc = delete_refs(gc->p->tbl, e->df.file_path, &refs, &nrefs, gc->err);
     for (int i = 0; i < nrefs && !gc->abandoned; i++)
-        if (in_sorted(gc->data, gc->ndata, refs[i])) {
+        if (in_sorted(gc->data_keys, gc->ndata, refs[i])) {
             gc->abandoned = true;
             snprintf(gc->why, sizeof(gc->why),
                      "position deletes committed since the plan name a file of the group");
@@ -567,10 +583,13 @@ static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
         struct cfile *c = &p->f[i];
         if (c->df.content != FL_ICE_CONTENT_DATA || c->group != gi) continue;
         gc.data = fl_reallocarray(gc.data, (size_t)gc.ndata + 1, sizeof(char *));
+        gc.data_keys = fl_reallocarray(gc.data_keys, (size_t)gc.ndata + 1, sizeof(char *));
+        gc.data_keys[gc.ndata] = fl_strdup(c->fkey);
         gc.data[gc.ndata++] = fl_strdup(c->df.file_path);
         key = c->key;
     }
     qsort(gc.data, (size_t)gc.ndata, sizeof(char *), str_cmp);
+    qsort(gc.data_keys, (size_t)gc.ndata, sizeof(char *), str_cmp);
     gc.key = key;
     for (int i = 0; i < gc.ndata; i++) {
         gc.remove = fl_reallocarray(gc.remove, (size_t)gc.nremove + 1, sizeof(char *));
@@ -583,7 +602,7 @@ static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
         if (d->df.content != FL_ICE_CONTENT_POSITION_DELETES || d->nrefs == 0) continue;
         bool only = true, any = false;
         for (int r = 0; r < d->nrefs && only; r++) {
-            bool mine = in_sorted(gc.data, gc.ndata, d->refs[r]);
+            bool mine = in_sorted(gc.data_keys, gc.ndata, d->refs[r]);
             any |= mine;
             only = mine || !in_sorted(p->paths, p->npaths, d->refs[r]);
         }
@@ -639,6 +658,7 @@ static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
     for (int i = 0; i < w.nout; i++) fl_ice_data_file_fini(&w.out[i]);
     fl_free(w.out);
     str_list_free(gc.data, gc.ndata);
+    str_list_free(gc.data_keys, gc.ndata);
     str_list_free(gc.remove, gc.nremove);
     str_list_free(gc.seen_del, gc.nseen);
     return rc;

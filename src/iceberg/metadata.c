@@ -384,6 +384,15 @@ const struct fl_schema *fl_ice_meta_current_schema(const struct fl_ice_meta *met
     return fl_ice_meta_schema(meta, meta->current_schema_id);
 }
 
+const struct fl_schema *fl_ice_meta_snapshot_schema(const struct fl_ice_meta *meta,
+                                                    int64_t snapshot_id) {
+    const struct fl_ice_snapshot *s =
+        snapshot_id == FL_ICE_NO_SNAPSHOT ? NULL : fl_ice_meta_snapshot(meta, snapshot_id);
+    const struct fl_schema *sch =
+        s && s->schema_id >= 0 ? fl_ice_meta_schema(meta, s->schema_id) : NULL;
+    return sch ? sch : fl_ice_meta_current_schema(meta);
+}
+
 const struct fl_ice_spec *fl_ice_meta_spec(const struct fl_ice_meta *meta, int32_t spec_id) {
     for (int i = 0; i < meta->nspecs; i++)
         if (meta->specs[i]->spec_id == spec_id) return meta->specs[i];

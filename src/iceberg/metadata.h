@@ -77,6 +77,13 @@ fl_err_t fl_ice_meta_to_json(const struct fl_ice_meta *meta, int pretty, struct 
 void fl_ice_meta_free(struct fl_ice_meta *meta);
 
 const struct fl_schema *fl_ice_meta_schema(const struct fl_ice_meta *meta, int32_t schema_id);
+/* The schema time travel reads snapshot_id with: the snapshot's
+ * schema-id, as Trino and Spark read it (columns added later absent,
+ * renamed ones under their name of then); the current schema for
+ * FL_ICE_NO_SNAPSHOT, an unknown snapshot, or one without schema-id (v1
+ * writers: the schema of that time is not recorded). */
+const struct fl_schema *fl_ice_meta_snapshot_schema(const struct fl_ice_meta *meta,
+                                                    int64_t snapshot_id);
 const struct fl_schema *fl_ice_meta_current_schema(const struct fl_ice_meta *meta);
 const struct fl_ice_spec *fl_ice_meta_spec(const struct fl_ice_meta *meta, int32_t spec_id);
 const struct fl_ice_spec *fl_ice_meta_default_spec(const struct fl_ice_meta *meta);

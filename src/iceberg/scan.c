@@ -1,12 +1,15 @@
 /*
  * scan.c - reading an Iceberg snapshot: plan the files from the manifest
  * list and manifests, load the delete files that apply, read each data
- * file's Parquet into batches of the table's current schema and drop the
- * deleted rows.
+ * file's Parquet into batches of the table's current schema (time
+ * travel: of the snapshot's schema-id) and drop the deleted rows.
  *
  * Delete rules (format/spec.md, "Scan Planning"): a position delete
  * applies to data files whose data sequence number is <= its own; an
- * equality delete to data files whose data sequence number is < its own.
+ * equality delete to data files whose data sequence number is < its own
+ * and, unless it was written with an unpartitioned spec, of its spec and
+ * partition tuple. Position delete rows and data files meet by store key
+ * (fl_ice_table_key), so any spelling of one location matches.
  * Columns are matched by field id, so renamed columns read by id and
  * columns added after a file was written read as null; int->long and
  * float->double widen.
@@ -26,6 +29,7 @@
 
 struct plan_file {
     char *path;
+    char *key; /* the store key of path (fl_ice_table_key); NULL when it has none */
     int64_t seq;
     int content;
     int32_t spec_id;
@@ -37,13 +41,15 @@ struct plan_file {
 };
 
 struct pos_delete {
-    char *path; /* data file */
+    char *path; /* data file: its store key, or as recorded when it has none */
     int64_t pos;
     int64_t seq;
 };
 
 struct eq_delete {
     int64_t seq;
+    int file;    /* its plan_file: the spec and partition it applies to */
+    bool global; /* written with an unpartitioned spec: applies to every partition */
     int32_t *ids;
     int nids;
     struct fl_schema *schema; /* of the delete rows */
@@ -52,7 +58,7 @@ struct eq_delete {
 
 struct fl_ice_scan {
     struct fl_ice_table *tbl;
-    const struct fl_schema *schema; /* output: the current schema */
+    const struct fl_schema *schema; /* output: the current schema, or the snapshot's (as of) */
     struct plan_file *files;
     int nfiles, cap;
     int ndata, ndeletes;
@@ -86,6 +92,10 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
     struct plan_file *pf = &sc->files[sc->nfiles++];
     memset(pf, 0, sizeof(*pf));
     pf->path = fl_strdup(e->df.file_path);
+    char key[FL_STORE_KEY_MAX + 1];
+    if (e->df.content == FL_ICE_CONTENT_DATA &&
+        fl_ice_table_key(sc->tbl, pf->path, key, sizeof(key), NULL) == FL_OK)
+        pf->key = fl_strdup(key);
     pf->seq = e->sequence_number;
     pf->content = e->df.content;
     pf->spec_id = e->df.spec_id;
@@ -192,6 +202,7 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     if (!sc) return;
     for (int i = 0; i < sc->nfiles; i++) {
         fl_free(sc->files[i].path);
+        fl_free(sc->files[i].key);
         fl_free(sc->files[i].eq_ids);
         fl_free(sc->files[i].part);
         fl_buf_fini(&sc->files[i].pbytes);
@@ -275,6 +286,8 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
     if (pf->content == FL_ICE_CONTENT_POSITION_DELETES) {
         int32_t ids[2] = {POS_FILE_PATH_ID, POS_POS_ID};
         if ((rc = fl_pq_reader_project_ids(r, ids, 2, err))) goto out;
+        /* rows are sorted by file_path: resolve each spelling once */
+        char *last = NULL, *last_key = NULL;
         for (;;) {
             struct fl_batch *batch = NULL;
             rc = fl_pq_reader_next(r, &batch, err);
@@ -282,20 +295,42 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                 rc = FL_OK;
                 break;
             }
-            if (rc) goto out;
-            for (size_t i = 0; i < batch->nrows; i++) {
+            if (rc) break;
+            if (batch->ncols != 2) {
+                rc = fl_errf(err, FL_ERR_INVALID, "a position delete file needs file_path and pos");
+                break;
+            }
+            for (size_t i = 0; i < batch->nrows && !rc; i++) {
+                if (fl_col_is_null(&batch->cols[0], i) || fl_col_is_null(&batch->cols[1], i)) {
+                    rc = fl_errf(err, FL_ERR_INVALID, "row %zu has a null %s", i,
+                                 fl_col_is_null(&batch->cols[0], i) ? "file_path" : "pos");
+                    break;
+                }
+                size_t len;
+                const uint8_t *p = fl_col_bytes(&batch->cols[0], i, &len);
+                if (!last || strlen(last) != len || memcmp(last, p, len) != 0) {
+                    fl_free(last);
+                    fl_free(last_key);
+                    last = fl_strndup((const char *)p, len);
+                    char key[FL_STORE_KEY_MAX + 1];
+                    last_key = fl_strdup(
+                        fl_ice_table_key(sc->tbl, last, key, sizeof(key), NULL) == FL_OK ? key
+                                                                                         : last);
+                }
                 if (sc->npos == sc->poscap) {
                     sc->poscap = sc->poscap ? sc->poscap * 2 : 1024;
                     sc->pos = fl_reallocarray(sc->pos, sc->poscap, sizeof(*sc->pos));
                 }
-                size_t len;
-                const uint8_t *p = fl_col_bytes(&batch->cols[0], i, &len);
                 struct pos_delete *d = &sc->pos[sc->npos++];
-                d->path = fl_strndup((const char *)p, len);
+                d->path = fl_strdup(last_key);
                 memcpy(&d->pos, batch->cols[1].values + i * 8, 8);
                 d->seq = pf->seq;
             }
+            if (rc) break;
         }
+        fl_free(last);
+        fl_free(last_key);
+        if (rc) goto out;
     } else {
         if (pf->neq < 1 || pf->neq > 16) {
             rc = fl_errf(err, FL_ERR_UNSUPPORTED,
@@ -303,7 +338,11 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
             goto out;
         }
         if ((rc = fl_pq_reader_project_ids(r, pf->eq_ids, pf->neq, err))) goto out;
-        struct eq_delete ed = {.seq = pf->seq, .nids = pf->neq};
+        const struct fl_ice_spec *spec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
+        struct eq_delete ed = {.seq = pf->seq,
+                               .nids = pf->neq,
+                               .file = (int)(pf - sc->files),
+                               .global = spec ? spec->nfields == 0 : pf->npart == 0};
         ed.ids = fl_calloc((size_t)pf->neq, sizeof(int32_t));
         memcpy(ed.ids, pf->eq_ids, sizeof(int32_t) * (size_t)pf->neq);
         ed.schema = NULL;
@@ -346,23 +385,31 @@ fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct 
     return fl_ice_scan_open_where(tbl, snapshot_id, NULL, 0, out, err);
 }
 
-static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id,
+static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as_of,
                           const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
                           void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err);
 
 fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err) {
-    return scan_open(tbl, snapshot_id, preds, npreds, NULL, NULL, out, err);
+    return scan_open(tbl, snapshot_id, false, preds, npreds, NULL, NULL, out, err);
+}
+
+fl_err_t fl_ice_scan_open_as_of(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                const struct fl_ice_pred *preds, int npreds,
+                                struct fl_ice_scan **out, struct fl_error *err) {
+    return scan_open(tbl, snapshot_id, true, preds, npreds, NULL, NULL, out, err);
 }
 
 fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 fl_ice_file_pred_fn keep, void *keep_ctx, struct fl_ice_scan **out,
                                 struct fl_error *err) {
-    return scan_open(tbl, snapshot_id, NULL, 0, keep, keep_ctx, out, err);
+    return scan_open(tbl, snapshot_id, false, NULL, 0, keep, keep_ctx, out, err);
 }
 
-static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id,
+const struct fl_schema *fl_ice_scan_schema(const struct fl_ice_scan *sc) { return sc->schema; }
+
+static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as_of,
                           const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
                           void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err) {
     struct fl_ice_scan *sc = fl_calloc(1, sizeof(*sc));
@@ -371,7 +418,8 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id,
     sc->keep_ctx = keep_ctx;
     sc->preds = preds;
     sc->npreds = npreds;
-    sc->schema = fl_ice_meta_current_schema(tbl->meta);
+    sc->schema = as_of ? fl_ice_meta_snapshot_schema(tbl->meta, snapshot_id)
+                       : fl_ice_meta_current_schema(tbl->meta);
     sc->cur = -1;
     fl_buf_init(&sc->data, FILE_MAX);
     fl_err_t rc = fl_batch_new(sc->schema, 0, &sc->out, err);
@@ -422,11 +470,27 @@ static bool values_equal(const struct fl_col *a, size_t ra, const struct fl_col 
     return fl_col_int(a, ra) == fl_col_int(b, rb); /* int vs long after evolution */
 }
 
+/* Whether equality delete ed applies to data file pf by partition: a
+ * delete written with an unpartitioned spec applies everywhere, any
+ * other only to data files of its spec and partition tuple (format/
+ * spec.md, "Scan Planning"). */
+static bool eq_applies(const struct fl_ice_scan *sc, const struct eq_delete *ed,
+                       const struct plan_file *pf) {
+    if (ed->global) return true;
+    const struct plan_file *df = &sc->files[ed->file];
+    if (df->spec_id != pf->spec_id || df->npart != pf->npart) return false;
+    for (int k = 0; k < pf->npart; k++) {
+        if (df->part[k].is_null != pf->part[k].is_null) return false;
+        if (!pf->part[k].is_null && fl_ice_pval_cmp(&df->part[k], &pf->part[k]) != 0) return false;
+    }
+    return true;
+}
+
 static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batch, size_t row,
-                       int64_t seq) {
+                       const struct plan_file *pf) {
     for (int d = 0; d < sc->neq; d++) {
         const struct eq_delete *ed = &sc->eq[d];
-        if (ed->seq <= seq) continue;
+        if (ed->seq <= pf->seq || !eq_applies(sc, ed, pf)) continue;
         int bcol[16];
         int nk = ed->nids; /* 1..16, checked when the delete file was loaded */
         bool usable = true;
@@ -608,8 +672,8 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
         }
         for (size_t row = 0; row < in->nrows; row++) {
             int64_t pos = sc->row_base + (int64_t)row;
-            if (sc->npos && pos_deleted(sc, pf->path, pos, pf->seq)) continue;
-            if (sc->neq && eq_deleted(sc, in, row, pf->seq)) continue;
+            if (sc->npos && pf->key && pos_deleted(sc, pf->key, pos, pf->seq)) continue;
+            if (sc->neq && eq_deleted(sc, in, row, pf)) continue;
             for (int c = 0; c < sc->out->ncols && !rc; c++)
                 rc = sc->map[c] == -2 ? col_append_pval(&sc->out->cols[c], sc->konst[c])
                      : sc->map[c] < 0

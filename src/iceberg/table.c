@@ -70,9 +70,56 @@ static char *canon_uri(const char *p) {
     return c;
 }
 
+/* Length of "scheme://authority" in a canonical URI u ("s3://bucket",
+ * "hdfs://namenode:8020"; "file://" has an empty authority), 0 when u
+ * has none. */
+static size_t uri_authority_len(const char *u) {
+    const char *sep = strstr(u, "://");
+    if (!sep) return 0;
+    for (const char *c = u; c < sep; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '+' || *c == '-' ||
+              *c == '.'))
+            return 0;
+    const char *slash = strchr(sep + 3, '/');
+    return slash ? (size_t)(slash - u) : strlen(u);
+}
+
+/* path in the one spelling, read against the table location loc (raw,
+ * may be NULL) as Hadoop qualifies paths against the default file
+ * system: a bare "/x" names "/x" on the location's file system
+ * ("hdfs://namenode:8020/x" for a table in hdfs://namenode:8020/...),
+ * and when the location itself is a bare path, an "hdfs://any-host/x"
+ * names "/x" (Hive and Impala record either spelling for the same
+ * file). fl_free the result. */
+static char *canon_path(const char *path, const char *loc) {
+    char *c = canon_uri(path);
+    if (!loc) return c;
+    if (path[0] == '/' && loc[0] != '/') {
+        char *cl = canon_uri(loc);
+        size_t al = uri_authority_len(cl);
+        if (al && strncmp(cl, "file://", 7) != 0) {
+            size_t n = al + strlen(path) + 1;
+            char *q = fl_malloc(n);
+            snprintf(q, n, "%.*s%s", (int)al, cl, path);
+            fl_free(c);
+            c = q;
+        }
+        fl_free(cl);
+    } else if (loc[0] == '/' && strncmp(c, "hdfs://", 7) == 0) {
+        size_t al = uri_authority_len(c);
+        const char *rest = c + al;
+        size_t n = strlen("file://") + strlen(rest) + 1;
+        char *q = fl_malloc(n);
+        snprintf(q, n, "file://%s", rest);
+        fl_free(c);
+        c = q;
+    }
+    return c;
+}
+
 fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
                           struct fl_error *err) {
-    char *cpath = canon_uri(path);
+    char *cpath = canon_path(path, tbl->meta ? tbl->meta->location : NULL);
     char *cloc = tbl->meta && tbl->meta->location ? canon_uri(tbl->meta->location) : NULL;
     char *croot = canon_uri(fl_store_uri(tbl->store));
     const char *loc = cloc, *root = croot;
@@ -128,6 +175,37 @@ char *fl_ice_metadata_dir(char *path) {
     char *last = NULL;
     for (char *p = strstr(path, "/metadata/"); p; p = strstr(p + 1, "/metadata/")) last = p;
     return last;
+}
+
+fl_err_t fl_ice_table_open_uri(const char *uri_in, struct fl_store **own, struct fl_ice_table **out,
+                               struct fl_error *err) {
+    *own = NULL;
+    char *uri = fl_strdup(uri_in);
+    size_t n = strlen(uri);
+    while (n > 1 && uri[n - 1] == '/') uri[--n] = '\0';
+    /* the store sits on the table folder's parent: for a metadata file
+     * (<folder>/metadata/<file>) cut before the folder, else before the
+     * last path segment */
+    char *slash;
+    char *meta = fl_ice_metadata_dir(uri);
+    if (meta && strstr(meta, ".metadata.json")) {
+        *meta = '\0';
+        slash = strrchr(uri, '/');
+        *meta = '/';
+    } else {
+        slash = strrchr(uri, '/');
+    }
+    if (!slash || slash - uri < 8) {
+        fl_free(uri);
+        return fl_errf(err, FL_ERR_INVALID, "cannot find the table folder in \"%s\"", uri_in);
+    }
+    *slash = '\0';
+    const char *key = slash + 1;
+    struct fl_store_opts sopts = {0};
+    fl_err_t rc = fl_store_open(uri, &sopts, own, err);
+    if (!rc) rc = fl_ice_table_load_path(*own, key, out, err);
+    fl_free(uri);
+    return rc;
 }
 
 /* ---- loading ---- */

@@ -65,6 +65,11 @@ fl_err_t fl_ice_table_load(struct fl_store *st, struct fl_ice_catalog *icat, con
  * newest metadata file) or a metadata file. Paths recorded in the
  * metadata that start with its own location resolve under the folder, so
  * moved or copied tables read as they are. */
+/* Opens the table folder or metadata file at uri (file://..., s3://...)
+ * without a catalog: a store on the folder's parent (*own, the caller
+ * frees it after the table) and fl_ice_table_load_path under it. */
+fl_err_t fl_ice_table_open_uri(const char *uri, struct fl_store **own, struct fl_ice_table **out,
+                               struct fl_error *err);
 fl_err_t fl_ice_table_load_path(struct fl_store *st, const char *key, struct fl_ice_table **out,
                                 struct fl_error *err);
 /* Reloads the current version from the catalog or the folder. */
@@ -81,8 +86,11 @@ char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key);
 /* The store key of a path recorded in the table's metadata: under the
  * table location or else under the warehouse, compared after one
  * spelling of each (s3a:// and s3n:// are s3://; file:/x,
- * file://localhost/x and /x are file:///x). FL_ERR_INVALID for a path
- * outside both. */
+ * file://localhost/x and /x are file:///x; a bare /x in a table whose
+ * location names a file system, as hdfs://namenode:8020/..., is /x on
+ * that file system, and hdfs://host/x in a table with a bare location is
+ * /x). FL_ERR_INVALID for a path outside both. Scans match position
+ * delete rows to data files by this key. */
 fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
                           struct fl_error *err);
 
@@ -207,6 +215,15 @@ struct fl_ice_pred;
 fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err);
+
+/* Time travel: the same as fl_ice_scan_open_where, producing the
+ * schema snapshot_id was written with (fl_ice_meta_snapshot_schema)
+ * instead of the current one. */
+fl_err_t fl_ice_scan_open_as_of(struct fl_ice_table *tbl, int64_t snapshot_id,
+                                const struct fl_ice_pred *preds, int npreds,
+                                struct fl_ice_scan **out, struct fl_error *err);
+/* The schema of the batches scan produces (owned by the table's metadata). */
+const struct fl_schema *fl_ice_scan_schema(const struct fl_ice_scan *scan);
 
 /* The same, planning only the manifest entries keep accepts (data and
  * delete files alike): a scan of some files of a snapshot. */

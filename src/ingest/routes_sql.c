@@ -29,6 +29,7 @@
  * handler.
  */
 #include "ingest/ingest_int.h"
+#include "core/mem.h"
 #include "core/time.h"
 #include "sql/sql.h"
 
@@ -233,6 +234,7 @@ void fl_ingest_route_sql(struct fl_ingest *ing, const struct fl_ingest_call *cal
     struct fl_error err = {0};
     struct fl_sql *sql = NULL;
     sqlite3_stmt *stmt = NULL;
+    char *prepared = NULL; /* query with typed literals made plain (fl_sql_text_dup) */
     json_t *cols = NULL, *rows = NULL;
     struct guard guard = {{0}};
     json_error_t je;
@@ -263,7 +265,8 @@ void fl_ingest_route_sql(struct fl_ingest *ing, const struct fl_ingest_call *cal
     int64_t deadline = t0 + (int64_t)timeout * 1000;
     sqlite3_progress_handler(db, 1000, past_deadline, &deadline);
     const char *tail = NULL;
-    int rc = sqlite3_prepare_v2(db, query, -1, &stmt, &tail);
+    prepared = fl_sql_text_dup(query);
+    int rc = sqlite3_prepare_v2(db, prepared, -1, &stmt, &tail);
     if (rc != SQLITE_OK && guard.refused[0]) {
         fl_ingest_resp_error(resp, FL_INGEST_E_READ_ONLY, "POST /sql is read-only: %s refused",
                              guard.refused);
@@ -326,6 +329,7 @@ out:
     json_decref(cols);
     json_decref(rows);
     sqlite3_finalize(stmt);
+    fl_free(prepared);
     fl_sql_free(sql);
     json_decref(req);
 }

@@ -69,6 +69,19 @@ int fl_sql_count_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt);
 /* Tries each shortcut (fl_sql_count_shortcut, then fl_sql_agg_shortcut of
  * sql_agg.h) on *stmt; returns 1 when one replaced it. */
 int fl_sql_shortcut(struct fl_sql *sql, sqlite3_stmt **stmt);
+/* A copy of the statements' text for sqlite3_prepare (fl_free it), with
+ * Trino's typed literals (TIMESTAMP '...', DATE '...') made plain
+ * strings, which date and timestamp columns compare as values
+ * (sql_time.c). The same length: error offsets hold in the original. */
+char *fl_sql_text_dup(const char *text);
+/* fl_sql_text_dup, and each iceberg_scan('PATH') call made a TEMP table
+ * over the table folder or metadata file at PATH (a local path or a
+ * URI), read without the catalog as DuckDB's iceberg_scan reads it
+ * (sql_path.c). *out (fl_free it) is the text to prepare; an unreadable
+ * PATH is an error naming it. For floe sql's shell only: POST /sql reads
+ * no paths of the server. */
+fl_err_t fl_sql_text_prepare(struct fl_sql *sql, const char *text, char **out,
+                             struct fl_error *err);
 /* 0 when the environment has FLOE_SQL_NO_SHORTCUTS set (not "" or "0"):
  * every statement then runs as written (tests compare both paths). */
 int fl_sql_shortcuts_enabled(void);

@@ -46,6 +46,7 @@
 #include "sql/sql_lex.h"
 #include "sql/sql_pred.h"
 #include "sql/sql_rows.h"
+#include "sql/sql_time.h"
 #include "sql/sql_types.h"
 
 #include <math.h>
@@ -270,12 +271,10 @@ struct key {
 struct use {
     fl_type_id_t type;
     int col; /* index in the current schema (= the batch) */
-    /* a temporal column against a text literal: the values v (days or
-     * µs) whose text is >= the literal are v >= lo, those whose text is
-     * > it are v >= hi (see temporal_bounds) */
-    int bounded;
-    int64_t lo, hi;
-    int64_t min, max; /* the fixed-width range the bounds hold in */
+    /* a temporal column against a text literal: the instant the
+     * literal names (fl_sql_time_parse), compared as the column's
+     * collation compares (sql_time.c) */
+    int64_t lit_us;
 };
 
 struct agg {
@@ -478,61 +477,37 @@ static int temporal(fl_type_id_t t) {
     return t == FL_TYPE_DATE || t == FL_TYPE_TIMESTAMP || t == FL_TYPE_TIMESTAMPTZ;
 }
 
-/* The range of a temporal type in which its text has a fixed width
- * (years 0001-9999), so that comparing texts compares values. */
-static void temporal_range(fl_type_id_t t, int64_t *min, int64_t *max) {
-    *min = t == FL_TYPE_DATE ? FL_DATE_MIN_DAYS : FL_TIME_MIN_US;
-    *max = t == FL_TYPE_DATE ? FL_DATE_MAX_DAYS : FL_TIME_MAX_US;
+/* Reads, for a temporal column compared with a text literal, the
+ * instant the literal names (term_ok checked that it parses). */
+static void temporal_literal(const struct fl_sql_agg_shape *sh, int k, struct use *u) {
+    u->lit_us = 0;
+    if (temporal(u->type) && sh->where[k].lit == SQLITE_TEXT)
+        fl_sql_time_parse(sh->where[k].text, sh->where[k].n, &u->lit_us);
 }
 
-static int temporal_text(fl_type_id_t t, int64_t v, char *buf, size_t sz) {
-    if (t == FL_TYPE_DATE)
-        fl_time_format_date((int32_t)v, buf, sz);
-    else
-        fl_sql_format_timestamp(v, t == FL_TYPE_TIMESTAMPTZ, buf, sz);
-    return (int)strlen(buf);
-}
-
-/* The least v in the fixed-width range whose text compares with the
- * literal >= 0 (strict: > 0), or max + 1: a binary search, valid because
- * the text grows with the value there. */
-static int64_t temporal_bound(fl_type_id_t t, const char *lit, size_t n, int strict) {
-    int64_t lo, hi;
-    temporal_range(t, &lo, &hi);
-    hi++; /* [lo, hi): the answer */
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        char buf[FL_SQL_TEXT_MAX];
-        int len = temporal_text(t, mid, buf, sizeof(buf));
-        int cmp = text_cmp(buf, (size_t)len, lit, n);
-        if (strict ? cmp > 0 : cmp >= 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+/* A row's temporal value as the collation reads its text: the instant,
+ * or 0 when the text (a year outside 0001-9999) does not parse. */
+static int temporal_us(fl_type_id_t t, int64_t v, int64_t *us) {
+    if (t == FL_TYPE_DATE) {
+        if (v < FL_DATE_MIN_DAYS || v > FL_DATE_MAX_DAYS) return 0;
+        *us = v * FL_US_PER_DAY;
+        return 1;
     }
-    return lo;
-}
-
-/* Precomputes, for a temporal column compared with a text literal, the
- * value bounds that replace formatting every row's value as text. */
-static void temporal_bounds(const struct fl_sql_agg_shape *sh, int k, struct use *u) {
-    u->bounded = 0;
-    if (!temporal(u->type) || sh->where[k].lit != SQLITE_TEXT) return;
-    temporal_range(u->type, &u->min, &u->max);
-    u->lo = temporal_bound(u->type, sh->where[k].text, sh->where[k].n, 0);
-    u->hi = temporal_bound(u->type, sh->where[k].text, sh->where[k].n, 1);
-    u->bounded = 1;
+    *us = v;
+    return v >= FL_TIME_MIN_US && v <= FL_TIME_MAX_US;
 }
 
 /* 1 when SQLite's comparison of a column of type t with the term's
  * literal is reproduced exactly by term_true: integers with integers;
  * doubles with integers a double holds exactly; text with text (BINARY);
- * dates and timestamps (their text forms, which NUMERIC affinity leaves
- * as text) with text that affinity leaves as text too (it starts
- * "dddd-"); IS [NOT] NULL on the types above but temporal ones. */
+ * dates and timestamps (compared as instants by their collation,
+ * sql_time.c) with text that names an instant (fl_sql_time_parse: such
+ * text has a '-' or ':', so NUMERIC affinity leaves it as text); IS [NOT]
+ * NULL on the types above but temporal ones. */
 static int term_ok(const struct fl_sql_agg_shape *sh, int k, fl_type_id_t t) {
     int integer = t == FL_TYPE_BOOLEAN || t == FL_TYPE_INT || t == FL_TYPE_LONG;
     const char *x = sh->where[k].text;
+    int64_t us;
     switch (sh->where[k].lit) {
     case SQLITE_NULL:
         return integer || t == FL_TYPE_DOUBLE || t == FL_TYPE_STRING;
@@ -541,9 +516,7 @@ static int term_ok(const struct fl_sql_agg_shape *sh, int k, fl_type_id_t t) {
                            sh->where[k].i >= -((int64_t)1 << 53));
     default:
         if (t == FL_TYPE_STRING) return 1;
-        return temporal(t) && sh->where[k].n >= 5 && x[0] >= '0' && x[0] <= '9' && x[1] >= '0' &&
-               x[1] <= '9' && x[2] >= '0' && x[2] <= '9' && x[3] >= '0' && x[3] <= '9' &&
-               x[4] == '-';
+        return temporal(t) && fl_sql_time_parse(x, sh->where[k].n, &us);
     }
 }
 
@@ -559,13 +532,9 @@ static int term_true(const struct fl_sql_agg_shape *sh, int k, const struct use 
         size_t n;
         const uint8_t *p = fl_col_bytes(col, r, &n);
         cmp = text_cmp(p, n, sh->where[k].text, sh->where[k].n);
-    } else if (u->bounded && (tv = fl_col_int(col, r)) >= u->min && tv <= u->max) {
-        cmp = tv < u->lo ? -1 : tv < u->hi ? 0 : 1; /* as the texts compare (temporal_bound) */
     } else if (temporal(t)) {
-        char buf[FL_SQL_TEXT_MAX];
-        int n = fl_sql_value_text(col, r, buf, sizeof(buf));
-        if (n < 0) return 0; /* NULL to SQLite */
-        cmp = text_cmp(buf, (size_t)n, sh->where[k].text, sh->where[k].n);
+        /* text that does not parse sorts after every instant */
+        cmp = temporal_us(t, fl_col_int(col, r), &tv) ? (tv > u->lit_us) - (tv < u->lit_us) : 1;
     } else if (t == FL_TYPE_DOUBLE) {
         double d = dbl_at(col, r), v = (double)sh->where[k].i;
         cmp = d < v ? -1 : d > v;
@@ -779,7 +748,7 @@ static struct fl_sql_rows *compute(struct fl_sql_env *env, const struct fl_sql_a
                      &ag.wcols[k]) ||
             !term_ok(sh, k, ag.wcols[k].type))
             goto out;
-        temporal_bounds(sh, k, &ag.wcols[k]);
+        temporal_literal(sh, k, &ag.wcols[k]);
         if (sh->where[k].lit == SQLITE_NULL) continue;
         struct fl_sql_lit lit;
         memset(&lit, 0, sizeof(lit));

@@ -21,6 +21,7 @@
  */
 #include "sql/sql_agg.h"
 #include "sql/sql_int.h"
+#include "sql/sql_time.h"
 
 #include "core/mem.h"
 
@@ -173,7 +174,8 @@ fl_err_t fl_sql_open_log(struct fl_store *st, struct fl_catalog *cat, struct fl_
     }
     sqlite3_extended_result_codes(sql->db, 1);
     if (fl_sql_vtab_register(sql->db, &sql->env) || fl_sql_meta_register(sql->db, &sql->env) ||
-        fl_sql_topic_register(sql->db, &sql->env) || fl_sql_rows_register(sql->db)) {
+        fl_sql_topic_register(sql->db, &sql->env) || fl_sql_rows_register(sql->db) ||
+        fl_sql_time_register(sql->db)) {
         rc = fl_errf(err, FL_ERR_NOMEM, "sqlite: cannot register modules: %s",
                      sqlite3_errmsg(sql->db));
         goto out;

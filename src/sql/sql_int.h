@@ -41,6 +41,10 @@ void fl_sql_stats_add_scan(struct fl_sql_env *env, const struct fl_ice_scan *sca
 /* Module "floe$rows": rows computed before the statement ran (sql_rows.c). */
 int fl_sql_rows_register(sqlite3 *db);
 
+/* The namespace of a table read by path (iceberg_scan, sql_path.c):
+ * its name is the table's URI. No catalog namespace is "/". */
+#define FL_SQL_PATH_NS "/"
+
 /* Lends table ns.name: the one loaded before while the catalog still
  * names its metadata file, else a fresh load (sql_tables.c). Give it
  * back with fl_sql_table_return. */

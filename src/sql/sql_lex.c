@@ -73,3 +73,45 @@ int fl_sql_lex_ident(const char *s, size_t *i, char *out, size_t outsz) {
     if (out && outsz) out[n] = '\0';
     return 1;
 }
+
+void fl_sql_lex_words(const char *s, fl_sql_lex_word_fn fn, void *ctx) {
+    size_t i = 0;
+    char prev = 0; /* the last character of the previous token */
+    while (s[i]) {
+        size_t j = fl_sql_lex_space(s, i);
+        if (j != i) {
+            i = j;
+            continue;
+        }
+        char c = s[i];
+        if (c == '\'' || c == '"' || c == '`' || c == '[') {
+            char close = c == '[' ? ']' : c;
+            for (i++; s[i]; i++)
+                if (s[i] == close) {
+                    if (close != ']' && s[i + 1] == close) {
+                        i++;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+            prev = close;
+            continue;
+        }
+        if (!ident_char(c) || (c >= '0' && c <= '9')) {
+            /* a number is one token with its letters (1e5, 0x1F) */
+            if (c >= '0' && c <= '9')
+                while (ident_char(s[i]) || s[i] == '.') i++;
+            else
+                i++;
+            prev = s[i - 1];
+            continue;
+        }
+        size_t end = i;
+        while (ident_char(s[end])) end++;
+        size_t next = fn(ctx, s, i, end, prev);
+        prev = s[end - 1];
+        i = next > end ? next : end;
+        if (next > end) prev = s[next - 1];
+    }
+}

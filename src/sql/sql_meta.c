@@ -16,6 +16,7 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "iceberg/prune.h"
+#include "sql/sql_time.h"
 #include "sql/sql_types.h"
 
 #include <jansson.h>
@@ -26,10 +27,12 @@
 
 static const char *const DECLS[FL_SQL_META__COUNT] = {
     [FL_SQL_META_SNAPSHOTS] =
-        "CREATE TABLE x(committed_at TIMESTAMPTZ, snapshot_id BIGINT, parent_id BIGINT, "
+        "CREATE TABLE x(committed_at TIMESTAMPTZ COLLATE " FL_SQL_TIME_COLLATION
+        ", snapshot_id BIGINT, parent_id BIGINT, "
         "operation VARCHAR, manifest_list VARCHAR, summary JSON)",
     [FL_SQL_META_HISTORY] =
-        "CREATE TABLE x(made_current_at TIMESTAMPTZ, snapshot_id BIGINT, parent_id BIGINT, "
+        "CREATE TABLE x(made_current_at TIMESTAMPTZ COLLATE " FL_SQL_TIME_COLLATION
+        ", snapshot_id BIGINT, parent_id BIGINT, "
         "is_current_ancestor BOOLEAN)",
     [FL_SQL_META_FILES] =
         "CREATE TABLE x(content INTEGER, file_path VARCHAR, file_format VARCHAR, spec_id INTEGER, "

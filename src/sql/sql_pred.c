@@ -6,11 +6,9 @@
  * numeric columns read numeric-looking text as numbers; text-mapped
  * types compare as text). When the conversion is inexact the operator is
  * relaxed to a non-strict one around the nearest value, which keeps
- * every row SQLite could accept. For the fixed-width text forms of
- * dates, times and timestamps, a literal that is a prefix of the form
- * cut at a field boundary ('2026-01-08 14') compares to every value as
- * its smallest completion does, with '<=' becoming '<' and '>' becoming
- * '>='; any other spelling ('2026-01-08T14:00') is not pushed.
+ * every row SQLite could accept. Dates, times and timestamps (of tables
+ * and of topics) compare as values (their collation, sql_time.c): the
+ * literal is read as an instant and pushed exactly.
  */
 #include "sql/sql_pred.h"
 
@@ -18,6 +16,7 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "core/uuid.h"
+#include "sql/sql_time.h"
 #include "sql/sql_types.h"
 
 #include <errno.h>
@@ -222,76 +221,23 @@ static bool decimal_lit(const struct fl_field *f, const struct fl_sql_lit *v, fl
     return true;
 }
 
-/* The fixed-width text forms: 'd' stands for a digit. */
-static const char DATE_SHAPE[] = "dddd-dd-dd";
-static const char DATE_MIN[] = "0000-01-01";
-static const char TS_SHAPE[] = "dddd-dd-dd dd:dd:dd.dddddd+00:00";
-static const char TS_MIN[] = "0000-01-01 00:00:00.000000+00:00";
-static const char TIME_SHAPE[] = "dd:dd:dd.dddddd";
-static const char TIME_MIN[] = "00:00:00.000000";
-
-/* Cuts that SQLite does not read as a number, at field boundaries. */
-static bool cut_ok(fl_type_id_t t, size_t n) {
-    switch (t) {
-    case FL_TYPE_DATE:
-        return n == 7 || n == 10;
-    case FL_TYPE_TIME:
-        return n == 5 || n == 8 || (n >= 10 && n <= 15);
-    case FL_TYPE_TIMESTAMP:
-        return n == 7 || n == 10 || n == 13 || n == 16 || n == 19 || (n >= 21 && n <= 26);
-    case FL_TYPE_TIMESTAMPTZ:
-        return n == 7 || n == 10 || n == 13 || n == 16 || n == 19 || (n >= 21 && n <= 26) ||
-               n == 32;
-    default:
-        return false;
+/* A literal against a date/time/timestamp(tz) column of a table: the
+ * column's collation (sql_time.c) compares the instants, so the literal
+ * is read as one (fl_sql_time_parse) and pushed exactly; a date column
+ * takes the day, relaxed when the instant is not a midnight. Text that
+ * does not parse sorts after every value: not pushed. */
+static bool temporal_value_lit(const struct fl_field *f, const struct fl_sql_lit *v,
+                               fl_ice_op_t *op, struct tval *tv) {
+    int64_t us;
+    if (v->type != SQLITE_TEXT || !fl_sql_time_parse((const char *)v->p, v->n, &us)) return false;
+    if (f->type != FL_TYPE_DATE) {
+        tv->i64 = us;
+        return true;
     }
-}
-
-static bool temporal_lit(const struct fl_field *f, const struct fl_sql_lit *v, fl_ice_op_t *op,
-                         struct tval *tv) {
-    if (v->type != SQLITE_TEXT) return false;
-    const char *shape, *min;
-    size_t full;
-    if (f->type == FL_TYPE_DATE)
-        shape = DATE_SHAPE, min = DATE_MIN, full = 10;
-    else if (f->type == FL_TYPE_TIME)
-        shape = TIME_SHAPE, min = TIME_MIN, full = 15;
-    else if (f->type == FL_TYPE_TIMESTAMP)
-        shape = TS_SHAPE, min = TS_MIN, full = 26;
-    else
-        shape = TS_SHAPE, min = TS_MIN, full = 32;
-    size_t n = v->n;
-    if (!cut_ok(f->type, n)) return false;
-    char buf[40];
-    for (size_t k = 0; k < n; k++) {
-        char c = (char)v->p[k];
-        if (shape[k] == 'd' ? !(c >= '0' && c <= '9') : c != shape[k]) return false;
-        buf[k] = c;
-    }
-    /* the smallest completion, without the zone (always UTC) */
-    size_t body = f->type == FL_TYPE_DATE ? 10 : f->type == FL_TYPE_TIME ? 15 : 26;
-    for (size_t k = n; k < body; k++) buf[k] = min[k];
-    buf[body] = '\0';
-    fl_err_t rc;
-    if (f->type == FL_TYPE_DATE) {
-        int32_t days;
-        rc = fl_time_parse_date(buf, body, &days);
-        tv->i64 = days;
-    } else if (f->type == FL_TYPE_TIME) {
-        rc = fl_time_parse_time(buf, body, &tv->i64);
-    } else {
-        rc = fl_time_parse_iso(buf, body, &tv->i64);
-    }
-    if (rc) return false;
-    if (n < full) {
-        /* every value is longer than the literal: it is never equal, and
-         * compares as the smallest completion does */
-        if (*op == FL_ICE_OP_LE)
-            *op = FL_ICE_OP_LT;
-        else if (*op == FL_ICE_OP_GT)
-            *op = FL_ICE_OP_GE;
-    }
-    return true;
+    int64_t days = us >= 0 ? us / FL_US_PER_DAY : -((-us + FL_US_PER_DAY - 1) / FL_US_PER_DAY);
+    tv->i64 = days;
+    /* rows are midnights: below the instant means <= its day, above >= its day */
+    return days * FL_US_PER_DAY == us || relax(op);
 }
 
 bool fl_sql_temporal_bound(fl_type_id_t t, int op, const struct fl_sql_lit *v, int64_t *value,
@@ -303,7 +249,7 @@ bool fl_sql_temporal_bound(fl_type_id_t t, int op, const struct fl_sql_lit *v, i
         t != FL_TYPE_TIMESTAMPTZ)
         return false;
     if (!op_from_sqlite(op, ice_op) || *ice_op == FL_ICE_OP_IS_NULL ||
-        *ice_op == FL_ICE_OP_NOT_NULL || !temporal_lit(&f, v, ice_op, &tv))
+        *ice_op == FL_ICE_OP_NOT_NULL || !temporal_value_lit(&f, v, ice_op, &tv))
         return false;
     *value = tv.i64;
     return true;
@@ -384,7 +330,7 @@ bool fl_sql_preds_add(struct fl_sql_preds *ps, const struct fl_schema *schema, i
         case FL_TYPE_TIME:
         case FL_TYPE_TIMESTAMP:
         case FL_TYPE_TIMESTAMPTZ:
-            ok = temporal_lit(f, v, &op, &tv);
+            ok = temporal_value_lit(f, v, &op, &tv);
             break;
         case FL_TYPE_UUID:
             ok = uuid_lit(v, &tv);

@@ -53,10 +53,11 @@ bool fl_sql_preds_add(struct fl_sql_preds *ps, const struct fl_schema *schema, i
                       const struct fl_sql_lit *v);
 
 /* The bound a text literal v puts on a temporal column of type t (date,
- * time, timestamp, timestamptz) under SQLite operator op (EQ, LT, LE,
- * GT, GE), by the rules above: *value gets days (date) or microseconds,
- * *ice_op the operator to use with it (a prefix such as '2026-01-08'
- * turns <= into < and > into >=). false when v cannot be pushed. */
+ * time, timestamp, timestamptz, declared COLLATE floe_time) under SQLite
+ * operator op (EQ, LT, LE, GT, GE): *value gets days (date) or
+ * microseconds of the instant v names (fl_sql_time_parse), *ice_op the
+ * operator to use with it (a date against an instant inside a day turns
+ * < into <= and > into >=). false when v cannot be pushed. */
 bool fl_sql_temporal_bound(fl_type_id_t t, int op, const struct fl_sql_lit *v, int64_t *value,
                            fl_ice_op_t *ice_op);
 

@@ -12,7 +12,9 @@
  * borrower loads the new version; a borrower keeps what it borrowed
  * until it gives it back, so a running cursor reads the version it
  * started on. Metadata files are never rewritten, so equal locations
- * mean equal tables.
+ * mean equal tables. A table read by path (iceberg_scan, namespace
+ * FL_SQL_PATH_NS, the name its URI) is loaded again by every borrower,
+ * with a store of its own.
  */
 #include "core/mem.h"
 #include "sql/sql_int.h"
@@ -23,6 +25,7 @@
 struct fl_sql_loaded {
     char ns[FL_SQL_NAME_MAX], name[FL_SQL_NAME_MAX];
     struct fl_ice_table *tbl;
+    struct fl_store *own; /* a table read by path: the store under it */
     int users;
     int stale; /* superseded: freed when its last borrower gives it back */
 };
@@ -37,6 +40,7 @@ static struct fl_sql_loaded *find(struct fl_sql_env *env, const char *ns, const 
 
 static void drop(struct fl_sql_env *env, int i) {
     fl_ice_table_free(env->loaded[i].tbl);
+    fl_store_free(env->loaded[i].own);
     env->loaded[i] = env->loaded[--env->nloaded];
 }
 
@@ -54,8 +58,15 @@ fl_err_t fl_sql_table_borrow(struct fl_sql_env *env, const char *ns, const char 
         }
     }
     struct fl_ice_table *tbl = NULL;
-    fl_err_t rc = fl_ice_table_load(env->store, fl_catalog_ice(env->cat), ns, name, &tbl, err);
-    if (rc) return rc;
+    struct fl_store *own = NULL;
+    int by_path = !strcmp(ns, FL_SQL_PATH_NS);
+    fl_err_t rc =
+        by_path ? fl_ice_table_open_uri(name, &own, &tbl, err)
+                : fl_ice_table_load(env->store, fl_catalog_ice(env->cat), ns, name, &tbl, err);
+    if (rc) {
+        fl_store_free(own);
+        return rc;
+    }
     if (l) { /* superseded */
         if (l->users == 0)
             drop(env, (int)(l - env->loaded));
@@ -71,8 +82,9 @@ fl_err_t fl_sql_table_borrow(struct fl_sql_env *env, const char *ns, const char 
     snprintf(l->ns, sizeof(l->ns), "%s", ns);
     snprintf(l->name, sizeof(l->name), "%s", name);
     l->tbl = tbl;
+    l->own = own;
     l->users = 1;
-    l->stale = !env->cat; /* nothing to check a later borrow against */
+    l->stale = !env->cat || by_path; /* nothing to check a later borrow against */
     *out = tbl;
     return FL_OK;
 }
@@ -87,7 +99,10 @@ void fl_sql_table_return(struct fl_sql_env *env, struct fl_ice_table *tbl) {
 }
 
 void fl_sql_tables_free(struct fl_sql_env *env) {
-    for (int i = 0; i < env->nloaded; i++) fl_ice_table_free(env->loaded[i].tbl);
+    for (int i = 0; i < env->nloaded; i++) {
+        fl_ice_table_free(env->loaded[i].tbl);
+        fl_store_free(env->loaded[i].own);
+    }
     fl_free(env->loaded);
     env->loaded = NULL;
     env->nloaded = env->caploaded = 0;

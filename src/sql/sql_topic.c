@@ -32,6 +32,7 @@
 #include "log/batch.h"
 #include "log/log.h"
 #include "sql/sql_pred.h"
+#include "sql/sql_time.h"
 #include "sql/sql_types.h"
 
 #include <math.h>
@@ -87,7 +88,8 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
         return SQLITE_ERROR;
     }
     int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(\"partition\" INTEGER, \"offset\" BIGINT, "
-                                      "\"timestamp\" TIMESTAMPTZ, \"key\" VARCHAR, "
+                                      "\"timestamp\" TIMESTAMPTZ COLLATE " FL_SQL_TIME_COLLATION
+                                      ", \"key\" VARCHAR, "
                                       "\"value\" VARCHAR, \"headers\" JSON)");
     if (rc) {
         sqlite3_free(vt);
@@ -121,8 +123,9 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
             if (c->op != SQLITE_INDEX_CONSTRAINT_EQ && c->op != SQLITE_INDEX_CONSTRAINT_GT &&
                 c->op != SQLITE_INDEX_CONSTRAINT_GE)
                 continue;
+            /* pushed as the column compares: by value (sql_time.c) */
             const char *coll = sqlite3_vtab_collation(info, i);
-            if (coll && sqlite3_stricmp(coll, "BINARY") != 0) continue;
+            if (!coll || sqlite3_stricmp(coll, FL_SQL_TIME_COLLATION) != 0) continue;
         } else if (c->iColumn != COL_PARTITION && c->iColumn != COL_OFFSET)
             continue;
         plan.cons[plan.ncons].col = c->iColumn;

@@ -22,6 +22,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "sql/sql_pred.h"
+#include "sql/sql_time.h"
 #include "sql/sql_types.h"
 
 #include <stdio.h>
@@ -35,6 +36,7 @@ struct vtab {
     struct fl_schema *schema; /* declared columns, a copy */
     int col_snap, col_asof;   /* the hidden columns' indexes */
     int64_t est_rows;
+    int64_t fixed_snap; /* USING floe(ns, t, ID) (FOR VERSION AS OF): that snapshot */
 };
 
 struct cursor {
@@ -100,7 +102,18 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     if (!vt) return SQLITE_NOMEM;
     memset(vt, 0, sizeof(*vt));
     vt->env = env;
-    int rc = fl_sql_module_args(argc, argv, vt->ns, vt->name, NULL, 0, errmsg);
+    vt->fixed_snap = FL_ICE_NO_SNAPSHOT;
+    /* a third argument: the snapshot of a FOR VERSION AS OF (sql_travel.c) */
+    int rc = fl_sql_module_args(argc == 6 ? 5 : argc, argv, vt->ns, vt->name, NULL, 0, errmsg);
+    if (!rc && argc == 6) {
+        char sbuf[32], *end;
+        struct fl_error aerr = {0};
+        if (fl_sql_dequote(argv[5], sbuf, sizeof(sbuf), &aerr) ||
+            (vt->fixed_snap = strtoll(sbuf, &end, 10), *end || !sbuf[0])) {
+            *errmsg = sqlite3_mprintf("%s: bad snapshot id %s", argv[0], argv[5]);
+            rc = SQLITE_ERROR;
+        }
+    }
     if (rc) {
         sqlite3_free(vt);
         return rc;
@@ -112,7 +125,15 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
         sqlite3_free(vt);
         return SQLITE_ERROR;
     }
-    vt->schema = fl_schema_dup(fl_ice_meta_current_schema(tbl->meta));
+    if (vt->fixed_snap != FL_ICE_NO_SNAPSHOT && !fl_ice_meta_snapshot(tbl->meta, vt->fixed_snap)) {
+        *errmsg = sqlite3_mprintf("%s.%s has no snapshot %lld", vt->ns, vt->name,
+                                  (long long)vt->fixed_snap);
+        fl_sql_table_return(env, tbl);
+        sqlite3_free(vt);
+        return SQLITE_ERROR;
+    }
+    /* time travel declares the columns of its snapshot's schema */
+    vt->schema = fl_schema_dup(fl_ice_meta_snapshot_schema(tbl->meta, vt->fixed_snap));
     const char *tr =
         fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
     vt->est_rows = tr ? strtoll(tr, NULL, 10) : 1000000;
@@ -130,7 +151,10 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
             break;
         }
         fl_sql_type_decl(&vt->schema->fields[i], type, sizeof(type));
-        fl_buf_printf(&b, "%s %s, ", q, type);
+        /* dates and timestamps compare as values (sql_time.c) */
+        fl_buf_printf(
+            &b, "%s %s%s, ", q, type,
+            fl_sql_time_typed(vt->schema->fields[i].type) ? " COLLATE " FL_SQL_TIME_COLLATION : "");
     }
     /* hidden columns for time travel, named so no data column hides them */
     char hs[64] = "_snapshot_id", ha[64] = "_as_of";
@@ -213,8 +237,13 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
             continue;
         if (c->iColumn >= vt->schema->nfields) continue;
         if (text_mapped(vt->schema->fields[c->iColumn].type)) {
+            /* pushed as SQLite compares: strings and uuids by BINARY,
+             * dates and timestamps by value (their declared collation) */
             const char *coll = sqlite3_vtab_collation(info, i);
-            if (coll && sqlite3_stricmp(coll, "BINARY") != 0) continue;
+            const char *want = fl_sql_time_typed(vt->schema->fields[c->iColumn].type)
+                                   ? FL_SQL_TIME_COLLATION
+                                   : "BINARY";
+            if (coll ? sqlite3_stricmp(coll, want) != 0 : strcmp(want, "BINARY") != 0) continue;
         }
         cons_i[plan.ncons] = i;
         plan.cons[plan.ncons].col = c->iColumn;
@@ -397,7 +426,7 @@ static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_
     cur->eof = 1;
     if (env->agg_probe) {
         if (plan->has_limit || plan->has_offset || plan->has_snap || plan->has_asof ||
-            env->probe_schema) {
+            vt->fixed_snap != FL_ICE_NO_SNAPSHOT || env->probe_schema) {
             env->probe_misses++;
             return SQLITE_OK;
         }
@@ -409,7 +438,7 @@ static int count_probe(struct cursor *cur, struct vtab *vt, const struct fl_sql_
         return SQLITE_OK;
     }
     if (!plan->count_only || plan->ncons || plan->has_limit || plan->has_offset || plan->has_snap ||
-        plan->has_asof) {
+        plan->has_asof || vt->fixed_snap != FL_ICE_NO_SNAPSHOT) {
         env->probe_misses++;
         return SQLITE_OK;
     }
@@ -508,6 +537,20 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
                 empty = 1;
         }
     }
+    if (vt->fixed_snap != FL_ICE_NO_SNAPSHOT) {
+        if (cur->have_snap_arg || empty) {
+            fl_errf(&err, FL_ERR_INVALID, "%s: already FOR VERSION AS OF %lld", vt->name,
+                    (long long)vt->fixed_snap);
+            return set_err(&vt->base, &err);
+        }
+        if (!fl_ice_meta_snapshot(meta, vt->fixed_snap)) {
+            fl_errf(&err, FL_ERR_NOTFOUND, "%s.%s has no snapshot %lld", vt->ns, vt->name,
+                    (long long)vt->fixed_snap);
+            return set_err(&vt->base, &err);
+        }
+        cur->snap_id = vt->fixed_snap;
+        cur->have_snap_arg = 1;
+    }
     /* pruning predicates, in the table's schema of now (by field id) */
     const struct fl_schema *now = fl_ice_meta_current_schema(meta);
     for (int k = 0; k < plan.ncons; k++) {
@@ -550,9 +593,14 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
             return advance(cur, vt);
         }
     }
-    if (fl_ice_scan_open_where(cur->tbl, cur->snap_id, cur->preds.preds, cur->preds.n, &cur->scan,
+    if (fl_ice_scan_open_as_of(cur->tbl, cur->snap_id, cur->preds.preds, cur->preds.n, &cur->scan,
                                &err))
         return set_err(&vt->base, &err);
+    /* time travel reads the snapshot's schema: declared columns it lacks
+     * (added later) are null, renamed ones map by field id */
+    const struct fl_schema *ss = fl_ice_scan_schema(cur->scan);
+    for (int c = 0; c < vt->schema->nfields; c++)
+        cur->map[c] = fl_schema_index_by_id(ss, vt->schema->fields[c].id);
     /* projection: only the columns the query uses are decoded (colUsed's
      * bit 63 stands for every column from 63 on) */
     int32_t *ids = fl_calloc((size_t)vt->schema->nfields + 1, sizeof(int32_t));

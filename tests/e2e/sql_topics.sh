@@ -29,6 +29,9 @@ check "offset range decodes only its batches" 'python3 -c "import json,sys; s=js
 q --stats "SELECT count(*) FROM topic.ev WHERE timestamp >= '2100-01-01'" >"$T/o" 2>"$T/s"
 check "future timestamp: nothing decoded" '[ "$(cat "$T/o")" = 0 ] && python3 -c "import json,sys; sys.exit(json.load(open(\"$T/s\"))[\"log_records\"] != 0)"'
 check "past timestamp: all" '[ "$(q "SELECT count(*) FROM topic.ev WHERE timestamp > '"'"'2000-01-01 00'"'"'")" = 40 ]'
+FIRST=$(q "SELECT timestamp FROM topic.ev LIMIT 1")
+OTHER=$(python3 -c "import datetime as d,sys; t=d.datetime.fromisoformat(sys.argv[1]).astimezone(d.timezone(d.timedelta(hours=1))); print(t.isoformat())" "$FIRST")
+check "timestamps compare as values" '[ "$(q "SELECT count(*) FROM topic.ev WHERE timestamp = TIMESTAMP '"'"'$OTHER'"'"'")" -ge 1 ]'
 check "text offsets still compare as SQLite does" '[ "$(q "SELECT count(*) FROM topic.ev WHERE offset >= '"'"'5'"'"'")" = 25 ]'
 check "fractional bounds" '[ "$(q "SELECT count(*) FROM topic.ev WHERE offset > 8.5 AND partition < 1.5")" = 2 ]'
 check "ordered by partition, offset" '[ "$(q "SELECT partition || \":\" || offset FROM topic.ev WHERE offset >= 9 ORDER BY partition, offset" | tr "\n" " ")" = "0:9 1:9 2:9 2:10 2:11 2:12 2:13 2:14 2:15 2:16 2:17 2:18 2:19 " ]'

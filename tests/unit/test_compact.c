@@ -131,6 +131,79 @@ static void eq_delete(struct fl_ice_table *tbl, int64_t id, const char *city) {
     fl_batch_free(b);
 }
 
+/* fl_ice_scan_each's callback: the data file and position of row id. */
+struct where_is {
+    int64_t id;
+    char path[512];
+    int64_t pos;
+};
+
+static fl_err_t find_id(void *ctx, const struct fl_batch *b, const char *path, const int64_t *pos,
+                        struct fl_error *err) {
+    (void)err;
+    struct where_is *w = ctx;
+    for (size_t r = 0; r < b->nrows; r++)
+        if (fl_col_int(&b->cols[0], r) == w->id) {
+            snprintf(w->path, sizeof(w->path), "%s", path);
+            w->pos = pos[r];
+        }
+    return FL_OK;
+}
+
+/* A position delete of row id (in city's partition) as another engine
+ * writes one: its file_path spelled file:/... where the manifest says
+ * file:///..., committed as its own snapshot. */
+static void pos_delete_spelled(struct fl_ice_table *tbl, int64_t id, const char *city) {
+    struct fl_error err = {0};
+    struct where_is w = {.id = id};
+    struct fl_ice_scan *sc = NULL;
+    assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
+    assert_int_equal(fl_ice_scan_each(sc, find_id, &w, &err), FL_OK);
+    fl_ice_scan_free(sc);
+    assert_true(!strncmp(w.path, "file:///", 8));
+    static const char pos_schema[] =
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+        "{\"id\":2147483546,\"name\":\"file_path\",\"required\":true,\"type\":\"string\"},"
+        "{\"id\":2147483545,\"name\":\"pos\",\"required\":true,\"type\":\"long\"}]}";
+    struct fl_schema *ps = NULL;
+    assert_int_equal(fl_schema_parse(pos_schema, strlen(pos_schema), &ps, &err), FL_OK);
+    char row[700];
+    snprintf(row, sizeof(row), "{\"file_path\":\"file:%s\",\"pos\":%lld}", w.path + 7,
+             (long long)w.pos);
+    struct fl_batch *pb = NULL;
+    assert_int_equal(fl_batch_new(ps, 0, &pb, &err), FL_OK);
+    if (fl_batch_append_json(pb, row, strlen(row), &err)) fail_msg("%s", err.msg);
+    struct fl_batch *b = row_batch(tbl, id, city);
+    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
+    struct fl_ice_pval vals[2];
+    fl_ice_spec_row_values(spec, b, 0, vals);
+    struct fl_buf file;
+    fl_buf_init(&file, FL_BUF_NOMAX);
+    struct fl_pq_writer_opts opts;
+    fl_pq_writer_opts_default(&opts);
+    struct fl_pq_writer *pqw = NULL;
+    struct fl_pq_file_result res = {0};
+    assert_int_equal(fl_pq_writer_new(ps, &opts, sink, &file, &pqw, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_add_batch(pqw, pb, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_close(pqw, &res, &err), FL_OK);
+    char key[256];
+    snprintf(key, sizeof(key), "db/t/data/city=%s/pos-%lld.parquet", city, (long long)id);
+    assert_int_equal(fl_store_put(tbl->store, key, file.data, file.len, &err), FL_OK);
+    char *loc = fl_ice_table_uri(tbl, key);
+    struct fl_ice_data_file df;
+    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, ps, &res, spec, vals, &err), FL_OK);
+    df.content = FL_ICE_CONTENT_POSITION_DELETES;
+    if (fl_ice_table_commit_files(tbl, &df, 1, NULL, 0, NULL, &err)) fail_msg("%s", err.msg);
+    fl_ice_data_file_fini(&df);
+    fl_free(loc);
+    fl_pq_file_result_fini(&res);
+    fl_pq_writer_free(pqw);
+    fl_buf_fini(&file);
+    fl_batch_free(b);
+    fl_batch_free(pb);
+    fl_schema_free(ps);
+}
+
 /* The ids of the current snapshot, sorted, as "1,2,3". */
 static const char *ids(struct fl_ice_table *tbl) {
     static char out[4096];
@@ -279,7 +352,7 @@ static void test_compact_dry_run_and_refusal(void **state) {
 
 /* ---- a second writer between the plan and the commit ---- */
 
-enum what { APPEND, POS_DELETE, EQ_DELETE, REMOVE_FILE };
+enum what { APPEND, POS_DELETE, POS_DELETE_SPELLED, EQ_DELETE, REMOVE_FILE };
 
 struct hook {
     struct env *e;
@@ -308,6 +381,9 @@ static fl_err_t before_commit(void *ctx, int group, struct fl_error *err) {
         break;
     case POS_DELETE:
         delete_id(other, 5);
+        break;
+    case POS_DELETE_SPELLED:
+        pos_delete_spelled(other, 5, "a");
         break;
     case EQ_DELETE:
         eq_delete(other, 6, "a");
@@ -577,6 +653,22 @@ static void test_concurrent_position_delete_not_lost(void **state) {
     fl_ice_compact_result_fini(&res);
 }
 
+/* The same with the delete naming the group's file file:/... (another
+ * engine's spelling): still seen, the row stays deleted. */
+static void test_concurrent_spelled_position_delete_not_lost(void **state) {
+    (void)state;
+    struct fl_ice_compact_result res;
+    char got[4096];
+    struct counts c;
+    concurrent(POS_DELETE_SPELLED, &res, got, &c);
+    assert_int_equal(res.groups[0].state, FL_ICE_GROUP_ABANDONED);
+    assert_non_null(strstr(res.groups[0].why, "position deletes"));
+    assert_string_equal(got, "1,2,3,4,6,7,8,9,10,11,12,101,102,103,104,105,106,107,108,109,110,"
+                             "111,112");
+    assert_int_equal(c.pos, 0);
+    fl_ice_compact_result_fini(&res);
+}
+
 static void test_concurrent_equality_delete_applies(void **state) {
     (void)state;
     struct fl_ice_compact_result res;
@@ -617,6 +709,7 @@ int main(void) {
         cmocka_unit_test(test_row_delta_validated),
         cmocka_unit_test(test_concurrent_append_kept),
         cmocka_unit_test(test_concurrent_position_delete_not_lost),
+        cmocka_unit_test(test_concurrent_spelled_position_delete_not_lost),
         cmocka_unit_test(test_concurrent_equality_delete_applies),
         cmocka_unit_test(test_concurrent_removal_abandons),
     };

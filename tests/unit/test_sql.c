@@ -13,12 +13,15 @@
 
 #include "batch/batch.h"
 #include "batch/batch_json.h"
+#include "core/mem.h"
 #include "core/time.h"
 #include "core/schema.h"
 #include "sql/sql.h"
 #include "sql/sql_agg.h"
 #include "sql/sql_args.h"
 #include "sql/sql_pred.h"
+#include "sql/sql_time.h"
+#include "sql/sql_travel.h"
 #include "sql/sql_types.h"
 
 #include <sqlite3.h>
@@ -399,29 +402,100 @@ static void test_pred_temporal(void **state) {
     assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GE, lit_text("2026-01-08 14:00:00.000000+00:00"),
                     FL_ICE_OP_GE, &v));
     assert_true(v.i64 == h14);
-    /* a prefix is never equal to a value and orders as its smallest completion */
-    assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08 14"), FL_ICE_OP_GE, &v));
+    /* dates and timestamps compare as the instants they name (the
+     * floe_time collation, sql_time.c): pushed exactly */
+    assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08 14"), FL_ICE_OP_GT, &v));
     assert_true(v.i64 == h14);
     assert_true(
-        add(TSTZ, SQLITE_INDEX_CONSTRAINT_LE, lit_text("2026-01-08 14:00:00"), FL_ICE_OP_LT, &v));
+        add(TSTZ, SQLITE_INDEX_CONSTRAINT_LE, lit_text("2026-01-08 14:00:00"), FL_ICE_OP_LE, &v));
     assert_true(v.i64 == h14);
     assert_true(
         add(TS, SQLITE_INDEX_CONSTRAINT_LT, lit_text("2026-01-08 14:00:00.5"), FL_ICE_OP_LT, &v));
     assert_true(v.i64 == h14 + 500000);
     assert_true(add(TS, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("2026-01-08 14:00:00.000000"),
                     FL_ICE_OP_EQ, &v));
-    /* spellings whose text order differs are not pushed */
-    assert_false(
-        add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08T14:00"), FL_ICE_OP_GE, &v));
+    assert_true(
+        add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08T14:00"), FL_ICE_OP_GT, &v));
+    assert_true(v.i64 == h14);
+    assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("2026-01-08 15:00:00+01:00"),
+                    FL_ICE_OP_EQ, &v));
+    assert_true(v.i64 == h14);
+    assert_true(add(TSTZ, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("2026-01-08-14"), FL_ICE_OP_EQ, &v));
+    assert_true(v.i64 == h14);
+    assert_true(
+        add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08 14:00:00Z"), FL_ICE_OP_GT, &v));
+    /* text that names no instant sorts after every value: not pushed */
     assert_false(add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026"), FL_ICE_OP_GE, &v));
-    assert_false(
-        add(TSTZ, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08 14:00:00Z"), FL_ICE_OP_GE, &v));
+    assert_false(add(TSTZ, SQLITE_INDEX_CONSTRAINT_LT, lit_text("soon"), FL_ICE_OP_LT, &v));
     assert_false(add(TS, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-02-30"), FL_ICE_OP_GE, &v));
     assert_false(add(TS, SQLITE_INDEX_CONSTRAINT_GT, lit_int(5), FL_ICE_OP_GT, &v));
     assert_true(add(DT, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("2026-01-08"), FL_ICE_OP_EQ, &v));
     assert_int_equal(v.i64, 20461);
-    assert_true(add(DT, SQLITE_INDEX_CONSTRAINT_LE, lit_text("2026-01"), FL_ICE_OP_LT, &v));
+    assert_true(add(DT, SQLITE_INDEX_CONSTRAINT_LE, lit_text("2026-01"), FL_ICE_OP_LE, &v));
     assert_int_equal(v.i64, 20454);
+    /* a date against an instant inside a day: that day, relaxed */
+    assert_true(
+        add(DT, SQLITE_INDEX_CONSTRAINT_LT, lit_text("2026-01-08 12:00"), FL_ICE_OP_LE, &v));
+    assert_int_equal(v.i64, 20461);
+    assert_true(
+        add(DT, SQLITE_INDEX_CONSTRAINT_GT, lit_text("2026-01-08 12:00"), FL_ICE_OP_GE, &v));
+    assert_int_equal(v.i64, 20461);
+    assert_false(
+        add(DT, SQLITE_INDEX_CONSTRAINT_EQ, lit_text("2026-01-08 12:00"), FL_ICE_OP_EQ, &v));
+}
+
+/* Trino's typed literals reach SQLite as plain strings of the same
+ * offsets; strings, comments and qualified names are left alone. */
+static void test_time_literals(void **state) {
+    (void)state;
+    static const char *const cases[][2] = {
+        {"select 1 where ts = TIMESTAMP '2021-01-10'",
+         "select 1 where ts =           '2021-01-10'"},
+        {"ts>=timestamp with time zone'x'", "ts>=                        'x'"},
+        {"d = DATE '2021-01-10' or t = time '14:00'", "d =      '2021-01-10' or t =      '14:00'"},
+        {"select 'TIMESTAMP ''x''' , \"DATE\" 'a'", "select 'TIMESTAMP ''x''' , \"DATE\" 'a'"},
+        {"select t.date 'a' -- TIMESTAMP 'x'", "select t.date 'a' -- TIMESTAMP 'x'"},
+        {"select timestamps 'a', DATE(x)", "select timestamps 'a', DATE(x)"},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        char *t = fl_sql_text_dup(cases[k][0]);
+        assert_string_equal(t, cases[k][1]);
+        fl_free(t);
+    }
+    int64_t us, h14;
+    assert_int_equal(fl_time_parse_iso("2026-01-08T14:00:00Z", 20, &h14), FL_OK);
+    const char *same[] = {"2026-01-08 14:00:00.000000+00:00", "2026-01-08 14:00", "2026-01-08-14",
+                          "2026-01-08T15:00:00+01:00", "2026-01-08 14:00:00.000 UTC"};
+    for (size_t k = 0; k < sizeof(same) / sizeof(same[0]); k++) {
+        assert_true(fl_sql_time_parse(same[k], strlen(same[k]), &us));
+        assert_true(us == h14);
+    }
+    assert_false(fl_sql_time_parse("2026", 4, &us));
+    assert_false(fl_sql_time_parse("soon", 4, &us));
+}
+
+/* Trino's time-travel clauses found with the table reference before them. */
+static void test_travel_match(void **state) {
+    (void)state;
+    struct fl_sql_travel t;
+    const char *a = "select * from t for version as of 12 where x";
+    assert_int_equal(fl_sql_travel_match(a, 16, 19, &t), 36);
+    assert_int_equal(t.start, 14);
+    assert_string_equal(t.name, "t");
+    assert_string_equal(t.schema, "");
+    assert_string_equal(t.value, "12");
+    assert_false(t.by_time);
+    const char *b = "from \"db\" . \"t x\" FOR TIMESTAMP AS OF '2021-01-01 10:00'";
+    assert_int_equal(fl_sql_travel_match(b, 18, 21, &t), strlen(b));
+    assert_int_equal(t.start, 5);
+    assert_string_equal(t.schema, "db");
+    assert_string_equal(t.name, "t x");
+    assert_true(t.by_time);
+    assert_string_equal(t.value, "2021-01-01 10:00");
+    assert_int_equal(fl_sql_travel_match("for version as of 1", 0, 3, &t), 0);
+    assert_int_equal(fl_sql_travel_match("t for version as of x", 2, 5, &t), 0);
+    assert_int_equal(fl_sql_travel_match("t for update", 2, 5, &t), 0);
+    assert_int_equal(fl_sql_travel_match("f(1) for version as of 1", 5, 8, &t), 0);
 }
 
 static void test_pred_bytes(void **state) {
@@ -530,6 +604,7 @@ int main(void) {
         cmocka_unit_test(test_count_shape),   cmocka_unit_test(test_cells),
         cmocka_unit_test(test_pred_integers), cmocka_unit_test(test_pred_floats),
         cmocka_unit_test(test_pred_decimals), cmocka_unit_test(test_pred_temporal),
+        cmocka_unit_test(test_time_literals), cmocka_unit_test(test_travel_match),
         cmocka_unit_test(test_pred_bytes),    cmocka_unit_test(test_args),
         cmocka_unit_test(test_plan),          cmocka_unit_test(test_agg_shape),
     };
