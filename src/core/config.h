@@ -43,6 +43,10 @@
  *       map: [{derive: {column: dt, from: date(ts)}}]   # see below
  *   tables:                          # created by floe up when missing; see below
  *     - {name: t, schema: [{name: id, type: long, required: true}], identifier: [id]}
+ *   kafka:                           # the Kafka protocol server (config_kafka.c)
+ *     {enabled: true, listen: 127.0.0.1:9092, advertised: localhost:9092,
+ *      auto_create_topics: true, partitions: 1, max_request_bytes: 104857600,
+ *      max_connections: 1024, max_inflight_bytes: 67108864}
  *
  * docs/config.md describes every key.
  */
@@ -191,6 +195,16 @@ struct fl_config_table {
     struct fl_config_maint maint;
 };
 
+/* The `kafka:` section (config_kafka.c); unset -1 / NULL. */
+struct fl_config_kafka {
+    int enabled;
+    char *listen;     /* checked: ADDR:PORT */
+    char *advertised; /* HOST or HOST:PORT that Metadata replies name */
+    int auto_create_topics;
+    int64_t partitions; /* of topics created on first use */
+    int64_t max_request_bytes, max_connections, max_inflight_bytes;
+};
+
 struct fl_config {
     char *listen;
     char *data_dir;
@@ -212,6 +226,7 @@ struct fl_config {
     int npipelines;
     int pipelines_given; /* the key was present (an empty list turns the built-in one off) */
     struct fl_config_maint maint; /* the top level's: every table's default */
+    struct fl_config_kafka kafka;
 };
 
 /* Everything unset. */

@@ -1,0 +1,136 @@
+/*
+ * kafka_int.h - what the files of src/kafka/ share (as SQLite's
+ * btreeInt.h): the broker state, a decoded request header, the API
+ * table that dispatch (kafka.c) and ApiVersions (api_meta.c) read, the
+ * Kafka error codes floe answers with, and small helpers each API file
+ * uses (topic lookup and creation, topic ids, the new-data signal that
+ * long-polling fetches wait on).
+ *
+ * Locks: k->lock guards the new-data sequence (k->seq, k->data_cond);
+ * the consumer groups have their own lock (groups.c).
+ */
+#ifndef FL_KAFKA_KAFKA_INT_H
+#define FL_KAFKA_KAFKA_INT_H
+
+#include "kafka/kafka.h"
+#include "kafka/wire.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* Error codes (Kafka's Errors.java numbering). */
+enum {
+    FL_KAFKA_UNKNOWN_SERVER_ERROR = -1,
+    FL_KAFKA_NONE = 0,
+    FL_KAFKA_OFFSET_OUT_OF_RANGE = 1,
+    FL_KAFKA_CORRUPT_MESSAGE = 2,
+    FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION = 3,
+    FL_KAFKA_MESSAGE_TOO_LARGE = 10,
+    FL_KAFKA_COORDINATOR_NOT_AVAILABLE = 15,
+    FL_KAFKA_NOT_COORDINATOR = 16,
+    FL_KAFKA_INVALID_TOPIC_EXCEPTION = 17,
+    FL_KAFKA_INVALID_REQUIRED_ACKS = 21,
+    FL_KAFKA_ILLEGAL_GENERATION = 22,
+    FL_KAFKA_INCONSISTENT_GROUP_PROTOCOL = 23,
+    FL_KAFKA_INVALID_GROUP_ID = 24,
+    FL_KAFKA_UNKNOWN_MEMBER_ID = 25,
+    FL_KAFKA_INVALID_SESSION_TIMEOUT = 26,
+    FL_KAFKA_REBALANCE_IN_PROGRESS = 27,
+    FL_KAFKA_UNSUPPORTED_VERSION = 35,
+    FL_KAFKA_TOPIC_ALREADY_EXISTS = 36,
+    FL_KAFKA_INVALID_PARTITIONS = 37,
+    FL_KAFKA_INVALID_REPLICATION_FACTOR = 38,
+    FL_KAFKA_INVALID_CONFIG = 40,
+    FL_KAFKA_INVALID_REQUEST = 42,
+    FL_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER = 45,
+    FL_KAFKA_DUPLICATE_SEQUENCE_NUMBER = 46,
+    FL_KAFKA_INVALID_PRODUCER_EPOCH = 47,
+    FL_KAFKA_KAFKA_STORAGE_ERROR = 56,
+    FL_KAFKA_UNKNOWN_PRODUCER_ID = 59,
+    FL_KAFKA_NON_EMPTY_GROUP = 68,
+    FL_KAFKA_GROUP_ID_NOT_FOUND = 69,
+    FL_KAFKA_UNSUPPORTED_COMPRESSION_TYPE = 76,
+    FL_KAFKA_MEMBER_ID_REQUIRED = 79,
+    FL_KAFKA_UNKNOWN_TOPIC_ID = 100,
+};
+
+#define FL_KAFKA_NODE_ID 1
+#define FL_KAFKA_CLUSTER_ID "floe"
+#define FL_KAFKA_TOPIC_MAX 249 /* the log's name limit */
+
+struct fl_kafka_groups; /* groups.c */
+
+struct fl_kafka {
+    struct fl_log *log;
+    struct fl_kafka_config cfg;
+    atomic_int port; /* advertised */
+    pthread_mutex_t lock;
+    pthread_cond_t data_cond; /* broadcast after every append */
+    uint64_t seq;             /* appends so far */
+    struct fl_kafka_groups *groups;
+};
+
+/* One request's header. */
+struct fl_kafka_req {
+    int16_t key, version;
+    int32_t corr;
+    bool flex; /* the API's flexible versions: compact types and tagged fields */
+    struct fl_kafka_str client_id;
+    bool no_reply; /* set by Produce with acks 0 */
+};
+
+/* Reads the request body at rd and writes the response body to w.
+ * Returns FL_ERR_CORRUPT (the connection is closed) when the body is
+ * malformed (rd->bad); Kafka errors go into the response. */
+typedef fl_err_t (*fl_kafka_api_fn)(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                    struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
+
+struct fl_kafka_api {
+    int16_t key, min, max, flex_from; /* flex_from: first flexible version, -1 none */
+    const char *name;
+    fl_kafka_api_fn fn;
+};
+extern const struct fl_kafka_api fl_kafka_apis[];
+extern const int fl_kafka_napis;
+
+/* The Kafka code of a log error. */
+int16_t fl_kafka_code(fl_err_t rc);
+
+/* The partition count of topic (copied into a NUL-terminated name by
+ * the caller); when missing and create is true (and the config allows
+ * it) the topic is made with the defaults. Returns a Kafka code:
+ * NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION. */
+int16_t fl_kafka_topic_partitions(struct fl_kafka *k, const char *topic, bool create,
+                                  int *partitions);
+
+/* fl_kafka_topic_partitions without creation, and each partition's
+ * offsets into *info (the caller frees it; NULL on an error code). */
+int16_t fl_kafka_topic_info(struct fl_kafka *k, const char *topic, int *partitions,
+                            struct fl_log_partition_info **info);
+
+/* A stable topic id derived from its name (Metadata v10+, Fetch v13). */
+void fl_kafka_topic_id(const char *topic, uint8_t id[16]);
+/* The name of the topic with this id into out (FL_KAFKA_TOPIC_MAX + 1
+ * bytes); false when none has it. */
+bool fl_kafka_topic_by_id(struct fl_kafka *k, const uint8_t id[16], char *out);
+
+/* The new-data signal: fetches wait on it, appends raise it. */
+void fl_kafka_notify(struct fl_kafka *k);
+/* Waits until an append after *seq or until deadline_us (monotonic);
+ * updates *seq. */
+void fl_kafka_wait(struct fl_kafka *k, uint64_t *seq, int64_t deadline_us);
+uint64_t fl_kafka_seq(struct fl_kafka *k);
+
+/* The API handlers, one file each family. */
+fl_err_t fl_kafka_api_versions(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                               struct fl_kafka_wr *w);
+fl_err_t fl_kafka_metadata(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                           struct fl_kafka_wr *w);
+fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                          struct fl_kafka_wr *w);
+fl_err_t fl_kafka_fetch(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                        struct fl_kafka_wr *w);
+fl_err_t fl_kafka_list_offsets(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                               struct fl_kafka_wr *w);
+
+#endif

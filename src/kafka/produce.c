@@ -1,0 +1,130 @@
+/*
+ * produce.c - Produce (v3-v9): record batches from a producer into the
+ * log as they were sent, acknowledged once durable.
+ *
+ * How it works: each partition's records are one or more record batches
+ * (v2). Their framing is checked here (lengths, magic 2, a codec the
+ * log's readers can decode); the log checks each batch whole (CRC-32C,
+ * offsets, records) before it writes anything, patches the base offset
+ * in place in the request buffer and returns once the batch is as
+ * durable as the topic's sync says - so acks 1 and all are answered
+ * after that, and acks 0 gets no reply at all. A partition with several
+ * batches has every batch checked before the first is appended, so a
+ * refused batch appends nothing. Each error is the partition's Kafka
+ * code; a missing topic is created on first use (config).
+ */
+#include "kafka/kafka_int.h"
+
+#include "core/endian.h"
+#include "log/batch.h"
+
+#include <string.h>
+
+/* The batches of one partition's records: framing and codec. Returns a
+ * Kafka code; *nbatches gets their number. */
+static int16_t frame_check(const uint8_t *p, size_t len, int *nbatches) {
+    size_t pos = 0;
+    *nbatches = 0;
+    if (!p || len == 0) return FL_KAFKA_CORRUPT_MESSAGE;
+    while (pos < len) {
+        if (len - pos < FL_LOG_BATCH_OVERHEAD) return FL_KAFKA_CORRUPT_MESSAGE;
+        uint32_t blen = fl_be32(p + pos + 8);
+        if (blen < FL_LOG_BATCH_OVERHEAD - FL_LOG_BATCH_LOG_OVERHEAD ||
+            blen > len - pos - FL_LOG_BATCH_LOG_OVERHEAD)
+            return FL_KAFKA_CORRUPT_MESSAGE;
+        if (p[pos + 16] != 2) return FL_KAFKA_CORRUPT_MESSAGE; /* magic 0 and 1: not v2 */
+        int codec = p[pos + 22] & FL_LOG_ATTR_CODEC_MASK;
+        if (!fl_log_codec_readable(codec)) return FL_KAFKA_UNSUPPORTED_COMPRESSION_TYPE;
+        pos += (size_t)blen + FL_LOG_BATCH_LOG_OVERHEAD;
+        (*nbatches)++;
+    }
+    return FL_KAFKA_NONE;
+}
+
+/* Appends one partition's batches; *base gets the first offset. */
+static int16_t append_part(struct fl_kafka *k, const char *topic, int32_t part, uint8_t *p,
+                           size_t len, int64_t *base) {
+    int nb;
+    int16_t code = frame_check(p, len, &nb);
+    if (code) return code;
+    struct fl_error err = {0};
+    if (nb > 1) /* all or nothing: check every batch before the first is stored */
+        for (size_t pos = 0; pos < len;) {
+            size_t blen = (size_t)fl_be32(p + pos + 8) + FL_LOG_BATCH_LOG_OVERHEAD;
+            struct fl_log_batch_hdr h;
+            if (fl_log_batch_check(p + pos, blen, &h, &err)) return FL_KAFKA_CORRUPT_MESSAGE;
+            pos += blen;
+        }
+    for (size_t pos = 0; pos < len;) {
+        size_t blen = (size_t)fl_be32(p + pos + 8) + FL_LOG_BATCH_LOG_OVERHEAD;
+        int64_t off;
+        fl_err_t rc = fl_log_append_batch(k->log, topic, part, p + pos, blen, NULL, &off, &err);
+        if (rc) return fl_kafka_code(rc);
+        if (pos == 0) *base = off;
+        pos += blen;
+    }
+    fl_kafka_notify(k);
+    return FL_KAFKA_NONE;
+}
+
+static void write_part(struct fl_kafka_wr *w, struct fl_kafka_req *rq, int32_t part, int16_t code,
+                       int64_t base) {
+    fl_kafka_wr_i32(w, part);
+    fl_kafka_wr_i16(w, code);
+    fl_kafka_wr_i64(w, code ? -1 : base);
+    fl_kafka_wr_i64(w, -1);                       /* log append time: CreateTime topics */
+    if (rq->version >= 5) fl_kafka_wr_i64(w, -1); /* log start offset: not tracked here */
+    if (rq->version >= 8) {
+        fl_kafka_wr_array(w, rq->flex, 0); /* record errors */
+        fl_kafka_wr_str(w, rq->flex, NULL);
+    }
+    fl_kafka_wr_tags(w, rq->flex);
+}
+
+fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                          struct fl_kafka_wr *w) {
+    bool flex = rq->flex;
+    (void)fl_kafka_rd_str(rd, flex); /* transactional id */
+    int16_t acks = fl_kafka_rd_i16(rd);
+    (void)fl_kafka_rd_i32(rd); /* timeout: appends wait for durability, not replicas */
+    int32_t nt = fl_kafka_rd_array(rd, flex, 2);
+    if (rd->bad) return FL_ERR_CORRUPT;
+    rq->no_reply = acks == 0;
+    bool acks_ok = acks == 0 || acks == 1 || acks == -1;
+    fl_kafka_wr_array(w, flex, nt < 0 ? 0 : nt);
+    for (int32_t t = 0; t < nt; t++) {
+        struct fl_kafka_str s = fl_kafka_rd_str(rd, flex);
+        int32_t np = fl_kafka_rd_array(rd, flex, 8);
+        if (rd->bad) return FL_ERR_CORRUPT;
+        char name[FL_KAFKA_TOPIC_MAX + 1];
+        int parts = 0;
+        int16_t tcode = !acks_ok ? FL_KAFKA_INVALID_REQUIRED_ACKS
+                        : !fl_kafka_str_copy(s, name, sizeof(name))
+                            ? FL_KAFKA_INVALID_TOPIC_EXCEPTION
+                            : FL_KAFKA_NONE;
+        if (!tcode) tcode = fl_kafka_topic_partitions(k, name, true, &parts);
+        fl_kafka_wr_strn(w, flex, s.p ? s.p : "", s.len < 0 ? 0 : (size_t)s.len);
+        fl_kafka_wr_array(w, flex, np < 0 ? 0 : np);
+        for (int32_t i = 0; i < np; i++) {
+            int32_t part = fl_kafka_rd_i32(rd);
+            const uint8_t *recs;
+            size_t len;
+            fl_kafka_rd_bytes(rd, flex, &recs, &len);
+            fl_kafka_rd_tags(rd, flex);
+            if (rd->bad) return FL_ERR_CORRUPT;
+            int64_t base = -1;
+            int16_t code = tcode;
+            if (!code && (part < 0 || part >= parts)) code = FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+            /* the request buffer is the server's own (kafka.h): stored in place */
+            if (!code) code = append_part(k, name, part, (uint8_t *)recs, len, &base);
+            write_part(w, rq, part, code, base);
+        }
+        fl_kafka_rd_tags(rd, flex);
+        fl_kafka_wr_tags(w, flex);
+    }
+    fl_kafka_rd_tags(rd, flex);
+    if (rd->bad) return FL_ERR_CORRUPT;
+    fl_kafka_wr_i32(w, 0); /* throttle */
+    fl_kafka_wr_tags(w, flex);
+    return FL_OK;
+}
