@@ -27,10 +27,19 @@
 #include <time.h>
 
 const struct fl_kafka_api fl_kafka_apis[] = {
-    {0, 3, 9, 9, "Produce", fl_kafka_produce},
+    {0, 0, 9, 9, "Produce", fl_kafka_produce},
     {1, 4, 13, 12, "Fetch", fl_kafka_fetch},
     {2, 1, 6, 6, "ListOffsets", fl_kafka_list_offsets},
     {3, 0, 12, 9, "Metadata", fl_kafka_metadata},
+    {8, 0, 8, 8, "OffsetCommit", fl_kafka_offset_commit},
+    {9, 0, 7, 6, "OffsetFetch", fl_kafka_offset_fetch},
+    {10, 0, 3, 3, "FindCoordinator", fl_kafka_find_coordinator},
+    {11, 0, 7, 6, "JoinGroup", fl_kafka_join_group},
+    {12, 0, 4, 4, "Heartbeat", fl_kafka_heartbeat},
+    {13, 0, 5, 4, "LeaveGroup", fl_kafka_leave_group},
+    {14, 0, 5, 4, "SyncGroup", fl_kafka_sync_group},
+    {15, 0, 5, 5, "DescribeGroups", fl_kafka_describe_groups},
+    {16, 0, 4, 3, "ListGroups", fl_kafka_list_groups},
     {18, 0, 3, 3, "ApiVersions", fl_kafka_api_versions},
 };
 const int fl_kafka_napis = (int)(sizeof(fl_kafka_apis) / sizeof(fl_kafka_apis[0]));
@@ -57,13 +66,18 @@ fl_err_t fl_kafka_new(struct fl_log *log, const struct fl_kafka_config *cfg, str
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&k->data_cond, &ca);
     pthread_condattr_destroy(&ca);
-    (void)err;
+    fl_err_t rc = fl_kafka_groups_new(&k->groups, err);
+    if (rc) {
+        fl_kafka_free(k);
+        return rc;
+    }
     *out = k;
     return FL_OK;
 }
 
 void fl_kafka_free(struct fl_kafka *k) {
     if (!k) return;
+    fl_kafka_groups_free(k->groups);
     pthread_cond_destroy(&k->data_cond);
     pthread_mutex_destroy(&k->lock);
     fl_free(k);

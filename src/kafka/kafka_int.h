@@ -42,6 +42,7 @@ enum {
     FL_KAFKA_INVALID_REPLICATION_FACTOR = 38,
     FL_KAFKA_INVALID_CONFIG = 40,
     FL_KAFKA_INVALID_REQUEST = 42,
+    FL_KAFKA_UNSUPPORTED_FOR_MESSAGE_FORMAT = 43,
     FL_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER = 45,
     FL_KAFKA_DUPLICATE_SEQUENCE_NUMBER = 46,
     FL_KAFKA_INVALID_PRODUCER_EPOCH = 47,
@@ -131,6 +132,32 @@ fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl
 fl_err_t fl_kafka_fetch(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                         struct fl_kafka_wr *w);
 fl_err_t fl_kafka_list_offsets(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                               struct fl_kafka_wr *w);
+/* groups.c */
+fl_err_t fl_kafka_groups_new(struct fl_kafka_groups **out, struct fl_error *err);
+void fl_kafka_groups_free(struct fl_kafka_groups *gs);
+/* Whether member may commit for group at generation gen (a Kafka code;
+ * NONE for a commit outside any group: gen < 0, no member). */
+int16_t fl_kafka_group_check(struct fl_kafka *k, struct fl_kafka_str group,
+                             struct fl_kafka_str member, int32_t gen);
+fl_err_t fl_kafka_find_coordinator(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                   struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
+fl_err_t fl_kafka_join_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                             struct fl_kafka_wr *w);
+fl_err_t fl_kafka_sync_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                             struct fl_kafka_wr *w);
+fl_err_t fl_kafka_heartbeat(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                            struct fl_kafka_wr *w);
+fl_err_t fl_kafka_leave_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                              struct fl_kafka_wr *w);
+fl_err_t fl_kafka_describe_groups(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                  struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
+fl_err_t fl_kafka_list_groups(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                              struct fl_kafka_wr *w);
+/* offsets.c */
+fl_err_t fl_kafka_offset_commit(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                                struct fl_kafka_wr *w);
+fl_err_t fl_kafka_offset_fetch(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                                struct fl_kafka_wr *w);
 
 #endif

@@ -1,6 +1,9 @@
 /*
- * produce.c - Produce (v3-v9): record batches from a producer into the
- * log as they were sent, acknowledged once durable.
+ * produce.c - Produce (v0-v9): record batches from a producer into the
+ * log as they were sent, acknowledged once durable. Versions 0-2 are
+ * read too (clients such as librdkafka 2.0 judge a broker's codecs by
+ * whether it lists Produce v0), but only record batches v2 (magic 2)
+ * are stored: the old message sets get UNSUPPORTED_FOR_MESSAGE_FORMAT.
  *
  * How it works: each partition's records are one or more record batches
  * (v2). Their framing is checked here (lengths, magic 2, a codec the
@@ -32,7 +35,7 @@ static int16_t frame_check(const uint8_t *p, size_t len, int *nbatches) {
         if (blen < FL_LOG_BATCH_OVERHEAD - FL_LOG_BATCH_LOG_OVERHEAD ||
             blen > len - pos - FL_LOG_BATCH_LOG_OVERHEAD)
             return FL_KAFKA_CORRUPT_MESSAGE;
-        if (p[pos + 16] != 2) return FL_KAFKA_CORRUPT_MESSAGE; /* magic 0 and 1: not v2 */
+        if (p[pos + 16] != 2) return FL_KAFKA_UNSUPPORTED_FOR_MESSAGE_FORMAT; /* magic 0, 1 */
         int codec = p[pos + 22] & FL_LOG_ATTR_CODEC_MASK;
         if (!fl_log_codec_readable(codec)) return FL_KAFKA_UNSUPPORTED_COMPRESSION_TYPE;
         pos += (size_t)blen + FL_LOG_BATCH_LOG_OVERHEAD;
@@ -84,7 +87,7 @@ static void write_part(struct fl_kafka_wr *w, struct fl_kafka_req *rq, int32_t p
 fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                           struct fl_kafka_wr *w) {
     bool flex = rq->flex;
-    (void)fl_kafka_rd_str(rd, flex); /* transactional id */
+    if (rq->version >= 3) (void)fl_kafka_rd_str(rd, flex); /* transactional id */
     int16_t acks = fl_kafka_rd_i16(rd);
     (void)fl_kafka_rd_i32(rd); /* timeout: appends wait for durability, not replicas */
     int32_t nt = fl_kafka_rd_array(rd, flex, 2);
@@ -124,7 +127,7 @@ fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl
     }
     fl_kafka_rd_tags(rd, flex);
     if (rd->bad) return FL_ERR_CORRUPT;
-    fl_kafka_wr_i32(w, 0); /* throttle */
+    if (rq->version >= 1) fl_kafka_wr_i32(w, 0); /* throttle */
     fl_kafka_wr_tags(w, flex);
     return FL_OK;
 }

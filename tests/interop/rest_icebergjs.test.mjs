@@ -32,7 +32,7 @@ test('iceberg-js against floe up', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'floe-rest-'));
   const port = await freePort();
   writeFileSync(join(dir, 'floe.yaml'), `listen: 127.0.0.1:${port}\npipelines: []\n`);
-  const up = spawn(FLOE, ['up', '-c', join(dir, 'floe.yaml'), '--data', join(dir, 'd')], { stdio: 'ignore' });
+  const up = spawn(FLOE, ['up', '-c', join(dir, 'floe.yaml'), '--data', join(dir, 'd'), '--kafka-listen', '127.0.0.1:0'], { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitUp(base);

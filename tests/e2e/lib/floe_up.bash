@@ -18,7 +18,7 @@ W=(--warehouse "file://$T/d/warehouse" --catalog "sqlite://$T/d/catalog.db")
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
 floe_up_start() {
-    "$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" "$@" >>"$T/up.log" 2>&1 &
+    "$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" --kafka-listen 127.0.0.1:0 "$@" >>"$T/up.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
     echo "floe up did not start" >&2

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""kafka_frames.py PORT - malformed and edge-case Kafka frames against
+floe's Kafka server, written byte by byte here (no client library): each
+check prints "ok NAME" or "FAIL NAME: why"; the exit status is the number
+of failures. The server must answer with the protocol's error code or
+close the one connection, and keep serving the next."""
+import socket
+import struct
+import sys
+
+PORT = int(sys.argv[1])
+fails = 0
+
+
+def check(name, cond, why=""):
+    global fails
+    if cond:
+        print("ok", name)
+    else:
+        fails += 1
+        print("FAIL %s: %s" % (name, why))
+
+
+def conn():
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+    return s
+
+
+def recv_n(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            return None
+        b += c
+    return b
+
+
+def reply(s):
+    h = recv_n(s, 4)
+    if h is None:
+        return None
+    return recv_n(s, struct.unpack(">i", h)[0])
+
+
+def closed(s):
+    try:
+        return s.recv(1) == b""
+    except (ConnectionResetError, socket.timeout):
+        return True
+
+
+def frame(body):
+    return struct.pack(">i", len(body)) + body
+
+
+def header(key, ver, corr, client=b"t"):
+    return struct.pack(">hhih", key, ver, corr, len(client)) + client
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def zigzag(v):
+    v = (v << 1) ^ (v >> 63)
+    out = b""
+    while v >= 0x80:
+        out += bytes([(v & 0x7F) | 0x80])
+        v >>= 7
+    return out + bytes([v])
+
+
+def batch(values, bad_crc=False):
+    recs = b""
+    for i, v in enumerate(values):
+        body = b"\x00" + zigzag(0) + zigzag(i) + zigzag(-1) + zigzag(len(v)) + v + zigzag(0)
+        recs += zigzag(len(body)) + body
+    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, 1000, 1000, -1, -1, -1, len(values)) + recs
+    crc = crc32c(after_crc) ^ (1 if bad_crc else 0)
+    rest = struct.pack(">ibI", 0, 2, crc) + after_crc
+    return struct.pack(">qi", 0, len(rest)) + rest
+
+
+def produce(topic, records, ver=3, acks=-1):
+    t = topic.encode()
+    body = struct.pack(">hhi", -1, acks, 5000)  # null transactional id, acks, timeout
+    body += struct.pack(">i", 1) + struct.pack(">h", len(t)) + t
+    body += struct.pack(">i", 1) + struct.pack(">i", 0) + struct.pack(">i", len(records)) + records
+    return frame(header(0, ver, 7) + body)
+
+
+def produce_code(r):
+    # v3 reply: corr, [topic: name, [partition: index, error, ...]]
+    n = struct.unpack(">h", r[8:10])[0]
+    pos = 10 + n + 4 + 4
+    return struct.unpack(">h", r[pos:pos + 2])[0]
+
+
+# 1. unknown API key: UNSUPPORTED_VERSION, connection stays
+s = conn()
+s.sendall(frame(header(999, 0, 1)))
+r = reply(s)
+check("unknown api key answered", r is not None and struct.unpack(">ih", r[:6]) == (1, 35), repr(r))
+# 2. ApiVersions at a version it does not know: v0 fallback with error 35 and the list
+s.sendall(frame(header(18, 99, 2)))
+r = reply(s)
+ok = r is not None and struct.unpack(">ih", r[:6]) == (2, 35) and struct.unpack(">i", r[6:10])[0] > 3
+check("ApiVersions v99 gets the v0 fallback", ok, repr(r))
+# 3. Metadata v0 after that on the same connection
+s.sendall(frame(header(3, 0, 3) + struct.pack(">i", 0)))
+r = reply(s)
+check("the connection still serves", r is not None and struct.unpack(">i", r[:4])[0] == 3)
+s.close()
+
+# 4. a frame over max_request_bytes: closed, no crash
+s = conn()
+s.sendall(struct.pack(">i", 2000000000))
+check("oversized frame closes the connection", closed(s))
+s.close()
+# 5. a negative length
+s = conn()
+s.sendall(struct.pack(">i", -5))
+check("negative frame length closes the connection", closed(s))
+s.close()
+# 6. a frame too short for a header
+s = conn()
+s.sendall(frame(b"\x00\x03"))
+check("frame shorter than a header closes the connection", closed(s))
+s.close()
+# 7. a truncated body (the array count says more than there is)
+s = conn()
+s.sendall(frame(header(3, 1, 4) + struct.pack(">i", 1000)))
+check("truncated Metadata body closes the connection", closed(s))
+s.close()
+# 8. a bad varint in a flexible request (Metadata v9: compact array count)
+s = conn()
+s.sendall(frame(header(3, 9, 5) + b"\x00" + b"\xff" * 6))
+check("bad varint closes the connection", closed(s))
+s.close()
+# 9. a truncated frame (size says 100, 10 bytes come, then the socket closes its write side)
+s = conn()
+s.sendall(struct.pack(">i", 100) + b"\x00" * 10)
+s.shutdown(socket.SHUT_WR)
+check("truncated frame: connection ends", closed(s))
+s.close()
+
+# 10. a produce with a bad CRC: CORRUPT_MESSAGE, nothing appended
+s = conn()
+s.sendall(produce("frames", batch([b"good"])))
+r = reply(s)
+check("good produce", r is not None and produce_code(r) == 0, repr(r))
+s.sendall(produce("frames", batch([b"bad"], bad_crc=True)))
+r = reply(s)
+check("bad CRC gets CORRUPT_MESSAGE", r is not None and produce_code(r) == 2, repr(r))
+# 11. a batch cut short inside the records field
+b = batch([b"cut"])
+s.sendall(produce("frames", b[:-3]))
+r = reply(s)
+check("cut batch gets CORRUPT_MESSAGE", r is not None and produce_code(r) == 2, repr(r))
+# 12. acks 5: INVALID_REQUIRED_ACKS
+s.sendall(produce("frames", batch([b"x"]), acks=5))
+r = reply(s)
+check("acks 5 gets INVALID_REQUIRED_ACKS", r is not None and produce_code(r) == 21, repr(r))
+# 13. a record over the topic's max append bytes: MESSAGE_TOO_LARGE
+s.sendall(produce("frames", batch([b"y" * (9 << 20)])))
+r = reply(s)
+check("a 9 MiB record gets MESSAGE_TOO_LARGE", r is not None and produce_code(r) == 10, repr(r))
+# 14. a good one after all that, and acks 0 gets no reply
+s.sendall(produce("frames", batch([b"after"]), acks=0))
+s.sendall(produce("frames", batch([b"last"])))
+r = reply(s)
+check("acks 0 unanswered, next answered", r is not None and struct.unpack(">i", r[:4])[0] == 7 and produce_code(r) == 0, repr(r))
+s.close()
+sys.exit(fails)
