@@ -41,6 +41,9 @@ const struct fl_kafka_api fl_kafka_apis[] = {
     {15, 0, 5, 5, "DescribeGroups", fl_kafka_describe_groups},
     {16, 0, 4, 3, "ListGroups", fl_kafka_list_groups},
     {18, 0, 3, 3, "ApiVersions", fl_kafka_api_versions},
+    {19, 0, 5, 5, "CreateTopics", fl_kafka_create_topics},
+    {20, 0, 5, 4, "DeleteTopics", fl_kafka_delete_topics},
+    {32, 0, 4, 4, "DescribeConfigs", fl_kafka_describe_configs},
 };
 const int fl_kafka_napis = (int)(sizeof(fl_kafka_apis) / sizeof(fl_kafka_apis[0]));
 

@@ -154,6 +154,13 @@ fl_err_t fl_kafka_describe_groups(struct fl_kafka *k, struct fl_kafka_req *rq,
                                   struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
 fl_err_t fl_kafka_list_groups(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                               struct fl_kafka_wr *w);
+/* admin.c */
+fl_err_t fl_kafka_create_topics(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
+fl_err_t fl_kafka_delete_topics(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
+fl_err_t fl_kafka_describe_configs(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                   struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
 /* offsets.c */
 fl_err_t fl_kafka_offset_commit(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                                 struct fl_kafka_wr *w);

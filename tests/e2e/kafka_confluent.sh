@@ -5,7 +5,8 @@
 # reports match where floe's log holds each record (floe sql topic.NAME),
 # a consumer group from the beginning with commits, watermarks and
 # offsets by time, a group of three that rebalances when one leaves with
-# every record read exactly once, and a restart of floe after which the
+# every record read exactly once, the AdminClient (create, delete and
+# describe topics, list groups), and a restart of floe after which the
 # group resumes from its committed offsets.
 set -euo pipefail
 . "$(dirname "$0")/lib/floe_up.bash"
@@ -32,6 +33,10 @@ $PY "$LIB" "$B" group >"$T/group" 2>&1 || true
 check "a group of three rebalances when one leaves: every record once" 'grep -q "^group ok 500 dups 0" "$T/group"'
 cat "$T/group" >&2
 check "the coordinator saw the group" '"$FLOE" sql --data "$T/d" "select 1" >/dev/null && ls "$T/d/log/groups/" | grep -q g-three'
+
+$PY "$LIB" "$B" admin >"$T/admin" 2>&1 || true
+check "AdminClient: create, refuse, describe configs, list groups, delete" 'grep -q "^admin ok" "$T/admin"'
+cat "$T/admin" >&2
 
 # restart floe: the committed offsets are the log's, the group resumes after them
 kill "$pid"; wait "$pid" || true; pid=

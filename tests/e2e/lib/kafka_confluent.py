@@ -8,6 +8,8 @@ client no one here wrote, against floe's Kafka server. Steps:
   group     a group of 3 consumers over 4 partitions: the third leaves
             half way (a rebalance); every record is read exactly once
             (synchronous commit after each); prints "group ok N"
+  admin     AdminClient: create (and refuse) topics, describe configs,
+            list groups, delete; prints "admin ok"
   resume    the consume step's group again after new records: only what
             came after its commit; prints "resume N"
 Exit status 0 when every check of the step held."""
@@ -106,6 +108,37 @@ if STEP == "group":
     print("group", "ok" if len(got) == total and dup == 0 else "bad", len(got), "dups", dup,
           "left at", left_at)
     sys.exit(0 if len(got) == total and dup == 0 and left_at else 1)
+
+if STEP == "admin":
+    from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+
+    def outcome(futures):
+        out = {}
+        for t, f in futures.items():
+            try:
+                f.result()
+                out[t] = "ok"
+            except Exception as e:  # the KafkaError's name
+                out[t] = e.args[0].name()
+        return out
+
+    a = AdminClient({"bootstrap.servers": BOOT})
+    made = outcome(a.create_topics([NewTopic("adm1", 3, 1, config={"retention.ms": "3600000"}),
+                                    NewTopic("adm2", 2, 3),
+                                    NewTopic("adm3", 1, 1, config={"no.such": "1"})]))
+    again = outcome(a.create_topics([NewTopic("adm1", 3, 1)]))
+    parts = len(a.list_topics(timeout=10).topics["adm1"].partitions)
+    res = a.describe_configs([ConfigResource("topic", "adm1")])
+    conf = {k: v.value for k, v in list(res.values())[0].result().items()}
+    groups = sorted(g.id for g in a.list_groups(timeout=10))
+    gone = outcome(a.delete_topics(["adm1", "nope"]))
+    left = "adm1" in a.list_topics(timeout=10).topics
+    ok = (made == {"adm1": "ok", "adm2": "INVALID_REPLICATION_FACTOR", "adm3": "INVALID_CONFIG"}
+          and again == {"adm1": "TOPIC_ALREADY_EXISTS"} and parts == 3
+          and conf.get("retention.ms") == "3600000" and "g-resume" in groups
+          and gone == {"adm1": "ok", "nope": "UNKNOWN_TOPIC_OR_PART"} and not left)
+    print("admin", "ok" if ok else "bad", made, again, parts, conf, groups, gone, left)
+    sys.exit(0 if ok else 1)
 
 if STEP == "resume":
     produce(50, 5000)
