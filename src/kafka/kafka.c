@@ -43,6 +43,7 @@ const struct fl_kafka_api fl_kafka_apis[] = {
     {18, 0, 3, 3, "ApiVersions", fl_kafka_api_versions},
     {19, 0, 5, 5, "CreateTopics", fl_kafka_create_topics},
     {20, 0, 5, 4, "DeleteTopics", fl_kafka_delete_topics},
+    {22, 0, 4, 2, "InitProducerId", fl_kafka_init_producer_id},
     {32, 0, 4, 4, "DescribeConfigs", fl_kafka_describe_configs},
 };
 const int fl_kafka_napis = (int)(sizeof(fl_kafka_apis) / sizeof(fl_kafka_apis[0]));
@@ -69,7 +70,8 @@ fl_err_t fl_kafka_new(struct fl_log *log, const struct fl_kafka_config *cfg, str
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&k->data_cond, &ca);
     pthread_condattr_destroy(&ca);
-    fl_err_t rc = fl_kafka_groups_new(&k->groups, err);
+    fl_err_t rc = fl_kafka_producers_new(&k->producers);
+    if (!rc) rc = fl_kafka_groups_new(&k->groups, err);
     if (rc) {
         fl_kafka_free(k);
         return rc;
@@ -81,6 +83,7 @@ fl_err_t fl_kafka_new(struct fl_log *log, const struct fl_kafka_config *cfg, str
 void fl_kafka_free(struct fl_kafka *k) {
     if (!k) return;
     fl_kafka_groups_free(k->groups);
+    fl_kafka_producers_free(k->producers);
     pthread_cond_destroy(&k->data_cond);
     pthread_mutex_destroy(&k->lock);
     fl_free(k);

@@ -46,6 +46,7 @@ enum {
     FL_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER = 45,
     FL_KAFKA_DUPLICATE_SEQUENCE_NUMBER = 46,
     FL_KAFKA_INVALID_PRODUCER_EPOCH = 47,
+    FL_KAFKA_TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53,
     FL_KAFKA_KAFKA_STORAGE_ERROR = 56,
     FL_KAFKA_UNKNOWN_PRODUCER_ID = 59,
     FL_KAFKA_NON_EMPTY_GROUP = 68,
@@ -59,7 +60,9 @@ enum {
 #define FL_KAFKA_CLUSTER_ID "floe"
 #define FL_KAFKA_TOPIC_MAX 249 /* the log's name limit */
 
-struct fl_kafka_groups; /* groups.c */
+struct fl_kafka_groups;    /* groups.c */
+struct fl_kafka_producers; /* producers.c */
+struct fl_log_batch_hdr;   /* log/batch.h */
 
 struct fl_kafka {
     struct fl_log *log;
@@ -69,6 +72,7 @@ struct fl_kafka {
     pthread_cond_t data_cond; /* broadcast after every append */
     uint64_t seq;             /* appends so far */
     struct fl_kafka_groups *groups;
+    struct fl_kafka_producers *producers;
 };
 
 /* One request's header. */
@@ -154,11 +158,25 @@ fl_err_t fl_kafka_describe_groups(struct fl_kafka *k, struct fl_kafka_req *rq,
                                   struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
 fl_err_t fl_kafka_list_groups(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                               struct fl_kafka_wr *w);
+/* producers.c */
+fl_err_t fl_kafka_producers_new(struct fl_kafka_producers **out);
+void fl_kafka_producers_free(struct fl_kafka_producers *ps);
+/* Whether a batch with header h may be appended to topic's partition
+ * part: NONE (append it; also for batches of no producer id),
+ * DUPLICATE_SEQUENCE_NUMBER with *dup_offset the base offset the log
+ * gave it before, OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_PRODUCER_EPOCH. */
+int16_t fl_kafka_producer_check(struct fl_kafka *k, const char *topic, int32_t part,
+                                const struct fl_log_batch_hdr *h, int64_t *dup_offset);
+/* Records an appended batch's sequences and base offset. */
+void fl_kafka_producer_appended(struct fl_kafka *k, const char *topic, int32_t part,
+                                const struct fl_log_batch_hdr *h, int64_t base_offset);
+fl_err_t fl_kafka_init_producer_id(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                   struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
 /* admin.c */
-fl_err_t fl_kafka_create_topics(struct fl_kafka *k, struct fl_kafka_req *rq,
-                                struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
-fl_err_t fl_kafka_delete_topics(struct fl_kafka *k, struct fl_kafka_req *rq,
-                                struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
+fl_err_t fl_kafka_create_topics(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                                struct fl_kafka_wr *w);
+fl_err_t fl_kafka_delete_topics(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                                struct fl_kafka_wr *w);
 fl_err_t fl_kafka_describe_configs(struct fl_kafka *k, struct fl_kafka_req *rq,
                                    struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
 /* offsets.c */

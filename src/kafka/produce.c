@@ -14,7 +14,11 @@
  * after that, and acks 0 gets no reply at all. A partition with several
  * batches has every batch checked before the first is appended, so a
  * refused batch appends nothing. Each error is the partition's Kafka
- * code; a missing topic is created on first use (config).
+ * code; a missing topic is created on first use (config). Batches of an
+ * idempotent producer (a producer id and sequence in the header) pass
+ * producers.c first: a retry of a stored batch is answered with its
+ * original offset and not appended again; a gap in the sequence gets
+ * OUT_OF_ORDER_SEQUENCE_NUMBER.
  */
 #include "kafka/kafka_int.h"
 
@@ -60,9 +64,16 @@ static int16_t append_part(struct fl_kafka *k, const char *topic, int32_t part, 
         }
     for (size_t pos = 0; pos < len;) {
         size_t blen = (size_t)fl_be32(p + pos + 8) + FL_LOG_BATCH_LOG_OVERHEAD;
-        int64_t off;
-        fl_err_t rc = fl_log_append_batch(k->log, topic, part, p + pos, blen, NULL, &off, &err);
-        if (rc) return fl_kafka_code(rc);
+        struct fl_log_batch_hdr h;
+        int64_t off = -1;
+        fl_log_batch_hdr_parse(p + pos, &h);
+        code = fl_kafka_producer_check(k, topic, part, &h, &off);
+        if (code && code != FL_KAFKA_DUPLICATE_SEQUENCE_NUMBER) return code;
+        if (!code) { /* a retried batch the log holds keeps its offsets */
+            fl_err_t rc = fl_log_append_batch(k->log, topic, part, p + pos, blen, NULL, &off, &err);
+            if (rc) return fl_kafka_code(rc);
+            fl_kafka_producer_appended(k, topic, part, &h, off);
+        }
         if (pos == 0) *base = off;
         pos += blen;
     }

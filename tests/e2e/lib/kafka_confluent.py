@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kafka_confluent.py BOOTSTRAP STEP - confluent-kafka (librdkafka), a
 client no one here wrote, against floe's Kafka server. Steps:
-  produce   seed 004's shape keyed by customer_id, acks=all, 4 partitions;
+  produce   seed 004's shape keyed by customer_id, acks=all, idempotent, 4 partitions;
             prints each delivery report as "partition offset key"
   consume   a group reads the topic from the beginning, commits, checks
             watermarks and offsets_for_times; prints "count N"
@@ -32,7 +32,8 @@ def consumer(group, **extra):
 
 
 def produce(n, start=0):
-    p = Producer({"bootstrap.servers": BOOT, "acks": "all", "linger.ms": 5})
+    p = Producer({"bootstrap.servers": BOOT, "acks": "all", "linger.ms": 5,
+                  "enable.idempotence": True})
     reports = []
 
     def dr(err, msg):

@@ -76,12 +76,13 @@ def zigzag(v):
     return out + bytes([v])
 
 
-def batch(values, bad_crc=False):
+def batch(values, bad_crc=False, pid=-1, epoch=-1, seq=-1):
     recs = b""
     for i, v in enumerate(values):
         body = b"\x00" + zigzag(0) + zigzag(i) + zigzag(-1) + zigzag(len(v)) + v + zigzag(0)
         recs += zigzag(len(body)) + body
-    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, 1000, 1000, -1, -1, -1, len(values)) + recs
+    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, 1000, 1000, pid, epoch, seq,
+                            len(values)) + recs
     crc = crc32c(after_crc) ^ (1 if bad_crc else 0)
     rest = struct.pack(">ibI", 0, 2, crc) + after_crc
     return struct.pack(">qi", 0, len(rest)) + rest
@@ -96,10 +97,16 @@ def produce(topic, records, ver=3, acks=-1):
 
 
 def produce_code(r):
-    # v3 reply: corr, [topic: name, [partition: index, error, ...]]
+    # v3 reply: corr, [topic: name, [partition: index, error, base offset, ...]]
     n = struct.unpack(">h", r[8:10])[0]
     pos = 10 + n + 4 + 4
     return struct.unpack(">h", r[pos:pos + 2])[0]
+
+
+def produce_offset(r):
+    n = struct.unpack(">h", r[8:10])[0]
+    pos = 10 + n + 4 + 4 + 2
+    return struct.unpack(">q", r[pos:pos + 8])[0]
 
 
 # 1. unknown API key: UNSUPPORTED_VERSION, connection stays
@@ -176,5 +183,29 @@ s.sendall(produce("frames", batch([b"after"]), acks=0))
 s.sendall(produce("frames", batch([b"last"])))
 r = reply(s)
 check("acks 0 unanswered, next answered", r is not None and struct.unpack(">i", r[:4])[0] == 7 and produce_code(r) == 0, repr(r))
+s.close()
+
+# 15. idempotence: InitProducerId, a retried batch keeps its offset, a gap is refused
+s = conn()
+s.sendall(frame(header(22, 0, 8) + struct.pack(">hi", -1, 60000)))
+r = reply(s)
+code, pid, epoch = struct.unpack(">hqh", r[8:20])
+check("InitProducerId gives an id", code == 0 and pid > 0 and epoch == 0, repr(r))
+s.sendall(produce("idem", batch([b"a", b"b"], pid=pid, epoch=0, seq=0)))
+first = reply(s)
+s.sendall(produce("idem", batch([b"a", b"b"], pid=pid, epoch=0, seq=0)))
+again = reply(s)
+check("a retried batch gets its first offset", produce_code(again) == 0 and
+      produce_offset(again) == produce_offset(first), repr((first, again)))
+s.sendall(produce("idem", batch([b"c"], pid=pid, epoch=0, seq=2)))
+nxt = reply(s)
+check("the next sequence is appended after it", produce_code(nxt) == 0 and
+      produce_offset(nxt) == produce_offset(first) + 2, repr(nxt))
+s.sendall(produce("idem", batch([b"e"], pid=pid, epoch=0, seq=5)))
+r = reply(s)
+check("a gap gets OUT_OF_ORDER_SEQUENCE_NUMBER", produce_code(r) == 45, repr(r))
+s.sendall(frame(header(22, 0, 9) + b"\x00\x03txn" + struct.pack(">i", 60000)))
+r = reply(s)
+check("a transactional id is refused", struct.unpack(">h", r[8:10])[0] == 53, repr(r))
 s.close()
 sys.exit(fails)
