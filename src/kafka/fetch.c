@@ -26,7 +26,6 @@
 #include <string.h>
 
 #define POLL_US 100000 /* re-check for appends the signal does not see */
-#define MAX_WAIT_MS 300000
 
 struct fpart {
     int32_t part;
@@ -60,8 +59,9 @@ static fl_err_t read_topics(struct fl_kafka *k, struct fl_kafka_req *rq, struct 
     int32_t n = fl_kafka_rd_array(rd, flex, 2);
     if (rd->bad || n < 0) return FL_ERR_CORRUPT;
     f->topics = fl_calloc((size_t)n + 1, sizeof(*f->topics));
-    for (int32_t i = 0; i < n; i++, f->ntopics++) {
+    for (int32_t i = 0; i < n; i++) {
         struct ftopic *t = &f->topics[i];
+        f->ntopics = i + 1; /* freed by freq_fini however far this one gets */
         if (v <= 12) {
             if (!fl_kafka_str_copy(fl_kafka_rd_str(rd, flex), t->name, sizeof(t->name)))
                 t->code = FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
@@ -224,7 +224,8 @@ fl_err_t fl_kafka_fetch(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_k
     struct freq f = {0};
     fl_err_t rc = read_request(k, rq, rd, &f);
     if (rc) goto out;
-    int32_t wait_ms = f.max_wait < 0 ? 0 : f.max_wait > MAX_WAIT_MS ? MAX_WAIT_MS : f.max_wait;
+    int32_t cap = k->cfg.max_block_ms;
+    int32_t wait_ms = f.max_wait < 0 ? 0 : f.max_wait > cap ? cap : f.max_wait;
     int64_t deadline = fl_time_mono_us() + (int64_t)wait_ms * 1000;
     uint64_t seq = fl_kafka_seq(k);
     size_t start = w->b->len;

@@ -417,6 +417,9 @@ fl_err_t fl_kafka_join_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct
         m->joining = true;
         int32_t gen = g->gen;
         struct fl_kafka_str me = {member_id, (int32_t)strlen(member_id)};
+        /* a round lasts at most the rebalance timeout and max_block_ms */
+        int64_t cap = now + (int64_t)k->cfg.max_block_ms * 1000;
+        if (g->join_deadline_us > cap) g->join_deadline_us = cap;
         /* wait for the round to end: every member joined, or the timeout;
          * members whose session ends meanwhile are dropped (each second) */
         while (g->gen == gen) {
@@ -506,7 +509,9 @@ fl_err_t fl_kafka_sync_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct
         pthread_cond_broadcast(&gs->cond);
     }
     /* a follower waits for the leader's assignment */
-    int64_t deadline = fl_time_mono_us() + (m ? (int64_t)m->session_ms * 1000 : 0);
+    int32_t wait_ms = m ? m->session_ms : 0;
+    if (wait_ms > k->cfg.max_block_ms) wait_ms = k->cfg.max_block_ms;
+    int64_t deadline = fl_time_mono_us() + (int64_t)wait_ms * 1000;
     while (!code && g->state == COMPLETING && g->gen == gen && fl_time_mono_us() < deadline) {
         wait_until(gs, deadline);
         m = member_find(g, member);

@@ -56,6 +56,7 @@ void fl_kafka_config_default(struct fl_kafka_config *cfg) {
     cfg->max_request_bytes = FL_KAFKA_REQUEST_BYTES_DEFAULT;
     cfg->max_connections = FL_KAFKA_CONNECTIONS_DEFAULT;
     cfg->max_inflight_bytes = FL_KAFKA_INFLIGHT_BYTES_DEFAULT;
+    cfg->max_block_ms = FL_KAFKA_BLOCK_MS_DEFAULT;
 }
 
 fl_err_t fl_kafka_new(struct fl_log *log, const struct fl_kafka_config *cfg, struct fl_kafka **out,

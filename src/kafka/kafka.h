@@ -29,6 +29,7 @@
 #define FL_KAFKA_REQUEST_BYTES_DEFAULT (100 << 20) /* Kafka's socket.request.max.bytes */
 #define FL_KAFKA_CONNECTIONS_DEFAULT 1024
 #define FL_KAFKA_INFLIGHT_BYTES_DEFAULT (64 << 20)
+#define FL_KAFKA_BLOCK_MS_DEFAULT 300000 /* librdkafka's default rebalance timeout */
 
 struct fl_kafka_config {
     const char *advertised_host; /* Metadata's broker host (borrowed) */
@@ -38,6 +39,8 @@ struct fl_kafka_config {
     size_t max_request_bytes;                  /* a frame past this closes its connection */
     int max_connections;                       /* connections past this are closed at accept */
     size_t max_inflight_bytes;                 /* a connection's request plus its reply */
+    int max_block_ms; /* the longest one request waits: a fetch's long poll, a join
+                         round, a sync for the leader's assignment */
 };
 
 /* max_request_bytes etc. from the defaults above; auto-create on. */
