@@ -133,8 +133,7 @@ fl_err_t fl_kafka_create_topics(struct fl_kafka *k, struct fl_kafka_req *rq, str
                 c.msg = "the topic exists";
             }
         }
-        fl_kafka_wr_strn(w, flex, c.shown.p ? c.shown.p : "",
-                         c.shown.len < 0 ? 0 : (size_t)c.shown.len);
+        fl_kafka_wr_kstr(w, flex, c.shown);
         fl_kafka_wr_i16(w, c.code);
         if (v >= 1) fl_kafka_wr_str(w, flex, c.code ? c.msg : NULL);
         if (v >= 5) {
@@ -171,7 +170,7 @@ fl_err_t fl_kafka_delete_topics(struct fl_kafka *k, struct fl_kafka_req *rq, str
                    : rc == FL_ERR_NOTFOUND ? FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION
                                            : FL_KAFKA_UNKNOWN_SERVER_ERROR;
         }
-        fl_kafka_wr_strn(w, flex, s.p ? s.p : "", s.len < 0 ? 0 : (size_t)s.len);
+        fl_kafka_wr_kstr(w, flex, s);
         fl_kafka_wr_i16(w, code);
         if (rq->version >= 5) fl_kafka_wr_str(w, flex, code ? err.msg : NULL);
         fl_kafka_wr_tags(w, flex);
@@ -249,7 +248,7 @@ fl_err_t fl_kafka_describe_configs(struct fl_kafka *k, struct fl_kafka_req *rq,
         fl_kafka_wr_i16(w, code);
         fl_kafka_wr_str(w, flex, code ? "no such resource" : NULL);
         fl_kafka_wr_i8(w, type);
-        fl_kafka_wr_strn(w, flex, s.p ? s.p : "", s.len < 0 ? 0 : (size_t)s.len);
+        fl_kafka_wr_kstr(w, flex, s);
         int shown = 0;
         bool want[8];
         for (int x = 0; x < ne; x++) {

@@ -310,6 +310,15 @@ static fl_err_t join_read(struct fl_kafka_req *rq, struct fl_kafka_rd *rd, struc
     return rd->bad ? FL_ERR_CORRUPT : FL_OK;
 }
 
+/* A member's metadata for the group's chosen protocol (empty when none). */
+static void write_meta(struct fl_kafka_wr *w, bool flex, const struct group *g,
+                       const struct member *m) {
+    const struct proto *p = NULL;
+    for (int q = 0; q < m->nprotos; q++)
+        if (g->proto && !strcmp(m->protos[q].name, g->proto)) p = &m->protos[q];
+    fl_kafka_wr_bytes(w, flex, p ? p->meta : NULL, p ? p->meta_len : 0);
+}
+
 static void join_reply(struct fl_kafka_req *rq, struct fl_kafka_wr *w, int16_t code,
                        const struct group *g, const char *member_id, bool leader) {
     bool flex = rq->flex;
@@ -326,15 +335,7 @@ static void join_reply(struct fl_kafka_req *rq, struct fl_kafka_wr *w, int16_t c
         const struct member *m = g->members[i];
         fl_kafka_wr_str(w, flex, m->id);
         if (rq->version >= 5) fl_kafka_wr_str(w, flex, NULL);
-        const struct proto *p = NULL;
-        for (int q = 0; q < m->nprotos; q++)
-            if (g->proto && !strcmp(m->protos[q].name, g->proto)) p = &m->protos[q];
-        size_t len = p ? p->meta_len : 0;
-        if (flex)
-            fl_kafka_wr_uvarint(w, (uint32_t)len + 1);
-        else
-            fl_kafka_wr_i32(w, (int32_t)len);
-        if (len) fl_kafka_wr_raw(w, p->meta, len);
+        write_meta(w, flex, g, m);
         fl_kafka_wr_tags(w, flex);
     }
     fl_kafka_wr_tags(w, flex);
@@ -463,13 +464,22 @@ static int16_t member_check(struct fl_kafka_groups *gs, struct fl_kafka_str grou
     return FL_KAFKA_NONE;
 }
 
+/* SyncGroup's and Heartbeat's first fields: group, generation (returned),
+ * member and (v3+) group instance id. */
+static int32_t read_member(struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
+                           struct fl_kafka_str *group, struct fl_kafka_str *member) {
+    *group = fl_kafka_rd_str(rd, rq->flex);
+    int32_t gen = fl_kafka_rd_i32(rd);
+    *member = fl_kafka_rd_str(rd, rq->flex);
+    if (rq->version >= 3) (void)fl_kafka_rd_str(rd, rq->flex);
+    return gen;
+}
+
 fl_err_t fl_kafka_sync_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                              struct fl_kafka_wr *w) {
     bool flex = rq->flex;
-    struct fl_kafka_str group = fl_kafka_rd_str(rd, flex);
-    int32_t gen = fl_kafka_rd_i32(rd);
-    struct fl_kafka_str member = fl_kafka_rd_str(rd, flex);
-    if (rq->version >= 3) (void)fl_kafka_rd_str(rd, flex);
+    struct fl_kafka_str group, member;
+    int32_t gen = read_member(rq, rd, &group, &member);
     if (rq->version >= 5) {
         (void)fl_kafka_rd_str(rd, flex);
         (void)fl_kafka_rd_str(rd, flex);
@@ -524,12 +534,7 @@ fl_err_t fl_kafka_sync_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct
         fl_kafka_wr_str(w, flex, !code ? g->ptype : NULL);
         fl_kafka_wr_str(w, flex, !code ? g->proto : NULL);
     }
-    size_t len = !code && m->assign ? m->assign_len : 0;
-    if (flex)
-        fl_kafka_wr_uvarint(w, (uint32_t)len + 1);
-    else
-        fl_kafka_wr_i32(w, (int32_t)len);
-    if (len) fl_kafka_wr_raw(w, m->assign, len);
+    fl_kafka_wr_bytes(w, flex, !code ? m->assign : NULL, !code && m->assign ? m->assign_len : 0);
     fl_kafka_wr_tags(w, flex);
     pthread_mutex_unlock(&gs->lock);
     return FL_OK;
@@ -538,10 +543,8 @@ fl_err_t fl_kafka_sync_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct
 fl_err_t fl_kafka_heartbeat(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                             struct fl_kafka_wr *w) {
     bool flex = rq->flex;
-    struct fl_kafka_str group = fl_kafka_rd_str(rd, flex);
-    int32_t gen = fl_kafka_rd_i32(rd);
-    struct fl_kafka_str member = fl_kafka_rd_str(rd, flex);
-    if (rq->version >= 3) (void)fl_kafka_rd_str(rd, flex);
+    struct fl_kafka_str group, member;
+    int32_t gen = read_member(rq, rd, &group, &member);
     fl_kafka_rd_tags(rd, flex);
     if (rd->bad) return FL_ERR_CORRUPT;
     struct fl_kafka_groups *gs = groups_of(k);
@@ -594,8 +597,7 @@ fl_err_t fl_kafka_leave_group(struct fl_kafka *k, struct fl_kafka_req *rq, struc
     if (rq->version >= 3) {
         fl_kafka_wr_array(w, flex, n);
         for (int32_t i = 0; i < n; i++) {
-            fl_kafka_wr_strn(w, flex, ids[i].p ? ids[i].p : "",
-                             ids[i].len < 0 ? 0 : (size_t)ids[i].len);
+            fl_kafka_wr_kstr(w, flex, ids[i]);
             fl_kafka_wr_str(w, flex, NULL);
             fl_kafka_wr_i16(w, codes[i]);
             fl_kafka_wr_tags(w, flex);
@@ -607,19 +609,11 @@ fl_err_t fl_kafka_leave_group(struct fl_kafka *k, struct fl_kafka_req *rq, struc
 
 /* ---- DescribeGroups, ListGroups ---- */
 
-static void write_bytes(struct fl_kafka_wr *w, bool flex, const uint8_t *p, size_t len) {
-    if (flex)
-        fl_kafka_wr_uvarint(w, (uint32_t)len + 1);
-    else
-        fl_kafka_wr_i32(w, (int32_t)len);
-    if (len) fl_kafka_wr_raw(w, p, len);
-}
-
 static void describe_one(struct fl_kafka_req *rq, struct fl_kafka_wr *w, struct fl_kafka_str id,
                          const struct group *g) {
     bool flex = rq->flex;
     fl_kafka_wr_i16(w, FL_KAFKA_NONE);
-    fl_kafka_wr_strn(w, flex, id.p ? id.p : "", id.len < 0 ? 0 : (size_t)id.len);
+    fl_kafka_wr_kstr(w, flex, id);
     fl_kafka_wr_str(w, flex, g ? STATE_NAMES[g->state] : "Dead");
     fl_kafka_wr_str(w, flex, g && g->ptype ? g->ptype : "");
     fl_kafka_wr_str(w, flex, g && g->proto && g->state == STABLE ? g->proto : "");
@@ -631,11 +625,8 @@ static void describe_one(struct fl_kafka_req *rq, struct fl_kafka_wr *w, struct 
         if (rq->version >= 4) fl_kafka_wr_str(w, flex, NULL);
         fl_kafka_wr_str(w, flex, m->client_id);
         fl_kafka_wr_str(w, flex, "/127.0.0.1");
-        const struct proto *p = NULL;
-        for (int q = 0; q < m->nprotos; q++)
-            if (g->proto && !strcmp(m->protos[q].name, g->proto)) p = &m->protos[q];
-        write_bytes(w, flex, p ? p->meta : NULL, p ? p->meta_len : 0);
-        write_bytes(w, flex, m->assign, m->assign_len);
+        write_meta(w, flex, g, m);
+        fl_kafka_wr_bytes(w, flex, m->assign, m->assign_len);
         fl_kafka_wr_tags(w, flex);
     }
     if (rq->version >= 3) fl_kafka_wr_i32(w, INT32_MIN);

@@ -127,6 +127,17 @@ int16_t fl_kafka_topic_partitions(struct fl_kafka *k, const char *topic, bool cr
     return rc ? FL_KAFKA_UNKNOWN_SERVER_ERROR : FL_KAFKA_NONE;
 }
 
+int32_t fl_kafka_topic_head(struct fl_kafka_rd *rd, struct fl_kafka_wr *w, bool flex,
+                            size_t min_item, char *name, bool *named) {
+    struct fl_kafka_str s = fl_kafka_rd_str(rd, flex);
+    int32_t np = fl_kafka_rd_array(rd, flex, min_item);
+    if (rd->bad) return -1;
+    *named = fl_kafka_str_copy(s, name, FL_KAFKA_TOPIC_MAX + 1);
+    fl_kafka_wr_kstr(w, flex, s);
+    fl_kafka_wr_array(w, flex, np < 0 ? 0 : np);
+    return np < 0 ? 0 : np;
+}
+
 int16_t fl_kafka_topic_info(struct fl_kafka *k, const char *topic, int *partitions,
                             struct fl_log_partition_info **info) {
     *info = NULL;

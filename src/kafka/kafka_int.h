@@ -113,6 +113,15 @@ int16_t fl_kafka_topic_partitions(struct fl_kafka *k, const char *topic, bool cr
 int16_t fl_kafka_topic_info(struct fl_kafka *k, const char *topic, int *partitions,
                             struct fl_log_partition_info **info);
 
+/* The head of one topic of a request whose reply repeats its shape
+ * (Produce, ListOffsets, OffsetCommit, OffsetFetch): reads the topic's
+ * name into name (FL_KAFKA_TOPIC_MAX + 1 bytes; *named false when it is
+ * not a usable name) and its partition count (items of at least
+ * min_item bytes), writes both to the reply, and returns the count, or
+ * -1 when the request is unreadable. */
+int32_t fl_kafka_topic_head(struct fl_kafka_rd *rd, struct fl_kafka_wr *w, bool flex,
+                            size_t min_item, char *name, bool *named);
+
 /* A stable topic id derived from its name (Metadata v10+, Fetch v13). */
 void fl_kafka_topic_id(const char *topic, uint8_t id[16]);
 /* The name of the topic with this id into out (FL_KAFKA_TOPIC_MAX + 1

@@ -64,17 +64,14 @@ fl_err_t fl_kafka_list_offsets(struct fl_kafka *k, struct fl_kafka_req *rq, stru
     if (v >= 2) fl_kafka_wr_i32(w, 0); /* throttle */
     fl_kafka_wr_array(w, flex, nt < 0 ? 0 : nt);
     for (int32_t t = 0; t < nt; t++) {
-        struct fl_kafka_str s = fl_kafka_rd_str(rd, flex);
-        int32_t np = fl_kafka_rd_array(rd, flex, 12);
-        if (rd->bad) return FL_ERR_CORRUPT;
         char name[FL_KAFKA_TOPIC_MAX + 1];
+        bool named;
+        int32_t np = fl_kafka_topic_head(rd, w, flex, 12, name, &named);
+        if (np < 0) return FL_ERR_CORRUPT;
         int nparts = 0;
         struct fl_log_partition_info *info = NULL;
-        int16_t tcode = fl_kafka_str_copy(s, name, sizeof(name))
-                            ? fl_kafka_topic_info(k, name, &nparts, &info)
-                            : FL_KAFKA_INVALID_TOPIC_EXCEPTION;
-        fl_kafka_wr_strn(w, flex, s.p ? s.p : "", s.len < 0 ? 0 : (size_t)s.len);
-        fl_kafka_wr_array(w, flex, np < 0 ? 0 : np);
+        int16_t tcode =
+            named ? fl_kafka_topic_info(k, name, &nparts, &info) : FL_KAFKA_INVALID_TOPIC_EXCEPTION;
         for (int32_t i = 0; i < np; i++) {
             int32_t part = fl_kafka_rd_i32(rd);
             if (v >= 4) (void)fl_kafka_rd_i32(rd); /* current leader epoch */

@@ -38,13 +38,10 @@ fl_err_t fl_kafka_offset_commit(struct fl_kafka *k, struct fl_kafka_req *rq, str
     if (v >= 3) fl_kafka_wr_i32(w, 0);
     fl_kafka_wr_array(w, flex, nt < 0 ? 0 : nt);
     for (int32_t t = 0; t < nt; t++) {
-        struct fl_kafka_str s = fl_kafka_rd_str(rd, flex);
-        int32_t np = fl_kafka_rd_array(rd, flex, 14);
-        if (rd->bad) return FL_ERR_CORRUPT;
         char name[FL_KAFKA_TOPIC_MAX + 1];
-        bool named = fl_kafka_str_copy(s, name, sizeof(name));
-        fl_kafka_wr_strn(w, flex, s.p ? s.p : "", s.len < 0 ? 0 : (size_t)s.len);
-        fl_kafka_wr_array(w, flex, np < 0 ? 0 : np);
+        bool named;
+        int32_t np = fl_kafka_topic_head(rd, w, flex, 14, name, &named);
+        if (np < 0) return FL_ERR_CORRUPT;
         for (int32_t i = 0; i < np; i++) {
             int32_t part = fl_kafka_rd_i32(rd);
             int64_t offset = fl_kafka_rd_i64(rd);
@@ -82,13 +79,10 @@ fl_err_t fl_kafka_offset_fetch(struct fl_kafka *k, struct fl_kafka_req *rq, stru
     /* null topics (every topic the group committed): answered as none */
     fl_kafka_wr_array(w, flex, nt < 0 ? 0 : nt);
     for (int32_t t = 0; t < nt; t++) {
-        struct fl_kafka_str s = fl_kafka_rd_str(rd, flex);
-        int32_t np = fl_kafka_rd_array(rd, flex, 4);
-        if (rd->bad) return FL_ERR_CORRUPT;
         char name[FL_KAFKA_TOPIC_MAX + 1];
-        bool named = fl_kafka_str_copy(s, name, sizeof(name));
-        fl_kafka_wr_strn(w, flex, s.p ? s.p : "", s.len < 0 ? 0 : (size_t)s.len);
-        fl_kafka_wr_array(w, flex, np < 0 ? 0 : np);
+        bool named;
+        int32_t np = fl_kafka_topic_head(rd, w, flex, 4, name, &named);
+        if (np < 0) return FL_ERR_CORRUPT;
         for (int32_t i = 0; i < np; i++) {
             int32_t part = fl_kafka_rd_i32(rd);
             int64_t offset = -1;

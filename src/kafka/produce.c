@@ -107,18 +107,15 @@ fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl
     bool acks_ok = acks == 0 || acks == 1 || acks == -1;
     fl_kafka_wr_array(w, flex, nt < 0 ? 0 : nt);
     for (int32_t t = 0; t < nt; t++) {
-        struct fl_kafka_str s = fl_kafka_rd_str(rd, flex);
-        int32_t np = fl_kafka_rd_array(rd, flex, 8);
-        if (rd->bad) return FL_ERR_CORRUPT;
         char name[FL_KAFKA_TOPIC_MAX + 1];
+        bool named;
+        int32_t np = fl_kafka_topic_head(rd, w, flex, 8, name, &named);
+        if (np < 0) return FL_ERR_CORRUPT;
         int parts = 0;
         int16_t tcode = !acks_ok ? FL_KAFKA_INVALID_REQUIRED_ACKS
-                        : !fl_kafka_str_copy(s, name, sizeof(name))
-                            ? FL_KAFKA_INVALID_TOPIC_EXCEPTION
-                            : FL_KAFKA_NONE;
+                        : !named ? FL_KAFKA_INVALID_TOPIC_EXCEPTION
+                                 : FL_KAFKA_NONE;
         if (!tcode) tcode = fl_kafka_topic_partitions(k, name, true, &parts);
-        fl_kafka_wr_strn(w, flex, s.p ? s.p : "", s.len < 0 ? 0 : (size_t)s.len);
-        fl_kafka_wr_array(w, flex, np < 0 ? 0 : np);
         for (int32_t i = 0; i < np; i++) {
             int32_t part = fl_kafka_rd_i32(rd);
             const uint8_t *recs;

@@ -152,6 +152,16 @@ void fl_kafka_wr_strn(struct fl_kafka_wr *w, bool flex, const char *s, size_t le
 void fl_kafka_wr_str(struct fl_kafka_wr *w, bool flex, const char *s) {
     fl_kafka_wr_strn(w, flex, s, s ? strlen(s) : 0);
 }
+void fl_kafka_wr_kstr(struct fl_kafka_wr *w, bool flex, struct fl_kafka_str s) {
+    fl_kafka_wr_strn(w, flex, s.p ? s.p : "", s.len < 0 ? 0 : (size_t)s.len);
+}
+void fl_kafka_wr_bytes(struct fl_kafka_wr *w, bool flex, const void *p, size_t len) {
+    if (flex)
+        fl_kafka_wr_uvarint(w, (uint32_t)len + 1);
+    else
+        fl_kafka_wr_i32(w, (int32_t)len);
+    if (len) fl_kafka_wr_raw(w, p, len);
+}
 void fl_kafka_wr_array(struct fl_kafka_wr *w, bool flex, int32_t n) {
     if (flex)
         fl_kafka_wr_uvarint(w, (uint32_t)(n + 1));

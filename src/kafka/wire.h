@@ -81,6 +81,11 @@ void fl_kafka_wr_uuid(struct fl_kafka_wr *w, const uint8_t id[16]);
 void fl_kafka_wr_strn(struct fl_kafka_wr *w, bool flex, const char *s, size_t len);
 /* A NUL-terminated string (NULL = null). */
 void fl_kafka_wr_str(struct fl_kafka_wr *w, bool flex, const char *s);
+/* A string as the request gave it (a null one as "": reply names are
+ * not nullable). */
+void fl_kafka_wr_kstr(struct fl_kafka_wr *w, bool flex, struct fl_kafka_str s);
+/* len bytes (p may be NULL when len is 0), compact when flex. */
+void fl_kafka_wr_bytes(struct fl_kafka_wr *w, bool flex, const void *p, size_t len);
 /* An array's count (-1 = null), compact when flex. */
 void fl_kafka_wr_array(struct fl_kafka_wr *w, bool flex, int32_t n);
 /* An empty tagged-field section when flex. */
