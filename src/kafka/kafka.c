@@ -228,11 +228,29 @@ static void api_versions_fallback(struct fl_kafka_wr *w) {
     }
 }
 
+fl_err_t fl_kafka_waits_run(struct fl_kafka *k, struct fl_kafka_waits *waits,
+                            struct fl_error *err) {
+    fl_err_t rc = FL_OK;
+    for (int i = 0; i < waits->n && !rc; i++) {
+        struct fl_kafka_wait *x = &waits->v[i];
+        rc = fl_log_wait_durable(k->log, x->topic, x->part, &x->d, err);
+        if (rc) fl_kafka_producers_forget(k, x->topic, x->part);
+    }
+    waits->n = 0;
+    return rc;
+}
+
+void fl_kafka_waits_fini(struct fl_kafka_waits *waits) {
+    fl_free(waits->v);
+    memset(waits, 0, sizeof(*waits));
+}
+
 fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl_buf *out,
-                         struct fl_error *err) {
+                         struct fl_kafka_waits *waits, struct fl_error *err) {
     struct fl_kafka_rd rd;
     struct fl_kafka_wr w;
     struct fl_kafka_req rq = {0};
+    rq.waits = waits;
     fl_buf_reset(out);
     fl_kafka_rd_init(&rd, req, len);
     fl_kafka_wr_init(&w, out);

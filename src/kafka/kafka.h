@@ -56,15 +56,38 @@ fl_err_t fl_kafka_new(struct fl_log *log, const struct fl_kafka_config *cfg, str
                       struct fl_error *err);
 void fl_kafka_free(struct fl_kafka *k);
 
+/* Durability a reply still owes (Produce with acks 1 or all under sync
+ * always): the server waits for each entry, in order, before it sends
+ * the reply, while it goes on reading the connection's next requests. */
+struct fl_kafka_wait {
+    char topic[250];
+    int32_t part;
+    struct fl_log_durable d;
+};
+struct fl_kafka_waits {
+    struct fl_kafka_wait *v;
+    int n, cap;
+};
+
+/* Waits for every entry of waits, then empties it. An error (the
+ * records were not stored: the disk filled or an fsync failed) means the
+ * reply must not be sent: the server closes the connection, and the
+ * producer state of that partition is forgotten, so that an idempotent
+ * producer's retry is not taken for a duplicate. */
+fl_err_t fl_kafka_waits_run(struct fl_kafka *k, struct fl_kafka_waits *waits, struct fl_error *err);
+void fl_kafka_waits_fini(struct fl_kafka_waits *waits);
+
 /* Answers one request (req: the frame after its size field, len bytes)
  * into out (reset first): the response frame with its 4-byte size, or
  * nothing (out->len 0) for a Produce with acks 0. FL_ERR_CORRUPT when
  * the request header cannot be read (the server closes the connection
  * then; err says why); every other problem is a Kafka error code in the
- * response. May block: a Produce until durable, a Fetch until its
- * min_bytes or max_wait. Thread-safe. */
+ * response. May block: a Fetch until its min_bytes or max_wait, a
+ * Produce until durable - unless waits is given (not NULL): then the
+ * Produce returns once its batches are written and adds what the reply
+ * must wait for to waits (fl_kafka_waits_run). Thread-safe. */
 fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl_buf *out,
-                         struct fl_error *err);
+                         struct fl_kafka_waits *waits, struct fl_error *err);
 
 /* Sets the port Metadata replies advertise when the config said 0 (the
  * server's, once bound). */

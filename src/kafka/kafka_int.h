@@ -81,7 +81,8 @@ struct fl_kafka_req {
     int32_t corr;
     bool flex; /* the API's flexible versions: compact types and tagged fields */
     struct fl_kafka_str client_id;
-    bool no_reply; /* set by Produce with acks 0 */
+    bool no_reply;                /* set by Produce with acks 0 */
+    struct fl_kafka_waits *waits; /* NULL: Produce waits for durability itself */
 };
 
 /* Reads the request body at rd and writes the response body to w.
@@ -176,6 +177,8 @@ void fl_kafka_producers_free(struct fl_kafka_producers *ps);
  * gave it before, OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_PRODUCER_EPOCH. */
 int16_t fl_kafka_producer_check(struct fl_kafka *k, const char *topic, int32_t part,
                                 const struct fl_log_batch_hdr *h, int64_t *dup_offset);
+/* Forgets every producer's state on topic's partition part. */
+void fl_kafka_producers_forget(struct fl_kafka *k, const char *topic, int32_t part);
 /* Records an appended batch's sequences and base offset. */
 void fl_kafka_producer_appended(struct fl_kafka *k, const char *topic, int32_t part,
                                 const struct fl_log_batch_hdr *h, int64_t base_offset);

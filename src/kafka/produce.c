@@ -11,7 +11,10 @@
  * offsets, records) before it writes anything, patches the base offset
  * in place in the request buffer and returns once the batch is as
  * durable as the topic's sync says - so acks 1 and all are answered
- * after that, and acks 0 gets no reply at all. A partition with several
+ * after that, and acks 0 gets no reply at all. On a connection of the
+ * server the wait is the server's (kafka.h's waits): the reply is held
+ * until durable while the connection's next requests are read, so one
+ * producer's pipelined requests share fsyncs. A partition with several
  * batches has every batch checked before the first is appended, so a
  * refused batch appends nothing. Each error is the partition's Kafka
  * code; a missing topic is created on first use (config). Batches of an
@@ -23,7 +26,10 @@
 #include "kafka/kafka_int.h"
 
 #include "core/endian.h"
+#include "core/mem.h"
 #include "log/batch.h"
+
+#include <stdio.h>
 
 #include <string.h>
 
@@ -48,9 +54,23 @@ static int16_t frame_check(const uint8_t *p, size_t len, int *nbatches) {
     return FL_KAFKA_NONE;
 }
 
-/* Appends one partition's batches; *base gets the first offset. */
+static void wait_add(struct fl_kafka_waits *waits, const char *topic, int32_t part,
+                     const struct fl_log_durable *d) {
+    if (waits->n == waits->cap) {
+        waits->cap = waits->cap ? waits->cap * 2 : 8;
+        waits->v = fl_realloc(waits->v, (size_t)waits->cap * sizeof(*waits->v));
+    }
+    struct fl_kafka_wait *x = &waits->v[waits->n++];
+    snprintf(x->topic, sizeof(x->topic), "%s", topic);
+    x->part = part;
+    x->d = *d;
+}
+
+/* Appends one partition's batches; *base gets the first offset. With
+ * waits, the durability the reply owes is added there instead of
+ * waited for. */
 static int16_t append_part(struct fl_kafka *k, const char *topic, int32_t part, uint8_t *p,
-                           size_t len, int64_t *base) {
+                           size_t len, struct fl_kafka_waits *waits, int64_t *base) {
     int nb;
     int16_t code = frame_check(p, len, &nb);
     if (code) return code;
@@ -70,8 +90,11 @@ static int16_t append_part(struct fl_kafka *k, const char *topic, int32_t part, 
         code = fl_kafka_producer_check(k, topic, part, &h, &off);
         if (code && code != FL_KAFKA_DUPLICATE_SEQUENCE_NUMBER) return code;
         if (!code) { /* a retried batch the log holds keeps its offsets */
-            fl_err_t rc = fl_log_append_batch(k->log, topic, part, p + pos, blen, NULL, &off, &err);
+            struct fl_log_durable later;
+            fl_err_t rc = fl_log_append_batch(k->log, topic, part, p + pos, blen, NULL, &off,
+                                              waits ? &later : NULL, &err);
             if (rc) return fl_kafka_code(rc);
+            if (waits && later.pending) wait_add(waits, topic, part, &later);
             fl_kafka_producer_appended(k, topic, part, &h, off);
         }
         if (pos == 0) *base = off;
@@ -127,7 +150,9 @@ fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl
             int16_t code = tcode;
             if (!code && (part < 0 || part >= parts)) code = FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
             /* the request buffer is the server's own (kafka.h): stored in place */
-            if (!code) code = append_part(k, name, part, (uint8_t *)recs, len, &base);
+            if (!code)
+                code = append_part(k, name, part, (uint8_t *)recs, len,
+                                   acks == 0 ? NULL : rq->waits, &base);
             write_part(w, rq, part, code, base);
         }
         fl_kafka_rd_tags(rd, flex);

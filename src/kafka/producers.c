@@ -219,6 +219,24 @@ void fl_kafka_producer_appended(struct fl_kafka *k, const char *topic, int32_t p
     pthread_mutex_unlock(&ps->lock);
 }
 
+void fl_kafka_producers_forget(struct fl_kafka *k, const char *topic, int32_t part) {
+    struct fl_kafka_producers *ps = k->producers;
+    pthread_mutex_lock(&ps->lock);
+    for (int b = 0; b < BUCKETS; b++)
+        for (struct pstate **pp = &ps->buckets[b]; *pp;) {
+            struct pstate *s = *pp;
+            if (s->part == part && !strcmp(s->topic, topic)) {
+                *pp = s->next;
+                fl_free(s->topic);
+                fl_free(s);
+                ps->n--;
+            } else {
+                pp = &s->next;
+            }
+        }
+    pthread_mutex_unlock(&ps->lock);
+}
+
 fl_err_t fl_kafka_init_producer_id(struct fl_kafka *k, struct fl_kafka_req *rq,
                                    struct fl_kafka_rd *rd, struct fl_kafka_wr *w) {
     bool flex = rq->flex;

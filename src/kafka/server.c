@@ -1,14 +1,18 @@
 /*
  * server.c - the Kafka server's sockets (kafka.h): one listening socket,
- * an accept thread, and a thread per connection that reads request
- * frames (a 4-byte big-endian size, then the request) and writes each
- * reply before reading the next, so replies keep their requests' order
- * as the protocol requires.
+ * an accept thread, and two threads per connection: a reader that reads
+ * request frames (a 4-byte big-endian size, then the request) and
+ * answers each into a reply, and a writer that sends the replies in the
+ * order of their requests, as the protocol requires, each once the
+ * produce it answers is durable. So a producer's pipelined requests do
+ * not wait for each other's fsync one by one: they share fsyncs (group
+ * commit), and the reader goes on while the writer waits.
  *
  * Limits, each checked where the input arrives: a frame over
  * max_request_bytes (or under a request header's 8 bytes) closes its
  * connection with a log line before any of it is buffered; a reply is
- * built in a buffer capped at max_inflight_bytes; connections past
+ * built in a buffer capped at max_inflight_bytes, and the reader stops
+ * while the replies queued for the writer hold more; connections past
  * max_connections are closed at accept with a log line. A request whose
  * header or body cannot be read closes its connection too (Kafka does
  * the same); every other problem is a Kafka error code in the reply.
@@ -38,6 +42,8 @@
 #define POLL_MS 200
 #define HEADER_MIN 8 /* api key, version, correlation id */
 
+struct reply;
+
 struct conn {
     struct fl_kafka_server *srv;
     int fd;
@@ -45,6 +51,12 @@ struct conn {
     atomic_bool done;
     char peer[64];
     struct conn *next;
+    /* replies in request order, from the reader to the writer (qlock) */
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    struct reply *head, *tail;
+    size_t qbytes;
+    bool reading_done, failed;
 };
 
 struct fl_kafka_server {
@@ -91,13 +103,86 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
     return 0;
 }
 
+/* One reply waiting to be sent, with the durability it still owes. */
+struct reply {
+    struct fl_buf out;
+    struct fl_kafka_waits waits;
+    struct reply *next;
+};
+
+static void reply_free(struct reply *r) {
+    fl_buf_fini(&r->out);
+    fl_kafka_waits_fini(&r->waits);
+    fl_free(r);
+}
+
+/* The connection's writer: sends each reply in order once what it owes
+ * is durable. A failure closes the connection (the reader sees it).
+ * @locality the connection's writer thread */
+static void *writer_main(void *arg) {
+    struct conn *c = arg;
+    struct fl_kafka *k = c->srv->k;
+    pthread_mutex_lock(&c->qlock);
+    for (;;) {
+        while (!c->head && !c->reading_done) pthread_cond_wait(&c->qcond, &c->qlock);
+        struct reply *r = c->head;
+        if (!r) break;
+        c->head = r->next;
+        if (!c->head) c->tail = NULL;
+        bool failed = c->failed;
+        pthread_mutex_unlock(&c->qlock);
+        struct fl_error err = {0};
+        if (!failed && fl_kafka_waits_run(k, &r->waits, &err)) {
+            fl_warn("kafka: %s: %s: closing the connection (the reply is not sent)", c->peer,
+                    err.msg);
+            failed = true;
+        } else if (!failed && write_all(c->fd, r->out.data, r->out.len)) {
+            failed = true;
+        }
+        if (failed) shutdown(c->fd, SHUT_RDWR);
+        pthread_mutex_lock(&c->qlock);
+        c->failed |= failed;
+        c->qbytes -= r->out.len;
+        pthread_cond_broadcast(&c->qcond);
+        reply_free(r);
+    }
+    pthread_mutex_unlock(&c->qlock);
+    return NULL;
+}
+
+/* Queues r behind the replies before it, holding the reader while the
+ * queue holds more than max_inflight_bytes. false when the writer
+ * failed (r is freed). */
+static bool queue_reply(struct conn *c, struct reply *r, size_t max) {
+    pthread_mutex_lock(&c->qlock);
+    while (!c->failed && c->qbytes > 0 && c->qbytes + r->out.len > max)
+        pthread_cond_wait(&c->qcond, &c->qlock);
+    bool ok = !c->failed;
+    if (ok) {
+        if (c->tail)
+            c->tail->next = r;
+        else
+            c->head = r;
+        c->tail = r;
+        c->qbytes += r->out.len;
+        pthread_cond_broadcast(&c->qcond);
+    }
+    pthread_mutex_unlock(&c->qlock);
+    if (!ok) reply_free(r);
+    return ok;
+}
+
+/* The connection's reader: frames in, each answered into a reply queued
+ * for the writer, so that a produce waiting for its fsync does not stop
+ * the next requests. @locality the connection's thread */
 static void *conn_main(void *arg) {
     struct conn *c = arg;
     struct fl_kafka *k = c->srv->k;
-    struct fl_buf req, out;
+    struct fl_buf req;
     fl_buf_init(&req, k->cfg.max_request_bytes);
-    fl_buf_init(&out, k->cfg.max_inflight_bytes);
-    for (;;) {
+    pthread_t wth;
+    bool writer = pthread_create(&wth, NULL, writer_main, c) == 0;
+    while (writer) {
         uint8_t sz[4];
         if (read_n(c, sz, 4)) break;
         uint32_t size = fl_be32(sz);
@@ -109,19 +194,30 @@ static void *conn_main(void *arg) {
         }
         fl_buf_reset(&req);
         if (!fl_buf_grow(&req, size) || read_n(c, req.data, size)) break;
+        struct reply *r = fl_calloc(1, sizeof(*r));
+        fl_buf_init(&r->out, k->cfg.max_inflight_bytes);
         struct fl_error err = {0};
-        if (fl_kafka_handle(k, req.data, size, &out, &err)) {
+        if (fl_kafka_handle(k, req.data, size, &r->out, &r->waits, &err)) {
             fl_warn("kafka: %s: %s: closing the connection", c->peer, err.msg);
+            reply_free(r);
             break;
         }
-        if (out.len && write_all(c->fd, out.data, out.len)) break;
+        if (r->out.len == 0) { /* acks 0: no reply */
+            reply_free(r);
+        } else if (!queue_reply(c, r, k->cfg.max_inflight_bytes)) {
+            break;
+        }
         if (req.cap > ((size_t)4 << 20)) { /* give a large request's memory back */
             fl_buf_fini(&req);
             fl_buf_init(&req, k->cfg.max_request_bytes);
         }
     }
     fl_buf_fini(&req);
-    fl_buf_fini(&out);
+    pthread_mutex_lock(&c->qlock);
+    c->reading_done = true;
+    pthread_cond_broadcast(&c->qcond);
+    pthread_mutex_unlock(&c->qlock);
+    if (writer) pthread_join(wth, NULL); /* the replies already queued go out first */
     close(c->fd);
     c->fd = -1;
     atomic_store(&c->done, true);
@@ -147,6 +243,12 @@ static void peer_name(int fd, char *out, size_t outsz) {
     snprintf(out, outsz, "%s:%d", host, port);
 }
 
+static void conn_free(struct conn *c) {
+    pthread_mutex_destroy(&c->qlock);
+    pthread_cond_destroy(&c->qcond);
+    fl_free(c);
+}
+
 /* Joins the connections that ended. @locality the accept thread */
 static void reap(struct fl_kafka_server *srv, bool all) {
     for (struct conn **pp = &srv->conns; *pp;) {
@@ -158,7 +260,7 @@ static void reap(struct fl_kafka_server *srv, bool all) {
         pthread_join(c->th, NULL);
         *pp = c->next;
         srv->nconns--;
-        fl_free(c);
+        conn_free(c);
     }
 }
 
@@ -175,12 +277,14 @@ static void *accept_main(void *arg) {
         c->srv = srv;
         c->fd = fd;
         atomic_init(&c->done, false);
+        pthread_mutex_init(&c->qlock, NULL);
+        pthread_cond_init(&c->qcond, NULL);
         peer_name(fd, c->peer, sizeof(c->peer));
         if (srv->nconns >= srv->k->cfg.max_connections) {
             fl_warn("kafka: %s: over max_connections (%d): closing the connection", c->peer,
                     srv->k->cfg.max_connections);
             close(fd);
-            fl_free(c);
+            conn_free(c);
             continue;
         }
         int one = 1;
@@ -188,7 +292,7 @@ static void *accept_main(void *arg) {
         if (pthread_create(&c->th, NULL, conn_main, c) != 0) {
             fl_warn("kafka: %s: cannot start a thread: closing the connection", c->peer);
             close(fd);
-            fl_free(c);
+            conn_free(c);
             continue;
         }
         c->next = srv->conns;

@@ -165,18 +165,35 @@ struct fl_log_batch_info {
     int32_t base_sequence;
 };
 
+/* (Added) What an append must still wait for to be durable (sync
+ * always): fl_log_append_batch fills it instead of waiting when the
+ * caller passes one, and fl_log_wait_durable waits for it. */
+struct fl_log_durable {
+    int64_t end;    /* offsets below this */
+    uint64_t epoch; /* the partition's truncation count when written */
+    bool pending;   /* false: nothing to wait for */
+};
+
 /* Appends one record batch as a Kafka producer sent it (v2, any codec):
  * checks it whole first (length, magic, CRC-32C, consecutive offset
  * deltas, every record's framing when uncompressed), then stores its
  * bytes as they are but for the base offset, which is patched in place
  * in batch, and returns like fl_log_append once it is durable. info (may
- * be NULL) gets the header's count, codec and producer fields. Errors:
- * FL_ERR_CORRUPT for a malformed batch, FL_ERR_RANGE for one over
- * max_append_bytes, FL_ERR_NOTFOUND and FL_ERR_LIMIT as fl_log_append;
- * a refused batch appends nothing. */
+ * be NULL) gets the header's count, codec and producer fields. With
+ * later (may be NULL) it returns once the batch is written, before its
+ * fsync, and *later says what fl_log_wait_durable must wait for: a
+ * connection keeps reading requests while earlier ones become durable.
+ * Errors: FL_ERR_CORRUPT for a malformed batch, FL_ERR_RANGE for one
+ * over max_append_bytes, FL_ERR_NOTFOUND and FL_ERR_LIMIT as
+ * fl_log_append; a refused batch appends nothing. */
 fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partition, uint8_t *batch,
                              size_t len, struct fl_log_batch_info *info, int64_t *base_offset,
-                             struct fl_error *err);
+                             struct fl_log_durable *later, struct fl_error *err);
+/* Waits until an append that returned *d is durable (group commit).
+ * FL_ERR_LIMIT when the disk filled and its records were cut off,
+ * FL_ERR_IO when an fsync failed: the records are not stored. */
+fl_err_t fl_log_wait_durable(struct fl_log *log, const char *topic, int partition,
+                             const struct fl_log_durable *d, struct fl_error *err);
 
 /* Reads whole record batches starting with the one holding `offset`,
  * up to about max_bytes (at least one batch), appending their raw bytes

@@ -215,9 +215,11 @@ static bool roll_due(const struct fl_log_part *part, int64_t add, int64_t now_mo
 }
 
 /* Waits until offsets below `upto` are fsynced, running the fsync for the
- * group when no one else is. @locks part->lock (dropped while syncing) */
-static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, struct fl_error *err) {
-    uint64_t epoch = part->trunc_epoch;
+ * group when no one else is; epoch is part->trunc_epoch when those
+ * offsets were written (a truncation since cut them off: FL_ERR_LIMIT).
+ * @locks part->lock (dropped while syncing) */
+static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, uint64_t epoch,
+                             struct fl_error *err) {
     while (part->synced < upto) {
         if (part->trunc_epoch != epoch)
             return fl_errf(err, FL_ERR_LIMIT,
@@ -283,7 +285,8 @@ static fl_err_t part_get(struct fl_log *log, const char *topic, int partition,
  * topic's sync says. @locks takes part->lock */
 static fl_err_t part_append(struct fl_log *log, struct fl_log_topic *t, struct fl_log_part *part,
                             uint8_t *batch, size_t len, int64_t n, int64_t max_ts,
-                            int64_t *base_offset, struct fl_error *err) {
+                            int64_t *base_offset, struct fl_log_durable *later,
+                            struct fl_error *err) {
     fl_err_t rc = fl_log_space_check(log, (int64_t)len, err);
     if (rc) return rc;
     pthread_mutex_lock(&part->lock);
@@ -302,10 +305,12 @@ static fl_err_t part_append(struct fl_log *log, struct fl_log_topic *t, struct f
             part->end = base + n;
             fl_log_space_add(log, fl_log_seg_disk_bytes(seg) - before);
             part->dirty = true;
-            if (t->cfg.sync == FL_LOG_SYNC_ALWAYS)
-                rc = group_commit(part, part->end, err);
-            else
+            if (t->cfg.sync != FL_LOG_SYNC_ALWAYS)
                 part->visible = part->end;
+            else if (later)
+                *later = (struct fl_log_durable){part->end, part->trunc_epoch, true};
+            else
+                rc = group_commit(part, part->end, part->trunc_epoch, err);
             if (!rc) *base_offset = base;
         }
     }
@@ -331,7 +336,7 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
         struct fl_log_batch_hdr h;
         fl_log_batch_hdr_parse(buf.data, &h);
         rc = part_append(log, t, &t->parts[partition], buf.data, buf.len, n, h.max_timestamp,
-                         base_offset, err);
+                         base_offset, NULL, err);
     }
     fl_buf_fini(&buf);
     fl_log_topic_put(log, t);
@@ -340,7 +345,8 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
 
 fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partition, uint8_t *batch,
                              size_t len, struct fl_log_batch_info *info, int64_t *base_offset,
-                             struct fl_error *err) {
+                             struct fl_log_durable *later, struct fl_error *err) {
+    if (later) later->pending = false;
     if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     struct fl_log_topic *t;
     fl_err_t rc = part_get(log, topic, partition, &t, err);
@@ -374,8 +380,22 @@ fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partitio
             info->base_sequence = h.base_sequence;
         }
         rc = part_append(log, t, &t->parts[partition], batch, len, h.count, h.max_timestamp,
-                         base_offset, err);
+                         base_offset, later, err);
     }
+    fl_log_topic_put(log, t);
+    return rc;
+}
+
+fl_err_t fl_log_wait_durable(struct fl_log *log, const char *topic, int partition,
+                             const struct fl_log_durable *d, struct fl_error *err) {
+    if (!d->pending) return FL_OK;
+    struct fl_log_topic *t;
+    fl_err_t rc = part_get(log, topic, partition, &t, err);
+    if (rc) return rc;
+    struct fl_log_part *part = &t->parts[partition];
+    pthread_mutex_lock(&part->lock);
+    rc = group_commit(part, d->end, d->epoch, err);
+    pthread_mutex_unlock(&part->lock);
     fl_log_topic_put(log, t);
     return rc;
 }

@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct fl_buf out;
     struct fl_error err = {0};
     fl_buf_init(&out, 4 << 20);
-    fl_err_t rc = fl_kafka_handle(kf, req, size, &out, &err);
+    fl_err_t rc = fl_kafka_handle(kf, req, size, &out, NULL, &err);
     if (rc == FL_OK && out.len && (out.len < 8 || fl_be32(out.data) != out.len - 4)) abort();
     if (rc != FL_OK && rc != FL_ERR_CORRUPT && rc != FL_ERR_LIMIT) abort();
     fl_buf_fini(&out);
