@@ -236,6 +236,7 @@ fl_err_t fl_kafka_waits_run(struct fl_kafka *k, struct fl_kafka_waits *waits,
         rc = fl_log_wait_durable(k->log, x->topic, x->part, &x->d, err);
         if (rc) fl_kafka_producers_forget(k, x->topic, x->part);
     }
+    if (waits->n && !rc) fl_kafka_notify(k); /* now visible to fetches (sync always) */
     waits->n = 0;
     return rc;
 }

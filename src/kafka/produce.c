@@ -14,7 +14,9 @@
  * after that, and acks 0 gets no reply at all. On a connection of the
  * server the wait is the server's (kafka.h's waits): the reply is held
  * until durable while the connection's next requests are read, so one
- * producer's pipelined requests share fsyncs. A partition with several
+ * producer's pipelined requests share fsyncs (with acks 0 the writer
+ * still waits, to run the fsync that makes the records visible, and
+ * then sends nothing). A partition with several
  * batches has every batch checked before the first is appended, so a
  * refused batch appends nothing. Each error is the partition's Kafka
  * code; a missing topic is created on first use (config). Batches of an
@@ -150,9 +152,7 @@ fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl
             int16_t code = tcode;
             if (!code && (part < 0 || part >= parts)) code = FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
             /* the request buffer is the server's own (kafka.h): stored in place */
-            if (!code)
-                code = append_part(k, name, part, (uint8_t *)recs, len,
-                                   acks == 0 ? NULL : rq->waits, &base);
+            if (!code) code = append_part(k, name, part, (uint8_t *)recs, len, rq->waits, &base);
             write_part(w, rq, part, code, base);
         }
         fl_kafka_rd_tags(rd, flex);

@@ -136,7 +136,7 @@ static void *writer_main(void *arg) {
             fl_warn("kafka: %s: %s: closing the connection (the reply is not sent)", c->peer,
                     err.msg);
             failed = true;
-        } else if (!failed && write_all(c->fd, r->out.data, r->out.len)) {
+        } else if (!failed && r->out.len && write_all(c->fd, r->out.data, r->out.len)) {
             failed = true;
         }
         if (failed) shutdown(c->fd, SHUT_RDWR);
@@ -202,7 +202,7 @@ static void *conn_main(void *arg) {
             reply_free(r);
             break;
         }
-        if (r->out.len == 0) { /* acks 0: no reply */
+        if (r->out.len == 0 && r->waits.n == 0) { /* acks 0, nothing to wait for */
             reply_free(r);
         } else if (!queue_reply(c, r, k->cfg.max_inflight_bytes)) {
             break;
