@@ -232,7 +232,8 @@ fl_err_t fl_kafka_fetch(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_k
     for (;;) {
         int64_t got = write_reply(k, rq, w, &f);
         int64_t now = fl_time_mono_us();
-        if (w->bad || got < 0 || got >= f.min_bytes || now >= deadline) break;
+        if (w->bad || got < 0 || got >= f.min_bytes || now >= deadline || atomic_load(&k->stopping))
+            break;
         w->b->len = start;
         fl_kafka_wait(k, &seq, now + POLL_US < deadline ? now + POLL_US : deadline);
     }

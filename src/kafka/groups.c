@@ -252,6 +252,12 @@ static void wait_until(struct fl_kafka_groups *gs, int64_t deadline_us) {
     pthread_cond_timedwait(&gs->cond, &gs->lock, &ts);
 }
 
+void fl_kafka_groups_wake(struct fl_kafka_groups *gs) {
+    pthread_mutex_lock(&gs->lock);
+    pthread_cond_broadcast(&gs->cond);
+    pthread_mutex_unlock(&gs->lock);
+}
+
 static struct fl_kafka_groups *groups_of(struct fl_kafka *k) { return k->groups; }
 
 /* ---- FindCoordinator ---- */
@@ -430,7 +436,7 @@ fl_err_t fl_kafka_join_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct
             }
             now = fl_time_mono_us();
             expire(gs, g, now);
-            if (all_joined(g) || now >= g->join_deadline_us) {
+            if (all_joined(g) || now >= g->join_deadline_us || atomic_load(&k->stopping)) {
                 complete_join(gs, g, now);
                 break;
             }
@@ -522,7 +528,8 @@ fl_err_t fl_kafka_sync_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct
     int32_t wait_ms = m ? m->session_ms : 0;
     if (wait_ms > k->cfg.max_block_ms) wait_ms = k->cfg.max_block_ms;
     int64_t deadline = fl_time_mono_us() + (int64_t)wait_ms * 1000;
-    while (!code && g->state == COMPLETING && g->gen == gen && fl_time_mono_us() < deadline) {
+    while (!code && g->state == COMPLETING && g->gen == gen && fl_time_mono_us() < deadline &&
+           !atomic_load(&k->stopping)) {
         wait_until(gs, deadline);
         m = member_find(g, member);
         if (!m) code = FL_KAFKA_UNKNOWN_MEMBER_ID;

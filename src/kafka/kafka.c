@@ -65,6 +65,7 @@ fl_err_t fl_kafka_new(struct fl_log *log, const struct fl_kafka_config *cfg, str
     k->log = log;
     k->cfg = *cfg;
     atomic_init(&k->port, cfg->advertised_port);
+    atomic_init(&k->stopping, false);
     pthread_mutex_init(&k->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -88,6 +89,12 @@ void fl_kafka_free(struct fl_kafka *k) {
     pthread_cond_destroy(&k->data_cond);
     pthread_mutex_destroy(&k->lock);
     fl_free(k);
+}
+
+void fl_kafka_stop_waits(struct fl_kafka *k) {
+    atomic_store(&k->stopping, true);
+    fl_kafka_notify(k);
+    fl_kafka_groups_wake(k->groups);
 }
 
 void fl_kafka_set_port(struct fl_kafka *k, int port) {
@@ -204,7 +211,7 @@ uint64_t fl_kafka_seq(struct fl_kafka *k) {
 void fl_kafka_wait(struct fl_kafka *k, uint64_t *seq, int64_t deadline_us) {
     struct timespec ts = {(time_t)(deadline_us / 1000000), (long)(deadline_us % 1000000) * 1000};
     pthread_mutex_lock(&k->lock);
-    while (k->seq == *seq && fl_time_mono_us() < deadline_us)
+    while (k->seq == *seq && fl_time_mono_us() < deadline_us && !atomic_load(&k->stopping))
         if (pthread_cond_timedwait(&k->data_cond, &k->lock, &ts) == ETIMEDOUT) break;
     *seq = k->seq;
     pthread_mutex_unlock(&k->lock);

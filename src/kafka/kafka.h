@@ -89,6 +89,10 @@ void fl_kafka_waits_fini(struct fl_kafka_waits *waits);
 fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl_buf *out,
                          struct fl_kafka_waits *waits, struct fl_error *err);
 
+/* Ends every wait in progress (long-polling fetches, join rounds, syncs)
+ * and makes new ones return at once: the server is stopping. */
+void fl_kafka_stop_waits(struct fl_kafka *k);
+
 /* Sets the port Metadata replies advertise when the config said 0 (the
  * server's, once bound). */
 void fl_kafka_set_port(struct fl_kafka *k, int port);

@@ -73,6 +73,7 @@ struct fl_kafka {
     uint64_t seq;             /* appends so far */
     struct fl_kafka_groups *groups;
     struct fl_kafka_producers *producers;
+    atomic_bool stopping; /* the server stops: waits end at once */
 };
 
 /* One request's header. */
@@ -135,6 +136,9 @@ void fl_kafka_notify(struct fl_kafka *k);
  * updates *seq. */
 void fl_kafka_wait(struct fl_kafka *k, uint64_t *seq, int64_t deadline_us);
 uint64_t fl_kafka_seq(struct fl_kafka *k);
+
+/* groups.c: wakes every request waiting on a group (the server stops). */
+void fl_kafka_groups_wake(struct fl_kafka_groups *gs);
 
 /* The API handlers, one file each family. */
 fl_err_t fl_kafka_api_versions(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,

@@ -345,6 +345,7 @@ uint16_t fl_kafka_server_port(const struct fl_kafka_server *srv) { return srv->p
 void fl_kafka_server_stop(struct fl_kafka_server *srv) {
     if (!srv) return;
     atomic_store(&srv->stopping, true);
+    fl_kafka_stop_waits(srv->k); /* a long poll or a join round ends now */
     pthread_join(srv->accept_th, NULL);
     close(srv->lfd);
     reap(srv, true);
