@@ -138,6 +138,11 @@ static void show_top(const struct fl_up_plan *plan) {
            "max_connections: %d, max_inflight_bytes: %zu}\n",
            k->auto_create_topics ? "true" : "false", k->topic_defaults.partitions,
            k->max_request_bytes, k->max_connections, k->max_inflight_bytes);
+    if (k->nusers > 0) { /* passwords are not shown */
+        printf("  # kafka.users (SASL/PLAIN): %d", k->nusers);
+        for (int i = 0; i < k->nusers; i++) printf("%s%s", i ? ", " : " ", k->users[i].name);
+        printf("\n");
+    }
     /* the topics floe up makes: the seeds', the upload kinds', the configured and the pipelines' */
     static const char *const sync[] = {"always", "interval", "never"};
     printf("topics:\n");

@@ -247,6 +247,13 @@ static void kafka_plan(struct fl_up_plan *plan) {
     if (kc->max_request_bytes > 0) k->max_request_bytes = (size_t)kc->max_request_bytes;
     if (kc->max_connections > 0) k->max_connections = (int)kc->max_connections;
     if (kc->max_inflight_bytes > 0) k->max_inflight_bytes = (size_t)kc->max_inflight_bytes;
+    if (kc->nusers > 0) {
+        plan->kusers = fl_calloc((size_t)kc->nusers, sizeof(*plan->kusers));
+        for (int i = 0; i < kc->nusers; i++)
+            plan->kusers[i] = (struct fl_kafka_user){kc->user_names[i], kc->user_passwords[i]};
+        k->users = plan->kusers;
+        k->nusers = kc->nusers;
+    }
     fl_up_plan_set_kafka_listen(plan, kc->listen ? kc->listen : FL_KAFKA_LISTEN_DEFAULT);
     plan->kafka_enabled = kc->enabled != 0;
 }
@@ -339,6 +346,7 @@ void fl_up_plan_fini(struct fl_up_plan *plan) {
     fl_free(plan->catalog);
     fl_free(plan->kafka_listen);
     fl_free(plan->kafka_host);
+    fl_free(plan->kusers);
     fl_ingest_config_fini(&plan->icfg);
     fl_config_fini(&plan->cfg);
     memset(plan, 0, sizeof(*plan));

@@ -64,6 +64,7 @@ struct fl_up_plan {
     int kafka_enabled;
     char *kafka_listen, *kafka_host; /* owned */
     struct fl_kafka_config kcfg;
+    struct fl_kafka_user *kusers; /* owned array; strings borrowed from cfg */
 };
 
 /* Builds the plan of conf_path (NULL: none) with the command line's

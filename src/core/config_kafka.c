@@ -2,7 +2,8 @@
  * config_kafka.c - the `kafka:` section of the YAML configuration
  * (config.h's struct fl_config_kafka): whether floe up serves the Kafka
  * protocol, where, what address Metadata replies advertise, topic
- * creation on first use, and the server's limits.
+ * creation on first use, the server's limits, and the SASL/PLAIN users
+ * (with any, every connection authenticates first).
  *
  * How it works: the same walk as config.c (config_int.h); every value is
  * checked for shape and range at its line (listen and advertised too, so
@@ -33,6 +34,48 @@ static fl_err_t get_advertised(struct walk *w, yaml_node_t *n, char **out) {
     return FL_OK;
 }
 
+struct user {
+    char *name, *password;
+};
+
+static fl_err_t user_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                          yaml_node_t *v) {
+    struct user *u = ctx;
+    if (!strcmp(key, "name")) return fl_config_get_str(w, v, "kafka.users[].name", &u->name);
+    if (!strcmp(key, "password"))
+        return fl_config_get_str(w, v, "kafka.users[].password", &u->password);
+    return fl_config_unknown(w, kn, "kafka.users[]", key);
+}
+
+/* users: [{name, password}, ...]: each with both, names not repeated. */
+static fl_err_t users_seq(struct walk *w, struct fl_config_kafka *k, yaml_node_t *n) {
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fl_config_fail(w, n, "kafka.users", "expected a list");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        if (k->nusers >= FL_CONFIG_KAFKA_USERS_MAX)
+            return fl_config_too_many(w, item, "kafka.users", "users", FL_CONFIG_KAFKA_USERS_MAX);
+        struct user u = {NULL, NULL};
+        fl_err_t rc = fl_config_each_pair(w, item, "kafka.users[]", user_pair, &u);
+        if (!rc && (!u.name || !*u.name || !u.password || !*u.password))
+            rc = fl_config_fail(w, item, "kafka.users[]", "needs a name and a password");
+        for (int i = 0; !rc && i < k->nusers; i++)
+            if (!strcmp(k->user_names[i], u.name))
+                rc = fl_config_fail(w, item, "kafka.users[].name", "listed twice");
+        if (rc) {
+            fl_free(u.name);
+            fl_free(u.password);
+            return rc;
+        }
+        k->user_names = fl_realloc(k->user_names, (size_t)(k->nusers + 1) * sizeof(char *));
+        k->user_passwords = fl_realloc(k->user_passwords, (size_t)(k->nusers + 1) * sizeof(char *));
+        k->user_names[k->nusers] = u.name;
+        k->user_passwords[k->nusers++] = u.password;
+    }
+    return FL_OK;
+}
+
 static fl_err_t kafka_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
                            yaml_node_t *v) {
     struct fl_config_kafka *k = ctx;
@@ -59,6 +102,7 @@ static fl_err_t kafka_pair(struct walk *w, void *ctx, const char *key, yaml_node
     if (!strcmp(key, "max_inflight_bytes"))
         return fl_config_get_int(w, v, "kafka.max_inflight_bytes", 65536, INT64_C(4) << 30,
                                  &k->max_inflight_bytes);
+    if (!strcmp(key, "users")) return users_seq(w, k, v);
     return fl_config_unknown(w, kn, "kafka", key);
 }
 
@@ -70,4 +114,12 @@ void fl_config_kafka_fini(struct fl_config_kafka *k) {
     fl_free(k->listen);
     fl_free(k->advertised);
     k->listen = k->advertised = NULL;
+    for (int i = 0; i < k->nusers; i++) {
+        fl_free(k->user_names[i]);
+        fl_free(k->user_passwords[i]);
+    }
+    fl_free(k->user_names);
+    fl_free(k->user_passwords);
+    k->user_names = k->user_passwords = NULL;
+    k->nusers = 0;
 }

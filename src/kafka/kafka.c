@@ -40,11 +40,13 @@ const struct fl_kafka_api fl_kafka_apis[] = {
     {14, 0, 5, 4, "SyncGroup", fl_kafka_sync_group},
     {15, 0, 5, 5, "DescribeGroups", fl_kafka_describe_groups},
     {16, 0, 4, 3, "ListGroups", fl_kafka_list_groups},
+    {17, 0, 1, -1, "SaslHandshake", fl_kafka_sasl_handshake},
     {18, 0, 3, 3, "ApiVersions", fl_kafka_api_versions},
     {19, 0, 5, 5, "CreateTopics", fl_kafka_create_topics},
     {20, 0, 5, 4, "DeleteTopics", fl_kafka_delete_topics},
     {22, 0, 4, 2, "InitProducerId", fl_kafka_init_producer_id},
     {32, 0, 4, 4, "DescribeConfigs", fl_kafka_describe_configs},
+    {36, 0, 2, 2, "SaslAuthenticate", fl_kafka_sasl_authenticate},
 };
 const int fl_kafka_napis = (int)(sizeof(fl_kafka_apis) / sizeof(fl_kafka_apis[0]));
 
@@ -254,11 +256,13 @@ void fl_kafka_waits_fini(struct fl_kafka_waits *waits) {
 }
 
 fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl_buf *out,
-                         struct fl_kafka_waits *waits, struct fl_error *err) {
+                         struct fl_kafka_waits *waits, struct fl_kafka_session *sess,
+                         struct fl_error *err) {
     struct fl_kafka_rd rd;
     struct fl_kafka_wr w;
     struct fl_kafka_req rq = {0};
     rq.waits = waits;
+    rq.sess = sess;
     fl_buf_reset(out);
     fl_kafka_rd_init(&rd, req, len);
     fl_kafka_wr_init(&w, out);
@@ -270,6 +274,9 @@ fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl
     fl_kafka_wr_i32(&w, rq.corr);
     const struct fl_kafka_api *api = api_find(rq.key);
     fl_err_t rc = FL_OK;
+    if (k->cfg.nusers > 0 && sess && !sess->authenticated && rq.key != 18 && rq.key != 17 &&
+        rq.key != 36)
+        return fl_errf(err, FL_ERR_CORRUPT, "API %d before SASL authentication", rq.key);
     if (!api || rq.version < api->min || rq.version > api->max) {
         if (api && api->key == 18)
             api_versions_fallback(&w);

@@ -31,6 +31,11 @@
 #define FL_KAFKA_INFLIGHT_BYTES_DEFAULT (64 << 20)
 #define FL_KAFKA_BLOCK_MS_DEFAULT 300000 /* librdkafka's default rebalance timeout */
 
+/* A SASL/PLAIN user (kafka.users in the config; strings borrowed). */
+struct fl_kafka_user {
+    const char *name, *password;
+};
+
 struct fl_kafka_config {
     const char *advertised_host; /* Metadata's broker host (borrowed) */
     int advertised_port;         /* 0: the port the server bound */
@@ -39,6 +44,8 @@ struct fl_kafka_config {
     size_t max_request_bytes;                  /* a frame past this closes its connection */
     int max_connections;                       /* connections past this are closed at accept */
     size_t max_inflight_bytes;                 /* a connection's request plus its reply */
+    const struct fl_kafka_user *users;         /* with nusers > 0, connections authenticate first */
+    int nusers;
     int max_block_ms; /* the longest one request waits: a fetch's long poll, a join
                          round, a sync for the leader's assignment */
 };
@@ -77,6 +84,13 @@ struct fl_kafka_waits {
 fl_err_t fl_kafka_waits_run(struct fl_kafka *k, struct fl_kafka_waits *waits, struct fl_error *err);
 void fl_kafka_waits_fini(struct fl_kafka_waits *waits);
 
+/* One connection's SASL state, kept by the server across its requests. */
+struct fl_kafka_session {
+    bool mechanism; /* SaslHandshake chose PLAIN */
+    bool authenticated;
+    bool close; /* authentication failed: close after this reply */
+};
+
 /* Answers one request (req: the frame after its size field, len bytes)
  * into out (reset first): the response frame with its 4-byte size, or
  * nothing (out->len 0) for a Produce with acks 0. FL_ERR_CORRUPT when
@@ -85,9 +99,14 @@ void fl_kafka_waits_fini(struct fl_kafka_waits *waits);
  * response. May block: a Fetch until its min_bytes or max_wait, a
  * Produce until durable - unless waits is given (not NULL): then the
  * Produce returns once its batches are written and adds what the reply
- * must wait for to waits (fl_kafka_waits_run). Thread-safe. */
+ * must wait for to waits (fl_kafka_waits_run). When the config has
+ * users, sess (NULL: a trusted caller) must have authenticated with
+ * SaslHandshake and SaslAuthenticate (PLAIN) before any request but
+ * ApiVersions: another request is FL_ERR_CORRUPT (the connection is
+ * closed, as Kafka does). Thread-safe. */
 fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl_buf *out,
-                         struct fl_kafka_waits *waits, struct fl_error *err);
+                         struct fl_kafka_waits *waits, struct fl_kafka_session *sess,
+                         struct fl_error *err);
 
 /* Ends every wait in progress (long-polling fetches, join rounds, syncs)
  * and makes new ones return at once: the server is stopping. */

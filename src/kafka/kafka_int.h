@@ -36,6 +36,8 @@ enum {
     FL_KAFKA_UNKNOWN_MEMBER_ID = 25,
     FL_KAFKA_INVALID_SESSION_TIMEOUT = 26,
     FL_KAFKA_REBALANCE_IN_PROGRESS = 27,
+    FL_KAFKA_UNSUPPORTED_SASL_MECHANISM = 33,
+    FL_KAFKA_ILLEGAL_SASL_STATE = 34,
     FL_KAFKA_UNSUPPORTED_VERSION = 35,
     FL_KAFKA_TOPIC_ALREADY_EXISTS = 36,
     FL_KAFKA_INVALID_PARTITIONS = 37,
@@ -47,6 +49,7 @@ enum {
     FL_KAFKA_DUPLICATE_SEQUENCE_NUMBER = 46,
     FL_KAFKA_INVALID_PRODUCER_EPOCH = 47,
     FL_KAFKA_TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53,
+    FL_KAFKA_SASL_AUTHENTICATION_FAILED = 58,
     FL_KAFKA_KAFKA_STORAGE_ERROR = 56,
     FL_KAFKA_UNKNOWN_PRODUCER_ID = 59,
     FL_KAFKA_NON_EMPTY_GROUP = 68,
@@ -82,8 +85,9 @@ struct fl_kafka_req {
     int32_t corr;
     bool flex; /* the API's flexible versions: compact types and tagged fields */
     struct fl_kafka_str client_id;
-    bool no_reply;                /* set by Produce with acks 0 */
-    struct fl_kafka_waits *waits; /* NULL: Produce waits for durability itself */
+    bool no_reply;                 /* set by Produce with acks 0 */
+    struct fl_kafka_waits *waits;  /* NULL: Produce waits for durability itself */
+    struct fl_kafka_session *sess; /* NULL: a trusted caller */
 };
 
 /* Reads the request body at rd and writes the response body to w.
@@ -188,6 +192,11 @@ void fl_kafka_producer_appended(struct fl_kafka *k, const char *topic, int32_t p
                                 const struct fl_log_batch_hdr *h, int64_t base_offset);
 fl_err_t fl_kafka_init_producer_id(struct fl_kafka *k, struct fl_kafka_req *rq,
                                    struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
+/* sasl.c */
+fl_err_t fl_kafka_sasl_handshake(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                 struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
+fl_err_t fl_kafka_sasl_authenticate(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                    struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
 /* admin.c */
 fl_err_t fl_kafka_create_topics(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                                 struct fl_kafka_wr *w);

@@ -181,6 +181,7 @@ static void *conn_main(void *arg) {
     struct fl_buf req;
     fl_buf_init(&req, k->cfg.max_request_bytes);
     pthread_t wth;
+    struct fl_kafka_session sess = {0};
     bool writer = pthread_create(&wth, NULL, writer_main, c) == 0;
     while (writer) {
         uint8_t sz[4];
@@ -197,7 +198,7 @@ static void *conn_main(void *arg) {
         struct reply *r = fl_calloc(1, sizeof(*r));
         fl_buf_init(&r->out, k->cfg.max_inflight_bytes);
         struct fl_error err = {0};
-        if (fl_kafka_handle(k, req.data, size, &r->out, &r->waits, &err)) {
+        if (fl_kafka_handle(k, req.data, size, &r->out, &r->waits, &sess, &err)) {
             fl_warn("kafka: %s: %s: closing the connection", c->peer, err.msg);
             reply_free(r);
             break;
@@ -206,6 +207,10 @@ static void *conn_main(void *arg) {
             reply_free(r);
         } else if (!queue_reply(c, r, k->cfg.max_inflight_bytes)) {
             break;
+        }
+        if (sess.close) {
+            fl_warn("kafka: %s: SASL authentication failed: closing the connection", c->peer);
+            break; /* the writer sends the refusal first */
         }
         if (req.cap > ((size_t)4 << 20)) { /* give a large request's memory back */
             fl_buf_fini(&req);

@@ -49,6 +49,9 @@ static void init(void) {
     c.max_block_ms = 0;
     c.auto_create_topics = false;
     c.max_inflight_bytes = 4 << 20;
+    static const struct fl_kafka_user users[] = {{"alice", "secret"}};
+    c.users = users;
+    c.nusers = 1;
     if (fl_kafka_new(lg, &c, &kf, &err)) abort();
 }
 
@@ -60,7 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct fl_buf out;
     struct fl_error err = {0};
     fl_buf_init(&out, 4 << 20);
-    fl_err_t rc = fl_kafka_handle(kf, req, size, &out, NULL, &err);
+    /* even inputs start unauthenticated (users are configured), odd ones trusted */
+    struct fl_kafka_session sess = {0};
+    fl_err_t rc = fl_kafka_handle(kf, req, size, &out, NULL, size % 2 ? NULL : &sess, &err);
     if (rc == FL_OK && out.len && (out.len < 8 || fl_be32(out.data) != out.len - 4)) abort();
     if (rc != FL_OK && rc != FL_ERR_CORRUPT && rc != FL_ERR_LIMIT) abort();
     fl_buf_fini(&out);

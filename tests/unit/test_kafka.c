@@ -107,19 +107,19 @@ static void test_api_versions(void **state) {
     struct fl_error err = {0};
     fl_buf_init(&out, 1 << 20);
     size_t n = req(r, 18, 3, true, body, sizeof(body));
-    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &err), FL_OK);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     assert_int_equal(fl_be32(out.data), out.len - 4);
     assert_int_equal(fl_be32(out.data + 4), 42);
     assert_int_equal(out.data[8] << 8 | out.data[9], 0); /* no tags: header v0 */
     assert_true(out.data[10] > 10);                      /* compact array of the APIs */
     n = req(r, 18, 77, false, NULL, 0);
-    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &err), FL_OK);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     assert_int_equal(out.data[8] << 8 | out.data[9], 35);
     assert_true(fl_be32(out.data + 10) > 10);
     n = req(r, 999, 0, false, NULL, 0);
-    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &err), FL_OK);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     assert_int_equal(out.data[8] << 8 | out.data[9], 35);
-    assert_int_equal(fl_kafka_handle(kf, r, 5, &out, NULL, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_kafka_handle(kf, r, 5, &out, NULL, NULL, &err), FL_ERR_CORRUPT);
     fl_buf_fini(&out);
 }
 
@@ -142,13 +142,13 @@ static void test_metadata_autocreate(void **state) {
     struct fl_error err = {0};
     fl_buf_init(&out, 1 << 20);
     size_t n = req(r, 3, 12, true, body, b);
-    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &err), FL_OK);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     int np;
     assert_int_equal(fl_log_topic_describe(lg, "m1", &np, NULL, NULL, 0, &err), FL_ERR_NOTFOUND);
     assert_non_null(memmem(out.data, out.len, "\x00\x03\x03m1", 5)); /* UNKNOWN_TOPIC, "m1" */
     body[b - 3] = 1;                                                 /* auto-create on */
     n = req(r, 3, 12, true, body, b);
-    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &err), FL_OK);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     assert_int_equal(fl_log_topic_describe(lg, "m1", &np, NULL, NULL, 0, &err), FL_OK);
     assert_non_null(memmem(out.data, out.len, "\x00\x00\x03m1", 5));
     fl_buf_fini(&out);
@@ -187,7 +187,7 @@ static void test_produce_fetch_flexible(void **state) {
     body[b++] = 0;
     body[b++] = 0;
     size_t n = req(r, 0, 9, true, body, b);
-    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &err), FL_OK);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     /* reply: size, corr, tags, [ "pf", [ {0, error 0, base 0 ...} ] ] */
     assert_int_equal(out.data[8], 0);
     assert_int_equal(out.data[9], 2);
@@ -217,7 +217,7 @@ static void test_produce_fetch_flexible(void **state) {
     p[b++] = 1; /* rack "" */
     p[b++] = 0;
     n = req(r, 1, 12, true, body, b);
-    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &err), FL_OK);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     /* the stored batch comes back as it was sent but for its base offset (0 here too) */
     assert_non_null(memmem(out.data, out.len, batch.data + 12, batch.len - 12));
     fl_buf_fini(&batch);
