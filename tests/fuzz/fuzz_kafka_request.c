@@ -11,7 +11,8 @@
  * that the run does not fill the disk with topics.
  *
  * Seeds in tests/fuzz/corpus/kafka_request/: ApiVersions v3, Metadata
- * v9, Produce v3 and v9 with a record batch, Fetch v11, JoinGroup v5.
+ * v9, Produce v3 and v9 with a record batch, Fetch v11, JoinGroup v5,
+ * SaslHandshake v1 and SaslAuthenticate v2 (user alice, as configured).
  */
 #include "core/buf.h"
 #include "core/endian.h"

@@ -10,25 +10,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
+import { freePort, waitUp } from './floe_up.mjs';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 
 const FLOE = process.env.FLOE_BIN;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-async function waitUp(url) {
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(url + '/health')).ok) return; } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('floe up did not start');
-}
 
 test('kafkajs against floe up', { timeout: 120000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'floe-kafkajs-'));

@@ -8,25 +8,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
+import { freePort, waitUp } from './floe_up.mjs';
 import { IcebergRestCatalog } from 'iceberg-js';
 
 const FLOE = process.env.FLOE_BIN;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-async function waitUp(url) {
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(url + '/health')).ok) return; } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('floe up did not start');
-}
 
 test('iceberg-js against floe up', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'floe-rest-'));
