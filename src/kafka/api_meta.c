@@ -52,7 +52,7 @@ static void write_topic(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_k
     if (!code && name) code = fl_kafka_topic_partitions(k, name, create, &np);
     if (code) np = 0;
     fl_kafka_wr_i16(w, code);
-    fl_kafka_wr_str(w, rq->flex, name);
+    fl_kafka_wr_str(w, rq->flex, name || v >= 12 ? name : ""); /* nullable from v12 */
     if (v >= 10) {
         uint8_t id[16] = {0};
         if (!code && name)

@@ -361,6 +361,26 @@ static void member_set_protos(struct member *m, const struct join_req *j) {
     }
 }
 
+/* Whether one of the join's protocols is one every other member has. */
+static bool protocols_fit(const struct group *g, const struct join_req *j) {
+    int others = 0;
+    for (int i = 0; i < g->nmembers; i++) others += !str_eq(j->member, g->members[i]->id);
+    if (others == 0) return true;
+    for (int p = 0; p < j->nprotos; p++) {
+        bool all = true;
+        for (int i = 0; i < g->nmembers && all; i++) {
+            const struct member *m = g->members[i];
+            if (str_eq(j->member, m->id)) continue;
+            bool has = false;
+            for (int q = 0; q < m->nprotos && !has; q++)
+                has = str_eq(j->pnames[p], m->protos[q].name);
+            all = has;
+        }
+        if (all) return true;
+    }
+    return false;
+}
+
 /* Checks a join and finds or adds its member; a Kafka code. */
 static int16_t join_member(struct fl_kafka_req *rq, const struct join_req *j, struct group *g,
                            char **member_id, struct member **out) {
@@ -368,7 +388,7 @@ static int16_t join_member(struct fl_kafka_req *rq, const struct join_req *j, st
     if (j->session_ms < SESSION_MIN_MS || j->session_ms > SESSION_MAX_MS)
         return FL_KAFKA_INVALID_SESSION_TIMEOUT;
     if (j->nprotos == 0 || j->ptype.len <= 0 ||
-        (g->nmembers > 0 && g->ptype && !str_eq(j->ptype, g->ptype)))
+        (g->nmembers > 0 && g->ptype && !str_eq(j->ptype, g->ptype)) || !protocols_fit(g, j))
         return FL_KAFKA_INCONSISTENT_GROUP_PROTOCOL;
     struct member *m = j->member.len > 0 ? member_find(g, j->member) : NULL;
     if (!m) {

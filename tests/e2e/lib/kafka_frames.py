@@ -208,4 +208,21 @@ s.sendall(frame(header(22, 0, 9) + b"\x00\x03txn" + struct.pack(">i", 60000)))
 r = reply(s)
 check("a transactional id is refused", struct.unpack(">h", r[8:10])[0] == 53, repr(r))
 s.close()
+
+# 16. JoinGroup v0: a member alone forms the group; one with no common protocol is refused
+
+
+def join_v0(s, corr, proto):
+    body = struct.pack(">h", 2) + b"gp" + struct.pack(">i", 10000) + struct.pack(">h", 0)
+    body += struct.pack(">h", 8) + b"consumer" + struct.pack(">i", 1)
+    body += struct.pack(">h", len(proto)) + proto + struct.pack(">i", 0)
+    s.sendall(frame(header(11, 0, corr) + body))
+    r = reply(s)
+    return struct.unpack(">h", r[4:6])[0] if r else None
+
+
+s = conn()
+check("JoinGroup alone", join_v0(s, 10, b"range") == 0)
+check("JoinGroup with no common protocol gets INCONSISTENT_GROUP_PROTOCOL", join_v0(s, 11, b"other") == 23)
+s.close()
 sys.exit(fails)
