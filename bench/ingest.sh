@@ -46,7 +46,7 @@ topics:
   - {name: weather, partitions: 1, sync: always}
 pipelines: []   # ingest only: the log is what is measured
 YAML
-"$FLOE" up -c "$T/floe.yaml" --data "$T/data" >"$T/out" 2>"$T/err" &
+"$FLOE" up -c "$T/floe.yaml" --data "$T/data" --kafka-listen 127.0.0.1:0 >"$T/out" 2>"$T/err" &
 FPID=$!
 for _ in $(seq 100); do grep -q "listening on" "$T/out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/out")

@@ -44,7 +44,7 @@ conf "$T/off.yaml" '{enabled: false}'
 declare -A PORT PID
 for run in on off; do
     PORT[$run]=$(port)
-    "$FLOE" up -c "$T/$run.yaml" --data "$T/$run" --listen "127.0.0.1:${PORT[$run]}" > "$T/$run.log" 2>&1 &
+    "$FLOE" up -c "$T/$run.yaml" --data "$T/$run" --listen "127.0.0.1:${PORT[$run]}" --kafka-listen 127.0.0.1:0 > "$T/$run.log" 2>&1 &
     PID[$run]=$!; pids+=($!)
 done
 for run in on off; do

@@ -44,9 +44,9 @@ start() {
     local data=$1 cfg=${2:-}
     : >"$T/out"
     if [ -n "$cfg" ]; then
-        "$FLOE" up -c "$cfg" --listen 127.0.0.1:0 --data "$data" >"$T/out" 2>"$T/err" &
+        "$FLOE" up -c "$cfg" --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 --data "$data" >"$T/out" 2>"$T/err" &
     else
-        "$FLOE" up --listen 127.0.0.1:0 --data "$data" >"$T/out" 2>"$T/err" &
+        "$FLOE" up --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 --data "$data" >"$T/out" 2>"$T/err" &
     fi
     FPID=$!
     for _ in $(seq 200); do grep -q "listening on" "$T/out" 2>/dev/null && break; sleep 0.05; done

@@ -123,6 +123,26 @@ static void show_top(const struct fl_up_plan *plan) {
            icfg->limits.connections, icfg->limits.timeout_s, icfg->limits.threads);
     printf("log: {max_disk_bytes: %lld, min_free_bytes: %lld}\n", (long long)plan->max_disk_bytes,
            (long long)plan->min_free_bytes);
+    const struct fl_kafka_config *k = &plan->kcfg;
+    printf("kafka: {enabled: %s, listen: ", plan->kafka_enabled ? "true" : "false");
+    q(plan->kafka_listen);
+    printf(", advertised: ");
+    if (k->advertised_port) {
+        char adv[320];
+        snprintf(adv, sizeof(adv), "%s:%d", k->advertised_host, k->advertised_port);
+        q(adv);
+    } else {
+        q(k->advertised_host);
+    }
+    printf(", auto_create_topics: %s, partitions: %d, max_request_bytes: %zu, "
+           "max_connections: %d, max_inflight_bytes: %zu}\n",
+           k->auto_create_topics ? "true" : "false", k->topic_defaults.partitions,
+           k->max_request_bytes, k->max_connections, k->max_inflight_bytes);
+    if (k->nusers > 0) { /* passwords are not shown */
+        printf("  # kafka.users (SASL/PLAIN): %d", k->nusers);
+        for (int i = 0; i < k->nusers; i++) printf("%s%s", i ? ", " : " ", k->users[i].name);
+        printf("\n");
+    }
     /* the topics floe up makes: the seeds', the upload kinds', the configured and the pipelines' */
     static const char *const sync[] = {"always", "interval", "never"};
     printf("topics:\n");

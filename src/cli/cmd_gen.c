@@ -10,6 +10,10 @@
  * {device_id,site,temp_c,humidity,battery,signal_strength,ts} ratings     seed 004: POST
  * /topics/nail_salon_ratings {customer_id,...,timestamp}
  *
+ * With --kafka HOST:PORT the same events go over the Kafka protocol
+ * (kafka/client.h: one connection per thread, acks=all, keyed events to
+ * their key's partition by murmur2, weather readings round-robin).
+ *
  * Threads share the rate evenly and keep a schedule (no burst after a
  * stall); the main thread prints the achieved rate every 2 seconds. The
  * exit status is 1 when any request failed.
@@ -17,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
 #include "core/time.h"
+#include "kafka/client.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -42,7 +47,8 @@ typedef enum { GEN_WEATHER, GEN_DATALAKE, GEN_CLICKSTREAM, GEN_IOT, GEN_RATINGS 
 struct gen {
     gen_kind_t kind;
     const char *target;
-    double rate; /* requests per second, all threads */
+    const char *kafka; /* HOST:PORT: produce over the Kafka protocol instead */
+    double rate;       /* requests per second, all threads */
     double duration_s;
     int threads;
     _Atomic long long ok, failed;
@@ -54,6 +60,9 @@ struct worker {
     struct gen *g;
     int id;
     uint64_t rng;
+    /* --kafka: this thread's connection and its topic's partition count */
+    struct fl_kafka_client *kc;
+    int nparts;
 };
 
 static uint64_t rnd(uint64_t *s) {
@@ -100,6 +109,62 @@ static void iso_now(char *out, size_t n, int with_zone) {
     snprintf(out, n, "%s%s", ts, with_zone ? "Z" : "");
 }
 
+/* Event seq of the topic scenarios (clickstream, iot, ratings): its
+ * topic, key and JSON value, the same over HTTP and Kafka. */
+static const char *event(struct worker *w, long long seq, char *key, size_t keysz, char *value,
+                         size_t valsz) {
+    struct gen *g = w->g;
+    char ts[48];
+    const char *topic;
+    if (g->kind == GEN_CLICKSTREAM) {
+        topic = "clickstream";
+        iso_now(ts, sizeof(ts), 1);
+        unsigned user = (unsigned)(rnd(&w->rng) % 5000);
+        snprintf(key, keysz, "user-%u", user);
+        snprintf(value, valsz,
+                 "{\"event_id\":\"e-%d-%lld\",\"user_id\":\"user-%u\",\"url\":\"%s\","
+                 "\"referrer\":\"%s\","
+                 "\"ua\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"ts\":\"%s\"}",
+                 w->id, seq, user, URLS[rnd(&w->rng) % 8], URLS[rnd(&w->rng) % 8], ts);
+    } else if (g->kind == GEN_IOT) {
+        topic = "iot";
+        iso_now(ts, sizeof(ts), 1);
+        unsigned dev = (unsigned)(rnd(&w->rng) % 200);
+        snprintf(key, keysz, "device-%u", dev);
+        snprintf(value, valsz,
+                 "{\"device_id\":\"device-%u\",\"site\":\"site-%u\",\"temp_c\":%.2f,"
+                 "\"humidity\":%.2f,"
+                 "\"battery\":%.2f,\"signal_strength\":%d,\"ts\":\"%s\"}",
+                 dev, dev % 10, 15.0 + (double)(rnd(&w->rng) % 2000) / 100.0,
+                 (double)(rnd(&w->rng) % 10000) / 100.0, (double)(rnd(&w->rng) % 1000) / 10.0,
+                 -(int)(rnd(&w->rng) % 90) - 30, ts);
+    } else {
+        topic = "nail_salon_ratings";
+        iso_now(ts, sizeof(ts), 0);
+        unsigned cust = (unsigned)(rnd(&w->rng) % 1000) + 1;
+        snprintf(key, keysz, "%u", cust);
+        snprintf(value, valsz,
+                 "{\"customer_id\":%u,\"branch_id\":%d,\"employee_id\":%d,\"treatment_id\":%d,"
+                 "\"rating_value\":%.1f,\"comment\":\"%s\",\"timestamp\":\"%s\"}",
+                 cust, (int)(rnd(&w->rng) % 5) + 1, (int)(rnd(&w->rng) % 20) + 1,
+                 (int)(rnd(&w->rng) % 10) + 1, 1.0 + (double)(rnd(&w->rng) % 9) / 2.0,
+                 COMMENTS[rnd(&w->rng) % 5], ts);
+    }
+    return topic;
+}
+
+/* A seed 001 reading as GET /log stores it (ingest/routes_log.c): the
+ * temperature as sent, ts the UTC hour. */
+static void weather_value(struct worker *w, char *value, size_t valsz) {
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%d-%H", &tm);
+    snprintf(value, valsz, "{\"city\":\"%s\",\"temperature\":%.1f,\"ts\":\"%s\"}",
+             CITIES[rnd(&w->rng) % 10], 40.0 + (double)(rnd(&w->rng) % 600) / 10.0, ts);
+}
+
 static int send_one(struct worker *w, CURL *c, long long seq) {
     struct gen *g = w->g;
     char url[1024], body[2048], name[64];
@@ -127,43 +192,8 @@ static int send_one(struct worker *w, CURL *c, long long seq) {
         break;
     }
     default: {
-        char ts[48], value[1024];
-        const char *topic;
-        char key[32];
-        if (g->kind == GEN_CLICKSTREAM) {
-            topic = "clickstream";
-            iso_now(ts, sizeof(ts), 1);
-            unsigned user = (unsigned)(rnd(&w->rng) % 5000);
-            snprintf(key, sizeof(key), "user-%u", user);
-            snprintf(value, sizeof(value),
-                     "{\"event_id\":\"e-%d-%lld\",\"user_id\":\"user-%u\",\"url\":\"%s\","
-                     "\"referrer\":\"%s\","
-                     "\"ua\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"ts\":\"%s\"}",
-                     w->id, seq, user, URLS[rnd(&w->rng) % 8], URLS[rnd(&w->rng) % 8], ts);
-        } else if (g->kind == GEN_IOT) {
-            topic = "iot";
-            iso_now(ts, sizeof(ts), 1);
-            unsigned dev = (unsigned)(rnd(&w->rng) % 200);
-            snprintf(key, sizeof(key), "device-%u", dev);
-            snprintf(value, sizeof(value),
-                     "{\"device_id\":\"device-%u\",\"site\":\"site-%u\",\"temp_c\":%.2f,"
-                     "\"humidity\":%.2f,"
-                     "\"battery\":%.2f,\"signal_strength\":%d,\"ts\":\"%s\"}",
-                     dev, dev % 10, 15.0 + (double)(rnd(&w->rng) % 2000) / 100.0,
-                     (double)(rnd(&w->rng) % 10000) / 100.0, (double)(rnd(&w->rng) % 1000) / 10.0,
-                     -(int)(rnd(&w->rng) % 90) - 30, ts);
-        } else {
-            topic = "nail_salon_ratings";
-            iso_now(ts, sizeof(ts), 0);
-            unsigned cust = (unsigned)(rnd(&w->rng) % 1000) + 1;
-            snprintf(key, sizeof(key), "%u", cust);
-            snprintf(value, sizeof(value),
-                     "{\"customer_id\":%u,\"branch_id\":%d,\"employee_id\":%d,\"treatment_id\":%d,"
-                     "\"rating_value\":%.1f,\"comment\":\"%s\",\"timestamp\":\"%s\"}",
-                     cust, (int)(rnd(&w->rng) % 5) + 1, (int)(rnd(&w->rng) % 20) + 1,
-                     (int)(rnd(&w->rng) % 10) + 1, 1.0 + (double)(rnd(&w->rng) % 9) / 2.0,
-                     COMMENTS[rnd(&w->rng) % 5], ts);
-        }
+        char value[1024], key[32];
+        const char *topic = event(w, seq, key, sizeof(key), value, sizeof(value));
         snprintf(url, sizeof(url), "%s/topics/%s", g->target, topic);
         snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",\"value\":%s}]}", key, value);
         hdrs = curl_slist_append(hdrs, "Content-Type: application/vnd.kafka.json.v2+json");
@@ -183,11 +213,42 @@ static int send_one(struct worker *w, CURL *c, long long seq) {
     return cr == CURLE_OK && status >= 200 && status < 300;
 }
 
+/* One event over the Kafka protocol: keyed events go to their key's
+ * partition (murmur2, as Kafka's producers), weather readings round-robin. */
+static int send_kafka(struct worker *w, long long seq) {
+    struct gen *g = w->g;
+    char value[1024], key[32] = "";
+    const char *topic = "weather";
+    struct fl_error err = {0};
+    if (g->kind == GEN_WEATHER)
+        weather_value(w, value, sizeof(value));
+    else
+        topic = event(w, seq, key, sizeof(key), value, sizeof(value));
+    if (!w->kc && (fl_kafka_client_open(g->kafka, &w->kc, &err) ||
+                   fl_kafka_client_partitions(w->kc, topic, &w->nparts, &err))) {
+        fl_kafka_client_free(w->kc);
+        w->kc = NULL;
+        return 0;
+    }
+    struct fl_log_record rec = {
+        (const uint8_t *)key, strlen(key), (const uint8_t *)value, strlen(value), -1, NULL, 0};
+    if (!*key) rec.key = NULL;
+    int part = rec.key ? fl_log_partition_for_key(rec.key, rec.key_len, w->nparts)
+                       : (int)(seq % w->nparts);
+    int64_t base;
+    if (fl_kafka_client_produce(w->kc, topic, part, &rec, 1, &base, &err)) {
+        fl_kafka_client_free(w->kc); /* a new connection for the next one */
+        w->kc = NULL;
+        return 0;
+    }
+    return 1;
+}
+
 static void *work(void *arg) {
     struct worker *w = arg;
     struct gen *g = w->g;
-    CURL *c = curl_easy_init();
-    if (!c) return NULL;
+    CURL *c = g->kafka ? NULL : curl_easy_init();
+    if (!c && !g->kafka) return NULL;
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -201,21 +262,24 @@ static void *work(void *arg) {
         }
         if (atomic_load(&g->stop)) break;
         long long seq = i * g->threads + w->id;
-        if (send_one(w, c, seq))
+        if (g->kafka ? send_kafka(w, seq) : send_one(w, c, seq))
             atomic_fetch_add(&g->ok, 1);
         else
             atomic_fetch_add(&g->failed, 1);
     }
-    curl_easy_cleanup(c);
+    if (c) curl_easy_cleanup(c);
+    fl_kafka_client_free(w->kc);
     return NULL;
 }
 
 static void usage(FILE *f) {
     fprintf(
-        f, "usage: floe gen weather|datalake|clickstream|iot|ratings [--rate N] [--duration S]\n"
-           "                [--target URL] [--threads N]\n"
-           "defaults: --rate 100 requests/s (0 = as fast as possible), --duration 10 s (0 = until\n"
-           "interrupted), --target http://127.0.0.1:8080, --threads 4\n");
+        f,
+        "usage: floe gen weather|datalake|clickstream|iot|ratings [--rate N] [--duration S]\n"
+        "                [--target URL | --kafka HOST:PORT] [--threads N]\n"
+        "defaults: --rate 100 requests/s (0 = as fast as possible), --duration 10 s (0 = until\n"
+        "interrupted), --target http://127.0.0.1:8080, --threads 4; --kafka produces each event\n"
+        "over the Kafka protocol (acks=all) instead of HTTP (not datalake: it uploads files)\n");
 }
 
 int fl_cli_gen(int argc, char **argv) {
@@ -232,6 +296,7 @@ int fl_cli_gen(int argc, char **argv) {
         {.name = "--rate", .kind = FL_CLI_NUM, .target = &g.rate},
         {.name = "--duration", .kind = FL_CLI_NUM, .target = &g.duration_s},
         {.name = "--target", .kind = FL_CLI_STR, .target = &g.target},
+        {.name = "--kafka", .kind = FL_CLI_STR, .target = &g.kafka},
         {.name = "--threads",
          .kind = FL_CLI_INT,
          .target = &threads,
@@ -254,6 +319,10 @@ int fl_cli_gen(int argc, char **argv) {
     }
     if (strlen(g.target) > 900) {
         fprintf(stderr, "floe gen: --target longer than 900 characters\n");
+        return 2;
+    }
+    if (g.kafka && kind == GEN_DATALAKE) {
+        fprintf(stderr, "floe gen: datalake uploads files: over HTTP only, not --kafka\n");
         return 2;
     }
     if (g.rate < 0 || g.duration_s < 0) {

@@ -270,6 +270,7 @@ static long long print_batches(const char *topic, int p, const struct fl_buf *bu
         json_decref(o);
         n++;
     }
+    fl_log_batch_iter_fini(&it);
     if (*rc == FL_ERR_EOF) *rc = FL_OK;
     return n;
 }

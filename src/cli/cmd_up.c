@@ -1,6 +1,6 @@
 /*
- * cmd_up.c - `floe up [-c FILE] [--listen ADDR:PORT] [--data DIR]`: runs
- * floe. Opens the durable log (DIR/log) and the warehouse store
+ * cmd_up.c - `floe up [-c FILE] [--listen ADDR:PORT] [--data DIR]
+ * [--kafka-listen ADDR:PORT]`: runs floe. Opens the durable log (DIR/log) and the warehouse store
  * (file://DIR/warehouse unless configured), ensures the seed topics
  * (weather, session_topic, employee_topic, client_topic) and the
  * configured ones, serves HTTP ingest until SIGINT or SIGTERM, then stops
@@ -11,7 +11,9 @@
  * line and every default, the same plan `floe config show` prints. This
  * file runs it in phases, one function each: make the plan (and the data
  * directory), open the log and ensure the topics, start the pipelines
- * (catalog, tables, pipeline threads), start the server, wait for a
+ * (catalog, tables, pipeline threads), start the HTTP server, start the
+ * Kafka server (kafka/kafka.h, on by default at 127.0.0.1:9092: a port
+ * taken fails floe up with an error that names the address), wait for a
  * signal, stop. Without a `pipelines:` section the plan holds the
  * built-in pipelines of seeds 000 and 001 (see up_plan.c).
  *
@@ -23,6 +25,7 @@
 #include "cli/cli_opts.h"
 #include "cli/up_plan.h"
 #include "cli/up_tables.h"
+#include "core/addr.h"
 #include "core/time.h"
 #include "ingest/routes_rest.h"
 #include "iceberg/retention.h"
@@ -35,6 +38,7 @@
 #include "ingest/coalesce.h"
 #include "ingest/ingest.h"
 #include "ingest/server.h"
+#include "kafka/kafka.h"
 #include "log/log.h"
 #include "store/store.h"
 
@@ -49,11 +53,13 @@
 #include <sys/stat.h>
 
 static void up_usage(FILE *f) {
-    fprintf(f,
-            "usage: floe up [-c FILE] [--listen ADDR:PORT] [--data DIR]\n"
-            "  -c FILE             YAML configuration (see docs/config.md)\n"
-            "  --listen ADDR:PORT  HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
-            "  --data DIR          data directory: DIR/log, DIR/warehouse (default ./floe-data)\n");
+    fprintf(
+        f, "usage: floe up [-c FILE] [--listen ADDR:PORT] [--data DIR] [--kafka-listen ADDR:PORT]\n"
+           "  -c FILE             YAML configuration (see docs/config.md)\n"
+           "  --listen ADDR:PORT  HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
+           "  --data DIR          data directory: DIR/log, DIR/warehouse (default ./floe-data)\n"
+           "  --kafka-listen ADDR:PORT  Kafka protocol address (default 127.0.0.1:9092; port 0 =\n"
+           "                      any free)\n");
 }
 
 static int mkdir_p(const char *dir) {
@@ -222,15 +228,26 @@ struct up {
     struct fl_ingest_backend be, co;
     struct fl_ingest *ing;
     struct fl_ingest_server *srv;
+    struct fl_kafka *kafka;
+    struct fl_kafka_server *ksrv;
     sigset_t sigs;
     struct fl_error err;
 };
 
 /* Phase 1: the plan, and the data directory made and made absolute. */
-static int up_make_plan(struct up *u, const char *conf, const char *listen, const char *data) {
+static int up_make_plan(struct up *u, const char *conf, const char *listen, const char *data,
+                        const char *klisten) {
     if (fl_up_plan_build(&u->plan, conf, listen, data, &u->err)) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);
         return 2;
+    }
+    if (klisten) {
+        struct sockaddr_storage ss;
+        if (fl_addr_parse(klisten, &ss, &u->err)) {
+            fprintf(stderr, "floe up: --kafka-listen: %s\n", u->err.msg);
+            return 2;
+        }
+        fl_up_plan_set_kafka_listen(&u->plan, klisten);
     }
     char absdata[PATH_MAX];
     if (mkdir_p(u->plan.data_dir) || !realpath(u->plan.data_dir, absdata)) {
@@ -354,6 +371,22 @@ static int up_start_server(struct up *u) {
     return 0;
 }
 
+/* Phase 4b: the Kafka protocol server on its own port, over the same log. */
+static int up_start_kafka(struct up *u) {
+    if (!u->plan.kafka_enabled) return 0;
+    if (fl_kafka_new(u->log, &u->plan.kcfg, &u->kafka, &u->err) ||
+        fl_kafka_server_start(u->kafka, u->plan.kafka_listen, &u->ksrv, &u->err)) {
+        fprintf(stderr, "floe up: %s\n", u->err.msg);
+        return 1;
+    }
+    printf("floe up: kafka on %s:%u (advertised %s:%d)\n", u->plan.kafka_host,
+           fl_kafka_server_port(u->ksrv), u->plan.kafka_host,
+           u->plan.kcfg.advertised_port ? u->plan.kcfg.advertised_port
+                                        : fl_kafka_server_port(u->ksrv));
+    fflush(stdout);
+    return 0;
+}
+
 /* Phase 5: until SIGINT or SIGTERM; then intake stops (requests in
  * progress finish and are answered). */
 static void up_wait(struct up *u) {
@@ -362,11 +395,15 @@ static void up_wait(struct up *u) {
     fl_info("floe up: %s: stopping intake", sig == SIGINT ? "SIGINT" : "SIGTERM");
     fl_ingest_server_stop(u->srv);
     u->srv = NULL;
+    fl_kafka_server_stop(u->ksrv);
+    u->ksrv = NULL;
 }
 
 /* Phase 6: whatever was started, stopped in reverse order. */
 static void up_stop(struct up *u) {
     fl_ingest_server_stop(u->srv);
+    fl_kafka_server_stop(u->ksrv);
+    fl_kafka_free(u->kafka);
     /* maintenance first: the action in flight finishes, nothing new starts */
     fl_maint_free(u->maint);
     /* intake is stopped: each pipeline commits what arrived, then stops */
@@ -382,21 +419,23 @@ static void up_stop(struct up *u) {
 }
 
 int fl_cli_up(int argc, char **argv) {
-    const char *conf = NULL, *listen = NULL, *data = NULL, *pos[1];
+    const char *conf = NULL, *listen = NULL, *data = NULL, *klisten = NULL, *pos[1];
     int npos;
     const struct fl_cli_opt opts[] = {
         {.name = "--config", .alias = "-c", .kind = FL_CLI_STR, .target = &conf},
         {.name = "--listen", .kind = FL_CLI_STR, .target = &listen},
         {.name = "--data", .kind = FL_CLI_STR, .target = &data},
+        {.name = "--kafka-listen", .kind = FL_CLI_STR, .target = &klisten},
         {0}};
     int rc = fl_cli_opts("up", opts, argc, argv, pos, 0, &npos, up_usage);
     if (rc >= 0) return rc;
 
     struct up *u = fl_calloc(1, sizeof(*u));
-    int status = up_make_plan(u, conf, listen, data);
+    int status = up_make_plan(u, conf, listen, data, klisten);
     if (!status) status = up_open_log(u);
     if (!status) status = up_start_pipelines(u);
     if (!status) status = up_start_server(u);
+    if (!status) status = up_start_kafka(u);
     if (!status) up_wait(u);
     up_stop(u);
     fl_free(u);

@@ -17,7 +17,9 @@
 #include "pipeline/window.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* what the loader accepts, the pipeline and the ingest router take */
@@ -198,6 +200,64 @@ static void builtin_pipe(const struct builtin_pipe *bp, struct fl_up_pipe *up) {
     pc->rules = bp->rules;
 }
 
+/* The advertised host of a listen address: its host, or 127.0.0.1 for
+ * every address (a client cannot connect to 0.0.0.0). */
+static char *listen_host(const char *addr) {
+    const char *colon = strrchr(addr, ':');
+    size_t n = colon ? (size_t)(colon - addr) : strlen(addr);
+    if (addr[0] == '[' && n >= 2) return dupf("%.*s", (int)(n - 2), addr + 1);
+    if (n == 0 || (n == 7 && !strncmp(addr, "0.0.0.0", 7)) || (n == 4 && !strncmp(addr, "[::]", 4)))
+        return fl_strdup("127.0.0.1");
+    return dupf("%.*s", (int)n, addr);
+}
+
+void fl_up_plan_set_kafka_listen(struct fl_up_plan *plan, const char *addr) {
+    const struct fl_config_kafka *kc = &plan->cfg.kafka;
+    fl_free(plan->kafka_listen);
+    fl_free(plan->kafka_host);
+    plan->kafka_enabled = 1;
+    plan->kafka_listen = fl_strdup(addr);
+    plan->kcfg.advertised_port = 0;
+    if (kc->advertised) {
+        const char *colon = strrchr(kc->advertised, ':');
+        bool v6 = kc->advertised[0] == '[';
+        if (colon && !(v6 && colon < strchr(kc->advertised, ']'))) {
+            plan->kafka_host = dupf("%.*s", (int)(colon - kc->advertised), kc->advertised);
+            plan->kcfg.advertised_port = atoi(colon + 1);
+        } else {
+            plan->kafka_host = fl_strdup(kc->advertised);
+        }
+    } else {
+        plan->kafka_host = listen_host(addr);
+    }
+    plan->kcfg.advertised_host = plan->kafka_host;
+}
+
+/* The kafka: section with its defaults (kafka.h's). */
+static void kafka_plan(struct fl_up_plan *plan) {
+    const struct fl_config *cfg = &plan->cfg;
+    const struct fl_config_kafka *kc = &cfg->kafka;
+    struct fl_kafka_config *k = &plan->kcfg;
+    fl_kafka_config_default(k);
+    if (kc->auto_create_topics >= 0)
+        k->auto_create_topics = kc->auto_create_topics;
+    else if (cfg->auto_create_topics >= 0)
+        k->auto_create_topics = cfg->auto_create_topics;
+    if (kc->partitions > 0) k->topic_defaults.partitions = (int)kc->partitions;
+    if (kc->max_request_bytes > 0) k->max_request_bytes = (size_t)kc->max_request_bytes;
+    if (kc->max_connections > 0) k->max_connections = (int)kc->max_connections;
+    if (kc->max_inflight_bytes > 0) k->max_inflight_bytes = (size_t)kc->max_inflight_bytes;
+    if (kc->nusers > 0) {
+        plan->kusers = fl_calloc((size_t)kc->nusers, sizeof(*plan->kusers));
+        for (int i = 0; i < kc->nusers; i++)
+            plan->kusers[i] = (struct fl_kafka_user){kc->user_names[i], kc->user_passwords[i]};
+        k->users = plan->kusers;
+        k->nusers = kc->nusers;
+    }
+    fl_up_plan_set_kafka_listen(plan, kc->listen ? kc->listen : FL_KAFKA_LISTEN_DEFAULT);
+    plan->kafka_enabled = kc->enabled != 0;
+}
+
 fl_err_t fl_up_plan_build(struct fl_up_plan *plan, const char *conf_path, const char *listen,
                           const char *data_dir, struct fl_error *err) {
     memset(plan, 0, sizeof(*plan));
@@ -230,6 +290,7 @@ fl_err_t fl_up_plan_build(struct fl_up_plan *plan, const char *conf_path, const 
             return rc;
         }
     }
+    kafka_plan(plan);
     plan->max_disk_bytes = cfg->max_disk_bytes >= 0 ? cfg->max_disk_bytes : -1;
     plan->min_free_bytes = cfg->min_free_bytes >= 0 ? cfg->min_free_bytes : INT64_C(64) << 20;
 
@@ -283,6 +344,9 @@ void fl_up_plan_fini(struct fl_up_plan *plan) {
     fl_free(plan->data_dir);
     fl_free(plan->warehouse);
     fl_free(plan->catalog);
+    fl_free(plan->kafka_listen);
+    fl_free(plan->kafka_host);
+    fl_free(plan->kusers);
     fl_ingest_config_fini(&plan->icfg);
     fl_config_fini(&plan->cfg);
     memset(plan, 0, sizeof(*plan));

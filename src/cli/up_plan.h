@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "ingest/ingest.h"
+#include "kafka/kafka.h"
 #include "log/log.h"
 #include "pipeline/maintain.h"
 #include "pipeline/pipeline.h"
@@ -59,6 +60,11 @@ struct fl_up_plan {
      * borrowed from the plan (up_maint.c) */
     struct fl_maint_table *maint;
     int nmaint;
+    /* the Kafka server (kafka: section; kcfg's host points at kafka_host) */
+    int kafka_enabled;
+    char *kafka_listen, *kafka_host; /* owned */
+    struct fl_kafka_config kcfg;
+    struct fl_kafka_user *kusers; /* owned array; strings borrowed from cfg */
 };
 
 /* Builds the plan of conf_path (NULL: none) with the command line's
@@ -74,6 +80,11 @@ fl_err_t fl_up_plan_build(struct fl_up_plan *plan, const char *conf_path, const 
 void fl_up_plan_set_data_dir(struct fl_up_plan *plan, const char *dir);
 
 void fl_up_plan_fini(struct fl_up_plan *plan);
+
+/* The command line's --kafka-listen: replaces the config's address (and
+ * turns the server on); the advertised host follows it unless the
+ * config names one. */
+void fl_up_plan_set_kafka_listen(struct fl_up_plan *plan, const char *addr);
 
 /* up_maint.c: fills plan->maint from the config's maintenance blocks
  * (a table's own, then the top level's, then floe's defaults).

@@ -22,6 +22,7 @@
 void fl_config_init(struct fl_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->auto_create_topics = -1;
+    cfg->kafka = (struct fl_config_kafka){-1, NULL, NULL, -1, -1, -1, -1, -1, NULL, NULL, 0};
     cfg->limits.header_bytes = cfg->limits.body_bytes = cfg->limits.records = -1;
     cfg->limits.connections = cfg->limits.timeout_s = cfg->limits.threads = -1;
     cfg->max_disk_bytes = cfg->min_free_bytes = -1;
@@ -44,6 +45,7 @@ static void window_free(struct fl_config_window *wn) {
 }
 
 void fl_config_fini(struct fl_config *cfg) {
+    fl_config_kafka_fini(&cfg->kafka);
     fl_free(cfg->listen);
     fl_free(cfg->data_dir);
     fl_free(cfg->warehouse);
@@ -496,6 +498,7 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
     if (!strcmp(key, "catalog")) return get_str(w, v, key, &cfg->catalog);
     if (!strcmp(key, "pipelines")) return pipelines_seq(w, cfg, v);
     if (!strcmp(key, "maintenance")) return fl_config_maint_walk(w, &cfg->maint, key, v);
+    if (!strcmp(key, "kafka")) return fl_config_kafka_walk(w, &cfg->kafka, v);
     return unknown(w, kn, "", key);
 }
 

@@ -43,6 +43,11 @@
  *       map: [{derive: {column: dt, from: date(ts)}}]   # see below
  *   tables:                          # created by floe up when missing; see below
  *     - {name: t, schema: [{name: id, type: long, required: true}], identifier: [id]}
+ *   kafka:                           # the Kafka protocol server (config_kafka.c)
+ *     {enabled: true, listen: 127.0.0.1:9092, advertised: localhost:9092,
+ *      auto_create_topics: true, partitions: 1, max_request_bytes: 104857600,
+ *      max_connections: 1024, max_inflight_bytes: 67108864,
+ *      users: [{name: alice, password: secret}]}    # SASL/PLAIN required
  *
  * docs/config.md describes every key.
  */
@@ -69,7 +74,8 @@
 #define FL_CONFIG_WINDOW_KEYS_MAX 16 /* a window's group columns (FL_PIPE_WINDOW_MAX_KEYS) */
 #define FL_CONFIG_MAP_STEPS_MAX 256  /* a pipeline's map steps */
 #define FL_CONFIG_TABLES_MAX 1024
-#define FL_CONFIG_FIELDS_MAX 4096 /* a table's columns, and its properties */
+#define FL_CONFIG_FIELDS_MAX 4096      /* a table's columns, and its properties */
+#define FL_CONFIG_KAFKA_USERS_MAX 1024 /* kafka.users */
 
 /* Unset numbers are -1, unset strings NULL: the caller applies defaults. */
 
@@ -192,6 +198,18 @@ struct fl_config_table {
     struct fl_config_maint maint;
 };
 
+/* The `kafka:` section (config_kafka.c); unset -1 / NULL. */
+struct fl_config_kafka {
+    int enabled;
+    char *listen;     /* checked: ADDR:PORT */
+    char *advertised; /* HOST or HOST:PORT that Metadata replies name */
+    int auto_create_topics;
+    int64_t partitions; /* of topics created on first use */
+    int64_t max_request_bytes, max_connections, max_inflight_bytes;
+    char **user_names, **user_passwords; /* SASL/PLAIN users: users: [{name, password}] */
+    int nusers;
+};
+
 struct fl_config {
     char *listen;
     char *data_dir;
@@ -213,6 +231,7 @@ struct fl_config {
     int npipelines;
     int pipelines_given; /* the key was present (an empty list turns the built-in one off) */
     struct fl_config_maint maint; /* the top level's: every table's default */
+    struct fl_config_kafka kafka;
 };
 
 /* Everything unset. */

@@ -51,4 +51,8 @@ fl_err_t fl_config_maint_walk(struct walk *w, struct fl_config_maint *m, const c
                               yaml_node_t *n);
 void fl_config_maint_fini(struct fl_config_maint *m);
 
+/* config_kafka.c: the kafka: section */
+fl_err_t fl_config_kafka_walk(struct walk *w, struct fl_config_kafka *k, yaml_node_t *n);
+void fl_config_kafka_fini(struct fl_config_kafka *k);
+
 #endif

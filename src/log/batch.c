@@ -8,15 +8,19 @@
  * is bounded by the bytes left in its record, every record by its batch.
  *
  * Codecs: records_of() is the one place that turns a batch's record
- * bytes into something to walk. Today it accepts codec 0 (none) and
- * refuses the others with FL_ERR_UNSUPPORTED; adding gzip/snappy/lz4/
- * zstd means decompressing there into a buffer owned by the iterator.
+ * bytes into something to walk: the bytes themselves for codec 0, else
+ * the records decompressed (codec.c) into a buffer the caller owns (the
+ * iterator's, reused from batch to batch; fl_log_batch_iter_fini frees
+ * it). The checker of whole batches (recovery) trusts the CRC of a
+ * compressed batch; fl_log_batch_check_records (a producer's batch, on
+ * its way in) decompresses it and checks every record.
  */
 #include "log/batch.h"
 
 #include "core/crc32c.h"
 #include "core/endian.h"
 #include "core/varint.h"
+#include "log/codec.h"
 
 #include <string.h>
 
@@ -197,14 +201,40 @@ static bool record_parse(const uint8_t **pp, const uint8_t *end, const struct fl
 
 /* The record bytes of a checked batch: the one place codecs plug in. */
 static fl_err_t records_of(const uint8_t *batch, const struct fl_log_batch_hdr *h,
-                           const uint8_t **rec, const uint8_t **rec_end, struct fl_error *err) {
+                           struct fl_buf *dec, const uint8_t **rec, const uint8_t **rec_end,
+                           struct fl_error *err) {
     int codec = h->attributes & FL_LOG_ATTR_CODEC_MASK;
-    if (codec != 0)
-        return fl_errf(err, FL_ERR_UNSUPPORTED,
-                       "batch at offset %lld: compression codec %d not supported yet",
-                       (long long)h->base_offset, codec);
     *rec = batch + FL_LOG_BATCH_OVERHEAD;
     *rec_end = batch + FL_LOG_BATCH_LOG_OVERHEAD + h->length;
+    if (codec == 0) return FL_OK;
+    if (!fl_log_codec_readable(codec))
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "batch at offset %lld: compression codec %d unknown",
+                       (long long)h->base_offset, codec);
+    if (dec->max == 0) fl_buf_init(dec, FL_LOG_DECOMPRESSED_MAX);
+    fl_buf_reset(dec);
+    fl_err_t rc = fl_log_codec_decompress(codec, *rec, (size_t)(*rec_end - *rec), dec, err);
+    if (rc) {
+        fl_err_prefix(err, "batch at offset %lld: ", (long long)h->base_offset);
+        return rc == FL_ERR_UNSUPPORTED ? rc : FL_ERR_CORRUPT;
+    }
+    *rec = dec->data;
+    *rec_end = dec->data + dec->len;
+    return FL_OK;
+}
+
+/* Every record of [r, end) framed and within the batch's offsets. */
+static fl_err_t records_check(const struct fl_log_batch_hdr *h, const uint8_t *r,
+                              const uint8_t *end, struct fl_error *err) {
+    for (int32_t i = 0; i < h->count; i++) {
+        struct fl_log_decoded d;
+        if (!record_parse(&r, end, h, &d) || d.offset > h->base_offset + h->last_offset_delta)
+            return fl_errf(err, FL_ERR_CORRUPT, "batch at offset %lld: record %d malformed",
+                           (long long)h->base_offset, i);
+    }
+    if (r != end)
+        return fl_errf(err, FL_ERR_CORRUPT, "batch at offset %lld: bytes after the last record",
+                       (long long)h->base_offset);
     return FL_OK;
 }
 
@@ -235,24 +265,19 @@ fl_err_t fl_log_batch_check(const uint8_t *p, size_t len, struct fl_log_batch_hd
                             struct fl_error *err) {
     fl_err_t rc = hdr_check(p, len, h, err);
     if (rc) return rc;
-    const uint8_t *r = NULL, *end = NULL;
     if ((h->attributes & FL_LOG_ATTR_CODEC_MASK) != 0) return FL_OK; /* CRC covers it */
-    rc = records_of(p, h, &r, &end, err);
-    if (rc) return rc;
-    for (int32_t i = 0; i < h->count; i++) {
-        struct fl_log_decoded d;
-        if (!record_parse(&r, end, h, &d) || d.offset > h->base_offset + h->last_offset_delta)
-            return fl_errf(err, FL_ERR_CORRUPT, "batch at offset %lld: record %d malformed",
-                           (long long)h->base_offset, i);
-    }
-    if (r != end)
-        return fl_errf(err, FL_ERR_CORRUPT, "batch at offset %lld: bytes after the last record",
-                       (long long)h->base_offset);
-    return FL_OK;
+    return records_check(h, p + FL_LOG_BATCH_OVERHEAD, p + len, err);
+}
+
+fl_err_t fl_log_batch_check_records(const uint8_t *p, const struct fl_log_batch_hdr *h,
+                                    struct fl_buf *scratch, struct fl_error *err) {
+    const uint8_t *r, *end;
+    fl_err_t rc = records_of(p, h, scratch, &r, &end, err);
+    return rc ? rc : records_check(h, r, end, err);
 }
 
 void fl_log_batch_iter_init(struct fl_log_batch_iter *it, const uint8_t *data, size_t len) {
-    memset(it, 0, sizeof(*it));
+    memset(it, 0, sizeof(*it)); /* dec too: a used iterator is finied first */
     it->p = data;
     it->end = data + len;
 }
@@ -286,7 +311,7 @@ fl_err_t fl_log_batch_iter_next(struct fl_log_batch_iter *it, struct fl_log_deco
         it->p += len;
         if (h.attributes & FL_LOG_ATTR_CONTROL) continue; /* transaction markers */
         const uint8_t *r = NULL, *rend = NULL;
-        rc = records_of(batch, &h, &r, &rend, err);
+        rc = records_of(batch, &h, &it->dec, &r, &rend, err);
         if (rc) return rc;
         it->base_offset = h.base_offset;
         it->base_timestamp = h.base_timestamp;
@@ -298,6 +323,13 @@ fl_err_t fl_log_batch_iter_next(struct fl_log_batch_iter *it, struct fl_log_deco
         it->rec_end = rend;
     }
 }
+
+void fl_log_batch_iter_fini(struct fl_log_batch_iter *it) {
+    fl_buf_fini(&it->dec);
+    memset(&it->dec, 0, sizeof(it->dec));
+}
+
+bool fl_log_codec_readable(int codec) { return codec >= 0 && codec <= 4; }
 
 fl_err_t fl_log_header_next(const struct fl_log_decoded *rec, const uint8_t **p, int *index,
                             struct fl_log_header *h) {

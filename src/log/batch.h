@@ -67,6 +67,13 @@ void fl_log_batch_set_base_offset(uint8_t *p, int64_t base_offset);
 fl_err_t fl_log_batch_check(const uint8_t *p, size_t len, struct fl_log_batch_hdr *h,
                             struct fl_error *err);
 
+/* The records of a batch that passed fl_log_batch_check (h its header):
+ * a compressed one decompressed into scratch (the caller's, capped at
+ * FL_LOG_DECOMPRESSED_MAX when unset) and every record's framing
+ * checked. FL_ERR_CORRUPT when they are malformed or do not inflate. */
+fl_err_t fl_log_batch_check_records(const uint8_t *p, const struct fl_log_batch_hdr *h,
+                                    struct fl_buf *scratch, struct fl_error *err);
+
 /* Walks the raw headers of a decoded record: *p starts at rec->headers;
  * FL_OK with *h filled (pointers into the batch), FL_ERR_EOF after
  * rec->nheaders, FL_ERR_CORRUPT when malformed. */

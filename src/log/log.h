@@ -155,6 +155,46 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
                        const struct fl_log_record *recs, int n, int64_t *base_offset,
                        struct fl_error *err);
 
+/* (Added, for the Kafka server.) What fl_log_append_batch found in a
+ * producer's batch header. */
+struct fl_log_batch_info {
+    int32_t count;
+    int codec; /* 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd */
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t base_sequence;
+};
+
+/* (Added) What an append must still wait for to be durable (sync
+ * always): fl_log_append_batch fills it instead of waiting when the
+ * caller passes one, and fl_log_wait_durable waits for it. */
+struct fl_log_durable {
+    int64_t end;    /* offsets below this */
+    uint64_t epoch; /* the partition's truncation count when written */
+    bool pending;   /* false: nothing to wait for */
+};
+
+/* Appends one record batch as a Kafka producer sent it (v2, any codec):
+ * checks it whole first (length, magic, CRC-32C, consecutive offset
+ * deltas, every record's framing when uncompressed), then stores its
+ * bytes as they are but for the base offset, which is patched in place
+ * in batch, and returns like fl_log_append once it is durable. info (may
+ * be NULL) gets the header's count, codec and producer fields. With
+ * later (may be NULL) it returns once the batch is written, before its
+ * fsync, and *later says what fl_log_wait_durable must wait for: a
+ * connection keeps reading requests while earlier ones become durable.
+ * Errors: FL_ERR_CORRUPT for a malformed batch, FL_ERR_RANGE for one
+ * over max_append_bytes, FL_ERR_NOTFOUND and FL_ERR_LIMIT as
+ * fl_log_append; a refused batch appends nothing. */
+fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partition, uint8_t *batch,
+                             size_t len, struct fl_log_batch_info *info, int64_t *base_offset,
+                             struct fl_log_durable *later, struct fl_error *err);
+/* Waits until an append that returned *d is durable (group commit).
+ * FL_ERR_LIMIT when the disk filled and its records were cut off,
+ * FL_ERR_IO when an fsync failed: the records are not stored. */
+fl_err_t fl_log_wait_durable(struct fl_log *log, const char *topic, int partition,
+                             const struct fl_log_durable *d, struct fl_error *err);
+
 /* Reads whole record batches starting with the one holding `offset`,
  * up to about max_bytes (at least one batch), appending their raw bytes
  * (Kafka wire/disk format) to out; *next_offset gets the offset after the
@@ -179,6 +219,8 @@ struct fl_log_batch_iter {
     /* added: what decoding needs from the current batch's header */
     int64_t max_timestamp;
     int16_t attributes;
+    /* added: a compressed batch's records, decompressed (fl_log_batch_iter_fini) */
+    struct fl_buf dec;
 };
 struct fl_log_decoded {
     int64_t offset;
@@ -195,10 +237,21 @@ struct fl_log_decoded {
 void fl_log_batch_iter_init(struct fl_log_batch_iter *it, const uint8_t *data, size_t len);
 /* FL_OK with *rec filled, FL_ERR_EOF at the end, FL_ERR_CORRUPT (with a
  * message) for a malformed batch or record; never reads past len.
- * (Added:) FL_ERR_UNSUPPORTED for a compressed batch (no codecs yet); the
- * next call goes on with the batch after it. */
+ * (Added:) compressed batches (gzip, snappy, lz4, zstd) are decompressed
+ * into the iterator's buffer, reused for each batch: a record's pointers
+ * stay valid until the next batch starts. Call fl_log_batch_iter_fini
+ * when done (and before initializing a used iterator again).
+ * FL_ERR_UNSUPPORTED for an unknown codec; the next call goes on with
+ * the batch after it. */
 fl_err_t fl_log_batch_iter_next(struct fl_log_batch_iter *it, struct fl_log_decoded *rec,
                                 struct fl_error *err);
+/* (Added) Frees what the iterator holds (decompressed records); it may
+ * be initialized again after. */
+void fl_log_batch_iter_fini(struct fl_log_batch_iter *it);
+/* (Added) Whether the iterator decodes batches of this codec (0 none,
+ * 1 gzip, 2 snappy, 3 lz4, 4 zstd): the Kafka server stores only what
+ * floe's readers can read. */
+bool fl_log_codec_readable(int codec);
 
 /* Consumer group offsets, stored durably and read back after a restart. */
 fl_err_t fl_log_offset_commit(struct fl_log *log, const char *group, const char *topic,

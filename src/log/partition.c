@@ -33,6 +33,7 @@
  * cache can no longer be trusted to say what is on disk.
  */
 #include "log/batch.h"
+#include "log/codec.h"
 #include "log/log_int.h"
 
 #include "core/fileio.h"
@@ -214,9 +215,11 @@ static bool roll_due(const struct fl_log_part *part, int64_t add, int64_t now_mo
 }
 
 /* Waits until offsets below `upto` are fsynced, running the fsync for the
- * group when no one else is. @locks part->lock (dropped while syncing) */
-static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, struct fl_error *err) {
-    uint64_t epoch = part->trunc_epoch;
+ * group when no one else is; epoch is part->trunc_epoch when those
+ * offsets were written (a truncation since cut them off: FL_ERR_LIMIT).
+ * @locks part->lock (dropped while syncing) */
+static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, uint64_t epoch,
+                             struct fl_error *err) {
     while (part->synced < upto) {
         if (part->trunc_epoch != epoch)
             return fl_errf(err, FL_ERR_LIMIT,
@@ -277,6 +280,44 @@ static fl_err_t part_get(struct fl_log *log, const char *topic, int partition,
     return FL_OK;
 }
 
+/* Writes one encoded batch of n records (its base offset patched here)
+ * at the end of the partition and waits until it is as durable as the
+ * topic's sync says. @locks takes part->lock */
+static fl_err_t part_append(struct fl_log *log, struct fl_log_topic *t, struct fl_log_part *part,
+                            uint8_t *batch, size_t len, int64_t n, int64_t max_ts,
+                            int64_t *base_offset, struct fl_log_durable *later,
+                            struct fl_error *err) {
+    fl_err_t rc = fl_log_space_check(log, (int64_t)len, err);
+    if (rc) return rc;
+    pthread_mutex_lock(&part->lock);
+    if (part->failed_errno) {
+        rc = fl_errf(err, FL_ERR_IO, "partition %s: fsync failed (%s); reopen the log", part->dir,
+                     strerror(part->failed_errno));
+    } else if (roll_due(part, (int64_t)len, fl_time_mono_us())) {
+        rc = roll(part, err);
+    }
+    if (!rc) {
+        struct fl_log_seg *seg = active(part);
+        int64_t base = part->end, before = fl_log_seg_disk_bytes(seg);
+        fl_log_batch_set_base_offset(batch, base);
+        rc = fl_log_seg_write(seg, batch, len, base + n - 1, max_ts, log->faults, err);
+        if (!rc) {
+            part->end = base + n;
+            fl_log_space_add(log, fl_log_seg_disk_bytes(seg) - before);
+            part->dirty = true;
+            if (t->cfg.sync != FL_LOG_SYNC_ALWAYS)
+                part->visible = part->end;
+            else if (later)
+                *later = (struct fl_log_durable){part->end, part->trunc_epoch, true};
+            else
+                rc = group_commit(part, part->end, part->trunc_epoch, err);
+            if (!rc) *base_offset = base;
+        }
+    }
+    pthread_mutex_unlock(&part->lock);
+    return rc;
+}
+
 fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
                        const struct fl_log_record *recs, int n, int64_t *base_offset,
                        struct fl_error *err) {
@@ -285,45 +326,76 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
     struct fl_log_topic *t;
     fl_err_t rc = part_get(log, topic, partition, &t, err);
     if (rc) return rc;
-    struct fl_log_part *part = &t->parts[partition];
     struct fl_buf buf;
     fl_buf_init(&buf, (size_t)t->cfg.max_append_bytes);
     rc = fl_log_batch_encode(&buf, 0, recs, n, fl_time_now_us() / 1000, err);
     if (rc == FL_ERR_LIMIT)
         rc = fl_errf(err, FL_ERR_INVALID, "batch of %d records over max_append_bytes (%" PRId64 ")",
                      n, t->cfg.max_append_bytes);
-    if (rc) goto out;
-    rc = fl_log_space_check(log, (int64_t)buf.len, err);
-    if (rc) goto out;
-    struct fl_log_batch_hdr h;
-    fl_log_batch_hdr_parse(buf.data, &h);
-    pthread_mutex_lock(&part->lock);
-    if (part->failed_errno) {
-        rc = fl_errf(err, FL_ERR_IO, "partition %s: fsync failed (%s); reopen the log", part->dir,
-                     strerror(part->failed_errno));
-    } else if (roll_due(part, (int64_t)buf.len, fl_time_mono_us())) {
-        rc = roll(part, err);
-    }
     if (!rc) {
-        struct fl_log_seg *seg = active(part);
-        int64_t base = part->end, before = fl_log_seg_disk_bytes(seg);
-        fl_log_batch_set_base_offset(buf.data, base);
-        rc = fl_log_seg_write(seg, buf.data, buf.len, base + n - 1, h.max_timestamp, log->faults,
-                              err);
-        if (!rc) {
-            part->end = base + n;
-            fl_log_space_add(log, fl_log_seg_disk_bytes(seg) - before);
-            part->dirty = true;
-            if (t->cfg.sync == FL_LOG_SYNC_ALWAYS)
-                rc = group_commit(part, part->end, err);
-            else
-                part->visible = part->end;
-            if (!rc) *base_offset = base;
+        struct fl_log_batch_hdr h;
+        fl_log_batch_hdr_parse(buf.data, &h);
+        rc = part_append(log, t, &t->parts[partition], buf.data, buf.len, n, h.max_timestamp,
+                         base_offset, NULL, err);
+    }
+    fl_buf_fini(&buf);
+    fl_log_topic_put(log, t);
+    return rc;
+}
+
+fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partition, uint8_t *batch,
+                             size_t len, struct fl_log_batch_info *info, int64_t *base_offset,
+                             struct fl_log_durable *later, struct fl_error *err) {
+    if (later) later->pending = false;
+    if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
+    struct fl_log_topic *t;
+    fl_err_t rc = part_get(log, topic, partition, &t, err);
+    if (rc) return rc;
+    struct fl_log_batch_hdr h;
+    if (len > (size_t)t->cfg.max_append_bytes) {
+        rc = fl_errf(err, FL_ERR_RANGE, "batch of %zu bytes over max_append_bytes (%" PRId64 ")",
+                     len, t->cfg.max_append_bytes);
+    } else {
+        rc = fl_log_batch_check(batch, len, &h, err);
+        if (!rc && (h.count < 1 || (int64_t)h.count != (int64_t)h.last_offset_delta + 1))
+            rc = fl_errf(err, FL_ERR_CORRUPT,
+                         "batch of %d records with last offset delta %d: not consecutive", h.count,
+                         h.last_offset_delta);
+        if (!rc && (h.attributes & FL_LOG_ATTR_CONTROL))
+            rc = fl_errf(err, FL_ERR_CORRUPT, "control batches are the broker's own");
+        if (!rc && (h.attributes & FL_LOG_ATTR_CODEC_MASK)) {
+            /* readers must be able to decode it: inflate and check it once here */
+            struct fl_buf scratch;
+            fl_buf_init(&scratch, FL_LOG_DECOMPRESSED_MAX);
+            rc = fl_log_batch_check_records(batch, &h, &scratch, err);
+            fl_buf_fini(&scratch);
         }
     }
+    if (!rc) {
+        if (info) {
+            info->count = h.count;
+            info->codec = h.attributes & FL_LOG_ATTR_CODEC_MASK;
+            info->producer_id = h.producer_id;
+            info->producer_epoch = h.producer_epoch;
+            info->base_sequence = h.base_sequence;
+        }
+        rc = part_append(log, t, &t->parts[partition], batch, len, h.count, h.max_timestamp,
+                         base_offset, later, err);
+    }
+    fl_log_topic_put(log, t);
+    return rc;
+}
+
+fl_err_t fl_log_wait_durable(struct fl_log *log, const char *topic, int partition,
+                             const struct fl_log_durable *d, struct fl_error *err) {
+    if (!d->pending) return FL_OK;
+    struct fl_log_topic *t;
+    fl_err_t rc = part_get(log, topic, partition, &t, err);
+    if (rc) return rc;
+    struct fl_log_part *part = &t->parts[partition];
+    pthread_mutex_lock(&part->lock);
+    rc = group_commit(part, d->end, d->epoch, err);
     pthread_mutex_unlock(&part->lock);
-out:
-    fl_buf_fini(&buf);
     fl_log_topic_put(log, t);
     return rc;
 }

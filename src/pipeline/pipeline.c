@@ -597,6 +597,7 @@ static fl_err_t step_decode(struct fl_pipe *p, struct step *s, int part, struct 
             fl_batch_reset(s->b);
         }
     }
+    fl_log_batch_iter_fini(&it);
     return rc ? rc : ie != FL_ERR_EOF ? ie : FL_OK;
 }
 

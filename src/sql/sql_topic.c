@@ -171,6 +171,7 @@ static int vt_close(sqlite3_vtab_cursor *base) {
     fl_free(cur->info);
     fl_buf_fini(&cur->buf);
     fl_buf_fini(&cur->hdrs);
+    fl_log_batch_iter_fini(&cur->it);
     sqlite3_free(cur);
     return SQLITE_OK;
 }
@@ -258,6 +259,7 @@ static fl_err_t next_partition(struct cursor *cur, struct fl_error *err) {
         cur->pos = cur->next = lo;
         cur->stop = hi;
         fl_buf_reset(&cur->buf);
+        fl_log_batch_iter_fini(&cur->it);
         fl_log_batch_iter_init(&cur->it, NULL, 0);
         return FL_OK;
     }
@@ -278,8 +280,8 @@ static fl_err_t advance(struct cursor *cur, struct fl_error *err) {
             rc = next_partition(cur, err);
         } else if (rc == FL_ERR_UNSUPPORTED) {
             return fl_errf(err, rc,
-                           "partition %d: a compressed record batch at offset %lld (floe reads "
-                           "uncompressed batches only)",
+                           "partition %d: a record batch at offset %lld with an unknown "
+                           "compression codec",
                            cur->part, (long long)cur->it.base_offset);
         } else if (rc != FL_ERR_EOF) {
             fl_err_prefix(err, "partition %d: ", cur->part);
@@ -307,6 +309,7 @@ static fl_err_t advance(struct cursor *cur, struct fl_error *err) {
             } else if (!rc && (cur->buf.len == 0 || cur->next <= from)) {
                 rc = next_partition(cur, err); /* the end came earlier than described */
             } else if (!rc) {
+                fl_log_batch_iter_fini(&cur->it);
                 fl_log_batch_iter_init(&cur->it, cur->buf.data, cur->buf.len);
             }
         }

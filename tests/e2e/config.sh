@@ -28,7 +28,7 @@ floe_up_start -c "$T/good.yaml"
 check "table created" 'grep -q "table default.t created" "$T/up.log"'
 kill -TERM "$pid"; wait "$pid"; pid=
 sed 's/{name: v, type: string}/{name: v, type: int}/' "$T/good.yaml" > "$T/changed.yaml"
-set +e; "$FLOE" up -c "$T/changed.yaml" --data "$T/d" --listen 127.0.0.1:0 > "$T/up2.log" 2>&1; st=$?; set -e
+set +e; "$FLOE" up -c "$T/changed.yaml" --data "$T/d" --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 > "$T/up2.log" 2>&1; st=$?; set -e
 check "changed type refused (exit 2)" '[ "$st" = 2 ]'
 check "the column is named" 'grep -q "changed.yaml:2: table default.t exists with column v as string, the config declares int" "$T/up2.log"'
 printf '      - {name: extra, type: double}\n    on_schema_change: add_columns\n' > "$T/tail"

@@ -2,7 +2,8 @@
 # e2e: `floe gen` drives `floe up` with the seeds' generators: every
 # weather event the generator got acknowledged lands in default.weather,
 # the datalake loop leaves 5/2/2 rows however many times the files are
-# re-sent, and the topic scenarios reach their topics.
+# re-sent, and the topic scenarios reach their topics; with --kafka the
+# events go over the Kafka protocol into the same tables.
 set -euo pipefail
 . "$(dirname "$0")/lib/floe_up.bash"
 floe_up_start
@@ -24,6 +25,15 @@ check "re-sent files: still 5 rows, no new snapshot" '[ "$(rows sessions)" = 5 ]
 for s in clickstream iot ratings; do
     check "$s generator" '"$FLOE" gen "$s" --rate 50 --duration 1 --threads 2 --target "$URL" | grep -q ", 0 failed"'
 done
+# --kafka: the same events over the Kafka protocol, into the same tables
+KPORT=$(sed -n 's/^floe up: kafka on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/up.log")
+before=$(rows weather)
+"$FLOE" gen weather --kafka "127.0.0.1:$KPORT" --rate 100 --duration 2 > "$T/wk.out"
+kacked=$(sed -n 's/.*: \([0-9]*\) requests ok, 0 failed.*/\1/p' "$T/wk.out")
+check "weather over Kafka without failures" '[ -n "$kacked" ] && [ "$kacked" -gt 100 ]'
+check "every weather event sent over Kafka is in the table" 'wait_rows weather $((before + kacked))'
+check "ratings over Kafka" '"$FLOE" gen ratings --kafka "127.0.0.1:$KPORT" --rate 50 --duration 1 --threads 2 | grep -q ", 0 failed"'
+check "datalake over Kafka is refused" '! "$FLOE" gen datalake --kafka "127.0.0.1:$KPORT" 2>/dev/null' 
 kill -TERM "$pid"; wait "$pid"; st=$?; pid=
 check "SIGTERM exits 0" '[ "$st" = 0 ]'
 check "topics hold the events" '"$FLOE" topic describe clickstream --log-dir "$T/d/log" | grep -q .'

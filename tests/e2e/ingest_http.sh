@@ -43,7 +43,7 @@ pipelines: []  # ingest only: no built-in pipeline commits tables into the wareh
 YAML
 
 start_floe() {
-    "$FLOE" up -c "$T/floe.yaml" --data "$T/data" >"$T/out" 2>"$T/err" &
+    "$FLOE" up -c "$T/floe.yaml" --data "$T/data" --kafka-listen 127.0.0.1:0 >"$T/out" 2>"$T/err" &
     PID=$!
     for _ in $(seq 100); do
         grep -q "listening on" "$T/out" 2>/dev/null && break

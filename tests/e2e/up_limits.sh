@@ -21,7 +21,7 @@ check "show lists every pipeline topic" 'grep -q "name: \"t1024\", partitions" "
 set +e; "$FLOE" config check "$T/past.yaml" 2> "$T/err"; st=$?; set -e
 check "1025 pipelines: exit 1" '[ "$st" = 1 ]'
 check "1025 pipelines: FILE:LINE" 'grep -q "past.yaml:1026: pipelines: too many pipelines (at most 1024)" "$T/err"'
-set +e; "$FLOE" up -c "$T/past.yaml" --data "$T/d0" --listen 127.0.0.1:0 > "$T/up0.log" 2>&1; st=$?; set -e
+set +e; "$FLOE" up -c "$T/past.yaml" --data "$T/d0" --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 > "$T/up0.log" 2>&1; st=$?; set -e
 check "floe up refuses 1025 pipelines (exit 2)" '[ "$st" = 2 ] && grep -q "too many pipelines" "$T/up0.log"'
 
 # 70 pipelines from one topic into 70 tables; the first has 70 allowed columns

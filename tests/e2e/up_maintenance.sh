@@ -92,7 +92,7 @@ bad min0 '{expire: {min_snapshots_to_keep: 0}}' 'min_snapshots_to_keep: must be 
 bad age0 '{expire: {max_snapshot_age: 0s}}' 'max_snapshot_age: must be positive'
 bad ageneg '{expire: {max_snapshot_age: -5m}}' 'max_snapshot_age: must be positive'
 printf 'tables:\n  - name: t\n    schema: [{name: id, type: long}]\n    maintenance:\n      expire:\n        min_snapshots_to_keep: 0\n' > "$T/deep.yaml"
-st=0; "$FLOE" up -c "$T/deep.yaml" --data "$T/never" --listen 127.0.0.1:0 > /dev/null 2> "$T/deep.err" || st=$?
+st=0; "$FLOE" up -c "$T/deep.yaml" --data "$T/never" --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 > /dev/null 2> "$T/deep.err" || st=$?
 check "floe up refuses min_snapshots_to_keep 0 at its line" \
     "[ \$st = 2 ] && grep -q '$T/deep.yaml:6: maintenance.expire.min_snapshots_to_keep' '$T/deep.err'"
 check "config check accepts the test's policy" '"$FLOE" config check "$T/xo.yaml" > /dev/null'

@@ -8,31 +8,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
+import { freePort, waitUp } from './floe_up.mjs';
 import { IcebergRestCatalog } from 'iceberg-js';
 
 const FLOE = process.env.FLOE_BIN;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-async function waitUp(url) {
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(url + '/health')).ok) return; } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('floe up did not start');
-}
 
 test('iceberg-js against floe up', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'floe-rest-'));
   const port = await freePort();
   writeFileSync(join(dir, 'floe.yaml'), `listen: 127.0.0.1:${port}\npipelines: []\n`);
-  const up = spawn(FLOE, ['up', '-c', join(dir, 'floe.yaml'), '--data', join(dir, 'd')], { stdio: 'ignore' });
+  const up = spawn(FLOE, ['up', '-c', join(dir, 'floe.yaml'), '--data', join(dir, 'd'), '--kafka-listen', '127.0.0.1:0'], { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitUp(base);

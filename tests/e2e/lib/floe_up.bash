@@ -1,7 +1,8 @@
 # lib/floe_up.bash - sourced by the e2e scripts that run `floe up`: a temp
 # dir T, a free loopback PORT and URL, the W warehouse/catalog arguments
 # for `floe table`, check() counting passes and failures, floe_up_start
-# (starts `floe up` with any extra arguments and waits for /health), and a
+# (starts `floe up` with any extra arguments and waits for /health; its
+# Kafka server on KAFKA_LISTEN, default any free port), and a
 # cleanup that kills a still-running floe and removes T on exit.
 # (Not named *.sh: ctest runs every tests/e2e/*.sh as a test.)
 FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
@@ -18,7 +19,7 @@ W=(--warehouse "file://$T/d/warehouse" --catalog "sqlite://$T/d/catalog.db")
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
 floe_up_start() {
-    "$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" "$@" >>"$T/up.log" 2>&1 &
+    "$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" --kafka-listen "${KAFKA_LISTEN:-127.0.0.1:0}" "$@" >>"$T/up.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
     echo "floe up did not start" >&2

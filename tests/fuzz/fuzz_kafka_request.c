@@ -1,0 +1,75 @@
+/*
+ * fuzz_kafka_request.c - libFuzzer target: the input is one Kafka request
+ * frame (the bytes after its size field) handed to fl_kafka_handle, the
+ * function the server calls for every frame it reads. Every length,
+ * count, varint and batch in it is untrusted: the reply must be a whole
+ * frame whose size field matches, or the request refused with
+ * FL_ERR_CORRUPT (the server would close the connection), never a crash
+ * or a read past the input. The log (one topic "t" of two partitions,
+ * sync never) lives in a temp folder for the whole run; waits are off
+ * (max_block_ms 0); CreateTopics and DeleteTopics inputs are skipped so
+ * that the run does not fill the disk with topics.
+ *
+ * Seeds in tests/fuzz/corpus/kafka_request/: ApiVersions v3, Metadata
+ * v9, Produce v3 and v9 with a record batch, Fetch v11, JoinGroup v5,
+ * SaslHandshake v1 and SaslAuthenticate v2 (user alice, as configured).
+ */
+#include "core/buf.h"
+#include "core/endian.h"
+#include "kafka/kafka.h"
+#include "log/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct fl_log *lg;
+static struct fl_kafka *kf;
+
+static void init(void) {
+    static char dir[64];
+    snprintf(dir, sizeof(dir), "/tmp/floe_fuzz_kafka_XXXXXX");
+    if (!mkdtemp(dir)) abort();
+    struct fl_log_opts o;
+    fl_log_opts_default(&o);
+    o.dir = dir;
+    o.retention_check_ms = -1;
+    struct fl_error err = {0};
+    if (fl_log_open(&o, &lg, &err)) abort();
+    struct fl_log_topic_config tc;
+    fl_log_topic_config_default(&tc);
+    tc.partitions = 2;
+    tc.sync = FL_LOG_SYNC_NEVER;
+    tc.retention_bytes = 1 << 20;
+    tc.segment_bytes = 1 << 20;
+    if (fl_log_topic_create(lg, "t", &tc, &err)) abort();
+    struct fl_kafka_config c;
+    fl_kafka_config_default(&c);
+    c.max_block_ms = 0;
+    c.auto_create_topics = false;
+    c.max_inflight_bytes = 4 << 20;
+    static const struct fl_kafka_user users[] = {{"alice", "secret"}};
+    c.users = users;
+    c.nusers = 1;
+    if (fl_kafka_new(lg, &c, &kf, &err)) abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!kf) init();
+    if (size >= 2 && (data[0] == 0 && (data[1] == 19 || data[1] == 20))) return 0;
+    uint8_t *req = malloc(size ? size : 1); /* the handler patches batches in place */
+    if (size) memcpy(req, data, size);
+    struct fl_buf out;
+    struct fl_error err = {0};
+    fl_buf_init(&out, 4 << 20);
+    /* even inputs start unauthenticated (users are configured), odd ones trusted */
+    struct fl_kafka_session sess = {0};
+    fl_err_t rc = fl_kafka_handle(kf, req, size, &out, NULL, size % 2 ? NULL : &sess, &err);
+    if (rc == FL_OK && out.len && (out.len < 8 || fl_be32(out.data) != out.len - 4)) abort();
+    if (rc != FL_OK && rc != FL_ERR_CORRUPT && rc != FL_ERR_LIMIT) abort();
+    fl_buf_fini(&out);
+    free(req);
+    return 0;
+}
