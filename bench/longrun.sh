@@ -38,34 +38,8 @@ mkdir -p "$T"
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -z "${KEEP:-}" ] && rm -rf "$T"' EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. "$(dirname "$0")/lib/weather.bash"
 ms() { echo "$(($1 / K))ms"; } # a duration of the real day, scaled
-
-conf() { # file, maintenance block
-    cat > "$1" <<YAML
-topics:
-  - {name: weather, partitions: 1, sync: always}
-maintenance: $2
-tables:
-  - namespace: default
-    name: weather
-    schema:
-      - {name: city, type: string, required: true}
-      - {name: temperature, type: double}
-      - {name: ts, type: timestamptz, required: true}
-      - {name: processed_timestamp, type: timestamptz}
-    partition: [hour(ts)]
-pipelines:
-  - name: weather
-    topic: weather
-    table: default.weather
-    commit_interval_ms: $((1000 / K))
-    map:
-      - cast: temperature
-      - derive: {column: ts, from: hour(ts)}
-      - derive: {column: processed_timestamp, from: now}
-YAML
-}
 
 median5() { # command...: the median wall time of 5 runs, in ms
     local t=()
@@ -137,15 +111,16 @@ EOF
 
 for mode in $MODES; do
     if [ "$mode" = on ]; then
-        conf "$T/$mode.yaml" "{interval: $(ms 30000), expire: {max_snapshot_age: $(ms 180000)}, compact: {every: $(ms 60000)}, clean: {every: $(ms 3600000), older_than: $(ms 259200000)}}"
+        weather_yaml "$T/$mode.yaml" "{interval: $(ms 30000), expire: {max_snapshot_age: $(ms 180000)}, compact: {every: $(ms 60000)}, clean: {every: $(ms 3600000), older_than: $(ms 259200000)}}" $((1000 / K))
         cap=0
     else
-        conf "$T/$mode.yaml" '{enabled: false}'
+        weather_yaml "$T/$mode.yaml" '{enabled: false}' $((1000 / K))
         cap=$OFF_SECS
     fi
     rm -rf "${T:?}/$mode"
     p=$(port)
-    "$FLOE" up -c "$T/$mode.yaml" --data "$T/$mode" --listen "127.0.0.1:$p" > "$T/$mode.log" 2>&1 &
+    "$FLOE" up -c "$T/$mode.yaml" --data "$T/$mode" --listen "127.0.0.1:$p" --kafka-listen 127.0.0.1:0 \
+        > "$T/$mode.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -fs "http://127.0.0.1:$p/health" > /dev/null && break; sleep 0.1; done
     echo "longrun: $mode: floe up pid $pid, K=$K, commit_interval_ms $((1000 / K))"

@@ -16,31 +16,9 @@ RATE=${2:-30}
 T=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-conf() { # file, maintenance block
-    cat > "$1" <<YAML
-maintenance: $2
-tables:
-  - name: weather
-    schema:
-      - {name: city, type: string, required: true}
-      - {name: temperature, type: double}
-      - {name: ts, type: timestamptz, required: true}
-      - {name: processed_timestamp, type: timestamptz}
-    partition: [hour(ts)]
-pipelines:
-  - name: weather
-    topic: weather
-    table: default.weather
-    commit_interval_ms: 100
-    map:
-      - cast: temperature
-      - derive: {column: ts, from: hour(ts)}
-      - derive: {column: processed_timestamp, from: now}
-YAML
-}
-conf "$T/on.yaml" '{interval: 10s, expire: {max_snapshot_age: 1m}}'
-conf "$T/off.yaml" '{enabled: false}'
+. "$(dirname "$0")/lib/weather.bash"
+weather_yaml "$T/on.yaml" '{interval: 10s, expire: {max_snapshot_age: 1m}}' 100
+weather_yaml "$T/off.yaml" '{enabled: false}' 100
 declare -A PORT PID
 for run in on off; do
     PORT[$run]=$(port)

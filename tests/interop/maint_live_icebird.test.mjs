@@ -155,7 +155,7 @@ before(async () => {
   fs.writeFileSync(path.join(tmp, 'xo.yaml'), YAML);
   port = await freePort();
   const log = fs.openSync(path.join(tmp, 'up.log'), 'a');
-  up = spawn(FLOE_BIN, ['up', '-c', path.join(tmp, 'xo.yaml'), '--data', data, '--listen', `127.0.0.1:${port}`],
+  up = spawn(FLOE_BIN, ['up', '-c', path.join(tmp, 'xo.yaml'), '--data', data, '--listen', `127.0.0.1:${port}`, '--kafka-listen', '127.0.0.1:0'],
     { stdio: ['ignore', log, log] });
   upExit = new Promise((resolve) => up.on('exit', (code, signal) => resolve({ code, signal })));
   for (let i = 0; ; i++) {
