@@ -161,19 +161,21 @@ sort -k1,1 -k3,3n "$T/samples" | awk '{m[$1]=($2>m[$1]?$2:m[$1]); s[$1]=($3>s[$1
 # 10 commits/s at most per table: 3 s of age + 2 s of interval + a run's
 # pause is about 60 snapshots on a quiet machine; the metadata folder
 # holds 20 previous versions (x2 names), the kept snapshots' manifest
-# lists and manifests. On a machine loaded to a load average of 11 (seen
-# here, AddressSanitizer) runs take up to 3 s and the three tables' runs
-# and pauses come round every 6 to 8 s: up to 98 snapshots were measured.
-# Without expiry a table passes 300 snapshots in this run.
-check "snapshots stay bounded (<= 150 per table)" "awk '\$3 > 150 {exit 1}' '$T/samples'"
-check "metadata/ files stay bounded (<= 500 per table)" "awk '\$2 > 500 {exit 1}' '$T/samples'"
+# lists and manifests. The runner takes one table at a time and pauses as
+# long as each run took, so on a loaded machine (the full suite under
+# AddressSanitizer beside a benchmark: load 6 to 11) the three tables'
+# runs come round every 6 to 8 s and up to 172 snapshots and 512 files
+# were measured. Without expiry a table passes 450 snapshots and 900
+# files in this run; the tight figures are bench/longrun.sh's.
+check "snapshots stay bounded (<= 250 per table)" "awk '\$3 > 250 {exit 1}' '$T/samples'"
+check "metadata/ files stay bounded (<= 800 per table)" "awk '\$2 > 800 {exit 1}' '$T/samples'"
 check "GET /status shows maintenance runs that expired snapshots" 'python3 -c "
 import json, sys
 t = json.load(open(sys.argv[1]))[\"tables\"]
 assert len(t) == 3, t
 for x in t:
     assert x[\"runs\"] >= 2 and x[\"result\"] == \"ok\" and x[\"expired_total\"] > 0, x
-    assert 0 < x[\"snapshots\"] <= 150 and x[\"data_files\"] > 0 and x[\"metadata_files\"] > 0, x
+    assert 0 < x[\"snapshots\"] <= 250 and x[\"data_files\"] > 0 and x[\"metadata_files\"] > 0, x
     assert x[\"small_files\"] == x[\"data_files\"], x  # streaming files, all under 128 MiB
 " "$T/status.json"'
 check "floe status prints the last maintenance run" \
