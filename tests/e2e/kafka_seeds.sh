@@ -33,6 +33,15 @@ check "iot: 80 delivered" '[ "$(wc -l <"$T/iot")" = 80 ]'
 check "iot: rows = delivered" 'wait_sql "select count(*) from iot" 80'
 check "iot: each device in one partition, several partitions used" '[ "$(cut -d" " -f1,2 "$T/iot" | sort -u | wc -l)" = "$(cut -d" " -f1 "$T/iot" | sort -u | wc -l)" ] && [ "$(cut -d" " -f2 "$T/iot" | sort -u | wc -l)" -gt 1 ]'
 check "iot: dt = date(ts)" '[ "$(sql "select count(*) from iot where dt != substr(ts, 1, 10)")" = 0 ]'
+kill -TERM "$pid"; wait "$pid" || true; pid=
+rm -rf "$T/d" "$T/up.log"
+
+floe_up_start -c "$EX/clickstream.yaml"
+$PY "$LIB" "127.0.0.1:$(kport)" clicks 90 >"$T/clicks"
+check "clickstream: 90 delivered" '[ "$(wc -l <"$T/clicks")" = 90 ]'
+check "clickstream: rows = delivered, once each" 'wait_sql "select count(*) || \" \" || count(distinct event_id) from clickstream" "90 90"'
+check "clickstream: each user in one partition, several partitions used" '[ "$(cut -d" " -f1,2 "$T/clicks" | sort -u | wc -l)" = "$(cut -d" " -f1 "$T/clicks" | sort -u | wc -l)" ] && [ "$(cut -d" " -f2 "$T/clicks" | sort -u | wc -l)" -gt 1 ]'
+check "clickstream: dt is the event's day (two days)" '[ "$(sql "select group_concat(dt || \":\" || n, \" \") from (select dt, count(*) n from clickstream group by dt order by dt)")" = "2026-01-07:45 2026-01-08:45" ]'
 
 echo "kafka_seeds: $pass passed, $fail failed"
 [ "$fail" = 0 ]

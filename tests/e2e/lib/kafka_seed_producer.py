@@ -6,6 +6,8 @@ idempotent producer, acks=all):
            rating_value, comment, timestamp} to nail_salon_ratings, keyed
            by customer_id
   iot      seed 002: device readings to iot, keyed by device_id
+  clicks   seed 002: {event_id, user_id, url, referrer, ua, ts} to
+           clickstream, keyed by user_id
 Prints each delivery report as "key partition offset"; exit 0 when all
 N were delivered."""
 import json
@@ -32,6 +34,12 @@ for i in range(n):
               "treatment_id": rng.randint(1, 8), "rating_value": rng.randint(1, 5) * 1.0,
               "comment": "fine", "timestamp": "2025-01-15T10:%02d:00" % (i % 60)}
         topic, key = "nail_salon_ratings", str(cid)
+    elif scenario == "clicks":
+        uid = "u%d" % rng.randint(1, 30)
+        ev = {"event_id": "e%05d" % i, "user_id": uid, "url": "/p/%d" % (i % 7),
+              "referrer": "https://example.org/", "ua": "Mozilla/5.0",
+              "ts": "2026-01-0%dT10:%02d:00Z" % (7 + i % 2, i % 60)}
+        topic, key = "clickstream", uid
     else:
         dev = "dev-%d" % rng.randint(1, 12)
         ev = {"device_id": dev, "site": "s%d" % (i % 3), "temp_c": 20.5, "humidity": 40.0,
