@@ -24,23 +24,26 @@ check "ratings: 60 delivered" '[ "$(wc -l <"$T/reports")" = 60 ]'
 check "ratings: rows = delivered, once each" 'wait_sql "select count(*) || \" \" || count(distinct _kafka_offset) from bronze_ratings_streaming" "60 60"'
 sql "select customer_id || ' ' || _kafka_partition || ' ' || _kafka_offset from bronze_ratings_streaming" | sort >"$T/rows"
 check "ratings: _kafka_partition and _kafka_offset as the delivery reports said" 'diff "$T/reports" "$T/rows" >&2'
-kill -TERM "$pid"; wait "$pid" || true; pid=
-rm -rf "$T/d" "$T/up.log"
+restart() { # example yaml
+    kill -TERM "$pid"; wait "$pid" || true; pid=
+    rm -rf "$T/d" "$T/up.log"
+    floe_up_start -c "$EX/$1"
+}
+keyed() { # name scenario n count-query what: produce n keyed events, then
+          # every one delivered and in the table, each key in one partition
+    $PY "$LIB" "127.0.0.1:$(kport)" "$2" "$3" >"$T/$1"
+    check "$1: $3 delivered" "[ \"\$(wc -l <'$T/$1')\" = $3 ]"
+    check "$1: rows = delivered$6" "wait_sql \"$4\" \"$5\""
+    check "$1: each key in one partition, several partitions used" \
+        "[ \"\$(cut -d' ' -f1,2 '$T/$1' | sort -u | wc -l)\" = \"\$(cut -d' ' -f1 '$T/$1' | sort -u | wc -l)\" ] && [ \"\$(cut -d' ' -f2 '$T/$1' | sort -u | wc -l)\" -gt 1 ]"
+}
 
-floe_up_start -c "$EX/iot.yaml"
-$PY "$LIB" "127.0.0.1:$(kport)" iot 80 >"$T/iot"
-check "iot: 80 delivered" '[ "$(wc -l <"$T/iot")" = 80 ]'
-check "iot: rows = delivered" 'wait_sql "select count(*) from iot" 80'
-check "iot: each device in one partition, several partitions used" '[ "$(cut -d" " -f1,2 "$T/iot" | sort -u | wc -l)" = "$(cut -d" " -f1 "$T/iot" | sort -u | wc -l)" ] && [ "$(cut -d" " -f2 "$T/iot" | sort -u | wc -l)" -gt 1 ]'
+restart iot.yaml
+keyed iot iot 80 "select count(*) from iot" 80 ""
 check "iot: dt = date(ts)" '[ "$(sql "select count(*) from iot where dt != substr(ts, 1, 10)")" = 0 ]'
-kill -TERM "$pid"; wait "$pid" || true; pid=
-rm -rf "$T/d" "$T/up.log"
 
-floe_up_start -c "$EX/clickstream.yaml"
-$PY "$LIB" "127.0.0.1:$(kport)" clicks 90 >"$T/clicks"
-check "clickstream: 90 delivered" '[ "$(wc -l <"$T/clicks")" = 90 ]'
-check "clickstream: rows = delivered, once each" 'wait_sql "select count(*) || \" \" || count(distinct event_id) from clickstream" "90 90"'
-check "clickstream: each user in one partition, several partitions used" '[ "$(cut -d" " -f1,2 "$T/clicks" | sort -u | wc -l)" = "$(cut -d" " -f1 "$T/clicks" | sort -u | wc -l)" ] && [ "$(cut -d" " -f2 "$T/clicks" | sort -u | wc -l)" -gt 1 ]'
+restart clickstream.yaml
+keyed clickstream clicks 90 "select count(*) || ' ' || count(distinct event_id) from clickstream" "90 90" ", once each"
 check "clickstream: dt is the event's day (two days)" '[ "$(sql "select group_concat(dt || \":\" || n, \" \") from (select dt, count(*) n from clickstream group by dt order by dt)")" = "2026-01-07:45 2026-01-08:45" ]'
 
 echo "kafka_seeds: $pass passed, $fail failed"
