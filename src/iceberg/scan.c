@@ -146,6 +146,14 @@ static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
 static bool keep_manifest(void *ctx, const struct fl_ice_manifest_file *mf) {
     struct fl_ice_scan *sc = ctx;
     sc->stats.manifests_planned++;
+    /* no live entry (only DELETED ones, as the snapshot of a replace or a
+     * delete lists them): nothing to read, as Java's ManifestGroup skips
+     * manifests without added or existing files; counts of -1 (unknown)
+     * are read */
+    if (mf->added_files_count == 0 && mf->existing_files_count == 0) {
+        sc->stats.manifests_skipped++;
+        return false;
+    }
     if (sc->npreds &&
         !fl_ice_prune_manifest(sc->schema, fl_ice_meta_spec(sc->tbl->meta, mf->partition_spec_id),
                                mf, sc->preds, sc->npreds)) {
