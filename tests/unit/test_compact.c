@@ -65,15 +65,27 @@ static struct fl_batch *row_batch(struct fl_ice_table *tbl, int64_t id, const ch
     return b;
 }
 
-static void append(struct fl_ice_table *tbl, int64_t id, const char *city) {
-    struct fl_error err = {0};
-    struct fl_batch *b = row_batch(tbl, id, city);
+/* Appends the row (id, city) as one snapshot; no cmocka inside, so that
+ * threads may call it. */
+static fl_err_t try_append(struct fl_ice_table *tbl, int64_t id, const char *city,
+                           struct fl_error *err) {
+    char row[128];
+    snprintf(row, sizeof(row), "{\"id\":%lld,\"city\":\"%s\"}", (long long)id, city);
+    struct fl_batch *b = NULL;
     struct fl_ice_appender *ap = NULL;
-    assert_int_equal(fl_ice_appender_new(tbl, &ap, &err), FL_OK);
-    if (fl_ice_appender_add(ap, b, &err)) fail_msg("add: %s", err.msg);
-    if (fl_ice_appender_commit(ap, NULL, 0, NULL, &err)) fail_msg("commit: %s", err.msg);
+    fl_err_t rc = fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &b, err);
+    if (!rc) rc = fl_batch_append_json(b, row, strlen(row), err);
+    if (!rc) rc = fl_ice_appender_new(tbl, &ap, err);
+    if (!rc) rc = fl_ice_appender_add(ap, b, err);
+    if (!rc) rc = fl_ice_appender_commit(ap, NULL, 0, NULL, err);
     fl_ice_appender_free(ap);
     fl_batch_free(b);
+    return rc;
+}
+
+static void append(struct fl_ice_table *tbl, int64_t id, const char *city) {
+    struct fl_error err = {0};
+    if (try_append(tbl, id, city, &err)) fail_msg("append: %s", err.msg);
 }
 
 static bool id_is(void *ctx, const struct fl_batch *b, size_t row) {
@@ -93,12 +105,14 @@ static fl_err_t sink(void *ctx, const void *data, size_t len) {
     return fl_buf_append(ctx, data, len);
 }
 
-/* An equality delete on id (field 1) for the row (id, city), in city's
- * partition, committed as its own snapshot. */
-static void eq_delete(struct fl_ice_table *tbl, int64_t id, const char *city) {
+/* Writes rows (of schema) as a delete file of the given content in
+ * city's partition (db/t/data/city=<city>/<tag>-<id>.parquet) and commits
+ * it as its own snapshot; an equality delete is on id (field 1). */
+static void commit_delete_file(struct fl_ice_table *tbl, const struct fl_schema *schema,
+                               const struct fl_batch *rows, int64_t id, const char *city,
+                               int content, const char *tag) {
     struct fl_error err = {0};
     struct fl_batch *b = row_batch(tbl, id, city);
-    const struct fl_schema *schema = fl_ice_meta_current_schema(tbl->meta);
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     struct fl_ice_pval vals[2];
     fl_ice_spec_row_values(spec, b, 0, vals);
@@ -109,25 +123,36 @@ static void eq_delete(struct fl_ice_table *tbl, int64_t id, const char *city) {
     struct fl_pq_writer *pqw = NULL;
     struct fl_pq_file_result res = {0};
     assert_int_equal(fl_pq_writer_new(schema, &opts, sink, &file, &pqw, &err), FL_OK);
-    assert_int_equal(fl_pq_writer_add_batch(pqw, b, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_add_batch(pqw, rows, &err), FL_OK);
     assert_int_equal(fl_pq_writer_close(pqw, &res, &err), FL_OK);
     char key[256];
-    snprintf(key, sizeof(key), "db/t/data/city=%s/eq-%lld.parquet", city, (long long)id);
+    snprintf(key, sizeof(key), "db/t/data/city=%s/%s-%lld.parquet", city, tag, (long long)id);
     assert_int_equal(fl_store_put(tbl->store, key, file.data, file.len, &err), FL_OK);
     char *loc = fl_ice_table_uri(tbl, key);
     struct fl_ice_data_file df;
     assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, schema, &res, spec, vals, &err),
                      FL_OK);
-    df.content = FL_ICE_CONTENT_EQUALITY_DELETES;
-    df.equality_ids = fl_calloc(1, sizeof(int32_t));
-    df.equality_ids[0] = 1;
-    df.nequality = 1;
+    df.content = content;
+    if (content == FL_ICE_CONTENT_EQUALITY_DELETES) {
+        df.equality_ids = fl_calloc(1, sizeof(int32_t));
+        df.equality_ids[0] = 1;
+        df.nequality = 1;
+    }
     if (fl_ice_table_commit_files(tbl, &df, 1, NULL, 0, NULL, &err)) fail_msg("%s", err.msg);
     fl_ice_data_file_fini(&df);
     fl_free(loc);
     fl_pq_file_result_fini(&res);
     fl_pq_writer_free(pqw);
     fl_buf_fini(&file);
+    fl_batch_free(b);
+}
+
+/* An equality delete on id (field 1) for the row (id, city), in city's
+ * partition, committed as its own snapshot. */
+static void eq_delete(struct fl_ice_table *tbl, int64_t id, const char *city) {
+    struct fl_batch *b = row_batch(tbl, id, city);
+    commit_delete_file(tbl, fl_ice_meta_current_schema(tbl->meta), b, id, city,
+                       FL_ICE_CONTENT_EQUALITY_DELETES, "eq");
     fl_batch_free(b);
 }
 
@@ -173,33 +198,7 @@ static void pos_delete_spelled(struct fl_ice_table *tbl, int64_t id, const char 
     struct fl_batch *pb = NULL;
     assert_int_equal(fl_batch_new(ps, 0, &pb, &err), FL_OK);
     if (fl_batch_append_json(pb, row, strlen(row), &err)) fail_msg("%s", err.msg);
-    struct fl_batch *b = row_batch(tbl, id, city);
-    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
-    struct fl_ice_pval vals[2];
-    fl_ice_spec_row_values(spec, b, 0, vals);
-    struct fl_buf file;
-    fl_buf_init(&file, FL_BUF_NOMAX);
-    struct fl_pq_writer_opts opts;
-    fl_pq_writer_opts_default(&opts);
-    struct fl_pq_writer *pqw = NULL;
-    struct fl_pq_file_result res = {0};
-    assert_int_equal(fl_pq_writer_new(ps, &opts, sink, &file, &pqw, &err), FL_OK);
-    assert_int_equal(fl_pq_writer_add_batch(pqw, pb, &err), FL_OK);
-    assert_int_equal(fl_pq_writer_close(pqw, &res, &err), FL_OK);
-    char key[256];
-    snprintf(key, sizeof(key), "db/t/data/city=%s/pos-%lld.parquet", city, (long long)id);
-    assert_int_equal(fl_store_put(tbl->store, key, file.data, file.len, &err), FL_OK);
-    char *loc = fl_ice_table_uri(tbl, key);
-    struct fl_ice_data_file df;
-    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, ps, &res, spec, vals, &err), FL_OK);
-    df.content = FL_ICE_CONTENT_POSITION_DELETES;
-    if (fl_ice_table_commit_files(tbl, &df, 1, NULL, 0, NULL, &err)) fail_msg("%s", err.msg);
-    fl_ice_data_file_fini(&df);
-    fl_free(loc);
-    fl_pq_file_result_fini(&res);
-    fl_pq_writer_free(pqw);
-    fl_buf_fini(&file);
-    fl_batch_free(b);
+    commit_delete_file(tbl, ps, pb, id, city, FL_ICE_CONTENT_POSITION_DELETES, "pos");
     fl_batch_free(pb);
     fl_schema_free(ps);
 }
@@ -483,19 +482,9 @@ static void *append_thread(void *arg) {
         snprintf(a->error, sizeof(a->error), "load: %s", err.msg);
         return NULL;
     }
-    for (int i = 0; i < a->n && !a->error[0]; i++) {
-        char row[64];
-        snprintf(row, sizeof(row), "{\"id\":%d,\"city\":\"c\"}", a->first + i);
-        struct fl_batch *b = NULL;
-        struct fl_ice_appender *ap = NULL;
-        if (fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &b, &err) ||
-            fl_batch_append_json(b, row, strlen(row), &err) ||
-            fl_ice_appender_new(tbl, &ap, &err) || fl_ice_appender_add(ap, b, &err) ||
-            fl_ice_appender_commit(ap, NULL, 0, NULL, &err))
+    for (int i = 0; i < a->n && !a->error[0]; i++)
+        if (try_append(tbl, a->first + i, "c", &err))
             snprintf(a->error, sizeof(a->error), "%s", err.msg);
-        fl_ice_appender_free(ap);
-        fl_batch_free(b);
-    }
     a->conflicts = tbl->conflicts;
     fl_ice_table_free(tbl);
     return NULL;
