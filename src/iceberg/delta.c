@@ -12,9 +12,10 @@
  *
  * How: per commit attempt, on the fresh base, walk from the current
  * snapshot back to the plan's; if every snapshot on the way is an
- * append (nothing removed), pass without reading a manifest - the common
- * case, a pipeline alone or beside expiry. Otherwise read the live data
- * files of the current snapshot and require every named one.
+ * append (nothing removed), pass without reading a manifest or sorting
+ * the paths - the common case, a pipeline alone or beside expiry.
+ * Otherwise read the live data files of the current snapshot and require
+ * every named one.
  */
 #include "iceberg/table_int.h"
 #include "core/mem.h"
@@ -28,13 +29,18 @@ static int str_cmp(const void *a, const void *b) {
 
 void fl_ice_delta_check_init(struct fl_ice_delta_check *dc, int64_t base, const char *const *refs,
                              int nrefs) {
-    *dc = (struct fl_ice_delta_check){.base = base};
-    if (nrefs <= 0) return;
-    char **v = fl_calloc((size_t)nrefs, sizeof(*v));
-    for (int i = 0; i < nrefs; i++) v[i] = (char *)refs[i]; /* borrowed while sorting */
-    qsort(v, (size_t)nrefs, sizeof(*v), str_cmp);
+    *dc = (struct fl_ice_delta_check){.base = base, .given = refs, .ngiven = nrefs > 0 ? nrefs : 0};
+}
+
+/* The sorted, distinct copies of the given paths (once per commit, and
+ * only when a full check is needed: the common commit never sorts). */
+static void refs_sort(struct fl_ice_delta_check *dc) {
+    if (dc->refs || dc->ngiven == 0) return;
+    char **v = fl_calloc((size_t)dc->ngiven, sizeof(*v));
+    for (int i = 0; i < dc->ngiven; i++) v[i] = (char *)dc->given[i]; /* borrowed while sorting */
+    qsort(v, (size_t)dc->ngiven, sizeof(*v), str_cmp);
     int n = 0;
-    for (int i = 0; i < nrefs; i++)
+    for (int i = 0; i < dc->ngiven; i++)
         if (n == 0 || strcmp(v[n - 1], v[i]) != 0) v[n++] = v[i];
     for (int i = 0; i < n; i++) v[i] = fl_strdup(v[i]);
     dc->refs = v;
@@ -78,9 +84,10 @@ static int live_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
 }
 
 fl_err_t fl_ice_delta_validate(void *ctx, struct fl_ice_table *tbl, struct fl_error *err) {
-    const struct fl_ice_delta_check *dc = ctx;
+    struct fl_ice_delta_check *dc = ctx;
     const struct fl_ice_meta *meta = tbl->meta;
-    if (dc->nrefs == 0 || appends_only_since(meta, dc->base)) return FL_OK;
+    if (dc->ngiven == 0 || appends_only_since(meta, dc->base)) return FL_OK;
+    refs_sort(dc);
     if (meta->current_snapshot_id == FL_ICE_NO_SNAPSHOT)
         return fl_errf(err, FL_ERR_CONFLICT,
                        "the %d data files the deletes name are gone: the table has no snapshot",

@@ -55,7 +55,9 @@ fl_err_t fl_ice_table_commit_rw(struct fl_ice_table *tbl, const struct fl_ice_re
  * append was committed since base. FL_ERR_CONFLICT when one is gone. */
 struct fl_ice_delta_check {
     int64_t base;
-    char **refs; /* sorted, distinct (fl_ice_delta_check_init) */
+    const char *const *given; /* borrowed, as the caller passed them */
+    int ngiven;
+    char **refs; /* sorted, distinct copies, made by the first full check */
     int nrefs;
 };
 void fl_ice_delta_check_init(struct fl_ice_delta_check *dc, int64_t base, const char *const *refs,
