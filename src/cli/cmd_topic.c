@@ -3,19 +3,20 @@
  *
  *   create NAME [--partitions N] [--sync always|interval|never]
  *               [--retention-ms MS] [--retention-bytes B] [--segment-bytes B]
+ *   alter NAME --partitions N      (adds partitions; never removes)
  *   list | describe NAME | delete NAME
  *   tail NAME [--partition P] [--from-beginning|--offset O|--time ISO]
  *             [--follow] [--max N]
  *
  * The log is --log-dir DIR, else $FLOE_LOG_DIR, else ./data/log. list,
  * describe and tail open it read-only, so they work beside a running
- * `floe up`; create and delete need the log to themselves (the writer's
- * lock). tail prints one JSON object a line: {"topic", "partition",
- * "offset", "timestamp" (ms), "key" (string or null), "value" (the JSON
- * value when the bytes parse as JSON, else a string)}; bytes that are not
- * UTF-8 become U+FFFD. Without a position tail starts at the end (as
- * kafka-console-consumer); --follow polls for new records (reopening the
- * read-only view) until interrupted.
+ * `floe up`; create, alter and delete need the log to themselves (the
+ * writer's lock: beside a running floe up, Kafka's CreatePartitions grows
+ * a topic instead, e.g. kafka-topics --alter or an AdminClient). tail prints one JSON object a
+ * line: {"topic", "partition", "offset", "timestamp" (ms), "key" (string or null), "value" (the
+ * JSON value when the bytes parse as JSON, else a string)}; bytes that are not UTF-8 become U+FFFD.
+ * Without a position tail starts at the end (as kafka-console-consumer); --follow polls for new
+ * records (reopening the read-only view) until interrupted.
  */
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
@@ -50,12 +51,15 @@ struct topts {
     int64_t offset, time_ms;
     int follow;
     int64_t max;
+    bool given_partitions; /* --partitions was on the command line */
 };
 
 static void usage(FILE *f) {
     fprintf(f, "usage: floe topic [--log-dir DIR] COMMAND ...\n"
                "  create NAME [--partitions N] [--sync always|interval|never] [--retention-ms MS]\n"
                "              [--retention-bytes B] [--segment-bytes B]\n"
+               "  alter NAME --partitions N   (adds partitions; a running floe up takes\n"
+               "              Kafka's CreatePartitions instead)\n"
                "  list | describe NAME | delete NAME\n"
                "  tail NAME [--partition P] [--from-beginning|--offset O|--time ISO] [--follow] "
                "[--max N]\n"
@@ -106,7 +110,7 @@ static fl_err_t opt_offset(void *target, const char *v, struct fl_error *err) {
 static int parse(int argc, char **argv, struct topts *o) {
     memset(o, 0, sizeof(*o));
     fl_log_topic_config_default(&o->cfg);
-    int64_t partitions = o->cfg.partitions, partition = -1;
+    int64_t partitions = -1, partition = -1; /* -1: not given */
     o->max = -1;
     const struct fl_cli_opt opts[] = {
         {.name = "--log-dir", .kind = FL_CLI_STR, .target = &o->log_dir},
@@ -134,7 +138,8 @@ static int parse(int argc, char **argv, struct topts *o) {
     int npos;
     int rc = fl_cli_opts("topic", opts, argc, argv, pos, 2, &npos, usage);
     if (rc >= 0) return rc;
-    o->cfg.partitions = (int)partitions;
+    o->given_partitions = partitions > 0;
+    if (partitions > 0) o->cfg.partitions = (int)partitions;
     o->partition = (int)partition;
     o->cmd = npos > 0 ? pos[0] : NULL;
     o->name = npos > 1 ? pos[1] : NULL;
@@ -387,9 +392,14 @@ int fl_cli_topic(int argc, char **argv) {
     int status = 1;
     if (!strcmp(o.cmd, "tail")) return tail(&o);
     bool ro = !strcmp(o.cmd, "list") || !strcmp(o.cmd, "describe");
-    if (!ro && strcmp(o.cmd, "create") != 0 && strcmp(o.cmd, "delete") != 0) {
+    if (!ro && strcmp(o.cmd, "create") != 0 && strcmp(o.cmd, "delete") != 0 &&
+        strcmp(o.cmd, "alter") != 0) {
         fprintf(stderr, "floe topic: unknown command \"%s\"\n", o.cmd);
         usage(stderr);
+        return 2;
+    }
+    if (!strcmp(o.cmd, "alter") && !o.given_partitions) {
+        fprintf(stderr, "floe topic alter: needs --partitions N (the new, larger count)\n");
         return 2;
     }
     if (open_log(&o, ro, &log, &err)) return fail("", &err);
@@ -403,6 +413,14 @@ int fl_cli_topic(int argc, char **argv) {
         } else {
             printf("created topic %s (%d partition%s, sync %s)\n", o.name, o.cfg.partitions,
                    o.cfg.partitions == 1 ? "" : "s", sync_name(o.cfg.sync));
+            status = 0;
+        }
+    } else if (!strcmp(o.cmd, "alter")) {
+        int before = 0;
+        if (fl_log_topic_add_partitions(log, o.name, o.cfg.partitions, false, &before, &err)) {
+            status = fail("alter", &err);
+        } else {
+            printf("topic %s: %d partitions (was %d)\n", o.name, o.cfg.partitions, before);
             status = 0;
         }
     } else {

@@ -1,6 +1,7 @@
 /*
- * admin.c - the admin APIs: CreateTopics (v0-v5), DeleteTopics (v0-v5)
- * and DescribeConfigs (v0-v4), over the log's topics.
+ * admin.c - the admin APIs: CreateTopics (v0-v5), DeleteTopics (v0-v5),
+ * CreatePartitions (v0-v3) and DescribeConfigs (v0-v4), over the log's
+ * topics.
  *
  * Topic configs map onto the log's (log.h's struct fl_log_topic_config):
  * retention.ms, retention.bytes, segment.bytes, segment.ms and
@@ -9,8 +10,13 @@
  * a value out of the log's range, gets INVALID_CONFIG and creates
  * nothing; a replication factor other than 1 (or -1, the default)
  * INVALID_REPLICATION_FACTOR (one broker); explicit replica assignments
- * are taken for their partition count. DescribeConfigs answers those
- * keys for a topic and floe's Kafka settings for the broker.
+ * are taken for their partition count. CreatePartitions grows a topic
+ * (fl_log_topic_add_partitions): a count not above the current one is
+ * INVALID_PARTITIONS, and an explicit assignment must give each new
+ * partition this one broker, else INVALID_REPLICA_ASSIGNMENT; a topic
+ * named twice is grown once and the second gets INVALID_PARTITIONS.
+ * DescribeConfigs answers those keys for a topic and floe's Kafka
+ * settings for the broker.
  */
 #include "kafka/kafka_int.h"
 
@@ -173,6 +179,90 @@ fl_err_t fl_kafka_delete_topics(struct fl_kafka *k, struct fl_kafka_req *rq, str
         fl_kafka_wr_kstr(w, flex, s);
         fl_kafka_wr_i16(w, code);
         if (rq->version >= 5) fl_kafka_wr_str(w, flex, code ? err.msg : NULL);
+        fl_kafka_wr_tags(w, flex);
+    }
+    fl_kafka_wr_tags(w, flex);
+    return FL_OK;
+}
+
+struct grow {
+    struct fl_kafka_str shown;
+    char name[FL_KAFKA_TOPIC_MAX + 1];
+    int32_t count;
+    int32_t nassign; /* -1: no assignment (null) */
+    bool assign_ok;  /* every new partition on this broker, one replica */
+};
+
+/* One topic of a CreatePartitions request. */
+static void grow_read(struct fl_kafka_rd *rd, bool flex, struct grow *g) {
+    g->shown = fl_kafka_rd_str(rd, flex);
+    g->count = fl_kafka_rd_i32(rd);
+    g->nassign = fl_kafka_rd_array(rd, flex, flex ? 2 : 4);
+    g->assign_ok = true;
+    for (int32_t i = 0; i < g->nassign && !rd->bad; i++) {
+        int32_t nb = fl_kafka_rd_array(rd, flex, 4);
+        g->assign_ok &= nb == 1;
+        for (int32_t j = 0; j < nb && !rd->bad; j++)
+            g->assign_ok &= fl_kafka_rd_i32(rd) == FL_KAFKA_NODE_ID;
+        fl_kafka_rd_tags(rd, flex);
+    }
+    fl_kafka_rd_tags(rd, flex);
+    if (!fl_kafka_str_copy(g->shown, g->name, sizeof(g->name))) g->name[0] = 0;
+}
+
+/* Grows one topic as g asks (or checks only); a Kafka code, *msg its message. */
+static int16_t grow_apply(struct fl_kafka *k, const struct grow *g, bool validate_only,
+                          struct fl_error *err, const char **msg) {
+    int np = 0;
+    *msg = NULL;
+    if (!g->name[0] || fl_kafka_topic_partitions(k, g->name, false, &np)) {
+        *msg = "no such topic";
+        return FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    if (g->nassign >= 0 && g->count > np && (g->nassign != g->count - np || !g->assign_ok)) {
+        *msg = "floe is one broker: an assignment names broker 1 once for each new partition";
+        return FL_KAFKA_INVALID_REPLICA_ASSIGNMENT;
+    }
+    fl_err_t rc = fl_log_topic_add_partitions(k->log, g->name, g->count, validate_only, NULL, err);
+    if (rc) *msg = err->msg;
+    switch (rc) {
+    case FL_OK:
+        return FL_KAFKA_NONE;
+    case FL_ERR_NOTFOUND:
+        return FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+    case FL_ERR_RANGE:
+    case FL_ERR_LIMIT:
+        return FL_KAFKA_INVALID_PARTITIONS;
+    default:
+        return FL_KAFKA_KAFKA_STORAGE_ERROR;
+    }
+}
+
+fl_err_t fl_kafka_create_partitions(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                    struct fl_kafka_rd *rd, struct fl_kafka_wr *w) {
+    bool flex = rq->flex;
+    struct fl_kafka_rd topics = *rd;
+    int32_t n = fl_kafka_rd_array(rd, flex, flex ? 6 : 9);
+    for (int32_t i = 0; i < n && !rd->bad; i++) {
+        struct grow g;
+        grow_read(rd, flex, &g);
+    }
+    (void)fl_kafka_rd_i32(rd); /* timeout: adding is synchronous */
+    bool validate_only = fl_kafka_rd_i8(rd) != 0;
+    fl_kafka_rd_tags(rd, flex);
+    if (rd->bad || n < 0) return FL_ERR_CORRUPT; /* read whole before anything changes */
+    (void)fl_kafka_rd_array(&topics, flex, 1);
+    fl_kafka_wr_i32(w, 0);
+    fl_kafka_wr_array(w, flex, n);
+    for (int32_t i = 0; i < n; i++) {
+        struct grow g;
+        grow_read(&topics, flex, &g);
+        struct fl_error err = {0};
+        const char *msg;
+        int16_t code = grow_apply(k, &g, validate_only, &err, &msg);
+        fl_kafka_wr_kstr(w, flex, g.shown);
+        fl_kafka_wr_i16(w, code);
+        fl_kafka_wr_str(w, flex, code ? msg : NULL);
         fl_kafka_wr_tags(w, flex);
     }
     fl_kafka_wr_tags(w, flex);

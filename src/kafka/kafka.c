@@ -47,6 +47,7 @@ const struct fl_kafka_api fl_kafka_apis[] = {
     {22, 0, 4, 2, "InitProducerId", fl_kafka_init_producer_id},
     {32, 0, 4, 4, "DescribeConfigs", fl_kafka_describe_configs},
     {36, 0, 2, 2, "SaslAuthenticate", fl_kafka_sasl_authenticate},
+    {37, 0, 3, 2, "CreatePartitions", fl_kafka_create_partitions},
 };
 const int fl_kafka_napis = (int)(sizeof(fl_kafka_apis) / sizeof(fl_kafka_apis[0]));
 

@@ -42,6 +42,7 @@ enum {
     FL_KAFKA_TOPIC_ALREADY_EXISTS = 36,
     FL_KAFKA_INVALID_PARTITIONS = 37,
     FL_KAFKA_INVALID_REPLICATION_FACTOR = 38,
+    FL_KAFKA_INVALID_REPLICA_ASSIGNMENT = 39,
     FL_KAFKA_INVALID_CONFIG = 40,
     FL_KAFKA_INVALID_REQUEST = 42,
     FL_KAFKA_UNSUPPORTED_FOR_MESSAGE_FORMAT = 43,
@@ -202,6 +203,8 @@ fl_err_t fl_kafka_create_topics(struct fl_kafka *k, struct fl_kafka_req *rq, str
                                 struct fl_kafka_wr *w);
 fl_err_t fl_kafka_delete_topics(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_kafka_rd *rd,
                                 struct fl_kafka_wr *w);
+fl_err_t fl_kafka_create_partitions(struct fl_kafka *k, struct fl_kafka_req *rq,
+                                    struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
 fl_err_t fl_kafka_describe_configs(struct fl_kafka *k, struct fl_kafka_req *rq,
                                    struct fl_kafka_rd *rd, struct fl_kafka_wr *w);
 /* offsets.c */

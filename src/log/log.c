@@ -178,9 +178,10 @@ fl_err_t fl_log_retention_run(struct fl_log *log, int *removed, struct fl_error 
     int n, total = 0;
     struct fl_log_topic **v = get_all(log, &n);
     int64_t now = fl_time_now_us();
-    for (int i = 0; i < n; i++)
-        for (int p = 0; p < v[i]->cfg.partitions; p++)
-            total += fl_log_part_retention(&v[i]->parts[p], now);
+    for (int i = 0; i < n; i++) {
+        const struct fl_log_parts *ps = fl_log_topic_parts(v[i]);
+        for (int p = 0; p < ps->n; p++) total += fl_log_part_retention(ps->v[p], now);
+    }
     put_all(log, v, n);
     if (removed) *removed = total;
     return FL_OK;
@@ -205,10 +206,11 @@ static void *bg_main(void *arg) {
         pthread_mutex_unlock(&log->lock);
         int n;
         struct fl_log_topic **v = get_all(log, &n);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
+            const struct fl_log_parts *ps = fl_log_topic_parts(v[i]);
             if (v[i]->cfg.sync == FL_LOG_SYNC_INTERVAL)
-                for (int p = 0; p < v[i]->cfg.partitions; p++)
-                    fl_log_part_flush(&v[i]->parts[p], false);
+                for (int p = 0; p < ps->n; p++) fl_log_part_flush(ps->v[p], false);
+        }
         put_all(log, v, n);
         int64_t now = fl_time_mono_us();
         if (log->opts.retention_check_ms > 0 &&

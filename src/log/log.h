@@ -106,6 +106,18 @@ fl_err_t fl_log_topic_create(struct fl_log *log, const char *topic,
 fl_err_t fl_log_topic_ensure(struct fl_log *log, const char *topic,
                              const struct fl_log_topic_config *cfg, struct fl_error *err);
 fl_err_t fl_log_topic_delete(struct fl_log *log, const char *topic, struct fl_error *err);
+/* (Added) Grows topic to count partitions (Kafka's CreatePartitions):
+ * the new ones are created empty, then the count is persisted in the
+ * topic's config atomically, then they are published to appends and
+ * reads at once; appends and reads of the old ones go on meanwhile.
+ * *before (may be NULL) gets the count before. With validate_only
+ * everything is checked and nothing changed. Errors: FL_ERR_NOTFOUND
+ * for an unknown topic, FL_ERR_RANGE when count is not above the
+ * current count (partitions are never removed), FL_ERR_LIMIT past
+ * FL_LOG_MAX_PARTITIONS, FL_ERR_IO (nothing added) when a file could
+ * not be written. */
+fl_err_t fl_log_topic_add_partitions(struct fl_log *log, const char *topic, int count,
+                                     bool validate_only, int *before, struct fl_error *err);
 /* Calls fn for each topic name, sorted; a non-zero return stops. */
 fl_err_t fl_log_topic_list(struct fl_log *log, int (*fn)(void *ctx, const char *topic), void *ctx,
                            struct fl_error *err);

@@ -8,7 +8,12 @@
  *                      thread, the disk-usage counter (atomic) and the
  *                      consumer offsets (log->off_lock).
  *   struct fl_log_topic is reference counted (refs under log->lock): a
- *                      deleted topic is freed by its last user.
+ *                      deleted topic is freed by its last user. Its
+ *                      partitions are an array of pointers published
+ *                      atomically (fl_log_topic_parts): adding partitions
+ *                      publishes a longer copy under log->lock and keeps
+ *                      the old array until the topic is freed, so a reader
+ *                      that loaded it never sees it change or go away.
  *   struct fl_log_part  one mutex (part->lock) guards its segment list,
  *                      end offset, sizes and indexes; fsync runs outside
  *                      it (group commit, see partition.c).
@@ -75,14 +80,29 @@ struct fl_log_part {
     uint64_t trunc_epoch; /* bumped when unsynced appends are cut off (fsync ENOSPC) */
 };
 
+/* One published set of a topic's partitions: n pointers, by id. Never
+ * changed once published; a longer one replaces it (older links the one
+ * it replaced, freed with the topic). */
+struct fl_log_parts {
+    struct fl_log_parts *older;
+    int n;
+    struct fl_log_part *v[];
+};
+
 struct fl_log_topic {
     char *name;
     char *dir;
-    struct fl_log_topic_config cfg;
-    struct fl_log_part *parts;
+    struct fl_log_topic_config cfg; /* cfg.partitions: the count at open; parts->n is current */
+    struct fl_log_parts *parts;     /* __atomic (fl_log_topic_parts); replaced under log->lock */
     int refs;
     bool deleted;
 };
+
+/* The topic's current partitions (acquire: a new array's partitions are
+ * whole before readers see it). Valid while the caller holds the topic. */
+static inline struct fl_log_parts *fl_log_topic_parts(struct fl_log_topic *t) {
+    return __atomic_load_n(&t->parts, __ATOMIC_ACQUIRE);
+}
 
 struct fl_log_group_off {
     char *group, *topic;
@@ -144,9 +164,12 @@ fl_err_t fl_log_seg_path(char *out, size_t outsz, const char *dir, int64_t base,
                          struct fl_error *err);
 
 /* partition.c */
+/* Opens (creating when missing, unless the log is read-only) partition
+ * id of topic into *out, which the caller owns (fl_log_part_free). */
 fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id,
-                          struct fl_error *err);
-void fl_log_part_close(struct fl_log_part *part);
+                          struct fl_log_part **out, struct fl_error *err);
+/* Fsyncs, closes and frees part (NULL is fine). */
+void fl_log_part_free(struct fl_log_part *part);
 /* INTERVAL flush when due (background thread). */
 void fl_log_part_flush(struct fl_log_part *part, bool force);
 /* Retention and age roll for one partition; returns segments removed. */

@@ -94,10 +94,10 @@ static int64_t parse_name(const char *name, const char *ext) {
     return v;
 }
 
-fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id,
-                          struct fl_error *err) {
-    struct fl_log_part *part = &topic->parts[id];
-    memset(part, 0, sizeof(*part));
+/* Opens the partition's segments into part (its folder created first
+ * unless the log is read-only). */
+static fl_err_t part_load(struct fl_log *log, struct fl_log_topic *topic, struct fl_log_part *part,
+                          int id, struct fl_error *err) {
     part->log = log;
     part->topic = topic;
     part->id = id;
@@ -169,8 +169,24 @@ out:
     return rc;
 }
 
-void fl_log_part_close(struct fl_log_part *part) {
-    if (!part->dir) return;
+fl_err_t fl_log_part_open(struct fl_log *log, struct fl_log_topic *topic, int id,
+                          struct fl_log_part **out, struct fl_error *err) {
+    struct fl_log_part *part = fl_calloc(1, sizeof(*part));
+    fl_err_t rc = part_load(log, topic, part, id, err);
+    if (rc) {
+        fl_log_part_free(part);
+        return rc;
+    }
+    *out = part;
+    return FL_OK;
+}
+
+void fl_log_part_free(struct fl_log_part *part) {
+    if (!part) return;
+    if (!part->dir) {
+        fl_free(part);
+        return;
+    }
     if (part->nsegs) {
         if (!part->failed_errno && !part->log->ro) (void)!fdatasync(active(part)->fd);
         for (int i = 0; i < part->nsegs; i++) {
@@ -182,7 +198,7 @@ void fl_log_part_close(struct fl_log_part *part) {
     pthread_mutex_destroy(&part->lock);
     pthread_cond_destroy(&part->sync_cond);
     fl_free(part->dir);
-    memset(part, 0, sizeof(*part));
+    fl_free(part);
 }
 
 /* Seals the active segment (fsynced) and starts a new one at the end
@@ -267,16 +283,20 @@ static fl_err_t group_commit(struct fl_log_part *part, int64_t upto, uint64_t ep
     return FL_OK;
 }
 
+/* The topic (held: the caller puts it) and its partition, from the
+ * partitions published now. */
 static fl_err_t part_get(struct fl_log *log, const char *topic, int partition,
-                         struct fl_log_topic **t, struct fl_error *err) {
+                         struct fl_log_topic **t, struct fl_log_part **part, struct fl_error *err) {
     *t = fl_log_topic_get(log, topic);
     if (!*t) return fl_errf(err, FL_ERR_NOTFOUND, "no topic \"%s\"", topic ? topic : "");
-    if (partition < 0 || partition >= (*t)->cfg.partitions) {
-        int n = (*t)->cfg.partitions;
+    const struct fl_log_parts *ps = fl_log_topic_parts(*t);
+    if (partition < 0 || partition >= ps->n) {
+        int n = ps->n;
         fl_log_topic_put(log, *t);
         return fl_errf(err, FL_ERR_NOTFOUND, "topic \"%s\" has no partition %d (it has %d)", topic,
                        partition, n);
     }
+    *part = ps->v[partition];
     return FL_OK;
 }
 
@@ -324,7 +344,8 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
     if (!recs || n < 1) return fl_errf(err, FL_ERR_INVALID, "append of no records");
     if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     struct fl_log_topic *t;
-    fl_err_t rc = part_get(log, topic, partition, &t, err);
+    struct fl_log_part *part;
+    fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
     struct fl_buf buf;
     fl_buf_init(&buf, (size_t)t->cfg.max_append_bytes);
@@ -335,8 +356,8 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
     if (!rc) {
         struct fl_log_batch_hdr h;
         fl_log_batch_hdr_parse(buf.data, &h);
-        rc = part_append(log, t, &t->parts[partition], buf.data, buf.len, n, h.max_timestamp,
-                         base_offset, NULL, err);
+        rc = part_append(log, t, part, buf.data, buf.len, n, h.max_timestamp, base_offset, NULL,
+                         err);
     }
     fl_buf_fini(&buf);
     fl_log_topic_put(log, t);
@@ -349,7 +370,8 @@ fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partitio
     if (later) later->pending = false;
     if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
     struct fl_log_topic *t;
-    fl_err_t rc = part_get(log, topic, partition, &t, err);
+    struct fl_log_part *part;
+    fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
     struct fl_log_batch_hdr h;
     if (len > (size_t)t->cfg.max_append_bytes) {
@@ -379,8 +401,8 @@ fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partitio
             info->producer_epoch = h.producer_epoch;
             info->base_sequence = h.base_sequence;
         }
-        rc = part_append(log, t, &t->parts[partition], batch, len, h.count, h.max_timestamp,
-                         base_offset, later, err);
+        rc = part_append(log, t, part, batch, len, h.count, h.max_timestamp, base_offset, later,
+                         err);
     }
     fl_log_topic_put(log, t);
     return rc;
@@ -390,9 +412,9 @@ fl_err_t fl_log_wait_durable(struct fl_log *log, const char *topic, int partitio
                              const struct fl_log_durable *d, struct fl_error *err) {
     if (!d->pending) return FL_OK;
     struct fl_log_topic *t;
-    fl_err_t rc = part_get(log, topic, partition, &t, err);
+    struct fl_log_part *part;
+    fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
-    struct fl_log_part *part = &t->parts[partition];
     pthread_mutex_lock(&part->lock);
     rc = group_commit(part, d->end, d->epoch, err);
     pthread_mutex_unlock(&part->lock);
@@ -440,9 +462,9 @@ fl_err_t fl_log_read(struct fl_log *log, const char *topic, int partition, int64
                      size_t max_bytes, struct fl_buf *out, int64_t *next_offset,
                      struct fl_error *err) {
     struct fl_log_topic *t;
-    fl_err_t rc = part_get(log, topic, partition, &t, err);
+    struct fl_log_part *part;
+    fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
-    struct fl_log_part *part = &t->parts[partition];
     size_t got = 0;
     *next_offset = offset;
     pthread_mutex_lock(&part->lock);
@@ -510,9 +532,9 @@ out:
 fl_err_t fl_log_offset_for_time(struct fl_log *log, const char *topic, int partition, int64_t ts_ms,
                                 int64_t *offset, struct fl_error *err) {
     struct fl_log_topic *t;
-    fl_err_t rc = part_get(log, topic, partition, &t, err);
+    struct fl_log_part *part;
+    fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
-    struct fl_log_part *part = &t->parts[partition];
     struct fl_buf buf;
     fl_buf_init(&buf, FL_BUF_NOMAX);
     pthread_mutex_lock(&part->lock);

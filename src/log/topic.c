@@ -139,12 +139,26 @@ static char *topic_dir(struct fl_log *log, const char *name) {
     return p;
 }
 
+/* A partition array of n entries, the first old->n of them old's
+ * (old may be NULL); the rest NULL. */
+static struct fl_log_parts *parts_new(const struct fl_log_parts *old, int n) {
+    struct fl_log_parts *ps = fl_calloc(1, sizeof(*ps) + (size_t)n * sizeof(ps->v[0]));
+    ps->n = n;
+    if (old) memcpy(ps->v, old->v, (size_t)old->n * sizeof(ps->v[0]));
+    return ps;
+}
+
 void fl_log_topic_free(struct fl_log_topic *topic) {
     if (!topic) return;
-    if (topic->parts)
-        for (int i = 0; i < topic->cfg.partitions; i++) fl_log_part_close(&topic->parts[i]);
+    struct fl_log_parts *ps = topic->parts;
+    if (ps)
+        for (int i = 0; i < ps->n; i++) fl_log_part_free(ps->v[i]);
     if (topic->deleted && topic->dir) fl_log_rm_rf(topic->dir);
-    fl_free(topic->parts);
+    while (ps) { /* the current array and every one it replaced */
+        struct fl_log_parts *older = ps->older;
+        fl_free(ps);
+        ps = older;
+    }
     fl_free(topic->name);
     fl_free(topic->dir);
     fl_free(topic);
@@ -161,8 +175,9 @@ static fl_err_t topic_open(struct fl_log *log, const char *name, struct fl_log_t
     fl_err_t rc = fl_path_fmt(path, sizeof(path), err, "%s/topic.json", t->dir);
     if (!rc) rc = config_load(path, &t->cfg, err);
     if (rc) goto out;
-    t->parts = fl_calloc((size_t)t->cfg.partitions, sizeof(*t->parts));
-    for (int i = 0; i < t->cfg.partitions && !rc; i++) rc = fl_log_part_open(log, t, i, err);
+    t->parts = parts_new(NULL, t->cfg.partitions);
+    for (int i = 0; i < t->cfg.partitions && !rc; i++)
+        rc = fl_log_part_open(log, t, i, &t->parts->v[i], err);
     if (rc) goto out;
     *out = t;
     t = NULL;
@@ -351,10 +366,14 @@ fl_err_t fl_log_topic_describe(struct fl_log *log, const char *topic, int *parti
                                int ninfo, struct fl_error *err) {
     struct fl_log_topic *t = fl_log_topic_get(log, topic);
     if (!t) return fl_errf(err, FL_ERR_NOTFOUND, "no topic \"%s\"", topic ? topic : "");
-    if (partitions) *partitions = t->cfg.partitions;
-    if (cfg) *cfg = t->cfg;
-    for (int i = 0; info && i < ninfo && i < t->cfg.partitions; i++) {
-        struct fl_log_part *part = &t->parts[i];
+    const struct fl_log_parts *ps = fl_log_topic_parts(t);
+    if (partitions) *partitions = ps->n;
+    if (cfg) {
+        *cfg = t->cfg;
+        cfg->partitions = ps->n;
+    }
+    for (int i = 0; info && i < ninfo && i < ps->n; i++) {
+        struct fl_log_part *part = ps->v[i];
         pthread_mutex_lock(&part->lock);
         info[i].start_offset = part->segs[0]->base;
         info[i].end_offset = part->end;
@@ -365,4 +384,75 @@ fl_err_t fl_log_topic_describe(struct fl_log *log, const char *topic, int *parti
     }
     fl_log_topic_put(log, t);
     return FL_OK;
+}
+
+/* Closes the partitions from `from` on of v and removes their folders:
+ * an add that failed. @locks log->lock */
+static void parts_drop(struct fl_log_topic *t, struct fl_log_parts *v, int from) {
+    for (int i = from; i < v->n; i++) {
+        char dir[FL_PATH_MAX];
+        fl_log_part_free(v->v[i]);
+        v->v[i] = NULL;
+        if (!fl_path_fmt(dir, sizeof(dir), NULL, "%s/%d", t->dir, i)) fl_log_rm_rf(dir);
+    }
+}
+
+fl_err_t fl_log_topic_add_partitions(struct fl_log *log, const char *topic, int count,
+                                     bool validate_only, int *before, struct fl_error *err) {
+    if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
+    char path[FL_PATH_MAX];
+    struct fl_log_parts *ps = NULL;
+    char *json = NULL;
+    fl_err_t rc = FL_OK;
+    pthread_mutex_lock(&log->lock);
+    int i = topic ? find(log, topic) : -1;
+    if (i < 0) {
+        rc = fl_errf(err, FL_ERR_NOTFOUND, "no topic \"%s\"", topic ? topic : "");
+        goto out;
+    }
+    struct fl_log_topic *t = log->topics[i];
+    struct fl_log_parts *old = t->parts; /* only changed under log->lock, which we hold */
+    if (before) *before = old->n;
+    if (count <= old->n) {
+        rc = fl_errf(err, FL_ERR_RANGE,
+                     count == old->n
+                         ? "topic \"%s\" already has %d partitions"
+                         : "topic \"%s\" has %d partitions: partitions are never removed",
+                     topic, old->n);
+        goto out;
+    }
+    if (count > FL_LOG_MAX_PARTITIONS) {
+        rc = fl_errf(err, FL_ERR_LIMIT, "partitions must be at most %d, not %d",
+                     FL_LOG_MAX_PARTITIONS, count);
+        goto out;
+    }
+    /* the longest path the new partitions will have, checked before anything is made */
+    if ((rc =
+             fl_path_fmt(path, sizeof(path), err, "%s/%d/%020d.timeindex", t->dir, count - 1, 0)) ||
+        validate_only)
+        goto out;
+    ps = parts_new(old, count);
+    for (int k = old->n; k < count && !rc; k++) rc = fl_log_part_open(log, t, k, &ps->v[k], err);
+    /* the new count persisted last, atomically: a crash before leaves
+     * empty partition folders the count does not name, which the next
+     * add reopens as they are */
+    if (!rc) {
+        struct fl_log_topic_config c = t->cfg;
+        c.partitions = count;
+        json = config_json(&c);
+        rc = fl_path_fmt(path, sizeof(path), err, "%s/topic.json", t->dir);
+        if (!rc) rc = fl_log_file_put(path, json, strlen(json), err);
+    }
+    if (rc) {
+        parts_drop(t, ps, old->n);
+        goto out;
+    }
+    ps->older = old;
+    __atomic_store_n(&t->parts, ps, __ATOMIC_RELEASE);
+    ps = NULL;
+out:
+    pthread_mutex_unlock(&log->lock);
+    free(json);
+    fl_free(ps);
+    return rc;
 }

@@ -116,6 +116,25 @@ static fl_err_t describe_partitions(struct fl_log *log, const char *topic,
     return rc;
 }
 
+/* Partitions added to the topic since the last step (Kafka's
+ * CreatePartitions, floe topic alter) are read from offset 0 on: their
+ * offsets join the next commit's. A topic never loses partitions; one
+ * deleted and made again smaller keeps the larger count here, and the
+ * reads of the missing ones fail the step. @locality the pipeline's thread */
+static fl_err_t grow_partitions(struct fl_pipe *p, struct fl_error *err) {
+    int n = 0;
+    fl_err_t rc = fl_log_topic_describe(p->log, p->topic, &n, NULL, NULL, 0, err);
+    if (rc || n <= p->npart) return rc;
+    if (n > FL_LOG_MAX_PARTITIONS)
+        return fl_errf(err, FL_ERR_LIMIT, "topic %s has %d partitions", p->topic, n);
+    p->next = fl_reallocarray(p->next, (size_t)n, sizeof(int64_t));
+    for (int i = p->npart; i < n; i++) p->next[i] = 0;
+    fl_log(FL_LOG_INFO, "pipeline %s: topic %s grew from %d to %d partitions", p->name, p->topic,
+           p->npart, n);
+    p->npart = n;
+    return FL_OK;
+}
+
 /* The offsets recorded by the table's current snapshot (0 when none). */
 static void load_offsets(struct fl_pipe *p) {
     for (int i = 0; i < p->npart; i++) p->next[i] = 0;
@@ -548,17 +567,19 @@ struct step {
  * bound to the (maybe evolved) schema, the batch, decoder and appender. */
 static fl_err_t step_open(struct fl_pipe *p, struct step *s, struct fl_error *err) {
     fl_buf_init(&s->raw, READ_BYTES * 4);
+    fl_err_t rc = grow_partitions(p, err);
+    if (rc) return rc;
     s->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
     memcpy(s->next, p->next, sizeof(int64_t) * (size_t)p->npart);
     s->now_us = fl_time_now_us();
     if (p->win_stale) {
-        fl_err_t rc = load_windows(p, err);
+        rc = load_windows(p, err);
         if (rc) return rc;
         p->win_stale = 0;
     }
     s->schema =
         p->win ? fl_pipe_window_input_schema(p->win) : fl_ice_meta_current_schema(p->tbl->meta);
-    fl_err_t rc = fl_pipe_map_bind(p->map, s->schema, err); /* the table may have evolved */
+    rc = fl_pipe_map_bind(p->map, s->schema, err); /* the table may have evolved */
     if (!rc) rc = fl_batch_new(s->schema, 0, &s->b, err);
     if (!rc) rc = step_decoder(p, s->schema, &s->dec, err);
     if (!rc) rc = fl_ice_appender_new(p->tbl, &s->ap, err);

@@ -15,11 +15,6 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/floe_up.bash"
 EX=${FLOE_SRC:?}/examples
-sql() { "$FLOE" sql "${W[@]}" --format csv --no-header "$1" 2>/dev/null; }
-wait_sql() { # query expected
-    for _ in $(seq 80); do [ "$(sql "$1")" = "$2" ] && return 0; sleep 0.25; done
-    echo "  last: $(sql "$1") (want $2)" >&2; return 1
-}
 gen() { # scenario rate duration -> acknowledged count
     "$FLOE" gen "$1" --rate "$2" --duration "$3" --threads 2 --target "$URL" > "$T/gen.out"
     sed -n 's/.*: \([0-9]*\) requests ok, 0 failed.*/\1/p' "$T/gen.out"

@@ -14,7 +14,6 @@ PY=/usr/bin/python3
 $PY -c 'import confluent_kafka' 2>/dev/null || { echo "kafka_confluent: python3-confluent-kafka is not installed" >&2; exit 1; }
 LIB="$(dirname "$0")/lib/kafka_confluent.py"
 "$FLOE" topic --log-dir "$T/d/log" create ratings_kafka --partitions 4 >/dev/null
-kport() { sed -n 's/^floe up: kafka on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/up.log" | tail -1; }
 floe_up_start
 B="127.0.0.1:$(kport)"
 q() { "$FLOE" sql --data "$T/d" --format csv --no-header "$@"; }

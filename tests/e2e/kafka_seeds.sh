@@ -11,12 +11,6 @@ PY=/usr/bin/python3
 $PY -c 'import confluent_kafka' 2>/dev/null || { echo "kafka_seeds: python3-confluent-kafka is not installed" >&2; exit 1; }
 EX="$FLOE_SRC/examples"
 LIB="$(dirname "$0")/lib/kafka_seed_producer.py"
-sql() { "$FLOE" sql "${W[@]}" --format csv --no-header "$1" 2>/dev/null; }
-wait_sql() { # query expected
-    for _ in $(seq 80); do [ "$(sql "$1")" = "$2" ] && return 0; sleep 0.25; done
-    echo "  last: $(sql "$1") (want $2)" >&2; return 1
-}
-kport() { sed -n 's/^floe up: kafka on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/up.log" | tail -1; }
 
 floe_up_start -c "$EX/ratings.yaml"
 $PY "$LIB" "127.0.0.1:$(kport)" ratings 60 | sort >"$T/reports"

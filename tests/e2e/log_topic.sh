@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # log_topic.sh - `floe topic` end to end: create (options, duplicates, bad
-# names), list, describe, tail from the beginning / an offset / a time /
+# names), alter --partitions (grow; shrink and no-op refused), list, describe, tail from the beginning / an offset / a time /
 # the end with --follow while another process appends, delete.
 # Records are appended by bench/log_append (keys "<run>-<thread>-<i>",
 # JSON values {"t","i","pad"}).
@@ -32,6 +32,21 @@ d=json.load(open('$T/d.json'))
 assert d['partitions']==3 and d['sync']=='interval' and d['retention_ms']==60000 and d['segment_bytes']==8192, d
 assert [p['end_offset'] for p in d['partition_info']]==[0,0,0], d
 " || fail "describe content"
+
+"$FLOE" topic alter events 2>/dev/null; [ $? = 2 ] || fail "alter without --partitions"
+"$FLOE" topic alter events --partitions 2 2>"$T/err" && fail "shrink accepted"
+grep -q "never removed" "$T/err" || fail "shrink: $(cat "$T/err")"
+"$FLOE" topic alter events --partitions 3 2>"$T/err" && fail "no-op alter accepted"
+"$FLOE" topic alter nope --partitions 3 2>/dev/null && fail "alter of a missing topic"
+[ "$("$FLOE" topic alter events --partitions 5)" = "topic events: 5 partitions (was 3)" ] ||
+    fail "alter"
+"$FLOE" topic describe events >"$T/d.json" || fail describe
+python3 -c "
+import json
+d=json.load(open('$T/d.json'))
+assert d['partitions']==5 and d['segment_bytes']==8192 and d['sync']=='interval', d
+assert [p['end_offset'] for p in d['partition_info']]==[0]*5, d
+" || fail "describe after alter"
 
 "$APPEND" --dir "$FLOE_LOG_DIR" --topic alpha --records 50 --run a >/dev/null 2>&1 || fail append
 "$FLOE" topic tail alpha --from-beginning >"$T/all" || fail tail

@@ -7,8 +7,9 @@
  * FL_ERR_CORRUPT (the server would close the connection), never a crash
  * or a read past the input. The log (one topic "t" of two partitions,
  * sync never) lives in a temp folder for the whole run; waits are off
- * (max_block_ms 0); CreateTopics and DeleteTopics inputs are skipped so
- * that the run does not fill the disk with topics.
+ * (max_block_ms 0); CreateTopics, DeleteTopics and CreatePartitions
+ * inputs are skipped so that the run does not fill the disk with topics
+ * and partitions (test_kafka.c feeds CreatePartitions truncated requests).
  *
  * Seeds in tests/fuzz/corpus/kafka_request/: ApiVersions v3, Metadata
  * v9, Produce v3 and v9 with a record batch, Fetch v11, JoinGroup v5,
@@ -58,7 +59,7 @@ static void init(void) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!kf) init();
-    if (size >= 2 && (data[0] == 0 && (data[1] == 19 || data[1] == 20))) return 0;
+    if (size >= 2 && (data[0] == 0 && (data[1] == 19 || data[1] == 20 || data[1] == 37))) return 0;
     uint8_t *req = malloc(size ? size : 1); /* the handler patches batches in place */
     if (size) memcpy(req, data, size);
     struct fl_buf out;

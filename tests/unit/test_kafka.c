@@ -5,7 +5,9 @@
  * whole requests - ApiVersions v3 (flexible request header, v0 response
  * header) and its v0 fallback, Metadata v12 with and without
  * auto-creation, a flexible Produce v9 whose batch a flexible Fetch v12
- * returns byte for byte, ListOffsets, and headers too short to read.
+ * returns byte for byte, ListOffsets, headers too short to read, and
+ * CreatePartitions v0-v3 (grow, validate only, shrink, assignments,
+ * truncated requests).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,6 +114,8 @@ static void test_api_versions(void **state) {
     assert_int_equal(fl_be32(out.data + 4), 42);
     assert_int_equal(out.data[8] << 8 | out.data[9], 0); /* no tags: header v0 */
     assert_true(out.data[10] > 10);                      /* compact array of the APIs */
+    /* CreatePartitions (37) v0-v3 among them: key, min, max, no tags */
+    assert_non_null(memmem(out.data + 11, out.len - 11, "\x00\x25\x00\x00\x00\x03\x00", 7));
     n = req(r, 18, 77, false, NULL, 0);
     assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     assert_int_equal(out.data[8] << 8 | out.data[9], 35);
@@ -224,12 +228,108 @@ static void test_produce_fetch_flexible(void **state) {
     fl_buf_fini(&out);
 }
 
+/* CreatePartitions of topic "g" to count, v0 (assignments: nassign
+ * entries of broker `broker`, -1 = null) or v2 (flexible, null
+ * assignments); returns the topic's error code in the reply. */
+static int16_t create_partitions(int16_t ver, int32_t count, int32_t nassign, int32_t broker,
+                                 bool validate_only, size_t cut) {
+    uint8_t body[256], r[320];
+    size_t b = 0;
+    bool flex = ver >= 2;
+    if (flex) {
+        body[b++] = 2; /* one topic */
+        body[b++] = 2;
+        body[b++] = 'g';
+    } else {
+        fl_put_be32(body + b, 1);
+        b += 4;
+        body[b++] = 0;
+        body[b++] = 1;
+        body[b++] = 'g';
+    }
+    fl_put_be32(body + b, (uint32_t)count);
+    b += 4;
+    if (flex) {
+        body[b++] = 0; /* null assignments */
+        body[b++] = 0; /* topic tags */
+    } else {
+        fl_put_be32(body + b, (uint32_t)nassign);
+        b += 4;
+        for (int32_t i = 0; i < nassign; i++) {
+            fl_put_be32(body + b, 1);
+            fl_put_be32(body + b + 4, (uint32_t)broker);
+            b += 8;
+        }
+    }
+    fl_put_be32(body + b, 1000); /* timeout */
+    b += 4;
+    body[b++] = validate_only;
+    if (flex) body[b++] = 0;
+    struct fl_buf out;
+    struct fl_error err = {0};
+    fl_buf_init(&out, 1 << 20);
+    size_t n = req(r, 37, ver, flex, body, b - cut);
+    fl_err_t rc = fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err);
+    int16_t code = -100; /* the request was refused whole */
+    if (rc == FL_OK) {
+        assert_int_equal(fl_be32(out.data), out.len - 4);
+        /* v0: throttle, array (4), name (2+1); v2: tags, throttle, array (1), name (1+1) */
+        const uint8_t *c = flex ? out.data + 16 : out.data + 19;
+        assert_int_equal(flex ? out.data[15] : out.data[18], 'g');
+        code = (int16_t)(c[0] << 8 | c[1]);
+    } else {
+        assert_int_equal(rc, FL_ERR_CORRUPT);
+    }
+    fl_buf_fini(&out);
+    return code;
+}
+
+static void test_create_partitions(void **state) {
+    (void)state;
+    struct fl_error err = {0};
+    int np = 0;
+    assert_int_equal(create_partitions(0, 3, -1, 1, false, 0), 3); /* UNKNOWN_TOPIC_OR_PARTITION */
+    struct fl_log_topic_config tc;
+    fl_log_topic_config_default(&tc);
+    tc.sync = FL_LOG_SYNC_NEVER;
+    assert_int_equal(fl_log_topic_create(lg, "g", &tc, &err), FL_OK);
+    assert_int_equal(create_partitions(2, 3, -1, 1, true, 0), 0); /* validate only */
+    assert_int_equal(fl_log_topic_describe(lg, "g", &np, NULL, NULL, 0, &err), FL_OK);
+    assert_int_equal(np, 1);
+    assert_int_equal(create_partitions(2, 3, -1, 1, false, 0), 0);
+    assert_int_equal(fl_log_topic_describe(lg, "g", &np, NULL, NULL, 0, &err), FL_OK);
+    assert_int_equal(np, 3);
+    assert_int_equal(create_partitions(2, 3, -1, 1, false, 0), 37); /* INVALID_PARTITIONS */
+    assert_int_equal(create_partitions(0, 2, -1, 1, false, 0), 37);
+    assert_int_equal(create_partitions(0, 20000, -1, 1, false, 0), 37);
+    /* assignments: one entry per new partition, on broker 1 */
+    assert_int_equal(create_partitions(0, 5, 1, 1, false, 0), 39); /* INVALID_REPLICA_ASSIGNMENT */
+    assert_int_equal(create_partitions(0, 5, 2, 7, false, 0), 39);
+    assert_int_equal(fl_log_topic_describe(lg, "g", &np, NULL, NULL, 0, &err), FL_OK);
+    assert_int_equal(np, 3);
+    assert_int_equal(create_partitions(1, 5, 2, 1, false, 0), 0);
+    assert_int_equal(fl_log_topic_describe(lg, "g", &np, NULL, NULL, 0, &err), FL_OK);
+    assert_int_equal(np, 5);
+    /* truncated anywhere: refused whole, nothing added */
+    for (size_t cut = 1; cut < 12; cut++)
+        assert_int_equal(create_partitions(cut % 2 ? 3 : 0, 9, cut % 2 ? -1 : 4, 1, false, cut),
+                         -100);
+    assert_int_equal(fl_log_topic_describe(lg, "g", &np, NULL, NULL, 0, &err), FL_OK);
+    assert_int_equal(np, 5);
+    /* the new partitions take appends and reads */
+    int64_t off = -1;
+    struct fl_log_record rec = {NULL, 0, (const uint8_t *)"v", 1, -1, NULL, 0};
+    assert_int_equal(fl_log_append(lg, "g", 4, &rec, 1, &off, &err), FL_OK);
+    assert_int_equal(off, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader_bounds),
         cmocka_unit_test_setup_teardown(test_api_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_autocreate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_produce_fetch_flexible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_partitions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,7 @@
  * size and age, consumer offsets across close/open, recovery from a torn
  * tail cut at every byte of the last batch and from a bad CRC, group
  * commit with concurrent appenders, disk limits and injected ENOSPC and
- * fsync failures.
+ * fsync failures, partitions added while appends and reads run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -906,6 +906,158 @@ static void test_long_paths(void **state) {
     if (!strstr(e.msg, "over the limit")) fail_msg("%s", e.msg);
 }
 
+/* Adding partitions while one thread appends to every partition it can
+ * see and another reads them all: the new ones take appends at once,
+ * nothing is lost or misplaced, a shrink or a no-op is refused, and a
+ * reopen sees the new count. */
+struct grow {
+    struct fx *fx;
+    int done; /* __atomic */
+    int64_t appended[16];
+    int max_seen, errors, reads;
+};
+
+static void *grow_appender(void *arg) {
+    struct grow *g = arg;
+    /* after done (all partitions added): 32 more, every partition twice */
+    for (int i = 0, tail = 0; !__atomic_load_n(&g->done, __ATOMIC_ACQUIRE) || tail++ < 32; i++) {
+        int n = 0;
+        if (fl_log_topic_describe(g->fx->log, "grow", &n, NULL, NULL, 0, NULL) != FL_OK || n < 2 ||
+            n > 16) {
+            g->errors++;
+            break;
+        }
+        if (n > g->max_seen) g->max_seen = n;
+        int p = i % n;
+        char v[32];
+        snprintf(v, sizeof(v), "p%d n%lld", p, (long long)g->appended[p]);
+        struct fl_log_record r = {NULL, 0, (const uint8_t *)v, strlen(v), -1, NULL, 0};
+        int64_t off = -1;
+        if (fl_log_append(g->fx->log, "grow", p, &r, 1, &off, NULL) != FL_OK ||
+            off != g->appended[p])
+            g->errors++;
+        g->appended[p]++;
+    }
+    return NULL;
+}
+
+static void *grow_reader(void *arg) {
+    struct grow *g = arg;
+    struct fl_buf buf;
+    fl_buf_init(&buf, 1 << 20);
+    while (!__atomic_load_n(&g->done, __ATOMIC_ACQUIRE)) {
+        struct fl_log_partition_info info[16];
+        int n = 0;
+        if (fl_log_topic_describe(g->fx->log, "grow", &n, NULL, info, 16, NULL) != FL_OK) {
+            g->errors++;
+            break;
+        }
+        for (int p = 0; p < n && p < 16; p++) {
+            fl_buf_reset(&buf);
+            int64_t next;
+            /* every published partition reads, from 0 to its end */
+            if (fl_log_read(g->fx->log, "grow", p, 0, 1 << 20, &buf, &next, NULL) != FL_OK)
+                g->errors++;
+            struct fl_log_batch_iter it;
+            struct fl_log_decoded d;
+            fl_log_batch_iter_init(&it, buf.data, buf.len);
+            int64_t expect = 0;
+            fl_err_t rc;
+            while ((rc = fl_log_batch_iter_next(&it, &d, NULL)) == FL_OK) {
+                char v[32];
+                snprintf(v, sizeof(v), "p%d n%lld", p, (long long)expect);
+                if (d.offset != expect || d.value_len != strlen(v) ||
+                    memcmp(d.value, v, d.value_len))
+                    g->errors++;
+                expect++;
+            }
+            fl_log_batch_iter_fini(&it);
+            if (rc != FL_ERR_EOF) g->errors++;
+        }
+        g->reads++;
+    }
+    fl_buf_fini(&buf);
+    return NULL;
+}
+
+static void test_add_partitions(void **state) {
+    struct fx *fx = *state;
+    reopen(fx);
+    struct fl_log_topic_config cfg;
+    mkcfg(&cfg, 2, FL_LOG_SYNC_NEVER);
+    cfg.segment_bytes = 4096; /* rolls while it grows */
+    create(fx, "grow", &cfg);
+    struct fl_error e = {0};
+    int before = -1, n = 0;
+    /* refused: a shrink, the same count, past the limit, an unknown topic */
+    assert_int_equal(fl_log_topic_add_partitions(fx->log, "grow", 1, false, &before, &e),
+                     FL_ERR_RANGE);
+    assert_non_null(strstr(e.msg, "never removed"));
+    assert_int_equal(before, 2);
+    fl_err_clear(&e);
+    assert_int_equal(fl_log_topic_add_partitions(fx->log, "grow", 2, false, NULL, &e),
+                     FL_ERR_RANGE);
+    assert_non_null(strstr(e.msg, "already has 2"));
+    assert_int_equal(
+        fl_log_topic_add_partitions(fx->log, "grow", FL_LOG_MAX_PARTITIONS + 1, false, NULL, &e),
+        FL_ERR_LIMIT);
+    assert_int_equal(fl_log_topic_add_partitions(fx->log, "nope", 3, false, NULL, &e),
+                     FL_ERR_NOTFOUND);
+    /* validate only: checked, nothing made */
+    assert_int_equal(fl_log_topic_add_partitions(fx->log, "grow", 3, true, NULL, &e), FL_OK);
+    assert_int_equal(fl_log_topic_describe(fx->log, "grow", &n, NULL, NULL, 0, NULL), FL_OK);
+    assert_int_equal(n, 2);
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/topics/grow/2", fx->dir);
+    assert_int_equal(stat(path, &st), -1);
+
+    struct grow g = {.fx = fx};
+    pthread_t a, b;
+    pthread_create(&a, NULL, grow_appender, &g);
+    pthread_create(&b, NULL, grow_reader, &g);
+    const int steps[] = {3, 5, 8, 16};
+    for (int i = 0; i < 4; i++) {
+        usleep(20000);
+        fl_err_clear(&e);
+        fl_err_t rc = fl_log_topic_add_partitions(fx->log, "grow", steps[i], false, &before, &e);
+        if (rc) fail_msg("add: %s", e.msg);
+        assert_int_equal(before, i ? steps[i - 1] : 2);
+    }
+    usleep(20000);
+    __atomic_store_n(&g.done, 1, __ATOMIC_RELEASE);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    assert_int_equal(g.errors, 0);
+    assert_int_equal(g.max_seen, 16);
+    assert_true(g.reads > 0);
+    struct fl_log_partition_info info[16];
+    for (int round = 0; round < 2; round++) { /* now, and after a reopen */
+        assert_int_equal(fl_log_topic_describe(fx->log, "grow", &n, &cfg, info, 16, NULL), FL_OK);
+        assert_int_equal(n, 16);
+        assert_int_equal(cfg.partitions, 16);
+        assert_int_equal(cfg.segment_bytes, 4096); /* the rest of the config kept */
+        for (int p = 0; p < 16; p++) {
+            assert_true(g.appended[p] > 0);
+            assert_int_equal(info[p].end_offset, g.appended[p]);
+        }
+        reopen(fx);
+    }
+    assert_int_equal(fl_log_topic_add_partitions(fx->log, "grow", 15, false, NULL, &e),
+                     FL_ERR_RANGE);
+    /* a read-only view beside the writer sees the count too */
+    struct fl_log_opts ro = fx->opts;
+    ro.read_only = true;
+    fl_log_close(fx->log);
+    fx->log = NULL;
+    struct fl_log *rl = NULL;
+    assert_int_equal(fl_log_open(&ro, &rl, &e), FL_OK);
+    assert_int_equal(fl_log_topic_describe(rl, "grow", &n, NULL, NULL, 0, NULL), FL_OK);
+    assert_int_equal(n, 16);
+    assert_int_equal(fl_log_topic_add_partitions(rl, "grow", 17, false, NULL, &e), FL_ERR_INVALID);
+    fl_log_close(rl);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_bytes),
@@ -922,6 +1074,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_read_only_and_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_during_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_partitions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

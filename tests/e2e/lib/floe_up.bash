@@ -2,8 +2,10 @@
 # dir T, a free loopback PORT and URL, the W warehouse/catalog arguments
 # for `floe table`, check() counting passes and failures, floe_up_start
 # (starts `floe up` with any extra arguments and waits for /health; its
-# Kafka server on KAFKA_LISTEN, default any free port), and a
-# cleanup that kills a still-running floe and removes T on exit.
+# Kafka server on KAFKA_LISTEN, default any free port), kport (the Kafka
+# port floe up printed), sql and wait_sql (a query through `floe sql`
+# as CSV; waiting up to 30 s for an expected answer), and a cleanup that
+# kills a still-running floe and removes T on exit.
 # (Not named *.sh: ctest runs every tests/e2e/*.sh as a test.)
 FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
 T=$(mktemp -d)
@@ -25,4 +27,10 @@ floe_up_start() {
     echo "floe up did not start" >&2
     cat "$T/up.log" >&2
     return 1
+}
+kport() { sed -n 's/^floe up: kafka on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/up.log" | tail -1; }
+sql() { "$FLOE" sql "${W[@]}" --format csv --no-header "$1" 2>/dev/null; }
+wait_sql() { # query expected
+    for _ in $(seq 120); do [ "$(sql "$1")" = "$2" ] && return 0; sleep 0.25; done
+    echo "  last: $(sql "$1") (want $2)" >&2; return 1
 }
