@@ -11,12 +11,15 @@
  * The log is --log-dir DIR, else $FLOE_LOG_DIR, else ./data/log. list,
  * describe and tail open it read-only, so they work beside a running
  * `floe up`; create, alter and delete need the log to themselves (the
- * writer's lock: beside a running floe up, Kafka's CreatePartitions grows
- * a topic instead, e.g. kafka-topics --alter or an AdminClient). tail prints one JSON object a
- * line: {"topic", "partition", "offset", "timestamp" (ms), "key" (string or null), "value" (the
- * JSON value when the bytes parse as JSON, else a string)}; bytes that are not UTF-8 become U+FFFD.
- * Without a position tail starts at the end (as kafka-console-consumer); --follow polls for new
- * records (reopening the read-only view) until interrupted.
+ * writer's lock: beside a running floe up, Kafka's CreatePartitions
+ * grows a topic instead, e.g. an AdminClient). tail prints one JSON
+ * object a line: {"topic", "partition", "offset", "timestamp" (ms), "key"
+ * (string or null), "value" (the JSON value when the bytes parse as
+ * JSON, else a string)}; bytes that are not UTF-8 become U+FFFD. Without
+ * a position tail starts at the end (as kafka-console-consumer);
+ * --follow polls for new records (reopening the read-only view, which
+ * also shows partitions added meanwhile, read from their start) until
+ * interrupted.
  */
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
@@ -373,6 +376,11 @@ static int tail(const struct topts *o) {
         if (fl_log_topic_describe(log, o->name, &n2, NULL, NULL, 0, &err)) {
             fail("tail", &err);
             goto out;
+        }
+        if (n2 > nparts) { /* partitions added: everything in them is new */
+            pos = fl_reallocarray(pos, (size_t)n2, sizeof(*pos));
+            for (int p = nparts; p < n2; p++) pos[p] = 0;
+            nparts = n2;
         }
     }
     status = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # log_topic.sh - `floe topic` end to end: create (options, duplicates, bad
-# names), alter --partitions (grow; shrink and no-op refused), list, describe, tail from the beginning / an offset / a time /
+# names), alter --partitions (grow; shrink and no-op refused; a tail
+# --follow running meanwhile reads the new partitions), list, describe, tail from the beginning / an offset / a time /
 # the end with --follow while another process appends, delete.
 # Records are appended by bench/log_append (keys "<run>-<thread>-<i>",
 # JSON values {"t","i","pad"}).
@@ -47,6 +48,20 @@ d=json.load(open('$T/d.json'))
 assert d['partitions']==5 and d['segment_bytes']==8192 and d['sync']=='interval', d
 assert [p['end_offset'] for p in d['partition_info']]==[0]*5, d
 " || fail "describe after alter"
+
+# tail --follow picks up partitions added while it runs, from their start
+"$FLOE" topic tail events --follow >"$T/grown" &
+pid=$!
+sleep 0.5
+"$FLOE" topic alter events --partitions 6 >/dev/null || fail "alter while tailing"
+"$APPEND" --dir "$FLOE_LOG_DIR" --topic events --partitions 6 --threads 6 --records 2 --run c >/dev/null 2>&1 ||
+    fail "append c"
+for _ in $(seq 1 50); do [ "$(wc -l <"$T/grown")" -ge 12 ] && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid" || fail "tail --follow exit status after SIGINT"
+pid=
+[ "$(wc -l <"$T/grown")" = 12 ] || fail "--follow over a grown topic saw $(wc -l <"$T/grown") of 12"
+grep -q '"partition":5,.*"key":"c-5-1"' "$T/grown" || fail "--follow missed the new partition"
 
 "$APPEND" --dir "$FLOE_LOG_DIR" --topic alpha --records 50 --run a >/dev/null 2>&1 || fail append
 "$FLOE" topic tail alpha --from-beginning >"$T/all" || fail tail
