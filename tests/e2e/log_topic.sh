@@ -17,6 +17,16 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# follow_stop FILE N: waits (5 s at most) for N lines in FILE from the
+# tail --follow running as $pid, stops it with SIGINT (exit 0 expected)
+# and checks it printed exactly N
+follow_stop() {
+    for _ in $(seq 1 50); do [ "$(wc -l <"$1")" -ge "$2" ] && break; sleep 0.1; done
+    kill -INT "$pid"
+    wait "$pid" || fail "tail --follow exit status after SIGINT"
+    pid=
+    [ "$(wc -l <"$1")" = "$2" ] || fail "--follow saw $(wc -l <"$1") of $2"
+}
 export FLOE_LOG_DIR=$T/data/log
 
 "$FLOE" topic create events --partitions 3 --sync interval --retention-ms 60000 --segment-bytes 8192 >/dev/null ||
@@ -56,11 +66,7 @@ sleep 0.5
 "$FLOE" topic alter events --partitions 6 >/dev/null || fail "alter while tailing"
 "$APPEND" --dir "$FLOE_LOG_DIR" --topic events --partitions 6 --threads 6 --records 2 --run c >/dev/null 2>&1 ||
     fail "append c"
-for _ in $(seq 1 50); do [ "$(wc -l <"$T/grown")" -ge 12 ] && break; sleep 0.1; done
-kill -INT "$pid"
-wait "$pid" || fail "tail --follow exit status after SIGINT"
-pid=
-[ "$(wc -l <"$T/grown")" = 12 ] || fail "--follow over a grown topic saw $(wc -l <"$T/grown") of 12"
+follow_stop "$T/grown" 12
 grep -q '"partition":5,.*"key":"c-5-1"' "$T/grown" || fail "--follow missed the new partition"
 
 "$APPEND" --dir "$FLOE_LOG_DIR" --topic alpha --records 50 --run a >/dev/null 2>&1 || fail append
@@ -86,11 +92,7 @@ assert isinstance(r['timestamp'], int)
 pid=$!
 sleep 0.5
 "$APPEND" --dir "$FLOE_LOG_DIR" --topic alpha --records 20 --run b >/dev/null 2>&1 || fail "append b"
-for _ in $(seq 1 50); do [ "$(wc -l <"$T/follow")" -ge 20 ] && break; sleep 0.1; done
-kill -INT "$pid"
-wait "$pid" || fail "tail --follow exit status after SIGINT"
-pid=
-[ "$(wc -l <"$T/follow")" = 20 ] || fail "--follow saw $(wc -l <"$T/follow") of 20"
+follow_stop "$T/follow" 20
 grep -q '"key":"b-0-19"' "$T/follow" || fail "--follow content"
 
 "$FLOE" topic delete alpha >/dev/null || fail delete
