@@ -908,8 +908,9 @@ static void test_long_paths(void **state) {
 
 /* Adding partitions while one thread appends to every partition it can
  * see and another reads them all: the new ones take appends at once,
- * nothing is lost or misplaced, a shrink or a no-op is refused, and a
- * reopen sees the new count. */
+ * nothing is lost or misplaced, a shrink or a no-op is refused, a reopen
+ * sees the new count, a folder left by a crash before the count was
+ * written is reused by the next add, and a read-only view sees the count. */
 struct grow {
     struct fx *fx;
     int done; /* __atomic */
@@ -1045,6 +1046,25 @@ static void test_add_partitions(void **state) {
     }
     assert_int_equal(fl_log_topic_add_partitions(fx->log, "grow", 15, false, NULL, &e),
                      FL_ERR_RANGE);
+    /* a crash between making partition 16's folder and renaming the new
+     * topic.json: the folder is there, the count still 16; the next add
+     * reopens it as it is */
+    fl_log_close(fx->log);
+    fx->log = NULL;
+    snprintf(path, sizeof(path), "%s/topics/grow/16", fx->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/topics/grow/16/00000000000000000000.log", fx->dir);
+    int fd = open(path, O_CREAT | O_WRONLY, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    reopen(fx);
+    assert_int_equal(fl_log_topic_describe(fx->log, "grow", &n, NULL, NULL, 0, NULL), FL_OK);
+    assert_int_equal(n, 16);
+    assert_int_equal(fl_log_topic_add_partitions(fx->log, "grow", 17, false, NULL, &e), FL_OK);
+    struct fl_log_record r = {NULL, 0, (const uint8_t *)"p16", 3, -1, NULL, 0};
+    int64_t off = -1;
+    assert_int_equal(fl_log_append(fx->log, "grow", 16, &r, 1, &off, &e), FL_OK);
+    assert_int_equal(off, 0);
     /* a read-only view beside the writer sees the count too */
     struct fl_log_opts ro = fx->opts;
     ro.read_only = true;
@@ -1053,8 +1073,8 @@ static void test_add_partitions(void **state) {
     struct fl_log *rl = NULL;
     assert_int_equal(fl_log_open(&ro, &rl, &e), FL_OK);
     assert_int_equal(fl_log_topic_describe(rl, "grow", &n, NULL, NULL, 0, NULL), FL_OK);
-    assert_int_equal(n, 16);
-    assert_int_equal(fl_log_topic_add_partitions(rl, "grow", 17, false, NULL, &e), FL_ERR_INVALID);
+    assert_int_equal(n, 17);
+    assert_int_equal(fl_log_topic_add_partitions(rl, "grow", 18, false, NULL, &e), FL_ERR_INVALID);
     fl_log_close(rl);
 }
 
