@@ -10,7 +10,7 @@ against a topic that grows with CreatePartitions (kafka_partitions.sh):
               that did not exist before
   group N     a consumer group member subscribed before the grow (fast
               metadata refresh) reads all N ids once, including the new
-              partitions'
+              partitions'; prints "assigned K" at each assignment
 Produce steps print one line per delivery report: "id partition offset"."""
 import json
 import sys
@@ -73,7 +73,13 @@ elif step == "group":
     want = int(sys.argv[4])
     c = Consumer({"bootstrap.servers": boot, "group.id": "g-grow", "auto.offset.reset": "earliest",
                   "topic.metadata.refresh.interval.ms": 500, "enable.auto.commit": True})
-    c.subscribe([topic])
+    sizes = []
+
+    def on_assign(consumer, partitions):
+        sizes.append(len(partitions))
+        print("assigned %d" % len(partitions), flush=True)
+
+    c.subscribe([topic], on_assign=on_assign)
     seen, dups, parts = set(), 0, set()
     deadline = time.time() + 40
     while len(seen) < want and time.time() < deadline:
@@ -85,4 +91,5 @@ elif step == "group":
         seen.add(i)
         parts.add(m.partition())
     c.close()
-    print("group %d dups %d partitions %d" % (len(seen), dups, len(parts)))
+    print("group %d dups %d partitions %d assignments %s"
+          % (len(seen), dups, len(parts), ",".join(map(str, sizes))))
