@@ -3,7 +3,8 @@
 // admin creates a topic of 4 partitions, an idempotent producer sends
 // keyed records (kafkajs's own partitioner picks each partition and its
 // reply gives base offsets), and a consumer group of two members reads
-// every record exactly once, each where the producer put it.
+// every record exactly once, each where the producer put it; then the
+// admin adds partitions (CreatePartitions) and a shrink is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -87,6 +88,18 @@ test('kafkajs against floe up', { timeout: 120000 }, async () => {
       offs.forEach((o, i) => assert.equal(o, i));
     }
     assert.ok(new Set(keyPart.values()).size > 1, 'keys spread over partitions');
+
+    // CreatePartitions from kafkajs's admin (v0/v1, not flexible): 4 -> 6,
+    // and fewer refused with INVALID_PARTITIONS
+    const admin2 = kafka.admin();
+    await admin2.connect();
+    await admin2.createPartitions({ topicPartitions: [{ topic: 'js', count: 6 }] });
+    const meta2 = await admin2.fetchTopicMetadata({ topics: ['js'] });
+    assert.equal(meta2.topics[0].partitions.length, 6);
+    await assert.rejects(
+      admin2.createPartitions({ topicPartitions: [{ topic: 'js', count: 3 }] }),
+      (e) => e.type === 'INVALID_PARTITIONS');
+    await admin2.disconnect();
   } finally {
     up.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
