@@ -8,6 +8,7 @@
 #include "format/parquet/bounds.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* Minimal big-endian two's complement of v (1..16 bytes). */
 static fl_err_t put_decimal(__int128 v, struct fl_buf *out) {
@@ -100,6 +101,13 @@ static size_t utf8_prefix_len(const uint8_t *s, size_t len, size_t n) {
         while (i < len && (s[i] & 0xc0) == 0x80) i++;
     }
     return i;
+}
+
+const char *fl_ice_file_format_name(const char *s, size_t len) {
+    static const char *const names[] = {"PARQUET", "AVRO", "ORC"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (len == strlen(names[i]) && strncasecmp(s, names[i], len) == 0) return names[i];
+    return "OTHER";
 }
 
 void fl_ice_data_file_fini(struct fl_ice_data_file *df) {

@@ -15,7 +15,7 @@
  * float->double widen.
  */
 #include "core/mem.h"
-#include "format/parquet/reader.h"
+#include "iceberg/fileread.h"
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
@@ -29,7 +29,8 @@
 
 struct plan_file {
     char *path;
-    char *key; /* the store key of path (fl_ice_table_key); NULL when it has none */
+    char *key;          /* the store key of path (fl_ice_table_key); NULL when it has none */
+    const char *format; /* "PARQUET", "AVRO", "ORC", "OTHER" (static) */
     int64_t seq;
     int content;
     int32_t spec_id;
@@ -74,7 +75,7 @@ struct fl_ice_scan {
     /* reading state */
     int cur;
     struct fl_buf data;
-    struct fl_pq_reader *r;
+    struct fl_ice_file_reader *r;
     int *map; /* output column -> reader batch column, -1 = null, -2 = constant */
     const struct fl_ice_pval **konst; /* -2 columns: the file's identity partition value */
     bool *skip;                       /* output columns not wanted (projection): read as null */
@@ -96,6 +97,7 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
     if (e->df.content == FL_ICE_CONTENT_DATA &&
         fl_ice_table_key(sc->tbl, pf->path, key, sizeof(key), NULL) == FL_OK)
         pf->key = fl_strdup(key);
+    pf->format = e->df.file_format;
     pf->seq = e->sequence_number;
     pf->content = e->df.content;
     pf->spec_id = e->df.spec_id;
@@ -224,7 +226,7 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
         fl_schema_free(sc->eq[i].schema);
     }
     fl_free(sc->eq);
-    fl_pq_reader_free(sc->r);
+    fl_ice_file_reader_free(sc->r);
     fl_buf_fini(&sc->data);
     fl_free(sc->map);
     fl_free(sc->konst);
@@ -287,18 +289,18 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                                  struct fl_error *err) {
     struct fl_buf b;
     fl_buf_init(&b, FILE_MAX);
-    struct fl_pq_reader *r = NULL;
+    struct fl_ice_file_reader *r = NULL;
     fl_err_t rc = get_object(sc, pf->path, &b, FILE_MAX, err);
-    if (!rc) rc = fl_pq_reader_open_mem(b.data, b.len, &r, err);
+    if (!rc) rc = fl_ice_file_reader_open(pf->format, b.data, b.len, &r, err);
     if (rc) goto out;
     if (pf->content == FL_ICE_CONTENT_POSITION_DELETES) {
         int32_t ids[2] = {POS_FILE_PATH_ID, POS_POS_ID};
-        if ((rc = fl_pq_reader_project_ids(r, ids, 2, err))) goto out;
+        if ((rc = fl_ice_file_reader_project_ids(r, ids, 2, err))) goto out;
         /* rows are sorted by file_path: resolve each spelling once */
         char *last = NULL, *last_key = NULL;
         for (;;) {
             struct fl_batch *batch = NULL;
-            rc = fl_pq_reader_next(r, &batch, err);
+            rc = fl_ice_file_reader_next(r, &batch, err);
             if (rc == FL_ERR_EOF) {
                 rc = FL_OK;
                 break;
@@ -345,7 +347,7 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                          "equality deletes on %d columns (1 to 16 supported)", pf->neq);
             goto out;
         }
-        if ((rc = fl_pq_reader_project_ids(r, pf->eq_ids, pf->neq, err))) goto out;
+        if ((rc = fl_ice_file_reader_project_ids(r, pf->eq_ids, pf->neq, err))) goto out;
         const struct fl_ice_spec *spec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
         struct eq_delete ed = {.seq = pf->seq,
                                .nids = pf->neq,
@@ -356,7 +358,7 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
         ed.schema = NULL;
         for (;;) {
             struct fl_batch *batch = NULL;
-            rc = fl_pq_reader_next(r, &batch, err);
+            rc = fl_ice_file_reader_next(r, &batch, err);
             if (rc == FL_ERR_EOF) {
                 rc = FL_OK;
                 break;
@@ -383,7 +385,7 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
     }
 out:
     if (rc) fl_err_prefix(err, "delete file %s", pf->path);
-    fl_pq_reader_free(r);
+    fl_ice_file_reader_free(r);
     fl_buf_fini(&b);
     return rc;
 }
@@ -547,16 +549,16 @@ static fl_err_t col_append_pval(struct fl_col *col, const struct fl_ice_pval *v)
 /* Opens data file i with the projection of the output schema it has. */
 static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     const struct plan_file *pf = &sc->files[i];
-    fl_pq_reader_free(sc->r);
+    fl_ice_file_reader_free(sc->r);
     sc->r = NULL;
     fl_err_t rc = get_object(sc, pf->path, &sc->data, FILE_MAX, err);
-    if (!rc) rc = fl_pq_reader_open_mem(sc->data.data, sc->data.len, &sc->r, err);
+    if (!rc) rc = fl_ice_file_reader_open(pf->format, sc->data.data, sc->data.len, &sc->r, err);
     if (rc) {
         fl_err_prefix(err, "data file %s", pf->path);
         return rc;
     }
     /* also need the equality-delete key columns, even if not in the output */
-    const struct fl_schema *fs = fl_pq_reader_schema(sc->r);
+    const struct fl_schema *fs = fl_ice_file_reader_schema(sc->r);
     int32_t *ids = fl_calloc((size_t)sc->schema->nfields + 64, sizeof(int32_t));
     int nids = 0;
     fl_free(sc->map);
@@ -586,7 +588,7 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
             for (int j = 0; j < nids; j++) have |= ids[j] == id;
             if (!have && fl_schema_index_by_id(fs, id) >= 0) ids[nids++] = id;
         }
-    rc = fl_pq_reader_project_ids(sc->r, ids, nids, err);
+    rc = fl_ice_file_reader_project_ids(sc->r, ids, nids, err);
     fl_free(ids);
     /* the same predicates skip row groups and pages inside the file */
     for (int k = 0; k < sc->npreds && !rc; k++) {
@@ -615,7 +617,7 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         pp.i128 = v.dec;
         pp.bytes = v.bytes;
         pp.len = v.len;
-        rc = fl_pq_reader_add_pred(sc->r, &pp, err);
+        rc = fl_ice_file_reader_add_pred(sc->r, &pp, err);
     }
     sc->row_base = 0;
     if (rc) fl_err_prefix(err, "data file %s", pf->path);
@@ -632,15 +634,15 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
             if (rc) return rc;
         }
         struct fl_batch *in = NULL;
-        fl_err_t rc = fl_pq_reader_next(sc->r, &in, err);
+        fl_err_t rc = fl_ice_file_reader_next(sc->r, &in, err);
         if (rc == FL_ERR_EOF) {
             struct fl_pq_read_stats rs;
-            fl_pq_reader_stats(sc->r, &rs);
+            fl_ice_file_reader_stats(sc->r, &rs);
             sc->stats.row_groups_read += rs.row_groups_read;
             sc->stats.row_groups_skipped += rs.row_groups_skipped;
             sc->stats.pages_skipped += rs.pages_skipped;
             sc->stats.files_read++;
-            fl_pq_reader_free(sc->r);
+            fl_ice_file_reader_free(sc->r);
             sc->r = NULL;
             continue;
         }
