@@ -19,6 +19,7 @@
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,7 +84,26 @@ struct fl_ice_scan {
     struct fl_batch *out;
     int64_t *pos_out; /* file position of each row of out */
     size_t pos_cap;
+    /* stores opened for files outside the warehouse (fl_ice_table_locate) */
+    struct ext_store {
+        char *root;
+        struct fl_store *st;
+    } * ext;
+    int next;
 };
+
+/* The key position deletes and data files meet by: the store key of a
+ * file under the table or the warehouse, the store root and key of one
+ * elsewhere (a "scheme://" text, never a store key); NULL when the path
+ * can be read nowhere. fl_free it. */
+static char *match_key(const struct fl_ice_table *tbl, const char *path) {
+    char root[FL_STORE_KEY_MAX + 1], key[FL_STORE_KEY_MAX + 1];
+    if (fl_ice_table_locate(tbl, path, root, sizeof(root), key, sizeof(key), NULL)) return NULL;
+    size_t n = strlen(root) + strlen(key) + 1;
+    char *k = fl_malloc(n);
+    snprintf(k, n, "%s%s", root, key);
+    return k;
+}
 
 static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry *e) {
     if (sc->nfiles == sc->cap) {
@@ -93,10 +113,7 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
     struct plan_file *pf = &sc->files[sc->nfiles++];
     memset(pf, 0, sizeof(*pf));
     pf->path = fl_strdup(e->df.file_path);
-    char key[FL_STORE_KEY_MAX + 1];
-    if (e->df.content == FL_ICE_CONTENT_DATA &&
-        fl_ice_table_key(sc->tbl, pf->path, key, sizeof(key), NULL) == FL_OK)
-        pf->key = fl_strdup(key);
+    if (e->df.content == FL_ICE_CONTENT_DATA) pf->key = match_key(sc->tbl, pf->path);
     pf->format = e->df.file_format;
     pf->seq = e->sequence_number;
     pf->content = e->df.content;
@@ -174,9 +191,26 @@ static fl_err_t table_get(struct fl_ice_table *tbl, const char *path, struct fl_
     return rc;
 }
 
+/* A data or delete file, wherever its path puts it (fl_ice_table_locate). */
 static fl_err_t get_object(struct fl_ice_scan *sc, const char *path, struct fl_buf *out, size_t max,
                            struct fl_error *err) {
-    return table_get(sc->tbl, path, out, max, err);
+    char root[FL_STORE_KEY_MAX + 1], key[FL_STORE_KEY_MAX + 1];
+    fl_err_t rc = fl_ice_table_locate(sc->tbl, path, root, sizeof(root), key, sizeof(key), err);
+    if (rc) return rc;
+    struct fl_store *st = sc->tbl->store;
+    if (root[0]) {
+        st = NULL;
+        for (int i = 0; i < sc->next && !st; i++)
+            if (!strcmp(sc->ext[i].root, root)) st = sc->ext[i].st;
+        if (!st) {
+            if ((rc = fl_store_open_sibling(sc->tbl->store, root, &st, err))) return rc;
+            sc->ext = fl_reallocarray(sc->ext, (size_t)sc->next + 1, sizeof(*sc->ext));
+            sc->ext[sc->next].root = fl_strdup(root);
+            sc->ext[sc->next++].st = st;
+        }
+    }
+    fl_buf_reset(out);
+    return fl_store_get(st, key, out, max, err);
 }
 
 fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id,
@@ -233,6 +267,11 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     fl_free(sc->skip);
     fl_batch_free(sc->out);
     fl_free(sc->pos_out);
+    for (int i = 0; i < sc->next; i++) {
+        fl_free(sc->ext[i].root);
+        fl_store_free(sc->ext[i].st);
+    }
+    fl_free(sc->ext);
     fl_free(sc);
 }
 
@@ -322,10 +361,8 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                     fl_free(last);
                     fl_free(last_key);
                     last = fl_strndup((const char *)p, len);
-                    char key[FL_STORE_KEY_MAX + 1];
-                    last_key = fl_strdup(
-                        fl_ice_table_key(sc->tbl, last, key, sizeof(key), NULL) == FL_OK ? key
-                                                                                         : last);
+                    last_key = match_key(sc->tbl, last);
+                    if (!last_key) last_key = fl_strdup(last);
                 }
                 if (sc->npos == sc->poscap) {
                     sc->poscap = sc->poscap ? sc->poscap * 2 : 1024;

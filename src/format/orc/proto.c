@@ -4,6 +4,8 @@
 #include "format/orc/proto.h"
 
 void fl_orc_pb_init(struct fl_orc_pb *pb, const uint8_t *data, size_t len) {
+    static const uint8_t none[1];
+    if (!data) data = none, len = 0; /* an empty message */
     pb->p = data;
     pb->end = data + len;
 }

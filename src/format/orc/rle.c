@@ -6,8 +6,11 @@
 
 #include <string.h>
 
+static const uint8_t none[1];
+
 void fl_orc_byte_rle_init(struct fl_orc_byte_rle *d, const uint8_t *data, size_t len) {
     memset(d, 0, sizeof(*d));
+    if (!data) data = none, len = 0; /* an absent stream */
     d->p = data;
     d->end = data + len;
 }
@@ -63,6 +66,7 @@ fl_err_t fl_orc_bool_rle_next(struct fl_orc_bool_rle *d, uint8_t *out, size_t n)
 
 void fl_orc_int_rle_init(struct fl_orc_int_rle *d, const uint8_t *data, size_t len, bool v2,
                          bool is_signed) {
+    if (!data) data = none, len = 0;
     d->p = data;
     d->end = data + len;
     d->v2 = v2;
