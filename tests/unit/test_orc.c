@@ -413,6 +413,147 @@ static void test_iceberg_file(void **state) {
     free(d);
 }
 
+/* ---- a file built here: no compression, Iceberg ids out of order ---- */
+
+static void pb_varint(struct fl_buf *b, uint64_t v) {
+    while (v >= 0x80) {
+        fl_buf_append_u8(b, (uint8_t)(v | 0x80));
+        v >>= 7;
+    }
+    fl_buf_append_u8(b, (uint8_t)v);
+}
+static void pb_uint(struct fl_buf *b, uint32_t field, uint64_t v) {
+    pb_varint(b, (uint64_t)field << 3);
+    pb_varint(b, v);
+}
+static void pb_bytes(struct fl_buf *b, uint32_t field, const void *d, size_t n) {
+    pb_varint(b, (uint64_t)field << 3 | 2);
+    pb_varint(b, n);
+    fl_buf_append(b, d, n);
+}
+static void pb_msg(struct fl_buf *b, uint32_t field, struct fl_buf *m) {
+    pb_bytes(b, field, m->data, m->len);
+    fl_buf_reset(m);
+}
+
+/* A type: kind, subtypes, field names, an iceberg.id attribute (<0: none). */
+static void orc_type(struct fl_buf *footer, int kind, int nsub, const char *const *names,
+                     int iceberg_id) {
+    struct fl_buf t, a;
+    fl_buf_init(&t, FL_BUF_NOMAX);
+    fl_buf_init(&a, FL_BUF_NOMAX);
+    pb_uint(&t, 1, (uint64_t)kind);
+    for (int i = 0; i < nsub; i++) pb_uint(&t, 2, (uint64_t)i + 1);
+    for (int i = 0; i < nsub; i++) pb_bytes(&t, 3, names[i], strlen(names[i]));
+    if (iceberg_id >= 0) {
+        char v[16];
+        snprintf(v, sizeof(v), "%d", iceberg_id);
+        pb_bytes(&a, 1, "iceberg.id", 10);
+        pb_bytes(&a, 2, v, strlen(v));
+        pb_msg(&t, 7, &a);
+    }
+    pb_msg(footer, 4, &t);
+    fl_buf_fini(&t);
+    fl_buf_fini(&a);
+}
+
+/* Four rows of (b int iceberg.id 7, a string iceberg.id 3): b = 5, -1,
+ * 300, 0 (RLE v1 literals); a = "x", null, "", "yzw" (PRESENT, direct). */
+static void build_orc(struct fl_buf *f) {
+    static const uint8_t b_data[] = {0xfc, 0x0a, 0x01, 0xd8, 0x04, 0x00};
+    static const uint8_t a_present[] = {0xff, 0xb0};
+    static const uint8_t a_data[] = "xyzw";
+    static const uint8_t a_length[] = {0xfd, 0x01, 0x00, 0x03};
+    struct {
+        int kind, column;
+        const uint8_t *d;
+        size_t n;
+    } streams[] = {{1, 1, b_data, sizeof(b_data)},
+                   {0, 2, a_present, sizeof(a_present)},
+                   {1, 2, a_data, 4},
+                   {2, 2, a_length, sizeof(a_length)}};
+    struct fl_buf sf, m, footer, ps;
+    fl_buf_init(f, FL_BUF_NOMAX);
+    fl_buf_init(&sf, FL_BUF_NOMAX);
+    fl_buf_init(&m, FL_BUF_NOMAX);
+    fl_buf_init(&footer, FL_BUF_NOMAX);
+    fl_buf_init(&ps, FL_BUF_NOMAX);
+    fl_buf_append(f, "ORC", 3);
+    size_t data_len = 0;
+    for (size_t i = 0; i < 4; i++) {
+        fl_buf_append(f, streams[i].d, streams[i].n);
+        data_len += streams[i].n;
+        pb_uint(&m, 1, (uint64_t)streams[i].kind);
+        pb_uint(&m, 2, (uint64_t)streams[i].column);
+        pb_uint(&m, 3, streams[i].n);
+        pb_msg(&sf, 1, &m);
+    }
+    for (int c = 0; c < 3; c++) {
+        pb_uint(&m, 1, 0); /* DIRECT */
+        pb_msg(&sf, 2, &m);
+    }
+    fl_buf_append(f, sf.data, sf.len);
+    pb_uint(&footer, 1, 3);
+    pb_uint(&footer, 2, f->len - 3);
+    pb_uint(&m, 1, 3);
+    pb_uint(&m, 2, 0);
+    pb_uint(&m, 3, data_len);
+    pb_uint(&m, 4, sf.len);
+    pb_uint(&m, 5, 4);
+    pb_msg(&footer, 3, &m);
+    const char *names[] = {"b", "a"};
+    orc_type(&footer, 12, 2, names, -1); /* STRUCT */
+    orc_type(&footer, 3, 0, NULL, 7);    /* INT */
+    orc_type(&footer, 7, 0, NULL, 3);    /* STRING */
+    pb_uint(&footer, 6, 4);
+    fl_buf_append(f, footer.data, footer.len);
+    pb_uint(&ps, 1, footer.len);
+    pb_uint(&ps, 2, 0); /* NONE */
+    pb_bytes(&ps, 8000, "ORC", 3);
+    fl_buf_append(f, ps.data, ps.len);
+    fl_buf_append_u8(f, (uint8_t)ps.len);
+    fl_buf_fini(&sf);
+    fl_buf_fini(&m);
+    fl_buf_fini(&footer);
+    fl_buf_fini(&ps);
+}
+
+static void test_built_file_ids_uncompressed(void **state) {
+    (void)state;
+    struct fl_buf f;
+    build_orc(&f);
+    struct fl_error err = {0};
+    struct fl_orc_reader *r = NULL;
+    if (fl_orc_reader_open_mem(f.data, f.len, &r, &err)) fail_msg("%s", err.msg);
+    const struct fl_schema *s = fl_orc_reader_schema(r);
+    assert_int_equal(s->nfields, 2);
+    assert_int_equal(s->fields[0].id, 7);
+    assert_int_equal(s->fields[1].id, 3);
+    const int32_t ids[] = {3, 7};
+    assert_int_equal(fl_orc_reader_project_ids(r, ids, 2, &err), FL_OK);
+    struct fl_batch *b = NULL;
+    assert_int_equal(fl_orc_reader_next(r, &b, &err), FL_OK);
+    assert_int_equal(b->nrows, 4);
+    const int64_t bv[] = {5, -1, 300, 0};
+    const char *av[] = {"x", NULL, "", "yzw"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(fl_col_int(&b->cols[1], i), bv[i]);
+        if (!av[i]) {
+            assert_true(fl_col_is_null(&b->cols[0], i));
+            continue;
+        }
+        size_t len;
+        const uint8_t *p = fl_col_bytes(&b->cols[0], i, &len);
+        assert_int_equal(len, strlen(av[i]));
+        assert_memory_equal(p, av[i], len);
+    }
+    assert_int_equal(fl_orc_reader_next(r, &b, &err), FL_ERR_EOF);
+    fl_orc_reader_free(r);
+    /* every prefix refused, never a crash */
+    for (size_t n = 0; n < f.len; n++) assert_int_not_equal(read_all(f.data, n, &err), FL_OK);
+    fl_buf_fini(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_test1_zlib),
@@ -431,6 +572,7 @@ int main(void) {
         cmocka_unit_test(test_writer_timezone_refused),
         cmocka_unit_test(test_zstd),
         cmocka_unit_test(test_iceberg_file),
+        cmocka_unit_test(test_built_file_ids_uncompressed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,13 +84,9 @@ static bool map_type(const struct fl_orc_type *t, struct fl_field *f) {
         f->type = FL_TYPE_STRING;
         return true;
     case FL_ORC_BINARY:
-        if (!strcmp(t->binary_type, "UUID")) {
-            f->type = FL_TYPE_UUID;
-        } else if (!strcmp(t->binary_type, "FIXED")) {
-            return false; /* its length is in the table schema only */
-        } else {
-            f->type = FL_TYPE_BINARY;
-        }
+        /* iceberg.binary-type FIXED: binary here (the length is in the
+         * table schema only); a value of another length fails the scan */
+        f->type = !strcmp(t->binary_type, "UUID") ? FL_TYPE_UUID : FL_TYPE_BINARY;
         return true;
     case FL_ORC_DECIMAL:
         f->type = FL_TYPE_DECIMAL;

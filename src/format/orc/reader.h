@@ -6,8 +6,8 @@
  * the ORC type attribute iceberg.id (1..n by position when a top-level
  * field has none), types: boolean; byte, short, int -> int; long -> long
  * (time with iceberg.long-type=TIME); float; double; string, varchar,
- * char -> string; binary -> binary (uuid, fixed with
- * iceberg.binary-type); decimal(p,s) (precision 0, Hive 0.11's unbounded
+ * char -> string; binary -> binary (uuid with iceberg.binary-type=UUID;
+ * FIXED stays binary); decimal(p,s) (precision 0, Hive 0.11's unbounded
  * decimal, as decimal(38,18)); date; timestamp (wall clock of the
  * writer's timezone, read only when that is UTC, as Iceberg writes it)
  * and timestamp with local time zone (TIMESTAMP_INSTANT) -> timestamptz,
