@@ -87,9 +87,10 @@ fl_err_t fl_avro_rows_open(const uint8_t *data, size_t len, struct fl_avro_rows 
     }
     const struct fl_avro_node *root = fl_avro_schema_root(fl_avro_reader_schema(r->rd));
     if (root->type != FL_AVRO_RECORD) {
+        rc = fl_errf(err, FL_ERR_UNSUPPORTED, "avro: the file's schema is a %s, not a record",
+                     fl_avro_type_name(root->type));
         fl_avro_rows_free(r);
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "avro: the file's schema is a %s, not a record",
-                       fl_avro_type_name(root->type));
+        return rc;
     }
     bool ids = true;
     for (size_t i = 0; i < root->nfields; i++)
