@@ -554,6 +554,41 @@ static void test_built_file_ids_uncompressed(void **state) {
     fl_buf_fini(&f);
 }
 
+/* demo-12-zlib.orc (apache/orc; its expected rows are too large for the
+ * repository, TestMatch.cc gives its shape): 1,920,800 rows in 385 row
+ * groups of 9 columns; _col0 counts 1, 2, 3, ...; _col1 is "M" or "F". */
+static void test_demo_12_zlib(void **state) {
+    (void)state;
+    size_t len;
+    uint8_t *d = slurp("demo-12-zlib.orc", &len);
+    struct fl_error err = {0};
+    struct fl_orc_reader *r = NULL;
+    assert_int_equal(fl_orc_reader_open_mem(d, len, &r, &err), FL_OK);
+    const struct fl_schema *s = fl_orc_reader_schema(r);
+    assert_int_equal(s->nfields, 9);
+    static const fl_type_id_t types[] = {FL_TYPE_INT,    FL_TYPE_STRING, FL_TYPE_STRING,
+                                         FL_TYPE_STRING, FL_TYPE_INT,    FL_TYPE_STRING,
+                                         FL_TYPE_INT,    FL_TYPE_INT,    FL_TYPE_INT};
+    for (int i = 0; i < 9; i++) assert_int_equal(s->fields[i].type, types[i]);
+    int64_t next = 1;
+    struct fl_batch *b;
+    fl_err_t rc;
+    while ((rc = fl_orc_reader_next(r, &b, &err)) == FL_OK) {
+        for (size_t i = 0; i < b->nrows; i++, next++) {
+            if (fl_col_int(&b->cols[0], i) != next)
+                fail_msg("row %lld: _col0 %lld", (long long)next - 1,
+                         (long long)fl_col_int(&b->cols[0], i));
+            size_t l;
+            const uint8_t *p = fl_col_bytes(&b->cols[1], i, &l);
+            assert_true(l == 1 && (p[0] == 'M' || p[0] == 'F'));
+        }
+    }
+    assert_int_equal(rc, FL_ERR_EOF);
+    assert_int_equal(next - 1, 1920800);
+    fl_orc_reader_free(r);
+    free(d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_test1_zlib),
@@ -573,6 +608,7 @@ int main(void) {
         cmocka_unit_test(test_zstd),
         cmocka_unit_test(test_iceberg_file),
         cmocka_unit_test(test_built_file_ids_uncompressed),
+        cmocka_unit_test(test_demo_12_zlib),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
