@@ -227,6 +227,25 @@ static void test_rle_v1_format_011(void **state) {
      * file prints rounded to 6 places: compared in test_decimal's file */
     const int32_t ids[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13};
     assert_int_equal(compare_file("orc-file-11-format.orc", ids, 10), 7500);
+    /* decimal1 itself: 12345678.6547456 in the first row (stored with
+     * scale 7), as decimal(38,18) */
+    size_t len;
+    uint8_t *d = slurp("orc-file-11-format.orc", &len);
+    struct fl_error err = {0};
+    struct fl_orc_reader *r = NULL;
+    assert_int_equal(fl_orc_reader_open_mem(d, len, &r, &err), FL_OK);
+    const int32_t dec[] = {14};
+    assert_int_equal(fl_orc_reader_project_ids(r, dec, 1, &err), FL_OK);
+    struct fl_batch *b = NULL;
+    assert_int_equal(fl_orc_reader_next(r, &b, &err), FL_OK);
+    assert_int_equal(b->cols[0].field->scale, 18);
+    __int128 v;
+    memcpy(&v, b->cols[0].values, 16);
+    char t[64];
+    dec_text(v, 18, t, sizeof(t));
+    assert_string_equal(t, "12345678.654745600000000000");
+    fl_orc_reader_free(r);
+    free(d);
 }
 static void test_dictionary(void **state) {
     (void)state;

@@ -480,11 +480,14 @@ static fl_err_t decode(struct fl_orc_reader *r, struct col *c, struct fl_col *ou
             if (sc < 0 || sc > 38)
                 return BAD("orc: decimal scale %lld out of range", (long long)sc);
             if (sc < target) {
+                __int128 lim = pow10_128(38 - (target - (int)sc));
+                if (v >= lim || v <= -lim)
+                    return BAD("orc: decimal of column %u beyond 38 digits", c->id);
                 v *= pow10_128(target - (int)sc);
             } else if (sc > target) {
                 __int128 p = pow10_128((int)sc - target), q = v / p, m = v % p;
-                if (m * 2 >= p) q++;
-                if (m * 2 <= -p) q--;
+                if (m > 0 && m >= p - m) q++; /* m * 2 >= p, without overflow */
+                if (m < 0 && -m >= p + m) q--;
                 v = q; /* half up, as Hive's reader enforces the type's scale */
             }
             rc = fl_col_append_i128(out, v);
@@ -503,7 +506,10 @@ static fl_err_t decode(struct fl_orc_reader *r, struct col *c, struct fl_col *ou
             int64_t secs = r->iv[j], enc = r->iv2[j++];
             int64_t nanos = enc >> 3;
             int zeros = (int)(enc & 7);
-            if (zeros) nanos *= (int64_t)pow10_128(zeros + 1);
+            if (zeros && nanos >= 0 && nanos <= 999999999 / (int64_t)pow10_128(zeros + 1))
+                nanos *= (int64_t)pow10_128(zeros + 1);
+            else if (zeros)
+                nanos = -1; /* out of range: refused below */
             if (nanos < 0 || nanos > 999999999 || secs > INT64_MAX / 1000000 - ORC_EPOCH - 1 ||
                 secs < INT64_MIN / 1000000 + ORC_EPOCH + 1)
                 return BAD("orc: timestamp out of range in column %u", c->id);
