@@ -14,27 +14,6 @@
 
 #ifndef FLOE_TEST_FIXTURES
 #error "CMakeLists.txt defines FLOE_TEST_FIXTURES for the unit tests"
-/* The bytes of the fixture at rel (under fixtures_dir()), malloc'd (the
- * caller frees them), and their count in *len; NULL when unreadable. */
-static inline uint8_t *fixtures_read(const char *rel, size_t *len) {
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", fixtures_dir(), rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *d = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        d = malloc((size_t)n + 1);
-        if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-            free(d);
-            d = NULL;
-        }
-    }
-    fclose(f);
-    *len = d ? (size_t)n : 0;
-    return d;
-}
-
 #endif
 
 /* The fixtures folder: borrowed, never NULL. */

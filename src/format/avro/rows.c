@@ -4,6 +4,7 @@
  * ids, and the copy of each decoded record's values into the columns.
  */
 #include "format/avro/rows.h"
+#include "batch/project.h"
 #include "core/mem.h"
 #include "format/avro/container.h"
 
@@ -12,11 +13,9 @@
 
 struct fl_avro_rows {
     struct fl_avro_reader *rd;
-    struct fl_schema *schema; /* the file's flat fields */
-    size_t *src;              /* schema field -> index in the Avro record */
-    struct fl_schema *proj;   /* the batch's columns */
-    int *pmap;                /* batch column -> schema field */
-    struct fl_batch *batch;
+    struct fl_schema *schema;  /* the file's flat fields */
+    size_t *src;               /* schema field -> index in the Avro record */
+    struct fl_batch_proj proj; /* the batch's columns */
     bool done;
 };
 
@@ -112,10 +111,7 @@ fl_err_t fl_avro_rows_open(const uint8_t *data, size_t len, struct fl_avro_rows 
         r->src[r->schema->nfields] = i;
         r->schema->fields[r->schema->nfields++] = f;
     }
-    int32_t *all = fl_calloc((size_t)r->schema->nfields + 1, sizeof(int32_t));
-    for (int i = 0; i < r->schema->nfields; i++) all[i] = r->schema->fields[i].id;
-    rc = fl_avro_rows_project_ids(r, all, r->schema->nfields, err);
-    fl_free(all);
+    rc = fl_batch_proj_set(&r->proj, r->schema, NULL, 0, FL_AVRO_ROWS_BATCH, "avro", err);
     if (rc) {
         fl_avro_rows_free(r);
         return rc;
@@ -129,9 +125,7 @@ void fl_avro_rows_free(struct fl_avro_rows *r) {
     fl_avro_reader_free(r->rd);
     fl_schema_free(r->schema);
     fl_free(r->src);
-    fl_batch_free(r->batch);
-    fl_schema_free(r->proj);
-    fl_free(r->pmap);
+    fl_batch_proj_fini(&r->proj);
     fl_free(r);
 }
 
@@ -139,30 +133,7 @@ const struct fl_schema *fl_avro_rows_schema(const struct fl_avro_rows *r) { retu
 
 fl_err_t fl_avro_rows_project_ids(struct fl_avro_rows *r, const int32_t *ids, int n,
                                   struct fl_error *err) {
-    int *idx = fl_calloc((size_t)n + 1, sizeof(int));
-    for (int k = 0; k < n; k++) {
-        idx[k] = fl_schema_index_by_id(r->schema, ids[k]);
-        if (idx[k] < 0) {
-            fl_free(idx);
-            return fl_errf(err, FL_ERR_NOTFOUND,
-                           "avro: field id %d is not a flat column of the file", (int)ids[k]);
-        }
-    }
-    struct fl_schema *proj = fl_schema_select(r->schema, idx, n);
-    struct fl_batch *b = NULL;
-    fl_err_t rc = fl_batch_new(proj, FL_AVRO_ROWS_BATCH, &b, err);
-    if (rc) {
-        fl_free(idx);
-        fl_schema_free(proj);
-        return rc;
-    }
-    fl_batch_free(r->batch);
-    fl_schema_free(r->proj);
-    fl_free(r->pmap);
-    r->batch = b;
-    r->proj = proj;
-    r->pmap = idx;
-    return FL_OK;
+    return fl_batch_proj_set(&r->proj, r->schema, ids, n, FL_AVRO_ROWS_BATCH, "avro", err);
 }
 
 /* Big-endian two's complement of 1..16 bytes. */
@@ -210,8 +181,8 @@ static fl_err_t append_value(struct fl_col *col, const struct fl_avro_value *v) 
 }
 
 fl_err_t fl_avro_rows_next(struct fl_avro_rows *r, struct fl_batch **out, struct fl_error *err) {
-    fl_batch_reset(r->batch);
-    while (!r->done && r->batch->nrows < FL_AVRO_ROWS_BATCH) {
+    fl_batch_reset(r->proj.batch);
+    while (!r->done && r->proj.batch->nrows < FL_AVRO_ROWS_BATCH) {
         const struct fl_avro_value *rec = NULL;
         fl_err_t rc = fl_avro_reader_next(r->rd, &rec, err);
         if (rc == FL_ERR_EOF) {
@@ -219,22 +190,22 @@ fl_err_t fl_avro_rows_next(struct fl_avro_rows *r, struct fl_batch **out, struct
             break;
         }
         if (rc) return rc;
-        for (int c = 0; c < r->batch->ncols && !rc; c++) {
-            size_t k = r->src[r->pmap[c]];
+        for (int c = 0; c < r->proj.batch->ncols && !rc; c++) {
+            size_t k = r->src[r->proj.idx[c]];
             if (k >= rec->n) {
                 rc = FL_ERR_CORRUPT;
                 break;
             }
-            rc = append_value(&r->batch->cols[c], &rec->u.items[k]);
+            rc = append_value(&r->proj.batch->cols[c], &rec->u.items[k]);
         }
-        if (!rc) rc = fl_batch_end_row(r->batch);
+        if (!rc) rc = fl_batch_end_row(r->proj.batch);
         if (rc) {
-            fl_batch_rollback_row(r->batch);
+            fl_batch_rollback_row(r->proj.batch);
             return fl_errf(err, rc, "avro: record %zu does not fit its column types",
-                           r->batch->nrows);
+                           r->proj.batch->nrows);
         }
     }
-    if (r->batch->nrows == 0) return FL_ERR_EOF;
-    *out = r->batch;
+    if (r->proj.batch->nrows == 0) return FL_ERR_EOF;
+    *out = r->proj.batch;
     return FL_OK;
 }

@@ -33,7 +33,8 @@ fl_err_t fl_avro_rows_open(const uint8_t *data, size_t len, struct fl_avro_rows 
                            struct fl_error *err);
 void fl_avro_rows_free(struct fl_avro_rows *r);
 const struct fl_schema *fl_avro_rows_schema(const struct fl_avro_rows *r);
-/* The batch columns, by field id, before the first batch (default: all).
+/* The batch columns, by field id, before the first batch (default, and
+ * ids NULL: all).
  * FL_ERR_NOTFOUND for an id not in the schema. */
 fl_err_t fl_avro_rows_project_ids(struct fl_avro_rows *r, const int32_t *ids, int n,
                                   struct fl_error *err);

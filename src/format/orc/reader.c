@@ -5,6 +5,7 @@
  * SECONDARY streams with the run length decoders of rle.c.
  */
 #include "format/orc/reader.h"
+#include "batch/project.h"
 #include "core/mem.h"
 #include "format/orc/compress.h"
 #include "format/orc/meta.h"
@@ -44,14 +45,12 @@ struct fl_orc_reader {
     size_t len;
     struct fl_orc_tail tail;
     struct fl_schema *schema;
-    uint32_t *colid; /* schema field -> ORC column */
-    struct fl_schema *proj;
-    int *pmap; /* batch column -> schema field */
-    struct fl_batch *batch;
-    struct col *cols; /* one per batch column */
-    int stripe;       /* next stripe to open */
-    uint64_t left;    /* rows left in the open stripe */
-    bool utc;         /* the open stripe's writer timezone is UTC */
+    uint32_t *colid;           /* schema field -> ORC column */
+    struct fl_batch_proj proj; /* the batch's columns */
+    struct col *cols;          /* one per batch column */
+    int stripe;                /* next stripe to open */
+    uint64_t left;             /* rows left in the open stripe */
+    bool utc;                  /* the open stripe's writer timezone is UTC */
     int64_t stripes_read, rows_read;
     /* scratch for one batch */
     uint8_t nn[FL_ORC_BATCH_ROWS];
@@ -125,11 +124,9 @@ static void col_fini(struct col *c) {
 
 void fl_orc_reader_free(struct fl_orc_reader *r) {
     if (!r) return;
-    for (int i = 0; r->batch && i < r->batch->ncols; i++) col_fini(&r->cols[i]);
+    for (int i = 0; r->proj.batch && i < r->proj.batch->ncols; i++) col_fini(&r->cols[i]);
     fl_free(r->cols);
-    fl_batch_free(r->batch);
-    fl_schema_free(r->proj);
-    fl_free(r->pmap);
+    fl_batch_proj_fini(&r->proj);
     fl_schema_free(r->schema);
     fl_free(r->colid);
     fl_orc_tail_fini(&r->tail);
@@ -165,10 +162,7 @@ fl_err_t fl_orc_reader_open_mem(const uint8_t *data, size_t len, struct fl_orc_r
         r->colid[r->schema->nfields] = root->sub[k];
         r->schema->fields[r->schema->nfields++] = f;
     }
-    int32_t *all = fl_calloc((size_t)r->schema->nfields + 1, sizeof(int32_t));
-    for (int i = 0; i < r->schema->nfields; i++) all[i] = r->schema->fields[i].id;
-    rc = fl_orc_reader_project_ids(r, all, r->schema->nfields, err);
-    fl_free(all);
+    rc = fl_orc_reader_project_ids(r, NULL, 0, err);
     if (rc) {
         fl_orc_reader_free(r);
         return rc;
@@ -188,34 +182,15 @@ void fl_orc_reader_stats(const struct fl_orc_reader *r, int64_t *stripes_read, i
 fl_err_t fl_orc_reader_project_ids(struct fl_orc_reader *r, const int32_t *ids, int n,
                                    struct fl_error *err) {
     if (r->stripe > 0) return fl_errf(err, FL_ERR_INVALID, "orc: projection after the first batch");
-    int *idx = fl_calloc((size_t)n + 1, sizeof(int));
-    for (int k = 0; k < n; k++) {
-        idx[k] = fl_schema_index_by_id(r->schema, ids[k]);
-        if (idx[k] < 0) {
-            fl_free(idx);
-            return fl_errf(err, FL_ERR_NOTFOUND,
-                           "orc: field id %d is not a flat column of the file", (int)ids[k]);
-        }
-    }
-    struct fl_schema *proj = fl_schema_select(r->schema, idx, n);
-    struct fl_batch *b = NULL;
-    fl_err_t rc = fl_batch_new(proj, FL_ORC_BATCH_ROWS, &b, err);
-    if (rc) {
-        fl_free(idx);
-        fl_schema_free(proj);
-        return rc;
-    }
-    for (int i = 0; r->batch && i < r->batch->ncols; i++) col_fini(&r->cols[i]);
+    int old = r->proj.batch ? r->proj.batch->ncols : 0;
+    fl_err_t rc = fl_batch_proj_set(&r->proj, r->schema, ids, n, FL_ORC_BATCH_ROWS, "orc", err);
+    if (rc) return rc;
+    for (int i = 0; i < old; i++) col_fini(&r->cols[i]);
     fl_free(r->cols);
-    fl_batch_free(r->batch);
-    fl_schema_free(r->proj);
-    fl_free(r->pmap);
-    r->batch = b;
-    r->proj = proj;
-    r->pmap = idx;
+    n = r->proj.batch->ncols;
     r->cols = fl_calloc((size_t)n + 1, sizeof(struct col));
     for (int k = 0; k < n; k++) {
-        r->cols[k].id = r->colid[idx[k]];
+        r->cols[k].id = r->colid[r->proj.idx[k]];
         r->cols[k].t = &r->tail.types[r->cols[k].id];
     }
     return FL_OK;
@@ -268,13 +243,13 @@ static fl_err_t load_dict(struct col *c, uint32_t size, bool v2, struct fl_error
 
 static fl_err_t open_stripe(struct fl_orc_reader *r, struct fl_error *err) {
     const struct fl_orc_stripe *s = &r->tail.stripes[r->stripe++];
-    for (int i = 0; i < r->batch->ncols; i++) {
+    for (int i = 0; i < r->proj.batch->ncols; i++) {
         col_fini(&r->cols[i]);
         struct col *c = &r->cols[i];
         const struct fl_orc_type *t = c->t;
         memset(c, 0, sizeof(*c));
         c->t = t;
-        c->id = r->colid[r->pmap[i]];
+        c->id = r->colid[r->proj.idx[i]];
     }
     struct fl_buf fb;
     fl_buf_init(&fb, FL_ORC_MAX_TAIL);
@@ -290,7 +265,7 @@ static fl_err_t open_stripe(struct fl_orc_reader *r, struct fl_error *err) {
     r->utc = is_utc(sf.tz);
     for (int k = 0; !rc && k < sf.nstreams; k++) {
         const struct fl_orc_stream *st = &sf.streams[k];
-        for (int i = 0; !rc && i < r->batch->ncols; i++) {
+        for (int i = 0; !rc && i < r->proj.batch->ncols; i++) {
             struct col *c = &r->cols[i];
             if (c->id != st->column) continue;
             struct sbuf *dst = st->kind == FL_ORC_PRESENT           ? &c->present
@@ -302,7 +277,7 @@ static fl_err_t open_stripe(struct fl_orc_reader *r, struct fl_error *err) {
             if (dst) rc = load_stream(r, st, dst, err);
         }
     }
-    for (int i = 0; !rc && i < r->batch->ncols; i++) {
+    for (int i = 0; !rc && i < r->proj.batch->ncols; i++) {
         struct col *c = &r->cols[i];
         if (c->id >= (uint32_t)sf.nenc || sf.enc[c->id] < 0) {
             rc = BAD("orc: stripe %d has no known encoding for column %u", r->stripe - 1, c->id);
@@ -333,7 +308,7 @@ static fl_err_t open_stripe(struct fl_orc_reader *r, struct fl_error *err) {
         if (!rc && (kind == FL_ORC_TIMESTAMP) && !r->utc)
             rc = fl_errf(err, FL_ERR_UNSUPPORTED,
                          "orc: column %s is a timestamp written in timezone %s; only UTC is read",
-                         r->proj->fields[i].name, sf.tz);
+                         r->proj.schema->fields[i].name, sf.tz);
     }
     fl_orc_stripe_footer_fini(&sf);
     if (rc) return rc;
@@ -531,8 +506,8 @@ fl_err_t fl_orc_reader_next(struct fl_orc_reader *r, struct fl_batch **out, stru
         if (rc) return rc;
     }
     size_t n = r->left < FL_ORC_BATCH_ROWS ? (size_t)r->left : FL_ORC_BATCH_ROWS;
-    fl_batch_reset(r->batch);
-    for (int i = 0; i < r->batch->ncols; i++) {
+    fl_batch_reset(r->proj.batch);
+    for (int i = 0; i < r->proj.batch->ncols; i++) {
         struct col *c = &r->cols[i];
         size_t nv = n;
         if (c->has_present) {
@@ -543,17 +518,17 @@ fl_err_t fl_orc_reader_next(struct fl_orc_reader *r, struct fl_batch **out, stru
         } else {
             memset(r->nn, 1, n);
         }
-        fl_err_t rc = decode(r, c, &r->batch->cols[i], n, nv, err);
+        fl_err_t rc = decode(r, c, &r->proj.batch->cols[i], n, nv, err);
         if (rc) {
             fl_err_prefix(err, "stripe %d", r->stripe - 1);
             return rc;
         }
     }
-    fl_err_t rc = fl_batch_seal(r->batch);
+    fl_err_t rc = fl_batch_seal(r->proj.batch);
     if (rc) return fl_errf(err, rc, "orc: columns of unequal length");
-    if (r->batch->ncols == 0) r->batch->nrows = n;
+    if (r->proj.batch->ncols == 0) r->proj.batch->nrows = n;
     r->left -= n;
     r->rows_read += (int64_t)n;
-    *out = r->batch;
+    *out = r->proj.batch;
     return FL_OK;
 }

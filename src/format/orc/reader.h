@@ -41,7 +41,8 @@ void fl_orc_reader_free(struct fl_orc_reader *r);
 const struct fl_schema *fl_orc_reader_schema(const struct fl_orc_reader *r);
 /* Rows the footer says the file has. */
 uint64_t fl_orc_reader_rows(const struct fl_orc_reader *r);
-/* Batch columns by field id, before the first batch (default all).
+/* Batch columns by field id, before the first batch (default, and ids
+ * NULL: all).
  * FL_ERR_NOTFOUND for an id not in the schema. */
 fl_err_t fl_orc_reader_project_ids(struct fl_orc_reader *r, const int32_t *ids, int n,
                                    struct fl_error *err);
