@@ -31,7 +31,7 @@
 struct plan_file {
     char *path;
     char *key;          /* the store key of path (fl_ice_table_key); NULL when it has none */
-    const char *format; /* "PARQUET", "AVRO", "ORC", "OTHER" (static) */
+    const char *format; /* fl_ice_file_format_name's: never freed */
     int64_t seq;
     int content;
     int32_t spec_id;

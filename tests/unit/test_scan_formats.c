@@ -332,7 +332,7 @@ static void test_format_refusals(void **state) {
     commit_file(tbl, "db/x/data/f.csv", "1,2\n", 4, "CSV", FL_ICE_CONTENT_DATA, 1, 0);
     scan_error(tbl, msg, sizeof(msg));
     assert_non_null(strstr(msg, "db/x/data/f.csv"));
-    assert_non_null(strstr(msg, "file_format OTHER"));
+    assert_non_null(strstr(msg, "file_format CSV"));
     fl_ice_table_free(tbl);
     /* an Avro file the manifest calls PARQUET: both named */
     tbl = table_new(&e, "y");
