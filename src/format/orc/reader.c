@@ -220,11 +220,15 @@ static bool is_utc(const char *tz) {
 }
 
 /* Reads a string dictionary: dict_size lengths, then the offsets. */
-static fl_err_t load_dict(struct col *c, uint32_t size, bool v2, struct fl_error *err) {
+static fl_err_t load_dict(struct col *c, uint32_t size, uint64_t rows, bool v2,
+                          struct fl_error *err) {
     if (!c->dict.have && size > 0) return BAD("orc: column %u has no DICTIONARY_DATA", c->id);
     if (!c->length.have) return BAD("orc: column %u has no LENGTH stream", c->id);
-    if (size > c->length.len * 512 + 512)
-        return BAD("orc: dictionary of column %u larger than its lengths", c->id);
+    /* a dictionary holds values the stripe has: no more entries than
+     * rows, nor than its LENGTH stream can encode, nor than the cap */
+    if (size > rows || size > c->length.len * 512 + 512 || size > FL_ORC_MAX_DICT)
+        return BAD("orc: dictionary of %u entries in column %u is larger than its stripe", size,
+                   c->id);
     c->dict_off = fl_calloc((size_t)size + 1, sizeof(uint64_t));
     c->ndict = size;
     struct fl_orc_int_rle d;
@@ -304,7 +308,7 @@ static fl_err_t open_stripe(struct fl_orc_reader *r, struct fl_error *err) {
         fl_orc_int_rle_init(&c->ints, c->data.p, c->data.len, v2, !dict && !strlike);
         fl_orc_int_rle_init(&c->lens, c->length.p, c->length.len, v2, false);
         fl_orc_int_rle_init(&c->sec, c->secondary.p, c->secondary.len, v2, kind == FL_ORC_DECIMAL);
-        if (dict) rc = load_dict(c, sf.dict_size[c->id], v2, err);
+        if (dict) rc = load_dict(c, sf.dict_size[c->id], s->rows, v2, err);
         if (!rc && (kind == FL_ORC_TIMESTAMP) && !r->utc)
             rc = fl_errf(err, FL_ERR_UNSUPPORTED,
                          "orc: column %s is a timestamp written in timezone %s; only UTC is read",

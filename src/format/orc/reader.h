@@ -31,6 +31,7 @@
 
 #define FL_ORC_BATCH_ROWS 8192
 #define FL_ORC_MAX_STREAM ((size_t)1 << 30) /* decompressed bytes of one stream */
+#define FL_ORC_MAX_DICT ((uint32_t)1 << 24) /* entries of one string dictionary */
 
 struct fl_orc_reader;
 
