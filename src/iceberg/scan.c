@@ -1,15 +1,19 @@
 /*
  * scan.c - reading an Iceberg snapshot: plan the files from the manifest
  * list and manifests, load the delete files that apply, read each data
- * file's Parquet into batches of the table's current schema (time
- * travel: of the snapshot's schema-id) and drop the deleted rows.
+ * file (Parquet, Avro or ORC by its manifest's file_format:
+ * iceberg/fileread.c) into batches of the table's current schema (time
+ * travel: of the snapshot's schema-id) and drop the deleted rows. Files
+ * outside the warehouse are read through stores opened beside it
+ * (fl_ice_table_locate, fl_store_open_sibling).
  *
  * Delete rules (format/spec.md, "Scan Planning"): a position delete
  * applies to data files whose data sequence number is <= its own; an
  * equality delete to data files whose data sequence number is < its own
  * and, unless it was written with an unpartitioned spec, of its spec and
  * partition tuple. Position delete rows and data files meet by store key
- * (fl_ice_table_key), so any spelling of one location matches.
+ * (fl_ice_table_key; root and key for a file outside the warehouse:
+ * match_key), so any spelling of one location matches.
  * Columns are matched by field id, so renamed columns read by id and
  * columns added after a file was written read as null; int->long and
  * float->double widen.
@@ -30,7 +34,7 @@
 
 struct plan_file {
     char *path;
-    char *key;          /* the store key of path (fl_ice_table_key); NULL when it has none */
+    char *key;          /* data files: match_key of path; NULL when it has none */
     const char *format; /* fl_ice_file_format_name's: never freed */
     int64_t seq;
     int content;
