@@ -6,7 +6,8 @@
  * writer with Iceberg field-id attributes, each committed to a table
  * built here whose manifest names its real file_format. Projection,
  * columns missing from the file (null), position deletes (row ordinals
- * in the file) and equality deletes apply to them; the manifests record
+ * in the file; one of them an Avro delete file) and equality deletes
+ * apply to them; the manifests record
  * ORC and AVRO; a format floe does not read is refused naming the format
  * and the file, and a file that is not what its manifest says is refused
  * naming both.
@@ -272,6 +273,32 @@ static void avro_rows(uint8_t **data, size_t *len) {
     fl_avro_schema_free(as);
 }
 
+/* A position delete file in Avro (the spec's file_path and pos field
+ * ids) deleting row pos of path. */
+static void avro_position_delete(const char *path, int64_t pos, uint8_t **data, size_t *len) {
+    static const char *schema =
+        "{\"type\":\"record\",\"name\":\"position_delete\",\"fields\":["
+        "{\"name\":\"file_path\",\"type\":\"string\",\"field-id\":2147483546},"
+        "{\"name\":\"pos\",\"type\":\"long\",\"field-id\":2147483545}]}";
+    struct fl_error err = {0};
+    struct fl_avro_schema *as = NULL;
+    assert_int_equal(fl_avro_schema_parse(schema, strlen(schema), &as, &err), FL_OK);
+    struct fl_avro_writer *w = NULL;
+    assert_int_equal(fl_avro_writer_new(as, FL_AVRO_CODEC_NULL, &w, &err), FL_OK);
+    struct fl_avro_arena ar;
+    fl_avro_arena_init(&ar, 1 << 20);
+    struct fl_avro_value rec;
+    assert_int_equal(fl_avro_value_init(&ar, fl_avro_schema_root(as), &rec), FL_OK);
+    assert_int_equal(fl_avro_value_set_string(&ar, fl_avro_value_field(&rec, "file_path"), path),
+                     FL_OK);
+    assert_int_equal(fl_avro_value_set_long(fl_avro_value_field(&rec, "pos"), pos), FL_OK);
+    assert_int_equal(fl_avro_writer_append(w, &rec, &err), FL_OK);
+    assert_int_equal(fl_avro_writer_finish(w, data, len, &err), FL_OK);
+    fl_avro_writer_free(w);
+    fl_avro_arena_fini(&ar);
+    fl_avro_schema_free(as);
+}
+
 static void test_avro_data_file(void **state) {
     (void)state;
     struct env e;
@@ -295,12 +322,15 @@ static void test_avro_data_file(void **state) {
     const int32_t proj[] = {2};
     assert_string_equal(scan_text(tbl, proj, 1, out, sizeof(out)),
                         "\"Oslo\"\nnull\n\"Bergen\"\n\"Tromsø\"\n");
-    char row[512];
+    /* the position delete is an Avro file too (Iceberg allows any format) */
     char *loc = fl_ice_table_uri(tbl, "db/a/data/rows.avro");
-    snprintf(row, sizeof(row), "{\"file_path\":\"%s\",\"pos\":1}", loc);
+    uint8_t *del = NULL;
+    size_t dlen = 0;
+    avro_position_delete(loc, 1, &del, &dlen);
     fl_free(loc);
-    commit_delete(tbl, "db/a/data/pos.parquet", POS_SCHEMA, row, FL_ICE_CONTENT_POSITION_DELETES,
-                  0);
+    commit_file(tbl, "db/a/data/pos.avro", del, dlen, "AVRO", FL_ICE_CONTENT_POSITION_DELETES, 1,
+                0);
+    fl_free(del);
     commit_delete(tbl, "db/a/data/eq.parquet", AVRO_TABLE, "{\"id\":12}",
                   FL_ICE_CONTENT_EQUALITY_DELETES, 1);
     const int32_t ids[] = {1};
