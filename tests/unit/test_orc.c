@@ -135,7 +135,7 @@ static void check_value(const char *file, size_t file_row, const struct fl_col *
                 fail_msg("%s: byte %zu", msg, i);
         break;
     case FL_TYPE_DATE: {
-        int32_t days;
+        int32_t days = 0;
         if (!json_is_string(exp) ||
             fl_time_parse_date(json_string_value(exp), json_string_length(exp), &days))
             fail_msg("%s: expected date", msg);
@@ -144,7 +144,7 @@ static void check_value(const char *file, size_t file_row, const struct fl_col *
     }
     case FL_TYPE_TIMESTAMP:
     case FL_TYPE_TIMESTAMPTZ: {
-        int64_t us;
+        int64_t us = 0;
         if (!json_is_string(exp) ||
             fl_time_parse_iso(json_string_value(exp), json_string_length(exp), &us))
             fail_msg("%s: expected timestamp", msg);
