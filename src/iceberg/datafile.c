@@ -7,7 +7,9 @@
 #include "core/mem.h"
 #include "format/parquet/bounds.h"
 
+#include <pthread.h>
 #include <string.h>
+#include <strings.h>
 
 /* Minimal big-endian two's complement of v (1..16 bytes). */
 static fl_err_t put_decimal(__int128 v, struct fl_buf *out) {
@@ -100,6 +102,36 @@ static size_t utf8_prefix_len(const uint8_t *s, size_t len, size_t n) {
         while (i < len && (s[i] & 0xc0) == 0x80) i++;
     }
     return i;
+}
+
+/* Names of formats floe does not read, kept for the process's life so
+ * that a manifest rewritten by floe (merging, expiry) records them as
+ * they were, and refusals can name them: a few short ones at most. */
+#define OTHER_FORMATS 16
+#define OTHER_FORMAT_LEN 32
+static char other_formats[OTHER_FORMATS][OTHER_FORMAT_LEN];
+static int n_other_formats;
+static pthread_mutex_t other_formats_mu = PTHREAD_MUTEX_INITIALIZER;
+
+const char *fl_ice_file_format_name(const char *s, size_t len) {
+    static const char *const names[] = {"PARQUET", "AVRO", "ORC"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (len == strlen(names[i]) && strncasecmp(s, names[i], len) == 0) return names[i];
+    if (len == 0 || len >= OTHER_FORMAT_LEN) return "OTHER";
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e) return "OTHER";
+    const char *found = NULL;
+    pthread_mutex_lock(&other_formats_mu);
+    for (int i = 0; i < n_other_formats && !found; i++)
+        if (strlen(other_formats[i]) == len && !memcmp(other_formats[i], s, len))
+            found = other_formats[i];
+    if (!found && n_other_formats < OTHER_FORMATS) {
+        memcpy(other_formats[n_other_formats], s, len);
+        other_formats[n_other_formats][len] = '\0';
+        found = other_formats[n_other_formats++];
+    }
+    pthread_mutex_unlock(&other_formats_mu);
+    return found ? found : "OTHER";
 }
 
 void fl_ice_data_file_fini(struct fl_ice_data_file *df) {

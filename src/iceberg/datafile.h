@@ -44,7 +44,7 @@ struct fl_ice_col_metrics {
 struct fl_ice_data_file {
     fl_ice_content_t content;
     char *file_path;
-    const char *file_format; /* "PARQUET" */
+    const char *file_format; /* "PARQUET", "AVRO", "ORC", ... (fl_ice_file_format_name) */
     int32_t spec_id;
     struct fl_ice_pval *partition; /* one per spec field; bytes in the arena */
     int npartition;
@@ -70,6 +70,12 @@ fl_err_t fl_ice_data_file_from_parquet(struct fl_ice_data_file *df, const char *
 void fl_ice_data_file_fini(struct fl_ice_data_file *df);
 /* A deep copy of src (bounds, partition values and ids owned by dst). */
 void fl_ice_data_file_copy(struct fl_ice_data_file *dst, const struct fl_ice_data_file *src);
+
+/* The spec's spelling of a manifest's file_format (any case): "PARQUET",
+ * "AVRO" or "ORC"; another name as given (kept for the process's life,
+ * so a rewritten manifest records it unchanged), or "OTHER" when it is
+ * empty, long, not printable ASCII or one too many. Never to be freed. */
+const char *fl_ice_file_format_name(const char *s, size_t len);
 
 /* Appendix D: one value of a field (given in its Parquet statistics
  * form: the physical type's plain encoding) as Iceberg bound bytes. */

@@ -762,10 +762,10 @@ fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len,
         e.df.file_path = path;
         e.df.content = (fl_ice_content_t)get_long(FIELD(d, 134), 0);
         const struct fl_avro_value *ff = FIELD(d, 101);
-        e.df.file_format = ff && ff->type->type == FL_AVRO_STRING && ff->u.bytes.len == 7 &&
-                                   strncasecmp((const char *)ff->u.bytes.data, "parquet", 7) == 0
-                               ? "PARQUET"
-                               : "OTHER";
+        e.df.file_format =
+            ff && ff->type->type == FL_AVRO_STRING
+                ? fl_ice_file_format_name((const char *)ff->u.bytes.data, ff->u.bytes.len)
+                : "OTHER";
         e.df.spec_id = mf ? mf->partition_spec_id : 0;
         e.df.record_count = get_long(FIELD(d, 103), 0);
         e.df.file_size_in_bytes = get_long(FIELD(d, 104), 0);

@@ -1,24 +1,29 @@
 /*
  * scan.c - reading an Iceberg snapshot: plan the files from the manifest
  * list and manifests, load the delete files that apply, read each data
- * file's Parquet into batches of the table's current schema (time
- * travel: of the snapshot's schema-id) and drop the deleted rows.
+ * file (Parquet, Avro or ORC by its manifest's file_format:
+ * iceberg/fileread.c) into batches of the table's current schema (time
+ * travel: of the snapshot's schema-id) and drop the deleted rows. Files
+ * outside the warehouse are read through stores opened beside it
+ * (fl_ice_table_locate, fl_store_open_sibling).
  *
  * Delete rules (format/spec.md, "Scan Planning"): a position delete
  * applies to data files whose data sequence number is <= its own; an
  * equality delete to data files whose data sequence number is < its own
  * and, unless it was written with an unpartitioned spec, of its spec and
  * partition tuple. Position delete rows and data files meet by store key
- * (fl_ice_table_key), so any spelling of one location matches.
+ * (fl_ice_table_key; root and key for a file outside the warehouse:
+ * match_key), so any spelling of one location matches.
  * Columns are matched by field id, so renamed columns read by id and
  * columns added after a file was written read as null; int->long and
  * float->double widen.
  */
 #include "core/mem.h"
-#include "format/parquet/reader.h"
+#include "iceberg/fileread.h"
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +34,8 @@
 
 struct plan_file {
     char *path;
-    char *key; /* the store key of path (fl_ice_table_key); NULL when it has none */
+    char *key;          /* data files: match_key of path; NULL when it has none */
+    const char *format; /* fl_ice_file_format_name's: never freed */
     int64_t seq;
     int content;
     int32_t spec_id;
@@ -74,7 +80,7 @@ struct fl_ice_scan {
     /* reading state */
     int cur;
     struct fl_buf data;
-    struct fl_pq_reader *r;
+    struct fl_ice_file_reader *r;
     int *map; /* output column -> reader batch column, -1 = null, -2 = constant */
     const struct fl_ice_pval **konst; /* -2 columns: the file's identity partition value */
     bool *skip;                       /* output columns not wanted (projection): read as null */
@@ -82,7 +88,26 @@ struct fl_ice_scan {
     struct fl_batch *out;
     int64_t *pos_out; /* file position of each row of out */
     size_t pos_cap;
+    /* stores opened for files outside the warehouse (fl_ice_table_locate) */
+    struct ext_store {
+        char *root;
+        struct fl_store *st;
+    } * ext;
+    int next;
 };
+
+/* The key position deletes and data files meet by: the store key of a
+ * file under the table or the warehouse, the store root and key of one
+ * elsewhere (a "scheme://" text, never a store key); NULL when the path
+ * can be read nowhere. fl_free it. */
+static char *match_key(const struct fl_ice_table *tbl, const char *path) {
+    char root[FL_STORE_KEY_MAX + 1], key[FL_STORE_KEY_MAX + 1];
+    if (fl_ice_table_locate(tbl, path, root, sizeof(root), key, sizeof(key), NULL)) return NULL;
+    size_t n = strlen(root) + strlen(key) + 1;
+    char *k = fl_malloc(n);
+    snprintf(k, n, "%s%s", root, key);
+    return k;
+}
 
 static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry *e) {
     if (sc->nfiles == sc->cap) {
@@ -92,10 +117,8 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
     struct plan_file *pf = &sc->files[sc->nfiles++];
     memset(pf, 0, sizeof(*pf));
     pf->path = fl_strdup(e->df.file_path);
-    char key[FL_STORE_KEY_MAX + 1];
-    if (e->df.content == FL_ICE_CONTENT_DATA &&
-        fl_ice_table_key(sc->tbl, pf->path, key, sizeof(key), NULL) == FL_OK)
-        pf->key = fl_strdup(key);
+    if (e->df.content == FL_ICE_CONTENT_DATA) pf->key = match_key(sc->tbl, pf->path);
+    pf->format = e->df.file_format;
     pf->seq = e->sequence_number;
     pf->content = e->df.content;
     pf->spec_id = e->df.spec_id;
@@ -172,9 +195,26 @@ static fl_err_t table_get(struct fl_ice_table *tbl, const char *path, struct fl_
     return rc;
 }
 
+/* A data or delete file, wherever its path puts it (fl_ice_table_locate). */
 static fl_err_t get_object(struct fl_ice_scan *sc, const char *path, struct fl_buf *out, size_t max,
                            struct fl_error *err) {
-    return table_get(sc->tbl, path, out, max, err);
+    char root[FL_STORE_KEY_MAX + 1], key[FL_STORE_KEY_MAX + 1];
+    fl_err_t rc = fl_ice_table_locate(sc->tbl, path, root, sizeof(root), key, sizeof(key), err);
+    if (rc) return rc;
+    struct fl_store *st = sc->tbl->store;
+    if (root[0]) {
+        st = NULL;
+        for (int i = 0; i < sc->next && !st; i++)
+            if (!strcmp(sc->ext[i].root, root)) st = sc->ext[i].st;
+        if (!st) {
+            if ((rc = fl_store_open_sibling(sc->tbl->store, root, &st, err))) return rc;
+            sc->ext = fl_reallocarray(sc->ext, (size_t)sc->next + 1, sizeof(*sc->ext));
+            sc->ext[sc->next].root = fl_strdup(root);
+            sc->ext[sc->next++].st = st;
+        }
+    }
+    fl_buf_reset(out);
+    return fl_store_get(st, key, out, max, err);
 }
 
 fl_err_t fl_ice_table_files(struct fl_ice_table *tbl, int64_t snapshot_id,
@@ -224,13 +264,18 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
         fl_schema_free(sc->eq[i].schema);
     }
     fl_free(sc->eq);
-    fl_pq_reader_free(sc->r);
+    fl_ice_file_reader_free(sc->r);
     fl_buf_fini(&sc->data);
     fl_free(sc->map);
     fl_free(sc->konst);
     fl_free(sc->skip);
     fl_batch_free(sc->out);
     fl_free(sc->pos_out);
+    for (int i = 0; i < sc->next; i++) {
+        fl_free(sc->ext[i].root);
+        fl_store_free(sc->ext[i].st);
+    }
+    fl_free(sc->ext);
     fl_free(sc);
 }
 
@@ -287,18 +332,18 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                                  struct fl_error *err) {
     struct fl_buf b;
     fl_buf_init(&b, FILE_MAX);
-    struct fl_pq_reader *r = NULL;
+    struct fl_ice_file_reader *r = NULL;
     fl_err_t rc = get_object(sc, pf->path, &b, FILE_MAX, err);
-    if (!rc) rc = fl_pq_reader_open_mem(b.data, b.len, &r, err);
+    if (!rc) rc = fl_ice_file_reader_open(pf->format, b.data, b.len, &r, err);
     if (rc) goto out;
     if (pf->content == FL_ICE_CONTENT_POSITION_DELETES) {
         int32_t ids[2] = {POS_FILE_PATH_ID, POS_POS_ID};
-        if ((rc = fl_pq_reader_project_ids(r, ids, 2, err))) goto out;
+        if ((rc = fl_ice_file_reader_project_ids(r, ids, 2, err))) goto out;
         /* rows are sorted by file_path: resolve each spelling once */
         char *last = NULL, *last_key = NULL;
         for (;;) {
             struct fl_batch *batch = NULL;
-            rc = fl_pq_reader_next(r, &batch, err);
+            rc = fl_ice_file_reader_next(r, &batch, err);
             if (rc == FL_ERR_EOF) {
                 rc = FL_OK;
                 break;
@@ -320,10 +365,8 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                     fl_free(last);
                     fl_free(last_key);
                     last = fl_strndup((const char *)p, len);
-                    char key[FL_STORE_KEY_MAX + 1];
-                    last_key = fl_strdup(
-                        fl_ice_table_key(sc->tbl, last, key, sizeof(key), NULL) == FL_OK ? key
-                                                                                         : last);
+                    last_key = match_key(sc->tbl, last);
+                    if (!last_key) last_key = fl_strdup(last);
                 }
                 if (sc->npos == sc->poscap) {
                     sc->poscap = sc->poscap ? sc->poscap * 2 : 1024;
@@ -345,7 +388,7 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                          "equality deletes on %d columns (1 to 16 supported)", pf->neq);
             goto out;
         }
-        if ((rc = fl_pq_reader_project_ids(r, pf->eq_ids, pf->neq, err))) goto out;
+        if ((rc = fl_ice_file_reader_project_ids(r, pf->eq_ids, pf->neq, err))) goto out;
         const struct fl_ice_spec *spec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
         struct eq_delete ed = {.seq = pf->seq,
                                .nids = pf->neq,
@@ -356,7 +399,7 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
         ed.schema = NULL;
         for (;;) {
             struct fl_batch *batch = NULL;
-            rc = fl_pq_reader_next(r, &batch, err);
+            rc = fl_ice_file_reader_next(r, &batch, err);
             if (rc == FL_ERR_EOF) {
                 rc = FL_OK;
                 break;
@@ -383,7 +426,7 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
     }
 out:
     if (rc) fl_err_prefix(err, "delete file %s", pf->path);
-    fl_pq_reader_free(r);
+    fl_ice_file_reader_free(r);
     fl_buf_fini(&b);
     return rc;
 }
@@ -547,16 +590,16 @@ static fl_err_t col_append_pval(struct fl_col *col, const struct fl_ice_pval *v)
 /* Opens data file i with the projection of the output schema it has. */
 static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     const struct plan_file *pf = &sc->files[i];
-    fl_pq_reader_free(sc->r);
+    fl_ice_file_reader_free(sc->r);
     sc->r = NULL;
     fl_err_t rc = get_object(sc, pf->path, &sc->data, FILE_MAX, err);
-    if (!rc) rc = fl_pq_reader_open_mem(sc->data.data, sc->data.len, &sc->r, err);
+    if (!rc) rc = fl_ice_file_reader_open(pf->format, sc->data.data, sc->data.len, &sc->r, err);
     if (rc) {
         fl_err_prefix(err, "data file %s", pf->path);
         return rc;
     }
     /* also need the equality-delete key columns, even if not in the output */
-    const struct fl_schema *fs = fl_pq_reader_schema(sc->r);
+    const struct fl_schema *fs = fl_ice_file_reader_schema(sc->r);
     int32_t *ids = fl_calloc((size_t)sc->schema->nfields + 64, sizeof(int32_t));
     int nids = 0;
     fl_free(sc->map);
@@ -586,7 +629,7 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
             for (int j = 0; j < nids; j++) have |= ids[j] == id;
             if (!have && fl_schema_index_by_id(fs, id) >= 0) ids[nids++] = id;
         }
-    rc = fl_pq_reader_project_ids(sc->r, ids, nids, err);
+    rc = fl_ice_file_reader_project_ids(sc->r, ids, nids, err);
     fl_free(ids);
     /* the same predicates skip row groups and pages inside the file */
     for (int k = 0; k < sc->npreds && !rc; k++) {
@@ -615,7 +658,7 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         pp.i128 = v.dec;
         pp.bytes = v.bytes;
         pp.len = v.len;
-        rc = fl_pq_reader_add_pred(sc->r, &pp, err);
+        rc = fl_ice_file_reader_add_pred(sc->r, &pp, err);
     }
     sc->row_base = 0;
     if (rc) fl_err_prefix(err, "data file %s", pf->path);
@@ -632,15 +675,15 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
             if (rc) return rc;
         }
         struct fl_batch *in = NULL;
-        fl_err_t rc = fl_pq_reader_next(sc->r, &in, err);
+        fl_err_t rc = fl_ice_file_reader_next(sc->r, &in, err);
         if (rc == FL_ERR_EOF) {
             struct fl_pq_read_stats rs;
-            fl_pq_reader_stats(sc->r, &rs);
+            fl_ice_file_reader_stats(sc->r, &rs);
             sc->stats.row_groups_read += rs.row_groups_read;
             sc->stats.row_groups_skipped += rs.row_groups_skipped;
             sc->stats.pages_skipped += rs.pages_skipped;
             sc->stats.files_read++;
-            fl_pq_reader_free(sc->r);
+            fl_ice_file_reader_free(sc->r);
             sc->r = NULL;
             continue;
         }

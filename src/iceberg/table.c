@@ -158,6 +158,63 @@ out:
     return rc;
 }
 
+fl_err_t fl_ice_table_locate(const struct fl_ice_table *tbl, const char *path, char *root,
+                             size_t rootsz, char *key, size_t keysz, struct fl_error *err) {
+    if (fl_ice_table_key(tbl, path, key, keysz, NULL) == FL_OK) {
+        if (rootsz) root[0] = '\0';
+        return FL_OK;
+    }
+    char *c = canon_path(path, tbl->meta ? tbl->meta->location : NULL);
+    const char *wh = fl_store_uri(tbl->store);
+    fl_err_t rc = FL_OK;
+    size_t al = uri_authority_len(c);
+    const char *rest = c + al;
+    int n;
+    if (!strncmp(c, "file://", 7) && al == 7) {
+        n = snprintf(root, rootsz, "file:///");
+    } else if (!strncmp(c, "s3://", 5) && al > 5) {
+        n = snprintf(root, rootsz, "%.*s/", (int)al, c);
+    } else {
+        const char *sep = strstr(c, "://");
+        rc = fl_errf(err, FL_ERR_INVALID,
+                     "path %s: scheme %.*s is not a store floe reads (file, s3, s3a, s3n)", path,
+                     sep ? (int)(sep - c) : 0, c);
+        goto out;
+    }
+    if (n < 0 || (size_t)n >= rootsz) {
+        rc = fl_errf(err, FL_ERR_LIMIT, "path %s too long", path);
+        goto out;
+    }
+    if (strncmp(root, wh, 5) != 0) { /* "file:" or "s3://" */
+        rc = fl_errf(err, FL_ERR_INVALID,
+                     "path %s is outside the table location %s and on another kind of store "
+                     "than the warehouse %s",
+                     path, tbl->meta && tbl->meta->location ? tbl->meta->location : "", wh);
+        goto out;
+    }
+    while (*rest == '/') rest++;
+    for (const char *seg = rest; *seg;) { /* no "." or ".." segment */
+        size_t sl = strcspn(seg, "/");
+        if ((sl == 1 && seg[0] == '.') || (sl == 2 && seg[0] == '.' && seg[1] == '.')) {
+            rc = fl_errf(err, FL_ERR_INVALID, "path %s has a \"%.*s\" segment: refused", path,
+                         (int)sl, seg);
+            goto out;
+        }
+        seg += sl;
+        while (*seg == '/') seg++;
+    }
+    n = snprintf(key, keysz, "%s", rest);
+    if (n < 0 || (size_t)n >= keysz) {
+        rc = fl_errf(err, FL_ERR_LIMIT, "path %s too long", path);
+        goto out;
+    }
+    rc = fl_store_key_check(key, err);
+    if (rc) fl_err_prefix(err, "path %s", path);
+out:
+    fl_free(c);
+    return rc;
+}
+
 int fl_ice_metadata_version(const char *location) {
     const char *base = strrchr(location, '/');
     base = base ? base + 1 : location;

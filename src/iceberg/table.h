@@ -93,6 +93,19 @@ char *fl_ice_table_uri(const struct fl_ice_table *tbl, const char *key);
  * delete rows to data files by this key. */
 fl_err_t fl_ice_table_key(const struct fl_ice_table *tbl, const char *path, char *out, size_t outsz,
                           struct fl_error *err);
+/* Where a data or delete file the metadata names is read: under the
+ * table location or the warehouse, *root gets "" and key the store key
+ * (fl_ice_table_key). Anywhere else (write.data.path,
+ * write.object-storage.enabled, files added from another folder) it must
+ * lie on the warehouse's kind of store: a local path beside a local
+ * warehouse (*root "file:///", key the path without its first "/"), or
+ * s3://bucket/... beside an S3 one (*root "s3://bucket/"); the caller
+ * opens *root with fl_store_open_sibling. FL_ERR_INVALID, naming the
+ * path, for a "." or ".." segment, an unknown scheme, or another kind of
+ * store; FL_ERR_LIMIT when root or key do not fit. docs/config.md has
+ * the rule. */
+fl_err_t fl_ice_table_locate(const struct fl_ice_table *tbl, const char *path, char *root,
+                             size_t rootsz, char *key, size_t keysz, struct fl_error *err);
 
 /* ---- writing ---- */
 

@@ -548,6 +548,13 @@ static void local_free(struct fl_store *st) {
     fl_free(ls);
 }
 
+static fl_err_t local_sibling(const struct fl_store *st, const char *rest, struct fl_store **out,
+                              struct fl_error *err) {
+    const struct local_store *ls = (const struct local_store *)st;
+    struct fl_store_opts opts = {.no_fsync = ls->no_fsync, .faults = ls->faults};
+    return fl_store_local_open(rest, &opts, out, err);
+}
+
 static const struct fl_store_ops local_ops = {
     .scheme = "file",
     .put = local_put,
@@ -559,6 +566,7 @@ static const struct fl_store_ops local_ops = {
     .writer_write = local_writer_write,
     .writer_commit = local_writer_commit,
     .writer_abort = local_writer_abort,
+    .sibling = local_sibling,
     .free = local_free,
 };
 

@@ -1084,6 +1084,40 @@ static void s3_free(struct fl_store *st) {
     fl_free(s3);
 }
 
+static fl_err_t s3_sibling(const struct fl_store *st, const char *rest, struct fl_store **out,
+                           struct fl_error *err) {
+    const struct s3_store *s3 = (const struct s3_store *)st;
+    /* the host requests go to: the authority without "<bucket>." when
+     * virtual-hosted */
+    const char *host = s3->authority;
+    size_t bl = strlen(s3->bucket);
+    if (!s3->path_style && !strncmp(host, s3->bucket, bl) && host[bl] == '.') host += bl + 1;
+    size_t n = strlen(s3->scheme) + strlen(host) + 4;
+    char *ep = fl_malloc(n);
+    snprintf(ep, n, "%s://%s", s3->scheme, host);
+    struct fl_store_opts opts = {
+        .endpoint = ep,
+        .region = s3->region,
+        .access_key = s3->access_key,
+        .secret_key = s3->secret_key,
+        .session_token = s3->session_token,
+        .addressing = s3->path_style ? FL_STORE_ADDR_PATH : FL_STORE_ADDR_VHOST,
+        .resolve = s3->resolve ? s3->resolve->data : NULL,
+        .part_size = s3->part_size,
+        .list_page_size = s3->page_size,
+        .max_retries = s3->max_retries,
+        .retry_base_ms = s3->retry_base_ms,
+        .retry_max_ms = s3->retry_max_ms,
+        .connect_timeout_ms = s3->connect_timeout_ms,
+        .timeout_ms = s3->timeout_ms,
+        .head_before_put_if_absent = s3->head_first,
+        .faults = s3->faults,
+    };
+    fl_err_t rc = fl_store_s3_open(rest, &opts, out, err);
+    fl_free(ep);
+    return rc;
+}
+
 static const struct fl_store_ops s3_ops = {
     .scheme = "s3",
     .put = s3_put,
@@ -1097,6 +1131,7 @@ static const struct fl_store_ops s3_ops = {
     .writer_abort = s3_writer_abort,
     .uploads = s3_uploads,
     .abort_upload = s3_abort_upload,
+    .sibling = s3_sibling,
     .free = s3_free,
 };
 

@@ -28,6 +28,20 @@ fl_err_t fl_store_open(const char *uri, const struct fl_store_opts *opts, struct
                    "store: %s: unknown scheme (want file:///dir or s3://bucket/prefix)", uri);
 }
 
+fl_err_t fl_store_open_sibling(const struct fl_store *st, const char *uri, struct fl_store **out,
+                               struct fl_error *err) {
+    *out = NULL;
+    const char *scheme = st->ops->scheme;
+    size_t sl = strlen(scheme);
+    if (strncmp(uri, scheme, sl) != 0 || strncmp(uri + sl, "://", 3) != 0 || !st->ops->sibling)
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "store: %s is not on the warehouse's kind of store (%s://)", uri, scheme);
+    const char *rest = uri + sl + 3;
+    if (!strcmp(scheme, "file") && rest[0] != '/')
+        return fl_errf(err, FL_ERR_INVALID, "store: %s: a file URI needs an absolute path", uri);
+    return st->ops->sibling(st, rest, out, err);
+}
+
 void fl_store_free(struct fl_store *st) {
     if (st) st->ops->free(st);
 }

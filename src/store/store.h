@@ -107,6 +107,13 @@ typedef fl_err_t (*fl_store_scan_fn)(void *ctx, const struct fl_store_obj *obj);
 fl_err_t fl_store_open(const char *uri, const struct fl_store_opts *opts, struct fl_store **out,
                        struct fl_error *err);
 void fl_store_free(struct fl_store *st);
+/* Opens uri as a store of the same kind as st, with st's options
+ * (endpoint, region, credentials, retries): "file:///dir" beside a local
+ * store, "s3://bucket[/prefix]" (any bucket) beside an S3 one. For
+ * reading a table's files that lie outside its warehouse (iceberg's
+ * fl_ice_table_locate). FL_ERR_UNSUPPORTED for another kind of store. */
+fl_err_t fl_store_open_sibling(const struct fl_store *st, const char *uri, struct fl_store **out,
+                               struct fl_error *err);
 
 /* The URI the store was opened with, normalized ("s3://b/p/"). */
 const char *fl_store_uri(const struct fl_store *st);

@@ -35,6 +35,10 @@ struct fl_store_ops {
                         struct fl_error *err);
     fl_err_t (*abort_upload)(struct fl_store *st, const char *key, const char *upload_id,
                              struct fl_error *err);
+    /* the same kind of store at the URI's rest ("/dir", "bucket/prefix")
+     * with st's options (NULL: none but st's own root) */
+    fl_err_t (*sibling)(const struct fl_store *st, const char *rest, struct fl_store **out,
+                        struct fl_error *err);
     void (*free)(struct fl_store *st);
 };
 

@@ -316,6 +316,36 @@ static void test_s3_objects(void **state) {
     fl_store_free(st);
 }
 
+/* A sibling of an S3 store (fl_store_open_sibling) reaches keys outside
+ * the first one's prefix with the same endpoint and credentials (data
+ * files a table keeps outside its warehouse); a local URI is refused. */
+static void test_s3_sibling(void **state) {
+    (void)state;
+    NEED("FLOE_S3_ENDPOINT");
+    char uri[128], root[128];
+    test_uri(uri, sizeof(uri), "sibling/wh");
+    test_uri(root, sizeof(root), "sibling");
+    struct fl_store_opts o = s3rver_opts();
+    struct fl_store *wh = open_s3(uri, &o);
+    struct fl_store *other = open_s3(root, &o);
+    struct fl_error e;
+    fl_err_clear(&e);
+    assert_int_equal(fl_store_put(other, "elsewhere/f.parquet", "abc", 3, &e), FL_OK);
+    struct fl_store *sib = NULL;
+    assert_int_equal(fl_store_open_sibling(wh, root, &sib, &e), FL_OK);
+    struct fl_buf b;
+    fl_buf_init(&b, 1 << 20);
+    assert_int_equal(fl_store_get(sib, "elsewhere/f.parquet", &b, 100, &e), FL_OK);
+    assert_int_equal(b.len, 3);
+    assert_memory_equal(b.data, "abc", 3);
+    fl_buf_fini(&b);
+    fl_store_free(sib);
+    assert_int_equal(fl_store_open_sibling(wh, "file:///tmp", &sib, &e), FL_ERR_UNSUPPORTED);
+    assert_non_null(strstr(e.msg, "s3://"));
+    fl_store_free(other);
+    fl_store_free(wh);
+}
+
 static void test_s3_put_if_absent(void **state) {
     (void)state;
     NEED("FLOE_S3_ENDPOINT");
@@ -685,7 +715,7 @@ int main(void) {
         cmocka_unit_test(test_s3_objects),    cmocka_unit_test(test_s3_put_if_absent),
         cmocka_unit_test(test_s3_list_pages), cmocka_unit_test(test_s3_multipart),
         cmocka_unit_test(test_s3_retries),    cmocka_unit_test(test_s3_vhost_and_env),
-        cmocka_unit_test(test_sigv4_checker),
+        cmocka_unit_test(test_sigv4_checker), cmocka_unit_test(test_s3_sibling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,7 +109,8 @@ static fl_err_t snappy_decompress_block(const uint8_t *src, size_t len, struct f
     len -= 4;
     if (snappy_uncompressed_length((const char *)src, len, &ulen) != SNAPPY_OK)
         return fl_errf(err, FL_ERR_CORRUPT, "avro snappy: bad block header");
-    if (ulen > UINT32_MAX || fl_buf_reserve(out, ulen)) return limit(err);
+    /* at least a byte: an empty block still gets a buffer to point into */
+    if (ulen > UINT32_MAX || fl_buf_reserve(out, ulen ? ulen : 1)) return limit(err);
     size_t got = ulen;
     if (snappy_uncompress((const char *)src, len, (char *)out->data + out->len, &got) !=
             SNAPPY_OK ||

@@ -1,0 +1,56 @@
+/*
+ * reader.h - reading ORC files (Apache ORC specification v1) into
+ * columnar batches, as the Parquet reader hands them out.
+ *
+ * The root struct's flat fields become an Iceberg schema: field ids from
+ * the ORC type attribute iceberg.id (1..n by position when a top-level
+ * field has none), types: boolean; byte, short, int -> int; long -> long
+ * (time with iceberg.long-type=TIME); float; double; string, varchar,
+ * char -> string; binary -> binary (uuid with iceberg.binary-type=UUID;
+ * FIXED stays binary); decimal(p,s) (precision 0, Hive 0.11's unbounded
+ * decimal, as decimal(38,18)); date; timestamp (wall clock of the
+ * writer's timezone, read only when that is UTC, as Iceberg writes it)
+ * and timestamp with local time zone (TIMESTAMP_INSTANT) -> timestamptz,
+ * both in microseconds (nanoseconds floored). Lists, maps, unions and
+ * structs are left out of the schema.
+ *
+ * Nothing in the file is trusted: the tail, every stripe and stream
+ * offset and length, every run and every dictionary index is checked
+ * before it drives a read or an allocation. Compression: none, zlib,
+ * snappy, lz4, zstd (LZO is refused).
+ */
+#ifndef FL_FORMAT_ORC_READER_H
+#define FL_FORMAT_ORC_READER_H
+
+#include "batch/batch.h"
+#include "core/err.h"
+#include "core/schema.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FL_ORC_BATCH_ROWS 8192
+#define FL_ORC_MAX_STREAM ((size_t)1 << 30) /* decompressed bytes of one stream */
+#define FL_ORC_MAX_DICT ((uint32_t)1 << 24) /* entries of one string dictionary */
+
+struct fl_orc_reader;
+
+/* Borrows len bytes at data (they must outlive the reader). */
+fl_err_t fl_orc_reader_open_mem(const uint8_t *data, size_t len, struct fl_orc_reader **out,
+                                struct fl_error *err);
+void fl_orc_reader_free(struct fl_orc_reader *r);
+const struct fl_schema *fl_orc_reader_schema(const struct fl_orc_reader *r);
+/* Rows the footer says the file has. */
+uint64_t fl_orc_reader_rows(const struct fl_orc_reader *r);
+/* Batch columns by field id, before the first batch (default, and ids
+ * NULL: all).
+ * FL_ERR_NOTFOUND for an id not in the schema. */
+fl_err_t fl_orc_reader_project_ids(struct fl_orc_reader *r, const int32_t *ids, int n,
+                                   struct fl_error *err);
+/* Up to FL_ORC_BATCH_ROWS rows in file order (borrowed until the next
+ * call), FL_ERR_EOF at the end. After an error the reader can only be
+ * freed. */
+fl_err_t fl_orc_reader_next(struct fl_orc_reader *r, struct fl_batch **out, struct fl_error *err);
+void fl_orc_reader_stats(const struct fl_orc_reader *r, int64_t *stripes_read, int64_t *rows_read);
+
+#endif

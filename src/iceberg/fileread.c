@@ -1,0 +1,103 @@
+/*
+ * fileread.c - the dispatch of data and delete file reads on the
+ * manifest's file_format: Parquet (format/parquet/reader.h), Avro
+ * (format/avro/rows.h) and ORC (format/orc/reader.h) behind one reader.
+ */
+#include "iceberg/fileread.h"
+#include "core/mem.h"
+#include "format/avro/rows.h"
+#include "format/orc/reader.h"
+
+#include <string.h>
+
+typedef enum { FMT_PARQUET, FMT_AVRO, FMT_ORC } fmt_t;
+
+struct fl_ice_file_reader {
+    fmt_t fmt;
+    struct fl_pq_reader *pq;
+    struct fl_avro_rows *avro;
+    struct fl_orc_reader *orc;
+};
+
+fl_err_t fl_ice_file_reader_open(const char *format, const uint8_t *data, size_t len,
+                                 struct fl_ice_file_reader **out, struct fl_error *err) {
+    struct fl_ice_file_reader *r = fl_calloc(1, sizeof(*r));
+    fl_err_t rc;
+    const char *f = format ? format : "PARQUET"; /* v1 manifests of old writers may omit it */
+    if (!strcmp(f, "PARQUET")) {
+        r->fmt = FMT_PARQUET;
+        rc = fl_pq_reader_open_mem(data, len, &r->pq, err);
+    } else if (!strcmp(f, "AVRO")) {
+        r->fmt = FMT_AVRO;
+        rc = fl_avro_rows_open(data, len, &r->avro, err);
+    } else if (!strcmp(f, "ORC")) {
+        r->fmt = FMT_ORC;
+        rc = fl_orc_reader_open_mem(data, len, &r->orc, err);
+    } else {
+        rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                     "file_format %s is not one floe reads (PARQUET, AVRO, ORC)", f);
+        fl_free(r);
+        return rc;
+    }
+    if (rc) {
+        fl_err_prefix(err, "file_format %s", f);
+        fl_ice_file_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return FL_OK;
+}
+
+void fl_ice_file_reader_free(struct fl_ice_file_reader *r) {
+    if (!r) return;
+    fl_pq_reader_free(r->pq);
+    fl_avro_rows_free(r->avro);
+    fl_orc_reader_free(r->orc);
+    fl_free(r);
+}
+
+const struct fl_schema *fl_ice_file_reader_schema(const struct fl_ice_file_reader *r) {
+    switch (r->fmt) {
+    case FMT_AVRO:
+        return fl_avro_rows_schema(r->avro);
+    case FMT_ORC:
+        return fl_orc_reader_schema(r->orc);
+    default:
+        return fl_pq_reader_schema(r->pq);
+    }
+}
+
+fl_err_t fl_ice_file_reader_project_ids(struct fl_ice_file_reader *r, const int32_t *ids, int n,
+                                        struct fl_error *err) {
+    switch (r->fmt) {
+    case FMT_AVRO:
+        return fl_avro_rows_project_ids(r->avro, ids, n, err);
+    case FMT_ORC:
+        return fl_orc_reader_project_ids(r->orc, ids, n, err);
+    default:
+        return fl_pq_reader_project_ids(r->pq, ids, n, err);
+    }
+}
+
+fl_err_t fl_ice_file_reader_add_pred(struct fl_ice_file_reader *r, const struct fl_pq_pred *pred,
+                                     struct fl_error *err) {
+    return r->fmt == FMT_PARQUET ? fl_pq_reader_add_pred(r->pq, pred, err) : FL_OK;
+}
+
+fl_err_t fl_ice_file_reader_next(struct fl_ice_file_reader *r, struct fl_batch **out,
+                                 struct fl_error *err) {
+    switch (r->fmt) {
+    case FMT_AVRO:
+        return fl_avro_rows_next(r->avro, out, err);
+    case FMT_ORC:
+        return fl_orc_reader_next(r->orc, out, err);
+    default:
+        return fl_pq_reader_next(r->pq, out, err);
+    }
+}
+
+void fl_ice_file_reader_stats(const struct fl_ice_file_reader *r, struct fl_pq_read_stats *out) {
+    memset(out, 0, sizeof(*out));
+    if (r->fmt == FMT_PARQUET) fl_pq_reader_stats(r->pq, out);
+    if (r->fmt == FMT_ORC) fl_orc_reader_stats(r->orc, &out->row_groups_read, &out->rows_read);
+}
