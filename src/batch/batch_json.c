@@ -367,7 +367,7 @@ out:
 
 /* ---- row -> JSON ---- */
 
-static fl_err_t put_json_string(struct fl_buf *out, const uint8_t *s, size_t n) {
+fl_err_t fl_json_put_string(struct fl_buf *out, const uint8_t *s, size_t n) {
     static const char hx[] = "0123456789abcdef";
     fl_err_t rc = fl_buf_reserve(out, n + 2);
     if (rc) return rc;
@@ -475,7 +475,7 @@ fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_bu
     case FL_TYPE_STRING: {
         size_t n;
         const uint8_t *s = fl_col_bytes(col, row, &n);
-        return put_json_string(out, s, n);
+        return fl_json_put_string(out, s, n);
     }
     case FL_TYPE_UUID: {
         char u[37];
@@ -497,6 +497,13 @@ fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_bu
         }
         return fl_buf_append_u8(out, '"');
     }
+    case FL_TYPE_STRUCT:
+    case FL_TYPE_LIST:
+    case FL_TYPE_MAP: { /* already JSON text */
+        size_t n;
+        const uint8_t *s = fl_col_bytes(col, row, &n);
+        return fl_buf_append(out, s, n);
+    }
     default:
         return fl_buf_append_str(out, "null");
     }
@@ -507,8 +514,8 @@ fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct f
     for (int i = 0; i < batch->ncols && !rc; i++) {
         const struct fl_col *col = &batch->cols[i];
         if (i) fl_buf_append_u8(out, ',');
-        if ((rc =
-                 put_json_string(out, (const uint8_t *)col->field->name, strlen(col->field->name))))
+        if ((rc = fl_json_put_string(out, (const uint8_t *)col->field->name,
+                                     strlen(col->field->name))))
             break;
         fl_buf_append_u8(out, ':');
         if (fl_col_is_null(col, row))
