@@ -295,6 +295,12 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j,
         if (b != stackbuf) free(b);
         return rc ? fl_errf(err, rc, "field \"%s\": batch is full", f->name) : FL_OK;
     }
+    case FL_TYPE_STRUCT:
+        return bad(err, f, "expected an object");
+    case FL_TYPE_LIST:
+        return bad(err, f, "expected an array");
+    case FL_TYPE_MAP:
+        return bad(err, f, "expected an object or an array of {\"key\":..,\"value\":..}");
     default:
         return bad(err, f, "type not supported");
     }
@@ -352,6 +358,17 @@ fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t l
             rc = fl_errf(err, FL_ERR_INVALID, "field \"%s\": required field is missing",
                          col->field->name);
             break;
+        }
+        if (!fl_type_is_primitive(col->field->type) && (json_is_object(j) || json_is_array(j))) {
+            /* a nested column keeps the value's JSON text (batch.h) */
+            char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+            rc = text ? fl_col_append_bytes(col, text, strlen(text)) : FL_ERR_NOMEM;
+            free(text);
+            if (rc) {
+                fl_errf(err, rc, "field \"%s\": %s", col->field->name, fl_err_name(rc));
+                break;
+            }
+            continue;
         }
         struct fl_jscalar sc;
         char tmp[64];
