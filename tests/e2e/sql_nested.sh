@@ -25,9 +25,10 @@ check "json_extract on a map" '[ "$(q "select count(*) from $MS where json_extra
 check "is not null on a nested column" '[ "$(q "select count(*) from $MS where metadata is not null")" = 2 ]'
 ST="iceberg_scan('$P/add_columns_with_defaults_in_struct/default.db/add_columns_with_defaults_in_struct')"
 got=$(q "select a from $ST" | sort)
+# the older file lacks the members added later: null in the table's shape
 check "struct that gained members" '[ "$got" = "$(printf "%s\n" \
     "\"{\"\"col1\"\":\"\"test\"\",\"\"col_boolean\"\":false,\"\"col_integer\"\":453243,\"\"col_long\"\":328725092345834,\"\"col_float\"\":23.34342,\"\"col_double\"\":23.343424523423433,\"\"col_decimal\"\":\"\"3423434.23\"\",\"\"col_date\"\":\"\"0011-03-05\"\",\"\"col_time\"\":\"\"12:06:45.000000\"\",\"\"col_timestamp\"\":\"\"0011-03-05T12:06:45.000000\"\",\"\"col_timestamptz\"\":null,\"\"col_string\"\":\"\"World\"\",\"\"col_uuid\"\":null,\"\"col_fixed\"\":null,\"\"col_binary\"\":\"\"800080\"\"}\"" \
-    "\"{\"\"col1\"\":\"\"test\"\"}\"" | sort)" ]'
+    "\"{\"\"col1\"\":\"\"test\"\",\"\"col_boolean\"\":null,\"\"col_integer\"\":null,\"\"col_long\"\":null,\"\"col_float\"\":null,\"\"col_double\"\":null,\"\"col_decimal\"\":null,\"\"col_date\"\":null,\"\"col_time\"\":null,\"\"col_timestamp\"\":null,\"\"col_timestamptz\"\":null,\"\"col_string\"\":null,\"\"col_uuid\"\":null,\"\"col_fixed\"\":null,\"\"col_binary\"\":null}\"" | sort)" ]'
 
 # ---- a floe table with nested columns
 cat > s.json <<'JSON'

@@ -699,6 +699,100 @@ static void test_nested(void **state) {
     fl_schema_free(s);
 }
 
+/* Reading with the table's field as target: struct members matched by id
+ * wherever they sit (top, inside a list, inside a map value), renamed,
+ * added (null) and dropped as the table's schema says. */
+static void test_nested_target(void **state) {
+    (void)state;
+    static const char *FILE_SCHEMA =
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"s\",\"required\":"
+        "false,"
+        "\"type\":{\"type\":\"struct\",\"fields\":[{\"id\":2,\"name\":\"a\",\"required\":false,"
+        "\"type\":"
+        "\"int\"},{\"id\":3,\"name\":\"b\",\"required\":false,\"type\":\"string\"},{\"id\":4,"
+        "\"name\":"
+        "\"l\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":5,\"element\":{"
+        "\"type\":"
+        "\"struct\",\"fields\":[{\"id\":6,\"name\":\"x\",\"required\":false,\"type\":\"int\"},{"
+        "\"id\":7,"
+        "\"name\":\"y\",\"required\":false,\"type\":\"int\"}]},\"element-required\":false}},{"
+        "\"id\":8,"
+        "\"name\":\"m\",\"required\":false,\"type\":{\"type\":\"map\",\"key-id\":9,\"key\":"
+        "\"string\","
+        "\"value-id\":10,\"value\":{\"type\":\"struct\",\"fields\":[{\"id\":11,\"name\":\"p\","
+        "\"required\":false,\"type\":\"int\"}]},\"value-required\":false}}]}}]}";
+    /* a dropped, b renamed bee, z added; in l's elements y dropped, w
+     * added before x; in m's values q added */
+    static const char *TABLE_SCHEMA =
+        "{\"type\":\"struct\",\"schema-id\":1,\"fields\":[{\"id\":1,\"name\":\"s\",\"required\":"
+        "false,"
+        "\"type\":{\"type\":\"struct\",\"fields\":[{\"id\":3,\"name\":\"bee\",\"required\":false,"
+        "\"type\":\"string\"},{\"id\":12,\"name\":\"z\",\"required\":false,\"type\":\"long\"},{"
+        "\"id\":4,"
+        "\"name\":\"l\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":5,"
+        "\"element\":{"
+        "\"type\":\"struct\",\"fields\":[{\"id\":13,\"name\":\"w\",\"required\":false,\"type\":"
+        "\"int\"},"
+        "{\"id\":6,\"name\":\"x\",\"required\":false,\"type\":\"int\"}]},\"element-required\":"
+        "false}},"
+        "{\"id\":8,\"name\":\"m\",\"required\":false,\"type\":{\"type\":\"map\",\"key-id\":9,"
+        "\"key\":"
+        "\"string\",\"value-id\":10,\"value\":{\"type\":\"struct\",\"fields\":[{\"id\":11,\"name\":"
+        "\"p\",\"required\":false,\"type\":\"int\"},{\"id\":14,\"name\":\"q\",\"required\":false,"
+        "\"type\":\"int\"}]},\"value-required\":false}}]}}]}";
+    struct fl_schema *fs = load_schema(FILE_SCHEMA), *ts = load_schema(TABLE_SCHEMA);
+    struct fl_error err = {0};
+    struct fl_batch *bt;
+    struct fl_buf out;
+    fl_buf_init(&out, FL_BUF_NOMAX);
+    struct fl_pq_writer *pqw;
+    assert_int_equal(fl_batch_new(fs, 0, &bt, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_new(fs, NULL, mem_sink, &out, &pqw, &err), FL_OK);
+    const char *rows[] = {
+        "{\"s\":{\"a\":1,\"b\":\"B\",\"l\":[{\"x\":1,\"y\":2},null,{\"y\":3}],\"m\":{\"k\":{\"p\":"
+        "5},"
+        "\"n\":null}}}",
+        "{\"s\":null}",
+        "{\"s\":{\"a\":2,\"l\":[]}}",
+    };
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(fl_batch_append_json(bt, rows[i], strlen(rows[i]), &err), FL_OK);
+    assert_int_equal(fl_pq_writer_add_batch(pqw, bt, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_close(pqw, NULL, &err), FL_OK);
+    fl_pq_writer_free(pqw);
+    fl_batch_free(bt);
+
+    static const char *const want[] = {
+        "{\"bee\":\"B\",\"z\":null,\"l\":[{\"w\":null,\"x\":1},null,{\"w\":null,\"x\":null}],\"m\":"
+        "{"
+        "\"k\":{\"p\":5,\"q\":null},\"n\":null}}",
+        NULL,
+        "{\"bee\":null,\"z\":null,\"l\":[],\"m\":null}",
+    };
+    struct fl_pq_reader *rd;
+    assert_int_equal(fl_pq_reader_open_mem(out.data, out.len, &rd, &err), FL_OK);
+    assert_int_equal(fl_pq_reader_nested_target(rd, 1, &ts->fields[0], &err), FL_OK);
+    int32_t none = 99;
+    assert_int_equal(fl_pq_reader_nested_target(rd, none, &ts->fields[0], &err), FL_ERR_NOTFOUND);
+    struct fl_batch *got;
+    assert_int_equal(fl_pq_reader_next(rd, &got, &err), FL_OK);
+    assert_int_equal(got->nrows, 3);
+    for (size_t r = 0; r < 3; r++) {
+        if (!want[r]) {
+            assert_true(fl_col_is_null(&got->cols[0], r));
+            continue;
+        }
+        size_t n;
+        const uint8_t *p = fl_col_bytes(&got->cols[0], r, &n);
+        if (n != strlen(want[r]) || memcmp(p, want[r], n))
+            fail_msg("row %zu:\n want %s\n got  %.*s", r, want[r], (int)n, (const char *)p);
+    }
+    fl_pq_reader_free(rd);
+    fl_schema_free(fs);
+    fl_schema_free(ts);
+    fl_buf_fini(&out);
+}
+
 static void test_errors(void **state) {
     (void)state;
     struct fl_error err = {0};
@@ -786,9 +880,10 @@ static void test_open_file(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matrix), cmocka_unit_test(test_stats_rules),
-        cmocka_unit_test(test_empty),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_nested), cmocka_unit_test(test_open_file),
+        cmocka_unit_test(test_matrix),    cmocka_unit_test(test_stats_rules),
+        cmocka_unit_test(test_empty),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nested),    cmocka_unit_test(test_nested_target),
+        cmocka_unit_test(test_open_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,8 @@ static fl_err_t corrupt(struct bctx *b, const char *what, const char *name) {
 
 static fl_err_t build(struct bctx *b, int e, int16_t pd, int16_t pr, bool as_elem,
                       struct fl_field *f, int *out);
+static fl_err_t build_node(struct bctx *b, int e, int16_t pd, int16_t pr, bool as_elem,
+                           struct fl_field *f, int *out);
 
 /* f becomes a list of one child built from element e. */
 static fl_err_t build_list(struct bctx *b, int node, int e, int16_t d, int16_t r, bool as_elem,
@@ -178,6 +180,20 @@ static fl_err_t build_struct(struct bctx *b, int node, int e, int16_t d, int16_t
  * pr. as_elem: e is a repeated node standing for its own element. */
 static fl_err_t build(struct bctx *b, int e, int16_t pd, int16_t pr, bool as_elem,
                       struct fl_field *f, int *out) {
+    const struct fl_pq_file_meta *m = b->m;
+    const struct fl_pq_schema_elem *el = &m->schema[e];
+    int first_node = b->n->nnodes;
+    fl_err_t rc0 = build_node(b, e, pd, pr, as_elem, f, out);
+    if (first_node < b->n->nnodes) { /* the node made for f: its id */
+        struct fl_pq_nnode *nd = &b->n->nodes[first_node];
+        nd->id = f->id;
+        nd->file_id = b->use_ids && el->has_field_id && el->field_id == f->id;
+    }
+    return rc0;
+}
+
+static fl_err_t build_node(struct bctx *b, int e, int16_t pd, int16_t pr, bool as_elem,
+                           struct fl_field *f, int *out) {
     const struct fl_pq_file_meta *m = b->m;
     const struct fl_pq_schema_elem *el = &m->schema[e];
     if (b->depth >= NESTED_MAX_DEPTH) return unsup(b, "nested too deeply", el->name);
@@ -365,11 +381,55 @@ static fl_err_t consume_all(struct fl_pq_assembler *a, const struct fl_pq_nnode 
     return FL_OK;
 }
 
-static fl_err_t emit(struct fl_pq_assembler *a, int k, struct fl_buf *out, struct fl_error *err);
+static fl_err_t emit(struct fl_pq_assembler *a, int k, const struct fl_field *t, struct fl_buf *out,
+                     struct fl_error *err);
+
+/* Child i of target t when t is of the given type (else no target). */
+static const struct fl_field *tchild(const struct fl_field *t, fl_type_id_t type, int i) {
+    return t && t->type == type && t->nchildren > i ? &t->children[i] : NULL;
+}
+
+/* Whether file node nd is the target's member tc: by id, or by name when
+ * the file has no ids. */
+static bool member_is(const struct fl_pq_nnode *nd, const struct fl_field *tc) {
+    return nd->file_id ? nd->id == tc->id : nd->name && strcmp(nd->name, tc->name) == 0;
+}
+
+/* A struct's members: the file's, or the target's in its order and names
+ * (a member the file lacks is null; one the target lacks is consumed into
+ * the discard buffer). */
+static fl_err_t emit_struct(struct fl_pq_assembler *a, const struct fl_pq_nnode *nd,
+                            const struct fl_field *t, struct fl_buf *out, struct fl_error *err) {
+    const int *kids = a->plan->kids + nd->kid0;
+    int n = t ? t->nchildren : nd->nkids;
+    fl_err_t rc = fl_buf_append_u8(out, '{');
+    for (int j = 0; j < n && !rc; j++) {
+        int kid = -1;
+        const struct fl_field *tc = t ? &t->children[j] : NULL;
+        if (!t)
+            kid = kids[j];
+        else
+            for (int m = 0; m < nd->nkids && kid < 0; m++)
+                if (member_is(&a->plan->nodes[kids[m]], tc)) kid = kids[m];
+        const char *name = tc ? tc->name : a->plan->nodes[kid].name;
+        if (j) fl_buf_append_u8(out, ',');
+        rc = fl_json_put_string(out, (const uint8_t *)(name ? name : ""), name ? strlen(name) : 0);
+        if (!rc) rc = fl_buf_append_u8(out, ':');
+        if (!rc) rc = kid < 0 ? fl_buf_append_str(out, "null") : emit(a, kid, tc, out, err);
+    }
+    if (!rc) rc = fl_buf_append_u8(out, '}');
+    for (int m = 0; t && m < nd->nkids && !rc; m++) {
+        bool wanted = false;
+        for (int j = 0; j < t->nchildren && !wanted; j++)
+            wanted = member_is(&a->plan->nodes[kids[m]], &t->children[j]);
+        if (!wanted) rc = emit(a, kids[m], NULL, &a->discard, err);
+    }
+    return rc;
+}
 
 /* The entries of a list or map whose first entry is next. */
 static fl_err_t emit_entries(struct fl_pq_assembler *a, const struct fl_pq_nnode *nd,
-                             struct fl_buf *out, struct fl_error *err) {
+                             const struct fl_field *t, struct fl_buf *out, struct fl_error *err) {
     const int *kids = a->plan->kids + nd->kid0;
     bool obj = nd->kind == FL_PQ_NK_MAP && nd->str_keys;
     struct fl_pq_nleaf *L0 = &a->leaves[nd->first];
@@ -377,16 +437,16 @@ static fl_err_t emit_entries(struct fl_pq_assembler *a, const struct fl_pq_nnode
     for (bool first = true; !rc; first = false) {
         if (!first) fl_buf_append_u8(out, ',');
         if (nd->kind == FL_PQ_NK_LIST) {
-            rc = emit(a, kids[0], out, err);
+            rc = emit(a, kids[0], tchild(t, FL_TYPE_LIST, 0), out, err);
         } else {
             const struct fl_pq_nnode *key = &a->plan->nodes[kids[0]];
             if ((rc = need(a, key->first, err))) break;
             if (key->kind == FL_PQ_NK_PRIM && def_at(&a->leaves[key->leaf]) < key->def)
                 return bad(a, err, "a map key is null");
             if (!obj) rc = fl_buf_append_str(out, "{\"key\":");
-            if (!rc) rc = emit(a, kids[0], out, err);
+            if (!rc) rc = emit(a, kids[0], tchild(t, FL_TYPE_MAP, 0), out, err);
             if (!rc) rc = fl_buf_append_str(out, obj ? ":" : ",\"value\":");
-            if (!rc) rc = emit(a, kids[1], out, err);
+            if (!rc) rc = emit(a, kids[1], tchild(t, FL_TYPE_MAP, 1), out, err);
             if (!rc && !obj) rc = fl_buf_append_u8(out, '}');
         }
         if (rc) break;
@@ -398,7 +458,8 @@ static fl_err_t emit_entries(struct fl_pq_assembler *a, const struct fl_pq_nnode
     return rc;
 }
 
-static fl_err_t emit(struct fl_pq_assembler *a, int k, struct fl_buf *out, struct fl_error *err) {
+static fl_err_t emit(struct fl_pq_assembler *a, int k, const struct fl_field *t, struct fl_buf *out,
+                     struct fl_error *err) {
     const struct fl_pq_nnode *nd = &a->plan->nodes[k];
     fl_err_t rc = need(a, nd->first, err);
     if (rc) return rc;
@@ -416,26 +477,14 @@ static fl_err_t emit(struct fl_pq_assembler *a, int k, struct fl_buf *out, struc
         rc = fl_col_value_to_json(L0->vals, L0->vi, out);
         consume(L0);
         return rc;
-    case FL_PQ_NK_STRUCT: {
-        const int *kids = a->plan->kids + nd->kid0;
-        rc = fl_buf_append_u8(out, '{');
-        for (int j = 0; j < nd->nkids && !rc; j++) {
-            const char *name = a->plan->nodes[kids[j]].name;
-            if (j) fl_buf_append_u8(out, ',');
-            rc = fl_json_put_string(out, (const uint8_t *)(name ? name : ""),
-                                    name ? strlen(name) : 0);
-            if (!rc) rc = fl_buf_append_u8(out, ':');
-            if (!rc) rc = emit(a, kids[j], out, err);
-        }
-        if (!rc) rc = fl_buf_append_u8(out, '}');
-        return rc;
-    }
+    case FL_PQ_NK_STRUCT:
+        return emit_struct(a, nd, t && t->type == FL_TYPE_STRUCT ? t : NULL, out, err);
     default:
         if (d < nd->elem_def) {
             if ((rc = consume_all(a, nd, d, err))) return rc;
             return fl_buf_append_str(out, nd->kind == FL_PQ_NK_MAP && nd->str_keys ? "{}" : "[]");
         }
-        return emit_entries(a, nd, out, err);
+        return emit_entries(a, nd, t, out, err);
     }
 }
 
@@ -464,7 +513,8 @@ fl_err_t fl_pq_assemble_row(struct fl_pq_assembler *a, struct fl_col *col, struc
         rc = fl_col_append_null(col);
     } else {
         fl_buf_reset(scratch);
-        rc = emit(a, 0, scratch, err);
+        fl_buf_reset(&a->discard);
+        rc = emit(a, 0, a->target, scratch, err);
         if (rc) return rc;
         rc = fl_col_append_bytes(col, scratch->data, scratch->len);
     }

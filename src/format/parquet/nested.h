@@ -44,6 +44,8 @@ struct fl_pq_nnode {
     int kid0, nkids;  /* children: plan->kids[kid0 .. kid0 + nkids) */
     int leaf;         /* prim: plan leaf index */
     bool str_keys;    /* map: keys are strings (printed as a JSON object) */
+    int32_t id;       /* the Iceberg field id of the value (the root's: 0) */
+    bool file_id;     /* id came from the file (else members match by name) */
 };
 
 /* Types a primitive Parquet element as an Iceberg field (the reader's
@@ -91,6 +93,11 @@ struct fl_pq_assembler {
     fl_pq_nleaf_refill_fn refill;
     void *ctx;
     const char *name; /* column name, for errors */
+    /* The table's field to shape values after (NULL: the file's shape):
+     * struct members matched by id (by name without file ids), named as
+     * in it, null when the file lacks them, left out when it does. */
+    const struct fl_field *target;
+    struct fl_buf discard; /* members the target leaves out */
 };
 
 /* Appends the next row's value (JSON text, or a null) to col. */

@@ -112,7 +112,8 @@ struct fl_pq_reader {
     int *field_leaf; /* per schema field */
     int *field_conv;
     bool *field_unsigned;
-    struct fl_pq_nested **field_nested; /* per schema field, NULL when flat */
+    struct fl_pq_nested **field_nested;   /* per schema field, NULL when flat */
+    const struct fl_field **field_target; /* per schema field: the shape asked for, or NULL */
     struct unsup *unsup;
     int nunsup;
     struct fl_schema *proj; /* NULL: the whole schema */
@@ -324,6 +325,7 @@ static fl_err_t build_schema(struct fl_pq_reader *r, struct fl_error *err) {
     r->field_conv = fl_calloc((size_t)ntop + 1, sizeof(int));
     r->field_unsigned = fl_calloc((size_t)ntop + 1, sizeof(bool));
     r->field_nested = fl_calloc((size_t)ntop + 1, sizeof(*r->field_nested));
+    r->field_target = fl_calloc((size_t)ntop + 1, sizeof(*r->field_target));
     r->unsup = fl_calloc((size_t)ntop + 1, sizeof(struct unsup));
     for (int k = 0; k < ntop && !e; k++) {
         if (!top_nleaves[k]) continue; /* an empty group: nothing to read */
@@ -486,6 +488,7 @@ static void cursor_fini(struct cursor *c) {
     fl_free(c->nl);
     fl_batch_free(c->leaf_vals);
     fl_buf_fini(&c->json);
+    fl_buf_fini(&c->as.discard);
     fl_buf_fini(&c->reps);
     fl_buf_fini(&c->defs);
     fl_buf_fini(&c->scratch);
@@ -507,6 +510,7 @@ void fl_pq_reader_free(struct fl_pq_reader *r) {
     if (r->field_nested && r->schema)
         for (int i = 0; i < r->schema->nfields; i++) fl_pq_nested_free(r->field_nested[i]);
     fl_free(r->field_nested);
+    fl_free(r->field_target);
     fl_schema_free(r->schema);
     fl_free(r->field_leaf);
     fl_free(r->field_conv);
@@ -590,6 +594,17 @@ fl_err_t fl_pq_reader_project_names(struct fl_pq_reader *r, const char *const *n
     if (!e) e = set_projection(r, idx, n, err);
     fl_free(idx);
     return e;
+}
+
+fl_err_t fl_pq_reader_nested_target(struct fl_pq_reader *r, int32_t id,
+                                    const struct fl_field *target, struct fl_error *err) {
+    if (r->started)
+        return fl_errf(err, FL_ERR_INVALID, "%s: nested target after reading began", rname(r));
+    int f = fl_schema_index_by_id(r->schema, id);
+    if (f < 0 || !r->field_nested[f])
+        return fl_errf(err, FL_ERR_NOTFOUND, "%s: no nested column with field id %d", rname(r), id);
+    r->field_target[f] = target;
+    return FL_OK;
 }
 
 fl_err_t fl_pq_reader_add_pred(struct fl_pq_reader *r, const struct fl_pq_pred *pred,
@@ -1522,6 +1537,8 @@ static fl_err_t start_reading(struct fl_pq_reader *r, struct fl_error *err) {
             c->as.refill = nested_refill;
             c->as.ctx = c;
             c->as.name = c->name;
+            c->as.target = r->field_target[c->f];
+            fl_buf_init(&c->as.discard, FL_BATCH_HEAP_MAX);
             continue;
         }
         cursor_type(r, r->proj_field[i], c);
