@@ -20,6 +20,11 @@
  * close() writes the last row group, all ColumnIndexes, all OffsetIndexes
  * (PageIndex.md's layout), then FileMetaData, its length and "PAR1".
  *
+ * Nested fields: one column per leaf; each batch step's JSON values are
+ * shredded (shred.h) into the leaves' levels and values, which then go
+ * through the same page path with their repetition and definition levels,
+ * pages closing only at row boundaries.
+ *
  * Statistics are kept typed (int64 for BOOLEAN/INT32/INT64 and decimals in
  * them, double for floats, __int128 for fixed-length decimals, bytes for
  * the rest) and serialized in Parquet's PLAIN form only when written.
@@ -466,8 +471,8 @@ static fl_err_t col_setup(struct fl_pq_writer *pqw, struct pqcol *col, const str
         col->kind = K_FIXED, col->ptype = PT_FLBA, col->pw = col->sw = (size_t)f->length;
         break;
     default:
-        return fl_errf(err, FL_ERR_UNSUPPORTED,
-                       "parquet: column %s: nested types are not supported by the writer", f->name);
+        return fl_errf(err, FL_ERR_UNSUPPORTED, "parquet: column %s: not a primitive type",
+                       f->name);
     }
     fl_pq_enc_mode_t mode = pqw->opts.encoding;
     col->use_dict = col->kind != K_BOOL && (mode == FL_PQ_MODE_AUTO || mode == FL_PQ_MODE_DICT);
