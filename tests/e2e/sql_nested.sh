@@ -52,6 +52,8 @@ check "json output embeds the values" \
 check "filter through json_extract" '[ "$(q "select id from db.ev where json_extract(geo, '"'"'\$.lat'"'"') < 0")" = 4 ]'
 check "a value of the wrong shape is refused, naming the field" \
     '{ echo "{\"id\":5,\"tags\":{\"no\":1}}" > bad.ndjson; ! "$FLOE" table append db.ev bad.ndjson 2>&1; } | grep "tags" >/dev/null'
+check "table scan --where on a nested column: a clear refusal" \
+    '{ ! "$FLOE" table scan db.ev --where "geo = 1" 2>&1; } | grep "nested column" >/dev/null'
 check "nothing appended by the refused file" '[ "$(q "select count(*) from db.ev")" = 4 ]'
 
 # ---- floe up: compact nested types in YAML, Debezium-style envelopes over HTTP
