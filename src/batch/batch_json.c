@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,8 +413,14 @@ fl_err_t fl_json_put_string(struct fl_buf *out, const uint8_t *s, size_t n) {
     return fl_buf_append_u8(out, '"');
 }
 
+/* Shortest text that reads back to v. Starting at DBL_DIG (15) digits is
+ * enough for normal numbers: a decimal of at most 15 significant digits
+ * survives the round trip, so when %.15g reads back it is the shortest
+ * digit string already (%g drops trailing zeros; it prints 490 where a
+ * 2-digit %g would print 4.9e+02); only 16 and 17 digits remain to try.
+ * Subnormals have fewer bits and start at 1. Floats: FLT_DIG. */
 static void shortest_double(double v, char *out, size_t outsz) {
-    for (int p = 1; p <= 17; p++) {
+    for (int p = fabs(v) < DBL_MIN ? 1 : DBL_DIG; p <= 17; p++) {
         snprintf(out, outsz, "%.*g", p, v);
         if (strtod(out, NULL) == v) break;
     }
@@ -422,7 +429,7 @@ static void shortest_double(double v, char *out, size_t outsz) {
 }
 
 static void shortest_float(float v, char *out, size_t outsz) {
-    for (int p = 1; p <= 9; p++) {
+    for (int p = fabsf(v) < FLT_MIN ? 1 : FLT_DIG; p <= 9; p++) {
         snprintf(out, outsz, "%.*g", p, (double)v);
         if (strtof(out, NULL) == v) break;
     }
