@@ -12,7 +12,8 @@
  * Prints one JSON line: rows, seconds of each phase, file bytes, pages
  * read by each read, peak RSS (getrusage ru_maxrss, KiB).
  *
- * usage: pq_nested [--rows N]
+ * usage: pq_nested [--rows N] [--out PATH]
+ * --out also saves the file, for bench/pq_nested_duckdb.mjs.
  */
 #include "batch/batch.h"
 #include "core/err.h"
@@ -89,11 +90,14 @@ static double read_back(const struct fl_buf *file, const int32_t *ids, int n, in
 
 int main(int argc, char **argv) {
     long long nrows = 1000000;
+    const char *out = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--rows") && i + 1 < argc)
             nrows = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
         else {
-            fprintf(stderr, "usage: pq_nested [--rows N]\n");
+            fprintf(stderr, "usage: pq_nested [--rows N] [--out PATH]\n");
             return 2;
         }
     }
@@ -168,6 +172,13 @@ int main(int argc, char **argv) {
            "\"rss_after_write_kib\":%ld,\"rss_end_kib\":%ld}\n",
            nrows, tw, tr, ti, file.len, (long long)pages_all, (long long)pages_id, rss0, rss1,
            peak_rss_kib());
+    if (out) {
+        FILE *f = fopen(out, "wb");
+        if (!f || fwrite(file.data, 1, file.len, f) != file.len || fclose(f)) {
+            fprintf(stderr, "pq_nested: cannot write %s\n", out);
+            return 1;
+        }
+    }
     for (size_t k = 0; k < nb; k++) fl_batch_free(bs[k]);
     free(bs);
     fl_buf_fini(&file);
