@@ -433,6 +433,27 @@ static void test_nested_schema_and_projection(void **state) {
     assert_non_null(strstr(err.msg, "nested"));
     fl_pq_reader_free(r);
 
+    /* a file without field ids: a target's members match by name */
+    static const char *TARGET =
+        "{\"type\":\"struct\",\"fields\":[{\"id\":6,\"name\":\"nested_struct\",\"required\":false,"
+        "\"type\":{\"type\":\"struct\",\"fields\":[{\"id\":100,\"name\":\"A\",\"required\":false,"
+        "\"type\":\"int\"},{\"id\":101,\"name\":\"zz\",\"required\":false,\"type\":\"long\"},{"
+        "\"id\":102,\"name\":\"b\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":"
+        "103,\"element\":\"int\",\"element-required\":false}}]}}]}";
+    struct fl_schema *ts;
+    assert_int_equal(fl_schema_parse(TARGET, strlen(TARGET), &ts, &err), FL_OK);
+    r = open_ok("data/nullable.impala.parquet");
+    const char *ns = "nested_struct";
+    assert_int_equal(fl_pq_reader_project_names(r, &ns, 1, &err), FL_OK);
+    assert_int_equal(fl_pq_reader_nested_target(r, 6, &ts->fields[0], &err), FL_OK);
+    assert_int_equal(read_table(r, &t, &err), FL_OK);
+    assert_string_equal(at(&t, 0, 0), "{\"A\":1,\"zz\":null,\"b\":[1]}");
+    assert_string_equal(at(&t, 6, 0), "{\"A\":7,\"zz\":null,\"b\":[2,3,null]}");
+    assert_string_equal(at(&t, 5, 0), "");
+    table_free(&t);
+    fl_pq_reader_free(r);
+    fl_schema_free(ts);
+
     r = open_ok("data/map_no_value.parquet");
     const char *nov = "my_map_no_v";
     err.code = FL_OK;
