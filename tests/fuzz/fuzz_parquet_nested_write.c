@@ -24,7 +24,8 @@ static const char *SCHEMA =
     "{\"id\":3,\"name\":\"a\",\"required\":true,\"type\":\"int\"},{\"id\":4,\"name\":\"b\","
     "\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":5,\"element\":\"string\","
     "\"element-required\":false}},{\"id\":6,\"name\":\"m\",\"required\":false,\"type\":{\"type\":"
-    "\"map\",\"key-id\":7,\"key\":\"string\",\"value-id\":8,\"value\":\"double\",\"value-required\":"
+    "\"map\",\"key-id\":7,\"key\":\"string\",\"value-id\":8,\"value\":\"double\",\"value-"
+    "required\":"
     "false}}]},\"element-required\":false}}]}";
 
 static fl_err_t sink(void *ctx, const void *p, size_t n) { return fl_buf_append(ctx, p, n); }
