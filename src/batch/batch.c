@@ -51,11 +51,7 @@ fl_err_t fl_col_reserve(struct fl_col *col, size_t rows) {
 
 fl_err_t fl_batch_new(const struct fl_schema *schema, size_t cap_hint, struct fl_batch **out,
                       struct fl_error *err) {
-    for (int i = 0; i < schema->nfields; i++)
-        if (!fl_type_is_primitive(schema->fields[i].type))
-            return fl_errf(err, FL_ERR_UNSUPPORTED,
-                           "field \"%s\": nested types are not supported in batches yet",
-                           schema->fields[i].name);
+    (void)err;
     struct fl_batch *batch = fl_calloc(1, sizeof(*batch));
     batch->schema = schema;
     batch->ncols = schema->nfields;
@@ -82,6 +78,8 @@ static void col_reset(struct fl_col *col) {
     if (col->offsets) col->offsets[0] = 0;
     fl_buf_reset(&col->heap);
 }
+
+void fl_col_reset(struct fl_col *col) { col_reset(col); }
 
 void fl_batch_reset(struct fl_batch *batch) {
     for (int i = 0; i < batch->ncols; i++) col_reset(&batch->cols[i]);

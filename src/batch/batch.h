@@ -9,7 +9,13 @@
  *     boolean 1 byte (0/1), int/date int32, long/time/timestamp(tz) int64,
  *     float, double, decimal as int128 (16 bytes), uuid 16 bytes in RFC
  *     byte order, fixed[L] L bytes; a null slot holds zeros; or
- *   - offsets + heap: string and binary, offsets[nrows + 1] into heap.
+ *   - offsets + heap: string and binary, offsets[nrows + 1] into heap;
+ *     struct, list and map columns also use offsets + heap, each value
+ *     being the JSON text of the nested value (struct -> object, list ->
+ *     array, map -> object when its keys are strings, else an array of
+ *     {"key":..,"value":..}; leaves in Iceberg's JSON single-value form,
+ *     batch_json.h), the same text the reader assembles from Parquet
+ *     levels and the writer shreds back into them.
  * Memory is kept across fl_batch_reset() so a batch is reused without
  * allocating per row. The schema is borrowed and must outlive the batch.
  */
@@ -47,13 +53,15 @@ struct fl_batch {
 /* Max bytes of variable-width data in one column of one batch. */
 #define FL_BATCH_HEAP_MAX ((size_t)UINT32_MAX)
 
-/* A new empty batch for a flat schema; FL_ERR_UNSUPPORTED for nested
- * fields. The caller owns *out. */
+/* A new empty batch for a schema (nested top-level fields hold JSON
+ * text, see above). The caller owns *out. */
 fl_err_t fl_batch_new(const struct fl_schema *schema, size_t cap_hint, struct fl_batch **out,
                       struct fl_error *err);
 void fl_batch_free(struct fl_batch *batch);
 /* Empties every column, keeping the memory. */
 void fl_batch_reset(struct fl_batch *batch);
+/* Empties one column, keeping the memory. */
+void fl_col_reset(struct fl_col *col);
 
 /* Row-wise building: append one value to each column, then
  * fl_batch_end_row(). A failing row can be undone with

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,12 @@ fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j,
         if (b != stackbuf) free(b);
         return rc ? fl_errf(err, rc, "field \"%s\": batch is full", f->name) : FL_OK;
     }
+    case FL_TYPE_STRUCT:
+        return bad(err, f, "expected an object");
+    case FL_TYPE_LIST:
+        return bad(err, f, "expected an array");
+    case FL_TYPE_MAP:
+        return bad(err, f, "expected an object or an array of {\"key\":..,\"value\":..}");
     default:
         return bad(err, f, "type not supported");
     }
@@ -353,6 +360,17 @@ fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t l
                          col->field->name);
             break;
         }
+        if (!fl_type_is_primitive(col->field->type) && (json_is_object(j) || json_is_array(j))) {
+            /* a nested column keeps the value's JSON text (batch.h) */
+            char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+            rc = text ? fl_col_append_bytes(col, text, strlen(text)) : FL_ERR_NOMEM;
+            free(text);
+            if (rc) {
+                fl_errf(err, rc, "field \"%s\": %s", col->field->name, fl_err_name(rc));
+                break;
+            }
+            continue;
+        }
         struct fl_jscalar sc;
         char tmp[64];
         scalar_of(j, &sc, tmp, sizeof(tmp));
@@ -367,7 +385,7 @@ out:
 
 /* ---- row -> JSON ---- */
 
-static fl_err_t put_json_string(struct fl_buf *out, const uint8_t *s, size_t n) {
+fl_err_t fl_json_put_string(struct fl_buf *out, const uint8_t *s, size_t n) {
     static const char hx[] = "0123456789abcdef";
     fl_err_t rc = fl_buf_reserve(out, n + 2);
     if (rc) return rc;
@@ -395,8 +413,14 @@ static fl_err_t put_json_string(struct fl_buf *out, const uint8_t *s, size_t n) 
     return fl_buf_append_u8(out, '"');
 }
 
+/* Shortest text that reads back to v. Starting at DBL_DIG (15) digits is
+ * enough for normal numbers: a decimal of at most 15 significant digits
+ * survives the round trip, so when %.15g reads back it is the shortest
+ * digit string already (%g drops trailing zeros; it prints 490 where a
+ * 2-digit %g would print 4.9e+02); only 16 and 17 digits remain to try.
+ * Subnormals have fewer bits and start at 1. Floats: FLT_DIG. */
 static void shortest_double(double v, char *out, size_t outsz) {
-    for (int p = 1; p <= 17; p++) {
+    for (int p = fabs(v) < DBL_MIN ? 1 : DBL_DIG; p <= 17; p++) {
         snprintf(out, outsz, "%.*g", p, v);
         if (strtod(out, NULL) == v) break;
     }
@@ -405,7 +429,7 @@ static void shortest_double(double v, char *out, size_t outsz) {
 }
 
 static void shortest_float(float v, char *out, size_t outsz) {
-    for (int p = 1; p <= 9; p++) {
+    for (int p = fabsf(v) < FLT_MIN ? 1 : FLT_DIG; p <= 9; p++) {
         snprintf(out, outsz, "%.*g", p, (double)v);
         if (strtof(out, NULL) == v) break;
     }
@@ -475,7 +499,7 @@ fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_bu
     case FL_TYPE_STRING: {
         size_t n;
         const uint8_t *s = fl_col_bytes(col, row, &n);
-        return put_json_string(out, s, n);
+        return fl_json_put_string(out, s, n);
     }
     case FL_TYPE_UUID: {
         char u[37];
@@ -497,6 +521,13 @@ fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_bu
         }
         return fl_buf_append_u8(out, '"');
     }
+    case FL_TYPE_STRUCT:
+    case FL_TYPE_LIST:
+    case FL_TYPE_MAP: { /* already JSON text */
+        size_t n;
+        const uint8_t *s = fl_col_bytes(col, row, &n);
+        return fl_buf_append(out, s, n);
+    }
     default:
         return fl_buf_append_str(out, "null");
     }
@@ -507,8 +538,8 @@ fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct f
     for (int i = 0; i < batch->ncols && !rc; i++) {
         const struct fl_col *col = &batch->cols[i];
         if (i) fl_buf_append_u8(out, ',');
-        if ((rc =
-                 put_json_string(out, (const uint8_t *)col->field->name, strlen(col->field->name))))
+        if ((rc = fl_json_put_string(out, (const uint8_t *)col->field->name,
+                                     strlen(col->field->name))))
             break;
         fl_buf_append_u8(out, ':');
         if (fl_col_is_null(col, row))

@@ -52,6 +52,9 @@ fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t l
 /* Appends row `row` of batch as one JSON object (no newline) to out. */
 fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct fl_buf *out);
 
+/* Appends n bytes as a quoted, escaped JSON string. */
+fl_err_t fl_json_put_string(struct fl_buf *out, const uint8_t *s, size_t n);
+
 /* Appends the JSON text of one value of col (not null) to out. */
 fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_buf *out);
 

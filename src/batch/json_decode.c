@@ -38,6 +38,9 @@ struct cap {
     uint32_t gen;    /* gen of the record that had it */
 };
 
+#define NEST_MAX_DEPTH 64
+#define NEST_MAX_BYTES ((size_t)64 << 20)
+
 struct fl_jdec {
     const struct fl_schema *schema;
     int ncols;
@@ -61,6 +64,11 @@ struct fl_jdec {
     struct fl_batch *b;
     int depth, key, started, done; /* key: the last key's entry, or -1 (skip) */
     size_t end;                    /* bytes of the record up to the object's closing brace */
+    /* the value of a nested column, re-serialized as JSON text (batch.h) */
+    int nest_col; /* column being captured, or -1 */
+    int nest_depth;
+    uint8_t nest_comma[NEST_MAX_DEPTH + 1];
+    struct fl_buf nest;
     fl_err_t rc;
     struct fl_error *err;
 };
@@ -138,8 +146,70 @@ static int capture(struct fl_jdec *d, const struct key *k, const struct fl_jscal
     return 1;
 }
 
+/* ---- nested columns: the value's events echoed as compact JSON ---- */
+
+static int nest_fail(struct fl_jdec *d, const char *why) {
+    return fail(d, d->schema->fields[d->nest_col].name, why);
+}
+
+/* The separator before an item at the open level. */
+static void nest_sep(struct fl_jdec *d) {
+    if (d->nest_comma[d->nest_depth]) fl_buf_append_u8(&d->nest, ',');
+    d->nest_comma[d->nest_depth] = 1;
+}
+
+static int nest_scalar(struct fl_jdec *d, const struct fl_jscalar *v) {
+    nest_sep(d);
+    fl_err_t rc;
+    switch (v->kind) {
+    case FL_JS_NULL:
+        rc = fl_buf_append_str(&d->nest, "null");
+        break;
+    case FL_JS_BOOL:
+        rc = fl_buf_append_str(&d->nest, v->b ? "true" : "false");
+        break;
+    case FL_JS_NUMBER:
+        rc = fl_buf_append(&d->nest, v->s, v->len);
+        break;
+    default:
+        rc = fl_json_put_string(&d->nest, (const uint8_t *)v->s, v->len);
+    }
+    return rc ? nest_fail(d, "nested value too large") : 1;
+}
+
+static int nest_open(struct fl_jdec *d, char c) {
+    if (d->nest_depth >= NEST_MAX_DEPTH) return nest_fail(d, "nested too deeply");
+    if (d->nest_depth) nest_sep(d);
+    d->nest_comma[++d->nest_depth] = 0;
+    d->depth++;
+    return fl_buf_append_u8(&d->nest, (uint8_t)c) ? nest_fail(d, "nested value too large") : 1;
+}
+
+static int nest_key(struct fl_jdec *d, const unsigned char *key, size_t n) {
+    nest_sep(d);
+    d->nest_comma[d->nest_depth] = 0; /* the value follows without a comma */
+    if (fl_json_put_string(&d->nest, key, n) || fl_buf_append_u8(&d->nest, ':'))
+        return nest_fail(d, "nested value too large");
+    return 1;
+}
+
+static int nest_close(struct fl_jdec *d, char c) {
+    d->depth--;
+    if (fl_buf_append_u8(&d->nest, (uint8_t)c)) return nest_fail(d, "nested value too large");
+    if (--d->nest_depth > 0) {
+        d->nest_comma[d->nest_depth] = 1;
+        return 1;
+    }
+    struct fl_col *col = &d->b->cols[d->nest_col];
+    fl_err_t rc = fl_col_append_bytes(col, d->nest.data, d->nest.len);
+    d->nest_col = -1;
+    d->key = -1;
+    return rc ? nest_fail(d, "batch is full") : 1;
+}
+
 /* A scalar at the current position: captured, a column's value, or skipped. */
 static int on_scalar(struct fl_jdec *d, struct fl_jscalar *v) {
+    if (d->nest_col >= 0) return nest_scalar(d, v);
     if (d->depth == 0) return fail(d, NULL, "value is not a JSON object");
     if (d->depth > 1 || d->key < 0) return 1;
     const struct key *k = &d->keys[d->key];
@@ -185,6 +255,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n) {
 
 static int cb_key(void *ctx, const unsigned char *key, size_t n) {
     struct fl_jdec *d = ctx;
+    if (d->nest_col >= 0) return nest_key(d, key, n);
     if (d->depth != 1) return 1;
     int e = lookup(d, key, n);
     if (e >= 0) {
@@ -197,26 +268,36 @@ static int cb_key(void *ctx, const unsigned char *key, size_t n) {
     return 1;
 }
 
-static int cb_open(void *ctx) {
-    struct fl_jdec *d = ctx;
+static int open_value(struct fl_jdec *d, char c) {
+    if (d->nest_col >= 0) return nest_open(d, c);
     if (d->depth == 0) {
         if (d->started) return fail(d, NULL, "more than one JSON value");
         d->started = 1;
     } else if (d->depth == 1 && d->key >= 0) {
         const struct key *k = &d->keys[d->key];
+        int col = k->col;
+        if (col >= 0 && k->cap < 0 && !d->conv[col] &&
+            !fl_type_is_primitive(d->schema->fields[col].type)) {
+            /* a nested column: keep the value's text */
+            d->nest_col = col;
+            d->nest_depth = 0;
+            fl_buf_reset(&d->nest);
+            return nest_open(d, c);
+        }
         return fail(d, k->col >= 0 ? d->schema->fields[k->col].name : k->name,
                     "expected a scalar, not an object or array");
     }
     d->depth++;
     return 1;
 }
+static int cb_open(void *ctx) { return open_value(ctx, '{'); }
 static int cb_open_array(void *ctx) {
     struct fl_jdec *d = ctx;
-    if (d->depth == 0) return fail(d, NULL, "value is not a JSON object");
-    return cb_open(ctx);
+    if (d->depth == 0 && d->nest_col < 0) return fail(d, NULL, "value is not a JSON object");
+    return open_value(d, '[');
 }
-static int cb_close(void *ctx) {
-    struct fl_jdec *d = ctx;
+static int close_value(struct fl_jdec *d, char c) {
+    if (d->nest_col >= 0) return nest_close(d, c);
     if (--d->depth == 0) {
         d->done = 1;
         d->end = yajl_get_bytes_consumed(d->h);
@@ -224,6 +305,8 @@ static int cb_close(void *ctx) {
     d->key = -1;
     return 1;
 }
+static int cb_close_map(void *ctx) { return close_value(ctx, '}'); }
+static int cb_close_array(void *ctx) { return close_value(ctx, ']'); }
 
 static const yajl_callbacks CALLBACKS = {
     .yajl_null = cb_null,
@@ -232,9 +315,9 @@ static const yajl_callbacks CALLBACKS = {
     .yajl_string = cb_string,
     .yajl_start_map = cb_open,
     .yajl_map_key = cb_key,
-    .yajl_end_map = cb_close,
+    .yajl_end_map = cb_close_map,
     .yajl_start_array = cb_open_array,
-    .yajl_end_array = cb_close,
+    .yajl_end_array = cb_close_array,
 };
 
 static fl_err_t new_handle(struct fl_jdec *d, struct fl_error *err) {
@@ -257,6 +340,8 @@ fl_err_t fl_jdec_new(const struct fl_schema *schema, struct fl_jdec **out, struc
     for (int c = 0; c < d->ncols; c++) d->ckey[c] = fl_strdup(schema->fields[c].name);
     d->gen = 1;
     fl_buf_init(&d->scratch, FL_JDEC_CAPTURE_MAX);
+    fl_buf_init(&d->nest, NEST_MAX_BYTES);
+    d->nest_col = -1;
     rebuild(d);
     fl_err_t rc = new_handle(d, err);
     if (rc) {
@@ -282,6 +367,7 @@ void fl_jdec_free(struct fl_jdec *d) {
     fl_free(d->keys);
     fl_free(d->slots);
     fl_buf_fini(&d->scratch);
+    fl_buf_fini(&d->nest);
     fl_free(d);
 }
 
@@ -369,6 +455,7 @@ fl_err_t fl_jdec_row(struct fl_jdec *d, struct fl_batch *b, const void *json, si
     d->b = b;
     d->depth = d->started = d->done = 0;
     d->key = -1;
+    d->nest_col = -1;
     fl_buf_reset(&d->scratch);
     d->rc = FL_OK;
     d->err = err;

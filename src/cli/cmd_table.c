@@ -563,6 +563,13 @@ static fl_err_t parse_where(const char *expr, const struct fl_schema *schema, st
             rc = fl_errf(err, FL_ERR_INVALID, "--where: no column \"%s\"", name);
             break;
         }
+        if (!fl_type_is_primitive(schema->fields[col].type)) {
+            rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                         "--where: \"%s\" is a nested column: conditions on struct, list and map "
+                         "columns are not supported (floe sql's json_extract can filter them)",
+                         name);
+            break;
+        }
         int found = -1;
         for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
             if (!strcmp(op, ops[k].s)) found = (int)k;

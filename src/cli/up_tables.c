@@ -31,21 +31,30 @@ static fl_err_t declared_schema(const struct fl_config_table *t, struct fl_schem
         return rc;
     }
     json_t *fields = json_array();
+    int32_t next_id = t->nfields + 1; /* nested members after the columns, as Iceberg numbers */
+    struct fl_buf tj;
+    fl_buf_init(&tj, FL_BUF_NOMAX);
     for (int i = 0; i < t->nfields; i++) {
         const struct fl_config_field *f = &t->fields[i];
-        struct fl_field probe = {0};
-        if (fl_type_parse(f->type, &probe)) {
+        char why[160];
+        fl_buf_reset(&tj);
+        json_t *type = NULL;
+        if (!fl_type_text_json(f->type, &next_id, &tj, why, sizeof(why)))
+            type = json_loadb((const char *)tj.data, tj.len, JSON_DECODE_ANY, NULL);
+        if (!type) {
             json_decref(fields);
+            fl_buf_fini(&tj);
             return fl_errf(
                 err, FL_ERR_INVALID,
-                "%s: tables[].schema[].type: \"%s\" is not an Iceberg primitive type (boolean, "
-                "int, long, float, double, decimal(P,S), date, time, timestamp, timestamptz, "
-                "string, uuid, fixed[L], binary)",
+                "%s: tables[].schema[].type: \"%s\" is not an Iceberg type (boolean, int, long, "
+                "float, double, decimal(P,S), date, time, timestamp, timestamptz, string, uuid, "
+                "fixed[L], binary, list<T>, map<K, V>, struct<name: T, ...>)",
                 f->where ? f->where : where(t), f->type);
         }
-        json_array_append_new(fields, json_pack("{s:i,s:s,s:b,s:s}", "id", i + 1, "name", f->name,
-                                                "required", f->required, "type", f->type));
+        json_array_append_new(fields, json_pack("{s:i,s:s,s:b,s:o}", "id", i + 1, "name", f->name,
+                                                "required", f->required, "type", type));
     }
+    fl_buf_fini(&tj);
     json_t *o = json_pack("{s:s,s:i,s:o}", "type", "struct", "schema-id", 0, "fields", fields);
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);

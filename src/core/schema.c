@@ -118,6 +118,129 @@ size_t fl_type_width(const struct fl_field *field) {
     }
 }
 
+/* ---- the compact type text of the config: list<T>, map<K, V>, struct<a: T, ...> ---- */
+
+struct ttext {
+    const char *p;
+    int32_t *next_id;
+    struct fl_buf *out;
+    char *why;
+    size_t whysz;
+    int depth;
+};
+
+static void tt_ws(struct ttext *t) {
+    while (*t->p == ' ' || *t->p == '\t' || *t->p == '\n') t->p++;
+}
+
+static bool tt_word(struct ttext *t, const char *w) {
+    size_t n = strlen(w);
+    tt_ws(t);
+    if (strncmp(t->p, w, n) != 0) return false;
+    const char *q = t->p + n;
+    while (*q == ' ' || *q == '\t') q++;
+    if (*q != '<') return false;
+    t->p = q + 1;
+    return true;
+}
+
+static fl_err_t tt_fail(struct ttext *t, const char *what) {
+    snprintf(t->why, t->whysz, "%s at \"%.20s\"", what, t->p);
+    return FL_ERR_INVALID;
+}
+
+static fl_err_t tt_expect(struct ttext *t, char c) {
+    tt_ws(t);
+    if (*t->p != c) {
+        char what[32];
+        snprintf(what, sizeof(what), "expected '%c'", c);
+        return tt_fail(t, what);
+    }
+    t->p++;
+    return FL_OK;
+}
+
+static fl_err_t tt_type(struct ttext *t);
+
+static fl_err_t tt_child(struct ttext *t, const char *idkey, const char *typekey) {
+    fl_err_t rc = fl_buf_printf(t->out, "\"%s\":%d,\"%s\":", idkey, (int)(*t->next_id)++, typekey);
+    return rc ? rc : tt_type(t);
+}
+
+static fl_err_t tt_type(struct ttext *t) {
+    fl_err_t rc;
+    if (++t->depth > SCHEMA_MAX_DEPTH) return tt_fail(t, "nested too deeply");
+    if (tt_word(t, "list")) {
+        fl_buf_append_str(t->out, "{\"type\":\"list\",");
+        if ((rc = tt_child(t, "element-id", "element"))) return rc;
+        fl_buf_append_str(t->out, ",\"element-required\":false}");
+        rc = tt_expect(t, '>');
+    } else if (tt_word(t, "map")) {
+        fl_buf_append_str(t->out, "{\"type\":\"map\",");
+        if ((rc = tt_child(t, "key-id", "key")) || (rc = tt_expect(t, ','))) return rc;
+        fl_buf_append_u8(t->out, ',');
+        if ((rc = tt_child(t, "value-id", "value"))) return rc;
+        fl_buf_append_str(t->out, ",\"value-required\":false}");
+        rc = tt_expect(t, '>');
+    } else if (tt_word(t, "struct")) {
+        fl_buf_append_str(t->out, "{\"type\":\"struct\",\"fields\":[");
+        for (int k = 0;; k++) {
+            tt_ws(t);
+            const char *name = t->p;
+            while (*t->p && !strchr(":<>, \t\n", *t->p)) t->p++;
+            size_t n = (size_t)(t->p - name);
+            if (!n || memchr(name, '"', n) || memchr(name, '\\', n))
+                return tt_fail(t, "expected a member name");
+            if ((rc = tt_expect(t, ':'))) return rc;
+            fl_buf_printf(t->out, "%s{\"id\":%d,\"name\":\"%.*s\",\"required\":false,\"type\":",
+                          k ? "," : "", (int)(*t->next_id)++, (int)n, name);
+            if ((rc = tt_type(t))) return rc;
+            fl_buf_append_u8(t->out, '}');
+            tt_ws(t);
+            if (*t->p != ',') break;
+            t->p++;
+        }
+        fl_buf_append_str(t->out, "]}");
+        rc = tt_expect(t, '>');
+    } else {
+        /* a primitive: up to a delimiter outside parentheses */
+        tt_ws(t);
+        const char *start = t->p;
+        int paren = 0;
+        while (*t->p && (paren || !strchr(",<>", *t->p))) {
+            paren += *t->p == '(' ? 1 : *t->p == ')' ? -1 : 0;
+            t->p++;
+        }
+        size_t n = (size_t)(t->p - start);
+        while (n && (start[n - 1] == ' ' || start[n - 1] == '\t')) n--;
+        char word[64];
+        struct fl_field f;
+        memset(&f, 0, sizeof(f));
+        if (n == 0 || n >= sizeof(word)) return tt_fail(t, "expected a type");
+        memcpy(word, start, n);
+        word[n] = '\0';
+        if (fl_type_parse(word, &f)) {
+            t->p = start;
+            return tt_fail(t, "unknown type");
+        }
+        char text[64];
+        fl_type_format(&f, text, sizeof(text));
+        rc = fl_buf_printf(t->out, "\"%s\"", text);
+    }
+    t->depth--;
+    return rc;
+}
+
+fl_err_t fl_type_text_json(const char *text, int32_t *next_id, struct fl_buf *out, char *why,
+                           size_t whysz) {
+    struct ttext t = {.p = text, .next_id = next_id, .out = out, .why = why, .whysz = whysz};
+    fl_err_t rc = tt_type(&t);
+    if (rc) return rc;
+    tt_ws(&t);
+    if (*t.p) return tt_fail(&t, "unexpected text after the type");
+    return FL_OK;
+}
+
 /* ---- parsing ---- */
 
 struct parse_ctx {

@@ -8,8 +8,9 @@
  * Iceberg's schema JSON (format/spec.md, "Schemas" and Appendix C), so a
  * table's schema and a batch's schema are the same object.
  *
- * Nested types (struct, list, map) are parsed and printed; batches and
- * Parquet support flat schemas of primitive fields for now.
+ * Nested types (struct, list, map) are parsed and printed; batches hold
+ * their values as JSON text (batch/batch.h), which the Parquet reader
+ * assembles and the writer shreds (format/parquet/nested.h, shred.h).
  */
 #ifndef FL_CORE_SCHEMA_H
 #define FL_CORE_SCHEMA_H
@@ -95,6 +96,13 @@ fl_err_t fl_type_parse(const char *text, struct fl_field *field);
  * string/binary and nested types. boolean is 1 byte (0 or 1), decimal is
  * 16 bytes (little-endian two's complement __int128). */
 size_t fl_type_width(const struct fl_field *field);
+/* The Iceberg type JSON of a type in the config's compact text form: a
+ * primitive ("long", "decimal(10, 2)"), "list<T>", "map<K, V>" or
+ * "struct<name: T, ...>", nested freely. Element, value and member types
+ * are optional (map keys required); their ids are taken from *next_id on.
+ * FL_ERR_INVALID with why for text that is not a type. */
+fl_err_t fl_type_text_json(const char *text, int32_t *next_id, struct fl_buf *out, char *why,
+                           size_t whysz);
 bool fl_type_is_primitive(fl_type_id_t type);
 
 #endif

@@ -175,9 +175,16 @@ fl_err_t fl_sql_out_row(struct fl_sql_out *o, sqlite3_stmt *stmt, struct fl_buf 
             rc = hex(sqlite3_column_blob(stmt, i), (size_t)sqlite3_column_bytes(stmt, i), out);
             fl_buf_append_u8(out, '"');
             break;
-        default:
+        default: {
             s = (const char *)sqlite3_column_text(stmt, i);
-            rc = fl_sql_json_str(s ? s : "", (size_t)sqlite3_column_bytes(stmt, i), out);
+            size_t n = (size_t)sqlite3_column_bytes(stmt, i);
+            /* a nested column straight from a table is JSON text already */
+            const char *decl = sqlite3_column_decltype(stmt, i);
+            if (s && n && decl && strcmp(decl, "JSON") == 0 && (s[0] == '{' || s[0] == '['))
+                rc = fl_buf_append(out, s, n);
+            else
+                rc = fl_sql_json_str(s ? s : "", n, out);
+        }
         }
     }
     fl_buf_append_u8(out, '}');

@@ -60,7 +60,7 @@ void fl_sql_type_decl(const struct fl_field *f, char *out, size_t outsz) {
         return;
     default:
         snprintf(out, outsz, "JSON");
-        return; /* nested: not readable yet */
+        return; /* nested: JSON text */
     }
 }
 
@@ -201,7 +201,10 @@ void fl_sql_result_col(sqlite3_context *ctx, const struct fl_col *col, size_t ro
         sqlite3_result_double(ctx, x);
         return;
     }
-    case FL_TYPE_STRING: {
+    case FL_TYPE_STRING:
+    case FL_TYPE_STRUCT: /* nested values are JSON text (batch.h) */
+    case FL_TYPE_LIST:
+    case FL_TYPE_MAP: {
         size_t len;
         const uint8_t *p = fl_col_bytes(col, row, &len);
         sqlite3_result_text64(ctx, (const char *)p, len, SQLITE_TRANSIENT, SQLITE_UTF8);

@@ -1,8 +1,10 @@
 /*
  * fuzz_parquet.c - libFuzzer target for the Parquet reader: opens the
- * input as a file image, prints its metadata and schema, reads every flat
- * column, then reads again with a predicate so that statistics and page
- * indexes are decoded too. Any crash, leak or sanitizer report is a bug;
+ * input as a file image, prints its metadata and schema, reads every
+ * column (nested ones through their repetition and definition levels into
+ * JSON text; seeds with lists, maps and structs in the corpus), then reads
+ * again with a predicate so that statistics and page indexes are decoded
+ * too. Any crash, leak or sanitizer report is a bug;
  * errors are the expected outcome for most inputs.
  */
 #include "format/parquet/reader.h"

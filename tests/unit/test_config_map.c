@@ -167,8 +167,8 @@ static void test_errors_name_line_and_key(void **state) {
                      FL_OK);
     fl_err_clear(&err);
     assert_int_equal(fl_up_table_build(&cfg.tables[0], &s, &spec, &err), FL_ERR_INVALID);
-    assert_non_null(strstr(
-        err.msg, ":5: tables[].schema[].type: \"varchar\" is not an Iceberg primitive type"));
+    assert_non_null(
+        strstr(err.msg, ":5: tables[].schema[].type: \"varchar\" is not an Iceberg type"));
     fl_config_fini(&cfg);
 
     /* a partition term on a column that is not there; an optional identifier */

@@ -285,6 +285,74 @@ static void test_keys_hooks_captures(void **state) {
     for (int c = 0; c < f->a->ncols; c++) assert_int_equal(f->a->cols[c].len, 1);
 }
 
+/* Nested columns keep their value as compact JSON text, the same text as
+ * the jansson path gives; a Debezium-style envelope with a nested
+ * "after" struct; a scalar for a nested column is refused. */
+static void test_nested_columns(void **state) {
+    (void)state;
+    static const char *NS =
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+        "{\"id\":1,\"name\":\"op\",\"required\":true,\"type\":\"string\"},"
+        "{\"id\":2,\"name\":\"after\",\"required\":false,\"type\":{\"type\":\"struct\",\"fields\":["
+        "{\"id\":4,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+        "{\"id\":5,\"name\":\"tags\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":"
+        "6,"
+        "\"element\":\"string\",\"element-required\":false}}]}},"
+        "{\"id\":3,\"name\":\"m\",\"required\":false,\"type\":{\"type\":\"map\",\"key-id\":7,"
+        "\"key\":"
+        "\"string\",\"value-id\":8,\"value\":\"double\",\"value-required\":false}}]}";
+    struct fl_schema *s;
+    struct fl_error e = {0};
+    assert_int_equal(fl_schema_parse(NS, strlen(NS), &s, &e), FL_OK);
+    struct fl_batch *a, *b;
+    struct fl_jdec *d;
+    assert_int_equal(fl_batch_new(s, 0, &a, &e), FL_OK);
+    assert_int_equal(fl_batch_new(s, 0, &b, &e), FL_OK);
+    assert_int_equal(fl_jdec_new(s, &d, &e), FL_OK);
+    static const char *const rec[] = {
+        "{\"before\":null,\"after\":{\"id\":7,\"tags\":[\"x\", \"y\\\"z\", "
+        "null],\"extra\":{\"k\":[1,"
+        "2.50,{}]}},\"op\":\"c\",\"m\":{\"a\":1e3,\"b\":null},\"source\":{\"ts_ms\":1}}",
+        "{\"op\":\"d\",\"after\":null,\"m\":{}}",
+        "{\"op\":\"u\",\"after\":{\"id\":8,\"tags\":[]}}",
+    };
+    static const char *const want_after[] = {
+        "{\"id\":7,\"tags\":[\"x\",\"y\\\"z\",null],\"extra\":{\"k\":[1,2.50,{}]}}", NULL,
+        "{\"id\":8,\"tags\":[]}"};
+    static const char *const want_m[] = {"{\"a\":1e3,\"b\":null}", "{}", NULL};
+    for (int i = 0; i < 3; i++) {
+        if (fl_jdec_row(d, a, rec[i], strlen(rec[i]), &e)) fail_msg("row %d: %s", i, e.msg);
+        assert_int_equal(fl_batch_end_row(a), FL_OK);
+        assert_int_equal(fl_batch_append_json(b, rec[i], strlen(rec[i]), &e), FL_OK);
+        for (int c = 1; c < 3; c++) {
+            const char *want = c == 1 ? want_after[i] : want_m[i];
+            const struct fl_col *col = &a->cols[c];
+            if (!want) {
+                assert_true(fl_col_is_null(col, (size_t)i));
+                assert_true(fl_col_is_null(&b->cols[c], (size_t)i));
+                continue;
+            }
+            size_t n;
+            const uint8_t *p = fl_col_bytes(col, (size_t)i, &n);
+            if (n != strlen(want) || memcmp(p, want, n))
+                fail_msg("row %d col %d: want %s got %.*s", i, c, want, (int)n, (const char *)p);
+            assert_false(fl_col_is_null(&b->cols[c], (size_t)i)); /* jansson path too */
+        }
+    }
+    /* a scalar for a nested column, nothing appended */
+    const char *bad = "{\"op\":\"c\",\"after\":5}";
+    assert_int_equal(fl_jdec_row(d, a, bad, strlen(bad), &e), FL_ERR_INVALID);
+    assert_non_null(strstr(e.msg, "after"));
+    assert_int_equal(a->cols[1].len, 3);
+    /* the decoder goes on after it */
+    if (fl_jdec_row(d, a, rec[2], strlen(rec[2]), &e)) fail_msg("after error: %s", e.msg);
+    assert_int_equal(fl_batch_end_row(a), FL_OK);
+    fl_jdec_free(d);
+    fl_batch_free(a);
+    fl_batch_free(b);
+    fl_schema_free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_types_and_agreement, setup, teardown),
@@ -292,6 +360,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_caller_columns_and_hour_stamps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_hooks_captures, setup, teardown),
+        cmocka_unit_test(test_nested_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
  * check described in docs/internals/parquet-writer.md).
  */
 #include "batch/batch.h"
+#include "batch/batch_json.h"
 #include "core/buf.h"
 #include "core/endian.h"
 #include "format/parquet/codec.h"
@@ -502,16 +503,308 @@ static void test_empty(void **state) {
     fl_schema_free(s);
 }
 
+/* Nested columns: struct, list, map (string and int keys, object and
+ * entry-array input), list of lists, list of structs inside a struct;
+ * nulls and empties at every level. Written under both page versions,
+ * PLAIN and dictionary, small and large pages, then read back by floe's
+ * reader to the canonical JSON; many rows make many pages, which must
+ * start at row boundaries (the reader checks it). */
+static const char *NESTED_SCHEMA =
+    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+    "{\"id\":2,\"name\":\"geo\",\"required\":false,\"type\":{\"type\":\"struct\",\"fields\":["
+    "{\"id\":5,\"name\":\"lat\",\"required\":true,\"type\":\"double\"},"
+    "{\"id\":6,\"name\":\"lon\",\"required\":false,\"type\":\"double\"}]}},"
+    "{\"id\":3,\"name\":\"tags\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":7,"
+    "\"element\":\"string\",\"element-required\":false}},"
+    "{\"id\":4,\"name\":\"attrs\",\"required\":false,\"type\":{\"type\":\"map\",\"key-id\":8,"
+    "\"key\":\"string\",\"value-id\":9,\"value\":\"long\",\"value-required\":false}},"
+    "{\"id\":10,\"name\":\"matrix\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":"
+    "11,\"element\":{\"type\":\"list\",\"element-id\":12,\"element\":\"int\",\"element-required\":"
+    "true},\"element-required\":false}},"
+    "{\"id\":13,\"name\":\"after\",\"required\":false,\"type\":{\"type\":\"struct\",\"fields\":["
+    "{\"id\":14,\"name\":\"name\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":15,\"name\":\"ts\",\"required\":false,\"type\":\"timestamptz\"},"
+    "{\"id\":16,\"name\":\"items\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":"
+    "17,"
+    "\"element\":{\"type\":\"struct\",\"fields\":[{\"id\":18,\"name\":\"sku\",\"required\":true,"
+    "\"type\":\"string\"},{\"id\":19,\"name\":\"qty\",\"required\":false,\"type\":\"int\"}]},"
+    "\"element-required\":true}}]}},"
+    "{\"id\":20,\"name\":\"imap\",\"required\":false,\"type\":{\"type\":\"map\",\"key-id\":21,"
+    "\"key\":\"int\",\"value-id\":22,\"value\":\"string\",\"value-required\":false}}]}";
+
+static const char *const NESTED_IN[] = {
+    "{\"id\":1,\"geo\":{\"lat\":52.5,\"lon\":13.4},\"tags\":[\"a\",\"b\"],\"attrs\":{\"x\":1,\"y\":"
+    "null},\"matrix\":[[1,2],[],null,[3]],\"after\":{\"name\":\"n1\",\"ts\":\"2026-01-08T14:00:"
+    "00Z\","
+    "\"items\":[{\"sku\":\"s1\",\"qty\":2},{\"sku\":\"s2\"}]},\"imap\":[{\"key\":1,\"value\":"
+    "\"one\"},"
+    "{\"key\":2}]}",
+    "{\"id\":2,\"geo\":null,\"tags\":[],\"attrs\":{},\"matrix\":[],\"after\":{\"items\":[]},"
+    "\"imap\":"
+    "{\"3\":\"three\"}}",
+    "{\"id\":3}",
+    "{\"id\":4,\"geo\":{\"lat\":-1.25},\"tags\":[null,\"c\"],\"after\":{\"name\":null,\"items\":"
+    "null},"
+    "\"unknown\":{\"deep\":[1,{\"x\":2}]}}",
+};
+
+static const char *const NESTED_OUT[] = {
+    "{\"lat\":52.5,\"lon\":13.4}|[\"a\",\"b\"]|{\"x\":1,\"y\":null}|[[1,2],[],null,[3]]|{\"name\":"
+    "\"n1\",\"ts\":\"2026-01-08T14:00:00.000000+00:00\",\"items\":[{\"sku\":\"s1\",\"qty\":2},{"
+    "\"sku\":"
+    "\"s2\",\"qty\":null}]}|[{\"key\":1,\"value\":\"one\"},{\"key\":2,\"value\":null}]",
+    "null|[]|{}|[]|{\"name\":null,\"ts\":null,\"items\":[]}|[{\"key\":3,\"value\":\"three\"}]",
+    "null|null|null|null|null|null",
+    "{\"lat\":-1.25,\"lon\":null}|[null,\"c\"]|null|null|{\"name\":null,\"ts\":null,\"items\":null}"
+    "|"
+    "null",
+};
+
+/* Row i of the written file as "col|col|..." (JSON, null for NULL). */
+static void nested_row_text(const struct fl_batch *b, size_t r, struct fl_buf *out) {
+    fl_buf_reset(out);
+    for (int c = 1; c < b->ncols; c++) {
+        if (c > 1) fl_buf_append_u8(out, '|');
+        if (fl_col_is_null(&b->cols[c], r))
+            fl_buf_append_str(out, "null");
+        else
+            fl_col_value_to_json(&b->cols[c], r, out);
+    }
+    fl_buf_append_u8(out, 0);
+}
+
+static void nested_write_read(const struct fl_pq_writer_opts *opts, size_t copies) {
+    struct fl_schema *s = load_schema(NESTED_SCHEMA);
+    struct fl_error err = {0};
+    struct fl_batch *bt;
+    struct fl_buf out, text;
+    fl_buf_init(&out, FL_BUF_NOMAX);
+    fl_buf_init(&text, FL_BUF_NOMAX);
+    struct fl_pq_writer *pqw;
+    assert_int_equal(fl_batch_new(s, 0, &bt, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_new(s, opts, mem_sink, &out, &pqw, &err), FL_OK);
+    for (size_t k = 0; k < copies; k++) {
+        for (size_t i = 0; i < 4; i++) {
+            fl_err_t rc = fl_batch_append_json(bt, NESTED_IN[i], strlen(NESTED_IN[i]), &err);
+            if (rc) fail_msg("row %zu: %s", i, err.msg);
+        }
+        if (bt->nrows >= 3000 || k + 1 == copies) {
+            fl_err_t rc = fl_pq_writer_add_batch(pqw, bt, &err);
+            if (rc) fail_msg("add_batch: %s", err.msg);
+            fl_batch_reset(bt);
+        }
+    }
+    struct fl_pq_file_result res;
+    assert_int_equal(fl_pq_writer_close(pqw, &res, &err), FL_OK);
+    assert_int_equal(res.record_count, (int64_t)(4 * copies));
+    assert_int_equal(res.ncols, 1); /* metrics for the top-level primitive only */
+    assert_int_equal(res.cols[0].field_id, 1);
+    fl_pq_file_result_fini(&res);
+    fl_pq_writer_free(pqw);
+    fl_batch_free(bt);
+
+    struct fl_pq_reader *rd;
+    assert_int_equal(fl_pq_reader_open_mem(out.data, out.len, &rd, &err), FL_OK);
+    const struct fl_schema *rs = fl_pq_reader_schema(rd);
+    /* the Iceberg schema comes back whole, ids included */
+    struct fl_buf a, b;
+    fl_buf_init(&a, FL_BUF_NOMAX);
+    fl_buf_init(&b, FL_BUF_NOMAX);
+    fl_schema_to_json(rs, &a);
+    fl_schema_to_json(s, &b);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    fl_buf_fini(&a);
+    fl_buf_fini(&b);
+    struct fl_batch *got;
+    size_t row = 0;
+    fl_err_t rc;
+    while (!(rc = fl_pq_reader_next(rd, &got, &err))) {
+        for (size_t r = 0; r < got->nrows; r++, row++) {
+            nested_row_text(got, r, &text);
+            if (strcmp((const char *)text.data, NESTED_OUT[row % 4]) != 0)
+                fail_msg("row %zu:\n want %s\n got  %s", row, NESTED_OUT[row % 4],
+                         (const char *)text.data);
+            int64_t id;
+            memcpy(&id, got->cols[0].values + 8 * r, 8);
+            assert_int_equal(id, (int64_t)(row % 4) + 1);
+        }
+    }
+    if (rc != FL_ERR_EOF) fail_msg("read: %s", err.msg);
+    assert_int_equal(row, 4 * copies);
+    fl_pq_reader_free(rd);
+    fl_schema_free(s);
+    fl_buf_fini(&out);
+    fl_buf_fini(&text);
+}
+
+static void test_nested(void **state) {
+    (void)state;
+    struct fl_pq_writer_opts opts;
+    for (int v = 1; v <= 2; v++)
+        for (int e = 0; e < 3; e++) {
+            fl_pq_writer_opts_default(&opts);
+            opts.page_version = v;
+            opts.encoding = e == 0 ? FL_PQ_MODE_PLAIN : e == 1 ? FL_PQ_MODE_DICT : FL_PQ_MODE_AUTO;
+            opts.codec = e == 2 ? FL_PQ_CODEC_SNAPPY : FL_PQ_CODEC_UNCOMPRESSED;
+            nested_write_read(&opts, 1);
+            /* many pages and two row groups */
+            opts.page_size = 256;
+            opts.row_group_size = 64 << 10;
+            nested_write_read(&opts, 2500);
+        }
+
+    /* nested texts that do not fit the schema are refused by the writer,
+     * naming the field (column index, JSON text) */
+    struct fl_schema *s = load_schema(NESTED_SCHEMA);
+    static const struct {
+        int col;
+        const char *json;
+    } bad[] = {
+        {2, "{\"a\":1}"},                   /* object for a list */
+        {1, "{\"lon\":1.0}"},               /* missing required member */
+        {4, "[[null]]"},                    /* null required element */
+        {3, "{\"x\":\"nope\"}"},            /* value of the wrong type */
+        {1, "{\"lat\":1,\"lat\":2}"},       /* a member twice */
+        {6, "[{\"value\":\"v\"}]"},         /* entry without a key */
+        {6, "[5]"},                         /* entry not an object */
+        {5, "{\"items\":[{\"sku\":[1]}]}"}, /* array for a string */
+        {2, "[\"a\""},                      /* truncated JSON */
+        {2, "[\"a\"] [\"b\"]"},             /* two values */
+        {2, "5"},                           /* scalar for a list */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct fl_error err = {0};
+        struct fl_batch *bt;
+        struct fl_buf out;
+        fl_buf_init(&out, FL_BUF_NOMAX);
+        struct fl_pq_writer *pqw;
+        assert_int_equal(fl_batch_new(s, 0, &bt, &err), FL_OK);
+        assert_int_equal(fl_pq_writer_new(s, NULL, mem_sink, &out, &pqw, &err), FL_OK);
+        assert_int_equal(fl_col_append_i64(&bt->cols[0], 1), FL_OK);
+        for (int c = 1; c < bt->ncols; c++)
+            assert_int_equal(c == bad[i].col ? fl_col_append_bytes(&bt->cols[c], bad[i].json,
+                                                                   strlen(bad[i].json))
+                                             : fl_col_append_null(&bt->cols[c]),
+                             FL_OK);
+        assert_int_equal(fl_batch_end_row(bt), FL_OK);
+        fl_err_t rc = fl_pq_writer_add_batch(pqw, bt, &err);
+        if (rc != FL_ERR_INVALID) fail_msg("%s: got %d (%s)", bad[i].json, rc, err.msg);
+        if (!strstr(err.msg, "field \"")) fail_msg("%s: %s", bad[i].json, err.msg);
+        fl_pq_writer_free(pqw);
+        fl_batch_free(bt);
+        fl_buf_fini(&out);
+    }
+    fl_schema_free(s);
+}
+
+/* Reading with the table's field as target: struct members matched by id
+ * wherever they sit (top, inside a list, inside a map value), renamed,
+ * added (null) and dropped as the table's schema says. */
+static void test_nested_target(void **state) {
+    (void)state;
+    static const char *FILE_SCHEMA =
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"s\",\"required\":"
+        "false,"
+        "\"type\":{\"type\":\"struct\",\"fields\":[{\"id\":2,\"name\":\"a\",\"required\":false,"
+        "\"type\":"
+        "\"int\"},{\"id\":3,\"name\":\"b\",\"required\":false,\"type\":\"string\"},{\"id\":4,"
+        "\"name\":"
+        "\"l\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":5,\"element\":{"
+        "\"type\":"
+        "\"struct\",\"fields\":[{\"id\":6,\"name\":\"x\",\"required\":false,\"type\":\"int\"},{"
+        "\"id\":7,"
+        "\"name\":\"y\",\"required\":false,\"type\":\"int\"}]},\"element-required\":false}},{"
+        "\"id\":8,"
+        "\"name\":\"m\",\"required\":false,\"type\":{\"type\":\"map\",\"key-id\":9,\"key\":"
+        "\"string\","
+        "\"value-id\":10,\"value\":{\"type\":\"struct\",\"fields\":[{\"id\":11,\"name\":\"p\","
+        "\"required\":false,\"type\":\"int\"}]},\"value-required\":false}}]}}]}";
+    /* a dropped, b renamed bee, z added; in l's elements y dropped, w
+     * added before x; in m's values q added */
+    static const char *TABLE_SCHEMA =
+        "{\"type\":\"struct\",\"schema-id\":1,\"fields\":[{\"id\":1,\"name\":\"s\",\"required\":"
+        "false,"
+        "\"type\":{\"type\":\"struct\",\"fields\":[{\"id\":3,\"name\":\"bee\",\"required\":false,"
+        "\"type\":\"string\"},{\"id\":12,\"name\":\"z\",\"required\":false,\"type\":\"long\"},{"
+        "\"id\":4,"
+        "\"name\":\"l\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":5,"
+        "\"element\":{"
+        "\"type\":\"struct\",\"fields\":[{\"id\":13,\"name\":\"w\",\"required\":false,\"type\":"
+        "\"int\"},"
+        "{\"id\":6,\"name\":\"x\",\"required\":false,\"type\":\"int\"}]},\"element-required\":"
+        "false}},"
+        "{\"id\":8,\"name\":\"m\",\"required\":false,\"type\":{\"type\":\"map\",\"key-id\":9,"
+        "\"key\":"
+        "\"string\",\"value-id\":10,\"value\":{\"type\":\"struct\",\"fields\":[{\"id\":11,\"name\":"
+        "\"p\",\"required\":false,\"type\":\"int\"},{\"id\":14,\"name\":\"q\",\"required\":false,"
+        "\"type\":\"int\"}]},\"value-required\":false}}]}}]}";
+    struct fl_schema *fs = load_schema(FILE_SCHEMA), *ts = load_schema(TABLE_SCHEMA);
+    struct fl_error err = {0};
+    struct fl_batch *bt;
+    struct fl_buf out;
+    fl_buf_init(&out, FL_BUF_NOMAX);
+    struct fl_pq_writer *pqw;
+    assert_int_equal(fl_batch_new(fs, 0, &bt, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_new(fs, NULL, mem_sink, &out, &pqw, &err), FL_OK);
+    const char *rows[] = {
+        "{\"s\":{\"a\":1,\"b\":\"B\",\"l\":[{\"x\":1,\"y\":2},null,{\"y\":3}],\"m\":{\"k\":{\"p\":"
+        "5},"
+        "\"n\":null}}}",
+        "{\"s\":null}",
+        "{\"s\":{\"a\":2,\"l\":[]}}",
+    };
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(fl_batch_append_json(bt, rows[i], strlen(rows[i]), &err), FL_OK);
+    assert_int_equal(fl_pq_writer_add_batch(pqw, bt, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_close(pqw, NULL, &err), FL_OK);
+    fl_pq_writer_free(pqw);
+    fl_batch_free(bt);
+
+    static const char *const want[] = {
+        "{\"bee\":\"B\",\"z\":null,\"l\":[{\"w\":null,\"x\":1},null,{\"w\":null,\"x\":null}],\"m\":"
+        "{"
+        "\"k\":{\"p\":5,\"q\":null},\"n\":null}}",
+        NULL,
+        "{\"bee\":null,\"z\":null,\"l\":[],\"m\":null}",
+    };
+    struct fl_pq_reader *rd;
+    assert_int_equal(fl_pq_reader_open_mem(out.data, out.len, &rd, &err), FL_OK);
+    assert_int_equal(fl_pq_reader_nested_target(rd, 1, &ts->fields[0], &err), FL_OK);
+    int32_t none = 99;
+    assert_int_equal(fl_pq_reader_nested_target(rd, none, &ts->fields[0], &err), FL_ERR_NOTFOUND);
+    struct fl_batch *got;
+    assert_int_equal(fl_pq_reader_next(rd, &got, &err), FL_OK);
+    assert_int_equal(got->nrows, 3);
+    for (size_t r = 0; r < 3; r++) {
+        if (!want[r]) {
+            assert_true(fl_col_is_null(&got->cols[0], r));
+            continue;
+        }
+        size_t n;
+        const uint8_t *p = fl_col_bytes(&got->cols[0], r, &n);
+        if (n != strlen(want[r]) || memcmp(p, want[r], n))
+            fail_msg("row %zu:\n want %s\n got  %.*s", r, want[r], (int)n, (const char *)p);
+    }
+    fl_pq_reader_free(rd);
+    fl_schema_free(fs);
+    fl_schema_free(ts);
+    fl_buf_fini(&out);
+}
+
 static void test_errors(void **state) {
     (void)state;
     struct fl_error err = {0};
     struct fl_pq_writer *pqw;
     struct fl_buf out;
     fl_buf_init(&out, FL_BUF_NOMAX);
+    /* map keys must be primitive */
     struct fl_schema *nested = load_schema(
-        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"l\",\"required\":"
-        "false,\"type\":{\"type\":\"list\",\"element-id\":2,\"element\":\"int\","
-        "\"element-required\":false}}]}");
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"m\",\"required\":"
+        "false,\"type\":{\"type\":\"map\",\"key-id\":2,\"key\":{\"type\":\"list\",\"element-id\":"
+        "4,\"element\":\"int\",\"element-required\":true},\"value-id\":3,\"value\":\"int\","
+        "\"value-required\":false}}]}");
     assert_int_equal(fl_pq_writer_new(nested, NULL, mem_sink, &out, &pqw, &err),
                      FL_ERR_UNSUPPORTED);
     fl_schema_free(nested);
@@ -589,6 +882,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix),    cmocka_unit_test(test_stats_rules),
         cmocka_unit_test(test_empty),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nested),    cmocka_unit_test(test_nested_target),
         cmocka_unit_test(test_open_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@
 #include "core/mem.h"
 #include "format/parquet/codec.h"
 #include "format/parquet/decode.h"
+#include "format/parquet/nested.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +60,7 @@ struct unsup {
     char *name;
     int32_t id;
     char *why;
+    fl_err_t code;
 };
 
 struct cursor {
@@ -68,6 +70,7 @@ struct cursor {
     int ptype;
     int32_t type_len;
     int max_def;
+    int max_rep;
     int conv;
     int codec;
     const uint8_t *chunk;
@@ -84,6 +87,18 @@ struct cursor {
     struct fl_pq_vec vals;
     struct fl_pq_vec dict;
     bool has_dict;
+    /* nested columns: levels of the leaf's page, end of its chunk */
+    struct fl_buf reps;
+    bool eof;
+    /* a nested top-level field: one cursor per leaf, assembled into JSON
+     * (next_row counts the rows taken) */
+    struct fl_pq_reader *owner;
+    const struct fl_pq_nested *nf;
+    struct cursor *sub;
+    struct fl_pq_nleaf *nl;
+    struct fl_batch *leaf_vals; /* the leaves' page values, converted */
+    struct fl_pq_assembler as;
+    struct fl_buf json;
 };
 
 struct fl_pq_reader {
@@ -97,6 +112,8 @@ struct fl_pq_reader {
     int *field_leaf; /* per schema field */
     int *field_conv;
     bool *field_unsigned;
+    struct fl_pq_nested **field_nested;   /* per schema field, NULL when flat */
+    const struct fl_field **field_target; /* per schema field: the shape asked for, or NULL */
     struct unsup *unsup;
     int nunsup;
     struct fl_schema *proj; /* NULL: the whole schema */
@@ -253,6 +270,25 @@ static fl_err_t map_type(const struct fl_pq_schema_elem *el, struct fl_field *f,
     }
 }
 
+/* Frees what a field holds (its children) and zeroes it. */
+static void drop_field(struct fl_field *f) {
+    struct fl_schema *own = fl_calloc(1, sizeof(*own));
+    own->fields = fl_calloc(1, sizeof(*f));
+    own->fields[0] = *f;
+    own->nfields = 1;
+    fl_schema_free(own);
+    memset(f, 0, sizeof(*f));
+}
+
+/* map_type for the leaves of nested columns (fl_pq_leaf_type_fn). */
+static fl_err_t leaf_type(const struct fl_pq_schema_elem *el, struct fl_field *f, int *conv,
+                          char *why, size_t whysz) {
+    bool uns;
+    fl_err_t e = map_type(el, f, conv, &uns, why, whysz);
+    if (!e && why[0]) e = FL_ERR_UNSUPPORTED;
+    return e;
+}
+
 static fl_err_t build_schema(struct fl_pq_reader *r, struct fl_error *err) {
     const struct fl_pq_file_meta *m = r->meta;
     int ntop = m->ntop;
@@ -260,14 +296,21 @@ static fl_err_t build_schema(struct fl_pq_reader *r, struct fl_error *err) {
     int *top_elem = fl_calloc((size_t)ntop + 1, sizeof(int));
     int *top_leaf = fl_calloc((size_t)ntop + 1, sizeof(int));
     int *top_nleaves = fl_calloc((size_t)ntop + 1, sizeof(int));
+    int *top_leaf0 = fl_calloc((size_t)ntop + 1, sizeof(int));
     fl_err_t e = FL_OK;
     for (int k = 0; k < ntop; k++) top_leaf[k] = -1;
     for (int l = 0; l < m->nleaves; l++) {
         const struct fl_pq_leaf *lf = &m->leaves[l];
         top_elem[lf->top] = lf->top_elem;
-        top_nleaves[lf->top]++;
+        if (!top_nleaves[lf->top]++) top_leaf0[lf->top] = l;
         if (lf->depth == 1) top_leaf[lf->top] = l;
     }
+    /* ids for the members of nested fields that have none */
+    int32_t next_id = ntop + 1;
+    for (int i = 0; i < m->nschema; i++)
+        if (m->schema[i].has_field_id && m->schema[i].field_id >= next_id &&
+            m->schema[i].field_id < INT32_MAX - 1)
+            next_id = m->schema[i].field_id + 1;
     bool all_ids = ntop > 0;
     for (int k = 0; k < ntop; k++) {
         /* groups without leaves have no entry: find them by walking */
@@ -281,23 +324,34 @@ static fl_err_t build_schema(struct fl_pq_reader *r, struct fl_error *err) {
     r->field_leaf = fl_calloc((size_t)ntop + 1, sizeof(int));
     r->field_conv = fl_calloc((size_t)ntop + 1, sizeof(int));
     r->field_unsigned = fl_calloc((size_t)ntop + 1, sizeof(bool));
+    r->field_nested = fl_calloc((size_t)ntop + 1, sizeof(*r->field_nested));
+    r->field_target = fl_calloc((size_t)ntop + 1, sizeof(*r->field_target));
     r->unsup = fl_calloc((size_t)ntop + 1, sizeof(struct unsup));
     for (int k = 0; k < ntop && !e; k++) {
         if (!top_nleaves[k]) continue; /* an empty group: nothing to read */
         const struct fl_pq_schema_elem *el = &m->schema[top_elem[k]];
         int32_t id = all_ids ? el->field_id : k + 1;
         char why[160] = "";
-        if (top_leaf[k] < 0 || (el->has_repetition && el->repetition == FL_PQ_REPEATED)) {
-            snprintf(why, sizeof(why), "nested or repeated columns are not supported");
-        } else if (r->meta->row_groups && r->meta->nrow_groups &&
-                   r->meta->row_groups[0].columns[top_leaf[k]].encrypted) {
-            snprintf(why, sizeof(why), "encrypted columns are not supported");
-        }
+        fl_err_t code = FL_ERR_UNSUPPORTED;
+        bool nested = top_leaf[k] < 0 || (el->has_repetition && el->repetition == FL_PQ_REPEATED);
+        for (int l = top_leaf0[k]; l < top_leaf0[k] + top_nleaves[k]; l++)
+            if (r->meta->row_groups && r->meta->nrow_groups &&
+                r->meta->row_groups[0].columns[l].encrypted)
+                snprintf(why, sizeof(why), "encrypted columns are not supported");
         struct fl_field f;
         memset(&f, 0, sizeof(f));
         int conv = 0;
         bool uns = false;
-        if (!why[0]) {
+        struct fl_pq_nested *plan = NULL;
+        if (!why[0] && nested) {
+            fl_err_t ne = fl_pq_nested_build(m, top_elem[k], top_leaf0[k], top_nleaves[k], all_ids,
+                                             &next_id, leaf_type, &plan, &f, why, sizeof(why));
+            if (ne) {
+                code = ne;
+                if (!why[0]) snprintf(why, sizeof(why), "%s", fl_err_name(ne));
+                drop_field(&f); /* the column is refused by name */
+            }
+        } else if (!why[0]) {
             fl_err_t me = map_type(el, &f, &conv, &uns, why, sizeof(why));
             if (me == FL_ERR_CORRUPT) {
                 e = fl_errf(err, FL_ERR_CORRUPT, "%s: column \"%s\": %s", rname(r), el->name, why);
@@ -309,6 +363,7 @@ static fl_err_t build_schema(struct fl_pq_reader *r, struct fl_error *err) {
             u->name = fl_strdup(el->name);
             u->id = id;
             u->why = fl_strdup(why);
+            u->code = code;
             continue;
         }
         for (int i = 0; i < r->schema->nfields; i++)
@@ -316,16 +371,23 @@ static fl_err_t build_schema(struct fl_pq_reader *r, struct fl_error *err) {
                 e = fl_errf(err, FL_ERR_CORRUPT, "%s: field id %d is used twice", rname(r), id);
                 break;
             }
-        if (e) break;
+        if (e) {
+            drop_field(&f);
+            fl_pq_nested_free(plan);
+            break;
+        }
         int i = r->schema->nfields++;
         f.id = id;
         f.name = fl_strdup(el->name);
-        f.required = !el->has_repetition || el->repetition == FL_PQ_REQUIRED;
+        f.required = plan ? !plan->nodes[0].nullable
+                          : !el->has_repetition || el->repetition == FL_PQ_REQUIRED;
         r->schema->fields[i] = f;
-        r->field_leaf[i] = top_leaf[k];
+        r->field_leaf[i] = nested ? -1 : top_leaf[k];
         r->field_conv[i] = conv;
         r->field_unsigned[i] = uns;
+        r->field_nested[i] = plan;
     }
+    fl_free(top_leaf0);
     fl_free(top_elem);
     fl_free(top_leaf);
     fl_free(top_nleaves);
@@ -420,6 +482,14 @@ fl_err_t fl_pq_reader_open_file(const char *path, struct fl_pq_reader **out, str
 }
 
 static void cursor_fini(struct cursor *c) {
+    if (c->sub)
+        for (int l = 0; l < c->nf->nleaves; l++) cursor_fini(&c->sub[l]);
+    fl_free(c->sub);
+    fl_free(c->nl);
+    fl_batch_free(c->leaf_vals);
+    fl_buf_fini(&c->json);
+    fl_buf_fini(&c->as.discard);
+    fl_buf_fini(&c->reps);
     fl_buf_fini(&c->defs);
     fl_buf_fini(&c->scratch);
     fl_pq_vec_fini(&c->vals);
@@ -437,6 +507,10 @@ void fl_pq_reader_free(struct fl_pq_reader *r) {
     fl_free(r->ranges);
     fl_schema_free(r->proj);
     fl_free(r->proj_field);
+    if (r->field_nested && r->schema)
+        for (int i = 0; i < r->schema->nfields; i++) fl_pq_nested_free(r->field_nested[i]);
+    fl_free(r->field_nested);
+    fl_free(r->field_target);
     fl_schema_free(r->schema);
     fl_free(r->field_leaf);
     fl_free(r->field_conv);
@@ -463,7 +537,8 @@ void fl_pq_reader_stats(const struct fl_pq_reader *r, struct fl_pq_read_stats *o
 
 static fl_err_t unsup_err(const struct fl_pq_reader *r, const struct unsup *u,
                           struct fl_error *err) {
-    return fl_errf(err, FL_ERR_UNSUPPORTED, "%s: column \"%s\": %s", rname(r), u->name, u->why);
+    return fl_errf(err, u->code ? u->code : FL_ERR_UNSUPPORTED, "%s: column \"%s\": %s", rname(r),
+                   u->name, u->why);
 }
 
 static fl_err_t set_projection(struct fl_pq_reader *r, const int *idx, int n,
@@ -521,13 +596,29 @@ fl_err_t fl_pq_reader_project_names(struct fl_pq_reader *r, const char *const *n
     return e;
 }
 
+fl_err_t fl_pq_reader_nested_target(struct fl_pq_reader *r, int32_t id,
+                                    const struct fl_field *target, struct fl_error *err) {
+    if (r->started)
+        return fl_errf(err, FL_ERR_INVALID, "%s: nested target after reading began", rname(r));
+    int f = fl_schema_index_by_id(r->schema, id);
+    if (f < 0 || !r->field_nested[f])
+        return fl_errf(err, FL_ERR_NOTFOUND, "%s: no nested column with field id %d", rname(r), id);
+    r->field_target[f] = target;
+    return FL_OK;
+}
+
 fl_err_t fl_pq_reader_add_pred(struct fl_pq_reader *r, const struct fl_pq_pred *pred,
                                struct fl_error *err) {
     if (r->started)
         return fl_errf(err, FL_ERR_INVALID, "%s: predicate after reading began", rname(r));
-    if (fl_schema_index_by_id(r->schema, pred->field_id) < 0)
+    int pf = fl_schema_index_by_id(r->schema, pred->field_id);
+    if (pf < 0)
         return fl_errf(err, FL_ERR_NOTFOUND, "%s: predicate on unknown field id %d", rname(r),
                        pred->field_id);
+    if (r->field_nested[pf])
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "%s: column \"%s\": predicates on nested columns are not supported",
+                       rname(r), r->schema->fields[pf].name);
     if (pred->op < FL_PQ_PRED_EQ || pred->op > FL_PQ_PRED_NOT_NULL)
         return fl_errf(err, FL_ERR_INVALID, "unknown predicate operator %d", (int)pred->op);
     r->preds = fl_reallocarray(r->preds, (size_t)r->npreds + 1, sizeof(*r->preds));
@@ -725,16 +816,21 @@ static bool can_skip(const struct fl_pq_pred *p, const struct span_stats *s) {
 }
 
 /* Fills the fields of a cursor that statistics decoding needs. */
-static void cursor_type(const struct fl_pq_reader *r, int f, struct cursor *c) {
-    const struct fl_pq_leaf *lf = &r->meta->leaves[r->field_leaf[f]];
+static void leaf_cursor_type(const struct fl_pq_reader *r, int leaf, int conv, struct cursor *c) {
+    const struct fl_pq_leaf *lf = &r->meta->leaves[leaf];
     const struct fl_pq_schema_elem *el = &r->meta->schema[lf->elem];
-    c->f = f;
-    c->leaf = r->field_leaf[f];
+    c->leaf = leaf;
     c->name = el->name;
     c->ptype = el->type;
     c->type_len = el->type_length;
     c->max_def = lf->max_def;
-    c->conv = r->field_conv[f];
+    c->max_rep = lf->max_rep;
+    c->conv = conv;
+}
+
+static void cursor_type(const struct fl_pq_reader *r, int f, struct cursor *c) {
+    c->f = f;
+    leaf_cursor_type(r, r->field_leaf[f], r->field_conv[f], c);
 }
 
 /* Whether min/max statistics of field f may be compared at all. */
@@ -988,6 +1084,17 @@ static fl_err_t read_dict_page(struct fl_pq_reader *r, struct cursor *c,
     return e;
 }
 
+/* Levels of a v1 page at *p, which then moves past them. */
+static fl_err_t levels_v1(int enc, int max, const uint8_t **p, size_t *len, size_t n, uint8_t *out,
+                          struct fl_error *err) {
+    size_t used;
+    fl_err_t e = fl_pq_decode_levels_v1(enc, max, *p, *len, n, out, &used, err);
+    if (e) return e;
+    *p += used;
+    *len -= used;
+    return FL_OK;
+}
+
 static fl_err_t read_data_page(struct fl_pq_reader *r, struct cursor *c,
                                const struct fl_pq_page_header *h, const uint8_t *body, size_t n,
                                struct fl_error *err) {
@@ -997,7 +1104,10 @@ static fl_err_t read_data_page(struct fl_pq_reader *r, struct cursor *c,
     int enc;
     fl_err_t e;
     fl_buf_reset(&c->defs);
+    fl_buf_reset(&c->reps);
     if (c->max_def && !fl_buf_grow(&c->defs, n))
+        return fl_errf(err, FL_ERR_LIMIT, "page too large");
+    if (c->max_rep && !fl_buf_grow(&c->reps, n))
         return fl_errf(err, FL_ERR_LIMIT, "page too large");
     if (h->type == FL_PQ_PAGE_DATA) {
         enc = h->data.encoding;
@@ -1005,14 +1115,13 @@ static fl_err_t read_data_page(struct fl_pq_reader *r, struct cursor *c,
         if (e) return e;
         vals = p;
         vlen = usz;
-        if (c->max_def) {
-            size_t used;
-            e = fl_pq_decode_levels_v1(h->data.def_encoding, c->max_def, p, usz, n, c->defs.data,
-                                       &used, err);
-            if (e) return e;
-            vals += used;
-            vlen -= used;
-        }
+        /* repetition levels come first */
+        if (c->max_rep &&
+            (e = levels_v1(h->data.rep_encoding, c->max_rep, &vals, &vlen, n, c->reps.data, err)))
+            return e;
+        if (c->max_def &&
+            (e = levels_v1(h->data.def_encoding, c->max_def, &vals, &vlen, n, c->defs.data, err)))
+            return e;
     } else {
         const struct fl_pq_data_page_header_v2 *v2 = &h->data_v2;
         enc = v2->encoding;
@@ -1024,6 +1133,10 @@ static fl_err_t read_data_page(struct fl_pq_reader *r, struct cursor *c,
         if (v2->num_nulls < 0 || (size_t)v2->num_nulls > n)
             return fl_errf(err, FL_ERR_CORRUPT, "page has %d nulls for %zu values", v2->num_nulls,
                            n);
+        if (c->max_rep) {
+            e = fl_pq_decode_levels_v2(c->max_rep, body, rl, n, c->reps.data, err);
+            if (e) return e;
+        }
         if (c->max_def) {
             e = fl_pq_decode_levels_v2(c->max_def, body + rl, dl, n, c->defs.data, err);
             if (e) return e;
@@ -1057,6 +1170,10 @@ static fl_err_t load_page(struct fl_pq_reader *r, struct cursor *c, int64_t targ
         size_t hlen;
         int64_t at = c->chunk_off + (int64_t)c->pos;
         fl_err_t e;
+        if (c->pos >= c->chunk_len && c->owner) { /* a nested leaf: its entries end */
+            c->eof = true;
+            return FL_OK;
+        }
         if (c->pos >= c->chunk_len)
             return fl_errf(err, FL_ERR_CORRUPT,
                            "%s: column \"%s\", row group %d: pages end at row %lld of %lld",
@@ -1088,12 +1205,13 @@ static fl_err_t load_page(struct fl_pq_reader *r, struct cursor *c, int64_t targ
                 n = h.data.num_values;
             else {
                 n = h.data_v2.num_values;
-                if (h.data_v2.num_rows != n)
+                if (h.data_v2.num_rows != n && !c->max_rep)
                     e = fl_errf(err, FL_ERR_CORRUPT,
                                 "flat column page with %d rows for %lld values", h.data_v2.num_rows,
                                 (long long)n);
             }
-            if (!e && (n < 0 || n > c->num_rows - c->next_row))
+            /* entries, not rows, when repeated: only the caps hold */
+            if (!e && (n < 0 || (!c->max_rep && n > c->num_rows - c->next_row)))
                 e = fl_errf(err, FL_ERR_CORRUPT,
                             "page of %lld values beyond the row group's %lld rows", (long long)n,
                             (long long)c->num_rows);
@@ -1275,14 +1393,15 @@ static fl_err_t cursor_take(struct fl_pq_reader *r, struct cursor *c, int64_t ro
 
 /* ---- row groups ---- */
 
-static fl_err_t open_row_group(struct fl_pq_reader *r, struct fl_error *err) {
+/* Points cursor c at its column chunk in the current row group. */
+static fl_err_t open_chunk(struct fl_pq_reader *r, struct cursor *c, struct fl_error *err) {
     const struct fl_pq_row_group *rg = &r->meta->row_groups[r->rg];
-    for (int i = 0; i < r->nproj; i++) {
-        struct cursor *c = &r->cur[i];
+    {
         const struct fl_pq_column_chunk *cc = &rg->columns[c->leaf];
         const struct fl_pq_col_meta *m = &cc->meta;
         c->loaded = false;
         c->has_dict = false;
+        c->eof = false;
         c->next_row = 0;
         c->pos = 0;
         c->num_rows = rg->num_rows;
@@ -1324,6 +1443,60 @@ static fl_err_t open_row_group(struct fl_pq_reader *r, struct fl_error *err) {
     return FL_OK;
 }
 
+static fl_err_t open_row_group(struct fl_pq_reader *r, struct fl_error *err) {
+    for (int i = 0; i < r->nproj; i++) {
+        struct cursor *c = &r->cur[i];
+        fl_err_t e;
+        if (!c->nf) {
+            if ((e = open_chunk(r, c, err))) return e;
+            continue;
+        }
+        c->next_row = 0;
+        for (int l = 0; l < c->nf->nleaves; l++) {
+            if ((e = open_chunk(r, &c->sub[l], err))) return e;
+            memset(&c->nl[l], 0, sizeof(c->nl[l]));
+            c->nl[l].max_def = (int16_t)c->sub[l].max_def;
+        }
+    }
+    return FL_OK;
+}
+
+/* fl_pq_nleaf_refill_fn: the next page of leaf l of nested cursor ctx,
+ * its values converted into the leaf's value column. */
+static fl_err_t nested_refill(void *ctx, int l, struct fl_error *err) {
+    struct cursor *c = ctx, *s = &c->sub[l];
+    struct fl_pq_reader *r = c->owner;
+    struct fl_pq_nleaf *L = &c->nl[l];
+    fl_err_t e = load_page(r, s, s->next_row, err);
+    if (e) return e;
+    L->n = L->i = L->vi = 0;
+    if (s->eof) {
+        L->eof = true;
+        return FL_OK;
+    }
+    struct fl_col *vals = &c->leaf_vals->cols[l];
+    fl_col_reset(vals);
+    for (size_t v = 0; v < s->vals.n; v++)
+        if ((e = append_value(r, s, vals, v, err))) return e;
+    L->reps = s->max_rep ? s->reps.data : NULL;
+    L->defs = s->max_def ? s->defs.data : NULL;
+    L->n = s->page_n;
+    L->vals = vals;
+    s->loaded = false;
+    return FL_OK;
+}
+
+/* Appends rows [row, row + k) of a nested column to col. */
+static fl_err_t nested_take(struct fl_pq_reader *r, struct cursor *c, int64_t row, size_t k,
+                            struct fl_col *col, struct fl_error *err) {
+    fl_err_t e = FL_OK;
+    for (; c->next_row < row && !e; c->next_row++) e = fl_pq_skip_row(&c->as, err);
+    for (size_t i = 0; i < k && !e; i++, c->next_row++)
+        e = fl_pq_assemble_row(&c->as, col, &c->json, err);
+    if (e) fl_err_prefix(err, "%s: row group %d", rname(r), r->rg);
+    return e;
+}
+
 static fl_err_t start_reading(struct fl_pq_reader *r, struct fl_error *err) {
     r->started = true;
     if (!r->proj) {
@@ -1339,6 +1512,35 @@ static fl_err_t start_reading(struct fl_pq_reader *r, struct fl_error *err) {
     r->cur = fl_calloc((size_t)r->nproj + 1, sizeof(*r->cur));
     for (int i = 0; i < r->nproj; i++) {
         struct cursor *c = &r->cur[i];
+        const struct fl_pq_nested *nf = r->field_nested[r->proj_field[i]];
+        if (nf) {
+            c->f = r->proj_field[i];
+            c->name = r->schema->fields[c->f].name;
+            c->owner = r;
+            c->nf = nf;
+            c->sub = fl_calloc((size_t)nf->nleaves, sizeof(*c->sub));
+            c->nl = fl_calloc((size_t)nf->nleaves, sizeof(*c->nl));
+            fl_buf_init(&c->json, FL_BATCH_HEAP_MAX);
+            if ((e = fl_batch_new(nf->leaf_schema, 0, &c->leaf_vals, err))) return e;
+            for (int l = 0; l < nf->nleaves; l++) {
+                struct cursor *s = &c->sub[l];
+                leaf_cursor_type(r, nf->leaves[l], nf->conv[l], s);
+                s->owner = r;
+                fl_buf_init(&s->defs, FL_PQ_MAX_PAGE_BYTES);
+                fl_buf_init(&s->reps, FL_PQ_MAX_PAGE_BYTES);
+                fl_buf_init(&s->scratch, FL_PQ_MAX_PAGE_BYTES);
+                fl_pq_vec_init(&s->vals, r->vec_max);
+                fl_pq_vec_init(&s->dict, r->vec_max);
+            }
+            c->as.plan = nf;
+            c->as.leaves = c->nl;
+            c->as.refill = nested_refill;
+            c->as.ctx = c;
+            c->as.name = c->name;
+            c->as.target = r->field_target[c->f];
+            fl_buf_init(&c->as.discard, FL_BATCH_HEAP_MAX);
+            continue;
+        }
         cursor_type(r, r->proj_field[i], c);
         fl_buf_init(&c->defs, FL_PQ_MAX_PAGE_BYTES);
         fl_buf_init(&c->scratch, FL_PQ_MAX_PAGE_BYTES);
@@ -1389,7 +1591,9 @@ fl_err_t fl_pq_reader_next(struct fl_pq_reader *r, struct fl_batch **out, struct
         size_t k = end - r->row < FL_PQ_BATCH_ROWS ? (size_t)(end - r->row) : FL_PQ_BATCH_ROWS;
         fl_batch_reset(r->batch);
         for (int i = 0; i < r->nproj; i++)
-            if ((e = cursor_take(r, &r->cur[i], r->row, k, &r->batch->cols[i], err))) goto fail;
+            if ((e = r->cur[i].nf ? nested_take(r, &r->cur[i], r->row, k, &r->batch->cols[i], err)
+                                  : cursor_take(r, &r->cur[i], r->row, k, &r->batch->cols[i], err)))
+                goto fail;
         if (r->nproj) {
             if ((e = fl_batch_seal(r->batch))) {
                 fl_errf(err, e, "%s: columns of different lengths", rname(r));

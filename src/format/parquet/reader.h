@@ -11,10 +11,9 @@
  * Nothing in the file is trusted: every offset, length and count is
  * checked against the file and against hard caps before it drives a read
  * or an allocation, and errors say which file position, row group and
- * column went wrong. Nested and repeated columns are not read: they are
- * left out of the schema, and reading them (projecting them, or reading
- * every column of a file that has them) fails with FL_ERR_UNSUPPORTED
- * naming the column. See docs/internals/parquet-reader.md.
+ * column went wrong. Nested columns (struct, list, map) read as one JSON
+ * text per row (batch.h, nested.h); predicates on them are refused. See
+ * docs/internals/parquet-reader.md.
  */
 #ifndef FL_FORMAT_PARQUET_READER_H
 #define FL_FORMAT_PARQUET_READER_H
@@ -43,8 +42,8 @@ const struct fl_pq_file_meta *fl_pq_reader_meta(const struct fl_pq_reader *r);
 
 /* Iceberg schema of the file's flat columns, owned by the reader. Field
  * ids come from the file when every top-level field has one, else they
- * are 1..n by position among the top-level fields (nested fields count
- * for positions but are not in the schema). Types map as follows:
+ * are 1..n by position among the top-level fields (the members of nested
+ * fields without ids are numbered after them). Types map as follows:
  * INT32 -> int (INT(8/16/32), UINT(8/16)), long (UINT(32)), date (DATE),
  * time (TIME millis), decimal (DECIMAL); INT64 -> long, time, timestamp or
  * timestamptz (by isAdjustedToUTC; legacy TIMESTAMP_* converted types are
@@ -57,12 +56,22 @@ const struct fl_schema *fl_pq_reader_schema(const struct fl_pq_reader *r);
 
 /* Chooses the columns of the batches, in the given order (default: all of
  * the schema). Must be called before the first fl_pq_reader_next.
- * FL_ERR_NOTFOUND for an unknown id/name, FL_ERR_UNSUPPORTED for a nested
- * column, FL_ERR_INVALID for a duplicate. */
+ * FL_ERR_NOTFOUND for an unknown id/name, FL_ERR_UNSUPPORTED (or
+ * FL_ERR_CORRUPT) for a column the reader cannot read, FL_ERR_INVALID for
+ * a duplicate. */
 fl_err_t fl_pq_reader_project_ids(struct fl_pq_reader *r, const int32_t *ids, int n,
                                   struct fl_error *err);
 fl_err_t fl_pq_reader_project_names(struct fl_pq_reader *r, const char *const *names, int n,
                                     struct fl_error *err);
+
+/* Shapes the JSON of nested column `id` after target (the table's field
+ * of that id, borrowed until the reader is freed): struct members are
+ * matched by field id (by name when the file has no ids), named as in
+ * target and in its order, null when the file lacks them, left out when
+ * target does (Iceberg schema evolution inside structs). Before the first
+ * fl_pq_reader_next. FL_ERR_NOTFOUND when id is not a nested column. */
+fl_err_t fl_pq_reader_nested_target(struct fl_pq_reader *r, int32_t id,
+                                    const struct fl_field *target, struct fl_error *err);
 
 typedef enum {
     FL_PQ_PRED_EQ,

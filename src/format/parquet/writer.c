@@ -20,6 +20,11 @@
  * close() writes the last row group, all ColumnIndexes, all OffsetIndexes
  * (PageIndex.md's layout), then FileMetaData, its length and "PAR1".
  *
+ * Nested fields: one column per leaf; each batch step's JSON values are
+ * shredded (shred.h) into the leaves' levels and values, which then go
+ * through the same page path with their repetition and definition levels,
+ * pages closing only at row boundaries.
+ *
  * Statistics are kept typed (int64 for BOOLEAN/INT32/INT64 and decimals in
  * them, double for floats, __int128 for fixed-length decimals, bytes for
  * the rest) and serialized in Parquet's PLAIN form only when written.
@@ -31,6 +36,7 @@
 #include "core/mem.h"
 #include "format/parquet/bounds.h"
 #include "format/parquet/encode.h"
+#include "format/parquet/shred.h"
 #include "format/parquet/thrift_write.h"
 
 #include <errno.h>
@@ -114,6 +120,10 @@ struct cidx {
 
 struct pqcol {
     const struct fl_field *field;
+    int16_t max_def, max_rep; /* flat columns: optional, 0 */
+    const char *const *path;  /* path_in_schema */
+    int npath;
+    struct fl_pq_shred_leaf *leaf; /* a leaf of a nested column: its shredded entries */
     kind_t kind;
     int ptype;
     size_t pw; /* PLAIN bytes per value (booleans: 1 before packing) */
@@ -122,8 +132,9 @@ struct pqcol {
     bool use_dict;  /* dictionary tried at the start of each chunk */
     bool use_delta; /* DELTA_BINARY_PACKED tried (AUTO) or forced (DELTA) */
 
-    /* open page */
-    struct fl_buf defs, vals;
+    /* open page (page_rows counts level entries, page_nrows rows) */
+    struct fl_buf defs, reps, vals;
+    size_t page_nrows;
     uint32_t *idx;
     size_t nidx, idx_cap;
     size_t page_rows, page_nulls, page_raw;
@@ -134,7 +145,8 @@ struct pqcol {
     struct fl_pq_dict dict;
     size_t dict_idx_bytes, dict_raw_bytes;
     struct fl_buf chunk;
-    int64_t chunk_rows, chunk_uncomp;
+    int64_t chunk_rows, chunk_uncomp; /* chunk_rows: level entries */
+    int64_t chunk_nrows;
     int32_t nenc[E__N];
     struct stats cst;
     struct cidx ci;
@@ -160,9 +172,11 @@ struct fl_pq_writer {
     char **kv; /* 2 * nkv copies */
     fl_pq_sink_fn sink;
     void *sink_ctx;
-    int fd; /* open_file writers */
-    int ncols;
+    int fd;    /* open_file writers */
+    int ncols; /* leaf columns */
     struct pqcol *cols;
+    struct fl_pq_shredder **shred; /* per top-level field, NULL when flat */
+    int *field_col;                /* per top-level field: its first leaf column */
     int64_t pos, rg_rows, total_rows;
     fl_err_t failed;
     bool closed;
@@ -407,6 +421,9 @@ static fl_err_t col_setup(struct fl_pq_writer *pqw, struct pqcol *col, const str
                           struct fl_error *err) {
     col->field = f;
     col->optional = !f->required;
+    col->max_def = col->optional;
+    col->path = (const char *const *)&f->name;
+    col->npath = 1;
     switch (f->type) {
     case FL_TYPE_BOOLEAN:
         col->kind = K_BOOL, col->ptype = PT_BOOLEAN, col->pw = 1, col->sw = 1;
@@ -454,8 +471,8 @@ static fl_err_t col_setup(struct fl_pq_writer *pqw, struct pqcol *col, const str
         col->kind = K_FIXED, col->ptype = PT_FLBA, col->pw = col->sw = (size_t)f->length;
         break;
     default:
-        return fl_errf(err, FL_ERR_UNSUPPORTED,
-                       "parquet: column %s: nested types are not supported by the writer", f->name);
+        return fl_errf(err, FL_ERR_UNSUPPORTED, "parquet: column %s: not a primitive type",
+                       f->name);
     }
     fl_pq_enc_mode_t mode = pqw->opts.encoding;
     col->use_dict = col->kind != K_BOOL && (mode == FL_PQ_MODE_AUTO || mode == FL_PQ_MODE_DICT);
@@ -463,6 +480,7 @@ static fl_err_t col_setup(struct fl_pq_writer *pqw, struct pqcol *col, const str
                      (mode == FL_PQ_MODE_AUTO || mode == FL_PQ_MODE_DELTA);
     col->dict_on = col->use_dict;
     fl_buf_init(&col->defs, FL_BUF_NOMAX);
+    fl_buf_init(&col->reps, FL_BUF_NOMAX);
     fl_buf_init(&col->vals, FL_BUF_NOMAX);
     fl_buf_init(&col->chunk, FL_BUF_NOMAX);
     fl_buf_init(&col->ci.mins, FL_BUF_NOMAX);
@@ -477,6 +495,7 @@ static fl_err_t col_setup(struct fl_pq_writer *pqw, struct pqcol *col, const str
 
 static void col_fini(struct pqcol *col) {
     fl_buf_fini(&col->defs);
+    fl_buf_fini(&col->reps);
     fl_buf_fini(&col->vals);
     fl_buf_fini(&col->chunk);
     fl_buf_fini(&col->ci.mins);
@@ -548,16 +567,23 @@ static fl_err_t col_append(struct fl_pq_writer *pqw, struct pqcol *col, const st
     size_t nulls = 0;
     if (bc->validity)
         for (size_t r = r0; r < r0 + n; r++) nulls += fl_col_is_null(bc, r);
-    if (nulls && !col->optional)
+    if (nulls && !col->max_def)
         return fl_errf(err, FL_ERR_INVALID, "parquet: column %s is required but has a null",
                        col->field->name);
-    if (col->optional) {
+    if (col->max_def) {
         uint8_t *d = fl_buf_grow(&col->defs, n);
         if (!d) return fl_errf(err, FL_ERR_LIMIT, "parquet: page too large");
-        if (!nulls)
+        if (col->leaf)
+            memcpy(d, col->leaf->defs.data + r0, n);
+        else if (!nulls)
             memset(d, 1, n);
         else
             for (size_t i = 0; i < n; i++) d[i] = !fl_col_is_null(bc, r0 + i);
+    }
+    if (col->max_rep) {
+        uint8_t *rp = fl_buf_grow(&col->reps, n);
+        if (!rp) return fl_errf(err, FL_ERR_LIMIT, "parquet: page too large");
+        memcpy(rp, col->leaf->reps.data + r0, n);
     }
     size_t nv = n - nulls;
     col->page_rows += n;
@@ -771,6 +797,15 @@ static fl_err_t compress(struct fl_pq_writer *pqw, const uint8_t *src, size_t le
     return FL_OK;
 }
 
+/* n levels of at most max as the RLE hybrid (v1: with a 4-byte length). */
+static fl_err_t levels_encode(const uint8_t *lv, size_t n, int max, bool v2, struct fl_buf *page) {
+    size_t at = page->len;
+    fl_err_t rc = v2 ? FL_OK : fl_buf_append_le32(page, 0);
+    if (!rc) rc = fl_pq_rle_encode_u8(lv, n, fl_pq_bit_width((uint64_t)max), page);
+    if (!rc && !v2) fl_put_le32(page->data + at, (uint32_t)(page->len - at - 4));
+    return rc;
+}
+
 /* Encodes, compresses and appends the open page of col to its chunk. */
 static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct fl_error *err) {
     if (!col->page_rows) return FL_OK;
@@ -780,16 +815,19 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
     fl_err_t rc = FL_OK;
     fl_buf_reset(page);
 
-    /* definition levels */
-    size_t lv_len = 0;
-    if (col->optional) {
-        size_t at = page->len;
-        if (!v2) rc = fl_buf_append_le32(page, 0);
-        if (!rc) rc = fl_pq_rle_encode_u8(col->defs.data, nrows, 1, page);
+    /* repetition then definition levels (v1: each with a length prefix) */
+    size_t rep_len = 0, def_len = 0;
+    if (col->max_rep) {
+        rc = levels_encode(col->reps.data, nrows, col->max_rep, v2, page);
         if (rc) goto fail;
-        if (!v2) fl_put_le32(page->data + at, (uint32_t)(page->len - at - 4));
-        lv_len = page->len;
+        rep_len = page->len;
     }
+    if (col->max_def) {
+        rc = levels_encode(col->defs.data, nrows, col->max_def, v2, page);
+        if (rc) goto fail;
+        def_len = page->len - rep_len;
+    }
+    size_t lv_len = rep_len + def_len;
 
     /* values */
     size_t vstart = page->len;
@@ -861,10 +899,10 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
         fl_thrift_enc_struct_begin(&enc, 8);
         fl_thrift_enc_i32(&enc, 1, (int32_t)nrows);
         fl_thrift_enc_i32(&enc, 2, (int32_t)col->page_nulls);
-        fl_thrift_enc_i32(&enc, 3, (int32_t)nrows);
+        fl_thrift_enc_i32(&enc, 3, (int32_t)col->page_nrows);
         fl_thrift_enc_i32(&enc, 4, enc_value[e]);
-        fl_thrift_enc_i32(&enc, 5, (int32_t)lv_len);
-        fl_thrift_enc_i32(&enc, 6, 0);
+        fl_thrift_enc_i32(&enc, 5, (int32_t)def_len);
+        fl_thrift_enc_i32(&enc, 6, (int32_t)rep_len);
         fl_thrift_enc_bool(&enc, 7, compressed);
         enc_stats(pqw, &enc, col, &col->pst, 8);
         fl_thrift_enc_struct_end(&enc);
@@ -877,9 +915,10 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
     if (!rc && skip) rc = fl_buf_append(&col->chunk, page->data, skip);
     if (!rc) rc = fl_buf_append(&col->chunk, cdata, clen);
     if (rc) goto fail;
-    ci_push(pqw, col, off, (int32_t)(pqw->hdr.len + comp_size), col->chunk_rows, nv);
+    ci_push(pqw, col, off, (int32_t)(pqw->hdr.len + comp_size), col->chunk_nrows, nv);
     col->chunk_uncomp += (int64_t)(pqw->hdr.len + page->len);
     col->chunk_rows += (int64_t)nrows;
+    col->chunk_nrows += (int64_t)col->page_nrows;
     col->nenc[e]++;
     stats_merge(col->kind, &col->cst, &col->pst);
 
@@ -893,9 +932,10 @@ static fl_err_t page_flush(struct fl_pq_writer *pqw, struct pqcol *col, struct f
     }
 
     fl_buf_reset(&col->defs);
+    fl_buf_reset(&col->reps);
     fl_buf_reset(&col->vals);
     col->nidx = 0;
-    col->page_rows = col->page_nulls = col->page_raw = 0;
+    col->page_rows = col->page_nulls = col->page_raw = col->page_nrows = 0;
     stats_reset(&col->pst);
     return FL_OK;
 fail:
@@ -925,12 +965,70 @@ static fl_err_t col_add_rows(struct fl_pq_writer *pqw, struct pqcol *col, const 
         if (col->page_rows + k > PAGE_MAX_ROWS) k = PAGE_MAX_ROWS - col->page_rows;
         fl_err_t rc = col_append(pqw, col, bc, r0, k, err);
         if (rc) return rc;
+        col->page_nrows += k;
         r0 += k;
         n -= k;
         if (col->page_raw >= target || col->page_rows >= PAGE_MAX_ROWS) {
             rc = page_flush(pqw, col, err);
             if (rc) return rc;
         }
+    }
+    return FL_OK;
+}
+
+/* Adds rows [row0, row0+n) of a nested leaf's shredded entries to col,
+ * closing pages only at row boundaries (a page holds whole rows). */
+static fl_err_t leaf_add_rows(struct fl_pq_writer *pqw, struct pqcol *col, size_t row0, size_t n,
+                              struct fl_error *err) {
+    const struct fl_pq_shred_leaf *lf = col->leaf;
+    const uint32_t *start = (const uint32_t *)(const void *)lf->rows.data;
+    size_t nrows = lf->rows.len / sizeof(uint32_t), end = lf->vals->len;
+    size_t target = pqw->opts.page_size;
+    while (n) {
+        size_t room = target > col->page_raw ? target - col->page_raw : 0;
+        size_t k = 0, acc = 0;
+        size_t e0 = start[row0];
+        while (k < n && (k == 0 || acc < room)) {
+            size_t a = start[row0 + k], b = row0 + k + 1 < nrows ? start[row0 + k + 1] : end;
+            acc += col->kind == K_BYTES ? 4 * (b - a) + lf->vals->offsets[b] - lf->vals->offsets[a]
+                                        : (b - a) * (col->pw ? col->pw : 1);
+            k++;
+        }
+        size_t e1 = row0 + k < nrows ? start[row0 + k] : end;
+        if (col->page_rows + (e1 - e0) > PAGE_MAX_ROWS)
+            return fl_errf(err, FL_ERR_LIMIT, "parquet: column %s: page over 2^30 values",
+                           col->field->name);
+        fl_err_t rc = col_append(pqw, col, lf->vals, e0, e1 - e0, err);
+        if (rc) return rc;
+        col->page_nrows += k;
+        row0 += k;
+        n -= k;
+        if (col->page_raw >= target) {
+            rc = page_flush(pqw, col, err);
+            if (rc) return rc;
+        }
+    }
+    return FL_OK;
+}
+
+/* Shreds rows [r0, r0+n) of the nested batch column bc (JSON text) and
+ * adds them to the field's leaf columns. */
+static fl_err_t nested_add_rows(struct fl_pq_writer *pqw, int f, const struct fl_col *bc, size_t r0,
+                                size_t n, struct fl_error *err) {
+    struct fl_pq_shredder *sh = pqw->shred[f];
+    fl_pq_shredder_reset(sh);
+    for (size_t r = r0; r < r0 + n; r++) {
+        size_t len = 0;
+        const uint8_t *p = fl_col_is_null(bc, r) ? NULL : fl_col_bytes(bc, r, &len);
+        fl_err_t rc = fl_pq_shred_row(sh, p, len, err);
+        if (rc) {
+            fl_err_prefix(err, "parquet: column %s, row %zu", pqw->schema->fields[f].name, r);
+            return rc;
+        }
+    }
+    for (int l = 0; l < fl_pq_shredder_nleaves(sh); l++) {
+        fl_err_t rc = leaf_add_rows(pqw, &pqw->cols[pqw->field_col[f] + l], 0, n, err);
+        if (rc) return rc;
     }
     return FL_OK;
 }
@@ -1060,15 +1158,16 @@ static fl_err_t chunk_write(struct fl_pq_writer *pqw, struct pqcol *col, struct 
     fl_thrift_enc_i32(&enc, 1, col->ptype);
     bool plain = col->dict_used || col->nenc[E_PLAIN];
     /* RLE: definition levels, and the level encodings v1 headers name */
-    bool rle = col->optional || pqw->opts.page_version == 1;
+    bool rle = col->max_def || col->max_rep || pqw->opts.page_version == 1;
     size_t nencs = plain + rle + (col->nenc[E_DICT] > 0) + (col->nenc[E_DELTA] > 0);
     fl_thrift_enc_list_begin(&enc, 2, FL_THRIFT_I32, nencs);
     if (plain) fl_thrift_enc_elem_i32(&enc, ENC_PLAIN);
     if (rle) fl_thrift_enc_elem_i32(&enc, ENC_RLE);
     if (col->nenc[E_DELTA]) fl_thrift_enc_elem_i32(&enc, ENC_DELTA);
     if (col->nenc[E_DICT]) fl_thrift_enc_elem_i32(&enc, ENC_RLE_DICT);
-    fl_thrift_enc_list_begin(&enc, 3, FL_THRIFT_BINARY, 1);
-    fl_thrift_enc_elem_binary(&enc, col->field->name, strlen(col->field->name));
+    fl_thrift_enc_list_begin(&enc, 3, FL_THRIFT_BINARY, (size_t)col->npath);
+    for (int i = 0; i < col->npath; i++)
+        fl_thrift_enc_elem_binary(&enc, col->path[i], strlen(col->path[i]));
     fl_thrift_enc_i32(&enc, 4, pqw->opts.codec);
     fl_thrift_enc_i64(&enc, 5, col->chunk_rows);
     fl_thrift_enc_i64(&enc, 6, total_uncomp);
@@ -1117,7 +1216,7 @@ static fl_err_t chunk_write(struct fl_pq_writer *pqw, struct pqcol *col, struct 
     col->dict_on = col->use_dict;
     col->dict_used = false;
     col->dict_idx_bytes = col->dict_raw_bytes = 0;
-    col->chunk_rows = col->chunk_uncomp = 0;
+    col->chunk_rows = col->chunk_uncomp = col->chunk_nrows = 0;
     memset(col->nenc, 0, sizeof(col->nenc));
     stats_reset(&col->cst);
     ci_reset(&col->ci);
@@ -1235,13 +1334,42 @@ static fl_err_t writer_create(const struct fl_schema *schema, const struct fl_pq
         }
     }
     pqw->opts.nkv = opts->nkv;
-    pqw->ncols = pqw->schema->nfields;
-    pqw->cols = fl_calloc((size_t)pqw->ncols, sizeof(*pqw->cols));
-    for (int c = 0; c < pqw->ncols; c++) {
-        rc = col_setup(pqw, &pqw->cols[c], &pqw->schema->fields[c], err);
+    /* one column per leaf: a flat field is its own leaf */
+    int nf = pqw->schema->nfields;
+    pqw->shred = fl_calloc((size_t)nf, sizeof(*pqw->shred));
+    pqw->field_col = fl_calloc((size_t)nf + 1, sizeof(int));
+    int nleaves = 0;
+    for (int f = 0; f < nf; f++) {
+        pqw->field_col[f] = nleaves;
+        const struct fl_field *fld = &pqw->schema->fields[f];
+        if (fl_type_is_primitive(fld->type)) {
+            nleaves++;
+            continue;
+        }
+        rc = fl_pq_shredder_new(fld, &pqw->shred[f], err);
         if (rc) {
-            pqw->ncols = c + 1; /* col_fini is safe on the zeroed and the set-up columns */
+            fl_err_prefix(err, "parquet: column %s", fld->name);
             goto fail;
+        }
+        nleaves += fl_pq_shredder_nleaves(pqw->shred[f]);
+    }
+    pqw->field_col[nf] = nleaves;
+    pqw->cols = fl_calloc((size_t)nleaves, sizeof(*pqw->cols));
+    for (int f = 0; f < nf; f++) {
+        for (int c = pqw->field_col[f]; c < pqw->field_col[f + 1]; c++) {
+            struct fl_pq_shred_leaf *lf =
+                pqw->shred[f] ? fl_pq_shredder_leaf(pqw->shred[f], c - pqw->field_col[f]) : NULL;
+            pqw->ncols = c + 1; /* col_fini is safe on the zeroed and the set-up columns */
+            rc = col_setup(pqw, &pqw->cols[c], lf ? lf->field : &pqw->schema->fields[f], err);
+            if (rc) goto fail;
+            if (!lf) continue;
+            struct pqcol *col = &pqw->cols[c];
+            col->leaf = lf;
+            col->optional = lf->optional;
+            col->max_def = lf->max_def;
+            col->max_rep = lf->max_rep;
+            col->path = lf->path;
+            col->npath = lf->npath;
         }
     }
     rc = emit(pqw, "PAR1", 4, err);
@@ -1283,23 +1411,28 @@ fl_err_t fl_pq_writer_add_batch(struct fl_pq_writer *pqw, const struct fl_batch 
     if (pqw->failed || pqw->closed)
         return fl_errf(err, pqw->failed ? pqw->failed : FL_ERR_INVALID, "parquet: writer %s",
                        pqw->closed ? "is closed" : "failed earlier");
-    if (batch->ncols != pqw->ncols)
+    int nf = pqw->schema->nfields;
+    if (batch->ncols != nf)
         return fl_errf(err, FL_ERR_INVALID, "parquet: batch has %d columns, file has %d",
-                       batch->ncols, pqw->ncols);
-    for (int c = 0; c < pqw->ncols; c++) {
+                       batch->ncols, nf);
+    for (int c = 0; c < nf; c++) {
         const struct fl_col *bc = &batch->cols[c];
-        const struct pqcol *col = &pqw->cols[c];
-        if (!bc->field || !same_type(bc->field, col->field) || bc->width != col->sw ||
-            bc->len < batch->nrows || (!bc->width && !bc->offsets && batch->nrows))
+        const struct fl_field *fd = &pqw->schema->fields[c];
+        size_t sw = pqw->shred[c] ? 0 : pqw->cols[pqw->field_col[c]].sw;
+        if (!bc->field || !same_type(bc->field, fd) || bc->width != sw || bc->len < batch->nrows ||
+            (!bc->width && !bc->offsets && batch->nrows))
             return fl_errf(err, FL_ERR_INVALID,
                            "parquet: batch column %d does not match file column %s (id %d)", c,
-                           col->field->name, (int)col->field->id);
+                           fd->name, (int)fd->id);
     }
     fl_err_t rc = FL_OK;
     for (size_t r = 0; r < batch->nrows;) {
         size_t k = batch->nrows - r < STEP_ROWS ? batch->nrows - r : STEP_ROWS;
-        for (int c = 0; c < pqw->ncols; c++) {
-            rc = col_add_rows(pqw, &pqw->cols[c], &batch->cols[c], r, k, err);
+        for (int c = 0; c < nf; c++) {
+            if (pqw->shred[c])
+                rc = nested_add_rows(pqw, c, &batch->cols[c], r, k, err);
+            else
+                rc = col_add_rows(pqw, &pqw->cols[pqw->field_col[c]], &batch->cols[c], r, k, err);
             if (rc) goto fail;
         }
         pqw->rg_rows += (int64_t)k;
@@ -1316,14 +1449,69 @@ fail:
     return rc;
 }
 
+/* Schema elements under field f (f's own included). */
+static size_t schema_elems(const struct fl_field *f) {
+    size_t n = 1 + (f->type == FL_TYPE_LIST || f->type == FL_TYPE_MAP); /* + list / key_value */
+    for (int k = 0; k < f->nchildren; k++) n += schema_elems(&f->children[k]);
+    return n;
+}
+
+/* A group element: name, repetition, children, and its annotation
+ * (LIST: converted 3, logical 3; MAP: converted 1, logical 2). */
+static void enc_group(struct fl_thrift_enc *enc, const char *name, int repetition, int nchildren,
+                      int annot, const int32_t *field_id) {
+    fl_thrift_enc_elem_struct_begin(enc);
+    fl_thrift_enc_i32(enc, 3, repetition);
+    fl_thrift_enc_string(enc, 4, name);
+    fl_thrift_enc_i32(enc, 5, nchildren);
+    if (annot) fl_thrift_enc_i32(enc, 6, annot == 3 ? 3 : 1);
+    if (field_id) fl_thrift_enc_i32(enc, 9, *field_id);
+    if (annot) {
+        fl_thrift_enc_struct_begin(enc, 10);
+        fl_thrift_enc_empty_struct(enc, annot == 3 ? 3 : 2);
+        fl_thrift_enc_struct_end(enc);
+    }
+    fl_thrift_enc_struct_end(enc);
+}
+
+static void enc_leaf(struct fl_thrift_enc *enc, const struct pqcol *col);
+
+/* Field f and its subtree; *c is the next leaf column. */
+static void enc_field(struct fl_pq_writer *pqw, struct fl_thrift_enc *enc, const struct fl_field *f,
+                      int *c) {
+    int rt = f->required ? REP_REQUIRED : REP_OPTIONAL;
+    switch (f->type) {
+    case FL_TYPE_STRUCT:
+        enc_group(enc, f->name, rt, f->nchildren, 0, &f->id);
+        for (int k = 0; k < f->nchildren; k++) enc_field(pqw, enc, &f->children[k], c);
+        return;
+    case FL_TYPE_LIST:
+    case FL_TYPE_MAP: {
+        bool list = f->type == FL_TYPE_LIST;
+        enc_group(enc, f->name, rt, 1, list ? 3 : 1, &f->id);
+        enc_group(enc, list ? "list" : "key_value", 2 /* REPEATED */, f->nchildren, 0, NULL);
+        for (int k = 0; k < f->nchildren; k++) enc_field(pqw, enc, &f->children[k], c);
+        return;
+    }
+    default:
+        enc_leaf(enc, &pqw->cols[(*c)++]);
+    }
+}
+
 static void enc_schema(struct fl_pq_writer *pqw, struct fl_thrift_enc *enc) {
-    fl_thrift_enc_list_begin(enc, 2, FL_THRIFT_STRUCT, (size_t)pqw->ncols + 1);
+    size_t nelem = 1;
+    for (int f = 0; f < pqw->schema->nfields; f++) nelem += schema_elems(&pqw->schema->fields[f]);
+    fl_thrift_enc_list_begin(enc, 2, FL_THRIFT_STRUCT, nelem);
     fl_thrift_enc_elem_struct_begin(enc);
     fl_thrift_enc_string(enc, 4, "table");
-    fl_thrift_enc_i32(enc, 5, pqw->ncols);
+    fl_thrift_enc_i32(enc, 5, pqw->schema->nfields);
     fl_thrift_enc_struct_end(enc);
-    for (int c = 0; c < pqw->ncols; c++) {
-        const struct pqcol *col = &pqw->cols[c];
+    int c = 0;
+    for (int f = 0; f < pqw->schema->nfields; f++) enc_field(pqw, enc, &pqw->schema->fields[f], &c);
+}
+
+static void enc_leaf(struct fl_thrift_enc *enc, const struct pqcol *col) {
+    {
         const struct fl_field *f = col->field;
         int ct = -1;
         switch (f->type) {
@@ -1483,11 +1671,12 @@ static void fill_result(struct fl_pq_writer *pqw, struct fl_pq_file_result *res)
     res->file_size = pqw->pos;
     res->record_count = pqw->total_rows;
     res->nrow_groups = (int)pqw->nrg;
-    res->ncols = pqw->ncols;
+    /* top-level primitive columns only: no metrics for nested leaves */
     res->cols = fl_calloc((size_t)pqw->ncols, sizeof(*res->cols));
     for (int c = 0; c < pqw->ncols; c++) {
         struct pqcol *col = &pqw->cols[c];
-        struct fl_pq_col_result *cr = &res->cols[c];
+        if (col->leaf) continue;
+        struct fl_pq_col_result *cr = &res->cols[res->ncols++];
         cr->field_id = col->field->id;
         cr->column_size = col->file_bytes;
         cr->value_count = col->file_values;
@@ -1546,6 +1735,10 @@ void fl_pq_writer_free(struct fl_pq_writer *pqw) {
     if (pqw->fd >= 0) close(pqw->fd);
     for (int c = 0; c < pqw->ncols && pqw->cols; c++) col_fini(&pqw->cols[c]);
     fl_free(pqw->cols);
+    for (int f = 0; pqw->shred && pqw->schema && f < pqw->schema->nfields; f++)
+        fl_pq_shredder_free(pqw->shred[f]);
+    fl_free(pqw->shred);
+    fl_free(pqw->field_col);
     if (pqw->kv) {
         for (int i = 0; i < 2 * pqw->opts.nkv; i++) fl_free(pqw->kv[i]);
         fl_free(pqw->kv);

@@ -1,6 +1,7 @@
 /*
- * writer.h - the Parquet file writer: batches of a flat Iceberg schema in,
- * a spec-exact Parquet file out (parquet-format's parquet.thrift,
+ * writer.h - the Parquet file writer: batches of an Iceberg schema in
+ * (nested columns as JSON text, shredded by shred.h), a spec-exact Parquet
+ * file out (parquet-format's parquet.thrift,
  * Encodings.md, LogicalTypes.md, PageIndex.md).
  *
  * The writer slices batches into data pages by bytes and into row groups
@@ -58,11 +59,12 @@ typedef fl_err_t (*fl_pq_sink_fn)(void *ctx, const void *data, size_t len);
 
 struct fl_pq_writer;
 
-/* A writer for schema (flat, primitive fields; copied) sending bytes to
+/* A writer for schema (copied; struct, list and map fields become one
+ * column per leaf in the standard 3-level layouts) sending bytes to
  * sink. opts may be NULL for the defaults. Writes the leading magic at
  * once. The caller owns *out (fl_pq_writer_free). Errors: FL_ERR_INVALID
- * for bad options, FL_ERR_UNSUPPORTED for nested fields or codecs that
- * cannot be written, the sink's error. */
+ * for bad options, FL_ERR_UNSUPPORTED for map keys that are not
+ * primitive or codecs that cannot be written, the sink's error. */
 fl_err_t fl_pq_writer_new(const struct fl_schema *schema, const struct fl_pq_writer_opts *opts,
                           fl_pq_sink_fn sink, void *sink_ctx, struct fl_pq_writer **out,
                           struct fl_error *err);
