@@ -636,8 +636,8 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         if (sc->map[c] >= 0 && !fl_type_is_primitive(sc->schema->fields[c].type) &&
             !fl_type_is_primitive(
                 fs->fields[fl_schema_index_by_id(fs, sc->schema->fields[c].id)].type))
-            rc = fl_pq_reader_nested_target(sc->r, sc->schema->fields[c].id, &sc->schema->fields[c],
-                                            err);
+            rc = fl_ice_file_reader_nested_target(sc->r, sc->schema->fields[c].id,
+                                                  &sc->schema->fields[c], err);
     /* the same predicates skip row groups and pages inside the file */
     for (int k = 0; k < sc->npreds && !rc; k++) {
         const struct fl_ice_pred *p = &sc->preds[k];

@@ -176,9 +176,15 @@ fl_err_t fl_ice_table_locate(const struct fl_ice_table *tbl, const char *path, c
         n = snprintf(root, rootsz, "%.*s/", (int)al, c);
     } else {
         const char *sep = strstr(c, "://");
-        rc = fl_errf(err, FL_ERR_INVALID,
-                     "path %s: scheme %.*s is not a store floe reads (file, s3, s3a, s3n)", path,
-                     sep ? (int)(sep - c) : 0, c);
+        if (sep)
+            rc = fl_errf(err, FL_ERR_INVALID,
+                         "path %s: scheme %.*s is not a store floe reads (file, s3, s3a, s3n)",
+                         path, (int)(sep - c), c);
+        else
+            rc = fl_errf(err, FL_ERR_INVALID,
+                         "path %s is relative and not under the table location %s: it names no "
+                         "place floe can resolve",
+                         path, tbl->meta && tbl->meta->location ? tbl->meta->location : "(none)");
         goto out;
     }
     if (n < 0 || (size_t)n >= rootsz) {
