@@ -107,6 +107,7 @@ void fl_ice_data_file_fini(struct fl_ice_data_file *df) {
     fl_free(df->partition);
     fl_free(df->cols);
     fl_free(df->equality_ids);
+    fl_free(df->referenced_data_file);
     fl_buf_fini(&df->arena);
     memset(df, 0, sizeof(*df));
 }
@@ -115,6 +116,8 @@ void fl_ice_data_file_copy(struct fl_ice_data_file *dst, const struct fl_ice_dat
     *dst = *src;
     fl_buf_init(&dst->arena, FL_BUF_NOMAX);
     dst->file_path = fl_strdup(src->file_path);
+    dst->referenced_data_file =
+        src->referenced_data_file ? fl_strdup(src->referenced_data_file) : NULL;
     dst->cols = fl_calloc((size_t)src->ncols + 1, sizeof(*dst->cols));
     dst->partition = fl_calloc((size_t)src->npartition + 1, sizeof(*dst->partition));
     dst->equality_ids = fl_calloc((size_t)src->nequality + 1, sizeof(int32_t));

@@ -129,10 +129,12 @@ static fl_err_t upgrade_format_version(struct fl_ice_meta *meta, json_t *d, json
     int64_t v = 0;
     fl_err_t rc = fl_ice_json_i64(o, a, "format-version", FL_ICE_JSON_REQUIRED, 0, &v, err);
     if (rc) return rc;
-    if (v < meta->format_version || v > 2)
+    if (v < meta->format_version || v > 3)
         return fl_errf(err, FL_ERR_INVALID, "cannot change format version %d to %lld",
                        meta->format_version, (long long)v);
     json_object_set_new(d, "format-version", json_integer(v));
+    if (v >= 3 && !json_object_get(d, "next-row-id"))
+        json_object_set_new(d, "next-row-id", json_integer(0));
     return FL_OK;
 }
 

@@ -10,15 +10,23 @@
  * and, unless it was written with an unpartitioned spec, of its spec and
  * partition tuple. Position delete rows and data files meet by store key
  * (fl_ice_table_key), so any spelling of one location matches.
+ * Format 3 deletion vectors (a position delete entry with a content
+ * range: one deletion-vector-v1 blob of a Puffin file) name their one
+ * data file in referenced_data_file; at most one applies to a data file,
+ * and where one applies the position delete files do not (the vector
+ * already holds them).
  * Columns are matched by field id, so renamed columns read by id and
  * columns added after a file was written read as null; int->long and
  * float->double widen.
  */
 #include "core/mem.h"
 #include "format/parquet/reader.h"
+#include "format/puffin/dv.h"
+#include "format/puffin/puffin.h"
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +46,16 @@ struct plan_file {
     struct fl_buf pbytes;
     int32_t *eq_ids;
     int neq;
+    /* deletion vectors: the blob's range and the data file's store key */
+    bool is_dv;
+    int64_t dv_offset, dv_size, dv_card;
+    char *dv_ref; /* referenced_data_file as written */
+};
+
+struct dv_delete {
+    char *key; /* the data file's store key */
+    int64_t seq;
+    struct fl_dv *dv;
 };
 
 struct pos_delete {
@@ -71,7 +89,10 @@ struct fl_ice_scan {
     size_t npos, poscap;
     struct eq_delete *eq;
     int neq;
+    struct dv_delete *dvs; /* sorted by key once planned */
+    int ndv;
     /* reading state */
+    const struct fl_dv *cur_dv; /* the deletion vector of the open data file, or NULL */
     int cur;
     struct fl_buf data;
     struct fl_pq_reader *r;
@@ -119,6 +140,13 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
         pf->eq_ids = fl_calloc((size_t)e->df.nequality, sizeof(int32_t));
         memcpy(pf->eq_ids, e->df.equality_ids, sizeof(int32_t) * (size_t)e->df.nequality);
         pf->neq = e->df.nequality;
+    }
+    if (e->df.content == FL_ICE_CONTENT_POSITION_DELETES && e->df.has_content_range) {
+        pf->is_dv = true;
+        pf->dv_offset = e->df.content_offset;
+        pf->dv_size = e->df.content_size_in_bytes;
+        pf->dv_card = e->df.record_count;
+        pf->dv_ref = e->df.referenced_data_file ? fl_strdup(e->df.referenced_data_file) : NULL;
     }
     if (pf->content == FL_ICE_CONTENT_DATA)
         sc->ndata++;
@@ -212,6 +240,7 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
         fl_free(sc->files[i].path);
         fl_free(sc->files[i].key);
         fl_free(sc->files[i].eq_ids);
+        fl_free(sc->files[i].dv_ref);
         fl_free(sc->files[i].part);
         fl_buf_fini(&sc->files[i].pbytes);
     }
@@ -224,6 +253,11 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
         fl_schema_free(sc->eq[i].schema);
     }
     fl_free(sc->eq);
+    for (int i = 0; i < sc->ndv; i++) {
+        fl_free(sc->dvs[i].key);
+        fl_dv_free(sc->dvs[i].dv);
+    }
+    fl_free(sc->dvs);
     fl_pq_reader_free(sc->r);
     fl_buf_fini(&sc->data);
     fl_free(sc->map);
@@ -388,6 +422,105 @@ out:
     return rc;
 }
 
+/* The blob [off, off + size) of the file in b: a deletion-vector-v1 blob
+ * the Puffin footer lists for ref. A file without Puffin magic that is
+ * exactly one blob (DuckDB 1.5.3 wrote bare blobs) is taken as that blob:
+ * the vector's own length and CRC still check it. */
+static fl_err_t dv_blob(const struct fl_buf *b, const struct plan_file *pf, const uint8_t **blob,
+                        struct fl_error *err) {
+    if ((uint64_t)pf->dv_offset > b->len ||
+        (uint64_t)pf->dv_size > b->len - (uint64_t)pf->dv_offset)
+        return fl_errf(err, FL_ERR_CORRUPT,
+                       "content_offset %lld and content_size_in_bytes %lld lie outside the "
+                       "%zu-byte file",
+                       (long long)pf->dv_offset, (long long)pf->dv_size, b->len);
+    *blob = b->data + pf->dv_offset;
+    if (b->len < 4 || memcmp(b->data, FL_PUFFIN_MAGIC, 4) != 0) {
+        if (pf->dv_offset == 0 && (size_t)pf->dv_size == b->len) return FL_OK;
+        return fl_errf(err, FL_ERR_CORRUPT, "not a Puffin file (no PFA1 magic)");
+    }
+    struct fl_puffin *puf = NULL;
+    fl_err_t rc = fl_puffin_open(b->data, b->len, &puf, err);
+    if (rc) return rc;
+    const struct fl_puffin_blob *pb = fl_puffin_find(puf, pf->dv_offset, pf->dv_size);
+    if (!pb)
+        rc = fl_errf(err, FL_ERR_CORRUPT,
+                     "the Puffin footer lists no blob at offset %lld, length %lld",
+                     (long long)pf->dv_offset, (long long)pf->dv_size);
+    else if (strcmp(pb->type, FL_PUFFIN_DV_TYPE) != 0)
+        rc = fl_errf(err, FL_ERR_CORRUPT, "blob at offset %lld is a %.60s, not a %s",
+                     (long long)pf->dv_offset, pb->type, FL_PUFFIN_DV_TYPE);
+    else if (pb->codec)
+        rc = fl_errf(err, FL_ERR_CORRUPT, "a %s blob must not be compressed (%.20s)",
+                     FL_PUFFIN_DV_TYPE, pb->codec);
+    else if (pb->referenced_data_file && strcmp(pb->referenced_data_file, pf->dv_ref) != 0)
+        rc = fl_errf(err, FL_ERR_CORRUPT, "the blob is for %.200s, the manifest says %.200s",
+                     pb->referenced_data_file, pf->dv_ref);
+    fl_puffin_free(puf);
+    return rc;
+}
+
+static int dv_cmp(const void *a, const void *b) {
+    return strcmp(((const struct dv_delete *)a)->key, ((const struct dv_delete *)b)->key);
+}
+
+/* Reads the deletion vectors of the plan (each Puffin file once when its
+ * vectors are listed together) and sorts them by data file. */
+static fl_err_t load_dvs(struct fl_ice_scan *sc, struct fl_error *err) {
+    struct fl_buf b;
+    fl_buf_init(&b, FILE_MAX);
+    const char *loaded = NULL;
+    fl_err_t rc = FL_OK;
+    for (int i = 0; i < sc->nfiles && !rc; i++) {
+        const struct plan_file *pf = &sc->files[i];
+        if (!pf->is_dv) continue;
+        const uint8_t *blob = NULL;
+        struct fl_dv *dv = NULL;
+        char key[FL_STORE_KEY_MAX + 1];
+        if (!pf->dv_ref)
+            rc = fl_errf(err, FL_ERR_CORRUPT, "a deletion vector without referenced_data_file");
+        if (!rc && (!loaded || strcmp(loaded, pf->path) != 0)) {
+            loaded = NULL;
+            rc = get_object(sc, pf->path, &b, FILE_MAX, err);
+            if (!rc) loaded = pf->path;
+        }
+        if (!rc) rc = dv_blob(&b, pf, &blob, err);
+        if (!rc) rc = fl_dv_decode(blob, (size_t)pf->dv_size, &dv, err);
+        if (!rc && (int64_t)fl_dv_cardinality(dv) != pf->dv_card)
+            rc = fl_errf(err, FL_ERR_CORRUPT,
+                         "the deletion vector holds %llu positions, the manifest's record_count "
+                         "says %lld",
+                         (unsigned long long)fl_dv_cardinality(dv), (long long)pf->dv_card);
+        if (!rc && fl_ice_table_key(sc->tbl, pf->dv_ref, key, sizeof(key), NULL) != FL_OK)
+            snprintf(key, sizeof(key), "%s", pf->dv_ref);
+        if (rc) {
+            fl_dv_free(dv);
+            fl_err_prefix(err, "deletion vector %s (offset %lld)", pf->path,
+                          (long long)pf->dv_offset);
+            break;
+        }
+        sc->dvs = fl_reallocarray(sc->dvs, (size_t)sc->ndv + 1, sizeof(*sc->dvs));
+        sc->dvs[sc->ndv++] = (struct dv_delete){fl_strdup(key), pf->seq, dv};
+    }
+    fl_buf_fini(&b);
+    if (rc || sc->ndv < 2) return rc;
+    qsort(sc->dvs, (size_t)sc->ndv, sizeof(*sc->dvs), dv_cmp);
+    for (int i = 1; i < sc->ndv; i++)
+        if (strcmp(sc->dvs[i - 1].key, sc->dvs[i].key) == 0)
+            return fl_errf(err, FL_ERR_CORRUPT,
+                           "two live deletion vectors for data file %s (at most one is allowed)",
+                           sc->dvs[i].key);
+    return FL_OK;
+}
+
+/* The deletion vector that applies to data file pf, or NULL. */
+static const struct fl_dv *dv_for(const struct fl_ice_scan *sc, const struct plan_file *pf) {
+    if (!pf->key || sc->ndv == 0) return NULL;
+    struct dv_delete k = {.key = pf->key};
+    const struct dv_delete *d = bsearch(&k, sc->dvs, (size_t)sc->ndv, sizeof(*sc->dvs), dv_cmp);
+    return d && d->seq >= pf->seq ? d->dv : NULL;
+}
+
 fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct fl_ice_scan **out,
                           struct fl_error *err) {
     return fl_ice_scan_open_where(tbl, snapshot_id, NULL, 0, out, err);
@@ -439,8 +572,9 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as
     if (!rc && snap)
         rc = fl_ice_table_files(tbl, snap->snapshot_id, keep_manifest, on_entry, sc, err);
     for (int i = 0; i < sc->nfiles && !rc; i++)
-        if (sc->files[i].content != FL_ICE_CONTENT_DATA)
+        if (sc->files[i].content != FL_ICE_CONTENT_DATA && !sc->files[i].is_dv)
             rc = load_delete_file(sc, &sc->files[i], err);
+    if (!rc) rc = load_dvs(sc, err);
     if (!rc && sc->npos) qsort(sc->pos, sc->npos, sizeof(*sc->pos), pos_cmp);
     if (rc) {
         fl_ice_scan_free(sc);
@@ -618,6 +752,7 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         rc = fl_pq_reader_add_pred(sc->r, &pp, err);
     }
     sc->row_base = 0;
+    sc->cur_dv = dv_for(sc, pf);
     if (rc) fl_err_prefix(err, "data file %s", pf->path);
     return rc;
 }
@@ -650,7 +785,7 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
         }
         const struct plan_file *pf = &sc->files[sc->cur];
         fl_batch_reset(sc->out);
-        if (!sc->npos && !sc->neq && in->nrows) {
+        if (!sc->npos && !sc->neq && !sc->cur_dv && in->nrows) {
             /* no deletes: every row, a column at a time */
             for (int c = 0; c < sc->out->ncols && !rc; c++) {
                 struct fl_col *oc = &sc->out->cols[c];
@@ -680,7 +815,9 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
         }
         for (size_t row = 0; row < in->nrows; row++) {
             int64_t pos = sc->row_base + (int64_t)row;
-            if (sc->npos && pf->key && pos_deleted(sc, pf->key, pos, pf->seq)) continue;
+            if (sc->cur_dv ? fl_dv_contains(sc->cur_dv, pos)
+                           : sc->npos && pf->key && pos_deleted(sc, pf->key, pos, pf->seq))
+                continue;
             if (sc->neq && eq_deleted(sc, in, row, pf)) continue;
             for (int c = 0; c < sc->out->ncols && !rc; c++)
                 rc = sc->map[c] == -2 ? col_append_pval(&sc->out->cols[c], sc->konst[c])

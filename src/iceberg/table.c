@@ -752,6 +752,24 @@ static fl_err_t rewrite_manifest(struct files_change *fc, const struct fl_ice_ma
     return rc;
 }
 
+/* Format 3 row lineage (format/spec.md, "Row Lineage"): each data
+ * manifest of the list without a first_row_id takes the table's next
+ * row ids, as many as its added and existing rows; returns how many
+ * were taken (the snapshot's added-rows). Nothing before format 3. */
+static int64_t assign_row_ids(const struct fl_ice_meta *next, struct fl_ice_manifest_file *list,
+                              int n) {
+    if (next->format_version < 3) return 0;
+    int64_t id = next->next_row_id;
+    for (int i = 0; i < n; i++) {
+        if (list[i].content != 0 || list[i].has_first_row_id) continue;
+        list[i].has_first_row_id = true;
+        list[i].first_row_id = id;
+        id += (list[i].added_rows_count > 0 ? list[i].added_rows_count : 0) +
+              (list[i].existing_rows_count > 0 ? list[i].existing_rows_count : 0);
+    }
+    return id - next->next_row_id;
+}
+
 /* Per attempt: the manifest list (the parent's manifests + ours) and the snapshot. */
 static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int attempt,
                                    struct fl_error *err) {
@@ -814,6 +832,7 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
         created += list[i].added_snapshot_id == fc->id;
         paths_push(&fc->listed, list[i].manifest_path);
     }
+    int64_t added_rows = assign_row_ids(next, list, nlist);
     if (!rc)
         rc = fl_ice_table_put_manifest_list(tbl, fc->id, parent, seq, attempt, list, nlist, &lloc,
                                             err);
@@ -874,7 +893,8 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
                                                   : fc->added_data ? "overwrite"
                                                                    : "delete",
                                      .summary = sum,
-                                     .nsummary = nk};
+                                     .nsummary = nk,
+                                     .added_rows = added_rows};
     if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
     if (!rc) fc->apply_failed = false;
     fl_free(sum);
