@@ -108,6 +108,7 @@ void fl_ice_data_file_fini(struct fl_ice_data_file *df) {
     fl_free(df->cols);
     fl_free(df->equality_ids);
     fl_free(df->referenced_data_file);
+    fl_free(df->replaces_dv);
     fl_buf_fini(&df->arena);
     memset(df, 0, sizeof(*df));
 }
@@ -118,6 +119,7 @@ void fl_ice_data_file_copy(struct fl_ice_data_file *dst, const struct fl_ice_dat
     dst->file_path = fl_strdup(src->file_path);
     dst->referenced_data_file =
         src->referenced_data_file ? fl_strdup(src->referenced_data_file) : NULL;
+    dst->replaces_dv = src->replaces_dv ? fl_strdup(src->replaces_dv) : NULL;
     dst->cols = fl_calloc((size_t)src->ncols + 1, sizeof(*dst->cols));
     dst->partition = fl_calloc((size_t)src->npartition + 1, sizeof(*dst->partition));
     dst->equality_ids = fl_calloc((size_t)src->nequality + 1, sizeof(int32_t));

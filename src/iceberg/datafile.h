@@ -62,6 +62,10 @@ struct fl_ice_data_file {
     bool has_content_range;     /* 144/145: a deletion vector's blob inside a Puffin file */
     int64_t content_offset;
     int64_t content_size_in_bytes;
+    /* floe's own deletion vectors: the live one this one merged and
+     * replaces in its commit (file path and offset), NULL for none */
+    char *replaces_dv;
+    int64_t replaces_dv_offset;
     struct fl_buf arena; /* owns bound and partition bytes */
 };
 

@@ -21,8 +21,7 @@
  */
 #include "core/mem.h"
 #include "format/parquet/reader.h"
-#include "format/puffin/dv.h"
-#include "format/puffin/puffin.h"
+#include "iceberg/dvfile.h"
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
@@ -422,44 +421,6 @@ out:
     return rc;
 }
 
-/* The blob [off, off + size) of the file in b: a deletion-vector-v1 blob
- * the Puffin footer lists for ref. A file without Puffin magic that is
- * exactly one blob (DuckDB 1.5.3 wrote bare blobs) is taken as that blob:
- * the vector's own length and CRC still check it. */
-static fl_err_t dv_blob(const struct fl_buf *b, const struct plan_file *pf, const uint8_t **blob,
-                        struct fl_error *err) {
-    if ((uint64_t)pf->dv_offset > b->len ||
-        (uint64_t)pf->dv_size > b->len - (uint64_t)pf->dv_offset)
-        return fl_errf(err, FL_ERR_CORRUPT,
-                       "content_offset %lld and content_size_in_bytes %lld lie outside the "
-                       "%zu-byte file",
-                       (long long)pf->dv_offset, (long long)pf->dv_size, b->len);
-    *blob = b->data + pf->dv_offset;
-    if (b->len < 4 || memcmp(b->data, FL_PUFFIN_MAGIC, 4) != 0) {
-        if (pf->dv_offset == 0 && (size_t)pf->dv_size == b->len) return FL_OK;
-        return fl_errf(err, FL_ERR_CORRUPT, "not a Puffin file (no PFA1 magic)");
-    }
-    struct fl_puffin *puf = NULL;
-    fl_err_t rc = fl_puffin_open(b->data, b->len, &puf, err);
-    if (rc) return rc;
-    const struct fl_puffin_blob *pb = fl_puffin_find(puf, pf->dv_offset, pf->dv_size);
-    if (!pb)
-        rc = fl_errf(err, FL_ERR_CORRUPT,
-                     "the Puffin footer lists no blob at offset %lld, length %lld",
-                     (long long)pf->dv_offset, (long long)pf->dv_size);
-    else if (strcmp(pb->type, FL_PUFFIN_DV_TYPE) != 0)
-        rc = fl_errf(err, FL_ERR_CORRUPT, "blob at offset %lld is a %.60s, not a %s",
-                     (long long)pf->dv_offset, pb->type, FL_PUFFIN_DV_TYPE);
-    else if (pb->codec)
-        rc = fl_errf(err, FL_ERR_CORRUPT, "a %s blob must not be compressed (%.20s)",
-                     FL_PUFFIN_DV_TYPE, pb->codec);
-    else if (pb->referenced_data_file && strcmp(pb->referenced_data_file, pf->dv_ref) != 0)
-        rc = fl_errf(err, FL_ERR_CORRUPT, "the blob is for %.200s, the manifest says %.200s",
-                     pb->referenced_data_file, pf->dv_ref);
-    fl_puffin_free(puf);
-    return rc;
-}
-
 static int dv_cmp(const void *a, const void *b) {
     return strcmp(((const struct dv_delete *)a)->key, ((const struct dv_delete *)b)->key);
 }
@@ -474,23 +435,16 @@ static fl_err_t load_dvs(struct fl_ice_scan *sc, struct fl_error *err) {
     for (int i = 0; i < sc->nfiles && !rc; i++) {
         const struct plan_file *pf = &sc->files[i];
         if (!pf->is_dv) continue;
-        const uint8_t *blob = NULL;
         struct fl_dv *dv = NULL;
         char key[FL_STORE_KEY_MAX + 1];
-        if (!pf->dv_ref)
-            rc = fl_errf(err, FL_ERR_CORRUPT, "a deletion vector without referenced_data_file");
-        if (!rc && (!loaded || strcmp(loaded, pf->path) != 0)) {
+        if (!loaded || strcmp(loaded, pf->path) != 0) {
             loaded = NULL;
             rc = get_object(sc, pf->path, &b, FILE_MAX, err);
             if (!rc) loaded = pf->path;
         }
-        if (!rc) rc = dv_blob(&b, pf, &blob, err);
-        if (!rc) rc = fl_dv_decode(blob, (size_t)pf->dv_size, &dv, err);
-        if (!rc && (int64_t)fl_dv_cardinality(dv) != pf->dv_card)
-            rc = fl_errf(err, FL_ERR_CORRUPT,
-                         "the deletion vector holds %llu positions, the manifest's record_count "
-                         "says %lld",
-                         (unsigned long long)fl_dv_cardinality(dv), (long long)pf->dv_card);
+        if (!rc)
+            rc = fl_ice_dv_from_file(&b, pf->dv_offset, pf->dv_size, pf->dv_ref, pf->dv_card, &dv,
+                                     err);
         if (!rc && fl_ice_table_key(sc->tbl, pf->dv_ref, key, sizeof(key), NULL) != FL_OK)
             snprintf(key, sizeof(key), "%s", pf->dv_ref);
         if (rc) {

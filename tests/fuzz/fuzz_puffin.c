@@ -10,11 +10,14 @@
  * holding a deletion vector.
  */
 #include "core/buf.h"
+#include "core/endian.h"
 #include "format/puffin/dv.h"
 #include "format/puffin/puffin.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,8 +35,24 @@ static void check_dv(const uint8_t *blob, size_t len) {
     fl_buf_fini(&enc);
 }
 
+/* The input as the vector of a blob with a right length and CRC, so the
+ * Roaring bitmaps themselves get fuzzed past the checksum. */
+static void check_vector(const uint8_t *data, size_t size) {
+    if (size > (1 << 20)) return;
+    struct fl_buf b;
+    fl_buf_init(&b, 2 << 20);
+    uint8_t *p = fl_buf_grow(&b, size + 12);
+    fl_put_be32(p, (uint32_t)size + 4);
+    memcpy(p + 4, FL_DV_MAGIC_BYTES, 4);
+    if (size) memcpy(p + 8, data, size);
+    fl_put_be32(p + 8 + size, (uint32_t)crc32(0L, p + 4, (uInt)size + 4));
+    check_dv(b.data, b.len);
+    fl_buf_fini(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_dv(data, size); /* a bare blob, as DuckDB 1.5.3 wrote them */
+    check_vector(data, size);
     struct fl_puffin *pf = NULL;
     struct fl_error err = {0};
     if (fl_puffin_open(data, size, &pf, &err) != FL_OK) return 0;

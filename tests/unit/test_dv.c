@@ -16,7 +16,9 @@
 #include "core/mem.h"
 #include "format/puffin/dv.h"
 #include "format/puffin/puffin.h"
+#include "iceberg/manifest.h"
 #include "iceberg/table.h"
+#include "store/store.h"
 #include "fixtures.h"
 
 #include <stdio.h>
@@ -300,11 +302,225 @@ static void test_v3_metadata(void **state) {
     assert_non_null(strstr(err.msg, "next-row-id"));
 }
 
+static void append_json(struct fl_ice_table *tbl, const char *const *rows, int n) {
+    struct fl_error err = {0};
+    struct fl_batch *b = NULL;
+    struct fl_ice_appender *ap = NULL;
+    assert_int_equal(fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &b, &err), FL_OK);
+    for (int i = 0; i < n; i++)
+        if (fl_batch_append_json(b, rows[i], strlen(rows[i]), &err)) fail_msg("%s", err.msg);
+    assert_int_equal(fl_ice_appender_new(tbl, &ap, &err), FL_OK);
+    if (fl_ice_appender_add(ap, b, &err)) fail_msg("add: %s", err.msg);
+    if (fl_ice_appender_commit(ap, NULL, 0, NULL, &err)) fail_msg("commit: %s", err.msg);
+    fl_ice_appender_free(ap);
+    fl_batch_free(b);
+}
+
+static bool id_in(void *ctx, const struct fl_batch *b, size_t row) {
+    const int64_t *set = ctx; /* {n, ids...} */
+    for (int64_t i = 1; i <= set[0]; i++)
+        if (fl_col_int(&b->cols[0], row) == set[i]) return true;
+    return false;
+}
+
+struct live {
+    int data, dvs, pos_files;
+    int64_t dv_records;
+    int64_t first_row_ids[8];
+    char dv_path[512];
+    int64_t dv_off, dv_len;
+};
+
+static int count_live(void *ctx, const struct fl_ice_manifest_entry *e) {
+    struct live *l = ctx;
+    if (e->status == FL_ICE_STATUS_DELETED) return 0;
+    if (e->df.content == FL_ICE_CONTENT_DATA) {
+        if (l->data < 8)
+            l->first_row_ids[l->data] = e->df.has_first_row_id ? e->df.first_row_id : -1;
+        l->data++;
+    } else if (e->df.has_content_range) {
+        l->dvs++;
+        l->dv_records += e->df.record_count;
+        assert_string_equal(e->df.file_format, "PUFFIN");
+        assert_non_null(e->df.referenced_data_file);
+        snprintf(l->dv_path, sizeof(l->dv_path), "%s", e->df.file_path);
+        l->dv_off = e->df.content_offset;
+        l->dv_len = e->df.content_size_in_bytes;
+    } else {
+        l->pos_files++;
+    }
+    return 0;
+}
+
+static struct live live_files(struct fl_ice_table *tbl) {
+    struct live l = {0};
+    struct fl_error err = {0};
+    if (fl_ice_table_files(tbl, tbl->meta->current_snapshot_id, NULL, count_live, &l, &err))
+        fail_msg("files: %s", err.msg);
+    return l;
+}
+
+/* A table created with format-version=3: row lineage assigned, deletes
+ * and upserts write one deletion vector per data file, merged with the
+ * live one, which the same commit removes. */
+static void test_v3_write(void **state) {
+    (void)state;
+    char dir[] = "/tmp/floe-dv-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char uri[256], caturi[256];
+    snprintf(uri, sizeof(uri), "file://%s/wh", dir);
+    snprintf(caturi, sizeof(caturi), "sqlite://%s/catalog.db", dir);
+    struct fl_error err = {0};
+    struct fl_store *st = NULL;
+    struct fl_catalog *cat = NULL;
+    struct fl_schema *schema = NULL;
+    struct fl_store_opts sopts = {0};
+    assert_int_equal(fl_store_open(uri, &sopts, &st, &err), FL_OK);
+    assert_int_equal(fl_catalog_open(caturi, "floe", &cat, &err), FL_OK);
+    const char *js = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                     "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+                     "{\"id\":2,\"name\":\"v\",\"required\":false,\"type\":\"string\"}]}";
+    assert_int_equal(fl_schema_parse(js, strlen(js), &schema, &err), FL_OK);
+    struct fl_ice_kv bad[] = {{"format-version", "4"}};
+    struct fl_ice_table *tbl = NULL;
+    assert_int_equal(fl_ice_table_create(st, fl_catalog_ice(cat), "default", "t4", schema, NULL,
+                                         bad, 1, &tbl, &err),
+                     FL_ERR_INVALID);
+    fl_err_clear(&err);
+    struct fl_ice_kv props[] = {{"format-version", "3"}};
+    if (fl_ice_table_create(st, fl_catalog_ice(cat), "default", "t", schema, NULL, props, 1, &tbl,
+                            &err))
+        fail_msg("create: %s", err.msg);
+    assert_int_equal(tbl->meta->format_version, 3);
+    assert_null(fl_ice_meta_property(tbl->meta, "format-version"));
+    assert_int_equal(tbl->meta->next_row_id, 0);
+
+    const char *r1[] = {"{\"id\":1,\"v\":\"a\"}", "{\"id\":2,\"v\":\"b\"}",
+                        "{\"id\":3,\"v\":\"c\"}", "{\"id\":4,\"v\":\"d\"}"};
+    const char *r2[] = {"{\"id\":5,\"v\":\"e\"}", "{\"id\":6,\"v\":\"f\"}"};
+    append_json(tbl, r1, 4);
+    const struct fl_ice_snapshot *s1 = fl_ice_meta_current_snapshot(tbl->meta);
+    assert_int_equal(s1->first_row_id, 0);
+    assert_int_equal(s1->added_rows, 4);
+    assert_int_equal(tbl->meta->next_row_id, 4);
+    append_json(tbl, r2, 2);
+    const struct fl_ice_snapshot *s2 = fl_ice_meta_current_snapshot(tbl->meta);
+    assert_int_equal(s2->first_row_id, 4);
+    assert_int_equal(tbl->meta->next_row_id, s2->first_row_id + s2->added_rows);
+    struct live l = live_files(tbl);
+    assert_int_equal(l.data, 2);
+    /* the files took the row ids of their manifests: 0..3 and 4..5 */
+    assert_int_equal(l.first_row_ids[0] + l.first_row_ids[1], 4);
+    assert_int_equal(l.first_row_ids[0] * l.first_row_ids[1], 0);
+
+    /* delete 2: one vector for the first file */
+    int64_t del1[] = {1, 2}, n = 0, snap = -1;
+    assert_int_equal(fl_ice_table_delete_where(tbl, id_in, del1, &n, &snap, &err), FL_OK);
+    assert_int_equal(n, 1);
+    int64_t ids[8];
+    assert_int_equal(scan_rows(tbl, ids, 8), 5);
+    l = live_files(tbl);
+    assert_int_equal(l.dvs, 1);
+    assert_int_equal(l.pos_files, 0);
+    assert_int_equal(l.dv_records, 1);
+    /* delete 3 and 5: the first file's vector is replaced by {1, 2}, the
+     * second file gets its own */
+    int64_t del2[] = {2, 3, 5};
+    assert_int_equal(fl_ice_table_delete_where(tbl, id_in, del2, &n, &snap, &err), FL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(scan_rows(tbl, ids, 8), 3);
+    int64_t want[] = {1, 4, 6};
+    int64_t sorted[3] = {ids[0], ids[1], ids[2]};
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (sorted[j] < sorted[i]) {
+                int64_t x = sorted[i];
+                sorted[i] = sorted[j];
+                sorted[j] = x;
+            }
+    for (int i = 0; i < 3; i++) assert_int_equal(sorted[i], want[i]);
+    l = live_files(tbl);
+    assert_int_equal(l.dvs, 2);
+    assert_int_equal(l.dv_records, 3);
+    assert_string_equal(fl_ice_snapshot_summary(tbl->meta, snap, "removed-position-deletes"), "1");
+
+    /* an upsert's way: vectors written first, committed with new rows */
+    struct fl_ice_data_file *dels = NULL;
+    int ndels = 0;
+    char path[512];
+    struct fl_ice_scan *sc = NULL;
+    assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
+    struct fl_batch *b = NULL;
+    assert_int_equal(fl_ice_scan_next(sc, &b, &err), FL_OK);
+    const int64_t *pos = NULL;
+    snprintf(path, sizeof(path), "%s", fl_ice_scan_position(sc, &pos));
+    int64_t p0 = pos[0];
+    fl_ice_scan_free(sc);
+    const char *paths[] = {path};
+    assert_int_equal(fl_ice_table_write_position_deletes(tbl, paths, &p0, 1, &dels, &ndels, &err),
+                     FL_OK);
+    assert_int_equal(ndels, 1);
+    assert_non_null(dels[0].replaces_dv);
+    int64_t before = tbl->meta->current_snapshot_id;
+    const char *r3[] = {"{\"id\":7,\"v\":\"g\"}"};
+    struct fl_batch *nb = NULL;
+    struct fl_ice_appender *ap = NULL;
+    assert_int_equal(fl_batch_new(fl_ice_meta_current_schema(tbl->meta), 0, &nb, &err), FL_OK);
+    assert_int_equal(fl_batch_append_json(nb, r3[0], strlen(r3[0]), &err), FL_OK);
+    assert_int_equal(fl_ice_appender_new(tbl, &ap, &err), FL_OK);
+    assert_int_equal(fl_ice_appender_add(ap, nb, &err), FL_OK);
+    if (fl_ice_appender_commit_with(ap, dels, ndels, before, paths, 1, NULL, 0, &snap, &err))
+        fail_msg("upsert commit: %s", err.msg);
+    fl_ice_appender_free(ap);
+    fl_batch_free(nb);
+    assert_int_equal(scan_rows(tbl, ids, 8), 3); /* one gone, one new */
+    l = live_files(tbl);
+    assert_int_equal(l.dvs, 2);
+    assert_int_equal(l.dv_records, 4);
+    /* committing the same vectors again: the one they replaced is gone,
+     * and the live one is not theirs: a conflict, never two vectors */
+    fl_err_clear(&err);
+    assert_int_equal(fl_ice_table_commit_files(tbl, dels, ndels, NULL, 0, NULL, &err),
+                     FL_ERR_CONFLICT);
+    assert_non_null(strstr(err.msg, "deletion vector"));
+    assert_int_equal(scan_rows(tbl, ids, 8), 3);
+    for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
+    fl_free(dels);
+
+    /* the vector's blob, read straight from its Puffin file */
+    char key[FL_STORE_KEY_MAX + 1];
+    struct fl_buf file;
+    fl_buf_init(&file, FL_BUF_NOMAX);
+    assert_int_equal(fl_ice_table_key(tbl, l.dv_path, key, sizeof(key), &err), FL_OK);
+    assert_int_equal(fl_store_get(st, key, &file, FL_BUF_NOMAX, &err), FL_OK);
+    struct fl_puffin *pf = NULL;
+    assert_int_equal(fl_puffin_open(file.data, file.len, &pf, &err), FL_OK);
+    assert_non_null(fl_puffin_find(pf, l.dv_off, l.dv_len));
+    fl_puffin_free(pf);
+    fl_buf_fini(&file);
+
+    /* a fresh load reads the same */
+    struct fl_ice_table *again = NULL;
+    assert_int_equal(fl_ice_table_load(st, fl_catalog_ice(cat), "default", "t", &again, &err),
+                     FL_OK);
+    assert_int_equal(scan_rows(again, NULL, 0), 3);
+    assert_int_equal(again->meta->format_version, 3);
+    fl_ice_table_free(again);
+    fl_ice_table_free(tbl);
+    fl_schema_free(schema);
+    fl_catalog_free(cat);
+    fl_store_free(st);
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dv_golden_blobs),    cmocka_unit_test(test_dv_encode_and_damage),
         cmocka_unit_test(test_puffin_java_files),  cmocka_unit_test(test_puffin_write),
         cmocka_unit_test(test_v3_fixture_bare_dv), cmocka_unit_test(test_v3_metadata),
+        cmocka_unit_test(test_v3_write),
     };
     return cmocka_run_group_tests_name("dv", tests, NULL, NULL);
 }

@@ -6,9 +6,9 @@
  *
  * Decoding never trusts a length: the blob's own length must equal the
  * bytes given, the bucket count must fit the bytes left, each bitmap is
- * sized with roaring_bitmap_portable_deserialize_size() against the
- * bytes left and read with the _safe deserializer, and the bitmaps must
- * use the vector's bytes exactly.
+ * validated here in full (portable_size) before CRoaring's _safe
+ * deserializer reads it, and the bitmaps must use the vector's bytes
+ * exactly.
  */
 #include "format/puffin/dv.h"
 #include "core/endian.h"
@@ -123,6 +123,73 @@ int fl_dv_each(const struct fl_dv *dv, int (*fn)(void *ctx, int64_t pos), void *
     return e.stop;
 }
 
+static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+
+/* Validates one 32-bit portable Roaring bitmap (RoaringFormatSpec,
+ * "General layout") before CRoaring sees it, and returns its size in
+ * bytes (0: invalid). CRoaring 0.2.66 trusts the format: it sizes its
+ * container array from the count before checking the bytes (a 20-byte
+ * blob could ask for gigabytes), takes a bitmap container's cardinality
+ * from the header (a wrong one later trips its assertions), and reads
+ * array and run containers unchecked. So here: a known cookie, at most
+ * 2^16 containers with strictly increasing keys, arrays strictly
+ * increasing, bitmaps holding as many bits as they claim, runs sorted,
+ * apart and inside 16 bits, every byte inside `left`. */
+static size_t portable_size(const uint8_t *p, size_t left) {
+    if (left < 4) return 0;
+    uint32_t cookie = fl_le32(p);
+    size_t n, at;
+    const uint8_t *runs = NULL;
+    if ((cookie & 0xffff) == 12347) { /* SERIAL_COOKIE: a bitset says which are runs */
+        n = (cookie >> 16) + 1;
+        runs = p + 4;
+        at = 4 + (n + 7) / 8;
+    } else if (cookie == 12346) { /* SERIAL_COOKIE_NO_RUNCONTAINER */
+        if (left < 8 || fl_le32(p + 4) > 65536) return 0;
+        n = fl_le32(p + 4);
+        at = 8;
+    } else {
+        return 0;
+    }
+    const uint8_t *desc = p + at; /* n (key, cardinality - 1) pairs */
+    if (at > left || 4 * n > left - at) return 0;
+    at += 4 * n;
+    if (!runs || n >= 4) { /* the offset header, not needed to read */
+        if (4 * n > left - at) return 0;
+        at += 4 * n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t key = le16(desc + 4 * i), card = (uint32_t)le16(desc + 4 * i + 2) + 1;
+        if (i > 0 && key <= le16(desc + 4 * (i - 1))) return 0;
+        if (runs && (runs[i / 8] >> (i % 8)) & 1) {
+            if (left - at < 2) return 0;
+            size_t nr = le16(p + at);
+            at += 2;
+            if (4 * nr > left - at) return 0;
+            uint32_t next = 0; /* the least value the next run may start at */
+            for (size_t r = 0; r < nr; r++) {
+                uint32_t start = le16(p + at + 4 * r), len = le16(p + at + 4 * r + 2);
+                if (start < next || start + len > 0xffff) return 0;
+                next = start + len + 1; /* sorted, not overlapping */
+            }
+            at += 4 * nr;
+        } else if (card > 4096) { /* bitmap container */
+            if (left - at < 8192) return 0;
+            uint32_t bits = 0;
+            for (size_t w = 0; w < 1024; w++)
+                bits += (uint32_t)__builtin_popcountll(fl_le64(p + at + 8 * w));
+            if (bits != card) return 0;
+            at += 8192;
+        } else { /* array container */
+            if (2 * (size_t)card > left - at) return 0;
+            for (size_t k = 1; k < card; k++)
+                if (le16(p + at + 2 * k) <= le16(p + at + 2 * (k - 1))) return 0;
+            at += 2 * (size_t)card;
+        }
+    }
+    return at;
+}
+
 fl_err_t fl_dv_decode(const uint8_t *blob, size_t len, struct fl_dv **out, struct fl_error *err) {
     *out = NULL;
     if (len < 4 + 4 + 8 + 4)
@@ -171,7 +238,7 @@ fl_err_t fl_dv_decode(const uint8_t *blob, size_t len, struct fl_dv **out, struc
                          dv->b[dv->n - 1].key);
             break;
         }
-        size_t sz = roaring_bitmap_portable_deserialize_size((const char *)p, left);
+        size_t sz = portable_size(p, left);
         roaring_bitmap_t *bm =
             sz ? roaring_bitmap_portable_deserialize_safe((const char *)p, sz) : NULL;
         if (!bm) {
