@@ -729,8 +729,8 @@ static int cmd_delete(struct fl_ice_table *tbl, const struct opts *o) {
     if (snap < 0)
         printf("no row matched: nothing deleted, no snapshot\n");
     else
-        printf("deleted %lld rows in snapshot %lld (position deletes)\n", (long long)n,
-               (long long)snap);
+        printf("deleted %lld rows in snapshot %lld (%s)\n", (long long)n, (long long)snap,
+               tbl->meta->format_version >= 3 ? "deletion vectors" : "position deletes");
     return 0;
 }
 
