@@ -34,7 +34,9 @@ static fl_err_t declared_schema(const struct fl_config_table *t, struct fl_schem
     for (int i = 0; i < t->nfields; i++) {
         const struct fl_config_field *f = &t->fields[i];
         struct fl_field probe = {0};
-        if (fl_type_parse(f->type, &probe)) {
+        fl_err_t prc = fl_type_parse(f->type, &probe);
+        fl_free(probe.opaque_type);
+        if (prc) {
             json_decref(fields);
             return fl_errf(
                 err, FL_ERR_INVALID,

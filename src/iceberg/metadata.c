@@ -130,9 +130,6 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                                "table metadata: \"%s\" is required in format 2", v2_required[i]);
     }
     if ((rc = opt_int(d, "last-sequence-number", 0, &meta->last_sequence_number, err))) return rc;
-    if (meta->format_version >= 3 && !json_object_get(d, "next-row-id"))
-        return fl_errf(err, FL_ERR_INVALID,
-                       "table metadata: \"next-row-id\" is required in format 3");
     if ((rc = opt_int(d, "next-row-id", 0, &meta->next_row_id, err))) return rc;
     if (meta->next_row_id < 0)
         return fl_errf(err, FL_ERR_INVALID, "table metadata: next-row-id %lld is negative",
@@ -239,6 +236,11 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                            (long long)s->snapshot_id);
         meta->nsnapshots++;
     }
+    /* required in format 3; an empty table without it (DuckDB wrote some)
+     * reads, since no row id was ever assigned */
+    if (meta->format_version >= 3 && ns > 0 && !json_object_get(d, "next-row-id"))
+        return fl_errf(err, FL_ERR_INVALID,
+                       "table metadata: \"next-row-id\" is required in format 3");
     if ((rc = fl_ice_json_i64(d, WHAT, "current-snapshot-id", FL_ICE_JSON_NULLABLE,
                               FL_ICE_NO_SNAPSHOT, &meta->current_snapshot_id, err)) ||
         (rc = check_refs_and_log(d, err)))

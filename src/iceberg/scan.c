@@ -16,15 +16,17 @@
  * and where one applies the position delete files do not (the vector
  * already holds them).
  * Columns are matched by field id, so renamed columns read by id and
- * columns added after a file was written read as null; int->long and
- * float->double widen.
+ * columns added after a file was written read as their initial-default
+ * (format 3), else null; int->long and float->double widen.
  */
+#include "batch/batch_json.h"
 #include "core/mem.h"
 #include "format/parquet/reader.h"
 #include "iceberg/dvfile.h"
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +97,8 @@ struct fl_ice_scan {
     int cur;
     struct fl_buf data;
     struct fl_pq_reader *r;
-    int *map; /* output column -> reader batch column, -1 = null, -2 = constant */
+    int *map; /* output column -> reader batch column, -1 = null, -2 = constant, -3 = default */
+    struct fl_batch *defaults;        /* one row: each output column's initial-default, else null */
     const struct fl_ice_pval **konst; /* -2 columns: the file's identity partition value */
     bool *skip;                       /* output columns not wanted (projection): read as null */
     int64_t row_base;                 /* position of the reader batch's first row in the file */
@@ -262,6 +265,7 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     fl_free(sc->map);
     fl_free(sc->konst);
     fl_free(sc->skip);
+    fl_batch_free(sc->defaults);
     fl_batch_free(sc->out);
     fl_free(sc->pos_out);
     fl_free(sc);
@@ -504,6 +508,40 @@ fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
 
 const struct fl_schema *fl_ice_scan_schema(const struct fl_ice_scan *sc) { return sc->schema; }
 
+/* The one-row batch of the output columns' initial-default values (the
+ * spec's JSON single-value serialization), or NULL when no column has one. */
+static fl_err_t build_defaults(struct fl_ice_scan *sc, struct fl_error *err) {
+    bool any = false;
+    for (int c = 0; c < sc->schema->nfields; c++) any |= !!sc->schema->fields[c].initial_default;
+    if (!any) return FL_OK;
+    fl_err_t rc = fl_batch_new(sc->schema, 1, &sc->defaults, err);
+    for (int c = 0; c < sc->schema->nfields && !rc; c++) {
+        const struct fl_field *f = &sc->schema->fields[c];
+        struct fl_col *col = &sc->defaults->cols[c];
+        json_t *v = f->initial_default && fl_type_is_primitive(f->type)
+                        ? json_loads(f->initial_default, JSON_DECODE_ANY, NULL)
+                        : NULL;
+        struct fl_jscalar j = {.kind = FL_JS_NULL};
+        if (json_is_boolean(v)) {
+            j.kind = FL_JS_BOOL;
+            j.b = json_is_true(v);
+        } else if (json_is_number(v)) {
+            j.kind = FL_JS_NUMBER; /* the text as written: exact for longs */
+            j.s = f->initial_default;
+            j.len = strlen(f->initial_default);
+        } else if (json_is_string(v)) {
+            j.kind = FL_JS_STRING;
+            j.s = json_string_value(v);
+            j.len = json_string_length(v);
+        }
+        rc = fl_col_append_jscalar(col, &j, err);
+        json_decref(v);
+        if (rc) fl_err_prefix(err, "initial-default of column %s", f->name);
+    }
+    if (!rc) rc = fl_batch_end_row(sc->defaults);
+    return rc;
+}
+
 static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as_of,
                           const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
                           void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err) {
@@ -518,6 +556,7 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as
     sc->cur = -1;
     fl_buf_init(&sc->data, FILE_MAX);
     fl_err_t rc = fl_batch_new(sc->schema, 0, &sc->out, err);
+    if (!rc) rc = build_defaults(sc, err);
     const struct fl_ice_snapshot *snap = snapshot_id == FL_ICE_NO_SNAPSHOT
                                              ? fl_ice_meta_current_snapshot(tbl->meta)
                                              : fl_ice_meta_snapshot(tbl->meta, snapshot_id);
@@ -628,6 +667,10 @@ static fl_err_t col_append_pval(struct fl_col *col, const struct fl_ice_pval *v)
     case FL_TYPE_FIXED:
         return fl_col_append_bytes(col, v->bytes, v->len);
     default:
+        if (col->field->nanos) { /* the partition value is in nanoseconds */
+            int64_t q = v->i64 / 1000;
+            return fl_col_append_i64(col, q - (v->i64 % 1000 < 0));
+        }
         return fl_col_append_i64(col, v->i64);
     }
 }
@@ -653,8 +696,17 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     sc->konst = fl_calloc((size_t)sc->schema->nfields + 1, sizeof(*sc->konst));
     const struct fl_ice_spec *fspec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
     for (int c = 0; c < sc->schema->nfields; c++) {
+        const struct fl_field *of = &sc->schema->fields[c];
         sc->map[c] = -1;
         if (sc->skip && sc->skip[c]) continue;
+        if (of->opaque_type && strcmp(of->opaque_type, "unknown") == 0) continue; /* always null */
+        if (of->opaque_type && fl_schema_index_by_id(fs, of->id) >= 0) {
+            fl_free(ids);
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "column \"%s\" has type %s, which floe cannot read yet; select the "
+                           "other columns",
+                           of->name, of->opaque_type);
+        }
         if (fl_schema_index_by_id(fs, sc->schema->fields[c].id) >= 0) {
             sc->map[c] = nids;
             ids[nids++] = sc->schema->fields[c].id;
@@ -666,6 +718,8 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
                 sc->map[c] = -2;
                 sc->konst[c] = &pf->part[k];
             }
+        if (sc->map[c] == -1 && sc->defaults && !fl_col_is_null(&sc->defaults->cols[c], 0))
+            sc->map[c] = -3;
     }
     for (int d = 0; d < sc->neq; d++)
         for (int k = 0; k < sc->eq[d].nids && nids < sc->schema->nfields + 64; k++) {
@@ -680,6 +734,8 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     for (int k = 0; k < sc->npreds && !rc; k++) {
         const struct fl_ice_pred *p = &sc->preds[k];
         if (fl_schema_index_by_id(fs, p->field_id) < 0) continue;
+        int oi = fl_schema_index_by_id(sc->schema, p->field_id);
+        if (oi >= 0 && !fl_field_is_exact(&sc->schema->fields[oi])) continue;
         struct fl_pq_pred pp = {.field_id = p->field_id};
         static const int ops[] = {[FL_ICE_OP_EQ] = FL_PQ_PRED_EQ,
                                   [FL_ICE_OP_LT] = FL_PQ_PRED_LT,
@@ -709,6 +765,14 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     sc->cur_dv = dv_for(sc, pf);
     if (rc) fl_err_prefix(err, "data file %s", pf->path);
     return rc;
+}
+
+/* One value of output column c that the data file does not have: its
+ * identity partition value, its initial-default, or null. */
+static fl_err_t append_missing(const struct fl_ice_scan *sc, int c, struct fl_col *oc) {
+    if (sc->map[c] == -2) return col_append_pval(oc, sc->konst[c]);
+    if (sc->map[c] == -3) return fl_col_append_from(oc, &sc->defaults->cols[c], 0);
+    return fl_col_append_null(oc);
 }
 
 fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct fl_error *err) {
@@ -747,9 +811,7 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
                     rc = fl_col_append_rows(oc, &in->cols[sc->map[c]], 0, in->nrows);
                     continue;
                 }
-                for (size_t row = 0; row < in->nrows && !rc; row++)
-                    rc = sc->map[c] == -2 ? col_append_pval(oc, sc->konst[c])
-                                          : fl_col_append_null(oc);
+                for (size_t row = 0; row < in->nrows && !rc; row++) rc = append_missing(sc, c, oc);
             }
             if (rc) {
                 fl_batch_reset(sc->out);
@@ -774,9 +836,8 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
                 continue;
             if (sc->neq && eq_deleted(sc, in, row, pf)) continue;
             for (int c = 0; c < sc->out->ncols && !rc; c++)
-                rc = sc->map[c] == -2 ? col_append_pval(&sc->out->cols[c], sc->konst[c])
-                     : sc->map[c] < 0
-                         ? fl_col_append_null(&sc->out->cols[c])
+                rc = sc->map[c] < 0
+                         ? append_missing(sc, c, &sc->out->cols[c])
                          : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
             if (!rc) rc = fl_batch_end_row(sc->out);
             if (!rc) {
