@@ -106,6 +106,9 @@ describe('floe reads tables written by other engines', () => {
         '1970-01-01T00:00:00.012345', 'HELLO', '010203ff03', '0102']);
     }
     assert.equal(scan(path.join(DI, 'timestamptz_ns/metadata/v1.metadata.json')).length, 0);
+    /* iceberg_v1_existing_manifest_entry.test: v1 manifests under format 3 metadata */
+    assert.deepEqual(sortRows(rowsOf(scan(path.join(DI, 'iceberg_v1_repro/repro/merch_v1')), ['id', 'league', 'ats_qty'])),
+      sortRows([['2', 'nba', '20'], ['3', 'mlb', '30'], ['4', 'nhl', '40'], ['6', 'nba', '60']]));
   });
 
   test('duckdb-iceberg null_stats, uuid, name_mapping', () => {
