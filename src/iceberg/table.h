@@ -274,14 +274,17 @@ typedef bool (*fl_ice_row_pred_fn)(void *ctx, const struct fl_batch *batch, size
 /* Deletes the rows of the current snapshot for which pred is true by
  * writing position delete files (one per affected data file, in its
  * partition) and committing them: the "delete"/"overwrite" the Iceberg
- * v2 merge-on-read way. *deleted gets the row count; no snapshot is
+ * v2 merge-on-read way. On a format 3 table: one deletion vector per
+ * affected data file instead, merged with its live one, which the same
+ * commit removes (delete.c). *deleted gets the row count; no snapshot is
  * made (and *snapshot_id is -1) when nothing matched. */
 fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn pred, void *ctx,
                                    int64_t *deleted, int64_t *snapshot_id, struct fl_error *err);
 
 /* Writes position delete files for the n rows (paths[i], pos[i]) of the
  * current snapshot's data files (one file per data file, in its
- * partition) WITHOUT committing them: *out gets the files for a later
+ * partition; format 3: deletion vectors, as fl_ice_table_delete_where,
+ * whose commit removes the vectors they merged) WITHOUT committing them: *out gets the files for a later
  * commit (the caller finis each with fl_ice_data_file_fini and frees the
  * array with fl_free). */
 fl_err_t fl_ice_table_write_position_deletes(struct fl_ice_table *tbl, const char *const *paths,
