@@ -284,9 +284,9 @@ fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn 
 /* Writes position delete files for the n rows (paths[i], pos[i]) of the
  * current snapshot's data files (one file per data file, in its
  * partition; format 3: deletion vectors, as fl_ice_table_delete_where,
- * whose commit removes the vectors they merged) WITHOUT committing them: *out gets the files for a later
- * commit (the caller finis each with fl_ice_data_file_fini and frees the
- * array with fl_free). */
+ * whose commit removes the vectors they merged) WITHOUT committing them: *out gets the files for a
+ * later commit (the caller finis each with fl_ice_data_file_fini and frees the array with fl_free).
+ */
 fl_err_t fl_ice_table_write_position_deletes(struct fl_ice_table *tbl, const char *const *paths,
                                              const int64_t *pos, size_t n,
                                              struct fl_ice_data_file **out, int *nout,
