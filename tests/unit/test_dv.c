@@ -484,6 +484,30 @@ static void test_v3_metadata(void **state) {
     fl_err_clear(&err);
     assert_int_equal(fl_ice_meta_parse(no_row_id, strlen(no_row_id), &meta, &err), FL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "next-row-id"));
+
+    /* a REST client's add-snapshot on a format 3 table: row lineage checked and advanced */
+    b = fixture("iceberg-rust/table_metadata/TableMetadataV3ValidMinimal.json", &len);
+    fl_err_clear(&err);
+    if (fl_ice_meta_parse((const char *)b, len, &meta, &err)) fail_msg("%s", err.msg);
+    fl_free(b);
+    const char *no_lineage = "{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":77,"
+                             "\"sequence-number\":35,\"timestamp-ms\":1,\"manifest-list\":\"/l\","
+                             "\"summary\":{\"operation\":\"append\"}}}";
+    assert_int_equal(fl_ice_meta_apply_update(meta, no_lineage, strlen(no_lineage), &err),
+                     FL_ERR_INVALID);
+    fl_ice_meta_free(meta);
+    b = fixture("iceberg-rust/table_metadata/TableMetadataV3ValidMinimal.json", &len);
+    fl_err_clear(&err);
+    if (fl_ice_meta_parse((const char *)b, len, &meta, &err)) fail_msg("%s", err.msg);
+    fl_free(b);
+    const char *ok = "{\"action\":\"add-snapshot\",\"snapshot\":{\"snapshot-id\":77,"
+                     "\"sequence-number\":35,\"timestamp-ms\":1,\"manifest-list\":\"/l\","
+                     "\"first-row-id\":0,\"added-rows\":12,"
+                     "\"summary\":{\"operation\":\"append\"}}}";
+    if (fl_ice_meta_apply_update(meta, ok, strlen(ok), &err)) fail_msg("%s", err.msg);
+    assert_int_equal(meta->next_row_id, 12);
+    assert_int_equal(fl_ice_meta_snapshot(meta, 77)->added_rows, 12);
+    fl_ice_meta_free(meta);
 }
 
 static void append_json(struct fl_ice_table *tbl, const char *const *rows, int n) {
