@@ -247,21 +247,26 @@ static int64_t scan_rows(struct fl_ice_table *tbl, int64_t *ids, int max) {
     return n;
 }
 
+/* A table of the fixtures: the store at iceberg/<root>, the table at key. */
+static struct fl_ice_table *fixture_table(const char *root, const char *key, struct fl_store **st) {
+    char uri[1024];
+    snprintf(uri, sizeof(uri), "file://%s/iceberg/%s", fixtures_dir(), root);
+    struct fl_error err = {0};
+    struct fl_store_opts sopts = {0};
+    if (fl_store_open(uri, &sopts, st, &err)) fail_msg("store %s: %s", uri, err.msg);
+    struct fl_ice_table *tbl = NULL;
+    if (fl_ice_table_load_path(*st, key, &tbl, &err)) fail_msg("load %s: %s", key, err.msg);
+    return tbl;
+}
+
 /* duckdb-iceberg legacy_bare_deletion_vector: a v3 table whose deletion
  * vector file is one bare blob (DuckDB 1.5.3); its test expects ids 1, 3. */
 static void test_v3_fixture_bare_dv(void **state) {
     (void)state;
-    char uri[1024];
-    snprintf(uri, sizeof(uri),
-             "file://%s/iceberg/duckdb-iceberg/persistent/legacy_bare_deletion_vector/warehouse",
-             fixtures_dir());
-    struct fl_error err = {0};
     struct fl_store *st = NULL;
-    struct fl_store_opts sopts = {0};
-    assert_int_equal(fl_store_open(uri, &sopts, &st, &err), FL_OK);
-    struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_load_path(st, "default/legacy_bare_deletion_vector", &tbl, &err))
-        fail_msg("load: %s", err.msg);
+    struct fl_ice_table *tbl =
+        fixture_table("duckdb-iceberg/persistent/legacy_bare_deletion_vector/warehouse",
+                      "default/legacy_bare_deletion_vector", &st);
     assert_int_equal(tbl->meta->format_version, 3);
     assert_int_equal(tbl->meta->next_row_id, 3);
     int64_t ids[8];
@@ -277,17 +282,11 @@ static void test_v3_fixture_bare_dv(void **state) {
  * the defaults (duckdb-iceberg test/sql/local/initial_default_all_types.test) */
 static void test_initial_default(void **state) {
     (void)state;
-    char uri[1024];
-    snprintf(uri, sizeof(uri),
-             "file://%s/iceberg/duckdb-iceberg/persistent/add_columns_with_defaults/default.db",
-             fixtures_dir());
     struct fl_error err = {0};
     struct fl_store *st = NULL;
-    struct fl_store_opts sopts = {0};
-    assert_int_equal(fl_store_open(uri, &sopts, &st, &err), FL_OK);
-    struct fl_ice_table *tbl = NULL;
-    if (fl_ice_table_load_path(st, "add_columns_with_defaults", &tbl, &err))
-        fail_msg("load: %s", err.msg);
+    struct fl_ice_table *tbl =
+        fixture_table("duckdb-iceberg/persistent/add_columns_with_defaults/default.db",
+                      "add_columns_with_defaults", &st);
     struct fl_ice_scan *sc = NULL;
     assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
     int n = 0, defaulted = 0;
