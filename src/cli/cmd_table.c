@@ -365,9 +365,18 @@ static int print_file(void *ctx, const struct fl_ice_manifest_entry *e) {
         if (i) printf(",");
         print_pval(&e->df.partition[i]);
     }
-    printf("],\"record_count\":%lld,\"file_size_in_bytes\":%lld,\"sequence_number\":%lld}\n",
+    printf("],\"record_count\":%lld,\"file_size_in_bytes\":%lld,\"sequence_number\":%lld",
            (long long)e->df.record_count, (long long)e->df.file_size_in_bytes,
            (long long)e->sequence_number);
+    if (e->df.has_first_row_id) printf(",\"first_row_id\":%lld", (long long)e->df.first_row_id);
+    if (e->df.referenced_data_file) {
+        printf(",\"referenced_data_file\":");
+        print_json_str(stdout, e->df.referenced_data_file);
+    }
+    if (e->df.has_content_range)
+        printf(",\"content_offset\":%lld,\"content_size_in_bytes\":%lld",
+               (long long)e->df.content_offset, (long long)e->df.content_size_in_bytes);
+    printf("}\n");
     return 0;
 }
 
