@@ -47,6 +47,8 @@ struct plan_file {
     struct fl_buf pbytes;
     int32_t *eq_ids;
     int neq;
+    bool has_frid; /* format 3: the data file's first_row_id */
+    int64_t frid;
     /* deletion vectors: the blob's range and the data file's store key */
     bool is_dv;
     int64_t dv_offset, dv_size, dv_card;
@@ -94,6 +96,7 @@ struct fl_ice_scan {
     int ndv;
     /* reading state */
     const struct fl_dv *cur_dv; /* the deletion vector of the open data file, or NULL */
+    bool lineage;               /* fl_ice_scan_want_lineage was called */
     int cur;
     struct fl_buf data;
     struct fl_pq_reader *r;
@@ -121,6 +124,8 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
         pf->key = fl_strdup(key);
     pf->seq = e->sequence_number;
     pf->content = e->df.content;
+    pf->has_frid = e->df.has_first_row_id;
+    pf->frid = e->df.first_row_id;
     pf->spec_id = e->df.spec_id;
     /* partition values: identity ones stand in for columns a writer left
      * out of the data file (as Spark does for identity partitions) */
@@ -306,6 +311,22 @@ fl_err_t fl_ice_scan_project_ids(struct fl_ice_scan *sc, const int32_t *ids, int
             if (ids[k] == sc->schema->fields[c].id) sc->skip[c] = false;
     }
     return FL_OK;
+}
+
+#define ROW_ID_FIELD 2147483540   /* _row_id */
+#define LAST_SEQ_FIELD 2147483539 /* _last_updated_sequence_number */
+
+fl_err_t fl_ice_scan_want_lineage(struct fl_ice_scan *sc, struct fl_error *err) {
+    if (sc->r || sc->cur >= 0)
+        return fl_errf(err, FL_ERR_INVALID, "row lineage must be asked for before the first batch");
+    sc->lineage = true;
+    return FL_OK;
+}
+
+void fl_ice_scan_lineage(const struct fl_ice_scan *sc, size_t row, int64_t *row_id, int64_t *seq) {
+    const struct plan_file *pf = &sc->files[sc->cur];
+    *row_id = pf->has_frid ? pf->frid + sc->pos_out[row] : -1;
+    *seq = pf->seq;
 }
 
 void fl_ice_scan_stats(const struct fl_ice_scan *sc, struct fl_ice_scan_stats *out) {
@@ -688,6 +709,12 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     }
     /* also need the equality-delete key columns, even if not in the output */
     const struct fl_schema *fs = fl_pq_reader_schema(sc->r);
+    if (sc->lineage && (fl_schema_index_by_id(fs, ROW_ID_FIELD) >= 0 ||
+                        fl_schema_index_by_id(fs, LAST_SEQ_FIELD) >= 0))
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "data file %s stores _row_id or _last_updated_sequence_number (a rewritten "
+                       "file); reading stored row lineage is not supported yet",
+                       pf->path);
     int32_t *ids = fl_calloc((size_t)sc->schema->nfields + 64, sizeof(int32_t));
     int nids = 0;
     fl_free(sc->map);

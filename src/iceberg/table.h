@@ -237,6 +237,15 @@ fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
 fl_err_t fl_ice_scan_project_ids(struct fl_ice_scan *scan, const int32_t *ids, int n,
                                  struct fl_error *err);
 
+/* Row lineage (format 3, format/spec.md "Row Lineage"): after this
+ * (before the first batch), fl_ice_scan_lineage gives each row's _row_id
+ * (its data file's first_row_id + its position; -1 when the file has no
+ * first_row_id) and _last_updated_sequence_number (the file's data
+ * sequence number). A data file that stores those columns (one a writer
+ * rewrote) fails the scan: stored values are not read yet. */
+fl_err_t fl_ice_scan_want_lineage(struct fl_ice_scan *scan, struct fl_error *err);
+void fl_ice_scan_lineage(const struct fl_ice_scan *scan, size_t row, int64_t *row_id, int64_t *seq);
+
 struct fl_ice_scan_stats {
     int64_t manifests_planned, manifests_skipped;
     int64_t files_planned, files_skipped, files_read;

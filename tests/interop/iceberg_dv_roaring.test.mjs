@@ -149,6 +149,16 @@ test('one live deletion vector, decoded by roaring (npm), holds positions 0..4 a
   assert.deepEqual(Buffer.from(again.serialize('portable')), Buffer.from(vec.subarray(12)));
 });
 
+test('row lineage: each row\'s _row_id is its file\'s first_row_id (0) + position (= id)', () => {
+  const r = floeOk(['table', '--warehouse', wh, 'scan', 'db.t', '--row-lineage']);
+  const rows = r.stdout.split('\n').filter((l) => l).map((l) => JSON.parse(l));
+  assert.equal(rows.length, 14);
+  for (const o of rows) {
+    assert.equal(o._row_id, o.id);
+    assert.equal(o._last_updated_sequence_number, 1);
+  }
+});
+
 test('floe table scan skips the deleted rows', () => {
   const r = floeOk(['table', '--warehouse', wh, 'scan', 'db.t']);
   const ids = r.stdout.split('\n').filter((l) => l).map((l) => JSON.parse(l).id)
