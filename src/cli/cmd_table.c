@@ -56,6 +56,7 @@ struct opts {
     int64_t limit;
     int purge;
     int stats;
+    int lineage; /* scan --row-lineage */
     const char *args[4];
     int nargs;
     char **rest; /* alter: the words after T */
@@ -80,7 +81,9 @@ static void usage(FILE *f) {
         "            [--dry-run]  (bin-pack per partition, deletes applied: a replace snapshot\n"
         "            per group)\n"
         "  scan T [--snapshot ID] [--where 'col op value [and ...]'] [--limit N] [--stats]\n"
-        "  delete T --where 'col op value [and ...]'   (row-level: position delete files)\n"
+        "         [--row-lineage]   (format 3: each row's _row_id, _last_updated_sequence_number)\n"
+        "  delete T --where 'col op value [and ...]'   (row-level: position delete files;\n"
+        "                                 deletion vectors on format 3 tables)\n"
         "  expire T [--older-than TS|now] [--retain-last N] [--snapshot-id ID]... [--dry-run]\n"
         "           (snapshot expiry: defaults from history.expire.*, then deletes the files\n"
         "           only expired snapshots reach)\n"
@@ -364,9 +367,18 @@ static int print_file(void *ctx, const struct fl_ice_manifest_entry *e) {
         if (i) printf(",");
         print_pval(&e->df.partition[i]);
     }
-    printf("],\"record_count\":%lld,\"file_size_in_bytes\":%lld,\"sequence_number\":%lld}\n",
+    printf("],\"record_count\":%lld,\"file_size_in_bytes\":%lld,\"sequence_number\":%lld",
            (long long)e->df.record_count, (long long)e->df.file_size_in_bytes,
            (long long)e->sequence_number);
+    if (e->df.has_first_row_id) printf(",\"first_row_id\":%lld", (long long)e->df.first_row_id);
+    if (e->df.referenced_data_file) {
+        printf(",\"referenced_data_file\":");
+        print_json_str(stdout, e->df.referenced_data_file);
+    }
+    if (e->df.has_content_range)
+        printf(",\"content_offset\":%lld,\"content_size_in_bytes\":%lld",
+               (long long)e->df.content_offset, (long long)e->df.content_size_in_bytes);
+    printf("}\n");
     return 0;
 }
 
@@ -646,6 +658,8 @@ struct scan_print {
     const struct where *w;
     long long limit, printed;
     struct fl_buf out;
+    struct fl_ice_scan *sc; /* for --row-lineage */
+    int lineage;
 };
 
 /* fl_ice_scan_each's callback: prints the batch's matching rows as JSON
@@ -657,6 +671,17 @@ static fl_err_t print_rows(void *ctx, const struct fl_batch *b, const char *path
     for (size_t row = 0; row < b->nrows && (sp->limit < 0 || sp->printed < sp->limit); row++) {
         if (sp->w->n && !row_matches(b, row, sp->w)) continue;
         fl_batch_row_to_json(b, row, &sp->out);
+        if (sp->lineage && sp->out.len > 0 && sp->out.data[sp->out.len - 1] == '}') {
+            int64_t rid, seq;
+            fl_ice_scan_lineage(sp->sc, row, &rid, &seq);
+            sp->out.len--;
+            fl_buf_printf(&sp->out, "%s\"_row_id\":", b->ncols ? "," : "");
+            if (rid < 0)
+                fl_buf_append_str(&sp->out, "null");
+            else
+                fl_buf_printf(&sp->out, "%lld", (long long)rid);
+            fl_buf_printf(&sp->out, ",\"_last_updated_sequence_number\":%lld}", (long long)seq);
+        }
         fl_buf_append_u8(&sp->out, '\n');
         sp->printed++;
     }
@@ -677,9 +702,15 @@ static int cmd_scan(struct fl_ice_table *tbl, const struct opts *o) {
         where_fini(&w);
         return fail(&err);
     }
-    struct scan_print sp = {.w = &w, .limit = o->limit};
+    struct scan_print sp = {.w = &w, .limit = o->limit, .sc = sc, .lineage = o->lineage};
     fl_buf_init(&sp.out, FL_BUF_NOMAX);
     int rc = 0;
+    if (o->lineage && fl_ice_scan_want_lineage(sc, &err)) {
+        fl_buf_fini(&sp.out);
+        fl_ice_scan_free(sc);
+        where_fini(&w);
+        return fail(&err);
+    }
     fl_err_t e = o->limit == 0 ? FL_OK : fl_ice_scan_each(sc, print_rows, &sp, &err);
     if (e && e != FL_ERR_EOF) rc = fail(&err);
     long long printed = sp.printed;
@@ -736,8 +767,8 @@ static int cmd_delete(struct fl_ice_table *tbl, const struct opts *o) {
     if (snap < 0)
         printf("no row matched: nothing deleted, no snapshot\n");
     else
-        printf("deleted %lld rows in snapshot %lld (position deletes)\n", (long long)n,
-               (long long)snap);
+        printf("deleted %lld rows in snapshot %lld (%s)\n", (long long)n, (long long)snap,
+               tbl->meta->format_version >= 3 ? "deletion vectors" : "position deletes");
     return 0;
 }
 
@@ -932,6 +963,7 @@ int fl_cli_table(int argc, char **argv) {
         {.name = "--limit", .kind = FL_CLI_INT, .target = &o.limit, .lo = 0, .hi = INT64_MAX},
         {.name = "--purge", .kind = FL_CLI_FLAG, .target = &o.purge},
         {.name = "--stats", .kind = FL_CLI_FLAG, .target = &o.stats},
+        {.name = "--row-lineage", .kind = FL_CLI_FLAG, .target = &o.lineage},
         {.name = "--partition", .kind = FL_CLI_FN, .target = &o, .fn = opt_partition},
         {.name = "--property", .kind = FL_CLI_FN, .target = &o, .fn = opt_property},
         {.name = "--older-than",

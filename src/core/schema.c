@@ -41,7 +41,25 @@ bool fl_type_is_primitive(fl_type_id_t type) {
     return type != FL_TYPE_STRUCT && type != FL_TYPE_LIST && type != FL_TYPE_MAP;
 }
 
+bool fl_field_is_exact(const struct fl_field *field) {
+    return !field->nanos && !field->opaque_type;
+}
+
 fl_err_t fl_type_parse(const char *text, struct fl_field *field) {
+    if (strcmp(text, "timestamp_ns") == 0 || strcmp(text, "timestamptz_ns") == 0) {
+        field->type = text[9] == 't' ? FL_TYPE_TIMESTAMPTZ : FL_TYPE_TIMESTAMP;
+        field->nanos = true;
+        return FL_OK;
+    }
+    if (strcmp(text, "unknown") == 0 || strcmp(text, "variant") == 0 ||
+        (strncmp(text, "geometry", 8) == 0 && (!text[8] || text[8] == '(')) ||
+        (strncmp(text, "geography", 9) == 0 && (!text[9] || text[9] == '('))) {
+        if (strlen(text) > 256) return FL_ERR_INVALID;
+        field->type = FL_TYPE_BINARY;
+        fl_free(field->opaque_type);
+        field->opaque_type = fl_strdup(text);
+        return FL_OK;
+    }
     for (size_t i = 0; i < sizeof(prim_names) / sizeof(prim_names[0]); i++) {
         if (strcmp(text, prim_names[i].name) == 0) {
             field->type = prim_names[i].type;
@@ -68,6 +86,15 @@ fl_err_t fl_type_parse(const char *text, struct fl_field *field) {
 }
 
 void fl_type_format(const struct fl_field *field, char *out, size_t outsz) {
+    if (field->opaque_type) {
+        snprintf(out, outsz, "%s", field->opaque_type);
+        return;
+    }
+    if (field->nanos && (field->type == FL_TYPE_TIMESTAMP || field->type == FL_TYPE_TIMESTAMPTZ)) {
+        snprintf(out, outsz, "%s",
+                 field->type == FL_TYPE_TIMESTAMP ? "timestamp_ns" : "timestamptz_ns");
+        return;
+    }
     switch (field->type) {
     case FL_TYPE_DECIMAL:
         snprintf(out, outsz, "decimal(%d, %d)", field->precision, field->scale);
@@ -225,6 +252,7 @@ static fl_err_t tt_type(struct ttext *t) {
         }
         char text[64];
         fl_type_format(&f, text, sizeof(text));
+        fl_free(f.opaque_type);
         rc = fl_buf_printf(t->out, "\"%s\"", text);
     }
     t->depth--;
@@ -253,6 +281,9 @@ static void field_fini(struct fl_field *f) {
     fl_free(f->children);
     fl_free(f->name);
     fl_free(f->doc);
+    fl_free(f->initial_default);
+    fl_free(f->write_default);
+    fl_free(f->opaque_type);
     memset(f, 0, sizeof(*f));
 }
 
@@ -267,6 +298,15 @@ static fl_err_t get_id(struct parse_ctx *pc, json_t *obj, const char *key, const
                        key);
     *id = (int32_t)json_integer_value(j);
     return FL_OK;
+}
+
+/* A default value's JSON text, or NULL when absent or null. */
+static char *default_text(json_t *v) {
+    if (!v || json_is_null(v)) return NULL;
+    char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *out = t ? fl_strdup(t) : NULL;
+    free(t);
+    return out;
 }
 
 static fl_err_t parse_fields(struct parse_ctx *pc, json_t *arr, struct fl_field **out, int *nout,
@@ -309,6 +349,8 @@ static fl_err_t parse_fields(struct parse_ctx *pc, json_t *arr, struct fl_field 
         f->required = json_is_true(jr);
         json_t *jd = json_object_get(jf, "doc");
         if (json_is_string(jd)) f->doc = fl_strdup(json_string_value(jd));
+        f->initial_default = default_text(json_object_get(jf, "initial-default"));
+        f->write_default = default_text(json_object_get(jf, "write-default"));
         if ((rc = parse_type(pc, json_object_get(jf, "type"), f, fwhat, depth + 1))) break;
     }
 out:
@@ -493,6 +535,12 @@ static json_t *fields_to_json(const struct fl_field *fields, int n) {
         json_object_set_new(jf, "required", json_boolean(fields[i].required));
         json_object_set_new(jf, "type", type_to_json(&fields[i]));
         if (fields[i].doc) json_object_set_new(jf, "doc", json_string(fields[i].doc));
+        if (fields[i].initial_default)
+            json_object_set_new(jf, "initial-default",
+                                json_loads(fields[i].initial_default, JSON_DECODE_ANY, NULL));
+        if (fields[i].write_default)
+            json_object_set_new(jf, "write-default",
+                                json_loads(fields[i].write_default, JSON_DECODE_ANY, NULL));
         json_array_append_new(arr, jf);
     }
     return arr;
@@ -500,7 +548,7 @@ static json_t *fields_to_json(const struct fl_field *fields, int n) {
 
 static json_t *type_to_json(const struct fl_field *f) {
     json_t *o;
-    char text[64];
+    char text[300];
     switch (f->type) {
     case FL_TYPE_STRUCT:
         o = json_object();
@@ -562,6 +610,9 @@ static void field_copy(struct fl_field *dst, const struct fl_field *src) {
     *dst = *src;
     dst->name = fl_strdup(src->name);
     dst->doc = src->doc ? fl_strdup(src->doc) : NULL;
+    dst->initial_default = src->initial_default ? fl_strdup(src->initial_default) : NULL;
+    dst->write_default = src->write_default ? fl_strdup(src->write_default) : NULL;
+    dst->opaque_type = src->opaque_type ? fl_strdup(src->opaque_type) : NULL;
     dst->children = NULL;
     if (src->nchildren) {
         dst->children = fl_calloc((size_t)src->nchildren, sizeof(*dst->children));

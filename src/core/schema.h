@@ -51,6 +51,19 @@ struct fl_field {
     int32_t scale;     /* decimal */
     int32_t length;    /* fixed */
     char *doc;         /* may be NULL */
+    /* format 3 default values, as their JSON text (the spec's JSON
+     * single-value serialization); NULL when absent. initial_default is
+     * what rows written before the field existed read as. */
+    char *initial_default;
+    char *write_default;
+    /* format 3 types floe maps onto others: timestamp_ns and timestamptz_ns
+     * are FL_TYPE_TIMESTAMP(TZ) with nanos set (values held in
+     * microseconds, the nanoseconds truncated); unknown, variant,
+     * geometry(...) and geography(...) are kept as their type text in
+     * opaque_type (type FL_TYPE_BINARY, never read: unknown is always
+     * null, the others are refused when selected). */
+    bool nanos;
+    char *opaque_type;
     /* struct: the fields; list: one child, the element (its id is the
      * element-id); map: two children, key then value. */
     struct fl_field *children;
@@ -90,7 +103,8 @@ int32_t fl_schema_max_field_id(const struct fl_schema *schema);
 
 /* Iceberg type text: "long", "decimal(10, 2)", "fixed[16]", "struct"... */
 void fl_type_format(const struct fl_field *field, char *out, size_t outsz);
-/* Parses a primitive type text into field->type/precision/scale/length. */
+/* Parses a primitive type text into field->type/precision/scale/length
+ * (and nanos, opaque_type: fl_schema_free frees the latter). */
 fl_err_t fl_type_parse(const char *text, struct fl_field *field);
 /* Bytes per value in a batch column for fixed-width types, 0 for
  * string/binary and nested types. boolean is 1 byte (0 or 1), decimal is
@@ -104,5 +118,9 @@ size_t fl_type_width(const struct fl_field *field);
 fl_err_t fl_type_text_json(const char *text, int32_t *next_id, struct fl_buf *out, char *why,
                            size_t whysz);
 bool fl_type_is_primitive(fl_type_id_t type);
+/* Whether floe can hold the field's values exactly as the table's type
+ * says (false for timestamp_ns, timestamptz_ns and the opaque types):
+ * writers refuse such fields, pruning skips them. */
+bool fl_field_is_exact(const struct fl_field *field);
 
 #endif

@@ -47,7 +47,15 @@ static fl_err_t sink_buf(void *ctx, const void *data, size_t len) {
 
 fl_err_t fl_ice_appender_new(struct fl_ice_table *tbl, struct fl_ice_appender **out,
                              struct fl_error *err) {
-    (void)err;
+    const struct fl_schema *schema = fl_ice_meta_current_schema(tbl->meta);
+    for (int i = 0; i < schema->nfields; i++)
+        if (!fl_field_is_exact(&schema->fields[i])) {
+            char t[300];
+            fl_type_format(&schema->fields[i], t, sizeof(t));
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "column \"%s\" has type %s, which floe cannot write yet",
+                           schema->fields[i].name, t);
+        }
     struct fl_ice_appender *ap = fl_calloc(1, sizeof(*ap));
     ap->tbl = tbl;
     ap->schema = fl_ice_meta_current_schema(tbl->meta);

@@ -114,7 +114,7 @@ static int n_other_formats;
 static pthread_mutex_t other_formats_mu = PTHREAD_MUTEX_INITIALIZER;
 
 const char *fl_ice_file_format_name(const char *s, size_t len) {
-    static const char *const names[] = {"PARQUET", "AVRO", "ORC"};
+    static const char *const names[] = {"PARQUET", "AVRO", "ORC", "PUFFIN"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (len == strlen(names[i]) && strncasecmp(s, names[i], len) == 0) return names[i];
     if (len == 0 || len >= OTHER_FORMAT_LEN) return "OTHER";
@@ -139,6 +139,8 @@ void fl_ice_data_file_fini(struct fl_ice_data_file *df) {
     fl_free(df->partition);
     fl_free(df->cols);
     fl_free(df->equality_ids);
+    fl_free(df->referenced_data_file);
+    fl_free(df->replaces_dv);
     fl_buf_fini(&df->arena);
     memset(df, 0, sizeof(*df));
 }
@@ -147,6 +149,9 @@ void fl_ice_data_file_copy(struct fl_ice_data_file *dst, const struct fl_ice_dat
     *dst = *src;
     fl_buf_init(&dst->arena, FL_BUF_NOMAX);
     dst->file_path = fl_strdup(src->file_path);
+    dst->referenced_data_file =
+        src->referenced_data_file ? fl_strdup(src->referenced_data_file) : NULL;
+    dst->replaces_dv = src->replaces_dv ? fl_strdup(src->replaces_dv) : NULL;
     dst->cols = fl_calloc((size_t)src->ncols + 1, sizeof(*dst->cols));
     dst->partition = fl_calloc((size_t)src->npartition + 1, sizeof(*dst->partition));
     dst->equality_ids = fl_calloc((size_t)src->nequality + 1, sizeof(int32_t));

@@ -44,7 +44,8 @@ struct fl_ice_col_metrics {
 struct fl_ice_data_file {
     fl_ice_content_t content;
     char *file_path;
-    const char *file_format; /* "PARQUET", "AVRO", "ORC", ... (fl_ice_file_format_name) */
+    const char *file_format; /* "PARQUET", "AVRO", "ORC", "PUFFIN" (deletion vectors), ...
+                                (fl_ice_file_format_name) */
     int32_t spec_id;
     struct fl_ice_pval *partition; /* one per spec field; bytes in the arena */
     int npartition;
@@ -55,7 +56,18 @@ struct fl_ice_data_file {
     int32_t *equality_ids; /* equality deletes only */
     int nequality;
     int32_t sort_order_id; /* data and equality delete files: the order the rows are in, 0 none */
-    struct fl_buf arena;   /* owns bound and partition bytes */
+    /* format 3 (zero: absent) */
+    bool has_first_row_id; /* data files: first_row_id (142) given or inherited */
+    int64_t first_row_id;
+    char *referenced_data_file; /* 143: the one data file a deletion vector applies to */
+    bool has_content_range;     /* 144/145: a deletion vector's blob inside a Puffin file */
+    int64_t content_offset;
+    int64_t content_size_in_bytes;
+    /* floe's own deletion vectors: the live one this one merged and
+     * replaces in its commit (file path and offset), NULL for none */
+    char *replaces_dv;
+    int64_t replaces_dv_offset;
+    struct fl_buf arena; /* owns bound and partition bytes */
 };
 
 /* Fills df from a closed Parquet writer's result for a file at path

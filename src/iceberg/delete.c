@@ -5,10 +5,14 @@
  * requires, written as one Parquet delete file per affected data file in
  * that data file's partition, and committed in one snapshot. Readers
  * (floe's scan, Spark, Trino, PyIceberg, icebird) then skip those rows.
+ * Format 3 tables get deletion vectors instead: one per affected data
+ * file, merged with the file's live vector (which the commit removes,
+ * so at most one stays live), all in one Puffin file.
  */
 #include "core/mem.h"
 #include "core/uuid.h"
 #include "format/parquet/writer.h"
+#include "iceberg/dvfile.h"
 #include "iceberg/table.h"
 #include "iceberg/table_int.h"
 
@@ -29,11 +33,17 @@ struct target {
     int npart;
     struct fl_buf pbytes;
     int found;
+    int32_t spec_id;
+    /* format 3: the data file's live deletion vector, if any */
+    char *old_dv;
+    int64_t old_off, old_size, old_card;
 };
 
 struct targets {
     struct target *t;
     int n, cap;
+    const char *pos_file; /* format 3: a live position delete file that may name a target */
+    char *pos_file_own;
 };
 
 static struct target *target_for(struct targets *ts, const char *path) {
@@ -50,13 +60,37 @@ static struct target *target_for(struct targets *ts, const char *path) {
     return t;
 }
 
+/* The live deletion vector of a target (format 3). */
+static void note_dv(struct targets *ts, const struct fl_ice_data_file *df) {
+    for (int i = 0; i < ts->n; i++) {
+        struct target *t = &ts->t[i];
+        if (strcmp(t->path, df->referenced_data_file) != 0) continue;
+        fl_free(t->old_dv);
+        t->old_dv = fl_strdup(df->file_path);
+        t->old_off = df->content_offset;
+        t->old_size = df->content_size_in_bytes;
+        t->old_card = df->record_count;
+    }
+}
+
 static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     struct targets *ts = ctx;
+    if (e->status != FL_ICE_STATUS_DELETED && e->df.content == FL_ICE_CONTENT_POSITION_DELETES) {
+        if (e->df.has_content_range && e->df.referenced_data_file) {
+            note_dv(ts, &e->df);
+        } else if (!ts->pos_file) {
+            bool names = !e->df.referenced_data_file;
+            for (int i = 0; i < ts->n && !names; i++)
+                names = strcmp(ts->t[i].path, e->df.referenced_data_file) == 0;
+            if (names) ts->pos_file = ts->pos_file_own = fl_strdup(e->df.file_path);
+        }
+    }
     if (e->status == FL_ICE_STATUS_DELETED || e->df.content != FL_ICE_CONTENT_DATA) return 0;
     for (int i = 0; i < ts->n; i++) {
         struct target *t = &ts->t[i];
         if (t->found || strcmp(t->path, e->df.file_path) != 0) continue;
         t->found = 1;
+        t->spec_id = e->df.spec_id;
         t->npart = e->df.npartition;
         t->part = fl_calloc((size_t)t->npart + 1, sizeof(*t->part));
         size_t *off = fl_calloc((size_t)t->npart + 1, sizeof(size_t));
@@ -87,6 +121,53 @@ static fl_err_t sink_buf(void *ctx, const void *data, size_t len) {
     return fl_buf_append(ctx, data, len);
 }
 
+/* Format 3: one deletion vector per target, merged with its live one,
+ * all in one Puffin file (fl_ice_dv_write). */
+static fl_err_t write_dvs(struct fl_ice_table *tbl, struct targets *ts,
+                          struct fl_ice_data_file **out, int *nout, struct fl_error *err) {
+    struct fl_ice_dv_target *dt = fl_calloc((size_t)ts->n + 1, sizeof(*dt));
+    struct fl_ice_data_file *data = fl_calloc((size_t)ts->n + 1, sizeof(*data));
+    struct fl_buf file;
+    fl_buf_init(&file, (size_t)1 << 30);
+    fl_err_t rc = FL_OK;
+    for (int i = 0; i < ts->n && !rc; i++) {
+        struct target *t = &ts->t[i];
+        data[i].file_path = t->path;
+        data[i].spec_id = t->spec_id;
+        data[i].partition = t->part;
+        data[i].npartition = t->npart;
+        dt[i].data = &data[i];
+        dt[i].dv = fl_dv_new();
+        for (size_t k = 0; k < t->n && !rc; k++) rc = fl_dv_add(dt[i].dv, t->pos[k]);
+        if (rc) {
+            rc = fl_errf(err, rc, "data file %s: position %lld cannot be deleted", t->path,
+                         (long long)t->pos[0]);
+            break;
+        }
+        if (!t->old_dv) continue;
+        char key[FL_STORE_KEY_MAX + 1];
+        struct fl_dv *old = NULL;
+        rc = fl_ice_table_key(tbl, t->old_dv, key, sizeof(key), err);
+        if (!rc) rc = fl_store_get(tbl->store, key, &file, (size_t)1 << 30, err);
+        if (!rc)
+            rc = fl_ice_dv_from_file(&file, t->old_off, t->old_size, t->path, t->old_card, &old,
+                                     err);
+        if (!rc) rc = fl_dv_merge(dt[i].dv, old);
+        fl_dv_free(old);
+        if (rc) fl_err_prefix(err, "deletion vector %s of %s", t->old_dv, t->path);
+        dt[i].replaces = t->old_dv;
+        dt[i].replaces_offset = t->old_off;
+        fl_buf_reset(&file);
+    }
+    if (!rc) rc = fl_ice_dv_write(tbl, dt, ts->n, out, err);
+    if (!rc) *nout = ts->n;
+    for (int i = 0; i < ts->n; i++) fl_dv_free(dt[i].dv);
+    fl_free(dt);
+    fl_free(data);
+    fl_buf_fini(&file);
+    return rc;
+}
+
 /* Writes one position delete file per data file of ts (whose positions
  * are filled) into the store, without committing: *out gets the files
  * (caller finis each and frees the array). */
@@ -102,11 +183,29 @@ static fl_err_t write_targets(struct fl_ice_table *tbl, struct targets *ts,
     fl_err_t rc = fl_ice_table_files(tbl, tbl->meta->current_snapshot_id, NULL, on_entry, ts, err);
     if (rc) goto out;
     qsort(ts->t, (size_t)ts->n, sizeof(*ts->t), cmp_target);
+    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
+    for (int i = 0; i < ts->n; i++) {
+        if (!ts->t[i].found)
+            return fl_errf(err, FL_ERR_CORRUPT, "data file %s is not in the current snapshot",
+                           ts->t[i].path);
+        if (ts->t[i].npart != spec->nfields)
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "data file %s was written under another partition spec; deleting "
+                           "from it is not supported yet",
+                           ts->t[i].path);
+    }
+    /* a vector replaces every position delete of its data file, so the
+     * files' positions would have to be merged into it first */
+    if (tbl->meta->format_version >= 3 && ts->pos_file)
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "position delete file %s (from before format 3) may name the data files "
+                       "deleted from; merging it into deletion vectors is not supported yet",
+                       ts->pos_file);
+    if (tbl->meta->format_version >= 3) return write_dvs(tbl, ts, out, nout, err);
     /* one delete file per data file */
     if ((rc = fl_schema_parse(POS_SCHEMA, sizeof(POS_SCHEMA) - 1, &ps, err))) goto out;
     if ((rc = fl_batch_new(ps, 0, &pb, err))) goto out;
     dfs = fl_calloc((size_t)ts->n + 1, sizeof(*dfs));
-    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     for (int i = 0; i < ts->n && !rc; i++) {
         struct target *t = &ts->t[i];
         if (!t->found) {
@@ -176,9 +275,11 @@ static void targets_fini(struct targets *ts) {
         fl_free(ts->t[i].path);
         fl_free(ts->t[i].pos);
         fl_free(ts->t[i].part);
+        fl_free(ts->t[i].old_dv);
         fl_buf_fini(&ts->t[i].pbytes);
     }
     fl_free(ts->t);
+    fl_free(ts->pos_file_own);
 }
 
 static void target_add(struct target *t, int64_t pos) {

@@ -121,10 +121,13 @@ static fl_err_t apply_schema(void *ctx, struct fl_ice_meta *next, int attempt,
                 rc = fl_errf(err, FL_ERR_INVALID, "unknown type \"%s\"", c->type);
                 break;
             }
-            bool ok = (f->type == FL_TYPE_INT && to.type == FL_TYPE_LONG) ||
-                      (f->type == FL_TYPE_FLOAT && to.type == FL_TYPE_DOUBLE) ||
-                      (f->type == FL_TYPE_DECIMAL && to.type == FL_TYPE_DECIMAL &&
-                       to.scale == f->scale && to.precision >= f->precision);
+            bool opaque = to.opaque_type != NULL;
+            fl_free(to.opaque_type);
+            bool ok = !opaque && fl_field_is_exact(f) &&
+                      ((f->type == FL_TYPE_INT && to.type == FL_TYPE_LONG) ||
+                       (f->type == FL_TYPE_FLOAT && to.type == FL_TYPE_DOUBLE) ||
+                       (f->type == FL_TYPE_DECIMAL && to.type == FL_TYPE_DECIMAL &&
+                        to.scale == f->scale && to.precision >= f->precision));
             if (!ok) {
                 char from[48];
                 fl_type_format(f, from, sizeof(from));

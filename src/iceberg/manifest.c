@@ -116,8 +116,8 @@ static void map_field(struct fl_buf *b, const char *name, int id, int kid, int v
                   name, kid, vid, kid, vtype, vid, id);
 }
 
-static void entry_schema(const struct fl_schema *schema, const struct fl_ice_spec *spec,
-                         struct fl_buf *b) {
+static void entry_schema(int version, const struct fl_schema *schema,
+                         const struct fl_ice_spec *spec, struct fl_buf *b) {
     fl_buf_append_str(
         b,
         "{\"type\":\"record\",\"name\":\"manifest_entry\",\"fields\":["
@@ -171,8 +171,19 @@ static void entry_schema(const struct fl_schema *schema, const struct fl_ice_spe
         "\"element-id\":133}],\"default\":null,\"field-id\":132},"
         "{\"name\":\"equality_ids\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"int\","
         "\"element-id\":136}],\"default\":null,\"field-id\":135},"
-        "{\"name\":\"sort_order_id\",\"type\":[\"null\",\"int\"],\"default\":null,\"field-id\":140}"
-        "]},\"field-id\":2}]}");
+        "{\"name\":\"sort_order_id\",\"type\":[\"null\",\"int\"],\"default\":null,\"field-id\":"
+        "140}");
+    if (version >= 3)
+        fl_buf_append_str(
+            b, ",{\"name\":\"first_row_id\",\"type\":[\"null\",\"long\"],\"default\":null,"
+               "\"field-id\":142},"
+               "{\"name\":\"referenced_data_file\",\"type\":[\"null\",\"string\"],\"default\":"
+               "null,\"field-id\":143},"
+               "{\"name\":\"content_offset\",\"type\":[\"null\",\"long\"],\"default\":null,"
+               "\"field-id\":144},"
+               "{\"name\":\"content_size_in_bytes\",\"type\":[\"null\",\"long\"],\"default\":"
+               "null,\"field-id\":145}");
+    fl_buf_append_str(b, "]},\"field-id\":2}]}");
 }
 
 static const char MANIFEST_LIST_SCHEMA[] =
@@ -216,8 +227,11 @@ static const char MANIFEST_LIST_SCHEMA[] =
     "]},\"element-id\":508}],\"doc\":\"Summary for each "
     "partition\",\"default\":null,\"field-id\":507},"
     "{\"name\":\"key_metadata\",\"type\":[\"null\",\"bytes\"],\"doc\":\"Encryption key metadata "
-    "blob\",\"default\":null,\"field-id\":519}"
-    "]}";
+    "blob\",\"default\":null,\"field-id\":519}";
+/* format 3 adds, then the list's end */
+static const char MANIFEST_LIST_V3_TAIL[] =
+    ",{\"name\":\"first_row_id\",\"type\":[\"null\",\"long\"],\"doc\":\"Starting row ID to "
+    "assign to new rows in ADDED data files\",\"default\":null,\"field-id\":520}";
 
 /* ---- value helpers ---- */
 
@@ -342,6 +356,14 @@ static fl_err_t fill_entry(struct fl_avro_arena *ar, struct fl_avro_value *rec,
     }
     if (!rc && df->content != FL_ICE_CONTENT_POSITION_DELETES)
         rc = fl_avro_value_set_int(FIELD(d, 140), df->sort_order_id);
+    if (!FIELD(d, 142)) return rc; /* a format 2 manifest */
+    if (!rc && df->has_first_row_id) rc = fl_avro_value_set_long(FIELD(d, 142), df->first_row_id);
+    if (!rc && df->referenced_data_file)
+        rc = fl_avro_value_set_string(ar, FIELD(d, 143), df->referenced_data_file);
+    if (!rc && df->has_content_range) {
+        rc = fl_avro_value_set_long(FIELD(d, 144), df->content_offset);
+        if (!rc) rc = fl_avro_value_set_long(FIELD(d, 145), df->content_size_in_bytes);
+    }
     return rc;
 }
 
@@ -349,6 +371,15 @@ fl_err_t fl_ice_manifest_write(const struct fl_schema *schema, const struct fl_i
                                int content, const struct fl_ice_manifest_entry *entries, int n,
                                uint8_t **out, size_t *outlen, struct fl_ice_manifest_file *mf,
                                struct fl_error *err) {
+    return fl_ice_manifest_write_version(2, schema, spec, content, entries, n, out, outlen, mf,
+                                         err);
+}
+
+fl_err_t fl_ice_manifest_write_version(int format_version, const struct fl_schema *schema,
+                                       const struct fl_ice_spec *spec, int content,
+                                       const struct fl_ice_manifest_entry *entries, int n,
+                                       uint8_t **out, size_t *outlen,
+                                       struct fl_ice_manifest_file *mf, struct fl_error *err) {
     struct fl_buf sb, meta;
     fl_buf_init(&sb, FL_BUF_NOMAX);
     fl_buf_init(&meta, FL_BUF_NOMAX);
@@ -370,7 +401,7 @@ fl_err_t fl_ice_manifest_write(const struct fl_schema *schema, const struct fl_i
         fl_buf_init(&mf->partitions[i].upper, 4096);
     }
 
-    entry_schema(schema, spec, &sb);
+    entry_schema(format_version, schema, spec, &sb);
     if ((rc = fl_avro_schema_parse((const char *)sb.data, sb.len, &as, err))) goto out;
     if ((rc = fl_avro_writer_new(as, FL_AVRO_CODEC_DEFLATE, &w, err))) goto out;
     fl_buf_reset(&meta);
@@ -384,7 +415,8 @@ fl_err_t fl_ice_manifest_write(const struct fl_schema *schema, const struct fl_i
     if ((rc = fl_avro_writer_set_meta(w, "partition-spec", meta.data, meta.len, err))) goto out;
     snprintf(num, sizeof(num), "%d", spec->spec_id);
     if ((rc = fl_avro_writer_set_meta(w, "partition-spec-id", num, strlen(num), err))) goto out;
-    if ((rc = fl_avro_writer_set_meta(w, "format-version", "2", 1, err))) goto out;
+    const char *fv = format_version >= 3 ? "3" : "2";
+    if ((rc = fl_avro_writer_set_meta(w, "format-version", fv, 1, err))) goto out;
     const char *ct = content ? "deletes" : "data";
     if ((rc = fl_avro_writer_set_meta(w, "content", ct, strlen(ct), err))) goto out;
 
@@ -456,12 +488,25 @@ out:
 fl_err_t fl_ice_manifest_list_write(int64_t snapshot_id, int64_t parent_id, int64_t sequence_number,
                                     const struct fl_ice_manifest_file *files, int n, uint8_t **out,
                                     size_t *outlen, struct fl_error *err) {
+    return fl_ice_manifest_list_write_version(2, snapshot_id, parent_id, sequence_number, files, n,
+                                              out, outlen, err);
+}
+
+fl_err_t fl_ice_manifest_list_write_version(int format_version, int64_t snapshot_id,
+                                            int64_t parent_id, int64_t sequence_number,
+                                            const struct fl_ice_manifest_file *files, int n,
+                                            uint8_t **out, size_t *outlen, struct fl_error *err) {
     struct fl_avro_schema *as = NULL;
     struct fl_avro_writer *w = NULL;
     struct fl_avro_arena ar;
     fl_avro_arena_init(&ar, MANIFEST_ARENA_MAX);
-    fl_err_t rc =
-        fl_avro_schema_parse(MANIFEST_LIST_SCHEMA, sizeof(MANIFEST_LIST_SCHEMA) - 1, &as, err);
+    struct fl_buf sb;
+    fl_buf_init(&sb, FL_BUF_NOMAX);
+    fl_buf_append(&sb, MANIFEST_LIST_SCHEMA, sizeof(MANIFEST_LIST_SCHEMA) - 1);
+    if (format_version >= 3) fl_buf_append_str(&sb, MANIFEST_LIST_V3_TAIL);
+    fl_buf_append_str(&sb, "]}");
+    fl_err_t rc = fl_avro_schema_parse((const char *)sb.data, sb.len, &as, err);
+    fl_buf_fini(&sb);
     if (!rc) rc = fl_avro_writer_new(as, FL_AVRO_CODEC_DEFLATE, &w, err);
     char num[32];
     if (!rc) {
@@ -478,7 +523,8 @@ fl_err_t fl_ice_manifest_list_write(int64_t snapshot_id, int64_t parent_id, int6
         snprintf(num, sizeof(num), "%lld", (long long)sequence_number);
         rc = fl_avro_writer_set_meta(w, "sequence-number", num, strlen(num), err);
     }
-    if (!rc) rc = fl_avro_writer_set_meta(w, "format-version", "2", 1, err);
+    if (!rc)
+        rc = fl_avro_writer_set_meta(w, "format-version", format_version >= 3 ? "3" : "2", 1, err);
     for (int i = 0; i < n && !rc; i++) {
         const struct fl_ice_manifest_file *mf = &files[i];
         struct fl_avro_value rec;
@@ -497,6 +543,8 @@ fl_err_t fl_ice_manifest_list_write(int64_t snapshot_id, int64_t parent_id, int6
         if (!rc) rc = fl_avro_value_set_long(FIELD(&rec, 512), mf->added_rows_count);
         if (!rc) rc = fl_avro_value_set_long(FIELD(&rec, 513), mf->existing_rows_count);
         if (!rc) rc = fl_avro_value_set_long(FIELD(&rec, 514), mf->deleted_rows_count);
+        if (!rc && mf->has_first_row_id && FIELD(&rec, 520))
+            rc = fl_avro_value_set_long(FIELD(&rec, 520), mf->first_row_id);
         struct fl_avro_value *parts = FIELD(&rec, 507);
         if (!rc) rc = fl_avro_value_select(&ar, parts, FL_AVRO_ARRAY);
         if (!rc) rc = fl_avro_value_resize(&ar, parts, (size_t)mf->npartitions);
@@ -568,6 +616,8 @@ fl_err_t fl_ice_manifest_list_read(const uint8_t *data, size_t len,
         mf->sequence_number = get_long(FIELD(rec, 515), 0);
         mf->min_sequence_number = get_long(FIELD(rec, 516), 0);
         mf->added_snapshot_id = get_long(FIELD(rec, 503), 0);
+        mf->first_row_id = get_long(FIELD(rec, 520), FL_ICE_NULL_LONG);
+        mf->has_first_row_id = mf->first_row_id != FL_ICE_NULL_LONG;
         mf->added_files_count = (int32_t)get_long(FIELD(rec, 504), -1);
         mf->existing_files_count = (int32_t)get_long(FIELD(rec, 505), -1);
         mf->deleted_files_count = (int32_t)get_long(FIELD(rec, 506), -1);
@@ -718,6 +768,43 @@ static void read_map(struct metrics_acc *a, const struct fl_avro_value *slot, in
     }
 }
 
+/* Format 3 data_file fields: first_row_id (given, or inherited through
+ * *next_row_id), referenced_data_file (into *ref, reused per entry) and a
+ * deletion vector's content range, which must be whole. */
+static fl_err_t read_v3_fields(const struct fl_avro_value *d, struct fl_ice_manifest_entry *e,
+                               int64_t *next_row_id, char **ref, int idx, struct fl_error *err) {
+    int64_t frid = get_long(FIELD(d, 142), FL_ICE_NULL_LONG);
+    if (frid != FL_ICE_NULL_LONG) {
+        e->df.has_first_row_id = true;
+        e->df.first_row_id = frid;
+    } else if (e->df.content == FL_ICE_CONTENT_DATA && e->status != FL_ICE_STATUS_DELETED &&
+               *next_row_id != FL_ICE_NULL_LONG) {
+        e->df.has_first_row_id = true;
+        e->df.first_row_id = *next_row_id;
+        *next_row_id += e->df.record_count;
+    }
+    const struct fl_avro_value *rf = FIELD(d, 143);
+    if (rf && !fl_avro_value_is_null(rf) && rf->type->type == FL_AVRO_STRING) {
+        fl_free(*ref);
+        *ref = fl_strndup((const char *)rf->u.bytes.data, rf->u.bytes.len);
+        e->df.referenced_data_file = *ref;
+    }
+    int64_t off = get_long(FIELD(d, 144), FL_ICE_NULL_LONG);
+    int64_t size = get_long(FIELD(d, 145), FL_ICE_NULL_LONG);
+    if ((off == FL_ICE_NULL_LONG) != (size == FL_ICE_NULL_LONG) ||
+        (off != FL_ICE_NULL_LONG && (off < 0 || size < 0)))
+        return fl_errf(err, FL_ERR_CORRUPT,
+                       "manifest entry %d (%s): content_offset and content_size_in_bytes must "
+                       "both be set, and not negative",
+                       idx, e->df.file_path);
+    if (off != FL_ICE_NULL_LONG) {
+        e->df.has_content_range = true;
+        e->df.content_offset = off;
+        e->df.content_size_in_bytes = size;
+    }
+    return FL_OK;
+}
+
 fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len,
                               const struct fl_ice_manifest_file *mf, fl_ice_entry_fn fn, void *ctx,
                               struct fl_error *err) {
@@ -727,8 +814,11 @@ fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len,
     struct metrics_acc acc = {0};
     struct fl_ice_pval *pvals = NULL;
     size_t pcap = 0;
-    char *path = NULL;
+    char *path = NULL, *ref = NULL;
     int32_t *eq = NULL;
+    /* format 3: data files without first_row_id take the manifest's plus
+     * the rows of the live entries before them that had none */
+    int64_t next_row_id = mf && mf->has_first_row_id ? mf->first_row_id : FL_ICE_NULL_LONG;
     for (int idx = 0;; idx++) {
         const struct fl_avro_value *rec = NULL;
         rc = fl_avro_reader_next(r, &rec, err);
@@ -795,10 +885,12 @@ fl_err_t fl_ice_manifest_read(const uint8_t *data, size_t len,
             e.df.nequality = (int)eqv->n;
         }
         e.df.sort_order_id = (int32_t)get_long(FIELD(d, 140), 0);
+        if ((rc = read_v3_fields(d, &e, &next_row_id, &ref, idx, err))) break;
         if (fn(ctx, &e)) break;
     }
     fl_free(eq);
     fl_free(path);
+    fl_free(ref);
     fl_free(pvals);
     fl_free(acc.cols);
     fl_avro_reader_free(r);
@@ -845,8 +937,9 @@ fl_err_t fl_ice_table_put_manifest(struct fl_ice_table *tbl, const struct fl_ice
                                    struct fl_ice_manifest_file *out, struct fl_error *err) {
     uint8_t *data = NULL;
     size_t len = 0;
-    fl_err_t rc = fl_ice_manifest_write(fl_ice_meta_current_schema(tbl->meta), spec, content,
-                                        entries, n, &data, &len, out, err);
+    fl_err_t rc = fl_ice_manifest_write_version(tbl->meta->format_version,
+                                                fl_ice_meta_current_schema(tbl->meta), spec,
+                                                content, entries, n, &data, &len, out, err);
     if (!rc) {
         char uuid[37], name[128];
         fl_uuid_v4_text(uuid);
@@ -879,8 +972,8 @@ fl_err_t fl_ice_table_put_manifest_list(struct fl_ice_table *tbl, int64_t snapsh
     *loc = NULL;
     uint8_t *data = NULL;
     size_t len = 0;
-    fl_err_t rc =
-        fl_ice_manifest_list_write(snapshot_id, parent_id, seq, list, n, &data, &len, err);
+    fl_err_t rc = fl_ice_manifest_list_write_version(tbl->meta->format_version, snapshot_id,
+                                                     parent_id, seq, list, n, &data, &len, err);
     if (rc) return rc;
     char uuid[37], name[160];
     fl_uuid_v4_text(uuid);

@@ -6,8 +6,8 @@
  *
  * Reading goes by field-id, so manifests written by Java, Spark,
  * PyIceberg (format 1 or 2, old or new field names) all read the same;
- * sequence numbers and snapshot ids inherit from the manifest list entry
- * as the spec says.
+ * sequence numbers, snapshot ids and (format 3) first row ids inherit
+ * from the manifest list entry as the spec says.
  */
 #ifndef FL_ICEBERG_MANIFEST_H
 #define FL_ICEBERG_MANIFEST_H
@@ -57,6 +57,8 @@ struct fl_ice_manifest_file {
     int64_t added_rows_count, existing_rows_count, deleted_rows_count;
     struct fl_ice_field_summary *partitions;
     int npartitions;
+    bool has_first_row_id; /* format 3, data manifests: 520 first_row_id */
+    int64_t first_row_id;
 };
 
 void fl_ice_manifest_file_fini(struct fl_ice_manifest_file *mf);
@@ -70,10 +72,25 @@ fl_err_t fl_ice_manifest_write(const struct fl_schema *schema, const struct fl_i
                                uint8_t **out, size_t *outlen, struct fl_ice_manifest_file *mf,
                                struct fl_error *err);
 
+/* The same for format_version 3: the data_file record also carries
+ * first_row_id, referenced_data_file, content_offset and
+ * content_size_in_bytes (142-145), written when the entry has them. */
+fl_err_t fl_ice_manifest_write_version(int format_version, const struct fl_schema *schema,
+                                       const struct fl_ice_spec *spec, int content,
+                                       const struct fl_ice_manifest_entry *entries, int n,
+                                       uint8_t **out, size_t *outlen,
+                                       struct fl_ice_manifest_file *mf, struct fl_error *err);
+
 /* Writes a format-2 manifest list. */
 fl_err_t fl_ice_manifest_list_write(int64_t snapshot_id, int64_t parent_id, int64_t sequence_number,
                                     const struct fl_ice_manifest_file *files, int n, uint8_t **out,
                                     size_t *outlen, struct fl_error *err);
+
+/* The same for format_version 3: with first_row_id (520). */
+fl_err_t fl_ice_manifest_list_write_version(int format_version, int64_t snapshot_id,
+                                            int64_t parent_id, int64_t sequence_number,
+                                            const struct fl_ice_manifest_file *files, int n,
+                                            uint8_t **out, size_t *outlen, struct fl_error *err);
 
 /* Reads a manifest list; *files (n of them) are the caller's
  * (fl_ice_manifest_file_fini each, then fl_free the array). */

@@ -105,9 +105,9 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
     if (!json_is_object(d))
         return fl_errf(err, FL_ERR_INVALID, "table metadata is not a JSON object");
     if ((rc = need_int(d, "format-version", &v, err))) return rc;
-    if (v < 1 || v > 2)
+    if (v < 1 || v > 3)
         return fl_errf(err, FL_ERR_UNSUPPORTED,
-                       "table metadata format-version %lld is not supported (1 or 2)",
+                       "table metadata format-version %lld is not supported (1, 2 or 3)",
                        (long long)v);
     meta->format_version = (int)v;
     const char *uuid = json_string_value(json_object_get(d, "table-uuid"));
@@ -130,6 +130,10 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                                "table metadata: \"%s\" is required in format 2", v2_required[i]);
     }
     if ((rc = opt_int(d, "last-sequence-number", 0, &meta->last_sequence_number, err))) return rc;
+    if ((rc = opt_int(d, "next-row-id", 0, &meta->next_row_id, err))) return rc;
+    if (meta->next_row_id < 0)
+        return fl_errf(err, FL_ERR_INVALID, "table metadata: next-row-id %lld is negative",
+                       (long long)meta->next_row_id);
     if ((rc = need_int(d, "last-updated-ms", &meta->last_updated_ms, err))) return rc;
     if ((rc = need_int(d, "last-column-id", &v, err))) return rc;
     meta->last_column_id = (int32_t)v;
@@ -214,6 +218,12 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
             rc = fl_ice_json_i64(js, what, "sequence-number", FL_ICE_JSON_OPTIONAL, 0,
                                  &s->sequence_number, err);
         if (!rc) rc = fl_ice_json_i64(js, what, "schema-id", FL_ICE_JSON_OPTIONAL, -1, &v, err);
+        if (!rc)
+            rc = fl_ice_json_i64(js, what, "first-row-id", FL_ICE_JSON_NULLABLE, -1,
+                                 &s->first_row_id, err);
+        if (!rc)
+            rc = fl_ice_json_i64(js, what, "added-rows", FL_ICE_JSON_NULLABLE, -1, &s->added_rows,
+                                 err);
         if (rc) return rc;
         s->schema_id = (int32_t)v;
         s->manifest_list = json_string_value(json_object_get(js, "manifest-list"));
@@ -226,6 +236,11 @@ fl_err_t fl_ice_meta_rebuild(struct fl_ice_meta *meta, struct fl_error *err) {
                            (long long)s->snapshot_id);
         meta->nsnapshots++;
     }
+    /* required in format 3; an empty table without it (DuckDB wrote some)
+     * reads, since no row id was ever assigned */
+    if (meta->format_version >= 3 && ns > 0 && !json_object_get(d, "next-row-id"))
+        return fl_errf(err, FL_ERR_INVALID,
+                       "table metadata: \"next-row-id\" is required in format 3");
     if ((rc = fl_ice_json_i64(d, WHAT, "current-snapshot-id", FL_ICE_JSON_NULLABLE,
                               FL_ICE_NO_SNAPSHOT, &meta->current_snapshot_id, err)) ||
         (rc = check_refs_and_log(d, err)))
@@ -321,10 +336,20 @@ fl_err_t fl_ice_meta_new(const struct fl_schema *schema, const struct fl_ice_spe
     if (!spec) spec = &empty;
     fl_err_t rc = fl_ice_spec_bind(spec, schema, err);
     if (rc) return rc;
+    int version = 2;
+    for (int i = 0; i < nprops; i++) {
+        if (strcmp(props[i].key, "format-version") != 0) continue;
+        if (strcmp(props[i].value, "2") != 0 && strcmp(props[i].value, "3") != 0)
+            return fl_errf(err, FL_ERR_INVALID,
+                           "format-version \"%.20s\": floe creates format 2 or 3 tables",
+                           props[i].value);
+        version = props[i].value[0] - '0';
+    }
     char uuid[37];
     fl_uuid_v4_text(uuid);
     json_t *d = json_object();
-    json_object_set_new(d, "format-version", json_integer(2));
+    json_object_set_new(d, "format-version", json_integer(version));
+    if (version >= 3) json_object_set_new(d, "next-row-id", json_integer(0));
     json_object_set_new(d, "table-uuid", json_string(uuid));
     json_object_set_new(d, "location", json_string(location));
     json_object_set_new(d, "last-sequence-number", json_integer(0));
@@ -347,7 +372,8 @@ fl_err_t fl_ice_meta_new(const struct fl_schema *schema, const struct fl_ice_spe
     json_object_set_new(d, "sort-orders", orders);
     json_t *jp = json_object();
     for (int i = 0; i < nprops; i++)
-        json_object_set_new(jp, props[i].key, json_string(props[i].value));
+        if (strcmp(props[i].key, "format-version") != 0)
+            json_object_set_new(jp, props[i].key, json_string(props[i].value));
     json_object_set_new(d, "properties", jp);
     json_object_set_new(d, "current-snapshot-id", json_integer(-1));
     json_object_set_new(d, "refs", json_object());
@@ -488,6 +514,16 @@ fl_err_t fl_ice_meta_add_snapshot(struct fl_ice_meta *meta, const struct fl_ice_
     json_object_set_new(s, "summary", sum);
     json_object_set_new(s, "manifest-list", json_string(ns->manifest_list));
     json_object_set_new(s, "schema-id", json_integer(meta->current_schema_id));
+    if (meta->format_version >= 3) {
+        if (ns->added_rows < 0) {
+            json_decref(s);
+            return fl_errf(err, FL_ERR_INVALID, "snapshot %lld: added-rows %lld is negative",
+                           (long long)ns->snapshot_id, (long long)ns->added_rows);
+        }
+        json_object_set_new(s, "first-row-id", json_integer(meta->next_row_id));
+        json_object_set_new(s, "added-rows", json_integer(ns->added_rows));
+        json_object_set_new(d, "next-row-id", json_integer(meta->next_row_id + ns->added_rows));
+    }
     json_array_append_new(fl_ice_doc_member(d, "snapshots", 1), s);
     if (meta->format_version >= 2)
         json_object_set_new(d, "last-sequence-number", json_integer(seq));

@@ -7,8 +7,9 @@
  * fields floe does not model (statistics, encryption keys, unknown
  * future fields) survive a read-modify-write by floe unchanged. Typed
  * views (schemas, specs, snapshots, scalar fields) are rebuilt from the
- * document after every change. Formats 1 and 2 are read; floe writes
- * format 2 and upgrades v1 tables it commits to only when asked.
+ * document after every change. Formats 1, 2 and 3 are read; floe writes
+ * format 2, or 3 when a table is created with the property
+ * format-version=3, and upgrades tables it commits to only when asked.
  */
 #ifndef FL_ICEBERG_METADATA_H
 #define FL_ICEBERG_METADATA_H
@@ -31,6 +32,8 @@ struct fl_ice_snapshot {
     const char *manifest_list; /* NULL for v1 snapshots that list manifests */
     int32_t schema_id;         /* -1 when absent */
     const char *operation;     /* summary's operation, "" when absent */
+    int64_t first_row_id;      /* format 3 row lineage; -1 when absent */
+    int64_t added_rows;        /* format 3: row ids this snapshot assigned; -1 when absent */
 };
 
 struct fl_ice_meta {
@@ -38,6 +41,7 @@ struct fl_ice_meta {
     char table_uuid[37];
     const char *location;
     int64_t last_sequence_number;
+    int64_t next_row_id; /* format 3 row lineage (0 before format 3) */
     int64_t last_updated_ms;
     int32_t last_column_id;
     int32_t current_schema_id;
@@ -67,7 +71,9 @@ fl_err_t fl_ice_meta_parse(const char *json, size_t len, struct fl_ice_meta **ou
                            struct fl_error *err);
 
 /* New format-2 metadata for a table at location with schema (its ids
- * kept as given), spec (NULL = unpartitioned) and properties. */
+ * kept as given), spec (NULL = unpartitioned) and properties. The
+ * reserved property format-version ("2" or "3") picks the format and is
+ * not stored, as in Iceberg's catalogs. */
 fl_err_t fl_ice_meta_new(const struct fl_schema *schema, const struct fl_ice_spec *spec,
                          const char *location, const struct fl_ice_kv *props, int nprops,
                          int64_t now_ms, struct fl_ice_meta **out, struct fl_error *err);
@@ -111,6 +117,9 @@ struct fl_ice_new_snapshot {
     const char *operation; /* append, overwrite, delete, replace */
     const struct fl_ice_kv *summary;
     int nsummary;
+    /* format 3: the row ids the snapshot's new data manifests take,
+     * first_row_id = the table's next-row-id (ignored before format 3) */
+    int64_t added_rows;
 };
 
 /* Adds a snapshot with the next sequence number, points branch (NULL =

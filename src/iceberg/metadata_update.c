@@ -129,10 +129,12 @@ static fl_err_t upgrade_format_version(struct fl_ice_meta *meta, json_t *d, json
     int64_t v = 0;
     fl_err_t rc = fl_ice_json_i64(o, a, "format-version", FL_ICE_JSON_REQUIRED, 0, &v, err);
     if (rc) return rc;
-    if (v < meta->format_version || v > 2)
+    if (v < meta->format_version || v > 3)
         return fl_errf(err, FL_ERR_INVALID, "cannot change format version %d to %lld",
                        meta->format_version, (long long)v);
     json_object_set_new(d, "format-version", json_integer(v));
+    if (v >= 3 && !json_object_get(d, "next-row-id"))
+        json_object_set_new(d, "next-row-id", json_integer(0));
     return FL_OK;
 }
 
@@ -245,6 +247,19 @@ static fl_err_t add_snapshot(struct fl_ice_meta *meta, json_t *d, json_t *o, con
                        "Cannot add snapshot with sequence number %lld older than last sequence "
                        "number %lld",
                        (long long)seq, (long long)meta->last_sequence_number);
+    if (meta->format_version >= 3) {
+        /* row lineage, as Iceberg Java's TableMetadata.Builder checks it */
+        int64_t first = -1, added = -1;
+        rc = fl_ice_json_i64(sn, a, "first-row-id", FL_ICE_JSON_REQUIRED, -1, &first, err);
+        if (!rc) rc = fl_ice_json_i64(sn, a, "added-rows", FL_ICE_JSON_REQUIRED, -1, &added, err);
+        if (rc) return rc;
+        if (first < meta->next_row_id || added < 0)
+            return fl_errf(err, FL_ERR_INVALID,
+                           "%s: first-row-id %lld is behind the table's next-row-id %lld, or "
+                           "added-rows %lld is negative",
+                           a, (long long)first, (long long)meta->next_row_id, (long long)added);
+        json_object_set_new(d, "next-row-id", json_integer(meta->next_row_id + added));
+    }
     json_array_append_new(fl_ice_doc_member(d, "snapshots", 1), json_deep_copy(sn));
     if (seq > meta->last_sequence_number)
         json_object_set_new(d, "last-sequence-number", json_integer(seq));

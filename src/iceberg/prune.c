@@ -113,10 +113,18 @@ static const struct fl_ice_col_metrics *metrics(const struct fl_ice_data_file *d
     return NULL;
 }
 
+/* Bounds and partition values of timestamp_ns columns are nanoseconds
+ * (and opaque columns are never compared): no pruning on them. */
+static bool prunable(const struct fl_schema *schema, int32_t field_id) {
+    int idx = fl_schema_index_by_id(schema, field_id);
+    return idx < 0 || fl_field_is_exact(&schema->fields[idx]);
+}
+
 bool fl_ice_prune_file(const struct fl_schema *schema, const struct fl_ice_spec *spec,
                        const struct fl_ice_data_file *df, const struct fl_ice_pred *preds, int n) {
     for (int i = 0; i < n; i++) {
         const struct fl_ice_pred *p = &preds[i];
+        if (!prunable(schema, p->field_id)) continue;
         if (spec && !partition_may(spec, df, p)) return false;
         int idx = fl_schema_index_by_id(schema, p->field_id);
         const struct fl_ice_col_metrics *m = metrics(df, p->field_id);
@@ -147,6 +155,7 @@ bool fl_ice_prune_manifest(const struct fl_schema *schema, const struct fl_ice_s
     if (!spec || mf->content != 0) return true; /* delete manifests are never pruned */
     for (int i = 0; i < n; i++) {
         const struct fl_ice_pred *p = &preds[i];
+        if (!prunable(schema, p->field_id)) continue;
         for (int k = 0; k < spec->nfields && k < mf->npartitions; k++) {
             const struct fl_ice_part_field *pf = &spec->fields[k];
             if (pf->source_id != p->field_id || pf->transform.kind == FL_ICE_XF_VOID) continue;

@@ -14,15 +14,23 @@
  * partition tuple. Position delete rows and data files meet by store key
  * (fl_ice_table_key; root and key for a file outside the warehouse:
  * match_key), so any spelling of one location matches.
+ * Format 3 deletion vectors (a position delete entry with a content
+ * range: one deletion-vector-v1 blob of a Puffin file) name their one
+ * data file in referenced_data_file; at most one applies to a data file,
+ * and where one applies the position delete files do not (the vector
+ * already holds them).
  * Columns are matched by field id, so renamed columns read by id and
- * columns added after a file was written read as null; int->long and
- * float->double widen.
+ * columns added after a file was written read as their initial-default
+ * (format 3), else null; int->long and float->double widen.
  */
+#include "batch/batch_json.h"
 #include "core/mem.h"
+#include "iceberg/dvfile.h"
 #include "iceberg/fileread.h"
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +52,18 @@ struct plan_file {
     struct fl_buf pbytes;
     int32_t *eq_ids;
     int neq;
+    bool has_frid; /* format 3: the data file's first_row_id */
+    int64_t frid;
+    /* deletion vectors: the blob's range and the data file's store key */
+    bool is_dv;
+    int64_t dv_offset, dv_size, dv_card;
+    char *dv_ref; /* referenced_data_file as written */
+};
+
+struct dv_delete {
+    char *key; /* the data file's store key */
+    int64_t seq;
+    struct fl_dv *dv;
 };
 
 struct pos_delete {
@@ -77,11 +97,16 @@ struct fl_ice_scan {
     size_t npos, poscap;
     struct eq_delete *eq;
     int neq;
+    struct dv_delete *dvs; /* sorted by key once planned */
+    int ndv;
     /* reading state */
+    const struct fl_dv *cur_dv; /* the deletion vector of the open data file, or NULL */
+    bool lineage;               /* fl_ice_scan_want_lineage was called */
     int cur;
     struct fl_buf data;
     struct fl_ice_file_reader *r;
-    int *map; /* output column -> reader batch column, -1 = null, -2 = constant */
+    int *map; /* output column -> reader batch column, -1 = null, -2 = constant, -3 = default */
+    struct fl_batch *defaults;        /* one row: each output column's initial-default, else null */
     const struct fl_ice_pval **konst; /* -2 columns: the file's identity partition value */
     bool *skip;                       /* output columns not wanted (projection): read as null */
     int64_t row_base;                 /* position of the reader batch's first row in the file */
@@ -121,6 +146,8 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
     pf->format = e->df.file_format;
     pf->seq = e->sequence_number;
     pf->content = e->df.content;
+    pf->has_frid = e->df.has_first_row_id;
+    pf->frid = e->df.first_row_id;
     pf->spec_id = e->df.spec_id;
     /* partition values: identity ones stand in for columns a writer left
      * out of the data file (as Spark does for identity partitions) */
@@ -142,6 +169,13 @@ static void plan_add(struct fl_ice_scan *sc, const struct fl_ice_manifest_entry 
         pf->eq_ids = fl_calloc((size_t)e->df.nequality, sizeof(int32_t));
         memcpy(pf->eq_ids, e->df.equality_ids, sizeof(int32_t) * (size_t)e->df.nequality);
         pf->neq = e->df.nequality;
+    }
+    if (e->df.content == FL_ICE_CONTENT_POSITION_DELETES && e->df.has_content_range) {
+        pf->is_dv = true;
+        pf->dv_offset = e->df.content_offset;
+        pf->dv_size = e->df.content_size_in_bytes;
+        pf->dv_card = e->df.record_count;
+        pf->dv_ref = e->df.referenced_data_file ? fl_strdup(e->df.referenced_data_file) : NULL;
     }
     if (pf->content == FL_ICE_CONTENT_DATA)
         sc->ndata++;
@@ -252,6 +286,7 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
         fl_free(sc->files[i].path);
         fl_free(sc->files[i].key);
         fl_free(sc->files[i].eq_ids);
+        fl_free(sc->files[i].dv_ref);
         fl_free(sc->files[i].part);
         fl_buf_fini(&sc->files[i].pbytes);
     }
@@ -264,11 +299,17 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
         fl_schema_free(sc->eq[i].schema);
     }
     fl_free(sc->eq);
+    for (int i = 0; i < sc->ndv; i++) {
+        fl_free(sc->dvs[i].key);
+        fl_dv_free(sc->dvs[i].dv);
+    }
+    fl_free(sc->dvs);
     fl_ice_file_reader_free(sc->r);
     fl_buf_fini(&sc->data);
     fl_free(sc->map);
     fl_free(sc->konst);
     fl_free(sc->skip);
+    fl_batch_free(sc->defaults);
     fl_batch_free(sc->out);
     fl_free(sc->pos_out);
     for (int i = 0; i < sc->next; i++) {
@@ -314,6 +355,22 @@ fl_err_t fl_ice_scan_project_ids(struct fl_ice_scan *sc, const int32_t *ids, int
             if (ids[k] == sc->schema->fields[c].id) sc->skip[c] = false;
     }
     return FL_OK;
+}
+
+#define ROW_ID_FIELD 2147483540   /* _row_id */
+#define LAST_SEQ_FIELD 2147483539 /* _last_updated_sequence_number */
+
+fl_err_t fl_ice_scan_want_lineage(struct fl_ice_scan *sc, struct fl_error *err) {
+    if (sc->r || sc->cur >= 0)
+        return fl_errf(err, FL_ERR_INVALID, "row lineage must be asked for before the first batch");
+    sc->lineage = true;
+    return FL_OK;
+}
+
+void fl_ice_scan_lineage(const struct fl_ice_scan *sc, size_t row, int64_t *row_id, int64_t *seq) {
+    const struct plan_file *pf = &sc->files[sc->cur];
+    *row_id = pf->has_frid ? pf->frid + sc->pos_out[row] : -1;
+    *seq = pf->seq;
 }
 
 void fl_ice_scan_stats(const struct fl_ice_scan *sc, struct fl_ice_scan_stats *out) {
@@ -431,6 +488,60 @@ out:
     return rc;
 }
 
+static int dv_cmp(const void *a, const void *b) {
+    return strcmp(((const struct dv_delete *)a)->key, ((const struct dv_delete *)b)->key);
+}
+
+/* Reads the deletion vectors of the plan (each Puffin file once when its
+ * vectors are listed together) and sorts them by data file. */
+static fl_err_t load_dvs(struct fl_ice_scan *sc, struct fl_error *err) {
+    struct fl_buf b;
+    fl_buf_init(&b, FILE_MAX);
+    const char *loaded = NULL;
+    fl_err_t rc = FL_OK;
+    for (int i = 0; i < sc->nfiles && !rc; i++) {
+        const struct plan_file *pf = &sc->files[i];
+        if (!pf->is_dv) continue;
+        struct fl_dv *dv = NULL;
+        char key[FL_STORE_KEY_MAX + 1];
+        if (!loaded || strcmp(loaded, pf->path) != 0) {
+            loaded = NULL;
+            rc = get_object(sc, pf->path, &b, FILE_MAX, err);
+            if (!rc) loaded = pf->path;
+        }
+        if (!rc)
+            rc = fl_ice_dv_from_file(&b, pf->dv_offset, pf->dv_size, pf->dv_ref, pf->dv_card, &dv,
+                                     err);
+        if (!rc && fl_ice_table_key(sc->tbl, pf->dv_ref, key, sizeof(key), NULL) != FL_OK)
+            snprintf(key, sizeof(key), "%s", pf->dv_ref);
+        if (rc) {
+            fl_dv_free(dv);
+            fl_err_prefix(err, "deletion vector %s (offset %lld)", pf->path,
+                          (long long)pf->dv_offset);
+            break;
+        }
+        sc->dvs = fl_reallocarray(sc->dvs, (size_t)sc->ndv + 1, sizeof(*sc->dvs));
+        sc->dvs[sc->ndv++] = (struct dv_delete){fl_strdup(key), pf->seq, dv};
+    }
+    fl_buf_fini(&b);
+    if (rc || sc->ndv < 2) return rc;
+    qsort(sc->dvs, (size_t)sc->ndv, sizeof(*sc->dvs), dv_cmp);
+    for (int i = 1; i < sc->ndv; i++)
+        if (strcmp(sc->dvs[i - 1].key, sc->dvs[i].key) == 0)
+            return fl_errf(err, FL_ERR_CORRUPT,
+                           "two live deletion vectors for data file %s (at most one is allowed)",
+                           sc->dvs[i].key);
+    return FL_OK;
+}
+
+/* The deletion vector that applies to data file pf, or NULL. */
+static const struct fl_dv *dv_for(const struct fl_ice_scan *sc, const struct plan_file *pf) {
+    if (!pf->key || sc->ndv == 0) return NULL;
+    struct dv_delete k = {.key = pf->key};
+    const struct dv_delete *d = bsearch(&k, sc->dvs, (size_t)sc->ndv, sizeof(*sc->dvs), dv_cmp);
+    return d && d->seq >= pf->seq ? d->dv : NULL;
+}
+
 fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct fl_ice_scan **out,
                           struct fl_error *err) {
     return fl_ice_scan_open_where(tbl, snapshot_id, NULL, 0, out, err);
@@ -460,6 +571,40 @@ fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
 
 const struct fl_schema *fl_ice_scan_schema(const struct fl_ice_scan *sc) { return sc->schema; }
 
+/* The one-row batch of the output columns' initial-default values (the
+ * spec's JSON single-value serialization), or NULL when no column has one. */
+static fl_err_t build_defaults(struct fl_ice_scan *sc, struct fl_error *err) {
+    bool any = false;
+    for (int c = 0; c < sc->schema->nfields; c++) any |= !!sc->schema->fields[c].initial_default;
+    if (!any) return FL_OK;
+    fl_err_t rc = fl_batch_new(sc->schema, 1, &sc->defaults, err);
+    for (int c = 0; c < sc->schema->nfields && !rc; c++) {
+        const struct fl_field *f = &sc->schema->fields[c];
+        struct fl_col *col = &sc->defaults->cols[c];
+        json_t *v = f->initial_default && fl_type_is_primitive(f->type)
+                        ? json_loads(f->initial_default, JSON_DECODE_ANY, NULL)
+                        : NULL;
+        struct fl_jscalar j = {.kind = FL_JS_NULL};
+        if (json_is_boolean(v)) {
+            j.kind = FL_JS_BOOL;
+            j.b = json_is_true(v);
+        } else if (json_is_number(v)) {
+            j.kind = FL_JS_NUMBER; /* the text as written: exact for longs */
+            j.s = f->initial_default;
+            j.len = strlen(f->initial_default);
+        } else if (json_is_string(v)) {
+            j.kind = FL_JS_STRING;
+            j.s = json_string_value(v);
+            j.len = json_string_length(v);
+        }
+        rc = fl_col_append_jscalar(col, &j, err);
+        json_decref(v);
+        if (rc) fl_err_prefix(err, "initial-default of column %s", f->name);
+    }
+    if (!rc) rc = fl_batch_end_row(sc->defaults);
+    return rc;
+}
+
 static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as_of,
                           const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
                           void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err) {
@@ -474,6 +619,7 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as
     sc->cur = -1;
     fl_buf_init(&sc->data, FILE_MAX);
     fl_err_t rc = fl_batch_new(sc->schema, 0, &sc->out, err);
+    if (!rc) rc = build_defaults(sc, err);
     const struct fl_ice_snapshot *snap = snapshot_id == FL_ICE_NO_SNAPSHOT
                                              ? fl_ice_meta_current_snapshot(tbl->meta)
                                              : fl_ice_meta_snapshot(tbl->meta, snapshot_id);
@@ -482,8 +628,9 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as
     if (!rc && snap)
         rc = fl_ice_table_files(tbl, snap->snapshot_id, keep_manifest, on_entry, sc, err);
     for (int i = 0; i < sc->nfiles && !rc; i++)
-        if (sc->files[i].content != FL_ICE_CONTENT_DATA)
+        if (sc->files[i].content != FL_ICE_CONTENT_DATA && !sc->files[i].is_dv)
             rc = load_delete_file(sc, &sc->files[i], err);
+    if (!rc) rc = load_dvs(sc, err);
     if (!rc && sc->npos) qsort(sc->pos, sc->npos, sizeof(*sc->pos), pos_cmp);
     if (rc) {
         fl_ice_scan_free(sc);
@@ -583,6 +730,10 @@ static fl_err_t col_append_pval(struct fl_col *col, const struct fl_ice_pval *v)
     case FL_TYPE_FIXED:
         return fl_col_append_bytes(col, v->bytes, v->len);
     default:
+        if (col->field->nanos) { /* the partition value is in nanoseconds */
+            int64_t q = v->i64 / 1000;
+            return fl_col_append_i64(col, q - (v->i64 % 1000 < 0));
+        }
         return fl_col_append_i64(col, v->i64);
     }
 }
@@ -600,6 +751,12 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     }
     /* also need the equality-delete key columns, even if not in the output */
     const struct fl_schema *fs = fl_ice_file_reader_schema(sc->r);
+    if (sc->lineage && (fl_schema_index_by_id(fs, ROW_ID_FIELD) >= 0 ||
+                        fl_schema_index_by_id(fs, LAST_SEQ_FIELD) >= 0))
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "data file %s stores _row_id or _last_updated_sequence_number (a rewritten "
+                       "file); reading stored row lineage is not supported yet",
+                       pf->path);
     int32_t *ids = fl_calloc((size_t)sc->schema->nfields + 64, sizeof(int32_t));
     int nids = 0;
     fl_free(sc->map);
@@ -608,8 +765,17 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     sc->konst = fl_calloc((size_t)sc->schema->nfields + 1, sizeof(*sc->konst));
     const struct fl_ice_spec *fspec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
     for (int c = 0; c < sc->schema->nfields; c++) {
+        const struct fl_field *of = &sc->schema->fields[c];
         sc->map[c] = -1;
         if (sc->skip && sc->skip[c]) continue;
+        if (of->opaque_type && strcmp(of->opaque_type, "unknown") == 0) continue; /* always null */
+        if (of->opaque_type && fl_schema_index_by_id(fs, of->id) >= 0) {
+            fl_free(ids);
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "column \"%s\" has type %s, which floe cannot read yet; select the "
+                           "other columns",
+                           of->name, of->opaque_type);
+        }
         if (fl_schema_index_by_id(fs, sc->schema->fields[c].id) >= 0) {
             sc->map[c] = nids;
             ids[nids++] = sc->schema->fields[c].id;
@@ -621,6 +787,8 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
                 sc->map[c] = -2;
                 sc->konst[c] = &pf->part[k];
             }
+        if (sc->map[c] == -1 && sc->defaults && !fl_col_is_null(&sc->defaults->cols[c], 0))
+            sc->map[c] = -3;
     }
     for (int d = 0; d < sc->neq; d++)
         for (int k = 0; k < sc->eq[d].nids && nids < sc->schema->nfields + 64; k++) {
@@ -642,6 +810,8 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     for (int k = 0; k < sc->npreds && !rc; k++) {
         const struct fl_ice_pred *p = &sc->preds[k];
         if (fl_schema_index_by_id(fs, p->field_id) < 0) continue;
+        int oi = fl_schema_index_by_id(sc->schema, p->field_id);
+        if (oi >= 0 && !fl_field_is_exact(&sc->schema->fields[oi])) continue;
         struct fl_pq_pred pp = {.field_id = p->field_id};
         static const int ops[] = {[FL_ICE_OP_EQ] = FL_PQ_PRED_EQ,
                                   [FL_ICE_OP_LT] = FL_PQ_PRED_LT,
@@ -668,8 +838,17 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         rc = fl_ice_file_reader_add_pred(sc->r, &pp, err);
     }
     sc->row_base = 0;
+    sc->cur_dv = dv_for(sc, pf);
     if (rc) fl_err_prefix(err, "data file %s", pf->path);
     return rc;
+}
+
+/* One value of output column c that the data file does not have: its
+ * identity partition value, its initial-default, or null. */
+static fl_err_t append_missing(const struct fl_ice_scan *sc, int c, struct fl_col *oc) {
+    if (sc->map[c] == -2) return col_append_pval(oc, sc->konst[c]);
+    if (sc->map[c] == -3) return fl_col_append_from(oc, &sc->defaults->cols[c], 0);
+    return fl_col_append_null(oc);
 }
 
 fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct fl_error *err) {
@@ -700,7 +879,7 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
         }
         const struct plan_file *pf = &sc->files[sc->cur];
         fl_batch_reset(sc->out);
-        if (!sc->npos && !sc->neq && in->nrows) {
+        if (!sc->npos && !sc->neq && !sc->cur_dv && in->nrows) {
             /* no deletes: every row, a column at a time */
             for (int c = 0; c < sc->out->ncols && !rc; c++) {
                 struct fl_col *oc = &sc->out->cols[c];
@@ -708,9 +887,7 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
                     rc = fl_col_append_rows(oc, &in->cols[sc->map[c]], 0, in->nrows);
                     continue;
                 }
-                for (size_t row = 0; row < in->nrows && !rc; row++)
-                    rc = sc->map[c] == -2 ? col_append_pval(oc, sc->konst[c])
-                                          : fl_col_append_null(oc);
+                for (size_t row = 0; row < in->nrows && !rc; row++) rc = append_missing(sc, c, oc);
             }
             if (rc) {
                 fl_batch_reset(sc->out);
@@ -730,12 +907,13 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
         }
         for (size_t row = 0; row < in->nrows; row++) {
             int64_t pos = sc->row_base + (int64_t)row;
-            if (sc->npos && pf->key && pos_deleted(sc, pf->key, pos, pf->seq)) continue;
+            if (sc->cur_dv ? fl_dv_contains(sc->cur_dv, pos)
+                           : sc->npos && pf->key && pos_deleted(sc, pf->key, pos, pf->seq))
+                continue;
             if (sc->neq && eq_deleted(sc, in, row, pf)) continue;
             for (int c = 0; c < sc->out->ncols && !rc; c++)
-                rc = sc->map[c] == -2 ? col_append_pval(&sc->out->cols[c], sc->konst[c])
-                     : sc->map[c] < 0
-                         ? fl_col_append_null(&sc->out->cols[c])
+                rc = sc->map[c] < 0
+                         ? append_missing(sc, c, &sc->out->cols[c])
                          : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
             if (!rc) rc = fl_batch_end_row(sc->out);
             if (!rc) {

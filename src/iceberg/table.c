@@ -697,7 +697,41 @@ static void paths_clear(struct paths *ps) {
     *ps = (struct paths){0};
 }
 
+/* Format 3: at most one live deletion vector per data file. A commit
+ * adding floe's vector for a data file removes the live vector it merged
+ * (named by the new one's replaces_dv); a live vector for that data file
+ * that it did not merge (a concurrent writer's) is a conflict, since
+ * removing it would bring rows back and keeping it would leave two. */
+struct dv_swap {
+    fl_ice_file_pred_fn remove; /* the caller's, may be NULL */
+    void *remove_ctx;
+    const struct fl_ice_data_file *files; /* the commit's new files */
+    int n;
+    char *conflict; /* per attempt: a data file with a vector nobody merged */
+};
+
+static bool dv_swap_remove(void *ctx, const struct fl_ice_data_file *df) {
+    struct dv_swap *sw = ctx;
+    if (sw->remove && sw->remove(sw->remove_ctx, df)) return true;
+    if (df->content != FL_ICE_CONTENT_POSITION_DELETES || !df->has_content_range ||
+        !df->referenced_data_file)
+        return false;
+    for (int i = 0; i < sw->n; i++) {
+        const struct fl_ice_data_file *nf = &sw->files[i];
+        if (!nf->has_content_range || !nf->referenced_data_file ||
+            strcmp(nf->referenced_data_file, df->referenced_data_file) != 0)
+            continue;
+        if (nf->replaces_dv && strcmp(nf->replaces_dv, df->file_path) == 0 &&
+            nf->replaces_dv_offset == df->content_offset)
+            return true;
+        if (!sw->conflict) sw->conflict = fl_strdup(df->referenced_data_file);
+        return false;
+    }
+    return false;
+}
+
 struct files_change {
+    struct dv_swap *swap; /* format 3 commits adding deletion vectors, else NULL */
     struct fl_ice_table *tbl;
     struct staged_manifest *staged;
     int64_t id;
@@ -815,6 +849,24 @@ static fl_err_t rewrite_manifest(struct files_change *fc, const struct fl_ice_ma
     return rc;
 }
 
+/* Format 3 row lineage (format/spec.md, "Row Lineage"): each data
+ * manifest of the list without a first_row_id takes the table's next
+ * row ids, as many as its added and existing rows; returns how many
+ * were taken (the snapshot's added-rows). Nothing before format 3. */
+static int64_t assign_row_ids(const struct fl_ice_meta *next, struct fl_ice_manifest_file *list,
+                              int n) {
+    if (next->format_version < 3) return 0;
+    int64_t id = next->next_row_id;
+    for (int i = 0; i < n; i++) {
+        if (list[i].content != 0 || list[i].has_first_row_id) continue;
+        list[i].has_first_row_id = true;
+        list[i].first_row_id = id;
+        id += (list[i].added_rows_count > 0 ? list[i].added_rows_count : 0) +
+              (list[i].existing_rows_count > 0 ? list[i].existing_rows_count : 0);
+    }
+    return id - next->next_row_id;
+}
+
 /* Per attempt: the manifest list (the parent's manifests + ours) and the snapshot. */
 static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int attempt,
                                    struct fl_error *err) {
@@ -845,17 +897,30 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
     }
     fc->removed_records = fc->removed_size = fc->removed_data = 0;
     fc->removed_del = fc->removed_pos = fc->removed_eq = 0;
+    if (fc->swap) {
+        fl_free(fc->swap->conflict);
+        fc->swap->conflict = NULL;
+    }
     for (int i = 0; i < nold && !rc; i++) {
         int rewritten = 0;
         struct fl_ice_manifest_file nm;
         if (manifest_is_dead(&old[i])) continue;
-        if (fc->remove) rc = rewrite_manifest(fc, &old[i], seq, &nm, &rewritten, err);
+        /* deletion vectors alone remove only from delete manifests */
+        bool dv_only = fc->swap && !fc->swap->remove && old[i].content == 0;
+        if (fc->remove && !dv_only) rc = rewrite_manifest(fc, &old[i], seq, &nm, &rewritten, err);
         if (rewritten) {
             paths_push(&fc->written, nm.manifest_path);
             fl_ice_manifest_file_fini(&old[i]);
             old[i] = nm; /* freed with the others below */
         }
         all[nall++] = old[i];
+    }
+    if (!rc && fc->swap && fc->swap->conflict) {
+        fc->invalid = true;
+        rc = fl_errf(err, FL_ERR_CONFLICT,
+                     "a concurrent commit wrote a deletion vector for data file %s; plan the "
+                     "deletes again",
+                     fc->swap->conflict);
     }
     if (rc) {
         fl_free(all);
@@ -877,6 +942,7 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
         created += list[i].added_snapshot_id == fc->id;
         paths_push(&fc->listed, list[i].manifest_path);
     }
+    int64_t added_rows = assign_row_ids(next, list, nlist);
     if (!rc)
         rc = fl_ice_table_put_manifest_list(tbl, fc->id, parent, seq, attempt, list, nlist, &lloc,
                                             err);
@@ -937,7 +1003,8 @@ static fl_err_t files_change_apply(void *ctx, struct fl_ice_meta *next, int atte
                                                   : fc->added_data ? "overwrite"
                                                                    : "delete",
                                      .summary = sum,
-                                     .nsummary = nk};
+                                     .nsummary = nk,
+                                     .added_rows = added_rows};
     if (!rc) rc = fl_ice_meta_add_snapshot(next, &ns, NULL, NULL, err);
     if (!rc) fc->apply_failed = false;
     fl_free(sum);
@@ -1064,10 +1131,19 @@ fl_err_t fl_ice_table_commit_rw(struct fl_ice_table *tbl, const struct fl_ice_re
                               .data_seq = rw->data_sequence_number,
                               .validate = rw->validate,
                               .validate_ctx = rw->validate_ctx};
+    struct dv_swap swap = {rw->remove, rw->remove_ctx, files, n, NULL};
+    for (int i = 0; i < n && tbl->meta->format_version >= 3; i++)
+        if (files[i].has_content_range && files[i].referenced_data_file) {
+            fc.swap = &swap;
+            fc.remove = dv_swap_remove;
+            fc.remove_ctx = &swap;
+            break;
+        }
     if (!rc) {
         rc = fl_ice_table_commit_meta(tbl, files_change_apply, &fc, err);
         files_change_cleanup(&fc, rc);
     }
+    fl_free(swap.conflict);
     if (!rc && snapshot_id) *snapshot_id = id;
     for (int kind = 0; kind < 2; kind++)
         if (staged[kind].used) fl_ice_manifest_file_fini(&staged[kind].mf);

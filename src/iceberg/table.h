@@ -250,6 +250,15 @@ fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
 fl_err_t fl_ice_scan_project_ids(struct fl_ice_scan *scan, const int32_t *ids, int n,
                                  struct fl_error *err);
 
+/* Row lineage (format 3, format/spec.md "Row Lineage"): after this
+ * (before the first batch), fl_ice_scan_lineage gives each row's _row_id
+ * (its data file's first_row_id + its position; -1 when the file has no
+ * first_row_id) and _last_updated_sequence_number (the file's data
+ * sequence number). A data file that stores those columns (one a writer
+ * rewrote) fails the scan: stored values are not read yet. */
+fl_err_t fl_ice_scan_want_lineage(struct fl_ice_scan *scan, struct fl_error *err);
+void fl_ice_scan_lineage(const struct fl_ice_scan *scan, size_t row, int64_t *row_id, int64_t *seq);
+
 struct fl_ice_scan_stats {
     int64_t manifests_planned, manifests_skipped;
     int64_t files_planned, files_skipped, files_read;
@@ -287,16 +296,19 @@ typedef bool (*fl_ice_row_pred_fn)(void *ctx, const struct fl_batch *batch, size
 /* Deletes the rows of the current snapshot for which pred is true by
  * writing position delete files (one per affected data file, in its
  * partition) and committing them: the "delete"/"overwrite" the Iceberg
- * v2 merge-on-read way. *deleted gets the row count; no snapshot is
+ * v2 merge-on-read way. On a format 3 table: one deletion vector per
+ * affected data file instead, merged with its live one, which the same
+ * commit removes (delete.c). *deleted gets the row count; no snapshot is
  * made (and *snapshot_id is -1) when nothing matched. */
 fl_err_t fl_ice_table_delete_where(struct fl_ice_table *tbl, fl_ice_row_pred_fn pred, void *ctx,
                                    int64_t *deleted, int64_t *snapshot_id, struct fl_error *err);
 
 /* Writes position delete files for the n rows (paths[i], pos[i]) of the
  * current snapshot's data files (one file per data file, in its
- * partition) WITHOUT committing them: *out gets the files for a later
- * commit (the caller finis each with fl_ice_data_file_fini and frees the
- * array with fl_free). */
+ * partition; format 3: deletion vectors, as fl_ice_table_delete_where,
+ * whose commit removes the vectors they merged) WITHOUT committing them: *out gets the files for a
+ * later commit (the caller finis each with fl_ice_data_file_fini and frees the array with fl_free).
+ */
 fl_err_t fl_ice_table_write_position_deletes(struct fl_ice_table *tbl, const char *const *paths,
                                              const int64_t *pos, size_t n,
                                              struct fl_ice_data_file **out, int *nout,

@@ -39,9 +39,6 @@ const KNOWN_UNSUPPORTED = {
     'same relative location as lineitem_iceberg (gzip data behind it)'],
   'duckdb-iceberg/persistent/iceberg_v1_deprecated/default/legacy_v1': [/without a manifest list/,
     'format v1 snapshot with a "manifests" list instead of a manifest list'],
-  'duckdb-iceberg/persistent/timestamptz_ns': [/format-version 3/, 'format v3 (timestamptz_ns)'],
-  'duckdb-iceberg/persistent/legacy_bare_deletion_vector/warehouse/default/legacy_bare_deletion_vector': [/format-version 3/, 'format v3 (deletion vectors)'],
-  'duckdb-iceberg/persistent/iceberg_v1_repro/repro/merch_v1': [/format-version 3/, 'upgraded to format v3'],
   'duckdb-iceberg/persistent/column_mapping/warehouse/default.db/my_table': [/is relative and not under the table location/,
     'its data file is a path relative to the writer\'s working folder, outside the table location (nested columns themselves read)'],
   'duckdb-iceberg/persistent/equality_delete_cross_partition/warehouse/ns/t': [/no table metadata/, 'fixture holds a manifest only, no metadata JSON'],
@@ -91,6 +88,26 @@ describe('floe reads tables written by other engines', () => {
       sortRows([['4', 'd', '2025-01-04'], ['5', 'e', '2025-01-05']]));
     assert.deepEqual(sortRows(rowsOf(scan(path.join(DI, 'equality_deletes/warehouse/mydb/mytable_partitioned')), cols)),
       sortRows([['1', 'a', '2025-01-01'], ['4', 'd', '2025-01-04'], ['5', 'e', '2025-01-05']]));
+  });
+
+  test('duckdb-iceberg format 3: a deletion vector, initial-default values, timestamptz_ns', () => {
+    /* legacy_bare_deletion_vector.test: ids 1 and 3 (the vector deletes position 1) */
+    const dv = scan(path.join(DI, 'legacy_bare_deletion_vector/warehouse/default/legacy_bare_deletion_vector'));
+    assert.deepEqual(sortRows(rowsOf(dv, ['id', 'source'])), sortRows([['1', 'legacy'], ['3', 'legacy']]));
+    /* initial_default_all_types.test: the two rows written before the columns existed */
+    const d = scan(path.join(DI, 'add_columns_with_defaults/default.db/add_columns_with_defaults'));
+    const old = d.filter((r) => r.col1 !== 'test');
+    assert.equal(old.length, 2);
+    for (const r of old) {
+      assert.deepEqual([r.col_boolean, plain(r.col_integer), plain(r.col_long), r.col_decimal, r.col_date,
+        r.col_time, r.col_timestamp, r.col_string, r.col_fixed, r.col_binary],
+      [true, '342342', '-9223372036854775808', '12345.00', '2003-10-20', '00:00:00.012345',
+        '1970-01-01T00:00:00.012345', 'HELLO', '010203ff03', '0102']);
+    }
+    assert.equal(scan(path.join(DI, 'timestamptz_ns/metadata/v1.metadata.json')).length, 0);
+    /* iceberg_v1_existing_manifest_entry.test: v1 manifests under format 3 metadata */
+    assert.deepEqual(sortRows(rowsOf(scan(path.join(DI, 'iceberg_v1_repro/repro/merch_v1')), ['id', 'league', 'ats_qty'])),
+      sortRows([['2', 'nba', '20'], ['3', 'mlb', '30'], ['4', 'nhl', '40'], ['6', 'nba', '60']]));
   });
 
   test('duckdb-iceberg null_stats, uuid, name_mapping', () => {

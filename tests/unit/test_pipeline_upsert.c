@@ -98,8 +98,11 @@ static const char *A1 =
 static const char *A2 = "{\"uuid\":\"a\",\"status\":\"resubmission\",\"client_uuid\":\"c1\","
                         "\"specialist_uuid\":\"s1\"}";
 
+/* state: NULL, or the table's format-version ("3": the upserts' deletes
+ * are deletion vectors) */
 static void test_upsert(void **state) {
-    (void)state;
+    const char *format = *state;
+    struct fl_ice_kv props[] = {{"format-version", format}};
     char dir[] = "/tmp/floe-upsert-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char logdir[128], uri[128], caturi[128], cmd[256];
@@ -129,8 +132,9 @@ static void test_upsert(void **state) {
         fl_ice_spec_from_terms(schema, 0, terms, 1, FL_ICE_PARTITION_FIELD_ID_START, &spec, &err),
         FL_OK);
     assert_int_equal(fl_ice_table_create(st, fl_catalog_ice(cat), "default", "sessions", schema,
-                                         spec, NULL, 0, &tbl, &err),
+                                         spec, props, format ? 1 : 0, &tbl, &err),
                      FL_OK);
+    assert_int_equal(tbl->meta->format_version, format ? 3 : 2);
     fl_ice_table_free(tbl);
     fl_ice_spec_free(spec);
     fl_schema_free(schema);
@@ -313,6 +317,7 @@ static void test_identifier_key(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_upsert),
+        cmocka_unit_test_prestate(test_upsert, (void *)"3"),
         cmocka_unit_test(test_identifier_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
