@@ -233,12 +233,33 @@ static void show_pipe(const struct fl_up_pipe *up) {
     const struct fl_pipe_config *pc = &up->pc;
     printf("  - name: ");
     q(pc->name);
-    printf("\n    topic: ");
-    q(pc->topic);
+    if (pc->kafka) {
+        const struct fl_pipe_kafka_config *k = pc->kafka;
+        printf("\n    source:\n      kafka:\n        bootstrap: ");
+        q(k->bootstrap);
+        printf("\n        group: ");
+        q(k->group);
+        printf("\n        ");
+        qlist("topics", k->topics, k->ntopics);
+        printf("\n        properties: {");
+        for (int i = 0; i < k->nprops; i++) {
+            printf("%s", i ? ", " : "");
+            q(k->prop_keys[i]);
+            printf(": ");
+            if (strstr(k->prop_keys[i], "password") || strstr(k->prop_keys[i], "secret"))
+                printf("\"***\""); /* not shown */
+            else
+                q(k->prop_values[i]);
+        }
+        printf("}");
+    } else {
+        printf("\n    topic: ");
+        q(pc->topic);
+    }
     printf("\n    table: \"%s.%s\"", pc->ns, pc->table);
     printf("\n    commit_interval_ms: %lld\n    decode: %s\n", (long long)pc->commit_interval_ms,
            pc->decode == FL_PIPE_DECODE_POINTER ? "pointer" : "json");
-    printf("    # dead letters go to the topic %s.dlq\n", pc->topic);
+    printf("    # dead letters go to the topic %s.dlq\n", pc->kafka ? pc->name : pc->topic);
     printf("    ");
     qlist("key", pc->key, pc->nkey);
     printf("%s\n    ", pc->nkey ? "" : "  # none: the table's identifier fields, else append");

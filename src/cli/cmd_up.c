@@ -333,8 +333,12 @@ static int up_start_pipelines(struct up *u) {
             fprintf(stderr, "floe up: %s\n", u->err.msg);
             return 1;
         }
-        printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc->name, pc->topic, pc->ns,
-               pc->table);
+        if (pc->kafka)
+            printf("floe up: pipeline %s: kafka %s group %s -> table %s.%s\n", pc->name,
+                   pc->kafka->bootstrap, pc->kafka->group, pc->ns, pc->table);
+        else
+            printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc->name, pc->topic, pc->ns,
+                   pc->table);
     }
     return up_start_maint(u);
 }

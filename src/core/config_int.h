@@ -52,6 +52,9 @@ fl_err_t fl_config_maint_walk(struct walk *w, struct fl_config_maint *m, const c
 void fl_config_maint_fini(struct fl_config_maint *m);
 
 /* config_kafka.c: the kafka: section */
+/* config_source.c: pipelines[].source */
+fl_err_t fl_config_source_walk(struct walk *w, struct fl_config_pipeline *pl, yaml_node_t *n);
+void fl_config_source_fini(struct fl_config_pipeline *pl);
 fl_err_t fl_config_kafka_walk(struct walk *w, struct fl_config_kafka *k, yaml_node_t *n);
 void fl_config_kafka_fini(struct fl_config_kafka *k);
 
