@@ -41,9 +41,12 @@ struct fl_pipe_kafka_config {
 struct fl_ksrc_part {
     char *topic;
     int32_t partition;
-    int64_t base;  /* the table's next offset when the step began; -1 none recorded */
-    int64_t next;  /* the next offset to read; -1 not known yet (the group's or earliest) */
-    int64_t first; /* the first offset read by the running step; -1 none */
+    int64_t base; /* the table's next offset when the step began; -1 none recorded */
+    int64_t next; /* the next offset to read; -1 not known yet (the group's or earliest) */
+    /* the first offset fetched since the last commit (read, or dropped
+     * after an error): where a rewind goes back to when the table
+     * records nothing; -1 none */
+    int64_t first;
     bool assigned;
 };
 
