@@ -204,6 +204,8 @@ static void up_status_json(void *ctx, struct fl_buf *out) {
                 json_array_append_new(h, json_pack("[I,I]", (json_int_t)b, (json_int_t)hist[b]));
         fl_free(hist);
         json_object_set_new(last, "commit_ms_hist", h);
+        if (ps.partitions[0]) json_object_set_new(last, "partitions", json_string(ps.partitions));
+        if (ps.error[0]) json_object_set_new(last, "error", json_string(ps.error));
     }
     json_t *o = json_pack("{s:o,s:o}", "pipelines", arr, "tables", maint_status_json(us->maint));
     char *text = json_dumps(o, JSON_COMPACT);

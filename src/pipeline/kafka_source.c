@@ -314,6 +314,23 @@ void fl_ksrc_lag(struct fl_ksrc *k, int64_t *consumed, int64_t *lag) {
     }
 }
 
+void fl_ksrc_assigned_text(struct fl_ksrc *k, char *out, size_t outsz) {
+    size_t n = 0;
+    const char *last = NULL;
+    out[0] = 0;
+    for (int i = 0; i < k->nparts && n + 1 < outsz; i++) {
+        const struct fl_ksrc_part *p = &k->parts[i];
+        if (!p->assigned) continue;
+        bool same = last && !strcmp(last, p->topic);
+        int w = same ? snprintf(out + n, outsz - n, ",%d", (int)p->partition)
+                     : snprintf(out + n, outsz - n, "%s%s/%d", n ? " " : "", p->topic,
+                                (int)p->partition);
+        if (w < 0) break;
+        n += (size_t)w < outsz - n ? (size_t)w : outsz - n - 1;
+        last = p->topic;
+    }
+}
+
 void fl_ksrc_free(struct fl_ksrc *k) {
     if (!k) return;
     if (k->q) rd_kafka_queue_destroy(k->q);

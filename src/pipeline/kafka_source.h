@@ -88,6 +88,9 @@ fl_err_t fl_ksrc_rewind(struct fl_ksrc *k, struct fl_error *err);
 /* The sum over assigned partitions of next and of the high watermarks
  * (cached by librdkafka from fetches, no request) for floe status. */
 void fl_ksrc_lag(struct fl_ksrc *k, int64_t *consumed, int64_t *lag);
+/* This worker's assigned partitions as text, "topic/0,1,2 other/0"
+ * (cut to outsz - 1 bytes). */
+void fl_ksrc_assigned_text(struct fl_ksrc *k, char *out, size_t outsz);
 /* Leaves the group (consumer close) and frees. */
 void fl_ksrc_free(struct fl_ksrc *k);
 

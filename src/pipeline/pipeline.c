@@ -289,10 +289,15 @@ static void note_table(struct fl_pipe *p) {
         fl_ice_snapshot_summary(meta, meta->current_snapshot_id, "total-data-files");
     int64_t consumed = 0;
     for (int i = 0; i < p->npart; i++) consumed += p->next[i];
-    if (p->ks) fl_ksrc_lag(p->ks, &consumed, &p->klag);
+    char parts[sizeof(p->stats.partitions)] = "";
+    if (p->ks) {
+        fl_ksrc_lag(p->ks, &consumed, &p->klag);
+        fl_ksrc_assigned_text(p->ks, parts, sizeof(parts));
+    }
     pthread_mutex_lock(&p->mu);
     p->stats.consumed = consumed;
     p->stats.lag = p->klag;
+    memcpy(p->stats.partitions, parts, sizeof(parts));
     p->stats.snapshots = meta->nsnapshots;
     p->stats.last_commit_ms = snap ? snap->timestamp_ms : -1;
     p->stats.data_files = files ? strtoll(files, NULL, 10) : 0;
@@ -974,6 +979,16 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     }
     note_table(p);
     step_close(&s);
+    /* for floe status: the error until a step succeeds (a Kafka source's
+     * until it reads or owns a partition: librdkafka reports an unknown
+     * topic once, and it must not look like an idle pipeline) */
+    pthread_mutex_lock(&p->mu);
+    if (rc)
+        snprintf(p->stats.error, sizeof(p->stats.error), "%.*s", (int)sizeof(p->stats.error) - 1,
+                 err->msg);
+    else if (!p->ks || *records > 0 || p->stats.partitions[0])
+        p->stats.error[0] = 0;
+    pthread_mutex_unlock(&p->mu);
     return rc;
 }
 

@@ -103,6 +103,8 @@ struct fl_pipe_stats {
     int64_t commit_ms_p50, commit_ms_p99; /* 1 ms buckets, FL_PIPE_COMMIT_HIST_MS at most */
     int64_t commit_conflicts; /* retries after another writer (maintenance) committed first */
     const char *name, *topic, *ns, *table; /* the pipeline's, valid while it lives */
+    char error[256];                       /* the last step's error, "" when it succeeded */
+    char partitions[512]; /* Kafka source: this worker's, "topic/0,1,2 ..."; "" none */
 };
 
 #define FL_PIPE_COMMIT_HIST_MS 2000 /* latencies past it count in its last bucket */

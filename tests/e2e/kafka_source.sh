@@ -13,7 +13,9 @@
 # record is in the table exactly once (COUNT = COUNT DISTINCT id = all
 # produced), the _kafka_partition/_kafka_offset columns are distinct per
 # record, the table's last snapshot records every partition's offset,
-# the group's committed offsets in Kafka follow the table's, and each
+# the group's committed offsets in Kafka follow the table's, floe status
+# shows each worker's partitions, a worker subscribed to a topic the
+# cluster lacks shows the error in floe status and its log, and each
 # worker stops gracefully (exit 0: under ASan, no leak).
 # Env: FLOE_BIN, FLOE_SRC.
 set -euo pipefail
@@ -36,6 +38,7 @@ trap cleanup EXIT
 
 # the cluster: floe's Kafka port only
 cat > "$T/broker.yaml" <<'YAML'
+auto_create_topics: false
 topics:
   - {name: ks_events, partitions: 6}
 pipelines: []
@@ -74,10 +77,10 @@ pipelines:
 YAML
 check "config check" '"$FLOE" config check "$T/worker.yaml" >/dev/null'
 
-start_worker() { # i
-    local i=$1
+start_worker() { # i [config]
+    local i=$1 conf=${2:-$T/worker.yaml}
     wport[$i]=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-    "$FLOE" up -c "$T/worker.yaml" --data "$T/w$i" --listen "127.0.0.1:${wport[$i]}" \
+    "$FLOE" up -c "$conf" --data "$T/w$i" --listen "127.0.0.1:${wport[$i]}" \
         --kafka-listen 127.0.0.1:0 >>"$T/w$i.log" 2>&1 &
     wpid[$i]=$!
     for _ in $(seq 100); do curl -fs "http://127.0.0.1:${wport[$i]}/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -125,7 +128,30 @@ committed_ok() {
 check "group offsets committed to Kafka" committed_ok
 check "partitions were assigned from the table's offsets" 'cat "$T"/w*.log | grep -c "assigned ks_events/[0-9]* from the table" >/dev/null'
 echo "kafka_source: $(cat "$T"/w*.log | grep -c "commit refused" || true) commits refused, $(cat "$T"/w*.log | grep -c "records dropped" || true) steps dropped on revocation"
-for i in 1 2 3; do
+owns_partitions() { # i: floe status shows worker i's partitions (after any rebalance)
+    for _ in $(seq 60); do
+        "$FLOE" status --url "http://127.0.0.1:${wport[$1]}" 2>/dev/null | grep -c "partitions: ks_events/" >/dev/null && return 0
+        sleep 0.25
+    done
+    "$FLOE" status --url "http://127.0.0.1:${wport[$1]}" >&2; return 1
+}
+check "floe status shows a worker's partitions" 'owns_partitions 1'
+
+# an unknown topic: a clear error in floe status and the log, not a silent stall
+sed -e 's/topics: \[ks_events\]/topics: [ks_missing]/' -e 's/group: floe-ks/group: floe-missing/' \
+    -e 's/properties: {/properties: {topic.metadata.propagation.max.ms: "500", /' \
+    "$T/worker.yaml" >"$T/missing.yaml"
+start_worker 4 "$T/missing.yaml"
+missing_error() {
+    for _ in $(seq 60); do
+        "$FLOE" status --url "http://127.0.0.1:${wport[4]}" 2>/dev/null | grep -c "error: .*ks_missing" >/dev/null && return 0
+        sleep 0.25
+    done
+    "$FLOE" status --url "http://127.0.0.1:${wport[4]}" >&2; return 1
+}
+check "unknown topic: error in floe status" missing_error
+check "unknown topic: error in the log" 'grep -c "ERROR.*ks_missing" "$T/w4.log" >/dev/null'
+for i in 1 2 3 4; do
     kill -TERM "${wpid[$i]}"
     check "worker $i stops cleanly" 'wait "${wpid[$i]}"'
     unset "wpid[$i]"

@@ -98,8 +98,9 @@ static void produce(rd_kafka_t *rk, int first, int n) {
     assert_int_equal(rd_kafka_flush(rk, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
-static struct fl_pipe *kafka_pipe(struct env *e, const char *bootstrap, const char *group) {
-    static const char *const topics[] = {"mk"};
+static struct fl_pipe *kafka_pipe_of(struct env *e, const char *bootstrap, const char *group,
+                                     const char *topic) {
+    const char *topics[] = {topic};
     static const char *const keys[] = {"session.timeout.ms", "heartbeat.interval.ms"};
     static const char *const values[] = {"6000", "300"};
     struct fl_pipe_kafka_config kc = {.bootstrap = bootstrap,
@@ -118,6 +119,10 @@ static struct fl_pipe *kafka_pipe(struct env *e, const char *bootstrap, const ch
     struct fl_error err = {0};
     if (fl_pipe_new(e->log, e->st, e->cat, &pc, &p, &err)) fail_msg("%s", err.msg);
     return p;
+}
+
+static struct fl_pipe *kafka_pipe(struct env *e, const char *bootstrap, const char *group) {
+    return kafka_pipe_of(e, bootstrap, group, "mk");
 }
 
 /* Steps p until it has consumed want records in all, at most max steps
@@ -231,6 +236,7 @@ static void test_mock_cluster(void **state) {
     fl_ice_table_free(tbl);
     fl_pipe_free(a);
     fl_pipe_free(b);
+
     rd_kafka_destroy(prod);
     pipe_env_close(&e);
 }
