@@ -6,7 +6,8 @@
  * offsets, a worker that read a partition from an offset the table has
  * moved past (a zombie: here a second group holding the same partition)
  * is refused and goes back to the table's offset, a broker outage
- * pauses the pipeline without loss; and the offsets merge itself
+ * pauses the pipeline without loss, a new group subscribed by regex
+ * starts from the table's offsets, not the group's; and the offsets merge itself
  * (pipeline/offsets.h): other partitions kept, a stale base refused.
  */
 #include <setjmp.h>
@@ -236,6 +237,18 @@ static void test_mock_cluster(void **state) {
     fl_ice_table_free(tbl);
     fl_pipe_free(a);
     fl_pipe_free(b);
+
+    /* topics by regex, in a new group with no committed offsets: it
+     * starts from the table's offsets (not the earliest: nothing twice) */
+    struct fl_pipe *r = kafka_pipe_of(&e, boot, "gr", "^m.$");
+    produce(prod, 190, 10);
+    refused = 0;
+    assert_int_equal(step_until(r, 10, &refused), 10);
+    assert_int_equal(refused, 0);
+    assert_int_equal(steps(r, 1, 5, &refused), 0);
+    assert_int_equal(table_rows(&e, &distinct), 200);
+    assert_int_equal(distinct, 200);
+    fl_pipe_free(r);
 
     rd_kafka_destroy(prod);
     pipe_env_close(&e);
