@@ -53,9 +53,10 @@ fl_err_t fl_pipe_offsets_merge(const char *recorded, const char *topic,
     }
     json_object_foreach(o, k, v) {
         if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            fl_errf(err, FL_ERR_CORRUPT, "offsets of %s: partition %.32s is not an offset", topic,
+                    k); /* k lives in o */
             json_decref(o);
-            return fl_errf(err, FL_ERR_CORRUPT, "offsets of %s: partition %.32s is not an offset",
-                           topic, k);
+            return FL_ERR_CORRUPT;
         }
     }
     for (int i = 0; i < n; i++) {
