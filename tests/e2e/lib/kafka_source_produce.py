@@ -35,11 +35,17 @@ def produce(boot, topic, first, count, seconds):
     end = first + count
     while i < end:
         for j in range(i, min(i + per, end)):
-            p.produce(topic, key=str(j), value=json.dumps({"id": "r%d" % j, "n": j}),
-                      on_delivery=done)
+            while True:
+                try:
+                    p.produce(topic, key=str(j), value=json.dumps({"id": "r%d" % j, "n": j}),
+                              on_delivery=done)
+                    break
+                except BufferError:  # the local queue is full: let deliveries drain it
+                    p.poll(0.05)
         i = min(i + per, end)
         p.poll(0)
-        time.sleep(0.1)
+        if seconds > 0:
+            time.sleep(0.1)
     left = p.flush(30)
     if failed or left:
         print("produce: %d failed (%s), %d not delivered" % (len(failed), failed[:3], left),
