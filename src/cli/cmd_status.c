@@ -44,7 +44,10 @@ static void show_tables(json_t *tables) {
         if (geti(t, "last_run_ms") < 0) {
             printf("%-28s %9s %6s %6s %9s %-20s %8s %8s %s\n",
                    json_string_value(json_object_get(t, "table")), "-", "-", "-", "-",
-                   on ? "not yet" : "off", "-", "-", "");
+                   !on                      ? "off"
+                   : geti(t, "skipped") > 0 ? "another worker"
+                                            : "not yet",
+                   "-", "-", "");
             continue;
         }
         printf("%-28s %9lld %6lld %6lld %9lld %-20.19s %8lld %8lld %s (%lld ms)\n",

@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void up_usage(FILE *f) {
     fprintf(
@@ -154,8 +155,10 @@ static json_t *maint_status_json(struct fl_maint *m) {
                       (json_int_t)s.last_deleted, "expired_total", (json_int_t)s.expired_total,
                       "deleted_total", (json_int_t)s.deleted_total, "errors", (json_int_t)s.errors,
                       "result", result));
-        json_object_update_new(o, json_pack("{s:I,s:I}", "compacted", (json_int_t)s.last_compacted,
-                                            "compacted_total", (json_int_t)s.compacted_total));
+        json_object_update_new(o,
+                               json_pack("{s:I,s:I,s:I}", "compacted", (json_int_t)s.last_compacted,
+                                         "compacted_total", (json_int_t)s.compacted_total,
+                                         "skipped", (json_int_t)s.skipped));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -287,8 +290,18 @@ static int up_open_log(struct up *u) {
 
 /* Phase 3b: the maintenance thread over every table floe writes. */
 static int up_start_maint(struct up *u) {
-    if (fl_maint_new(u->store, u->cat, u->plan.maint, u->plan.nmaint, &u->maint, &u->err) ||
-        fl_maint_start(u->maint, &u->err)) {
+    if (fl_maint_new(u->store, u->cat, u->plan.maint, u->plan.nmaint, &u->maint, &u->err)) {
+        fprintf(stderr, "floe up: %s\n", u->err.msg);
+        return 1;
+    }
+    /* processes sharing a catalog maintain each table one at a time: a
+     * lease per table in the catalog, owned by host and data directory */
+    char host[256] = "", owner[256 + PATH_MAX];
+    gethostname(host, sizeof(host) - 1);
+    snprintf(owner, sizeof(owner), "%s:%s", host, u->plan.data_dir);
+    owner[255] = 0;
+    fl_maint_set_lease_owner(u->maint, owner);
+    if (fl_maint_start(u->maint, &u->err)) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);
         return 1;
     }

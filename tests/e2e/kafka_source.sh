@@ -14,7 +14,8 @@
 # produced), the _kafka_partition/_kafka_offset columns are distinct per
 # record, the table's last snapshot records every partition's offset,
 # the group's committed offsets in Kafka follow the table's, floe status
-# shows each worker's partitions, a worker subscribed to a topic the
+# shows each worker's partitions, maintenance runs on one worker at a
+# time (a lease in the catalog), a worker subscribed to a topic the
 # cluster lacks shows the error in floe status and its log, and each
 # worker stops gracefully (exit 0: under ASan, no leak).
 # Env: FLOE_BIN, FLOE_SRC.
@@ -56,6 +57,7 @@ W=(--warehouse "file://$T/wh" --catalog "$CAT")
 cat > "$T/worker.yaml" <<YAML
 warehouse: file://$T/wh
 catalog: $CAT
+maintenance: {interval: 2s}
 tables:
   - name: ks_events
     schema:
@@ -136,6 +138,20 @@ owns_partitions() { # i: floe status shows worker i's partitions (after any reba
     "$FLOE" status --url "http://127.0.0.1:${wport[$1]}" >&2; return 1
 }
 check "floe status shows a worker's partitions" 'owns_partitions 1'
+# maintenance runs on one worker at a time: a lease in the catalog
+maint_one() {
+    for i in 1 2 3; do curl -fs "http://127.0.0.1:${wport[$i]}/status"; echo; done | $PY -c '
+import json, sys
+ran = skipped = 0
+for line in sys.stdin:
+    if not line.strip(): continue
+    for t in json.loads(line)["tables"]:
+        ran += t["runs"] > 0
+        skipped += t["skipped"] > 0
+print("maintenance: %d workers ran it, %d skipped it" % (ran, skipped))
+sys.exit(0 if ran >= 1 and skipped >= 1 else 1)'
+}
+check "maintenance ran on one worker, the others skipped it (catalog lease)" maint_one
 
 # an unknown topic: a clear error in floe status and the log, not a silent stall
 sed -e 's/topics: \[ks_events\]/topics: [ks_missing]/' -e 's/group: floe-ks/group: floe-missing/' \
