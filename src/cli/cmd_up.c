@@ -34,6 +34,7 @@
 #include "pipeline/pipeline.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "ingest/backend_kafka.h"
 #include "ingest/backend_log.h"
 #include "ingest/coalesce.h"
 #include "ingest/ingest.h"
@@ -231,6 +232,7 @@ struct up {
     struct up_status ustat;
     struct fl_rest rest;
     struct fl_ingest_backend be, co;
+    bool be_kafka; /* be produces into an external cluster (log: {kafka: ...}) */
     struct fl_ingest *ing;
     struct fl_ingest_server *srv;
     struct fl_kafka *kafka;
@@ -373,7 +375,19 @@ static int up_start_server(struct up *u) {
     u->ustat = (struct up_status){u->pipes, u->npipes, u->maint};
     icfg->status = up_status_json;
     icfg->status_ctx = &u->ustat;
-    fl_ingest_backend_log_init(&u->be, u->log, u->store, &defaults);
+    const struct fl_config_ksource *lk = u->plan.cfg.log_kafka;
+    if (lk) { /* the front door produces into an external Kafka cluster */
+        if (fl_ingest_backend_kafka_init(&u->be, lk->bootstrap, (const char *const *)lk->prop_keys,
+                                         (const char *const *)lk->prop_values, lk->nprops, u->store,
+                                         &u->err)) {
+            fprintf(stderr, "floe up: %s\n", u->err.msg);
+            return 1;
+        }
+        u->be_kafka = true;
+        printf("floe up: HTTP ingest produces into kafka %s\n", lk->bootstrap);
+    } else {
+        fl_ingest_backend_log_init(&u->be, u->log, u->store, &defaults);
+    }
     /* concurrent single-event requests share one log append (coalesce.c) */
     fl_ingest_coalesce_init(&u->co, &u->be, (size_t)1 << 20);
     if (fl_ingest_new(icfg, &u->co, &u->ing, &u->err) ||
@@ -431,7 +445,8 @@ static void up_stop(struct up *u) {
     fl_catalog_free(u->cat);
     fl_ingest_free(u->ing);
     if (u->co.ctx) fl_ingest_coalesce_fini(&u->co);
-    if (u->be.ctx) fl_ingest_backend_log_fini(&u->be);
+    if (u->be.ctx && u->be_kafka) fl_ingest_backend_kafka_fini(&u->be);
+    if (u->be.ctx && !u->be_kafka) fl_ingest_backend_log_fini(&u->be);
     if (u->log) fl_log_close(u->log);
     fl_store_free(u->store);
     fl_up_plan_fini(&u->plan);

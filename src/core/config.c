@@ -79,6 +79,7 @@ void fl_config_fini(struct fl_config *cfg) {
         fl_config_maint_fini(&pl->maint);
     }
     fl_free(cfg->pipelines);
+    fl_config_ksource_free(cfg->log_kafka);
     fl_free(cfg->catalog);
     fl_free(cfg->path);
     fl_config_maint_fini(&cfg->maint);
@@ -200,6 +201,7 @@ static fl_err_t log_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
         return get_int(w, v, "log.max_disk_bytes", -1, INT64_MAX, &cfg->max_disk_bytes);
     if (!strcmp(key, "min_free_bytes"))
         return get_int(w, v, "log.min_free_bytes", 0, INT64_MAX, &cfg->min_free_bytes);
+    if (!strcmp(key, "kafka")) return fl_config_log_kafka_walk(w, &cfg->log_kafka, v);
     return unknown(w, kn, "log", key);
 }
 

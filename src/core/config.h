@@ -233,6 +233,10 @@ struct fl_config {
         int64_t header_bytes, body_bytes, records, connections, timeout_s, threads;
     } limits;
     int64_t max_disk_bytes, min_free_bytes;
+    /* log: {kafka: {bootstrap, properties}}: HTTP ingest produces into an
+     * external cluster (config_source.c); NULL = floe's own log. Its
+     * topics, group and the pipeline-only keys stay unset. */
+    struct fl_config_ksource *log_kafka;
     struct fl_config_topic *topics;
     int ntopics;
     struct fl_config_upload *uploads;

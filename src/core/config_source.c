@@ -23,8 +23,7 @@ static void free_list(char **v, int n) {
     fl_free(v);
 }
 
-void fl_config_source_fini(struct fl_config_pipeline *pl) {
-    struct fl_config_ksource *k = pl->kafka;
+void fl_config_ksource_free(struct fl_config_ksource *k) {
     if (!k) return;
     fl_free(k->bootstrap);
     fl_free(k->group);
@@ -32,6 +31,10 @@ void fl_config_source_fini(struct fl_config_pipeline *pl) {
     free_list(k->prop_keys, k->nprops);
     free_list(k->prop_values, k->nprops);
     fl_free(k);
+}
+
+void fl_config_source_fini(struct fl_config_pipeline *pl) {
+    fl_config_ksource_free(pl->kafka);
     pl->kafka = NULL;
 }
 
@@ -105,6 +108,25 @@ static fl_err_t source_pair(struct walk *w, void *ctx, const char *key, yaml_nod
         return fl_config_fail(w, v, "pipelines[].source.kafka.group",
                               "missing (the consumer group the workers share)");
     return FL_OK;
+}
+
+static fl_err_t log_kafka_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                               yaml_node_t *v) {
+    struct fl_config_ksource *k = ctx;
+    if (!strcmp(key, "bootstrap"))
+        return fl_config_get_str(w, v, "log.kafka.bootstrap", &k->bootstrap);
+    if (!strcmp(key, "properties"))
+        return fl_config_each_pair(w, v, "log.kafka.properties", prop_pair, k);
+    return fl_config_unknown(w, kn, "log.kafka", key);
+}
+
+fl_err_t fl_config_log_kafka_walk(struct walk *w, struct fl_config_ksource **out, yaml_node_t *n) {
+    if (*out) return fl_config_fail(w, n, "log.kafka", "given twice");
+    *out = fl_calloc(1, sizeof(**out));
+    fl_err_t rc = fl_config_each_pair(w, n, "log.kafka", log_kafka_pair, *out);
+    if (!rc && (!(*out)->bootstrap || !(*out)->bootstrap[0]))
+        return fl_config_fail(w, n, "log.kafka.bootstrap", "missing");
+    return rc;
 }
 
 fl_err_t fl_config_source_walk(struct walk *w, struct fl_config_pipeline *pl, yaml_node_t *n) {

@@ -3,7 +3,8 @@
  * config_source.c) and what the up plan makes of it (cli/up_plan.c):
  * bootstrap, topics or one regex, the group and the librdkafka
  * properties passed through; the name defaults to the group; no log
- * topic is ensured for it; and the refusals at FILE:LINE (missing keys,
+ * topic is ensured for it; `log: {kafka: {bootstrap, properties}}`; and
+ * the refusals at FILE:LINE (missing keys,
  * topic and source together, a window step, a regex among names, the
  * properties the pipeline owns).
  */
@@ -90,6 +91,25 @@ static void test_source(void **state) {
     fl_up_plan_fini(&plan);
 }
 
+static void test_log_kafka(void **state) {
+    (void)state;
+    struct fl_up_plan plan;
+    char msg[512];
+    assert_int_equal(plan_of("log:\n  kafka:\n    bootstrap: \"k:9092\"\n"
+                             "    properties: {linger.ms: 1, compression.type: zstd}\n"
+                             "pipelines: []\n",
+                             &plan, msg, sizeof(msg)),
+                     FL_OK);
+    const struct fl_config_ksource *k = plan.cfg.log_kafka;
+    assert_non_null(k);
+    assert_string_equal(k->bootstrap, "k:9092");
+    assert_int_equal(k->nprops, 2);
+    assert_string_equal(k->prop_values[1], "zstd");
+    fl_up_plan_fini(&plan);
+    refused("log: {kafka: {properties: {linger.ms: 1}}}\n", "log.kafka.bootstrap: missing");
+    refused("log: {kafka: {bootstrap: k, topics: [a]}}\n", "log.kafka");
+}
+
 static void test_refused(void **state) {
     (void)state;
     refused("pipelines:\n  - {source: {kafka: {topics: [a], group: g}}, table: d.t}\n",
@@ -120,6 +140,7 @@ static void test_refused(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_source),
+                                       cmocka_unit_test(test_log_kafka),
                                        cmocka_unit_test(test_refused)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
