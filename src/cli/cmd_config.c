@@ -106,6 +106,21 @@ static void qlist(const char *key, const char *const *v, int n) {
     printf("]");
 }
 
+/* librdkafka properties as "properties: {k: v, ...}", secrets hidden. */
+static void show_props(const char *const *keys, const char *const *values, int n) {
+    printf("properties: {");
+    for (int i = 0; i < n; i++) {
+        printf("%s", i ? ", " : "");
+        q(keys[i]);
+        printf(": ");
+        if (strstr(keys[i], "password") || strstr(keys[i], "secret"))
+            printf("\"***\""); /* not shown */
+        else
+            q(values[i]);
+    }
+    printf("}");
+}
+
 static void show_top(const struct fl_up_plan *plan) {
     const struct fl_ingest_config *icfg = &plan->icfg;
     printf("listen: ");
@@ -121,8 +136,18 @@ static void show_top(const struct fl_up_plan *plan) {
            "timeout_s: %u, threads: %u}\n",
            icfg->limits.header_bytes, icfg->limits.body_bytes, icfg->limits.records,
            icfg->limits.connections, icfg->limits.timeout_s, icfg->limits.threads);
-    printf("log: {max_disk_bytes: %lld, min_free_bytes: %lld}\n", (long long)plan->max_disk_bytes,
+    printf("log: {max_disk_bytes: %lld, min_free_bytes: %lld", (long long)plan->max_disk_bytes,
            (long long)plan->min_free_bytes);
+    const struct fl_config_ksource *lk = plan->cfg.log_kafka;
+    if (lk) {
+        printf(", kafka: {bootstrap: ");
+        q(lk->bootstrap);
+        printf(", ");
+        show_props((const char *const *)lk->prop_keys, (const char *const *)lk->prop_values,
+                   lk->nprops);
+        printf("}");
+    }
+    printf("}\n");
     const struct fl_kafka_config *k = &plan->kcfg;
     printf("kafka: {enabled: %s, listen: ", plan->kafka_enabled ? "true" : "false");
     q(plan->kafka_listen);
@@ -241,17 +266,9 @@ static void show_pipe(const struct fl_up_pipe *up) {
         q(k->group);
         printf("\n        ");
         qlist("topics", k->topics, k->ntopics);
-        printf("\n        properties: {");
-        for (int i = 0; i < k->nprops; i++) {
-            printf("%s", i ? ", " : "");
-            q(k->prop_keys[i]);
-            printf(": ");
-            if (strstr(k->prop_keys[i], "password") || strstr(k->prop_keys[i], "secret"))
-                printf("\"***\""); /* not shown */
-            else
-                q(k->prop_values[i]);
-        }
-        printf("}");
+        printf("\n        ");
+        show_props((const char *const *)k->prop_keys, (const char *const *)k->prop_values,
+                   k->nprops);
     } else {
         printf("\n    topic: ");
         q(pc->topic);
