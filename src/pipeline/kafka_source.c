@@ -28,6 +28,7 @@ struct fl_ksrc {
     struct fl_ksrc_part *parts;
     int nparts, cparts;
     bool revoked;
+    char error[512]; /* an error event the next poll returns; "" none */
     rd_kafka_message_t *msgs[BATCH_MSGS];
 };
 
@@ -99,6 +100,39 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+/* Whether a librdkafka error code is one no retry fixes (credentials,
+ * rights, a missing topic, a fatal error): the step fails with it. */
+static bool permanent(int e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__SSL:
+    case RD_KAFKA_RESP_ERR__FATAL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Error events (served inside the poll, on the pipeline's thread): a
+ * permanent one is kept for the poll to return, others logged (librdkafka
+ * retries them: a broker down, a connection lost). */
+static void error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaque) {
+    struct fl_ksrc *k = opaque;
+    char fatal[256];
+    if (e == RD_KAFKA_RESP_ERR__FATAL && rd_kafka_fatal_error(rk, fatal, sizeof(fatal)))
+        reason = fatal;
+    if (permanent(e))
+        snprintf(k->error, sizeof(k->error), "%s", reason);
+    else
+        fl_log(FL_LOG_WARN, "pipeline %s: kafka: %s", k->name, reason);
+}
+
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     (void)rk;
     fl_log(level <= 3   ? FL_LOG_ERROR
@@ -143,6 +177,7 @@ fl_err_t fl_ksrc_new(const struct fl_pipe_kafka_config *cfg, const char *name,
     rd_kafka_conf_set_opaque(conf, k);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
     char why[512];
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
     if (!k->rk) {
@@ -197,7 +232,7 @@ fl_err_t fl_ksrc_poll(struct fl_ksrc *k, int64_t max, int timeout_ms, fl_ksrc_re
                       void *ctx, int64_t *n, struct fl_error *err) {
     *n = 0;
     fl_err_t rc = FL_OK;
-    while (!rc && *n < max) {
+    while (!rc && *n < max && !k->error[0]) { /* an error event ends it */
         size_t want = max - *n < BATCH_MSGS ? (size_t)(max - *n) : BATCH_MSGS;
         ssize_t got = rd_kafka_consume_batch_queue(k->q, *n ? 0 : timeout_ms, k->msgs, want);
         if (got < 0)
@@ -206,14 +241,19 @@ fl_err_t fl_ksrc_poll(struct fl_ksrc *k, int64_t max, int timeout_ms, fl_ksrc_re
         if (got == 0) break;
         for (ssize_t i = 0; i < got; i++) {
             rd_kafka_message_t *m = k->msgs[i];
-            if (!rc && m->err) rc = message_error(k, m, err);
-            if (rc || m->err) {
+            if (m->err) {
+                if (!rc) rc = message_error(k, m, err);
                 rd_kafka_message_destroy(m);
                 continue;
             }
             struct fl_ksrc_part *p = find_part(k, rd_kafka_topic_name(m->rkt), m->partition, false);
             /* fetched before a revocation or a rewind: not ours to read */
             if (!p || !p->assigned || (p->next >= 0 && m->offset < p->next)) {
+                rd_kafka_message_destroy(m);
+                continue;
+            }
+            if (rc) { /* after an error: not read, but the rewind must cover it */
+                if (p->first < 0) p->first = m->offset;
                 rd_kafka_message_destroy(m);
                 continue;
             }
@@ -233,6 +273,10 @@ fl_err_t fl_ksrc_poll(struct fl_ksrc *k, int64_t max, int timeout_ms, fl_ksrc_re
             }
             rd_kafka_message_destroy(m);
         }
+    }
+    if (!rc && k->error[0]) {
+        rc = fl_errf(err, FL_ERR_IO, "kafka source %s: %s", k->name, k->error);
+        k->error[0] = 0;
     }
     return rc;
 }
