@@ -65,14 +65,7 @@ for i in range(500):
 sys.exit(1 if p.flush(30) else 0)
 PY
 check "the right password: every record once" 'wait_sql "SELECT COUNT(*), COUNT(DISTINCT id) FROM ks_good" "500,500"'
-bad_error() {
-    for _ in $(seq 80); do
-        "$FLOE" status --url "http://127.0.0.1:$FP" 2>/dev/null | grep -ci "error: .*auth" >/dev/null && return 0
-        sleep 0.25
-    done
-    "$FLOE" status --url "http://127.0.0.1:$FP" >&2; return 1
-}
-check "a wrong password: the error in floe status" bad_error
+check "a wrong password: the error in floe status" 'wait_status "http://127.0.0.1:$FP" "error: .*auth"'
 check "... and in the log" 'grep -ci "ERROR pipeline bad.*auth" "$T/w.log" >/dev/null'
 check "... and nothing in its table" '[ "$(sql "SELECT COUNT(*) FROM ks_bad")" = 0 ]'
 kill -TERM "$fpid"
