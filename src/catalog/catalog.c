@@ -71,6 +71,11 @@ static const char *const SCHEMA_SQL[] = {
     "catalog_name VARCHAR(255) NOT NULL, namespace VARCHAR(255) NOT NULL, "
     "property_key VARCHAR(255) NOT NULL, property_value VARCHAR(1000), "
     "PRIMARY KEY (catalog_name, namespace, property_key))",
+    /* floe's own (fl_catalog_lease): other catalogs' readers ignore it */
+    "CREATE TABLE IF NOT EXISTS floe_leases ("
+    "catalog_name VARCHAR(255) NOT NULL, lease_name VARCHAR(255) NOT NULL, "
+    "owner VARCHAR(255) NOT NULL, expires_ms BIGINT NOT NULL, "
+    "PRIMARY KEY (catalog_name, lease_name))",
 };
 
 static fl_err_t check_ns(const char *ns, struct fl_error *err) {
@@ -514,6 +519,38 @@ fl_err_t fl_catalog_table_commit(struct fl_catalog *cat, const char *ns, const c
     return fl_errf(err, FL_ERR_CONFLICT,
                    "table %s.%s was changed by another writer (expected %s, found %s)", ns, name,
                    expected, cur);
+}
+
+fl_err_t fl_catalog_lease(struct fl_catalog *cat, const char *name, const char *owner,
+                          int64_t now_ms, int64_t ttl_ms, bool *held, struct fl_error *err) {
+    *held = false;
+    if (!*name || strlen(name) > 255 || !*owner || strlen(owner) > 255)
+        return fl_errf(err, FL_ERR_INVALID, "lease %.64s: name and owner take 1 to 255 bytes",
+                       name);
+    char now[24], until[24];
+    snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+    snprintf(until, sizeof(until), "%lld", (long long)(now_ms + ttl_ms));
+    /* two single statements, each atomic: the first taker inserts; then
+     * the holder renews, or anyone takes an expired lease over */
+    const char *ins[] = {cat->name, name, owner, until};
+    struct fl_error e = {0};
+    fl_err_t rc = cat_exec(cat,
+                           "INSERT INTO floe_leases (catalog_name, lease_name, owner, expires_ms) "
+                           "VALUES (?, ?, ?, ?)",
+                           ins, 4, NULL, NULL, NULL, &e);
+    if (rc == FL_OK) {
+        *held = true;
+        return FL_OK;
+    }
+    if (rc != FL_ERR_EXISTS) return fl_errf(err, rc, "lease %s: %s", name, e.msg);
+    const char *up[] = {owner, until, cat->name, name, owner, now};
+    long ch = 0;
+    rc = cat_exec(cat,
+                  "UPDATE floe_leases SET owner = ?, expires_ms = ? WHERE catalog_name = ? AND "
+                  "lease_name = ? AND (owner = ? OR expires_ms < ?)",
+                  up, 6, NULL, NULL, &ch, err);
+    *held = !rc && ch == 1;
+    return rc;
 }
 
 fl_err_t fl_catalog_table_drop(struct fl_catalog *cat, const char *ns, const char *name,

@@ -25,7 +25,9 @@
 
 #include "core/err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct fl_catalog;
 struct fl_ice_catalog;
@@ -70,6 +72,13 @@ fl_err_t fl_catalog_table_load(struct fl_catalog *cat, const char *ns, const cha
 fl_err_t fl_catalog_table_commit(struct fl_catalog *cat, const char *ns, const char *name,
                                  const char *expected, const char *new_location,
                                  struct fl_error *err);
+/* A lease in the catalog (table floe_leases), for work one process of
+ * several sharing the catalog should do at a time (table maintenance):
+ * *held is true when owner now holds name until now_ms + ttl_ms - it was
+ * free, expired, or already owner's (renewed). Times are the callers'
+ * wall clocks in epoch ms: a ttl well above the hosts' clock skew. */
+fl_err_t fl_catalog_lease(struct fl_catalog *cat, const char *name, const char *owner,
+                          int64_t now_ms, int64_t ttl_ms, bool *held, struct fl_error *err);
 fl_err_t fl_catalog_table_drop(struct fl_catalog *cat, const char *ns, const char *name,
                                struct fl_error *err);
 fl_err_t fl_catalog_table_rename(struct fl_catalog *cat, const char *ns, const char *name,

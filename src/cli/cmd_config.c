@@ -106,6 +106,21 @@ static void qlist(const char *key, const char *const *v, int n) {
     printf("]");
 }
 
+/* librdkafka properties as "properties: {k: v, ...}", secrets hidden. */
+static void show_props(const char *const *keys, const char *const *values, int n) {
+    printf("properties: {");
+    for (int i = 0; i < n; i++) {
+        printf("%s", i ? ", " : "");
+        q(keys[i]);
+        printf(": ");
+        if (strstr(keys[i], "password") || strstr(keys[i], "secret"))
+            printf("\"***\""); /* not shown */
+        else
+            q(values[i]);
+    }
+    printf("}");
+}
+
 static void show_top(const struct fl_up_plan *plan) {
     const struct fl_ingest_config *icfg = &plan->icfg;
     printf("listen: ");
@@ -121,8 +136,18 @@ static void show_top(const struct fl_up_plan *plan) {
            "timeout_s: %u, threads: %u}\n",
            icfg->limits.header_bytes, icfg->limits.body_bytes, icfg->limits.records,
            icfg->limits.connections, icfg->limits.timeout_s, icfg->limits.threads);
-    printf("log: {max_disk_bytes: %lld, min_free_bytes: %lld}\n", (long long)plan->max_disk_bytes,
+    printf("log: {max_disk_bytes: %lld, min_free_bytes: %lld", (long long)plan->max_disk_bytes,
            (long long)plan->min_free_bytes);
+    const struct fl_config_ksource *lk = plan->cfg.log_kafka;
+    if (lk) {
+        printf(", kafka: {bootstrap: ");
+        q(lk->bootstrap);
+        printf(", ");
+        show_props((const char *const *)lk->prop_keys, (const char *const *)lk->prop_values,
+                   lk->nprops);
+        printf("}");
+    }
+    printf("}\n");
     const struct fl_kafka_config *k = &plan->kcfg;
     printf("kafka: {enabled: %s, listen: ", plan->kafka_enabled ? "true" : "false");
     q(plan->kafka_listen);
@@ -233,12 +258,25 @@ static void show_pipe(const struct fl_up_pipe *up) {
     const struct fl_pipe_config *pc = &up->pc;
     printf("  - name: ");
     q(pc->name);
-    printf("\n    topic: ");
-    q(pc->topic);
+    if (pc->kafka) {
+        const struct fl_pipe_kafka_config *k = pc->kafka;
+        printf("\n    source:\n      kafka:\n        bootstrap: ");
+        q(k->bootstrap);
+        printf("\n        group: ");
+        q(k->group);
+        printf("\n        ");
+        qlist("topics", k->topics, k->ntopics);
+        printf("\n        ");
+        show_props((const char *const *)k->prop_keys, (const char *const *)k->prop_values,
+                   k->nprops);
+    } else {
+        printf("\n    topic: ");
+        q(pc->topic);
+    }
     printf("\n    table: \"%s.%s\"", pc->ns, pc->table);
     printf("\n    commit_interval_ms: %lld\n    decode: %s\n", (long long)pc->commit_interval_ms,
            pc->decode == FL_PIPE_DECODE_POINTER ? "pointer" : "json");
-    printf("    # dead letters go to the topic %s.dlq\n", pc->topic);
+    printf("    # dead letters go to the topic %s.dlq\n", pc->kafka ? pc->name : pc->topic);
     printf("    ");
     qlist("key", pc->key, pc->nkey);
     printf("%s\n    ", pc->nkey ? "" : "  # none: the table's identifier fields, else append");

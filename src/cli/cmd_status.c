@@ -6,7 +6,9 @@
  * then one line per table floe writes: snapshots kept, live data files,
  * small ones (under a quarter of the target file size), files under
  * metadata/, and the last maintenance run (time, expired snapshots,
- * deleted files, result). --json prints the reply as it came.
+ * deleted files, result). Under a pipeline: the partitions this worker
+ * owns (a Kafka source) and the last step's error, when there is one. --json prints the reply as it
+ * came.
  */
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
@@ -42,7 +44,10 @@ static void show_tables(json_t *tables) {
         if (geti(t, "last_run_ms") < 0) {
             printf("%-28s %9s %6s %6s %9s %-20s %8s %8s %s\n",
                    json_string_value(json_object_get(t, "table")), "-", "-", "-", "-",
-                   on ? "not yet" : "off", "-", "-", "");
+                   !on                      ? "off"
+                   : geti(t, "skipped") > 0 ? "another worker"
+                                            : "not yet",
+                   "-", "-", "");
             continue;
         }
         printf("%-28s %9lld %6lld %6lld %9lld %-20.19s %8lld %8lld %s (%lld ms)\n",
@@ -114,6 +119,10 @@ int fl_cli_status(int argc, char **argv) {
                json_string_value(json_object_get(p, "table")), geti(p, "records_in"),
                geti(p, "rejected"), geti(p, "committed"), geti(p, "lag"),
                when && *when ? when : "-", geti(p, "snapshots"), geti(p, "files"));
+        const char *parts = json_string_value(json_object_get(p, "partitions"));
+        const char *error = json_string_value(json_object_get(p, "error"));
+        if (parts) printf("  partitions: %s\n", parts); /* a Kafka source: this worker's */
+        if (error) printf("  error: %s\n", error);
     }
     show_tables(json_object_get(o, "tables"));
     rc = 0;

@@ -34,6 +34,7 @@
 #include "pipeline/pipeline.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "ingest/backend_kafka.h"
 #include "ingest/backend_log.h"
 #include "ingest/coalesce.h"
 #include "ingest/ingest.h"
@@ -51,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void up_usage(FILE *f) {
     fprintf(
@@ -154,8 +156,10 @@ static json_t *maint_status_json(struct fl_maint *m) {
                       (json_int_t)s.last_deleted, "expired_total", (json_int_t)s.expired_total,
                       "deleted_total", (json_int_t)s.deleted_total, "errors", (json_int_t)s.errors,
                       "result", result));
-        json_object_update_new(o, json_pack("{s:I,s:I}", "compacted", (json_int_t)s.last_compacted,
-                                            "compacted_total", (json_int_t)s.compacted_total));
+        json_object_update_new(o,
+                               json_pack("{s:I,s:I,s:I}", "compacted", (json_int_t)s.last_compacted,
+                                         "compacted_total", (json_int_t)s.compacted_total,
+                                         "skipped", (json_int_t)s.skipped));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -204,6 +208,8 @@ static void up_status_json(void *ctx, struct fl_buf *out) {
                 json_array_append_new(h, json_pack("[I,I]", (json_int_t)b, (json_int_t)hist[b]));
         fl_free(hist);
         json_object_set_new(last, "commit_ms_hist", h);
+        if (ps.partitions[0]) json_object_set_new(last, "partitions", json_string(ps.partitions));
+        if (ps.error[0]) json_object_set_new(last, "error", json_string(ps.error));
     }
     json_t *o = json_pack("{s:o,s:o}", "pipelines", arr, "tables", maint_status_json(us->maint));
     char *text = json_dumps(o, JSON_COMPACT);
@@ -226,6 +232,7 @@ struct up {
     struct up_status ustat;
     struct fl_rest rest;
     struct fl_ingest_backend be, co;
+    bool be_kafka; /* be produces into an external cluster (log: {kafka: ...}) */
     struct fl_ingest *ing;
     struct fl_ingest_server *srv;
     struct fl_kafka *kafka;
@@ -285,8 +292,18 @@ static int up_open_log(struct up *u) {
 
 /* Phase 3b: the maintenance thread over every table floe writes. */
 static int up_start_maint(struct up *u) {
-    if (fl_maint_new(u->store, u->cat, u->plan.maint, u->plan.nmaint, &u->maint, &u->err) ||
-        fl_maint_start(u->maint, &u->err)) {
+    if (fl_maint_new(u->store, u->cat, u->plan.maint, u->plan.nmaint, &u->maint, &u->err)) {
+        fprintf(stderr, "floe up: %s\n", u->err.msg);
+        return 1;
+    }
+    /* processes sharing a catalog maintain each table one at a time: a
+     * lease per table in the catalog, owned by host and data directory */
+    char host[256] = "", owner[256 + PATH_MAX];
+    gethostname(host, sizeof(host) - 1);
+    snprintf(owner, sizeof(owner), "%s:%s", host, u->plan.data_dir);
+    owner[255] = 0;
+    fl_maint_set_lease_owner(u->maint, owner);
+    if (fl_maint_start(u->maint, &u->err)) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);
         return 1;
     }
@@ -333,8 +350,12 @@ static int up_start_pipelines(struct up *u) {
             fprintf(stderr, "floe up: %s\n", u->err.msg);
             return 1;
         }
-        printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc->name, pc->topic, pc->ns,
-               pc->table);
+        if (pc->kafka)
+            printf("floe up: pipeline %s: kafka %s group %s -> table %s.%s\n", pc->name,
+                   pc->kafka->bootstrap, pc->kafka->group, pc->ns, pc->table);
+        else
+            printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc->name, pc->topic, pc->ns,
+                   pc->table);
     }
     return up_start_maint(u);
 }
@@ -354,7 +375,19 @@ static int up_start_server(struct up *u) {
     u->ustat = (struct up_status){u->pipes, u->npipes, u->maint};
     icfg->status = up_status_json;
     icfg->status_ctx = &u->ustat;
-    fl_ingest_backend_log_init(&u->be, u->log, u->store, &defaults);
+    const struct fl_config_ksource *lk = u->plan.cfg.log_kafka;
+    if (lk) { /* the front door produces into an external Kafka cluster */
+        if (fl_ingest_backend_kafka_init(&u->be, lk->bootstrap, (const char *const *)lk->prop_keys,
+                                         (const char *const *)lk->prop_values, lk->nprops, u->store,
+                                         &u->err)) {
+            fprintf(stderr, "floe up: %s\n", u->err.msg);
+            return 1;
+        }
+        u->be_kafka = true;
+        printf("floe up: HTTP ingest produces into kafka %s\n", lk->bootstrap);
+    } else {
+        fl_ingest_backend_log_init(&u->be, u->log, u->store, &defaults);
+    }
     /* concurrent single-event requests share one log append (coalesce.c) */
     fl_ingest_coalesce_init(&u->co, &u->be, (size_t)1 << 20);
     if (fl_ingest_new(icfg, &u->co, &u->ing, &u->err) ||
@@ -412,7 +445,8 @@ static void up_stop(struct up *u) {
     fl_catalog_free(u->cat);
     fl_ingest_free(u->ing);
     if (u->co.ctx) fl_ingest_coalesce_fini(&u->co);
-    if (u->be.ctx) fl_ingest_backend_log_fini(&u->be);
+    if (u->be.ctx && u->be_kafka) fl_ingest_backend_kafka_fini(&u->be);
+    if (u->be.ctx && !u->be_kafka) fl_ingest_backend_log_fini(&u->be);
     if (u->log) fl_log_close(u->log);
     fl_store_free(u->store);
     fl_up_plan_fini(&u->plan);

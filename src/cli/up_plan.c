@@ -152,6 +152,18 @@ static void configured_pipe(const struct fl_config_pipeline *pl, struct fl_up_pi
     up->table = fl_strdup(dot + 1);
     pc->name = pl->name ? pl->name : pl->topic;
     pc->topic = pl->topic;
+    if (pl->kafka) {
+        const struct fl_config_ksource *k = pl->kafka;
+        up->kafka =
+            (struct fl_pipe_kafka_config){.bootstrap = k->bootstrap,
+                                          .group = k->group,
+                                          .topics = (const char *const *)k->topics,
+                                          .ntopics = k->ntopics,
+                                          .prop_keys = (const char *const *)k->prop_keys,
+                                          .prop_values = (const char *const *)k->prop_values,
+                                          .nprops = k->nprops};
+        pc->kafka = &up->kafka;
+    }
     pc->commit_interval_ms = pl->commit_interval_ms > 0 ? pl->commit_interval_ms : 1000;
     pc->decode = pl->decode > 0 ? FL_PIPE_DECODE_POINTER : FL_PIPE_DECODE_JSON;
     pc->nmap = pl->nmap;
@@ -312,7 +324,8 @@ fl_err_t fl_up_plan_build(struct fl_up_plan *plan, const char *conf_path, const 
         add_topic(plan, SEED_TOPICS[i]);
     for (int i = 0; i < icfg->nkinds; i++) add_topic(plan, icfg->kinds[i].topic);
     for (int i = 0; i < cfg->ntopics; i++) add_topic(plan, cfg->topics[i].name);
-    for (int i = 0; i < plan->npipes; i++) add_topic(plan, plan->pipes[i].pc.topic);
+    for (int i = 0; i < plan->npipes; i++)
+        if (plan->pipes[i].pc.topic) add_topic(plan, plan->pipes[i].pc.topic);
     return fl_up_plan_maint(plan, err);
 }
 

@@ -42,6 +42,7 @@ struct fl_up_pipe {
     struct fl_pipe_map_step *steps;
     struct fl_pipe_agg *aggs;
     struct fl_pipe_window_config wc;
+    struct fl_pipe_kafka_config kafka; /* pc.kafka: source.kafka, borrowing the plan's config */
 };
 
 struct fl_up_plan {

@@ -75,9 +75,11 @@ void fl_config_fini(struct fl_config *cfg) {
         }
         fl_free(pl->allowed);
         window_free(pl->window);
+        fl_config_source_fini(pl);
         fl_config_maint_fini(&pl->maint);
     }
     fl_free(cfg->pipelines);
+    fl_config_ksource_free(cfg->log_kafka);
     fl_free(cfg->catalog);
     fl_free(cfg->path);
     fl_config_maint_fini(&cfg->maint);
@@ -199,6 +201,7 @@ static fl_err_t log_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
         return get_int(w, v, "log.max_disk_bytes", -1, INT64_MAX, &cfg->max_disk_bytes);
     if (!strcmp(key, "min_free_bytes"))
         return get_int(w, v, "log.min_free_bytes", 0, INT64_MAX, &cfg->min_free_bytes);
+    if (!strcmp(key, "kafka")) return fl_config_log_kafka_walk(w, &cfg->log_kafka, v);
     return unknown(w, kn, "log", key);
 }
 
@@ -436,6 +439,7 @@ static fl_err_t pipeline_pair(struct walk *w, void *ctx, const char *key, yaml_n
     struct fl_config_pipeline *pl = ctx;
     if (!strcmp(key, "name")) return get_str(w, v, "pipelines[].name", &pl->name);
     if (!strcmp(key, "topic")) return get_str(w, v, "pipelines[].topic", &pl->topic);
+    if (!strcmp(key, "source")) return fl_config_source_walk(w, pl, v);
     if (!strcmp(key, "table")) return get_str(w, v, "pipelines[].table", &pl->table);
     if (!strcmp(key, "map")) return fl_config_map_walk(w, pl, v);
     if (!strcmp(key, "commit_interval_ms"))
@@ -476,7 +480,14 @@ static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t
             .commit_interval_ms = -1, .decode = -1, .maint = FL_CONFIG_MAINT_UNSET};
         fl_err_t rc = each_pair(w, item, "pipelines[]", pipeline_pair, pl);
         if (rc) return rc;
-        if (!pl->topic || !pl->table) return fail(w, item, "pipelines[]", "needs topic and table");
+        if ((!pl->topic && !pl->kafka) || !pl->table)
+            return fail(w, item, "pipelines[]", "needs topic (or source) and table");
+        if (pl->topic && pl->kafka)
+            return fail(w, item, "pipelines[]", "topic and source.kafka: give one");
+        if (pl->kafka && pl->window)
+            return fail(w, item, "pipelines[].window",
+                        "not with source.kafka yet (each worker would hold part of a window)");
+        if (pl->kafka && !pl->name) pl->name = fl_strdup(pl->kafka->group);
         if (!strchr(pl->table, '.'))
             return fail(w, item, "pipelines[].table", "must be NAMESPACE.NAME");
     }

@@ -153,8 +153,22 @@ struct fl_config_map {
     char *where;  /* "FILE:LINE" of the step, for errors found later */
 };
 
+/* A pipeline's source in an external Kafka cluster (config_source.c):
+ *   source: {kafka: {bootstrap: "host:9092", topics: [a, b] | "^regex",
+ *                    group: floe-weather, properties: {security.protocol: ...}}} */
+#define FL_CONFIG_SOURCE_TOPICS_MAX 256
+#define FL_CONFIG_SOURCE_PROPS_MAX 256
+struct fl_config_ksource {
+    char *bootstrap, *group;
+    char **topics; /* names, or one "^regex" */
+    int ntopics;
+    char **prop_keys, **prop_values; /* librdkafka properties, passed through */
+    int nprops;
+};
+
 struct fl_config_pipeline {
-    char *name, *topic, *table; /* table: NS.NAME */
+    char *name, *topic, *table;      /* table: NS.NAME; topic: of floe's log */
+    struct fl_config_ksource *kafka; /* source: {kafka: ...} instead of topic; NULL = none */
     int64_t commit_interval_ms;
     int decode;                /* -1 unset, 0 json, 1 pointer (FL_PIPE_DECODE_*'s values) */
     struct fl_config_map *map; /* map steps, in order */
@@ -219,6 +233,10 @@ struct fl_config {
         int64_t header_bytes, body_bytes, records, connections, timeout_s, threads;
     } limits;
     int64_t max_disk_bytes, min_free_bytes;
+    /* log: {kafka: {bootstrap, properties}}: HTTP ingest produces into an
+     * external cluster (config_source.c); NULL = floe's own log. Its
+     * topics, group and the pipeline-only keys stay unset. */
+    struct fl_config_ksource *log_kafka;
     struct fl_config_topic *topics;
     int ntopics;
     struct fl_config_upload *uploads;

@@ -52,6 +52,12 @@ fl_err_t fl_config_maint_walk(struct walk *w, struct fl_config_maint *m, const c
 void fl_config_maint_fini(struct fl_config_maint *m);
 
 /* config_kafka.c: the kafka: section */
+/* config_source.c: pipelines[].source */
+fl_err_t fl_config_source_walk(struct walk *w, struct fl_config_pipeline *pl, yaml_node_t *n);
+void fl_config_source_fini(struct fl_config_pipeline *pl);
+/* log.kafka: {bootstrap, properties} into *out (allocated) */
+fl_err_t fl_config_log_kafka_walk(struct walk *w, struct fl_config_ksource **out, yaml_node_t *n);
+void fl_config_ksource_free(struct fl_config_ksource *k);
 fl_err_t fl_config_kafka_walk(struct walk *w, struct fl_config_kafka *k, yaml_node_t *n);
 void fl_config_kafka_fini(struct fl_config_kafka *k);
 

@@ -194,8 +194,8 @@ fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *
 
 static fl_err_t appender_commit(struct fl_ice_appender *ap, const struct fl_ice_rewrite *rw,
                                 const char *operation, const struct fl_ice_data_file *extra,
-                                int nextra, const struct fl_ice_kv *summary, int nsummary,
-                                int64_t *snapshot_id, struct fl_error *err);
+                                int nextra, bool always, const struct fl_ice_kv *summary,
+                                int nsummary, int64_t *snapshot_id, struct fl_error *err);
 
 fl_err_t fl_ice_appender_commit(struct fl_ice_appender *ap, const struct fl_ice_kv *summary,
                                 int nsummary, int64_t *snapshot_id, struct fl_error *err) {
@@ -209,7 +209,7 @@ fl_err_t fl_ice_appender_commit_replace(struct fl_ice_appender *ap, fl_ice_file_
                                         int64_t *snapshot_id, struct fl_error *err) {
     struct fl_ice_rewrite rw = {
         .remove = remove, .remove_ctx = remove_ctx, .data_sequence_number = FL_ICE_NULL_LONG};
-    return appender_commit(ap, &rw, operation, NULL, 0, summary, nsummary, snapshot_id, err);
+    return appender_commit(ap, &rw, operation, NULL, 0, false, summary, nsummary, snapshot_id, err);
 }
 
 fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
@@ -223,8 +223,39 @@ fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
                                 .validate = nrefs ? fl_ice_delta_validate : NULL,
                                 .validate_ctx = &dc};
     fl_err_t rc =
-        appender_commit(ap, &rw, NULL, extra, nextra, summary, nsummary, snapshot_id, err);
+        appender_commit(ap, &rw, NULL, extra, nextra, false, summary, nsummary, snapshot_id, err);
     fl_ice_delta_check_fini(&dc);
+    return rc;
+}
+
+/* The row-delta validation, then the caller's check. */
+struct checked {
+    struct fl_ice_delta_check dc;
+    bool delta;
+    fl_ice_commit_check_fn check;
+    void *ctx;
+};
+
+static fl_err_t checked_validate(void *ctx, struct fl_ice_table *tbl, struct fl_error *err) {
+    struct checked *c = ctx;
+    fl_err_t rc = c->delta ? fl_ice_delta_validate(&c->dc, tbl, err) : FL_OK;
+    if (!rc && c->check) rc = c->check(c->ctx, tbl, err);
+    return rc;
+}
+
+fl_err_t fl_ice_appender_commit_checked(struct fl_ice_appender *ap,
+                                        const struct fl_ice_data_file *extra, int nextra,
+                                        int64_t base, const char *const *refs, int nrefs,
+                                        fl_ice_commit_check_fn check, void *check_ctx,
+                                        const struct fl_ice_kv *summary, int nsummary,
+                                        int64_t *snapshot_id, struct fl_error *err) {
+    struct checked c = {.delta = nrefs > 0, .check = check, .ctx = check_ctx};
+    fl_ice_delta_check_init(&c.dc, base, refs, nrefs);
+    struct fl_ice_rewrite rw = {
+        .data_sequence_number = FL_ICE_NULL_LONG, .validate = checked_validate, .validate_ctx = &c};
+    fl_err_t rc =
+        appender_commit(ap, &rw, NULL, extra, nextra, true, summary, nsummary, snapshot_id, err);
+    fl_ice_delta_check_fini(&c.dc);
     return rc;
 }
 
@@ -291,14 +322,18 @@ fl_err_t fl_ice_appender_write(struct fl_ice_appender *ap, struct fl_ice_data_fi
  * the borrowed `extra` files (copied shallowly after the owned ones). */
 static fl_err_t appender_commit(struct fl_ice_appender *ap, const struct fl_ice_rewrite *rw,
                                 const char *operation, const struct fl_ice_data_file *extra,
-                                int nextra, const struct fl_ice_kv *summary, int nsummary,
-                                int64_t *snapshot_id, struct fl_error *err) {
+                                int nextra, bool always, const struct fl_ice_kv *summary,
+                                int nsummary, int64_t *snapshot_id, struct fl_error *err) {
     if (snapshot_id) *snapshot_id = -1;
     struct fl_ice_data_file *dfs = fl_calloc((size_t)ap->nslots + (size_t)nextra + 1, sizeof(*dfs));
     int ndf = 0;
     fl_err_t rc = write_slots(ap, dfs, &ndf, err);
     for (int i = 0; i < nextra; i++) dfs[ndf + i] = extra[i]; /* borrowed: not fini'd below */
-    if (!rc && (ndf + nextra > 0 || rw->remove))
+    /* a checked commit checks against the table as it is now (a stale
+     * base would refuse what a newer commit allows); the slots, which
+     * point into the old metadata, are written by now */
+    if (!rc && always) rc = fl_ice_table_refresh(ap->tbl, err);
+    if (!rc && (ndf + nextra > 0 || rw->remove || always))
         rc = fl_ice_table_commit_rw(ap->tbl, rw, dfs, ndf + nextra, operation, summary, nsummary,
                                     snapshot_id, err);
     if (rc == FL_ERR_CONFLICT) /* refused or lost every attempt: nothing names them */

@@ -148,6 +148,26 @@ fl_err_t fl_ice_appender_commit_with(struct fl_ice_appender *ap,
                                      const char *const *refs, int nrefs,
                                      const struct fl_ice_kv *summary, int nsummary,
                                      int64_t *snapshot_id, struct fl_error *err);
+/* fl_ice_appender_commit_with, plus check: called on every attempt
+ * with tbl refreshed to the base the attempt builds on, after the
+ * row-delta validation and before the attempt's snapshot is built. An
+ * error from it refuses the commit (nothing of it stays referenced;
+ * with FL_ERR_CONFLICT the appender's data files are deleted too). check
+ * may rewrite the values of summary's entries (the caller owns them and
+ * keeps them alive): the attempt reads summary after check, so a value
+ * can be merged with the fresh base (a pipeline's per-partition offsets
+ * merged with other workers'). Unlike the others it commits a snapshot
+ * even without rows or extra files (the offsets move), and it refreshes
+ * tbl after writing the data files, so that the first attempt already
+ * checks against the catalog's current metadata. */
+typedef fl_err_t (*fl_ice_commit_check_fn)(void *ctx, struct fl_ice_table *tbl,
+                                           struct fl_error *err);
+fl_err_t fl_ice_appender_commit_checked(struct fl_ice_appender *ap,
+                                        const struct fl_ice_data_file *extra, int nextra,
+                                        int64_t base, const char *const *refs, int nrefs,
+                                        fl_ice_commit_check_fn check, void *check_ctx,
+                                        const struct fl_ice_kv *summary, int nsummary,
+                                        int64_t *snapshot_id, struct fl_error *err);
 /* Writes the staged rows as data files (one per partition) WITHOUT
  * committing them: *out gets the files (the caller finis each and frees
  * the array; the files are orphans until a commit names them). The

@@ -55,6 +55,7 @@ struct mtable {
 struct fl_maint {
     struct fl_store *st;
     struct fl_catalog *cat;
+    char *owner; /* the lease owner, NULL: no lease */
     struct mtable *tables;
     int n;
     pthread_t thread;
@@ -218,7 +219,10 @@ static fl_err_t measure(struct fl_maint *m, struct fl_ice_table *tbl,
 
 /* Runs t's actions and records the run. Runner thread (or
  * fl_maint_run_once's caller); takes mu only to publish the stats. */
+static bool lease_held(struct fl_maint *m, struct mtable *t);
+
 static void run_table(struct fl_maint *m, struct mtable *t) {
+    if (!lease_held(m, t)) return;
     int64_t t0 = fl_time_mono_us();
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
@@ -313,6 +317,35 @@ static void *maint_main(void *arg) {
     return NULL;
 }
 
+/* Whether this process may maintain t now: no lease asked for, or the
+ * catalog lease taken or renewed. A failed lease query skips the run
+ * too (counted as an error): two processes must not both go ahead. */
+static bool lease_held(struct fl_maint *m, struct mtable *t) {
+    if (!m->owner) return true;
+    char name[600];
+    snprintf(name, sizeof(name), "maintenance/%s.%s", t->t.ns, t->t.name);
+    int64_t ttl = 3 * t->t.pol.interval_ms > 30000 ? 3 * t->t.pol.interval_ms : 30000;
+    bool held = false;
+    struct fl_error err = {0};
+    fl_err_t rc =
+        fl_catalog_lease(m->cat, name, m->owner, fl_time_now_us() / 1000, ttl, &held, &err);
+    if (held) return true;
+    pthread_mutex_lock(&m->mu);
+    t->st.skipped++;
+    if (rc) {
+        t->st.errors++;
+        snprintf(t->st.last_error, sizeof(t->st.last_error), "%.*s",
+                 (int)sizeof(t->st.last_error) - 1, err.msg);
+    }
+    pthread_mutex_unlock(&m->mu);
+    return false;
+}
+
+void fl_maint_set_lease_owner(struct fl_maint *m, const char *owner) {
+    fl_free(m->owner);
+    m->owner = owner ? fl_strdup(owner) : NULL;
+}
+
 /* ---- life ---- */
 
 fl_err_t fl_maint_new(struct fl_store *st, struct fl_catalog *cat,
@@ -395,5 +428,6 @@ void fl_maint_free(struct fl_maint *m) {
     pthread_cond_destroy(&m->cond);
     pthread_mutex_destroy(&m->mu);
     fl_free(m->tables);
+    fl_free(m->owner);
     fl_free(m);
 }

@@ -84,6 +84,7 @@ struct fl_maint_stats {
     /* the table after the last run */
     int64_t snapshots, data_files, small_files, small_file_bytes, metadata_files;
     int64_t target_file_size; /* what "small" was measured against */
+    int64_t skipped;          /* runs left to another process holding the table's lease */
 };
 
 struct fl_maint;
@@ -93,6 +94,14 @@ struct fl_maint;
 fl_err_t fl_maint_new(struct fl_store *st, struct fl_catalog *cat,
                       const struct fl_maint_table *tables, int n, struct fl_maint **out,
                       struct fl_error *err);
+/* Several processes sharing the catalog (workers of one Kafka-source
+ * pipeline): before each table's run the runner takes or renews the
+ * catalog lease "maintenance/NS.NAME" as owner (fl_catalog_lease), for
+ * three intervals (at least 30 s); while another owner holds it the run
+ * is skipped (stats' skipped). owner is copied; the same owner after a
+ * restart (floe up uses host and data directory) takes its lease back at
+ * once. Without this call every run goes ahead. Before fl_maint_start. */
+void fl_maint_set_lease_owner(struct fl_maint *m, const char *owner);
 /* Starts the thread; a runner with no enabled table starts none. */
 fl_err_t fl_maint_start(struct fl_maint *m, struct fl_error *err);
 /* Runs every enabled table's actions once now, on the caller's thread

@@ -34,6 +34,7 @@
 #include "iceberg/prune.h"
 #include "iceberg/retention.h"
 #include "iceberg/table.h"
+#include "pipeline/offsets.h"
 #include "pipeline/pointer.h"
 #include "pipeline/upsert.h"
 #include "pipeline/window_pg.h"
@@ -68,6 +69,11 @@ struct fl_pipe {
     struct fl_pipe_pg *pg;      /* its PostgreSQL sink, or NULL */
     int win_stale;              /* a step failed: reload the windows first */
     struct fl_pipe_map *map;
+    /* Kafka source, or NULL (the log's topic) */
+    struct fl_ksrc *ks;
+    struct fl_ice_table *kfresh; /* the table as of a rebalance (fresh, not p->tbl mid-step) */
+    const char *cur_topic;       /* the topic of the record being decoded */
+    int64_t klag;                /* Kafka lag as of the last step */
     struct fl_pipe_stats stats;
     pthread_t thread;
     int running;
@@ -283,12 +289,41 @@ static void note_table(struct fl_pipe *p) {
         fl_ice_snapshot_summary(meta, meta->current_snapshot_id, "total-data-files");
     int64_t consumed = 0;
     for (int i = 0; i < p->npart; i++) consumed += p->next[i];
+    char parts[sizeof(p->stats.partitions)] = "";
+    if (p->ks) {
+        fl_ksrc_lag(p->ks, &consumed, &p->klag);
+        fl_ksrc_assigned_text(p->ks, parts, sizeof(parts));
+    }
     pthread_mutex_lock(&p->mu);
     p->stats.consumed = consumed;
+    p->stats.lag = p->klag;
+    memcpy(p->stats.partitions, parts, sizeof(parts));
     p->stats.snapshots = meta->nsnapshots;
     p->stats.last_commit_ms = snap ? snap->timestamp_ms : -1;
     p->stats.data_files = files ? strtoll(files, NULL, 10) : 0;
     pthread_mutex_unlock(&p->mu);
+}
+
+/* Kafka source: where an assigned partition starts (kafka_source.h's
+ * start callback), the offset the table records, read from a fresh load
+ * of the table (p->tbl is the running step's; a rebalance comes inside
+ * its poll), loaded once per poll. -1 when the table records none or
+ * cannot be read (then the group's offset, which lags the table's: the
+ * commit check refuses what that would write twice). */
+static int64_t kafka_start(void *ctx, const char *topic, int32_t partition) {
+    struct fl_pipe *p = ctx;
+    struct fl_error e = {0};
+    if (!p->kfresh &&
+        fl_ice_table_load(p->st, fl_catalog_ice(p->cat), p->ns, p->table, &p->kfresh, &e)) {
+        fl_log(FL_LOG_ERROR, "pipeline %s: %s", p->name, e.msg);
+        return -1;
+    }
+    return fl_pipe_offsets_get(fl_pipe_offsets_recorded(p->kfresh->meta, topic), partition);
+}
+
+static void kafka_fresh_done(struct fl_pipe *p) {
+    fl_ice_table_free(p->kfresh);
+    p->kfresh = NULL;
 }
 
 fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog *cat,
@@ -298,22 +333,27 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     p->st = st;
     p->cat = cat;
     p->name = fl_strdup(cfg->name ? cfg->name : cfg->topic);
-    p->topic = fl_strdup(cfg->topic);
+    p->topic = fl_strdup(cfg->kafka ? p->name : cfg->topic); /* kafka: names the dead letters */
+    p->cur_topic = p->topic;
     p->ns = fl_strdup(cfg->ns);
     p->table = fl_strdup(cfg->table);
     if (cfg->dlq_topic)
         p->dlq = fl_strdup(cfg->dlq_topic);
     else {
-        size_t n = strlen(cfg->topic) + 8;
+        size_t n = strlen(p->topic) + 8;
         p->dlq = fl_malloc(n);
-        snprintf(p->dlq, n, "%s.dlq", cfg->topic);
+        snprintf(p->dlq, n, "%s.dlq", p->topic);
     }
     p->interval_ms = cfg->commit_interval_ms > 0 ? cfg->commit_interval_ms : 1000;
     p->max_records = cfg->max_batch_records > 0 ? cfg->max_batch_records : 1000000;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    fl_err_t rc = fl_log_topic_describe(log, cfg->topic, &p->npart, NULL, NULL, 0, err);
-    if (!rc && (p->npart < 1 || p->npart > FL_LOG_MAX_PARTITIONS))
+    fl_err_t rc = cfg->kafka && cfg->window
+                      ? fl_errf(err, FL_ERR_INVALID, "a window step needs floe's log as source")
+                  : cfg->kafka
+                      ? FL_OK
+                      : fl_log_topic_describe(log, cfg->topic, &p->npart, NULL, NULL, 0, err);
+    if (!rc && !cfg->kafka && (p->npart < 1 || p->npart > FL_LOG_MAX_PARTITIONS))
         rc = fl_errf(err, FL_ERR_LIMIT, "topic %s has %d partitions", cfg->topic, p->npart);
     if (!rc) {
         struct fl_log_topic_config dc;
@@ -328,9 +368,10 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     else if (!rc)
         rc = fl_ice_table_load(st, fl_catalog_ice(cat), cfg->ns, cfg->table, &p->tbl, err);
     if (!rc) {
-        p->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
+        p->next = fl_calloc((size_t)p->npart + 1, sizeof(int64_t));
         load_offsets(p);
     }
+    if (!rc && cfg->kafka) rc = fl_ksrc_new(cfg->kafka, p->name, kafka_start, p, &p->ks, err);
     if (!rc && !cfg->window) rc = resolve_key(p, cfg, err);
     /* map steps and rules name columns of what is decoded: the table's,
      * or the window's input */
@@ -365,7 +406,7 @@ struct dead_letter {
 static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_decoded *rec,
                             const char *reason, struct fl_error *err) {
     json_t *o = json_object();
-    json_object_set_new(o, "topic", json_string(p->topic));
+    json_object_set_new(o, "topic", json_string(p->cur_topic));
     json_object_set_new(o, "partition", json_integer(part));
     json_object_set_new(o, "offset", json_integer(rec->offset));
     json_object_set_new(o, "timestamp", json_integer(rec->timestamp_ms));
@@ -386,7 +427,7 @@ static fl_err_t dead_letter(struct fl_pipe *p, int part, const struct fl_log_dec
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!text)
-        return fl_errf(err, FL_ERR_NOMEM, "dead letter for %s/%d@%lld", p->topic, part,
+        return fl_errf(err, FL_ERR_NOMEM, "dead letter for %s/%d@%lld", p->cur_topic, part,
                        (long long)rec->offset);
     if (p->npending == p->cpending) {
         p->cpending = p->cpending ? 2 * p->cpending : 64;
@@ -450,7 +491,7 @@ static fl_err_t object_row(struct fl_pipe *p, struct fl_jdec *dec, struct fl_bat
                            const struct fl_log_decoded *rec, const void *json, size_t len,
                            int64_t now_us, char *reason, size_t reasonsz) {
     struct fl_error e = {0};
-    struct fl_pipe_map_pos pos = {p->topic, part, rec->offset, now_us, rec->timestamp_ms};
+    struct fl_pipe_map_pos pos = {p->cur_topic, part, rec->offset, now_us, rec->timestamp_ms};
     fl_err_t rc = fl_pipe_map_row(p->map, dec, b, json, len, &pos, &e);
     if (rc) {
         snprintf(reason, reasonsz, "%s", e.msg[0] ? e.msg : fl_err_name(rc));
@@ -567,9 +608,9 @@ struct step {
  * bound to the (maybe evolved) schema, the batch, decoder and appender. */
 static fl_err_t step_open(struct fl_pipe *p, struct step *s, struct fl_error *err) {
     fl_buf_init(&s->raw, READ_BYTES * 4);
-    fl_err_t rc = grow_partitions(p, err);
+    fl_err_t rc = p->ks ? FL_OK : grow_partitions(p, err);
     if (rc) return rc;
-    s->next = fl_calloc((size_t)p->npart, sizeof(int64_t));
+    s->next = fl_calloc((size_t)p->npart + 1, sizeof(int64_t));
     memcpy(s->next, p->next, sizeof(int64_t) * (size_t)p->npart);
     s->now_us = fl_time_now_us();
     if (p->win_stale) {
@@ -642,9 +683,43 @@ static fl_err_t skip_expired(struct fl_pipe *p, struct step *s, int part, struct
     return FL_OK;
 }
 
+struct kafka_read {
+    struct fl_pipe *p;
+    struct step *s;
+};
+
+/* Kafka source: one consumed record, decoded as step_decode does. */
+static fl_err_t kafka_record(void *ctx, const struct fl_ksrc_part *part,
+                             const struct fl_log_decoded *rec, struct fl_error *err) {
+    struct fl_pipe *p = ((struct kafka_read *)ctx)->p;
+    struct step *s = ((struct kafka_read *)ctx)->s;
+    p->cur_topic = part->topic;
+    fl_err_t rc =
+        decode_record(p, s->dec, s->b, part->partition, rec, s->now_us, &s->rows, &s->dlq, err);
+    p->cur_topic = p->topic;
+    if (rc) return rc;
+    s->consumed++;
+    if (p->nkey == 0 && s->b->nrows >= 65536) {
+        if ((rc = fl_ice_appender_add(s->ap, s->b, err))) return rc;
+        fl_batch_reset(s->b);
+    }
+    return FL_OK;
+}
+
+/* Kafka source: what the consumer has (the rebalance callback may run
+ * inside), up to the step's record cap, waiting at most 100 ms. */
+static fl_err_t step_read_kafka(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    struct kafka_read kr = {p, s};
+    int64_t n = 0;
+    fl_err_t rc = fl_ksrc_poll(p->ks, p->max_records, 100, kafka_record, &kr, &n, err);
+    kafka_fresh_done(p);
+    return rc;
+}
+
 /* Read: every partition from the step's next offset, up to the step's
  * record cap, each read decoded as it comes. */
 static fl_err_t step_read(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    if (p->ks) return step_read_kafka(p, s, err);
     fl_err_t rc = FL_OK;
     for (int part = 0; part < p->npart && !rc; part++) {
         while (!rc && s->consumed < p->max_records) {
@@ -699,10 +774,81 @@ static fl_err_t step_plan(struct fl_pipe *p, struct step *s, struct fl_error *er
     return rc;
 }
 
+/* Kafka source: the summary's offsets, one entry per topic read, made
+ * on every commit attempt from the fresh table (offsets.h). */
+struct kafka_commit {
+    struct fl_ksrc_part *parts;
+    int nparts;
+    struct fl_ice_kv *sum; /* sum[i] for topics[i] */
+    const char **topics;
+    char **values; /* free() */
+    int ntopics;
+};
+
+static fl_err_t kafka_commit_check(void *ctx, struct fl_ice_table *tbl, struct fl_error *err) {
+    struct kafka_commit *kc = ctx;
+    struct fl_pipe_offset_move *mv = fl_calloc((size_t)kc->nparts + 1, sizeof(*mv));
+    fl_err_t rc = FL_OK;
+    for (int t = 0; t < kc->ntopics && !rc; t++) {
+        int n = 0;
+        for (int i = 0; i < kc->nparts; i++) {
+            const struct fl_ksrc_part *kp = &kc->parts[i];
+            if (kp->first >= 0 && !strcmp(kp->topic, kc->topics[t]))
+                mv[n++] = (struct fl_pipe_offset_move){kp->partition, kp->base, kp->next};
+        }
+        free(kc->values[t]);
+        kc->values[t] = NULL;
+        rc = fl_pipe_offsets_merge(fl_pipe_offsets_recorded(tbl->meta, kc->topics[t]),
+                                   kc->topics[t], mv, n, &kc->values[t], err);
+        kc->sum[t].value = kc->values[t];
+    }
+    fl_free(mv);
+    return rc;
+}
+
+/* Kafka source: the step's rows and deletes with every topic's offsets
+ * merged and checked at each attempt (pipeline.h). */
+static fl_err_t step_commit_kafka(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    struct kafka_commit kc = {0};
+    kc.nparts = fl_ksrc_parts(p->ks, &kc.parts);
+    kc.topics = fl_calloc((size_t)kc.nparts + 1, sizeof(char *));
+    for (int i = 0; i < kc.nparts; i++) {
+        if (kc.parts[i].first < 0) continue;
+        int t = 0;
+        while (t < kc.ntopics && strcmp(kc.topics[t], kc.parts[i].topic)) t++;
+        if (t == kc.ntopics) kc.topics[kc.ntopics++] = kc.parts[i].topic;
+    }
+    kc.values = fl_calloc((size_t)kc.ntopics + 1, sizeof(char *));
+    kc.sum = fl_calloc((size_t)kc.ntopics + 2, sizeof(*kc.sum));
+    char **keys = fl_calloc((size_t)kc.ntopics + 1, sizeof(char *));
+    for (int t = 0; t < kc.ntopics; t++) {
+        keys[t] = fl_pipe_offsets_key(kc.topics[t]);
+        kc.sum[t] = (struct fl_ice_kv){keys[t], "{}"};
+    }
+    char nin[24];
+    snprintf(nin, sizeof(nin), "%lld", (long long)s->consumed);
+    kc.sum[kc.ntopics] = (struct fl_ice_kv){"floe.pipeline", p->name};
+    kc.sum[kc.ntopics + 1] = (struct fl_ice_kv){"floe.records-in", nin};
+    int64_t snap = -1;
+    fl_err_t rc = fl_ice_appender_commit_checked(
+        s->ap, s->dels, s->ndels, s->plan_base, (const char *const *)s->plan.paths,
+        (int)s->plan.ndel, kafka_commit_check, &kc, kc.sum, kc.ntopics + 2, &snap, err);
+    for (int t = 0; t < kc.ntopics; t++) {
+        free(kc.values[t]);
+        fl_free(keys[t]);
+    }
+    fl_free(keys);
+    fl_free(kc.values);
+    fl_free(kc.sum);
+    fl_free(kc.topics);
+    return rc;
+}
+
 /* Commit: the rows, the deletes and the offsets in one snapshot (the
  * offsets travel in its summary); the window watermark with the windows
  * it closed. */
 static fl_err_t step_commit(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    if (p->ks) return step_commit_kafka(p, s, err);
     json_t *o = json_object();
     for (int i = 0; i < p->npart; i++) {
         char k[16];
@@ -779,11 +925,31 @@ static int64_t commit_quantile(const struct fl_pipe *p, double frac) {
     return 0;
 }
 
+/* Kafka source: partitions with records of this step were revoked
+ * during its poll: the step is dropped (no commit) and the partitions
+ * still ours go back to the table's offsets; the new owners read the
+ * revoked ones from there. */
+static bool kafka_dropped(struct fl_pipe *p, struct step *s, fl_err_t rc) {
+    if (!p->ks || rc || !fl_ksrc_take_revoked(p->ks)) return false;
+    fl_log(FL_LOG_INFO, "pipeline %s: a rebalance took partitions mid-step: %lld records dropped",
+           p->name, (long long)s->consumed);
+    drop_dead_letters(p);
+    struct fl_error e = {0};
+    if (fl_ksrc_rewind(p->ks, &e)) fl_log(FL_LOG_ERROR, "pipeline %s: %s", p->name, e.msg);
+    kafka_fresh_done(p);
+    return true;
+}
+
 fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err) {
     *records = 0;
     struct step s = {0};
     fl_err_t rc = step_open(p, &s, err);
     if (!rc) rc = step_read(p, &s, err);
+    if (kafka_dropped(p, &s, rc)) {
+        note_table(p);
+        step_close(&s);
+        return FL_OK;
+    }
     if (!rc)
         rc = step_plan(p, &s, err);
     else
@@ -796,18 +962,33 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
     if (!rc && s.consumed > 0) {
         step_account(p, &s);
         *records = s.consumed;
+        if (p->ks && s.change) fl_ksrc_committed(p->ks); /* the group's offsets follow */
     }
     if (rc) {
         fl_err_prefix(err, "pipeline %s", p->name);
         /* the table may have moved on (another writer): resume from its record */
         struct fl_error rerr = {0};
         if (fl_ice_table_refresh(p->tbl, &rerr) == FL_OK) load_offsets(p);
+        /* Kafka: the partitions read go back to the table's offsets */
+        if (p->ks && fl_ksrc_rewind(p->ks, &rerr))
+            fl_log(FL_LOG_ERROR, "pipeline %s: %s", p->name, rerr.msg);
+        if (p->ks) kafka_fresh_done(p);
         /* the windows took this step's records: back to the table's state
          * before the next step reads them again */
         p->win_stale = p->win != NULL;
     }
     note_table(p);
     step_close(&s);
+    /* for floe status: the error until a step succeeds (a Kafka source's
+     * until it reads or owns a partition: librdkafka reports an unknown
+     * topic once, and it must not look like an idle pipeline) */
+    pthread_mutex_lock(&p->mu);
+    if (rc)
+        snprintf(p->stats.error, sizeof(p->stats.error), "%.*s", (int)sizeof(p->stats.error) - 1,
+                 err->msg);
+    else if (!p->ks || *records > 0 || p->stats.partitions[0])
+        p->stats.error[0] = 0;
+    pthread_mutex_unlock(&p->mu);
     return rc;
 }
 
@@ -879,6 +1060,9 @@ void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {
     struct fl_log_partition_info *info = NULL;
     int np = 0;
     struct fl_error e = {0};
+    if (p->ks) {
+        return; /* the lag as of the last step (note_table) */
+    }
     out->lag = 0;
     if (describe_partitions(p->log, p->topic, &info, &np, &e) == FL_OK) {
         int64_t end = 0;
@@ -891,6 +1075,8 @@ void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out) {
 void fl_pipe_free(struct fl_pipe *p) {
     if (!p) return;
     fl_pipe_stop(p);
+    fl_ksrc_free(p->ks);
+    fl_ice_table_free(p->kfresh);
     fl_ice_table_free(p->tbl);
     fl_pipe_validator_free(p->val);
     drop_dead_letters(p);

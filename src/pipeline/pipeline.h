@@ -33,6 +33,16 @@
  * same snapshot; an optional PostgreSQL sink (window_pg.h) is written
  * before that commit. A restart, or a failed step, reloads the open
  * windows from the table and resumes from its offsets.
+ *
+ * With a Kafka source (kafka_source.h) several workers (floe processes
+ * with the same config) share one table: each consumes the partitions
+ * its consumer group gives it, seeks them to the offsets the table
+ * records, and commits with a check made on every compare-and-swap
+ * attempt against the fresh table: each partition it read must still be
+ * recorded at the offset it read from (else another worker took it: the
+ * commit is refused, the batch dropped, the partitions sought back), and
+ * the summary carries every other partition's offset as recorded. Its
+ * dead letters go to floe's own log, topic "<name>.dlq".
  */
 #ifndef FL_PIPELINE_PIPELINE_H
 #define FL_PIPELINE_PIPELINE_H
@@ -40,6 +50,7 @@
 #include "catalog/catalog.h"
 #include "core/err.h"
 #include "log/log.h"
+#include "pipeline/kafka_source.h"
 #include "pipeline/map.h"
 #include "pipeline/validate.h"
 #include "pipeline/window.h"
@@ -48,8 +59,12 @@
 #include <stdint.h>
 
 struct fl_pipe_config {
-    const char *name;           /* for logs */
-    const char *topic;          /* source */
+    const char *name;  /* for logs */
+    const char *topic; /* source: a topic of floe's log (NULL with kafka) */
+    /* or an external Kafka cluster (kafka_source.h): the partitions are
+     * divided between the workers of the group, each commit moves only
+     * the partitions this worker read (offsets.h); no window step */
+    const struct fl_pipe_kafka_config *kafka;
     const char *ns, *table;     /* sink: an existing Iceberg table */
     const char *dlq_topic;      /* NULL = "<topic>.dlq" */
     int64_t commit_interval_ms; /* default 1000 */
@@ -88,6 +103,8 @@ struct fl_pipe_stats {
     int64_t commit_ms_p50, commit_ms_p99; /* 1 ms buckets, FL_PIPE_COMMIT_HIST_MS at most */
     int64_t commit_conflicts; /* retries after another writer (maintenance) committed first */
     const char *name, *topic, *ns, *table; /* the pipeline's, valid while it lives */
+    char error[256];                       /* the last step's error, "" when it succeeded */
+    char partitions[512]; /* Kafka source: this worker's, "topic/0,1,2 ..."; "" none */
 };
 
 #define FL_PIPE_COMMIT_HIST_MS 2000 /* latencies past it count in its last bucket */

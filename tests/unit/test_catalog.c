@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "catalog/catalog.h"
+#include "catalog_lease_cases.h"
 #include "fixtures.h"
 
 #include <stdio.h>
@@ -33,6 +34,23 @@ static int collect_prop(void *ctx, const char *k, const char *v) {
     size_t l = strlen(n->buf);
     snprintf(n->buf + l, sizeof(n->buf) - l, "%s=%s;", k, v);
     return 0;
+}
+
+static void test_lease(void **state) {
+    (void)state;
+    char dir[] = "/tmp/floe-lease-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char uri[256], cmd[300];
+    snprintf(uri, sizeof(uri), "sqlite://%s/catalog.db", dir);
+    struct fl_catalog *a = NULL, *b = NULL;
+    struct fl_error err = {0};
+    assert_int_equal(fl_catalog_open(uri, "floe", &a, &err), FL_OK);
+    assert_int_equal(fl_catalog_open(uri, "floe", &b, &err), FL_OK);
+    lease_cases(a, b);
+    fl_catalog_free(a);
+    fl_catalog_free(b);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_namespaces_tables_cas(void **state) {
@@ -155,6 +173,7 @@ static void test_pyiceberg_catalog(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_namespaces_tables_cas),
+        cmocka_unit_test(test_lease),
         cmocka_unit_test(test_pyiceberg_catalog),
     };
     return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);

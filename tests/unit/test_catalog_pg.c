@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "catalog/catalog.h"
+#include "catalog_lease_cases.h"
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -86,6 +87,21 @@ static PGconn *raw_connect(const char *uri) {
     }
     PQclear(PQexec(pg, "SET client_min_messages = warning"));
     return pg;
+}
+
+static void test_lease(void **state) {
+    (void)state;
+    const char *uri = pg_uri();
+    if (!uri) skip();
+    char cn[64];
+    cat_name(cn, sizeof(cn), "lease");
+    struct fl_catalog *a = NULL, *b = NULL;
+    struct fl_error err = {0};
+    assert_int_equal(fl_catalog_open(uri, cn, &a, &err), FL_OK);
+    assert_int_equal(fl_catalog_open(uri, cn, &b, &err), FL_OK);
+    lease_cases(a, b);
+    fl_catalog_free(a);
+    fl_catalog_free(b);
 }
 
 /* ---- the whole API, as test_catalog.c does it on SQLite ---- */
@@ -557,7 +573,7 @@ static void test_concurrent_open(void **state) {
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM information_schema.tables WHERE table_schema = '%s'",
                  schema);
-        assert_string_equal(raw_sql(pg, sql, 0, NULL), "2");
+        assert_string_equal(raw_sql(pg, sql, 0, NULL), "3"); /* and floe_leases */
     }
     PQfinish(pg);
 }
@@ -797,6 +813,7 @@ int main(void) {
         cmocka_unit_test(test_reconnect),
         cmocka_unit_test(test_lost_in_flight),
         cmocka_unit_test(test_layout_interop),
+        cmocka_unit_test(test_lease),
     };
     return cmocka_run_group_tests_name("catalog_pg", tests, NULL, NULL);
 }

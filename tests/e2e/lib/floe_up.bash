@@ -30,6 +30,13 @@ floe_up_start() {
 }
 kport() { sed -n 's/^floe up: kafka on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/up.log" | tail -1; }
 sql() { "$FLOE" sql "${W[@]}" --format csv --no-header "$1" 2>/dev/null; }
+wait_status() { # url pattern: `floe status` at url shows pattern (grep -i) within 20 s
+    for _ in $(seq 80); do
+        "$FLOE" status --url "$1" 2>/dev/null | grep -ci "$2" >/dev/null && return 0
+        sleep 0.25
+    done
+    "$FLOE" status --url "$1" >&2; return 1
+}
 wait_sql() { # query expected
     for _ in $(seq 120); do [ "$(sql "$1")" = "$2" ] && return 0; sleep 0.25; done
     echo "  last: $(sql "$1") (want $2)" >&2; return 1

@@ -1,0 +1,261 @@
+/*
+ * test_pipeline_kafka.c - pipelines from an external Kafka cluster
+ * (pipeline/kafka_source.h) against librdkafka's own mock cluster
+ * (rdkafka_mock.h, a broker no one here wrote): records land once with
+ * their _kafka_* positions, the snapshot records the partitions'
+ * offsets, a worker that read a partition from an offset the table has
+ * moved past (a zombie: here a second group holding the same partition)
+ * is refused and goes back to the table's offset, a broker outage
+ * pauses the pipeline without loss, a new group subscribed by regex
+ * starts from the table's offsets, not the group's; and the offsets merge itself
+ * (pipeline/offsets.h): other partitions kept, a stale base refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "iceberg/table.h"
+#include "pipeline/offsets.h"
+#include "pipeline/pipeline.h"
+#include "pipe_env.h"
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *SCHEMA = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                            "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"string\"},"
+                            "{\"id\":2,\"name\":\"n\",\"required\":false,\"type\":\"long\"},"
+                            "{\"id\":3,\"name\":\"_kafka_partition\",\"type\":\"int\","
+                            "\"required\":false},"
+                            "{\"id\":4,\"name\":\"_kafka_offset\",\"type\":\"long\","
+                            "\"required\":false}]}";
+
+static void test_offsets_merge(void **state) {
+    (void)state;
+    struct fl_error err = {0};
+    char *out = NULL;
+    /* nothing recorded: the moves from -1 make the value */
+    struct fl_pipe_offset_move a[] = {{0, -1, 5}, {2, -1, 7}};
+    assert_int_equal(fl_pipe_offsets_merge(NULL, "t", a, 2, &out, &err), FL_OK);
+    assert_string_equal(out, "{\"0\":5,\"2\":7}");
+    /* another worker's partitions are kept, ours move from their base */
+    struct fl_pipe_offset_move b[] = {{2, 7, 9}};
+    char *out2 = NULL;
+    assert_int_equal(fl_pipe_offsets_merge("{\"0\":5,\"1\":3,\"2\":7}", "t", b, 1, &out2, &err),
+                     FL_OK);
+    assert_string_equal(out2, "{\"0\":5,\"1\":3,\"2\":9}");
+    /* the table moved past our base (a zombie), or has it when we had none */
+    char *out3 = NULL;
+    assert_int_equal(fl_pipe_offsets_merge("{\"2\":8}", "t", b, 1, &out3, &err), FL_ERR_CONFLICT);
+    assert_null(out3);
+    assert_non_null(strstr(err.msg, "refused"));
+    assert_int_equal(fl_pipe_offsets_merge("{\"0\":1}", "t", a, 2, &out3, &err), FL_ERR_CONFLICT);
+    /* not what floe writes */
+    assert_int_equal(fl_pipe_offsets_merge("[1]", "t", b, 1, &out3, &err), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pipe_offsets_merge("{\"2\":\"x\"}", "t", b, 1, &out3, &err),
+                     FL_ERR_CORRUPT);
+    assert_int_equal(fl_pipe_offsets_get(out2, 1), 3);
+    assert_int_equal(fl_pipe_offsets_get(out2, 4), -1);
+    assert_int_equal(fl_pipe_offsets_get(NULL, 0), -1);
+    free(out);
+    free(out2);
+}
+
+/* A producer whose handle hosts a mock cluster of one broker with topic
+ * "mk" of two partitions. */
+static rd_kafka_t *mock_producer(const char **bootstrap) {
+    char why[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", why, sizeof(why)),
+                     RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(conf, "compression.type", "zstd", why, sizeof(why)),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+    assert_non_null(rk);
+    rd_kafka_mock_cluster_t *mc = rd_kafka_handle_mock_cluster(rk);
+    assert_non_null(mc);
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "mk", 2, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    *bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
+    return rk;
+}
+
+static void produce(rd_kafka_t *rk, int first, int n) {
+    for (int i = first; i < first + n; i++) {
+        char v[64], k[16];
+        snprintf(v, sizeof(v), "{\"id\":\"r%d\",\"n\":%d}", i, i);
+        snprintf(k, sizeof(k), "%d", i);
+        assert_int_equal(
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("mk"), RD_KAFKA_V_PARTITION(i % 2),
+                              RD_KAFKA_V_KEY(k, strlen(k)), RD_KAFKA_V_VALUE(v, strlen(v)),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+    assert_int_equal(rd_kafka_flush(rk, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+static struct fl_pipe *kafka_pipe_of(struct env *e, const char *bootstrap, const char *group,
+                                     const char *topic) {
+    const char *topics[] = {topic};
+    static const char *const keys[] = {"session.timeout.ms", "heartbeat.interval.ms"};
+    static const char *const values[] = {"6000", "300"};
+    struct fl_pipe_kafka_config kc = {.bootstrap = bootstrap,
+                                      .group = group,
+                                      .topics = topics,
+                                      .ntopics = 1,
+                                      .prop_keys = keys,
+                                      .prop_values = values,
+                                      .nprops = 2};
+    struct fl_pipe_config pc = {.name = group,
+                                .kafka = &kc,
+                                .ns = "default",
+                                .table = "mk_events",
+                                .commit_interval_ms = 100};
+    struct fl_pipe *p = NULL;
+    struct fl_error err = {0};
+    if (fl_pipe_new(e->log, e->st, e->cat, &pc, &p, &err)) fail_msg("%s", err.msg);
+    return p;
+}
+
+static struct fl_pipe *kafka_pipe(struct env *e, const char *bootstrap, const char *group) {
+    return kafka_pipe_of(e, bootstrap, group, "mk");
+}
+
+/* Steps p until it has consumed want records in all, at most max steps
+ * (each polls up to 100 ms); *refused counts the steps whose commit the
+ * offsets check refused. */
+static int64_t steps(struct fl_pipe *p, int64_t want, int max, int *refused) {
+    int64_t total = 0;
+    for (int i = 0; i < max && total < want; i++) {
+        int64_t n = 0;
+        struct fl_error err = {0};
+        fl_err_t rc = fl_pipe_step(p, &n, &err);
+        if (rc == FL_ERR_CONFLICT && strstr(err.msg, "refused")) {
+            (*refused)++;
+            continue;
+        }
+        if (rc) fail_msg("step: %s", err.msg);
+        total += n;
+    }
+    return total;
+}
+
+static int64_t step_until(struct fl_pipe *p, int64_t want, int *refused) {
+    return steps(p, want, 300, refused);
+}
+
+/* The table's rows: count and distinct ids (every id is r<n>). */
+static int64_t table_rows(struct env *e, int64_t *distinct) {
+    struct fl_error err = {0};
+    struct fl_ice_table *tbl = NULL;
+    if (fl_ice_table_load(e->st, fl_catalog_ice(e->cat), "default", "mk_events", &tbl, &err))
+        fail_msg("%s", err.msg);
+    struct fl_ice_scan *sc = NULL;
+    assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
+    int64_t n = 0;
+    char seen[4096] = {0};
+    *distinct = 0;
+    for (;;) {
+        struct fl_batch *b = NULL;
+        fl_err_t rc = fl_ice_scan_next(sc, &b, &err);
+        if (rc == FL_ERR_EOF) break;
+        assert_int_equal(rc, FL_OK);
+        for (size_t r = 0; r < b->nrows; r++) {
+            int64_t v = ((int64_t *)b->cols[1].values)[r];
+            assert_true(v >= 0 && v < (int64_t)sizeof(seen));
+            if (!seen[v]++) (*distinct)++;
+            /* positions: partition i % 2, offset i / 2 */
+            assert_int_equal(((int32_t *)b->cols[2].values)[r], (int32_t)(v % 2));
+            assert_int_equal(((int64_t *)b->cols[3].values)[r], v / 2);
+        }
+        n += (int64_t)b->nrows;
+    }
+    fl_ice_scan_free(sc);
+    fl_ice_table_free(tbl);
+    return n;
+}
+
+static void test_mock_cluster(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-pk", SCHEMA);
+    struct fl_error err = {0};
+    struct fl_ice_table *tbl = NULL;
+    assert_int_equal(fl_ice_table_create(e.st, fl_catalog_ice(e.cat), "default", "mk_events",
+                                         e.schema, NULL, NULL, 0, &tbl, &err),
+                     FL_OK);
+    fl_ice_table_free(tbl);
+    const char *boot = NULL;
+    rd_kafka_t *prod = mock_producer(&boot);
+    /* two groups hold the same partitions: b plays a worker that lost
+     * them to a and still reads them */
+    struct fl_pipe *a = kafka_pipe(&e, boot, "ga"), *b = kafka_pipe(&e, boot, "gb");
+    int refused = 0;
+    assert_int_equal(steps(b, 1, 60, &refused), 0); /* b joins its group: nothing to read */
+    produce(prod, 0, 100);
+    assert_int_equal(step_until(a, 100, &refused), 100);
+    assert_int_equal(refused, 0);
+    /* b read 0..99 from "none recorded" while a committed them: refused,
+     * then b goes back to the table's offsets and reads what is new */
+    assert_int_equal(steps(b, 1, 10, &refused), 0);
+    assert_true(refused >= 1);
+    produce(prod, 100, 50);
+    refused = 0;
+    assert_int_equal(step_until(b, 50, &refused), 50);
+    assert_int_equal(refused, 0);
+    /* now a is the zombie for 100..149 */
+    assert_int_equal(steps(a, 1, 10, &refused), 0);
+    assert_true(refused >= 1);
+    int64_t distinct = 0;
+    assert_int_equal(table_rows(&e, &distinct), 150);
+    assert_int_equal(distinct, 150);
+
+    /* a broker outage: the pipeline pauses (no error), then resumes */
+    rd_kafka_mock_cluster_t *mc = rd_kafka_handle_mock_cluster(prod);
+    assert_int_equal(rd_kafka_mock_broker_set_down(mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    int64_t n = 0;
+    for (int i = 0; i < 5; i++) assert_int_equal(fl_pipe_step(b, &n, &err), FL_OK);
+    assert_int_equal(rd_kafka_mock_broker_set_up(mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    produce(prod, 150, 40);
+    refused = 0;
+    assert_int_equal(step_until(b, 40, &refused), 40);
+    assert_int_equal(table_rows(&e, &distinct), 190);
+    assert_int_equal(distinct, 190);
+
+    /* the current snapshot records both partitions */
+    assert_int_equal(
+        fl_ice_table_load(e.st, fl_catalog_ice(e.cat), "default", "mk_events", &tbl, &err), FL_OK);
+    const char *rec = fl_pipe_offsets_recorded(tbl->meta, "mk");
+    assert_non_null(rec);
+    assert_int_equal(fl_pipe_offsets_get(rec, 0), 95);
+    assert_int_equal(fl_pipe_offsets_get(rec, 1), 95);
+    fl_ice_table_free(tbl);
+    fl_pipe_free(a);
+    fl_pipe_free(b);
+
+    /* topics by regex, in a new group with no committed offsets: it
+     * starts from the table's offsets (not the earliest: nothing twice) */
+    struct fl_pipe *r = kafka_pipe_of(&e, boot, "gr", "^m.$");
+    produce(prod, 190, 10);
+    refused = 0;
+    assert_int_equal(step_until(r, 10, &refused), 10);
+    assert_int_equal(refused, 0);
+    assert_int_equal(steps(r, 1, 5, &refused), 0);
+    assert_int_equal(table_rows(&e, &distinct), 200);
+    assert_int_equal(distinct, 200);
+    fl_pipe_free(r);
+
+    rd_kafka_destroy(prod);
+    pipe_env_close(&e);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_offsets_merge),
+                                       cmocka_unit_test(test_mock_cluster)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
