@@ -143,7 +143,7 @@ static fl_err_t tuple(struct fl_pgo_decoder *d, struct rd *r, size_t base, struc
     fl_err_t rc = u16(r, &n, "column count");
     if (rc) return rc;
     if ((size_t)(r->end - r->p) < n) return short_msg(r, "tuple values");
-    if (base + n > d->cap) {
+    if (base + n > d->cap || !d->vals) {
         size_t cap = d->cap ? d->cap : 64;
         while (cap < base + n) cap *= 2;
         d->vals = fl_reallocarray(d->vals, cap, sizeof(*d->vals));
