@@ -147,6 +147,8 @@ fl_err_t fl_pgt_copy_row(const uint8_t *row, size_t len, struct fl_buf *scratch,
                          size_t *lens, int maxf, int *nf, struct fl_error *err) {
     fl_buf_reset(scratch);
     *nf = 0;
+    /* a buffer even for a row of empty fields: field pointers are data + start */
+    if (fl_buf_reserve(scratch, 1)) return fl_errf(err, FL_ERR_NOMEM, "COPY row: no memory");
     if (len && row[len - 1] == '\n') len--;
     size_t i = 0;
     for (;;) {

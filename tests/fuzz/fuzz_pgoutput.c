@@ -1,11 +1,14 @@
 /*
  * fuzz_pgoutput.c - libFuzzer target for the PostgreSQL replication
  * stream decoder (src/cdc/pgoutput.c): the input is one CopyData frame
- * and, as a second reading, one pgoutput message. Checks: a decoded
+ * and, as a second reading, one pgoutput message, and as a third one
+ * row of COPY's text format (cdc/pg_types.c), whose fields must lie in
+ * the scratch buffer and whose values print as JSON. Checks: a decoded
  * tuple's values lie inside the input, strings end inside it, and the
  * same decoder reused for the next input gives the same answer as a
  * fresh one.
  */
+#include "cdc/pg_types.h"
 #include "cdc/pgoutput.h"
 
 #include <stdint.h>
@@ -57,6 +60,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (m.kind == 'M') inside(buf, size, m.content, m.content_len);
     }
     fl_pgo_decoder_free(fresh);
+
+    struct fl_buf scratch, js;
+    fl_buf_init(&scratch, FL_BUF_NOMAX);
+    fl_buf_init(&js, FL_BUF_NOMAX);
+    size_t starts[16], lens[16];
+    int nf = 0;
+    if (fl_pgt_copy_row(buf, size, &scratch, starts, lens, 16, &nf, &e) == FL_OK) {
+        if (nf < 1 || nf > 16) abort();
+        for (int i = 0; i < nf; i++) {
+            if (lens[i] == SIZE_MAX) continue;
+            if (starts[i] > scratch.len || lens[i] > scratch.len - starts[i]) abort();
+            fl_pgt_json((enum fl_pgt_kind)(i % 7), scratch.data + starts[i], lens[i], &js);
+        }
+    }
+    fl_buf_fini(&scratch);
+    fl_buf_fini(&js);
     free(buf);
     return 0;
 }
