@@ -10,14 +10,18 @@
 # of small transactions during which floe is killed with SIGKILL and
 # restarted (and more committed while it is down), then PostgreSQL is
 # restarted under the running floe (it reconnects). Checks, read with
-# floe's own scan (`floe table scan`; no outside Iceberg reader yet):
+# floe's own scan (`floe table scan`), and every snapshot of every mirror
+# read by icebird (tests/interop/snapshots_icebird.mjs: id and a text
+# column) as floe reads it:
 # each mirror table equals SELECT * of its source, one row per key;
 # replaying each change topic's Debezium envelopes gives the source table
 # and no change is in a topic twice; the envelopes of the known
 # statements have the right op, before and after (key-only before for
 # REPLICA IDENTITY DEFAULT, the whole row for FULL, Debezium's
 # unavailable marker for the untouched TOASTed value); floe status shows
-# the source connected with its confirmed LSN.
+# the source connected with its confirmed LSN; every mirror snapshot's
+# recorded topic offset is right after a floe.tx-end record (no source
+# transaction split across snapshots).
 set -euo pipefail
 PG_UP_OPTS="-c wal_level=logical -c max_replication_slots=4 -c max_wal_senders=4"
 . "$(dirname "$0")/lib/pg_up.bash"
@@ -132,12 +136,52 @@ pg_up_start
 sql -c "BEGIN; INSERT INTO events VALUES (500, 'after restart', 5, '2024-05-05 05:05:05', '\xbeef'); UPDATE events SET kind = 'k-restart' WHERE id = 1; DELETE FROM accounts WHERE id = 3; COMMIT;"
 check "after a PostgreSQL restart: the mirrors equal the sources" converge
 curl -fs "$URL/status" > "$T/status2.json"
+"$FLOE" status --url "$URL" > "$T/status2.txt"
+check "floe status prints the source" 'grep -q "^floe_e2e  *streaming  *[0-9A-F]*/[0-9A-F]" "$T/status2.txt"'
 check "status counts the reconnect" \
     '/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[\"sources\"][0]; sys.exit(0 if s[\"reconnects\"] >= 1 and s[\"connected\"] else 1)" "$T/status2.json"'
 
 kill -TERM "$pid"; st=0; wait "$pid" || st=$?; pid=
 check "SIGTERM exits 0" '[ "$st" = 0 ]'
 check "no sanitizer report" '! grep -q "ERROR: AddressSanitizer\|runtime error:" "$T/up.log"'
+# every snapshot ends at a source transaction: the topic offset its
+# summary records follows a record marked floe.tx-end
+tx_bounds() { /usr/bin/python3 - "$FLOE" "$T/d" <<'PY'
+import json, subprocess, sys
+floe, d = sys.argv[1:3]
+def q(sql):
+    out = subprocess.run([floe, "sql", "--data", d, "--format", "ndjson", sql],
+                         capture_output=True, text=True, check=True).stdout
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+bad = n = 0
+for t in ["accounts", "notes", "events"]:
+    topic = f"dbserver1.public.{t}"
+    ends = set()
+    for r in q(f'SELECT "offset", headers FROM "topic.{topic}"'):
+        h = r["headers"]
+        h = json.loads(h) if isinstance(h, str) else (h or {})
+        if "floe.tx-end" in h:
+            ends.add(r["offset"] + 1)
+    for r in q(f'SELECT summary FROM "public.{t}$snapshots"'):
+        s = r["summary"]
+        s = json.loads(s) if isinstance(s, str) else s
+        off = s.get(f"floe.offsets.{topic}")
+        if off is None:
+            continue
+        n += 1
+        nxt = json.loads(off)["0"]
+        if nxt not in ends:
+            bad += 1
+            print(f"{t}: a snapshot ends at offset {nxt}, inside a transaction", file=sys.stderr)
+if not bad:
+    print(f"{n} mirror snapshots, each at a transaction end")
+sys.exit(1 if bad or n == 0 else 0)
+PY
+}
+check "every mirror snapshot ends at a source transaction end" tx_bounds
+check "every snapshot of every mirror reads in icebird as in floe" \
+    'node "$SRC/tests/interop/snapshots_icebird.mjs" "$T/d" public.accounts:id,name public.notes:id,title \
+        public.events:id,kind'
 for t in accounts notes events; do
     "$FLOE" topic --log-dir "$T/d/log" tail "dbserver1.public.$t" --from-beginning > "$T/topic_$t.ndjson"
     check "replaying topic dbserver1.public.$t gives the source table, no change twice" \
