@@ -95,7 +95,9 @@ struct fl_cdc_pg {
     struct relmap *rel;
     int nrel, crel;
     struct fl_pgo_decoder *dec;
-    struct fl_buf env; /* one envelope being built */
+    struct fl_buf env;           /* one envelope being built */
+    struct fl_pgo_value *merged; /* an update's new values with the old row's for 'u' */
+    int cmerged;
     /* the transaction being received */
     int in_tx;
     uint32_t xid;
@@ -371,6 +373,7 @@ void fl_cdc_pg_free(struct fl_cdc_pg *src) {
     fl_free(src->rel);
     fl_pgo_decoder_free(src->dec);
     fl_buf_fini(&src->env);
+    fl_free(src->merged);
     fl_free(src->name);
     fl_free(src->uri);
     fl_free(src->slot);
@@ -708,12 +711,35 @@ static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uin
         return emit(src, t, 'c', NULL, &m->new_tuple, lsn, err);
     case 'D':
         return emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
-    default:                     /* 'U' */
-        if (key_changed(t, m)) { /* as Debezium: a delete of the old key, a create of the new */
-            fl_err_t rc = emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
-            return rc ? rc : emit(src, t, 'c', NULL, &m->new_tuple, lsn, err);
+    default: { /* 'U' */
+        struct fl_pgo_tuple after = m->new_tuple;
+        int unsent = -1; /* a column PostgreSQL did not send (an untouched TOASTed value) */
+        for (int i = 0; i < after.ncols; i++)
+            if (after.vals[i].kind == 'u') unsent = i;
+        if (unsent >= 0 && m->old_kind == 'O' && m->old_tuple.ncols == after.ncols) {
+            /* REPLICA IDENTITY FULL: the old row has the value */
+            if (after.ncols > src->cmerged) {
+                src->merged =
+                    fl_reallocarray(src->merged, (size_t)after.ncols, sizeof(*src->merged));
+                src->cmerged = after.ncols;
+            }
+            for (int i = 0; i < after.ncols; i++)
+                src->merged[i] = after.vals[i].kind == 'u' ? m->old_tuple.vals[i] : after.vals[i];
+            after.vals = src->merged;
+            unsent = -1;
         }
-        return emit(src, t, 'u', m->old_kind ? &m->old_tuple : NULL, &m->new_tuple, lsn, err);
+        if (key_changed(t, m)) { /* as Debezium: a delete of the old key, a create of the new */
+            if (unsent >= 0 && unsent < t->ncols)
+                fl_log(FL_LOG_WARN,
+                       "cdc %s: %s.%s: a primary key change left column %s unsent (an untouched "
+                       "TOASTed value, REPLICA IDENTITY DEFAULT): the new key's row has it null; "
+                       "REPLICA IDENTITY FULL avoids this",
+                       src->name, t->nsp, t->rel, t->cols[unsent].name);
+            fl_err_t rc = emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
+            return rc ? rc : emit(src, t, 'c', NULL, &after, lsn, err);
+        }
+        return emit(src, t, 'u', m->old_kind ? &m->old_tuple : NULL, &after, lsn, err);
+    }
     }
 }
 
@@ -1086,6 +1112,19 @@ static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error 
     }
     fl_free(slot);
     if (!rc && confirmed > src->confirmed) src->confirmed = confirmed;
+    /* after a restart the topics may hold transactions the mirrors have
+     * not committed yet: they hold the confirmed LSN where the slot has it */
+    for (int i = 0; !rc && i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        struct fl_log_partition_info info;
+        int np = 0;
+        if (t->qn || fl_log_topic_describe(src->log, t->topic, &np, NULL, &info, 1, err) || np < 1)
+            continue;
+        pthread_mutex_lock(&src->mu);
+        q_push(t, info.end_offset, src->confirmed);
+        pthread_mutex_unlock(&src->mu);
+    }
+    if (!rc) fl_err_clear(err);
     return rc;
 }
 

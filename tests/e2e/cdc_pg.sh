@@ -38,8 +38,10 @@ CREATE TABLE accounts(id bigint PRIMARY KEY, name text, balance numeric(12,2),
   opened timestamptz, ext uuid, meta jsonb, active boolean);
 CREATE TABLE notes(id int PRIMARY KEY, title varchar(50), body text, created date);
 ALTER TABLE notes ALTER COLUMN body SET STORAGE EXTERNAL;
-CREATE TABLE events(id bigint PRIMARY KEY, kind text, amount float8, at timestamp, payload bytea);
+CREATE TABLE events(id bigint PRIMARY KEY, kind text, amount float8, at timestamp, payload bytea,
+  memo text);
 ALTER TABLE events REPLICA IDENTITY FULL;
+ALTER TABLE events ALTER COLUMN memo SET STORAGE EXTERNAL;
 INSERT INTO accounts SELECT i, 'acct' || i, i * 10.5,
   '2024-01-01 00:00:00+00'::timestamptz + i * interval '1 hour 1.5 second', md5(i::text)::uuid,
   jsonb_build_object('i', i, 'tags', jsonb_build_array('a', 'b')), i % 2 = 0
@@ -47,7 +49,8 @@ INSERT INTO accounts SELECT i, 'acct' || i, i * 10.5,
 INSERT INTO notes SELECT i, 'note ' || i, repeat(md5(i::text), 100), date '2024-01-01' + i
   FROM generate_series(1, 10) i;
 INSERT INTO events SELECT i, 'k' || (i % 3), i * 1.25,
-  timestamp '2024-02-01 10:00:00.25' + i * interval '1 minute', decode(md5(i::text), 'hex')
+  timestamp '2024-02-01 10:00:00.25' + i * interval '1 minute', decode(md5(i::text), 'hex'),
+  CASE WHEN i % 5 = 0 THEN repeat(md5(i::text), 100) END
   FROM generate_series(1, 30) i;
 SQL
 cat > "$T/cdc.yaml" <<YAML
@@ -83,6 +86,7 @@ BEGIN;
 UPDATE events SET amount = amount * 2, kind = 'changed' WHERE id % 5 = 0;
 DELETE FROM events WHERE id > 25;
 INSERT INTO events VALUES (100, NULL, 'NaN', NULL, NULL), (101, 'neg', -1e-7, '2024-02-29 00:00:00', '\x00ff');
+UPDATE events SET id = 105 WHERE id = 15;
 UPDATE accounts SET id = 1000 WHERE id = 20;
 COMMIT;
 BEGIN;
@@ -190,7 +194,7 @@ for t in accounts notes events; do
 done
 # the envelopes of known statements
 env_ok() { /usr/bin/python3 - "$T" <<'PY'
-import json, sys
+import hashlib, json, sys
 T = sys.argv[1]
 def envs(t):
     return [json.loads(l)["value"] for l in open(f"{T}/topic_{t}.ndjson") if l.strip()]
@@ -212,9 +216,15 @@ want(s["connector"] == "postgresql" and s["name"] == "dbserver1" and s["db"] == 
      and s["table"] == "accounts" and isinstance(s["txId"], int) and isinstance(s["lsn"], int), f"source block {s}")
 t1 = [e for e in notes if e["op"] == "u" and e["after"]["id"] == 1 and e["after"]["title"] == "retitled 1"]
 want(t1 and t1[0]["after"]["body"] == "__debezium_unavailable_value", "notes update without the TOASTed body: unavailable marker")
+memo5 = hashlib.md5(b"5").hexdigest() * 100
 full = [e for e in ev if e["op"] == "u" and e["after"]["id"] == 5]
-want(full and full[0]["before"] == {"id": 5, "kind": "k2", "amount": 6.25, "at": "2024-02-01T10:05:00.25", "payload": "e4da3b7fbbce2345d7772b0674a318d5"}
-     and full[0]["after"]["amount"] == 12.5, f"events FULL update: whole before row, got {full[:1]}")
+want(full and full[0]["before"] == {"id": 5, "kind": "k2", "amount": 6.25, "at": "2024-02-01T10:05:00.25",
+                                    "payload": "e4da3b7fbbce2345d7772b0674a318d5", "memo": memo5}
+     and full[0]["after"]["amount"] == 12.5, f"events FULL update: whole before row, got {str(full[:1])[:300]}")
+want(full and full[0]["after"]["memo"] == memo5, "events FULL update: the untouched TOASTed memo taken from the old row")
+moved = [e for e in ev if e["op"] == "c" and e["after"]["id"] == 105]
+want(moved and moved[0]["after"]["memo"] == hashlib.md5(b"15").hexdigest() * 100,
+     "events FULL primary key change: the new key's row keeps the untouched TOASTed memo")
 dfull = [e for e in ev if e["op"] == "d" and e["before"]["id"] == 26]
 want(dfull and dfull[0]["before"]["kind"] == "k2", "events FULL delete: whole before row")
 want(sum(1 for e in ev if e["op"] == "t") == 1, "one truncate event")
