@@ -21,7 +21,9 @@
 # unavailable marker for the untouched TOASTed value); floe status shows
 # the source connected with its confirmed LSN; every mirror snapshot's
 # recorded topic offset is right after a floe.tx-end record (no source
-# transaction split across snapshots).
+# transaction split across snapshots); every streamed change equals what
+# Debian's postgresql-15-wal2json (format-version 2, on a slot of its
+# own over the same LSN range) reports at the same LSN.
 set -euo pipefail
 PG_UP_OPTS="-c wal_level=logical -c max_replication_slots=4 -c max_wal_senders=4"
 . "$(dirname "$0")/lib/pg_up.bash"
@@ -65,6 +67,8 @@ sources:
       topic_prefix: dbserver1
       commit_interval_ms: 200
 YAML
+# an independent decoder over the same changes: Debian's wal2json on its own slot
+sql -c "SELECT pg_create_logical_replication_slot('w2j', 'wal2json')" >/dev/null
 check "config check accepts the sources section" '"$FLOE" config check "$T/cdc.yaml" >/dev/null'
 floe_up_start -c "$T/cdc.yaml"
 
@@ -192,6 +196,10 @@ for t in accounts notes events; do
         '$CHECK topic id "$T/pg_$t.ndjson" "$T/topic_$t.ndjson" > "$T/ops_$t"'
     echo "topic $t: $(cat "$T/ops_$t" 2>/dev/null)"
 done
+sql -At -F "$(printf '\t')" -c "SELECT (lsn - '0/0'::pg_lsn)::bigint, data FROM
+    pg_logical_slot_peek_changes('w2j', NULL, NULL, 'format-version', '2')" > "$T/w2j.tsv"
+check "every streamed change equals wal2json's at its LSN (op, columns, identity)" \
+    '$CHECK wal2json "$T/w2j.tsv" "$T"/topic_accounts.ndjson "$T"/topic_notes.ndjson "$T"/topic_events.ndjson'
 # the envelopes of known statements
 env_ok() { /usr/bin/python3 - "$T" <<'PY'
 import hashlib, json, sys
@@ -243,6 +251,11 @@ check "the table check fails on a lost row and a changed value" \
 { cat "$T/topic_accounts.ndjson"; tail -n 1 "$T/topic_accounts.ndjson"; } > "$T/topic_dup.ndjson"
 st=0; $CHECK topic id "$T/pg_accounts.ndjson" "$T/topic_dup.ndjson" >/dev/null 2>"$T/broken" || st=$?
 check "the topic check fails on a change twice" '[ "$st" = 1 ] && grep -q "twice" "$T/broken"'
+sed '0,/"op":"u"/s//"op":"c"/; 0,/"kind":"k-restart"/s//"kind":"k-other"/' "$T/topic_events.ndjson" > "$T/topic_bad.ndjson"
+st=0; $CHECK wal2json "$T/w2j.tsv" "$T"/topic_accounts.ndjson "$T"/topic_notes.ndjson "$T/topic_bad.ndjson" \
+    >/dev/null 2>"$T/broken" || st=$?
+check "the wal2json check fails on a wrong op and a wrong value" \
+    '[ "$st" = 1 ] && grep -q "wal2json U, floe \[.c.\]" "$T/broken" && grep -q "column kind" "$T/broken"'
 [ "$fail" = 0 ] || { grep -i "cdc\|error\|warn" "$T/up.log" | tail -n 40 >&2; cat "$T/status.json" "$T/status2.json" >&2 2>/dev/null || true; }
 echo "cdc_pg: $pass passed, $fail failed"
 [ "$fail" = 0 ]
