@@ -29,21 +29,21 @@ static fl_err_t take(struct rd *r, size_t n, const uint8_t **out, const char *fi
 }
 
 static fl_err_t u8(struct rd *r, uint8_t *v, const char *field) {
-    const uint8_t *b;
+    const uint8_t *b = NULL;
     fl_err_t rc = take(r, 1, &b, field);
     if (!rc) *v = b[0];
     return rc;
 }
 
 static fl_err_t u16(struct rd *r, uint16_t *v, const char *field) {
-    const uint8_t *b;
+    const uint8_t *b = NULL;
     fl_err_t rc = take(r, 2, &b, field);
     if (!rc) *v = (uint16_t)((unsigned)b[0] << 8 | b[1]);
     return rc;
 }
 
 static fl_err_t u32(struct rd *r, uint32_t *v, const char *field) {
-    const uint8_t *b;
+    const uint8_t *b = NULL;
     fl_err_t rc = take(r, 4, &b, field);
     if (!rc) *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
     return rc;
