@@ -223,7 +223,8 @@ struct fl_config_source {
     char **tables;  /* "[schema.]table" */
     char **targets; /* per table "ns.name" or NULL */
     int ntables;
-    int snapshot; /* -1 unset (initial), 1 initial, 0 never */
+    char **mirror_ns, **mirror_name; /* per table the mirror's namespace and name (derived) */
+    int snapshot;                    /* -1 unset (initial), 1 initial, 0 never */
     int64_t commit_interval_ms;
 };
 

@@ -102,6 +102,12 @@ static fl_err_t tables_seq(struct walk *w, struct fl_config_source *s, yaml_node
         }
         s->tables = fl_reallocarray(s->tables, (size_t)s->ntables + 1, sizeof(char *));
         s->targets = fl_reallocarray(s->targets, (size_t)s->ntables + 1, sizeof(char *));
+        s->mirror_ns = fl_reallocarray(s->mirror_ns, (size_t)s->ntables + 1, sizeof(char *));
+        s->mirror_name = fl_reallocarray(s->mirror_name, (size_t)s->ntables + 1, sizeof(char *));
+        /* the mirror: table's NS.NAME, else the source's schema (public) and name */
+        const char *m = t.table ? t.table : t.name, *dot = strchr(m, '.');
+        s->mirror_ns[s->ntables] = dot ? fl_strndup(m, (size_t)(dot - m)) : fl_strdup("public");
+        s->mirror_name[s->ntables] = fl_strdup(dot ? dot + 1 : m);
         s->tables[s->ntables] = t.name;
         s->targets[s->ntables++] = t.table;
     }
@@ -208,9 +214,13 @@ void fl_config_sources_fini(struct fl_config *cfg) {
         for (int k = 0; k < s->ntables; k++) {
             fl_free(s->tables[k]);
             fl_free(s->targets[k]);
+            fl_free(s->mirror_ns[k]);
+            fl_free(s->mirror_name[k]);
         }
         fl_free(s->tables);
         fl_free(s->targets);
+        fl_free(s->mirror_ns);
+        fl_free(s->mirror_name);
     }
     fl_free(cfg->sources);
     cfg->sources = NULL;
