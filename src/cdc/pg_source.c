@@ -60,6 +60,7 @@ struct col {
 struct txpos {
     int64_t end_offset;  /* the topic's offset after the transaction */
     uint64_t commit_lsn; /* where its commit record starts */
+    int64_t commit_ms;   /* its source commit time (a snapshot batch: its copy time) */
 };
 
 struct tbl {
@@ -528,7 +529,7 @@ static void pend_push(struct tbl *t, const struct fl_buf *env) {
     t->pend_off[t->npend] = t->pend.len;
 }
 
-static void q_push(struct tbl *t, int64_t end_offset, uint64_t commit_lsn) {
+static void q_push(struct tbl *t, int64_t end_offset, uint64_t commit_lsn, int64_t commit_ms) {
     if (t->qn == t->qcap) {
         size_t nc = t->qcap ? t->qcap * 2 : 64;
         struct txpos *nq = fl_calloc(nc, sizeof(*nq));
@@ -538,14 +539,14 @@ static void q_push(struct tbl *t, int64_t end_offset, uint64_t commit_lsn) {
         t->qcap = nc;
         t->qhead = 0;
     }
-    t->q[(t->qhead + t->qn++) % t->qcap] = (struct txpos){end_offset, commit_lsn};
+    t->q[(t->qhead + t->qn++) % t->qcap] = (struct txpos){end_offset, commit_lsn, commit_ms};
 }
 
 /* Appends t's queued records to its topic, in appends of at most
  * APPEND_BATCH_BYTES, the last record with floe.tx-end = end_lsn; the
  * transaction waits in the queue under commit_lsn. */
 static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit_lsn,
-                           uint64_t end_lsn, struct fl_error *err) {
+                           uint64_t end_lsn, int64_t commit_ms, struct fl_error *err) {
     char lsn[24];
     fl_pg_lsn_format(end_lsn, lsn, sizeof(lsn));
     struct fl_log_header h = {FL_PIPE_TX_HEADER, strlen(FL_PIPE_TX_HEADER), (const uint8_t *)lsn,
@@ -572,7 +573,7 @@ static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit
         i += n;
         if (!rc && i == t->npend) {
             pthread_mutex_lock(&src->mu);
-            q_push(t, base + n, commit_lsn);
+            q_push(t, base + n, commit_lsn, commit_ms);
             pthread_mutex_unlock(&src->mu);
         }
     }
@@ -587,6 +588,7 @@ static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit
 
 static uint64_t compute_confirmed(struct fl_cdc_pg *src) {
     uint64_t bound = UINT64_MAX;
+    int64_t oldest_ms = INT64_MAX;
     for (int i = 0; i < src->nt; i++) {
         struct tbl *t = &src->t[i];
         struct fl_pipe_stats ps;
@@ -597,6 +599,7 @@ static uint64_t compute_confirmed(struct fl_cdc_pg *src) {
             t->qn--;
         }
         if (t->qn && t->q[t->qhead].commit_lsn < bound) bound = t->q[t->qhead].commit_lsn;
+        if (t->qn && t->q[t->qhead].commit_ms < oldest_ms) oldest_ms = t->q[t->qhead].commit_ms;
         pthread_mutex_unlock(&src->mu);
     }
     uint64_t c = bound != UINT64_MAX ? bound
@@ -604,6 +607,10 @@ static uint64_t compute_confirmed(struct fl_cdc_pg *src) {
                               : (src->wal_end > src->last_end ? src->wal_end : src->last_end);
     if (bound == UINT64_MAX && src->in_tx) c = src->last_end;
     if (c > src->confirmed) src->confirmed = c;
+    int64_t now_ms = fl_time_now_us() / 1000;
+    pthread_mutex_lock(&src->mu);
+    src->stats.lag_ms = oldest_ms == INT64_MAX ? 0 : (now_ms > oldest_ms ? now_ms - oldest_ms : 0);
+    pthread_mutex_unlock(&src->mu);
     return src->confirmed;
 }
 
@@ -768,7 +775,7 @@ static fl_err_t on_commit(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, str
             fl_buf_reset(&t->pend);
             continue;
         }
-        rc = pend_flush(src, t, m->lsn, m->end_lsn, err);
+        rc = pend_flush(src, t, m->lsn, m->end_lsn, m->ts_us / 1000, err);
     }
     src->in_tx = 0;
     if (!rc) {
@@ -1002,7 +1009,7 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
                       (long long)(now_us / 1000));
         pend_push(t, e);
         src->stats.snapshot_rows++;
-        if (t->npend >= SNAPSHOT_BATCH) rc = pend_flush(src, t, lsn, lsn, err);
+        if (t->npend >= SNAPSHOT_BATCH) rc = pend_flush(src, t, lsn, lsn, now_us / 1000, err);
         if (rc) break;
     }
     PGresult *r;
@@ -1011,7 +1018,7 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
             rc = fl_errf(err, FL_ERR_IO, "COPY %s.%s: %s", t->nsp, t->rel, PQresultErrorMessage(r));
         PQclear(r);
     }
-    if (!rc && t->npend) rc = pend_flush(src, t, lsn, lsn, err);
+    if (!rc && t->npend) rc = pend_flush(src, t, lsn, lsn, now_us / 1000, err);
     t->npend = 0;
     fl_buf_reset(&t->pend);
     fl_free(starts);
@@ -1121,7 +1128,7 @@ static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error 
         if (t->qn || fl_log_topic_describe(src->log, t->topic, &np, NULL, &info, 1, err) || np < 1)
             continue;
         pthread_mutex_lock(&src->mu);
-        q_push(t, info.end_offset, src->confirmed);
+        q_push(t, info.end_offset, src->confirmed, fl_time_now_us() / 1000);
         pthread_mutex_unlock(&src->mu);
     }
     if (!rc) fl_err_clear(err);

@@ -51,6 +51,7 @@ struct fl_cdc_pg_stats {
     uint64_t confirmed_lsn; /* flush LSN confirmed to PostgreSQL */
     uint64_t received_lsn;  /* the server's WAL end as last reported */
     int64_t last_commit_ms; /* source commit time of the last transaction received, -1 none */
+    int64_t lag_ms;         /* age of the oldest change received but not yet in Iceberg, 0 none */
     int64_t txs, changes, snapshot_rows, reconnects;
     int connected;
     char last_error[FL_ERROR_MSG_MAX];

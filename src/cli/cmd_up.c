@@ -144,12 +144,13 @@ static json_t *sources_status_json(const struct up_status *us) {
         json_int_t lag =
             s.received_lsn > s.confirmed_lsn ? (json_int_t)(s.received_lsn - s.confirmed_lsn) : 0;
         json_array_append_new(
-            arr, json_pack("{s:s,s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "name",
+            arr, json_pack("{s:s,s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I}", "name",
                            fl_cdc_pg_name(us->srcs[i]), "connected", s.connected, "confirmed_lsn",
                            conf, "received_lsn", recv, "lag_bytes", lag, "last_commit_ms",
                            (json_int_t)s.last_commit_ms, "txs", (json_int_t)s.txs, "changes",
                            (json_int_t)s.changes, "snapshot_rows", (json_int_t)s.snapshot_rows,
-                           "reconnects", (json_int_t)s.reconnects, "last_error", s.last_error));
+                           "reconnects", (json_int_t)s.reconnects, "last_error", s.last_error,
+                           "lag_ms", (json_int_t)s.lag_ms));
     }
     return arr;
 }

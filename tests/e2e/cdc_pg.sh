@@ -147,7 +147,7 @@ curl -fs "$URL/status" > "$T/status2.json"
 "$FLOE" status --url "$URL" > "$T/status2.txt"
 check "floe status prints the source" 'grep -q "^floe_e2e  *streaming  *[0-9A-F]*/[0-9A-F]" "$T/status2.txt"'
 check "status counts the reconnect" \
-    '/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[\"sources\"][0]; sys.exit(0 if s[\"reconnects\"] >= 1 and s[\"connected\"] else 1)" "$T/status2.json"'
+    '/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[\"sources\"][0]; sys.exit(0 if s[\"reconnects\"] >= 1 and s[\"connected\"] and s[\"lag_ms\"] >= 0 else 1)" "$T/status2.json"'
 
 kill -TERM "$pid"; st=0; wait "$pid" || st=$?; pid=
 check "SIGTERM exits 0" '[ "$st" = 0 ]'
