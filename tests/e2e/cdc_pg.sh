@@ -23,7 +23,10 @@
 # recorded topic offset is right after a floe.tx-end record (no source
 # transaction split across snapshots); every streamed change equals what
 # Debian's postgresql-15-wal2json (format-version 2, on a slot of its
-# own over the same LSN range) reports at the same LSN.
+# own over the same LSN range) reports at the same LSN. Before it all,
+# the faults found at start (an unsupported type, no primary key, a
+# missing table, a publication without the table) stop floe up with an
+# error naming the table and column.
 set -euo pipefail
 PG_UP_OPTS="-c wal_level=logical -c max_replication_slots=4 -c max_wal_senders=4"
 . "$(dirname "$0")/lib/pg_up.bash"
@@ -67,6 +70,27 @@ sources:
       topic_prefix: dbserver1
       commit_interval_ms: 200
 YAML
+# faults found before any streaming: each stops floe up (exit 1) with an
+# error that names the table (and the column)
+up_fails() { # config body, expected message
+    printf 'pipelines: []\nsources:\n  - postgres: {uri: "postgresql://postgres@127.0.0.1:%s/app", %s}\n' \
+        "$PGPORT" "$1" > "$T/bad.yaml"
+    local st=0
+    timeout 60 "$FLOE" up -c "$T/bad.yaml" --data "$T/bad" --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 \
+        > "$T/bad.log" 2>&1 || st=$?
+    [ "$st" != 0 ] && grep -q "$2" "$T/bad.log" || { cat "$T/bad.log" >&2; return 1; }
+}
+sql -c "CREATE TABLE shapes(id int PRIMARY KEY, c circle)" -c "CREATE TABLE nokey(id int)" \
+    -c "CREATE TABLE other(id int PRIMARY KEY)" -c "CREATE PUBLICATION onlyother FOR TABLE other"
+check "an unsupported type: table and column named" \
+    'up_fails "slot: bad1, publication: bad1, tables: [shapes]" "table public.shapes, column c: type circle (oid 718) is not supported"'
+check "a table without a primary key" \
+    'up_fails "slot: bad2, publication: bad2, tables: [nokey]" "table public.nokey has no primary key"'
+check "a missing table" 'up_fails "slot: bad3, publication: bad3, tables: [nosuch]" "table public.nosuch does not exist"'
+check "a publication without the table" \
+    'up_fails "slot: bad4, publication: onlyother, tables: [accounts]" "publication onlyother does not publish table public.accounts"'
+sql -c "DROP TABLE shapes, nokey" -c "DROP PUBLICATION onlyother" -c "DROP TABLE other"
+
 # an independent decoder over the same changes: Debian's wal2json on its own slot
 sql -c "SELECT pg_create_logical_replication_slot('w2j', 'wal2json')" >/dev/null
 check "config check accepts the sources section" '"$FLOE" config check "$T/cdc.yaml" >/dev/null'
