@@ -26,7 +26,8 @@
 # own over the same LSN range) reports at the same LSN. Before it all,
 # the faults found at start (an unsupported type, no primary key, a
 # missing table, a publication without the table) stop floe up with an
-# error naming the table and column.
+# error naming the table and column; at the end a slot dropped behind
+# floe's back is reported, not silently copied again.
 set -euo pipefail
 PG_UP_OPTS="-c wal_level=logical -c max_replication_slots=4 -c max_wal_senders=4"
 . "$(dirname "$0")/lib/pg_up.bash"
@@ -280,6 +281,13 @@ st=0; $CHECK wal2json "$T/w2j.tsv" "$T"/topic_accounts.ndjson "$T"/topic_notes.n
     >/dev/null 2>"$T/broken" || st=$?
 check "the wal2json check fails on a wrong op and a wrong value" \
     '[ "$st" = 1 ] && grep -q "wal2json U, floe \[.c.\]" "$T/broken" && grep -q "column kind" "$T/broken"'
+# the slot dropped behind floe's back: a clear error, no silent re-copy
+sql -c "SELECT pg_drop_replication_slot('floe_e2e')" >/dev/null
+floe_up_start -c "$T/cdc.yaml"
+slot_err() { curl -fs "$URL/status" | grep -q "replication slot floe_e2e is missing although floe streamed from it"; }
+check "a dropped slot is reported in status" 'for _ in $(seq 100); do slot_err && break; sleep 0.1; done; slot_err'
+kill -TERM "$pid"; wait "$pid" || true; pid=
+
 [ "$fail" = 0 ] || { grep -i "cdc\|error\|warn" "$T/up.log" | tail -n 40 >&2; cat "$T/status.json" "$T/status2.json" >&2 2>/dev/null || true; }
 echo "cdc_pg: $pass passed, $fail failed"
 [ "$fail" = 0 ]
