@@ -73,6 +73,8 @@ struct tbl {
     uint64_t last_lsn;  /* the end LSN of the last transaction in the topic */
     struct fl_buf pend; /* the current transaction's envelopes */
     size_t *pend_off;   /* where each starts in pend */
+    struct fl_buf keys; /* their record keys (Debezium's {"<key column>": value, ...}) */
+    size_t *key_off;    /* where each starts in keys; an empty key is a null one */
     int npend, cpend;
     struct txpos *q; /* appended, not yet committed to Iceberg; a ring */
     size_t qhead, qn, qcap;
@@ -367,6 +369,8 @@ void fl_cdc_pg_free(struct fl_cdc_pg *src) {
         fl_free(t->topic);
         fl_buf_fini(&t->pend);
         fl_free(t->pend_off);
+        fl_buf_fini(&t->keys);
+        fl_free(t->key_off);
         fl_free(t->q);
     }
     fl_free(src->t);
@@ -424,6 +428,7 @@ fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalo
         t->topic = fl_malloc(n);
         snprintf(t->topic, n, "%s.%s.%s", src->prefix, t->nsp, t->rel);
         fl_buf_init(&t->pend, FL_BUF_NOMAX);
+        fl_buf_init(&t->keys, FL_BUF_NOMAX);
     }
     fl_err_t rc = FL_OK;
     PGconn *c = pg_connect(src->uri, 0, err);
@@ -518,15 +523,36 @@ static fl_err_t env_tuple(struct fl_buf *b, const struct tbl *t, const struct fl
     return FL_OK;
 }
 
-/* Queues src->env as the next record of t's transaction. */
-static void pend_push(struct tbl *t, const struct fl_buf *env) {
+/* Queues env as the next record of t's transaction, keyed by the key
+ * columns of key (NULL: a null key), as Debezium keys its records. */
+static void pend_push(struct tbl *t, const struct fl_buf *env, const struct fl_pgo_tuple *key) {
     if (t->npend == t->cpend) {
         t->cpend = t->cpend ? t->cpend * 2 : 64;
         t->pend_off = fl_reallocarray(t->pend_off, (size_t)t->cpend + 1, sizeof(size_t));
+        t->key_off = fl_reallocarray(t->key_off, (size_t)t->cpend + 1, sizeof(size_t));
+    }
+    t->key_off[t->npend] = t->keys.len;
+    if (key && key->ncols == t->ncols) {
+        int first = 1;
+        fl_buf_append_u8(&t->keys, '{');
+        for (int i = 0; i < t->ncols; i++) {
+            if (!t->cols[i].key) continue;
+            const struct fl_pgo_value *v = &key->vals[i];
+            if (!first) fl_buf_append_u8(&t->keys, ',');
+            first = 0;
+            fl_pgt_json_string((const uint8_t *)t->cols[i].name, strlen(t->cols[i].name), &t->keys);
+            fl_buf_append_u8(&t->keys, ':');
+            if (v->kind == 't')
+                fl_pgt_json(t->cols[i].kind, v->data, v->len, &t->keys);
+            else
+                fl_buf_append_str(&t->keys, "null");
+        }
+        fl_buf_append_u8(&t->keys, '}');
     }
     t->pend_off[t->npend++] = t->pend.len;
     fl_buf_append(&t->pend, env->data, env->len);
     t->pend_off[t->npend] = t->pend.len;
+    t->key_off[t->npend] = t->keys.len;
 }
 
 static void q_push(struct tbl *t, int64_t end_offset, uint64_t commit_lsn, int64_t commit_ms) {
@@ -560,8 +586,12 @@ static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit
         while (i + n < t->npend && (n == 0 || bytes < APPEND_BATCH_BYTES)) {
             struct fl_log_record *r = &recs[n];
             size_t a = t->pend_off[i + n], z = t->pend_off[i + n + 1];
-            *r = (struct fl_log_record){
-                .value = t->pend.data + a, .value_len = z - a, .timestamp_ms = -1};
+            size_t ka = t->key_off[i + n], kz = t->key_off[i + n + 1];
+            *r = (struct fl_log_record){.key = kz > ka ? t->keys.data + ka : NULL,
+                                        .key_len = kz - ka,
+                                        .value = t->pend.data + a,
+                                        .value_len = z - a,
+                                        .timestamp_ms = -1};
             bytes += z - a;
             n++;
         }
@@ -581,6 +611,7 @@ static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit
     if (!rc) t->last_lsn = end_lsn;
     t->npend = 0;
     fl_buf_reset(&t->pend);
+    fl_buf_reset(&t->keys);
     return rc;
 }
 
@@ -703,7 +734,7 @@ static fl_err_t emit(struct fl_cdc_pg *src, struct tbl *t, char op,
     env_source(src, t, "false", lsn, src->commit_us, 1);
     fl_buf_printf(b, ",\"op\":\"%c\",\"ts_ms\":%lld,\"transaction\":null}", op,
                   (long long)(fl_time_now_us() / 1000));
-    pend_push(t, b);
+    pend_push(t, b, after ? after : before);
     return FL_OK;
 }
 
@@ -760,7 +791,7 @@ static fl_err_t on_truncate(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, u
         env_source(src, t, "false", lsn, src->commit_us, 1);
         fl_buf_printf(&src->env, ",\"op\":\"t\",\"ts_ms\":%lld,\"transaction\":null}",
                       (long long)(fl_time_now_us() / 1000));
-        pend_push(t, &src->env);
+        pend_push(t, &src->env, NULL);
     }
     return FL_OK;
 }
@@ -773,6 +804,7 @@ static fl_err_t on_commit(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, str
         if (m->end_lsn <= t->last_lsn) { /* the topic has it already (a re-sent transaction) */
             t->npend = 0;
             fl_buf_reset(&t->pend);
+            fl_buf_reset(&t->keys);
             continue;
         }
         rc = pend_flush(src, t, m->lsn, m->end_lsn, m->ts_us / 1000, err);
@@ -802,6 +834,7 @@ static fl_err_t on_xlogdata(struct fl_cdc_pg *src, const struct fl_pg_frame *f,
         for (int i = 0; i < src->nt; i++) {
             src->t[i].npend = 0;
             fl_buf_reset(&src->t[i].pend);
+            fl_buf_reset(&src->t[i].keys);
         }
         return FL_OK;
     case 'C':
@@ -978,6 +1011,7 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
     int64_t now_us = fl_time_now_us();
     t->npend = 0;
     fl_buf_reset(&t->pend);
+    fl_buf_reset(&t->keys);
     for (;;) {
         char *row = NULL;
         int n = PQgetCopyData(c, &row, 0);
@@ -1007,7 +1041,7 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
         env_source(src, t, "true", lsn, now_us, 0);
         fl_buf_printf(e, ",\"op\":\"r\",\"ts_ms\":%lld,\"transaction\":null}",
                       (long long)(now_us / 1000));
-        pend_push(t, e);
+        pend_push(t, e, &tu);
         src->stats.snapshot_rows++;
         if (t->npend >= SNAPSHOT_BATCH) rc = pend_flush(src, t, lsn, lsn, now_us / 1000, err);
         if (rc) break;
@@ -1021,6 +1055,7 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
     if (!rc && t->npend) rc = pend_flush(src, t, lsn, lsn, now_us / 1000, err);
     t->npend = 0;
     fl_buf_reset(&t->pend);
+    fl_buf_reset(&t->keys);
     fl_free(starts);
     fl_free(lens);
     fl_free(vals);

@@ -261,6 +261,17 @@ want(moved and moved[0]["after"]["memo"] == hashlib.md5(b"15").hexdigest() * 100
 dfull = [e for e in ev if e["op"] == "d" and e["before"]["id"] == 26]
 want(dfull and dfull[0]["before"]["kind"] == "k2", "events FULL delete: whole before row")
 want(sum(1 for e in ev if e["op"] == "t") == 1, "one truncate event")
+def keys(t):
+    out = []
+    for l in open(f"{T}/topic_{t}.ndjson"):
+        if l.strip():
+            r = json.loads(l)
+            k = r["key"]
+            out.append((json.loads(k) if isinstance(k, str) else k, r["value"]))
+    return out
+ka = keys("accounts")
+want(all(k == {"id": (v["after"] or v["before"])["id"]} for k, v in ka), "accounts records keyed {\"id\": ...} as Debezium keys them")
+want(all(k is None for k, v in keys("events") if v["op"] == "t"), "a truncate record has a null key")
 for b in bad: print("envelope:", b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
