@@ -216,6 +216,11 @@ void fl_batch_rollback_row(struct fl_batch *batch) {
     }
 }
 
+void fl_batch_truncate(struct fl_batch *batch, size_t n) {
+    if (n < batch->nrows) batch->nrows = n;
+    fl_batch_rollback_row(batch);
+}
+
 fl_err_t fl_batch_seal(struct fl_batch *batch) {
     size_t n = batch->ncols ? batch->cols[0].len : 0;
     for (int i = 1; i < batch->ncols; i++)

@@ -91,6 +91,9 @@ fl_err_t fl_col_append_rows(struct fl_col *dst, const struct fl_col *src, size_t
 fl_err_t fl_batch_end_row(struct fl_batch *batch);
 /* Drops values appended to columns since the last end_row. */
 void fl_batch_rollback_row(struct fl_batch *batch);
+/* Drops the rows from n on (and any row begun): the batch holds its
+ * first n rows again. Nothing when it holds n or fewer. */
+void fl_batch_truncate(struct fl_batch *batch, size_t n);
 /* Sets nrows after columns were filled in bulk; all must have equal len. */
 fl_err_t fl_batch_seal(struct fl_batch *batch);
 

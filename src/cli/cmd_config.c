@@ -226,6 +226,35 @@ static void show_tables(const struct fl_config *cfg) {
     }
 }
 
+/* sources: each with its defaults filled in (the uri as written: it may
+ * hold a password, as the file does) */
+static void show_sources(const struct fl_config *cfg) {
+    printf("sources:%s\n", cfg->nsources ? "" : " []");
+    for (int i = 0; i < cfg->nsources; i++) {
+        const struct fl_config_source *s = &cfg->sources[i];
+        printf("  - postgres:\n      uri: ");
+        q(s->uri);
+        printf("\n      slot: ");
+        q(s->slot ? s->slot : "floe");
+        printf("\n      publication: ");
+        q(s->publication ? s->publication : "floe");
+        printf("\n      tables:\n");
+        for (int k = 0; k < s->ntables; k++) {
+            printf("        - {name: ");
+            q(s->tables[k]);
+            if (s->targets[k]) {
+                printf(", table: ");
+                q(s->targets[k]);
+            }
+            printf("}\n");
+        }
+        printf("      snapshot: %s\n      topic_prefix: ", s->snapshot == 0 ? "never" : "initial");
+        q(s->topic_prefix ? s->topic_prefix : "floe");
+        printf("\n      commit_interval_ms: %lld\n",
+               (long long)(s->commit_interval_ms > 0 ? s->commit_interval_ms : 500));
+    }
+}
+
 static void show_window(const struct fl_pipe_window_config *wc) {
     static const char *const fns[] = {"count", "sum", "avg", "min", "max"};
     printf("    window:\n      time: ");
@@ -404,6 +433,7 @@ static int show(const char *path) {
            path ? path : "");
     show_top(&plan);
     show_tables(&plan.cfg);
+    show_sources(&plan.cfg);
     show_maint(&plan);
     if (plan.builtin) {
         printf("# no pipelines: section: floe up runs its built-in pipelines:\n");

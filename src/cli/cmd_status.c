@@ -58,6 +58,26 @@ static void show_tables(json_t *tables) {
     }
 }
 
+/* The change data capture sources: connection, confirmed LSN and the
+ * bytes of WAL received past it, the age of the oldest change not yet in
+ * Iceberg, transactions and changes read. */
+static void show_sources(json_t *srcs) {
+    if (!json_is_array(srcs) || !json_array_size(srcs)) return;
+    printf("\n%-16s %-9s %-14s %12s %8s %8s %9s %9s %10s %s\n", "SOURCE", "STATE", "CONFIRMED",
+           "LAG_BYTES", "LAG_MS", "TXS", "CHANGES", "SNAPSHOT", "RECONNECTS", "LAST_ERROR");
+    size_t i;
+    json_t *s;
+    json_array_foreach(srcs, i, s) {
+        const char *name = json_string_value(json_object_get(s, "name"));
+        const char *lsn = json_string_value(json_object_get(s, "confirmed_lsn"));
+        const char *le = json_string_value(json_object_get(s, "last_error"));
+        printf("%-16s %-9s %-14s %12lld %8lld %8lld %9lld %9lld %10lld %s\n", name ? name : "",
+               json_is_true(json_object_get(s, "connected")) ? "streaming" : "down", lsn ? lsn : "",
+               geti(s, "lag_bytes"), geti(s, "lag_ms"), geti(s, "txs"), geti(s, "changes"),
+               geti(s, "snapshot_rows"), geti(s, "reconnects"), le ? le : "");
+    }
+}
+
 static void status_usage(FILE *f) {
     fprintf(f, "usage: floe status [--url http://HOST:PORT] [--json]\n");
 }
@@ -125,6 +145,7 @@ int fl_cli_status(int argc, char **argv) {
         if (error) printf("  error: %s\n", error);
     }
     show_tables(json_object_get(o, "tables"));
+    show_sources(json_object_get(o, "sources"));
     rc = 0;
 out:
     json_decref(o);

@@ -25,6 +25,8 @@
 #include "cli/cli_opts.h"
 #include "cli/up_plan.h"
 #include "cli/up_tables.h"
+#include "cdc/pg_source.h"
+#include "cdc/pgoutput.h"
 #include "core/addr.h"
 #include "core/time.h"
 #include "ingest/routes_rest.h"
@@ -126,7 +128,34 @@ struct up_status {
     struct fl_pipe **pipes;
     int npipes;
     struct fl_maint *maint;
+    struct fl_cdc_pg **srcs;
+    int nsrcs;
 };
+
+/* [{name, connected, confirmed_lsn, received_lsn, lag_bytes,
+ * last_commit_ms, txs, changes, snapshot_rows, reconnects, last_error}]:
+ * each change data capture source */
+static json_t *sources_status_json(const struct up_status *us) {
+    json_t *arr = json_array();
+    for (int i = 0; i < us->nsrcs; i++) {
+        struct fl_cdc_pg_stats s;
+        fl_cdc_pg_get_stats(us->srcs[i], &s);
+        char conf[24], recv[24];
+        fl_pg_lsn_format(s.confirmed_lsn, conf, sizeof(conf));
+        fl_pg_lsn_format(s.received_lsn, recv, sizeof(recv));
+        json_int_t lag =
+            s.received_lsn > s.confirmed_lsn ? (json_int_t)(s.received_lsn - s.confirmed_lsn) : 0;
+        json_array_append_new(
+            arr, json_pack("{s:s,s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I}", "name",
+                           fl_cdc_pg_name(us->srcs[i]), "connected", s.connected, "confirmed_lsn",
+                           conf, "received_lsn", recv, "lag_bytes", lag, "last_commit_ms",
+                           (json_int_t)s.last_commit_ms, "txs", (json_int_t)s.txs, "changes",
+                           (json_int_t)s.changes, "snapshot_rows", (json_int_t)s.snapshot_rows,
+                           "reconnects", (json_int_t)s.reconnects, "last_error", s.last_error,
+                           "lag_ms", (json_int_t)s.lag_ms));
+    }
+    return arr;
+}
 
 /* {"tables":[{table, maintenance, snapshots, data_files, small_files,
  * small_file_bytes, target_file_size, metadata_files, last_run,
@@ -211,7 +240,8 @@ static void up_status_json(void *ctx, struct fl_buf *out) {
         if (ps.partitions[0]) json_object_set_new(last, "partitions", json_string(ps.partitions));
         if (ps.error[0]) json_object_set_new(last, "error", json_string(ps.error));
     }
-    json_t *o = json_pack("{s:o,s:o}", "pipelines", arr, "tables", maint_status_json(us->maint));
+    json_t *o = json_pack("{s:o,s:o,s:o}", "pipelines", arr, "tables", maint_status_json(us->maint),
+                          "sources", sources_status_json(us));
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (text) fl_buf_append_str(out, text);
@@ -229,6 +259,9 @@ struct up {
     struct fl_pipe **pipes;
     int npipes;
     struct fl_maint *maint;
+    struct fl_cdc_pg **srcs; /* change data capture sources (they own their pipelines) */
+    int nsrcs;
+    struct fl_pipe **allpipes; /* pipes and the sources' pipelines, for status (not owned) */
     struct up_status ustat;
     struct fl_rest rest;
     struct fl_ingest_backend be, co;
@@ -313,6 +346,47 @@ static int up_start_maint(struct up *u) {
     return 0;
 }
 
+/* Phase 3c: the change data capture sources (sources.h): each checks its
+ * tables, makes its mirror tables and pipelines, then streams on a
+ * thread of its own. */
+static int up_start_sources(struct up *u) {
+    const struct fl_config *cfg = &u->plan.cfg;
+    if (cfg->nsources > 0) u->srcs = fl_calloc((size_t)cfg->nsources, sizeof(*u->srcs));
+    int total = u->npipes;
+    for (int i = 0; i < cfg->nsources; i++) {
+        const struct fl_config_source *s = &cfg->sources[i];
+        struct fl_cdc_pg_config pc = {.uri = s->uri,
+                                      .slot = s->slot,
+                                      .publication = s->publication,
+                                      .topic_prefix = s->topic_prefix,
+                                      .tables = (const char *const *)s->tables,
+                                      .targets = (const char *const *)s->targets,
+                                      .ntables = s->ntables,
+                                      .snapshot = s->snapshot != 0,
+                                      .commit_interval_ms = s->commit_interval_ms};
+        fl_err_t rc = fl_cdc_pg_new(u->log, u->store, u->cat, &pc, &u->srcs[i], &u->err);
+        if (!rc) u->nsrcs++;
+        if (!rc) rc = fl_cdc_pg_start(u->srcs[i], &u->err);
+        if (rc) {
+            fprintf(stderr, "floe up: %s\n", u->err.msg);
+            return 1;
+        }
+        struct fl_pipe *const *pp;
+        int n = fl_cdc_pg_pipes(u->srcs[i], &pp);
+        total += n;
+        printf("floe up: source %s: postgres, %d tables\n", fl_cdc_pg_name(u->srcs[i]), n);
+    }
+    u->allpipes = fl_calloc((size_t)total + 1, sizeof(*u->allpipes));
+    int k = 0;
+    for (int i = 0; i < u->npipes; i++) u->allpipes[k++] = u->pipes[i];
+    for (int i = 0; i < u->nsrcs; i++) {
+        struct fl_pipe *const *pp;
+        int n = fl_cdc_pg_pipes(u->srcs[i], &pp);
+        for (int j = 0; j < n; j++) u->allpipes[k++] = pp[j];
+    }
+    return 0;
+}
+
 /* Phase 3: the catalog, the declared and built-in tables, and the
  * pipelines from topics into Iceberg tables (their threads start here). */
 static int up_start_pipelines(struct up *u) {
@@ -357,7 +431,8 @@ static int up_start_pipelines(struct up *u) {
             printf("floe up: pipeline %s: topic %s -> table %s.%s\n", pc->name, pc->topic, pc->ns,
                    pc->table);
     }
-    return up_start_maint(u);
+    int rc = up_start_sources(u);
+    return rc ? rc : up_start_maint(u);
 }
 
 /* Phase 4: HTTP ingest, the REST catalog, POST /sql and GET /status on
@@ -372,7 +447,12 @@ static int up_start_server(struct up *u) {
     icfg->rest = &u->rest;
     /* POST /sql over the tables and the topics (topic.NAME), REST catalog or not */
     icfg->sql = (struct fl_ingest_sql){.store = u->store, .cat = u->cat, .log = u->log};
-    u->ustat = (struct up_status){u->pipes, u->npipes, u->maint};
+    int nall = u->npipes;
+    for (int i = 0; i < u->nsrcs; i++) {
+        struct fl_pipe *const *pp;
+        nall += fl_cdc_pg_pipes(u->srcs[i], &pp);
+    }
+    u->ustat = (struct up_status){u->allpipes, nall, u->maint, u->srcs, u->nsrcs};
     icfg->status = up_status_json;
     icfg->status_ctx = &u->ustat;
     const struct fl_config_ksource *lk = u->plan.cfg.log_kafka;
@@ -439,6 +519,10 @@ static void up_stop(struct up *u) {
     fl_kafka_free(u->kafka);
     /* maintenance first: the action in flight finishes, nothing new starts */
     fl_maint_free(u->maint);
+    /* the sources stop streaming, their pipelines commit what arrived */
+    for (int i = 0; i < u->nsrcs; i++) fl_cdc_pg_free(u->srcs[i]);
+    fl_free(u->srcs);
+    fl_free(u->allpipes);
     /* intake is stopped: each pipeline commits what arrived, then stops */
     for (int i = 0; i < u->npipes; i++) fl_pipe_free(u->pipes[i]);
     fl_free(u->pipes);

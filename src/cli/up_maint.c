@@ -5,7 +5,8 @@
  * prints it, so the two cannot disagree about a default.
  *
  * How it works: the tables are every pipeline's target (the built-in
- * ones too) and every declared table, each once. A table's policy is
+ * ones too), every declared table and every CDC source's mirror, each
+ * once. A table's policy is
  * merged key by key: its own block (under its tables[] entry or under a
  * pipeline that writes it; two blocks for one table are refused with
  * FILE:LINE), then the top-level `maintenance:` block, then floe's
@@ -69,6 +70,9 @@ fl_err_t fl_up_plan_maint(struct fl_up_plan *plan, struct fl_error *err) {
     for (int i = 0; i < plan->npipes; i++)
         table_slot(plan, plan->pipes[i].ns, plan->pipes[i].table);
     for (int i = 0; i < cfg->ntables; i++) table_slot(plan, cfg->tables[i].ns, cfg->tables[i].name);
+    for (int i = 0; i < cfg->nsources; i++) /* the CDC sources' mirror tables */
+        for (int k = 0; k < cfg->sources[i].ntables; k++)
+            table_slot(plan, cfg->sources[i].mirror_ns[k], cfg->sources[i].mirror_name[k]);
     const struct fl_config_maint **own = fl_calloc((size_t)plan->nmaint + 1, sizeof(*own));
     fl_err_t rc = FL_OK;
     for (int i = 0; !rc && !plan->builtin && i < plan->npipes; i++)

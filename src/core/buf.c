@@ -93,3 +93,46 @@ uint8_t *fl_buf_detach(struct fl_buf *buf, size_t *len) {
     buf->len = buf->cap = 0;
     return p;
 }
+
+fl_err_t fl_buf_append_json_str(struct fl_buf *b, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    fl_err_t rc = fl_buf_append_u8(b, '"');
+    size_t run = 0; /* bytes copied as they are, flushed in one append */
+    for (size_t i = 0; i < len && rc == FL_OK; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            run++;
+            continue;
+        }
+        if (run) rc = fl_buf_append(b, s + i - run, run);
+        run = 0;
+        char esc[7] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        if (rc == FL_OK) rc = fl_buf_append(b, esc, n);
+    }
+    if (run && rc == FL_OK) rc = fl_buf_append(b, s + len - run, run);
+    if (rc == FL_OK) rc = fl_buf_append_u8(b, '"');
+    return rc;
+}

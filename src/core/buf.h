@@ -31,6 +31,9 @@ fl_err_t fl_buf_reserve(struct fl_buf *buf, size_t extra);
 fl_err_t fl_buf_append(struct fl_buf *buf, const void *data, size_t len);
 fl_err_t fl_buf_append_u8(struct fl_buf *buf, uint8_t byte);
 fl_err_t fl_buf_append_str(struct fl_buf *buf, const char *s);
+/* Appends s (len bytes) as a JSON string: quoted, with ", \ and control
+ * characters escaped (bytes >= 0x80 as they are). */
+fl_err_t fl_buf_append_json_str(struct fl_buf *buf, const char *s, size_t len);
 fl_err_t fl_buf_printf(struct fl_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Appends len zero bytes and returns a pointer to them (NULL at the cap). */

@@ -43,6 +43,9 @@
  *       map: [{derive: {column: dt, from: date(ts)}}]   # see below
  *   tables:                          # created by floe up when missing; see below
  *     - {name: t, schema: [{name: id, type: long, required: true}], identifier: [id]}
+ *   sources:                         # change data capture (config_sources.c)
+ *     - postgres: {uri: "postgresql://...", slot: floe, publication: floe,
+ *                  tables: [public.users], snapshot: initial, topic_prefix: dbserver1}
  *   kafka:                           # the Kafka protocol server (config_kafka.c)
  *     {enabled: true, listen: 127.0.0.1:9092, advertised: localhost:9092,
  *      auto_create_topics: true, partitions: 1, max_request_bytes: 104857600,
@@ -74,8 +77,10 @@
 #define FL_CONFIG_WINDOW_KEYS_MAX 16 /* a window's group columns (FL_PIPE_WINDOW_MAX_KEYS) */
 #define FL_CONFIG_MAP_STEPS_MAX 256  /* a pipeline's map steps */
 #define FL_CONFIG_TABLES_MAX 1024
-#define FL_CONFIG_FIELDS_MAX 4096      /* a table's columns, and its properties */
-#define FL_CONFIG_KAFKA_USERS_MAX 1024 /* kafka.users */
+#define FL_CONFIG_FIELDS_MAX 4096        /* a table's columns, and its properties */
+#define FL_CONFIG_KAFKA_USERS_MAX 1024   /* kafka.users */
+#define FL_CONFIG_SOURCES_MAX 64         /* sources */
+#define FL_CONFIG_SOURCE_TABLES_MAX 1024 /* a source's tables */
 
 /* Unset numbers are -1, unset strings NULL: the caller applies defaults. */
 
@@ -224,6 +229,19 @@ struct fl_config_kafka {
     int nusers;
 };
 
+/* A change data capture source (config_sources.c); unset -1 / NULL. */
+#define FL_CONFIG_SOURCE_POSTGRES 1
+struct fl_config_source {
+    int kind; /* FL_CONFIG_SOURCE_* */
+    char *uri, *slot, *publication, *topic_prefix;
+    char **tables;  /* "[schema.]table" */
+    char **targets; /* per table "ns.name" or NULL */
+    int ntables;
+    char **mirror_ns, **mirror_name; /* per table the mirror's namespace and name (derived) */
+    int snapshot;                    /* -1 unset (initial), 1 initial, 0 never */
+    int64_t commit_interval_ms;
+};
+
 struct fl_config {
     char *listen;
     char *data_dir;
@@ -250,6 +268,8 @@ struct fl_config {
     int pipelines_given; /* the key was present (an empty list turns the built-in one off) */
     struct fl_config_maint maint; /* the top level's: every table's default */
     struct fl_config_kafka kafka;
+    struct fl_config_source *sources; /* config_sources.c */
+    int nsources;
 };
 
 /* Everything unset. */

@@ -61,4 +61,8 @@ void fl_config_ksource_free(struct fl_config_ksource *k);
 fl_err_t fl_config_kafka_walk(struct walk *w, struct fl_config_kafka *k, yaml_node_t *n);
 void fl_config_kafka_fini(struct fl_config_kafka *k);
 
+/* config_sources.c: the sources: section */
+fl_err_t fl_config_sources_walk(struct walk *w, struct fl_config *cfg, yaml_node_t *n);
+void fl_config_sources_fini(struct fl_config *cfg);
+
 #endif

@@ -35,6 +35,8 @@
 #include "iceberg/retention.h"
 #include "iceberg/table.h"
 #include "pipeline/offsets.h"
+#include "log/batch.h"
+#include "pipeline/debezium.h"
 #include "pipeline/pointer.h"
 #include "pipeline/upsert.h"
 #include "pipeline/window_pg.h"
@@ -74,6 +76,7 @@ struct fl_pipe {
     struct fl_ice_table *kfresh; /* the table as of a rebalance (fresh, not p->tbl mid-step) */
     const char *cur_topic;       /* the topic of the record being decoded */
     int64_t klag;                /* Kafka lag as of the last step */
+    bool tx_aligned;
     struct fl_pipe_stats stats;
     pthread_t thread;
     int running;
@@ -373,6 +376,14 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     }
     if (!rc && cfg->kafka) rc = fl_ksrc_new(cfg->kafka, p->name, kafka_start, p, &p->ks, err);
     if (!rc && !cfg->window) rc = resolve_key(p, cfg, err);
+    if (!rc && cfg->decode == FL_PIPE_DECODE_DEBEZIUM && (cfg->window || p->nkey == 0))
+        rc = fl_errf(err, FL_ERR_INVALID,
+                     "decode debezium needs an upsert key (the table's identifier fields) and no "
+                     "window");
+    p->tx_aligned = cfg->tx_aligned;
+    if (!rc && p->tx_aligned && p->npart != 1)
+        rc = fl_errf(err, FL_ERR_INVALID, "tx_aligned needs a one-partition topic; %s has %d",
+                     cfg->topic, p->npart);
     /* map steps and rules name columns of what is decoded: the table's,
      * or the window's input */
     const struct fl_schema *in = rc       ? NULL
@@ -602,7 +613,70 @@ struct step {
     int64_t plan_base;             /* upsert: the snapshot the plan read */
     int ndels;
     bool change; /* the step makes a snapshot (append mode: whenever it consumed) */
+    /* change events (decode debezium): per row a delete flag and the
+     * unchanged columns; a truncate drops the rows before it */
+    uint8_t *tomb, *unchanged;
+    size_t ctomb;
+    struct fl_pipe_upsert_ops ops;
+    /* tx_aligned: the state after the last record that ended a transaction */
+    struct {
+        int64_t next, consumed, rows, dlq;
+        size_t nrows, npending;
+        struct fl_pipe_upsert_ops ops;
+    } safe;
 };
+
+/* Whether rec ends a source transaction (carries FL_PIPE_TX_HEADER). */
+static bool tx_end(const struct fl_log_decoded *rec) {
+    const uint8_t *hp = rec->headers;
+    int idx = 0;
+    struct fl_log_header h;
+    size_t n = strlen(FL_PIPE_TX_HEADER);
+    while (fl_log_header_next(rec, &hp, &idx, &h) == FL_OK)
+        if (h.key_len == n && !memcmp(h.key, FL_PIPE_TX_HEADER, n)) return true;
+    return false;
+}
+
+/* One Debezium change event into the step: c/u/r a row (its unchanged
+ * columns flagged), d a delete row (the before image's key), t a
+ * truncate (the rows before it no longer matter). A null value (Kafka's
+ * tombstone after a delete) is skipped; a bad event is dead-lettered. */
+static fl_err_t decode_change(struct fl_pipe *p, struct step *s, int part,
+                              const struct fl_log_decoded *rec, struct fl_error *err) {
+    if (!rec->value) return FL_OK;
+    size_t row = s->b->nrows, nc = (size_t)s->b->ncols;
+    if (row + 1 > s->ctomb) {
+        s->ctomb = s->ctomb ? s->ctomb * 2 : 1024;
+        while (s->ctomb < row + 1) s->ctomb *= 2;
+        s->tomb = fl_reallocarray(s->tomb, s->ctomb, 1);
+        s->unchanged = fl_reallocarray(s->unchanged, s->ctomb, nc ? nc : 1);
+        s->ops.tomb = s->tomb;
+        s->ops.unchanged = s->unchanged;
+    }
+    char reason[FL_ERROR_MSG_MAX];
+    struct fl_pipe_dbz ev;
+    if (fl_pipe_dbz_read(rec->value, rec->value_len, s->b->schema, s->unchanged + row * nc, &ev,
+                         reason, sizeof(reason))) {
+        s->dlq++;
+        return dead_letter(p, part, rec, reason, err);
+    }
+    if (ev.op == 't') {
+        s->ops.truncate = true;
+        s->ops.first = row;
+        return FL_OK;
+    }
+    fl_err_t orc = object_row(p, s->dec, s->b, part, rec, ev.row, ev.row_len, s->now_us, reason,
+                              sizeof(reason));
+    char op = ev.op;
+    fl_pipe_dbz_fini(&ev);
+    if (orc == FL_OK) {
+        s->tomb[row] = op == 'd';
+        s->rows++;
+        return FL_OK;
+    }
+    s->dlq++;
+    return dead_letter(p, part, rec, reason, err);
+}
 
 /* Opens the step: the windows reloaded after a failed step, the map
  * bound to the (maybe evolved) schema, the batch, decoder and appender. */
@@ -613,6 +687,7 @@ static fl_err_t step_open(struct fl_pipe *p, struct step *s, struct fl_error *er
     s->next = fl_calloc((size_t)p->npart + 1, sizeof(int64_t));
     memcpy(s->next, p->next, sizeof(int64_t) * (size_t)p->npart);
     s->now_us = fl_time_now_us();
+    s->safe.next = p->next[0];
     if (p->win_stale) {
         rc = load_windows(p, err);
         if (rc) return rc;
@@ -628,6 +703,8 @@ static fl_err_t step_open(struct fl_pipe *p, struct step *s, struct fl_error *er
 }
 
 static void step_close(struct step *s) {
+    fl_free(s->tomb);
+    fl_free(s->unchanged);
     for (int i = 0; i < s->ndels; i++) fl_ice_data_file_fini(&s->dels[i]);
     fl_free(s->dels);
     fl_pipe_upsert_plan_fini(&s->plan);
@@ -649,11 +726,23 @@ static fl_err_t step_decode(struct fl_pipe *p, struct step *s, int part, struct 
     fl_err_t rc = FL_OK, ie;
     while ((ie = fl_log_batch_iter_next(&it, &rec, err)) == FL_OK) {
         if (rec.offset < s->next[part]) continue; /* the batch began before us */
-        if ((rc = decode_record(p, s->dec, s->b, part, &rec, s->now_us, &s->rows, &s->dlq, err)))
-            break;
+        if (p->decode == FL_PIPE_DECODE_DEBEZIUM)
+            rc = decode_change(p, s, part, &rec, err);
+        else
+            rc = decode_record(p, s->dec, s->b, part, &rec, s->now_us, &s->rows, &s->dlq, err);
+        if (rc) break;
         if (p->win && (rc = window_rows(p, s->b, part, &rec, &s->dlq, &s->late, err))) break;
         s->next[part] = rec.offset + 1;
         s->consumed++;
+        if (p->tx_aligned && tx_end(&rec)) {
+            s->safe.next = s->next[part];
+            s->safe.consumed = s->consumed;
+            s->safe.rows = s->rows;
+            s->safe.dlq = s->dlq;
+            s->safe.nrows = s->b->nrows;
+            s->safe.npending = p->npending;
+            s->safe.ops = s->ops;
+        }
         if (p->nkey == 0 && s->b->nrows >= 65536) {
             if ((rc = fl_ice_appender_add(s->ap, s->b, err))) break;
             fl_batch_reset(s->b);
@@ -722,7 +811,8 @@ static fl_err_t step_read(struct fl_pipe *p, struct step *s, struct fl_error *er
     if (p->ks) return step_read_kafka(p, s, err);
     fl_err_t rc = FL_OK;
     for (int part = 0; part < p->npart && !rc; part++) {
-        while (!rc && s->consumed < p->max_records) {
+        while (!rc &&
+               (s->consumed < p->max_records || (p->tx_aligned && s->next[part] > s->safe.next))) {
             int64_t after = s->next[part];
             fl_buf_reset(&s->raw);
             rc = fl_log_read(p->log, p->topic, part, s->next[part], READ_BYTES, &s->raw, &after,
@@ -735,6 +825,20 @@ static fl_err_t step_read(struct fl_pipe *p, struct step *s, struct fl_error *er
             if (rc || s->raw.len == 0) break;
             rc = step_decode(p, s, part, err);
             if (!rc && after > s->next[part]) s->next[part] = after;
+        }
+    }
+    if (!rc && p->tx_aligned && s->next[0] > s->safe.next) {
+        /* a transaction not yet whole in the topic: its records wait */
+        s->next[0] = s->safe.next;
+        s->consumed = s->safe.consumed;
+        s->rows = s->safe.rows;
+        s->dlq = s->safe.dlq;
+        s->ops = s->safe.ops;
+        fl_batch_truncate(s->b, s->safe.nrows);
+        while (p->npending > s->safe.npending) { /* read again next step */
+            struct dead_letter *d = &p->pending[--p->npending];
+            free(d->value);
+            fl_free(d->key);
         }
     }
     return rc;
@@ -761,7 +865,10 @@ static fl_err_t step_plan(struct fl_pipe *p, struct step *s, struct fl_error *er
     if (p->nkey == 0) return s->b->nrows ? fl_ice_appender_add(s->ap, s->b, err) : FL_OK;
     s->rows = 0;
     s->plan_base = p->tbl->meta->current_snapshot_id; /* what the deletes are planned on */
-    if (s->b->nrows) rc = fl_pipe_upsert_plan(p->tbl, s->b, p->keycols, p->nkey, &s->plan, err);
+    if (s->b->nrows || s->ops.truncate)
+        rc = fl_pipe_upsert_plan_ops(p->tbl, s->b, p->keycols, p->nkey,
+                                     p->decode == FL_PIPE_DECODE_DEBEZIUM ? &s->ops : NULL,
+                                     &s->plan, err);
     if (!rc && s->plan.ndel)
         rc = fl_ice_table_write_position_deletes(p->tbl, (const char *const *)s->plan.paths,
                                                  s->plan.pos, s->plan.ndel, &s->dels, &s->ndels,

@@ -12,7 +12,9 @@
  * not fit to the dead-letter topic "<topic>.dlq" with their source
  * position and reason.
  *
- * Options: decode "pointer" (pointer.h: the value names a raw JSON file
+ * Options: decode "debezium" (change events from a CDC source: upserts,
+ * deletes and truncates, with tx_aligned so that a source transaction
+ * is never split across snapshots); decode "pointer" (pointer.h: the value names a raw JSON file
  * in the warehouse, fetched and decoded into one row per object);
  * validate rules (validate.h: required columns, allowed values); and
  * upsert by key (upsert.h: key columns, by default the table's
@@ -56,6 +58,7 @@
 #include "pipeline/window.h"
 #include "store/store.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct fl_pipe_config {
@@ -80,10 +83,21 @@ struct fl_pipe_config {
      * upserted by (window_start, group columns), created when absent;
      * NULL = rows go to the table as they are */
     const struct fl_pipe_window_config *window;
+    /* commit only whole transactions: a step ends at the last record
+     * carrying the header FL_PIPE_TX_HEADER (a one-partition topic);
+     * records after it wait for the next step */
+    bool tx_aligned;
 };
+
+/* The header a change source puts on the last record of a transaction
+ * in a topic (value: the source's position, e.g. a PostgreSQL LSN). */
+#define FL_PIPE_TX_HEADER "floe.tx-end"
 
 #define FL_PIPE_DECODE_JSON 0
 #define FL_PIPE_DECODE_POINTER 1
+/* Debezium change events (debezium.h): c/u/r upsert the after row, d
+ * deletes the before row's key, t truncates; needs an upsert key */
+#define FL_PIPE_DECODE_DEBEZIUM 2
 
 struct fl_pipe_stats {
     int64_t records_in, records_out, records_dlq, commits;

@@ -156,20 +156,46 @@ struct existing {
     struct fl_buf *key; /* scratch */
     uint8_t *keep;
     struct fl_pipe_upsert_plan *plan;
+    const struct fl_pipe_upsert_ops *ops;
+    struct fl_batch *prev; /* change data: the table's rows that unchanged columns come from */
+    int64_t *tblrow;       /* per step row: its key's row in prev, -1 none */
 };
 
+static bool has_unchanged(const struct fl_pipe_upsert_ops *ops, size_t row, int ncols) {
+    if (!ops || !ops->unchanged) return false;
+    for (int c = 0; c < ncols; c++)
+        if (ops->unchanged[row * (size_t)ncols + (size_t)c]) return true;
+    return false;
+}
+
 /* A scanned batch's rows of the step's keys: equal to the step's row
- * (nothing to change), else deleted at their position. */
+ * (nothing to change), else deleted at their position. After a truncate
+ * every row is deleted; a delete's key deletes its rows; a row with
+ * unchanged columns keeps a copy of the table's row to take them from. */
 static fl_err_t existing_rows(void *ctx, const struct fl_batch *b, const char *path,
                               const int64_t *pos, struct fl_error *err) {
-    (void)err;
     struct existing *x = ctx;
+    const struct fl_pipe_upsert_ops *ops = x->ops;
     for (size_t r = 0; r < b->nrows; r++) {
+        if (ops && ops->truncate) {
+            add_delete(x->plan, path, pos[r]);
+            continue;
+        }
         fl_pipe_key_encode(b, r, x->keycols, x->nkey, x->key);
         struct slot *s = keymap_find(x->m, x->key, fnv(x->key->data, x->key->len));
         if (s->row < 0) continue;
         size_t nr = (size_t)s->row;
-        if (x->keep[nr] && rows_equal(x->in, nr, b, r)) {
+        bool tomb = ops && ops->tomb && ops->tomb[nr];
+        bool partial = has_unchanged(ops, nr, x->in->ncols);
+        if (partial && x->tblrow[nr] < 0 && b->ncols == x->prev->ncols) {
+            fl_err_t rc = FL_OK;
+            for (int c = 0; c < b->ncols && !rc; c++)
+                rc = fl_col_append_from(&x->prev->cols[c], &b->cols[c], r);
+            if (!rc) rc = fl_batch_end_row(x->prev);
+            if (rc) return fl_errf(err, rc, "upsert: keeping a previous row failed");
+            x->tblrow[nr] = (int64_t)x->prev->nrows - 1;
+        }
+        if (x->keep[nr] && !tomb && !partial && rows_equal(x->in, nr, b, r)) {
             x->keep[nr] = 0; /* the table has it already: no change */
             x->plan->unchanged++;
         } else {
@@ -179,24 +205,54 @@ static fl_err_t existing_rows(void *ctx, const struct fl_batch *b, const char *p
     return FL_OK;
 }
 
+/* Step 3 for one column of a change row: an unchanged column takes the
+ * key's previous value in the step, else the table's, else null. */
+static fl_err_t append_value(const struct fl_batch *in, const struct existing *x,
+                             const int64_t *prevrow, size_t r, int c, struct fl_col *dst) {
+    const uint8_t *un = x->ops ? x->ops->unchanged : NULL;
+    size_t nc = (size_t)in->ncols;
+    if (!un || !un[r * nc + (size_t)c]) return fl_col_append_from(dst, &in->cols[c], r);
+    int64_t q = prevrow[r];
+    while (q >= 0 && un[(size_t)q * nc + (size_t)c]) q = prevrow[q];
+    if (q >= 0) return fl_col_append_from(dst, &in->cols[c], (size_t)q);
+    if (x->tblrow[r] >= 0) return fl_col_append_from(dst, &x->prev->cols[c], (size_t)x->tblrow[r]);
+    return fl_col_append_null(dst);
+}
+
 fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in,
                              const int *keycols, int nkey, struct fl_pipe_upsert_plan *plan,
                              struct fl_error *err) {
+    return fl_pipe_upsert_plan_ops(tbl, in, keycols, nkey, NULL, plan, err);
+}
+
+fl_err_t fl_pipe_upsert_plan_ops(struct fl_ice_table *tbl, const struct fl_batch *in,
+                                 const int *keycols, int nkey, const struct fl_pipe_upsert_ops *ops,
+                                 struct fl_pipe_upsert_plan *plan, struct fl_error *err) {
     memset(plan, 0, sizeof(*plan));
     struct keymap m;
     struct fl_buf key;
     struct fl_ice_scan *sc = NULL;
     uint8_t *keep = fl_calloc(in->nrows + 1, 1);
+    bool changes = ops && ops->unchanged;
+    int64_t *prevrow = changes ? fl_calloc(in->nrows + 1, sizeof(int64_t)) : NULL;
+    struct existing ex = {in, keycols, nkey, &m, &key, keep, plan, ops, NULL, NULL};
+    if (changes) {
+        ex.tblrow = fl_calloc(in->nrows + 1, sizeof(int64_t));
+        for (size_t r = 0; r <= in->nrows; r++) ex.tblrow[r] = -1;
+    }
+    size_t first = ops ? ops->first : 0;
     keymap_init(&m, in->nrows);
     fl_buf_init(&key, FL_BUF_NOMAX);
     fl_err_t rc = fl_batch_new(in->schema, in->nrows, &plan->rows, err);
+    if (!rc && changes) rc = fl_batch_new(in->schema, 0, &ex.prev, err);
     if (rc) goto out;
 
     /* 1. dedup within the step: the last row of a key wins */
-    for (size_t r = 0; r < in->nrows; r++) {
+    for (size_t r = first; r < in->nrows; r++) {
         fl_pipe_key_encode(in, r, keycols, nkey, &key);
         uint64_t h = fnv(key.data, key.len);
         struct slot *s = keymap_find(&m, &key, h);
+        if (prevrow) prevrow[r] = s->row;
         if (s->row >= 0) {
             keep[s->row] = 0;
             plan->deduped++;
@@ -211,14 +267,15 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
         keep[r] = 1;
     }
 
-    /* 2. the existing rows of those keys */
-    if (in->nrows > 0 && tbl->meta->current_snapshot_id != FL_ICE_NO_SNAPSHOT) {
+    /* 2. the existing rows of those keys (every row after a truncate) */
+    bool truncate = ops && ops->truncate;
+    if ((in->nrows > first || truncate) && tbl->meta->current_snapshot_id != FL_ICE_NO_SNAPSHOT) {
         struct fl_ice_pred preds[2];
         int npreds = 0;
         const struct fl_col *k0 = &in->cols[keycols[0]];
         size_t lo = SIZE_MAX, hi = SIZE_MAX;
-        bool comparable = col_cmp(k0, 0, 0) != 2;
-        for (size_t r = 0; comparable && r < in->nrows; r++) {
+        bool comparable = !truncate && col_cmp(k0, 0, 0) != 2;
+        for (size_t r = first; comparable && r < in->nrows; r++) {
             if (!keep[r] || fl_col_is_null(k0, r)) continue;
             if (lo == SIZE_MAX || col_cmp(k0, r, lo) < 0) lo = r;
             if (hi == SIZE_MAX || col_cmp(k0, r, hi) > 0) hi = r;
@@ -229,15 +286,14 @@ fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in
             npreds = 2;
         }
         rc = fl_ice_scan_open_where(tbl, FL_ICE_NO_SNAPSHOT, preds, npreds, &sc, err);
-        struct existing ex = {in, keycols, nkey, &m, &key, keep, plan};
         if (!rc) rc = fl_ice_scan_each(sc, existing_rows, &ex, err);
     }
 
-    /* 3. the rows to append */
-    for (size_t r = 0; r < in->nrows && !rc; r++) {
-        if (!keep[r]) continue;
+    /* 3. the rows to append (a delete appends nothing) */
+    for (size_t r = first; r < in->nrows && !rc; r++) {
+        if (!keep[r] || (ops && ops->tomb && ops->tomb[r])) continue;
         for (int c = 0; c < in->ncols && !rc; c++)
-            rc = fl_col_append_from(&plan->rows->cols[c], &in->cols[c], r);
+            rc = append_value(in, &ex, prevrow, r, c, &plan->rows->cols[c]);
         if (!rc) rc = fl_batch_end_row(plan->rows);
         if (rc) rc = fl_errf(err, rc, "upsert: staging a row failed");
     }
@@ -246,6 +302,9 @@ out:
     fl_buf_fini(&key);
     keymap_fini(&m);
     fl_free(keep);
+    fl_free(prevrow);
+    fl_free(ex.tblrow);
+    fl_batch_free(ex.prev);
     return rc;
 }
 

@@ -7,6 +7,14 @@
  * ones (processed_timestamp, _kafka_*) makes the new row a no-op, any
  * other existing row of the key is deleted by position and the new row
  * appended. The caller commits rows and deletes in one snapshot.
+ *
+ * Change data (fl_pipe_upsert_ops, from a CDC topic): a row may be a
+ * delete (only its key columns matter: the key's rows are deleted and
+ * nothing appended), may leave columns unchanged (PostgreSQL's unsent
+ * TOASTed values: the value comes from the key's previous row in the
+ * step, else from the table's row), and the step may begin with a
+ * truncate (every live row of the table deleted; rows before `first`
+ * ignored).
  */
 #ifndef FL_PIPELINE_UPSERT_H
 #define FL_PIPELINE_UPSERT_H
@@ -15,6 +23,7 @@
 #include "core/err.h"
 #include "iceberg/table.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +43,16 @@ struct fl_pipe_upsert_plan {
 fl_err_t fl_pipe_upsert_plan(struct fl_ice_table *tbl, const struct fl_batch *in,
                              const int *keycols, int nkey, struct fl_pipe_upsert_plan *plan,
                              struct fl_error *err);
+struct fl_pipe_upsert_ops {
+    const uint8_t *tomb;      /* per row: 1 = a delete; NULL = none */
+    const uint8_t *unchanged; /* per row, ncols bytes: 1 = keep the previous value; NULL = none */
+    size_t first;             /* rows before it are ignored (a truncate came after them) */
+    bool truncate;            /* delete every live row of the table first */
+};
+/* fl_pipe_upsert_plan with change data; ops NULL = plain upserts. */
+fl_err_t fl_pipe_upsert_plan_ops(struct fl_ice_table *tbl, const struct fl_batch *in,
+                                 const int *keycols, int nkey, const struct fl_pipe_upsert_ops *ops,
+                                 struct fl_pipe_upsert_plan *plan, struct fl_error *err);
 void fl_pipe_upsert_plan_fini(struct fl_pipe_upsert_plan *plan);
 
 /* Encodes the key of row `row` of b (columns keycols) into out, replacing

@@ -24,6 +24,32 @@ check "check bad: file:line: key" 'grep -q "bad.yaml:4: tables\[\].schema\[\].ty
 check "show round-trips" '"$FLOE" config show -c "$T/good.yaml" > "$T/shown.yaml" && "$FLOE" config check "$T/shown.yaml" >/dev/null'
 check "show fills defaults" 'grep -q "commit_interval_ms: 1000" "$T/shown.yaml" && grep -q "threads: 16" "$T/shown.yaml"'
 
+# sources: a good one round-trips through show; bad ones name the key
+cat > "$T/src.yaml" <<'Y'
+pipelines: []
+sources:
+  - postgres:
+      uri: "postgresql://floe@127.0.0.1:1/app"
+      tables: [public.users, {name: orders, table: lake.orders}]
+      snapshot: never
+      topic_prefix: dbserver1
+Y
+check "sources: check ok" '"$FLOE" config check "$T/src.yaml" | grep -q ": ok"'
+check "sources: show round-trips" '"$FLOE" config show -c "$T/src.yaml" > "$T/src_shown.yaml" &&
+    "$FLOE" config check "$T/src_shown.yaml" >/dev/null && grep -q "slot: \"floe\"" "$T/src_shown.yaml" &&
+    grep -q "snapshot: never" "$T/src_shown.yaml" && grep -q "table: \"lake.orders\"" "$T/src_shown.yaml"'
+srcbad() { # yaml, expected message
+    printf '%s\n' "$1" > "$T/srcbad.yaml"
+    set +e; "$FLOE" config check "$T/srcbad.yaml" 2> "$T/err"; local st=$?; set -e
+    [ "$st" = 1 ] && grep -q "$2" "$T/err"
+}
+check "sources: uri required" 'srcbad "sources: [{postgres: {tables: [t]}}]" "uri is required"'
+check "sources: tables required" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\"}}]' \"tables is required\""
+check "sources: bad slot" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", slot: Bad-Slot, tables: [t]}}]' \"srcbad.yaml:1: sources\[\].postgres.slot\""
+check "sources: bad snapshot" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", snapshot: sometimes, tables: [t]}}]' \"expected initial or never\""
+check "sources: a table twice" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [a.t, a.t]}}]' \"a table listed twice\""
+check "sources: unknown key" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [t], slots: x}}]' \"slots\""
+
 floe_up_start -c "$T/good.yaml"
 check "table created" 'grep -q "table default.t created" "$T/up.log"'
 kill -TERM "$pid"; wait "$pid"; pid=

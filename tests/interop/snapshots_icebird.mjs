@@ -3,9 +3,9 @@
  * icebird (hyparam's Iceberg reader, which no one here wrote), must give
  * the rows floe's own scan gives for that snapshot.
  *
- * usage: node snapshots_icebird.mjs DATA_DIR TABLE:COL[,COL...] ...
- * (env FLOE_BIN). Used by tests/e2e/up_exactly_once.sh on the data
- * directory of a stopped `floe up`.
+ * usage: node snapshots_icebird.mjs DATA_DIR [NS.]TABLE:COL[,COL...] ...
+ * (env FLOE_BIN; NS default "default"). Used by tests/e2e/up_exactly_once.sh
+ * and tests/e2e/cdc_pg.sh on the data directory of a stopped `floe up`.
  *
  * For each table: the snapshots listed by `floe sql "t$snapshots"`
  * must be those of the table's current metadata file; for each snapshot
@@ -41,7 +41,8 @@ try {
     const [table, colList] = spec.split(':');
     const cols = colList.split(',');
     const tuple = (r) => cols.map((c) => (r[c] instanceof JNum ? r[c].text : String(r[c]))).join('|');
-    const tableUrl = `${server.url}/default/${table}`;
+    const [ns, name] = table.includes('.') ? table.split('.', 2) : ['default', table];
+    const tableUrl = `${server.url}/${ns}/${name}`;
     const meta = await icebergMetadata({ tableUrl });
     /* icebird parses the metadata with JSON.parse: 64-bit snapshot ids are
      * rounded, so a snapshot is matched by its manifest list */

@@ -5,7 +5,8 @@
 # initdb refuses root), and defines pg_up_start (initdb on the first call,
 # then start), pg_up_stop (fast shutdown), psql_ (psql as postgres on
 # PGPORT, stopping on the first error) and pg_up_cleanup (immediate stop,
-# remove PGD) for the caller's EXIT trap.
+# remove PGD) for the caller's EXIT trap. PG_UP_OPTS (e.g. "-c
+# wal_level=logical") adds server options.
 # (Not named *.sh: ctest runs every tests/e2e/*.sh as a test.)
 PGBIN=${FLOE_PG_BIN:-/usr/lib/postgresql/15/bin}
 pg_up_who=$(basename "$0" .sh)
@@ -35,7 +36,7 @@ pg_up_start() {
     fi
     pg_up_running=1
     timeout 60 "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGD" -l "$PGD/server.log" -w -t 30 \
-        -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGD -c fsync=off" start >/dev/null || {
+        -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGD -c fsync=off ${PG_UP_OPTS:-}" start >/dev/null || {
         echo "$pg_up_who: server did not start" >&2; tail -n 30 "$PGD/server.log" >&2; return 1; }
 }
 pg_up_stop() { "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGD" -m fast -w -t 30 stop >/dev/null; pg_up_running=0; }

@@ -1,0 +1,1231 @@
+/*
+ * pg_source.c - the PostgreSQL change source (see pg_source.h).
+ *
+ * Setup (fl_cdc_pg_new, on an ordinary connection): each table's columns
+ * and primary key from pg_catalog, mapped to Iceberg types (pg_types.h);
+ * the publication; the mirror tables, topics and pipelines.
+ *
+ * The replication thread runs sessions until stopped, each on a
+ * connection with replication=database (TimeZone UTC, DateStyle ISO):
+ * the slot made when missing (with an exported snapshot COPYed on a
+ * second connection when snapshot is initial), then START_REPLICATION
+ * and the CopyData loop: XLogData carries pgoutput messages (decoded by
+ * pgoutput.c), keepalives ask for a status update. Changes of a
+ * transaction wait in a per-table buffer until its Commit, then go to
+ * the table's topic in one append. A failed session is retried after a
+ * backoff (0.5 s doubling to 30 s); its transactions are re-sent by the
+ * server and deduplicated by LSN.
+ *
+ * The confirmed flush LSN: per table a queue of (end offset, commit LSN)
+ * of appended transactions; those the pipeline has consumed (its
+ * committed offset) are popped; the oldest left bounds the confirmed LSN
+ * at its commit LSN (PostgreSQL re-sends a transaction whose commit
+ * record starts at or after the confirmed LSN). With nothing pending the
+ * last commit's end (or, between transactions, the server's WAL end from
+ * a keepalive) is confirmed.
+ */
+#include "cdc/pg_source.h"
+#include "cdc/pg_types.h"
+#include "cdc/pgoutput.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/schema.h"
+#include "core/time.h"
+#include "iceberg/retention.h"
+#include "iceberg/table.h"
+#include "log/batch.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+
+#define SESSION_OPTIONS "-c DateStyle=ISO -c TimeZone=UTC -c extra_float_digits=3"
+#define SNAPSHOT_BATCH 1000
+#define APPEND_BATCH_BYTES ((size_t)4 << 20)
+
+struct col {
+    char *name;
+    uint32_t oid;
+    int32_t typmod;
+    enum fl_pgt_kind kind;
+    int key;
+};
+
+struct txpos {
+    int64_t end_offset;  /* the topic's offset after the transaction */
+    uint64_t commit_lsn; /* where its commit record starts */
+    int64_t commit_ms;   /* its source commit time (a snapshot batch: its copy time) */
+};
+
+struct tbl {
+    char *nsp, *rel; /* the source table */
+    char *ns, *name; /* the mirror table */
+    char *topic;
+    struct col *cols;
+    int ncols;
+    struct fl_pipe *pipe;
+    uint64_t last_lsn;  /* the end LSN of the last transaction in the topic */
+    struct fl_buf pend; /* the current transaction's envelopes */
+    size_t *pend_off;   /* where each starts in pend */
+    struct fl_buf keys; /* their record keys (Debezium's {"<key column>": value, ...}) */
+    size_t *key_off;    /* where each starts in keys; an empty key is a null one */
+    int npend, cpend;
+    struct txpos *q; /* appended, not yet committed to Iceberg; a ring */
+    size_t qhead, qn, qcap;
+};
+
+struct relmap {
+    uint32_t relid;
+    int tbl; /* index, -1 = not ours */
+};
+
+struct fl_cdc_pg {
+    struct fl_log *log;
+    struct fl_store *st;
+    struct fl_catalog *cat;
+    char *name, *uri, *slot, *pub, *prefix, *state_topic, *db;
+    int snapshot;
+    int64_t interval_ms;
+    struct tbl *t;
+    int nt;
+    struct fl_pipe **pipes;
+    struct relmap *rel;
+    int nrel, crel;
+    struct fl_pgo_decoder *dec;
+    struct fl_buf env;           /* one envelope being built */
+    struct fl_pgo_value *merged; /* an update's new values with the old row's for 'u' */
+    int cmerged;
+    /* the transaction being received */
+    int in_tx;
+    uint32_t xid;
+    int64_t commit_us;
+    uint64_t last_end, confirmed, wal_end;
+    pthread_t thread;
+    int running, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct fl_cdc_pg_stats stats;
+};
+
+/* ---- connections ---- */
+
+static PGconn *pg_connect(const char *uri, int replication, struct fl_error *err) {
+    const char *keys[] = {"dbname", "options", replication ? "replication" : NULL, NULL};
+    const char *vals[] = {uri, SESSION_OPTIONS, "database", NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        fl_errf(err, FL_ERR_IO, "PostgreSQL %sconnection: %s", replication ? "replication " : "",
+                c ? PQerrorMessage(c) : "out of memory");
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* One command; FL_ERR_IO with the server's message unless it returns want. */
+static fl_err_t pg_run(PGconn *c, PGresult **out, ExecStatusType want, const char *what,
+                       struct fl_error *err, const char *sql, int n, const char *const *params) {
+    PGresult *r = n ? PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0) : PQexec(c, sql);
+    if (PQresultStatus(r) != want) {
+        const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+        fl_errf(err, FL_ERR_IO, "%s: %s", what, m && *m ? m : PQerrorMessage(c));
+        size_t l = strlen(err->msg);
+        while (l && (err->msg[l - 1] == '\n')) err->msg[--l] = 0;
+        PQclear(r);
+        return FL_ERR_IO;
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return FL_OK;
+}
+
+static char *quote_ident(PGconn *c, const char *s) {
+    char *q = PQescapeIdentifier(c, s, strlen(s));
+    char *r = fl_strdup(q ? q : "\"\"");
+    PQfreemem(q);
+    return r;
+}
+
+/* ---- setup ---- */
+
+static const char *COLUMNS_SQL =
+    "SELECT a.attname, a.atttypid, a.atttypmod, t.typname, "
+    "COALESCE(a.attnum = ANY(i.indkey), false) "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+    "AND a.attgenerated = '' "
+    "JOIN pg_type t ON t.oid = a.atttypid "
+    "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
+    "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') ORDER BY a.attnum";
+
+static fl_err_t load_columns(PGconn *c, struct tbl *t, struct fl_error *err) {
+    PGresult *r = NULL;
+    const char *p[] = {t->nsp, t->rel};
+    fl_err_t rc = pg_run(c, &r, PGRES_TUPLES_OK, "reading the columns", err, COLUMNS_SQL, 2, p);
+    if (rc) return rc;
+    int n = PQntuples(r), nkey = 0;
+    if (n == 0) {
+        PQclear(r);
+        return fl_errf(err, FL_ERR_NOTFOUND, "table %s.%s does not exist (or has no columns)",
+                       t->nsp, t->rel);
+    }
+    t->cols = fl_calloc((size_t)n, sizeof(*t->cols));
+    for (int i = 0; i < n && !rc; i++) {
+        struct col *cl = &t->cols[t->ncols++];
+        cl->name = fl_strdup(PQgetvalue(r, i, 0));
+        cl->oid = (uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10);
+        cl->typmod = (int32_t)strtol(PQgetvalue(r, i, 2), NULL, 10);
+        cl->key = PQgetvalue(r, i, 4)[0] == 't';
+        nkey += cl->key;
+        char type[32], why[160];
+        if (fl_pgt_map(cl->oid, cl->typmod, PQgetvalue(r, i, 3), type, sizeof(type), &cl->kind, why,
+                       sizeof(why)))
+            rc = fl_errf(err, FL_ERR_UNSUPPORTED, "table %s.%s, column %s: %s", t->nsp, t->rel,
+                         cl->name, why);
+    }
+    PQclear(r);
+    if (!rc && nkey == 0)
+        rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                     "table %s.%s has no primary key (the mirror table's identifier fields)",
+                     t->nsp, t->rel);
+    return rc;
+}
+
+/* The Iceberg schema JSON of t: ids 1..n, the key columns required and
+ * the identifier fields. */
+static char *schema_json(const struct tbl *t) {
+    json_t *fields = json_array(), *ids = json_array();
+    for (int i = 0; i < t->ncols; i++) {
+        const struct col *c = &t->cols[i];
+        char type[32], why[160];
+        enum fl_pgt_kind k;
+        fl_pgt_map(c->oid, c->typmod, NULL, type, sizeof(type), &k, why, sizeof(why));
+        json_array_append_new(fields, json_pack("{s:i,s:s,s:b,s:s}", "id", i + 1, "name", c->name,
+                                                "required", c->key, "type", type));
+        if (c->key) json_array_append_new(ids, json_integer(i + 1));
+    }
+    json_t *o = json_pack("{s:s,s:i,s:o,s:o}", "type", "struct", "schema-id", 0,
+                          "identifier-field-ids", ids, "fields", fields);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return s;
+}
+
+static fl_err_t ensure_table(struct fl_cdc_pg *src, struct tbl *t, struct fl_error *err) {
+    struct fl_ice_table *it = NULL;
+    struct fl_error probe = {0};
+    fl_err_t rc = fl_ice_table_load(src->st, fl_catalog_ice(src->cat), t->ns, t->name, &it, &probe);
+    if (rc != FL_ERR_NOTFOUND) {
+        fl_ice_table_free(it);
+        if (rc) *err = probe;
+        return rc;
+    }
+    char *json = schema_json(t);
+    struct fl_schema *schema = NULL;
+    rc = fl_schema_parse(json, strlen(json), &schema, err);
+    struct fl_ice_kv props[FL_ICE_FLOE_PROPS];
+    int nprops = fl_ice_floe_table_props(NULL, 0, props, FL_ICE_FLOE_PROPS);
+    if (!rc)
+        rc = fl_ice_table_create(src->st, fl_catalog_ice(src->cat), t->ns, t->name, schema, NULL,
+                                 props, nprops, &it, err);
+    if (rc == FL_ERR_EXISTS) {
+        fl_err_clear(err);
+        rc = FL_OK;
+    }
+    if (!rc) fl_log(FL_LOG_INFO, "cdc %s: created table %s.%s", src->name, t->ns, t->name);
+    fl_ice_table_free(it);
+    fl_schema_free(schema);
+    free(json);
+    return rc;
+}
+
+/* The publication: created FOR TABLE every table when missing, else it
+ * must publish each of them. */
+static fl_err_t ensure_publication(struct fl_cdc_pg *src, PGconn *c, struct fl_error *err) {
+    PGresult *r = NULL;
+    const char *p[] = {src->pub};
+    fl_err_t rc = pg_run(c, &r, PGRES_TUPLES_OK, "reading pg_publication", err,
+                         "SELECT 1 FROM pg_publication WHERE pubname = $1", 1, p);
+    if (rc) return rc;
+    int exists = PQntuples(r) > 0;
+    PQclear(r);
+    if (!exists) {
+        struct fl_buf sql;
+        fl_buf_init(&sql, FL_BUF_NOMAX);
+        char *q = quote_ident(c, src->pub);
+        fl_buf_printf(&sql, "CREATE PUBLICATION %s FOR TABLE ", q);
+        fl_free(q);
+        for (int i = 0; i < src->nt; i++) {
+            char *a = quote_ident(c, src->t[i].nsp), *b = quote_ident(c, src->t[i].rel);
+            fl_buf_printf(&sql, "%s%s.%s", i ? ", " : "", a, b);
+            fl_free(a);
+            fl_free(b);
+        }
+        fl_buf_append_u8(&sql, 0);
+        rc = pg_run(c, NULL, PGRES_COMMAND_OK, "CREATE PUBLICATION", err, (const char *)sql.data, 0,
+                    NULL);
+        fl_buf_fini(&sql);
+        if (!rc) fl_log(FL_LOG_INFO, "cdc %s: created publication %s", src->name, src->pub);
+        return rc;
+    }
+    for (int i = 0; i < src->nt && !rc; i++) {
+        const char *pp[] = {src->pub, src->t[i].nsp, src->t[i].rel};
+        rc = pg_run(c, &r, PGRES_TUPLES_OK, "reading pg_publication_tables", err,
+                    "SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2 "
+                    "AND tablename = $3",
+                    3, pp);
+        if (rc) break;
+        if (PQntuples(r) == 0)
+            rc = fl_errf(err, FL_ERR_INVALID,
+                         "publication %s does not publish table %s.%s (ALTER PUBLICATION %s ADD "
+                         "TABLE %s.%s)",
+                         src->pub, src->t[i].nsp, src->t[i].rel, src->pub, src->t[i].nsp,
+                         src->t[i].rel);
+        PQclear(r);
+    }
+    return rc;
+}
+
+static void split_name(const char *full, const char *dflt, char **a, char **b) {
+    const char *dot = strchr(full, '.');
+    *a = dot ? fl_strndup(full, (size_t)(dot - full)) : fl_strdup(dflt);
+    *b = fl_strdup(dot ? dot + 1 : full);
+}
+
+/* The last transaction end LSN recorded in topic (0 when none): the
+ * header floe.tx-end of the last record carrying it, searched in the
+ * topic's last 100,000 records. */
+static fl_err_t topic_last_lsn(struct fl_log *log, const char *topic, uint64_t *lsn,
+                               struct fl_error *err) {
+    *lsn = 0;
+    struct fl_log_partition_info info;
+    int np = 0;
+    fl_err_t rc = fl_log_topic_describe(log, topic, &np, NULL, &info, 1, err);
+    if (rc || np < 1 || info.end_offset <= info.start_offset) return rc;
+    int64_t off =
+        info.end_offset - 100000 > info.start_offset ? info.end_offset - 100000 : info.start_offset;
+    struct fl_buf raw;
+    fl_buf_init(&raw, FL_BUF_NOMAX);
+    size_t hlen = strlen(FL_PIPE_TX_HEADER);
+    while (!rc && off < info.end_offset) {
+        int64_t next = off;
+        fl_buf_reset(&raw);
+        rc = fl_log_read(log, topic, 0, off, (size_t)4 << 20, &raw, &next, err);
+        if (rc || raw.len == 0 || next <= off) break;
+        struct fl_log_batch_iter it;
+        struct fl_log_decoded rec;
+        fl_log_batch_iter_init(&it, raw.data, raw.len);
+        while (fl_log_batch_iter_next(&it, &rec, err) == FL_OK) {
+            const uint8_t *hp = rec.headers;
+            int idx = 0;
+            struct fl_log_header h;
+            while (fl_log_header_next(&rec, &hp, &idx, &h) == FL_OK) {
+                if (h.key_len != hlen || memcmp(h.key, FL_PIPE_TX_HEADER, hlen) || !h.value ||
+                    h.value_len > 20)
+                    continue;
+                char v[24];
+                memcpy(v, h.value, h.value_len);
+                v[h.value_len] = 0;
+                uint64_t l = 0;
+                struct fl_error pe = {0};
+                if (fl_pg_lsn_parse(v, &l, &pe) == FL_OK && l > *lsn) *lsn = l;
+            }
+        }
+        fl_log_batch_iter_fini(&it);
+        fl_err_clear(err);
+        off = next;
+    }
+    fl_buf_fini(&raw);
+    return rc;
+}
+
+void fl_cdc_pg_free(struct fl_cdc_pg *src) {
+    if (!src) return;
+    if (src->running) {
+        pthread_mutex_lock(&src->mu);
+        src->stop = 1;
+        pthread_cond_broadcast(&src->cv);
+        pthread_mutex_unlock(&src->mu);
+        pthread_join(src->thread, NULL);
+        src->running = 0;
+    }
+    for (int i = 0; i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        fl_pipe_free(t->pipe);
+        for (int c = 0; c < t->ncols; c++) fl_free(t->cols[c].name);
+        fl_free(t->cols);
+        fl_free(t->nsp);
+        fl_free(t->rel);
+        fl_free(t->ns);
+        fl_free(t->name);
+        fl_free(t->topic);
+        fl_buf_fini(&t->pend);
+        fl_free(t->pend_off);
+        fl_buf_fini(&t->keys);
+        fl_free(t->key_off);
+        fl_free(t->q);
+    }
+    fl_free(src->t);
+    fl_free(src->pipes);
+    fl_free(src->rel);
+    fl_pgo_decoder_free(src->dec);
+    fl_buf_fini(&src->env);
+    fl_free(src->merged);
+    fl_free(src->name);
+    fl_free(src->uri);
+    fl_free(src->slot);
+    fl_free(src->pub);
+    fl_free(src->prefix);
+    fl_free(src->state_topic);
+    fl_free(src->db);
+    pthread_mutex_destroy(&src->mu);
+    pthread_cond_destroy(&src->cv);
+    fl_free(src);
+}
+
+fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalog *cat,
+                       const struct fl_cdc_pg_config *cfg, struct fl_cdc_pg **out,
+                       struct fl_error *err) {
+    *out = NULL;
+    if (!cfg->uri || cfg->ntables < 1)
+        return fl_errf(err, FL_ERR_INVALID, "cdc: a postgres source needs a uri and tables");
+    struct fl_cdc_pg *src = fl_calloc(1, sizeof(*src));
+    src->log = log;
+    src->st = st;
+    src->cat = cat;
+    src->uri = fl_strdup(cfg->uri);
+    src->slot = fl_strdup(cfg->slot ? cfg->slot : "floe");
+    src->pub = fl_strdup(cfg->publication ? cfg->publication : "floe");
+    src->prefix = fl_strdup(cfg->topic_prefix ? cfg->topic_prefix : "floe");
+    src->name = fl_strdup(cfg->name ? cfg->name : src->slot);
+    src->snapshot = cfg->snapshot != 0;
+    src->interval_ms = cfg->commit_interval_ms > 0 ? cfg->commit_interval_ms : 500;
+    size_t sl = strlen(src->slot) + 16;
+    src->state_topic = fl_malloc(sl);
+    snprintf(src->state_topic, sl, "__floe_cdc.%s", src->slot);
+    src->dec = fl_pgo_decoder_new();
+    fl_buf_init(&src->env, FL_BUF_NOMAX);
+    pthread_mutex_init(&src->mu, NULL);
+    pthread_cond_init(&src->cv, NULL);
+    src->stats.last_commit_ms = -1;
+    src->t = fl_calloc((size_t)cfg->ntables, sizeof(*src->t));
+    src->pipes = fl_calloc((size_t)cfg->ntables, sizeof(*src->pipes));
+    src->nt = cfg->ntables;
+    for (int i = 0; i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        split_name(cfg->tables[i], "public", &t->nsp, &t->rel);
+        split_name(cfg->targets && cfg->targets[i] ? cfg->targets[i] : cfg->tables[i], t->nsp,
+                   &t->ns, &t->name);
+        size_t n = strlen(src->prefix) + strlen(t->nsp) + strlen(t->rel) + 3;
+        t->topic = fl_malloc(n);
+        snprintf(t->topic, n, "%s.%s.%s", src->prefix, t->nsp, t->rel);
+        fl_buf_init(&t->pend, FL_BUF_NOMAX);
+        fl_buf_init(&t->keys, FL_BUF_NOMAX);
+    }
+    fl_err_t rc = FL_OK;
+    PGconn *c = pg_connect(src->uri, 0, err);
+    if (!c) rc = FL_ERR_IO;
+    for (int i = 0; !rc && i < src->nt; i++) rc = load_columns(c, &src->t[i], err);
+    if (!rc) {
+        src->db = fl_strdup(PQdb(c));
+        rc = ensure_publication(src, c, err);
+    }
+    PQfinish(c);
+    struct fl_log_topic_config tc;
+    fl_log_topic_config_default(&tc);
+    tc.partitions = 1;
+    if (!rc) rc = fl_log_topic_ensure(log, src->state_topic, &tc, err);
+    for (int i = 0; !rc && i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        rc = fl_log_topic_ensure(log, t->topic, &tc, err);
+        if (!rc) rc = ensure_table(src, t, err);
+        if (!rc) rc = topic_last_lsn(log, t->topic, &t->last_lsn, err);
+        char pname[600];
+        snprintf(pname, sizeof(pname), "cdc.%s.%s", t->nsp, t->rel);
+        struct fl_pipe_config pc = {.name = pname,
+                                    .topic = t->topic,
+                                    .ns = t->ns,
+                                    .table = t->name,
+                                    .commit_interval_ms = src->interval_ms,
+                                    .decode = FL_PIPE_DECODE_DEBEZIUM,
+                                    .tx_aligned = true};
+        if (!rc) rc = fl_pipe_new(log, st, cat, &pc, &t->pipe, err);
+        src->pipes[i] = t->pipe;
+    }
+    if (rc) {
+        fl_err_prefix(err, "cdc %s", src->name);
+        fl_cdc_pg_free(src);
+        return rc;
+    }
+    *out = src;
+    return FL_OK;
+}
+
+/* ---- envelopes ---- */
+
+static void env_lsn(struct fl_buf *b, uint64_t lsn) {
+    fl_buf_printf(b, "%llu", (unsigned long long)lsn);
+}
+
+/* "source":{...} */
+static void env_source(struct fl_cdc_pg *src, const struct tbl *t, const char *snapshot,
+                       uint64_t lsn, int64_t ts_us, int with_tx) {
+    struct fl_buf *b = &src->env;
+    fl_buf_append_str(b,
+                      ",\"source\":{\"version\":\"floe\",\"connector\":\"postgresql\",\"name\":");
+    fl_pgt_json_string((const uint8_t *)src->prefix, strlen(src->prefix), b);
+    fl_buf_printf(b, ",\"ts_ms\":%lld,\"snapshot\":\"%s\",\"db\":", (long long)(ts_us / 1000),
+                  snapshot);
+    fl_pgt_json_string((const uint8_t *)src->db, strlen(src->db), b);
+    fl_buf_append_str(b, ",\"sequence\":null,\"schema\":");
+    fl_pgt_json_string((const uint8_t *)t->nsp, strlen(t->nsp), b);
+    fl_buf_append_str(b, ",\"table\":");
+    fl_pgt_json_string((const uint8_t *)t->rel, strlen(t->rel), b);
+    if (with_tx)
+        fl_buf_printf(b, ",\"txId\":%u,\"lsn\":", src->xid);
+    else
+        fl_buf_append_str(b, ",\"txId\":null,\"lsn\":");
+    env_lsn(b, lsn);
+    fl_buf_append_str(b, ",\"xmin\":null}");
+}
+
+/* A row object from a tuple's values (text form). */
+static fl_err_t env_tuple(struct fl_buf *b, const struct tbl *t, const struct fl_pgo_tuple *tu,
+                          struct fl_error *err) {
+    if (tu->ncols != t->ncols)
+        return fl_errf(err, FL_ERR_CORRUPT, "table %s.%s: a change with %d columns, %d expected",
+                       t->nsp, t->rel, tu->ncols, t->ncols);
+    fl_buf_append_u8(b, '{');
+    for (int i = 0; i < t->ncols; i++) {
+        const struct fl_pgo_value *v = &tu->vals[i];
+        if (i) fl_buf_append_u8(b, ',');
+        fl_pgt_json_string((const uint8_t *)t->cols[i].name, strlen(t->cols[i].name), b);
+        fl_buf_append_u8(b, ':');
+        if (v->kind == 'n')
+            fl_buf_append_str(b, "null");
+        else if (v->kind == 'u')
+            fl_buf_append_str(b, "\"__debezium_unavailable_value\"");
+        else if (v->kind == 't')
+            fl_pgt_json(t->cols[i].kind, v->data, v->len, b);
+        else
+            return fl_errf(err, FL_ERR_UNSUPPORTED, "table %s.%s, column %s: a binary value",
+                           t->nsp, t->rel, t->cols[i].name);
+    }
+    fl_buf_append_u8(b, '}');
+    return FL_OK;
+}
+
+/* Queues env as the next record of t's transaction, keyed by the key
+ * columns of key (NULL: a null key), as Debezium keys its records. */
+static void pend_push(struct tbl *t, const struct fl_buf *env, const struct fl_pgo_tuple *key) {
+    if (t->npend == t->cpend) {
+        t->cpend = t->cpend ? t->cpend * 2 : 64;
+        t->pend_off = fl_reallocarray(t->pend_off, (size_t)t->cpend + 1, sizeof(size_t));
+        t->key_off = fl_reallocarray(t->key_off, (size_t)t->cpend + 1, sizeof(size_t));
+    }
+    t->key_off[t->npend] = t->keys.len;
+    if (key && key->ncols == t->ncols) {
+        int first = 1;
+        fl_buf_append_u8(&t->keys, '{');
+        for (int i = 0; i < t->ncols; i++) {
+            if (!t->cols[i].key) continue;
+            const struct fl_pgo_value *v = &key->vals[i];
+            if (!first) fl_buf_append_u8(&t->keys, ',');
+            first = 0;
+            fl_pgt_json_string((const uint8_t *)t->cols[i].name, strlen(t->cols[i].name), &t->keys);
+            fl_buf_append_u8(&t->keys, ':');
+            if (v->kind == 't')
+                fl_pgt_json(t->cols[i].kind, v->data, v->len, &t->keys);
+            else
+                fl_buf_append_str(&t->keys, "null");
+        }
+        fl_buf_append_u8(&t->keys, '}');
+    }
+    t->pend_off[t->npend++] = t->pend.len;
+    fl_buf_append(&t->pend, env->data, env->len);
+    t->pend_off[t->npend] = t->pend.len;
+    t->key_off[t->npend] = t->keys.len;
+}
+
+static void q_push(struct tbl *t, int64_t end_offset, uint64_t commit_lsn, int64_t commit_ms) {
+    if (t->qn == t->qcap) {
+        size_t nc = t->qcap ? t->qcap * 2 : 64;
+        struct txpos *nq = fl_calloc(nc, sizeof(*nq));
+        for (size_t i = 0; i < t->qn; i++) nq[i] = t->q[(t->qhead + i) % t->qcap];
+        fl_free(t->q);
+        t->q = nq;
+        t->qcap = nc;
+        t->qhead = 0;
+    }
+    t->q[(t->qhead + t->qn++) % t->qcap] = (struct txpos){end_offset, commit_lsn, commit_ms};
+}
+
+/* Appends t's queued records to its topic, in appends of at most
+ * APPEND_BATCH_BYTES, the last record with floe.tx-end = end_lsn; the
+ * transaction waits in the queue under commit_lsn. */
+static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit_lsn,
+                           uint64_t end_lsn, int64_t commit_ms, struct fl_error *err) {
+    char lsn[24];
+    fl_pg_lsn_format(end_lsn, lsn, sizeof(lsn));
+    struct fl_log_header h = {FL_PIPE_TX_HEADER, strlen(FL_PIPE_TX_HEADER), (const uint8_t *)lsn,
+                              strlen(lsn)};
+    struct fl_log_record *recs = fl_calloc((size_t)t->npend, sizeof(*recs));
+    fl_err_t rc = FL_OK;
+    int64_t base = 0;
+    for (int i = 0; i < t->npend && !rc;) {
+        int n = 0;
+        size_t bytes = 0;
+        while (i + n < t->npend && (n == 0 || bytes < APPEND_BATCH_BYTES)) {
+            struct fl_log_record *r = &recs[n];
+            size_t a = t->pend_off[i + n], z = t->pend_off[i + n + 1];
+            size_t ka = t->key_off[i + n], kz = t->key_off[i + n + 1];
+            *r = (struct fl_log_record){.key = kz > ka ? t->keys.data + ka : NULL,
+                                        .key_len = kz - ka,
+                                        .value = t->pend.data + a,
+                                        .value_len = z - a,
+                                        .timestamp_ms = -1};
+            bytes += z - a;
+            n++;
+        }
+        if (i + n == t->npend) {
+            recs[n - 1].headers = &h;
+            recs[n - 1].nheaders = 1;
+        }
+        rc = fl_log_append(src->log, t->topic, 0, recs, n, &base, err);
+        i += n;
+        if (!rc && i == t->npend) {
+            pthread_mutex_lock(&src->mu);
+            q_push(t, base + n, commit_lsn, commit_ms);
+            pthread_mutex_unlock(&src->mu);
+        }
+    }
+    fl_free(recs);
+    if (!rc) t->last_lsn = end_lsn;
+    t->npend = 0;
+    fl_buf_reset(&t->pend);
+    fl_buf_reset(&t->keys);
+    return rc;
+}
+
+/* ---- the confirmed LSN ---- */
+
+static uint64_t compute_confirmed(struct fl_cdc_pg *src) {
+    uint64_t bound = UINT64_MAX;
+    int64_t oldest_ms = INT64_MAX;
+    for (int i = 0; i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        struct fl_pipe_stats ps;
+        fl_pipe_get_stats(t->pipe, &ps);
+        pthread_mutex_lock(&src->mu);
+        while (t->qn && t->q[t->qhead].end_offset <= ps.consumed) {
+            t->qhead = (t->qhead + 1) % t->qcap;
+            t->qn--;
+        }
+        if (t->qn && t->q[t->qhead].commit_lsn < bound) bound = t->q[t->qhead].commit_lsn;
+        if (t->qn && t->q[t->qhead].commit_ms < oldest_ms) oldest_ms = t->q[t->qhead].commit_ms;
+        pthread_mutex_unlock(&src->mu);
+    }
+    uint64_t c = bound != UINT64_MAX ? bound
+                 : src->in_tx        ? src->last_end
+                              : (src->wal_end > src->last_end ? src->wal_end : src->last_end);
+    if (bound == UINT64_MAX && src->in_tx) c = src->last_end;
+    if (c > src->confirmed) src->confirmed = c;
+    int64_t now_ms = fl_time_now_us() / 1000;
+    pthread_mutex_lock(&src->mu);
+    src->stats.lag_ms = oldest_ms == INT64_MAX ? 0 : (now_ms > oldest_ms ? now_ms - oldest_ms : 0);
+    pthread_mutex_unlock(&src->mu);
+    return src->confirmed;
+}
+
+static fl_err_t send_status(struct fl_cdc_pg *src, PGconn *c, struct fl_error *err) {
+    uint64_t flush = compute_confirmed(src);
+    uint64_t write = src->wal_end > flush ? src->wal_end : flush;
+    uint8_t m[34];
+    m[0] = 'r';
+    uint64_t v[4] = {write, flush, flush, (uint64_t)(fl_time_now_us() - FL_PG_EPOCH_US)};
+    for (int k = 0; k < 4; k++)
+        for (int j = 0; j < 8; j++) m[1 + k * 8 + j] = (uint8_t)(v[k] >> (56 - 8 * j));
+    m[33] = 0;
+    if (PQputCopyData(c, (const char *)m, sizeof(m)) != 1 || PQflush(c) != 0)
+        return fl_errf(err, FL_ERR_IO, "sending a status update: %s", PQerrorMessage(c));
+    pthread_mutex_lock(&src->mu);
+    src->stats.confirmed_lsn = flush;
+    src->stats.received_lsn = src->wal_end;
+    pthread_mutex_unlock(&src->mu);
+    return FL_OK;
+}
+
+/* ---- streaming ---- */
+
+static int tbl_for_rel(struct fl_cdc_pg *src, uint32_t relid) {
+    for (int i = 0; i < src->nrel; i++)
+        if (src->rel[i].relid == relid) return src->rel[i].tbl;
+    return -1;
+}
+
+static fl_err_t on_relation(struct fl_cdc_pg *src, const struct fl_pgo_msg *m,
+                            struct fl_error *err) {
+    int ti = -1;
+    for (int i = 0; i < src->nt && ti < 0; i++)
+        if (!strcmp(src->t[i].nsp, m->nspname) && !strcmp(src->t[i].rel, m->name)) ti = i;
+    if (ti >= 0) {
+        const struct tbl *t = &src->t[ti];
+        int same = m->ncols == t->ncols;
+        for (int c = 0; same && c < m->ncols; c++)
+            same =
+                !strcmp(m->cols[c].name, t->cols[c].name) && m->cols[c].type_oid == t->cols[c].oid;
+        if (!same)
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "table %s.%s changed its columns while floe mirrors it (schema "
+                           "evolution from Relation messages is not supported yet)",
+                           t->nsp, t->rel);
+    }
+    int slot = -1;
+    for (int i = 0; i < src->nrel; i++)
+        if (src->rel[i].relid == m->relid) slot = i;
+    if (slot < 0) {
+        if (src->nrel == src->crel) {
+            src->crel = src->crel ? src->crel * 2 : 16;
+            src->rel = fl_reallocarray(src->rel, (size_t)src->crel, sizeof(*src->rel));
+        }
+        slot = src->nrel++;
+    }
+    src->rel[slot] = (struct relmap){m->relid, ti};
+    return FL_OK;
+}
+
+static int key_changed(const struct tbl *t, const struct fl_pgo_msg *m) {
+    if (!m->old_kind) return 0;
+    for (int i = 0; i < t->ncols && i < m->old_tuple.ncols && i < m->new_tuple.ncols; i++) {
+        if (!t->cols[i].key) continue;
+        const struct fl_pgo_value *a = &m->old_tuple.vals[i], *b = &m->new_tuple.vals[i];
+        if (a->kind != b->kind || a->len != b->len || (a->len && memcmp(a->data, b->data, a->len)))
+            return 1;
+    }
+    return 0;
+}
+
+/* One envelope of op for t into its transaction buffer. */
+static fl_err_t emit(struct fl_cdc_pg *src, struct tbl *t, char op,
+                     const struct fl_pgo_tuple *before, const struct fl_pgo_tuple *after,
+                     uint64_t lsn, struct fl_error *err) {
+    struct fl_buf *b = &src->env;
+    fl_buf_reset(b);
+    fl_err_t rc = FL_OK;
+    fl_buf_append_str(b, "{\"before\":");
+    if (before)
+        rc = env_tuple(b, t, before, err);
+    else
+        fl_buf_append_str(b, "null");
+    fl_buf_append_str(b, ",\"after\":");
+    if (!rc && after)
+        rc = env_tuple(b, t, after, err);
+    else if (!rc)
+        fl_buf_append_str(b, "null");
+    if (rc) return rc;
+    env_source(src, t, "false", lsn, src->commit_us, 1);
+    fl_buf_printf(b, ",\"op\":\"%c\",\"ts_ms\":%lld,\"transaction\":null}", op,
+                  (long long)(fl_time_now_us() / 1000));
+    pend_push(t, b, after ? after : before);
+    return FL_OK;
+}
+
+static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uint64_t lsn,
+                          struct fl_error *err) {
+    int ti = tbl_for_rel(src, m->relid);
+    if (ti < 0) return FL_OK; /* a table of the publication floe does not mirror */
+    struct tbl *t = &src->t[ti];
+    src->stats.changes++;
+    switch (m->kind) {
+    case 'I':
+        return emit(src, t, 'c', NULL, &m->new_tuple, lsn, err);
+    case 'D':
+        return emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
+    default: { /* 'U' */
+        struct fl_pgo_tuple after = m->new_tuple;
+        int unsent = -1; /* a column PostgreSQL did not send (an untouched TOASTed value) */
+        for (int i = 0; i < after.ncols; i++)
+            if (after.vals[i].kind == 'u') unsent = i;
+        if (unsent >= 0 && m->old_kind == 'O' && m->old_tuple.ncols == after.ncols) {
+            /* REPLICA IDENTITY FULL: the old row has the value */
+            if (after.ncols > src->cmerged) {
+                src->merged =
+                    fl_reallocarray(src->merged, (size_t)after.ncols, sizeof(*src->merged));
+                src->cmerged = after.ncols;
+            }
+            for (int i = 0; i < after.ncols; i++)
+                src->merged[i] = after.vals[i].kind == 'u' ? m->old_tuple.vals[i] : after.vals[i];
+            after.vals = src->merged;
+            unsent = -1;
+        }
+        if (key_changed(t, m)) { /* as Debezium: a delete of the old key, a create of the new */
+            if (unsent >= 0 && unsent < t->ncols)
+                fl_log(FL_LOG_WARN,
+                       "cdc %s: %s.%s: a primary key change left column %s unsent (an untouched "
+                       "TOASTed value, REPLICA IDENTITY DEFAULT): the new key's row has it null; "
+                       "REPLICA IDENTITY FULL avoids this",
+                       src->name, t->nsp, t->rel, t->cols[unsent].name);
+            fl_err_t rc = emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
+            return rc ? rc : emit(src, t, 'c', NULL, &after, lsn, err);
+        }
+        return emit(src, t, 'u', m->old_kind ? &m->old_tuple : NULL, &after, lsn, err);
+    }
+    }
+}
+
+static fl_err_t on_truncate(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uint64_t lsn) {
+    for (int i = 0; i < m->nrelids; i++) {
+        int ti = tbl_for_rel(src, m->relids[i]);
+        if (ti < 0) continue;
+        struct tbl *t = &src->t[ti];
+        fl_buf_reset(&src->env);
+        fl_buf_append_str(&src->env, "{\"before\":null,\"after\":null");
+        env_source(src, t, "false", lsn, src->commit_us, 1);
+        fl_buf_printf(&src->env, ",\"op\":\"t\",\"ts_ms\":%lld,\"transaction\":null}",
+                      (long long)(fl_time_now_us() / 1000));
+        pend_push(t, &src->env, NULL);
+    }
+    return FL_OK;
+}
+
+static fl_err_t on_commit(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, struct fl_error *err) {
+    fl_err_t rc = FL_OK;
+    for (int i = 0; i < src->nt && !rc; i++) {
+        struct tbl *t = &src->t[i];
+        if (t->npend == 0) continue;
+        if (m->end_lsn <= t->last_lsn) { /* the topic has it already (a re-sent transaction) */
+            t->npend = 0;
+            fl_buf_reset(&t->pend);
+            fl_buf_reset(&t->keys);
+            continue;
+        }
+        rc = pend_flush(src, t, m->lsn, m->end_lsn, m->ts_us / 1000, err);
+    }
+    src->in_tx = 0;
+    if (!rc) {
+        src->last_end = m->end_lsn;
+        pthread_mutex_lock(&src->mu);
+        src->stats.txs++;
+        src->stats.last_commit_ms = m->ts_us / 1000;
+        pthread_mutex_unlock(&src->mu);
+    }
+    return rc;
+}
+
+static fl_err_t on_xlogdata(struct fl_cdc_pg *src, const struct fl_pg_frame *f,
+                            struct fl_error *err) {
+    struct fl_pgo_msg m;
+    fl_err_t rc = fl_pgo_decode(src->dec, f->data, f->len, &m, err);
+    if (rc) return rc;
+    if (f->wal_end > src->wal_end) src->wal_end = f->wal_end;
+    switch (m.kind) {
+    case 'B':
+        src->in_tx = 1;
+        src->xid = m.xid;
+        src->commit_us = m.ts_us;
+        for (int i = 0; i < src->nt; i++) {
+            src->t[i].npend = 0;
+            fl_buf_reset(&src->t[i].pend);
+            fl_buf_reset(&src->t[i].keys);
+        }
+        return FL_OK;
+    case 'C':
+        return on_commit(src, &m, err);
+    case 'R':
+        return on_relation(src, &m, err);
+    case 'I':
+    case 'U':
+    case 'D':
+        return on_change(src, &m, f->wal_start, err);
+    case 'T':
+        return on_truncate(src, &m, f->wal_start);
+    default: /* Origin, Type, Message: nothing to mirror */
+        return FL_OK;
+    }
+}
+
+static int stopping(struct fl_cdc_pg *src) {
+    pthread_mutex_lock(&src->mu);
+    int s = src->stop;
+    pthread_mutex_unlock(&src->mu);
+    return s;
+}
+
+/* START_REPLICATION and the CopyData loop until an error or stop. */
+static fl_err_t stream(struct fl_cdc_pg *src, PGconn *c, struct fl_error *err) {
+    char *slot = quote_ident(c, src->slot);
+    struct fl_buf sql;
+    fl_buf_init(&sql, FL_BUF_NOMAX);
+    /* publication_names is a list of identifiers inside a string literal */
+    char *pubid = quote_ident(c, src->pub);
+    char *publit = PQescapeLiteral(c, pubid, strlen(pubid));
+    fl_buf_printf(&sql,
+                  "START_REPLICATION SLOT %s LOGICAL 0/0 (proto_version '1', "
+                  "publication_names %s)",
+                  slot, publit ? publit : "''");
+    fl_buf_append_u8(&sql, 0);
+    PQfreemem(publit);
+    fl_free(pubid);
+    fl_free(slot);
+    fl_err_t rc =
+        pg_run(c, NULL, PGRES_COPY_BOTH, "START_REPLICATION", err, (const char *)sql.data, 0, NULL);
+    fl_buf_fini(&sql);
+    if (rc) return rc;
+    pthread_mutex_lock(&src->mu);
+    src->stats.connected = 1;
+    pthread_mutex_unlock(&src->mu);
+    fl_log(FL_LOG_INFO, "cdc %s: streaming from slot %s", src->name, src->slot);
+    int64_t last_status = 0;
+    src->in_tx = 0;
+    while (!rc && !stopping(src)) {
+        char *buf = NULL;
+        int n = PQgetCopyData(c, &buf, 1);
+        if (n == 0) {
+            int64_t now = fl_time_mono_us();
+            if (now - last_status >= 1000000) {
+                rc = send_status(src, c, err);
+                last_status = now;
+                if (rc) break;
+            }
+            fd_set rs;
+            FD_ZERO(&rs);
+            int fd = PQsocket(c);
+            if (fd < 0) return fl_errf(err, FL_ERR_IO, "replication connection lost");
+            FD_SET(fd, &rs);
+            struct timeval tv = {0, 100000};
+            if (select(fd + 1, &rs, NULL, NULL, &tv) < 0 && errno != EINTR)
+                return fl_errf(err, FL_ERR_IO, "select: %s", strerror(errno));
+            if (!PQconsumeInput(c))
+                return fl_errf(err, FL_ERR_IO, "replication connection: %s", PQerrorMessage(c));
+            continue;
+        }
+        if (n == -1) {
+            PGresult *r = PQgetResult(c);
+            rc = fl_errf(err, FL_ERR_IO, "the server ended replication: %s",
+                         r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+            PQclear(r);
+            break;
+        }
+        if (n < 0) return fl_errf(err, FL_ERR_IO, "replication: %s", PQerrorMessage(c));
+        struct fl_pg_frame f;
+        rc = fl_pg_frame_decode((const uint8_t *)buf, (size_t)n, &f, err);
+        if (!rc && f.kind == 'k') {
+            if (f.wal_end > src->wal_end) src->wal_end = f.wal_end;
+            if (f.reply_requested) {
+                rc = send_status(src, c, err);
+                last_status = fl_time_mono_us();
+            }
+        } else if (!rc) {
+            rc = on_xlogdata(src, &f, err);
+        }
+        PQfreemem(buf);
+    }
+    if (!rc) { /* stopping: a last status so the server knows what is done */
+        struct fl_error e2 = {0};
+        send_status(src, c, &e2);
+    }
+    return rc;
+}
+
+/* ---- the slot and the initial snapshot ---- */
+
+/* Whether the state topic says the initial snapshot (or, for snapshot
+ * never, the slot's creation) finished for this slot. */
+static fl_err_t state_done(struct fl_cdc_pg *src, int *done, struct fl_error *err) {
+    *done = 0;
+    struct fl_log_partition_info info;
+    int np = 0;
+    fl_err_t rc = fl_log_topic_describe(src->log, src->state_topic, &np, NULL, &info, 1, err);
+    if (rc || np < 1 || info.end_offset <= info.start_offset) return rc;
+    struct fl_buf raw;
+    fl_buf_init(&raw, FL_BUF_NOMAX);
+    int64_t off = info.start_offset, next = off;
+    while (!rc && off < info.end_offset) {
+        fl_buf_reset(&raw);
+        rc = fl_log_read(src->log, src->state_topic, 0, off, (size_t)1 << 20, &raw, &next, err);
+        if (rc || raw.len == 0 || next <= off) break;
+        struct fl_log_batch_iter it;
+        struct fl_log_decoded rec;
+        fl_log_batch_iter_init(&it, raw.data, raw.len);
+        while (fl_log_batch_iter_next(&it, &rec, err) == FL_OK) {
+            json_t *o =
+                rec.value ? json_loadb((const char *)rec.value, rec.value_len, 0, NULL) : NULL;
+            const char *ev = json_string_value(json_object_get(o, "event"));
+            if (ev) *done = !strcmp(ev, "snapshot-done");
+            json_decref(o);
+        }
+        fl_log_batch_iter_fini(&it);
+        fl_err_clear(err);
+        off = next;
+    }
+    fl_buf_fini(&raw);
+    return rc;
+}
+
+static fl_err_t state_write(struct fl_cdc_pg *src, const char *event, uint64_t lsn,
+                            struct fl_error *err) {
+    char l[24], v[256];
+    fl_pg_lsn_format(lsn, l, sizeof(l));
+    snprintf(v, sizeof(v), "{\"event\":\"%s\",\"lsn\":\"%s\",\"ts_ms\":%lld}", event, l,
+             (long long)(fl_time_now_us() / 1000));
+    struct fl_log_record r = {
+        .value = (const uint8_t *)v, .value_len = strlen(v), .timestamp_ms = -1};
+    int64_t off;
+    return fl_log_append(src->log, src->state_topic, 0, &r, 1, &off, err);
+}
+
+/* COPY of one table inside the exported snapshot: op r envelopes in
+ * appends of SNAPSHOT_BATCH records, each batch ending a "transaction"
+ * at the slot's consistent point. */
+static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint64_t lsn,
+                           struct fl_error *err) {
+    struct fl_buf sql;
+    fl_buf_init(&sql, FL_BUF_NOMAX);
+    fl_buf_append_str(&sql, "COPY (SELECT ");
+    for (int i = 0; i < t->ncols; i++) {
+        char *q = quote_ident(c, t->cols[i].name);
+        fl_buf_printf(&sql, "%s%s", i ? ", " : "", q);
+        fl_free(q);
+    }
+    char *a = quote_ident(c, t->nsp), *b = quote_ident(c, t->rel);
+    fl_buf_printf(&sql, " FROM %s.%s) TO STDOUT", a, b);
+    fl_buf_append_u8(&sql, 0);
+    fl_free(a);
+    fl_free(b);
+    fl_err_t rc = pg_run(c, NULL, PGRES_COPY_OUT, "COPY", err, (const char *)sql.data, 0, NULL);
+    fl_buf_fini(&sql);
+    if (rc) return rc;
+    struct fl_buf scratch;
+    fl_buf_init(&scratch, FL_BUF_NOMAX);
+    size_t *starts = fl_calloc((size_t)t->ncols + 1, sizeof(size_t));
+    size_t *lens = fl_calloc((size_t)t->ncols + 1, sizeof(size_t));
+    struct fl_pgo_value *vals = fl_calloc((size_t)t->ncols + 1, sizeof(*vals));
+    int64_t now_us = fl_time_now_us();
+    t->npend = 0;
+    fl_buf_reset(&t->pend);
+    fl_buf_reset(&t->keys);
+    for (;;) {
+        char *row = NULL;
+        int n = PQgetCopyData(c, &row, 0);
+        if (n == -1) break;
+        if (n < 0) {
+            rc = fl_errf(err, FL_ERR_IO, "COPY %s.%s: %s", t->nsp, t->rel, PQerrorMessage(c));
+            break;
+        }
+        int nf = 0;
+        rc = fl_pgt_copy_row((const uint8_t *)row, (size_t)n, &scratch, starts, lens, t->ncols, &nf,
+                             err);
+        PQfreemem(row);
+        if (!rc && nf != t->ncols)
+            rc = fl_errf(err, FL_ERR_CORRUPT, "COPY %s.%s: a row of %d fields, %d expected", t->nsp,
+                         t->rel, nf, t->ncols);
+        if (rc) break;
+        for (int i = 0; i < t->ncols; i++)
+            vals[i] = lens[i] == SIZE_MAX
+                          ? (struct fl_pgo_value){'n', NULL, 0}
+                          : (struct fl_pgo_value){'t', scratch.data + starts[i], (uint32_t)lens[i]};
+        struct fl_pgo_tuple tu = {t->ncols, vals};
+        struct fl_buf *e = &src->env;
+        fl_buf_reset(e);
+        fl_buf_append_str(e, "{\"before\":null,\"after\":");
+        rc = env_tuple(e, t, &tu, err);
+        if (rc) break;
+        env_source(src, t, "true", lsn, now_us, 0);
+        fl_buf_printf(e, ",\"op\":\"r\",\"ts_ms\":%lld,\"transaction\":null}",
+                      (long long)(now_us / 1000));
+        pend_push(t, e, &tu);
+        src->stats.snapshot_rows++;
+        if (t->npend >= SNAPSHOT_BATCH) rc = pend_flush(src, t, lsn, lsn, now_us / 1000, err);
+        if (rc) break;
+    }
+    PGresult *r;
+    while ((r = PQgetResult(c))) {
+        if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = fl_errf(err, FL_ERR_IO, "COPY %s.%s: %s", t->nsp, t->rel, PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    if (!rc && t->npend) rc = pend_flush(src, t, lsn, lsn, now_us / 1000, err);
+    t->npend = 0;
+    fl_buf_reset(&t->pend);
+    fl_buf_reset(&t->keys);
+    fl_free(starts);
+    fl_free(lens);
+    fl_free(vals);
+    fl_buf_fini(&scratch);
+    return rc;
+}
+
+static fl_err_t snapshot_copy(struct fl_cdc_pg *src, const char *snapname, uint64_t lsn,
+                              struct fl_error *err) {
+    PGconn *c = pg_connect(src->uri, 0, err);
+    if (!c) return FL_ERR_IO;
+    fl_err_t rc = pg_run(c, NULL, PGRES_COMMAND_OK, "BEGIN", err,
+                         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+    if (!rc) {
+        char *lit = PQescapeLiteral(c, snapname, strlen(snapname));
+        char q[256];
+        snprintf(q, sizeof(q), "SET TRANSACTION SNAPSHOT %s", lit ? lit : "''");
+        PQfreemem(lit);
+        rc = pg_run(c, NULL, PGRES_COMMAND_OK, "SET TRANSACTION SNAPSHOT", err, q, 0, NULL);
+    }
+    for (int i = 0; !rc && i < src->nt; i++) {
+        int64_t before = src->stats.snapshot_rows;
+        rc = copy_table(src, c, &src->t[i], lsn, err);
+        if (!rc)
+            fl_log(FL_LOG_INFO, "cdc %s: snapshot of %s.%s: %lld rows", src->name, src->t[i].nsp,
+                   src->t[i].rel, (long long)(src->stats.snapshot_rows - before));
+    }
+    if (!rc) rc = pg_run(c, NULL, PGRES_COMMAND_OK, "COMMIT", err, "COMMIT", 0, NULL);
+    PQfinish(c);
+    return rc;
+}
+
+/* The slot as this source needs it: made (with the initial snapshot)
+ * when missing or when an earlier snapshot did not finish. */
+static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error *err) {
+    PGconn *c = pg_connect(src->uri, 0, err);
+    if (!c) return FL_ERR_IO;
+    PGresult *r = NULL;
+    const char *p[] = {src->slot};
+    fl_err_t rc = pg_run(c, &r, PGRES_TUPLES_OK, "reading pg_replication_slots", err,
+                         "SELECT confirmed_flush_lsn, wal_status, plugin, database = "
+                         "current_database() FROM pg_replication_slots WHERE slot_name = $1",
+                         1, p);
+    PQfinish(c);
+    if (rc) return rc;
+    int exists = PQntuples(r) > 0, done = 0;
+    uint64_t confirmed = 0;
+    if (exists) {
+        const char *ws = PQgetvalue(r, 0, 1), *plugin = PQgetvalue(r, 0, 2);
+        if (!strcmp(ws, "lost"))
+            rc = fl_errf(err, FL_ERR_INVALID,
+                         "replication slot %s was invalidated (wal_status lost): the changes since "
+                         "its last confirmed LSN are gone; drop the slot and the state topic %s "
+                         "to copy the tables again",
+                         src->slot, src->state_topic);
+        else if (strcmp(plugin, "pgoutput") || PQgetvalue(r, 0, 3)[0] != 't')
+            rc = fl_errf(err, FL_ERR_INVALID,
+                         "replication slot %s uses plugin %s or another database, not pgoutput "
+                         "on this one",
+                         src->slot, plugin);
+        else if (!PQgetisnull(r, 0, 0))
+            fl_pg_lsn_parse(PQgetvalue(r, 0, 0), &confirmed, err);
+    }
+    PQclear(r);
+    if (!rc) rc = state_done(src, &done, err);
+    if (rc) return rc;
+    char *slot = quote_ident(rep, src->slot);
+    char q[600];
+    if (exists && !done && src->snapshot) {
+        fl_log(FL_LOG_WARN, "cdc %s: slot %s exists but no snapshot finished: copying again",
+               src->name, src->slot);
+        snprintf(q, sizeof(q), "DROP_REPLICATION_SLOT %s WAIT", slot);
+        rc = pg_run(rep, NULL, PGRES_COMMAND_OK, "DROP_REPLICATION_SLOT", err, q, 0, NULL);
+        exists = 0;
+    } else if (!exists && done) {
+        rc = fl_errf(err, FL_ERR_NOTFOUND,
+                     "replication slot %s is missing although floe streamed from it: changes may "
+                     "have been lost; delete the state topic %s to copy the tables again",
+                     src->slot, src->state_topic);
+    }
+    if (!rc && !exists) {
+        snprintf(q, sizeof(q), "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput %s", slot,
+                 src->snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
+        rc = pg_run(rep, &r, PGRES_TUPLES_OK, "CREATE_REPLICATION_SLOT", err, q, 0, NULL);
+        if (!rc) {
+            uint64_t lsn = 0;
+            rc = fl_pg_lsn_parse(PQgetvalue(r, 0, 1), &lsn, err);
+            fl_log(FL_LOG_INFO, "cdc %s: created slot %s at %s", src->name, src->slot,
+                   PQgetvalue(r, 0, 1));
+            /* the exported snapshot lives until the next command on rep */
+            if (!rc && src->snapshot) rc = snapshot_copy(src, PQgetvalue(r, 0, 2), lsn, err);
+            if (!rc) rc = state_write(src, "snapshot-done", lsn, err);
+            confirmed = lsn;
+            PQclear(r);
+        }
+    }
+    fl_free(slot);
+    if (!rc && confirmed > src->confirmed) src->confirmed = confirmed;
+    /* after a restart the topics may hold transactions the mirrors have
+     * not committed yet: they hold the confirmed LSN where the slot has it */
+    for (int i = 0; !rc && i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        struct fl_log_partition_info info;
+        int np = 0;
+        if (t->qn || fl_log_topic_describe(src->log, t->topic, &np, NULL, &info, 1, err) || np < 1)
+            continue;
+        pthread_mutex_lock(&src->mu);
+        q_push(t, info.end_offset, src->confirmed, fl_time_now_us() / 1000);
+        pthread_mutex_unlock(&src->mu);
+    }
+    if (!rc) fl_err_clear(err);
+    return rc;
+}
+
+static void *run(void *arg) {
+    struct fl_cdc_pg *src = arg;
+    int64_t backoff_ms = 500;
+    while (!stopping(src)) {
+        struct fl_error err = {0};
+        PGconn *rep = pg_connect(src->uri, 1, &err);
+        fl_err_t rc = rep ? ensure_slot(src, rep, &err) : FL_ERR_IO;
+        int64_t before = src->stats.txs;
+        if (!rc) rc = stream(src, rep, &err);
+        PQfinish(rep);
+        pthread_mutex_lock(&src->mu);
+        src->stats.connected = 0;
+        if (rc) {
+            snprintf(src->stats.last_error, sizeof(src->stats.last_error), "%s", err.msg);
+            src->stats.reconnects++;
+        }
+        pthread_mutex_unlock(&src->mu);
+        if (!rc || stopping(src)) break;
+        fl_log(FL_LOG_ERROR, "cdc %s: %s (retrying in %lld ms)", src->name, err.msg,
+               (long long)backoff_ms);
+        if (src->stats.txs > before) backoff_ms = 500;
+        pthread_mutex_lock(&src->mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (backoff_ms % 1000) * 1000000;
+        ts.tv_sec += (time_t)(backoff_ms / 1000 + ns / 1000000000);
+        ts.tv_nsec = (long)(ns % 1000000000);
+        if (!src->stop) pthread_cond_timedwait(&src->cv, &src->mu, &ts);
+        pthread_mutex_unlock(&src->mu);
+        backoff_ms = backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
+    }
+    return NULL;
+}
+
+fl_err_t fl_cdc_pg_start(struct fl_cdc_pg *src, struct fl_error *err) {
+    for (int i = 0; i < src->nt; i++) {
+        fl_err_t rc = fl_pipe_start(src->t[i].pipe, err);
+        if (rc) return rc;
+    }
+    if (src->running) return FL_OK;
+    src->stop = 0;
+    if (pthread_create(&src->thread, NULL, run, src) != 0)
+        return fl_errf(err, FL_ERR_NOMEM, "cdc %s: cannot start a thread", src->name);
+    src->running = 1;
+    return FL_OK;
+}
+
+int fl_cdc_pg_pipes(const struct fl_cdc_pg *src, struct fl_pipe *const **pipes) {
+    *pipes = src->pipes;
+    return src->nt;
+}
+
+const char *fl_cdc_pg_name(const struct fl_cdc_pg *src) { return src->name; }
+
+void fl_cdc_pg_get_stats(struct fl_cdc_pg *src, struct fl_cdc_pg_stats *out) {
+    pthread_mutex_lock(&src->mu);
+    *out = src->stats;
+    pthread_mutex_unlock(&src->mu);
+}
