@@ -25,6 +25,11 @@
 #
 # usage: FLOE=build-rel/floe bench/longrun.sh     # COMMITS=86400 K=30 OFF_SECS=900
 #        KEEP=DIR keeps the data directories and the samples.
+#        KEEP=DIR RESUME=1 SIM_OFFSET=S COMMITS=3600 MODES=on: one more
+#        simulated hour on the table a kept run left, its readings S
+#        simulated seconds on (the hour after the last one it holds), to
+#        compare that hour's commit latency with a fresh table's first
+#        hour on the same machine at the same load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLOE=${FLOE:-build-rel/floe}
@@ -117,7 +122,7 @@ for mode in $MODES; do
         weather_yaml "$T/$mode.yaml" '{enabled: false}' $((1000 / K))
         cap=$OFF_SECS
     fi
-    rm -rf "${T:?}/$mode"
+    [ -n "${RESUME:-}" ] || rm -rf "${T:?}/$mode"
     p=$(port)
     "$FLOE" up -c "$T/$mode.yaml" --data "$T/$mode" --listen "127.0.0.1:$p" --kafka-listen 127.0.0.1:0 \
         > "$T/$mode.log" 2>&1 &
@@ -144,6 +149,4 @@ for m in ("on", "off"):
         f[m] = {}
 json.dump(f, open(f"{t}/final.json", "w"))
 EOF
-if [ -f "$T/samples-on.jsonl" ] && [ -f "$T/samples-off.jsonl" ]; then
-    python3 "$PY" report "$T/samples-on.jsonl" "$T/samples-off.jsonl" "$T/final.json"
-fi
+python3 "$PY" report "$T/samples-on.jsonl" "$T/samples-off.jsonl" "$T/final.json"
