@@ -23,6 +23,7 @@
  */
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
+#include "cli/up_metrics.h"
 #include "cli/up_plan.h"
 #include "cli/up_tables.h"
 #include "core/addr.h"
@@ -224,6 +225,7 @@ struct up {
     int npipes;
     struct fl_maint *maint;
     struct up_status ustat;
+    struct fl_up_metrics umet;
     struct fl_rest rest;
     struct fl_ingest_backend be, co;
     struct fl_ingest *ing;
@@ -354,6 +356,9 @@ static int up_start_server(struct up *u) {
     u->ustat = (struct up_status){u->pipes, u->npipes, u->maint};
     icfg->status = up_status_json;
     icfg->status_ctx = &u->ustat;
+    u->umet = (struct fl_up_metrics){u->log, u->pipes, u->npipes};
+    icfg->metrics = fl_up_metrics_write;
+    icfg->metrics_ctx = &u->umet;
     fl_ingest_backend_log_init(&u->be, u->log, u->store, &defaults);
     /* concurrent single-event requests share one log append (coalesce.c) */
     fl_ingest_coalesce_init(&u->co, &u->be, (size_t)1 << 20);

@@ -104,6 +104,10 @@ struct fl_ingest_config {
      * pipelines' counters) on a server thread; NULL = no such route */
     void (*status)(void *ctx, struct fl_buf *out);
     void *status_ctx;
+    /* GET /metrics: the owner's metric families (prom.h) after the
+     * server's own (HTTP, process); NULL = only those */
+    void (*metrics)(void *ctx, struct fl_buf *out);
+    void *metrics_ctx;
 };
 
 /* Fills cfg with the defaults above and the seed's three kinds
@@ -137,6 +141,7 @@ struct fl_ingest_resp {
     int status;
     const char *content_type; /* static string */
     unsigned retry_after_s;   /* 0 = no Retry-After header */
+    int route;                /* the route that answered (metrics label); -1 none */
     struct fl_buf body;
 };
 
@@ -169,6 +174,11 @@ typedef void (*fl_ingest_done_cb)(void *arg);
  * threads (server.c). */
 bool fl_ingest_handle_async(struct fl_ingest *ing, const struct fl_ingest_req *req,
                             struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg);
+
+/* Counts one answered request for GET /metrics: resp's route and
+ * status, and how long it took (us, from its first byte to its reply).
+ * Atomics only: any thread, no allocation. */
+void fl_ingest_note_http(struct fl_ingest *ing, const struct fl_ingest_resp *resp, int64_t us);
 
 /* Fills resp with the error reply of code (errors.h): its status, and
  * {"error_code":code,"message":msg} (or the Iceberg ErrorModel for the

@@ -10,6 +10,7 @@
 #include "ingest/ingest_int.h"
 #include "ingest/query.h"
 #include "core/mem.h"
+#include "core/time.h"
 
 #include <string.h>
 
@@ -82,6 +83,7 @@ fl_err_t fl_ingest_new(const struct fl_ingest_config *cfg, const struct fl_inges
     if (ing->cfg.limits.records < 1) ing->cfg.limits.records = 1;
     ing->be = *backend;
     atomic_init(&ing->rr, 0);
+    ing->started_us = fl_time_now_us(); /* the http counters: zero from calloc */
     *out = ing;
     return FL_OK;
 }
@@ -145,6 +147,13 @@ static bool r_status(struct fl_ingest *ing, const struct fl_ingest_call *call, c
     return false;
 }
 
+static bool r_metrics(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                      struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_metrics(ing, call, resp);
+    return false;
+}
+
 static bool r_health(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
                      struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
     (void)rest, (void)done, (void)arg;
@@ -163,15 +172,23 @@ static const struct route {
     const char *methods;
     enum need need;
     route_fn fn;
+    const char *pattern; /* its label in GET /metrics */
 } ROUTES[] = {
-    {"/v1/", true, NULL, NEED_REST, r_rest},
-    {"/sql", false, "POST", NEED_SQL, r_sql},
-    {"/upload/file/", true, "POST PUT", NEED_NOTHING, r_upload},
-    {"/topics/", true, "POST", NEED_NOTHING, r_topics},
-    {"/log", false, "GET", NEED_NOTHING, r_log},
-    {"/status", false, "GET", NEED_STATUS, r_status},
-    {"/health", false, "GET HEAD", NEED_NOTHING, r_health},
+    {"/v1/", true, NULL, NEED_REST, r_rest, "/v1/*"},
+    {"/sql", false, "POST", NEED_SQL, r_sql, "/sql"},
+    {"/upload/file/", true, "POST PUT", NEED_NOTHING, r_upload, "/upload/file/*"},
+    {"/topics/", true, "POST", NEED_NOTHING, r_topics, "/topics/*"},
+    {"/log", false, "GET", NEED_NOTHING, r_log, "/log"},
+    {"/status", false, "GET", NEED_STATUS, r_status, "/status"},
+    {"/metrics", false, "GET", NEED_NOTHING, r_metrics, "/metrics"},
+    {"/health", false, "GET HEAD", NEED_NOTHING, r_health, "/health"},
 };
+#define NROUTES ((int)(sizeof(ROUTES) / sizeof(ROUTES[0])))
+_Static_assert(NROUTES <= FL_INGEST_ROUTES_MAX, "FL_INGEST_ROUTES_MAX too small");
+
+const char *fl_ingest_route_pattern(int i) {
+    return i >= 0 && i < NROUTES ? ROUTES[i].pattern : NULL;
+}
 
 static bool served(const struct fl_ingest *ing, enum need need) {
     switch (need) {
@@ -253,6 +270,7 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
                              ing->cfg.limits.body_bytes);
     else
         pending = r->fn(ing, &call, rest, resp, done, arg);
+    if (r) resp->route = (int)(r - ROUTES);
 out:
     fl_buf_fini(&path);
     return pending;

@@ -46,6 +46,7 @@
 #include "core/addr.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/time.h"
 
 #include <arpa/inet.h>
 #include <stdatomic.h>
@@ -85,6 +86,7 @@ struct request {
     atomic_int phase;
     bool counted; /* counted in srv->pending */
     bool has_resp;
+    int64_t t0_us; /* monotonic, at its request line: GET /metrics' latency */
     struct fl_ingest_resp resp;
 };
 
@@ -93,6 +95,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con) {
     r->srv = cls;
     r->con = con;
     r->target = fl_strdup(uri ? uri : "");
+    r->t0_us = fl_time_mono_us();
     atomic_init(&r->phase, PHASE_NONE);
     return r;
 }
@@ -173,12 +176,13 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
-static enum MHD_Result refuse(struct MHD_Connection *con, fl_ingest_ecode_t code, const char *what,
+static enum MHD_Result refuse(struct request *r, fl_ingest_ecode_t code, const char *what,
                               size_t limit) {
     struct fl_ingest_resp resp;
     fl_ingest_resp_init(&resp);
     fl_ingest_resp_error(&resp, code, "%s over the limit of %zu bytes", what, limit);
-    enum MHD_Result ret = send_resp(con, &resp);
+    fl_ingest_note_http(r->srv->ing, &resp, fl_time_mono_us() - r->t0_us);
+    enum MHD_Result ret = send_resp(r->con, &resp);
     fl_ingest_resp_fini(&resp);
     return ret;
 }
@@ -194,6 +198,7 @@ static void on_done(void *arg) {
 
 /* Queues r->resp (complete) and forgets it. */
 static enum MHD_Result reply(struct request *r) {
+    fl_ingest_note_http(r->srv->ing, &r->resp, fl_time_mono_us() - r->t0_us);
     enum MHD_Result ret = send_resp(r->con, &r->resp);
     fl_ingest_resp_fini(&r->resp);
     r->has_resp = false;
@@ -220,7 +225,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             char *end;
             unsigned long long v = strtoull(cl, &end, 10);
             if (v > srv->lim.body_bytes)
-                return refuse(con, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
+                return refuse(r, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
         }
         return MHD_YES;
     }
@@ -236,14 +241,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (r->too_large)
-        return refuse(con, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
+    if (r->too_large) return refuse(r, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
 
     struct header_walk hw = {.n = 0};
     MHD_get_connection_values(con, MHD_HEADER_KIND, on_header, &hw);
     hw.bytes += strlen(r->target) + strlen(method) + 12;
     if (hw.overflow || hw.bytes > srv->lim.header_bytes)
-        return refuse(con, FL_INGEST_E_HEADERS_TOO_LARGE,
+        return refuse(r, FL_INGEST_E_HEADERS_TOO_LARGE,
                       "request line and headers (header_bytes; at most 100 headers)",
                       srv->lim.header_bytes);
 

@@ -323,6 +323,8 @@ static fl_err_t part_append(struct fl_log *log, struct fl_log_topic *t, struct f
         rc = fl_log_seg_write(seg, batch, len, base + n - 1, max_ts, log->faults, err);
         if (!rc) {
             part->end = base + n;
+            part->in_records += n;
+            part->in_bytes += (int64_t)len;
             fl_log_space_add(log, fl_log_seg_disk_bytes(seg) - before);
             part->dirty = true;
             if (t->cfg.sync != FL_LOG_SYNC_ALWAYS)
