@@ -236,6 +236,25 @@ struct up {
     struct fl_error err;
 };
 
+/* Without an auth: section every route and the Kafka port are open;
+ * that is floe's embedded default on 127.0.0.1, where only local users
+ * reach it. Open on any other address only when the config says so
+ * (auth: {open: true}). */
+static int up_check_open(const struct fl_up_plan *plan) {
+    const struct fl_auth *a = &plan->cfg.auth;
+    if (a->present) return 0;
+    const char *bad = !fl_addr_is_loopback(plan->listen) ? plan->listen
+                      : plan->kafka_enabled && !fl_addr_is_loopback(plan->kafka_listen)
+                          ? plan->kafka_listen
+                          : NULL;
+    if (!bad) return 0;
+    fprintf(stderr,
+            "floe up: %s is not a loopback address and the config has no auth: section; "
+            "add API keys (auth: {keys: [...]}, see floe auth new) or say auth: {open: true}\n",
+            bad);
+    return 1;
+}
+
 /* Phase 1: the plan, and the data directory made and made absolute. */
 static int up_make_plan(struct up *u, const char *conf, const char *listen, const char *data,
                         const char *klisten) {
@@ -257,6 +276,7 @@ static int up_make_plan(struct up *u, const char *conf, const char *listen, cons
         return 1;
     }
     fl_up_plan_set_data_dir(&u->plan, absdata);
+    if (up_check_open(&u->plan)) return 2;
     if (snprintf(u->logdir, sizeof(u->logdir), "%s/log", absdata) >= (int)sizeof(u->logdir)) {
         fprintf(stderr, "floe up: data directory %s: path too long\n", absdata);
         return 1;
@@ -348,8 +368,13 @@ static int up_start_server(struct up *u) {
     fl_log_topic_config_default(&defaults);
     struct fl_ingest_config *icfg = &u->plan.icfg;
     /* the Iceberg REST catalog for Trino, Spark, DuckDB, PyIceberg under /v1/ */
-    u->rest =
-        (struct fl_rest){.store = u->store, .cat = u->cat, .token = getenv("FLOE_REST_TOKEN")};
+    const struct fl_auth *auth = &u->plan.cfg.auth;
+    /* with auth on, /v1/ takes the same API keys as every route (router.c);
+     * FLOE_REST_TOKEN is the catalog's own token only without it */
+    u->rest = (struct fl_rest){.store = u->store,
+                               .cat = u->cat,
+                               .token = fl_auth_required(auth) ? NULL : getenv("FLOE_REST_TOKEN")};
+    icfg->auth = auth;
     icfg->rest = &u->rest;
     /* POST /sql over the tables and the topics (topic.NAME), REST catalog or not */
     icfg->sql = (struct fl_ingest_sql){.store = u->store, .cat = u->cat, .log = u->log};
@@ -379,6 +404,7 @@ static int up_start_server(struct up *u) {
 /* Phase 4b: the Kafka protocol server on its own port, over the same log. */
 static int up_start_kafka(struct up *u) {
     if (!u->plan.kafka_enabled) return 0;
+    u->plan.kcfg.auth = &u->plan.cfg.auth; /* SASL/PLAIN with the same keys */
     if (fl_kafka_new(u->log, &u->plan.kcfg, &u->kafka, &u->err) ||
         fl_kafka_server_start(u->kafka, u->plan.kafka_listen, &u->ksrv, &u->err)) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);

@@ -48,12 +48,15 @@
  *      auto_create_topics: true, partitions: 1, max_request_bytes: 104857600,
  *      max_connections: 1024, max_inflight_bytes: 67108864,
  *      users: [{name: alice, password: secret}]}    # SASL/PLAIN required
+ *   auth:                            # API keys and roles (config_auth.c)
+ *     keys: [{name: ingest, hash: "sha256:<64 hex>", role: write}]
  *
  * docs/config.md describes every key.
  */
 #ifndef FL_CORE_CONFIG_H
 #define FL_CORE_CONFIG_H
 
+#include "core/auth.h"
 #include "core/err.h"
 
 #include <stdint.h>
@@ -232,6 +235,7 @@ struct fl_config {
     int pipelines_given; /* the key was present (an empty list turns the built-in one off) */
     struct fl_config_maint maint; /* the top level's: every table's default */
     struct fl_config_kafka kafka;
+    struct fl_auth auth; /* config_auth.c; auth.present 0: no section */
 };
 
 /* Everything unset. */

@@ -108,6 +108,10 @@ struct fl_ingest_config {
      * server's own (HTTP, process); NULL = only those */
     void (*metrics)(void *ctx, struct fl_buf *out);
     void *metrics_ctx;
+    /* borrowed: API keys and roles (core/auth.h); NULL or not required =
+     * every route open. The router checks each request's key
+     * (Authorization: Bearer KEY, or X-API-Key: KEY) against its route */
+    const struct fl_auth *auth;
 };
 
 /* Fills cfg with the defaults above and the seed's three kinds

@@ -9,10 +9,12 @@
  */
 #include "ingest/ingest_int.h"
 #include "ingest/query.h"
+#include "core/auth.h"
 #include "core/mem.h"
 #include "core/time.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define PATH_MAX_BYTES 8192
 
@@ -173,15 +175,18 @@ static const struct route {
     enum need need;
     route_fn fn;
     const char *pattern; /* its label in GET /metrics */
+    int grants;          /* what a key needs (core/auth.h) when auth is on; 0 open */
 } ROUTES[] = {
-    {"/v1/", true, NULL, NEED_REST, r_rest, "/v1/*"},
-    {"/sql", false, "POST", NEED_SQL, r_sql, "/sql"},
-    {"/upload/file/", true, "POST PUT", NEED_NOTHING, r_upload, "/upload/file/*"},
-    {"/topics/", true, "POST", NEED_NOTHING, r_topics, "/topics/*"},
-    {"/log", false, "GET", NEED_NOTHING, r_log, "/log"},
-    {"/status", false, "GET", NEED_STATUS, r_status, "/status"},
-    {"/metrics", false, "GET", NEED_NOTHING, r_metrics, "/metrics"},
-    {"/health", false, "GET HEAD", NEED_NOTHING, r_health, "/health"},
+    /* /v1/: reads need read, everything else (commits, creates, drops) admin */
+    {"/v1/", true, NULL, NEED_REST, r_rest, "/v1/*", FL_AUTH_ADMIN},
+    {"/sql", false, "POST", NEED_SQL, r_sql, "/sql", FL_AUTH_READ},
+    {"/upload/file/", true, "POST PUT", NEED_NOTHING, r_upload, "/upload/file/*", FL_AUTH_WRITE},
+    {"/topics/", true, "POST", NEED_NOTHING, r_topics, "/topics/*", FL_AUTH_WRITE},
+    {"/log", false, "GET", NEED_NOTHING, r_log, "/log", FL_AUTH_WRITE},
+    {"/status", false, "GET", NEED_STATUS, r_status, "/status", FL_AUTH_READ},
+    {"/metrics", false, "GET", NEED_NOTHING, r_metrics, "/metrics", FL_AUTH_READ},
+    /* liveness probes carry no key; it says nothing but "up" */
+    {"/health", false, "GET HEAD", NEED_NOTHING, r_health, "/health", 0},
 };
 #define NROUTES ((int)(sizeof(ROUTES) / sizeof(ROUTES[0])))
 _Static_assert(NROUTES <= FL_INGEST_ROUTES_MAX, "FL_INGEST_ROUTES_MAX too small");
@@ -227,6 +232,49 @@ static bool method_ok(const char *methods, const char *m) {
     return methods == NULL;
 }
 
+/* The API key of req: "Authorization: Bearer KEY" or "X-API-Key: KEY". */
+static const char *request_key(const struct fl_ingest_req *req) {
+    const char *a = fl_ingest_req_header(req, "Authorization");
+    if (a && !strncasecmp(a, "Bearer ", 7)) {
+        a += 7;
+        while (*a == ' ') a++;
+        return *a ? a : NULL;
+    }
+    const char *k = fl_ingest_req_header(req, "X-API-Key");
+    return k && *k ? k : NULL;
+}
+
+/* Whether req may use route r: true, or false with the 401 or 403 reply
+ * in resp. The key is never quoted in a reply or a log. */
+static bool authorized(const struct fl_ingest *ing, const struct route *r,
+                       const struct fl_ingest_req *req, struct fl_ingest_resp *resp) {
+    const struct fl_auth *a = ing->cfg.auth;
+    if (!fl_auth_required(a)) return true;
+    int need = r->grants;
+    bool rest = r->fn == r_rest;
+    if (rest && (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD"))) need = FL_AUTH_READ;
+    if (r->fn == r_metrics && a->open_metrics) need = 0;
+    if (!need) return true;
+    const char *key = request_key(req);
+    const struct fl_auth_key *k = key ? fl_auth_find(a, key, strlen(key)) : NULL;
+    if (!k) {
+        fl_ingest_resp_error(resp, rest ? FL_INGEST_E_ICE_AUTH : FL_INGEST_E_UNAUTHORIZED,
+                             "%s: send Authorization: Bearer <key> or X-API-Key: <key>",
+                             key ? "unknown API key" : "an API key is required");
+        return false;
+    }
+    if ((k->grants & need) != need) {
+        fl_ingest_resp_error(resp, rest ? FL_INGEST_E_ICE_FORBIDDEN : FL_INGEST_E_FORBIDDEN,
+                             "key %.100s may not %s %s (needs the %s role)", k->name, req->method,
+                             r->pattern,
+                             need & FL_AUTH_ADMIN   ? "admin"
+                             : need & FL_AUTH_WRITE ? "write"
+                                                    : "read");
+        return false;
+    }
+    return true;
+}
+
 /* Both entry points: done NULL answers before returning. */
 static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
                      struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
@@ -265,6 +313,8 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     else if (!method_ok(r->methods, m))
         fl_ingest_resp_error(resp, FL_INGEST_E_METHOD, "method %.16s not allowed for %.200s", m,
                              call.path);
+    else if (!authorized(ing, r, &whole, resp))
+        ;                                                /* 401 or 403 in resp */
     else if (req->body_len > ing->cfg.limits.body_bytes) /* the server refuses it first */
         fl_ingest_resp_error(resp, FL_INGEST_E_TOO_LARGE, "body over body_bytes (%zu bytes)",
                              ing->cfg.limits.body_bytes);
