@@ -361,6 +361,27 @@ static int up_start_pipelines(struct up *u) {
     return up_start_maint(u);
 }
 
+/* A PEM file's text (at most 1 MiB) into *out (the caller frees it). */
+static fl_err_t read_pem(const char *path, char **out, struct fl_error *err) {
+    FILE *f = fopen(path, "r");
+    if (!f) return fl_errf(err, FL_ERR_IO, "%s: %s", path, strerror(errno));
+    size_t cap = (size_t)1 << 20;
+    char *buf = fl_malloc(cap + 1);
+    size_t n = fread(buf, 1, cap + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > cap || n == 0) {
+        fl_free(buf);
+        return fl_errf(err, FL_ERR_INVALID, "%s: %s", path,
+                       bad ? "cannot be read"
+                       : n ? "over 1 MiB"
+                           : "empty");
+    }
+    buf[n] = 0;
+    *out = buf;
+    return FL_OK;
+}
+
 /* Phase 4: HTTP ingest, the REST catalog, POST /sql and GET /status on
  * one port. */
 static int up_start_server(struct up *u) {
@@ -387,13 +408,26 @@ static int up_start_server(struct up *u) {
     fl_ingest_backend_log_init(&u->be, u->log, u->store, &defaults);
     /* concurrent single-event requests share one log append (coalesce.c) */
     fl_ingest_coalesce_init(&u->co, &u->be, (size_t)1 << 20);
-    if (fl_ingest_new(icfg, &u->co, &u->ing, &u->err) ||
-        fl_ingest_server_start(u->ing, u->plan.listen, &u->srv, &u->err)) {
+    const char *cert = u->plan.cfg.tls.cert, *key = u->plan.cfg.tls.key;
+    char *cert_pem = NULL, *key_pem = NULL;
+    if (cert && (read_pem(cert, &cert_pem, &u->err) || read_pem(key, &key_pem, &u->err))) {
+        fl_free(cert_pem);
+        fprintf(stderr, "floe up: tls: %s\n", u->err.msg);
+        return 1;
+    }
+    fl_err_t rc = fl_ingest_new(icfg, &u->co, &u->ing, &u->err);
+    if (!rc)
+        rc =
+            fl_ingest_server_start_tls(u->ing, u->plan.listen, cert_pem, key_pem, &u->srv, &u->err);
+    if (key_pem) explicit_bzero(key_pem, strlen(key_pem));
+    fl_free(key_pem);
+    fl_free(cert_pem);
+    if (rc) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);
         return 1;
     }
     const char *addr = u->plan.listen, *colon = strrchr(addr, ':');
-    printf("floe up: listening on http://%.*s:%u (log %s, warehouse %s)\n",
+    printf("floe up: listening on %s://%.*s:%u (log %s, warehouse %s)\n", cert ? "https" : "http",
            (int)(colon ? colon - addr : 0), addr, fl_ingest_server_port(u->srv), u->logdir,
            fl_store_uri(u->store));
     fflush(stdout);

@@ -47,6 +47,8 @@ static void window_free(struct fl_config_window *wn) {
 void fl_config_fini(struct fl_config *cfg) {
     fl_config_kafka_fini(&cfg->kafka);
     fl_auth_fini(&cfg->auth);
+    fl_free(cfg->tls.cert);
+    fl_free(cfg->tls.key);
     fl_free(cfg->listen);
     fl_free(cfg->data_dir);
     fl_free(cfg->warehouse);
@@ -501,6 +503,7 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
     if (!strcmp(key, "maintenance")) return fl_config_maint_walk(w, &cfg->maint, key, v);
     if (!strcmp(key, "kafka")) return fl_config_kafka_walk(w, &cfg->kafka, v);
     if (!strcmp(key, "auth")) return fl_config_auth_walk(w, &cfg->auth, v);
+    if (!strcmp(key, "tls")) return fl_config_tls_walk(w, cfg, v);
     return unknown(w, kn, "", key);
 }
 

@@ -50,6 +50,7 @@
  *      users: [{name: alice, password: secret}]}    # SASL/PLAIN required
  *   auth:                            # API keys and roles (config_auth.c)
  *     keys: [{name: ingest, hash: "sha256:<64 hex>", role: write}]
+ *   tls: {cert: /etc/floe/cert.pem, key: /etc/floe/key.pem}   # HTTPS on listen
  *
  * docs/config.md describes every key.
  */
@@ -236,6 +237,9 @@ struct fl_config {
     struct fl_config_maint maint; /* the top level's: every table's default */
     struct fl_config_kafka kafka;
     struct fl_auth auth; /* config_auth.c; auth.present 0: no section */
+    struct {
+        char *cert, *key; /* PEM files: HTTPS on listen (config_auth.c); NULL none */
+    } tls;
 };
 
 /* Everything unset. */

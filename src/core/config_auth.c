@@ -1,6 +1,10 @@
 /*
- * config_auth.c - the `auth:` section of the YAML configuration
- * (core/auth.h's struct fl_auth):
+ * config_auth.c - who may connect and how: the `auth:` section of the
+ * YAML configuration (core/auth.h's struct fl_auth), and `tls:`, the
+ * certificate and key of HTTPS on the HTTP port:
+ *
+ *   tls: {cert: /etc/floe/cert.pem, key: /etc/floe/key.pem}
+ *
  *
  *   auth:
  *     open: false          # true: serve everything without keys, on any address
@@ -107,5 +111,20 @@ fl_err_t fl_config_auth_walk(struct walk *w, struct fl_auth *a, yaml_node_t *n) 
     fl_err_t rc = fl_config_each_pair(w, n, "auth", auth_pair, a);
     if (!rc && !a->open && a->nkeys == 0)
         rc = fl_config_fail(w, n, "auth", "no keys: list keys, or say open: true");
+    return rc;
+}
+
+static fl_err_t tls_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                         yaml_node_t *v) {
+    struct fl_config *cfg = ctx;
+    if (!strcmp(key, "cert")) return fl_config_get_str(w, v, "tls.cert", &cfg->tls.cert);
+    if (!strcmp(key, "key")) return fl_config_get_str(w, v, "tls.key", &cfg->tls.key);
+    return fl_config_unknown(w, kn, "tls", key);
+}
+
+fl_err_t fl_config_tls_walk(struct walk *w, struct fl_config *cfg, yaml_node_t *n) {
+    fl_err_t rc = fl_config_each_pair(w, n, "tls", tls_pair, cfg);
+    if (!rc && (!cfg->tls.cert || !cfg->tls.key || !*cfg->tls.cert || !*cfg->tls.key))
+        rc = fl_config_fail(w, n, "tls", "needs cert and key (PEM files)");
     return rc;
 }

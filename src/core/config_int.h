@@ -53,6 +53,8 @@ void fl_config_maint_fini(struct fl_config_maint *m);
 
 /* config_auth.c: the auth: section */
 fl_err_t fl_config_auth_walk(struct walk *w, struct fl_auth *a, yaml_node_t *n);
+/* config_auth.c: the tls: section */
+fl_err_t fl_config_tls_walk(struct walk *w, struct fl_config *cfg, yaml_node_t *n);
 
 /* config_kafka.c: the kafka: section */
 fl_err_t fl_config_kafka_walk(struct walk *w, struct fl_config_kafka *k, yaml_node_t *n);

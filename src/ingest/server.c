@@ -33,6 +33,9 @@
  * until no request may still be suspended (MHD must not be stopped with
  * a suspended connection).
  *
+ * TLS: with a certificate and key (fl_ingest_server_start_tls) MHD
+ * serves HTTPS through GnuTLS (MHD_USE_TLS); everything else is the same.
+ *
  * Limits: a Content-Length over the cap is answered 413 before the body
  * is read; a chunked body over the cap is discarded and then
  * answered 413 (and the connection dropped past four times the cap);
@@ -68,8 +71,9 @@ struct fl_ingest_server {
     struct fl_ingest *ing;
     struct fl_ingest_limits lim;
     uint16_t port;
-    atomic_int pending;   /* requests that may be suspended */
-    atomic_bool stopping; /* no more suspending: answer on the thread */
+    char *cert_pem, *key_pem; /* TLS (NULL: plain HTTP), kept for the daemon's life */
+    atomic_int pending;       /* requests that may be suspended */
+    atomic_bool stopping;     /* no more suspending: answer on the thread */
 };
 
 /* r->phase: where a request whose reply may wait for the log is */
@@ -278,12 +282,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     return MHD_YES;
 }
 
+static void server_free(struct fl_ingest_server *srv) {
+    fl_free(srv->cert_pem);
+    fl_free(srv->key_pem);
+    fl_free(srv);
+}
+
 fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
                                 struct fl_ingest_server **out, struct fl_error *err) {
+    return fl_ingest_server_start_tls(ing, listen, NULL, NULL, out, err);
+}
+
+fl_err_t fl_ingest_server_start_tls(struct fl_ingest *ing, const char *listen, const char *cert_pem,
+                                    const char *key_pem, struct fl_ingest_server **out,
+                                    struct fl_error *err) {
     struct sockaddr_storage ss;
     fl_err_t rc = fl_addr_parse(listen, &ss, err);
     if (rc) return rc;
+    bool tls = cert_pem && key_pem;
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return fl_errf(err, FL_ERR_INVALID, "this libmicrohttpd is built without TLS");
     struct fl_ingest_server *srv = fl_calloc(1, sizeof(*srv));
+    if (tls) {
+        srv->cert_pem = fl_strdup(cert_pem);
+        srv->key_pem = fl_strdup(key_pem);
+    }
     srv->ing = ing;
     atomic_init(&srv->pending, 0);
     atomic_init(&srv->stopping, false);
@@ -300,6 +323,8 @@ fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
     unsigned flags =
         MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    if (tls) flags |= MHD_USE_TLS;
+    /* the TLS options last: without TLS the list ends before them */
     srv->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -307,10 +332,14 @@ fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
         (unsigned)srv->lim.threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->lim.connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->lim.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_END);
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+        srv->key_pem, MHD_OPTION_END);
     if (!srv->mhd) {
-        fl_free(srv);
-        return fl_errf(err, FL_ERR_IO, "cannot listen on %s (address in use or not local?)",
+        server_free(srv);
+        return fl_errf(err, FL_ERR_IO,
+                       tls ? "cannot serve TLS on %s (address in use, or a certificate or key "
+                             "GnuTLS refuses: PEM, the key matching the certificate?)"
+                           : "cannot listen on %s (address in use or not local?)",
                        listen);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -334,5 +363,5 @@ void fl_ingest_server_stop(struct fl_ingest_server *srv) {
     }
     MHD_stop_daemon(srv->mhd);
     if (s != MHD_INVALID_SOCKET) close(s);
-    fl_free(srv);
+    server_free(srv);
 }

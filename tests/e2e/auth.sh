@@ -93,7 +93,7 @@ PY
 check "kafka: the write key may not create a topic" '! create writer "$WK" t_w 2>/dev/null'
 check "kafka: the admin key creates one" 'create ops "$AK" t_admin'
 
-kill -INT "$pid"; wait "$pid" || true; pid=
+kill -INT "$pid"; check "floe up exits 0" 'wait "$pid"'; pid=
 check "no key in floe's log" '! grep -F -e "$RK" -e "$WK" -e "$AK" -e "$BAD" "$T/up.log"'
 check "... though it logged at debug level" '[ -s "$T/up.log" ]'
 
@@ -105,7 +105,7 @@ printf 'pipelines: []\nauth: {open: true}\n' >"$T/open.yaml"
 pid=$!
 for _ in $(seq 100); do grep "listening on" "$T/open.log" >/dev/null && break; sleep 0.1; done
 check "0.0.0.0 with auth: {open: true}: serves" 'grep "listening on" "$T/open.log" >/dev/null'
-kill -INT "$pid"; wait "$pid" || true; pid=
+kill -INT "$pid"; check "floe up exits 0" 'wait "$pid"'; pid=
 
 # the config refuses what is not a hash, without echoing it
 printf 'auth:\n  keys:\n    - {name: a, hash: "plain-secret-value", role: read}\n' >"$T/bad.yaml"

@@ -80,6 +80,6 @@ YML
     kill "$ppid"; wait "$ppid" 2>/dev/null || true
 }
 
-kill -INT "$pid"; wait "$pid" || true; pid=
+kill -INT "$pid"; check "floe up exits 0" 'wait "$pid"'; pid=
 echo "metrics_prom: $pass passed, $fail failed"
 [ "$fail" = 0 ]
