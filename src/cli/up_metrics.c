@@ -47,12 +47,15 @@ static void topic_families(struct fl_log *log, struct fl_buf *out) {
     int nrows = 0;
     for (int i = 0; i < ns.n; i++) {
         struct topic_row *t = &rows[nrows];
-        t->info = fl_calloc(FL_LOG_MAX_PARTITIONS, sizeof(*t->info));
-        if (fl_log_topic_describe(log, ns.v[i], &t->parts, NULL, t->info, FL_LOG_MAX_PARTITIONS,
-                                  &err)) {
-            fl_free(t->info); /* deleted since the list */
+        int n = 0;
+        if (fl_log_topic_describe(log, ns.v[i], &n, NULL, NULL, 0, &err) || n < 1)
+            continue; /* deleted since the list */
+        t->info = fl_calloc((size_t)n, sizeof(*t->info));
+        if (fl_log_topic_describe(log, ns.v[i], &t->parts, NULL, t->info, n, &err)) {
+            fl_free(t->info);
             continue;
         }
+        if (t->parts > n) t->parts = n; /* grown in between: the next scrape has them */
         t->name = ns.v[i];
         nrows++;
     }
@@ -68,7 +71,7 @@ static void topic_families(struct fl_log *log, struct fl_buf *out) {
         fl_prom_family(out, F[f].name, F[f].type, F[f].help);
         for (int i = 0; i < nrows; i++) {
             int64_t v = 0;
-            for (int p = 0; p < rows[i].parts && p < FL_LOG_MAX_PARTITIONS; p++)
+            for (int p = 0; p < rows[i].parts; p++)
                 v += f == 0   ? rows[i].info[p].in_records
                      : f == 1 ? rows[i].info[p].in_bytes
                      : f == 3 ? rows[i].info[p].bytes
@@ -81,7 +84,7 @@ static void topic_families(struct fl_log *log, struct fl_buf *out) {
     fl_prom_family(out, "floe_topic_end_offset", "gauge",
                    "next offset to be written, per partition");
     for (int i = 0; i < nrows; i++)
-        for (int p = 0; p < rows[i].parts && p < FL_LOG_MAX_PARTITIONS; p++) {
+        for (int p = 0; p < rows[i].parts; p++) {
             char part[16];
             snprintf(part, sizeof(part), "%d", p);
             const char *lab[] = {"topic", rows[i].name, "partition", part, NULL};

@@ -146,6 +146,7 @@ struct fl_ingest_resp {
     const char *content_type; /* static string */
     unsigned retry_after_s;   /* 0 = no Retry-After header */
     int route;                /* the route that answered (metrics label); -1 none */
+    bool challenge;           /* a 401 of auth: WWW-Authenticate: Bearer */
     struct fl_buf body;
 };
 

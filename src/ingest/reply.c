@@ -21,6 +21,7 @@ void fl_ingest_resp_init(struct fl_ingest_resp *resp) {
     resp->content_type = "application/json";
     resp->retry_after_s = 0;
     resp->route = -1;
+    resp->challenge = false;
     fl_buf_init(&resp->body, REPLY_MAX);
 }
 

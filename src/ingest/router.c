@@ -261,6 +261,7 @@ static bool authorized(const struct fl_ingest *ing, const struct route *r,
         fl_ingest_resp_error(resp, rest ? FL_INGEST_E_ICE_AUTH : FL_INGEST_E_UNAUTHORIZED,
                              "%s: send Authorization: Bearer <key> or X-API-Key: <key>",
                              key ? "unknown API key" : "an API key is required");
+        resp->challenge = true;
         return false;
     }
     if ((k->grants & need) != need) {
@@ -284,6 +285,7 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     fl_buf_init(&path, PATH_MAX_BYTES);
     fl_buf_reset(&resp->body);
     resp->retry_after_s = 0;
+    resp->challenge = false;
     const char *target = req->target ? req->target : "";
     const char *q = strchr(target, '?');
     size_t raw_len = q ? (size_t)(q - target) : strlen(target);

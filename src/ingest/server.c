@@ -153,6 +153,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, struct fl_ingest_re
         snprintf(ra, sizeof(ra), "%u", resp->retry_after_s);
         MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
+    if (resp->challenge) MHD_add_response_header(mr, "WWW-Authenticate", "Bearer realm=\"floe\"");
     enum MHD_Result ret = MHD_queue_response(con, (unsigned)resp->status, mr);
     MHD_destroy_response(mr);
     return ret;

@@ -56,6 +56,8 @@ row "POST /v1/namespaces" POST /v1/namespaces "401 401 403 403 200" -H 'Content-
 row "DELETE /v1/namespaces/authns" DELETE /v1/namespaces/authns "401 401 403 403 204"
 row "no route" GET /nope "404 404 404 404 404"
 
+curl -s -D "$T/hdr" -o /dev/null "$URL/status"
+check "401 says WWW-Authenticate: Bearer" 'grep -i "^WWW-Authenticate: Bearer" "$T/hdr" >/dev/null'
 st - GET /status >/dev/null
 check "401 JSON shape" 'python3 -c "import json,sys; b=json.load(open(sys.argv[1])); assert b[\"error_code\"]==40101, b" "$T/body"'
 st "$WK" GET /status >/dev/null
