@@ -166,6 +166,16 @@ const struct fl_ingest_limits *fl_ingest_limits(const struct fl_ingest *ing);
 void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,
                       struct fl_ingest_resp *resp);
 
+/* Whether requests need a key (the config's auth:). */
+bool fl_ingest_auth_on(const struct fl_ingest *ing);
+
+/* Before a request's body is read (req without one): false, with the
+ * 401 or 403 reply in resp, when its key may not use the route its raw
+ * path names, so that a server need not take a body it will refuse.
+ * true otherwise; fl_ingest_handle checks again on the decoded path. */
+bool fl_ingest_precheck(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                        struct fl_ingest_resp *resp);
+
 /* A reply that waits for the log was filled in: see fl_ingest_handle_async. */
 typedef void (*fl_ingest_done_cb)(void *arg);
 

@@ -328,6 +328,23 @@ out:
     return pending;
 }
 
+bool fl_ingest_auth_on(const struct fl_ingest *ing) { return fl_auth_required(ing->cfg.auth); }
+
+bool fl_ingest_precheck(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                        struct fl_ingest_resp *resp) {
+    if (!fl_auth_required(ing->cfg.auth)) return true;
+    const char *target = req->target ? req->target : "";
+    const char *rest = NULL;
+    size_t len = strcspn(target, "?");
+    const struct route *r = route_find(ing, target, len, &rest);
+    if (!r || !method_ok(r->methods, req->method ? req->method : "")) return true;
+    struct fl_ingest_req whole = *req;
+    whole.method = req->method ? req->method : "";
+    if (authorized(ing, r, &whole, resp)) return true;
+    resp->route = (int)(r - ROUTES);
+    return false;
+}
+
 void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,
                       struct fl_ingest_resp *resp) {
     dispatch(ing, req, resp, NULL, NULL);

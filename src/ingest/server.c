@@ -192,6 +192,25 @@ static enum MHD_Result refuse(struct request *r, fl_ingest_ecode_t code, const c
     return ret;
 }
 
+/* With auth on, a request whose key may not use its route is answered
+ * (401/403) before its body is read. */
+static enum MHD_Result precheck(struct request *r, const char *method) {
+    if (!fl_ingest_auth_on(r->srv->ing)) return MHD_YES;
+    struct header_walk hw = {.n = 0};
+    MHD_get_connection_values(r->con, MHD_HEADER_KIND, on_header, &hw);
+    struct fl_ingest_req req = {
+        .method = method, .target = r->target, .headers = hw.h, .nheaders = hw.n};
+    struct fl_ingest_resp resp;
+    fl_ingest_resp_init(&resp);
+    enum MHD_Result ret = MHD_YES;
+    if (!fl_ingest_precheck(r->srv->ing, &req, &resp)) {
+        fl_ingest_note_http(r->srv->ing, &resp, fl_time_mono_us() - r->t0_us);
+        ret = send_resp(r->con, &resp);
+    }
+    fl_ingest_resp_fini(&resp);
+    return ret;
+}
+
 /* The router filled r->resp.
  * @locality the coalescer's appender thread, or the MHD thread itself */
 static void on_done(void *arg) {
@@ -232,7 +251,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             if (v > srv->lim.body_bytes)
                 return refuse(r, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
         }
-        return MHD_YES;
+        return precheck(r, method);
     }
     if (*upload_data_size) {
         if (!r->too_large && fl_buf_append(&r->body, upload_data, *upload_data_size) != FL_OK) {

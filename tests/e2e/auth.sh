@@ -66,6 +66,9 @@ st "$RK" POST /v1/namespaces -H 'Content-Type: application/json' -d '{"namespace
 check "/v1/ 403: Iceberg ForbiddenException" 'python3 -c "import json,sys; b=json.load(open(sys.argv[1]))[\"error\"]; assert b[\"type\"]==\"ForbiddenException\" and b[\"code\"]==403, b" "$T/body"'
 st - GET /v1/config >/dev/null
 check "/v1/ 401: Iceberg NotAuthorizedException" 'python3 -c "import json,sys; b=json.load(open(sys.argv[1]))[\"error\"]; assert b[\"type\"]==\"NotAuthorizedException\" and b[\"code\"]==401, b" "$T/body"'
+head -c 4000000 /dev/zero | tr '\0' 'x' >"$T/big"
+check "a big body without a key: 401 before it is read" '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "Content-Type: application/octet-stream" --data-binary @"$T/big" "$URL/upload/file/sessions_2.json")" = 401 ]'
+check "... and the server serves on" '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "X-API-Key: $RK" "$URL/status")" = 200 ]'
 check "X-API-Key works too" '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "X-API-Key: $RK" "$URL/status")" = 200 ]'
 check "Bearer scheme is case-insensitive" '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: bearer $RK" "$URL/status")" = 200 ]'
 
