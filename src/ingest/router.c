@@ -244,6 +244,31 @@ static const char *request_key(const struct fl_ingest_req *req) {
     return k && *k ? k : NULL;
 }
 
+/* Whether a /v1/ request is a read: GET, HEAD, or the scan report a
+ * reading engine posts, exactly POST /v1/namespaces/{ns}/tables/{t}/metrics
+ * (five segments of the raw path, as routes_rest.c matches them). */
+static bool rest_read(const struct fl_ingest_req *req) {
+    if (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")) return true;
+    if (strcmp(req->method, "POST") != 0) return false;
+    const char *p = req->target + 4; /* after "/v1/" (the route's prefix) */
+    size_t len = strcspn(p, "?");
+    const char *seg[6];
+    size_t seglen[6];
+    int n = 0;
+    for (size_t i = 0; n < 6;) {
+        size_t k = strcspn(p + i, "/?");
+        if (i + k > len) k = len - i;
+        seg[n] = p + i;
+        seglen[n++] = k;
+        i += k;
+        if (i >= len) break;
+        i++; /* the '/' */
+    }
+    return n == 5 && seglen[0] == 10 && !memcmp(seg[0], "namespaces", 10) && seglen[2] == 6 &&
+           !memcmp(seg[2], "tables", 6) && seglen[4] == 7 && !memcmp(seg[4], "metrics", 7) &&
+           seglen[1] && seglen[3];
+}
+
 /* Whether req may use route r: true, or false with the 401 or 403 reply
  * in resp. The key is never quoted in a reply or a log. */
 static bool authorized(const struct fl_ingest *ing, const struct route *r,
@@ -252,7 +277,7 @@ static bool authorized(const struct fl_ingest *ing, const struct route *r,
     if (!fl_auth_required(a)) return true;
     int need = r->grants;
     bool rest = r->fn == r_rest;
-    if (rest && (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD"))) need = FL_AUTH_READ;
+    if (rest && rest_read(req)) need = FL_AUTH_READ;
     if (r->fn == r_metrics && a->open_metrics) need = 0;
     if (!need) return true;
     const char *key = request_key(req);

@@ -54,6 +54,9 @@ row "GET /v1/namespaces" GET /v1/namespaces "401 401 200 403 200"
 # admin-only REST writes: create a namespace (the admin's one succeeds)
 row "POST /v1/namespaces" POST /v1/namespaces "401 401 403 403 200" -H 'Content-Type: application/json' -d '{"namespace":["authns"]}'
 row "DELETE /v1/namespaces/authns" DELETE /v1/namespaces/authns "401 401 403 403 204"
+# a reading engine's scan report is a read; a commit to a table named metrics is not
+row "POST .../tables/t/metrics (scan report)" POST /v1/namespaces/default/tables/nosuch/metrics "401 401 404 403 404" -H 'Content-Type: application/json' -d '{}'
+row "POST .../tables/metrics (a commit)" POST /v1/namespaces/default/tables/metrics "401 401 403 403 404" -H 'Content-Type: application/json' -d '{}'
 row "no route" GET /nope "404 404 404 404 404"
 
 curl -s -D "$T/hdr" -o /dev/null "$URL/status"
