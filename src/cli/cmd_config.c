@@ -170,6 +170,13 @@ static void show_top(const struct fl_up_plan *plan) {
     } else {
         q(k->advertised_host);
     }
+    if (k->tls_cert) {
+        printf(", tls: {cert: ");
+        q(k->tls_cert);
+        printf(", key: ");
+        q(k->tls_key);
+        printf("}");
+    }
     printf(", auto_create_topics: %s, partitions: %d, max_request_bytes: %zu, "
            "max_connections: %d, max_inflight_bytes: %zu}\n",
            k->auto_create_topics ? "true" : "false", k->topic_defaults.partitions,

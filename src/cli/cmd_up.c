@@ -444,10 +444,11 @@ static int up_start_kafka(struct up *u) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);
         return 1;
     }
-    printf("floe up: kafka on %s:%u (advertised %s:%d)\n", u->plan.kafka_host,
+    printf("floe up: kafka on %s:%u (advertised %s:%d)%s\n", u->plan.kafka_host,
            fl_kafka_server_port(u->ksrv), u->plan.kafka_host,
            u->plan.kcfg.advertised_port ? u->plan.kcfg.advertised_port
-                                        : fl_kafka_server_port(u->ksrv));
+                                        : fl_kafka_server_port(u->ksrv),
+           u->plan.kcfg.tls_cert ? " tls" : "");
     fflush(stdout);
     return 0;
 }

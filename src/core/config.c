@@ -22,7 +22,8 @@
 void fl_config_init(struct fl_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->auto_create_topics = -1;
-    cfg->kafka = (struct fl_config_kafka){-1, NULL, NULL, -1, -1, -1, -1, -1, NULL, NULL, 0};
+    cfg->kafka =
+        (struct fl_config_kafka){-1, NULL, NULL, -1, -1, -1, -1, -1, NULL, NULL, 0, NULL, NULL};
     cfg->limits.header_bytes = cfg->limits.body_bytes = cfg->limits.records = -1;
     cfg->limits.connections = cfg->limits.timeout_s = cfg->limits.threads = -1;
     cfg->max_disk_bytes = cfg->min_free_bytes = -1;

@@ -212,6 +212,7 @@ struct fl_config_kafka {
     int64_t max_request_bytes, max_connections, max_inflight_bytes;
     char **user_names, **user_passwords; /* SASL/PLAIN users: users: [{name, password}] */
     int nusers;
+    char *tls_cert, *tls_key; /* tls: {cert, key}: PEM files, TLS on the port */
 };
 
 struct fl_config {

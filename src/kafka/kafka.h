@@ -47,10 +47,11 @@ struct fl_kafka_config {
     size_t max_inflight_bytes;                 /* a connection's request plus its reply */
     const struct fl_kafka_user *users;         /* with nusers > 0, connections authenticate first */
     int nusers;
-    const struct fl_auth *auth; /* borrowed: auth: keys; when required, SASL/PLAIN with
-                                   username = key name, password = the key */
-    int max_block_ms;           /* the longest one request waits: a fetch's long poll, a join
-                                   round, a sync for the leader's assignment */
+    const struct fl_auth *auth;     /* borrowed: auth: keys; when required, SASL/PLAIN with
+                                       username = key name, password = the key */
+    const char *tls_cert, *tls_key; /* borrowed PEM file paths: TLS on the port (tls.c) */
+    int max_block_ms;               /* the longest one request waits: a fetch's long poll, a join
+                                       round, a sync for the leader's assignment */
 };
 
 /* max_request_bytes etc. from the defaults above; auto-create on. */
