@@ -72,6 +72,10 @@ check "/v1/ 401: Iceberg NotAuthorizedException" 'python3 -c "import json,sys; b
 head -c 4000000 /dev/zero | tr '\0' 'x' >"$T/big"
 check "a big body without a key: 401 before it is read" '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "Content-Type: application/octet-stream" --data-binary @"$T/big" "$URL/upload/file/sessions_2.json")" = 401 ]'
 check "... and the server serves on" '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "X-API-Key: $RK" "$URL/status")" = 200 ]'
+check "floe status with FLOE_API_KEY (read)" 'FLOE_API_KEY=$RK "$FLOE" status --url "$URL" >/dev/null'
+check "floe status without a key: fails" '! "$FLOE" status --url "$URL" >/dev/null 2>&1'
+check "floe gen with FLOE_API_KEY (write)" 'FLOE_API_KEY=$WK "$FLOE" gen weather --target "$URL" --rate 20 --duration 1 --threads 1 >"$T/gen.out" 2>&1 && grep -E "[1-9][0-9]* requests ok, 0 failed" "$T/gen.out" >/dev/null'
+check "floe gen without a key: refused" '"$FLOE" gen weather --target "$URL" --rate 20 --duration 1 --threads 1 >"$T/gen2.out" 2>&1; grep -E " 0 requests ok, [1-9][0-9]* failed" "$T/gen2.out" >/dev/null'
 check "X-API-Key works too" '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "X-API-Key: $RK" "$URL/status")" = 200 ]'
 check "Bearer scheme is case-insensitive" '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: bearer $RK" "$URL/status")" = 200 ]'
 
