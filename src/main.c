@@ -26,6 +26,7 @@ static const struct {
      "check a configuration file, or show the effective one with defaults"},
     {"status", fl_cli_status,
      "per pipeline of a running floe up: records in, rejected, committed, lag, commits"},
+    {"auth", fl_cli_auth, "API keys for the config's auth: section: new, hash"},
     {"demo", fl_cli_demo, "write a sample Parquet file and read it back: what floe does today"},
     {"help", NULL, "list commands"},
 };

@@ -15,5 +15,6 @@ int fl_cli_up(int argc, char **argv);
 int fl_cli_topic(int argc, char **argv);
 int fl_cli_config(int argc, char **argv);
 int fl_cli_status(int argc, char **argv);
+int fl_cli_auth(int argc, char **argv);
 
 #endif

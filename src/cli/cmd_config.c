@@ -121,6 +121,42 @@ static void show_props(const char *const *keys, const char *const *values, int n
     printf("}");
 }
 
+/* auth: and tls: (the hashes are shown: they are what the file holds,
+ * never the keys) */
+static void show_auth(const struct fl_up_plan *plan) {
+    const struct fl_auth *a = &plan->cfg.auth;
+    if (!a->present) {
+        printf("# auth: none: every route and the Kafka port open (loopback addresses only)\n");
+    } else {
+        printf("auth:\n  open: %s\n  open_metrics: %s\n  keys:%s\n", a->open ? "true" : "false",
+               a->open_metrics ? "true" : "false", a->nkeys ? "" : " []");
+        for (int i = 0; i < a->nkeys; i++) {
+            char hex[72];
+            static const char h[] = "0123456789abcdef";
+            for (int b = 0; b < 32; b++) {
+                hex[2 * b] = h[a->keys[i].sha256[b] >> 4];
+                hex[2 * b + 1] = h[a->keys[i].sha256[b] & 15];
+            }
+            hex[64] = 0;
+            int g = a->keys[i].grants;
+            printf("    - {name: ");
+            q(a->keys[i].name);
+            printf(", hash: \"sha256:%s\", role: %s}\n", hex,
+                   g & FL_AUTH_ADMIN                           ? "admin"
+                   : (g & FL_AUTH_READ) && (g & FL_AUTH_WRITE) ? "[read, write]"
+                   : g & FL_AUTH_WRITE                         ? "write"
+                                                               : "read");
+        }
+    }
+    if (plan->cfg.tls.cert) {
+        printf("tls: {cert: ");
+        q(plan->cfg.tls.cert);
+        printf(", key: ");
+        q(plan->cfg.tls.key);
+        printf("}\n");
+    }
+}
+
 static void show_top(const struct fl_up_plan *plan) {
     const struct fl_ingest_config *icfg = &plan->icfg;
     printf("listen: ");
@@ -159,6 +195,13 @@ static void show_top(const struct fl_up_plan *plan) {
     } else {
         q(k->advertised_host);
     }
+    if (k->tls_cert) {
+        printf(", tls: {cert: ");
+        q(k->tls_cert);
+        printf(", key: ");
+        q(k->tls_key);
+        printf("}");
+    }
     printf(", auto_create_topics: %s, partitions: %d, max_request_bytes: %zu, "
            "max_connections: %d, max_inflight_bytes: %zu}\n",
            k->auto_create_topics ? "true" : "false", k->topic_defaults.partitions,
@@ -168,6 +211,7 @@ static void show_top(const struct fl_up_plan *plan) {
         for (int i = 0; i < k->nusers; i++) printf("%s%s", i ? ", " : " ", k->users[i].name);
         printf("\n");
     }
+    show_auth(plan);
     /* the topics floe up makes: the seeds', the upload kinds', the configured and the pipelines' */
     static const char *const sync[] = {"always", "interval", "never"};
     printf("topics:\n");

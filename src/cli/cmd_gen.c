@@ -252,6 +252,11 @@ static void *work(void *arg) {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    const char *key = getenv("FLOE_API_KEY"); /* floe up with auth: a write key */
+    if (c && key && *key) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+        curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, key);
+    }
     double per_thread = g->rate / g->threads;
     for (long long i = 0; !atomic_load(&g->stop); i++) {
         /* the schedule: request i of this thread is due at start + i / rate */
@@ -279,7 +284,8 @@ static void usage(FILE *f) {
         "                [--target URL | --kafka HOST:PORT] [--threads N]\n"
         "defaults: --rate 100 requests/s (0 = as fast as possible), --duration 10 s (0 = until\n"
         "interrupted), --target http://127.0.0.1:8080, --threads 4; --kafka produces each event\n"
-        "over the Kafka protocol (acks=all) instead of HTTP (not datalake: it uploads files)\n");
+        "over the Kafka protocol (acks=all) instead of HTTP (not datalake: it uploads files)\n"
+        "FLOE_API_KEY: the key to send over HTTP (floe up with auth:, a write key)\n");
 }
 
 int fl_cli_gen(int argc, char **argv) {

@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define STATUS_MAX_BYTES ((size_t)4 << 20)
@@ -79,7 +80,8 @@ static void show_sources(json_t *srcs) {
 }
 
 static void status_usage(FILE *f) {
-    fprintf(f, "usage: floe status [--url http://HOST:PORT] [--json]\n");
+    fprintf(f, "usage: floe status [--url http://HOST:PORT] [--json]\n"
+               "FLOE_API_KEY: the key to send (floe up with auth:, a read key)\n");
 }
 
 int fl_cli_status(int argc, char **argv) {
@@ -104,6 +106,11 @@ int fl_cli_status(int argc, char **argv) {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    const char *key = getenv("FLOE_API_KEY"); /* floe up with auth: a read key */
+    if (key && *key) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+        curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, key);
+    }
     CURLcode cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_cleanup(c);

@@ -23,6 +23,7 @@
  */
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
+#include "cli/up_metrics.h"
 #include "cli/up_plan.h"
 #include "cli/up_tables.h"
 #include "cdc/pg_source.h"
@@ -263,6 +264,7 @@ struct up {
     int nsrcs;
     struct fl_pipe **allpipes; /* pipes and the sources' pipelines, for status (not owned) */
     struct up_status ustat;
+    struct fl_up_metrics umet;
     struct fl_rest rest;
     struct fl_ingest_backend be, co;
     bool be_kafka; /* be produces into an external cluster (log: {kafka: ...}) */
@@ -273,6 +275,25 @@ struct up {
     sigset_t sigs;
     struct fl_error err;
 };
+
+/* Without an auth: section every route and the Kafka port are open;
+ * that is floe's embedded default on 127.0.0.1, where only local users
+ * reach it. Open on any other address only when the config says so
+ * (auth: {open: true}). */
+static int up_check_open(const struct fl_up_plan *plan) {
+    const struct fl_auth *a = &plan->cfg.auth;
+    if (a->present) return 0;
+    const char *bad = !fl_addr_is_loopback(plan->listen) ? plan->listen
+                      : plan->kafka_enabled && !fl_addr_is_loopback(plan->kafka_listen)
+                          ? plan->kafka_listen
+                          : NULL;
+    if (!bad) return 0;
+    fprintf(stderr,
+            "floe up: %s is not a loopback address and the config has no auth: section; "
+            "add API keys (auth: {keys: [...]}, see floe auth new) or say auth: {open: true}\n",
+            bad);
+    return 1;
+}
 
 /* Phase 1: the plan, and the data directory made and made absolute. */
 static int up_make_plan(struct up *u, const char *conf, const char *listen, const char *data,
@@ -295,6 +316,7 @@ static int up_make_plan(struct up *u, const char *conf, const char *listen, cons
         return 1;
     }
     fl_up_plan_set_data_dir(&u->plan, absdata);
+    if (up_check_open(&u->plan)) return 2;
     if (snprintf(u->logdir, sizeof(u->logdir), "%s/log", absdata) >= (int)sizeof(u->logdir)) {
         fprintf(stderr, "floe up: data directory %s: path too long\n", absdata);
         return 1;
@@ -435,6 +457,27 @@ static int up_start_pipelines(struct up *u) {
     return rc ? rc : up_start_maint(u);
 }
 
+/* A PEM file's text (at most 1 MiB) into *out (the caller frees it). */
+static fl_err_t read_pem(const char *path, char **out, struct fl_error *err) {
+    FILE *f = fopen(path, "r");
+    if (!f) return fl_errf(err, FL_ERR_IO, "%s: %s", path, strerror(errno));
+    size_t cap = (size_t)1 << 20;
+    char *buf = fl_malloc(cap + 1);
+    size_t n = fread(buf, 1, cap + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > cap || n == 0) {
+        fl_free(buf);
+        return fl_errf(err, FL_ERR_INVALID, "%s: %s", path,
+                       bad ? "cannot be read"
+                       : n ? "over 1 MiB"
+                           : "empty");
+    }
+    buf[n] = 0;
+    *out = buf;
+    return FL_OK;
+}
+
 /* Phase 4: HTTP ingest, the REST catalog, POST /sql and GET /status on
  * one port. */
 static int up_start_server(struct up *u) {
@@ -442,8 +485,13 @@ static int up_start_server(struct up *u) {
     fl_log_topic_config_default(&defaults);
     struct fl_ingest_config *icfg = &u->plan.icfg;
     /* the Iceberg REST catalog for Trino, Spark, DuckDB, PyIceberg under /v1/ */
-    u->rest =
-        (struct fl_rest){.store = u->store, .cat = u->cat, .token = getenv("FLOE_REST_TOKEN")};
+    const struct fl_auth *auth = &u->plan.cfg.auth;
+    /* with auth on, /v1/ takes the same API keys as every route (router.c);
+     * FLOE_REST_TOKEN is the catalog's own token only without it */
+    u->rest = (struct fl_rest){.store = u->store,
+                               .cat = u->cat,
+                               .token = fl_auth_required(auth) ? NULL : getenv("FLOE_REST_TOKEN")};
+    icfg->auth = auth;
     icfg->rest = &u->rest;
     /* POST /sql over the tables and the topics (topic.NAME), REST catalog or not */
     icfg->sql = (struct fl_ingest_sql){.store = u->store, .cat = u->cat, .log = u->log};
@@ -455,6 +503,9 @@ static int up_start_server(struct up *u) {
     u->ustat = (struct up_status){u->allpipes, nall, u->maint, u->srcs, u->nsrcs};
     icfg->status = up_status_json;
     icfg->status_ctx = &u->ustat;
+    u->umet = (struct fl_up_metrics){u->log, u->allpipes, nall};
+    icfg->metrics = fl_up_metrics_write;
+    icfg->metrics_ctx = &u->umet;
     const struct fl_config_ksource *lk = u->plan.cfg.log_kafka;
     if (lk) { /* the front door produces into an external Kafka cluster */
         if (fl_ingest_backend_kafka_init(&u->be, lk->bootstrap, (const char *const *)lk->prop_keys,
@@ -470,13 +521,26 @@ static int up_start_server(struct up *u) {
     }
     /* concurrent single-event requests share one log append (coalesce.c) */
     fl_ingest_coalesce_init(&u->co, &u->be, (size_t)1 << 20);
-    if (fl_ingest_new(icfg, &u->co, &u->ing, &u->err) ||
-        fl_ingest_server_start(u->ing, u->plan.listen, &u->srv, &u->err)) {
+    const char *cert = u->plan.cfg.tls.cert, *key = u->plan.cfg.tls.key;
+    char *cert_pem = NULL, *key_pem = NULL;
+    if (cert && (read_pem(cert, &cert_pem, &u->err) || read_pem(key, &key_pem, &u->err))) {
+        fl_free(cert_pem);
+        fprintf(stderr, "floe up: tls: %s\n", u->err.msg);
+        return 1;
+    }
+    fl_err_t rc = fl_ingest_new(icfg, &u->co, &u->ing, &u->err);
+    if (!rc)
+        rc =
+            fl_ingest_server_start_tls(u->ing, u->plan.listen, cert_pem, key_pem, &u->srv, &u->err);
+    if (key_pem) explicit_bzero(key_pem, strlen(key_pem));
+    fl_free(key_pem);
+    fl_free(cert_pem);
+    if (rc) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);
         return 1;
     }
     const char *addr = u->plan.listen, *colon = strrchr(addr, ':');
-    printf("floe up: listening on http://%.*s:%u (log %s, warehouse %s)\n",
+    printf("floe up: listening on %s://%.*s:%u (log %s, warehouse %s)\n", cert ? "https" : "http",
            (int)(colon ? colon - addr : 0), addr, fl_ingest_server_port(u->srv), u->logdir,
            fl_store_uri(u->store));
     fflush(stdout);
@@ -487,15 +551,17 @@ static int up_start_server(struct up *u) {
 /* Phase 4b: the Kafka protocol server on its own port, over the same log. */
 static int up_start_kafka(struct up *u) {
     if (!u->plan.kafka_enabled) return 0;
+    u->plan.kcfg.auth = &u->plan.cfg.auth; /* SASL/PLAIN with the same keys */
     if (fl_kafka_new(u->log, &u->plan.kcfg, &u->kafka, &u->err) ||
         fl_kafka_server_start(u->kafka, u->plan.kafka_listen, &u->ksrv, &u->err)) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);
         return 1;
     }
-    printf("floe up: kafka on %s:%u (advertised %s:%d)\n", u->plan.kafka_host,
+    printf("floe up: kafka on %s:%u (advertised %s:%d)%s\n", u->plan.kafka_host,
            fl_kafka_server_port(u->ksrv), u->plan.kafka_host,
            u->plan.kcfg.advertised_port ? u->plan.kcfg.advertised_port
-                                        : fl_kafka_server_port(u->ksrv));
+                                        : fl_kafka_server_port(u->ksrv),
+           u->plan.kcfg.tls_cert ? " tls" : "");
     fflush(stdout);
     return 0;
 }

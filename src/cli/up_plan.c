@@ -259,6 +259,8 @@ static void kafka_plan(struct fl_up_plan *plan) {
     if (kc->max_request_bytes > 0) k->max_request_bytes = (size_t)kc->max_request_bytes;
     if (kc->max_connections > 0) k->max_connections = (int)kc->max_connections;
     if (kc->max_inflight_bytes > 0) k->max_inflight_bytes = (size_t)kc->max_inflight_bytes;
+    k->tls_cert = kc->tls_cert; /* borrowed from the config, as the users are */
+    k->tls_key = kc->tls_key;
     if (kc->nusers > 0) {
         plan->kusers = fl_calloc((size_t)kc->nusers, sizeof(*plan->kusers));
         for (int i = 0; i < kc->nusers; i++)

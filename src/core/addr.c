@@ -49,3 +49,14 @@ bad:
     return fl_errf(err, FL_ERR_INVALID, "listen address \"%s\" is not ADDR:PORT or [ADDR6]:PORT",
                    listen);
 }
+
+bool fl_addr_is_loopback(const char *listen) {
+    struct sockaddr_storage ss;
+    struct fl_error e = {0};
+    if (!listen || fl_addr_parse(listen, &ss, &e)) return false;
+    if (ss.ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss.ss_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)&ss)->sin6_addr);
+    return false;
+}

@@ -22,7 +22,8 @@
 void fl_config_init(struct fl_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->auto_create_topics = -1;
-    cfg->kafka = (struct fl_config_kafka){-1, NULL, NULL, -1, -1, -1, -1, -1, NULL, NULL, 0};
+    cfg->kafka =
+        (struct fl_config_kafka){-1, NULL, NULL, -1, -1, -1, -1, -1, NULL, NULL, 0, NULL, NULL};
     cfg->limits.header_bytes = cfg->limits.body_bytes = cfg->limits.records = -1;
     cfg->limits.connections = cfg->limits.timeout_s = cfg->limits.threads = -1;
     cfg->max_disk_bytes = cfg->min_free_bytes = -1;
@@ -47,6 +48,9 @@ static void window_free(struct fl_config_window *wn) {
 void fl_config_fini(struct fl_config *cfg) {
     fl_config_kafka_fini(&cfg->kafka);
     fl_config_sources_fini(cfg);
+    fl_auth_fini(&cfg->auth);
+    fl_free(cfg->tls.cert);
+    fl_free(cfg->tls.key);
     fl_free(cfg->listen);
     fl_free(cfg->data_dir);
     fl_free(cfg->warehouse);
@@ -512,6 +516,8 @@ static fl_err_t top_pair(struct walk *w, void *ctx, const char *key, yaml_node_t
     if (!strcmp(key, "maintenance")) return fl_config_maint_walk(w, &cfg->maint, key, v);
     if (!strcmp(key, "kafka")) return fl_config_kafka_walk(w, &cfg->kafka, v);
     if (!strcmp(key, "sources")) return fl_config_sources_walk(w, cfg, v);
+    if (!strcmp(key, "auth")) return fl_config_auth_walk(w, &cfg->auth, v);
+    if (!strcmp(key, "tls")) return fl_config_tls_walk(w, cfg, v);
     return unknown(w, kn, "", key);
 }
 

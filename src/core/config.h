@@ -51,12 +51,16 @@
  *      auto_create_topics: true, partitions: 1, max_request_bytes: 104857600,
  *      max_connections: 1024, max_inflight_bytes: 67108864,
  *      users: [{name: alice, password: secret}]}    # SASL/PLAIN required
+ *   auth:                            # API keys and roles (config_auth.c)
+ *     keys: [{name: ingest, hash: "sha256:<64 hex>", role: write}]
+ *   tls: {cert: /etc/floe/cert.pem, key: /etc/floe/key.pem}   # HTTPS on listen
  *
  * docs/config.md describes every key.
  */
 #ifndef FL_CORE_CONFIG_H
 #define FL_CORE_CONFIG_H
 
+#include "core/auth.h"
 #include "core/err.h"
 
 #include <stdint.h>
@@ -227,6 +231,7 @@ struct fl_config_kafka {
     int64_t max_request_bytes, max_connections, max_inflight_bytes;
     char **user_names, **user_passwords; /* SASL/PLAIN users: users: [{name, password}] */
     int nusers;
+    char *tls_cert, *tls_key; /* tls: {cert, key}: PEM files, TLS on the port */
 };
 
 /* A change data capture source (config_sources.c); unset -1 / NULL. */
@@ -270,6 +275,10 @@ struct fl_config {
     struct fl_config_kafka kafka;
     struct fl_config_source *sources; /* config_sources.c */
     int nsources;
+    struct fl_auth auth; /* config_auth.c; auth.present 0: no section */
+    struct {
+        char *cert, *key; /* PEM files: HTTPS on listen (config_auth.c); NULL none */
+    } tls;
 };
 
 /* Everything unset. */

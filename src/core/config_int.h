@@ -51,6 +51,11 @@ fl_err_t fl_config_maint_walk(struct walk *w, struct fl_config_maint *m, const c
                               yaml_node_t *n);
 void fl_config_maint_fini(struct fl_config_maint *m);
 
+/* config_auth.c: the auth: section */
+fl_err_t fl_config_auth_walk(struct walk *w, struct fl_auth *a, yaml_node_t *n);
+/* config_auth.c: the tls: section */
+fl_err_t fl_config_tls_walk(struct walk *w, struct fl_config *cfg, yaml_node_t *n);
+
 /* config_kafka.c: the kafka: section */
 /* config_source.c: pipelines[].source */
 fl_err_t fl_config_source_walk(struct walk *w, struct fl_config_pipeline *pl, yaml_node_t *n);

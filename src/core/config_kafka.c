@@ -3,7 +3,7 @@
  * (config.h's struct fl_config_kafka): whether floe up serves the Kafka
  * protocol, where, what address Metadata replies advertise, topic
  * creation on first use, the server's limits, and the SASL/PLAIN users
- * (with any, every connection authenticates first).
+ * (with any, every connection authenticates first), and tls: {cert, key}.
  *
  * How it works: the same walk as config.c (config_int.h); every value is
  * checked for shape and range at its line (listen and advertised too, so
@@ -76,6 +76,14 @@ static fl_err_t users_seq(struct walk *w, struct fl_config_kafka *k, yaml_node_t
     return FL_OK;
 }
 
+static fl_err_t tls_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
+                         yaml_node_t *v) {
+    struct fl_config_kafka *k = ctx;
+    if (!strcmp(key, "cert")) return fl_config_get_str(w, v, "kafka.tls.cert", &k->tls_cert);
+    if (!strcmp(key, "key")) return fl_config_get_str(w, v, "kafka.tls.key", &k->tls_key);
+    return fl_config_unknown(w, kn, "kafka.tls", key);
+}
+
 static fl_err_t kafka_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
                            yaml_node_t *v) {
     struct fl_config_kafka *k = ctx;
@@ -103,6 +111,12 @@ static fl_err_t kafka_pair(struct walk *w, void *ctx, const char *key, yaml_node
         return fl_config_get_int(w, v, "kafka.max_inflight_bytes", 65536, INT64_C(4) << 30,
                                  &k->max_inflight_bytes);
     if (!strcmp(key, "users")) return users_seq(w, k, v);
+    if (!strcmp(key, "tls")) {
+        fl_err_t rc = fl_config_each_pair(w, v, "kafka.tls", tls_pair, k);
+        if (!rc && (!k->tls_cert || !k->tls_key || !*k->tls_cert || !*k->tls_key))
+            rc = fl_config_fail(w, v, "kafka.tls", "needs cert and key (PEM files)");
+        return rc;
+    }
     return fl_config_unknown(w, kn, "kafka", key);
 }
 
@@ -114,6 +128,9 @@ void fl_config_kafka_fini(struct fl_config_kafka *k) {
     fl_free(k->listen);
     fl_free(k->advertised);
     k->listen = k->advertised = NULL;
+    fl_free(k->tls_cert);
+    fl_free(k->tls_key);
+    k->tls_cert = k->tls_key = NULL;
     for (int i = 0; i < k->nusers; i++) {
         fl_free(k->user_names[i]);
         fl_free(k->user_passwords[i]);

@@ -28,7 +28,9 @@ typedef enum {
     FL_INGEST_E_SQL_SYNTAX = 40010,      /* POST /sql: the statement does not compile */
     FL_INGEST_E_SQL_MULTI = 40011,       /* POST /sql: not exactly one statement */
     FL_INGEST_E_SQL_RUN = 40012,         /* POST /sql: the statement failed while running */
+    FL_INGEST_E_UNAUTHORIZED = 40101,    /* auth: no API key, or not a known one */
     FL_INGEST_E_READ_ONLY = 40301,       /* POST /sql: an action that is not a read */
+    FL_INGEST_E_FORBIDDEN = 40302,       /* auth: the key's role does not allow the route */
     FL_INGEST_E_NOT_FOUND = 40400,       /* no route */
     FL_INGEST_E_TOPIC_NOT_FOUND = 40401, /* unknown topic */
     FL_INGEST_E_PARTITION_NOT_FOUND = 40402,
@@ -45,6 +47,7 @@ typedef enum {
     /* the Iceberg REST catalog (/v1/), in the spec's ErrorModel */
     FL_INGEST_E_ICE_BAD_REQUEST = 40090,  /* BadRequestException */
     FL_INGEST_E_ICE_AUTH = 40190,         /* NotAuthorizedException */
+    FL_INGEST_E_ICE_FORBIDDEN = 40390,    /* ForbiddenException: the key's role */
     FL_INGEST_E_ICE_NO_NAMESPACE = 40490, /* NoSuchNamespaceException */
     FL_INGEST_E_ICE_NO_TABLE = 40491,     /* NoSuchTableException */
     FL_INGEST_E_ICE_NO_ROUTE = 40492,     /* NoSuchRouteException: no such route under /v1/ */

@@ -104,6 +104,14 @@ struct fl_ingest_config {
      * pipelines' counters) on a server thread; NULL = no such route */
     void (*status)(void *ctx, struct fl_buf *out);
     void *status_ctx;
+    /* GET /metrics: the owner's metric families (prom.h) after the
+     * server's own (HTTP, process); NULL = only those */
+    void (*metrics)(void *ctx, struct fl_buf *out);
+    void *metrics_ctx;
+    /* borrowed: API keys and roles (core/auth.h); NULL or not required =
+     * every route open. The router checks each request's key
+     * (Authorization: Bearer KEY, or X-API-Key: KEY) against its route */
+    const struct fl_auth *auth;
 };
 
 /* Fills cfg with the defaults above and the seed's three kinds
@@ -137,6 +145,8 @@ struct fl_ingest_resp {
     int status;
     const char *content_type; /* static string */
     unsigned retry_after_s;   /* 0 = no Retry-After header */
+    int route;                /* the route that answered (metrics label); -1 none */
+    bool challenge;           /* a 401 of auth: WWW-Authenticate: Bearer */
     struct fl_buf body;
 };
 
@@ -156,6 +166,16 @@ const struct fl_ingest_limits *fl_ingest_limits(const struct fl_ingest *ing);
 void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,
                       struct fl_ingest_resp *resp);
 
+/* Whether requests need a key (the config's auth:). */
+bool fl_ingest_auth_on(const struct fl_ingest *ing);
+
+/* Before a request's body is read (req without one): false, with the
+ * 401 or 403 reply in resp, when its key may not use the route its raw
+ * path names, so that a server need not take a body it will refuse.
+ * true otherwise; fl_ingest_handle checks again on the decoded path. */
+bool fl_ingest_precheck(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                        struct fl_ingest_resp *resp);
+
 /* A reply that waits for the log was filled in: see fl_ingest_handle_async. */
 typedef void (*fl_ingest_done_cb)(void *arg);
 
@@ -169,6 +189,11 @@ typedef void (*fl_ingest_done_cb)(void *arg);
  * threads (server.c). */
 bool fl_ingest_handle_async(struct fl_ingest *ing, const struct fl_ingest_req *req,
                             struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg);
+
+/* Counts one answered request for GET /metrics: resp's route and
+ * status, and how long it took (us, from its first byte to its reply).
+ * Atomics only: any thread, no allocation. */
+void fl_ingest_note_http(struct fl_ingest *ing, const struct fl_ingest_resp *resp, int64_t us);
 
 /* Fills resp with the error reply of code (errors.h): its status, and
  * {"error_code":code,"message":msg} (or the Iceberg ErrorModel for the

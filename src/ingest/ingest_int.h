@@ -11,11 +11,27 @@
 #include <jansson.h>
 #include <stdatomic.h>
 
+/* GET /metrics' HTTP families: per route (the router's table, and one
+ * more for requests no route answered) requests by status and a latency
+ * histogram; atomics, written by every server thread. */
+#define FL_INGEST_ROUTES_MAX 16
+#define FL_INGEST_LAT_NB 14 /* latency bucket bounds: routes_metrics.c */
+struct fl_ingest_http_stats {
+    atomic_uint_fast64_t by_status[500]; /* status - 100 */
+    atomic_uint_fast64_t lat[FL_INGEST_LAT_NB + 1];
+    atomic_uint_fast64_t lat_us_total;
+};
+
 struct fl_ingest {
     struct fl_ingest_config cfg;
     struct fl_ingest_backend be;
     atomic_uint rr; /* round-robin start for keyless records */
+    struct fl_ingest_http_stats http[FL_INGEST_ROUTES_MAX + 1]; /* last: no route */
+    int64_t started_us;                                         /* wall clock at fl_ingest_new */
 };
+
+/* Route i's pattern (its metric label), NULL past the last route. */
+const char *fl_ingest_route_pattern(int i);
 
 /* A request after the router split its target: path is percent-decoded,
  * query is raw (fl_ingest_query_get decodes a parameter). */
@@ -52,6 +68,8 @@ fl_ingest_ecode_t fl_ingest_resp_backend_error(struct fl_ingest *ing, struct fl_
 /* Kafka's topic name rule: 1..249 bytes of [a-zA-Z0-9._-], not "." or "..". */
 int fl_ingest_topic_name_ok(const char *s, size_t len);
 
+void fl_ingest_route_metrics(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                             struct fl_ingest_resp *resp);
 void fl_ingest_route_status(struct fl_ingest *ing, const struct fl_ingest_call *call,
                             struct fl_ingest_resp *resp);
 void fl_ingest_route_health(struct fl_ingest *ing, const struct fl_ingest_call *call,

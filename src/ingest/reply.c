@@ -20,6 +20,8 @@ void fl_ingest_resp_init(struct fl_ingest_resp *resp) {
     resp->status = 500;
     resp->content_type = "application/json";
     resp->retry_after_s = 0;
+    resp->route = -1;
+    resp->challenge = false;
     fl_buf_init(&resp->body, REPLY_MAX);
 }
 

@@ -9,9 +9,12 @@
  */
 #include "ingest/ingest_int.h"
 #include "ingest/query.h"
+#include "core/auth.h"
 #include "core/mem.h"
+#include "core/time.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define PATH_MAX_BYTES 8192
 
@@ -82,6 +85,7 @@ fl_err_t fl_ingest_new(const struct fl_ingest_config *cfg, const struct fl_inges
     if (ing->cfg.limits.records < 1) ing->cfg.limits.records = 1;
     ing->be = *backend;
     atomic_init(&ing->rr, 0);
+    ing->started_us = fl_time_now_us(); /* the http counters: zero from calloc */
     *out = ing;
     return FL_OK;
 }
@@ -145,6 +149,13 @@ static bool r_status(struct fl_ingest *ing, const struct fl_ingest_call *call, c
     return false;
 }
 
+static bool r_metrics(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                      struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_metrics(ing, call, resp);
+    return false;
+}
+
 static bool r_health(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
                      struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
     (void)rest, (void)done, (void)arg;
@@ -163,15 +174,26 @@ static const struct route {
     const char *methods;
     enum need need;
     route_fn fn;
+    const char *pattern; /* its label in GET /metrics */
+    int grants;          /* what a key needs (core/auth.h) when auth is on; 0 open */
 } ROUTES[] = {
-    {"/v1/", true, NULL, NEED_REST, r_rest},
-    {"/sql", false, "POST", NEED_SQL, r_sql},
-    {"/upload/file/", true, "POST PUT", NEED_NOTHING, r_upload},
-    {"/topics/", true, "POST", NEED_NOTHING, r_topics},
-    {"/log", false, "GET", NEED_NOTHING, r_log},
-    {"/status", false, "GET", NEED_STATUS, r_status},
-    {"/health", false, "GET HEAD", NEED_NOTHING, r_health},
+    /* /v1/: reads need read, everything else (commits, creates, drops) admin */
+    {"/v1/", true, NULL, NEED_REST, r_rest, "/v1/*", FL_AUTH_ADMIN},
+    {"/sql", false, "POST", NEED_SQL, r_sql, "/sql", FL_AUTH_READ},
+    {"/upload/file/", true, "POST PUT", NEED_NOTHING, r_upload, "/upload/file/*", FL_AUTH_WRITE},
+    {"/topics/", true, "POST", NEED_NOTHING, r_topics, "/topics/*", FL_AUTH_WRITE},
+    {"/log", false, "GET", NEED_NOTHING, r_log, "/log", FL_AUTH_WRITE},
+    {"/status", false, "GET", NEED_STATUS, r_status, "/status", FL_AUTH_READ},
+    {"/metrics", false, "GET", NEED_NOTHING, r_metrics, "/metrics", FL_AUTH_READ},
+    /* liveness probes carry no key; it says nothing but "up" */
+    {"/health", false, "GET HEAD", NEED_NOTHING, r_health, "/health", 0},
 };
+#define NROUTES ((int)(sizeof(ROUTES) / sizeof(ROUTES[0])))
+_Static_assert(NROUTES <= FL_INGEST_ROUTES_MAX, "FL_INGEST_ROUTES_MAX too small");
+
+const char *fl_ingest_route_pattern(int i) {
+    return i >= 0 && i < NROUTES ? ROUTES[i].pattern : NULL;
+}
 
 static bool served(const struct fl_ingest *ing, enum need need) {
     switch (need) {
@@ -210,6 +232,75 @@ static bool method_ok(const char *methods, const char *m) {
     return methods == NULL;
 }
 
+/* The API key of req: "Authorization: Bearer KEY" or "X-API-Key: KEY". */
+static const char *request_key(const struct fl_ingest_req *req) {
+    const char *a = fl_ingest_req_header(req, "Authorization");
+    if (a && !strncasecmp(a, "Bearer ", 7)) {
+        a += 7;
+        while (*a == ' ') a++;
+        return *a ? a : NULL;
+    }
+    const char *k = fl_ingest_req_header(req, "X-API-Key");
+    return k && *k ? k : NULL;
+}
+
+/* Whether a /v1/ request is a read: GET, HEAD, or the scan report a
+ * reading engine posts, exactly POST /v1/namespaces/{ns}/tables/{t}/metrics
+ * (five segments of the raw path, as routes_rest.c matches them). */
+static bool rest_read(const struct fl_ingest_req *req) {
+    if (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")) return true;
+    if (strcmp(req->method, "POST") != 0) return false;
+    const char *p = req->target + 4; /* after "/v1/" (the route's prefix) */
+    size_t len = strcspn(p, "?");
+    const char *seg[6];
+    size_t seglen[6];
+    int n = 0;
+    for (size_t i = 0; n < 6;) {
+        size_t k = strcspn(p + i, "/?");
+        if (i + k > len) k = len - i;
+        seg[n] = p + i;
+        seglen[n++] = k;
+        i += k;
+        if (i >= len) break;
+        i++; /* the '/' */
+    }
+    return n == 5 && seglen[0] == 10 && !memcmp(seg[0], "namespaces", 10) && seglen[2] == 6 &&
+           !memcmp(seg[2], "tables", 6) && seglen[4] == 7 && !memcmp(seg[4], "metrics", 7) &&
+           seglen[1] && seglen[3];
+}
+
+/* Whether req may use route r: true, or false with the 401 or 403 reply
+ * in resp. The key is never quoted in a reply or a log. */
+static bool authorized(const struct fl_ingest *ing, const struct route *r,
+                       const struct fl_ingest_req *req, struct fl_ingest_resp *resp) {
+    const struct fl_auth *a = ing->cfg.auth;
+    if (!fl_auth_required(a)) return true;
+    int need = r->grants;
+    bool rest = r->fn == r_rest;
+    if (rest && rest_read(req)) need = FL_AUTH_READ;
+    if (r->fn == r_metrics && a->open_metrics) need = 0;
+    if (!need) return true;
+    const char *key = request_key(req);
+    const struct fl_auth_key *k = key ? fl_auth_find(a, key, strlen(key)) : NULL;
+    if (!k) {
+        fl_ingest_resp_error(resp, rest ? FL_INGEST_E_ICE_AUTH : FL_INGEST_E_UNAUTHORIZED,
+                             "%s: send Authorization: Bearer <key> or X-API-Key: <key>",
+                             key ? "unknown API key" : "an API key is required");
+        resp->challenge = true;
+        return false;
+    }
+    if ((k->grants & need) != need) {
+        fl_ingest_resp_error(resp, rest ? FL_INGEST_E_ICE_FORBIDDEN : FL_INGEST_E_FORBIDDEN,
+                             "key %.100s may not %s %s (needs the %s role)", k->name, req->method,
+                             r->pattern,
+                             need & FL_AUTH_ADMIN   ? "admin"
+                             : need & FL_AUTH_WRITE ? "write"
+                                                    : "read");
+        return false;
+    }
+    return true;
+}
+
 /* Both entry points: done NULL answers before returning. */
 static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
                      struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
@@ -219,6 +310,7 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     fl_buf_init(&path, PATH_MAX_BYTES);
     fl_buf_reset(&resp->body);
     resp->retry_after_s = 0;
+    resp->challenge = false;
     const char *target = req->target ? req->target : "";
     const char *q = strchr(target, '?');
     size_t raw_len = q ? (size_t)(q - target) : strlen(target);
@@ -248,14 +340,34 @@ static bool dispatch(struct fl_ingest *ing, const struct fl_ingest_req *req,
     else if (!method_ok(r->methods, m))
         fl_ingest_resp_error(resp, FL_INGEST_E_METHOD, "method %.16s not allowed for %.200s", m,
                              call.path);
+    else if (!authorized(ing, r, &whole, resp))
+        ;                                                /* 401 or 403 in resp */
     else if (req->body_len > ing->cfg.limits.body_bytes) /* the server refuses it first */
         fl_ingest_resp_error(resp, FL_INGEST_E_TOO_LARGE, "body over body_bytes (%zu bytes)",
                              ing->cfg.limits.body_bytes);
     else
         pending = r->fn(ing, &call, rest, resp, done, arg);
+    if (r) resp->route = (int)(r - ROUTES);
 out:
     fl_buf_fini(&path);
     return pending;
+}
+
+bool fl_ingest_auth_on(const struct fl_ingest *ing) { return fl_auth_required(ing->cfg.auth); }
+
+bool fl_ingest_precheck(struct fl_ingest *ing, const struct fl_ingest_req *req,
+                        struct fl_ingest_resp *resp) {
+    if (!fl_auth_required(ing->cfg.auth)) return true;
+    const char *target = req->target ? req->target : "";
+    const char *rest = NULL;
+    size_t len = strcspn(target, "?");
+    const struct route *r = route_find(ing, target, len, &rest);
+    if (!r || !method_ok(r->methods, req->method ? req->method : "")) return true;
+    struct fl_ingest_req whole = *req;
+    whole.method = req->method ? req->method : "";
+    if (authorized(ing, r, &whole, resp)) return true;
+    resp->route = (int)(r - ROUTES);
+    return false;
 }
 
 void fl_ingest_handle(struct fl_ingest *ing, const struct fl_ingest_req *req,

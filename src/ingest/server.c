@@ -33,6 +33,9 @@
  * until no request may still be suspended (MHD must not be stopped with
  * a suspended connection).
  *
+ * TLS: with a certificate and key (fl_ingest_server_start_tls) MHD
+ * serves HTTPS through GnuTLS (MHD_USE_TLS); everything else is the same.
+ *
  * Limits: a Content-Length over the cap is answered 413 before the body
  * is read; a chunked body over the cap is discarded and then
  * answered 413 (and the connection dropped past four times the cap);
@@ -46,6 +49,7 @@
 #include "core/addr.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/time.h"
 
 #include <arpa/inet.h>
 #include <stdatomic.h>
@@ -67,8 +71,9 @@ struct fl_ingest_server {
     struct fl_ingest *ing;
     struct fl_ingest_limits lim;
     uint16_t port;
-    atomic_int pending;   /* requests that may be suspended */
-    atomic_bool stopping; /* no more suspending: answer on the thread */
+    char *cert_pem, *key_pem; /* TLS (NULL: plain HTTP), kept for the daemon's life */
+    atomic_int pending;       /* requests that may be suspended */
+    atomic_bool stopping;     /* no more suspending: answer on the thread */
 };
 
 /* r->phase: where a request whose reply may wait for the log is */
@@ -85,6 +90,7 @@ struct request {
     atomic_int phase;
     bool counted; /* counted in srv->pending */
     bool has_resp;
+    int64_t t0_us; /* monotonic, at its request line: GET /metrics' latency */
     struct fl_ingest_resp resp;
 };
 
@@ -93,6 +99,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con) {
     r->srv = cls;
     r->con = con;
     r->target = fl_strdup(uri ? uri : "");
+    r->t0_us = fl_time_mono_us();
     atomic_init(&r->phase, PHASE_NONE);
     return r;
 }
@@ -146,6 +153,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, struct fl_ingest_re
         snprintf(ra, sizeof(ra), "%u", resp->retry_after_s);
         MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
+    if (resp->challenge) MHD_add_response_header(mr, "WWW-Authenticate", "Bearer realm=\"floe\"");
     enum MHD_Result ret = MHD_queue_response(con, (unsigned)resp->status, mr);
     MHD_destroy_response(mr);
     return ret;
@@ -173,12 +181,32 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
-static enum MHD_Result refuse(struct MHD_Connection *con, fl_ingest_ecode_t code, const char *what,
+static enum MHD_Result refuse(struct request *r, fl_ingest_ecode_t code, const char *what,
                               size_t limit) {
     struct fl_ingest_resp resp;
     fl_ingest_resp_init(&resp);
     fl_ingest_resp_error(&resp, code, "%s over the limit of %zu bytes", what, limit);
-    enum MHD_Result ret = send_resp(con, &resp);
+    fl_ingest_note_http(r->srv->ing, &resp, fl_time_mono_us() - r->t0_us);
+    enum MHD_Result ret = send_resp(r->con, &resp);
+    fl_ingest_resp_fini(&resp);
+    return ret;
+}
+
+/* With auth on, a request whose key may not use its route is answered
+ * (401/403) before its body is read. */
+static enum MHD_Result precheck(struct request *r, const char *method) {
+    if (!fl_ingest_auth_on(r->srv->ing)) return MHD_YES;
+    struct header_walk hw = {.n = 0};
+    MHD_get_connection_values(r->con, MHD_HEADER_KIND, on_header, &hw);
+    struct fl_ingest_req req = {
+        .method = method, .target = r->target, .headers = hw.h, .nheaders = hw.n};
+    struct fl_ingest_resp resp;
+    fl_ingest_resp_init(&resp);
+    enum MHD_Result ret = MHD_YES;
+    if (!fl_ingest_precheck(r->srv->ing, &req, &resp)) {
+        fl_ingest_note_http(r->srv->ing, &resp, fl_time_mono_us() - r->t0_us);
+        ret = send_resp(r->con, &resp);
+    }
     fl_ingest_resp_fini(&resp);
     return ret;
 }
@@ -194,6 +222,7 @@ static void on_done(void *arg) {
 
 /* Queues r->resp (complete) and forgets it. */
 static enum MHD_Result reply(struct request *r) {
+    fl_ingest_note_http(r->srv->ing, &r->resp, fl_time_mono_us() - r->t0_us);
     enum MHD_Result ret = send_resp(r->con, &r->resp);
     fl_ingest_resp_fini(&r->resp);
     r->has_resp = false;
@@ -220,9 +249,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             char *end;
             unsigned long long v = strtoull(cl, &end, 10);
             if (v > srv->lim.body_bytes)
-                return refuse(con, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
+                return refuse(r, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
         }
-        return MHD_YES;
+        return precheck(r, method);
     }
     if (*upload_data_size) {
         if (!r->too_large && fl_buf_append(&r->body, upload_data, *upload_data_size) != FL_OK) {
@@ -236,14 +265,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (r->too_large)
-        return refuse(con, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
+    if (r->too_large) return refuse(r, FL_INGEST_E_TOO_LARGE, "request body", srv->lim.body_bytes);
 
     struct header_walk hw = {.n = 0};
     MHD_get_connection_values(con, MHD_HEADER_KIND, on_header, &hw);
     hw.bytes += strlen(r->target) + strlen(method) + 12;
     if (hw.overflow || hw.bytes > srv->lim.header_bytes)
-        return refuse(con, FL_INGEST_E_HEADERS_TOO_LARGE,
+        return refuse(r, FL_INGEST_E_HEADERS_TOO_LARGE,
                       "request line and headers (header_bytes; at most 100 headers)",
                       srv->lim.header_bytes);
 
@@ -274,12 +302,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     return MHD_YES;
 }
 
+static void server_free(struct fl_ingest_server *srv) {
+    fl_free(srv->cert_pem);
+    fl_free(srv->key_pem);
+    fl_free(srv);
+}
+
 fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
                                 struct fl_ingest_server **out, struct fl_error *err) {
+    return fl_ingest_server_start_tls(ing, listen, NULL, NULL, out, err);
+}
+
+fl_err_t fl_ingest_server_start_tls(struct fl_ingest *ing, const char *listen, const char *cert_pem,
+                                    const char *key_pem, struct fl_ingest_server **out,
+                                    struct fl_error *err) {
     struct sockaddr_storage ss;
     fl_err_t rc = fl_addr_parse(listen, &ss, err);
     if (rc) return rc;
+    bool tls = cert_pem && key_pem;
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return fl_errf(err, FL_ERR_INVALID, "this libmicrohttpd is built without TLS");
     struct fl_ingest_server *srv = fl_calloc(1, sizeof(*srv));
+    if (tls) {
+        srv->cert_pem = fl_strdup(cert_pem);
+        srv->key_pem = fl_strdup(key_pem);
+    }
     srv->ing = ing;
     atomic_init(&srv->pending, 0);
     atomic_init(&srv->stopping, false);
@@ -296,6 +343,8 @@ fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
     unsigned flags =
         MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    if (tls) flags |= MHD_USE_TLS;
+    /* the TLS options last: without TLS the list ends before them */
     srv->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -303,10 +352,14 @@ fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
         (unsigned)srv->lim.threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->lim.connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->lim.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_END);
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+        srv->key_pem, MHD_OPTION_END);
     if (!srv->mhd) {
-        fl_free(srv);
-        return fl_errf(err, FL_ERR_IO, "cannot listen on %s (address in use or not local?)",
+        server_free(srv);
+        return fl_errf(err, FL_ERR_IO,
+                       tls ? "cannot serve TLS on %s (address in use, or a certificate or key "
+                             "GnuTLS refuses: PEM, the key matching the certificate?)"
+                           : "cannot listen on %s (address in use or not local?)",
                        listen);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -330,5 +383,5 @@ void fl_ingest_server_stop(struct fl_ingest_server *srv) {
     }
     MHD_stop_daemon(srv->mhd);
     if (s != MHD_INVALID_SOCKET) close(s);
-    fl_free(srv);
+    server_free(srv);
 }

@@ -18,6 +18,14 @@ struct fl_ingest_server;
  * limits. The caller owns *out (fl_ingest_server_stop). */
 fl_err_t fl_ingest_server_start(struct fl_ingest *ing, const char *listen,
                                 struct fl_ingest_server **out, struct fl_error *err);
+/* The same over TLS (libmicrohttpd's GnuTLS): cert_pem and key_pem are
+ * the PEM texts of the certificate (chain) and its private key (copied).
+ * FL_ERR_INVALID when this libmicrohttpd has no TLS, FL_ERR_IO when the
+ * daemon does not start (a certificate or key GnuTLS refuses among the
+ * causes). */
+fl_err_t fl_ingest_server_start_tls(struct fl_ingest *ing, const char *listen, const char *cert_pem,
+                                    const char *key_pem, struct fl_ingest_server **out,
+                                    struct fl_error *err);
 /* The port actually bound. */
 uint16_t fl_ingest_server_port(const struct fl_ingest_server *srv);
 /* Stops accepting, lets the requests in progress finish (their appends

@@ -27,29 +27,33 @@
 #include <time.h>
 
 const struct fl_kafka_api fl_kafka_apis[] = {
-    {0, 0, 9, 9, "Produce", fl_kafka_produce},
-    {1, 4, 13, 12, "Fetch", fl_kafka_fetch},
-    {2, 1, 6, 6, "ListOffsets", fl_kafka_list_offsets},
-    {3, 0, 12, 9, "Metadata", fl_kafka_metadata},
-    {8, 0, 8, 8, "OffsetCommit", fl_kafka_offset_commit},
-    {9, 0, 7, 6, "OffsetFetch", fl_kafka_offset_fetch},
-    {10, 0, 3, 3, "FindCoordinator", fl_kafka_find_coordinator},
-    {11, 0, 7, 6, "JoinGroup", fl_kafka_join_group},
-    {12, 0, 4, 4, "Heartbeat", fl_kafka_heartbeat},
-    {13, 0, 5, 4, "LeaveGroup", fl_kafka_leave_group},
-    {14, 0, 5, 4, "SyncGroup", fl_kafka_sync_group},
-    {15, 0, 5, 5, "DescribeGroups", fl_kafka_describe_groups},
-    {16, 0, 4, 3, "ListGroups", fl_kafka_list_groups},
-    {17, 0, 1, -1, "SaslHandshake", fl_kafka_sasl_handshake},
-    {18, 0, 3, 3, "ApiVersions", fl_kafka_api_versions},
-    {19, 0, 5, 5, "CreateTopics", fl_kafka_create_topics},
-    {20, 0, 5, 4, "DeleteTopics", fl_kafka_delete_topics},
-    {22, 0, 4, 2, "InitProducerId", fl_kafka_init_producer_id},
-    {32, 0, 4, 4, "DescribeConfigs", fl_kafka_describe_configs},
-    {36, 0, 2, 2, "SaslAuthenticate", fl_kafka_sasl_authenticate},
-    {37, 0, 3, 2, "CreatePartitions", fl_kafka_create_partitions},
+    {0, 0, 9, 9, "Produce", fl_kafka_produce, FL_AUTH_WRITE},
+    {1, 4, 13, 12, "Fetch", fl_kafka_fetch, FL_AUTH_READ},
+    {2, 1, 6, 6, "ListOffsets", fl_kafka_list_offsets, FL_AUTH_READ},
+    {3, 0, 12, 9, "Metadata", fl_kafka_metadata, 0},
+    {8, 0, 8, 8, "OffsetCommit", fl_kafka_offset_commit, FL_AUTH_READ},
+    {9, 0, 7, 6, "OffsetFetch", fl_kafka_offset_fetch, FL_AUTH_READ},
+    {10, 0, 3, 3, "FindCoordinator", fl_kafka_find_coordinator, 0},
+    {11, 0, 7, 6, "JoinGroup", fl_kafka_join_group, FL_AUTH_READ},
+    {12, 0, 4, 4, "Heartbeat", fl_kafka_heartbeat, FL_AUTH_READ},
+    {13, 0, 5, 4, "LeaveGroup", fl_kafka_leave_group, FL_AUTH_READ},
+    {14, 0, 5, 4, "SyncGroup", fl_kafka_sync_group, FL_AUTH_READ},
+    {15, 0, 5, 5, "DescribeGroups", fl_kafka_describe_groups, FL_AUTH_READ},
+    {16, 0, 4, 3, "ListGroups", fl_kafka_list_groups, FL_AUTH_READ},
+    {17, 0, 1, -1, "SaslHandshake", fl_kafka_sasl_handshake, 0},
+    {18, 0, 3, 3, "ApiVersions", fl_kafka_api_versions, 0},
+    {19, 0, 5, 5, "CreateTopics", fl_kafka_create_topics, FL_AUTH_ADMIN},
+    {20, 0, 5, 4, "DeleteTopics", fl_kafka_delete_topics, FL_AUTH_ADMIN},
+    {22, 0, 4, 2, "InitProducerId", fl_kafka_init_producer_id, FL_AUTH_WRITE},
+    {32, 0, 4, 4, "DescribeConfigs", fl_kafka_describe_configs, FL_AUTH_READ},
+    {36, 0, 2, 2, "SaslAuthenticate", fl_kafka_sasl_authenticate, 0},
+    {37, 0, 3, 2, "CreatePartitions", fl_kafka_create_partitions, FL_AUTH_ADMIN},
 };
 const int fl_kafka_napis = (int)(sizeof(fl_kafka_apis) / sizeof(fl_kafka_apis[0]));
+
+bool fl_kafka_sasl_on(const struct fl_kafka *k) {
+    return k->cfg.nusers > 0 || fl_auth_required(k->cfg.auth);
+}
 
 void fl_kafka_config_default(struct fl_kafka_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
@@ -275,9 +279,17 @@ fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl
     fl_kafka_wr_i32(&w, rq.corr);
     const struct fl_kafka_api *api = api_find(rq.key);
     fl_err_t rc = FL_OK;
-    if (k->cfg.nusers > 0 && sess && !sess->authenticated && rq.key != 18 && rq.key != 17 &&
+    if (fl_kafka_sasl_on(k) && sess && !sess->authenticated && rq.key != 18 && rq.key != 17 &&
         rq.key != 36)
         return fl_errf(err, FL_ERR_CORRUPT, "API %d before SASL authentication", rq.key);
+    /* an auth: key's role (kafka.users have every grant): a request it
+     * does not allow closes the connection, its reason in floe's log */
+    if (api && sess && sess->authenticated && (sess->grants & api->grants) != api->grants)
+        return fl_errf(err, FL_ERR_CORRUPT, "%s: key %.100s lacks the %s role", api->name,
+                       sess->key_name,
+                       api->grants & FL_AUTH_ADMIN   ? "admin"
+                       : api->grants & FL_AUTH_WRITE ? "write"
+                                                     : "read");
     if (!api || rq.version < api->min || rq.version > api->max) {
         if (api && api->key == 18)
             api_versions_fallback(&w);

@@ -15,6 +15,7 @@
 #ifndef FL_KAFKA_KAFKA_H
 #define FL_KAFKA_KAFKA_H
 
+#include "core/auth.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "log/log.h"
@@ -46,8 +47,11 @@ struct fl_kafka_config {
     size_t max_inflight_bytes;                 /* a connection's request plus its reply */
     const struct fl_kafka_user *users;         /* with nusers > 0, connections authenticate first */
     int nusers;
-    int max_block_ms; /* the longest one request waits: a fetch's long poll, a join
-                         round, a sync for the leader's assignment */
+    const struct fl_auth *auth;     /* borrowed: auth: keys; when required, SASL/PLAIN with
+                                       username = key name, password = the key */
+    const char *tls_cert, *tls_key; /* borrowed PEM file paths: TLS on the port (tls.c) */
+    int max_block_ms;               /* the longest one request waits: a fetch's long poll, a join
+                                       round, a sync for the leader's assignment */
 };
 
 /* max_request_bytes etc. from the defaults above; auto-create on. */
@@ -88,7 +92,9 @@ void fl_kafka_waits_fini(struct fl_kafka_waits *waits);
 struct fl_kafka_session {
     bool mechanism; /* SaslHandshake chose PLAIN */
     bool authenticated;
-    bool close; /* authentication failed: close after this reply */
+    bool close;         /* authentication failed: close after this reply */
+    int grants;         /* what it may do (core/auth.h's FL_AUTH_*) */
+    char key_name[128]; /* the authenticated key's name, for messages */
 };
 
 /* Answers one request (req: the frame after its size field, len bytes)

@@ -101,8 +101,13 @@ struct fl_kafka_api {
     int16_t key, min, max, flex_from; /* flex_from: first flexible version, -1 none */
     const char *name;
     fl_kafka_api_fn fn;
+    int grants; /* what an auth: key needs for it (core/auth.h); 0: any authenticated */
 };
 extern const struct fl_kafka_api fl_kafka_apis[];
+
+/* Whether connections must authenticate (SASL/PLAIN) first: kafka.users
+ * or auth: keys are configured. */
+bool fl_kafka_sasl_on(const struct fl_kafka *k);
 extern const int fl_kafka_napis;
 
 /* The Kafka code of a log error. */

@@ -1,6 +1,8 @@
 /*
  * sasl.c - SaslHandshake (v1) and SaslAuthenticate (v0-v2) with the PLAIN
- * mechanism, when the config lists users (kafka.users): a connection
+ * mechanism, when the config lists users (kafka.users) or auth: keys
+ * (username = the key's name, password = the key; its role then limits
+ * the APIs, kafka.c): a connection
  * then authenticates before any request but ApiVersions (kafka.c closes
  * a connection that tries one), as a Kafka broker's SASL_PLAINTEXT
  * listener does.
@@ -18,6 +20,7 @@
  */
 #include "kafka/kafka_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool same(const char *want, const uint8_t *got, size_t len) {
@@ -27,8 +30,11 @@ static bool same(const char *want, const uint8_t *got, size_t len) {
     return diff == 0;
 }
 
-/* Whether the PLAIN message p names a configured user and its password. */
-static bool plain_ok(const struct fl_kafka *k, const uint8_t *p, size_t len) {
+/* Whether the PLAIN message p names a configured user and its password
+ * (kafka.users: every grant), or an auth: key by name with the key as
+ * the password (that key's grants); *grants and name get who it is. */
+static bool plain_ok(const struct fl_kafka *k, const uint8_t *p, size_t len, int *grants,
+                     char *name, size_t namesz) {
     const uint8_t *nul1 = p ? memchr(p, 0, len) : NULL;
     if (!nul1) return false;
     const uint8_t *user = nul1 + 1, *end = p + len;
@@ -43,6 +49,21 @@ static bool plain_ok(const struct fl_kafka *k, const uint8_t *p, size_t len) {
         if (strlen(u->name) == ulen && !memcmp(u->name, user, ulen))
             ok |= same(u->password, pass, (size_t)(end - pass));
     }
+    *grants = ok ? FL_AUTH_READ | FL_AUTH_WRITE | FL_AUTH_ADMIN : 0;
+    if (!ok && fl_auth_required(k->cfg.auth) && ulen < namesz && !memchr(user, 0, ulen)) {
+        char uname[256];
+        if (ulen < sizeof(uname)) {
+            memcpy(uname, user, ulen);
+            uname[ulen] = 0;
+            const struct fl_auth_key *key =
+                fl_auth_find_named(k->cfg.auth, uname, pass, (size_t)(end - pass));
+            if (key) {
+                ok = true;
+                *grants = key->grants;
+            }
+        }
+    }
+    if (ok) snprintf(name, namesz, "%.*s", (int)ulen, (const char *)user);
     return ok;
 }
 
@@ -50,11 +71,12 @@ fl_err_t fl_kafka_sasl_handshake(struct fl_kafka *k, struct fl_kafka_req *rq,
                                  struct fl_kafka_rd *rd, struct fl_kafka_wr *w) {
     struct fl_kafka_str mech = fl_kafka_rd_str(rd, false);
     if (rd->bad) return FL_ERR_CORRUPT;
-    bool plain = k->cfg.nusers > 0 && mech.len == 5 && !memcmp(mech.p, "PLAIN", 5);
+    bool on = fl_kafka_sasl_on(k);
+    bool plain = on && mech.len == 5 && !memcmp(mech.p, "PLAIN", 5);
     if (plain && rq->sess) rq->sess->mechanism = true;
     fl_kafka_wr_i16(w, plain ? FL_KAFKA_NONE : FL_KAFKA_UNSUPPORTED_SASL_MECHANISM);
-    fl_kafka_wr_array(w, false, k->cfg.nusers > 0 ? 1 : 0);
-    if (k->cfg.nusers > 0) fl_kafka_wr_str(w, false, "PLAIN");
+    fl_kafka_wr_array(w, false, on ? 1 : 0);
+    if (on) fl_kafka_wr_str(w, false, "PLAIN");
     return FL_OK;
 }
 
@@ -69,16 +91,20 @@ fl_err_t fl_kafka_sasl_authenticate(struct fl_kafka *k, struct fl_kafka_req *rq,
     struct fl_kafka_session *s = rq->sess;
     int16_t code = FL_KAFKA_NONE;
     const char *msg = NULL;
+    int grants = 0;
+    char name[128] = "";
     if (s && !s->mechanism) {
         code = FL_KAFKA_ILLEGAL_SASL_STATE;
         msg = "SaslHandshake with PLAIN first";
-    } else if (!plain_ok(k, p, len)) {
+    } else if (!plain_ok(k, p, len, &grants, name, sizeof(name))) {
         code = FL_KAFKA_SASL_AUTHENTICATION_FAILED;
         msg = "Authentication failed: invalid username or password";
     }
     if (s) {
         s->authenticated = !code;
         s->close = code != 0;
+        s->grants = code ? 0 : grants;
+        snprintf(s->key_name, sizeof(s->key_name), "%s", code ? "" : name);
     }
     fl_kafka_wr_i16(w, code);
     fl_kafka_wr_str(w, flex, msg);

@@ -17,12 +17,17 @@
  * header or body cannot be read closes its connection too (Kafka does
  * the same); every other problem is a Kafka error code in the reply.
  *
+ * TLS (kafka.tls): each accepted socket is handed to a pump thread
+ * (tls.c) and the connection reads and writes the plaintext end of a
+ * socketpair instead; nothing else here changes.
+ *
  * Threads: the accept thread reaps finished connections; stop sets a
  * flag that every thread sees within POLL_MS, then joins them all. A
  * request in progress (a produce waiting for fsync, a long-polling
  * fetch) is answered first.
  */
 #include "kafka/kafka_int.h"
+#include "kafka/tls.h"
 
 #include "core/addr.h"
 #include "core/endian.h"
@@ -67,6 +72,7 @@ struct fl_kafka_server {
     atomic_bool stopping;
     struct conn *conns; /* accept thread only, and stop after it is joined */
     int nconns;
+    struct fl_kafka_tls *tls; /* NULL: plaintext */
 };
 
 /* Reads exactly n bytes. 0 done, -1 closed, failed or stopping (idle
@@ -294,6 +300,12 @@ static void *accept_main(void *arg) {
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (srv->tls && fl_kafka_tls_wrap(srv->tls, fd, &c->fd) != 0) {
+            fl_warn("kafka: %s: cannot start TLS: closing the connection", c->peer);
+            conn_free(c);
+            continue;
+        }
+        fd = c->fd; /* with TLS: the plaintext end of the pump (tls.c) */
         if (pthread_create(&c->th, NULL, conn_main, c) != 0) {
             fl_warn("kafka: %s: cannot start a thread: closing the connection", c->peer);
             close(fd);
@@ -329,8 +341,14 @@ fl_err_t fl_kafka_server_start(struct fl_kafka *k, const char *addr, struct fl_k
     struct sockaddr_storage bound;
     socklen_t blen = sizeof(bound);
     getsockname(fd, (struct sockaddr *)&bound, &blen);
+    struct fl_kafka_tls *tls = NULL;
+    if (k->cfg.tls_cert && (rc = fl_kafka_tls_new(k->cfg.tls_cert, k->cfg.tls_key, &tls, err))) {
+        close(fd);
+        return rc;
+    }
     struct fl_kafka_server *srv = fl_calloc(1, sizeof(*srv));
     srv->k = k;
+    srv->tls = tls;
     srv->lfd = fd;
     srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                   : ((struct sockaddr_in *)&bound)->sin_port);
@@ -338,6 +356,7 @@ fl_err_t fl_kafka_server_start(struct fl_kafka *k, const char *addr, struct fl_k
     fl_kafka_set_port(k, srv->port);
     if (pthread_create(&srv->accept_th, NULL, accept_main, srv) != 0) {
         close(fd);
+        fl_kafka_tls_free(srv->tls);
         fl_free(srv);
         return fl_errf(err, FL_ERR_IO, "kafka: cannot start the accept thread");
     }
@@ -354,5 +373,6 @@ void fl_kafka_server_stop(struct fl_kafka_server *srv) {
     pthread_join(srv->accept_th, NULL);
     close(srv->lfd);
     reap(srv, true);
+    fl_kafka_tls_free(srv->tls); /* after the connections: their pumps end with them */
     fl_free(srv);
 }

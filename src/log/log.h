@@ -127,6 +127,8 @@ struct fl_log_partition_info {
     int64_t end_offset;   /* next offset to be written (Kafka's log end offset) */
     int64_t bytes;        /* on disk, all segments */
     int segments;
+    int64_t in_records; /* appended since the log was opened (for /metrics) */
+    int64_t in_bytes;   /* their record batches' bytes */
 };
 
 /* Number of partitions (FL_ERR_NOTFOUND for an unknown topic), and the

@@ -78,6 +78,8 @@ struct fl_log_part {
     bool counted;         /* its bytes are in log->disk_bytes */
     int64_t synced_pos;   /* bytes of the active segment that are fsynced (ALWAYS) */
     uint64_t trunc_epoch; /* bumped when unsynced appends are cut off (fsync ENOSPC) */
+    int64_t in_records;   /* appended since the log was opened (lock) */
+    int64_t in_bytes;     /* their batch bytes (lock) */
 };
 
 /* One published set of a topic's partitions: n pointers, by id. Never

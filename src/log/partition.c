@@ -323,6 +323,8 @@ static fl_err_t part_append(struct fl_log *log, struct fl_log_topic *t, struct f
         rc = fl_log_seg_write(seg, batch, len, base + n - 1, max_ts, log->faults, err);
         if (!rc) {
             part->end = base + n;
+            part->in_records += n;
+            part->in_bytes += (int64_t)len;
             fl_log_space_add(log, fl_log_seg_disk_bytes(seg) - before);
             part->dirty = true;
             if (t->cfg.sync != FL_LOG_SYNC_ALWAYS)
@@ -343,8 +345,8 @@ fl_err_t fl_log_append(struct fl_log *log, const char *topic, int partition,
                        struct fl_error *err) {
     if (!recs || n < 1) return fl_errf(err, FL_ERR_INVALID, "append of no records");
     if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
-    struct fl_log_topic *t;
-    struct fl_log_part *part;
+    struct fl_log_topic *t = NULL;
+    struct fl_log_part *part = NULL;
     fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
     struct fl_buf buf;
@@ -369,8 +371,8 @@ fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partitio
                              struct fl_log_durable *later, struct fl_error *err) {
     if (later) later->pending = false;
     if (log->ro) return fl_errf(err, FL_ERR_INVALID, "the log is open read-only");
-    struct fl_log_topic *t;
-    struct fl_log_part *part;
+    struct fl_log_topic *t = NULL;
+    struct fl_log_part *part = NULL;
     fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
     struct fl_log_batch_hdr h;
@@ -411,8 +413,8 @@ fl_err_t fl_log_append_batch(struct fl_log *log, const char *topic, int partitio
 fl_err_t fl_log_wait_durable(struct fl_log *log, const char *topic, int partition,
                              const struct fl_log_durable *d, struct fl_error *err) {
     if (!d->pending) return FL_OK;
-    struct fl_log_topic *t;
-    struct fl_log_part *part;
+    struct fl_log_topic *t = NULL;
+    struct fl_log_part *part = NULL;
     fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
     pthread_mutex_lock(&part->lock);
@@ -461,8 +463,8 @@ static fl_err_t hdr_at(const struct fl_log_seg *seg, int64_t pos, int64_t limit,
 fl_err_t fl_log_read(struct fl_log *log, const char *topic, int partition, int64_t offset,
                      size_t max_bytes, struct fl_buf *out, int64_t *next_offset,
                      struct fl_error *err) {
-    struct fl_log_topic *t;
-    struct fl_log_part *part;
+    struct fl_log_topic *t = NULL;
+    struct fl_log_part *part = NULL;
     fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
     size_t got = 0;
@@ -531,8 +533,8 @@ out:
 
 fl_err_t fl_log_offset_for_time(struct fl_log *log, const char *topic, int partition, int64_t ts_ms,
                                 int64_t *offset, struct fl_error *err) {
-    struct fl_log_topic *t;
-    struct fl_log_part *part;
+    struct fl_log_topic *t = NULL;
+    struct fl_log_part *part = NULL;
     fl_err_t rc = part_get(log, topic, partition, &t, &part, err);
     if (rc) return rc;
     struct fl_buf buf;

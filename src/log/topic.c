@@ -378,6 +378,8 @@ fl_err_t fl_log_topic_describe(struct fl_log *log, const char *topic, int *parti
         info[i].start_offset = part->segs[0]->base;
         info[i].end_offset = part->end;
         info[i].segments = part->nsegs;
+        info[i].in_records = part->in_records;
+        info[i].in_bytes = part->in_bytes;
         info[i].bytes = 0;
         for (int k = 0; k < part->nsegs; k++) info[i].bytes += fl_log_seg_disk_bytes(part->segs[k]);
         pthread_mutex_unlock(&part->lock);

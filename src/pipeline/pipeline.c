@@ -49,6 +49,9 @@
 
 #define READ_BYTES ((size_t)4 << 20)
 
+const int64_t FL_PIPE_FRESH_BOUNDS_MS[FL_PIPE_FRESH_NB] = {
+    10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 3600000};
+
 struct fl_pipe {
     struct fl_log *log;
     struct fl_store *st;
@@ -290,6 +293,8 @@ static void note_table(struct fl_pipe *p) {
     const struct fl_ice_snapshot *snap = fl_ice_meta_snapshot(meta, meta->current_snapshot_id);
     const char *files =
         fl_ice_snapshot_summary(meta, meta->current_snapshot_id, "total-data-files");
+    const char *bytes =
+        fl_ice_snapshot_summary(meta, meta->current_snapshot_id, "total-files-size");
     int64_t consumed = 0;
     for (int i = 0; i < p->npart; i++) consumed += p->next[i];
     char parts[sizeof(p->stats.partitions)] = "";
@@ -304,6 +309,7 @@ static void note_table(struct fl_pipe *p) {
     p->stats.snapshots = meta->nsnapshots;
     p->stats.last_commit_ms = snap ? snap->timestamp_ms : -1;
     p->stats.data_files = files ? strtoll(files, NULL, 10) : 0;
+    p->stats.data_bytes = bytes ? strtoll(bytes, NULL, 10) : 0;
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -608,6 +614,7 @@ struct step {
     struct fl_buf raw;
     int64_t *next; /* per partition: the next offset once this step commits */
     int64_t consumed, rows, dlq, late, now_us;
+    int64_t newest_ms; /* the newest consumed record's timestamp; 0 none */
     struct fl_pipe_upsert_plan plan;
     struct fl_ice_data_file *dels; /* upsert: the position delete files written */
     int64_t plan_base;             /* upsert: the snapshot the plan read */
@@ -743,6 +750,7 @@ static fl_err_t step_decode(struct fl_pipe *p, struct step *s, int part, struct 
             s->safe.npending = p->npending;
             s->safe.ops = s->ops;
         }
+        if (rec.timestamp_ms > s->newest_ms) s->newest_ms = rec.timestamp_ms;
         if (p->nkey == 0 && s->b->nrows >= 65536) {
             if ((rc = fl_ice_appender_add(s->ap, s->b, err))) break;
             fl_batch_reset(s->b);
@@ -1023,6 +1031,20 @@ static void note_commit_time(struct fl_pipe *p, int64_t us) {
     pthread_mutex_unlock(&p->mu);
 }
 
+/* Freshness of a commit that took records up to newest_ms (wall clock). */
+static void note_freshness(struct fl_pipe *p, int64_t newest_ms) {
+    if (newest_ms <= 0) return;
+    int64_t ms = fl_time_now_us() / 1000 - newest_ms;
+    if (ms < 0) ms = 0; /* a producer's clock ahead of ours */
+    int b = 0;
+    while (b < FL_PIPE_FRESH_NB && ms > FL_PIPE_FRESH_BOUNDS_MS[b]) b++;
+    pthread_mutex_lock(&p->mu);
+    p->stats.fresh_count++;
+    p->stats.fresh_ms_total += ms;
+    p->stats.fresh_hist[b]++;
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* The latency under which frac of the commits fall, in ms; mu held. */
 static int64_t commit_quantile(const struct fl_pipe *p, double frac) {
     uint64_t n = 0, seen = 0;
@@ -1065,6 +1087,7 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
         int64_t t0 = fl_time_mono_us();
         rc = step_commit(p, &s, err);
         note_commit_time(p, fl_time_mono_us() - t0);
+        if (!rc) note_freshness(p, s.newest_ms);
     }
     if (!rc && s.consumed > 0) {
         step_account(p, &s);

@@ -99,6 +99,10 @@ struct fl_pipe_config {
  * deletes the before row's key, t truncates; needs an upsert key */
 #define FL_PIPE_DECODE_DEBEZIUM 2
 
+/* The freshness histogram's upper bounds in ms (ascending). */
+#define FL_PIPE_FRESH_NB 14
+extern const int64_t FL_PIPE_FRESH_BOUNDS_MS[FL_PIPE_FRESH_NB];
+
 struct fl_pipe_stats {
     int64_t records_in, records_out, records_dlq, commits;
     int64_t rows_unchanged;  /* upsert: rows equal to the table's, dropped */
@@ -116,6 +120,14 @@ struct fl_pipe_stats {
     int64_t commit_us_total, commit_us_max;
     int64_t commit_ms_p50, commit_ms_p99; /* 1 ms buckets, FL_PIPE_COMMIT_HIST_MS at most */
     int64_t commit_conflicts; /* retries after another writer (maintenance) committed first */
+    int64_t data_bytes;       /* its current snapshot's total-files-size */
+    /* freshness: at each commit, the commit's end minus the newest
+     * committed record's timestamp (its arrival for HTTP ingest and
+     * LogAppendTime; the producer's clock for Kafka CreateTime), in ms;
+     * fresh_hist[i] counts those <= FL_PIPE_FRESH_BOUNDS_MS[i], the last
+     * bucket every longer one */
+    int64_t fresh_count, fresh_ms_total;
+    int64_t fresh_hist[FL_PIPE_FRESH_NB + 1];
     const char *name, *topic, *ns, *table; /* the pipeline's, valid while it lives */
     char error[256];                       /* the last step's error, "" when it succeeded */
     char partitions[512]; /* Kafka source: this worker's, "topic/0,1,2 ..."; "" none */
