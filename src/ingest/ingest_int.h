@@ -14,7 +14,8 @@
 struct fl_ingest {
     struct fl_ingest_config cfg;
     struct fl_ingest_backend be;
-    atomic_uint rr; /* round-robin start for keyless records */
+    atomic_uint rr;                    /* round-robin start for keyless records */
+    struct fl_ingest_weather *weather; /* GET /api/weather's cache (routes_weather.c) */
 };
 
 /* A request after the router split its target: path is percent-decoded,
@@ -71,5 +72,20 @@ void fl_ingest_route_sql(struct fl_ingest *ing, const struct fl_ingest_call *cal
  * namespace levels) */
 void fl_ingest_route_rest(struct fl_ingest *ing, const struct fl_ingest_call *call,
                           const char *raw_path, struct fl_ingest_resp *resp);
+
+/* GET /api/weather[/latest] (routes_weather.c): rest is what follows
+ * /api/weather. */
+struct fl_ingest_weather *fl_ingest_weather_new(void);
+void fl_ingest_weather_free(struct fl_ingest_weather *w);
+void fl_ingest_route_weather(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                             const char *rest, struct fl_ingest_resp *resp);
+/* The pages (routes_web.c): /, /dashboard/weather, /console; the
+ * embedded files under /assets/; /licenses. */
+void fl_ingest_route_page(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                          struct fl_ingest_resp *resp);
+void fl_ingest_route_asset(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                           const char *name, struct fl_ingest_resp *resp);
+void fl_ingest_route_licenses(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                              struct fl_ingest_resp *resp);
 
 #endif

@@ -82,6 +82,7 @@ fl_err_t fl_ingest_new(const struct fl_ingest_config *cfg, const struct fl_inges
     if (ing->cfg.limits.records < 1) ing->cfg.limits.records = 1;
     ing->be = *backend;
     atomic_init(&ing->rr, 0);
+    ing->weather = fl_ingest_weather_new();
     *out = ing;
     return FL_OK;
 }
@@ -89,6 +90,7 @@ fl_err_t fl_ingest_new(const struct fl_ingest_config *cfg, const struct fl_inges
 void fl_ingest_free(struct fl_ingest *ing) {
     if (!ing) return;
     fl_ingest_config_fini(&ing->cfg);
+    fl_ingest_weather_free(ing->weather);
     fl_free(ing);
 }
 
@@ -152,6 +154,34 @@ static bool r_health(struct fl_ingest *ing, const struct fl_ingest_call *call, c
     return false;
 }
 
+static bool r_weather(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                      struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)done, (void)arg;
+    fl_ingest_route_weather(ing, call, rest, resp);
+    return false;
+}
+
+static bool r_page(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                   struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_page(ing, call, resp);
+    return false;
+}
+
+static bool r_asset(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                    struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)done, (void)arg;
+    fl_ingest_route_asset(ing, call, rest, resp);
+    return false;
+}
+
+static bool r_licenses(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                       struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_licenses(ing, call, resp);
+    return false;
+}
+
 /* What a route needs configured to be served. */
 enum need { NEED_NOTHING, NEED_REST, NEED_SQL, NEED_STATUS };
 
@@ -171,6 +201,12 @@ static const struct route {
     {"/log", false, "GET", NEED_NOTHING, r_log},
     {"/status", false, "GET", NEED_STATUS, r_status},
     {"/health", false, "GET HEAD", NEED_NOTHING, r_health},
+    {"/api/weather", true, "GET", NEED_SQL, r_weather},
+    {"/", false, "GET", NEED_NOTHING, r_page},
+    {"/dashboard/weather", false, "GET", NEED_NOTHING, r_page},
+    {"/console", false, "GET", NEED_NOTHING, r_page},
+    {"/assets/", true, "GET", NEED_NOTHING, r_asset},
+    {"/licenses", false, "GET", NEED_NOTHING, r_licenses},
 };
 
 static bool served(const struct fl_ingest *ing, enum need need) {
