@@ -29,10 +29,12 @@ const floeCharts = (() => {
     // one point (a new table's first window) would make uPlot span years
     const range = (u, min, max) => (min === max ? [min - (opts.time ? 300 : 1), max + (opts.time ? 60 : 1)] : [min, max]);
     const x = { time: !!opts.time, range: opts.bars ? undefined : range };
+    // bars grow from zero
+    const y = opts.bars ? { range: (u, min, max) => [Math.min(0, min), Math.max(0, max) * 1.05 || 1] } : {};
     const axes = [Object.assign({}, axis), Object.assign({}, axis)];
     if (opts.labels) axes[0].values = (u, vals) => vals.map((v) => opts.labels[v] ?? '');
     return new uPlot({ width: opts.width || el.clientWidth || 400, height: opts.height || 200,
-      series, scales: { x }, axes, legend: { show: opts.names.length > 1 } }, opts.data, el);
+      series, scales: { x, y }, axes, legend: { show: opts.names.length > 1 } }, opts.data, el);
   }
 
   return { ok, json, line, COLORS };

@@ -64,9 +64,15 @@
       const keep = sel.value;
       sel.innerHTML = dlqs.map((t) => '<option>' + esc(t) + '</option>').join('');
       if (dlqs.includes(keep)) sel.value = keep;
+      else { // the first dead-letter topic that holds any
+        for (const t of dlqs) {
+          const n = await sql('SELECT count(*) FROM topic.' + qid(t));
+          if (n.rows[0][0] > 0) { sel.value = t; break; }
+        }
+      }
     }
     if (!sel.value) { el.textContent = 'No dead-letter topics.'; return; }
-    const r = await sql("SELECT partition, offset, timestamp, json_extract(value, '$.topic'), json_extract(value, '$.offset'), json_extract(value, '$.reason'), value FROM topic." + qid(sel.value) + ' ORDER BY timestamp DESC', 200);
+    const r = await sql("SELECT partition, offset, timestamp, json_extract(value, '$.topic'), json_extract(value, '$.offset'), json_extract(value, '$.reason'), json_extract(value, '$.value') FROM topic." + qid(sel.value) + ' ORDER BY timestamp DESC', 200);
     el.innerHTML = r.rows.length
       ? table(['partition', 'offset', 'time', 'source topic', 'source offset', 'reason', 'record'], r.rows)
       : 'No dead letters in ' + esc(sel.value) + '.';
@@ -80,7 +86,7 @@
     for (const t of tables) {
       const [cols, snaps, parts, files] = await Promise.all([
         sql('SELECT name, type, "notnull" FROM pragma_table_info(' + "'" + t.replace(/'/g, "''") + "', 'default')"),
-        sql('SELECT committed_at, operation, snapshot_id FROM ' + qid(t + '$snapshots') + ' ORDER BY committed_at DESC', 5),
+        sql('SELECT committed_at, operation, CAST(snapshot_id AS TEXT) FROM ' + qid(t + '$snapshots') + ' ORDER BY committed_at DESC', 5),
         sql('SELECT count(*), sum(record_count) FROM ' + qid(t + '$partitions')),
         sql('SELECT count(*), sum(file_size_in_bytes) FROM ' + qid(t + '$files')),
       ]);

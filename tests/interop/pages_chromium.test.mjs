@@ -73,6 +73,9 @@ test('dashboard and console in headless chromium', { skip: !existsSync(CHROMIUM)
     for (let i = 0; i < 2; i++)
       for (const [k, c] of CITIES.entries())
         assert.equal((await fetch(`${base}/log?city=${encodeURIComponent(c)}&temperature=${50 + k + i * 3}.5`)).status, 200);
+    // a record the pipelines refuse (no city): the console's dead letters show why
+    assert.equal((await fetch(`${base}/topics/weather`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ temperature: '5', ts: '2026-01-08-14' }) })).status, 200);
     await until('10 cities in /api/weather', async () => {
       const r = await (await fetch(base + '/api/weather')).json();
       return r.cities.length === 10 && Object.values(r.data).every((p) => p.length > 0);
@@ -130,6 +133,10 @@ test('dashboard and console in headless chromium', { skip: !existsSync(CHROMIUM)
     await page.goto(`${base}/console#topics`, { waitUntil: 'load' });
     await page.waitForFunction(() => document.body.dataset.loaded === 'topics', { timeout: 15000 });
     assert.match(await page.$eval('#topics', (e) => e.textContent), /weather/);
+    await page.goto(`${base}/console#dlq`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.body.dataset.loaded === 'dlq', { timeout: 15000 });
+    assert.equal(await page.$eval('#dlq-topic', (s) => s.value), 'weather.dlq');
+    assert.match(await page.$eval('#dlq', (e) => e.textContent), /required/);
     await page.goto(`${base}/console#tables`, { waitUntil: 'load' });
     await page.waitForFunction(() => document.body.dataset.loaded === 'tables', { timeout: 15000 });
     assert.match(await page.$eval('#tables', (e) => e.textContent), /default\.weather_agg/);
