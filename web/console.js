@@ -125,7 +125,8 @@
     $('sql-info').textContent = r.rows.length + ' rows' + (r.truncated ? ' (truncated)' : '') + ', ' + r.elapsed_ms + ' ms';
     $('sql-table').innerHTML = table(r.columns, r.rows);
     const want = $('sql-view').value, auto = chartKind(r.columns, r.rows);
-    if (want === 'table' || !auto || !floeCharts.ok) return;
+    if (want === 'table' || !auto) return;
+    if (!floeCharts.ok) { $('sql-chart').textContent = 'This floe was built without uPlot (web/node_modules was absent): no charts.'; return; }
     const kind = want === 'auto' ? auto.kind : want;
     let rows = r.rows, labels = null, x;
     if (auto.time) {

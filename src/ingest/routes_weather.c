@@ -29,6 +29,7 @@
 #include "core/time.h"
 #include "sql/sql.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +124,7 @@ static fl_err_t render(const struct fl_ingest_weather *w, int64_t since_us, stru
             if (p->us < since_us) continue;
             char t[48];
             format_ms(p->us, t, sizeof(t));
-            if (p->has_temp)
+            if (p->has_temp && isfinite(p->temp)) /* JSON has no NaN or Infinity */
                 rc = fl_buf_printf(out, "%s{\"time\":\"%s\",\"temperature\":%.17g}",
                                    first ? "" : ",", t, p->temp);
             else

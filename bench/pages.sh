@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# pages.sh - what the dashboard and the console cost floe's ingest: GET
+# /log throughput of `floe up` (the built-in weather scenario: the
+# weather and weather_agg pipelines commit every second) with and
+# without pages polling it, in alternating rounds on this machine.
+#   quiet:   wrk drives GET /log?city=..&temperature=.. for DUR seconds
+#   polled:  the same, while bench/pages_poll.py, once a second, does
+#            what PAGES open browsers do: GET /api/weather/latest?since=,
+#            /api/weather, /status (the console's pipelines tab), and
+#            loads /dashboard/weather, /console and every asset
+# It prints events/s and p99 per round and the median polled/quiet
+# ratio. Env: FLOE_BIN (default build/floe), DUR (s, default 10), CONNS
+# (default 32), ROUNDS (default 3), PAGES (default 1: browsers open),
+# WRK_THREADS (default 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FLOE=${FLOE_BIN:-build/floe}
+DUR=${DUR:-10}
+CONNS=${CONNS:-32}
+ROUNDS=${ROUNDS:-3}
+PAGES=${PAGES:-1}
+WRK_THREADS=${WRK_THREADS:-1}
+T=$(mktemp -d)
+FPID=
+PPID_=
+cleanup() {
+    [ -n "$PPID_" ] && kill "$PPID_" 2>/dev/null || true
+    [ -n "$FPID" ] && kill "$FPID" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$T"
+}
+trap cleanup EXIT
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+URL=http://127.0.0.1:$PORT
+"$FLOE" up --data "$T/d" --listen "127.0.0.1:$PORT" --kafka-listen 127.0.0.1:0 >"$T/out" 2>"$T/err" &
+FPID=$!
+for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && break; sleep 0.1; done
+# ten cities, so that the dashboard has its ten charts
+for c in "San Francisco" "New York" "Los Angeles" Chicago Houston Phoenix Seattle Denver Miami Boston; do
+    curl -fs -G "$URL/log" --data-urlencode "city=$c" --data-urlencode "temperature=60.5" >/dev/null
+done
+cat >"$T/cities.lua" <<'LUA'
+-- GET /log over the ten cities, as the seed's client sends them
+local cities = {"San%20Francisco", "New%20York", "Los%20Angeles", "Chicago", "Houston",
+                "Phoenix", "Seattle", "Denver", "Miami", "Boston"}
+local i = 0
+request = function()
+    i = i + 1
+    return wrk.format("GET", "/log?city=" .. cities[i % 10 + 1] .. "&temperature=" .. (i % 120) .. ".5")
+end
+LUA
+run() { # NAME: one wrk run, "NAME events/s p99"
+    local f=$T/wrk.$RANDOM
+    wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DUR}s" --latency -s "$T/cities.lua" "$URL" >"$f" 2>&1
+    python3 - "$f" "$1" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"\s99%\s+([\d.]+)(us|ms|s)\b", t)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+print("%-8s %10.0f events/s  p99 %7.2f ms%s" % (sys.argv[2], rps, p99, "  NON-2XX %s" % bad.group(1) if bad else ""))
+PY
+}
+for r in $(seq "$ROUNDS"); do
+    echo "# round $r: $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t$WRK_THREADS -c$CONNS -d${DUR}s, $PAGES page(s) polling"
+    run quiet | tee -a "$T/quiet.txt"
+    /usr/bin/python3 bench/pages_poll.py "$URL" "$PAGES" "$T/poll.$r" &
+    PPID_=$!
+    run polled | tee -a "$T/polled.txt"
+    kill "$PPID_"; wait "$PPID_" 2>/dev/null || true; PPID_=
+    cat "$T/poll.$r"
+done
+python3 - "$T/quiet.txt" "$T/polled.txt" <<'PY'
+import re, sys, statistics
+ev = lambda f: [float(re.search(r"\s([\d.]+) events/s", l).group(1)) for l in open(f)]
+q, p = ev(sys.argv[1]), ev(sys.argv[2])
+r = [b / a for a, b in zip(q, p)]
+print("polled / quiet per round: %s; median %.3f (cost %.1f%%)" % (
+    ", ".join("%.3f" % x for x in r), statistics.median(r), 100 * (1 - statistics.median(r))))
+PY
