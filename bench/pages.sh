@@ -9,7 +9,8 @@
 #            /api/weather, /status (the console's pipelines tab), and
 #            loads /dashboard/weather, /console and every asset
 # It prints events/s and p99 per round and the median polled/quiet
-# ratio. Env: FLOE_BIN (default build/floe), DUR (s, default 10), CONNS
+# ratio, then the pages' cost as floe's CPU time (below). Env: CPU_DUR (s,
+# default 20), FLOE_BIN (default build/floe), DUR (s, default 10), CONNS
 # (default 32), ROUNDS (default 3), PAGES (default 1: browsers open),
 # WRK_THREADS (default 1).
 set -euo pipefail
@@ -76,6 +77,59 @@ import re, sys, statistics
 ev = lambda f: [float(re.search(r"\s([\d.]+) events/s", l).group(1)) for l in open(f)]
 q, p = ev(sys.argv[1]), ev(sys.argv[2])
 r = [b / a for a, b in zip(q, p)]
-print("polled / quiet per round: %s; median %.3f (cost %.1f%%)" % (
-    ", ".join("%.3f" % x for x in r), statistics.median(r), 100 * (1 - statistics.median(r))))
+print("throughput, polled / quiet per round: %s; median %.3f" % (
+    ", ".join("%.3f" % x for x in r), statistics.median(r)))
+PY
+
+# On a shared machine the throughput ratio above swings by more than the
+# 2% it should resolve, so the same question is also answered with CPU
+# time, which other processes do not change: floe's CPU seconds (utime +
+# stime of /proc/PID/stat) per second of wall time
+#   W:   under wrk's GET /log load (what ingest uses when it is the limit)
+#   L:   under the seed's own rate (10 readings/s: the pipelines commit
+#        and weather_agg changes every second, so the API rescans)
+#   L+P: the same with the pages polling
+# The pages' share of an ingest-bound floe is ((L+P) - L) / W.
+cpu() { awk '{print $14 + $15}' "/proc/$FPID/stat"; }
+TCK=$(getconf CLK_TCK)
+cpu_during() { # SECONDS: floe's CPU seconds per second over that window
+    local a b; a=$(cpu); sleep "$1"; b=$(cpu)
+    python3 -c "print('%.4f' % (($b - $a) / $TCK / $1))"
+}
+seed_rate() { # 10 readings a second until killed, as seed 001's client
+    while :; do
+        for c in Chicago Houston Denver Miami Boston Seattle Phoenix Oslo Rome Paris; do
+            curl -s -o /dev/null "$URL/log?city=$c&temperature=$((RANDOM % 100)).5"
+        done
+        sleep 1
+    done
+}
+CPU_DUR=${CPU_DUR:-20}
+wrk -t"$WRK_THREADS" -c"$CONNS" -d"$((CPU_DUR + 2))s" -s "$T/cities.lua" "$URL" >/dev/null 2>&1 &
+WPID=$!
+sleep 1
+W=$(cpu_during "$CPU_DUR")
+wait "$WPID"
+seed_rate & SRPID=$!
+sleep 2
+# alternating windows, so that both see the same moments of the machine
+: >"$T/cpu.txt"
+for r in $(seq "$ROUNDS"); do
+    L=$(cpu_during "$CPU_DUR")
+    /usr/bin/python3 bench/pages_poll.py "$URL" "$PAGES" "$T/poll.cpu" &
+    PPID_=$!
+    sleep 1
+    LP=$(cpu_during "$CPU_DUR")
+    kill "$PPID_"; wait "$PPID_" 2>/dev/null || true; PPID_=
+    echo "# cpu round $r: seed rate $L, + $PAGES page(s) polling $LP; $(cat "$T/poll.cpu")"
+    echo "$L $LP" >>"$T/cpu.txt"
+done
+kill "$SRPID"; wait "$SRPID" 2>/dev/null || true
+python3 - "$W" "$PAGES" "$T/cpu.txt" <<'PY'
+import statistics, sys
+W, pages = float(sys.argv[1]), int(sys.argv[2])
+d = [float(b) - float(a) for a, b in (l.split() for l in open(sys.argv[3]))]
+m = statistics.median(d)
+print("floe CPU s/s under wrk: %.3f; pages polling adds %s CPU s/s per round, median %.4f = %.2f%% of an ingest-bound floe" % (
+    W, ", ".join("%.4f" % x for x in d), m, 100 * m / W))
 PY

@@ -4,7 +4,7 @@ second (bench/pages.sh): the dashboard's GET /api/weather/latest?since=,
 a reload of GET /api/weather, GET /status (the console's pipelines tab),
 and the pages with every asset. Until killed; on SIGTERM writes to OUT
 the requests made, the bytes read, the slowest reply, and any non-200."""
-import calendar, json, signal, sys, time, urllib.parse, urllib.request
+import calendar, http.client, json, signal, sys, time, urllib.parse
 
 url, pages, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ASSETS = ["/dashboard/weather", "/console", "/assets/uPlot.iife.min.js", "/assets/uPlot.min.css",
@@ -20,13 +20,21 @@ def done(*_):
 
 signal.signal(signal.SIGTERM, done)
 
-def get(path):
+# one keep-alive connection per page, as a browser keeps one
+host, port = urllib.parse.urlsplit(url).netloc.split(":")
+conns = [http.client.HTTPConnection(host, int(port), timeout=10) for _ in range(pages)]
+
+
+def get(path, page=0):
     t0 = time.monotonic()
+    c = conns[page]
     try:
-        with urllib.request.urlopen(url + path, timeout=10) as r:
-            body, code = r.read(), r.status
-    except urllib.error.HTTPError as e:
-        body, code = e.read(), e.code
+        c.request("GET", path)
+        r = c.getresponse()
+        body, code = r.read(), r.status
+    except (http.client.HTTPException, OSError):
+        c.close()
+        body, code = b"", 0
     stats["requests"] += 1
     stats["bytes"] += len(body)
     stats["slowest_ms"] = max(stats["slowest_ms"], (time.monotonic() - t0) * 1000)
@@ -34,17 +42,18 @@ def get(path):
         stats["bad"][path] = stats["bad"].get(path, 0) + 1
     return body
 
+
 while True:
     t0 = time.monotonic()
-    for _ in range(pages):
+    for page in range(pages):
         if since:
-            get("/api/weather/latest?since=" + urllib.parse.quote(since))
-        r = json.loads(get("/api/weather"))
+            get("/api/weather/latest?since=" + urllib.parse.quote(since), page)
+        r = json.loads(get("/api/weather", page) or b'{"data":{}}')
         times = [p["time"] for pts in r["data"].values() for p in pts]
         # as the page: two minutes before the newest point
         newest = calendar.timegm(time.strptime(max(times)[:19], "%Y-%m-%dT%H:%M:%S")) if times else None
         since = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(newest - 120)) if times else None
-        get("/status")
+        get("/status", page)
         for a in ASSETS:
-            get(a)
+            get(a, page)
     time.sleep(max(0.0, 1.0 - (time.monotonic() - t0)))

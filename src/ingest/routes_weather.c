@@ -17,8 +17,9 @@
  * How it works: one cache per router, keyed by the table's metadata
  * location, which every commit changes. A request asks the catalog for
  * the location (one indexed lookup); only when it moved does it run one
- * SQL scan through floe's engine (sql/sql.h), keeping the newest
- * WEATHER_POINTS_MAX points per city, and render the whole reply once.
+ * Iceberg scan of that table alone (iceberg/table.h; deletes applied, as
+ * the window pipeline upserts), keep the newest WEATHER_POINTS_MAX points
+ * per city, and render the whole reply once.
  * Polling pages thus cost one catalog lookup and a copy per request
  * while nothing commits. The cache's mutex serializes refreshes, so N
  * pollers after a commit cause one scan, not N.
@@ -27,7 +28,8 @@
 #include "ingest/query.h"
 #include "core/mem.h"
 #include "core/time.h"
-#include "sql/sql.h"
+#include "catalog/catalog.h"
+#include "iceberg/table.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -59,12 +61,6 @@ struct fl_ingest_weather {
 };
 
 static const char WEATHER_NS[] = "default", WEATHER_TABLE[] = "weather_agg";
-
-static const char WEATHER_QUERY[] =
-    "SELECT city, window_start, avg_temperature FROM (SELECT city, window_start, "
-    "avg_temperature, row_number() OVER (PARTITION BY city ORDER BY window_start DESC) AS rn "
-    "FROM weather_agg WHERE city IS NOT NULL) WHERE rn <= 1440 ORDER BY city, window_start";
-_Static_assert(WEATHER_POINTS_MAX == 1440, "WEATHER_QUERY's rn bound");
 
 struct fl_ingest_weather *fl_ingest_weather_new(void) {
     struct fl_ingest_weather *w = fl_calloc(1, sizeof(*w));
@@ -138,46 +134,140 @@ static fl_err_t render(const struct fl_ingest_weather *w, int64_t since_us, stru
     return rc;
 }
 
-/* Rescans the table into w (under w->mu) for the metadata location loc. */
+/* The index of city[0..len) in w->cities, added when new; -1 past the cap. */
+static int city_index(struct fl_ingest_weather *w, const uint8_t *city, size_t len, int *last) {
+    if (*last >= 0 && strlen(w->cities[*last]) == len && !memcmp(w->cities[*last], city, len))
+        return *last;
+    for (int i = 0; i < w->ncities; i++)
+        if (strlen(w->cities[i]) == len && !memcmp(w->cities[i], city, len)) return *last = i;
+    if (w->ncities == WEATHER_CITIES_MAX) return -1;
+    w->cities = fl_realloc(w->cities, (size_t)(w->ncities + 1) * sizeof(*w->cities));
+    w->cities[w->ncities] = fl_strndup((const char *)city, len);
+    return *last = w->ncities++;
+}
+
+/* What a scan of the table fills: w, the columns' indexes, the points'
+ * capacity. */
+struct scan_ctx {
+    struct fl_ingest_weather *w;
+    int c_city, c_start, c_temp;
+    size_t cap;
+    int last; /* the previous row's city */
+};
+
+static fl_err_t add_batch(void *arg, const struct fl_batch *b, const char *path, const int64_t *pos,
+                          struct fl_error *err) {
+    (void)path, (void)pos;
+    struct scan_ctx *x = arg;
+    struct fl_ingest_weather *w = x->w;
+    const struct fl_col *city = &b->cols[x->c_city], *start = &b->cols[x->c_start];
+    const struct fl_col *temp = x->c_temp >= 0 ? &b->cols[x->c_temp] : NULL;
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (fl_col_is_null(city, r) || fl_col_is_null(start, r)) continue;
+        size_t len;
+        const uint8_t *name = fl_col_bytes(city, r, &len);
+        int c = city_index(w, name, len, &x->last);
+        if (c < 0)
+            return fl_errf(err, FL_ERR_LIMIT, "weather_agg: more than %d cities",
+                           WEATHER_CITIES_MAX);
+        if (w->npts == x->cap) {
+            x->cap = x->cap ? x->cap * 2 : 256;
+            w->pts = fl_reallocarray(w->pts, x->cap, sizeof(*w->pts));
+        }
+        struct wpoint *p = &w->pts[w->npts++];
+        *p = (struct wpoint){.city = c, .us = fl_col_int(start, r)};
+        if (temp && !fl_col_is_null(temp, r)) {
+            if (temp->field->type == FL_TYPE_FLOAT) {
+                float f;
+                memcpy(&f, temp->values + r * 4, 4);
+                p->temp = f;
+            } else {
+                memcpy(&p->temp, temp->values + r * 8, 8);
+            }
+            p->has_temp = 1;
+        }
+    }
+    return FL_OK;
+}
+
+/* qsort's context-free comparators: cities by name through rank[] */
+static const int *sort_rank;
+static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_points(const void *a, const void *b) {
+    const struct wpoint *p = a, *q = b;
+    if (p->city != q->city) return sort_rank[p->city] - sort_rank[q->city];
+    return (p->us > q->us) - (p->us < q->us);
+}
+
+/* Cities by name, points by city then time, the newest WEATHER_POINTS_MAX
+ * a city kept. */
+static void order_points(struct fl_ingest_weather *w) {
+    int n = w->ncities;
+    if (n == 0) return; /* no rows */
+    char **byname = fl_malloc((size_t)n * sizeof(*byname));
+    int *rank = fl_malloc((size_t)n * sizeof(*rank));
+    memcpy(byname, w->cities, (size_t)n * sizeof(*byname));
+    qsort(byname, (size_t)n, sizeof(*byname), cmp_names);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            if (w->cities[j] == byname[i]) rank[j] = i;
+    pthread_mutex_lock(&sort_mu);
+    sort_rank = rank;
+    qsort(w->pts, w->npts, sizeof(*w->pts), cmp_points);
+    pthread_mutex_unlock(&sort_mu);
+    for (size_t i = 0; i < w->npts; i++) w->pts[i].city = rank[w->pts[i].city];
+    memcpy(w->cities, byname, (size_t)n * sizeof(*byname));
+    /* keep the last WEATHER_POINTS_MAX of each city's run */
+    size_t out = 0;
+    for (size_t i = 0; i < w->npts;) {
+        size_t j = i;
+        while (j < w->npts && w->pts[j].city == w->pts[i].city) j++;
+        size_t from = j - i > WEATHER_POINTS_MAX ? j - WEATHER_POINTS_MAX : i;
+        memmove(&w->pts[out], &w->pts[from], (j - from) * sizeof(*w->pts));
+        out += j - from;
+        i = j;
+    }
+    w->npts = out;
+    fl_free(byname);
+    fl_free(rank);
+}
+
+/* Rescans the table into w (under w->mu) for the metadata location loc:
+ * one Iceberg scan (deletes applied: the window pipeline upserts) of
+ * weather_agg alone, no SQL connection over the whole catalog. */
 static fl_err_t refresh(struct fl_ingest *ing, struct fl_ingest_weather *w, const char *loc,
                         struct fl_error *err) {
-    struct fl_sql *sql = NULL;
-    sqlite3_stmt *stmt = NULL;
-    size_t cap = 0;
+    struct fl_ice_table *tbl = NULL;
+    struct fl_ice_scan *scan = NULL;
     weather_clear(w);
-    fl_err_t rc = fl_sql_open(ing->cfg.sql.store, ing->cfg.sql.cat, &sql, err);
+    fl_err_t rc = fl_ice_table_load(ing->cfg.sql.store, fl_catalog_ice(ing->cfg.sql.cat),
+                                    WEATHER_NS, WEATHER_TABLE, &tbl, err);
+    if (!rc) rc = fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &scan, err);
     if (rc) goto out;
-    sqlite3 *db = fl_sql_db(sql);
-    if (sqlite3_prepare_v2(db, WEATHER_QUERY, -1, &stmt, NULL) != SQLITE_OK) {
-        rc = fl_errf(err, FL_ERR_INVALID, "weather_agg: %s", sqlite3_errmsg(db));
+    const struct fl_schema *sc = fl_ice_scan_schema(scan);
+    struct scan_ctx x = {.w = w,
+                         .c_city = fl_schema_index_by_name(sc, "city"),
+                         .c_start = fl_schema_index_by_name(sc, "window_start"),
+                         .c_temp = fl_schema_index_by_name(sc, "avg_temperature"),
+                         .last = -1};
+    if (x.c_city < 0 || x.c_start < 0 || sc->fields[x.c_city].type != FL_TYPE_STRING ||
+        (sc->fields[x.c_start].type != FL_TYPE_TIMESTAMPTZ &&
+         sc->fields[x.c_start].type != FL_TYPE_TIMESTAMP) ||
+        (x.c_temp >= 0 && sc->fields[x.c_temp].type != FL_TYPE_DOUBLE &&
+         sc->fields[x.c_temp].type != FL_TYPE_FLOAT)) {
+        rc = fl_errf(err, FL_ERR_INVALID,
+                     "weather_agg needs city (string), window_start (timestamp) and "
+                     "avg_temperature (double)");
         goto out;
     }
-    int src;
-    while ((src = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *city = (const char *)sqlite3_column_text(stmt, 0);
-        const char *ts = (const char *)sqlite3_column_text(stmt, 1);
-        int64_t us;
-        if (!city || !ts || fl_time_parse_iso(ts, strlen(ts), &us)) continue;
-        if (!w->ncities || strcmp(w->cities[w->ncities - 1], city) != 0) {
-            if (w->ncities == WEATHER_CITIES_MAX) {
-                rc = fl_errf(err, FL_ERR_LIMIT, "weather_agg: more than %d cities",
-                             WEATHER_CITIES_MAX);
-                goto out;
-            }
-            w->cities = fl_realloc(w->cities, (size_t)(w->ncities + 1) * sizeof(*w->cities));
-            w->cities[w->ncities++] = fl_strdup(city);
-        }
-        if (w->npts == cap) {
-            cap = cap ? cap * 2 : 256;
-            w->pts = fl_realloc(w->pts, cap * sizeof(*w->pts));
-        }
-        w->pts[w->npts++] = (struct wpoint){w->ncities - 1, us, sqlite3_column_double(stmt, 2),
-                                            sqlite3_column_type(stmt, 2) != SQLITE_NULL};
-    }
-    if (src != SQLITE_DONE) {
-        rc = fl_errf(err, FL_ERR_IO, "weather_agg: %s", sqlite3_errmsg(db));
-        goto out;
-    }
+    rc = fl_ice_scan_each(scan, add_batch, &x, err);
+    if (rc) goto out;
+    order_points(w);
     rc = render(w, INT64_MIN, &w->all);
     if (rc) {
         fl_errf(err, rc, "weather_agg: reply too large");
@@ -186,8 +276,8 @@ static fl_err_t refresh(struct fl_ingest *ing, struct fl_ingest_weather *w, cons
     snprintf(w->loc, sizeof(w->loc), "%s", loc);
 out:
     if (rc) weather_clear(w);
-    sqlite3_finalize(stmt);
-    fl_sql_free(sql);
+    fl_ice_scan_free(scan);
+    fl_ice_table_free(tbl);
     return rc;
 }
 

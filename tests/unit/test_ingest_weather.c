@@ -194,6 +194,30 @@ static void test_weather_cache(void **state) {
     assert_non_null(strstr(body(e), "\"error_code\":50001"));
 }
 
+/* A day of 1-minute windows per city at most: the oldest of 1,441 drop out. */
+static void test_weather_cap(void **state) {
+    struct env *e = *state;
+    create_agg(e);
+    size_t cap = 1442 * 100, n = 0;
+    char *rows = malloc(cap);
+    for (int i = 0; i < 1441; i++)
+        n += (size_t)snprintf(rows + n, cap - n,
+                              "{\"city\":\"Oslo\",\"window_start\":%lld,\"avg_temperature\":%d}\n",
+                              (long long)(1767880800000000LL + i * 60000000LL), i);
+    rows[n - 1] = 0;
+    append(e, rows);
+    free(rows);
+    assert_int_equal(get(e, "/api/weather"), 200);
+    const char *b = body(e);
+    int points = 0;
+    for (const char *p = b; (p = strstr(p, "\"time\"")); p++) points++;
+    assert_int_equal(points, 1440);
+    /* 2026-01-08T14:00Z + 1 minute: the first window dropped */
+    assert_non_null(
+        strstr(b, "\"Oslo\":[{\"time\":\"2026-01-08T14:01:00.000Z\",\"temperature\":1}"));
+    assert_non_null(strstr(b, "\"temperature\":1440}]}}"));
+}
+
 static void test_pages(void **state) {
     struct env *e = *state;
     /* no weather_agg: / is the console */
@@ -227,6 +251,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_weather_api, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_weather_cache, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_weather_cap, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_pages, env_setup, env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
