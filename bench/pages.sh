@@ -12,7 +12,8 @@
 # ratio, then the pages' cost as floe's CPU time (below). Env: CPU_DUR (s,
 # default 20), FLOE_BIN (default build/floe), DUR (s, default 10), CONNS
 # (default 32), ROUNDS (default 3), PAGES (default 1: browsers open),
-# WRK_THREADS (default 1).
+# WRK_THREADS (default 1), BASELINE=1 (the poller asks GET /health
+# instead, as many times: the cost of any HTTP request, for comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLOE=${FLOE_BIN:-build/floe}

@@ -3,10 +3,13 @@
 second (bench/pages.sh): the dashboard's GET /api/weather/latest?since=,
 a reload of GET /api/weather, GET /status (the console's pipelines tab),
 and the pages with every asset. Until killed; on SIGTERM writes to OUT
-the requests made, the bytes read, the slowest reply, and any non-200."""
-import calendar, http.client, json, signal, sys, time, urllib.parse
+the requests made, the bytes read, the slowest reply, and any non-200.
+With BASELINE=1 every request is GET /health instead: what the same
+number of HTTP requests costs floe whatever they ask."""
+import calendar, http.client, json, os, signal, sys, time, urllib.parse
 
 url, pages, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+BASELINE = os.environ.get("BASELINE") == "1"
 ASSETS = ["/dashboard/weather", "/console", "/assets/uPlot.iife.min.js", "/assets/uPlot.min.css",
           "/assets/floe.css", "/assets/charts.js", "/assets/dashboard.js", "/assets/console.js"]
 stats = {"requests": 0, "bytes": 0, "slowest_ms": 0.0, "bad": {}}
@@ -26,6 +29,8 @@ conns = [http.client.HTTPConnection(host, int(port), timeout=10) for _ in range(
 
 
 def get(path, page=0):
+    if BASELINE:  # the same number of requests, all GET /health
+        path = "/health"
     t0 = time.monotonic()
     c = conns[page]
     try:
@@ -49,6 +54,8 @@ while True:
         if since:
             get("/api/weather/latest?since=" + urllib.parse.quote(since), page)
         r = json.loads(get("/api/weather", page) or b'{"data":{}}')
+        if BASELINE:
+            r = {"data": {}}
         times = [p["time"] for pts in r["data"].values() for p in pts]
         # as the page: two minutes before the newest point
         newest = calendar.timegm(time.strptime(max(times)[:19], "%Y-%m-%dT%H:%M:%S")) if times else None
