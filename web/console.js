@@ -45,7 +45,7 @@
         rows.push([t, p, lo, end, n, bytes || 0, rate]);
       }
     }
-    el.innerHTML = table(['topic', 'partition', 'start offset', 'end offset', 'records', 'bytes', 'records/s'], rows);
+    el.innerHTML = table(['topic', 'partition', 'start offset', 'end offset', 'records', 'value bytes', 'records/s'], rows);
   }
 
   async function showPipelines(el) {
