@@ -14,6 +14,8 @@
  *   POST /sql                          one read-only SQL statement (routes_sql.c)
  *   /v1/...                            the Iceberg REST catalog (routes_rest.c)
  *   GET  /status                       the owner's JSON (floe up: pipelines)
+ *   GET  /api/weather[/latest?since=]  seed 001's dashboard API (routes_weather.c)
+ *   GET  / /dashboard/weather /console /assets/.. /licenses   the pages (routes_web.c)
  * Every error reply comes from the one table of codes (errors.h); a reply
  * to an append is built only after the backend's append returned, i.e.
  * the records are durable.

@@ -28,6 +28,7 @@ struct fl_ingest {
     atomic_uint rr; /* round-robin start for keyless records */
     struct fl_ingest_http_stats http[FL_INGEST_ROUTES_MAX + 1]; /* last: no route */
     int64_t started_us;                                         /* wall clock at fl_ingest_new */
+    struct fl_ingest_weather *weather; /* GET /api/weather's cache (routes_weather.c) */
 };
 
 /* Route i's pattern (its metric label), NULL past the last route. */
@@ -89,5 +90,20 @@ void fl_ingest_route_sql(struct fl_ingest *ing, const struct fl_ingest_call *cal
  * namespace levels) */
 void fl_ingest_route_rest(struct fl_ingest *ing, const struct fl_ingest_call *call,
                           const char *raw_path, struct fl_ingest_resp *resp);
+
+/* GET /api/weather[/latest] (routes_weather.c): rest is what follows
+ * /api/weather. */
+struct fl_ingest_weather *fl_ingest_weather_new(void);
+void fl_ingest_weather_free(struct fl_ingest_weather *w);
+void fl_ingest_route_weather(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                             const char *rest, struct fl_ingest_resp *resp);
+/* The pages (routes_web.c): /, /dashboard/weather, /console; the
+ * embedded files under /assets/; /licenses. */
+void fl_ingest_route_page(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                          struct fl_ingest_resp *resp);
+void fl_ingest_route_asset(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                           const char *name, struct fl_ingest_resp *resp);
+void fl_ingest_route_licenses(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                              struct fl_ingest_resp *resp);
 
 #endif

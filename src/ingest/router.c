@@ -86,6 +86,7 @@ fl_err_t fl_ingest_new(const struct fl_ingest_config *cfg, const struct fl_inges
     ing->be = *backend;
     atomic_init(&ing->rr, 0);
     ing->started_us = fl_time_now_us(); /* the http counters: zero from calloc */
+    ing->weather = fl_ingest_weather_new();
     *out = ing;
     return FL_OK;
 }
@@ -93,6 +94,7 @@ fl_err_t fl_ingest_new(const struct fl_ingest_config *cfg, const struct fl_inges
 void fl_ingest_free(struct fl_ingest *ing) {
     if (!ing) return;
     fl_ingest_config_fini(&ing->cfg);
+    fl_ingest_weather_free(ing->weather);
     fl_free(ing);
 }
 
@@ -163,6 +165,34 @@ static bool r_health(struct fl_ingest *ing, const struct fl_ingest_call *call, c
     return false;
 }
 
+static bool r_weather(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                      struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)done, (void)arg;
+    fl_ingest_route_weather(ing, call, rest, resp);
+    return false;
+}
+
+static bool r_page(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                   struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_page(ing, call, resp);
+    return false;
+}
+
+static bool r_asset(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                    struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)done, (void)arg;
+    fl_ingest_route_asset(ing, call, rest, resp);
+    return false;
+}
+
+static bool r_licenses(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                       struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_licenses(ing, call, resp);
+    return false;
+}
+
 /* What a route needs configured to be served. */
 enum need { NEED_NOTHING, NEED_REST, NEED_SQL, NEED_STATUS };
 
@@ -187,6 +217,15 @@ static const struct route {
     {"/metrics", false, "GET", NEED_NOTHING, r_metrics, "/metrics", FL_AUTH_READ},
     /* liveness probes carry no key; it says nothing but "up" */
     {"/health", false, "GET HEAD", NEED_NOTHING, r_health, "/health", 0},
+    /* seed 001's dashboard data: a read */
+    {"/api/weather", true, "GET", NEED_SQL, r_weather, "/api/weather*", FL_AUTH_READ},
+    /* the pages and their scripts hold no data (they fetch it from the
+     * routes above, which ask for a key): open, so a browser can load them */
+    {"/", false, "GET", NEED_NOTHING, r_page, "/", 0},
+    {"/dashboard/weather", false, "GET", NEED_NOTHING, r_page, "/dashboard/weather", 0},
+    {"/console", false, "GET", NEED_NOTHING, r_page, "/console", 0},
+    {"/assets/", true, "GET", NEED_NOTHING, r_asset, "/assets/*", 0},
+    {"/licenses", false, "GET", NEED_NOTHING, r_licenses, "/licenses", 0},
 };
 #define NROUTES ((int)(sizeof(ROUTES) / sizeof(ROUTES[0])))
 _Static_assert(NROUTES <= FL_INGEST_ROUTES_MAX, "FL_INGEST_ROUTES_MAX too small");

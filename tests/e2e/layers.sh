@@ -52,7 +52,7 @@ check "the PENDING files are shown" 'grep -q "^src/catalog/rest.c:2: .*\[pending
 put core/time.c "core/err.h" "iceberg/table.h"
 put iceberg/commit.c "iceberg/table.h" "catalog/catalog.h"
 put log/log.c "store/store.h"
-put web/page.c "core/err.h"
+put gui/page.c "core/err.h"
 "${CHECK[@]}" --pending=catalog/rest.c,sql/sql_http.h "$T/src" >"$T/bad.out" 2>&1 && bad=0 || bad=$?
 check "a tree that breaks them fails" '[ "$bad" = 1 ]'
 check "an include up a floor is named at file:line" \
@@ -61,11 +61,11 @@ check "iceberg including catalog/ is an include up a floor" \
     'grep -qx "src/iceberg/commit.c:2: iceberg (floor 3) includes catalog/catalog.h (floor 4, a higher floor)" "$T/bad.out"'
 check "a sideways include on one floor is named" \
     'grep -qx "src/log/log.c:1: log (floor 1) includes store/store.h (floor 1, the same floor)" "$T/bad.out"'
-check "a folder without a floor is named" 'grep -q "^src/web/page.c: folder web/ has no floor" "$T/bad.out"'
+check "a folder without a floor is named" 'grep -q "^src/gui/page.c: folder gui/ has no floor" "$T/bad.out"'
 check "the count is said" 'grep -q "^check-layers: 4 include(s) against the floors" "$T/bad.out"'
 
 # A PENDING entry whose file has moved fails, so the list stays true.
-rm "$T/src/catalog/rest.c" "$T/src/core/time.c" "$T/src/iceberg/commit.c" "$T/src/log/log.c" "$T/src/web/page.c"
+rm "$T/src/catalog/rest.c" "$T/src/core/time.c" "$T/src/iceberg/commit.c" "$T/src/log/log.c" "$T/src/gui/page.c"
 "${CHECK[@]}" --pending=catalog/rest.c,sql/sql_http.h "$T/src" >"$T/stale.out" 2>&1 && stale=0 || stale=$?
 check "a stale PENDING entry fails" '[ "$stale" = 1 ] && grep -q "^src/catalog/rest.c: listed in PENDING .* is gone" "$T/stale.out"'
 
