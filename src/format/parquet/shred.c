@@ -207,7 +207,7 @@ static void value_done(struct fl_pq_shredder *sh) {
 
 static int cb_scalar(struct fl_pq_shredder *sh, const struct fl_jscalar *v) {
     if (sh->skip) return 1;
-    struct snode *n;
+    struct snode *n = NULL;
     int16_t d = 0, r = 0;
     if (!target(sh, &n, &d, &r)) return 0;
     if (!n) return 1;
@@ -252,7 +252,7 @@ static int open_value(struct fl_pq_shredder *sh, bool array) {
         return 1;
     }
     bool entry = sh->depth && sh->stack[sh->depth - 1].kind == FR_MAP_ARR;
-    struct snode *n;
+    struct snode *n = NULL;
     int16_t d = 0, r = 0;
     if (!target(sh, &n, &d, &r)) return 0;
     if (!n) {
