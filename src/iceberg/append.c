@@ -34,6 +34,7 @@ struct part_slot {
 struct fl_ice_appender {
     struct fl_ice_table *tbl;
     const struct fl_schema *schema;
+    struct fl_schema *own_schema; /* lineage: the schema with the two lineage columns */
     const struct fl_ice_spec *spec;
     struct part_slot **slots; /* each slot stays put: its Parquet sink points into it */
     int nslots, cap;
@@ -66,6 +67,34 @@ fl_err_t fl_ice_appender_new(struct fl_ice_table *tbl, struct fl_ice_appender **
     return FL_OK;
 }
 
+fl_err_t fl_ice_appender_new_lineage(struct fl_ice_table *tbl, struct fl_ice_appender **out,
+                                     struct fl_error *err) {
+    fl_err_t rc = fl_ice_appender_new(tbl, out, err);
+    if (rc) return rc;
+    struct fl_ice_appender *ap = *out;
+    struct fl_schema *s = fl_schema_dup(ap->schema);
+    static const struct {
+        int32_t id;
+        const char *name;
+    } cols[2] = {{FL_ICE_ROW_ID_FIELD, "_row_id"},
+                 {FL_ICE_LAST_SEQ_FIELD, "_last_updated_sequence_number"}};
+    s->fields = fl_reallocarray(s->fields, (size_t)s->nfields + 2, sizeof(*s->fields));
+    for (int k = 0; k < 2; k++) {
+        struct fl_field *f = &s->fields[s->nfields++];
+        memset(f, 0, sizeof(*f));
+        f->id = cols[k].id;
+        f->name = fl_strdup(cols[k].name);
+        f->type = FL_TYPE_LONG;
+    }
+    ap->own_schema = s;
+    ap->schema = s;
+    return FL_OK;
+}
+
+const struct fl_schema *fl_ice_appender_schema(const struct fl_ice_appender *ap) {
+    return ap->schema;
+}
+
 static void slot_fini(struct part_slot *s) {
     fl_free(s->path);
     fl_free(s->vals);
@@ -84,6 +113,7 @@ void fl_ice_appender_free(struct fl_ice_appender *ap) {
     fl_free(ap->slots);
     fl_free(ap->rowvals);
     fl_buf_fini(&ap->pathbuf);
+    fl_schema_free(ap->own_schema);
     fl_free(ap);
 }
 

@@ -37,6 +37,15 @@
  *    written files are deleted). A group abandoned for new deletes is
  *    planned once more, from the fresh table, after the others.
  *
+ * Format 3: deletion vectors count as position deletes that name their
+ * one data file (referenced_data_file); the commit removes those of the
+ * group's files by the file they name (a Puffin file may hold vectors of
+ * other files too), and a vector committed after S0 for a group file
+ * abandons the group as a position delete does. The rewrite keeps row
+ * lineage (format/spec.md, "Row Lineage"): the scan gives each row's
+ * _row_id and _last_updated_sequence_number (stored, else inherited) and
+ * the new files store both columns.
+ *
  * The commit is the ordinary optimistic one (a metadata swap, retried
  * on a lost compare-and-swap), so a pipeline committing the same table
  * never waits for a compaction: at worst one of its attempts retries.
@@ -169,6 +178,13 @@ static fl_err_t delete_refs(struct fl_ice_table *tbl, const char *path, char ***
     return FL_OK;
 }
 
+/* A format 3 deletion vector: a position delete entry naming its one
+ * data file, a blob of a Puffin file that may hold other files' vectors. */
+static bool is_dv(const struct fl_ice_data_file *df) {
+    return df->content == FL_ICE_CONTENT_POSITION_DELETES && df->has_content_range &&
+           df->referenced_data_file;
+}
+
 static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     struct plan *p = ctx;
     if (e->status == FL_ICE_STATUS_DELETED || p->rc) return 0;
@@ -179,7 +195,7 @@ static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
                         e->df.file_path, (int)e->df.content);
         return 0;
     }
-    if (e->df.file_format && strcmp(e->df.file_format, "PARQUET") != 0) {
+    if (e->df.file_format && strcmp(e->df.file_format, "PARQUET") != 0 && !is_dv(&e->df)) {
         p->rc = fl_errf(p->err, FL_ERR_UNSUPPORTED,
                         "file %s is %s; compaction reads Parquet only: refused", e->df.file_path,
                         e->df.file_format);
@@ -222,7 +238,11 @@ static fl_err_t plan_load(struct plan *p, int64_t snap, struct fl_error *err) {
     fl_err_t rc = fl_ice_table_files(p->tbl, snap, NULL, on_entry, p, err);
     if (!rc) rc = p->rc;
     for (int i = 0; i < p->n && !rc; i++)
-        if (p->f[i].df.content == FL_ICE_CONTENT_POSITION_DELETES)
+        if (is_dv(&p->f[i].df)) {
+            p->f[i].refs = fl_calloc(1, sizeof(char *));
+            p->f[i].refs[0] = path_key_dup(p->tbl, p->f[i].df.referenced_data_file);
+            p->f[i].nrefs = 1;
+        } else if (p->f[i].df.content == FL_ICE_CONTENT_POSITION_DELETES)
             rc = delete_refs(p->tbl, p->f[i].df.file_path, &p->f[i].refs, &p->f[i].nrefs, err);
     if (rc) return rc;
     p->paths = fl_calloc((size_t)p->n + 1, sizeof(char *));
@@ -346,6 +366,7 @@ struct group_ctx {
     int nremove;
     const char *key;
     int64_t seq0;
+    bool lineage; /* format 3 at the plan: the rewrite stores row lineage */
     /* validation */
     char **seen_del; /* delete files found not to touch the group */
     int nseen;
@@ -363,8 +384,20 @@ static bool scan_keep(void *ctx, const struct fl_ice_data_file *df) {
     return true; /* equality deletes: the scan applies them by sequence number */
 }
 
+/* Whether deletion vector df names a data file of the group. */
+static bool dv_of_group(struct group_ctx *gc, const struct fl_ice_data_file *df) {
+    char *k = path_key_dup(gc->p->tbl, df->referenced_data_file);
+    bool mine = in_sorted(gc->data_keys, gc->ndata, k);
+    fl_free(k);
+    return mine;
+}
+
+/* The group's data files, the position delete files that name only
+ * them, and their deletion vectors (by the file each names: one Puffin
+ * file may hold the vectors of files outside the group). */
 static bool remove_pick(void *ctx, const struct fl_ice_data_file *df) {
     struct group_ctx *gc = ctx;
+    if (is_dv(df)) return dv_of_group(gc, df);
     return in_sorted(gc->remove, gc->nremove, df->file_path);
 }
 
@@ -378,6 +411,15 @@ static int validate_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     /* a position delete committed after S0 that names a group file */
     if (e->df.content != FL_ICE_CONTENT_POSITION_DELETES || e->sequence_number <= gc->seq0)
         return 0;
+    if (is_dv(&e->df)) {
+        if (dv_of_group(gc, &e->df)) {
+            gc->abandoned = true;
+            snprintf(gc->why, sizeof(gc->why),
+                     "position deletes (a deletion vector) committed since the plan name a file "
+                     "of the group");
+        }
+        return 0;
+    }
     for (int i = 0; i < gc->nseen; i++)
         if (!strcmp(gc->seen_del[i], e->df.file_path)) return 0;
     char **refs = NULL;
@@ -406,9 +448,14 @@ static fl_err_t validate(void *ctx, struct fl_ice_table *tbl, struct fl_error *e
     gc->rc = FL_OK;
     gc->err = err;
     fl_err_t rc = FL_OK;
-    if (tbl->meta->format_version > 2)
-        return fl_errf(err, FL_ERR_UNSUPPORTED, "the table became format version %d",
-                       tbl->meta->format_version);
+    if (tbl->meta->format_version >= 3 && !gc->lineage) {
+        gc->abandoned = true;
+        snprintf(gc->why, sizeof(gc->why),
+                 "the table became format version %d since the plan (the rewrite has no row "
+                 "lineage)",
+                 tbl->meta->format_version);
+        return fl_errf(err, FL_ERR_CONFLICT, "group abandoned: %s", gc->why);
+    }
     if (cur) rc = fl_ice_table_files(tbl, cur->snapshot_id, NULL, validate_entry, gc, err);
     if (!rc) rc = gc->rc;
     if (rc) return rc;
@@ -424,6 +471,9 @@ static fl_err_t validate(void *ctx, struct fl_ice_table *tbl, struct fl_error *e
 
 struct writer {
     struct fl_ice_appender *ap;
+    /* format 3: the rows' lineage, read from the scan, goes with them */
+    const struct fl_ice_scan *sc;
+    struct fl_batch *lin; /* the table's columns + _row_id, _last_updated_sequence_number */
     int64_t rows_per_file, staged;
     struct fl_ice_data_file *out;
     int nout;
@@ -435,6 +485,8 @@ struct writer {
 };
 
 static void writer_fini(struct writer *w) {
+    fl_batch_free(w->lin);
+    w->lin = NULL;
     fl_batch_free(w->stage);
     fl_batch_free(w->chunk);
     fl_free(w->perm);
@@ -527,11 +579,37 @@ static fl_err_t stage_add(struct writer *w, const struct fl_batch *b, struct fl_
     return rc;
 }
 
+/* b's rows with their lineage (format/spec.md, "Row Lineage": a
+ * rewritten row keeps its _row_id and _last_updated_sequence_number);
+ * a row without a row id (its file had no first_row_id) stores null. */
+static fl_err_t with_lineage(struct writer *w, const struct fl_batch *b, struct fl_error *err) {
+    fl_err_t rc = w->lin ? FL_OK : fl_batch_new(fl_ice_appender_schema(w->ap), 0, &w->lin, err);
+    if (rc) return rc;
+    fl_batch_reset(w->lin);
+    for (int c = 0; c < b->ncols && !rc; c++)
+        rc = fl_col_append_rows(&w->lin->cols[c], &b->cols[c], 0, b->nrows);
+    struct fl_col *rid = &w->lin->cols[b->ncols], *seq = &w->lin->cols[b->ncols + 1];
+    for (size_t i = 0; i < b->nrows && !rc; i++) {
+        int64_t r, q;
+        fl_ice_scan_lineage(w->sc, i, &r, &q);
+        rc = r >= 0 ? fl_col_append_i64(rid, r) : fl_col_append_null(rid);
+        if (!rc) rc = fl_col_append_i64(seq, q);
+    }
+    if (!rc) rc = fl_batch_seal(w->lin);
+    if (rc && !err->msg[0]) fl_errf(err, rc, "adding row lineage to the rows failed");
+    return rc;
+}
+
 static fl_err_t write_batch(void *ctx, const struct fl_batch *b, const char *path,
                             const int64_t *pos, struct fl_error *err) {
     (void)path;
     (void)pos;
     struct writer *w = ctx;
+    if (w->sc) {
+        fl_err_t lr = with_lineage(w, b, err);
+        if (lr) return lr;
+        b = w->lin;
+    }
     fl_err_t rc = w->so ? stage_add(w, b, err) : fl_ice_appender_add(w->ap, b, err);
     w->staged += (int64_t)b->nrows;
     /* sorting: the whole group is staged, up to the memory cap */
@@ -554,14 +632,19 @@ static void delete_written(struct fl_ice_table *tbl, struct writer *w) {
 static fl_err_t group_write(struct group_ctx *gc, int64_t snap, struct writer *w,
                             struct fl_error *err) {
     struct fl_ice_scan *sc = NULL;
-    fl_err_t rc = fl_ice_appender_new(gc->p->tbl, &w->ap, err);
+    fl_err_t rc = gc->lineage ? fl_ice_appender_new_lineage(gc->p->tbl, &w->ap, err)
+                              : fl_ice_appender_new(gc->p->tbl, &w->ap, err);
     if (!rc) rc = fl_ice_scan_open_files(gc->p->tbl, snap, scan_keep, gc, &sc, err);
+    if (!rc && gc->lineage) {
+        rc = fl_ice_scan_want_lineage(sc, err);
+        w->sc = sc;
+    }
     if (!rc) rc = fl_ice_scan_each(sc, write_batch, w, err);
     if (!rc && w->staged > 0) rc = writer_flush(w, err);
     fl_ice_scan_free(sc);
+    writer_fini(w); /* its batches may have the appender's schema */
     fl_ice_appender_free(w->ap);
     w->ap = NULL;
-    writer_fini(w);
     return rc;
 }
 
@@ -577,7 +660,8 @@ static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
                           const struct fl_ice_compact_opts *o, struct fl_ice_compact_result *res,
                           struct fl_error *err) {
     struct fl_ice_compact_group *g = &res->groups[gi];
-    struct group_ctx gc = {.p = p, .gi = gi, .seq0 = seq0};
+    struct group_ctx gc = {
+        .p = p, .gi = gi, .seq0 = seq0, .lineage = p->tbl->meta->format_version >= 3};
     const char *key = NULL;
     for (int i = 0; i < p->n; i++) {
         struct cfile *c = &p->f[i];
@@ -600,6 +684,10 @@ static fl_err_t group_run(struct plan *p, int gi, int64_t snap, int64_t seq0,
     for (int i = 0; i < p->n; i++) {
         struct cfile *d = &p->f[i];
         if (d->df.content != FL_ICE_CONTENT_POSITION_DELETES || d->nrefs == 0) continue;
+        if (is_dv(&d->df)) { /* removed by the file it names (remove_pick) */
+            g->ndeletes_removed += in_sorted(gc.data_keys, gc.ndata, d->refs[0]);
+            continue;
+        }
         bool only = true, any = false;
         for (int r = 0; r < d->nrefs && only; r++) {
             bool mine = in_sorted(gc.data_keys, gc.ndata, d->refs[r]);
@@ -724,9 +812,9 @@ fl_err_t fl_ice_table_compact(struct fl_ice_table *tbl, const struct fl_ice_comp
                               struct fl_ice_compact_result *res, struct fl_error *err) {
     memset(res, 0, sizeof(*res));
     res->start_snapshot_id = -1;
-    if (tbl->meta->format_version > 2)
+    if (tbl->meta->format_version > 3)
         return fl_errf(err, FL_ERR_UNSUPPORTED,
-                       "table format version %d: compaction knows versions 1 and 2; refused",
+                       "table format version %d: compaction knows versions 1 to 3; refused",
                        tbl->meta->format_version);
     struct limits lim;
     limits_from(tbl, o, &lim);

@@ -113,6 +113,11 @@ struct fl_ice_scan {
     struct fl_batch *out;
     int64_t *pos_out; /* file position of each row of out */
     size_t pos_cap;
+    /* lineage: the reader batch columns of a rewritten file's stored
+     * _row_id and _last_updated_sequence_number (-1: not stored), and
+     * each row of out's stored values (LINEAGE_INHERIT: null, inherited) */
+    int rid_col, seq_col;
+    int64_t *rid_out, *seq_out;
     /* stores opened for files outside the warehouse (fl_ice_table_locate) */
     struct ext_store {
         char *root;
@@ -312,6 +317,8 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     fl_batch_free(sc->defaults);
     fl_batch_free(sc->out);
     fl_free(sc->pos_out);
+    fl_free(sc->rid_out);
+    fl_free(sc->seq_out);
     for (int i = 0; i < sc->next; i++) {
         fl_free(sc->ext[i].root);
         fl_store_free(sc->ext[i].st);
@@ -367,10 +374,40 @@ fl_err_t fl_ice_scan_want_lineage(struct fl_ice_scan *sc, struct fl_error *err) 
     return FL_OK;
 }
 
+/* A stored lineage value that is null: the row inherits its value. */
+#define LINEAGE_INHERIT INT64_MIN
+
+/* Stored values win; a null (or a file without the columns) inherits
+ * first_row_id + position and the file's data sequence number
+ * (format/spec.md, "Row Lineage"). */
 void fl_ice_scan_lineage(const struct fl_ice_scan *sc, size_t row, int64_t *row_id, int64_t *seq) {
     const struct plan_file *pf = &sc->files[sc->cur];
     *row_id = pf->has_frid ? pf->frid + sc->pos_out[row] : -1;
     *seq = pf->seq;
+    if (sc->lineage && sc->rid_out[row] != LINEAGE_INHERIT) *row_id = sc->rid_out[row];
+    if (sc->lineage && sc->seq_out[row] != LINEAGE_INHERIT) *seq = sc->seq_out[row];
+}
+
+/* Room for n rows of out's positions (and stored lineage). */
+static void pos_reserve(struct fl_ice_scan *sc, size_t n) {
+    if (n <= sc->pos_cap) return;
+    sc->pos_cap = sc->pos_cap * 2 > n ? sc->pos_cap * 2 : n;
+    sc->pos_out = fl_reallocarray(sc->pos_out, sc->pos_cap, sizeof(int64_t));
+    if (!sc->lineage) return;
+    sc->rid_out = fl_reallocarray(sc->rid_out, sc->pos_cap, sizeof(int64_t));
+    sc->seq_out = fl_reallocarray(sc->seq_out, sc->pos_cap, sizeof(int64_t));
+}
+
+/* Row out_row of out comes from row `row` of the reader batch `in`, at
+ * file position pos. */
+static void pos_set(struct fl_ice_scan *sc, size_t out_row, const struct fl_batch *in, size_t row,
+                    int64_t pos) {
+    sc->pos_out[out_row] = pos;
+    if (!sc->lineage) return;
+    const struct fl_col *r = sc->rid_col >= 0 ? &in->cols[sc->rid_col] : NULL;
+    const struct fl_col *q = sc->seq_col >= 0 ? &in->cols[sc->seq_col] : NULL;
+    sc->rid_out[out_row] = r && !fl_col_is_null(r, row) ? fl_col_int(r, row) : LINEAGE_INHERIT;
+    sc->seq_out[out_row] = q && !fl_col_is_null(q, row) ? fl_col_int(q, row) : LINEAGE_INHERIT;
 }
 
 void fl_ice_scan_stats(const struct fl_ice_scan *sc, struct fl_ice_scan_stats *out) {
@@ -751,13 +788,15 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     }
     /* also need the equality-delete key columns, even if not in the output */
     const struct fl_schema *fs = fl_ice_file_reader_schema(sc->r);
-    if (sc->lineage && (fl_schema_index_by_id(fs, ROW_ID_FIELD) >= 0 ||
-                        fl_schema_index_by_id(fs, LAST_SEQ_FIELD) >= 0))
-        return fl_errf(err, FL_ERR_UNSUPPORTED,
-                       "data file %s stores _row_id or _last_updated_sequence_number (a rewritten "
-                       "file); reading stored row lineage is not supported yet",
-                       pf->path);
-    int32_t *ids = fl_calloc((size_t)sc->schema->nfields + 64, sizeof(int32_t));
+    /* a rewritten file stores its rows' lineage: both columns are longs */
+    static const int32_t lineage_ids[2] = {ROW_ID_FIELD, LAST_SEQ_FIELD};
+    for (int k = 0; k < 2 && sc->lineage; k++) {
+        int fi = fl_schema_index_by_id(fs, lineage_ids[k]);
+        if (fi >= 0 && fs->fields[fi].type != FL_TYPE_LONG)
+            return fl_errf(err, FL_ERR_CORRUPT, "data file %s: row lineage column %s is not a long",
+                           pf->path, fs->fields[fi].name);
+    }
+    int32_t *ids = fl_calloc((size_t)sc->schema->nfields + 66, sizeof(int32_t));
     int nids = 0;
     fl_free(sc->map);
     fl_free(sc->konst);
@@ -797,6 +836,15 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
             for (int j = 0; j < nids; j++) have |= ids[j] == id;
             if (!have && fl_schema_index_by_id(fs, id) >= 0) ids[nids++] = id;
         }
+    sc->rid_col = sc->seq_col = -1;
+    if (sc->lineage && fl_schema_index_by_id(fs, ROW_ID_FIELD) >= 0) {
+        sc->rid_col = nids;
+        ids[nids++] = ROW_ID_FIELD;
+    }
+    if (sc->lineage && fl_schema_index_by_id(fs, LAST_SEQ_FIELD) >= 0) {
+        sc->seq_col = nids;
+        ids[nids++] = LAST_SEQ_FIELD;
+    }
     rc = fl_ice_file_reader_project_ids(sc->r, ids, nids, err);
     fl_free(ids);
     /* nested values take the table's member names and members (by id) */
@@ -895,12 +943,9 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
                                pf->path, (long long)sc->row_base);
             }
             sc->out->nrows = in->nrows;
-            if (in->nrows > sc->pos_cap) {
-                sc->pos_cap = in->nrows;
-                sc->pos_out = fl_reallocarray(sc->pos_out, sc->pos_cap, sizeof(int64_t));
-            }
+            pos_reserve(sc, in->nrows);
             for (size_t row = 0; row < in->nrows; row++)
-                sc->pos_out[row] = sc->row_base + (int64_t)row;
+                pos_set(sc, row, in, row, sc->row_base + (int64_t)row);
             sc->row_base += (int64_t)in->nrows;
             *out = sc->out;
             return FL_OK;
@@ -917,11 +962,8 @@ fl_err_t fl_ice_scan_next(struct fl_ice_scan *sc, struct fl_batch **out, struct 
                          : fl_col_append_from(&sc->out->cols[c], &in->cols[sc->map[c]], row);
             if (!rc) rc = fl_batch_end_row(sc->out);
             if (!rc) {
-                if (sc->out->nrows > sc->pos_cap) {
-                    sc->pos_cap = sc->pos_cap ? sc->pos_cap * 2 : 8192;
-                    sc->pos_out = fl_reallocarray(sc->pos_out, sc->pos_cap, sizeof(int64_t));
-                }
-                sc->pos_out[sc->out->nrows - 1] = pos;
+                pos_reserve(sc, sc->out->nrows < 8192 ? 8192 : sc->out->nrows);
+                pos_set(sc, sc->out->nrows - 1, in, row, pos);
             }
             if (rc)
                 return fl_errf(err, rc, "data file %s: row %lld does not fit the table schema",

@@ -114,6 +114,16 @@ struct fl_ice_appender;
 /* Stages rows for an append to tbl's current schema and default spec. */
 fl_err_t fl_ice_appender_new(struct fl_ice_table *tbl, struct fl_ice_appender **out,
                              struct fl_error *err);
+/* An appender whose files also store row lineage (format 3, a rewrite):
+ * its batches are the current schema's columns followed by _row_id and
+ * _last_updated_sequence_number (longs, FL_ICE_ROW_ID_FIELD and
+ * FL_ICE_LAST_SEQ_FIELD). */
+#define FL_ICE_ROW_ID_FIELD 2147483540
+#define FL_ICE_LAST_SEQ_FIELD 2147483539
+fl_err_t fl_ice_appender_new_lineage(struct fl_ice_table *tbl, struct fl_ice_appender **out,
+                                     struct fl_error *err);
+/* The schema of the batches ap takes. */
+const struct fl_schema *fl_ice_appender_schema(const struct fl_ice_appender *ap);
 /* Adds the rows of batch (whose schema must be the table's current one). */
 fl_err_t fl_ice_appender_add(struct fl_ice_appender *ap, const struct fl_batch *batch,
                              struct fl_error *err);
@@ -274,8 +284,9 @@ fl_err_t fl_ice_scan_project_ids(struct fl_ice_scan *scan, const int32_t *ids, i
  * (before the first batch), fl_ice_scan_lineage gives each row's _row_id
  * (its data file's first_row_id + its position; -1 when the file has no
  * first_row_id) and _last_updated_sequence_number (the file's data
- * sequence number). A data file that stores those columns (one a writer
- * rewrote) fails the scan: stored values are not read yet. */
+ * sequence number). A data file that stores those columns (one a
+ * compaction rewrote: field ids 2147483540 and 2147483539) gives its
+ * stored values; a null stored value inherits as above. */
 fl_err_t fl_ice_scan_want_lineage(struct fl_ice_scan *scan, struct fl_error *err);
 void fl_ice_scan_lineage(const struct fl_ice_scan *scan, size_t row, int64_t *row_id, int64_t *seq);
 

@@ -34,18 +34,23 @@ static const char *SCHEMA = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
                             "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
                             "{\"id\":2,\"name\":\"city\",\"required\":false,\"type\":\"string\"}]}";
 
-static struct fl_ice_table *table_new(struct env *e) {
+/* format 2, or 3 (deletion vectors, row lineage) when v3 */
+static struct fl_ice_table *table_new_fmt(struct env *e, bool v3) {
     struct fl_error err = {0};
     struct fl_ice_table *tbl = NULL;
     struct fl_ice_spec *spec = NULL;
     const char *terms[] = {"city"};
+    struct fl_ice_kv props[] = {{"format-version", "3"}};
     if (fl_ice_spec_from_terms(e->schema, 0, terms, 1, 1000, &spec, &err)) fail_msg("%s", err.msg);
-    if (fl_ice_table_create(e->st, fl_catalog_ice(e->cat), "db", "t", e->schema, spec, NULL, 0,
-                            &tbl, &err))
+    if (fl_ice_table_create(e->st, fl_catalog_ice(e->cat), "db", "t", e->schema, spec, props,
+                            v3 ? 1 : 0, &tbl, &err))
         fail_msg("create: %s", err.msg);
     fl_ice_spec_free(spec);
+    assert_int_equal(tbl->meta->format_version, v3 ? 3 : 2);
     return tbl;
 }
+
+static struct fl_ice_table *table_new(struct env *e) { return table_new_fmt(e, false); }
 
 static struct fl_ice_table *table_load(struct env *e) {
     struct fl_error err = {0};
@@ -175,16 +180,23 @@ static fl_err_t find_id(void *ctx, const struct fl_batch *b, const char *path, c
     return FL_OK;
 }
 
-/* A position delete of row id (in city's partition) as another engine
- * writes one: its file_path spelled file:/... where the manifest says
- * file:///..., committed as its own snapshot. */
-static void pos_delete_spelled(struct fl_ice_table *tbl, int64_t id, const char *city) {
+/* Where row id is in the current snapshot (its file path and position). */
+static struct where_is where_is(struct fl_ice_table *tbl, int64_t id) {
     struct fl_error err = {0};
     struct where_is w = {.id = id};
     struct fl_ice_scan *sc = NULL;
     assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
     assert_int_equal(fl_ice_scan_each(sc, find_id, &w, &err), FL_OK);
     fl_ice_scan_free(sc);
+    return w;
+}
+
+/* A position delete of row id (in city's partition) as another engine
+ * writes one: its file_path spelled file:/... where the manifest says
+ * file:///..., committed as its own snapshot. */
+static void pos_delete_spelled(struct fl_ice_table *tbl, int64_t id, const char *city) {
+    struct fl_error err = {0};
+    struct where_is w = where_is(tbl, id);
     assert_true(!strncmp(w.path, "file:///", 8));
     static const char pos_schema[] =
         "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
@@ -201,6 +213,33 @@ static void pos_delete_spelled(struct fl_ice_table *tbl, int64_t id, const char 
     commit_delete_file(tbl, ps, pb, id, city, FL_ICE_CONTENT_POSITION_DELETES, "pos");
     fl_batch_free(pb);
     fl_schema_free(ps);
+}
+
+/* An upsert of row id as the pipeline does it on a format 3 table: a
+ * deletion vector for the old row (merged with its file's live one)
+ * committed with the new row as one snapshot. */
+static void upsert(struct fl_ice_table *tbl, int64_t id, const char *city) {
+    struct fl_error err = {0};
+    struct where_is w = where_is(tbl, id);
+    assert_true(w.path[0] != '\0');
+    const char *paths[] = {w.path};
+    struct fl_ice_data_file *dels = NULL;
+    int ndels = 0;
+    if (fl_ice_table_write_position_deletes(tbl, paths, &w.pos, 1, &dels, &ndels, &err))
+        fail_msg("deletes: %s", err.msg);
+    assert_int_equal(ndels, 1);
+    assert_true(dels[0].has_content_range); /* a deletion vector */
+    int64_t base = tbl->meta->current_snapshot_id, snap = -1;
+    struct fl_batch *b = row_batch(tbl, id, city);
+    struct fl_ice_appender *ap = NULL;
+    assert_int_equal(fl_ice_appender_new(tbl, &ap, &err), FL_OK);
+    assert_int_equal(fl_ice_appender_add(ap, b, &err), FL_OK);
+    if (fl_ice_appender_commit_with(ap, dels, ndels, base, paths, 1, NULL, 0, &snap, &err))
+        fail_msg("upsert commit: %s", err.msg);
+    fl_ice_appender_free(ap);
+    fl_batch_free(b);
+    for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
+    fl_free(dels);
 }
 
 /* The ids of the current snapshot, sorted, as "1,2,3". */
@@ -339,10 +378,10 @@ static void test_compact_dry_run_and_refusal(void **state) {
     assert_int_equal(res.ngroups, 0);
     fl_ice_compact_result_fini(&res);
     /* a format it does not know: refused before any change */
-    tbl->meta->format_version = 3;
+    tbl->meta->format_version = 4;
     struct fl_error err = {0};
     assert_int_equal(fl_ice_table_compact(tbl, &o, &res, &err), FL_ERR_UNSUPPORTED);
-    assert_non_null(strstr(err.msg, "format version 3"));
+    assert_non_null(strstr(err.msg, "format version 4"));
     fl_ice_compact_result_fini(&res);
     fl_free(loc);
     fl_ice_table_free(tbl);
@@ -351,7 +390,7 @@ static void test_compact_dry_run_and_refusal(void **state) {
 
 /* ---- a second writer between the plan and the commit ---- */
 
-enum what { APPEND, POS_DELETE, POS_DELETE_SPELLED, EQ_DELETE, REMOVE_FILE };
+enum what { APPEND, POS_DELETE, POS_DELETE_SPELLED, EQ_DELETE, REMOVE_FILE, DV_UPSERT };
 
 struct hook {
     struct env *e;
@@ -386,6 +425,9 @@ static fl_err_t before_commit(void *ctx, int group, struct fl_error *err) {
         break;
     case EQ_DELETE:
         eq_delete(other, 6, "a");
+        break;
+    case DV_UPSERT: /* format 3: a deletion vector for a file of the group */
+        upsert(other, 5, "a");
         break;
     case REMOVE_FILE:
         if (fl_ice_table_replace(other, remove_one, &done, NULL, 0, "delete", NULL, 0, NULL, &e2))
@@ -427,7 +469,7 @@ static void concurrent(enum what what, struct fl_ice_compact_result *res, char *
                        struct counts *c) {
     struct env e;
     pipe_env_open(&e, "floe-compact", SCHEMA);
-    struct fl_ice_table *tbl = table_new(&e);
+    struct fl_ice_table *tbl = table_new_fmt(&e, what == DV_UPSERT);
     fill(tbl);
     struct hook h = {.e = &e, .what = what};
     struct fl_ice_compact_opts o = {.before_commit = before_commit, .hook_ctx = &h};
@@ -689,6 +731,160 @@ static void test_concurrent_removal_abandons(void **state) {
     fl_ice_compact_result_fini(&res);
 }
 
+/* ---- format 3: deletion vectors and row lineage ---- */
+
+/* Each live row's id with its _row_id and _last_updated_sequence_number. */
+struct lineage {
+    int n;
+    int64_t id[64], rid[64], seq[64];
+};
+
+static struct lineage lineage_of(struct fl_ice_table *tbl) {
+    struct lineage l = {0};
+    struct fl_error err = {0};
+    struct fl_ice_scan *sc = NULL;
+    assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
+    if (fl_ice_scan_want_lineage(sc, &err)) fail_msg("%s", err.msg);
+    struct fl_batch *b = NULL;
+    fl_err_t rc;
+    while ((rc = fl_ice_scan_next(sc, &b, &err)) == FL_OK)
+        for (size_t r = 0; r < b->nrows; r++) {
+            assert_true(l.n < 64);
+            l.id[l.n] = fl_col_int(&b->cols[0], r);
+            fl_ice_scan_lineage(sc, r, &l.rid[l.n], &l.seq[l.n]);
+            assert_true(l.rid[l.n] >= 0);
+            assert_true(l.seq[l.n] > 0);
+            l.n++;
+        }
+    if (rc != FL_ERR_EOF) fail_msg("scan: %s", err.msg);
+    fl_ice_scan_free(sc);
+    /* row ids are unique */
+    for (int i = 0; i < l.n; i++)
+        for (int j = i + 1; j < l.n; j++) assert_true(l.rid[i] != l.rid[j]);
+    return l;
+}
+
+/* Row id's lineage in l (the row must be there). */
+static void lineage_find(const struct lineage *l, int64_t id, int64_t *rid, int64_t *seq) {
+    for (int i = 0; i < l->n; i++)
+        if (l->id[i] == id) {
+            *rid = l->rid[i];
+            *seq = l->seq[i];
+            return;
+        }
+    fail_msg("id %lld not found", (long long)id);
+}
+
+/* Every row of a is in b with the same lineage, except `changed` (-1:
+ * none), and b has no other rows. */
+static void lineage_same(const struct lineage *a, const struct lineage *b, int64_t changed) {
+    assert_int_equal(a->n, b->n);
+    for (int i = 0; i < a->n; i++) {
+        int64_t rid, seq;
+        lineage_find(b, a->id[i], &rid, &seq);
+        if (a->id[i] == changed) {
+            assert_true(rid != a->rid[i]);
+            assert_true(seq > a->seq[i]);
+            continue;
+        }
+        assert_int_equal(rid, a->rid[i]);
+        assert_int_equal(seq, a->seq[i]);
+    }
+}
+
+/* A format 3 table under upserts: small files with deletion vectors
+ * compact into one file per partition holding the same rows, each with
+ * the _row_id and _last_updated_sequence_number it had (stored in the
+ * file), the vectors gone; an upsert on the compacted file and a second
+ * compaction (reading the stored lineage) keep every other row's. */
+static void test_compact_v3_lineage(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-compact", SCHEMA);
+    struct fl_ice_table *tbl = table_new_fmt(&e, true);
+    for (int i = 1; i <= 6; i++) {
+        append(tbl, i, "a");
+        append(tbl, 100 + i, "b");
+    }
+    upsert(tbl, 2, "a");
+    upsert(tbl, 4, "a");
+    upsert(tbl, 2, "a"); /* twice: the upserted row's file gets a vector too */
+    upsert(tbl, 103, "b");
+    delete_id(tbl, 5);
+    const char *want = "1,2,3,4,6,101,102,103,104,105,106";
+    assert_string_equal(ids(tbl), want);
+    struct counts c0 = live(tbl);
+    assert_true(c0.pos >= 4); /* deletion vectors, one per data file with deletes */
+    struct lineage before = lineage_of(tbl);
+    assert_int_equal(before.n, 11);
+
+    struct fl_ice_compact_opts o = {0};
+    struct fl_ice_compact_result res;
+    compact(tbl, &o, &res);
+    assert_int_equal(res.ngroups, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(res.groups[i].state, FL_ICE_GROUP_COMMITTED);
+        assert_int_equal(res.groups[i].nout, 1);
+        assert_true(res.groups[i].ndeletes_removed >= 1);
+    }
+    fl_ice_compact_result_fini(&res);
+    assert_string_equal(ids(tbl), want);
+    struct counts c1 = live(tbl);
+    assert_int_equal(c1.data, 2);
+    assert_true(c1.data < c0.data);
+    assert_int_equal(c1.pos, 0); /* the vectors named only compacted files */
+    struct lineage after = lineage_of(tbl);
+    lineage_same(&before, &after, -1);
+
+    /* an upsert on the compacted file: a vector for it, one new row id */
+    int64_t next = tbl->meta->next_row_id;
+    upsert(tbl, 3, "a");
+    assert_string_equal(ids(tbl), want);
+    assert_int_equal(live(tbl).pos, 1);
+    struct lineage up = lineage_of(tbl);
+    lineage_same(&after, &up, 3);
+    int64_t rid3, seq3;
+    lineage_find(&up, 3, &rid3, &seq3);
+    assert_true(rid3 >= next);
+
+    /* again: the stored lineage of the compacted file is read and kept */
+    compact(tbl, &o, &res);
+    assert_int_equal(res.ngroups, 1); /* city=a: the compacted file and the upsert's */
+    assert_int_equal(res.groups[0].state, FL_ICE_GROUP_COMMITTED);
+    fl_ice_compact_result_fini(&res);
+    assert_string_equal(ids(tbl), want);
+    assert_int_equal(live(tbl).pos, 0);
+    struct lineage again = lineage_of(tbl);
+    lineage_same(&up, &again, -1);
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
+/* A deletion vector committed between the plan and the commit for a file
+ * of the group abandons the group; the retry applies it. */
+static void test_concurrent_dv_not_lost(void **state) {
+    (void)state;
+    struct fl_ice_compact_result res;
+    char got[4096];
+    struct counts c;
+    concurrent(DV_UPSERT, &res, got, &c);
+    assert_string_equal(got, "1,2,3,4,5,6,7,8,9,10,11,12,101,102,103,104,105,106,107,108,109,110,"
+                             "111,112");
+    bool abandoned = false, retried = false;
+    for (int i = 0; i < res.ngroups; i++) {
+        if (res.groups[i].state == FL_ICE_GROUP_ABANDONED) {
+            abandoned = true;
+            assert_non_null(strstr(res.groups[i].why, "deletion vector"));
+        }
+        retried |= res.groups[i].round == 1 && res.groups[i].state == FL_ICE_GROUP_COMMITTED;
+    }
+    assert_true(abandoned);
+    assert_true(retried);
+    assert_int_equal(c.pos, 0);
+    assert_int_equal(c.data, 2);
+    fl_ice_compact_result_fini(&res);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compact_rows),
@@ -701,6 +897,8 @@ int main(void) {
         cmocka_unit_test(test_concurrent_spelled_position_delete_not_lost),
         cmocka_unit_test(test_concurrent_equality_delete_applies),
         cmocka_unit_test(test_concurrent_removal_abandons),
+        cmocka_unit_test(test_compact_v3_lineage),
+        cmocka_unit_test(test_concurrent_dv_not_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
