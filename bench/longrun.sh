@@ -73,7 +73,8 @@ measure() { # mode: writes $T/final-$mode.json
 import json, sys
 m = 0
 for line in open(sys.argv[1]):
-    for s in json.loads(json.loads(line)["partition_summaries"]):
+    ps = json.loads(line)["partition_summaries"]
+    for s in (json.loads(ps) if isinstance(ps, str) else ps):  # a list: JSON in ndjson
         if s.get("lower_bound") is not None:
             m = max(m, s["upper_bound"] - s["lower_bound"] + 1)
 print(m)' "$q.summaries")

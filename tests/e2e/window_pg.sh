@@ -59,7 +59,8 @@ committed() { # the next offset weather_agg's latest snapshot recorded (-1: none
         python3 -c '
 import json,sys
 l = sys.stdin.read().strip()
-s = json.loads(json.loads(l)["summary"]) if l else {}
+s = json.loads(l)["summary"] if l else {}
+s = json.loads(s) if isinstance(s, str) else s  # a map: a JSON object in ndjson
 print(sum(json.loads(s["floe.offsets.weather"]).values()) if "floe.offsets.weather" in s else -1)'
 }
 wait_caught_up() { # until weather_agg has committed every record of the topic

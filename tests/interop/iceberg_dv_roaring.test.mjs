@@ -17,7 +17,7 @@
  * `floe table scan` returns the other 14 rows.
  *
  * Not here: DuckDB reading the whole table, since its iceberg extension
- * cannot be installed offline (../shared/interop/README.md), and icebird
+ * cannot be installed offline (it downloads from extensions.duckdb.org), and icebird
  * 0.3.1, whose README lists v3 and deletion vectors as unsupported.
  */
 import { after, before, test } from 'node:test';
