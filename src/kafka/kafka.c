@@ -18,6 +18,7 @@
  */
 #include "kafka/kafka_int.h"
 
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/time.h"
 
@@ -282,14 +283,21 @@ fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl
     if (fl_kafka_sasl_on(k) && sess && !sess->authenticated && rq.key != 18 && rq.key != 17 &&
         rq.key != 36)
         return fl_errf(err, FL_ERR_CORRUPT, "API %d before SASL authentication", rq.key);
-    /* an auth: key's role (kafka.users have every grant): a request it
-     * does not allow closes the connection, its reason in floe's log */
-    if (api && sess && sess->authenticated && (sess->grants & api->grants) != api->grants)
-        return fl_errf(err, FL_ERR_CORRUPT, "%s: key %.100s lacks the %s role", api->name,
-                       sess->key_name,
-                       api->grants & FL_AUTH_ADMIN   ? "admin"
-                       : api->grants & FL_AUTH_WRITE ? "write"
-                                                     : "read");
+    /* an auth: key's role (kafka.users have every grant): Produce, Fetch
+     * and ListOffsets answer TOPIC_AUTHORIZATION_FAILED for each
+     * partition and the connection stays; any other API it does not
+     * allow closes the connection. The reason goes to floe's log. */
+    if (api && sess && sess->authenticated && (sess->grants & api->grants) != api->grants) {
+        const char *role = api->grants & FL_AUTH_ADMIN   ? "admin"
+                           : api->grants & FL_AUTH_WRITE ? "write"
+                                                         : "read";
+        if (api->key > 2)
+            return fl_errf(err, FL_ERR_CORRUPT, "%s: key %.100s lacks the %s role", api->name,
+                           sess->key_name, role);
+        fl_warn("kafka: %s: key %.100s lacks the %s role: TOPIC_AUTHORIZATION_FAILED", api->name,
+                sess->key_name, role);
+        rq.denied = FL_KAFKA_TOPIC_AUTHORIZATION_FAILED;
+    }
     if (!api || rq.version < api->min || rq.version > api->max) {
         if (api && api->key == 18)
             api_versions_fallback(&w);

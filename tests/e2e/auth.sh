@@ -88,6 +88,29 @@ check "kafka: a wrong key is refused" '! "${K[@]}" -X sasl.username=reader -X "s
 check "kafka: a key under another name is refused" '! "${K[@]}" -X sasl.username=reader -X "sasl.password=$WK" -L >/dev/null 2>&1'
 check "kafka: the read key may not produce" '! (echo x | "${K[@]}" -X sasl.username=reader -X "sasl.password=$RK" -X message.timeout.ms=3000 -P -t weather) >/dev/null 2>&1'
 check "... its reason logged" 'grep "Produce: key reader lacks the write role" "$T/up.log" >/dev/null'
+denied() { # the read key producing gets TOPIC_AUTHORIZATION_FAILED (29), and that connection still fetches
+    /usr/bin/python3 - "$KPORT" "$RK" <<'PY'
+import sys
+from confluent_kafka import Consumer, KafkaError, Producer
+port, key = sys.argv[1:]
+conf = {"bootstrap.servers": "127.0.0.1:" + port, "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanisms": "PLAIN", "sasl.username": "reader", "sasl.password": key}
+p = Producer(dict(conf, **{"message.timeout.ms": 4000, "retries": 0}))
+errs = []
+p.produce("weather", b"x", on_delivery=lambda e, m: errs.append(e))
+p.flush(8)
+assert len(errs) == 1 and errs[0] is not None, errs
+assert errs[0].code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, errs[0]
+c = Consumer(dict(conf, **{"group.id": "auth-e2e", "auto.offset.reset": "earliest"}))
+from confluent_kafka import TopicPartition
+c.assign([TopicPartition("weather", 0, 0)])
+m = c.poll(8)
+assert m is not None and m.error() is None and m.value(), m and m.error()
+c.close()
+PY
+}
+check "kafka: the read key producing gets TOPIC_AUTHORIZATION_FAILED; fetching still works" denied
+check "... and the connection is not closed for it" '! grep "lacks the write role: closing" "$T/up.log" >/dev/null && grep "Produce: key reader lacks the write role: TOPIC_AUTHORIZATION_FAILED" "$T/up.log" >/dev/null'
 create() { # user key topic: CreateTopics through the Kafka admin API
     /usr/bin/python3 - "$KPORT" "$1" "$2" "$3" <<'PY'
 import sys
