@@ -61,6 +61,14 @@ async function until(what, fn, ms) {
   }
 }
 
+// Closes the browser, stops floe up and removes its directory.
+async function stop(browser, up, dir) {
+  if (browser) await browser.close();
+  up.kill('SIGTERM');
+  await new Promise((r) => up.on('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}
+
 test('dashboard and console in headless chromium', { skip: !existsSync(CHROMIUM) && 'no chromium' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'floe-pages-'));
   const shots = join(dirname(FLOE), 'artifacts', 'pages');
@@ -159,10 +167,7 @@ test('dashboard and console in headless chromium', { skip: !existsSync(CHROMIUM)
 
     assert.deepEqual(errors, []);
   } finally {
-    if (browser) await browser.close();
-    up.kill('SIGTERM');
-    await new Promise((r) => up.on('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await stop(browser, up, dir);
   }
 });
 
@@ -215,9 +220,6 @@ test('with auth: the dashboard asks for a key, then draws', { skip: !existsSync(
     assert.ok(urls.every((u) => !u.includes(rk)), 'no key in a URL');
     assert.deepEqual(errors, []);
   } finally {
-    if (browser) await browser.close();
-    up.kill('SIGTERM');
-    await new Promise((r) => up.on('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await stop(browser, up, dir);
   }
 });
