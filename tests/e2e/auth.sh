@@ -111,6 +111,25 @@ PY
 }
 check "kafka: the read key producing gets TOPIC_AUTHORIZATION_FAILED; fetching still works" denied
 check "... and the connection is not closed for it" '! grep "lacks the write role: closing" "$T/up.log" >/dev/null && grep "Produce: key reader lacks the write role: TOPIC_AUTHORIZATION_FAILED" "$T/up.log" >/dev/null'
+group_denied() { # the write key in a consumer group gets GROUP_AUTHORIZATION_FAILED (30)
+    /usr/bin/python3 - "$KPORT" "$WK" <<'PY'
+import sys, time
+from confluent_kafka import Consumer, KafkaError
+port, key = sys.argv[1:]
+c = Consumer({"bootstrap.servers": "127.0.0.1:" + port, "security.protocol": "SASL_PLAINTEXT",
+              "sasl.mechanisms": "PLAIN", "sasl.username": "writer", "sasl.password": key,
+              "group.id": "auth-e2e-w", "auto.offset.reset": "earliest"})
+c.subscribe(["weather"])
+end, got = time.time() + 10, None
+while time.time() < end and got is None:
+    m = c.poll(1)
+    if m is not None and m.error() is not None:
+        got = m.error().code()
+c.close()
+assert got == KafkaError.GROUP_AUTHORIZATION_FAILED, got
+PY
+}
+check "kafka: the write key joining a group gets GROUP_AUTHORIZATION_FAILED" group_denied
 create() { # user key topic: CreateTopics through the Kafka admin API
     /usr/bin/python3 - "$KPORT" "$1" "$2" "$3" <<'PY'
 import sys

@@ -159,7 +159,8 @@ static void test_metadata_autocreate(void **state) {
 }
 
 /* A key without the write role: Produce answers TOPIC_AUTHORIZATION_FAILED
- * (29) for the partition and stores nothing; an admin API still closes. */
+ * (29) for the partition and stores nothing; a group API answers
+ * GROUP_AUTHORIZATION_FAILED (30); an admin API still closes. */
 static void test_produce_denied(void **state) {
     (void)state;
     /* v3: transactional id null, acks 1, timeout, [{"d1", [{0, empty records}]}] */
@@ -182,6 +183,14 @@ static void test_produce_denied(void **state) {
     assert_int_equal(fl_log_topic_describe(lg, "d1", &np, NULL, NULL, 0, &err), FL_ERR_NOTFOUND);
     n = req(r, 19, 0, false, NULL, 0); /* CreateTopics needs admin */
     assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &sess, &err), FL_ERR_CORRUPT);
+    /* a write key in a group API: Heartbeat v0 {"g", generation 1, "m"} gets
+     * GROUP_AUTHORIZATION_FAILED (30) */
+    static const uint8_t hb[] = {0, 1, 'g', 0, 0, 0, 1, 0, 1, 'm'};
+    sess.grants = FL_AUTH_WRITE;
+    n = req(r, 12, 0, false, hb, sizeof(hb));
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &sess, &err), FL_OK);
+    assert_int_equal(out.len, 10);
+    assert_int_equal(out.data[8] << 8 | out.data[9], 30);
     fl_buf_fini(&out);
 }
 
