@@ -267,6 +267,9 @@ static int16_t denied_code(int16_t key) {
     case 0:
     case 1:
     case 2: /* Produce, Fetch, ListOffsets: per partition */
+    case 19:
+    case 20:
+    case 37: /* CreateTopics, DeleteTopics, CreatePartitions: per topic */
         return FL_KAFKA_TOPIC_AUTHORIZATION_FAILED;
     case 8:
     case 9:
@@ -305,9 +308,9 @@ fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl
         return fl_errf(err, FL_ERR_CORRUPT, "API %d before SASL authentication", rq.key);
     /* an auth: key's role (kafka.users have every grant): Produce, Fetch
      * and ListOffsets answer TOPIC_AUTHORIZATION_FAILED for each
-     * partition, the group APIs GROUP_AUTHORIZATION_FAILED, and the
-     * connection stays; any other API the role does not allow closes the
-     * connection. The reason goes to floe's log. */
+     * partition, the topic admin APIs it for each topic, the group APIs
+     * GROUP_AUTHORIZATION_FAILED, and the connection stays; any other API the role does not allow
+     * closes the connection. The reason goes to floe's log. */
     if (api && sess && sess->authenticated && (sess->grants & api->grants) != api->grants) {
         const char *role = api->grants & FL_AUTH_ADMIN   ? "admin"
                            : api->grants & FL_AUTH_WRITE ? "write"

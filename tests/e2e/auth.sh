@@ -144,7 +144,7 @@ except Exception as e:
     print(e, file=sys.stderr); sys.exit(1)
 PY
 }
-check "kafka: the write key may not create a topic" '! create writer "$WK" t_w 2>/dev/null'
+check "kafka: the write key may not create a topic: TOPIC_AUTHORIZATION_FAILED" '! create writer "$WK" t_w 2>"$T/cw.err" && grep TOPIC_AUTHORIZATION_FAILED "$T/cw.err" >/dev/null'
 check "kafka: the admin key creates one" 'create ops "$AK" t_admin'
 
 kill -INT "$pid"; check "floe up exits 0" 'wait "$pid"'; pid=

@@ -160,7 +160,7 @@ static void test_metadata_autocreate(void **state) {
 
 /* A key without the write role: Produce answers TOPIC_AUTHORIZATION_FAILED
  * (29) for the partition and stores nothing; a group API answers
- * GROUP_AUTHORIZATION_FAILED (30); an admin API still closes. */
+ * GROUP_AUTHORIZATION_FAILED (30); InitProducerId still closes. */
 static void test_produce_denied(void **state) {
     (void)state;
     /* v3: transactional id null, acks 1, timeout, [{"d1", [{0, empty records}]}] */
@@ -181,7 +181,7 @@ static void test_produce_denied(void **state) {
                            18));
     int np;
     assert_int_equal(fl_log_topic_describe(lg, "d1", &np, NULL, NULL, 0, &err), FL_ERR_NOTFOUND);
-    n = req(r, 19, 0, false, NULL, 0); /* CreateTopics needs admin */
+    n = req(r, 22, 0, false, NULL, 0); /* InitProducerId needs write: still closes */
     assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &sess, &err), FL_ERR_CORRUPT);
     /* a write key in a group API: Heartbeat v0 {"g", generation 1, "m"} gets
      * GROUP_AUTHORIZATION_FAILED (30) */
