@@ -151,6 +151,12 @@ static void test_metadata_autocreate(void **state) {
     assert_int_equal(fl_log_topic_describe(lg, "m1", &np, NULL, NULL, 0, &err), FL_ERR_NOTFOUND);
     assert_non_null(memmem(out.data, out.len, "\x00\x03\x03m1", 5)); /* UNKNOWN_TOPIC, "m1" */
     body[b - 3] = 1;                                                 /* auto-create on */
+    /* a key without the write role may not create: TOPIC_AUTHORIZATION_FAILED */
+    struct fl_kafka_session sess = {.authenticated = true, .grants = FL_AUTH_READ};
+    n = req(r, 3, 12, true, body, b);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &sess, &err), FL_OK);
+    assert_int_equal(fl_log_topic_describe(lg, "m1", &np, NULL, NULL, 0, &err), FL_ERR_NOTFOUND);
+    assert_non_null(memmem(out.data, out.len, "\x00\x1d\x03m1", 5));
     n = req(r, 3, 12, true, body, b);
     assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     assert_int_equal(fl_log_topic_describe(lg, "m1", &np, NULL, NULL, 0, &err), FL_OK);
