@@ -7,11 +7,51 @@ const floeCharts = (() => {
   const COLORS = ['#60a5fa', '#f472b6', '#34d399', '#fbbf24', '#a78bfa', '#f87171', '#22d3ee',
     '#fb923c', '#a3e635', '#e879f9'];
 
+  // With auth: on, the data routes want a read key: a 401 shows an inline
+  // "API key" field (one for every fetch waiting); the key is kept in
+  // sessionStorage (gone with the tab) and sent as X-API-Key, never in a URL.
+  const KEY = 'floe.apiKey';
+  let asking = null;
+  function askKey(refused) {
+    if (asking) return asking;
+    asking = new Promise((resolve) => {
+      const f = document.createElement('form');
+      f.id = 'key-form';
+      f.className = 'keyform';
+      f.innerHTML = '<label>API key <input id="api-key" type="password" autocomplete="off"></label>' +
+        '<button type="submit">Use key</button><span class="err"></span>';
+      f.querySelector('.err').textContent = refused ? ' That key was refused.' : ' This floe asks for a read key.';
+      f.addEventListener('submit', (e) => {
+        e.preventDefault();
+        const k = f.querySelector('input').value.trim();
+        if (!k) return;
+        sessionStorage.setItem(KEY, k);
+        f.remove();
+        asking = null;
+        resolve();
+      });
+      (document.querySelector('main') || document.body).prepend(f);
+      f.querySelector('input').focus();
+    });
+    return asking;
+  }
+
   async function json(url, opts) {
-    const r = await fetch(url, opts);
-    const body = await r.json();
-    if (!r.ok) throw new Error((body && body.message) || ('HTTP ' + r.status));
-    return body;
+    for (;;) {
+      const key = sessionStorage.getItem(KEY);
+      const o = Object.assign({}, opts);
+      if (key) o.headers = Object.assign({}, opts && opts.headers, { 'X-API-Key': key });
+      const r = await fetch(url, o);
+      if (r.status === 401) {
+        if (key && sessionStorage.getItem(KEY) !== key) continue; // a newer key came meanwhile
+        sessionStorage.removeItem(KEY);
+        await askKey(!!key);
+        continue;
+      }
+      const body = await r.json();
+      if (!r.ok) throw new Error((body && body.message) || ('HTTP ' + r.status));
+      return body;
+    }
   }
 
   const axis = { stroke: '#94a3b8', grid: { stroke: 'rgba(148,163,184,.15)' },

@@ -53,6 +53,9 @@ static bool config_set(struct fl_log_topic_config *c, struct fl_kafka_str key,
     return true;
 }
 
+/* the message of a topic a key's role may not change (kafka.c sets rq->denied) */
+#define DENIED_MSG "the key lacks the admin role"
+
 struct create {
     char name[FL_KAFKA_TOPIC_MAX + 1];
     struct fl_kafka_str shown;
@@ -125,6 +128,10 @@ fl_err_t fl_kafka_create_topics(struct fl_kafka *k, struct fl_kafka_req *rq, str
         struct create c = {0};
         create_read(k, rq, &topics, &c);
         struct fl_error err = {0};
+        if (rq->denied) {
+            c.code = rq->denied;
+            c.msg = DENIED_MSG;
+        }
         if (!c.code && !validate_only) {
             fl_err_t rc = fl_log_topic_create(k->log, c.name, &c.cfg, &err);
             c.code = rc == FL_ERR_EXISTS    ? FL_KAFKA_TOPIC_ALREADY_EXISTS
@@ -170,7 +177,10 @@ fl_err_t fl_kafka_delete_topics(struct fl_kafka *k, struct fl_kafka_req *rq, str
         char name[FL_KAFKA_TOPIC_MAX + 1];
         struct fl_error err = {0};
         int16_t code = FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
-        if (fl_kafka_str_copy(s, name, sizeof(name))) {
+        if (rq->denied) {
+            code = rq->denied;
+            snprintf(err.msg, sizeof(err.msg), "%s", DENIED_MSG);
+        } else if (fl_kafka_str_copy(s, name, sizeof(name))) {
             fl_err_t rc = fl_log_topic_delete(k->log, name, &err);
             code = rc == FL_OK             ? FL_KAFKA_NONE
                    : rc == FL_ERR_NOTFOUND ? FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION
@@ -258,8 +268,8 @@ fl_err_t fl_kafka_create_partitions(struct fl_kafka *k, struct fl_kafka_req *rq,
         struct grow g;
         grow_read(&topics, flex, &g);
         struct fl_error err = {0};
-        const char *msg;
-        int16_t code = grow_apply(k, &g, validate_only, &err, &msg);
+        const char *msg = DENIED_MSG;
+        int16_t code = rq->denied ? rq->denied : grow_apply(k, &g, validate_only, &err, &msg);
         fl_kafka_wr_kstr(w, flex, g.shown);
         fl_kafka_wr_i16(w, code);
         fl_kafka_wr_str(w, flex, code ? msg : NULL);

@@ -49,7 +49,14 @@ static void write_topic(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl_k
                         const char *name, const uint8_t *asked_id, int16_t code, bool create) {
     int16_t v = rq->version;
     int np = 0;
-    if (!code && name) code = fl_kafka_topic_partitions(k, name, create, &np);
+    /* auto-create is a write: a key without the write role gets
+     * TOPIC_AUTHORIZATION_FAILED for a topic it would have created */
+    const struct fl_kafka_session *sess = rq->sess;
+    bool may_create = create && !(sess && sess->authenticated && !(sess->grants & FL_AUTH_WRITE));
+    if (!code && name) code = fl_kafka_topic_partitions(k, name, may_create, &np);
+    if (code == FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION && create && !may_create &&
+        k->cfg.auto_create_topics)
+        code = FL_KAFKA_TOPIC_AUTHORIZATION_FAILED;
     if (code) np = 0;
     fl_kafka_wr_i16(w, code);
     fl_kafka_wr_str(w, rq->flex, name || v >= 12 ? name : ""); /* nullable from v12 */

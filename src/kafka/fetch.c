@@ -180,7 +180,9 @@ static int64_t write_reply(struct fl_kafka *k, struct fl_kafka_req *rq, struct f
             fl_kafka_wr_uuid(w, t->id);
         int nparts = 0;
         struct fl_log_partition_info *info = NULL;
-        int16_t tcode = t->code ? t->code : fl_kafka_topic_info(k, t->name, &nparts, &info);
+        int16_t tcode = rq->denied ? rq->denied
+                        : t->code  ? t->code
+                                   : fl_kafka_topic_info(k, t->name, &nparts, &info);
         fl_kafka_wr_array(w, flex, t->nparts);
         for (int32_t j = 0; j < t->nparts; j++) {
             const struct fpart *p = &t->parts[j];

@@ -433,9 +433,9 @@ fl_err_t fl_kafka_join_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct
     char *member_id = NULL;
     pthread_mutex_lock(&gs->lock);
     int64_t now = fl_time_mono_us();
-    struct group *g = j.group.len > 0 ? group_get(gs, j.group) : NULL;
+    struct group *g = !rq->denied && j.group.len > 0 ? group_get(gs, j.group) : NULL;
     struct member *m = NULL;
-    int16_t code = !g ? FL_KAFKA_INVALID_GROUP_ID : FL_KAFKA_NONE;
+    int16_t code = rq->denied ? rq->denied : !g ? FL_KAFKA_INVALID_GROUP_ID : FL_KAFKA_NONE;
     if (g) expire(gs, g, now);
     if (!code) code = join_member(rq, &j, g, &member_id, &m);
     if (!code) {
@@ -523,9 +523,9 @@ fl_err_t fl_kafka_sync_group(struct fl_kafka *k, struct fl_kafka_req *rq, struct
     if (rd->bad) return FL_ERR_CORRUPT;
     struct fl_kafka_groups *gs = groups_of(k);
     pthread_mutex_lock(&gs->lock);
-    struct group *g;
-    struct member *m;
-    int16_t code = member_check(gs, group, member, gen, &g, &m);
+    struct group *g = NULL;
+    struct member *m = NULL;
+    int16_t code = rq->denied ? rq->denied : member_check(gs, group, member, gen, &g, &m);
     if (!code && g->state == COMPLETING && g->leader && str_eq(member, g->leader)) {
         (void)fl_kafka_rd_array(&assigns, flex, 6);
         for (int32_t i = 0; i < n; i++) {
@@ -578,7 +578,7 @@ fl_err_t fl_kafka_heartbeat(struct fl_kafka *k, struct fl_kafka_req *rq, struct 
     pthread_mutex_lock(&gs->lock);
     struct group *g;
     struct member *m;
-    int16_t code = member_check(gs, group, member, gen, &g, &m);
+    int16_t code = rq->denied ? rq->denied : member_check(gs, group, member, gen, &g, &m);
     pthread_mutex_unlock(&gs->lock);
     if (rq->version >= 1) fl_kafka_wr_i32(w, 0);
     fl_kafka_wr_i16(w, code);
@@ -610,11 +610,11 @@ fl_err_t fl_kafka_leave_group(struct fl_kafka *k, struct fl_kafka_req *rq, struc
     struct fl_kafka_groups *gs = groups_of(k);
     int16_t codes[MEMBERS_MAX];
     pthread_mutex_lock(&gs->lock);
-    struct group *g = group_find(gs, group);
-    int16_t code = FL_KAFKA_NONE;
+    struct group *g = rq->denied ? NULL : group_find(gs, group);
+    int16_t code = rq->denied;
     for (int32_t i = 0; i < n; i++) {
         int at = g ? member_index(g, ids[i]) : -1;
-        codes[i] = at < 0 ? FL_KAFKA_UNKNOWN_MEMBER_ID : FL_KAFKA_NONE;
+        codes[i] = rq->denied ? rq->denied : at < 0 ? FL_KAFKA_UNKNOWN_MEMBER_ID : FL_KAFKA_NONE;
         if (at >= 0) member_remove(gs, g, at, fl_time_mono_us());
     }
     pthread_mutex_unlock(&gs->lock);
@@ -639,7 +639,7 @@ fl_err_t fl_kafka_leave_group(struct fl_kafka *k, struct fl_kafka_req *rq, struc
 static void describe_one(struct fl_kafka_req *rq, struct fl_kafka_wr *w, struct fl_kafka_str id,
                          const struct group *g) {
     bool flex = rq->flex;
-    fl_kafka_wr_i16(w, FL_KAFKA_NONE);
+    fl_kafka_wr_i16(w, rq->denied);
     fl_kafka_wr_kstr(w, flex, id);
     fl_kafka_wr_str(w, flex, g ? STATE_NAMES[g->state] : "Dead");
     fl_kafka_wr_str(w, flex, g && g->ptype ? g->ptype : "");
@@ -676,7 +676,7 @@ fl_err_t fl_kafka_describe_groups(struct fl_kafka *k, struct fl_kafka_req *rq,
     pthread_mutex_lock(&gs->lock);
     for (int32_t i = 0; i < n; i++) {
         struct fl_kafka_str id = fl_kafka_rd_str(&names, flex);
-        struct group *g = group_find(gs, id);
+        struct group *g = rq->denied ? NULL : group_find(gs, id);
         if (g) expire(gs, g, fl_time_mono_us());
         describe_one(rq, w, id, g);
     }

@@ -18,6 +18,7 @@
  */
 #include "kafka/kafka_int.h"
 
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/time.h"
 
@@ -260,6 +261,29 @@ void fl_kafka_waits_fini(struct fl_kafka_waits *waits) {
     memset(waits, 0, sizeof(*waits));
 }
 
+/* What an API answers a key whose role lacks it; 0: the connection closes. */
+static int16_t denied_code(int16_t key) {
+    switch (key) {
+    case 0:
+    case 1:
+    case 2: /* Produce, Fetch, ListOffsets: per partition */
+    case 19:
+    case 20:
+    case 37: /* CreateTopics, DeleteTopics, CreatePartitions: per topic */
+        return FL_KAFKA_TOPIC_AUTHORIZATION_FAILED;
+    case 8:
+    case 9:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 15: /* the group APIs */
+        return FL_KAFKA_GROUP_AUTHORIZATION_FAILED;
+    default:
+        return 0;
+    }
+}
+
 fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl_buf *out,
                          struct fl_kafka_waits *waits, struct fl_kafka_session *sess,
                          struct fl_error *err) {
@@ -282,14 +306,23 @@ fl_err_t fl_kafka_handle(struct fl_kafka *k, uint8_t *req, size_t len, struct fl
     if (fl_kafka_sasl_on(k) && sess && !sess->authenticated && rq.key != 18 && rq.key != 17 &&
         rq.key != 36)
         return fl_errf(err, FL_ERR_CORRUPT, "API %d before SASL authentication", rq.key);
-    /* an auth: key's role (kafka.users have every grant): a request it
-     * does not allow closes the connection, its reason in floe's log */
-    if (api && sess && sess->authenticated && (sess->grants & api->grants) != api->grants)
-        return fl_errf(err, FL_ERR_CORRUPT, "%s: key %.100s lacks the %s role", api->name,
-                       sess->key_name,
-                       api->grants & FL_AUTH_ADMIN   ? "admin"
-                       : api->grants & FL_AUTH_WRITE ? "write"
-                                                     : "read");
+    /* an auth: key's role (kafka.users have every grant): Produce, Fetch
+     * and ListOffsets answer TOPIC_AUTHORIZATION_FAILED for each
+     * partition, the topic admin APIs it for each topic, the group APIs
+     * GROUP_AUTHORIZATION_FAILED, and the connection stays; any other API the role does not allow
+     * closes the connection. The reason goes to floe's log. */
+    if (api && sess && sess->authenticated && (sess->grants & api->grants) != api->grants) {
+        const char *role = api->grants & FL_AUTH_ADMIN   ? "admin"
+                           : api->grants & FL_AUTH_WRITE ? "write"
+                                                         : "read";
+        rq.denied = denied_code(api->key);
+        if (!rq.denied)
+            return fl_errf(err, FL_ERR_CORRUPT, "%s: key %.100s lacks the %s role", api->name,
+                           sess->key_name, role);
+        fl_warn("kafka: %s: key %.100s lacks the %s role: %s_AUTHORIZATION_FAILED", api->name,
+                sess->key_name, role,
+                rq.denied == FL_KAFKA_GROUP_AUTHORIZATION_FAILED ? "GROUP" : "TOPIC");
+    }
     if (!api || rq.version < api->min || rq.version > api->max) {
         if (api && api->key == 18)
             api_versions_fallback(&w);

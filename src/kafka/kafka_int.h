@@ -36,6 +36,8 @@ enum {
     FL_KAFKA_UNKNOWN_MEMBER_ID = 25,
     FL_KAFKA_INVALID_SESSION_TIMEOUT = 26,
     FL_KAFKA_REBALANCE_IN_PROGRESS = 27,
+    FL_KAFKA_TOPIC_AUTHORIZATION_FAILED = 29,
+    FL_KAFKA_GROUP_AUTHORIZATION_FAILED = 30,
     FL_KAFKA_UNSUPPORTED_SASL_MECHANISM = 33,
     FL_KAFKA_ILLEGAL_SASL_STATE = 34,
     FL_KAFKA_UNSUPPORTED_VERSION = 35,
@@ -89,6 +91,7 @@ struct fl_kafka_req {
     bool no_reply;                 /* set by Produce with acks 0 */
     struct fl_kafka_waits *waits;  /* NULL: Produce waits for durability itself */
     struct fl_kafka_session *sess; /* NULL: a trusted caller */
+    int16_t denied; /* nonzero: the key lacks the API's role; every topic or group answers this */
 };
 
 /* Reads the request body at rd and writes the response body to w.

@@ -70,8 +70,9 @@ fl_err_t fl_kafka_list_offsets(struct fl_kafka *k, struct fl_kafka_req *rq, stru
         if (np < 0) return FL_ERR_CORRUPT;
         int nparts = 0;
         struct fl_log_partition_info *info = NULL;
-        int16_t tcode =
-            named ? fl_kafka_topic_info(k, name, &nparts, &info) : FL_KAFKA_INVALID_TOPIC_EXCEPTION;
+        int16_t tcode = rq->denied ? rq->denied
+                        : named    ? fl_kafka_topic_info(k, name, &nparts, &info)
+                                   : FL_KAFKA_INVALID_TOPIC_EXCEPTION;
         for (int32_t i = 0; i < np; i++) {
             int32_t part = fl_kafka_rd_i32(rd);
             if (v >= 4) (void)fl_kafka_rd_i32(rd); /* current leader epoch */

@@ -32,7 +32,8 @@ fl_err_t fl_kafka_offset_commit(struct fl_kafka *k, struct fl_kafka_req *rq, str
     int32_t nt = fl_kafka_rd_array(rd, flex, 2);
     if (rd->bad) return FL_ERR_CORRUPT;
     char gname[GROUP_NAME_MAX + 1];
-    int16_t gcode = !fl_kafka_str_copy(group, gname, sizeof(gname))
+    int16_t gcode = rq->denied ? rq->denied
+                    : !fl_kafka_str_copy(group, gname, sizeof(gname))
                         ? FL_KAFKA_INVALID_GROUP_ID
                         : fl_kafka_group_check(k, group, member, gen);
     if (v >= 3) fl_kafka_wr_i32(w, 0);
@@ -87,13 +88,14 @@ fl_err_t fl_kafka_offset_fetch(struct fl_kafka *k, struct fl_kafka_req *rq, stru
             int32_t part = fl_kafka_rd_i32(rd);
             int64_t offset = -1;
             struct fl_error err = {0};
-            if (gok && named && fl_log_offset_fetch(k->log, gname, name, part, &offset, &err))
+            if (!rq->denied && gok && named &&
+                fl_log_offset_fetch(k->log, gname, name, part, &offset, &err))
                 offset = -1; /* never committed */
             fl_kafka_wr_i32(w, part);
             fl_kafka_wr_i64(w, offset);
             if (v >= 5) fl_kafka_wr_i32(w, -1); /* leader epoch */
             fl_kafka_wr_str(w, flex, NULL);     /* metadata */
-            fl_kafka_wr_i16(w, FL_KAFKA_NONE);
+            fl_kafka_wr_i16(w, rq->denied);
             fl_kafka_wr_tags(w, flex);
         }
         fl_kafka_rd_tags(rd, flex);
@@ -101,7 +103,10 @@ fl_err_t fl_kafka_offset_fetch(struct fl_kafka *k, struct fl_kafka_req *rq, stru
     }
     if (v >= 7) (void)fl_kafka_rd_i8(rd); /* require stable: every offset is stable */
     fl_kafka_rd_tags(rd, flex);
-    if (v >= 2) fl_kafka_wr_i16(w, gok ? FL_KAFKA_NONE : FL_KAFKA_INVALID_GROUP_ID);
+    if (v >= 2)
+        fl_kafka_wr_i16(w, rq->denied ? rq->denied
+                           : gok      ? FL_KAFKA_NONE
+                                      : FL_KAFKA_INVALID_GROUP_ID);
     fl_kafka_wr_tags(w, flex);
     return rd->bad ? FL_ERR_CORRUPT : FL_OK;
 }

@@ -137,9 +137,10 @@ fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl
         int32_t np = fl_kafka_topic_head(rd, w, flex, 8, name, &named);
         if (np < 0) return FL_ERR_CORRUPT;
         int parts = 0;
-        int16_t tcode = !acks_ok ? FL_KAFKA_INVALID_REQUIRED_ACKS
-                        : !named ? FL_KAFKA_INVALID_TOPIC_EXCEPTION
-                                 : FL_KAFKA_NONE;
+        int16_t tcode = rq->denied ? rq->denied
+                        : !acks_ok ? FL_KAFKA_INVALID_REQUIRED_ACKS
+                        : !named   ? FL_KAFKA_INVALID_TOPIC_EXCEPTION
+                                   : FL_KAFKA_NONE;
         if (!tcode) tcode = fl_kafka_topic_partitions(k, name, true, &parts);
         for (int32_t i = 0; i < np; i++) {
             int32_t part = fl_kafka_rd_i32(rd);

@@ -88,6 +88,48 @@ check "kafka: a wrong key is refused" '! "${K[@]}" -X sasl.username=reader -X "s
 check "kafka: a key under another name is refused" '! "${K[@]}" -X sasl.username=reader -X "sasl.password=$WK" -L >/dev/null 2>&1'
 check "kafka: the read key may not produce" '! (echo x | "${K[@]}" -X sasl.username=reader -X "sasl.password=$RK" -X message.timeout.ms=3000 -P -t weather) >/dev/null 2>&1'
 check "... its reason logged" 'grep "Produce: key reader lacks the write role" "$T/up.log" >/dev/null'
+denied() { # the read key producing gets TOPIC_AUTHORIZATION_FAILED (29), and that connection still fetches
+    /usr/bin/python3 - "$KPORT" "$RK" <<'PY'
+import sys
+from confluent_kafka import Consumer, KafkaError, Producer
+port, key = sys.argv[1:]
+conf = {"bootstrap.servers": "127.0.0.1:" + port, "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanisms": "PLAIN", "sasl.username": "reader", "sasl.password": key}
+p = Producer(dict(conf, **{"message.timeout.ms": 4000, "retries": 0}))
+errs = []
+p.produce("weather", b"x", on_delivery=lambda e, m: errs.append(e))
+p.flush(8)
+assert len(errs) == 1 and errs[0] is not None, errs
+assert errs[0].code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, errs[0]
+c = Consumer(dict(conf, **{"group.id": "auth-e2e", "auto.offset.reset": "earliest"}))
+from confluent_kafka import TopicPartition
+c.assign([TopicPartition("weather", 0, 0)])
+m = c.poll(8)
+assert m is not None and m.error() is None and m.value(), m and m.error()
+c.close()
+PY
+}
+check "kafka: the read key producing gets TOPIC_AUTHORIZATION_FAILED; fetching still works" denied
+check "... and the connection is not closed for it" '! grep "lacks the write role: closing" "$T/up.log" >/dev/null && grep "Produce: key reader lacks the write role: TOPIC_AUTHORIZATION_FAILED" "$T/up.log" >/dev/null'
+group_denied() { # the write key in a consumer group gets GROUP_AUTHORIZATION_FAILED (30)
+    /usr/bin/python3 - "$KPORT" "$WK" <<'PY'
+import sys, time
+from confluent_kafka import Consumer, KafkaError
+port, key = sys.argv[1:]
+c = Consumer({"bootstrap.servers": "127.0.0.1:" + port, "security.protocol": "SASL_PLAINTEXT",
+              "sasl.mechanisms": "PLAIN", "sasl.username": "writer", "sasl.password": key,
+              "group.id": "auth-e2e-w", "auto.offset.reset": "earliest"})
+c.subscribe(["weather"])
+end, got = time.time() + 10, None
+while time.time() < end and got is None:
+    m = c.poll(1)
+    if m is not None and m.error() is not None:
+        got = m.error().code()
+c.close()
+assert got == KafkaError.GROUP_AUTHORIZATION_FAILED, got
+PY
+}
+check "kafka: the write key joining a group gets GROUP_AUTHORIZATION_FAILED" group_denied
 create() { # user key topic: CreateTopics through the Kafka admin API
     /usr/bin/python3 - "$KPORT" "$1" "$2" "$3" <<'PY'
 import sys
@@ -102,7 +144,7 @@ except Exception as e:
     print(e, file=sys.stderr); sys.exit(1)
 PY
 }
-check "kafka: the write key may not create a topic" '! create writer "$WK" t_w 2>/dev/null'
+check "kafka: the write key may not create a topic: TOPIC_AUTHORIZATION_FAILED" '! create writer "$WK" t_w 2>"$T/cw.err" && grep TOPIC_AUTHORIZATION_FAILED "$T/cw.err" >/dev/null'
 check "kafka: the admin key creates one" 'create ops "$AK" t_admin'
 
 kill -INT "$pid"; check "floe up exits 0" 'wait "$pid"'; pid=

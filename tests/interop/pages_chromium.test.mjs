@@ -3,11 +3,13 @@
 // draws 10 city charts whose last points equal weather_agg's newest row
 // per city as `floe sql` reads it; a new reading shows within 3 s; the
 // console's tabs load, and its SQL box draws a bar chart for a GROUP BY.
+// With auth: on, the dashboard first shows an API key field; a read key
+// typed there (kept in sessionStorage, sent as X-API-Key) draws the charts.
 // Screenshots go to <build dir>/artifacts/pages/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { freePort, waitUp } from './floe_up.mjs';
@@ -57,6 +59,14 @@ async function until(what, fn, ms) {
     if (Date.now() > end) throw new Error('timed out waiting for ' + what);
     await sleep(100);
   }
+}
+
+// Closes the browser, stops floe up and removes its directory.
+async function stop(browser, up, dir) {
+  if (browser) await browser.close();
+  up.kill('SIGTERM');
+  await new Promise((r) => up.on('exit', r));
+  rmSync(dir, { recursive: true, force: true });
 }
 
 test('dashboard and console in headless chromium', { skip: !existsSync(CHROMIUM) && 'no chromium' }, async () => {
@@ -157,9 +167,59 @@ test('dashboard and console in headless chromium', { skip: !existsSync(CHROMIUM)
 
     assert.deepEqual(errors, []);
   } finally {
-    if (browser) await browser.close();
-    up.kill('SIGTERM');
-    await new Promise((r) => up.on('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await stop(browser, up, dir);
+  }
+});
+
+test('with auth: the dashboard asks for a key, then draws', { skip: !existsSync(CHROMIUM) && 'no chromium' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'floe-pages-auth-'));
+  const rk = 'read-' + process.pid + '-' + Date.now(), wk = 'write-' + process.pid + '-' + Date.now();
+  const hash = (k) => execFileSync(FLOE, ['auth', 'hash'], { input: k, encoding: 'utf8' }).trim();
+  writeFileSync(join(dir, 'floe.yaml'), `auth:\n  keys:\n    - {name: reader, hash: "${hash(rk)}", role: read}\n` +
+    `    - {name: writer, hash: "${hash(wk)}", role: write}\n`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const up = spawn(FLOE, ['up', '--data', join(dir, 'd'), '--listen', `127.0.0.1:${port}`,
+    '--kafka-listen', '127.0.0.1:0', '-c', join(dir, 'floe.yaml')], { stdio: 'ignore' });
+  let browser;
+  try {
+    await waitUp(base);
+    for (const [k, c] of CITIES.entries())
+      assert.equal((await fetch(`${base}/log?city=${encodeURIComponent(c)}&temperature=${50 + k}.5`,
+        { headers: { 'X-API-Key': wk } })).status, 200);
+    assert.equal((await fetch(base + '/api/weather')).status, 401);
+    await until('10 cities in /api/weather', async () => {
+      const r = await (await fetch(base + '/api/weather', { headers: { 'X-API-Key': rk } })).json();
+      return r.cities.length === 10 && Object.values(r.data).every((p) => p.length > 0);
+    }, 15000);
+
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'] });
+    const page = await browser.newPage();
+    const errors = [], urls = [];
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('request', (r) => urls.push(r.url()));
+    page.on('response', (r) => { if (r.status() >= 400 && r.status() !== 401) errors.push(r.status() + ' ' + r.url()); });
+    await page.goto(base + '/dashboard/weather', { waitUntil: 'load' });
+    await page.waitForSelector('#key-form #api-key', { timeout: 15000 });
+    assert.equal(await page.$$eval('.card canvas', (c) => c.length), 0);
+    await page.type('#api-key', rk);
+    await page.click('#key-form button');
+    await page.waitForFunction(() => document.querySelectorAll('.card canvas').length === 10, { timeout: 15000 });
+    assert.equal(await page.$('#key-form'), null);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('floe.apiKey')), rk);
+    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    // the key stays for the tab: the console reads /status without asking again
+    await page.goto(`${base}/console#pipelines`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.body.dataset.loaded === 'pipelines', { timeout: 15000 });
+    assert.equal(await page.$('#key-form'), null);
+    assert.equal(dialogs, 0);
+    assert.ok(urls.every((u) => !u.includes(rk)), 'no key in a URL');
+    assert.deepEqual(errors, []);
+  } finally {
+    await stop(browser, up, dir);
   }
 });

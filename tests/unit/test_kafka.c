@@ -151,10 +151,52 @@ static void test_metadata_autocreate(void **state) {
     assert_int_equal(fl_log_topic_describe(lg, "m1", &np, NULL, NULL, 0, &err), FL_ERR_NOTFOUND);
     assert_non_null(memmem(out.data, out.len, "\x00\x03\x03m1", 5)); /* UNKNOWN_TOPIC, "m1" */
     body[b - 3] = 1;                                                 /* auto-create on */
+    /* a key without the write role may not create: TOPIC_AUTHORIZATION_FAILED */
+    struct fl_kafka_session sess = {.authenticated = true, .grants = FL_AUTH_READ};
+    n = req(r, 3, 12, true, body, b);
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &sess, &err), FL_OK);
+    assert_int_equal(fl_log_topic_describe(lg, "m1", &np, NULL, NULL, 0, &err), FL_ERR_NOTFOUND);
+    assert_non_null(memmem(out.data, out.len, "\x00\x1d\x03m1", 5));
     n = req(r, 3, 12, true, body, b);
     assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, NULL, &err), FL_OK);
     assert_int_equal(fl_log_topic_describe(lg, "m1", &np, NULL, NULL, 0, &err), FL_OK);
     assert_non_null(memmem(out.data, out.len, "\x00\x00\x03m1", 5));
+    fl_buf_fini(&out);
+}
+
+/* A key without the write role: Produce answers TOPIC_AUTHORIZATION_FAILED
+ * (29) for the partition and stores nothing; a group API answers
+ * GROUP_AUTHORIZATION_FAILED (30); InitProducerId still closes. */
+static void test_produce_denied(void **state) {
+    (void)state;
+    /* v3: transactional id null, acks 1, timeout, [{"d1", [{0, empty records}]}] */
+    static const uint8_t body[] = {0xff, 0xff, 0, 1, 0, 0, 0x03, 0xe8, 0, 0, 0, 1, 0, 2,
+                                   'd',  '1',  0, 0, 0, 1, 0,    0,    0, 0, 0, 0, 0, 0};
+    uint8_t r[128];
+    struct fl_buf out;
+    struct fl_error err = {0};
+    struct fl_kafka_session sess = {.authenticated = true, .grants = FL_AUTH_READ};
+    snprintf(sess.key_name, sizeof(sess.key_name), "reader");
+    fl_buf_init(&out, 1 << 20);
+    size_t n = req(r, 0, 3, false, body, sizeof(body));
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &sess, &err), FL_OK);
+    /* topics [1] "d1" partitions [1] partition 0 code 29 */
+    assert_non_null(memmem(out.data, out.len,
+                           "\x00\x00\x00\x01\x00\x02"
+                           "d1\x00\x00\x00\x01\x00\x00\x00\x00\x00\x1d",
+                           18));
+    int np;
+    assert_int_equal(fl_log_topic_describe(lg, "d1", &np, NULL, NULL, 0, &err), FL_ERR_NOTFOUND);
+    n = req(r, 22, 0, false, NULL, 0); /* InitProducerId needs write: still closes */
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &sess, &err), FL_ERR_CORRUPT);
+    /* a write key in a group API: Heartbeat v0 {"g", generation 1, "m"} gets
+     * GROUP_AUTHORIZATION_FAILED (30) */
+    static const uint8_t hb[] = {0, 1, 'g', 0, 0, 0, 1, 0, 1, 'm'};
+    sess.grants = FL_AUTH_WRITE;
+    n = req(r, 12, 0, false, hb, sizeof(hb));
+    assert_int_equal(fl_kafka_handle(kf, r, n, &out, NULL, &sess, &err), FL_OK);
+    assert_int_equal(out.len, 10);
+    assert_int_equal(out.data[8] << 8 | out.data[9], 30);
     fl_buf_fini(&out);
 }
 
@@ -329,6 +371,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_api_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_autocreate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_produce_fetch_flexible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_produce_denied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_partitions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
