@@ -80,6 +80,10 @@ struct eq_delete {
     int nids;
     struct fl_schema *schema; /* of the delete rows */
     struct fl_batch *rows;
+    /* one row: for the open data file, each key column it lacks holds
+     * the value its rows have there (identity partition value,
+     * initial-default or null; eq_missing) */
+    struct fl_batch *miss;
 };
 
 struct fl_ice_scan {
@@ -301,6 +305,7 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
     for (int i = 0; i < sc->neq; i++) {
         fl_free(sc->eq[i].ids);
         fl_batch_free(sc->eq[i].rows);
+        fl_batch_free(sc->eq[i].miss);
         fl_schema_free(sc->eq[i].schema);
     }
     fl_free(sc->eq);
@@ -509,7 +514,15 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                 if (!rc) rc = fl_batch_end_row(ed.rows);
             }
         }
+        /* every key column, in equality_ids order (eq_deleted relies on it) */
+        for (int k = 0; !rc && ed.rows && k < pf->neq; k++)
+            if (k >= ed.rows->ncols || ed.rows->cols[k].field->id != pf->eq_ids[k])
+                rc = fl_errf(err, FL_ERR_CORRUPT,
+                             "equality delete file lacks key column (field id %d)",
+                             (int)pf->eq_ids[k]);
+        if (!rc && ed.rows) rc = fl_batch_new(ed.schema, 1, &ed.miss, err);
         if (rc || !ed.rows) {
+            fl_batch_free(ed.miss);
             fl_free(ed.ids);
             fl_batch_free(ed.rows);
             fl_schema_free(ed.schema);
@@ -692,6 +705,17 @@ static bool pos_deleted(const struct fl_ice_scan *sc, const char *path, int64_t 
     return false;
 }
 
+static double col_double(const struct fl_col *c, size_t r) {
+    if (c->width == 4) {
+        float f;
+        memcpy(&f, c->values + r * 4, 4);
+        return f;
+    }
+    double d;
+    memcpy(&d, c->values + r * 8, 8);
+    return d;
+}
+
 static bool values_equal(const struct fl_col *a, size_t ra, const struct fl_col *b, size_t rb) {
     bool na = fl_col_is_null(a, ra), nb = fl_col_is_null(b, rb);
     if (na || nb) return na && nb;
@@ -700,6 +724,11 @@ static bool values_equal(const struct fl_col *a, size_t ra, const struct fl_col 
         const uint8_t *pa = fl_col_bytes(a, ra, &la), *pb = fl_col_bytes(b, rb, &lb);
         return la == lb && memcmp(pa, pb, la) == 0;
     }
+    bool fa = a->field->type == FL_TYPE_FLOAT || a->field->type == FL_TYPE_DOUBLE;
+    bool fb = b->field->type == FL_TYPE_FLOAT || b->field->type == FL_TYPE_DOUBLE;
+    if (fa && fb && a->width != b->width) /* float vs double after evolution */
+        return col_double(a, ra) == col_double(b, rb);
+    if (fa != fb) return false;
     if (a->width == b->width)
         return memcmp(a->values + ra * a->width, b->values + rb * b->width, a->width) == 0;
     return fl_col_int(a, ra) == fl_col_int(b, rb); /* int vs long after evolution */
@@ -726,20 +755,22 @@ static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batc
     for (int d = 0; d < sc->neq; d++) {
         const struct eq_delete *ed = &sc->eq[d];
         if (ed->seq <= pf->seq || !eq_applies(sc, ed, pf)) continue;
-        int bcol[16];
         int nk = ed->nids; /* 1..16, checked when the delete file was loaded */
-        bool usable = true;
-        for (int k = 0; k < nk; k++) {
-            bcol[k] = -1;
+        const struct fl_col *key[16];
+        size_t krow[16];
+        for (int k = 0; k < nk; k++) { /* the file's column, or eq_missing's value */
+            key[k] = &ed->miss->cols[k];
+            krow[k] = 0;
             for (int c = 0; c < batch->ncols; c++)
-                if (batch->cols[c].field->id == ed->rows->cols[k].field->id) bcol[k] = c;
-            if (bcol[k] < 0) usable = false;
+                if (batch->cols[c].field->id == ed->rows->cols[k].field->id) {
+                    key[k] = &batch->cols[c];
+                    krow[k] = row;
+                }
         }
-        if (!usable) continue;
         for (size_t r = 0; r < ed->rows->nrows; r++) {
             bool all = true;
             for (int k = 0; k < nk && all; k++)
-                all = values_equal(&batch->cols[bcol[k]], row, &ed->rows->cols[k], r);
+                all = values_equal(key[k], krow[k], &ed->rows->cols[k], r);
             if (all) return true;
         }
     }
@@ -773,6 +804,50 @@ static fl_err_t col_append_pval(struct fl_col *col, const struct fl_ice_pval *v)
         }
         return fl_col_append_i64(col, v->i64);
     }
+}
+
+/* Fills each equality delete's miss row for data file pf (its schema
+ * fs): a key column fs lacks holds, in every row of the file, pf's
+ * identity partition value of that column, else the column's
+ * initial-default, else null (format/spec.md: a column a data file
+ * lacks reads as its default or null), so deletes on it still apply. */
+static fl_err_t eq_missing(struct fl_ice_scan *sc, const struct plan_file *pf,
+                           const struct fl_schema *fs, struct fl_error *err) {
+    const struct fl_ice_spec *fspec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
+    fl_err_t rc = FL_OK;
+    for (int d = 0; d < sc->neq && !rc; d++) {
+        struct eq_delete *ed = &sc->eq[d];
+        fl_batch_reset(ed->miss);
+        for (int k = 0; k < ed->nids && !rc; k++) {
+            struct fl_col *mc = &ed->miss->cols[k];
+            int32_t id = ed->ids[k];
+            if (fl_schema_index_by_id(fs, id) >= 0) {
+                rc = fl_col_append_null(mc); /* not used: the file has it */
+                continue;
+            }
+            const struct fl_ice_pval *pv = NULL;
+            for (int j = 0; fspec && j < fspec->nfields && j < pf->npart; j++)
+                if (fspec->fields[j].source_id == id &&
+                    fspec->fields[j].transform.kind == FL_ICE_XF_IDENTITY)
+                    pv = &pf->part[j];
+            int c = fl_schema_index_by_id(sc->schema, id);
+            const struct fl_col *dc = c >= 0 && sc->defaults ? &sc->defaults->cols[c] : NULL;
+            if (pv)
+                rc = col_append_pval(mc, pv);
+            else if (!dc || fl_col_is_null(dc, 0))
+                rc = fl_col_append_null(mc);
+            else if (dc->field->type == mc->field->type)
+                rc = fl_col_append_from(mc, dc, 0);
+            else
+                rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                             "data file %s lacks equality delete key %s, whose initial-default "
+                             "has another type than the delete file's column",
+                             pf->path, mc->field->name);
+        }
+        if (!rc && fl_batch_end_row(ed->miss))
+            rc = fl_errf(err, FL_ERR_INVALID, "equality delete keys of data file %s", pf->path);
+    }
+    return rc;
 }
 
 /* Opens data file i with the projection of the output schema it has. */
@@ -847,6 +922,7 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     }
     rc = fl_ice_file_reader_project_ids(sc->r, ids, nids, err);
     fl_free(ids);
+    if (!rc) rc = eq_missing(sc, pf, fs, err);
     /* nested values take the table's member names and members (by id) */
     for (int c = 0; c < sc->schema->nfields && !rc; c++)
         if (sc->map[c] >= 0 && !fl_type_is_primitive(sc->schema->fields[c].type) &&

@@ -453,12 +453,59 @@ static void test_files_outside_location(void **state) {
     pipe_env_close(&e);
 }
 
+/* Where locate puts path for tbl: "KEY" under the store, "ROOT|KEY"
+ * elsewhere, "error: ..." when refused. */
+static const char *located(struct fl_ice_table *tbl, const char *path) {
+    static char out[1200];
+    char root[512], key[512];
+    struct fl_error err = {0};
+    if (fl_ice_table_locate(tbl, path, root, sizeof(root), key, sizeof(key), &err))
+        snprintf(out, sizeof(out), "error: %s", err.msg);
+    else
+        snprintf(out, sizeof(out), "%s%s%s", root, root[0] ? "|" : "", key);
+    return out;
+}
+
+/* A table read from another folder than its recorded location (copied
+ * with its neighbours, as Impala's test tables are): a path outside the
+ * location that shares a folder with it is read at the same place
+ * relative to the table's folder, when the names between match. */
+static void test_moved_table_paths(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-scanfmt", AVRO_TABLE);
+    struct fl_ice_table *tbl = table_new(&e, "t");
+    const char *own = tbl->meta->location;
+    tbl->meta->location = "/test-warehouse/ice/t"; /* as Impala wrote it */
+    assert_string_equal(located(tbl, "/test-warehouse/ice/t/data/a.parquet"),
+                        "db/t/data/a.parquet");
+    assert_string_equal(located(tbl, "/test-warehouse/ice/t_data01/c=1/a.parquet"),
+                        "db/t_data01/c=1/a.parquet");
+    assert_string_equal(located(tbl, "hdfs://nn:8020/test-warehouse/ice/t_data02/a.parquet"),
+                        "db/t_data02/a.parquet");
+    /* "ice/t" is not "db/t": read where the path says */
+    assert_string_equal(located(tbl, "/test-warehouse/other/a.parquet"),
+                        "file:///|test-warehouse/other/a.parquet");
+    assert_non_null(
+        strstr(located(tbl, "/test-warehouse/ice/x/../../../../etc/passwd"), "error: "));
+    tbl->meta->location = "/test-warehouse/db/t"; /* two names match: up to the warehouse */
+    assert_string_equal(located(tbl, "/test-warehouse/x/a.parquet"), "x/a.parquet");
+    assert_string_equal(located(tbl, "/srv/a.parquet"), "file:///|srv/a.parquet");
+    tbl->meta->location = own; /* not moved: paths outside are read where they are */
+    char path[512], want[600];
+    snprintf(path, sizeof(path), "%s/wh/db/t_data01/a.parquet", e.dir);
+    snprintf(want, sizeof(want), "db/t_data01/a.parquet"); /* under the warehouse anyway */
+    assert_string_equal(located(tbl, path), want);
+    assert_string_equal(located(tbl, "/srv/t_data01/a.parquet"), "file:///|srv/t_data01/a.parquet");
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_orc_data_file),
-        cmocka_unit_test(test_avro_data_file),
-        cmocka_unit_test(test_format_refusals),
-        cmocka_unit_test(test_files_outside_location),
+        cmocka_unit_test(test_orc_data_file),     cmocka_unit_test(test_avro_data_file),
+        cmocka_unit_test(test_format_refusals),   cmocka_unit_test(test_files_outside_location),
+        cmocka_unit_test(test_moved_table_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
