@@ -19,6 +19,10 @@ struct fl_sql_travel {
     char value[64];               /* the snapshot id or the time */
 };
 
+/* At the bare word s[i..end): the end of `FOR VERSION|TIMESTAMP AS OF
+ * LITERAL` starting with it, with t's by_time and value filled and start
+ * at FOR (no reference: the caller names the table), or 0 when none. */
+size_t fl_sql_travel_clause(const char *s, size_t i, size_t end, struct fl_sql_travel *t);
 /* At the bare word s[i..end): the end of a time-travel clause starting
  * with it (FOR), with *t filled, or 0 when there is none. */
 size_t fl_sql_travel_match(const char *s, size_t i, size_t end, struct fl_sql_travel *t);
