@@ -138,6 +138,21 @@ eq "positional_not_all_data_files_have_delete_files where i < 4" 3 \
     "select count(*) from $(s iceberg_v2_positional_not_all_data_files_have_delete_files) where i < 4"
 at iceberg_v2_positional_not_all_data_files_have_delete_files 752781918366351945 \
     "$(printf '{"i":%s,"s":"%s"}\n' 1 a 2 b 3 c 4 d 6 f 5 X 7 d 8 e 9 f)"
+NA="$(s iceberg_v2_positional_not_all_data_files_have_delete_files)"
+# "select * from ... union all select * from ... for system_version as of
+# 5762682948883272650"
+eq "positional_not_all_data_files union all as of 5762682948883272650" \
+    "1a 1a 2b 2b 3c 3c 4d 4d 5X 5e 6f 6f" \
+    "select group_concat(i || s, ' ') from (select * from (select * from $NA union all select * from $NA for version as of 5762682948883272650) order by i, s)"
+# "... for system_version as of 1497619269847778439 minus ... as of 4363979609026842966"
+eq "positional_not_all_data_files minus" $'4,d\n5,X\n6,f' \
+    "select * from (select * from $NA for version as of 1497619269847778439 except select * from $NA for version as of 4363979609026842966) order by i"
+# "with v as (select i + 1000 as ii, upper(s) as ss from ...) select * from v where ii > 1003"
+eq "positional_not_all_data_files with v" $'1004,D\n1005,X\n1006,F' \
+    "with v as (select i + 1000 as ii, upper(s) as ss from $NA) select * from v where ii > 1003 order by ii"
+# "Regression test for IMPALA-14154."
+eq "delete_positional not in min" c \
+    "select data from $(s iceberg_v2_delete_positional) where data not in (select min(data) from $(s iceberg_v2_delete_positional))"
 eq "positional_update_all_rows" $'1,A\n2,B\n3,C' \
     "select * from $(s iceberg_v2_positional_update_all_rows) order by i"
 # iceberg-query-v2.test: a snapshot holding the old and the new rows (its
@@ -155,6 +170,10 @@ eq "partitioned_position_deletes ids" "2 4 6 8 10 12 14 16 18 20" \
 eq "partitioned_position_deletes click rows" \
     $'10,Alan,click,2020-01-01 10:00:00.000000\n12,Alan,click,2020-01-01 10:00:00.000000\n18,Alan,click,2020-01-01 10:00:00.000000' \
     "select * from $(s iceberg_v2_partitioned_position_deletes) where action = 'click' order by id"
+# "select * from functional_parquet.iceberg_v2_partitioned_position_deletes a,
+# functional_parquet.iceberg_partitioned b where a.action = b.action and b.id=3"
+eq "partitioned_position_deletes join iceberg_partitioned" $'10,3\n12,3\n18,3' \
+    "select a.id, b.id from $(s iceberg_v2_partitioned_position_deletes) a, iceberg_scan('$IT/iceberg_partitioned') b where a.action = b.action and b.id = 3 order by a.id"
 # "IMPALA-12984: Wrong count(*) results when having dangling deletes after a
 # Spark compaction." (the shortcut and the general path)
 eq "spark_compaction_with_dangling_delete" 4 \
