@@ -7,7 +7,9 @@
  * file:/ against file:///) still removes its row; a null file_path is an
  * error naming the delete file; an equality delete of one partition
  * leaves the same key in other partitions alone, and one written with
- * an unpartitioned spec applies to all of them.
+ * an unpartitioned spec applies to all of them; an equality delete on a
+ * column a data file lacks (added later: null; an identity partition
+ * column kept only in the partition tuple: its value) still applies.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -291,12 +293,82 @@ static void test_equality_delete_added_column(void **state) {
     pipe_env_close(&e);
 }
 
+/* Commits a data file of tbl's default (identity city) spec at key that
+ * holds only the id column, as Hive writes a partition's files: the city
+ * is in the partition tuple (city), not in the file. */
+static void commit_without_city(struct fl_ice_table *tbl, const char *key, const char *ids,
+                                const char *city) {
+    static const char *ID_ONLY = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                                 "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"}]}";
+    struct fl_error err = {0};
+    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
+    char row[128];
+    snprintf(row, sizeof(row), "{\"id\":0,\"city\":\"%s\"}", city);
+    struct fl_batch *full = rows_batch(fl_ice_meta_current_schema(tbl->meta), row);
+    struct fl_ice_pval vals[4];
+    fl_ice_spec_row_values(spec, full, 0, vals);
+    struct fl_schema *schema = NULL;
+    assert_int_equal(fl_schema_parse(ID_ONLY, strlen(ID_ONLY), &schema, &err), FL_OK);
+    struct fl_batch *b = rows_batch(schema, ids);
+    struct fl_buf file;
+    fl_buf_init(&file, FL_BUF_NOMAX);
+    struct fl_pq_writer_opts opts;
+    fl_pq_writer_opts_default(&opts);
+    struct fl_pq_writer *pqw = NULL;
+    struct fl_pq_file_result res = {0};
+    assert_int_equal(fl_pq_writer_new(schema, &opts, sink, &file, &pqw, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_add_batch(pqw, b, &err), FL_OK);
+    assert_int_equal(fl_pq_writer_close(pqw, &res, &err), FL_OK);
+    assert_int_equal(fl_store_put(tbl->store, key, file.data, file.len, &err), FL_OK);
+    char *loc = fl_ice_table_uri(tbl, key);
+    struct fl_ice_data_file df;
+    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, schema, &res, spec, vals, &err),
+                     FL_OK);
+    df.spec_id = spec->spec_id;
+    if (fl_ice_table_commit_files(tbl, &df, 1, NULL, 0, NULL, &err)) fail_msg("%s", err.msg);
+    fl_ice_data_file_fini(&df);
+    fl_free(loc);
+    fl_pq_file_result_fini(&res);
+    fl_pq_writer_free(pqw);
+    fl_buf_fini(&file);
+    fl_batch_free(b);
+    fl_batch_free(full);
+    fl_schema_free(schema);
+}
+
+/* An equality delete on an identity partition column that the data file
+ * keeps only in its partition tuple (Hive, migrated tables): the rows
+ * have the partition's value there, and the delete applies to them. */
+static void test_equality_delete_partition_column_not_in_file(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-scandel", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e, "t", "city");
+    commit_without_city(tbl, "db/t/data/city=Oslo/hive.parquet", "{\"id\":1}\n{\"id\":2}", "Oslo");
+    append_rows(tbl, "{\"id\":3,\"city\":\"Bergen\"}");
+    assert_string_equal(rows_text(tbl), "1/Oslo,2/Oslo,3/Bergen");
+    static const char *CITY =
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+        "{\"id\":2,\"name\":\"city\",\"required\":false,\"type\":\"string\"}]}";
+    struct fl_error err = {0};
+    if (fl_ice_table_set_partitioning(tbl, NULL, 0, &err)) fail_msg("%s", err.msg);
+    commit_delete_on(tbl, "db/t/data/eq-rome.parquet", CITY, "{\"city\":\"Rome\"}",
+                     FL_ICE_CONTENT_EQUALITY_DELETES, 2);
+    assert_string_equal(rows_text(tbl), "1/Oslo,2/Oslo,3/Bergen");
+    commit_delete_on(tbl, "db/t/data/eq-oslo.parquet", CITY, "{\"city\":\"Oslo\"}",
+                     FL_ICE_CONTENT_EQUALITY_DELETES, 2);
+    assert_string_equal(rows_text(tbl), "3/Bergen");
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_position_delete_spellings),
         cmocka_unit_test(test_position_delete_null_path),
         cmocka_unit_test(test_equality_delete_partition),
         cmocka_unit_test(test_equality_delete_added_column),
+        cmocka_unit_test(test_equality_delete_partition_column_not_in_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
