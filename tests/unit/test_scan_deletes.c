@@ -83,19 +83,20 @@ static fl_err_t sink(void *ctx, const void *data, size_t len) {
 }
 
 /* Writes the JSON rows (schema_json) as a Parquet file at key of tbl's
- * store and commits it as a delete file of content kind, with the
- * partition of the first row under the default spec (equality deletes)
- * or unpartitioned (position deletes). */
-static void commit_delete_on(struct fl_ice_table *tbl, const char *key, const char *schema_json,
-                             const char *rows, int content, int32_t eq_id) {
+ * store and commits it as a file of content kind (equality deletes on
+ * field eq_id) with the partition values under the default spec of
+ * part_row, a row of the table's schema (NULL: unpartitioned). */
+static void commit_rows(struct fl_ice_table *tbl, const char *key, const char *schema_json,
+                        const char *rows, int content, int32_t eq_id, const char *part_row) {
     struct fl_error err = {0};
     struct fl_schema *schema = NULL;
     assert_int_equal(fl_schema_parse(schema_json, strlen(schema_json), &schema, &err), FL_OK);
     struct fl_batch *b = rows_batch(schema, rows);
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     struct fl_ice_pval vals[4];
-    bool part = content == FL_ICE_CONTENT_EQUALITY_DELETES && spec && spec->nfields;
-    if (part) fl_ice_spec_row_values(spec, b, 0, vals);
+    struct fl_batch *full =
+        part_row ? rows_batch(fl_ice_meta_current_schema(tbl->meta), part_row) : NULL;
+    if (full) fl_ice_spec_row_values(spec, full, 0, vals);
     struct fl_buf file;
     fl_buf_init(&file, FL_BUF_NOMAX);
     struct fl_pq_writer_opts opts;
@@ -108,8 +109,8 @@ static void commit_delete_on(struct fl_ice_table *tbl, const char *key, const ch
     assert_int_equal(fl_store_put(tbl->store, key, file.data, file.len, &err), FL_OK);
     char *loc = fl_ice_table_uri(tbl, key);
     struct fl_ice_data_file df;
-    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, schema, &res, part ? spec : NULL,
-                                                   part ? vals : NULL, &err),
+    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, schema, &res, full ? spec : NULL,
+                                                   full ? vals : NULL, &err),
                      FL_OK);
     df.spec_id = spec ? spec->spec_id : 0;
     df.content = content;
@@ -125,7 +126,20 @@ static void commit_delete_on(struct fl_ice_table *tbl, const char *key, const ch
     fl_pq_writer_free(pqw);
     fl_buf_fini(&file);
     fl_batch_free(b);
+    fl_batch_free(full);
     fl_schema_free(schema);
+}
+
+/* A delete file of rows (of schema_json): equality deletes on field
+ * eq_id in the partition of the first row under the default spec, or
+ * position deletes, unpartitioned. */
+static void commit_delete_on(struct fl_ice_table *tbl, const char *key, const char *schema_json,
+                             const char *rows, int content, int32_t eq_id) {
+    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
+    bool part = content == FL_ICE_CONTENT_EQUALITY_DELETES && spec && spec->nfields;
+    char first[256] = "";
+    snprintf(first, sizeof(first), "%.*s", (int)strcspn(rows, "\n"), rows);
+    commit_rows(tbl, key, schema_json, rows, content, eq_id, part ? first : NULL);
 }
 
 /* commit_delete_on with equality deletes on id (field 1). */
@@ -300,40 +314,9 @@ static void commit_without_city(struct fl_ice_table *tbl, const char *key, const
                                 const char *city) {
     static const char *ID_ONLY = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
                                  "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"}]}";
-    struct fl_error err = {0};
-    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     char row[128];
     snprintf(row, sizeof(row), "{\"id\":0,\"city\":\"%s\"}", city);
-    struct fl_batch *full = rows_batch(fl_ice_meta_current_schema(tbl->meta), row);
-    struct fl_ice_pval vals[4];
-    fl_ice_spec_row_values(spec, full, 0, vals);
-    struct fl_schema *schema = NULL;
-    assert_int_equal(fl_schema_parse(ID_ONLY, strlen(ID_ONLY), &schema, &err), FL_OK);
-    struct fl_batch *b = rows_batch(schema, ids);
-    struct fl_buf file;
-    fl_buf_init(&file, FL_BUF_NOMAX);
-    struct fl_pq_writer_opts opts;
-    fl_pq_writer_opts_default(&opts);
-    struct fl_pq_writer *pqw = NULL;
-    struct fl_pq_file_result res = {0};
-    assert_int_equal(fl_pq_writer_new(schema, &opts, sink, &file, &pqw, &err), FL_OK);
-    assert_int_equal(fl_pq_writer_add_batch(pqw, b, &err), FL_OK);
-    assert_int_equal(fl_pq_writer_close(pqw, &res, &err), FL_OK);
-    assert_int_equal(fl_store_put(tbl->store, key, file.data, file.len, &err), FL_OK);
-    char *loc = fl_ice_table_uri(tbl, key);
-    struct fl_ice_data_file df;
-    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, schema, &res, spec, vals, &err),
-                     FL_OK);
-    df.spec_id = spec->spec_id;
-    if (fl_ice_table_commit_files(tbl, &df, 1, NULL, 0, NULL, &err)) fail_msg("%s", err.msg);
-    fl_ice_data_file_fini(&df);
-    fl_free(loc);
-    fl_pq_file_result_fini(&res);
-    fl_pq_writer_free(pqw);
-    fl_buf_fini(&file);
-    fl_batch_free(b);
-    fl_batch_free(full);
-    fl_schema_free(schema);
+    commit_rows(tbl, key, ID_ONLY, ids, FL_ICE_CONTENT_DATA, 0, row);
 }
 
 /* An equality delete on an identity partition column that the data file
