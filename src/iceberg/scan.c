@@ -24,6 +24,7 @@
  * (format 3), else null; int->long and float->double widen.
  */
 #include "batch/batch_json.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "iceberg/dvfile.h"
 #include "iceberg/fileread.h"
@@ -67,7 +68,8 @@ struct dv_delete {
 };
 
 struct pos_delete {
-    char *path; /* data file: its store key, or as recorded when it has none */
+    const char *path; /* data file: its store key, or as recorded when it has none;
+                       * borrowed from the scan's pos_paths */
     int64_t pos;
     int64_t seq;
 };
@@ -84,6 +86,10 @@ struct eq_delete {
      * the value its rows have there (identity partition value,
      * initial-default or null; eq_missing) */
     struct fl_batch *miss;
+    /* hash index over rows' keys (open addressing, row + 1, 0 = empty;
+     * eq_index): a data row costs one probe, not a pass over the rows */
+    uint32_t *slots;
+    uint32_t mask;
 };
 
 struct fl_ice_scan {
@@ -99,6 +105,8 @@ struct fl_ice_scan {
     struct fl_ice_scan_stats stats;
     struct pos_delete *pos;
     size_t npos, poscap;
+    char **pos_paths; /* owned: each delete file's distinct data file keys */
+    size_t npos_paths, pos_paths_cap;
     struct eq_delete *eq;
     int neq;
     struct dv_delete *dvs; /* sorted by key once planned */
@@ -300,12 +308,14 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
         fl_buf_fini(&sc->files[i].pbytes);
     }
     fl_free(sc->files);
-    for (size_t i = 0; i < sc->npos; i++) fl_free(sc->pos[i].path);
+    for (size_t i = 0; i < sc->npos_paths; i++) fl_free(sc->pos_paths[i]);
+    fl_free(sc->pos_paths);
     fl_free(sc->pos);
     for (int i = 0; i < sc->neq; i++) {
         fl_free(sc->eq[i].ids);
         fl_batch_free(sc->eq[i].rows);
         fl_batch_free(sc->eq[i].miss);
+        fl_free(sc->eq[i].slots);
         fl_schema_free(sc->eq[i].schema);
     }
     fl_free(sc->eq);
@@ -426,6 +436,8 @@ static int pos_cmp(const void *a, const void *b) {
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
+static void eq_index(struct eq_delete *ed);
+
 /* Reads a delete file fully into the scan's delete sets. */
 static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file *pf,
                                  struct fl_error *err) {
@@ -438,8 +450,10 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
     if (pf->content == FL_ICE_CONTENT_POSITION_DELETES) {
         int32_t ids[2] = {POS_FILE_PATH_ID, POS_POS_ID};
         if ((rc = fl_ice_file_reader_project_ids(r, ids, 2, err))) goto out;
-        /* rows are sorted by file_path: resolve each spelling once */
-        char *last = NULL, *last_key = NULL;
+        /* rows are sorted by file_path: resolve each spelling once, and
+         * keep its key once for all its rows (last_key: in pos_paths) */
+        char *last = NULL;
+        const char *last_key = NULL;
         for (;;) {
             struct fl_batch *batch = NULL;
             rc = fl_ice_file_reader_next(r, &batch, err);
@@ -462,24 +476,29 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                 const uint8_t *p = fl_col_bytes(&batch->cols[0], i, &len);
                 if (!last || strlen(last) != len || memcmp(last, p, len) != 0) {
                     fl_free(last);
-                    fl_free(last_key);
                     last = fl_strndup((const char *)p, len);
-                    last_key = match_key(sc->tbl, last);
-                    if (!last_key) last_key = fl_strdup(last);
+                    char *key = match_key(sc->tbl, last);
+                    if (!key) key = fl_strdup(last);
+                    if (sc->npos_paths == sc->pos_paths_cap) {
+                        sc->pos_paths_cap = sc->pos_paths_cap ? sc->pos_paths_cap * 2 : 16;
+                        sc->pos_paths = fl_reallocarray(sc->pos_paths, sc->pos_paths_cap,
+                                                        sizeof(*sc->pos_paths));
+                    }
+                    sc->pos_paths[sc->npos_paths++] = key;
+                    last_key = key;
                 }
                 if (sc->npos == sc->poscap) {
                     sc->poscap = sc->poscap ? sc->poscap * 2 : 1024;
                     sc->pos = fl_reallocarray(sc->pos, sc->poscap, sizeof(*sc->pos));
                 }
                 struct pos_delete *d = &sc->pos[sc->npos++];
-                d->path = fl_strdup(last_key);
+                d->path = last_key;
                 memcpy(&d->pos, batch->cols[1].values + i * 8, 8);
                 d->seq = pf->seq;
             }
             if (rc) break;
         }
         fl_free(last);
-        fl_free(last_key);
         if (rc) goto out;
     } else {
         if (pf->neq < 1 || pf->neq > 16) {
@@ -520,7 +539,11 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                 rc = fl_errf(err, FL_ERR_CORRUPT,
                              "equality delete file lacks key column (field id %d)",
                              (int)pf->eq_ids[k]);
+        if (!rc && ed.rows && ed.rows->nrows >= ((size_t)1 << 31))
+            rc = fl_errf(err, FL_ERR_LIMIT, "equality delete file of %zu rows (2^31 supported)",
+                         ed.rows->nrows);
         if (!rc && ed.rows) rc = fl_batch_new(ed.schema, 1, &ed.miss, err);
+        if (!rc && ed.rows) eq_index(&ed);
         if (rc || !ed.rows) {
             fl_batch_free(ed.miss);
             fl_free(ed.ids);
@@ -691,7 +714,7 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as
 }
 
 static bool pos_deleted(const struct fl_ice_scan *sc, const char *path, int64_t pos, int64_t seq) {
-    struct pos_delete key = {.path = (char *)path, .pos = pos};
+    struct pos_delete key = {.path = path, .pos = pos};
     size_t lo = 0, hi = sc->npos;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -750,6 +773,53 @@ static bool eq_applies(const struct fl_ice_scan *sc, const struct eq_delete *ed,
     return true;
 }
 
+/* Hash of one key value, equal for any two values values_equal calls
+ * equal: floats of either width hash their double (0.0 and -0.0 alike),
+ * integers of width 1, 4 or 8 their int64 value (int vs long after
+ * evolution), anything else its bytes. */
+static uint64_t key_hash(const struct fl_col *c, size_t r) {
+    if (fl_col_is_null(c, r)) return 0x6e756c6cULL;
+    if (!c->width) {
+        size_t len;
+        const uint8_t *p = fl_col_bytes(c, r, &len);
+        return fl_hash_bytes(p, len);
+    }
+    if (c->field->type == FL_TYPE_FLOAT || c->field->type == FL_TYPE_DOUBLE) {
+        double d = col_double(c, r);
+        if (d == 0) d = 0; /* -0.0 == 0.0 across widths */
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        return bits ^ 0x9e3779b97f4a7c15ULL;
+    }
+    if (c->width == 1 || c->width == 4 || c->width == 8) return (uint64_t)fl_col_int(c, r);
+    return fl_hash_bytes(c->values + r * c->width, c->width);
+}
+
+static uint32_t row_hash(const struct fl_col *const *key, const size_t *krow, int nk) {
+    uint64_t h = 0;
+    for (int k = 0; k < nk; k++)
+        h = (h ^ key_hash(key[k], krow[k])) * 0x100000001b3ULL + (uint64_t)k;
+    return fl_hash_mix64(h);
+}
+
+/* Builds ed's hash index over its delete rows (a table at most half
+ * full). Delete files beyond 2^31 rows are refused when loaded. */
+static void eq_index(struct eq_delete *ed) {
+    size_t n = ed->rows->nrows, ns = 16;
+    while (ns < n * 2) ns *= 2;
+    ed->slots = fl_calloc(ns, sizeof(uint32_t));
+    ed->mask = (uint32_t)(ns - 1);
+    const struct fl_col *key[16];
+    size_t krow[16];
+    for (int k = 0; k < ed->nids; k++) key[k] = &ed->rows->cols[k];
+    for (size_t r = 0; r < n; r++) {
+        for (int k = 0; k < ed->nids; k++) krow[k] = r;
+        uint32_t s = row_hash(key, krow, ed->nids) & ed->mask;
+        while (ed->slots[s]) s = (s + 1) & ed->mask;
+        ed->slots[s] = (uint32_t)r + 1;
+    }
+}
+
 static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batch, size_t row,
                        const struct plan_file *pf) {
     for (int d = 0; d < sc->neq; d++) {
@@ -767,7 +837,9 @@ static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batc
                     krow[k] = row;
                 }
         }
-        for (size_t r = 0; r < ed->rows->nrows; r++) {
+        for (uint32_t s = row_hash(key, krow, nk) & ed->mask; ed->slots[s];
+             s = (s + 1) & ed->mask) {
+            size_t r = ed->slots[s] - 1;
             bool all = true;
             for (int k = 0; k < nk && all; k++)
                 all = values_equal(key[k], krow[k], &ed->rows->cols[k], r);

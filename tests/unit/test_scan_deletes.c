@@ -345,6 +345,58 @@ static void test_equality_delete_partition_column_not_in_file(void **state) {
     pipe_env_close(&e);
 }
 
+/* Many equality delete rows (a hash index, not a pass over them per data
+ * row): ids divisible by 3 among 0..29999 go, plus ids no row has; the
+ * rest stay, counted and summed. */
+static void test_equality_delete_many_rows(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-scandel", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e, "t", NULL);
+    struct fl_buf rows, dels;
+    fl_buf_init(&rows, FL_BUF_NOMAX);
+    fl_buf_init(&dels, FL_BUF_NOMAX);
+    char line[64];
+    for (int i = 0; i < 30000; i++) {
+        int n =
+            snprintf(line, sizeof(line), "%s{\"id\":%d,\"city\":\"c%d\"}", i ? "\n" : "", i, i % 7);
+        assert_int_equal(fl_buf_append(&rows, line, (size_t)n), FL_OK);
+        if (i % 3 == 0 || i % 1000 == 1) { /* and 1000 ids beyond the data */
+            n = snprintf(line, sizeof(line), "%s{\"id\":%d}", dels.len ? "\n" : "",
+                         i % 3 == 0 ? i : 100000 + i);
+            assert_int_equal(fl_buf_append(&dels, line, (size_t)n), FL_OK);
+        }
+    }
+    assert_int_equal(fl_buf_append(&rows, "", 1), FL_OK);
+    assert_int_equal(fl_buf_append(&dels, "", 1), FL_OK);
+    append_rows(tbl, (const char *)rows.data);
+    commit_delete(tbl, "db/t/data/eq-many.parquet", SCHEMA, (const char *)dels.data,
+                  FL_ICE_CONTENT_EQUALITY_DELETES);
+    struct fl_ice_scan *sc = NULL;
+    struct fl_error err = {0};
+    if (fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err)) fail_msg("%s", err.msg);
+    struct fl_batch *b = NULL;
+    fl_err_t rc;
+    int64_t n = 0, sum = 0, want = 0;
+    while ((rc = fl_ice_scan_next(sc, &b, &err)) == FL_OK)
+        for (size_t r = 0; r < b->nrows; r++) {
+            int64_t id = fl_col_int(&b->cols[0], r);
+            assert_true(id % 3 != 0);
+            n++;
+            sum += id;
+        }
+    if (rc != FL_ERR_EOF) fail_msg("%s", err.msg);
+    fl_ice_scan_free(sc);
+    for (int i = 0; i < 30000; i++)
+        if (i % 3) want += i;
+    assert_int_equal(n, 20000);
+    assert_int_equal(sum, want);
+    fl_buf_fini(&rows);
+    fl_buf_fini(&dels);
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_position_delete_spellings),
@@ -352,6 +404,7 @@ int main(void) {
         cmocka_unit_test(test_equality_delete_partition),
         cmocka_unit_test(test_equality_delete_added_column),
         cmocka_unit_test(test_equality_delete_partition_column_not_in_file),
+        cmocka_unit_test(test_equality_delete_many_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
