@@ -11,8 +11,13 @@
  * decimal, as decimal(38,18)); date; timestamp (wall clock of the
  * writer's timezone, read only when that is UTC, as Iceberg writes it)
  * and timestamp with local time zone (TIMESTAMP_INSTANT) -> timestamptz,
- * both in microseconds (nanoseconds floored). Lists, maps, unions and
- * structs are left out of the schema.
+ * both in microseconds (nanoseconds floored). Structs, lists and maps
+ * become Iceberg struct, list (member "element") and map ("key",
+ * "value") fields, members numbered after the top-level fields when they
+ * have no iceberg.id; their batch values are JSON text (batch/batch.h),
+ * assembled from each member's PRESENT and LENGTH streams (a member has
+ * a value per present parent; a list or map LENGTH entries). Unions, and
+ * a nested column holding one, are left out of the schema.
  *
  * Nothing in the file is trusted: the tail, every stripe and stream
  * offset and length, every run and every dictionary index is checked
@@ -47,6 +52,14 @@ uint64_t fl_orc_reader_rows(const struct fl_orc_reader *r);
  * FL_ERR_NOTFOUND for an id not in the schema. */
 fl_err_t fl_orc_reader_project_ids(struct fl_orc_reader *r, const int32_t *ids, int n,
                                    struct fl_error *err);
+/* Shapes the JSON of nested column id after target (the table's field,
+ * borrowed until the reader is freed): struct members matched by field
+ * id (by name when the file has no ids), named and ordered as in target,
+ * null when the file lacks them, left out when target does. After the
+ * projection, before the first batch. FL_ERR_NOTFOUND when id is not a
+ * projected nested column. */
+fl_err_t fl_orc_reader_nested_target(struct fl_orc_reader *r, int32_t id,
+                                     const struct fl_field *target, struct fl_error *err);
 /* Up to FL_ORC_BATCH_ROWS rows in file order (borrowed until the next
  * call), FL_ERR_EOF at the end. After an error the reader can only be
  * freed. */
