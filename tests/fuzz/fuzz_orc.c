@@ -1,24 +1,69 @@
 /*
  * fuzz_orc.c - libFuzzer target: an ORC file from memory (PostScript,
  * footer, stripe footers, compression chunks, every stream and run
- * length encoding) must never crash floe's ORC reader nor make it read
- * outside the bytes; a file it reads hands out at most the rows its
- * stripes declare, in batches whose columns all have nrows values.
+ * length encoding, struct/list/map columns and their PRESENT and LENGTH
+ * streams) must never crash floe's ORC reader nor make it read outside
+ * the bytes; a file it reads hands out at most the rows its stripes
+ * declare, in batches whose columns all have nrows values. Every other
+ * input also reads its nested columns shaped after a target that keeps
+ * every other struct member in reverse order and renumbers the rest (as
+ * a table's evolved schema would), and every third input gets its
+ * top-level ids set as a name mapping would (reversed, one dropped).
  *
  * Seeds in tests/fuzz/corpus/orc/: small files from apache/orc examples
- * (zlib, snappy, none; RLE v1 and v2; dictionaries; the corrupt ones).
+ * (zlib, snappy, none; RLE v1 and v2; dictionaries; nested columns; the
+ * corrupt ones) and Impala's complextypestbl and migrated (no field ids)
+ * ORC files from tests/fixtures/iceberg/impala.
  */
+#include "core/mem.h"
 #include "format/orc/reader.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A copy of f whose struct members are every other one, reversed, the
+ * dropped ones' neighbours renumbered; lists and maps keep their shape. */
+static void evolve(const struct fl_field *f, struct fl_field *out, int depth) {
+    *out = *f;
+    out->children = NULL;
+    out->nchildren = 0;
+    if (!f->nchildren || depth > 8) return;
+    out->children = fl_calloc((size_t)f->nchildren, sizeof(struct fl_field));
+    for (int i = 0; i < f->nchildren; i++) {
+        int src = f->type == FL_TYPE_STRUCT ? f->nchildren - 1 - i : i;
+        if (f->type == FL_TYPE_STRUCT && (i & 1)) continue;
+        struct fl_field *c = &out->children[out->nchildren++];
+        evolve(&f->children[src], c, depth + 1);
+        if (f->type == FL_TYPE_STRUCT && (i & 2)) c->id += 1000;
+    }
+}
+
+static void evolved_free(struct fl_field *f) {
+    for (int i = 0; i < f->nchildren; i++) evolved_free(&f->children[i]);
+    fl_free(f->children);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct fl_orc_reader *r = NULL;
     struct fl_error err = {0};
     if (fl_orc_reader_open_mem(data, size, &r, &err) != FL_OK) return 0;
+    const struct fl_schema *s = fl_orc_reader_schema(r);
+    if (size % 3 == 0 && s->nfields > 0) {
+        int32_t *ids = fl_calloc((size_t)s->nfields, sizeof(int32_t));
+        for (int k = 0; k < s->nfields; k++) ids[k] = k ? s->nfields - k : 0;
+        if (fl_orc_reader_set_ids(r, ids, &err) != FL_OK) abort();
+        fl_free(ids);
+    }
+    s = fl_orc_reader_schema(r);
+    struct fl_field *targets = fl_calloc((size_t)s->nfields + 1, sizeof(struct fl_field));
+    for (int k = 0; k < s->nfields && size % 2 == 0; k++) {
+        if (fl_type_is_primitive(s->fields[k].type)) continue;
+        evolve(&s->fields[k], &targets[k], 0);
+        if (fl_orc_reader_nested_target(r, s->fields[k].id, &targets[k], &err) != FL_OK) abort();
+    }
     uint64_t rows = 0;
     struct fl_batch *b;
     for (int n = 0; n < 1000 && fl_orc_reader_next(r, &b, &err) == FL_OK; n++) {
@@ -29,6 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int64_t stripes, read;
     fl_orc_reader_stats(r, &stripes, &read);
     if ((uint64_t)read != rows) abort();
+    for (int k = 0; k < s->nfields; k++) evolved_free(&targets[k]);
+    fl_free(targets);
     fl_orc_reader_free(r);
     return 0;
 }

@@ -65,6 +65,7 @@ struct fl_orc_reader {
     struct fl_schema *leaf_schema;   /* primitive members of nested columns */
     struct fl_batch *leaf_batch;     /* their values */
     struct fl_buf json;              /* one nested value being assembled */
+    bool file_ids;                   /* the top-level fields have iceberg.id */
     int stripe;                      /* next stripe to open */
     uint64_t left;                   /* rows left in the open stripe */
     bool utc;                        /* the open stripe's writer timezone is UTC */
@@ -241,6 +242,7 @@ fl_err_t fl_orc_reader_open_mem(const uint8_t *data, size_t len, struct fl_orc_r
         if (id == FL_ORC_NO_ID) ids = false;
         if (id != FL_ORC_NO_ID && id >= next && id < INT32_MAX) next = id + 1;
     }
+    r->file_ids = ids && root->nsub > 0;
     r->schema = fl_calloc(1, sizeof(*r->schema));
     r->schema->fields = fl_calloc((size_t)root->nsub + 1, sizeof(struct fl_field));
     r->colid = fl_calloc((size_t)root->nsub + 1, sizeof(uint32_t));
@@ -273,6 +275,28 @@ uint64_t fl_orc_reader_rows(const struct fl_orc_reader *r) { return r->tail.rows
 void fl_orc_reader_stats(const struct fl_orc_reader *r, int64_t *stripes_read, int64_t *rows_read) {
     *stripes_read = r->stripes_read;
     *rows_read = r->rows_read;
+}
+
+bool fl_orc_reader_has_ids(const struct fl_orc_reader *r) { return r->file_ids; }
+
+fl_err_t fl_orc_reader_set_ids(struct fl_orc_reader *r, const int32_t *ids, struct fl_error *err) {
+    if (r->stripe > 0) return fl_errf(err, FL_ERR_INVALID, "orc: ids set after the first batch");
+    for (int k = 0; k < r->schema->nfields; k++)
+        for (int j = 0; j < k && ids[k] > 0; j++)
+            if (ids[j] == ids[k])
+                return fl_errf(err, FL_ERR_INVALID, "orc: field id %d given twice", (int)ids[k]);
+    int n = 0;
+    for (int k = 0; k < r->schema->nfields; k++) {
+        if (ids[k] <= 0) {
+            field_free(&r->schema->fields[k]);
+            continue;
+        }
+        r->schema->fields[n] = r->schema->fields[k];
+        r->schema->fields[n].id = ids[k];
+        r->colid[n++] = r->colid[k];
+    }
+    r->schema->nfields = n;
+    return fl_orc_reader_project_ids(r, NULL, 0, err);
 }
 
 static bool is_nested(const struct col *c) {

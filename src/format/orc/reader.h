@@ -45,6 +45,14 @@ fl_err_t fl_orc_reader_open_mem(const uint8_t *data, size_t len, struct fl_orc_r
                                 struct fl_error *err);
 void fl_orc_reader_free(struct fl_orc_reader *r);
 const struct fl_schema *fl_orc_reader_schema(const struct fl_orc_reader *r);
+/* Whether the file's top-level fields carry iceberg.id (else their ids
+ * are 1..n by position). */
+bool fl_orc_reader_has_ids(const struct fl_orc_reader *r);
+/* Gives the schema's fields (in schema order) the ids ids[k]; a field
+ * whose id is <= 0 is dropped. Resets the projection to every field;
+ * before the first batch. FL_ERR_INVALID (and nothing changed) for an id
+ * given twice. */
+fl_err_t fl_orc_reader_set_ids(struct fl_orc_reader *r, const int32_t *ids, struct fl_error *err);
 /* Rows the footer says the file has. */
 uint64_t fl_orc_reader_rows(const struct fl_orc_reader *r);
 /* Batch columns by field id, before the first batch (default, and ids
