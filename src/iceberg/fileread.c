@@ -89,8 +89,7 @@ fl_err_t fl_ice_file_reader_nested_target(struct fl_ice_file_reader *r, int32_t 
                                           const struct fl_field *target, struct fl_error *err) {
     if (r->fmt == FMT_PARQUET) return fl_pq_reader_nested_target(r->pq, id, target, err);
     if (r->fmt == FMT_ORC) return fl_orc_reader_nested_target(r->orc, id, target, err);
-    return fl_errf(err, FL_ERR_UNSUPPORTED,
-                   "nested column %d: floe reads them from Parquet and ORC data files", (int)id);
+    return fl_avro_rows_nested_target(r->avro, id, target, err);
 }
 
 fl_err_t fl_ice_file_reader_next(struct fl_ice_file_reader *r, struct fl_batch **out,

@@ -49,10 +49,9 @@ fl_err_t fl_ice_file_reader_resolve_names(struct fl_ice_file_reader *r,
  * pages); formats without such statistics ignore it. */
 fl_err_t fl_ice_file_reader_add_pred(struct fl_ice_file_reader *r, const struct fl_pq_pred *pred,
                                      struct fl_error *err);
-/* Shapes nested column id after the table's field target (Parquet and
- * ORC: fl_pq_reader_nested_target, fl_orc_reader_nested_target);
- * FL_ERR_UNSUPPORTED for Avro, whose reader leaves nested columns out of
- * the file's schema. */
+/* Shapes nested column id after the table's field target (as
+ * fl_pq_reader_nested_target, fl_orc_reader_nested_target and
+ * fl_avro_rows_nested_target do). */
 fl_err_t fl_ice_file_reader_nested_target(struct fl_ice_file_reader *r, int32_t id,
                                           const struct fl_field *target, struct fl_error *err);
 /* The next batch (borrowed until the next call); FL_ERR_EOF at the end. */

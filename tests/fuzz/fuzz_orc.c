@@ -17,34 +17,13 @@
  */
 #include "core/mem.h"
 #include "format/orc/reader.h"
+#include "fuzz_nested_target.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A copy of f whose struct members are every other one, reversed, the
- * dropped ones' neighbours renumbered; lists and maps keep their shape. */
-static void evolve(const struct fl_field *f, struct fl_field *out, int depth) {
-    *out = *f;
-    out->children = NULL;
-    out->nchildren = 0;
-    if (!f->nchildren || depth > 8) return;
-    out->children = fl_calloc((size_t)f->nchildren, sizeof(struct fl_field));
-    for (int i = 0; i < f->nchildren; i++) {
-        int src = f->type == FL_TYPE_STRUCT ? f->nchildren - 1 - i : i;
-        if (f->type == FL_TYPE_STRUCT && (i & 1)) continue;
-        struct fl_field *c = &out->children[out->nchildren++];
-        evolve(&f->children[src], c, depth + 1);
-        if (f->type == FL_TYPE_STRUCT && (i & 2)) c->id += 1000;
-    }
-}
-
-static void evolved_free(struct fl_field *f) {
-    for (int i = 0; i < f->nchildren; i++) evolved_free(&f->children[i]);
-    fl_free(f->children);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct fl_orc_reader *r = NULL;
@@ -61,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct fl_field *targets = fl_calloc((size_t)s->nfields + 1, sizeof(struct fl_field));
     for (int k = 0; k < s->nfields && size % 2 == 0; k++) {
         if (fl_type_is_primitive(s->fields[k].type)) continue;
-        evolve(&s->fields[k], &targets[k], 0);
+        fuzz_evolve(&s->fields[k], &targets[k], 0);
         if (fl_orc_reader_nested_target(r, s->fields[k].id, &targets[k], &err) != FL_OK) abort();
     }
     uint64_t rows = 0;
@@ -74,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int64_t stripes, read;
     fl_orc_reader_stats(r, &stripes, &read);
     if ((uint64_t)read != rows) abort();
-    for (int k = 0; k < s->nfields; k++) evolved_free(&targets[k]);
+    for (int k = 0; k < s->nfields; k++) fuzz_evolved_free(&targets[k]);
     fl_free(targets);
     fl_orc_reader_free(r);
     return 0;
