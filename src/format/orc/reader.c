@@ -697,12 +697,11 @@ static fl_err_t decode(struct fl_orc_reader *r, struct col *c, struct fl_col *ou
 
 /* ---- nested columns: a batch's values of every member, then JSON ---- */
 
-#define MAX_ENTRIES ((size_t)1 << 26) /* values of one member in one batch */
-
 /* Decodes the next count values of member c (and of its members). */
 static fl_err_t decode_member(struct fl_orc_reader *r, struct col *c, size_t count, int depth,
                               struct fl_error *err) {
-    if (count > MAX_ENTRIES) return BAD("orc: %zu values of column %u in one batch", count, c->id);
+    if (count > FL_ORC_MAX_ENTRIES)
+        return BAD("orc: %zu values of column %u in one batch", count, c->id);
     if (count > c->cap) {
         c->nnv = fl_realloc(c->nnv, count);
         c->cap = count;
@@ -744,7 +743,7 @@ static fl_err_t decode_member(struct fl_orc_reader *r, struct col *c, size_t cou
             if (fl_orc_int_rle_next(&c->lens, r->iv, m))
                 return BAD("orc: truncated lengths of column %u", c->id);
             for (size_t k = 0; k < m; k++) {
-                if (r->iv[k] < 0 || (uint64_t)r->iv[k] > MAX_ENTRIES - entries)
+                if (r->iv[k] < 0 || (uint64_t)r->iv[k] > FL_ORC_MAX_ENTRIES - entries)
                     return BAD("orc: bad length %lld in column %u", (long long)r->iv[k], c->id);
                 c->elens[off + k] = (uint32_t)r->iv[k];
                 entries += (size_t)r->iv[k];

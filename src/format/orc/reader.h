@@ -37,6 +37,9 @@
 #define FL_ORC_BATCH_ROWS 8192
 #define FL_ORC_MAX_STREAM ((size_t)1 << 30) /* decompressed bytes of one stream */
 #define FL_ORC_MAX_DICT ((uint32_t)1 << 24) /* entries of one string dictionary */
+/* values of one member of a nested column in one batch (list and map
+ * entries of its rows); more is refused as corrupt */
+#define FL_ORC_MAX_ENTRIES ((size_t)1 << 24)
 
 struct fl_orc_reader;
 
