@@ -104,6 +104,52 @@ check "v2_partitioned_position_deletes_orc: SELECT *" "$(qs "select * from $PD")
         '18,Alan,click,2020-01-01 10:00:00.000000' '20,Alex,view,2020-01-01 09:00:00.000000')"
 check "v2_partitioned_position_deletes_orc: count(*)" "$(q "select count(*) from $PD")" 10
 
+# ... "for system_version as of N": the metadata file whose current snapshot is N;
+# counts both ways (the aggregate shortcut and reading every row)
+cnt() { # cnt TABLE_OR_METADATA
+    local a b
+    a=$(q "select count(*) from iceberg_scan('$1')")
+    b=$(FLOE_SQL_NO_SHORTCUTS=1 "$FLOE" sql --format csv "select count(*) from iceberg_scan('$1')" 2>&1 | tail -1)
+    [ "$a" = "$b" ] && echo "$a" || echo "shortcut $a, rows $b"
+}
+check "v2_positional_delete_all_rows_orc: as of 4807054508647143162" \
+    "$(cnt "$H/iceberg_v2_positional_delete_all_rows_orc/metadata/v2.metadata.json")" 3
+check "v2_positional_not_all_data_files_have_delete_files_orc: as of 8476486151350891395" \
+    "$(cnt "$H/iceberg_v2_positional_not_all_data_files_have_delete_files_orc/metadata/v4.metadata.json")" 7
+check "v2_positional_not_all_data_files_have_delete_files_orc: as of 5003445199566617082" \
+    "$(cnt "$H/iceberg_v2_positional_not_all_data_files_have_delete_files_orc/metadata/v6.metadata.json")" 9
+check "v2_partitioned_position_deletes_orc: as of 5416468273053855108" \
+    "$(cnt "$H/iceberg_v2_partitioned_position_deletes_orc/metadata/v2.metadata.json")" 20
+check "v2_partitioned_position_deletes_orc: count(*) both ways" \
+    "$(cnt "$H/iceberg_v2_partitioned_position_deletes_orc")" 10
+# ... the count(*) ... where queries
+check "v2_no_deletes_orc: count where i = 2" \
+    "$(q "select count(*) from iceberg_scan('$H/iceberg_v2_no_deletes_orc') where i = 2")" 1
+check "v2_positional_delete_all_rows_orc: count where i > 2" \
+    "$(q "select count(*) from iceberg_scan('$H/iceberg_v2_positional_delete_all_rows_orc') where i > 2")" 0
+check "v2_positional_not_all_data_files_have_delete_files_orc: count where i < 4" \
+    "$(q "select count(*) from $ND where i < 4")" 3
+check "v2_partitioned_position_deletes_orc: count where action = 'click'" \
+    "$(q "select count(*) from $PD where action = 'click'")" 3
+
+# ... "SELECT action, count(*) ... group by action"
+check "v2_partitioned_position_deletes_orc: group by action" \
+    "$(q "select action, count(*) from $PD group by action order by action")" \
+    "$(printf '%s\n' click,3 download,4 view,3)"
+# ... "with v as (select i + 1000 as ii, upper(s) as ss from ...) select * from v where ii > 1003"
+check "v2_positional_not_all_data_files_have_delete_files_orc: i + 1000, upper(s)" \
+    "$(qs "select i + 1000, upper(s) from $ND where i + 1000 > 1003")" "$(lines 1004,D 1005,X 1006,F)"
+# ... the join of iceberg_v2_partitioned_position_deletes_orc and iceberg_partitioned_orc_external
+check "v2_partitioned_position_deletes_orc joined with iceberg_partitioned_orc" \
+    "$(qs "select a.id, a.user, b.id from $PD a join $PO b on a.action = b.action where b.id = 3")" \
+    "$(lines 10,Alan,3 12,Alan,3 18,Alan,3)"
+# ... the self-join of iceberg_partitioned_orc_external on b.user = 'Lisa'
+check "iceberg_partitioned_orc: self-join, user Lisa" \
+    "$(q "select a.id, a.user, a.action from $PO a join $PO b on a.id = b.id and a.action = b.action
+          where b.user = 'Lisa' order by a.id")" \
+    "$(printf '%s\n' 2,Lisa,download 5,Lisa,download 7,Lisa,download 8,Lisa,download \
+        14,Lisa,download 16,Lisa,download)"
+
 # ---- iceberg_mixed_file_format_test: no .test reads it; Impala's testdata/data/README
 # (iceberg_mixed_file_format_test) made it by inserting (1,'A',0.5) .. (4,'D',3.5),
 # switching write.format.default between orc and parquet
