@@ -929,6 +929,10 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     sc->r = NULL;
     fl_err_t rc = get_object(sc, pf->path, &sc->data, FILE_MAX, err);
     if (!rc) rc = fl_ice_file_reader_open(pf->format, sc->data.data, sc->data.len, &sc->r, err);
+    if (!rc)
+        rc = fl_ice_file_reader_resolve_names(
+            sc->r, sc->schema, fl_ice_meta_property(sc->tbl->meta, "schema.name-mapping.default"),
+            err);
     if (rc) {
         fl_err_prefix(err, "data file %s", pf->path);
         return rc;
