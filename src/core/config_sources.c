@@ -12,6 +12,8 @@
  *         snapshot: initial                  # initial (default) | never
  *         topic_prefix: dbserver1            # change topics <prefix>.<schema>.<table>
  *         commit_interval_ms: 500            # the mirror pipelines'
+ *         tombstones: true                   # a null-value record after each delete
+ *         schema: false                      # envelopes as {schema, payload}
  *
  * Shapes and ranges are checked here at their line: names of slots and
  * publications as PostgreSQL identifiers floe will quote, tables as
@@ -161,6 +163,10 @@ static fl_err_t pg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t 
         return fl_config_get_int(w, v, "sources[].postgres.commit_interval_ms", 10, 3600000,
                                  &s->commit_interval_ms);
     if (!strcmp(key, "tables")) return tables_seq(w, s, v);
+    if (!strcmp(key, "tombstones"))
+        return fl_config_get_bool(w, v, "sources[].postgres.tombstones", &s->tombstones);
+    if (!strcmp(key, "schema"))
+        return fl_config_get_bool(w, v, "sources[].postgres.schema", &s->schema);
     return fl_config_unknown(w, kn, "sources[].postgres", key);
 }
 
@@ -188,6 +194,8 @@ fl_err_t fl_config_sources_walk(struct walk *w, struct fl_config *cfg, yaml_node
         memset(s, 0, sizeof(*s));
         s->snapshot = -1;
         s->commit_interval_ms = -1;
+        s->tombstones = -1;
+        s->schema = -1;
         fl_err_t rc = fl_config_each_pair(w, item, "sources[]", source_pair, s);
         if (rc) return rc;
         if (s->kind != FL_CONFIG_SOURCE_POSTGRES)
