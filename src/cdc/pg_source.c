@@ -1568,13 +1568,20 @@ static void slot_check(struct fl_cdc_pg *src, PGconn **c) {
         .checked_ms = fl_time_now_us() / 1000, .safe_wal_size = -1, .lag_bytes = -1};
     struct fl_error err = {0};
     PGresult *r = NULL;
-    if (!*c) *c = pg_connect(src->uri, 0, &err);
-    fl_err_t rc = *c ? FL_OK : FL_ERR_IO;
-    if (!rc) {
+    fl_err_t rc = FL_ERR_IO;
+    /* a connection the server closed since (a restart) is made again once */
+    for (int attempt = 0; attempt < 2 && rc; attempt++) {
+        if (!*c) *c = pg_connect(src->uri, 0, &err);
+        if (!*c) break;
         char q[600];
         slot_sql(PQserverVersion(*c), q, sizeof(q));
         const char *p[] = {src->slot};
+        fl_err_clear(&err);
         rc = pg_run(*c, &r, PGRES_TUPLES_OK, "reading pg_replication_slots", &err, q, 1, p);
+        if (rc) {
+            PQfinish(*c);
+            *c = NULL;
+        }
     }
     pthread_mutex_lock(&src->mu);
     int seen = src->slot_seen;
@@ -1590,8 +1597,6 @@ static void slot_check(struct fl_cdc_pg *src, PGconn **c) {
     PQclear(r);
     int level = FL_LOG_WARN;
     if (rc) {
-        PQfinish(*c);
-        *c = NULL;
         snprintf(sl.problem, sizeof(sl.problem), "slot health check: %.480s", err.msg);
     } else {
         level = slot_problem(src, &sl, seen);
