@@ -16,6 +16,7 @@
 #include "cdc/pg_evolve.h"
 #include "iceberg/table.h"
 #include "log/log.h"
+#include "cdc_topic.h"
 #include "pipe_env.h"
 #include "pipeline/pipeline.h"
 
@@ -111,18 +112,7 @@ static void test_diff(void **state) {
 }
 
 static void change(struct fl_log *log, const char *key, const char *value, int end) {
-    struct fl_error err = {0};
-    struct fl_log_header h = {FL_PIPE_TX_HEADER, strlen(FL_PIPE_TX_HEADER), (const uint8_t *)"0/1",
-                              3};
-    struct fl_log_record r = {.key = (const uint8_t *)key,
-                              .key_len = key ? strlen(key) : 0,
-                              .value = (const uint8_t *)value,
-                              .value_len = value ? strlen(value) : 0,
-                              .timestamp_ms = -1,
-                              .headers = &h,
-                              .nheaders = end ? 1 : 0};
-    int64_t off;
-    if (fl_log_append(log, TOPIC, 0, &r, 1, &off, &err)) fail_msg("append: %s", err.msg);
+    cdc_change(log, TOPIC, key, value, end);
 }
 
 /* The table as "id:name:score;" sorted by id (ids below 10; "-" a null,
@@ -169,16 +159,8 @@ static void table_text(struct env *e, char *out, size_t size) {
     for (int i = 0; i < 10; i++) strncat(out, rows[i], size - strlen(out) - 1);
 }
 
-static void step(struct fl_pipe *p, int64_t want) {
-    struct fl_error err = {0};
-    int64_t n = -1;
-    if (fl_pipe_step(p, &n, &err)) fail_msg("step: %s", err.msg);
-    assert_int_equal(n, want);
-}
-
-#define EV(op, before, after)                                                                      \
-    "{\"before\":" before ",\"after\":" after ",\"source\":{\"lsn\":1},\"op\":\"" op               \
-    "\",\"ts_ms\":1}"
+#define step cdc_step
+#define EV CDC_EV
 
 static void test_pipeline_follows(void **state) {
     (void)state;
