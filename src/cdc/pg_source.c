@@ -33,6 +33,8 @@
 #include "core/mem.h"
 #include "core/schema.h"
 #include "core/time.h"
+#include "iceberg/evolve.h"
+#include "iceberg/partition.h"
 #include "iceberg/retention.h"
 #include "iceberg/table.h"
 #include "log/batch.h"
@@ -79,6 +81,8 @@ struct tbl {
     /* schema: true: what wraps an envelope and a key ({"schema":...,
      * "payload": before, } after); NULL otherwise */
     char *env_prefix, *key_prefix;
+    char **part; /* the configured partition terms (npart 0: none) */
+    int npart;
     struct fl_pipe *pipe;
     uint64_t last_lsn;  /* the end LSN of the last transaction in the topic */
     struct fl_buf pend; /* the current transaction's envelopes */
@@ -242,22 +246,66 @@ static char *schema_json(const struct tbl *t) {
     return s;
 }
 
+/* Whether spec partitions as terms would over schema (same source
+ * columns and transforms, in order). */
+static int spec_is(const struct fl_ice_spec *spec, const struct fl_schema *schema,
+                   const char *const *terms, int n, struct fl_error *err) {
+    struct fl_ice_spec *want = NULL;
+    if (fl_ice_spec_from_terms(schema, 0, terms, n, FL_ICE_PARTITION_FIELD_ID_START, &want, err))
+        return -1;
+    int same = spec && spec->nfields == want->nfields;
+    for (int i = 0; same && i < want->nfields; i++)
+        same = spec->fields[i].source_id == want->fields[i].source_id &&
+               spec->fields[i].transform.kind == want->fields[i].transform.kind &&
+               spec->fields[i].transform.param == want->fields[i].transform.param;
+    fl_ice_spec_free(want);
+    return same;
+}
+
+/* An existing mirror partitioned as configured: a new default spec
+ * (partition evolution) when its current one differs. */
+static fl_err_t ensure_partitioning(struct fl_cdc_pg *src, struct tbl *t, struct fl_ice_table *it,
+                                    struct fl_error *err) {
+    if (t->npart == 0) return FL_OK;
+    const char *const *terms = (const char *const *)t->part;
+    int same = spec_is(fl_ice_meta_default_spec(it->meta), fl_ice_meta_current_schema(it->meta),
+                       terms, t->npart, err);
+    fl_err_t rc = same < 0 ? FL_ERR_INVALID : FL_OK;
+    if (!rc && !same) {
+        rc = fl_ice_table_set_partitioning(it, terms, t->npart, err);
+        if (!rc)
+            fl_log(FL_LOG_INFO, "cdc %s: table %s.%s: partitioned as configured (a new spec)",
+                   src->name, t->ns, t->name);
+    }
+    if (rc) fl_err_prefix(err, "table %s.%s: partition", t->ns, t->name);
+    return rc;
+}
+
 static fl_err_t ensure_table(struct fl_cdc_pg *src, struct tbl *t, struct fl_error *err) {
     struct fl_ice_table *it = NULL;
     struct fl_error probe = {0};
     fl_err_t rc = fl_ice_table_load(src->st, fl_catalog_ice(src->cat), t->ns, t->name, &it, &probe);
     if (rc != FL_ERR_NOTFOUND) {
+        if (rc)
+            *err = probe;
+        else
+            rc = ensure_partitioning(src, t, it, err);
         fl_ice_table_free(it);
-        if (rc) *err = probe;
         return rc;
     }
     char *json = schema_json(t);
     struct fl_schema *schema = NULL;
+    struct fl_ice_spec *spec = NULL;
     rc = fl_schema_parse(json, strlen(json), &schema, err);
+    if (!rc && t->npart) {
+        rc = fl_ice_spec_from_terms(schema, 0, (const char *const *)t->part, t->npart,
+                                    FL_ICE_PARTITION_FIELD_ID_START, &spec, err);
+        if (rc) fl_err_prefix(err, "table %s.%s: partition", t->nsp, t->rel);
+    }
     struct fl_ice_kv props[FL_ICE_FLOE_PROPS];
     int nprops = fl_ice_floe_table_props(NULL, 0, props, FL_ICE_FLOE_PROPS);
     if (!rc)
-        rc = fl_ice_table_create(src->st, fl_catalog_ice(src->cat), t->ns, t->name, schema, NULL,
+        rc = fl_ice_table_create(src->st, fl_catalog_ice(src->cat), t->ns, t->name, schema, spec,
                                  props, nprops, &it, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
@@ -265,6 +313,7 @@ static fl_err_t ensure_table(struct fl_cdc_pg *src, struct tbl *t, struct fl_err
     }
     if (!rc) fl_log(FL_LOG_INFO, "cdc %s: created table %s.%s", src->name, t->ns, t->name);
     fl_ice_table_free(it);
+    fl_ice_spec_free(spec);
     fl_schema_free(schema);
     free(json);
     return rc;
@@ -386,6 +435,8 @@ void fl_cdc_pg_free(struct fl_cdc_pg *src) {
         cols_free(t->next_cols, t->nnext);
         fl_free(t->env_prefix);
         fl_free(t->key_prefix);
+        for (int k = 0; k < t->npart; k++) fl_free(t->part[k]);
+        fl_free(t->part);
         fl_free(t->nsp);
         fl_free(t->rel);
         fl_free(t->ns);
@@ -459,6 +510,9 @@ fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalo
         snprintf(t->topic, n, "%s.%s.%s", src->prefix, t->nsp, t->rel);
         fl_buf_init(&t->pend, FL_BUF_NOMAX);
         fl_buf_init(&t->keys, FL_BUF_NOMAX);
+        t->npart = cfg->partitions && cfg->npartitions ? cfg->npartitions[i] : 0;
+        t->part = fl_calloc((size_t)t->npart + 1, sizeof(char *));
+        for (int k = 0; k < t->npart; k++) t->part[k] = fl_strdup(cfg->partitions[i][k]);
     }
     fl_err_t rc = FL_OK;
     PGconn *c = pg_connect(src->uri, 0, err);

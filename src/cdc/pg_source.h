@@ -45,8 +45,12 @@ struct fl_cdc_pg_config {
     int ntables;
     int snapshot;               /* 1 initial (default), 0 never */
     int64_t commit_interval_ms; /* the mirror pipelines'; default 500 */
-    int tombstones;             /* a null-value record (same key) after each delete */
-    int schema;                 /* envelopes as {"schema": ..., "payload": ...} */
+    /* per table the mirror's partition terms ("day(created)", "bucket(16,
+     * id)"; NULL or none: left as the table has it) */
+    const char *const *const *partitions;
+    const int *npartitions;
+    int tombstones; /* a null-value record (same key) after each delete */
+    int schema;     /* envelopes as {"schema": ..., "payload": ...} */
 };
 
 /* The replication slot as the health check (an ordinary connection,

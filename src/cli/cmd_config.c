@@ -290,6 +290,10 @@ static void show_sources(const struct fl_config *cfg) {
                 printf(", table: ");
                 q(s->targets[k]);
             }
+            if (s->npartition[k]) {
+                printf(", ");
+                qlist("partition", (const char *const *)s->partition[k], s->npartition[k]);
+            }
             printf("}\n");
         }
         printf("      snapshot: %s\n      topic_prefix: ", s->snapshot == 0 ? "never" : "initial");

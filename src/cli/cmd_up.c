@@ -399,6 +399,8 @@ static int up_start_sources(struct up *u) {
                                       .ntables = s->ntables,
                                       .snapshot = s->snapshot != 0,
                                       .commit_interval_ms = s->commit_interval_ms,
+                                      .partitions = (const char *const *const *)s->partition,
+                                      .npartitions = s->npartition,
                                       .tombstones = s->tombstones != 0,
                                       .schema = s->schema == 1};
         fl_err_t rc = fl_cdc_pg_new(u->log, u->store, u->cat, &pc, &u->srcs[i], &u->err);

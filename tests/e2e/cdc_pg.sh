@@ -359,8 +359,11 @@ cat > "$T/g.yaml" <<YAML
 pipelines: []
 sources:
   - postgres: {uri: "postgresql://postgres@127.0.0.1:$PGPORT/app", slot: floe_g, publication: floe_g,
-               tables: [gadgets], topic_prefix: g, schema: true, tombstones: false, commit_interval_ms: 200}
+               tables: [{name: gadgets, partition: ["bucket(4, id)"], maintenance: {compact: {enabled: false}}}],
+               topic_prefix: g, schema: true, tombstones: false, commit_interval_ms: 200}
 YAML
+check "a mirror's own maintenance block is its policy" \
+    '"$FLOE" config show -c "$T/g.yaml" | grep -q "^#   public.gadgets: {enabled: true, .*compact: {enabled: false,"'
 floe_up_start -c "$T/g.yaml"
 sql -c "BEGIN; INSERT INTO gadgets VALUES (4, 'four', 4); UPDATE gadgets SET label = 'uno' WHERE id = 1; DELETE FROM gadgets WHERE id = 2; COMMIT;" \
     -c "ALTER TABLE gadgets ALTER COLUMN qty TYPE bigint" -c "UPDATE gadgets SET qty = 9000000000 WHERE id = 3"
@@ -370,6 +373,8 @@ g_mirrored() {
         $CHECK table id "$T/pg_gadgets.ndjson" "$T/ice_gadgets.ndjson" 2>/dev/null
 }
 check "schema: true: the mirror of gadgets equals the source" 'for _ in $(seq 150); do g_mirrored && break; sleep 0.2; done; g_mirrored'
+check "the mirror is partitioned as configured (bucket[4] of id)" \
+    '"$FLOE" table "${W[@]}" describe public.gadgets | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); f=d[\"partition_spec\"][\"fields\"]; sys.exit(0 if [(x[\"source-id\"], x[\"transform\"]) for x in f] == [(1, \"bucket[4]\")] else 1)"'
 "$FLOE" topic --log-dir "$T/d/log" tail g.public.gadgets --from-beginning > "$T/topic_gadgets.ndjson"
 check "schema: true, tombstones: false: replaying g.public.gadgets gives the source, no tombstone" \
     '$CHECK topic id "$T/pg_gadgets.ndjson" "$T/topic_gadgets.ndjson" --no-tombstones'
