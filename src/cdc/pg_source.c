@@ -1493,6 +1493,9 @@ static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error 
         rc = pg_run(rep, NULL, PGRES_COMMAND_OK, "DROP_REPLICATION_SLOT", err, q, 0, NULL);
         exists = 0;
     } else if (!exists && done) {
+        pthread_mutex_lock(&src->mu);
+        src->slot_seen = 1; /* the health check reports it missing too */
+        pthread_mutex_unlock(&src->mu);
         rc = fl_errf(err, FL_ERR_NOTFOUND,
                      "replication slot %s is missing although floe streamed from it: changes may "
                      "have been lost; delete the state topic %s to copy the tables again",

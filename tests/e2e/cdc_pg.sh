@@ -348,6 +348,8 @@ sql -c "SELECT pg_drop_replication_slot('floe_e2e')" >/dev/null
 floe_up_start -c "$T/cdc.yaml"
 slot_err() { curl -fs "$URL/status" | grep -q "replication slot floe_e2e is missing although floe streamed from it"; }
 check "a dropped slot is reported in status" 'for _ in $(seq 100); do slot_err && break; sleep 0.1; done; slot_err'
+slot_missing() { curl -fs "$URL/status" | grep -q "\"problem\":\"replication slot floe_e2e is missing (dropped behind floe"; }
+check "... and by the slot health check" 'for _ in $(seq 150); do slot_missing && break; sleep 0.1; done; slot_missing'
 kill -TERM "$pid"; wait "$pid" || true; pid=
 
 # a second source with schema: true (Debezium's JsonConverter
