@@ -290,12 +290,18 @@ static void show_sources(const struct fl_config *cfg) {
                 printf(", table: ");
                 q(s->targets[k]);
             }
+            if (s->npartition[k]) {
+                printf(", ");
+                qlist("partition", (const char *const *)s->partition[k], s->npartition[k]);
+            }
             printf("}\n");
         }
         printf("      snapshot: %s\n      topic_prefix: ", s->snapshot == 0 ? "never" : "initial");
         q(s->topic_prefix ? s->topic_prefix : "floe");
         printf("\n      commit_interval_ms: %lld\n",
                (long long)(s->commit_interval_ms > 0 ? s->commit_interval_ms : 500));
+        printf("      tombstones: %s\n      schema: %s\n", s->tombstones != 0 ? "true" : "false",
+               s->schema == 1 ? "true" : "false");
     }
 }
 

@@ -30,14 +30,20 @@ pipelines: []
 sources:
   - postgres:
       uri: "postgresql://floe@127.0.0.1:1/app"
-      tables: [public.users, {name: orders, table: lake.orders}]
+      tables: [public.users, {name: orders, table: lake.orders, partition: ["day(created)"],
+               maintenance: {compact: {enabled: false}}}]
       snapshot: never
       topic_prefix: dbserver1
+      tombstones: false
+      schema: true
 Y
 check "sources: check ok" '"$FLOE" config check "$T/src.yaml" | grep -q ": ok"'
 check "sources: show round-trips" '"$FLOE" config show -c "$T/src.yaml" > "$T/src_shown.yaml" &&
     "$FLOE" config check "$T/src_shown.yaml" >/dev/null && grep -q "slot: \"floe\"" "$T/src_shown.yaml" &&
-    grep -q "snapshot: never" "$T/src_shown.yaml" && grep -q "table: \"lake.orders\"" "$T/src_shown.yaml"'
+    grep -q "snapshot: never" "$T/src_shown.yaml" && grep -q "table: \"lake.orders\"" "$T/src_shown.yaml" &&
+    grep -q "tombstones: false" "$T/src_shown.yaml" && grep -q "schema: true" "$T/src_shown.yaml" &&
+    grep -q "partition: \[\"day(created)\"\]" "$T/src_shown.yaml" &&
+    grep -q "^#   lake.orders: {enabled: true, .*compact: {enabled: false," "$T/src_shown.yaml"'
 srcbad() { # yaml, expected message
     printf '%s\n' "$1" > "$T/srcbad.yaml"
     set +e; "$FLOE" config check "$T/srcbad.yaml" 2> "$T/err"; local st=$?; set -e
@@ -48,6 +54,8 @@ check "sources: tables required" "srcbad 'sources: [{postgres: {uri: \"postgresq
 check "sources: bad slot" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", slot: Bad-Slot, tables: [t]}}]' \"srcbad.yaml:1: sources\[\].postgres.slot\""
 check "sources: bad snapshot" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", snapshot: sometimes, tables: [t]}}]' \"expected initial or never\""
 check "sources: a table twice" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [a.t, a.t]}}]' \"a table listed twice\""
+check "sources: tombstones a boolean" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [t], tombstones: maybe}}]' \"sources\[\].postgres.tombstones\""
+check "sources: a partition term that is not one" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [{name: t, partition: [\"day(x\"]}]}}]' 'tables\[t\].partition: \"day(x\" is not'"
 check "sources: unknown key" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [t], slots: x}}]' \"slots\""
 
 floe_up_start -c "$T/good.yaml"
