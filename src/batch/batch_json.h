@@ -55,6 +55,11 @@ fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct f
 /* Appends n bytes as a quoted, escaped JSON string. */
 fl_err_t fl_json_put_string(struct fl_buf *out, const uint8_t *s, size_t n);
 
+/* The shortest text of a finite v that reads back to it, as a JSON
+ * number that reads back as floating point ("1.0", not "1"). */
+void fl_json_shortest_double(double v, char *out, size_t outsz);
+void fl_json_shortest_float(float v, char *out, size_t outsz);
+
 /* Appends the JSON text of one value of col (not null) to out. */
 fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_buf *out);
 

@@ -15,6 +15,7 @@
 
 #include "batch/batch_json.h"
 #include "core/mem.h"
+#include "format/parquet/variant.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -458,6 +459,50 @@ static fl_err_t emit_entries(struct fl_pq_assembler *a, const struct fl_pq_nnode
     return rc;
 }
 
+/* A variant (its target is the table's variant field): the group's
+ * metadata and value leaves decoded into JSON text (variant.h). A
+ * shredded variant (a typed_value member) is refused, never read as its
+ * residual value alone. */
+static fl_err_t emit_variant(struct fl_pq_assembler *a, const struct fl_pq_nnode *nd,
+                             struct fl_buf *out, struct fl_error *err) {
+    const int *kids = a->plan->kids + nd->kid0;
+    const struct fl_pq_nnode *part[2] = {NULL, NULL}; /* metadata, value */
+    if (nd->kind != FL_PQ_NK_STRUCT) return bad(a, err, "a variant that is not a group");
+    for (int m = 0; m < nd->nkids; m++) {
+        const struct fl_pq_nnode *kn = &a->plan->nodes[kids[m]];
+        const char *name = kn->name ? kn->name : "";
+        if (strcmp(name, "typed_value") == 0)
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "column \"%s\": a shredded variant (typed_value) is not supported; "
+                           "select the other columns",
+                           a->name);
+        int which = strcmp(name, "metadata") == 0 ? 0 : strcmp(name, "value") == 0 ? 1 : -1;
+        if (which < 0 || part[which] || kn->kind != FL_PQ_NK_PRIM ||
+            a->plan->leaf_schema->fields[kn->leaf].type != FL_TYPE_BINARY)
+            return bad(a, err, "a variant group must hold binary metadata and value");
+        part[which] = kn;
+    }
+    if (!part[0] || !part[1]) return bad(a, err, "a variant group must hold metadata and value");
+    const uint8_t *p[2];
+    size_t len[2];
+    for (int w = 0; w < 2; w++) {
+        fl_err_t rc = need(a, part[w]->leaf, err);
+        if (rc) return rc;
+        struct fl_pq_nleaf *L = &a->leaves[part[w]->leaf];
+        if (def_at(L) != L->max_def) return bad(a, err, "a variant without its metadata or value");
+        if (!L->vals || L->vi >= L->vals->len) return bad(a, err, "page ran out of values");
+        p[w] = fl_col_bytes(L->vals, L->vi, &len[w]);
+        consume(L);
+    }
+    fl_err_t rc = fl_variant_to_json(p[0], len[0], p[1], len[1], out, err);
+    if (rc) fl_err_prefix(err, "column \"%s\"", a->name);
+    return rc;
+}
+
+static bool is_variant(const struct fl_field *t) {
+    return t && t->opaque_type && strcmp(t->opaque_type, "variant") == 0;
+}
+
 static fl_err_t emit(struct fl_pq_assembler *a, int k, const struct fl_field *t, struct fl_buf *out,
                      struct fl_error *err) {
     const struct fl_pq_nnode *nd = &a->plan->nodes[k];
@@ -470,6 +515,7 @@ static fl_err_t emit(struct fl_pq_assembler *a, int k, const struct fl_field *t,
         if ((rc = consume_all(a, nd, d, err))) return rc;
         return fl_buf_append_str(out, "null");
     }
+    if (is_variant(t)) return emit_variant(a, nd, out, err);
     switch (nd->kind) {
     case FL_PQ_NK_PRIM:
         if (d != L0->max_def) return bad(a, err, "definition level beyond its field");
