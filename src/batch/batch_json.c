@@ -413,6 +413,28 @@ fl_err_t fl_json_put_string(struct fl_buf *out, const uint8_t *s, size_t n) {
     return fl_buf_append_u8(out, '"');
 }
 
+fl_err_t fl_col_append_default(struct fl_col *col, const char *json_text, struct fl_error *err) {
+    json_t *v = json_text && fl_type_is_primitive(col->field->type)
+                    ? json_loads(json_text, JSON_DECODE_ANY, NULL)
+                    : NULL;
+    struct fl_jscalar j = {.kind = FL_JS_NULL};
+    if (json_is_boolean(v)) {
+        j.kind = FL_JS_BOOL;
+        j.b = json_is_true(v);
+    } else if (json_is_number(v)) {
+        j.kind = FL_JS_NUMBER; /* the text as written: exact for longs */
+        j.s = json_text;
+        j.len = strlen(json_text);
+    } else if (json_is_string(v)) {
+        j.kind = FL_JS_STRING;
+        j.s = json_string_value(v);
+        j.len = json_string_length(v);
+    }
+    fl_err_t rc = fl_col_append_jscalar(col, &j, err);
+    json_decref(v);
+    return rc;
+}
+
 /* Shortest text that reads back to v. Starting at DBL_DIG (15) digits is
  * enough for normal numbers: a decimal of at most 15 significant digits
  * survives the round trip, so when %.15g reads back it is the shortest

@@ -44,6 +44,11 @@ bool fl_jscalar_is_integer(const struct fl_jscalar *j);
 fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j,
                                struct fl_error *err);
 
+/* Appends a format 3 default value (its JSON single-value serialization,
+ * a NUL-terminated text; NULL: null) to col as the column's type reads it;
+ * a nested column's default is appended as null. */
+fl_err_t fl_col_append_default(struct fl_col *col, const char *json_text, struct fl_error *err);
+
 /* Appends one JSON object (len bytes) as a row of batch. On error nothing
  * is appended and err names the field and the reason. */
 fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t len,

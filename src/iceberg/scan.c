@@ -30,7 +30,6 @@
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -617,25 +616,7 @@ static fl_err_t build_defaults(struct fl_ice_scan *sc, struct fl_error *err) {
     fl_err_t rc = fl_batch_new(sc->schema, 1, &sc->defaults, err);
     for (int c = 0; c < sc->schema->nfields && !rc; c++) {
         const struct fl_field *f = &sc->schema->fields[c];
-        struct fl_col *col = &sc->defaults->cols[c];
-        json_t *v = f->initial_default && fl_type_is_primitive(f->type)
-                        ? json_loads(f->initial_default, JSON_DECODE_ANY, NULL)
-                        : NULL;
-        struct fl_jscalar j = {.kind = FL_JS_NULL};
-        if (json_is_boolean(v)) {
-            j.kind = FL_JS_BOOL;
-            j.b = json_is_true(v);
-        } else if (json_is_number(v)) {
-            j.kind = FL_JS_NUMBER; /* the text as written: exact for longs */
-            j.s = f->initial_default;
-            j.len = strlen(f->initial_default);
-        } else if (json_is_string(v)) {
-            j.kind = FL_JS_STRING;
-            j.s = json_string_value(v);
-            j.len = json_string_length(v);
-        }
-        rc = fl_col_append_jscalar(col, &j, err);
-        json_decref(v);
+        rc = fl_col_append_default(&sc->defaults->cols[c], f->initial_default, err);
         if (rc) fl_err_prefix(err, "initial-default of column %s", f->name);
     }
     if (!rc) rc = fl_batch_end_row(sc->defaults);

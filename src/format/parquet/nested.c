@@ -396,9 +396,54 @@ static bool member_is(const struct fl_pq_nnode *nd, const struct fl_field *tc) {
     return nd->file_id ? nd->id == tc->id : nd->name && strcmp(nd->name, tc->name) == 0;
 }
 
+void fl_pq_assembler_fini(struct fl_pq_assembler *a) {
+    fl_buf_fini(&a->discard);
+    for (int k = 0; k < a->ndefaults; k++) fl_free(a->defaults[k].json);
+    fl_free(a->defaults);
+    a->defaults = NULL;
+    a->ndefaults = 0;
+}
+
+/* Member tc, which the file lacks: its initial-default (as the table's
+ * column of its type shows it in JSON), else null. */
+static fl_err_t member_default(struct fl_pq_assembler *a, const struct fl_field *tc,
+                               struct fl_buf *out, struct fl_error *err) {
+    if (!tc->initial_default || !fl_type_is_primitive(tc->type) || tc->opaque_type)
+        return fl_buf_append_str(out, "null");
+    int k = 0;
+    while (k < a->ndefaults && a->defaults[k].field != tc) k++;
+    if (k == a->ndefaults) {
+        struct fl_schema one = {.fields = (struct fl_field *)tc, .nfields = 1};
+        struct fl_batch *b = NULL;
+        struct fl_buf text;
+        fl_buf_init(&text, FL_BUF_NOMAX);
+        fl_err_t rc = fl_batch_new(&one, 1, &b, err);
+        if (!rc) rc = fl_col_append_default(&b->cols[0], tc->initial_default, err);
+        if (!rc && !fl_col_is_null(&b->cols[0], 0))
+            rc = fl_col_value_to_json(&b->cols[0], 0, &text);
+        fl_batch_free(b);
+        if (rc) {
+            fl_buf_fini(&text);
+            fl_err_prefix(err, "column \"%s\": initial-default of member %s", a->name, tc->name);
+            return rc;
+        }
+        a->defaults = fl_reallocarray(a->defaults, (size_t)a->ndefaults + 1, sizeof(*a->defaults));
+        a->defaults[k].field = tc;
+        a->defaults[k].json = NULL;
+        if (text.len) {
+            fl_buf_append_u8(&text, 0);
+            a->defaults[k].json = (char *)text.data; /* taken from text */
+        } else {
+            fl_buf_fini(&text);
+        }
+        a->ndefaults++;
+    }
+    return fl_buf_append_str(out, a->defaults[k].json ? a->defaults[k].json : "null");
+}
+
 /* A struct's members: the file's, or the target's in its order and names
- * (a member the file lacks is null; one the target lacks is consumed into
- * the discard buffer). */
+ * (a member the file lacks is its initial-default or null; one the
+ * target lacks is consumed into the discard buffer). */
 static fl_err_t emit_struct(struct fl_pq_assembler *a, const struct fl_pq_nnode *nd,
                             const struct fl_field *t, struct fl_buf *out, struct fl_error *err) {
     const int *kids = a->plan->kids + nd->kid0;
@@ -416,7 +461,7 @@ static fl_err_t emit_struct(struct fl_pq_assembler *a, const struct fl_pq_nnode 
         if (j) fl_buf_append_u8(out, ',');
         rc = fl_json_put_string(out, (const uint8_t *)(name ? name : ""), name ? strlen(name) : 0);
         if (!rc) rc = fl_buf_append_u8(out, ':');
-        if (!rc) rc = kid < 0 ? fl_buf_append_str(out, "null") : emit(a, kid, tc, out, err);
+        if (!rc) rc = kid < 0 ? member_default(a, tc, out, err) : emit(a, kid, tc, out, err);
     }
     if (!rc) rc = fl_buf_append_u8(out, '}');
     for (int m = 0; t && m < nd->nkids && !rc; m++) {

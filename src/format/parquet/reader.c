@@ -488,7 +488,7 @@ static void cursor_fini(struct cursor *c) {
     fl_free(c->nl);
     fl_batch_free(c->leaf_vals);
     fl_buf_fini(&c->json);
-    fl_buf_fini(&c->as.discard);
+    fl_pq_assembler_fini(&c->as);
     fl_buf_fini(&c->reps);
     fl_buf_fini(&c->defs);
     fl_buf_fini(&c->scratch);
