@@ -4,7 +4,8 @@
 # Parquet's variant shape (binary metadata and value, Variant bytes
 # encoded by hand from parquet-format VariantEncoding.md), then a copy of
 # its metadata declares v a variant: floe sql and floe table scan show
-# the values as JSON text. A shredded variant (a typed_value member) is
+# the values as JSON text (`table scan --where` refuses conditions on
+# them). A shredded variant (a typed_value member) is
 # refused with an error naming the column when v is selected, while the
 # other columns stay readable.
 set -euo pipefail
@@ -61,6 +62,10 @@ check "a variant null is not SQL null" \
     '[ "$(q "select count(*) from iceberg_scan('"'"'$U'"'"') where v is null")" = 1 ]'
 check "floe table scan shows the JSON" \
     '"$FLOE" table scan "$U" --limit 1 | grep -F -q "\"v\":{\"age\":30,\"name\":\"Alice\"}"'
+check "table scan --where on a variant: a clear refusal" \
+    '{ ! "$FLOE" table scan "$U" --where "v = 1" 2>&1; } | grep -q "\"v\" is a variant column"'
+check "table scan --where matching no row prints nothing, exit 0" \
+    'out=$("$FLOE" table scan "$U" --where "id = 99") && [ -z "$out" ]'
 
 # ---- shredded: a typed_value member
 cat > s.json <<'JSON'
