@@ -398,6 +398,7 @@ static bool member_is(const struct fl_pq_nnode *nd, const struct fl_field *tc) {
 
 void fl_pq_assembler_fini(struct fl_pq_assembler *a) {
     fl_buf_fini(&a->discard);
+    fl_buf_fini(&a->vscratch);
     for (int k = 0; k < a->ndefaults; k++) fl_free(a->defaults[k].json);
     fl_free(a->defaults);
     a->defaults = NULL;
@@ -504,42 +505,132 @@ static fl_err_t emit_entries(struct fl_pq_assembler *a, const struct fl_pq_nnode
     return rc;
 }
 
+/* A shredded variant's typed_value (a primitive leaf, present) as the
+ * Variant primitive it stands for (VariantShredding.md), encoded into
+ * a->vscratch and rendered as an unshredded one is. */
+static fl_err_t emit_typed(struct fl_pq_assembler *a, const struct fl_pq_nleaf *L,
+                           const struct fl_field *f, struct fl_buf *out, struct fl_error *err) {
+    static const uint8_t no_meta[3] = {0x01, 0, 0}; /* version 1, empty dictionary */
+    const struct fl_col *c = L->vals;
+    const uint8_t *v = c->width ? c->values + L->vi * c->width : NULL;
+    struct fl_buf *b = &a->vscratch;
+    int t = -1;
+    fl_buf_reset(b);
+    switch (f->nanos ? -1 : (int)f->type) {
+    case FL_TYPE_BOOLEAN:
+        t = v[0] ? 1 : 2;
+        break;
+    case FL_TYPE_INT:
+        t = 5;
+        break;
+    case FL_TYPE_LONG:
+        t = 6;
+        break;
+    case FL_TYPE_FLOAT:
+        t = 14;
+        break;
+    case FL_TYPE_DOUBLE:
+        t = 7;
+        break;
+    case FL_TYPE_DATE:
+        t = 11;
+        break;
+    case FL_TYPE_TIME:
+        t = 17;
+        break;
+    case FL_TYPE_TIMESTAMP:
+        t = 13;
+        break;
+    case FL_TYPE_TIMESTAMPTZ:
+        t = 12;
+        break;
+    case FL_TYPE_DECIMAL:
+        t = 10;
+        break;
+    case FL_TYPE_UUID:
+        t = 20;
+        break;
+    case FL_TYPE_STRING:
+        t = 16;
+        break;
+    case FL_TYPE_BINARY:
+        t = 15;
+        break;
+    default:
+        break;
+    }
+    if (t < 0 || f->opaque_type)
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "column \"%s\": a variant shredded as %s is not supported; select the "
+                       "other columns",
+                       a->name, f->nanos ? "nanosecond timestamps" : "this type");
+    fl_err_t rc = fl_buf_append_u8(b, (uint8_t)(t << 2));
+    if (!rc && t == 10) rc = fl_buf_append_u8(b, (uint8_t)f->scale);
+    if (!rc && (t == 15 || t == 16)) {
+        size_t n;
+        const uint8_t *p = fl_col_bytes(c, L->vi, &n);
+        if (n > UINT32_MAX) return bad(a, err, "a shredded variant string too long");
+        rc = fl_buf_append_le32(b, (uint32_t)n);
+        if (!rc && n) rc = fl_buf_append(b, p, n);
+    } else if (!rc && t > 2) {
+        rc = fl_buf_append(b, v, c->width); /* little-endian as batches hold them; uuid in order */
+    }
+    if (!rc) rc = fl_variant_to_json(no_meta, sizeof(no_meta), b->data, b->len, out, err);
+    return rc;
+}
+
 /* A variant (its target is the table's variant field): the group's
- * metadata and value leaves decoded into JSON text (variant.h). A
- * shredded variant (a typed_value member) is refused, never read as its
- * residual value alone. */
+ * metadata and value leaves decoded into JSON text (variant.h); when it
+ * is shredded (VariantShredding.md) into a primitive typed_value, that
+ * value where it is present. A variant shredded into an object or array
+ * (a typed_value group) is refused, never read as its residual value. */
 static fl_err_t emit_variant(struct fl_pq_assembler *a, const struct fl_pq_nnode *nd,
                              struct fl_buf *out, struct fl_error *err) {
     const int *kids = a->plan->kids + nd->kid0;
-    const struct fl_pq_nnode *part[2] = {NULL, NULL}; /* metadata, value */
+    const struct fl_pq_nnode *part[3] = {NULL, NULL, NULL}; /* metadata, value, typed_value */
     if (nd->kind != FL_PQ_NK_STRUCT) return bad(a, err, "a variant that is not a group");
     for (int m = 0; m < nd->nkids; m++) {
         const struct fl_pq_nnode *kn = &a->plan->nodes[kids[m]];
         const char *name = kn->name ? kn->name : "";
-        if (strcmp(name, "typed_value") == 0)
+        int which = strcmp(name, "metadata") == 0      ? 0
+                    : strcmp(name, "value") == 0       ? 1
+                    : strcmp(name, "typed_value") == 0 ? 2
+                                                       : -1;
+        if (which == 2 && kn->kind != FL_PQ_NK_PRIM)
             return fl_errf(err, FL_ERR_UNSUPPORTED,
-                           "column \"%s\": a shredded variant (typed_value) is not supported; "
-                           "select the other columns",
+                           "column \"%s\": a variant shredded into an object or array "
+                           "(a typed_value group) is not supported; select the other columns",
                            a->name);
-        int which = strcmp(name, "metadata") == 0 ? 0 : strcmp(name, "value") == 0 ? 1 : -1;
         if (which < 0 || part[which] || kn->kind != FL_PQ_NK_PRIM ||
-            a->plan->leaf_schema->fields[kn->leaf].type != FL_TYPE_BINARY)
+            (which < 2 && a->plan->leaf_schema->fields[kn->leaf].type != FL_TYPE_BINARY))
             return bad(a, err, "a variant group must hold binary metadata and value");
         part[which] = kn;
     }
-    if (!part[0] || !part[1]) return bad(a, err, "a variant group must hold metadata and value");
-    const uint8_t *p[2];
-    size_t len[2];
-    for (int w = 0; w < 2; w++) {
-        fl_err_t rc = need(a, part[w]->leaf, err);
-        if (rc) return rc;
+    if (!part[0] || (!part[1] && !part[2]))
+        return bad(a, err, "a variant group must hold metadata and value");
+    const uint8_t *p[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    bool typed = false;
+    fl_err_t rc = FL_OK;
+    for (int w = 0; w < 3 && !rc; w++) {
+        if (!part[w]) continue;
+        if ((rc = need(a, part[w]->leaf, err))) return rc;
         struct fl_pq_nleaf *L = &a->leaves[part[w]->leaf];
-        if (def_at(L) != L->max_def) return bad(a, err, "a variant without its metadata or value");
-        if (!L->vals || L->vi >= L->vals->len) return bad(a, err, "page ran out of values");
-        p[w] = fl_col_bytes(L->vals, L->vi, &len[w]);
+        bool present = def_at(L) == L->max_def;
+        if (present && (!L->vals || L->vi >= L->vals->len))
+            return bad(a, err, "page ran out of values");
+        if (w == 0 && !present) return bad(a, err, "a variant without its metadata");
+        if (w < 2 && present) p[w] = fl_col_bytes(L->vals, L->vi, &len[w]);
+        if (w == 2 && present) {
+            if (p[1]) return bad(a, err, "a shredded variant with both value and typed_value");
+            typed = true;
+            rc = emit_typed(a, L, &a->plan->leaf_schema->fields[part[w]->leaf], out, err);
+        }
         consume(L);
     }
-    fl_err_t rc = fl_variant_to_json(p[0], len[0], p[1], len[1], out, err);
+    if (!rc && !typed)
+        rc = p[1] ? fl_variant_to_json(p[0], len[0], p[1], len[1], out, err)
+                  : fl_buf_append_str(out, "null"); /* neither: a variant null */
     if (rc) fl_err_prefix(err, "column \"%s\"", a->name);
     return rc;
 }

@@ -99,7 +99,8 @@ struct fl_pq_assembler {
      * left out when it does; a variant field (format/parquet/variant.h)
      * is read as its JSON text. */
     const struct fl_field *target;
-    struct fl_buf discard; /* members the target leaves out */
+    struct fl_buf discard;  /* members the target leaves out */
+    struct fl_buf vscratch; /* a shredded variant's typed value, encoded */
     /* the JSON text of the target's members' initial-defaults, made the
      * first time a file lacks the member (NULL text: null) */
     struct fl_pq_ndefault {

@@ -1539,6 +1539,7 @@ static fl_err_t start_reading(struct fl_pq_reader *r, struct fl_error *err) {
             c->as.name = c->name;
             c->as.target = r->field_target[c->f];
             fl_buf_init(&c->as.discard, FL_BATCH_HEAP_MAX);
+            fl_buf_init(&c->as.vscratch, FL_BATCH_HEAP_MAX);
             continue;
         }
         cursor_type(r, r->proj_field[i], c);
