@@ -31,7 +31,6 @@
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -653,25 +652,7 @@ static fl_err_t build_defaults(struct fl_ice_scan *sc, struct fl_error *err) {
     fl_err_t rc = fl_batch_new(sc->schema, 1, &sc->defaults, err);
     for (int c = 0; c < sc->schema->nfields && !rc; c++) {
         const struct fl_field *f = &sc->schema->fields[c];
-        struct fl_col *col = &sc->defaults->cols[c];
-        json_t *v = f->initial_default && fl_type_is_primitive(f->type)
-                        ? json_loads(f->initial_default, JSON_DECODE_ANY, NULL)
-                        : NULL;
-        struct fl_jscalar j = {.kind = FL_JS_NULL};
-        if (json_is_boolean(v)) {
-            j.kind = FL_JS_BOOL;
-            j.b = json_is_true(v);
-        } else if (json_is_number(v)) {
-            j.kind = FL_JS_NUMBER; /* the text as written: exact for longs */
-            j.s = f->initial_default;
-            j.len = strlen(f->initial_default);
-        } else if (json_is_string(v)) {
-            j.kind = FL_JS_STRING;
-            j.s = json_string_value(v);
-            j.len = json_string_length(v);
-        }
-        rc = fl_col_append_jscalar(col, &j, err);
-        json_decref(v);
+        rc = fl_col_append_default(&sc->defaults->cols[c], f->initial_default, err);
         if (rc) fl_err_prefix(err, "initial-default of column %s", f->name);
     }
     if (!rc) rc = fl_batch_end_row(sc->defaults);
@@ -922,6 +903,14 @@ static fl_err_t eq_missing(struct fl_ice_scan *sc, const struct plan_file *pf,
     return rc;
 }
 
+/* Whether field f is a variant or has one inside. */
+static bool has_variant(const struct fl_field *f) {
+    if (f->opaque_type && strcmp(f->opaque_type, "variant") == 0) return true;
+    for (int k = 0; k < f->nchildren; k++)
+        if (has_variant(&f->children[k])) return true;
+    return false;
+}
+
 /* Opens data file i with the projection of the output schema it has. */
 static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     const struct plan_file *pf = &sc->files[i];
@@ -959,7 +948,20 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         sc->map[c] = -1;
         if (sc->skip && sc->skip[c]) continue;
         if (of->opaque_type && strcmp(of->opaque_type, "unknown") == 0) continue; /* always null */
-        if (of->opaque_type && fl_schema_index_by_id(fs, of->id) >= 0) {
+        int fi = fl_schema_index_by_id(fs, of->id);
+        /* a variant (top-level or nested) reads from Parquet files only:
+         * the Parquet reader decodes it (format/parquet/variant.h) */
+        bool parquet = pf->format && strcmp(pf->format, "PARQUET") == 0;
+        if (fi >= 0 && has_variant(of) && !parquet) {
+            fl_free(ids);
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "column \"%s\" holds a variant, which floe reads from Parquet data "
+                           "files only (this one is %s); select the other columns",
+                           of->name, pf->format ? pf->format : "?");
+        }
+        bool variant_ok = parquet && of->opaque_type && strcmp(of->opaque_type, "variant") == 0 &&
+                          fi >= 0 && fs->fields[fi].type == FL_TYPE_STRUCT;
+        if (of->opaque_type && fi >= 0 && !variant_ok) {
             fl_free(ids);
             return fl_errf(err, FL_ERR_UNSUPPORTED,
                            "column \"%s\" has type %s, which floe cannot read yet; select the "
@@ -1001,7 +1003,9 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     if (!rc) rc = eq_missing(sc, pf, fs, err);
     /* nested values take the table's member names and members (by id) */
     for (int c = 0; c < sc->schema->nfields && !rc; c++)
-        if (sc->map[c] >= 0 && !fl_type_is_primitive(sc->schema->fields[c].type) &&
+        if (sc->map[c] >= 0 &&
+            (!fl_type_is_primitive(sc->schema->fields[c].type) ||
+             sc->schema->fields[c].opaque_type) &&
             !fl_type_is_primitive(
                 fs->fields[fl_schema_index_by_id(fs, sc->schema->fields[c].id)].type))
             rc = fl_ice_file_reader_nested_target(sc->r, sc->schema->fields[c].id,

@@ -14,7 +14,8 @@
  * (sql_tables.c), as `floe table scan PATH` does, and everything else
  * (pushdown, time travel, the shortcuts, metadata) works as for catalog
  * tables. Trino's FOR VERSION|TIMESTAMP AS OF clauses are rewritten in
- * the same pass (sql_travel.c). The rewritten text differs in length
+ * the same pass (sql_travel.c), one right after iceberg_scan('PATH')
+ * included. The rewritten text differs in length
  * from the original: error offsets after a rewrite are off by a few
  * characters.
  */
@@ -67,6 +68,7 @@ static size_t on_word(void *ctx, const char *s, size_t i, size_t end, char prev)
         cs->c[cs->n].start = tr.start;
         cs->c[cs->n].end = te;
         cs->c[cs->n].path = NULL;
+        cs->c[cs->n].travel = 0;
         cs->c[cs->n].tr = tr;
         cs->n++;
         return te;
@@ -104,6 +106,7 @@ static size_t on_word(void *ctx, const char *s, size_t i, size_t end, char prev)
     cs->c[cs->n].start = i;
     cs->c[cs->n].end = j;
     cs->c[cs->n].path = (char *)lit.data; /* taken from lit */
+    cs->c[cs->n].travel = 0;
     cs->n++;
     return j;
 }

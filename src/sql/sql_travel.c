@@ -15,6 +15,8 @@
  * REF is resolved as SQLite resolves a name (temp, then main, or the
  * named schema) to the floe table it declares; a time becomes the
  * snapshot current then (an error before the first one, as in Trino).
+ * After iceberg_scan('PATH') the clause reads that path's table
+ * (sql_path.c finds it with fl_sql_travel_clause).
  */
 #include "sql/sql_travel.h"
 
