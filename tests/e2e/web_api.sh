@@ -66,6 +66,21 @@ check "since out of range: 400" '[ "$(code "$URL/api/weather/latest?since=999999
 check "unknown API path: 404" '[ "$(code "$URL/api/weather/x" | cut -d" " -f1)" = 404 ] && [ "$(code "$URL/api/weatherx" | cut -d" " -f1)" = 404 ]'
 check "POST /api/weather: 405" '[ "$(code -X POST "$URL/api/weather" | cut -d" " -f1)" = 405 ]'
 # pages and assets
+# the console's topics: the log's counters, no SQL
+check "GET /api/topics: 200 JSON" '[ "$(code "$URL/api/topics")" = "200 application/json" ]'
+check "weather's partitions: end offsets sum to the 11 readings, sizes on disk" '$PY - "$T/r" <<'"'"'PY'"'"'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert isinstance(r["time_ms"], int) and r["time_ms"] > 1.7e12, r
+t = {x["name"]: x for x in r["topics"]}
+w = t["weather"]["partitions"]
+assert [p["partition"] for p in w] == list(range(len(w))), w
+assert sum(p["end_offset"] - p["start_offset"] for p in w) == 11, w
+assert sum(p["records_in"] for p in w) == 11, w
+assert all(p["bytes"] > 0 for p in w if p["end_offset"]), w
+assert list(t) == sorted(t), list(t)
+PY'
+check "POST /api/topics: 405" '[ "$(code -X POST "$URL/api/topics" | cut -d" " -f1)" = 405 ]'
 check "/ is the dashboard with weather_agg" '[ "$(code "$URL/")" = "200 text/html; charset=utf-8" ] && grep -qF "Real-time weather analytics" "$T/r"'
 check "/dashboard/weather" '[ "$(code "$URL/dashboard/weather")" = "200 text/html; charset=utf-8" ] && grep -qF "/assets/dashboard.js" "$T/r"'
 check "/console" '[ "$(code "$URL/console")" = "200 text/html; charset=utf-8" ] && grep -qF "/assets/console.js" "$T/r"'
