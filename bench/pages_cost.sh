@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# pages_cost.sh - what scraping /metrics and polling the dashboard's and
+# the console's APIs every second cost floe's ingest (issue 16: under 2%).
+# floe up runs the built-in weather scenario (the weather and weather_agg
+# pipelines commit every second, so /api/weather has a new snapshot to
+# catch up with at every poll); wrk drives POST /topics/weather batches
+# (BATCH records each, ten cities) at full speed, in two modes:
+#   A  alone
+#   B  while bench/pages_scrape.py, once a second, asks what a Prometheus
+#      and an open dashboard and console ask: /metrics, /api/topics,
+#      /status, /api/weather/latest?since=, /api/weather, and the two
+#      page documents
+# ROUNDS rounds, each one A and one B run, interleaved and counterbalanced
+# (ABBA ABBA ...: odd rounds A first, even rounds B first), so machine
+# noise and drift fall on both modes alike. Per run: records/s (wrk's
+# 2xx requests x BATCH) and floe's CPU seconds (utime + stime of
+# /proc/PID/stat) per million records, which other processes change far
+# less than throughput. Prints both per run, the medians per mode, the
+# paired B/A ratios with their interquartile range and a bootstrap 95%
+# interval of the median, and floe's CPU per scrape cycle measured on an
+# otherwise idle floe. Env: FLOE_BIN (default build/floe), DUR (s per
+# run, 8), ROUNDS (12), CONNS (16), BATCH (100), PIN=1 (taskset: floe on
+# CPU 1, wrk and the scraper on CPU 0), IDLE_CYCLES (200).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FLOE=${FLOE_BIN:-build/floe}
+DUR=${DUR:-8}
+ROUNDS=${ROUNDS:-12}
+CONNS=${CONNS:-16}
+BATCH=${BATCH:-100}
+PIN=${PIN:-0}
+IDLE_CYCLES=${IDLE_CYCLES:-200}
+T=$(mktemp -d)
+FPID=
+SCPID=
+cleanup() {
+    [ -n "$SCPID" ] && kill "$SCPID" 2>/dev/null || true
+    [ -n "$FPID" ] && kill "$FPID" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$T"
+}
+trap cleanup EXIT
+FLOE_PIN=() GEN_PIN=()
+if [ "$PIN" = 1 ]; then FLOE_PIN=(taskset -c 1) GEN_PIN=(taskset -c 0); fi
+
+"${FLOE_PIN[@]}" "$FLOE" up --listen 127.0.0.1:0 --data "$T/data" --kafka-listen 127.0.0.1:0 >"$T/out" 2>"$T/err" &
+FPID=$!
+for _ in $(seq 100); do grep -qs "listening on" "$T/out" && break; sleep 0.1; done
+PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/out" | head -1)
+U=http://127.0.0.1:$PORT
+
+python3 - "$BATCH" >"$T/batch.lua" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+cities = ["San Francisco", "New York", "Los Angeles", "Chicago", "Houston", "Phoenix", "Seattle", "Denver", "Miami", "Boston"]
+body = json.dumps({"records": [{"value": {"city": cities[i % 10], "temperature": "%d.5" % (i % 100), "ts": "2026-11-23-12"}} for i in range(n)]})
+print('wrk.method = "POST"')
+print('wrk.headers["Content-Type"] = "application/vnd.kafka.json.v2+json"')
+print("wrk.body = %s" % json.dumps(body))
+PY
+# the pipelines and weather_agg exist before the first round
+curl -fs -o /dev/null -H 'Content-Type: application/vnd.kafka.json.v2+json' --data-binary \
+    "$(sed -n 's/^wrk.body = //p' "$T/batch.lua" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()))')" "$U/topics/weather"
+for _ in $(seq 50); do curl -fs "$U/api/weather" | grep -qs '"cities":\["' && break; sleep 0.2; done
+
+TCK=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$FPID/stat"; }
+# run MODE ROUND: one wrk run; appends "MODE ROUND records/s cpu_s records" to $T/runs
+run() {
+    local mode=$1 f=$T/wrk.$1.$2 a b
+    if [ "$mode" = B ]; then
+        "${GEN_PIN[@]}" /usr/bin/python3 bench/pages_scrape.py "$U" "$T/scrape.$2" &
+        SCPID=$!
+    fi
+    a=$(cpu)
+    "${GEN_PIN[@]}" wrk -t1 -c"$CONNS" -d"${DUR}s" -s "$T/batch.lua" "$U/topics/weather" >"$f" 2>&1
+    b=$(cpu)
+    if [ -n "$SCPID" ]; then kill "$SCPID"; wait "$SCPID" 2>/dev/null || true; SCPID=; fi
+    python3 - "$f" "$mode" "$2" "$BATCH" "$a" "$b" "$TCK" <<'PY' | tee -a "$T/runs"
+import re, sys
+t = open(sys.argv[1]).read()
+mode, rnd, batch, a, b, tck = sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+m = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", t)
+secs = float(m.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60}[m.group(3)]
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+ok = int(m.group(1)) - (int(bad.group(1)) if bad else 0)
+recs = ok * batch
+cpu = (b - a) / tck
+print("%s %s %.0f %.3f %d" % (mode, rnd, recs / secs, cpu, recs))
+PY
+    [ "$mode" = B ] && cat "$T/scrape.$2" >&2 || true
+}
+
+echo "# $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $FLOE, wrk -t1 -c$CONNS -d${DUR}s, batches of $BATCH, PIN=$PIN"
+echo "# columns: mode round records/s floe-cpu-s records"
+: >"$T/runs"
+for r in $(seq "$ROUNDS"); do
+    if [ $((r % 2)) = 1 ]; then run A "$r"; run B "$r"; else run B "$r"; run A "$r"; fi
+done
+echo "# end $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# floe's CPU per scrape cycle with no ingest: IDLE_CYCLES cycles back to
+# back, minus what floe spends idle (its pipelines' ticks) in as long
+sleep 2
+t0=$(date +%s.%N); a=$(cpu)
+"${GEN_PIN[@]}" /usr/bin/python3 bench/pages_scrape.py "$U" "$T/scrape.idle" "$IDLE_CYCLES"
+b=$(cpu); t1=$(date +%s.%N)
+c=$(cpu); sleep 10; d=$(cpu)
+cat "$T/scrape.idle"
+
+python3 - "$T/runs" "$a" "$b" "$t0" "$t1" "$c" "$d" "$TCK" "$IDLE_CYCLES" <<'PY'
+import random, statistics, sys
+runs = [l.split() for l in open(sys.argv[1])]
+a, b, t0, t1, c, d, tck, cycles = map(float, sys.argv[2:10])
+by = {}
+for mode, rnd, rps, cpu, recs in runs:
+    by.setdefault(int(rnd), {})[mode] = (float(rps), float(cpu) / int(recs) * 1e6 if int(recs) else float("nan"))
+rounds = sorted(r for r in by if "A" in by[r] and "B" in by[r])
+def q(v):
+    v = sorted(v)
+    qs = statistics.quantiles(v, n=4) if len(v) > 1 else [v[0]] * 3
+    return qs[0], statistics.median(v), qs[2]
+def boot(v, n=4000):
+    rng = random.Random(16)
+    meds = sorted(statistics.median(rng.choices(v, k=len(v))) for _ in range(n))
+    return meds[int(0.025 * n)], meds[int(0.975 * n) - 1]
+for k, name, unit in ((0, "throughput", "records/s"), (1, "floe CPU", "CPU s per million records")):
+    for mode in "AB":
+        lo, med, hi = q([by[r][mode][k] for r in rounds])
+        print("%-10s %s: median %.4g %s (IQR %.4g .. %.4g)" % (name, {"A": "alone  ", "B": "scraped"}[mode], med, unit, lo, hi))
+    ratio = [by[r]["B"][k] / by[r]["A"][k] for r in rounds]
+    lo, med, hi = q(ratio)
+    blo, bhi = boot(ratio)
+    print("%-10s scraped/alone, paired by round: median %.4f (IQR %.4f .. %.4f; bootstrap 95%% of the median %.4f .. %.4f; %d rounds)" % (name, med, lo, hi, blo, bhi, len(ratio)))
+idle = (d - c) / tck / 10
+per = ((b - a) / tck - idle * (t1 - t0)) / cycles
+cpu_a = statistics.median(by[r]["A"][1] * by[r]["A"][0] / 1e6 for r in rounds)
+print("idle floe: one scrape cycle costs %.2f ms of floe CPU (idle floe %.4f CPU s/s); once a second that is %.2f%% of the %.3f CPU s/s floe uses under the ingest load (mode A median)" % (
+    per * 1000, idle, 100 * per / cpu_a, cpu_a))
+PY
