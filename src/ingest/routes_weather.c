@@ -382,12 +382,95 @@ static int parse_since(const char *s, int64_t *us) {
     return fl_time_parse_iso(s, strlen(s), us) ? -1 : 0;
 }
 
+/* The reply for the points at or after since (INT64_MIN: the cached
+ * whole reply) onto out, the cache brought to the table's current
+ * metadata location first, which *loc gets ("" without a table). Under
+ * w->mu. */
+static fl_err_t reply_locked(struct fl_ingest *ing, struct fl_ingest_weather *w, int64_t since,
+                             struct fl_buf *out, char loc[WEATHER_LOC_MAX], struct fl_error *err) {
+    fl_err_t rc = fl_catalog_table_load(ing->cfg.sql.cat, WEATHER_NS, WEATHER_TABLE, loc,
+                                        WEATHER_LOC_MAX, err);
+    if (rc == FL_ERR_NOTFOUND) {
+        weather_clear(w); /* no table yet (or dropped): no cities */
+        loc[0] = 0;
+        *err = (struct fl_error){0};
+        static const char NONE[] = "{\"cities\":[],\"data\":{}}";
+        return fl_buf_append(out, NONE, sizeof(NONE) - 1);
+    }
+    if (!rc && strcmp(loc, w->loc) != 0) rc = refresh(ing, w, loc, err);
+    if (!rc && w->loc[0])
+        rc = since != INT64_MIN ? render(w, since, out)
+                                : fl_buf_append(out, w->all.data, w->all.len);
+    return rc;
+}
+
+/* ---- GET /api/weather/stream: server-sent events ---- */
+
+/* An open stream: what its client was last sent. */
+struct fl_ingest_stream {
+    struct fl_ingest *ing;
+    char loc[WEATHER_LOC_MAX]; /* the metadata location last sent */
+    bool sent;                 /* the first event (the whole reply) went out */
+    int64_t since;             /* the next event's points: from 2 min before the newest sent */
+    int64_t last_us;           /* monotonic time of the last bytes written */
+};
+
+#define STREAM_KEEPALIVE_US (15 * INT64_C(1000000))
+
+bool fl_ingest_stream_next(struct fl_ingest_stream *st, struct fl_buf *out) {
+    struct fl_ingest_weather *w = st->ing->weather;
+    struct fl_error err = {0};
+    char loc[WEATHER_LOC_MAX];
+    int64_t now = fl_time_mono_us();
+    pthread_mutex_lock(&w->mu);
+    /* the location first: an unchanged table costs this lookup alone */
+    fl_err_t rc = fl_catalog_table_load(st->ing->cfg.sql.cat, WEATHER_NS, WEATHER_TABLE, loc,
+                                        sizeof(loc), &err);
+    if (rc == FL_ERR_NOTFOUND) loc[0] = 0;
+    bool changed = !st->sent || (rc != FL_OK && rc != FL_ERR_NOTFOUND) || strcmp(loc, st->loc);
+    size_t at = out->len;
+    if (changed) {
+        err = (struct fl_error){0};
+        fl_buf_append_str(out, "event: weather\ndata: ");
+        rc = reply_locked(st->ing, w, st->sent ? st->since : INT64_MIN, out, loc, &err);
+        int64_t newest = INT64_MIN;
+        for (int c = 0; !rc && c < w->ncities; c++)
+            if (w->city_at[c + 1] > w->city_at[c] && w->pts[w->city_at[c + 1] - 1].us > newest)
+                newest = w->pts[w->city_at[c + 1] - 1].us;
+        if (rc) {
+            out->len = at;
+            fl_buf_append_str(out, "event: error\ndata: ");
+            fl_ingest_json_str(out, err.msg[0] ? err.msg : "weather",
+                               strlen(err.msg[0] ? err.msg : "weather"));
+        }
+        fl_buf_append_str(out, "\n\n");
+        snprintf(st->loc, sizeof(st->loc), "%s", loc); /* an error: again at the next commit */
+        if (!rc && newest != INT64_MIN) st->since = newest - 120 * INT64_C(1000000);
+        st->sent = true;
+    } else if (now - st->last_us >= STREAM_KEEPALIVE_US) {
+        fl_buf_append_str(out, ": keep-alive\n\n"); /* finds clients that went away */
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (out->len > at) st->last_us = now;
+    return true;
+}
+
+void fl_ingest_stream_free(struct fl_ingest_stream *st) { fl_free(st); }
+
 void fl_ingest_route_weather(struct fl_ingest *ing, const struct fl_ingest_call *call,
                              const char *rest, struct fl_ingest_resp *resp) {
     struct fl_error err = {0};
     struct fl_ingest_weather *w = ing->weather;
     int64_t since = INT64_MIN;
     bool latest = !strcmp(rest, "/latest");
+    if (!strcmp(rest, "/stream")) {
+        resp->stream = fl_calloc(1, sizeof(*resp->stream));
+        resp->stream->ing = ing;
+        resp->stream->since = INT64_MIN;
+        resp->status = 200;
+        resp->content_type = "text/event-stream";
+        return;
+    }
     if (*rest && !latest) {
         fl_ingest_resp_error(resp, FL_INGEST_E_NOT_FOUND, "no route for GET /api/weather%.200s",
                              rest);
@@ -411,19 +494,7 @@ void fl_ingest_route_weather(struct fl_ingest *ing, const struct fl_ingest_call 
     }
     char loc[WEATHER_LOC_MAX];
     pthread_mutex_lock(&w->mu);
-    fl_err_t rc =
-        fl_catalog_table_load(ing->cfg.sql.cat, WEATHER_NS, WEATHER_TABLE, loc, sizeof(loc), &err);
-    if (rc == FL_ERR_NOTFOUND) {
-        weather_clear(w); /* no table yet (or dropped): no cities */
-        static const char NONE[] = "{\"cities\":[],\"data\":{}}";
-        rc = fl_buf_append(&resp->body, NONE, sizeof(NONE) - 1);
-    } else if (!rc && strcmp(loc, w->loc) != 0) {
-        rc = refresh(ing, w, loc, &err);
-    }
-    if (!rc && w->loc[0]) {
-        rc = latest ? render(w, since, &resp->body)
-                    : fl_buf_append(&resp->body, w->all.data, w->all.len);
-    }
+    fl_err_t rc = reply_locked(ing, w, since, &resp->body, loc, &err);
     pthread_mutex_unlock(&w->mu);
     if (rc) {
         fl_buf_reset(&resp->body);

@@ -301,6 +301,49 @@ static void test_weather_removed(void **state) {
                                  "{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":61}]}}");
 }
 
+/* The next events of st as a string, in out. */
+static const char *next_events(struct fl_ingest_stream *st, struct fl_buf *out) {
+    fl_buf_reset(out);
+    assert_true(fl_ingest_stream_next(st, out));
+    assert_int_equal(fl_buf_append_u8(out, 0), FL_OK);
+    return (const char *)out->data;
+}
+
+/* GET /api/weather/stream: the whole reply first, nothing while nothing
+ * commits, then the points since 2 min before the newest sent. */
+static void test_weather_stream(void **state) {
+    struct env *e = *state;
+    assert_int_equal(get(e, "/api/weather/stream"), 200);
+    assert_string_equal(e->resp.content_type, "text/event-stream");
+    struct fl_ingest_stream *st = e->resp.stream;
+    e->resp.stream = NULL;
+    assert_non_null(st);
+    struct fl_buf out;
+    fl_buf_init(&out, 1 << 20);
+    assert_string_equal(next_events(st, &out),
+                        "event: weather\ndata: {\"cities\":[],\"data\":{}}\n\n");
+    assert_string_equal(next_events(st, &out), "");
+    create_agg(e);
+    append(e,
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T10:00:00Z\",\"avg_temperature\":50}\n"
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T14:30:00Z\",\"avg_temperature\":60}");
+    assert_string_equal(next_events(st, &out),
+                        "event: weather\ndata: {\"cities\":[\"Rome\"],\"data\":{\"Rome\":["
+                        "{\"time\":\"2026-01-08T10:00:00.000Z\",\"temperature\":50},"
+                        "{\"time\":\"2026-01-08T14:30:00.000Z\",\"temperature\":60}]}}\n\n");
+    assert_string_equal(next_events(st, &out), "");
+    append(e,
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T14:31:00Z\",\"avg_temperature\":61}");
+    assert_string_equal(next_events(st, &out),
+                        "event: weather\ndata: {\"cities\":[\"Rome\"],\"data\":{\"Rome\":["
+                        "{\"time\":\"2026-01-08T14:30:00.000Z\",\"temperature\":60},"
+                        "{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":61}]}}\n\n");
+    assert_string_equal(next_events(st, &out), "");
+    fl_ingest_stream_free(st);
+    fl_buf_fini(&out);
+    assert_int_equal(get(e, "/api/weather/streams"), 404);
+}
+
 /* A day of 1-minute windows per city at most: the oldest of 1,441 drop out. */
 static void test_weather_cap(void **state) {
     struct env *e = *state;
@@ -359,6 +402,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_weather_api, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_weather_cache, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_weather_removed, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_weather_stream, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_weather_cap, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_pages, env_setup, env_teardown),
     };
