@@ -13,14 +13,21 @@
 # ROUNDS rounds, each one A and one B run, interleaved and counterbalanced
 # (ABBA ABBA ...: odd rounds A first, even rounds B first), so machine
 # noise and drift fall on both modes alike. Per run: records/s (wrk's
-# 2xx requests x BATCH) and floe's CPU seconds (utime + stime of
-# /proc/PID/stat) per million records, which other processes change far
-# less than throughput. Prints both per run, the medians per mode, the
-# paired B/A ratios with their interquartile range and a bootstrap 95%
-# interval of the median, and floe's CPU per scrape cycle measured on an
-# otherwise idle floe. Env: FLOE_BIN (default build/floe), DUR (s per
-# run, 8), ROUNDS (12), CONNS (16), BATCH (100), PIN=1 (taskset: floe on
-# CPU 1, wrk and the scraper on CPU 0), IDLE_CYCLES (200).
+# 2xx requests x BATCH / its duration) and floe's CPU seconds (utime +
+# stime of /proc/PID/stat) per million records, which other processes
+# change far less than throughput. The CPU is counted from the run's
+# start until floe is quiet again (the pipelines have caught up with the
+# run's records: under 0.03 CPU s/s over a second, at most DRAIN_MAX s),
+# so each run pays for its own records' pipeline work and the next run
+# starts from an empty backlog. Prints both per run, the medians per
+# mode, the paired B/A ratios with their interquartile range and a
+# bootstrap 95% interval of the median, and floe's CPU per scrape cycle
+# on a quiet floe (3 x IDLE_CYCLES cycles back to back, each beside a
+# quiet window of as long; no weather_agg commit happens then, so the
+# cycle's /api/weather is a cached copy). Env: FLOE_BIN (default
+# build/floe), DUR (s per run, 8), ROUNDS (12), CONNS (16), BATCH (100),
+# PIN=1 (taskset: floe on CPU 1, wrk and the scraper on CPU 0),
+# IDLE_CYCLES (100), DRAIN_MAX (60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLOE=${FLOE_BIN:-build/floe}
@@ -29,7 +36,8 @@ ROUNDS=${ROUNDS:-12}
 CONNS=${CONNS:-16}
 BATCH=${BATCH:-100}
 PIN=${PIN:-0}
-IDLE_CYCLES=${IDLE_CYCLES:-200}
+IDLE_CYCLES=${IDLE_CYCLES:-100}
+DRAIN_MAX=${DRAIN_MAX:-60}
 T=$(mktemp -d)
 FPID=
 SCPID=
@@ -65,9 +73,17 @@ for _ in $(seq 50); do curl -fs "$U/api/weather" | grep -qs '"cities":\["' && br
 
 TCK=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$FPID/stat"; }
-# run MODE ROUND: one wrk run; appends "MODE ROUND records/s cpu_s records" to $T/runs
+quiet() { # until floe used under 0.03 CPU s in a second (DRAIN_MAX s at most); prints the seconds waited
+    local x y i
+    for i in $(seq "$DRAIN_MAX"); do
+        x=$(cpu); sleep 1; y=$(cpu)
+        [ "$(python3 -c "print(int(($y - $x) / $TCK < 0.03))")" = 1 ] && break
+    done
+    echo "$i"
+}
+# run MODE ROUND: one wrk run, then quiet; appends "MODE ROUND records/s cpu_s records ..." to $T/runs
 run() {
-    local mode=$1 f=$T/wrk.$1.$2 a b
+    local mode=$1 f=$T/wrk.$1.$2 a b c
     if [ "$mode" = B ]; then
         "${GEN_PIN[@]}" /usr/bin/python3 bench/pages_scrape.py "$U" "$T/scrape.$2" &
         SCPID=$!
@@ -76,42 +92,51 @@ run() {
     "${GEN_PIN[@]}" wrk -t1 -c"$CONNS" -d"${DUR}s" -s "$T/batch.lua" "$U/topics/weather" >"$f" 2>&1
     b=$(cpu)
     if [ -n "$SCPID" ]; then kill "$SCPID"; wait "$SCPID" 2>/dev/null || true; SCPID=; fi
-    python3 - "$f" "$mode" "$2" "$BATCH" "$a" "$b" "$TCK" <<'PY' | tee -a "$T/runs"
+    local waited; waited=$(quiet)
+    c=$(cpu)
+    python3 - "$f" "$mode" "$2" "$BATCH" "$a" "$c" "$TCK" "$b" "$waited" <<'PY' | tee -a "$T/runs"
 import re, sys
 t = open(sys.argv[1]).read()
 mode, rnd, batch, a, b, tck = sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+during, waited = (float(sys.argv[8]) - a) / tck, sys.argv[9]
 m = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", t)
 secs = float(m.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60}[m.group(3)]
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 ok = int(m.group(1)) - (int(bad.group(1)) if bad else 0)
 recs = ok * batch
 cpu = (b - a) / tck
-print("%s %s %.0f %.3f %d" % (mode, rnd, recs / secs, cpu, recs))
+print("%s %s %.0f %.3f %d  (%.3f CPU s during the run, quiet after %s s)" % (mode, rnd, recs / secs, cpu, recs, during, waited))
 PY
     [ "$mode" = B ] && cat "$T/scrape.$2" >&2 || true
 }
 
 echo "# $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $FLOE, wrk -t1 -c$CONNS -d${DUR}s, batches of $BATCH, PIN=$PIN"
-echo "# columns: mode round records/s floe-cpu-s records"
+echo "# columns: mode round records/s floe-cpu-s records (floe CPU s until quiet again)"
+echo "# quiet before the first round after $(quiet) s"
 : >"$T/runs"
 for r in $(seq "$ROUNDS"); do
     if [ $((r % 2)) = 1 ]; then run A "$r"; run B "$r"; else run B "$r"; run A "$r"; fi
 done
 echo "# end $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# floe's CPU per scrape cycle with no ingest: IDLE_CYCLES cycles back to
-# back, minus what floe spends idle (its pipelines' ticks) in as long
-sleep 2
-t0=$(date +%s.%N); a=$(cpu)
-"${GEN_PIN[@]}" /usr/bin/python3 bench/pages_scrape.py "$U" "$T/scrape.idle" "$IDLE_CYCLES"
-b=$(cpu); t1=$(date +%s.%N)
-c=$(cpu); sleep 10; d=$(cpu)
-cat "$T/scrape.idle"
+# floe's CPU per scrape cycle on a quiet floe: IDLE_CYCLES cycles back
+# to back, minus what floe spends quiet (its pipelines' ticks) in a
+# window of as long just before; three times
+echo "# quiet after $(quiet) s"
+: >"$T/idle"
+for i in 1 2 3; do
+    c=$(cpu); t0=$(date +%s.%N)
+    "${GEN_PIN[@]}" /usr/bin/python3 bench/pages_scrape.py "$U" "$T/scrape.idle" "$IDLE_CYCLES"
+    t1=$(date +%s.%N); d=$(cpu)
+    e=$(cpu); sleep "$(python3 -c "print(max(1, round($t1 - $t0)))")"; t2=$(date +%s.%N); f=$(cpu)
+    echo "$c $d $t0 $t1 $e $f $t1 $t2" >>"$T/idle"
+    cat "$T/scrape.idle"
+done
 
-python3 - "$T/runs" "$a" "$b" "$t0" "$t1" "$c" "$d" "$TCK" "$IDLE_CYCLES" <<'PY'
+python3 - "$T/runs" "$T/idle" "$TCK" "$IDLE_CYCLES" <<'PY'
 import random, statistics, sys
-runs = [l.split() for l in open(sys.argv[1])]
-a, b, t0, t1, c, d, tck, cycles = map(float, sys.argv[2:10])
+runs = [l.split()[:5] for l in open(sys.argv[1])]
+tck, cycles = float(sys.argv[3]), float(sys.argv[4])
 by = {}
 for mode, rnd, rps, cpu, recs in runs:
     by.setdefault(int(rnd), {})[mode] = (float(rps), float(cpu) / int(recs) * 1e6 if int(recs) else float("nan"))
@@ -132,9 +157,14 @@ for k, name, unit in ((0, "throughput", "records/s"), (1, "floe CPU", "CPU s per
     lo, med, hi = q(ratio)
     blo, bhi = boot(ratio)
     print("%-10s scraped/alone, paired by round: median %.4f (IQR %.4f .. %.4f; bootstrap 95%% of the median %.4f .. %.4f; %d rounds)" % (name, med, lo, hi, blo, bhi, len(ratio)))
-idle = (d - c) / tck / 10
-per = ((b - a) / tck - idle * (t1 - t0)) / cycles
-cpu_a = statistics.median(by[r]["A"][1] * by[r]["A"][0] / 1e6 for r in rounds)
-print("idle floe: one scrape cycle costs %.2f ms of floe CPU (idle floe %.4f CPU s/s); once a second that is %.2f%% of the %.3f CPU s/s floe uses under the ingest load (mode A median)" % (
-    per * 1000, idle, 100 * per / cpu_a, cpu_a))
+pers, idles = [], []
+for l in open(sys.argv[2]):
+    c, d, t0, t1, e, f, t2, t3 = map(float, l.split())
+    idle = (f - e) / tck / (t3 - t2)
+    idles.append(idle)
+    pers.append(((d - c) / tck - idle * (t1 - t0)) / cycles)
+per = statistics.median(pers)
+print("quiet floe: one scrape cycle costs %s ms of floe CPU (median %.2f; quiet floe %s CPU s/s)" % (
+    ", ".join("%.2f" % (p * 1000) for p in pers), per * 1000, ", ".join("%.4f" % i for i in idles)))
+print("once a second, that is %.3f%% of one core" % (100 * per))
 PY
