@@ -24,10 +24,15 @@
 # bootstrap 95% interval of the median, and floe's CPU per scrape cycle
 # on a quiet floe (3 x IDLE_CYCLES cycles back to back, each beside a
 # quiet window of as long; no weather_agg commit happens then, so the
-# cycle's /api/weather is a cached copy). Env: FLOE_BIN (default
-# build/floe), DUR (s per run, 8), ROUNDS (12), CONNS (16), BATCH (100),
-# PIN=1 (taskset: floe on CPU 1, wrk and the scraper on CPU 0),
-# IDLE_CYCLES (100), DRAIN_MAX (60).
+# cycle's /api/weather is a cached copy), and floe's CPU s/s at the
+# seed's rate (10 readings a second as one POST: weather_agg commits
+# every second, so each cycle's /api/weather catches up with a new
+# snapshot) without and with the scraper, SEED_ROUNDS pairs of SEED_DUR-s
+# windows, counterbalanced as above. Env: FLOE_BIN (default build/floe),
+# DUR (s per run, 8), ROUNDS (12), CONNS (16), BATCH (100), PIN=1
+# (taskset: floe on CPU 1, wrk and the scraper on CPU 0), IDLE_CYCLES
+# (100), DRAIN_MAX (60), SEED_ROUNDS (6), SEED_DUR (15), PHASES (which
+# to run: "load idle seed").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLOE=${FLOE_BIN:-build/floe}
@@ -38,11 +43,16 @@ BATCH=${BATCH:-100}
 PIN=${PIN:-0}
 IDLE_CYCLES=${IDLE_CYCLES:-100}
 DRAIN_MAX=${DRAIN_MAX:-60}
+SEED_ROUNDS=${SEED_ROUNDS:-6}
+SEED_DUR=${SEED_DUR:-15}
+PHASES=${PHASES:-load idle seed}
 T=$(mktemp -d)
 FPID=
 SCPID=
+SRPID=
 cleanup() {
     [ -n "$SCPID" ] && kill "$SCPID" 2>/dev/null || true
+    [ -n "$SRPID" ] && kill "$SRPID" 2>/dev/null || true
     [ -n "$FPID" ] && kill "$FPID" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$T"
@@ -114,32 +124,71 @@ echo "# $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg
 echo "# columns: mode round records/s floe-cpu-s records (floe CPU s until quiet again)"
 echo "# quiet before the first round after $(quiet) s"
 : >"$T/runs"
-for r in $(seq "$ROUNDS"); do
-    if [ $((r % 2)) = 1 ]; then run A "$r"; run B "$r"; else run B "$r"; run A "$r"; fi
-done
-echo "# end $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$T/idle"
+: >"$T/seed"
+if [[ " $PHASES " == *" load "* ]]; then
+    for r in $(seq "$ROUNDS"); do
+        if [ $((r % 2)) = 1 ]; then run A "$r"; run B "$r"; else run B "$r"; run A "$r"; fi
+    done
+    echo "# end $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 
 # floe's CPU per scrape cycle on a quiet floe: IDLE_CYCLES cycles back
 # to back, minus what floe spends quiet (its pipelines' ticks) in a
-# window of as long just before; three times
-echo "# quiet after $(quiet) s"
-: >"$T/idle"
-for i in 1 2 3; do
-    c=$(cpu); t0=$(date +%s.%N)
-    "${GEN_PIN[@]}" /usr/bin/python3 bench/pages_scrape.py "$U" "$T/scrape.idle" "$IDLE_CYCLES"
-    t1=$(date +%s.%N); d=$(cpu)
-    e=$(cpu); sleep "$(python3 -c "print(max(1, round($t1 - $t0)))")"; t2=$(date +%s.%N); f=$(cpu)
-    echo "$c $d $t0 $t1 $e $f $t1 $t2" >>"$T/idle"
-    cat "$T/scrape.idle"
-done
+# window of as long just after; three times
+if [[ " $PHASES " == *" idle "* ]]; then
+    echo "# quiet after $(quiet) s"
+    for i in 1 2 3; do
+        c=$(cpu); t0=$(date +%s.%N)
+        "${GEN_PIN[@]}" /usr/bin/python3 bench/pages_scrape.py "$U" "$T/scrape.idle" "$IDLE_CYCLES"
+        t1=$(date +%s.%N); d=$(cpu)
+        e=$(cpu); sleep "$(python3 -c "print(max(1, round($t1 - $t0)))")"; t2=$(date +%s.%N); f=$(cpu)
+        echo "$c $d $t0 $t1 $e $f $t1 $t2" >>"$T/idle"
+        cat "$T/scrape.idle"
+    done
+fi
 
-python3 - "$T/runs" "$T/idle" "$TCK" "$IDLE_CYCLES" <<'PY'
-import random, statistics, sys
-runs = [l.split()[:5] for l in open(sys.argv[1])]
-tck, cycles = float(sys.argv[3]), float(sys.argv[4])
+# floe's CPU s/s at the seed's rate, without (A) and with (B) the scraper
+if [[ " $PHASES " == *" seed "* ]]; then
+    python3 -c '
+import json
+c = ["San Francisco", "New York", "Los Angeles", "Chicago", "Houston", "Phoenix", "Seattle", "Denver", "Miami", "Boston"]
+print(json.dumps({"records": [{"value": {"city": x, "temperature": "%d.5" % (60 + i), "ts": "2026-11-23-12"}} for i, x in enumerate(c)]}))' >"$T/seed.json"
+    seed_rate() {
+        while :; do
+            curl -s -o /dev/null -H 'Content-Type: application/vnd.kafka.json.v2+json' --data-binary @"$T/seed.json" "$U/topics/weather"
+            sleep 1
+        done
+    }
+    seed_rate & SRPID=$!
+    sleep 3
+    window() { # MODE ROUND
+        if [ "$1" = B ]; then
+            "${GEN_PIN[@]}" /usr/bin/python3 bench/pages_scrape.py "$U" "$T/scrape.seed" &
+            SCPID=$!
+        fi
+        local a b t0 t1
+        a=$(cpu); t0=$(date +%s.%N); sleep "$SEED_DUR"; b=$(cpu); t1=$(date +%s.%N)
+        if [ -n "$SCPID" ]; then kill "$SCPID"; wait "$SCPID" 2>/dev/null || true; SCPID=; fi
+        python3 -c "print('$1 $2 %.4f' % (($b - $a) / $TCK / ($t1 - $t0)))" | tee -a "$T/seed"
+    }
+    echo "# seed rate: mode round floe-CPU-s/s"
+    for r in $(seq "$SEED_ROUNDS"); do
+        if [ $((r % 2)) = 1 ]; then window A "$r"; window B "$r"; else window B "$r"; window A "$r"; fi
+    done
+    kill "$SRPID"; wait "$SRPID" 2>/dev/null || true; SRPID=
+fi
+
+python3 - "$T/runs" "$T/idle" "$TCK" "$IDLE_CYCLES" "$T/seed" "$DUR" <<'PY'
+import random, re, statistics, sys
+tck, cycles, dur = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[6])
 by = {}
-for mode, rnd, rps, cpu, recs in runs:
-    by.setdefault(int(rnd), {})[mode] = (float(rps), float(cpu) / int(recs) * 1e6 if int(recs) else float("nan"))
+for l in open(sys.argv[1]):
+    mode, rnd, rps, cpu, recs = l.split()[:5]
+    during = float(re.search(r"\(([\d.]+) CPU s during", l).group(1))
+    recs = int(recs)
+    by.setdefault(int(rnd), {})[mode] = (float(rps), float(cpu) / recs * 1e6 if recs else float("nan"),
+                                         during / recs * 1e6 if recs else float("nan"), during / dur)
 rounds = sorted(r for r in by if "A" in by[r] and "B" in by[r])
 def q(v):
     v = sorted(v)
@@ -149,7 +198,10 @@ def boot(v, n=4000):
     rng = random.Random(16)
     meds = sorted(statistics.median(rng.choices(v, k=len(v))) for _ in range(n))
     return meds[int(0.025 * n)], meds[int(0.975 * n) - 1]
-for k, name, unit in ((0, "throughput", "records/s"), (1, "floe CPU", "CPU s per million records")):
+for k, name, unit in ((0, "throughput", "records/s"), (1, "floe CPU", "CPU s per million records"),
+                      (2, "CPU in run", "CPU s per million records, the run alone")):
+    if not rounds:
+        break
     for mode in "AB":
         lo, med, hi = q([by[r][mode][k] for r in rounds])
         print("%-10s %s: median %.4g %s (IQR %.4g .. %.4g)" % (name, {"A": "alone  ", "B": "scraped"}[mode], med, unit, lo, hi))
@@ -157,14 +209,33 @@ for k, name, unit in ((0, "throughput", "records/s"), (1, "floe CPU", "CPU s per
     lo, med, hi = q(ratio)
     blo, bhi = boot(ratio)
     print("%-10s scraped/alone, paired by round: median %.4f (IQR %.4f .. %.4f; bootstrap 95%% of the median %.4f .. %.4f; %d rounds)" % (name, med, lo, hi, blo, bhi, len(ratio)))
+w = statistics.median(by[r]["A"][3] for r in rounds) if rounds else float("nan")
+if rounds:
+    print("floe under the ingest load alone: median %.3f CPU s/s" % w)
 pers, idles = [], []
 for l in open(sys.argv[2]):
     c, d, t0, t1, e, f, t2, t3 = map(float, l.split())
     idle = (f - e) / tck / (t3 - t2)
     idles.append(idle)
     pers.append(((d - c) / tck - idle * (t1 - t0)) / cycles)
-per = statistics.median(pers)
-print("quiet floe: one scrape cycle costs %s ms of floe CPU (median %.2f; quiet floe %s CPU s/s)" % (
-    ", ".join("%.2f" % (p * 1000) for p in pers), per * 1000, ", ".join("%.4f" % i for i in idles)))
-print("once a second, that is %.3f%% of one core" % (100 * per))
+if pers:
+    per = statistics.median(pers)
+    print("quiet floe: one scrape cycle costs %s ms of floe CPU (median %.2f; quiet floe %s CPU s/s)" % (
+        ", ".join("%.2f" % (p * 1000) for p in pers), per * 1000, ", ".join("%.4f" % i for i in idles)))
+    print("once a second, that is %.3f%% of one core%s" % (100 * per, ", %.3f%% of floe's CPU under the ingest load" % (100 * per / w) if rounds else ""))
+seed = {}
+for l in open(sys.argv[5]):
+    mode, rnd, v = l.split()
+    seed.setdefault(int(rnd), {})[mode] = float(v)
+sr = sorted(r for r in seed if len(seed[r]) == 2)
+if sr:
+    d = [seed[r]["B"] - seed[r]["A"] for r in sr]
+    lo, med, hi = q(d)
+    blo, bhi = boot(d)
+    print("seed rate: floe %.4f CPU s/s alone, %.4f scraped (medians); the scraper adds %s CPU s/s per round, median %.4f (IQR %.4f .. %.4f; bootstrap 95%% %.4f .. %.4f)" % (
+        statistics.median(seed[r]["A"] for r in sr), statistics.median(seed[r]["B"] for r in sr),
+        ", ".join("%.4f" % x for x in d), med, lo, hi, blo, bhi))
+    if rounds:
+        print("  = %.2f%% (bootstrap %.2f%% .. %.2f%%) of the %.3f CPU s/s floe uses under the ingest load" % (
+            100 * med / w, 100 * blo / w, 100 * bhi / w, w))
 PY
