@@ -1,9 +1,13 @@
 // console.js - floe's console: topics, pipelines, dead letters, tables
-// and a SQL box, one section a tab (the URL's #hash). Everything is read
-// through GET /status (pipelines and table maintenance) and POST /sql
-// (topics as topic.NAME tables, a table's metadata tables t$snapshots,
-// t$partitions, t$files, its columns through pragma_table_info); the
-// open tab refreshes every 5 s. The SQL box shows its result as a table,
+// and a SQL box, one section a tab (the URL's #hash). Topics come from
+// GET /api/topics (the log's own counters: offsets, sizes; records/s from
+// two replies), pipelines and table maintenance from GET /status, both
+// cheap whatever the data holds; dead letters and tables through POST
+// /sql (a dead-letter topic's newest 200 a partition, by offset, as
+// topic.NAME; a table's metadata tables
+// t$snapshots, t$partitions, t$files, its columns through
+// pragma_table_info), read only while their tab is open. The open tab
+// refreshes every 5 s. The SQL box shows its result as a table,
 // and as a chart when the columns allow: a time or number column first
 // and numbers after it draw lines; text first and numbers after it draw
 // bars.
@@ -23,29 +27,24 @@
       '</table>';
   }
 
-  async function names() {
-    const r = await sql("SELECT schema, name FROM pragma_table_list WHERE schema IN ('topic', 'default') AND type = 'virtual' ORDER BY schema, name");
-    const topics = [], tables = [];
-    for (const [schema, name] of r.rows) {
-      if (schema === 'topic') topics.push(name); else if (!name.includes('$')) tables.push(name);
-    }
-    return { topics, tables };
+  async function tableNames() {
+    const r = await sql("SELECT name FROM pragma_table_list WHERE schema = 'default' AND type = 'virtual' ORDER BY name");
+    return r.rows.map((row) => row[0]).filter((name) => !name.includes('$'));
   }
 
   async function showTopics(el) {
-    const { topics } = await names();
+    const r = await floeCharts.json('/api/topics');
     const rows = [];
-    for (const t of topics) {
-      const r = await sql('SELECT partition, min(offset), max(offset) + 1, count(*), sum(length(value)) FROM topic.' + qid(t) + ' GROUP BY partition ORDER BY partition');
-      if (!r.rows.length) rows.push([t, '-', '-', '-', 0, 0, '-']);
-      for (const [p, lo, end, n, bytes] of r.rows) {
-        const key = t + '/' + p, now = Date.now(), prev = prevTopic[key];
-        const rate = prev && now > prev[1] ? ((end - prev[0]) * 1000 / (now - prev[1])).toFixed(1) : '-';
-        prevTopic[key] = [end, now];
-        rows.push([t, p, lo, end, n, bytes || 0, rate]);
+    for (const t of r.topics) {
+      if (!t.partitions.length) rows.push([t.name, '-', '-', '-', 0, '-']);
+      for (const p of t.partitions) {
+        const key = t.name + '/' + p.partition, prev = prevTopic[key];
+        const rate = prev && r.time_ms > prev[1] ? ((p.end_offset - prev[0]) * 1000 / (r.time_ms - prev[1])).toFixed(1) : '-';
+        prevTopic[key] = [p.end_offset, r.time_ms];
+        rows.push([t.name, p.partition, p.start_offset, p.end_offset, p.bytes, rate]);
       }
     }
-    el.innerHTML = table(['topic', 'partition', 'start offset', 'end offset', 'records', 'value bytes', 'records/s'], rows);
+    el.innerHTML = table(['topic', 'partition', 'start offset', 'end offset', 'bytes on disk', 'records/s'], rows);
   }
 
   async function showPipelines(el) {
@@ -59,27 +58,31 @@
 
   async function showDlq(el) {
     const sel = $('dlq-topic');
-    const dlqs = (await names()).topics.filter((t) => t.endsWith('.dlq'));
+    const dlqs = (await floeCharts.json('/api/topics')).topics.filter((t) => t.name.endsWith('.dlq'));
     if (sel.options.length !== dlqs.length) {
       const keep = sel.value;
-      sel.innerHTML = dlqs.map((t) => '<option>' + esc(t) + '</option>').join('');
-      if (dlqs.includes(keep)) sel.value = keep;
+      sel.innerHTML = dlqs.map((t) => '<option>' + esc(t.name) + '</option>').join('');
+      if (dlqs.some((t) => t.name === keep)) sel.value = keep;
       else { // the first dead-letter topic that holds any
-        for (const t of dlqs) {
-          const n = await sql('SELECT count(*) FROM topic.' + qid(t));
-          if (n.rows[0][0] > 0) { sel.value = t; break; }
-        }
+        const held = dlqs.find((t) => t.partitions.some((p) => p.end_offset > p.start_offset));
+        if (held) sel.value = held.name;
       }
     }
     if (!sel.value) { el.textContent = 'No dead-letter topics.'; return; }
-    const r = await sql("SELECT partition, offset, timestamp, json_extract(value, '$.topic'), json_extract(value, '$.offset'), json_extract(value, '$.reason'), json_extract(value, '$.value') FROM topic." + qid(sel.value) + ' ORDER BY timestamp DESC', 200);
+    // the newest 200 of each partition: offset ranges the topic table
+    // reads directly, so the cost does not grow with the topic
+    const parts = (dlqs.find((t) => t.name === sel.value) || { partitions: [] }).partitions;
+    const cols = "partition, offset, timestamp, json_extract(value, '$.topic'), json_extract(value, '$.offset'), json_extract(value, '$.reason'), json_extract(value, '$.value')";
+    const r = parts.length ? await sql('SELECT * FROM (' + parts.map((p) => 'SELECT ' + cols + ' FROM topic.' + qid(sel.value) +
+      ' WHERE partition = ' + p.partition + ' AND offset >= ' + Math.max(p.start_offset, p.end_offset - 200)).join(' UNION ALL ') +
+      ') ORDER BY 3 DESC', 200) : { rows: [] };
     el.innerHTML = r.rows.length
       ? table(['partition', 'offset', 'time', 'source topic', 'source offset', 'reason', 'record'], r.rows)
       : 'No dead letters in ' + esc(sel.value) + '.';
   }
 
   async function showTables(el) {
-    const [{ tables }, st] = await Promise.all([names(), floeCharts.json('/status')]);
+    const [tables, st] = await Promise.all([tableNames(), floeCharts.json('/status')]);
     const maint = {};
     for (const m of st.tables || []) maint[m.table] = m;
     let html = '';

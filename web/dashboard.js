@@ -1,12 +1,16 @@
 // dashboard.js - seed 001's dashboard: one line chart per city of
-// weather_agg's 1-minute average temperature, a stats bar, and every 1 s
-// GET /api/weather/latest?since=<newest time shown - 2 min>, whose points
-// replace those of the same time (a window's average changes until it
-// closes) and extend the rest.
+// weather_agg's 1-minute average temperature and a stats bar. Updates
+// arrive by server-sent events (GET /api/weather/stream: the whole reply
+// first, then after each commit the points since 2 min before the newest
+// sent); without EventSource, with an API key (EventSource cannot send
+// one) or when the stream fails, the page polls instead: every 1 s
+// GET /api/weather/latest?since=<newest time shown - 2 min>. Either way
+// points replace those of the same time (a window's average changes
+// until it closes) and extend the rest.
 'use strict';
 (() => {
   const POLL_MS = 1000; // the seed polls every 2 s; the issue asks 2 s or faster
-  const state = { data: {}, cities: [], charts: {}, since: null, changedAt: 0 };
+  const state = { data: {}, cities: [], charts: {}, since: null, changedAt: 0, transport: null };
   window.floeDashboard = state; // for tests and the curious: the points and the uPlots
   const $ = (id) => document.getElementById(id);
 
@@ -65,7 +69,26 @@
     document.body.dataset.updated = String(Date.now());
   }
 
+  function stream() {
+    state.transport = 'stream';
+    const es = new EventSource('/api/weather/stream');
+    let got = false;
+    es.addEventListener('weather', (e) => {
+      got = true;
+      merge(JSON.parse(e.data));
+      draw();
+      notice(floeCharts.ok ? '' : 'This floe was built without uPlot (web/node_modules was absent): no charts, values only.');
+    });
+    es.addEventListener('error', (e) => {
+      if (e.data) { notice('Cannot read /api/weather: ' + e.data); return; } // the server's error event
+      if (got && es.readyState !== EventSource.CLOSED) return; // reconnecting by itself
+      es.close(); // refused (a key is wanted) or not served: poll instead
+      poll();
+    });
+  }
+
   async function poll() {
+    state.transport = 'poll';
     try {
       // two minutes before the newest point: windows of other cities or
       // partitions that were still open then may have changed since
@@ -79,5 +102,6 @@
     }
     setTimeout(poll, POLL_MS);
   }
-  poll();
+  if (window.EventSource && !sessionStorage.getItem('floe.apiKey')) stream();
+  else poll();
 })();

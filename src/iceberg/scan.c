@@ -101,6 +101,8 @@ struct fl_ice_scan {
     fl_ice_file_pred_fn keep;        /* NULL: every file */
     void *keep_ctx;
     int npreds;
+    int64_t after_seq; /* plan only what was added after this sequence number; -1 all */
+    bool removed;      /* a manifest newer than after_seq removes files */
     struct fl_ice_scan_stats stats;
     struct pos_delete *pos;
     size_t npos, poscap;
@@ -203,6 +205,7 @@ static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
     struct fl_ice_scan *sc = ctx;
     if (e->status == FL_ICE_STATUS_DELETED) return 0;
     if (sc->keep && !sc->keep(sc->keep_ctx, &e->df)) return 0;
+    if (sc->after_seq >= 0 && e->sequence_number <= sc->after_seq) return 0;
     if (e->df.content == FL_ICE_CONTENT_DATA) {
         sc->stats.files_planned++;
         if (sc->npreds &&
@@ -219,6 +222,15 @@ static int on_entry(void *ctx, const struct fl_ice_manifest_entry *e) {
 static bool keep_manifest(void *ctx, const struct fl_ice_manifest_file *mf) {
     struct fl_ice_scan *sc = ctx;
     sc->stats.manifests_planned++;
+    if (sc->after_seq >= 0) { /* only entries added after after_seq: newer manifests */
+        if (mf->sequence_number <= sc->after_seq) {
+            sc->stats.manifests_skipped++;
+            return false;
+        }
+        /* removed data files change older rows; a removed delete file
+         * (a deletion vector merged into a new one) changes none */
+        if (mf->content == 0 && mf->deleted_files_count != 0) sc->removed = true;
+    }
     /* no live entry (only DELETED ones, as the snapshot of a replace or a
      * delete lists them): nothing to read, as Java's ManifestGroup skips
      * manifests without added or existing files; counts of -1 (unknown)
@@ -621,24 +633,33 @@ fl_err_t fl_ice_scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, struct 
 
 static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as_of,
                           const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
-                          void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err);
+                          void *keep_ctx, int64_t after_seq, struct fl_ice_scan **out,
+                          struct fl_error *err);
 
 fl_err_t fl_ice_scan_open_where(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err) {
-    return scan_open(tbl, snapshot_id, false, preds, npreds, NULL, NULL, out, err);
+    return scan_open(tbl, snapshot_id, false, preds, npreds, NULL, NULL, -1, out, err);
 }
 
 fl_err_t fl_ice_scan_open_as_of(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 const struct fl_ice_pred *preds, int npreds,
                                 struct fl_ice_scan **out, struct fl_error *err) {
-    return scan_open(tbl, snapshot_id, true, preds, npreds, NULL, NULL, out, err);
+    return scan_open(tbl, snapshot_id, true, preds, npreds, NULL, NULL, -1, out, err);
 }
 
 fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 fl_ice_file_pred_fn keep, void *keep_ctx, struct fl_ice_scan **out,
                                 struct fl_error *err) {
-    return scan_open(tbl, snapshot_id, false, NULL, 0, keep, keep_ctx, out, err);
+    return scan_open(tbl, snapshot_id, false, NULL, 0, keep, keep_ctx, -1, out, err);
+}
+
+fl_err_t fl_ice_scan_open_since(struct fl_ice_table *tbl, int64_t snapshot_id, int64_t after_seq,
+                                struct fl_ice_scan **out, struct fl_error *err) {
+    if (after_seq < 0)
+        return fl_errf(err, FL_ERR_INVALID, "scan since sequence number %lld",
+                       (long long)after_seq);
+    return scan_open(tbl, snapshot_id, false, NULL, 0, NULL, NULL, after_seq, out, err);
 }
 
 const struct fl_schema *fl_ice_scan_schema(const struct fl_ice_scan *sc) { return sc->schema; }
@@ -661,11 +682,13 @@ static fl_err_t build_defaults(struct fl_ice_scan *sc, struct fl_error *err) {
 
 static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as_of,
                           const struct fl_ice_pred *preds, int npreds, fl_ice_file_pred_fn keep,
-                          void *keep_ctx, struct fl_ice_scan **out, struct fl_error *err) {
+                          void *keep_ctx, int64_t after_seq, struct fl_ice_scan **out,
+                          struct fl_error *err) {
     struct fl_ice_scan *sc = fl_calloc(1, sizeof(*sc));
     sc->tbl = tbl;
     sc->keep = keep;
     sc->keep_ctx = keep_ctx;
+    sc->after_seq = after_seq;
     sc->preds = preds;
     sc->npreds = npreds;
     sc->schema = as_of ? fl_ice_meta_snapshot_schema(tbl->meta, snapshot_id)
@@ -681,6 +704,10 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as
         rc = fl_errf(err, FL_ERR_NOTFOUND, "snapshot %lld does not exist", (long long)snapshot_id);
     if (!rc && snap)
         rc = fl_ice_table_files(tbl, snap->snapshot_id, keep_manifest, on_entry, sc, err);
+    if (!rc && sc->removed)
+        rc = fl_errf(err, FL_ERR_CONFLICT,
+                     "files were removed after sequence number %lld: read the snapshot whole",
+                     (long long)after_seq);
     for (int i = 0; i < sc->nfiles && !rc; i++)
         if (sc->files[i].content != FL_ICE_CONTENT_DATA && !sc->files[i].is_dv)
             rc = load_delete_file(sc, &sc->files[i], err);

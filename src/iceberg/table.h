@@ -274,6 +274,19 @@ fl_err_t fl_ice_scan_open_files(struct fl_ice_table *tbl, int64_t snapshot_id,
                                 fl_ice_file_pred_fn keep, void *keep_ctx, struct fl_ice_scan **out,
                                 struct fl_error *err);
 
+/* The same, planning only the files (data and delete files alike)
+ * added after sequence number after_seq (>= 0; format 2 and later):
+ * the rows a reader that holds the snapshot of after_seq lacks. Delete
+ * files added before it never apply to the newer data files, so none is
+ * read. FL_ERR_CONFLICT when a manifest written after after_seq removes
+ * data files (a compaction, a delete, an overwrite): the older rows changed,
+ * and the caller reads the snapshot whole. Equality and position deletes
+ * added after after_seq are applied to the new data files only: rows of
+ * older files they delete are not reported (a reader that needs them
+ * reads whole). */
+fl_err_t fl_ice_scan_open_since(struct fl_ice_table *tbl, int64_t snapshot_id, int64_t after_seq,
+                                struct fl_ice_scan **out, struct fl_error *err);
+
 /* Reads only the columns with these field ids; the others of the output
  * batch stay null (their Parquet columns are never decoded). Before the
  * first fl_ice_scan_next. */

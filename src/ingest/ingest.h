@@ -150,7 +150,20 @@ struct fl_ingest_resp {
     int route;                /* the route that answered (metrics label); -1 none */
     bool challenge;           /* a 401 of auth: WWW-Authenticate: Bearer */
     struct fl_buf body;
+    /* non-NULL: the reply is an endless event stream (text/event-stream,
+     * GET /api/weather/stream); the server takes it and writes what
+     * fl_ingest_stream_next gives, asking again at least every
+     * FL_INGEST_STREAM_TICK_MS while the client stays */
+    struct fl_ingest_stream *stream;
 };
+
+#define FL_INGEST_STREAM_TICK_MS 500
+struct fl_ingest_stream;
+/* Appends to out what the stream's client has not seen (nothing when
+ * nothing changed, a comment line every 15 s so that a client that went
+ * away is found). False when the stream ends. A server thread. */
+bool fl_ingest_stream_next(struct fl_ingest_stream *st, struct fl_buf *out);
+void fl_ingest_stream_free(struct fl_ingest_stream *st);
 
 void fl_ingest_resp_init(struct fl_ingest_resp *resp);
 void fl_ingest_resp_fini(struct fl_ingest_resp *resp);

@@ -91,6 +91,9 @@ void fl_ingest_route_sql(struct fl_ingest *ing, const struct fl_ingest_call *cal
 void fl_ingest_route_rest(struct fl_ingest *ing, const struct fl_ingest_call *call,
                           const char *raw_path, struct fl_ingest_resp *resp);
 
+/* GET /api/topics (routes_api_topics.c): the log's counters per partition */
+void fl_ingest_route_api_topics(struct fl_ingest *ing, const struct fl_ingest_call *call,
+                                struct fl_ingest_resp *resp);
 /* GET /api/weather[/latest] (routes_weather.c): rest is what follows
  * /api/weather. */
 struct fl_ingest_weather *fl_ingest_weather_new(void);

@@ -22,10 +22,15 @@ void fl_ingest_resp_init(struct fl_ingest_resp *resp) {
     resp->retry_after_s = 0;
     resp->route = -1;
     resp->challenge = false;
+    resp->stream = NULL;
     fl_buf_init(&resp->body, REPLY_MAX);
 }
 
-void fl_ingest_resp_fini(struct fl_ingest_resp *resp) { fl_buf_fini(&resp->body); }
+void fl_ingest_resp_fini(struct fl_ingest_resp *resp) {
+    fl_buf_fini(&resp->body);
+    fl_ingest_stream_free(resp->stream);
+    resp->stream = NULL;
+}
 
 const char *fl_ingest_req_header(const struct fl_ingest_req *req, const char *name) {
     for (int i = 0; i < req->nheaders; i++)

@@ -172,6 +172,13 @@ static bool r_weather(struct fl_ingest *ing, const struct fl_ingest_call *call, 
     return false;
 }
 
+static bool r_api_topics(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
+                         struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
+    (void)rest, (void)done, (void)arg;
+    fl_ingest_route_api_topics(ing, call, resp);
+    return false;
+}
+
 static bool r_page(struct fl_ingest *ing, const struct fl_ingest_call *call, const char *rest,
                    struct fl_ingest_resp *resp, fl_ingest_done_cb done, void *arg) {
     (void)rest, (void)done, (void)arg;
@@ -194,7 +201,7 @@ static bool r_licenses(struct fl_ingest *ing, const struct fl_ingest_call *call,
 }
 
 /* What a route needs configured to be served. */
-enum need { NEED_NOTHING, NEED_REST, NEED_SQL, NEED_STATUS };
+enum need { NEED_NOTHING, NEED_REST, NEED_SQL, NEED_STATUS, NEED_LOG };
 
 /* The routes, first match wins. methods: space-separated; NULL = any (the
  * route answers 405 itself). */
@@ -219,6 +226,8 @@ static const struct route {
     {"/health", false, "GET HEAD", NEED_NOTHING, r_health, "/health", 0},
     /* seed 001's dashboard data: a read */
     {"/api/weather", true, "GET", NEED_SQL, r_weather, "/api/weather*", FL_AUTH_READ},
+    /* the console's topics: offsets and sizes, a read */
+    {"/api/topics", false, "GET", NEED_LOG, r_api_topics, "/api/topics", FL_AUTH_READ},
     /* the pages and their scripts hold no data (they fetch it from the
      * routes above, which ask for a key): open, so a browser can load them */
     {"/", false, "GET", NEED_NOTHING, r_page, "/", 0},
@@ -242,6 +251,8 @@ static bool served(const struct fl_ingest *ing, enum need need) {
         return ing->cfg.sql.store != NULL && ing->cfg.sql.cat != NULL;
     case NEED_STATUS:
         return ing->cfg.status != NULL;
+    case NEED_LOG:
+        return ing->cfg.sql.log != NULL;
     default:
         return true;
     }

@@ -33,6 +33,15 @@
  * until no request may still be suspended (MHD must not be stopped with
  * a suspended connection).
  *
+ * Event streams (GET /api/weather/stream; the router's reply carries a
+ * struct fl_ingest_stream): an MHD response of unknown size whose content
+ * reader writes what fl_ingest_stream_next gives. With nothing to write
+ * the reader parks the connection (suspends it, on srv->parked) and
+ * returns 0; a ticker thread resumes every parked stream each
+ * FL_INGEST_STREAM_TICK_MS, so an open stream costs no thread and one
+ * fl_ingest_stream_next a tick. Stopping ends every stream: the ticker
+ * resumes them one last time and their readers end the response.
+ *
  * TLS: with a certificate and key (fl_ingest_server_start_tls) MHD
  * serves HTTPS through GnuTLS (MHD_USE_TLS); everything else is the same.
  *
@@ -52,6 +61,7 @@
 #include "core/time.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <microhttpd.h>
@@ -74,6 +84,24 @@ struct fl_ingest_server {
     char *cert_pem, *key_pem; /* TLS (NULL: plain HTTP), kept for the daemon's life */
     atomic_int pending;       /* requests that may be suspended */
     atomic_bool stopping;     /* no more suspending: answer on the thread */
+    /* event streams: the parked ones (suspended until the next tick),
+     * under mu; the ticker thread resumes them */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct stream *parked;
+    bool streams_end; /* stopping: no more parking, the ticker ends */
+    atomic_int streams;
+    pthread_t ticker;
+};
+
+/* An event stream's response state (the router's resp.stream, taken). */
+struct stream {
+    struct fl_ingest_server *srv;
+    struct MHD_Connection *con;
+    struct fl_ingest_stream *st;
+    struct fl_buf out; /* written up to off */
+    size_t off;
+    struct stream *next; /* on srv->parked */
 };
 
 /* r->phase: where a request whose reply may wait for the log is */
@@ -136,7 +164,95 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     fl_debug("http: %s", line);
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *con, struct fl_ingest_resp *resp) {
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    (void)pos;
+    struct stream *s = cls;
+    struct fl_ingest_server *srv = s->srv;
+    if (s->off == s->out.len) {
+        fl_buf_reset(&s->out);
+        s->off = 0;
+        if (atomic_load(&srv->stopping) || !fl_ingest_stream_next(s->st, &s->out))
+            return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    if (s->off == s->out.len) { /* nothing new: parked until the next tick */
+        pthread_mutex_lock(&srv->mu);
+        bool end = srv->streams_end;
+        if (!end) {
+            s->next = srv->parked;
+            srv->parked = s;
+            MHD_suspend_connection(s->con);
+        }
+        pthread_mutex_unlock(&srv->mu);
+        return end ? MHD_CONTENT_READER_END_OF_STREAM : 0;
+    }
+    size_t n = s->out.len - s->off < max ? s->out.len - s->off : max;
+    memcpy(buf, s->out.data + s->off, n);
+    s->off += n;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls) {
+    struct stream *s = cls;
+    atomic_fetch_sub(&s->srv->streams, 1);
+    fl_ingest_stream_free(s->st);
+    fl_buf_fini(&s->out);
+    fl_free(s);
+}
+
+/* Resumes every parked stream (under srv->mu). */
+static void resume_parked(struct fl_ingest_server *srv) {
+    for (struct stream *s = srv->parked; s; s = s->next) MHD_resume_connection(s->con);
+    srv->parked = NULL;
+}
+
+static void *ticker(void *arg) {
+    struct fl_ingest_server *srv = arg;
+    pthread_mutex_lock(&srv->mu);
+    while (!srv->streams_end) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += FL_INGEST_STREAM_TICK_MS * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&srv->cv, &srv->mu, &ts);
+        resume_parked(srv);
+    }
+    resume_parked(srv);
+    pthread_mutex_unlock(&srv->mu);
+    return NULL;
+}
+
+/* The response for an event stream: resp->stream taken over. */
+static struct MHD_Response *stream_response(struct fl_ingest_server *srv,
+                                            struct MHD_Connection *con,
+                                            struct fl_ingest_resp *resp) {
+    struct stream *s = fl_calloc(1, sizeof(*s));
+    s->srv = srv;
+    s->con = con;
+    s->st = resp->stream;
+    resp->stream = NULL;
+    fl_buf_init(&s->out, (size_t)64 << 20);
+    atomic_fetch_add(&srv->streams, 1);
+    struct MHD_Response *mr =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, s, stream_free);
+    if (!mr) {
+        stream_free(s);
+        return NULL;
+    }
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    return mr;
+}
+
+static enum MHD_Result send_resp(struct fl_ingest_server *srv, struct MHD_Connection *con,
+                                 struct fl_ingest_resp *resp) {
+    if (resp->stream) {
+        struct MHD_Response *mr = stream_response(srv, con, resp);
+        if (!mr) return MHD_NO;
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+        enum MHD_Result ret = MHD_queue_response(con, (unsigned)resp->status, mr);
+        MHD_destroy_response(mr);
+        return ret;
+    }
     size_t len = 0;
     uint8_t *data = fl_buf_detach(&resp->body, &len);
     /* the body's buffer (malloc'ed) is handed over: MHD frees it */
@@ -187,7 +303,7 @@ static enum MHD_Result refuse(struct request *r, fl_ingest_ecode_t code, const c
     fl_ingest_resp_init(&resp);
     fl_ingest_resp_error(&resp, code, "%s over the limit of %zu bytes", what, limit);
     fl_ingest_note_http(r->srv->ing, &resp, fl_time_mono_us() - r->t0_us);
-    enum MHD_Result ret = send_resp(r->con, &resp);
+    enum MHD_Result ret = send_resp(r->srv, r->con, &resp);
     fl_ingest_resp_fini(&resp);
     return ret;
 }
@@ -205,7 +321,7 @@ static enum MHD_Result precheck(struct request *r, const char *method) {
     enum MHD_Result ret = MHD_YES;
     if (!fl_ingest_precheck(r->srv->ing, &req, &resp)) {
         fl_ingest_note_http(r->srv->ing, &resp, fl_time_mono_us() - r->t0_us);
-        ret = send_resp(r->con, &resp);
+        ret = send_resp(r->srv, r->con, &resp);
     }
     fl_ingest_resp_fini(&resp);
     return ret;
@@ -223,7 +339,7 @@ static void on_done(void *arg) {
 /* Queues r->resp (complete) and forgets it. */
 static enum MHD_Result reply(struct request *r) {
     fl_ingest_note_http(r->srv->ing, &r->resp, fl_time_mono_us() - r->t0_us);
-    enum MHD_Result ret = send_resp(r->con, &r->resp);
+    enum MHD_Result ret = send_resp(r->srv, r->con, &r->resp);
     fl_ingest_resp_fini(&r->resp);
     r->has_resp = false;
     uncount(r);
@@ -303,6 +419,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 }
 
 static void server_free(struct fl_ingest_server *srv) {
+    pthread_cond_destroy(&srv->cv);
+    pthread_mutex_destroy(&srv->mu);
     fl_free(srv->cert_pem);
     fl_free(srv->key_pem);
     fl_free(srv);
@@ -328,6 +446,9 @@ fl_err_t fl_ingest_server_start_tls(struct fl_ingest *ing, const char *listen, c
         srv->key_pem = fl_strdup(key_pem);
     }
     srv->ing = ing;
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_cond_init(&srv->cv, NULL);
+    atomic_init(&srv->streams, 0);
     atomic_init(&srv->pending, 0);
     atomic_init(&srv->stopping, false);
     srv->lim = *fl_ingest_limits(ing);
@@ -362,6 +483,11 @@ fl_err_t fl_ingest_server_start_tls(struct fl_ingest *ing, const char *listen, c
                            : "cannot listen on %s (address in use or not local?)",
                        listen);
     }
+    if (pthread_create(&srv->ticker, NULL, ticker, srv)) {
+        MHD_stop_daemon(srv->mhd);
+        server_free(srv);
+        return fl_errf(err, FL_ERR_IO, "cannot start the event streams' thread");
+    }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;
     *out = srv;
@@ -378,6 +504,18 @@ void fl_ingest_server_stop(struct fl_ingest_server *srv) {
      * may still send requests: from now on they block their thread */
     atomic_store(&srv->stopping, true);
     while (atomic_load(&srv->pending) > 0) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    /* event streams: no more parking; the ticker resumes the parked ones
+     * a last time and their readers end them (a stream whose client reads
+     * nothing is not parked; MHD closes it) */
+    pthread_mutex_lock(&srv->mu);
+    srv->streams_end = true;
+    pthread_cond_signal(&srv->cv);
+    pthread_mutex_unlock(&srv->mu);
+    pthread_join(srv->ticker, NULL);
+    for (int i = 0; i < 1000 && atomic_load(&srv->streams) > 0; i++) {
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }

@@ -49,6 +49,7 @@ row "POST /upload/file" POST /upload/file/sessions_1.json "401 401 403 200 200" 
 row "POST /sql" POST /sql "401 401 200 403 200" -H 'Content-Type: application/json' -d '{"query":"SELECT 1"}'
 row "GET /status" GET /status "401 401 200 403 200"
 row "GET /metrics" GET /metrics "401 401 200 403 200"
+row "GET /api/topics" GET /api/topics "401 401 200 403 200"
 row "GET /v1/config" GET /v1/config "401 401 200 403 200"
 row "GET /v1/namespaces" GET /v1/namespaces "401 401 200 403 200"
 # admin-only REST writes: create a namespace (the admin's one succeeds)

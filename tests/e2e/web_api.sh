@@ -66,6 +66,35 @@ check "since out of range: 400" '[ "$(code "$URL/api/weather/latest?since=999999
 check "unknown API path: 404" '[ "$(code "$URL/api/weather/x" | cut -d" " -f1)" = 404 ] && [ "$(code "$URL/api/weatherx" | cut -d" " -f1)" = 404 ]'
 check "POST /api/weather: 405" '[ "$(code -X POST "$URL/api/weather" | cut -d" " -f1)" = 405 ]'
 # pages and assets
+# the console's topics: the log's counters, no SQL
+check "GET /api/topics: 200 JSON" '[ "$(code "$URL/api/topics")" = "200 application/json" ]'
+check "weather's partitions: end offsets sum to the 11 readings, sizes on disk" '$PY - "$T/r" <<'"'"'PY'"'"'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert isinstance(r["time_ms"], int) and r["time_ms"] > 1.7e12, r
+t = {x["name"]: x for x in r["topics"]}
+w = t["weather"]["partitions"]
+assert [p["partition"] for p in w] == list(range(len(w))), w
+assert sum(p["end_offset"] - p["start_offset"] for p in w) == 11, w
+assert sum(p["records_in"] for p in w) == 11, w
+assert all(p["bytes"] > 0 for p in w if p["end_offset"]), w
+assert list(t) == sorted(t), list(t)
+PY'
+check "POST /api/topics: 405" '[ "$(code -X POST "$URL/api/topics" | cut -d" " -f1)" = 405 ]'
+# server-sent events: the whole reply first (the same as GET /api/weather)
+curl -sN --max-time 2 -D "$T/sh" -o "$T/s" "$URL/api/weather/stream" || true
+check "GET /api/weather/stream: text/event-stream, first event the whole reply" '$PY - "$T/sh" "$T/s" "$T/all.json" <<'"'"'PY'"'"'
+import json, sys
+h = open(sys.argv[1]).read().lower()
+assert "content-type: text/event-stream" in h and "cache-control: no-cache" in h, h
+ev = open(sys.argv[2]).read().split("\n\n")
+assert ev[0].startswith("event: weather\ndata: "), ev[0][:80]
+first = json.loads(ev[0].split("data: ", 1)[1])
+assert len(first["cities"]) == 10 and all(first["data"][c] for c in first["cities"]), first["cities"]
+allj = json.load(open(sys.argv[3]))
+for c in first["cities"]:  # newer points may have come since all.json
+    assert first["data"][c][:len(allj["data"][c]) - 1] == allj["data"][c][:-1], c
+PY'
 check "/ is the dashboard with weather_agg" '[ "$(code "$URL/")" = "200 text/html; charset=utf-8" ] && grep -qF "Real-time weather analytics" "$T/r"'
 check "/dashboard/weather" '[ "$(code "$URL/dashboard/weather")" = "200 text/html; charset=utf-8" ] && grep -qF "/assets/dashboard.js" "$T/r"'
 check "/console" '[ "$(code "$URL/console")" = "200 text/html; charset=utf-8" ] && grep -qF "/assets/console.js" "$T/r"'

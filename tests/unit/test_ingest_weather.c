@@ -4,7 +4,9 @@
  * without sockets, over a scratch catalog: no table, an empty table, rows
  * in the seed's exact reply shape, latest?since= filtering and its
  * errors; the cache answers from memory while nothing commits (the data
- * files can even be gone) and rescans after a commit; the pages and
+ * files can even be gone) and after a commit reads only the files it
+ * added (an upsert's new row replaces the cached point of its key), and
+ * the whole table again after files were removed (compaction); the pages and
  * assets with their types, 404s for names not embedded.
  */
 #include <setjmp.h>
@@ -16,6 +18,7 @@
 #include "batch/batch.h"
 #include "batch/batch_json.h"
 #include "catalog/catalog.h"
+#include "core/mem.h"
 #include "core/schema.h"
 #include "iceberg/table.h"
 #include "ingest/ingest.h"
@@ -100,8 +103,10 @@ static void create_agg(struct env *e) {
     fl_schema_free(sc);
 }
 
-/* Appends rows (JSON objects, one a line) as one commit. */
-static void append(struct env *e, const char *rows) {
+/* Appends rows (JSON objects, one a line) as one commit, with the rows
+ * at positions pos[0..ndel) of data file del deleted in the same commit
+ * (an upsert; ndel 0: a plain append). */
+static void upsert(struct env *e, const char *rows, const char *del, const int64_t *pos, int ndel) {
     struct fl_error err = {0};
     struct fl_batch *b = NULL;
     struct fl_ice_appender *ap = NULL;
@@ -114,9 +119,51 @@ static void append(struct env *e, const char *rows) {
     assert_int_equal(fl_ice_appender_new(e->tbl, &ap, &err), FL_OK);
     assert_int_equal(fl_ice_appender_add(ap, b, &err), FL_OK);
     int64_t snap;
-    if (fl_ice_appender_commit(ap, NULL, 0, &snap, &err)) fail_msg("commit: %s", err.msg);
+    struct fl_ice_data_file *dels = NULL;
+    int ndels = 0;
+    if (ndel) {
+        const char *paths[8];
+        for (int i = 0; i < ndel; i++) paths[i] = del;
+        if (fl_ice_table_write_position_deletes(e->tbl, paths, pos, (size_t)ndel, &dels, &ndels,
+                                                &err))
+            fail_msg("deletes: %s", err.msg);
+    }
+    const struct fl_ice_snapshot *base = fl_ice_meta_current_snapshot(e->tbl->meta);
+    if (fl_ice_appender_commit_with(ap, dels, ndels, base ? base->snapshot_id : -1, &del,
+                                    ndel ? 1 : 0, NULL, 0, &snap, &err))
+        fail_msg("commit: %s", err.msg);
+    for (int i = 0; i < ndels; i++) fl_ice_data_file_fini(&dels[i]);
+    fl_free(dels);
     fl_ice_appender_free(ap);
     fl_batch_free(b);
+}
+
+static void append(struct env *e, const char *rows) { upsert(e, rows, NULL, NULL, 0); }
+
+/* The path of the data file the current snapshot added (one). */
+struct newest {
+    int64_t seq;
+    char path[1024];
+};
+static int on_newest(void *ctx, const struct fl_ice_manifest_entry *en) {
+    struct newest *n = ctx;
+    if (en->status != FL_ICE_STATUS_DELETED && en->df.content == FL_ICE_CONTENT_DATA &&
+        en->sequence_number == n->seq)
+        snprintf(n->path, sizeof(n->path), "%s", en->df.file_path);
+    return 0;
+}
+static void newest_file(struct env *e, char *out, size_t outsz) {
+    struct fl_error err = {0};
+    const struct fl_ice_snapshot *cur = fl_ice_meta_current_snapshot(e->tbl->meta);
+    struct newest n = {.seq = cur->sequence_number};
+    assert_int_equal(fl_ice_table_files(e->tbl, cur->snapshot_id, NULL, on_newest, &n, &err),
+                     FL_OK);
+    assert_true(n.path[0]);
+    snprintf(out, outsz, "%s", n.path);
+}
+
+static bool is_path(void *ctx, const struct fl_ice_data_file *df) {
+    return !strcmp(df->file_path, ctx);
 }
 
 static void test_weather_api(void **state) {
@@ -186,12 +233,115 @@ static void test_weather_cache(void **state) {
     }
     assert_int_equal(get(e, "/api/weather/latest?since=0"), 200);
     assert_string_equal(body(e), first);
-    /* a commit moves the metadata location: the next request rescans, and
-     * meets the missing file (500 with the JSON error shape) */
+    /* a commit moves the metadata location: the next request reads only
+     * the file it added (the first one is gone, and not needed) */
+    char second_file[1024];
     append(e,
            "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T14:31:00Z\",\"avg_temperature\":61}");
+    newest_file(e, second_file, sizeof(second_file));
+    assert_int_equal(get(e, "/api/weather"), 200);
+    assert_string_equal(body(e), "{\"cities\":[\"Rome\"],\"data\":{\"Rome\":["
+                                 "{\"time\":\"2026-01-08T14:30:00.000Z\",\"temperature\":60},"
+                                 "{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":61}]}}");
+    /* an upsert (the window pipeline's update: the old row deleted, the
+     * new one written, one "overwrite" snapshot): the new value replaces
+     * the cached point of the same key, a new city joins in name order */
+    int64_t pos0 = 0;
+    upsert(e,
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T14:31:00Z\",\"avg_temperature\":62}\n"
+           "{\"city\":\"Oslo\",\"window_start\":\"2026-01-08T14:31:00Z\",\"avg_temperature\":30}",
+           second_file, &pos0, 1);
+    assert_int_equal(get(e, "/api/weather"), 200);
+    assert_string_equal(body(e),
+                        "{\"cities\":[\"Oslo\",\"Rome\"],\"data\":{"
+                        "\"Oslo\":[{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":30}],"
+                        "\"Rome\":["
+                        "{\"time\":\"2026-01-08T14:30:00.000Z\",\"temperature\":60},"
+                        "{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":62}]}}");
+    assert_int_equal(get(e, "/api/weather/latest?since=2026-01-08T14:31:00Z"), 200);
+    assert_string_equal(body(e),
+                        "{\"cities\":[\"Oslo\",\"Rome\"],\"data\":{"
+                        "\"Oslo\":[{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":30}],"
+                        "\"Rome\":["
+                        "{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":62}]}}");
+    /* files removed (a "replace", as compaction commits; here it drops the
+     * second file, whose row the upsert deleted): the next request reads
+     * the whole table, and meets the first file, which is gone (500 with
+     * the JSON error shape) */
+    struct fl_error err = {0};
+    int64_t snap;
+    assert_int_equal(fl_ice_table_replace(e->tbl, is_path, second_file, NULL, 0, "replace", NULL, 0,
+                                          &snap, &err),
+                     FL_OK);
     assert_int_equal(get(e, "/api/weather"), 500);
     assert_non_null(strstr(body(e), "\"error_code\":50001"));
+}
+
+/* Removed files read whole: after an "overwrite" that drops a file (the
+ * kind of snapshot an incremental read otherwise follows), its points are
+ * gone (reading only the added files would have kept them). */
+static void test_weather_removed(void **state) {
+    struct env *e = *state;
+    create_agg(e);
+    append(e,
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T14:30:00Z\",\"avg_temperature\":60}");
+    char file[1024];
+    newest_file(e, file, sizeof(file));
+    append(e,
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T14:31:00Z\",\"avg_temperature\":61}");
+    assert_int_equal(get(e, "/api/weather"), 200);
+    assert_non_null(strstr(body(e), "14:30:00.000Z"));
+    struct fl_error err = {0};
+    int64_t snap;
+    assert_int_equal(
+        fl_ice_table_replace(e->tbl, is_path, file, NULL, 0, "overwrite", NULL, 0, &snap, &err),
+        FL_OK);
+    assert_int_equal(get(e, "/api/weather"), 200);
+    assert_string_equal(body(e), "{\"cities\":[\"Rome\"],\"data\":{\"Rome\":["
+                                 "{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":61}]}}");
+}
+
+/* The next events of st as a string, in out. */
+static const char *next_events(struct fl_ingest_stream *st, struct fl_buf *out) {
+    fl_buf_reset(out);
+    assert_true(fl_ingest_stream_next(st, out));
+    assert_int_equal(fl_buf_append_u8(out, 0), FL_OK);
+    return (const char *)out->data;
+}
+
+/* GET /api/weather/stream: the whole reply first, nothing while nothing
+ * commits, then the points since 2 min before the newest sent. */
+static void test_weather_stream(void **state) {
+    struct env *e = *state;
+    assert_int_equal(get(e, "/api/weather/stream"), 200);
+    assert_string_equal(e->resp.content_type, "text/event-stream");
+    struct fl_ingest_stream *st = e->resp.stream;
+    e->resp.stream = NULL;
+    assert_non_null(st);
+    struct fl_buf out;
+    fl_buf_init(&out, 1 << 20);
+    assert_string_equal(next_events(st, &out),
+                        "event: weather\ndata: {\"cities\":[],\"data\":{}}\n\n");
+    assert_string_equal(next_events(st, &out), "");
+    create_agg(e);
+    append(e,
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T10:00:00Z\",\"avg_temperature\":50}\n"
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T14:30:00Z\",\"avg_temperature\":60}");
+    assert_string_equal(next_events(st, &out),
+                        "event: weather\ndata: {\"cities\":[\"Rome\"],\"data\":{\"Rome\":["
+                        "{\"time\":\"2026-01-08T10:00:00.000Z\",\"temperature\":50},"
+                        "{\"time\":\"2026-01-08T14:30:00.000Z\",\"temperature\":60}]}}\n\n");
+    assert_string_equal(next_events(st, &out), "");
+    append(e,
+           "{\"city\":\"Rome\",\"window_start\":\"2026-01-08T14:31:00Z\",\"avg_temperature\":61}");
+    assert_string_equal(next_events(st, &out),
+                        "event: weather\ndata: {\"cities\":[\"Rome\"],\"data\":{\"Rome\":["
+                        "{\"time\":\"2026-01-08T14:30:00.000Z\",\"temperature\":60},"
+                        "{\"time\":\"2026-01-08T14:31:00.000Z\",\"temperature\":61}]}}\n\n");
+    assert_string_equal(next_events(st, &out), "");
+    fl_ingest_stream_free(st);
+    fl_buf_fini(&out);
+    assert_int_equal(get(e, "/api/weather/streams"), 404);
 }
 
 /* A day of 1-minute windows per city at most: the oldest of 1,441 drop out. */
@@ -251,6 +401,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_weather_api, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_weather_cache, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_weather_removed, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_weather_stream, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_weather_cap, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_pages, env_setup, env_teardown),
     };
