@@ -199,10 +199,15 @@ static void stream_free(void *cls) {
     fl_free(s);
 }
 
-/* Resumes every parked stream (under srv->mu). */
+/* Resumes every parked stream (under srv->mu). A resumed connection may
+ * end and free its stream at once on an MHD thread: next is read first. */
 static void resume_parked(struct fl_ingest_server *srv) {
-    for (struct stream *s = srv->parked; s; s = s->next) MHD_resume_connection(s->con);
+    struct stream *s = srv->parked, *next;
     srv->parked = NULL;
+    for (; s; s = next) {
+        next = s->next;
+        MHD_resume_connection(s->con);
+    }
 }
 
 static void *ticker(void *arg) {
