@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define READ_BYTES ((size_t)4 << 20)
 
@@ -78,6 +79,7 @@ struct fl_pipe {
     struct fl_ksrc *ks;
     struct fl_ice_table *kfresh; /* the table as of a rebalance (fresh, not p->tbl mid-step) */
     const char *cur_topic;       /* the topic of the record being decoded */
+    char worker[300];            /* "host:pid": who made a commit (snapshot summary floe.worker) */
     int64_t klag;                /* Kafka lag as of the last step */
     bool tx_aligned;
     struct fl_pipe_stats stats;
@@ -381,6 +383,11 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
         load_offsets(p);
     }
     if (!rc && cfg->kafka) rc = fl_ksrc_new(cfg->kafka, p->name, kafka_start, p, &p->ks, err);
+    if (!rc && cfg->kafka) {
+        char host[256] = "";
+        if (gethostname(host, sizeof(host) - 1) != 0) snprintf(host, sizeof(host), "unknown");
+        snprintf(p->worker, sizeof(p->worker), "%s:%ld", host, (long)getpid());
+    }
     if (!rc && !cfg->window) rc = resolve_key(p, cfg, err);
     if (!rc && cfg->decode == FL_PIPE_DECODE_DEBEZIUM && (cfg->window || p->nkey == 0))
         rc = fl_errf(err, FL_ERR_INVALID,
@@ -934,7 +941,7 @@ static fl_err_t step_commit_kafka(struct fl_pipe *p, struct step *s, struct fl_e
         if (t == kc.ntopics) kc.topics[kc.ntopics++] = kc.parts[i].topic;
     }
     kc.values = fl_calloc((size_t)kc.ntopics + 1, sizeof(char *));
-    kc.sum = fl_calloc((size_t)kc.ntopics + 2, sizeof(*kc.sum));
+    kc.sum = fl_calloc((size_t)kc.ntopics + 3, sizeof(*kc.sum));
     char **keys = fl_calloc((size_t)kc.ntopics + 1, sizeof(char *));
     for (int t = 0; t < kc.ntopics; t++) {
         keys[t] = fl_pipe_offsets_key(kc.topics[t]);
@@ -944,10 +951,11 @@ static fl_err_t step_commit_kafka(struct fl_pipe *p, struct step *s, struct fl_e
     snprintf(nin, sizeof(nin), "%lld", (long long)s->consumed);
     kc.sum[kc.ntopics] = (struct fl_ice_kv){"floe.pipeline", p->name};
     kc.sum[kc.ntopics + 1] = (struct fl_ice_kv){"floe.records-in", nin};
+    kc.sum[kc.ntopics + 2] = (struct fl_ice_kv){"floe.worker", p->worker};
     int64_t snap = -1;
     fl_err_t rc = fl_ice_appender_commit_checked(
         s->ap, s->dels, s->ndels, s->plan_base, (const char *const *)s->plan.paths,
-        (int)s->plan.ndel, kafka_commit_check, &kc, kc.sum, kc.ntopics + 2, &snap, err);
+        (int)s->plan.ndel, kafka_commit_check, &kc, kc.sum, kc.ntopics + 3, &snap, err);
     for (int t = 0; t < kc.ntopics; t++) {
         free(kc.values[t]);
         fl_free(keys[t]);
