@@ -7,7 +7,11 @@
 # with their offsets in the cluster, consecutive per request; a topic the
 # cluster lacks is a 404; every posted record lands in the table once
 # (COUNT = COUNT DISTINCT id), and the pipeline's group offsets in the
-# cluster sum to the records posted (offsets 0.. with no gap). Env: FLOE_BIN, FLOE_SRC.
+# cluster sum to the records posted (offsets 0.. with no gap). floe's own
+# Kafka port produces into the cluster as well (confluent-kafka,
+# idempotent, lz4): each record acknowledged with its offset in the
+# cluster, found there with its key, value and header; a topic the
+# cluster lacks refused. Env: FLOE_BIN, FLOE_SRC.
 set -euo pipefail
 . "$(dirname "$0")/lib/floe_up.bash"
 PY=/usr/bin/python3
@@ -84,9 +88,20 @@ sys.exit(0 if ok else 1)
 PY'
 check "a topic the cluster lacks: 404" '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST -H "Content-Type: application/vnd.kafka.json.v2+json" \
     --data "{\"records\":[{\"value\":{\"id\":\"x\"}}]}" "$FURL/topics/kl_missing")" = 404 ]'
-check "every record once in the table" 'wait_sql "SELECT COUNT(*), COUNT(DISTINCT id) FROM kl_events" "2100,2100"'
-check "the cluster topic holds the 2100 records (the group offsets reach them all)" \
-    '[ "$($PY "$(dirname "$0")/lib/kafka_source_produce.py" committed "$BOOT" kl_events floe-kl)" = 2100 ]'
+# floe's own Kafka port produces into the cluster too, answering after
+# the cluster's ack: 900 records from an idempotent confluent-kafka
+# producer, read back from the cluster itself
+FKP=$(sed -n 's/^floe up: kafka on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/front.log" | tail -1)
+check "the Kafka port forwards to the cluster" 'grep -c "Produce goes to kafka $BOOT" "$T/front.log" >/dev/null'
+check "Kafka port: every record acked with the cluster's offset, there with key, value and header" \
+    '$PY "$(dirname "$0")/lib/kafka_forward.py" produce "127.0.0.1:$FKP" "$BOOT" kl_events 900'
+check "Kafka port: a topic the cluster lacks is refused" \
+    '$PY "$(dirname "$0")/lib/kafka_forward.py" missing "127.0.0.1:$FKP" kl_missing >/dev/null'
+# (its log holds the pipeline's dead-letter topic kl.dlq, and only that)
+check "the front's own log has no such topics" '[ -n "$(find "$T/f/log" -name "kl.dlq*" | sed -n 1p)" ] && [ -z "$(find "$T/f/log" -name "kl_*" | sed -n 1p)" ]'
+check "every record once in the table" 'wait_sql "SELECT COUNT(*), COUNT(DISTINCT id) FROM kl_events" "3000,3000"'
+check "the cluster topic holds the 3000 records (the group offsets reach them all)" \
+    '[ "$($PY "$(dirname "$0")/lib/kafka_source_produce.py" committed "$BOOT" kl_events floe-kl)" = 3000 ]'
 kill -TERM "$fpid"
 check "front stops cleanly" 'wait "$fpid"'
 fpid=
