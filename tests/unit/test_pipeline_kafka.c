@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *SCHEMA = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
                             "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"string\"},"
@@ -110,8 +111,11 @@ static void produce_mod(rd_kafka_t *rk, int first, int n, int mod) {
 
 static void produce(rd_kafka_t *rk, int first, int n) { produce_mod(rk, first, n, 0); }
 
-static struct fl_pipe *kafka_pipe_key(struct env *e, const char *bootstrap, const char *group,
-                                      const char *topic, const char *const *key, int nkey) {
+/* A pipeline of group on topic into mk_events (with key: an upsert), or
+ * with window into the window's own table mw. */
+static struct fl_pipe *kafka_pipe_full(struct env *e, const char *bootstrap, const char *group,
+                                       const char *topic, const char *const *key, int nkey,
+                                       const struct fl_pipe_window_config *window) {
     const char *topics[] = {topic};
     static const char *const keys[] = {"session.timeout.ms", "heartbeat.interval.ms"};
     static const char *const values[] = {"6000", "300"};
@@ -125,14 +129,20 @@ static struct fl_pipe *kafka_pipe_key(struct env *e, const char *bootstrap, cons
     struct fl_pipe_config pc = {.name = group,
                                 .kafka = &kc,
                                 .ns = "default",
-                                .table = "mk_events",
+                                .table = window ? "mw" : "mk_events",
                                 .key = key,
                                 .nkey = nkey,
+                                .window = window,
                                 .commit_interval_ms = 100};
     struct fl_pipe *p = NULL;
     struct fl_error err = {0};
     if (fl_pipe_new(e->log, e->st, e->cat, &pc, &p, &err)) fail_msg("%s", err.msg);
     return p;
+}
+
+static struct fl_pipe *kafka_pipe_key(struct env *e, const char *bootstrap, const char *group,
+                                      const char *topic, const char *const *key, int nkey) {
+    return kafka_pipe_full(e, bootstrap, group, topic, key, nkey, NULL);
 }
 
 static struct fl_pipe *kafka_pipe_of(struct env *e, const char *bootstrap, const char *group,
@@ -352,9 +362,158 @@ static void test_mock_upsert(void **state) {
     pipe_env_close(&e);
 }
 
+/* Records i = first..first+n-1 to partition i % 2 of "mk": city c<i % 3>,
+ * event time minute i % 5 of 2026-01-01 (window i % 5), v = i. */
+static void produce_events(rd_kafka_t *rk, int first, int n) {
+    for (int i = first; i < first + n; i++) {
+        char v[128];
+        snprintf(v, sizeof(v), "{\"city\":\"c%d\",\"ts\":\"2026-01-01T00:0%d:30Z\",\"v\":%d}",
+                 i % 3, i % 5, i);
+        assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("mk"), RD_KAFKA_V_PARTITION(i % 2),
+                                           RD_KAFKA_V_VALUE(v, strlen(v)),
+                                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                           RD_KAFKA_V_END),
+                         RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+    assert_int_equal(rd_kafka_flush(rk, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+static struct fl_pipe *window_pipe(struct env *e, const char *bootstrap, const char *group) {
+    static const char *const city[] = {"city"};
+    static const struct fl_pipe_agg aggs[] = {{FL_PIPE_AGG_COUNT, "*", "n"},
+                                              {FL_PIPE_AGG_SUM, "v", "total"}};
+    static const struct fl_pipe_window_config wc = {.time_col = "ts",
+                                                    .key = city,
+                                                    .nkey = 1,
+                                                    .size_ms = 60000,
+                                                    .lateness_ms = 3600000,
+                                                    .aggs = aggs,
+                                                    .naggs = 2};
+    return kafka_pipe_full(e, bootstrap, group, "mk", NULL, 0, &wc);
+}
+
+/* One step of a window pipeline: records committed, 0 when the commit
+ * was refused (*refused) or the windows had moved (*moved). */
+static int64_t window_step(struct fl_pipe *p, int *refused, int *moved) {
+    int64_t n = 0;
+    struct fl_error err = {0};
+    fl_err_t rc = fl_pipe_step(p, &n, &err);
+    if (rc == FL_ERR_CONFLICT && strstr(err.msg, "refused"))
+        (*refused)++;
+    else if (rc == FL_ERR_CONFLICT && strstr(err.msg, "windows changed"))
+        (*moved)++;
+    else if (rc)
+        fail_msg("step: %s", err.msg);
+    return rc ? 0 : n;
+}
+
+/* A window step with a Kafka source, two workers of one group sharing
+ * the partitions and every window: each (window, city) row counts every
+ * record once - stepped in turn, then on their own threads racing for
+ * the windows (a step whose windows another worker changed meanwhile is
+ * retried from the table) - and a zombie (another group) is refused. */
+static void test_mock_window(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-pkw", SCHEMA);
+    const char *boot = NULL;
+    rd_kafka_t *prod = mock_producer(&boot);
+    struct fl_pipe *z = window_pipe(&e, boot, "wz");
+    int refused = 0, moved = 0;
+    for (int i = 0; i < 30; i++) assert_int_equal(window_step(z, &refused, &moved), 0);
+    struct fl_pipe *a = window_pipe(&e, boot, "wg"), *b = window_pipe(&e, boot, "wg");
+    for (int i = 0; i < 40; i++) { /* the group settles: one partition each */
+        window_step(a, &refused, &moved);
+        window_step(b, &refused, &moved);
+    }
+    int64_t total = 0, na = 0, nb = 0;
+    for (int round = 0; round < 4; round++) {
+        produce_events(prod, round * 50, 50);
+        for (int i = 0; i < 300 && total < (round + 1) * 50; i++) {
+            int64_t x = window_step(a, &refused, &moved), y = window_step(b, &refused, &moved);
+            na += x;
+            nb += y;
+            total += x + y;
+        }
+    }
+    assert_int_equal(total, 200);
+    assert_true(na > 0 && nb > 0); /* both workers committed */
+    assert_int_equal(refused, 0);
+    /* then both on their own threads, racing for the same windows */
+    struct fl_error err = {0};
+    struct fl_pipe_stats sa, sb;
+    fl_pipe_get_stats(a, &sa);
+    fl_pipe_get_stats(b, &sb);
+    int64_t before = sa.records_in + sb.records_in;
+    assert_int_equal(fl_pipe_start(a, &err), FL_OK);
+    assert_int_equal(fl_pipe_start(b, &err), FL_OK);
+    for (int round = 4; round < 8; round++) produce_events(prod, round * 50, 50);
+    for (int i = 0; i < 600; i++) {
+        fl_pipe_get_stats(a, &sa);
+        fl_pipe_get_stats(b, &sb);
+        if (sa.records_in + sb.records_in - before >= 200) break;
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    fl_pipe_stop(a);
+    fl_pipe_stop(b);
+    fl_pipe_get_stats(a, &sa);
+    fl_pipe_get_stats(b, &sb);
+    assert_int_equal(sa.records_in + sb.records_in - before, 200);
+    /* the zombie read all 200 from the start: refused */
+    for (int i = 0; i < 10; i++) assert_int_equal(window_step(z, &refused, &moved), 0);
+    assert_true(refused >= 1);
+    /* the result: 5 windows x 3 cities, each counting its records once */
+    struct fl_ice_table *tbl = NULL;
+    assert_int_equal(fl_ice_table_load(e.st, fl_catalog_ice(e.cat), "default", "mw", &tbl, &err),
+                     FL_OK);
+    const struct fl_schema *sch = fl_ice_meta_current_schema(tbl->meta);
+    int cn = fl_schema_index_by_name(sch, "n"), ct = fl_schema_index_by_name(sch, "total"),
+        cw = fl_schema_index_by_name(sch, "window_start");
+    assert_true(cn >= 0 && ct >= 0 && cw >= 0);
+    struct fl_ice_scan *sc = NULL;
+    assert_int_equal(fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err), FL_OK);
+    int rows = 0;
+    int64_t count = 0, per_window[5] = {0};
+    double sum = 0;
+    for (;;) {
+        struct fl_batch *bt = NULL;
+        fl_err_t rc = fl_ice_scan_next(sc, &bt, &err);
+        if (rc == FL_ERR_EOF) break;
+        assert_int_equal(rc, FL_OK);
+        for (size_t r = 0; r < bt->nrows; r++) {
+            int64_t n = ((int64_t *)bt->cols[cn].values)[r];
+            int64_t minute = (((int64_t *)bt->cols[cw].values)[r] / 60000000) % 60;
+            assert_true(minute >= 0 && minute < 5);
+            /* i % 5 = minute and i % 3 = city: 26 or 27 of 0..399 */
+            assert_true(n == 26 || n == 27);
+            per_window[minute] += n;
+            count += n;
+            sum += ((double *)bt->cols[ct].values)[r];
+            rows++;
+        }
+    }
+    fl_ice_scan_free(sc);
+    fl_ice_table_free(tbl);
+    assert_int_equal(rows, 15);
+    assert_int_equal(count, 400);
+    for (int w = 0; w < 5; w++) assert_int_equal(per_window[w], 80);
+    assert_true(sum == 79800.0); /* 0 + 1 + ... + 399 */
+    print_message("window: %lld + %lld records stepped in turn, %lld + %lld on threads (their "
+                  "log shows the steps retried because the windows moved), %d zombie commits "
+                  "refused\n",
+                  (long long)na, (long long)nb, (long long)(sa.records_in - na),
+                  (long long)(sb.records_in - nb), refused);
+    fl_pipe_free(a);
+    fl_pipe_free(b);
+    fl_pipe_free(z);
+    rd_kafka_destroy(prod);
+    pipe_env_close(&e);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_offsets_merge),
-                                       cmocka_unit_test(test_mock_cluster),
-                                       cmocka_unit_test(test_mock_upsert)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_offsets_merge), cmocka_unit_test(test_mock_cluster),
+        cmocka_unit_test(test_mock_upsert), cmocka_unit_test(test_mock_window)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
