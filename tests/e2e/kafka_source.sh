@@ -30,7 +30,7 @@ N1=${N1:-3000} N2=${N2:-3000} N3=${N3:-3000}
 producer=
 cleanup() {
     [ -n "$producer" ] && kill -9 "$producer" 2>/dev/null
-    for i in "${!wpid[@]}"; do kill -9 "${wpid[$i]}" 2>/dev/null || true; done
+    workers_kill
     [ -n "${KS_LOGS:-}" ] && cp "$T"/*.log "$KS_LOGS"/ 2>/dev/null
     pg_up_cleanup
     floe_up_cleanup
@@ -40,9 +40,7 @@ trap cleanup EXIT
 # the cluster: floe's Kafka port only
 kafka_cluster_start ks_events 6
 
-pg_up_start
-psql_ -c "CREATE DATABASE floe_ks" postgres >/dev/null
-CAT="postgresql://postgres@127.0.0.1:$PGPORT/floe_ks"
+workers_catalog floe_ks
 W=(--warehouse "file://$T/wh" --catalog "$CAT")
 
 cat > "$T/worker.yaml" <<YAML
