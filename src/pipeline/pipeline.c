@@ -80,6 +80,7 @@ struct fl_pipe {
     struct fl_ice_table *kfresh; /* the table as of a rebalance (fresh, not p->tbl mid-step) */
     const char *cur_topic;       /* the topic of the record being decoded */
     char worker[300];            /* "host:pid": who made a commit (snapshot summary floe.worker) */
+    bool kwin_moved;             /* this step's windows were changed by another worker's commit */
     int64_t klag;                /* Kafka lag as of the last step */
     bool tx_aligned;
     struct fl_pipe_stats stats;
@@ -927,14 +928,17 @@ struct kafka_commit {
     int ntopics;
     bool windows;       /* a window step: the table must not have moved since... */
     int64_t windows_of; /* ...this snapshot, which its windows were read from */
+    bool *moved;        /* set when it had */
 };
 
 static fl_err_t kafka_commit_check(void *ctx, struct fl_ice_table *tbl, struct fl_error *err) {
     struct kafka_commit *kc = ctx;
-    if (kc->windows && tbl->meta->current_snapshot_id != kc->windows_of)
+    if (kc->windows && tbl->meta->current_snapshot_id != kc->windows_of) {
+        *kc->moved = true;
         return fl_errf(err, FL_ERR_CONFLICT,
                        "the windows changed since this step read them (another worker "
                        "committed): step retried from the table");
+    }
     struct fl_pipe_offset_move *mv = fl_calloc((size_t)kc->nparts + 1, sizeof(*mv));
     fl_err_t rc = FL_OK;
     for (int t = 0; t < kc->ntopics && !rc; t++) {
@@ -957,7 +961,8 @@ static fl_err_t kafka_commit_check(void *ctx, struct fl_ice_table *tbl, struct f
 /* Kafka source: the step's rows and deletes with every topic's offsets
  * merged and checked at each attempt (pipeline.h). */
 static fl_err_t step_commit_kafka(struct fl_pipe *p, struct step *s, struct fl_error *err) {
-    struct kafka_commit kc = {.windows = p->win != NULL, .windows_of = s->plan_base};
+    struct kafka_commit kc = {
+        .windows = p->win != NULL, .windows_of = s->plan_base, .moved = &p->kwin_moved};
     kc.nparts = fl_ksrc_parts(p->ks, &kc.parts);
     kc.topics = fl_calloc((size_t)kc.nparts + 1, sizeof(char *));
     for (int i = 0; i < kc.nparts; i++) {
@@ -1149,6 +1154,12 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
          * before the next step reads them again */
         p->win_stale = p->win != NULL;
     }
+    if (rc && p->kwin_moved) { /* expected with several workers: done again, not an error */
+        fl_log(FL_LOG_INFO, "%s", err->msg);
+        fl_err_clear(err);
+        rc = FL_OK;
+    }
+    p->kwin_moved = false;
     note_table(p);
     step_close(&s);
     /* for floe status: the error until a step succeeds (a Kafka source's
