@@ -2,7 +2,7 @@
 """kafka_forward.py - tests/e2e/kafka_log.sh's client of floe's Kafka port
 under `log: {kafka: ...}`, through confluent-kafka (librdkafka).
 
-usage: kafka_forward.py produce FRONT CLUSTER TOPIC COUNT
+usage: kafka_forward.py produce FRONT CLUSTER TOPIC COUNT [FIRST [PAUSE_FILE DONE_FILE]]
        kafka_forward.py missing FRONT TOPIC
 
 produce: COUNT records (key k<i>, value {"id": "p<i>", "n": i}, header
@@ -11,7 +11,11 @@ producer (acks=all, lz4 batches); every delivery must succeed. Then the
 records are read back from the external CLUSTER itself (not through
 floe) at the offsets FRONT acknowledged: each must be there with its key,
 value and header, and the acknowledged offsets must be distinct. Prints
-"forwarded N records".
+"forwarded N records". With FIRST, the keys start at k<FIRST>; with
+PAUSE_FILE and DONE_FILE, the producer sends the first half, creates
+PAUSE_FILE, waits for DONE_FILE (floe is restarted meanwhile) and sends
+the second half with the same producer (same producer id: its sequence
+goes on across floe's restart).
 missing: one record to a topic the cluster lacks must be refused (a
 delivery error), not stored anywhere.
 """
@@ -21,7 +25,7 @@ import sys
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 
-def produce(front, cluster, topic, count):
+def produce(front, cluster, topic, count, first=0, pause=None, done_file=None):
     p = Producer({"bootstrap.servers": front, "enable.idempotence": True, "acks": "all",
                   "compression.type": "lz4", "linger.ms": 5})
     acked, failed = {}, []
@@ -32,12 +36,22 @@ def produce(front, cluster, topic, count):
         else:
             acked[msg.key().decode()] = (msg.partition(), msg.offset())
 
-    for i in range(count):
+    import os
+    import time
+    for i in range(first, first + count):
+        if pause and i == first + count // 2:
+            left = p.flush(30)
+            if left:
+                sys.exit("produce: %d not delivered before the restart" % left)
+            open(pause, "w").close()
+            deadline = time.time() + 60
+            while not os.path.exists(done_file) and time.time() < deadline:
+                time.sleep(0.1)
         p.produce(topic, key="k%d" % i, value=json.dumps({"id": "p%d" % i, "n": i}),
                   headers=[("h", b"v%d" % i)], partition=i % 3, on_delivery=done)
         if i % 100 == 99:
             p.poll(0)
-    left = p.flush(30)
+    left = p.flush(60)
     if failed or left or len(acked) != count:
         sys.exit("produce: %d failed (%s), %d not delivered, %d acked" % (len(failed), failed[:3], left, len(acked)))
     if len(set(acked.values())) != count:
@@ -52,7 +66,6 @@ def produce(front, cluster, topic, count):
         firsts[part] = min(off, firsts.get(part, off))
     c.assign([TopicPartition(topic, part, off) for part, off in firsts.items()])
     seen = 0
-    import time
     deadline = time.time() + 30
     while seen < count and time.time() < deadline:
         for m in c.consume(500, 1.0):
@@ -86,6 +99,7 @@ def missing(front, topic):
 
 if __name__ == "__main__":
     if sys.argv[1] == "produce":
-        produce(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        produce(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
+                int(sys.argv[6]) if len(sys.argv) > 6 else 0, *sys.argv[7:9])
     else:
         missing(sys.argv[2], sys.argv[3])
