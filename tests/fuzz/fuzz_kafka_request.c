@@ -19,7 +19,9 @@
  *
  * Seeds in tests/fuzz/corpus/kafka_request/: ApiVersions v3, Metadata
  * v9, Produce v3 and v9 with a record batch, Fetch v11, JoinGroup v5,
- * SaslHandshake v1 and SaslAuthenticate v2 (user alice, as configured).
+ * SaslHandshake v1 and SaslAuthenticate v2 (user alice, as configured),
+ * and produce_v3_forward / produce_v9_forward (the Produce seeds with
+ * trailing zero bytes making their size 3 modulo 4: the forward path).
  */
 #include "core/buf.h"
 #include "core/endian.h"
