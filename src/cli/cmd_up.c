@@ -280,7 +280,8 @@ struct up {
     struct fl_up_metrics umet;
     struct fl_rest rest;
     struct fl_ingest_backend be, co;
-    bool be_kafka; /* be produces into an external cluster (log: {kafka: ...}) */
+    bool be_kafka;                /* be produces into an external cluster (log: {kafka: ...}) */
+    struct fl_kafka_forward kfwd; /* the Kafka port's Produce through be, when be_kafka */
     struct fl_ingest *ing;
     struct fl_ingest_server *srv;
     struct fl_kafka *kafka;
@@ -569,11 +570,17 @@ static int up_start_server(struct up *u) {
 static int up_start_kafka(struct up *u) {
     if (!u->plan.kafka_enabled) return 0;
     u->plan.kcfg.auth = &u->plan.cfg.auth; /* SASL/PLAIN with the same keys */
+    if (u->be_kafka) { /* Produce goes to the external cluster too, acked by it */
+        u->kfwd = (struct fl_kafka_forward){u->be.ctx, u->be.topic_partitions, u->be.append};
+        u->plan.kcfg.forward = &u->kfwd;
+    }
     if (fl_kafka_new(u->log, &u->plan.kcfg, &u->kafka, &u->err) ||
         fl_kafka_server_start(u->kafka, u->plan.kafka_listen, &u->ksrv, &u->err)) {
         fprintf(stderr, "floe up: %s\n", u->err.msg);
         return 1;
     }
+    if (u->be_kafka)
+        printf("floe up: kafka port: Produce goes to kafka %s\n", u->plan.cfg.log_kafka->bootstrap);
     printf("floe up: kafka on %s:%u (advertised %s:%d)%s\n", u->plan.kafka_host,
            fl_kafka_server_port(u->ksrv), u->plan.kafka_host,
            u->plan.kcfg.advertised_port ? u->plan.kcfg.advertised_port

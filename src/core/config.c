@@ -489,9 +489,6 @@ static fl_err_t pipelines_seq(struct walk *w, struct fl_config *cfg, yaml_node_t
             return fail(w, item, "pipelines[]", "needs topic (or source) and table");
         if (pl->topic && pl->kafka)
             return fail(w, item, "pipelines[]", "topic and source.kafka: give one");
-        if (pl->kafka && pl->window)
-            return fail(w, item, "pipelines[].window",
-                        "not with source.kafka yet (each worker would hold part of a window)");
         if (pl->kafka && !pl->name) pl->name = fl_strdup(pl->kafka->group);
         if (!strchr(pl->table, '.'))
             return fail(w, item, "pipelines[].table", "must be NAMESPACE.NAME");

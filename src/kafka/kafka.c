@@ -132,6 +132,13 @@ int16_t fl_kafka_code(fl_err_t rc) {
 int16_t fl_kafka_topic_partitions(struct fl_kafka *k, const char *topic, bool create,
                                   int *partitions) {
     struct fl_error err = {0};
+    if (k->cfg.forward) { /* the external cluster's topics: never created here */
+        fl_err_t frc =
+            k->cfg.forward->partitions(k->cfg.forward->ctx, topic, false, partitions, &err);
+        if (frc == FL_ERR_NOTFOUND || frc == FL_ERR_INVALID)
+            return FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+        return frc ? FL_KAFKA_UNKNOWN_SERVER_ERROR : FL_KAFKA_NONE;
+    }
     fl_err_t rc = fl_log_topic_describe(k->log, topic, partitions, NULL, NULL, 0, &err);
     if (rc == FL_ERR_NOTFOUND && create && k->cfg.auto_create_topics) {
         rc = fl_log_topic_ensure(k->log, topic, &k->cfg.topic_defaults, &err);

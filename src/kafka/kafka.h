@@ -37,6 +37,20 @@ struct fl_kafka_user {
     const char *name, *password;
 };
 
+/* `log: {kafka: ...}`: Produce requests go to an external Kafka cluster
+ * through these (the ingest backend's functions, src/ingest/
+ * backend_kafka.h) instead of into the log; each is answered once the
+ * cluster acknowledged it. Metadata counts the cluster's partitions. */
+struct fl_kafka_forward {
+    void *ctx;
+    fl_err_t (*partitions)(void *ctx, const char *topic, bool create, int *partitions,
+                           struct fl_error *err);
+    /* returns when the cluster has the records; *base_offset the first's */
+    fl_err_t (*append)(void *ctx, const char *topic, int partition,
+                       const struct fl_log_record *recs, int n, int64_t *base_offset,
+                       struct fl_error *err);
+};
+
 struct fl_kafka_config {
     const char *advertised_host; /* Metadata's broker host (borrowed) */
     int advertised_port;         /* 0: the port the server bound */
@@ -52,6 +66,7 @@ struct fl_kafka_config {
     const char *tls_cert, *tls_key; /* borrowed PEM file paths: TLS on the port (tls.c) */
     int max_block_ms;               /* the longest one request waits: a fetch's long poll, a join
                                        round, a sync for the leader's assignment */
+    const struct fl_kafka_forward *forward; /* borrowed; NULL: Produce appends to the log */
 };
 
 /* max_request_bytes etc. from the defaults above; auto-create on. */

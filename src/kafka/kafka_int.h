@@ -67,8 +67,13 @@ enum {
 #define FL_KAFKA_TOPIC_MAX 249 /* the log's name limit */
 
 struct fl_kafka_groups;    /* groups.c */
-struct fl_kafka_producers; /* producers.c */
-struct fl_log_batch_hdr;   /* log/batch.h */
+struct fl_kafka_producers; /* produce_forward.c: one partition's record batches (framing checked)
+                            * produced into the external cluster (cfg.forward); a Kafka code, *base
+                            * the first batch's offset there. */
+int16_t fl_kafka_forward_part(struct fl_kafka *k, const char *topic, int32_t part, const uint8_t *p,
+                              size_t len, int64_t *base);
+/* producers.c */
+struct fl_log_batch_hdr; /* log/batch.h */
 
 struct fl_kafka {
     struct fl_log *log;

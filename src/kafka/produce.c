@@ -23,7 +23,9 @@
  * idempotent producer (a producer id and sequence in the header) pass
  * producers.c first: a retry of a stored batch is answered with its
  * original offset and not appended again; a gap in the sequence gets
- * OUT_OF_ORDER_SEQUENCE_NUMBER.
+ * OUT_OF_ORDER_SEQUENCE_NUMBER. With `log: {kafka: ...}` (cfg.forward)
+ * the checked batches go to the external cluster instead
+ * (produce_forward.c).
  */
 #include "kafka/kafka_int.h"
 
@@ -153,7 +155,13 @@ fl_err_t fl_kafka_produce(struct fl_kafka *k, struct fl_kafka_req *rq, struct fl
             int16_t code = tcode;
             if (!code && (part < 0 || part >= parts)) code = FL_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
             /* the request buffer is the server's own (kafka.h): stored in place */
-            if (!code) code = append_part(k, name, part, (uint8_t *)recs, len, rq->waits, &base);
+            if (!code && k->cfg.forward) {
+                int nb;
+                code = frame_check(recs, len, &nb);
+                if (!code) code = fl_kafka_forward_part(k, name, part, recs, len, &base);
+            } else if (!code) {
+                code = append_part(k, name, part, (uint8_t *)recs, len, rq->waits, &base);
+            }
             write_part(w, rq, part, code, base);
         }
         fl_kafka_rd_tags(rd, flex);

@@ -21,7 +21,10 @@
  * partition's batch headers are read back from the log (producer id,
  * epoch, sequences and offsets are all in the header, as sent) to
  * rebuild its state. That read is a scan of the partition, once per old
- * producer and partition.
+ * producer and partition. (Under `log: {kafka: ...}` the batches are in
+ * the external cluster, not the log: an old producer's first batch is
+ * then taken at whatever sequence it has, so a retry that spans a floe
+ * restart can reach the cluster twice.)
  *
  * One producer sends to a partition over one connection, whose requests
  * are handled one at a time (server.c), so the check and the append are
@@ -187,7 +190,11 @@ int16_t fl_kafka_producer_check(struct fl_kafka *k, const char *topic, int32_t p
     if (!s) s = add(ps, topic, part, h->producer_id);
     s->used_us = fl_time_mono_us();
     pthread_mutex_unlock(&ps->lock);
-    if (old) rebuild(k, s); /* the connection's own producer: no one else touches s */
+    /* the connection's own producer: no one else touches s. Forwarding to
+     * an external cluster (produce_forward.c) there is no log to read
+     * back: an old producer's first batch is taken at any sequence */
+    bool forwarded = k->cfg.forward != NULL;
+    if (old && !forwarded) rebuild(k, s);
     pthread_mutex_lock(&ps->lock);
     int16_t code = FL_KAFKA_NONE;
     int32_t last = (int32_t)(((int64_t)h->base_sequence + h->count - 1) % ((int64_t)INT32_MAX + 1));
@@ -201,7 +208,7 @@ int16_t fl_kafka_producer_check(struct fl_kafka *k, const char *topic, int32_t p
             }
         int32_t want = s->last_seq == INT32_MAX ? 0 : s->last_seq + 1;
         if (!code && h->base_sequence != want) code = FL_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER;
-    } else if (h->base_sequence != 0) { /* a new producer or epoch starts at 0 */
+    } else if (h->base_sequence != 0 && !(old && forwarded)) { /* a new one starts at 0 */
         code = FL_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER;
     }
     pthread_mutex_unlock(&ps->lock);

@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define READ_BYTES ((size_t)4 << 20)
 
@@ -80,6 +81,8 @@ struct fl_pipe {
     struct fl_ksrc *ks;
     struct fl_ice_table *kfresh; /* the table as of a rebalance (fresh, not p->tbl mid-step) */
     const char *cur_topic;       /* the topic of the record being decoded */
+    char worker[300];            /* "host:pid": who made a commit (snapshot summary floe.worker) */
+    bool kwin_moved;             /* this step's windows were changed by another worker's commit */
     int64_t klag;                /* Kafka lag as of the last step */
     bool tx_aligned;
     struct fl_pipe_stats stats;
@@ -174,13 +177,27 @@ static fl_err_t restore_windows(void *win, const struct fl_batch *b, const char 
     return rc;
 }
 
+/* Kafka source: the latest snapshot of the current lineage with a window
+ * summary (every worker's commits carry one: the windows are shared),
+ * or FL_ICE_NO_SNAPSHOT. */
+static int64_t window_snapshot(struct fl_pipe *p) {
+    int64_t snap = p->tbl->meta->current_snapshot_id;
+    for (int guard = 0; snap != FL_ICE_NO_SNAPSHOT && guard <= p->tbl->meta->nsnapshots; guard++) {
+        if (fl_ice_snapshot_summary(p->tbl->meta, snap, FL_PIPE_WINDOW_SUMMARY_MAX_EVENT))
+            return snap;
+        const struct fl_ice_snapshot *s = fl_ice_meta_snapshot(p->tbl->meta, snap);
+        snap = s ? s->parent_id : FL_ICE_NO_SNAPSHOT;
+    }
+    return FL_ICE_NO_SNAPSHOT;
+}
+
 /* The window step's state as of our last commit: the largest event time
  * from its summary, then every still-open window from the table's rows
  * (only files that may hold windows ending after the watermark are read). */
 static fl_err_t load_windows(struct fl_pipe *p, struct fl_error *err) {
     fl_pipe_window_reset(p->win);
     const char *v = NULL;
-    int64_t snap = our_snapshot(p, &v);
+    int64_t snap = p->ks ? window_snapshot(p) : our_snapshot(p, &v);
     const char *mx =
         snap != FL_ICE_NO_SNAPSHOT
             ? fl_ice_snapshot_summary(p->tbl->meta, snap, FL_PIPE_WINDOW_SUMMARY_MAX_EVENT)
@@ -361,11 +378,8 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
     p->max_records = cfg->max_batch_records > 0 ? cfg->max_batch_records : 1000000;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    fl_err_t rc = cfg->kafka && cfg->window
-                      ? fl_errf(err, FL_ERR_INVALID, "a window step needs floe's log as source")
-                  : cfg->kafka
-                      ? FL_OK
-                      : fl_log_topic_describe(log, cfg->topic, &p->npart, NULL, NULL, 0, err);
+    fl_err_t rc =
+        cfg->kafka ? FL_OK : fl_log_topic_describe(log, cfg->topic, &p->npart, NULL, NULL, 0, err);
     if (!rc && !cfg->kafka && (p->npart < 1 || p->npart > FL_LOG_MAX_PARTITIONS))
         rc = fl_errf(err, FL_ERR_LIMIT, "topic %s has %d partitions", cfg->topic, p->npart);
     if (!rc) {
@@ -385,6 +399,11 @@ fl_err_t fl_pipe_new(struct fl_log *log, struct fl_store *st, struct fl_catalog 
         load_offsets(p);
     }
     if (!rc && cfg->kafka) rc = fl_ksrc_new(cfg->kafka, p->name, kafka_start, p, &p->ks, err);
+    if (!rc && cfg->kafka) {
+        char host[256] = "";
+        if (gethostname(host, sizeof(host) - 1) != 0) snprintf(host, sizeof(host), "unknown");
+        snprintf(p->worker, sizeof(p->worker), "%s:%ld", host, (long)getpid());
+    }
     if (!rc && !cfg->window) rc = resolve_key(p, cfg, err);
     if (!rc && cfg->decode == FL_PIPE_DECODE_DEBEZIUM && (cfg->window || p->nkey == 0))
         rc = fl_errf(err, FL_ERR_INVALID,
@@ -740,6 +759,14 @@ static fl_err_t step_open(struct fl_pipe *p, struct step *s, struct fl_error *er
     memcpy(s->next, p->next, sizeof(int64_t) * (size_t)p->npart);
     s->now_us = fl_time_now_us();
     s->safe.next = p->next[0];
+    /* Kafka source: other workers update the same windows, so each step
+     * starts from the table as it is now (and commits only if it has not
+     * moved meanwhile: kafka_commit_check) */
+    if (p->win && p->ks) {
+        rc = fl_ice_table_refresh(p->tbl, err);
+        if (rc) return rc;
+        p->win_stale = 1;
+    }
     if (p->win_stale) {
         rc = load_windows(p, err);
         if (rc) return rc;
@@ -839,6 +866,7 @@ static fl_err_t kafka_record(void *ctx, const struct fl_ksrc_part *part,
     fl_err_t rc =
         decode_record(p, s->dec, s->b, part->partition, rec, s->now_us, &s->rows, &s->dlq, err);
     p->cur_topic = p->topic;
+    if (!rc && p->win) rc = window_rows(p, s->b, part->partition, rec, &s->dlq, &s->late, err);
     if (rc) return rc;
     s->consumed++;
     if (p->nkey == 0 && s->b->nrows >= 65536) {
@@ -943,10 +971,19 @@ struct kafka_commit {
     const char **topics;
     char **values; /* free() */
     int ntopics;
+    bool windows;       /* a window step: the table must not have moved since... */
+    int64_t windows_of; /* ...this snapshot, which its windows were read from */
+    bool *moved;        /* set when it had */
 };
 
 static fl_err_t kafka_commit_check(void *ctx, struct fl_ice_table *tbl, struct fl_error *err) {
     struct kafka_commit *kc = ctx;
+    if (kc->windows && tbl->meta->current_snapshot_id != kc->windows_of) {
+        *kc->moved = true;
+        return fl_errf(err, FL_ERR_CONFLICT,
+                       "the windows changed since this step read them (another worker "
+                       "committed): step retried from the table");
+    }
     struct fl_pipe_offset_move *mv = fl_calloc((size_t)kc->nparts + 1, sizeof(*mv));
     fl_err_t rc = FL_OK;
     for (int t = 0; t < kc->ntopics && !rc; t++) {
@@ -969,7 +1006,8 @@ static fl_err_t kafka_commit_check(void *ctx, struct fl_ice_table *tbl, struct f
 /* Kafka source: the step's rows and deletes with every topic's offsets
  * merged and checked at each attempt (pipeline.h). */
 static fl_err_t step_commit_kafka(struct fl_pipe *p, struct step *s, struct fl_error *err) {
-    struct kafka_commit kc = {0};
+    struct kafka_commit kc = {
+        .windows = p->win != NULL, .windows_of = s->plan_base, .moved = &p->kwin_moved};
     kc.nparts = fl_ksrc_parts(p->ks, &kc.parts);
     kc.topics = fl_calloc((size_t)kc.nparts + 1, sizeof(char *));
     for (int i = 0; i < kc.nparts; i++) {
@@ -979,7 +1017,7 @@ static fl_err_t step_commit_kafka(struct fl_pipe *p, struct step *s, struct fl_e
         if (t == kc.ntopics) kc.topics[kc.ntopics++] = kc.parts[i].topic;
     }
     kc.values = fl_calloc((size_t)kc.ntopics + 1, sizeof(char *));
-    kc.sum = fl_calloc((size_t)kc.ntopics + 2, sizeof(*kc.sum));
+    kc.sum = fl_calloc((size_t)kc.ntopics + 5, sizeof(*kc.sum));
     char **keys = fl_calloc((size_t)kc.ntopics + 1, sizeof(char *));
     for (int t = 0; t < kc.ntopics; t++) {
         keys[t] = fl_pipe_offsets_key(kc.topics[t]);
@@ -989,10 +1027,19 @@ static fl_err_t step_commit_kafka(struct fl_pipe *p, struct step *s, struct fl_e
     snprintf(nin, sizeof(nin), "%lld", (long long)s->consumed);
     kc.sum[kc.ntopics] = (struct fl_ice_kv){"floe.pipeline", p->name};
     kc.sum[kc.ntopics + 1] = (struct fl_ice_kv){"floe.records-in", nin};
+    kc.sum[kc.ntopics + 2] = (struct fl_ice_kv){"floe.worker", p->worker};
+    int nsum = kc.ntopics + 3;
+    char mx[24], wm[24];
+    if (p->win && fl_pipe_window_max_event(p->win) != INT64_MIN) { /* shared by the workers */
+        snprintf(mx, sizeof(mx), "%lld", (long long)fl_pipe_window_max_event(p->win));
+        snprintf(wm, sizeof(wm), "%lld", (long long)fl_pipe_window_watermark(p->win));
+        kc.sum[nsum++] = (struct fl_ice_kv){FL_PIPE_WINDOW_SUMMARY_MAX_EVENT, mx};
+        kc.sum[nsum++] = (struct fl_ice_kv){FL_PIPE_WINDOW_SUMMARY_WATERMARK, wm};
+    }
     int64_t snap = -1;
     fl_err_t rc = fl_ice_appender_commit_checked(
         s->ap, s->dels, s->ndels, s->plan_base, (const char *const *)s->plan.paths,
-        (int)s->plan.ndel, kafka_commit_check, &kc, kc.sum, kc.ntopics + 2, &snap, err);
+        (int)s->plan.ndel, kafka_commit_check, &kc, kc.sum, nsum, &snap, err);
     for (int t = 0; t < kc.ntopics; t++) {
         free(kc.values[t]);
         fl_free(keys[t]);
@@ -1152,6 +1199,12 @@ fl_err_t fl_pipe_step(struct fl_pipe *p, int64_t *records, struct fl_error *err)
          * before the next step reads them again */
         p->win_stale = p->win != NULL;
     }
+    if (rc && p->kwin_moved) { /* expected with several workers: done again, not an error */
+        fl_log(FL_LOG_INFO, "%s", err->msg);
+        fl_err_clear(err);
+        rc = FL_OK;
+    }
+    p->kwin_moved = false;
     note_table(p);
     step_close(&s);
     /* for floe status: the error until a step succeeds (a Kafka source's

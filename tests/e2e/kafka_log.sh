@@ -7,7 +7,12 @@
 # with their offsets in the cluster, consecutive per request; a topic the
 # cluster lacks is a 404; every posted record lands in the table once
 # (COUNT = COUNT DISTINCT id), and the pipeline's group offsets in the
-# cluster sum to the records posted (offsets 0.. with no gap). Env: FLOE_BIN, FLOE_SRC.
+# cluster sum to the records posted (offsets 0.. with no gap). floe's own
+# Kafka port produces into the cluster as well (confluent-kafka,
+# idempotent, lz4): each record acknowledged with its offset in the
+# cluster, found there with its key, value and header; a topic the
+# cluster lacks refused; one producer going on across a restart of floe
+# delivers every record once. Env: FLOE_BIN, FLOE_SRC.
 set -euo pipefail
 . "$(dirname "$0")/lib/floe_up.bash"
 PY=/usr/bin/python3
@@ -43,8 +48,12 @@ pipelines:
     commit_interval_ms: 300
 YAML
 check "config check" '"$FLOE" config check "$T/front.yaml" >/dev/null'
-"$FLOE" up -c "$T/front.yaml" --data "$T/f" --listen "127.0.0.1:$FP" --kafka-listen 127.0.0.1:0 >"$T/front.log" 2>&1 &
-fpid=$!
+FKP=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+front_start() {
+    "$FLOE" up -c "$T/front.yaml" --data "$T/f" --listen "127.0.0.1:$FP" --kafka-listen "127.0.0.1:$FKP" >>"$T/front.log" 2>&1 &
+    fpid=$!
+}
+front_start
 for _ in $(seq 100); do curl -fs "$FURL/health" >/dev/null 2>&1 && break; sleep 0.1; done
 W=(--warehouse "file://$T/f/warehouse" --catalog "sqlite://$T/f/catalog.db")
 
@@ -84,9 +93,31 @@ sys.exit(0 if ok else 1)
 PY'
 check "a topic the cluster lacks: 404" '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST -H "Content-Type: application/vnd.kafka.json.v2+json" \
     --data "{\"records\":[{\"value\":{\"id\":\"x\"}}]}" "$FURL/topics/kl_missing")" = 404 ]'
-check "every record once in the table" 'wait_sql "SELECT COUNT(*), COUNT(DISTINCT id) FROM kl_events" "2100,2100"'
-check "the cluster topic holds the 2100 records (the group offsets reach them all)" \
-    '[ "$($PY "$(dirname "$0")/lib/kafka_source_produce.py" committed "$BOOT" kl_events floe-kl)" = 2100 ]'
+# floe's own Kafka port produces into the cluster too, answering after
+# the cluster's ack: 900 records from an idempotent confluent-kafka
+# producer, read back from the cluster itself
+check "the Kafka port forwards to the cluster" 'grep -c "Produce goes to kafka $BOOT" "$T/front.log" >/dev/null'
+check "Kafka port: every record acked with the cluster's offset, there with key, value and header" \
+    '$PY "$(dirname "$0")/lib/kafka_forward.py" produce "127.0.0.1:$FKP" "$BOOT" kl_events 900'
+check "Kafka port: a topic the cluster lacks is refused" \
+    '$PY "$(dirname "$0")/lib/kafka_forward.py" missing "127.0.0.1:$FKP" kl_missing >/dev/null'
+# (its log holds the pipeline's dead-letter topic kl.dlq, and only that)
+# one idempotent producer across a restart of floe (same producer id,
+# its sequence going on): floe takes the next batch of a producer it has
+# no state for, and every record reaches the cluster once
+$PY "$(dirname "$0")/lib/kafka_forward.py" produce "127.0.0.1:$FKP" "$BOOT" kl_events 600 900 \
+    "$T/paused" "$T/restarted" >"$T/restart.out" 2>&1 &
+rp=$!
+for _ in $(seq 300); do [ -e "$T/paused" ] && break; sleep 0.1; done
+kill -TERM "$fpid"; wait "$fpid" || true
+front_start
+for _ in $(seq 100); do curl -fs "$FURL/health" >/dev/null 2>&1 && break; sleep 0.1; done
+touch "$T/restarted"
+check "an idempotent producer across floe's restart: every record acked and in the cluster" 'wait $rp || { cat "$T/restart.out" >&2; false; }'
+check "the front's own log has no such topics" '[ -n "$(find "$T/f/log" -name "kl.dlq*" | sed -n 1p)" ] && [ -z "$(find "$T/f/log" -name "kl_*" | sed -n 1p)" ]'
+check "every record once in the table" 'wait_sql "SELECT COUNT(*), COUNT(DISTINCT id) FROM kl_events" "3600,3600"'
+check "the cluster topic holds the 3600 records (the group offsets reach them all)" \
+    '[ "$($PY "$(dirname "$0")/lib/kafka_source_produce.py" committed "$BOOT" kl_events floe-kl)" = 3600 ]'
 kill -TERM "$fpid"
 check "front stops cleanly" 'wait "$fpid"'
 fpid=

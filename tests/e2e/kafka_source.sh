@@ -22,15 +22,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/floe_up.bash"
 . "$(dirname "$0")/lib/pg_up.bash"
+. "$(dirname "$0")/lib/kafka_workers.bash"
 PY=/usr/bin/python3
 $PY -c 'import confluent_kafka' 2>/dev/null || { echo "kafka_source: python3-confluent-kafka is not installed" >&2; exit 1; }
 LIB="$(dirname "$0")/lib/kafka_source_produce.py"
 N1=${N1:-3000} N2=${N2:-3000} N3=${N3:-3000}
-declare -A wpid wport
 producer=
 cleanup() {
     [ -n "$producer" ] && kill -9 "$producer" 2>/dev/null
-    for i in "${!wpid[@]}"; do kill -9 "${wpid[$i]}" 2>/dev/null || true; done
+    workers_kill
     [ -n "${KS_LOGS:-}" ] && cp "$T"/*.log "$KS_LOGS"/ 2>/dev/null
     pg_up_cleanup
     floe_up_cleanup
@@ -38,20 +38,9 @@ cleanup() {
 trap cleanup EXIT
 
 # the cluster: floe's Kafka port only
-cat > "$T/broker.yaml" <<'YAML'
-auto_create_topics: false
-topics:
-  - {name: ks_events, partitions: 6}
-pipelines: []
-YAML
-floe_up_start -c "$T/broker.yaml"
-KP=$(kport)
-[ -n "$KP" ] || { echo "no kafka port" >&2; cat "$T/up.log" >&2; exit 1; }
-BOOT=127.0.0.1:$KP
+kafka_cluster_start ks_events 6
 
-pg_up_start
-psql_ -c "CREATE DATABASE floe_ks" postgres >/dev/null
-CAT="postgresql://postgres@127.0.0.1:$PGPORT/floe_ks"
+workers_catalog floe_ks
 W=(--warehouse "file://$T/wh" --catalog "$CAT")
 
 cat > "$T/worker.yaml" <<YAML
@@ -79,15 +68,6 @@ pipelines:
 YAML
 check "config check" '"$FLOE" config check "$T/worker.yaml" >/dev/null'
 
-start_worker() { # i [config]
-    local i=$1 conf=${2:-$T/worker.yaml}
-    wport[$i]=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-    "$FLOE" up -c "$conf" --data "$T/w$i" --listen "127.0.0.1:${wport[$i]}" \
-        --kafka-listen 127.0.0.1:0 >>"$T/w$i.log" 2>&1 &
-    wpid[$i]=$!
-    for _ in $(seq 100); do curl -fs "http://127.0.0.1:${wport[$i]}/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    echo "worker $i did not start" >&2; cat "$T/w$i.log" >&2; return 1
-}
 start_worker 1 # creates the table first
 start_worker 2
 start_worker 3

@@ -7,31 +7,20 @@
 set -euo pipefail
 FLOE=${FLOE_BIN:?FLOE_BIN must point at the floe binary}
 SRC=${FLOE_SRC:?FLOE_SRC must point at the source tree}
-S3RVER=$SRC/tests/interop/node_modules/s3rver/bin/s3rver.js
+. "$(dirname "$0")/lib/s3rver_up.bash"
 if [ ! -f "$S3RVER" ]; then
     echo "table_s3: SKIP (needs s3rver in tests/interop; run scripts/install-deps)"
     [ -z "${CI:-}" ] || exit 1
     exit 0
 fi
 T=$(mktemp -d)
-pid=
 cleanup() {
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
+    s3rver_up_stop
     rm -rf "$T"
 }
 trap cleanup EXIT
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-mkdir -p "$T/s3"
-node --openssl-legacy-provider "$S3RVER" -d "$T/s3" -a 127.0.0.1 -p "$PORT" --configure-bucket warehouse \
-    >"$T/s3rver.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+s3rver_up_start "$T/s3"
 
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
-export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
 W=(--warehouse s3://warehouse/lake --catalog "sqlite:$T/catalog.db")
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
