@@ -377,6 +377,8 @@ static int up_start_sources(struct up *u) {
     int total = u->npipes;
     for (int i = 0; i < cfg->nsources; i++) {
         const struct fl_config_source *s = &cfg->sources[i];
+        char spill[4096]; /* open transactions spill here (cdc/pg_txbuf.h) */
+        snprintf(spill, sizeof(spill), "%s/cdc/%s", u->plan.data_dir, s->slot ? s->slot : "floe");
         struct fl_cdc_pg_config pc = {.uri = s->uri,
                                       .slot = s->slot,
                                       .publication = s->publication,
@@ -385,7 +387,10 @@ static int up_start_sources(struct up *u) {
                                       .targets = (const char *const *)s->targets,
                                       .ntables = s->ntables,
                                       .snapshot = s->snapshot != 0,
-                                      .commit_interval_ms = s->commit_interval_ms};
+                                      .commit_interval_ms = s->commit_interval_ms,
+                                      .spill_dir = spill,
+                                      .stream_buffer_bytes = s->stream_buffer_bytes,
+                                      .no_streaming = s->streaming == 0};
         fl_err_t rc = fl_cdc_pg_new(u->log, u->store, u->cat, &pc, &u->srcs[i], &u->err);
         if (!rc) u->nsrcs++;
         if (!rc) rc = fl_cdc_pg_start(u->srcs[i], &u->err);

@@ -245,6 +245,8 @@ struct fl_config_source {
     char **mirror_ns, **mirror_name; /* per table the mirror's namespace and name (derived) */
     int snapshot;                    /* -1 unset (initial), 1 initial, 0 never */
     int64_t commit_interval_ms;
+    int64_t stream_buffer_bytes; /* -1 unset (16 MiB) */
+    int streaming;               /* -1 unset (on), 1, 0 */
 };
 
 struct fl_config {
