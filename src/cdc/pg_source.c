@@ -930,6 +930,7 @@ static fl_err_t on_stream(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, str
         return FL_OK;
     case 'c':
         tb = fl_txset_get(src->txs, m->xid, 0);
+        if (tb == src->cur) src->cur = NULL; /* (a server out of protocol) */
         if (tb && fl_txbuf_is_spilled(tb))
             fl_log(FL_LOG_INFO, "cdc %s: streamed transaction %u committed: %lld changes",
                    src->name, m->xid, (long long)fl_txbuf_count(tb));
@@ -939,6 +940,7 @@ static fl_err_t on_stream(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, str
         return rc;
     default: /* 'A' */
         tb = fl_txset_get(src->txs, m->xid, 0);
+        if (tb && tb == src->cur && m->subxid == m->xid) src->cur = NULL;
         if (tb && m->subxid == m->xid)
             fl_log(FL_LOG_INFO, "cdc %s: streamed transaction %u aborted: %lld changes dropped",
                    src->name, m->xid, (long long)fl_txbuf_count(tb));
@@ -963,7 +965,7 @@ static fl_err_t on_xlogdata(struct fl_cdc_pg *src, const struct fl_pg_frame *f,
     case 'C': {
         struct fl_txbuf *tb = src->cur;
         rc = tx_commit(src, tb, &m, err);
-        fl_txset_drop(src->txs, src->xid);
+        if (tb) fl_txset_drop(src->txs, fl_txbuf_xid(tb));
         src->cur = NULL;
         src->in_tx = 0;
         return rc;

@@ -8,11 +8,10 @@
  * Debezium JSON envelope (before, after, source{lsn, txId, ts_ms, db,
  * schema, table, ...}, op c/u/d/r/t, ts_ms) to the topic
  * "<topic_prefix>.<schema>.<table>" (one partition) of floe's log; the
- * records of one source transaction in one topic go in one append, the
- * last carrying the header floe.tx-end (value: the transaction's end
- * LSN). One pipeline per table (decode debezium, tx_aligned) mirrors the
- * topic into the Iceberg table "<schema>.<table>" (or the configured
- * name), created with the primary key as identifier fields.
+ * records of one source transaction in one topic go to it at its commit (appends of at most 4 MiB),
+ * the last carrying the header floe.tx-end (value: the transaction's end LSN). One pipeline per
+ * table (decode debezium, tx_aligned) mirrors the topic into the Iceberg table "<schema>.<table>"
+ * (or the configured name), created with the primary key as identifier fields.
  *
  * Exactly once: the flush LSN confirmed to PostgreSQL moves only past
  * transactions whose records every table's pipeline has committed to

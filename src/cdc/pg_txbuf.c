@@ -166,6 +166,7 @@ size_t fl_txset_mem(const struct fl_txset *set) { return set->mem; }
 uint64_t fl_txset_spilled(const struct fl_txset *set) { return set->spilled; }
 int fl_txset_open_count(const struct fl_txset *set) { return set->ntx; }
 int64_t fl_txbuf_count(const struct fl_txbuf *tb) { return tb->count; }
+uint32_t fl_txbuf_xid(const struct fl_txbuf *tb) { return tb->xid; }
 int fl_txbuf_is_spilled(const struct fl_txbuf *tb) { return tb->f != NULL; }
 
 static fl_err_t file_err(struct fl_txbuf *tb, const char *what, struct fl_error *err) {

@@ -72,6 +72,7 @@ int fl_txset_open_count(const struct fl_txset *set);
 fl_err_t fl_txbuf_add(struct fl_txbuf *tb, uint32_t subxid, const struct fl_txrec *rec,
                       struct fl_error *err);
 int64_t fl_txbuf_count(const struct fl_txbuf *tb);
+uint32_t fl_txbuf_xid(const struct fl_txbuf *tb);
 int fl_txbuf_is_spilled(const struct fl_txbuf *tb);
 /* Reads the records back in order: rewind, then next until it returns 0
  * (no more) or an error (the spill file unreadable or not what was
