@@ -12,7 +12,9 @@
 # with deletes; and one left open while floe is killed with SIGKILL (its
 # spill file and a planted stale one are removed at the restart, the slot
 # sends the transaction again). Checks: the mirror table equals SELECT *
-# of the source (read with floe's scan and checked by cdc_check.py); no
+# of the source (read with floe's scan and checked by cdc_check.py);
+# replaying the change topic gives it too, no change twice; the big
+# transaction's envelopes all carry its xid and its commit time; no
 # change topic record of the rolled-back work; every mirror snapshot ends
 # at a floe.tx-end record; floe logged protocol 2, spilling and the
 # aborts; no spill file is left; and floe's peak RSS (VmHWM) during the
@@ -128,6 +130,23 @@ fi
 check "replaying the change topic gives the source table, no change twice" \
     '$CHECK topic id "$T/pg.ndjson" "$T/topic.ndjson" > "$T/ops"'
 echo "topic: $(cat "$T/ops" 2>/dev/null)"
+# the big transaction's envelopes: its xid and commit time (known only
+# at Stream Commit, filled in then), the same in every one
+tx_meta() { /usr/bin/python3 - "$T/topic.ndjson" "$start" <<'PY'
+import json, sys, time
+recs = [json.loads(l)["value"] for l in open(sys.argv[1]) if l.strip()]
+big = [r["source"] for r in recs if r["op"] in "cu" and (r["after"]["v"] or "").startswith("row ")]
+start_ms = float(sys.argv[2]) * 1000
+ids = {(s["txId"], s["ts_ms"]) for s in big}
+ok = len(big) >= 200000 and len(ids) == 1
+if ok:
+    tx, ts = ids.pop()
+    ok = isinstance(tx, int) and start_ms - 1000 <= ts <= time.time() * 1000
+print(f"{len(big)} envelopes of the big transaction, txId/ts_ms {sorted(ids)[:3] if not ok else 'one'}")
+sys.exit(0 if ok else 1)
+PY
+}
+check "the big transaction's envelopes carry its xid and commit time" tx_meta
 check "no record of rolled-back work in the topic" \
     '! grep -q "rolled back\|\"never\"" "$T/topic.ndjson"'
 tx_bounds() { $CHECK txbounds "$FLOE" "$T/d" bigdb big; }
