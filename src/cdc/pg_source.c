@@ -941,10 +941,17 @@ static fl_err_t on_stream(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, str
     default: /* 'A' */
         tb = fl_txset_get(src->txs, m->xid, 0);
         if (tb && tb == src->cur && m->subxid == m->xid) src->cur = NULL;
-        if (tb && m->subxid == m->xid)
+        int64_t dropped = 0;
+        rc = fl_txset_abort(src->txs, m->xid, m->subxid, &dropped, err);
+        if (!rc && m->subxid == m->xid && tb)
             fl_log(FL_LOG_INFO, "cdc %s: streamed transaction %u aborted: %lld changes dropped",
-                   src->name, m->xid, (long long)fl_txbuf_count(tb));
-        return fl_txset_abort(src->txs, m->xid, m->subxid, err);
+                   src->name, m->xid, (long long)dropped);
+        else if (!rc && dropped)
+            fl_log(FL_LOG_INFO,
+                   "cdc %s: streamed transaction %u: subtransaction %u aborted: %lld changes "
+                   "dropped",
+                   src->name, m->xid, m->subxid, (long long)dropped);
+        return rc;
     }
 }
 

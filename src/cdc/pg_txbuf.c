@@ -239,10 +239,13 @@ fl_err_t fl_txbuf_add(struct fl_txbuf *tb, uint32_t subxid, const struct fl_txre
     return FL_OK;
 }
 
-fl_err_t fl_txset_abort(struct fl_txset *set, uint32_t xid, uint32_t subxid, struct fl_error *err) {
+fl_err_t fl_txset_abort(struct fl_txset *set, uint32_t xid, uint32_t subxid, int64_t *dropped,
+                        struct fl_error *err) {
+    *dropped = 0;
     struct fl_txbuf *tb = fl_txset_get(set, xid, 0);
     if (!tb) return FL_OK;
     if (subxid == xid) {
+        *dropped = tb->count;
         fl_txset_drop(set, xid);
         return FL_OK;
     }
@@ -250,6 +253,7 @@ fl_err_t fl_txset_abort(struct fl_txset *set, uint32_t xid, uint32_t subxid, str
     while (i < tb->nmarks && tb->marks[i].subxid != subxid) i++;
     if (i == tb->nmarks) return FL_OK; /* no record of it here */
     uint64_t pos = tb->marks[i].pos;
+    *dropped = tb->count - tb->marks[i].count;
     tb->count = tb->marks[i].count;
     tb->nmarks = i; /* it and every subtransaction after it (nested in it) */
     tb->last_sub = xid;

@@ -60,8 +60,9 @@ void fl_txset_drop(struct fl_txset *set, uint32_t xid);
 /* Stream Abort: subxid == xid drops the transaction; else cuts it back
  * to before subtransaction subxid's first record (nothing when it has
  * none). An unknown xid is nothing (a transaction with no change for
- * floe). */
-fl_err_t fl_txset_abort(struct fl_txset *set, uint32_t xid, uint32_t subxid, struct fl_error *err);
+ * floe). *dropped: how many records went. */
+fl_err_t fl_txset_abort(struct fl_txset *set, uint32_t xid, uint32_t subxid, int64_t *dropped,
+                        struct fl_error *err);
 /* Bytes of records held in memory, and spilled to files, now. */
 size_t fl_txset_mem(const struct fl_txset *set);
 uint64_t fl_txset_spilled(const struct fl_txset *set);

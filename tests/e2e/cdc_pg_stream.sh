@@ -124,7 +124,9 @@ check "no spill file left" '[ -z "$(ls "$SPILL" 2>/dev/null)" ]'
 if [ "$STREAMING" != false ]; then
     check "floe used protocol 2 with streaming" 'grep -q "pgoutput protocol 2, streaming large transactions" "$T/up.log"'
     check "floe spilled a large transaction" 'grep -q "spilling its changes to" "$T/up.log"'
-    check "floe saw the rolled-back stream" 'grep -q "streamed transaction [0-9]* aborted" "$T/up.log"'
+    check "floe saw the rolled-back stream" 'grep -q "streamed transaction [0-9]* aborted: [0-9]* changes dropped" "$T/up.log"'
+    check "floe saw the rolled-back savepoint" \
+        'grep -q "streamed transaction [0-9]*: subtransaction [0-9]* aborted: [0-9]* changes dropped" "$T/up.log"'
 fi
 "$FLOE" topic --log-dir "$T/d/log" tail bigdb.public.big --from-beginning > "$T/topic.ndjson"
 check "replaying the change topic gives the source table, no change twice" \

@@ -84,7 +84,8 @@ static void stream_reading(const uint8_t *buf, size_t size) {
         } else if (m.kind == 'E') {
             cur = NULL;
         } else if (m.kind == 'A') {
-            if (fl_txset_abort(txs, m.xid, m.subxid, &e)) abort();
+            int64_t dropped = -1;
+            if (fl_txset_abort(txs, m.xid, m.subxid, &dropped, &e) || dropped < 0) abort();
         } else if ((m.kind == 'I' || m.kind == 'U' || m.kind == 'D') && cur) {
             const struct fl_pgo_tuple *t = m.kind == 'D' ? &m.old_tuple : &m.new_tuple;
             const struct fl_pgo_value *v = t->ncols ? &t->vals[0] : NULL;

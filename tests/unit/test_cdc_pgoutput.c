@@ -473,7 +473,11 @@ static void replay(const struct msg *msgs, int n, size_t limit, const char *dir,
         } else if (m.kind == 'E') {
             cur = NULL;
         } else if (m.kind == 'A') {
-            assert_int_equal(fl_txset_abort(set, m.xid, m.subxid, &e), FL_OK);
+            int64_t dropped = -1;
+            assert_int_equal(fl_txset_abort(set, m.xid, m.subxid, &dropped, &e), FL_OK);
+            /* 502: t1 and t2; 503: u1; 600: x1 and x2 */
+            int64_t want = m.subxid == 502 || m.subxid == 600 ? 2 : m.subxid == 503 ? 1 : 0;
+            assert_int_equal(dropped, want);
         } else if (m.kind == 'I') {
             assert_non_null(cur);
             char v[64];
