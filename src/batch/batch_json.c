@@ -413,13 +413,35 @@ fl_err_t fl_json_put_string(struct fl_buf *out, const uint8_t *s, size_t n) {
     return fl_buf_append_u8(out, '"');
 }
 
+fl_err_t fl_col_append_default(struct fl_col *col, const char *json_text, struct fl_error *err) {
+    json_t *v = json_text && fl_type_is_primitive(col->field->type)
+                    ? json_loads(json_text, JSON_DECODE_ANY, NULL)
+                    : NULL;
+    struct fl_jscalar j = {.kind = FL_JS_NULL};
+    if (json_is_boolean(v)) {
+        j.kind = FL_JS_BOOL;
+        j.b = json_is_true(v);
+    } else if (json_is_number(v)) {
+        j.kind = FL_JS_NUMBER; /* the text as written: exact for longs */
+        j.s = json_text;
+        j.len = strlen(json_text);
+    } else if (json_is_string(v)) {
+        j.kind = FL_JS_STRING;
+        j.s = json_string_value(v);
+        j.len = json_string_length(v);
+    }
+    fl_err_t rc = fl_col_append_jscalar(col, &j, err);
+    json_decref(v);
+    return rc;
+}
+
 /* Shortest text that reads back to v. Starting at DBL_DIG (15) digits is
  * enough for normal numbers: a decimal of at most 15 significant digits
  * survives the round trip, so when %.15g reads back it is the shortest
  * digit string already (%g drops trailing zeros; it prints 490 where a
  * 2-digit %g would print 4.9e+02); only 16 and 17 digits remain to try.
  * Subnormals have fewer bits and start at 1. Floats: FLT_DIG. */
-static void shortest_double(double v, char *out, size_t outsz) {
+void fl_json_shortest_double(double v, char *out, size_t outsz) {
     for (int p = fabs(v) < DBL_MIN ? 1 : DBL_DIG; p <= 17; p++) {
         snprintf(out, outsz, "%.*g", p, v);
         if (strtod(out, NULL) == v) break;
@@ -428,7 +450,7 @@ static void shortest_double(double v, char *out, size_t outsz) {
     if (!strpbrk(out, ".eE")) strncat(out, ".0", outsz - strlen(out) - 1);
 }
 
-static void shortest_float(float v, char *out, size_t outsz) {
+void fl_json_shortest_float(float v, char *out, size_t outsz) {
     for (int p = fabsf(v) < FLT_MIN ? 1 : FLT_DIG; p <= 9; p++) {
         snprintf(out, outsz, "%.*g", p, (double)v);
         if (strtof(out, NULL) == v) break;
@@ -460,10 +482,10 @@ fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_bu
             float fv;
             memcpy(&fv, p, 4);
             v = fv;
-            if (isfinite(v)) shortest_float(fv, tmp, sizeof(tmp));
+            if (isfinite(v)) fl_json_shortest_float(fv, tmp, sizeof(tmp));
         } else {
             memcpy(&v, p, 8);
-            if (isfinite(v)) shortest_double(v, tmp, sizeof(tmp));
+            if (isfinite(v)) fl_json_shortest_double(v, tmp, sizeof(tmp));
         }
         if (isnan(v)) return fl_buf_append_str(out, "\"NaN\"");
         if (isinf(v)) return fl_buf_append_str(out, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
@@ -509,6 +531,11 @@ fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_bu
     case FL_TYPE_BINARY:
     case FL_TYPE_FIXED: {
         static const char hx[] = "0123456789abcdef";
+        if (f->opaque_type && strcmp(f->opaque_type, "variant") == 0) { /* read as JSON text */
+            size_t n;
+            const uint8_t *s = fl_col_bytes(col, row, &n);
+            return fl_buf_append(out, s, n);
+        }
         size_t n = col->width;
         const uint8_t *s = p;
         if (!s) s = fl_col_bytes(col, row, &n);

@@ -44,6 +44,11 @@ bool fl_jscalar_is_integer(const struct fl_jscalar *j);
 fl_err_t fl_col_append_jscalar(struct fl_col *col, const struct fl_jscalar *j,
                                struct fl_error *err);
 
+/* Appends a format 3 default value (its JSON single-value serialization,
+ * a NUL-terminated text; NULL: null) to col as the column's type reads it;
+ * a nested column's default is appended as null. */
+fl_err_t fl_col_append_default(struct fl_col *col, const char *json_text, struct fl_error *err);
+
 /* Appends one JSON object (len bytes) as a row of batch. On error nothing
  * is appended and err names the field and the reason. */
 fl_err_t fl_batch_append_json(struct fl_batch *batch, const char *json, size_t len,
@@ -54,6 +59,11 @@ fl_err_t fl_batch_row_to_json(const struct fl_batch *batch, size_t row, struct f
 
 /* Appends n bytes as a quoted, escaped JSON string. */
 fl_err_t fl_json_put_string(struct fl_buf *out, const uint8_t *s, size_t n);
+
+/* The shortest text of a finite v that reads back to it, as a JSON
+ * number that reads back as floating point ("1.0", not "1"). */
+void fl_json_shortest_double(double v, char *out, size_t outsz);
+void fl_json_shortest_float(float v, char *out, size_t outsz);
 
 /* Appends the JSON text of one value of col (not null) to out. */
 fl_err_t fl_col_value_to_json(const struct fl_col *col, size_t row, struct fl_buf *out);

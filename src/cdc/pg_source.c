@@ -32,6 +32,7 @@
  * a keepalive) is confirmed.
  */
 #include "cdc/pg_source.h"
+#include "cdc/pg_evolve.h"
 #include "cdc/pg_txbuf.h"
 #include "cdc/pg_types.h"
 #include "cdc/pgoutput.h"
@@ -40,6 +41,8 @@
 #include "core/mem.h"
 #include "core/schema.h"
 #include "core/time.h"
+#include "iceberg/evolve.h"
+#include "iceberg/partition.h"
 #include "iceberg/retention.h"
 #include "iceberg/table.h"
 #include "log/batch.h"
@@ -52,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <time.h>
 
 #define SESSION_OPTIONS "-c DateStyle=ISO -c TimeZone=UTC -c extra_float_digits=3"
 #define SNAPSHOT_BATCH 1000
@@ -71,12 +75,34 @@ struct txpos {
     int64_t commit_ms;   /* its source commit time (a snapshot batch: its copy time) */
 };
 
+/* One column set of a table: what it had at start (shapes[0]), then
+ * each set a Relation message changed it to. A change held for its
+ * commit carries the number of the shape it was encoded in; the mirror
+ * follows that shape at the commit, before the change reaches the topic
+ * (tx_commit), so a transaction that aborts changes no mirror. */
+struct shape {
+    struct col *cols;
+    int ncols;
+    /* schema: true: what wraps an envelope and a key ({"schema":...,
+     * "payload": before, } after); NULL otherwise */
+    char *env_prefix, *key_prefix;
+};
+
 struct tbl {
     char *nsp, *rel; /* the source table */
     char *ns, *name; /* the mirror table */
     char *topic;
-    struct col *cols;
+    struct col *cols; /* changes are encoded in these now: the last shape's */
     int ncols;
+    /* the columns of a Relation message that differ from cols: a new
+     * shape at the first change that comes in them */
+    struct col *next_cols;
+    int nnext;
+    struct shape *shapes; /* owns the column sets; cols is the last one's */
+    int nshapes;
+    uint32_t mirror_shape; /* the shape the mirror's schema follows, UINT32_MAX not yet checked */
+    char **part;           /* the configured partition terms (npart 0: none) */
+    int npart;
     struct fl_pipe *pipe;
     uint64_t last_lsn;  /* the end LSN of the last transaction in the topic */
     struct fl_buf pend; /* the current transaction's envelopes */
@@ -99,6 +125,7 @@ struct fl_cdc_pg {
     struct fl_catalog *cat;
     char *name, *uri, *slot, *pub, *prefix, *state_topic, *db;
     int snapshot;
+    int tombstones, schema;
     int64_t interval_ms;
     struct tbl *t;
     int nt;
@@ -123,10 +150,17 @@ struct fl_cdc_pg {
     uint64_t last_end, confirmed, wal_end;
     pthread_t thread;
     int running, stop;
+    pthread_t health; /* the slot health check's thread */
+    int health_running;
+    int slot_seen; /* mu: the slot existed (or was made) this run */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct fl_cdc_pg_stats stats;
 };
+
+static int stopping(struct fl_cdc_pg *src);
+static void env_schemas(struct fl_cdc_pg *src, const struct tbl *t, struct shape *sh);
+static void shape_add(struct fl_cdc_pg *src, struct tbl *t, struct col *cols, int n);
 
 /* ---- connections ---- */
 
@@ -170,6 +204,11 @@ static char *quote_ident(PGconn *c, const char *s) {
 }
 
 /* ---- setup ---- */
+
+static void cols_free(struct col *cols, int n) {
+    for (int c = 0; c < n; c++) fl_free(cols[c].name);
+    fl_free(cols);
+}
 
 static const char *COLUMNS_SQL =
     "SELECT a.attname, a.atttypid, a.atttypmod, t.typname, "
@@ -234,22 +273,66 @@ static char *schema_json(const struct tbl *t) {
     return s;
 }
 
+/* Whether spec partitions as terms would over schema (same source
+ * columns and transforms, in order). */
+static int spec_is(const struct fl_ice_spec *spec, const struct fl_schema *schema,
+                   const char *const *terms, int n, struct fl_error *err) {
+    struct fl_ice_spec *want = NULL;
+    if (fl_ice_spec_from_terms(schema, 0, terms, n, FL_ICE_PARTITION_FIELD_ID_START, &want, err))
+        return -1;
+    int same = spec && spec->nfields == want->nfields;
+    for (int i = 0; same && i < want->nfields; i++)
+        same = spec->fields[i].source_id == want->fields[i].source_id &&
+               spec->fields[i].transform.kind == want->fields[i].transform.kind &&
+               spec->fields[i].transform.param == want->fields[i].transform.param;
+    fl_ice_spec_free(want);
+    return same;
+}
+
+/* An existing mirror partitioned as configured: a new default spec
+ * (partition evolution) when its current one differs. */
+static fl_err_t ensure_partitioning(struct fl_cdc_pg *src, struct tbl *t, struct fl_ice_table *it,
+                                    struct fl_error *err) {
+    if (t->npart == 0) return FL_OK;
+    const char *const *terms = (const char *const *)t->part;
+    int same = spec_is(fl_ice_meta_default_spec(it->meta), fl_ice_meta_current_schema(it->meta),
+                       terms, t->npart, err);
+    fl_err_t rc = same < 0 ? FL_ERR_INVALID : FL_OK;
+    if (!rc && !same) {
+        rc = fl_ice_table_set_partitioning(it, terms, t->npart, err);
+        if (!rc)
+            fl_log(FL_LOG_INFO, "cdc %s: table %s.%s: partitioned as configured (a new spec)",
+                   src->name, t->ns, t->name);
+    }
+    if (rc) fl_err_prefix(err, "table %s.%s: partition", t->ns, t->name);
+    return rc;
+}
+
 static fl_err_t ensure_table(struct fl_cdc_pg *src, struct tbl *t, struct fl_error *err) {
     struct fl_ice_table *it = NULL;
     struct fl_error probe = {0};
     fl_err_t rc = fl_ice_table_load(src->st, fl_catalog_ice(src->cat), t->ns, t->name, &it, &probe);
     if (rc != FL_ERR_NOTFOUND) {
+        if (rc)
+            *err = probe;
+        else
+            rc = ensure_partitioning(src, t, it, err);
         fl_ice_table_free(it);
-        if (rc) *err = probe;
         return rc;
     }
     char *json = schema_json(t);
     struct fl_schema *schema = NULL;
+    struct fl_ice_spec *spec = NULL;
     rc = fl_schema_parse(json, strlen(json), &schema, err);
+    if (!rc && t->npart) {
+        rc = fl_ice_spec_from_terms(schema, 0, (const char *const *)t->part, t->npart,
+                                    FL_ICE_PARTITION_FIELD_ID_START, &spec, err);
+        if (rc) fl_err_prefix(err, "table %s.%s: partition", t->nsp, t->rel);
+    }
     struct fl_ice_kv props[FL_ICE_FLOE_PROPS];
     int nprops = fl_ice_floe_table_props(NULL, 0, props, FL_ICE_FLOE_PROPS);
     if (!rc)
-        rc = fl_ice_table_create(src->st, fl_catalog_ice(src->cat), t->ns, t->name, schema, NULL,
+        rc = fl_ice_table_create(src->st, fl_catalog_ice(src->cat), t->ns, t->name, schema, spec,
                                  props, nprops, &it, err);
     if (rc == FL_ERR_EXISTS) {
         fl_err_clear(err);
@@ -257,6 +340,7 @@ static fl_err_t ensure_table(struct fl_cdc_pg *src, struct tbl *t, struct fl_err
     }
     if (!rc) fl_log(FL_LOG_INFO, "cdc %s: created table %s.%s", src->name, t->ns, t->name);
     fl_ice_table_free(it);
+    fl_ice_spec_free(spec);
     fl_schema_free(schema);
     free(json);
     return rc;
@@ -364,19 +448,26 @@ static fl_err_t topic_last_lsn(struct fl_log *log, const char *topic, uint64_t *
 
 void fl_cdc_pg_free(struct fl_cdc_pg *src) {
     if (!src) return;
-    if (src->running) {
-        pthread_mutex_lock(&src->mu);
-        src->stop = 1;
-        pthread_cond_broadcast(&src->cv);
-        pthread_mutex_unlock(&src->mu);
-        pthread_join(src->thread, NULL);
-        src->running = 0;
-    }
+    pthread_mutex_lock(&src->mu);
+    src->stop = 1;
+    pthread_cond_broadcast(&src->cv);
+    pthread_mutex_unlock(&src->mu);
+    if (src->running) pthread_join(src->thread, NULL);
+    if (src->health_running) pthread_join(src->health, NULL);
+    src->running = src->health_running = 0;
     for (int i = 0; i < src->nt; i++) {
         struct tbl *t = &src->t[i];
         fl_pipe_free(t->pipe);
-        for (int c = 0; c < t->ncols; c++) fl_free(t->cols[c].name);
-        fl_free(t->cols);
+        if (!t->nshapes) cols_free(t->cols, t->ncols); /* load_columns failed */
+        for (int k = 0; k < t->nshapes; k++) {
+            cols_free(t->shapes[k].cols, t->shapes[k].ncols);
+            fl_free(t->shapes[k].env_prefix);
+            fl_free(t->shapes[k].key_prefix);
+        }
+        fl_free(t->shapes);
+        cols_free(t->next_cols, t->nnext);
+        for (int k = 0; k < t->npart; k++) fl_free(t->part[k]);
+        fl_free(t->part);
         fl_free(t->nsp);
         fl_free(t->rel);
         fl_free(t->ns);
@@ -425,6 +516,8 @@ fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalo
     src->prefix = fl_strdup(cfg->topic_prefix ? cfg->topic_prefix : "floe");
     src->name = fl_strdup(cfg->name ? cfg->name : src->slot);
     src->snapshot = cfg->snapshot != 0;
+    src->tombstones = cfg->tombstones != 0;
+    src->schema = cfg->schema != 0;
     src->interval_ms = cfg->commit_interval_ms > 0 ? cfg->commit_interval_ms : 500;
     size_t sl = strlen(src->slot) + 16;
     src->state_topic = fl_malloc(sl);
@@ -439,6 +532,9 @@ fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalo
     pthread_mutex_init(&src->mu, NULL);
     pthread_cond_init(&src->cv, NULL);
     src->stats.last_commit_ms = -1;
+    src->stats.slot.checked_ms = -1;
+    src->stats.slot.safe_wal_size = -1;
+    src->stats.slot.lag_bytes = -1;
     src->t = fl_calloc((size_t)cfg->ntables, sizeof(*src->t));
     src->pipes = fl_calloc((size_t)cfg->ntables, sizeof(*src->pipes));
     src->nt = cfg->ntables;
@@ -452,11 +548,19 @@ fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalo
         snprintf(t->topic, n, "%s.%s.%s", src->prefix, t->nsp, t->rel);
         fl_buf_init(&t->pend, FL_BUF_NOMAX);
         fl_buf_init(&t->keys, FL_BUF_NOMAX);
+        t->npart = cfg->partitions && cfg->npartitions ? cfg->npartitions[i] : 0;
+        t->part = fl_calloc((size_t)t->npart + 1, sizeof(char *));
+        for (int k = 0; k < t->npart; k++) t->part[k] = fl_strdup(cfg->partitions[i][k]);
     }
     fl_err_t rc = fl_txset_new(src->spill_dir, src->stream_buffer, &src->txs, err);
     PGconn *c = rc ? NULL : pg_connect(src->uri, 0, err);
     if (!rc && !c) rc = FL_ERR_IO;
-    for (int i = 0; !rc && i < src->nt; i++) rc = load_columns(c, &src->t[i], err);
+    for (int i = 0; !rc && i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        t->mirror_shape = UINT32_MAX;
+        rc = load_columns(c, t, err);
+        if (!rc) shape_add(src, t, t->cols, t->ncols);
+    }
     if (!rc) {
         src->db = fl_strdup(PQdb(c));
         rc = ensure_publication(src, c, err);
@@ -493,6 +597,129 @@ fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalo
 }
 
 /* ---- envelopes ---- */
+
+/* The Kafka Connect schema of a column's value as floe writes it (the
+ * JsonConverter's type, and Debezium's semantic name where floe's value
+ * is the one Debezium writes: numeric as a string is Debezium's
+ * decimal.handling.mode=string). */
+static void col_schema(json_t *fields, const struct col *c) {
+    const char *type = "string", *name = NULL;
+    switch (c->oid) {
+    case 21:
+        type = "int16";
+        break;
+    case 23:
+        type = "int32";
+        break;
+    case 20:
+        type = "int64";
+        break;
+    case 700:
+        type = "float";
+        break;
+    case 701:
+        type = "double";
+        break;
+    case 16:
+        type = "boolean";
+        break;
+    case 1184:
+        name = "io.debezium.time.ZonedTimestamp";
+        break;
+    case 2950:
+        name = "io.debezium.data.Uuid";
+        break;
+    case 114:
+    case 3802:
+        name = "io.debezium.data.Json";
+        break;
+    default:
+        break;
+    }
+    json_t *f = json_pack("{s:s,s:b,s:s}", "type", type, "optional", !c->key, "field", c->name);
+    if (name) {
+        json_object_set_new(f, "name", json_string(name));
+        json_object_set_new(f, "version", json_integer(1));
+    }
+    json_array_append_new(fields, f);
+}
+
+static json_t *field(const char *type, int optional, const char *name) {
+    return json_pack("{s:s,s:b,s:s}", "type", type, "optional", optional, "field", name);
+}
+
+/* schema: true: the envelope and key schemas of t in shape sh as
+ * Debezium's JsonConverter (schemas.enable=true) writes them, the
+ * prefixes of every record of that shape. */
+static void env_schemas(struct fl_cdc_pg *src, const struct tbl *t, struct shape *sh) {
+    fl_free(sh->env_prefix);
+    fl_free(sh->key_prefix);
+    sh->env_prefix = sh->key_prefix = NULL;
+    if (!src->schema) return;
+    char name[700];
+    json_t *row = json_array(), *key = json_array();
+    for (int i = 0; i < sh->ncols; i++) {
+        col_schema(row, &sh->cols[i]);
+        if (sh->cols[i].key) col_schema(key, &sh->cols[i]);
+    }
+    snprintf(name, sizeof(name), "%s.%s.%s.Value", src->prefix, t->nsp, t->rel);
+    json_t *before = json_pack("{s:s,s:O,s:b,s:s,s:s}", "type", "struct", "fields", row, "optional",
+                               1, "name", name, "field", "before");
+    json_t *after = json_pack("{s:s,s:o,s:b,s:s,s:s}", "type", "struct", "fields", row, "optional",
+                              1, "name", name, "field", "after");
+    json_t *sf = json_array();
+    json_array_append_new(sf, field("string", 0, "version"));
+    json_array_append_new(sf, field("string", 0, "connector"));
+    json_array_append_new(sf, field("string", 0, "name"));
+    json_array_append_new(sf, field("int64", 0, "ts_ms"));
+    json_array_append_new(sf, field("string", 1, "snapshot"));
+    json_array_append_new(sf, field("string", 0, "db"));
+    json_array_append_new(sf, field("string", 1, "sequence"));
+    json_array_append_new(sf, field("string", 0, "schema"));
+    json_array_append_new(sf, field("string", 0, "table"));
+    json_array_append_new(sf, field("int64", 1, "txId"));
+    json_array_append_new(sf, field("int64", 1, "lsn"));
+    json_array_append_new(sf, field("int64", 1, "xmin"));
+    json_t *source =
+        json_pack("{s:s,s:o,s:b,s:s,s:s}", "type", "struct", "fields", sf, "optional", 0, "name",
+                  "io.debezium.connector.postgresql.Source", "field", "source");
+    json_t *tf = json_array();
+    json_array_append_new(tf, field("string", 0, "id"));
+    json_array_append_new(tf, field("int64", 0, "total_order"));
+    json_array_append_new(tf, field("int64", 0, "data_collection_order"));
+    json_t *tx = json_pack("{s:s,s:o,s:b,s:s,s:i,s:s}", "type", "struct", "fields", tf, "optional",
+                           1, "name", "event.block", "version", 1, "field", "transaction");
+    json_t *ef = json_pack("[o,o,o,o,o,o]", before, after, source, field("string", 0, "op"),
+                           field("int64", 1, "ts_ms"), tx);
+    snprintf(name, sizeof(name), "%s.%s.%s.Envelope", src->prefix, t->nsp, t->rel);
+    json_t *env = json_pack("{s:s,s:o,s:b,s:s,s:i}", "type", "struct", "fields", ef, "optional", 0,
+                            "name", name, "version", 1);
+    snprintf(name, sizeof(name), "%s.%s.%s.Key", src->prefix, t->nsp, t->rel);
+    json_t *ks = json_pack("{s:s,s:o,s:b,s:s}", "type", "struct", "fields", key, "optional", 0,
+                           "name", name);
+    char *e = json_dumps(env, JSON_COMPACT), *k = json_dumps(ks, JSON_COMPACT);
+    size_t n = strlen(e) + 32;
+    sh->env_prefix = fl_malloc(n);
+    snprintf(sh->env_prefix, n, "{\"schema\":%s,\"payload\":", e);
+    n = strlen(k) + 32;
+    sh->key_prefix = fl_malloc(n);
+    snprintf(sh->key_prefix, n, "{\"schema\":%s,\"payload\":", k);
+    free(e);
+    free(k);
+    json_decref(env);
+    json_decref(ks);
+}
+
+/* cols (owned from here) as t's next shape, the one changes are encoded
+ * in from now on. */
+static void shape_add(struct fl_cdc_pg *src, struct tbl *t, struct col *cols, int n) {
+    t->shapes = fl_reallocarray(t->shapes, (size_t)t->nshapes + 1, sizeof(*t->shapes));
+    struct shape *sh = &t->shapes[t->nshapes++];
+    *sh = (struct shape){cols, n, NULL, NULL};
+    t->cols = cols;
+    t->ncols = n;
+    env_schemas(src, t, sh);
+}
 
 static void env_lsn(struct fl_buf *b, uint64_t lsn) {
     fl_buf_printf(b, "%llu", (unsigned long long)lsn);
@@ -572,18 +799,25 @@ static void key_json(const struct tbl *t, const struct fl_pgo_tuple *key, struct
     fl_buf_append_u8(out, '}');
 }
 
-/* Queues a record (value v, key k of klen bytes, none: a null key) as
- * the next of t's pending append; ts_ms >= 0 goes into v at ts_pos. */
-static void pend_push_raw(struct tbl *t, const uint8_t *k, size_t klen, const uint8_t *v,
-                          size_t vlen, size_t ts_pos, int64_t ts_ms) {
+/* Queues a record (value v, key k of klen bytes, none: a null key) of
+ * shape sh as the next of t's pending append; ts_ms >= 0 goes into v at
+ * ts_pos. schema: true wraps key and value in sh's schemas; an empty v
+ * (a tombstone) stays a null value. */
+static void pend_push_raw(struct tbl *t, const struct shape *sh, const uint8_t *k, size_t klen,
+                          const uint8_t *v, size_t vlen, size_t ts_pos, int64_t ts_ms) {
     if (t->npend == t->cpend) {
         t->cpend = t->cpend ? t->cpend * 2 : 64;
         t->pend_off = fl_reallocarray(t->pend_off, (size_t)t->cpend + 1, sizeof(size_t));
         t->key_off = fl_reallocarray(t->key_off, (size_t)t->cpend + 1, sizeof(size_t));
     }
     t->key_off[t->npend] = t->keys.len;
-    if (klen) fl_buf_append(&t->keys, k, klen);
+    if (klen) {
+        if (sh->key_prefix) fl_buf_append_str(&t->keys, sh->key_prefix);
+        fl_buf_append(&t->keys, k, klen);
+        if (sh->key_prefix) fl_buf_append_u8(&t->keys, '}');
+    }
     t->pend_off[t->npend++] = t->pend.len;
+    if (sh->env_prefix && vlen) fl_buf_append_str(&t->pend, sh->env_prefix);
     if (ts_ms >= 0 && ts_pos <= vlen) {
         fl_buf_append(&t->pend, v, ts_pos);
         fl_buf_printf(&t->pend, "%lld", (long long)ts_ms);
@@ -591,6 +825,7 @@ static void pend_push_raw(struct tbl *t, const uint8_t *k, size_t klen, const ui
     } else {
         fl_buf_append(&t->pend, v, vlen);
     }
+    if (sh->env_prefix && vlen) fl_buf_append_u8(&t->pend, '}');
     t->pend_off[t->npend] = t->pend.len;
     t->key_off[t->npend] = t->keys.len;
 }
@@ -601,7 +836,8 @@ static void pend_push(struct tbl *t, const struct fl_buf *env, const struct fl_p
                       struct fl_buf *scratch) {
     fl_buf_reset(scratch);
     key_json(t, key, scratch);
-    pend_push_raw(t, scratch->data, scratch->len, env->data, env->len, 0, -1);
+    pend_push_raw(t, &t->shapes[t->nshapes - 1], scratch->data, scratch->len, env->data, env->len,
+                  0, -1);
 }
 
 static void q_push(struct tbl *t, int64_t end_offset, uint64_t commit_lsn, int64_t commit_ms) {
@@ -639,7 +875,7 @@ static fl_err_t pend_append(struct fl_cdc_pg *src, struct tbl *t, uint64_t commi
             size_t ka = t->key_off[i + n], kz = t->key_off[i + n + 1];
             *r = (struct fl_log_record){.key = kz > ka ? t->keys.data + ka : NULL,
                                         .key_len = kz - ka,
-                                        .value = t->pend.data + a,
+                                        .value = z > a ? t->pend.data + a : NULL,
                                         .value_len = z - a,
                                         .timestamp_ms = -1};
             bytes += z - a;
@@ -718,6 +954,146 @@ static fl_err_t send_status(struct fl_cdc_pg *src, PGconn *c, struct fl_error *e
     return FL_OK;
 }
 
+/* ---- the mirror's schema following the source's columns ---- */
+
+/* Whether a Relation message's columns are cols (names, types, typmods). */
+static int cols_same(const struct col *cols, int n, const struct fl_pgo_msg *m) {
+    if (m->ncols != n) return 0;
+    for (int c = 0; c < n; c++)
+        if (strcmp(m->cols[c].name, cols[c].name) || m->cols[c].type_oid != cols[c].oid ||
+            m->cols[c].typmod != cols[c].typmod)
+            return 0;
+    return 1;
+}
+
+/* A Relation message for t: when its columns are not t's, they wait in
+ * next_cols for the first change that comes in them (on_change). */
+static fl_err_t relation_shape(struct tbl *t, const struct fl_pgo_msg *m, struct fl_error *err) {
+    cols_free(t->next_cols, t->nnext);
+    t->next_cols = NULL;
+    t->nnext = 0;
+    if (cols_same(t->cols, t->ncols, m)) return FL_OK;
+    struct col *nc = fl_calloc((size_t)m->ncols + 1, sizeof(*nc));
+    for (int c = 0; c < m->ncols; c++) {
+        nc[c] = (struct col){.name = fl_strdup(m->cols[c].name),
+                             .oid = m->cols[c].type_oid,
+                             .typmod = m->cols[c].typmod};
+        char type[32], why[160];
+        if (fl_pgt_map(nc[c].oid, nc[c].typmod, NULL, type, sizeof(type), &nc[c].kind, why,
+                       sizeof(why))) {
+            fl_errf(err, FL_ERR_UNSUPPORTED, "table %s.%s, column %s: %s", t->nsp, t->rel,
+                    nc[c].name, why);
+            cols_free(nc, c + 1);
+            return FL_ERR_UNSUPPORTED;
+        }
+    }
+    t->next_cols = nc;
+    t->nnext = m->ncols;
+    return FL_OK;
+}
+
+/* Waits (at most 2 minutes) until f(src, t) holds, or stop. */
+static fl_err_t wait_for(struct fl_cdc_pg *src, struct tbl *t,
+                         int (*f)(struct fl_cdc_pg *, struct tbl *), const char *what,
+                         struct fl_error *err) {
+    int64_t until = fl_time_mono_us() + 120 * 1000000LL;
+    while (!f(src, t)) {
+        if (stopping(src)) return fl_errf(err, FL_ERR_IO, "stopping");
+        if (fl_time_mono_us() > until)
+            return fl_errf(err, FL_ERR_IO, "table %s.%s: timed out waiting for %s", t->nsp, t->rel,
+                           what);
+        struct timespec ts = {0, 20 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return FL_OK;
+}
+
+/* Whether t's pipeline committed every transaction appended to its topic. */
+static int drained(struct fl_cdc_pg *src, struct tbl *t) {
+    compute_confirmed(src);
+    pthread_mutex_lock(&src->mu);
+    int done = t->qn == 0;
+    pthread_mutex_unlock(&src->mu);
+    return done;
+}
+
+static int reloaded(struct fl_cdc_pg *src, struct tbl *t) {
+    (void)src;
+    return !fl_pipe_reload_pending(t->pipe);
+}
+
+/* The mirror's schema made that of t's shape v, before any change of
+ * that shape reaches the topic (at a commit, tx_commit; before a
+ * snapshot copy): the pipeline first commits what the topic holds
+ * (decoded with the old schema), then the schema commit, then the
+ * pipeline reloads the table before its next step. The shape's key
+ * flags come from the mirror's identifier fields. */
+static fl_err_t sync_mirror(struct fl_cdc_pg *src, struct tbl *t, uint32_t v,
+                            struct fl_error *err) {
+    struct shape *sh = &t->shapes[v];
+    struct col *cols = sh->cols;
+    int n = sh->ncols;
+    struct fl_cdc_src_col *sc = fl_calloc((size_t)n + 1, sizeof(*sc));
+    char(*types)[32] = fl_calloc((size_t)n + 1, sizeof(*types));
+    for (int i = 0; i < n; i++) {
+        char why[160];
+        enum fl_pgt_kind k;
+        fl_pgt_map(cols[i].oid, cols[i].typmod, NULL, types[i], sizeof(types[i]), &k, why,
+                   sizeof(why));
+        sc[i] = (struct fl_cdc_src_col){cols[i].name, types[i]};
+    }
+    char full[300];
+    snprintf(full, sizeof(full), "%s.%s", t->nsp, t->rel);
+    struct fl_ice_table *it = NULL;
+    struct fl_ice_schema_change *ch = NULL;
+    int nch = 0;
+    fl_err_t rc = fl_ice_table_load(src->st, fl_catalog_ice(src->cat), t->ns, t->name, &it, err);
+    if (!rc)
+        rc = fl_cdc_schema_diff(fl_ice_meta_current_schema(it->meta), full, sc, n, &ch, &nch, err);
+    if (!rc && nch) {
+        rc = wait_for(src, t, drained, "the mirror to commit the changes before a schema change",
+                      err);
+        int done = 0;
+        if (!rc) rc = fl_ice_table_refresh(it, err);
+        if (!rc) rc = fl_cdc_mirror_evolve(it, full, sc, n, &done, err);
+        if (!rc) {
+            fl_pipe_reload_table(t->pipe);
+            rc = wait_for(src, t, reloaded, "the mirror pipeline to reload the table", err);
+        }
+        if (!rc) {
+            char what[512] = "";
+            for (int i = 0; i < nch; i++)
+                snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s %s%s%s",
+                         i ? ", " : "",
+                         ch[i].kind == FL_ICE_ADD_COLUMN    ? "added"
+                         : ch[i].kind == FL_ICE_DROP_COLUMN ? "dropped"
+                                                            : "widened",
+                         ch[i].name, ch[i].type ? " " : "", ch[i].type ? ch[i].type : "");
+            fl_log(FL_LOG_INFO, "cdc %s: table %s.%s: the mirror's schema follows the source: %s",
+                   src->name, t->ns, t->name, what);
+            pthread_mutex_lock(&src->mu);
+            src->stats.schema_changes++;
+            pthread_mutex_unlock(&src->mu);
+        }
+    }
+    if (!rc) {
+        const struct fl_schema *s = fl_ice_meta_current_schema(it->meta);
+        for (int i = 0; i < n; i++) {
+            int idx = fl_schema_index_by_name(s, cols[i].name);
+            cols[i].key = 0;
+            for (int k = 0; idx >= 0 && k < s->nidentifier; k++)
+                if (s->identifier_ids[k] == s->fields[idx].id) cols[i].key = 1;
+        }
+        t->mirror_shape = v;
+        env_schemas(src, t, sh);
+    }
+    fl_cdc_changes_free(ch, nch);
+    fl_ice_table_free(it);
+    fl_free(sc);
+    fl_free(types);
+    return rc;
+}
+
 /* ---- streaming ---- */
 
 static int tbl_for_rel(struct fl_cdc_pg *src, uint32_t relid) {
@@ -732,16 +1108,8 @@ static fl_err_t on_relation(struct fl_cdc_pg *src, const struct fl_pgo_msg *m,
     for (int i = 0; i < src->nt && ti < 0; i++)
         if (!strcmp(src->t[i].nsp, m->nspname) && !strcmp(src->t[i].rel, m->name)) ti = i;
     if (ti >= 0) {
-        const struct tbl *t = &src->t[ti];
-        int same = m->ncols == t->ncols;
-        for (int c = 0; same && c < m->ncols; c++)
-            same =
-                !strcmp(m->cols[c].name, t->cols[c].name) && m->cols[c].type_oid == t->cols[c].oid;
-        if (!same)
-            return fl_errf(err, FL_ERR_UNSUPPORTED,
-                           "table %s.%s changed its columns while floe mirrors it (schema "
-                           "evolution from Relation messages is not supported yet)",
-                           t->nsp, t->rel);
+        fl_err_t rc = relation_shape(&src->t[ti], m, err);
+        if (rc) return rc;
     }
     int slot = -1;
     for (int i = 0; i < src->nrel; i++)
@@ -779,9 +1147,10 @@ static fl_err_t tx_push(struct fl_cdc_pg *src, const struct tbl *t, const struct
         return fl_errf(err, FL_ERR_UNSUPPORTED, "table %s.%s: a change of over 4 GiB", t->nsp,
                        t->rel);
     int was = fl_txbuf_is_spilled(src->cur);
-    struct fl_txrec r = {(uint32_t)(t - src->t), src->key.len ? src->key.data : NULL,
-                         (uint32_t)src->key.len, src->env.data,
-                         (uint32_t)src->env.len, (uint32_t)src->env_ts};
+    struct fl_txrec r = {(uint32_t)(t - src->t),    src->key.len ? src->key.data : NULL,
+                         (uint32_t)src->key.len,    src->env.data,
+                         (uint32_t)src->env.len,    (uint32_t)src->env_ts,
+                         (uint32_t)(t->nshapes - 1)};
     fl_err_t rc = fl_txbuf_add(src->cur, src->cur_sub, &r, err);
     if (!rc && !was && fl_txbuf_is_spilled(src->cur))
         fl_log(FL_LOG_INFO,
@@ -815,17 +1184,45 @@ static fl_err_t emit(struct fl_cdc_pg *src, struct tbl *t, char op,
     return tx_push(src, t, after ? after : before, err);
 }
 
+/* Debezium's tombstone after a delete (tombstones.on.delete): a record
+ * with the deleted row's key and a null value (an empty one in the
+ * transaction buffer), for Kafka log compaction; floe's mirror pipeline
+ * skips it. */
+static fl_err_t tombstone(struct fl_cdc_pg *src, struct tbl *t, const struct fl_pgo_tuple *key,
+                          struct fl_error *err) {
+    if (!src->tombstones) return FL_OK;
+    fl_buf_reset(&src->env);
+    src->env_ts = FL_TXBUF_NO_TS;
+    return tx_push(src, t, key, err);
+}
+
 static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uint64_t lsn,
                           struct fl_error *err) {
     int ti = tbl_for_rel(src, m->relid);
     if (ti < 0) return FL_OK; /* a table of the publication floe does not mirror */
     struct tbl *t = &src->t[ti];
+    if (t->next_cols) {
+        /* a Relation message changed t's columns: changes are encoded in
+         * them from here, the key columns kept; the mirror follows when a
+         * transaction with a change of this shape commits (tx_commit), so
+         * that one rolled back (a streamed one too) or re-sent (its topic
+         * has it) changes no mirror */
+        for (int i = 0; i < t->nnext; i++)
+            for (int k = 0; k < t->ncols; k++)
+                if (!strcmp(t->next_cols[i].name, t->cols[k].name))
+                    t->next_cols[i].key = t->cols[k].key;
+        shape_add(src, t, t->next_cols, t->nnext);
+        t->next_cols = NULL;
+        t->nnext = 0;
+    }
     src->stats.changes++;
     switch (m->kind) {
     case 'I':
         return emit(src, t, 'c', NULL, &m->new_tuple, lsn, err);
-    case 'D':
-        return emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
+    case 'D': {
+        fl_err_t rc = emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
+        return rc ? rc : tombstone(src, t, &m->old_tuple, err);
+    }
     default: { /* 'U' */
         struct fl_pgo_tuple after = m->new_tuple;
         int unsent = -1; /* a column PostgreSQL did not send (an untouched TOASTed value) */
@@ -851,6 +1248,7 @@ static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uin
                        "REPLICA IDENTITY FULL avoids this",
                        src->name, t->nsp, t->rel, t->cols[unsent].name);
             fl_err_t rc = emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
+            if (!rc) rc = tombstone(src, t, &m->old_tuple, err);
             return rc ? rc : emit(src, t, 'c', NULL, &after, lsn, err);
         }
         return emit(src, t, 'u', m->old_kind ? &m->old_tuple : NULL, &after, lsn, err);
@@ -896,11 +1294,20 @@ static fl_err_t tx_commit(struct fl_cdc_pg *src, struct fl_txbuf *tb, const stru
         }
         struct tbl *t = &src->t[r.table];
         if (m->end_lsn <= t->last_lsn) continue;
+        if (r.shape >= (uint32_t)t->nshapes) {
+            rc = fl_errf(err, FL_ERR_CORRUPT, "transaction %u: a record of shape %u", m->xid,
+                         r.shape);
+            break;
+        }
+        /* the mirror's schema follows the shape of the record at hand
+         * before it reaches the topic (the records before it, in the old
+         * shape, decode in the new schema as well) */
+        if (r.shape != t->mirror_shape && (rc = sync_mirror(src, t, r.shape, err))) break;
         /* a part of the transaction, the record at hand held back for the tx-end */
         if (t->npend && t->pend.len >= APPEND_BATCH_BYTES)
             rc = pend_append(src, t, m->lsn, m->end_lsn, ms, 0, err);
         if (!rc)
-            pend_push_raw(t, r.key, r.key_len, r.value, r.value_len, r.ts_pos,
+            pend_push_raw(t, &t->shapes[r.shape], r.key, r.key_len, r.value, r.value_len, r.ts_pos,
                           r.ts_pos == FL_TXBUF_NO_TS ? -1 : ms);
     }
     for (int i = 0; i < src->nt && !rc; i++)
@@ -1150,7 +1557,10 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
     fl_buf_append_u8(&sql, 0);
     fl_free(a);
     fl_free(b);
-    fl_err_t rc = pg_run(c, NULL, PGRES_COPY_OUT, "COPY", err, (const char *)sql.data, 0, NULL);
+    /* the mirror follows the columns the copy reads (they may have
+     * changed since the mirror was made) */
+    fl_err_t rc = sync_mirror(src, t, (uint32_t)t->nshapes - 1, err);
+    if (!rc) rc = pg_run(c, NULL, PGRES_COPY_OUT, "COPY", err, (const char *)sql.data, 0, NULL);
     fl_buf_fini(&sql);
     if (rc) return rc;
     struct fl_buf scratch;
@@ -1281,6 +1691,9 @@ static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error 
         rc = pg_run(rep, NULL, PGRES_COMMAND_OK, "DROP_REPLICATION_SLOT", err, q, 0, NULL);
         exists = 0;
     } else if (!exists && done) {
+        pthread_mutex_lock(&src->mu);
+        src->slot_seen = 1; /* the health check reports it missing too */
+        pthread_mutex_unlock(&src->mu);
         rc = fl_errf(err, FL_ERR_NOTFOUND,
                      "replication slot %s is missing although floe streamed from it: changes may "
                      "have been lost; delete the state topic %s to copy the tables again",
@@ -1304,6 +1717,11 @@ static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error 
     }
     fl_free(slot);
     if (!rc && confirmed > src->confirmed) src->confirmed = confirmed;
+    if (!rc) {
+        pthread_mutex_lock(&src->mu);
+        src->slot_seen = 1;
+        pthread_mutex_unlock(&src->mu);
+    }
     /* after a restart the topics may hold transactions the mirrors have
      * not committed yet: they hold the confirmed LSN where the slot has it */
     for (int i = 0; !rc && i < src->nt; i++) {
@@ -1354,6 +1772,120 @@ static void *run(void *arg) {
     return NULL;
 }
 
+/* ---- the slot's health ---- */
+
+/* pg_replication_slots' columns for the slot, as far as the server has
+ * them (wal_status and safe_wal_size from 13, conflicting in 16,
+ * invalidation_reason from 17), and the WAL past its confirmed LSN. */
+static void slot_sql(int version, char *q, size_t qsz) {
+    const char *inv = version >= 170000   ? "COALESCE(invalidation_reason, '')"
+                      : version >= 160000 ? "CASE WHEN conflicting THEN 'conflicting' ELSE '' END"
+                                          : "''";
+    snprintf(q, qsz,
+             "SELECT active, %s, %s, pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN "
+             "pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END, confirmed_flush_lsn)"
+             "::bigint, %s FROM pg_replication_slots WHERE slot_name = $1",
+             version >= 130000 ? "wal_status" : "NULL::text",
+             version >= 130000 ? "safe_wal_size" : "NULL::bigint", inv);
+}
+
+/* What is wrong with the slot as read (sl), "" when nothing; the log
+ * level it deserves. */
+static int slot_problem(const struct fl_cdc_pg *src, struct fl_cdc_pg_slot *sl, int seen) {
+    sl->problem[0] = 0;
+    int level = FL_LOG_ERROR;
+    if (!sl->exists && seen)
+        snprintf(sl->problem, sizeof(sl->problem),
+                 "replication slot %s is missing (dropped behind floe's back?): the changes "
+                 "since floe's confirmed LSN are lost",
+                 src->slot);
+    else if (sl->exists && (!strcmp(sl->wal_status, "lost") || sl->invalidation[0]))
+        snprintf(sl->problem, sizeof(sl->problem),
+                 "replication slot %s is invalidated (wal_status %s%s%s): PostgreSQL removed WAL "
+                 "floe had not confirmed; drop the slot and the state topic %s to copy the "
+                 "tables again",
+                 src->slot, sl->wal_status[0] ? sl->wal_status : "?",
+                 sl->invalidation[0] ? ", " : "", sl->invalidation, src->state_topic);
+    else if (sl->exists && !strcmp(sl->wal_status, "unreserved")) {
+        level = FL_LOG_WARN;
+        snprintf(sl->problem, sizeof(sl->problem),
+                 "replication slot %s is about to be invalidated (wal_status unreserved: the WAL "
+                 "it needs is past max_slot_wal_keep_size)",
+                 src->slot);
+    }
+    return level;
+}
+
+/* One check on c (connected when NULL); the connection is dropped after
+ * a failure. */
+static void slot_check(struct fl_cdc_pg *src, PGconn **c) {
+    struct fl_cdc_pg_slot sl = {
+        .checked_ms = fl_time_now_us() / 1000, .safe_wal_size = -1, .lag_bytes = -1};
+    struct fl_error err = {0};
+    PGresult *r = NULL;
+    fl_err_t rc = FL_ERR_IO;
+    /* a connection the server closed since (a restart) is made again once */
+    for (int attempt = 0; attempt < 2 && rc; attempt++) {
+        if (!*c) *c = pg_connect(src->uri, 0, &err);
+        if (!*c) break;
+        char q[600];
+        slot_sql(PQserverVersion(*c), q, sizeof(q));
+        const char *p[] = {src->slot};
+        fl_err_clear(&err);
+        rc = pg_run(*c, &r, PGRES_TUPLES_OK, "reading pg_replication_slots", &err, q, 1, p);
+        if (rc) {
+            PQfinish(*c);
+            *c = NULL;
+        }
+    }
+    pthread_mutex_lock(&src->mu);
+    int seen = src->slot_seen;
+    pthread_mutex_unlock(&src->mu);
+    if (!rc && PQntuples(r) > 0) {
+        sl.exists = 1;
+        sl.active = PQgetvalue(r, 0, 0)[0] == 't';
+        snprintf(sl.wal_status, sizeof(sl.wal_status), "%s", PQgetvalue(r, 0, 1));
+        if (!PQgetisnull(r, 0, 2)) sl.safe_wal_size = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+        if (!PQgetisnull(r, 0, 3)) sl.lag_bytes = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+        snprintf(sl.invalidation, sizeof(sl.invalidation), "%s", PQgetvalue(r, 0, 4));
+    }
+    PQclear(r);
+    int level = FL_LOG_WARN;
+    if (rc) {
+        snprintf(sl.problem, sizeof(sl.problem), "slot health check: %.480s", err.msg);
+    } else {
+        level = slot_problem(src, &sl, seen);
+    }
+    pthread_mutex_lock(&src->mu);
+    int changed = strcmp(sl.problem, src->stats.slot.problem) != 0;
+    src->stats.slot = sl;
+    pthread_mutex_unlock(&src->mu);
+    if (changed && sl.problem[0])
+        fl_log(level, "cdc %s: %s", src->name, sl.problem);
+    else if (changed)
+        fl_log(FL_LOG_INFO, "cdc %s: replication slot %s is healthy", src->name, src->slot);
+}
+
+static void *health_run(void *arg) {
+    struct fl_cdc_pg *src = arg;
+    PGconn *c = NULL;
+    pthread_mutex_lock(&src->mu);
+    while (!src->stop) {
+        pthread_mutex_unlock(&src->mu);
+        slot_check(src, &c);
+        pthread_mutex_lock(&src->mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (int64_t)(FL_CDC_SLOT_CHECK_MS % 1000) * 1000000;
+        ts.tv_sec += (time_t)(FL_CDC_SLOT_CHECK_MS / 1000 + ns / 1000000000);
+        ts.tv_nsec = (long)(ns % 1000000000);
+        if (!src->stop) pthread_cond_timedwait(&src->cv, &src->mu, &ts);
+    }
+    pthread_mutex_unlock(&src->mu);
+    PQfinish(c);
+    return NULL;
+}
+
 fl_err_t fl_cdc_pg_start(struct fl_cdc_pg *src, struct fl_error *err) {
     for (int i = 0; i < src->nt; i++) {
         fl_err_t rc = fl_pipe_start(src->t[i].pipe, err);
@@ -1364,6 +1896,9 @@ fl_err_t fl_cdc_pg_start(struct fl_cdc_pg *src, struct fl_error *err) {
     if (pthread_create(&src->thread, NULL, run, src) != 0)
         return fl_errf(err, FL_ERR_NOMEM, "cdc %s: cannot start a thread", src->name);
     src->running = 1;
+    if (pthread_create(&src->health, NULL, health_run, src) != 0)
+        return fl_errf(err, FL_ERR_NOMEM, "cdc %s: cannot start a thread", src->name);
+    src->health_running = 1;
     return FL_OK;
 }
 

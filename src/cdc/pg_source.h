@@ -48,6 +48,25 @@ struct fl_cdc_pg_config {
     const char *spill_dir;       /* where open transactions spill (pg_txbuf.h); required */
     int64_t stream_buffer_bytes; /* memory for open transactions' changes; default 16 MiB */
     int no_streaming; /* 1: protocol 1 always; 0 (default): 2 with streaming on PG >= 14 */
+    /* per table the mirror's partition terms ("day(created)", "bucket(16,
+     * id)"; NULL or none: left as the table has it) */
+    const char *const *const *partitions;
+    const int *npartitions;
+    int tombstones; /* a null-value record (same key) after each delete */
+    int schema;     /* envelopes as {"schema": ..., "payload": ...} */
+};
+
+/* The replication slot as the health check (an ordinary connection,
+ * every FL_CDC_SLOT_CHECK_MS) last read it from pg_replication_slots. */
+#define FL_CDC_SLOT_CHECK_MS 5000
+struct fl_cdc_pg_slot {
+    int64_t checked_ms;    /* when (Unix ms), -1 never */
+    int exists, active;    /* the slot exists; a walsender streams from it */
+    char wal_status[16];   /* reserved, extended, unreserved, lost ("" unknown) */
+    int64_t safe_wal_size; /* bytes of WAL before it is lost (max_slot_wal_keep_size), -1 none */
+    int64_t lag_bytes;     /* the server's WAL end - the slot's confirmed flush LSN, -1 unknown */
+    char invalidation[48]; /* invalidation_reason (PostgreSQL 17), "conflicting" (16), else "" */
+    char problem[FL_ERROR_MSG_MAX]; /* a lost, invalidated or missing slot; "" healthy */
 };
 
 struct fl_cdc_pg_stats {
@@ -58,6 +77,8 @@ struct fl_cdc_pg_stats {
     int64_t txs, changes, snapshot_rows, reconnects;
     int connected;
     char last_error[FL_ERROR_MSG_MAX];
+    int64_t schema_changes; /* mirror schema commits following the source's columns */
+    struct fl_cdc_pg_slot slot;
 };
 
 struct fl_cdc_pg;

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HDR 16
+#define HDR 20
 #define NULL_KEY UINT32_MAX
 
 struct mark {
@@ -218,6 +218,7 @@ fl_err_t fl_txbuf_add(struct fl_txbuf *tb, uint32_t subxid, const struct fl_txre
     put32(h + 4, rec->key ? rec->key_len : NULL_KEY);
     put32(h + 8, rec->value_len);
     put32(h + 12, rec->ts_pos);
+    put32(h + 16, rec->shape);
     if (!tb->f && set->mem + need > set->limit) {
         fl_err_t rc = spill(tb, err);
         if (rc) return rc;
@@ -293,7 +294,8 @@ int fl_txbuf_next(struct fl_txbuf *tb, struct fl_txrec *rec, fl_err_t *rc, struc
     } else {
         h = tb->mem.data + tb->rpos;
     }
-    uint32_t table = get32(h), klen = get32(h + 4), vlen = get32(h + 8), tsp = get32(h + 12);
+    uint32_t table = get32(h), klen = get32(h + 4), vlen = get32(h + 8), tsp = get32(h + 12),
+             shape = get32(h + 16);
     uint64_t kbytes = klen == NULL_KEY ? 0 : klen;
     if (kbytes + vlen > left - HDR || (tsp != FL_TXBUF_NO_TS && tsp > vlen)) goto corrupt;
     const uint8_t *body;
@@ -307,7 +309,7 @@ int fl_txbuf_next(struct fl_txbuf *tb, struct fl_txrec *rec, fl_err_t *rc, struc
         body = tb->mem.data + tb->rpos + HDR;
     }
     *rec = (struct fl_txrec){
-        table, klen == NULL_KEY ? NULL : body, (uint32_t)kbytes, body + kbytes, vlen, tsp};
+        table, klen == NULL_KEY ? NULL : body, (uint32_t)kbytes, body + kbytes, vlen, tsp, shape};
     tb->rpos += HDR + kbytes + vlen;
     return 1;
 corrupt:

@@ -6,9 +6,9 @@
  * A txset holds the open transactions by xid: the one between Begin and
  * Commit, and every streamed one between its first Stream Start and its
  * Stream Commit or Abort (several may be open at once). Each txbuf is an
- * append-only sequence of records (table index, key, value, and where
- * the commit time goes into the value, known only at commit for a
- * streamed transaction). The records of all open transactions share one
+ * append-only sequence of records (table index, key, value, where the
+ * commit time goes into the value, known only at commit for a streamed
+ * transaction, and the caller's shape number). The records of all open transactions share one
  * memory budget; a transaction that would pass it moves its records to
  * a spill file "<dir>/<xid>.spill" and appends there from then on. A
  * Stream Abort of a subtransaction cuts its txbuf back to where that
@@ -41,6 +41,7 @@ struct fl_txrec {
     const uint8_t *value;
     uint32_t value_len;
     uint32_t ts_pos;
+    uint32_t shape; /* the caller's: which column set of the table encoded it */
 };
 
 struct fl_txset;

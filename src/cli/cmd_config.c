@@ -290,6 +290,10 @@ static void show_sources(const struct fl_config *cfg) {
                 printf(", table: ");
                 q(s->targets[k]);
             }
+            if (s->npartition[k]) {
+                printf(", ");
+                qlist("partition", (const char *const *)s->partition[k], s->npartition[k]);
+            }
             printf("}\n");
         }
         printf("      snapshot: %s\n      topic_prefix: ", s->snapshot == 0 ? "never" : "initial");
@@ -299,6 +303,8 @@ static void show_sources(const struct fl_config *cfg) {
         printf("      streaming: %s\n      stream_buffer_bytes: %lld\n",
                s->streaming == 0 ? "false" : "true",
                (long long)(s->stream_buffer_bytes > 0 ? s->stream_buffer_bytes : 16777216));
+        printf("      tombstones: %s\n      schema: %s\n", s->tombstones != 0 ? "true" : "false",
+               s->schema == 1 ? "true" : "false");
     }
 }
 

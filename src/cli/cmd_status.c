@@ -61,21 +61,36 @@ static void show_tables(json_t *tables) {
 
 /* The change data capture sources: connection, confirmed LSN and the
  * bytes of WAL received past it, the age of the oldest change not yet in
- * Iceberg, transactions and changes read. */
+ * Iceberg, transactions and changes read, the slot's health (its
+ * wal_status, the server's WAL past the slot's confirmed LSN) and a
+ * problem with it before the last error. */
 static void show_sources(json_t *srcs) {
     if (!json_is_array(srcs) || !json_array_size(srcs)) return;
-    printf("\n%-16s %-9s %-14s %12s %8s %8s %9s %9s %10s %s\n", "SOURCE", "STATE", "CONFIRMED",
-           "LAG_BYTES", "LAG_MS", "TXS", "CHANGES", "SNAPSHOT", "RECONNECTS", "LAST_ERROR");
+    printf("\n%-16s %-9s %-14s %12s %8s %8s %9s %9s %10s %-10s %12s %s\n", "SOURCE", "STATE",
+           "CONFIRMED", "LAG_BYTES", "LAG_MS", "TXS", "CHANGES", "SNAPSHOT", "RECONNECTS", "SLOT",
+           "SLOT_LAG", "LAST_ERROR");
     size_t i;
     json_t *s;
     json_array_foreach(srcs, i, s) {
         const char *name = json_string_value(json_object_get(s, "name"));
         const char *lsn = json_string_value(json_object_get(s, "confirmed_lsn"));
         const char *le = json_string_value(json_object_get(s, "last_error"));
-        printf("%-16s %-9s %-14s %12lld %8lld %8lld %9lld %9lld %10lld %s\n", name ? name : "",
+        json_t *sl = json_object_get(s, "slot");
+        const char *ws = json_string_value(json_object_get(sl, "wal_status"));
+        const char *problem = json_string_value(json_object_get(sl, "problem"));
+        const char *slot = !json_is_object(sl)                            ? "-"
+                           : !json_is_true(json_object_get(sl, "exists")) ? "missing"
+                           : ws && *ws                                    ? ws
+                                                                          : "?";
+        char slag[24] = "-";
+        if (json_is_object(sl) && geti(sl, "lag_bytes") >= 0)
+            snprintf(slag, sizeof(slag), "%lld", geti(sl, "lag_bytes"));
+        printf("%-16s %-9s %-14s %12lld %8lld %8lld %9lld %9lld %10lld %-10s %12s %s%s%s\n",
+               name ? name : "",
                json_is_true(json_object_get(s, "connected")) ? "streaming" : "down", lsn ? lsn : "",
                geti(s, "lag_bytes"), geti(s, "lag_ms"), geti(s, "txs"), geti(s, "changes"),
-               geti(s, "snapshot_rows"), geti(s, "reconnects"), le ? le : "");
+               geti(s, "snapshot_rows"), geti(s, "reconnects"), slot, slag, problem ? problem : "",
+               problem && *problem && le && *le ? "; " : "", le ? le : "");
     }
 }
 

@@ -575,11 +575,12 @@ static fl_err_t parse_where(const char *expr, const struct fl_schema *schema, st
             rc = fl_errf(err, FL_ERR_INVALID, "--where: no column \"%s\"", name);
             break;
         }
-        if (!fl_type_is_primitive(schema->fields[col].type)) {
-            rc = fl_errf(err, FL_ERR_UNSUPPORTED,
-                         "--where: \"%s\" is a nested column: conditions on struct, list and map "
-                         "columns are not supported (floe sql's json_extract can filter them)",
-                         name);
+        if (!fl_type_is_primitive(schema->fields[col].type) || schema->fields[col].opaque_type) {
+            rc = fl_errf(
+                err, FL_ERR_UNSUPPORTED,
+                "--where: \"%s\" is a %s column: conditions on it are not supported "
+                "(floe sql's json_extract can filter nested and variant columns)",
+                name, schema->fields[col].opaque_type ? schema->fields[col].opaque_type : "nested");
             break;
         }
         int found = -1;
@@ -685,7 +686,7 @@ static fl_err_t print_rows(void *ctx, const struct fl_batch *b, const char *path
         fl_buf_append_u8(&sp->out, '\n');
         sp->printed++;
     }
-    fwrite(sp->out.data, 1, sp->out.len, stdout);
+    if (sp->out.len) fwrite(sp->out.data, 1, sp->out.len, stdout); /* data is NULL before a row */
     fl_buf_reset(&sp->out);
     return sp->limit >= 0 && sp->printed >= sp->limit ? FL_ERR_EOF : FL_OK;
 }

@@ -134,8 +134,10 @@ struct up_status {
 };
 
 /* [{name, connected, confirmed_lsn, received_lsn, lag_bytes,
- * last_commit_ms, txs, changes, snapshot_rows, reconnects, last_error}]:
- * each change data capture source */
+ * last_commit_ms, txs, changes, snapshot_rows, reconnects, last_error,
+ * lag_ms, slot: {exists, active, wal_status, safe_wal_size, lag_bytes,
+ * invalidation_reason, checked_ms, problem, healthy} or null before the
+ * first check, schema_changes}]: each change data capture source */
 static json_t *sources_status_json(const struct up_status *us) {
     json_t *arr = json_array();
     for (int i = 0; i < us->nsrcs; i++) {
@@ -146,14 +148,25 @@ static json_t *sources_status_json(const struct up_status *us) {
         fl_pg_lsn_format(s.received_lsn, recv, sizeof(recv));
         json_int_t lag =
             s.received_lsn > s.confirmed_lsn ? (json_int_t)(s.received_lsn - s.confirmed_lsn) : 0;
+        const struct fl_cdc_pg_slot *sl = &s.slot;
+        json_t *slot =
+            sl->checked_ms < 0
+                ? json_null()
+                : json_pack("{s:b,s:b,s:s,s:I,s:I,s:s,s:I,s:s,s:b}", "exists", sl->exists, "active",
+                            sl->active, "wal_status", sl->wal_status, "safe_wal_size",
+                            (json_int_t)sl->safe_wal_size, "lag_bytes", (json_int_t)sl->lag_bytes,
+                            "invalidation_reason", sl->invalidation, "checked_ms",
+                            (json_int_t)sl->checked_ms, "problem", sl->problem, "healthy",
+                            sl->problem[0] == 0);
         json_array_append_new(
-            arr, json_pack("{s:s,s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I}", "name",
+            arr, json_pack("{s:s,s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:o,s:I}", "name",
                            fl_cdc_pg_name(us->srcs[i]), "connected", s.connected, "confirmed_lsn",
                            conf, "received_lsn", recv, "lag_bytes", lag, "last_commit_ms",
                            (json_int_t)s.last_commit_ms, "txs", (json_int_t)s.txs, "changes",
                            (json_int_t)s.changes, "snapshot_rows", (json_int_t)s.snapshot_rows,
                            "reconnects", (json_int_t)s.reconnects, "last_error", s.last_error,
-                           "lag_ms", (json_int_t)s.lag_ms));
+                           "lag_ms", (json_int_t)s.lag_ms, "slot", slot, "schema_changes",
+                           (json_int_t)s.schema_changes));
     }
     return arr;
 }
@@ -390,7 +403,11 @@ static int up_start_sources(struct up *u) {
                                       .commit_interval_ms = s->commit_interval_ms,
                                       .spill_dir = spill,
                                       .stream_buffer_bytes = s->stream_buffer_bytes,
-                                      .no_streaming = s->streaming == 0};
+                                      .no_streaming = s->streaming == 0,
+                                      .partitions = (const char *const *const *)s->partition,
+                                      .npartitions = s->npartition,
+                                      .tombstones = s->tombstones != 0,
+                                      .schema = s->schema == 1};
         fl_err_t rc = fl_cdc_pg_new(u->log, u->store, u->cat, &pc, &u->srcs[i], &u->err);
         if (!rc) u->nsrcs++;
         if (!rc) rc = fl_cdc_pg_start(u->srcs[i], &u->err);

@@ -7,13 +7,12 @@
  * How it works: the tables are every pipeline's target (the built-in
  * ones too), every declared table and every CDC source's mirror, each
  * once. A table's policy is
- * merged key by key: its own block (under its tables[] entry or under a
- * pipeline that writes it; two blocks for one table are refused with
- * FILE:LINE), then the top-level `maintenance:` block, then floe's
- * defaults (maintain.h's FL_MAINT_DEFAULT_*). A value the YAML sets is
- * marked so, because the runner lets a table's own history.expire.* or
- * write.target-file-size-bytes property win over a default, never over
- * the YAML.
+ * merged key by key: its own block (under its tables[] entry, under a
+ * pipeline that writes it or under a CDC source's tables[] entry; two blocks for one table are
+ * refused with FILE:LINE), then the top-level `maintenance:` block, then floe's defaults
+ * (maintain.h's FL_MAINT_DEFAULT_*). A value the YAML sets is marked so, because the runner lets a
+ * table's own history.expire.* or write.target-file-size-bytes property win over a default, never
+ * over the YAML.
  */
 #include "cli/up_plan.h"
 #include "core/mem.h"
@@ -81,6 +80,11 @@ fl_err_t fl_up_plan_maint(struct fl_up_plan *plan, struct fl_error *err) {
     for (int i = 0; !rc && i < cfg->ntables; i++)
         rc = own_block(own, table_slot(plan, cfg->tables[i].ns, cfg->tables[i].name),
                        &cfg->tables[i].maint, err);
+    for (int i = 0; !rc && i < cfg->nsources; i++) /* a mirror's own block */
+        for (int k = 0; !rc && k < cfg->sources[i].ntables; k++)
+            rc = own_block(
+                own, table_slot(plan, cfg->sources[i].mirror_ns[k], cfg->sources[i].mirror_name[k]),
+                &cfg->sources[i].maint[k], err);
     static const struct fl_config_maint none = FL_CONFIG_MAINT_UNSET;
     for (int i = 0; !rc && i < plan->nmaint; i++)
         merge(&plan->maint[i].pol, own[i] ? own[i] : &none, &cfg->maint);

@@ -14,6 +14,7 @@
 #include "cli/up_plan.h"
 #include "cli/up_tables.h"
 #include "core/mem.h"
+#include "iceberg/partition.h"
 #include "pipeline/window.h"
 
 #include <stdarg.h>
@@ -272,6 +273,24 @@ static void kafka_plan(struct fl_up_plan *plan) {
     plan->kafka_enabled = kc->enabled != 0;
 }
 
+/* The CDC mirrors' partition terms read as terms (their columns are
+ * known only once floe reads the source tables: checked then). */
+static fl_err_t check_mirror_partitions(const struct fl_config *cfg, struct fl_error *err) {
+    for (int i = 0; i < cfg->nsources; i++) {
+        const struct fl_config_source *s = &cfg->sources[i];
+        for (int k = 0; k < s->ntables; k++)
+            for (int j = 0; j < s->npartition[k]; j++) {
+                char xf[64], col[256];
+                if (fl_ice_term_parse(s->partition[k][j], xf, sizeof(xf), col, sizeof(col)))
+                    return fl_errf(err, FL_ERR_INVALID,
+                                   "sources[].postgres.tables[%s].partition: \"%s\" is not col, "
+                                   "f(col) or f(N, col)",
+                                   s->tables[k], s->partition[k][j]);
+            }
+    }
+    return FL_OK;
+}
+
 fl_err_t fl_up_plan_build(struct fl_up_plan *plan, const char *conf_path, const char *listen,
                           const char *data_dir, struct fl_error *err) {
     memset(plan, 0, sizeof(*plan));
@@ -328,7 +347,8 @@ fl_err_t fl_up_plan_build(struct fl_up_plan *plan, const char *conf_path, const 
     for (int i = 0; i < cfg->ntopics; i++) add_topic(plan, cfg->topics[i].name);
     for (int i = 0; i < plan->npipes; i++)
         if (plan->pipes[i].pc.topic) add_topic(plan, plan->pipes[i].pc.topic);
-    return fl_up_plan_maint(plan, err);
+    fl_err_t rc = check_mirror_partitions(cfg, err);
+    return rc ? rc : fl_up_plan_maint(plan, err);
 }
 
 void fl_up_plan_set_data_dir(struct fl_up_plan *plan, const char *dir) {

@@ -243,10 +243,15 @@ struct fl_config_source {
     char **targets; /* per table "ns.name" or NULL */
     int ntables;
     char **mirror_ns, **mirror_name; /* per table the mirror's namespace and name (derived) */
-    int snapshot;                    /* -1 unset (initial), 1 initial, 0 never */
+    char ***partition;               /* per table the mirror's partition terms (none: NULL) */
+    int *npartition;
+    struct fl_config_maint *maint; /* per table its own maintenance: block (given 0: none) */
+    int snapshot;                  /* -1 unset (initial), 1 initial, 0 never */
     int64_t commit_interval_ms;
     int64_t stream_buffer_bytes; /* -1 unset (16 MiB) */
     int streaming;               /* -1 unset (on), 1, 0 */
+    int tombstones;              /* -1 unset (true), 1, 0: a null-value record after each delete */
+    int schema; /* -1 unset (false), 1, 0: envelopes as JsonConverter's {schema, payload} */
 };
 
 struct fl_config {

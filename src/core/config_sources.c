@@ -8,12 +8,15 @@
  *         uri: postgresql://floe@db/app      # required
  *         slot: floe                         # replication slot, created when missing
  *         publication: floe                  # created FOR TABLE tables when missing
- *         tables: [public.users, {name: public.orders, table: lake.orders}]
+ *         tables: [public.users, {name: public.orders, table: lake.orders,
+ *                  partition: ["day(created)"], maintenance: {...}}]
  *         snapshot: initial                  # initial (default) | never
  *         topic_prefix: dbserver1            # change topics <prefix>.<schema>.<table>
  *         commit_interval_ms: 500            # the mirror pipelines'
  *         streaming: true                    # pgoutput v2 streaming on PostgreSQL >= 14
  *         stream_buffer_bytes: 16777216      # open transactions' changes in memory, then spilled
+ *         tombstones: true                   # a null-value record after each delete
+ *         schema: false                      # envelopes as {schema, payload}
  *
  * Shapes and ranges are checked here at their line: names of slots and
  * publications as PostgreSQL identifiers floe will quote, tables as
@@ -63,7 +66,15 @@ static int table_name_ok(const char *s) {
 
 struct tentry {
     char *name, *table;
+    char **partition;
+    int npartition;
+    struct fl_config_maint maint;
 };
+
+static void free_list(char **v, int n) {
+    for (int i = 0; i < n; i++) fl_free(v[i]);
+    fl_free(v);
+}
 
 static fl_err_t tentry_pair(struct walk *w, void *ctx, const char *key, yaml_node_t *kn,
                             yaml_node_t *v) {
@@ -72,6 +83,11 @@ static fl_err_t tentry_pair(struct walk *w, void *ctx, const char *key, yaml_nod
         return fl_config_get_str(w, v, "sources[].postgres.tables[].name", &t->name);
     if (!strcmp(key, "table"))
         return fl_config_get_str(w, v, "sources[].postgres.tables[].table", &t->table);
+    if (!strcmp(key, "partition"))
+        return fl_config_get_str_list(w, v, "sources[].postgres.tables[].partition", &t->partition,
+                                      &t->npartition);
+    if (!strcmp(key, "maintenance"))
+        return fl_config_maint_walk(w, &t->maint, "sources[].postgres.tables[].maintenance", v);
     return fl_config_unknown(w, kn, "sources[].postgres.tables[]", key);
 }
 
@@ -83,7 +99,7 @@ static fl_err_t tables_seq(struct walk *w, struct fl_config_source *s, yaml_node
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
         if (s->ntables >= FL_CONFIG_SOURCE_TABLES_MAX)
             return fl_config_too_many(w, item, k, "tables", FL_CONFIG_SOURCE_TABLES_MAX);
-        struct tentry t = {NULL, NULL};
+        struct tentry t = {NULL, NULL, NULL, 0, FL_CONFIG_MAINT_UNSET};
         fl_err_t rc =
             item->type == YAML_SCALAR_NODE
                 ? fl_config_get_str(w, item, k, &t.name)
@@ -100,8 +116,16 @@ static fl_err_t tables_seq(struct walk *w, struct fl_config_source *s, yaml_node
         if (rc) {
             fl_free(t.name);
             fl_free(t.table);
+            free_list(t.partition, t.npartition);
+            fl_config_maint_fini(&t.maint);
             return rc;
         }
+        s->partition = fl_reallocarray(s->partition, (size_t)s->ntables + 1, sizeof(char **));
+        s->npartition = fl_reallocarray(s->npartition, (size_t)s->ntables + 1, sizeof(int));
+        s->maint = fl_reallocarray(s->maint, (size_t)s->ntables + 1, sizeof(*s->maint));
+        s->partition[s->ntables] = t.partition;
+        s->npartition[s->ntables] = t.npartition;
+        s->maint[s->ntables] = t.maint;
         s->tables = fl_reallocarray(s->tables, (size_t)s->ntables + 1, sizeof(char *));
         s->targets = fl_reallocarray(s->targets, (size_t)s->ntables + 1, sizeof(char *));
         s->mirror_ns = fl_reallocarray(s->mirror_ns, (size_t)s->ntables + 1, sizeof(char *));
@@ -168,6 +192,10 @@ static fl_err_t pg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t 
         return fl_config_get_int(w, v, "sources[].postgres.stream_buffer_bytes", 65536,
                                  (int64_t)1 << 40, &s->stream_buffer_bytes);
     if (!strcmp(key, "tables")) return tables_seq(w, s, v);
+    if (!strcmp(key, "tombstones"))
+        return fl_config_get_bool(w, v, "sources[].postgres.tombstones", &s->tombstones);
+    if (!strcmp(key, "schema"))
+        return fl_config_get_bool(w, v, "sources[].postgres.schema", &s->schema);
     return fl_config_unknown(w, kn, "sources[].postgres", key);
 }
 
@@ -197,6 +225,8 @@ fl_err_t fl_config_sources_walk(struct walk *w, struct fl_config *cfg, yaml_node
         s->commit_interval_ms = -1;
         s->stream_buffer_bytes = -1;
         s->streaming = -1;
+        s->tombstones = -1;
+        s->schema = -1;
         fl_err_t rc = fl_config_each_pair(w, item, "sources[]", source_pair, s);
         if (rc) return rc;
         if (s->kind != FL_CONFIG_SOURCE_POSTGRES)
@@ -225,7 +255,12 @@ void fl_config_sources_fini(struct fl_config *cfg) {
             fl_free(s->targets[k]);
             fl_free(s->mirror_ns[k]);
             fl_free(s->mirror_name[k]);
+            free_list(s->partition[k], s->npartition[k]);
+            fl_config_maint_fini(&s->maint[k]);
         }
+        fl_free(s->partition);
+        fl_free(s->npartition);
+        fl_free(s->maint);
         fl_free(s->tables);
         fl_free(s->targets);
         fl_free(s->mirror_ns);

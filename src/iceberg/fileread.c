@@ -8,6 +8,7 @@
 #include "format/avro/rows.h"
 #include "format/orc/reader.h"
 
+#include <jansson.h>
 #include <string.h>
 
 typedef enum { FMT_PARQUET, FMT_AVRO, FMT_ORC } fmt_t;
@@ -87,8 +88,8 @@ fl_err_t fl_ice_file_reader_add_pred(struct fl_ice_file_reader *r, const struct 
 fl_err_t fl_ice_file_reader_nested_target(struct fl_ice_file_reader *r, int32_t id,
                                           const struct fl_field *target, struct fl_error *err) {
     if (r->fmt == FMT_PARQUET) return fl_pq_reader_nested_target(r->pq, id, target, err);
-    return fl_errf(err, FL_ERR_UNSUPPORTED, "nested column %d: only Parquet data files hold them",
-                   (int)id);
+    if (r->fmt == FMT_ORC) return fl_orc_reader_nested_target(r->orc, id, target, err);
+    return fl_avro_rows_nested_target(r->avro, id, target, err);
 }
 
 fl_err_t fl_ice_file_reader_next(struct fl_ice_file_reader *r, struct fl_batch **out,
@@ -107,4 +108,66 @@ void fl_ice_file_reader_stats(const struct fl_ice_file_reader *r, struct fl_pq_r
     memset(out, 0, sizeof(*out));
     if (r->fmt == FMT_PARQUET) fl_pq_reader_stats(r->pq, out);
     if (r->fmt == FMT_ORC) fl_orc_reader_stats(r->orc, &out->row_groups_read, &out->rows_read);
+}
+
+static bool field_has(const struct fl_field *f, int32_t id) {
+    for (int i = 0; i < f->nchildren; i++)
+        if (f->children[i].id == id || field_has(&f->children[i], id)) return true;
+    return false;
+}
+
+/* Whether id is a member of one of the table's nested fields. */
+static bool nested_has(const struct fl_schema *s, int32_t id) {
+    for (int k = 0; k < s->nfields; k++)
+        if (field_has(&s->fields[k], id)) return true;
+    return false;
+}
+
+/* The id the name mapping (a JSON array of {"field-id", "names",
+ * "fields"}) gives top-level name, or 0. */
+static int32_t mapped_id(json_t *mapping, const char *name) {
+    size_t i, j;
+    json_t *e, *n;
+    json_array_foreach(mapping, i, e) {
+        json_t *id = json_object_get(e, "field-id");
+        json_array_foreach(json_object_get(e, "names"), j, n) {
+            if (json_is_string(n) && !strcmp(json_string_value(n), name) && json_is_integer(id) &&
+                json_integer_value(id) > 0 && json_integer_value(id) <= INT32_MAX)
+                return (int32_t)json_integer_value(id);
+        }
+    }
+    return 0;
+}
+
+fl_err_t fl_ice_file_reader_resolve_names(struct fl_ice_file_reader *r,
+                                          const struct fl_schema *table, const char *mapping,
+                                          struct fl_error *err) {
+    if (r->fmt != FMT_ORC || fl_orc_reader_has_ids(r->orc)) return FL_OK;
+    const struct fl_schema *fs = fl_orc_reader_schema(r->orc);
+    json_t *m = mapping ? json_loads(mapping, 0, NULL) : NULL;
+    if (mapping && !json_is_array(m)) {
+        json_decref(m);
+        return fl_errf(err, FL_ERR_CORRUPT,
+                       "table property schema.name-mapping.default is not a JSON array");
+    }
+    if (!m) return FL_OK; /* no mapping: ids by position, as Impala assigns them */
+    int32_t *ids = fl_calloc((size_t)fs->nfields + 1, sizeof(int32_t));
+    for (int k = 0; k < fs->nfields; k++) {
+        int32_t id = mapped_id(m, fs->fields[k].name);
+        if (id > 0 && fl_schema_index_by_id(table, id) < 0 && nested_has(table, id)) {
+            /* a top-level column mapped to the id of a member: the mapping
+             * contradicts the schema (Hive's migration writes some with
+             * another numbering), so the table's field of that name. An id
+             * found nowhere is a dropped column: left out, read as null. */
+            int ti = fl_schema_index_by_name(table, fs->fields[k].name);
+            id = ti >= 0 ? table->fields[ti].id : 0;
+        }
+        for (int j = 0; j < k && id > 0; j++)
+            if (ids[j] == id) id = 0; /* two columns mapped to one id: neither guessed twice */
+        ids[k] = id;
+    }
+    json_decref(m);
+    fl_err_t rc = fl_orc_reader_set_ids(r->orc, ids, err);
+    fl_free(ids);
+    return rc;
 }

@@ -34,13 +34,24 @@ const struct fl_schema *fl_ice_file_reader_schema(const struct fl_ice_file_reade
 /* Chooses the batch columns by field id, before the first batch. */
 fl_err_t fl_ice_file_reader_project_ids(struct fl_ice_file_reader *r, const int32_t *ids, int n,
                                         struct fl_error *err);
+/* Resolves the columns of a file written without field ids (a table
+ * migrated from Hive) by name, as the spec's "Column Projection" says:
+ * mapping is the table property schema.name-mapping.default (NULL: none,
+ * and ids stay 1..n by position). A name whose mapped id the table's top
+ * level lacks but names as a member (a mapping that contradicts the
+ * schema) takes the id of the table's field of that name; a column with
+ * no id of the table is left out (read as null). ORC only (nothing for
+ * files with ids and other formats); before the projection. */
+fl_err_t fl_ice_file_reader_resolve_names(struct fl_ice_file_reader *r,
+                                          const struct fl_schema *table, const char *mapping,
+                                          struct fl_error *err);
 /* A predicate that may skip parts of the file (Parquet row groups and
  * pages); formats without such statistics ignore it. */
 fl_err_t fl_ice_file_reader_add_pred(struct fl_ice_file_reader *r, const struct fl_pq_pred *pred,
                                      struct fl_error *err);
-/* Shapes nested column id after the table's field target (Parquet only:
- * fl_pq_reader_nested_target); FL_ERR_UNSUPPORTED for other formats,
- * whose readers leave nested columns out of the file's schema. */
+/* Shapes nested column id after the table's field target (as
+ * fl_pq_reader_nested_target, fl_orc_reader_nested_target and
+ * fl_avro_rows_nested_target do). */
 fl_err_t fl_ice_file_reader_nested_target(struct fl_ice_file_reader *r, int32_t id,
                                           const struct fl_field *target, struct fl_error *err);
 /* The next batch (borrowed until the next call); FL_ERR_EOF at the end. */

@@ -24,13 +24,13 @@
  * (format 3), else null; int->long and float->double widen.
  */
 #include "batch/batch_json.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "iceberg/dvfile.h"
 #include "iceberg/fileread.h"
 #include "iceberg/prune.h"
 #include "iceberg/table.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +67,8 @@ struct dv_delete {
 };
 
 struct pos_delete {
-    char *path; /* data file: its store key, or as recorded when it has none */
+    const char *path; /* data file: its store key, or as recorded when it has none;
+                       * borrowed from the scan's pos_paths */
     int64_t pos;
     int64_t seq;
 };
@@ -80,6 +81,14 @@ struct eq_delete {
     int nids;
     struct fl_schema *schema; /* of the delete rows */
     struct fl_batch *rows;
+    /* one row: for the open data file, each key column it lacks holds
+     * the value its rows have there (identity partition value,
+     * initial-default or null; eq_missing) */
+    struct fl_batch *miss;
+    /* hash index over rows' keys (open addressing, row + 1, 0 = empty;
+     * eq_index): a data row costs one probe, not a pass over the rows */
+    uint32_t *slots;
+    uint32_t mask;
 };
 
 struct fl_ice_scan {
@@ -95,6 +104,8 @@ struct fl_ice_scan {
     struct fl_ice_scan_stats stats;
     struct pos_delete *pos;
     size_t npos, poscap;
+    char **pos_paths; /* owned: each delete file's distinct data file keys */
+    size_t npos_paths, pos_paths_cap;
     struct eq_delete *eq;
     int neq;
     struct dv_delete *dvs; /* sorted by key once planned */
@@ -296,11 +307,14 @@ void fl_ice_scan_free(struct fl_ice_scan *sc) {
         fl_buf_fini(&sc->files[i].pbytes);
     }
     fl_free(sc->files);
-    for (size_t i = 0; i < sc->npos; i++) fl_free(sc->pos[i].path);
+    for (size_t i = 0; i < sc->npos_paths; i++) fl_free(sc->pos_paths[i]);
+    fl_free(sc->pos_paths);
     fl_free(sc->pos);
     for (int i = 0; i < sc->neq; i++) {
         fl_free(sc->eq[i].ids);
         fl_batch_free(sc->eq[i].rows);
+        fl_batch_free(sc->eq[i].miss);
+        fl_free(sc->eq[i].slots);
         fl_schema_free(sc->eq[i].schema);
     }
     fl_free(sc->eq);
@@ -421,6 +435,8 @@ static int pos_cmp(const void *a, const void *b) {
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
+static void eq_index(struct eq_delete *ed);
+
 /* Reads a delete file fully into the scan's delete sets. */
 static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file *pf,
                                  struct fl_error *err) {
@@ -433,8 +449,10 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
     if (pf->content == FL_ICE_CONTENT_POSITION_DELETES) {
         int32_t ids[2] = {POS_FILE_PATH_ID, POS_POS_ID};
         if ((rc = fl_ice_file_reader_project_ids(r, ids, 2, err))) goto out;
-        /* rows are sorted by file_path: resolve each spelling once */
-        char *last = NULL, *last_key = NULL;
+        /* rows are sorted by file_path: resolve each spelling once, and
+         * keep its key once for all its rows (last_key: in pos_paths) */
+        char *last = NULL;
+        const char *last_key = NULL;
         for (;;) {
             struct fl_batch *batch = NULL;
             rc = fl_ice_file_reader_next(r, &batch, err);
@@ -457,24 +475,29 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                 const uint8_t *p = fl_col_bytes(&batch->cols[0], i, &len);
                 if (!last || strlen(last) != len || memcmp(last, p, len) != 0) {
                     fl_free(last);
-                    fl_free(last_key);
                     last = fl_strndup((const char *)p, len);
-                    last_key = match_key(sc->tbl, last);
-                    if (!last_key) last_key = fl_strdup(last);
+                    char *key = match_key(sc->tbl, last);
+                    if (!key) key = fl_strdup(last);
+                    if (sc->npos_paths == sc->pos_paths_cap) {
+                        sc->pos_paths_cap = sc->pos_paths_cap ? sc->pos_paths_cap * 2 : 16;
+                        sc->pos_paths = fl_reallocarray(sc->pos_paths, sc->pos_paths_cap,
+                                                        sizeof(*sc->pos_paths));
+                    }
+                    sc->pos_paths[sc->npos_paths++] = key;
+                    last_key = key;
                 }
                 if (sc->npos == sc->poscap) {
                     sc->poscap = sc->poscap ? sc->poscap * 2 : 1024;
                     sc->pos = fl_reallocarray(sc->pos, sc->poscap, sizeof(*sc->pos));
                 }
                 struct pos_delete *d = &sc->pos[sc->npos++];
-                d->path = fl_strdup(last_key);
+                d->path = last_key;
                 memcpy(&d->pos, batch->cols[1].values + i * 8, 8);
                 d->seq = pf->seq;
             }
             if (rc) break;
         }
         fl_free(last);
-        fl_free(last_key);
         if (rc) goto out;
     } else {
         if (pf->neq < 1 || pf->neq > 16) {
@@ -509,7 +532,19 @@ static fl_err_t load_delete_file(struct fl_ice_scan *sc, const struct plan_file 
                 if (!rc) rc = fl_batch_end_row(ed.rows);
             }
         }
+        /* every key column, in equality_ids order (eq_deleted relies on it) */
+        for (int k = 0; !rc && ed.rows && k < pf->neq; k++)
+            if (k >= ed.rows->ncols || ed.rows->cols[k].field->id != pf->eq_ids[k])
+                rc = fl_errf(err, FL_ERR_CORRUPT,
+                             "equality delete file lacks key column (field id %d)",
+                             (int)pf->eq_ids[k]);
+        if (!rc && ed.rows && ed.rows->nrows >= ((size_t)1 << 31))
+            rc = fl_errf(err, FL_ERR_LIMIT, "equality delete file of %zu rows (2^31 supported)",
+                         ed.rows->nrows);
+        if (!rc && ed.rows) rc = fl_batch_new(ed.schema, 1, &ed.miss, err);
+        if (!rc && ed.rows) eq_index(&ed);
         if (rc || !ed.rows) {
+            fl_batch_free(ed.miss);
             fl_free(ed.ids);
             fl_batch_free(ed.rows);
             fl_schema_free(ed.schema);
@@ -617,25 +652,7 @@ static fl_err_t build_defaults(struct fl_ice_scan *sc, struct fl_error *err) {
     fl_err_t rc = fl_batch_new(sc->schema, 1, &sc->defaults, err);
     for (int c = 0; c < sc->schema->nfields && !rc; c++) {
         const struct fl_field *f = &sc->schema->fields[c];
-        struct fl_col *col = &sc->defaults->cols[c];
-        json_t *v = f->initial_default && fl_type_is_primitive(f->type)
-                        ? json_loads(f->initial_default, JSON_DECODE_ANY, NULL)
-                        : NULL;
-        struct fl_jscalar j = {.kind = FL_JS_NULL};
-        if (json_is_boolean(v)) {
-            j.kind = FL_JS_BOOL;
-            j.b = json_is_true(v);
-        } else if (json_is_number(v)) {
-            j.kind = FL_JS_NUMBER; /* the text as written: exact for longs */
-            j.s = f->initial_default;
-            j.len = strlen(f->initial_default);
-        } else if (json_is_string(v)) {
-            j.kind = FL_JS_STRING;
-            j.s = json_string_value(v);
-            j.len = json_string_length(v);
-        }
-        rc = fl_col_append_jscalar(col, &j, err);
-        json_decref(v);
+        rc = fl_col_append_default(&sc->defaults->cols[c], f->initial_default, err);
         if (rc) fl_err_prefix(err, "initial-default of column %s", f->name);
     }
     if (!rc) rc = fl_batch_end_row(sc->defaults);
@@ -678,7 +695,7 @@ static fl_err_t scan_open(struct fl_ice_table *tbl, int64_t snapshot_id, bool as
 }
 
 static bool pos_deleted(const struct fl_ice_scan *sc, const char *path, int64_t pos, int64_t seq) {
-    struct pos_delete key = {.path = (char *)path, .pos = pos};
+    struct pos_delete key = {.path = path, .pos = pos};
     size_t lo = 0, hi = sc->npos;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -692,6 +709,17 @@ static bool pos_deleted(const struct fl_ice_scan *sc, const char *path, int64_t 
     return false;
 }
 
+static double col_double(const struct fl_col *c, size_t r) {
+    if (c->width == 4) {
+        float f;
+        memcpy(&f, c->values + r * 4, 4);
+        return f;
+    }
+    double d;
+    memcpy(&d, c->values + r * 8, 8);
+    return d;
+}
+
 static bool values_equal(const struct fl_col *a, size_t ra, const struct fl_col *b, size_t rb) {
     bool na = fl_col_is_null(a, ra), nb = fl_col_is_null(b, rb);
     if (na || nb) return na && nb;
@@ -700,6 +728,11 @@ static bool values_equal(const struct fl_col *a, size_t ra, const struct fl_col 
         const uint8_t *pa = fl_col_bytes(a, ra, &la), *pb = fl_col_bytes(b, rb, &lb);
         return la == lb && memcmp(pa, pb, la) == 0;
     }
+    bool fa = a->field->type == FL_TYPE_FLOAT || a->field->type == FL_TYPE_DOUBLE;
+    bool fb = b->field->type == FL_TYPE_FLOAT || b->field->type == FL_TYPE_DOUBLE;
+    if (fa && fb && a->width != b->width) /* float vs double after evolution */
+        return col_double(a, ra) == col_double(b, rb);
+    if (fa != fb) return false;
     if (a->width == b->width)
         return memcmp(a->values + ra * a->width, b->values + rb * b->width, a->width) == 0;
     return fl_col_int(a, ra) == fl_col_int(b, rb); /* int vs long after evolution */
@@ -721,25 +754,76 @@ static bool eq_applies(const struct fl_ice_scan *sc, const struct eq_delete *ed,
     return true;
 }
 
+/* Hash of one key value, equal for any two values values_equal calls
+ * equal: floats of either width hash their double (0.0 and -0.0 alike),
+ * integers of width 1, 4 or 8 their int64 value (int vs long after
+ * evolution), anything else its bytes. */
+static uint64_t key_hash(const struct fl_col *c, size_t r) {
+    if (fl_col_is_null(c, r)) return 0x6e756c6cULL;
+    if (!c->width) {
+        size_t len;
+        const uint8_t *p = fl_col_bytes(c, r, &len);
+        return fl_hash_bytes(p, len);
+    }
+    if (c->field->type == FL_TYPE_FLOAT || c->field->type == FL_TYPE_DOUBLE) {
+        double d = col_double(c, r);
+        if (d == 0) d = 0; /* -0.0 == 0.0 across widths */
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        return bits ^ 0x9e3779b97f4a7c15ULL;
+    }
+    if (c->width == 1 || c->width == 4 || c->width == 8) return (uint64_t)fl_col_int(c, r);
+    return fl_hash_bytes(c->values + r * c->width, c->width);
+}
+
+static uint32_t row_hash(const struct fl_col *const *key, const size_t *krow, int nk) {
+    uint64_t h = 0;
+    for (int k = 0; k < nk; k++)
+        h = (h ^ key_hash(key[k], krow[k])) * 0x100000001b3ULL + (uint64_t)k;
+    return fl_hash_mix64(h);
+}
+
+/* Builds ed's hash index over its delete rows (a table at most half
+ * full). Delete files beyond 2^31 rows are refused when loaded. */
+static void eq_index(struct eq_delete *ed) {
+    size_t n = ed->rows->nrows, ns = 16;
+    while (ns < n * 2) ns *= 2;
+    ed->slots = fl_calloc(ns, sizeof(uint32_t));
+    ed->mask = (uint32_t)(ns - 1);
+    const struct fl_col *key[16];
+    size_t krow[16];
+    for (int k = 0; k < ed->nids; k++) key[k] = &ed->rows->cols[k];
+    for (size_t r = 0; r < n; r++) {
+        for (int k = 0; k < ed->nids; k++) krow[k] = r;
+        uint32_t s = row_hash(key, krow, ed->nids) & ed->mask;
+        while (ed->slots[s]) s = (s + 1) & ed->mask;
+        ed->slots[s] = (uint32_t)r + 1;
+    }
+}
+
 static bool eq_deleted(const struct fl_ice_scan *sc, const struct fl_batch *batch, size_t row,
                        const struct plan_file *pf) {
     for (int d = 0; d < sc->neq; d++) {
         const struct eq_delete *ed = &sc->eq[d];
         if (ed->seq <= pf->seq || !eq_applies(sc, ed, pf)) continue;
-        int bcol[16];
         int nk = ed->nids; /* 1..16, checked when the delete file was loaded */
-        bool usable = true;
-        for (int k = 0; k < nk; k++) {
-            bcol[k] = -1;
+        const struct fl_col *key[16];
+        size_t krow[16];
+        for (int k = 0; k < nk; k++) { /* the file's column, or eq_missing's value */
+            key[k] = &ed->miss->cols[k];
+            krow[k] = 0;
             for (int c = 0; c < batch->ncols; c++)
-                if (batch->cols[c].field->id == ed->rows->cols[k].field->id) bcol[k] = c;
-            if (bcol[k] < 0) usable = false;
+                if (batch->cols[c].field->id == ed->rows->cols[k].field->id) {
+                    key[k] = &batch->cols[c];
+                    krow[k] = row;
+                }
         }
-        if (!usable) continue;
-        for (size_t r = 0; r < ed->rows->nrows; r++) {
+        for (uint32_t s = row_hash(key, krow, nk) & ed->mask; ed->slots[s];
+             s = (s + 1) & ed->mask) {
+            size_t r = ed->slots[s] - 1;
             bool all = true;
             for (int k = 0; k < nk && all; k++)
-                all = values_equal(&batch->cols[bcol[k]], row, &ed->rows->cols[k], r);
+                all = values_equal(key[k], krow[k], &ed->rows->cols[k], r);
             if (all) return true;
         }
     }
@@ -775,6 +859,58 @@ static fl_err_t col_append_pval(struct fl_col *col, const struct fl_ice_pval *v)
     }
 }
 
+/* Fills each equality delete's miss row for data file pf (its schema
+ * fs): a key column fs lacks holds, in every row of the file, pf's
+ * identity partition value of that column, else the column's
+ * initial-default, else null (format/spec.md: a column a data file
+ * lacks reads as its default or null), so deletes on it still apply. */
+static fl_err_t eq_missing(struct fl_ice_scan *sc, const struct plan_file *pf,
+                           const struct fl_schema *fs, struct fl_error *err) {
+    const struct fl_ice_spec *fspec = fl_ice_meta_spec(sc->tbl->meta, pf->spec_id);
+    fl_err_t rc = FL_OK;
+    for (int d = 0; d < sc->neq && !rc; d++) {
+        struct eq_delete *ed = &sc->eq[d];
+        fl_batch_reset(ed->miss);
+        for (int k = 0; k < ed->nids && !rc; k++) {
+            struct fl_col *mc = &ed->miss->cols[k];
+            int32_t id = ed->ids[k];
+            if (fl_schema_index_by_id(fs, id) >= 0) {
+                rc = fl_col_append_null(mc); /* not used: the file has it */
+                continue;
+            }
+            const struct fl_ice_pval *pv = NULL;
+            for (int j = 0; fspec && j < fspec->nfields && j < pf->npart; j++)
+                if (fspec->fields[j].source_id == id &&
+                    fspec->fields[j].transform.kind == FL_ICE_XF_IDENTITY)
+                    pv = &pf->part[j];
+            int c = fl_schema_index_by_id(sc->schema, id);
+            const struct fl_col *dc = c >= 0 && sc->defaults ? &sc->defaults->cols[c] : NULL;
+            if (pv)
+                rc = col_append_pval(mc, pv);
+            else if (!dc || fl_col_is_null(dc, 0))
+                rc = fl_col_append_null(mc);
+            else if (dc->field->type == mc->field->type)
+                rc = fl_col_append_from(mc, dc, 0);
+            else
+                rc = fl_errf(err, FL_ERR_UNSUPPORTED,
+                             "data file %s lacks equality delete key %s, whose initial-default "
+                             "has another type than the delete file's column",
+                             pf->path, mc->field->name);
+        }
+        if (!rc && fl_batch_end_row(ed->miss))
+            rc = fl_errf(err, FL_ERR_INVALID, "equality delete keys of data file %s", pf->path);
+    }
+    return rc;
+}
+
+/* Whether field f is a variant or has one inside. */
+static bool has_variant(const struct fl_field *f) {
+    if (f->opaque_type && strcmp(f->opaque_type, "variant") == 0) return true;
+    for (int k = 0; k < f->nchildren; k++)
+        if (has_variant(&f->children[k])) return true;
+    return false;
+}
+
 /* Opens data file i with the projection of the output schema it has. */
 static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     const struct plan_file *pf = &sc->files[i];
@@ -782,6 +918,10 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     sc->r = NULL;
     fl_err_t rc = get_object(sc, pf->path, &sc->data, FILE_MAX, err);
     if (!rc) rc = fl_ice_file_reader_open(pf->format, sc->data.data, sc->data.len, &sc->r, err);
+    if (!rc)
+        rc = fl_ice_file_reader_resolve_names(
+            sc->r, sc->schema, fl_ice_meta_property(sc->tbl->meta, "schema.name-mapping.default"),
+            err);
     if (rc) {
         fl_err_prefix(err, "data file %s", pf->path);
         return rc;
@@ -808,7 +948,20 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
         sc->map[c] = -1;
         if (sc->skip && sc->skip[c]) continue;
         if (of->opaque_type && strcmp(of->opaque_type, "unknown") == 0) continue; /* always null */
-        if (of->opaque_type && fl_schema_index_by_id(fs, of->id) >= 0) {
+        int fi = fl_schema_index_by_id(fs, of->id);
+        /* a variant (top-level or nested) reads from Parquet files only:
+         * the Parquet reader decodes it (format/parquet/variant.h) */
+        bool parquet = pf->format && strcmp(pf->format, "PARQUET") == 0;
+        if (fi >= 0 && has_variant(of) && !parquet) {
+            fl_free(ids);
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "column \"%s\" holds a variant, which floe reads from Parquet data "
+                           "files only (this one is %s); select the other columns",
+                           of->name, pf->format ? pf->format : "?");
+        }
+        bool variant_ok = parquet && of->opaque_type && strcmp(of->opaque_type, "variant") == 0 &&
+                          fi >= 0 && fs->fields[fi].type == FL_TYPE_STRUCT;
+        if (of->opaque_type && fi >= 0 && !variant_ok) {
             fl_free(ids);
             return fl_errf(err, FL_ERR_UNSUPPORTED,
                            "column \"%s\" has type %s, which floe cannot read yet; select the "
@@ -847,9 +1000,12 @@ static fl_err_t open_data(struct fl_ice_scan *sc, int i, struct fl_error *err) {
     }
     rc = fl_ice_file_reader_project_ids(sc->r, ids, nids, err);
     fl_free(ids);
+    if (!rc) rc = eq_missing(sc, pf, fs, err);
     /* nested values take the table's member names and members (by id) */
     for (int c = 0; c < sc->schema->nfields && !rc; c++)
-        if (sc->map[c] >= 0 && !fl_type_is_primitive(sc->schema->fields[c].type) &&
+        if (sc->map[c] >= 0 &&
+            (!fl_type_is_primitive(sc->schema->fields[c].type) ||
+             sc->schema->fields[c].opaque_type) &&
             !fl_type_is_primitive(
                 fs->fields[fl_schema_index_by_id(fs, sc->schema->fields[c].id)].type))
             rc = fl_ice_file_reader_nested_target(sc->r, sc->schema->fields[c].id,

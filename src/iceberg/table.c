@@ -158,6 +158,77 @@ out:
     return rc;
 }
 
+/* Number of "/"-separated names in s[0, n) (empty ones skipped). */
+static int name_count(const char *s, size_t n) {
+    int k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '/' && (i == 0 || s[i - 1] == '/')) k++;
+    return k;
+}
+
+/* Start of the last k names of s[0, n) ("/" before them kept out), or
+ * (size_t)-1 when s has fewer names after its authority al. */
+static size_t last_names(const char *s, size_t n, size_t al, int k) {
+    size_t i = n;
+    while (k > 0) {
+        while (i > al && s[i - 1] == '/') i--;
+        if (i <= al) return (size_t)-1;
+        while (i > al && s[i - 1] != '/') i--;
+        k--;
+    }
+    return i;
+}
+
+/* A moved table's neighbour (fl_free it; NULL when the rule does not
+ * apply): tbl is read from a folder `here` other than its recorded
+ * location L, and the canonical path c lies outside L. With A the deepest
+ * folder holding both L and c, when the last names of `here` are the
+ * names of L below A (the folder was copied with its neighbourhood, as
+ * Impala's iceberg_multiple_storage_locations keeps data in folders
+ * beside the table), c is read at the same place relative to `here`:
+ * here minus those names, then c below A. */
+static char *moved_path(const struct fl_ice_table *tbl, const char *c) {
+    if (!tbl->meta || !tbl->meta->location || !tbl->key_prefix) return NULL;
+    char *cloc = canon_uri(tbl->meta->location);
+    char *uri = fl_ice_table_uri(tbl, tbl->key_prefix);
+    char *here = canon_uri(uri);
+    fl_free(uri);
+    char *out = NULL;
+    size_t ll = strlen(cloc), hl = strlen(here);
+    while (ll && cloc[ll - 1] == '/') ll--;
+    while (hl && here[hl - 1] == '/') hl--;
+    size_t al = uri_authority_len(cloc);
+    if (!al || (ll == hl && !strncmp(cloc, here, ll)) || strncmp(c, cloc, al) != 0 ||
+        (c[al] != '/' && c[al] != '\0'))
+        goto out;
+    /* A: the longest common prefix of L and c ending at a name boundary */
+    size_t a = al, i = al;
+    while (i < ll && c[i] == cloc[i]) {
+        i++;
+        if (i == ll || cloc[i] == '/') {
+            if (c[i] == '/' || c[i] == '\0') a = i;
+        }
+    }
+    if (a == ll) goto out; /* c under L: not this rule's case */
+    int k = name_count(cloc + a, ll - a);
+    size_t hs = last_names(here, hl, uri_authority_len(here), k);
+    size_t ls = last_names(cloc, ll, al, k);
+    if (k < 1 || hs == (size_t)-1 || ls == (size_t)-1 || hl - hs != ll - ls ||
+        strncmp(here + hs, cloc + ls, ll - ls) != 0)
+        goto out;
+    const char *rest = c + a;
+    while (*rest == '/') rest++;
+    size_t base = hs;
+    while (base > 0 && here[base - 1] == '/') base--;
+    size_t n = base + strlen(rest) + 2;
+    out = fl_malloc(n);
+    snprintf(out, n, "%.*s/%s", (int)base, here, rest);
+out:
+    fl_free(cloc);
+    fl_free(here);
+    return out;
+}
+
 fl_err_t fl_ice_table_locate(const struct fl_ice_table *tbl, const char *path, char *root,
                              size_t rootsz, char *key, size_t keysz, struct fl_error *err) {
     if (fl_ice_table_key(tbl, path, key, keysz, NULL) == FL_OK) {
@@ -165,6 +236,28 @@ fl_err_t fl_ice_table_locate(const struct fl_ice_table *tbl, const char *path, c
         return FL_OK;
     }
     char *c = canon_path(path, tbl->meta ? tbl->meta->location : NULL);
+    char *moved = moved_path(tbl, c);
+    if (moved) {
+        fl_free(c);
+        c = moved;
+        char *croot = canon_uri(fl_store_uri(tbl->store));
+        size_t rl = strlen(croot);
+        while (rl && croot[rl - 1] == '/') rl--;
+        int under = strncmp(c, croot, rl) == 0 && c[rl] == '/';
+        fl_free(croot);
+        if (under) { /* beside the table in the same store */
+            const char *rest = c + rl;
+            while (*rest == '/') rest++;
+            int n = snprintf(key, keysz, "%s", rest);
+            fl_err_t rc = n < 0 || (size_t)n >= keysz
+                              ? fl_errf(err, FL_ERR_LIMIT, "path %s too long", path)
+                              : fl_store_key_check(key, err);
+            if (!rc && rootsz) root[0] = '\0';
+            if (rc) fl_err_prefix(err, "path %s", path);
+            fl_free(c);
+            return rc;
+        }
+    }
     const char *wh = fl_store_uri(tbl->store);
     fl_err_t rc = FL_OK;
     size_t al = uri_authority_len(c);

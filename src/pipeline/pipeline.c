@@ -64,8 +64,10 @@ struct fl_pipe {
     uint32_t commit_hist[FL_PIPE_COMMIT_HIST_MS + 1]; /* commits per ms of latency; mu */
     int decode;
     size_t ptr_max;
-    int *keycols; /* upsert key: column indexes in the current schema */
+    int *keycols;    /* upsert key: column indexes in the current schema */
+    int32_t *keyids; /* their field ids (no window), to find them again in an evolved schema */
     int nkey;
+    int reload; /* mu: reload the table before the next step (fl_pipe_reload_table) */
     struct fl_pipe_validator *val;
     struct dead_letter *pending; /* the step's dead letters, appended before its commit */
     size_t npending, cpending;
@@ -270,6 +272,7 @@ static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg,
     int n = cfg->nkey > 0 ? cfg->nkey : s->nidentifier;
     if (n <= 0) return FL_OK;
     p->keycols = fl_calloc((size_t)n, sizeof(int));
+    p->keyids = fl_calloc((size_t)n, sizeof(int32_t));
     for (int k = 0; k < n; k++) {
         int found = -1;
         for (int c = 0; c < s->nfields && found < 0; c++)
@@ -281,6 +284,7 @@ static fl_err_t resolve_key(struct fl_pipe *p, const struct fl_pipe_config *cfg,
             return fl_errf(err, FL_ERR_INVALID,
                            "key column %s is not a top-level primitive column of %s.%s",
                            cfg->nkey > 0 ? cfg->key[k] : "(identifier field)", cfg->ns, cfg->table);
+        p->keyids[p->nkey] = s->fields[found].id;
         p->keycols[p->nkey++] = found;
         fl_pipe_validator_require(p->val, s->fields[found].name); /* checked on the decoded row */
     }
@@ -685,9 +689,50 @@ static fl_err_t decode_change(struct fl_pipe *p, struct step *s, int part,
     return dead_letter(p, part, rec, reason, err);
 }
 
+/* The table reloaded when someone asked (fl_pipe_reload_table: another
+ * writer evolved its schema), the upsert key found again by field id. */
+static fl_err_t reload_table(struct fl_pipe *p, struct fl_error *err) {
+    pthread_mutex_lock(&p->mu);
+    int want = p->reload;
+    pthread_mutex_unlock(&p->mu);
+    if (!want) return FL_OK;
+    fl_err_t rc = fl_ice_table_refresh(p->tbl, err);
+    if (rc) return rc;
+    const struct fl_schema *sc = fl_ice_meta_current_schema(p->tbl->meta);
+    for (int k = 0; p->keyids && k < p->nkey; k++) {
+        int found = -1;
+        for (int c = 0; c < sc->nfields && found < 0; c++)
+            if (sc->fields[c].id == p->keyids[k]) found = c;
+        if (found < 0)
+            return fl_errf(err, FL_ERR_INVALID,
+                           "%s.%s: the upsert key column (field id %d) is gone", p->ns, p->table,
+                           (int)p->keyids[k]);
+        p->keycols[k] = found;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->reload = 0;
+    pthread_mutex_unlock(&p->mu);
+    return FL_OK;
+}
+
+void fl_pipe_reload_table(struct fl_pipe *p) {
+    pthread_mutex_lock(&p->mu);
+    p->reload = 1;
+    pthread_mutex_unlock(&p->mu);
+}
+
+bool fl_pipe_reload_pending(struct fl_pipe *p) {
+    pthread_mutex_lock(&p->mu);
+    bool r = p->reload != 0;
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
 /* Opens the step: the windows reloaded after a failed step, the map
  * bound to the (maybe evolved) schema, the batch, decoder and appender. */
 static fl_err_t step_open(struct fl_pipe *p, struct step *s, struct fl_error *err) {
+    fl_err_t rrc = reload_table(p, err);
+    if (rrc) return rrc;
     fl_buf_init(&s->raw, READ_BYTES * 4);
     fl_err_t rc = p->ks ? FL_OK : grow_partitions(p, err);
     if (rc) return rc;
@@ -1216,6 +1261,7 @@ void fl_pipe_free(struct fl_pipe *p) {
     fl_schema_free(p->wout);
     fl_pipe_map_free(p->map);
     fl_free(p->keycols);
+    fl_free(p->keyids);
     fl_free(p->next);
     fl_free(p->name);
     fl_free(p->topic);

@@ -158,6 +158,11 @@ void fl_pipe_get_stats(const struct fl_pipe *p, struct fl_pipe_stats *out);
  * i ms (the last bucket, FL_PIPE_COMMIT_HIST_MS, holds every longer one).
  * Copies min(n, FL_PIPE_COMMIT_HIST_MS + 1) buckets and returns how many. */
 int fl_pipe_commit_hist(const struct fl_pipe *p, int64_t *counts, int n);
+/* Another writer changed the table's schema (a CDC source following its
+ * source's columns): the next step reloads the table first and decodes
+ * with the new schema. Pending until that step has opened. Any thread. */
+void fl_pipe_reload_table(struct fl_pipe *p);
+bool fl_pipe_reload_pending(struct fl_pipe *p);
 void fl_pipe_free(struct fl_pipe *p);
 
 #endif

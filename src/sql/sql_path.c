@@ -14,7 +14,8 @@
  * (sql_tables.c), as `floe table scan PATH` does, and everything else
  * (pushdown, time travel, the shortcuts, metadata) works as for catalog
  * tables. Trino's FOR VERSION|TIMESTAMP AS OF clauses are rewritten in
- * the same pass (sql_travel.c). The rewritten text differs in length
+ * the same pass (sql_travel.c), one right after iceberg_scan('PATH')
+ * included. The rewritten text differs in length
  * from the original: error offsets after a rewrite are off by a few
  * characters.
  */
@@ -36,6 +37,7 @@ struct call {
     size_t start, end;       /* the text replaced */
     char *path;              /* iceberg_scan: the literal, unescaped; NULL: a time travel */
     struct fl_sql_travel tr; /* FOR VERSION|TIMESTAMP AS OF (sql_travel.c) */
+    int travel;              /* iceberg_scan('PATH') FOR ... AS OF: tr holds the clause */
 };
 
 struct calls {
@@ -49,6 +51,14 @@ struct calls {
 static size_t on_word(void *ctx, const char *s, size_t i, size_t end, char prev) {
     struct calls *cs = ctx;
     struct fl_sql_travel tr;
+    struct call *last = cs->n ? &cs->c[cs->n - 1] : NULL;
+    if (last && last->path && !last->travel && fl_sql_lex_space(s, last->end) == i &&
+        fl_sql_travel_clause(s, i, end, &tr)) { /* iceberg_scan('PATH') FOR ... AS OF */
+        last->tr = tr;
+        last->travel = 1;
+        last->end = tr.end;
+        return tr.end;
+    }
     size_t te = fl_sql_travel_match(s, i, end, &tr);
     if (te && (cs->n == 0 || tr.start >= cs->c[cs->n - 1].end)) {
         if (cs->n == CALLS_MAX) {
@@ -58,6 +68,7 @@ static size_t on_word(void *ctx, const char *s, size_t i, size_t end, char prev)
         cs->c[cs->n].start = tr.start;
         cs->c[cs->n].end = te;
         cs->c[cs->n].path = NULL;
+        cs->c[cs->n].travel = 0;
         cs->c[cs->n].tr = tr;
         cs->n++;
         return te;
@@ -95,6 +106,7 @@ static size_t on_word(void *ctx, const char *s, size_t i, size_t end, char prev)
     cs->c[cs->n].start = i;
     cs->c[cs->n].end = j;
     cs->c[cs->n].path = (char *)lit.data; /* taken from lit */
+    cs->c[cs->n].travel = 0;
     cs->n++;
     return j;
 }
@@ -160,7 +172,20 @@ fl_err_t fl_sql_text_prepare(struct fl_sql *sql, const char *text, char **out,
         rc = path_uri(cs.c[k].path, uri, sizeof(uri), err);
         if (!rc) snprintf(tname, sizeof(tname), "iceberg_scan(%s)", uri);
         if (!rc) rc = declare(fl_sql_db(sql), cs.c[k].path, tname, uri, err);
-        if (!rc && fl_sql_quote_ident(tname, q, sizeof(q)))
+        if (!rc && cs.c[k].travel) { /* the snapshot's table over the path's */
+            struct fl_sql_travel *tr = &cs.c[k].tr;
+            snprintf(tr->schema, sizeof(tr->schema), "temp");
+            size_t tl = strlen(tname);
+            if (tl >= sizeof(tr->name))
+                rc = fl_errf(err, FL_ERR_LIMIT,
+                             "iceberg_scan('%.64s'): path too long for FOR ... "
+                             "AS OF",
+                             cs.c[k].path);
+            else
+                memcpy(tr->name, tname, tl + 1);
+            if (!rc) rc = fl_sql_travel_declare(sql, tr, q, sizeof(q), err);
+            if (rc) fl_err_prefix(err, "iceberg_scan('%s')", cs.c[k].path);
+        } else if (!rc && fl_sql_quote_ident(tname, q, sizeof(q)))
             rc = fl_errf(err, FL_ERR_LIMIT, "iceberg_scan('%.64s'): path too long", cs.c[k].path);
         if (rc) break;
         fl_buf_append(&b, s + at, cs.c[k].start - at);

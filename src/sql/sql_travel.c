@@ -15,6 +15,8 @@
  * REF is resolved as SQLite resolves a name (temp, then main, or the
  * named schema) to the floe table it declares; a time becomes the
  * snapshot current then (an error before the first one, as in Trino).
+ * After iceberg_scan('PATH') the clause reads that path's table
+ * (sql_path.c finds it with fl_sql_travel_clause).
  */
 #include "sql/sql_travel.h"
 
@@ -57,7 +59,7 @@ static size_t ident_before(const char *s, size_t e, char *out, size_t outsz) {
     return b + 1;
 }
 
-size_t fl_sql_travel_match(const char *s, size_t i, size_t end, struct fl_sql_travel *t) {
+size_t fl_sql_travel_clause(const char *s, size_t i, size_t end, struct fl_sql_travel *t) {
     if (end - i != 3 || sqlite3_strnicmp(s + i, "FOR", 3) != 0) return 0;
     memset(t, 0, sizeof(*t));
     size_t j = end;
@@ -84,6 +86,14 @@ size_t fl_sql_travel_match(const char *s, size_t i, size_t end, struct fl_sql_tr
         memcpy(t->value, s + v, n);
     }
     t->value[n] = '\0';
+    t->start = i;
+    t->end = j;
+    return j;
+}
+
+size_t fl_sql_travel_match(const char *s, size_t i, size_t end, struct fl_sql_travel *t) {
+    size_t j = fl_sql_travel_clause(s, i, end, t);
+    if (!j) return 0;
     /* the reference before FOR: [schema.]name */
     size_t b = ident_before(s, i, t->name, sizeof(t->name));
     if (!b) return 0;
@@ -127,7 +137,8 @@ static fl_err_t declared(sqlite3 *db, const char *schema, const char *name, char
                     if (p[1] != '\'') break;
                     p++;
                 }
-                if (n + 1 < FL_SQL_NAME_MAX) out[k][n++] = *p;
+                if (n + 1 == FL_SQL_NAME_MAX) break; /* too long: no table of ours */
+                out[k][n++] = *p;
             }
             out[k][n] = '\0';
             if (*p != '\'')
@@ -135,10 +146,8 @@ static fl_err_t declared(sqlite3 *db, const char *schema, const char *name, char
             else
                 p++;
         }
-        if (p && *p == ')' && strcmp(ns, FL_SQL_PATH_NS) != 0)
+        if (p && *p == ')') /* a catalog table, or one by path (iceberg_scan) */
             e = FL_OK;
-        else if (p && *p == ')')
-            e = fl_errf(err, FL_ERR_UNSUPPORTED, "FOR ... AS OF: not for iceberg_scan tables");
         else
             e = fl_errf(err, FL_ERR_UNSUPPORTED, "FOR ... AS OF: %s is not an Iceberg table", name);
     }

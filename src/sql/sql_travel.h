@@ -19,8 +19,13 @@ struct fl_sql_travel {
     char value[64];               /* the snapshot id or the time */
 };
 
+/* At the bare word s[i..end): the end of `FOR VERSION|TIMESTAMP AS OF
+ * LITERAL` starting with it, with t's by_time and value filled and start
+ * at FOR (no reference: the caller names the table), or 0 when none. */
+size_t fl_sql_travel_clause(const char *s, size_t i, size_t end, struct fl_sql_travel *t);
 /* At the bare word s[i..end): the end of a time-travel clause starting
- * with it (FOR), with *t filled, or 0 when there is none. */
+ * with it (FOR) after a table reference, with *t filled, or 0 when there
+ * is none. */
 size_t fl_sql_travel_match(const char *s, size_t i, size_t end, struct fl_sql_travel *t);
 /* Resolves t's table and snapshot and declares the TEMP table that reads
  * it; out gets its quoted name. Errors name the table or snapshot. */

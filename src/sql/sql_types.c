@@ -52,8 +52,9 @@ void fl_sql_type_decl(const struct fl_field *f, char *out, size_t outsz) {
     case FL_TYPE_UUID:
         snprintf(out, outsz, "UUID");
         return;
-    case FL_TYPE_BINARY:
-        snprintf(out, outsz, "BLOB");
+    case FL_TYPE_BINARY: /* a variant is read as its JSON text */
+        snprintf(out, outsz, "%s",
+                 f->opaque_type && strcmp(f->opaque_type, "variant") == 0 ? "JSON" : "BLOB");
         return;
     case FL_TYPE_FIXED:
         snprintf(out, outsz, "BLOB");
@@ -213,7 +214,10 @@ void fl_sql_result_col(sqlite3_context *ctx, const struct fl_col *col, size_t ro
     case FL_TYPE_BINARY: {
         size_t len;
         const uint8_t *p = fl_col_bytes(col, row, &len);
-        sqlite3_result_blob64(ctx, p, len, SQLITE_TRANSIENT);
+        if (col->field->opaque_type && strcmp(col->field->opaque_type, "variant") == 0)
+            sqlite3_result_text64(ctx, (const char *)p, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        else
+            sqlite3_result_blob64(ctx, p, len, SQLITE_TRANSIENT);
         return;
     }
     case FL_TYPE_FIXED:

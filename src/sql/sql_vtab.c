@@ -4,7 +4,11 @@
  *
  * How it works: xCreate/xConnect load the table once to declare its
  * current schema (plus the hidden columns _snapshot_id and _as_of that
- * make t(ID) and t(NULL, TIME) time travel). xBestIndex takes the
+ * make t(ID) and t(NULL, TIME) time travel; on a format 3 table also
+ * the hidden row lineage columns _row_id and _last_updated_sequence_number,
+ * as Spark shows them: not in SELECT *, selectable by name, each row's
+ * stored value or else the inherited one, first_row_id + position and
+ * the data file's sequence number). xBestIndex takes the
  * constraints SQLite offers: equality on a hidden column picks the
  * snapshot (omitted from SQLite's own test); =, <, <=, >, >=, IS NULL and
  * IS NOT NULL on data columns become pruning predicates (sql_pred.c; not
@@ -35,6 +39,7 @@ struct vtab {
     char ns[FL_SQL_NAME_MAX], name[FL_SQL_NAME_MAX];
     struct fl_schema *schema; /* declared columns, a copy */
     int col_snap, col_asof;   /* the hidden columns' indexes */
+    int col_rid, col_seq;     /* format 3: the lineage columns' indexes, else -1 */
     int64_t est_rows;
     int64_t fixed_snap; /* USING floe(ns, t, ID) (FOR VERSION AS OF): that snapshot */
 };
@@ -55,6 +60,7 @@ struct cursor {
     int64_t snap_id;     /* FL_ICE_NO_SNAPSHOT: current */
     sqlite3_value *asof; /* as given, for the hidden column */
     int have_snap_arg;
+    int lineage; /* a lineage column is used: the scan gives them */
 };
 
 static int set_err(sqlite3_vtab *vt, const struct fl_error *err) {
@@ -138,6 +144,7 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
         fl_ice_snapshot_summary(tbl->meta, tbl->meta->current_snapshot_id, "total-records");
     vt->est_rows = tr ? strtoll(tr, NULL, 10) : 1000000;
     if (vt->est_rows < 1) vt->est_rows = 1;
+    int format_version = tbl->meta->format_version;
     fl_sql_table_return(env, tbl); /* kept loaded for the statement's cursors */
 
     struct fl_buf b;
@@ -162,10 +169,20 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
         memmove(hs + 1, hs, strlen(hs) + 1), hs[0] = '_';
     while (name_taken(vt->schema, ha) && strlen(ha) < 40)
         memmove(ha + 1, ha, strlen(ha) + 1), ha[0] = '_';
-    fl_buf_printf(&b, "%s BIGINT HIDDEN, %s HIDDEN)", hs, ha);
-    fl_buf_append_u8(&b, 0);
+    fl_buf_printf(&b, "%s BIGINT HIDDEN, %s HIDDEN", hs, ha);
     vt->col_snap = vt->schema->nfields;
     vt->col_asof = vt->schema->nfields + 1;
+    vt->col_rid = vt->col_seq = -1;
+    /* format 3 row lineage, unless a data column has the name */
+    if (format_version >= 3 && !name_taken(vt->schema, "_row_id") &&
+        !name_taken(vt->schema, "_last_updated_sequence_number")) {
+        fl_buf_append_str(&b,
+                          ", _row_id BIGINT HIDDEN, _last_updated_sequence_number BIGINT HIDDEN");
+        vt->col_rid = vt->schema->nfields + 2;
+        vt->col_seq = vt->schema->nfields + 3;
+    }
+    fl_buf_append_str(&b, ")");
+    fl_buf_append_u8(&b, 0);
     if (!rc) {
         rc = sqlite3_declare_vtab(db, (const char *)b.data);
         if (rc) *errmsg = sqlite3_mprintf("%s.%s: %s", vt->ns, vt->name, sqlite3_errmsg(db));
@@ -198,6 +215,15 @@ static int pushable_op(int op) {
 static int text_mapped(fl_type_id_t t) {
     return t == FL_TYPE_STRING || t == FL_TYPE_UUID || t == FL_TYPE_DATE || t == FL_TYPE_TIME ||
            t == FL_TYPE_TIMESTAMP || t == FL_TYPE_TIMESTAMPTZ;
+}
+
+/* Whether colUsed (bit 63: every column from 63 on) has a lineage column. */
+static int lineage_used(const struct vtab *vt, uint64_t used) {
+    for (int c = 0; c < 2; c++) {
+        int i = c ? vt->col_seq : vt->col_rid;
+        if (i >= 0 && (used & ((uint64_t)1 << (i < 63 ? i : 63)))) return 1;
+    }
+    return 0;
 }
 
 static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
@@ -277,6 +303,7 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
         vt->schema->nfields >= 63 ? ~(uint64_t)0 : (((uint64_t)1 << vt->schema->nfields) - 1);
     if (vt->schema->nfields >= 63)
         data_mask &= ~(((uint64_t)1 << vt->col_snap) | ((uint64_t)1 << vt->col_asof));
+    if (lineage_used(vt, plan.col_used)) data_mask = ~(uint64_t)0; /* they need the rows */
     plan.count_only = (plan.col_used & data_mask) == 0;
     char buf[64 + 16 * FL_SQL_PREDS_MAX];
     if (fl_sql_plan_encode(&plan, buf, sizeof(buf))) return SQLITE_ERROR;
@@ -336,6 +363,7 @@ static void cursor_reset(struct cursor *cur, struct fl_sql_env *env) {
     cur->count_only = 0;
     cur->counted = 0;
     cur->have_snap_arg = 0;
+    cur->lineage = 0;
 }
 
 static int vt_close(sqlite3_vtab_cursor *base) {
@@ -610,6 +638,10 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
             ids[nids++] = vt->schema->fields[c].id;
     fl_err_t prc = fl_ice_scan_project_ids(cur->scan, ids, nids, &err);
     fl_free(ids);
+    if (!prc && lineage_used(vt, plan.col_used)) {
+        prc = fl_ice_scan_want_lineage(cur->scan, &err);
+        cur->lineage = 1;
+    }
     if (prc) return set_err(&vt->base, &err);
     cur->eof = 0;
     return advance(cur, vt);
@@ -639,6 +671,19 @@ static int vt_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int i) {
             sqlite3_result_value(ctx, cur->asof);
         else
             sqlite3_result_null(ctx);
+        return SQLITE_OK;
+    }
+    if ((i == vt->col_rid || i == vt->col_seq) && i >= 0) {
+        int64_t rid, seq;
+        if (!cur->lineage || !cur->batch) {
+            sqlite3_result_null(ctx);
+            return SQLITE_OK;
+        }
+        fl_ice_scan_lineage(cur->scan, cur->row, &rid, &seq);
+        if (i == vt->col_rid && rid < 0)
+            sqlite3_result_null(ctx); /* a file without first_row_id */
+        else
+            sqlite3_result_int64(ctx, i == vt->col_rid ? rid : seq);
         return SQLITE_OK;
     }
     if (cur->count_only || !cur->batch || i < 0 || i >= vt->schema->nfields || cur->map[i] < 0) {

@@ -301,6 +301,7 @@ static fl_err_t local_get(struct fl_store *st, const char *key, bool whole, uint
         }
         if (len > size - off) len = (size_t)(size - off);
     }
+    if (len == 0) goto out; /* an empty file (Spark's empty version-hint.text) */
     uint8_t *dst = fl_buf_grow(out, len);
     if (!dst) {
         rc = fl_errf(err, FL_ERR_LIMIT, "store: %s: %zu bytes do not fit the buffer", path, len);

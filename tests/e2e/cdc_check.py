@@ -12,7 +12,10 @@
       output) in order - r/c/u put the after row (an unavailable TOASTed
       value keeps the previous one), d removes the before row's key, t
       empties - gives the PostgreSQL table; no streamed change (source.lsn,
-      op, key) appears twice; prints the op counts.
+      op, key) appears twice; a tombstone (null value) comes right after
+      each delete, with its key, and nowhere else (none at all with
+      --no-tombstones); {schema, payload} envelopes (schema: true) are
+      read by their payload; prints the op counts.
   cdc_check.py wal2json W2J.tsv TOPIC.ndjson...
       every streamed change of the topics (not the snapshot's reads)
       against what Debian's wal2json (format-version 2, an independent
@@ -90,10 +93,32 @@ def compare(pg, other, key, what, errs):
                 errs.append(f"{what}: key {k} column {c}: postgres {str(v)[:80]!r} != {str(o[k].get(c))[:80]!r}")
 
 
-def replay(envs, key, errs):
+def payload(v):
+    return v["payload"] if isinstance(v, dict) and "payload" in v and "schema" in v else v
+
+
+def rkey(e):
+    k = e.get("key")
+    k = json.loads(k, parse_float=Decimal) if isinstance(k, str) else k
+    return payload(k)
+
+
+def replay(envs, key, errs, tombstones=True):
     state, seen, ops = {}, set(), {}
+    last_d = None  # the delete a tombstone must follow
     for e in envs:
-        v = e["value"]
+        v = payload(e["value"])
+        if v is None:
+            ops["tombstone"] = ops.get("tombstone", 0) + 1
+            if not tombstones:
+                errs.append(f"topic: a tombstone (key {rkey(e)}) with tombstones off")
+            elif last_d is None or rkey(e) != last_d:
+                errs.append(f"topic: a tombstone (key {rkey(e)}) not right after a delete of its key")
+            last_d = None
+            continue
+        if last_d is not None and tombstones:
+            errs.append(f"topic: the delete of key {last_d} has no tombstone after it")
+        last_d = None
         op = v["op"]
         ops[op] = ops.get(op, 0) + 1
         if op == "t":
@@ -110,9 +135,12 @@ def replay(envs, key, errs):
                 errs.append(f"topic: change {ident} without txId")
         if op == "d":
             state.pop(k, None)
+            last_d = rkey(e)
             continue
         prev = state.get(k, {})
         state[k] = {c: (prev.get(c) if x == UNAVAILABLE else x) for c, x in row.items()}
+    if last_d is not None and tombstones:
+        errs.append(f"topic: the delete of key {last_d} has no tombstone after it")
     return list(state.values()), ops
 
 
@@ -129,8 +157,8 @@ def wal2json(w2jf, topics, errs):
     ours = {}
     for tf in topics:
         for e in load(tf):
-            v = e["value"]
-            if v["op"] != "r":
+            v = payload(e["value"])
+            if v is not None and v["op"] != "r":
                 ours.setdefault(v["source"]["lsn"], []).append(v)
     n = 0
     for lsn in sorted(set(w) | set(ours)):
@@ -211,13 +239,15 @@ def main():
         for e in errs[:40]:
             print(e, file=sys.stderr)
         sys.exit(1 if errs else 0)
+    tombstones = "--no-tombstones" not in sys.argv
+    sys.argv = [a for a in sys.argv if a != "--no-tombstones"]
     mode, key, pgf, otherf = sys.argv[1:5]
     errs = []
     pg = load(pgf)
     if mode == "table":
         compare(pg, load(otherf), key, "iceberg", errs)
     else:
-        rows, ops = replay(load(otherf), key, errs)
+        rows, ops = replay(load(otherf), key, errs, tombstones)
         # the replayed rows hold envelope values: same JSON forms as the mirror
         compare(pg, rows, key, "topic replay", errs)
         print(" ".join(f"{k}={ops[k]}" for k in sorted(ops)))

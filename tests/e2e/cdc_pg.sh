@@ -144,10 +144,59 @@ check "the mirror of a truncated table" converge
 curl -fs "$URL/status" > "$T/status.json"
 check "status shows the source connected with a confirmed LSN" \
     '/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[\"sources\"][0]; ok=s[\"connected\"] and s[\"confirmed_lsn\"] != \"0/0\" and s[\"snapshot_rows\"] == 90; ok or print(s, file=sys.stderr); sys.exit(0 if ok else 1)" "$T/status.json"'
+# the slot's health, read every 5 s on a connection of its own
+slot_ok() { curl -fs "$URL/status" | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin)[\"sources\"][0][\"slot\"]; sys.exit(0 if s and s[\"exists\"] and s[\"active\"] and s[\"wal_status\"] in (\"reserved\", \"extended\") and s[\"healthy\"] and s[\"lag_bytes\"] >= 0 and s[\"problem\"] == \"\" else 1)"; }
+check "status shows the slot healthy: exists, active, wal_status reserved, its lag in bytes" \
+    'for _ in $(seq 60); do slot_ok && break; sleep 0.25; done; slot_ok'
+
+# schema changes in the middle of the workload, with changes before and
+# after them in the same transactions: a column added (int4, later
+# widened to int8 while floe is killed), one dropped, numeric(12,2) ->
+# numeric(16,2), varchar(50) -> text, float4 -> float8
+sql <<'SQL'
+BEGIN;
+UPDATE accounts SET name = 'before the alter' WHERE id = 6;
+ALTER TABLE accounts ADD COLUMN score int;
+UPDATE accounts SET score = id * 3 WHERE id <= 8;
+COMMIT;
+ALTER TABLE accounts ALTER COLUMN balance TYPE numeric(16,2);
+UPDATE accounts SET balance = 12345678901234.56 WHERE id = 7;
+BEGIN;
+UPDATE notes SET title = 'before the drop' WHERE id = 5;
+ALTER TABLE notes ALTER COLUMN title TYPE text;
+ALTER TABLE notes DROP COLUMN created;
+INSERT INTO notes VALUES (12, 'after the drop: ' || repeat('t', 80), 'short body');
+COMMIT;
+UPDATE notes SET title = 'updated after the drop' WHERE id = 4;
+ALTER TABLE events ADD COLUMN ratio real;
+UPDATE events SET ratio = 0.5 WHERE id = 1;
+ALTER TABLE events ALTER COLUMN ratio TYPE double precision;
+UPDATE events SET ratio = 0.1 WHERE id = 2;
+SQL
+check "after ADD COLUMN, DROP COLUMN and ALTER TYPE: the mirrors equal the sources" converge
+schema_ok() { /usr/bin/python3 - "$FLOE" "$T/d" <<'PY'
+import json, subprocess, sys
+floe, d = sys.argv[1:3]
+def cols(t):
+    out = subprocess.run([floe, "sql", "--data", d, "--format", "ndjson", f'SELECT * FROM "public.{t}" LIMIT 1'],
+                         capture_output=True, text=True, check=True).stdout
+    return set(json.loads(out.splitlines()[0]).keys())
+ok = "score" in cols("accounts") and "created" not in cols("notes") and "ratio" in cols("events")
+ok or print(cols("accounts"), cols("notes"), cols("events"), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+}
+check "floe sql sees the evolved mirror schemas (score and ratio added, created dropped)" schema_ok
+curl -fs "$URL/status" > "$T/status_ev.json"
+check "status counts the mirror schema changes" \
+    '/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[\"sources\"][0]; sys.exit(0 if s[\"schema_changes\"] >= 5 else 1)" "$T/status_ev.json"'
 
 # small transactions in a loop; floe is killed mid-stream, restarted
 ( for i in $(seq 1 150); do
-      sql -c "BEGIN; INSERT INTO accounts VALUES ($((2000 + i)), 'loop $i', $i.25, now(), gen_random_uuid(), '{\"i\": $i}', true); UPDATE accounts SET balance = balance + 1 WHERE id = $((1 + i % 40)); UPDATE notes SET title = 'loop $i' WHERE id = $((1 + i % 9)); DELETE FROM accounts WHERE id = $((2000 + i - 3)); COMMIT;" >/dev/null
+      # score widened int4 -> int8 mid-loop (around floe's kill and restart)
+      [ "$i" = 40 ] && sql -c "ALTER TABLE accounts ALTER COLUMN score TYPE bigint" >/dev/null
+      big=; [ "$i" -gt 40 ] && big="UPDATE accounts SET score = $((5000000000 + i)) WHERE id = $((2000 + i));"
+      sql -c "BEGIN; INSERT INTO accounts VALUES ($((2000 + i)), 'loop $i', $i.25, now(), gen_random_uuid(), '{\"i\": $i}', true); $big UPDATE accounts SET balance = balance + 1 WHERE id = $((1 + i % 40)); UPDATE notes SET title = 'loop $i' WHERE id = $((1 + i % 9)); DELETE FROM accounts WHERE id = $((2000 + i - 3)); COMMIT;" >/dev/null
       sleep 0.02
   done ) &
 loop=$!
@@ -199,7 +248,8 @@ env_ok() { /usr/bin/python3 - "$T" <<'PY'
 import hashlib, json, sys
 T = sys.argv[1]
 def envs(t):
-    return [json.loads(l)["value"] for l in open(f"{T}/topic_{t}.ndjson") if l.strip()]
+    vals = [json.loads(l)["value"] for l in open(f"{T}/topic_{t}.ndjson") if l.strip()]
+    return [v for v in vals if v is not None]  # not the tombstones
 acc, notes, ev = envs("accounts"), envs("notes"), envs("events")
 bad = []
 def want(cond, what):
@@ -236,7 +286,8 @@ def keys(t):
         if l.strip():
             r = json.loads(l)
             k = r["key"]
-            out.append((json.loads(k) if isinstance(k, str) else k, r["value"]))
+            if r["value"] is not None:
+                out.append((json.loads(k) if isinstance(k, str) else k, r["value"]))
     return out
 ka = keys("accounts")
 want(all(k == {"id": (v["after"] or v["before"])["id"]} for k, v in ka), "accounts records keyed {\"id\": ...} as Debezium keys them")
@@ -253,7 +304,7 @@ sed 's/"name":"acct4"/"name":"acct44"/' "$T/ice_broken.ndjson" > "$T/ice_broken2
 st=0; $CHECK table id "$T/pg_accounts.ndjson" "$T/ice_broken2.ndjson" 2>"$T/broken" || st=$?
 check "the table check fails on a lost row and a changed value" \
     '[ "$st" = 1 ] && grep -q "key 1 missing" "$T/broken" && grep -q "key 4 column name" "$T/broken"'
-{ cat "$T/topic_accounts.ndjson"; tail -n 1 "$T/topic_accounts.ndjson"; } > "$T/topic_dup.ndjson"
+{ cat "$T/topic_accounts.ndjson"; grep -v '"value":null' "$T/topic_accounts.ndjson" | tail -n 1; } > "$T/topic_dup.ndjson"
 st=0; $CHECK topic id "$T/pg_accounts.ndjson" "$T/topic_dup.ndjson" >/dev/null 2>"$T/broken" || st=$?
 check "the topic check fails on a change twice" '[ "$st" = 1 ] && grep -q "twice" "$T/broken"'
 sed '0,/"op":"u"/s//"op":"c"/; 0,/"kind":"k-restart"/s//"kind":"k-other"/' "$T/topic_events.ndjson" > "$T/topic_bad.ndjson"
@@ -266,7 +317,94 @@ sql -c "SELECT pg_drop_replication_slot('floe_e2e')" >/dev/null
 floe_up_start -c "$T/cdc.yaml"
 slot_err() { curl -fs "$URL/status" | grep -q "replication slot floe_e2e is missing although floe streamed from it"; }
 check "a dropped slot is reported in status" 'for _ in $(seq 100); do slot_err && break; sleep 0.1; done; slot_err'
+slot_missing() { curl -fs "$URL/status" | grep -q "\"problem\":\"replication slot floe_e2e is missing (dropped behind floe"; }
+check "... and by the slot health check" 'for _ in $(seq 150); do slot_missing && break; sleep 0.1; done; slot_missing'
 kill -TERM "$pid"; wait "$pid" || true; pid=
+
+# a second source with schema: true (Debezium's JsonConverter
+# schemas.enable=true shape) and tombstones: false; a type change Iceberg
+# does not allow; then its slot invalidated behind floe's back
+sql -c "CREATE TABLE gadgets(id int PRIMARY KEY, label text, qty int)" \
+    -c "INSERT INTO gadgets VALUES (1, 'one', 1), (2, 'two', 2), (3, 'three', 3)"
+cat > "$T/g.yaml" <<YAML
+pipelines: []
+sources:
+  - postgres: {uri: "postgresql://postgres@127.0.0.1:$PGPORT/app", slot: floe_g, publication: floe_g,
+               tables: [{name: gadgets, partition: ["bucket(4, id)"], maintenance: {compact: {enabled: false}}}],
+               topic_prefix: g, schema: true, tombstones: false, commit_interval_ms: 200}
+YAML
+check "a mirror's own maintenance block is its policy" \
+    '"$FLOE" config show -c "$T/g.yaml" | grep -q "^#   public.gadgets: {enabled: true, .*compact: {enabled: false,"'
+floe_up_start -c "$T/g.yaml"
+sql -c "BEGIN; INSERT INTO gadgets VALUES (4, 'four', 4); UPDATE gadgets SET label = 'uno' WHERE id = 1; DELETE FROM gadgets WHERE id = 2; COMMIT;" \
+    -c "ALTER TABLE gadgets ALTER COLUMN qty TYPE bigint" -c "UPDATE gadgets SET qty = 9000000000 WHERE id = 3"
+g_mirrored() {
+    sql -At -c "SELECT row_to_json(t) FROM gadgets t" > "$T/pg_gadgets.ndjson"
+    "$FLOE" table "${W[@]}" scan public.gadgets > "$T/ice_gadgets.ndjson" 2>/dev/null &&
+        $CHECK table id "$T/pg_gadgets.ndjson" "$T/ice_gadgets.ndjson" 2>/dev/null
+}
+check "schema: true: the mirror of gadgets equals the source" 'for _ in $(seq 150); do g_mirrored && break; sleep 0.2; done; g_mirrored'
+check "the mirror is partitioned as configured (bucket[4] of id)" \
+    '"$FLOE" table "${W[@]}" describe public.gadgets | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); f=d[\"partition_spec\"][\"fields\"]; sys.exit(0 if [(x[\"source-id\"], x[\"transform\"]) for x in f] == [(1, \"bucket[4]\")] else 1)"'
+"$FLOE" topic --log-dir "$T/d/log" tail g.public.gadgets --from-beginning > "$T/topic_gadgets.ndjson"
+check "schema: true, tombstones: false: replaying g.public.gadgets gives the source, no tombstone" \
+    '$CHECK topic id "$T/pg_gadgets.ndjson" "$T/topic_gadgets.ndjson" --no-tombstones'
+g_schema() { /usr/bin/python3 - "$T/topic_gadgets.ndjson" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+bad = []
+for r in recs:
+    v, k = r["value"], r["key"]
+    k = json.loads(k) if isinstance(k, str) else k
+    if set(v) != {"schema", "payload"} or set(k) != {"schema", "payload"}:
+        bad.append(f"not {{schema, payload}}: {str(r)[:200]}")
+        continue
+    s = v["schema"]
+    f = {x["field"]: x for x in s["fields"]}
+    if s["name"] != "g.public.gadgets.Envelope" or list(f) != ["before", "after", "source", "op", "ts_ms", "transaction"]:
+        bad.append(f"envelope schema {str(s)[:200]}")
+    cols = {x["field"]: (x["type"], x["optional"]) for x in f["after"]["fields"]}
+    p = v["payload"]
+    if cols.get("id") != ("int32", False) or cols.get("label") != ("string", True):
+        bad.append(f"column schemas {cols}")
+    if (p["after"] or {}).get("qty") == 9000000000 and cols.get("qty") != ("int64", True):
+        bad.append(f"qty after the widening: {cols}")
+    if p["op"] == "r" and cols.get("qty") != ("int32", True):
+        bad.append(f"qty before the widening: {cols}")
+    if k["schema"]["name"] != "g.public.gadgets.Key" or k["schema"]["fields"] != [{"type": "int32", "optional": False, "field": "id"}]:
+        bad.append(f"key schema {k['schema']}")
+    if v["payload"]["source"]["table"] != "gadgets":
+        bad.append("payload source")
+ops = [json.loads(l)["value"]["payload"]["op"] for l in open(sys.argv[1]) if l.strip()]
+if ops.count("r") != 3 or ops.count("d") != 1:
+    bad.append(f"ops {ops}")
+for b in bad[:10]: print("schema:", b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+check "schema: true: each record is {schema, payload} with Debezium's envelope, column and key schemas" g_schema
+sql -c "ALTER TABLE gadgets ALTER COLUMN label TYPE int USING length(label)" -c "UPDATE gadgets SET qty = 5 WHERE id = 1"
+type_err() { curl -fs "$URL/status" | grep -q "table public.gadgets, column label: its type changed from string to int, which Iceberg does not allow"; }
+check "a type change Iceberg does not allow: a clear error naming table and column" \
+    'for _ in $(seq 100); do type_err && break; sleep 0.1; done; type_err'
+check "... and in the log" 'grep -q "column label: its type changed from string to int" "$T/up.log"'
+kill -TERM "$pid"; wait "$pid" || true; pid=
+# the slot invalidated: WAL past max_slot_wal_keep_size removed while floe is down
+sql -c "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'" -c "SELECT pg_reload_conf()" >/dev/null
+for _ in 1 2 3 4; do
+    sql -c "CREATE TABLE IF NOT EXISTS junk(x text)" -c "INSERT INTO junk SELECT repeat('x', 900) FROM generate_series(1, 20000)" \
+        -c "SELECT pg_switch_wal()" -c "CHECKPOINT" >/dev/null
+done
+lost=$(sql -At -c "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'floe_g'")
+check "postgres invalidated the slot (wal_status lost)" '[ "$lost" = lost ]'
+floe_up_start -c "$T/g.yaml"
+lost_st() { curl -fs "$URL/status" | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin)[\"sources\"][0]; sl=s[\"slot\"]; sys.exit(0 if sl and sl[\"wal_status\"] == \"lost\" and not sl[\"healthy\"] and \"replication slot floe_g is invalidated (wal_status lost\" in sl[\"problem\"] and \"invalidated\" in s[\"last_error\"] else 1)"; }
+check "an invalidated slot: status says so (slot problem and last error)" 'for _ in $(seq 100); do lost_st && break; sleep 0.1; done; lost_st'
+"$FLOE" status --url "$URL" > "$T/status_lost.txt"
+check "floe status shows the lost slot" 'grep -q "^floe_g .* lost .*replication slot floe_g is invalidated" "$T/status_lost.txt"'
+check "the log reports the invalidated slot" 'grep -q "replication slot floe_g is invalidated" "$T/up.log"'
+kill -TERM "$pid"; wait "$pid" || true; pid=
+check "no sanitizer report at the end" '! grep -q "ERROR: AddressSanitizer\|runtime error:" "$T/up.log"'
 
 [ "$fail" = 0 ] || { grep -i "cdc\|error\|warn" "$T/up.log" | tail -n 40 >&2; cat "$T/status.json" "$T/status2.json" >&2 2>/dev/null || true; }
 echo "cdc_pg: $pass passed, $fail failed"

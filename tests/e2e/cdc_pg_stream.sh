@@ -9,7 +9,9 @@
 # back inside it (a subtransaction abort streamed after its changes); a
 # streamed transaction of 50k inserts rolled back (a whole-stream abort);
 # two streamed transactions interleaved (one sleeps while the other runs)
-# with deletes; and one left open while floe is killed with SIGKILL (its
+# with deletes; a streamed transaction with an ALTER TABLE ADD COLUMN
+# rolled back, and one committed (the mirror gains the column at the
+# commit, the rolled-back one never); and one left open while floe is killed with SIGKILL (its
 # spill file and a planted stale one are removed at the restart, the slot
 # sends the transaction again). Checks: the mirror table equals SELECT *
 # of the source (read with floe's scan and checked by cdc_check.py);
@@ -101,6 +103,30 @@ pg -c "BEGIN; INSERT INTO big SELECT i, 'second', i, NULL FROM generate_series(4
 wait "$held"; held=
 check "an aborted stream and two interleaved streams are mirrored" converge
 
+# schema changes inside streamed transactions: one rolled back (its
+# column must not reach the mirror), one committed that adds a column
+# between two large batches of changes (the mirror evolves at its commit,
+# before the first row of the new shape)
+pg -c "BEGIN; INSERT INTO big SELECT i, 'never', i, NULL FROM generate_series(60000000, 60009999) i; ALTER TABLE big ADD COLUMN ghost int; INSERT INTO big SELECT i, 'never', i, NULL, i FROM generate_series(60010000, 60019999) i; ROLLBACK;"
+pg -c "UPDATE big SET n = n + 1 WHERE id BETWEEN 3000 AND 3009"
+pg <<'SQL'
+BEGIN;
+INSERT INTO big SELECT i, 'pre alter', i, NULL FROM generate_series(61000000, 61009999) i;
+ALTER TABLE big ADD COLUMN extra text;
+INSERT INTO big SELECT i, 'post alter', i, NULL, 'x' || i FROM generate_series(61010000, 61019999) i;
+UPDATE big SET extra = 'set in the tx' WHERE id BETWEEN 3000 AND 3099 OR id BETWEEN 61000000 AND 61000099;
+COMMIT;
+SQL
+check "an ADD COLUMN inside a large streamed transaction is mirrored" converge
+with_extra() { /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ok = rows and all("extra" in r and "ghost" not in r for r in rows)
+ok = ok and sum(1 for r in rows if r["extra"] == "set in the tx") == 200
+ok = ok and sum(1 for r in rows if (r["extra"] or "").startswith("x")) == 10000
+sys.exit(0 if ok else 1)' "$T/ice.ndjson"; }
+check "the mirror has the added column and its values, not the rolled-back one" with_extra
+
 if [ "$STREAMING" != false ]; then
     # a streamed transaction open while floe is killed: its spill file
     # and a stale one are gone after the restart, the slot re-sends it
@@ -125,6 +151,9 @@ if [ "$STREAMING" != false ]; then
     check "floe used protocol 2 with streaming" 'grep -q "pgoutput protocol 2, streaming large transactions" "$T/up.log"'
     check "floe spilled a large transaction" 'grep -q "spilling its changes to" "$T/up.log"'
     check "floe saw the rolled-back stream" 'grep -q "streamed transaction [0-9]* aborted: [0-9]* changes dropped" "$T/up.log"'
+    check "the mirror followed the added column" \
+        'grep -q "the mirror.s schema follows the source: added extra" "$T/up.log"'
+    check "the rolled-back column never reached the mirror" '! grep -q "added ghost" "$T/up.log"'
     check "floe saw the rolled-back savepoint" \
         'grep -q "streamed transaction [0-9]*: subtransaction [0-9]* aborted: [0-9]* changes dropped" "$T/up.log"'
 fi

@@ -30,17 +30,23 @@ pipelines: []
 sources:
   - postgres:
       uri: "postgresql://floe@127.0.0.1:1/app"
-      tables: [public.users, {name: orders, table: lake.orders}]
+      tables: [public.users, {name: orders, table: lake.orders, partition: ["day(created)"],
+               maintenance: {compact: {enabled: false}}}]
       snapshot: never
       topic_prefix: dbserver1
       streaming: false
       stream_buffer_bytes: 1048576
+      tombstones: false
+      schema: true
 Y
 check "sources: check ok" '"$FLOE" config check "$T/src.yaml" | grep -q ": ok"'
 check "sources: show round-trips" '"$FLOE" config show -c "$T/src.yaml" > "$T/src_shown.yaml" &&
     "$FLOE" config check "$T/src_shown.yaml" >/dev/null && grep -q "slot: \"floe\"" "$T/src_shown.yaml" &&
     grep -q "snapshot: never" "$T/src_shown.yaml" && grep -q "table: \"lake.orders\"" "$T/src_shown.yaml" &&
-    grep -q "streaming: false" "$T/src_shown.yaml" && grep -q "stream_buffer_bytes: 1048576" "$T/src_shown.yaml"'
+    grep -q "streaming: false" "$T/src_shown.yaml" && grep -q "stream_buffer_bytes: 1048576" "$T/src_shown.yaml" &&
+    grep -q "tombstones: false" "$T/src_shown.yaml" && grep -q "schema: true" "$T/src_shown.yaml" &&
+    grep -q "partition: \[\"day(created)\"\]" "$T/src_shown.yaml" &&
+    grep -q "^#   lake.orders: {enabled: true, .*compact: {enabled: false," "$T/src_shown.yaml"'
 srcbad() { # yaml, expected message
     printf '%s\n' "$1" > "$T/srcbad.yaml"
     set +e; "$FLOE" config check "$T/srcbad.yaml" 2> "$T/err"; local st=$?; set -e
@@ -53,6 +59,8 @@ check "sources: bad snapshot" "srcbad 'sources: [{postgres: {uri: \"postgresql:/
 check "sources: stream_buffer_bytes range" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", stream_buffer_bytes: 10, tables: [t]}}]' \"stream_buffer_bytes: 10 is out of range 65536\""
 check "sources: streaming a bool" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", streaming: maybe, tables: [t]}}]' \"streaming: expected true or false\""
 check "sources: a table twice" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [a.t, a.t]}}]' \"a table listed twice\""
+check "sources: tombstones a boolean" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [t], tombstones: maybe}}]' \"sources\[\].postgres.tombstones\""
+check "sources: a partition term that is not one" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [{name: t, partition: [\"day(x\"]}]}}]' 'tables\[t\].partition: \"day(x\" is not'"
 check "sources: unknown key" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [t], slots: x}}]' \"slots\""
 
 floe_up_start -c "$T/good.yaml"

@@ -4,7 +4,8 @@
 # the warehouse (with a row-level delete) and Spark's equality-delete
 # tables (tests/fixtures) by folder, relative or absolute, or by metadata
 # file; with WHERE pushdown, timestamps as values, a join of two paths
-# and the aggregate shortcut agreeing with the general path; a missing
+# and the aggregate shortcut agreeing with the general path; Trino's FOR
+# VERSION AS OF after a path; a missing
 # path is an error naming it; a string or a quoted name that only looks
 # like a call is left alone.
 set -euo pipefail
@@ -37,6 +38,9 @@ check "general path agrees" \
 check "file URI" '[ "$(q "select count(*) from iceberg_scan('"'"'file://$T/elsewhere/t'"'"')")" = 2 ]'
 META=$(ls "$T"/elsewhere/t/metadata/*.metadata.json | sort | head -1)
 check "an older metadata file" '[ "$(q "select count(*) from iceberg_scan('"'"'$META'"'"')")" = 0 ]'
+SNAP=$("$FLOE" table snapshots "$T/elsewhere/t" | head -1 | sed 's/.*"snapshot_id":\([0-9]*\).*/\1/')
+check "FOR VERSION AS OF after iceberg_scan: the append before the delete" \
+    '[ "$(q "select count(*) from iceberg_scan('"'"'elsewhere/t'"'"') FOR VERSION AS OF $SNAP")" = 3 ]'
 check "two paths joined" \
     '[ "$(q "select count(*) from iceberg_scan('"'"'elsewhere/t'"'"') a join iceberg_scan('"'"'$T/warehouse/db/t'"'"') b on a.id = b.id")" = 2 ]'
 SPARK="$FIX/iceberg/duckdb-iceberg/persistent/equality_deletes/warehouse/mydb"

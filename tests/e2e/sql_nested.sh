@@ -25,10 +25,11 @@ check "json_extract on a map" '[ "$(q "select count(*) from $MS where json_extra
 check "is not null on a nested column" '[ "$(q "select count(*) from $MS where metadata is not null")" = 2 ]'
 ST="iceberg_scan('$P/add_columns_with_defaults_in_struct/default.db/add_columns_with_defaults_in_struct')"
 got=$(q "select a from $ST" | sort)
-# the older file lacks the members added later: null in the table's shape
+# the older file lacks the members added later: their initial-defaults, in
+# the table's shape (duckdb-iceberg test/sql/local/initial_default_in_struct_all_types.test)
 check "struct that gained members" '[ "$got" = "$(printf "%s\n" \
     "\"{\"\"col1\"\":\"\"test\"\",\"\"col_boolean\"\":false,\"\"col_integer\"\":453243,\"\"col_long\"\":328725092345834,\"\"col_float\"\":23.34342,\"\"col_double\"\":23.343424523423433,\"\"col_decimal\"\":\"\"3423434.23\"\",\"\"col_date\"\":\"\"0011-03-05\"\",\"\"col_time\"\":\"\"12:06:45.000000\"\",\"\"col_timestamp\"\":\"\"0011-03-05T12:06:45.000000\"\",\"\"col_timestamptz\"\":null,\"\"col_string\"\":\"\"World\"\",\"\"col_uuid\"\":null,\"\"col_fixed\"\":null,\"\"col_binary\"\":\"\"800080\"\"}\"" \
-    "\"{\"\"col1\"\":\"\"test\"\",\"\"col_boolean\"\":null,\"\"col_integer\"\":null,\"\"col_long\"\":null,\"\"col_float\"\":null,\"\"col_double\"\":null,\"\"col_decimal\"\":null,\"\"col_date\"\":null,\"\"col_time\"\":null,\"\"col_timestamp\"\":null,\"\"col_timestamptz\"\":null,\"\"col_string\"\":null,\"\"col_uuid\"\":null,\"\"col_fixed\"\":null,\"\"col_binary\"\":null}\"" | sort)" ]'
+    "\"{\"\"col1\"\":\"\"test\"\",\"\"col_boolean\"\":true,\"\"col_integer\"\":342342,\"\"col_long\"\":-9223372036854775808,\"\"col_float\"\":0.34234,\"\"col_double\"\":0.342343242342342,\"\"col_decimal\"\":\"\"12345.00\"\",\"\"col_date\"\":\"\"2003-10-20\"\",\"\"col_time\"\":\"\"00:00:00.012345\"\",\"\"col_timestamp\"\":\"\"1970-01-01T00:00:00.012345\"\",\"\"col_timestamptz\"\":\"\"1970-01-01T00:00:00.012345+00:00\"\",\"\"col_string\"\":\"\"HELLO\"\",\"\"col_uuid\"\":\"\"f79c3e09-677c-4bbd-a479-3f349cb785e7\"\",\"\"col_fixed\"\":\"\"010203ff03\"\",\"\"col_binary\"\":\"\"0102\"\"}\"" | sort)" ]'
 
 # ---- a floe table with nested columns
 cat > s.json <<'JSON'
@@ -55,6 +56,40 @@ check "a value of the wrong shape is refused, naming the field" \
 check "table scan --where on a nested column: a clear refusal" \
     '{ ! "$FLOE" table scan db.ev --where "geo = 1" 2>&1; } | grep "nested column" >/dev/null'
 check "nothing appended by the refused file" '[ "$(q "select count(*) from db.ev")" = 4 ]'
+
+# ---- struct members added later with an initial-default (format 3): a
+# file without the member reads its default, as the table's column of its
+# type shows it (a copy of the table's metadata declares the members)
+cat > sd.json <<'JSON'
+{"type":"struct","schema-id":0,"fields":[
+ {"id":1,"name":"id","required":true,"type":"int"},
+ {"id":2,"name":"s","required":false,"type":{"type":"struct","fields":[
+   {"id":3,"name":"a","required":false,"type":"int"}]}}]}
+JSON
+printf '{"id":1,"s":{"a":5}}\n{"id":2,"s":null}\n' > sd.ndjson
+"$FLOE" table create db.sd --schema sd.json --property format-version=3 >/dev/null
+"$FLOE" table append db.sd sd.ndjson >/dev/null
+SD=$(/usr/bin/python3 - "$T/warehouse/db/sd/metadata" <<'PY'
+import glob, json, sys
+d = sys.argv[1]
+m = json.load(open(sorted(glob.glob(d + "/0*.metadata.json"))[-1]))
+for s in m["schemas"]:
+    for f in s["fields"]:
+        if f["name"] == "s":
+            f["type"]["fields"] += [
+                {"id": 4, "name": "b", "required": False, "type": "int", "initial-default": 7},
+                {"id": 5, "name": "t", "required": False, "type": "timestamp",
+                 "initial-default": "2024-01-15T10:30:45.123456"},
+                {"id": 6, "name": "d", "required": False, "type": "decimal(9, 2)",
+                 "initial-default": "123.40"},
+                {"id": 7, "name": "x", "required": False, "type": "string"}]
+m["last-column-id"] = 7
+json.dump(m, open(d + "/99999-defaults.metadata.json", "w"))
+print(d + "/99999-defaults.metadata.json")
+PY
+)
+check "a member the file lacks reads its initial-default" '[ "$(q "select id, s from iceberg_scan('"'"'$SD'"'"') order by id")" = "$(printf "%s\n" \
+    "1,\"{\"\"a\"\":5,\"\"b\"\":7,\"\"t\"\":\"\"2024-01-15T10:30:45.123456\"\",\"\"d\"\":\"\"123.40\"\",\"\"x\"\":null}\"" "2,")" ]'
 
 # ---- floe up: compact nested types in YAML, Debezium-style envelopes over HTTP
 cat > up.yaml <<'YAML'

@@ -90,8 +90,8 @@ static void stream_reading(const uint8_t *buf, size_t size) {
             const struct fl_pgo_tuple *t = m.kind == 'D' ? &m.old_tuple : &m.new_tuple;
             const struct fl_pgo_value *v = t->ncols ? &t->vals[0] : NULL;
             struct fl_txrec r = {
-                m.relid % 4,    NULL,          0, v && v->data ? v->data : (const uint8_t *)"",
-                v ? v->len : 0, FL_TXBUF_NO_TS};
+                m.relid % 4,    NULL,           0, v && v->data ? v->data : (const uint8_t *)"",
+                v ? v->len : 0, FL_TXBUF_NO_TS, 0};
             if (fl_txbuf_add(cur, m.xid, &r, &e)) abort();
             if (fl_txset_mem(txs) > (size_t)64 << 10) abort();
         } else if (m.kind == 'c') {

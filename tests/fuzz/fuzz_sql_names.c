@@ -8,12 +8,14 @@
  * Input: the first byte picks nothing; the whole input is tried by
  * every parser (as text, NUL-terminated copy), and as a constraint
  * literal (text and blob) against each column of a fixed schema with
- * each operator, and as a timestamp bound of the topic tables.
+ * each operator, and as a timestamp bound of the topic tables; and as a
+ * text with time-travel clauses (sql_travel.c) at each "FOR".
  */
 #include "core/mem.h"
 #include "core/schema.h"
 #include "sql/sql_args.h"
 #include "sql/sql_pred.h"
+#include "sql/sql_travel.h"
 
 #include <sqlite3.h>
 #include <stdint.h>
@@ -63,6 +65,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fl_sql_meta_parse(s);
     int64_t ms;
     fl_sql_parse_as_of(s, strlen(s), &ms, &err);
+    /* time-travel clauses at every "FOR": within the text, names capped */
+    size_t sl = strlen(s);
+    for (size_t i = 0; i + 3 <= sl; i++) {
+        struct fl_sql_travel tr;
+        size_t e = fl_sql_travel_clause(s, i, i + 3, &tr);
+        if (e && (e > sl || tr.start != i || strlen(tr.value) >= sizeof(tr.value))) abort();
+        e = fl_sql_travel_match(s, i, i + 3, &tr);
+        if (e && (e > sl || tr.start > i || strlen(tr.name) >= sizeof(tr.name))) abort();
+    }
 
     struct fl_sql_plan plan, again;
     if (fl_sql_plan_decode(s, &plan) == FL_OK) {

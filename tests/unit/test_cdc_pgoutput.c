@@ -483,9 +483,13 @@ static void replay(const struct msg *msgs, int n, size_t limit, const char *dir,
             char v[64];
             snprintf(v, sizeof(v), "%.*s", (int)m.new_tuple.vals[0].len,
                      (const char *)m.new_tuple.vals[0].data);
-            struct fl_txrec r = {
-                m.relid,       (const uint8_t *)"k", 1, (const uint8_t *)v, (uint32_t)strlen(v),
-                FL_TXBUF_NO_TS};
+            struct fl_txrec r = {m.relid,
+                                 (const uint8_t *)"k",
+                                 1,
+                                 (const uint8_t *)v,
+                                 (uint32_t)strlen(v),
+                                 FL_TXBUF_NO_TS,
+                                 0};
             assert_int_equal(fl_txbuf_add(cur, m.xid, &r, &e), FL_OK);
             *spilled |= fl_txbuf_is_spilled(cur);
             assert_true(fl_txset_mem(set) <= limit);
@@ -580,7 +584,7 @@ static void test_stream_aborts(void **state) {
     /* a spilled transaction's file while it is open; clear drops it */
     struct fl_txbuf *tb = fl_txset_get(set, 42, 1);
     struct fl_txrec r = {0,  NULL, 0, (const uint8_t *)"0123456789012345678901234567890123456789",
-                         40, 3};
+                         40, 3,    7};
     assert_int_equal(fl_txbuf_add(tb, 42, &r, &e), FL_OK);
     assert_true(fl_txbuf_is_spilled(tb));
     assert_int_equal(spill_files(dir), 1);
@@ -590,6 +594,7 @@ static void test_stream_aborts(void **state) {
     assert_int_equal(fl_txbuf_next(tb, &back, &rc, &e), 1);
     assert_null(back.key);
     assert_int_equal(back.ts_pos, 3);
+    assert_int_equal(back.shape, 7);
     assert_int_equal(back.value_len, 40);
     assert_int_equal(fl_txbuf_next(tb, &back, &rc, &e), 0);
     assert_int_equal(rc, FL_OK);

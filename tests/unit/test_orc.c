@@ -153,6 +153,29 @@ static void check_value(const char *file, size_t file_row, const struct fl_col *
                      json_string_value(exp));
         break;
     }
+    case FL_TYPE_STRUCT:
+    case FL_TYPE_LIST:
+    case FL_TYPE_MAP: {
+        /* JSON text; ORC's tools print a map as [{"key":..,"value":..}] */
+        p = fl_col_bytes(col, row, &len);
+        json_t *got = json_loadb((const char *)p, len, 0, NULL);
+        if (!got) fail_msg("%s: not JSON: %.*s", msg, (int)len, (const char *)p);
+        if (col->field->type == FL_TYPE_MAP && json_is_object(got)) {
+            json_t *pairs = json_array();
+            const char *k;
+            json_t *v;
+            json_object_foreach(got, k, v)
+                json_array_append_new(pairs, json_pack("{s:s,s:O}", "key", k, "value", v));
+            json_decref(got);
+            got = pairs;
+        }
+        bool same = json_equal(got, exp);
+        char *text = json_dumps(got, JSON_COMPACT);
+        json_decref(got);
+        if (!same) fail_msg("%s: %s", msg, text);
+        free(text);
+        break;
+    }
     default:
         fail_msg("%s: unexpected type", msg);
     }
@@ -407,9 +430,9 @@ static void test_zstd(void **state) {
     free(d);
 }
 
-/* A file written by Iceberg's ORC writer: its flat column "id" gets its
- * id from iceberg.id, its list, map and struct columns are left out, and
- * every row reads without touching their streams. */
+/* A file written by Iceberg's ORC writer: its columns get their ids from
+ * iceberg.id, nested ones included; "id" alone reads every row without
+ * touching the nested columns' streams. */
 static void test_iceberg_file(void **state) {
     (void)state;
     size_t len;
@@ -418,10 +441,13 @@ static void test_iceberg_file(void **state) {
     struct fl_orc_reader *r = NULL;
     assert_int_equal(fl_orc_reader_open_mem(d, len, &r, &err), FL_OK);
     const struct fl_schema *s = fl_orc_reader_schema(r);
-    assert_int_equal(s->nfields, 1);
+    assert_true(s->nfields > 1);
     assert_string_equal(s->fields[0].name, "id");
     assert_int_equal(s->fields[0].id, 1);
     assert_int_equal(s->fields[0].type, FL_TYPE_LONG);
+    for (int k = 1; k < s->nfields; k++) assert_false(fl_type_is_primitive(s->fields[k].type));
+    int32_t id = 1;
+    assert_int_equal(fl_orc_reader_project_ids(r, &id, 1, &err), FL_OK);
     size_t rows = 0;
     struct fl_batch *b;
     fl_err_t rc;
@@ -429,6 +455,55 @@ static void test_iceberg_file(void **state) {
     assert_int_equal(rc, FL_ERR_EOF);
     assert_int_equal(rows, fl_orc_reader_rows(r));
     fl_orc_reader_free(r);
+    free(d);
+}
+
+/* The same file's nested_struct shaped after a table field that renamed
+ * member c, moved it first, dropped b, g and c.d's member e and added
+ * "new" (id 99): the file's one row (id 8) reads in the table's shape,
+ * members matched by id, the dropped members' values consumed. */
+static void test_nested_target(void **state) {
+    (void)state;
+    static const char *table =
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+        "{\"id\":6,\"name\":\"ns\",\"required\":false,\"type\":{\"type\":\"struct\",\"fields\":["
+        "{\"id\":17,\"name\":\"cc\",\"required\":false,\"type\":{\"type\":\"struct\",\"fields\":["
+        "{\"id\":20,\"name\":\"d\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":"
+        "21,"
+        "\"element\":{\"type\":\"list\",\"element-id\":22,\"element\":{\"type\":\"struct\","
+        "\"fields\":[{\"id\":24,\"name\":\"f\",\"required\":false,\"type\":\"string\"}]},"
+        "\"element-required\":false},\"element-required\":false}}]}},"
+        "{\"id\":15,\"name\":\"a\",\"required\":false,\"type\":\"int\"},"
+        "{\"id\":99,\"name\":\"new\",\"required\":false,\"type\":\"int\"}]}}]}";
+    struct fl_error err = {0};
+    struct fl_schema *ts = NULL;
+    assert_int_equal(fl_schema_parse(table, strlen(table), &ts, &err), FL_OK);
+    size_t len;
+    uint8_t *d = slurp("complextypes_iceberg.orc", &len);
+    struct fl_orc_reader *r = NULL;
+    assert_int_equal(fl_orc_reader_open_mem(d, len, &r, &err), FL_OK);
+    const int32_t ids[] = {1, 6};
+    assert_int_equal(fl_orc_reader_project_ids(r, ids, 2, &err), FL_OK);
+    assert_int_equal(fl_orc_reader_nested_target(r, 1, &ts->fields[0], &err), FL_ERR_NOTFOUND);
+    assert_int_equal(fl_orc_reader_nested_target(r, 6, &ts->fields[0], &err), FL_OK);
+    struct fl_batch *b;
+    int found = 0;
+    fl_err_t rc;
+    while ((rc = fl_orc_reader_next(r, &b, &err)) == FL_OK)
+        for (size_t i = 0; i < b->nrows; i++) {
+            size_t n;
+            const uint8_t *p = fl_col_bytes(&b->cols[1], i, &n);
+            static const char *eight =
+                "{\"cc\":{\"d\":[[{\"f\":\"nonnullable\"}]]},\"a\":-1,\"new\":null}";
+            assert_int_equal(fl_col_int(&b->cols[0], i), 8);
+            assert_int_equal(n, strlen(eight));
+            assert_memory_equal(p, eight, n);
+            found++;
+        }
+    if (rc != FL_ERR_EOF) fail_msg("%s", err.msg);
+    assert_int_equal(found, 1);
+    fl_orc_reader_free(r);
+    fl_schema_free(ts);
     free(d);
 }
 
@@ -626,6 +701,7 @@ int main(void) {
         cmocka_unit_test(test_writer_timezone_refused),
         cmocka_unit_test(test_zstd),
         cmocka_unit_test(test_iceberg_file),
+        cmocka_unit_test(test_nested_target),
         cmocka_unit_test(test_built_file_ids_uncompressed),
         cmocka_unit_test(test_demo_12_zlib),
     };

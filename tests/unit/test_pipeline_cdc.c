@@ -14,6 +14,7 @@
 
 #include "iceberg/table.h"
 #include "log/log.h"
+#include "cdc_topic.h"
 #include "pipe_env.h"
 #include "pipeline/pipeline.h"
 
@@ -29,18 +30,8 @@ static const char *SCHEMA =
 
 static const char *TOPIC = "db1.public.t";
 
-/* One change event; end = the last record of its transaction. */
 static void change(struct fl_log *log, const char *value, int end) {
-    struct fl_error err = {0};
-    struct fl_log_header h = {FL_PIPE_TX_HEADER, strlen(FL_PIPE_TX_HEADER), (const uint8_t *)"0/1",
-                              3};
-    struct fl_log_record r = {.value = (const uint8_t *)value,
-                              .value_len = strlen(value),
-                              .timestamp_ms = -1,
-                              .headers = &h,
-                              .nheaders = end ? 1 : 0};
-    int64_t off;
-    if (fl_log_append(log, TOPIC, 0, &r, 1, &off, &err)) fail_msg("append: %s", err.msg);
+    cdc_change(log, TOPIC, NULL, value, end);
 }
 
 /* The table as "id:name:note;" sorted by id (ids below 10), and its snapshots. */
@@ -77,16 +68,8 @@ static void table_text(struct env *e, char *out, size_t size, int *snaps) {
     for (int i = 0; i < 10; i++) strncat(out, rows[i], size - strlen(out) - 1);
 }
 
-static void step(struct fl_pipe *p, int64_t want) {
-    struct fl_error err = {0};
-    int64_t n = -1;
-    if (fl_pipe_step(p, &n, &err)) fail_msg("step: %s", err.msg);
-    assert_int_equal(n, want);
-}
-
-#define EV(op, before, after)                                                                      \
-    "{\"before\":" before ",\"after\":" after ",\"source\":{\"lsn\":1},\"op\":\"" op               \
-    "\",\"ts_ms\":1}"
+#define step cdc_step
+#define EV CDC_EV
 
 static void test_changes(void **state) {
     (void)state;

@@ -7,7 +7,9 @@
  * file:/ against file:///) still removes its row; a null file_path is an
  * error naming the delete file; an equality delete of one partition
  * leaves the same key in other partitions alone, and one written with
- * an unpartitioned spec applies to all of them.
+ * an unpartitioned spec applies to all of them; an equality delete on a
+ * column a data file lacks (added later: null; an identity partition
+ * column kept only in the partition tuple: its value) still applies.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,19 +83,20 @@ static fl_err_t sink(void *ctx, const void *data, size_t len) {
 }
 
 /* Writes the JSON rows (schema_json) as a Parquet file at key of tbl's
- * store and commits it as a delete file of content kind, with the
- * partition of the first row under the default spec (equality deletes)
- * or unpartitioned (position deletes). */
-static void commit_delete(struct fl_ice_table *tbl, const char *key, const char *schema_json,
-                          const char *rows, int content) {
+ * store and commits it as a file of content kind (equality deletes on
+ * field eq_id) with the partition values under the default spec of
+ * part_row, a row of the table's schema (NULL: unpartitioned). */
+static void commit_rows(struct fl_ice_table *tbl, const char *key, const char *schema_json,
+                        const char *rows, int content, int32_t eq_id, const char *part_row) {
     struct fl_error err = {0};
     struct fl_schema *schema = NULL;
     assert_int_equal(fl_schema_parse(schema_json, strlen(schema_json), &schema, &err), FL_OK);
     struct fl_batch *b = rows_batch(schema, rows);
     const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
     struct fl_ice_pval vals[4];
-    bool part = content == FL_ICE_CONTENT_EQUALITY_DELETES && spec && spec->nfields;
-    if (part) fl_ice_spec_row_values(spec, b, 0, vals);
+    struct fl_batch *full =
+        part_row ? rows_batch(fl_ice_meta_current_schema(tbl->meta), part_row) : NULL;
+    if (full) fl_ice_spec_row_values(spec, full, 0, vals);
     struct fl_buf file;
     fl_buf_init(&file, FL_BUF_NOMAX);
     struct fl_pq_writer_opts opts;
@@ -106,14 +109,14 @@ static void commit_delete(struct fl_ice_table *tbl, const char *key, const char 
     assert_int_equal(fl_store_put(tbl->store, key, file.data, file.len, &err), FL_OK);
     char *loc = fl_ice_table_uri(tbl, key);
     struct fl_ice_data_file df;
-    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, schema, &res, part ? spec : NULL,
-                                                   part ? vals : NULL, &err),
+    assert_int_equal(fl_ice_data_file_from_parquet(&df, loc, schema, &res, full ? spec : NULL,
+                                                   full ? vals : NULL, &err),
                      FL_OK);
     df.spec_id = spec ? spec->spec_id : 0;
     df.content = content;
     if (content == FL_ICE_CONTENT_EQUALITY_DELETES) {
         df.equality_ids = fl_calloc(1, sizeof(int32_t));
-        df.equality_ids[0] = 1;
+        df.equality_ids[0] = eq_id;
         df.nequality = 1;
     }
     if (fl_ice_table_commit_files(tbl, &df, 1, NULL, 0, NULL, &err)) fail_msg("%s", err.msg);
@@ -123,7 +126,26 @@ static void commit_delete(struct fl_ice_table *tbl, const char *key, const char 
     fl_pq_writer_free(pqw);
     fl_buf_fini(&file);
     fl_batch_free(b);
+    fl_batch_free(full);
     fl_schema_free(schema);
+}
+
+/* A delete file of rows (of schema_json): equality deletes on field
+ * eq_id in the partition of the first row under the default spec, or
+ * position deletes, unpartitioned. */
+static void commit_delete_on(struct fl_ice_table *tbl, const char *key, const char *schema_json,
+                             const char *rows, int content, int32_t eq_id) {
+    const struct fl_ice_spec *spec = fl_ice_meta_default_spec(tbl->meta);
+    bool part = content == FL_ICE_CONTENT_EQUALITY_DELETES && spec && spec->nfields;
+    char first[256] = "";
+    snprintf(first, sizeof(first), "%.*s", (int)strcspn(rows, "\n"), rows);
+    commit_rows(tbl, key, schema_json, rows, content, eq_id, part ? first : NULL);
+}
+
+/* commit_delete_on with equality deletes on id (field 1). */
+static void commit_delete(struct fl_ice_table *tbl, const char *key, const char *schema_json,
+                          const char *rows, int content) {
+    commit_delete_on(tbl, key, schema_json, rows, content, 1);
 }
 
 static int on_data(void *ctx, const struct fl_ice_manifest_entry *e) {
@@ -256,11 +278,133 @@ static void test_equality_delete_partition(void **state) {
     pipe_env_close(&e);
 }
 
+/* An equality delete on a column added after a data file was written:
+ * that file's rows have null there (Iceberg's rule for a column a file
+ * lacks), so a null key deletes them and another key leaves them. */
+static void test_equality_delete_added_column(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-scandel", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e, "t", NULL);
+    append_rows(tbl, "{\"id\":1,\"city\":\"Oslo\"}\n{\"id\":2,\"city\":\"Bergen\"}");
+    struct fl_error err = {0};
+    struct fl_ice_schema_change add = {.kind = FL_ICE_ADD_COLUMN, .name = "zone", .type = "string"};
+    if (fl_ice_table_evolve_schema(tbl, &add, 1, &err)) fail_msg("%s", err.msg);
+    append_rows(tbl, "{\"id\":3,\"city\":\"Tromso\",\"zone\":\"north\"}");
+    static const char *ZONE =
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+        "{\"id\":3,\"name\":\"zone\",\"required\":false,\"type\":\"string\"}]}";
+    commit_delete_on(tbl, "db/t/data/eq-south.parquet", ZONE, "{\"zone\":\"south\"}",
+                     FL_ICE_CONTENT_EQUALITY_DELETES, 3);
+    assert_string_equal(rows_text(tbl), "1/Oslo,2/Bergen,3/Tromso");
+    commit_delete_on(tbl, "db/t/data/eq-null.parquet", ZONE, "{\"zone\":null}",
+                     FL_ICE_CONTENT_EQUALITY_DELETES, 3);
+    assert_string_equal(rows_text(tbl), "3/Tromso");
+    commit_delete_on(tbl, "db/t/data/eq-north.parquet", ZONE, "{\"zone\":\"north\"}",
+                     FL_ICE_CONTENT_EQUALITY_DELETES, 3);
+    assert_string_equal(rows_text(tbl), "");
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
+/* Commits a data file of tbl's default (identity city) spec at key that
+ * holds only the id column, as Hive writes a partition's files: the city
+ * is in the partition tuple (city), not in the file. */
+static void commit_without_city(struct fl_ice_table *tbl, const char *key, const char *ids,
+                                const char *city) {
+    static const char *ID_ONLY = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                                 "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"}]}";
+    char row[128];
+    snprintf(row, sizeof(row), "{\"id\":0,\"city\":\"%s\"}", city);
+    commit_rows(tbl, key, ID_ONLY, ids, FL_ICE_CONTENT_DATA, 0, row);
+}
+
+/* An equality delete on an identity partition column that the data file
+ * keeps only in its partition tuple (Hive, migrated tables): the rows
+ * have the partition's value there, and the delete applies to them. */
+static void test_equality_delete_partition_column_not_in_file(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-scandel", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e, "t", "city");
+    commit_without_city(tbl, "db/t/data/city=Oslo/hive.parquet", "{\"id\":1}\n{\"id\":2}", "Oslo");
+    append_rows(tbl, "{\"id\":3,\"city\":\"Bergen\"}");
+    assert_string_equal(rows_text(tbl), "1/Oslo,2/Oslo,3/Bergen");
+    static const char *CITY =
+        "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+        "{\"id\":2,\"name\":\"city\",\"required\":false,\"type\":\"string\"}]}";
+    struct fl_error err = {0};
+    if (fl_ice_table_set_partitioning(tbl, NULL, 0, &err)) fail_msg("%s", err.msg);
+    commit_delete_on(tbl, "db/t/data/eq-rome.parquet", CITY, "{\"city\":\"Rome\"}",
+                     FL_ICE_CONTENT_EQUALITY_DELETES, 2);
+    assert_string_equal(rows_text(tbl), "1/Oslo,2/Oslo,3/Bergen");
+    commit_delete_on(tbl, "db/t/data/eq-oslo.parquet", CITY, "{\"city\":\"Oslo\"}",
+                     FL_ICE_CONTENT_EQUALITY_DELETES, 2);
+    assert_string_equal(rows_text(tbl), "3/Bergen");
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
+/* Many equality delete rows (a hash index, not a pass over them per data
+ * row): ids divisible by 3 among 0..29999 go, plus ids no row has; the
+ * rest stay, counted and summed. */
+static void test_equality_delete_many_rows(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-scandel", SCHEMA);
+    struct fl_ice_table *tbl = table_new(&e, "t", NULL);
+    struct fl_buf rows, dels;
+    fl_buf_init(&rows, FL_BUF_NOMAX);
+    fl_buf_init(&dels, FL_BUF_NOMAX);
+    char line[64];
+    for (int i = 0; i < 30000; i++) {
+        int n =
+            snprintf(line, sizeof(line), "%s{\"id\":%d,\"city\":\"c%d\"}", i ? "\n" : "", i, i % 7);
+        assert_int_equal(fl_buf_append(&rows, line, (size_t)n), FL_OK);
+        if (i % 3 == 0 || i % 1000 == 1) { /* and 1000 ids beyond the data */
+            n = snprintf(line, sizeof(line), "%s{\"id\":%d}", dels.len ? "\n" : "",
+                         i % 3 == 0 ? i : 100000 + i);
+            assert_int_equal(fl_buf_append(&dels, line, (size_t)n), FL_OK);
+        }
+    }
+    assert_int_equal(fl_buf_append(&rows, "", 1), FL_OK);
+    assert_int_equal(fl_buf_append(&dels, "", 1), FL_OK);
+    append_rows(tbl, (const char *)rows.data);
+    commit_delete(tbl, "db/t/data/eq-many.parquet", SCHEMA, (const char *)dels.data,
+                  FL_ICE_CONTENT_EQUALITY_DELETES);
+    struct fl_ice_scan *sc = NULL;
+    struct fl_error err = {0};
+    if (fl_ice_scan_open(tbl, FL_ICE_NO_SNAPSHOT, &sc, &err)) fail_msg("%s", err.msg);
+    struct fl_batch *b = NULL;
+    fl_err_t rc;
+    int64_t n = 0, sum = 0, want = 0;
+    while ((rc = fl_ice_scan_next(sc, &b, &err)) == FL_OK)
+        for (size_t r = 0; r < b->nrows; r++) {
+            int64_t id = fl_col_int(&b->cols[0], r);
+            assert_true(id % 3 != 0);
+            n++;
+            sum += id;
+        }
+    if (rc != FL_ERR_EOF) fail_msg("%s", err.msg);
+    fl_ice_scan_free(sc);
+    for (int i = 0; i < 30000; i++)
+        if (i % 3) want += i;
+    assert_int_equal(n, 20000);
+    assert_int_equal(sum, want);
+    fl_buf_fini(&rows);
+    fl_buf_fini(&dels);
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_position_delete_spellings),
         cmocka_unit_test(test_position_delete_null_path),
         cmocka_unit_test(test_equality_delete_partition),
+        cmocka_unit_test(test_equality_delete_added_column),
+        cmocka_unit_test(test_equality_delete_partition_column_not_in_file),
+        cmocka_unit_test(test_equality_delete_many_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

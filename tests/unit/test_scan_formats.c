@@ -299,6 +299,108 @@ static void avro_position_delete(const char *path, int64_t pos, uint8_t **data, 
     fl_avro_schema_free(as);
 }
 
+/* A table with nested columns whose data file is Avro: the table's
+ * struct lacks the file's member "gone", has "added" the file lacks and
+ * orders its members otherwise; tags is a list, attrs an Avro map, codes
+ * Iceberg's array of key/value records (logicalType "map") with int keys. */
+static const char *NESTED_TABLE =
+    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+    "{\"id\":2,\"name\":\"geo\",\"required\":false,\"type\":{\"type\":\"struct\",\"fields\":["
+    "{\"id\":11,\"name\":\"lon\",\"required\":false,\"type\":\"double\"},"
+    "{\"id\":10,\"name\":\"lat\",\"required\":false,\"type\":\"double\"},"
+    "{\"id\":13,\"name\":\"added\",\"required\":false,\"type\":\"string\"}]}},"
+    "{\"id\":3,\"name\":\"tags\",\"required\":false,\"type\":{\"type\":\"list\","
+    "\"element-id\":14,\"element\":\"string\",\"element-required\":false}},"
+    "{\"id\":4,\"name\":\"attrs\",\"required\":false,\"type\":{\"type\":\"map\","
+    "\"key-id\":15,\"key\":\"string\",\"value-id\":16,\"value\":\"long\",\"value-required\":true}},"
+    "{\"id\":5,\"name\":\"codes\",\"required\":false,\"type\":{\"type\":\"map\","
+    "\"key-id\":17,\"key\":\"int\",\"value-id\":18,\"value\":\"string\",\"value-required\":false}}]"
+    "}";
+
+static const char *NESTED_FILE =
+    "{\"type\":\"record\",\"name\":\"r\",\"fields\":["
+    "{\"name\":\"id\",\"type\":\"long\",\"field-id\":1},"
+    "{\"name\":\"geo\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"r2\",\"fields\":["
+    "{\"name\":\"lat\",\"type\":\"double\",\"field-id\":10},"
+    "{\"name\":\"lon\",\"type\":[\"null\",\"double\"],\"field-id\":11},"
+    "{\"name\":\"gone\",\"type\":\"int\",\"field-id\":12}]}],\"field-id\":2},"
+    "{\"name\":\"tags\",\"type\":[\"null\",{\"type\":\"array\",\"items\":[\"null\",\"string\"],"
+    "\"element-id\":14}],\"field-id\":3},"
+    "{\"name\":\"attrs\",\"type\":[\"null\",{\"type\":\"map\",\"values\":\"long\","
+    "\"key-id\":15,\"value-id\":16}],\"field-id\":4},"
+    "{\"name\":\"codes\",\"type\":[\"null\",{\"type\":\"array\",\"logicalType\":\"map\","
+    "\"items\":{\"type\":\"record\",\"name\":\"k17_v18\",\"fields\":["
+    "{\"name\":\"key\",\"type\":\"int\",\"field-id\":17},"
+    "{\"name\":\"value\",\"type\":[\"null\",\"string\"],\"field-id\":18}]}}],\"field-id\":5}]}";
+
+static void test_avro_nested(void **state) {
+    (void)state;
+    struct fl_error err = {0};
+    struct fl_avro_schema *as = NULL;
+    assert_int_equal(fl_avro_schema_parse(NESTED_FILE, strlen(NESTED_FILE), &as, &err), FL_OK);
+    struct fl_avro_writer *w = NULL;
+    assert_int_equal(fl_avro_writer_new(as, FL_AVRO_CODEC_NULL, &w, &err), FL_OK);
+    struct fl_avro_arena ar;
+    fl_avro_arena_init(&ar, 1 << 20);
+    for (int i = 0; i < 2; i++) {
+        struct fl_avro_value rec;
+        assert_int_equal(fl_avro_value_init(&ar, fl_avro_schema_root(as), &rec), FL_OK);
+        assert_int_equal(fl_avro_value_set_long(fl_avro_value_field(&rec, "id"), i + 1), FL_OK);
+        if (i == 0) {
+            struct fl_avro_value *g = fl_avro_value_field(&rec, "geo");
+            assert_int_equal(fl_avro_value_select(&ar, g, FL_AVRO_RECORD), FL_OK);
+            assert_int_equal(fl_avro_value_set_double(fl_avro_value_field(g, "lat"), 52.5), FL_OK);
+            assert_int_equal(fl_avro_value_set_int(fl_avro_value_field(g, "gone"), 7), FL_OK);
+            struct fl_avro_value *t = fl_avro_value_field(&rec, "tags");
+            assert_int_equal(fl_avro_value_select(&ar, t, FL_AVRO_ARRAY), FL_OK);
+            assert_int_equal(fl_avro_value_resize(&ar, t, 2), FL_OK);
+            assert_int_equal(fl_avro_value_set_string(&ar, &t->u.items[0], "a\"b"), FL_OK);
+            struct fl_avro_value *m = fl_avro_value_field(&rec, "attrs");
+            assert_int_equal(fl_avro_value_select(&ar, m, FL_AVRO_MAP), FL_OK);
+            assert_int_equal(fl_avro_value_resize(&ar, m, 1), FL_OK);
+            assert_int_equal(fl_avro_value_set_string(&ar, &m->u.map.keys[0], "x"), FL_OK);
+            assert_int_equal(fl_avro_value_set_long(&m->u.map.values[0], -3), FL_OK);
+            struct fl_avro_value *c = fl_avro_value_field(&rec, "codes");
+            assert_int_equal(fl_avro_value_select(&ar, c, FL_AVRO_ARRAY), FL_OK);
+            assert_int_equal(fl_avro_value_resize(&ar, c, 2), FL_OK);
+            for (int k = 0; k < 2; k++) {
+                struct fl_avro_value *kv = &c->u.items[k];
+                assert_int_equal(fl_avro_value_set_int(fl_avro_value_field(kv, "key"), 40 + k),
+                                 FL_OK);
+                if (k)
+                    assert_int_equal(
+                        fl_avro_value_set_string(&ar, fl_avro_value_field(kv, "value"), "z"),
+                        FL_OK);
+            }
+        }
+        assert_int_equal(fl_avro_writer_append(w, &rec, &err), FL_OK);
+        fl_avro_arena_reset(&ar);
+    }
+    uint8_t *avro = NULL;
+    size_t len = 0;
+    assert_int_equal(fl_avro_writer_finish(w, &avro, &len, &err), FL_OK);
+    fl_avro_writer_free(w);
+    fl_avro_arena_fini(&ar);
+    fl_avro_schema_free(as);
+
+    struct env e;
+    pipe_env_open(&e, "floe-scanfmt", NESTED_TABLE);
+    struct fl_ice_table *tbl = table_new(&e, "n");
+    commit_file(tbl, "db/n/data/rows.avro", avro, len, "AVRO", FL_ICE_CONTENT_DATA, 2, 0);
+    fl_free(avro);
+    char out[4096];
+    assert_string_equal(scan_text(tbl, NULL, 0, out, sizeof(out)),
+                        "1|{\"lon\":null,\"lat\":52.5,\"added\":null}|[\"a\\\"b\",null]|{\"x\":-3}"
+                        "|[{\"key\":40,\"value\":null},{\"key\":41,\"value\":\"z\"}]\n"
+                        "2|null|null|null|null\n");
+    /* a scalar sibling alone */
+    const int32_t proj[] = {1};
+    assert_string_equal(scan_text(tbl, proj, 1, out, sizeof(out)), "1\n2\n");
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
 static void test_avro_data_file(void **state) {
     (void)state;
     struct env e;
@@ -453,12 +555,62 @@ static void test_files_outside_location(void **state) {
     pipe_env_close(&e);
 }
 
+/* Where locate puts path for tbl: "KEY" under the store, "ROOT|KEY"
+ * elsewhere, "error: ..." when refused. */
+static const char *located(struct fl_ice_table *tbl, const char *path) {
+    static char out[1200];
+    char root[512], key[512];
+    struct fl_error err = {0};
+    if (fl_ice_table_locate(tbl, path, root, sizeof(root), key, sizeof(key), &err))
+        snprintf(out, sizeof(out), "error: %s", err.msg);
+    else
+        snprintf(out, sizeof(out), "%s%s%s", root, root[0] ? "|" : "", key);
+    return out;
+}
+
+/* A table read from another folder than its recorded location (copied
+ * with its neighbours, as Impala's test tables are): a path outside the
+ * location that shares a folder with it is read at the same place
+ * relative to the table's folder, when the names between match. */
+static void test_moved_table_paths(void **state) {
+    (void)state;
+    struct env e;
+    pipe_env_open(&e, "floe-scanfmt", AVRO_TABLE);
+    struct fl_ice_table *tbl = table_new(&e, "t");
+    const char *own = tbl->meta->location;
+    tbl->meta->location = "/test-warehouse/ice/t"; /* as Impala wrote it */
+    assert_string_equal(located(tbl, "/test-warehouse/ice/t/data/a.parquet"),
+                        "db/t/data/a.parquet");
+    assert_string_equal(located(tbl, "/test-warehouse/ice/t_data01/c=1/a.parquet"),
+                        "db/t_data01/c=1/a.parquet");
+    assert_string_equal(located(tbl, "hdfs://nn:8020/test-warehouse/ice/t_data02/a.parquet"),
+                        "db/t_data02/a.parquet");
+    /* "ice/t" is not "db/t": read where the path says */
+    assert_string_equal(located(tbl, "/test-warehouse/other/a.parquet"),
+                        "file:///|test-warehouse/other/a.parquet");
+    assert_non_null(
+        strstr(located(tbl, "/test-warehouse/ice/x/../../../../etc/passwd"), "error: "));
+    tbl->meta->location = "/test-warehouse/db/t"; /* two names match: up to the warehouse */
+    assert_string_equal(located(tbl, "/test-warehouse/x/a.parquet"), "x/a.parquet");
+    assert_string_equal(located(tbl, "/srv/a.parquet"), "file:///|srv/a.parquet");
+    tbl->meta->location = own; /* not moved: paths outside are read where they are */
+    char path[512], want[600];
+    snprintf(path, sizeof(path), "%s/wh/db/t_data01/a.parquet", e.dir);
+    snprintf(want, sizeof(want), "db/t_data01/a.parquet"); /* under the warehouse anyway */
+    assert_string_equal(located(tbl, path), want);
+    assert_string_equal(located(tbl, "/srv/t_data01/a.parquet"), "file:///|srv/t_data01/a.parquet");
+    fl_ice_table_free(tbl);
+    pipe_env_close(&e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_orc_data_file),
         cmocka_unit_test(test_avro_data_file),
+        cmocka_unit_test(test_avro_nested),
         cmocka_unit_test(test_format_refusals),
         cmocka_unit_test(test_files_outside_location),
+        cmocka_unit_test(test_moved_table_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include "format/parquet/encode.h"
 
 #include "core/endian.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "core/varint.h"
 
@@ -278,33 +279,6 @@ fl_err_t fl_pq_delta_encode_i64_geom(const int64_t *v, size_t n, size_t block_si
 #define DICT_MAX_ENTRIES ((uint32_t)1 << 30)
 #define DICT_MAX_BYTES ((size_t)INT32_MAX - 4096)
 
-static inline uint32_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return (uint32_t)x;
-}
-
-static inline uint32_t hash_bytes(const uint8_t *p, size_t len) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xc2b2ae3d27d4eb4fULL);
-    while (len >= 8) {
-        uint64_t k;
-        memcpy(&k, p, 8);
-        k *= 0x87c37b91114253d5ULL;
-        k = k << 31 | k >> 33;
-        h = (h ^ k) * 0x4cf5ad432745937fULL;
-        h = h << 27 | h >> 37;
-        p += 8;
-        len -= 8;
-    }
-    uint64_t k = 0;
-    for (size_t i = 0; i < len; i++) k |= (uint64_t)p[i] << (8 * i);
-    h ^= k * 0x87c37b91114253d5ULL;
-    return mix64(h);
-}
-
 void fl_pq_dict_init(struct fl_pq_dict *dict, size_t width) {
     memset(dict, 0, sizeof(*dict));
     dict->width = width;
@@ -354,14 +328,14 @@ static inline uint32_t hash_fixed(const uint8_t *v, size_t w) {
     if (w == 4) {
         uint32_t x;
         memcpy(&x, v, 4);
-        return mix64(x);
+        return fl_hash_mix64(x);
     }
     if (w == 8) {
         uint64_t x;
         memcpy(&x, v, 8);
-        return mix64(x);
+        return fl_hash_mix64(x);
     }
-    return hash_bytes(v, w);
+    return fl_hash_bytes(v, w);
 }
 
 static inline __attribute__((always_inline)) fl_err_t
@@ -417,7 +391,7 @@ fl_err_t fl_pq_dict_put_bytes(struct fl_pq_dict *dict, const uint8_t *data, size
                               uint32_t *idx) {
     if (dict->width) return FL_ERR_INVALID;
     if (len > DICT_MAX_BYTES) return FL_ERR_LIMIT;
-    uint32_t h = hash_bytes(data, len);
+    uint32_t h = fl_hash_bytes(data, len);
     if (!dict->slots) {
         fl_err_t err = dict_grow(dict);
         if (err) return err;

@@ -15,6 +15,7 @@
 
 #include "batch/batch_json.h"
 #include "core/mem.h"
+#include "format/parquet/variant.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -395,9 +396,55 @@ static bool member_is(const struct fl_pq_nnode *nd, const struct fl_field *tc) {
     return nd->file_id ? nd->id == tc->id : nd->name && strcmp(nd->name, tc->name) == 0;
 }
 
+void fl_pq_assembler_fini(struct fl_pq_assembler *a) {
+    fl_buf_fini(&a->discard);
+    fl_buf_fini(&a->vscratch);
+    for (int k = 0; k < a->ndefaults; k++) fl_free(a->defaults[k].json);
+    fl_free(a->defaults);
+    a->defaults = NULL;
+    a->ndefaults = 0;
+}
+
+/* Member tc, which the file lacks: its initial-default (as the table's
+ * column of its type shows it in JSON), else null. */
+static fl_err_t member_default(struct fl_pq_assembler *a, const struct fl_field *tc,
+                               struct fl_buf *out, struct fl_error *err) {
+    if (!tc->initial_default || !fl_type_is_primitive(tc->type) || tc->opaque_type)
+        return fl_buf_append_str(out, "null");
+    int k = 0;
+    while (k < a->ndefaults && a->defaults[k].field != tc) k++;
+    if (k == a->ndefaults) {
+        struct fl_schema one = {.fields = (struct fl_field *)tc, .nfields = 1};
+        struct fl_batch *b = NULL;
+        struct fl_buf text;
+        fl_buf_init(&text, FL_BUF_NOMAX);
+        fl_err_t rc = fl_batch_new(&one, 1, &b, err);
+        if (!rc) rc = fl_col_append_default(&b->cols[0], tc->initial_default, err);
+        if (!rc && !fl_col_is_null(&b->cols[0], 0))
+            rc = fl_col_value_to_json(&b->cols[0], 0, &text);
+        fl_batch_free(b);
+        if (rc) {
+            fl_buf_fini(&text);
+            fl_err_prefix(err, "column \"%s\": initial-default of member %s", a->name, tc->name);
+            return rc;
+        }
+        a->defaults = fl_reallocarray(a->defaults, (size_t)a->ndefaults + 1, sizeof(*a->defaults));
+        a->defaults[k].field = tc;
+        a->defaults[k].json = NULL;
+        if (text.len) {
+            fl_buf_append_u8(&text, 0);
+            a->defaults[k].json = (char *)text.data; /* taken from text */
+        } else {
+            fl_buf_fini(&text);
+        }
+        a->ndefaults++;
+    }
+    return fl_buf_append_str(out, a->defaults[k].json ? a->defaults[k].json : "null");
+}
+
 /* A struct's members: the file's, or the target's in its order and names
- * (a member the file lacks is null; one the target lacks is consumed into
- * the discard buffer). */
+ * (a member the file lacks is its initial-default or null; one the
+ * target lacks is consumed into the discard buffer). */
 static fl_err_t emit_struct(struct fl_pq_assembler *a, const struct fl_pq_nnode *nd,
                             const struct fl_field *t, struct fl_buf *out, struct fl_error *err) {
     const int *kids = a->plan->kids + nd->kid0;
@@ -415,7 +462,7 @@ static fl_err_t emit_struct(struct fl_pq_assembler *a, const struct fl_pq_nnode 
         if (j) fl_buf_append_u8(out, ',');
         rc = fl_json_put_string(out, (const uint8_t *)(name ? name : ""), name ? strlen(name) : 0);
         if (!rc) rc = fl_buf_append_u8(out, ':');
-        if (!rc) rc = kid < 0 ? fl_buf_append_str(out, "null") : emit(a, kid, tc, out, err);
+        if (!rc) rc = kid < 0 ? member_default(a, tc, out, err) : emit(a, kid, tc, out, err);
     }
     if (!rc) rc = fl_buf_append_u8(out, '}');
     for (int m = 0; t && m < nd->nkids && !rc; m++) {
@@ -458,6 +505,140 @@ static fl_err_t emit_entries(struct fl_pq_assembler *a, const struct fl_pq_nnode
     return rc;
 }
 
+/* A shredded variant's typed_value (a primitive leaf, present) as the
+ * Variant primitive it stands for (VariantShredding.md), encoded into
+ * a->vscratch and rendered as an unshredded one is. */
+static fl_err_t emit_typed(struct fl_pq_assembler *a, const struct fl_pq_nleaf *L,
+                           const struct fl_field *f, struct fl_buf *out, struct fl_error *err) {
+    static const uint8_t no_meta[3] = {0x01, 0, 0}; /* version 1, empty dictionary */
+    const struct fl_col *c = L->vals;
+    const uint8_t *v = c->width ? c->values + L->vi * c->width : NULL;
+    struct fl_buf *b = &a->vscratch;
+    int t = -1;
+    fl_buf_reset(b);
+    switch (f->nanos ? -1 : (int)f->type) {
+    case FL_TYPE_BOOLEAN:
+        t = v[0] ? 1 : 2;
+        break;
+    case FL_TYPE_INT:
+        t = 5;
+        break;
+    case FL_TYPE_LONG:
+        t = 6;
+        break;
+    case FL_TYPE_FLOAT:
+        t = 14;
+        break;
+    case FL_TYPE_DOUBLE:
+        t = 7;
+        break;
+    case FL_TYPE_DATE:
+        t = 11;
+        break;
+    case FL_TYPE_TIME:
+        t = 17;
+        break;
+    case FL_TYPE_TIMESTAMP:
+        t = 13;
+        break;
+    case FL_TYPE_TIMESTAMPTZ:
+        t = 12;
+        break;
+    case FL_TYPE_DECIMAL:
+        t = 10;
+        break;
+    case FL_TYPE_UUID:
+        t = 20;
+        break;
+    case FL_TYPE_STRING:
+        t = 16;
+        break;
+    case FL_TYPE_BINARY:
+        t = 15;
+        break;
+    default:
+        break;
+    }
+    if (t < 0 || f->opaque_type)
+        return fl_errf(err, FL_ERR_UNSUPPORTED,
+                       "column \"%s\": a variant shredded as %s is not supported; select the "
+                       "other columns",
+                       a->name, f->nanos ? "nanosecond timestamps" : "this type");
+    fl_err_t rc = fl_buf_append_u8(b, (uint8_t)(t << 2));
+    if (!rc && t == 10) rc = fl_buf_append_u8(b, (uint8_t)f->scale);
+    if (!rc && (t == 15 || t == 16)) {
+        size_t n;
+        const uint8_t *p = fl_col_bytes(c, L->vi, &n);
+        if (n > UINT32_MAX) return bad(a, err, "a shredded variant string too long");
+        rc = fl_buf_append_le32(b, (uint32_t)n);
+        if (!rc && n) rc = fl_buf_append(b, p, n);
+    } else if (!rc && t > 2) {
+        rc = fl_buf_append(b, v, c->width); /* little-endian as batches hold them; uuid in order */
+    }
+    if (!rc) rc = fl_variant_to_json(no_meta, sizeof(no_meta), b->data, b->len, out, err);
+    return rc;
+}
+
+/* A variant (its target is the table's variant field): the group's
+ * metadata and value leaves decoded into JSON text (variant.h); when it
+ * is shredded (VariantShredding.md) into a primitive typed_value, that
+ * value where it is present. A variant shredded into an object or array
+ * (a typed_value group) is refused, never read as its residual value. */
+static fl_err_t emit_variant(struct fl_pq_assembler *a, const struct fl_pq_nnode *nd,
+                             struct fl_buf *out, struct fl_error *err) {
+    const int *kids = a->plan->kids + nd->kid0;
+    const struct fl_pq_nnode *part[3] = {NULL, NULL, NULL}; /* metadata, value, typed_value */
+    if (nd->kind != FL_PQ_NK_STRUCT) return bad(a, err, "a variant that is not a group");
+    for (int m = 0; m < nd->nkids; m++) {
+        const struct fl_pq_nnode *kn = &a->plan->nodes[kids[m]];
+        const char *name = kn->name ? kn->name : "";
+        int which = strcmp(name, "metadata") == 0      ? 0
+                    : strcmp(name, "value") == 0       ? 1
+                    : strcmp(name, "typed_value") == 0 ? 2
+                                                       : -1;
+        if (which == 2 && kn->kind != FL_PQ_NK_PRIM)
+            return fl_errf(err, FL_ERR_UNSUPPORTED,
+                           "column \"%s\": a variant shredded into an object or array "
+                           "(a typed_value group) is not supported; select the other columns",
+                           a->name);
+        if (which < 0 || part[which] || kn->kind != FL_PQ_NK_PRIM ||
+            (which < 2 && a->plan->leaf_schema->fields[kn->leaf].type != FL_TYPE_BINARY))
+            return bad(a, err, "a variant group must hold binary metadata and value");
+        part[which] = kn;
+    }
+    if (!part[0] || (!part[1] && !part[2]))
+        return bad(a, err, "a variant group must hold metadata and value");
+    const uint8_t *p[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    bool typed = false;
+    fl_err_t rc = FL_OK;
+    for (int w = 0; w < 3 && !rc; w++) {
+        if (!part[w]) continue;
+        if ((rc = need(a, part[w]->leaf, err))) return rc;
+        struct fl_pq_nleaf *L = &a->leaves[part[w]->leaf];
+        bool present = def_at(L) == L->max_def;
+        if (present && (!L->vals || L->vi >= L->vals->len))
+            return bad(a, err, "page ran out of values");
+        if (w == 0 && !present) return bad(a, err, "a variant without its metadata");
+        if (w < 2 && present) p[w] = fl_col_bytes(L->vals, L->vi, &len[w]);
+        if (w == 2 && present) {
+            if (p[1]) return bad(a, err, "a shredded variant with both value and typed_value");
+            typed = true;
+            rc = emit_typed(a, L, &a->plan->leaf_schema->fields[part[w]->leaf], out, err);
+        }
+        consume(L);
+    }
+    if (!rc && !typed)
+        rc = p[1] ? fl_variant_to_json(p[0], len[0], p[1], len[1], out, err)
+                  : fl_buf_append_str(out, "null"); /* neither: a variant null */
+    if (rc) fl_err_prefix(err, "column \"%s\"", a->name);
+    return rc;
+}
+
+static bool is_variant(const struct fl_field *t) {
+    return t && t->opaque_type && strcmp(t->opaque_type, "variant") == 0;
+}
+
 static fl_err_t emit(struct fl_pq_assembler *a, int k, const struct fl_field *t, struct fl_buf *out,
                      struct fl_error *err) {
     const struct fl_pq_nnode *nd = &a->plan->nodes[k];
@@ -470,6 +651,7 @@ static fl_err_t emit(struct fl_pq_assembler *a, int k, const struct fl_field *t,
         if ((rc = consume_all(a, nd, d, err))) return rc;
         return fl_buf_append_str(out, "null");
     }
+    if (is_variant(t)) return emit_variant(a, nd, out, err);
     switch (nd->kind) {
     case FL_PQ_NK_PRIM:
         if (d != L0->max_def) return bad(a, err, "definition level beyond its field");

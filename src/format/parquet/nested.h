@@ -95,10 +95,23 @@ struct fl_pq_assembler {
     const char *name; /* column name, for errors */
     /* The table's field to shape values after (NULL: the file's shape):
      * struct members matched by id (by name without file ids), named as
-     * in it, null when the file lacks them, left out when it does. */
+     * in it, their initial-default (else null) when the file lacks them,
+     * left out when it does; a variant field (format/parquet/variant.h)
+     * is read as its JSON text. */
     const struct fl_field *target;
-    struct fl_buf discard; /* members the target leaves out */
+    struct fl_buf discard;  /* members the target leaves out */
+    struct fl_buf vscratch; /* a shredded variant's typed value, encoded */
+    /* the JSON text of the target's members' initial-defaults, made the
+     * first time a file lacks the member (NULL text: null) */
+    struct fl_pq_ndefault {
+        const struct fl_field *field;
+        char *json;
+    } * defaults;
+    int ndefaults;
 };
+
+/* Frees what assembly allocated (a zeroed assembler too). */
+void fl_pq_assembler_fini(struct fl_pq_assembler *a);
 
 /* Appends the next row's value (JSON text, or a null) to col. */
 fl_err_t fl_pq_assemble_row(struct fl_pq_assembler *a, struct fl_col *col, struct fl_buf *scratch,

@@ -488,7 +488,7 @@ static void cursor_fini(struct cursor *c) {
     fl_free(c->nl);
     fl_batch_free(c->leaf_vals);
     fl_buf_fini(&c->json);
-    fl_buf_fini(&c->as.discard);
+    fl_pq_assembler_fini(&c->as);
     fl_buf_fini(&c->reps);
     fl_buf_fini(&c->defs);
     fl_buf_fini(&c->scratch);
@@ -1539,6 +1539,7 @@ static fl_err_t start_reading(struct fl_pq_reader *r, struct fl_error *err) {
             c->as.name = c->name;
             c->as.target = r->field_target[c->f];
             fl_buf_init(&c->as.discard, FL_BATCH_HEAP_MAX);
+            fl_buf_init(&c->as.vscratch, FL_BATCH_HEAP_MAX);
             continue;
         }
         cursor_type(r, r->proj_field[i], c);
