@@ -10,9 +10,16 @@
  * the slot made when missing (with an exported snapshot COPYed on a
  * second connection when snapshot is initial), then START_REPLICATION
  * and the CopyData loop: XLogData carries pgoutput messages (decoded by
- * pgoutput.c), keepalives ask for a status update. Changes of a
- * transaction wait in a per-table buffer until its Commit, then go to
- * the table's topic in one append. A failed session is retried after a
+ * pgoutput.c), keepalives ask for a status update. On PostgreSQL 14
+ * and later the session asks for protocol version 2 with streaming, so
+ * that the server sends a large transaction in blocks (Stream Start ..
+ * Stop) before its commit instead of decoding it whole first. Changes of
+ * a transaction (streamed or between Begin and Commit) wait as built
+ * envelopes in a txbuf (pg_txbuf.h: bounded memory, then a spill file in
+ * the data directory) until its Commit or Stream Commit, then go to each
+ * table's topic in appends of at most APPEND_BATCH_BYTES, the last
+ * record of each carrying floe.tx-end; a Stream Abort discards the
+ * transaction or the aborted subtransaction's part. A failed session is retried after a
  * backoff (0.5 s doubling to 30 s); its transactions are re-sent by the
  * server and deduplicated by LSN.
  *
@@ -26,6 +33,7 @@
  */
 #include "cdc/pg_source.h"
 #include "cdc/pg_evolve.h"
+#include "cdc/pg_txbuf.h"
 #include "cdc/pg_types.h"
 #include "cdc/pgoutput.h"
 #include "core/buf.h"
@@ -67,21 +75,33 @@ struct txpos {
     int64_t commit_ms;   /* its source commit time (a snapshot batch: its copy time) */
 };
 
+/* One column set of a table: what it had at start (shapes[0]), then
+ * each set a Relation message changed it to. A change held for its
+ * commit carries the number of the shape it was encoded in; the mirror
+ * follows that shape at the commit, before the change reaches the topic
+ * (tx_commit), so a transaction that aborts changes no mirror. */
+struct shape {
+    struct col *cols;
+    int ncols;
+    /* schema: true: what wraps an envelope and a key ({"schema":...,
+     * "payload": before, } after); NULL otherwise */
+    char *env_prefix, *key_prefix;
+};
+
 struct tbl {
     char *nsp, *rel; /* the source table */
     char *ns, *name; /* the mirror table */
     char *topic;
-    struct col *cols;
+    struct col *cols; /* changes are encoded in these now: the last shape's */
     int ncols;
-    /* the columns of a Relation message that differ from cols: the
-     * mirror's schema follows them at the first change that needs them */
+    /* the columns of a Relation message that differ from cols: a new
+     * shape at the first change that comes in them */
     struct col *next_cols;
     int nnext;
-    int synced; /* the mirror's schema was checked against cols */
-    /* schema: true: what wraps an envelope and a key ({"schema":...,
-     * "payload": before, } after); NULL otherwise */
-    char *env_prefix, *key_prefix;
-    char **part; /* the configured partition terms (npart 0: none) */
+    struct shape *shapes; /* owns the column sets; cols is the last one's */
+    int nshapes;
+    uint32_t mirror_shape; /* the shape the mirror's schema follows, UINT32_MAX not yet checked */
+    char **part;           /* the configured partition terms (npart 0: none) */
     int npart;
     struct fl_pipe *pipe;
     uint64_t last_lsn;  /* the end LSN of the last transaction in the topic */
@@ -113,14 +133,20 @@ struct fl_cdc_pg {
     struct relmap *rel;
     int nrel, crel;
     struct fl_pgo_decoder *dec;
-    struct fl_buf env;           /* one envelope being built */
+    struct fl_buf env;    /* one envelope being built */
+    size_t env_ts;        /* where in env the commit time goes (env_source) */
+    struct fl_buf key;    /* its record key */
+    struct fl_txset *txs; /* open transactions (pg_txbuf.h) */
+    struct fl_txbuf *cur; /* the one whose changes arrive now, NULL between */
+    uint32_t cur_sub;     /* the (sub)transaction of the change at hand */
+    char *spill_dir;
+    size_t stream_buffer;
+    int no_streaming, proto;
     struct fl_pgo_value *merged; /* an update's new values with the old row's for 'u' */
     int cmerged;
     /* the transaction being received */
     int in_tx;
-    uint32_t xid;
-    int64_t commit_us;
-    uint64_t final_lsn; /* Begin's (where its commit record starts); UINT64_MAX outside one */
+    uint32_t xid; /* the (top) transaction at hand */
     uint64_t last_end, confirmed, wal_end;
     pthread_t thread;
     int running, stop;
@@ -133,7 +159,8 @@ struct fl_cdc_pg {
 };
 
 static int stopping(struct fl_cdc_pg *src);
-static void env_schemas(struct fl_cdc_pg *src, struct tbl *t);
+static void env_schemas(struct fl_cdc_pg *src, const struct tbl *t, struct shape *sh);
+static void shape_add(struct fl_cdc_pg *src, struct tbl *t, struct col *cols, int n);
 
 /* ---- connections ---- */
 
@@ -431,10 +458,14 @@ void fl_cdc_pg_free(struct fl_cdc_pg *src) {
     for (int i = 0; i < src->nt; i++) {
         struct tbl *t = &src->t[i];
         fl_pipe_free(t->pipe);
-        cols_free(t->cols, t->ncols);
+        if (!t->nshapes) cols_free(t->cols, t->ncols); /* load_columns failed */
+        for (int k = 0; k < t->nshapes; k++) {
+            cols_free(t->shapes[k].cols, t->shapes[k].ncols);
+            fl_free(t->shapes[k].env_prefix);
+            fl_free(t->shapes[k].key_prefix);
+        }
+        fl_free(t->shapes);
         cols_free(t->next_cols, t->nnext);
-        fl_free(t->env_prefix);
-        fl_free(t->key_prefix);
         for (int k = 0; k < t->npart; k++) fl_free(t->part[k]);
         fl_free(t->part);
         fl_free(t->nsp);
@@ -452,6 +483,9 @@ void fl_cdc_pg_free(struct fl_cdc_pg *src) {
     fl_free(src->pipes);
     fl_free(src->rel);
     fl_pgo_decoder_free(src->dec);
+    fl_txset_free(src->txs);
+    fl_free(src->spill_dir);
+    fl_buf_fini(&src->key);
     fl_buf_fini(&src->env);
     fl_free(src->merged);
     fl_free(src->name);
@@ -489,8 +523,12 @@ fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalo
     src->state_topic = fl_malloc(sl);
     snprintf(src->state_topic, sl, "__floe_cdc.%s", src->slot);
     src->dec = fl_pgo_decoder_new();
-    src->final_lsn = UINT64_MAX;
     fl_buf_init(&src->env, FL_BUF_NOMAX);
+    fl_buf_init(&src->key, FL_BUF_NOMAX);
+    src->no_streaming = cfg->no_streaming != 0;
+    src->stream_buffer =
+        cfg->stream_buffer_bytes > 0 ? (size_t)cfg->stream_buffer_bytes : (size_t)16 << 20;
+    src->spill_dir = fl_strdup(cfg->spill_dir ? cfg->spill_dir : "cdc-spill");
     pthread_mutex_init(&src->mu, NULL);
     pthread_cond_init(&src->cv, NULL);
     src->stats.last_commit_ms = -1;
@@ -514,11 +552,15 @@ fl_err_t fl_cdc_pg_new(struct fl_log *log, struct fl_store *st, struct fl_catalo
         t->part = fl_calloc((size_t)t->npart + 1, sizeof(char *));
         for (int k = 0; k < t->npart; k++) t->part[k] = fl_strdup(cfg->partitions[i][k]);
     }
-    fl_err_t rc = FL_OK;
-    PGconn *c = pg_connect(src->uri, 0, err);
-    if (!c) rc = FL_ERR_IO;
-    for (int i = 0; !rc && i < src->nt; i++) rc = load_columns(c, &src->t[i], err);
-    for (int i = 0; !rc && i < src->nt; i++) env_schemas(src, &src->t[i]);
+    fl_err_t rc = fl_txset_new(src->spill_dir, src->stream_buffer, &src->txs, err);
+    PGconn *c = rc ? NULL : pg_connect(src->uri, 0, err);
+    if (!rc && !c) rc = FL_ERR_IO;
+    for (int i = 0; !rc && i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        t->mirror_shape = UINT32_MAX;
+        rc = load_columns(c, t, err);
+        if (!rc) shape_add(src, t, t->cols, t->ncols);
+    }
     if (!rc) {
         src->db = fl_strdup(PQdb(c));
         rc = ensure_publication(src, c, err);
@@ -606,18 +648,19 @@ static json_t *field(const char *type, int optional, const char *name) {
     return json_pack("{s:s,s:b,s:s}", "type", type, "optional", optional, "field", name);
 }
 
-/* schema: true: t's envelope and key schemas as Debezium's JsonConverter
- * (schemas.enable=true) writes them, the prefixes of every record. */
-static void env_schemas(struct fl_cdc_pg *src, struct tbl *t) {
-    fl_free(t->env_prefix);
-    fl_free(t->key_prefix);
-    t->env_prefix = t->key_prefix = NULL;
+/* schema: true: the envelope and key schemas of t in shape sh as
+ * Debezium's JsonConverter (schemas.enable=true) writes them, the
+ * prefixes of every record of that shape. */
+static void env_schemas(struct fl_cdc_pg *src, const struct tbl *t, struct shape *sh) {
+    fl_free(sh->env_prefix);
+    fl_free(sh->key_prefix);
+    sh->env_prefix = sh->key_prefix = NULL;
     if (!src->schema) return;
     char name[700];
     json_t *row = json_array(), *key = json_array();
-    for (int i = 0; i < t->ncols; i++) {
-        col_schema(row, &t->cols[i]);
-        if (t->cols[i].key) col_schema(key, &t->cols[i]);
+    for (int i = 0; i < sh->ncols; i++) {
+        col_schema(row, &sh->cols[i]);
+        if (sh->cols[i].key) col_schema(key, &sh->cols[i]);
     }
     snprintf(name, sizeof(name), "%s.%s.%s.Value", src->prefix, t->nsp, t->rel);
     json_t *before = json_pack("{s:s,s:O,s:b,s:s,s:s}", "type", "struct", "fields", row, "optional",
@@ -656,15 +699,26 @@ static void env_schemas(struct fl_cdc_pg *src, struct tbl *t) {
                            "name", name);
     char *e = json_dumps(env, JSON_COMPACT), *k = json_dumps(ks, JSON_COMPACT);
     size_t n = strlen(e) + 32;
-    t->env_prefix = fl_malloc(n);
-    snprintf(t->env_prefix, n, "{\"schema\":%s,\"payload\":", e);
+    sh->env_prefix = fl_malloc(n);
+    snprintf(sh->env_prefix, n, "{\"schema\":%s,\"payload\":", e);
     n = strlen(k) + 32;
-    t->key_prefix = fl_malloc(n);
-    snprintf(t->key_prefix, n, "{\"schema\":%s,\"payload\":", k);
+    sh->key_prefix = fl_malloc(n);
+    snprintf(sh->key_prefix, n, "{\"schema\":%s,\"payload\":", k);
     free(e);
     free(k);
     json_decref(env);
     json_decref(ks);
+}
+
+/* cols (owned from here) as t's next shape, the one changes are encoded
+ * in from now on. */
+static void shape_add(struct fl_cdc_pg *src, struct tbl *t, struct col *cols, int n) {
+    t->shapes = fl_reallocarray(t->shapes, (size_t)t->nshapes + 1, sizeof(*t->shapes));
+    struct shape *sh = &t->shapes[t->nshapes++];
+    *sh = (struct shape){cols, n, NULL, NULL};
+    t->cols = cols;
+    t->ncols = n;
+    env_schemas(src, t, sh);
 }
 
 static void env_lsn(struct fl_buf *b, uint64_t lsn) {
@@ -678,8 +732,13 @@ static void env_source(struct fl_cdc_pg *src, const struct tbl *t, const char *s
     fl_buf_append_str(b,
                       ",\"source\":{\"version\":\"floe\",\"connector\":\"postgresql\",\"name\":");
     fl_pgt_json_string((const uint8_t *)src->prefix, strlen(src->prefix), b);
-    fl_buf_printf(b, ",\"ts_ms\":%lld,\"snapshot\":\"%s\",\"db\":", (long long)(ts_us / 1000),
-                  snapshot);
+    if (ts_us >= 0) {
+        fl_buf_printf(b, ",\"ts_ms\":%lld", (long long)(ts_us / 1000));
+    } else { /* the commit time, known at the commit (tx_commit) */
+        fl_buf_append_str(b, ",\"ts_ms\":");
+        src->env_ts = b->len;
+    }
+    fl_buf_printf(b, ",\"snapshot\":\"%s\",\"db\":", snapshot);
     fl_pgt_json_string((const uint8_t *)src->db, strlen(src->db), b);
     fl_buf_append_str(b, ",\"sequence\":null,\"schema\":");
     fl_pgt_json_string((const uint8_t *)t->nsp, strlen(t->nsp), b);
@@ -719,40 +778,66 @@ static fl_err_t env_tuple(struct fl_buf *b, const struct tbl *t, const struct fl
     return FL_OK;
 }
 
-/* Queues env as the next record of t's transaction, keyed by the key
- * columns of key (NULL: a null key), as Debezium keys its records. */
-static void pend_push(struct tbl *t, const struct fl_buf *env, const struct fl_pgo_tuple *key) {
+/* The record key of a row: its key columns as Debezium keys its
+ * records, appended to out (nothing: a null key). */
+static void key_json(const struct tbl *t, const struct fl_pgo_tuple *key, struct fl_buf *out) {
+    if (!key || key->ncols != t->ncols) return;
+    int first = 1;
+    fl_buf_append_u8(out, '{');
+    for (int i = 0; i < t->ncols; i++) {
+        if (!t->cols[i].key) continue;
+        const struct fl_pgo_value *v = &key->vals[i];
+        if (!first) fl_buf_append_u8(out, ',');
+        first = 0;
+        fl_pgt_json_string((const uint8_t *)t->cols[i].name, strlen(t->cols[i].name), out);
+        fl_buf_append_u8(out, ':');
+        if (v->kind == 't')
+            fl_pgt_json(t->cols[i].kind, v->data, v->len, out);
+        else
+            fl_buf_append_str(out, "null");
+    }
+    fl_buf_append_u8(out, '}');
+}
+
+/* Queues a record (value v, key k of klen bytes, none: a null key) of
+ * shape sh as the next of t's pending append; ts_ms >= 0 goes into v at
+ * ts_pos. schema: true wraps key and value in sh's schemas; an empty v
+ * (a tombstone) stays a null value. */
+static void pend_push_raw(struct tbl *t, const struct shape *sh, const uint8_t *k, size_t klen,
+                          const uint8_t *v, size_t vlen, size_t ts_pos, int64_t ts_ms) {
     if (t->npend == t->cpend) {
         t->cpend = t->cpend ? t->cpend * 2 : 64;
         t->pend_off = fl_reallocarray(t->pend_off, (size_t)t->cpend + 1, sizeof(size_t));
         t->key_off = fl_reallocarray(t->key_off, (size_t)t->cpend + 1, sizeof(size_t));
     }
     t->key_off[t->npend] = t->keys.len;
-    if (key && key->ncols == t->ncols) {
-        int first = 1;
-        if (t->key_prefix) fl_buf_append_str(&t->keys, t->key_prefix);
-        fl_buf_append_u8(&t->keys, '{');
-        for (int i = 0; i < t->ncols; i++) {
-            if (!t->cols[i].key) continue;
-            const struct fl_pgo_value *v = &key->vals[i];
-            if (!first) fl_buf_append_u8(&t->keys, ',');
-            first = 0;
-            fl_pgt_json_string((const uint8_t *)t->cols[i].name, strlen(t->cols[i].name), &t->keys);
-            fl_buf_append_u8(&t->keys, ':');
-            if (v->kind == 't')
-                fl_pgt_json(t->cols[i].kind, v->data, v->len, &t->keys);
-            else
-                fl_buf_append_str(&t->keys, "null");
-        }
-        fl_buf_append_u8(&t->keys, '}');
-        if (t->key_prefix) fl_buf_append_u8(&t->keys, '}');
+    if (klen) {
+        if (sh->key_prefix) fl_buf_append_str(&t->keys, sh->key_prefix);
+        fl_buf_append(&t->keys, k, klen);
+        if (sh->key_prefix) fl_buf_append_u8(&t->keys, '}');
     }
     t->pend_off[t->npend++] = t->pend.len;
-    if (t->env_prefix && env->len) fl_buf_append_str(&t->pend, t->env_prefix);
-    fl_buf_append(&t->pend, env->data, env->len); /* empty: a tombstone (null value) */
-    if (t->env_prefix && env->len) fl_buf_append_u8(&t->pend, '}');
+    if (sh->env_prefix && vlen) fl_buf_append_str(&t->pend, sh->env_prefix);
+    if (ts_ms >= 0 && ts_pos <= vlen) {
+        fl_buf_append(&t->pend, v, ts_pos);
+        fl_buf_printf(&t->pend, "%lld", (long long)ts_ms);
+        fl_buf_append(&t->pend, v + ts_pos, vlen - ts_pos);
+    } else {
+        fl_buf_append(&t->pend, v, vlen);
+    }
+    if (sh->env_prefix && vlen) fl_buf_append_u8(&t->pend, '}');
     t->pend_off[t->npend] = t->pend.len;
     t->key_off[t->npend] = t->keys.len;
+}
+
+/* Queues env as the next record of t's pending append, keyed by the key
+ * columns of key (NULL: a null key; the key is built in scratch). */
+static void pend_push(struct tbl *t, const struct fl_buf *env, const struct fl_pgo_tuple *key,
+                      struct fl_buf *scratch) {
+    fl_buf_reset(scratch);
+    key_json(t, key, scratch);
+    pend_push_raw(t, &t->shapes[t->nshapes - 1], scratch->data, scratch->len, env->data, env->len,
+                  0, -1);
 }
 
 static void q_push(struct tbl *t, int64_t end_offset, uint64_t commit_lsn, int64_t commit_ms) {
@@ -769,10 +854,11 @@ static void q_push(struct tbl *t, int64_t end_offset, uint64_t commit_lsn, int64
 }
 
 /* Appends t's queued records to its topic, in appends of at most
- * APPEND_BATCH_BYTES, the last record with floe.tx-end = end_lsn; the
- * transaction waits in the queue under commit_lsn. */
-static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit_lsn,
-                           uint64_t end_lsn, int64_t commit_ms, struct fl_error *err) {
+ * APPEND_BATCH_BYTES; with end_tx the last record with floe.tx-end =
+ * end_lsn and the transaction waits in the queue under commit_lsn (else
+ * more of the transaction follows). */
+static fl_err_t pend_append(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit_lsn,
+                            uint64_t end_lsn, int64_t commit_ms, int end_tx, struct fl_error *err) {
     char lsn[24];
     fl_pg_lsn_format(end_lsn, lsn, sizeof(lsn));
     struct fl_log_header h = {FL_PIPE_TX_HEADER, strlen(FL_PIPE_TX_HEADER), (const uint8_t *)lsn,
@@ -795,24 +881,29 @@ static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit
             bytes += z - a;
             n++;
         }
-        if (i + n == t->npend) {
+        if (end_tx && i + n == t->npend) {
             recs[n - 1].headers = &h;
             recs[n - 1].nheaders = 1;
         }
         rc = fl_log_append(src->log, t->topic, 0, recs, n, &base, err);
         i += n;
-        if (!rc && i == t->npend) {
+        if (!rc && end_tx && i == t->npend) {
             pthread_mutex_lock(&src->mu);
             q_push(t, base + n, commit_lsn, commit_ms);
             pthread_mutex_unlock(&src->mu);
         }
     }
     fl_free(recs);
-    if (!rc) t->last_lsn = end_lsn;
+    if (!rc && end_tx) t->last_lsn = end_lsn;
     t->npend = 0;
     fl_buf_reset(&t->pend);
     fl_buf_reset(&t->keys);
     return rc;
+}
+
+static fl_err_t pend_flush(struct fl_cdc_pg *src, struct tbl *t, uint64_t commit_lsn,
+                           uint64_t end_lsn, int64_t commit_ms, struct fl_error *err) {
+    return pend_append(src, t, commit_lsn, end_lsn, commit_ms, 1, err);
 }
 
 /* ---- the confirmed LSN ---- */
@@ -876,7 +967,7 @@ static int cols_same(const struct col *cols, int n, const struct fl_pgo_msg *m) 
 }
 
 /* A Relation message for t: when its columns are not t's, they wait in
- * next_cols for the first change that needs them (sync_mirror). */
+ * next_cols for the first change that comes in them (on_change). */
 static fl_err_t relation_shape(struct tbl *t, const struct fl_pgo_msg *m, struct fl_error *err) {
     cols_free(t->next_cols, t->nnext);
     t->next_cols = NULL;
@@ -931,15 +1022,17 @@ static int reloaded(struct fl_cdc_pg *src, struct tbl *t) {
     return !fl_pipe_reload_pending(t->pipe);
 }
 
-/* The mirror's schema made that of t's columns (next_cols when a
- * Relation message changed them), before any change of the new shape
- * reaches the topic: the pipeline first commits what the topic holds
+/* The mirror's schema made that of t's shape v, before any change of
+ * that shape reaches the topic (at a commit, tx_commit; before a
+ * snapshot copy): the pipeline first commits what the topic holds
  * (decoded with the old schema), then the schema commit, then the
- * pipeline reloads the table before its next step. The key flags come
- * from the mirror's identifier fields. */
-static fl_err_t sync_mirror(struct fl_cdc_pg *src, struct tbl *t, struct fl_error *err) {
-    struct col *cols = t->next_cols ? t->next_cols : t->cols;
-    int n = t->next_cols ? t->nnext : t->ncols;
+ * pipeline reloads the table before its next step. The shape's key
+ * flags come from the mirror's identifier fields. */
+static fl_err_t sync_mirror(struct fl_cdc_pg *src, struct tbl *t, uint32_t v,
+                            struct fl_error *err) {
+    struct shape *sh = &t->shapes[v];
+    struct col *cols = sh->cols;
+    int n = sh->ncols;
     struct fl_cdc_src_col *sc = fl_calloc((size_t)n + 1, sizeof(*sc));
     char(*types)[32] = fl_calloc((size_t)n + 1, sizeof(*types));
     for (int i = 0; i < n; i++) {
@@ -991,15 +1084,8 @@ static fl_err_t sync_mirror(struct fl_cdc_pg *src, struct tbl *t, struct fl_erro
             for (int k = 0; idx >= 0 && k < s->nidentifier; k++)
                 if (s->identifier_ids[k] == s->fields[idx].id) cols[i].key = 1;
         }
-        if (t->next_cols) {
-            cols_free(t->cols, t->ncols);
-            t->cols = t->next_cols;
-            t->ncols = t->nnext;
-            t->next_cols = NULL;
-            t->nnext = 0;
-        }
-        t->synced = 1;
-        env_schemas(src, t);
+        t->mirror_shape = v;
+        env_schemas(src, t, sh);
     }
     fl_cdc_changes_free(ch, nch);
     fl_ice_table_free(it);
@@ -1050,6 +1136,30 @@ static int key_changed(const struct tbl *t, const struct fl_pgo_msg *m) {
     return 0;
 }
 
+/* Holds the envelope just built (src->env, its commit time to come at
+ * src->env_ts), keyed by key, in the open transaction until its commit. */
+static fl_err_t tx_push(struct fl_cdc_pg *src, const struct tbl *t, const struct fl_pgo_tuple *key,
+                        struct fl_error *err) {
+    if (!src->cur) return fl_errf(err, FL_ERR_CORRUPT, "pgoutput: a change outside a transaction");
+    fl_buf_reset(&src->key);
+    key_json(t, key, &src->key);
+    if (src->env.len >= UINT32_MAX || src->key.len >= UINT32_MAX)
+        return fl_errf(err, FL_ERR_UNSUPPORTED, "table %s.%s: a change of over 4 GiB", t->nsp,
+                       t->rel);
+    int was = fl_txbuf_is_spilled(src->cur);
+    struct fl_txrec r = {(uint32_t)(t - src->t),    src->key.len ? src->key.data : NULL,
+                         (uint32_t)src->key.len,    src->env.data,
+                         (uint32_t)src->env.len,    (uint32_t)src->env_ts,
+                         (uint32_t)(t->nshapes - 1)};
+    fl_err_t rc = fl_txbuf_add(src->cur, src->cur_sub, &r, err);
+    if (!rc && !was && fl_txbuf_is_spilled(src->cur))
+        fl_log(FL_LOG_INFO,
+               "cdc %s: transaction %u: open transactions passed stream_buffer_bytes (%zu): "
+               "spilling its changes to %s",
+               src->name, src->xid, src->stream_buffer, src->spill_dir);
+    return rc;
+}
+
 /* One envelope of op for t into its transaction buffer. */
 static fl_err_t emit(struct fl_cdc_pg *src, struct tbl *t, char op,
                      const struct fl_pgo_tuple *before, const struct fl_pgo_tuple *after,
@@ -1068,21 +1178,22 @@ static fl_err_t emit(struct fl_cdc_pg *src, struct tbl *t, char op,
     else if (!rc)
         fl_buf_append_str(b, "null");
     if (rc) return rc;
-    env_source(src, t, "false", lsn, src->commit_us, 1);
+    env_source(src, t, "false", lsn, -1, 1);
     fl_buf_printf(b, ",\"op\":\"%c\",\"ts_ms\":%lld,\"transaction\":null}", op,
                   (long long)(fl_time_now_us() / 1000));
-    pend_push(t, b, after ? after : before);
-    return FL_OK;
+    return tx_push(src, t, after ? after : before, err);
 }
 
 /* Debezium's tombstone after a delete (tombstones.on.delete): a record
- * with the deleted row's key and a null value, for Kafka log compaction;
- * floe's mirror pipeline skips it. */
-static fl_err_t tombstone(struct fl_cdc_pg *src, struct tbl *t, const struct fl_pgo_tuple *key) {
+ * with the deleted row's key and a null value (an empty one in the
+ * transaction buffer), for Kafka log compaction; floe's mirror pipeline
+ * skips it. */
+static fl_err_t tombstone(struct fl_cdc_pg *src, struct tbl *t, const struct fl_pgo_tuple *key,
+                          struct fl_error *err) {
     if (!src->tombstones) return FL_OK;
     fl_buf_reset(&src->env);
-    pend_push(t, &src->env, key);
-    return FL_OK;
+    src->env_ts = FL_TXBUF_NO_TS;
+    return tx_push(src, t, key, err);
 }
 
 static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uint64_t lsn,
@@ -1090,12 +1201,19 @@ static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uin
     int ti = tbl_for_rel(src, m->relid);
     if (ti < 0) return FL_OK; /* a table of the publication floe does not mirror */
     struct tbl *t = &src->t[ti];
-    if (t->next_cols || !t->synced) {
-        /* a re-sent transaction (its topic has it) of a shape since gone:
-         * dropped at its commit anyway */
-        if (t->next_cols && src->final_lsn < t->last_lsn) return FL_OK;
-        fl_err_t rc = sync_mirror(src, t, err);
-        if (rc) return rc;
+    if (t->next_cols) {
+        /* a Relation message changed t's columns: changes are encoded in
+         * them from here, the key columns kept; the mirror follows when a
+         * transaction with a change of this shape commits (tx_commit), so
+         * that one rolled back (a streamed one too) or re-sent (its topic
+         * has it) changes no mirror */
+        for (int i = 0; i < t->nnext; i++)
+            for (int k = 0; k < t->ncols; k++)
+                if (!strcmp(t->next_cols[i].name, t->cols[k].name))
+                    t->next_cols[i].key = t->cols[k].key;
+        shape_add(src, t, t->next_cols, t->nnext);
+        t->next_cols = NULL;
+        t->nnext = 0;
     }
     src->stats.changes++;
     switch (m->kind) {
@@ -1103,7 +1221,7 @@ static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uin
         return emit(src, t, 'c', NULL, &m->new_tuple, lsn, err);
     case 'D': {
         fl_err_t rc = emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
-        return rc ? rc : tombstone(src, t, &m->old_tuple);
+        return rc ? rc : tombstone(src, t, &m->old_tuple, err);
     }
     default: { /* 'U' */
         struct fl_pgo_tuple after = m->new_tuple;
@@ -1130,7 +1248,7 @@ static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uin
                        "REPLICA IDENTITY FULL avoids this",
                        src->name, t->nsp, t->rel, t->cols[unsent].name);
             fl_err_t rc = emit(src, t, 'd', &m->old_tuple, NULL, lsn, err);
-            if (!rc) rc = tombstone(src, t, &m->old_tuple);
+            if (!rc) rc = tombstone(src, t, &m->old_tuple, err);
             return rc ? rc : emit(src, t, 'c', NULL, &after, lsn, err);
         }
         return emit(src, t, 'u', m->old_kind ? &m->old_tuple : NULL, &after, lsn, err);
@@ -1138,43 +1256,110 @@ static fl_err_t on_change(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uin
     }
 }
 
-static fl_err_t on_truncate(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uint64_t lsn) {
-    for (int i = 0; i < m->nrelids; i++) {
+static fl_err_t on_truncate(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, uint64_t lsn,
+                            struct fl_error *err) {
+    fl_err_t rc = FL_OK;
+    for (int i = 0; i < m->nrelids && !rc; i++) {
         int ti = tbl_for_rel(src, m->relids[i]);
         if (ti < 0) continue;
         struct tbl *t = &src->t[ti];
         fl_buf_reset(&src->env);
         fl_buf_append_str(&src->env, "{\"before\":null,\"after\":null");
-        env_source(src, t, "false", lsn, src->commit_us, 1);
+        env_source(src, t, "false", lsn, -1, 1);
         fl_buf_printf(&src->env, ",\"op\":\"t\",\"ts_ms\":%lld,\"transaction\":null}",
                       (long long)(fl_time_now_us() / 1000));
-        pend_push(t, &src->env, NULL);
+        rc = tx_push(src, t, NULL, err);
     }
-    return FL_OK;
+    return rc;
 }
 
-static fl_err_t on_commit(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, struct fl_error *err) {
-    fl_err_t rc = FL_OK;
-    for (int i = 0; i < src->nt && !rc; i++) {
-        struct tbl *t = &src->t[i];
-        if (t->npend == 0) continue;
-        if (m->end_lsn <= t->last_lsn) { /* the topic has it already (a re-sent transaction) */
-            t->npend = 0;
-            fl_buf_reset(&t->pend);
-            fl_buf_reset(&t->keys);
-            continue;
-        }
-        rc = pend_flush(src, t, m->lsn, m->end_lsn, m->ts_us / 1000, err);
+/* A transaction's commit (Commit, or Stream Commit of a streamed one):
+ * its records (tb; NULL: none for floe) to each table's topic, tables
+ * whose topic has it already (a re-sent transaction) skipped. */
+static fl_err_t tx_commit(struct fl_cdc_pg *src, struct fl_txbuf *tb, const struct fl_pgo_msg *m,
+                          struct fl_error *err) {
+    int64_t ms = m->ts_us / 1000;
+    for (int i = 0; i < src->nt; i++) {
+        src->t[i].npend = 0;
+        fl_buf_reset(&src->t[i].pend);
+        fl_buf_reset(&src->t[i].keys);
     }
-    src->in_tx = 0;
+    fl_err_t rc = tb ? fl_txbuf_rewind(tb, err) : FL_OK;
+    struct fl_txrec r;
+    while (!rc && tb && fl_txbuf_next(tb, &r, &rc, err)) {
+        if (r.table >= (uint32_t)src->nt) {
+            rc = fl_errf(err, FL_ERR_CORRUPT, "transaction %u: a record of table %u", m->xid,
+                         r.table);
+            break;
+        }
+        struct tbl *t = &src->t[r.table];
+        if (m->end_lsn <= t->last_lsn) continue;
+        if (r.shape >= (uint32_t)t->nshapes) {
+            rc = fl_errf(err, FL_ERR_CORRUPT, "transaction %u: a record of shape %u", m->xid,
+                         r.shape);
+            break;
+        }
+        /* the mirror's schema follows the shape of the record at hand
+         * before it reaches the topic (the records before it, in the old
+         * shape, decode in the new schema as well) */
+        if (r.shape != t->mirror_shape && (rc = sync_mirror(src, t, r.shape, err))) break;
+        /* a part of the transaction, the record at hand held back for the tx-end */
+        if (t->npend && t->pend.len >= APPEND_BATCH_BYTES)
+            rc = pend_append(src, t, m->lsn, m->end_lsn, ms, 0, err);
+        if (!rc)
+            pend_push_raw(t, &t->shapes[r.shape], r.key, r.key_len, r.value, r.value_len, r.ts_pos,
+                          r.ts_pos == FL_TXBUF_NO_TS ? -1 : ms);
+    }
+    for (int i = 0; i < src->nt && !rc; i++)
+        if (src->t[i].npend) rc = pend_flush(src, &src->t[i], m->lsn, m->end_lsn, ms, err);
     if (!rc) {
         src->last_end = m->end_lsn;
         pthread_mutex_lock(&src->mu);
         src->stats.txs++;
-        src->stats.last_commit_ms = m->ts_us / 1000;
+        src->stats.last_commit_ms = ms;
         pthread_mutex_unlock(&src->mu);
     }
     return rc;
+}
+
+/* The messages of protocol version 2's streamed transactions. */
+static fl_err_t on_stream(struct fl_cdc_pg *src, const struct fl_pgo_msg *m, struct fl_error *err) {
+    fl_err_t rc = FL_OK;
+    struct fl_txbuf *tb = NULL;
+    switch (m->kind) {
+    case 'S':
+        if (m->flags & 1) fl_txset_drop(src->txs, m->xid); /* a first segment starts afresh */
+        src->cur = fl_txset_get(src->txs, m->xid, 1);
+        src->xid = src->cur_sub = m->xid;
+        return FL_OK;
+    case 'E':
+        src->cur = NULL;
+        return FL_OK;
+    case 'c':
+        tb = fl_txset_get(src->txs, m->xid, 0);
+        if (tb == src->cur) src->cur = NULL; /* (a server out of protocol) */
+        if (tb && fl_txbuf_is_spilled(tb))
+            fl_log(FL_LOG_INFO, "cdc %s: streamed transaction %u committed: %lld changes",
+                   src->name, m->xid, (long long)fl_txbuf_count(tb));
+        src->xid = m->xid;
+        rc = tx_commit(src, tb, m, err);
+        fl_txset_drop(src->txs, m->xid);
+        return rc;
+    default: /* 'A' */
+        tb = fl_txset_get(src->txs, m->xid, 0);
+        if (tb && tb == src->cur && m->subxid == m->xid) src->cur = NULL;
+        int64_t dropped = 0;
+        rc = fl_txset_abort(src->txs, m->xid, m->subxid, &dropped, err);
+        if (!rc && m->subxid == m->xid && tb)
+            fl_log(FL_LOG_INFO, "cdc %s: streamed transaction %u aborted: %lld changes dropped",
+                   src->name, m->xid, (long long)dropped);
+        else if (!rc && dropped)
+            fl_log(FL_LOG_INFO,
+                   "cdc %s: streamed transaction %u: subtransaction %u aborted: %lld changes "
+                   "dropped",
+                   src->name, m->xid, m->subxid, (long long)dropped);
+        return rc;
+    }
 }
 
 static fl_err_t on_xlogdata(struct fl_cdc_pg *src, const struct fl_pg_frame *f,
@@ -1183,21 +1368,27 @@ static fl_err_t on_xlogdata(struct fl_cdc_pg *src, const struct fl_pg_frame *f,
     fl_err_t rc = fl_pgo_decode(src->dec, f->data, f->len, &m, err);
     if (rc) return rc;
     if (f->wal_end > src->wal_end) src->wal_end = f->wal_end;
+    if (m.streamed) src->cur_sub = m.xid; /* the subtransaction of the change */
     switch (m.kind) {
     case 'B':
         src->in_tx = 1;
-        src->xid = m.xid;
-        src->final_lsn = m.lsn;
-        src->commit_us = m.ts_us;
-        for (int i = 0; i < src->nt; i++) {
-            src->t[i].npend = 0;
-            fl_buf_reset(&src->t[i].pend);
-            fl_buf_reset(&src->t[i].keys);
-        }
+        src->xid = src->cur_sub = m.xid;
+        fl_txset_drop(src->txs, m.xid);
+        src->cur = fl_txset_get(src->txs, m.xid, 1);
         return FL_OK;
-    case 'C':
-        src->final_lsn = UINT64_MAX;
-        return on_commit(src, &m, err);
+    case 'C': {
+        struct fl_txbuf *tb = src->cur;
+        rc = tx_commit(src, tb, &m, err);
+        if (tb) fl_txset_drop(src->txs, fl_txbuf_xid(tb));
+        src->cur = NULL;
+        src->in_tx = 0;
+        return rc;
+    }
+    case 'S':
+    case 'E':
+    case 'c':
+    case 'A':
+        return on_stream(src, &m, err);
     case 'R':
         return on_relation(src, &m, err);
     case 'I':
@@ -1205,7 +1396,7 @@ static fl_err_t on_xlogdata(struct fl_cdc_pg *src, const struct fl_pg_frame *f,
     case 'D':
         return on_change(src, &m, f->wal_start, err);
     case 'T':
-        return on_truncate(src, &m, f->wal_start);
+        return on_truncate(src, &m, f->wal_start, err);
     default: /* Origin, Type, Message: nothing to mirror */
         return FL_OK;
     }
@@ -1226,10 +1417,16 @@ static fl_err_t stream(struct fl_cdc_pg *src, PGconn *c, struct fl_error *err) {
     /* publication_names is a list of identifiers inside a string literal */
     char *pubid = quote_ident(c, src->pub);
     char *publit = PQescapeLiteral(c, pubid, strlen(pubid));
+    /* version 2 streams a large transaction before its commit (14 and later) */
+    src->proto = !src->no_streaming && PQserverVersion(c) >= 140000 ? 2 : 1;
+    fl_pgo_decoder_set_proto(src->dec, src->proto);
+    fl_txset_clear(src->txs); /* the server sends open transactions again */
+    src->cur = NULL;
     fl_buf_printf(&sql,
-                  "START_REPLICATION SLOT %s LOGICAL 0/0 (proto_version '1', "
+                  "START_REPLICATION SLOT %s LOGICAL 0/0 (proto_version '%d', %s"
                   "publication_names %s)",
-                  slot, publit ? publit : "''");
+                  slot, src->proto, src->proto == 2 ? "streaming 'on', " : "",
+                  publit ? publit : "''");
     fl_buf_append_u8(&sql, 0);
     PQfreemem(publit);
     fl_free(pubid);
@@ -1241,7 +1438,8 @@ static fl_err_t stream(struct fl_cdc_pg *src, PGconn *c, struct fl_error *err) {
     pthread_mutex_lock(&src->mu);
     src->stats.connected = 1;
     pthread_mutex_unlock(&src->mu);
-    fl_log(FL_LOG_INFO, "cdc %s: streaming from slot %s", src->name, src->slot);
+    fl_log(FL_LOG_INFO, "cdc %s: streaming from slot %s (pgoutput protocol %d%s)", src->name,
+           src->slot, src->proto, src->proto == 2 ? ", streaming large transactions" : "");
     int64_t last_status = 0;
     src->in_tx = 0;
     while (!rc && !stopping(src)) {
@@ -1361,7 +1559,7 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
     fl_free(b);
     /* the mirror follows the columns the copy reads (they may have
      * changed since the mirror was made) */
-    fl_err_t rc = sync_mirror(src, t, err);
+    fl_err_t rc = sync_mirror(src, t, (uint32_t)t->nshapes - 1, err);
     if (!rc) rc = pg_run(c, NULL, PGRES_COPY_OUT, "COPY", err, (const char *)sql.data, 0, NULL);
     fl_buf_fini(&sql);
     if (rc) return rc;
@@ -1403,7 +1601,7 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
         env_source(src, t, "true", lsn, now_us, 0);
         fl_buf_printf(e, ",\"op\":\"r\",\"ts_ms\":%lld,\"transaction\":null}",
                       (long long)(now_us / 1000));
-        pend_push(t, e, &tu);
+        pend_push(t, e, &tu, &src->key);
         src->stats.snapshot_rows++;
         if (t->npend >= SNAPSHOT_BATCH) rc = pend_flush(src, t, lsn, lsn, now_us / 1000, err);
         if (rc) break;

@@ -3,15 +3,15 @@
  * tables (issue 14), the floe way: source -> log -> pipeline.
  *
  * The source reads the publication's changes from a logical replication
- * slot (pgoutput, protocol version 1) and appends each change as a
+ * slot (pgoutput: protocol version 2 with streaming of large in-progress
+ * transactions on PostgreSQL 14 and later, else version 1) and appends each change as a
  * Debezium JSON envelope (before, after, source{lsn, txId, ts_ms, db,
  * schema, table, ...}, op c/u/d/r/t, ts_ms) to the topic
  * "<topic_prefix>.<schema>.<table>" (one partition) of floe's log; the
- * records of one source transaction in one topic go in one append, the
- * last carrying the header floe.tx-end (value: the transaction's end
- * LSN). One pipeline per table (decode debezium, tx_aligned) mirrors the
- * topic into the Iceberg table "<schema>.<table>" (or the configured
- * name), created with the primary key as identifier fields.
+ * records of one source transaction in one topic go to it at its commit (appends of at most 4 MiB),
+ * the last carrying the header floe.tx-end (value: the transaction's end LSN). One pipeline per
+ * table (decode debezium, tx_aligned) mirrors the topic into the Iceberg table "<schema>.<table>"
+ * (or the configured name), created with the primary key as identifier fields.
  *
  * Exactly once: the flush LSN confirmed to PostgreSQL moves only past
  * transactions whose records every table's pipeline has committed to
@@ -43,8 +43,11 @@ struct fl_cdc_pg_config {
     const char *const *tables;  /* "schema.table" (no schema: public) */
     const char *const *targets; /* per table "ns.name" or NULL (= the source's name) */
     int ntables;
-    int snapshot;               /* 1 initial (default), 0 never */
-    int64_t commit_interval_ms; /* the mirror pipelines'; default 500 */
+    int snapshot;                /* 1 initial (default), 0 never */
+    int64_t commit_interval_ms;  /* the mirror pipelines'; default 500 */
+    const char *spill_dir;       /* where open transactions spill (pg_txbuf.h); required */
+    int64_t stream_buffer_bytes; /* memory for open transactions' changes; default 16 MiB */
+    int no_streaming; /* 1: protocol 1 always; 0 (default): 2 with streaming on PG >= 14 */
     /* per table the mirror's partition terms ("day(created)", "bucket(16,
      * id)"; NULL or none: left as the table has it) */
     const char *const *const *partitions;

@@ -1,7 +1,8 @@
 /*
- * pgoutput.c - the replication frame and pgoutput v1 message decoder
+ * pgoutput.c - the replication frame and pgoutput v1/v2 message decoder
  * (see pgoutput.h). A bounds-checked big-endian reader; every take
- * checks what is left first.
+ * checks what is left first. Version 2's stream block state (inside a
+ * Stream Start..Stop or not) lives in the decoder.
  */
 #include "cdc/pgoutput.h"
 #include "core/mem.h"
@@ -121,10 +122,21 @@ struct fl_pgo_decoder {
     size_t ccap;
     uint32_t *relids;
     size_t rcap;
+    int proto;     /* 1 or 2 */
+    int in_stream; /* v2: between Stream Start and Stream Stop */
 };
 
+void fl_pgo_decoder_set_proto(struct fl_pgo_decoder *d, int proto) {
+    d->proto = proto == 2 ? 2 : 1;
+    d->in_stream = 0;
+}
+
+int fl_pgo_decoder_in_stream(const struct fl_pgo_decoder *d) { return d->in_stream; }
+
 struct fl_pgo_decoder *fl_pgo_decoder_new(void) {
-    return fl_calloc(1, sizeof(struct fl_pgo_decoder));
+    struct fl_pgo_decoder *d = fl_calloc(1, sizeof(struct fl_pgo_decoder));
+    d->proto = 1;
+    return d;
 }
 
 void fl_pgo_decoder_free(struct fl_pgo_decoder *d) {
@@ -248,7 +260,50 @@ fl_err_t fl_pgo_decode(struct fl_pgo_decoder *d, const uint8_t *buf, size_t len,
     fl_err_t rc = u8(&r, &k, "kind");
     if (rc) return rc;
     m->kind = (char)k;
+    int v2 = d->proto == 2;
+    if (v2 && k && strchr("RYIUDTM", k) && d->in_stream) {
+        /* v2 inside a stream block: the (sub)transaction's xid first */
+        r.what = "streamed message";
+        rc = u32(&r, &m->xid, "xid");
+        if (rc) return rc;
+        m->streamed = 1;
+    } else if (v2 && k && strchr("BCcA", k) && d->in_stream) {
+        return fl_errf(err, FL_ERR_CORRUPT, "pgoutput: message '%c' inside a stream block", k);
+    }
     switch (k) {
+    case 'S':
+        if (!v2) goto unknown;
+        r.what = "Stream Start";
+        if (d->in_stream)
+            return fl_errf(err, FL_ERR_CORRUPT, "pgoutput: Stream Start inside a stream block");
+        rc = u32(&r, &m->xid, "xid");
+        if (!rc) rc = u8(&r, &m->flags, "first segment");
+        if (!rc) rc = at_end(&r);
+        if (!rc) d->in_stream = 1;
+        return rc;
+    case 'E':
+        if (!v2) goto unknown;
+        r.what = "Stream Stop";
+        if (!d->in_stream)
+            return fl_errf(err, FL_ERR_CORRUPT, "pgoutput: Stream Stop outside a stream block");
+        rc = at_end(&r);
+        if (!rc) d->in_stream = 0;
+        return rc;
+    case 'c':
+        if (!v2) goto unknown;
+        r.what = "Stream Commit";
+        rc = u32(&r, &m->xid, "xid");
+        if (!rc) rc = u8(&r, &m->flags, "flags");
+        if (!rc) rc = u64(&r, &m->lsn, "commit LSN");
+        if (!rc) rc = u64(&r, &m->end_lsn, "end LSN");
+        if (!rc) rc = ts(&r, &m->ts_us, "commit time");
+        break;
+    case 'A':
+        if (!v2) goto unknown;
+        r.what = "Stream Abort";
+        rc = u32(&r, &m->xid, "xid");
+        if (!rc) rc = u32(&r, &m->subxid, "subtransaction xid");
+        break;
     case 'B':
         r.what = "Begin";
         rc = u64(&r, &m->lsn, "final LSN");
@@ -305,7 +360,9 @@ fl_err_t fl_pgo_decode(struct fl_pgo_decoder *d, const uint8_t *buf, size_t len,
         break;
     }
     default:
-        return fl_errf(err, FL_ERR_CORRUPT, "pgoutput: unknown message kind 0x%02x", k);
+    unknown:
+        return fl_errf(err, FL_ERR_CORRUPT, "pgoutput: unknown message kind 0x%02x (protocol %d)",
+                       k, d->proto);
     }
     return rc ? rc : at_end(&r);
 }

@@ -3,7 +3,13 @@
  * replication CopyData frames (XLogData 'w', primary keepalive 'k') and
  * the pgoutput plugin's messages, protocol version 1 (Begin, Commit,
  * Origin, Relation, Type, Insert, Update, Delete, Truncate, Message; see
- * PostgreSQL's "Logical Replication Message Formats").
+ * PostgreSQL's "Logical Replication Message Formats") and version 2,
+ * which streams large in-progress transactions: Stream Start ('S', the
+ * xid), Stream Stop ('E'), Stream Commit ('c') and Stream Abort ('A', a
+ * subtransaction or the whole transaction), and inside a Start..Stop
+ * block Relation, Type, Insert, Update, Delete, Truncate and Message
+ * carry the xid of the (sub)transaction after their kind byte. The
+ * decoder follows Start and Stop to know which messages carry it.
  *
  * Nothing read from the wire is trusted: every length, count and string
  * is checked against the bytes at hand; a malformed message is
@@ -58,12 +64,15 @@ struct fl_pgo_column {
 };
 
 struct fl_pgo_msg {
-    char kind;           /* 'B','C','O','R','Y','I','U','D','T','M' */
-    uint32_t xid;        /* B */
-    uint64_t lsn;        /* B: final LSN; C: commit LSN; O: commit LSN; M: LSN */
-    uint64_t end_lsn;    /* C */
-    int64_t ts_us;       /* B, C: commit time, Unix microseconds */
-    uint8_t flags;       /* C, M (1 = transactional); T: 1 cascade, 2 restart identity */
+    char kind;           /* 'B','C','O','R','Y','I','U','D','T','M'; v2: 'S','E','c','A' */
+    int streamed;        /* v2: inside a Stream Start..Stop block (xid is set) */
+    uint32_t xid;        /* B, S, c, A: the (top) transaction; streamed: the (sub)transaction */
+    uint32_t subxid;     /* A: the subtransaction aborted (== xid: the whole transaction) */
+    uint64_t lsn;        /* B: final LSN; C, c: commit LSN; O: commit LSN; M: LSN */
+    uint64_t end_lsn;    /* C, c */
+    int64_t ts_us;       /* B, C, c: commit time, Unix microseconds */
+    uint8_t flags;       /* C, c, M (1 = transactional); T: 1 cascade, 2 restart identity;
+                            S: 1 = the transaction's first segment */
     uint32_t relid;      /* R, I, U, D; Y: the type's oid */
     const char *nspname; /* R, Y */
     const char *name;    /* R: relation, Y: type, O: origin, M: prefix */
@@ -81,7 +90,14 @@ struct fl_pgo_msg {
 struct fl_pgo_decoder;
 struct fl_pgo_decoder *fl_pgo_decoder_new(void);
 void fl_pgo_decoder_free(struct fl_pgo_decoder *d);
-/* Decodes one pgoutput message (protocol version 1). */
+/* The protocol version the messages follow: 1 (the default) or 2. */
+void fl_pgo_decoder_set_proto(struct fl_pgo_decoder *d, int proto);
+/* Whether the decoder is inside a Stream Start..Stop block. */
+int fl_pgo_decoder_in_stream(const struct fl_pgo_decoder *d);
+/* Decodes one pgoutput message of the decoder's protocol version. A
+ * stream message out of place (Start inside a block, Stop, Commit or
+ * Begin... outside or inside one as the protocol forbids) is
+ * FL_ERR_CORRUPT; the block state changes only on success. */
 fl_err_t fl_pgo_decode(struct fl_pgo_decoder *d, const uint8_t *buf, size_t len,
                        struct fl_pgo_msg *out, struct fl_error *err);
 

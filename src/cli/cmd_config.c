@@ -300,6 +300,9 @@ static void show_sources(const struct fl_config *cfg) {
         q(s->topic_prefix ? s->topic_prefix : "floe");
         printf("\n      commit_interval_ms: %lld\n",
                (long long)(s->commit_interval_ms > 0 ? s->commit_interval_ms : 500));
+        printf("      streaming: %s\n      stream_buffer_bytes: %lld\n",
+               s->streaming == 0 ? "false" : "true",
+               (long long)(s->stream_buffer_bytes > 0 ? s->stream_buffer_bytes : 16777216));
         printf("      tombstones: %s\n      schema: %s\n", s->tombstones != 0 ? "true" : "false",
                s->schema == 1 ? "true" : "false");
     }

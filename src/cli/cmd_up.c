@@ -391,6 +391,8 @@ static int up_start_sources(struct up *u) {
     int total = u->npipes;
     for (int i = 0; i < cfg->nsources; i++) {
         const struct fl_config_source *s = &cfg->sources[i];
+        char spill[4096]; /* open transactions spill here (cdc/pg_txbuf.h) */
+        snprintf(spill, sizeof(spill), "%s/cdc/%s", u->plan.data_dir, s->slot ? s->slot : "floe");
         struct fl_cdc_pg_config pc = {.uri = s->uri,
                                       .slot = s->slot,
                                       .publication = s->publication,
@@ -400,6 +402,9 @@ static int up_start_sources(struct up *u) {
                                       .ntables = s->ntables,
                                       .snapshot = s->snapshot != 0,
                                       .commit_interval_ms = s->commit_interval_ms,
+                                      .spill_dir = spill,
+                                      .stream_buffer_bytes = s->stream_buffer_bytes,
+                                      .no_streaming = s->streaming == 0,
                                       .partitions = (const char *const *const *)s->partition,
                                       .npartitions = s->npartition,
                                       .tombstones = s->tombstones != 0,

@@ -248,8 +248,10 @@ struct fl_config_source {
     struct fl_config_maint *maint; /* per table its own maintenance: block (given 0: none) */
     int snapshot;                  /* -1 unset (initial), 1 initial, 0 never */
     int64_t commit_interval_ms;
-    int tombstones; /* -1 unset (true), 1, 0: a null-value record after each delete */
-    int schema;     /* -1 unset (false), 1, 0: envelopes as JsonConverter's {schema, payload} */
+    int64_t stream_buffer_bytes; /* -1 unset (16 MiB) */
+    int streaming;               /* -1 unset (on), 1, 0 */
+    int tombstones;              /* -1 unset (true), 1, 0: a null-value record after each delete */
+    int schema; /* -1 unset (false), 1, 0: envelopes as JsonConverter's {schema, payload} */
 };
 
 struct fl_config {

@@ -13,6 +13,8 @@
  *         snapshot: initial                  # initial (default) | never
  *         topic_prefix: dbserver1            # change topics <prefix>.<schema>.<table>
  *         commit_interval_ms: 500            # the mirror pipelines'
+ *         streaming: true                    # pgoutput v2 streaming on PostgreSQL >= 14
+ *         stream_buffer_bytes: 16777216      # open transactions' changes in memory, then spilled
  *         tombstones: true                   # a null-value record after each delete
  *         schema: false                      # envelopes as {schema, payload}
  *
@@ -184,6 +186,11 @@ static fl_err_t pg_pair(struct walk *w, void *ctx, const char *key, yaml_node_t 
     if (!strcmp(key, "commit_interval_ms"))
         return fl_config_get_int(w, v, "sources[].postgres.commit_interval_ms", 10, 3600000,
                                  &s->commit_interval_ms);
+    if (!strcmp(key, "streaming"))
+        return fl_config_get_bool(w, v, "sources[].postgres.streaming", &s->streaming);
+    if (!strcmp(key, "stream_buffer_bytes"))
+        return fl_config_get_int(w, v, "sources[].postgres.stream_buffer_bytes", 65536,
+                                 (int64_t)1 << 40, &s->stream_buffer_bytes);
     if (!strcmp(key, "tables")) return tables_seq(w, s, v);
     if (!strcmp(key, "tombstones"))
         return fl_config_get_bool(w, v, "sources[].postgres.tombstones", &s->tombstones);
@@ -216,6 +223,8 @@ fl_err_t fl_config_sources_walk(struct walk *w, struct fl_config *cfg, yaml_node
         memset(s, 0, sizeof(*s));
         s->snapshot = -1;
         s->commit_interval_ms = -1;
+        s->stream_buffer_bytes = -1;
+        s->streaming = -1;
         s->tombstones = -1;
         s->schema = -1;
         fl_err_t rc = fl_config_each_pair(w, item, "sources[]", source_pair, s);

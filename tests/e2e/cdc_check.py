@@ -24,6 +24,11 @@
       d + c for wal2json's U), every column wal2json sends equal to the
       envelope's after (or, for a delete, before), and its identity
       columns equal to the envelope's before; prints the count.
+  cdc_check.py txbounds FLOE DATA_DIR TOPIC_PREFIX TABLE...
+      every snapshot of each mirror table public.TABLE whose summary
+      records its topic's offset ends right after a record of topic
+      TOPIC_PREFIX.public.TABLE marked floe.tx-end (no source transaction
+      split across snapshots); at least one such snapshot.
 Exits 1 with the differences on stderr.
 """
 import json
@@ -195,7 +200,39 @@ def wal2json(w2jf, topics, errs):
     print(f"{n} changes equal to wal2json's")
 
 
+def txbounds(floe, d, prefix, tables):
+    import subprocess
+
+    def q(sql):
+        out = subprocess.run([floe, "sql", "--data", d, "--format", "ndjson", sql],
+                             capture_output=True, text=True, check=True).stdout
+        return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+    def obj(v):
+        return json.loads(v) if isinstance(v, str) else (v or {})
+
+    bad = n = 0
+    for t in tables:
+        topic = f"{prefix}.public.{t}"
+        ends = {r["offset"] + 1 for r in q(f'SELECT "offset", headers FROM "topic.{topic}"')
+                if "floe.tx-end" in obj(r["headers"])}
+        for r in q(f'SELECT summary FROM "public.{t}$snapshots"'):
+            off = obj(r["summary"]).get(f"floe.offsets.{topic}")
+            if off is None:
+                continue
+            n += 1
+            nxt = json.loads(off)["0"]
+            if nxt not in ends:
+                bad += 1
+                print(f"{t}: a snapshot ends at offset {nxt}, inside a transaction", file=sys.stderr)
+    if not bad:
+        print(f"{n} mirror snapshots, each at a transaction end")
+    sys.exit(1 if bad or n == 0 else 0)
+
+
 def main():
+    if sys.argv[1] == "txbounds":
+        txbounds(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
     if sys.argv[1] == "wal2json":
         errs = []
         wal2json(sys.argv[2], sys.argv[3:], errs)

@@ -228,38 +228,7 @@ check "SIGTERM exits 0" '[ "$st" = 0 ]'
 check "no sanitizer report" '! grep -q "ERROR: AddressSanitizer\|runtime error:" "$T/up.log"'
 # every snapshot ends at a source transaction: the topic offset its
 # summary records follows a record marked floe.tx-end
-tx_bounds() { /usr/bin/python3 - "$FLOE" "$T/d" <<'PY'
-import json, subprocess, sys
-floe, d = sys.argv[1:3]
-def q(sql):
-    out = subprocess.run([floe, "sql", "--data", d, "--format", "ndjson", sql],
-                         capture_output=True, text=True, check=True).stdout
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
-bad = n = 0
-for t in ["accounts", "notes", "events"]:
-    topic = f"dbserver1.public.{t}"
-    ends = set()
-    for r in q(f'SELECT "offset", headers FROM "topic.{topic}"'):
-        h = r["headers"]
-        h = json.loads(h) if isinstance(h, str) else (h or {})
-        if "floe.tx-end" in h:
-            ends.add(r["offset"] + 1)
-    for r in q(f'SELECT summary FROM "public.{t}$snapshots"'):
-        s = r["summary"]
-        s = json.loads(s) if isinstance(s, str) else s
-        off = s.get(f"floe.offsets.{topic}")
-        if off is None:
-            continue
-        n += 1
-        nxt = json.loads(off)["0"]
-        if nxt not in ends:
-            bad += 1
-            print(f"{t}: a snapshot ends at offset {nxt}, inside a transaction", file=sys.stderr)
-if not bad:
-    print(f"{n} mirror snapshots, each at a transaction end")
-sys.exit(1 if bad or n == 0 else 0)
-PY
-}
+tx_bounds() { $CHECK txbounds "$FLOE" "$T/d" dbserver1 accounts notes events; }
 check "every mirror snapshot ends at a source transaction end" tx_bounds
 check "every snapshot of every mirror reads in icebird as in floe" \
     'node "$SRC/tests/interop/snapshots_icebird.mjs" "$T/d" public.accounts:id,name public.notes:id,title \

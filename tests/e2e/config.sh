@@ -34,6 +34,8 @@ sources:
                maintenance: {compact: {enabled: false}}}]
       snapshot: never
       topic_prefix: dbserver1
+      streaming: false
+      stream_buffer_bytes: 1048576
       tombstones: false
       schema: true
 Y
@@ -41,6 +43,7 @@ check "sources: check ok" '"$FLOE" config check "$T/src.yaml" | grep -q ": ok"'
 check "sources: show round-trips" '"$FLOE" config show -c "$T/src.yaml" > "$T/src_shown.yaml" &&
     "$FLOE" config check "$T/src_shown.yaml" >/dev/null && grep -q "slot: \"floe\"" "$T/src_shown.yaml" &&
     grep -q "snapshot: never" "$T/src_shown.yaml" && grep -q "table: \"lake.orders\"" "$T/src_shown.yaml" &&
+    grep -q "streaming: false" "$T/src_shown.yaml" && grep -q "stream_buffer_bytes: 1048576" "$T/src_shown.yaml" &&
     grep -q "tombstones: false" "$T/src_shown.yaml" && grep -q "schema: true" "$T/src_shown.yaml" &&
     grep -q "partition: \[\"day(created)\"\]" "$T/src_shown.yaml" &&
     grep -q "^#   lake.orders: {enabled: true, .*compact: {enabled: false," "$T/src_shown.yaml"'
@@ -53,6 +56,8 @@ check "sources: uri required" 'srcbad "sources: [{postgres: {tables: [t]}}]" "ur
 check "sources: tables required" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\"}}]' \"tables is required\""
 check "sources: bad slot" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", slot: Bad-Slot, tables: [t]}}]' \"srcbad.yaml:1: sources\[\].postgres.slot\""
 check "sources: bad snapshot" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", snapshot: sometimes, tables: [t]}}]' \"expected initial or never\""
+check "sources: stream_buffer_bytes range" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", stream_buffer_bytes: 10, tables: [t]}}]' \"stream_buffer_bytes: 10 is out of range 65536\""
+check "sources: streaming a bool" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", streaming: maybe, tables: [t]}}]' \"streaming: expected true or false\""
 check "sources: a table twice" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [a.t, a.t]}}]' \"a table listed twice\""
 check "sources: tombstones a boolean" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [t], tombstones: maybe}}]' \"sources\[\].postgres.tombstones\""
 check "sources: a partition term that is not one" "srcbad 'sources: [{postgres: {uri: \"postgresql://h/d\", tables: [{name: t, partition: [\"day(x\"]}]}}]' 'tables\[t\].partition: \"day(x\" is not'"

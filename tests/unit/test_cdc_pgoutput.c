@@ -1,7 +1,11 @@
 /*
  * test_cdc_pgoutput.c - unit tests for src/cdc/pgoutput.c on hand-built
  * messages: every pgoutput v1 kind, the tuple value kinds (n, u, t, b),
- * replication frames, LSN text, and truncated or lying lengths refused.
+ * replication frames, LSN text, and truncated or lying lengths refused;
+ * version 2's stream messages (Start, Stop, Commit, Abort, the xid of
+ * changes inside a block) and, fed through cdc/pg_txbuf.c as the source
+ * does, two interleaved streamed transactions with a subtransaction
+ * abort and a whole-transaction abort, in memory and spilled to files.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +13,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cdc/pg_txbuf.h"
 #include "cdc/pgoutput.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <string.h>
 
@@ -327,6 +337,279 @@ static void test_frames_and_lsn(void **state) {
     assert_int_equal(fl_pg_lsn_parse("12", &lsn, &e), FL_ERR_INVALID);
 }
 
+/* v2 messages */
+static struct msg stream_start(uint32_t xid, int first) {
+    struct msg b = {0};
+    put8(&b, 'S');
+    put32(&b, xid);
+    put8(&b, (uint8_t)first);
+    return b;
+}
+static struct msg stream_stop(void) {
+    struct msg b = {0};
+    put8(&b, 'E');
+    return b;
+}
+static struct msg stream_abort(uint32_t xid, uint32_t sub) {
+    struct msg b = {0};
+    put8(&b, 'A');
+    put32(&b, xid);
+    put32(&b, sub);
+    return b;
+}
+static struct msg stream_commit(uint32_t xid, uint64_t lsn, uint64_t end) {
+    struct msg b = {0};
+    put8(&b, 'c');
+    put32(&b, xid);
+    put8(&b, 0);
+    put64(&b, lsn);
+    put64(&b, end);
+    put64(&b, 7000000);
+    return b;
+}
+/* an Insert inside a block: xid, relation, one text column */
+static struct msg streamed_insert(uint32_t xid, uint32_t rel, const char *v) {
+    struct msg b = {0};
+    put8(&b, 'I');
+    put32(&b, xid);
+    put32(&b, rel);
+    put8(&b, 'N');
+    put16(&b, 1);
+    puttext(&b, v);
+    return b;
+}
+
+static void test_stream_messages(void **state) {
+    (void)state;
+    struct fl_pgo_decoder *d = fl_pgo_decoder_new();
+    struct fl_pgo_msg m;
+    struct fl_error e = {0};
+    /* version 1 knows no stream messages */
+    struct msg s = stream_start(500, 1);
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, s.b, s.n, &m, &e), FL_ERR_CORRUPT);
+    assert_non_null(strstr(e.msg, "unknown message kind"));
+    fl_pgo_decoder_set_proto(d, 2);
+    struct msg stop = stream_stop();
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, stop.b, stop.n, &m, &e), FL_ERR_CORRUPT);
+    assert_non_null(strstr(e.msg, "Stream Stop outside"));
+    assert_int_equal(fl_pgo_decode(d, s.b, s.n, &m, &e), FL_OK);
+    assert_int_equal(m.kind, 'S');
+    assert_int_equal(m.xid, 500);
+    assert_int_equal(m.flags, 1);
+    assert_true(fl_pgo_decoder_in_stream(d));
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, s.b, s.n, &m, &e), FL_ERR_CORRUPT);
+    assert_non_null(strstr(e.msg, "Stream Start inside"));
+    /* a change inside a block carries its (sub)transaction's xid */
+    struct msg ins = streamed_insert(501, 16384, "42");
+    assert_int_equal(fl_pgo_decode(d, ins.b, ins.n, &m, &e), FL_OK);
+    assert_int_equal(m.kind, 'I');
+    assert_true(m.streamed);
+    assert_int_equal(m.xid, 501);
+    assert_int_equal(m.relid, 16384);
+    assert_int_equal(m.new_tuple.ncols, 1);
+    assert_memory_equal(m.new_tuple.vals[0].data, "42", 2);
+    /* the same bytes outside a block read the xid as the relation: refused */
+    struct msg rel = {0};
+    put8(&rel, 'R');
+    put32(&rel, 501);
+    put32(&rel, 16384);
+    puts0(&rel, "public");
+    puts0(&rel, "t");
+    put8(&rel, 'd');
+    put16(&rel, 0);
+    assert_int_equal(fl_pgo_decode(d, rel.b, rel.n, &m, &e), FL_OK);
+    assert_true(m.streamed && m.xid == 501 && m.relid == 16384 && !strcmp(m.name, "t"));
+    struct msg c = stream_commit(500, 0x10, 0x20);
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, c.b, c.n, &m, &e), FL_ERR_CORRUPT);
+    assert_non_null(strstr(e.msg, "inside a stream block"));
+    struct msg a = stream_abort(500, 501);
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, a.b, a.n, &m, &e), FL_ERR_CORRUPT);
+    stop.b[stop.n++] = 0; /* a trailing byte */
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, stop.b, stop.n, &m, &e), FL_ERR_CORRUPT);
+    assert_true(fl_pgo_decoder_in_stream(d));
+    stop.n--;
+    assert_int_equal(fl_pgo_decode(d, stop.b, stop.n, &m, &e), FL_OK);
+    assert_int_equal(m.kind, 'E');
+    assert_false(fl_pgo_decoder_in_stream(d));
+    /* outside a block a change has no xid */
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, ins.b, ins.n, &m, &e), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pgo_decode(d, c.b, c.n, &m, &e), FL_OK);
+    assert_true(m.kind == 'c' && m.xid == 500 && m.lsn == 0x10 && m.end_lsn == 0x20);
+    assert_true(m.ts_us == FL_PG_EPOCH_US + 7000000);
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, c.b, c.n - 1, &m, &e), FL_ERR_CORRUPT);
+    assert_int_equal(fl_pgo_decode(d, a.b, a.n, &m, &e), FL_OK);
+    assert_true(m.kind == 'A' && m.xid == 500 && m.subxid == 501);
+    fl_err_clear(&e);
+    assert_int_equal(fl_pgo_decode(d, a.b, a.n - 1, &m, &e), FL_ERR_CORRUPT);
+    fl_pgo_decoder_free(d);
+}
+
+/* Runs msgs through a decoder and a txset as the source does (relid as
+ * the table, the first column as the value); returns the committed
+ * transaction's values joined by ',' in out. */
+static void replay(const struct msg *msgs, int n, size_t limit, const char *dir, char *out,
+                   size_t size, int *spilled) {
+    struct fl_error e = {0};
+    struct fl_txset *set = NULL;
+    assert_int_equal(fl_txset_new(dir, limit, &set, &e), FL_OK);
+    struct fl_pgo_decoder *d = fl_pgo_decoder_new();
+    fl_pgo_decoder_set_proto(d, 2);
+    struct fl_txbuf *cur = NULL;
+    out[0] = 0;
+    *spilled = 0;
+    for (int i = 0; i < n; i++) {
+        struct fl_pgo_msg m;
+        assert_int_equal(fl_pgo_decode(d, msgs[i].b, msgs[i].n, &m, &e), FL_OK);
+        if (m.kind == 'S') {
+            cur = fl_txset_get(set, m.xid, 1);
+        } else if (m.kind == 'E') {
+            cur = NULL;
+        } else if (m.kind == 'A') {
+            int64_t dropped = -1;
+            assert_int_equal(fl_txset_abort(set, m.xid, m.subxid, &dropped, &e), FL_OK);
+            /* 502: t1 and t2; 503: u1; 600: x1 and x2 */
+            int64_t want = m.subxid == 502 || m.subxid == 600 ? 2 : m.subxid == 503 ? 1 : 0;
+            assert_int_equal(dropped, want);
+        } else if (m.kind == 'I') {
+            assert_non_null(cur);
+            char v[64];
+            snprintf(v, sizeof(v), "%.*s", (int)m.new_tuple.vals[0].len,
+                     (const char *)m.new_tuple.vals[0].data);
+            struct fl_txrec r = {m.relid,
+                                 (const uint8_t *)"k",
+                                 1,
+                                 (const uint8_t *)v,
+                                 (uint32_t)strlen(v),
+                                 FL_TXBUF_NO_TS,
+                                 0};
+            assert_int_equal(fl_txbuf_add(cur, m.xid, &r, &e), FL_OK);
+            *spilled |= fl_txbuf_is_spilled(cur);
+            assert_true(fl_txset_mem(set) <= limit);
+        } else if (m.kind == 'c') {
+            struct fl_txbuf *tb = fl_txset_get(set, m.xid, 0);
+            assert_non_null(tb);
+            assert_int_equal(fl_txbuf_rewind(tb, &e), FL_OK);
+            struct fl_txrec r;
+            fl_err_t rc;
+            int64_t k = 0;
+            while (fl_txbuf_next(tb, &r, &rc, &e)) {
+                size_t l = strlen(out);
+                snprintf(out + l, size - l, "%s%u:%.*s", l ? "," : "", r.table, (int)r.value_len,
+                         (const char *)r.value);
+                assert_true(r.key_len == 1 && r.key[0] == 'k');
+                k++;
+            }
+            assert_int_equal(rc, FL_OK);
+            assert_int_equal(k, fl_txbuf_count(tb));
+            fl_txset_drop(set, m.xid);
+        }
+    }
+    assert_int_equal(fl_txset_open_count(set), 0);
+    fl_pgo_decoder_free(d);
+    fl_txset_free(set);
+}
+
+static int spill_files(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (strstr(de->d_name, ".spill")) n++;
+    if (d) closedir(d);
+    return n;
+}
+
+static void test_stream_aborts(void **state) {
+    (void)state;
+    char dir[] = "/tmp/floe-txbuf-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    /* two streamed transactions, interleaved: 500 with subtransactions
+     * 501 (kept), 502 (aborted after its block) and 503 (aborted last),
+     * 600 aborted whole */
+    struct msg msgs[] = {
+        stream_start(500, 1),
+        streamed_insert(500, 0, "a1"),
+        streamed_insert(501, 0, "s1"),
+        streamed_insert(502, 1, "t1"),
+        streamed_insert(502, 0, "t2"),
+        stream_stop(),
+        stream_start(600, 1),
+        streamed_insert(600, 1, "x1"),
+        stream_stop(),
+        stream_abort(500, 502),
+        stream_abort(500, 777), /* a subtransaction with no change here: nothing */
+        stream_start(500, 0),
+        streamed_insert(500, 1, "a2"),
+        streamed_insert(503, 0, "u1"),
+        stream_stop(),
+        stream_start(600, 0),
+        streamed_insert(600, 0, "x2"),
+        stream_stop(),
+        stream_abort(600, 600),
+        stream_abort(500, 503),
+        stream_abort(900, 900), /* a transaction floe holds nothing of */
+        stream_commit(500, 0x100, 0x180),
+    };
+    int n = (int)(sizeof(msgs) / sizeof(msgs[0])), spilled = 0;
+    char got[256];
+    replay(msgs, n, (size_t)1 << 20, dir, got, sizeof(got), &spilled);
+    assert_string_equal(got, "0:a1,0:s1,1:a2");
+    assert_false(spilled);
+    /* the same with 40 bytes of memory (a record takes 16 + 1 + 2
+     * bytes): 500 spills at its third record and the aborts cut its file */
+    replay(msgs, n, 40, dir, got, sizeof(got), &spilled);
+    assert_string_equal(got, "0:a1,0:s1,1:a2");
+    assert_true(spilled);
+    assert_int_equal(spill_files(dir), 0); /* dropped with their transactions */
+
+    /* a crash's spill file is removed when a txset starts there */
+    char path[300];
+    snprintf(path, sizeof(path), "%s/123.spill", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("left by a crash", f);
+    fclose(f);
+    struct fl_txset *set = NULL;
+    struct fl_error e = {0};
+    assert_int_equal(fl_txset_new(dir, 40, &set, &e), FL_OK);
+    assert_int_equal(spill_files(dir), 0);
+    /* a spilled transaction's file while it is open; clear drops it */
+    struct fl_txbuf *tb = fl_txset_get(set, 42, 1);
+    struct fl_txrec r = {0,  NULL, 0, (const uint8_t *)"0123456789012345678901234567890123456789",
+                         40, 3,    7};
+    assert_int_equal(fl_txbuf_add(tb, 42, &r, &e), FL_OK);
+    assert_true(fl_txbuf_is_spilled(tb));
+    assert_int_equal(spill_files(dir), 1);
+    assert_int_equal(fl_txbuf_rewind(tb, &e), FL_OK);
+    struct fl_txrec back;
+    fl_err_t rc;
+    assert_int_equal(fl_txbuf_next(tb, &back, &rc, &e), 1);
+    assert_null(back.key);
+    assert_int_equal(back.ts_pos, 3);
+    assert_int_equal(back.shape, 7);
+    assert_int_equal(back.value_len, 40);
+    assert_int_equal(fl_txbuf_next(tb, &back, &rc, &e), 0);
+    assert_int_equal(rc, FL_OK);
+    /* a damaged spill file is an error, not wrong records */
+    snprintf(path, sizeof(path), "%s/42.spill", dir);
+    assert_int_equal(truncate(path, 30), 0);
+    assert_int_equal(fl_txbuf_rewind(tb, &e), FL_OK);
+    assert_int_equal(fl_txbuf_next(tb, &back, &rc, &e), 0);
+    assert_int_equal(rc, FL_ERR_CORRUPT);
+    fl_txset_clear(set);
+    assert_int_equal(spill_files(dir), 0);
+    fl_txset_free(set);
+    rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_begin_commit),
@@ -334,6 +617,8 @@ int main(void) {
         cmocka_unit_test(test_insert_update_delete),
         cmocka_unit_test(test_truncate_type_origin_message),
         cmocka_unit_test(test_frames_and_lsn),
+        cmocka_unit_test(test_stream_messages),
+        cmocka_unit_test(test_stream_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
