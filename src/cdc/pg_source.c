@@ -1554,6 +1554,20 @@ static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error 
     if (exists && !done && src->snapshot) {
         fl_log(FL_LOG_WARN, "cdc %s: slot %s exists but no snapshot finished: copying again",
                src->name, src->slot);
+        /* what the unfinished copy left: its records stay in the topics
+         * (read again, the mirror upserts the same rows) */
+        for (int i = 0; i < src->nt; i++) {
+            struct fl_log_partition_info info;
+            int np = 0;
+            struct fl_error e2 = {0};
+            if (!fl_log_topic_describe(src->log, src->t[i].topic, &np, NULL, &info, 1, &e2) &&
+                np > 0 && info.end_offset > info.start_offset)
+                fl_log(FL_LOG_WARN,
+                       "cdc %s: topic %s holds %lld records before the new copy (its op r "
+                       "records will be there twice)",
+                       src->name, src->t[i].topic,
+                       (long long)(info.end_offset - info.start_offset));
+        }
         snprintf(q, sizeof(q), "DROP_REPLICATION_SLOT %s WAIT", slot);
         rc = pg_run(rep, NULL, PGRES_COMMAND_OK, "DROP_REPLICATION_SLOT", err, q, 0, NULL);
         exists = 0;
