@@ -1480,6 +1480,41 @@ static fl_err_t lock_unrewritten(struct fl_cdc_pg *src, PGconn *c, struct fl_err
     return rc;
 }
 
+/* Each table's columns as they are now, under the copy's lock (which
+ * holds them so until the copy ends): changed since floe up read them
+ * (before the slot's snapshot; a rewrite made the slot again, later), the
+ * copy's records and, before them, the mirror follow the new ones. Read
+ * on a connection of its own: in the copy's transaction pg_attribute is
+ * seen as of the snapshot, while the COPY resolves columns as of now. */
+static fl_err_t reload_columns(struct fl_cdc_pg *src, struct fl_error *err) {
+    PGconn *c = pg_connect(src->uri, 0, err);
+    if (!c) return FL_ERR_IO;
+    fl_err_t rc = FL_OK;
+    for (int i = 0; !rc && i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        struct tbl now = {.nsp = t->nsp, .rel = t->rel};
+        rc = load_columns(c, &now, err);
+        int same = !rc && now.ncols == t->ncols;
+        for (int k = 0; same && k < now.ncols; k++)
+            same = !strcmp(now.cols[k].name, t->cols[k].name) &&
+                   now.cols[k].oid == t->cols[k].oid && now.cols[k].typmod == t->cols[k].typmod;
+        if (!rc && !same) {
+            fl_log(FL_LOG_INFO,
+                   "cdc %s: table %s.%s: its columns changed since floe read them: "
+                   "the copy and the mirror follow them",
+                   src->name, t->nsp, t->rel);
+            cols_free(t->cols, t->ncols);
+            t->cols = now.cols;
+            t->ncols = now.ncols;
+            now.cols = NULL;
+            now.ncols = 0;
+        }
+        cols_free(now.cols, now.ncols);
+    }
+    PQfinish(c);
+    return rc;
+}
+
 static fl_err_t snapshot_copy(struct fl_cdc_pg *src, const char *snapname, uint64_t lsn,
                               struct fl_error *err) {
     PGconn *c = pg_connect(src->uri, 0, err);
@@ -1494,6 +1529,7 @@ static fl_err_t snapshot_copy(struct fl_cdc_pg *src, const char *snapname, uint6
         rc = pg_run(c, NULL, PGRES_COMMAND_OK, "SET TRANSACTION SNAPSHOT", err, q, 0, NULL);
     }
     if (!rc) rc = lock_unrewritten(src, c, err);
+    if (!rc) rc = reload_columns(src, err);
     if (!rc) { /* what the copy sees: xmin:xmax:running xids, for the log */
         PGresult *r = NULL;
         rc = pg_run(c, &r, PGRES_TUPLES_OK, "reading the exported snapshot", err,

@@ -8,8 +8,9 @@
 # from the mirror (cdc_pg's gadgets step failed 1 run in 5-15 this way).
 # Here the rewrite is made to land in that window every time: a DO block
 # waits until the slot has its consistent point (confirmed_flush_lsn set,
-# the snapshot exported next) and then rewrites the table. floe must see
-# the rewrite, make the slot again, and copy every row.
+# the snapshot exported next) and then rewrites the table (int -> bigint,
+# one row then past int's range). floe must see the rewrite, make the
+# slot again, and copy every row with the columns as they are now.
 set -euo pipefail
 PG_UP_OPTS="-c wal_level=logical -c max_replication_slots=4 -c max_wal_senders=4"
 . "$(dirname "$0")/lib/pg_up.bash"
@@ -36,6 +37,7 @@ pg -c "DO \$\$ BEGIN
     PERFORM pg_sleep(0.0005);
   END LOOP;
   ALTER TABLE items ALTER COLUMN qty TYPE bigint;
+  UPDATE items SET qty = 6000000000 WHERE id = 9;
 END \$\$" >/dev/null &
 racer=$!
 floe_up_start -c "$T/c.yaml"
@@ -45,6 +47,8 @@ for _ in $(seq 150); do grep -q "snapshot of public.items:" "$T/up.log" && break
 check "floe saw the rewrite and made the slot again" \
     'grep -q "table public.items was rewritten (ALTER TABLE or TRUNCATE of items) after the slot.s snapshot" "$T/up.log"'
 check "the snapshot copied every row" 'grep -q "snapshot of public.items: 200 rows" "$T/up.log"'
+check "... with the widened column (the mirror followed it before the copy)" \
+    'grep -q "table public.items: its columns changed since floe read them" "$T/up.log"'
 pg -c "UPDATE items SET qty = 5000000000 WHERE id = 7"
 mirrored() {
     pg -At -c "SELECT row_to_json(t) FROM items t" > "$T/pg.ndjson"
