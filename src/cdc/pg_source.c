@@ -1623,6 +1623,96 @@ static fl_err_t copy_table(struct fl_cdc_pg *src, PGconn *c, struct tbl *t, uint
     return rc;
 }
 
+/* The pg_class rows of a table and its partitions (or inheritance
+ * children) whose file the snapshot does not know: the table was
+ * rewritten or truncated since. $1 the table; pg_class is read as the
+ * snapshot saw it, pg_relation_filenode() as it is now. */
+static const char *REWRITTEN_SQL =
+    "WITH RECURSIVE t(oid) AS (SELECT $1::regclass::oid UNION "
+    "SELECT i.inhrelid FROM pg_inherits i JOIN t ON i.inhparent = t.oid) "
+    "SELECT c.relname FROM t JOIN pg_class c ON c.oid = t.oid "
+    "WHERE c.relkind IN ('r', 'm') AND c.relfilenode <> pg_relation_filenode(c.oid)";
+
+/* Inside the snapshot's transaction, before anything is copied: every
+ * table locked (ACCESS SHARE, as the COPY would: writes go on, only a
+ * rewrite or TRUNCATE waits for the copy's end), then checked for a
+ * rewrite between the snapshot and the lock. A rewriting ALTER TABLE
+ * (ALTER COLUMN ... TYPE, ...) or TRUNCATE is not MVCC-safe: the table's
+ * new file holds rows the snapshot cannot see, so the COPY would read
+ * none of them, and the slot, whose changes start at the snapshot, does
+ * not send them either: rows lost from the mirror. FL_ERR_CONFLICT then
+ * (the caller makes the slot, and so the snapshot, again). */
+static fl_err_t lock_unrewritten(struct fl_cdc_pg *src, PGconn *c, struct fl_error *err) {
+    struct fl_buf sql;
+    fl_buf_init(&sql, FL_BUF_NOMAX);
+    fl_buf_append_str(&sql, "LOCK TABLE ");
+    char **names = fl_calloc((size_t)src->nt, sizeof(char *));
+    for (int i = 0; i < src->nt; i++) {
+        char *a = quote_ident(c, src->t[i].nsp), *b = quote_ident(c, src->t[i].rel);
+        size_t n = strlen(a) + strlen(b) + 2;
+        names[i] = fl_malloc(n);
+        snprintf(names[i], n, "%s.%s", a, b);
+        fl_buf_printf(&sql, "%s%s", i ? ", " : "", names[i]);
+        fl_free(a);
+        fl_free(b);
+    }
+    fl_buf_append_str(&sql, " IN ACCESS SHARE MODE");
+    fl_buf_append_u8(&sql, 0);
+    fl_err_t rc =
+        pg_run(c, NULL, PGRES_COMMAND_OK, "LOCK TABLE", err, (const char *)sql.data, 0, NULL);
+    fl_buf_fini(&sql);
+    for (int i = 0; !rc && i < src->nt; i++) {
+        PGresult *r = NULL;
+        const char *p[] = {names[i]};
+        rc = pg_run(c, &r, PGRES_TUPLES_OK, "reading pg_class in the snapshot", err, REWRITTEN_SQL,
+                    1, p);
+        if (!rc && PQntuples(r) > 0)
+            rc = fl_errf(err, FL_ERR_CONFLICT,
+                         "table %s.%s was rewritten (ALTER TABLE or TRUNCATE of %s) after the "
+                         "slot's snapshot: a copy in it would miss its rows",
+                         src->t[i].nsp, src->t[i].rel, PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    for (int i = 0; i < src->nt; i++) fl_free(names[i]);
+    fl_free(names);
+    return rc;
+}
+
+/* Each table's columns as they are now, under the copy's lock (which
+ * holds them so until the copy ends): changed since floe up read them
+ * (before the slot's snapshot; a rewrite made the slot again, later), the
+ * copy's records and, before them, the mirror follow the new ones. Read
+ * on a connection of its own: in the copy's transaction pg_attribute is
+ * seen as of the snapshot, while the COPY resolves columns as of now. */
+static fl_err_t reload_columns(struct fl_cdc_pg *src, struct fl_error *err) {
+    PGconn *c = pg_connect(src->uri, 0, err);
+    if (!c) return FL_ERR_IO;
+    fl_err_t rc = FL_OK;
+    for (int i = 0; !rc && i < src->nt; i++) {
+        struct tbl *t = &src->t[i];
+        struct tbl now = {.nsp = t->nsp, .rel = t->rel};
+        rc = load_columns(c, &now, err);
+        int same = !rc && now.ncols == t->ncols;
+        for (int k = 0; same && k < now.ncols; k++)
+            same = !strcmp(now.cols[k].name, t->cols[k].name) &&
+                   now.cols[k].oid == t->cols[k].oid && now.cols[k].typmod == t->cols[k].typmod;
+        if (!rc && !same) {
+            fl_log(FL_LOG_INFO,
+                   "cdc %s: table %s.%s: its columns changed since floe read them: "
+                   "the copy and the mirror follow them",
+                   src->name, t->nsp, t->rel);
+            cols_free(t->cols, t->ncols);
+            t->cols = now.cols;
+            t->ncols = now.ncols;
+            now.cols = NULL;
+            now.ncols = 0;
+        }
+        cols_free(now.cols, now.ncols);
+    }
+    PQfinish(c);
+    return rc;
+}
+
 static fl_err_t snapshot_copy(struct fl_cdc_pg *src, const char *snapname, uint64_t lsn,
                               struct fl_error *err) {
     PGconn *c = pg_connect(src->uri, 0, err);
@@ -1635,6 +1725,17 @@ static fl_err_t snapshot_copy(struct fl_cdc_pg *src, const char *snapname, uint6
         snprintf(q, sizeof(q), "SET TRANSACTION SNAPSHOT %s", lit ? lit : "''");
         PQfreemem(lit);
         rc = pg_run(c, NULL, PGRES_COMMAND_OK, "SET TRANSACTION SNAPSHOT", err, q, 0, NULL);
+    }
+    if (!rc) rc = lock_unrewritten(src, c, err);
+    if (!rc) rc = reload_columns(src, err);
+    if (!rc) { /* what the copy sees: xmin:xmax:running xids, for the log */
+        PGresult *r = NULL;
+        rc = pg_run(c, &r, PGRES_TUPLES_OK, "reading the exported snapshot", err,
+                    "SELECT pg_current_snapshot()::text", 0, NULL);
+        if (!rc)
+            fl_log(FL_LOG_INFO, "cdc %s: copying inside snapshot %s (xmin:xmax:running %s)",
+                   src->name, snapname, PQgetvalue(r, 0, 0));
+        PQclear(r);
     }
     for (int i = 0; !rc && i < src->nt; i++) {
         int64_t before = src->stats.snapshot_rows;
@@ -1687,6 +1788,20 @@ static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error 
     if (exists && !done && src->snapshot) {
         fl_log(FL_LOG_WARN, "cdc %s: slot %s exists but no snapshot finished: copying again",
                src->name, src->slot);
+        /* what the unfinished copy left: its records stay in the topics
+         * (read again, the mirror upserts the same rows) */
+        for (int i = 0; i < src->nt; i++) {
+            struct fl_log_partition_info info;
+            int np = 0;
+            struct fl_error e2 = {0};
+            if (!fl_log_topic_describe(src->log, src->t[i].topic, &np, NULL, &info, 1, &e2) &&
+                np > 0 && info.end_offset > info.start_offset)
+                fl_log(FL_LOG_WARN,
+                       "cdc %s: topic %s holds %lld records before the new copy (its op r "
+                       "records will be there twice)",
+                       src->name, src->t[i].topic,
+                       (long long)(info.end_offset - info.start_offset));
+        }
         snprintf(q, sizeof(q), "DROP_REPLICATION_SLOT %s WAIT", slot);
         rc = pg_run(rep, NULL, PGRES_COMMAND_OK, "DROP_REPLICATION_SLOT", err, q, 0, NULL);
         exists = 0;
@@ -1699,21 +1814,40 @@ static fl_err_t ensure_slot(struct fl_cdc_pg *src, PGconn *rep, struct fl_error 
                      "have been lost; delete the state topic %s to copy the tables again",
                      src->slot, src->state_topic);
     }
-    if (!rc && !exists) {
+    /* a table rewritten between the snapshot and the copy's lock: the
+     * slot (and its snapshot) made again, a few times */
+    for (int attempt = 1; !rc && !exists; attempt++) {
         snprintf(q, sizeof(q), "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput %s", slot,
                  src->snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
         rc = pg_run(rep, &r, PGRES_TUPLES_OK, "CREATE_REPLICATION_SLOT", err, q, 0, NULL);
-        if (!rc) {
-            uint64_t lsn = 0;
-            rc = fl_pg_lsn_parse(PQgetvalue(r, 0, 1), &lsn, err);
-            fl_log(FL_LOG_INFO, "cdc %s: created slot %s at %s", src->name, src->slot,
-                   PQgetvalue(r, 0, 1));
-            /* the exported snapshot lives until the next command on rep */
-            if (!rc && src->snapshot) rc = snapshot_copy(src, PQgetvalue(r, 0, 2), lsn, err);
-            if (!rc) rc = state_write(src, "snapshot-done", lsn, err);
-            confirmed = lsn;
-            PQclear(r);
+        if (rc) break;
+        exists = 1;
+        uint64_t lsn = 0;
+        rc = fl_pg_lsn_parse(PQgetvalue(r, 0, 1), &lsn, err);
+        fl_log(FL_LOG_INFO, "cdc %s: created slot %s at %s", src->name, src->slot,
+               PQgetvalue(r, 0, 1));
+        /* the exported snapshot lives until the next command on rep */
+        if (!rc && src->snapshot) rc = snapshot_copy(src, PQgetvalue(r, 0, 2), lsn, err);
+        PQclear(r);
+        if (rc == FL_ERR_CONFLICT) {
+            fl_log(FL_LOG_WARN, "cdc %s: %s: making slot %s again (attempt %d)", src->name,
+                   err->msg, src->slot, attempt + 1);
+            snprintf(q, sizeof(q), "DROP_REPLICATION_SLOT %s WAIT", slot);
+            struct fl_error e2 = {0};
+            if (pg_run(rep, NULL, PGRES_COMMAND_OK, "DROP_REPLICATION_SLOT", &e2, q, 0, NULL)) {
+                fl_err_prefix(&e2, "%s; then", err->msg);
+                *err = e2;
+                break;
+            }
+            exists = 0;
+            if (attempt < 5) {
+                fl_err_clear(err);
+                rc = FL_OK;
+            }
+            continue;
         }
+        if (!rc) rc = state_write(src, "snapshot-done", lsn, err);
+        confirmed = lsn;
     }
     fl_free(slot);
     if (!rc && confirmed > src->confirmed) src->confirmed = confirmed;
