@@ -1701,9 +1701,7 @@ static fl_err_t reload_columns(struct fl_cdc_pg *src, struct fl_error *err) {
                    "cdc %s: table %s.%s: its columns changed since floe read them: "
                    "the copy and the mirror follow them",
                    src->name, t->nsp, t->rel);
-            cols_free(t->cols, t->ncols);
-            t->cols = now.cols;
-            t->ncols = now.ncols;
+            shape_add(src, t, now.cols, now.ncols); /* owns them; older shapes stay valid */
             now.cols = NULL;
             now.ncols = 0;
         }
