@@ -37,7 +37,7 @@ fi
 PY=/usr/bin/python3
 $PY -c 'import confluent_kafka' 2>/dev/null || { echo "kafka_source_s3: python3-confluent-kafka is not installed" >&2; exit 1; }
 LIB="$(dirname "$0")/lib/kafka_source_produce.py"
-NA=${NA:-20000} NB=${NB:-20000} SECS=${SECS:-40}
+NA=${NA:-20000} NB=${NB:-20000} SECS=${SECS:-60}
 pa= pb=
 cleanup() {
     for v in "$pa" "$pb"; do [ -n "$v" ] && kill -9 "$v" 2>/dev/null; done
@@ -114,9 +114,10 @@ chaos 10
 # the pause must catch worker 3 with records in flight (read or being
 # committed); between two of its steps it holds none, so a pause that
 # caught it idle (its log shows no stale step after it woke) is tried
-# again, up to 3 times
+# again, up to 4 times, all while the producers still send (SECS is long
+# enough for 10 s of kills and 4 attempts of 13 s)
 zombie_pid=${wpid[3]}
-for attempt in 1 2 3; do
+for attempt in 1 2 3 4; do
     sleep 4 # the group settles: worker 3 owns partitions again
     for _ in $(seq 100); do
         "$FLOE" status --url "http://127.0.0.1:${wport[3]}" 2>/dev/null | grep -c "partitions: ks3_events/" >/dev/null && break
